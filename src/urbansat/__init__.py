@@ -1,0 +1,122 @@
+"""urbansat: satellite monitoring of city carbon.
+
+Ingest XCO2/XCH4 granules and land-cover rasters, reduce them exactly to
+city / county / park / project boundaries, estimate emissions by flux
+inversion with honest uncertainties, account carbon sinks, and build the
+satellite indicators of T/CI 231-2023 Table 1.
+
+The public functions are imported lazily (PEP 562) so ``import urbansat``
+stays fast and optional heavy dependencies load only when used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from urbansat._version import __version__
+from urbansat.errors import (
+    AlignmentError,
+    BoundaryError,
+    ConfigError,
+    CRSError,
+    EmptyResultWarning,
+    EmptySelectionError,
+    FactorError,
+    InputFileError,
+    InversionError,
+    LegendError,
+    MissingVariableError,
+    MixedInputError,
+    ProductNotRecognizedError,
+    SchemaError,
+    UrbansatError,
+    UrbansatWarning,
+    WindError,
+)
+
+# public name -> module that defines it
+_LAZY: dict[str, str] = {
+    "open_granules": "urbansat.ingest.granules",
+    "list_readers": "urbansat.ingest.readers",
+    "open_landcover": "urbansat.ingest.landcover",
+    "read_boundaries": "urbansat.ingest.boundaries",
+    "open_wind": "urbansat.ingest.winds",
+    "validate_granule": "urbansat.schema",
+    "to_soundings": "urbansat.schema",
+    "zonal_stats": "urbansat.spatial.zonal",
+    "class_areas": "urbansat.spatial.zonal",
+    "select_soundings": "urbansat.spatial.swath",
+    "grid_soundings": "urbansat.spatial.gridding",
+    "estimate_emissions": "urbansat.inversion",
+    "account_sinks": "urbansat.sinks",
+    "tci231_indicators": "urbansat.indicators",
+    "validate": "urbansat.validation",
+    "run_job": "urbansat.pipeline",
+}
+
+__all__ = [
+    "__version__",
+    "open_granules",
+    "list_readers",
+    "open_landcover",
+    "read_boundaries",
+    "open_wind",
+    "validate_granule",
+    "to_soundings",
+    "zonal_stats",
+    "class_areas",
+    "select_soundings",
+    "grid_soundings",
+    "estimate_emissions",
+    "account_sinks",
+    "tci231_indicators",
+    "validate",
+    "run_job",
+    "UrbansatError",
+    "UrbansatWarning",
+    "EmptyResultWarning",
+    "InputFileError",
+    "ProductNotRecognizedError",
+    "MissingVariableError",
+    "SchemaError",
+    "EmptySelectionError",
+    "MixedInputError",
+    "BoundaryError",
+    "CRSError",
+    "AlignmentError",
+    "LegendError",
+    "FactorError",
+    "WindError",
+    "InversionError",
+    "ConfigError",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'urbansat' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from urbansat.indicators import tci231_indicators
+    from urbansat.ingest.boundaries import read_boundaries
+    from urbansat.ingest.granules import open_granules
+    from urbansat.ingest.landcover import open_landcover
+    from urbansat.ingest.readers import list_readers
+    from urbansat.ingest.winds import open_wind
+    from urbansat.inversion import estimate_emissions
+    from urbansat.pipeline import run_job
+    from urbansat.schema import to_soundings, validate_granule
+    from urbansat.sinks import account_sinks
+    from urbansat.spatial.gridding import grid_soundings
+    from urbansat.spatial.swath import select_soundings
+    from urbansat.spatial.zonal import class_areas, zonal_stats
+    from urbansat.validation import validate

@@ -1,0 +1,73 @@
+"""Physical constants and unit conversions, each with its source.
+
+All of urbansat takes its constants from this one module.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = [
+    "AVOGADRO",
+    "G",
+    "M_AIR",
+    "M_H2O",
+    "MOLAR_MASS",
+    "C_TO_CO2",
+    "SECONDS_PER_YEAR",
+    "KG_S_TO_T_YR",
+    "R_EARTH",
+    "WGS84_A",
+    "WGS84_F",
+    "PPM",
+    "PPB",
+]
+
+#: Avogadro constant [mol-1]. Exact by the 2019 SI definition (BIPM SI Brochure, 9th ed.).
+AVOGADRO: Final = 6.02214076e23
+
+#: Standard acceleration of gravity [m s-2] (CGPM 1901; CODATA "standard gravity").
+#: Column conversions use it as the mean column gravity, as ddeq and the TROPOMI
+#: ATBD do; the latitude/altitude dependence (<0.3 %) is inside the wind error budget.
+G: Final = 9.80665
+
+#: Molar mass of dry air [kg mol-1] (Tsilingiris 2008, Energy Conv. Manag. 49:1098;
+#: the 28.9647 g/mol US Standard Atmosphere 1976 value).
+M_AIR: Final = 28.9647e-3
+
+#: Molar mass of water [kg mol-1] (IUPAC 2013 standard atomic weights).
+M_H2O: Final = 18.01528e-3
+
+#: Molar masses [kg mol-1] of the T/CI 231 gases, from IUPAC 2013 standard atomic
+#: weights (C 12.011, H 1.008, O 15.999, N 14.007, F 18.998, S 32.06).
+#: PFCs and HFCs are families; the values are those of the dominant species,
+#: CF4 (PFC-14) and CHF2CF3 / CH2FCF3 (HFC-134a), as named in the keys.
+MOLAR_MASS: Final[dict[str, float]] = {
+    "co2": 44.0095e-3,
+    "ch4": 16.0425e-3,
+    "n2o": 44.0128e-3,
+    "sf6": 146.055e-3,
+    "cf4": 88.0043e-3,  # PFC-14, largest PFC by mass in the atmosphere
+    "hfc134a": 102.032e-3,  # CH2FCF3, largest HFC by mass in the atmosphere
+    "c": 12.011e-3,
+}
+
+#: Mass ratio CO2 / C = 44.0095 / 12.011 (IPCC 2006 GL uses 44/12 = 3.667).
+C_TO_CO2: Final = 44.0 / 12.0
+
+#: Seconds in a Julian year (IAU), 365.25 d.
+SECONDS_PER_YEAR: Final = 365.25 * 86400.0
+
+#: kg/s -> t/yr.
+KG_S_TO_T_YR: Final = SECONDS_PER_YEAR / 1000.0
+
+#: Mean Earth radius [m] (IUGG, R1 = (2a + b)/3).
+R_EARTH: Final = 6371008.8
+
+#: WGS84 semi-major axis [m] and flattening (NIMA TR8350.2).
+WGS84_A: Final = 6378137.0
+WGS84_F: Final = 1.0 / 298.257223563
+
+#: Mole-fraction scale factors.
+PPM: Final = 1e-6
+PPB: Final = 1e-9

@@ -1,0 +1,100 @@
+"""Error hierarchy of urbansat.
+
+Every error raised on bad user input derives from :class:`UrbansatError` *and*
+from the matching builtin, so ``except ValueError`` keeps working (the pattern of
+odc-geo's ``CRSMismatchError(ValueError)``). A message names three things: what
+is wrong, the offending file / variable / value, and how to fix it.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "UrbansatError",
+    "InputFileError",
+    "ProductNotRecognizedError",
+    "MissingVariableError",
+    "SchemaError",
+    "EmptySelectionError",
+    "MixedInputError",
+    "BoundaryError",
+    "CRSError",
+    "AlignmentError",
+    "LegendError",
+    "FactorError",
+    "WindError",
+    "InversionError",
+    "ConfigError",
+    "UrbansatWarning",
+    "EmptyResultWarning",
+]
+
+
+class UrbansatError(Exception):
+    """Base class of every error urbansat raises on bad input or state."""
+
+
+class InputFileError(UrbansatError, OSError):
+    """A file cannot be read: missing, truncated, not netCDF/HDF5/GeoTIFF."""
+
+
+class ProductNotRecognizedError(UrbansatError, ValueError):
+    """No reader recognises the file; the message lists the installed readers."""
+
+
+class MissingVariableError(UrbansatError, KeyError):
+    """A known product lacks a variable or group that the reader requires."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+class SchemaError(UrbansatError, ValueError):
+    """A dataset does not satisfy the normalized urbansat contract (schema.py)."""
+
+
+class EmptySelectionError(UrbansatError, ValueError):
+    """A filter (bbox, time, boundary, QA) selects nothing at all."""
+
+
+class MixedInputError(UrbansatError, ValueError):
+    """Inputs of different products or gases were given to one call."""
+
+
+class BoundaryError(UrbansatError, ValueError):
+    """Boundaries are empty, duplicated, lack a CRS, or do not overlap the data."""
+
+
+class CRSError(UrbansatError, ValueError):
+    """A CRS is missing or disagrees with the data."""
+
+
+class AlignmentError(UrbansatError, ValueError):
+    """Two rasters do not share CRS, grid and pixel registration."""
+
+
+class LegendError(UrbansatError, ValueError):
+    """A land-cover raster holds class codes that the legend does not map."""
+
+
+class FactorError(UrbansatError, ValueError):
+    """A carbon factor table lacks a class, zone or column that is needed."""
+
+
+class WindError(UrbansatError, ValueError):
+    """Wind input is missing, zero, or does not cover the source."""
+
+
+class InversionError(UrbansatError, ValueError):
+    """An inversion cannot be set up with the inputs given."""
+
+
+class ConfigError(UrbansatError, ValueError):
+    """A job configuration is invalid; the message lists every problem with its key path."""
+
+
+class UrbansatWarning(UserWarning):
+    """Base class of urbansat warnings."""
+
+
+class EmptyResultWarning(UrbansatWarning):
+    """A step produced an empty (but valid) result, e.g. no sounding passed QA."""

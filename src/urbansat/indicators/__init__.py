@@ -1,0 +1,1 @@
+"""urbansat.indicators."""

@@ -1,0 +1,1 @@
+"""EDGE: the only package that reads user files (granules, land cover, boundaries, winds, tables)."""

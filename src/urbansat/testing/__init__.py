@@ -1,0 +1,1 @@
+"""Builders of synthetic data in the exact official layouts, and test helpers."""
