@@ -1,0 +1,548 @@
+"""Exact zonal statistics and class areas per boundary, chunk by chunk on dask.
+
+Every pixel counts by its exact coverage fraction ``f`` (``area(P ∩ cell) /
+area(cell)``, see :mod:`urbansat.spatial.coverage`) times its true area ``A``
+(:mod:`urbansat.spatial.areas`: ellipsoidal per row for geographic grids,
+``|a e|`` for projected grids). For each dask block of the raster, the
+polygons whose bounding box meets the block are rasterised exactly on that
+block only and their weighted sums accumulated (a weighted bincount in a numba
+kernel); the partial sums of all blocks are then added. Nothing but one block
+(per worker thread) is ever in memory, the result does not depend on the
+chunking (up to floating-point summation order, ~1e-15 relative), and the same
+graph runs on a ``dask.distributed`` cluster: the functions call
+:func:`dask.compute`, which uses the active client when there is one.
+
+CRS handling: boundaries whose CRS differs from the raster's are reprojected to
+the raster CRS (``boundaries.to_crs(raster.rio.crs)``) before clipping; the
+raster is never resampled. A missing CRS on either side is an error.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Literal
+
+import dask
+import dask.array as dsa
+import geopandas as gpd
+import numba
+import numpy as np
+import pandas as pd
+import shapely
+import xarray as xr
+
+from urbansat.errors import (
+    AlignmentError,
+    BoundaryError,
+    CRSError,
+    EmptyResultWarning,
+    EmptySelectionError,
+    SchemaError,
+)
+from urbansat.spatial.areas import row_areas
+from urbansat.spatial.coverage import PolygonSet, class_kernel, prepare_polygons, value_kernel
+from urbansat.spatial.grid import GridSpec, as_raster_2d
+
+__all__ = ["class_transition_areas", "class_areas", "zonal_stats", "STATS"]
+
+Stat = Literal["mean", "sum", "count", "min", "max", "std", "observed_area_m2", "unobserved_area_m2"]
+#: Statistics understood by :func:`zonal_stats`.
+STATS: tuple[str, ...] = ("mean", "sum", "count", "min", "max", "std", "observed_area_m2", "unobserved_area_m2")
+
+
+# --------------------------------------------------------------------------- inputs
+def _boundary_frame(boundaries, grid: GridSpec) -> tuple[np.ndarray, np.ndarray]:
+    """Return (ids as str, geometries in the raster CRS) after checking the boundaries."""
+    if isinstance(boundaries, gpd.GeoSeries):
+        boundaries = gpd.GeoDataFrame(geometry=boundaries)
+    if not isinstance(boundaries, gpd.GeoDataFrame):
+        raise BoundaryError(
+            f"boundaries must be a geopandas.GeoDataFrame (see urbansat.read_boundaries); got "
+            f"{type(boundaries).__name__}."
+        )
+    if len(boundaries) == 0:
+        raise BoundaryError("boundaries is empty (0 rows); pass at least one polygon.")
+    if "boundary_id" in boundaries.columns:
+        ids = boundaries["boundary_id"].astype(str).to_numpy()
+    else:
+        ids = boundaries.index.astype(str).to_numpy()
+    uniq, counts = np.unique(ids, return_counts=True)
+    if (counts > 1).any():
+        raise BoundaryError(
+            f"Duplicate boundary ids {list(uniq[counts > 1][:10])}; ids must be unique. Dissolve "
+            "them (boundaries.dissolve('boundary_id')) or pass id_field= to read_boundaries."
+        )
+    if boundaries.crs is None:
+        raise CRSError(
+            "The boundaries have no CRS. Set it with boundaries.set_crs('EPSG:4326') (or their "
+            "true CRS), or read them with urbansat.read_boundaries(path, level=..., crs=...)."
+        )
+    geoms = boundaries.geometry
+    if not grid.crs.equals(boundaries.crs):
+        geoms = geoms.to_crs(grid.crs)
+    geoms = geoms.to_numpy()
+    empty = shapely.is_empty(geoms) | shapely.is_missing(geoms)
+    if empty.any():
+        raise BoundaryError(
+            f"Boundaries {list(ids[empty][:10])} have empty or missing geometry; drop them first."
+        )
+    return ids, geoms
+
+
+def _check_overlap(polys: PolygonSet, ids: np.ndarray, grid: GridSpec) -> None:
+    ny, nx = grid.shape_yx
+    b = polys.bbox
+    inside = (b[:, 0] < nx) & (b[:, 2] > 0) & (b[:, 1] < ny) & (b[:, 3] > 0)
+    if not inside.any():
+        raise EmptySelectionError(
+            f"None of the {len(ids)} boundaries overlaps the raster (raster bounds "
+            f"{tuple(round(v, 6) for v in grid.bounds)} in {grid.crs.to_string()}). Check that the "
+            "raster and boundaries cover the same place and that their CRSs are right."
+        )
+    if not inside.all():
+        warnings.warn(
+            f"{int((~inside).sum())} boundaries lie outside the raster and get no area: "
+            f"{list(ids[~inside][:20])}",
+            EmptyResultWarning,
+            stacklevel=3,
+        )
+
+
+def _prepare(raster: xr.DataArray, boundaries, name: str):
+    da = as_raster_2d(raster, name=name)
+    grid = GridSpec.from_dataarray(da, name=name)
+    ids, geoms = _boundary_frame(boundaries, grid)
+    polys = prepare_polygons(geoms, grid.transform, ids=ids)
+    _check_overlap(polys, ids, grid)
+    areas = row_areas(grid.transform, grid.crs, grid.shape_yx[0])
+    return da, grid, ids, polys, areas
+
+
+def _aligned(other: xr.DataArray, grid: GridSpec, name: str, ref_name: str) -> xr.DataArray:
+    da = as_raster_2d(other, name=name)
+    g2 = GridSpec.from_dataarray(da, name=name)
+    if not grid.same_grid(g2):
+        raise AlignmentError(
+            f"The {name} raster does not share the grid of the {ref_name} raster: {ref_name} has "
+            f"shape {grid.shape_yx}, transform {tuple(grid.transform)[:6]}, CRS {grid.crs.to_string()}; "
+            f"{name} has shape {g2.shape_yx}, transform {tuple(g2.transform)[:6]}, CRS "
+            f"{g2.crs.to_string()}. Resample one onto the other first, e.g. "
+            f"{name}.rio.reproject_match({ref_name}, resampling=Resampling.nearest)."
+        )
+    return da
+
+
+def _blocks(arrays: Sequence[np.ndarray | dsa.Array]):
+    """Yield (row0, col0, [block per array]) over the blocks of the first dask array.
+
+    Other arrays are rechunked lazily to the same chunks (inputs are not modified).
+    Plain numpy inputs are processed as one block.
+    """
+    ref = next((a for a in arrays if isinstance(a, dsa.Array)), None)
+    if ref is None:
+        yield 0, 0, list(arrays), False
+        return
+    arrs = [
+        (a.rechunk(ref.chunks) if a.chunks != ref.chunks else a)
+        if isinstance(a, dsa.Array)
+        else dsa.from_array(a, chunks=ref.chunks)
+        for a in arrays
+    ]
+    delayed = [a.to_delayed() for a in arrs]
+    r_off = np.concatenate([[0], np.cumsum(ref.chunks[0])])
+    c_off = np.concatenate([[0], np.cumsum(ref.chunks[1])])
+    for i in range(len(ref.chunks[0])):
+        for j in range(len(ref.chunks[1])):
+            yield int(r_off[i]), int(c_off[j]), [d[i, j] for d in delayed], True
+
+
+# --------------------------------------------------------------------------- class codes
+@numba.njit(cache=True, nogil=True)
+def _present(block, n):
+    seen = np.zeros(n, dtype=np.bool_)
+    for v in block.ravel():
+        seen[v] = True
+    return seen
+
+
+def _codes(block: np.ndarray):
+    """Map class values of a block to compact indices.
+
+    Returns ``(values, index_array, lut)`` with ``lut[index_array] -> 0..len(values)-1``.
+    """
+    dt = block.dtype
+    if dt.kind == "b":
+        block = block.view(np.uint8)
+        dt = block.dtype
+    if dt.itemsize <= 2:
+        ut = np.dtype(f"u{dt.itemsize}")
+        ub = block.view(ut) if block.flags.c_contiguous else np.ascontiguousarray(block).view(ut)
+        seen = _present(ub, 1 << (8 * dt.itemsize))
+        uvals = np.flatnonzero(seen).astype(ut)
+        lut = np.zeros(1 << (8 * dt.itemsize), dtype=np.int32)
+        lut[uvals] = np.arange(len(uvals), dtype=np.int32)
+        return uvals.view(dt), ub, lut
+    vals, inv = np.unique(block, return_inverse=True)
+    return vals, inv.reshape(block.shape).astype(np.int32), np.arange(len(vals), dtype=np.int32)
+
+
+def _class_block(start, end, row0, col0, polys: PolygonSet, areas):
+    start = np.asarray(start)
+    n_rows, n_cols = start.shape
+    cand = polys.candidates(row0, col0, n_rows, n_cols)
+    if cand.size == 0:
+        return None
+    vals_s, arr_s, lut_s = _codes(start)
+    if end is None:
+        arr_e, lut_e, n_e, vals_e = arr_s, np.zeros_like(lut_s), 1, None
+    else:
+        vals_e, arr_e, lut_e = _codes(np.asarray(end))
+        n_e = len(vals_e)
+    out = np.zeros((cand.size, len(vals_s) * n_e))
+    class_kernel(
+        polys.px, polys.py, polys.ring_start, polys.ring_sign, polys.poly_ring, polys.bbox, cand,
+        row0, col0, arr_s, lut_s, arr_e, lut_e, n_e, areas[row0 : row0 + n_rows], out,
+    )  # fmt: skip
+    i, k = np.nonzero(out)
+    cs = vals_s[k // n_e]
+    ce = cs if vals_e is None else vals_e[k % n_e]
+    return cand[i], cs, ce, out[i, k]
+
+
+def _check_categorical(da: xr.DataArray, name: str) -> None:
+    if da.dtype.kind not in "uib":
+        raise SchemaError(
+            f"The {name} raster has dtype {da.dtype}; class areas need integer class codes. Open it "
+            "without masking (rioxarray.open_rasterio(path, masked=False)) or convert it, e.g. "
+            f"{name}.fillna(0).astype('uint8') with 0 as nodata."
+        )
+
+
+def class_transition_areas(
+    start: xr.DataArray,
+    end: xr.DataArray | None,
+    boundaries: gpd.GeoDataFrame,
+    *,
+    nodata: int | None = None,
+) -> pd.DataFrame:
+    """Exact area of every (start class -> end class) transition in each boundary.
+
+    For boundary ``P``, classes ``i`` (start) and ``j`` (end)::
+
+        area_m2(P, i, j) = Σ_cells f_P(cell) · A(cell) · [start(cell) = i] · [end(cell) = j]
+
+    with ``f_P`` the exact coverage fraction of the cell by ``P`` and ``A`` its true
+    area (ellipsoidal for geographic grids, ``|a e|`` in m2 for projected grids; see
+    :mod:`urbansat.spatial.areas`). Works block by block on dask arrays.
+
+    Parameters
+    ----------
+    start : xarray.DataArray
+        Integer class raster of the first epoch, dims ``(y, x)`` (or ``(band=1, y, x)``),
+        with a CRS (rioxarray), numpy- or dask-backed. Not modified.
+    end : xarray.DataArray or None
+        Class raster of the second epoch on exactly the same grid (CRS, transform,
+        shape); its dask chunks may differ. ``None``: no transition, ``class_end``
+        equals ``class_start`` (plain class areas).
+    boundaries : geopandas.GeoDataFrame
+        Polygons with a ``boundary_id`` column (as returned by
+        :func:`urbansat.read_boundaries`; otherwise the index is used). Reprojected to
+        the raster CRS when their CRS differs.
+    nodata : int, optional
+        Nodata class code; defaults to ``start.rio.nodata``. Nodata pixels are *not*
+        dropped: they appear with their code, so the caller can report the
+        unobserved area. The value is stored in ``result.attrs["nodata"]``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``boundary_id`` (str), ``class_start``, ``class_end`` (raster dtype),
+        ``area_m2`` (float64, m2); one row per non-zero combination, sorted by
+        boundary order then classes. Boundaries entirely outside the raster get no row
+        (an :class:`~urbansat.errors.EmptyResultWarning` lists them).
+
+    Raises
+    ------
+    AlignmentError
+        If ``end`` is not on the grid of ``start``.
+    SchemaError
+        If a raster is not an integer ``(y, x)`` raster.
+    CRSError
+        If the raster or the boundaries lack a CRS.
+    BoundaryError
+        On empty, invalid, or duplicated boundaries.
+    EmptySelectionError
+        If no boundary overlaps the raster.
+
+    Examples
+    --------
+    >>> lc20 = rioxarray.open_rasterio("worldcover_2020.tif", chunks=4096)  # doctest: +SKIP
+    >>> lc21 = rioxarray.open_rasterio("worldcover_2021.tif", chunks=4096)  # doctest: +SKIP
+    >>> class_transition_areas(lc20, lc21, cities)  # doctest: +SKIP
+    """
+    da, grid, ids, polys, areas = _prepare(start, boundaries, "start")
+    _check_categorical(da, "start")
+    arrays = [da.data]
+    if end is not None:
+        de = _aligned(end, grid, "end", "start")
+        _check_categorical(de, "end")
+        arrays.append(de.data)
+    if nodata is None:
+        nd = da.rio.nodata
+        nodata = None if nd is None or (isinstance(nd, float) and np.isnan(nd)) else nd
+    parts = []
+    tasks = []
+    shared = None
+    for row0, col0, blocks, lazy in _blocks(arrays):
+        args = (blocks[0], blocks[1] if end is not None else None, row0, col0)
+        if lazy:
+            if shared is None:
+                shared = (dask.delayed(polys, pure=True), dask.delayed(areas, pure=True))
+            tasks.append(dask.delayed(_class_block, pure=True)(*args, *shared))
+        else:
+            parts.append(_class_block(*args, polys, areas))
+    if tasks:
+        parts.extend(dask.compute(*tasks))
+    parts = [p for p in parts if p is not None and len(p[0])]
+    dtype_s = da.dtype if da.dtype.kind != "b" else np.uint8
+    if not parts:
+        df = pd.DataFrame(
+            {
+                "boundary_id": pd.Series([], dtype=object),
+                "class_start": pd.Series([], dtype=dtype_s),
+                "class_end": pd.Series([], dtype=dtype_s),
+                "area_m2": pd.Series([], dtype=np.float64),
+            }
+        )
+    else:
+        poly = np.concatenate([p[0] for p in parts])
+        df = pd.DataFrame(
+            {
+                "poly": poly,
+                "class_start": np.concatenate([p[1] for p in parts]),
+                "class_end": np.concatenate([p[2] for p in parts]),
+                "area_m2": np.concatenate([p[3] for p in parts]),
+            }
+        )
+        df = df.groupby(["poly", "class_start", "class_end"], sort=True, as_index=False)["area_m2"].sum()
+        df.insert(0, "boundary_id", ids[df.pop("poly").to_numpy()])
+    df.attrs["nodata"] = nodata
+    df.attrs["units"] = {"area_m2": "m2"}
+    return df.reset_index(drop=True)
+
+
+def class_areas(
+    categorical_raster: xr.DataArray,
+    boundaries: gpd.GeoDataFrame,
+    *,
+    nodata: int | None = None,
+) -> pd.DataFrame:
+    """Exact true area of each land-cover class in each boundary, with observed/unobserved area.
+
+    ``area_m2(P, k) = Σ_cells f_P · A · [class = k]`` (see
+    :func:`class_transition_areas`); ``fraction = area_m2 / observed_area_m2`` where
+    ``observed_area_m2 = Σ_k area_m2(P, k)`` over valid classes and
+    ``unobserved_area_m2`` is the nodata area inside ``P`` (on the raster).
+
+    Parameters
+    ----------
+    categorical_raster : xarray.DataArray
+        Integer class raster (rioxarray), numpy- or dask-backed. Not modified.
+    boundaries : geopandas.GeoDataFrame
+        Polygons with ``boundary_id`` (see :func:`urbansat.read_boundaries`).
+    nodata : int, optional
+        Nodata code; default ``categorical_raster.rio.nodata``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (boundary, observed class): ``boundary_id``, ``class``,
+        ``area_m2`` [m2], ``area_ha`` [ha], ``area_km2`` [km2], ``fraction`` [1] of the
+        observed area, and per boundary (repeated) ``observed_area_m2`` and
+        ``unobserved_area_m2`` [m2]. ``result.attrs["coverage"]`` holds one row per
+        boundary (also those without any observed pixel) with ``observed_area_m2``,
+        ``unobserved_area_m2`` and ``observed_fraction``.
+
+    Raises
+    ------
+    See :func:`class_transition_areas`.
+    """
+    tr = class_transition_areas(categorical_raster, None, boundaries, nodata=nodata)
+    nodata = tr.attrs["nodata"]
+    ids = _boundary_ids(boundaries)
+    is_nd = (tr["class_start"] == nodata).to_numpy() if nodata is not None else np.zeros(len(tr), bool)
+    obs = tr.loc[~is_nd].groupby("boundary_id")["area_m2"].sum()
+    unobs = tr.loc[is_nd].groupby("boundary_id")["area_m2"].sum()
+    cov = pd.DataFrame({"boundary_id": ids})
+    cov["observed_area_m2"] = cov["boundary_id"].map(obs).fillna(0.0).astype(float)
+    cov["unobserved_area_m2"] = cov["boundary_id"].map(unobs).fillna(0.0).astype(float)
+    tot = cov["observed_area_m2"] + cov["unobserved_area_m2"]
+    cov["observed_fraction"] = np.where(tot > 0, cov["observed_area_m2"] / tot.where(tot > 0, 1.0), np.nan)
+    none = cov.loc[cov["observed_area_m2"] == 0, "boundary_id"].tolist()
+    if none:
+        warnings.warn(
+            f"{len(none)} boundaries have no observed (non-nodata) pixel: {none[:20]}",
+            EmptyResultWarning,
+            stacklevel=2,
+        )
+    df = tr.loc[~is_nd, ["boundary_id", "class_start", "area_m2"]].rename(columns={"class_start": "class"})
+    df["area_ha"] = df["area_m2"] / 1e4
+    df["area_km2"] = df["area_m2"] / 1e6
+    df = df.merge(cov[["boundary_id", "observed_area_m2", "unobserved_area_m2"]], on="boundary_id", how="left")
+    df.insert(5, "fraction", df["area_m2"] / df["observed_area_m2"])
+    df = df.reset_index(drop=True)
+    df.attrs["nodata"] = nodata
+    df.attrs["coverage"] = cov
+    df.attrs["units"] = {
+        "area_m2": "m2", "area_ha": "ha", "area_km2": "km2", "fraction": "1",
+        "observed_area_m2": "m2", "unobserved_area_m2": "m2",
+    }  # fmt: skip
+    return df
+
+
+def _boundary_ids(boundaries) -> np.ndarray:
+    if isinstance(boundaries, gpd.GeoDataFrame) and "boundary_id" in boundaries.columns:
+        return boundaries["boundary_id"].astype(str).to_numpy()
+    return boundaries.index.astype(str).to_numpy()
+
+
+# --------------------------------------------------------------------------- continuous stats
+def _value_block(values, weights, row0, col0, polys: PolygonSet, areas, has_nodata, nodata):
+    values = np.asarray(values)
+    n_rows, n_cols = values.shape
+    cand = polys.candidates(row0, col0, n_rows, n_cols)
+    if cand.size == 0:
+        return None
+    if weights is None:
+        weights = np.ones((1, 1), dtype=np.float64)
+        weights = np.broadcast_to(weights, values.shape)
+    out = np.zeros((cand.size, 10))
+    out[:, 5] = np.inf
+    out[:, 6] = -np.inf
+    value_kernel(
+        polys.px, polys.py, polys.ring_start, polys.ring_sign, polys.poly_ring, polys.bbox, cand,
+        row0, col0, values, np.asarray(weights), has_nodata, float(nodata), areas[row0 : row0 + n_rows], out,
+    )  # fmt: skip
+    return cand, out
+
+
+def zonal_stats(
+    raster: xr.DataArray,
+    boundaries: gpd.GeoDataFrame,
+    stats: Sequence[Stat] = ("mean", "sum", "count"),
+    *,
+    weights: xr.DataArray | None = None,
+    nodata: float | None = None,
+) -> pd.DataFrame:
+    """Exact coverage-weighted statistics of a continuous raster per boundary.
+
+    With ``f`` the exact coverage fraction of a cell by the boundary, ``A`` its true
+    area [m2], ``w`` the optional weight and ``x`` the value, over valid cells (finite,
+    not ``nodata``, finite weight)::
+
+        count = Σ f                      (fractional number of valid cells)
+        sum   = Σ f x                    (as exactextract "sum": for per-pixel totals)
+        mean  = Σ f A w x / Σ f A w      (area-weighted; exactextract "mean" on equal-area grids)
+        std   = sqrt(Σ f A w x² / Σ f A w - mean²)   (population, same weights)
+        min, max over cells with f > 0
+        observed_area_m2   = Σ f A  over valid cells
+        unobserved_area_m2 = Σ f A  over NaN / nodata cells (or non-finite weight)
+
+    Parameters
+    ----------
+    raster : xarray.DataArray
+        ``(y, x)`` raster with a CRS; numpy or dask. Not modified.
+    boundaries : geopandas.GeoDataFrame
+        Polygons with ``boundary_id`` (see :func:`urbansat.read_boundaries`).
+    stats : sequence of str
+        Any of ``mean, sum, count, min, max, std, observed_area_m2, unobserved_area_m2``.
+        The two area columns are always returned.
+    weights : xarray.DataArray, optional
+        Weights on the same grid as ``raster`` (e.g. population).
+    nodata : float, optional
+        Value treated as missing besides NaN; default ``raster.rio.nodata``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per boundary (input order): ``boundary_id`` then the requested stats,
+        ``observed_area_m2`` and ``unobserved_area_m2`` [m2]. Units are in
+        ``result.attrs["units"]`` (value stats carry the raster's ``units`` attribute).
+        A boundary without valid cells gets NaN stats and an
+        :class:`~urbansat.errors.EmptyResultWarning`.
+
+    Raises
+    ------
+    ValueError
+        On an unknown statistic (an :class:`~urbansat.errors.SchemaError`).
+    AlignmentError, CRSError, BoundaryError, EmptySelectionError
+        As :func:`class_transition_areas`.
+    """
+    if isinstance(stats, str):
+        stats = (stats,)
+    unknown = [s for s in stats if s not in STATS]
+    if unknown:
+        raise SchemaError(f"Unknown statistics {unknown}; choose from {list(STATS)}.")
+    da, grid, ids, polys, areas = _prepare(raster, boundaries, "raster")
+    if da.dtype.kind not in "fiub":
+        raise SchemaError(f"The raster has non-numeric dtype {da.dtype}; zonal_stats needs numbers.")
+    arrays = [da.data]
+    if weights is not None:
+        arrays.append(_aligned(weights, grid, "weights", "raster").data)
+    if nodata is None:
+        nodata = da.rio.nodata
+    has_nd = nodata is not None and not (isinstance(nodata, float) and np.isnan(nodata))
+    nd = float(nodata) if has_nd else 0.0
+    parts, tasks, shared = [], [], None
+    for row0, col0, blocks, lazy in _blocks(arrays):
+        args = (blocks[0], blocks[1] if weights is not None else None, row0, col0)
+        if lazy:
+            if shared is None:
+                shared = (dask.delayed(polys, pure=True), dask.delayed(areas, pure=True))
+            tasks.append(dask.delayed(_value_block, pure=True)(*args, *shared, has_nd, nd))
+        else:
+            parts.append(_value_block(*args, polys, areas, has_nd, nd))
+    if tasks:
+        parts.extend(dask.compute(*tasks))
+    acc = np.zeros((polys.n, 10))
+    acc[:, 5] = np.inf
+    acc[:, 6] = -np.inf
+    for p in parts:
+        if p is None:
+            continue
+        cand, out = p
+        for k in (0, 1, 2, 3, 4, 7, 8, 9):
+            np.add.at(acc[:, k], cand, out[:, k])
+        np.minimum.at(acc[:, 5], cand, out[:, 5])
+        np.maximum.at(acc[:, 6], cand, out[:, 6])
+    valid = acc[:, 2] > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(valid, acc[:, 3] / np.where(valid, acc[:, 2], 1.0), np.nan)
+        var = np.where(valid, acc[:, 4] / np.where(valid, acc[:, 2], 1.0) - mean * mean, np.nan)
+    cols = {
+        "mean": mean,
+        "sum": np.where(acc[:, 0] > 0, acc[:, 1], np.nan),
+        "count": acc[:, 0],
+        "min": np.where(valid, acc[:, 5], np.nan),
+        "max": np.where(valid, acc[:, 6], np.nan),
+        "std": np.sqrt(np.clip(var, 0.0, None)),
+        "observed_area_m2": acc[:, 7],
+        "unobserved_area_m2": acc[:, 8],
+    }
+    out = pd.DataFrame({"boundary_id": ids})
+    for s in dict.fromkeys([*stats, "observed_area_m2", "unobserved_area_m2"]):
+        out[s] = cols[s]
+    if (~valid).any():
+        warnings.warn(
+            f"{int((~valid).sum())} boundaries have no valid pixel (stats are NaN): "
+            f"{list(ids[~valid][:20])}",
+            EmptyResultWarning,
+            stacklevel=2,
+        )
+    vu = da.attrs.get("units", "")
+    out.attrs["units"] = {
+        "mean": vu, "sum": vu, "min": vu, "max": vu, "std": vu, "count": "1",
+        "observed_area_m2": "m2", "unobserved_area_m2": "m2",
+    }  # fmt: skip
+    return out
