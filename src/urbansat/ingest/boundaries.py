@@ -1,0 +1,310 @@
+"""EDGE: read administrative / park / project boundaries into the urbansat boundary frame.
+
+The boundary frame is a :class:`geopandas.GeoDataFrame` with the columns
+
+``boundary_id`` (str, unique)
+    Identifier used in every per-boundary result.
+``name`` (str)
+    Human-readable name.
+``level`` (str)
+    One of :data:`urbansat.categories.BOUNDARY_LEVELS` (region, county, park,
+    project: the scopes of T/CI 231-2023 Table 1).
+``parent_id`` (str or None)
+    Id of the enclosing boundary (e.g. the city of a district), when known.
+``geometry``
+    Valid (Multi)Polygons, in the file's CRS.
+
+followed by the original attributes, unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from urbansat.categories import BOUNDARY_LEVELS
+from urbansat.errors import BoundaryError, CRSError, InputFileError, UrbansatWarning
+
+__all__ = ["read_boundaries"]
+
+_ID_CANDIDATES = ("boundary_id", "id", "adcode", "geoid", "fips", "geocode", "code")
+_NAME_CANDIDATES = ("name", "district", "city", "areaname", "community", "name_en", "NAME_1")
+_RESERVED = ("boundary_id", "name", "level", "parent_id")
+
+
+def _read(path: str | os.PathLike, layer: str | int | None) -> gpd.GeoDataFrame:
+    p = Path(path)
+    if not p.exists():
+        raise InputFileError(f"Boundary file {str(p)!r} does not exist. Check the path.")
+    target = str(p)
+    if p.suffix.lower() == ".zip":
+        with zipfile.ZipFile(p) as zf:
+            shps = [n for n in zf.namelist() if n.lower().endswith((".shp", ".geojson", ".gpkg", ".json"))]
+        if not shps:
+            raise InputFileError(
+                f"Zip file {str(p)!r} holds no .shp/.geojson/.gpkg; zip a complete shapefile "
+                "(.shp, .shx, .dbf, .prj)."
+            )
+        target = f"/vsizip/{p}/{shps[0]}"
+    try:
+        if layer is not None:
+            return gpd.read_file(target, layer=layer)
+        try:
+            import pyogrio
+
+            layers = pyogrio.list_layers(target)
+        except Exception:  # format without layer listing
+            layers = None
+        if layers is not None and len(layers) > 1:
+            raise BoundaryError(
+                f"{str(p)!r} holds {len(layers)} layers {list(layers[:, 0])}; choose one with layer=."
+            )
+        return gpd.read_file(target)
+    except BoundaryError:
+        raise
+    except Exception as err:
+        raise InputFileError(
+            f"Cannot read boundaries from {str(p)!r}: {err}. Pass a GeoJSON, GeoPackage (with "
+            "layer=), Shapefile or zipped Shapefile."
+        ) from err
+
+
+def _pick(gdf: gpd.GeoDataFrame, candidates: tuple[str, ...], *, unique: bool) -> str | None:
+    lower = {c.lower(): c for c in gdf.columns if c != "geometry"}
+    for cand in candidates:
+        col = lower.get(cand.lower())
+        if col is None:
+            continue
+        if not gdf[col].notna().all():
+            continue
+        if unique and gdf[col].astype(str).duplicated().any():
+            continue
+        return col
+    return None
+
+
+def _as_id(s: pd.Series) -> pd.Series:
+    """Ids as strings; integral floats lose their '.0'."""
+    if s.dtype.kind == "f" and np.all(np.isfinite(s)) and np.all(s == np.round(s)):
+        s = s.astype(np.int64)
+    return s.astype(str)
+
+
+def _check_crs_agrees(gdf: gpd.GeoDataFrame, source: str) -> None:
+    crs = gdf.crs
+    xmin, ymin, xmax, ymax = gdf.total_bounds
+    if crs.is_geographic and (xmin < -180.5 or xmax > 360.5 or ymin < -90.5 or ymax > 90.5):
+        raise CRSError(
+            f"Boundaries from {source} have coordinates up to ({xmin:.6g}, {ymin:.6g}, {xmax:.6g}, "
+            f"{ymax:.6g}), impossible for the geographic CRS {crs.to_string()!r}: the data are in a "
+            "projected CRS. Pass the true CRS with crs= (e.g. crs='EPSG:3435')."
+        )
+    if crs.is_projected and crs.area_of_use is not None:
+        from pyproj import Transformer
+
+        aou = crs.area_of_use
+        cx, cy = 0.5 * (xmin + xmax), 0.5 * (ymin + ymax)
+        lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(cx, cy)
+        margin = 5.0
+        inside = (
+            np.isfinite(lon)
+            and np.isfinite(lat)
+            and aou.south - margin <= lat <= aou.north + margin
+            and (aou.west - margin <= lon <= aou.east + margin or aou.west > aou.east)
+        )
+        if not inside:
+            raise CRSError(
+                f"Boundaries from {source} (centre {cx:.6g}, {cy:.6g}) fall at lon {lon:.4g}, lat "
+                f"{lat:.4g} in the CRS {crs.to_string()!r}, far outside its area of use "
+                f"({aou.name}): the CRS disagrees with the data. Pass the true CRS with crs= "
+                "(e.g. crs='EPSG:4326' for longitude/latitude)."
+            )
+
+
+def read_boundaries(
+    path_or_gdf: str | os.PathLike | gpd.GeoDataFrame,
+    *,
+    level: str,
+    id_field: str | None = None,
+    name_field: str | None = None,
+    layer: str | int | None = None,
+    crs=None,
+    parent_field: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read boundaries and return the urbansat boundary frame.
+
+    Parameters
+    ----------
+    path_or_gdf : path or geopandas.GeoDataFrame
+        GeoJSON, GeoPackage, Shapefile, zipped Shapefile, or an in-memory
+        GeoDataFrame (copied, never modified).
+    level : {"region", "county", "park", "project"}
+        The T/CI 231 boundary level of every feature.
+    id_field : str, optional
+        Column holding unique ids. Default: the first unique column among
+        ``boundary_id, id, adcode, geoid, fips, geocode, code`` (any case), else
+        the row number.
+    name_field : str, optional
+        Column holding names. Default: the first of ``name, district, city,
+        areaname, community`` (any case), else the id.
+    layer : str or int, optional
+        Layer of a multi-layer source (GeoPackage); required when there are several.
+    crs : str, int or pyproj.CRS, optional
+        CRS of the coordinates when the file has none (e.g. a shapefile without
+        ``.prj``). If the file has a CRS, ``crs`` must agree with it.
+    parent_field : str, optional
+        Column holding the id of the enclosing boundary (e.g. the city adcode of a
+        district); copied as strings to ``parent_id``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``boundary_id, name, level, parent_id, geometry`` followed by the
+        original attributes. Invalid geometries are repaired with
+        :func:`shapely.make_valid` (an :class:`~urbansat.errors.UrbansatWarning`
+        lists their ids).
+
+    Raises
+    ------
+    InputFileError
+        Missing or unreadable file.
+    BoundaryError
+        Unknown level, no rows, empty or non-polygonal geometry, duplicated ids,
+        unknown fields, or several layers without ``layer=``.
+    CRSError
+        No CRS and no ``crs=``; ``crs=`` disagreeing with the file; coordinates
+        impossible for the CRS.
+    """
+    if level not in BOUNDARY_LEVELS:
+        raise BoundaryError(f"level={level!r} is not one of {list(BOUNDARY_LEVELS)}.")
+    if isinstance(path_or_gdf, gpd.GeoDataFrame):
+        gdf = path_or_gdf.copy()
+        source = "the GeoDataFrame"
+    elif isinstance(path_or_gdf, (str, os.PathLike)):
+        gdf = _read(path_or_gdf, layer)
+        source = repr(str(path_or_gdf))
+    else:
+        raise BoundaryError(
+            f"path_or_gdf must be a file path or a geopandas.GeoDataFrame; got {type(path_or_gdf).__name__}."
+        )
+    if len(gdf) == 0:
+        raise BoundaryError(f"Boundaries from {source} have no features.")
+    # CRS
+    if crs is not None:
+        want = CRS.from_user_input(crs)
+        if gdf.crs is None:
+            gdf = gdf.set_crs(want)
+        elif not want.equals(gdf.crs):
+            raise CRSError(
+                f"crs={want.to_string()!r} disagrees with the CRS of {source} "
+                f"({gdf.crs.to_string()!r}). Drop crs= to use the file's CRS, or reproject "
+                f"afterwards with boundaries.to_crs({want.to_string()!r})."
+            )
+    if gdf.crs is None:
+        raise CRSError(
+            f"Boundaries from {source} have no CRS (shapefile without .prj?). Pass the CRS of the "
+            "coordinates, e.g. read_boundaries(path, level=..., crs='EPSG:4326')."
+        )
+    _check_crs_agrees(gdf, source)
+    # ids
+    for field, label in ((id_field, "id_field"), (name_field, "name_field"), (parent_field, "parent_field")):
+        if field is not None and field not in gdf.columns:
+            raise BoundaryError(
+                f"{label}={field!r} is not a column of {source}; columns are "
+                f"{[c for c in gdf.columns if c != 'geometry']}."
+            )
+    if id_field is None:
+        id_field = _pick(gdf, _ID_CANDIDATES, unique=True)
+    if id_field is None:
+        ids = pd.Series(np.arange(len(gdf)).astype(str), index=gdf.index)
+    else:
+        if gdf[id_field].isna().any():
+            raise BoundaryError(
+                f"id_field={id_field!r} of {source} is missing for rows "
+                f"{list(np.flatnonzero(gdf[id_field].isna().to_numpy())[:10])}; fill them."
+            )
+        ids = _as_id(gdf[id_field])
+    dup = ids[ids.duplicated(keep=False)]
+    if len(dup):
+        raise BoundaryError(
+            f"Duplicate boundary ids in {source} (id_field={id_field!r}): {sorted(set(dup))[:10]}. "
+            "Pass a unique id_field= or dissolve the duplicates (gdf.dissolve(field))."
+        )
+    if name_field is None:
+        name_field = _pick(gdf, _NAME_CANDIDATES, unique=False)
+    names = gdf[name_field].astype(str) if name_field is not None else ids
+    parents = (
+        gdf[parent_field].where(gdf[parent_field].notna(), None).map(lambda v: None if v is None else str(v))
+        if parent_field is not None
+        else pd.Series([None] * len(gdf), index=gdf.index, dtype=object)
+    )
+    # geometry
+    geoms = gdf.geometry.to_numpy()
+    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if empty.any():
+        raise BoundaryError(
+            f"Boundaries {list(ids[empty][:10])} from {source} have empty or missing geometry. "
+            "Drop them (gdf[~gdf.is_empty]) or fix the source."
+        )
+    kinds = shapely.get_type_id(geoms)
+    bad_kind = ~np.isin(kinds, (3, 6))
+    if bad_kind.any():
+        raise BoundaryError(
+            f"Boundaries {list(ids[bad_kind][:10])} from {source} are not polygons "
+            f"({sorted(set(shapely.get_type_id(geoms[bad_kind]).tolist()))} shapely type ids). Buffer "
+            "points/lines to polygons first, e.g. gdf.buffer(1000) in a metric CRS."
+        )
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        fixed = shapely.make_valid(geoms[invalid])
+        # keep only polygonal parts (make_valid can return collections with lines)
+        fixed = np.array([_polygonal(g) for g in fixed], dtype=object)
+        geoms = geoms.copy()
+        geoms[invalid] = fixed
+        warnings.warn(
+            f"Repaired {int(invalid.sum())} invalid geometries with shapely.make_valid in {source}: "
+            f"ids {list(ids[invalid][:50])}",
+            UrbansatWarning,
+            stacklevel=2,
+        )
+        still = shapely.is_empty(geoms)
+        if still.any():
+            raise BoundaryError(
+                f"Boundaries {list(ids[still][:10])} from {source} have no area after repair."
+            )
+    extra = gdf.drop(columns=[gdf.geometry.name]).rename(
+        columns={c: f"{c}_orig" for c in _RESERVED if c in gdf.columns}
+    )
+    out = gpd.GeoDataFrame(
+        {
+            "boundary_id": ids.to_numpy(),
+            "name": names.to_numpy(),
+            "level": level,
+            "parent_id": parents.to_numpy(dtype=object),
+        },
+        geometry=gpd.GeoSeries(geoms, crs=gdf.crs).to_numpy(),
+        crs=gdf.crs,
+    )
+    for c in extra.columns:
+        out[c] = extra[c].to_numpy()
+    out = out.reset_index(drop=True)
+    out.attrs["id_field"] = id_field
+    out.attrs["source"] = source
+    return out
+
+
+def _polygonal(g):
+    if shapely.get_type_id(g) in (3, 6):
+        return g
+    parts = [p for p in shapely.get_parts(g) if shapely.get_type_id(p) in (3, 6)]
+    if not parts:
+        return shapely.Polygon()
+    return shapely.union_all(parts)
