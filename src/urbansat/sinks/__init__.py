@@ -1,1 +1,497 @@
-"""urbansat.sinks."""
+"""Carbon-sink accounting of T/CI 231 Table 1 row B (pure core).
+
+``account_sinks`` turns two land-cover epochs and boundaries into, per boundary and
+for the 11 sink categories plus ``total``: areas and their change, the transition
+matrix, carbon stocks, the annual net sink with a 95 % interval, and gross removals
+and gross emissions. See :mod:`urbansat.sinks.accounting` for the equations and the
+sign convention (t CO2 yr-1, positive = removal from the atmosphere).
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from urbansat.categories import PROJECT_SINK_CATEGORIES, SINK_CATEGORIES
+from urbansat.constants import C_TO_CO2
+from urbansat.errors import BoundaryError, ConfigError, EmptyResultWarning, FactorError, LegendError
+from urbansat.sinks.accounting import OUTPUT_CATEGORIES, build_terms
+from urbansat.sinks.factors import (
+    POOLS,
+    FactorTable,
+    as_factor_table,
+    resolve_factors,
+)
+from urbansat.sinks.legends import PRODUCT_LEGENDS, check_codes, legend_from_mapping, load_legend, validate_legend
+from urbansat.sinks.transitions import align_epochs, check_aligned, transition_areas
+from urbansat.sinks.uncertainty import propagate
+
+__all__ = ["account_sinks", "account_transitions", "SIGN_CONVENTION"]
+
+SIGN_CONVENTION = ("net_sink, net_sink_low/high, gross_* in t CO2 yr-1; net_sink > 0 is a net removal "
+                   "from the atmosphere (sink), < 0 a net emission; gross_removals and gross_emissions "
+                   "are both >= 0 and net_sink = gross_removals - gross_emissions; t C -> t CO2 x 44/12")
+
+FactorsArg = str | FactorTable | pd.DataFrame
+
+
+def _legend_of(da: xr.DataArray | None, legend) -> pd.DataFrame:
+    if legend is not None:
+        if isinstance(legend, pd.DataFrame):
+            return validate_legend(legend)
+        if isinstance(legend, str):
+            return load_legend(legend)
+        if isinstance(legend, Mapping):
+            return legend_from_mapping(legend)
+        raise LegendError(f"legend= must be a legend name, a DataFrame or a {{code: category}} mapping, "
+                          f"not {type(legend).__name__}.")
+    if da is not None:
+        cats = da.attrs.get("legend_categories")
+        if isinstance(cats, Mapping) and cats:
+            lg = legend_from_mapping({int(k): v for k, v in cats.items()},
+                                     name=str(da.attrs.get("legend_name", "user")))
+            return lg
+        name = da.attrs.get("legend_name") or PRODUCT_LEGENDS.get(str(da.attrs.get("product")))
+        if name:
+            return load_legend(name)
+    raise LegendError(
+        "No legend for the land cover: the array carries no 'product'/'legend_name' attribute. "
+        "Open it with urbansat.open_landcover(product=...) or pass legend={code: category}."
+    )
+
+
+def _boundary_frame(boundaries) -> pd.DataFrame:
+    if "boundary_id" not in boundaries.columns:
+        raise BoundaryError("Boundaries need a 'boundary_id' column (see urbansat.read_boundaries).")
+    ids = boundaries["boundary_id"]
+    if ids.duplicated().any():
+        raise BoundaryError(f"Duplicate boundary_id(s): {sorted(map(str, ids[ids.duplicated()].unique()))}.")
+    if len(boundaries) == 0:
+        raise BoundaryError("Boundaries are empty.")
+    return pd.DataFrame({
+        "boundary_id": ids.to_numpy(),
+        "name": boundaries["name"].astype(str).to_numpy() if "name" in boundaries else ids.astype(str).to_numpy(),
+        "level": boundaries["level"].astype(str).to_numpy() if "level" in boundaries else np.full(len(ids), ""),
+    })
+
+
+def _per_boundary(value, ids, what):
+    if isinstance(value, Mapping) and not isinstance(value, pd.DataFrame):
+        default = value.get("*")
+        unknown = set(value) - set(ids) - {"*"}
+        if unknown:
+            raise ConfigError(f"{what} names boundary id(s) {sorted(map(str, unknown))} not in boundaries; "
+                              "use '*' for the default.")
+        out = {}
+        for b in ids:
+            v = value.get(b, default)
+            out[b] = v
+        return out
+    return {b: value for b in ids}
+
+
+def _geodesic_area_m2(boundaries) -> np.ndarray:
+    import pyproj
+
+    geod = pyproj.Geod(ellps="WGS84")
+    g = boundaries.to_crs(4326).geometry
+    return np.array([abs(geod.geometry_area_perimeter(x)[0]) for x in g])
+
+
+def _project_fluxes(projects, boundaries, ids):
+    """Area [ha] and removal [t CO2 yr-1] with 1-sigma per (boundary, project category)."""
+    import pyproj
+    import shapely
+
+    need = {"category", "removal"}
+    if not need <= set(projects.columns):
+        raise ConfigError(
+            f"projects= needs columns {sorted(need)} (+ optional removal_low, removal_high in t C ha-1 yr-1); "
+            f"got {list(projects.columns)}."
+        )
+    bad = sorted(set(projects["category"]) - set(PROJECT_SINK_CATEGORIES))
+    if bad:
+        raise ConfigError(f"projects category {bad} not allowed; use {PROJECT_SINK_CATEGORIES}. "
+                          "Land-cover categories come from the land-cover legend.")
+    if projects.crs is None:
+        raise BoundaryError("projects= GeoDataFrame has no CRS; set it with gdf.set_crs(epsg).")
+    geod = pyproj.Geod(ellps="WGS84")
+    p = projects.to_crs(4326)
+    b = boundaries.to_crs(4326)
+    shape = (len(ids), len(PROJECT_SINK_CATEGORIES))
+    area = np.zeros(shape)
+    flux = np.zeros(shape)
+    var = np.zeros(shape)
+    undefined = np.zeros(shape, bool)
+    for i, bg in enumerate(b.geometry):
+        for _, row in p.iterrows():
+            inter = shapely.intersection(bg, row.geometry)
+            if inter.is_empty:
+                continue
+            a_ha = abs(geod.geometry_area_perimeter(inter)[0]) / 1e4
+            if a_ha <= 0:
+                continue
+            j = PROJECT_SINK_CATEGORIES.index(row["category"])
+            area[i, j] += a_ha
+            flux[i, j] += a_ha * float(row["removal"]) * C_TO_CO2
+            lo, hi = row.get("removal_low", np.nan), row.get("removal_high", np.nan)
+            if pd.notna(lo) and pd.notna(hi):
+                var[i, j] += (a_ha * (float(hi) - float(lo)) / (2 * 1.959963984540054) * C_TO_CO2) ** 2
+            else:
+                undefined[i, j] = True
+    return area, flux, var, undefined
+
+
+def account_transitions(
+    table: pd.DataFrame,
+    boundaries,
+    *,
+    legend,
+    factors: FactorsArg | Mapping = "ipcc2019",
+    method: Literal["gain_loss", "stock_difference"] = "gain_loss",
+    years: float,
+    climate_zone: str | Mapping | None = None,
+    projects=None,
+    uncertainty: Literal["approach1", "monte_carlo"] = "approach1",
+    n_draws: int = 5000,
+    pools: Sequence[str] = POOLS,
+    area_uncertainty: float | Mapping[str, float] = 0.0,
+    seed: int | None = 0,
+    boundary_area_m2: np.ndarray | None = None,
+) -> xr.Dataset:
+    """Account sinks from a per-boundary transition table (the pure core of :func:`account_sinks`).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        ``boundary_id, class_start, class_end, area_m2`` (from the spatial core, or by hand).
+    boundaries : pandas.DataFrame or geopandas.GeoDataFrame
+        ``boundary_id`` (+ ``name``, ``level``; geometry needed only for ``projects``).
+    legend : str, pandas.DataFrame or Mapping[int, str]
+        Native code -> category legend.
+    factors, method, years, climate_zone, projects, uncertainty, n_draws, pools,
+    area_uncertainty, seed
+        As in :func:`account_sinks`.
+    boundary_area_m2 : numpy.ndarray, optional
+        Full geodesic area of each boundary; the part not covered by the table counts as
+        unobserved (outside the raster).
+
+    Returns
+    -------
+    xarray.Dataset
+        See :func:`account_sinks`.
+    """
+    lg = _legend_of(None, legend)
+    bf = _boundary_frame(boundaries)
+    ids = list(bf["boundary_id"])
+    t = table.copy()
+    for c in ("class_start", "class_end"):
+        t[c] = t[c].astype("int64")
+    extra = sorted(set(t["boundary_id"]) - set(ids), key=str)
+    if extra:
+        raise BoundaryError(f"Transition table has boundary id(s) {extra[:10]} that are not in boundaries.")
+    check_codes(np.concatenate([t["class_start"], t["class_end"]]), lg)
+    fac_b = _per_boundary(factors, ids, "factors=")
+    zone_b = _per_boundary(climate_zone, ids, "climate_zone=")
+    tables: dict = {}
+    resolved = {}
+    codes = np.unique(np.concatenate([t["class_start"], t["class_end"], lg.index.to_numpy()])).astype("int64")
+    for b in ids:
+        f = fac_b[b]
+        if f is None:
+            raise FactorError(f"No factor table for boundary {b!r}: add it or a '*' default to factors=.")
+        key = id(f)
+        if key not in tables:
+            tables[key] = as_factor_table(f)
+        resolved[b] = resolve_factors(tables[key], lg, codes, zone_b[b])
+    terms = build_terms(t, lg, resolved, method=method, years=years, pools=pools)
+    cats = list(OUTPUT_CATEGORIES)
+    res = propagate(terms, ids, cats, uncertainty=uncertainty, area_uncertainty=area_uncertainty,
+                    n_draws=n_draws, seed=seed)
+    nb, nc = len(ids), len(cats)
+    rows = terms.rows
+    bpos = {b: i for i, b in enumerate(ids)}
+    cpos = {c: i for i, c in enumerate(cats)}
+    bi = np.array([bpos[b] for b in rows["boundary_id"]], dtype="int64")
+
+    def by_cat(col, weights):
+        out = np.zeros((nb, nc))
+        ci = np.array([cpos.get(c, -1) if c is not None else -1 for c in rows[col]], dtype="int64")
+        ok = ci >= 0
+        np.add.at(out, (bi[ok], ci[ok]), weights[ok])
+        out[:, cpos["total"]] = np.bincount(bi, weights=weights, minlength=nb)
+        return out
+
+    A = rows["area_ha"].to_numpy()
+    area_start = by_cat("cat_start", A)
+    area_end = by_cat("cat_end", A)
+    # stocks [t C] with the pools used; NaN where a pool is missing for observed area
+    from urbansat.sinks.factors import PARAMETERS
+
+    pidx = [PARAMETERS.index(p) for p in pools]
+    cs = terms.f_start[:, pidx].sum(axis=1) if len(rows) else np.zeros(0)
+    ce = terms.f_end[:, pidx].sum(axis=1) if len(rows) else np.zeros(0)
+    stock_start = by_cat("cat_start", A * np.nan_to_num(cs))
+    stock_end = by_cat("cat_end", A * np.nan_to_num(ce))
+    for arr, col, vals in ((stock_start, "cat_start", cs), (stock_end, "cat_end", ce)):
+        bad = ~np.isfinite(vals)
+        if bad.any():
+            for b, c in zip(bi[bad], rows[col].to_numpy()[bad]):
+                if c in cpos:
+                    arr[b, cpos[c]] = np.nan
+                arr[b, cpos["total"]] = np.nan
+    net, rem, emi = res.net.copy(), res.gross_removals.copy(), res.gross_emissions.copy()
+    sigma = res.sigma.copy()
+    status = np.full((nb, nc), "ok", dtype=object)
+    has_area = (area_start > 0) | (area_end > 0)
+    status[~has_area] = "no_area"
+    proj_note = "projects not supplied"
+    if projects is not None:
+        if not hasattr(boundaries, "geometry"):
+            raise BoundaryError("projects= needs boundaries with geometry (a GeoDataFrame).")
+        pa, pf, pv, pu = _project_fluxes(projects, boundaries, ids)
+        for j, c in enumerate(PROJECT_SINK_CATEGORIES):
+            k = cpos[c]
+            area_start[:, k] += pa[:, j]
+            area_end[:, k] += pa[:, j]
+            net[:, k] += pf[:, j]
+            rem[:, k] += np.clip(pf[:, j], 0, None)
+            emi[:, k] += np.clip(-pf[:, j], 0, None)
+            sigma[:, k] = np.sqrt(sigma[:, k] ** 2 + pv[:, j])
+            sigma[pu[:, j], k] = np.nan
+            status[:, k] = np.where(pa[:, j] > 0, "ok", "no_area")
+        tot = cpos["total"]
+        area_start[:, tot] += pa.sum(1)
+        area_end[:, tot] += pa.sum(1)
+        net[:, tot] += pf.sum(1)
+        rem[:, tot] += np.clip(pf, 0, None).sum(1)
+        emi[:, tot] += np.clip(-pf, 0, None).sum(1)
+        sigma[:, tot] = np.sqrt(sigma[:, tot] ** 2 + pv.sum(1))
+        sigma[pu.any(1), tot] = np.nan
+        proj_note = f"{len(projects)} project polygons"
+    else:
+        for c in PROJECT_SINK_CATEGORIES:
+            status[:, cpos[c]] = "no_project_polygons"
+    if uncertainty == "approach1" or projects is not None:
+        low = net - 1.959963984540054 * sigma
+        high = net + 1.959963984540054 * sigma
+        if uncertainty == "monte_carlo":  # keep MC percentiles where no project part was added
+            same = np.isclose(sigma, res.sigma, equal_nan=True)
+            low = np.where(same, res.low, low)
+            high = np.where(same, res.high, high)
+    else:
+        low, high = res.low, res.high
+    # transition matrix [ha], all rows including nodata
+    codes_all = np.unique(np.concatenate([t["class_start"], t["class_end"]])).astype("int64") \
+        if len(t) else np.array([], dtype="int64")
+    ix = {int(c): i for i, c in enumerate(codes_all)}
+    tm = np.zeros((nb, len(codes_all), len(codes_all)))
+    if len(t):
+        np.add.at(tm, (np.array([bpos[b] for b in t["boundary_id"]]),
+                       np.array([ix[int(c)] for c in t["class_start"]]),
+                       np.array([ix[int(c)] for c in t["class_end"]])), t["area_m2"].to_numpy() / 1e4)
+    unobs = np.array([terms.unobserved.get(b, 0.0) for b in ids], dtype="float64")
+    if boundary_area_m2 is not None:
+        covered = tm.sum(axis=(1, 2))
+        outside = np.asarray(boundary_area_m2, dtype="float64") / 1e4 - covered
+        rel = outside / np.maximum(np.asarray(boundary_area_m2) / 1e4, 1e-300)
+        unobs = unobs + np.where(rel > 5e-3, outside, 0.0)
+    tco2 = "t CO2 yr-1"
+    dims = ("boundary", "category")
+    ds = xr.Dataset(
+        {
+            "area_start": (dims, area_start, {"units": "ha", "long_name": "area at the start epoch"}),
+            "area_end": (dims, area_end, {"units": "ha", "long_name": "area at the end epoch"}),
+            "area_change": (dims, area_end - area_start, {"units": "ha", "long_name": "change of ecological resources (area)"}),
+            "stock_start": (dims, stock_start, {"units": "t C", "long_name": "carbon stock at the start epoch",
+                                                "pools": ",".join(pools)}),
+            "stock_end": (dims, stock_end, {"units": "t C", "long_name": "carbon stock at the end epoch",
+                                            "pools": ",".join(pools)}),
+            "net_sink": (dims, net, {"units": tco2, "long_name": "annual net carbon sink",
+                                     "sign_convention": SIGN_CONVENTION}),
+            "net_sink_low": (dims, low, {"units": tco2, "long_name": "net sink, lower bound of the 95 % interval"}),
+            "net_sink_high": (dims, high, {"units": tco2, "long_name": "net sink, upper bound of the 95 % interval"}),
+            "net_sink_uncertainty": (dims, sigma, {"units": tco2, "long_name": "net sink 1-sigma (equivalent)"}),
+            "gross_removals": (dims, rem, {"units": tco2, "long_name": "gross removals (>= 0)"}),
+            "gross_emissions": (dims, emi, {"units": tco2, "long_name": "gross emissions (>= 0)"}),
+            "status": (dims, status.astype(str), {"long_name": "ok | no_area | no_project_polygons"}),
+            "transition_area": (("boundary", "class_start", "class_end"), tm,
+                                {"units": "ha", "long_name": "area by start class and end class"}),
+            "unobserved_area": (("boundary",), unobs,
+                                {"units": "ha", "long_name": "area with nodata in either epoch or outside the raster"}),
+        },
+        coords={
+            "boundary": ("boundary", np.asarray(ids)),
+            "name": ("boundary", bf["name"].to_numpy()),
+            "level": ("boundary", bf["level"].to_numpy()),
+            "category": ("category", np.array(cats)),
+            "class_start": ("class_start", codes_all),
+            "class_end": ("class_end", codes_all),
+            "category_start": ("class_start", lg["category"].reindex(codes_all).fillna("unknown").to_numpy().astype(str)),
+            "category_end": ("class_end", lg["category"].reindex(codes_all).fillna("unknown").to_numpy().astype(str)),
+        },
+    )
+    zones = sorted({str(z) for z in zone_b.values()})
+    labels = sorted({tables[id(fac_b[b])].label for b in ids})
+    prov = []
+    for r in resolved.values():
+        prov.extend(r.provenance)
+    prov = [dict(p) for p in {json.dumps(p, sort_keys=True, default=str): p for p in prov}.values()]
+    ds.attrs.update({
+        "method": method,
+        "factors": ", ".join(labels),
+        "years": float(years),
+        "climate_zone": ", ".join(zones),
+        "sign_convention": SIGN_CONVENTION,
+        "uncertainty": uncertainty + (f" ({n_draws} draws, seed {seed})" if uncertainty == "monte_carlo" else ""),
+        "area_uncertainty": json.dumps(area_uncertainty if isinstance(area_uncertainty, Mapping) else float(area_uncertainty)),
+        "pools": ",".join(pools),
+        "legend": str(lg.attrs.get("legend", "user")),
+        "projects": proj_note,
+        "unranged_factors": json.dumps([f"{c}.{p}" for c, p in res.unranged]),
+        "factors_used": json.dumps(prov, default=lambda x: None if isinstance(x, float) and np.isnan(x) else str(x)),
+        "epochs": "start/end",
+        "category_attribution": "row counts under its end category if a sink, else its start category; total = all rows",
+    })
+    if res.unranged:
+        warnings.warn(
+            f"Factors without a range in their table: {[f'{c}.{p}' for c, p in res.unranged]}; the 95 % "
+            "interval of outputs that use them is NaN. Supply low/high with factors=table.override(...).",
+            stacklevel=2,
+        )
+    return ds
+
+
+def account_sinks(
+    landcover_start: xr.DataArray,
+    landcover_end: xr.DataArray,
+    boundaries,
+    *,
+    factors: FactorsArg | Mapping = "ipcc2019",
+    method: Literal["gain_loss", "stock_difference"] = "gain_loss",
+    years: float | None = None,
+    climate_zone: str | Mapping | None = None,
+    projects=None,
+    uncertainty: Literal["approach1", "monte_carlo"] = "approach1",
+    n_draws: int = 5000,
+    align_to: Literal["start", "end"] | xr.DataArray | None = None,
+    legend=None,
+    pools: Sequence[str] = POOLS,
+    area_uncertainty: float | Mapping[str, float] = 0.0,
+    seed: int | None = 0,
+) -> xr.Dataset:
+    """Account ecological carbon sinks per boundary from two land-cover epochs.
+
+    Parameters
+    ----------
+    landcover_start, landcover_end : xarray.DataArray
+        Categorical land cover (y, x) from :func:`urbansat.open_landcover` (numpy or
+        dask). They must share CRS, shape, geotransform and pixel registration.
+    boundaries : geopandas.GeoDataFrame
+        ``boundary_id``, ``name``, ``level``, ``geometry`` (from ``read_boundaries``).
+    factors : str, FactorTable, pandas.DataFrame or Mapping
+        ``"ipcc2019"`` (IPCC 2006/2019 Tier 1 + 2013 Wetlands Supplement),
+        ``"china_literature"``, a user table (long format or InVEST pools), or
+        ``{boundary_id: table, "*": default}`` for per-boundary tables.
+    method : {"gain_loss", "stock_difference"}
+        See :mod:`urbansat.sinks.accounting` for both equations.
+    years : float, optional
+        Years between the epochs; default ``end.attrs["year"] - start.attrs["year"]``.
+    climate_zone : str or Mapping, optional
+        Zone of zone-specific factor rows (e.g. ``"subtropical_humid_asia"``), or
+        ``{boundary_id: zone, "*": default}``.
+    projects : geopandas.GeoDataFrame, optional
+        Project polygons for ``soil_water_conservation`` / ``other_projects``:
+        columns ``category``, ``removal`` [t C ha-1 yr-1], optional ``removal_low``,
+        ``removal_high``; added to the land-cover result (no overlap check).
+    uncertainty : {"approach1", "monte_carlo"}
+        IPCC Approach 1 propagation or Monte Carlo (``n_draws``, ``seed``).
+    n_draws : int
+        Monte Carlo draws.
+    align_to : {"start", "end"} or xarray.DataArray, optional
+        Resample epochs onto that grid by nearest neighbour; without it a grid
+        mismatch raises :class:`AlignmentError`.
+    legend : str, pandas.DataFrame or Mapping[int, str], optional
+        Code -> category legend; default from the array's ``product``/``legend_name``.
+    pools : sequence of str
+        Stock pools used (default the four InVEST pools).
+    area_uncertainty : float or Mapping[str, float]
+        Relative 1-sigma of mapped areas (default 0: intervals from factors only).
+    seed : int or None
+        Monte Carlo seed.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``boundary`` (coords ``name``, ``level``), ``category`` (11 T/CI 231
+        categories + ``"total"``), ``class_start``/``class_end``. Variables
+        ``area_start``, ``area_end``, ``area_change`` [ha]; ``stock_start``,
+        ``stock_end`` [t C]; ``net_sink``, ``net_sink_low``, ``net_sink_high``,
+        ``net_sink_uncertainty``, ``gross_removals``, ``gross_emissions``
+        [t CO2 yr-1]; ``status``; ``transition_area`` [ha]; ``unobserved_area`` [ha].
+        ``net_sink = gross_removals - gross_emissions``; positive = removal.
+
+    Raises
+    ------
+    AlignmentError
+        Epochs on different grids (without ``align_to``).
+    LegendError
+        Class codes the legend does not map (listed, with the legend to fix).
+    FactorError
+        Factors missing for a class with area (listed, with the fix).
+    BoundaryError
+        Boundaries without CRS / ``boundary_id``, or not overlapping the raster.
+
+    Examples
+    --------
+    >>> from urbansat.testing.landcover import make_landcover_pair, make_boundaries
+    >>> s, e = make_landcover_pair(shape_yx=(40, 40))
+    >>> ds = account_sinks(s, e, make_boundaries(s, 2), years=5, climate_zone="subtropical_humid_asia",
+    ...                    legend="worldcover", factors="china_literature")
+    >>> float(ds.net_sink.sel(category="total").sum()) != 0
+    True
+    """
+    if align_to is not None:
+        landcover_start, landcover_end = align_epochs(landcover_start, landcover_end, align_to)
+    else:
+        check_aligned(landcover_start, landcover_end)
+    if years is None:
+        y0, y1 = landcover_start.attrs.get("year"), landcover_end.attrs.get("year")
+        if y0 is None or y1 is None:
+            raise ConfigError("years= is required: the land-cover arrays carry no 'year' attribute.")
+        years = float(y1) - float(y0)
+        if years <= 0:
+            raise ConfigError(f"Epoch years {y0} -> {y1} do not increase; pass years= explicitly.")
+    lg = _legend_of(landcover_start, legend)
+    bf = _boundary_frame(boundaries)
+    if boundaries.crs is None:
+        raise BoundaryError("Boundaries have no CRS; set it with gdf.set_crs(epsg).")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EmptyResultWarning)  # outside boundaries raise below
+        table, engine = transition_areas(landcover_start, landcover_end, boundaries,
+                                         nodata=landcover_start.attrs.get("nodata"))
+    back = {str(b): b for b in bf["boundary_id"]}
+    if len(table):
+        table = table.assign(boundary_id=[back.get(str(b), b) for b in table["boundary_id"]])
+    seen = set(table["boundary_id"]) if len(table) else set()
+    outside = [b for b in bf["boundary_id"] if b not in seen]
+    if outside:
+        bounds = landcover_start.rio.bounds()
+        raise BoundaryError(
+            f"Boundary id(s) {outside[:10]} do not overlap the land-cover raster (bounds {tuple(round(v, 6) for v in bounds)} "
+            f"in {landcover_start.rio.crs}). Clip boundaries to the raster or use a raster that covers them."
+        )
+    ds = account_transitions(table, boundaries, legend=lg, factors=factors, method=method, years=years,
+                             climate_zone=climate_zone, projects=projects, uncertainty=uncertainty,
+                             n_draws=n_draws, pools=pools, area_uncertainty=area_uncertainty, seed=seed,
+                             boundary_area_m2=_geodesic_area_m2(boundaries))
+    y0, y1 = landcover_start.attrs.get("year"), landcover_end.attrs.get("year")
+    ds.attrs["epochs"] = f"{y0 if y0 is not None else 'start'}/{y1 if y1 is not None else 'end'}"
+    ds.attrs["transition_engine"] = engine
+    return ds

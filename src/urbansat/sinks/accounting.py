@@ -1,0 +1,223 @@
+"""Sink accounting on a transition table: stock-difference and gain-loss.
+
+Pure pandas/numpy core. Input is the per-boundary transition table
+(``boundary_id, class_start, class_end, area_m2``); every flux is linear in the
+factors, so each method is written as coefficients that multiply the factor of the
+start class or of the end class of a row. Values, IPCC Approach 1 and Monte Carlo
+uncertainty (:mod:`urbansat.sinks.uncertainty`) all use the same coefficients.
+
+Sign convention: fluxes are **net removals from the atmosphere**, t CO2 yr-1,
+positive = sink (removal), negative = source (emission); t C -> t CO2 by
+``urbansat.constants.C_TO_CO2`` = 44/12.
+
+Stock-difference (InVEST carbon model arithmetic, summed over pools ``P``)::
+
+    stock_t      = sum_pixels  sum_P c_P(class_t) * area_ha
+    net_sink     = (stock_end - stock_start) * 44/12 / years
+
+per transition row (A ha from class s to class e):
+``F = A * (C(e) - C(s)) * 44/12 / years`` with ``C = sum_P c_P``.
+
+Gain-loss (IPCC 2006 Vol 4 Eq. 2.7, 2.9, 2.16, 2.25; WS 2013 Table 4.12)::
+
+    growth      = A * RF(e)                                     (all land in class e)
+    blue_soil   = A * SA(e)                                     (mangrove, tidal marsh, seagrass)
+    conversion  = A * (B0(e) - B(s)) / years          if s != e  (biomass + dead pools)
+    soil        = A * (SOC(e) - SOC(s)) / D           if s != e  (D = 20 yr default)
+    F = (growth + blue_soil + conversion + soil) * 44/12
+
+with ``RF`` the ``removal`` factor, ``SA`` ``soil_accumulation``, ``B`` the sum of the
+biomass pools used (``c_above, c_below, c_dead``), and ``B0(e) = 0`` for classes that
+grow (``RF(e) > 0``: woody vegetation restarts from zero, IPCC 2006 Eq. 2.16) and
+``B0(e) = B(e)`` for steady-state classes (``RF(e) = 0``). Conversion and soil
+terms are computed only when the table holds stock pools (a coefficient table such
+as ``china_literature`` has rates only: ``F = A * RF(e) * 44/12``).
+
+Attribution to categories: a row counts under the sink category of its end class;
+if the end class is not a sink (built-up, water, bare, snow/ice) under the sink
+category of its start class (loss of a sink is reported where the sink was);
+rows between two non-sink classes count in ``total`` only. ``total`` is the sum of
+all rows, so the categories plus non-sink-only rows add up to ``total``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from urbansat.categories import SINK_CATEGORIES
+from urbansat.constants import C_TO_CO2
+from urbansat.errors import FactorError
+from urbansat.sinks.factors import PARAMETERS, POOLS, ResolvedFactors
+
+__all__ = ["TRANSITION_PERIOD_YEARS", "AccountingTerms", "build_terms", "OUTPUT_CATEGORIES"]
+
+#: IPCC 2006 Vol 4 Ch 2 default soil-carbon transition period D [yr] (Eq. 2.25).
+TRANSITION_PERIOD_YEARS = 20.0
+
+#: Category coordinate of results: the 11 T/CI 231 categories then "total".
+OUTPUT_CATEGORIES: tuple[str, ...] = (*SINK_CATEGORIES, "total")
+
+_BIOMASS = ("c_above", "c_below", "c_dead")
+_P = {p: i for i, p in enumerate(PARAMETERS)}
+
+
+@dataclass
+class AccountingTerms:
+    """Coefficients of every transition row; flux = sum(coef_start*f_start + coef_end*f_end).
+
+    Attributes
+    ----------
+    rows : pandas.DataFrame
+        Observed rows: ``boundary_id, class_start, class_end, area_ha, out_category``
+        (``out_category`` is None for rows counted in ``total`` only).
+    components : dict
+        Component name -> (coef_start, coef_end), arrays (n_rows, n_parameters)
+        in t CO2 yr-1 per unit factor.
+    f_start, f_end, s_start, s_end : numpy.ndarray
+        Factor values and 1-sigma (from the 95 % range) of the start / end class per row.
+    ranged_start, ranged_end : numpy.ndarray
+        False where the factor has no range in its table.
+    unobserved : pandas.Series
+        Area [ha] per boundary with nodata in either epoch.
+    """
+
+    rows: pd.DataFrame
+    components: dict
+    f_start: np.ndarray
+    f_end: np.ndarray
+    s_start: np.ndarray
+    s_end: np.ndarray
+    ranged_start: np.ndarray
+    ranged_end: np.ndarray
+    unobserved: pd.Series
+    has_pools: bool
+
+    def component_flux(self) -> dict[str, np.ndarray]:
+        """Flux per row [t CO2 yr-1] of each component at the factor values."""
+        return {k: np.nansum(cs * np.nan_to_num(self.f_start) + ce * np.nan_to_num(self.f_end), axis=1)
+                for k, (cs, ce) in self.components.items()}
+
+
+def _sigma(res: ResolvedFactors) -> tuple[np.ndarray, np.ndarray]:
+    """1-sigma from the 95 % range: (high - low) / (2 * 1.96) (IPCC 2006 Vol 1 Ch 3)."""
+    ranged = np.isfinite(res.low) & np.isfinite(res.high)
+    sig = np.where(ranged, (res.high - res.low) / (2 * 1.959963984540054), 0.0)
+    return sig, ranged
+
+
+def build_terms(table: pd.DataFrame, legend: pd.DataFrame, resolved: Mapping[object, ResolvedFactors],
+                *, method: str, years: float, pools: Sequence[str] = POOLS,
+                transition_period: float = TRANSITION_PERIOD_YEARS) -> AccountingTerms:
+    """Coefficients of the chosen method for every observed transition row.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        ``boundary_id, class_start, class_end, area_m2``.
+    legend : pandas.DataFrame
+        Validated legend (code -> category), covering every code of ``table``.
+    resolved : Mapping
+        boundary_id -> :class:`ResolvedFactors` covering every code of ``table``.
+    method : {"stock_difference", "gain_loss"}
+    years : float
+        Years between the epochs (> 0).
+    pools : sequence of str
+        Stock pools used (default all four InVEST pools).
+    transition_period : float
+        Soil transition period D [yr] of gain-loss.
+
+    Returns
+    -------
+    AccountingTerms
+
+    Raises
+    ------
+    FactorError
+        Naming every (class, parameter) that the method needs for observed area but
+        the table lacks.
+    """
+    if not years or years <= 0:
+        raise FactorError(f"years must be > 0 (time between the epochs), got {years!r}.")
+    pools = tuple(pools)
+    bad = sorted(set(pools) - set(POOLS))
+    if bad:
+        raise FactorError(f"pools={pools}: unknown pool(s) {bad}; choose from {POOLS}.")
+    t = table.copy()
+    t["area_ha"] = t["area_m2"].astype("float64") / 1e4
+    cat = legend["category"]
+    t["cat_start"] = cat.reindex(t["class_start"].to_numpy()).to_numpy()
+    t["cat_end"] = cat.reindex(t["class_end"].to_numpy()).to_numpy()
+    nod = (t["cat_start"] == "nodata") | (t["cat_end"] == "nodata")
+    unobserved = t[nod].groupby("boundary_id")["area_ha"].sum()
+    t = t[~nod & (t["area_ha"] > 0)].reset_index(drop=True)
+    sinks = set(SINK_CATEGORIES)
+    t["out_category"] = np.where(t["cat_end"].isin(sinks), t["cat_end"],
+                                 np.where(t["cat_start"].isin(sinks), t["cat_start"], None))
+    n, m = len(t), len(PARAMETERS)
+    fS = np.full((n, m), np.nan)
+    fE = np.full((n, m), np.nan)
+    sS = np.zeros((n, m))
+    sE = np.zeros((n, m))
+    rS = np.zeros((n, m), bool)
+    rE = np.zeros((n, m), bool)
+    has_pools = False
+    for b, idx in t.groupby("boundary_id").indices.items():
+        res = resolved[b]
+        pos = {int(c): i for i, c in enumerate(res.codes)}
+        ia = np.array([pos[int(c)] for c in t["class_start"].to_numpy()[idx]])
+        ie = np.array([pos[int(c)] for c in t["class_end"].to_numpy()[idx]])
+        sig, ranged = _sigma(res)
+        fS[idx], fE[idx] = res.value[ia], res.value[ie]
+        sS[idx], sE[idx] = sig[ia], sig[ie]
+        rS[idx], rE[idx] = ranged[ia], ranged[ie]
+        sub = t.iloc[idx]
+        conv = sub["class_start"].to_numpy() != sub["class_end"].to_numpy()
+        if method == "stock_difference":
+            codes = np.concatenate([sub["class_start"], sub["class_end"]])
+            res.require(codes, pools, why=f"stock-difference accounting of boundary {b!r}")
+        elif method == "gain_loss":
+            res.require(sub["class_end"], ["removal"], why=f"gain-loss removals of boundary {b!r}")
+            tbl_pools = [p for p in pools if res.has(p)]
+            has_pools = has_pools or bool(tbl_pools)
+            if tbl_pools and conv.any():
+                res.require(np.concatenate([sub["class_start"][conv], sub["class_end"][conv]]),
+                            tbl_pools, why=f"gain-loss conversions of boundary {b!r}")
+        else:
+            raise FactorError(f"method={method!r}: use 'gain_loss' or 'stock_difference'.")
+    A = t["area_ha"].to_numpy()
+    k = C_TO_CO2
+    comps: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    zero = lambda: np.zeros((n, m))  # noqa: E731
+    if method == "stock_difference":
+        cs, ce = zero(), zero()
+        for p in pools:
+            ce[:, _P[p]] = A * k / years
+            cs[:, _P[p]] = -A * k / years
+        comps["stock_change"] = (cs, ce)
+    else:
+        conv = (t["class_start"].to_numpy() != t["class_end"].to_numpy())
+        cs, ce = zero(), zero()
+        ce[:, _P["removal"]] = A * k
+        comps["growth"] = (cs, ce)
+        cs, ce = zero(), zero()
+        ce[:, _P["soil_accumulation"]] = np.where(np.isfinite(fE[:, _P["soil_accumulation"]]), A * k, 0.0)
+        comps["blue_soil"] = (cs, ce)
+        bio = [p for p in pools if p in _BIOMASS and np.isfinite(fS[:, _P[p]]).any()]
+        cs, ce = zero(), zero()
+        steady = np.nan_to_num(fE[:, _P["removal"]]) == 0
+        for p in bio:
+            cs[:, _P[p]] = np.where(conv, -A * k / years, 0.0)
+            ce[:, _P[p]] = np.where(conv & steady, A * k / years, 0.0)
+        comps["conversion"] = (cs, ce)
+        cs, ce = zero(), zero()
+        if "c_soil" in pools and np.isfinite(fS[:, _P["c_soil"]]).any():
+            cs[:, _P["c_soil"]] = np.where(conv, -A * k / transition_period, 0.0)
+            ce[:, _P["c_soil"]] = np.where(conv, A * k / transition_period, 0.0)
+        comps["soil"] = (cs, ce)
+    rows = t[["boundary_id", "class_start", "class_end", "area_ha", "cat_start", "cat_end", "out_category"]]
+    return AccountingTerms(rows, comps, fS, fE, sS, sE, rS, rE, unobserved,
+                           has_pools or method == "stock_difference")

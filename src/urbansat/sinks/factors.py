@@ -1,0 +1,450 @@
+"""Carbon factor tables: schema, packaged tables, overrides and lookup per class code.
+
+A factor table is long-format data, one number per row::
+
+    category | lucode, climate_zone, parameter, value, low, high, unit, source, table, tag, note
+
+``category`` keys rows to a T/CI 231 sink category or non-sink class (via the
+land-cover legend); ``lucode`` keys rows to a native class code directly (an InVEST
+carbon-pools table is imported this way) and wins over a category row.
+``climate_zone`` is a zone key or ``"*"`` (any zone). Parameters and units:
+
+=====================  ===================  =============================================
+parameter              unit                 meaning
+=====================  ===================  =============================================
+``c_above``            t C ha-1             above-ground biomass carbon stock
+``c_below``            t C ha-1             below-ground biomass carbon stock
+``c_dead``             t C ha-1             dead wood + litter carbon stock
+``c_soil``             t C ha-1             soil organic carbon stock (0-30 cm)
+``removal``            t C ha-1 yr-1        net biomass carbon gain of land in the class
+``soil_accumulation``  t C ha-1 yr-1        soil carbon burial (blue carbon, WS Table 4.12)
+=====================  ===================  =============================================
+
+``low``/``high`` bound the 95 % range of the value (empty: no range in the source);
+``tag`` is the confidence tag of ``shared/spec/sink-factors.md`` ([V], [V*], [C],
+[M], [U]) or ``user``. Packaged tables live in ``urbansat/data/factors``.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from urbansat.errors import FactorError
+
+__all__ = [
+    "PARAMETERS",
+    "POOLS",
+    "PACKAGED_TABLES",
+    "FactorTable",
+    "ResolvedFactors",
+    "load_factor_table",
+    "factor_table_from_frame",
+    "as_factor_table",
+    "factor_table_from_invest",
+    "factor_table_to_invest",
+    "resolve_factors",
+]
+
+#: Parameters a factor table may hold, in the order of resolved arrays.
+PARAMETERS: tuple[str, ...] = ("c_above", "c_below", "c_dead", "c_soil", "removal", "soil_accumulation")
+#: Carbon stock pools (InVEST's four pools).
+POOLS: tuple[str, ...] = ("c_above", "c_below", "c_soil", "c_dead")
+_UNITS = {p: ("t C ha-1 yr-1" if p in ("removal", "soil_accumulation") else "t C ha-1") for p in PARAMETERS}
+
+#: Packaged tables: name -> (file, version).
+PACKAGED_TABLES: dict[str, tuple[str, str]] = {
+    "ipcc2019": ("ipcc2019_tier1_v1.csv", "v1"),
+    "china_literature": ("china_literature_v1.csv", "v1"),
+}
+
+_COLUMNS = ["category", "lucode", "climate_zone", "parameter", "value", "low", "high",
+            "unit", "source", "table", "tag", "note"]
+
+
+@dataclass(frozen=True)
+class FactorTable:
+    """An immutable, validated factor table.
+
+    Attributes
+    ----------
+    name : str
+        Table name carried into results (``attrs["factors"]``).
+    version : str
+        Table version.
+    data : pandas.DataFrame
+        Long-format rows (see module docstring).
+    """
+
+    name: str
+    version: str
+    data: pd.DataFrame = field(repr=False)
+
+    @property
+    def label(self) -> str:
+        """``"name version"`` as written into result attributes."""
+        return f"{self.name} {self.version}"
+
+    @property
+    def zones(self) -> list[str]:
+        """Climate zones with zone-specific rows."""
+        return sorted(set(self.data["climate_zone"]) - {"*"})
+
+    def override(self, other: FactorTable | pd.DataFrame, *, name: str | None = None) -> FactorTable:
+        """Return a new table where the rows of ``other`` replace matching rows.
+
+        A row matches on (category or lucode, climate_zone, parameter).
+
+        Parameters
+        ----------
+        other : FactorTable or pandas.DataFrame
+            Override rows (same long format; ``source`` defaults to ``"user"``).
+        name : str, optional
+            Name of the result (default ``"<self.name>+user"``).
+
+        Returns
+        -------
+        FactorTable
+        """
+        o = other if isinstance(other, FactorTable) else factor_table_from_frame(other, name="user")
+        key = ["category", "lucode", "climate_zone", "parameter"]
+        base = self.data.set_index(key)
+        new = o.data.set_index(key)
+        merged = pd.concat([base[~base.index.isin(new.index)], new]).reset_index()
+        return FactorTable(name or f"{self.name}+{o.name}", self.version, merged[_COLUMNS])
+
+
+def factor_table_from_frame(df: pd.DataFrame, *, name: str = "user", version: str = "user") -> FactorTable:
+    """Validate a long-format factor DataFrame and wrap it.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Needs ``parameter``, ``value`` and one of ``category`` / ``lucode``;
+        ``climate_zone`` defaults to ``"*"``, ``low``/``high`` to empty,
+        ``source`` to ``"user"``, ``tag`` to ``"user"``.
+    name, version : str
+        Name and version of the table.
+
+    Returns
+    -------
+    FactorTable
+
+    Raises
+    ------
+    FactorError
+        On missing columns, unknown parameters, non-numeric or negative stocks,
+        or ranges that do not bracket the value.
+    """
+    d = df.copy()
+    if "parameter" not in d.columns or "value" not in d.columns:
+        raise FactorError(
+            f"Factor table {name!r} needs columns 'parameter' and 'value' (long format) "
+            f"plus 'category' or 'lucode'; got {list(d.columns)}. For an InVEST pools "
+            "table use factor_table_from_invest()."
+        )
+    if "category" not in d.columns and "lucode" not in d.columns:
+        raise FactorError(f"Factor table {name!r} needs a 'category' or 'lucode' column.")
+    for col, default in (("category", None), ("lucode", None), ("climate_zone", "*"),
+                         ("low", np.nan), ("high", np.nan), ("unit", None), ("source", "user"),
+                         ("table", ""), ("tag", "user"), ("note", "")):
+        if col not in d.columns:
+            d[col] = default
+    d["climate_zone"] = d["climate_zone"].fillna("*").astype(str)
+    d["category"] = d["category"].astype(object).where(d["category"].notna(), None)
+    d["lucode"] = pd.to_numeric(d["lucode"], errors="coerce").astype("Int64")
+    bad = sorted(set(d["parameter"]) - set(PARAMETERS))
+    if bad:
+        raise FactorError(f"Factor table {name!r} has unknown parameter(s) {bad}; allowed: {PARAMETERS}.")
+    for col in ("value", "low", "high"):
+        num = pd.to_numeric(d[col], errors="coerce")
+        wrong = d[col].notna() & (d[col].astype(str).str.strip() != "") & num.isna()
+        if wrong.any():
+            raise FactorError(
+                f"Factor table {name!r}: column {col!r} is not numeric in row(s) "
+                f"{d.index[wrong].tolist()} (value {d.loc[wrong, col].iloc[0]!r})."
+            )
+        d[col] = num.astype("float64")
+    if d["value"].isna().any():
+        rows = d.loc[d["value"].isna(), ["category", "lucode", "parameter"]].to_dict("records")
+        raise FactorError(f"Factor table {name!r} has rows without a value: {rows[:5]}.")
+    stock = d["parameter"].isin(POOLS) & (d["value"] < 0)
+    if stock.any():
+        rows = d.loc[stock, ["category", "lucode", "parameter", "value"]].to_dict("records")
+        raise FactorError(f"Factor table {name!r}: carbon stocks cannot be negative: {rows[:5]}.")
+    rng = d["low"].notna() & d["high"].notna()
+    inverted = rng & ~((d["low"] <= d["value"] + 1e-12) & (d["value"] <= d["high"] + 1e-12))
+    if inverted.any():
+        rows = d.loc[inverted, ["category", "lucode", "parameter", "value", "low", "high"]].to_dict("records")
+        raise FactorError(f"Factor table {name!r}: low <= value <= high violated in {rows[:5]}.")
+    d["unit"] = [u if isinstance(u, str) and u else _UNITS[p] for u, p in zip(d["unit"], d["parameter"])]
+    key = ["category", "lucode", "climate_zone", "parameter"]
+    dup = d.duplicated(subset=key, keep=False)
+    if dup.any():
+        rows = d.loc[dup, key].drop_duplicates().to_dict("records")
+        raise FactorError(f"Factor table {name!r} defines the same factor twice: {rows[:5]}.")
+    return FactorTable(name, version, d[_COLUMNS].reset_index(drop=True))
+
+
+def load_factor_table(name: str) -> FactorTable:
+    """Load a packaged factor table (``"ipcc2019"`` or ``"china_literature"``).
+
+    Parameters
+    ----------
+    name : str
+        Key of :data:`PACKAGED_TABLES`.
+
+    Returns
+    -------
+    FactorTable
+
+    Raises
+    ------
+    FactorError
+        If no such table is packaged.
+    """
+    if name not in PACKAGED_TABLES:
+        raise FactorError(
+            f"No packaged factor table {name!r}; available: {sorted(PACKAGED_TABLES)}. "
+            "Pass a FactorTable, a long-format DataFrame, or read a CSV with "
+            "urbansat.ingest.factors.read_factor_table()."
+        )
+    fname, version = PACKAGED_TABLES[name]
+    text = (importlib.resources.files("urbansat") / "data" / "factors" / fname).read_text("utf-8")
+    df = pd.read_csv(io.StringIO(text), comment="#", dtype={"climate_zone": str})
+    return factor_table_from_frame(df, name=name, version=version)
+
+
+def as_factor_table(factors: str | FactorTable | pd.DataFrame) -> FactorTable:
+    """Coerce a table name, :class:`FactorTable` or DataFrame to a :class:`FactorTable`.
+
+    A DataFrame with columns ``lucode, c_above, c_below, c_soil, c_dead`` is taken as
+    an InVEST carbon-pools table.
+    """
+    if isinstance(factors, FactorTable):
+        return factors
+    if isinstance(factors, str):
+        return load_factor_table(factors)
+    if isinstance(factors, pd.DataFrame):
+        if "parameter" not in factors.columns and "lucode" in factors.columns:
+            return factor_table_from_invest(factors)
+        return factor_table_from_frame(factors)
+    raise FactorError(
+        f"factors= must be a table name ({sorted(PACKAGED_TABLES)}), a FactorTable or a "
+        f"pandas.DataFrame, not {type(factors).__name__}."
+    )
+
+
+def factor_table_from_invest(df: pd.DataFrame, *, name: str = "invest", source: str = "InVEST carbon pools CSV") -> FactorTable:
+    """Convert an InVEST carbon-pools table (``lucode,c_above,c_below,c_soil,c_dead``).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per land-cover code; pools in t C ha-1 (InVEST >= 3.15 units).
+    name : str
+        Table name.
+    source : str
+        Source text written on every row.
+
+    Returns
+    -------
+    FactorTable
+        ``lucode``-keyed rows for every pool, zone ``"*"``, tag ``user``.
+
+    Raises
+    ------
+    FactorError
+        If a pool column is missing, a code repeats, or a value is not a number.
+    """
+    cols = {c.lower().strip(): c for c in df.columns}
+    need = ["lucode", *POOLS]
+    missing = [c for c in need if c not in cols]
+    if missing:
+        raise FactorError(
+            f"InVEST carbon-pools table {name!r} lacks column(s) {missing}; expected "
+            f"'lucode,c_above,c_below,c_soil,c_dead' (got {list(df.columns)})."
+        )
+    d = df.rename(columns={v: k for k, v in cols.items()})
+    if d["lucode"].duplicated().any():
+        raise FactorError(f"InVEST table {name!r} repeats lucode(s) {sorted(d['lucode'][d['lucode'].duplicated()].tolist())}.")
+    long = d.melt(id_vars=["lucode"], value_vars=list(POOLS), var_name="parameter", value_name="value")
+    long["source"] = source
+    long["tag"] = "user"
+    return factor_table_from_frame(long, name=name, version="user")
+
+
+def factor_table_to_invest(table: FactorTable, legend: pd.DataFrame, *, climate_zone: str | None = None) -> pd.DataFrame:
+    """Express a table as InVEST carbon pools for the codes of ``legend``.
+
+    Parameters
+    ----------
+    table : FactorTable
+    legend : pandas.DataFrame
+        Validated legend (codes -> categories).
+    climate_zone : str, optional
+        Zone used for zone-specific rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``lucode, LULC_name, c_above, c_below, c_soil, c_dead`` [t C ha-1].
+
+    Raises
+    ------
+    FactorError
+        If a pool of a code (other than nodata) has no value; InVEST needs every pool.
+    """
+    codes = np.array([c for c in legend.index if legend.loc[c, "category"] != "nodata"], dtype="int64")
+    res = resolve_factors(table, legend, codes, climate_zone)
+    res.require(codes, POOLS, why="an InVEST carbon-pools table")
+    out = pd.DataFrame({"lucode": codes, "LULC_name": legend.loc[codes, "name"].to_numpy()})
+    for p in POOLS:
+        out[p] = res.value[:, PARAMETERS.index(p)]
+    return out
+
+
+@dataclass(frozen=True)
+class ResolvedFactors:
+    """Factors resolved to one value per (class code, parameter).
+
+    Attributes
+    ----------
+    codes : numpy.ndarray
+        Class codes (rows).
+    value, low, high : numpy.ndarray
+        Shape (n_codes, n_parameters); NaN where the table gives nothing.
+    provenance : list of dict
+        ``code, category, parameter, value, low, high, source, table, tag`` of each used row.
+    missing : dict
+        (code, parameter) -> reason text for NaN entries.
+    table : str
+        Table label.
+    """
+
+    codes: np.ndarray
+    value: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    provenance: list[dict]
+    missing: dict
+    table: str
+    categories: np.ndarray
+
+    def has(self, parameter: str) -> bool:
+        """True if any code has a value for ``parameter``."""
+        return bool(np.isfinite(self.value[:, PARAMETERS.index(parameter)]).any())
+
+    def require(self, codes: Sequence[int] | np.ndarray, parameters: Sequence[str], *, why: str) -> None:
+        """Raise :class:`FactorError` listing every (code, parameter) without a value.
+
+        Parameters
+        ----------
+        codes : sequence of int
+            Codes that need the parameters.
+        parameters : sequence of str
+            Parameters needed.
+        why : str
+            What needs them, for the message.
+        """
+        idx = {int(c): i for i, c in enumerate(self.codes)}
+        gaps = []
+        for c in np.unique(np.asarray(codes, dtype="int64")):
+            for p in parameters:
+                if not np.isfinite(self.value[idx[int(c)], PARAMETERS.index(p)]):
+                    gaps.append(f"{int(c)} ({self.categories[idx[int(c)]]}).{p}: {self.missing.get((int(c), p), 'not in table')}")
+        if gaps:
+            raise FactorError(
+                f"Factor table {self.table!r} lacks factors needed for {why}: " + "; ".join(gaps)
+                + ". Supply them (factors=table.override(DataFrame with category/lucode, "
+                "climate_zone, parameter, value, low, high)), choose another table or climate_zone, "
+                "or restrict pools=."
+            )
+
+
+def resolve_factors(table: FactorTable, legend: pd.DataFrame, codes: Sequence[int] | np.ndarray,
+                    climate_zone: str | None) -> ResolvedFactors:
+    """Resolve one value per (code, parameter): lucode row, else category row of the code.
+
+    Within a key, the row of ``climate_zone`` wins over the ``"*"`` row.
+
+    Parameters
+    ----------
+    table : FactorTable
+    legend : pandas.DataFrame
+        Validated legend mapping every code to a category.
+    codes : sequence of int
+        Codes to resolve.
+    climate_zone : str or None
+        Zone key; None uses only ``"*"`` rows (zone-specific rows then count as missing,
+        with a reason that lists the zones).
+
+    Returns
+    -------
+    ResolvedFactors
+
+    Raises
+    ------
+    FactorError
+        If ``climate_zone`` is not a zone of the table.
+    """
+    codes = np.asarray(codes, dtype="int64")
+    d = table.data
+    if climate_zone is not None and table.zones and climate_zone not in table.zones and climate_zone != "*":
+        raise FactorError(
+            f"Climate zone {climate_zone!r} is not in factor table {table.label!r}; its zones are "
+            f"{table.zones or ['*']}."
+        )
+    zones = [climate_zone, "*"] if climate_zone else ["*"]
+    n, m = len(codes), len(PARAMETERS)
+    val = np.full((n, m), np.nan)
+    lo = np.full((n, m), np.nan)
+    hi = np.full((n, m), np.nan)
+    prov: list[dict] = []
+    missing: dict = {}
+    by_code = {k: g for k, g in d[d["lucode"].notna()].groupby(d["lucode"].dropna().astype("int64"))}
+    by_cat = {k: g for k, g in d[d["category"].notna()].groupby("category")}
+    cats = legend.loc[codes, "category"].to_numpy() if len(codes) else np.array([], dtype=object)
+    for i, (code, cat) in enumerate(zip(codes, cats)):
+        for j, p in enumerate(PARAMETERS):
+            row = None
+            for src in (by_code.get(int(code)), by_cat.get(cat)):
+                if src is None:
+                    continue
+                sub = src[src["parameter"] == p]
+                for z in zones:
+                    hit = sub[sub["climate_zone"] == z]
+                    if len(hit):
+                        row = hit.iloc[0]
+                        break
+                if row is not None:
+                    break
+            if row is None:
+                other = d[((d["category"] == cat) | (d["lucode"] == code)) & (d["parameter"] == p)]
+                if len(other):
+                    missing[(int(code), p)] = (
+                        f"given only for climate zones {sorted(set(other['climate_zone']))}; pass climate_zone="
+                    )
+                else:
+                    missing[(int(code), p)] = "no default in the table"
+                continue
+            val[i, j], lo[i, j], hi[i, j] = row["value"], row["low"], row["high"]
+            prov.append({"code": int(code), "category": cat, "parameter": p, "value": row["value"],
+                         "low": row["low"], "high": row["high"], "source": row["source"],
+                         "table": row["table"], "tag": row["tag"], "climate_zone": row["climate_zone"]})
+    return ResolvedFactors(codes, val, lo, hi, prov, missing, table.label, cats)
+
+
+def _resolve_mapping(value, boundary_ids: Sequence, what: str) -> dict:
+    """Expand a scalar-or-mapping option to one value per boundary."""
+    if isinstance(value, Mapping):
+        unknown = set(value) - set(boundary_ids)
+        if unknown:
+            raise FactorError(f"{what} names boundary id(s) {sorted(map(str, unknown))} that are not in boundaries.")
+        return {b: value.get(b) for b in boundary_ids}
+    return {b: value for b in boundary_ids}
