@@ -20,7 +20,9 @@ def make_raster(data: np.ndarray, transform: Affine, crs="EPSG:32650", nodata=No
         },
         attrs={"units": "1"},
     )
-    da = da.rio.write_crs(crs).rio.write_transform(transform)
+    da = da.rio.write_transform(transform)
+    if crs is not None:
+        da = da.rio.write_crs(crs)
     if nodata is not None:
         da = da.rio.write_nodata(nodata)
     return da

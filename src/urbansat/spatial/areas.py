@@ -47,11 +47,22 @@ def ellipsoid_of(crs: CRS) -> tuple[float, float]:
     return float(ell.semi_major_metre), f
 
 
-def _q(phi: np.ndarray, e: float) -> np.ndarray:
-    s = np.sin(phi)
+def _dq(p1: np.ndarray, p2: np.ndarray, e: float) -> np.ndarray:
+    """``q(p2) - q(p1)`` without cancellation for thin cells.
+
+    Uses ``s2 - s1 = 2 cos((p1+p2)/2) sin((p2-p1)/2)`` and
+    ``atanh(x) - atanh(y) = atanh((x - y) / (1 - x y))``, so that
+    ``q(p2) - q(p1) = ds (1 + e^2 s1 s2) / ((1 - e^2 s1^2)(1 - e^2 s2^2))
+    + atanh(e ds / (1 - e^2 s1 s2)) / e``.
+    """
+    s1, s2 = np.sin(p1), np.sin(p2)
+    ds = 2.0 * np.cos(0.5 * (p1 + p2)) * np.sin(0.5 * (p2 - p1))
     if e == 0.0:
-        return 2.0 * s
-    return s / (1.0 - e * e * s * s) + (1.0 / (2.0 * e)) * np.log((1.0 + e * s) / (1.0 - e * s))
+        return 2.0 * ds
+    e2 = e * e
+    t1 = ds * (1.0 + e2 * s1 * s2) / ((1.0 - e2 * s1 * s1) * (1.0 - e2 * s2 * s2))
+    t2 = np.arctanh(e * ds / (1.0 - e2 * s1 * s2)) / e
+    return t1 + t2
 
 
 def ellipsoidal_cell_area(
@@ -65,7 +76,8 @@ def ellipsoidal_cell_area(
     """Exact area [m2] of ellipsoidal lat/lon cells bounded by parallels and meridians.
 
     ``A = (b^2 dlambda / 2) |q(phi2) - q(phi1)|`` with ``q`` as in the module
-    docstring (Snyder 1987, eq. 3-12).
+    docstring (Snyder 1987, eq. 3-12), evaluated in a cancellation-free form
+    (relative error ~1e-15 even for 10 m cells).
 
     Parameters
     ----------
@@ -86,9 +98,7 @@ def ellipsoidal_cell_area(
     b2 = a * a * (1.0 - e2)
     p1 = np.radians(np.clip(np.asarray(lat1_deg, dtype=np.float64), -90.0, 90.0))
     p2 = np.radians(np.clip(np.asarray(lat2_deg, dtype=np.float64), -90.0, 90.0))
-    if e == 0.0:
-        return np.abs(a * a * math.radians(abs(dlon_deg)) * (np.sin(p2) - np.sin(p1)))
-    return np.abs(0.5 * b2 * math.radians(abs(dlon_deg)) * (_q(p2, e) - _q(p1, e)))
+    return np.abs(0.5 * b2 * math.radians(abs(dlon_deg)) * _dq(p1, p2, e))
 
 
 def row_areas(transform: Affine, crs: CRS, n_rows: int, *, row_start: int = 0) -> np.ndarray:

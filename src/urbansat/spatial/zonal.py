@@ -133,11 +133,12 @@ def _aligned(other: xr.DataArray, grid: GridSpec, name: str, ref_name: str) -> x
     return da
 
 
-def _blocks(arrays: Sequence[np.ndarray | dsa.Array]):
-    """Yield (row0, col0, [block per array]) over the blocks of the first dask array.
+def _blocks(arrays: Sequence[np.ndarray | dsa.Array], polys: PolygonSet):
+    """Yield (row0, col0, [block per array], lazy) over the blocks met by any polygon's bbox.
 
     Other arrays are rechunked lazily to the same chunks (inputs are not modified).
-    Plain numpy inputs are processed as one block.
+    Plain numpy inputs are processed as one block. Blocks that no polygon bounding
+    box touches are skipped, so they are never read.
     """
     ref = next((a for a in arrays if isinstance(a, dsa.Array)), None)
     if ref is None:
@@ -154,6 +155,8 @@ def _blocks(arrays: Sequence[np.ndarray | dsa.Array]):
     c_off = np.concatenate([[0], np.cumsum(ref.chunks[1])])
     for i in range(len(ref.chunks[0])):
         for j in range(len(ref.chunks[1])):
+            if not polys.candidates(int(r_off[i]), int(c_off[j]), ref.chunks[0][i], ref.chunks[1][j]).size:
+                continue
             yield int(r_off[i]), int(c_off[j]), [d[i, j] for d in delayed], True
 
 
@@ -294,7 +297,7 @@ def class_transition_areas(
     parts = []
     tasks = []
     shared = None
-    for row0, col0, blocks, lazy in _blocks(arrays):
+    for row0, col0, blocks, lazy in _blocks(arrays, polys):
         args = (blocks[0], blocks[1] if end is not None else None, row0, col0)
         if lazy:
             if shared is None:
@@ -495,7 +498,7 @@ def zonal_stats(
     has_nd = nodata is not None and not (isinstance(nodata, float) and np.isnan(nodata))
     nd = float(nodata) if has_nd else 0.0
     parts, tasks, shared = [], [], None
-    for row0, col0, blocks, lazy in _blocks(arrays):
+    for row0, col0, blocks, lazy in _blocks(arrays, polys):
         args = (blocks[0], blocks[1] if weights is not None else None, row0, col0)
         if lazy:
             if shared is None:
