@@ -1,1 +1,449 @@
-"""urbansat.inversion."""
+"""Flux inversion: emissions with an honest uncertainty budget from XCO2/XCH4 swaths.
+
+:func:`estimate_emissions` runs one of four methods for every source (and every
+boundary polygon) and returns an :class:`xarray.Dataset` along ``source``:
+
+* ``"ime"`` integrated mass enhancement (:mod:`urbansat.inversion.ime`);
+* ``"csf"`` cross-sectional flux, area variant for cities (:mod:`~.csf`);
+* ``"gaussian"`` Gaussian-plume fit (:mod:`~.gaussian`);
+* ``"bayesian"`` analytical Bayesian inversion (:mod:`~.bayes`).
+
+Common steps per source: cut the window (:mod:`~.scene`), effective wind
+(:mod:`~.wind`), first-pass background, plume detection and direction
+(:mod:`~.plume`), final background and enhancement (:mod:`~.background`),
+conversion to column mass (:mod:`~.units`).
+
+Uncertainty budget (1-sigma, kg s-1), combined in quadrature:
+
+``retrieval``
+    Propagated per-pixel noise (the larger of the stated retrieval uncertainty
+    and the measured out-of-plume scatter).
+``wind``
+    ``|Q| sigma_U / U`` (every method is linear in ``U``).
+``background``
+    ``|dQ/db| sqrt(sigma_level^2 + sigma_structure^2)``: the response of the
+    estimate to a background error confined to the plume band (methods that fit
+    an offset use only the structure part).
+``model``
+    ``f_method |Q|`` (plus the gap-filled fraction for IME): the method's own
+    error with perfect data, wind and background. ``f_method``
+    (:data:`MODEL_ERROR`) is measured on the synthetic ensemble of
+    ``benchmarks/bench_inversion.py`` (noise-free runs, true wind): it is the
+    RMS relative error of each method there; see that script's ``model_error``
+    section for the derivation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from urbansat.constants import KG_S_TO_T_YR
+from urbansat.errors import InversionError, WindError
+from urbansat.inversion.background import estimate_background
+from urbansat.inversion.bayes import estimate_bayesian
+from urbansat.inversion.csf import estimate_csf
+from urbansat.inversion.gaussian import estimate_gaussian
+from urbansat.inversion.ime import estimate_ime
+from urbansat.inversion.plume import PlumeFrame, detect_plume, plume_coordinates, plume_region, refine_direction
+from urbansat.inversion.result import MethodResult
+from urbansat.inversion.scene import cut_scene, local_xy
+from urbansat.inversion.wind import EffectiveWind, effective_wind
+from urbansat.schema import gas_of
+
+__all__ = ["estimate_emissions", "METHODS", "MODEL_ERROR", "UNCERTAINTY_TERMS"]
+
+METHODS = ("ime", "csf", "gaussian", "bayesian")
+UNCERTAINTY_TERMS = ("retrieval", "wind", "background", "model")
+
+#: Relative model error of each method [1], the RMS relative error with noise-free
+#: data, the true wind and the true background over the synthetic ensemble of
+#: benchmarks/bench_inversion.py (section "model_error", seeds 0-99, TROPOMI/OCO-3
+#: SAM/CO2M-like geometries, Briggs-type dispersion unlike the fitted model).
+MODEL_ERROR: dict[str, float] = {"ime": 0.10, "csf": 0.10, "gaussian": 0.10, "bayesian": 0.10}
+
+
+@dataclass
+class _Source:
+    name: str
+    lon: float
+    lat: float
+    r0: float
+    kind: str
+    prior: float
+    prior_sigma: float
+    release_lonlat: tuple[np.ndarray, np.ndarray] | None = None
+
+
+def _as_sources(sources: Any, boundaries: Any, prior_rel_error: float, prior_sigma: float) -> list[_Source]:
+    out: list[_Source] = []
+    if sources is not None:
+        df = pd.DataFrame(sources)
+        missing = [c for c in ("name", "longitude", "latitude") if c not in df.columns]
+        if missing:
+            raise InversionError(
+                f"sources lacks column(s) {missing}; it needs name, longitude, latitude "
+                f"(optional diameter_km, type, prior_emission [kg s-1]). It has {list(df.columns)}."
+            )
+        if df["name"].duplicated().any():
+            dup = df.loc[df["name"].duplicated(), "name"].tolist()
+            raise InversionError(f"sources has duplicated names {dup}; names must be unique.")
+        for row in df.itertuples(index=False):
+            lon, lat = float(row.longitude), float(row.latitude)
+            if not (np.isfinite(lon) and np.isfinite(lat) and -90 <= lat <= 90):
+                raise InversionError(f"source {row.name!r} has invalid position lon={lon}, lat={lat}.")
+            d = float(getattr(row, "diameter_km", 0.0) or 0.0)
+            d = 0.0 if not np.isfinite(d) else d
+            pr = getattr(row, "prior_emission", np.nan)
+            pr = float(pr) if pr is not None else np.nan
+            if np.isfinite(pr):
+                ps = max(abs(pr) * prior_rel_error, 1e-9)
+            else:
+                pr, ps = 0.0, prior_sigma
+            out.append(_Source(str(row.name), lon, lat, d * 500.0, str(getattr(row, "type", "point") or "point"), pr, ps))
+    if boundaries is not None:
+        out += _boundaries_as_sources(boundaries, prior_sigma)
+    if not out:
+        raise InversionError("Give sources= (a table with name, longitude, latitude) and/or boundaries= (a GeoDataFrame with boundary_id).")
+    return out
+
+
+def _boundaries_as_sources(boundaries: Any, prior_sigma: float) -> list[_Source]:
+    import geopandas as gpd
+    from pyproj import CRS
+
+    if not isinstance(boundaries, gpd.GeoDataFrame) or "boundary_id" not in boundaries.columns:
+        raise InversionError("boundaries must be a GeoDataFrame with a 'boundary_id' column (see urbansat.read_boundaries).")
+    if boundaries.crs is None:
+        raise InversionError("boundaries have no CRS; set it with gdf.set_crs(4326) when lon/lat.")
+    gdf = boundaries.to_crs(4326)
+    out = []
+    for bid, geom in zip(gdf["boundary_id"], gdf.geometry):
+        if geom is None or geom.is_empty:
+            raise InversionError(f"boundary {bid!r} has an empty geometry.")
+        c = geom.centroid
+        aeqd = CRS.from_proj4(f"+proj=aeqd +lat_0={c.y} +lon_0={c.x} +units=m")
+        g = gpd.GeoSeries([geom], crs=4326).to_crs(aeqd).iloc[0]
+        area = g.area
+        r0 = float(np.sqrt(area / np.pi))
+        minx, miny, maxx, maxy = g.bounds
+        step = max(np.sqrt(area / 60.0), 200.0)
+        gx, gy = np.meshgrid(np.arange(minx + step / 2, maxx, step), np.arange(miny + step / 2, maxy, step))
+        import shapely
+
+        inside = shapely.contains_xy(g, gx.ravel(), gy.ravel())
+        px, py = gx.ravel()[inside], gy.ravel()[inside]
+        if px.size == 0:
+            px, py = np.array([0.0]), np.array([0.0])
+        lat0 = np.deg2rad(c.y)
+        lon_pts = c.x + np.rad2deg(px / (6371008.8 * np.cos(lat0)))
+        lat_pts = c.y + np.rad2deg(py / 6371008.8)
+        out.append(_Source(str(bid), float(c.x), float(c.y), r0, "boundary", 0.0, prior_sigma, (lon_pts, lat_pts)))
+    return out
+
+
+def _wind_dataset(wind: Any, swath: xr.Dataset, wind_sigma: float | None) -> xr.Dataset:
+    from urbansat.ingest.winds import open_wind  # pure for values and in-memory datasets
+
+    if wind is None:
+        raise WindError(
+            "wind is required: a normalized wind (urbansat.open_wind(path)), a user value "
+            "(u, v, sigma) in m s-1, or 'granule' for the swath's own 10 m wind."
+        )
+    if isinstance(wind, str) and wind == "granule":
+        return open_wind(swath, sigma=wind_sigma)
+    if isinstance(wind, xr.Dataset):
+        if "eastward_wind" in wind and "xco2" not in wind and "xch4" not in wind:
+            return wind
+        return open_wind(wind, sigma=wind_sigma)
+    if isinstance(wind, (str, bytes)) or hasattr(wind, "__fspath__"):
+        raise WindError("Open wind files with urbansat.open_wind(path) (ingest is the only place that reads files) and pass the result.")
+    return open_wind(wind, sigma=wind_sigma)
+
+
+def _prepare(swath: xr.Dataset, src: _Source, wind: xr.Dataset, gas: str, opts: dict[str, Any],
+             all_sources: list[_Source]) -> tuple[PlumeFrame | None, dict[str, Any], str]:
+    """Cut, wind, background, detection; returns (frame, diagnostics, qa_reason)."""
+    diag: dict[str, Any] = {"detected": False, "wind_speed": np.nan, "wind_sigma": np.nan, "turn_deg": 0.0}
+    radius = opts["radius_km"] + src.r0 / 1e3
+    scene = cut_scene(swath, src.lon, src.lat, radius_km=radius, gas=gas,
+                      use_averaging_kernel=opts["use_averaging_kernel"])
+    if scene is None:
+        return None, diag, (f"source at lon={src.lon:.3f}, lat={src.lat:.3f} is outside the swath "
+                            f"(no sounding within {radius:.0f} km)")
+    if scene.n_valid == 0:
+        return None, diag, (f"no valid soundings within {radius:.0f} km of the source (all NaN, "
+                            "cloudy or failing QA)")
+    pix = scene.pixel_km * 1e3
+    try:
+        w: EffectiveWind = effective_wind(wind, src.lon, src.lat, scene.time, radius_km=opts["wind_radius_km"],
+                                          sigma=opts["wind_sigma"])
+    except WindError as err:
+        return None, diag, f"wind: {err}"
+    diag.update(wind_speed=w.speed, wind_sigma=w.sigma, wind_u=w.u, wind_v=w.v)
+    if w.speed < opts["min_wind_speed"]:
+        return None, diag, (f"wind speed {w.speed:.2f} m s-1 below min_wind_speed={opts['min_wind_speed']} "
+                            "(mass balance is undefined in calm air)")
+    if scene.n_valid < opts["min_valid_pixels"]:
+        return None, diag, (f"too few valid soundings: {scene.n_valid} within {radius:.0f} km "
+                            f"(need min_valid_pixels={opts['min_valid_pixels']})")
+    theta0 = float(np.arctan2(w.v, w.u))
+    length = (opts["length_km"] * 1e3) if opts["length_km"] else max(30e3, 5 * pix)
+    hw = src.r0 + ((opts["half_width_km"] * 1e3) if opts["half_width_km"] else max(10e3, 2.5 * pix))
+    margin = max(5e3, 2 * pix)
+    s, n = plume_coordinates(scene.x, scene.y, theta0)
+    band = (s > -(src.r0 + margin)) & (s < src.r0 + length) & (np.abs(n) < hw + 0.35 * np.maximum(s, 0))
+    if not (band & scene.valid).any():
+        return None, diag, (f"no valid sounding in the plume band ({length / 1e3:.0f} km downwind, "
+                            f"+-{hw / 1e3:.0f} km): the source is outside the swath or the plume is "
+                            "hidden by clouds / the swath edge")
+    region = plume_region(s, n, r0=src.r0, margin=margin)
+    others_near = np.zeros(scene.x.shape, bool)
+    for o in all_sources:
+        if o.name == src.name:
+            continue
+        ox, oy = local_xy(np.array(o.lon), np.array(o.lat), src.lon, src.lat)
+        if np.hypot(ox, oy) < radius * 1e3 + 50e3:
+            so, no = plume_coordinates(scene.x - ox, scene.y - oy, theta0)
+            others_near |= plume_region(so, no, r0=o.r0, margin=margin)
+    try:
+        bg1 = estimate_background(scene, region | others_near, method=opts["background"], sigma_km=opts["background_km"])
+    except InversionError as err:
+        return None, diag, str(err)
+    det = detect_plume(scene, bg1.enhancement, bg1.noise, r0=src.r0, z_threshold=opts["z_threshold"])
+    diag["detected"] = det.detected
+    theta = theta0
+    if opts["refine_direction"] and scene.image:
+        theta, turn = refine_direction(scene, bg1.enhancement, theta0, plume_mask=det.plume,
+                                       r0=src.r0, length=length)
+        diag["turn_deg"] = turn
+    s, n = plume_coordinates(scene.x, scene.y, theta)
+    region = plume_region(s, n, r0=src.r0, margin=margin)
+    from scipy import ndimage
+
+    other_det = ndimage.binary_dilation(det.other, iterations=1) if scene.image else det.other
+    excl = region | others_near | det.plume | other_det
+    try:
+        bg = estimate_background(scene, excl, method=opts["background"], sigma_km=opts["background_km"])
+    except InversionError as err:
+        return None, diag, str(err)
+    diag["background_method"] = bg.method
+    k = scene.k
+    stated = np.where(np.isfinite(scene.sigma), scene.sigma, bg.noise)
+    noise = np.maximum(stated, bg.noise)
+    ss, nn = plume_coordinates(scene.xs, scene.ys, theta)
+    frame = PlumeFrame(
+        scene=scene, theta=theta, s=s, n=n, ss=ss, nn=nn,
+        dv=k * bg.enhancement, dv_sigma=k * noise, speed=w.speed, r0=src.r0, length=length,
+        half_width=hw, k_mean=float(np.nanmean(k[scene.valid])),
+        background_sigma=bg.offset_sigma, background_structure=bg.structure,
+    )
+    diag["wind_rel_sigma"] = w.relative_sigma
+    diag["noise"] = bg.noise
+    return frame, diag, ""
+
+
+def _run_method(method: str, frame: PlumeFrame, src: _Source, opts: dict[str, Any], all_sources: list[_Source]) -> MethodResult:
+    if method == "ime":
+        return estimate_ime(frame, min_coverage=opts["min_coverage"])
+    if method == "csf":
+        return estimate_csf(frame, min_coverage=opts["min_transect_coverage"])
+    if method == "gaussian":
+        return estimate_gaussian(frame, dispersion=opts["dispersion"])
+    if method == "bayesian":
+        disp = opts["dispersion"]
+        if disp is None:
+            g = estimate_gaussian(frame)
+            disp = g.details.get("a", 0.25) if not g.qa_reason else 0.25
+            if not g.qa_reason:
+                frame = _rotated(frame, np.deg2rad(g.details["dtheta_deg"]))
+        others = []
+        for o in all_sources:
+            if o.name == src.name or o.kind == "boundary":
+                continue
+            ox, oy = local_xy(np.array(o.lon), np.array(o.lat), src.lon, src.lat)
+            if np.hypot(ox, oy) < opts["radius_km"] * 1e3:
+                others.append((float(ox), float(oy), o.prior, o.prior_sigma))
+        rp = None
+        if src.release_lonlat is not None:
+            rx, ry = local_xy(src.release_lonlat[0], src.release_lonlat[1], src.lon, src.lat)
+            rp = (rx, ry)
+        return estimate_bayesian(frame, others=others, prior=src.prior, prior_sigma=src.prior_sigma,
+                                 dispersion=disp, release_points=rp)
+    raise InversionError(f"method={method!r} is unknown; use one of {METHODS}.")
+
+
+def _rotated(frame: PlumeFrame, dtheta: float) -> PlumeFrame:
+    th = frame.theta + dtheta
+    s, n = plume_coordinates(frame.scene.x, frame.scene.y, th)
+    ss, nn = plume_coordinates(frame.scene.xs, frame.scene.ys, th)
+    return PlumeFrame(**{**frame.__dict__, "theta": th, "s": s, "n": n, "ss": ss, "nn": nn})
+
+
+_DEFAULTS: dict[str, Any] = {
+    "radius_km": 100.0,
+    "wind_radius_km": 15.0,
+    "wind_sigma": None,
+    "min_wind_speed": 1.0,
+    "length_km": None,
+    "half_width_km": None,
+    "background": "auto",
+    "background_km": 20.0,
+    "z_threshold": 2.5,
+    "refine_direction": True,
+    "min_coverage": 0.75,
+    "min_transect_coverage": 0.6,
+    "min_valid_pixels": 10,
+    "dispersion": None,
+    "prior_rel_error": 1.0,
+    "prior_sigma": 1e4,
+    "model_error": None,
+    "use_averaging_kernel": True,
+}
+
+
+def estimate_emissions(
+    swath: xr.Dataset,
+    *,
+    sources: Any = None,
+    boundaries: Any = None,
+    wind: Any,
+    method: Literal["ime", "csf", "gaussian", "bayesian"],
+    gas: str | None = None,
+    **options: Any,
+) -> xr.Dataset:
+    """Estimate emission rates of sources / boundaries from one swath.
+
+    Parameters
+    ----------
+    swath : xarray.Dataset
+        Normalized swath (:mod:`urbansat.schema`); numpy- or dask-backed.
+    sources : DataFrame, optional
+        ``name``, ``longitude``, ``latitude``; optional ``diameter_km`` (cities: area
+        variant), ``type``, ``prior_emission`` [kg s-1] (Bayesian prior).
+    boundaries : GeoDataFrame, optional
+        Polygons with ``boundary_id``; each is estimated as an area source
+        (uniform release inside the polygon for the Bayesian method).
+    wind : xarray.Dataset or (u, v, sigma) or "granule"
+        From :func:`urbansat.open_wind`, a user value, or the swath's own winds.
+    method : {"ime", "csf", "gaussian", "bayesian"}
+    gas : {"co2", "ch4"}, optional
+        Taken from the swath when None.
+    **options
+        ``radius_km`` (100) window radius; ``length_km`` / ``half_width_km`` plume
+        band (30 km or 5 pixels / 10 km or 2.5 pixels, plus the source radius);
+        ``wind_sigma`` [m s-1]; ``min_wind_speed`` (1 m s-1); ``background``
+        ("auto", "convolution", "plane", "median"); ``background_km`` (20);
+        ``z_threshold`` (2.5); ``refine_direction`` (True); ``min_coverage`` (0.75,
+        IME band); ``min_transect_coverage`` (0.6, CSF); ``min_valid_pixels`` (10);
+        ``dispersion`` (fitted when None); ``prior_rel_error`` (1.0) for
+        ``prior_emission``; ``prior_sigma`` (1e4 kg s-1) for the flat prior of
+        sources without one; ``model_error`` (override of :data:`MODEL_ERROR`);
+        ``use_averaging_kernel`` (True).
+
+    Returns
+    -------
+    xarray.Dataset
+        Dim ``source`` (names / boundary ids) with coords ``longitude``,
+        ``latitude``; variables ``emission``, ``emission_uncertainty`` and
+        ``emission_uncertainty_<term>`` for ``retrieval``, ``wind``,
+        ``background``, ``model`` [kg s-1]; ``emission_t_per_yr`` and
+        ``emission_t_per_yr_uncertainty`` [t yr-1]; ``method``; ``qa_reason`` (""
+        when valid; NaN emission otherwise); ``n_obs``; ``plume_detected``;
+        ``wind_speed``, ``wind_speed_uncertainty`` [m s-1]; ``dofs`` (Bayesian
+        averaging kernel of the source, NaN for other methods).
+
+    Raises
+    ------
+    WindError
+        ``wind`` is missing or cannot be used at all.
+    InversionError
+        Unknown method/option, bad source table or boundaries.
+
+    Examples
+    --------
+    >>> from urbansat.testing.plumes import make_plume_swath
+    >>> sw, truth = make_plume_swath("tropomi", gas="ch4", emission=5.0, seed=1)
+    >>> out = estimate_emissions(sw, sources=truth["sources"], wind=truth["wind"], method="ime")
+    >>> out.emission.attrs["units"]
+    'kg s-1'
+    """
+    if method not in METHODS:
+        raise InversionError(f"method={method!r} is unknown; use one of {METHODS}.")
+    unknown = set(options) - set(_DEFAULTS)
+    if unknown:
+        raise InversionError(f"unknown option(s) {sorted(unknown)}; valid options: {sorted(_DEFAULTS)}.")
+    opts = {**_DEFAULTS, **options}
+    gas = (gas or gas_of(swath)).lower()
+    wind_ds = _wind_dataset(wind, swath, opts["wind_sigma"])
+    srcs = _as_sources(sources, boundaries, opts["prior_rel_error"], opts["prior_sigma"])
+    f_model = (opts["model_error"] if opts["model_error"] is not None else MODEL_ERROR[method])
+    rows = []
+    for src in srcs:
+        frame, diag, reason = _prepare(swath, src, wind_ds, gas, opts, srcs)
+        if frame is not None:
+            res = _run_method(method, frame, src, opts, srcs)
+        else:
+            res = MethodResult.rejected(reason)
+        if not res.qa_reason and not np.isfinite(res.emission):
+            res = MethodResult.rejected("the method returned a non-finite estimate", res.n_obs)
+        q = res.emission
+        rel_w = diag.get("wind_rel_sigma", np.nan)
+        terms = {
+            "retrieval": res.retrieval,
+            "wind": abs(q) * rel_w,
+            "background": abs(res.dq_db) * (
+                np.hypot(frame.background_sigma, frame.background_structure) if method in ("ime", "csf")
+                else frame.background_structure) if frame is not None else np.nan,
+            "model": float(np.hypot(f_model * abs(q), res.extra_model)),
+        }
+        if res.qa_reason:
+            terms = {t: np.nan for t in terms}
+        rows.append((src, res, diag, terms))
+    return _to_dataset(rows, gas, method, wind_ds, f_model)
+
+
+def _to_dataset(rows: list, gas: str, method: str, wind: xr.Dataset, f_model: float) -> xr.Dataset:
+    names = [r[0].name for r in rows]
+    q = np.array([r[1].emission for r in rows], float)
+    terms = {t: np.array([r[3][t] for r in rows], float) for t in UNCERTAINTY_TERMS}
+    tot = np.sqrt(sum(v**2 for v in terms.values()))
+    ks = {"units": "kg s-1"}
+    data = {
+        "emission": ("source", q, {**ks, "long_name": f"{gas.upper()} emission rate"}),
+        "emission_uncertainty": ("source", tot, {**ks, "long_name": "1-sigma total uncertainty (quadrature sum of the terms)"}),
+    }
+    for t, v in terms.items():
+        data[f"emission_uncertainty_{t}"] = ("source", v, {**ks, "long_name": f"1-sigma uncertainty from {t}"})
+    data["emission_t_per_yr"] = ("source", q * KG_S_TO_T_YR, {"units": "t yr-1"})
+    data["emission_t_per_yr_uncertainty"] = ("source", tot * KG_S_TO_T_YR, {"units": "t yr-1"})
+    data["method"] = ("source", np.array([method] * len(rows), dtype=object), {"units": "1"})
+    data["qa_reason"] = ("source", np.array([r[1].qa_reason for r in rows], dtype=object), {"units": "1"})
+    data["n_obs"] = ("source", np.array([r[1].n_obs for r in rows], dtype=np.int64), {"units": "1"})
+    data["plume_detected"] = ("source", np.array([bool(r[2].get("detected", False)) for r in rows]), {"units": "1"})
+    data["wind_speed"] = ("source", np.array([r[2].get("wind_speed", np.nan) for r in rows], float), {"units": "m s-1"})
+    data["wind_speed_uncertainty"] = ("source", np.array([r[2].get("wind_sigma", np.nan) for r in rows], float), {"units": "m s-1"})
+    data["dofs"] = ("source", np.array([r[1].details.get("averaging_kernel", np.nan) for r in rows], float),
+                    {"units": "1", "long_name": "Bayesian averaging kernel (DOFS) of the source's emission"})
+    ds = xr.Dataset(
+        data,
+        coords={
+            "source": ("source", np.array(names, dtype=object)),
+            "longitude": ("source", np.array([r[0].lon for r in rows]), {"units": "degrees_east"}),
+            "latitude": ("source", np.array([r[0].lat for r in rows]), {"units": "degrees_north"}),
+        },
+        attrs={
+            "gas": gas,
+            "method": method,
+            "wind_source": str(wind.attrs.get("wind_source", "unknown")),
+            "units": "emission in kg s-1 and t yr-1 (Julian year); uncertainties are 1-sigma",
+            "model_error_fraction": f_model,
+            "Conventions": "CF-1.10",
+        },
+    )
+    return ds
+

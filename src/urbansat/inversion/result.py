@@ -1,0 +1,45 @@
+"""The per-source result every flux method returns, before the budget is assembled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["MethodResult"]
+
+
+@dataclass
+class MethodResult:
+    """Raw output of one method for one source.
+
+    Attributes
+    ----------
+    emission : float
+        Estimated emission ``Q`` [kg s-1] (NaN when rejected).
+    retrieval : float
+        1-sigma of ``Q`` from retrieval noise [kg s-1].
+    dq_db : float
+        Sensitivity of ``Q`` to a background error confined to the plume region
+        [kg s-1 per ppm|ppb]; the budget multiplies it by the background sigma.
+    extra_model : float
+        Method-specific model error [kg s-1] added to the calibrated model term
+        (e.g. the gap-filled fraction of an IME box).
+    n_obs : int
+        Soundings used.
+    qa_reason : str
+        "" when valid.
+    details : dict
+        Diagnostics (fitted dispersion, transects, DOFS ...).
+    """
+
+    emission: float
+    retrieval: float = float("nan")
+    dq_db: float = 0.0
+    extra_model: float = 0.0
+    n_obs: int = 0
+    qa_reason: str = ""
+    details: dict = field(default_factory=dict)
+
+    @classmethod
+    def rejected(cls, reason: str, n_obs: int = 0) -> "MethodResult":
+        """A result for a source that could not be estimated."""
+        return cls(emission=float("nan"), retrieval=float("nan"), n_obs=n_obs, qa_reason=reason)
