@@ -1,0 +1,303 @@
+"""EDGE: open land-cover rasters lazily with their legend.
+
+Supported products (auto-detected from the file name, else ``product=``):
+
+==================  ==========================================  ===============================
+product             file                                        notes
+==================  ==========================================  ===============================
+``worldcover``      ``ESA_WorldCover_10m_YYYY_vNNN_*_Map.tif``  EPSG:4326 COG, nodata 0;
+                                                                several tiles mosaicked lazily
+``esa_cci_lc``      ``*LC*-LCCS-Map-300m-P1Y-YYYY-*`` (.tif/.nc) netCDF variable ``lccs_class``
+``modis_mcd12q1``   ``MCD12Q1.AYYYYDDD.hHHvVV.*`` (.hdf / .tif)  HDF4-EOS via pyhdf, LC_Type1
+                                                                (IGBP), sinusoidal R=6371007.181
+``clcd``            ``CLCD_v01_YYYY_albert.tif``                30 m Albers (CGCS2000)
+``corine_clc``      ``*CLC20YY*.tif``                           100 m EPSG:3035, 1-44 -> CODE_18
+any                 a categorical GeoTIFF + ``legend=``         user legend {code: category}
+==================  ==========================================  ===============================
+
+The returned :class:`xarray.DataArray` has dims ``(y, x)``, is dask-backed
+(``chunks``), never loaded, and carries ``attrs``: ``product``, ``legend``
+({code: class name}), ``legend_name``, ``legend_categories`` (for user legends),
+``nodata``, ``year`` (if known), ``source_files``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import rioxarray  # noqa: F401  (registers .rio)
+import xarray as xr
+
+from urbansat.errors import AlignmentError, InputFileError, MissingVariableError, ProductNotRecognizedError
+
+__all__ = ["open_landcover", "detect_product", "PRODUCTS"]
+
+PRODUCTS: dict[str, str] = {
+    "worldcover": r"ESA_WorldCover_10m_(?P<year>\d{4})_v\d+",
+    "esa_cci_lc": r"LC-L4-LCCS-Map-300m-P1Y-(?P<year>\d{4})",
+    "modis_mcd12q1": r"MCD12Q1\.A(?P<year>\d{4})\d{3}",
+    "clcd": r"CLCD_v\d+_(?P<year>\d{4})_albert",
+    "corine_clc": r"CLC(?P<year>\d{4})",
+}
+_NODATA = {"worldcover": 0, "esa_cci_lc": 0, "modis_mcd12q1": 255, "clcd": 0, "corine_clc": 48}
+#: MODIS land sinusoidal sphere (MODLAND grid, R = 6371007.181 m).
+MODIS_SINUSOIDAL = "+proj=sinu +lon_0=0 +x_0=0 +y_0=0 +R=6371007.181 +units=m +no_defs"
+
+
+def detect_product(path: str | os.PathLike) -> tuple[str | None, int | None]:
+    """Product key and year from a land-cover file name (``(None, None)`` if unknown)."""
+    name = Path(path).name
+    for prod, pat in PRODUCTS.items():
+        m = re.search(pat, name)
+        if m:
+            return prod, int(m.group("year"))
+    return None, None
+
+
+class _HDF4Array:
+    """Lazy, sliceable view of one HDF4 SDS (opened per read, so it pickles to workers)."""
+
+    def __init__(self, path: str, sds: str, shape: tuple[int, int], dtype):
+        self.path, self.sds, self.shape, self.dtype, self.ndim = path, sds, shape, np.dtype(dtype), 2
+
+    def __getitem__(self, key):
+        from pyhdf.SD import SD, SDC
+
+        f = SD(self.path, SDC.READ)
+        try:
+            return np.asarray(f.select(self.sds)[key])
+        finally:
+            f.end()
+
+
+def _open_modis_hdf(path: Path, chunks, sds: str = "LC_Type1") -> xr.DataArray:
+    try:
+        from pyhdf.SD import SD, SDC
+    except ImportError as exc:  # pragma: no cover
+        raise InputFileError("Reading MODIS HDF4 needs pyhdf (pip install pyhdf).") from exc
+    import dask.array as dsa
+    from affine import Affine
+
+    try:
+        f = SD(str(path), SDC.READ)
+    except Exception as exc:
+        raise InputFileError(f"{str(path)!r} is not a readable HDF4 file ({exc}).") from exc
+    try:
+        names = list(f.datasets())
+        if sds not in names:
+            raise MissingVariableError(f"MODIS file {str(path)!r} has no SDS {sds!r}; it has {names}.")
+        s = f.select(sds)
+        attrs = {k: (v.rstrip("\x00") if isinstance(v, str) else v) for k, v in s.attributes().items()}
+        shape = tuple(s.info()[2])
+        meta = f.attributes().get("StructMetadata.0", "")
+    finally:
+        f.end()
+    ul = re.search(r"UpperLeftPointMtrs=\(([-\d.]+),([-\d.]+)\)", meta)
+    lr = re.search(r"LowerRightMtrs=\(([-\d.]+),([-\d.]+)\)", meta)
+    if not (ul and lr):
+        raise InputFileError(f"MODIS file {str(path)!r} lacks the grid corners in StructMetadata.0.")
+    x0, y0 = float(ul.group(1)), float(ul.group(2))
+    x1, y1 = float(lr.group(1)), float(lr.group(2))
+    ny, nx = shape
+    tr = Affine((x1 - x0) / nx, 0, x0, 0, (y1 - y0) / ny, y0)
+    ck = (chunks, chunks) if isinstance(chunks, int) else (chunks if chunks not in (None, "auto") else (1200, 1200))
+    if isinstance(ck, dict):
+        ck = (ck.get("y", 1200), ck.get("x", 1200))
+    arr = dsa.from_array(_HDF4Array(str(path), sds, shape, np.uint8), chunks=ck, name=f"hdf4-{path.name}-{sds}")
+    xs = tr.c + tr.a * (np.arange(nx) + 0.5)
+    ys = tr.f + tr.e * (np.arange(ny) + 0.5)
+    da = xr.DataArray(arr, dims=("y", "x"), coords={"y": ys, "x": xs})
+    da = da.rio.write_crs(MODIS_SINUSOIDAL).rio.write_transform(tr)
+    fill = attrs.get("_FillValue", 255)
+    da = da.rio.write_nodata(int(fill))
+    da.attrs["long_name"] = attrs.get("long_name", sds)
+    return da
+
+
+def _open_raster(path: Path, chunks) -> xr.DataArray:
+    try:
+        da = rioxarray.open_rasterio(path, chunks=chunks, mask_and_scale=False, lock=False)
+    except Exception as exc:
+        raise InputFileError(f"{str(path)!r} cannot be opened as a raster ({exc}).") from exc
+    if "band" in da.dims:
+        if da.sizes["band"] != 1:
+            raise InputFileError(f"{str(path)!r} has {da.sizes['band']} bands; land cover must be single-band.")
+        da = da.isel(band=0, drop=True)
+    return da
+
+
+def _open_cci_netcdf(path: Path, chunks) -> xr.DataArray:
+    try:
+        ds = xr.open_dataset(path, chunks=chunks if chunks != "auto" else {"lat": 4050, "lon": 4050},
+                             mask_and_scale=False, decode_times=False)
+    except Exception as exc:
+        raise InputFileError(f"{str(path)!r} cannot be opened as netCDF ({exc}).") from exc
+    if "lccs_class" not in ds:
+        raise MissingVariableError(f"CCI land-cover file {str(path)!r} has no variable 'lccs_class'; "
+                                   f"it has {list(ds.data_vars)}.")
+    da = ds["lccs_class"]
+    if "time" in da.dims:
+        da = da.isel(time=0, drop=True)
+    da = da.rename({"lat": "y", "lon": "x"}).rio.set_spatial_dims(x_dim="x", y_dim="y")
+    da = da.rio.write_crs("EPSG:4326")
+    return da
+
+
+def _mosaic(arrays: list[xr.DataArray], paths: list[Path], nodata) -> xr.DataArray:
+    """Lazy mosaic of tiles on one pixel lattice (same CRS and resolution, integer offsets)."""
+    import dask.array as dsa
+    from affine import Affine
+
+    ref = arrays[0]
+    t0 = ref.rio.transform()
+    crs = ref.rio.crs
+    bounds = []
+    for da, p in zip(arrays, paths):
+        t = da.rio.transform()
+        if da.rio.crs != crs or not np.allclose([t.a, t.e], [t0.a, t0.e], rtol=1e-12):
+            raise AlignmentError(f"Tile {p.name} has CRS/resolution {da.rio.crs}/{(t.a, t.e)} unlike "
+                                 f"{paths[0].name} ({crs}/{(t0.a, t0.e)}); tiles must share a pixel lattice.")
+        c0 = (t.c - t0.c) / t0.a
+        r0 = (t.f - t0.f) / t0.e
+        if abs(c0 - round(c0)) > 1e-6 or abs(r0 - round(r0)) > 1e-6:
+            raise AlignmentError(f"Tile {p.name} is offset by a fraction of a pixel from {paths[0].name}.")
+        bounds.append((int(round(r0)), int(round(c0)), da.sizes["y"], da.sizes["x"]))
+    rmin = min(b[0] for b in bounds)
+    cmin = min(b[1] for b in bounds)
+    rmax = max(b[0] + b[2] for b in bounds)
+    cmax = max(b[1] + b[3] for b in bounds)
+    dtype = ref.dtype
+    fill = 0 if nodata is None else nodata
+    rows = sorted({b[0] for b in bounds})
+    cols = sorted({b[1] for b in bounds})
+    tiles = {(b[0], b[1]): (a, b) for a, b in zip(arrays, bounds)}
+    hs = {r: next(b[2] for b in bounds if b[0] == r) for r in rows}
+    ws = {c: next(b[3] for b in bounds if b[1] == c) for c in cols}
+    if sum(hs.values()) != rmax - rmin or sum(ws.values()) != cmax - cmin:
+        raise AlignmentError("Tiles overlap or leave gaps that are not whole tiles; mosaic them with GDAL first.")
+    blocks = []
+    for r in rows:
+        line = []
+        for c in cols:
+            if (r, c) in tiles:
+                line.append(tiles[(r, c)][0].data)
+            else:
+                line.append(dsa.full((hs[r], ws[c]), fill, dtype=dtype, chunks=arrays[0].data.chunksize))
+        blocks.append(line)
+    data = dsa.block(blocks)
+    tr = Affine(t0.a, 0, t0.c + t0.a * cmin, 0, t0.e, t0.f + t0.e * rmin)
+    xs = tr.c + tr.a * (np.arange(cmax - cmin) + 0.5)
+    ys = tr.f + tr.e * (np.arange(rmax - rmin) + 0.5)
+    out = xr.DataArray(data, dims=("y", "x"), coords={"y": ys, "x": xs}, attrs=dict(ref.attrs))
+    out = out.rio.write_crs(crs).rio.write_transform(tr)
+    return out
+
+
+def _legend_attrs(product: str | None, legend) -> dict:
+    from urbansat.sinks.legends import PRODUCT_LEGENDS, legend_from_mapping, load_legend, validate_legend
+
+    if legend is None:
+        lg = load_legend(PRODUCT_LEGENDS[product])
+        return {"legend_name": lg.attrs["legend"], "legend": {int(k): str(v) for k, v in lg["name"].items()}}
+    if isinstance(legend, str):
+        lg = load_legend(legend)
+    elif isinstance(legend, pd.DataFrame):
+        lg = validate_legend(legend)
+    elif isinstance(legend, Mapping):
+        lg = legend_from_mapping(legend)
+    else:
+        raise ProductNotRecognizedError(f"legend= must be a name, DataFrame or {{code: category}}, not {type(legend).__name__}.")
+    return {"legend_name": lg.attrs.get("legend", "user"),
+            "legend": {int(k): str(v) for k, v in lg["name"].items()},
+            "legend_categories": {int(k): str(v) for k, v in lg["category"].items()}}
+
+
+def open_landcover(path_or_paths: str | os.PathLike | Sequence[str | os.PathLike], *, product: str | None = None,
+                   chunks: int | str | dict | None = "auto", legend=None) -> xr.DataArray:
+    """Open a land-cover raster (or several tiles) lazily with its legend.
+
+    Parameters
+    ----------
+    path_or_paths : path-like or sequence of path-like
+        One file, or tiles of one product and epoch on one pixel lattice (mosaicked
+        lazily; missing tiles of the bounding rectangle are filled with nodata).
+    product : str, optional
+        One of :data:`PRODUCTS`; detected from the file name when omitted.
+    chunks : int, str or dict, default "auto"
+        Dask chunks (rioxarray ``open_rasterio(chunks=)``).
+    legend : str, pandas.DataFrame or Mapping[int, str], optional
+        Legend override, or the legend of an unrecognised categorical GeoTIFF
+        ({code: category}).
+
+    Returns
+    -------
+    xarray.DataArray
+        Dims ``(y, x)``, dask-backed, with ``attrs`` ``product``, ``legend``,
+        ``legend_name``, ``nodata``, ``year`` (if known), ``source_files``.
+
+    Raises
+    ------
+    InputFileError
+        File missing or unreadable.
+    ProductNotRecognizedError
+        Unknown product and no ``legend=``; the message lists the products.
+    AlignmentError
+        Tiles not on one pixel lattice.
+
+    Examples
+    --------
+    >>> da = open_landcover("ESA_WorldCover_10m_2021_v200_N00E006_Map.tif")  # doctest: +SKIP
+    >>> da.attrs["product"], da.attrs["year"]  # doctest: +SKIP
+    ('worldcover', 2021)
+    """
+    paths = [Path(p) for p in ([path_or_paths] if isinstance(path_or_paths, (str, os.PathLike)) else path_or_paths)]
+    if not paths:
+        raise InputFileError("open_landcover got an empty list of files.")
+    for p in paths:
+        if not p.is_file():
+            raise InputFileError(f"Land-cover file {str(p)!r} does not exist.")
+    detected = [detect_product(p) for p in paths]
+    prod = product or detected[0][0]
+    if prod is None and legend is None:
+        raise ProductNotRecognizedError(
+            f"Cannot tell the land-cover product of {paths[0].name!r}. Pass product= one of "
+            f"{sorted(PRODUCTS)}, or legend={{code: category}} for any categorical GeoTIFF."
+        )
+    if prod is not None and prod not in PRODUCTS:
+        raise ProductNotRecognizedError(f"product={prod!r} is unknown; use one of {sorted(PRODUCTS)} "
+                                        "or omit it and pass legend=.")
+    years = {y for _, y in detected if y is not None}
+    arrays = []
+    for p in paths:
+        suf = p.suffix.lower()
+        if prod == "modis_mcd12q1" and suf == ".hdf":
+            arrays.append(_open_modis_hdf(p, chunks))
+        elif prod == "esa_cci_lc" and suf == ".nc":
+            arrays.append(_open_cci_netcdf(p, chunks))
+        else:
+            arrays.append(_open_raster(p, chunks))
+    nodata = arrays[0].rio.nodata
+    if nodata is None and prod in _NODATA:
+        nodata = _NODATA[prod]
+    if nodata is not None:
+        nodata = int(nodata)
+    da = arrays[0] if len(arrays) == 1 else _mosaic(arrays, paths, nodata)
+    if not np.issubdtype(da.dtype, np.integer):
+        raise InputFileError(f"Land cover {paths[0].name!r} has dtype {da.dtype}; a categorical raster "
+                             "must hold integer class codes.")
+    keep = {k: v for k, v in da.attrs.items() if k in ("AREA_OR_POINT",)}
+    da.attrs = keep
+    da.attrs.update(_legend_attrs(prod, legend))
+    da.attrs.update({"product": prod or "user", "nodata": nodata, "units": "1",
+                     "source_files": [str(p) for p in paths]})
+    if nodata is not None:
+        da = da.rio.write_nodata(nodata)
+    if len(years) == 1:
+        da.attrs["year"] = years.pop()
+    da.name = "landcover"
+    return da
