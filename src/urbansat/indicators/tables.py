@@ -1,0 +1,254 @@
+"""Tidy (long) and wide layouts of the T/CI 231-2023 Table 1 indicator table.
+
+The rows of Table 1 (satellite part) are described once, in the package data
+file ``urbansat/indicators/spec/tci231_rows.csv`` (subject, indicator,
+quantity, English and Chinese names, unit, source variable, aggregation).
+Targets (gases, sink categories) and indicator names come from
+:mod:`urbansat.categories`.
+
+The tidy table has exactly the columns of :data:`TIDY_COLUMNS`, one row per
+(boundary, subject, target, indicator quantity, period).
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.resources
+from functools import lru_cache
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from urbansat.categories import ATMOSPHERE_INDICATORS, GASES, SINK_CATEGORIES, SINK_INDICATORS
+from urbansat.errors import SchemaError
+
+__all__ = [
+    "TIDY_COLUMNS",
+    "STATUSES",
+    "SUBJECTS",
+    "indicator_spec",
+    "target_names",
+    "empty_table",
+    "check_tidy",
+    "to_wide",
+]
+
+#: Columns of the tidy indicator table, in order. ``indicator`` is
+#: ``<Table 1 indicator>.<quantity>`` (e.g. ``total_emission.emission_rate``).
+TIDY_COLUMNS: Final[tuple[str, ...]] = (
+    "boundary_id",
+    "name",
+    "level",
+    "subject",
+    "target",
+    "indicator",
+    "period",
+    "value",
+    "unit",
+    "uncertainty",
+    "method",
+    "status",
+    "n_obs",
+    "provenance",
+)
+
+#: Row statuses and what they mean. ``value`` is NaN exactly when the status
+#: is not one of ``ok``, ``partial``, ``from_inventory``.
+STATUSES: Final[dict[str, str]] = {
+    "ok": "estimated from satellite data",
+    "partial": "estimated, but some sources in the boundary were rejected (see method)",
+    "from_inventory": "not observed by the configured instruments; value from the user inventory",
+    "not_observable": "no configured instrument observes this gas",
+    "no_data": "no valid observation or estimate for this boundary and period",
+    "rejected": "every estimate for this boundary was rejected by quality control",
+    "single_period": "a change needs two periods; only one was given",
+    "not_applicable": "the category has no data source for this boundary (e.g. no project polygon)",
+}
+
+#: Subjects of Table 1: key -> (English, Chinese).
+SUBJECTS: Final[dict[str, tuple[str, str]]] = {
+    "atmosphere": ("urban atmosphere", "城市大气"),
+    "sink": ("urban carbon sink", "城市碳汇"),
+}
+
+_VALUED: Final = ("ok", "partial", "from_inventory")
+
+
+@lru_cache(maxsize=1)
+def indicator_spec() -> pd.DataFrame:
+    """Return the indicator-row specification of Table 1 (satellite part).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator quantity with columns ``subject``, ``indicator``,
+        ``quantity``, ``name_en``, ``name_zh``, ``unit``, ``source_variable``,
+        ``aggregation``, ``note``, and ``key`` = ``indicator.quantity``.
+        ``unit`` ``ppm|ppb`` means ppm for CO2 and ppb for CH4.
+    """
+    ref = importlib.resources.files("urbansat.indicators") / "spec" / "tci231_rows.csv"
+    with ref.open("r", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    spec = pd.DataFrame(rows)
+    spec["key"] = spec["indicator"] + "." + spec["quantity"]
+    return spec.copy()
+
+
+def target_names(subject: str, target: str) -> tuple[str, str]:
+    """Return the (English, Chinese) names of a gas or sink category.
+
+    Parameters
+    ----------
+    subject : {"atmosphere", "sink"}
+    target : str
+        A key of :data:`urbansat.categories.GASES` or
+        :data:`urbansat.categories.SINK_CATEGORIES`, or ``"total"``.
+    """
+    if subject == "atmosphere":
+        return GASES[target]
+    if target == "total":
+        return ("total of the 11 categories", "11类合计")
+    return SINK_CATEGORIES[target]
+
+
+def empty_table() -> pd.DataFrame:
+    """Return an empty tidy table with the right columns and dtypes."""
+    return _typed(pd.DataFrame({c: [] for c in TIDY_COLUMNS}))
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.loc[:, list(TIDY_COLUMNS)].copy()
+    for col in ("value", "uncertainty"):
+        df[col] = pd.to_numeric(df[col], errors="raise").astype("float64")
+    df["n_obs"] = pd.array(df["n_obs"], dtype="Int64")
+    for col in TIDY_COLUMNS:
+        if col not in ("value", "uncertainty", "n_obs"):
+            df[col] = df[col].astype("string")
+    return df.reset_index(drop=True)
+
+
+def check_tidy(df: pd.DataFrame) -> pd.DataFrame:
+    """Check a tidy indicator table and return it with canonical dtypes.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A table with the columns of :data:`TIDY_COLUMNS`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new, re-typed table (the input is not modified).
+
+    Raises
+    ------
+    SchemaError
+        Listing every problem: missing columns, unknown statuses, values
+        present where the status says none, or missing where it says one.
+    """
+    problems: list[str] = []
+    missing = [c for c in TIDY_COLUMNS if c not in df.columns]
+    if missing:
+        raise SchemaError(
+            f"indicator table lacks columns {missing}; build it with "
+            "urbansat.tci231_indicators(...) or add the columns."
+        )
+    out = _typed(df)
+    bad = sorted(set(out["status"].dropna()) - set(STATUSES))
+    if bad:
+        problems.append(f"unknown status values {bad}; allowed: {sorted(STATUSES)}")
+    valued = out["status"].isin(_VALUED)
+    holes = out[valued & out["value"].isna()]
+    if len(holes):
+        r = holes.iloc[0]
+        problems.append(
+            f"{len(holes)} rows have status ok/partial/from_inventory but no value, e.g. "
+            f"{r.boundary_id}/{r.target}/{r.indicator}/{r.period}"
+        )
+    extra = out[~valued & out["value"].notna()]
+    if len(extra):
+        r = extra.iloc[0]
+        problems.append(
+            f"{len(extra)} rows carry a value but status {r.status!r}, e.g. "
+            f"{r.boundary_id}/{r.target}/{r.indicator}/{r.period}"
+        )
+    key = ["boundary_id", "subject", "target", "indicator", "period"]
+    dup = out.duplicated(key)
+    if dup.any():
+        problems.append(f"{int(dup.sum())} duplicated rows on {key}")
+    if problems:
+        raise SchemaError("invalid indicator table:\n  - " + "\n  - ".join(problems))
+    return out
+
+
+def to_wide(df: pd.DataFrame, *, value: str = "value") -> pd.DataFrame:
+    """Pivot a tidy table into the layout of T/CI 231 Table 1.
+
+    Rows follow the standard: subject, target, indicator, quantity (with
+    their Chinese and English names) and unit; columns are
+    ``(boundary name [boundary_id], period)``.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Tidy table (:data:`TIDY_COLUMNS`).
+    value : {"value", "uncertainty", "status", "cell"}, default "value"
+        What each cell holds. ``"cell"`` is a display string
+        ``"value ± uncertainty"`` or the status when there is no value.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index levels ``subject_zh, subject_en, target_zh, target_en,
+        indicator_zh, indicator_en, quantity_zh, quantity_en, unit``;
+        column levels ``boundary, period``.
+    """
+    tidy = check_tidy(df)
+    if value not in ("value", "uncertainty", "status", "cell"):
+        raise ValueError(f"value={value!r} is not one of 'value', 'uncertainty', 'status', 'cell'")
+    spec = indicator_spec().set_index("key")
+    rows = tidy.copy()
+    if value == "cell":
+        rows["cell"] = [_cell(v, u, s) for v, u, s in zip(rows["value"], rows["uncertainty"], rows["status"])]
+    ind = rows["indicator"].str.split(".", n=1, expand=True)
+    inds = {**ATMOSPHERE_INDICATORS, **SINK_INDICATORS}
+    rows["subject_en"] = rows["subject"].map(lambda s: SUBJECTS[s][0])
+    rows["subject_zh"] = rows["subject"].map(lambda s: SUBJECTS[s][1])
+    names = [target_names(s, t) for s, t in zip(rows["subject"], rows["target"])]
+    rows["target_en"] = [n[0] for n in names]
+    rows["target_zh"] = [n[1] for n in names]
+    rows["indicator_en"] = ind[0].map(lambda k: inds[k][0])
+    rows["indicator_zh"] = ind[0].map(lambda k: inds[k][1])
+    rows["quantity_en"] = rows["indicator"].map(lambda k: spec.loc[k, "name_en"])
+    rows["quantity_zh"] = rows["indicator"].map(lambda k: spec.loc[k, "name_zh"])
+    rows["boundary"] = rows["name"].fillna("") + " [" + rows["boundary_id"] + "]"
+    index = [
+        "subject_zh", "subject_en", "target_zh", "target_en",
+        "indicator_zh", "indicator_en", "quantity_zh", "quantity_en", "unit",
+    ]
+    order = {k: i for i, k in enumerate(_row_order(rows))}
+    rows["_order"] = [order[(s, t, i)] for s, t, i in zip(rows["subject"], rows["target"], rows["indicator"])]
+    index_order = rows.drop_duplicates(index).sort_values("_order")[index]
+    wide = rows.set_index([*index, "boundary", "period"])[value].unstack(["boundary", "period"])
+    wide = wide.reindex(pd.MultiIndex.from_frame(index_order))
+    return wide
+
+
+def _row_order(rows: pd.DataFrame) -> list[tuple[str, str, str]]:
+    spec_keys = list(indicator_spec()["key"])
+    targets = {"atmosphere": list(GASES), "sink": [*SINK_CATEGORIES, "total"]}
+    out = []
+    for subject in ("atmosphere", "sink"):
+        for target in targets[subject]:
+            for key in spec_keys:
+                out.append((subject, target, key))
+    present = set(zip(rows["subject"], rows["target"], rows["indicator"]))
+    return [k for k in out if k in present] + sorted(present - set(out))
+
+
+def _cell(v: float, u: float, status: str) -> str:
+    if status not in _VALUED or not np.isfinite(v):
+        return str(status)
+    text = f"{v:.4g}" if np.isfinite(u) is False or not np.isfinite(u) else f"{v:.4g} ± {u:.2g}"
+    return text + (" (inventory)" if status == "from_inventory" else "")

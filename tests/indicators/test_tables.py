@@ -1,0 +1,166 @@
+"""T/CI 231 indicator table: completeness, known values, statuses, golden CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import builders
+import numpy as np
+import pandas as pd
+import pytest
+
+from urbansat.categories import GASES, SINK_CATEGORIES
+from urbansat.errors import BoundaryError, SchemaError
+from urbansat.indicators import TIDY_COLUMNS, check_tidy, indicator_spec, tci231_indicators, to_wide
+
+GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden" / "tci231_small.csv"
+
+
+@pytest.fixture(scope="module")
+def table() -> pd.DataFrame:
+    return builders.full_table()
+
+
+def _get(t, bid, target, ind, period):
+    r = t[(t.boundary_id == bid) & (t.target == target) & (t.indicator == ind) & (t.period == period)]
+    assert len(r) == 1, (bid, target, ind, period)
+    return r.iloc[0]
+
+
+def test_columns_exact(table):
+    assert tuple(table.columns) == TIDY_COLUMNS
+
+
+def test_every_row_of_table1_present(table):
+    spec = indicator_spec()
+    atm = [k for k in spec.key if k.startswith(("total_emission", "concentration"))]
+    # atmosphere for region/county/park, all 6 gases, both periods
+    for bid in ("R1", "C1", "P1"):
+        for gas in GASES:
+            for key in atm:
+                for p in ("2020", "2021"):
+                    _get(table, bid, gas, key, p)
+            for q in ("absolute_change", "relative_change"):
+                _get(table, bid, gas, f"emission_change.{q}", "2020->2021")
+    # sinks for region/county/project, 11 categories + total
+    sink_keys = [k for k in spec.key if spec.set_index("key").loc[k, "subject"] == "sink"]
+    for bid in ("R1", "C1", "J1"):
+        for cat in [*SINK_CATEGORIES, "total"]:
+            for key in sink_keys:
+                _get(table, bid, cat, key, "2020->2021" if key.endswith("net_sink_change") else "2021")
+    # scopes: no sink rows for the park, no atmosphere rows for the project
+    assert not ((table.boundary_id == "P1") & (table.subject == "sink")).any()
+    assert not ((table.boundary_id == "J1") & (table.subject == "atmosphere")).any()
+
+
+def test_known_emission_values(table):
+    r = _get(table, "R1", "co2", "total_emission.emission_rate", "2020")
+    assert r.value == pytest.approx(1500.0)
+    assert r.uncertainty == pytest.approx(np.hypot(100, 80))
+    assert r.status == "ok" and r.n_obs == 65
+    # park holds only plantA
+    assert _get(table, "P1", "co2", "total_emission.emission_rate", "2020").value == pytest.approx(1000)
+    # 2021: plantB rejected -> partial, only plantA (1.2 x 1000)
+    r21 = _get(table, "R1", "co2", "total_emission.emission_rate", "2021")
+    assert r21.status == "partial" and r21.value == pytest.approx(1200) and "plume not detected" in r21.method
+    ch = _get(table, "R1", "co2", "emission_change.absolute_change", "2020->2021")
+    assert ch.value == pytest.approx(-300) and ch.uncertainty == pytest.approx(np.hypot(np.hypot(100, 80), 120))
+    rel = _get(table, "R1", "co2", "emission_change.relative_change", "2020->2021")
+    assert rel.value == pytest.approx(-20.0) and rel.unit == "%"
+    amt = _get(table, "R1", "co2", "total_emission.emission_amount", "2020")
+    assert amt.value == pytest.approx(1500 * 366 / 365.25) and amt.unit == "t"
+
+
+def test_concentration_values(table):
+    # county all 402, region 100 cells at 402 and 300 at 401, outside 400
+    c = _get(table, "C1", "co2", "concentration.column_mean", "2020")
+    assert c.value == pytest.approx(402.0) and c.n_obs == 100 and c.unit == "ppm"
+    r = _get(table, "R1", "co2", "concentration.column_mean", "2020")
+    assert r.value == pytest.approx(401.25) and r.n_obs == 400
+    bg = _get(table, "R1", "co2", "concentration.background", "2020")
+    assert bg.value == pytest.approx(400.0)
+    en = _get(table, "C1", "co2", "concentration.enhancement", "2021")
+    assert en.value == pytest.approx(2.0)
+    assert en.uncertainty > 0
+
+
+def test_unobserved_gases_never_zero_or_dropped(table):
+    sf6 = table[table.target == "sf6"]
+    assert len(sf6) > 0 and (sf6.status == "not_observable").all() and sf6.value.isna().all()
+    n2o = _get(table, "R1", "n2o", "total_emission.emission_rate", "2021")
+    assert n2o.status == "from_inventory" and n2o.value == 15.0
+    # county has inventory for 2020 only
+    assert _get(table, "C1", "n2o", "total_emission.emission_rate", "2021").status == "not_observable"
+    # CH4 has no input at all: no configured instrument
+    assert _get(table, "R1", "ch4", "concentration.column_mean", "2020").status == "not_observable"
+
+
+def test_sink_values(table):
+    r = _get(table, "C1", "forest", "total_sink.net_sink", "2020")
+    assert r.value == pytest.approx(12.0) and r.uncertainty == pytest.approx(2.4) and r.unit == "t CO2 yr-1"
+    ch = _get(table, "C1", "forest", "sink_change.net_sink_change", "2020->2021")
+    assert ch.value == pytest.approx(-6.0)
+    assert _get(table, "R1", "forest", "resource_change.area_change", "2021").value == pytest.approx(10.0)
+    assert _get(table, "R1", "forest", "sink_change.stock_change", "2020").value == pytest.approx(100.0)
+
+
+def test_missing_inputs_give_status_rows():
+    b = builders.boundaries()
+    t = tci231_indicators(boundaries=b, periods=["2020"])
+    assert set(t.status) == {"not_observable", "no_data", "single_period"}
+    assert t.value.isna().all()
+    assert (t[t.indicator == "emission_change.absolute_change"].status == "not_observable").all()
+    assert (t[t.indicator == "sink_change.net_sink_change"].status == "single_period").all()
+
+
+def test_bad_inputs_raise_clear_errors():
+    b = builders.boundaries()
+    with pytest.raises(BoundaryError, match="unknown level"):
+        tci231_indicators(boundaries=b.assign(level="city"), periods=["2020"])
+    with pytest.raises(SchemaError, match="gas"):
+        ds = builders.emissions("co2", 1.0)
+        ds.attrs.pop("gas")
+        tci231_indicators(emissions=ds, boundaries=b, periods=["2020"])
+    with pytest.raises(SchemaError, match="mapping period"):
+        tci231_indicators(emissions=builders.emissions("co2", 1), boundaries=b, periods=["2020", "2021"])
+    with pytest.raises(SchemaError, match="not among periods"):
+        tci231_indicators(emissions={"1999": builders.emissions("co2", 1)}, boundaries=b, periods=["2020"])
+
+
+def test_inputs_not_modified():
+    b = builders.boundaries()
+    ds = builders.emissions("co2", 1.0)
+    before = ds.copy(deep=True)
+    b0 = b.copy()
+    tci231_indicators(emissions=ds, boundaries=b, periods=["2020"])
+    assert ds.identical(before)
+    assert b.equals(b0)
+
+
+def test_check_tidy_catches_zero_for_unobserved(table):
+    bad = table.copy()
+    i = bad.index[bad.status == "not_observable"][0]
+    bad.loc[i, "value"] = 0.0
+    with pytest.raises(SchemaError, match="carry a value"):
+        check_tidy(bad)
+
+
+def test_wide_pivot_has_chinese_and_english(table):
+    wide = to_wide(table, value="cell")
+    assert "二氧化碳" in wide.index.get_level_values("target_zh")
+    assert "生态碳汇总量" in wide.index.get_level_values("indicator_zh")
+    assert "carbon emission concentration" in wide.index.get_level_values("indicator_en")
+    assert ("Region [R1]", "2020") in wide.columns
+    num = to_wide(table)
+    assert num.loc[num.index.get_level_values("quantity_en") == "total carbon emission (rate)"].shape[0] == 6
+    cell = num.xs("CO2", level="target_en").xs("total carbon emission (rate)", level="quantity_en")
+    assert float(cell[("Region [R1]", "2020")].iloc[0]) == pytest.approx(1500.0)
+
+
+def test_golden_csv(table):
+    golden = pd.read_csv(GOLDEN, dtype={"period": str, "boundary_id": str})
+    got = pd.read_csv(
+        __import__("io").StringIO(table.to_csv(index=False, float_format="%.10g")),
+        dtype={"period": str, "boundary_id": str},
+    )
+    pd.testing.assert_frame_equal(got, golden, check_exact=False, rtol=1e-9)
