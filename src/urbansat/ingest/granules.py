@@ -1,0 +1,466 @@
+"""Open satellite greenhouse-gas granules as one normalized, lazy swath.
+
+:func:`open_granules` is the single entry point for every product reader
+(OCO-2/OCO-3/ACOS Lite, NIES GOSAT/GOSAT-2 FTS, TROPOMI CH4, SMARTCARB and
+plug-ins). :func:`select_target` picks OCO-3 SAM/target soundings of one site.
+"""
+
+from __future__ import annotations
+
+import glob
+import warnings
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from urbansat.errors import (
+    EmptyResultWarning,
+    EmptySelectionError,
+    InputFileError,
+    MixedInputError,
+    SchemaError,
+)
+from urbansat.ingest.readers import GranuleReader, get_reader, guess_reader
+from urbansat.schema import gas_variable, validate_granule
+
+__all__ = ["open_granules", "select_target", "granule_summary"]
+
+QA = Literal["recommended", "none"]
+
+
+def _expand(paths: str | Path | Iterable[str | Path]) -> list[Path]:
+    items = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    out: list[Path] = []
+    for p in items:
+        s = str(p)
+        if any(c in s for c in "*?[") and not Path(s).exists():
+            hits = sorted(glob.glob(s))
+            if not hits:
+                raise InputFileError(f"The pattern '{s}' matches no file. Check the directory and pattern.")
+            out.extend(Path(h) for h in hits)
+        else:
+            out.append(Path(p))
+    if not out:
+        raise InputFileError("No granule file given: pass a path, a list of paths or a glob pattern.")
+    return out
+
+
+def _check_bbox(bbox: Sequence[float] | None) -> tuple[float, float, float, float] | None:
+    if bbox is None:
+        return None
+    try:
+        lon0, lat0, lon1, lat1 = (float(v) for v in bbox)
+    except (TypeError, ValueError):
+        raise SchemaError(
+            f"bbox={bbox!r} is not (lon_min, lat_min, lon_max, lat_max) in degrees, "
+            "e.g. bbox=(148.0, -23.5, 150.0, -22.0)."
+        ) from None
+    if not (-90 <= lat0 < lat1 <= 90):
+        raise SchemaError(
+            f"bbox={bbox!r}: latitudes must satisfy -90 <= lat_min < lat_max <= 90 "
+            "(order is lon_min, lat_min, lon_max, lat_max)."
+        )
+    if not (-180 <= lon0 <= 360 and -180 <= lon1 <= 360):
+        raise SchemaError(f"bbox={bbox!r}: longitudes must be in degrees within [-180, 360].")
+    return lon0, lat0, lon1, lat1
+
+
+def _check_time(time: Sequence[Any] | None) -> tuple[np.datetime64, np.datetime64] | None:
+    if time is None:
+        return None
+    try:
+        start, end = time
+        t0 = pd.Timestamp(start).tz_localize(None) if pd.Timestamp(start).tzinfo else pd.Timestamp(start)
+        t1 = pd.Timestamp(end).tz_localize(None) if pd.Timestamp(end).tzinfo else pd.Timestamp(end)
+    except (TypeError, ValueError):
+        raise SchemaError(
+            f"time={time!r} is not a (start, end) pair of dates, e.g. time=('2022-07-22', '2022-07-23')."
+        ) from None
+    if t1 < t0:
+        raise SchemaError(f"time={time!r}: end is before start; swap them.")
+    return np.datetime64(t0.to_datetime64(), "ns"), np.datetime64(t1.to_datetime64(), "ns")
+
+
+def _inside(lat: np.ndarray, lon: np.ndarray, bbox: tuple[float, float, float, float]) -> np.ndarray:
+    lon0, lat0, lon1, lat1 = bbox
+    lon0 = ((lon0 + 180) % 360) - 180 if lon0 >= 180 else lon0
+    lon1 = ((lon1 + 180) % 360) - 180 if lon1 > 180 else lon1
+    with np.errstate(invalid="ignore"):
+        in_lat = (lat >= lat0) & (lat <= lat1)
+        if lon0 <= lon1:
+            in_lon = (lon >= lon0) & (lon <= lon1)
+        else:  # box crossing the antimeridian, e.g. (170, ..., -170, ...)
+            in_lon = (lon >= lon0) | (lon <= lon1)
+    return in_lat & in_lon
+
+
+def _gases_of(reader: GranuleReader, path: Path) -> list[str]:
+    if hasattr(reader, "gases_in"):
+        return list(reader.gases_in(path))
+    return list(reader.gases)
+
+
+def _open_one(reader: GranuleReader, path: Path, **kw: Any) -> xr.Dataset:
+    try:
+        return reader.open_dataset(path, **kw)
+    except TypeError as err:  # plug-in readers without qa= support
+        if "qa" not in str(err):
+            raise
+        kw.pop("qa")
+        return reader.open_dataset(path, **kw)
+
+
+def open_granules(
+    paths: str | Path | Iterable[str | Path],
+    *,
+    product: str | None = None,
+    gas: Literal["co2", "ch4"] | None = None,
+    qa: QA = "recommended",
+    bbox: Sequence[float] | None = None,
+    time: Sequence[Any] | None = None,
+    chunks: Any = "auto",
+    variables: Sequence[str] | None = None,
+    target: str | None = None,
+) -> xr.Dataset:
+    """Open one or many satellite granules as a single normalized, lazy swath.
+
+    Parameters
+    ----------
+    paths : str, pathlib.Path, glob pattern or sequence of them
+        Granule files. All must be of one product and one gas.
+    product : str, optional
+        Reader name (see :func:`urbansat.list_readers`); default: detected from
+        each file's name, then content.
+    gas : {"co2", "ch4"}, optional
+        Gas to read; required only for files carrying both.
+    qa : {"recommended", "none"}, default "recommended"
+        ``"recommended"``: ``qa_pass`` follows the producer's screening (OCO
+        ``xco2_quality_flag == 0``, TROPOMI ``qa_value >= 0.5``, GOSAT
+        ``totalPostScreeningResult == 0``); granules where nothing passes are
+        dropped with an :class:`~urbansat.EmptyResultWarning`. ``"none"``:
+        ``qa_pass`` = finite gas value (needed for variable subsets without QA).
+        Values are never removed: filter with ``ds.where(ds.qa_pass)``.
+    bbox : (lon_min, lat_min, lon_max, lat_max), optional
+        Degrees; ``lon_min > lon_max`` means a box across the antimeridian.
+        Geolocation is read first; granules with no sounding centre inside are
+        skipped and the others are cut to the row/column window that covers the
+        box (soundings inside the window but outside the box are kept, so the
+        result stays an image: use :func:`urbansat.select_soundings` for an
+        exact selection).
+    time : (start, end), optional
+        Inclusive UTC range (anything :class:`pandas.Timestamp` parses); pruned
+        the same way as ``bbox``.
+    chunks : "auto", dict, int or None, default "auto"
+        Dask chunks on the normalized dims, e.g. ``{"y": 500, "x": -1}``;
+        ``None`` returns lazily-indexed numpy (loaded on first arithmetic).
+    variables : sequence of str, optional
+        Extra normalized variables to read (``None``: all the product offers,
+        ``()``: only the gas, its uncertainty, ``qa_pass`` and coordinates).
+    target : str, optional
+        OCO-3 only: keep the SAM soundings of this site, as
+        :func:`select_target` ``(ds, target, mode="sam")``.
+
+    Returns
+    -------
+    xarray.Dataset
+        Normalized swath (:mod:`urbansat.schema`): granules concatenated along
+        ``y`` in order of start time, with a ``granule`` coordinate on ``y``
+        indexing ``attrs["source_files"]``.
+
+    Raises
+    ------
+    InputFileError
+        Missing, truncated or non-netCDF/HDF5 file; a granule whose gas is all fill.
+    ProductNotRecognizedError
+        No reader recognises a file (the message lists the installed readers).
+    MissingVariableError
+        A recognised file lacks a required variable or group.
+    MixedInputError
+        Files of different products or gases in one call.
+    EmptySelectionError
+        ``bbox``/``time`` select nothing in any granule.
+
+    Warns
+    -----
+    EmptyResultWarning
+        No sounding passes QA (the result then has ``y`` of length 0).
+
+    Examples
+    --------
+    >>> import tempfile, urbansat
+    >>> from urbansat.testing.granules import write_tropomi_ch4
+    >>> p = write_tropomi_ch4(tempfile.mkdtemp(), n_scanlines=20, n_pixels=10)
+    >>> ds = urbansat.open_granules(p)
+    >>> ds.sizes["y"], ds.sizes["x"], ds.xch4.attrs["units"]
+    (20, 10, 'ppb')
+    """
+    if qa not in ("recommended", "none"):
+        raise SchemaError(f"qa={qa!r} is not one of 'recommended', 'none'.")
+    box = _check_bbox(bbox)
+    trange = _check_time(time)
+    files = _expand(paths)
+
+    # ---- detect products and gases; refuse mixtures
+    readers: list[GranuleReader] = []
+    gases: list[list[str]] = []
+    for p in files:
+        r = get_reader(product) if product else guess_reader(p)
+        readers.append(r)
+        gases.append(_gases_of(r, p))
+    names = {r.name for r in readers}
+    if len(names) > 1:
+        listing = ", ".join(f"'{p.name}' -> {r.name}" for p, r in zip(files, readers))
+        raise MixedInputError(
+            f"open_granules got files of {len(names)} products ({sorted(names)}): {listing}. "
+            "Open each product with its own call and combine the results downstream."
+        )
+    if gas is None:
+        singles = {tuple(g) for g in gases}
+        if any(len(g) > 1 for g in gases):
+            gas_sel = None
+        elif len(singles) > 1:
+            listing = ", ".join(f"'{p.name}' -> {g[0]}" for p, g in zip(files, gases))
+            raise MixedInputError(
+                f"open_granules got files of different gases: {listing}. Open one gas per call, "
+                "e.g. open_granules(paths, gas='ch4') with the CH4 files only."
+            )
+        else:
+            gas_sel = gases[0][0] if gases and gases[0] else None
+    else:
+        bad = [(p.name, g) for p, g in zip(files, gases) if gas not in g]
+        if bad:
+            raise MixedInputError(
+                f"gas={gas!r} was requested but these files do not carry it: {bad}. "
+                "Remove them or request their gas."
+            )
+        gas_sel = gas
+
+    # ---- open (with bbox/time pruning from a geolocation scan)
+    opened: list[xr.Dataset] = []
+    extents: list[str] = []
+    for p, r in zip(files, readers):
+        window = None
+        if box is not None or trange is not None:
+            with warnings.catch_warnings():  # the full open below repeats them
+                warnings.simplefilter("ignore")
+                scan = _open_one(r, p, variables=(), gas=gas_sel, chunks=None, qa=qa)
+            lat = np.asarray(scan["latitude"].values, dtype="float64")
+            lon = np.asarray(scan["longitude"].values, dtype="float64")
+            keep = np.isfinite(lat) & np.isfinite(lon)
+            if lat.size and keep.any():
+                extents.append(f"'{p.name}': lon {np.nanmin(lon[keep]):.2f}..{np.nanmax(lon[keep]):.2f}, "
+                               f"lat {np.nanmin(lat[keep]):.2f}..{np.nanmax(lat[keep]):.2f}")
+            if box is not None:
+                keep &= _inside(lat, lon, box)
+            if trange is not None:
+                t = np.asarray(scan["time"].values).astype("datetime64[ns]")
+                t = np.broadcast_to(t, lat.shape) if t.shape != lat.shape else t
+                keep &= (t >= trange[0]) & (t <= trange[1])
+            if not keep.any():
+                continue
+            rows = np.flatnonzero(keep.any(axis=1))
+            cols = np.flatnonzero(keep.any(axis=0))
+            window = (slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1))
+        ds = _open_one(r, p, variables=variables, gas=gas_sel, window=window, chunks=chunks, qa=qa)
+        ds.attrs["_windowed"] = window is not None
+        opened.append(ds)
+    if not opened:
+        what = " and ".join(x for x in (f"bbox={tuple(bbox)}" if bbox is not None else "",
+                                        f"time={tuple(time)}" if time is not None else "") if x)
+        raise EmptySelectionError(
+            f"{what} selects no sounding in the {len(files)} granule(s) given. Their extents: "
+            f"{'; '.join(extents) or 'no valid geolocation'}. Check the box order "
+            "(lon_min, lat_min, lon_max, lat_max) and the time range."
+        )
+
+    # ---- all-fill and QA checks (one small computation per granule)
+    import dask
+
+    var = gas_variable(opened[0].attrs["gas"])
+    counts = dask.compute(*[(np.isfinite(d[var]).sum(), d["qa_pass"].sum()) for d in opened])
+    good: list[xr.Dataset] = []
+    allfill: list[str] = []
+    noqa: list[str] = []
+    for d, (n_fin, n_pass) in zip(opened, counts):
+        src = d.attrs["source_files"][0]
+        windowed = d.attrs.pop("_windowed")
+        if int(n_fin) == 0 and not windowed:
+            allfill.append(src)
+        elif int(n_pass) == 0:
+            noqa.append(src)
+        else:
+            good.append(d)
+    if allfill and len(allfill) == len(opened):
+        raise InputFileError(
+            f"Granule(s) {allfill} contain no valid {var} value: every value of the gas is the "
+            "fill value. The file holds no retrieval (e.g. a night-side or fully cloudy orbit, "
+            "or a failed subset); choose other granules."
+        )
+    if allfill:
+        warnings.warn(f"Skipping granule(s) whose {var} is all fill: {allfill}.", EmptyResultWarning,
+                      stacklevel=2)
+    if noqa:
+        warnings.warn(
+            f"No sounding passes the QA screening ({opened[0]['qa_pass'].attrs.get('screening', qa)}) "
+            f"{'within the bbox/time window ' if box is not None or trange is not None else ''}in {noqa}; {'they are' if len(noqa) > 1 else 'it is'} left out"
+            f"{' and the result is empty' if not good else ''}."
+            + (" Use qa='none' to inspect the unscreened values." if qa != "none" else ""),
+            EmptyResultWarning, stacklevel=2,
+        )
+    if not good:
+        empty = opened[0].isel(y=slice(0, 0))
+        empty = empty.assign_coords(granule=("y", np.zeros(0, dtype="int32"), {"units": "1"}))
+        empty.attrs["source_files"] = [str(f) for f in files]
+        return validate_granule(empty)
+
+    out = _concat(good)
+    if target is not None:
+        out = select_target(out, target, mode="sam")
+    return validate_granule(out)
+
+
+def _concat(dss: list[xr.Dataset]) -> xr.Dataset:
+    """Concatenate normalized granules along ``y`` in start-time order."""
+    import dask
+
+    starts = dask.compute(*[d["time"].min(skipna=True) for d in dss])
+    order = np.argsort(np.array([np.datetime64(s.values if hasattr(s, "values") else s, "ns")
+                                 for s in starts]), kind="stable")
+    dss = [dss[i] for i in order]
+    sources = [d.attrs["source_files"][0] for d in dss]
+    nx = max(d.sizes["x"] for d in dss)
+    parts = []
+    for i, d in enumerate(dss):
+        if d.sizes["x"] < nx:
+            d = d.pad(x=(0, nx - d.sizes["x"]))
+            d["qa_pass"] = d["qa_pass"].fillna(False).astype(bool)
+        parts.append(d.assign_coords(granule=("y", np.full(d.sizes["y"], i, dtype="int32"),
+                                              {"long_name": "index into attrs['source_files']", "units": "1"})))
+    if len(parts) == 1:
+        out = parts[0]
+    else:
+        out = xr.concat(parts, dim="y", data_vars="all", coords="minimal", compat="override",
+                        join="override", combine_attrs="drop_conflicts")
+        out["qa_pass"] = out["qa_pass"].fillna(False).astype(bool) if out["qa_pass"].dtype != bool \
+            else out["qa_pass"]
+    attrs = dict(dss[0].attrs)
+    attrs["source_files"] = sources
+    versions = sorted({str(d.attrs.get("product_version")) for d in dss})
+    attrs["product_version"] = versions[0] if len(versions) == 1 else ", ".join(versions)
+    for k in ("orbit", "time_coverage_start", "time_coverage_end", "id", "layout"):
+        vals = [str(d.attrs[k]) for d in dss if k in d.attrs]
+        if len(set(vals)) > 1:
+            attrs[k] = ", ".join(vals)
+    out.attrs = attrs
+    return out
+
+
+def select_target(
+    ds: xr.Dataset,
+    target: str,
+    *,
+    mode: Literal["sam", "target", "any"] = "sam",
+) -> xr.Dataset:
+    """Keep the OCO-3 soundings of one SAM/target site.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Normalized OCO-3 swath with ``target_id``, ``target_name`` and
+        ``operation_mode`` (from :func:`open_granules`).
+    target : str
+        Site name (``Sounding/target_name``, e.g. ``"fossil_Los_Angeles_USA"``)
+        or id (``"fossil0005"``), as in the OCO-3 target list.
+    mode : {"sam", "target", "any"}, default "sam"
+        Operation mode required: 4 (SAM), 2 (target) or any.
+
+    Returns
+    -------
+    xarray.Dataset
+        Rows holding at least one matching sounding; non-matching positions are
+        masked (gas NaN, ``qa_pass`` False). Computes the (small) string match.
+
+    Raises
+    ------
+    SchemaError
+        If ``ds`` has no target variables (not OCO-3 Lite).
+    EmptySelectionError
+        If no sounding matches; the message lists the targets present.
+    """
+    need = [v for v in ("target_name", "target_id", "operation_mode") if v not in ds]
+    if need:
+        raise SchemaError(
+            f"select_target needs {need}, which only OCO-3 Lite granules carry; dataset from "
+            f"{ds.attrs.get('source_files', '<memory>')} (product {ds.attrs.get('product')}) lacks them."
+        )
+    names = np.asarray(ds["target_name"].values).astype(str)
+    ids = np.asarray(ds["target_id"].values).astype(str)
+    match = (names == target) | (ids == target)
+    opmode = np.asarray(ds["operation_mode"].values)
+    if mode != "any":
+        match &= opmode == {"sam": 4, "target": 2}[mode]
+    if not match.any():
+        present = sorted(set(names[names != ""].ravel().tolist()))[:20]
+        raise EmptySelectionError(
+            f"No {mode if mode != 'any' else ''} sounding of target {target!r} in "
+            f"{ds.attrs.get('source_files', '<memory>')}. Targets present: {present or 'none'}. "
+            "Names follow the OCO-3 target list, e.g. 'fossil_Los_Angeles_USA'."
+        )
+    rows = np.flatnonzero(match.any(axis=1))
+    sub = ds.isel(y=slice(int(rows[0]), int(rows[-1]) + 1))
+    m = xr.DataArray(match[rows[0]: rows[-1] + 1], dims=("y", "x"))
+    var = gas_variable(sub.attrs["gas"])
+    sub = sub.assign({var: sub[var].where(m), f"{var}_uncertainty": sub[f"{var}_uncertainty"].where(m),
+                      "qa_pass": sub["qa_pass"] & m})
+    sub[var].attrs.update(ds[var].attrs)
+    sub[f"{var}_uncertainty"].attrs.update(ds[f"{var}_uncertainty"].attrs)
+    sub.attrs = {**ds.attrs, "target": target, "target_mode": mode}
+    return sub
+
+
+def granule_summary(ds: xr.Dataset) -> dict[str, Any]:
+    """Summarize a normalized swath: product, version, time range, soundings, QA rate, bbox.
+
+    Computes small reductions (counts, min/max).
+
+    Returns
+    -------
+    dict
+        Keys ``product``, ``product_version``, ``gas``, ``files``, ``time_start``,
+        ``time_end``, ``soundings`` (finite gas), ``qa_pass``, ``qa_pass_rate``,
+        ``bbox`` (lon_min, lat_min, lon_max, lat_max) or None.
+    """
+    import dask
+
+    var = gas_variable(ds.attrs["gas"])
+    base = {
+        "product": ds.attrs.get("product"),
+        "product_version": ds.attrs.get("product_version"),
+        "gas": ds.attrs.get("gas"),
+        "files": list(ds.attrs.get("source_files", [])),
+    }
+    if ds[var].size == 0:
+        return {**base, "time_start": None, "time_end": None, "soundings": 0, "qa_pass": 0,
+                "qa_pass_rate": 0.0, "bbox": None}
+    fin = np.isfinite(ds[var])
+    lat = ds["latitude"].where(fin)
+    lon = ds["longitude"].where(fin)
+    n, npass, t0, t1, a, b, c, d = dask.compute(
+        fin.sum(), ds["qa_pass"].sum(), ds["time"].min(skipna=True), ds["time"].max(skipna=True),
+        lon.min(), lat.min(), lon.max(), lat.max())
+    n, npass = int(n), int(npass)
+    bbox = None if n == 0 else tuple(round(float(v), 4) for v in (a, b, c, d))
+    return {
+        **base,
+        "time_start": str(np.datetime64(t0.values, "s")),
+        "time_end": str(np.datetime64(t1.values, "s")),
+        "soundings": n,
+        "qa_pass": npass,
+        "qa_pass_rate": (npass / n) if n else 0.0,
+        "bbox": bbox,
+    }
+

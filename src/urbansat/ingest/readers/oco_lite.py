@@ -1,0 +1,322 @@
+"""Readers of the OCO-2, OCO-3 and ACOS-GOSAT Lite files (v10, v11).
+
+Layout: ``../shared/spec/formats.md``; facts in
+``urbansat/ingest/products/oco_lite.yaml``. The three products share one layout.
+
+Normalization
+-------------
+* Soundings (dim ``sounding_id``) are placed on a 2-D swath: frame =
+  ``sounding_id // 10`` and footprint = ``sounding_id % 10`` (1-8); ``y`` = the
+  unique frames sorted, ``x = footprint - 1``. Positions without a sounding are
+  NaN (integers -1, strings "") and ``qa_pass`` False. ACOS-GOSAT soundings are
+  placed the same way (footprint digit 1 or 2, so most of ``x`` is empty).
+* Missing values: floats equal to ``missing_value`` (-999999) are NaN; soundings
+  with ``latitude == 0`` and ``longitude == 0`` are treated as missing, and
+  vertices at exactly (0, 0) are NaN (rare producer fill, spec).
+* Units: ``pressure_levels`` and ``Retrieval/psurf`` hPa -> Pa (x 100).
+* Levels are already top-of-atmosphere first (index 0 = TOA, 19 = surface).
+* ``qa_pass = (xco2_quality_flag == 0) & isfinite(xco2)``.
+* ``time``: float seconds since 1970-01-01 -> datetime64[ns] (lazy).
+* OCO-3: ``operation_mode`` (4 = SAM), ``target_id``, ``target_name`` kept; see
+  :func:`urbansat.ingest.granules.select_target`.
+* Longitudes wrapped to [-180, 180); vertex longitudes made continuous with the
+  centre (see :func:`urbansat.ingest.readers._base.unwrap_corners`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from urbansat.errors import MissingVariableError, SchemaError
+from urbansat.ingest.readers._base import (
+    GranuleReader,
+    Window,
+    check_file,
+    cf,
+    empty_like_window,
+    load_product,
+    mask_int,
+    open_failure,
+    require,
+    unwrap_corners,
+    wrap_longitude,
+)
+from urbansat.ingest.readers.tropomi_ch4 import ANTIMERIDIAN_NOTE, resolve_chunks
+from urbansat.schema import GAS_STANDARD_NAMES, validate_granule
+
+__all__ = ["OCOLiteReader", "OCO2LiteReader", "OCO3LiteReader", "ACOSLiteReader"]
+
+_GROUPS = ("Sounding", "Retrieval", "Meteorology", "Preprocessors", "Auxiliary")
+
+
+def _structure(path: str | Path) -> tuple[dict[str, set[str]], dict[str, Any]]:
+    import netCDF4
+
+    try:
+        with netCDF4.Dataset(path) as nc:
+            out = {"/": set(nc.variables)}
+            for g in _GROUPS:
+                if g in nc.groups:
+                    out[g] = set(nc.groups[g].variables)
+            return out, {k: nc.getncattr(k) for k in nc.ncattrs()}
+    except OSError as err:
+        raise open_failure(path, err) from None
+
+
+def _seconds_to_datetime(t: np.ndarray) -> np.ndarray:
+    out = np.full(t.shape, np.datetime64("NaT", "ns"))
+    ok = np.isfinite(t)
+    # float64 seconds near 1.6e9 resolve ~0.2 us: round to whole microseconds
+    out[ok] = (np.round(t[ok] * 1e6).astype("int64") * 1000).astype("datetime64[ns]")
+    return out
+
+
+class OCOLiteReader(GranuleReader):
+    """Common reader of the OCO-2 / OCO-3 / ACOS Lite layout (one subclass per platform)."""
+
+    gases = ("co2",)
+
+    def __init__(self) -> None:
+        self.facts = load_product("oco_lite")
+        self.platform_facts = self.facts["platforms"][self.name]
+
+    def match_filename(self, path: str | Path) -> bool:
+        return re.match(self.platform_facts["filename"], Path(path).name) is not None
+
+    def _platform_of(self, s: dict[str, set[str]], gattrs: dict[str, Any]) -> str | None:
+        short = str(gattrs.get("ShortName", gattrs.get("shortname", ""))).upper()
+        for name, pf in self.facts["platforms"].items():
+            if short and short == pf["short_name"].upper():
+                return name
+        if "target_id" in s.get("Sounding", set()):
+            return "oco3_l2_lite"
+        return None
+
+    def guess_can_open(self, path: str | Path) -> bool:
+        if self.match_filename(path):
+            return True
+        try:
+            check_file(path)
+            s, g = _structure(path)
+        except Exception:
+            return False
+        if not {"sounding_id", "xco2"} <= s["/"]:
+            return False
+        plat = self._platform_of(s, g)
+        return plat == self.name or (plat is None and self.name == "oco2_l2_lite")
+
+    def open_dataset(
+        self,
+        path: str | Path,
+        *,
+        variables: Sequence[str] | None = None,
+        gas: str | None = None,
+        window: Window | None = None,
+        chunks: Any = None,
+        qa: str = "recommended",
+    ) -> xr.Dataset:
+        f = self.facts
+        if gas not in (None, "co2"):
+            raise SchemaError(
+                f"Granule '{path}' is {self.name} and carries only gas 'co2', not {gas!r}. "
+                "Pass gas='co2' or gas=None."
+            )
+        check_file(path)
+        s, gattrs = _structure(path)
+        require(path, f["required"], s["/"], reader=self.name, where="the root group")
+        table = f["variables"]
+        core = ["xco2", "xco2_uncertainty", "xco2_quality_flag"]
+        if variables is None:
+            names, strict = list(table), False
+        else:
+            unknown = [v for v in variables if v not in table]
+            if unknown:
+                raise MissingVariableError(
+                    f"{self.name} cannot provide {unknown} from '{path}'. Available: {sorted(table)}."
+                )
+            names, strict = core + [v for v in variables if v not in core], True
+        per_group: dict[str, list[str]] = {"/": ["sounding_id", "latitude", "longitude", "time"]}
+        norm_of: dict[str, str] = {}
+        for n in names:
+            fpath = table[n][0]
+            grp, _, var = fpath.rpartition("/")
+            grp = grp or "/"
+            if var in s.get(grp, set()):
+                per_group.setdefault(grp, []).append(var)
+                norm_of[fpath] = n
+            elif strict:
+                raise MissingVariableError(
+                    f"Granule '{path}' ({self.name}) lacks '{fpath}' needed for variable {n!r}. "
+                    "Drop it from variables= or use a complete Lite file."
+                )
+
+        # --- frames -> rows, selected before any data variable is read
+        import netCDF4
+
+        with netCDF4.Dataset(path) as nc:
+            sid = np.asarray(nc.variables["sounding_id"][:], dtype="int64")
+        frame, foot = sid // 10, sid % 10
+        nfp = int(f["n_footprints"])
+        bad_fp = (foot < 1) | (foot > nfp)
+        if bad_fp.any():
+            raise SchemaError(
+                f"Granule '{path}': {int(bad_fp.sum())} sounding_id values have a footprint digit "
+                f"outside 1..{nfp} (e.g. {int(sid[bad_fp][0])}); the file is not a valid Lite file."
+            )
+        frames = np.unique(frame)
+        rows, cols = (None, None) if window is None else window
+        rows, cols = empty_like_window(frames.size, rows), empty_like_window(nfp, cols)
+        frames = frames[rows]
+        y_of = np.searchsorted(frames, frame)
+        keep = (y_of < frames.size) & (frames[np.minimum(y_of, max(frames.size - 1, 0))] == frame) \
+            if frames.size else np.zeros(sid.size, bool)
+        idx = np.flatnonzero(keep)
+        grid = np.full((frames.size, nfp), -1, dtype="int64")
+        grid[y_of[idx], foot[idx] - 1] = np.arange(idx.size)
+        grid = grid[:, cols]
+        present = grid >= 0
+
+        parts = []
+        for grp, vars_ in per_group.items():
+            parts.append(self._open_group(path, grp, s[grp], vars_))
+        raw = xr.merge(parts, compat="override", join="override", combine_attrs="drop_conflicts")
+        sid_var = raw["sounding_id"].variable.to_base_variable()
+        raw = raw.drop_vars(list(raw.coords), errors="ignore").assign(_sounding_id=sid_var)
+        sel = slice(int(idx[0]), int(idx[-1]) + 1) if idx.size and idx[-1] - idx[0] + 1 == idx.size else idx
+        raw = raw.isel(sounding_id=sel)
+        ds = raw.isel(sounding_id=xr.DataArray(np.maximum(grid, 0), dims=("y", "x")))
+        ds = ds.rename_dims({d: n for d, n in (("levels", "level"), ("vertices", "corner"))
+                             if d in ds.dims})
+        ch = resolve_chunks(chunks, "y", "x", (ds.sizes["y"], ds.sizes["x"]),
+                            [d for d in ("level", "corner") if d in ds.dims])
+        if ch is not None:
+            ds = ds.chunk(ch)
+        footprints = np.arange(1, nfp + 1, dtype="int8")[cols]
+        return validate_granule(self._normalize(ds, path, present, norm_of, gattrs, qa, footprints))
+
+    def _open_group(self, path: str | Path, grp: str, present: set[str], keep: Sequence[str]) -> xr.Dataset:
+        try:
+            return xr.open_dataset(
+                path, group=None if grp == "/" else grp, engine="netcdf4", decode_times=False,
+                decode_timedelta=False, drop_variables=[v for v in present if v not in keep],
+                cache=False, chunks=None,
+            )
+        except OSError as err:
+            raise open_failure(path, err) from None
+
+    def _normalize(self, ds: xr.Dataset, path: str | Path, present: np.ndarray,
+                   norm_of: dict[str, str], gattrs: dict[str, Any], qa: str,
+                   footprints: np.ndarray) -> xr.Dataset:
+        f = self.facts
+        miss = float(f["missing_value"])
+        pres = xr.DataArray(present, dims=("y", "x"))
+
+        def clean(v: xr.DataArray) -> xr.DataArray:
+            if v.dtype.kind == "f":
+                return v.where(v != miss)
+            return v
+
+        lat0, lon0 = clean(ds["latitude"]), clean(ds["longitude"])
+        valid = pres & np.isfinite(lat0) & np.isfinite(lon0) & ~((lat0 == 0) & (lon0 == 0))
+        lat = lat0.where(valid)
+        lon = wrap_longitude(lon0).where(valid)
+        out: dict[str, xr.DataArray] = {}
+        table = f["variables"]
+        for fpath, name in norm_of.items():
+            file_var = fpath.rpartition("/")[2]
+            v = ds[file_var]
+            _, scale, units = table[name]
+            if v.dtype.kind in "OSU":
+                out[name] = cf(v.where(valid, ""), None, source=fpath)
+            elif v.dtype.kind in "iu":
+                out[name] = cf(mask_int(v, valid), "1", source=fpath)
+            else:
+                v = clean(v).where(valid)
+                if scale not in (None, 1.0):
+                    v = v * scale
+                out[name] = cf(v, units, source=fpath)
+        out["xco2"].attrs.update(standard_name=GAS_STANDARD_NAMES["co2"],
+                                 long_name="column-averaged dry-air mole fraction of CO2 (bias-corrected)")
+        out["xco2_uncertainty"].attrs["long_name"] = "1-sigma uncertainty of xco2"
+        if "latitude_bounds" in out:
+            vlat, vlon = out["latitude_bounds"], out["longitude_bounds"]
+            zero = (vlat == 0) & (vlon == 0)
+            out["latitude_bounds"] = cf(vlat.where(~zero), "degrees_north",
+                                        long_name="footprint vertex latitudes (counter-clockwise)")
+            out["longitude_bounds"] = cf(unwrap_corners(vlon.where(~zero), lon), "degrees_east",
+                                         long_name="footprint vertex longitudes (counter-clockwise)",
+                                         comment=ANTIMERIDIAN_NOTE)
+        if "pressure" in out:
+            out["pressure"].attrs.update(standard_name="air_pressure",
+                                         long_name="pressure levels (level 0 = top of atmosphere)")
+        if "surface_pressure" in out:
+            out["surface_pressure"].attrs["standard_name"] = "surface_air_pressure"
+        for w, sn in (("eastward_wind", "eastward_wind"), ("northward_wind", "northward_wind")):
+            if w in out:
+                out[w].attrs.update(standard_name=sn, long_name=f"GEOS FP-IT 10 m {sn.replace('_', ' ')}")
+        if "operation_mode" in out:
+            out["operation_mode"].attrs.update(
+                flag_values=list(f["operation_modes"]),
+                flag_meanings=" ".join(f["operation_modes"].values()),
+            )
+        finite = np.isfinite(out["xco2"])
+        if qa == "recommended":
+            flag = ds["xco2_quality_flag"]
+            qa_pass = (flag == f["qa"]["pass_equals"]) & finite & valid
+            desc = "xco2_quality_flag == 0 and finite xco2"
+        else:
+            qa_pass = finite & valid
+            desc = "none (finite xco2)"
+        out["qa_pass"] = qa_pass.assign_attrs(long_name="passes the recommended screening", screening=desc)
+        sid = mask_int(ds["_sounding_id"], valid)
+        out["sounding_id"] = cf(sid, "1", long_name="sounding id YYYYMMDDhhmmssmf")
+        time = xr.apply_ufunc(_seconds_to_datetime, ds["time"].where(valid), dask="parallelized",
+                              output_dtypes=["datetime64[ns]"])
+        res = xr.Dataset(out).assign_coords(
+            latitude=cf(lat, "degrees_north", standard_name="latitude"),
+            longitude=cf(lon, "degrees_east", standard_name="longitude", comment=ANTIMERIDIAN_NOTE),
+            time=time.assign_attrs(standard_name="time", long_name="sounding time (UTC)"),
+            footprint=("x", footprints, {"long_name": "footprint number (1-8)", "units": "1"}),
+        )
+        label = str(gattrs.get("CollectionLabel", ""))
+        m = re.search(r"B(\d{2})", label) or re.search(r"_B(\d{2})", Path(path).name)
+        res.attrs = {
+            "product": self.name,
+            "product_version": label or "unknown",
+            "version": f"v{m.group(1)}" if m else "unknown",
+            "gas": "co2",
+            "platform": self.platform_facts["platform"],
+            "source_files": [str(path)],
+            "qa": qa,
+            "Conventions": "CF-1.10",
+            "antimeridian": ANTIMERIDIAN_NOTE,
+            "level_order": "top of atmosphere first",
+        }
+        return res
+
+
+class OCO2LiteReader(OCOLiteReader):
+    """OCO-2 Lite (``oco2_LtCO2_*.nc4``), v10 and v11."""
+
+    name = "oco2_l2_lite"
+    description = "OCO-2 L2 Lite XCO2 (oco2_LtCO2_*.nc4), v10/v11"
+
+
+class OCO3LiteReader(OCOLiteReader):
+    """OCO-3 Lite (``oco3_LtCO2_*.nc4``), with SAM/target mode."""
+
+    name = "oco3_l2_lite"
+    description = "OCO-3 L2 Lite XCO2 (oco3_LtCO2_*.nc4), incl. SAM/target mode"
+
+
+class ACOSLiteReader(OCOLiteReader):
+    """ACOS GOSAT Lite (``acos_LtCO2_*.nc4``), same layout as OCO-2 Lite."""
+
+    name = "acos_l2_lite"
+    description = "ACOS GOSAT L2 Lite XCO2 (acos_LtCO2_*.nc4)"

@@ -1,0 +1,393 @@
+"""Reader of Sentinel-5P TROPOMI CH4 L2 (processor 1.x and 2.x, GES DISC subsets).
+
+Layout: ``../shared/spec/formats.md`` (measured on real files); facts in
+``urbansat/ingest/products/tropomi_l2_ch4.yaml``.
+
+Normalization
+-------------
+* ``y`` = ``scanline``, ``x`` = ``ground_pixel``; the length-1 ``time`` dim is dropped.
+* ``xch4`` = ``methane_mixing_ratio_bias_corrected`` [ppb]; when a file lacks it
+  (variable subsets) ``methane_mixing_ratio`` is used and ``xch4.attrs["comment"]``
+  says so. ``xch4_uncertainty`` = ``methane_mixing_ratio_precision``.
+* ``qa_value`` is a uint8 with ``scale_factor`` 0.01 (decoded to 0-1);
+  ``qa_pass = (qa_value >= 0.5) & isfinite(xch4)`` (Product User Manual).
+* ``time`` = ``PRODUCT/time`` (s since 2010-01-01) + ``delta_time`` (ms), per scanline,
+  broadcast over ``x``.
+* Vertical: the 12 layers are already top-of-atmosphere first (checked on the
+  real Bowen Basin granule: the a-priori at index 0 is stratospheric,
+  ~1390 ppb, and ``altitude_levels[0]`` ~ 64 km). With N = 12 layers of equal
+  thickness ``dp = pressure_interval`` above ``psurf``, level interface ``k``
+  (TOA first) is at ``psurf - (N - k) dp`` and the layer mid-point is
+
+  .. math:: p_k = p_{surf} - (N - k - 1/2)\\,\\Delta p, \\quad k = 0..N-1
+
+  ``pressure_weight_k = d_k / sum_j d_j`` with ``d`` = ``dry_air_subcolumns``
+  [mol m-2]; ``xch4_profile_apriori_k = 1e9 * m_k / d_k`` [ppb] with ``m`` =
+  ``methane_profile_apriori`` [mol m-2]; ``xch4_apriori = 1e9 * sum m / sum d``.
+* Longitudes are wrapped to [-180, 180). **Antimeridian**: footprint corner
+  longitudes are made continuous with their centre (moved by +-360 so they lie
+  within 180 deg of it); corners of pixels straddling 180 deg may therefore lie
+  just outside [-180, 180). ``ds.attrs["antimeridian"]`` records this.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from urbansat.errors import MissingVariableError, SchemaError, UrbansatWarning
+from urbansat.ingest.readers._base import (
+    GranuleReader,
+    Window,
+    check_file,
+    cf,
+    empty_like_window,
+    load_product,
+    open_failure,
+    require,
+    unwrap_corners,
+    wrap_longitude,
+)
+from urbansat.schema import GAS_STANDARD_NAMES, validate_granule
+
+__all__ = ["TropomiCH4Reader"]
+
+_EPOCH_2010 = np.datetime64("2010-01-01T00:00:00", "ns")
+ANTIMERIDIAN_NOTE = (
+    "longitude wrapped to [-180, 180); footprint corner longitudes are continuous with "
+    "their centre (shifted by +-360 deg), so corners of pixels crossing the antimeridian "
+    "may lie outside [-180, 180)"
+)
+
+
+def _structure(path: str | Path) -> tuple[dict[str, set[str]], dict[str, Any]]:
+    """Return ``({group path: variable names}, global attrs)`` (cheap metadata read)."""
+    import netCDF4
+
+    try:
+        with netCDF4.Dataset(path) as nc:
+            out: dict[str, set[str]] = {"/": set(nc.variables)}
+            gattrs = {k: nc.getncattr(k) for k in nc.ncattrs()}
+
+            def walk(g: Any, prefix: str) -> None:
+                for name, sub in g.groups.items():
+                    p = f"{prefix}{name}"
+                    out[p] = set(sub.variables)
+                    if p.startswith("PRODUCT"):
+                        walk(sub, p + "/")
+
+            walk(nc, "")
+            return out, gattrs
+    except OSError as err:
+        raise open_failure(path, err) from None
+
+
+def resolve_chunks(chunks: Any, ydim: str, xdim: str, shape_yx: tuple[int, int],
+                   extra_dims: Sequence[str] = ()) -> dict[str, Any] | None:
+    """Translate ``open_granules`` chunks (on ``y``/``x``) into raw-dimension chunks.
+
+    ``"auto"`` chunks along ``y`` only (whole rows, so per-row operations stay in
+    one block), sized by dask's ``array.chunk-size`` for a float32 cube of 16 levels.
+    """
+    if chunks is None:
+        return None
+    if isinstance(chunks, dict):
+        out = {ydim: chunks.get("y", -1), xdim: chunks.get("x", -1)}
+    elif chunks == "auto":
+        import dask.array as dsa
+
+        ny, nx = shape_yx
+        cy = dsa.core.normalize_chunks(("auto", -1, -1), shape=(max(ny, 1), max(nx, 1), 16),
+                                       dtype=np.float32)[0][0]
+        out = {ydim: cy, xdim: -1}
+    elif isinstance(chunks, int):
+        out = {ydim: chunks, xdim: chunks}
+    else:
+        out = {ydim: chunks, xdim: -1}
+    for d in extra_dims:
+        out[d] = -1
+    return out
+
+
+class TropomiCH4Reader(GranuleReader):
+    """Sentinel-5P TROPOMI CH4 L2, v1 (processor 1.x) and v2 (2.x), incl. GES DISC subsets."""
+
+    name = "tropomi_l2_ch4"
+    gases = ("ch4",)
+    description = "Sentinel-5P TROPOMI CH4 L2 (processor 1.x/2.x, GES DISC .SUB.nc4 subsets)"
+
+    def __init__(self) -> None:
+        self.facts = load_product(self.name)
+
+    def match_filename(self, path: str | Path) -> bool:
+        return re.match(self.facts["filename"], Path(path).name) is not None
+
+    def guess_can_open(self, path: str | Path) -> bool:
+        if self.match_filename(path):
+            return True
+        try:
+            check_file(path)
+            s, _ = _structure(path)
+        except Exception:
+            return False
+        return "PRODUCT" in s and (
+            "methane_mixing_ratio" in s["PRODUCT"] or "methane_mixing_ratio_bias_corrected" in s["PRODUCT"]
+        )
+
+    # ------------------------------------------------------------------ open
+    def open_dataset(
+        self,
+        path: str | Path,
+        *,
+        variables: Sequence[str] | None = None,
+        gas: str | None = None,
+        window: Window | None = None,
+        chunks: Any = None,
+        qa: str = "recommended",
+    ) -> xr.Dataset:
+        f = self.facts
+        if gas not in (None, "ch4"):
+            raise SchemaError(
+                f"Granule '{path}' is TROPOMI CH4 and carries only gas 'ch4', not {gas!r}. "
+                "Pass gas='ch4' or gas=None."
+            )
+        check_file(path)
+        s, gattrs = _structure(path)
+        groups = {k: s.get(v) for k, v in f["groups"].items()}
+        prod = groups["product"]
+        if prod is None or not prod:
+            raise MissingVariableError(
+                f"Granule '{path}' looks like TROPOMI CH4 L2 but its 'PRODUCT' group is "
+                f"{'missing' if prod is None else 'empty (no variables: the data arrays were stripped)'}. "
+                "It holds metadata only; download the full L2 file (or a GES DISC subset that "
+                "keeps PRODUCT/methane_mixing_ratio*, latitude, longitude, qa_value)."
+            )
+        require(path, f["required"], prod, reader=self.name, where="group 'PRODUCT'")
+        has_qa = f["qa"]["flag"] in prod
+        if qa == "recommended" and not has_qa:
+            raise MissingVariableError(
+                f"Granule '{path}' (TROPOMI CH4) has no PRODUCT/qa_value, so the recommended "
+                "screening (qa_value >= 0.5) cannot be applied; it is probably a variable "
+                "subset. Pass qa='none' to open it without screening (qa_pass is then "
+                "'finite XCH4'), or download a file that keeps qa_value."
+            )
+
+        # --- which variables to read, per group
+        want = self._wanted(path, variables, groups)
+        gas_name = f["gas_variable"] if f["gas_variable"] in prod else f["gas_fallback"]
+        prod_vars = ["latitude", "longitude", "time", "delta_time", gas_name]
+        for v in (f["uncertainty"], f["qa"]["flag"]):
+            if v in prod:
+                prod_vars.append(v)
+
+        ydim, xdim = "scanline", "ground_pixel"
+        raw = self._open_group(path, "PRODUCT", prod, prod_vars)
+        ny, nx = raw.sizes[ydim], raw.sizes[xdim]
+        rows, cols = (None, None) if window is None else window
+        rows, cols = empty_like_window(ny, rows), empty_like_window(nx, cols)
+        parts = [raw]
+        for key, names in want.items():
+            parts.append(self._open_group(path, f["groups"][key], groups[key], names))
+        ds = xr.merge(parts, compat="override", join="override", combine_attrs="drop_conflicts")
+        ds = ds.isel({ydim: rows, xdim: cols, "time": 0}, missing_dims="ignore")
+        ch = resolve_chunks(chunks, ydim, xdim, (ds.sizes[ydim], ds.sizes[xdim]),
+                            [d for d in ("layer", "level", "corner") if d in ds.dims])
+        if ch is not None:
+            ds = ds.chunk(ch)
+        ds = ds.rename_dims({ydim: "y", xdim: "x", "layer": "level"} if "layer" in ds.dims
+                           else {ydim: "y", xdim: "x"})
+        ds = ds.drop_vars([v for v in ("scanline", "ground_pixel", "layer", "level", "corner", "time_idx",
+                                       "scanline_idx", "ground_pixel_idx") if v in ds.coords or v in ds.data_vars],
+                          errors="ignore")
+        return validate_granule(self._normalize(ds, path, gas_name, prod, has_qa, qa, gattrs))
+
+    def _wanted(self, path: str | Path, variables: Sequence[str] | None,
+                groups: dict[str, set[str] | None]) -> dict[str, list[str]]:
+        table = self.facts["variables"]
+        derived = {
+            "pressure": ["surface_pressure", "pressure_interval"],
+            "pressure_weight": ["dry_air_subcolumns"],
+            "xch4_profile_apriori": ["methane_profile_apriori", "dry_air_subcolumns"],
+            "xch4_apriori": ["methane_profile_apriori", "dry_air_subcolumns"],
+        }
+        if variables is None:
+            names = list(table) + list(derived)
+            strict = False
+        else:
+            unknown = [v for v in variables if v not in table and v not in derived]
+            if unknown:
+                raise MissingVariableError(
+                    f"{self.name} cannot provide {unknown} from '{path}'. Available: "
+                    f"{sorted(set(table) | set(derived))}."
+                )
+            names, strict = list(variables), True
+        raw_names: list[str] = []
+        for n in names:
+            raw_names.extend(derived.get(n, [n]))
+        want: dict[str, list[str]] = {}
+        missing: list[str] = []
+        for n in dict.fromkeys(raw_names):
+            key, file_name, _ = table[n]
+            present = groups.get(key)
+            if present is not None and file_name in present:
+                want.setdefault(key, []).append(file_name)
+            else:
+                missing.append(f"{self.facts['groups'][key]}/{file_name}")
+        if missing and strict:
+            raise MissingVariableError(
+                f"Granule '{path}' lacks {missing} needed for the requested variables "
+                f"{list(variables or [])}. Drop them from variables= or use a full L2 file."
+            )
+        return want
+
+    def _open_group(self, path: str | Path, group: str, present: set[str] | None,
+                    keep: Sequence[str]) -> xr.Dataset:
+        assert present is not None
+        drop = [v for v in present if v not in keep]
+        try:
+            return xr.open_dataset(
+                path, group=group, engine="netcdf4", decode_times=False, decode_timedelta=False,
+                drop_variables=drop, cache=False, chunks=None,
+            )
+        except OSError as err:
+            raise open_failure(path, err) from None
+
+    # ------------------------------------------------------------- normalize
+    def _normalize(self, ds: xr.Dataset, path: str | Path, gas_name: str, prod: set[str],
+                   has_qa: bool, qa: str, gattrs: dict[str, Any]) -> xr.Dataset:
+        f = self.facts
+        out: dict[str, xr.DataArray] = {}
+        lat = ds["latitude"]
+        lon = wrap_longitude(ds["longitude"])
+        valid = np.isfinite(lat) & np.isfinite(lon)
+
+        x = ds[gas_name].where(valid)
+        comment = None
+        if gas_name != f["gas_variable"]:
+            comment = (f"{f['gas_variable']} absent from the file; this is {gas_name} "
+                       "(NOT bias-corrected)")
+            warnings.warn(f"Granule '{path}': {comment}.", UrbansatWarning, stacklevel=4)
+        out["xch4"] = cf(x, "ppb", standard_name=GAS_STANDARD_NAMES["ch4"],
+                         long_name="column-averaged dry-air mole fraction of methane",
+                         source=f"PRODUCT/{gas_name}", **({"comment": comment} if comment else {}))
+        if f["uncertainty"] in ds:
+            unc = ds[f["uncertainty"]].where(valid)
+            out["xch4_uncertainty"] = cf(unc, "ppb", long_name="1-sigma precision of xch4",
+                                         source=f"PRODUCT/{f['uncertainty']}")
+        else:
+            warnings.warn(
+                f"Granule '{path}' has no PRODUCT/{f['uncertainty']}: xch4_uncertainty is all "
+                "NaN (unknown). Use a file that keeps the precision for weighted methods.",
+                UrbansatWarning, stacklevel=4,
+            )
+            out["xch4_uncertainty"] = cf(xr.full_like(x, np.nan), "ppb",
+                                         long_name="1-sigma precision of xch4",
+                                         comment=f"PRODUCT/{f['uncertainty']} absent from file")
+        finite = np.isfinite(out["xch4"])
+        if has_qa:
+            qv = ds[f["qa"]["flag"]]
+            out["qa_value"] = cf(qv, "1", long_name="data quality value (0-1; >= 0.5 recommended)")
+        if qa == "recommended":
+            qa_pass = (ds[f["qa"]["flag"]] >= f["qa"]["minimum"]) & finite & valid
+            qa_desc = f"qa_value >= {f['qa']['minimum']} and finite xch4"
+        else:
+            qa_pass = finite & valid
+            qa_desc = "none (finite xch4)"
+        out["qa_pass"] = qa_pass.assign_attrs(long_name="passes the recommended screening",
+                                              screening=qa_desc)
+
+        # time per scanline: reference (s since 2010) + delta_time (ms)
+        tref = np.asarray(ds["time"].values).ravel()
+        base = _EPOCH_2010 + np.timedelta64(int(tref[0]), "s")
+        dt = np.asarray(ds["delta_time"].values, dtype="float64")
+        t_row = np.where(np.isfinite(dt), base + (np.nan_to_num(dt) * 1e6).astype("int64")
+                         .astype("timedelta64[ns]"), np.datetime64("NaT", "ns"))
+        time = xr.DataArray(t_row, dims=("y",)).broadcast_like(lat)
+        time = time.transpose("y", "x")
+
+        # geolocation
+        if "latitude_bounds" in ds:
+            out["latitude_bounds"] = cf(ds["latitude_bounds"].where(valid), "degrees_north",
+                                        long_name="footprint corner latitudes (counter-clockwise)")
+            lonb = unwrap_corners(ds["longitude_bounds"], lon).where(valid)
+            out["longitude_bounds"] = cf(lonb, "degrees_east",
+                                         long_name="footprint corner longitudes (counter-clockwise)",
+                                         comment=ANTIMERIDIAN_NOTE)
+        # vertical
+        if "pressure_interval" in ds and "surface_pressure" in ds:
+            n = ds.sizes["level"]
+            k = xr.DataArray(np.arange(n, dtype="float32"), dims=("level",))
+            p = ds["surface_pressure"] - (n - k - 0.5) * ds["pressure_interval"]
+            out["pressure"] = cf(p.transpose("y", "x", "level"), "Pa",
+                                 standard_name="air_pressure",
+                                 long_name="mid-layer pressure (level 0 = top of atmosphere)")
+        if "surface_pressure" in ds:
+            out["surface_pressure"] = cf(ds["surface_pressure"], "Pa",
+                                         standard_name="surface_air_pressure")
+        if "dry_air_subcolumns" in ds:
+            d = ds["dry_air_subcolumns"]
+            dsum = d.sum("level", min_count=1)
+            out["pressure_weight"] = cf(d / dsum, "1", long_name="column pressure weighting function "
+                                        "(dry_air_subcolumns / sum; level 0 = TOA)")
+            out["dry_air_subcolumns"] = cf(d, "mol m-2", long_name="dry air subcolumns")
+            if "methane_profile_apriori" in ds:
+                m = ds["methane_profile_apriori"]
+                out["xch4_profile_apriori"] = cf(1e9 * m / d, "ppb",
+                                                 long_name="a-priori CH4 mole fraction per layer (TOA first)")
+                out["xch4_apriori"] = cf(1e9 * m.sum("level") / dsum, "ppb",
+                                         long_name="a-priori column-averaged CH4")
+        if "column_averaging_kernel" in ds:
+            out["column_averaging_kernel"] = cf(ds["column_averaging_kernel"], "1",
+                                                long_name="column averaging kernel (level 0 = TOA)")
+        for name, (_, file_name, units) in f["variables"].items():
+            if name in out or file_name not in ds or name in ("latitude_bounds", "longitude_bounds",
+                                                              "surface_pressure", "column_averaging_kernel",
+                                                              "dry_air_subcolumns", "pressure_interval",
+                                                              "methane_profile_apriori"):
+                continue
+            var = ds[file_name]
+            # raw flags keep their native values and dtype; CF units "1"
+            out[name] = cf(var, units if units is not None else "1")
+        if "eastward_wind" in out:
+            out["eastward_wind"].attrs.update(standard_name="eastward_wind", long_name="ECMWF 10 m eastward wind")
+            out["northward_wind"].attrs.update(standard_name="northward_wind", long_name="ECMWF 10 m northward wind")
+
+        res = xr.Dataset(out)
+        res = res.assign_coords(
+            latitude=cf(lat, "degrees_north", standard_name="latitude"),
+            longitude=cf(lon, "degrees_east", standard_name="longitude", comment=ANTIMERIDIAN_NOTE),
+            time=time.assign_attrs(standard_name="time", long_name="measurement time (UTC)"),
+        )
+        res.attrs = self._attrs(path, gattrs, qa, prod)
+        return res
+
+    def _attrs(self, path: str | Path, g: dict[str, Any], qa: str, prod: set[str]) -> dict[str, Any]:
+        proc = str(g.get("processor_version", ""))
+        attrs = {
+            "product": self.name,
+            "product_version": proc or "unknown",
+            "layout": "v2" if proc.startswith("2") else "v1",
+            "gas": "ch4",
+            "platform": "Sentinel-5P",
+            "sensor": "TROPOMI",
+            "source_files": [str(path)],
+            "qa": qa,
+            "Conventions": "CF-1.10",
+            "antimeridian": ANTIMERIDIAN_NOTE,
+        }
+        for k in ("orbit", "time_coverage_start", "time_coverage_end", "id"):
+            if k in g:
+                attrs[k] = str(g[k])
+        if any(v.endswith("_idx") for v in prod):
+            attrs["subset"] = "spatial subset (pixels outside the box are filled and masked)"
+        absent = [v for v in ("qa_value", "methane_mixing_ratio_bias_corrected",
+                              "methane_mixing_ratio_precision") if v not in prod]
+        if absent:
+            attrs["variable_subset"] = f"file lacks PRODUCT/{absent}"
+        return attrs
