@@ -1,0 +1,115 @@
+"""Validation against the REAL CoCO2 catalogue and a GPC-style city inventory fixture."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from urbansat.errors import EmptySelectionError, InputFileError, SchemaError
+from urbansat.ingest.inventory import read_inventory
+from urbansat.validation import VALIDATION_COLUMNS, validate
+
+FIXTURE = Path(__file__).resolve().parents[2] / "data" / "samples" / "inventory" / "gpc_city_inventory_FIXTURE.csv"
+
+
+@pytest.fixture(scope="module")
+def coco2(shared_samples):
+    return read_inventory(shared_samples / "inventory" / "coco2_ps_catalogue_v1.1.csv")
+
+
+def _smartcarb_estimates(shared_samples) -> xr.Dataset:
+    """SMARTCARB simulated annual emissions of the power plants (no Berlin), as estimates."""
+    s = pd.read_csv(shared_samples / "smartcarb" / "sources-smartcarb.csv", comment="#")
+    s = s[s.source != "Berlin"]
+    t = s.annual_co2_emissions_in_MtCO2.to_numpy() * 1e6
+    u = s.annual_co2_emissions_in_MtCO2_std.to_numpy() * 1e6
+    return xr.Dataset(
+        {
+            "emission_t_per_yr": ("source", t, {"units": "t yr-1"}),
+            "emission_t_per_yr_uncertainty": ("source", u, {"units": "t yr-1"}),
+            "qa_reason": ("source", np.full(len(t), "")),
+        },
+        coords={"source": s.source.to_numpy(), "longitude": ("source", s.longitude.to_numpy()),
+                "latitude": ("source", s.latitude.to_numpy())},
+        attrs={"gas": "co2"},
+    )
+
+
+def test_read_coco2(coco2):
+    co2 = coco2[coco2.gas == "co2"]
+    assert len(co2) == 16461
+    assert co2.emission_t_per_yr.min() >= 0
+    assert set(coco2.gas) == {"co2", "ch4"}
+
+
+def test_match_real_plants_by_location(coco2, shared_samples):
+    res = validate(_smartcarb_estimates(shared_samples), coco2, key="location", max_distance_km=2.0)
+    assert list(res.columns) == list(VALIDATION_COLUMNS)
+    r = res.set_index("key")
+    # Boxberg: CoCO2_14983 at 0.56 km, 19.1 Mt/yr in 2018 (read from the catalogue)
+    assert r.loc["Boxberg", "matched_ids"] == "CoCO2_14983"
+    assert r.loc["Boxberg", "inventory"] == pytest.approx(19.1e6, rel=0.01)
+    assert r.loc["Janschwalde", "matched_ids"] == "CoCO2_14972"
+    # Melnik has two units within 2 km: summed
+    assert r.loc["Melnik", "n_matched"] == 2
+    ov = r.loc["overall"]
+    assert ov["n"] == 15
+    d = res[res.scope == "source"]
+    assert ov["rmse"] == pytest.approx(np.sqrt(np.mean(d.difference**2)))
+    assert ov["difference"] == pytest.approx(d.difference.mean())
+    # the simulation's 2015 plants and the 2018 catalogue agree in rank
+    assert ov["correlation"] > 0.8
+    assert 0.0 < ov["within_2sigma"] <= 1.0
+    bx = r.loc["Boxberg"]
+    assert bx["within_2sigma"] == (abs(bx["inventory"] - bx["estimate"]) <= 2 * bx["estimate_uncertainty"])
+
+
+def test_no_match_is_reported_not_scored(coco2, shared_samples):
+    est = _smartcarb_estimates(shared_samples).isel(source=[0])
+    est = est.assign_coords(longitude=("source", [0.0]), latitude=("source", [-60.0]))
+    res = validate(est, coco2, max_distance_km=2.0)
+    assert res.iloc[0]["n_matched"] == 0 and np.isnan(res.iloc[0]["inventory"])
+    assert res.iloc[-1]["n"] == 0
+
+
+def test_city_inventory_fixture_by_boundary():
+    inv = read_inventory(FIXTURE)
+    assert set(inv.sector) <= {"stationary_energy", "transport", "waste", "ippu", "afolu"}
+    total = inv[(inv.boundary_id == "berlin") & (inv.gas == "co2")].emission_t_per_yr.sum()
+    est = pd.DataFrame({"boundary_id": ["berlin"], "gas": ["co2"], "emission_t_per_yr": [total * 1.1],
+                        "emission_t_per_yr_uncertainty": [total * 0.2]})
+    res = validate(est, inv, key="boundary_id")
+    row = res.iloc[0]
+    assert row["ratio"] == pytest.approx(1.1)
+    assert row["relative_difference"] == pytest.approx(0.1)
+    assert bool(row["within_2sigma"]) is True
+    assert row["n_matched"] == 5
+
+
+def test_bad_inventory(tmp_path):
+    p = tmp_path / "inv.csv"
+    p.write_text("boundary_id,sector,gas,period,emission_t_per_yr\nx,fishing,co3,2020,-1\n")
+    with pytest.raises(SchemaError) as err:
+        read_inventory(p)
+    msg = str(err.value)
+    assert "fishing" in msg and "co3" in msg and "data rows [1]" in msg
+    with pytest.raises(InputFileError, match="does not exist"):
+        read_inventory(tmp_path / "none.csv")
+    good = tmp_path / "g.csv"
+    good.write_text("boundary_id,sector,gas,period,emission_t_per_yr\nx,waste,co2,2020,1\n")
+    est = pd.DataFrame({"boundary_id": ["x"], "gas": ["ch4"], "emission_t_per_yr": [1.0],
+                        "emission_t_per_yr_uncertainty": [0.1]})
+    with pytest.raises(EmptySelectionError, match="no rows for gas 'ch4'"):
+        validate(est, read_inventory(good), key="boundary_id")
+
+
+def test_scatter_plot(coco2, shared_samples):
+    from urbansat.plot.validation import plot_validation
+
+    res = validate(_smartcarb_estimates(shared_samples), coco2, max_distance_km=2.0)
+    ax = plot_validation(res)
+    assert len(ax.lines) >= 1 and ax.get_xlabel().startswith("inventory")
