@@ -379,3 +379,37 @@ def coverage_fraction_window(polys: PolygonSet, p: int, row0: int, col0: int, n_
     return _coverage_window(
         polys.px, polys.py, polys.ring_start, polys.ring_sign, polys.poly_ring, p, row0, col0, n_rows, n_cols
     )
+
+
+@numba.njit(cache=True, nogil=True)
+def footprint_grid_kernel(px, py, ring_start, ring_sign, poly_ring, bbox, n_rows, n_cols, scale, wx, ww, wv, num, den, var, cnt):
+    """Spread each polygon over grid cells by its exact coverage fractions.
+
+    For polygon ``i`` and cell ``j`` with coverage fraction ``f_ij`` (area of the
+    cell covered) the overlap weight is ``a_ij = f_ij * scale[i]`` (``scale =
+    cell area / footprint area`` makes ``a_ij`` the footprint's area share in
+    the cell) and::
+
+        num[j] += a_ij * ww[i] * wx[i]      den[j] += a_ij * ww[i]
+        var[j] += (a_ij * ww[i])^2 * wv[i]  cnt[j] += 1 if f_ij > 0
+    """
+    acc = np.empty((1, 1))
+    for p in range(poly_ring.shape[0] - 1):
+        r_lo, r_hi, c_lo, c_hi = _window(bbox, p, 0, 0, n_rows, n_cols)
+        if r_lo >= r_hi or c_lo >= c_hi:
+            continue
+        w = c_hi - c_lo
+        h = r_hi - r_lo
+        if acc.shape[0] < h or acc.shape[1] < w + 2:
+            acc = np.empty((max(h, acc.shape[0]), max(w + 2, acc.shape[1])))
+        _strip_coverage(px, py, ring_start, ring_sign, poly_ring, p, c_lo, r_lo, h, w, acc)
+        s = scale[p] * ww[p]
+        for r in range(h):
+            for c in range(w):
+                f = acc[r, c]
+                if f > 0.0:
+                    a = f * s
+                    num[r_lo + r, c_lo + c] += a * wx[p]
+                    den[r_lo + r, c_lo + c] += a
+                    var[r_lo + r, c_lo + c] += a * a * wv[p]
+                    cnt[r_lo + r, c_lo + c] += 1.0
