@@ -1,0 +1,124 @@
+"""``urbansat info`` and ``urbansat plot``: inspect and map granules."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from urbansat.cli import app
+
+__all__ = ["info", "plot"]
+
+
+def _open_for_inspection(path: Path, product: Optional[str]):  # noqa: ANN202
+    """Open one granule without dropping it when nothing passes QA; fall back to qa='none'."""
+    from urbansat.errors import MissingVariableError
+    from urbansat.ingest.readers import get_reader, guess_reader
+
+    reader = get_reader(product) if product else guess_reader(path)
+    note = ""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            ds = reader.open_dataset(path, chunks="auto", qa="recommended")
+        except MissingVariableError as err:
+            if "qa='none'" not in str(err):
+                raise
+            ds = reader.open_dataset(path, chunks="auto", qa="none")
+            note = "no QA variable in the file: QA pass rate is 'finite value' (qa='none')"
+    notes = [note] if note else []
+    notes += [str(w.message) for w in caught]
+    return ds, notes
+
+
+@app.command()
+def info(
+    files: list[Path] = typer.Argument(..., help="Granule files (OCO/ACOS Lite, GOSAT FTS, TROPOMI CH4, ...)."),
+    product: Optional[str] = typer.Option(None, help="Reader name; default: auto-detect."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object per file."),
+) -> None:
+    """Print product, version, time range, soundings, QA pass rate and bounding box of granules."""
+    from urbansat.errors import UrbansatError
+    from urbansat.ingest.granules import granule_summary
+
+    failed = 0
+    for f in files:
+        try:
+            ds, notes = _open_for_inspection(f, product)
+            s = granule_summary(ds)
+        except UrbansatError as err:
+            failed += 1
+            typer.echo(f"{f}: ERROR {type(err).__name__}: {err}", err=True)
+            continue
+        s["files"] = [str(f)]
+        s["notes"] = notes
+        if as_json:
+            typer.echo(json.dumps(s))
+            continue
+        bbox = s["bbox"]
+        typer.echo(f"{f}")
+        typer.echo(f"  product      {s['product']} (version {s['product_version']}, gas {s['gas']})")
+        typer.echo(f"  time         {s['time_start']} .. {s['time_end']} UTC")
+        typer.echo(f"  swath        {ds.sizes['y']} x {ds.sizes['x']} (y x x)")
+        typer.echo(f"  soundings    {s['soundings']} with a valid value")
+        typer.echo(f"  QA pass      {s['qa_pass']} ({100 * s['qa_pass_rate']:.1f} %)")
+        typer.echo("  bbox         " + ("none" if bbox is None else
+                                       f"lon {bbox[0]} .. {bbox[2]}, lat {bbox[1]} .. {bbox[3]}"))
+        for n in notes:
+            typer.echo(f"  note         {n}")
+    if failed:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def plot(
+    file: Path = typer.Argument(..., help="Granule file."),
+    output: Path = typer.Option(..., "-o", "--output", help="Image to write (png, pdf, svg)."),
+    boundaries: Optional[Path] = typer.Option(None, help="Coastline / boundary file (shapefile, GeoJSON, GPKG)."),
+    variable: Optional[str] = typer.Option(None, help="Variable to colour by (default: the gas column)."),
+    all_soundings: bool = typer.Option(False, "--all", help="Draw soundings failing QA too."),
+    product: Optional[str] = typer.Option(None, help="Reader name; default: auto-detect."),
+) -> None:
+    """Draw the footprints of a granule coloured by the gas column."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from urbansat.errors import UrbansatError
+    from urbansat.plot.granules import plot_granule
+
+    try:
+        ds, notes = _open_for_inspection(file, product)
+        gdf = None
+        if boundaries is not None:
+            import geopandas as gpd
+
+            if not boundaries.exists():
+                raise typer.BadParameter(f"boundaries file '{boundaries}' does not exist")
+            gdf = gpd.read_file(boundaries)
+            if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
+                gdf = gdf.to_crs("EPSG:4326")
+        fig, ax = plt.subplots(figsize=(7, 6))
+        plot_granule(ds, ax=ax, boundaries=gdf, variable=variable, qa_only=not all_soundings)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=".tmp_", suffix=output.suffix or ".png")
+        os.close(fd)
+        try:
+            fig.savefig(tmp, dpi=120, bbox_inches="tight")
+            os.replace(tmp, output)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+            plt.close(fig)
+    except UrbansatError as err:
+        typer.echo(f"{file}: ERROR {type(err).__name__}: {err}", err=True)
+        raise typer.Exit(code=1) from None
+    for n in notes:
+        typer.echo(f"note: {n}")
+    typer.echo(f"wrote {output}")

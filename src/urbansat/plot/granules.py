@@ -1,0 +1,126 @@
+"""Map of a normalized swath: footprint polygons coloured by the gas column."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from urbansat.errors import SchemaError
+from urbansat.schema import gas_of, gas_variable
+
+__all__ = ["plot_granule"]
+
+
+def plot_granule(
+    ds: xr.Dataset,
+    *,
+    ax: Any = None,
+    boundaries: Any = None,
+    variable: str | None = None,
+    qa_only: bool = True,
+    cmap: str = "viridis",
+    vmin: float | None = None,
+    vmax: float | None = None,
+    title: str | None = None,
+) -> Any:
+    """Draw the soundings of a swath as footprint polygons coloured by a variable.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Normalized swath (:mod:`urbansat.schema`). Footprints come from
+        ``longitude_bounds``/``latitude_bounds``; without them (e.g. a
+        variable-subset file) the centres are drawn as points.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made otherwise.
+    boundaries : geopandas.GeoDataFrame or GeoSeries, optional
+        Outlines (coastlines, city boundaries) drawn on top, in lon/lat.
+    variable : str, optional
+        Variable to colour by (default: the gas column, ``xco2``/``xch4``).
+    qa_only : bool, default True
+        Draw only soundings with ``qa_pass``; otherwise every finite value.
+    cmap, vmin, vmax : optional
+        Colour scale (default limits: 2nd and 98th percentiles).
+    title : str, optional
+        Axes title (default: product, gas and time range).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Notes
+    -----
+    Computes the (small) selected values. Footprints crossing the antimeridian
+    keep continuous corner longitudes (see the readers), so they are drawn as
+    small polygons just beyond +-180 degrees rather than as strips across the map.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PolyCollection
+
+    var = variable or gas_variable(gas_of(ds))
+    if var not in ds:
+        raise SchemaError(
+            f"Cannot plot {var!r}: not in the dataset from {ds.attrs.get('source_files', '<memory>')}. "
+            f"Choose one of {sorted(ds.data_vars)}."
+        )
+    values = ds[var]
+    if {"y", "x"} - set(values.dims) or values.ndim != 2:
+        raise SchemaError(f"Cannot plot {var!r} with dims {values.dims}: a (y, x) variable is needed.")
+    keep = np.isfinite(values)
+    if qa_only:
+        keep = keep & ds["qa_pass"]
+    keep_np = np.asarray(keep.values, dtype=bool)
+    vals = np.asarray(values.values)[keep_np]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 6))
+    units = values.attrs.get("units", "")
+    if vals.size == 0:
+        ax.text(0.5, 0.5, "no sounding to draw" + (" (none passes QA)" if qa_only else ""),
+                ha="center", va="center", transform=ax.transAxes)
+    else:
+        lo, hi = np.nanpercentile(vals, [2, 98]) if vals.size > 1 else (vals[0] - 1, vals[0] + 1)
+        vmin = lo if vmin is None else vmin
+        vmax = hi if vmax is None else vmax
+        if vmax <= vmin:
+            vmax = vmin + 1e-6
+        if "longitude_bounds" in ds and "latitude_bounds" in ds:
+            blon = np.asarray(ds["longitude_bounds"].values)[keep_np]
+            blat = np.asarray(ds["latitude_bounds"].values)[keep_np]
+            ok = np.isfinite(blon).all(-1) & np.isfinite(blat).all(-1)
+            verts = np.stack([blon[ok], blat[ok]], axis=-1)
+            coll = PolyCollection(verts, array=vals[ok], cmap=cmap, edgecolors="none")
+            coll.set_clim(vmin, vmax)
+            ax.add_collection(coll)
+            mappable = coll
+            if ok.any():
+                pad = 0.02 * max(np.ptp(blon[ok]), np.ptp(blat[ok]), 1e-3)
+                ax.set_xlim(blon[ok].min() - pad, blon[ok].max() + pad)
+                ax.set_ylim(blat[ok].min() - pad, blat[ok].max() + pad)
+        else:
+            lon = np.asarray(ds["longitude"].values)[keep_np]
+            lat = np.asarray(ds["latitude"].values)[keep_np]
+            mappable = ax.scatter(lon, lat, c=vals, s=2, cmap=cmap, vmin=vmin, vmax=vmax, linewidths=0)
+        plt.colorbar(mappable, ax=ax, label=f"{var} [{units}]", shrink=0.8)
+    if boundaries is not None:
+        xl, yl = ax.get_xlim(), ax.get_ylim()
+        boundaries.boundary.plot(ax=ax, color="k", linewidth=0.6)
+        if vals.size:
+            ax.set_xlim(xl)
+            ax.set_ylim(yl)
+    ax.set_xlabel("longitude [degrees_east]")
+    ax.set_ylabel("latitude [degrees_north]")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(5))
+    ylo, yhi = ax.get_ylim()
+    mid = np.clip(0.5 * (ylo + yhi), -80.0, 80.0)
+    ax.set_aspect(1.0 / np.cos(np.deg2rad(mid)), adjustable="box")  # locally equal-distance
+    if title is None:
+        t = np.asarray(ds["time"].values).ravel()
+        tt = t[~np.isnat(t)]
+        span = f" {str(tt.min())[:16]}-{str(tt.max())[11:16]} UTC" if tt.size else ""
+        title = f"{ds.attrs.get('product', '')} {var}{span}"
+    ax.set_title(title, fontsize=10)
+    return ax
