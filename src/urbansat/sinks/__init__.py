@@ -20,7 +20,7 @@ import xarray as xr
 
 from urbansat.categories import PROJECT_SINK_CATEGORIES, SINK_CATEGORIES
 from urbansat.constants import C_TO_CO2
-from urbansat.errors import BoundaryError, ConfigError, EmptyResultWarning, FactorError, LegendError
+from urbansat.errors import BoundaryError, ConfigError, EmptyResultWarning, EmptySelectionError, FactorError, LegendError
 from urbansat.sinks.accounting import OUTPUT_CATEGORIES, build_terms
 from urbansat.sinks.factors import (
     POOLS,
@@ -474,8 +474,11 @@ def account_sinks(
         raise BoundaryError("Boundaries have no CRS; set it with gdf.set_crs(epsg).")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", EmptyResultWarning)  # outside boundaries raise below
-        table, engine = transition_areas(landcover_start, landcover_end, boundaries,
-                                         nodata=landcover_start.attrs.get("nodata"))
+        try:
+            table, engine = transition_areas(landcover_start, landcover_end, boundaries,
+                                             nodata=landcover_start.attrs.get("nodata"))
+        except EmptySelectionError as exc:
+            raise BoundaryError(f"Boundaries do not overlap the land-cover raster: {exc}") from exc
     back = {str(b): b for b in bf["boundary_id"]}
     if len(table):
         table = table.assign(boundary_id=[back.get(str(b), b) for b in table["boundary_id"]])

@@ -1,0 +1,155 @@
+"""Bad input, plausibility band, packaged data, and the REAL WorldCover pair."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from urbansat.errors import AlignmentError, BoundaryError, FactorError, LegendError
+from urbansat.sinks import account_sinks
+from urbansat.sinks.factors import PACKAGED_TABLES, load_factor_table
+from urbansat.sinks.legends import list_legends, load_legend
+from urbansat.testing.landcover import make_boundaries, make_landcover, make_landcover_pair
+
+
+def test_unknown_codes_listed_with_legend(hand_pair, hand_boundaries, hand_factors):
+    s, e = hand_pair
+    bad = e.copy(data=np.where(e.values == 40, 41, e.values).astype(np.uint8))
+    with pytest.raises(LegendError, match=r"\[41\].*worldcover_v1"):
+        account_sinks(s, bad, hand_boundaries, factors=hand_factors, years=5)
+
+
+def test_nodata_is_unobserved(hand_pair, hand_boundaries, hand_factors):
+    s, e = hand_pair
+    e0 = e.copy(data=e.values.copy())
+    e0.values[0, :2] = 0  # WorldCover nodata
+    ds = account_sinks(s, e0, hand_boundaries, factors=hand_factors, method="stock_difference", years=5)
+    assert float(ds.unobserved_area.sel(boundary="all")) == pytest.approx(2.0)
+    assert float(ds.area_start.sel(boundary="all", category="total")) == pytest.approx(14.0)
+    assert not ds.net_sink.isnull().any()
+
+
+def test_misaligned_epochs_raise_and_align_to(hand_pair, hand_boundaries, hand_factors):
+    from affine import Affine
+
+    s, e = hand_pair
+    t = s.rio.transform()
+    shifted = make_landcover(e.values, crs="EPSG:3035", transform=Affine(t.a, 0, t.c + 50, 0, t.e, t.f), year=2020)
+    with pytest.raises(AlignmentError, match="align_to"):
+        account_sinks(s, shifted, hand_boundaries, factors=hand_factors, years=5)
+    other_crs = make_landcover(e.values, crs="EPSG:3857", transform=t, year=2020)
+    with pytest.raises(AlignmentError, match="CRS"):
+        account_sinks(s, other_crs, hand_boundaries, factors=hand_factors, years=5)
+    same = make_landcover(e.values, crs="EPSG:3035", transform=t, year=2020)
+    ds = account_sinks(s, same, hand_boundaries, factors=hand_factors, years=5, align_to="start")
+    ref = account_sinks(s, e, hand_boundaries, factors=hand_factors, years=5)
+    np.testing.assert_allclose(ds.net_sink, ref.net_sink)
+
+
+def test_missing_factor_named(hand_pair, hand_boundaries, hand_factors):
+    s, e = hand_pair
+    f = hand_factors[~((hand_factors.category == "forest") & (hand_factors.parameter == "removal"))]
+    with pytest.raises(FactorError, match=r"10 \(forest\)\.removal"):
+        account_sinks(s, e, hand_boundaries, factors=f, years=5)
+    # packaged IPCC table has no shrub/cropland biomass default: explicit gap
+    with pytest.raises(FactorError, match=r"cropland.*c_above"):
+        account_sinks(s, e, hand_boundaries, factors="ipcc2019", climate_zone="subtropical_humid_asia",
+                      method="stock_difference", years=5)
+
+
+def test_boundary_outside_raster(hand_pair, hand_boundaries, hand_factors):
+    s, e = hand_pair
+    far = hand_boundaries.copy()
+    far["geometry"] = [shapely.box(0, 0, 100, 100)]
+    with pytest.raises(BoundaryError, match="do not overlap"):
+        account_sinks(s, e, far, factors=hand_factors, years=5)
+
+
+def test_guangdong_forest_plausibility_band():
+    """Forest land sink of a South-China city: 2-5 t CO2/ha/yr (Guangdong 2018 inventory, city range 2.1-5.1)."""
+    forest = np.full((50, 50), 10, np.uint8)
+    s = make_landcover(forest, year=2015)
+    e = make_landcover(forest, year=2020)
+    b = make_boundaries(s, 1)
+    for factors in ("ipcc2019", "china_literature"):
+        with pytest.warns(UserWarning) if factors == "china_literature" else _nullcontext():
+            ds = account_sinks(s, e, b, factors=factors, climate_zone="subtropical_humid_asia", years=5)
+        f = ds.sel(boundary="b0", category="forest")
+        rate = float(f.net_sink) / float(f.area_end)
+        assert 2.0 <= rate <= 5.0, (factors, rate)
+
+
+class _nullcontext:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        return False
+
+
+def test_packaged_legends_and_tables_are_complete():
+    assert {"worldcover_v1", "esa_cci_lc_v1", "modis_igbp_v1", "clcd_v1", "corine_clc_v1"} <= set(list_legends())
+    assert load_legend("corine_clc").loc[37, "category"] == "salt_marsh"
+    assert load_legend("worldcover").loc[95, "category"] == "mangrove"
+    for name in PACKAGED_TABLES:
+        d = load_factor_table(name).data
+        assert d["source"].str.len().gt(0).all() and d["table"].notna().all()
+        assert set(d["tag"]) <= {"V", "V*", "C", "M", "U"}
+        rng = d["low"].notna()
+        assert ((d.loc[rng, "low"] <= d.loc[rng, "value"] + 1e-9) & (d.loc[rng, "value"] <= d.loc[rng, "high"] + 1e-9)).all()
+    ipcc = load_factor_table("ipcc2019").data
+    blue = ipcc[ipcc.parameter == "soil_accumulation"].groupby("category")["value"].first()
+    assert blue.to_dict() == {"mangrove": 1.62, "salt_marsh": 0.91, "seagrass": 0.43}  # WS Table 4.12
+
+
+@pytest.mark.shared_samples
+def test_real_worldcover_pair_clipped(project_samples):
+    """REAL WorldCover 2020 v100 / 2021 v200 over São Tomé city; window of 0.03 deg, pixel-aligned box."""
+    import geopandas as gpd
+
+    from urbansat.ingest.landcover import open_landcover
+    from urbansat.sinks.transitions import cell_areas_m2
+
+    d = project_samples / "landcover"
+    s = open_landcover(d / "ESA_WorldCover_10m_2020_v100_N00E006_Map.tif", chunks=2048)
+    e = open_landcover(d / "ESA_WorldCover_10m_2021_v200_N00E006_Map.tif", chunks=2048)
+    res = 1 / 12000
+    x0, ytop = 6 + 8520 * res, 3 - (32040 - 360) * res  # ~6.71-6.74E, 0.33-0.36N, on pixel edges
+    box = shapely.box(x0, ytop - 360 * res, x0 + 360 * res, ytop)
+    b = gpd.GeoDataFrame({"boundary_id": ["sao_tome"], "name": ["São Tomé"], "level": ["region"]},
+                         geometry=[box], crs=4326)
+    gaps = pd.DataFrame([(c, p, v, v * 0.5, v * 1.5) for c, vals in {
+        "shrub": dict(c_above=20, c_below=8, c_soil=44, c_dead=0, removal=1.0),
+        "cropland": dict(c_above=5, c_below=1, c_soil=21.12, c_dead=0),
+        "grassland": dict(c_dead=0), "forest": dict(c_dead=5), "wetland": dict(c_above=5, c_below=5, c_dead=0, removal=0.5),
+    }.items() for p, v in vals.items()], columns=["category", "parameter", "value", "low", "high"])
+    gaps["climate_zone"] = "tropical_rainforest_africa"
+    table = load_factor_table("ipcc2019").override(gaps)
+    ds = account_sinks(s, e, b, factors=table, climate_zone="tropical_rainforest_africa",
+                       method="stock_difference")
+    assert ds.attrs["years"] == 1.0 and ds.attrs["epochs"] == "2020/2021"
+    # oracle: InVEST arithmetic on the same window with exact quadrangle areas
+    r0, c0 = 32040 - 360, 8520
+    ws = s.isel(y=slice(r0, r0 + 360), x=slice(c0, c0 + 360)).values
+    we = e.isel(y=slice(r0, r0 + 360), x=slice(c0, c0 + 360)).values
+    area_ha = cell_areas_m2(s.rio.crs, tuple(s.rio.transform())[:6], r0, 360, c0, 360) / 1e4
+    from urbansat.sinks.factors import resolve_factors
+
+    lg = load_legend("worldcover")
+    codes = np.array(sorted(set(np.unique(ws)) | set(np.unique(we))))
+    rf = resolve_factors(table, lg, codes, "tropical_rainforest_africa")
+    lut = np.zeros(256)
+    lut[codes] = rf.value[:, :4].sum(axis=1)  # c_above, c_below, c_dead, c_soil
+    valid = (ws != 0) & (we != 0)
+    inv_s = (lut[ws] * area_ha * valid).sum()
+    inv_e = (lut[we] * area_ha * valid).sum()
+    tot = ds.sel(boundary="sao_tome", category="total")
+    assert float(tot.stock_start) == pytest.approx(inv_s, rel=1e-9)
+    assert float(tot.stock_end) == pytest.approx(inv_e, rel=1e-9)
+    assert float(tot.net_sink) == pytest.approx((inv_e - inv_s) * 44 / 12, rel=1e-9)
+    total_area = float(ds.transition_area.sel(boundary="sao_tome").sum())
+    assert total_area == pytest.approx(area_ha.sum() * 360, rel=1e-9)
+    assert float(tot.area_start) > 0.9 * total_area  # São Tomé town: mostly land
+    assert float(ds.area_change.sel(boundary="sao_tome", category="forest")) != 0  # v100 -> v200 changes
