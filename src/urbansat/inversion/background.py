@@ -167,7 +167,9 @@ def estimate_background(
     noise = max(mad, stated) if np.isfinite(mad) else stated
     if _n_eff is not None:
         offset_sigma = noise / np.sqrt(_n_eff)
-    # structure at the plume scale from block means of background residuals
+    # structure at the plume scale from block means of background residuals (blocks of
+    # at least 3 x 3 pixels so the noise part of the block variance is well estimated)
+    block_km = max(block_km, 3.0 * scene.pixel_km)
     bx = np.floor(scene.x / (block_km * 1e3)).astype(int)
     by = np.floor(scene.y / (block_km * 1e3)).astype(int)
     keys = (bx[use] * 100003 + by[use])

@@ -107,7 +107,8 @@ def estimate_gaussian(
 
     turns = np.deg2rad(np.arange(-max_turn_deg, max_turn_deg + 1e-9, 5.0)) if max_turn_deg > 0 else np.array([0.0])
     las = np.log(np.geomspace(0.04, 1.0, 9)) if dispersion is None else np.array([0.0])
-    best = min(((cost(np.array([la, dt])), la, dt) for la in las for dt in turns), key=lambda t: t[0])
+    grid = [(cost(np.array([la, dt])), la, dt) for la in las for dt in turns]
+    best = min(grid, key=lambda t: t[0])
     x0 = np.array([best[1], best[2]])
     res = minimize(cost, x0, method="Nelder-Mead", options={"maxiter": 80, "xatol": 1e-3, "fatol": 1e-6})
     la, dt = res.x if res.fun <= best[0] else x0
@@ -117,10 +118,16 @@ def estimate_gaussian(
     p, cov, chi2 = _solve(g, d, w)
     red = chi2 / max(m - 4, 1)
     sig = float(np.sqrt(max(cov[0, 0], 0.0) * max(red, 1.0)))
+    # profile uncertainty of the nonlinear parameters: spread of Q over the grid
+    # points within delta-chi2 <= max(1, chi2_red) of the optimum
+    tol = max(1.0, red)
+    qs = [float(_solve(_design(frame, sel, float(np.exp(gl)) if dispersion is None else dispersion, float(gd)), d, w)[0][0])
+          for c, gl, gd in grid if c <= chi2 + tol]
+    sig_nl = (max(qs) - min(qs)) / 2 if len(qs) > 1 else 0.0
     pix = sc.pixel_km * 1e3
     band_area = (frame.r0 + frame.length + frame.r0 + 2 * pix) * 2 * frame.half_width
     dq_db = frame.speed * frame.k_mean * band_area / (frame.r0 + frame.length)
     return MethodResult(
-        emission=float(p[0]), retrieval=sig, dq_db=dq_db, n_obs=m,
-        details={"a": a, "dtheta_deg": float(np.rad2deg(dt)), "chi2_red": red, "offset_kg_m2": float(p[1])},
+        emission=float(p[0]), retrieval=sig, dq_db=dq_db, extra_model=sig_nl, n_obs=m,
+        details={"a": a, "sigma_nonlinear": sig_nl, "dtheta_deg": float(np.rad2deg(dt)), "chi2_red": red, "offset_kg_m2": float(p[1])},
     )

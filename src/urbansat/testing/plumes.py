@@ -214,7 +214,7 @@ def make_plume_swath(
         ha = hc = 10500.0 * np.sqrt(np.pi) / 4  # square of the circle's area
     corner_a = np.array([-ha, -ha, ha, ha])
     corner_c = np.array([-hc, hc, hc, -hc])
-    if np.cross(t_vec, c_vec) > 0:
+    if t_vec[0] * c_vec[1] - t_vec[1] * c_vec[0] > 0:
         corner_c = corner_c[::-1]
         corner_a = corner_a[::-1]
     CX = X[..., None] + corner_a * t_vec[0] + corner_c * c_vec[0]

@@ -1,0 +1,46 @@
+"""Accuracy and honest uncertainty on seeded synthetic plumes (subset of the benchmark)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+from bench_inversion import run_case  # noqa: E402
+
+N = 30  # binomial sd of a 68 % coverage over 30 cases is 8.5 %: tolerances are +-2 sd
+
+
+@pytest.fixture(scope="module")
+def with_wind_error() -> pd.DataFrame:
+    return pd.DataFrame([r for s in range(N) for r in run_case(s, wind_error=0.2, direction_error=10.0)])
+
+
+@pytest.fixture(scope="module")
+def true_wind() -> pd.DataFrame:
+    return pd.DataFrame([r for s in range(N) for r in run_case(s, wind_error=0.0, direction_error=0.0)])
+
+
+@pytest.mark.parametrize("method", ["ime", "csf", "gaussian", "bayesian"])
+def test_coverage_is_honest(with_wind_error, method):
+    g = with_wind_error[with_wind_error.method == method]
+    assert np.isfinite(g.estimate).all(), g.qa_reason.tolist()
+    z = (g.estimate - g.truth).abs() / g.sigma
+    assert 0.51 <= (z <= 1).mean() <= 0.85
+    assert (z <= 2).mean() >= 0.85
+    rel = (g.estimate - g.truth) / g.truth
+    assert abs(rel.median()) < 0.1
+    # the budget has every term, and the wind term is ~ the stated 20 %
+    assert (g.sigma_wind / g.estimate.abs()).median() == pytest.approx(0.2, rel=0.05)
+
+
+@pytest.mark.parametrize("method", ["ime", "csf"])
+def test_true_wind_median_error_within_10_percent(true_wind, method):
+    g = true_wind[(true_wind.method == method) & true_wind.detected]
+    assert len(g) >= 0.8 * N
+    rel = ((g.estimate - g.truth) / g.truth).abs()
+    assert rel.median() <= 0.10

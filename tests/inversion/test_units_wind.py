@@ -1,0 +1,57 @@
+"""Units and wind input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from urbansat.errors import WindError
+from urbansat.ingest.winds import open_wind
+from urbansat.inversion.units import column_mass_factor
+from urbansat.inversion.wind import effective_wind
+
+
+def test_column_mass_factor_by_hand():
+    # 1 ppm CO2 over 1013.25 hPa: 1e-6 * 44.0095/28.9647 * 101325/9.80665 = 15.698 g m-2
+    assert column_mass_factor("co2", 101325.0) == pytest.approx(1e-6 * 44.0095 / 28.9647 * 101325 / 9.80665)
+    assert column_mass_factor("ch4", 101325.0) == pytest.approx(1e-9 * 16.0425 / 28.9647 * 101325 / 9.80665)
+    # dry-air column form: N [mol m-2] * M_gas * f
+    assert column_mass_factor("co2", dry_air_column=3.57e5) == pytest.approx(1e-6 * 44.0095e-3 * 3.57e5)
+
+
+def test_user_wind_and_sigma():
+    w = open_wind((3.0, 4.0, 1.0))
+    e = effective_wind(w, 10.0, 50.0)
+    assert e.speed == pytest.approx(5.0)
+    assert e.sigma == pytest.approx(1.0)
+    with pytest.raises(WindError, match="sigma"):
+        effective_wind(open_wind((3.0, 4.0)), 10.0, 50.0)
+    with pytest.raises(WindError, match="not finite"):
+        open_wind((np.nan, 1.0, 1.0))
+
+
+def test_era5_single_and_pressure_levels(project_samples):
+    d = project_samples / "winds"
+    sl = open_wind(d / "Matimba_ERA5-sl-20210725.nc")
+    pl = open_wind(d / "Matimba_ERA5-pl-20210725.nc")
+    t = np.datetime64("2021-07-25T10:30")
+    # Matimba power station, 27.61 E, 23.67 S
+    e_sl = effective_wind(sl, 27.61, -23.67, t)
+    e_pl = effective_wind(pl, 27.61, -23.67, t)
+    for e in (e_sl, e_pl):
+        assert 0.0 < e.speed < 25.0
+        assert e.sigma >= 1.0  # the stated default plus level/space spread
+    # the pressure-level layer mean must lie inside the range of its levels at the nearest point
+    sub = pl.interp(time=t).sel(latitude=-23.7, longitude=27.5, method="nearest").sel(level=slice(None, 85000))
+    u = sub.eastward_wind.values
+    assert u.min() - 1.0 <= e_pl.u <= u.max() + 1.0
+    with pytest.raises(WindError, match="covers"):
+        effective_wind(sl, 27.61, -23.67, np.datetime64("2021-08-02T10:00"))
+    with pytest.raises(WindError, match="does not cover"):
+        effective_wind(sl, 100.0, 10.0, t)
+
+
+def test_cosmo_winds(project_samples):
+    w = open_wind(project_samples / "smartcarb" / "SMARTCARB_winds_2015042311.nc")
+    e = effective_wind(w, 14.4535, 51.8415, np.datetime64("2015-04-23T11:11"))
+    assert 2.0 < e.speed < 12.0
