@@ -163,19 +163,27 @@ def prepare_polygons(geoms, transform: Affine, *, ids=None) -> PolygonSet:
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _deposit(acc, r, m, dy, w):
-    # piece with mean column m (0 <= m <= w) and signed height dy
+def _deposit(acc, rmin, rmax, r, m, dy, w):
+    # piece with mean column m (0 <= m <= w) and signed height dy; track the touched span
     j = int(math.floor(m))
     if j >= w:
         acc[r, w] += dy
+        if w < rmin[r]:
+            rmin[r] = w
+        if w > rmax[r]:
+            rmax[r] = w
         return
     fr = m - j
     acc[r, j] += dy * (1.0 - fr)
     acc[r, j + 1] += dy * fr
+    if j < rmin[r]:
+        rmin[r] = j
+    if j + 1 > rmax[r]:
+        rmax[r] = j + 1
 
 
 @numba.njit(cache=True, nogil=True)
-def _accumulate_edge(acc, x0, y0, x1, y1, h, w, sign):
+def _accumulate_edge(acc, rmin, rmax, x0, y0, x1, y1, h, w, sign):
     """Add one edge (window-local pixel coords) to the accumulation buffer ``acc[:h, :w+2]``."""
     if y0 == y1:
         return
@@ -203,16 +211,16 @@ def _accumulate_edge(acc, x0, y0, x1, y1, h, w, sign):
         hi = max(xl, xh)
         span = hi - lo
         if span <= 0.0:
-            _deposit(acc, r, min(max(lo, 0.0), float(w)), dy, w)
+            _deposit(acc, rmin, rmax, r, min(max(lo, 0.0), float(w)), dy, w)
         else:
             # part left of the window: whole-cell cover of column 0
             if lo < 0.0:
                 top = min(hi, 0.0)
-                _deposit(acc, r, 0.0, dy * (top - lo) / span, w)
+                _deposit(acc, rmin, rmax, r, 0.0, dy * (top - lo) / span, w)
             # part right of the window: outside
             if hi > w:
                 bot = max(lo, float(w))
-                _deposit(acc, r, float(w), dy * (hi - bot) / span, w)
+                _deposit(acc, rmin, rmax, r, float(w), dy * (hi - bot) / span, w)
             a = max(lo, 0.0)
             b = min(hi, float(w))
             if b > a:
@@ -220,7 +228,7 @@ def _accumulate_edge(acc, x0, y0, x1, y1, h, w, sign):
                 xp = a
                 while xp < b:
                     xn = min(float(k + 1), b)
-                    _deposit(acc, r, 0.5 * (xp + xn), dy * (xn - xp) / span, w)
+                    _deposit(acc, rmin, rmax, r, 0.5 * (xp + xn), dy * (xn - xp) / span, w)
                     xp = xn
                     k += 1
         r += 1
@@ -229,35 +237,29 @@ def _accumulate_edge(acc, x0, y0, x1, y1, h, w, sign):
 
 
 @numba.njit(cache=True, nogil=True)
-def _strip_coverage(ps_px, ps_py, ring_start, ring_sign, poly_ring, p, col_off, row_off, h, w, acc):
-    """Fill ``acc[:h, :w]`` with the coverage fractions of polygon ``p`` over the window
-    whose top-left pixel corner is at global (col_off, row_off)."""
-    for r in range(h):
-        for c in range(w + 2):
-            acc[r, c] = 0.0
+def _rasterize(px, py, ring_start, ring_sign, poly_ring, p, col_off, row_off, h, w, acc, rmin, rmax):
+    """Accumulate the edges of polygon ``p`` on the window whose top-left pixel corner is at
+    global (col_off, row_off). ``acc`` must be all zero on entry; ``rmin/rmax`` = (big, -1).
+
+    Afterwards the running sum of ``acc[r, rmin[r]:rmax[r]+1]`` is the coverage of each
+    cell of row ``r``; cells outside that span have zero coverage."""
     for k in range(poly_ring[p], poly_ring[p + 1]):
         s = ring_sign[k]
         for i in range(ring_start[k], ring_start[k + 1] - 1):
             _accumulate_edge(
-                acc,
-                ps_px[i] - col_off,
-                ps_py[i] - row_off,
-                ps_px[i + 1] - col_off,
-                ps_py[i + 1] - row_off,
-                h,
-                w,
-                s,
-            )
-    for r in range(h):
-        run = 0.0
-        for c in range(w):
-            run += acc[r, c]
-            v = run
-            if v < COVERAGE_EPS:
-                v = 0.0
-            elif v > 1.0:
-                v = 1.0
-            acc[r, c] = v
+                acc, rmin, rmax,
+                px[i] - col_off, py[i] - row_off,
+                px[i + 1] - col_off, py[i + 1] - row_off,
+                h, w, s,
+            )  # fmt: skip
+
+
+@numba.njit(cache=True, nogil=True)
+def _new_buffers(h, w):
+    acc = np.zeros((h, w + 2))
+    rmin = np.full(h, 1 << 30, dtype=np.int64)
+    rmax = np.full(h, -1, dtype=np.int64)
+    return acc, rmin, rmax
 
 
 @numba.njit(cache=True, nogil=True)
@@ -270,16 +272,37 @@ def _window(bbox, p, row0, col0, n_rows, n_cols):
 
 
 @numba.njit(cache=True, nogil=True)
+def _coverage_into(px, py, ring_start, ring_sign, poly_ring, p, col_off, row_off, h, w, out):
+    """Write the coverage fractions of polygon ``p`` on an (h, w) window into ``out``."""
+    acc, rmin, rmax = _new_buffers(h, w)
+    _rasterize(px, py, ring_start, ring_sign, poly_ring, p, col_off, row_off, h, w, acc, rmin, rmax)
+    for r in range(h):
+        run = 0.0
+        for c in range(rmin[r], min(rmax[r] + 1, w)):
+            run += acc[r, c]
+            f = run
+            if f < COVERAGE_EPS:
+                f = 0.0
+            elif f > 1.0:
+                f = 1.0
+            out[r, c] = f
+        if rmax[r] >= 0 and rmax[r] < w and run >= COVERAGE_EPS:  # pragma: no cover - closed rings end at 0
+            for c in range(rmax[r] + 1, w):
+                out[r, c] = min(run, 1.0)
+
+
+@numba.njit(cache=True, nogil=True)
 def class_kernel(
     px, py, ring_start, ring_sign, poly_ring, bbox, cand, row0, col0, start, lut_s, end, lut_e, n_e, row_area, out
 ):
     """Accumulate coverage-weighted area per (candidate polygon, start class, end class).
 
     ``out[i, lut_s[start] * n_e + lut_e[end]] += f * row_area[r]`` over the block.
-    ``start``/``end`` are the block's (raw or inverse-index) class arrays.
+    ``start``/``end`` are the block's (raw or inverse-index) class arrays. Only the
+    columns between the first and last edge crossing of each row are visited.
     """
     n_rows, n_cols = start.shape
-    acc = np.empty((1, 1))
+    acc, rmin, rmax = _new_buffers(1, 1)
     for i in range(cand.shape[0]):
         p = cand[i]
         r_lo, r_hi, c_lo, c_hi = _window(bbox, p, row0, col0, n_rows, n_cols)
@@ -288,20 +311,30 @@ def class_kernel(
         w = c_hi - c_lo
         sh = max(1, min(r_hi - r_lo, _STRIP_CELLS // (w + 2)))
         if acc.shape[0] < sh or acc.shape[1] < w + 2:
-            acc = np.empty((max(sh, acc.shape[0]), max(w + 2, acc.shape[1])))
+            acc, rmin, rmax = _new_buffers(max(sh, acc.shape[0]), max(w, acc.shape[1] - 2))
         rs = r_lo
         while rs < r_hi:
             h = min(sh, r_hi - rs)
-            _strip_coverage(px, py, ring_start, ring_sign, poly_ring, p, col0 + c_lo, row0 + rs, h, w, acc)
+            _rasterize(px, py, ring_start, ring_sign, poly_ring, p, col0 + c_lo, row0 + rs, h, w, acc, rmin, rmax)
             for r in range(h):
+                hi = rmax[r]
+                if hi < 0:
+                    continue
+                lo = rmin[r]
                 rr = rs + r
                 ar = row_area[rr]
-                for c in range(w):
-                    f = acc[r, c]
-                    if f > 0.0:
-                        cc = c_lo + c
-                        key = lut_s[start[rr, cc]] * n_e + lut_e[end[rr, cc]]
-                        out[i, key] += f * ar
+                run = 0.0
+                for c in range(lo, hi + 1):
+                    run += acc[r, c]
+                    acc[r, c] = 0.0
+                    if c >= w or run < COVERAGE_EPS:
+                        continue
+                    f = run if run < 1.0 else 1.0
+                    cc = c_lo + c
+                    key = lut_s[start[rr, cc]] * n_e + lut_e[end[rr, cc]]
+                    out[i, key] += f * ar
+                rmin[r] = 1 << 30
+                rmax[r] = -1
             rs += h
 
 
@@ -315,7 +348,7 @@ def value_kernel(
     observed area Σf·A (valid), unobserved area Σf·A (NaN/nodata), Σf (all)].
     """
     n_rows, n_cols = values.shape
-    acc = np.empty((1, 1))
+    acc, rmin, rmax = _new_buffers(1, 1)
     for i in range(cand.shape[0]):
         p = cand[i]
         r_lo, r_hi, c_lo, c_hi = _window(bbox, p, row0, col0, n_rows, n_cols)
@@ -324,48 +357,56 @@ def value_kernel(
         w = c_hi - c_lo
         sh = max(1, min(r_hi - r_lo, _STRIP_CELLS // (w + 2)))
         if acc.shape[0] < sh or acc.shape[1] < w + 2:
-            acc = np.empty((max(sh, acc.shape[0]), max(w + 2, acc.shape[1])))
+            acc, rmin, rmax = _new_buffers(max(sh, acc.shape[0]), max(w, acc.shape[1] - 2))
         rs = r_lo
         while rs < r_hi:
             h = min(sh, r_hi - rs)
-            _strip_coverage(px, py, ring_start, ring_sign, poly_ring, p, col0 + c_lo, row0 + rs, h, w, acc)
+            _rasterize(px, py, ring_start, ring_sign, poly_ring, p, col0 + c_lo, row0 + rs, h, w, acc, rmin, rmax)
             for r in range(h):
+                hi = rmax[r]
+                if hi < 0:
+                    continue
+                lo = rmin[r]
                 rr = rs + r
                 ar = row_area[rr]
-                for c in range(w):
-                    f = acc[r, c]
-                    if f > 0.0:
-                        cc = c_lo + c
-                        x = float(values[rr, cc])
-                        out[i, 9] += f
-                        if not math.isfinite(x) or (has_nodata and x == nodata):
-                            out[i, 8] += f * ar
-                            continue
-                        wt = float(weights[rr, cc])
-                        if not math.isfinite(wt):
-                            out[i, 8] += f * ar
-                            continue
-                        out[i, 0] += f
-                        out[i, 1] += f * x
-                        faw = f * ar * wt
-                        out[i, 2] += faw
-                        out[i, 3] += faw * x
-                        out[i, 4] += faw * x * x
-                        if x < out[i, 5]:
-                            out[i, 5] = x
-                        if x > out[i, 6]:
-                            out[i, 6] = x
-                        out[i, 7] += f * ar
+                run = 0.0
+                for c in range(lo, hi + 1):
+                    run += acc[r, c]
+                    acc[r, c] = 0.0
+                    if c >= w or run < COVERAGE_EPS:
+                        continue
+                    f = run if run < 1.0 else 1.0
+                    cc = c_lo + c
+                    x = float(values[rr, cc])
+                    out[i, 9] += f
+                    if not math.isfinite(x) or (has_nodata and x == nodata):
+                        out[i, 8] += f * ar
+                        continue
+                    wt = float(weights[rr, cc])
+                    if not math.isfinite(wt):
+                        out[i, 8] += f * ar
+                        continue
+                    out[i, 0] += f
+                    out[i, 1] += f * x
+                    faw = f * ar * wt
+                    out[i, 2] += faw
+                    out[i, 3] += faw * x
+                    out[i, 4] += faw * x * x
+                    if x < out[i, 5]:
+                        out[i, 5] = x
+                    if x > out[i, 6]:
+                        out[i, 6] = x
+                    out[i, 7] += f * ar
+                rmin[r] = 1 << 30
+                rmax[r] = -1
             rs += h
 
 
 @numba.njit(cache=True, nogil=True)
 def _coverage_window(px, py, ring_start, ring_sign, poly_ring, p, row0, col0, n_rows, n_cols):
-    w = n_cols
-    h = n_rows
-    acc = np.empty((h, w + 2))
-    _strip_coverage(px, py, ring_start, ring_sign, poly_ring, p, col0, row0, h, w, acc)
-    return acc[:, :w].copy()
+    out = np.zeros((n_rows, n_cols))
+    _coverage_into(px, py, ring_start, ring_sign, poly_ring, p, col0, row0, n_rows, n_cols, out)
+    return out
 
 
 def coverage_fraction_window(polys: PolygonSet, p: int, row0: int, col0: int, n_rows: int, n_cols: int) -> np.ndarray:
@@ -393,20 +434,18 @@ def footprint_grid_kernel(px, py, ring_start, ring_sign, poly_ring, bbox, n_rows
         num[j] += a_ij * ww[i] * wx[i]      den[j] += a_ij * ww[i]
         var[j] += (a_ij * ww[i])^2 * wv[i]  cnt[j] += 1 if f_ij > 0
     """
-    acc = np.empty((1, 1))
     for p in range(poly_ring.shape[0] - 1):
         r_lo, r_hi, c_lo, c_hi = _window(bbox, p, 0, 0, n_rows, n_cols)
         if r_lo >= r_hi or c_lo >= c_hi:
             continue
         w = c_hi - c_lo
         h = r_hi - r_lo
-        if acc.shape[0] < h or acc.shape[1] < w + 2:
-            acc = np.empty((max(h, acc.shape[0]), max(w + 2, acc.shape[1])))
-        _strip_coverage(px, py, ring_start, ring_sign, poly_ring, p, c_lo, r_lo, h, w, acc)
+        cov = np.zeros((h, w))
+        _coverage_into(px, py, ring_start, ring_sign, poly_ring, p, c_lo, r_lo, h, w, cov)
         s = scale[p] * ww[p]
         for r in range(h):
             for c in range(w):
-                f = acc[r, c]
+                f = cov[r, c]
                 if f > 0.0:
                     a = f * s
                     num[r_lo + r, c_lo + c] += a * wx[p]

@@ -294,6 +294,8 @@ def class_transition_areas(
     if nodata is None:
         nd = da.rio.nodata
         nodata = None if nd is None or (isinstance(nd, float) and np.isnan(nd)) else nd
+    if nodata is not None:
+        nodata = int(nodata) if float(nodata).is_integer() else float(nodata)
     parts = []
     tasks = []
     shared = None
@@ -363,9 +365,11 @@ def class_areas(
         One row per (boundary, observed class): ``boundary_id``, ``class``,
         ``area_m2`` [m2], ``area_ha`` [ha], ``area_km2`` [km2], ``fraction`` [1] of the
         observed area, and per boundary (repeated) ``observed_area_m2`` and
-        ``unobserved_area_m2`` [m2]. ``result.attrs["coverage"]`` holds one row per
-        boundary (also those without any observed pixel) with ``observed_area_m2``,
-        ``unobserved_area_m2`` and ``observed_fraction``.
+        ``unobserved_area_m2`` [m2] (nodata area inside the boundary and the raster).
+        Boundaries without any observed pixel have no row and are listed in an
+        :class:`~urbansat.errors.EmptyResultWarning`; for a per-boundary table of
+        observed/unobserved area use :func:`zonal_stats`. ``attrs`` hold ``nodata``
+        and ``units`` (JSON-serialisable, so parquet export keeps them).
 
     Raises
     ------
@@ -396,7 +400,6 @@ def class_areas(
     df.insert(5, "fraction", df["area_m2"] / df["observed_area_m2"])
     df = df.reset_index(drop=True)
     df.attrs["nodata"] = nodata
-    df.attrs["coverage"] = cov
     df.attrs["units"] = {
         "area_m2": "m2", "area_ha": "ha", "area_km2": "km2", "fraction": "1",
         "observed_area_m2": "m2", "unobserved_area_m2": "m2",
