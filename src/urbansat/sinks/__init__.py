@@ -201,6 +201,7 @@ def account_transitions(
     zone_b = _per_boundary(climate_zone, ids, "climate_zone=")
     tables: dict = {}
     resolved = {}
+    cache: dict = {}
     codes = np.unique(np.concatenate([t["class_start"], t["class_end"], lg.index.to_numpy()])).astype("int64")
     for b in ids:
         f = fac_b[b]
@@ -209,7 +210,10 @@ def account_transitions(
         key = id(f)
         if key not in tables:
             tables[key] = as_factor_table(f)
-        resolved[b] = resolve_factors(tables[key], lg, codes, zone_b[b])
+        rkey = (key, zone_b[b])
+        if rkey not in cache:
+            cache[rkey] = resolve_factors(tables[key], lg, codes, zone_b[b])
+        resolved[b] = cache[rkey]
     terms = build_terms(t, lg, resolved, method=method, years=years, pools=pools)
     cats = list(OUTPUT_CATEGORIES)
     res = propagate(terms, ids, cats, uncertainty=uncertainty, area_uncertainty=area_uncertainty,

@@ -1,0 +1,220 @@
+"""Benchmark of urbansat.account_sinks (run: python benchmarks/bench_sinks.py [--skip-real]).
+
+Cases, each in its own subprocess so peak memory (ru_maxrss) is per case:
+
+* ``synthetic_60_counties``: two seeded 10000 x 10000, 30 m epochs (CLCD codes, China
+  Albers), structured fields with plausible transitions, 60 Voronoi "county" polygons;
+  all three T/CI 231 sink indicators (total sink, sink change, resource change) per
+  county via ``account_sinks``. Baseline in the same run: a numpy lookup + bincount of
+  the same totals (InVEST-equivalent, no polygons). InVEST itself is not run: it has no
+  Linux wheel (building needs GDAL headers); the issue quotes 80-103 s for InVEST 3.20
+  on this pair.
+* ``real_worldcover``: the REAL 36000 x 36000 WorldCover 2020/2021 tiles (N00E006) with
+  a real place boundary (Natural Earth São Tomé city point, 15 km geodesic buffer) and
+  the whole tile; time and peak memory, target < 4 GB.
+
+Inputs are cached under ``benchmarks/_data/`` (git-ignored); results go to
+``benchmarks/results/sinks.json`` (atomic write).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "_data"
+RESULTS = HERE / "results" / "sinks.json"
+REPO = HERE.parent
+SHARED = Path(os.environ.get("URBANSAT_SHARED_SAMPLES", REPO.parent / "shared" / "samples"))
+
+FACTORS = {  # t C/ha and t C/ha/yr with 95 % ranges; benchmark inputs, not defaults
+    "forest": dict(c_above=84.6, c_below=20.3, c_soil=65, c_dead=5, removal=0.58),
+    "shrub": dict(c_above=20, c_below=8, c_soil=65, c_dead=0, removal=0.3),
+    "grassland": dict(c_above=2.9, c_below=4.7, c_soil=65, c_dead=0, removal=0),
+    "cropland": dict(c_above=5, c_below=1, c_soil=31.2, c_dead=0, removal=0),
+    "wetland": dict(c_above=5, c_below=5, c_soil=86, c_dead=0, removal=0.5),
+    "mangrove": dict(c_above=86.6, c_below=42.4, c_soil=386, c_dead=11.4, removal=6.65),
+    "built_up": dict(c_above=0, c_below=0, c_soil=0, c_dead=0, removal=0),
+    "water": dict(c_above=0, c_below=0, c_soil=0, c_dead=0, removal=0),
+    "snow_ice": dict(c_above=0, c_below=0, c_soil=0, c_dead=0, removal=0),
+    "bare": dict(c_above=0, c_below=0, c_soil=0, c_dead=0, removal=0),
+}
+
+
+def _factor_frame():
+    import pandas as pd
+
+    return pd.DataFrame([(c, p, v, 0.8 * v, 1.2 * v) for c, d in FACTORS.items() for p, v in d.items()],
+                        columns=["category", "parameter", "value", "low", "high"])
+
+
+def make_synthetic(n: int = 10000, n_counties: int = 60, seed: int = 42) -> tuple[Path, Path, Path]:
+    """Seeded CLCD-layout epochs (uint8 GeoTIFF, 512 tiles) and Voronoi counties."""
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+    from scipy.ndimage import gaussian_filter, zoom
+
+    from urbansat.testing.landcover import write_clcd
+
+    DATA.mkdir(parents=True, exist_ok=True)
+    p0, p1 = DATA / "CLCD_v01_2015_albert.tif", DATA / "CLCD_v01_2020_albert.tif"
+    pb = DATA / "counties_60.gpkg"
+    if p0.exists() and p1.exists() and pb.exists():
+        return p0, p1, pb
+    rng = np.random.default_rng(seed)
+    coarse = gaussian_filter(rng.standard_normal((n // 10, n // 10)), 6)
+    field = zoom(coarse, 10, order=1)[:n, :n]
+    q = np.quantile(field, [0.3, 0.4, 0.55, 0.62, 0.9, 0.95])
+    classes = np.array([1, 4, 3, 2, 2, 8, 5], dtype=np.uint8)  # crop, grass, shrub, forest, forest, built, water
+    start = classes[np.digitize(field, q)]
+    del field
+    change = gaussian_filter(rng.standard_normal((n // 10, n // 10)), 3)
+    change = zoom(change / change.std(), 10, order=0)[:n, :n]
+    end = start.copy()
+    end[(change > 1.2) & ((start == 1) | (start == 2))] = 8  # urban growth
+    end[(change < -1.2) & (start == 1)] = 2  # afforestation
+    end[(change < -1.5) & (start == 4)] = 3  # shrub encroachment
+    del change
+    write_clcd(DATA, 2015, start)
+    write_clcd(DATA, 2020, end)
+    import rasterio
+
+    with rasterio.open(p0) as src:
+        b = src.bounds
+        crs = src.crs
+    pts = shapely.MultiPoint(np.column_stack([rng.uniform(b.left, b.right, n_counties),
+                                              rng.uniform(b.bottom, b.top, n_counties)]))
+    box = shapely.box(*b)
+    cells = [c.intersection(box) for c in shapely.voronoi_polygons(pts, extend_to=box).geoms]
+    gdf = gpd.GeoDataFrame({"boundary_id": [f"c{i:02d}" for i in range(len(cells))],
+                            "name": [f"county {i}" for i in range(len(cells))], "level": "county"},
+                           geometry=cells, crs=crs)
+    tmp = pb.with_name("tmp_" + pb.name)
+    gdf.to_file(tmp, driver="GPKG")
+    os.replace(tmp, pb)
+    return p0, p1, pb
+
+
+def case_synthetic() -> dict:
+    import geopandas as gpd
+    import numpy as np
+
+    from urbansat.ingest.landcover import open_landcover
+    from urbansat.sinks import account_sinks
+
+    p0, p1, pb = make_synthetic()
+    counties = gpd.read_file(pb)
+    # numpy baseline: lookup + bincount totals (what InVEST computes, without polygons)
+    import rasterio
+
+    t = time.perf_counter()
+    with rasterio.open(p0) as a, rasterio.open(p1) as b:
+        s, e = a.read(1), b.read(1)
+    pools = {1: "cropland", 2: "forest", 3: "shrub", 4: "grassland", 5: "water", 6: "snow_ice", 7: "bare",
+             8: "built_up", 9: "wetland"}
+    lut = np.zeros(256)
+    for code, cat in pools.items():
+        lut[code] = sum(FACTORS[cat][p] for p in ("c_above", "c_below", "c_soil", "c_dead"))
+    hs = np.bincount(s.ravel(), minlength=256)
+    he = np.bincount(e.ravel(), minlength=256)
+    base_seq = ((he - hs) * lut).sum() * 0.09  # 30 m pixel = 0.09 ha
+    t_base = time.perf_counter() - t
+    del s, e
+    # warm-up on a tiny pair: imports and numba compilation are not part of the timing
+    from urbansat.testing.landcover import make_boundaries, make_landcover_pair
+
+    ws, we = make_landcover_pair((64, 64), chunks=(32, 32))
+    t = time.perf_counter()
+    account_sinks(ws, we, make_boundaries(ws, 2), factors=_factor_frame(), years=5)
+    t_warm = time.perf_counter() - t
+    t = time.perf_counter()
+    s = open_landcover(p0, chunks=2048)
+    e = open_landcover(p1, chunks=2048)
+    ds = account_sinks(s, e, counties, factors=_factor_frame(), method="stock_difference", years=5)
+    t_sd = time.perf_counter() - t
+    t = time.perf_counter()
+    dg = account_sinks(s, e, counties, factors=_factor_frame(), method="gain_loss", years=5)
+    t_gl = time.perf_counter() - t
+    tot_sd = float(ds.net_sink.sel(category="total").sum()) / (44 / 12) * 5
+    return {
+        "case": "synthetic_60_counties", "pixels_per_epoch": 10000 * 10000, "boundaries": len(counties),
+        "seconds_account_sinks_stock_difference": round(t_sd, 2),
+        "seconds_account_sinks_gain_loss": round(t_gl, 2),
+        "seconds_numpy_lookup_bincount_baseline": round(t_base, 2),
+        "seconds_warmup_imports_and_jit": round(t_warm, 2),
+        "load_average_1min_at_end": round(os.getloadavg()[0], 2),
+        "invest": "not run: natcap.invest has no Linux wheel (needs GDAL headers); issue quotes 80-103 s",
+        "total_sequestration_tC_urbansat": round(tot_sd, 1), "total_sequestration_tC_baseline": round(base_seq, 1),
+        "relative_difference": abs(tot_sd - base_seq) / abs(base_seq),
+        "transition_engine": ds.attrs.get("transition_engine"),
+    }
+
+
+def case_real() -> dict:
+    import geopandas as gpd
+    import pyproj
+    import shapely
+
+    from urbansat.ingest.landcover import open_landcover
+    from urbansat.sinks import account_sinks
+
+    d = SHARED / "landcover" / "esa_worldcover"
+    s = open_landcover(d / "ESA_WorldCover_10m_2020_v100_N00E006_Map.tif", chunks=4096)
+    e = open_landcover(d / "ESA_WorldCover_10m_2021_v200_N00E006_Map.tif", chunks=4096)
+    cities = gpd.read_file(SHARED / "boundaries" / "naturalearth" / "naturalearth_cities" / "naturalearth_cities.shp")
+    pt = cities[cities["name"] == "São Tomé"].geometry.iloc[0]
+    aeqd = pyproj.CRS.from_proj4(f"+proj=aeqd +lat_0={pt.y} +lon_0={pt.x} +datum=WGS84")
+    buf = gpd.GeoSeries([shapely.Point(0, 0).buffer(15000, quad_segs=32)], crs=aeqd).to_crs(4326).iloc[0]
+    b = gpd.GeoDataFrame({"boundary_id": ["sao_tome_15km", "tile_N00E006"], "name": ["São Tomé 15 km", "tile"],
+                          "level": ["region", "region"]}, geometry=[buf, shapely.box(6, 0, 9, 3)], crs=4326)
+    t = time.perf_counter()
+    ds = account_sinks(s, e, b, factors=_factor_frame(), method="gain_loss")
+    sec = time.perf_counter() - t
+    st = ds.sel(boundary="sao_tome_15km")
+    return {
+        "case": "real_worldcover", "pixels_per_epoch": 36000 * 36000, "boundaries": 2,
+        "seconds_account_sinks_gain_loss": round(sec, 1),
+        "sao_tome_area_ha": round(float(st.area_start.sel(category="total")), 1),
+        "sao_tome_forest_area_change_ha": round(float(st.area_change.sel(category="forest")), 1),
+        "sao_tome_net_sink_tCO2_yr": round(float(st.net_sink.sel(category="total")), 1),
+        "tile_unobserved_ha": round(float(ds.unobserved_area.sel(boundary="tile_N00E006")), 1),
+        "transition_engine": ds.attrs.get("transition_engine"),
+    }
+
+
+def _run_case(name: str) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--case", name], capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        return {"case": name, "error": out.stderr[-2000:]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str]) -> None:
+    if "--case" in argv:
+        name = argv[argv.index("--case") + 1]
+        t = time.perf_counter()
+        res = {"synthetic": case_synthetic, "real": case_real}[name]()
+        res["wall_seconds_case"] = round(time.perf_counter() - t, 1)
+        res["peak_rss_GB"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2, 2)
+        print(json.dumps(res))
+        return
+    make_synthetic()
+    cases = ["synthetic"] + ([] if "--skip-real" in argv else ["real"])
+    results = {"machine": f"{os.cpu_count()} cpu", "cases": [_run_case(c) for c in cases]}
+    for r in results["cases"]:
+        print(json.dumps(r, indent=1))
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    tmp = RESULTS.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(results, indent=1))
+    os.replace(tmp, RESULTS)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
