@@ -208,3 +208,15 @@ def test_make_swath_valid():
     ds = make_swath(gas="ch4", shape_yx=(9, 4), noise=0.0, chunks={"y": 4})
     np.testing.assert_allclose(ds.xch4.values, ds.xch4_truth.values, rtol=1e-6)
     urbansat.validate_granule(ds)
+
+
+def test_lazy_datasets_pickle_for_distributed(tmp_path, project_samples):
+    """Workers of dask.distributed receive the graph by pickle: results must survive it."""
+    import pickle
+
+    bowen = project_samples / "tropomi_ch4" / (
+        "S5P_RPRO_L2__CH4____20220722T025309_20220722T043439_24725_03_020400_20230201T033930.SUB.nc4")
+    for p in (bowen, write_oco_lite(tmp_path, n_frames=9), write_gosat_fts(tmp_path, n_soundings=9)):
+        ds = urbansat.open_granules(p, chunks={"y": 4})
+        back = pickle.loads(pickle.dumps(ds))
+        xr.testing.assert_identical(ds.compute(), back.compute())

@@ -1,0 +1,121 @@
+"""Benchmark of urbansat.open_granules against a plain xarray read, in the same run.
+
+Run: ``python benchmarks/bench_ingest.py [--repeats 7]``; writes
+``benchmarks/results/ingest.json``.
+
+Cases
+-----
+``full_orbit``
+    The REAL TROPOMI full orbit (3245 x 215 pixels, variable subset without QA,
+    ``data/samples/tropomi_ch4``). urbansat: ``open_granules(path, qa="none")``,
+    then ``xch4.where(qa_pass)`` with latitude/longitude, ``.compute()``.
+    Baseline: ``xarray.open_dataset(path, group="PRODUCT")`` and the same mask
+    (finite XCH4) on methane_mixing_ratio, latitude, longitude.
+``bowen_basin``
+    The REAL Bowen Basin subset (39 x 23, full groups) with ``qa="recommended"``
+    against ``open_dataset(group="PRODUCT")`` + ``qa_value >= 0.5`` on the
+    bias-corrected XCH4 (small file: per-call overhead dominates).
+
+Each case is run ``repeats`` times after one warm-up; the median wall time is
+reported with the ratio urbansat / baseline (goal: <= 1.5 on the full orbit)
+and the peak RSS of the process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+import urbansat
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "data" / "samples" / "tropomi_ch4"
+ORBIT = SAMPLES / ("test_var_subsetting_tropomi_S5P_OFFL_L2__CH4____20190319T110835_20190319T125006_"
+                   "07407_01_010202_20190325T125810_subset.nc4")
+BOWEN = SAMPLES / "S5P_RPRO_L2__CH4____20220722T025309_20220722T043439_24725_03_020400_20230201T033930.SUB.nc4"
+
+
+def _urbansat(path: Path, qa: str) -> xr.Dataset:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ds = urbansat.open_granules(path, qa=qa)
+    out = xr.Dataset({"xch4": ds.xch4.where(ds.qa_pass),
+                      "lat": ds.latitude.where(ds.qa_pass), "lon": ds.longitude.where(ds.qa_pass)})
+    return out.compute()
+
+
+def _plain(path: Path, gas: str, qa: bool) -> xr.Dataset:
+    p = xr.open_dataset(path, group="PRODUCT")
+    x = p[gas]
+    keep = (p["qa_value"] >= 0.5) & np.isfinite(x) if qa else np.isfinite(x)
+    out = xr.Dataset({"xch4": x.where(keep), "lat": p.latitude.where(keep), "lon": p.longitude.where(keep)})
+    return out.compute()
+
+
+def _time(fn, repeats: int) -> list[float]:  # noqa: ANN001
+    fn()  # warm-up (imports, OS file cache)
+    out = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=7)
+    args = ap.parse_args(argv)
+    results: dict = {"repeats": args.repeats, "python": sys.version.split()[0],
+                     "xarray": xr.__version__, "cases": {}}
+    cases = {
+        "full_orbit": (lambda: _urbansat(ORBIT, "none"), lambda: _plain(ORBIT, "methane_mixing_ratio", False)),
+        "bowen_basin": (lambda: _urbansat(BOWEN, "recommended"),
+                        lambda: _plain(BOWEN, "methane_mixing_ratio_bias_corrected", True)),
+    }
+    for name, (ours, base) in cases.items():
+        # same answer first: the normalized reader must equal the plain read
+        a, b = ours(), base()
+        n_a, n_b = int(np.isfinite(a.xch4).sum()), int(np.isfinite(b.xch4).sum())
+        same = n_a == n_b and np.allclose(np.nanmean(a.xch4.values), np.nanmean(b.xch4.values))
+        t_ours = _time(ours, args.repeats)
+        t_base = _time(base, args.repeats)
+        med_o, med_b = statistics.median(t_ours), statistics.median(t_base)
+        results["cases"][name] = {
+            "urbansat_median_s": round(med_o, 4),
+            "baseline_median_s": round(med_b, 4),
+            "ratio": round(med_o / med_b, 3),
+            "urbansat_s": [round(t, 4) for t in t_ours],
+            "baseline_s": [round(t, 4) for t in t_base],
+            "soundings": n_a,
+            "same_answer": bool(same),
+            "mean_xch4_ppb": round(float(np.nanmean(a.xch4.values)), 3),
+        }
+        print(f"{name:12s} urbansat {med_o * 1e3:8.1f} ms   plain xarray {med_b * 1e3:8.1f} ms   "
+              f"ratio {med_o / med_b:5.2f}   soundings {n_a}   same answer {same}")
+    results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    results["goal"] = "full_orbit ratio <= 1.5"
+    results["goal_met"] = results["cases"]["full_orbit"]["ratio"] <= 1.5
+    print(f"peak RSS {results['peak_rss_mb']} MB; goal (<= 1.5x on the full orbit) met: {results['goal_met']}")
+    out = REPO / "benchmarks" / "results" / "ingest.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".tmp_", suffix=".json")
+    with os.fdopen(fd, "w") as fh:
+        json.dump(results, fh, indent=2)
+    os.replace(tmp, out)
+    return results
+
+
+if __name__ == "__main__":
+    main()
