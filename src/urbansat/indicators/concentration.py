@@ -39,7 +39,7 @@ import xarray as xr
 from urbansat.errors import BoundaryError, EmptySelectionError, SchemaError
 from urbansat.schema import GAS_UNITS, gas_of, gas_variable, to_soundings
 
-__all__ = ["boundary_concentrations"]
+__all__ = ["boundary_concentrations", "sounding_table", "concentrations_from_table"]
 
 #: sqrt(pi/2): standard error of the median / standard error of the mean for
 #: normal data (Kenney & Keeping 1962, Mathematics of Statistics, §13.13).
@@ -68,29 +68,34 @@ def _check_boundaries(boundaries: gpd.GeoDataFrame) -> None:
         )
 
 
+_BACKGROUND_ID = ""
+_TABLE_COLUMNS = ("boundary_id", "overlap_fraction", "value", "sigma", "time", "longitude", "latitude")
+
+
 def _select(swath: xr.Dataset, boundaries: gpd.GeoDataFrame, min_overlap: float) -> pd.DataFrame:
-    """Soundings per boundary as a DataFrame (boundary_id, overlap_fraction, value, sigma)."""
+    """Soundings per boundary: boundary_id, overlap_fraction, value, sigma, time."""
     gas = gas_of(swath)
     var = gas_variable(gas)
     try:
         from urbansat.spatial.swath import select_soundings
-    except ImportError:  # FALLBACK until urbansat.spatial.swath lands (issue 3)
-        select_soundings = None
-    if select_soundings is not None:
-        sel = select_soundings(swath, boundaries, buffer_km=0, min_overlap=min_overlap)
-        if isinstance(sel, xr.Dataset):
-            if "qa_pass" in sel:
-                sel = sel.where(sel["qa_pass"].astype(bool), drop=True)
-            cols = ["boundary_id", "overlap_fraction", var, f"{var}_uncertainty"]
-            frame = pd.DataFrame({c: np.asarray(sel[c].values) for c in cols})
-        else:
-            frame = pd.DataFrame(sel)
-            if "qa_pass" in frame:
-                frame = frame[frame["qa_pass"].astype(bool)]
-    else:
-        frame = _centre_select(swath, boundaries)
-    frame = frame.rename(columns={var: "value", f"{var}_uncertainty": "sigma"})
-    frame = frame[np.isfinite(frame["value"].astype(float))]
+    except ImportError:  # FALLBACK while urbansat.spatial.swath is absent (issue 3)
+        return _centre_select(swath, boundaries)
+    try:
+        sel = select_soundings(swath, boundaries, buffer_km=0, min_overlap=min_overlap, qa_only=True)
+    except EmptySelectionError:
+        return pd.DataFrame(columns=list(_TABLE_COLUMNS))
+    frame = pd.DataFrame(
+        {
+            "boundary_id": np.asarray(sel["boundary_id"].values).astype(str),
+            "overlap_fraction": np.asarray(sel["overlap_fraction"].values, dtype=float),
+            "value": np.asarray(sel[var].values, dtype=float),
+            "sigma": np.asarray(sel[f"{var}_uncertainty"].values, dtype=float),
+            "time": np.asarray(sel["time"].values).astype("datetime64[ns]"),
+            "longitude": np.asarray(sel["longitude"].values, dtype=float),
+            "latitude": np.asarray(sel["latitude"].values, dtype=float),
+        }
+    )
+    frame = frame[np.isfinite(frame["value"])]
     return frame[frame["overlap_fraction"] > min_overlap]
 
 
@@ -101,6 +106,7 @@ def _points(swath: xr.Dataset) -> gpd.GeoDataFrame:
         {
             "value": np.asarray(flat[var].values, dtype=float),
             "sigma": np.asarray(flat[f"{var}_uncertainty"].values, dtype=float),
+            "time": np.asarray(flat["time"].values).astype("datetime64[ns]"),
         },
         geometry=gpd.points_from_xy(flat["longitude"].values, flat["latitude"].values),
         crs=4326,
@@ -109,15 +115,17 @@ def _points(swath: xr.Dataset) -> gpd.GeoDataFrame:
 
 def _centre_select(swath: xr.Dataset, boundaries: gpd.GeoDataFrame) -> pd.DataFrame:
     """FALLBACK selection: sounding centres inside the boundary get overlap 1."""
-    var = gas_variable(gas_of(swath))
     pts = _points(swath)
     joined = gpd.sjoin(pts, boundaries[["boundary_id", "geometry"]].to_crs(4326), predicate="within")
     return pd.DataFrame(
         {
-            "boundary_id": joined["boundary_id"].to_numpy(),
+            "boundary_id": joined["boundary_id"].astype(str).to_numpy(),
             "overlap_fraction": 1.0,
-            var: joined["value"].to_numpy(),
-            f"{var}_uncertainty": joined["sigma"].to_numpy(),
+            "value": joined["value"].to_numpy(),
+            "sigma": joined["sigma"].to_numpy(),
+            "time": joined["time"].to_numpy(),
+            "longitude": joined.geometry.x.to_numpy(),
+            "latitude": joined.geometry.y.to_numpy(),
         }
     )
 
@@ -138,24 +146,151 @@ def _weighted(group: pd.DataFrame) -> pd.Series:
     return pd.Series({"column_mean": mean, "column_mean_uncertainty": u, "n_obs": len(x)})
 
 
-def _background(
-    swath: xr.Dataset, boundaries: gpd.GeoDataFrame, buffer_km: float
-) -> tuple[float, float, int]:
+def _background_rows(swath: xr.Dataset, boundaries: gpd.GeoDataFrame, buffer_km: float) -> pd.DataFrame:
     pts = _points(swath)
     if len(pts) == 0:
-        return math.nan, math.nan, 0
+        return pd.DataFrame(columns=list(_TABLE_COLUMNS))
     utm = boundaries.to_crs(4326).estimate_utm_crs()
     zone = boundaries.to_crs(utm).buffer(buffer_km * 1000.0).union_all()
     inside = pts.to_crs(utm).within(zone).to_numpy()
-    out = pts["value"].to_numpy()[~inside]
-    if out.size == 0:
-        return math.nan, math.nan, 0
-    med = float(np.median(out))
-    mad = float(np.median(np.abs(out - med)))
-    unc = _MEDIAN_SE_FACTOR * _MAD_TO_SIGMA * mad / math.sqrt(out.size)
-    if out.size == 1 or unc == 0.0:
-        unc = float(pts["sigma"].to_numpy()[~inside].mean()) / math.sqrt(out.size)
-    return med, unc, int(out.size)
+    out = pts[~inside]
+    return pd.DataFrame(
+        {
+            "boundary_id": _BACKGROUND_ID,
+            "overlap_fraction": 1.0,
+            "value": out["value"].to_numpy(),
+            "sigma": out["sigma"].to_numpy(),
+            "time": out["time"].to_numpy(),
+            "longitude": out.geometry.x.to_numpy(),
+            "latitude": out.geometry.y.to_numpy(),
+        }
+    )
+
+
+def _background(values: np.ndarray, sigmas: np.ndarray) -> tuple[float, float]:
+    if values.size == 0:
+        return math.nan, math.nan
+    med = float(np.median(values))
+    mad = float(np.median(np.abs(values - med)))
+    unc = _MEDIAN_SE_FACTOR * _MAD_TO_SIGMA * mad / math.sqrt(values.size)
+    if values.size == 1 or unc == 0.0:
+        unc = float(np.mean(sigmas)) / math.sqrt(values.size)
+    return med, unc
+
+
+def sounding_table(
+    swath: xr.Dataset,
+    boundaries: gpd.GeoDataFrame,
+    *,
+    background_buffer_km: float = 10.0,
+    min_overlap: float = 0.0,
+) -> pd.DataFrame:
+    """Reduce a swath to the soundings the concentration indicators need.
+
+    This is the per-granule step of :func:`boundary_concentrations`: its
+    result is small, can be cached, concatenated over granules and split by
+    time before :func:`concentrations_from_table`.
+
+    Parameters
+    ----------
+    swath : xarray.Dataset
+        Normalized single-gas swath.
+    boundaries : geopandas.GeoDataFrame
+        ``boundary_id``, ``name``, ``level``, ``geometry``.
+    background_buffer_km : float, default 10
+        Soundings farther than this from every boundary are background.
+    min_overlap : float, default 0
+        Minimum footprint overlap fraction.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``boundary_id`` ("" = background sounding), ``overlap_fraction`` [1],
+        ``value``, ``sigma`` [ppm|ppb], ``time``, ``longitude``, ``latitude``
+        (sounding centre); ``attrs`` gas, product, source_files.
+    """
+    gas = gas_of(swath)
+    _check_boundaries(boundaries)
+    parts = [_select(swath, boundaries, min_overlap), _background_rows(swath, boundaries, background_buffer_km)]
+    table = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else parts[0]
+    table = table.astype({"boundary_id": str, "overlap_fraction": float, "value": float, "sigma": float})
+    table["time"] = pd.to_datetime(table["time"])
+    table.attrs = {
+        "gas": gas,
+        "product": str(swath.attrs.get("product", "")),
+        "source_files": str(swath.attrs.get("source_files", "")),
+        "background_buffer_km": float(background_buffer_km),
+    }
+    return table
+
+
+def concentrations_from_table(
+    table: pd.DataFrame,
+    boundaries: gpd.GeoDataFrame,
+    *,
+    gas: str,
+    background: float | tuple[float, float] | None = None,
+    background_buffer_km: float = 10.0,
+    product: str = "",
+    source_files: str = "",
+) -> xr.Dataset:
+    """Per-boundary concentrations from a :func:`sounding_table` (see :func:`boundary_concentrations`)."""
+    units = GAS_UNITS[gas]
+    ids = boundaries["boundary_id"].astype(str).to_numpy()
+    inside = table[table["boundary_id"] != _BACKGROUND_ID]
+    if len(inside):
+        stats = inside.groupby("boundary_id", sort=False)[["overlap_fraction", "value", "sigma"]].apply(_weighted)
+    else:
+        stats = pd.DataFrame(columns=["column_mean", "column_mean_uncertainty", "n_obs"], dtype=float)
+    stats = stats.reindex(ids)
+    if background is None:
+        out = table[table["boundary_id"] == _BACKGROUND_ID]
+        bg, u_bg = _background(out["value"].to_numpy(float), out["sigma"].to_numpy(float))
+        n_bg = len(out)
+        bg_method = (
+            f"median of {n_bg} QA-passed soundings outside the boundaries + {background_buffer_km:g} km"
+        )
+    else:
+        bg, u_bg = (float(background), 0.0) if np.isscalar(background) else tuple(map(float, background))
+        n_bg = 0
+        bg_method = "fixed value given by the user"
+        if not np.isfinite(bg):
+            raise SchemaError(f"background={background!r} is not finite; pass a number in {units}.")
+    mean = stats["column_mean"].to_numpy(float)
+    u_mean = stats["column_mean_uncertainty"].to_numpy(float)
+    n_obs = stats["n_obs"].astype(float).fillna(0).to_numpy(int)
+    coords = {
+        "boundary": ("boundary", ids),
+        "name": ("boundary", boundaries["name"].astype(str).to_numpy()),
+        "level": ("boundary", boundaries["level"].astype(str).to_numpy()),
+    }
+
+    def _var(data: Any, long_name: str, u: str = units) -> tuple[str, Any, dict[str, str]]:
+        return ("boundary", np.asarray(data), {"long_name": long_name, "units": u})
+
+    full = np.full(len(ids), bg, dtype=float)
+    u_full = np.full(len(ids), u_bg, dtype=float)
+    return xr.Dataset(
+        {
+            "column_mean": _var(mean, f"overlap-weighted mean X{gas.upper()} over the boundary"),
+            "column_mean_uncertainty": _var(u_mean, "1-sigma standard error of column_mean"),
+            "background": _var(full, f"background X{gas.upper()}"),
+            "background_uncertainty": _var(u_full, "1-sigma uncertainty of background"),
+            "enhancement": _var(mean - full, "column_mean - background"),
+            "enhancement_uncertainty": _var(np.hypot(u_mean, u_full), "1-sigma uncertainty of enhancement"),
+            "n_obs": _var(n_obs, "QA-passed soundings overlapping the boundary", "1"),
+            "n_background": ((), n_bg, {"long_name": "soundings used for the background", "units": "1"}),
+        },
+        coords=coords,
+        attrs={
+            "gas": gas,
+            "units": units,
+            "product": product,
+            "source_files": source_files,
+            "background_method": bg_method,
+            "method": "overlap-weighted mean of QA-passed soundings",
+        },
+    )
 
 
 def boundary_concentrations(
@@ -207,62 +342,16 @@ def boundary_concentrations(
         No sounding passes QA at all.
     """
     gas = gas_of(swath)
-    units = GAS_UNITS[gas]
     _check_boundaries(boundaries)
     if not np.asarray(swath["qa_pass"].any().values):
         raise EmptySelectionError(
             f"no sounding passes QA in {swath.attrs.get('source_files', '<memory>')}: "
             "nothing to average. Check the granule/time selection or open it with qa='none'."
         )
-    frame = _select(swath, boundaries, min_overlap)
-    ids = boundaries["boundary_id"].astype(str).to_numpy()
-    frame = frame.assign(boundary_id=frame["boundary_id"].astype(str))
-    if len(frame):
-        stats = frame.groupby("boundary_id", sort=False)[["overlap_fraction", "value", "sigma"]].apply(_weighted)
-    else:
-        stats = pd.DataFrame(columns=["column_mean", "column_mean_uncertainty", "n_obs"])
-    stats = stats.reindex(ids)
-    if background is None:
-        bg, u_bg, n_bg = _background(swath, boundaries, background_buffer_km)
-        bg_method = f"median of {n_bg} QA-passed soundings outside the boundaries + {background_buffer_km:g} km"
-    else:
-        bg, u_bg = (background, 0.0) if np.isscalar(background) else tuple(map(float, background))
-        n_bg = 0
-        bg_method = "fixed value given by the user"
-        if not np.isfinite(bg):
-            raise SchemaError(f"background={background!r} is not finite; pass a number in {units}.")
-    mean = stats["column_mean"].to_numpy(float)
-    u_mean = stats["column_mean_uncertainty"].to_numpy(float)
-    n_obs = stats["n_obs"].fillna(0).to_numpy(int)
-    coords = {
-        "boundary": ("boundary", ids),
-        "name": ("boundary", boundaries["name"].astype(str).to_numpy()),
-        "level": ("boundary", boundaries["level"].astype(str).to_numpy()),
-    }
-
-    def _var(data: Any, long_name: str, u: str = units) -> tuple[str, Any, dict[str, str]]:
-        return ("boundary", np.asarray(data), {"long_name": long_name, "units": u})
-
-    full = np.full(len(ids), bg, dtype=float)
-    u_full = np.full(len(ids), u_bg, dtype=float)
-    return xr.Dataset(
-        {
-            "column_mean": _var(mean, f"overlap-weighted mean X{gas.upper()} over the boundary"),
-            "column_mean_uncertainty": _var(u_mean, "1-sigma standard error of column_mean"),
-            "background": _var(full, f"background X{gas.upper()}"),
-            "background_uncertainty": _var(u_full, "1-sigma uncertainty of background"),
-            "enhancement": _var(mean - full, "column_mean - background"),
-            "enhancement_uncertainty": _var(np.hypot(u_mean, u_full), "1-sigma uncertainty of enhancement"),
-            "n_obs": _var(n_obs, "QA-passed soundings overlapping the boundary", "1"),
-            "n_background": ((), n_bg, {"long_name": "soundings used for the background", "units": "1"}),
-        },
-        coords=coords,
-        attrs={
-            "gas": gas,
-            "units": units,
-            "product": str(swath.attrs.get("product", "")),
-            "source_files": str(swath.attrs.get("source_files", "")),
-            "background_method": bg_method,
-            "method": "overlap-weighted mean of QA-passed soundings",
-        },
+    table = sounding_table(
+        swath, boundaries, background_buffer_km=background_buffer_km, min_overlap=min_overlap
+    )
+    return concentrations_from_table(
+        table, boundaries, gas=gas, background=background, background_buffer_km=background_buffer_km,
+        product=table.attrs["product"], source_files=table.attrs["source_files"],
     )

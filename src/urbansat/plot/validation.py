@@ -40,7 +40,7 @@ def plot_validation(result: pd.DataFrame, *, ax: Any = None, label: bool = True,
     y = rows["estimate"].to_numpy(float) * scale
     xe = np.nan_to_num(rows["inventory_uncertainty"].to_numpy(float)) * scale
     ye = np.nan_to_num(rows["estimate_uncertainty"].to_numpy(float)) * scale
-    ok = rows["within_2sigma"].astype(bool).to_numpy() if len(rows) else np.array([], bool)
+    ok = rows["within_2sigma"].to_numpy(float) == 1.0
     ax.errorbar(x[ok], y[ok], xerr=xe[ok], yerr=ye[ok], fmt="o", color="tab:blue", capsize=2,
                 label="inventory within 2σ")
     ax.errorbar(x[~ok], y[~ok], xerr=xe[~ok], yerr=ye[~ok], fmt="s", color="tab:red", capsize=2,

@@ -196,7 +196,7 @@ def validate(
         Columns :data:`VALIDATION_COLUMNS`: one row per item (``scope`` =
         ``"source"`` or ``"boundary"``) and a last row ``scope="overall"``
         with bias (``difference``), relative bias, mean ratio, fraction
-        within 2-sigma, ``rmse``, ``correlation`` and ``n``. Units t yr-1.
+        within 2-sigma (per item ``within_2sigma`` is 1.0 / 0.0, NaN when unmatched), ``rmse``, ``correlation`` and ``n``. Units t yr-1.
 
     Raises
     ------
@@ -232,8 +232,8 @@ def validate(
         m["ratio_uncertainty"] = np.abs(e / i) * np.sqrt((ue / e) ** 2 + (ui / i) ** 2)
     scored = np.isfinite(e) & np.isfinite(i) & (i > 0)
     w2 = np.abs(i - e) <= 2.0 * ue
-    m["within_2sigma"] = pd.array(np.where(scored, w2, False), dtype="boolean")
-    m.loc[~scored, "within_2sigma"] = pd.NA
+    # 1.0 / 0.0 per item (NaN when not scored); the overall row holds the fraction
+    m["within_2sigma"] = np.where(scored, w2.astype(float), np.nan)
     m["scope"] = scope
     m["rmse"] = math.nan
     m["correlation"] = math.nan
@@ -254,11 +254,10 @@ def validate(
         "relative_difference": float(d.sum() / s["inventory"].sum()) if n else math.nan,
         "ratio": float(s["ratio"].mean()) if n else math.nan,
         "ratio_uncertainty": float(s["ratio"].std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan,
-        "within_2sigma": float(s["within_2sigma"].astype(float).mean()) if n else math.nan,
+        "within_2sigma": float(s["within_2sigma"].mean()) if n else math.nan,
         "rmse": float(np.sqrt(np.mean(d**2))) if n else math.nan,
         "correlation": float(np.corrcoef(s["estimate"], s["inventory"])[0, 1]) if n >= 3 else math.nan,
         "n": n, "unit": "t yr-1",
     }
-    m["within_2sigma"] = m["within_2sigma"].astype(object)
     out = pd.concat([m, pd.DataFrame([overall])], ignore_index=True)
     return out.loc[:, list(VALIDATION_COLUMNS)]

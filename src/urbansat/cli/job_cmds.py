@@ -1,0 +1,104 @@
+"""``urbansat run job.toml`` and ``urbansat demo``: batch jobs from the command line."""
+
+from __future__ import annotations
+
+import importlib.resources
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from urbansat.cli import app
+from urbansat.errors import InputFileError, UrbansatError
+
+__all__ = ["run", "demo", "samples_dir", "write_demo_config"]
+
+DEFAULT_DEMO_DIR = "urbansat-demo-output"
+
+
+def samples_dir() -> Path:
+    """The project's ``data/samples`` (``$URBANSAT_SAMPLES`` overrides).
+
+    Raises
+    ------
+    InputFileError
+        When the directory cannot be found (installed without the repository).
+    """
+    env = os.environ.get("URBANSAT_SAMPLES")
+    cand = Path(env) if env else Path(__file__).resolve().parents[3] / "data" / "samples"
+    if not (cand / "smartcarb").is_dir():
+        raise InputFileError(
+            f"demo samples not found at {str(cand)!r}: run the demo from a clone of the urbansat "
+            "repository, or set URBANSAT_SAMPLES to its data/samples directory."
+        )
+    return cand
+
+
+def write_demo_config(out_dir: str | Path) -> Path:
+    """Write the demo job TOML into ``out_dir`` (absolute input paths) and return its path."""
+    out = Path(out_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    demo = importlib.resources.files("urbansat.data") / "demo"
+    template = (demo / "demo_job.toml.in").read_text(encoding="utf-8")
+    text = template.format(samples=samples_dir().as_posix(), demo=Path(str(demo)).resolve().as_posix())
+    path = out / "demo_job.toml"
+    tmp = path.with_name(".demo_job.toml.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def _summary(result) -> None:  # noqa: ANN001
+    t = result.indicators
+    typer.echo(f"\n{len(t)} indicator rows for {t.boundary_id.nunique()} boundaries in {result.elapsed_s:.1f} s")
+    typer.echo("status counts: " + ", ".join(f"{k} {v}" for k, v in t.status.value_counts().items()))
+    typer.echo(f"steps computed {len(result.computed)}, reused from cache {len(result.reused)}")
+    for name, paths in result.outputs.items():
+        typer.echo(f"  {name}: " + ", ".join(p.name for p in paths))
+    if result.report is not None:
+        typer.echo(f"report: {result.report}")
+
+
+@app.command("run")
+def run(
+    config: Path = typer.Argument(..., help="Job configuration (TOML)."),
+    scheduler: Optional[str] = typer.Option(
+        None, "--scheduler", help="auto | synchronous | threads | local | tcp://host:port (overrides the config)."
+    ),
+    no_progress: bool = typer.Option(False, "--no-progress", help="Hide progress bars."),
+    fresh: bool = typer.Option(False, "--fresh", help="Ignore cached steps and recompute everything."),
+) -> None:
+    """Run a job: granules -> concentrations, emissions, sinks -> T/CI 231 tables, exports, report."""
+    from urbansat.pipeline import run_job
+
+    try:
+        result = run_job(config, scheduler=scheduler, progress=not no_progress, resume=not fresh)
+    except UrbansatError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(code=2) from None
+    _summary(result)
+
+
+@app.command("demo")
+def demo(
+    output: Path = typer.Option(Path(DEFAULT_DEMO_DIR), "-o", "--output", help="Output directory."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="As for `urbansat run`."),
+    no_progress: bool = typer.Option(False, "--no-progress", help="Hide progress bars."),
+) -> None:
+    """Run a complete job on the shipped data/samples and write the tables and the HTML report."""
+    from urbansat.pipeline import run_job
+
+    try:
+        cfg = write_demo_config(output)
+        typer.echo(f"demo job: {cfg}")
+        result = run_job(cfg, scheduler=scheduler, progress=not no_progress)
+    except UrbansatError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(code=2) from None
+    _summary(result)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())
