@@ -9,7 +9,8 @@ Normalization
   ``sounding_id // 10`` and footprint = ``sounding_id % 10`` (1-8); ``y`` = the
   unique frames sorted, ``x = footprint - 1``. Positions without a sounding are
   NaN (integers -1, strings "") and ``qa_pass`` False. ACOS-GOSAT soundings are
-  placed the same way (footprint digit 1 or 2, so most of ``x`` is empty).
+  not grouped into frames (GOSAT has no 8-footprint frames): ``y`` = sounding
+  sorted by ``sounding_id`` and ``x`` has length 1, as for GOSAT FTS.
 * Missing values: floats equal to ``missing_value`` (-999999) are NaN; soundings
   with ``latitude == 0`` and ``longitude == 0`` are treated as missing, and
   vertices at exactly (0, 0) are NaN (rare producer fill, spec).
@@ -81,6 +82,8 @@ class OCOLiteReader(GranuleReader):
     """Common reader of the OCO-2 / OCO-3 / ACOS Lite layout (one subclass per platform)."""
 
     gases = ("co2",)
+    #: GOSAT has no 8-footprint frames: ACOS rows are single soundings (x of length 1).
+    one_sounding_per_row: bool = False
 
     def __init__(self) -> None:
         self.facts = load_product("oco_lite")
@@ -161,8 +164,11 @@ class OCOLiteReader(GranuleReader):
 
         with netCDF4.Dataset(path) as nc:
             sid = np.asarray(nc.variables["sounding_id"][:], dtype="int64")
-        frame, foot = sid // 10, sid % 10
-        nfp = int(f["n_footprints"])
+        if self.one_sounding_per_row:  # GOSAT: one exposure per row, x of length 1
+            frame, foot, nfp = sid, np.ones_like(sid), 1
+        else:
+            frame, foot = sid // 10, sid % 10
+            nfp = int(f["n_footprints"])
         bad_fp = (foot < 1) | (foot > nfp)
         if bad_fp.any():
             raise SchemaError(
@@ -320,3 +326,4 @@ class ACOSLiteReader(OCOLiteReader):
 
     name = "acos_l2_lite"
     description = "ACOS GOSAT L2 Lite XCO2 (acos_LtCO2_*.nc4)"
+    one_sounding_per_row = True
