@@ -107,3 +107,21 @@ def test_factor_table_and_legend_csv_io(tmp_path):
     (tmp_path / "bad.csv").write_text("code,name,category\n1,Forest,jungle\n")
     with pytest.raises(Exception, match="jungle"):
         read_legend(tmp_path / "bad.csv")
+
+
+def test_cci_netcdf_layout(tmp_path):
+    import xarray as xr
+
+    lat = 0.5 - (np.arange(4) + 0.5) / 360
+    lon = 6 + (np.arange(5) + 0.5) / 360
+    codes = np.array([[10, 50, 50, 190, 210]] * 4, np.uint8)
+    ds = xr.Dataset({"lccs_class": (("time", "lat", "lon"), codes[None],
+                                    {"flag_values": np.array([0, 10, 50, 190, 210], np.uint8)})},
+                    coords={"time": [0], "lat": lat, "lon": lon})
+    p = tmp_path / "ESACCI-LC-L4-LCCS-Map-300m-P1Y-2015-v2.0.7.nc"
+    ds.to_netcdf(p)
+    da = open_landcover(p)
+    assert da.dims == ("y", "x") and da.attrs["product"] == "esa_cci_lc" and da.attrs["year"] == 2015
+    np.testing.assert_array_equal(da.values, codes)
+    assert da.rio.crs.to_epsg() == 4326
+    assert da.rio.transform().a == pytest.approx(1 / 360)

@@ -153,3 +153,26 @@ def test_real_worldcover_pair_clipped(project_samples):
     assert total_area == pytest.approx(area_ha.sum() * 360, rel=1e-9)
     assert float(tot.area_start) > 0.9 * total_area  # São Tomé town: mostly land
     assert float(ds.area_change.sel(boundary="sao_tome", category="forest")) != 0  # v100 -> v200 changes
+
+
+def test_user_legend_and_per_boundary_zone(tmp_path):
+    """A user-legend GeoTIFF flows through open_landcover into account_sinks; zones per boundary."""
+    from affine import Affine
+
+    from urbansat.ingest.landcover import open_landcover
+    from urbansat.testing.landcover import write_geotiff
+
+    res = 1 / 12000
+    data = np.full((40, 40), 7, np.uint8)
+    tr = Affine(res, 0, 113.0, 0, -res, 23.0)
+    p0 = write_geotiff(tmp_path / "lc_2015.tif", data, crs="EPSG:4326", transform=tr, nodata=0)
+    p1 = write_geotiff(tmp_path / "lc_2020.tif", data, crs="EPSG:4326", transform=tr, nodata=0)
+    lg = {0: "nodata", 7: "forest"}
+    s, e = open_landcover(p0, legend=lg), open_landcover(p1, legend=lg)
+    b = make_boundaries(s, 2)
+    ds = account_sinks(s, e, b, years=5, factors="ipcc2019",
+                       climate_zone={"b0": "subtropical_humid_asia", "*": "tropical_rainforest_africa"})
+    rate = (ds.net_sink.sel(category="forest") / ds.area_end.sel(category="forest")).values
+    # removal x 44/12: subtropical humid Asia 0.5828, tropical rainforest Africa 2.25365 t C/ha/yr
+    np.testing.assert_allclose(rate, [0.5828 * 44 / 12, 2.25365 * 44 / 12], rtol=1e-4)
+    assert "subtropical_humid_asia" in ds.attrs["climate_zone"]
