@@ -113,3 +113,20 @@ def test_float_categorical_and_misaligned_rasters_rejected():
         class_transition_areas(da, other, gdf)
     with pytest.raises(SchemaError, match="Unknown statistics"):
         zonal_stats(da, gdf, ("median",))
+
+
+def test_zonal_weights_nodata_and_unobserved_area():
+    data = np.array([[1.0, 2.0, -9.0], [3.0, np.nan, 5.0], [7.0, 8.0, 9.0]])
+    da = make_raster(data, T10, nodata=-9.0)
+    wts = make_raster(np.array([[1.0, 0.0, 1.0], [1.0, 1.0, 3.0], [0.0, 0.0, 0.0]]), T10)
+    whole = make_boundaries([shapely.box(500000.0, 4000000.0, 500030.0, 4000030.0)])
+    zs = zonal_stats(da, whole, ("mean", "count", "sum", "min", "max"), weights=wts)
+    # valid cells: 1, 2, 3, 5, 7, 8, 9 (nodata -9 and NaN are unobserved)
+    assert zs["count"].item() == pytest.approx(7.0)
+    assert zs["sum"].item() == pytest.approx(35.0)
+    assert zs["mean"].item() == pytest.approx((1 * 1 + 3 * 1 + 5 * 3) / 5.0)
+    assert zs["observed_area_m2"].item() == pytest.approx(700.0)
+    assert zs["unobserved_area_m2"].item() == pytest.approx(200.0)
+    assert (zs["min"].item(), zs["max"].item()) == (1.0, 9.0)
+    # the inputs are untouched
+    assert np.isnan(da.values[1, 1]) and da.values[0, 2] == -9.0
