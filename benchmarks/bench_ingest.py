@@ -63,7 +63,7 @@ def _plain(path: Path, gas: str, qa: bool) -> xr.Dataset:
     return out.compute()
 
 
-def _time(fn, repeats: int) -> list[float]:  # noqa: ANN001
+def _time(fn, repeats: int) -> list[float]:
     fn()  # warm-up (imports, OS file cache)
     out = []
     for _ in range(repeats):

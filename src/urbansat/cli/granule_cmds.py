@@ -1,4 +1,5 @@
 """``urbansat info`` and ``urbansat plot``: inspect and map granules."""
+# ruff: noqa: B008  (typer declares CLI parameters as defaults)
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import os
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -16,7 +16,7 @@ from urbansat.cli import app
 __all__ = ["info", "plot"]
 
 
-def _open_for_inspection(path: Path, product: Optional[str]):  # noqa: ANN202
+def _open_for_inspection(path: Path, product: str | None):
     """Open one granule without dropping it when nothing passes QA; fall back to qa='none'."""
     from urbansat.errors import MissingVariableError
     from urbansat.ingest.readers import get_reader, guess_reader
@@ -40,7 +40,7 @@ def _open_for_inspection(path: Path, product: Optional[str]):  # noqa: ANN202
 @app.command()
 def info(
     files: list[Path] = typer.Argument(..., help="Granule files (OCO/ACOS Lite, GOSAT FTS, TROPOMI CH4, ...)."),
-    product: Optional[str] = typer.Option(None, help="Reader name; default: auto-detect."),
+    product: str | None = typer.Option(None, help="Reader name; default: auto-detect."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per file."),
 ) -> None:
     """Print product, version, time range, soundings, QA pass rate and bounding box of granules."""
@@ -80,10 +80,10 @@ def info(
 def plot(
     file: Path = typer.Argument(..., help="Granule file."),
     output: Path = typer.Option(..., "-o", "--output", help="Image to write (png, pdf, svg)."),
-    boundaries: Optional[Path] = typer.Option(None, help="Coastline / boundary file (shapefile, GeoJSON, GPKG)."),
-    variable: Optional[str] = typer.Option(None, help="Variable to colour by (default: the gas column)."),
+    boundaries: Path | None = typer.Option(None, help="Coastline / boundary file (shapefile, GeoJSON, GPKG)."),
+    variable: str | None = typer.Option(None, help="Variable to colour by (default: the gas column)."),
     all_soundings: bool = typer.Option(False, "--all", help="Draw soundings failing QA too."),
-    product: Optional[str] = typer.Option(None, help="Reader name; default: auto-detect."),
+    product: str | None = typer.Option(None, help="Reader name; default: auto-detect."),
 ) -> None:
     """Draw the footprints of a granule coloured by the gas column."""
     import matplotlib

@@ -27,7 +27,7 @@ from urbansat.errors import (
 from urbansat.ingest.readers import GranuleReader, get_reader, guess_reader
 from urbansat.schema import gas_variable, validate_granule
 
-__all__ = ["open_granules", "select_target", "granule_summary"]
+__all__ = ["granule_summary", "open_granules", "select_target"]
 
 QA = Literal["recommended", "none"]
 

@@ -39,11 +39,11 @@ import xarray as xr
 
 __all__ = [
     "OCO3_TARGETS",
-    "background_xco2",
     "background_xch4",
+    "background_xco2",
     "make_swath",
-    "write_oco_lite",
     "write_gosat_fts",
+    "write_oco_lite",
     "write_tropomi_ch4",
 ]
 
@@ -529,13 +529,13 @@ def write_tropomi_ch4(
     proc = {"v1": "010202", "v2": "020400"}[version]
     coll = {"v1": "01", "v2": "03"}[version]
     t_end = t0 + np.timedelta64(3503, "s")
-    fmt = lambda t: str(t.astype("datetime64[s]")).replace("-", "").replace(":", "")  # noqa: E731
+    fmt = lambda t: str(t.astype("datetime64[s]")).replace("-", "").replace(":", "")
     fname = f"S5P_OFFL_L2__CH4____{fmt(t0)}_{fmt(t_end)}_{orbit:05d}_{coll}_{proc}_{fmt(t_end + np.timedelta64(3, 'D'))}.nc"
     out = _target_path(path_or_dir, fname)
     nl = 12
     dp = psurf / nl
     # dry-air subcolumns of equal-pressure layers: d = dp / (g M_air) [mol m-2]
-    from urbansat.constants import G, M_AIR
+    from urbansat.constants import M_AIR, G
 
     dry = np.full((n_scanlines, n_pixels, nl), dp / (G * M_AIR), dtype="float64")
     prior_ppb = np.where(np.arange(nl) == 0, 1400.0, 1870.0)

@@ -22,7 +22,7 @@ from pathlib import Path
 from urbansat.errors import ProductNotRecognizedError, UrbansatWarning
 from urbansat.ingest.readers._base import GranuleReader, check_file
 
-__all__ = ["BUILTIN_READERS", "GranuleReader", "list_readers", "get_reader", "guess_reader"]
+__all__ = ["BUILTIN_READERS", "GranuleReader", "get_reader", "guess_reader", "list_readers"]
 
 #: Built-in readers: name -> "module:Class".
 BUILTIN_READERS: dict[str, str] = {
@@ -42,7 +42,7 @@ def _targets() -> dict[str, str]:
     try:
         for ep in entry_points(group=ENTRY_POINT_GROUP):
             targets.setdefault(ep.name, ep.value)
-    except Exception:  # pragma: no cover - broken metadata must not break the built-ins
+    except Exception:  # noqa: BLE001, S110 - broken metadata must not break the built-ins
         pass
     return targets
 
@@ -124,7 +124,7 @@ def guess_reader(path: str | Path) -> GranuleReader:
         try:
             if r.guess_can_open(path):
                 return r
-        except Exception:  # noqa: BLE001 - detection must never crash on a foreign file
+        except Exception:  # noqa: BLE001, S112 - detection must never crash on a foreign file
             continue
     raise ProductNotRecognizedError(
         f"No urbansat reader recognises '{path}' by its name or content. Installed readers: "

@@ -33,8 +33,8 @@ from urbansat.errors import MissingVariableError, SchemaError
 from urbansat.ingest.readers._base import (
     GranuleReader,
     Window,
-    check_file,
     cf,
+    check_file,
     empty_like_window,
     load_product,
     open_failure,
@@ -115,7 +115,7 @@ class GosatFTSReader(GranuleReader):
         try:
             check_file(path)
             s, _ = _structure(path)
-        except Exception:
+        except Exception:  # noqa: BLE001 - detection never raises on foreign files
             return False
         return "scanAttribute/time" in s and any(k.startswith("Data/mixingRatio/X") for k in s)
 

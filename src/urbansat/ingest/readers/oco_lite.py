@@ -38,8 +38,8 @@ from urbansat.errors import MissingVariableError, SchemaError
 from urbansat.ingest.readers._base import (
     GranuleReader,
     Window,
-    check_file,
     cf,
+    check_file,
     empty_like_window,
     load_product,
     mask_int,
@@ -51,7 +51,7 @@ from urbansat.ingest.readers._base import (
 from urbansat.ingest.readers.tropomi_ch4 import ANTIMERIDIAN_NOTE, resolve_chunks
 from urbansat.schema import GAS_STANDARD_NAMES, validate_granule
 
-__all__ = ["OCOLiteReader", "OCO2LiteReader", "OCO3LiteReader", "ACOSLiteReader"]
+__all__ = ["ACOSLiteReader", "OCO2LiteReader", "OCO3LiteReader", "OCOLiteReader"]
 
 _GROUPS = ("Sounding", "Retrieval", "Meteorology", "Preprocessors", "Auxiliary")
 
@@ -107,7 +107,7 @@ class OCOLiteReader(GranuleReader):
         try:
             check_file(path)
             s, g = _structure(path)
-        except Exception:
+        except Exception:  # noqa: BLE001 - detection never raises on foreign files
             return False
         if not {"sounding_id", "xco2"} <= s["/"]:
             return False

@@ -113,7 +113,7 @@ class SmartcarbReader(GranuleReader):
             raise MissingVariableError(f"SMARTCARB file '{path}' carries XCO2 only, not gas={gas!r}.")
         try:
             raw = xr.open_dataset(path, chunks=chunks, mask_and_scale=False)
-        except Exception as err:  # noqa: BLE001
+        except Exception as err:
             raise InputFileError(f"SMARTCARB file '{path}' cannot be opened ({err}).") from err
         missing = [v for v in _NEEDED if v not in raw.variables]
         if missing:

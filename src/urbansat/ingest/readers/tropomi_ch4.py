@@ -45,8 +45,8 @@ from urbansat.errors import MissingVariableError, SchemaError, UrbansatWarning
 from urbansat.ingest.readers._base import (
     GranuleReader,
     Window,
-    check_file,
     cf,
+    check_file,
     empty_like_window,
     load_product,
     open_failure,
@@ -156,7 +156,7 @@ class TropomiCH4Reader(GranuleReader):
         try:
             check_file(path)
             s, _ = _structure(path)
-        except Exception:
+        except Exception:  # noqa: BLE001 - detection never raises on foreign files
             return False
         return "PRODUCT" in s and (
             "methane_mixing_ratio" in s["PRODUCT"] or "methane_mixing_ratio_bias_corrected" in s["PRODUCT"]
