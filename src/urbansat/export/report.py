@@ -1,0 +1,209 @@
+"""EDGE: a self-contained HTML report of a T/CI 231 job (images embedded as base64 PNG).
+
+One section per boundary: a map of the soundings (enhancement over background)
+with the boundary outline, the indicator table in the standard's layout, the
+sink category bars and the period-change chart; then the validation tables
+and scatter plots, the method / uncertainty notes and the provenance. The
+template is ``urbansat/data/report/report.html.j2`` (Jinja2, autoescaped).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import html
+import importlib.resources
+import io
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from urbansat._version import __version__
+from urbansat.export import atomic_write
+from urbansat.indicators.tables import STATUSES, indicator_spec, to_wide
+
+__all__ = ["render_report", "write_report"]
+
+_GAS_UNITS = {"co2": "ppm", "ch4": "ppb"}
+
+
+def _png(fig: Any) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _wide_html(sub: pd.DataFrame) -> str:
+    wide = to_wide(sub, value="cell")
+    wide.columns = [p for _, p in wide.columns]
+    wide.index = wide.index.droplevel(["subject_zh", "subject_en", "indicator_zh"])
+    wide = wide.reset_index().rename(columns={
+        "target_zh": "对象", "target_en": "target", "indicator_en": "indicator",
+        "quantity_zh": "指标", "quantity_en": "quantity"})
+    out = wide.to_html(index=False, na_rep="", classes="indicators", border=0, escape=True)
+    for s in STATUSES:  # colour status-only cells
+        out = out.replace(f"<td>{s}</td>", f'<td class="status-{s}">{s}</td>')
+    return out
+
+
+def _boundary_table(table: pd.DataFrame, bid: str) -> str:
+    """Valued rows per subject in full; targets without any value collapsed below."""
+    sub = table[table["boundary_id"] == bid]
+    valued = sub.groupby(["subject", "target"])["status"].transform(
+        lambda s: s.isin(["ok", "partial", "from_inventory"]).any())
+    parts = []
+    for subject, label in (("atmosphere", "Urban atmosphere 城市大气"), ("sink", "Urban carbon sink 城市碳汇")):
+        rows = sub[(sub["subject"] == subject) & valued]
+        empty = sub[(sub["subject"] == subject) & ~valued]
+        if len(rows):
+            parts.append(f"<h4>{label}</h4>" + _wide_html(rows))
+        if len(empty):
+            targets = ", ".join(dict.fromkeys(empty["target"]))
+            reasons = ", ".join(f"{k} {v}" for k, v in empty["status"].value_counts().items())
+            parts.append(
+                f"<details><summary>{label}: {len(empty)} rows without a value ({targets}; {reasons})"
+                f"</summary>{_wide_html(empty)}</details>"
+            )
+    return "\n".join(parts)
+
+
+def _figures(bid: str, geom: Any, level: str, table: pd.DataFrame, conc: Mapping, soundings: Mapping) -> list[dict]:
+    import matplotlib.pyplot as plt
+
+    from urbansat.plot.indicators import plot_boundary_map, plot_period_change, plot_sink_bars
+
+    figs = []
+    for gas, snd in sorted(soundings.items()):
+        x0, y0, x1, y1 = geom.bounds
+        near = snd[snd["longitude"].between(x0 - 0.3, x1 + 0.3) & snd["latitude"].between(y0 - 0.3, y1 + 0.3)]
+        if near.empty:
+            continue
+        bg = None
+        for (p, g), ds in conc.items():
+            if g == gas and bid in set(map(str, ds["boundary"].values)):
+                v = float(ds["background"].sel(boundary=bid))
+                bg = v if np.isfinite(v) else bg
+        fig, ax = plt.subplots(figsize=(5.5, 4.5))
+        plot_boundary_map(geom, near, background=bg, units=_GAS_UNITS[gas], gas=gas, ax=ax)
+        ax.set_title(f"{bid}: X{gas.upper()} soundings ({len(near)} near the boundary)", fontsize=9)
+        figs.append({"png": _png(fig), "alt": f"map of X{gas.upper()} soundings around {bid}",
+                     "caption": f"QA-passed X{gas.upper()} soundings minus the background "
+                                f"({'%.2f' % bg if bg is not None else 'n/a'} {_GAS_UNITS[gas]}); black: boundary."})
+    if not figs:
+        fig, ax = plt.subplots(figsize=(4, 3.5))
+        plot_boundary_map(geom, None, ax=ax, pad_deg=0.05)
+        ax.set_title(f"{bid}: boundary (no soundings nearby)", fontsize=9)
+        figs.append({"png": _png(fig), "alt": f"outline of {bid}", "caption": "Boundary outline."})
+    sink_rows = table[(table["boundary_id"] == bid) & (table["indicator"] == "total_sink.net_sink")
+                      & table["status"].isin(["ok", "partial"])]
+    for period in dict.fromkeys(sink_rows["period"]):
+        fig, ax = plt.subplots(figsize=(6.5, 3.5))
+        plot_sink_bars(table, bid, period, ax=ax)
+        figs.append({"png": _png(fig), "alt": f"sink bars {bid} {period}",
+                     "caption": "Net sink per T/CI 231 category (+ = removal), 1σ error bars."})
+    ax = plot_period_change(table, bid)
+    if ax is not None:
+        figs.append({"png": _png(ax.figure), "alt": f"period change {bid}",
+                     "caption": "Valued indicators per period with 1σ error bars."})
+    return figs
+
+
+def render_report(
+    *,
+    table: pd.DataFrame,
+    boundaries: Any,
+    concentrations: Mapping[tuple[str, str], xr.Dataset] | None = None,
+    emissions: Mapping[tuple[str, str], xr.Dataset] | None = None,
+    sinks: Mapping[str, xr.Dataset] | None = None,
+    validation: Mapping[str, pd.DataFrame] | None = None,
+    provenance: Mapping[str, Any] | None = None,
+    soundings: Mapping[str, pd.DataFrame] | None = None,
+    title: str = "urbansat report",
+) -> str:
+    """Render the report as one HTML string (see module docstring).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Tidy T/CI 231 table.
+    boundaries : geopandas.GeoDataFrame
+        ``boundary_id``, ``name``, ``level``, ``parent_id``, ``geometry``.
+    concentrations, emissions, sinks : mapping, optional
+        Intermediate results of :func:`urbansat.run_job` (for maps and notes).
+    validation : mapping of name -> DataFrame, optional
+        Outputs of :func:`urbansat.validate` (their ``attrs`` name the inventory).
+    provenance : mapping, optional
+        From :func:`urbansat.export.provenance`.
+    soundings : mapping gas -> DataFrame, optional
+        Sounding tables for the maps.
+    title : str
+
+    Returns
+    -------
+    str
+        Self-contained HTML (no external resources).
+    """
+    import jinja2
+    import matplotlib.pyplot as plt
+
+    from urbansat.plot.validation import plot_validation
+
+    prov = dict(provenance or {"python": "", "libraries": {}, "inputs": [], "options": {}})
+    bnd = boundaries.to_crs(4326)
+    sections = []
+    for _, b in bnd.iterrows():
+        bid = str(b["boundary_id"])
+        if not (table["boundary_id"] == bid).any():
+            continue
+        sections.append({
+            "id": html.escape(bid), "name": str(b["name"]), "level": str(b["level"]),
+            "parent": str(b.get("parent_id") or ""),
+            "figures": _figures(bid, b.geometry, str(b["level"]), table, concentrations or {}, soundings or {}),
+            "table_html": _boundary_table(table, bid),
+        })
+    vals = []
+    for name, res in (validation or {}).items():
+        png = None
+        if "estimate" in res.columns and res["estimate"].notna().any() and res["inventory"].notna().any():
+            fig, ax = plt.subplots(figsize=(5, 5))
+            plot_validation(res, ax=ax)
+            png = _png(fig)
+        shown = res.drop(columns=[c for c in ("unit",) if c in res.columns])
+        vals.append({
+            "name": name, "inventory": Path(str(res.attrs.get("inventory", ""))).name,
+            "key": res.attrs.get("key", ""), "gas": res.attrs.get("gas", ""), "png": png,
+            "table_html": shown.to_html(index=False, na_rep="", float_format=lambda v: f"{v:.4g}", border=0),
+        })
+    counts = table["status"].value_counts()
+    status_counts = [{"status": s, "count": int(counts.get(s, 0)), "meaning": m} for s, m in STATUSES.items()
+                     if counts.get(s, 0)]
+    spec = indicator_spec().to_dict(orient="records")
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    src = (importlib.resources.files("urbansat.data") / "report" / "report.html.j2").read_text(encoding="utf-8")
+    periods = list(dict.fromkeys(p for p in table["period"] if "->" not in str(p)))
+    return env.from_string(src).render(
+        title=title, version=__version__,
+        created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        n_rows=len(table), n_boundaries=table["boundary_id"].nunique(), periods=periods,
+        status_counts=status_counts, boundaries=sections, validation=vals, spec=spec,
+        prov={"python": prov.get("python", ""), "libraries": prov.get("libraries", {}),
+              "inputs": prov.get("inputs", [])},
+        options_json=json.dumps(prov.get("options", {}), indent=1, ensure_ascii=False, default=str),
+    )
+
+
+def write_report(path: str | Path, **kwargs: Any) -> Path:
+    """Render (:func:`render_report`) and write the report atomically; return its path."""
+    text = render_report(**kwargs)
+    path = Path(path)
+    with atomic_write(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,158 @@
+"""Figures of the indicator report: sounding maps, sink bars, period changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from urbansat.categories import SINK_CATEGORIES
+
+__all__ = ["plot_boundary_map", "plot_sink_bars", "plot_period_change"]
+
+_OK = ("ok", "partial", "from_inventory")
+
+
+def plot_boundary_map(
+    geometry: Any,
+    soundings: pd.DataFrame | None,
+    *,
+    background: float | None = None,
+    units: str = "",
+    gas: str = "",
+    pad_deg: float = 0.3,
+    ax: Any = None,
+) -> Any:
+    """Map the soundings around a boundary, coloured by enhancement, with the outline.
+
+    Parameters
+    ----------
+    geometry : shapely geometry
+        Boundary in lon/lat (EPSG:4326).
+    soundings : pandas.DataFrame, optional
+        ``longitude``, ``latitude``, ``value`` (from :func:`urbansat.indicators.concentration.sounding_table`).
+    background : float, optional
+        Subtracted from ``value`` (enhancement map); raw values when None.
+    units, gas : str
+        Colour-bar label.
+    pad_deg : float, default 0.3
+        Map margin around the boundary [degrees].
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 4.5))
+    x0, y0, x1, y1 = geometry.bounds
+    if soundings is not None and len(soundings):
+        near = soundings[
+            soundings["longitude"].between(x0 - pad_deg, x1 + pad_deg)
+            & soundings["latitude"].between(y0 - pad_deg, y1 + pad_deg)
+        ]
+        if len(near):
+            v = near["value"].to_numpy(float) - (background if background is not None else 0.0)
+            lim = float(np.nanpercentile(np.abs(v), 98)) or 1.0
+            sc = ax.scatter(near["longitude"], near["latitude"], c=v, s=6, cmap="RdBu_r" if background is not None
+                            else "viridis", vmin=-lim if background is not None else None,
+                            vmax=lim if background is not None else None, linewidths=0)
+            label = f"X{gas.upper()} {'enhancement' if background is not None else ''} [{units}]"
+            plt.colorbar(sc, ax=ax, shrink=0.8, label=label)
+    geoms = getattr(geometry, "geoms", [geometry])
+    for g in geoms:
+        xs, ys = g.exterior.xy
+        ax.plot(xs, ys, color="k", lw=1.5)
+    ax.set_xlim(x0 - pad_deg, x1 + pad_deg)
+    ax.set_ylim(y0 - pad_deg, y1 + pad_deg)
+    ax.set_aspect(1.0 / max(np.cos(np.radians((y0 + y1) / 2)), 0.1))
+    ax.set_xlabel("longitude [°E]")
+    ax.set_ylabel("latitude [°N]")
+    return ax
+
+
+def plot_sink_bars(table: pd.DataFrame, boundary_id: str, period: str, *, ax: Any = None) -> Any:
+    """Net sink per T/CI 231 category (+ total) with 1-sigma error bars.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Tidy indicator table.
+    boundary_id, period : str
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 3.5))
+    rows = table[(table["boundary_id"] == boundary_id) & (table["indicator"] == "total_sink.net_sink")
+                 & (table["period"] == period)].set_index("target")
+    cats = [*SINK_CATEGORIES, "total"]
+    val = np.array([rows["value"].get(c, np.nan) for c in cats], dtype=float)
+    unc = np.array([rows["uncertainty"].get(c, np.nan) for c in cats], dtype=float)
+    status = [rows["status"].get(c, "no_data") for c in cats]
+    colors = ["tab:green" if v >= 0 else "tab:red" for v in np.nan_to_num(val)]
+    x = np.arange(len(cats))
+    ax.bar(x, np.nan_to_num(val), yerr=np.nan_to_num(unc), color=colors, capsize=2)
+    for xi, v, s in zip(x, val, status):
+        if not np.isfinite(v):
+            ax.annotate(str(s), (xi, 0), rotation=90, fontsize=6, ha="center", va="bottom", color="grey")
+    ax.axhline(0, color="k", lw=0.6)
+    ax.set_xticks(x, [SINK_CATEGORIES[c][0] if c in SINK_CATEGORIES else "TOTAL" for c in cats],
+                  rotation=60, ha="right", fontsize=7)
+    ax.set_ylabel("net sink [t CO2 yr-1]\n(+ = removal)")
+    ax.set_title(f"net ecological carbon sink, {period}", fontsize=9)
+    return ax
+
+
+def plot_period_change(table: pd.DataFrame, boundary_id: str, *, ax: Any = None) -> Any:
+    """Emission rate per gas and net sink (total) per period, with 1-sigma error bars.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Tidy indicator table.
+    boundary_id : str
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes or None
+        The first (top) axes; None when the boundary has no valued row to plot.
+        Without ``ax`` one panel per series is drawn.
+    """
+    import matplotlib.pyplot as plt
+
+    sub = table[(table["boundary_id"] == boundary_id) & table["status"].isin(_OK)]
+    series = []
+    for gas, g in sub[sub["indicator"] == "total_emission.emission_rate"].groupby("target"):
+        series.append((f"{gas.upper()} emission [t yr-1]", g))
+    sink = sub[(sub["indicator"] == "total_sink.net_sink") & (sub["target"] == "total")]
+    if len(sink):
+        series.append(("net sink, total [t CO2 yr-1]", sink))
+    if not series:
+        return None
+    periods = list(dict.fromkeys(table["period"][~table["period"].str.contains("->")]))
+    if ax is None:
+        fig, axes = plt.subplots(len(series), 1, figsize=(5.5, 1.0 + 1.6 * len(series)), sharex=True, squeeze=False)
+        axes = list(axes[:, 0])
+    else:
+        fig = ax.figure
+        axes = [ax] if len(series) == 1 else [ax] + [ax.twinx() for _ in series[1:]]
+    for a, (label, g), color in zip(axes, series, ("tab:blue", "tab:orange", "tab:green", "tab:red")):
+        x = [periods.index(p) for p in g["period"]]
+        a.errorbar(x, g["value"], yerr=g["uncertainty"].fillna(0), fmt="o-", capsize=3, color=color)
+        a.set_ylabel(label, fontsize=7)
+        a.set_xticks(range(len(periods)), periods)
+        a.set_xlim(-0.5, len(periods) - 0.5)
+        a.grid(alpha=0.3)
+    axes[0].set_title("indicators by period (1σ)", fontsize=9)
+    axes[-1].set_xlabel("period")
+    return axes[0]
