@@ -109,3 +109,29 @@ def test_projects_add_their_category(hand_pair, hand_boundaries, hand_factors):
     # 2 ha (EPSG:3035 is equal-area; geodesic area within 0.1 %)
     assert float(swc.net_sink) == pytest.approx(2.0 * 1.0 * K, rel=1e-3)
     assert ds.status.sel(category="other_projects").item() == "no_area"
+
+
+def test_blue_carbon_soil_accumulation_ws_table_4_12():
+    """Mangrove remaining mangrove: biomass growth (WS 4.4 x (1+R) x CF) + soil burial 1.62 t C/ha/yr."""
+    import pandas as pd
+
+    from urbansat.sinks import account_transitions
+
+    t = pd.DataFrame({"boundary_id": ["x", "x"], "class_start": [95, 80], "class_end": [95, 80],
+                      "area_m2": [3e4, 1e4]})
+    ds = account_transitions(t, pd.DataFrame({"boundary_id": ["x"]}), legend="worldcover", factors="ipcc2019",
+                             climate_zone="tropical_rainforest_africa", years=1)
+    m = ds.sel(boundary="x", category="mangrove")
+    growth = 9.9 * (1 + 0.49) * 0.451
+    assert float(m.net_sink) == pytest.approx(3 * (growth + 1.62) * K, rel=1e-5)  # table keeps 6 digits
+    assert float(m.gross_emissions) == 0.0
+    # Approach 1: growth has no range in the source (NaN interval); soil accumulation alone is ranged
+    assert "95.removal" in ds.attrs["unranged_factors"]
+
+
+def test_inputs_not_modified(hand_pair, hand_boundaries, hand_factors):
+    s, e = hand_pair
+    s0, e0, b0, f0 = s.copy(deep=True), e.copy(deep=True), hand_boundaries.copy(), hand_factors.copy()
+    account_sinks(s, e, hand_boundaries, factors=hand_factors, years=5)
+    assert s.identical(s0) and e.identical(e0)
+    assert hand_boundaries.equals(b0) and hand_factors.equals(f0)

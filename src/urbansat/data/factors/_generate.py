@@ -39,11 +39,11 @@ for z,p in forest.items():
     r("shrub",z,"c_soil",s["hac"],mins,maxs,G06,"Table 2.3","M",snote+"; native vegetation F=1")
     r("grassland",z,"c_soil",s["hac"],mins,maxs,G06,"Table 2.3 x Table 6.2 (F_MG nominal 1.0)","M",snote+"; nominally managed grassland F_MG=1.0")
     r("cropland",z,"c_soil",s["hac"]*s["flu"],mins*s["flu"],maxs*s["flu"],G06,"Table 2.3 x Table 5.5 (F_LU)","M",snote+f"; x F_LU {s['flu']} long-term cultivated (tropical moist/wet), F_MG=F_I=1")
-    r("sandy_land",z,"c_soil",s["sandy"],s["sandy"],s["sandy"],G06,"Table 2.3 (Sandy column)","M","Sandy soil SOC_REF; no range in source")
-    r("wetland",z,"c_soil",s["wet"],s["wet"],s["wet"],G06,"Table 2.3 (Wetland column)","M","Wetland soil SOC_REF (tropical); no range in source")
+    r("sandy_land",z,"c_soil",s["sandy"],None,None,G06,"Table 2.3 (Sandy column)","M","Sandy soil SOC_REF; no range in source")
+    r("wetland",z,"c_soil",s["wet"],None,None,G06,"Table 2.3 (Wetland column)","M","Wetland soil SOC_REF (tropical); no range in source")
     # grassland biomass, tropical moist/wet 6.2/16.1
-    r("grassland",z,"c_above",6.2*CF,6.2*CF,6.2*CF,G06,"Table 6.4 (AGB) x herbaceous CF 0.47 (Ch 6)","M","AGB 6.2 t d.m./ha, tropical moist/wet; no range in source")
-    r("grassland",z,"c_below",(16.1-6.2)*CF,(16.1-6.2)*CF,(16.1-6.2)*CF,G06,"Table 6.4 (total - AGB) x CF 0.47","M","(16.1 - 6.2) t d.m./ha, tropical moist/wet")
+    r("grassland",z,"c_above",6.2*CF,None,None,G06,"Table 6.4 (AGB) x herbaceous CF 0.47 (Ch 6)","M","AGB 6.2 t d.m./ha, tropical moist/wet; no range in source")
+    r("grassland",z,"c_below",(16.1-6.2)*CF,None,None,G06,"Table 6.4 (total - AGB) x CF 0.47","M","(16.1 - 6.2) t d.m./ha, tropical moist/wet")
     r("grassland",z,"removal",0,0,0,G06,"Ch 6 Tier 1","M","Tier 1: zero biomass change for grassland remaining grassland")
     r("cropland",z,"removal",0,0,0,G06,"Ch 5 Tier 1","M","Tier 1: zero biomass change for annual cropland remaining cropland")
     # mangrove
@@ -52,16 +52,16 @@ for z,p in forest.items():
     else:
         agb,R,g,mz=75,0.96,18.1,"subtropical"; tag="U"
     MCF=0.451
-    r("mangrove",z,"c_above",agb*MCF,agb*MCF,agb*MCF,WS,"Table 4.3 (AGB) x Table 4.2 (CF 0.451)",tag,f"{mz} mangrove AGB {agb} t d.m./ha; no range in source")
-    r("mangrove",z,"c_below",agb*MCF*R,agb*MCF*R,agb*MCF*R,WS,"Table 4.5 (R) x c_above","V",f"R {R} ({mz})")
-    r("mangrove",z,"c_dead",10.7+0.7,10.7+0.7,10.7+0.7,WS,"Table 4.7","V*","dead wood 10.7 + litter 0.7 t C/ha")
+    r("mangrove",z,"c_above",agb*MCF,None,None,WS,"Table 4.3 (AGB) x Table 4.2 (CF 0.451)",tag,f"{mz} mangrove AGB {agb} t d.m./ha; no range in source")
+    r("mangrove",z,"c_below",agb*MCF*R,None,None,WS,"Table 4.5 (R) x c_above","V",f"R {R} ({mz})")
+    r("mangrove",z,"c_dead",10.7+0.7,None,None,WS,"Table 4.7","V*","dead wood 10.7 + litter 0.7 t C/ha")
     r("mangrove",z,"c_soil",386,286,471,WS,"Table 4.11","M","all soils 386; low = mineral 286, high = organic 471")
-    r("mangrove",z,"removal",g*(1+R)*MCF,g*(1+R)*MCF,g*(1+R)*MCF,WS,"Table 4.4 (AGB growth) x (1+R, Table 4.5) x CF 0.451","M",f"{mz} growth {g} t d.m./ha/yr; no range in source")
+    r("mangrove",z,"removal",g*(1+R)*MCF,None,None,WS,"Table 4.4 (AGB growth) x (1+R, Table 4.5) x CF 0.451","M",f"{mz} growth {g} t d.m./ha/yr; no range in source")
     r("mangrove",z,"soil_accumulation",1.62,1.3,2.0,WS,"Table 4.12","M","rewetted, revegetated or created mangrove")
-    r("salt_marsh",z,"c_soil",255,255,255,WS,"Table 4.11","M","tidal marsh soil C; no range in source")
+    r("salt_marsh",z,"c_soil",255,None,None,WS,"Table 4.11","M","tidal marsh soil C; no range in source")
     r("salt_marsh",z,"soil_accumulation",0.91,0.7,1.1,WS,"Table 4.12","M","tidal marsh")
     r("salt_marsh",z,"removal",0,0,0,WS,"Ch 4 (no biomass default)","U","no Tier 1 biomass growth default in the source; biomass taken as steady state, the sink is soil accumulation")
-    r("seagrass",z,"c_soil",108,108,108,WS,"Table 4.11","M","seagrass soil C; no range in source")
+    r("seagrass",z,"c_soil",108,None,None,WS,"Table 4.11","M","seagrass soil C; no range in source")
     r("seagrass",z,"soil_accumulation",0.43,0.2,0.7,WS,"Table 4.12","M","seagrass meadows")
     r("seagrass",z,"removal",0,0,0,WS,"Ch 4 (no biomass default)","U","no Tier 1 biomass growth default in the source; biomass taken as steady state, the sink is soil accumulation")
 for cat in ("built_up","water","snow_ice","bare"):
