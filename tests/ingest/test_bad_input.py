@@ -131,3 +131,37 @@ def test_registry_lists_readers():
     from urbansat.ingest.readers import BUILTIN_READERS
 
     assert BUILTIN_READERS["smartcarb"] == "urbansat.ingest.readers.smartcarb:SmartcarbReader"
+
+
+def test_minimal_plugin_reader_gets_window_chunks_and_qa(tmp_path, monkeypatch):
+    """A plug-in implementing only open_dataset(path, *, variables=None) still gets bbox/chunks/qa."""
+    from urbansat.ingest import readers as reg
+    from urbansat.ingest.readers import GranuleReader
+    from urbansat.testing.granules import make_swath
+
+    class Minimal(GranuleReader):
+        name = "minimal_test"
+        gases = ("co2",)
+
+        def guess_can_open(self, path):
+            return str(path).endswith(".minimal")
+
+        def match_filename(self, path):
+            return self.guess_can_open(path)
+
+        def open_dataset(self, path, *, variables=None):
+            ds = make_swath(shape_yx=(20, 8), noise=0.0)
+            ds["qa_pass"][:3] = False
+            return ds
+
+    monkeypatch.setattr(reg, "_readers", lambda: {"minimal_test": Minimal()})
+    p = tmp_path / "x.minimal"
+    with netCDF4.Dataset(p, "w"):
+        pass
+    ds = urbansat.open_granules(p, chunks={"y": 6})
+    assert ds.xco2.chunks[0][0] == 6 and int(ds.qa_pass.sum()) == 17 * 8
+    assert int(urbansat.open_granules(p, qa="none").qa_pass.sum()) == 20 * 8
+    full = make_swath(shape_yx=(20, 8))
+    lat = full.latitude.values
+    box = (-119.0, float(lat[10, 0]) - 1e-6, -117.0, float(lat[12, 0]) + 1e-6)
+    assert urbansat.open_granules(p, bbox=box).sizes["y"] == 3

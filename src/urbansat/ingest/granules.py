@@ -105,13 +105,30 @@ def _gases_of(reader: GranuleReader, path: Path) -> list[str]:
 
 
 def _open_one(reader: GranuleReader, path: Path, **kw: Any) -> xr.Dataset:
-    try:
+    """Call ``reader.open_dataset`` with the keywords it supports.
+
+    Plug-in readers only have to implement ``open_dataset(path, *, variables=None)``;
+    ``window``, ``chunks``, ``gas`` and ``qa`` are then applied here.
+    """
+    import inspect
+
+    params = inspect.signature(reader.open_dataset).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
         return reader.open_dataset(path, **kw)
-    except TypeError as err:  # plug-in readers without qa= support
-        if "qa" not in str(err):
-            raise
-        kw.pop("qa")
-        return reader.open_dataset(path, **kw)
+    window = kw.pop("window", None) if "window" not in params else None
+    chunks = kw.pop("chunks", None) if "chunks" not in params else None
+    qa = kw.pop("qa", "recommended") if "qa" not in params else None
+    kw = {k: v for k, v in kw.items() if k in params}
+    ds = reader.open_dataset(path, **kw)
+    if window is not None:
+        ds = ds.isel(y=window[0], x=window[1])
+    if chunks is not None:
+        ds = ds.chunk(chunks if isinstance(chunks, dict) else {"y": chunks, "x": -1})
+    if qa == "none":
+        var = gas_variable(ds.attrs["gas"])
+        ds = ds.assign(qa_pass=np.isfinite(ds[var]).assign_attrs(screening=f"none (finite {var})"))
+        ds.attrs["qa"] = "none"
+    return validate_granule(ds)
 
 
 def open_granules(
