@@ -76,6 +76,9 @@ def test_user_legend_geotiff_and_unknown_product(tmp_path):
 
 
 def test_invest_csv_round_trip(tmp_path):
+    from urbansat.sinks import account_transitions
+    from urbansat.sinks.factors import as_factor_table
+
     lg = load_legend("worldcover")
     table = load_factor_table("ipcc2019")
     gaps = pd.DataFrame({"category": ["forest", "grassland", "cropland", "cropland", "cropland", "shrub", "shrub",
@@ -85,28 +88,57 @@ def test_invest_csv_round_trip(tmp_path):
                          "value": [5, 0, 5, 1, 0, 20, 8, 0, 5, 5, 0, 0]})
     t = table.override(gaps)
     sub = lg[lg.index.isin([0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95])]
-    p = write_invest_table(t, tmp_path / "carbon_pools.csv", legend=sub, climate_zone="tropical_rainforest_africa")
+    pools = factor_table_to_invest(t, sub, climate_zone="tropical_rainforest_africa")
+    p = write_invest_table(pools, tmp_path / "carbon_pools.csv")
     assert p.read_text().splitlines()[0] == "lucode,LULC_name,c_above,c_below,c_soil,c_dead"
     back = read_invest_table(p)
-    again = factor_table_to_invest(back, sub)
-    orig = factor_table_to_invest(t, sub, climate_zone="tropical_rainforest_africa")
-    pd.testing.assert_frame_equal(again[["lucode", "c_above", "c_below", "c_soil", "c_dead"]],
-                                  orig[["lucode", "c_above", "c_below", "c_soil", "c_dead"]])
+    again = factor_table_to_invest(as_factor_table(back), sub)
+    cols = ["lucode", "c_above", "c_below", "c_soil", "c_dead"]
+    pd.testing.assert_frame_equal(again[cols], pools[cols])
+    # identical results from the package table and from the InVEST CSV (stock-difference)
+    tr = pd.DataFrame({"boundary_id": "x", "class_start": [10, 10, 40, 30, 95], "class_end": [10, 50, 10, 90, 95],
+                       "area_m2": [5e6, 1e6, 2e6, 3e6, 1e5]})
+    kw = dict(legend=sub, method="stock_difference", years=3, pools=("c_above", "c_below", "c_soil", "c_dead"))
+    bnd = pd.DataFrame({"boundary_id": ["x"]})
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = account_transitions(tr, bnd, factors=t, climate_zone="tropical_rainforest_africa", **kw)
+        b = account_transitions(tr, bnd, factors=back, **kw)
+    np.testing.assert_allclose(a.net_sink, b.net_sink, rtol=1e-12)
+    np.testing.assert_allclose(a.stock_end, b.stock_end, rtol=1e-12)
     with pytest.raises(FactorError, match="shrub|cropland|wetland"):
-        write_invest_table(table, tmp_path / "x.csv", legend=sub, climate_zone="tropical_rainforest_africa")
+        factor_table_to_invest(table, sub, climate_zone="tropical_rainforest_africa")
+    with pytest.raises(FactorError, match="empty"):
+        write_invest_table(pools.assign(c_dead=np.nan), tmp_path / "x.csv")
     assert not (tmp_path / "x.csv").exists()
 
 
 def test_factor_table_and_legend_csv_io(tmp_path):
+    from urbansat.sinks.factors import factor_table_from_frame
+    from urbansat.sinks.legends import validate_legend
+
     t = load_factor_table("ipcc2019")
     p = write_factor_table(t, tmp_path / "f.csv")
-    back = read_factor_table(p, name="ipcc2019", version="v1")
+    back = factor_table_from_frame(read_factor_table(p), name="ipcc2019", version="v1")
     pd.testing.assert_frame_equal(back.data.reset_index(drop=True), t.data.reset_index(drop=True), check_dtype=False)
     (tmp_path / "lg.csv").write_text("code,name,category\n1,Forest,forest\n2,City,built_up\n")
-    assert read_legend(tmp_path / "lg.csv").loc[2, "category"] == "built_up"
+    assert validate_legend(read_legend(tmp_path / "lg.csv")).loc[2, "category"] == "built_up"
     (tmp_path / "bad.csv").write_text("code,name,category\n1,Forest,jungle\n")
     with pytest.raises(Exception, match="jungle"):
-        read_legend(tmp_path / "bad.csv")
+        validate_legend(read_legend(tmp_path / "bad.csv"))
+    (tmp_path / "nocat.csv").write_text("code,name\n1,Forest\n")
+    with pytest.raises(Exception, match="category"):
+        read_legend(tmp_path / "nocat.csv")
+
+
+def test_product_legend_maps_agree():
+    from urbansat.ingest import landcover
+    from urbansat.sinks import legends
+
+    assert landcover.PRODUCT_LEGENDS == legends.PRODUCT_LEGENDS
+    assert set(landcover.PRODUCTS) == set(legends.PRODUCT_LEGENDS)
 
 
 def test_cci_netcdf_layout(tmp_path):

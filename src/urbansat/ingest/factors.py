@@ -1,5 +1,11 @@
 """EDGE: read and write factor tables, legends and InVEST carbon-pools CSVs.
 
+Readers return :class:`pandas.DataFrame` objects (``attrs["name"]`` = file stem) and
+check only the file-level shape (columns present, CSV readable); the factor and
+legend schemas are validated by :mod:`urbansat.sinks` when the frames are used
+(``account_sinks(factors=df)`` / ``urbansat.sinks.factors.as_factor_table(df)``),
+since ingest does not import the accounting core.
+
 File formats
 ------------
 * Long factor table CSV (``#`` comment lines allowed): ``category`` or ``lucode``,
@@ -21,16 +27,9 @@ from pathlib import Path
 import pandas as pd
 
 from urbansat.errors import FactorError, InputFileError, LegendError
-from urbansat.sinks.factors import (
-    FactorTable,
-    as_factor_table,
-    factor_table_from_frame,
-    factor_table_from_invest,
-    factor_table_to_invest,
-)
-from urbansat.sinks.legends import validate_legend
 
 __all__ = [
+    "INVEST_COLUMNS",
     "read_factor_table",
     "write_factor_table",
     "read_invest_table",
@@ -38,20 +37,27 @@ __all__ = [
     "read_legend",
 ]
 
+#: Columns of an InVEST carbon-pools (biophysical) table.
+INVEST_COLUMNS: tuple[str, ...] = ("lucode", "c_above", "c_below", "c_soil", "c_dead")
+
 
 def _read_csv(path: str | os.PathLike, what: str) -> pd.DataFrame:
     p = Path(path)
     if not p.is_file():
         raise InputFileError(f"{what} file {str(p)!r} does not exist.")
     try:
-        return pd.read_csv(p, comment="#", skipinitialspace=True)
+        df = pd.read_csv(p, comment="#", skipinitialspace=True)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         raise InputFileError(f"{what} file {str(p)!r} is not a readable CSV: {exc}.") from exc
+    df.columns = [str(c).strip() for c in df.columns]
+    df.attrs["name"] = p.stem
+    df.attrs["source_file"] = str(p)
+    return df
 
 
 def _atomic_write_csv(df: pd.DataFrame, path: str | os.PathLike, header_lines: list[str] | None = None) -> Path:
     p = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent if str(p.parent) else ".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             for line in header_lines or []:
@@ -65,107 +71,119 @@ def _atomic_write_csv(df: pd.DataFrame, path: str | os.PathLike, header_lines: l
     return p
 
 
-def read_factor_table(path: str | os.PathLike, *, name: str | None = None, version: str = "user") -> FactorTable:
+def read_factor_table(path: str | os.PathLike) -> pd.DataFrame:
     """Read a long-format factor table CSV.
 
     Parameters
     ----------
     path : path-like
         CSV file.
-    name : str, optional
-        Table name (default: file stem).
-    version : str
-        Version label.
 
     Returns
     -------
-    FactorTable
+    pandas.DataFrame
+        Rows as in the file; ``attrs["name"]`` is the file stem. Pass it to
+        ``account_sinks(factors=...)`` or ``FactorTable.override``.
 
     Raises
     ------
     InputFileError
         File missing or unreadable.
     FactorError
-        Content does not satisfy the factor schema (message names the file).
+        If ``parameter``/``value`` or both key columns are missing (names the file).
     """
     df = _read_csv(path, "Factor table")
-    nm = name or Path(path).stem
-    try:
-        return factor_table_from_frame(df, name=nm, version=version)
-    except FactorError as exc:
-        raise FactorError(f"{path}: {exc}") from exc
+    if not {"parameter", "value"} <= set(df.columns) or not ({"category", "lucode"} & set(df.columns)):
+        raise FactorError(
+            f"Factor table {str(path)!r} needs columns 'parameter', 'value' and 'category' or 'lucode' "
+            f"(long format); got {list(df.columns)}. For an InVEST pools table use read_invest_table()."
+        )
+    return df
 
 
-def write_factor_table(table: FactorTable, path: str | os.PathLike) -> Path:
-    """Write a factor table as long CSV (atomic)."""
-    return _atomic_write_csv(table.data, path, [f"urbansat factor table {table.label}"])
+def write_factor_table(table, path: str | os.PathLike) -> Path:
+    """Write a factor table (``FactorTable`` or long DataFrame) as CSV, atomically."""
+    df = getattr(table, "data", table)
+    label = getattr(table, "label", df.attrs.get("name", "user"))
+    return _atomic_write_csv(df, path, [f"urbansat factor table {label}"])
 
 
-def read_invest_table(path: str | os.PathLike, *, name: str | None = None) -> FactorTable:
+def read_invest_table(path: str | os.PathLike) -> pd.DataFrame:
     """Read an InVEST carbon-pools CSV (``lucode,c_above,c_below,c_soil,c_dead``).
 
     Parameters
     ----------
     path : path-like
-        InVEST biophysical table.
-    name : str, optional
-        Table name (default: file stem).
+        InVEST biophysical table (column names are case-insensitive).
 
     Returns
     -------
-    FactorTable
-        ``lucode``-keyed rows (they win over category rows when combined).
+    pandas.DataFrame
+        Lower-cased columns; pass it as ``factors=`` (it is recognised by its ``lucode``
+        column and converted with ``factor_table_from_invest``).
 
     Raises
     ------
     InputFileError, FactorError
     """
     df = _read_csv(path, "InVEST carbon pools table")
-    nm = name or Path(path).stem
-    try:
-        return factor_table_from_invest(df, name=nm, source=f"InVEST carbon pools CSV {Path(path).name}")
-    except FactorError as exc:
-        raise FactorError(f"{path}: {exc}") from exc
+    df.columns = [c.lower() for c in df.columns]
+    missing = [c for c in INVEST_COLUMNS if c not in df.columns]
+    if missing:
+        raise FactorError(
+            f"InVEST carbon-pools table {str(path)!r} lacks column(s) {missing}; expected "
+            f"'lucode,c_above,c_below,c_soil,c_dead' (got {list(df.columns)})."
+        )
+    return df
 
 
-def write_invest_table(factors, path: str | os.PathLike, *, legend: pd.DataFrame | None = None,
-                       climate_zone: str | None = None) -> Path:
-    """Write InVEST carbon pools (``lucode,LULC_name,c_above,c_below,c_soil,c_dead``) atomically.
+def write_invest_table(pools: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write InVEST carbon pools atomically.
 
     Parameters
     ----------
-    factors : FactorTable, str or pandas.DataFrame
-        A factor table (then ``legend`` gives the codes) or a ready InVEST DataFrame.
+    pools : pandas.DataFrame
+        ``lucode, c_above, c_below, c_soil, c_dead`` (+ ``LULC_name``), e.g. from
+        ``urbansat.sinks.factors.factor_table_to_invest(table, legend, climate_zone=...)``.
     path : path-like
         Output CSV.
-    legend : pandas.DataFrame, optional
-        Validated legend; required unless ``factors`` is already an InVEST frame.
-    climate_zone : str, optional
-        Zone of zone-specific rows.
 
     Returns
     -------
     pathlib.Path
+
+    Raises
+    ------
+    FactorError
+        If a column is missing or a pool is empty (InVEST needs every pool of every code).
     """
-    if isinstance(factors, pd.DataFrame) and {"lucode", "c_above"} <= set(factors.columns):
-        out = factors
-    else:
-        if legend is None:
-            raise FactorError("write_invest_table needs legend= to know which land-cover codes to write.")
-        out = factor_table_to_invest(as_factor_table(factors), legend, climate_zone=climate_zone)
-    return _atomic_write_csv(out, path)
+    missing = [c for c in INVEST_COLUMNS if c not in pools.columns]
+    if missing:
+        raise FactorError(f"Cannot write an InVEST table without column(s) {missing}.")
+    empty = pools[list(INVEST_COLUMNS[1:])].isna().any(axis=1)
+    if empty.any():
+        raise FactorError(f"InVEST pools are empty for lucode(s) {pools.loc[empty, 'lucode'].tolist()}; "
+                          "fill them before writing.")
+    cols = ["lucode", *(["LULC_name"] if "LULC_name" in pools.columns else []), *INVEST_COLUMNS[1:]]
+    return _atomic_write_csv(pools[cols], path)
 
 
-def read_legend(path: str | os.PathLike, *, name: str | None = None) -> pd.DataFrame:
-    """Read a legend CSV (``code,name,category[,note]``) and validate it.
+def read_legend(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a legend CSV (``code,name,category[,note]``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``attrs["legend"]`` is the file stem; pass it as ``legend=`` (categories are
+        validated by urbansat.sinks).
 
     Raises
     ------
     InputFileError, LegendError
     """
     df = _read_csv(path, "Legend")
-    df.attrs["legend"] = name or Path(path).stem
-    try:
-        return validate_legend(df, name=df.attrs["legend"])
-    except LegendError as exc:
-        raise LegendError(f"{path}: {exc}") from exc
+    if not {"code", "category"} <= set(df.columns):
+        raise LegendError(f"Legend {str(path)!r} needs columns 'code' and 'category' (+ 'name'); "
+                          f"got {list(df.columns)}.")
+    df.attrs["legend"] = Path(path).stem
+    return df

@@ -198,23 +198,48 @@ def _mosaic(arrays: list[xr.DataArray], paths: list[Path], nodata) -> xr.DataArr
     return out
 
 
-def _legend_attrs(product: str | None, legend) -> dict:
-    from urbansat.sinks.legends import PRODUCT_LEGENDS, legend_from_mapping, load_legend, validate_legend
+#: Packaged legend of each product (same map as urbansat.sinks.legends.PRODUCT_LEGENDS;
+#: ingest may not import sinks, a test keeps the two equal).
+PRODUCT_LEGENDS: dict[str, str] = {
+    "worldcover": "worldcover_v1",
+    "esa_cci_lc": "esa_cci_lc_v1",
+    "modis_mcd12q1": "modis_igbp_v1",
+    "clcd": "clcd_v1",
+    "corine_clc": "corine_clc_v1",
+}
 
-    if legend is None:
-        lg = load_legend(PRODUCT_LEGENDS[product])
-        return {"legend_name": lg.attrs["legend"], "legend": {int(k): str(v) for k, v in lg["name"].items()}}
-    if isinstance(legend, str):
-        lg = load_legend(legend)
-    elif isinstance(legend, pd.DataFrame):
-        lg = validate_legend(legend)
-    elif isinstance(legend, Mapping):
-        lg = legend_from_mapping(legend)
-    else:
-        raise ProductNotRecognizedError(f"legend= must be a name, DataFrame or {{code: category}}, not {type(legend).__name__}.")
-    return {"legend_name": lg.attrs.get("legend", "user"),
-            "legend": {int(k): str(v) for k, v in lg["name"].items()},
-            "legend_categories": {int(k): str(v) for k, v in lg["category"].items()}}
+
+def _packaged_legend(name: str) -> pd.DataFrame:
+    import importlib.resources
+    import io
+
+    res = importlib.resources.files("urbansat") / "data" / "legends" / f"{name}.csv"
+    if not res.is_file():
+        raise ProductNotRecognizedError(f"No packaged legend {name!r}; see urbansat/data/legends/.")
+    return pd.read_csv(io.StringIO(res.read_text("utf-8")), comment="#", keep_default_na=False)
+
+
+def _legend_attrs(product: str | None, legend) -> dict:
+    """Legend attributes; the legend's content is validated by urbansat.sinks when used."""
+    if legend is None or isinstance(legend, str):
+        name = PRODUCT_LEGENDS[product] if legend is None else PRODUCT_LEGENDS.get(legend, legend)
+        lg = _packaged_legend(name)
+        out = {"legend_name": name, "legend": {int(c): str(n) for c, n in zip(lg["code"], lg["name"])}}
+        if legend is not None:
+            out["legend_categories"] = {int(c): str(k) for c, k in zip(lg["code"], lg["category"])}
+        return out
+    if isinstance(legend, pd.DataFrame):
+        df = legend.reset_index() if legend.index.name == "code" else legend
+        if not {"code", "category"} <= set(df.columns):
+            raise ProductNotRecognizedError("legend DataFrame needs columns 'code' and 'category'.")
+        names = df["name"] if "name" in df.columns else df["category"]
+        return {"legend_name": legend.attrs.get("legend", "user"),
+                "legend": {int(c): str(n) for c, n in zip(df["code"], names)},
+                "legend_categories": {int(c): str(k) for c, k in zip(df["code"], df["category"])}}
+    if isinstance(legend, Mapping):
+        return {"legend_name": "user", "legend": {int(k): str(v) for k, v in legend.items()},
+                "legend_categories": {int(k): str(v) for k, v in legend.items()}}
+    raise ProductNotRecognizedError(f"legend= must be a name, DataFrame or {{code: category}}, not {type(legend).__name__}.")
 
 
 def open_landcover(path_or_paths: str | os.PathLike | Sequence[str | os.PathLike], *, product: str | None = None,
