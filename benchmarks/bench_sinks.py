@@ -34,16 +34,16 @@ REPO = HERE.parent
 SHARED = Path(os.environ.get("URBANSAT_SHARED_SAMPLES", REPO.parent / "shared" / "samples"))
 
 FACTORS = {  # t C/ha and t C/ha/yr with 95 % ranges; benchmark inputs, not defaults
-    "forest": dict(c_above=84.6, c_below=20.3, c_soil=65, c_dead=5, removal=0.58),
-    "shrub": dict(c_above=20, c_below=8, c_soil=65, c_dead=0, removal=0.3),
-    "grassland": dict(c_above=2.9, c_below=4.7, c_soil=65, c_dead=0, removal=0),
-    "cropland": dict(c_above=5, c_below=1, c_soil=31.2, c_dead=0, removal=0),
-    "wetland": dict(c_above=5, c_below=5, c_soil=86, c_dead=0, removal=0.5),
-    "mangrove": dict(c_above=86.6, c_below=42.4, c_soil=386, c_dead=11.4, removal=6.65),
-    "built_up": dict(c_above=0, c_below=0, c_soil=0, c_dead=0, removal=0),
-    "water": dict(c_above=0, c_below=0, c_soil=0, c_dead=0, removal=0),
-    "snow_ice": dict(c_above=0, c_below=0, c_soil=0, c_dead=0, removal=0),
-    "bare": dict(c_above=0, c_below=0, c_soil=0, c_dead=0, removal=0),
+    "forest": {"c_above": 84.6, "c_below": 20.3, "c_soil": 65, "c_dead": 5, "removal": 0.58},
+    "shrub": {"c_above": 20, "c_below": 8, "c_soil": 65, "c_dead": 0, "removal": 0.3},
+    "grassland": {"c_above": 2.9, "c_below": 4.7, "c_soil": 65, "c_dead": 0, "removal": 0},
+    "cropland": {"c_above": 5, "c_below": 1, "c_soil": 31.2, "c_dead": 0, "removal": 0},
+    "wetland": {"c_above": 5, "c_below": 5, "c_soil": 86, "c_dead": 0, "removal": 0.5},
+    "mangrove": {"c_above": 86.6, "c_below": 42.4, "c_soil": 386, "c_dead": 11.4, "removal": 6.65},
+    "built_up": {"c_above": 0, "c_below": 0, "c_soil": 0, "c_dead": 0, "removal": 0},
+    "water": {"c_above": 0, "c_below": 0, "c_soil": 0, "c_dead": 0, "removal": 0},
+    "snow_ice": {"c_above": 0, "c_below": 0, "c_soil": 0, "c_dead": 0, "removal": 0},
+    "bare": {"c_above": 0, "c_below": 0, "c_soil": 0, "c_dead": 0, "removal": 0},
 }
 
 
@@ -140,7 +140,7 @@ def case_synthetic() -> dict:
     ds = account_sinks(s, e, counties, factors=_factor_frame(), method="stock_difference", years=5)
     t_sd = time.perf_counter() - t
     t = time.perf_counter()
-    dg = account_sinks(s, e, counties, factors=_factor_frame(), method="gain_loss", years=5)
+    account_sinks(s, e, counties, factors=_factor_frame(), method="gain_loss", years=5)
     t_gl = time.perf_counter() - t
     tot_sd = float(ds.net_sink.sel(category="total").sum()) / (44 / 12) * 5
     return {

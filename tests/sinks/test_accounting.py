@@ -9,7 +9,6 @@ from urbansat.categories import SINK_CATEGORIES
 from urbansat.constants import C_TO_CO2
 from urbansat.sinks import account_sinks
 
-
 K = 44.0 / 12.0
 
 
@@ -99,7 +98,7 @@ def test_projects_add_their_category(hand_pair, hand_boundaries, hand_factors):
     import shapely
 
     s, e = hand_pair
-    x0, y0, x1, y1 = s.rio.bounds()
+    x0, y0, _x1, _y1 = s.rio.bounds()
     proj = gpd.GeoDataFrame({"category": ["soil_water_conservation"], "removal": [1.0],
                              "removal_low": [0.5], "removal_high": [1.5]},
                             geometry=[shapely.box(x0, y0, x0 + 200, y0 + 100)], crs=s.rio.crs)

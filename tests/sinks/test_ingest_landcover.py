@@ -7,7 +7,13 @@ import pandas as pd
 import pytest
 
 from urbansat.errors import FactorError, ProductNotRecognizedError
-from urbansat.ingest.factors import read_factor_table, read_invest_table, read_legend, write_factor_table, write_invest_table
+from urbansat.ingest.factors import (
+    read_factor_table,
+    read_invest_table,
+    read_legend,
+    write_factor_table,
+    write_invest_table,
+)
 from urbansat.ingest.landcover import open_landcover
 from urbansat.sinks.factors import factor_table_to_invest, load_factor_table
 from urbansat.sinks.legends import load_legend
@@ -98,7 +104,7 @@ def test_invest_csv_round_trip(tmp_path):
     # identical results from the package table and from the InVEST CSV (stock-difference)
     tr = pd.DataFrame({"boundary_id": "x", "class_start": [10, 10, 40, 30, 95], "class_end": [10, 50, 10, 90, 95],
                        "area_m2": [5e6, 1e6, 2e6, 3e6, 1e5]})
-    kw = dict(legend=sub, method="stock_difference", years=3, pools=("c_above", "c_below", "c_soil", "c_dead"))
+    kw = {"legend": sub, "method": "stock_difference", "years": 3, "pools": ("c_above", "c_below", "c_soil", "c_dead")}
     bnd = pd.DataFrame({"boundary_id": ["x"]})
     import warnings
 

@@ -11,7 +11,7 @@ from urbansat.errors import AlignmentError, BoundaryError, FactorError, LegendEr
 from urbansat.sinks import account_sinks
 from urbansat.sinks.factors import PACKAGED_TABLES, load_factor_table
 from urbansat.sinks.legends import list_legends, load_legend
-from urbansat.testing.landcover import make_boundaries, make_landcover, make_landcover_pair
+from urbansat.testing.landcover import make_boundaries, make_landcover
 
 
 def test_unknown_codes_listed_with_legend(hand_pair, hand_boundaries, hand_factors):
@@ -121,9 +121,9 @@ def test_real_worldcover_pair_clipped(project_samples):
     b = gpd.GeoDataFrame({"boundary_id": ["sao_tome"], "name": ["São Tomé"], "level": ["region"]},
                          geometry=[box], crs=4326)
     gaps = pd.DataFrame([(c, p, v, v * 0.5, v * 1.5) for c, vals in {
-        "shrub": dict(c_above=20, c_below=8, c_soil=44, c_dead=0, removal=1.0),
-        "cropland": dict(c_above=5, c_below=1, c_soil=21.12, c_dead=0),
-        "grassland": dict(c_dead=0), "forest": dict(c_dead=5), "wetland": dict(c_above=5, c_below=5, c_dead=0, removal=0.5),
+        "shrub": {"c_above": 20, "c_below": 8, "c_soil": 44, "c_dead": 0, "removal": 1.0},
+        "cropland": {"c_above": 5, "c_below": 1, "c_soil": 21.12, "c_dead": 0},
+        "grassland": {"c_dead": 0}, "forest": {"c_dead": 5}, "wetland": {"c_above": 5, "c_below": 5, "c_dead": 0, "removal": 0.5},
     }.items() for p, v in vals.items()], columns=["category", "parameter", "value", "low", "high"])
     gaps["climate_zone"] = "tropical_rainforest_africa"
     table = load_factor_table("ipcc2019").override(gaps)

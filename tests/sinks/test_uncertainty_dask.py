@@ -13,11 +13,11 @@ from urbansat.testing.landcover import make_boundaries, make_landcover_pair
 def _factors():
     rows = []
     for cat, vals in {
-        "forest": dict(c_above=100, c_below=20, c_soil=50, c_dead=5, removal=2),
-        "grassland": dict(c_above=3, c_below=5, c_soil=60, c_dead=0, removal=0),
-        "cropland": dict(c_above=5, c_below=1, c_soil=30, c_dead=0, removal=0),
-        "built_up": dict(c_above=0, c_below=0, c_soil=0, c_dead=0, removal=0),
-        "water": dict(c_above=0, c_below=0, c_soil=0, c_dead=0, removal=0),
+        "forest": {"c_above": 100, "c_below": 20, "c_soil": 50, "c_dead": 5, "removal": 2},
+        "grassland": {"c_above": 3, "c_below": 5, "c_soil": 60, "c_dead": 0, "removal": 0},
+        "cropland": {"c_above": 5, "c_below": 1, "c_soil": 30, "c_dead": 0, "removal": 0},
+        "built_up": {"c_above": 0, "c_below": 0, "c_soil": 0, "c_dead": 0, "removal": 0},
+        "water": {"c_above": 0, "c_below": 0, "c_soil": 0, "c_dead": 0, "removal": 0},
     }.items():
         for p, v in vals.items():
             rows.append((cat, p, v, 0.7 * v, 1.3 * v))
@@ -61,11 +61,11 @@ def _table():
 
 def test_approach1_matches_monte_carlo_for_linear_model():
     b = pd.DataFrame({"boundary_id": ["a"]})
-    kw = dict(legend="worldcover", factors=_factors(), years=5, area_uncertainty=0.05)
+    kw = {"legend": "worldcover", "factors": _factors(), "years": 5, "area_uncertainty": 0.05}
     a1 = account_transitions(_table(), b, uncertainty="approach1", **kw)
     mc = account_transitions(_table(), b, uncertainty="monte_carlo", n_draws=20000, seed=1, **kw)
     np.testing.assert_allclose(a1.net_sink, mc.net_sink, rtol=1e-12)
-    tot = dict(boundary="a", category="total")
+    tot = {"boundary": "a", "category": "total"}
     assert float(mc.net_sink_uncertainty.sel(tot)) == pytest.approx(float(a1.net_sink_uncertainty.sel(tot)), rel=0.04)
     assert float(a1.net_sink_uncertainty.sel(tot)) > 0
 

@@ -31,10 +31,10 @@ from urbansat.errors import FactorError, InputFileError, LegendError
 __all__ = [
     "INVEST_COLUMNS",
     "read_factor_table",
-    "write_factor_table",
     "read_invest_table",
-    "write_invest_table",
     "read_legend",
+    "write_factor_table",
+    "write_invest_table",
 ]
 
 #: Columns of an InVEST carbon-pools (biophysical) table.

@@ -30,12 +30,17 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import rioxarray  # noqa: F401  (registers .rio)
+import rioxarray
 import xarray as xr
 
-from urbansat.errors import AlignmentError, InputFileError, MissingVariableError, ProductNotRecognizedError
+from urbansat.errors import (
+    AlignmentError,
+    InputFileError,
+    MissingVariableError,
+    ProductNotRecognizedError,
+)
 
-__all__ = ["open_landcover", "detect_product", "PRODUCTS"]
+__all__ = ["PRODUCTS", "detect_product", "open_landcover"]
 
 PRODUCTS: dict[str, str] = {
     "worldcover": r"ESA_WorldCover_10m_(?P<year>\d{4})_v\d+",
@@ -166,7 +171,7 @@ def _mosaic(arrays: list[xr.DataArray], paths: list[Path], nodata) -> xr.DataArr
         r0 = (t.f - t0.f) / t0.e
         if abs(c0 - round(c0)) > 1e-6 or abs(r0 - round(r0)) > 1e-6:
             raise AlignmentError(f"Tile {p.name} is offset by a fraction of a pixel from {paths[0].name}.")
-        bounds.append((int(round(r0)), int(round(c0)), da.sizes["y"], da.sizes["x"]))
+        bounds.append((round(r0), round(c0), da.sizes["y"], da.sizes["x"]))
     rmin = min(b[0] for b in bounds)
     cmin = min(b[1] for b in bounds)
     rmax = max(b[0] + b[2] for b in bounds)

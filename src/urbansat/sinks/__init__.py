@@ -18,9 +18,16 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from urbansat.categories import PROJECT_SINK_CATEGORIES, SINK_CATEGORIES
+from urbansat.categories import PROJECT_SINK_CATEGORIES
 from urbansat.constants import C_TO_CO2
-from urbansat.errors import BoundaryError, ConfigError, EmptyResultWarning, EmptySelectionError, FactorError, LegendError
+from urbansat.errors import (
+    BoundaryError,
+    ConfigError,
+    EmptyResultWarning,
+    EmptySelectionError,
+    FactorError,
+    LegendError,
+)
 from urbansat.sinks.accounting import OUTPUT_CATEGORIES, build_terms
 from urbansat.sinks.factors import (
     POOLS,
@@ -28,11 +35,17 @@ from urbansat.sinks.factors import (
     as_factor_table,
     resolve_factors,
 )
-from urbansat.sinks.legends import PRODUCT_LEGENDS, check_codes, legend_from_mapping, load_legend, validate_legend
+from urbansat.sinks.legends import (
+    PRODUCT_LEGENDS,
+    check_codes,
+    legend_from_mapping,
+    load_legend,
+    validate_legend,
+)
 from urbansat.sinks.transitions import align_epochs, check_aligned, transition_areas
 from urbansat.sinks.uncertainty import propagate
 
-__all__ = ["account_sinks", "account_transitions", "SIGN_CONVENTION"]
+__all__ = ["SIGN_CONVENTION", "account_sinks", "account_transitions"]
 
 SIGN_CONVENTION = ("net_sink, net_sink_low/high, gross_* in t CO2 yr-1; net_sink > 0 is a net removal "
                    "from the atmosphere (sink), < 0 a net emission; gross_removals and gross_emissions "

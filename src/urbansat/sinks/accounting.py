@@ -53,7 +53,7 @@ from urbansat.constants import C_TO_CO2
 from urbansat.errors import FactorError
 from urbansat.sinks.factors import PARAMETERS, POOLS, ResolvedFactors
 
-__all__ = ["TRANSITION_PERIOD_YEARS", "AccountingTerms", "build_terms", "OUTPUT_CATEGORIES"]
+__all__ = ["OUTPUT_CATEGORIES", "TRANSITION_PERIOD_YEARS", "AccountingTerms", "build_terms"]
 
 #: IPCC 2006 Vol 4 Ch 2 default soil-carbon transition period D [yr] (Eq. 2.25).
 TRANSITION_PERIOD_YEARS = 20.0
@@ -191,7 +191,7 @@ def build_terms(table: pd.DataFrame, legend: pd.DataFrame, resolved: Mapping[obj
     A = t["area_ha"].to_numpy()
     k = C_TO_CO2
     comps: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    zero = lambda: np.zeros((n, m))  # noqa: E731
+    zero = lambda: np.zeros((n, m))
     if method == "stock_difference":
         cs, ce = zero(), zero()
         for p in pools:

@@ -38,16 +38,16 @@ import pandas as pd
 from urbansat.errors import FactorError
 
 __all__ = [
+    "PACKAGED_TABLES",
     "PARAMETERS",
     "POOLS",
-    "PACKAGED_TABLES",
     "FactorTable",
     "ResolvedFactors",
-    "load_factor_table",
-    "factor_table_from_frame",
     "as_factor_table",
+    "factor_table_from_frame",
     "factor_table_from_invest",
     "factor_table_to_invest",
+    "load_factor_table",
     "resolve_factors",
 ]
 

@@ -23,11 +23,11 @@ from urbansat.errors import LegendError
 
 __all__ = [
     "PRODUCT_LEGENDS",
+    "check_codes",
+    "legend_from_mapping",
     "list_legends",
     "load_legend",
-    "legend_from_mapping",
     "validate_legend",
-    "check_codes",
 ]
 
 #: Default legend of each land-cover product name used by ``open_landcover``.

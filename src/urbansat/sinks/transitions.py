@@ -34,11 +34,11 @@ from urbansat.constants import WGS84_A, WGS84_F
 from urbansat.errors import AlignmentError, BoundaryError, CRSError
 
 __all__ = [
-    "check_aligned",
     "align_epochs",
+    "cell_areas_m2",
+    "check_aligned",
     "transition_areas",
     "transition_areas_local",
-    "cell_areas_m2",
 ]
 
 
@@ -271,7 +271,7 @@ def transition_areas_local(start: xr.DataArray, end: xr.DataArray | None, bounda
 
     if end is not None:
         check_aligned(start, end)
-    crs, transform, shape = _grid(start, "landcover_start")
+    crs, transform, _shape = _grid(start, "landcover_start")
     if boundaries.crs is None:
         raise BoundaryError("Boundaries have no CRS; set it with gdf.set_crs(epsg).")
     if "boundary_id" not in boundaries.columns:

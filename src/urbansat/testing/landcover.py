@@ -19,12 +19,12 @@ import xarray as xr
 
 __all__ = [
     "CLCD_ALBERS_WKT",
+    "make_boundaries",
     "make_landcover",
     "make_landcover_pair",
-    "make_boundaries",
-    "write_geotiff",
     "write_clcd",
     "write_corine",
+    "write_geotiff",
 ]
 
 #: CLCD's projection: Albers equal-area conic, standard parallels 25 N / 47 N,
@@ -135,8 +135,8 @@ def write_geotiff(path: str | os.PathLike, data: np.ndarray, *, crs, transform, 
 
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
-    prof = dict(driver="GTiff", width=data.shape[1], height=data.shape[0], count=1, dtype=data.dtype,
-                crs=crs, transform=transform, nodata=nodata, compress="deflate")
+    prof = {"driver": "GTiff", "width": data.shape[1], "height": data.shape[0], "count": 1, "dtype": data.dtype,
+                "crs": crs, "transform": transform, "nodata": nodata, "compress": "deflate"}
     if data.shape[0] >= blocksize and data.shape[1] >= blocksize:
         prof.update(tiled=True, blockxsize=blocksize, blockysize=blocksize)
     with rasterio.open(tmp, "w", **prof) as dst:

@@ -3,24 +3,25 @@
 Kept so every derived number can be re-derived; the CSVs are the data.
 """
 import csv
+
 rows=[]
 def r(cat,zone,par,val,lo,hi,src,tab,tag,note):
     unit = "t C ha-1 yr-1" if par in ("removal","soil_accumulation") else "t C ha-1"
     f=lambda x: "" if x is None else f"{x:.6g}"
-    rows.append(dict(category=cat,climate_zone=zone,parameter=par,value=f(val),low=f(lo),high=f(hi),unit=unit,source=src,table=tab,tag=tag,note=note))
+    rows.append({"category": cat,"climate_zone": zone,"parameter": par,"value": f(val),"low": f(lo),"high": f(hi),"unit": unit,"source": src,"table": tab,"tag": tag,"note": note})
 CF,CFL,CFH=0.47,0.44,0.49
 G06="IPCC 2006 GL Vol 4"; R19="IPCC 2019 Refinement Vol 4"; WS="IPCC 2013 Wetlands Supplement Ch 4"
 forest={
- "tropical_rainforest_africa":dict(agb=310,R=0.37,g=3.5,glo=1.3,ghi=7.6,tagg="V",soil="tropical wet",
-    gnote="secondary >20 y 3.5 (low: old-growth 1.3, Requena Suarez 2019; high: secondary <=20 y 7.6)"),
- "tropical_rainforest_asia":dict(agb=280,R=0.37,g=2.7,glo=0.7,ghi=3.4,tagg="V",soil="tropical wet",
-    gnote="secondary >20 y 2.7 (low: old-growth 0.7, Requena Suarez 2019; high: secondary <=20 y 3.4); AGB Asia continental"),
- "subtropical_humid_asia":dict(agb=180,R=0.24,g=1.0,glo=1.0,ghi=2.5,tagg="C",soil="tropical moist",
-    gnote="secondary >20 y 1.0 (high: secondary <=20 y 2.5; no old-growth value in the source, so low = value); AGB Asia continental [U]"),
+ "tropical_rainforest_africa":{"agb": 310,"R": 0.37,"g": 3.5,"glo": 1.3,"ghi": 7.6,"tagg": "V","soil": "tropical wet",
+    "gnote": "secondary >20 y 3.5 (low: old-growth 1.3, Requena Suarez 2019; high: secondary <=20 y 7.6)"},
+ "tropical_rainforest_asia":{"agb": 280,"R": 0.37,"g": 2.7,"glo": 0.7,"ghi": 3.4,"tagg": "V","soil": "tropical wet",
+    "gnote": "secondary >20 y 2.7 (low: old-growth 0.7, Requena Suarez 2019; high: secondary <=20 y 3.4); AGB Asia continental"},
+ "subtropical_humid_asia":{"agb": 180,"R": 0.24,"g": 1.0,"glo": 1.0,"ghi": 2.5,"tagg": "C","soil": "tropical moist",
+    "gnote": "secondary >20 y 1.0 (high: secondary <=20 y 2.5; no old-growth value in the source, so low = value); AGB Asia continental [U]"},
 }
 soil={ # HAC, LAC, Sandy, Volcanic, Wetland ; F_LU cropland long-term cultivated
- "tropical wet":dict(hac=44,lac=60,sandy=66,volc=130,wet=86,flu=0.48),
- "tropical moist":dict(hac=65,lac=47,sandy=39,volc=70,wet=86,flu=0.48),
+ "tropical wet":{"hac": 44,"lac": 60,"sandy": 66,"volc": 130,"wet": 86,"flu": 0.48},
+ "tropical moist":{"hac": 65,"lac": 47,"sandy": 39,"volc": 70,"wet": 86,"flu": 0.48},
 }
 for z,p in forest.items():
     agb=p["agb"]; R=p["R"]
