@@ -134,3 +134,20 @@ def test_inputs_not_modified(hand_pair, hand_boundaries, hand_factors):
     account_sinks(s, e, hand_boundaries, factors=hand_factors, years=5)
     assert s.identical(s0) and e.identical(e0)
     assert hand_boundaries.equals(b0) and hand_factors.equals(f0)
+
+
+def test_gain_loss_class_change_within_category_is_not_a_conversion():
+    """CCI 50 -> 60 (both forest): forest remaining forest, growth only, no clearing emission."""
+    import pandas as pd
+
+    from urbansat.sinks import account_transitions
+
+    f = pd.DataFrame({"category": ["forest"] * 5 + ["cropland"] * 5,
+                      "parameter": ["c_above", "c_below", "c_soil", "c_dead", "removal"] * 2,
+                      "value": [100, 20, 50, 5, 2, 10, 2, 30, 0, 0]})
+    t = pd.DataFrame({"boundary_id": "x", "class_start": [50, 10], "class_end": [60, 60], "area_m2": [1e4, 1e4]})
+    ds = account_transitions(t, pd.DataFrame({"boundary_id": ["x"]}), legend="esa_cci_lc", factors=f, years=4)
+    tot = ds.sel(boundary="x", category="total")
+    # row 1: forest remaining: 1 ha x 2; row 2: cropland -> forest: growth 2, biomass -12/4, soil +20/20
+    assert float(tot.net_sink) == pytest.approx((2 + 2 - 12 / 4 + 20 / 20) * K, rel=1e-12)
+    assert float(tot.gross_emissions) == pytest.approx(3 * K, rel=1e-12)

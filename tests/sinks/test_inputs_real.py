@@ -176,3 +176,21 @@ def test_user_legend_and_per_boundary_zone(tmp_path):
     # removal x 44/12: subtropical humid Asia 0.5828, tropical rainforest Africa 2.25365 t C/ha/yr
     np.testing.assert_allclose(rate, [0.5828 * 44 / 12, 2.25365 * 44 / 12], rtol=1e-4)
     assert "subtropical_humid_asia" in ds.attrs["climate_zone"]
+
+
+def test_align_to_resamples_nearest(hand_pair, hand_boundaries, hand_factors):
+    """A 200 m end epoch is refused, and with align_to='start' is replicated onto the 100 m grid."""
+    from affine import Affine
+
+    s, e = hand_pair
+    t = s.rio.transform()
+    coarse = e.values[::2, ::2]
+    ec = make_landcover(coarse, crs="EPSG:3035", transform=Affine(200.0, 0, t.c, 0, -200.0, t.f), year=2020)
+    with pytest.raises(AlignmentError, match="shape"):
+        account_sinks(s, ec, hand_boundaries, factors=hand_factors, years=5)
+    ds = account_sinks(s, ec, hand_boundaries, factors=hand_factors, years=5, align_to="start",
+                       method="stock_difference")
+    up = make_landcover(np.repeat(np.repeat(coarse, 2, 0), 2, 1), crs="EPSG:3035", transform=t, year=2020)
+    ref = account_sinks(s, up, hand_boundaries, factors=hand_factors, years=5, method="stock_difference")
+    np.testing.assert_allclose(ds.net_sink, ref.net_sink, rtol=1e-12)
+    np.testing.assert_allclose(ds.transition_area, ref.transition_area, rtol=1e-12)

@@ -22,8 +22,8 @@ Gain-loss (IPCC 2006 Vol 4 Eq. 2.7, 2.9, 2.16, 2.25; WS 2013 Table 4.12)::
 
     growth      = A * RF(e)                                     (all land in class e)
     blue_soil   = A * SA(e)                                     (mangrove, tidal marsh, seagrass)
-    conversion  = A * (B0(e) - B(s)) / years          if s != e  (biomass + dead pools)
-    soil        = A * (SOC(e) - SOC(s)) / D           if s != e  (D = 20 yr default)
+    conversion  = A * (B0(e) - B(s)) / years          if cat(s) != cat(e)  (biomass + dead pools)
+    soil        = A * (SOC(e) - SOC(s)) / D           if cat(s) != cat(e)  (D = 20 yr default)
     F = (growth + blue_soil + conversion + soil) * 44/12
 
 with ``RF`` the ``removal`` factor, ``SA`` ``soil_accumulation``, ``B`` the sum of the
@@ -31,7 +31,10 @@ biomass pools used (``c_above, c_below, c_dead``), and ``B0(e) = 0`` for classes
 grow (``RF(e) > 0``: woody vegetation restarts from zero, IPCC 2006 Eq. 2.16) and
 ``B0(e) = B(e)`` for steady-state classes (``RF(e) = 0``). Conversion and soil
 terms are computed only when the table holds stock pools (a coefficient table such
-as ``china_literature`` has rates only: ``F = A * RF(e) * 44/12``).
+as ``china_literature`` has rates only: ``F = A * RF(e) * 44/12``). A conversion is a
+change of land-use category (IPCC "land converted to"); a change between two native
+classes of one category (e.g. CCI 50 -> 60, both forest) is land remaining in its
+category and carries only growth.
 
 Attribution to categories: a row counts under the sink category of its end class;
 if the end class is not a sink (built-up, water, bare, snow/ice) under the sink
@@ -175,7 +178,7 @@ def build_terms(table: pd.DataFrame, legend: pd.DataFrame, resolved: Mapping[obj
         sS[idx], sE[idx] = sig[ia], sig[ie]
         rS[idx], rE[idx] = ranged[ia], ranged[ie]
         sub = t.iloc[idx]
-        conv = sub["class_start"].to_numpy() != sub["class_end"].to_numpy()
+        conv = sub["cat_start"].to_numpy() != sub["cat_end"].to_numpy()
         if method == "stock_difference":
             codes = np.concatenate([sub["class_start"], sub["class_end"]])
             res.require(codes, pools, why=f"stock-difference accounting of boundary {b!r}")
@@ -199,7 +202,7 @@ def build_terms(table: pd.DataFrame, legend: pd.DataFrame, resolved: Mapping[obj
             cs[:, _P[p]] = -A * k / years
         comps["stock_change"] = (cs, ce)
     else:
-        conv = (t["class_start"].to_numpy() != t["class_end"].to_numpy())
+        conv = t["cat_start"].to_numpy() != t["cat_end"].to_numpy()
         cs, ce = zero(), zero()
         ce[:, _P["removal"]] = A * k
         comps["growth"] = (cs, ce)
