@@ -224,3 +224,25 @@ def test_lazy_datasets_pickle_for_distributed(tmp_path, project_samples):
         ds = urbansat.open_granules(p, chunks={"y": 4})
         back = pickle.loads(pickle.dumps(ds))
         xr.testing.assert_identical(ds.compute(), back.compute())
+
+
+def test_oco_zero_latitude_and_vertex_masks(tmp_path):
+    """Spec: soundings at latitude == 0 (with longitude 0) and vertices at (0, 0) are producer fill."""
+    p = write_oco_lite(tmp_path, n_frames=6, missing_fraction=0.0, bad_fraction=0.0, noise=0.0)
+    with netCDF4.Dataset(p, "a") as nc:
+        sid = nc["sounding_id"][:]
+        nc["latitude"][0] = 0.0
+        nc["longitude"][0] = 0.0
+        vlat, vlon = nc["vertex_latitude"][:], nc["vertex_longitude"][:]
+        vlat[1, 2] = 0.0
+        vlon[1, 2] = 0.0
+        nc["vertex_latitude"][:] = vlat
+        nc["vertex_longitude"][:] = vlon
+    ds = urbansat.open_granules(p).compute()
+    y0, x0 = 0, int(sid[0] % 10) - 1
+    assert np.isnan(ds.latitude.values[y0, x0]) and np.isnan(ds.xco2.values[y0, x0])
+    assert not ds.qa_pass.values[y0, x0]
+    y1, x1 = 0, int(sid[1] % 10) - 1
+    assert np.isnan(ds.latitude_bounds.values[y1, x1, 2]) and np.isnan(ds.longitude_bounds.values[y1, x1, 2])
+    assert np.isfinite(ds.latitude_bounds.values[y1, x1, [0, 1, 3]]).all()
+    assert int(ds.qa_pass.sum()) == sid.size - 1

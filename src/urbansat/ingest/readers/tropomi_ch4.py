@@ -224,6 +224,8 @@ class TropomiCH4Reader(GranuleReader):
         ds = ds.drop_vars([v for v in ("scanline", "ground_pixel", "layer", "level", "corner", "time_idx",
                                        "scanline_idx", "ground_pixel_idx") if v in ds.coords or v in ds.data_vars],
                           errors="ignore")
+        geo = groups.get("geolocations") or set()
+        gattrs = {**gattrs, "__has_bounds__": "latitude_bounds" in geo}
         return validate_granule(self._normalize(ds, path, gas_name, prod, has_qa, qa, gattrs))
 
     def _wanted(self, path: str | Path, variables: Sequence[str] | None,
@@ -294,6 +296,7 @@ class TropomiCH4Reader(GranuleReader):
                    has_qa: bool, qa: str, gattrs: dict[str, Any]) -> xr.Dataset:
         f = self.facts
         out: dict[str, xr.DataArray] = {}
+        notes: list[str] = []
         lat = ds["latitude"]
         lon = wrap_longitude(ds["longitude"])
         valid = np.isfinite(lat) & np.isfinite(lon)
@@ -303,7 +306,7 @@ class TropomiCH4Reader(GranuleReader):
         if gas_name != f["gas_variable"]:
             comment = (f"{f['gas_variable']} absent from the file; this is {gas_name} "
                        "(NOT bias-corrected)")
-            warnings.warn(f"Granule '{path}': {comment}.", UrbansatWarning, stacklevel=4)
+            notes.append(f"{f['gas_variable']} is absent: xch4 is {gas_name}, NOT bias-corrected")
         out["xch4"] = cf(x, "ppb", standard_name=GAS_STANDARD_NAMES["ch4"],
                          long_name="column-averaged dry-air mole fraction of methane",
                          source=f"PRODUCT/{gas_name}", **({"comment": comment} if comment else {}))
@@ -312,11 +315,7 @@ class TropomiCH4Reader(GranuleReader):
             out["xch4_uncertainty"] = cf(unc, "ppb", long_name="1-sigma precision of xch4",
                                          source=f"PRODUCT/{f['uncertainty']}")
         else:
-            warnings.warn(
-                f"Granule '{path}' has no PRODUCT/{f['uncertainty']}: xch4_uncertainty is all "
-                "NaN (unknown). Use a file that keeps the precision for weighted methods.",
-                UrbansatWarning, stacklevel=4,
-            )
+            notes.append(f"{f['uncertainty']} is absent: xch4_uncertainty is all NaN (unknown)")
             out["xch4_uncertainty"] = cf(xr.full_like(x, np.nan), "ppb",
                                          long_name="1-sigma precision of xch4",
                                          comment=f"PRODUCT/{f['uncertainty']} absent from file")
@@ -389,6 +388,19 @@ class TropomiCH4Reader(GranuleReader):
             out["eastward_wind"].attrs.update(standard_name="eastward_wind", long_name="ECMWF 10 m eastward wind")
             out["northward_wind"].attrs.update(standard_name="northward_wind", long_name="ECMWF 10 m northward wind")
 
+        if not gattrs.get("__has_bounds__", True):
+            notes.append("footprint corners (SUPPORT_DATA/GEOLOCATIONS/*_bounds) are absent: "
+                         "no latitude_bounds/longitude_bounds, so area-weighted and polygon methods "
+                         "fall back to pixel centres")
+        if not has_qa:
+            notes.append("qa_value is absent: opened with qa='none' (qa_pass = finite xch4)")
+        if notes:
+            warnings.warn(
+                f"Granule '{path}' is a variable subset: " + "; ".join(notes)
+                + ". Download the full L2 product (or a subset keeping these variables) for "
+                "screened, bias-corrected data with uncertainties.",
+                UrbansatWarning, stacklevel=4,
+            )
         res = xr.Dataset(out)
         res = res.assign_coords(
             latitude=cf(lat, "degrees_north", standard_name="latitude"),
