@@ -25,9 +25,10 @@ Uncertainty budget (1-sigma, kg s-1), combined in quadrature:
     estimate to a background error confined to the plume band (methods that fit
     an offset use only the structure part).
 ``model``
-    ``f_method |Q|`` (plus the gap-filled fraction for IME): the method's own
+    ``f_method |Q|`` (plus the gap-filled fraction for IME and the profile
+    uncertainty of the Gaussian fit's nonlinear parameters): the method's own
     error with perfect data, wind and background. ``f_method``
-    (:data:`MODEL_ERROR`) is measured on the synthetic ensemble of
+    (:data:`MODEL_ERROR`, growing with the footprint size) is measured on the synthetic ensemble of
     ``benchmarks/bench_inversion.py`` (noise-free runs, true wind): it is the
     RMS relative error of each method there; see that script's ``model_error``
     section for the derivation.
@@ -55,19 +56,31 @@ from urbansat.inversion.scene import cut_scene, local_xy
 from urbansat.inversion.wind import EffectiveWind, effective_wind
 from urbansat.schema import gas_of
 
-__all__ = ["estimate_emissions", "METHODS", "MODEL_ERROR", "UNCERTAINTY_TERMS"]
+__all__ = ["estimate_emissions", "model_error", "METHODS", "MODEL_ERROR", "UNCERTAINTY_TERMS"]
 
 METHODS = ("ime", "csf", "gaussian", "bayesian")
 UNCERTAINTY_TERMS = ("retrieval", "wind", "background", "model")
 
-#: Relative model error of each method [1 sigma, fraction of Q]: the robust sigma
-#: 1.4826 * median(|relative error|) with (nearly) noise-free data and the true wind
-#: over the synthetic ensemble of benchmarks/bench_inversion.py (section "model_error":
-#: CO2M-like, TROPOMI and OCO-3 SAM geometries; Briggs B-D dispersion, puffs and meander,
-#: which the fitted models do not contain). Measured on seeds 0-29, median |error|:
-#: IME 0.093, CSF 0.041, Gaussian 0.023, Bayesian 0.037. The robust sigma (not the RMS,
-#: which a few truncated plumes dominate) is the 1-sigma width of a heavy-tailed error.
-MODEL_ERROR: dict[str, float] = {"ime": 0.14, "csf": 0.06, "gaussian": 0.035, "bayesian": 0.055}
+#: Relative model error of each method [1 sigma, fraction of Q] for fine (<= 2 km) and
+#: coarse (>= 6.2 km, TROPOMI) footprints; linear in the footprint size in between.
+#: Each value is the robust sigma 1.4826 * median(|relative error|) with (nearly)
+#: noise-free data and the true wind over the synthetic ensemble of
+#: benchmarks/bench_inversion.py (section "model_error", seeds 0-59; fine = CO2M-like
+#: 2 km and OCO-3 SAM, coarse = TROPOMI 5.5 x 7 km), where the truth has Briggs B-D
+#: dispersion, puffs and meander that the fitted models do not contain. Measured
+#: (CO2M / SAM / TROPOMI): IME 0.105/0.117/0.253, CSF 0.069/0.052/0.158, Gaussian
+#: 0.031/0.026/0.077, Bayesian 0.060/0.030/0.104. The robust sigma (not the RMS, which a
+#: few truncated plumes dominate) is the 1-sigma width of a heavy-tailed error.
+MODEL_ERROR: dict[str, tuple[float, float]] = {
+    "ime": (0.11, 0.25), "csf": (0.06, 0.16), "gaussian": (0.03, 0.08), "bayesian": (0.045, 0.10),
+}
+
+
+def model_error(method: str, pixel_km: float) -> float:
+    """Relative model error of ``method`` for footprints of ``pixel_km`` (see MODEL_ERROR)."""
+    fine, coarse = MODEL_ERROR[method]
+    w = float(np.clip((pixel_km - 2.0) / (6.2 - 2.0), 0.0, 1.0))
+    return fine + w * (coarse - fine)
 
 
 @dataclass
@@ -195,7 +208,10 @@ def _prepare(swath: xr.Dataset, src: _Source, wind: xr.Dataset, gas: str, opts: 
         return None, diag, (f"too few valid soundings: {scene.n_valid} within {radius:.0f} km "
                             f"(need min_valid_pixels={opts['min_valid_pixels']})")
     theta0 = float(np.arctan2(w.v, w.u))
-    length = (opts["length_km"] * 1e3) if opts["length_km"] else max(30e3, 5 * pix)
+    # cities: the column over and just downwind of an extended source still holds air that
+    # stagnated over it (slower near-surface wind, vertical mixing not complete), so the
+    # plume is used out to 4 radii (60 km for Berlin's 30 km diameter)
+    length = (opts["length_km"] * 1e3) if opts["length_km"] else max(30e3, 5 * pix, 4 * src.r0)
     hw = src.r0 + ((opts["half_width_km"] * 1e3) if opts["half_width_km"] else max(10e3, 2.5 * pix))
     margin = max(5e3, 2 * pix)
     s, n = plume_coordinates(scene.x, scene.y, theta0)
@@ -338,7 +354,8 @@ def estimate_emissions(
         Taken from the swath when None.
     **options
         ``radius_km`` (100) window radius; ``length_km`` / ``half_width_km`` plume
-        band (30 km or 5 pixels / 10 km or 2.5 pixels, plus the source radius);
+        band (the largest of 30 km, 5 pixels and 4 source radii / 10 km or 2.5 pixels,
+        plus the source radius);
         ``wind_sigma`` [m s-1]; ``min_wind_speed`` (1 m s-1); ``background``
         ("auto", "convolution", "plane", "median"); ``background_km`` (20);
         ``z_threshold`` (2.5); ``refine_direction`` (True); ``min_coverage`` (0.75,
@@ -384,7 +401,6 @@ def estimate_emissions(
     gas = (gas or gas_of(swath)).lower()
     wind_ds = _wind_dataset(wind, swath, opts["wind_sigma"])
     srcs = _as_sources(sources, boundaries, opts["prior_rel_error"], opts["prior_sigma"])
-    f_model = (opts["model_error"] if opts["model_error"] is not None else MODEL_ERROR[method])
     rows = []
     for src in srcs:
         frame, diag, reason = _prepare(swath, src, wind_ds, gas, opts, srcs)
@@ -396,6 +412,9 @@ def estimate_emissions(
             res = MethodResult.rejected("the method returned a non-finite estimate", res.n_obs)
         q = res.emission
         rel_w = diag.get("wind_rel_sigma", np.nan)
+        f_model = opts["model_error"] if opts["model_error"] is not None else (
+            model_error(method, frame.scene.pixel_km) if frame is not None else np.nan)
+        diag["model_error_fraction"] = f_model
         terms = {
             "retrieval": res.retrieval,
             "wind": abs(q) * rel_w,
@@ -407,10 +426,10 @@ def estimate_emissions(
         if res.qa_reason:
             terms = {t: np.nan for t in terms}
         rows.append((src, res, diag, terms))
-    return _to_dataset(rows, gas, method, wind_ds, f_model)
+    return _to_dataset(rows, gas, method, wind_ds)
 
 
-def _to_dataset(rows: list, gas: str, method: str, wind: xr.Dataset, f_model: float) -> xr.Dataset:
+def _to_dataset(rows: list, gas: str, method: str, wind: xr.Dataset) -> xr.Dataset:
     names = [r[0].name for r in rows]
     q = np.array([r[1].emission for r in rows], float)
     terms = {t: np.array([r[3][t] for r in rows], float) for t in UNCERTAINTY_TERMS}
@@ -430,6 +449,8 @@ def _to_dataset(rows: list, gas: str, method: str, wind: xr.Dataset, f_model: fl
     data["plume_detected"] = ("source", np.array([bool(r[2].get("detected", False)) for r in rows]), {"units": "1"})
     data["wind_speed"] = ("source", np.array([r[2].get("wind_speed", np.nan) for r in rows], float), {"units": "m s-1"})
     data["wind_speed_uncertainty"] = ("source", np.array([r[2].get("wind_sigma", np.nan) for r in rows], float), {"units": "m s-1"})
+    data["model_error_fraction"] = ("source", np.array([r[2].get("model_error_fraction", np.nan) for r in rows], float),
+                                    {"units": "1", "long_name": "relative model error used (MODEL_ERROR)"})
     data["dofs"] = ("source", np.array([r[1].details.get("averaging_kernel", np.nan) for r in rows], float),
                     {"units": "1", "long_name": "Bayesian averaging kernel (DOFS) of the source's emission"})
     ds = xr.Dataset(
@@ -444,7 +465,6 @@ def _to_dataset(rows: list, gas: str, method: str, wind: xr.Dataset, f_model: fl
             "method": method,
             "wind_source": str(wind.attrs.get("wind_source", "unknown")),
             "units": "emission in kg s-1 and t yr-1 (Julian year); uncertainties are 1-sigma",
-            "model_error_fraction": f_model,
             "Conventions": "CF-1.10",
         },
     )

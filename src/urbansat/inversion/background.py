@@ -170,9 +170,9 @@ def estimate_background(
     # structure at the plume scale from block means of background residuals (blocks of
     # at least 3 x 3 pixels so the noise part of the block variance is well estimated)
     block_km = max(block_km, 3.0 * scene.pixel_km)
-    bx = np.floor(scene.x / (block_km * 1e3)).astype(int)
-    by = np.floor(scene.y / (block_km * 1e3)).astype(int)
-    keys = (bx[use] * 100003 + by[use])
+    bx = np.floor(scene.x[use] / (block_km * 1e3)).astype(np.int64)
+    by = np.floor(scene.y[use] / (block_km * 1e3)).astype(np.int64)
+    keys = bx * 100003 + by
     uniq, inv, counts = np.unique(keys, return_inverse=True, return_counts=True)
     structure = 0.0
     ok = counts >= 3

@@ -42,9 +42,13 @@ def _gauss(n: np.ndarray, q: float, mu: float, w: float) -> np.ndarray:
     return q / (np.sqrt(2 * np.pi) * w) * np.exp(-0.5 * ((n - mu) / w) ** 2)
 
 
+def _gauss_offset(n: np.ndarray, q: float, mu: float, w: float, b: float) -> np.ndarray:
+    return _gauss(n, q, mu, w) + b
+
+
 def line_density(
     n: np.ndarray, dv: np.ndarray, sigma: np.ndarray, area: np.ndarray, ds: float, *,
-    half_width: float, w0: float, w_min: float, fit: bool = True,
+    half_width: float, w0: float, w_min: float, fit: bool = True, offset: bool = False,
 ) -> tuple[float, float, str]:
     """Line density [kg m-1] and its 1-sigma across one transect.
 
@@ -57,12 +61,20 @@ def line_density(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", OptimizeWarning)
-            p, cov = curve_fit(
-                _gauss, n, dv, p0=(q_dir if q_dir > 0 else s_dir, 0.0, w0), sigma=sigma,
-                absolute_sigma=True,
-                bounds=([-np.inf, -half_width / 2, w_min], [np.inf, half_width / 2, half_width]),
-                maxfev=400,
-            )
+            if offset:
+                p, cov = curve_fit(
+                    _gauss_offset, n, dv, p0=(q_dir if q_dir > 0 else s_dir, 0.0, w0, 0.0), sigma=sigma,
+                    absolute_sigma=True,
+                    bounds=([-np.inf, -half_width / 2, w_min, -np.inf], [np.inf, half_width / 2, half_width / 2, np.inf]),
+                    maxfev=600,
+                )
+            else:
+                p, cov = curve_fit(
+                    _gauss, n, dv, p0=(q_dir if q_dir > 0 else s_dir, 0.0, w0), sigma=sigma,
+                    absolute_sigma=True,
+                    bounds=([-np.inf, -half_width / 2, w_min], [np.inf, half_width / 2, half_width]),
+                    maxfev=400,
+                )
         s_fit = float(np.sqrt(cov[0, 0]))
     except (RuntimeError, ValueError):
         return q_dir, s_dir, "direct"
@@ -73,7 +85,7 @@ def line_density(
 
 def estimate_csf(
     frame: PlumeFrame, *, min_coverage: float = 0.6, slab_km: float | None = None,
-    fit: bool = True,
+    fit: bool = True, offset: bool | None = None,
 ) -> MethodResult:
     """Estimate ``Q`` of one source from cross-sectional fluxes.
 
@@ -86,6 +98,9 @@ def estimate_csf(
         Transect length along the plume [km]; ``max(pixel, 2 km)`` when None.
     fit : bool, default True
         Fit a Gaussian across each transect (else direct integration only).
+    offset : bool, optional
+        Fit a constant offset with the Gaussian (absorbs background left under
+        the transect); default True for area sources, False for point sources.
 
     Returns
     -------
@@ -108,6 +123,7 @@ def estimate_csf(
         q, sq, how = line_density(
             frame.n[sl], frame.dv[sl], frame.dv_sigma[sl], sc.area[sl], ds, half_width=hw,
             w0=max(frame.r0 / 2, 2 * pix, 2000.0), w_min=max(pix / 2, 250.0), fit=fit,
+            offset=(frame.r0 > 0) if offset is None else offset,
         )
         fluxes.append(frame.speed * q)
         sigmas.append(frame.speed * sq)

@@ -16,6 +16,8 @@ max(r0/2, 250 m)`` (a disk of radius ``r0`` has across-wind standard deviation
 correspond to ~0.06-0.4). The model is averaged over the 3 x 3 footprint
 sub-points and multiplied by the column averaging-kernel sensitivity.
 
+Fit region: ``|n| < half_width + 10 km`` and ``-(r0 + 10 km) < s < r0 + L``.
+
 Fit. ``Q`` and a background offset ``b`` enter linearly, so for each trial
 ``(a, dtheta)`` they are solved by weighted least squares (variable
 projection); ``(a, dtheta)`` are found by a grid search and a Nelder-Mead

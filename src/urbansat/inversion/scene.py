@@ -189,7 +189,7 @@ def cut_scene(
     vals = np.asarray(win[var].transpose("y", "x").values, float)
     sig = np.asarray(win[f"{var}_uncertainty"].transpose("y", "x").values, float) if f"{var}_uncertainty" in win else np.full(vals.shape, np.nan)
     qa = np.asarray(win["qa_pass"].transpose("y", "x").values, bool) if "qa_pass" in win else np.ones(vals.shape, bool)
-    valid = np.isfinite(vals) & qa & (np.hypot(X, Y) <= radius_km * 1e3)
+    valid = np.isfinite(vals) & qa & (np.hypot(X, Y) <= radius_km * 1e3)  # NaN positions -> False
     vals = np.where(valid, vals, np.nan)
     if "latitude_bounds" in win and "longitude_bounds" in win:
         cx, cy = local_xy(
