@@ -102,3 +102,13 @@ def test_unranged_factor_gives_nan_interval_and_warns():
     assert np.isnan(float(ds.net_sink_low.sel(boundary="a", category="total")))
     assert np.isfinite(float(ds.net_sink.sel(boundary="a", category="total")))
     assert "10.removal" in ds.attrs["unranged_factors"]
+
+
+def test_runs_unchanged_on_dask_distributed():
+    distributed = pytest.importorskip("distributed")
+    s, e = make_landcover_pair((61, 47), seed=5, chunks=(20, 30))
+    b = make_boundaries(s, 2)
+    ref = account_sinks(s, e, b, factors=_factors(), years=5)
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None):
+        got = account_sinks(s, e, b, factors=_factors(), years=5)
+    np.testing.assert_allclose(got.net_sink, ref.net_sink, rtol=1e-12)
