@@ -194,3 +194,13 @@ def test_align_to_resamples_nearest(hand_pair, hand_boundaries, hand_factors):
     ref = account_sinks(s, up, hand_boundaries, factors=hand_factors, years=5, method="stock_difference")
     np.testing.assert_allclose(ds.net_sink, ref.net_sink, rtol=1e-12)
     np.testing.assert_allclose(ds.transition_area, ref.transition_area, rtol=1e-12)
+
+
+def test_boundary_partly_outside_counts_as_unobserved(hand_pair, hand_boundaries, hand_factors):
+    s, e = hand_pair
+    x0, y0, x1, y1 = s.rio.bounds()
+    wide = hand_boundaries.copy()
+    wide["geometry"] = [shapely.box(x0, y0, x1 + 400, y1)]  # twice the raster; EPSG:3035 is equal-area
+    ds = account_sinks(s, e, wide, factors=hand_factors, years=5)
+    assert float(ds.unobserved_area.sel(boundary="all")) == pytest.approx(16.0, rel=2e-3)
+    assert float(ds.area_start.sel(boundary="all", category="total")) == pytest.approx(16.0, rel=1e-9)
