@@ -187,7 +187,6 @@ def main() -> None:
         return
     import numpy as np
     import pandas as pd
-
     from make_landcover_bench import ensure
 
     rast, polys = ensure(a.size, a.polygons)
@@ -219,7 +218,7 @@ def main() -> None:
         "cpu_time_ratio_exactextract_over_urbansat": cpu_ratio,
         "load_average_1_5_15min_at_end": load,
         "compare": {
-            "rows_compared": int(len(both)),
+            "rows_compared": len(both),
             "rows_only_in_one_tool": missing,
             "max_area_m2_of_unmatched_rows": float(lone.max()) if len(lone) else 0.0,
             "max_rel_diff": float(rel.max()),

@@ -68,12 +68,12 @@ def test_lazy_only_touched_blocks_are_read():
 
 def test_runs_on_distributed_local_cluster():
     distributed = pytest.importorskip("distributed")
-    lc, lc2, val, gdf = _scene(seed=3)
+    lc, lc2, _, gdf = _scene(seed=3)
     a, b = make_raster(lc, T), make_raster(lc2, T)
     ref = class_transition_areas(a, b, gdf)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cl:
-        with distributed.Client(cl):
-            got = class_transition_areas(a.chunk({"y": 50, "x": 64}), b.chunk({"y": 50, "x": 64}), gdf)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
+    with cluster, distributed.Client(cluster):
+        got = class_transition_areas(a.chunk({"y": 50, "x": 64}), b.chunk({"y": 50, "x": 64}), gdf)
     np.testing.assert_allclose(got["area_m2"], ref["area_m2"], rtol=1e-12)
 
 

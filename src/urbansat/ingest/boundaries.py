@@ -61,7 +61,7 @@ def _read(path: str | os.PathLike, layer: str | int | None) -> gpd.GeoDataFrame:
             import pyogrio
 
             layers = pyogrio.list_layers(target)
-        except Exception:  # format without layer listing
+        except Exception:  # noqa: BLE001 - any driver without layer listing: read the default layer
             layers = None
         if layers is not None and len(layers) > 1:
             raise BoundaryError(

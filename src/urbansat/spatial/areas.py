@@ -34,7 +34,7 @@ from pyproj import CRS
 from urbansat.constants import WGS84_A, WGS84_F
 from urbansat.errors import CRSError
 
-__all__ = ["row_areas", "ellipsoidal_cell_area", "ellipsoid_of"]
+__all__ = ["ellipsoid_of", "ellipsoidal_cell_area", "row_areas"]
 
 
 def ellipsoid_of(crs: CRS) -> tuple[float, float]:

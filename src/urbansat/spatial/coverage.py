@@ -21,6 +21,7 @@ processing. Result are exact up to floating point (~1e-12).
 
 from __future__ import annotations
 
+# ruff: noqa: RUF046  (explicit int() around math.floor keeps numba integer typing obvious)
 import math
 from dataclasses import dataclass
 
@@ -31,7 +32,7 @@ from affine import Affine
 
 from urbansat.errors import BoundaryError
 
-__all__ = ["PolygonSet", "prepare_polygons", "coverage_fraction_window"]
+__all__ = ["PolygonSet", "coverage_fraction_window", "prepare_polygons"]
 
 #: Coverage below this is floating-point noise of the accumulation (cells outside the polygon).
 COVERAGE_EPS = 1e-12
@@ -168,18 +169,14 @@ def _deposit(acc, rmin, rmax, r, m, dy, w):
     j = int(math.floor(m))
     if j >= w:
         acc[r, w] += dy
-        if w < rmin[r]:
-            rmin[r] = w
-        if w > rmax[r]:
-            rmax[r] = w
+        rmin[r] = min(rmin[r], w)
+        rmax[r] = max(rmax[r], w)
         return
     fr = m - j
     acc[r, j] += dy * (1.0 - fr)
     acc[r, j + 1] += dy * fr
-    if j < rmin[r]:
-        rmin[r] = j
-    if j + 1 > rmax[r]:
-        rmax[r] = j + 1
+    rmin[r] = min(rmin[r], j)
+    rmax[r] = max(rmax[r], j + 1)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -329,7 +326,7 @@ def class_kernel(
                     acc[r, c] = 0.0
                     if c >= w or run < COVERAGE_EPS:
                         continue
-                    f = run if run < 1.0 else 1.0
+                    f = min(1.0, run)
                     cc = c_lo + c
                     key = lut_s[start[rr, cc]] * n_e + lut_e[end[rr, cc]]
                     out[i, key] += f * ar
@@ -375,7 +372,7 @@ def value_kernel(
                     acc[r, c] = 0.0
                     if c >= w or run < COVERAGE_EPS:
                         continue
-                    f = run if run < 1.0 else 1.0
+                    f = min(1.0, run)
                     cc = c_lo + c
                     x = float(values[rr, cc])
                     out[i, 9] += f
@@ -392,10 +389,8 @@ def value_kernel(
                     out[i, 2] += faw
                     out[i, 3] += faw * x
                     out[i, 4] += faw * x * x
-                    if x < out[i, 5]:
-                        out[i, 5] = x
-                    if x > out[i, 6]:
-                        out[i, 6] = x
+                    out[i, 5] = min(out[i, 5], x)
+                    out[i, 6] = max(out[i, 6], x)
                     out[i, 7] += f * ar
                 rmin[r] = 1 << 30
                 rmax[r] = -1

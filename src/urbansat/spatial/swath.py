@@ -27,10 +27,16 @@ import shapely
 import xarray as xr
 from pyproj import CRS
 
-from urbansat.errors import BoundaryError, CRSError, EmptySelectionError, SchemaError, UrbansatWarning
+from urbansat.errors import (
+    BoundaryError,
+    CRSError,
+    EmptySelectionError,
+    SchemaError,
+    UrbansatWarning,
+)
 from urbansat.schema import gas_of, gas_variable, to_soundings
 
-__all__ = ["select_soundings", "footprint_polygons"]
+__all__ = ["footprint_polygons", "select_soundings"]
 
 
 def footprint_polygons(soundings: xr.Dataset) -> np.ndarray | None:
@@ -154,7 +160,7 @@ def select_soundings(
         frac = np.ones(len(s_idx))
     else:
         method = "footprint"
-        valid = np.flatnonzero(polys != None)  # noqa: E711
+        valid = np.flatnonzero(polys != None)
         fp = polys[valid]
         fp_area = shapely.area(fp)
         src = valid

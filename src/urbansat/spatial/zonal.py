@@ -44,7 +44,7 @@ from urbansat.spatial.areas import row_areas
 from urbansat.spatial.coverage import PolygonSet, class_kernel, prepare_polygons, value_kernel
 from urbansat.spatial.grid import GridSpec, as_raster_2d
 
-__all__ = ["class_transition_areas", "class_areas", "zonal_stats", "STATS"]
+__all__ = ["STATS", "class_areas", "class_transition_areas", "zonal_stats"]
 
 Stat = Literal["mean", "sum", "count", "min", "max", "std", "observed_area_m2", "unobserved_area_m2"]
 #: Statistics understood by :func:`zonal_stats`.
