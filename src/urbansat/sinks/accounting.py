@@ -168,29 +168,38 @@ def build_terms(table: pd.DataFrame, legend: pd.DataFrame, resolved: Mapping[obj
     rS = np.zeros((n, m), bool)
     rE = np.zeros((n, m), bool)
     has_pools = False
-    for b, idx in t.groupby("boundary_id").indices.items():
-        res = resolved[b]
-        pos = {int(c): i for i, c in enumerate(res.codes)}
-        ia = np.array([pos[int(c)] for c in t["class_start"].to_numpy()[idx]])
-        ie = np.array([pos[int(c)] for c in t["class_end"].to_numpy()[idx]])
+    if method not in ("stock_difference", "gain_loss"):
+        raise FactorError(f"method={method!r}: use 'gain_loss' or 'stock_difference'.")
+    # boundaries sharing one resolved factor set are processed together
+    groups: dict[int, tuple[ResolvedFactors, list]] = {}
+    for b in pd.unique(t["boundary_id"]):
+        groups.setdefault(id(resolved[b]), (resolved[b], []))[1].append(b)
+    cls_s = t["class_start"].to_numpy().astype("int64")
+    cls_e = t["class_end"].to_numpy().astype("int64")
+    conv_all = t["cat_start"].to_numpy() != t["cat_end"].to_numpy()
+    bids = t["boundary_id"].to_numpy()
+    for res, bs in groups.values():
+        idx = np.flatnonzero(np.isin(bids, np.asarray(bs, dtype=object)))
+        order = np.argsort(res.codes)
+        ia = order[np.searchsorted(res.codes, cls_s[idx], sorter=order)]
+        ie = order[np.searchsorted(res.codes, cls_e[idx], sorter=order)]
         sig, ranged = _sigma(res)
         fS[idx], fE[idx] = res.value[ia], res.value[ie]
         sS[idx], sE[idx] = sig[ia], sig[ie]
         rS[idx], rE[idx] = ranged[ia], ranged[ie]
-        sub = t.iloc[idx]
-        conv = sub["cat_start"].to_numpy() != sub["cat_end"].to_numpy()
+        conv = conv_all[idx]
+        who = f"boundary {bs[0]!r}" if len(bs) == 1 else f"boundaries {[str(x) for x in bs[:5]]}" + (
+            " ..." if len(bs) > 5 else "")
         if method == "stock_difference":
-            codes = np.concatenate([sub["class_start"], sub["class_end"]])
-            res.require(codes, pools, why=f"stock-difference accounting of boundary {b!r}")
-        elif method == "gain_loss":
-            res.require(sub["class_end"], ["removal"], why=f"gain-loss removals of boundary {b!r}")
+            res.require(np.concatenate([cls_s[idx], cls_e[idx]]), pools,
+                        why=f"stock-difference accounting of {who}")
+        else:
+            res.require(cls_e[idx], ["removal"], why=f"gain-loss removals of {who}")
             tbl_pools = [p for p in pools if res.has(p)]
             has_pools = has_pools or bool(tbl_pools)
             if tbl_pools and conv.any():
-                res.require(np.concatenate([sub["class_start"][conv], sub["class_end"][conv]]),
-                            tbl_pools, why=f"gain-loss conversions of boundary {b!r}")
-        else:
-            raise FactorError(f"method={method!r}: use 'gain_loss' or 'stock_difference'.")
+                res.require(np.concatenate([cls_s[idx][conv], cls_e[idx][conv]]), tbl_pools,
+                            why=f"gain-loss conversions of {who}")
     A = t["area_ha"].to_numpy()
     k = C_TO_CO2
     comps: dict[str, tuple[np.ndarray, np.ndarray]] = {}

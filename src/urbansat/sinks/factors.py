@@ -407,31 +407,31 @@ def resolve_factors(table: FactorTable, legend: pd.DataFrame, codes: Sequence[in
     hi = np.full((n, m), np.nan)
     prov: list[dict] = []
     missing: dict = {}
-    by_code = {k: g for k, g in d[d["lucode"].notna()].groupby(d["lucode"].dropna().astype("int64"))}
-    by_cat = {k: g for k, g in d[d["category"].notna()].groupby("category")}
+    # one dict lookup per (key, parameter, zone); lucode rows win over category rows
+    recs = d.to_dict("records")
+    by_key: dict = {}
+    zones_of: dict = {}
+    for r in recs:
+        key = ("code", int(r["lucode"])) if pd.notna(r["lucode"]) else ("cat", r["category"])
+        by_key[(key, r["parameter"], r["climate_zone"])] = r
+        zones_of.setdefault((key, r["parameter"]), set()).add(r["climate_zone"])
     cats = legend.loc[codes, "category"].to_numpy() if len(codes) else np.array([], dtype=object)
     for i, (code, cat) in enumerate(zip(codes, cats)):
         for j, p in enumerate(PARAMETERS):
             row = None
-            for src in (by_code.get(int(code)), by_cat.get(cat)):
-                if src is None:
-                    continue
-                sub = src[src["parameter"] == p]
+            for key in (("code", int(code)), ("cat", cat)):
                 for z in zones:
-                    hit = sub[sub["climate_zone"] == z]
-                    if len(hit):
-                        row = hit.iloc[0]
+                    row = by_key.get((key, p, z))
+                    if row is not None:
                         break
                 if row is not None:
                     break
             if row is None:
-                other = d[((d["category"] == cat) | (d["lucode"] == code)) & (d["parameter"] == p)]
-                if len(other):
-                    missing[(int(code), p)] = (
-                        f"given only for climate zones {sorted(set(other['climate_zone']))}; pass climate_zone="
-                    )
-                else:
-                    missing[(int(code), p)] = "no default in the table"
+                avail = zones_of.get((("code", int(code)), p), set()) | zones_of.get((("cat", cat), p), set())
+                missing[(int(code), p)] = (
+                    f"given only for climate zones {sorted(avail)}; pass climate_zone=" if avail
+                    else "no default in the table"
+                )
                 continue
             val[i, j], lo[i, j], hi[i, j] = row["value"], row["low"], row["high"]
             prov.append({"code": int(code), "category": cat, "parameter": p, "value": row["value"],
