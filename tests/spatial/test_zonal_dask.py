@@ -77,6 +77,7 @@ def test_runs_on_distributed_local_cluster():
     np.testing.assert_allclose(got["area_m2"], ref["area_m2"], rtol=1e-12)
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(
     cx=st.floats(500000.0, 500000.0 + NX * 30.0),
