@@ -36,7 +36,15 @@ def test_transitions_and_nodata_codes_reported():
     whole = shapely.box(500000.0, 4000000.0, 500030.0, 4000030.0)
     df = class_transition_areas(a, b, make_boundaries([whole]))
     got = {(s, e): v for s, e, v in zip(df.class_start, df.class_end, df.area_m2)}
-    want = {(1, 1): 100, (1, 2): 100, (2, 2): 200, (2, 0): 100, (0, 0): 100, (3, 3): 200, (3, 1): 100}
+    want = {
+        (1, 1): 100,
+        (1, 2): 100,
+        (2, 2): 200,
+        (2, 0): 100,
+        (0, 0): 100,
+        (3, 3): 200,
+        (3, 1): 100,
+    }
     assert got == pytest.approx(want, rel=1e-12)
     assert df.attrs["nodata"] == 0
     ca = class_areas(a, make_boundaries([whole]))
@@ -72,9 +80,25 @@ def test_exactextract_agreement_synthetic(tmp_path):
     t = Affine(30.0, 0.0, 500000.0, 0.0, -30.0, 4000000.0)
     data = rng.integers(1, 7, size=(ny, nx)).astype(np.uint8)
     da = make_raster(data, t)
-    centres = rng.uniform([500000.0, 4000000.0 - ny * 30.0], [500000.0 + nx * 30.0, 4000000.0], (25, 2))
-    geoms = [shapely.Point(c).buffer(r, quad_segs=6) for c, r in zip(centres, rng.uniform(20, 900, 25))]
-    gdf = make_boundaries(geoms)
+    centres = rng.uniform(
+        [500000.0, 4000000.0 - ny * 30.0], [500000.0 + nx * 30.0, 4000000.0], (25, 2)
+    )
+    geoms = [
+        shapely.Point(c).buffer(r, quad_segs=6) for c, r in zip(centres, rng.uniform(20, 900, 25))
+    ]
+    # a donut and a two-part multipolygon crossing the raster edge
+    donut = (
+        shapely.Point(502400.0, 3998200.0)
+        .buffer(1300.0)
+        .difference(shapely.Point(502450.0, 3998150.0).buffer(555.0))
+    )
+    multi = shapely.MultiPolygon(
+        [
+            shapely.box(499950.0, 3997000.0, 500333.0, 3997777.0),
+            shapely.box(504000.0, 3999000.0, 504444.4, 4000100.0),
+        ]
+    )
+    gdf = make_boundaries([*geoms, donut, multi])
     path = tmp_path / "lc.tif"
     da.rio.to_raster(path)
     ee = exactextract.exact_extract(
@@ -87,18 +111,30 @@ def test_exactextract_agreement_synthetic(tmp_path):
         assert set(sub.index) == set(np.asarray(row["unique"]).tolist())
         for u, f in zip(row["unique"], row["frac"]):
             assert sub.loc[u, "fraction"] == pytest.approx(f, rel=1e-6)
-        assert cov.loc[row["boundary_id"], "observed_area_m2"] == pytest.approx(row["count"] * 900.0, rel=1e-6)
+        assert cov.loc[row["boundary_id"], "observed_area_m2"] == pytest.approx(
+            row["count"] * 900.0, rel=1e-6
+        )
     values = rng.normal(400.0, 3.0, size=(ny, nx))
     values[rng.random((ny, nx)) < 0.05] = np.nan
     dv = make_raster(values, t)
     vpath = tmp_path / "v.tif"
     dv.rio.to_raster(vpath)
     ee2 = exactextract.exact_extract(
-        str(vpath), gdf, ["count", "sum", "mean", "min", "max", "stdev"], include_cols=["boundary_id"],
+        str(vpath),
+        gdf,
+        ["count", "sum", "mean", "min", "max", "stdev"],
+        include_cols=["boundary_id"],
         output="pandas",
     )
     zs = zonal_stats(dv, gdf, ("count", "sum", "mean", "min", "max", "std"))
-    for a, b in [("count", "count"), ("sum", "sum"), ("mean", "mean"), ("stdev", "std"), ("min", "min"), ("max", "max")]:
+    for a, b in [
+        ("count", "count"),
+        ("sum", "sum"),
+        ("mean", "mean"),
+        ("stdev", "std"),
+        ("min", "min"),
+        ("max", "max"),
+    ]:
         np.testing.assert_allclose(zs[b].to_numpy(), ee2[a].to_numpy(), rtol=1e-6)
 
 
