@@ -78,6 +78,60 @@ def _seconds_to_datetime(t: np.ndarray) -> np.ndarray:
     return out
 
 
+class _Layout:
+    """Where each sounding goes on the (y, x) swath (perm-ordered, see open_dataset)."""
+
+    def __init__(self, *, perm: np.ndarray | None, offsets: np.ndarray, yrow: np.ndarray,
+                 xcol: np.ndarray, nfp: int, cols: slice) -> None:
+        self.perm, self.offsets, self.yrow, self.xcol = perm, offsets, yrow, xcol
+        self.nfp, self.cols = nfp, cols
+
+
+class _SoundingGrid:
+    """Array-like view of a 1-D sounding variable as the 2-D (frame, footprint) swath.
+
+    ``grid[rows, cols, ...]`` reads only the contiguous range of soundings of
+    those rows (one outer-indexed read) and scatters them into a filled block:
+    what dask calls per chunk (``dask.array.from_array``). Pickles with the lazy
+    xarray backend array, so it runs on dask.distributed.
+    """
+
+    def __init__(self, da: xr.DataArray, layout: _Layout) -> None:
+        self.da, self.lay = da, layout
+        ncols = len(range(*layout.cols.indices(layout.nfp)))
+        self.shape = (len(layout.offsets) - 1, ncols) + tuple(da.shape[1:])
+        self.dtype = da.dtype
+        self.ndim = len(self.shape)
+        kind = np.dtype(self.dtype).kind
+        self.fill = np.nan if kind in "fc" else ("" if kind in "OSU" else -1)
+
+    def __getitem__(self, key: tuple) -> np.ndarray:
+        key = key + (slice(None),) * (self.ndim - len(key))
+        ys = range(*key[0].indices(self.shape[0]))
+        y0, y1 = (ys.start, ys.stop) if len(ys) else (0, 0)
+        lay = self.lay
+        s0, s1 = int(lay.offsets[y0]), int(lay.offsets[y1])
+        rest = tuple(key[2:])
+        if lay.perm is None:
+            vals = self.da[(slice(s0, s1),) + rest].values
+        else:
+            vals = self.da[(lay.perm[s0:s1],) + rest].values
+        out_rest = vals.shape[1:]
+        out = np.full((y1 - y0, lay.nfp) + out_rest, self.fill, dtype=vals.dtype)
+        out[lay.yrow[s0:s1] - y0, lay.xcol[s0:s1]] = vals
+        out = out[:, lay.cols]
+        return out[:, key[1]]
+
+
+def _token(path: str | Path, *parts: Any) -> str:
+    """Cheap deterministic dask name: file identity (path, size, mtime) + selection."""
+    import dask.base
+
+    st = Path(path).stat()
+    return dask.base.tokenize(str(Path(path).resolve()), st.st_size, st.st_mtime_ns,
+                              *[repr(p) for p in parts])
+
+
 class OCOLiteReader(GranuleReader):
     """Common reader of the OCO-2 / OCO-3 / ACOS Lite layout (one subclass per platform)."""
 
@@ -175,36 +229,66 @@ class OCOLiteReader(GranuleReader):
                 f"Granule '{path}': {int(bad_fp.sum())} sounding_id values have a footprint digit "
                 f"outside 1..{nfp} (e.g. {int(sid[bad_fp][0])}); the file is not a valid Lite file."
             )
-        frames = np.unique(frame)
+        # soundings ordered by frame (Lite files are sorted by sounding_id: perm is identity)
+        perm = np.argsort(frame, kind="stable")
+        if np.array_equal(perm, np.arange(perm.size)):
+            perm = None
+        fr = frame if perm is None else frame[perm]
+        fp = (foot if perm is None else foot[perm]) - 1
+        frames_all = np.unique(fr)
         rows, cols = (None, None) if window is None else window
-        rows, cols = empty_like_window(frames.size, rows), empty_like_window(nfp, cols)
-        frames = frames[rows]
-        y_of = np.searchsorted(frames, frame)
-        keep = (y_of < frames.size) & (frames[np.minimum(y_of, max(frames.size - 1, 0))] == frame) \
-            if frames.size else np.zeros(sid.size, bool)
-        idx = np.flatnonzero(keep)
-        grid = np.full((frames.size, nfp), -1, dtype="int64")
-        grid[y_of[idx], foot[idx] - 1] = np.arange(idx.size)
-        grid = grid[:, cols]
-        present = grid >= 0
+        rows, cols = empty_like_window(frames_all.size, rows), empty_like_window(nfp, cols)
+        y_all = np.searchsorted(frames_all, fr)
+        offsets = np.searchsorted(y_all, np.arange(rows.start, rows.stop + 1))
+        ny = rows.stop - rows.start
+        lo, hi = int(offsets[0]), int(offsets[-1])
+        present = np.zeros((ny, nfp), dtype=bool)
+        present[y_all[lo:hi] - rows.start, fp[lo:hi]] = True
+        present = present[:, cols]
+        layout = _Layout(perm=perm, offsets=offsets, yrow=y_all - rows.start, xcol=fp, nfp=nfp, cols=cols)
 
-        parts = []
-        for grp, vars_ in per_group.items():
-            parts.append(self._open_group(path, grp, s[grp], vars_))
-        raw = xr.merge(parts, compat="override", join="override", combine_attrs="drop_conflicts")
+        raw = self._open_tree(path, s, per_group)
         sid_var = raw["sounding_id"].variable.to_base_variable()
         raw = raw.drop_vars(list(raw.coords), errors="ignore").assign(_sounding_id=sid_var)
-        sel = slice(int(idx[0]), int(idx[-1]) + 1) if idx.size and idx[-1] - idx[0] + 1 == idx.size else idx
-        raw = raw.isel(sounding_id=sel)
-        ds = raw.isel(sounding_id=xr.DataArray(np.maximum(grid, 0), dims=("y", "x")))
-        ds = ds.rename_dims({d: n for d, n in (("levels", "level"), ("vertices", "corner"))
-                             if d in ds.dims})
-        ch = resolve_chunks(chunks, "y", "x", (ds.sizes["y"], ds.sizes["x"]),
-                            [d for d in ("level", "corner") if d in ds.dims])
-        if ch is not None:
-            ds = ds.chunk(ch)
+        ch = resolve_chunks(chunks, "y", "x", (ny, present.shape[1]))
+        token = _token(path, rows, cols, ch)
+        dimmap = {"levels": "level", "vertices": "corner"}
+        data = {}
+        for name, da in raw.data_vars.items():
+            if "sounding_id" not in da.dims or da.dims[0] != "sounding_id":
+                continue
+            grid = _SoundingGrid(da, layout)
+            dims = ("y", "x") + tuple(dimmap.get(d, d) for d in da.dims[1:])
+            if ch is None:
+                arr = grid[tuple(slice(None) for _ in grid.shape)]
+            else:
+                import dask.array as dsa
+
+                cy = ch["y"] if ch["y"] not in (-1, None) else ny
+                cx = ch["x"] if ch["x"] not in (-1, None) else present.shape[1]
+                arr = dsa.from_array(grid, chunks=(cy, cx) + grid.shape[2:], name=f"oco-{name}-{token}",
+                                     meta=np.array((), dtype=grid.dtype), asarray=False)
+            enc = {k: v for k, v in da.encoding.items() if k in ("missing_value", "_FillValue")}
+            data[name] = xr.Variable(dims, arr, attrs=da.attrs, encoding=enc)
+        ds = xr.Dataset(data)
         footprints = np.arange(1, nfp + 1, dtype="int8")[cols]
         return validate_granule(self._normalize(ds, path, present, norm_of, gattrs, qa, footprints))
+
+    def _open_tree(self, path: str | Path, s: dict[str, set[str]],
+                   per_group: dict[str, list[str]]) -> xr.Dataset:
+        """Open the wanted variables of all groups with one netCDF open (xarray.open_groups)."""
+        needed = {n for names in per_group.values() for n in names}
+        everything = {n for names in s.values() for n in names}
+        try:
+            tree = xr.open_groups(path, engine="netcdf4", decode_times=False, decode_timedelta=False,
+                                  drop_variables=sorted(everything - needed), cache=False, chunks=None)
+        except OSError as err:
+            raise open_failure(path, err) from None
+        parts = []
+        for grp, names in per_group.items():
+            g = tree["/" if grp == "/" else f"/{grp}"]
+            parts.append(g[[n for n in names if n in g.variables]])
+        return xr.merge(parts, compat="override", join="override", combine_attrs="drop_conflicts")
 
     def _open_group(self, path: str | Path, grp: str, present: set[str], keep: Sequence[str]) -> xr.Dataset:
         try:
@@ -224,7 +308,8 @@ class OCOLiteReader(GranuleReader):
         pres = xr.DataArray(present, dims=("y", "x"))
 
         def clean(v: xr.DataArray) -> xr.DataArray:
-            if v.dtype.kind == "f":
+            # xarray already masked variables that declare missing_value/_FillValue
+            if v.dtype.kind == "f" and not ({"missing_value", "_FillValue"} & set(v.encoding)):
                 return v.where(v != miss)
             return v
 
