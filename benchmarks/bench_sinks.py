@@ -181,6 +181,7 @@ def case_real() -> dict:
     return {
         "case": "real_worldcover", "pixels_per_epoch": 36000 * 36000, "boundaries": 2,
         "seconds_account_sinks_gain_loss": round(sec, 1),
+        "load_average_1min_at_end": round(os.getloadavg()[0], 2),
         "sao_tome_area_ha": round(float(st.area_start.sel(category="total")), 1),
         "sao_tome_forest_area_change_ha": round(float(st.area_change.sel(category="forest")), 1),
         "sao_tome_net_sink_tCO2_yr": round(float(st.net_sink.sel(category="total")), 1),
