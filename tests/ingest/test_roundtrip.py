@@ -246,3 +246,19 @@ def test_oco_zero_latitude_and_vertex_masks(tmp_path):
     assert np.isnan(ds.latitude_bounds.values[y1, x1, 2]) and np.isnan(ds.longitude_bounds.values[y1, x1, 2])
     assert np.isfinite(ds.latitude_bounds.values[y1, x1, [0, 1, 3]]).all()
     assert int(ds.qa_pass.sum()) == sid.size - 1
+
+
+def test_oco_unsorted_soundings_same_swath(tmp_path):
+    """A Lite file whose soundings are not sorted by sounding_id gives the same swath."""
+    p = write_oco_lite(tmp_path / "a", n_frames=12, seed=5)
+    q = tmp_path / "b" / p.name
+    q.parent.mkdir()
+    tree = xr.open_groups(p, decode_times=False)
+    perm = np.random.default_rng(0).permutation(tree["/"].sizes["sounding_id"])
+    for i, (grp, g) in enumerate(tree.items()):
+        g = g.isel(sounding_id=perm) if "sounding_id" in g.dims else g
+        g.to_netcdf(q, mode="w" if i == 0 else "a", group=None if grp == "/" else grp.strip("/"))
+    a = urbansat.open_granules(p, chunks={"y": 5}).compute()
+    b = urbansat.open_granules(q, chunks={"y": 5}).compute()
+    for v in ("xco2", "qa_pass", "sounding_id", "pressure", "longitude_bounds", "time"):
+        xr.testing.assert_equal(a[v], b[v])

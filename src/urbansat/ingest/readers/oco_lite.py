@@ -290,16 +290,6 @@ class OCOLiteReader(GranuleReader):
             parts.append(g[[n for n in names if n in g.variables]])
         return xr.merge(parts, compat="override", join="override", combine_attrs="drop_conflicts")
 
-    def _open_group(self, path: str | Path, grp: str, present: set[str], keep: Sequence[str]) -> xr.Dataset:
-        try:
-            return xr.open_dataset(
-                path, group=None if grp == "/" else grp, engine="netcdf4", decode_times=False,
-                decode_timedelta=False, drop_variables=[v for v in present if v not in keep],
-                cache=False, chunks=None,
-            )
-        except OSError as err:
-            raise open_failure(path, err) from None
-
     def _normalize(self, ds: xr.Dataset, path: str | Path, present: np.ndarray,
                    norm_of: dict[str, str], gattrs: dict[str, Any], qa: str,
                    footprints: np.ndarray) -> xr.Dataset:
