@@ -204,3 +204,19 @@ def test_boundary_partly_outside_counts_as_unobserved(hand_pair, hand_boundaries
     ds = account_sinks(s, e, wide, factors=hand_factors, years=5)
     assert float(ds.unobserved_area.sel(boundary="all")) == pytest.approx(16.0, rel=2e-3)
     assert float(ds.area_start.sel(boundary="all", category="total")) == pytest.approx(16.0, rel=1e-9)
+
+
+def test_raster_nodata_outside_legend_is_unobserved(tmp_path, hand_factors):
+    """Corine-like nodata (-128 in an int8 raster) not listed in the legend counts as unobserved."""
+    from affine import Affine
+
+    tr = Affine(100.0, 0, 4_000_000.0, 0, -100.0, 3_000_000.0)
+    data = np.array([[23, 23], [12, -128]], np.int8)  # forest, forest, arable, nodata
+    s = make_landcover(data, crs="EPSG:3035", transform=tr, product="corine_clc", year=2012, nodata=-128)
+    e = make_landcover(data, crs="EPSG:3035", transform=tr, product="corine_clc", year=2018, nodata=-128)
+    b = make_boundaries(s, 1)
+    f = hand_factors.assign(category=hand_factors.category.replace({"forest": "forest"}))
+    ds = account_sinks(s, e, b, factors=f, method="stock_difference")
+    assert float(ds.unobserved_area.sel(boundary="b0")) == pytest.approx(1.0)
+    assert float(ds.area_start.sel(boundary="b0", category="forest")) == pytest.approx(2.0)
+    assert ds.attrs["years"] == 6.0

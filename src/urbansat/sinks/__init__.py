@@ -79,6 +79,22 @@ def _legend_of(da: xr.DataArray | None, legend) -> pd.DataFrame:
     )
 
 
+def _with_nodata(lg: pd.DataFrame, *arrays: xr.DataArray) -> pd.DataFrame:
+    """Add the rasters' nodata codes (e.g. Corine int8 -128) to the legend as ``nodata``."""
+    extra = []
+    for da in arrays:
+        nd = da.attrs.get("nodata", da.rio.nodata if hasattr(da, "rio") else None)
+        if nd is not None and np.isfinite(nd) and int(nd) not in lg.index and int(nd) not in extra:
+            extra.append(int(nd))
+    if not extra:
+        return lg
+    add = pd.DataFrame({"name": "nodata (raster nodata value)", "category": "nodata", "note": ""},
+                       index=pd.Index(extra, name="code"))
+    out = pd.concat([lg, add]).sort_index()
+    out.attrs = dict(lg.attrs)
+    return out
+
+
 def _boundary_frame(boundaries) -> pd.DataFrame:
     if "boundary_id" not in boundaries.columns:
         raise BoundaryError("Boundaries need a 'boundary_id' column (see urbansat.read_boundaries).")
@@ -486,6 +502,7 @@ def account_sinks(
         if years <= 0:
             raise ConfigError(f"Epoch years {y0} -> {y1} do not increase; pass years= explicitly.")
     lg = _legend_of(landcover_start, legend)
+    lg = _with_nodata(lg, landcover_start, landcover_end)
     bf = _boundary_frame(boundaries)
     if boundaries.crs is None:
         raise BoundaryError("Boundaries have no CRS; set it with gdf.set_crs(epsg).")

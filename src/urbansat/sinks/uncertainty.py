@@ -18,7 +18,8 @@ Approach 1 (IPCC 2006 Vol 1 Eq. 3.1/3.2, exact here because F is linear)::
 
 Monte Carlo (IPCC 2006 Vol 1 §3.2.2.4): ``f_k ~ N(value, sigma_k)`` shared by all rows
 and boundaries, each row's area scaled by ``1 + u_A eps`` with ``eps ~ N(0, 1)``; the
-interval is the 2.5-97.5 percentile of the draws and the reported 1-sigma equivalent
+interval is the 2.5-97.5 percentile of the draws (draws are not truncated at zero, so the
+Monte Carlo model is the same Gaussian model as Approach 1) and the reported 1-sigma equivalent
 is (p97.5 - p2.5) / (2 x 1.96). Draws are processed in blocks of ``block`` so memory
 stays bounded.
 """
