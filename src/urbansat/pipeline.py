@@ -146,6 +146,56 @@ class _Steps:
         self.computed: list[str] = []
         self.reused: list[str] = []
 
+    def run_many(self, jobs: list[tuple[str, str, Callable[[], Any], Callable, Callable]], *, desc: str,
+                 progress: bool) -> list[Any]:
+        """Run independent steps; on a dask.distributed cluster each missing step is one task.
+
+        Finished steps are loaded from the cache; the others are submitted together
+        (``client.submit``), each runs with dask's synchronous scheduler inside its
+        worker (one granule per task), and results are saved atomically as they arrive.
+        """
+        out: list[Any] = [None] * len(jobs)
+        todo = []
+        for i, (key, suffix, _, _, load) in enumerate(jobs):
+            path = self.cache / f"{key}{suffix}"
+            if path.exists():
+                try:
+                    out[i] = load(path)
+                except (OSError, ValueError):
+                    todo.append(i)
+                else:
+                    self.reused.append(key)
+            else:
+                todo.append(i)
+        client = _client()
+        bar = _progress(None, desc=desc, enabled=progress, total=len(todo)) if todo else None
+        if client is None:
+            for i in todo:
+                out[i] = self._finish(jobs[i], jobs[i][2]())
+                if bar is not None:
+                    bar.update(1)
+        else:
+            from distributed import as_completed
+
+            futures = {client.submit(_in_worker, jobs[i][2], pure=False): i for i in todo}
+            for fut in as_completed(list(futures)):
+                i = futures[fut]
+                out[i] = self._finish(jobs[i], fut.result())
+                if bar is not None:
+                    bar.update(1)
+        if bar is not None:
+            bar.close()
+        return out
+
+    def _finish(self, job: tuple[str, str, Callable, Callable, Callable], value: Any) -> Any:
+        key, suffix, _, save, _ = job
+        with atomic_write(self.cache / f"{key}{suffix}") as tmp:
+            save(value, tmp)
+        self.computed.append(key)
+        if _after_step is not None:
+            _after_step(key)
+        return value
+
     def run(self, key: str, suffix: str, compute: Callable[[], Any], save: Callable[[Any, Path], None],
             load: Callable[[Path], Any]) -> Any:
         path = self.cache / f"{key}{suffix}"
@@ -164,6 +214,24 @@ class _Steps:
         if _after_step is not None:
             _after_step(key)
         return value
+
+
+def _client() -> Any:
+    """The active dask.distributed client, or None."""
+    try:
+        from distributed import get_client
+
+        return get_client()
+    except (ImportError, ValueError):
+        return None
+
+
+def _in_worker(fn: Callable[[], Any]) -> Any:
+    """Run one step inside a worker with dask's synchronous scheduler (one task per granule)."""
+    import dask
+
+    with dask.config.set(scheduler="synchronous"):
+        return fn()
 
 
 def _save_table(df: pd.DataFrame, p: Path) -> None:
@@ -207,7 +275,7 @@ def _scheduler(spec: str, total_bytes: int) -> Iterator[str]:
                 Client(cluster) as client:
             yield f"local ({n} workers) {client.scheduler.address}"
         return
-    if not spec.startswith("tcp://"):
+    if "://" not in spec:  # tcp:// (or tls://, inproc:// for an in-process cluster)
         raise ConfigError(f"scheduler={spec!r}: use auto, synchronous, threads, local or tcp://host:port.")
     try:
         client = Client(spec, timeout="20s")
@@ -292,7 +360,8 @@ def _concentration_steps(cfg, bnd, steps, checks, progress) -> tuple[dict, dict[
     tables: dict[str, list[pd.DataFrame]] = {}
     meta: dict[str, dict[str, list[str]]] = {}
     files = [(g, f) for g in cfg["granules"] for f in g["files"]]
-    for g, f in _progress(files, desc="concentrations", enabled=progress):
+    jobs = []
+    for g, f in files:
         key = "conc-" + _hash(checks(f), g.get("gas"), g.get("product"), g.get("qa"),
                               opts["background_buffer_km"], opts["min_overlap"],
                               atm[["boundary_id"]].to_dict("list"), atm.geometry.to_wkb().tolist())
@@ -312,7 +381,9 @@ def _concentration_steps(cfg, bnd, steps, checks, progress) -> tuple[dict, dict[
                                    min_overlap=opts["min_overlap"])
             return t.assign(gas=gas, product=str(sw.attrs.get("product", "")), file=Path(f).name)
 
-        t = steps.run(key, ".parquet", compute, _save_table, _load_table)
+        jobs.append((key, ".parquet", compute, _save_table, _load_table))
+    results = steps.run_many(jobs, desc="granules: concentrations", progress=progress)
+    for (g, f), t in zip(files, results):
         if len(t):
             gas = str(t["gas"].iloc[0])
             tables.setdefault(gas, []).append(t)
@@ -397,7 +468,8 @@ def _emission_steps(cfg, bnd, steps, checks, progress) -> dict[tuple[str, str], 
     groups = {g["name"]: g for g in cfg["granules"]}
     per: dict[tuple[str, str], list[xr.Dataset]] = {}
     todo = [(i, e, f) for i, e in enumerate(cfg["emissions"]) for f in groups[e["granules"]]["files"]]
-    for i, e, f in _progress(todo, desc="emissions", enabled=progress):
+    jobs = []
+    for i, e, f in todo:
         g = groups[e["granules"]]
         wind = e["wind"]
         src_file = e.get("sources")
@@ -422,9 +494,10 @@ def _emission_steps(cfg, bnd, steps, checks, progress) -> dict[tuple[str, str], 
             times = np.asarray(sw["time"].values).ravel()
             ds.attrs["overpass_time"] = str(pd.Timestamp(np.median(times.astype("datetime64[ns]").astype("int64"))))
             ds.attrs["granule"] = Path(f).name
-            return ds
+            return ds.load()
 
-        ds = steps.run(key, ".nc", compute, _save_ds, _load_ds)
+        jobs.append((key, ".nc", compute, _save_ds, _load_ds))
+    for ds in steps.run_many(jobs, desc="granules: emissions", progress=progress):
         period = _period_of(np.array([np.datetime64(pd.Timestamp(ds.attrs["overpass_time"]).to_datetime64())]),
                             cfg["job"]["periods"])
         if period is None:
@@ -517,9 +590,12 @@ def _validation(cfg, table, emissions) -> dict[str, pd.DataFrame]:
                     continue
                 est = xr.concat(parts, dim="source", data_vars="all", coords="all", join="outer",
                                 combine_attrs="drop_conflicts") if len(parts) > 1 else parts[0]
+                drop = [s for s in map(str, est["source"].values) if s in set(map(str, v.get("exclude", [])))]
+                est = est.drop_sel(source=drop) if drop else est
                 res = validate(est, inv, key="location", max_distance_km=v.get("max_distance_km", 5.0), gas=gas)
             else:
-                res = validate(table, inv, key="boundary_id", gas=gas)
+                keep = table[~table["boundary_id"].isin([str(x) for x in v.get("exclude", [])])]
+                res = validate(keep, inv, key="boundary_id", gas=gas)
         except UrbansatError as err:
             res = pd.DataFrame({"scope": ["overall"], "key": ["overall"], "gas": [gas], "n": [0],
                                 "note": [f"validation skipped: {err}"]})

@@ -46,6 +46,7 @@ writes a complete one)::
     inventory = "coco2.csv"
     key = "location"                    # location | boundary_id
     max_distance_km = 5.0
+    exclude = ["Berlin"]                # sources / boundaries not to compare (e.g. a city vs plants)
 
     [outputs]
     formats = ["csv", "parquet", "netcdf", "gpkg", "json"]
@@ -90,7 +91,7 @@ _KEYS: Final[dict[str, dict[str, tuple[type, ...]]]] = {
               "pools": (list,), "area_uncertainty": (int, float)},
     "inventory": {"path": (str,)},
     "validation": {"inventory": (str,), "key": (str,), "max_distance_km": (int, float), "gas": (str,),
-                   "emissions": (str,)},
+                   "exclude": (list,)},
     "outputs": {"formats": (list,), "report": (bool,)},
 }
 _REQUIRED: Final = {
@@ -221,7 +222,7 @@ def _check_semantics(cfg: dict[str, Any], base: Path, problems: list[str]) -> No
         job["output_dir"] = str((base / job["output_dir"]).resolve())
     job.setdefault("name", "urbansat-job")
     sched = job.setdefault("scheduler", "auto")
-    if isinstance(sched, str) and sched not in SCHEDULERS and not sched.startswith("tcp://"):
+    if isinstance(sched, str) and sched not in SCHEDULERS and "://" not in sched:
         problems.append(f"job.scheduler: {sched!r} is not one of {list(SCHEDULERS)} or tcp://host:port")
     periods = job.get("periods")
     labels: list[str] = []
