@@ -129,3 +129,10 @@ def test_detected_by_content_without_official_name(tdir, tmp_path):
     p.write_bytes((tdir / BOWEN).read_bytes())
     assert guess_reader(p).name == "tropomi_l2_ch4"
     assert int(urbansat.open_granules(p).qa_pass.sum()) == 269
+
+
+def test_raw_flags_keep_native_dtype(tdir):
+    ds = urbansat.open_granules(tdir / BOWEN)
+    assert ds.surface_classification.dtype == np.uint8
+    assert ds.processing_quality_flags.dtype == np.uint32
+    assert ds.qa_value.dtype.kind == "f" and float(ds.qa_value.max()) <= 1.0  # scale_factor 0.01 applied

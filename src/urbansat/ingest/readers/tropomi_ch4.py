@@ -59,6 +59,8 @@ from urbansat.schema import GAS_STANDARD_NAMES, validate_granule
 __all__ = ["TropomiCH4Reader"]
 
 _EPOCH_2010 = np.datetime64("2010-01-01T00:00:00", "ns")
+#: Bit/class flags kept with their native dtype and values (fill 255 / 4294967295 included).
+_RAW_FLAGS = ("geolocation_flags", "processing_quality_flags", "surface_classification")
 ANTIMERIDIAN_NOTE = (
     "longitude wrapped to [-180, 180); footprint corner longitudes are continuous with "
     "their centre (shifted by +-360 deg), so corners of pixels crossing the antimeridian "
@@ -281,6 +283,8 @@ class TropomiCH4Reader(GranuleReader):
             tree = xr.open_groups(
                 path, group="PRODUCT", engine="netcdf4", decode_times=False, decode_timedelta=False,
                 drop_variables=sorted(everything - needed), cache=False, chunks=None,
+                # raw flags keep their native integer values (fill included), not float + NaN
+                mask_and_scale={n: False for n in _RAW_FLAGS},
             )
         except OSError as err:
             raise open_failure(path, err) from None
@@ -383,7 +387,11 @@ class TropomiCH4Reader(GranuleReader):
                 continue
             var = ds[file_name]
             # raw flags keep their native values and dtype; CF units "1"
-            out[name] = cf(var, units if units is not None else "1")
+            extra = {}
+            if file_name in _RAW_FLAGS and "_FillValue" in var.attrs:
+                extra["comment"] = (f"raw product flag (native dtype); {var.attrs['_FillValue']} "
+                                    "is the product fill value")
+            out[name] = cf(var, units if units is not None else "1", **extra)
         if "eastward_wind" in out:
             out["eastward_wind"].attrs.update(standard_name="eastward_wind", long_name="ECMWF 10 m eastward wind")
             out["northward_wind"].attrs.update(standard_name="northward_wind", long_name="ECMWF 10 m northward wind")
