@@ -39,3 +39,24 @@ def test_row_areas_geographic_and_projected():
     # US survey feet: 10 ft x 10 ft cells in m2
     ft = 1200 / 3937
     assert row_areas(Affine(10.0, 0, 0, 0, -10.0, 0), CRS.from_epsg(3435), 1)[0] == pytest.approx(100 * ft * ft)
+
+
+def test_polygon_areas_match_cell_areas():
+    import shapely
+
+    from urbansat.spatial.areas import polygon_areas
+
+    g = [
+        shapely.box(6, 0, 9, 3),
+        shapely.box(10, 40, 10.01, 40.01),
+        shapely.box(0, 0, 1, 1).difference(shapely.box(0.2, 0.2, 0.4, 0.4)),
+        shapely.MultiPolygon([shapely.box(0, 0, 1, 1), shapely.box(2, -3, 3, -2)]),
+    ]
+    want = [
+        ellipsoidal_cell_area(0, 3, 3).item(),
+        ellipsoidal_cell_area(40, 40.01, 0.01).item(),
+        (ellipsoidal_cell_area(0, 1, 1) - ellipsoidal_cell_area(0.2, 0.4, 0.2)).item(),
+        (ellipsoidal_cell_area(0, 1, 1) + ellipsoidal_cell_area(-3, -2, 1)).item(),
+    ]
+    np.testing.assert_allclose(polygon_areas(g, CRS.from_epsg(4326)), want, rtol=1e-12)
+    np.testing.assert_allclose(polygon_areas([shapely.box(0, 0, 10, 20)], CRS.from_epsg(32650)), [200.0])

@@ -166,3 +166,17 @@ def test_zonal_weights_nodata_and_unobserved_area():
     assert (zs["min"].item(), zs["max"].item()) == (1.0, 9.0)
     # the inputs are untouched
     assert np.isnan(da.values[1, 1]) and da.values[0, 2] == -9.0
+
+
+def test_outside_area_reported():
+    data = np.ones((3, 3), dtype=np.uint8)
+    da = make_raster(data, T10, nodata=0)
+    # half of the 30 m x 60 m box hangs north of the raster
+    box = make_boundaries([shapely.box(500000.0, 4000000.0, 500030.0, 4000060.0)])
+    ca = class_areas(da, box)
+    assert ca["area_m2"].item() == pytest.approx(900.0)
+    assert ca["outside_area_m2"].item() == pytest.approx(900.0)
+    zs = zonal_stats(da.astype("float64"), box, ("mean",))
+    assert zs["outside_area_m2"].item() == pytest.approx(900.0)
+    inside = make_boundaries([shapely.box(500000.0, 4000000.0, 500030.0, 4000030.0)])
+    assert class_areas(da, inside)["outside_area_m2"].item() == 0.0

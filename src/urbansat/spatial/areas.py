@@ -141,3 +141,63 @@ def row_areas(transform: Affine, crs: CRS, n_rows: int, *, row_start: int = 0) -
         f"Cannot compute pixel areas in CRS {crs.to_string()!r}: it is neither geographic nor "
         "projected. Reproject the raster, e.g. raster.rio.reproject('EPSG:4326')."
     )
+
+
+# 8-point Gauss-Legendre nodes on [0, 1] for the edge integrals below
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(8)
+_GL_T = 0.5 * (_GL_X + 1.0)
+_GL_W = 0.5 * _GL_W
+
+
+def polygon_areas(geoms, crs: CRS) -> np.ndarray:
+    """True area [m2] of polygons, in the convention of the pixel areas of :func:`row_areas`.
+
+    Geographic CRS: edges are straight lines in (lon, lat), as when a polygon is
+    rasterised on a lon/lat grid, and the area element is the ellipsoidal
+    ``dA = (b^2 / 2) q'(phi) dphi dlambda``. By Green's theorem, for a
+    counter-clockwise ring ``A = -∮ F(phi) dlambda`` with ``F = (b^2/2) q(phi)``; each edge
+    integral ``Δλ ∫_0^1 F(phi0 + t Δphi) dt`` is evaluated by 8-point Gauss-Legendre
+    (exact to ~1e-15 for any edge shorter than tens of degrees) and shells minus holes
+    are summed. Projected CRS: planar area times the squared linear unit (map area).
+
+    Parameters
+    ----------
+    geoms : array_like of shapely (Multi)Polygons
+        In ``crs``.
+    crs : pyproj.CRS
+        CRS of the coordinates.
+
+    Returns
+    -------
+    numpy.ndarray
+        Area [m2] per geometry.
+    """
+    import shapely
+
+    geoms = np.asarray(geoms, dtype=object)
+    if not crs.is_geographic:
+        unit = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
+        return shapely.area(geoms) * unit * unit
+    a, f = ellipsoid_of(crs)
+    e2 = f * (2.0 - f)
+    e = math.sqrt(e2)
+    b2 = a * a * (1.0 - e2)
+    oriented = shapely.orient_polygons(geoms, exterior_cw=False)
+    rings, ring_geom = shapely.get_rings(shapely.get_parts(oriented), return_index=True)
+    _, part_geom = shapely.get_parts(oriented, return_index=True)
+    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
+    lam = np.radians(coords[:, 0])
+    phi = np.radians(coords[:, 1])
+    same = coord_ring[1:] == coord_ring[:-1]  # edges inside one ring
+    l0, l1, p0, p1 = lam[:-1][same], lam[1:][same], phi[:-1][same], phi[1:][same]
+    ring_of_edge = coord_ring[:-1][same]
+    pref = phi[np.r_[0, np.flatnonzero(~same) + 1]][ring_of_edge]  # first vertex of each ring
+    dlam = l1 - l0
+    # F(phi) - F(phi_ref) = (b^2/2) (q(phi) - q(phi_ref)), cancellation-free
+    pts = p0[:, None] + _GL_T[None, :] * (p1 - p0)[:, None]
+    dq = _dq(np.broadcast_to(pref[:, None], pts.shape), pts, e)
+    edge = dlam * (dq @ _GL_W)
+    ring_area = -0.5 * b2 * np.bincount(ring_of_edge, weights=edge, minlength=len(rings))
+    out = np.zeros(len(geoms))
+    np.add.at(out, part_geom[ring_geom], ring_area)
+    return out

@@ -40,7 +40,7 @@ from urbansat.errors import (
     EmptySelectionError,
     SchemaError,
 )
-from urbansat.spatial.areas import row_areas
+from urbansat.spatial.areas import polygon_areas, row_areas
 from urbansat.spatial.coverage import PolygonSet, class_kernel, prepare_polygons, value_kernel
 from urbansat.spatial.grid import GridSpec, as_raster_2d
 
@@ -117,6 +117,18 @@ def _prepare(raster: xr.DataArray, boundaries, name: str):
     _check_overlap(polys, ids, grid)
     areas = row_areas(grid.transform, grid.crs, grid.shape_yx[0])
     return da, grid, ids, polys, areas
+
+
+def _outside_area(raster: xr.DataArray, boundaries, inside_m2: np.ndarray) -> np.ndarray:
+    """Area [m2] of each boundary beyond the raster extent: its true area
+    (:func:`~urbansat.spatial.areas.polygon_areas`, same convention as the pixel areas)
+    minus the area found on the raster (observed + unobserved)."""
+    da = as_raster_2d(raster)
+    grid = GridSpec.from_dataarray(da)
+    _, geoms = _boundary_frame(boundaries, grid)
+    total = polygon_areas(geoms, grid.crs)
+    out = total - inside_m2
+    return np.where(out > 1e-9 * np.maximum(total, 1.0), out, 0.0)
 
 
 def _aligned(other: xr.DataArray, grid: GridSpec, name: str, ref_name: str) -> xr.DataArray:
@@ -364,8 +376,10 @@ def class_areas(
     pandas.DataFrame
         One row per (boundary, observed class): ``boundary_id``, ``class``,
         ``area_m2`` [m2], ``area_ha`` [ha], ``area_km2`` [km2], ``fraction`` [1] of the
-        observed area, and per boundary (repeated) ``observed_area_m2`` and
-        ``unobserved_area_m2`` [m2] (nodata area inside the boundary and the raster).
+        observed area, and per boundary (repeated) ``observed_area_m2``,
+        ``unobserved_area_m2`` [m2] (nodata area inside the boundary and the raster) and
+        ``outside_area_m2`` [m2] (part of the boundary beyond the raster extent; see
+        :func:`~urbansat.spatial.areas.polygon_areas`).
         Boundaries without any observed pixel have no row and are listed in an
         :class:`~urbansat.errors.EmptyResultWarning`; for a per-boundary table of
         observed/unobserved area use :func:`zonal_stats`. ``attrs`` hold ``nodata``
@@ -384,6 +398,9 @@ def class_areas(
     cov = pd.DataFrame({"boundary_id": ids})
     cov["observed_area_m2"] = cov["boundary_id"].map(obs).fillna(0.0).astype(float)
     cov["unobserved_area_m2"] = cov["boundary_id"].map(unobs).fillna(0.0).astype(float)
+    cov["outside_area_m2"] = _outside_area(
+        categorical_raster, boundaries, (cov["observed_area_m2"] + cov["unobserved_area_m2"]).to_numpy()
+    )
     tot = cov["observed_area_m2"] + cov["unobserved_area_m2"]
     cov["observed_fraction"] = np.where(tot > 0, cov["observed_area_m2"] / tot.where(tot > 0, 1.0), np.nan)
     none = cov.loc[cov["observed_area_m2"] == 0, "boundary_id"].tolist()
@@ -396,13 +413,15 @@ def class_areas(
     df = tr.loc[~is_nd, ["boundary_id", "class_start", "area_m2"]].rename(columns={"class_start": "class"})
     df["area_ha"] = df["area_m2"] / 1e4
     df["area_km2"] = df["area_m2"] / 1e6
-    df = df.merge(cov[["boundary_id", "observed_area_m2", "unobserved_area_m2"]], on="boundary_id", how="left")
+    df = df.merge(
+        cov[["boundary_id", "observed_area_m2", "unobserved_area_m2", "outside_area_m2"]], on="boundary_id", how="left"
+    )
     df.insert(5, "fraction", df["area_m2"] / df["observed_area_m2"])
     df = df.reset_index(drop=True)
     df.attrs["nodata"] = nodata
     df.attrs["units"] = {
         "area_m2": "m2", "area_ha": "ha", "area_km2": "km2", "fraction": "1",
-        "observed_area_m2": "m2", "unobserved_area_m2": "m2",
+        "observed_area_m2": "m2", "unobserved_area_m2": "m2", "outside_area_m2": "m2",
     }  # fmt: skip
     return df
 
@@ -454,6 +473,7 @@ def zonal_stats(
         min, max over cells with f > 0
         observed_area_m2   = Σ f A  over valid cells
         unobserved_area_m2 = Σ f A  over NaN / nodata cells (or non-finite weight)
+        outside_area_m2    = area(P) - observed - unobserved   (P beyond the raster)
 
     Parameters
     ----------
@@ -473,7 +493,8 @@ def zonal_stats(
     -------
     pandas.DataFrame
         One row per boundary (input order): ``boundary_id`` then the requested stats,
-        ``observed_area_m2`` and ``unobserved_area_m2`` [m2]. Units are in
+        ``observed_area_m2``, ``unobserved_area_m2`` and ``outside_area_m2`` (beyond the
+        raster extent) [m2]. Units are in
         ``result.attrs["units"]`` (value stats carry the raster's ``units`` attribute).
         A boundary without valid cells gets NaN stats and an
         :class:`~urbansat.errors.EmptyResultWarning`.
@@ -539,6 +560,7 @@ def zonal_stats(
     out = pd.DataFrame({"boundary_id": ids})
     for s in dict.fromkeys([*stats, "observed_area_m2", "unobserved_area_m2"]):
         out[s] = cols[s]
+    out["outside_area_m2"] = _outside_area(raster, boundaries, acc[:, 7] + acc[:, 8])
     if (~valid).any():
         warnings.warn(
             f"{int((~valid).sum())} boundaries have no valid pixel (stats are NaN): "
@@ -549,6 +571,6 @@ def zonal_stats(
     vu = da.attrs.get("units", "")
     out.attrs["units"] = {
         "mean": vu, "sum": vu, "min": vu, "max": vu, "std": vu, "count": "1",
-        "observed_area_m2": "m2", "unobserved_area_m2": "m2",
+        "observed_area_m2": "m2", "unobserved_area_m2": "m2", "outside_area_m2": "m2",
     }  # fmt: skip
     return out
