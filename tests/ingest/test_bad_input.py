@@ -165,3 +165,22 @@ def test_minimal_plugin_reader_gets_window_chunks_and_qa(tmp_path, monkeypatch):
     lat = full.latitude.values
     box = (-119.0, float(lat[10, 0]) - 1e-6, -117.0, float(lat[12, 0]) + 1e-6)
     assert urbansat.open_granules(p, bbox=box).sizes["y"] == 3
+
+
+def test_gosat_odd_shapes(tmp_path):
+    import h5py
+
+    p = write_gosat_fts(tmp_path, n_soundings=10)
+    with h5py.File(p, "a") as h:  # a flattened 36-point footprint (n*36,) is skipped, not a crash
+        fl = h["Data/geolocation/footPrintLatitude"][()].ravel()
+        del h["Data/geolocation/footPrintLatitude"]
+        h["Data/geolocation/footPrintLatitude"] = fl
+    ds = urbansat.open_granules(p)
+    assert "latitude_bounds" not in ds and ds.sizes["y"] == 10
+    with h5py.File(p, "a") as h:
+        lat = h["Data/geolocation/latitude"][()]
+        del h["Data/geolocation/latitude"]
+        h["Data/geolocation/latitude"] = lat[:5]
+    with pytest.raises(SchemaError, match="one value per exposure") as ei:
+        urbansat.open_granules(p)
+    assert p.name in str(ei.value)

@@ -188,7 +188,14 @@ class GosatFTSReader(GranuleReader):
             "lon": read("Data/geolocation/longitude"),
             "flag": _h5_dataarray(p, f["qa"]["flag"], sel, None),
         }
-        extra = self._wanted(path, variables, s)
+        core = [gname, uname, "Data/geolocation/latitude", "Data/geolocation/longitude", f["qa"]["flag"]]
+        bad = {c: s[c][0] for c in core if s[c][0] != (n,)}
+        if bad:
+            raise SchemaError(
+                f"Granule '{path}' (GOSAT FTS): {bad} do not have one value per exposure "
+                f"(scanAttribute/time has {n}); the file does not follow the NIES L2 layout."
+            )
+        extra = self._wanted(path, variables, s, n)
         for name in extra:
             parts[name] = read(f["variables"][name][0])
         ds = xr.Dataset(parts)
@@ -216,10 +223,16 @@ class GosatFTSReader(GranuleReader):
             return 1.0  # unknown label: the product's documented unit (yaml) applies
         return factors[u] / factors[target]
 
-    def _wanted(self, path: str | Path, variables: Sequence[str] | None, s: dict[str, Any]) -> list[str]:
+    def _wanted(self, path: str | Path, variables: Sequence[str] | None, s: dict[str, Any],
+                n: int) -> list[str]:
         table = self.facts["variables"]
+
+        def fits(name: str) -> bool:  # one row per exposure; footprints as (n, 36) polygons
+            shape = s[table[name][0]][0]
+            return shape[:1] == (n,) and (len(shape) == 2 if name.startswith("footprint_") else len(shape) == 1)
+
         if variables is None:
-            return [n for n, (fp, _, _) in table.items() if fp in s]
+            return [v for v, (fp, _, _) in table.items() if fp in s and fits(v)]
         unknown = [v for v in variables if v not in table]
         if unknown:
             raise MissingVariableError(
@@ -228,6 +241,10 @@ class GosatFTSReader(GranuleReader):
         missing = [table[v][0] for v in variables if table[v][0] not in s]
         if missing:
             raise MissingVariableError(f"Granule '{path}' lacks {missing}; drop them from variables=.")
+        odd = [table[v][0] for v in variables if not fits(v)]
+        if odd:
+            raise SchemaError(f"Granule '{path}': {odd} do not have one row per exposure; drop them "
+                              "from variables=.")
         return list(variables)
 
     def _normalize(self, ds: xr.Dataset, path: str | Path, gas: str, gname: str, time: np.ndarray,
