@@ -9,6 +9,9 @@ import pytest
 from urbansat.errors import BoundaryError, EmptySelectionError
 from urbansat.indicators import boundary_concentrations
 
+# the hand-made swath has no corners: centre selection (overlap 1) is what these oracles assume
+pytestmark = pytest.mark.filterwarnings("ignore:The swath has no footprint corners")
+
 
 def test_known_means_and_background():
     out = boundary_concentrations(builders.swath("co2"), builders.boundaries())

@@ -1,0 +1,70 @@
+"""Exports: atomic writes, provenance in every format, CF/ACDD attributes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import xarray as xr
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "indicators"))
+import builders  # noqa: E402
+
+from urbansat.export import atomic_write, provenance, sha256, table_to_dataset, write_csv, write_tables
+
+
+def test_atomic_write_keeps_old_file_on_failure(tmp_path):
+    p = tmp_path / "out.csv"
+    p.write_text("old")
+    with pytest.raises(RuntimeError):
+        with atomic_write(p) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("interrupted")
+    assert p.read_text() == "old"
+    assert [x.name for x in tmp_path.iterdir()] == ["out.csv"]  # no temp file left
+
+
+def test_provenance_checksums(tmp_path):
+    f = tmp_path / "in.txt"
+    f.write_bytes(b"abc")
+    prov = provenance([f], options={"x": 1})
+    assert prov["inputs"][0]["sha256"] == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert prov["inputs"][0]["bytes"] == 3 and prov["options"] == {"x": 1}
+    assert sha256(f) == prov["inputs"][0]["sha256"]
+
+
+def test_all_formats_round_trip(tmp_path):
+    t = builders.full_table()
+    prov = provenance([], options={"test": True})
+    out = write_tables({"indicators": t}, tmp_path, boundaries=builders.boundaries(), prov=prov)
+    assert {p.suffix for p in out["indicators"]} == {".csv", ".parquet", ".nc", ".gpkg", ".json"}
+    back = pd.read_csv(tmp_path / "indicators.csv", dtype={"period": str})
+    assert len(back) == len(t) and list(back.columns) == list(t.columns)
+    assert json.loads((tmp_path / "indicators.csv.provenance.json").read_text())["options"] == {"test": True}
+    pq = pd.read_parquet(tmp_path / "indicators.parquet")
+    pd.testing.assert_frame_equal(pq.reset_index(drop=True), t.reset_index(drop=True), check_dtype=False)
+
+
+def test_netcdf_is_cf_and_acdd():
+    t = builders.full_table()
+    ds = table_to_dataset(t, prov={"a": 1})
+    assert ds.attrs["Conventions"] == "CF-1.10, ACDD-1.3"
+    for k in ("title", "summary", "keywords", "date_created", "history", "product_version"):
+        assert ds.attrs[k]
+    for v in ds.data_vars:
+        if ds[v].dtype.kind == "f":
+            assert "units" in ds[v].attrs, v
+    assert ds["atmosphere_emission_change_relative_change"].attrs["units"] == "percent"
+    assert "atmosphere_concentration_column_mean_ppm" in ds or "atmosphere_concentration_column_mean" in ds
+    v = ds["sink_total_sink_net_sink"].sel(boundary="C1", sink_target="forest", sink_period="2020")
+    assert float(v) == pytest.approx(12.0)
+
+
+def test_csv_writer_does_not_modify_input(tmp_path):
+    t = builders.full_table()
+    before = t.copy()
+    write_csv(t, tmp_path / "x.csv", prov={})
+    pd.testing.assert_frame_equal(t, before)
