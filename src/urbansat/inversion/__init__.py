@@ -56,7 +56,7 @@ from urbansat.inversion.scene import cut_scene, local_xy
 from urbansat.inversion.wind import EffectiveWind, effective_wind
 from urbansat.schema import gas_of
 
-__all__ = ["estimate_emissions", "model_error", "METHODS", "MODEL_ERROR", "UNCERTAINTY_TERMS"]
+__all__ = ["estimate_emissions", "plume_frames", "model_error", "METHODS", "MODEL_ERROR", "UNCERTAINTY_TERMS"]
 
 METHODS = ("ime", "csf", "gaussian", "bayesian")
 UNCERTAINTY_TERMS = ("retrieval", "wind", "background", "model")
@@ -235,6 +235,7 @@ def _prepare(swath: xr.Dataset, src: _Source, wind: xr.Dataset, gas: str, opts: 
         return None, diag, str(err)
     det = detect_plume(scene, bg1.enhancement, bg1.noise, r0=src.r0, z_threshold=opts["z_threshold"])
     diag["detected"] = det.detected
+    diag["plume_mask"] = det.plume
     theta = theta0
     if opts["refine_direction"] and scene.image:
         theta, turn = refine_direction(scene, bg1.enhancement, theta0, plume_mask=det.plume,
@@ -275,11 +276,15 @@ def _run_method(method: str, frame: PlumeFrame, src: _Source, opts: dict[str, An
         return estimate_gaussian(frame, dispersion=opts["dispersion"])
     if method == "bayesian":
         disp = opts["dispersion"]
+        rel_nl = 0.0
         if disp is None:
             g = estimate_gaussian(frame)
             disp = g.details.get("a", 0.25) if not g.qa_reason else 0.25
             if not g.qa_reason:
                 frame = _rotated(frame, np.deg2rad(g.details["dtheta_deg"]))
+                # the dispersion/direction taken from the fit are uncertain: carry the
+                # fit's profile uncertainty (relative) into the Bayesian model term
+                rel_nl = g.extra_model / abs(g.emission) if g.emission else 0.0
         others = []
         for o in all_sources:
             if o.name == src.name or o.kind == "boundary":
@@ -291,8 +296,11 @@ def _run_method(method: str, frame: PlumeFrame, src: _Source, opts: dict[str, An
         if src.release_lonlat is not None:
             rx, ry = local_xy(src.release_lonlat[0], src.release_lonlat[1], src.lon, src.lat)
             rp = (rx, ry)
-        return estimate_bayesian(frame, others=others, prior=src.prior, prior_sigma=src.prior_sigma,
-                                 dispersion=disp, release_points=rp)
+        res = estimate_bayesian(frame, others=others, prior=src.prior, prior_sigma=src.prior_sigma,
+                                dispersion=disp, release_points=rp)
+        if not res.qa_reason:
+            res.extra_model = float(np.hypot(res.extra_model, min(rel_nl, 1.0) * abs(res.emission)))
+        return res
     raise InversionError(f"method={method!r} is unknown; use one of {METHODS}.")
 
 
@@ -470,3 +478,28 @@ def _to_dataset(rows: list, gas: str, method: str, wind: xr.Dataset) -> xr.Datas
     )
     return ds
 
+
+
+def plume_frames(
+    swath: xr.Dataset, *, sources: Any = None, boundaries: Any = None, wind: Any,
+    gas: str | None = None, **options: Any,
+) -> dict[str, tuple[PlumeFrame | None, dict[str, Any], str]]:
+    """Return the prepared plume geometry of every source (for plots and diagnostics).
+
+    Parameters are those of :func:`estimate_emissions` (without ``method``).
+
+    Returns
+    -------
+    dict
+        source name -> ``(frame, diagnostics, qa_reason)``; ``frame`` is None when
+        the source could not be prepared (``qa_reason`` says why). Diagnostics hold
+        ``plume_mask``, ``wind_speed``, ``wind_sigma``, ``turn_deg``, ``detected``.
+    """
+    unknown = set(options) - set(_DEFAULTS)
+    if unknown:
+        raise InversionError(f"unknown option(s) {sorted(unknown)}; valid options: {sorted(_DEFAULTS)}.")
+    opts = {**_DEFAULTS, **options}
+    gas = (gas or gas_of(swath)).lower()
+    wind_ds = _wind_dataset(wind, swath, opts["wind_sigma"])
+    srcs = _as_sources(sources, boundaries, opts["prior_rel_error"], opts["prior_sigma"])
+    return {s.name: _prepare(swath, s, wind_ds, gas, opts, srcs) for s in srcs}

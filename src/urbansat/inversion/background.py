@@ -7,7 +7,8 @@ pixels outside the plume region and outside any detected enhancement:
     Normalized convolution (Knutsson & Westin 1993): with a Gaussian kernel
     ``G`` of width ``sigma_km`` and the out-of-plume weight ``w`` (1/0),
     ``B = (G * (w X)) / (G * w)``. It follows smooth background structure and
-    fills the plume region from its surroundings.
+    fills the plume region from its surroundings; pixels beyond the kernel's reach
+    get the same estimate with a 2x, then 4x wider kernel, then the median.
 ``"plane"`` (any geometry, the default for sparse soundings)
     Least-squares plane ``B = b0 + b1 x + b2 y`` over the out-of-plume pixels,
     with its formal covariance.
@@ -146,9 +147,14 @@ def estimate_background(
     if method == "convolution":
         dy, dx = _pixel_steps(scene)
         field, den = normalized_convolution(scene.values, use.astype(float), (sigma_km * 1e3 / dy, sigma_km * 1e3 / dx))
-        if np.isnan(field[scene.valid]).any():
-            plane, offset_sigma = _plane(scene, use)
-            field = np.where(np.isfinite(field), field, plane)
+        # pixels farther than 3 kernel widths from any background pixel: widen the
+        # kernel (x2, x4) rather than extrapolate a plane, then the median
+        for f in (2.0, 4.0):
+            if not np.isnan(field[scene.valid]).any():
+                break
+            wide, _ = normalized_convolution(scene.values, use.astype(float), (f * sigma_km * 1e3 / dy, f * sigma_km * 1e3 / dx))
+            field = np.where(np.isfinite(field), field, wide)
+        field = np.where(np.isfinite(field), field, float(np.nanmedian(scene.values[use])))
         # level error of a kernel mean of ~n_eff pixels
         n_eff = max(float(np.nanmedian(den[scene.valid & exclude])) * 4 * np.pi * (sigma_km * 1e3) ** 2 / (dy * dx), 1.0) if (scene.valid & exclude).any() else float(n)
         _n_eff = n_eff

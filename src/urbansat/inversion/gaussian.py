@@ -55,8 +55,9 @@ def _design(frame: PlumeFrame, sel: np.ndarray, a: float, dtheta: float) -> np.n
     return g * sc.sensitivity[sel]
 
 
-def _solve(g: np.ndarray, d: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    G = np.column_stack([g, np.ones_like(g)])
+def _solve(g: np.ndarray, d: np.ndarray, w: np.ndarray, xy: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, float]:
+    cols = [g, np.ones_like(g)] if xy is None else [g, np.ones_like(g), xy[0], xy[1]]
+    G = np.column_stack(cols)
     GtW = G.T * w
     H = GtW @ G
     try:
@@ -97,6 +98,7 @@ def estimate_gaussian(
         return MethodResult.rejected(f"only {m} valid soundings near the plume (need {min_pixels})", m)
     d = frame.dv[sel]
     w = 1.0 / frame.dv_sigma[sel] ** 2
+    xy = None  # offset only: a gradient inside the narrow fit region trades off with Q
     near = sel & (frame.s > -frame.r0 - 2 * sc.pixel_km * 1e3) & (np.abs(frame.n) < frame.r0 + 3 * sc.pixel_km * 1e3 + 0.35 * np.maximum(frame.s, 0)) & (frame.s < frame.r0 + frame.length)
     if int(near.sum()) == 0:
         return MethodResult.rejected("no valid sounding downwind of the source within the plume cone", m)
@@ -105,7 +107,7 @@ def estimate_gaussian(
         la, dt = params
         a = float(np.exp(la)) if dispersion is None else dispersion
         g = _design(frame, sel, a, float(dt))
-        return _solve(g, d, w)[2]
+        return _solve(g, d, w, xy)[2]
 
     turns = np.deg2rad(np.arange(-max_turn_deg, max_turn_deg + 1e-9, 5.0)) if max_turn_deg > 0 else np.array([0.0])
     las = np.log(np.geomspace(0.04, 1.0, 9)) if dispersion is None else np.array([0.0])
@@ -117,13 +119,13 @@ def estimate_gaussian(
     dt = float(np.clip(dt, -np.deg2rad(max_turn_deg + 5), np.deg2rad(max_turn_deg + 5)))
     a = float(np.exp(la)) if dispersion is None else dispersion
     g = _design(frame, sel, a, dt)
-    p, cov, chi2 = _solve(g, d, w)
+    p, cov, chi2 = _solve(g, d, w, xy)
     red = chi2 / max(m - 4, 1)
     sig = float(np.sqrt(max(cov[0, 0], 0.0) * max(red, 1.0)))
     # profile uncertainty of the nonlinear parameters: spread of Q over the grid
     # points within delta-chi2 <= max(1, chi2_red) of the optimum
     tol = max(1.0, red)
-    qs = [float(_solve(_design(frame, sel, float(np.exp(gl)) if dispersion is None else dispersion, float(gd)), d, w)[0][0])
+    qs = [float(_solve(_design(frame, sel, float(np.exp(gl)) if dispersion is None else dispersion, float(gd)), d, w, xy)[0][0])
           for c, gl, gd in grid if c <= chi2 + tol]
     sig_nl = (max(qs) - min(qs)) / 2 if len(qs) > 1 else 0.0
     pix = sc.pixel_km * 1e3
