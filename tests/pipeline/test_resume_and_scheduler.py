@@ -46,6 +46,7 @@ def test_interrupt_and_resume(tmp_path, project_samples, monkeypatch):
     assert [k for k in r5.computed if k.startswith("conc-")] and not [k for k in r5.computed if k.startswith("emis-")]
 
 
+@pytest.mark.slow
 def test_distributed_equals_single_process(tmp_path, project_samples):
     from distributed import LocalCluster
 
