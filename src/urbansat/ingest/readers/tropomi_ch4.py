@@ -68,9 +68,6 @@ ANTIMERIDIAN_NOTE = (
 )
 
 
-_NC_DIM_ONLY = b"This is a netCDF dimension but not a netCDF variable"
-
-
 def _attr(v: Any) -> Any:
     if isinstance(v, bytes):
         return v.decode("utf-8", "replace")
@@ -98,7 +95,7 @@ def _structure(path: str | Path) -> tuple[dict[str, set[str]], dict[str, Any]]:
                 for k, o in g.items():
                     if isinstance(o, h5py.Group):
                         walk(o, f"{prefix}/{k}" if prefix else k)
-                    elif not bytes(np.asarray(o.attrs.get("NAME", b"")).tobytes()).startswith(_NC_DIM_ONLY):
+                    else:  # may include netCDF dimension-only datasets: harmless here
                         names.add(k)
                 out[prefix] = names
 
@@ -185,10 +182,11 @@ class TropomiCH4Reader(GranuleReader):
         s, gattrs = _structure(path)
         groups = {k: s.get(v) for k, v in f["groups"].items()}
         prod = groups["product"]
-        if prod is None or not prod:
+        data_vars = ["latitude", "longitude", f["gas_variable"], f["gas_fallback"], f["qa"]["flag"]]
+        if prod is None or not any(v in prod for v in data_vars):
             raise MissingVariableError(
                 f"Granule '{path}' looks like TROPOMI CH4 L2 but its 'PRODUCT' group is "
-                f"{'missing' if prod is None else 'empty (no variables: the data arrays were stripped)'}. "
+                f"{'missing' if prod is None else 'empty (no data variables: the arrays were stripped)'}. "
                 "It holds metadata only; download the full L2 file (or a GES DISC subset that "
                 "keeps PRODUCT/methane_mixing_ratio*, latitude, longitude, qa_value)."
             )
@@ -217,6 +215,8 @@ class TropomiCH4Reader(GranuleReader):
         rows, cols = (None, None) if window is None else window
         rows, cols = empty_like_window(ny, rows), empty_like_window(nx, cols)
         ds = ds.isel({ydim: rows, xdim: cols, "time": 0}, missing_dims="ignore")
+        # per-scanline time: tiny, read now (before dask) so no compute is needed later
+        times = (np.asarray(ds["time"].values).ravel(), np.asarray(ds["delta_time"].values, dtype="float64"))
         ch = resolve_chunks(chunks, ydim, xdim, (ds.sizes[ydim], ds.sizes[xdim]),
                             [d for d in ("layer", "level", "corner") if d in ds.dims])
         if ch is not None:
@@ -228,7 +228,7 @@ class TropomiCH4Reader(GranuleReader):
                           errors="ignore")
         geo = groups.get("geolocations") or set()
         gattrs = {**gattrs, "__has_bounds__": "latitude_bounds" in geo}
-        return validate_granule(self._normalize(ds, path, gas_name, prod, has_qa, qa, gattrs))
+        return validate_granule(self._normalize(ds, path, gas_name, prod, has_qa, qa, gattrs, times))
 
     def _wanted(self, path: str | Path, variables: Sequence[str] | None,
                 groups: dict[str, set[str] | None]) -> dict[str, list[str]]:
@@ -297,7 +297,8 @@ class TropomiCH4Reader(GranuleReader):
 
     # ------------------------------------------------------------- normalize
     def _normalize(self, ds: xr.Dataset, path: str | Path, gas_name: str, prod: set[str],
-                   has_qa: bool, qa: str, gattrs: dict[str, Any]) -> xr.Dataset:
+                   has_qa: bool, qa: str, gattrs: dict[str, Any],
+                   times: tuple[np.ndarray, np.ndarray]) -> xr.Dataset:
         f = self.facts
         out: dict[str, xr.DataArray] = {}
         notes: list[str] = []
@@ -337,9 +338,8 @@ class TropomiCH4Reader(GranuleReader):
                                               screening=qa_desc)
 
         # time per scanline: reference (s since 2010) + delta_time (ms)
-        tref = np.asarray(ds["time"].values).ravel()
+        tref, dt = times
         base = _EPOCH_2010 + np.timedelta64(int(tref[0]), "s")
-        dt = np.asarray(ds["delta_time"].values, dtype="float64")
         t_row = np.where(np.isfinite(dt), base + (np.nan_to_num(dt) * 1e6).astype("int64")
                          .astype("timedelta64[ns]"), np.datetime64("NaT", "ns"))
         time = xr.DataArray(t_row, dims=("y",)).broadcast_like(lat)
