@@ -34,7 +34,7 @@ from urbansat.ingest.winds import open_wind
 from urbansat.inversion.units import column_mass_factor
 from urbansat.schema import GAS_STANDARD_NAMES, GAS_UNITS, gas_variable, validate_granule
 
-__all__ = ["GEOMETRIES", "make_plume_swath", "BRIGGS_C"]
+__all__ = ["GEOMETRIES", "make_plume_swath", "plume_field", "BRIGGS_C"]
 
 #: Briggs (1973) open-country sigma_y coefficients c [1] per Pasquill class
 #: (sigma_y = c x (1 + 0.0001 x)^-1/2, x in m); Seinfeld & Pandis (2016), Table 18.3.
@@ -312,3 +312,59 @@ def make_plume_swath(
         "enhancement": xr.DataArray(dX, dims=("y", "x"), attrs={"units": units}),
     }
     return ds, truth
+
+
+def plume_field(
+    source_lonlat: tuple[float, float],
+    *,
+    emission: float,
+    wind: tuple[float, float],
+    gas: Literal["co2", "ch4"] = "ch4",
+    stability: str = "C",
+    surface_pressure: float = 101325.0,
+    subsample_km: float = 0.0,
+) -> Any:
+    """Return ``f(lon, lat)`` -> plume enhancement [ppm|ppb] of a known point source.
+
+    For the file writers of :mod:`urbansat.testing.granules`
+    (``write_tropomi_ch4(..., enhancement=f)``, ``write_oco_lite(..., enhancement=f)``):
+    Briggs open-country dispersion of Pasquill class ``stability``, no puffs or meander,
+    evaluated at the given points (``subsample_km > 0`` averages a 5 x 5 box of that size
+    around each point to mimic the footprint).
+
+    Parameters
+    ----------
+    source_lonlat : (float, float)
+    emission : float
+        [kg s-1].
+    wind : (u, v)
+        True wind [m s-1].
+    gas : {"co2", "ch4"}
+    stability : str, default "C"
+    surface_pressure : float, default 101325
+        [Pa], for the mole-fraction conversion.
+    subsample_km : float, default 0
+
+    Returns
+    -------
+    callable
+    """
+    lon0, lat0 = source_lonlat
+    speed = float(np.hypot(*wind))
+    theta = float(np.arctan2(wind[1], wind[0]))
+    zero = (np.zeros(1), np.zeros(1), np.zeros(1))
+    k = column_mass_factor(gas, surface_pressure)
+
+    def f(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        x = R_EARTH * np.cos(np.deg2rad(lat0)) * np.deg2rad(((np.asarray(lon) - lon0) + 180) % 360 - 180)
+        y = R_EARTH * np.deg2rad(np.asarray(lat) - lat0)
+        off = (np.arange(5) / 4 - 0.5) * subsample_km * 1e3
+        ox, oy = np.meshgrid(off, off)
+        cols = [
+            _truth_column(x + dx_, y + dy_, q=emission, speed=speed, theta=theta, c=BRIGGS_C[stability],
+                          r0=0.0, puffs=zero, meander=zero, rng_scale=0.0)
+            for dx_, dy_ in zip(ox.ravel(), oy.ravel())
+        ]
+        return np.mean(cols, axis=0) / k
+
+    return f
