@@ -76,8 +76,8 @@ def test_runtime_imports_of_pure_packages_stay_pure():
     code = (
         "import sys\n"
         + "".join(f"import urbansat.{p}\n" for p in PURE if (SRC / p / "__init__.py").exists())
-        + "bad = sorted(m for m in sys.modules if m.startswith(%r))\n" % (EDGES,)
+        + f"bad = sorted(m for m in sys.modules if m.startswith({EDGES!r}))\n"
         + "print(bad)\nsys.exit(1 if bad else 0)\n"
     )
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    r = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, f"pure packages pulled in edge modules: {r.stdout} {r.stderr[-2000:]}"

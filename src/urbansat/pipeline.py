@@ -56,7 +56,7 @@ from urbansat.indicators import tci231_indicators, to_wide
 from urbansat.indicators.concentration import concentrations_from_table, sounding_table
 from urbansat.ingest.config import load_config, validate_config
 
-__all__ = ["run_job", "JobResult"]
+__all__ = ["JobResult", "run_job"]
 
 _CACHE = ".urbansat-cache"
 _AUTO_LOCAL_BYTES = 256 * 1024**2

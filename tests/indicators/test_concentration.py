@@ -31,8 +31,8 @@ def test_fixed_background_and_empty_boundary():
     far = b.iloc[[0]].copy()
     far["boundary_id"], far["name"] = "FAR", "Far"
     far["geometry"] = far.translate(50, 50).geometry
-    import pandas as pd
     import geopandas as gpd
+    import pandas as pd
 
     bb = gpd.GeoDataFrame(pd.concat([b, far]), crs=4326)
     out = boundary_concentrations(builders.swath("co2"), bb, background=(399.0, 0.1))

@@ -8,21 +8,26 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import xarray as xr
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "indicators"))
-import builders  # noqa: E402
+import builders
 
-from urbansat.export import atomic_write, provenance, sha256, table_to_dataset, write_csv, write_tables
+from urbansat.export import (
+    atomic_write,
+    provenance,
+    sha256,
+    table_to_dataset,
+    write_csv,
+    write_tables,
+)
 
 
 def test_atomic_write_keeps_old_file_on_failure(tmp_path):
     p = tmp_path / "out.csv"
     p.write_text("old")
-    with pytest.raises(RuntimeError):
-        with atomic_write(p) as tmp:
-            tmp.write_text("half")
-            raise RuntimeError("interrupted")
+    with pytest.raises(RuntimeError), atomic_write(p) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("interrupted")
     assert p.read_text() == "old"
     assert [x.name for x in tmp_path.iterdir()] == ["out.csv"]  # no temp file left
 

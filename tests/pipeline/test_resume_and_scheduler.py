@@ -9,7 +9,7 @@ import pytest
 from conftest import small_job
 from typer.testing import CliRunner
 
-import urbansat.pipeline as pipeline
+from urbansat import pipeline
 from urbansat.errors import ConfigError
 from urbansat.ingest.config import load_config
 
@@ -108,7 +108,7 @@ def test_cli_run_and_demo_help(tmp_path, project_samples):
     from urbansat.cli import app
 
     cfg = small_job(tmp_path, project_samples, scheduler="synchronous")
-    lines = ["[job]", f'name = "cli"', f'output_dir = "{tmp_path / "out"}"', 'scheduler = "synchronous"',
+    lines = ["[job]", 'name = "cli"', f'output_dir = "{tmp_path / "out"}"', 'scheduler = "synchronous"',
              'periods = { "2022" = ["2022-01-01", "2023-01-01"] }',
              "[[boundaries]]", f'path = "{cfg["boundaries"][0]["path"]}"', 'level = "county"', 'id_field = "id"',
              "[[granules]]", 'name = "ch4"', f'paths = ["{cfg["granules"][0]["paths"][0]}"]',

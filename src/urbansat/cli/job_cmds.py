@@ -6,14 +6,14 @@ import importlib.resources
 import os
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Annotated
 
 import typer
 
 from urbansat.cli import app
 from urbansat.errors import InputFileError, UrbansatError
 
-__all__ = ["run", "demo", "samples_dir", "write_demo_config"]
+__all__ = ["demo", "run", "samples_dir", "write_demo_config"]
 
 DEFAULT_DEMO_DIR = "urbansat-demo-output"
 
@@ -50,7 +50,7 @@ def write_demo_config(out_dir: str | Path) -> Path:
     return path
 
 
-def _summary(result) -> None:  # noqa: ANN001
+def _summary(result) -> None:
     t = result.indicators
     typer.echo(f"\n{len(t)} indicator rows for {t.boundary_id.nunique()} boundaries in {result.elapsed_s:.1f} s")
     typer.echo("status counts: " + ", ".join(f"{k} {v}" for k, v in t.status.value_counts().items()))
@@ -63,12 +63,11 @@ def _summary(result) -> None:  # noqa: ANN001
 
 @app.command("run")
 def run(
-    config: Path = typer.Argument(..., help="Job configuration (TOML)."),
-    scheduler: Optional[str] = typer.Option(
-        None, "--scheduler", help="auto | synchronous | threads | local | tcp://host:port (overrides the config)."
-    ),
-    no_progress: bool = typer.Option(False, "--no-progress", help="Hide progress bars."),
-    fresh: bool = typer.Option(False, "--fresh", help="Ignore cached steps and recompute everything."),
+    config: Annotated[Path, typer.Argument(help="Job configuration (TOML).")],
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="auto | synchronous | threads | local | tcp://host:port (overrides the config).")] = None,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="Hide progress bars.")] = False,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Ignore cached steps and recompute everything.")] = False,
 ) -> None:
     """Run a job: granules -> concentrations, emissions, sinks -> T/CI 231 tables, exports, report."""
     from urbansat.pipeline import run_job
@@ -83,9 +82,9 @@ def run(
 
 @app.command("demo")
 def demo(
-    output: Path = typer.Option(Path(DEFAULT_DEMO_DIR), "-o", "--output", help="Output directory."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="As for `urbansat run`."),
-    no_progress: bool = typer.Option(False, "--no-progress", help="Hide progress bars."),
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output directory.")] = Path(DEFAULT_DEMO_DIR),
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="As for `urbansat run`.")] = None,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="Hide progress bars.")] = False,
 ) -> None:
     """Run a complete job on the shipped data/samples and write the tables and the HTML report."""
     from urbansat.pipeline import run_job

@@ -36,15 +36,15 @@ from urbansat.errors import InputFileError, SchemaError
 
 __all__ = [
     "atomic_write",
-    "sha256",
     "provenance",
+    "sha256",
+    "table_to_dataset",
     "write_csv",
-    "write_parquet",
-    "write_netcdf",
     "write_geopackage",
     "write_json",
+    "write_netcdf",
+    "write_parquet",
     "write_tables",
-    "table_to_dataset",
 ]
 
 
@@ -120,7 +120,7 @@ def provenance(
         )
     return {
         "urbansat_version": __version__,
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "libraries": _lib_versions(),
         "inputs": files,
@@ -241,7 +241,7 @@ def table_to_dataset(df: pd.DataFrame, *, prov: Mapping[str, Any] | None = None)
                     "long_name": f"status of {name}", "flag_meanings_source": "urbansat.indicators.STATUSES",
                 })
                 data_vars[f"{name}_method"] = (dims, method.astype(str), {"long_name": f"method of {name}"})
-    now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     attrs = {
         "Conventions": "CF-1.10, ACDD-1.3",
         "title": "T/CI 231-2023 Table 1 satellite carbon-monitoring indicators",

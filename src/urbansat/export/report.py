@@ -96,7 +96,7 @@ def _figures(bid: str, geom: Any, level: str, table: pd.DataFrame, conc: Mapping
         ax.set_title(f"{bid}: X{gas.upper()} soundings ({len(near)} near the boundary)", fontsize=9)
         figs.append({"png": _png(fig), "alt": f"map of X{gas.upper()} soundings around {bid}",
                      "caption": f"QA-passed X{gas.upper()} soundings minus the background "
-                                f"({'%.2f' % bg if bg is not None else 'n/a'} {_GAS_UNITS[gas]}); black: boundary."})
+                                f"({f'{bg:.2f}' if bg is not None else 'n/a'} {_GAS_UNITS[gas]}); black: boundary."})
     if not figs:
         fig, ax = plt.subplots(figsize=(4, 3.5))
         plot_boundary_map(geom, None, ax=ax, pad_deg=0.05)
@@ -191,7 +191,7 @@ def render_report(
     periods = list(dict.fromkeys(p for p in table["period"] if "->" not in str(p)))
     return env.from_string(src).render(
         title=title, version=__version__,
-        created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        created=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         n_rows=len(table), n_boundaries=table["boundary_id"].nunique(), periods=periods,
         status_counts=status_counts, boundaries=sections, validation=vals, spec=spec,
         prov={"python": prov.get("python", ""), "libraries": prov.get("libraries", {}),

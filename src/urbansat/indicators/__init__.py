@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Union
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -31,18 +31,18 @@ from urbansat.indicators.tables import (
 )
 
 __all__ = [
-    "tci231_indicators",
+    "STATUSES",
+    "TIDY_COLUMNS",
     "boundary_concentrations",
-    "to_wide",
     "check_tidy",
     "indicator_spec",
     "period_years",
-    "TIDY_COLUMNS",
-    "STATUSES",
+    "tci231_indicators",
+    "to_wide",
 ]
 
-PeriodInput = Union[Mapping[str, Any], Sequence[str]]
-DataInput = Union[None, xr.Dataset, Mapping[str, xr.Dataset], Sequence[Any]]
+PeriodInput = Mapping[str, Any] | Sequence[str]
+DataInput = xr.Dataset | Mapping[str, xr.Dataset] | Sequence[Any] | None
 
 _GAS_UNITS = {"co2": "ppm", "ch4": "ppb"}
 _SINK_TARGETS = (*SINK_CATEGORIES, "total")

@@ -39,7 +39,7 @@ import xarray as xr
 from urbansat.errors import BoundaryError, EmptySelectionError, SchemaError
 from urbansat.schema import GAS_UNITS, gas_of, gas_variable, to_soundings
 
-__all__ = ["boundary_concentrations", "sounding_table", "concentrations_from_table"]
+__all__ = ["boundary_concentrations", "concentrations_from_table", "sounding_table"]
 
 #: sqrt(pi/2): standard error of the median / standard error of the mean for
 #: normal data (Kenney & Keeping 1962, Mathematics of Statistics, §13.13).

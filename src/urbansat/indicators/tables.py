@@ -24,13 +24,13 @@ from urbansat.categories import ATMOSPHERE_INDICATORS, GASES, SINK_CATEGORIES, S
 from urbansat.errors import SchemaError
 
 __all__ = [
-    "TIDY_COLUMNS",
     "STATUSES",
     "SUBJECTS",
+    "TIDY_COLUMNS",
+    "check_tidy",
+    "empty_table",
     "indicator_spec",
     "target_names",
-    "empty_table",
-    "check_tidy",
     "to_wide",
 ]
 

@@ -65,7 +65,7 @@ import pandas as pd
 from urbansat.categories import BOUNDARY_LEVELS
 from urbansat.errors import ConfigError, InputFileError
 
-__all__ = ["load_config", "validate_config", "FORMATS", "SCHEDULERS"]
+__all__ = ["FORMATS", "SCHEDULERS", "load_config", "validate_config"]
 
 FORMATS: Final = ("csv", "parquet", "netcdf", "gpkg", "json")
 SCHEDULERS: Final = ("auto", "synchronous", "threads", "local")

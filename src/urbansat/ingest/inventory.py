@@ -22,7 +22,7 @@ import pandas as pd
 
 from urbansat.errors import InputFileError, SchemaError
 
-__all__ = ["read_inventory", "GPC_SECTORS", "TCI231_ONLINE_SUBJECTS", "INVENTORY_COLUMNS"]
+__all__ = ["GPC_SECTORS", "INVENTORY_COLUMNS", "TCI231_ONLINE_SUBJECTS", "read_inventory"]
 
 #: GHG Protocol for Cities (GPC, WRI/C40/ICLEI 2014, ch. 4) sectors.
 GPC_SECTORS: Final[tuple[str, ...]] = ("stationary_energy", "transport", "waste", "ippu", "afolu")

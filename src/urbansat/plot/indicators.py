@@ -9,7 +9,7 @@ import pandas as pd
 
 from urbansat.categories import SINK_CATEGORIES
 
-__all__ = ["plot_boundary_map", "plot_sink_bars", "plot_period_change"]
+__all__ = ["plot_boundary_map", "plot_period_change", "plot_sink_bars"]
 
 _OK = ("ok", "partial", "from_inventory")
 
@@ -141,10 +141,9 @@ def plot_period_change(table: pd.DataFrame, boundary_id: str, *, ax: Any = None)
         return None
     periods = list(dict.fromkeys(table["period"][~table["period"].str.contains("->")]))
     if ax is None:
-        fig, axes = plt.subplots(len(series), 1, figsize=(5.5, 1.0 + 1.6 * len(series)), sharex=True, squeeze=False)
+        _, axes = plt.subplots(len(series), 1, figsize=(5.5, 1.0 + 1.6 * len(series)), sharex=True, squeeze=False)
         axes = list(axes[:, 0])
     else:
-        fig = ax.figure
         axes = [ax] if len(series) == 1 else [ax] + [ax.twinx() for _ in series[1:]]
     for a, (label, g), color in zip(axes, series, ("tab:blue", "tab:orange", "tab:green", "tab:red")):
         x = [periods.index(p) for p in g["period"]]

@@ -36,7 +36,7 @@ from scipy.spatial import cKDTree
 from urbansat.constants import R_EARTH
 from urbansat.errors import EmptySelectionError, SchemaError
 
-__all__ = ["validate", "VALIDATION_COLUMNS"]
+__all__ = ["VALIDATION_COLUMNS", "validate"]
 
 VALIDATION_COLUMNS = (
     "scope", "key", "gas", "period", "estimate", "estimate_uncertainty", "inventory",
