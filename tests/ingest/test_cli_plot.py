@@ -61,3 +61,23 @@ def test_plot_granule_polygons(tmp_path):
     np.testing.assert_allclose(np.sort(colls[0].get_array()),
                                np.sort(ds.xco2.values[ds.qa_pass.values]), rtol=1e-6)
     matplotlib.pyplot.close("all")
+
+
+def test_plot_cli_default_coastlines_and_boundaries(tmp_path, project_samples, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    seen = {}
+    real_savefig = plt.Figure.savefig
+
+    def spy(self, *a, **k):
+        seen["lines"] = sum(len(ax.collections) for ax in self.axes)
+        return real_savefig(self, *a, **k)
+
+    monkeypatch.setattr(plt.Figure, "savefig", spy)
+    src = str(project_samples / "tropomi_ch4" / BOWEN)
+    assert runner.invoke(app, ["plot", src, "-o", str(tmp_path / "a.png")]).exit_code == 0
+    with_coast = seen["lines"]
+    assert runner.invoke(app, ["plot", src, "-o", str(tmp_path / "b.png"), "--no-coastlines"]).exit_code == 0
+    assert with_coast == seen["lines"] + 1  # the country outlines
+    res = runner.invoke(app, ["plot", src, "-o", str(tmp_path / "c.png"), "--boundaries", str(tmp_path / "no.shp")])
+    assert res.exit_code == 2 and "exist" in res.output  # typer usage error naming the option

@@ -80,7 +80,9 @@ def info(
 def plot(
     file: Path = typer.Argument(..., help="Granule file."),
     output: Path = typer.Option(..., "-o", "--output", help="Image to write (png, pdf, svg)."),
-    boundaries: Path | None = typer.Option(None, help="Coastline / boundary file (shapefile, GeoJSON, GPKG)."),
+    boundaries: Path | None = typer.Option(
+        None, help="Boundary file (shapefile, GeoJSON, GPKG) drawn instead of the default coastlines."),
+    coastlines: bool = typer.Option(True, help="Draw Natural Earth 1:110m country outlines (packaged)."),
     variable: str | None = typer.Option(None, help="Variable to colour by (default: the gas column)."),
     all_soundings: bool = typer.Option(False, "--all", help="Draw soundings failing QA too."),
     product: str | None = typer.Option(None, help="Reader name; default: auto-detect."),
@@ -97,6 +99,13 @@ def plot(
     try:
         ds, notes = _open_for_inspection(file, product)
         gdf = None
+        if boundaries is None and coastlines:
+            import geopandas as gpd
+            from importlib import resources
+
+            ne = resources.files("urbansat") / "data" / "naturalearth" / "ne_110m_countries.geojson"
+            with resources.as_file(ne) as fpath:
+                gdf = gpd.read_file(fpath)
         if boundaries is not None:
             import geopandas as gpd
 

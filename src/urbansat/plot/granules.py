@@ -113,7 +113,16 @@ def plot_granule(
     ax.set_ylabel("latitude [degrees_north]")
     from matplotlib.ticker import MaxNLocator
 
-    ax.xaxis.set_major_locator(MaxNLocator(5))
+    # narrow swaths (OCO: ~10 km wide): widen the view to at least 1/3 of its length
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    coslat = np.cos(np.deg2rad(np.clip(0.5 * (y0 + y1), -80.0, 80.0)))
+    if (x1 - x0) * coslat < (y1 - y0) / 3:
+        half = (y1 - y0) / 6 / coslat
+        ax.set_xlim(0.5 * (x0 + x1) - half, 0.5 * (x0 + x1) + half)
+    ax.xaxis.set_major_locator(MaxNLocator(4))
+    for lab in ax.get_xticklabels():
+        lab.set_rotation(30)
+        lab.set_horizontalalignment("right")
     ylo, yhi = ax.get_ylim()
     mid = np.clip(0.5 * (ylo + yhi), -80.0, 80.0)
     ax.set_aspect(1.0 / np.cos(np.deg2rad(mid)), adjustable="box")  # locally equal-distance
