@@ -5,6 +5,7 @@ from __future__ import annotations
 import builders
 import numpy as np
 import pytest
+import xarray as xr
 
 from urbansat.errors import BoundaryError, EmptySelectionError
 from urbansat.indicators import boundary_concentrations
@@ -57,3 +58,16 @@ def test_errors():
         boundary_concentrations(sw, builders.boundaries().set_crs(None, allow_override=True))
     with pytest.raises(EmptySelectionError, match="no sounding passes QA"):
         boundary_concentrations(sw.assign(qa_pass=sw["qa_pass"] & False), builders.boundaries())
+
+
+def test_background_uncertainty_includes_spatial_structure():
+    sw = builders.swath("co2")
+    lon = sw["longitude"].values
+    outside = ~((lon > 0) & (lon < 2) & (sw["latitude"].values > 0) & (sw["latitude"].values < 2))
+    checker = (np.indices(lon.shape).sum(axis=0) % 2) * 2.0 - 1.0  # -1/+1 ppm pattern: MAD = 1
+    sw["xco2"] = sw["xco2"] + xr.where(xr.DataArray(outside, dims=("y", "x")), checker, 0.0)
+    out = boundary_concentrations(sw, builders.boundaries(), background_buffer_km=0.0)
+    n = int(out["n_background"])
+    s = 1.482602218505602
+    expected = np.sqrt((np.sqrt(np.pi / 2) * s / np.sqrt(n)) ** 2 + (s**2 - 0.25))
+    assert float(out["background_uncertainty"].sel(boundary="R1")) == pytest.approx(expected, rel=1e-9)

@@ -17,12 +17,21 @@ i.e. the standard error of the weighted mean from the scatter (which holds
 retrieval noise and real variability), never smaller than the propagated
 retrieval precision :math:`\\sigma_i` (the only term when one sounding).
 
-The background :math:`B` is the median of QA-passed soundings *outside* every
-boundary buffered by ``background_buffer_km`` (their centres), with the
-standard error of the median :math:`u(B) = 1.2533 \\cdot 1.4826\\,
-\\mathrm{MAD} / \\sqrt{n}` (Rousseeuw & Croux 1993; asymptotic efficiency of
-the median for normal data, :math:`\\sqrt{\\pi/2}`), or a fixed value given by
-the user. Enhancement :math:`\\Delta X_b = \\bar X_b - B` with
+The background :math:`B` is the median of the :math:`n` QA-passed soundings
+*outside* every boundary buffered by ``background_buffer_km`` (their centres),
+or a fixed value given by the user. Its uncertainty *at the boundary* combines
+the standard error of the median and the spatial structure of the background:
+
+.. math::
+
+    s = 1.4826\\,\\mathrm{MAD}, \\quad
+    u(B)^2 = \\left(\\frac{1.2533\\, s}{\\sqrt n}\\right)^2
+           + \\max\\left(s^2 - \\overline{\\sigma_i^2},\\, 0\\right)
+
+(1.4826 = MAD-to-sigma for normal data, Rousseeuw & Croux 1993; 1.2533 =
+:math:`\\sqrt{\\pi/2}`, the standard error of the median relative to the
+mean's; the second term is the robust variance of the background soundings
+minus their retrieval noise, i.e. real spatial variability). Enhancement :math:`\\Delta X_b = \\bar X_b - B` with
 :math:`u = \\sqrt{u(\\bar X_b)^2 + u(B)^2}`.
 """
 
@@ -171,11 +180,13 @@ def _background(values: np.ndarray, sigmas: np.ndarray) -> tuple[float, float]:
     if values.size == 0:
         return math.nan, math.nan
     med = float(np.median(values))
-    mad = float(np.median(np.abs(values - med)))
-    unc = _MEDIAN_SE_FACTOR * _MAD_TO_SIGMA * mad / math.sqrt(values.size)
-    if values.size == 1 or unc == 0.0:
-        unc = float(np.mean(sigmas)) / math.sqrt(values.size)
-    return med, unc
+    spread = _MAD_TO_SIGMA * float(np.median(np.abs(values - med)))
+    se = _MEDIAN_SE_FACTOR * spread / math.sqrt(values.size)
+    if values.size == 1 or se == 0.0:
+        se = float(np.mean(sigmas)) / math.sqrt(values.size)
+    # spatial structure: robust variance of the background soundings minus their noise variance
+    structure2 = max(spread**2 - float(np.mean(np.asarray(sigmas, float) ** 2)), 0.0)
+    return med, math.sqrt(se**2 + structure2)
 
 
 def sounding_table(
