@@ -262,3 +262,17 @@ def test_oco_unsorted_soundings_same_swath(tmp_path):
     b = urbansat.open_granules(q, chunks={"y": 5}).compute()
     for v in ("xco2", "qa_pass", "sounding_id", "pressure", "longitude_bounds", "time"):
         xr.testing.assert_equal(a[v], b[v])
+
+
+def test_oco3_sam_sweeps_cover_an_area(tmp_path):
+    p = write_oco_lite(tmp_path, platform="oco3", target="fossil_Los_Angeles_USA", n_frames=36,
+                       n_sweeps=7, noise=0.0, enhancement=_plume, missing_fraction=0.0)
+    ds = urbansat.open_granules(p, target="fossil_Los_Angeles_USA").compute()
+    assert ds.sizes["y"] == 36 * 7
+    lon, lat = ds.longitude.values, ds.latitude.values
+    width_km = (np.nanmax(lon) - np.nanmin(lon)) * 111.195 * np.cos(np.deg2rad(34.05))
+    assert 65 < width_km < 80  # 7 sweeps x 8 footprints x 1.3 km
+    # the plume maximum sits on the target, and the values are the known field
+    j = np.nanargmax(ds.xco2.values)
+    assert abs(lon.ravel()[j] + 118.24532) < 0.02 and abs(lat.ravel()[j] - 34.05349) < 0.05
+    np.testing.assert_allclose(ds.xco2.values, background_xco2(lon, lat) + _plume(lon, lat), atol=1e-3)

@@ -157,6 +157,7 @@ def write_oco_lite(
     wind: tuple[float, float] = (3.0, 1.0),
     psurf_hpa: float = 1000.0,
     n_footprints: int | None = None,
+    n_sweeps: int = 1,
 ) -> Path:
     """Write an OCO-2 / OCO-3 / ACOS-GOSAT Lite file in the official v10/v11 layout.
 
@@ -197,6 +198,14 @@ def write_oco_lite(
         ``Meteorology/windspeed_u_met``/``_v_met`` [m s-1].
     psurf_hpa : float
         ``Retrieval/psurf`` [hPa].
+    n_footprints : int, optional
+        Footprints per frame (default 8 for OCO, 1 for ACOS).
+    n_sweeps : int, default 1
+        Adjacent sweeps side by side, as OCO-3 SAM/target modes map an area
+        (~80 x 80 km) with several passes: the file then holds
+        ``n_frames * n_sweeps`` frames in time order, sweep after sweep, each
+        shifted across-track by one swath width. Array ``values`` then have
+        shape ``(n_frames * n_sweeps, n_footprints)``.
 
     Returns
     -------
@@ -217,6 +226,13 @@ def write_oco_lite(
     mode_code = {"nadir": 0, "glint": 1, "target": 2, "transition": 3, "sam": 4}[mode]
     dx, dy = (10.5, 10.5) if platform == "acos" else (1.3, 2.25)
     lon, lat, blon, blat = _grid(n_frames, nfp, center, dx, dy)
+    if n_sweeps > 1:
+        width = nfp * dx / (111.195 * np.cos(np.deg2rad(center[1])))
+        offs = (np.arange(n_sweeps) - (n_sweeps - 1) / 2.0) * width
+        lon = np.concatenate([((lon + o + 180.0) % 360.0) - 180.0 for o in offs])
+        blon = np.concatenate([((blon + o + 180.0) % 360.0) - 180.0 for o in offs])
+        lat, blat = np.tile(lat, (n_sweeps, 1)), np.tile(blat, (n_sweeps, 1, 1))
+    n_rows = n_frames * n_sweeps
     truth = (_field(values, lon, lat) if values is not None else background_xco2(lon, lat)) \
         + _field(enhancement, lon, lat)
     xco2 = truth + noise * rng.standard_normal(truth.shape)
@@ -227,7 +243,7 @@ def write_oco_lite(
 
     t0 = np.datetime64(date, "ms")
     frame_dt = np.timedelta64(333, "ms") if platform != "acos" else np.timedelta64(4000, "ms")
-    t_frame = t0 + np.arange(n_frames) * frame_dt
+    t_frame = t0 + np.arange(n_rows) * frame_dt
     iy, ix = np.nonzero(present)
     n = iy.size
     tt = t_frame[iy]
