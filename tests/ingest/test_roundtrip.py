@@ -276,3 +276,22 @@ def test_oco3_sam_sweeps_cover_an_area(tmp_path):
     j = np.nanargmax(ds.xco2.values)
     assert abs(lon.ravel()[j] + 118.24532) < 0.02 and abs(lat.ravel()[j] - 34.05349) < 0.05
     np.testing.assert_allclose(ds.xco2.values, background_xco2(lon, lat) + _plume(lon, lat), atol=1e-3)
+
+
+def test_readers_stay_lazy(tmp_path, project_samples):
+    """Readers build dask graphs only: no dask computation happens while opening."""
+    import dask
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a reader triggered a dask computation")
+
+    bowen = project_samples / "tropomi_ch4" / (
+        "S5P_RPRO_L2__CH4____20220722T025309_20220722T043439_24725_03_020400_20230201T033930.SUB.nc4")
+    files = [bowen, write_oco_lite(tmp_path, n_frames=9), write_gosat_fts(tmp_path, n_soundings=9),
+             write_tropomi_ch4(tmp_path, n_scanlines=9, n_pixels=4)]
+    for p in files:
+        reader = guess_reader(p)
+        with dask.config.set(scheduler=refuse):
+            ds = reader.open_dataset(p, chunks={"y": 4})
+        gas = "xco2" if "xco2" in ds else "xch4"
+        assert ds[gas].chunks is not None and ds["qa_pass"].chunks is not None
