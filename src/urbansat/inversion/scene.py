@@ -1,8 +1,9 @@
 """A source's neighbourhood cut from a normalized swath, in metres.
 
 :func:`cut_scene` is the documented small-result reduction point of the
-inversion: it selects the ``(y, x)`` window of a (possibly dask-backed) swath
-that lies within ``radius_km`` of a source and loads only that window.
+inversion: it loads the swath's ``latitude``/``longitude`` (to find the window),
+selects the ``(y, x)`` window of a (possibly dask-backed) swath that lies within
+``radius_km`` of a source, and loads only that window of the data variables.
 
 Local coordinates are the equirectangular tangent plane at the source,
 ``x = R cos(lat0) dlon``, ``y = R dlat`` [m] (``R`` = mean Earth radius of
