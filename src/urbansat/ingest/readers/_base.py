@@ -17,7 +17,6 @@ pruning after a cheap geolocation scan.
 from __future__ import annotations
 
 import functools
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from importlib import resources
@@ -224,16 +223,6 @@ class GranuleReader(ABC):
             Normalized per :mod:`urbansat.schema`.
         """
 
-    def scan(self, path: str | Path, *, gas: str | None = None) -> xr.Dataset:
-        """Read only the geolocation, time and QA of a granule (loaded, small).
-
-        Used by :func:`urbansat.open_granules` to prune by ``bbox``/``time``
-        before any data variable is read.
-        """
-        ds = self.open_dataset(path, variables=(), gas=gas, chunks=None)
-        keep = [v for v in ("latitude", "longitude", "time", "qa_pass") if v in ds.variables]
-        return ds[keep].load()
-
 
 def require(path: str | Path, names: Sequence[str], present: set[str], *, reader: str,
             where: str = "", hint: str = "") -> None:
@@ -245,12 +234,6 @@ def require(path: str | Path, names: Sequence[str], present: set[str], *, reader
             f"variable(s) {missing}{' in ' + where if where else ''}. "
             + (hint or "Download the full product (not a variable subset that drops them).")
         )
-
-
-def product_version_from_name(pattern: str, name: str) -> dict[str, str]:
-    """Return the named groups of ``pattern`` matched on a file name (or {})."""
-    m = re.match(pattern, name)
-    return m.groupdict() if m else {}
 
 
 def empty_like_window(n: int, s: slice | None) -> slice:
