@@ -23,7 +23,8 @@ Fit. ``Q`` and a background offset ``b`` enter linearly, so for each trial
 projection); ``(a, dtheta)`` are found by a grid search and a Nelder-Mead
 polish. ``Q`` is never bounded or clamped, so a weak or negative fit is reported
 as it is. ``sigma_Q`` comes from the linear covariance at the optimum, scaled by
-``max(1, chi2_red)``.
+``max(1, chi2_red)``; the uncertainty that the fitted ``(a, dtheta)`` carry into ``Q``
+(``2 g^T H^-1 g`` from the chi2 Hessian) is added to the model term.
 """
 
 from __future__ import annotations
@@ -114,7 +115,9 @@ def estimate_gaussian(
     grid = [(cost(np.array([la, dt])), la, dt) for la in las for dt in turns]
     best = min(grid, key=lambda t: t[0])
     x0 = np.array([best[1], best[2]])
-    res = minimize(cost, x0, method="Nelder-Mead", options={"maxiter": 80, "xatol": 1e-3, "fatol": 1e-6})
+    bounds = [(np.log(0.02), np.log(1.5)), (-np.deg2rad(max_turn_deg + 5), np.deg2rad(max_turn_deg + 5))]
+    res = minimize(cost, x0, method="Nelder-Mead", bounds=bounds,
+                   options={"maxiter": 80, "xatol": 1e-3, "fatol": 1e-6})
     la, dt = res.x if res.fun <= best[0] else x0
     dt = float(np.clip(dt, -np.deg2rad(max_turn_deg + 5), np.deg2rad(max_turn_deg + 5)))
     a = float(np.exp(la)) if dispersion is None else dispersion
@@ -122,12 +125,42 @@ def estimate_gaussian(
     p, cov, chi2 = _solve(g, d, w, xy)
     red = chi2 / max(m - 4, 1)
     sig = float(np.sqrt(max(cov[0, 0], 0.0) * max(red, 1.0)))
-    # profile uncertainty of the nonlinear parameters: spread of Q over the grid
-    # points within delta-chi2 <= max(1, chi2_red) of the optimum
-    tol = max(1.0, red)
-    qs = [float(_solve(_design(frame, sel, float(np.exp(gl)) if dispersion is None else dispersion, float(gd)), d, w, xy)[0][0])
-          for c, gl, gd in grid if c <= chi2 + tol]
-    sig_nl = (max(qs) - min(qs)) / 2 if len(qs) > 1 else 0.0
+    # uncertainty of Q from the nonlinear parameters (log a, dtheta): with H the Hessian of
+    # chi2 and g = dQ/d(log a, dtheta) at the optimum, var(Q) = 2 g^T H^-1 g (Delta chi2 = 1
+    # contour), scaled by max(1, chi2_red); central differences. Fixed dispersion: dtheta only.
+    def q_chi2(la_: float, dt_: float) -> tuple[float, float]:
+        a_ = float(np.exp(la_)) if dispersion is None else dispersion
+        p_, _, c_ = _solve(_design(frame, sel, a_, dt_), d, w, xy)
+        return float(p_[0]), c_
+
+    h = np.array([0.15, np.deg2rad(2.0)])
+    x_opt = np.array([np.log(a) if dispersion is None else 0.0, dt])
+    free = [0, 1] if dispersion is None else [1]
+    grad = np.zeros(2)
+    hess = np.zeros((2, 2))
+    for i in free:
+        e_i = np.eye(2)[i] * h[i]
+        qp, cp = q_chi2(*(x_opt + e_i))
+        qm, cm = q_chi2(*(x_opt - e_i))
+        grad[i] = (qp - qm) / (2 * h[i])
+        hess[i, i] = (cp - 2 * chi2 + cm) / h[i] ** 2
+    if len(free) == 2:
+        cpp = q_chi2(*(x_opt + h))[1]
+        cmm = q_chi2(*(x_opt - h))[1]
+        hess[0, 1] = hess[1, 0] = (cpp + cmm - 2 * chi2 - hess[0, 0] * h[0] ** 2 - hess[1, 1] * h[1] ** 2) / (2 * h[0] * h[1])
+    hf = hess[np.ix_(free, free)]
+    gf = grad[free]
+    try:
+        ev = np.linalg.eigvalsh(hf)
+        var_nl = float(2.0 * gf @ np.linalg.solve(hf, gf)) if np.all(ev > 0) else np.nan
+    except np.linalg.LinAlgError:
+        var_nl = np.nan
+    if not np.isfinite(var_nl):
+        # flat or curved-down chi2: the spread of Q over the grid points within the tolerance
+        qs = [float(_solve(_design(frame, sel, float(np.exp(gl)) if dispersion is None else dispersion, float(gd)), d, w, xy)[0][0])
+              for c, gl, gd in grid if c <= chi2 + max(1.0, red)]
+        var_nl = ((max(qs) - min(qs)) / 2) ** 2 if len(qs) > 1 else 0.0
+    sig_nl = float(np.sqrt(max(var_nl, 0.0) * max(red, 1.0)))
     pix = sc.pixel_km * 1e3
     band_area = (frame.r0 + frame.length + frame.r0 + 2 * pix) * 2 * frame.half_width
     dq_db = frame.speed * frame.k_mean * band_area / (frame.r0 + frame.length)
