@@ -1,0 +1,37 @@
+"""Several overpasses of a source in one period: mean of valid estimates, u = sqrt(sum u_k^2) / n."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "indicators"))
+import builders  # noqa: E402
+
+from urbansat.pipeline import _combine_overpasses, _period_of  # noqa: E402
+
+
+def test_mean_of_valid_overpasses():
+    a = builders.emissions("co2", 1.0)  # plantA 1000 +- 100, plantB 500 +- 80
+    b = builders.emissions("co2", 2.0, reject_second=True)  # plantA 2000 +- 200, plantB rejected
+    c = _combine_overpasses([a, b])
+    assert float(c.emission_t_per_yr.sel(source="plantA")) == pytest.approx(1500.0)
+    assert float(c.emission_t_per_yr_uncertainty.sel(source="plantA")) == pytest.approx(np.hypot(100, 200) / 2)
+    assert float(c.emission_t_per_yr.sel(source="plantB")) == pytest.approx(500.0)  # only the valid one
+    assert int(c.n_overpasses.sel(source="plantB")) == 2
+    assert str(c.qa_reason.sel(source="plantB").values) == ""
+    allbad = _combine_overpasses([builders.emissions("co2", 1, reject_second=True)] * 2)
+    assert np.isnan(float(allbad.emission_t_per_yr.sel(source="plantB")))
+    assert "plume not detected" in str(allbad.qa_reason.sel(source="plantB").values)
+    assert c.emission.attrs["units"] == "kg s-1"
+
+
+def test_period_of_overpass():
+    periods = {"2020": ("2020-01-01", "2021-01-01"), "2021": ("2021-01-01", "2022-01-01")}
+    t = np.array(["2021-06-01T10:00"], dtype="datetime64[ns]")
+    assert _period_of(t, periods) == "2021"
+    assert _period_of(np.array(["2019-06-01"], dtype="datetime64[ns]"), periods) is None
+    assert _period_of(t, ["2020", "2021"]) == "2021"
