@@ -17,13 +17,13 @@ FIXTURE = Path(__file__).resolve().parents[2] / "data" / "samples" / "inventory"
 
 
 @pytest.fixture(scope="module")
-def coco2(shared_samples):
-    return read_inventory(shared_samples / "inventory" / "coco2_ps_catalogue_v1.1.csv")
+def coco2(project_samples):
+    return read_inventory(project_samples / "inventory" / "coco2_ps_catalogue_v1.1.csv")
 
 
-def _smartcarb_estimates(shared_samples) -> xr.Dataset:
+def _smartcarb_estimates(project_samples) -> xr.Dataset:
     """SMARTCARB simulated annual emissions of the power plants (no Berlin), as estimates."""
-    s = pd.read_csv(shared_samples / "smartcarb" / "sources-smartcarb.csv", comment="#")
+    s = pd.read_csv(project_samples / "smartcarb" / "sources-smartcarb.csv", comment="#")
     s = s[s.source != "Berlin"]
     t = s.annual_co2_emissions_in_MtCO2.to_numpy() * 1e6
     u = s.annual_co2_emissions_in_MtCO2_std.to_numpy() * 1e6
@@ -46,8 +46,8 @@ def test_read_coco2(coco2):
     assert set(coco2.gas) == {"co2", "ch4"}
 
 
-def test_match_real_plants_by_location(coco2, shared_samples):
-    res = validate(_smartcarb_estimates(shared_samples), coco2, key="location", max_distance_km=2.0)
+def test_match_real_plants_by_location(coco2, project_samples):
+    res = validate(_smartcarb_estimates(project_samples), coco2, key="location", max_distance_km=2.0)
     assert list(res.columns) == list(VALIDATION_COLUMNS)
     r = res.set_index("key")
     # Boxberg: CoCO2_14983 at 0.56 km, 19.1 Mt/yr in 2018 (read from the catalogue)
@@ -68,8 +68,8 @@ def test_match_real_plants_by_location(coco2, shared_samples):
     assert bx["within_2sigma"] == (abs(bx["inventory"] - bx["estimate"]) <= 2 * bx["estimate_uncertainty"])
 
 
-def test_no_match_is_reported_not_scored(coco2, shared_samples):
-    est = _smartcarb_estimates(shared_samples).isel(source=[0])
+def test_no_match_is_reported_not_scored(coco2, project_samples):
+    est = _smartcarb_estimates(project_samples).isel(source=[0])
     est = est.assign_coords(longitude=("source", [0.0]), latitude=("source", [-60.0]))
     res = validate(est, coco2, max_distance_km=2.0)
     assert res.iloc[0]["n_matched"] == 0 and np.isnan(res.iloc[0]["inventory"])
@@ -107,9 +107,9 @@ def test_bad_inventory(tmp_path):
         validate(est, read_inventory(good), key="boundary_id")
 
 
-def test_scatter_plot(coco2, shared_samples):
+def test_scatter_plot(coco2, project_samples):
     from urbansat.plot.validation import plot_validation
 
-    res = validate(_smartcarb_estimates(shared_samples), coco2, max_distance_km=2.0)
+    res = validate(_smartcarb_estimates(project_samples), coco2, max_distance_km=2.0)
     ax = plot_validation(res)
     assert len(ax.lines) >= 1 and ax.get_xlabel().startswith("inventory")
