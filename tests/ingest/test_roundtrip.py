@@ -203,6 +203,11 @@ def test_many_granules_concat_sorted(tmp_path):
     t = ds.time.values[:, 0]
     assert np.all(np.diff(t) >= np.timedelta64(0))
     assert not ds.qa_pass.values[:12, 6:].any()  # padding of the narrower granule
+    assert ds.surface_classification.dtype == np.uint8  # flags padded with their fill, not NaN
+    assert (ds.surface_classification.values[:12, 6:] == 255).all()
+    assert np.isnat(ds.time.values[:12, 6:]).all() and np.isnan(ds.latitude.values[:12, 6:]).all()
+    # v1 has no ECMWF wind: NaN there, values from the v2 granule
+    assert np.isnan(ds.eastward_wind.values[:12]).all() and (ds.eastward_wind.values[12:] == 4.0).all()
     # time filter prunes the whole late granule before reading it
     one = urbansat.open_granules([late, early], time=("2022-07-22", "2022-07-22T23:59"))
     assert one.sizes["y"] == 12 and one.attrs["source_files"] == [str(early)]

@@ -340,6 +340,34 @@ def open_granules(
     return validate_granule(out)
 
 
+def _pad_fill(dtype: np.dtype) -> Any:
+    if dtype == bool:
+        return False
+    if np.issubdtype(dtype, np.unsignedinteger):
+        return np.iinfo(dtype).max
+    if np.issubdtype(dtype, np.integer):
+        return -1
+    if dtype.kind in "OSU":
+        return ""
+    if dtype.kind == "M":
+        return np.datetime64("NaT")
+    return np.nan
+
+
+def _pad_x(d: xr.Dataset, nx: int) -> xr.Dataset:
+    """Pad a granule to ``nx`` columns: NaN, False, -1 / dtype max for flags, "" for strings."""
+    n = nx - d.sizes["x"]
+    out = {}
+    for name, v in d.variables.items():
+        if "x" in v.dims:
+            out[name] = v.pad(x=(0, n), constant_values=_pad_fill(v.dtype))
+        else:
+            out[name] = v
+    coords = [c for c in d.coords if c in out]
+    res = xr.Dataset({k: v for k, v in out.items() if k not in coords}, attrs=d.attrs)
+    return res.assign_coords({c: out[c] for c in coords})
+
+
 def _concat(dss: list[xr.Dataset]) -> xr.Dataset:
     """Concatenate normalized granules along ``y`` in start-time order."""
     import dask
@@ -353,8 +381,7 @@ def _concat(dss: list[xr.Dataset]) -> xr.Dataset:
     parts = []
     for i, d in enumerate(dss):
         if d.sizes["x"] < nx:
-            d = d.pad(x=(0, nx - d.sizes["x"]))
-            d["qa_pass"] = d["qa_pass"].fillna(False).astype(bool)
+            d = _pad_x(d, nx)
         parts.append(d.assign_coords(granule=("y", np.full(d.sizes["y"], i, dtype="int32"),
                                               {"long_name": "index into attrs['source_files']", "units": "1"})))
     if len(parts) == 1:
