@@ -300,3 +300,11 @@ def test_readers_stay_lazy(tmp_path, project_samples):
             ds = reader.open_dataset(p, chunks={"y": 4})
         gas = "xco2" if "xco2" in ds else "xch4"
         assert ds[gas].chunks is not None and ds["qa_pass"].chunks is not None
+
+
+def test_time_filter_timezone_aware(tmp_path):
+    p = write_tropomi_ch4(tmp_path, date="2022-07-22T03:30:44", n_scanlines=20, n_pixels=4)
+    # 11:30:50 in Beijing (UTC+8) = 03:30:50 UTC: scanlines 7.. (0.84 s apart) onwards
+    ds = urbansat.open_granules(p, time=("2022-07-22T11:30:50+08:00", "2022-07-22T12:00+08:00"))
+    t = ds.time.values[:, 0]
+    assert t.min() >= np.datetime64("2022-07-22T03:30:50") and ds.sizes["y"] == 20 - 8

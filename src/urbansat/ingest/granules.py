@@ -74,8 +74,12 @@ def _check_time(time: Sequence[Any] | None) -> tuple[np.datetime64, np.datetime6
         return None
     try:
         start, end = time
-        t0 = pd.Timestamp(start).tz_localize(None) if pd.Timestamp(start).tzinfo else pd.Timestamp(start)
-        t1 = pd.Timestamp(end).tz_localize(None) if pd.Timestamp(end).tzinfo else pd.Timestamp(end)
+
+        def utc(v: Any) -> pd.Timestamp:  # aware times are converted to UTC; naive ones are UTC
+            t = pd.Timestamp(v)
+            return t.tz_convert("UTC").tz_localize(None) if t.tzinfo else t
+
+        t0, t1 = utc(start), utc(end)
     except (TypeError, ValueError):
         raise SchemaError(
             f"time={time!r} is not a (start, end) pair of dates, e.g. time=('2022-07-22', '2022-07-23')."
