@@ -73,3 +73,13 @@ def test_csv_writer_does_not_modify_input(tmp_path):
     before = t.copy()
     write_csv(t, tmp_path / "x.csv", prov={})
     pd.testing.assert_frame_equal(t, before)
+
+
+def test_netcdf_units_are_udunits():
+    ds = table_to_dataset(builders.full_table())
+    assert ds["sink_total_sink_net_sink"].attrs["units"] == "t yr-1"
+    assert ds["sink_total_sink_net_sink"].attrs["units_table"] == "t CO2 yr-1"
+    assert "mass of CO2" in ds["sink_total_sink_net_sink"].attrs["long_name"]
+    assert ds["sink_total_sink_carbon_stock"].attrs["units"] == "t"
+    assert ds["atmosphere_concentration_column_mean_ppm"].attrs["units"] == "1e-6"
+    assert ds["atmosphere_concentration_column_mean_ppt"].attrs["units"] == "1e-12"

@@ -182,6 +182,10 @@ def write_json(df: pd.DataFrame, path: str | Path, *, prov: Mapping[str, Any]) -
     return _write_text(Path(path), _json({"provenance": prov, "columns": list(df.columns), "rows": records}))
 
 
+#: Table units -> UDUNITS-2 strings for CF; the table unit is kept in ``units_table``.
+_CF_UNITS = {"%": "percent", "ppm": "1e-6", "ppb": "1e-9", "ppt": "1e-12", "t CO2 yr-1": "t yr-1", "t C": "t"}
+
+
 def _var_name(key: str, unit: str, multi: bool) -> str:
     name = key.replace(".", "_")
     return f"{name}_{unit.replace(' ', '_')}" if multi else name
@@ -229,13 +233,14 @@ def table_to_dataset(df: pd.DataFrame, *, prov: Mapping[str, Any] | None = None)
                 status[bi, ti, pi] = g["status"].astype(str).to_numpy()
                 method[bi, ti, pi] = g["method"].astype(str).to_numpy() if "method" in g else ""
                 dims = ("boundary", tdim, pdim)
-                cf_unit = "percent" if unit == "%" else unit
+                cf_unit = _CF_UNITS.get(unit, unit)
+                what = {"t CO2 yr-1": " (mass of CO2)", "t C": " (mass of carbon)"}.get(unit, "")
                 data_vars[name] = (dims, val, {
-                    "long_name": f"T/CI 231 {subject} {key}", "units": cf_unit,
+                    "long_name": f"T/CI 231 {subject} {key}{what}", "units": cf_unit, "units_table": unit,
                     "ancillary_variables": f"{name}_uncertainty {name}_status",
                 })
                 data_vars[f"{name}_uncertainty"] = (dims, unc, {
-                    "long_name": f"1-sigma uncertainty of {name}", "units": cf_unit,
+                    "long_name": f"1-sigma uncertainty of {name}", "units": cf_unit, "units_table": unit,
                 })
                 data_vars[f"{name}_status"] = (dims, status.astype(str), {
                     "long_name": f"status of {name}", "flag_meanings_source": "urbansat.indicators.STATUSES",

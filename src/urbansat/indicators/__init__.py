@@ -44,7 +44,9 @@ __all__ = [
 PeriodInput = Mapping[str, Any] | Sequence[str]
 DataInput = xr.Dataset | Mapping[str, xr.Dataset] | Sequence[Any] | None
 
-_GAS_UNITS = {"co2": "ppm", "ch4": "ppb"}
+#: Column / mole-fraction units by gas, as the WMO GAW Greenhouse Gas Bulletin reports them
+#: (CO2 ppm; CH4, N2O ppb; SF6, HFCs, PFCs ppt). Only CO2 and CH4 are observed from space.
+_GAS_UNITS = {"co2": "ppm", "ch4": "ppb", "n2o": "ppb", "pfcs": "ppt", "hfcs": "ppt", "sf6": "ppt"}
 _SINK_TARGETS = (*SINK_CATEGORIES, "total")
 
 

@@ -85,7 +85,7 @@ def indicator_spec() -> pd.DataFrame:
         One row per indicator quantity with columns ``subject``, ``indicator``,
         ``quantity``, ``name_en``, ``name_zh``, ``unit``, ``source_variable``,
         ``aggregation``, ``note``, and ``key`` = ``indicator.quantity``.
-        ``unit`` ``ppm|ppb`` means ppm for CO2 and ppb for CH4.
+        ``unit`` ``ppm|ppb|ppt`` is the mole-fraction unit of the gas (CO2 ppm; CH4, N2O ppb; SF6, HFCs, PFCs ppt).
     """
     ref = importlib.resources.files("urbansat.indicators") / "spec" / "tci231_rows.csv"
     with ref.open("r", encoding="utf-8") as fh:
