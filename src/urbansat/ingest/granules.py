@@ -358,18 +358,62 @@ def _pad_fill(dtype: np.dtype) -> Any:
     return np.nan
 
 
-def _pad_x(d: xr.Dataset, nx: int) -> xr.Dataset:
-    """Pad a granule to ``nx`` columns: NaN, False, -1 / dtype max for flags, "" for strings."""
-    n = nx - d.sizes["x"]
-    out = {}
-    for name, v in d.variables.items():
-        if "x" in v.dims:
-            out[name] = v.pad(x=(0, n), constant_values=_pad_fill(v.dtype))
-        else:
-            out[name] = v
-    coords = [c for c in d.coords if c in out]
-    res = xr.Dataset({k: v for k, v in out.items() if k not in coords}, attrs=d.attrs)
-    return res.assign_coords({c: out[c] for c in coords})
+def _harmonize(dss: list[xr.Dataset]) -> list[xr.Dataset]:
+    """Give every granule the same variables and ``x`` width before concatenation.
+
+    Narrower granules are extended along ``x`` and variables a granule lacks
+    (e.g. v1 TROPOMI has no wind, a variable subset has no kernel) are added,
+    both with the dtype's fill (:func:`_pad_fill`) as lazy dask blocks: cheaper
+    than xarray's outer-join reindexing, and flags keep their integer dtype.
+    """
+    import dask.array as dsa
+
+    nx = max(d.sizes["x"] for d in dss)
+    sizes: dict[str, int] = {}
+    template: dict[str, xr.Variable] = {}
+    for d in dss:
+        for name, v in d.variables.items():
+            template.setdefault(name, v)
+        for dim, n in d.sizes.items():
+            sizes.setdefault(dim, n)
+    sizes["x"] = nx
+    coord_names = {c for d in dss for c in d.coords}
+    out = []
+    for d in dss:
+        ny = d.sizes["y"]
+        ychunks = next((v.chunks[v.dims.index("y")] for v in d.variables.values()
+                        if v.chunks is not None and "y" in v.dims), (ny,))
+        variables: dict[str, xr.Variable] = {}
+        for name, t in template.items():
+            if "y" not in t.dims and name in d.variables:
+                variables[name] = d.variables[name]
+                continue
+            fill = _pad_fill(t.dtype)
+            if name in d.variables:
+                v = d.variables[name]
+                if "x" in v.dims and v.sizes["x"] < nx:
+                    ax = v.dims.index("x")
+                    shape = list(v.shape)
+                    shape[ax] = nx - v.sizes["x"]
+                    data = v.data
+                    if isinstance(data, dsa.Array):
+                        chunks = list(data.chunks)
+                        chunks[ax] = (shape[ax],)
+                        block = dsa.full(shape, fill, dtype=v.dtype, chunks=tuple(chunks))
+                        data = dsa.concatenate([data, block], axis=ax)
+                    else:
+                        data = np.concatenate([np.asarray(data), np.full(shape, fill, dtype=v.dtype)],
+                                              axis=ax)
+                    v = xr.Variable(v.dims, data, attrs=v.attrs)
+                variables[name] = v
+            else:
+                shape = tuple(ny if dim == "y" else sizes[dim] for dim in t.dims)
+                chunks = tuple(ychunks if dim == "y" else (sizes[dim],) for dim in t.dims)
+                data = dsa.full(shape, fill, dtype=t.dtype, chunks=chunks)
+                variables[name] = xr.Variable(t.dims, data, attrs=t.attrs)
+        ds = xr.Dataset({k: v for k, v in variables.items() if k not in coord_names}, attrs=d.attrs)
+        out.append(ds.assign_coords({k: v for k, v in variables.items() if k in coord_names}))
+    return out
 
 
 def _concat(dss: list[xr.Dataset]) -> xr.Dataset:
@@ -381,11 +425,12 @@ def _concat(dss: list[xr.Dataset]) -> xr.Dataset:
                                  for s in starts]), kind="stable")
     dss = [dss[i] for i in order]
     sources = [d.attrs["source_files"][0] for d in dss]
-    nx = max(d.sizes["x"] for d in dss)
+    if len(dss) > 1:
+        dss_h = _harmonize(dss)
+    else:
+        dss_h = dss
     parts = []
-    for i, d in enumerate(dss):
-        if d.sizes["x"] < nx:
-            d = _pad_x(d, nx)
+    for i, d in enumerate(dss_h):
         parts.append(d.assign_coords(granule=("y", np.full(d.sizes["y"], i, dtype="int32"),
                                               {"long_name": "index into attrs['source_files']", "units": "1"})))
     if len(parts) == 1:
