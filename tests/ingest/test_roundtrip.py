@@ -308,3 +308,15 @@ def test_time_filter_timezone_aware(tmp_path):
     ds = urbansat.open_granules(p, time=("2022-07-22T11:30:50+08:00", "2022-07-22T12:00+08:00"))
     t = ds.time.values[:, 0]
     assert t.min() >= np.datetime64("2022-07-22T03:30:50") and ds.sizes["y"] == 20 - 8
+
+
+def test_directory_input(tmp_path):
+    write_tropomi_ch4(tmp_path, n_scanlines=4, n_pixels=3)
+    write_tropomi_ch4(tmp_path, n_scanlines=5, n_pixels=3, date="2022-07-23T03:00:00")
+    (tmp_path / "notes.txt").write_text("not a granule")
+    ds = urbansat.open_granules(tmp_path)
+    assert ds.sizes["y"] == 9 and len(ds.attrs["source_files"]) == 2
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(urbansat.InputFileError, match="no file with a known granule name"):
+        urbansat.open_granules(empty)

@@ -37,7 +37,20 @@ def _expand(paths: str | Path | Iterable[str | Path]) -> list[Path]:
     out: list[Path] = []
     for p in items:
         s = str(p)
-        if any(c in s for c in "*?[") and not Path(s).exists():
+        if Path(s).is_dir():
+            from urbansat.ingest.readers import _readers
+
+            readers = list(_readers().values())
+            hits = [f for f in sorted(Path(s).iterdir())
+                    if f.is_file() and any(r.match_filename(f) for r in readers)]
+            if not hits:
+                raise InputFileError(
+                    f"Directory '{s}' holds no file with a known granule name "
+                    f"({', '.join(sorted(r.name for r in readers))}). Pass the files explicitly "
+                    "(and product=) if they were renamed."
+                )
+            out.extend(hits)
+        elif any(c in s for c in "*?[") and not Path(s).exists():
             hits = sorted(glob.glob(s))
             if not hits:
                 raise InputFileError(f"The pattern '{s}' matches no file. Check the directory and pattern.")
@@ -151,8 +164,9 @@ def open_granules(
 
     Parameters
     ----------
-    paths : str, pathlib.Path, glob pattern or sequence of them
-        Granule files. All must be of one product and one gas.
+    paths : str, pathlib.Path, glob pattern, directory or sequence of them
+        Granule files (a directory contributes its files whose names follow a
+        known product convention). All must be of one product and one gas.
     product : str, optional
         Reader name (see :func:`urbansat.list_readers`); default: detected from
         each file's name, then content.
