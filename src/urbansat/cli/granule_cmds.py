@@ -39,16 +39,24 @@ def _open_for_inspection(path: Path, product: str | None):
 
 @app.command()
 def info(
-    files: list[Path] = typer.Argument(..., help="Granule files (OCO/ACOS Lite, GOSAT FTS, TROPOMI CH4, ...)."),
+    files: list[Path] = typer.Argument(
+        ..., help="Granule files or directories (OCO/ACOS Lite, GOSAT FTS, TROPOMI CH4, ...)."),
     product: str | None = typer.Option(None, help="Reader name; default: auto-detect."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per file."),
 ) -> None:
     """Print product, version, time range, soundings, QA pass rate and bounding box of granules."""
     from urbansat.errors import UrbansatError
-    from urbansat.ingest.granules import granule_summary
+    from urbansat.ingest.granules import _expand, granule_summary
 
     failed = 0
+    expanded: list[Path] = []
     for f in files:
+        try:
+            expanded.extend(_expand(f) if f.is_dir() else [f])
+        except UrbansatError as err:
+            failed += 1
+            typer.echo(f"{f}: ERROR {type(err).__name__}: {err}", err=True)
+    for f in expanded:
         try:
             ds, notes = _open_for_inspection(f, product)
             s = granule_summary(ds)
@@ -100,8 +108,9 @@ def plot(
         ds, notes = _open_for_inspection(file, product)
         gdf = None
         if boundaries is None and coastlines:
-            import geopandas as gpd
             from importlib import resources
+
+            import geopandas as gpd
 
             ne = resources.files("urbansat") / "data" / "naturalearth" / "ne_110m_countries.geojson"
             with resources.as_file(ne) as fpath:
