@@ -53,7 +53,7 @@ from urbansat.inversion.ime import estimate_ime
 from urbansat.inversion.plume import PlumeFrame, detect_plume, plume_coordinates, plume_region, refine_direction
 from urbansat.inversion.result import MethodResult
 from urbansat.inversion.scene import cut_scene, local_xy
-from urbansat.inversion.wind import EffectiveWind, effective_wind
+from urbansat.inversion.wind import EffectiveWind, combine_winds, effective_wind
 from urbansat.schema import gas_of
 
 __all__ = ["estimate_emissions", "plume_frames", "model_error", "METHODS", "MODEL_ERROR", "UNCERTAINTY_TERMS"]
@@ -162,8 +162,11 @@ def _boundaries_as_sources(boundaries: Any, prior_sigma: float) -> list[_Source]
     return out
 
 
-def _wind_dataset(wind: Any, swath: xr.Dataset, wind_sigma: float | None) -> xr.Dataset:
+def _wind_dataset(wind: Any, swath: xr.Dataset, wind_sigma: float | None) -> xr.Dataset | list[xr.Dataset]:
     from urbansat.ingest.winds import open_wind  # pure for values and in-memory datasets
+
+    if isinstance(wind, list) and wind and all(isinstance(w, (xr.Dataset, str)) for w in wind):
+        return [_wind_dataset(w, swath, wind_sigma) for w in wind]  # several products
 
     if wind is None:
         raise WindError(
@@ -196,8 +199,10 @@ def _prepare(swath: xr.Dataset, src: _Source, wind: xr.Dataset, gas: str, opts: 
                             "cloudy or failing QA)")
     pix = scene.pixel_km * 1e3
     try:
-        w: EffectiveWind = effective_wind(wind, src.lon, src.lat, scene.time, radius_km=opts["wind_radius_km"],
-                                          sigma=opts["wind_sigma"])
+        winds = wind if isinstance(wind, list) else [wind]
+        w: EffectiveWind = combine_winds([
+            effective_wind(wd, src.lon, src.lat, scene.time, radius_km=opts["wind_radius_km"], sigma=opts["wind_sigma"])
+            for wd in winds])
     except WindError as err:
         return None, diag, f"wind: {err}"
     diag.update(wind_speed=w.speed, wind_sigma=w.sigma, wind_u=w.u, wind_v=w.v)
@@ -355,8 +360,10 @@ def estimate_emissions(
     boundaries : GeoDataFrame, optional
         Polygons with ``boundary_id``; each is estimated as an area source
         (uniform release inside the polygon for the Bayesian method).
-    wind : xarray.Dataset or (u, v, sigma) or "granule"
-        From :func:`urbansat.open_wind`, a user value, or the swath's own winds.
+    wind : xarray.Dataset or (u, v, sigma) or "granule", or a list of datasets / "granule"
+        From :func:`urbansat.open_wind`, a user value, or the swath's own winds. A
+        list of several products is averaged and their spread enters the wind error
+        (:func:`urbansat.inversion.wind.combine_winds`).
     method : {"ime", "csf", "gaussian", "bayesian"}
     gas : {"co2", "ch4"}, optional
         Taken from the swath when None.
@@ -471,7 +478,7 @@ def _to_dataset(rows: list, gas: str, method: str, wind: xr.Dataset) -> xr.Datas
         attrs={
             "gas": gas,
             "method": method,
-            "wind_source": str(wind.attrs.get("wind_source", "unknown")),
+            "wind_source": "+".join(str(w.attrs.get("wind_source", "unknown")) for w in (wind if isinstance(wind, list) else [wind])),
             "units": "emission in kg s-1 and t yr-1 (Julian year); uncertainties are 1-sigma",
             "Conventions": "CF-1.10",
         },

@@ -17,7 +17,8 @@ The 1-sigma speed error is
     \\sigma_U = \\sqrt{\\sigma_{levels}^2 + \\sigma_{space}^2 + \\sigma_{stated}^2}
 
 with ``sigma_levels`` the standard deviation of the speed over the layer levels
-(the "spread of levels" estimate of plume-height uncertainty), ``sigma_space``
+(the "spread of levels" estimate of plume-height uncertainty; several products are
+combined by :func:`combine_winds`, which adds their spread), ``sigma_space``
 the standard deviation of the speed within ``radius_km`` and ``sigma_stated`` the
 dataset's ``wind_speed_uncertainty`` or the caller's ``sigma``. When none is
 stated, the default is :data:`DEFAULT_MODEL_WIND_SIGMA` (reanalysis/NWP winds);
@@ -33,7 +34,7 @@ import xarray as xr
 
 from urbansat.errors import WindError
 
-__all__ = ["EffectiveWind", "DEFAULT_MODEL_WIND_SIGMA", "effective_wind"]
+__all__ = ["EffectiveWind", "DEFAULT_MODEL_WIND_SIGMA", "effective_wind", "combine_winds"]
 
 #: Default 1-sigma error [m s-1] of a model (reanalysis / NWP) wind speed at a point
 #: source when the user states none. ERA5 10 m wind speed vs. independent scatterometer
@@ -218,3 +219,26 @@ def effective_wind(
         sigma = DEFAULT_MODEL_WIND_SIGMA
     total = float(np.sqrt(sigma**2 + sigma_levels**2 + sigma_space**2))
     return EffectiveWind(u=u, v=v, sigma=total, source=source)
+
+
+def combine_winds(winds: list[EffectiveWind]) -> EffectiveWind:
+    """Combine effective winds of several products (e.g. ERA5 and the granule's own).
+
+    The components are averaged; the speed error adds the product-to-product spread:
+    ``sigma^2 = mean(sigma_i^2) + var(U_i)`` (population variance over the products).
+
+    Parameters
+    ----------
+    winds : list of EffectiveWind
+
+    Returns
+    -------
+    EffectiveWind
+    """
+    if not winds:
+        raise WindError("combine_winds needs at least one wind.")
+    u = float(np.mean([w.u for w in winds]))
+    v = float(np.mean([w.v for w in winds]))
+    speeds = np.array([w.speed for w in winds])
+    sigma = float(np.sqrt(np.mean([w.sigma**2 for w in winds]) + np.var(speeds)))
+    return EffectiveWind(u=u, v=v, sigma=sigma, source="+".join(w.source for w in winds))
