@@ -723,7 +723,10 @@ def run_job(
 
         report = write_report(
             out_dir / "report.html", table=table, boundaries=bnd, concentrations=conc, emissions=ems,
-            sinks=sinks, validation=val, provenance=prov, soundings=soundings, title=job.get("name", "urbansat job"),
+            sinks=sinks, validation=val, provenance=prov, soundings=soundings,
+            landcover={s["period"]: tuple(
+                [x] if isinstance(x, str) else list(x) for x in (s["landcover_start"], s["landcover_end"])
+            ) for s in cfg["sinks"]}, title=job.get("name", "urbansat job"),
         )
     with atomic_write(out_dir / "job_provenance.json") as tmp:
         tmp.write_text(json.dumps(prov, indent=1, default=str), encoding="utf-8")

@@ -24,6 +24,7 @@ import pandas as pd
 import xarray as xr
 
 from urbansat._version import __version__
+from urbansat.categories import SINK_SCOPES
 from urbansat.export import atomic_write
 from urbansat.indicators.tables import STATUSES, indicator_spec, to_wide
 
@@ -75,7 +76,35 @@ def _boundary_table(table: pd.DataFrame, bid: str) -> str:
     return "\n".join(parts)
 
 
-def _figures(bid: str, geom: Any, level: str, table: pd.DataFrame, conc: Mapping, soundings: Mapping) -> list[dict]:
+def _landcover_figure(geom: Any, pair: tuple[list[str], list[str]]) -> dict | None:
+    """Start/end land-cover panels of a boundary window (reads the rasters: this module is an EDGE)."""
+    import matplotlib.pyplot as plt
+
+    from urbansat.ingest.landcover import open_landcover
+    from urbansat.plot.indicators import plot_landcover_pair
+
+    starts, ends = pair
+    lc0 = open_landcover(starts if len(starts) > 1 else starts[0])
+    lc1 = open_landcover(ends if len(ends) > 1 else ends[0])
+    crs = lc0.rio.crs if lc0.rio.crs is not None else "EPSG:4326"
+    import geopandas as gpd
+
+    g = gpd.GeoSeries([geom], crs=4326).to_crs(crs).iloc[0]
+    x0, y0, x1, y1 = g.bounds
+    xs = slice(x0, x1) if lc0["x"].values[0] < lc0["x"].values[-1] else slice(x1, x0)
+    ys = slice(y0, y1) if lc0["y"].values[0] < lc0["y"].values[-1] else slice(y1, y0)
+    w0, w1 = lc0.sel(x=xs, y=ys), lc1.sel(x=xs, y=ys)
+    if w0.size == 0 or w0.shape != w1.shape:
+        return None
+    w0.attrs, w1.attrs = dict(lc0.attrs), dict(lc1.attrs)
+    axes = plot_landcover_pair(w0, w1, g)
+    return {"png": _png(axes[0].figure), "alt": "land cover at the two epochs",
+            "caption": "Land-cover classes at the start and end epochs inside the boundary window "
+                       "(display decimated); black: boundary."}
+
+
+def _figures(bid: str, geom: Any, level: str, table: pd.DataFrame, conc: Mapping, soundings: Mapping,
+             landcover: Mapping | None = None) -> list[dict]:
     import matplotlib.pyplot as plt
 
     from urbansat.plot.indicators import plot_boundary_map, plot_period_change, plot_sink_bars
@@ -97,6 +126,11 @@ def _figures(bid: str, geom: Any, level: str, table: pd.DataFrame, conc: Mapping
         figs.append({"png": _png(fig), "alt": f"map of X{gas.upper()} soundings around {bid}",
                      "caption": f"QA-passed X{gas.upper()} soundings minus the background "
                                 f"({f'{bg:.2f}' if bg is not None else 'n/a'} {_GAS_UNITS[gas]}); black: boundary."})
+    if level in SINK_SCOPES:
+        for pair in (landcover or {}).values():
+            f = _landcover_figure(geom, pair)
+            if f is not None:
+                figs.append(f)
     if not figs:
         fig, ax = plt.subplots(figsize=(4, 3.5))
         plot_boundary_map(geom, None, ax=ax, pad_deg=0.05)
@@ -126,6 +160,7 @@ def render_report(
     validation: Mapping[str, pd.DataFrame] | None = None,
     provenance: Mapping[str, Any] | None = None,
     soundings: Mapping[str, pd.DataFrame] | None = None,
+    landcover: Mapping[str, tuple[list[str], list[str]]] | None = None,
     title: str = "urbansat report",
 ) -> str:
     """Render the report as one HTML string (see module docstring).
@@ -144,6 +179,8 @@ def render_report(
         From :func:`urbansat.export.provenance`.
     soundings : mapping gas -> DataFrame, optional
         Sounding tables for the maps.
+    landcover : mapping period -> (start paths, end paths), optional
+        Land-cover epochs drawn for sink-level boundaries.
     title : str
 
     Returns
@@ -166,7 +203,8 @@ def render_report(
         sections.append({
             "id": html.escape(bid), "name": str(b["name"]), "level": str(b["level"]),
             "parent": str(b.get("parent_id") or ""),
-            "figures": _figures(bid, b.geometry, str(b["level"]), table, concentrations or {}, soundings or {}),
+            "figures": _figures(bid, b.geometry, str(b["level"]), table, concentrations or {}, soundings or {},
+                                landcover),
             "table_html": _boundary_table(table, bid),
         })
     vals = []

@@ -155,3 +155,76 @@ def plot_period_change(table: pd.DataFrame, boundary_id: str, *, ax: Any = None)
     axes[0].set_title("indicators by period (1σ)", fontsize=9)
     axes[-1].set_xlabel("period")
     return axes[0]
+
+
+#: Class colours by keyword of the class name: the ESA WorldCover v200 product palette
+#: (ESA WorldCover Product User Manual v2.0, Table 1), applied to any legend by name.
+_PALETTE = (
+    (("tree", "forest"), "#006400"), (("shrub",), "#ffbb22"), (("grass",), "#ffff4c"),
+    (("crop",), "#f096ff"), (("built", "urban", "impervious"), "#fa0000"), (("bare", "sparse", "barren"), "#b4b4b4"),
+    (("snow", "ice"), "#f0f0f0"), (("water",), "#0064c8"), (("mangrove",), "#00cf75"),
+    (("wetland", "marsh"), "#0096a0"), (("moss", "lichen"), "#fae6a0"), (("no data", "nodata"), "#000000"),
+)
+
+
+def _class_colour(name: str, fallback: Any) -> Any:
+    low = name.lower()
+    for words, colour in _PALETTE:
+        if any(w in low for w in words):
+            return colour
+    return fallback
+
+
+def plot_landcover_pair(
+    start: Any, end: Any, geometry: Any, *, legend: dict | None = None, max_pixels: int = 400, axes: Any = None
+) -> Any:
+    """Two panels: land-cover classes at the start and end epochs, with the boundary outline.
+
+    Parameters
+    ----------
+    start, end : xarray.DataArray
+        Categorical land cover (y, x) in lon/lat, already cut to the boundary window.
+    geometry : shapely geometry
+        Boundary in the raster CRS.
+    legend : dict, optional
+        code -> class name (default ``start.attrs["legend"]``).
+    max_pixels : int, default 400
+        Display decimation: every k-th pixel so that each axis has at most this many.
+    axes : pair of matplotlib Axes, optional
+
+    Returns
+    -------
+    numpy.ndarray of matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.patches import Patch
+
+    legend = dict(legend or start.attrs.get("legend", {}))
+    k = max(1, int(np.ceil(max(start.sizes["y"], start.sizes["x"]) / max_pixels)))
+    a0 = np.asarray(start.isel(y=slice(None, None, k), x=slice(None, None, k)).values)
+    a1 = np.asarray(end.isel(y=slice(None, None, k), x=slice(None, None, k)).values)
+    codes = sorted(set(np.unique(a0).tolist()) | set(np.unique(a1).tolist()))
+    fallback = plt.get_cmap("tab20")(np.linspace(0, 1, max(len(codes), 2)))[: len(codes)]
+    colors = [_class_colour(str(legend.get(c, "")), fallback[i]) for i, c in enumerate(codes)]
+    cmap = ListedColormap(colors)
+    norm = BoundaryNorm(np.arange(len(codes) + 1) - 0.5, len(codes))
+    lut = {c: i for i, c in enumerate(codes)}
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(8, 3.8), sharey=True)
+    x = start["x"].values[::k]
+    y = start["y"].values[::k]
+    extent = (float(x.min()), float(x.max()), float(y.min()), float(y.max()))
+    for ax, arr, title in ((axes[0], a0, start.attrs.get("year", "start")), (axes[1], a1, end.attrs.get("year", "end"))):
+        idx = np.vectorize(lut.get)(arr)
+        ax.imshow(idx, cmap=cmap, norm=norm, extent=extent, origin="upper" if y[0] > y[-1] else "lower",
+                  interpolation="nearest")
+        for g in getattr(geometry, "geoms", [geometry]):
+            gx, gy = g.exterior.xy
+            ax.plot(gx, gy, color="k", lw=1.2)
+        ax.set_title(f"land cover {title}", fontsize=9)
+        ax.set_xlabel("x")
+    axes[0].set_ylabel("y")
+    handles = [Patch(color=colors[i], label=f"{c} {legend.get(c, '')}") for i, c in enumerate(codes)]
+    axes[1].legend(handles=handles, fontsize=6, loc="center left", bbox_to_anchor=(1.02, 0.5))
+    return axes
