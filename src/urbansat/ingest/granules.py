@@ -353,6 +353,8 @@ def open_granules(
         return validate_granule(empty)
 
     out = _concat(good)
+    if chunks == "auto" and len(good) > 1:  # widened granules: keep whole rows in one block
+        out = out.chunk({"x": -1})
     if target is not None:
         out = select_target(out, target, mode="sam")
     return validate_granule(out)
