@@ -71,7 +71,7 @@ def stats(df: pd.DataFrame) -> dict:
         rel = (ok.estimate - ok.truth) / ok.truth
         z = (ok.estimate - ok.truth).abs() / ok.sigma
         out[m] = {
-            "n_cases": int(len(g)), "n_valid": int(len(ok)),
+            "n_cases": len(g), "n_valid": len(ok),
             "median_abs_error": float(rel.abs().median()), "bias": float(rel.median()),
             "rms_rel_error": float(np.sqrt(np.mean(rel**2))),
             "coverage_1sigma": float((z <= 1).mean()), "coverage_2sigma": float((z <= 2).mean()),
@@ -122,9 +122,9 @@ def main() -> None:
     result: dict = {"n_cases": args.n}
     t0 = time.perf_counter()
     sections = {
-        "synthetic": dict(wind_error=0.2, direction_error=10.0),
-        "true_wind": dict(wind_error=0.0, direction_error=0.0),
-        "model_error": dict(wind_error=0.0, direction_error=0.0, noise_scale=1e-3),
+        "synthetic": {"wind_error": 0.2, "direction_error": 10.0},
+        "true_wind": {"wind_error": 0.0, "direction_error": 0.0},
+        "model_error": {"wind_error": 0.0, "direction_error": 0.0, "noise_scale": 1e-3},
     }
     for name, kw in sections.items():
         rows = [r for s in range(args.n) for r in run_case(s, **kw)]

@@ -19,14 +19,14 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.collections import PolyCollection  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.collections import PolyCollection
 
-import urbansat  # noqa: E402
-from urbansat.inversion import METHODS, estimate_emissions  # noqa: E402
-from urbansat.plot.plumes import plot_plume  # noqa: E402
+import urbansat
+from urbansat.inversion import METHODS, estimate_emissions
+from urbansat.plot.plumes import plot_plume
 
 HERE = Path(__file__).resolve().parent
 SHARED = Path(os.environ.get("URBANSAT_SHARED_SAMPLES", HERE.parents[1] / "shared" / "samples"))

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from bench_inversion import run_case  # noqa: E402
+from bench_inversion import run_case
 
 N = 30  # binomial sd of a 68 % coverage over 30 cases is 8.5 %: tolerances are +-2 sd
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
 import numpy as np
 import xarray as xr
 
@@ -230,7 +231,7 @@ def open_wind(
         raise InputFileError(f"Wind file {str(path)!r} does not exist. Check the path.")
     try:
         raw = xr.open_dataset(path)
-    except Exception as err:  # noqa: BLE001 - netCDF/HDF5 backends raise many types
+    except Exception as err:
         raise InputFileError(
             f"Wind file {str(path)!r} cannot be opened as netCDF ({err}). Give an ERA5 or COSMO netCDF."
         ) from err

@@ -50,13 +50,19 @@ from urbansat.inversion.bayes import estimate_bayesian
 from urbansat.inversion.csf import estimate_csf
 from urbansat.inversion.gaussian import estimate_gaussian
 from urbansat.inversion.ime import estimate_ime
-from urbansat.inversion.plume import PlumeFrame, detect_plume, plume_coordinates, plume_region, refine_direction
+from urbansat.inversion.plume import (
+    PlumeFrame,
+    detect_plume,
+    plume_coordinates,
+    plume_region,
+    refine_direction,
+)
 from urbansat.inversion.result import MethodResult
 from urbansat.inversion.scene import cut_scene, local_xy
 from urbansat.inversion.wind import EffectiveWind, combine_winds, effective_wind
 from urbansat.schema import gas_of
 
-__all__ = ["estimate_emissions", "plume_frames", "model_error", "METHODS", "MODEL_ERROR", "UNCERTAINTY_TERMS"]
+__all__ = ["METHODS", "MODEL_ERROR", "UNCERTAINTY_TERMS", "estimate_emissions", "model_error", "plume_frames"]
 
 METHODS = ("ime", "csf", "gaussian", "bayesian")
 UNCERTAINTY_TERMS = ("retrieval", "wind", "background", "model")

@@ -34,7 +34,7 @@ from scipy import ndimage
 from urbansat.errors import InversionError
 from urbansat.inversion.scene import Scene
 
-__all__ = ["Background", "normalized_convolution", "estimate_background"]
+__all__ = ["Background", "estimate_background", "normalized_convolution"]
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,7 @@ def estimate_background(
     bx = np.floor(scene.x[use] / (block_km * 1e3)).astype(np.int64)
     by = np.floor(scene.y[use] / (block_km * 1e3)).astype(np.int64)
     keys = bx * 100003 + by
-    uniq, inv, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    _, inv, counts = np.unique(keys, return_inverse=True, return_counts=True)
     structure = 0.0
     ok = counts >= 3
     if ok.sum() >= 4:

@@ -34,7 +34,7 @@ from urbansat.inversion.gaussian import plume_column
 from urbansat.inversion.plume import PlumeFrame, plume_coordinates
 from urbansat.inversion.result import MethodResult
 
-__all__ = ["Posterior", "solve_bayesian", "plume_jacobian", "estimate_bayesian"]
+__all__ = ["Posterior", "estimate_bayesian", "plume_jacobian", "solve_bayesian"]
 
 
 @dataclass(frozen=True)

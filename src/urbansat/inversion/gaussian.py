@@ -36,7 +36,7 @@ from scipy.special import ndtr
 from urbansat.inversion.plume import PlumeFrame, plume_coordinates
 from urbansat.inversion.result import MethodResult
 
-__all__ = ["plume_column", "estimate_gaussian"]
+__all__ = ["estimate_gaussian", "plume_column"]
 
 
 def plume_column(

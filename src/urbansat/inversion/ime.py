@@ -24,6 +24,8 @@ less than ``min_coverage`` is rejected with a ``qa_reason``.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from urbansat.inversion.plume import PlumeFrame
@@ -71,7 +73,7 @@ def estimate_ime(frame: PlumeFrame, *, min_coverage: float = 0.75, slab_km: floa
     edges[-1] = s_max
     mass = 0.0
     var = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:]):
+    for lo, hi in itertools.pairwise(edges):
         if hi <= lo:
             continue
         sl = ok & (frame.s >= lo) & (frame.s < hi)

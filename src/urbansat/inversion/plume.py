@@ -33,7 +33,7 @@ from scipy import ndimage
 from urbansat.inversion.background import normalized_convolution
 from urbansat.inversion.scene import Scene
 
-__all__ = ["Detection", "plume_coordinates", "plume_region", "detect_plume", "refine_direction"]
+__all__ = ["Detection", "detect_plume", "plume_coordinates", "plume_region", "refine_direction"]
 
 
 def plume_coordinates(x: np.ndarray, y: np.ndarray, theta: float) -> tuple[np.ndarray, np.ndarray]:

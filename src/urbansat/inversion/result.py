@@ -40,6 +40,6 @@ class MethodResult:
     details: dict = field(default_factory=dict)
 
     @classmethod
-    def rejected(cls, reason: str, n_obs: int = 0) -> "MethodResult":
+    def rejected(cls, reason: str, n_obs: int = 0) -> MethodResult:
         """A result for a source that could not be estimated."""
         return cls(emission=float("nan"), retrieval=float("nan"), n_obs=n_obs, qa_reason=reason)

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from urbansat.constants import G, M_AIR, MOLAR_MASS, PPB, PPM
+from urbansat.constants import M_AIR, MOLAR_MASS, PPB, PPM, G
 from urbansat.errors import InversionError
 
-__all__ = ["STANDARD_SURFACE_PRESSURE", "mole_fraction_scale", "column_mass_factor"]
+__all__ = ["STANDARD_SURFACE_PRESSURE", "column_mass_factor", "mole_fraction_scale"]
 
 #: Standard sea-level pressure [Pa] (ICAO Standard Atmosphere, ISO 2533:1975), used
 #: only when a swath carries no surface pressure (stated in the result's attrs).

@@ -34,7 +34,7 @@ import xarray as xr
 
 from urbansat.errors import WindError
 
-__all__ = ["EffectiveWind", "DEFAULT_MODEL_WIND_SIGMA", "effective_wind", "combine_winds"]
+__all__ = ["DEFAULT_MODEL_WIND_SIGMA", "EffectiveWind", "combine_winds", "effective_wind"]
 
 #: Default 1-sigma error [m s-1] of a model (reanalysis / NWP) wind speed at a point
 #: source when the user states none. ERA5 10 m wind speed vs. independent scatterometer

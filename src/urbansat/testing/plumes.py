@@ -34,7 +34,7 @@ from urbansat.ingest.winds import open_wind
 from urbansat.inversion.units import column_mass_factor
 from urbansat.schema import GAS_STANDARD_NAMES, GAS_UNITS, gas_variable, validate_granule
 
-__all__ = ["GEOMETRIES", "make_plume_swath", "plume_field", "BRIGGS_C"]
+__all__ = ["BRIGGS_C", "GEOMETRIES", "make_plume_swath", "plume_field"]
 
 #: Briggs (1973) open-country sigma_y coefficients c [1] per Pasquill class
 #: (sigma_y = c x (1 + 0.0001 x)^-1/2, x in m); Seinfeld & Pandis (2016), Table 18.3.
@@ -177,7 +177,7 @@ def make_plume_swath(
         noise = float(rng.uniform(0.5, 1.0) if gas == "co2" else rng.uniform(10.0, 15.0))
     # swath pixel centres relative to the swath centre
     if kind == "oco3_sam":
-        n_sw, per = 5, ny // 5
+        per = ny // 5  # 5 sweeps
         ii = np.arange(ny)
         sweep = ii // per
         a_off = (ii % per - (per - 1) / 2) * dy
