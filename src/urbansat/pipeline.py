@@ -363,7 +363,7 @@ def _concentration_steps(cfg, bnd, steps, checks, progress) -> tuple[dict, dict[
     jobs = []
     for g, f in files:
         key = "conc-" + _hash(checks(f), g.get("gas"), g.get("product"), g.get("qa"),
-                              opts["background_buffer_km"], opts["min_overlap"],
+                              opts["background_buffer_km"], opts["background_radius_km"], opts["min_overlap"],
                               atm[["boundary_id"]].to_dict("list"), atm.geometry.to_wkb().tolist())
 
         def compute(f: str = f, g: Mapping[str, Any] = g) -> pd.DataFrame:
@@ -378,6 +378,7 @@ def _concentration_steps(cfg, bnd, steps, checks, progress) -> tuple[dict, dict[
                                   "longitude": pd.Series(dtype=float), "latitude": pd.Series(dtype=float)})
             else:
                 t = sounding_table(sw, atm, background_buffer_km=opts["background_buffer_km"],
+                                   background_radius_km=opts["background_radius_km"],
                                    min_overlap=opts["min_overlap"])
             return t.assign(gas=gas, product=str(sw.attrs.get("product", "")), file=Path(f).name)
 
@@ -402,6 +403,7 @@ def _concentration_steps(cfg, bnd, steps, checks, progress) -> tuple[dict, dict[
             out[(period, gas)] = concentrations_from_table(
                 sub, atm, gas=gas, background=tuple(bg[gas]) if gas in bg else None,
                 background_buffer_km=opts["background_buffer_km"],
+                background_radius_km=opts["background_radius_km"],
                 product=",".join(sorted(set(meta[gas]["product"]))),
                 source_files=",".join(sorted(set(sub["file"]))),
             )

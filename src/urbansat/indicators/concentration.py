@@ -17,9 +17,11 @@ i.e. the standard error of the weighted mean from the scatter (which holds
 retrieval noise and real variability), never smaller than the propagated
 retrieval precision :math:`\\sigma_i` (the only term when one sounding).
 
-The background :math:`B` is the median of the :math:`n` QA-passed soundings
-*outside* every boundary buffered by ``background_buffer_km`` (their centres),
-or a fixed value given by the user. Its uncertainty *at the boundary* combines
+The background :math:`B_b` of boundary *b* is the median of the :math:`n`
+QA-passed soundings (centres) *outside* every boundary buffered by
+``background_buffer_km`` and *within* ``background_radius_km`` of *b*
+(buffers and distances geodesic, in an azimuthal equidistant projection
+centred on each boundary), or a fixed value given by the user. Its uncertainty *at the boundary* combines
 the standard error of the median and the spatial structure of the background:
 
 .. math::
@@ -155,14 +157,32 @@ def _weighted(group: pd.DataFrame) -> pd.Series:
     return pd.Series({"column_mean": mean, "column_mean_uncertainty": u, "n_obs": len(x)})
 
 
-def _background_rows(swath: xr.Dataset, boundaries: gpd.GeoDataFrame, buffer_km: float) -> pd.DataFrame:
+def _aeqd(geom: Any) -> Any:
+    from pyproj import CRS
+
+    c = geom.centroid
+    return CRS.from_proj4(f"+proj=aeqd +lat_0={c.y} +lon_0={c.x} +units=m +datum=WGS84")
+
+
+def _buffered_union(boundaries: gpd.GeoDataFrame, km: float) -> Any:
+    """Union of the boundaries, each buffered by ``km`` in its own azimuthal equidistant projection."""
+    parts = []
+    for g in boundaries.to_crs(4326).geometry:
+        crs = _aeqd(g)
+        parts.append(gpd.GeoSeries([g], crs=4326).to_crs(crs).buffer(km * 1000.0).to_crs(4326).iloc[0])
+    return gpd.GeoSeries(parts, crs=4326).union_all()
+
+
+def _background_rows(
+    swath: xr.Dataset, boundaries: gpd.GeoDataFrame, buffer_km: float, radius_km: float
+) -> pd.DataFrame:
+    """Soundings outside every boundary + ``buffer_km`` but within ``radius_km`` of one."""
     pts = _points(swath)
     if len(pts) == 0:
         return pd.DataFrame(columns=list(_TABLE_COLUMNS))
-    utm = boundaries.to_crs(4326).estimate_utm_crs()
-    zone = boundaries.to_crs(utm).buffer(buffer_km * 1000.0).union_all()
-    inside = pts.to_crs(utm).within(zone).to_numpy()
-    out = pts[~inside]
+    near = pts.within(_buffered_union(boundaries, radius_km)).to_numpy()
+    excluded = pts.within(_buffered_union(boundaries, buffer_km)).to_numpy()
+    out = pts[near & ~excluded]
     return pd.DataFrame(
         {
             "boundary_id": _BACKGROUND_ID,
@@ -174,6 +194,18 @@ def _background_rows(swath: xr.Dataset, boundaries: gpd.GeoDataFrame, buffer_km:
             "latitude": out.geometry.y.to_numpy(),
         }
     )
+
+
+def _within_radius(table: pd.DataFrame, geom: Any, radius_km: float) -> np.ndarray:
+    """Mask of table rows (lon/lat) within ``radius_km`` of a boundary (geodesic, its AEQD)."""
+    import shapely
+
+    if table.empty:
+        return np.zeros(0, bool)
+    crs = _aeqd(geom)
+    g = gpd.GeoSeries([geom], crs=4326).to_crs(crs).iloc[0]
+    pts = gpd.GeoSeries(gpd.points_from_xy(table["longitude"], table["latitude"]), crs=4326).to_crs(crs)
+    return np.asarray(shapely.distance(g, pts.to_numpy()) <= radius_km * 1000.0)
 
 
 def _background(values: np.ndarray, sigmas: np.ndarray) -> tuple[float, float]:
@@ -194,6 +226,7 @@ def sounding_table(
     boundaries: gpd.GeoDataFrame,
     *,
     background_buffer_km: float = 10.0,
+    background_radius_km: float = 100.0,
     min_overlap: float = 0.0,
 ) -> pd.DataFrame:
     """Reduce a swath to the soundings the concentration indicators need.
@@ -210,6 +243,8 @@ def sounding_table(
         ``boundary_id``, ``name``, ``level``, ``geometry``.
     background_buffer_km : float, default 10
         Soundings farther than this from every boundary are background.
+    background_radius_km : float, default 100
+        ... and nearer than this to at least one boundary (a regional background).
     min_overlap : float, default 0
         Minimum footprint overlap fraction.
 
@@ -222,7 +257,10 @@ def sounding_table(
     """
     gas = gas_of(swath)
     _check_boundaries(boundaries)
-    parts = [_select(swath, boundaries, min_overlap), _background_rows(swath, boundaries, background_buffer_km)]
+    parts = [
+        _select(swath, boundaries, min_overlap),
+        _background_rows(swath, boundaries, background_buffer_km, background_radius_km),
+    ]
     table = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else parts[0]
     table = table.astype({"boundary_id": str, "overlap_fraction": float, "value": float, "sigma": float})
     table["time"] = pd.to_datetime(table["time"])
@@ -231,6 +269,7 @@ def sounding_table(
         "product": str(swath.attrs.get("product", "")),
         "source_files": str(swath.attrs.get("source_files", "")),
         "background_buffer_km": float(background_buffer_km),
+        "background_radius_km": float(background_radius_km),
     }
     return table
 
@@ -242,6 +281,7 @@ def concentrations_from_table(
     gas: str,
     background: float | tuple[float, float] | None = None,
     background_buffer_km: float = 10.0,
+    background_radius_km: float = 100.0,
     product: str = "",
     source_files: str = "",
 ) -> xr.Dataset:
@@ -254,19 +294,25 @@ def concentrations_from_table(
     else:
         stats = pd.DataFrame(columns=["column_mean", "column_mean_uncertainty", "n_obs"], dtype=float)
     stats = stats.reindex(ids)
+    n = len(ids)
     if background is None:
-        out = table[table["boundary_id"] == _BACKGROUND_ID]
-        bg, u_bg = _background(out["value"].to_numpy(float), out["sigma"].to_numpy(float))
-        n_bg = len(out)
+        bg_rows = table[table["boundary_id"] == _BACKGROUND_ID]
+        geoms = boundaries.to_crs(4326).geometry.to_numpy()
+        full, u_full, n_bg = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n, int)
+        for i, geom in enumerate(geoms):
+            sub = bg_rows[_within_radius(bg_rows, geom, background_radius_km)]
+            full[i], u_full[i] = _background(sub["value"].to_numpy(float), sub["sigma"].to_numpy(float))
+            n_bg[i] = len(sub)
         bg_method = (
-            f"median of {n_bg} QA-passed soundings outside the boundaries + {background_buffer_km:g} km"
+            f"median of the QA-passed soundings {background_buffer_km:g}-{background_radius_km:g} km from "
+            "the boundary and outside every boundary + buffer; u = SE of the median (+) spatial structure"
         )
     else:
         bg, u_bg = (float(background), 0.0) if np.isscalar(background) else tuple(map(float, background))
-        n_bg = 0
-        bg_method = "fixed value given by the user"
         if not np.isfinite(bg):
             raise SchemaError(f"background={background!r} is not finite; pass a number in {units}.")
+        full, u_full, n_bg = np.full(n, bg), np.full(n, u_bg), np.zeros(n, int)
+        bg_method = "fixed value given by the user"
     mean = stats["column_mean"].to_numpy(float)
     u_mean = stats["column_mean_uncertainty"].to_numpy(float)
     n_obs = stats["n_obs"].astype(float).fillna(0).to_numpy(int)
@@ -279,8 +325,6 @@ def concentrations_from_table(
     def _var(data: Any, long_name: str, u: str = units) -> tuple[str, Any, dict[str, str]]:
         return ("boundary", np.asarray(data), {"long_name": long_name, "units": u})
 
-    full = np.full(len(ids), bg, dtype=float)
-    u_full = np.full(len(ids), u_bg, dtype=float)
     return xr.Dataset(
         {
             "column_mean": _var(mean, f"overlap-weighted mean X{gas.upper()} over the boundary"),
@@ -290,7 +334,7 @@ def concentrations_from_table(
             "enhancement": _var(mean - full, "column_mean - background"),
             "enhancement_uncertainty": _var(np.hypot(u_mean, u_full), "1-sigma uncertainty of enhancement"),
             "n_obs": _var(n_obs, "QA-passed soundings overlapping the boundary", "1"),
-            "n_background": ((), n_bg, {"long_name": "soundings used for the background", "units": "1"}),
+            "n_background": _var(n_bg, "soundings used for the background", "1"),
         },
         coords=coords,
         attrs={
@@ -310,6 +354,7 @@ def boundary_concentrations(
     *,
     background: float | tuple[float, float] | None = None,
     background_buffer_km: float = 10.0,
+    background_radius_km: float = 100.0,
     min_overlap: float = 0.0,
 ) -> xr.Dataset:
     """Mean column, background and enhancement of a gas over each boundary.
@@ -330,6 +375,9 @@ def boundary_concentrations(
         ``background_buffer_km``.
     background_buffer_km : float, default 10
         Exclusion buffer around the boundaries for the background soundings.
+    background_radius_km : float, default 100
+        The background of a boundary uses the soundings within this distance of
+        it (a regional background; one per boundary).
     min_overlap : float, default 0
         Minimum overlap fraction of a footprint with a boundary.
 
@@ -360,9 +408,11 @@ def boundary_concentrations(
             "nothing to average. Check the granule/time selection or open it with qa='none'."
         )
     table = sounding_table(
-        swath, boundaries, background_buffer_km=background_buffer_km, min_overlap=min_overlap
+        swath, boundaries, background_buffer_km=background_buffer_km,
+        background_radius_km=background_radius_km, min_overlap=min_overlap
     )
     return concentrations_from_table(
         table, boundaries, gas=gas, background=background, background_buffer_km=background_buffer_km,
+        background_radius_km=background_radius_km,
         product=table.attrs["product"], source_files=table.attrs["source_files"],
     )

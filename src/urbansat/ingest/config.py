@@ -22,7 +22,9 @@ writes a complete one)::
     gas = "co2"                         # optional: product, qa
 
     [concentration]
-    background_buffer_km = 10.0         # optional: min_overlap, background = { co2 = [400.0, 0.5] }
+    background_buffer_km = 10.0         # excluded around every boundary
+    background_radius_km = 100.0        # regional background: soundings within this of the boundary
+                                        # optional: min_overlap, background = { co2 = [400.0, 0.5] }
 
     [[emissions]]
     granules = "co2m"                   # a [[granules]] name
@@ -80,7 +82,8 @@ _KEYS: Final[dict[str, dict[str, tuple[type, ...]]]] = {
     "boundaries": {"path": (str,), "level": (str,), "id_field": (str,), "name_field": (str,),
                    "parent_field": (str,), "layer": (str, int), "crs": (str, int)},
     "granules": {"name": (str,), "paths": (list, str), "gas": (str,), "product": (str,), "qa": (str,)},
-    "concentration": {"background_buffer_km": (int, float), "min_overlap": (int, float),
+    "concentration": {"background_buffer_km": (int, float), "background_radius_km": (int, float),
+                      "min_overlap": (int, float),
                       "background": (dict,)},
     "emissions": {"granules": (str,), "method": (str,), "sources": (str,), "boundaries": (bool,),
                   "boundary_ids": (list,),
@@ -307,6 +310,7 @@ def _check_semantics(cfg: dict[str, Any], base: Path, problems: list[str]) -> No
             problems.append(f"outputs.formats: unknown {bad}; allowed: {list(FORMATS)}")
     out.setdefault("report", True)
     cfg["concentration"].setdefault("background_buffer_km", 10.0)
+    cfg["concentration"].setdefault("background_radius_km", 100.0)
     cfg["concentration"].setdefault("min_overlap", 0.0)
     for gas, bg in cfg["concentration"].get("background", {}).items():
         if gas not in ("co2", "ch4") or not isinstance(bg, list) or len(bg) != 2 or not all(
