@@ -320,3 +320,25 @@ def test_directory_input(tmp_path):
     empty.mkdir()
     with pytest.raises(urbansat.InputFileError, match="no file with a known granule name"):
         urbansat.open_granules(empty)
+
+
+def test_oco3_target_names_as_char_arrays(tmp_path):
+    """Target names stored as netCDF char arrays (not vlen strings) decode to str."""
+    p = write_oco_lite(tmp_path / "a", platform="oco3", target="fossil_Los_Angeles_USA", n_frames=6)
+    q = tmp_path / "b" / p.name
+    q.parent.mkdir()
+    tree = xr.open_groups(p, decode_times=False)
+    for i, (grp, g) in enumerate(tree.items()):
+        enc = {}
+        if grp == "/Sounding":
+            g = g.assign(target_name=g.target_name.astype("S32"), target_id=g.target_id.astype("S16"))
+            enc = {"target_name": {"dtype": "S1"}, "target_id": {"dtype": "S1"}}
+        g.to_netcdf(q, mode="w" if i == 0 else "a", group=None if grp == "/" else grp.strip("/"),
+                    encoding=enc)
+    with netCDF4.Dataset(q) as nc:
+        assert nc["Sounding/target_name"].dtype == np.dtype("S1")  # really a char array
+    ds = urbansat.open_granules(q, chunks={"y": 4})
+    assert ds.target_name.dtype == object
+    names = set(np.unique(ds.target_name.values.astype(str)))
+    assert names <= {"fossil_Los_Angeles_USA", ""}
+    assert int(select_target(ds, "fossil0005").qa_pass.sum()) == int(ds.qa_pass.sum())

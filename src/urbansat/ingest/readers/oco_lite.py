@@ -100,7 +100,8 @@ class _SoundingGrid:
         self.da, self.lay = da, layout
         ncols = len(range(*layout.cols.indices(layout.nfp)))
         self.shape = (len(layout.offsets) - 1, ncols) + tuple(da.shape[1:])
-        self.dtype = da.dtype
+        # strings (vlen or netCDF char arrays decoded to bytes) become python str objects
+        self.dtype = np.dtype(object) if da.dtype.kind in "OSU" else da.dtype
         self.ndim = len(self.shape)
         kind = np.dtype(self.dtype).kind
         self.fill = np.nan if kind in "fc" else ("" if kind in "OSU" else -1)
@@ -116,8 +117,15 @@ class _SoundingGrid:
             vals = self.da[(slice(s0, s1),) + rest].values
         else:
             vals = self.da[(lay.perm[s0:s1],) + rest].values
+        if vals.dtype.kind == "S":
+            vals = np.char.decode(vals, "utf-8")
+        if self.dtype.kind == "O":
+            vals = np.asarray(vals, dtype=object)
+            if vals.size and isinstance(vals.flat[0], bytes):
+                vals = np.array([v.decode("utf-8") if isinstance(v, bytes) else v for v in vals.ravel()],
+                                dtype=object).reshape(vals.shape)
         out_rest = vals.shape[1:]
-        out = np.full((y1 - y0, lay.nfp) + out_rest, self.fill, dtype=vals.dtype)
+        out = np.full((y1 - y0, lay.nfp) + out_rest, self.fill, dtype=self.dtype)
         out[lay.yrow[s0:s1] - y0, lay.xcol[s0:s1]] = vals
         out = out[:, lay.cols]
         return out[:, key[1]]
