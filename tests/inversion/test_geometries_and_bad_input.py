@@ -119,3 +119,25 @@ def test_dask_equals_numpy():
     a = estimate_emissions(sw, sources=tr["sources"], wind=tr["wind"], method="csf")
     b = estimate_emissions(sw.chunk({"y": 37, "x": 23}), sources=tr["sources"], wind=tr["wind"], method="csf")
     np.testing.assert_allclose(a.emission.values, b.emission.values, rtol=1e-12)
+
+
+def test_boundary_polygon_area_source():
+    import geopandas as gpd
+    from shapely.geometry import Polygon
+
+    q = 40.0
+    sw, tr = make_plume_swath("tropomi", gas="ch4", emission=q, seed=21, diameter_km=12.0)
+    lon0, lat0 = float(tr["sources"].longitude[0]), float(tr["sources"].latitude[0])
+    # a 6 km radius disk around the city as the boundary polygon
+    r_deg = 6.0 / 111.2
+    disk = Polygon(
+        [(lon0 + r_deg * np.cos(t) / np.cos(np.deg2rad(lat0)), lat0 + r_deg * np.sin(t))
+         for t in np.linspace(0, 2 * np.pi, 40)])
+    b = gpd.GeoDataFrame({"boundary_id": ["city-1"]}, geometry=[disk], crs=4326)
+    for m in ("csf", "bayesian"):
+        out = estimate_emissions(sw, boundaries=b, wind=tr["wind"], method=m)
+        assert list(out.source.values) == ["city-1"]
+        assert str(out.qa_reason.values[0]) == ""
+        assert _z(out, q) < 3, (m, float(out.emission[0]), float(out.emission_uncertainty[0]))
+    with pytest.raises(InversionError, match="boundary_id"):
+        estimate_emissions(sw, boundaries=b.rename(columns={"boundary_id": "id"}), wind=tr["wind"], method="csf")
