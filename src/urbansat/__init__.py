@@ -38,6 +38,7 @@ from urbansat.errors import (
 # public name -> module that defines it
 _LAZY: dict[str, str] = {
     "open_granules": "urbansat.ingest.granules",
+    "select_target": "urbansat.ingest.granules",
     "list_readers": "urbansat.ingest.readers",
     "open_landcover": "urbansat.ingest.landcover",
     "read_boundaries": "urbansat.ingest.boundaries",
@@ -58,6 +59,7 @@ _LAZY: dict[str, str] = {
 __all__ = [
     "__version__",
     "open_granules",
+    "select_target",
     "list_readers",
     "open_landcover",
     "read_boundaries",
@@ -108,7 +110,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover
     from urbansat.indicators import tci231_indicators
     from urbansat.ingest.boundaries import read_boundaries
-    from urbansat.ingest.granules import open_granules
+    from urbansat.ingest.granules import open_granules, select_target
     from urbansat.ingest.landcover import open_landcover
     from urbansat.ingest.readers import list_readers
     from urbansat.ingest.winds import open_wind

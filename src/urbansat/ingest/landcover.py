@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -126,7 +127,12 @@ def _open_modis_hdf(path: Path, chunks, sds: str = "LC_Type1") -> xr.DataArray:
 
 def _open_raster(path: Path, chunks) -> xr.DataArray:
     try:
-        da = rioxarray.open_rasterio(path, chunks=chunks, mask_and_scale=False, lock=False)
+        with warnings.catch_warnings():
+            # rioxarray 0.19 turns chunks="auto" into block-aligned chunks and then passes them
+            # to xarray as a positional tuple (rioxarray/_io.py), which xarray deprecates. The
+            # tuple is rioxarray's, not ours; a dict of "auto" would lose the COG block alignment.
+            warnings.filterwarnings("ignore", "Supplying chunks as dimension-order tuples", FutureWarning)
+            da = rioxarray.open_rasterio(path, chunks=chunks, mask_and_scale=False, lock=False)
     except Exception as exc:
         raise InputFileError(f"{str(path)!r} cannot be opened as a raster ({exc}).") from exc
     if "band" in da.dims:
