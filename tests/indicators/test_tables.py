@@ -164,3 +164,11 @@ def test_golden_csv(table):
         dtype={"period": str, "boundary_id": str},
     )
     pd.testing.assert_frame_equal(got, golden, check_exact=False, rtol=1e-9)
+
+
+def test_spec_rows_have_unique_ids_and_units():
+    spec = indicator_spec()
+    assert spec["id"].is_unique and spec["key"].is_unique
+    assert set(spec["subject"]) == {"atmosphere", "sink"}
+    assert (spec["unit"] != "").all() and (spec["name_zh"] != "").all() and (spec["source_variable"] != "").all()
+    assert list(spec["id"].str[0].unique()) == ["A", "B"]

@@ -82,7 +82,8 @@ def indicator_spec() -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per indicator quantity with columns ``subject``, ``indicator``,
+        One row per indicator quantity with columns ``id`` (Table 1 row A/B, indicator
+        number, quantity number, e.g. ``A1.1``), ``subject``, ``indicator``,
         ``quantity``, ``name_en``, ``name_zh``, ``unit``, ``source_variable``,
         ``aggregation``, ``note``, and ``key`` = ``indicator.quantity``.
         ``unit`` ``ppm|ppb|ppt`` is the mole-fraction unit of the gas (CO2 ppm; CH4, N2O ppb; SF6, HFCs, PFCs ppt).
