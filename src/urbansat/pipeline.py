@@ -196,25 +196,6 @@ class _Steps:
             _after_step(key)
         return value
 
-    def run(self, key: str, suffix: str, compute: Callable[[], Any], save: Callable[[Any, Path], None],
-            load: Callable[[Path], Any]) -> Any:
-        path = self.cache / f"{key}{suffix}"
-        if path.exists():
-            try:
-                value = load(path)
-            except (OSError, ValueError):  # a damaged cache file: recompute
-                pass
-            else:
-                self.reused.append(key)
-                return value
-        value = compute()
-        with atomic_write(path) as tmp:
-            save(value, tmp)
-        self.computed.append(key)
-        if _after_step is not None:
-            _after_step(key)
-        return value
-
 
 def _client() -> Any:
     """The active dask.distributed client, or None."""

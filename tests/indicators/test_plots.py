@@ -8,7 +8,12 @@ import pytest
 import xarray as xr
 from shapely.geometry import box
 
-from urbansat.plot.indicators import plot_boundary_map, plot_landcover_pair, plot_period_change, plot_sink_bars
+from urbansat.plot.indicators import (
+    plot_boundary_map,
+    plot_landcover_pair,
+    plot_period_change,
+    plot_sink_bars,
+)
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "indicators"))
-import builders  # noqa: E402
+import builders
 
-from urbansat.pipeline import _combine_overpasses, _period_of  # noqa: E402
+from urbansat.pipeline import _combine_overpasses, _period_of
 
 
 def test_mean_of_valid_overpasses():

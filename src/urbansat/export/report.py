@@ -78,7 +78,6 @@ def _boundary_table(table: pd.DataFrame, bid: str) -> str:
 
 def _landcover_figure(geom: Any, pair: tuple[list[str], list[str]]) -> dict | None:
     """Start/end land-cover panels of a boundary window (reads the rasters: this module is an EDGE)."""
-    import matplotlib.pyplot as plt
 
     from urbansat.ingest.landcover import open_landcover
     from urbansat.plot.indicators import plot_landcover_pair
