@@ -195,17 +195,26 @@ def render_report(
     prov = dict(provenance or {"python": "", "libraries": {}, "inputs": [], "options": {}})
     bnd = boundaries.to_crs(4326)
     sections = []
+    valued_ids = set(table.loc[table["status"].isin(["ok", "partial", "from_inventory"]), "boundary_id"])
+    by_id = dict(tuple(table.groupby("boundary_id", sort=False)))
     for _, b in bnd.iterrows():
         bid = str(b["boundary_id"])
-        if not (table["boundary_id"] == bid).any():
+        if bid not in by_id:
             continue
-        sections.append({
-            "id": html.escape(bid), "name": str(b["name"]), "level": str(b["level"]),
-            "parent": str(b.get("parent_id") or ""),
-            "figures": _figures(bid, b.geometry, str(b["level"]), table, concentrations or {}, soundings or {},
-                                landcover),
-            "table_html": _boundary_table(table, bid),
-        })
+        section = {"id": html.escape(bid), "name": str(b["name"]), "level": str(b["level"]),
+                   "parent": str(b.get("parent_id") or "")}
+        if bid in valued_ids:
+            section["figures"] = _figures(bid, b.geometry, str(b["level"]), by_id[bid], concentrations or {},
+                                          soundings or {}, landcover)
+            section["table_html"] = _boundary_table(by_id[bid], bid)
+        else:  # nothing observed: one line instead of figures and an all-empty table
+            counts = ", ".join(f"{k} {v}" for k, v in by_id[bid]["status"].value_counts().items())
+            section["figures"] = []
+            section["table_html"] = (
+                f"<p class='small'>No indicator of this boundary has a value ({len(by_id[bid])} rows: "
+                f"{html.escape(counts)}); see the CSV/Parquet tables for the rows and their reasons.</p>"
+            )
+        sections.append(section)
     vals = []
     for name, res in (validation or {}).items():
         png = None
