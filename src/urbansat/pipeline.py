@@ -50,7 +50,7 @@ import pandas as pd
 import xarray as xr
 
 from urbansat.categories import ATMOSPHERE_SCOPES, SINK_SCOPES
-from urbansat.errors import BoundaryError, ConfigError, EmptyResultWarning, UrbansatError
+from urbansat.errors import BoundaryError, ConfigError, EmptyResultWarning, EmptySelectionError, UrbansatError
 from urbansat.export import atomic_write, provenance, sha256, write_tables
 from urbansat.indicators import tci231_indicators, to_wide
 from urbansat.indicators.concentration import concentrations_from_table, sounding_table
@@ -324,13 +324,17 @@ def _split_by_period(table: pd.DataFrame, periods: Mapping[str, Any] | list[str]
     return out
 
 
-def _open_swath(path: str, g: Mapping[str, Any]) -> xr.Dataset:
+def _open_swath(path: str, g: Mapping[str, Any]) -> xr.Dataset | None:
+    """The normalized swath of one granule, or None when its bbox/time filter selects nothing."""
     from urbansat.ingest.granules import open_granules
 
-    kw = {k: g[k] for k in ("gas", "product", "qa") if k in g}
+    kw = {k: g[k] for k in ("gas", "product", "qa", "bbox", "time", "target") if k in g}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", EmptyResultWarning)
-        return open_granules(path, **kw)
+        try:
+            return open_granules(path, **kw)
+        except EmptySelectionError:
+            return None
 
 
 def _concentration_steps(cfg, bnd, steps, checks, progress) -> tuple[dict, dict[str, pd.DataFrame]]:
@@ -343,7 +347,8 @@ def _concentration_steps(cfg, bnd, steps, checks, progress) -> tuple[dict, dict[
     files = [(g, f) for g in cfg["granules"] for f in g["files"]]
     jobs = []
     for g, f in files:
-        key = "conc-" + _hash(checks(f), g.get("gas"), g.get("product"), g.get("qa"),
+        key = "conc-" + _hash(checks(f), g.get("gas"), g.get("product"), g.get("qa"), g.get("bbox"), g.get("time"),
+                              g.get("target"),
                               opts["background_buffer_km"], opts["background_radius_km"], opts["min_overlap"],
                               atm[["boundary_id"]].to_dict("list"), atm.geometry.to_wkb().tolist())
 
@@ -351,8 +356,8 @@ def _concentration_steps(cfg, bnd, steps, checks, progress) -> tuple[dict, dict[
             sw = _open_swath(f, g)
             from urbansat.schema import gas_of
 
-            gas = gas_of(sw)
-            if sw.sizes["y"] == 0 or not bool(sw["qa_pass"].any()):
+            gas = gas_of(sw) if sw is not None else str(g.get("gas", ""))
+            if sw is None or sw.sizes["y"] == 0 or not bool(sw["qa_pass"].any()):
                 t = pd.DataFrame({"boundary_id": pd.Series(dtype=str), "overlap_fraction": pd.Series(dtype=float),
                                   "value": pd.Series(dtype=float), "sigma": pd.Series(dtype=float),
                                   "time": pd.Series(dtype="datetime64[ns]"),
@@ -361,7 +366,8 @@ def _concentration_steps(cfg, bnd, steps, checks, progress) -> tuple[dict, dict[
                 t = sounding_table(sw, atm, background_buffer_km=opts["background_buffer_km"],
                                    background_radius_km=opts["background_radius_km"],
                                    min_overlap=opts["min_overlap"])
-            return t.assign(gas=gas, product=str(sw.attrs.get("product", "")), file=Path(f).name)
+            product = "" if sw is None else str(sw.attrs.get("product", ""))
+            return t.assign(gas=gas, product=product, file=Path(f).name)
 
         jobs.append((key, ".parquet", compute, _save_table, _load_table))
     results = steps.run_many(jobs, desc="granules: concentrations", progress=progress)
@@ -463,11 +469,14 @@ def _emission_steps(cfg, bnd, steps, checks, progress) -> dict[tuple[str, str], 
         inputs = [checks(f)] + ([checks(src_file)] if src_file else [])
         if isinstance(wind, Mapping) and "path" in wind:
             inputs.append(checks(wind["path"]))
-        key = "emis-" + _hash(inputs, e, g.get("gas"), g.get("product"),
+        key = "emis-" + _hash(inputs, e, g.get("gas"), g.get("product"), g.get("qa"), g.get("bbox"), g.get("time"),
+                              g.get("target"),
                               None if b is None else b.geometry.to_wkb().tolist())
 
         def compute(f: str = f, g: Mapping[str, Any] = g, e: Mapping[str, Any] = e, b: Any = b) -> xr.Dataset:
             sw = _open_swath(f, g)
+            if sw is None or sw.sizes["y"] == 0:  # nothing selected in this granule
+                return xr.Dataset(attrs={"empty": 1, "granule": Path(f).name})
             sources = None
             if e.get("sources"):
                 s = pd.read_csv(e["sources"], comment="#")
@@ -481,6 +490,8 @@ def _emission_steps(cfg, bnd, steps, checks, progress) -> dict[tuple[str, str], 
 
         jobs.append((key, ".nc", compute, _save_ds, _load_ds))
     for ds in steps.run_many(jobs, desc="granules: emissions", progress=progress):
+        if ds.attrs.get("empty"):
+            continue
         period = _period_of(np.array([np.datetime64(pd.Timestamp(ds.attrs["overpass_time"]).to_datetime64())]),
                             cfg["job"]["periods"])
         if period is None:
@@ -691,6 +702,8 @@ def run_job(
         boundaries=bnd,
         periods=job["periods"],
         inventory=inventory,
+        observed_gases=sorted({g for (_, g) in conc} | {g for (_, g) in ems} | set(soundings)
+                              | {str(g["gas"]) for g in cfg["granules"] if g.get("gas")}),
     )
     wide = to_wide(table, value="cell")
     val = _validation(cfg, table, ems)

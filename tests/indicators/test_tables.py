@@ -172,3 +172,10 @@ def test_spec_rows_have_unique_ids_and_units():
     assert set(spec["subject"]) == {"atmosphere", "sink"}
     assert (spec["unit"] != "").all() and (spec["name_zh"] != "").all() and (spec["source_variable"] != "").all()
     assert list(spec["id"].str[0].unique()) == ["A", "B"]
+
+
+def test_observed_gas_without_data_is_no_data_not_unobservable():
+    t = tci231_indicators(boundaries=builders.boundaries(), periods=["2020"], observed_gases=["ch4"])
+    ch4 = t[(t.target == "ch4") & (t.indicator == "concentration.column_mean")]
+    assert (ch4.status == "no_data").all()
+    assert (t[t.target == "sf6"].status == "not_observable").all()

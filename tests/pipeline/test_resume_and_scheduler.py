@@ -6,7 +6,7 @@ import warnings
 
 import pandas as pd
 import pytest
-from conftest import small_job
+from jobs import small_job
 from typer.testing import CliRunner
 
 from urbansat import pipeline
@@ -125,3 +125,19 @@ def test_cli_run_and_demo_help(tmp_path, project_samples):
     assert res.exit_code == 2 and "job.output_dir" in res.output
     res = runner.invoke(app, ["demo", "--help"])
     assert res.exit_code == 0 and "--output" in res.output
+
+
+def test_granule_bbox_filter_that_selects_nothing_gives_no_data(tmp_path, project_samples):
+    cfg = small_job(tmp_path, project_samples, scheduler="synchronous")
+    cfg["granules"][0]["bbox"] = [10.0, 50.0, 11.0, 51.0]  # far from the Bowen granule
+    r = _run(cfg)
+    ch4 = r.indicators[r.indicators.target == "ch4"]
+    assert (ch4.status == "not_observable").all()  # gas unknown: nothing read, none configured
+    cfg["granules"][0]["gas"] = "ch4"
+    r = _run(cfg)
+    ch4 = r.indicators[(r.indicators.target == "ch4") & ~r.indicators.indicator.str.startswith("emission_change")]
+    assert (ch4.status == "no_data").all() and ch4.value.isna().all()  # configured but nothing observed
+    cfg["granules"][0]["bbox"] = [148.0, -23.5, 150.0, -22.0]
+    r2 = _run(cfg)
+    row = r2.indicators.query("target == 'ch4' and indicator == 'concentration.column_mean'").iloc[0]
+    assert row.status == "ok" and row.n_obs > 10

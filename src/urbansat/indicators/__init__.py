@@ -314,6 +314,7 @@ def tci231_indicators(
     boundaries: gpd.GeoDataFrame,
     periods: PeriodInput,
     inventory: pd.DataFrame | None = None,
+    observed_gases: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Build every satellite row of T/CI 231-2023 Table 1 as a tidy table.
 
@@ -358,6 +359,10 @@ def tci231_indicators(
         ``boundary_id``, ``gas``, ``period``, ``emission_t_per_yr`` (+
         ``emission_t_per_yr_uncertainty``, ``source``). Rows filled from it
         have status ``from_inventory``.
+    observed_gases : sequence of str, optional
+        Gases the configured instruments observe. Default: the gases present
+        in ``emissions`` / ``concentrations``. A gas listed here but without
+        data gets ``no_data``; a gas nobody observes gets ``not_observable``.
 
     Returns
     -------
@@ -380,7 +385,7 @@ def tci231_indicators(
     co = _split(concentrations, labels, "concentrations")
     sk = _split(sinks, labels, "sinks", need_gas=False)
     inv = _inventory_lookup(inventory)
-    observed = {g for _, g in em} | {g for _, g in co}
+    observed = {g for _, g in em} | {g for _, g in co} | {str(g).lower() for g in (observed_gases or ())}
     spec = indicator_spec()
     keys = dict(zip(spec["key"], spec["unit"]))
     placed = {key: _sources_in(ds, bnd) for key, ds in em.items()}

@@ -19,7 +19,8 @@ writes a complete one)::
     [[granules]]
     name = "co2m"
     paths = ["granules/*.nc"]           # globs
-    gas = "co2"                         # optional: product, qa
+    gas = "co2"                         # optional: product, qa, target (OCO-3 SAM site),
+                                        # bbox = [lon_min, lat_min, lon_max, lat_max], time = [start, end]
 
     [concentration]
     background_buffer_km = 10.0         # excluded around every boundary
@@ -81,7 +82,8 @@ _KEYS: Final[dict[str, dict[str, tuple[type, ...]]]] = {
     "job": {"name": (str,), "output_dir": (str,), "scheduler": (str,), "periods": (dict, list)},
     "boundaries": {"path": (str,), "level": (str,), "id_field": (str,), "name_field": (str,),
                    "parent_field": (str,), "layer": (str, int), "crs": (str, int)},
-    "granules": {"name": (str,), "paths": (list, str), "gas": (str,), "product": (str,), "qa": (str,)},
+    "granules": {"name": (str,), "paths": (list, str), "gas": (str,), "product": (str,), "qa": (str,),
+                 "bbox": (list,), "time": (list,), "target": (str,)},
     "concentration": {"background_buffer_km": (int, float), "background_radius_km": (int, float),
                       "min_overlap": (int, float),
                       "background": (dict,)},
@@ -269,6 +271,17 @@ def _check_semantics(cfg: dict[str, Any], base: Path, problems: list[str]) -> No
         g["files"] = files
         if g.get("gas") not in (None, "co2", "ch4"):
             problems.append(f"granules[{i}].gas: {g['gas']!r} is not 'co2' or 'ch4'")
+        if g.get("qa") not in (None, "recommended", "none"):
+            problems.append(f"granules[{i}].qa: {g['qa']!r} is not 'recommended' or 'none'")
+        if "bbox" in g and (len(g["bbox"]) != 4 or not all(isinstance(v, (int, float)) for v in g["bbox"])):
+            problems.append(f"granules[{i}].bbox: must be [lon_min, lat_min, lon_max, lat_max]")
+        if "time" in g:
+            try:
+                t0, t1 = (pd.Timestamp(str(t)) for t in g["time"])
+                if t1 < t0:
+                    raise ValueError
+            except (ValueError, TypeError):
+                problems.append(f"granules[{i}].time: must be [start, end] dates, got {g['time']!r}")
     dup = sorted({n for n in names if names.count(n) > 1 and n is not None})
     if dup:
         problems.append(f"granules: names {dup} are used twice; give each [[granules]] its own name")
