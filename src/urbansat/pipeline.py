@@ -50,7 +50,13 @@ import pandas as pd
 import xarray as xr
 
 from urbansat.categories import ATMOSPHERE_SCOPES, SINK_SCOPES
-from urbansat.errors import BoundaryError, ConfigError, EmptyResultWarning, EmptySelectionError, UrbansatError
+from urbansat.errors import (
+    BoundaryError,
+    ConfigError,
+    EmptyResultWarning,
+    EmptySelectionError,
+    UrbansatError,
+)
 from urbansat.export import atomic_write, provenance, sha256, write_tables
 from urbansat.indicators import tci231_indicators, to_wide
 from urbansat.indicators.concentration import concentrations_from_table, sounding_table
