@@ -73,3 +73,13 @@ def test_background_uncertainty_includes_spatial_structure():
     s = 1.482602218505602
     expected = np.sqrt((np.sqrt(np.pi / 2) * s / np.sqrt(n)) ** 2 + (s**2 - 0.25))
     assert float(out["background_uncertainty"].sel(boundary="R1")) == pytest.approx(expected, rel=1e-9)
+
+
+def test_background_uncertainty_finite_when_some_precisions_are_missing():
+    from urbansat.indicators.concentration import _background
+
+    vals = np.array([399.0, 401.0, 400.0, 399.0, 401.0])
+    med, u = _background(vals, np.array([0.5, np.nan, 0.5, 0.5, np.nan]))
+    assert med == 400.0 and np.isfinite(u) and u > 0
+    med, u = _background(vals, np.full(5, np.nan))
+    assert np.isfinite(u) and u >= 1.482602218505602  # all spread counted as structure

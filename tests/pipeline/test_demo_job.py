@@ -43,6 +43,15 @@ def test_every_table1_row_for_every_boundary_and_period(demo_run):
     assert t[t.target.isin(["pfcs", "hfcs", "sf6"])].value.isna().all()
 
 
+def test_valued_atmosphere_rows_have_finite_uncertainty(demo_run):
+    _, r = demo_run
+    t = r.indicators
+    rows = t[(t.subject == "atmosphere") & t.status.isin(["ok", "partial", "from_inventory"])]
+    assert len(rows) >= 15
+    assert np.isfinite(rows.uncertainty).all(), rows[~np.isfinite(rows.uncertainty)]
+    assert (rows.uncertainty > 0).all()
+
+
 def test_known_demo_values(demo_run):
     _, r = demo_run
     t = r.indicators.set_index(["boundary_id", "target", "indicator", "period"])

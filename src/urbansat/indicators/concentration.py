@@ -209,15 +209,19 @@ def _within_radius(table: pd.DataFrame, geom: Any, radius_km: float) -> np.ndarr
 
 
 def _background(values: np.ndarray, sigmas: np.ndarray) -> tuple[float, float]:
+    """Median and its uncertainty at a boundary (module docstring); NaN precisions are ignored."""
     if values.size == 0:
         return math.nan, math.nan
     med = float(np.median(values))
     spread = _MAD_TO_SIGMA * float(np.median(np.abs(values - med)))
+    sig = np.asarray(sigmas, float)
+    sig = sig[np.isfinite(sig)]
+    noise2 = float(np.mean(sig**2)) if sig.size else 0.0  # no precision given: all spread is structure
     se = _MEDIAN_SE_FACTOR * spread / math.sqrt(values.size)
-    if values.size == 1 or se == 0.0:
-        se = float(np.mean(sigmas)) / math.sqrt(values.size)
+    if (values.size == 1 or se == 0.0) and sig.size:
+        se = float(np.mean(sig)) / math.sqrt(values.size)
     # spatial structure: robust variance of the background soundings minus their noise variance
-    structure2 = max(spread**2 - float(np.mean(np.asarray(sigmas, float) ** 2)), 0.0)
+    structure2 = max(spread**2 - noise2, 0.0)
     return med, math.sqrt(se**2 + structure2)
 
 
