@@ -16,9 +16,11 @@ max(r0/2, 250 m)`` (a disk of radius ``r0`` has across-wind standard deviation
 correspond to ~0.06-0.4). The model is averaged over the 3 x 3 footprint
 sub-points and multiplied by the column averaging-kernel sensitivity.
 
-Fit region: ``|n| < half_width + 10 km`` and ``-(r0 + 10 km) < s < r0 + L``.
+Fit region: every valid sounding of the window (100 km), so that the residual
+background plane fitted with ``Q`` is constrained by the pixels away from the plume
+(a plane fitted in a narrow band around the plume trades off with ``Q``).
 
-Fit. ``Q`` and a background offset ``b`` enter linearly, so for each trial
+Fit. ``Q`` and a residual background plane ``b0 + b1 x + b2 y`` enter linearly, so for each trial
 ``(a, dtheta)`` they are solved by weighted least squares (variable
 projection); ``(a, dtheta)`` are found by a grid search and a Nelder-Mead
 polish. ``Q`` is never bounded or clamped, so a weak or negative fit is reported
@@ -49,10 +51,18 @@ def plume_column(
     return q * c / (speed * np.sqrt(2 * np.pi) * sy) * np.exp(-0.5 * (n / sy) ** 2)
 
 
-def _design(frame: PlumeFrame, sel: np.ndarray, a: float, dtheta: float) -> np.ndarray:
+def _design(frame: PlumeFrame, sel: np.ndarray, a: float, dtheta: float, centre_only: bool = False) -> np.ndarray:
     sc = frame.scene
-    ss, nn = plume_coordinates(sc.xs[sel], sc.ys[sel], frame.theta + dtheta)
-    g = plume_column(ss, nn, q=1.0, speed=frame.speed, a=a, r0=frame.r0).mean(-1)
+    th = frame.theta + dtheta
+    sc_, nc_ = plume_coordinates(sc.x[sel], sc.y[sel], th)
+    g = plume_column(sc_, nc_, q=1.0, speed=frame.speed, a=a, r0=frame.r0)
+    if not centre_only:
+        # footprint average where the plume is not negligible (1e-6 of its peak at the
+        # centres, 5.3 sigma) or close to the source; pixel centres elsewhere
+        near = (g > 1e-6 * g.max()) | (np.hypot(sc.x[sel], sc.y[sel]) < frame.r0 + 3e3 * max(sc.pixel_km, 1.0))
+        ss, nn = plume_coordinates(sc.xs[sel][near], sc.ys[sel][near], th)
+        g = g.copy()
+        g[near] = plume_column(ss, nn, q=1.0, speed=frame.speed, a=a, r0=frame.r0).mean(-1)
     return g * sc.sensitivity[sel]
 
 
@@ -92,38 +102,40 @@ def estimate_gaussian(
         ``details`` holds the fitted ``a`` and ``dtheta_deg``.
     """
     sc = frame.scene
-    hw = frame.half_width + 10e3
-    sel = sc.valid & np.isfinite(frame.dv) & (frame.s > -(frame.r0 + 10e3)) & (frame.s < frame.r0 + frame.length) & (np.abs(frame.n) < hw)
+    # fit over the whole window: the plume model plus a residual background plane, whose
+    # gradient is constrained by the pixels away from the plume
+    sel = sc.valid & np.isfinite(frame.dv)
     m = int(sel.sum())
     if m < min_pixels:
         return MethodResult.rejected(f"only {m} valid soundings near the plume (need {min_pixels})", m)
     d = frame.dv[sel]
     w = 1.0 / frame.dv_sigma[sel] ** 2
-    xy = None  # offset only: a gradient inside the narrow fit region trades off with Q
+    xy = np.vstack([sc.x[sel] / 1e5, sc.y[sel] / 1e5]) * frame.k_mean
     near = sel & (frame.s > -frame.r0 - 2 * sc.pixel_km * 1e3) & (np.abs(frame.n) < frame.r0 + 3 * sc.pixel_km * 1e3 + 0.35 * np.maximum(frame.s, 0)) & (frame.s < frame.r0 + frame.length)
     if int(near.sum()) == 0:
         return MethodResult.rejected("no valid sounding downwind of the source within the plume cone", m)
 
-    def cost(params: np.ndarray) -> float:
+    def cost(params: np.ndarray, centre_only: bool = False) -> float:
         la, dt = params
         a = float(np.exp(la)) if dispersion is None else dispersion
-        g = _design(frame, sel, a, float(dt))
+        g = _design(frame, sel, a, float(dt), centre_only)
         return _solve(g, d, w, xy)[2]
 
     turns = np.deg2rad(np.arange(-max_turn_deg, max_turn_deg + 1e-9, 5.0)) if max_turn_deg > 0 else np.array([0.0])
     las = np.log(np.geomspace(0.04, 1.0, 9)) if dispersion is None else np.array([0.0])
-    grid = [(cost(np.array([la, dt])), la, dt) for la in las for dt in turns]
+    # coarse search on pixel centres, then a Nelder-Mead polish with footprint averaging
+    grid = [(cost(np.array([la, dt]), True), la, dt) for la in las for dt in turns]
     best = min(grid, key=lambda t: t[0])
     x0 = np.array([best[1], best[2]])
     bounds = [(np.log(0.02), np.log(1.5)), (-np.deg2rad(max_turn_deg + 5), np.deg2rad(max_turn_deg + 5))]
     res = minimize(cost, x0, method="Nelder-Mead", bounds=bounds,
-                   options={"maxiter": 80, "xatol": 1e-3, "fatol": 1e-6})
-    la, dt = res.x if res.fun <= best[0] else x0
+                   options={"maxiter": 50, "xatol": 1e-2, "fatol": 1e-4})
+    la, dt = res.x if res.fun <= cost(x0) else x0
     dt = float(np.clip(dt, -np.deg2rad(max_turn_deg + 5), np.deg2rad(max_turn_deg + 5)))
     a = float(np.exp(la)) if dispersion is None else dispersion
     g = _design(frame, sel, a, dt)
     p, cov, chi2 = _solve(g, d, w, xy)
-    red = chi2 / max(m - 4, 1)
+    red = chi2 / max(m - 6, 1)
     sig = float(np.sqrt(max(cov[0, 0], 0.0) * max(red, 1.0)))
     # uncertainty of Q from the nonlinear parameters (log a, dtheta): with H the Hessian of
     # chi2 and g = dQ/d(log a, dtheta) at the optimum, var(Q) = 2 g^T H^-1 g (Delta chi2 = 1
@@ -157,8 +169,9 @@ def estimate_gaussian(
         var_nl = np.nan
     if not np.isfinite(var_nl):
         # flat or curved-down chi2: the spread of Q over the grid points within the tolerance
+        full = [(cost(np.array([gl, gd])), gl, gd) for _, gl, gd in grid]
         qs = [float(_solve(_design(frame, sel, float(np.exp(gl)) if dispersion is None else dispersion, float(gd)), d, w, xy)[0][0])
-              for c, gl, gd in grid if c <= chi2 + max(1.0, red)]
+              for c, gl, gd in full if c <= chi2 + max(1.0, red)]
         var_nl = ((max(qs) - min(qs)) / 2) ** 2 if len(qs) > 1 else 0.0
     sig_nl = float(np.sqrt(max(var_nl, 0.0) * max(red, 1.0)))
     pix = sc.pixel_km * 1e3
