@@ -10,17 +10,17 @@ from __future__ import annotations
 from typing import Final, Literal
 
 __all__ = [
-    "GASES",
-    "OBSERVABLE_GASES",
-    "SINK_CATEGORIES",
-    "LANDCOVER_SINK_CATEGORIES",
-    "PROJECT_SINK_CATEGORIES",
-    "NON_SINK_CLASSES",
-    "ATMOSPHERE_SCOPES",
-    "SINK_SCOPES",
-    "BOUNDARY_LEVELS",
     "ATMOSPHERE_INDICATORS",
+    "ATMOSPHERE_SCOPES",
+    "BOUNDARY_LEVELS",
+    "GASES",
+    "LANDCOVER_SINK_CATEGORIES",
+    "NON_SINK_CLASSES",
+    "OBSERVABLE_GASES",
+    "PROJECT_SINK_CATEGORIES",
+    "SINK_CATEGORIES",
     "SINK_INDICATORS",
+    "SINK_SCOPES",
     "BoundaryLevel",
 ]
 

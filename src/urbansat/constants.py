@@ -9,18 +9,18 @@ from typing import Final
 
 __all__ = [
     "AVOGADRO",
-    "G",
+    "C_TO_CO2",
+    "KG_S_TO_T_YR",
+    "MOLAR_MASS",
     "M_AIR",
     "M_H2O",
-    "MOLAR_MASS",
-    "C_TO_CO2",
-    "SECONDS_PER_YEAR",
-    "KG_S_TO_T_YR",
+    "PPB",
+    "PPM",
     "R_EARTH",
+    "SECONDS_PER_YEAR",
     "WGS84_A",
     "WGS84_F",
-    "PPM",
-    "PPB",
+    "G",
 ]
 
 #: Avogadro constant [mol-1]. Exact by the 2019 SI definition (BIPM SI Brochure, 9th ed.).

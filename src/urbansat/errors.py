@@ -9,23 +9,23 @@ is wrong, the offending file / variable / value, and how to fix it.
 from __future__ import annotations
 
 __all__ = [
-    "UrbansatError",
-    "InputFileError",
-    "ProductNotRecognizedError",
-    "MissingVariableError",
-    "SchemaError",
-    "EmptySelectionError",
-    "MixedInputError",
+    "AlignmentError",
     "BoundaryError",
     "CRSError",
-    "AlignmentError",
-    "LegendError",
-    "FactorError",
-    "WindError",
-    "InversionError",
     "ConfigError",
-    "UrbansatWarning",
     "EmptyResultWarning",
+    "EmptySelectionError",
+    "FactorError",
+    "InputFileError",
+    "InversionError",
+    "LegendError",
+    "MissingVariableError",
+    "MixedInputError",
+    "ProductNotRecognizedError",
+    "SchemaError",
+    "UrbansatError",
+    "UrbansatWarning",
+    "WindError",
 ]
 
 

@@ -85,13 +85,13 @@ import xarray as xr
 from urbansat.errors import SchemaError
 
 __all__ = [
-    "GAS_UNITS",
     "GAS_STANDARD_NAMES",
+    "GAS_UNITS",
     "SWATH_DIMS",
     "gas_of",
     "gas_variable",
-    "validate_granule",
     "to_soundings",
+    "validate_granule",
 ]
 
 SWATH_DIMS: Final = ("y", "x")
@@ -191,9 +191,10 @@ def validate_granule(ds: xr.Dataset) -> xr.Dataset:
         if name in ds.variables and ds[name].attrs.get("units") != units:
             problems.append(f"{name!r} has units {ds[name].attrs.get('units')!r}, expected {units!r}")
     for name in ds.variables:
-        if name not in ds.dims and "units" not in ds[name].attrs and ds[name].dtype.kind in "fiu":
-            if name not in ("qa_pass",) and not name.endswith(("_flag", "_id", "_bitflag")):
-                problems.append(f"{name!r} has no 'units' attribute")
+        numeric = ds[name].dtype.kind in "fiu" and name not in ds.dims
+        flag_like = name == "qa_pass" or str(name).endswith(("_flag", "_id", "_bitflag"))
+        if numeric and not flag_like and "units" not in ds[name].attrs:
+            problems.append(f"{name!r} has no 'units' attribute")
     if "product" not in ds.attrs:
         problems.append("missing attribute 'product'")
     if problems:
