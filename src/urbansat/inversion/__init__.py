@@ -310,7 +310,7 @@ def _run_method(method: str, frame: PlumeFrame, src: _Source, opts: dict[str, An
             rx, ry = local_xy(src.release_lonlat[0], src.release_lonlat[1], src.lon, src.lat)
             rp = (rx, ry)
         res = estimate_bayesian(frame, others=others, prior=src.prior, prior_sigma=src.prior_sigma,
-                                dispersion=disp, release_points=rp)
+                                dispersion=disp, release_points=rp, cell_km=opts["cell_km"])
         if not res.qa_reason:
             res.extra_model = float(np.hypot(res.extra_model, min(rel_nl, 1.0) * abs(res.emission)))
         return res
@@ -343,6 +343,7 @@ _DEFAULTS: dict[str, Any] = {
     "prior_sigma": 1e4,
     "model_error": None,
     "use_averaging_kernel": True,
+    "cell_km": None,
 }
 
 
@@ -386,7 +387,9 @@ def estimate_emissions(
         ``dispersion`` (fitted when None); ``prior_rel_error`` (1.0) for
         ``prior_emission``; ``prior_sigma`` (1e4 kg s-1) for the flat prior of
         sources without one; ``model_error`` (override of :data:`MODEL_ERROR`);
-        ``use_averaging_kernel`` (True).
+        ``use_averaging_kernel`` (True); ``cell_km`` (None): Bayesian state of grid
+        cells of this size inside each boundary polygon (the boundary total is their sum,
+        with the full posterior covariance).
 
     Returns
     -------

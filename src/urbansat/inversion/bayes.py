@@ -149,10 +149,11 @@ def estimate_bayesian(
     frame: PlumeFrame, *, others: list[tuple[float, float, float, float]] | None = None,
     prior: float = 0.0, prior_sigma: float = 1e4, dispersion: float = 0.25,
     release_points: tuple[np.ndarray, np.ndarray] | None = None, min_pixels: int = 8,
+    cell_km: float | None = None,
 ) -> MethodResult:
     """Bayesian estimate of one source with its neighbours and the background in the state.
 
-    State: ``[Q_target, Q_other_1..k, b0, b_x, b_y]`` (background offset and
+    State: ``[Q_target (or its grid cells), Q_other_1..k, b0, b_x, b_y]`` (background offset and
     gradient of the residual enhancement, kg m-2 and kg m-2 per 100 km).
 
     Parameters
@@ -169,6 +170,11 @@ def estimate_bayesian(
     release_points : (x, y) arrays, optional
         Release points for an area source (polygon samples); a disk when None.
     min_pixels : int, default 8
+    cell_km : float, optional
+        With ``release_points``: one state element per ``cell_km`` grid cell of the area
+        source (prior total split evenly); the reported emission is the sum of the cells,
+        its variance ``1^T S_hat 1`` over the cell block, and ``averaging_kernel`` the trace of
+        that block (the DOFS of the source).
 
     Returns
     -------
@@ -188,14 +194,23 @@ def estimate_bayesian(
     else:
         ex, ey = release_points
         r0 = max(sc.pixel_km * 1e3 / 2, 250.0)
-    cols = [plume_jacobian(xs, ys, ex, ey, theta=frame.theta, speed=frame.speed, a=dispersion, r0=r0, sensitivity=sens)]
-    xa = [prior]
-    sa = [prior_sigma**2]
+    if cell_km and release_points is not None:
+        # state: one emission per grid cell of the area source; the source total is their sum
+        key = np.floor(ex / (cell_km * 1e3)).astype(np.int64) * 100003 + np.floor(ey / (cell_km * 1e3)).astype(np.int64)
+        groups = [np.flatnonzero(key == k) for k in np.unique(key)]
+    else:
+        groups = [np.arange(np.size(ex))]
+    n_t = len(groups)
+    cols = [plume_jacobian(xs, ys, np.atleast_1d(ex)[g], np.atleast_1d(ey)[g], theta=frame.theta,
+                           speed=frame.speed, a=dispersion, r0=r0, sensitivity=sens) for g in groups]
+    # the prior of the total is split between the cells: mean prior/n, sigma prior_sigma/sqrt(n)
+    xa = [prior / n_t] * n_t
+    sa = [prior_sigma**2 / n_t] * n_t
     for ox, oy, opr, osg in others or []:
         cols.append(plume_jacobian(xs, ys, np.array([ox]), np.array([oy]), theta=frame.theta, speed=frame.speed, a=dispersion, sensitivity=sens))
         xa.append(opr)
         sa.append(osg**2)
-    if not np.any(cols[0] > 0):
+    if not any(np.any(c > 0) for c in cols[:n_t]):
         return MethodResult.rejected("no valid sounding lies in the modelled plume of the source", m)
     kscale = frame.k_mean
     x100, y100 = sc.x[sel] / 1e5, sc.y[sel] / 1e5
@@ -207,12 +222,15 @@ def estimate_bayesian(
     so = frame.dv_sigma[sel] ** 2
     post = solve_bayesian(frame.dv[sel], K, so, np.asarray(xa), np.asarray(sa))
     red = post.chi2 / max(m - K.shape[1], 1)
-    sig = float(np.sqrt(post.S_hat[0, 0] * max(red, 1.0)))
+    total = float(post.x_hat[:n_t].sum())
+    var_total = float(post.S_hat[:n_t, :n_t].sum())
+    sig = float(np.sqrt(var_total * max(red, 1.0)))
     pix = sc.pixel_km * 1e3
     band_area = (2 * frame.r0 + frame.length + 2 * pix) * 2 * frame.half_width
     dq_db = frame.speed * frame.k_mean * band_area / (frame.r0 + frame.length)
     return MethodResult(
-        emission=float(post.x_hat[0]), retrieval=sig, dq_db=dq_db, n_obs=m,
-        details={"dofs": post.dofs, "averaging_kernel": float(post.A[0, 0]), "chi2_red": red,
+        emission=total, retrieval=sig, dq_db=dq_db, n_obs=m,
+        details={"dofs": post.dofs, "averaging_kernel": float(np.trace(post.A[:n_t, :n_t])),
+                 "n_cells": n_t, "cell_emissions": post.x_hat[:n_t].tolist(), "chi2_red": red,
                  "prior": prior, "prior_sigma": prior_sigma, "dispersion": dispersion},
     )
