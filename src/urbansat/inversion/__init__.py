@@ -59,7 +59,7 @@ from urbansat.inversion.plume import (
 )
 from urbansat.inversion.result import MethodResult
 from urbansat.inversion.scene import cut_scene, local_xy
-from urbansat.inversion.wind import EffectiveWind, combine_winds, effective_wind
+from urbansat.inversion.wind import EffectiveWind, as_wind_dataset, combine_winds, effective_wind
 from urbansat.schema import gas_of
 
 __all__ = ["METHODS", "MODEL_ERROR", "UNCERTAINTY_TERMS", "estimate_emissions", "model_error", "plume_frames"]
@@ -171,25 +171,16 @@ def _boundaries_as_sources(boundaries: Any, prior_sigma: float) -> list[_Source]
 
 
 def _wind_dataset(wind: Any, swath: xr.Dataset, wind_sigma: float | None) -> xr.Dataset | list[xr.Dataset]:
-    from urbansat.ingest.winds import open_wind  # pure for values and in-memory datasets
-
     if isinstance(wind, list) and wind and all(isinstance(w, (xr.Dataset, str)) for w in wind):
         return [_wind_dataset(w, swath, wind_sigma) for w in wind]  # several products
-
     if wind is None:
         raise WindError(
             "wind is required: a normalized wind (urbansat.open_wind(path)), a user value "
             "(u, v, sigma) in m s-1, or 'granule' for the swath's own 10 m wind."
         )
     if isinstance(wind, str) and wind == "granule":
-        return open_wind(swath, sigma=wind_sigma)
-    if isinstance(wind, xr.Dataset):
-        if "eastward_wind" in wind and "xco2" not in wind and "xch4" not in wind:
-            return wind
-        return open_wind(wind, sigma=wind_sigma)
-    if isinstance(wind, (str, bytes)) or hasattr(wind, "__fspath__"):
-        raise WindError("Open wind files with urbansat.open_wind(path) (ingest is the only place that reads files) and pass the result.")
-    return open_wind(wind, sigma=wind_sigma)
+        return as_wind_dataset(swath, sigma=wind_sigma)
+    return as_wind_dataset(wind, sigma=wind_sigma)
 
 
 def _prepare(swath: xr.Dataset, src: _Source, wind: xr.Dataset, gas: str, opts: dict[str, Any],

@@ -242,3 +242,82 @@ def combine_winds(winds: list[EffectiveWind]) -> EffectiveWind:
     speeds = np.array([w.speed for w in winds])
     sigma = float(np.sqrt(np.mean([w.sigma**2 for w in winds]) + np.var(speeds)))
     return EffectiveWind(u=u, v=v, sigma=sigma, source="+".join(w.source for w in winds))
+
+
+_M_S = {"units": "m s-1"}
+
+
+def as_wind_dataset(value: object, *, sigma: float | None = None) -> xr.Dataset:
+    """Normalize an in-memory wind (no file I/O) to the wind dataset of :func:`urbansat.open_wind`.
+
+    Parameters
+    ----------
+    value : (u, v) or (u, v, sigma) [m s-1], mapping with ``u``, ``v`` [, ``sigma``],
+        a normalized wind dataset (returned as is), or a normalized swath carrying
+        ``eastward_wind``/``northward_wind`` (its own 10 m met fields).
+    sigma : float, optional
+        1-sigma speed error [m s-1] to attach.
+
+    Returns
+    -------
+    xarray.Dataset
+
+    Raises
+    ------
+    WindError
+        Non-finite values, a negative sigma, a swath without winds, or a path (files are
+        opened by :func:`urbansat.open_wind`, the only place that reads them).
+    """
+    if sigma is not None and (not np.isfinite(sigma) or sigma < 0):
+        raise WindError(f"Wind sigma={sigma!r} must be a finite value >= 0 in m s-1.")
+    if isinstance(value, xr.Dataset):
+        if "eastward_wind" not in value or "northward_wind" not in value:
+            raise WindError(
+                f"Swath from {value.attrs.get('source_files', '<memory>')} carries no eastward_wind/"
+                "northward_wind; pass urbansat.open_wind(path) or a user value (u, v, sigma)."
+            )
+        if "xco2" not in value and "xch4" not in value:  # already a wind dataset
+            out = value
+        else:
+            lat, lon = value["latitude"], value["longitude"]
+            out = xr.Dataset(
+                {
+                    "eastward_wind": (("y", "x"), np.asarray(value["eastward_wind"].values, float), _M_S),
+                    "northward_wind": (("y", "x"), np.asarray(value["northward_wind"].values, float), _M_S),
+                },
+                coords={"latitude": (("y", "x"), np.asarray(lat.values, float)),
+                        "longitude": (("y", "x"), np.asarray(lon.values, float))},
+                attrs={"wind_source": f"granule:{value.attrs.get('product', 'unknown')} 10 m"},
+            )
+        if sigma is not None:
+            out = out.assign(wind_speed_uncertainty=((), float(sigma), _M_S))
+        return out
+    if isinstance(value, (str, bytes)) or hasattr(value, "__fspath__"):
+        raise WindError("Open wind files with urbansat.open_wind(path) (ingest is the only place that "
+                        "reads files) and pass the result.")
+    if isinstance(value, dict):
+        if "u" not in value or "v" not in value:
+            raise WindError(f"User wind mapping needs keys 'u' and 'v' (m s-1); got {list(value)}.")
+        vals = [value["u"], value["v"]] + ([value["sigma"]] if value.get("sigma") is not None else [])
+    else:
+        try:
+            vals = list(value)  # type: ignore[call-overload]
+        except TypeError as err:
+            raise WindError(f"wind={value!r} is not a wind: give (u, v, sigma) in m s-1 or a dataset "
+                            "from urbansat.open_wind.") from err
+    if len(vals) not in (2, 3):
+        raise WindError(f"User wind must be (u, v) or (u, v, sigma) in m s-1; got {vals!r}.")
+    u, v = float(vals[0]), float(vals[1])
+    if not (np.isfinite(u) and np.isfinite(v)):
+        raise WindError(f"User wind (u={u}, v={v}) is not finite. Give finite u, v in m s-1.")
+    s = sigma if sigma is not None else (float(vals[2]) if len(vals) == 3 else None)
+    if s is not None and (not np.isfinite(s) or s < 0):
+        raise WindError(f"Wind sigma={s!r} must be a finite value >= 0 in m s-1.")
+    out = xr.Dataset(
+        {"eastward_wind": ((), u, {**_M_S, "standard_name": "eastward_wind"}),
+         "northward_wind": ((), v, {**_M_S, "standard_name": "northward_wind"})},
+        attrs={"wind_source": "user"},
+    )
+    if s is not None:
+        out["wind_speed_uncertainty"] = ((), float(s), _M_S)
+    return out
