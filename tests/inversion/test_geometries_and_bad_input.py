@@ -163,3 +163,29 @@ def test_boundary_grid_cell_state():
     assert abs(float(cells.emission[0]) - float(one.emission[0])) < 2 * float(one.emission_uncertainty[0])
     assert float(one.dofs[0]) > 0.99
     assert float(cells.dofs[0]) > 2.0
+
+
+def test_bayesian_inventory_prior_and_averaging_kernel():
+    sw, tr = make_plume_swath("tropomi", gas="ch4", emission=15.0, seed=31)
+    src = tr["sources"].copy()
+    flat = estimate_emissions(sw, sources=src, wind=tr["wind"], method="bayesian")
+    # a tight, wrong inventory prior pulls the estimate towards it and lowers the DOFS
+    src["prior_emission"] = 5.0
+    tight = estimate_emissions(sw, sources=src, wind=tr["wind"], method="bayesian", prior_rel_error=0.05)
+    assert float(flat.dofs[0]) > 0.99
+    assert float(tight.dofs[0]) < 0.5
+    assert abs(float(tight.emission[0]) - 5.0) < abs(float(flat.emission[0]) - 5.0)
+    assert src["prior_emission"].iloc[0] == 5.0 and "prior_emission" not in tr["sources"]  # inputs untouched
+
+
+def test_plot_plume_draws_the_estimate():
+    import matplotlib.pyplot as plt
+
+    from urbansat.plot.plumes import plot_plume
+
+    sw, tr = make_plume_swath("co2m", gas="co2", emission=1500.0, seed=3)
+    r = estimate_emissions(sw, sources=tr["sources"], wind=tr["wind"], method="csf")
+    ax = plot_plume(sw, sources=tr["sources"], wind=tr["wind"], result=r)
+    assert "csf" in ax.get_title() and "kg/s" in ax.get_title()
+    assert len(ax.collections) >= 1 and ax.get_xlabel().startswith("km")
+    plt.close(ax.figure)
