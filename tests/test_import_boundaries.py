@@ -36,10 +36,7 @@ def _imports(path: Path) -> list[tuple[int, str]]:
 
 
 #: Known violations, reported to their owners; strict xfail turns green -> red when fixed.
-KNOWN = {
-    "inversion/__init__.py": "imports urbansat.ingest.winds.open_wind inside _wind_dataset to normalize "
-                             "in-memory wind values (issue 4 owner to move the normalizer out of ingest)",
-}
+KNOWN: dict[str, str] = {}
 
 
 def _pure_files() -> list:
