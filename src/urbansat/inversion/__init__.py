@@ -338,6 +338,19 @@ _DEFAULTS: dict[str, Any] = {
 }
 
 
+def _setup(swath: xr.Dataset, sources: Any, boundaries: Any, wind: Any, gas: str | None,
+           options: dict[str, Any]) -> tuple[dict[str, Any], str, Any, list[_Source]]:
+    """Validate options and normalize gas, wind and sources (shared by the public entry points)."""
+    unknown = set(options) - set(_DEFAULTS)
+    if unknown:
+        raise InversionError(f"unknown option(s) {sorted(unknown)}; valid options: {sorted(_DEFAULTS)}.")
+    opts = {**_DEFAULTS, **options}
+    gas = (gas or gas_of(swath)).lower()
+    wind_ds = _wind_dataset(wind, swath, opts["wind_sigma"])
+    srcs = _as_sources(sources, boundaries, opts["prior_rel_error"], opts["prior_sigma"])
+    return opts, gas, wind_ds, srcs
+
+
 def estimate_emissions(
     swath: xr.Dataset,
     *,
@@ -411,13 +424,7 @@ def estimate_emissions(
     """
     if method not in METHODS:
         raise InversionError(f"method={method!r} is unknown; use one of {METHODS}.")
-    unknown = set(options) - set(_DEFAULTS)
-    if unknown:
-        raise InversionError(f"unknown option(s) {sorted(unknown)}; valid options: {sorted(_DEFAULTS)}.")
-    opts = {**_DEFAULTS, **options}
-    gas = (gas or gas_of(swath)).lower()
-    wind_ds = _wind_dataset(wind, swath, opts["wind_sigma"])
-    srcs = _as_sources(sources, boundaries, opts["prior_rel_error"], opts["prior_sigma"])
+    opts, gas, wind_ds, srcs = _setup(swath, sources, boundaries, wind, gas, options)
     rows = []
     for src in srcs:
         frame, diag, reason = _prepare(swath, src, wind_ds, gas, opts, srcs)
@@ -504,11 +511,5 @@ def plume_frames(
         the source could not be prepared (``qa_reason`` says why). Diagnostics hold
         ``plume_mask``, ``wind_speed``, ``wind_sigma``, ``turn_deg``, ``detected``.
     """
-    unknown = set(options) - set(_DEFAULTS)
-    if unknown:
-        raise InversionError(f"unknown option(s) {sorted(unknown)}; valid options: {sorted(_DEFAULTS)}.")
-    opts = {**_DEFAULTS, **options}
-    gas = (gas or gas_of(swath)).lower()
-    wind_ds = _wind_dataset(wind, swath, opts["wind_sigma"])
-    srcs = _as_sources(sources, boundaries, opts["prior_rel_error"], opts["prior_sigma"])
+    opts, gas, wind_ds, srcs = _setup(swath, sources, boundaries, wind, gas, options)
     return {s.name: _prepare(swath, s, wind_ds, gas, opts, srcs) for s in srcs}
