@@ -121,6 +121,27 @@ def _gases_of(reader: GranuleReader, path: Path) -> list[str]:
     return list(reader.gases)
 
 
+def _reader_options(reader: GranuleReader, path: Path, options: dict[str, Any]) -> dict[str, Any]:
+    """Check user ``reader_options`` against the reader's ``open_dataset`` keywords."""
+    if not options:
+        return {}
+    import inspect
+
+    params = inspect.signature(reader.open_dataset).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return options
+    reserved = {"path", "variables", "gas", "window", "chunks", "qa"}
+    bad = sorted(k for k in options if k not in params or k in reserved)
+    if bad:
+        valid = sorted(k for k, p in params.items() if k not in reserved and p.kind is p.KEYWORD_ONLY)
+        raise SchemaError(
+            f"reader_options {bad} are not accepted by reader {reader.name!r} for '{path}'. "
+            f"Its options are {valid or 'none'}; bbox/time/qa/chunks/variables/gas are open_granules "
+            "arguments."
+        )
+    return options
+
+
 def _open_one(reader: GranuleReader, path: Path, **kw: Any) -> xr.Dataset:
     """Call ``reader.open_dataset`` with the keywords it supports.
 
@@ -159,6 +180,7 @@ def open_granules(
     chunks: Any = "auto",
     variables: Sequence[str] | None = None,
     target: str | None = None,
+    reader_options: dict[str, Any] | None = None,
 ) -> xr.Dataset:
     """Open one or many satellite granules as a single normalized, lazy swath.
 
@@ -198,6 +220,10 @@ def open_granules(
     target : str, optional
         OCO-3 only: keep the SAM soundings of this site, as
         :func:`select_target` ``(ds, target, mode="sam")``.
+    reader_options : dict, optional
+        Extra keywords for the reader's ``open_dataset``, e.g.
+        ``{"noise_ppm": 0.5, "seed": 0}`` for the SMARTCARB benchmark's
+        documented noise. A keyword the reader does not accept is an error.
 
     Returns
     -------
@@ -235,6 +261,7 @@ def open_granules(
     """
     if qa not in ("recommended", "none"):
         raise SchemaError(f"qa={qa!r} is not one of 'recommended', 'none'.")
+    reader_options = dict(reader_options or {})
     box = _check_bbox(bbox)
     trange = _check_time(time)
     files = _expand(paths)
@@ -300,7 +327,8 @@ def open_granules(
             rows = np.flatnonzero(keep.any(axis=1))
             cols = np.flatnonzero(keep.any(axis=0))
             window = (slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1))
-        ds = _open_one(r, p, variables=variables, gas=gas_sel, window=window, chunks=chunks, qa=qa)
+        ds = _open_one(r, p, variables=variables, gas=gas_sel, window=window, chunks=chunks, qa=qa,
+                       **_reader_options(r, p, reader_options))
         ds.attrs["_windowed"] = window is not None
         opened.append(ds)
     if not opened:
