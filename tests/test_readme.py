@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import re
 import warnings
+from pathlib import Path
 
 import pytest
-from conftest import REPO
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_readme_quickstart_runs(monkeypatch):
