@@ -211,6 +211,15 @@ def main(argv: list[str]) -> None:
     results = {"machine": f"{os.cpu_count()} cpu", "cases": [_run_case(c) for c in cases]}
     for r in results["cases"]:
         print(json.dumps(r, indent=1))
+        if "seconds_numpy_lookup_bincount_baseline" in r:
+            base = r["seconds_numpy_lookup_bincount_baseline"]
+            for m in ("stock_difference", "gain_loss"):
+                sec = r[f"seconds_account_sinks_{m}"]
+                r[f"ratio_baseline_over_urbansat_{m}"] = round(base / sec, 2)
+                print(f"{r['case']}: urbansat {m} {sec:.2f} s vs numpy lookup+bincount {base:.2f} s "
+                      f"-> {base / sec:.2f}x (goal: <= 3 s; InVEST quoted 80-103 s)")
+        if "seconds_account_sinks_gain_loss" in r and "peak_rss_GB" in r:
+            print(f"{r['case']}: peak memory {r['peak_rss_GB']} GB")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     tmp = RESULTS.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(results, indent=1))
