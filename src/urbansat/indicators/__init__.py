@@ -9,6 +9,7 @@ layout with Chinese and English names.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -297,6 +298,18 @@ def _change(a: dict[str, Any] | None, b: dict[str, Any], relative: bool) -> dict
     }
 
 
+def _no_uncertainty_note(ds: xr.Dataset) -> str:
+    """Why a sink value has no uncertainty: the factors used without a range."""
+    try:
+        unranged = json.loads(ds.attrs.get("unranged_factors", "[]"))
+    except (TypeError, ValueError):
+        unranged = []
+    if not unranged:
+        return "uncertainty not available"
+    return (f"uncertainty not available: factors without a range in {ds.attrs.get('factors', 'the table')} "
+            f"({', '.join(unranged)}); supply low/high with FactorTable.override")
+
+
 def _sink_status(raw: str, value: float) -> tuple[str, str]:
     raw = raw.strip()
     if raw in ("", "ok"):
@@ -508,6 +521,8 @@ def _sink_rows(
                     status, note = _sink_status(raw, v)
                     method = str(ds.attrs.get("method", "land-cover change x carbon factors"))
                     epochs = ds.attrs.get("epochs", ds.attrs.get("years", ""))
+                    if uvar and np.isfinite(v) and v != 0 and not np.isfinite(u):
+                        note = "; ".join(x for x in (note, _no_uncertainty_note(ds)) if x)
                     kw = {
                         "value": v, "uncertainty": u, "status": status,
                         "method": "; ".join(x for x in (method, note) if x),
