@@ -31,8 +31,8 @@ DEMO = Path(urbansat.__file__).parent / "data" / "demo"
 
 NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
     "01_ingest_granules": [
-        ("md", "# 1 · Ingest a granule and map it\n\nOpen a real TROPOMI CH4 granule (Bowen Basin coal mines, "
-               "2022-07-22) as a normalized, lazy swath and map XCH4 where the producer's QA passes."),
+        ("md", ("# 1 · Ingest a granule and map it\n\nOpen a real TROPOMI CH4 granule (Bowen Basin coal mines, "
+               "2022-07-22) as a normalized, lazy swath and map XCH4 where the producer's QA passes.")),
         ("code", SETUP),
         ("code", """\
 path = next((SAMPLES / "tropomi_ch4").glob("S5P_RPRO_L2__CH4____*.SUB.nc4"))
@@ -40,17 +40,19 @@ ds = urbansat.open_granules(path)
 print(ds.attrs["product"], dict(ds.sizes), ds.xch4.attrs["units"])
 print("soundings passing QA:", int(ds.qa_pass.sum()))"""),
         ("code", """\
+from urbansat.plot.granules import plot_granule
+
+# footprint polygons (the product's own corners), coloured by bias-corrected XCH4
+counties = urbansat.read_boundaries(DEMO / "demo_counties.geojson", level="county", id_field="id")
+ax = plot_granule(ds, boundaries=counties[counties.boundary_id == "bowen"],
+                  title="TROPOMI XCH4, qa_value >= 0.5, 2022-07-22")
 good = ds.where(ds.qa_pass)
-fig, ax = plt.subplots(figsize=(6, 4))
-m = ax.scatter(ds.longitude, ds.latitude, c=good.xch4, s=25, marker="s", cmap="viridis")
-plt.colorbar(m, label="XCH4 [ppb]")
-ax.set(xlabel="longitude", ylabel="latitude", title="TROPOMI XCH4, qa_value >= 0.5")
 assert 1750 < float(good.xch4.mean()) < 1950"""),
     ],
     "02_clip_and_grid": [
-        ("md", "# 2 · Clip to a boundary and grid\n\nSelect the soundings over a county-level box with their exact "
+        ("md", ("# 2 · Clip to a boundary and grid\n\nSelect the soundings over a county-level box with their exact "
                "footprint overlap, reduce them to the boundary mean / background / enhancement, and "
-               "oversample the swath onto a 0.05° grid."),
+               "oversample the swath onto a 0.05° grid.")),
         ("code", SETUP),
         ("code", """\
 sw = urbansat.open_granules(next((SAMPLES / "tropomi_ch4").glob("S5P_RPRO_L2__CH4____*.SUB.nc4")))
@@ -72,9 +74,9 @@ ax.plot(x, y, "k-")
 assert float(conc.enhancement.sel(boundary="bowen")) > 0"""),
     ],
     "03_invert_plume": [
-        ("md", "# 3 · Invert a plume\n\nEstimate the emission of the Jänschwalde power plant from the SMARTCARB "
+        ("md", ("# 3 · Invert a plume\n\nEstimate the emission of the Jänschwalde power plant from the SMARTCARB "
                "CO2M-like image with the integrated-mass-enhancement method and the COSMO winds, and compare "
-               "with the known truth (42.40 Mt CO2/yr at 11 UTC on 2015-04-23)."),
+               "with the known truth (42.40 Mt CO2/yr at 11 UTC on 2015-04-23).")),
         ("code", SETUP),
         ("code", """\
 sw = urbansat.open_granules(SAMPLES / "smartcarb" / "Sentinel_7_CO2_2015042311_o1670_l0483.nc")
@@ -92,9 +94,9 @@ print(f"Jänschwalde: {e:.1f} ± {u:.1f} Mt/yr (truth 42.40)")
 assert abs(e - 42.40) < 2 * u"""),
     ],
     "04_sink_accounting": [
-        ("md", "# 4 · Account sinks between two WorldCover epochs\n\nESA WorldCover 2020 (v100) and 2021 (v200) "
+        ("md", ("# 4 · Account sinks between two WorldCover epochs\n\nESA WorldCover 2020 (v100) and 2021 (v200) "
                "over a forest box in southern Príncipe; IPCC 2019 Tier 1 factors for African tropical rain "
-               "forest. (Part of the v100 -> v200 change is an algorithm change, as ESA documents.)"),
+               "forest. (Part of the v100 -> v200 change is an algorithm change, as ESA documents.)")),
         ("code", SETUP),
         ("code", """\
 lc0 = urbansat.open_landcover(SAMPLES / "landcover" / "ESA_WorldCover_10m_2020_v100_N00E006_Map.tif")
@@ -113,9 +115,9 @@ print(f"total area {float(tot.area_start):.1f} ha -> {float(tot.area_end):.1f} h
 assert abs(float(tot.area_start) - float(tot.area_end)) < 1e-6 * float(tot.area_start)"""),
     ],
     "05_tci231_table": [
-        ("md", "# 5 · Build the T/CI 231 table\n\nEvery satellite row of Table 1 for a boundary and a period: "
+        ("md", ("# 5 · Build the T/CI 231 table\n\nEvery satellite row of Table 1 for a boundary and a period: "
                "the SMARTCARB emission and concentration of the Lusatia district; unobserved gases are "
-               "`not_observable`, never zero. Then the wide layout with Chinese and English names."),
+               "`not_observable`, never zero. Then the wide layout with Chinese and English names.")),
         ("code", SETUP),
         ("code", """\
 from urbansat.indicators import boundary_concentrations, tci231_indicators, to_wide
@@ -136,10 +138,10 @@ assert (table[table.target == "sf6"].status == "not_observable").all()
 wide.head(12)"""),
     ],
     "06_validation": [
-        ("md", "# 6 · Validate against an inventory\n\nIME estimates of the SMARTCARB power plants compared with "
+        ("md", ("# 6 · Validate against an inventory\n\nIME estimates of the SMARTCARB power plants compared with "
                "the real CoCO2 catalogue (2018, t/yr) matched by location; bias, ratio, RMSE, correlation "
                "and a 1:1 scatter plot. (The simulation's 2015 plants and the 2018 catalogue differ in year "
-               "and the image gives overpass-time rates: this is a demonstration of the method.)"),
+               "and the image gives overpass-time rates: this is a demonstration of the method.)")),
         ("code", SETUP),
         ("code", """\
 from urbansat.ingest.inventory import read_inventory
@@ -156,10 +158,10 @@ ax = plot_validation(res)
 assert res.iloc[-1]["n"] >= 2"""),
     ],
     "07_dask_at_scale": [
-        ("md", "# 7 · Run at scale on a dask cluster\n\nThe same job runs unchanged on a `dask.distributed` "
+        ("md", ("# 7 · Run at scale on a dask cluster\n\nThe same job runs unchanged on a `dask.distributed` "
                "cluster: here a small `LocalCluster`; on a real cluster pass `scheduler=\"tcp://host:port\"` "
                "(or `urbansat run job.toml --scheduler tcp://host:port`). Every granule step is one task; "
-               "finished steps are cached and not recomputed."),
+               "finished steps are cached and not recomputed.")),
         ("code", SETUP),
         ("code", """\
 import tempfile
@@ -194,6 +196,8 @@ def build() -> list[Path]:
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         nb.cells = [nbf.v4.new_markdown_cell(src) if kind == "md" else nbf.v4.new_code_cell(src)
                     for kind, src in cells]
+        for i, cell in enumerate(nb.cells):  # stable ids: a rebuild changes only edited cells
+            cell["id"] = f"{name[:2]}-{i:02d}"
         path = HERE / f"{name}.ipynb"
         nbf.write(nb, path)
         paths.append(path)
