@@ -1,7 +1,8 @@
 """Benchmark of urbansat.estimate_emissions: synthetic truth, SMARTCARB, speed.
 
-Run: ``python benchmarks/bench_inversion.py [--n 100]``; writes
-``benchmarks/results/inversion.json``.
+Run: ``python benchmarks/bench_inversion.py [--n 100] [--smartcarb-only] [--ddeq-python PATH]``;
+writes ``benchmarks/results/inversion.json`` (with ``--smartcarb-only`` the synthetic
+sections already in that file are kept and only ``smartcarb`` and ``ddeq`` are replaced).
 
 Sections
 --------
@@ -21,8 +22,16 @@ Sections
 ``smartcarb``
     The SMARTCARB scene (2015-04-23 11 UTC) with COSMO winds and 0.5 ppm noise:
     Berlin and Jänschwalde against the true hourly emissions; end-to-end time of
-    all four methods for both sources, against ddeq 1.1's ~36 s (its documented
-    time for detection + CSF + IME on the same scene).
+    all four methods for both sources, and of CSF + IME alone.
+``ddeq``
+    ddeq 1.1 measured in the same run: ``benchmarks/ddeq_reference.py`` is run in a
+    subprocess with the interpreter of a separate environment holding ddeq
+    (``--ddeq-python``, default ``/work/ddeq-venv/bin/python`` when it exists; see
+    ``docs/inversion.md`` for how to create it). Its plume detection + background + CSF +
+    IME on the same scene, files and sources, once with ddeq's SMARTCARB detection on NO2
+    and once on XCO2 alone (urbansat's input), side by side with urbansat's methods, and
+    the time ratio ddeq / urbansat for the same steps (detection, background, CSF, IME,
+    both sources; imports and file reading excluded on both sides).
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +53,9 @@ from urbansat.testing.plumes import make_plume_swath
 
 HERE = Path(__file__).resolve().parent
 SHARED = Path(os.environ.get("URBANSAT_SHARED_SAMPLES", HERE.parents[1] / "shared" / "samples"))
+PROJECT_SMARTCARB = HERE.parent / "data" / "samples" / "smartcarb"
+DDEQ_PYTHON = Path("/work/ddeq-venv/bin/python")
+TRUTH_NOTE = "SMARTCARB true hourly emissions at 2015-04-23 11 UTC"
 KINDS = [("co2m", "co2"), ("tropomi", "ch4"), ("oco3_sam", "co2")]
 
 
@@ -83,13 +96,21 @@ def stats(df: pd.DataFrame) -> dict:
     return out
 
 
-def smartcarb() -> dict:
+def smartcarb_dir() -> tuple[Path, Path] | None:
+    """The SMARTCARB sample directory and its emissions table (shared samples, else the project copy)."""
+    for d, emis in ((SHARED / "smartcarb", "SMARTCARB-CO2-emissions.csv"),
+                    (PROJECT_SMARTCARB, "SMARTCARB-CO2-emissions-20150423.csv")):
+        if (d / emis).is_file() and (d / "Sentinel_7_CO2_2015042311_o1670_l0483.nc").is_file():
+            return d, d / emis
+    return None
+
+
+def smartcarb(d: Path, emis_file: Path) -> dict:
     from urbansat.ingest.readers.smartcarb import SmartcarbReader
     from urbansat.ingest.winds import open_wind
 
-    d = SHARED / "smartcarb"
     truth_mt = {"Berlin": 23.43, "Janschwalde": 42.40}
-    emis = pd.read_csv(d / "SMARTCARB-CO2-emissions.csv", sep="\t", index_col=0, parse_dates=True)
+    emis = pd.read_csv(emis_file, sep="\t", index_col=0, parse_dates=True)
     row = emis.loc["2015-04-23 11:00:00"]
     truth_mt = {k: float(row[f"{k} (Mt/yr)"]) for k in truth_mt}
     src = pd.read_csv(d / "sources-smartcarb.csv", comment="#")
@@ -100,10 +121,12 @@ def smartcarb() -> dict:
     sw = SmartcarbReader().open_dataset(d / "Sentinel_7_CO2_2015042311_o1670_l0483.nc", noise_ppm=0.5, seed=0).load()
     wind = open_wind(d / "SMARTCARB_winds_2015042311.nc")
     t_read = time.perf_counter() - t0
-    t0 = time.perf_counter()
     res = {}
+    t_method = {}
     for m in METHODS:
+        t0 = time.perf_counter()
         out = estimate_emissions(sw, sources=src, wind=wind, method=m)
+        t_method[m] = time.perf_counter() - t0
         for s in out.source.values:
             o = out.sel(source=s)
             e = float(o.emission_t_per_yr) / 1e6
@@ -113,38 +136,149 @@ def smartcarb() -> dict:
                 "error": e / truth_mt[str(s)] - 1, "truth_within_2sigma": abs(e - truth_mt[str(s)]) <= 2 * u,
                 "qa_reason": str(o.qa_reason.values),
             }
-    t_all = time.perf_counter() - t0
-    return {"results": res, "time_read_s": t_read, "time_all_methods_s": t_all,
-            "ddeq_reference_s": 36.0, "speedup_vs_ddeq": 36.0 / t_all}
+    t_all = sum(t_method.values())
+    return {"data_dir": str(d), "results": res, "time_read_s": t_read, "time_all_methods_s": t_all,
+            "time_per_method_s": t_method, "time_csf_ime_s": t_method["csf"] + t_method["ime"]}
+
+
+def run_ddeq(python: Path, d: Path, detect_with: str, timeout: float = 600.0) -> dict:
+    """Run ``ddeq_reference.py`` under ``python``; its last stdout line is the JSON result."""
+    cmd = [str(python), str(HERE / "ddeq_reference.py"), "--data", str(d), "--detect-with", detect_with]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    wall = time.perf_counter() - t0
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+        raise RuntimeError(f"{' '.join(cmd)} exited with {proc.returncode}: " + " | ".join(tail))
+    out = json.loads(lines[-1])
+    out["subprocess_wall_s"] = wall
+    return out
+
+
+def compare_ddeq(sc: dict, runs: dict[str, dict]) -> dict:
+    """Side-by-side rows (urbansat methods vs ddeq CSF/IME) and same-step time ratios."""
+    rows = []
+    for s, per in sc["results"].items():
+        for m, r in per.items():
+            rows.append({"source": s, "tool": "urbansat", "method": m, "detect_with": "XCO2",
+                         "estimate_mt_per_yr": r["estimate_mt_per_yr"], "sigma_mt_per_yr": r["sigma_mt_per_yr"],
+                         "truth_mt_per_yr": r["truth_mt_per_yr"]})
+        truth = per["csf"]["truth_mt_per_yr"]
+        for det, run in runs.items():
+            for m in ("csf", "ime"):
+                r = run["results"][s][m]
+                rows.append({"source": s, "tool": "ddeq 1.1", "method": m, "detect_with": det,
+                             "estimate_mt_per_yr": r["estimate_mt_per_yr"], "sigma_mt_per_yr": r["sigma_mt_per_yr"],
+                             "truth_mt_per_yr": truth, "reason": r.get("reason")})
+    for row in rows:
+        e, u, t = row["estimate_mt_per_yr"], row["sigma_mt_per_yr"], row["truth_mt_per_yr"]
+        row["error"] = None if e is None else e / t - 1
+        row["truth_within_2sigma"] = None if (e is None or u is None) else bool(abs(e - t) <= 2 * u)
+    timing = {}
+    for det, run in runs.items():
+        t_ddeq = run["t_detect_csf_ime_s"]
+        timing[det] = {
+            "ddeq_detect_background_csf_ime_s": t_ddeq,
+            "ddeq_detect_s": run["t_detect_s"], "ddeq_background_s": run["t_background_s"],
+            "ddeq_csf_s": run["t_csf_s"], "ddeq_ime_s": run["t_ime_s"],
+            "ddeq_import_s": run["t_import_s"], "ddeq_read_s": run["t_read_s"],
+            "urbansat_csf_ime_s": sc["time_csf_ime_s"], "urbansat_all_methods_s": sc["time_all_methods_s"],
+            "ratio_ddeq_over_urbansat_same_steps": t_ddeq / sc["time_csf_ime_s"],
+            "ratio_ddeq_over_urbansat_all_four_methods": t_ddeq / sc["time_all_methods_s"],
+        }
+    meta = {k: v for k, v in next(iter(runs.values())).items() if k in ("ddeq_version", "python", "crs", "csf_dx_m",
+                                                                          "co2_noise_ppm", "noise_seed")}
+    return {**meta, "truth": TRUTH_NOTE, "rows": rows, "timing": timing,
+            "n_detected_pixels": {det: run["n_detected_pixels"] for det, run in runs.items()},
+            "runs": runs}
+
+
+def print_ddeq_table(cmp: dict) -> None:
+    def f(v, fmt="{:6.1f}"):
+        return "   -  " if v is None else fmt.format(v)
+
+    print(f"\nSMARTCARB 2015-04-23 11 UTC, COSMO winds, 0.5 ppm: urbansat vs ddeq {cmp.get('ddeq_version')} "
+          "(same run; Mt CO2/yr)")
+    print(f"{'source':12s} {'tool':9s} {'method':9s} {'detect':6s} {'estimate':>8s} {'sigma':>6s} {'truth':>6s} "
+          f"{'error':>7s} {'in 2s':>5s}")
+    for r in cmp["rows"]:
+        err = "    -  " if r["error"] is None else f"{100 * r['error']:+6.0f}%"
+        w2 = "  -  " if r["truth_within_2sigma"] is None else ("  yes" if r["truth_within_2sigma"] else "   no")
+        print(f"{r['source']:12s} {r['tool']:9s} {r['method']:9s} {r['detect_with']:6s} {f(r['estimate_mt_per_yr']):>8s} "
+              f"{f(r['sigma_mt_per_yr']):>6s} {r['truth_mt_per_yr']:6.2f} {err} {w2}"
+              + (f"  ({r['reason']})" if r.get("reason") else ""))
+    for det, t in cmp["timing"].items():
+        print(f"time, detection+background+CSF+IME, both sources (ddeq detecting on {det}): "
+              f"ddeq {t['ddeq_detect_background_csf_ime_s']:.2f} s "
+              f"(detect {t['ddeq_detect_s']:.2f}, background {t['ddeq_background_s']:.2f}, CSF {t['ddeq_csf_s']:.2f}, "
+              f"IME {t['ddeq_ime_s']:.2f}) vs urbansat {t['urbansat_csf_ime_s']:.2f} s: "
+              f"ratio ddeq/urbansat {t['ratio_ddeq_over_urbansat_same_steps']:.1f}x; "
+              f"urbansat all four methods {t['urbansat_all_methods_s']:.2f} s "
+              f"({t['ratio_ddeq_over_urbansat_all_four_methods']:.1f}x)")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=100)
     ap.add_argument("--skip-smartcarb", action="store_true")
+    ap.add_argument("--smartcarb-only", action="store_true",
+                    help="run only the SMARTCARB (+ ddeq) part; keep the synthetic sections of the existing JSON")
+    ap.add_argument("--ddeq-python", type=Path, default=None,
+                    help=f"python of an environment with ddeq 1.1 (default: {DDEQ_PYTHON} if it exists)")
+    ap.add_argument("--no-ddeq", action="store_true", help="do not run the ddeq reference")
+    ap.add_argument("--ddeq-detect-with", default="NO2,CO2",
+                    help="comma list of images ddeq detects plumes on (NO2: ddeq's SMARTCARB workflow; CO2: XCO2 only)")
     args = ap.parse_args()
+    out = HERE / "results" / "inversion.json"
     result: dict = {"n_cases": args.n}
-    t0 = time.perf_counter()
-    sections = {
-        "synthetic": {"wind_error": 0.2, "direction_error": 10.0},
-        "true_wind": {"wind_error": 0.0, "direction_error": 0.0},
-        "model_error": {"wind_error": 0.0, "direction_error": 0.0, "noise_scale": 1e-3},
-    }
-    for name, kw in sections.items():
-        rows = [r for s in range(args.n) for r in run_case(s, **kw)]
-        df = pd.DataFrame(rows)
-        result[name] = stats(df)
-        if name == "true_wind":
-            strong = df[df.detected]
-            result["true_wind_strong"] = stats(strong)
-        print(name, json.dumps(result[name], indent=1), flush=True)
-    result["time_synthetic_s"] = time.perf_counter() - t0
-    if not args.skip_smartcarb and (SHARED / "smartcarb").is_dir():
-        result["smartcarb"] = smartcarb()
+    if args.smartcarb_only:
+        if out.is_file():
+            result = json.loads(out.read_text())
+        result.pop("ddeq", None)
+    else:
+        t0 = time.perf_counter()
+        sections = {
+            "synthetic": {"wind_error": 0.2, "direction_error": 10.0},
+            "true_wind": {"wind_error": 0.0, "direction_error": 0.0},
+            "model_error": {"wind_error": 0.0, "direction_error": 0.0, "noise_scale": 1e-3},
+        }
+        for name, kw in sections.items():
+            rows = [r for s in range(args.n) for r in run_case(s, **kw)]
+            df = pd.DataFrame(rows)
+            result[name] = stats(df)
+            if name == "true_wind":
+                strong = df[df.detected]
+                result["true_wind_strong"] = stats(strong)
+            print(name, json.dumps(result[name], indent=1), flush=True)
+        result["time_synthetic_s"] = time.perf_counter() - t0
+    found = smartcarb_dir()
+    if not args.skip_smartcarb and found is not None:
+        result["smartcarb"] = smartcarb(*found)
         print("smartcarb", json.dumps(result["smartcarb"], indent=1))
         print(f"SMARTCARB scene, 2 sources x 4 methods: {result['smartcarb']['time_all_methods_s']:.2f} s "
-              f"(ddeq 1.1 detection+CSF+IME ~36 s: {result['smartcarb']['speedup_vs_ddeq']:.0f}x faster)")
-    out = HERE / "results" / "inversion.json"
+              f"(CSF + IME: {result['smartcarb']['time_csf_ime_s']:.2f} s)", flush=True)
+        py = args.ddeq_python or (DDEQ_PYTHON if DDEQ_PYTHON.exists() else None)
+        if args.no_ddeq:
+            print("ddeq reference skipped: --no-ddeq")
+        elif py is None:
+            print(f"ddeq reference skipped: no --ddeq-python given and {DDEQ_PYTHON} does not exist "
+                  "(create it: python3 -m venv /work/ddeq-venv && /work/ddeq-venv/bin/pip install ddeq==1.1 "
+                  "'xarray==2025.1.2' 'pandas<3')")
+        elif not Path(py).exists():
+            sys.exit(f"--ddeq-python {py} does not exist")
+        else:
+            runs = {}
+            for det in [x.strip() for x in args.ddeq_detect_with.split(",") if x.strip()]:
+                try:
+                    runs[det] = run_ddeq(Path(py), found[0], det)
+                except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError) as exc:
+                    print(f"ddeq reference ({det}) failed: {exc}")
+            if runs:
+                result["ddeq"] = compare_ddeq(result["smartcarb"], runs)
+                print_ddeq_table(result["ddeq"])
+    elif not args.skip_smartcarb:
+        print("smartcarb skipped: no SMARTCARB samples in", SHARED / "smartcarb", "or", PROJECT_SMARTCARB)
     out.parent.mkdir(exist_ok=True)
     with tempfile.NamedTemporaryFile("w", dir=out.parent, delete=False, suffix=".tmp") as fh:
         json.dump(result, fh, indent=1, default=float)
