@@ -5,8 +5,11 @@ interpreter of a SEPARATE environment that has ddeq installed (ddeq pulls cartop
 onnxruntime, scikit-image, ...; it is not a dependency of urbansat)::
 
     python3 -m venv /work/ddeq-venv
-    /work/ddeq-venv/bin/pip install ddeq==1.1
+    /work/ddeq-venv/bin/pip install ddeq==1.1 "xarray==2025.1.2" "pandas<3"
     /work/ddeq-venv/bin/python benchmarks/ddeq_reference.py [--data DIR] [--detect-with NO2|CO2]
+
+The pins: with xarray 2026.9 every ddeq 1.1 CSF/IME call fails in
+``ddeq.misc.init_results_dataset`` (``xr.Dataset(<Dataset>)`` is no longer accepted).
 
 Workflow (ddeq 1.1's own SMARTCARB functions, in the order its modules expect them)
 -----------------------------------------------------------------------------------
