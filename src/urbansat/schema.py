@@ -77,6 +77,7 @@ inversion, boundary selection) wants.
 
 from __future__ import annotations
 
+import os
 from typing import Final
 
 import numpy as np
@@ -118,6 +119,21 @@ def gas_variable(gas: str) -> str:
     return f"x{gas.lower()}"
 
 
+def require_dataset(ds: object, what: str = "swath") -> None:
+    """Raise :class:`SchemaError` unless ``ds`` is an :class:`xarray.Dataset`.
+
+    Catches the common notebook mistake of passing a file path (or a DataArray /
+    DataFrame) where an opened, normalized swath is expected.
+    """
+    if isinstance(ds, xr.Dataset):
+        return
+    shown = f" {str(ds)[:120]!r}" if isinstance(ds, (str, os.PathLike)) else ""
+    raise SchemaError(
+        f"The {what} must be an xarray.Dataset (a normalized swath); got {type(ds).__name__}{shown}. "
+        "Open granule files first: ds = urbansat.open_granules(path)."
+    )
+
+
 def gas_of(ds: xr.Dataset) -> str:
     """Return the gas (``"co2"`` or ``"ch4"``) of a normalized swath.
 
@@ -126,6 +142,7 @@ def gas_of(ds: xr.Dataset) -> str:
     SchemaError
         If the dataset holds neither or both gas columns.
     """
+    require_dataset(ds)
     found = [g for g in GAS_UNITS if gas_variable(g) in ds.data_vars]
     if len(found) != 1:
         raise SchemaError(
@@ -154,6 +171,7 @@ def validate_granule(ds: xr.Dataset) -> xr.Dataset:
     SchemaError
         Naming every violation at once and the source file(s).
     """
+    require_dataset(ds)
     problems: list[str] = []
     where = ds.attrs.get("source_files", "<memory>")
     for dim in SWATH_DIMS:

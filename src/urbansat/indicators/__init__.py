@@ -51,6 +51,11 @@ _GAS_UNITS = {"co2": "ppm", "ch4": "ppb", "n2o": "ppb", "pfcs": "ppt", "hfcs": "
 _SINK_TARGETS = (*SINK_CATEGORIES, "total")
 
 
+def _is_date(value: Any) -> bool:
+    """True for a full calendar date (``2020-01-01``...) or a Timestamp, not for a period label."""
+    return isinstance(value, pd.Timestamp) or bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ].*)?", str(value)))
+
+
 def period_years(periods: PeriodInput) -> dict[str, float]:
     """Length of each period in (Julian) years.
 
@@ -67,14 +72,28 @@ def period_years(periods: PeriodInput) -> dict[str, float]:
         label -> years, NaN when the length is unknown.
     """
     out: dict[str, float] = {}
+    if isinstance(periods, (str, int)):
+        periods = [str(periods)]  # one label, not its characters
+    if (not isinstance(periods, Mapping) and len(periods) == 2
+            and all(_is_date(p) for p in periods)):
+        raise SchemaError(
+            f"periods={tuple(periods)!r} looks like one (start, end) pair, but a sequence is read as period "
+            f"labels. Name the period: periods={{'{str(periods[0])[:4]}': {tuple(map(str, periods))!r}}}."
+        )
     items = periods.items() if isinstance(periods, Mapping) else ((p, None) for p in periods)
     for label, span in items:
         label = str(label)
         if span is not None:
-            start, end = (pd.Timestamp(s) for s in span)
+            try:
+                start, end = (pd.Timestamp(s) for s in span)
+            except (TypeError, ValueError) as err:
+                raise SchemaError(
+                    f"period {label!r} = {span!r} is not a (start, end) pair of dates ({err}); give e.g. "
+                    f"{{'{label}': ('2020-01-01', '2021-01-01')}} with end exclusive."
+                ) from err
             if end <= start:
                 raise SchemaError(
-                    f"period {label!r} ends ({end}) before it starts ({start}); give (start, end)."
+                    f"period {label!r} ends ({end}) at or before its start ({start}); give (start, end) with end after start."
                 )
             out[label] = (end - start) / pd.Timedelta(days=365.25)
         elif re.fullmatch(r"\d{4}", label):
@@ -146,7 +165,15 @@ def _check_boundaries(boundaries: Any) -> pd.DataFrame:
         )
     missing = [c for c in ("boundary_id", "name", "level") if c not in boundaries.columns]
     if missing:
-        raise BoundaryError(f"boundaries lack columns {missing}; add boundary_id, name, level.")
+        raise BoundaryError(
+            f"boundaries lack columns {missing}; add boundary_id, name, level (urbansat.read_boundaries "
+            "adds them)."
+        )
+    if len(boundaries) == 0:
+        raise BoundaryError(
+            "boundaries is empty (0 rows), so there is no row to report; pass at least one boundary "
+            "(check the filter that selected them, e.g. a .query() on boundary_id)."
+        )
     bad = sorted(set(boundaries["level"].astype(str)) - {"region", "county", "park", "project"})
     if bad:
         raise BoundaryError(
@@ -398,6 +425,8 @@ def tci231_indicators(
     co = _split(concentrations, labels, "concentrations")
     sk = _split(sinks, labels, "sinks", need_gas=False)
     inv = _inventory_lookup(inventory)
+    if isinstance(observed_gases, str):
+        observed_gases = [observed_gases]  # one gas, not its characters
     observed = {g for _, g in em} | {g for _, g in co} | {str(g).lower() for g in (observed_gases or ())}
     spec = indicator_spec()
     keys = dict(zip(spec["key"], spec["unit"]))

@@ -191,6 +191,13 @@ def read_boundaries(
     elif isinstance(path_or_gdf, (str, os.PathLike)):
         gdf = _read(path_or_gdf, layer)
         source = repr(str(path_or_gdf))
+        if not isinstance(gdf, gpd.GeoDataFrame):
+            cols = [str(c)[:30] for c in gdf.columns[:10]]
+            raise BoundaryError(
+                f"Boundary file {source} holds a table without geometry (columns {cols}). "
+                "Pass a GeoJSON, GeoPackage or Shapefile of polygons; for a CSV of points use "
+                "estimate_emissions(sources=pandas.read_csv(path)) instead."
+            )
     else:
         raise BoundaryError(
             f"path_or_gdf must be a file path or a geopandas.GeoDataFrame; got {type(path_or_gdf).__name__}."

@@ -137,6 +137,8 @@ def load_config(path: str | Path) -> dict[str, Any]:
         Invalid TOML, or every problem found, one per line with its key path.
     """
     path = Path(path)
+    if path.is_dir():
+        raise InputFileError(f"job configuration {str(path)!r} is a directory; pass the job .toml file in it.")
     if not path.is_file():
         raise InputFileError(f"job configuration {str(path)!r} does not exist; check the path.")
     try:

@@ -33,6 +33,11 @@ QA = Literal["recommended", "none"]
 
 
 def _expand(paths: str | Path | Iterable[str | Path]) -> list[Path]:
+    if isinstance(paths, (xr.Dataset, xr.DataArray)):
+        raise InputFileError(
+            f"open_granules got an already opened xarray.{type(paths).__name__}, not file paths. "
+            "Pass the granule path(s) or glob pattern, or use the dataset you already have."
+        )
     items = [paths] if isinstance(paths, (str, Path)) else list(paths)
     out: list[Path] = []
     for p in items:
@@ -528,6 +533,13 @@ def select_target(
     EmptySelectionError
         If no sounding matches; the message lists the targets present.
     """
+    if not isinstance(ds, xr.Dataset):
+        raise SchemaError(
+            f"select_target needs an opened granule (xarray.Dataset); got {type(ds).__name__} "
+            f"{str(ds)[:120]!r}. Open it first: ds = urbansat.open_granules(path, product='oco3_l2_lite')."
+        )
+    if mode not in ("sam", "target", "any"):
+        raise SchemaError(f"mode={mode!r} is not one of 'sam', 'target', 'any' (lower case); e.g. mode='sam'.")
     need = [v for v in ("target_name", "target_id", "operation_mode") if v not in ds]
     if need:
         raise SchemaError(

@@ -291,12 +291,23 @@ def open_landcover(path_or_paths: str | os.PathLike | Sequence[str | os.PathLike
     >>> da.attrs["product"], da.attrs["year"]  # doctest: +SKIP
     ('worldcover', 2021)
     """
+    if isinstance(path_or_paths, (xr.DataArray, xr.Dataset, np.ndarray)):
+        raise InputFileError(
+            f"open_landcover got an already opened {type(path_or_paths).__name__}, not a file path. Pass the "
+            "GeoTIFF/HDF/netCDF path(s), or use the array directly (a raster from open_landcover already "
+            "carries its legend)."
+        )
     paths = [Path(p) for p in ([path_or_paths] if isinstance(path_or_paths, (str, os.PathLike)) else path_or_paths)]
     if not paths:
         raise InputFileError("open_landcover got an empty list of files.")
     for p in paths:
+        if p.is_dir():
+            raise InputFileError(
+                f"Land-cover path {str(p)!r} is a directory; pass the file(s) in it, e.g. "
+                "sorted(pathlib.Path(dir).glob('*.tif')) for a mosaic."
+            )
         if not p.is_file():
-            raise InputFileError(f"Land-cover file {str(p)!r} does not exist.")
+            raise InputFileError(f"Land-cover file {str(p)!r} does not exist. Check the path.")
     detected = [detect_product(p) for p in paths]
     prod = product or detected[0][0]
     if prod is None and legend is None:

@@ -212,6 +212,11 @@ def open_wind(
     (3.0, 1.0)
     """
     sigma = _check_sigma(sigma)
+    if isinstance(path_or_value, xr.Dataset) and "wind_source" in path_or_value.attrs:
+        out = path_or_value.copy()  # already a normalized wind (from open_wind): return it as is
+        if sigma is not None:
+            out["wind_speed_uncertainty"] = ((), sigma, _M_S)
+        return out
     if isinstance(path_or_value, xr.Dataset):
         return _from_granule(path_or_value, sigma)
     if isinstance(path_or_value, Mapping):
@@ -226,7 +231,15 @@ def open_wind(
             raise WindError(f"User wind must be (u, v) or (u, v, sigma) in m s-1; got {vals!r}.")
         s = sigma if sigma is not None else _check_sigma(vals[2] if len(vals) == 3 else None)
         return _user_wind(vals[0], vals[1], s)
+    if not isinstance(path_or_value, (str, os.PathLike)):
+        raise WindError(
+            f"open_wind got {type(path_or_value).__name__} {path_or_value!r}, which is not a wind: a speed "
+            "alone has no direction. Give (u, v) or (u, v, sigma) in m s-1 (e.g. open_wind((3.0, -4.0, 1.0))), "
+            "a mapping {'u': ..., 'v': ...}, a wind netCDF path or a swath with eastward_wind."
+        )
     path = Path(os.fspath(path_or_value))
+    if path.is_dir():
+        raise InputFileError(f"Wind file {str(path)!r} is a directory; pass one ERA5 or COSMO netCDF file in it.")
     if not path.is_file():
         raise InputFileError(f"Wind file {str(path)!r} does not exist. Check the path.")
     try:

@@ -36,6 +36,8 @@ Uncertainty budget (1-sigma, kg s-1), combined in quadrature:
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -60,7 +62,7 @@ from urbansat.inversion.plume import (
 from urbansat.inversion.result import MethodResult
 from urbansat.inversion.scene import cut_scene, local_xy
 from urbansat.inversion.wind import EffectiveWind, as_wind_dataset, combine_winds, effective_wind
-from urbansat.schema import gas_of
+from urbansat.schema import gas_of, require_dataset
 
 __all__ = ["METHODS", "MODEL_ERROR", "UNCERTAINTY_TERMS", "estimate_emissions", "model_error", "plume_frames"]
 
@@ -106,6 +108,13 @@ class _Source:
 def _as_sources(sources: Any, boundaries: Any, prior_rel_error: float, prior_sigma: float) -> list[_Source]:
     out: list[_Source] = []
     if sources is not None:
+        if isinstance(sources, Mapping) and sources and all(np.ndim(v) == 0 for v in sources.values()):
+            sources = [dict(sources)]  # one source given as {"name": ..., "longitude": ..., "latitude": ...}
+        if isinstance(sources, (str, os.PathLike)):
+            raise InversionError(
+                f"sources={str(sources)!r} is a path; read the table first, e.g. "
+                "sources=pandas.read_csv(path) with columns name, longitude, latitude."
+            )
         df = pd.DataFrame(sources)
         missing = [c for c in ("name", "longitude", "latitude") if c not in df.columns]
         if missing:
@@ -341,6 +350,7 @@ _DEFAULTS: dict[str, Any] = {
 def _setup(swath: xr.Dataset, sources: Any, boundaries: Any, wind: Any, gas: str | None,
            options: dict[str, Any]) -> tuple[dict[str, Any], str, Any, list[_Source]]:
     """Validate options and normalize gas, wind and sources (shared by the public entry points)."""
+    require_dataset(swath)
     unknown = set(options) - set(_DEFAULTS)
     if unknown:
         raise InversionError(f"unknown option(s) {sorted(unknown)}; valid options: {sorted(_DEFAULTS)}.")

@@ -10,6 +10,7 @@ sign convention (t CO2 yr-1, positive = removal from the atmosphere).
 from __future__ import annotations
 
 import json
+import os
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Literal
@@ -27,6 +28,7 @@ from urbansat.errors import (
     EmptySelectionError,
     FactorError,
     LegendError,
+    SchemaError,
 )
 from urbansat.sinks.accounting import OUTPUT_CATEGORIES, build_terms
 from urbansat.sinks.factors import (
@@ -490,6 +492,22 @@ def account_sinks(
     >>> float(ds.net_sink.sel(category="total").sum()) != 0
     True
     """
+    for label, da in (("landcover_start", landcover_start), ("landcover_end", landcover_end)):
+        if not isinstance(da, xr.DataArray):
+            shown = f" {str(da)!r}" if isinstance(da, (str, os.PathLike)) else ""
+            raise SchemaError(
+                f"{label} must be a land-cover xarray.DataArray; got {type(da).__name__}{shown}. "
+                f"Open the file first: {label} = urbansat.open_landcover(path)."
+            )
+    import geopandas as gpd
+
+    if not isinstance(boundaries, gpd.GeoDataFrame):
+        raise BoundaryError(
+            f"boundaries must be a geopandas.GeoDataFrame with polygons and a CRS; got "
+            f"{type(boundaries).__name__}. Read them with urbansat.read_boundaries(path, level=...)."
+        )
+    if isinstance(pools, str):
+        pools = (pools,)
     if align_to is not None:
         landcover_start, landcover_end = align_epochs(landcover_start, landcover_end, align_to)
     else:

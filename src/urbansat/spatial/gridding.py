@@ -27,7 +27,7 @@ import numpy as np
 import xarray as xr
 
 from urbansat.errors import EmptySelectionError, SchemaError, UrbansatWarning
-from urbansat.schema import GAS_UNITS, gas_of, gas_variable, to_soundings
+from urbansat.schema import GAS_UNITS, gas_of, gas_variable, require_dataset, to_soundings
 from urbansat.spatial.coverage import footprint_grid_kernel, prepare_polygons
 from urbansat.spatial.grid import GridSpec
 from urbansat.spatial.swath import footprint_polygons
@@ -139,8 +139,20 @@ def grid_soundings(
     EmptySelectionError
         If no sounding passes QA.
     """
+    require_dataset(swath)
     if (resolution is None) == (grid is None):
         raise SchemaError("Pass exactly one of resolution= (degrees) or grid= (GridSpec) to grid_soundings.")
+    if resolution is not None:
+        try:
+            res = np.broadcast_to(np.asarray(resolution, dtype=float), (2,))
+        except (TypeError, ValueError):
+            res = np.array([np.nan])
+        if not (np.isfinite(res).all() and (res > 0).all()):
+            raise SchemaError(
+                f"resolution={resolution!r} is not a positive cell size in degrees; give a number "
+                "or (dx, dy), e.g. resolution=0.05."
+            )
+        resolution = float(res[0]) if np.isscalar(resolution) else (float(res[0]), float(res[1]))
     if method not in ("footprint", "centre"):
         raise SchemaError(f"method={method!r}; choose 'footprint' or 'centre'.")
     if weights not in (None, "inverse_variance"):

@@ -34,7 +34,7 @@ from urbansat.errors import (
     SchemaError,
     UrbansatWarning,
 )
-from urbansat.schema import gas_of, gas_variable, to_soundings
+from urbansat.schema import gas_of, gas_variable, require_dataset, to_soundings
 
 __all__ = ["footprint_polygons", "select_soundings"]
 
@@ -129,12 +129,18 @@ def select_soundings(
     EmptySelectionError
         If no sounding falls in any boundary.
     """
+    require_dataset(swath)
     if not 0.0 <= min_overlap < 1.0:
         raise BoundaryError(f"min_overlap={min_overlap!r} must be in [0, 1).")
     if buffer_km < 0:
         raise BoundaryError(f"buffer_km={buffer_km!r} must be >= 0 (shrinking is not supported).")
     if not isinstance(boundaries, gpd.GeoDataFrame) or len(boundaries) == 0:
-        raise BoundaryError("boundaries must be a non-empty GeoDataFrame (see urbansat.read_boundaries).")
+        got = "an empty GeoDataFrame" if isinstance(boundaries, gpd.GeoDataFrame) else type(boundaries).__name__
+        raise BoundaryError(
+            f"boundaries must be a non-empty GeoDataFrame; got {got}. Read them with "
+            "urbansat.read_boundaries(path, level=...), or build one with geopandas.GeoDataFrame(df, "
+            "geometry=..., crs='EPSG:4326')."
+        )
     if boundaries.crs is None:
         raise CRSError("The boundaries have no CRS. Set it with boundaries.set_crs('EPSG:4326').")
     ids = (

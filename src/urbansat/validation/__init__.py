@@ -207,6 +207,28 @@ def validate(
     """
     if key not in ("location", "boundary_id"):
         raise SchemaError(f"key={key!r} is not 'location' or 'boundary_id'.")
+    if not isinstance(estimates, (xr.Dataset, pd.DataFrame)):
+        raise SchemaError(
+            f"estimates must be the xarray.Dataset from urbansat.estimate_emissions or a DataFrame; got "
+            f"{type(estimates).__name__} {str(estimates)[:120]!r}. Open a saved result first, e.g. "
+            "xarray.open_dataset(path)."
+        )
+    if not isinstance(inventory, pd.DataFrame):
+        raise SchemaError(
+            f"inventory must be a pandas.DataFrame; got {type(inventory).__name__} {str(inventory)[:120]!r}. "
+            "Read the file first: inventory = urbansat.ingest.inventory.read_inventory(path)."
+        )
+    inv_need = ["gas", "emission_t_per_yr", "emission_t_per_yr_uncertainty"]
+    inv_need += ["inventory_id", "longitude", "latitude"] if key == "location" else ["boundary_id", "period", "sector"]
+    inv_missing = [c for c in inv_need if c not in inventory.columns]
+    if inv_missing:
+        raise SchemaError(
+            f"inventory lacks columns {inv_missing} needed for key={key!r} (it has {list(inventory.columns)[:12]}). "
+            "Read it with urbansat.ingest.inventory.read_inventory(path), which normalizes CoCO2 and city "
+            "inventories to these columns."
+        )
+    if not (np.isfinite(max_distance_km) and max_distance_km > 0):
+        raise SchemaError(f"max_distance_km={max_distance_km!r} must be a positive distance in km, e.g. 5.0.")
     est = _estimates_frame(estimates, key, gas)
     gas = (gas or (est["gas"].iloc[0] if len(est) else "")).lower()
     est = est[est["gas"].str.lower() == gas] if gas else est
