@@ -16,6 +16,7 @@ import shapely
 import urbansat
 from urbansat.errors import (
     BoundaryError,
+    ConfigError,
     InputFileError,
     InversionError,
     SchemaError,
@@ -243,3 +244,46 @@ def test_errors_are_urbansat_and_builtin():
 def test_select_target_mode_is_checked(swath):
     with pytest.raises(SchemaError, match=r"mode='SAM' is not one of 'sam', 'target', 'any'"):
         urbansat.select_target(swath, "Los Angeles", mode="SAM")
+
+
+def test_grid_must_be_a_gridspec(swath):
+    with pytest.raises(SchemaError, match=r"grid must be a urbansat\.spatial\.grid\.GridSpec; got tuple.*GridSpec\.from_bbox"):
+        urbansat.grid_soundings(swath, grid=(-119, 33, -118, 35))
+
+
+def test_inversion_option_and_position_checks(swath, sources):
+    with pytest.raises(InversionError, match=r"length_km=-5 must be a positive distance in km"):
+        urbansat.estimate_emissions(swath, sources=sources, wind=(3.0, 1.0, 0.5), method="ime", length_km=-5)
+    bad = sources.assign(longitude=["118.2 W"])
+    with pytest.raises(InversionError, match=r"source 'la' has a non-numeric position longitude='118\.2 W'.*decimal degrees"):
+        urbansat.estimate_emissions(swath, sources=bad, wind=(3.0, 1.0, 0.5), method="ime")
+
+
+def test_zonal_stats_none(landcover):
+    start, _, bnd = landcover
+    with pytest.raises(SchemaError, match=r"stats=None is not a list of statistic names.*stats=\('mean'"):
+        urbansat.zonal_stats(start.astype("float64"), bnd, stats=None)
+
+
+@pytest.mark.parametrize(("kw", "match"), [
+    ({"years": "5"}, r"years='5' must be a number of years"),
+    ({"uncertainty": "monte_carlo", "n_draws": 0}, r"n_draws=0: Monte Carlo needs an integer number of draws >= 2"),
+    ({"area_uncertainty": 20}, r"area_uncertainty=20: a relative 1-sigma must be a fraction in \[0, 1\] \(0\.2 for 20 %\)"),
+])
+def test_sink_numbers(landcover, kw, match):
+    start, end, bnd = landcover
+    with pytest.raises(ConfigError, match=match):
+        urbansat.account_sinks(start, end, bnd, **{**SINK_KW, **kw})
+
+
+def test_normalized_wind_passes_through_open_wind():
+    w = urbansat.open_wind((3.0, 1.0, 0.5))
+    assert urbansat.open_wind(w).identical(w)
+    assert float(urbansat.open_wind(w, sigma=2.0)["wind_speed_uncertainty"]) == 2.0
+
+
+def test_duplicate_ids_fall_back_with_a_warning(landcover):
+    bnd = landcover[2]
+    with pytest.warns(urbansat.UrbansatWarning, match=r"id column 'boundary_id' has duplicate values \['b0', 'b1'\].*id_field="):
+        out = urbansat.read_boundaries(pd.concat([bnd, bnd]), level="county")
+    assert list(out["boundary_id"]) == ["0", "1", "2", "3"]

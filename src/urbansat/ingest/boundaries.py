@@ -231,6 +231,17 @@ def read_boundaries(
     if id_field is None:
         id_field = _pick(gdf, _ID_CANDIDATES, unique=True)
     if id_field is None:
+        lower = {str(c).lower(): c for c in gdf.columns if c != "geometry"}
+        dup_cols = [lower[c] for c in _ID_CANDIDATES if c in lower and gdf[lower[c]].astype(str).duplicated().any()]
+        if dup_cols:
+            warnings.warn(
+                f"Boundaries from {source}: id column {dup_cols[0]!r} has duplicate values "
+                f"{sorted(set(gdf[dup_cols[0]].astype(str)[gdf[dup_cols[0]].astype(str).duplicated()]))[:10]}, "
+                "so boundary_id falls back to row numbers 0..n-1 (the original column is kept). "
+                "Dissolve the duplicates (gdf.dissolve(field)) or pass a unique id_field=.",
+                UrbansatWarning,
+                stacklevel=2,
+            )
         ids = pd.Series(np.arange(len(gdf)).astype(str), index=gdf.index)
     else:
         if gdf[id_field].isna().any():

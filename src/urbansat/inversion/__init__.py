@@ -126,7 +126,13 @@ def _as_sources(sources: Any, boundaries: Any, prior_rel_error: float, prior_sig
             dup = df.loc[df["name"].duplicated(), "name"].tolist()
             raise InversionError(f"sources has duplicated names {dup}; names must be unique.")
         for row in df.itertuples(index=False):
-            lon, lat = float(row.longitude), float(row.latitude)
+            try:
+                lon, lat = float(row.longitude), float(row.latitude)
+            except (TypeError, ValueError) as err:
+                raise InversionError(
+                    f"source {row.name!r} has a non-numeric position longitude={row.longitude!r}, "
+                    f"latitude={row.latitude!r}; give decimal degrees (east and north positive)."
+                ) from err
             if not (np.isfinite(lon) and np.isfinite(lat) and -90 <= lat <= 90):
                 raise InversionError(f"source {row.name!r} has invalid position lon={lon}, lat={lat}.")
             d = float(getattr(row, "diameter_km", 0.0) or 0.0)
@@ -346,6 +352,9 @@ _DEFAULTS: dict[str, Any] = {
     "cell_km": None,
 }
 
+#: Options that are lengths [km] and must be > 0 when given.
+_POSITIVE_KM = ("radius_km", "wind_radius_km", "length_km", "half_width_km", "background_km", "cell_km")
+
 
 def _setup(swath: xr.Dataset, sources: Any, boundaries: Any, wind: Any, gas: str | None,
            options: dict[str, Any]) -> tuple[dict[str, Any], str, Any, list[_Source]]:
@@ -354,6 +363,10 @@ def _setup(swath: xr.Dataset, sources: Any, boundaries: Any, wind: Any, gas: str
     unknown = set(options) - set(_DEFAULTS)
     if unknown:
         raise InversionError(f"unknown option(s) {sorted(unknown)}; valid options: {sorted(_DEFAULTS)}.")
+    for k in _POSITIVE_KM:
+        v = options.get(k)
+        if v is not None and not (isinstance(v, (int, float, np.number)) and np.isfinite(v) and v > 0):
+            raise InversionError(f"{k}={v!r} must be a positive distance in km (or omitted for the default).")
     opts = {**_DEFAULTS, **options}
     gas = (gas or gas_of(swath)).lower()
     wind_ds = _wind_dataset(wind, swath, opts["wind_sigma"])

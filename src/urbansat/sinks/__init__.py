@@ -97,6 +97,24 @@ def _with_nodata(lg: pd.DataFrame, *arrays: xr.DataArray) -> pd.DataFrame:
     return out
 
 
+def _check_numbers(years, uncertainty, n_draws, area_uncertainty) -> None:
+    """Reject non-numeric years, too few Monte Carlo draws and area errors given in percent."""
+    if isinstance(years, (str, bytes)) or (years is not None and not np.isscalar(years)):
+        raise ConfigError(f"years={years!r} must be a number of years between the epochs, e.g. years=5.")
+    if uncertainty == "monte_carlo" and not (isinstance(n_draws, (int, np.integer)) and n_draws >= 2):
+        raise ConfigError(
+            f"n_draws={n_draws!r}: Monte Carlo needs an integer number of draws >= 2 (default 5000; "
+            "stable 95 % intervals need thousands)."
+        )
+    values = area_uncertainty.values() if isinstance(area_uncertainty, Mapping) else [area_uncertainty]
+    for v in values:
+        if isinstance(v, (str, bytes)) or not (np.isscalar(v) and np.isfinite(v) and 0 <= v <= 1):
+            raise ConfigError(
+                f"area_uncertainty={area_uncertainty!r}: a relative 1-sigma must be a fraction in [0, 1] "
+                "(0.2 for 20 %), per category in a mapping."
+            )
+
+
 def _boundary_frame(boundaries) -> pd.DataFrame:
     if "boundary_id" not in boundaries.columns:
         raise BoundaryError("Boundaries need a 'boundary_id' column (see urbansat.read_boundaries).")
@@ -218,6 +236,7 @@ def account_transitions(
     xarray.Dataset
         See :func:`account_sinks`.
     """
+    _check_numbers(years, uncertainty, n_draws, area_uncertainty)
     lg = _legend_of(None, legend)
     bf = _boundary_frame(boundaries)
     ids = list(bf["boundary_id"])

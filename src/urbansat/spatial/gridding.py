@@ -153,6 +153,12 @@ def grid_soundings(
                 "or (dx, dy), e.g. resolution=0.05."
             )
         resolution = float(res[0]) if np.isscalar(resolution) else (float(res[0]), float(res[1]))
+    if grid is not None and not isinstance(grid, GridSpec):
+        raise SchemaError(
+            f"grid must be a urbansat.spatial.grid.GridSpec; got {type(grid).__name__} {grid!r}. For a box "
+            "use grid=GridSpec.from_bbox((lon_min, lat_min, lon_max, lat_max), resolution=0.05); for a "
+            "cell size alone use resolution= (degrees)."
+        )
     if method not in ("footprint", "centre"):
         raise SchemaError(f"method={method!r}; choose 'footprint' or 'centre'.")
     if weights not in (None, "inverse_variance"):

@@ -508,6 +508,11 @@ def zonal_stats(
     """
     if isinstance(stats, str):
         stats = (stats,)
+    if stats is None or not hasattr(stats, "__iter__"):
+        raise SchemaError(
+            f"stats={stats!r} is not a list of statistic names; pass e.g. stats=('mean', 'sum', 'count') "
+            f"from {list(STATS)}."
+        )
     unknown = [s for s in stats if s not in STATS]
     if unknown:
         raise SchemaError(f"Unknown statistics {unknown}; choose from {list(STATS)}.")
