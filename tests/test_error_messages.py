@@ -7,6 +7,7 @@ message must name the offending value / variable and the fix (pinned with ``matc
 from __future__ import annotations
 
 import copy
+import re
 
 import geopandas as gpd
 import pandas as pd
@@ -287,3 +288,31 @@ def test_duplicate_ids_fall_back_with_a_warning(landcover):
     with pytest.warns(urbansat.UrbansatWarning, match=r"id column 'boundary_id' has duplicate values \['b0', 'b1'\].*id_field="):
         out = urbansat.read_boundaries(pd.concat([bnd, bnd]), level="county")
     assert list(out["boundary_id"]) == ["0", "1", "2", "3"]
+
+
+def test_cli_plot_boundaries_without_geometry(project_samples, tmp_path):
+    from typer.testing import CliRunner
+
+    from urbansat.cli import app
+
+    sc = project_samples / "smartcarb"
+    res = CliRunner().invoke(app, ["plot", str(sc / "Sentinel_7_CO2_2015042311_o1670_l0483.nc"), "-o",
+                                   str(tmp_path / "map.png"), "--boundaries", str(sc / "sources-smartcarb.csv")])
+    assert res.exit_code == 2
+    assert isinstance(res.exception, SystemExit)  # a usage error, not a traceback
+    text = " ".join(re.sub("[\u2500-\u257f]", " ", res.output).split())  # drop the rich box
+    assert "holds a table without geometry; pass a GeoJSON" in text
+    assert not (tmp_path / "map.png").exists()
+
+
+def test_cli_info_on_a_png(tmp_path):
+    from typer.testing import CliRunner
+
+    from urbansat.cli import app
+
+    png = tmp_path / "quicklook.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    res = CliRunner().invoke(app, ["info", str(png)])
+    assert res.exit_code == 1
+    assert "InputFileError" in res.output and "not a netCDF or HDF5 file" in res.output
+    assert "browse image" in res.output

@@ -121,6 +121,11 @@ def plot(
             if not boundaries.exists():
                 raise typer.BadParameter(f"boundaries file '{boundaries}' does not exist")
             gdf = gpd.read_file(boundaries)
+            if not isinstance(gdf, gpd.GeoDataFrame):
+                raise typer.BadParameter(
+                    f"boundaries file '{boundaries}' holds a table without geometry; pass a GeoJSON, "
+                    "GeoPackage or Shapefile of polygons"
+                )
             if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
                 gdf = gdf.to_crs("EPSG:4326")
         fig, ax = plt.subplots(figsize=(7, 6))
