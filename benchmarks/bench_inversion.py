@@ -243,8 +243,13 @@ def main() -> None:
             "true_wind": {"wind_error": 0.0, "direction_error": 0.0},
             "model_error": {"wind_error": 0.0, "direction_error": 0.0, "noise_scale": 1e-3},
         }
+        # the same error model on seeds never used while the model-error terms were measured:
+        # coverage must hold out of sample, not only on the seeds it was derived from
+        sections["synthetic_heldout"] = {**sections["synthetic"], "seed_offset": args.n}
         for name, kw in sections.items():
-            rows = [r for s in range(args.n) for r in run_case(s, **kw)]
+            kw = dict(kw)
+            off = kw.pop("seed_offset", 0)
+            rows = [r for s in range(off, off + args.n) for r in run_case(s, **kw)]
             df = pd.DataFrame(rows)
             result[name] = stats(df)
             if name == "true_wind":
