@@ -316,3 +316,13 @@ def test_cli_info_on_a_png(tmp_path):
     assert res.exit_code == 1
     assert "InputFileError" in res.output and "not a netCDF or HDF5 file" in res.output
     assert "browse image" in res.output
+
+
+def test_unknown_granule_variable_is_named(project_samples):
+    from urbansat.errors import MissingVariableError
+
+    f = project_samples / "smartcarb" / "Sentinel_7_CO2_2015042311_o1670_l0483.nc"
+    with pytest.raises(MissingVariableError, match=r"cannot provide \['xco2_bias'\].*Available: \['latitude_bounds'"):
+        urbansat.open_granules(f, product="smartcarb", variables=["xco2_bias"])
+    ok = urbansat.open_granules(f, product="smartcarb", variables=["cloud_fraction"])
+    assert "cloud_fraction" in ok

@@ -151,6 +151,13 @@ class SmartcarbReader(GranuleReader):
                 "time": raw["time"],
             },
         )
+        extras = ("latitude_bounds", "longitude_bounds", "surface_pressure", "cloud_fraction")
+        unknown = [v for v in (variables or ()) if v not in extras]
+        if unknown:
+            raise MissingVariableError(
+                f"smartcarb cannot provide {unknown} from '{path}'. Available: {list(extras)} "
+                "(xco2, xco2_uncertainty and qa_pass are always read; tracers via reader_options)."
+            )
         if variables is None or len(variables):
             ds["latitude_bounds"] = f("latitude_corners").assign_attrs(units="degrees_north")
             ds["longitude_bounds"] = f("longitude_corners").assign_attrs(units="degrees_east")
