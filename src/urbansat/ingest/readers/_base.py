@@ -27,7 +27,7 @@ import numpy as np
 import xarray as xr
 import yaml
 
-from urbansat.errors import InputFileError, MissingVariableError
+from urbansat.errors import InputFileError, MissingVariableError, SchemaError
 
 __all__ = [
     "GranuleReader",
@@ -179,6 +179,14 @@ class GranuleReader(ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
+
+    def require_gas(self, path: str | Path, gas: str | None) -> None:
+        """Raise :class:`SchemaError` when ``gas`` is given and the product does not carry it."""
+        if gas is not None and gas not in self.gases:
+            raise SchemaError(
+                f"Granule '{path}' is {self.name} and carries only gas {' or '.join(map(repr, self.gases))}, "
+                f"not {gas!r}. Pass gas={self.gases[0]!r} or gas=None."
+            )
 
     def match_filename(self, path: str | Path) -> bool:
         """Return True when the file *name* follows the product's naming convention."""

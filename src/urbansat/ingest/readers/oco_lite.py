@@ -187,11 +187,7 @@ class OCOLiteReader(GranuleReader):
         qa: str = "recommended",
     ) -> xr.Dataset:
         f = self.facts
-        if gas not in (None, "co2"):
-            raise SchemaError(
-                f"Granule '{path}' is {self.name} and carries only gas 'co2', not {gas!r}. "
-                "Pass gas='co2' or gas=None."
-            )
+        self.require_gas(path, gas)
         check_file(path)
         s, gattrs = _structure(path)
         require(path, f["required"], s["/"], reader=self.name, where="the root group")

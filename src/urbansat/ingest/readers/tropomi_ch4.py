@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from urbansat.errors import MissingVariableError, SchemaError, UrbansatWarning
+from urbansat.errors import MissingVariableError, UrbansatWarning
 from urbansat.ingest.readers._base import (
     GranuleReader,
     Window,
@@ -173,11 +173,7 @@ class TropomiCH4Reader(GranuleReader):
         qa: str = "recommended",
     ) -> xr.Dataset:
         f = self.facts
-        if gas not in (None, "ch4"):
-            raise SchemaError(
-                f"Granule '{path}' is TROPOMI CH4 and carries only gas 'ch4', not {gas!r}. "
-                "Pass gas='ch4' or gas=None."
-            )
+        self.require_gas(path, gas)
         check_file(path)
         s, gattrs = _structure(path)
         groups = {k: s.get(v) for k, v in f["groups"].items()}
