@@ -32,6 +32,13 @@ Uncertainty budget (1-sigma, kg s-1), combined in quadrature:
     ``benchmarks/bench_inversion.py`` (noise-free runs, true wind): it is the
     RMS relative error of each method there; see that script's ``model_error``
     section for the derivation.
+
+Intervals: every method is linear in the wind speed, so a wind error scales the estimate
+(``Q_est = f Q_true``, ``f = U_rep / U_true``) and the truth is a ratio ``Q_est / f``. Besides
+the symmetric ``emission_uncertainty``, the output carries the asymmetric 68.27 % and
+95.45 % (1- and 2-sigma equivalent) Fieller intervals of that ratio
+(:func:`~.intervals.emission_interval`): wider above the estimate than below it. They are
+what the synthetic-truth benchmark checks for coverage.
 """
 
 from __future__ import annotations
@@ -52,6 +59,7 @@ from urbansat.inversion.bayes import estimate_bayesian
 from urbansat.inversion.csf import estimate_csf
 from urbansat.inversion.gaussian import estimate_gaussian
 from urbansat.inversion.ime import estimate_ime
+from urbansat.inversion.intervals import emission_interval
 from urbansat.inversion.plume import (
     PlumeFrame,
     detect_plume,
@@ -64,10 +72,15 @@ from urbansat.inversion.scene import cut_scene, local_xy
 from urbansat.inversion.wind import EffectiveWind, as_wind_dataset, combine_winds, effective_wind
 from urbansat.schema import gas_of, require_dataset
 
-__all__ = ["METHODS", "MODEL_ERROR", "UNCERTAINTY_TERMS", "estimate_emissions", "model_error", "plume_frames"]
+__all__ = [
+    "INTERVALS", "METHODS", "MODEL_ERROR", "UNCERTAINTY_TERMS", "emission_interval", "estimate_emissions",
+    "model_error", "plume_frames",
+]
 
 METHODS = ("ime", "csf", "gaussian", "bayesian")
 UNCERTAINTY_TERMS = ("retrieval", "wind", "background", "model")
+#: Reported confidence intervals: z -> (coverage %, name); bounds from :mod:`.intervals`.
+INTERVALS = {1: ("68.27", "1"), 2: ("95.45", "2")}
 
 #: Relative model error of each method [1 sigma, fraction of Q] for fine (<= 2 km) and
 #: coarse (>= 6.2 km, TROPOMI) footprints; linear in the footprint size in between.
@@ -428,7 +441,12 @@ def estimate_emissions(
         ``emission_t_per_yr_uncertainty`` [t yr-1]; ``method``; ``qa_reason`` (""
         when valid; NaN emission otherwise); ``n_obs``; ``plume_detected``;
         ``wind_speed``, ``wind_speed_uncertainty`` [m s-1]; ``dofs`` (Bayesian
-        averaging kernel of the source, NaN for other methods).
+        averaging kernel of the source, NaN for other methods);
+        ``emission_lower_1sigma`` / ``emission_upper_1sigma`` (68.27 %) and
+        ``emission_lower_2sigma`` / ``emission_upper_2sigma`` (95.45 %) [kg s-1] and their
+        ``emission_t_per_yr_*`` twins [t yr-1]: asymmetric intervals that treat the wind
+        error as multiplicative (:mod:`urbansat.inversion.intervals`); the upper bound is
+        ``inf`` when the relative wind error is >= 1/z.
 
     Raises
     ------
@@ -490,6 +508,16 @@ def _to_dataset(rows: list, gas: str, method: str, wind: xr.Dataset) -> xr.Datas
         data[f"emission_uncertainty_{t}"] = ("source", v, {**ks, "long_name": f"1-sigma uncertainty from {t}"})
     data["emission_t_per_yr"] = ("source", q * KG_S_TO_T_YR, {"units": "t yr-1"})
     data["emission_t_per_yr_uncertainty"] = ("source", tot * KG_S_TO_T_YR, {"units": "t yr-1"})
+    # the wind term is multiplicative: asymmetric (Fieller) intervals, see .intervals
+    rel_w = np.array([r[2].get("wind_rel_sigma", np.nan) for r in rows], float)
+    additive = np.sqrt(sum(terms[t] ** 2 for t in UNCERTAINTY_TERMS if t != "wind"))
+    for k, (pct, word) in INTERVALS.items():
+        lo, hi = emission_interval(q, additive, rel_w, k)
+        for bound, v in (("lower", lo), ("upper", hi)):
+            what = f"{bound} bound of the {pct} % confidence interval ({word}-sigma equivalent)"
+            data[f"emission_{bound}_{k}sigma"] = ("source", v, {**ks, "long_name": what})
+            data[f"emission_t_per_yr_{bound}_{k}sigma"] = ("source", v * KG_S_TO_T_YR,
+                                                          {"units": "t yr-1", "long_name": what})
     data["method"] = ("source", np.array([method] * len(rows), dtype=object), {"units": "1"})
     data["qa_reason"] = ("source", np.array([r[1].qa_reason for r in rows], dtype=object), {"units": "1"})
     data["n_obs"] = ("source", np.array([r[1].n_obs for r in rows], dtype=np.int64), {"units": "1"})
