@@ -114,8 +114,13 @@ def test_invest_csv_round_trip(tmp_path):
         b = account_transitions(tr, bnd, factors=back, **kw)
     np.testing.assert_allclose(a.net_sink, b.net_sink, rtol=1e-12)
     np.testing.assert_allclose(a.stock_end, b.stock_end, rtol=1e-12)
+    # InVEST needs every pool: the first IPCC table ("ipcc2019_v1") lacks shrub/cropland/wetland
+    # ones; the current one (v2) has them all
+    zone = "tropical_rainforest_africa"
     with pytest.raises(FactorError, match="shrub|cropland|wetland"):
-        factor_table_to_invest(table, sub, climate_zone="tropical_rainforest_africa")
+        factor_table_to_invest(load_factor_table("ipcc2019_v1"), sub, climate_zone=zone)
+    full = factor_table_to_invest(table, sub, climate_zone=zone)
+    assert np.isfinite(full[["c_above", "c_below", "c_soil", "c_dead"]].to_numpy()).all()
     with pytest.raises(FactorError, match="empty"):
         write_invest_table(pools.assign(c_dead=np.nan), tmp_path / "x.csv")
     assert not (tmp_path / "x.csv").exists()

@@ -1,14 +1,21 @@
 """Regenerate the factor CSVs from the facts of shared/spec/sink-factors.md (run in this directory).
 
 Kept so every derived number can be re-derived; the CSVs are the data.
+
+* ``ipcc2019_tier1_v1.csv`` -- the first table (kept byte-identical so results labelled
+  "ipcc2019 v1" stay reproducible; packaged as ``"ipcc2019_v1"``).
+* ``ipcc2019_tier1_v2.csv`` -- v1 plus the defaults that v1 lacked (shrub, inland wetland,
+  sandy land and cropland biomass, dead organic matter) and ranges where IPCC states one
+  (section "v2" at the end; every number names where it was seen in ``note``).
+* ``china_literature_v1.csv`` -- the literature coefficient preset.
 """
 import csv
 
 rows=[]
-def r(cat,zone,par,val,lo,hi,src,tab,tag,note):
+def r(cat,zone,par,val,lo,hi,src,tab,tag,note,dest=None):
     unit = "t C ha-1 yr-1" if par in ("removal","soil_accumulation") else "t C ha-1"
     f=lambda x: "" if x is None else f"{x:.6g}"
-    rows.append({"category": cat,"climate_zone": zone,"parameter": par,"value": f(val),"low": f(lo),"high": f(hi),"unit": unit,"source": src,"table": tab,"tag": tag,"note": note})
+    (rows if dest is None else dest).append({"category": cat,"climate_zone": zone,"parameter": par,"value": f(val),"low": f(lo),"high": f(hi),"unit": unit,"source": src,"table": tab,"tag": tag,"note": note})
 CF,CFL,CFH=0.47,0.44,0.49
 G06="IPCC 2006 GL Vol 4"; R19="IPCC 2019 Refinement Vol 4"; WS="IPCC 2013 Wetlands Supplement Ch 4"
 forest={
@@ -73,6 +80,7 @@ with open("ipcc2019_tier1_v1.csv","w",newline="") as fh:
     fh.write("# Facts from shared/spec/sink-factors.md; derived values show the arithmetic in 'note'. Empty = no default (FactorError unless supplied).\n")
     fh.write("# Tags: V seen in source; V* confirmed indirectly; C third-party compilation; M recalled IPCC value; U uncertain.\n")
     w=csv.DictWriter(fh,fieldnames=list(rows[0])); w.writeheader(); w.writerows(rows)
+V1_ROWS=[dict(x) for x in rows]
 rows.clear()
 LIT="Fang et al. 2007 (Sci China D 37:804); Lai 2010 (Nanjing Univ. thesis)"
 def lit(cat,val,lo,hi,note):
@@ -91,3 +99,124 @@ with open("china_literature_v1.csv","w",newline="") as fh:
     fh.write("# Net rates per hectare of the class, + = removal (the source tables use - = sink). Facts from shared/spec/sink-factors.md section 4 [U: provenance not verified].\n")
     fh.write("# No stock pools: conversions carry no separate term (coefficient method). Empty low/high = no range in source.\n")
     w=csv.DictWriter(fh,fieldnames=list(rows[0])); w.writeheader(); w.writerows(rows)
+
+# ---------------------------------------------------------------------------------------------
+# v2: complete the defaults (issue 5). Every number below is an IPCC Tier 1 convention or a
+# value seen through the project's search tools; 'note' names where. Tags as above; a 0 tagged U
+# is an urbansat convention for a pool IPCC gives no default for (pool not accounted).
+# ---------------------------------------------------------------------------------------------
+Z95 = 1.959963984540054  # two-sided 95 % normal quantile (IPCC 2006 Vol 1 Ch 3: 95 % = +-1.96 SD)
+EARTH = ("compilation Earthshot-Labs/earthshot_model_utils "
+         "model_utilities/tests/data/IPCC_Tier1_parameters.csv")
+SEEN_DOM = ("seen: https://www.climate-policy-watcher.org/emission-factors/"
+            "calculation-steps-for-tier-1-gzn.html (2006 GL Vol 4 Ch 4.3.2 Tier 1 steps)")
+SEEN_CROP = ("seen: https://www.climate-policy-watcher.org/emission-factors/choice-of-methods-1.html "
+             "(GPG-LULUCF 2003 Sec 3.3.2.1 text)")
+SEEN_IWMS = "seen: https://digitalcommons.mtu.edu/michigantech-p/514/ (WS 2013 Ch 5 abstract)"
+ROWS2 = [dict(x) for x in V1_ROWS]
+
+
+def r2(*a):
+    r(*a, dest=ROWS2)
+
+
+def amend(cat, par, lo_f, hi_f, why):
+    """Give every zone's (cat, par) row of v1 the range value*lo_f .. value*hi_f."""
+    hit = 0
+    for x in ROWS2:
+        if x["category"] == cat and x["parameter"] == par:
+            v = float(x["value"])
+            x["low"], x["high"] = f"{v * lo_f:.6g}", f"{v * hi_f:.6g}"
+            x["note"] = x["note"].replace("; no range in source", "").replace("no range in source", "")
+            x["note"] = (x["note"].rstrip("; ") + "; " + why).lstrip("; ")
+            hit += 1
+    assert hit, (cat, par)
+
+
+# ranges that IPCC states as a default error for a whole table [M: recalled, named in the brief]
+G75 = "range +-75 % = default error of 2006 Table 6.4 (2 SD as % of mean) [M]"
+amend("grassland", "c_above", 0.25, 1.75, G75)
+amend("grassland", "c_below", 0.25, 1.75, G75)
+S90 = "range +-90 % = nominal error of 2006 Table 2.3 SOC_REF (2 SD as % of mean) [M]"
+amend("sandy_land", "c_soil", 0.10, 1.90, S90)
+amend("wetland", "c_soil", 0.10, 1.90, S90)
+
+# shrub -> IPCC 'tropical shrubland' natural-forest rows (sink-factors.md, Mapping to T/CI 231):
+# 2019R Table 4.7 AGB (compilation column Kmax, SD) and Table 4.9 growth (>20 y, r20) [C]
+SHRUB = {  # zone: (continent, AGB t d.m./ha, SD, G t d.m./ha/yr, G low, G high, G <=20 y)
+    "tropical_rainforest_africa": ("Africa", 48.4, 45.8, 0.9, 0.47, 1.71, 0.4),
+    "tropical_rainforest_asia": ("Asia", 38.3, 33.0, 1.3, 0.68, 2.47, 5.0),
+    "subtropical_humid_asia": ("Asia", 38.3, 33.0, 1.3, 0.68, 2.47, 5.0),
+}
+R_SHRUB = 0.40  # 2006 Table 4.4, tropical shrubland (sink-factors.md) [M]
+COASTAL = ("WS Ch 4 gives Tier 1 biomass defaults (Tables 4.3-4.5) for mangroves only; "
+           "consistent with the steady-state biomass (removal 0) of this table")
+NO_BIOMASS = {  # category -> why its biomass pools are 0 (not accounted)
+    "wetland": ("no Tier 1 biomass stock default for inland herbaceous wetland (2006 Ch 7; "
+                f"WS Ch 5 soil only, {SEEN_IWMS})"),
+    "sandy_land": ("no biomass default for Other Land (bare soil, rock, sand); 0 as for the "
+                   "non-sink class 'bare'; map vegetated sand to shrub or grassland"),
+    "salt_marsh": COASTAL,
+    "seagrass": COASTAL,
+}
+NONFOREST_DOM = ("Tier 1: dead wood and litter stocks on non-forest land are zero "
+                 f"({SEEN_DOM})")
+for z, (cont, agb, sd, g, glo, ghi, g20) in SHRUB.items():
+    lo, hi = agb - Z95 * sd, agb + Z95 * sd
+    src = f"{R19} via {EARTH}"
+    r2("forest", z, "c_dead", 0, 0, 0, G06, "Ch 4.2.2.1 / Ch 4.3.2 (Tier 1 DOM)", "M",
+       "Tier 1: forest dead wood and litter in equilibrium (zero change); no statistically valid "
+       f"regional default for forest dead wood ({SEEN_DOM}); Table 2.2 litter not transcribed, "
+       "so 0 = DOM not accounted and forest conversions understate the DOM loss; override with "
+       "local data")
+    r2("shrub", z, "c_above", agb * CF, lo * CF, hi * CF, src,
+       f"2019R Table 4.7 (tropical shrubland, natural, {cont}) x CF 0.47 (2006 Table 4.3)", "C",
+       f"AGB {agb} t d.m./ha, SD {sd} (compilation columns Kmax/Kmax_low/Kmax_high, type "
+       "'standard deviation'); 95 % = AGB +- 1.96 SD, a lower bound < 0 is the Gaussian "
+       "(Approach 1) bound, not a possible stock; shrub mapped to IPCC tropical shrubland")
+    r2("shrub", z, "c_below", agb * CF * R_SHRUB, lo * CF * R_SHRUB, hi * CF * R_SHRUB, G06,
+       "Table 4.4 (R tropical shrubland) x c_above", "M",
+       f"c_above x root:shoot R {R_SHRUB} (tropical shrubland); range from AGB only")
+    r2("shrub", z, "c_dead", 0, 0, 0, G06, "Ch 4.2.2.1 (Tier 1 DOM)", "M",
+       "tropical shrubland is a forest ecozone: Tier 1 DOM convention of forest (zero change, "
+       "DOM not accounted)")
+    r2("shrub", z, "removal", g * (1 + R_SHRUB) * CF, glo * (1 + R_SHRUB) * CFL,
+       ghi * (1 + R_SHRUB) * CFH, src,
+       f"2019R Table 4.9 (tropical shrubland, natural, {cont}, >20 y) x (1+R 0.40) x CF", "C",
+       f"G {g} t d.m./ha/yr x (1+{R_SHRUB}) x 0.47 (<=20 y stands: {g20}); range {glo}-{ghi} is "
+       "the compilation's 'default' uncertainty (value x/÷ 1.9), not an IPCC range; range x CF "
+       "0.44-0.49")
+    for cat in ("grassland", "wetland", "sandy_land"):
+        r2(cat, z, "c_dead", 0, 0, 0, G06, "Ch 4.3.2 (Tier 1 DOM of non-forest land)", "V",
+           NONFOREST_DOM)
+    for cat in ("salt_marsh", "seagrass"):
+        r2(cat, z, "c_dead", 0, 0, 0, G06, "Ch 4.3.2 (Tier 1 DOM of non-forest land)", "M",
+           NONFOREST_DOM + "; applied to coastal wetlands (WS Ch 4 gives DOM defaults for "
+           "mangroves only)")
+    r2("cropland", z, "c_above", 5.0, 5.0 * 0.25, 5.0 * 1.75, G06,
+       "Table 5.9 (annual cropland, biomass after one year)", "M",
+       "5.0 t C/ha +-75 % (Tier 1 default named in the issue brief, recalled, not re-seen); "
+       "Table 5.9 gives one biomass value, carried whole in c_above")
+    r2("cropland", z, "c_below", 0, 0, 0, G06, "Table 5.9 / GPG-LULUCF 3.3.2.1", "M",
+       "Tier 1 for land converted to cropland counts above-ground biomass only ('limited data "
+       f"are available on below-ground carbon stocks', {SEEN_CROP}); Table 5.9 value in c_above")
+    r2("cropland", z, "c_dead", 0, 0, 0, G06, "GPG-LULUCF 3.3.2.1 (Tier 1 DOM)", "V",
+       f"'It is assumed that there will be no DOM in Cropland' ({SEEN_CROP})")
+    r2("wetland", z, "removal", 0, 0, 0, G06, "Ch 7 (scope of Tier 1 methods)", "M",
+       "no Tier 1 biomass method for inland wetland remaining wetland (2006 Ch 7 covers peat "
+       "extraction and flooded land; WS Ch 5 covers inland wetland mineral soils only, "
+       f"{SEEN_IWMS}); taken as zero change")
+    r2("sandy_land", z, "removal", 0, 0, 0, G06, "Ch 9 (Other Land)", "M",
+       "sandy land accounted as IPCC Other Land: no estimate for Other Land remaining Other "
+       "Land (Tier 1 zero change); its sink comes from conversions (sink-factors.md mapping)")
+    for cat, why in NO_BIOMASS.items():
+        for par in ("c_above", "c_below"):
+            r2(cat, z, par, 0, 0, 0, "urbansat convention", "-", "U",
+               f"pool not accounted: {why}; conversions understate the biomass change; override "
+               "with local data")
+with open("ipcc2019_tier1_v2.csv","w",newline="") as fh:
+    fh.write("# urbansat factor table ipcc2019 v2: IPCC 2006 GL Vol 4 / 2019 Refinement Tier 1 and 2013 Wetlands Supplement Ch 4.\n")
+    fh.write("# v1 plus defaults for every land-cover sink category and pool (Tier 1 conventions, a compilation of 2019R Tables 4.7/4.9, urbansat conventions tagged U).\n")
+    fh.write("# Derived values show the arithmetic in 'note', with the address where a fact was seen. Empty low/high = no range in source (interval NaN unless supplied).\n")
+    fh.write("# Tags: V seen in source; V* confirmed indirectly; C third-party compilation; M recalled IPCC value or convention; U uncertain / urbansat convention.\n")
+    w=csv.DictWriter(fh,fieldnames=list(ROWS2[0])); w.writeheader(); w.writerows(ROWS2)
