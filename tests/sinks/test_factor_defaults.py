@@ -231,4 +231,29 @@ def test_v1_table_keeps_its_gaps_for_reproducibility():
     gap = factor_table_from_frame(d[keep], name="gap")
     s, e = _pair([("shrub", "shrub")])
     with pytest.raises(FactorError, match=r"\(shrub\)\.removal"):
-        account_sinks(s, e, b, legend=LEGEND, factors=gap, climate_zone="subtropical_humid_asia")
+        account_sinks(s, e, make_boundaries(s, 1), legend=LEGEND, factors=gap,
+                      climate_zone="subtropical_humid_asia")
+
+
+def test_china_preset_counts_shrub_and_mangrove_as_forest_land():
+    """The coefficient method applies the forest-land (林地) coefficient to shrub land and
+    mangroves (GB/T 21010 forest land includes both); it has none for tidal marsh or seagrass."""
+    t = load_factor_table("china_literature")
+    assert t.label == "china_literature v2"
+    rem = t.data[t.data.parameter == "removal"].set_index("category")["value"]
+    assert rem["shrub"] == rem["mangrove"] == rem["forest"] == pytest.approx(0.581)
+    v1 = load_factor_table("china_literature_v1").data
+    assert not v1.category.isin(["shrub", "mangrove"]).any()
+    pairs = [("shrub", "shrub"), ("mangrove", "mangrove"), ("forest", "shrub")]
+    s, e = _pair(pairs)
+    b = make_boundaries(s, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the preset's coefficients have no range
+        ds = account_sinks(s, e, b, legend=LEGEND, factors="china_literature", years=5)
+    x = ds.isel(boundary=0)
+    # 2 ha shrub (one remained, one from forest) and 1 ha mangrove at 0.581 t C/ha/yr
+    assert float(x.net_sink.sel(category="shrub")) == pytest.approx(2 * 0.581 * C_TO_CO2)
+    assert float(x.net_sink.sel(category="mangrove")) == pytest.approx(0.581 * C_TO_CO2)
+    s, e = _pair([("salt_marsh", "salt_marsh")])
+    with pytest.raises(FactorError, match=r"\(salt_marsh\)\.removal"):
+        account_sinks(s, e, make_boundaries(s, 1), legend=LEGEND, factors="china_literature", years=5)

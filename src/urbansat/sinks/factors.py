@@ -58,12 +58,14 @@ POOLS: tuple[str, ...] = ("c_above", "c_below", "c_soil", "c_dead")
 _UNITS = {p: ("t C ha-1 yr-1" if p in ("removal", "soil_accumulation") else "t C ha-1") for p in PARAMETERS}
 
 #: Packaged tables: name -> (file, version). ``"ipcc2019"`` is the current IPCC table (v2: a
-#: default for every land-cover sink category and pool); ``"ipcc2019_v1"`` keeps the first
-#: table so results labelled ``"ipcc2019 v1"`` can be reproduced.
+#: default for every land-cover sink category and pool) and ``"china_literature"`` the current
+#: coefficient preset (v2: shrub and mangrove as forest land); the ``*_v1`` names keep the first
+#: tables so results labelled ``"... v1"`` can be reproduced.
 PACKAGED_TABLES: dict[str, tuple[str, str]] = {
     "ipcc2019": ("ipcc2019_tier1_v2.csv", "v2"),
     "ipcc2019_v1": ("ipcc2019_tier1_v1.csv", "v1"),
-    "china_literature": ("china_literature_v1.csv", "v1"),
+    "china_literature": ("china_literature_v2.csv", "v2"),
+    "china_literature_v1": ("china_literature_v1.csv", "v1"),
 }
 
 _COLUMNS = ["category", "lucode", "climate_zone", "parameter", "value", "low", "high",
@@ -195,7 +197,7 @@ def factor_table_from_frame(df: pd.DataFrame, *, name: str = "user", version: st
 
 
 def load_factor_table(name: str) -> FactorTable:
-    """Load a packaged factor table (``"ipcc2019"``, ``"ipcc2019_v1"`` or ``"china_literature"``).
+    """Load a packaged factor table (a key of :data:`PACKAGED_TABLES`, e.g. ``"ipcc2019"``).
 
     Parameters
     ----------

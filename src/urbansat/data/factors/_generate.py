@@ -7,7 +7,8 @@ Kept so every derived number can be re-derived; the CSVs are the data.
 * ``ipcc2019_tier1_v2.csv`` -- v1 plus the defaults that v1 lacked (shrub, inland wetland,
   sandy land and cropland biomass, dead organic matter) and ranges where IPCC states one
   (section "v2" at the end; every number names where it was seen in ``note``).
-* ``china_literature_v1.csv`` -- the literature coefficient preset.
+* ``china_literature_v1.csv`` -- the literature coefficient preset (``"china_literature_v1"``);
+  ``china_literature_v2.csv`` adds shrub and mangrove, which the method counts as forest land.
 """
 import csv
 
@@ -220,3 +221,21 @@ with open("ipcc2019_tier1_v2.csv","w",newline="") as fh:
     fh.write("# Derived values show the arithmetic in 'note', with the address where a fact was seen. Empty low/high = no range in source (interval NaN unless supplied).\n")
     fh.write("# Tags: V seen in source; V* confirmed indirectly; C third-party compilation; M recalled IPCC value or convention; U uncertain / urbansat convention.\n")
     w=csv.DictWriter(fh,fieldnames=list(ROWS2[0])); w.writeheader(); w.writerows(ROWS2)
+
+# china_literature v2: the coefficient method applies the forest-land (lin di) coefficient to all
+# forest land, which in the Chinese land-use classification includes shrub land and mangroves.
+# 'rows' still holds the china_literature v1 rows here.
+GBT = ("GB/T 21010-2007 Table A.1: 03 林地 (forest land) = land growing trees, bamboo, shrubs and "
+       "coastal mangroves; 031 有林地 includes 红树林地 (mangrove), 032 灌木林地 (shrub land) "
+       "(seen: https://max.book118.com/html/2024/0310/8016056036006044.shtm)")
+CHINA2 = [dict(x) for x in rows]
+for cat in ("shrub", "mangrove"):
+    r(cat, "*", "removal", 0.581, None, None, LIT, "land-use carbon coefficient method (林地)", "U",
+      f"forest-land (林地) coefficient -0.581 sign-flipped, applied to {cat} because {GBT}; "
+      "no range in source", dest=CHINA2)
+with open("china_literature_v2.csv","w",newline="") as fh:
+    fh.write("# urbansat factor table china_literature v2: land-use carbon coefficient method (tan pai fang xi shu fa), a literature preset, not a default.\n")
+    fh.write("# Net rates per hectare of the class, + = removal (the source tables use - = sink). Facts from shared/spec/sink-factors.md section 4 [U: provenance not verified].\n")
+    fh.write("# v2 = v1 + shrub and mangrove, which the method counts as forest land (GB/T 21010). No coefficient for tidal marsh or seagrass.\n")
+    fh.write("# No stock pools: conversions carry no separate term (coefficient method). Empty low/high = no range in source.\n")
+    w=csv.DictWriter(fh,fieldnames=list(CHINA2[0])); w.writeheader(); w.writerows(CHINA2)
