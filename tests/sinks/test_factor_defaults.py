@@ -256,4 +256,5 @@ def test_china_preset_counts_shrub_and_mangrove_as_forest_land():
     assert float(x.net_sink.sel(category="mangrove")) == pytest.approx(0.581 * C_TO_CO2)
     s, e = _pair([("salt_marsh", "salt_marsh")])
     with pytest.raises(FactorError, match=r"\(salt_marsh\)\.removal"):
-        account_sinks(s, e, make_boundaries(s, 1), legend=LEGEND, factors="china_literature", years=5)
+        account_sinks(s, e, make_boundaries(s, 1), legend=LEGEND, factors="china_literature",
+                      years=5)
