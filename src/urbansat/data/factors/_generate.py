@@ -179,7 +179,8 @@ for z, (cont, agb, sd, g, glo, ghi, g20) in SHRUB.items():
        "Table 4.4 (R tropical shrubland) x c_above", "M",
        f"c_above x root:shoot R {R_SHRUB} (tropical shrubland); range from AGB only")
     r2("shrub", z, "c_dead", 0, 0, 0, G06, "Ch 4.2.2.1 (Tier 1 DOM)", "M",
-       "tropical shrubland is a forest ecozone: Tier 1 DOM convention of forest (zero change, "
+       "tropical shrubland is an IPCC forest ecological zone (rows of Tables 4.7/4.9): Tier 1 DOM "
+       "convention of forest (zero change, "
        "DOM not accounted)")
     r2("shrub", z, "removal", g * (1 + R_SHRUB) * CF, glo * (1 + R_SHRUB) * CFL,
        ghi * (1 + R_SHRUB) * CFH, src,
