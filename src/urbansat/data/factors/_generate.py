@@ -112,7 +112,7 @@ EARTH = ("compilation Earthshot-Labs/earthshot_model_utils "
 SEEN_DOM = ("seen: https://www.climate-policy-watcher.org/emission-factors/"
             "calculation-steps-for-tier-1-gzn.html (2006 GL Vol 4 Ch 4.3.2 Tier 1 steps)")
 SEEN_CROP = ("seen: https://www.climate-policy-watcher.org/emission-factors/choice-of-methods-1.html "
-             "(GPG-LULUCF 2003 Sec 3.3.2.1 text)")
+             "(2006 GL Vol 4 Ch 5.3.1.1 text, which cites its Sec 5.2.1)")
 SEEN_IWMS = "seen: https://digitalcommons.mtu.edu/michigantech-p/514/ (WS 2013 Ch 5 abstract)"
 ROWS2 = [dict(x) for x in V1_ROWS]
 
@@ -199,10 +199,10 @@ for z, (cont, agb, sd, g, glo, ghi, g20) in SHRUB.items():
        "Table 5.9 (annual cropland, biomass after one year)", "M",
        "5.0 t C/ha +-75 % (Tier 1 default named in the issue brief, recalled, not re-seen); "
        "Table 5.9 gives one biomass value, carried whole in c_above")
-    r2("cropland", z, "c_below", 0, 0, 0, G06, "Table 5.9 / GPG-LULUCF 3.3.2.1", "M",
+    r2("cropland", z, "c_below", 0, 0, 0, G06, "Table 5.9 / Ch 5.3.1.1", "M",
        "Tier 1 for land converted to cropland counts above-ground biomass only ('limited data "
        f"are available on below-ground carbon stocks', {SEEN_CROP}); Table 5.9 value in c_above")
-    r2("cropland", z, "c_dead", 0, 0, 0, G06, "GPG-LULUCF 3.3.2.1 (Tier 1 DOM)", "V",
+    r2("cropland", z, "c_dead", 0, 0, 0, G06, "Ch 5.3.1.1 (Tier 1 DOM)", "V",
        f"'It is assumed that there will be no DOM in Cropland' ({SEEN_CROP})")
     r2("wetland", z, "removal", 0, 0, 0, G06, "Ch 7 (scope of Tier 1 methods)", "M",
        "no Tier 1 biomass method for inland wetland remaining wetland (2006 Ch 7 covers peat "
