@@ -106,8 +106,7 @@ box = box[box.boundary_id == "principe"]
 x0, y0, x1, y1 = box.total_bounds
 lc0 = lc0.sel(x=slice(x0 - 1e-3, x1 + 1e-3), y=slice(y1 + 1e-3, y0 - 1e-3))
 lc1 = lc1.sel(x=slice(x0 - 1e-3, x1 + 1e-3), y=slice(y1 + 1e-3, y0 - 1e-3))
-sinks = urbansat.account_sinks(lc0, lc1, box, factors="ipcc2019", climate_zone="tropical_rainforest_africa",
-                               pools=["c_above", "c_below", "c_soil"])
+sinks = urbansat.account_sinks(lc0, lc1, box, factors="ipcc2019", climate_zone="tropical_rainforest_africa")
 sinks[["area_start", "area_end", "net_sink", "net_sink_uncertainty"]].sel(boundary="principe").to_dataframe().round(1)"""),
         ("code", """\
 tot = sinks.sel(boundary="principe", category="total")
