@@ -516,7 +516,7 @@ def _sink_steps(cfg, bnd, steps, checks, progress) -> dict[str, xr.Dataset]:
         starts = s["landcover_start"] if isinstance(s["landcover_start"], list) else [s["landcover_start"]]
         ends = s["landcover_end"] if isinstance(s["landcover_end"], list) else [s["landcover_end"]]
         opts = {k: s[k] for k in ("factors", "method", "climate_zone", "years", "legend", "uncertainty",
-                                  "align_to", "pools", "area_uncertainty") if k in s}
+                                  "align_to", "pools", "area_uncertainty", "unranged") if k in s}
         files = [checks(p) for p in starts + ends]
         lc = open_landcover(starts if len(starts) > 1 else starts[0])  # lazy: metadata only
         crs = lc.rio.crs if hasattr(lc, "rio") and lc.rio.crs is not None else "EPSG:4326"

@@ -14,12 +14,12 @@ import urbansat
 from urbansat.categories import SINK_CATEGORIES
 
 
-def _sinks(unranged: list[str]) -> xr.Dataset:
+def _sinks(unranged: list[str], policy: str = "nan") -> xr.Dataset:
     cats = [*SINK_CATEGORIES, "total"]
     shape = (1, len(cats))
     net = np.zeros(shape)
     net[0, 0] = net[0, -1] = 120.0
-    unc = np.where(net != 0, np.nan, 0.0)
+    unc = np.where(net != 0, np.nan if policy == "nan" else 7.0, 0.0)
     zeros = np.zeros(shape)
     return xr.Dataset(
         {
@@ -31,8 +31,11 @@ def _sinks(unranged: list[str]) -> xr.Dataset:
         },
         coords={"boundary": ["b1"], "category": cats},
         attrs={"method": "gain_loss", "factors": "ipcc2019 v1", "epochs": "2020/2021",
-               "unranged_factors": json.dumps(unranged)},
+               "unranged_factors": json.dumps(unranged), "unranged_policy": policy},
     )
+
+
+B1 = {"geometry": [shapely.box(0, 0, 1, 1)], "crs": 4326}
 
 
 def test_missing_sink_uncertainty_is_explained():
@@ -47,3 +50,15 @@ def test_missing_sink_uncertainty_is_explained():
     assert "10.c_above" in row.method and "override" in row.method
     zero = t[(t.target == "shrub") & (t.indicator == "total_sink.net_sink")].iloc[0]
     assert "uncertainty not available" not in zero.method
+
+
+def test_partial_sink_uncertainty_is_called_a_lower_bound():
+    """account_sinks(unranged="exclude"): the interval leaves out the unranged factors; the row says so."""
+    b = gpd.GeoDataFrame({"boundary_id": ["b1"], "name": ["B1"], "level": ["county"], "parent_id": [None]}, **B1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t = urbansat.tci231_indicators(sinks={"2021": _sinks(["95.removal"], policy="exclude")}, boundaries=b,
+                                       periods={"2021": ("2021-01-01", "2022-01-01")})
+    row = t[(t.target == "forest") & (t.indicator == "total_sink.net_sink")].iloc[0]
+    assert row.uncertainty == 7.0
+    assert "lower bound" in row.method and "95.removal" in row.method

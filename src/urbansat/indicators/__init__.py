@@ -337,6 +337,18 @@ def _no_uncertainty_note(ds: xr.Dataset) -> str:
             f"({', '.join(unranged)}); supply low/high with FactorTable.override")
 
 
+def _partial_uncertainty_note(ds: xr.Dataset) -> str:
+    """The sink uncertainty leaves out factors without a range (account_sinks unranged="exclude")."""
+    try:
+        unranged = json.loads(ds.attrs.get("unranged_factors", "[]"))
+    except (TypeError, ValueError):
+        unranged = []
+    if not unranged:
+        return ""
+    return ("uncertainty is a lower bound: it leaves out the factors without a range "
+            f"({', '.join(unranged)}) where they are used")
+
+
 def _sink_status(raw: str, value: float) -> tuple[str, str]:
     raw = raw.strip()
     if raw in ("", "ok"):
@@ -552,6 +564,8 @@ def _sink_rows(
                     epochs = ds.attrs.get("epochs", ds.attrs.get("years", ""))
                     if uvar and np.isfinite(v) and v != 0 and not np.isfinite(u):
                         note = "; ".join(x for x in (note, _no_uncertainty_note(ds)) if x)
+                    elif uvar and np.isfinite(u) and ds.attrs.get("unranged_policy") == "exclude":
+                        note = "; ".join(x for x in (note, _partial_uncertainty_note(ds)) if x)
                     kw = {
                         "value": v, "uncertainty": u, "status": status,
                         "method": "; ".join(x for x in (method, note) if x),

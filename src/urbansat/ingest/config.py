@@ -93,7 +93,7 @@ _KEYS: Final[dict[str, dict[str, tuple[type, ...]]]] = {
     "sinks": {"name": (str,), "period": (str,), "landcover_start": (str, list), "landcover_end": (str, list),
               "factors": (str,), "method": (str,), "climate_zone": (str,), "years": (int, float),
               "legend": (str,), "uncertainty": (str,), "align_to": (str,), "bbox": (list,),
-              "pools": (list,), "area_uncertainty": (int, float)},
+              "pools": (list,), "area_uncertainty": (int, float), "unranged": (str,)},
     "inventory": {"path": (str,)},
     "validation": {"inventory": (str,), "key": (str,), "max_distance_km": (int, float), "gas": (str,),
                    "exclude": (list,)},

@@ -97,8 +97,11 @@ def _with_nodata(lg: pd.DataFrame, *arrays: xr.DataArray) -> pd.DataFrame:
     return out
 
 
-def _check_numbers(years, uncertainty, n_draws, area_uncertainty) -> None:
+def _check_numbers(years, uncertainty, n_draws, area_uncertainty, unranged="nan") -> None:
     """Reject non-numeric years, too few Monte Carlo draws and area errors given in percent."""
+    if unranged not in ("nan", "exclude"):
+        raise ConfigError(f"unranged={unranged!r}: use 'nan' (undefined interval) or 'exclude' "
+                          "(interval from the ranged factors only).")
     if isinstance(years, (str, bytes)) or (years is not None and not np.isscalar(years)):
         raise ConfigError(f"years={years!r} must be a number of years between the epochs, e.g. years=5.")
     if uncertainty == "monte_carlo" and not (isinstance(n_draws, (int, np.integer)) and n_draws >= 2):
@@ -213,6 +216,7 @@ def account_transitions(
     area_uncertainty: float | Mapping[str, float] = 0.0,
     seed: int | None = 0,
     boundary_area_m2: np.ndarray | None = None,
+    unranged: Literal["nan", "exclude"] = "nan",
 ) -> xr.Dataset:
     """Account sinks from a per-boundary transition table (the pure core of :func:`account_sinks`).
 
@@ -225,7 +229,7 @@ def account_transitions(
     legend : str, pandas.DataFrame or Mapping[int, str]
         Native code -> category legend.
     factors, method, years, climate_zone, projects, uncertainty, n_draws, pools,
-    area_uncertainty, seed
+    area_uncertainty, seed, unranged
         As in :func:`account_sinks`.
     boundary_area_m2 : numpy.ndarray, optional
         Full geodesic area of each boundary; the part not covered by the table counts as
@@ -236,7 +240,7 @@ def account_transitions(
     xarray.Dataset
         See :func:`account_sinks`.
     """
-    _check_numbers(years, uncertainty, n_draws, area_uncertainty)
+    _check_numbers(years, uncertainty, n_draws, area_uncertainty, unranged)
     lg = _legend_of(None, legend)
     bf = _boundary_frame(boundaries)
     ids = list(bf["boundary_id"])
@@ -267,7 +271,7 @@ def account_transitions(
     terms = build_terms(t, lg, resolved, method=method, years=years, pools=pools)
     cats = list(OUTPUT_CATEGORIES)
     res = propagate(terms, ids, cats, uncertainty=uncertainty, area_uncertainty=area_uncertainty,
-                    n_draws=n_draws, seed=seed)
+                    n_draws=n_draws, seed=seed, unranged=unranged)
     nb, nc = len(ids), len(cats)
     rows = terms.rows
     bpos = {b: i for i, b in enumerate(ids)}
@@ -409,14 +413,16 @@ def account_transitions(
         "legend": str(lg.attrs.get("legend", "user")),
         "projects": proj_note,
         "unranged_factors": json.dumps([f"{c}.{p}" for c, p in res.unranged]),
+        "unranged_policy": unranged,
         "factors_used": json.dumps(prov, default=lambda x: None if isinstance(x, float) and np.isnan(x) else str(x)),
         "epochs": "start/end",
         "category_attribution": "row counts under its end category if a sink, else its start category; total = all rows",
     })
-    if res.unranged:
+    if res.unranged and unranged == "nan":
         warnings.warn(
             f"Factors without a range in their table: {[f'{c}.{p}' for c, p in res.unranged]}; the 95 % "
-            "interval of outputs that use them is NaN. Supply low/high with factors=table.override(...).",
+            "interval of outputs that use them is NaN. Supply low/high with factors=table.override(...), "
+            "or pass unranged='exclude' for an interval from the ranged factors only.",
             stacklevel=2,
         )
     return ds
@@ -439,6 +445,7 @@ def account_sinks(
     pools: Sequence[str] = POOLS,
     area_uncertainty: float | Mapping[str, float] = 0.0,
     seed: int | None = 0,
+    unranged: Literal["nan", "exclude"] = "nan",
 ) -> xr.Dataset:
     """Account ecological carbon sinks per boundary from two land-cover epochs.
 
@@ -481,6 +488,11 @@ def account_sinks(
         Relative 1-sigma of mapped areas (default 0: intervals from factors only).
     seed : int or None
         Monte Carlo seed.
+    unranged : {"nan", "exclude"}
+        A factor without a range in its table (listed in ``attrs["unranged_factors"]``)
+        makes the interval of every output that uses it NaN (default), or is left out of
+        the propagation (``"exclude"``: the interval covers the ranged factors only, a
+        lower bound of the uncertainty; ``attrs["unranged_policy"]`` says so).
 
     Returns
     -------
@@ -566,7 +578,7 @@ def account_sinks(
     ds = account_transitions(table, boundaries, legend=lg, factors=factors, method=method, years=years,
                              climate_zone=climate_zone, projects=projects, uncertainty=uncertainty,
                              n_draws=n_draws, pools=pools, area_uncertainty=area_uncertainty, seed=seed,
-                             boundary_area_m2=_geodesic_area_m2(boundaries))
+                             boundary_area_m2=_geodesic_area_m2(boundaries), unranged=unranged)
     y0, y1 = landcover_start.attrs.get("year"), landcover_end.attrs.get("year")
     ds.attrs["epochs"] = f"{y0 if y0 is not None else 'start'}/{y1 if y1 is not None else 'end'}"
     ds.attrs["transition_engine"] = engine

@@ -8,7 +8,9 @@ stock-difference row that stays in its class).
 
 * A factor's 1-sigma is its 95 % range / (2 x 1.96) (IPCC 2006 Vol 1 Ch 3 Eq. 3.1
   convention for symmetric ranges); a factor without a range makes the interval of
-  every output that depends on it undefined (NaN) and is listed in the result.
+  every output that depends on it undefined (NaN, ``unranged="nan"``) or is left out
+  of it (``unranged="exclude"``: the interval then covers only the ranged factors and
+  is a lower bound of the true uncertainty); either way it is listed in the result.
 * Area uncertainty ``u_A`` (relative 1-sigma of mapped area, per category; user
   input, default 0) acts on each transition row independently.
 
@@ -54,7 +56,8 @@ def _area_u(cats: np.ndarray, area_uncertainty) -> np.ndarray:
 
 def propagate(terms: AccountingTerms, boundary_ids: Sequence, categories: Sequence[str], *,
               uncertainty: str = "approach1", area_uncertainty: float | Mapping[str, float] = 0.0,
-              n_draws: int = 5000, seed: int | None = 0, block: int = 1000) -> FluxResult:
+              n_draws: int = 5000, seed: int | None = 0, block: int = 1000,
+              unranged: str = "nan") -> FluxResult:
     """Aggregate row fluxes to (boundary, category) with value, gross terms and 95 % interval.
 
     Parameters
@@ -74,6 +77,9 @@ def propagate(terms: AccountingTerms, boundary_ids: Sequence, categories: Sequen
         Seed of the Monte Carlo generator.
     block : int
         Draws per block.
+    unranged : {"nan", "exclude"}
+        Outputs that use a factor without a range get a NaN interval, or an interval
+        from the ranged factors only.
 
     Returns
     -------
@@ -86,6 +92,11 @@ def propagate(terms: AccountingTerms, boundary_ids: Sequence, categories: Sequen
         from urbansat.errors import ConfigError
 
         raise ConfigError(f"uncertainty={uncertainty!r}: use 'approach1' or 'monte_carlo'.")
+    if unranged not in ("nan", "exclude"):
+        from urbansat.errors import ConfigError
+
+        raise ConfigError(f"unranged={unranged!r}: use 'nan' (undefined interval) or 'exclude' "
+                          "(interval from the ranged factors only).")
     rows = terms.rows
     nb, nc = len(boundary_ids), len(categories)
     bpos = {b: i for i, b in enumerate(boundary_ids)}
@@ -132,7 +143,7 @@ def propagate(terms: AccountingTerms, boundary_ids: Sequence, categories: Sequen
     used = np.abs(C) > 0
     unranged_mask = used & ~R[ob]
     undefined = unranged_mask.any(axis=(1, 2))
-    unranged = sorted({(int(codes[c]), PARAMETERS[p]) for _, c, p in zip(*np.nonzero(unranged_mask))})
+    unranged_used = sorted({(int(codes[c]), PARAMETERS[p]) for _, c, p in zip(*np.nonzero(unranged_mask))})
     ua = _area_u(rows["out_category"].to_numpy(), area_uncertainty)
     var_area = np.bincount(oo, weights=(flux[rr] * ua[rr]) ** 2, minlength=nout) if n else np.zeros(nout)
     Sb = np.nan_to_num(S[ob])
@@ -161,12 +172,13 @@ def propagate(terms: AccountingTerms, boundary_ids: Sequence, categories: Sequen
             draws[d0:d0 + nd] = fac
         low, high = np.percentile(draws, [2.5, 97.5], axis=0)
         sigma = (high - low) / (2 * _Z95)
-    for a in (sigma, low, high):
-        a[undefined] = np.nan
+    if unranged == "nan":
+        for a in (sigma, low, high):
+            a[undefined] = np.nan
     shape = (nb, nc)
     return FluxResult(net=net.reshape(shape), gross_removals=rem.reshape(shape),
                       gross_emissions=emi.reshape(shape), sigma=sigma.reshape(shape),
-                      low=low.reshape(shape), high=high.reshape(shape), unranged=unranged,
+                      low=low.reshape(shape), high=high.reshape(shape), unranged=unranged_used,
                       codes=codes)
 
 
