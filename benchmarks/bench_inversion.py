@@ -138,9 +138,12 @@ def smartcarb(d: Path, emis_file: Path) -> dict:
             o = out.sel(source=s)
             e = float(o.emission_t_per_yr) / 1e6
             u = float(o.emission_t_per_yr_uncertainty) / 1e6
+            lo, hi = (float(o[f"emission_t_per_yr_{b}_2sigma"]) / 1e6 for b in ("lower", "upper"))
             res.setdefault(str(s), {})[m] = {
                 "estimate_mt_per_yr": e, "sigma_mt_per_yr": u, "truth_mt_per_yr": truth_mt[str(s)],
+                "lower_2sigma_mt_per_yr": lo, "upper_2sigma_mt_per_yr": hi,
                 "error": e / truth_mt[str(s)] - 1, "truth_within_2sigma": abs(e - truth_mt[str(s)]) <= 2 * u,
+                "truth_within_2sigma_interval": lo <= truth_mt[str(s)] <= hi,
                 "qa_reason": str(o.qa_reason.values),
             }
     t_all = sum(t_method.values())
