@@ -325,12 +325,17 @@ def _change(a: dict[str, Any] | None, b: dict[str, Any], relative: bool) -> dict
     }
 
 
+def _unranged_factors(ds: xr.Dataset) -> list[str]:
+    """The ``class.parameter`` factors without a range that account_sinks listed."""
+    try:
+        return list(json.loads(ds.attrs.get("unranged_factors", "[]")))
+    except (TypeError, ValueError):
+        return []
+
+
 def _no_uncertainty_note(ds: xr.Dataset) -> str:
     """Why a sink value has no uncertainty: the factors used without a range."""
-    try:
-        unranged = json.loads(ds.attrs.get("unranged_factors", "[]"))
-    except (TypeError, ValueError):
-        unranged = []
+    unranged = _unranged_factors(ds)
     if not unranged:
         return "uncertainty not available"
     return (f"uncertainty not available: factors without a range in {ds.attrs.get('factors', 'the table')} "
@@ -339,10 +344,7 @@ def _no_uncertainty_note(ds: xr.Dataset) -> str:
 
 def _partial_uncertainty_note(ds: xr.Dataset) -> str:
     """The sink uncertainty leaves out factors without a range (account_sinks unranged="exclude")."""
-    try:
-        unranged = json.loads(ds.attrs.get("unranged_factors", "[]"))
-    except (TypeError, ValueError):
-        unranged = []
+    unranged = _unranged_factors(ds)
     if not unranged:
         return ""
     return ("uncertainty is a lower bound: it leaves out the factors without a range "
