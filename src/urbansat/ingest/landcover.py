@@ -40,6 +40,7 @@ from urbansat.errors import (
     MissingVariableError,
     ProductNotRecognizedError,
 )
+from urbansat.ingest._locks import open_netcdf
 
 __all__ = ["PRODUCTS", "detect_product", "open_landcover"]
 
@@ -144,8 +145,8 @@ def _open_raster(path: Path, chunks) -> xr.DataArray:
 
 def _open_cci_netcdf(path: Path, chunks) -> xr.DataArray:
     try:
-        ds = xr.open_dataset(path, chunks=chunks if chunks != "auto" else {"lat": 4050, "lon": 4050},
-                             mask_and_scale=False, decode_times=False)
+        ds = open_netcdf(path, chunks=chunks if chunks != "auto" else {"lat": 4050, "lon": 4050},
+                         mask_and_scale=False, decode_times=False)
     except Exception as exc:
         raise InputFileError(f"{str(path)!r} cannot be opened as netCDF ({exc}).") from exc
     if "lccs_class" not in ds:

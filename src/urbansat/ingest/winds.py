@@ -30,6 +30,7 @@ import numpy as np
 import xarray as xr
 
 from urbansat.errors import InputFileError, MissingVariableError, WindError
+from urbansat.ingest._locks import open_netcdf
 
 __all__ = ["open_wind"]
 
@@ -243,7 +244,7 @@ def open_wind(
     if not path.is_file():
         raise InputFileError(f"Wind file {str(path)!r} does not exist. Check the path.")
     try:
-        raw = xr.open_dataset(path)
+        raw = open_netcdf(path)
     except Exception as err:
         raise InputFileError(
             f"Wind file {str(path)!r} cannot be opened as netCDF ({err}). Give an ERA5 or COSMO netCDF."

@@ -30,6 +30,7 @@ import pandas as pd
 import xarray as xr
 
 from urbansat.errors import MissingVariableError, SchemaError
+from urbansat.ingest._locks import NETCDF_LOCK
 from urbansat.ingest.readers._base import (
     GranuleReader,
     Window,
@@ -66,7 +67,7 @@ def _structure(path: str | Path) -> tuple[dict[str, tuple[tuple[int, ...], str, 
 
     out: dict[str, tuple[tuple[int, ...], str, dict[str, str]]] = {}
     try:
-        with h5py.File(path, "r") as h:
+        with NETCDF_LOCK, h5py.File(path, "r") as h:
             def visit(name: str, obj: Any) -> None:
                 if isinstance(obj, h5py.Dataset):
                     out[name] = (obj.shape, obj.dtype.kind, {k: _decode(v) for k, v in obj.attrs.items()})
@@ -79,11 +80,15 @@ def _structure(path: str | Path) -> tuple[dict[str, tuple[tuple[int, ...], str, 
 
 
 def _h5_dataarray(path: str, name: str, rows: slice | np.ndarray, chunks: Any) -> xr.DataArray:
-    """Lazily read one HDF5 dataset (rows selected) through xarray's h5netcdf backend."""
+    """Lazily read one HDF5 dataset (rows selected) through xarray's h5netcdf backend.
+
+    Open and chunk reads hold :data:`~urbansat.ingest._locks.NETCDF_LOCK` (``lock=``).
+    """
     grp, _, var = name.rpartition("/")
-    ds = xr.open_dataset(path, group=grp, engine="h5netcdf", phony_dims="access",
-                         decode_times=False, cache=False, chunks=None,
-                         mask_and_scale=False)
+    with NETCDF_LOCK:
+        ds = xr.open_dataset(path, group=grp, engine="h5netcdf", phony_dims="access",
+                             decode_times=False, cache=False, chunks=None,
+                             mask_and_scale=False, lock=NETCDF_LOCK)
     da = ds[var]
     first = da.dims[0]
     da = da.isel({first: rows})
@@ -210,7 +215,7 @@ class GosatFTSReader(GranuleReader):
     def _read_times(self, path: str | Path) -> np.ndarray:
         import h5py
 
-        with h5py.File(path, "r") as h:
+        with NETCDF_LOCK, h5py.File(path, "r") as h:
             raw = h["scanAttribute/time"][()]
         return np.array([_decode(t) for t in raw.ravel()], dtype=object)
 

@@ -35,6 +35,7 @@ import numpy as np
 import xarray as xr
 
 from urbansat.errors import MissingVariableError, SchemaError
+from urbansat.ingest._locks import NETCDF_LOCK, open_netcdf_groups
 from urbansat.ingest.readers._base import (
     GranuleReader,
     Window,
@@ -60,7 +61,7 @@ def _structure(path: str | Path) -> tuple[dict[str, set[str]], dict[str, Any]]:
     import netCDF4
 
     try:
-        with netCDF4.Dataset(path) as nc:
+        with NETCDF_LOCK, netCDF4.Dataset(path) as nc:
             out = {"/": set(nc.variables)}
             for g in _GROUPS:
                 if g in nc.groups:
@@ -220,7 +221,7 @@ class OCOLiteReader(GranuleReader):
         # --- frames -> rows, selected before any data variable is read
         import netCDF4
 
-        with netCDF4.Dataset(path) as nc:
+        with NETCDF_LOCK, netCDF4.Dataset(path) as nc:
             sid = np.asarray(nc.variables["sounding_id"][:], dtype="int64")
         if self.one_sounding_per_row:  # GOSAT: one exposure per row, x of length 1
             frame, foot, nfp = sid, np.ones_like(sid), 1
@@ -280,17 +281,23 @@ class OCOLiteReader(GranuleReader):
 
     def _open_tree(self, path: str | Path, s: dict[str, set[str]],
                    per_group: dict[str, list[str]]) -> xr.Dataset:
-        """Open the wanted variables of all groups with one netCDF open (xarray.open_groups)."""
+        """Open the wanted variables of all groups with one netCDF open.
+
+        Open and metadata reads hold :data:`~urbansat.ingest._locks.NETCDF_LOCK`, and
+        the lazy arrays read their chunks under it
+        (:func:`~urbansat.ingest._locks.open_netcdf_groups`).
+        """
         needed = {n for names in per_group.values() for n in names}
         everything = {n for names in s.values() for n in names}
         try:
-            tree = xr.open_groups(path, engine="netcdf4", decode_times=False, decode_timedelta=False,
-                                  drop_variables=sorted(everything - needed), cache=False, chunks=None)
+            tree = open_netcdf_groups(path, list(per_group), decode_times=False,
+                                      decode_timedelta=False, drop_variables=sorted(everything - needed),
+                                      cache=False, chunks=None)
         except OSError as err:
             raise open_failure(path, err) from None
         parts = []
         for grp, names in per_group.items():
-            g = tree["/" if grp == "/" else f"/{grp}"]
+            g = tree[grp]
             parts.append(g[[n for n in names if n in g.variables]])
         return xr.merge(parts, compat="override", join="override", combine_attrs="drop_conflicts")
 

@@ -38,6 +38,7 @@ import numpy as np
 import xarray as xr
 
 from urbansat.errors import InputFileError, MissingVariableError
+from urbansat.ingest._locks import open_netcdf
 from urbansat.ingest.readers._base import GranuleReader, Window, check_file
 from urbansat.schema import validate_granule
 
@@ -65,7 +66,7 @@ class SmartcarbReader(GranuleReader):
             return True
         try:
             check_file(path)
-            with xr.open_dataset(path, decode_times=False) as raw:
+            with open_netcdf(path, decode_times=False) as raw:
                 return "XCO2_BG" in raw and "XCO2_TOT" in raw and "nobs" in raw.dims
         except Exception:  # noqa: BLE001 - guess_can_open never raises
             return False
@@ -112,7 +113,7 @@ class SmartcarbReader(GranuleReader):
         if gas not in (None, "co2"):
             raise MissingVariableError(f"SMARTCARB file '{path}' carries XCO2 only, not gas={gas!r}.")
         try:
-            raw = xr.open_dataset(path, chunks=chunks, mask_and_scale=False)
+            raw = open_netcdf(path, chunks=chunks, mask_and_scale=False)
         except Exception as err:
             raise InputFileError(f"SMARTCARB file '{path}' cannot be opened ({err}).") from err
         missing = [v for v in _NEEDED if v not in raw.variables]

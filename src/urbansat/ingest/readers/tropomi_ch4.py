@@ -42,6 +42,7 @@ import numpy as np
 import xarray as xr
 
 from urbansat.errors import MissingVariableError, UrbansatWarning
+from urbansat.ingest._locks import NETCDF_LOCK, open_netcdf_groups
 from urbansat.ingest.readers._base import (
     GranuleReader,
     Window,
@@ -80,13 +81,15 @@ def _structure(path: str | Path) -> tuple[dict[str, set[str]], dict[str, Any]]:
     """Return ``({group path: variable names}, global attrs)`` of the PRODUCT tree.
 
     Uses h5py, which opens lazily: the netCDF-C library would parse every
-    METADATA/ISO group on open (~0.2 s on a full orbit).
+    METADATA/ISO group on open (~0.2 s on a full orbit). h5py links its own HDF5
+    build (not the one inside the netCDF4 wheel), and it runs under
+    :data:`~urbansat.ingest._locks.NETCDF_LOCK` like every file call of the readers.
     """
     import h5py
 
     out: dict[str, set[str]] = {}
     try:
-        with h5py.File(path, "r") as h:
+        with NETCDF_LOCK, h5py.File(path, "r") as h:
             gattrs = {k: _attr(v) for k, v in h.attrs.items()}
             out["/"] = {k for k, o in h.items() if isinstance(o, h5py.Dataset)}
 
@@ -269,15 +272,19 @@ class TropomiCH4Reader(GranuleReader):
                    keep: dict[str, Sequence[str]]) -> xr.Dataset:
         """Open the PRODUCT subtree with ONE netCDF open and merge the wanted variables.
 
-        ``xarray.open_groups`` shares one file manager between the groups (picklable,
-        so it runs on dask.distributed); one open per group would parse the file's
-        metadata each time (~0.1 s per group).
+        The groups share one file manager (picklable, so it runs on
+        dask.distributed); one open per group would parse the file's metadata each
+        time (~0.1 s per group). The open and its metadata reads hold
+        :data:`~urbansat.ingest._locks.NETCDF_LOCK`, and the lazy arrays read their
+        chunks under it: netCDF-C is not thread-safe, and xarray locks only its chunk
+        reads, so an unlocked open racing a dask read segfaulted
+        (:func:`~urbansat.ingest._locks.open_netcdf_groups`).
         """
         needed = {n for names in keep.values() for n in names}
         everything = {n for names in groups.values() if names for n in names}
         try:
-            tree = xr.open_groups(
-                path, group="PRODUCT", engine="netcdf4", decode_times=False, decode_timedelta=False,
+            tree = open_netcdf_groups(
+                path, list(keep), decode_times=False, decode_timedelta=False,
                 drop_variables=sorted(everything - needed), cache=False, chunks=None,
                 # raw flags keep their native integer values (fill included), not float + NaN
                 mask_and_scale={n: False for n in _RAW_FLAGS},
@@ -286,8 +293,7 @@ class TropomiCH4Reader(GranuleReader):
             raise open_failure(path, err) from None
         parts = []
         for gpath, names in keep.items():
-            rel = "." if gpath == "PRODUCT" else gpath[len("PRODUCT/"):]
-            g = tree[rel]
+            g = tree[gpath]
             parts.append(g[[n for n in names if n in g.variables]])
         return xr.merge(parts, compat="override", join="override", combine_attrs="drop_conflicts")
 
