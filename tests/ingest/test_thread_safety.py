@@ -9,6 +9,7 @@ test thread and check that each reader's open, and each lazy chunk read, waits f
 
 from __future__ import annotations
 
+import os
 import pickle
 import subprocess
 import sys
@@ -125,3 +126,40 @@ def test_thread_stress_survives():
                            "--stress", "8"], capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "survived" in proc.stdout
+
+
+def _handles(path: Path) -> int:
+    """Open netCDF-C handles of ``path`` in xarray's file cache."""
+    from xarray.backends.file_manager import FILE_CACHE
+
+    real = os.path.realpath(path)
+    return sum(1 for f in list(FILE_CACHE.values())
+               if hasattr(f, "filepath") and f.isopen() and os.path.realpath(f.filepath()) == real)
+
+
+@pytest.mark.parametrize("kind", ["tropomi", "oco", "smartcarb"])
+def test_one_netcdf_handle_per_file(granules, kind):
+    """Opening a granule again reuses its handle (the netCDF4 wheel's netCDF-C/HDF5
+    crash with three handles of one file of which two are closed before a new open)."""
+    path = granules[kind]
+    reader = guess_reader(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        opened = [reader.open_dataset(path, chunks={"y": 4}) for _ in range(3)]
+    assert _handles(path) == 1
+    gas = "xco2" if "xco2" in opened[0] else "xch4"
+    vals = [ds[gas].compute(scheduler="threads") for ds in opened]
+    for v in vals[1:]:
+        assert v.equals(vals[0])
+    assert _handles(path) == 1
+
+
+def test_rewritten_file_is_not_read_from_a_stale_handle(tmp_path):
+    p = write_tropomi_ch4(tmp_path, n_scanlines=6, n_pixels=3, seed=1)
+    reader = guess_reader(p)
+    first = reader.open_dataset(p, chunks={"y": 4})
+    a = first.xch4.compute()
+    q = write_tropomi_ch4(tmp_path, n_scanlines=6, n_pixels=3, seed=2)  # same name, new content
+    assert q == p
+    b = reader.open_dataset(p, chunks={"y": 4}).xch4.compute()
+    assert not a.equals(b)

@@ -23,15 +23,25 @@ granule exclude each other and every other xarray netCDF4/HDF5 read in the proce
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
 
 import xarray as xr
 from xarray.backends.locks import HDF5_LOCK, NETCDFC_LOCK, acquire, combine_locks
 
-__all__ = ["NETCDF_LOCK", "ReentrantLockView", "netcdf_lock", "open_netcdf", "open_netcdf_groups"]
+__all__ = [
+    "NETCDF_LOCK",
+    "ReentrantLockView",
+    "file_manager",
+    "netcdf_handle",
+    "netcdf_lock",
+    "open_netcdf",
+    "open_netcdf_groups",
+]
 
 
 class ReentrantLockView:
@@ -112,11 +122,64 @@ def netcdf_lock() -> ReentrantLockView:
     return NETCDF_LOCK
 
 
+#: netCDF4.Dataset keywords of xarray's own netCDF4 backend (read mode).
+_NC_KWARGS = {"clobber": True, "diskless": False, "persist": False, "format": "NETCDF4"}
+
+
+def file_manager(path: str | Path) -> Any:
+    """Return an xarray ``CachingFileManager`` that shares ONE netCDF handle per file.
+
+    xarray gives every open its own manager id, so opening a file again (a
+    reader's structure probe, the same granule opened by two calls) adds a second
+    netCDF-C handle of it. The netCDF-C 4.10.1 / HDF5 2.2.0 libraries of the
+    ``netCDF4`` 1.7.5.1 wheel crash on that, single-threaded: open one file three
+    times, close two handles, open it again -> SIGSEGV
+    (``o1 o2 o3 c1 c3 o4``; ``o1 o2 c1 c2 o3`` is fine). Here the manager id is the
+    file's identity ``(st_dev, st_ino, st_size, st_mtime_ns)``, so every manager of
+    one unchanged file uses the same cached handle (xarray closes it when the last
+    manager is garbage collected), and a rewritten file gets a new one. The manager
+    locks with :data:`NETCDF_LOCK`.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        netCDF-3/4 file, opened read-only.
+
+    Returns
+    -------
+    xarray.backends.CachingFileManager
+    """
+    import netCDF4
+    from xarray.backends import CachingFileManager
+
+    p = os.path.realpath(os.fspath(path))
+    st = os.stat(p)
+    ident = ("urbansat-netcdf", st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    return CachingFileManager(netCDF4.Dataset, p, mode="r", kwargs=dict(_NC_KWARGS),
+                              lock=NETCDF_LOCK, manager_id=ident)
+
+
+@contextmanager
+def netcdf_handle(path: str | Path) -> Iterator[Any]:
+    """Yield the shared ``netCDF4.Dataset`` of ``path`` with :data:`NETCDF_LOCK` held.
+
+    For direct ``netCDF4`` reads (structure probes): do not close the handle, it is
+    shared with the lazy Datasets of the same file (:func:`file_manager`).
+    """
+    manager = file_manager(path)
+    with NETCDF_LOCK:
+        yield manager.acquire(needs_lock=False)
+    # the manager is dropped after the lock is released: xarray closes the handle
+    # now unless another manager (an open Dataset of this file) still uses it
+    del manager
+
+
 def open_netcdf(path: str | Path, **kwargs: Any) -> xr.Dataset:
-    """``xr.open_dataset(path, engine="netcdf4", lock=NETCDF_LOCK, **kwargs)`` under the lock.
+    """``xr.open_dataset(path, engine="netcdf4", **kwargs)`` under :data:`NETCDF_LOCK`.
 
     The whole open (file open and metadata reads) runs under :data:`NETCDF_LOCK`,
-    and the returned Dataset's lazy arrays read their chunks under it too.
+    the returned Dataset's lazy arrays read their chunks under it too, and the
+    file handle is the shared one of :func:`file_manager`.
 
     Parameters
     ----------
@@ -129,8 +192,15 @@ def open_netcdf(path: str | Path, **kwargs: Any) -> xr.Dataset:
     -------
     xarray.Dataset
     """
+    from xarray.backends import NetCDF4DataStore
+
     with NETCDF_LOCK:
-        return xr.open_dataset(path, engine="netcdf4", lock=NETCDF_LOCK, **kwargs)
+        store = NetCDF4DataStore(file_manager(path), mode="r", lock=NETCDF_LOCK)
+        try:
+            return xr.open_dataset(store, **kwargs)
+        except BaseException:
+            store.close()
+            raise
 
 
 def open_netcdf_groups(path: str | Path, groups: Sequence[str], **kwargs: Any) -> dict[str, xr.Dataset]:
@@ -143,7 +213,8 @@ def open_netcdf_groups(path: str | Path, groups: Sequence[str], **kwargs: Any) -
     deadlock inside the locked open (decoding reads the first value of string
     variables, default indexes read the dimension coordinates). The groups share one
     file manager (``NetCDF4DataStore.get_child_store``), so the file's metadata is
-    parsed once; the Datasets pickle for dask.distributed.
+    parsed once, and that manager shares its handle with every other open of the
+    file (:func:`file_manager`); the Datasets pickle for dask.distributed.
 
     Parameters
     ----------
@@ -164,7 +235,7 @@ def open_netcdf_groups(path: str | Path, groups: Sequence[str], **kwargs: Any) -
     from xarray.backends import NetCDF4DataStore
 
     with NETCDF_LOCK:
-        root = NetCDF4DataStore.open(Path(path), mode="r", lock=NETCDF_LOCK)
+        root = NetCDF4DataStore(file_manager(path), mode="r", lock=NETCDF_LOCK)
         out: dict[str, xr.Dataset] = {}
         try:
             for g in groups:

@@ -35,7 +35,7 @@ import numpy as np
 import xarray as xr
 
 from urbansat.errors import MissingVariableError, SchemaError
-from urbansat.ingest._locks import NETCDF_LOCK, open_netcdf_groups
+from urbansat.ingest._locks import netcdf_handle, open_netcdf_groups
 from urbansat.ingest.readers._base import (
     GranuleReader,
     Window,
@@ -58,10 +58,9 @@ _GROUPS = ("Sounding", "Retrieval", "Meteorology", "Preprocessors", "Auxiliary")
 
 
 def _structure(path: str | Path) -> tuple[dict[str, set[str]], dict[str, Any]]:
-    import netCDF4
 
     try:
-        with NETCDF_LOCK, netCDF4.Dataset(path) as nc:
+        with netcdf_handle(path) as nc:
             out = {"/": set(nc.variables)}
             for g in _GROUPS:
                 if g in nc.groups:
@@ -219,9 +218,7 @@ class OCOLiteReader(GranuleReader):
                 )
 
         # --- frames -> rows, selected before any data variable is read
-        import netCDF4
-
-        with NETCDF_LOCK, netCDF4.Dataset(path) as nc:
+        with netcdf_handle(path) as nc:
             sid = np.asarray(nc.variables["sounding_id"][:], dtype="int64")
         if self.one_sounding_per_row:  # GOSAT: one exposure per row, x of length 1
             frame, foot, nfp = sid, np.ones_like(sid), 1
