@@ -132,9 +132,11 @@ def file_manager(path: str | Path) -> Any:
     xarray gives every open its own manager id, so opening a file again (a
     reader's structure probe, the same granule opened by two calls) adds a second
     netCDF-C handle of it. The netCDF-C 4.10.1 / HDF5 2.2.0 libraries of the
-    ``netCDF4`` 1.7.5.1 wheel crash on that, single-threaded: open one file three
-    times, close two handles, open it again -> SIGSEGV
-    (``o1 o2 o3 c1 c3 o4``; ``o1 o2 c1 c2 o3`` is fine). Here the manager id is the
+    ``netCDF4`` 1.7.5.1 wheel crash on that, single-threaded, with plain ``netCDF4``
+    and no h5py imported: open one file three times, close the first handle and
+    one more, open it again -> SIGSEGV (``o1 o2 o3 c1 c3 o4`` and ``o1 o2 o3 c1 c2
+    o4`` crash; ``o1 o2 o3 c2 c3 o4`` and ``o1 o2 c1 c2 o3`` do not; h5py, with its
+    own HDF5 2.0.0, survives all four). Here the manager id is the
     file's identity ``(st_dev, st_ino, st_size, st_mtime_ns)``, so every manager of
     one unchanged file uses the same cached handle (xarray closes it when the last
     manager is garbage collected), and a rewritten file gets a new one. The manager
