@@ -12,6 +12,14 @@ Windows
 translate it into slices of the raw file dimensions (TROPOMI ``scanline``,
 OCO frames, GOSAT exposures). ``open_granules`` uses it for ``bbox``/``time``
 pruning after a cheap geolocation scan.
+
+File access
+-----------
+netCDF-C / HDF5 is not thread-safe and the netCDF4 wheel crashes when several
+handles of one file are closed in some orders (``urbansat.ingest._locks``). Every
+netCDF/HDF5 open of a reader, including plug-in readers, goes through
+``urbansat.ingest._locks.open_netcdf`` / ``open_netcdf_groups`` / ``netcdf_handle``:
+one shared handle per file, every call under xarray's netCDF lock.
 """
 
 from __future__ import annotations
