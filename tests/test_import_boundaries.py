@@ -60,6 +60,18 @@ def test_pure_module_imports_no_edge(path):
                     "(and uses absolute imports only); take data as arguments instead."
 
 
+#: what the export edge may import from the package: the foundation only (it writes tables it
+#: is given; composing tables, plots and readers is the pipeline's and the report's job)
+FOUNDATION = ("urbansat._version", "urbansat.errors", "urbansat.constants", "urbansat.schema",
+              "urbansat.categories", "urbansat.export")
+
+
+def test_export_imports_only_the_foundation():
+    bad = [(str(f.relative_to(SRC)), n, m) for f in sorted((SRC / "export").rglob("*.py"))
+           for n, m in _imports(f) if m.startswith("urbansat") and not m.startswith(FOUNDATION)]
+    assert not bad, f"export/ must only write what it is given; it imports {bad}"
+
+
 def test_nothing_imports_pipeline():
     offenders = []
     for f in SRC.rglob("*.py"):

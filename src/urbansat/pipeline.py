@@ -721,7 +721,7 @@ def run_job(
     outputs = write_tables(tables, out_dir, formats=cfg["outputs"]["formats"], boundaries=bnd, prov=prov)
     report = None
     if cfg["outputs"]["report"]:
-        from urbansat.export.report import write_report
+        from urbansat.report import write_report
 
         report = write_report(
             out_dir / "report.html", table=table, boundaries=bnd, concentrations=conc, emissions=ems,

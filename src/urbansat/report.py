@@ -1,4 +1,9 @@
-"""EDGE: a self-contained HTML report of a T/CI 231 job (images embedded as base64 PNG).
+"""Composer (beside :mod:`urbansat.pipeline`): a self-contained HTML report of a T/CI 231 job.
+
+It composes EDGE and PURE code (the indicator tables, the plots, the land-cover reader and
+:func:`urbansat.export.atomic_write`), so it lives beside the pipeline rather than in
+``export/``, which only writes (STYLE: only the pipeline and the CLI compose EDGE + PURE).
+Images are embedded as base64 PNG.
 
 One section per boundary: a map of the soundings (enhancement over background)
 with the boundary outline, the indicator table in the standard's layout, the
