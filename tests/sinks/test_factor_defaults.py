@@ -26,6 +26,14 @@ from urbansat.sinks.factors import POOLS, factor_table_from_frame, load_factor_t
 from urbansat.testing.landcover import make_boundaries, make_landcover
 
 ZONES = load_factor_table("ipcc2019").zones
+#: categories without rows in a zone: no IPCC default exists there (shrub = 2019R tropical
+#: shrubland, only in tropical / subtropical zones; mangrove = WS climates tropical wet / dry and
+#: subtropical only). Mapping such a class with area raises FactorError (test below).
+ABSENT = {"tropical_moist_asia": {"mangrove"}, "subtropical_mountain_asia": {"mangrove"},
+          "temperate_continental_north_america": {"shrub", "mangrove"},
+          "temperate_oceanic_europe": {"shrub", "mangrove"},
+          **{f"boreal_coniferous_{c}": {"shrub", "mangrove"}
+             for c in ("asia", "europe", "north_america")}}
 TERRESTRIAL = ("forest", "shrub", "grassland", "wetland", "sandy_land", "cropland")
 BLUE = ("mangrove", "salt_marsh", "seagrass")
 #: user legend: one code per land-cover sink category, then the non-sink classes
@@ -79,10 +87,15 @@ def _account(pairs, zone, method, uncertainty):
 @pytest.mark.parametrize("method", ["gain_loss", "stock_difference"])
 @pytest.mark.parametrize("zone", ZONES)
 def test_every_category_has_values_and_intervals(zone, method, uncertainty):
-    d, unranged = _account(REMAIN_AND_CONVERT, zone, method, uncertainty)
+    absent = ABSENT.get(zone, set())
+    pairs = [(a, b) for a, b in REMAIN_AND_CONVERT if not {a, b} & absent]
+    d, unranged = _account(pairs, zone, method, uncertainty)
     new_gaps = sorted(unranged - KNOWN_UNRANGED)
     assert not new_gaps, f"new factor without a range: {new_gaps}"
     for c in LANDCOVER_SINK_CATEGORIES:
+        if c in absent:
+            assert str(d.sel(category=c).status.values) == "no_area", c
+            continue
         x = d.sel(category=c)
         assert str(x.status.values) == "ok" and float(x.area_end) > 0, c
         for v in ("net_sink", "gross_removals", "gross_emissions", "stock_start", "stock_end"):
@@ -97,7 +110,8 @@ def test_every_category_has_values_and_intervals(zone, method, uncertainty):
             assert np.isfinite(lo) and np.isfinite(hi), c
             assert lo - 1e-6 <= float(x.net_sink) <= hi + 1e-6, c
     # only the mangrove growth is unranged among the factors used here, and only in gain-loss
-    assert unranged == ({("mangrove", "removal")} if method == "gain_loss" else set())
+    mangrove = method == "gain_loss" and "mangrove" not in absent
+    assert unranged == ({("mangrove", "removal")} if mangrove else set())
     if method == "stock_difference":
         assert np.isfinite(float(d.sel(category="total").net_sink_low))
 
@@ -107,11 +121,13 @@ def test_every_category_has_values_and_intervals(zone, method, uncertainty):
 def test_conversions_into_blue_carbon_are_accounted(zone, method):
     """Land converted to mangrove / tidal marsh / seagrass has finite values; the only undefined
     intervals come from the documented gaps."""
-    pairs = [(a, b) for a in (*TERRESTRIAL, "bare", "water") for b in BLUE]
-    pairs += [(b, "water") for b in BLUE]
+    absent = ABSENT.get(zone, set())
+    blue = [b for b in BLUE if b not in absent]
+    pairs = [(a, b) for a in (*TERRESTRIAL, "bare", "water") for b in blue if a not in absent]
+    pairs += [(b, "water") for b in blue]
     d, unranged = _account(pairs, zone, method, "approach1")
     assert unranged <= KNOWN_UNRANGED
-    for c in BLUE:
+    for c in blue:
         assert np.isfinite(float(d.sel(category=c).net_sink)), c
         assert np.isfinite(float(d.sel(category=c).stock_end)), c
 
@@ -119,12 +135,15 @@ def test_conversions_into_blue_carbon_are_accounted(zone, method):
 def test_previously_missing_defaults_resolve_in_every_zone():
     """Every (zone, land-cover sink category, pool or removal) has one row with a finite value."""
     t = load_factor_table("ipcc2019")
-    assert t.label == "ipcc2019 v2"
+    assert t.label == "ipcc2019 v3"
     d = t.data
     for z in ZONES:
         for c in LANDCOVER_SINK_CATEGORIES:
             for p in (*POOLS, "removal"):
                 rows = d[(d.category == c) & (d.parameter == p) & d.climate_zone.isin([z, "*"])]
+                if c in ABSENT.get(z, set()):
+                    assert rows.empty, (z, c, p)
+                    continue
                 assert len(rows) == 1 and np.isfinite(rows["value"].iloc[0]), (z, c, p)
                 has_range = rows[["low", "high"]].notna().all(axis=1).iloc[0]
                 assert has_range or (c, p) in KNOWN_UNRANGED, (z, c, p)
@@ -132,7 +151,7 @@ def test_previously_missing_defaults_resolve_in_every_zone():
 
 def test_units_tags_and_provenance_of_added_rows():
     v1 = load_factor_table("ipcc2019_v1").data
-    v2 = load_factor_table("ipcc2019").data
+    v2 = load_factor_table("ipcc2019_v2").data
     key = ["category", "climate_zone", "parameter"]
     added = v2.merge(v1[key], on=key, how="left", indicator=True)
     added = added[added["_merge"] == "left_only"]
@@ -178,6 +197,7 @@ def test_shrub_factors_follow_the_tropical_shrubland_rows():
 def test_cropland_grassland_soil_ranges_follow_the_ipcc_default_errors():
     d = load_factor_table("ipcc2019").data.set_index(["category", "climate_zone", "parameter"])
     for zone in ZONES:
+        absent = ABSENT.get(zone, set())
         crop = d.loc[("cropland", zone, "c_above")]
         assert (crop["value"], crop["low"], crop["high"]) == (5.0, 1.25, 8.75)  # Table 5.9, +-75 %
         for p in ("c_below", "c_dead"):
@@ -190,6 +210,8 @@ def test_cropland_grassland_soil_ranges_follow_the_ipcc_default_errors():
             assert (s["low"] / s["value"], s["high"] / s["value"]) == pytest.approx((0.10, 1.90))
         # dead organic matter: Tier 1 zero outside mangroves (which carry WS Table 4.7)
         for c in LANDCOVER_SINK_CATEGORIES:
+            if c in absent:
+                continue
             dead = d.loc[(c, zone, "c_dead"), "value"]
             assert (dead > 0) if c == "mangrove" else (dead == 0), c
 
@@ -258,3 +280,135 @@ def test_china_preset_counts_shrub_and_mangrove_as_forest_land():
     with pytest.raises(FactorError, match=r"\(salt_marsh\)\.removal"):
         account_sinks(s, e, make_boundaries(s, 1), legend=LEGEND, factors="china_literature",
                       years=5)
+
+
+# --- v3: more IPCC climate zones ----------------------------------------------------------------
+#: zone -> (2006 Table 2.3 climate HAC, Sandy, Wetland SOC_REF t C/ha; Table 5.5 F_LU; Table 6.4
+#: grassland AGB, total t d.m./ha), as transcribed in sink-factors.md for the mapped climates
+CLIMATE_FACTS = {
+    "tropical_moist_asia": (65, 39, 86, 0.48, 6.2, 16.1),      # tropical moist
+    "tropical_dry_asia": (38, 31, 86, 0.58, 2.3, 8.7),         # tropical dry
+    "subtropical_dry_asia": (38, 31, 86, 0.58, 2.3, 8.7),      # tropical dry
+    "subtropical_mountain_asia": (88, 34, 88, 0.69, 2.7, 13.5),  # warm temperate moist / wet
+    "temperate_continental_north_america": (95, 71, 87, 0.69, 2.4, 13.6),  # cold temperate moist
+    "temperate_oceanic_europe": (88, 34, 88, 0.69, 2.7, 13.5),  # warm temperate moist / wet
+    **{f"boreal_coniferous_{c}": (68, 10, 146, 0.69, 1.7, 8.5)
+       for c in ("asia", "europe", "north_america")},
+}
+#: zone -> (G > 20 y, G <= 20 y t d.m./ha/yr: compilation r20 / r0 of the zone's 'natural' row;
+#: root:shoot R)
+GROWTH = {
+    "tropical_moist_asia": (0.9, 2.4, 0.24), "tropical_dry_asia": (1.6, 3.9, 0.28),
+    "subtropical_dry_asia": (1.5, 6.0, 0.28), "subtropical_mountain_asia": (0.5, 2.5, 0.23),
+    "temperate_continental_north_america": (3.6, 3.3, 0.28),
+    "temperate_oceanic_europe": (2.3, 2.3, 0.19),
+    **{f"boreal_coniferous_{c}": (0.6, 0.6, 0.39) for c in ("asia", "europe", "north_america")},
+}
+NEW_ZONES = sorted(CLIMATE_FACTS)
+
+
+def test_v3_adds_the_zones_and_keeps_v2():
+    v2 = load_factor_table("ipcc2019_v2")
+    v3 = load_factor_table("ipcc2019")
+    assert v2.label == "ipcc2019_v2 v2"
+    assert v2.zones == ["subtropical_humid_asia", "tropical_rainforest_africa",
+                        "tropical_rainforest_asia"]
+    assert sorted(v3.zones) == sorted(v2.zones + NEW_ZONES)
+    # zones whose >20 y growth row is garbled in the compilation are not shipped
+    for z in ("temperate_continental_asia", "temperate_continental_europe",
+              "temperate_mountain_asia", "tropical_mountain_asia"):
+        assert z not in v3.zones
+    # every v2 row is in v3 unchanged, in every column
+    cols = list(v2.data.columns)
+    old = v3.data[v3.data.climate_zone.isin([*v2.zones, "*"])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(old[cols], v2.data.reset_index(drop=True)[cols])
+    new = v3.data[v3.data.climate_zone.isin(NEW_ZONES)]
+    for _, row in new.iterrows():
+        assert row["unit"] == ("t C ha-1" if row["parameter"] in POOLS else "t C ha-1 yr-1")
+        assert row["tag"] in {"V", "V*", "C", "M", "U"} and row["source"] and row["table"]
+        assert row["note"]
+        if row["tag"] == "C":
+            assert "Earthshot-Labs/earthshot_model_utils" in row["source"]
+        if row["tag"] == "U" and row["source"] == "urbansat convention":
+            assert row["value"] == 0 and "not accounted" in row["note"]
+
+
+@pytest.mark.parametrize("zone", NEW_ZONES)
+def test_new_zone_soil_and_grassland_follow_table_2_3_and_6_4(zone):
+    hac, sandy, wet, flu, agb, total = CLIMATE_FACTS[zone]
+    d = load_factor_table("ipcc2019").data.set_index(["category", "climate_zone", "parameter"])
+    v = lambda c, p: float(d.loc[(c, zone, p), "value"])
+    assert v("forest", "c_soil") == v("grassland", "c_soil") == hac
+    assert v("cropland", "c_soil") == pytest.approx(hac * flu)
+    assert v("sandy_land", "c_soil") == sandy and v("wetland", "c_soil") == wet
+    assert v("grassland", "c_above") == pytest.approx(agb * CF)
+    assert v("grassland", "c_below") == pytest.approx((total - agb) * CF)
+    # the climate mapping is written down on the forest c_above row
+    assert "zone mapped to IPCC climate" in d.loc[("forest", zone, "c_above"), "note"]
+
+
+@pytest.mark.parametrize("zone", NEW_ZONES)
+def test_new_zone_forest_removal_is_the_compilation_growth(zone):
+    """removal = G(>20 y) x (1 + R) x CF 0.47; range = the two age classes x CF 0.44-0.49; the
+    below-ground stock is R x the above-ground stock."""
+    g20, g0, R = GROWTH[zone]
+    d = load_factor_table("ipcc2019").data.set_index(["category", "climate_zone", "parameter"])
+    rem = d.loc[("forest", zone, "removal")]
+    assert rem["value"] == pytest.approx(g20 * (1 + R) * CF, rel=1e-5)
+    lo, hi = min(g20, g0) * (1 + R) * 0.44, max(g20, g0) * (1 + R) * 0.49
+    assert (rem["low"], rem["high"]) == pytest.approx((lo, hi), rel=1e-5)
+    above, below = d.loc[("forest", zone, "c_above")], d.loc[("forest", zone, "c_below")]
+    assert below["value"] / above["value"] == pytest.approx(R, rel=1e-5)
+    assert 0 < above["low"] <= above["value"] <= above["high"]
+    # a sink, and (t CO2/ha/yr) inside the published band for forest remaining forest
+    co2 = rem["value"] * C_TO_CO2
+    assert 1.0 <= co2 <= 10.0, co2
+    if zone.startswith("temperate"):
+        # temperate forests hold more carbon per ha than boreal ones (Table 4.7 order)
+        assert above["value"] > d.loc[("forest", "boreal_coniferous_europe", "c_above"), "value"]
+
+
+def test_boreal_and_compilation_stocks_match_their_sources():
+    d = load_factor_table("ipcc2019").data.set_index(["category", "climate_zone", "parameter"])
+    # boreal coniferous natural Kmax 62.9 t d.m./ha (x/÷ 1.9), inside 2006 Table 4.7's 10-90
+    b = d.loc[("forest", "boreal_coniferous_asia", "c_above")]
+    assert b["value"] == pytest.approx(62.9 * CF, rel=1e-5)
+    assert (b["low"], b["high"]) == pytest.approx((33.11 * CF, 119.51 * CF), rel=1e-5)
+    assert 10 * CF < b["value"] < 90 * CF
+    # subtropical dry Asia: Kmax 70.9 +- SD 26.2 -> 95 % = +- 1.96 SD
+    s = d.loc[("forest", "subtropical_dry_asia", "c_above")]
+    sigma = (s["high"] - s["low"]) / (2 * 1.959963984540054)
+    assert sigma == pytest.approx(26.2 * CF, rel=1e-5)
+    # 2006 Table 4.7 AGB (CF range only): tropical dry Asia 130, temperate continental Americas 130
+    for z in ("tropical_dry_asia", "temperate_continental_north_america"):
+        f = d.loc[("forest", z, "c_above")]
+        assert (f["value"], f["low"], f["high"]) == pytest.approx((130 * CF, 130 * 0.44, 130 * 0.49))
+    # mangrove only where WS gives the climate: tropical dry (AGB 92, R 0.29, growth 3.3)
+    m = lambda p: float(d.loc[("mangrove", "tropical_dry_asia", p), "value"])
+    assert m("c_above") == pytest.approx(92 * 0.451, rel=1e-5)  # CSV keeps 6 significant digits
+    assert m("c_below") == pytest.approx(92 * 0.451 * 0.29, rel=1e-5)
+    assert m("removal") == pytest.approx(3.3 * 1.29 * 0.451, rel=1e-5)
+    sub = d.loc[("mangrove", "subtropical_dry_asia", "c_above"), "value"]  # subtropical AGB 75
+    assert sub == pytest.approx(75 * 0.451, rel=1e-5)
+    # shrub of the new Asian (sub)tropical zones = the v2 tropical-shrubland Asia rows
+    for z in ("tropical_moist_asia", "tropical_dry_asia", "subtropical_dry_asia",
+              "subtropical_mountain_asia"):
+        for p in ("c_above", "c_below", "removal"):
+            a, ref = d.loc[("shrub", z, p)], d.loc[("shrub", "subtropical_humid_asia", p)]
+            assert (a["value"], a["low"], a["high"]) == (ref["value"], ref["low"], ref["high"])
+
+
+@pytest.mark.parametrize("zone", ["temperate_oceanic_europe", "boreal_coniferous_north_america",
+                                  "tropical_moist_asia"])
+def test_absent_categories_fail_only_when_mapped_with_area(zone):
+    """A category with no default in a zone is fine while it has no area, and raises a
+    FactorError naming the class, the zones that have it and the fix once it has area."""
+    present = [c for c in LANDCOVER_SINK_CATEGORIES if c not in ABSENT[zone]]
+    d, _ = _account([(c, c) for c in present], zone, "gain_loss", "approach1")
+    assert np.isfinite(float(d.sel(category="total").net_sink))
+    for c in sorted(ABSENT[zone]):
+        s, e = _pair([("forest", "forest"), (c, c)])
+        with pytest.raises(FactorError, match=rf"\({c}\)\.removal: given only for climate zones.*"
+                                              r"override"):
+            account_sinks(s, e, make_boundaries(s, 1), legend=LEGEND, factors="ipcc2019",
+                          climate_zone=zone, years=5)

@@ -57,12 +57,14 @@ PARAMETERS: tuple[str, ...] = ("c_above", "c_below", "c_dead", "c_soil", "remova
 POOLS: tuple[str, ...] = ("c_above", "c_below", "c_soil", "c_dead")
 _UNITS = {p: ("t C ha-1 yr-1" if p in ("removal", "soil_accumulation") else "t C ha-1") for p in PARAMETERS}
 
-#: Packaged tables: name -> (file, version). ``"ipcc2019"`` is the current IPCC table (v2: a
-#: default for every land-cover sink category and pool) and ``"china_literature"`` the current
-#: coefficient preset (v2: shrub and mangrove as forest land); the ``*_v1`` names keep the first
-#: tables so results labelled ``"... v1"`` can be reproduced.
+#: Packaged tables: name -> (file, version). ``"ipcc2019"`` is the current IPCC table (v3: the
+#: v2 rows -- a default for every land-cover sink category and pool in three zones -- plus nine
+#: more IPCC climate zones) and ``"china_literature"`` the current coefficient preset (v2: shrub
+#: and mangrove as forest land); the ``*_v1`` / ``*_v2`` names keep the earlier tables so results
+#: labelled ``"... v1"`` or ``"... v2"`` can be reproduced.
 PACKAGED_TABLES: dict[str, tuple[str, str]] = {
-    "ipcc2019": ("ipcc2019_tier1_v2.csv", "v2"),
+    "ipcc2019": ("ipcc2019_tier1_v3.csv", "v3"),
+    "ipcc2019_v2": ("ipcc2019_tier1_v2.csv", "v2"),
     "ipcc2019_v1": ("ipcc2019_tier1_v1.csv", "v1"),
     "china_literature": ("china_literature_v2.csv", "v2"),
     "china_literature_v1": ("china_literature_v1.csv", "v1"),

@@ -240,3 +240,243 @@ with open("china_literature_v2.csv","w",newline="") as fh:
     fh.write("# v2 = v1 + shrub and mangrove, which the method counts as forest land (GB/T 21010). No coefficient for tidal marsh or seagrass.\n")
     fh.write("# No stock pools: conversions carry no separate term (coefficient method). Empty low/high = no range in source.\n")
     w=csv.DictWriter(fh,fieldnames=list(CHINA2[0])); w.writeheader(); w.writerows(CHINA2)
+
+# ---------------------------------------------------------------------------------------------
+# v3: more IPCC climate zones (issue 5). v2 rows are copied unchanged; every new zone follows the
+# conventions of the three v2 zones row for row. A zone ships only if every parameter it needs
+# has a fact in sink-factors.md or in the compilation (EARTH); zones left out (see docs/sinks.md):
+#   temperate_continental_asia / _europe and temperate_mountain_asia / _europe: the compilation's
+#     'natural' rows are shifted by one column from r20 on (r20 3.25 < r20_low 3.35 and
+#     r20_high = K20 90.9 / 51.6; mountain: r20 0.1, r20_high 170.4 / 27.8 = K20), so the
+#     >20 y growth rate (the removal value of this table) has no fact -- garbled values not used;
+#   tropical_mountain_asia: 2006 Table 6.4 (as transcribed) has no montane grassland row.
+# ---------------------------------------------------------------------------------------------
+ROWS3 = [dict(x) for x in ROWS2]
+
+
+def r3(*a):
+    r(*a, dest=ROWS3)
+
+
+# 2006 Table 2.3 SOC_REF (0-30 cm, t C/ha) by IPCC climate [M]; lac None = '-' in the table.
+# Spodic soils (cold temperate moist 115, boreal 117) are left out of the range, as the v1/v2
+# range is min-max over HAC/LAC/Sandy/Volcanic.
+SOIL3 = {
+    "boreal": {"hac": 68, "lac": None, "sandy": 10, "volc": 20, "wet": 146},
+    "cold temperate moist": {"hac": 95, "lac": 85, "sandy": 71, "volc": 130, "wet": 87},
+    "warm temperate moist": {"hac": 88, "lac": 63, "sandy": 34, "volc": 80, "wet": 88},
+    "tropical dry": {"hac": 38, "lac": 35, "sandy": 31, "volc": 50, "wet": 86},
+    "tropical moist": {"hac": 65, "lac": 47, "sandy": 39, "volc": 70, "wet": 86},
+}
+# 2006 Table 5.5 F_LU, long-term cultivated (sink-factors.md) [M], keyed by soil climate
+FLU3 = {"boreal": (0.69, "temperate/boreal moist"),
+        "cold temperate moist": (0.69, "temperate/boreal moist"),
+        "warm temperate moist": (0.69, "temperate/boreal moist"),
+        "tropical dry": (0.58, "tropical dry"), "tropical moist": (0.48, "tropical moist/wet")}
+# 2006 Table 6.4 grassland AGB / total biomass, t d.m./ha (sink-factors.md); tag of the row
+GRASS3 = {"boreal": (1.7, 8.5, "M"), "cold temperate wet": (2.4, 13.6, "U"),
+          "warm temperate wet": (2.7, 13.5, "M"), "tropical dry": (2.3, 8.7, "M"),
+          "tropical moist/wet": (6.2, 16.1, "M")}
+# WS Ch 4 mangrove by WS climate: AGB (Table 4.3), growth (4.4), R (4.5), AGB tag
+MANGROVE3 = {"tropical dry": (92, 3.3, 0.29, "V*"), "subtropical": (75, 18.1, 0.96, "U")}
+
+# Zone -> explicit climate mapping. The FAO ecological zone (rows of 2006/2019R Tables 4.7/4.9)
+# is mapped to the IPCC climate zone (2006 Vol 4 Ch 3 Annex 3A.5: tropical MAT > 18 C, warm
+# temperate 10-18 C, cold temperate 0-10 C, boreal < 0 C; moist/wet where MAP > PET) of the
+# zone's core; a city in another IPCC climate overrides c_soil / grassland rows [M]:
+#   soil = Table 2.3 / Table 5.5 climate, grass = Table 6.4 climate, mangrove = WS climate
+#   (None: the zone has no WS mangrove climate -> no mangrove rows, FactorError if mapped),
+#   shrub = True: shrub mapped to 2019R tropical shrubland, Asia, as in the v2 Asian zones
+#   (no IPCC shrubland ecozone outside the tropics -> no shrub rows for temperate / boreal zones).
+# Forest: agb = (value t d.m./ha, low, high, how, source text, tag); R = (value, source, tag);
+#   g = (>20 y, <=20 y) growth t d.m./ha/yr from the compilation's 'natural' row of the zone.
+COMP = f"{R19} via {EARTH}"
+ZONES3 = {
+    "tropical_moist_asia": {
+        "soil": "tropical moist", "grass": "tropical moist/wet", "mangrove": None, "shrub": True,
+        "why": "FAO tropical moist forest; IPCC tropical moist (MAT > 18 C, MAP 1000-2000 mm); no "
+            "mangrove rows: WS Tables 4.3-4.5 give tropical wet and dry only",
+        "agb": (180, None, None, "cf", f"{G06}", ("Table 4.7 (AGB, tropical moist deciduous, Asia "
+             "continental) x Table 4.3 (CF)"), "M"),
+        "R": (0.24, "Table 4.4 (R tropical moist deciduous, AGB > 125)", "M"),
+        "cont": "tropical moist forest, asia, natural", "g": (0.9, 2.4)},
+    "tropical_dry_asia": {
+        "soil": "tropical dry", "grass": "tropical dry", "mangrove": "tropical dry", "shrub": True,
+        "why": "FAO tropical dry forest; IPCC tropical dry (MAT > 18 C, MAP < 1000 mm)",
+        "agb": (130, None, None, "cf", f"{G06}", ("Table 4.7 (AGB, tropical dry, Asia continental) "
+             "x Table 4.3 (CF)"), "M"),
+        "R": (0.28, "Table 4.4 (R tropical/subtropical dry, AGB > 20)", "M"),
+        "cont": "tropical dry forest, asia, natural", "g": (1.6, 3.9)},
+    "subtropical_dry_asia": {
+        "soil": "tropical dry", "grass": "tropical dry", "mangrove": "subtropical", "shrub": True,
+        "why": "FAO subtropical dry forest; IPCC tropical dry (MAT > 18 C in its Asian core, dry), "
+            "as subtropical_humid_asia maps to tropical moist",
+        "agb": (70.9, 44.7, 97.1, "sd", COMP, ("2019R Table 4.7 (subtropical dry forest, natural, "
+             "Asia) x CF 0.47 (2006 Table 4.3)"), "C"),
+        "R": (0.28, "Table 4.4 (R tropical/subtropical dry, AGB > 20)", "M"),
+        "cont": "subtropical dry forest, asia, natural", "g": (1.5, 6.0)},
+    "subtropical_mountain_asia": {
+        "soil": "warm temperate moist", "grass": "warm temperate wet",
+        "mangrove": None, "shrub": True,
+        "why": "FAO subtropical mountain system (e.g. Sichuan basin rim, Chongqing, Yunnan); IPCC "
+            "warm temperate moist (MAT 10-18 C, MAP > PET); no mangrove rows: a mountain zone "
+            "has no WS mangrove climate",
+        "agb": (155.2, 113.5, 196.9, "sd", COMP, ("2019R Table 4.7 (subtropical mountain system, "
+             "natural, Asia) x CF 0.47 (2006 Table 4.3)"), "C"),
+        "R": (0.23, "2019R Table 4.4 via compilation (rs_young = rs_old 0.23, natural, Asia)", "C"),
+        "cont": "subtropical mountain system, asia, natural", "g": (0.5, 2.5)},
+    "temperate_continental_north_america": {
+        "soil": "cold temperate moist", "grass": "cold temperate wet",
+        "mangrove": None, "shrub": False,
+        "why": "FAO temperate continental forest (e.g. Chicago); IPCC cold "
+            "temperate moist (MAT 0-10 C, MAP > PET)",
+        "agb": (130, None, None, "cf", f"{G06}",
+            ("Table 4.7 (AGB, temperate continental, Americas) "
+             "x Table 4.3 (CF)"), "M"),
+        "R": (0.28, ("2019R Table 4.4 via compilation (rs_old 0.28 for AGB > 125, natural, North "
+             "America; 2006 Table 4.4 temperate conifer 0.29 / other broadleaf 0.23 for AGB "
+             "75-150 bracket it)"), "C"),
+        "cont": "temperate continental, north america, natural", "g": (3.6, 3.3)},
+    "temperate_oceanic_europe": {
+        "soil": "warm temperate moist", "grass": "warm temperate wet",
+        "mangrove": None, "shrub": False,
+        "why": "FAO temperate oceanic forest (e.g. London, Paris); IPCC warm "
+            "temperate moist (MAT 10-18 C, MAP > PET); cold temperate moist where MAT < 10 C",
+        "agb": (153.9, 81.0, 292.41, "default", COMP,
+            ("2019R Table 4.7 (temperate oceanic, natural, "
+             "Europe) x CF 0.47 (2006 Table 4.3)"), "C"),
+        "R": (0.19, "2019R Table 4.4 via compilation (rs_young = rs_old 0.19, natural, Europe)",
+           "C"),
+        "cont": "temperate oceanic, europe, natural", "g": (2.3, 2.3)},
+}
+for _cont in ("asia", "europe", "north_america"):
+    ZONES3[f"boreal_coniferous_{_cont}"] = {
+        "soil": "boreal", "grass": "boreal", "mangrove": None, "shrub": False,
+        "why": "FAO boreal coniferous forest; IPCC boreal (MAT < 0 C); Table 2.3 has one boreal "
+               "row "
+            "and Table 5.5 F_LU taken as moist (boreal coniferous forest climate)",
+        "agb": (62.9, 33.11, 119.51, "default", COMP,
+            ("2019R Table 4.7 (boreal coniferous, natural, "
+             f"{_cont.replace('_', ' ').title()}) x CF 0.47 (2006 Table 4.3)"), "C"),
+        "R": (0.39, "2006 Table 4.4 (R boreal, AGB < 75) = compilation rs_young 0.39", "C"),
+        "cont": f"boreal coniferous, {_cont.replace('_', ' ')}, natural", "g": (0.6, 0.6)}
+
+# (category, parameter) rows of v2 that are Tier 1 / urbansat conventions, equal in every zone
+V2_CONVENTIONS = {("forest", "c_dead"), ("cropland", "c_above"), ("cropland", "c_below"),
+                  ("cropland", "c_dead"), ("wetland", "removal"), ("sandy_land", "removal")}
+V2_CONVENTIONS |= {(c, "c_dead") for c in ("grassland", "wetland", "sandy_land")}
+V2_CONVENTIONS |= {(c, p) for c in ("wetland", "sandy_land") for p in ("c_above", "c_below")}
+
+for z, p in ZONES3.items():
+    agb, alo, ahi, how, asrc, atab, atag = p["agb"]
+    R, rtab, rtag = p["R"]
+    mapping = (f"zone mapped to IPCC climate '{p['soil']}' ({p['why']}; thresholds of 2006 Vol 4 "
+               "Ch 3 Annex 3A.5 [M]); grassland biomass climate '" + p['grass'] + "'")
+    if how == "cf":
+        above = (agb * CF, agb * CFL, agb * CFH)
+        anote = (f"AGB {agb} t d.m./ha x CF 0.47; range from CF 0.44-0.49 only (no AGB range in "
+                 "source)")
+    elif how == "sd":  # compilation Kmax_low/high = AGB -+ 1 SD (type 'standard deviation')
+        sd = round(agb - alo, 6)
+        assert abs((ahi - agb) - sd) < 1e-6, z
+        above = (agb * CF, (agb - Z95 * sd) * CF, (agb + Z95 * sd) * CF)
+        anote = (f"AGB {agb} t d.m./ha, SD {sd:g} (compilation columns Kmax {agb}, Kmax_low {alo}, "
+                 f"Kmax_high {ahi}, type 'standard deviation'); 95 % = AGB +- 1.96 SD, x CF 0.47")
+    else:  # compilation 'default' uncertainty: Kmax_low/high = Kmax x/÷ 1.9
+        assert abs(agb / alo - 1.9) < 0.01 and abs(ahi / agb - 1.9) < 0.01, z
+        above = (agb * CF, alo * CF, ahi * CF)
+        anote = (f"AGB {agb} t d.m./ha (compilation columns Kmax {agb}, Kmax_low {alo}, "
+                 f"Kmax_high {ahi}: the compilation's 'default' uncertainty, value x/÷ 1.9, not an "
+                 "IPCC range) x CF 0.47")
+    r3("forest", z, "c_above", *above, asrc, atab, atag, anote + "; " + mapping)
+    rsrc = COMP if rtag == "C" else G06
+    r3("forest", z, "c_below", *(a * R for a in above), rsrc, f"{rtab} x c_above", rtag,
+       f"c_above x root:shoot R {R}; range from c_above only")
+    g20, g0 = p["g"]
+    glo, ghi = min(g20, g0), max(g20, g0)
+    r3("forest", z, "removal", g20 * (1 + R) * CF, glo * (1 + R) * CFL, ghi * (1 + R) * CFH, COMP,
+       f"2019R Table 4.9 (net AGB growth, {p['cont']}) x (1+R) x CF", "C",
+       f"G x (1+{R}) x 0.47; secondary >20 y {g20} (compilation r20), <=20 y {g0} (r0); range = "
+       "the two age classes (no old-growth value in the source) x CF 0.44-0.49; AGB+BGB as GFW "
+       "removals")
+    s = SOIL3[p["soil"]]
+    cols = [s[k] for k in ("hac", "lac", "sandy", "volc") if s[k] is not None]
+    mins, maxs = min(cols), max(cols)
+    flu, flun = FLU3[p["soil"]]
+    snote = (f"SOC_REF 0-30 cm, IPCC climate '{p['soil']}', HAC soil; range = min-max over "
+             "HAC/LAC/Sandy/Volcanic of that climate" + (" (no LAC value)" if s["lac"] is None
+                                                          else ""))
+    r3("forest", z, "c_soil", s["hac"], mins, maxs, G06, "Table 2.3", "M",
+       snote + "; native forest F=1")
+    if p["shrub"]:
+        r3("shrub", z, "c_soil", s["hac"], mins, maxs, G06, "Table 2.3", "M",
+           snote + "; native vegetation F=1")
+    r3("grassland", z, "c_soil", s["hac"], mins, maxs, G06,
+       "Table 2.3 x Table 6.2 (F_MG nominal 1.0)", "M",
+       snote + "; nominally managed grassland F_MG=1.0")
+    r3("cropland", z, "c_soil", s["hac"] * flu, mins * flu, maxs * flu, G06,
+       "Table 2.3 x Table 5.5 (F_LU)", "M",
+       snote + f"; x F_LU {flu} long-term cultivated ({flun}), F_MG=F_I=1")
+    r3("sandy_land", z, "c_soil", s["sandy"], s["sandy"] * 0.10, s["sandy"] * 1.90, G06,
+       "Table 2.3 (Sandy column)", "M", f"Sandy soil SOC_REF; {S90}")
+    r3("wetland", z, "c_soil", s["wet"], s["wet"] * 0.10, s["wet"] * 1.90, G06,
+       "Table 2.3 (Wetland column)", "M",
+       f"Wetland soil SOC_REF ({p['soil']}); {S90}")
+    ga, gt, gtag = GRASS3[p["grass"]]
+    r3("grassland", z, "c_above", ga * CF, ga * CF * 0.25, ga * CF * 1.75, G06,
+       "Table 6.4 (AGB) x herbaceous CF 0.47 (Ch 6)", gtag,
+       f"AGB {ga} t d.m./ha, {p['grass']} (Table 6.4 climate of this zone); {G75}")
+    r3("grassland", z, "c_below", (gt - ga) * CF, (gt - ga) * CF * 0.25, (gt - ga) * CF * 1.75,
+       G06, "Table 6.4 (total - AGB) x CF 0.47", gtag,
+       f"({gt} - {ga}) t d.m./ha, {p['grass']}; {G75}")
+    r3("grassland", z, "removal", 0, 0, 0, G06, "Ch 6 Tier 1", "M",
+       "Tier 1: zero biomass change for grassland remaining grassland")
+    r3("cropland", z, "removal", 0, 0, 0, G06, "Ch 5 Tier 1", "M",
+       "Tier 1: zero biomass change for annual cropland remaining cropland")
+    if p["mangrove"]:
+        mz = p["mangrove"]
+        magb, mg, mR, mtag = MANGROVE3[mz]
+        MCF = 0.451
+        r3("mangrove", z, "c_above", magb * MCF, None, None, WS,
+           "Table 4.3 (AGB) x Table 4.2 (CF 0.451)", mtag,
+           f"{mz} mangrove AGB {magb} t d.m./ha; no range in source")
+        r3("mangrove", z, "c_below", magb * MCF * mR, None, None, WS, "Table 4.5 (R) x c_above",
+           "V", f"R {mR} ({mz})")
+        r3("mangrove", z, "c_dead", 10.7 + 0.7, None, None, WS, "Table 4.7", "V*",
+           "dead wood 10.7 + litter 0.7 t C/ha")
+        r3("mangrove", z, "c_soil", 386, 286, 471, WS, "Table 4.11", "M",
+           "all soils 386; low = mineral 286, high = organic 471")
+        r3("mangrove", z, "removal", mg * (1 + mR) * MCF, None, None, WS,
+           "Table 4.4 (AGB growth) x (1+R, Table 4.5) x CF 0.451", "M",
+           f"{mz} growth {mg} t d.m./ha/yr; no range in source")
+        r3("mangrove", z, "soil_accumulation", 1.62, 1.3, 2.0, WS, "Table 4.12", "M",
+           "rewetted, revegetated or created mangrove")
+    # tidal marsh and seagrass: WS Tables 4.11/4.12 are not zone-specific (v1/v2 rows, same values)
+    for x in ROWS2:
+        if (x["climate_zone"] == "tropical_rainforest_africa"
+                and x["category"] in ("salt_marsh", "seagrass")):
+            ROWS3.append({**x, "climate_zone": z})
+    # v2 conventions: dead organic matter, cropland biomass, wetland / sandy-land removal and the
+    # biomass pools IPCC gives no default for (same rows as the v2 zones, forest DOM first)
+    for x in ROWS2:
+        if (x["climate_zone"] == "tropical_rainforest_africa"
+                and x["category"] not in ("salt_marsh", "seagrass")
+                and (x["category"], x["parameter"]) in V2_CONVENTIONS):
+            ROWS3.append({**x, "climate_zone": z})
+    if p["shrub"]:  # 2019R tropical shrubland, Asia: the v2 subtropical_humid_asia rows
+        for x in ROWS2:
+            if (x["climate_zone"] == "subtropical_humid_asia" and x["category"] == "shrub"
+                    and x["parameter"] != "c_soil"):
+                ROWS3.append({**x, "climate_zone": z})
+with open("ipcc2019_tier1_v3.csv", "w", newline="") as fh:
+    fh.write("# urbansat factor table ipcc2019 v3: IPCC 2006 GL Vol 4 / 2019 Refinement Tier 1 and "
+             "2013 Wetlands Supplement Ch 4.\n")
+    fh.write("# v2 rows unchanged plus zones " + ", ".join(ZONES3) + " (same conventions; zone -> "
+             "IPCC climate mapping in 'note' of forest c_above).\n")
+    fh.write("# Derived values show the arithmetic in 'note', with the address where a fact was "
+             "seen. Empty low/high = no range in source (interval NaN unless supplied).\n")
+    fh.write("# Tags: V seen in source; V* confirmed indirectly; C third-party compilation; M "
+             "recalled IPCC value or convention; U uncertain / urbansat convention.\n")
+    w = csv.DictWriter(fh, fieldnames=list(ROWS3[0]))
+    w.writeheader()
+    w.writerows(ROWS3)
