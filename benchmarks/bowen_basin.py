@@ -60,6 +60,8 @@ def main() -> None:
                 "sigma_kt_per_yr": float(o.emission_t_per_yr_uncertainty) / 1e3,
                 **{f"sigma_{t}_kt_per_yr": float(o[f"emission_uncertainty_{t}"]) * 31.5576
                    for t in ("retrieval", "wind", "background", "model")},
+                **{f"{b}_2sigma_kt_per_yr": float(o[f"emission_t_per_yr_{b}_2sigma"]) / 1e3
+                   for b in ("lower", "upper")},
                 "wind_speed": float(o.wind_speed), "plume_detected": bool(o.plume_detected),
                 "n_obs": int(o.n_obs), "qa_reason": str(o.qa_reason.values),
             }
