@@ -7,6 +7,8 @@ Kept so every derived number can be re-derived; the CSVs are the data.
 * ``ipcc2019_tier1_v2.csv`` -- v1 plus the defaults that v1 lacked (shrub, inland wetland,
   sandy land and cropland biomass, dead organic matter) and ranges where IPCC states one
   (section "v2" at the end; every number names where it was seen in ``note``).
+* ``ipcc2019_tier1_v3.csv`` -- v2 unchanged plus nine IPCC climate zones built with the v2
+  conventions (section "v3"; packaged as ``"ipcc2019"``, v2 as ``"ipcc2019_v2"``).
 * ``china_literature_v1.csv`` -- the literature coefficient preset (``"china_literature_v1"``);
   ``china_literature_v2.csv`` adds shrub and mangrove, which the method counts as forest land.
 """
