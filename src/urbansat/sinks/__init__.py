@@ -457,9 +457,10 @@ def account_sinks(
     boundaries : geopandas.GeoDataFrame
         ``boundary_id``, ``name``, ``level``, ``geometry`` (from ``read_boundaries``).
     factors : str, FactorTable, pandas.DataFrame or Mapping
-        ``"ipcc2019"`` (IPCC 2006/2019 Tier 1 + 2013 Wetlands Supplement, table v2: a
-        default for every land-cover sink category and pool, each row with source, tag and
-        range; ``"ipcc2019_v1"`` is the first table, kept to reproduce earlier results),
+        ``"ipcc2019"`` (IPCC 2006/2019 Tier 1 + 2013 Wetlands Supplement, table v3: 12
+        climate zones, see ``load_factor_table("ipcc2019").zones`` and docs/sinks.md; every
+        land-cover sink category and pool that the sources give for a zone, each row with
+        source, tag and range; ``"ipcc2019_v2"`` / ``"ipcc2019_v1"`` reproduce earlier results),
         ``"china_literature"``, a user table (long format or InVEST pools), or
         ``{boundary_id: table, "*": default}`` for per-boundary tables.
     method : {"gain_loss", "stock_difference"}
