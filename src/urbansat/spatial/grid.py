@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import rioxarray  # noqa: F401  (registers the .rio accessor)
@@ -38,7 +39,10 @@ class GridSpec:
         cls, bbox: tuple[float, float, float, float], resolution: float | tuple[float, float], crs="EPSG:4326"
     ) -> GridSpec:
         """Grid covering ``bbox = (xmin, ymin, xmax, ymax)`` at ``resolution`` (x, y), north-up."""
-        rx, ry = (resolution, resolution) if np.isscalar(resolution) else resolution
+        # np.isscalar does not narrow for mypy; a non-scalar resolution is the (x, y) pair.
+        rx, ry = cast(
+            "tuple[float, float]", (resolution, resolution) if np.isscalar(resolution) else resolution
+        )
         if rx <= 0 or ry <= 0:
             raise ValueError(f"resolution must be positive, got {resolution!r}")
         xmin, ymin, xmax, ymax = bbox

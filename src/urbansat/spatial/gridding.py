@@ -19,7 +19,7 @@ chunks of the swath, so many granules are gridded lazily.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, cast
 
 import dask
 import dask.array as dsa
@@ -65,6 +65,7 @@ def _partial(lat_b, lon_b, lat, lon, x, sig, grid: GridSpec, method: str, inv_va
         }
     )
     polys = footprint_polygons(ds)
+    assert polys is not None  # ds always carries latitude_bounds and longitude_bounds
     good = ok & np.array([p is not None for p in polys])
     if not good.any():
         return num, den, var, cnt
@@ -184,7 +185,11 @@ def grid_soundings(
         else:
             lo_x, hi_x = float(snd["longitude"].min()), float(snd["longitude"].max())
             lo_y, hi_y = float(snd["latitude"].min()), float(snd["latitude"].max())
-        rx, ry = (resolution, resolution) if np.isscalar(resolution) else resolution
+        # np.isscalar does not narrow for mypy; a non-scalar resolution is the (x, y) pair
+        # (validated above).
+        rx, ry = cast(
+            "tuple[float, float]", (resolution, resolution) if np.isscalar(resolution) else resolution
+        )
         bbox = (
             np.floor(lo_x / rx + 1e-9) * rx, np.floor(lo_y / ry + 1e-9) * ry,
             np.ceil(hi_x / rx - 1e-9) * rx, np.ceil(hi_y / ry - 1e-9) * ry,
@@ -216,10 +221,10 @@ def grid_soundings(
         ref = next(a for a in arrays.values() if isinstance(a, dsa.Array))
         chunks = ref.chunks[0]
         blocks = {}
-        for name, a in arrays.items():
-            a = a if isinstance(a, dsa.Array) else dsa.from_array(a, chunks=(chunks,) + a.shape[1:])
-            a = a.rechunk({0: chunks, **{k: -1 for k in range(1, a.ndim)}})
-            blocks[name] = a.to_delayed().reshape(-1)
+        for name, arr in arrays.items():
+            arr = arr if isinstance(arr, dsa.Array) else dsa.from_array(arr, chunks=(chunks,) + arr.shape[1:])
+            arr = arr.rechunk({0: chunks, **{k: -1 for k in range(1, arr.ndim)}})
+            blocks[name] = arr.to_delayed().reshape(-1)
         parts = []
         for k in range(len(chunks)):
             parts.append(

@@ -19,6 +19,7 @@ Without corner coordinates the selection falls back to the footprint centre
 from __future__ import annotations
 
 import warnings
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -60,7 +61,8 @@ def footprint_polygons(soundings: xr.Dataset) -> np.ndarray | None:
         )
     lon = lon[:, :1] + ((lon - lon[:, :1] + 180.0) % 360.0 - 180.0)
     coords = np.stack([lon, lat], axis=-1)
-    ok = np.isfinite(coords).all(axis=(1, 2))
+    # numpy stubs type .all(axis=tuple) as bool | ndarray; with an axis it is an array.
+    ok = cast(np.ndarray, np.isfinite(coords).all(axis=(1, 2)))
     polys = np.full(len(lat), None, dtype=object)
     polys[ok] = shapely.polygons(coords[ok])
     bad = ok.copy()

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, cast
 
 import dask
 import dask.array as dsa
@@ -239,7 +239,7 @@ def class_transition_areas(
     end: xr.DataArray | None,
     boundaries: gpd.GeoDataFrame,
     *,
-    nodata: int | None = None,
+    nodata: float | None = None,
 ) -> pd.DataFrame:
     """Exact area of every (start class -> end class) transition in each boundary.
 
@@ -342,7 +342,11 @@ def class_transition_areas(
                 "area_m2": np.concatenate([p[3] for p in parts]),
             }
         )
-        df = df.groupby(["poly", "class_start", "class_end"], sort=True, as_index=False)["area_m2"].sum()
+        # pandas-stubs type groupby(as_index=False)[col].sum() as a Series; it is a DataFrame.
+        df = cast(
+            pd.DataFrame,
+            df.groupby(["poly", "class_start", "class_end"], sort=True, as_index=False)["area_m2"].sum(),
+        )
         df.insert(0, "boundary_id", ids[df.pop("poly").to_numpy()])
     df.attrs["nodata"] = nodata
     df.attrs["units"] = {"area_m2": "m2"}
@@ -507,7 +511,7 @@ def zonal_stats(
         As :func:`class_transition_areas`.
     """
     if isinstance(stats, str):
-        stats = (stats,)
+        stats = cast("Sequence[Stat]", (stats,))  # one name; validated below
     if stats is None or not hasattr(stats, "__iter__"):
         raise SchemaError(
             f"stats={stats!r} is not a list of statistic names; pass e.g. stats=('mean', 'sum', 'count') "
