@@ -44,6 +44,15 @@ def test_fixed_background_and_empty_boundary():
     assert np.isnan(float(out["column_mean"].sel(boundary="FAR")))
 
 
+def test_scalar_background_has_zero_uncertainty():
+    # a bare number is the background with no uncertainty (the scalar branch of the background input)
+    out = boundary_concentrations(builders.swath("co2"), builders.boundaries(), background=399.0)
+    np.testing.assert_allclose(out["background"].sel(boundary=["R1", "C1"]), 399.0)
+    np.testing.assert_allclose(out["background_uncertainty"].sel(boundary=["R1", "C1"]), 0.0)
+    np.testing.assert_allclose(out["enhancement"].sel(boundary="C1"), 402.0 - 399.0)
+    assert int(out["n_background"].sel(boundary="C1")) == 0
+
+
 def test_dask_equals_numpy_uneven_chunks():
     sw = builders.swath("co2")
     rng = np.random.default_rng(0)

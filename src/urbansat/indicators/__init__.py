@@ -13,7 +13,7 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -111,19 +111,20 @@ def _split(obj: DataInput, labels: list[str], what: str, *, need_gas: bool = Tru
     if obj is None:
         return out
     if isinstance(obj, xr.Dataset):
-        items: list[tuple[str | None, xr.Dataset]] = [(None, obj)]
+        # object, not Dataset: mapping values are only checked to be Datasets in the loop below
+        items: list[tuple[str | None, object]] = [(None, obj)]
     elif isinstance(obj, Mapping):
         items = [(str(k), v) for k, v in obj.items()]
     elif isinstance(obj, Sequence) and not isinstance(obj, str):
         merged: dict[tuple[str, str], xr.Dataset] = {}
         for part in obj:
-            for key, ds in _split(part, labels, what, need_gas=need_gas).items():
+            for key, part_ds in _split(part, labels, what, need_gas=need_gas).items():
                 if key in merged:
                     raise MixedInputError(
                         f"{what}: two inputs for period {key[0]!r}, gas {key[1]!r}; "
                         "give one dataset per period and gas."
                     )
-                merged[key] = ds
+                merged[key] = part_ds
         return merged
     else:
         raise SchemaError(
@@ -292,7 +293,11 @@ def _inventory_lookup(inventory: pd.DataFrame | None) -> dict[tuple[str, str, st
     agg = inv.groupby(["boundary_id", "gas", "period"]).agg(
         value=("emission_t_per_yr", "sum"), u2=("u2", "sum"), source=("source", lambda s: ",".join(sorted(set(s))))
     )
-    return {k: (float(r.value), math.sqrt(r.u2), r.source) for k, r in agg.iterrows()}
+    # grouped by three columns, so every index key is a (boundary_id, gas, period) tuple
+    return {
+        cast(tuple[str, str, str], k): (float(r.value), math.sqrt(r.u2), r.source)
+        for k, r in agg.iterrows()
+    }
 
 
 def _change(a: dict[str, Any] | None, b: dict[str, Any], relative: bool) -> dict[str, Any]:
@@ -489,6 +494,7 @@ def _atmosphere_rows(
         c = co.get((p, gas))
         for q in ("column_mean", "background", "enhancement"):
             ind = f"concentration.{q}"
+            kw: dict[str, Any]
             if gas not in observed:
                 kw = {"status": "not_observable", "method": f"no configured instrument observes {GASES[gas][0]}"}
             elif c is None:
@@ -554,6 +560,7 @@ def _sink_rows(
                     )
                     kw: dict[str, Any] = {"status": "no_data", "method": why}
                 else:
+                    assert ds is not None  # here is False when ds is None
                     cell = ds.sel(boundary=bid, category=target)
                     if var is None:
                         v = float(cell["stock_end"]) - float(cell["stock_start"])

@@ -40,7 +40,7 @@ minus their retrieval noise, i.e. real spatial variability). Enhancement :math:`
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -312,7 +312,11 @@ def concentrations_from_table(
             "the boundary and outside every boundary + buffer; u = SE of the median (+) spatial structure"
         )
     else:
-        bg, u_bg = (float(background), 0.0) if np.isscalar(background) else tuple(map(float, background))
+        # np.isscalar's TypeGuard (numpy stubs) cannot narrow float | tuple[float, float]
+        if np.isscalar(background):
+            bg, u_bg = float(cast(float, background)), 0.0
+        else:
+            bg, u_bg = tuple(map(float, cast(tuple[float, float], background)))
         if not np.isfinite(bg):
             raise SchemaError(f"background={background!r} is not finite; pass a number in {units}.")
         full, u_full, n_bg = np.full(n, bg), np.full(n, u_bg), np.zeros(n, int)

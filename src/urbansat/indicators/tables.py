@@ -122,7 +122,8 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     df = df.loc[:, list(TIDY_COLUMNS)].copy()
     for col in ("value", "uncertainty"):
         df[col] = pd.to_numeric(df[col], errors="raise").astype("float64")
-    df["n_obs"] = pd.array(df["n_obs"], dtype="Int64")
+    # pandas-stubs defect: the "Int64" overloads of pd.array omit Series, which pandas accepts
+    df["n_obs"] = pd.array(df["n_obs"], dtype="Int64")  # type: ignore[call-overload]
     for col in TIDY_COLUMNS:
         if col not in ("value", "uncertainty", "n_obs"):
             df[col] = df[col].astype("string")
