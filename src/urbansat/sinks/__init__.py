@@ -111,7 +111,8 @@ def _check_numbers(years, uncertainty, n_draws, area_uncertainty, unranged="nan"
         )
     values = area_uncertainty.values() if isinstance(area_uncertainty, Mapping) else [area_uncertainty]
     for v in values:
-        if isinstance(v, (str, bytes)) or not (np.isscalar(v) and np.isfinite(v) and 0 <= v <= 1):
+        number = isinstance(v, (int, float, np.integer, np.floating))
+        if not (number and np.isfinite(float(v)) and 0 <= float(v) <= 1):
             raise ConfigError(
                 f"area_uncertainty={area_uncertainty!r}: a relative 1-sigma must be a fraction in [0, 1] "
                 "(0.2 for 20 %), per category in a mapping."

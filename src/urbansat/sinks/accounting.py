@@ -158,8 +158,9 @@ def build_terms(table: pd.DataFrame, legend: pd.DataFrame, resolved: Mapping[obj
     unobserved = t[nod].groupby("boundary_id")["area_ha"].sum()
     t = t[~nod & (t["area_ha"] > 0)].reset_index(drop=True)
     sinks = set(SINK_CATEGORIES)
-    t["out_category"] = np.where(t["cat_end"].isin(sinks), t["cat_end"],
-                                 np.where(t["cat_start"].isin(sinks), t["cat_start"], None))
+    t["out_category"] = np.where(t["cat_end"].isin(sinks).to_numpy(), t["cat_end"].to_numpy(),
+                                 np.where(t["cat_start"].isin(sinks).to_numpy(), t["cat_start"].to_numpy(),
+                                          np.array(None, dtype=object)))
     n, m = len(t), len(PARAMETERS)
     fS = np.full((n, m), np.nan)
     fE = np.full((n, m), np.nan)

@@ -328,7 +328,7 @@ def transition_areas_local(start: xr.DataArray, end: xr.DataArray | None, bounda
     if not len(t):
         return t
     t = t.groupby(["boundary_id", "class_start", "class_end"], as_index=False, sort=True)["area_m2"].sum()
-    return t[cols]
+    return pd.DataFrame(t[cols])
 
 
 def transition_areas(start: xr.DataArray, end: xr.DataArray | None, boundaries, *,

@@ -29,6 +29,7 @@ stays bounded.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -41,11 +42,29 @@ __all__ = ["FluxResult", "propagate"]
 _Z95 = 1.959963984540054
 
 
+@dataclass
 class FluxResult:
-    """Per (boundary, category) fluxes and uncertainty (plain numpy arrays)."""
+    """Per (boundary, category) fluxes and uncertainty (plain numpy arrays).
 
-    def __init__(self, **kw):
-        self.__dict__.update(kw)
+    Attributes
+    ----------
+    net, gross_removals, gross_emissions, sigma, low, high : numpy.ndarray
+        (n_boundary, n_category) in t CO2 yr-1; ``sigma`` 1-sigma, ``low``/``high`` the
+        95 % interval.
+    unranged : list of (int, str)
+        (class code, parameter) of factors without a range used by some output.
+    codes : numpy.ndarray
+        Class codes of the factor axis.
+    """
+
+    net: np.ndarray
+    gross_removals: np.ndarray
+    gross_emissions: np.ndarray
+    sigma: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    unranged: list[tuple[int, str]]
+    codes: np.ndarray
 
 
 def _area_u(cats: np.ndarray, area_uncertainty) -> np.ndarray:
@@ -103,7 +122,7 @@ def propagate(terms: AccountingTerms, boundary_ids: Sequence, categories: Sequen
     cpos = {c: i for i, c in enumerate(categories)}
     n, m = len(rows), len(PARAMETERS)
     comp = terms.component_flux()
-    flux = sum(comp.values()) if comp else np.zeros(n)
+    flux = np.sum(list(comp.values()), axis=0) if comp else np.zeros(n)
     bi = np.array([bpos[b] for b in rows["boundary_id"]], dtype="int64")
     # each row feeds its category and "total"
     out_pairs = []
