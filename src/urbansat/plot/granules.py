@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import xarray as xr
@@ -63,12 +63,13 @@ def plot_granule(
     if var not in ds:
         raise SchemaError(
             f"Cannot plot {var!r}: not in the dataset from {ds.attrs.get('source_files', '<memory>')}. "
-            f"Choose one of {sorted(ds.data_vars)}."
+            f"Choose one of {sorted(map(str, ds.data_vars))}."
         )
     values = ds[var]
     if {"y", "x"} - set(values.dims) or values.ndim != 2:
         raise SchemaError(f"Cannot plot {var!r} with dims {values.dims}: a (y, x) variable is needed.")
-    keep = np.isfinite(values)
+    # numpy's ufunc stubs return ndarray; on a DataArray the ufunc returns a DataArray
+    keep = cast(xr.DataArray, np.isfinite(values))
     if qa_only:
         keep = keep & ds["qa_pass"]
     keep_np = np.asarray(keep.values, dtype=bool)
@@ -90,7 +91,9 @@ def plot_granule(
             blat = np.asarray(ds["latitude_bounds"].values)[keep_np]
             ok = np.isfinite(blon).all(-1) & np.isfinite(blat).all(-1)
             verts = np.stack([blon[ok], blat[ok]], axis=-1)
-            coll = PolyCollection(verts, array=vals[ok], cmap=cmap, edgecolors="none")
+            # matplotlib stub defect: verts is typed Sequence[ArrayLike], but PolyCollection.set_verts
+            # takes an (N, M, 2) ndarray directly (its fast path)
+            coll = PolyCollection(verts, array=vals[ok], cmap=cmap, edgecolors="none")  # type: ignore[arg-type]
             coll.set_clim(vmin, vmax)
             ax.add_collection(coll)
             mappable = coll

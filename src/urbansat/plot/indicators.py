@@ -133,7 +133,7 @@ def plot_period_change(table: pd.DataFrame, boundary_id: str, *, ax: Any = None)
     sub = table[(table["boundary_id"] == boundary_id) & table["status"].isin(_OK)]
     series = []
     for gas, g in sub[sub["indicator"] == "total_emission.emission_rate"].groupby("target"):
-        series.append((f"{gas.upper()} emission [t yr-1]", g))
+        series.append((f"{str(gas).upper()} emission [t yr-1]", g))
     sink = sub[(sub["indicator"] == "total_sink.net_sink") & (sub["target"] == "total")]
     if len(sink):
         series.append(("net sink, total [t CO2 yr-1]", sink))
@@ -141,8 +141,8 @@ def plot_period_change(table: pd.DataFrame, boundary_id: str, *, ax: Any = None)
         return None
     periods = list(dict.fromkeys(table["period"][~table["period"].str.contains("->")]))
     if ax is None:
-        _, axes = plt.subplots(len(series), 1, figsize=(5.5, 1.0 + 1.6 * len(series)), sharex=True, squeeze=False)
-        axes = list(axes[:, 0])
+        _, grid = plt.subplots(len(series), 1, figsize=(5.5, 1.0 + 1.6 * len(series)), sharex=True, squeeze=False)
+        axes = list(grid[:, 0])
     else:
         axes = [ax] if len(series) == 1 else [ax] + [ax.twinx() for _ in series[1:]]
     for a, (label, g), color in zip(axes, series, ("tab:blue", "tab:orange", "tab:green", "tab:red")):
