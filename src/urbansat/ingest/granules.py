@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import glob
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -56,10 +56,10 @@ def _expand(paths: str | Path | Iterable[str | Path]) -> list[Path]:
                 )
             out.extend(hits)
         elif any(c in s for c in "*?[") and not Path(s).exists():
-            hits = sorted(glob.glob(s))
-            if not hits:
+            matches = sorted(glob.glob(s))
+            if not matches:
                 raise InputFileError(f"The pattern '{s}' matches no file. Check the directory and pattern.")
-            out.extend(Path(h) for h in hits)
+            out.extend(Path(h) for h in matches)
         else:
             out.append(Path(p))
     if not out:
@@ -104,7 +104,11 @@ def _check_time(time: Sequence[Any] | None) -> tuple[np.datetime64, np.datetime6
         ) from None
     if t1 < t0:
         raise SchemaError(f"time={time!r}: end is before start; swap them.")
-    return np.datetime64(t0.to_datetime64(), "ns"), np.datetime64(t1.to_datetime64(), "ns")
+    # numpy stubs lack the datetime64(datetime64, unit) overload that numpy accepts at runtime.
+    return (
+        np.datetime64(t0.to_datetime64(), "ns"),  # type: ignore[call-overload]
+        np.datetime64(t1.to_datetime64(), "ns"),  # type: ignore[call-overload]
+    )
 
 
 def _inside(lat: np.ndarray, lon: np.ndarray, bbox: tuple[float, float, float, float]) -> np.ndarray:
@@ -169,7 +173,8 @@ def _open_one(reader: GranuleReader, path: Path, **kw: Any) -> xr.Dataset:
         ds = ds.chunk(chunks if isinstance(chunks, dict) else {"y": chunks, "x": -1})
     if qa == "none":
         var = gas_variable(ds.attrs["gas"])
-        ds = ds.assign(qa_pass=np.isfinite(ds[var]).assign_attrs(screening=f"none (finite {var})"))
+        finite = cast(xr.DataArray, np.isfinite(ds[var]))  # a ufunc on a DataArray returns one
+        ds = ds.assign(qa_pass=finite.assign_attrs(screening=f"none (finite {var})"))
         ds.attrs["qa"] = "none"
     return validate_granule(ds)
 
@@ -418,8 +423,8 @@ def _harmonize(dss: list[xr.Dataset]) -> list[xr.Dataset]:
     import dask.array as dsa
 
     nx = max(d.sizes["x"] for d in dss)
-    sizes: dict[str, int] = {}
-    template: dict[str, xr.Variable] = {}
+    sizes: dict[Hashable, int] = {}
+    template: dict[Hashable, xr.Variable] = {}
     for d in dss:
         for name, v in d.variables.items():
             template.setdefault(name, v)
@@ -432,7 +437,7 @@ def _harmonize(dss: list[xr.Dataset]) -> list[xr.Dataset]:
         ny = d.sizes["y"]
         ychunks = next((v.chunks[v.dims.index("y")] for v in d.variables.values()
                         if v.chunks is not None and "y" in v.dims), (ny,))
-        variables: dict[str, xr.Variable] = {}
+        variables: dict[Hashable, xr.Variable] = {}
         for name, t in template.items():
             if "y" not in t.dims and name in d.variables:
                 variables[name] = d.variables[name]
@@ -456,9 +461,9 @@ def _harmonize(dss: list[xr.Dataset]) -> list[xr.Dataset]:
                     v = xr.Variable(v.dims, data, attrs=v.attrs)
                 variables[name] = v
             else:
-                shape = tuple(ny if dim == "y" else sizes[dim] for dim in t.dims)
-                chunks = tuple(ychunks if dim == "y" else (sizes[dim],) for dim in t.dims)
-                data = dsa.full(shape, fill, dtype=t.dtype, chunks=chunks)
+                full_shape = tuple(ny if dim == "y" else sizes[dim] for dim in t.dims)
+                full_chunks = tuple(ychunks if dim == "y" else (sizes[dim],) for dim in t.dims)
+                data = dsa.full(full_shape, fill, dtype=t.dtype, chunks=full_chunks)
                 variables[name] = xr.Variable(t.dims, data, attrs=t.attrs)
         ds = xr.Dataset({k: v for k, v in variables.items() if k not in coord_names}, attrs=d.attrs)
         out.append(ds.assign_coords({k: v for k, v in variables.items() if k in coord_names}))
