@@ -22,7 +22,7 @@ import io
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -49,8 +49,10 @@ def _png(fig: Any) -> str:
 
 def _wide_html(sub: pd.DataFrame) -> str:
     wide = to_wide(sub, value="cell")
-    wide.columns = [p for _, p in wide.columns]
-    wide.index = wide.index.droplevel(["subject_zh", "subject_en", "indicator_zh"])
+    # to_wide returns (boundary, period) MultiIndex columns (keep the period) and a MultiIndex
+    # of the row names
+    wide.columns = [p for _, p in cast(pd.MultiIndex, wide.columns)]
+    wide.index = cast(pd.MultiIndex, wide.index).droplevel(["subject_zh", "subject_en", "indicator_zh"])
     wide = wide.reset_index().rename(columns={
         "target_zh": "对象", "target_en": "target", "indicator_en": "indicator",
         "quantity_zh": "指标", "quantity_en": "quantity"})
@@ -206,18 +208,18 @@ def render_report(
         bid = str(b["boundary_id"])
         if bid not in by_id:
             continue
-        section = {"id": html.escape(bid), "name": str(b["name"]), "level": str(b["level"]),
+        section: dict[str, Any] = {"id": html.escape(bid), "name": str(b["name"]), "level": str(b["level"]),
                    "parent": str(b.get("parent_id") or "")}
         if bid in valued_ids:
             section["figures"] = _figures(bid, b.geometry, str(b["level"]), by_id[bid], concentrations or {},
                                           soundings or {}, landcover)
             section["table_html"] = _boundary_table(by_id[bid], bid)
         else:  # nothing observed: one line instead of figures and an all-empty table
-            counts = ", ".join(f"{k} {v}" for k, v in by_id[bid]["status"].value_counts().items())
+            row_counts = ", ".join(f"{k} {v}" for k, v in by_id[bid]["status"].value_counts().items())
             section["figures"] = []
             section["table_html"] = (
                 f"<p class='small'>No indicator of this boundary has a value ({len(by_id[bid])} rows: "
-                f"{html.escape(counts)}); see the CSV/Parquet tables for the rows and their reasons.</p>"
+                f"{html.escape(row_counts)}); see the CSV/Parquet tables for the rows and their reasons.</p>"
             )
         sections.append(section)
     vals = []

@@ -123,7 +123,7 @@ def _match_location(est: pd.DataFrame, inv: pd.DataFrame, max_distance_km: float
     rows = []
     for i, h in enumerate(hits):
         h = sorted(h)
-        d = [2 * R_EARTH * math.asin(min(1.0, np.linalg.norm(xyz[i] - tree.data[j]) / 2)) / 1000 for j in h]
+        d = [2 * R_EARTH * math.asin(min(1.0, float(np.linalg.norm(xyz[i] - tree.data[j])) / 2)) / 1000 for j in h]
         rows.append(
             {
                 "inventory": float(inv_v[h].sum()) if h else math.nan,
