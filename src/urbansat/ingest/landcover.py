@@ -136,6 +136,14 @@ def _open_raster(path: Path, chunks) -> xr.DataArray:
             da = rioxarray.open_rasterio(path, chunks=chunks, mask_and_scale=False, lock=False)
     except Exception as exc:
         raise InputFileError(f"{str(path)!r} cannot be opened as a raster ({exc}).") from exc
+    if not isinstance(da, xr.DataArray):
+        # A file with several variables/subdatasets opens as a Dataset (or a list of them).
+        names = f" {sorted(str(v) for v in da.data_vars)}" if isinstance(da, xr.Dataset) else ""
+        raise InputFileError(
+            f"{str(path)!r} holds several variables or subdatasets{names}, not one class "
+            "raster; land cover must be a single-band raster. Write the class variable to a "
+            "GeoTIFF first, e.g. ds[name].rio.to_raster('landcover.tif'), and open that."
+        )
     if "band" in da.dims:
         if da.sizes["band"] != 1:
             raise InputFileError(f"{str(path)!r} has {da.sizes['band']} bands; land cover must be single-band.")
@@ -234,7 +242,11 @@ def _packaged_legend(name: str) -> pd.DataFrame:
 def _legend_attrs(product: str | None, legend) -> dict:
     """Legend attributes; the legend's content is validated by urbansat.sinks when used."""
     if legend is None or isinstance(legend, str):
-        name = PRODUCT_LEGENDS[product] if legend is None else PRODUCT_LEGENDS.get(legend, legend)
+        if legend is None:
+            assert product is not None  # open_landcover rejects product=None without legend=
+            name = PRODUCT_LEGENDS[product]
+        else:
+            name = PRODUCT_LEGENDS.get(legend, legend)
         lg = _packaged_legend(name)
         out = {"legend_name": name, "legend": {int(c): str(n) for c, n in zip(lg["code"], lg["name"])}}
         if legend is not None:
