@@ -239,7 +239,7 @@ def _check_semantics(cfg: dict[str, Any], base: Path, problems: list[str]) -> No
             ok = isinstance(span, list) and len(span) == 2
             try:
                 start, end = (pd.Timestamp(str(s)) for s in span) if ok else (None, None)
-                ok = ok and end > start
+                ok = ok and start is not None and end is not None and end > start
             except (ValueError, TypeError):
                 ok = False
             if not ok:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import xarray as xr
@@ -221,9 +222,10 @@ def open_wind(
     if isinstance(path_or_value, xr.Dataset):
         return _from_granule(path_or_value, sigma)
     if isinstance(path_or_value, Mapping):
-        s = sigma if sigma is not None else _check_sigma(path_or_value.get("sigma"))
+        mapping = cast("Mapping[str, float]", path_or_value)  # an xr.Dataset returned above
+        s = sigma if sigma is not None else _check_sigma(mapping.get("sigma"))
         try:
-            return _user_wind(path_or_value["u"], path_or_value["v"], s)
+            return _user_wind(mapping["u"], mapping["v"], s)
         except KeyError as err:
             raise WindError(f"User wind mapping needs keys 'u' and 'v' (m s-1); got {list(path_or_value)}.") from err
     if isinstance(path_or_value, Sequence) and not isinstance(path_or_value, (str, bytes)):
@@ -251,9 +253,9 @@ def open_wind(
         ) from err
     with raw:
         if variables is not None:
-            out = _cosmo(raw, str(path), *variables) if raw[variables[0]].ndim >= 2 else None
-            if out is None:
+            if raw[variables[0]].ndim < 2:
                 raise MissingVariableError(f"{variables} in {path} are not gridded fields.")
+            out = _cosmo(raw, str(path), *variables)
             out.attrs["wind_source"] = "file"
         elif "u10" in raw and "v10" in raw:
             out = _era5_single(raw, str(path))
@@ -265,7 +267,7 @@ def open_wind(
             raise MissingVariableError(
                 f"Wind file {str(path)!r} holds none of u10/v10 (ERA5 single levels), u/v on "
                 f"pressure_level (ERA5 pressure levels) or U_GNFR_A/V_GNFR_A (COSMO); it has "
-                f"{sorted(raw.data_vars)}. Pass variables=('u_name', 'v_name')."
+                f"{sorted(map(str, raw.data_vars))}. Pass variables=('u_name', 'v_name')."
             )
     if sigma is not None:
         out["wind_speed_uncertainty"] = ((), sigma, _M_S)

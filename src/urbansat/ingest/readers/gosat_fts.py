@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -280,7 +280,7 @@ class GosatFTSReader(GranuleReader):
         out["qa_pass"] = qa_pass.assign_attrs(long_name="passes the recommended screening", screening=desc)
         if "footprint_latitude" in ds and ds["footprint_latitude"].ndim == 3:
             fl, fo = ds["footprint_latitude"], ds["footprint_longitude"]
-            vdim = fl.dims[-1]
+            vdim = cast(str, fl.dims[-1])  # netCDF dimension names are str
             fo = unwrap_corners(fo, lon)
             la0, la1 = fl.min(vdim), fl.max(vdim)
             lo0, lo1 = fo.min(vdim), fo.max(vdim)

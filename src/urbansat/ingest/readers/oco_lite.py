@@ -27,7 +27,7 @@ Normalization
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -232,6 +232,7 @@ class OCOLiteReader(GranuleReader):
                 f"outside 1..{nfp} (e.g. {int(sid[bad_fp][0])}); the file is not a valid Lite file."
             )
         # soundings ordered by frame (Lite files are sorted by sounding_id: perm is identity)
+        perm: np.ndarray | None
         perm = np.argsort(frame, kind="stable")
         if np.array_equal(perm, np.arange(perm.size)):
             perm = None
@@ -254,7 +255,7 @@ class OCOLiteReader(GranuleReader):
         raw = raw.drop_vars(list(raw.coords), errors="ignore").assign(_sounding_id=sid_var)
         ch = resolve_chunks(chunks, "y", "x", (ny, present.shape[1]))
         token = _token(path, rows, cols, ch)
-        dimmap = {"levels": "level", "vertices": "corner"}
+        dimmap: dict[Hashable, Hashable] = {"levels": "level", "vertices": "corner"}
         data = {}
         for name, da in raw.data_vars.items():
             if "sounding_id" not in da.dims or da.dims[0] != "sounding_id":

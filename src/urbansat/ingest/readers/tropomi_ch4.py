@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -113,7 +113,7 @@ def _structure(path: str | Path) -> tuple[dict[str, set[str]], dict[str, Any]]:
 
 
 def resolve_chunks(chunks: Any, ydim: str, xdim: str, shape_yx: tuple[int, int],
-                   extra_dims: Sequence[str] = ()) -> dict[str, Any] | None:
+                   extra_dims: Sequence[Hashable] = ()) -> dict[Hashable, Any] | None:
     """Translate ``open_granules`` chunks (on ``y``/``x``) into raw-dimension chunks.
 
     ``"auto"`` chunks along ``y`` only (whole rows, so per-row operations stay in
@@ -121,6 +121,7 @@ def resolve_chunks(chunks: Any, ydim: str, xdim: str, shape_yx: tuple[int, int],
     """
     if chunks is None:
         return None
+    out: dict[Hashable, Any]
     if isinstance(chunks, dict):
         out = {ydim: chunks.get("y", -1), xdim: chunks.get("x", -1)}
     elif chunks == "auto":
@@ -208,7 +209,7 @@ class TropomiCH4Reader(GranuleReader):
                 prod_vars.append(v)
 
         ydim, xdim = "scanline", "ground_pixel"
-        keep = {"PRODUCT": prod_vars, **{f["groups"][k]: v for k, v in want.items()}}
+        keep: dict[str, Sequence[str]] = {"PRODUCT": prod_vars, **{f["groups"][k]: v for k, v in want.items()}}
         ds = self._open_tree(path, groups, keep)
         ny, nx = ds.sizes[ydim], ds.sizes[xdim]
         rows, cols = (None, None) if window is None else window
