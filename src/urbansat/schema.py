@@ -78,7 +78,7 @@ inversion, boundary selection) wants.
 from __future__ import annotations
 
 import os
-from typing import Final
+from typing import Final, cast
 
 import numpy as np
 import xarray as xr
@@ -208,11 +208,11 @@ def validate_granule(ds: xr.Dataset) -> xr.Dataset:
     for name, units in _OPTIONAL_UNITS.items():
         if name in ds.variables and ds[name].attrs.get("units") != units:
             problems.append(f"{name!r} has units {ds[name].attrs.get('units')!r}, expected {units!r}")
-    for name in ds.variables:
-        numeric = ds[name].dtype.kind in "fiu" and name not in ds.dims
-        flag_like = name == "qa_pass" or str(name).endswith(("_flag", "_id", "_bitflag"))
-        if numeric and not flag_like and "units" not in ds[name].attrs:
-            problems.append(f"{name!r} has no 'units' attribute")
+    for vname in ds.variables:
+        numeric = ds[vname].dtype.kind in "fiu" and vname not in ds.dims
+        flag_like = vname == "qa_pass" or str(vname).endswith(("_flag", "_id", "_bitflag"))
+        if numeric and not flag_like and "units" not in ds[vname].attrs:
+            problems.append(f"{vname!r} has no 'units' attribute")
     if "product" not in ds.attrs:
         problems.append("missing attribute 'product'")
     if problems:
@@ -243,7 +243,7 @@ def to_soundings(ds: xr.Dataset, *, qa_only: bool = True) -> xr.Dataset:
         Computes the (small) boolean selection mask.
     """
     var = gas_variable(gas_of(ds))
-    keep = np.isfinite(ds[var])
+    keep = cast(xr.DataArray, np.isfinite(ds[var]))  # a ufunc on a DataArray returns one
     if qa_only:
         keep = keep & ds["qa_pass"]
     flat = ds.stack(sounding=SWATH_DIMS)

@@ -46,7 +46,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -138,6 +138,7 @@ def _as_sources(sources: Any, boundaries: Any, prior_rel_error: float, prior_sig
         if df["name"].duplicated().any():
             dup = df.loc[df["name"].duplicated(), "name"].tolist()
             raise InversionError(f"sources has duplicated names {dup}; names must be unique.")
+        row: Any  # user-supplied values, converted and checked below
         for row in df.itertuples(index=False):
             try:
                 lon, lat = float(row.longitude), float(row.latitude)
@@ -200,7 +201,8 @@ def _boundaries_as_sources(boundaries: Any, prior_sigma: float) -> list[_Source]
 
 def _wind_dataset(wind: Any, swath: xr.Dataset, wind_sigma: float | None) -> xr.Dataset | list[xr.Dataset]:
     if isinstance(wind, list) and wind and all(isinstance(w, (xr.Dataset, str)) for w in wind):
-        return [_wind_dataset(w, swath, wind_sigma) for w in wind]  # several products
+        # several products; each item is a Dataset or path, so each gives one Dataset
+        return [cast(xr.Dataset, _wind_dataset(w, swath, wind_sigma)) for w in wind]
     if wind is None:
         raise WindError(
             "wind is required: a normalized wind (urbansat.open_wind(path)), a user value "

@@ -163,7 +163,7 @@ def cut_scene(
     var = gas_variable(gas)
     if var not in swath:
         raise InversionError(
-            f"gas={gas!r} but the swath holds no {var!r} (it has {sorted(swath.data_vars)}). "
+            f"gas={gas!r} but the swath holds no {var!r} (it has {sorted(map(str, swath.data_vars))}). "
             "Pass the gas of the swath or open the other product."
         )
     lat = np.asarray(swath["latitude"].values, float)
@@ -192,6 +192,8 @@ def cut_scene(
     qa = np.asarray(win["qa_pass"].transpose("y", "x").values, bool) if "qa_pass" in win else np.ones(vals.shape, bool)
     valid = np.isfinite(vals) & qa & (np.hypot(X, Y) <= radius_km * 1e3)  # NaN positions -> False
     vals = np.where(valid, vals, np.nan)
+    cx: np.ndarray | None
+    cy: np.ndarray | None
     if "latitude_bounds" in win and "longitude_bounds" in win:
         cx, cy = local_xy(
             np.asarray(win["longitude_bounds"].transpose("y", "x", "corner").values, float),

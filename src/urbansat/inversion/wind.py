@@ -28,6 +28,7 @@ a user value without sigma is refused because its error is unknown.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import xarray as xr
@@ -97,7 +98,7 @@ def _select_time(wind: xr.Dataset, time: np.datetime64 | None) -> xr.Dataset:
     return wind.interp(time=np.clip(time, t.min(), t.max()))
 
 
-def _layer_mean(wind: xr.Dataset, *, p_top: float, z_top_m: float | None) -> tuple[xr.Dataset, xr.Dataset | None]:
+def _layer_mean(wind: xr.Dataset, *, p_top: float, z_top_m: float | None) -> tuple[xr.Dataset, xr.DataArray | None]:
     """Mean over the plume layer and the level-to-level spread of speed."""
     if "level" not in wind.dims:
         return wind, None
@@ -113,7 +114,8 @@ def _layer_mean(wind: xr.Dataset, *, p_top: float, z_top_m: float | None) -> tup
         top = 500.0 if top is None or not np.isfinite(top) else top
         keep = lev <= max(top, lev.min())
     sub = wind.isel(level=np.flatnonzero(keep))
-    speed = np.hypot(sub["eastward_wind"], sub["northward_wind"])
+    # a ufunc on DataArrays returns a DataArray (numpy stubs say ndarray)
+    speed = cast(xr.DataArray, np.hypot(sub["eastward_wind"], sub["northward_wind"]))
     spread = speed.std("level") if sub.sizes["level"] > 1 else None
     return sub.mean("level"), spread
 
