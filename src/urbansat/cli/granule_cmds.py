@@ -19,6 +19,7 @@ __all__ = ["info", "plot"]
 def _open_for_inspection(path: Path, product: str | None):
     """Open one granule without dropping it when nothing passes QA; fall back to qa='none'."""
     from urbansat.errors import MissingVariableError
+    from urbansat.ingest.granules import _open_one
     from urbansat.ingest.readers import get_reader, guess_reader
 
     reader = get_reader(product) if product else guess_reader(path)
@@ -26,11 +27,13 @@ def _open_for_inspection(path: Path, product: str | None):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            ds = reader.open_dataset(path, chunks="auto", qa="recommended")
+            # _open_one applies chunks/qa itself for plug-in readers whose open_dataset
+            # only takes the GranuleReader contract (path, *, variables=None).
+            ds = _open_one(reader, path, chunks="auto", qa="recommended")
         except MissingVariableError as err:
             if "qa='none'" not in str(err):
                 raise
-            ds = reader.open_dataset(path, chunks="auto", qa="none")
+            ds = _open_one(reader, path, chunks="auto", qa="none")
             note = "no QA variable in the file: QA pass rate is 'finite value' (qa='none')"
     notes = [note] if note else []
     notes += [str(w.message) for w in caught]
