@@ -42,7 +42,7 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -423,6 +423,7 @@ def _combine_overpasses(parts: list[xr.Dataset]) -> xr.Dataset:
         ok = [s for s in sel if str(s["qa_reason"].values) == "" and np.isfinite(float(s["emission_t_per_yr"]))]
         n = len(ok)
         base = sel[0]
+        e: float | np.floating
         if n:
             e = np.mean([float(s["emission_t_per_yr"]) for s in ok])
             u = math.sqrt(sum(float(s["emission_t_per_yr_uncertainty"]) ** 2 for s in ok)) / n
@@ -630,7 +631,8 @@ def _validation(cfg, table, emissions) -> dict[str, pd.DataFrame]:
 
 def _flat_wide(wide: pd.DataFrame) -> pd.DataFrame:
     flat = wide.copy()
-    flat.columns = [f"{b} | {p}" for b, p in flat.columns]
+    # wide has (boundary, period) MultiIndex columns; pandas-stubs iterate them as scalars
+    flat.columns = [f"{b} | {p}" for b, p in cast("pd.MultiIndex", flat.columns)]
     return flat.reset_index()
 
 

@@ -59,6 +59,7 @@ writes a complete one)::
 from __future__ import annotations
 
 import glob
+import os
 import tomllib
 from pathlib import Path
 from typing import Any, Final
@@ -114,12 +115,12 @@ _PATH_KEYS: Final = {
 }
 
 
-def load_config(path: str | Path) -> dict[str, Any]:
+def load_config(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read a job TOML file, resolve its paths and validate it.
 
     Parameters
     ----------
-    path : str or Path
+    path : str or os.PathLike
         The TOML file.
 
     Returns

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import rioxarray  # noqa: F401  (registers the .rio accessor)
@@ -77,7 +78,8 @@ def make_landcover(data: np.ndarray, *, crs="EPSG:4326", transform=None, product
     da.attrs.update({
         "product": product,
         "legend_name": lg.attrs["legend"] if lg is not None else "user",
-        "legend": {int(k): str(v) for k, v in lg["name"].items()} if lg is not None else {},
+        # the legend's index holds the integer class codes (pandas-stubs: Hashable labels)
+        "legend": {int(cast(int, k)): str(v) for k, v in lg["name"].items()} if lg is not None else {},
         "nodata": nodata,
         "AREA_OR_POINT": "Area",
         "units": "1",

@@ -57,7 +57,7 @@ def _smooth_series(rng: np.random.Generator, n_modes: int = 6) -> tuple[np.ndarr
     return k, ph, amp
 
 
-def _eval_series(s: np.ndarray, series: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+def _eval_series(s: np.ndarray, series: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray | float:
     k, ph, amp = series
     return np.tensordot(np.cos(s[..., None] * k + ph), amp, axes=([-1], [0])) if s.ndim else float(np.sum(amp * np.cos(s * k + ph)))
 
