@@ -19,3 +19,11 @@ def test_ruff_clean():
     out = subprocess.run([exe, "check", "src", "tests", "benchmarks", "notebooks"], cwd=REPO,
                          capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
+
+
+def test_mypy_clean():
+    """src/urbansat type-checks with the pinned mypy and pandas-stubs ([tool.mypy] in pyproject)."""
+    pytest.importorskip("mypy", reason="mypy is not installed: pip install -e '.[dev]'")
+    out = subprocess.run([sys.executable, "-m", "mypy", "--no-incremental"], cwd=REPO,
+                         capture_output=True, text=True, check=False, timeout=600)
+    assert out.returncode == 0, out.stdout[-6000:] + out.stderr[-2000:]

@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from urbansat.constants import KG_S_TO_T_YR
+from urbansat.constants import KG_S_TO_T_YR, R_EARTH
 from urbansat.errors import InversionError, WindError
 from urbansat.inversion.background import estimate_background
 from urbansat.inversion.bayes import estimate_bayesian
@@ -193,8 +193,8 @@ def _boundaries_as_sources(boundaries: Any, prior_sigma: float) -> list[_Source]
         if px.size == 0:
             px, py = np.array([0.0]), np.array([0.0])
         lat0 = np.deg2rad(c.y)
-        lon_pts = c.x + np.rad2deg(px / (6371008.8 * np.cos(lat0)))
-        lat_pts = c.y + np.rad2deg(py / 6371008.8)
+        lon_pts = c.x + np.rad2deg(px / (R_EARTH * np.cos(lat0)))
+        lat_pts = c.y + np.rad2deg(py / R_EARTH)
         out.append(_Source(str(bid), float(c.x), float(c.y), r0, "boundary", 0.0, prior_sigma, (lon_pts, lat_pts)))
     return out
 

@@ -341,7 +341,7 @@ def transition_areas(start: xr.DataArray, end: xr.DataArray | None, boundaries, 
         (table, engine) where engine names the implementation used.
     """
     try:
-        from urbansat.spatial.zonal import class_transition_areas  # type: ignore[attr-defined]
+        from urbansat.spatial.zonal import class_transition_areas
     except (ImportError, AttributeError):
         return transition_areas_local(start, end, boundaries, nodata=nodata), "urbansat.sinks.transitions (local exact fallback)"
     return class_transition_areas(start, end, boundaries, nodata=nodata), "urbansat.spatial.zonal.class_transition_areas"
