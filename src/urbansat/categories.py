@@ -17,6 +17,7 @@ __all__ = [
     "LANDCOVER_SINK_CATEGORIES",
     "NON_SINK_CLASSES",
     "OBSERVABLE_GASES",
+    "PRODUCT_LEGENDS",
     "PROJECT_SINK_CATEGORIES",
     "SINK_CATEGORIES",
     "SINK_INDICATORS",
@@ -83,4 +84,16 @@ SINK_INDICATORS: Final[dict[str, tuple[str, str]]] = {
     "total_sink": ("total ecological carbon sink", "生态碳汇总量"),
     "sink_change": ("change of ecological carbon sink", "生态碳汇变化"),
     "resource_change": ("change of ecological resources", "生态资源变化"),
+}
+
+
+#: Packaged legend (``urbansat/data/legends/<name>.csv``) of each land-cover product: the one
+#: map that ``urbansat.ingest.landcover`` (which may not import sinks) and
+#: ``urbansat.sinks.legends`` both use.
+PRODUCT_LEGENDS: Final[dict[str, str]] = {
+    "worldcover": "worldcover_v1",
+    "esa_cci_lc": "esa_cci_lc_v1",
+    "modis_mcd12q1": "modis_igbp_v1",
+    "clcd": "clcd_v1",
+    "corine_clc": "corine_clc_v1",
 }

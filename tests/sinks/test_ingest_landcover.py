@@ -148,7 +148,7 @@ def test_product_legend_maps_agree():
     from urbansat.ingest import landcover
     from urbansat.sinks import legends
 
-    assert landcover.PRODUCT_LEGENDS == legends.PRODUCT_LEGENDS
+    assert landcover.PRODUCT_LEGENDS is legends.PRODUCT_LEGENDS  # one map, in urbansat.categories
     assert set(landcover.PRODUCTS) == set(legends.PRODUCT_LEGENDS)
 
 

@@ -34,6 +34,7 @@ import pandas as pd
 import rioxarray
 import xarray as xr
 
+from urbansat.categories import PRODUCT_LEGENDS
 from urbansat.errors import (
     AlignmentError,
     InputFileError,
@@ -216,17 +217,6 @@ def _mosaic(arrays: list[xr.DataArray], paths: list[Path], nodata) -> xr.DataArr
     out = xr.DataArray(data, dims=("y", "x"), coords={"y": ys, "x": xs}, attrs=dict(ref.attrs))
     out = out.rio.write_crs(crs).rio.write_transform(tr)
     return out
-
-
-#: Packaged legend of each product (same map as urbansat.sinks.legends.PRODUCT_LEGENDS;
-#: ingest may not import sinks, a test keeps the two equal).
-PRODUCT_LEGENDS: dict[str, str] = {
-    "worldcover": "worldcover_v1",
-    "esa_cci_lc": "esa_cci_lc_v1",
-    "modis_mcd12q1": "modis_igbp_v1",
-    "clcd": "clcd_v1",
-    "corine_clc": "corine_clc_v1",
-}
 
 
 def _packaged_legend(name: str) -> pd.DataFrame:

@@ -18,7 +18,12 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from urbansat.categories import LANDCOVER_SINK_CATEGORIES, NON_SINK_CLASSES, SINK_CATEGORIES
+from urbansat.categories import (
+    LANDCOVER_SINK_CATEGORIES,
+    NON_SINK_CLASSES,
+    PRODUCT_LEGENDS,
+    SINK_CATEGORIES,
+)
 from urbansat.errors import LegendError
 
 __all__ = [
@@ -29,15 +34,6 @@ __all__ = [
     "load_legend",
     "validate_legend",
 ]
-
-#: Default legend of each land-cover product name used by ``open_landcover``.
-PRODUCT_LEGENDS: dict[str, str] = {
-    "worldcover": "worldcover_v1",
-    "esa_cci_lc": "esa_cci_lc_v1",
-    "modis_mcd12q1": "modis_igbp_v1",
-    "clcd": "clcd_v1",
-    "corine_clc": "corine_clc_v1",
-}
 
 _VALID_TARGETS: tuple[str, ...] = tuple(LANDCOVER_SINK_CATEGORIES) + tuple(NON_SINK_CLASSES)
 
