@@ -133,28 +133,10 @@ def test_registry_lists_readers():
     assert BUILTIN_READERS["smartcarb"] == "urbansat.ingest.readers.smartcarb:SmartcarbReader"
 
 
-def test_minimal_plugin_reader_gets_window_chunks_and_qa(tmp_path, monkeypatch):
+def test_minimal_plugin_reader_gets_window_chunks_and_qa(tmp_path, minimal_reader):
     """A plug-in implementing only open_dataset(path, *, variables=None) still gets bbox/chunks/qa."""
-    from urbansat.ingest import readers as reg
-    from urbansat.ingest.readers import GranuleReader
     from urbansat.testing.granules import make_swath
 
-    class Minimal(GranuleReader):
-        name = "minimal_test"
-        gases = ("co2",)
-
-        def guess_can_open(self, path):
-            return str(path).endswith(".minimal")
-
-        def match_filename(self, path):
-            return self.guess_can_open(path)
-
-        def open_dataset(self, path, *, variables=None):
-            ds = make_swath(shape_yx=(20, 8), noise=0.0)
-            ds["qa_pass"][:3] = False
-            return ds
-
-    monkeypatch.setattr(reg, "_readers", lambda: {"minimal_test": Minimal()})
     p = tmp_path / "x.minimal"
     with netCDF4.Dataset(p, "w"):
         pass

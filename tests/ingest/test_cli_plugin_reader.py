@@ -13,32 +13,12 @@ import json
 from typer.testing import CliRunner
 
 from urbansat.cli import app
-from urbansat.ingest import readers as reg
-from urbansat.ingest.readers import GranuleReader
-from urbansat.testing.granules import make_swath
 
 
-class _Minimal(GranuleReader):
-    name = "minimal_cli_test"
-    gases = ("co2",)
-
-    def guess_can_open(self, path):
-        return str(path).endswith(".minimal")
-
-    def match_filename(self, path):
-        return self.guess_can_open(path)
-
-    def open_dataset(self, path, *, variables=None):
-        ds = make_swath(shape_yx=(20, 8), noise=0.0)
-        ds["qa_pass"][:3] = False
-        return ds
-
-
-def test_info_with_minimal_plugin_reader(tmp_path, monkeypatch):
-    monkeypatch.setattr(reg, "_readers", lambda: {"minimal_cli_test": _Minimal()})
+def test_info_with_minimal_plugin_reader(tmp_path, minimal_reader):
     p = tmp_path / "x.minimal"
     p.write_bytes(b"")
-    res = CliRunner().invoke(app, ["info", "--json", "--product", "minimal_cli_test", str(p)])
+    res = CliRunner().invoke(app, ["info", "--json", "--product", minimal_reader, str(p)])
     assert res.exit_code == 0, res.output
     (row,) = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
     assert row["soundings"] == 20 * 8 and row["qa_pass"] == 17 * 8
