@@ -74,18 +74,14 @@ def emission_interval(emission: ArrayLike, sigma_additive: ArrayLike, wind_rel_s
     r = np.abs(np.asarray(wind_rel_sigma, float))
     q, so, r = np.broadcast_arrays(q, so, r)
     a = 1.0 - (z * r) ** 2
-    bounded = a > 0
+    # quarter discriminant of a q^2 - 2 Q q + Q^2 - z^2 so^2 = 0; >= 0 whenever a > 0
+    disc = z**2 * (so**2 * a + (r * q) ** 2)
+    root = np.sqrt(np.maximum(disc, 0.0))
     with np.errstate(invalid="ignore", divide="ignore"):
-        root = z * np.sqrt(np.maximum(so**2 * a + (r * q) ** 2, 0.0))
-        low = np.where(bounded, (q - root) / a, np.nan)
-        high = np.where(bounded, (q + root) / a, np.inf)
-        # unbounded set (z r >= 1): the lower bound is the smaller root of the same quadratic
-        # when it exists, otherwise -inf (no constraint at all)
-        disc = q**2 - a * (q**2 - (z * so) ** 2)
-        low_ub = np.where(disc >= 0, (q - np.sqrt(np.maximum(disc, 0.0))) / np.where(a == 0, np.nan, a), -np.inf)
-        low_ub = np.where(a == 0, (q**2 - (z * so) ** 2) / (2 * q), low_ub)
-        low = np.where(bounded, low, low_ub)
+        # (Q - root) / a is the lower bound for a > 0 and, for a < 0 (set unbounded above),
+        # the larger root, where the positive branch of the set starts; a = 0 is linear
+        low = np.where(a != 0, (q - root) / np.where(a != 0, a, 1.0), (q**2 - (z * so) ** 2) / (2 * q))
+        low = np.where((a < 0) & (disc < 0), -np.inf, low)
+        high = np.where(a > 0, (q + root) / np.where(a > 0, a, 1.0), np.inf)
     nan = ~(np.isfinite(q) & np.isfinite(so) & np.isfinite(r))
-    low = np.where(nan, np.nan, low)
-    high = np.where(nan, np.nan, high)
-    return low, high
+    return np.where(nan, np.nan, low), np.where(nan, np.nan, high)
