@@ -45,7 +45,7 @@ from urbansat.sinks.legends import (
     validate_legend,
 )
 from urbansat.sinks.transitions import align_epochs, check_aligned, transition_areas
-from urbansat.sinks.uncertainty import propagate
+from urbansat.sinks.uncertainty import check_unranged, propagate
 
 __all__ = ["SIGN_CONVENTION", "account_sinks", "account_transitions"]
 
@@ -99,9 +99,7 @@ def _with_nodata(lg: pd.DataFrame, *arrays: xr.DataArray) -> pd.DataFrame:
 
 def _check_numbers(years, uncertainty, n_draws, area_uncertainty, unranged="nan") -> None:
     """Reject non-numeric years, too few Monte Carlo draws and area errors given in percent."""
-    if unranged not in ("nan", "exclude"):
-        raise ConfigError(f"unranged={unranged!r}: use 'nan' (undefined interval) or 'exclude' "
-                          "(interval from the ranged factors only).")
+    check_unranged(unranged)
     if isinstance(years, (str, bytes)) or (years is not None and not np.isscalar(years)):
         raise ConfigError(f"years={years!r} must be a number of years between the epochs, e.g. years=5.")
     if uncertainty == "monte_carlo" and not (isinstance(n_draws, (int, np.integer)) and n_draws >= 2):

@@ -37,7 +37,7 @@ import pandas as pd
 from urbansat.sinks.accounting import AccountingTerms
 from urbansat.sinks.factors import PARAMETERS
 
-__all__ = ["FluxResult", "propagate"]
+__all__ = ["FluxResult", "check_unranged", "propagate"]
 
 _Z95 = 1.959963984540054
 
@@ -71,6 +71,15 @@ def _area_u(cats: np.ndarray, area_uncertainty) -> np.ndarray:
     if isinstance(area_uncertainty, Mapping):
         return np.array([float(area_uncertainty.get(c, 0.0)) for c in cats])
     return np.full(len(cats), float(area_uncertainty or 0.0))
+
+
+def check_unranged(unranged: str) -> None:
+    """Raise ConfigError unless ``unranged`` is ``"nan"`` or ``"exclude"``."""
+    if unranged not in ("nan", "exclude"):
+        from urbansat.errors import ConfigError
+
+        raise ConfigError(f"unranged={unranged!r}: use 'nan' (undefined interval) or 'exclude' "
+                          "(interval from the ranged factors only).")
 
 
 def propagate(terms: AccountingTerms, boundary_ids: Sequence, categories: Sequence[str], *,
@@ -111,11 +120,7 @@ def propagate(terms: AccountingTerms, boundary_ids: Sequence, categories: Sequen
         from urbansat.errors import ConfigError
 
         raise ConfigError(f"uncertainty={uncertainty!r}: use 'approach1' or 'monte_carlo'.")
-    if unranged not in ("nan", "exclude"):
-        from urbansat.errors import ConfigError
-
-        raise ConfigError(f"unranged={unranged!r}: use 'nan' (undefined interval) or 'exclude' "
-                          "(interval from the ranged factors only).")
+    check_unranged(unranged)
     rows = terms.rows
     nb, nc = len(boundary_ids), len(categories)
     bpos = {b: i for i, b in enumerate(boundary_ids)}
