@@ -112,9 +112,11 @@ def test_packaged_legends_and_tables_are_complete():
 def test_real_worldcover_pair_clipped(project_samples):
     """REAL WorldCover 2020 v100 / 2021 v200 over São Tomé city; window of 0.03 deg, pixel-aligned box."""
     import geopandas as gpd
+    from affine import Affine
+    from pyproj import CRS
 
     from urbansat.ingest.landcover import open_landcover
-    from urbansat.sinks.transitions import cell_areas_m2
+    from urbansat.spatial.areas import row_areas
 
     d = project_samples / "landcover"
     s = open_landcover(d / "ESA_WorldCover_10m_2020_v100_N00E006_Map.tif", chunks=2048)
@@ -138,7 +140,8 @@ def test_real_worldcover_pair_clipped(project_samples):
     r0, c0 = 32040 - 360, 8520
     ws = s.isel(y=slice(r0, r0 + 360), x=slice(c0, c0 + 360)).values
     we = e.isel(y=slice(r0, r0 + 360), x=slice(c0, c0 + 360)).values
-    area_ha = cell_areas_m2(s.rio.crs, tuple(s.rio.transform())[:6], r0, 360, c0, 360) / 1e4
+    tr, crs = Affine(*tuple(s.rio.transform())[:6]), CRS.from_user_input(s.rio.crs)
+    area_ha = row_areas(tr, crs, 360, row_start=r0)[:, None] / 1e4  # exact quadrangles, one per row
     from urbansat.sinks.factors import resolve_factors
 
     lg = load_legend("worldcover")

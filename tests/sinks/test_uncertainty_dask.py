@@ -35,25 +35,6 @@ def test_numpy_equals_dask_uneven_chunks():
             np.testing.assert_allclose(a[v], d[v], rtol=1e-10, atol=1e-9)
 
 
-def test_local_fallback_equals_spatial_core():
-    import shapely
-
-    spatial = pytest.importorskip("urbansat.spatial.zonal")
-    if not hasattr(spatial, "class_transition_areas"):
-        pytest.skip("spatial core not installed")
-    from urbansat.sinks.transitions import transition_areas_local
-
-    s, e = make_landcover_pair((120, 110), chunks=(50, 37))
-    b = make_boundaries(s, 3)
-    b["geometry"] = [g.buffer(-0.0002).union(shapely.Point(113.0005 + 0.0006 * i, 22.9993).buffer(0.0004))
-                     for i, g in enumerate(b.geometry)]
-    a = transition_areas_local(s, e, b)
-    c = spatial.class_transition_areas(s, e, b).assign(boundary_id=lambda d: d.boundary_id.astype(str))
-    m = a.merge(c, on=["boundary_id", "class_start", "class_end"], how="outer")
-    assert not m.isna().any().any()
-    np.testing.assert_allclose(m.area_m2_x, m.area_m2_y, rtol=1e-8)
-
-
 def _table():
     return pd.DataFrame({"boundary_id": ["a"] * 4, "class_start": [10, 10, 40, 30],
                          "class_end": [10, 50, 10, 30], "area_m2": [5e6, 1e6, 2e6, 3e6]})
