@@ -49,6 +49,7 @@ import xarray as xr
 
 from urbansat.errors import BoundaryError, EmptySelectionError, SchemaError
 from urbansat.schema import GAS_UNITS, gas_of, gas_variable, to_soundings
+from urbansat.spatial.swath import select_soundings
 
 __all__ = ["boundary_concentrations", "concentrations_from_table", "sounding_table"]
 
@@ -88,10 +89,6 @@ def _select(swath: xr.Dataset, boundaries: gpd.GeoDataFrame, min_overlap: float)
     gas = gas_of(swath)
     var = gas_variable(gas)
     try:
-        from urbansat.spatial.swath import select_soundings
-    except ImportError:  # FALLBACK while urbansat.spatial.swath is absent (issue 3)
-        return _centre_select(swath, boundaries)
-    try:
         sel = select_soundings(swath, boundaries, buffer_km=0, min_overlap=min_overlap, qa_only=True)
     except EmptySelectionError:
         return pd.DataFrame(columns=list(_TABLE_COLUMNS))
@@ -121,23 +118,6 @@ def _points(swath: xr.Dataset) -> gpd.GeoDataFrame:
         },
         geometry=gpd.points_from_xy(flat["longitude"].values, flat["latitude"].values),
         crs=4326,
-    )
-
-
-def _centre_select(swath: xr.Dataset, boundaries: gpd.GeoDataFrame) -> pd.DataFrame:
-    """FALLBACK selection: sounding centres inside the boundary get overlap 1."""
-    pts = _points(swath)
-    joined = gpd.sjoin(pts, boundaries[["boundary_id", "geometry"]].to_crs(4326), predicate="within")
-    return pd.DataFrame(
-        {
-            "boundary_id": joined["boundary_id"].astype(str).to_numpy(),
-            "overlap_fraction": 1.0,
-            "value": joined["value"].to_numpy(),
-            "sigma": joined["sigma"].to_numpy(),
-            "time": joined["time"].to_numpy(),
-            "longitude": joined.geometry.x.to_numpy(),
-            "latitude": joined.geometry.y.to_numpy(),
-        }
     )
 
 
