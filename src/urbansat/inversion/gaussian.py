@@ -12,9 +12,9 @@ column measurement) for an emission ``Q`` [kg s-1] advected at ``U`` [m s-1]:
 with ``c(s) = Phi(s / sigma_s)`` the fraction of the emission released upwind of
 ``s`` (a step smoothed over the source extent), ``sigma_0 = sigma_s =
 max(r0/2, 250 m)`` (a disk of radius ``r0`` has across-wind standard deviation
-``r0/2``) and ``a`` the lateral spread rate (0.05-1; Pasquill class A-F at 10-50 km
-correspond to ~0.06-0.4). The model is averaged over the 3 x 3 footprint
-sub-points and multiplied by the column averaging-kernel sensitivity.
+``r0/2``) and ``a`` the lateral spread rate (fitted within :data:`SPREAD_RATE_RANGE`,
+0.02-0.32, the range of Briggs' stability classes). The model is averaged over the
+3 x 3 footprint sub-points and multiplied by the column averaging-kernel sensitivity.
 
 Cities and the wind height (SMARTCARB Berlin, 2015-04-23 11 UTC): on Berlin's own
 noise-free tracer the fit (30.5 Mt/yr) agrees with the direct line-density mass balance
@@ -43,6 +43,7 @@ as it is. ``sigma_Q`` comes from the linear covariance at the optimum, scaled by
 from __future__ import annotations
 
 import numpy as np
+from scipy import ndimage
 from scipy.optimize import minimize
 from scipy.special import ndtr
 
@@ -75,6 +76,26 @@ def _design(frame: PlumeFrame, sel: np.ndarray, a: float, dtheta: float, centre_
         g = g.copy()
         g[near] = plume_column(ss, nn, q=1.0, speed=frame.speed, a=a, r0=frame.r0).mean(-1)
     return g * sc.sensitivity[sel]
+
+
+#: Range of the fitted lateral spread rate ``a`` [1]. Upper end: the widest dispersion of any
+#: stability class, Briggs (1973) urban class A-B ``sigma_y = 0.32 x (1 + 0.0004 x)^-1/2``
+#: (as tabulated by Seinfeld & Pandis 2016, ch. 18), i.e. ``sigma_y / x <= 0.32`` at every
+#: distance; an instantaneous plume on one image is narrower still than these ~1-h averages,
+#: so a wider fit is background structure taken for plume. Lower end: Briggs open-country class F
+#: (``0.04 x (1 + 0.0001 x)^-1/2``) at 30 km, 0.02.
+SPREAD_RATE_RANGE = (0.02, 0.32)
+
+#: Local minima of the coarse (a, dtheta) grid that are polished.
+_N_STARTS = 3
+
+
+def _grid_minima(grid: np.ndarray, k: int) -> list[tuple[int, int]]:
+    """Indices of the (at most ``k``) lowest local minima of a 2-D grid (8-neighbourhood)."""
+    is_min = grid <= ndimage.minimum_filter(grid, size=3, mode="nearest")
+    idx = np.argwhere(is_min & np.isfinite(grid))
+    order = np.argsort(grid[tuple(idx.T)], kind="stable")
+    return [(int(i), int(j)) for i, j in idx[order[:k]]]
 
 
 def _solve(g: np.ndarray, d: np.ndarray, w: np.ndarray, xy: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, float]:
@@ -133,12 +154,24 @@ def estimate_gaussian(
         return _solve(g, d, w, xy)[2]
 
     turns = np.deg2rad(np.arange(-max_turn_deg, max_turn_deg + 1e-9, 5.0)) if max_turn_deg > 0 else np.array([0.0])
-    las = np.log(np.geomspace(0.04, 1.0, 9)) if dispersion is None else np.array([0.0])
-    # coarse search on pixel centres, then a Nelder-Mead polish with footprint averaging
-    grid = [(cost(np.array([la, dt]), True), la, dt) for la in las for dt in turns]
-    best = min(grid, key=lambda t: t[0])
-    x0 = np.array([best[1], best[2]])
-    bounds = [(np.log(0.02), np.log(1.5)), (-np.deg2rad(max_turn_deg + 5), np.deg2rad(max_turn_deg + 5))]
+    las = np.log(np.geomspace(*SPREAD_RATE_RANGE, 9)) if dispersion is None else np.array([0.0])
+    bounds = [tuple(np.log(SPREAD_RATE_RANGE)), (-np.deg2rad(max_turn_deg + 5), np.deg2rad(max_turn_deg + 5))]
+    # chi2(a, dtheta) can have several basins: a narrow plume along one direction and a broad
+    # one absorbing background structure along another. A 5-degree grid can miss the bottom
+    # of a narrow basin by tens of chi2 units (SMARTCARB Berlin, noise seed 46: grid best at
+    # a = 0.67, -15 deg, chi2 +42; the narrow basin's bottom, a = 0.02, +2.5 deg, is at +17
+    # but its grid points at +47), so every local minimum of the grid (the lowest
+    # ``_N_STARTS``) is polished on pixel centres, and the best of those again with footprint
+    # averaging.
+    grid = np.array([[cost(np.array([la, dt]), True) for dt in turns] for la in las])
+    polished = []
+    for i, j in _grid_minima(grid, _N_STARTS):
+        x0 = np.array([las[i], turns[j]])
+        r = minimize(cost, x0, args=(True,), method="Nelder-Mead", bounds=bounds,
+                     options={"maxiter": 40, "xatol": 1e-2, "fatol": 1e-3})
+        polished.append((float(r.fun), r.x) if r.fun <= grid[i, j] else (float(grid[i, j]), x0))
+    polished.sort(key=lambda t: t[0])
+    x0 = polished[0][1]
     res = minimize(cost, x0, method="Nelder-Mead", bounds=bounds,
                    options={"maxiter": 50, "xatol": 1e-2, "fatol": 1e-4})
     la, dt = res.x if res.fun <= cost(x0) else x0
@@ -178,12 +211,15 @@ def estimate_gaussian(
         var_nl = float(2.0 * gf @ np.linalg.solve(hf, gf)) if np.all(ev > 0) else np.nan
     except np.linalg.LinAlgError:
         var_nl = np.nan
-    if not np.isfinite(var_nl):
-        # flat or curved-down chi2: the spread of Q over the grid points within the tolerance
-        full = [(cost(np.array([gl, gd])), gl, gd) for _, gl, gd in grid]
-        qs = [float(_solve(_design(frame, sel, float(np.exp(gl)) if dispersion is None else dispersion, float(gd)), d, w, xy)[0][0])
-              for c, gl, gd in full if c <= chi2 + max(1.0, red)]
-        var_nl = ((max(qs) - min(qs)) / 2) ** 2 if len(qs) > 1 else 0.0
+    # Q over other (a, dtheta) whose chi2 is within max(1, chi2_red) of the optimum: the grid
+    # points when chi2 is flat or curved down (no usable Hessian), and the bottoms of other
+    # basins always; their spread is model uncertainty the local curvature does not see
+    tol = chi2 + max(1.0, red)
+    pts = [] if np.isfinite(var_nl) else [(float(gl), float(gd)) for gl in las for gd in turns]
+    pts += [(float(x[0]), float(x[1])) for c, x in polished[1:] if c <= polished[0][0] + max(1.0, red)]
+    qs = [float(p[0])] + [q for q, c in (q_chi2(gl, gd) for gl, gd in pts) if c <= tol]
+    var_spread = ((max(qs) - min(qs)) / 2) ** 2
+    var_nl = var_spread if not np.isfinite(var_nl) else max(var_nl, var_spread)
     sig_nl = float(np.sqrt(max(var_nl, 0.0) * max(red, 1.0)))
     pix = sc.pixel_km * 1e3
     band_area = (frame.r0 + frame.length + frame.r0 + 2 * pix) * 2 * frame.half_width
