@@ -9,14 +9,18 @@ from typing import Final
 
 __all__ = [
     "AVOGADRO",
+    "CP_DRY",
     "C_TO_CO2",
+    "EPSILON_H2O",
     "KG_S_TO_T_YR",
     "MOLAR_MASS",
     "M_AIR",
     "M_H2O",
     "PPB",
     "PPM",
+    "R_DRY",
     "R_EARTH",
+    "R_GAS",
     "SECONDS_PER_YEAR",
     "WGS84_A",
     "WGS84_F",
@@ -37,6 +41,25 @@ M_AIR: Final = 28.9647e-3
 
 #: Molar mass of water [kg mol-1] (IUPAC 2013 standard atomic weights).
 M_H2O: Final = 18.01528e-3
+
+#: Molar gas constant [J mol-1 K-1]. Exact by the 2019 SI definition, R = N_A k
+#: (BIPM SI Brochure, 9th ed.; CODATA 2018).
+R_GAS: Final = 8.314462618
+
+#: Specific gas constant of dry air [J kg-1 K-1], R_d = R / M_air = 287.055 (IFS uses
+#: 287.06, ECMWF IFS Documentation Part III; the 0.002 % difference is immaterial).
+R_DRY: Final = R_GAS / M_AIR
+
+#: Ratio of the molar masses of water vapour and dry air, epsilon = M_H2O / M_air =
+#: R_d / R_v = 0.62198 [1]. The virtual temperature from specific humidity q is then
+#: T_v = T (1 + (1/epsilon - 1) q) (Wallace & Hobbs 2006, Atmospheric Science, 2nd ed.,
+#: ch. 3; the form of ECMWF IFS Documentation Part III, ch. 2).
+EPSILON_H2O: Final = M_H2O / M_AIR
+
+#: Specific heat of dry air at constant pressure [J kg-1 K-1], c_pd = 7/2 R_d = 1004.7:
+#: an ideal diatomic gas, as the IFS sets it (routine SUCST: RCPD = 3.5 RD); Wallace &
+#: Hobbs (2006) give 1004. Used in the virtual dry static energy c_pd T_v + g z.
+CP_DRY: Final = 3.5 * R_DRY
 
 #: Molar masses [kg mol-1] of the T/CI 231 gases, from IUPAC 2013 standard atomic
 #: weights (C 12.011, H 1.008, O 15.999, N 14.007, F 18.998, S 32.06).
