@@ -32,7 +32,8 @@ above ground is :math:`z_k = (\\Phi_k - \\Phi_s)/g`: a geopotential height, whic
 differs from the geometric height by less than 0.1 % below 3 km. ddeq's
 ``era5.compute_height_levels`` (Kuhlmann et al.) integrates the same hypsometric
 thicknesses but puts the full level at the mid-height of its layer instead of
-using :math:`\\alpha_k`; the two agree to a few cm in the lowest 3 km.
+using :math:`\\alpha_k`; on the SMARTCARB ERA5 file the two agree within 0.9 m
+(0.04 %) on levels 100-137.
 """
 
 from __future__ import annotations
