@@ -77,3 +77,27 @@ def test_estimate_with_two_wind_products():
     # the granule carries the same reported wind: same speed, and the stated sigma is kept
     assert float(two.wind_speed[0]) == pytest.approx(float(one.wind_speed[0]))
     assert "+" in two.attrs["wind_source"]
+
+
+def test_boundary_layer_top_is_taken_over_the_source_not_the_whole_grid():
+    import xarray as xr
+
+    lat = np.arange(40.0, 60.01, 0.5)
+    lon = np.arange(0.0, 20.01, 0.5)
+    z = np.array([50.0, 150.0, 250.0, 500.0, 1000.0, 2000.0])
+    # speed = 1 m s-1 per 100 m, eastward, everywhere
+    u = np.broadcast_to((z / 100.0)[:, None, None], (z.size, lat.size, lon.size)).copy()
+    blh = np.full((lat.size, lon.size), 2500.0)
+    near = (np.abs(lat[:, None] - 50.0) <= 0.5) & (np.abs(lon[None, :] - 10.0) <= 0.5)
+    blh[near] = 300.0  # a shallow boundary layer over the source only
+    w = xr.Dataset(
+        {"eastward_wind": (("level", "latitude", "longitude"), u, {"units": "m s-1"}),
+         "northward_wind": (("level", "latitude", "longitude"), np.zeros_like(u), {"units": "m s-1"}),
+         "boundary_layer_height": (("latitude", "longitude"), blh, {"units": "m"})},
+        coords={"level": ("level", z, {"units": "m"}), "latitude": lat, "longitude": lon},
+        attrs={"wind_source": "test", "level_type": "height"},
+    )
+    e = effective_wind(w, 10.0, 50.0, None, radius_km=40.0)
+    # levels 50, 150, 250 m under the local 300 m top: mean 1.5 m s-1 (the grid mean top,
+    # ~2500 m, would have given the 0-2000 m mean, 6.6 m s-1)
+    assert e.speed == pytest.approx(1.5)

@@ -7,7 +7,8 @@ taken from a normalized wind dataset (:func:`urbansat.open_wind`):
    (the region the plume crosses; nearest grid point when none is that close);
 2. time: linear interpolation between the two nearest wind times;
 3. vertical: the mean over the levels of the plume layer: heights <= the
-   boundary-layer height (ERA5 ``blh``, else ``z_top_m``, default 500 m) or
+   boundary-layer height over the source (ERA5 ``blh``, or the one diagnosed from
+   ERA5 model levels; else ``z_top_m``, default 500 m) or
    pressures >= ``p_top`` (default 85000 Pa, i.e. the lowest ~1.5 km).
 
 The 1-sigma speed error is
@@ -98,6 +99,32 @@ def _select_time(wind: xr.Dataset, time: np.datetime64 | None) -> xr.Dataset:
     return wind.interp(time=np.clip(time, t.min(), t.max()))
 
 
+def _horizontal(w: xr.Dataset, da: xr.DataArray) -> np.ndarray:
+    """A horizontal field as a 2-D array aligned with the grid of :func:`_near_mask`."""
+    if w["latitude"].ndim == 1 and "latitude" in da.dims:
+        return np.asarray(da.transpose("latitude", "longitude").values)
+    return np.asarray(da.values)
+
+
+def _near_mask(w: xr.Dataset, longitude: float, latitude: float, radius_km: float, source: str) -> np.ndarray:
+    """Grid points within ``radius_km`` of the source (the nearest one when none is that close)."""
+    lat, lon = w["latitude"].values, w["longitude"].values
+    lon2, lat2 = np.meshgrid(lon, lat) if lat.ndim == 1 else (lon, lat)
+    d = _haversine_km(longitude, latitude, lon2, lat2)
+    sel = d <= radius_km
+    if not sel.any():
+        nearest = np.nanargmin(d)
+        if d.flat[nearest] > max(3 * radius_km, 50.0):
+            raise WindError(
+                f"Wind from {source} does not cover the source at lon={longitude:.3f}, "
+                f"lat={latitude:.3f} (nearest wind point {d.flat[nearest]:.0f} km away). "
+                "Give a wind field that covers the source."
+            )
+        sel = np.zeros(d.shape, bool)
+        sel.flat[nearest] = True
+    return sel
+
+
 def _layer_mean(wind: xr.Dataset, *, p_top: float, z_top_m: float | None) -> tuple[xr.Dataset, xr.DataArray | None]:
     """Mean over the plume layer and the level-to-level spread of speed."""
     if "level" not in wind.dims:
@@ -147,7 +174,8 @@ def effective_wind(
         Top of the plume layer for pressure-level winds [Pa].
     z_top_m : float, optional
         Top of the plume layer for height-level winds [m]; the boundary-layer
-        height when available, else 500 m.
+        height averaged over the wind points within ``radius_km`` of the source when
+        the wind carries one, else 500 m.
     sigma : float, optional
         Stated 1-sigma speed error [m s-1]; overrides the dataset's.
 
@@ -168,43 +196,24 @@ def effective_wind(
         )
     source = str(wind.attrs.get("wind_source", "unknown"))
     w = _select_time(wind, time)
+    if z_top_m is None and "boundary_layer_height" in w and w["boundary_layer_height"].ndim > 0:
+        # the boundary layer over the source, not the mean over the wind file's whole grid
+        blh = _horizontal(w, w["boundary_layer_height"])[_near_mask(w, longitude, latitude, radius_km, source)]
+        z_top_m = float(np.nanmean(blh)) if np.isfinite(blh).any() else None
     w, level_spread = _layer_mean(w, p_top=p_top, z_top_m=z_top_m)
     u_da, v_da = w["eastward_wind"], w["northward_wind"]
-    spatial = [d for d in u_da.dims]
     sigma_space = 0.0
     sigma_levels = 0.0
-    if not spatial:
+    if not u_da.dims:
         u, v = float(u_da), float(v_da)
     else:
-        lat = w["latitude"].values
-        lon = w["longitude"].values
-        if lat.ndim == 1 and "latitude" in u_da.dims:
-            lon2, lat2 = np.meshgrid(lon, lat)
-            uu = u_da.transpose("latitude", "longitude").values
-            vv = v_da.transpose("latitude", "longitude").values
-            lsp = None if level_spread is None else level_spread.transpose("latitude", "longitude").values
-        else:
-            lon2, lat2 = lon, lat
-            uu, vv = u_da.values, v_da.values
-            lsp = None if level_spread is None else level_spread.values
-        d = _haversine_km(longitude, latitude, lon2, lat2)
-        sel = d <= radius_km
-        if not sel.any():
-            nearest = np.nanargmin(d)
-            if d.flat[nearest] > max(3 * radius_km, 50.0):
-                raise WindError(
-                    f"Wind from {source} does not cover the source at lon={longitude:.3f}, "
-                    f"lat={latitude:.3f} (nearest wind point {d.flat[nearest]:.0f} km away). "
-                    "Give a wind field that covers the source."
-                )
-            sel = np.zeros(d.shape, bool)
-            sel.flat[nearest] = True
-        us, vs = uu[sel], vv[sel]
+        sel = _near_mask(w, longitude, latitude, radius_km, source)
+        us, vs = _horizontal(w, u_da)[sel], _horizontal(w, v_da)[sel]
         u, v = float(np.nanmean(us)), float(np.nanmean(vs))
         if sel.sum() > 1:
             sigma_space = float(np.nanstd(np.hypot(us, vs)))
-        if lsp is not None:
-            sigma_levels = float(np.nanmean(lsp[sel]))
+        if level_spread is not None:
+            sigma_levels = float(np.nanmean(_horizontal(w, level_spread)[sel]))
     if not (np.isfinite(u) and np.isfinite(v)):
         raise WindError(
             f"Wind from {source} is NaN at lon={longitude:.3f}, lat={latitude:.3f}. Check the "
