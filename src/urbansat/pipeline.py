@@ -407,7 +407,7 @@ def _wind_arg(w: Any) -> Any:
     from urbansat.ingest.winds import open_wind
 
     if isinstance(w, Mapping) and "path" in w:
-        return open_wind(w["path"], sigma=w.get("sigma"))
+        return open_wind(w["path"], sigma=w.get("sigma"), surface=w.get("surface"))
     if isinstance(w, Mapping):
         return (float(w["u"]), float(w["v"]), float(w.get("sigma", 1.0)))
     return w
@@ -475,7 +475,7 @@ def _emission_steps(cfg, bnd, steps, checks, progress) -> dict[tuple[str, str], 
             b = b[b["boundary_id"].isin([str(x) for x in e["boundary_ids"]])]
         inputs = [checks(f)] + ([checks(src_file)] if src_file else [])
         if isinstance(wind, Mapping) and "path" in wind:
-            inputs.append(checks(wind["path"]))
+            inputs += [checks(wind[k]) for k in ("path", "surface") if k in wind]
         key = "emis-" + _hash(inputs, e, g.get("gas"), g.get("product"), g.get("qa"), g.get("bbox"), g.get("time"),
                               g.get("target"),
                               None if b is None else b.geometry.to_wkb().tolist())

@@ -141,3 +141,21 @@ def test_granule_bbox_filter_that_selects_nothing_gives_no_data(tmp_path, projec
     r2 = _run(cfg)
     row = r2.indicators.query("target == 'ch4' and indicator == 'concentration.column_mean'").iloc[0]
     assert row.status == "ok" and row.n_obs > 10
+
+
+def test_job_wind_from_era5_model_levels(tmp_path, project_samples):
+    from urbansat.errors import ConfigError
+    from urbansat.ingest.config import validate_config
+    from urbansat.pipeline import _wind_arg
+
+    sc = project_samples / "smartcarb"
+    job = small_job(tmp_path, project_samples)
+    job["emissions"][0]["wind"] = {"path": "SMARTCARB_ERA5-lvl-20150423t1100.nc",
+                                   "surface": "SMARTCARB_ERA5-sfc-20150423t1100.nc"}
+    cfg = validate_config(job, base_dir=sc)
+    w = _wind_arg(cfg["emissions"][0]["wind"])
+    assert w.attrs["wind_source"] == "era5_model_levels"
+    assert "boundary_layer_height" in w
+    job["emissions"][0]["wind"]["surface"] = "no-such-sfc.nc"
+    with pytest.raises(ConfigError, match=r"emissions\[0\]\.wind\.surface: file .*no-such-sfc\.nc"):
+        validate_config(job, base_dir=sc)

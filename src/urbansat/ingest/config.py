@@ -33,7 +33,8 @@ writes a complete one)::
     sources = "sources.csv"             # name, longitude, latitude[, diameter_km]
     boundaries = false                  # true: also estimate boundaries as area sources
     boundary_ids = ["bowen"]            # optional: only these boundaries
-    wind = { path = "wind.nc" }         # or { u = 3.0, v = 1.0, sigma = 1.0 } or "granule"
+    wind = { path = "wind.nc" }         # or { u = 3.0, v = 1.0, sigma = 1.0 } or "granule";
+                                        # ERA5 model levels: { path = "lvl.nc", surface = "sfc.nc" }
     options = { radius_km = 60 }
 
     [[sinks]]
@@ -302,6 +303,11 @@ def _check_semantics(cfg: dict[str, Any], base: Path, problems: list[str]) -> No
                 if not p.exists():
                     problems.append(f"emissions[{i}].wind.path: file {str(p)!r} does not exist")
                 w = {**w, "path": str(p)}
+                if "surface" in w:  # ERA5 model levels: the surface-pressure (-sfc) file
+                    ps = (base / str(w["surface"])).resolve()
+                    if not ps.exists():
+                        problems.append(f"emissions[{i}].wind.surface: file {str(ps)!r} does not exist")
+                    w["surface"] = str(ps)
                 e["wind"] = w
             elif not {"u", "v"} <= set(w):
                 problems.append(f"emissions[{i}].wind: give path = '...' or u = .., v = .. [m s-1]")
