@@ -1,7 +1,9 @@
 """Background, enhancement and noise level of a source window.
 
 Two estimators of the background ``B`` under the plume, both computed from
-pixels outside the plume region and outside any detected enhancement:
+pixels outside the excluded regions (in :func:`urbansat.estimate_emissions`: the
+plume regions of the given sources, fixed by geometry; a mask chosen by a
+one-sided significance test on the same data would bias ``B`` low):
 
 ``"convolution"`` (image windows; ddeq's choice)
     Normalized convolution (Knutsson & Westin 1993): with a Gaussian kernel
@@ -115,7 +117,7 @@ def estimate_background(
     scene : Scene
         The source window.
     exclude : ndarray of bool
-        Pixels that may hold plume signal (plume region and detected enhancements).
+        Pixels that may hold plume signal (the plume regions of the sources).
     method : {"auto", "convolution", "plane", "median"}, default "auto"
         "auto" uses normalized convolution on image windows and a plane otherwise.
     sigma_km : float, default 20

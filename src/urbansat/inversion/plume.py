@@ -20,7 +20,11 @@ of ``smooth_km``; its noise is ``noise / sqrt(n_eff)`` with ``n_eff`` the
 effective number of pixels in the kernel. Pixels with ``z > z_threshold`` are
 significant; 8-connected regions that reach the source disk (radius ``r0`` +
 2 pixels) form the plume mask. Other significant regions (neighbouring plumes)
-are returned too, so the background excludes them.
+are returned too. The detection sets the plume direction (:func:`refine_direction`)
+and the ``plume_detected`` flag; the final background does not exclude detected
+pixels, because a one-sided test on the same noisy data would select positive
+noise out of the background sample and bias every enhancement high (see
+``urbansat.inversion._prepare``).
 """
 
 from __future__ import annotations

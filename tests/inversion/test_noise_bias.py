@@ -1,0 +1,87 @@
+"""Retrieval noise must not shift the expected emission estimate (issue 4, noise bias).
+
+Criterion, independent of the truth: ``E[Q(X + e)] = Q(X)`` for zero-mean noise ``e``,
+where ``Q(X)`` is the estimate from the noise-free swath with the same stated
+uncertainty. It is checked with antithetic noise pairs ``(+e, -e)``: the part of the
+estimate that is linear in the data cancels exactly in ``(Q(X + e) + Q(X - e)) / 2``, so
+what remains is the noise-induced bias alone, with a far smaller Monte Carlo error than
+independent draws give.
+
+The bias that these tests caught: the second-pass background excluded the pixels flagged
+by the one-sided plume detection (``z > z_threshold``) on the same noisy data. Positive
+noise blobs were removed from the background sample, the background came out low and the
+integrated mass high (SMARTCARB, 0.5 ppm: IME +6.8 % for Berlin, +1.9 % for Jaenschwalde
+over the noise-free estimate, measured with 30 antithetic pairs).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from urbansat import estimate_emissions
+from urbansat.testing.plumes import make_plume_swath
+
+NOISE_PPM = 0.7  # in the 0.5-1 ppm range of the synthetic benchmark (CO2M-like)
+
+
+def _scene(seed: int) -> tuple[xr.Dataset, dict]:
+    """Noise-free CO2M-like swath whose stated uncertainty is the noise level."""
+    sw, truth = make_plume_swath("co2m", gas="co2", emission=1500.0, seed=seed, wind_error=0.0,
+                                 direction_error_deg=0.0, noise=NOISE_PPM * 1e-9)
+    sw["xco2_uncertainty"] = xr.full_like(sw["xco2_uncertainty"], NOISE_PPM)
+    return sw, truth
+
+
+def _with_noise(sw: xr.Dataset, e: np.ndarray) -> xr.Dataset:
+    out = sw.copy()
+    out["xco2"] = (sw["xco2"].dims, sw["xco2"].values + e, sw["xco2"].attrs)
+    return out
+
+
+def _ime(sw: xr.Dataset, truth: dict, **options) -> float:
+    out = estimate_emissions(sw, sources=truth["sources"], wind=truth["wind"], method="ime", **options)
+    assert str(out.qa_reason.values[0]) == ""
+    return float(out.emission.values[0])
+
+
+def test_ime_is_linear_in_the_noise_with_a_fixed_direction():
+    """With the plume direction fixed (refine_direction=False) IME is linear in the data.
+
+    Then ``(Q(X + e) + Q(X - e)) / 2 = Q(X)`` to rounding for every noise draw. A data-
+    dependent background mask breaks this: the old exclusion of detected pixels gave a
+    positive mean offset of 1-3 % per pair here.
+    """
+    sw, truth = _scene(3)
+    q0 = _ime(sw, truth, refine_direction=False)
+    rng = np.random.default_rng(11)
+    for _ in range(3):
+        e = rng.normal(0.0, NOISE_PPM, sw["xco2"].shape)
+        qp = _ime(_with_noise(sw, e), truth, refine_direction=False)
+        qm = _ime(_with_noise(sw, -e), truth, refine_direction=False)
+        assert abs(qp - qm) > 1e-3 * abs(q0)  # the noise does move each estimate
+        np.testing.assert_allclose(0.5 * (qp + qm), q0, rtol=1e-9)
+
+
+def test_ime_expectation_under_noise_equals_the_noise_free_estimate():
+    """Default options (direction refined on the detected plume): no shift beyond 3 sigma.
+
+    Mean over 4 antithetic pairs on each of 3 scenes of ``(Q+ + Q-) / 2 / Q0 - 1``; its
+    standard error is the Monte Carlo error. The allowance of 0.5 % on top covers the
+    residual of the direction refinement (the plume axis follows the noisy detected plume),
+    measured here at +0.6 +- 0.3 % and on SMARTCARB at +0.8 +- 0.15 % (Jaenschwalde) / +0.05
+    +- 0.5 % (Berlin). The removed background-selection bias was +4.1 +- 0.7 % on these
+    scenes (the old code fails this test with the limit at 2.7 %).
+    """
+    rel = []
+    for seed in (1, 4, 7):
+        sw, truth = _scene(seed)
+        q0 = _ime(sw, truth)
+        rng = np.random.default_rng(100 + seed)
+        for _ in range(4):
+            e = rng.normal(0.0, NOISE_PPM, sw["xco2"].shape)
+            qp, qm = _ime(_with_noise(sw, e), truth), _ime(_with_noise(sw, -e), truth)
+            rel.append(0.5 * (qp + qm) / q0 - 1.0)
+    rel = np.asarray(rel)
+    se = rel.std(ddof=1) / np.sqrt(rel.size)
+    assert abs(rel.mean()) < 3 * se + 0.005, (rel.mean(), se)
