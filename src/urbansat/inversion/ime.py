@@ -12,7 +12,14 @@ mean along-wind position of the emissions (the source centre). Hence
 
 .. math::
 
-    Q = U_{eff} \\frac{IME}{L_{eff}}, \\quad IME = \\sum_{box} \\Delta V_i A_i, \\quad L_{eff} = s_{max}
+    Q = U_{eff} \\frac{IME}{L_{eff}}, \\quad IME = \\sum_i \\Delta V_i A_i f_i, \\quad L_{eff} = s_{max}
+
+with ``f_i`` the fraction of footprint ``i`` inside the band, from its 3 x 3 sub-points
+(:mod:`urbansat.inversion.scene`), also used to split a footprint between slabs. As the
+plume axis turns, IME then changes in steps of 1/9 footprint instead of whole pixels: with
+whole pixels it jumped by up to 0.7 % when the axis turned by 0.3 deg (SMARTCARB,
+Jaenschwalde), and the noise-driven scatter of the refined axis turned those steps into a
++0.8 +- 0.15 % noise bias (+0.0 +- 0.1 % with fractions; 30 antithetic noise pairs).
 
 The band is ``|n| <= half_width``; the whole band is integrated (no detection
 threshold), so noise averages out instead of biasing the mass low as a
@@ -59,10 +66,14 @@ def estimate_ime(frame: PlumeFrame, *, min_coverage: float = 0.75, slab_km: floa
     s_min = -(frame.r0 + max(2 * pix, 2000.0))
     s_max = frame.r0 + frame.length
     hw = frame.half_width
-    inband = (frame.s >= s_min) & (frame.s <= s_max) & (np.abs(frame.n) <= hw)
-    ok = inband & sc.valid & np.isfinite(frame.dv)
+    # footprint fractions from the 3 x 3 sub-points: a pixel on the band's edge counts with
+    # the part of its footprint inside, so the integral changes smoothly with the plume axis
+    sub_in = (frame.ss >= s_min) & (frame.ss <= s_max) & (np.abs(frame.nn) <= hw)
+    frac = sub_in.mean(axis=-1)
+    good = sc.valid & np.isfinite(frame.dv)
+    ok = good & (frac > 0)
     band_area = (s_max - s_min) * 2 * hw
-    covered = float(np.sum(sc.area[ok]))
+    covered = float(np.sum((sc.area * frac)[ok]))
     coverage = min(covered / band_area, 1.0)
     if coverage < min_coverage:
         return MethodResult.rejected(
@@ -71,19 +82,21 @@ def estimate_ime(frame: PlumeFrame, *, min_coverage: float = 0.75, slab_km: floa
     ds = (slab_km * 1e3) if slab_km else max(2 * pix, 2000.0)
     edges = np.arange(s_min, s_max + ds, ds)
     edges[-1] = s_max
-    mass = 0.0
-    var = 0.0
+    weight = np.zeros(sc.valid.shape)
     for lo, hi in itertools.pairwise(edges):
         if hi <= lo:
             continue
-        sl = ok & (frame.s >= lo) & (frame.s < hi)
+        upper = (frame.ss <= hi) if hi >= s_max else (frame.ss < hi)
+        f = np.where(ok, (sub_in & (frame.ss >= lo) & upper).mean(axis=-1), 0.0)
         slab_area = (hi - lo) * 2 * hw
-        cov = float(np.sum(sc.area[sl]))
+        cov = float(np.sum(sc.area * f))
         if cov <= 0:
             continue
         scale = max(slab_area / cov, 1.0) if cov / slab_area > 0.25 else 1.0
-        mass += scale * float(np.sum(frame.dv[sl] * sc.area[sl]))
-        var += scale**2 * float(np.sum((frame.dv_sigma[sl] * sc.area[sl]) ** 2))
+        weight += scale * f
+    dva = np.where(ok, frame.dv, 0.0) * sc.area * weight
+    mass = float(np.sum(dva))
+    var = float(np.sum((np.where(ok, frame.dv_sigma, 0.0) * sc.area * weight) ** 2))
     q = frame.speed * mass / s_max
     sig = frame.speed * np.sqrt(var) / s_max
     dq_db = frame.speed * frame.k_mean * band_area / s_max
