@@ -116,3 +116,25 @@ def test_ime_changes_smoothly_with_the_plume_axis():
             q.append(estimate_ime(dataclasses.replace(frame, theta=th, s=s, n=n, ss=ss, nn=nn)).emission)
         q = np.asarray(q)
         assert np.max(np.abs(np.diff(q))) < 0.005 * abs(q[len(q) // 2]), seed
+
+
+def test_unlisted_neighbour_plume_is_kept_out_of_the_background(project_samples):
+    """Berlin alone gives what Berlin with Jaenschwalde listed gives (z_exclude cores)."""
+    import pandas as pd
+
+    from urbansat.ingest.readers.smartcarb import SmartcarbReader
+    from urbansat.ingest.winds import open_wind
+
+    d = project_samples / "smartcarb"
+    sw = SmartcarbReader().open_dataset(d / "Sentinel_7_CO2_2015042311_o1670_l0483.nc",
+                                        noise_ppm=0.5, seed=0).load()
+    wind = open_wind(d / "SMARTCARB_winds_2015042311.nc")
+    src = pd.DataFrame({"name": ["Berlin", "Janschwalde"], "longitude": [13.407696, 14.4535],
+                        "latitude": [52.516984, 51.8415], "diameter_km": [30.0, 0.0]})
+    both = estimate_emissions(sw, sources=src, wind=wind, method="gaussian").sel(source="Berlin")
+    alone = estimate_emissions(sw, sources=src.iloc[:1], wind=wind, method="gaussian").sel(source="Berlin")
+    q_b, q_a = float(both.emission), float(alone.emission)
+    s_b, s_a = float(both.emission_uncertainty), float(alone.emission_uncertainty)
+    assert abs(q_a / q_b - 1) < 0.03
+    # without the core exclusion, Jaenschwalde's plume sat in Berlin's background: sigma x2.7
+    assert s_a < 1.15 * s_b
