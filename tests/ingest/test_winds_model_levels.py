@@ -169,10 +169,11 @@ def test_smartcarb_model_levels_berlin_janschwalde(smartcarb_ml):
     ):
         blh = float(_column(w, lon, lat).boundary_layer_height)
         assert blh_range[0] < blh < blh_range[1]
-        # the layer top at the source: effective_wind's default takes the mean BLH of the
-        # whole wind grid (847 m here; 294 m over the Baltic to 1539 m), giving 5.11 m/s at Berlin
-        e = effective_wind(w, lon, lat, None, z_top_m=blh)
+        # effective_wind's default layer top is the BLH over the source (within radius_km),
+        # not the grid mean (847 m here; 294 m over the Baltic to 1539 m: 5.11 m/s at Berlin)
+        e = effective_wind(w, lon, lat, None)
         assert speed_range[0] < e.speed < speed_range[1]
+        assert e.speed == pytest.approx(effective_wind(w, lon, lat, None, z_top_m=blh).speed, rel=0.02)
         assert e.source == "era5_model_levels"
     # lead: wind at ~350 m at Berlin 5.2 m/s
     col = _column(w, *BERLIN).sel(level=350.0)
