@@ -196,9 +196,12 @@ def effective_wind(
         )
     source = str(wind.attrs.get("wind_source", "unknown"))
     w = _select_time(wind, time)
-    if z_top_m is None and "boundary_layer_height" in w and w["boundary_layer_height"].ndim > 0:
+    # the wind points near the source (coordinates do not change with the layer mean)
+    gridded = "latitude" in w.coords and w["latitude"].ndim > 0
+    sel = _near_mask(w, longitude, latitude, radius_km, source) if gridded else None
+    if z_top_m is None and sel is not None and "boundary_layer_height" in w and w["boundary_layer_height"].ndim > 0:
         # the boundary layer over the source, not the mean over the wind file's whole grid
-        blh = _horizontal(w, w["boundary_layer_height"])[_near_mask(w, longitude, latitude, radius_km, source)]
+        blh = _horizontal(w, w["boundary_layer_height"])[sel]
         z_top_m = float(np.nanmean(blh)) if np.isfinite(blh).any() else None
     w, level_spread = _layer_mean(w, p_top=p_top, z_top_m=z_top_m)
     u_da, v_da = w["eastward_wind"], w["northward_wind"]
@@ -207,7 +210,8 @@ def effective_wind(
     if not u_da.dims:
         u, v = float(u_da), float(v_da)
     else:
-        sel = _near_mask(w, longitude, latitude, radius_km, source)
+        if sel is None:
+            sel = _near_mask(w, longitude, latitude, radius_km, source)
         us, vs = _horizontal(w, u_da)[sel], _horizontal(w, v_da)[sel]
         u, v = float(np.nanmean(us)), float(np.nanmean(vs))
         if sel.sum() > 1:
