@@ -61,6 +61,7 @@ from urbansat.inversion.gaussian import estimate_gaussian
 from urbansat.inversion.ime import estimate_ime
 from urbansat.inversion.intervals import emission_interval
 from urbansat.inversion.plume import (
+    SMOOTH_KM,
     PlumeFrame,
     detect_plume,
     plume_coordinates,
@@ -300,7 +301,7 @@ def _prepare(swath: xr.Dataset, src: _Source, wind: xr.Dataset, gas: str, opts: 
         if core.any():
             from scipy import ndimage
 
-            excl = excl | ndimage.binary_dilation(core, iterations=max(1, round(4.0 / scene.pixel_km)))
+            excl = excl | ndimage.binary_dilation(core, iterations=max(1, round(SMOOTH_KM / scene.pixel_km)))
     try:
         bg = estimate_background(scene, excl, method=opts["background"], sigma_km=opts["background_km"])
     except InversionError as err:

@@ -37,7 +37,11 @@ from scipy import ndimage
 from urbansat.inversion.background import normalized_convolution
 from urbansat.inversion.scene import Scene
 
-__all__ = ["Detection", "detect_plume", "plume_coordinates", "plume_region", "refine_direction"]
+__all__ = ["SMOOTH_KM", "Detection", "detect_plume", "plume_coordinates", "plume_region", "refine_direction"]
+
+
+#: Width of the Gaussian that smooths the enhancement before the detection test [km].
+SMOOTH_KM = 4.0
 
 
 def plume_coordinates(x: np.ndarray, y: np.ndarray, theta: float) -> tuple[np.ndarray, np.ndarray]:
@@ -91,7 +95,7 @@ def detect_plume(
     noise: float,
     *,
     r0: float = 0.0,
-    smooth_km: float = 4.0,
+    smooth_km: float = SMOOTH_KM,
     z_threshold: float = 2.5,
     min_pixels: int = 3,
 ) -> Detection:
