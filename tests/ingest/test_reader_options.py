@@ -24,3 +24,11 @@ def test_smartcarb_noise_through_open_granules(project_samples):
 def test_unknown_reader_option_is_a_clear_error(project_samples):
     with pytest.raises(urbansat.SchemaError, match=r"reader_options \['noise'\].*smartcarb.*noise_ppm"):
         urbansat.open_granules(project_samples / SCENE, product="smartcarb", reader_options={"noise": 0.5})
+
+
+@pytest.mark.parametrize("bad", [0.0, -0.5, float("nan")])
+def test_smartcarb_noise_must_be_positive(project_samples, bad):
+    # noise_ppm=0 used to state xco2_uncertainty = 0 ppm, which weighted fits take as perfect
+    # data (SMARTCARB Berlin IME +34 % instead of +19 % noise-free)
+    with pytest.raises(urbansat.SchemaError, match=r"noise_ppm=.*positive 1-sigma.*None"):
+        urbansat.open_granules(project_samples / SCENE, product="smartcarb", reader_options={"noise_ppm": bad})

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from urbansat.errors import InputFileError, MissingVariableError
+from urbansat.errors import InputFileError, MissingVariableError, SchemaError
 from urbansat.ingest._locks import open_netcdf
 from urbansat.ingest.readers._base import GranuleReader, Window, check_file
 from urbansat.schema import validate_granule
@@ -99,7 +99,8 @@ class SmartcarbReader(GranuleReader):
         qa : {"recommended", "none"}
             Cloud screening ``CLCT < 0.01`` or none.
         noise_ppm : float, optional
-            Add seeded Gaussian noise of this 1-sigma [ppm] (0.5 for the benchmark).
+            Add seeded Gaussian noise of this 1-sigma [ppm] (0.5 for the benchmark);
+            must be > 0 (None keeps the noise-free values and the product's ``uXCO2``).
         seed : int, default 0
             Seed of the noise.
         tracers : bool, default False
@@ -110,6 +111,13 @@ class SmartcarbReader(GranuleReader):
         xarray.Dataset
         """
         check_file(path)
+        if noise_ppm is not None and not (np.isfinite(noise_ppm) and noise_ppm > 0):
+            # noise_ppm=0 would state a retrieval uncertainty of exactly 0 ppm, which every
+            # weighted fit then takes as perfect data
+            raise SchemaError(
+                f"noise_ppm={noise_ppm!r} for SMARTCARB file '{path}' must be a positive 1-sigma "
+                "in ppm (0.5 for the benchmark), or None for the noise-free values with the "
+                "product's uXCO2 as uncertainty.")
         if gas not in (None, "co2"):
             raise MissingVariableError(f"SMARTCARB file '{path}' carries XCO2 only, not gas={gas!r}.")
         try:
