@@ -288,6 +288,68 @@ def _coverage_into(px, py, ring_start, ring_sign, poly_ring, p, col_off, row_off
                 out[r, c] = min(run, 1.0)
 
 
+def _sweep_with(cell):
+    """Build the block sweep kernel that hands every covered cell to ``cell``.
+
+    The returned kernel ``sweep(px, py, ring_start, ring_sign, poly_ring, bbox, cand,
+    row0, col0, n_rows, n_cols, row_area, data, out)`` rasterises the window of each
+    candidate polygon ``i`` on an (n_rows, n_cols) block in strips of at most
+    ``_STRIP_CELLS`` cells; the running sum of the accumulation buffer along a row is
+    the coverage fraction ``f`` of each cell. Only the columns between the first and
+    last edge crossing of each row are visited, and for every block cell ``(rr, cc)``
+    with ``f >= COVERAGE_EPS`` it calls ``cell(i, rr, cc, min(f, 1), row_area[rr],
+    data, out)``. ``cell`` is a jitted function bound at build time (a closure, not an
+    argument: a dispatcher passed as an argument is a run-time address that numba
+    cannot cache).
+    """
+
+    @numba.njit(cache=True, nogil=True)
+    def sweep(px, py, ring_start, ring_sign, poly_ring, bbox, cand, row0, col0, n_rows, n_cols, row_area, data, out):
+        acc, rmin, rmax = _new_buffers(1, 1)
+        for i in range(cand.shape[0]):
+            p = cand[i]
+            r_lo, r_hi, c_lo, c_hi = _window(bbox, p, row0, col0, n_rows, n_cols)
+            if r_lo >= r_hi or c_lo >= c_hi:
+                continue
+            w = c_hi - c_lo
+            sh = max(1, min(r_hi - r_lo, _STRIP_CELLS // (w + 2)))
+            if acc.shape[0] < sh or acc.shape[1] < w + 2:
+                acc, rmin, rmax = _new_buffers(max(sh, acc.shape[0]), max(w, acc.shape[1] - 2))
+            rs = r_lo
+            while rs < r_hi:
+                h = min(sh, r_hi - rs)
+                _rasterize(px, py, ring_start, ring_sign, poly_ring, p, col0 + c_lo, row0 + rs, h, w, acc, rmin, rmax)
+                for r in range(h):
+                    hi = rmax[r]
+                    if hi < 0:
+                        continue
+                    lo = rmin[r]
+                    rr = rs + r
+                    ar = row_area[rr]
+                    run = 0.0
+                    for c in range(lo, hi + 1):
+                        run += acc[r, c]
+                        acc[r, c] = 0.0
+                        if c >= w or run < COVERAGE_EPS:
+                            continue
+                        cell(i, rr, c_lo + c, min(1.0, run), ar, data, out)
+                    rmin[r] = 1 << 30
+                    rmax[r] = -1
+                rs += h
+
+    return sweep
+
+
+@numba.njit(cache=True, nogil=True)
+def _class_cell(i, rr, cc, f, ar, data, out):
+    """``out[i, lut_s[start] * n_e + lut_e[end]] += f * A`` for one covered cell."""
+    start, lut_s, end, lut_e, n_e = data
+    out[i, lut_s[start[rr, cc]] * n_e + lut_e[end[rr, cc]]] += f * ar
+
+
+_class_sweep = _sweep_with(_class_cell)
+
+
 @numba.njit(cache=True, nogil=True)
 def class_kernel(
     px, py, ring_start, ring_sign, poly_ring, bbox, cand, row0, col0, start, lut_s, end, lut_e, n_e, row_area, out
@@ -299,40 +361,37 @@ def class_kernel(
     columns between the first and last edge crossing of each row are visited.
     """
     n_rows, n_cols = start.shape
-    acc, rmin, rmax = _new_buffers(1, 1)
-    for i in range(cand.shape[0]):
-        p = cand[i]
-        r_lo, r_hi, c_lo, c_hi = _window(bbox, p, row0, col0, n_rows, n_cols)
-        if r_lo >= r_hi or c_lo >= c_hi:
-            continue
-        w = c_hi - c_lo
-        sh = max(1, min(r_hi - r_lo, _STRIP_CELLS // (w + 2)))
-        if acc.shape[0] < sh or acc.shape[1] < w + 2:
-            acc, rmin, rmax = _new_buffers(max(sh, acc.shape[0]), max(w, acc.shape[1] - 2))
-        rs = r_lo
-        while rs < r_hi:
-            h = min(sh, r_hi - rs)
-            _rasterize(px, py, ring_start, ring_sign, poly_ring, p, col0 + c_lo, row0 + rs, h, w, acc, rmin, rmax)
-            for r in range(h):
-                hi = rmax[r]
-                if hi < 0:
-                    continue
-                lo = rmin[r]
-                rr = rs + r
-                ar = row_area[rr]
-                run = 0.0
-                for c in range(lo, hi + 1):
-                    run += acc[r, c]
-                    acc[r, c] = 0.0
-                    if c >= w or run < COVERAGE_EPS:
-                        continue
-                    f = min(1.0, run)
-                    cc = c_lo + c
-                    key = lut_s[start[rr, cc]] * n_e + lut_e[end[rr, cc]]
-                    out[i, key] += f * ar
-                rmin[r] = 1 << 30
-                rmax[r] = -1
-            rs += h
+    _class_sweep(
+        px, py, ring_start, ring_sign, poly_ring, bbox, cand, row0, col0, n_rows, n_cols, row_area,
+        (start, lut_s, end, lut_e, n_e), out,
+    )  # fmt: skip
+
+
+@numba.njit(cache=True, nogil=True)
+def _value_cell(i, rr, cc, f, ar, data, out):
+    """Add one covered cell to the moments of :func:`value_kernel` (NaN/nodata: unobserved)."""
+    values, weights, has_nodata, nodata = data
+    x = float(values[rr, cc])
+    out[i, 9] += f
+    if not math.isfinite(x) or (has_nodata and x == nodata):
+        out[i, 8] += f * ar
+        return
+    wt = float(weights[rr, cc])
+    if not math.isfinite(wt):
+        out[i, 8] += f * ar
+        return
+    out[i, 0] += f
+    out[i, 1] += f * x
+    faw = f * ar * wt
+    out[i, 2] += faw
+    out[i, 3] += faw * x
+    out[i, 4] += faw * x * x
+    out[i, 5] = min(out[i, 5], x)
+    out[i, 6] = max(out[i, 6], x)
+    out[i, 7] += f * ar
+
+
+_value_sweep = _sweep_with(_value_cell)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -345,56 +404,10 @@ def value_kernel(
     observed area Σf·A (valid), unobserved area Σf·A (NaN/nodata), Σf (all)].
     """
     n_rows, n_cols = values.shape
-    acc, rmin, rmax = _new_buffers(1, 1)
-    for i in range(cand.shape[0]):
-        p = cand[i]
-        r_lo, r_hi, c_lo, c_hi = _window(bbox, p, row0, col0, n_rows, n_cols)
-        if r_lo >= r_hi or c_lo >= c_hi:
-            continue
-        w = c_hi - c_lo
-        sh = max(1, min(r_hi - r_lo, _STRIP_CELLS // (w + 2)))
-        if acc.shape[0] < sh or acc.shape[1] < w + 2:
-            acc, rmin, rmax = _new_buffers(max(sh, acc.shape[0]), max(w, acc.shape[1] - 2))
-        rs = r_lo
-        while rs < r_hi:
-            h = min(sh, r_hi - rs)
-            _rasterize(px, py, ring_start, ring_sign, poly_ring, p, col0 + c_lo, row0 + rs, h, w, acc, rmin, rmax)
-            for r in range(h):
-                hi = rmax[r]
-                if hi < 0:
-                    continue
-                lo = rmin[r]
-                rr = rs + r
-                ar = row_area[rr]
-                run = 0.0
-                for c in range(lo, hi + 1):
-                    run += acc[r, c]
-                    acc[r, c] = 0.0
-                    if c >= w or run < COVERAGE_EPS:
-                        continue
-                    f = min(1.0, run)
-                    cc = c_lo + c
-                    x = float(values[rr, cc])
-                    out[i, 9] += f
-                    if not math.isfinite(x) or (has_nodata and x == nodata):
-                        out[i, 8] += f * ar
-                        continue
-                    wt = float(weights[rr, cc])
-                    if not math.isfinite(wt):
-                        out[i, 8] += f * ar
-                        continue
-                    out[i, 0] += f
-                    out[i, 1] += f * x
-                    faw = f * ar * wt
-                    out[i, 2] += faw
-                    out[i, 3] += faw * x
-                    out[i, 4] += faw * x * x
-                    out[i, 5] = min(out[i, 5], x)
-                    out[i, 6] = max(out[i, 6], x)
-                    out[i, 7] += f * ar
-                rmin[r] = 1 << 30
-                rmax[r] = -1
-            rs += h
+    _value_sweep(
+        px, py, ring_start, ring_sign, poly_ring, bbox, cand, row0, col0, n_rows, n_cols, row_area,
+        (values, weights, has_nodata, nodata), out,
+    )  # fmt: skip
 
 
 @numba.njit(cache=True, nogil=True)
