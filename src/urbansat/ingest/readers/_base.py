@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import functools
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar
@@ -38,6 +38,7 @@ import yaml
 from urbansat.errors import InputFileError, MissingVariableError, SchemaError
 
 __all__ = [
+    "ANTIMERIDIAN_NOTE",
     "GranuleReader",
     "Window",
     "check_file",
@@ -50,6 +51,12 @@ Window = tuple[slice, slice]
 
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _NC3_MAGIC = (b"CDF\x01", b"CDF\x02", b"CDF\x05")
+#: ``attrs["antimeridian"]`` of the swath readers: the convention of :func:`unwrap_corners`.
+ANTIMERIDIAN_NOTE = (
+    "longitude wrapped to [-180, 180); footprint corner longitudes are continuous with "
+    "their centre (shifted by +-360 deg), so corners of pixels crossing the antimeridian "
+    "may lie outside [-180, 180)"
+)
 
 
 def check_file(path: str | Path) -> str:
@@ -200,6 +207,21 @@ class GranuleReader(ABC):
         """Return True when the file *name* follows the product's naming convention."""
         return False
 
+    def _name_or_content(self, path: str | Path, probe: Callable[[str | Path], bool]) -> bool:
+        """Shared body of :meth:`guess_can_open`: the file name first, then the content.
+
+        True when :meth:`match_filename` accepts the name; otherwise
+        ``check_file(path)`` then ``probe(path)``, where any exception of either
+        means "not this product" (False): detection never raises on foreign files.
+        """
+        if self.match_filename(path):
+            return True
+        try:
+            check_file(path)
+            return bool(probe(path))
+        except Exception:  # noqa: BLE001 - detection never raises on foreign files
+            return False
+
     @abstractmethod
     def guess_can_open(self, path: str | Path) -> bool:
         """Return True when this reader recognises ``path`` (filename, then content).
@@ -250,6 +272,43 @@ def require(path: str | Path, names: Sequence[str], present: set[str], *, reader
             f"variable(s) {missing}{' in ' + where if where else ''}. "
             + (hint or "Download the full product (not a variable subset that drops them).")
         )
+
+
+def reject_unknown(path: str | Path, variables: Sequence[str], available: Collection[str], *,
+                   reader: str) -> None:
+    """Raise :class:`MissingVariableError` for requested normalized names a reader cannot provide.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Granule file (named in the message).
+    variables : sequence of str
+        The ``variables=`` the caller asked for.
+    available : collection of str
+        Normalized names the reader can provide (listed, sorted, in the message).
+    reader : str
+        Reader name.
+    """
+    unknown = [v for v in variables if v not in available]
+    if unknown:
+        raise MissingVariableError(
+            f"{reader} cannot provide {unknown} from '{path}'. Available: {sorted(available)}."
+        )
+
+
+def swath_attrs(path: str | Path, qa: str) -> dict[str, Any]:
+    """The dataset attributes every swath reader sets alike (provenance, QA, conventions).
+
+    ``source_files`` (the one granule), ``qa`` (the screening applied),
+    ``Conventions`` (CF-1.10) and ``antimeridian`` (:data:`ANTIMERIDIAN_NOTE`), in
+    this order.
+    """
+    return {
+        "source_files": [str(path)],
+        "qa": qa,
+        "Conventions": "CF-1.10",
+        "antimeridian": ANTIMERIDIAN_NOTE,
+    }
 
 
 def empty_like_window(n: int, s: slice | None) -> slice:

@@ -32,6 +32,7 @@ import xarray as xr
 from urbansat.errors import MissingVariableError, SchemaError
 from urbansat.ingest._locks import NETCDF_LOCK
 from urbansat.ingest.readers._base import (
+    ANTIMERIDIAN_NOTE,
     GranuleReader,
     Window,
     cf,
@@ -39,11 +40,13 @@ from urbansat.ingest.readers._base import (
     empty_like_window,
     load_product,
     open_failure,
+    reject_unknown,
     require,
+    swath_attrs,
     unwrap_corners,
     wrap_longitude,
 )
-from urbansat.ingest.readers.tropomi_ch4 import ANTIMERIDIAN_NOTE, resolve_chunks
+from urbansat.ingest.readers.tropomi_ch4 import resolve_chunks
 from urbansat.schema import GAS_STANDARD_NAMES, GAS_UNITS, validate_granule
 
 __all__ = ["GosatFTSReader"]
@@ -77,6 +80,12 @@ def _structure(path: str | Path) -> tuple[dict[str, tuple[tuple[int, ...], str, 
     except OSError as err:
         raise open_failure(path, err) from None
     return out, root
+
+
+def _has_mixing_ratio(path: str | Path) -> bool:
+    """True for a GOSAT FTS L2 file: exposure times and a ``Data/mixingRatio/X*`` variable."""
+    s, _ = _structure(path)
+    return "scanAttribute/time" in s and any(k.startswith("Data/mixingRatio/X") for k in s)
 
 
 def _h5_dataarray(path: str, name: str, rows: slice | np.ndarray, chunks: Any) -> xr.DataArray:
@@ -115,14 +124,7 @@ class GosatFTSReader(GranuleReader):
         return self._platform_from_name(path) is not None
 
     def guess_can_open(self, path: str | Path) -> bool:
-        if self.match_filename(path):
-            return True
-        try:
-            check_file(path)
-            s, _ = _structure(path)
-        except Exception:  # noqa: BLE001 - detection never raises on foreign files
-            return False
-        return "scanAttribute/time" in s and any(k.startswith("Data/mixingRatio/X") for k in s)
+        return self._name_or_content(path, _has_mixing_ratio)
 
     def gases_in(self, path: str | Path) -> list[str]:
         """Gases present in a file (``"co2"``/``"ch4"``), from its content."""
@@ -238,11 +240,7 @@ class GosatFTSReader(GranuleReader):
 
         if variables is None:
             return [v for v, (fp, _, _) in table.items() if fp in s and fits(v)]
-        unknown = [v for v in variables if v not in table]
-        if unknown:
-            raise MissingVariableError(
-                f"{self.name} cannot provide {unknown} from '{path}'. Available: {sorted(table)}."
-            )
+        reject_unknown(path, variables, table, reader=self.name)
         missing = [table[v][0] for v in variables if table[v][0] not in s]
         if missing:
             raise MissingVariableError(f"Granule '{path}' lacks {missing}; drop them from variables=.")
@@ -308,9 +306,6 @@ class GosatFTSReader(GranuleReader):
             "product_version": f"V{m.group(1)}" if m else "unknown",
             "gas": gas,
             "platform": platform,
-            "source_files": [str(path)],
-            "qa": qa,
-            "Conventions": "CF-1.10",
-            "antimeridian": ANTIMERIDIAN_NOTE,
+            **swath_attrs(path, qa),
         }
         return res

@@ -37,6 +37,7 @@ import xarray as xr
 from urbansat.errors import MissingVariableError, SchemaError
 from urbansat.ingest._locks import netcdf_handle, open_netcdf_groups
 from urbansat.ingest.readers._base import (
+    ANTIMERIDIAN_NOTE,
     GranuleReader,
     Window,
     cf,
@@ -45,11 +46,13 @@ from urbansat.ingest.readers._base import (
     load_product,
     mask_int,
     open_failure,
+    reject_unknown,
     require,
+    swath_attrs,
     unwrap_corners,
     wrap_longitude,
 )
-from urbansat.ingest.readers.tropomi_ch4 import ANTIMERIDIAN_NOTE, resolve_chunks
+from urbansat.ingest.readers.tropomi_ch4 import resolve_chunks
 from urbansat.schema import GAS_STANDARD_NAMES, validate_granule
 
 __all__ = ["ACOSLiteReader", "OCO2LiteReader", "OCO3LiteReader", "OCOLiteReader"]
@@ -164,13 +167,11 @@ class OCOLiteReader(GranuleReader):
         return None
 
     def guess_can_open(self, path: str | Path) -> bool:
-        if self.match_filename(path):
-            return True
-        try:
-            check_file(path)
-            s, g = _structure(path)
-        except Exception:  # noqa: BLE001 - detection never raises on foreign files
-            return False
+        return self._name_or_content(path, self._is_own_platform)
+
+    def _is_own_platform(self, path: str | Path) -> bool:
+        """True for an OCO/ACOS Lite file of this reader's platform (the fallback: OCO-2)."""
+        s, g = _structure(path)
         if not {"sounding_id", "xco2"} <= s["/"]:
             return False
         plat = self._platform_of(s, g)
@@ -196,11 +197,7 @@ class OCOLiteReader(GranuleReader):
         if variables is None:
             names, strict = list(table), False
         else:
-            unknown = [v for v in variables if v not in table]
-            if unknown:
-                raise MissingVariableError(
-                    f"{self.name} cannot provide {unknown} from '{path}'. Available: {sorted(table)}."
-                )
+            reject_unknown(path, variables, table, reader=self.name)
             names, strict = core + [v for v in variables if v not in core], True
         per_group: dict[str, list[str]] = {"/": ["sounding_id", "latitude", "longitude", "time"]}
         norm_of: dict[str, str] = {}
@@ -382,10 +379,7 @@ class OCOLiteReader(GranuleReader):
             "version": f"v{m.group(1)}" if m else "unknown",
             "gas": "co2",
             "platform": self.platform_facts["platform"],
-            "source_files": [str(path)],
-            "qa": qa,
-            "Conventions": "CF-1.10",
-            "antimeridian": ANTIMERIDIAN_NOTE,
+            **swath_attrs(path, qa),
             "level_order": "top of atmosphere first",
         }
         return res

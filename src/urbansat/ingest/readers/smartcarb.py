@@ -49,6 +49,12 @@ _FILL = 1e30
 _NEEDED = ("XCO2_BG", "XCO2_RA", "XCO2_GPP", "XCO2_TOT", "latitude", "longitude", "time", "CLCT")
 
 
+def _has_tracers(path: str | Path) -> bool:
+    """True when the file holds the SMARTCARB tracer columns on an ``nobs`` swath."""
+    with open_netcdf(path, decode_times=False) as raw:
+        return "XCO2_BG" in raw and "XCO2_TOT" in raw and "nobs" in raw.dims
+
+
 class SmartcarbReader(GranuleReader):
     """SMARTCARB synthetic CO2M L2 swath (the community plume-inversion benchmark)."""
 
@@ -62,14 +68,7 @@ class SmartcarbReader(GranuleReader):
 
     def guess_can_open(self, path: str | Path) -> bool:
         """Recognise the file by name, then by its XCO2_BG/XCO2_TOT variables."""
-        if self.match_filename(path):
-            return True
-        try:
-            check_file(path)
-            with open_netcdf(path, decode_times=False) as raw:
-                return "XCO2_BG" in raw and "XCO2_TOT" in raw and "nobs" in raw.dims
-        except Exception:  # noqa: BLE001 - guess_can_open never raises
-            return False
+        return self._name_or_content(path, _has_tracers)
 
     def open_dataset(
         self,

@@ -44,6 +44,7 @@ import xarray as xr
 from urbansat.errors import MissingVariableError, UrbansatWarning
 from urbansat.ingest._locks import NETCDF_LOCK, open_netcdf_groups
 from urbansat.ingest.readers._base import (
+    ANTIMERIDIAN_NOTE,
     GranuleReader,
     Window,
     cf,
@@ -51,7 +52,9 @@ from urbansat.ingest.readers._base import (
     empty_like_window,
     load_product,
     open_failure,
+    reject_unknown,
     require,
+    swath_attrs,
     unwrap_corners,
     wrap_longitude,
 )
@@ -62,11 +65,6 @@ __all__ = ["TropomiCH4Reader"]
 _EPOCH_2010 = np.datetime64("2010-01-01T00:00:00", "ns")
 #: Bit/class flags kept with their native dtype and values (fill 255 / 4294967295 included).
 _RAW_FLAGS = ("geolocation_flags", "processing_quality_flags", "surface_classification")
-ANTIMERIDIAN_NOTE = (
-    "longitude wrapped to [-180, 180); footprint corner longitudes are continuous with "
-    "their centre (shifted by +-360 deg), so corners of pixels crossing the antimeridian "
-    "may lie outside [-180, 180)"
-)
 
 
 def _attr(v: Any) -> Any:
@@ -112,6 +110,14 @@ def _structure(path: str | Path) -> tuple[dict[str, set[str]], dict[str, Any]]:
     return out, gattrs
 
 
+def _has_methane(path: str | Path) -> bool:
+    """True when the file's ``PRODUCT`` group holds a methane mixing ratio."""
+    s, _ = _structure(path)
+    return "PRODUCT" in s and (
+        "methane_mixing_ratio" in s["PRODUCT"] or "methane_mixing_ratio_bias_corrected" in s["PRODUCT"]
+    )
+
+
 def resolve_chunks(chunks: Any, ydim: str, xdim: str, shape_yx: tuple[int, int],
                    extra_dims: Sequence[Hashable] = ()) -> dict[Hashable, Any] | None:
     """Translate ``open_granules`` chunks (on ``y``/``x``) into raw-dimension chunks.
@@ -154,16 +160,7 @@ class TropomiCH4Reader(GranuleReader):
         return re.match(self.facts["filename"], Path(path).name) is not None
 
     def guess_can_open(self, path: str | Path) -> bool:
-        if self.match_filename(path):
-            return True
-        try:
-            check_file(path)
-            s, _ = _structure(path)
-        except Exception:  # noqa: BLE001 - detection never raises on foreign files
-            return False
-        return "PRODUCT" in s and (
-            "methane_mixing_ratio" in s["PRODUCT"] or "methane_mixing_ratio_bias_corrected" in s["PRODUCT"]
-        )
+        return self._name_or_content(path, _has_methane)
 
     # ------------------------------------------------------------------ open
     def open_dataset(
@@ -243,12 +240,7 @@ class TropomiCH4Reader(GranuleReader):
             names = list(table) + list(derived)
             strict = False
         else:
-            unknown = [v for v in variables if v not in table and v not in derived]
-            if unknown:
-                raise MissingVariableError(
-                    f"{self.name} cannot provide {unknown} from '{path}'. Available: "
-                    f"{sorted(set(table) | set(derived))}."
-                )
+            reject_unknown(path, variables, set(table) | set(derived), reader=self.name)
             names, strict = list(variables), True
         raw_names: list[str] = []
         for n in names:
@@ -430,10 +422,7 @@ class TropomiCH4Reader(GranuleReader):
             "gas": "ch4",
             "platform": "Sentinel-5P",
             "sensor": "TROPOMI",
-            "source_files": [str(path)],
-            "qa": qa,
-            "Conventions": "CF-1.10",
-            "antimeridian": ANTIMERIDIAN_NOTE,
+            **swath_attrs(path, qa),
         }
         for k in ("orbit", "time_coverage_start", "time_coverage_end", "id"):
             if k in g:
