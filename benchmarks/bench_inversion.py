@@ -1,9 +1,12 @@
 """Benchmark of urbansat.estimate_emissions: synthetic truth, SMARTCARB, speed.
 
-Run: ``python benchmarks/bench_inversion.py [--n 100] [--smartcarb-only] [--noise-seeds 100]
-[--ddeq-python PATH] [--out PATH]``; writes ``benchmarks/results/inversion.json`` (or ``--out``;
-with ``--smartcarb-only`` the synthetic sections already in that file are kept and only
-``smartcarb``, ``smartcarb_noise`` and ``ddeq`` are replaced or, when skipped, dropped).
+Run: ``python benchmarks/bench_inversion.py [--n 100] [--city-seeds 100] [--skip-synthetic]
+[--smartcarb-only] [--noise-seeds 100] [--ddeq-python PATH] [--out PATH]``; writes
+``benchmarks/results/inversion.json`` (or ``--out``). With ``--smartcarb-only`` the synthetic
+point and city sections already in that file are kept and only ``smartcarb``,
+``smartcarb_noise`` and ``ddeq`` are replaced or, when skipped, dropped. With
+``--skip-synthetic`` only the point-source synthetic sections are kept; the city and SMARTCARB
+parts are rerun or, when skipped (``--city-seeds 0``, ``--skip-smartcarb``), dropped.
 
 Sections
 --------
@@ -22,6 +25,21 @@ Sections
     Noise-free data (1e-3 of the noise), true wind: what remains is the methods'
     own error (dispersion, meander, puffs, footprint averaging, background filter).
     Its RMS relative error per method is ``MODEL_ERROR`` in urbansat.inversion.
+``synthetic_cities``, ``true_wind_cities`` (+ ``_strong``), ``model_error_cities``
+    The same three error models on ``--city-seeds`` synthetic cities (:func:`run_city_case`):
+    area sources of 24 release points on a disk of diameter 8-40 km (CO2M-like, TROPOMI) or
+    8-20 km (OCO-3 SAM), emissions of CO2 150-1300 kg s-1 (5-40 Mt yr-1) or CH4
+    10-60 kg s-1, swaths and draws independent of the point cases.
+    ``model_error_cities`` seeds 0-59 give the area-source model error of urbansat.inversion.
+``synthetic_cities_heldout``
+    ``synthetic_cities`` on seeds 1000.. (never used to measure the model error): the
+    out-of-sample coverage check of the city uncertainties.
+
+Every synthetic section also holds, per method, the breakdown of
+:func:`uncertainty_breakdown`: the median relative uncertainty terms, per-geometry accuracy
+and coverage (``by_kind``, with the robust sigma 1.4826 median|e| used for ``MODEL_ERROR``),
+and which term dominates in the cases the 1- and 2-sigma intervals miss. Times per section:
+``time_synthetic_sections_s``, ``time_city_sections_s``.
 ``smartcarb``
     The SMARTCARB scene (2015-04-23 11 UTC) with COSMO winds and 0.5 ppm noise:
     Berlin and Jänschwalde against the true hourly emissions; end-to-end time of
@@ -74,7 +92,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from urbansat.inversion import METHODS, estimate_emissions
+from urbansat.inversion import METHODS, UNCERTAINTY_TERMS, estimate_emissions
 from urbansat.testing.plumes import make_plume_swath
 
 HERE = Path(__file__).resolve().parent
@@ -89,25 +107,92 @@ SMARTCARB_WIND = "SMARTCARB_winds_2015042311.nc"
 #: ERA5 model levels and surface for the scene (ddeq 1.1 sdist; in data/samples/smartcarb/)
 SMARTCARB_ERA5 = ("SMARTCARB_ERA5-lvl-20150423t1100.nc", "SMARTCARB_ERA5-sfc-20150423t1100.nc")
 NOISE_PPM = 0.5  # the SMARTCARB protocol's CO2M-like XCO2 noise (issue 4; ddeq's benchmark)
+#: keys of the synthetic-city part of the JSON (kept with --smartcarb-only, dropped with
+#: --city-seeds 0)
+CITY_KEYS = ("n_city_cases", "synthetic_cities", "true_wind_cities", "true_wind_cities_strong",
+             "model_error_cities", "synthetic_cities_heldout", "time_cities_s",
+             "time_city_sections_s")
 
 
-def run_case(seed: int, *, wind_error: float, direction_error: float, noise_scale: float = 1.0) -> list[dict]:
-    kind, gas = KINDS[seed % len(KINDS)]
-    rng = np.random.default_rng(10_000 + seed)
-    q = float(rng.uniform(800, 3000) if gas == "co2" else rng.uniform(6, 25))
-    noise = float(rng.uniform(0.5, 1.0) if gas == "co2" else rng.uniform(10, 15)) * noise_scale
-    sw, tr = make_plume_swath(kind, gas=gas, emission=q, seed=seed, wind_error=wind_error,
-                              direction_error_deg=direction_error, noise=noise)
+#: Synthetic cities (sections ``*_cities``): diameter range [km] per geometry. CO2M-like and
+#: TROPOMI images are 220-280 km wide, so cities of 8-40 km fit with their plume; an OCO-3 SAM
+#: target area is only about 80 x 64 km (5 sweeps), so its cities stay at <= 20 km.
+CITY_DIAMETER_KM = {"co2m": (8.0, 40.0), "tropomi": (8.0, 40.0), "oco3_sam": (8.0, 20.0)}
+#: City emission ranges [kg s-1], illustrative of the literature: CO2 5-40 Mt yr-1
+#: (150-1300 kg s-1) spans SMARTCARB Berlin (23.4 Mt yr-1 at 2015-04-23 11 UTC; about
+#: 20 Mt yr-1 at the CO2M overpass, Kuhlmann et al. 2020, AMT 13, 6733) and larger
+#: megacities; CH4 10-60 kg s-1 (0.3-1.9 Tg yr-1) spans TROPOMI city totals (Maasakkers et al.
+#: 2022, Sci. Adv. 8, eabn9683: Buenos Aires, Delhi, Lahore, Mumbai, with single landfills of
+#: 3-29 t h-1 = 0.8-8 kg s-1; de Foy et al. 2023, ERL 18, 044004: 61 urban areas).
+CITY_EMISSION_KG_S = {"co2": (150.0, 1300.0), "ch4": (10.0, 60.0)}
+#: City cases draw their swath from ``make_plume_swath(seed=CITY_SEED_BASE + seed)`` and
+#: their emission / diameter / noise from ``default_rng(CITY_RNG_BASE + seed)``: independent
+#: of the point cases (which use ``seed`` and ``10_000 + seed``).
+CITY_SEED_BASE = 1_000_000
+CITY_RNG_BASE = 20_000
+#: First seed of ``synthetic_cities_heldout``: seeds never used while the area-source model
+#: error was measured (``model_error_cities`` seeds 0-59).
+CITY_HELDOUT_OFFSET = 1000
+
+
+def _draw_noise(rng: np.random.Generator, gas: str) -> float:
+    """Retrieval noise [ppm | ppb]: 0.5-1 ppm XCO2, 10-15 ppb XCH4 (issue 4)."""
+    return float(rng.uniform(0.5, 1.0) if gas == "co2" else rng.uniform(10, 15))
+
+
+def method_rows(sw, tr: dict, *, seed: int, kind: str, truth: float, **extra) -> list[dict]:
+    """Run every method on one synthetic swath; one row per method.
+
+    ``extra`` (e.g. ``diameter_km``) is copied into every row. A row holds the estimate,
+    ``sigma`` (total 1-sigma), ``sigma_<term>`` for every uncertainty term, the asymmetric
+    bounds ``{lower,upper}_{1,2}``, ``model_error_fraction`` and ``qa_reason`` [kg s-1].
+    """
     rows = []
     for m in METHODS:
         out = estimate_emissions(sw, sources=tr["sources"], wind=tr["wind"], method=m)
         o = out.isel(source=0)
-        rows.append({"seed": seed, "kind": kind, "method": m, "truth": q, "wind_factor": tr["wind_factor"],
-                     "estimate": float(o.emission), "sigma": float(o.emission_uncertainty),
-                     "detected": bool(o.plume_detected), "qa_reason": str(o.qa_reason.values),
-                     **{f"sigma_{t}": float(o[f"emission_uncertainty_{t}"]) for t in ("retrieval", "wind", "background", "model")},
-                     **{f"{b}_{k}": float(o[f"emission_{b}_{k}sigma"]) for b in ("lower", "upper") for k in (1, 2)}})
+        rows.append({
+            "seed": seed, "kind": kind, "method": m, **extra, "truth": truth,
+            "wind_factor": tr["wind_factor"],
+            "estimate": float(o.emission), "sigma": float(o.emission_uncertainty),
+            "detected": bool(o.plume_detected), "qa_reason": str(o.qa_reason.values),
+            "model_error_fraction": float(o.model_error_fraction),
+            **{f"sigma_{t}": float(o[f"emission_uncertainty_{t}"]) for t in UNCERTAINTY_TERMS},
+            **{f"{b}_{k}": float(o[f"emission_{b}_{k}sigma"])
+               for b in ("lower", "upper") for k in (1, 2)},
+        })
     return rows
+
+
+def run_case(seed: int, *, wind_error: float, direction_error: float,
+             noise_scale: float = 1.0) -> list[dict]:
+    """One point-source case (CO2 800-3000, CH4 6-25 kg s-1) per method."""
+    kind, gas = KINDS[seed % len(KINDS)]
+    rng = np.random.default_rng(10_000 + seed)
+    q = float(rng.uniform(800, 3000) if gas == "co2" else rng.uniform(6, 25))
+    noise = _draw_noise(rng, gas) * noise_scale
+    sw, tr = make_plume_swath(kind, gas=gas, emission=q, seed=seed, wind_error=wind_error,
+                              direction_error_deg=direction_error, noise=noise)
+    return method_rows(sw, tr, seed=seed, kind=kind, truth=q)
+
+
+def run_city_case(seed: int, *, wind_error: float, direction_error: float,
+                  noise_scale: float = 1.0) -> list[dict]:
+    """One synthetic city (an area source of 24 release points on a disk) per method.
+
+    Kinds cycle as :data:`KINDS`; diameter from :data:`CITY_DIAMETER_KM`, emission from
+    :data:`CITY_EMISSION_KG_S` (uniform), noise as for points, all drawn from
+    ``default_rng(CITY_RNG_BASE + seed)``; rows carry ``diameter_km``.
+    """
+    kind, gas = KINDS[seed % len(KINDS)]
+    rng = np.random.default_rng(CITY_RNG_BASE + seed)
+    d_km = float(rng.uniform(*CITY_DIAMETER_KM[kind]))
+    q = float(rng.uniform(*CITY_EMISSION_KG_S[gas]))
+    noise = _draw_noise(rng, gas) * noise_scale
+    sw, tr = make_plume_swath(kind, gas=gas, emission=q, seed=CITY_SEED_BASE + seed,
+                              diameter_km=d_km, wind_error=wind_error,
+                              direction_error_deg=direction_error, noise=noise)
+    return method_rows(sw, tr, seed=seed, kind=kind, truth=q, diameter_km=d_km)
 
 
 def stats(df: pd.DataFrame) -> dict:
@@ -131,6 +216,118 @@ def stats(df: pd.DataFrame) -> dict:
             "coverage_1sigma_symmetric": float((z <= 1).mean()), "coverage_2sigma_symmetric": float((z <= 2).mean()),
         }
     return out
+
+
+#: robust 1-sigma of a heavy-tailed error: sigma = 1.4826 median|e| (consistent for a Gaussian)
+MAD_TO_SIGMA = 1.4826
+
+
+def _coverage(g: pd.DataFrame, k: int) -> pd.Series:
+    return (g[f"lower_{k}"] <= g.truth) & (g.truth <= g[f"upper_{k}"])
+
+
+def uncertainty_breakdown(df: pd.DataFrame) -> dict:
+    """Per method: the uncertainty terms, per-kind accuracy, and what the missed cases lack.
+
+    Over the cases with a finite estimate (as :func:`stats`), with ``e = Q/Q_true - 1`` and
+    the 1-sigma terms ``sigma_t`` (t in retrieval, wind, background, model):
+
+    * ``median_rel_sigma_terms``: median of ``sigma_t / Q_true`` per term, and of the total;
+    * ``dominant_term``: how many cases have each term as the largest ``sigma_t``;
+    * ``by_kind``: per geometry ``n``, ``median_abs_error``, ``bias`` (median ``e``),
+      ``robust_sigma`` = 1.4826 median ``|e|`` and the coverage of the asymmetric 1- and
+      2-sigma intervals;
+    * ``misses_{1,2}sigma``: the cases whose truth lies outside that interval: ``n``,
+      ``n_low`` (estimate below the truth), their ``dominant_term`` counts, median ``e``,
+      median ``sigma / Q_true`` and median ``z = |Q - Q_true| / sigma``.
+    """
+    out: dict[str, dict] = {}
+    terms = list(UNCERTAINTY_TERMS)
+    for m, g in df.groupby("method"):
+        ok = g[np.isfinite(g.estimate)]
+        rel = (ok.estimate - ok.truth) / ok.truth
+        sig = ok[[f"sigma_{t}" for t in terms]].to_numpy(float)
+        dom = pd.Series(np.array(terms)[np.argmax(np.nan_to_num(sig, nan=-1.0), axis=1)]
+                        if len(ok) else [], index=ok.index, dtype=object)
+
+        def counts(idx: pd.Index, dom: pd.Series = dom) -> dict[str, int]:
+            return {str(k): int(v) for k, v in dom.loc[idx].value_counts().items()}
+
+        rec: dict = {
+            "median_rel_sigma_terms": {
+                **{t: float((ok[f"sigma_{t}"] / ok.truth).median()) for t in terms},
+                "total": float((ok.sigma / ok.truth).median())},
+            "dominant_term": counts(ok.index),
+            "by_kind": {},
+        }
+        for kind, gk in ok.groupby("kind"):
+            rk = rel.loc[gk.index]
+            rec["by_kind"][str(kind)] = {
+                "n": len(gk), "median_abs_error": float(rk.abs().median()),
+                "bias": float(rk.median()), "robust_sigma": float(MAD_TO_SIGMA * rk.abs().median()),
+                **{f"coverage_{k}sigma": float(_coverage(gk, k).mean()) for k in (1, 2)},
+            }
+        for k in (1, 2):
+            miss = ok[~_coverage(ok, k)]
+            rm = rel.loc[miss.index]
+            rec[f"misses_{k}sigma"] = {
+                "n": len(miss), "n_low": int((miss.estimate < miss.truth).sum()),
+                "dominant_term": counts(miss.index),
+                "median_error": float(rm.median()) if len(miss) else None,
+                "median_rel_sigma": float((miss.sigma / miss.truth).median()) if len(miss) else None,
+                "median_z": (float(((miss.estimate - miss.truth).abs() / miss.sigma).median())
+                             if len(miss) else None),
+            }
+        out[str(m)] = rec
+    return out
+
+
+def summarize_section(df: pd.DataFrame) -> dict:
+    """:func:`stats` per method, with :func:`uncertainty_breakdown` merged into each."""
+    st, br = stats(df), uncertainty_breakdown(df)
+    return {m: {**st[m], **br.get(m, {})} for m in st}
+
+
+def print_section_table(name: str, sec: dict, seconds: float) -> None:
+    """One line per method: accuracy, coverage, and which term dominates the 2-sigma misses."""
+    print(f"\n{name} ({seconds:.0f} s)")
+    print(f"{'method':9s} {'valid':>7s} {'med|e|':>6s} {'bias':>6s} {'cov1s':>5s} {'cov2s':>5s} "
+          f"{'rel sigma: retr/wind/bg/model':>30s}  2-sigma misses (dominant term)")
+    for m, r in sec.items():
+        t = r["median_rel_sigma_terms"]
+        terms = "/".join(f"{t[k]:.2f}" for k in UNCERTAINTY_TERMS)
+        mi = r["misses_2sigma"]
+        print(f"{m:9s} {r['n_valid']:3d}/{r['n_cases']:<3d} {r['median_abs_error']:6.3f} "
+              f"{r['bias']:+6.3f} {r['coverage_1sigma']:5.2f} {r['coverage_2sigma']:5.2f} "
+              f"{terms:>30s}  {mi['n']} ({mi['n_low']} low) {mi['dominant_term']}")
+    for m, r in sec.items():
+        print(f"  {m:9s} by kind: " + "; ".join(
+            f"{k} n={v['n']} med|e|={v['median_abs_error']:.3f} robust sigma={v['robust_sigma']:.3f} "
+            f"cov {v['coverage_1sigma']:.2f}/{v['coverage_2sigma']:.2f}"
+            for k, v in r["by_kind"].items()), flush=True)
+
+
+def run_sections(sections: dict[str, dict], case, n: int, result: dict) -> dict[str, float]:
+    """Run ``n`` seeds of ``case`` per section into ``result``; returns the time per section [s].
+
+    A section's ``seed_offset`` (default 0) shifts its seeds; ``strong_subset`` adds
+    ``<name>_strong``, the same statistics over the cases with a detected plume.
+    """
+    times = {}
+    for name, kw in sections.items():
+        kw = dict(kw)
+        off = kw.pop("seed_offset", 0)
+        strong = kw.pop("strong_subset", False)
+        t0 = time.perf_counter()
+        df = pd.DataFrame([r for s in range(off, off + n) for r in case(s, **kw)])
+        times[name] = time.perf_counter() - t0
+        result[name] = summarize_section(df)
+        print_section_table(f"{name}: seeds {off}..{off + n - 1}", result[name], times[name])
+        if strong:
+            result[f"{name}_strong"] = summarize_section(df[df.detected])
+            print_section_table(f"{name}_strong (detected plumes)", result[f"{name}_strong"],
+                                times[name])
+    return times
 
 
 def smartcarb_dir() -> tuple[Path, Path] | None:
@@ -446,10 +643,17 @@ def print_ddeq_table(cmp: dict) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--n", type=int, default=100)
+    ap.add_argument("--n", type=int, default=100, help="point-source cases per synthetic section")
+    ap.add_argument("--city-seeds", type=int, default=100,
+                    help="city cases per *_cities section (seeds 0..N-1; held-out: "
+                         f"{CITY_HELDOUT_OFFSET}..); 0 skips them")
     ap.add_argument("--skip-smartcarb", action="store_true")
+    ap.add_argument("--skip-synthetic", action="store_true",
+                    help="do not run the point-source synthetic sections; keep them from the "
+                         "existing JSON")
     ap.add_argument("--smartcarb-only", action="store_true",
-                    help="run only the SMARTCARB (+ ddeq) part; keep the synthetic sections of the existing JSON")
+                    help="run only the SMARTCARB (+ ddeq) part; keep the synthetic point and city "
+                         "sections of the existing JSON")
     ap.add_argument("--ddeq-python", type=Path, default=None,
                     help=f"python of an environment with ddeq 1.1 (default: {DDEQ_PYTHON} if it exists)")
     ap.add_argument("--no-ddeq", action="store_true", help="do not run the ddeq reference")
@@ -463,23 +667,33 @@ def main() -> None:
                     help=f"JSON to write (default {RESULTS}); with --smartcarb-only the synthetic "
                          "sections come from this file, else from the default")
     args = ap.parse_args()
-    for flag, v in (("--noise-seeds", args.noise_seeds), ("--wind-seeds", args.wind_seeds)):
+    for flag, v in (("--noise-seeds", args.noise_seeds), ("--wind-seeds", args.wind_seeds),
+                    ("--city-seeds", args.city_seeds)):
         if v < 0:
             sys.exit(f"{flag} {v}: give a number of seeds >= 0 (0 skips the ensemble)")
+    if args.city_seeds > CITY_HELDOUT_OFFSET:
+        sys.exit(f"--city-seeds {args.city_seeds}: at most {CITY_HELDOUT_OFFSET}, so the held-out "
+                 f"city seeds ({CITY_HELDOUT_OFFSET}..) stay unused by the other city sections")
     out = args.out
-    result: dict = {"n_cases": args.n}
-    if args.smartcarb_only:
+    run_points = not (args.smartcarb_only or args.skip_synthetic)
+    run_cities = not args.smartcarb_only and args.city_seeds > 0
+    result: dict = {}
+    if not run_points:
         base = out if out.is_file() else RESULTS
         if base.is_file():
             result = json.loads(base.read_text())
-        # sections of this part are rerun or, when skipped, dropped: never kept stale
-        for key in ("ddeq", "smartcarb_noise", "smartcarb_winds"):
+        # sections of the parts run here are rerun or, when skipped, dropped: never kept stale
+        drop = ["ddeq", "smartcarb_noise", "smartcarb_winds"]
+        if not args.smartcarb_only:
+            drop += [*CITY_KEYS, "smartcarb"]
+        for key in drop:
             result.pop(key, None)
-    else:
+    if run_points:
         t0 = time.perf_counter()
+        result["n_cases"] = args.n
         sections = {
             "synthetic": {"wind_error": 0.2, "direction_error": 10.0},
-            "true_wind": {"wind_error": 0.0, "direction_error": 0.0},
+            "true_wind": {"wind_error": 0.0, "direction_error": 0.0, "strong_subset": True},
             "model_error": {"wind_error": 0.0, "direction_error": 0.0, "noise_scale": 1e-3},
         }
         # the same error model on seeds never used while the model-error terms were measured:
@@ -487,17 +701,25 @@ def main() -> None:
         sections["synthetic_heldout"] = {**sections["synthetic"], "seed_offset": args.n}
         # seeds first run after the asymmetric intervals were written (validation, not tuning)
         sections["synthetic_fresh"] = {**sections["synthetic"], "seed_offset": 2 * args.n}
-        for name, kw in sections.items():
-            kw = dict(kw)
-            off = kw.pop("seed_offset", 0)
-            rows = [r for s in range(off, off + args.n) for r in run_case(s, **kw)]
-            df = pd.DataFrame(rows)
-            result[name] = stats(df)
-            if name == "true_wind":
-                strong = df[df.detected]
-                result["true_wind_strong"] = stats(strong)
-            print(name, json.dumps(result[name], indent=1), flush=True)
+        result["time_synthetic_sections_s"] = run_sections(sections, run_case, args.n, result)
         result["time_synthetic_s"] = time.perf_counter() - t0
+    if run_cities:
+        t0 = time.perf_counter()
+        result["n_city_cases"] = args.city_seeds
+        sections = {
+            "synthetic_cities": {"wind_error": 0.2, "direction_error": 10.0},
+            "true_wind_cities": {"wind_error": 0.0, "direction_error": 0.0, "strong_subset": True},
+            "model_error_cities": {"wind_error": 0.0, "direction_error": 0.0, "noise_scale": 1e-3},
+        }
+        # the area-source model error was measured on model_error_cities seeds 0-59: validate
+        # the coverage on seeds never used for it
+        sections["synthetic_cities_heldout"] = {**sections["synthetic_cities"],
+                                                "seed_offset": CITY_HELDOUT_OFFSET}
+        result["time_city_sections_s"] = run_sections(sections, run_city_case, args.city_seeds,
+                                                      result)
+        result["time_cities_s"] = time.perf_counter() - t0
+    elif not args.smartcarb_only:
+        print("synthetic city sections skipped: --city-seeds 0")
     found = smartcarb_dir()
     if not args.skip_smartcarb and found is not None:
         result["smartcarb"] = smartcarb(*found)

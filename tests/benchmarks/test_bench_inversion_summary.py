@@ -6,6 +6,7 @@ import importlib.util
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_inversion.py"
@@ -84,3 +85,60 @@ def test_per_seed_columns_keep_every_draw_with_none_for_non_finite():
     assert a["upper_1sigma_mt_per_yr"] == [9.5, 11.0, 14.0, None, None]
     assert a["qa_reason"] == ["", "", "", "", "too few valid pixels"]
     assert cols["B"]["csf"]["seed"] == [0, 1]
+
+
+def _case(seed, kind, est, lo1, hi1, lo2, hi2, terms, truth=10.0, method="ime"):
+    r, w, b, m = terms
+    return {"seed": seed, "kind": kind, "method": method, "truth": truth, "wind_factor": 1.0,
+            "estimate": est, "sigma": math.sqrt(r * r + w * w + b * b + m * m), "detected": True,
+            "qa_reason": "", "sigma_retrieval": r, "sigma_wind": w, "sigma_background": b,
+            "sigma_model": m, "lower_1": lo1, "upper_1": hi1, "lower_2": lo2, "upper_2": hi2}
+
+
+# truth 10; errors -0.1 (co2m), +0.3 (co2m), +0.6 (tropomi), -0.5 (tropomi), failed (tropomi)
+CASES = [
+    _case(0, "co2m", 9.0, 8.0, 11.0, 7.0, 12.0, (1.0, 2.0, 0.5, 0.5)),    # covered; wind
+    _case(1, "co2m", 13.0, 10.5, 15.0, 9.0, 17.0, (0.5, 2.0, 0.5, 1.0)),  # 1s miss (low bound); wind
+    _case(2, "tropomi", 16.0, 13.0, 19.0, 11.0, 22.0, (3.0, 1.0, 0.5, 2.0)),  # both miss; retrieval
+    _case(3, "tropomi", 5.0, 4.0, 6.0, 3.0, 7.0, (0.2, 0.5, 0.3, 0.8)),   # both miss, low; model
+    _case(4, "tropomi", nan, nan, nan, nan, nan, (nan, nan, nan, nan)),
+]
+
+
+def test_uncertainty_breakdown_matches_hand_values():
+    import pandas as pd
+
+    r = _bench().uncertainty_breakdown(pd.DataFrame(CASES))["ime"]
+    terms = r["median_rel_sigma_terms"]
+    assert terms["wind"] == pytest.approx(np.median([0.2, 0.2, 0.1, 0.05]))
+    assert terms["retrieval"] == pytest.approx(np.median([0.1, 0.05, 0.3, 0.02]))
+    assert r["dominant_term"] == {"wind": 2, "retrieval": 1, "model": 1}
+    co2m, trop = r["by_kind"]["co2m"], r["by_kind"]["tropomi"]
+    assert co2m["n"] == 2 and trop["n"] == 2  # the failed case is not a valid one
+    assert co2m["median_abs_error"] == pytest.approx(0.2)
+    assert co2m["bias"] == pytest.approx(0.1)
+    assert co2m["robust_sigma"] == pytest.approx(1.4826 * 0.2)
+    assert (co2m["coverage_1sigma"], co2m["coverage_2sigma"]) == (0.5, 1.0)
+    assert (trop["coverage_1sigma"], trop["coverage_2sigma"]) == (0.0, 0.0)
+    assert trop["median_abs_error"] == pytest.approx(0.55)
+    m1, m2 = r["misses_1sigma"], r["misses_2sigma"]
+    assert (m1["n"], m1["n_low"]) == (3, 1)
+    assert m1["dominant_term"] == {"wind": 1, "retrieval": 1, "model": 1}
+    assert (m2["n"], m2["n_low"]) == (2, 1)
+    assert m2["median_error"] == pytest.approx(0.05)  # (+0.6 - 0.5) / 2
+    s2, s3 = math.sqrt(9 + 1 + 0.25 + 4), math.sqrt(0.04 + 0.25 + 0.09 + 0.64)
+    assert m2["median_rel_sigma"] == pytest.approx((s2 + s3) / 20)
+    assert m2["median_z"] == pytest.approx((6 / s2 + 5 / s3) / 2)
+
+
+def test_section_summary_merges_stats_and_breakdown_and_misses_none_when_all_covered():
+    import pandas as pd
+
+    covered = [_case(0, "co2m", 9.0, 8.0, 11.0, 7.0, 12.0, (1.0, 2.0, 0.5, 0.5), method="csf")]
+    sec = _bench().summarize_section(pd.DataFrame(CASES + covered))
+    assert set(sec) == {"ime", "csf"}
+    assert sec["ime"]["coverage_2sigma"] == pytest.approx(0.5)  # from stats(): 2 of 4 valid
+    assert sec["ime"]["n_cases"] == 5 and sec["ime"]["n_valid"] == 4
+    m = sec["csf"]["misses_2sigma"]
+    assert m["n"] == 0 and m["dominant_term"] == {}
+    assert m["median_error"] is None and m["median_z"] is None
