@@ -30,7 +30,9 @@ Sections
     area sources of 24 release points on a disk of diameter 8-40 km (CO2M-like, TROPOMI) or
     8-20 km (OCO-3 SAM), emissions of CO2 150-1300 kg s-1 (5-40 Mt yr-1) or CH4
     10-60 kg s-1, swaths and draws independent of the point cases.
-    ``model_error_cities`` seeds 0-59 give the area-source model error of urbansat.inversion.
+    ``model_error_cities`` (noise-free, true wind) is what the methods' city budget lacks;
+    the robust sigma per geometry of its seeds 0-59 (``by_kind``; ``--city-seeds 60``) is the
+    measurement set for an area-source model error.
 ``synthetic_cities_heldout``
     ``synthetic_cities`` on seeds 1000.. (never used to measure the model error): the
     out-of-sample coverage check of the city uncertainties.
@@ -130,8 +132,8 @@ CITY_EMISSION_KG_S = {"co2": (150.0, 1300.0), "ch4": (10.0, 60.0)}
 #: of the point cases (which use ``seed`` and ``10_000 + seed``).
 CITY_SEED_BASE = 1_000_000
 CITY_RNG_BASE = 20_000
-#: First seed of ``synthetic_cities_heldout``: seeds never used while the area-source model
-#: error was measured (``model_error_cities`` seeds 0-59).
+#: First seed of ``synthetic_cities_heldout``: seeds never used by the other city sections,
+#: hence never by an area-source model error measured on ``model_error_cities`` seeds 0-59.
 CITY_HELDOUT_OFFSET = 1000
 
 
@@ -711,7 +713,7 @@ def main() -> None:
             "true_wind_cities": {"wind_error": 0.0, "direction_error": 0.0, "strong_subset": True},
             "model_error_cities": {"wind_error": 0.0, "direction_error": 0.0, "noise_scale": 1e-3},
         }
-        # the area-source model error was measured on model_error_cities seeds 0-59: validate
+        # an area-source model error is measured on model_error_cities seeds 0-59: validate
         # the coverage on seeds never used for it
         sections["synthetic_cities_heldout"] = {**sections["synthetic_cities"],
                                                 "seed_offset": CITY_HELDOUT_OFFSET}

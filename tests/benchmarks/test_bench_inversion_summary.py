@@ -142,3 +142,29 @@ def test_section_summary_merges_stats_and_breakdown_and_misses_none_when_all_cov
     m = sec["csf"]["misses_2sigma"]
     assert m["n"] == 0 and m["dominant_term"] == {}
     assert m["median_error"] is None and m["median_z"] is None
+
+
+def test_city_cases_cycle_geometries_and_draw_in_the_stated_ranges():
+    b = _bench()
+    rows = [r for s in (0, 1, 2) for r in b.run_city_case(s, wind_error=0.2, direction_error=10.0)]
+    assert [r["method"] for r in rows] == list(b.METHODS) * 3
+    for s, (kind, gas) in enumerate(b.KINDS):
+        case = [r for r in rows if r["seed"] == s]
+        assert {r["kind"] for r in case} == {kind}
+        d, q = case[0]["diameter_km"], case[0]["truth"]
+        lo, hi = b.CITY_DIAMETER_KM[kind]
+        assert lo <= d <= hi
+        qlo, qhi = b.CITY_EMISSION_KG_S[gas]
+        assert qlo <= q <= qhi
+        for r in case:
+            assert (r["diameter_km"], r["truth"]) == (d, q)
+            # every row carries the whole budget and the model fraction used
+            for t in ("retrieval", "wind", "background", "model"):
+                assert f"sigma_{t}" in r
+            assert 0 < r["model_error_fraction"] < 1
+    # SAM target areas are ~80 km: its cities stay at <= 20 km
+    assert b.CITY_DIAMETER_KM["oco3_sam"][1] <= 20.0
+    # city draws are independent of the point cases of the same seed
+    p = b.run_case(1, wind_error=0.2, direction_error=10.0)[0]
+    c = next(r for r in rows if r["seed"] == 1)
+    assert p["truth"] != c["truth"] and p["wind_factor"] != c["wind_factor"]
