@@ -5,8 +5,10 @@ Run: ``python benchmarks/bench_inversion.py [--n 100] [--city-seeds 100] [--skip
 ``benchmarks/results/inversion.json`` (or ``--out``). With ``--smartcarb-only`` the synthetic
 point and city sections already in that file are kept and only ``smartcarb``,
 ``smartcarb_noise`` and ``ddeq`` are replaced or, when skipped, dropped. With
-``--skip-synthetic`` only the point-source synthetic sections are kept; the city and SMARTCARB
-parts are rerun or, when skipped (``--city-seeds 0``, ``--skip-smartcarb``), dropped.
+``--skip-synthetic`` the point-source synthetic sections are kept (and, with
+``--skip-smartcarb``, the SMARTCARB ones); the city sections are rerun or, with
+``--city-seeds 0``, dropped. E.g. ``--skip-synthetic --skip-smartcarb`` adds or refreshes only
+the city sections of the recorded JSON.
 
 Sections
 --------
@@ -684,10 +686,11 @@ def main() -> None:
         base = out if out.is_file() else RESULTS
         if base.is_file():
             result = json.loads(base.read_text())
-        # sections of the parts run here are rerun or, when skipped, dropped: never kept stale
-        drop = ["ddeq", "smartcarb_noise", "smartcarb_winds"]
+        # parts skipped with --skip-* / --smartcarb-only are kept; the sections of the parts run
+        # here are rerun or, when their ensemble is skipped (0 seeds), dropped: never kept stale
+        drop = [] if args.skip_smartcarb else ["ddeq", "smartcarb_noise", "smartcarb_winds"]
         if not args.smartcarb_only:
-            drop += [*CITY_KEYS, "smartcarb"]
+            drop += CITY_KEYS
         for key in drop:
             result.pop(key, None)
     if run_points:
