@@ -169,19 +169,24 @@ def method_rows(sw, tr: dict, *, seed: int, kind: str, truth: float, **extra) ->
 
 
 def run_case(seed: int, *, wind_error: float, direction_error: float,
-             noise_scale: float = 1.0) -> list[dict]:
-    """One point-source case (CO2 800-3000, CH4 6-25 kg s-1) per method."""
+             noise_scale: float = 1.0, background_structure: float | None = None) -> list[dict]:
+    """One point-source case (CO2 800-3000, CH4 6-25 kg s-1) per method.
+
+    ``background_structure`` [ppm|ppb]: amplitude of the smooth background structure
+    (``make_plume_swath``'s default 0.2 ppm / 4 ppb when None; 0 = flat, for the model error).
+    """
     kind, gas = KINDS[seed % len(KINDS)]
     rng = np.random.default_rng(10_000 + seed)
     q = float(rng.uniform(800, 3000) if gas == "co2" else rng.uniform(6, 25))
     noise = _draw_noise(rng, gas) * noise_scale
     sw, tr = make_plume_swath(kind, gas=gas, emission=q, seed=seed, wind_error=wind_error,
-                              direction_error_deg=direction_error, noise=noise)
+                              direction_error_deg=direction_error, noise=noise,
+                              background_structure=background_structure)
     return method_rows(sw, tr, seed=seed, kind=kind, truth=q)
 
 
 def run_city_case(seed: int, *, wind_error: float, direction_error: float,
-                  noise_scale: float = 1.0) -> list[dict]:
+                  noise_scale: float = 1.0, background_structure: float | None = None) -> list[dict]:
     """One synthetic city (an area source of 24 release points on a disk) per method.
 
     Kinds cycle as :data:`KINDS`; diameter from :data:`CITY_DIAMETER_KM`, emission from
@@ -195,7 +200,8 @@ def run_city_case(seed: int, *, wind_error: float, direction_error: float,
     noise = _draw_noise(rng, gas) * noise_scale
     sw, tr = make_plume_swath(kind, gas=gas, emission=q, seed=CITY_SEED_BASE + seed,
                               diameter_km=d_km, wind_error=wind_error,
-                              direction_error_deg=direction_error, noise=noise)
+                              direction_error_deg=direction_error, noise=noise,
+                              background_structure=background_structure)
     return method_rows(sw, tr, seed=seed, kind=kind, truth=q, diameter_km=d_km)
 
 

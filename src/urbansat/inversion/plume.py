@@ -214,6 +214,10 @@ class PlumeFrame:
         1-sigma error of the background level under the plume [ppm|ppb].
     background_structure : float
         Background variability at the plume scale [ppm|ppb].
+    background_control : float
+        1-sigma error of the band-mean background measured on plume-free control bands
+        (:func:`~urbansat.inversion.background.control_band_error`) [ppm|ppb]; NaN when
+        no control band was usable or controls are off.
     """
 
     scene: Scene
@@ -231,3 +235,4 @@ class PlumeFrame:
     k_mean: float
     background_sigma: float
     background_structure: float
+    background_control: float = float("nan")
