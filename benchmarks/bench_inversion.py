@@ -24,17 +24,17 @@ Sections
     Same cases with the true wind (no wind error): the accuracy goal of IME and CSF
     (median |error| <= 10 % on strong plumes, i.e. detected plumes).
 ``model_error``
-    Noise-free data (1e-3 of the noise), true wind: what remains is the methods'
-    own error (dispersion, meander, puffs, footprint averaging, background filter).
-    Its RMS relative error per method is ``MODEL_ERROR`` in urbansat.inversion.
+    Noise-free data (1e-3 of the noise), true wind, flat background (no smooth structure,
+    only a plane): what remains is the methods' own error (dispersion, meander, puffs,
+    footprint averaging). The robust sigma per geometry of its seeds 0-59 (``by_kind``) is
+    ``MODEL_ERROR`` in urbansat.inversion; background error is the ``background`` term's.
 ``synthetic_cities``, ``true_wind_cities`` (+ ``_strong``), ``model_error_cities``
     The same three error models on ``--city-seeds`` synthetic cities (:func:`run_city_case`):
     area sources of 24 release points on a disk of diameter 8-40 km (CO2M-like, TROPOMI) or
     8-20 km (OCO-3 SAM), emissions of CO2 150-1300 kg s-1 (5-40 Mt yr-1) or CH4
     10-60 kg s-1, swaths and draws independent of the point cases.
-    ``model_error_cities`` (noise-free, true wind) is what the methods' city budget lacks;
-    the robust sigma per geometry of its seeds 0-59 (``by_kind``; ``--city-seeds 60``) is the
-    measurement set for an area-source model error.
+    ``model_error_cities`` (noise-free, true wind, flat background): the robust sigma per
+    geometry of its seeds 0-59 (``by_kind``; ``--city-seeds 60``) is ``MODEL_ERROR_AREA``.
 ``synthetic_cities_heldout``
     ``synthetic_cities`` on seeds 1000.. (never used to measure the model error): the
     out-of-sample coverage check of the city uncertainties.
@@ -705,7 +705,9 @@ def main() -> None:
         sections = {
             "synthetic": {"wind_error": 0.2, "direction_error": 10.0},
             "true_wind": {"wind_error": 0.0, "direction_error": 0.0, "strong_subset": True},
-            "model_error": {"wind_error": 0.0, "direction_error": 0.0, "noise_scale": 1e-3},
+            # MODEL_ERROR's derivation: the method's own error (no noise, true wind, flat background)
+            "model_error": {"wind_error": 0.0, "direction_error": 0.0, "noise_scale": 1e-3,
+                            "background_structure": 0.0},
         }
         # the same error model on seeds never used while the model-error terms were measured:
         # coverage must hold out of sample, not only on the seeds it was derived from
@@ -720,7 +722,9 @@ def main() -> None:
         sections = {
             "synthetic_cities": {"wind_error": 0.2, "direction_error": 10.0},
             "true_wind_cities": {"wind_error": 0.0, "direction_error": 0.0, "strong_subset": True},
-            "model_error_cities": {"wind_error": 0.0, "direction_error": 0.0, "noise_scale": 1e-3},
+            # MODEL_ERROR_AREA's derivation (no noise, true wind, flat background)
+            "model_error_cities": {"wind_error": 0.0, "direction_error": 0.0, "noise_scale": 1e-3,
+                                   "background_structure": 0.0},
         }
         # an area-source model error is measured on model_error_cities seeds 0-59: validate
         # the coverage on seeds never used for it
