@@ -28,6 +28,12 @@ Sections
     only a plane): what remains is the methods' own error (dispersion, meander, puffs,
     footprint averaging). The robust sigma per geometry of its seeds 0-59 (``by_kind``) is
     ``MODEL_ERROR`` in urbansat.inversion; background error is the ``background`` term's.
+``model_error_compact``, ``synthetic_compact_heldout``
+    The point cases released from disks of 1, 2 or 4 km (:data:`COMPACT_DIAMETER_KM`; a
+    plant, mine or park listed with a diameter): noise-free with the true wind and a flat
+    background on seeds 0.. (the robust sigma per geometry of seeds 0-59 is
+    ``MODEL_ERROR_COMPACT``), and with noise, background structure and the wind error on
+    the held-out seeds 100.. (coverage check).
 ``synthetic_cities``, ``true_wind_cities`` (+ ``_strong``), ``model_error_cities``
     The same three error models on ``--city-seeds`` synthetic cities (:func:`run_city_case`):
     area sources of 24 release points on a disk of diameter 8-40 km (CO2M-like, TROPOMI) or
@@ -118,6 +124,9 @@ CITY_KEYS = ("n_city_cases", "synthetic_cities", "true_wind_cities", "true_wind_
              "time_city_sections_s")
 
 
+#: Compact sources (sections ``*_compact``): release-disk diameters [km] below the smallest
+#: synthetic city, e.g. SMARTCARB's power plants listed with a 1 km diameter.
+COMPACT_DIAMETER_KM = (1.0, 2.0, 4.0)
 #: Synthetic cities (sections ``*_cities``): diameter range [km] per geometry. CO2M-like and
 #: TROPOMI images are 220-280 km wide, so cities of 8-40 km fit with their plume; an OCO-3 SAM
 #: target area is only about 80 x 64 km (5 sweeps), so its cities stay at <= 20 km.
@@ -169,20 +178,25 @@ def method_rows(sw, tr: dict, *, seed: int, kind: str, truth: float, **extra) ->
 
 
 def run_case(seed: int, *, wind_error: float, direction_error: float,
-             noise_scale: float = 1.0, background_structure: float | None = None) -> list[dict]:
+             noise_scale: float = 1.0, background_structure: float | None = None,
+             compact: bool = False) -> list[dict]:
     """One point-source case (CO2 800-3000, CH4 6-25 kg s-1) per method.
 
     ``background_structure`` [ppm|ppb]: amplitude of the smooth background structure
     (``make_plume_swath``'s default 0.2 ppm / 4 ppb when None; 0 = flat, for the model error).
+    ``compact``: the same case released from a disk of :data:`COMPACT_DIAMETER_KM`
+    (cycled per kind: seeds 0-2 at 1 km, 3-5 at 2 km, 6-8 at 4 km, ...), as a plant, mine
+    or park listed with a diameter; rows then carry ``diameter_km``.
     """
     kind, gas = KINDS[seed % len(KINDS)]
     rng = np.random.default_rng(10_000 + seed)
     q = float(rng.uniform(800, 3000) if gas == "co2" else rng.uniform(6, 25))
     noise = _draw_noise(rng, gas) * noise_scale
+    d_km = COMPACT_DIAMETER_KM[(seed // len(KINDS)) % len(COMPACT_DIAMETER_KM)] if compact else 0.0
     sw, tr = make_plume_swath(kind, gas=gas, emission=q, seed=seed, wind_error=wind_error,
                               direction_error_deg=direction_error, noise=noise,
-                              background_structure=background_structure)
-    return method_rows(sw, tr, seed=seed, kind=kind, truth=q)
+                              background_structure=background_structure, diameter_km=d_km)
+    return method_rows(sw, tr, seed=seed, kind=kind, truth=q, **({"diameter_km": d_km} if compact else {}))
 
 
 def run_city_case(seed: int, *, wind_error: float, direction_error: float,
@@ -709,11 +723,16 @@ def main() -> None:
             "model_error": {"wind_error": 0.0, "direction_error": 0.0, "noise_scale": 1e-3,
                             "background_structure": 0.0},
         }
+        # MODEL_ERROR_COMPACT's derivation: the point cases released from 1-4 km disks
+        sections["model_error_compact"] = {**sections["model_error"], "compact": True}
         # the same error model on seeds never used while the model-error terms were measured:
         # coverage must hold out of sample, not only on the seeds it was derived from
         sections["synthetic_heldout"] = {**sections["synthetic"], "seed_offset": args.n}
         # seeds first run after the asymmetric intervals were written (validation, not tuning)
         sections["synthetic_fresh"] = {**sections["synthetic"], "seed_offset": 2 * args.n}
+        # compact sources with the wind error, on seeds never used for MODEL_ERROR_COMPACT
+        sections["synthetic_compact_heldout"] = {**sections["synthetic"], "compact": True,
+                                                 "seed_offset": args.n}
         result["time_synthetic_sections_s"] = run_sections(sections, run_case, args.n, result)
         result["time_synthetic_s"] = time.perf_counter() - t0
     if run_cities:

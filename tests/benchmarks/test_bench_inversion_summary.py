@@ -168,3 +168,15 @@ def test_city_cases_cycle_geometries_and_draw_in_the_stated_ranges():
     p = b.run_case(1, wind_error=0.2, direction_error=10.0)[0]
     c = next(r for r in rows if r["seed"] == 1)
     assert p["truth"] != c["truth"] and p["wind_factor"] != c["wind_factor"]
+
+
+def test_compact_cases_are_the_point_cases_released_from_1_2_4_km_disks():
+    b = _bench()
+    rows = {s: b.run_case(s, wind_error=0.0, direction_error=0.0, compact=True)[0] for s in (0, 3, 6)}
+    assert [rows[s]["diameter_km"] for s in (0, 3, 6)] == list(b.COMPACT_DIAMETER_KM)
+    assert {r["kind"] for r in rows.values()} == {b.KINDS[0][0]}
+    point = b.run_case(3, wind_error=0.0, direction_error=0.0)[0]
+    # same draw of emission and wind, different release geometry
+    assert "diameter_km" not in point
+    assert point["truth"] == rows[3]["truth"] and point["wind_factor"] == rows[3]["wind_factor"]
+    assert point["estimate"] != rows[3]["estimate"]

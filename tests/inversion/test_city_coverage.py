@@ -10,9 +10,11 @@ import pandas as pd
 import pytest
 
 from urbansat.inversion import (
+    AREA_SOURCE_MIN_DIAMETER_KM,
     METHODS,
     MODEL_ERROR,
     MODEL_ERROR_AREA,
+    MODEL_ERROR_COMPACT,
     estimate_emissions,
     model_error,
 )
@@ -35,6 +37,16 @@ def test_area_sources_use_the_area_model_error(method):
     assert model_error(method, 2.0, r0=0.0) == pytest.approx(MODEL_ERROR[method][0])
     # measured on synthetic cities (flat background): larger than a point's on fine footprints
     assert fine > MODEL_ERROR[method][0]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_compact_sources_below_the_smallest_city_use_the_compact_model_error(method):
+    # a power plant listed with a 1 km diameter (SMARTCARB) is not a city
+    edge = AREA_SOURCE_MIN_DIAMETER_KM * 1e3 / 2
+    assert model_error(method, 2.0, r0=500.0) == pytest.approx(MODEL_ERROR_COMPACT[method][0])
+    assert model_error(method, 6.2, r0=500.0) == pytest.approx(MODEL_ERROR_COMPACT[method][1])
+    assert model_error(method, 2.0, r0=edge - 1.0) == pytest.approx(MODEL_ERROR_COMPACT[method][0])
+    assert model_error(method, 2.0, r0=edge) == pytest.approx(MODEL_ERROR_AREA[method][0])
 
 
 def test_estimate_emissions_reports_the_area_term_for_a_city_and_the_point_term_for_a_point():

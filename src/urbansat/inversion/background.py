@@ -20,7 +20,10 @@ The enhancement is ``dX = X - B``. Noise and structure are measured, not assumed
 * ``noise`` [ppm|ppb]: robust per-pixel scatter of out-of-plume residuals,
   ``1.4826 * MAD`` (never below the median stated retrieval uncertainty);
 * ``structure`` [ppm|ppb]: the residual background variability at the plume
-  scale ``block_km``: ``var(block means) - mean(noise^2 / n_block)``, floored at 0.
+  scale ``block_km``: ``var(block means) - mean(noise^2 / n_block)``, floored at its
+  detection limit ``sqrt(2 / (n_blocks - 1)) var(block means)`` (the 1-sigma sampling
+  error of a variance; an undetected structure is not a known zero), and
+  ``noise / sqrt(3)`` when fewer than 4 blocks of 3 pixels are available.
   A smooth error of the background under the plume cannot be told apart from
   plume mass, so it enters the ``background`` term of every method.
 * ``control`` [ppm|ppb] (:func:`control_band_error`, a null-plume test): the error of the
@@ -42,6 +45,9 @@ from urbansat.errors import InversionError
 from urbansat.inversion.scene import Scene
 
 __all__ = ["Background", "control_band_error", "estimate_background", "normalized_convolution"]
+
+#: fewest background pixels in a block of the structure estimate
+_MIN_BLOCK_PIXELS = 3
 
 
 @dataclass(frozen=True)
@@ -187,14 +193,20 @@ def estimate_background(
     by = np.floor(scene.y[use] / (block_km * 1e3)).astype(np.int64)
     keys = bx * 100003 + by
     _, inv, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    structure = 0.0
-    ok = counts >= 3
-    if ok.sum() >= 4:
+    ok = counts >= _MIN_BLOCK_PIXELS
+    n_blocks = int(ok.sum())
+    if n_blocks >= 4:
         sums = np.bincount(inv, weights=r)
         means = sums / counts
         var_blocks = float(np.var(means[ok], ddof=1))
         var_noise = float(np.mean(noise**2 / counts[ok]))
-        structure = float(np.sqrt(max(var_blocks - var_noise, 0.0)))
+        # an estimate below its own sampling error is "not detected", not zero: the 1-sigma
+        # error of a sample variance of n_blocks values is sqrt(2 / (n_blocks - 1)) of it
+        limit = float(np.sqrt(2.0 / (n_blocks - 1))) * var_blocks
+        structure = float(np.sqrt(max(var_blocks - var_noise, limit)))
+    else:
+        # too few blocks to measure it: what one minimal block mean cannot exclude
+        structure = float(noise / np.sqrt(_MIN_BLOCK_PIXELS))
     return Background(
         field=field, enhancement=enh, noise=float(noise), offset_sigma=float(offset_sigma),
         structure=structure, method=method, n_background=n,
