@@ -189,3 +189,33 @@ def test_plot_plume_draws_the_estimate():
     assert "csf" in ax.get_title() and "kg/s" in ax.get_title()
     assert len(ax.collections) >= 1 and ax.get_xlabel().startswith("km")
     plt.close(ax.figure)
+
+
+def test_several_methods_in_one_call_equal_separate_calls():
+    # a point, a compact source and a source outside the swath: each prepared once, then
+    # every method; the numbers must be those of one call per method, qa_reason included
+    sw, tr = make_plume_swath("co2m", gas="co2", emission=1500.0, seed=8)
+    src = pd.concat([tr["sources"].assign(diameter_km=2.0),
+                     pd.DataFrame({"name": ["far"], "longitude": [10.0], "latitude": [10.0]})])
+    both = estimate_emissions(sw, sources=src, wind=tr["wind"], method="all")
+    assert both.sizes == {"inversion_method": 4, "source": 2}
+    assert list(both.inversion_method.values) == METHODS and both.attrs["method"] == ",".join(METHODS)
+    for m in METHODS:
+        one = estimate_emissions(sw, sources=src, wind=tr["wind"], method=m)
+        got = both.sel(inversion_method=m)
+        for v in one.data_vars:
+            if v != "method":
+                np.testing.assert_array_equal(got[v].values, one[v].values, err_msg=f"{m}: {v}")
+                assert got[v].attrs == one[v].attrs
+    sub = estimate_emissions(sw, sources=src, wind=tr["wind"], method=["csf", "ime"])
+    assert list(sub.inversion_method.values) == ["csf", "ime"]
+    np.testing.assert_array_equal(sub.emission.sel(inversion_method="ime"), both.emission.sel(inversion_method="ime"))
+    assert "outside the swath" in str(sub.qa_reason.sel(inversion_method="csf", source="far").values)
+
+
+@pytest.mark.parametrize("method,match", [(["csf", "magic"], "unknown"), ([], "unknown"),
+                                          (["ime", "ime"], "repeats"), (3, "unknown")])
+def test_bad_method_lists_name_the_value(method, match):
+    sw, tr = make_plume_swath("co2m", gas="co2", emission=1000.0, seed=5)
+    with pytest.raises(InversionError, match=match):
+        estimate_emissions(sw, sources=tr["sources"], wind=tr["wind"], method=method)

@@ -101,3 +101,27 @@ def test_boundary_layer_top_is_taken_over_the_source_not_the_whole_grid():
     # levels 50, 150, 250 m under the local 300 m top: mean 1.5 m s-1 (the grid mean top,
     # ~2500 m, would have given the 0-2000 m mean, 6.6 m s-1)
     assert e.speed == pytest.approx(1.5)
+
+
+@pytest.mark.parametrize("radius_km,lat0,lon0", [(15.0, 50.2, 10.3), (40.0, 59.9, 19.9), (5.0, 50.1, 10.1),
+                                                (30.0, 60.3, 10.0)])
+def test_near_mask_latitude_prefilter_equals_the_full_distance_test(radius_km, lat0, lon0):
+    import xarray as xr
+
+    from urbansat.inversion.wind import _haversine_km, _near_mask
+
+    # a curvilinear (2-D) grid, as COSMO's rotated pole, and a regular one
+    lat = np.arange(40.0, 60.01, 0.1)
+    lon = np.arange(0.0, 20.01, 0.1)
+    lon2, lat2 = np.meshgrid(lon, lat)
+    lat2 = lat2 + 0.03 * np.sin(lon2)
+    for w in (xr.Dataset(coords={"latitude": (("y", "x"), lat2), "longitude": (("y", "x"), lon2)}),
+              xr.Dataset(coords={"latitude": lat, "longitude": lon})):
+        got = _near_mask(w, lon0, lat0, radius_km, "test")
+        la, lo = (lat2, lon2) if w["latitude"].ndim == 2 else np.meshgrid(lat, lon, indexing="ij")
+        d = _haversine_km(lon0, lat0, lo, la)
+        want = d <= radius_km
+        if not want.any():  # the nearest point stands in (source just outside the grid)
+            want = np.zeros(d.shape, bool)
+            want.flat[np.argmin(d)] = True
+        np.testing.assert_array_equal(got, want)

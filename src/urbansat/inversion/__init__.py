@@ -48,7 +48,7 @@ what the synthetic-truth benchmark checks for coverage.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
@@ -78,12 +78,14 @@ from urbansat.inversion.wind import EffectiveWind, as_wind_dataset, combine_wind
 from urbansat.schema import gas_of, require_dataset
 
 __all__ = [
-    "AREA_SOURCE_MIN_DIAMETER_KM", "INTERVALS", "METHODS", "MODEL_ERROR", "MODEL_ERROR_AREA", "MODEL_ERROR_COMPACT",
+    "AREA_SOURCE_MIN_DIAMETER_KM", "INTERVALS", "METHODS", "METHOD_DIM", "MODEL_ERROR", "MODEL_ERROR_AREA", "MODEL_ERROR_COMPACT",
     "UNCERTAINTY_TERMS", "emission_interval", "estimate_emissions",
     "model_error", "plume_frames",
 ]
 
 METHODS = ("ime", "csf", "gaussian", "bayesian")
+#: Dimension of :func:`estimate_emissions` output when several methods are asked for.
+METHOD_DIM = "inversion_method"
 UNCERTAINTY_TERMS = ("retrieval", "wind", "background", "model")
 #: Reported confidence intervals: z -> (coverage %, name); bounds from :mod:`.intervals`.
 INTERVALS = {1: ("68.27", "1"), 2: ("95.45", "2")}
@@ -406,18 +408,30 @@ def _background_level(frame: PlumeFrame, method: str) -> float:
     return max(resid, ctrl) if np.isfinite(ctrl) else resid
 
 
-def _run_method(method: str, frame: PlumeFrame, src: _Source, opts: dict[str, Any], all_sources: list[_Source]) -> MethodResult:
+def _run_method(method: str, frame: PlumeFrame, src: _Source, opts: dict[str, Any], all_sources: list[_Source],
+                fits: dict[str, MethodResult] | None = None) -> MethodResult:
+    """Run one method on a prepared frame.
+
+    ``fits`` (per source) holds results already computed on this frame: the Bayesian
+    inversion takes its dispersion and direction from the free Gaussian fit, which is the
+    ``"gaussian"`` result itself when ``dispersion`` is not fixed, so it is fitted once.
+    """
+    fits = {} if fits is None else fits
     if method == "ime":
         return estimate_ime(frame, min_coverage=opts["min_coverage"])
     if method == "csf":
         return estimate_csf(frame, min_coverage=opts["min_transect_coverage"])
     if method == "gaussian":
-        return estimate_gaussian(frame, dispersion=opts["dispersion"])
+        if "gaussian" not in fits:
+            fits["gaussian"] = estimate_gaussian(frame, dispersion=opts["dispersion"])
+        return fits["gaussian"]
     if method == "bayesian":
         disp = opts["dispersion"]
         rel_nl = 0.0
         if disp is None:
-            g = estimate_gaussian(frame)
+            if "gaussian" not in fits:
+                fits["gaussian"] = estimate_gaussian(frame)
+            g = fits["gaussian"]
             disp = g.details.get("a", 0.25) if not g.qa_reason else 0.25
             if not g.qa_reason:
                 frame = _rotated(frame, np.deg2rad(g.details["dtheta_deg"]))
@@ -502,7 +516,7 @@ def estimate_emissions(
     sources: Any = None,
     boundaries: Any = None,
     wind: Any,
-    method: Literal["ime", "csf", "gaussian", "bayesian"],
+    method: Literal["ime", "csf", "gaussian", "bayesian", "all"] | Sequence[str],
     gas: str | None = None,
     **options: Any,
 ) -> xr.Dataset:
@@ -522,7 +536,11 @@ def estimate_emissions(
         From :func:`urbansat.open_wind`, a user value, or the swath's own winds. A
         list of several products is averaged and their spread enters the wind error
         (:func:`urbansat.inversion.wind.combine_winds`).
-    method : {"ime", "csf", "gaussian", "bayesian"}
+    method : {"ime", "csf", "gaussian", "bayesian", "all"} or sequence of them
+        One method, or several (``"all"`` is :data:`METHODS`): each source is then
+        prepared once (window, wind, background, detection, control bands) and every
+        method runs on the same frame, with results identical to separate calls; the
+        Bayesian inversion reuses the free Gaussian fit for its dispersion.
     gas : {"co2", "ch4"}, optional
         Taken from the swath when None.
     **options
@@ -561,6 +579,10 @@ def estimate_emissions(
         error as multiplicative (:mod:`urbansat.inversion.intervals`); the upper bound is
         ``inf`` when the relative wind error is >= 1/z.
 
+        With several methods the variables gain a leading ``inversion_method`` dimension
+        (:data:`METHOD_DIM`, select with ``out.sel(inversion_method="csf")``) in place of the
+        per-source ``method`` variable.
+
     Raises
     ------
     WindError
@@ -576,33 +598,66 @@ def estimate_emissions(
     >>> out.emission.attrs["units"]
     'kg s-1'
     """
-    if method not in METHODS:
-        raise InversionError(f"method={method!r} is unknown; use one of {METHODS}.")
+    methods = _as_methods(method)
     opts, gas, wind_ds, srcs = _setup(swath, sources, boundaries, wind, gas, options)
-    rows = []
+    rows: dict[str, list] = {m: [] for m in methods}
     for src in srcs:
+        # one preparation (cut, wind, background, detection, control bands) per source,
+        # shared by every requested method
         frame, diag, reason = _prepare(swath, src, wind_ds, gas, opts, srcs)
-        if frame is not None:
-            res = _run_method(method, frame, src, opts, srcs)
-        else:
-            res = MethodResult.rejected(reason)
-        if not res.qa_reason and not np.isfinite(res.emission):
-            res = MethodResult.rejected("the method returned a non-finite estimate", res.n_obs)
-        q = res.emission
-        rel_w = diag.get("wind_rel_sigma", np.nan)
-        f_model = opts["model_error"] if opts["model_error"] is not None else (
-            model_error(method, frame.scene.pixel_km, r0=src.r0) if frame is not None else np.nan)
-        diag["model_error_fraction"] = f_model
-        terms = {
-            "retrieval": res.retrieval,
-            "wind": abs(q) * rel_w,
-            "background": abs(res.dq_db) * _background_level(frame, method) if frame is not None else np.nan,
-            "model": float(np.hypot(f_model * abs(q), res.extra_model)),
-        }
-        if res.qa_reason:
-            terms = {t: np.nan for t in terms}
-        rows.append((src, res, diag, terms))
-    return _to_dataset(rows, gas, method, wind_ds)
+        fits: dict[str, MethodResult] = {}
+        for m in methods:
+            res = (_run_method(m, frame, src, opts, srcs, fits) if frame is not None
+                   else MethodResult.rejected(reason))
+            rows[m].append(_budget(m, res, frame, src, dict(diag), opts))
+    if isinstance(method, str) and method != "all":
+        return _to_dataset(rows[method], gas, method, wind_ds)
+    # the dimension is not called "method": Dataset.sel(method=...) is sel's own keyword
+    # (inexact matching), so .sel(method="ime") would silently select nothing
+    per_method = [_to_dataset(rows[m], gas, m, wind_ds).drop_vars("method") for m in methods]
+    out = xr.concat(per_method, dim=pd.Index(list(methods), name=METHOD_DIM, dtype=object), combine_attrs="override")
+    out[METHOD_DIM].attrs.update(long_name="flux inversion method", units="1")
+    out.attrs["method"] = ",".join(methods)
+    return out
+
+
+def _as_methods(method: Any) -> tuple[str, ...]:
+    """``method`` as a tuple of known method names ("all" is :data:`METHODS`)."""
+    if isinstance(method, str):
+        methods: tuple[str, ...] = METHODS if method == "all" else (method,)
+    else:
+        try:
+            methods = tuple(method)
+        except TypeError:
+            methods = (method,)
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown or not methods:
+        raise InversionError(
+            f"method={method!r} is unknown; use one of {METHODS}, a list of them, or 'all'.")
+    if len(set(methods)) != len(methods):
+        raise InversionError(f"method={method!r} repeats a method; give each once.")
+    return methods
+
+
+def _budget(method: str, res: MethodResult, frame: PlumeFrame | None, src: _Source, diag: dict[str, Any],
+            opts: dict[str, Any]) -> tuple[_Source, MethodResult, dict[str, Any], dict[str, float]]:
+    """The uncertainty terms [kg s-1] of one method's result (NaN when rejected)."""
+    if not res.qa_reason and not np.isfinite(res.emission):
+        res = MethodResult.rejected("the method returned a non-finite estimate", res.n_obs)
+    q = res.emission
+    rel_w = diag.get("wind_rel_sigma", np.nan)
+    f_model = opts["model_error"] if opts["model_error"] is not None else (
+        model_error(method, frame.scene.pixel_km, r0=src.r0) if frame is not None else np.nan)
+    diag["model_error_fraction"] = f_model
+    terms = {
+        "retrieval": res.retrieval,
+        "wind": abs(q) * rel_w,
+        "background": abs(res.dq_db) * _background_level(frame, method) if frame is not None else np.nan,
+        "model": float(np.hypot(f_model * abs(q), res.extra_model)),
+    }
+    if res.qa_reason:
+        terms = {t: np.nan for t in terms}
+    return src, res, diag, terms
 
 
 def _to_dataset(rows: list, gas: str, method: str, wind: xr.Dataset) -> xr.Dataset:

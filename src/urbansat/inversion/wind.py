@@ -110,9 +110,18 @@ def _near_mask(w: xr.Dataset, longitude: float, latitude: float, radius_km: floa
     """Grid points within ``radius_km`` of the source (the nearest one when none is that close)."""
     lat, lon = w["latitude"].values, w["longitude"].values
     lon2, lat2 = np.meshgrid(lon, lat) if lat.ndim == 1 else (lon, lat)
-    d = _haversine_km(longitude, latitude, lon2, lat2)
-    sel = d <= radius_km
+    lat2 = np.asarray(lat2, float)
+    # great-circle distances only inside the latitude band that can be within radius_km
+    # (a degree of latitude is >= 110.5 km); the whole grid only when nothing is in it
+    band = np.abs(lat2 - latitude) <= radius_km / 110.0 + 1e-9
+    if band.any():
+        d = np.full(lat2.shape, np.inf)
+        d[band] = _haversine_km(longitude, latitude, np.asarray(lon2, float)[band], lat2[band])
+        sel = d <= radius_km
+    else:
+        sel = np.zeros(lat2.shape, bool)
     if not sel.any():
+        d = _haversine_km(longitude, latitude, lon2, lat2)
         nearest = np.nanargmin(d)
         if d.flat[nearest] > max(3 * radius_km, 50.0):
             raise WindError(
