@@ -52,8 +52,9 @@ and which term dominates in the cases the 1- and 2-sigma intervals miss. Times p
 ``time_synthetic_sections_s``, ``time_city_sections_s``.
 ``smartcarb``
     The SMARTCARB scene (2015-04-23 11 UTC) with COSMO winds and 0.5 ppm noise:
-    Berlin and Jänschwalde against the true hourly emissions; end-to-end time of
-    all four methods for both sources, and of CSF + IME alone.
+    Berlin and Jänschwalde against the true hourly emissions; end-to-end time (median of
+    :data:`TIMING_REPEATS` runs) of all four methods for both sources in one call
+    (``method="all"``), of CSF + IME in one call, and of each method in a call of its own.
 ``smartcarb_noise``
     The same scene and methods over ``--noise-seeds`` noise draws (seeds 0..N-1, default
     100; ``--noise-seeds 0`` skips it). One draw of 0.5 ppm noise is not an honest figure:
