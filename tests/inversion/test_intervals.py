@@ -54,3 +54,29 @@ def test_coverage_of_the_ratio_model_by_simulation():
     sym = np.abs(est - qt) <= 2.0 * np.hypot(so, r * est)
     assert sym.mean() < 0.9545 - 0.01
     assert np.mean(est[~sym] < qt) > 0.9
+
+
+@pytest.mark.parametrize("r", [0.0, 0.2, 0.45, 0.5, 0.6, 1.5])
+@pytest.mark.parametrize("z", [1.0, 2.0])
+def test_negative_estimates_get_the_mirrored_interval_that_holds_them(r, z):
+    # the defining inequality is invariant under (Q, q) -> (-Q, -q); a weak source's noise
+    # gives negative estimates, whose interval must hold them (before 2026-12-02 an estimate
+    # of -8.8e6 t/yr with z r >= 1 was given [2.8e7, inf), on the wrong branch)
+    q = np.array([-9.0, -3.0, -0.4, 0.4, 3.0, 9.0])
+    so = 1.3
+    lo, hi = emission_interval(q, so, r, z)
+    mlo, mhi = emission_interval(-q, so, r, z)
+    np.testing.assert_allclose(lo, -mhi)
+    np.testing.assert_allclose(hi, -mlo)
+    assert (lo <= q).all() and (q <= hi).all()
+    # every finite bound solves the defining equality
+    for qq, b in [*zip(q, lo), *zip(q, hi)]:
+        if np.isfinite(b):
+            assert (qq - b) ** 2 == pytest.approx(z**2 * (r**2 * b**2 + so**2))
+    if z * r >= 1:
+        assert np.isinf(hi[q > 0]).all() and np.isinf(lo[q < 0]).all()
+
+
+def test_zero_estimate_with_a_huge_wind_error_excludes_nothing():
+    lo, hi = emission_interval(0.0, 1.0, 0.8, 2.0)
+    assert np.isneginf(lo) and np.isposinf(hi)

@@ -1,7 +1,7 @@
-"""Command-line interface: ``urbansat info|plot|run|demo ...``.
+"""Command-line interface: ``urbansat info|plot|invert|run|demo ...``.
 
 Each command group lives in its own module and registers itself on :data:`app`:
-``granule_cmds`` (info, plot), ``job_cmds`` (run, demo). Modules that do not
+``granule_cmds`` (info, plot), ``invert_cmds`` (invert), ``job_cmds`` (run, demo). Modules that do not
 exist yet are skipped so partial installs still give a working CLI.
 """
 
@@ -19,7 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _mod in ("granule_cmds", "job_cmds"):
+for _mod in ("granule_cmds", "invert_cmds", "job_cmds"):
     try:
         importlib.import_module(f"urbansat.cli.{_mod}")
     except ModuleNotFoundError as _err:  # only the command module itself may be absent

@@ -27,7 +27,9 @@ model). Its bounds are the roots of
 With ``r = 0`` they are ``Q_est -+ z sigma_o``; with ``sigma_o = 0`` they are
 ``Q_est / (1 +- z r)``. When ``z r >= 1`` (a wind error of 50 % or more at 2 sigma) the
 set is unbounded above and the upper bound is ``+inf``: the data cannot exclude any
-large emission.
+large emission. The set is symmetric under ``(Q_est, q) -> (-Q_est, -q)``; a negative
+estimate (noise on a weak source) gets the mirrored interval, unbounded below when
+``z r >= 1``.
 
 References
 ----------
@@ -60,8 +62,9 @@ def emission_interval(emission: ArrayLike, sigma_additive: ArrayLike, wind_rel_s
     Returns
     -------
     (low, high) : tuple of numpy.ndarray
-        Bounds [unit of ``emission``]; NaN where an input is NaN, ``high = +inf`` where
-        ``z r >= 1``.
+        Bounds [unit of ``emission``]; NaN where an input is NaN; where ``z r >= 1``
+        ``high = +inf`` for ``Q_est > 0`` and ``low = -inf`` for ``Q_est < 0`` (both
+        for ``Q_est = 0``). The interval always contains ``Q_est``.
 
     Examples
     --------
@@ -77,11 +80,17 @@ def emission_interval(emission: ArrayLike, sigma_additive: ArrayLike, wind_rel_s
     # quarter discriminant of a q^2 - 2 Q q + Q^2 - z^2 so^2 = 0; >= 0 whenever a > 0
     disc = z**2 * (so**2 * a + (r * q) ** 2)
     root = np.sqrt(np.maximum(disc, 0.0))
+    # The set is symmetric under (Q, q) -> (-Q, -q): solve for |Q| and mirror negative
+    # estimates, so a negative estimate gets the branch that holds it (f > 0: the truth has
+    # the sign of the estimate less its additive error), not the positive one.
+    qa = np.abs(q)
     with np.errstate(invalid="ignore", divide="ignore"):
-        # (Q - root) / a is the lower bound for a > 0 and, for a < 0 (set unbounded above),
-        # the larger root, where the positive branch of the set starts; a = 0 is linear
-        low = np.where(a != 0, (q - root) / np.where(a != 0, a, 1.0), (q**2 - (z * so) ** 2) / (2 * q))
-        low = np.where((a < 0) & (disc < 0), -np.inf, low)
-        high = np.where(a > 0, (q + root) / np.where(a > 0, a, 1.0), np.inf)
+        # (|Q| - root) / a is the lower bound for a > 0 and, for a < 0 (set unbounded above),
+        # the larger root, where the branch holding |Q| starts; a = 0 is linear
+        low = np.where(a != 0, (qa - root) / np.where(a != 0, a, 1.0), (qa**2 - (z * so) ** 2) / (2 * qa))
+        low = np.where((a <= 0) & ((disc < 0) | (qa == 0)), -np.inf, low)
+        high = np.where(a > 0, (qa + root) / np.where(a > 0, a, 1.0), np.inf)
+    neg = q < 0
+    low, high = np.where(neg, -high, low), np.where(neg, -low, high)
     nan = ~(np.isfinite(q) & np.isfinite(so) & np.isfinite(r))
     return np.where(nan, np.nan, low), np.where(nan, np.nan, high)

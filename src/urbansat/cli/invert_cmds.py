@@ -1,0 +1,186 @@
+"""``urbansat invert``: emissions of sources / boundaries from one granule."""
+# ruff: noqa: B008  (typer declares CLI parameters as defaults)
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from urbansat.cli import app
+
+__all__ = ["invert", "parse_wind", "summary_rows"]
+
+_TERMS = ("retrieval", "wind", "background", "model")
+
+
+def parse_wind(value: str, *, surface: Path | None = None, sigma: float | None = None) -> Any:
+    """The ``wind`` argument of :func:`urbansat.estimate_emissions` from a CLI string.
+
+    ``value`` is a wind file (COSMO, ERA5 single, pressure or model levels), ``granule``
+    (the swath's own wind), or ``U,V`` / ``U,V,SIGMA`` in m s-1.
+
+    Raises
+    ------
+    typer.BadParameter
+        ``value`` is none of these (the message names it and the accepted forms).
+    """
+    from urbansat.ingest.winds import open_wind
+
+    if value == "granule":
+        return "granule"
+    if Path(value).is_file():
+        return open_wind(value, surface=surface, sigma=sigma)
+    parts = value.split(",")
+    try:
+        nums = [float(p) for p in parts]
+    except ValueError:
+        nums = []
+    if len(nums) in (2, 3) and all(math.isfinite(x) for x in nums):
+        if len(nums) == 2 and sigma is None:
+            raise typer.BadParameter(
+                f"--wind {value!r} gives no speed error: write U,V,SIGMA (m s-1) or add --wind-sigma; "
+                "the wind error dominates the uncertainty budget.")
+        return open_wind(tuple(nums), sigma=sigma)
+    raise typer.BadParameter(
+        f"--wind {value!r} is neither an existing file, 'granule', nor U,V[,SIGMA] in m s-1 "
+        "(e.g. --wind 4.2,-1.5,1.0).")
+
+
+def _reader_options(items: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"--reader-option {item!r}: write KEY=VALUE (e.g. noise_ppm=0.5).")
+        val: Any = raw
+        for conv in (int, float):
+            try:
+                val = conv(raw)
+                break
+            except ValueError:
+                continue
+        out[key.strip()] = val
+    return out
+
+
+def summary_rows(ds: Any) -> list[dict[str, Any]]:
+    """One row per (method, source) of an :func:`~urbansat.estimate_emissions` output.
+
+    Emission, 1-sigma, the 95.45 % interval [t yr-1], the largest uncertainty term and
+    ``qa_reason``; works for one method (``method`` variable) or several
+    (``inversion_method`` dimension).
+    """
+    from urbansat.inversion import METHOD_DIM
+
+    per = ([ds.sel({METHOD_DIM: m}) for m in ds[METHOD_DIM].values] if METHOD_DIM in ds.dims else [ds])
+    rows = []
+    for d in per:
+        method = str(d[METHOD_DIM].values) if METHOD_DIM in d.coords else str(ds.attrs.get("method"))
+        for s in d["source"].values:
+            o = d.sel(source=s)
+            terms = {t: float(o[f"emission_uncertainty_{t}"]) for t in _TERMS}
+            finite = {t: v for t, v in terms.items() if math.isfinite(v)}
+            rows.append({
+                "source": str(s), "method": method,
+                "emission_t_per_yr": float(o["emission_t_per_yr"]),
+                "uncertainty_t_per_yr": float(o["emission_t_per_yr_uncertainty"]),
+                "lower_2sigma_t_per_yr": float(o["emission_t_per_yr_lower_2sigma"]),
+                "upper_2sigma_t_per_yr": float(o["emission_t_per_yr_upper_2sigma"]),
+                "largest_term": max(finite, key=lambda t: finite[t]) if finite else "",
+                "plume_detected": bool(o["plume_detected"]),
+                "qa_reason": str(o["qa_reason"].values),
+            })
+    return rows
+
+
+def _write(ds: Any, path: Path, prov: dict[str, Any]) -> None:
+    from urbansat.export import atomic_write
+
+    out = ds.copy()
+    for v in list(out.variables):
+        if out[v].dtype == object:
+            out[v] = out[v].astype(str)
+    out.attrs = {**out.attrs, **{k: (v if isinstance(v, (str, int, float)) else json.dumps(v, default=str))
+                                 for k, v in prov.items()}}
+    with atomic_write(path) as tmp:
+        out.to_netcdf(tmp, engine="netcdf4")
+
+
+@app.command()
+def invert(
+    granule: Path = typer.Argument(..., help="Granule file (OCO-2/3 or ACOS Lite, GOSAT FTS, TROPOMI CH4, SMARTCARB)."),
+    wind: str = typer.Option(
+        ..., help="A wind file (COSMO, ERA5 single / pressure / model levels), 'granule' for the swath's own "
+                  "10 m wind, or U,V[,SIGMA] in m s-1."),
+    sources: Path | None = typer.Option(
+        None, help="CSV of sources: name, longitude, latitude [, diameter_km, type, prior_emission (kg s-1)]."),
+    boundaries: Path | None = typer.Option(
+        None, help="Polygons (GeoJSON, GeoPackage, Shapefile), each estimated as an area source."),
+    id_field: str | None = typer.Option(None, help="Boundary id column (default: detected)."),
+    method: list[str] = typer.Option(
+        ["all"], "--method", "-m", help="ime, csf, gaussian, bayesian or all; repeat for several."),
+    product: str | None = typer.Option(None, help="Reader name; default: auto-detect."),
+    reader_option: list[str] = typer.Option(
+        [], help="KEY=VALUE passed to the reader, repeatable (SMARTCARB: noise_ppm=0.5, seed=0)."),
+    wind_surface: Path | None = typer.Option(None, help="ERA5 surface file for a model-level wind file."),
+    wind_sigma: float | None = typer.Option(None, help="1-sigma wind speed error [m s-1] (overrides the file's)."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="netCDF to write (atomically)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object per (method, source)."),
+) -> None:
+    """Estimate emissions [t/yr] with their uncertainty from one granule and a wind.
+
+    Every requested method runs on the same prepared plume (urbansat.estimate_emissions);
+    sources that cannot be estimated are listed with their qa_reason, never dropped.
+    """
+    import pandas as pd
+
+    import urbansat
+    from urbansat.errors import UrbansatError
+
+    if sources is None and boundaries is None:
+        raise typer.BadParameter("give --sources (a CSV) and/or --boundaries (polygons).")
+    for p, what in ((granule, "granule"), (sources, "--sources"), (boundaries, "--boundaries")):
+        if p is not None and not p.is_file():
+            raise typer.BadParameter(f"{what} file '{p}' does not exist.")
+    if output is not None and output.resolve() in {x.resolve() for x in (granule, sources, boundaries) if x}:
+        raise typer.BadParameter(f"--output '{output}' is one of the inputs; write to a new file.")
+    methods: Any = "all" if method == ["all"] else (method[0] if len(method) == 1 else method)
+    try:
+        sw = urbansat.open_granules(granule, product=product, reader_options=_reader_options(reader_option) or None)
+        w = parse_wind(wind, surface=wind_surface, sigma=wind_sigma)
+        src = pd.read_csv(sources, comment="#") if sources is not None else None
+        bnd = (urbansat.read_boundaries(boundaries, level="region", id_field=id_field)
+               if boundaries is not None else None)
+        opts: dict[str, Any] = {"wind_sigma": wind_sigma} if wind_sigma is not None else {}
+        ds = urbansat.estimate_emissions(sw, sources=src, boundaries=bnd, wind=w, method=methods, **opts)
+    except UrbansatError as err:
+        typer.echo(f"{granule}: ERROR {type(err).__name__}: {err}", err=True)
+        raise typer.Exit(code=1) from None
+    rows = summary_rows(ds)
+    if as_json:
+        for r in rows:
+            typer.echo(json.dumps({k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                                   for k, v in r.items()}))
+    else:
+        typer.echo(f"{granule.name}: {ds.attrs['gas'].upper()} emissions [t/yr], wind {ds.attrs['wind_source']}")
+        typer.echo(f"{'source':20s} {'method':9s} {'emission':>11s} {'1 sigma':>10s} {'95 % interval':>23s}  "
+                   "largest term / qa_reason")
+        for r in rows:
+            if r["qa_reason"]:
+                typer.echo(f"{r['source'][:20]:20s} {r['method']:9s} {'-':>11s} {'-':>10s} {'-':>23s}  {r['qa_reason']}")
+                continue
+            hi = r["upper_2sigma_t_per_yr"]
+            interval = f"{r['lower_2sigma_t_per_yr']:.4g} .. {hi:.4g}" if math.isfinite(hi) else \
+                f"{r['lower_2sigma_t_per_yr']:.4g} .. inf"
+            typer.echo(f"{r['source'][:20]:20s} {r['method']:9s} {r['emission_t_per_yr']:11.4g} "
+                       f"{r['uncertainty_t_per_yr']:10.3g} {interval:>23s}  {r['largest_term']}")
+    if output is not None:
+        prov = {"urbansat_version": urbansat.__version__, "granule": str(granule), "wind_input": wind,
+                "sources_file": str(sources or ""), "boundaries_file": str(boundaries or ""),
+                "history": "urbansat invert"}
+        _write(ds, output, prov)
+        typer.echo(f"wrote {output}", err=as_json)

@@ -1,0 +1,110 @@
+"""`urbansat invert`: one granule, a source table and a wind, on the command line."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from typer.testing import CliRunner
+
+import urbansat
+from urbansat.cli import app
+from urbansat.inversion import METHODS, estimate_emissions
+from urbansat.testing.granules import write_tropomi_ch4
+from urbansat.testing.plumes import plume_field
+
+runner = CliRunner()
+
+
+def _text(res) -> str:
+    """The output with typer's error box and line wrapping removed."""
+    return " ".join(res.output.replace("│", " ").split())
+
+
+@pytest.fixture(scope="module")
+def mine(tmp_path_factory):
+    """A TROPOMI CH4 granule (official layout) with a 20 kg/s plume, and its source table."""
+    d = tmp_path_factory.mktemp("invert")
+    src, q, wind = (149.0, -22.9), 20.0, (1.0, 5.0)
+    f = plume_field(src, emission=q, wind=wind, gas="ch4", surface_pressure=98000.0, subsample_km=6.0)
+    path = write_tropomi_ch4(d, center=(149.0, -22.75), enhancement=f, noise=10.0, wind=wind,
+                             bad_fraction=0.05, psurf=98000.0, seed=3)
+    table = d / "mines.csv"
+    table.write_text("# test mines\nname,longitude,latitude\nmine,149.0,-22.9\nfar,10.0,10.0\n")
+    return path, table, q
+
+
+def test_invert_all_methods_writes_the_api_dataset_atomically(mine, tmp_path):
+    path, table, q = mine
+    before = path.read_bytes()
+    out = tmp_path / "emissions.nc"
+    res = runner.invoke(app, ["invert", str(path), "--sources", str(table), "--wind", "1.0,5.0,1.0",
+                              "-o", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    assert len(rows) == 2 * len(METHODS)  # every (method, source), the unusable one included
+    by = {(r["method"], r["source"]): r for r in rows}
+    for m in METHODS:
+        r = by[(m, "mine")]
+        assert r["qa_reason"] == "" and r["lower_2sigma_t_per_yr"] < q * 31557.6 < r["upper_2sigma_t_per_yr"]
+        assert "outside the swath" in by[(m, "far")]["qa_reason"] and by[(m, "far")]["emission_t_per_yr"] is None
+    # the file is the library's output (same numbers as the API call), strings as netCDF strings
+    ds = xr.open_dataset(out)
+    api = estimate_emissions(urbansat.open_granules(path), sources=pd.read_csv(table, comment="#"),
+                             wind=urbansat.open_wind((1.0, 5.0, 1.0)), method="all")
+    np.testing.assert_allclose(ds.emission.values, api.emission.values)
+    assert list(ds.inversion_method.values) == list(METHODS) and ds.attrs["history"] == "urbansat invert"
+    assert not list(tmp_path.glob(".*tmp*"))  # no temporary file left beside it
+    assert path.read_bytes() == before  # the input is untouched
+
+
+def test_invert_table_one_method_and_granule_wind(mine):
+    path, table, _ = mine
+    res = runner.invoke(app, ["invert", str(path), "--sources", str(table), "--wind", "granule",
+                              "--wind-sigma", "1.0", "-m", "csf"])
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert lines[0].startswith(path.name) and "CH4 emissions [t/yr]" in lines[0]
+    mine_line = next(x for x in lines if x.startswith("mine"))
+    assert " csf " in mine_line and mine_line.split()[-1] in ("retrieval", "wind", "background", "model")
+    assert "outside the swath" in next(x for x in lines if x.startswith("far"))
+
+
+@pytest.mark.parametrize("args,match", [
+    (["--wind", "fast"], "neither an existing file"),
+    (["--wind", "1.0,5.0"], "no speed error"),
+    (["--wind", "1,5,1", "-m", "magic"], "unknown"),
+    (["--wind", "1,5,1", "--reader-option", "noise"], "KEY=VALUE"),
+])
+def test_invert_bad_input_names_the_value(mine, args, match):
+    path, table, _ = mine
+    res = runner.invoke(app, ["invert", str(path), "--sources", str(table), *args])
+    assert res.exit_code != 0
+    assert match in _text(res)
+
+
+def test_invert_refuses_to_overwrite_an_input_and_needs_sources(mine):
+    path, table, _ = mine
+    res = runner.invoke(app, ["invert", str(path), "--sources", str(table), "--wind", "1,5,1", "-o", str(table)])
+    assert res.exit_code != 0 and "is one of the inputs" in _text(res)
+    assert table.read_text().startswith("# test mines")
+    res = runner.invoke(app, ["invert", str(path), "--wind", "1,5,1"])
+    assert res.exit_code != 0 and "--sources" in _text(res)
+
+
+def test_invert_smartcarb_with_reader_options_matches_the_benchmark_draw(project_samples):
+    d = project_samples / "smartcarb"
+    table = urbansat.__file__.replace("__init__.py", "data/demo/demo_sources.csv")
+    res = runner.invoke(app, ["invert", str(d / "Sentinel_7_CO2_2015042311_o1670_l0483.nc"),
+                              "--wind", str(d / "SMARTCARB_winds_2015042311.nc"), "--sources", table,
+                              "--reader-option", "noise_ppm=0.5", "--reader-option", "seed=0",
+                              "-m", "gaussian", "--json"])
+    assert res.exit_code == 0, res.output
+    rows = {r["source"]: r for r in map(json.loads, (x for x in res.stdout.splitlines() if x.startswith("{")))}
+    assert len(rows) == 16  # every listed SMARTCARB source is reported, estimable or not
+    j = rows["Janschwalde"]
+    assert abs(j["emission_t_per_yr"] / 42.40e6 - 1) < 0.15
+    assert j["lower_2sigma_t_per_yr"] < 42.40e6 < j["upper_2sigma_t_per_yr"]
