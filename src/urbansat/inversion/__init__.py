@@ -1,7 +1,8 @@
 """Flux inversion: emissions with an honest uncertainty budget from XCO2/XCH4 swaths.
 
-:func:`estimate_emissions` runs one of four methods for every source (and every
-boundary polygon) and returns an :class:`xarray.Dataset` along ``source``:
+:func:`estimate_emissions` runs one of four methods, or several on the same prepared
+plumes, for every source (and every boundary polygon) and returns an
+:class:`xarray.Dataset` along ``source``:
 
 * ``"ime"`` integrated mass enhancement (:mod:`urbansat.inversion.ime`);
 * ``"csf"`` cross-sectional flux, area variant for cities (:mod:`~.csf`);
@@ -613,7 +614,7 @@ def estimate_emissions(
     if isinstance(method, str) and method != "all":
         return _to_dataset(rows[method], gas, method, wind_ds)
     # the dimension is not called "method": Dataset.sel(method=...) is sel's own keyword
-    # (inexact matching), so .sel(method="ime") would silently select nothing
+    # (inexact matching), so .sel(method="ime") would silently return every method
     per_method = [_to_dataset(rows[m], gas, m, wind_ds).drop_vars("method") for m in methods]
     out = xr.concat(per_method, dim=pd.Index(list(methods), name=METHOD_DIM, dtype=object), combine_attrs="override")
     out[METHOD_DIM].attrs.update(long_name="flux inversion method", units="1")
