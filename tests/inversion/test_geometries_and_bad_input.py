@@ -189,6 +189,40 @@ def test_plot_plume_draws_the_estimate():
     assert "csf" in ax.get_title() and "kg/s" in ax.get_title()
     assert len(ax.collections) >= 1 and ax.get_xlabel().startswith("km")
     plt.close(ax.figure)
+    every = estimate_emissions(sw, sources=tr["sources"], wind=tr["wind"], method="all")
+    ax = plot_plume(sw, sources=tr["sources"], wind=tr["wind"], result=every)
+    lines = ax.get_title().splitlines()[1:]
+    assert [x.split(":")[0] for x in lines] == METHODS and all("kg/s" in x for x in lines)
+    plt.close(ax.figure)
+
+
+def test_consumers_of_one_estimate_per_source_name_the_method_dimension():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    import urbansat
+    from urbansat.errors import SchemaError
+
+    sw, tr = make_plume_swath("co2m", gas="co2", emission=1500.0, seed=8)
+    every = estimate_emissions(sw, sources=tr["sources"], wind=tr["wind"], method="all")
+    lon, lat = float(tr["sources"].longitude[0]), float(tr["sources"].latitude[0])
+    b = urbansat.read_boundaries(gpd.GeoDataFrame({"id": ["a"]}, geometry=[box(lon - 0.5, lat - 0.5, lon + 0.5, lat + 0.5)],
+                                                  crs=4326), level="region", id_field="id")
+    with pytest.raises(SchemaError, match=r"4 methods .*inversion_method='ime'"):
+        urbansat.tci231_indicators(emissions=every, boundaries=b, periods={"p": ("2000-01-01", "2100-01-01")})
+    inv = pd.DataFrame({"inventory_id": ["i"], "gas": ["co2"], "emission_t_per_yr": [1e6],
+                        "emission_t_per_yr_uncertainty": [1e5], "longitude": [lon], "latitude": [lat]})
+    with pytest.raises(SchemaError, match="estimates holds 4 methods"):
+        urbansat.validate(every, inv)
+    # one selected method goes through
+    table = urbansat.tci231_indicators(emissions=every.sel(inversion_method="csf"), boundaries=b,
+                                       periods={"p": ("2000-01-01", "2100-01-01")})
+    row = table[table.indicator.str.contains("total") & (table.status == "ok")].iloc[0]
+    one = urbansat.tci231_indicators(emissions=estimate_emissions(sw, sources=tr["sources"], wind=tr["wind"],
+                                                                  method="csf"),
+                                     boundaries=b, periods={"p": ("2000-01-01", "2100-01-01")})
+    pd.testing.assert_frame_equal(table, one)
+    assert row["method"].startswith("csf")
 
 
 def test_several_methods_in_one_call_equal_separate_calls():
@@ -204,9 +238,9 @@ def test_several_methods_in_one_call_equal_separate_calls():
         one = estimate_emissions(sw, sources=src, wind=tr["wind"], method=m)
         got = both.sel(inversion_method=m)
         for v in one.data_vars:
-            if v != "method":
-                np.testing.assert_array_equal(got[v].values, one[v].values, err_msg=f"{m}: {v}")
-                assert got[v].attrs == one[v].attrs
+            np.testing.assert_array_equal(got[v].values, one[v].values, err_msg=f"{m}: {v}")
+            assert got[v].attrs == one[v].attrs
+        assert set(got.data_vars) == set(one.data_vars)
     sub = estimate_emissions(sw, sources=src, wind=tr["wind"], method=["csf", "ime"])
     assert list(sub.inversion_method.values) == ["csf", "ime"]
     np.testing.assert_array_equal(sub.emission.sel(inversion_method="ime"), both.emission.sel(inversion_method="ime"))

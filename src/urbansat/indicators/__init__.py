@@ -134,6 +134,9 @@ def _split(obj: DataInput, labels: list[str], what: str, *, need_gas: bool = Tru
     for period, ds in items:
         if not isinstance(ds, xr.Dataset):
             raise SchemaError(f"{what}[{period!r}] is a {type(ds).__name__}, expected xarray.Dataset.")
+        from urbansat.inversion.result import require_single_method
+
+        require_single_method(ds, what)
         gas = str(ds.attrs.get("gas", "")).lower() if need_gas else "-"
         if need_gas and gas not in GASES:
             raise SchemaError(
@@ -249,8 +252,12 @@ def _emission(ds: xr.Dataset | None, idx: list[int]) -> dict[str, Any]:
     names = [str(s) for s in sub["source"].values]
     rejected = [f"{n}: {r or 'non-finite estimate'}" for n, r, v in zip(names, reason, valid) if not v]
     n_obs = int(np.nansum(np.asarray(sub["n_obs"].values, dtype=float)[valid])) if "n_obs" in sub else pd.NA
+    # a method selected from a several-method output: its scalar coordinate, not the attrs
+    # (which list every method of that call)
+    picked = ds.coords.get("inversion_method")
     prov = (
-        f"estimate_emissions gas={ds.attrs.get('gas')} method={ds.attrs.get('method', '')} "
+        f"estimate_emissions gas={ds.attrs.get('gas')} "
+        f"method={picked.item() if picked is not None and picked.ndim == 0 else ds.attrs.get('method', '')} "
         f"wind={ds.attrs.get('wind_source', '')} sources={','.join(np.array(names)[valid])}"
     )
     if not valid.any():

@@ -73,7 +73,7 @@ from urbansat.inversion.plume import (
     plume_region,
     refine_direction,
 )
-from urbansat.inversion.result import MethodResult
+from urbansat.inversion.result import METHOD_DIM, MethodResult, require_single_method
 from urbansat.inversion.scene import cut_scene, local_xy
 from urbansat.inversion.wind import EffectiveWind, as_wind_dataset, combine_winds, effective_wind
 from urbansat.schema import gas_of, require_dataset
@@ -81,12 +81,10 @@ from urbansat.schema import gas_of, require_dataset
 __all__ = [
     "AREA_SOURCE_MIN_DIAMETER_KM", "INTERVALS", "METHODS", "METHOD_DIM", "MODEL_ERROR", "MODEL_ERROR_AREA", "MODEL_ERROR_COMPACT",
     "UNCERTAINTY_TERMS", "emission_interval", "estimate_emissions",
-    "model_error", "plume_frames",
+    "model_error", "plume_frames", "require_single_method",
 ]
 
 METHODS = ("ime", "csf", "gaussian", "bayesian")
-#: Dimension of :func:`estimate_emissions` output when several methods are asked for.
-METHOD_DIM = "inversion_method"
 UNCERTAINTY_TERMS = ("retrieval", "wind", "background", "model")
 #: Reported confidence intervals: z -> (coverage %, name); bounds from :mod:`.intervals`.
 INTERVALS = {1: ("68.27", "1"), 2: ("95.45", "2")}
@@ -581,8 +579,8 @@ def estimate_emissions(
         ``inf`` when the relative wind error is >= 1/z.
 
         With several methods the variables gain a leading ``inversion_method`` dimension
-        (:data:`METHOD_DIM`, select with ``out.sel(inversion_method="csf")``) in place of the
-        per-source ``method`` variable.
+        (:data:`METHOD_DIM`, select with ``out.sel(inversion_method="csf")``, which gives the
+        single-method layout back).
 
     Raises
     ------
@@ -615,7 +613,7 @@ def estimate_emissions(
         return _to_dataset(rows[method], gas, method, wind_ds)
     # the dimension is not called "method": Dataset.sel(method=...) is sel's own keyword
     # (inexact matching), so .sel(method="ime") would silently return every method
-    per_method = [_to_dataset(rows[m], gas, m, wind_ds).drop_vars("method") for m in methods]
+    per_method = [_to_dataset(rows[m], gas, m, wind_ds) for m in methods]
     out = xr.concat(per_method, dim=pd.Index(list(methods), name=METHOD_DIM, dtype=object), combine_attrs="override")
     out[METHOD_DIM].attrs.update(long_name="flux inversion method", units="1")
     out.attrs["method"] = ",".join(methods)

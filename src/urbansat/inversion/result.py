@@ -3,8 +3,33 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-__all__ = ["MethodResult"]
+from urbansat.errors import SchemaError
+
+__all__ = ["METHOD_DIM", "MethodResult", "require_single_method"]
+
+#: Dimension of :func:`urbansat.estimate_emissions` output when several methods are asked for.
+METHOD_DIM = "inversion_method"
+
+
+def require_single_method(ds: Any, what: str) -> None:
+    """Raise a clear error when ``ds`` holds several methods (an ``inversion_method`` dim).
+
+    Consumers of one emission estimate per source (indicators, validation, plots) call it
+    first, instead of failing deep inside on a 2-D array.
+
+    Raises
+    ------
+    SchemaError
+        Naming ``what``, the methods found and the selection that fixes it.
+    """
+    dims = getattr(ds, "dims", ())
+    if METHOD_DIM in dims:
+        methods = [str(m) for m in ds[METHOD_DIM].values]
+        raise SchemaError(
+            f"{what} holds {len(methods)} methods (dimension {METHOD_DIM!r}: {methods}); it takes one "
+            f"estimate per source. Select one, e.g. ds.sel({METHOD_DIM}={methods[0]!r}).")
 
 
 @dataclass

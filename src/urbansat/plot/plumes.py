@@ -32,7 +32,8 @@ def plot_plume(
     source : str, optional
         Source to draw (the first one when None).
     result : xarray.Dataset, optional
-        Output of :func:`urbansat.estimate_emissions`; its estimate is written in the title.
+        Output of :func:`urbansat.estimate_emissions`; its estimate (one line per method
+        when it holds several) is written in the title.
     ax : matplotlib.axes.Axes, optional
     vmax : float, optional
         Colour-scale maximum of the enhancement [ppm|ppb]; 3 x the noise when None.
@@ -108,12 +109,18 @@ def plot_plume(
     ax.set_ylabel("km north of source")
     title = name
     if result is not None and name in list(result.source.values):
+        from urbansat.inversion import METHOD_DIM
+
         r = result.sel(source=name)
-        if str(r.qa_reason.values):
-            title += f"\n{result.attrs.get('method')}: {str(r.qa_reason.values)[:60]}"
-        else:
-            title += (f"\n{result.attrs.get('method')}: {float(r.emission):.3g} ± "
-                      f"{float(r.emission_uncertainty):.2g} kg/s")
+        # one line per method (several when result has the inversion_method dimension)
+        per = ([(str(m), r.sel({METHOD_DIM: m})) for m in r[METHOD_DIM].values] if METHOD_DIM in r.dims
+               else [(str(result.attrs.get("method")), r)])
+        for method, rm in per:
+            if str(rm.qa_reason.values):
+                title += f"\n{method}: {str(rm.qa_reason.values)[:60]}"
+            else:
+                title += (f"\n{method}: {float(rm.emission):.3g} ± "
+                          f"{float(rm.emission_uncertainty):.2g} kg/s")
     ax.set_title(title, fontsize=9)
     ax.legend(loc="lower left", fontsize=7)
     return ax

@@ -213,6 +213,9 @@ def validate(
             f"{type(estimates).__name__} {str(estimates)[:120]!r}. Open a saved result first, e.g. "
             "xarray.open_dataset(path)."
         )
+    from urbansat.inversion.result import require_single_method
+
+    require_single_method(estimates, "estimates")
     if not isinstance(inventory, pd.DataFrame):
         raise SchemaError(
             f"inventory must be a pandas.DataFrame; got {type(inventory).__name__} {str(inventory)[:120]!r}. "
