@@ -26,12 +26,13 @@ Sections
 ``model_error``
     Noise-free data (1e-3 of the noise), true wind, flat background (no smooth structure,
     only a plane): what remains is the methods' own error (dispersion, meander, puffs,
-    footprint averaging). The robust sigma per geometry of its seeds 0-59 (``by_kind``) is
-    ``MODEL_ERROR`` in urbansat.inversion; background error is the ``background`` term's.
+    footprint averaging). The robust sigma per geometry (``by_kind``, seeds 0-99) gives
+    ``MODEL_ERROR`` in urbansat.inversion (:func:`derive_model_error`); background error is
+    the ``background`` term's.
 ``model_error_compact``, ``synthetic_compact_heldout``
     The point cases released from disks of 1, 2 or 4 km (:data:`COMPACT_DIAMETER_KM`; a
     plant, mine or park listed with a diameter): noise-free with the true wind and a flat
-    background on seeds 0.. (the robust sigma per geometry of seeds 0-59 is
+    background on seeds 0.. (the robust sigma per geometry gives
     ``MODEL_ERROR_COMPACT``), and with noise, background structure and the wind error on
     the held-out seeds 100.. (coverage check).
 ``synthetic_cities``, ``true_wind_cities`` (+ ``_strong``), ``model_error_cities``
@@ -40,7 +41,7 @@ Sections
     8-20 km (OCO-3 SAM), emissions of CO2 150-1300 kg s-1 (5-40 Mt yr-1) or CH4
     10-60 kg s-1, swaths and draws independent of the point cases.
     ``model_error_cities`` (noise-free, true wind, flat background): the robust sigma per
-    geometry of its seeds 0-59 (``by_kind``; ``--city-seeds 60``) is ``MODEL_ERROR_AREA``.
+    geometry (``by_kind``, seeds 0-99) gives ``MODEL_ERROR_AREA``.
 ``synthetic_cities_heldout``
     ``synthetic_cities`` on seeds 1000.. (never used to measure the model error): the
     out-of-sample coverage check of the city uncertainties.
@@ -49,7 +50,9 @@ Every synthetic section also holds, per method, the breakdown of
 :func:`uncertainty_breakdown`: the median relative uncertainty terms, per-geometry accuracy
 and coverage (``by_kind``, with the robust sigma 1.4826 median|e| used for ``MODEL_ERROR``),
 and which term dominates in the cases the 1- and 2-sigma intervals miss. Times per section:
-``time_synthetic_sections_s``, ``time_city_sections_s``.
+``time_synthetic_sections_s``, ``time_city_sections_s``; ``constants``: the model-error
+tables of :mod:`urbansat.inversion` the point sections ran with; ``model_error_derived``: the
+same tables as this run's ``model_error*`` sections measure them (:func:`derive_model_error`).
 ``smartcarb``
     The SMARTCARB scene (2015-04-23 11 UTC) with COSMO winds and 0.5 ppm noise:
     Berlin and Jänschwalde against the true hourly emissions; end-to-end time (median of
@@ -147,7 +150,7 @@ CITY_EMISSION_KG_S = {"co2": (150.0, 1300.0), "ch4": (10.0, 60.0)}
 CITY_SEED_BASE = 1_000_000
 CITY_RNG_BASE = 20_000
 #: First seed of ``synthetic_cities_heldout``: seeds never used by the other city sections,
-#: hence never by an area-source model error measured on ``model_error_cities`` seeds 0-59.
+#: hence never by an area-source model error measured on ``model_error_cities`` seeds 0-99.
 CITY_HELDOUT_OFFSET = 1000
 
 
@@ -355,6 +358,39 @@ def run_sections(sections: dict[str, dict], case, n: int, result: dict) -> dict[
             print_section_table(f"{name}_strong (detected plumes)", result[f"{name}_strong"],
                                 times[name])
     return times
+
+
+def model_error_constants() -> dict[str, Any]:
+    """The inversion's model-error tables as JSON-able lists (recorded with the sections)."""
+    import urbansat.inversion as inv
+
+    return {name: {m: list(v) for m, v in getattr(inv, name).items()}
+            for name in ("MODEL_ERROR", "MODEL_ERROR_AREA", "MODEL_ERROR_COMPACT")} | {
+        "AREA_SOURCE_MIN_DIAMETER_KM": inv.AREA_SOURCE_MIN_DIAMETER_KM}
+
+
+#: model-error table -> the section it is measured on (no noise, true wind, flat background)
+MODEL_ERROR_SECTIONS = {"MODEL_ERROR": "model_error", "MODEL_ERROR_COMPACT": "model_error_compact",
+                        "MODEL_ERROR_AREA": "model_error_cities"}
+
+
+def derive_model_error(result: dict) -> dict[str, dict[str, list[float]]]:
+    """The model-error tables as measured by this run's ``model_error*`` sections.
+
+    Per method: ``[fine, coarse]`` = [mean of the CO2M-like (2 km) and OCO-3 SAM robust
+    sigmas, the TROPOMI robust sigma], rounded to 3 decimals; robust sigma =
+    1.4826 median |relative error| (:func:`stats`). Sections not in ``result`` are left out.
+    """
+    out = {}
+    for name, sec in MODEL_ERROR_SECTIONS.items():
+        if sec not in result:
+            continue
+        out[name] = {}
+        for m in METHODS:
+            bk = result[sec][m]["by_kind"]
+            fine = (bk["co2m"]["robust_sigma"] + bk["oco3_sam"]["robust_sigma"]) / 2
+            out[name][m] = [round(fine, 3), round(bk["tropomi"]["robust_sigma"], 3)]
+    return out
 
 
 def smartcarb_dir() -> tuple[Path, Path] | None:
@@ -752,6 +788,9 @@ def main() -> None:
                                                  "seed_offset": args.n}
         result["time_synthetic_sections_s"] = run_sections(sections, run_case, args.n, result)
         result["time_synthetic_s"] = time.perf_counter() - t0
+        # the model-error tables these sections ran with (tests/benchmarks compare them with
+        # the code, so a changed constant without a re-run is caught)
+        result["constants"] = model_error_constants()
     if run_cities:
         t0 = time.perf_counter()
         result["n_city_cases"] = args.city_seeds
@@ -762,13 +801,17 @@ def main() -> None:
             "model_error_cities": {"wind_error": 0.0, "direction_error": 0.0, "noise_scale": 1e-3,
                                    "background_structure": 0.0},
         }
-        # an area-source model error is measured on model_error_cities seeds 0-59: validate
+        # an area-source model error is measured on model_error_cities seeds 0-99: validate
         # the coverage on seeds never used for it
         sections["synthetic_cities_heldout"] = {**sections["synthetic_cities"],
                                                 "seed_offset": CITY_HELDOUT_OFFSET}
         result["time_city_sections_s"] = run_sections(sections, run_city_case, args.city_seeds,
                                                       result)
         result["time_cities_s"] = time.perf_counter() - t0
+    if run_points or run_cities:
+        result["model_error_derived"] = derive_model_error(result)
+        for name, table in result["model_error_derived"].items():
+            print(f"{name} measured by this run (fine, coarse): {table}")
     elif not args.smartcarb_only:
         print("synthetic city sections skipped: --city-seeds 0")
     found = smartcarb_dir()
