@@ -108,3 +108,22 @@ def test_invert_smartcarb_with_reader_options_matches_the_benchmark_draw(project
     j = rows["Janschwalde"]
     assert abs(j["emission_t_per_yr"] / 42.40e6 - 1) < 0.15
     assert j["lower_2sigma_t_per_yr"] < 42.40e6 < j["upper_2sigma_t_per_yr"]
+
+
+def test_invert_boundaries_file_as_area_sources(mine, tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Polygon
+
+    path, _, q = mine
+    lon0, lat0, r = 149.0, -22.9, 8.0 / 111.2
+    disk = Polygon([(lon0 + r * np.cos(t) / np.cos(np.deg2rad(lat0)), lat0 + r * np.sin(t))
+                    for t in np.linspace(0, 2 * np.pi, 40)])
+    f = tmp_path / "parks.geojson"
+    gpd.GeoDataFrame({"park": ["park-7"]}, geometry=[disk], crs=4326).to_file(f)
+    res = runner.invoke(app, ["invert", str(path), "--boundaries", str(f), "--id-field", "park",
+                              "--wind", "1.0,5.0,1.0", "-m", "bayesian", "--json"])
+    assert res.exit_code == 0, res.output
+    (row,) = [json.loads(x) for x in res.stdout.splitlines() if x.startswith("{")]
+    assert row["source"] == "park-7" and row["method"] == "bayesian" and row["qa_reason"] == ""
+    t_yr = q * 31_557_600 / 1e3  # kg/s -> t/yr (Julian year)
+    assert row["lower_2sigma_t_per_yr"] < t_yr < row["upper_2sigma_t_per_yr"]
