@@ -127,3 +127,16 @@ def test_invert_boundaries_file_as_area_sources(mine, tmp_path):
     assert row["source"] == "park-7" and row["method"] == "bayesian" and row["qa_reason"] == ""
     t_yr = q * 31_557_600 / 1e3  # kg/s -> t/yr (Julian year)
     assert row["lower_2sigma_t_per_yr"] < t_yr < row["upper_2sigma_t_per_yr"]
+
+
+def test_invert_plot_dir_maps_every_prepared_source(mine, tmp_path):
+    from PIL import Image
+
+    path, table, _ = mine
+    res = runner.invoke(app, ["invert", str(path), "--sources", str(table), "--wind", "1.0,5.0,1.0",
+                              "--plot-dir", str(tmp_path / "maps")])
+    assert res.exit_code == 0, res.output
+    files = sorted(p.name for p in (tmp_path / "maps").iterdir())
+    assert files == ["plume_mine.png"]  # 'far' is outside the swath: in the table, not mapped
+    with Image.open(tmp_path / "maps" / "plume_mine.png") as im:
+        assert im.size[0] > 300 and im.size[1] > 300

@@ -110,6 +110,33 @@ def _write(ds: Any, path: Path, prov: dict[str, Any]) -> None:
         out.to_netcdf(tmp, engine="netcdf4")
 
 
+def _plot_plumes(sw: Any, src: Any, bnd: Any, wind: Any, ds: Any, out_dir: Path, opts: dict[str, Any]) -> list[Path]:
+    """One plume map per prepared source (frames computed once), each written atomically."""
+    import re
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from urbansat.export import atomic_write
+    from urbansat.inversion import plume_frames
+    from urbansat.plot.plumes import plot_plume
+
+    frames = plume_frames(sw, sources=src, boundaries=bnd, wind=wind, **opts)
+    written = []
+    for name, (frame, _, _) in frames.items():
+        if frame is None:  # its qa_reason is in the table
+            continue
+        ax = plot_plume(sw, sources=src, wind=wind, source=name, result=ds, frames=frames)
+        path = out_dir / f"plume_{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.png"
+        with atomic_write(path) as tmp:
+            ax.figure.savefig(tmp, dpi=110, bbox_inches="tight")
+        plt.close(ax.figure)
+        written.append(path)
+    return written
+
+
 @app.command()
 def invert(
     granule: Path = typer.Argument(..., help="Granule file (OCO-2/3 or ACOS Lite, GOSAT FTS, TROPOMI CH4, SMARTCARB)."),
@@ -129,6 +156,8 @@ def invert(
     wind_surface: Path | None = typer.Option(None, help="ERA5 surface file for a model-level wind file."),
     wind_sigma: float | None = typer.Option(None, help="1-sigma wind speed error [m s-1] (overrides the file's)."),
     output: Path | None = typer.Option(None, "-o", "--output", help="netCDF to write (atomically)."),
+    plot_dir: Path | None = typer.Option(
+        None, help="Write a plume map (PNG) per source that could be prepared into this directory."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per (method, source)."),
 ) -> None:
     """Estimate emissions [t/yr] with their uncertainty from one granule and a wind.
@@ -178,6 +207,9 @@ def invert(
                 f"{r['lower_2sigma_t_per_yr']:.4g} .. inf"
             typer.echo(f"{r['source'][:20]:20s} {r['method']:9s} {r['emission_t_per_yr']:11.4g} "
                        f"{r['uncertainty_t_per_yr']:10.3g} {interval:>23s}  {r['largest_term']}")
+    if plot_dir is not None:
+        for p in _plot_plumes(sw, src, bnd, w, ds, plot_dir, opts):
+            typer.echo(f"wrote {p}", err=as_json)
     if output is not None:
         prov = {"urbansat_version": urbansat.__version__, "granule": str(granule), "wind_input": wind,
                 "sources_file": str(sources or ""), "boundaries_file": str(boundaries or ""),

@@ -10,6 +10,11 @@ import xarray as xr
 __all__ = ["plot_plume"]
 
 
+def _sig(x: float, digits: int) -> str:
+    """``x`` to ``digits`` significant digits without an exponent (470, not 4.7e+02)."""
+    return np.format_float_positional(x, precision=digits, unique=False, fractional=False, trim="-")
+
+
 def plot_plume(
     swath: xr.Dataset,
     *,
@@ -19,6 +24,7 @@ def plot_plume(
     result: xr.Dataset | None = None,
     ax: Any = None,
     vmax: float | None = None,
+    frames: dict[str, Any] | None = None,
     **options: Any,
 ) -> Any:
     """Draw the column enhancement around one source.
@@ -37,6 +43,9 @@ def plot_plume(
     ax : matplotlib.axes.Axes, optional
     vmax : float, optional
         Colour-scale maximum of the enhancement [ppm|ppb]; 3 x the noise when None.
+    frames : dict, optional
+        Output of :func:`urbansat.inversion.plume_frames` for these inputs, to draw several
+        sources without preparing every source again for each plot.
 
     Returns
     -------
@@ -52,7 +61,8 @@ def plot_plume(
     from urbansat.inversion import plume_frames
     from urbansat.schema import GAS_UNITS, gas_of
 
-    frames = plume_frames(swath, sources=sources, wind=wind, **options)
+    if frames is None:
+        frames = plume_frames(swath, sources=sources, wind=wind, **options)
     name = source if source is not None else next(iter(frames))
     frame, diag, reason = frames[name]
     if ax is None:
@@ -119,8 +129,8 @@ def plot_plume(
             if str(rm.qa_reason.values):
                 title += f"\n{method}: {str(rm.qa_reason.values)[:60]}"
             else:
-                title += (f"\n{method}: {float(rm.emission):.3g} ± "
-                          f"{float(rm.emission_uncertainty):.2g} kg/s")
+                title += (f"\n{method}: {_sig(float(rm.emission), 3)} ± "
+                          f"{_sig(float(rm.emission_uncertainty), 2)} kg/s")
     ax.set_title(title, fontsize=9)
     ax.legend(loc="lower left", fontsize=7)
     return ax
