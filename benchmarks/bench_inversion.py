@@ -360,18 +360,17 @@ def run_sections(sections: dict[str, dict], case, n: int, result: dict) -> dict[
     return times
 
 
+#: model-error table -> the section it is measured on (no noise, true wind, flat background)
+MODEL_ERROR_SECTIONS = {"MODEL_ERROR": "model_error", "MODEL_ERROR_COMPACT": "model_error_compact",
+                        "MODEL_ERROR_AREA": "model_error_cities"}
+
+
 def model_error_constants() -> dict[str, Any]:
     """The inversion's model-error tables as JSON-able lists (recorded with the sections)."""
     import urbansat.inversion as inv
 
-    return {name: {m: list(v) for m, v in getattr(inv, name).items()}
-            for name in ("MODEL_ERROR", "MODEL_ERROR_AREA", "MODEL_ERROR_COMPACT")} | {
+    return {name: {m: list(v) for m, v in getattr(inv, name).items()} for name in MODEL_ERROR_SECTIONS} | {
         "AREA_SOURCE_MIN_DIAMETER_KM": inv.AREA_SOURCE_MIN_DIAMETER_KM}
-
-
-#: model-error table -> the section it is measured on (no noise, true wind, flat background)
-MODEL_ERROR_SECTIONS = {"MODEL_ERROR": "model_error", "MODEL_ERROR_COMPACT": "model_error_compact",
-                        "MODEL_ERROR_AREA": "model_error_cities"}
 
 
 def derive_model_error(result: dict) -> dict[str, dict[str, list[float]]]:

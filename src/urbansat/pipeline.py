@@ -57,7 +57,7 @@ from urbansat.errors import (
     EmptySelectionError,
     UrbansatError,
 )
-from urbansat.export import atomic_write, provenance, sha256, write_tables
+from urbansat.export import atomic_write, netcdf_ready, provenance, sha256, write_tables
 from urbansat.indicators import tci231_indicators, to_wide
 from urbansat.indicators.concentration import concentrations_from_table, sounding_table
 from urbansat.ingest.config import load_config, validate_config
@@ -230,13 +230,7 @@ def _load_table(p: Path) -> pd.DataFrame:
 
 
 def _save_ds(ds: xr.Dataset, p: Path) -> None:
-    ds = ds.copy()
-    for v in list(ds.variables):
-        if ds[v].dtype == object:
-            ds[v] = ds[v].astype(str)
-    ds.attrs = {k: (json.dumps(v, default=str) if not isinstance(v, (str, int, float)) else v)
-                for k, v in ds.attrs.items()}
-    ds.to_netcdf(p, engine="netcdf4")
+    netcdf_ready(ds).to_netcdf(p, engine="netcdf4")
 
 
 def _load_ds(p: Path) -> xr.Dataset:

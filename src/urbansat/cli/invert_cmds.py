@@ -14,9 +14,6 @@ from urbansat.cli import app
 
 __all__ = ["invert", "parse_wind", "summary_rows"]
 
-_TERMS = ("retrieval", "wind", "background", "model")
-
-
 def parse_wind(value: str, *, surface: Path | None = None, sigma: float | None = None) -> Any:
     """The ``wind`` argument of :func:`urbansat.estimate_emissions` from a CLI string.
 
@@ -74,15 +71,14 @@ def summary_rows(ds: Any) -> list[dict[str, Any]]:
     ``qa_reason``; works for one method (``method`` variable) or several
     (``inversion_method`` dimension).
     """
-    from urbansat.inversion import METHOD_DIM
+    from urbansat.inversion import UNCERTAINTY_TERMS
+    from urbansat.inversion.result import per_method
 
-    per = ([ds.sel({METHOD_DIM: m}) for m in ds[METHOD_DIM].values] if METHOD_DIM in ds.dims else [ds])
     rows = []
-    for d in per:
-        method = str(d[METHOD_DIM].values) if METHOD_DIM in d.coords else str(ds.attrs.get("method"))
+    for method, d in per_method(ds):
         for s in d["source"].values:
             o = d.sel(source=s)
-            terms = {t: float(o[f"emission_uncertainty_{t}"]) for t in _TERMS}
+            terms = {t: float(o[f"emission_uncertainty_{t}"]) for t in UNCERTAINTY_TERMS}
             finite = {t: v for t, v in terms.items() if math.isfinite(v)}
             rows.append({
                 "source": str(s), "method": method,
@@ -98,14 +94,9 @@ def summary_rows(ds: Any) -> list[dict[str, Any]]:
 
 
 def _write(ds: Any, path: Path, prov: dict[str, Any]) -> None:
-    from urbansat.export import atomic_write
+    from urbansat.export import atomic_write, netcdf_ready
 
-    out = ds.copy()
-    for v in list(out.variables):
-        if out[v].dtype == object:
-            out[v] = out[v].astype(str)
-    out.attrs = {**out.attrs, **{k: (v if isinstance(v, (str, int, float)) else json.dumps(v, default=str))
-                                 for k, v in prov.items()}}
+    out = netcdf_ready(ds.assign_attrs(prov))
     with atomic_write(path) as tmp:
         out.to_netcdf(tmp, engine="netcdf4")
 
@@ -202,9 +193,7 @@ def invert(
             if r["qa_reason"]:
                 typer.echo(f"{r['source'][:20]:20s} {r['method']:9s} {'-':>11s} {'-':>10s} {'-':>23s}  {r['qa_reason']}")
                 continue
-            hi = r["upper_2sigma_t_per_yr"]
-            interval = f"{r['lower_2sigma_t_per_yr']:.4g} .. {hi:.4g}" if math.isfinite(hi) else \
-                f"{r['lower_2sigma_t_per_yr']:.4g} .. inf"
+            interval = f"{r['lower_2sigma_t_per_yr']:.4g} .. {r['upper_2sigma_t_per_yr']:.4g}"  # inf prints as inf
             typer.echo(f"{r['source'][:20]:20s} {r['method']:9s} {r['emission_t_per_yr']:11.4g} "
                        f"{r['uncertainty_t_per_yr']:10.3g} {interval:>23s}  {r['largest_term']}")
     if plot_dir is not None:

@@ -36,6 +36,7 @@ from urbansat.errors import InputFileError, SchemaError
 
 __all__ = [
     "atomic_write",
+    "netcdf_ready",
     "provenance",
     "sha256",
     "table_to_dataset",
@@ -65,6 +66,20 @@ def atomic_write(path: str | Path, *, suffix: str | None = None):
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def netcdf_ready(ds: xr.Dataset) -> xr.Dataset:
+    """A copy of ``ds`` netCDF-4 can store: object variables as strings, attrs as scalars.
+
+    Attributes that are not str/int/float are JSON-encoded; ``ds`` is not modified.
+    """
+    out = ds.copy()
+    for v in list(out.variables):
+        if out[v].dtype == object:
+            out[v] = out[v].astype(str)
+    out.attrs = {k: (v if isinstance(v, (str, int, float)) else json.dumps(v, default=str))
+                 for k, v in out.attrs.items()}
+    return out
 
 
 def sha256(path: str | Path, *, chunk: int = 1 << 20) -> str:

@@ -254,7 +254,9 @@ def _emission(ds: xr.Dataset | None, idx: list[int]) -> dict[str, Any]:
     n_obs = int(np.nansum(np.asarray(sub["n_obs"].values, dtype=float)[valid])) if "n_obs" in sub else pd.NA
     # a method selected from a several-method output: its scalar coordinate, not the attrs
     # (which list every method of that call)
-    picked = ds.coords.get("inversion_method")
+    from urbansat.inversion.result import METHOD_DIM
+
+    picked = ds.coords.get(METHOD_DIM)
     prov = (
         f"estimate_emissions gas={ds.attrs.get('gas')} "
         f"method={picked.item() if picked is not None and picked.ndim == 0 else ds.attrs.get('method', '')} "

@@ -7,17 +7,28 @@ from typing import Any
 
 from urbansat.errors import SchemaError
 
-__all__ = ["METHOD_DIM", "MethodResult", "require_single_method"]
+__all__ = ["METHOD_DIM", "MethodResult", "per_method", "require_single_method"]
 
 #: Dimension of :func:`urbansat.estimate_emissions` output when several methods are asked for.
 METHOD_DIM = "inversion_method"
 
 
+def per_method(ds: Any) -> list[tuple[str, Any]]:
+    """``[(method, dataset)]`` of an :func:`urbansat.estimate_emissions` output.
+
+    One pair per ``inversion_method`` when ``ds`` holds several methods, else the single
+    ``(ds.attrs["method"], ds)``; each dataset has the single-method layout.
+    """
+    if METHOD_DIM in getattr(ds, "dims", ()):
+        return [(str(m), ds.sel({METHOD_DIM: m})) for m in ds[METHOD_DIM].values]
+    return [(str(ds.attrs.get("method")), ds)]
+
+
 def require_single_method(ds: Any, what: str) -> None:
     """Raise a clear error when ``ds`` holds several methods (an ``inversion_method`` dim).
 
-    Consumers of one emission estimate per source (indicators, validation, plots) call it
-    first, instead of failing deep inside on a 2-D array.
+    Consumers of one emission estimate per source (indicators, validation) call it first,
+    instead of failing deep inside on a 2-D array.
 
     Raises
     ------

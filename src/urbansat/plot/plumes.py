@@ -119,13 +119,10 @@ def plot_plume(
     ax.set_ylabel("km north of source")
     title = name
     if result is not None and name in list(result.source.values):
-        from urbansat.inversion import METHOD_DIM
+        from urbansat.inversion.result import per_method
 
-        r = result.sel(source=name)
         # one line per method (several when result has the inversion_method dimension)
-        per = ([(str(m), r.sel({METHOD_DIM: m})) for m in r[METHOD_DIM].values] if METHOD_DIM in r.dims
-               else [(str(result.attrs.get("method")), r)])
-        for method, rm in per:
+        for method, rm in per_method(result.sel(source=name)):
             if str(rm.qa_reason.values):
                 title += f"\n{method}: {str(rm.qa_reason.values)[:60]}"
             else:
