@@ -11,7 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "indicators"))
 import builders
 
-from urbansat.pipeline import _combine_overpasses, _period_of
+from urbansat.pipeline.periods import _combine_overpasses, _period_of
 
 
 def test_mean_of_valid_overpasses():

@@ -26,10 +26,10 @@ def test_interrupt_and_resume(tmp_path, project_samples, monkeypatch):
     def boom(key):
         raise KeyboardInterrupt(f"simulated interruption after {key}")
 
-    monkeypatch.setattr(pipeline, "_after_step", boom)
+    monkeypatch.setattr(pipeline.cache, "_after_step", boom)
     with pytest.raises(KeyboardInterrupt):
         _run(cfg)
-    monkeypatch.setattr(pipeline, "_after_step", None)
+    monkeypatch.setattr(pipeline.cache, "_after_step", None)
     cache = tmp_path / "out" / ".urbansat-cache"
     done = sorted(p.name for p in cache.iterdir() if p.name.startswith(("conc-", "emis-")))
     assert len(done) == 1  # the first step finished atomically, nothing else
@@ -146,7 +146,7 @@ def test_granule_bbox_filter_that_selects_nothing_gives_no_data(tmp_path, projec
 def test_job_wind_from_era5_model_levels(tmp_path, project_samples):
     from urbansat.errors import ConfigError
     from urbansat.ingest.config import validate_config
-    from urbansat.pipeline import _wind_arg
+    from urbansat.pipeline.steps import _wind_arg
 
     sc = project_samples / "smartcarb"
     job = small_job(tmp_path, project_samples)

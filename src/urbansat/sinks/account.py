@@ -1,4 +1,4 @@
-"""Carbon-sink accounting of T/CI 231 Table 1 row B (pure core).
+"""Carbon-sink accounting of T/CI 231 Table 1 row B (pure core): the public entry points.
 
 ``account_sinks`` turns two land-cover epochs and boundaries into, per boundary and
 for the 11 sink categories plus ``total``: areas and their change, the transition

@@ -1,0 +1,538 @@
+"""PURE: build the T/CI 231-2023 Table 1 (satellite part) indicator table.
+
+:func:`tci231_indicators` turns emission estimates (:func:`urbansat.estimate_emissions`),
+per-boundary concentrations (:func:`boundary_concentrations`) and sink accounts
+(:func:`urbansat.account_sinks`) into one tidy table with every row of Table 1
+for every boundary and period. :func:`to_wide` pivots it into the standard's
+layout with Chinese and English names.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from urbansat.categories import ATMOSPHERE_SCOPES, GASES, SINK_CATEGORIES, SINK_SCOPES
+from urbansat.errors import BoundaryError, MixedInputError, SchemaError
+from urbansat.indicators.periods import PeriodInput, period_years
+from urbansat.indicators.tables import (
+    STATUSES,
+    TIDY_COLUMNS,
+    check_tidy,
+    indicator_spec,
+)
+
+__all__ = ["tci231_indicators"]
+
+DataInput = xr.Dataset | Mapping[str, xr.Dataset] | Sequence[Any] | None
+
+#: Column / mole-fraction units by gas, as the WMO GAW Greenhouse Gas Bulletin reports them
+#: (CO2 ppm; CH4, N2O ppb; SF6, HFCs, PFCs ppt). Only CO2 and CH4 are observed from space.
+_GAS_UNITS = {"co2": "ppm", "ch4": "ppb", "n2o": "ppb", "pfcs": "ppt", "hfcs": "ppt", "sf6": "ppt"}
+_SINK_TARGETS = (*SINK_CATEGORIES, "total")
+
+
+
+
+def _split(obj: DataInput, labels: list[str], what: str, *, need_gas: bool = True) -> dict[tuple[str, str], xr.Dataset]:
+    """Normalize an input to {(period, gas): Dataset}."""
+    out: dict[tuple[str, str], xr.Dataset] = {}
+    if obj is None:
+        return out
+    if isinstance(obj, xr.Dataset):
+        # object, not Dataset: mapping values are only checked to be Datasets in the loop below
+        items: list[tuple[str | None, object]] = [(None, obj)]
+    elif isinstance(obj, Mapping):
+        items = [(str(k), v) for k, v in obj.items()]
+    elif isinstance(obj, Sequence) and not isinstance(obj, str):
+        merged: dict[tuple[str, str], xr.Dataset] = {}
+        for part in obj:
+            for key, part_ds in _split(part, labels, what, need_gas=need_gas).items():
+                if key in merged:
+                    raise MixedInputError(
+                        f"{what}: two inputs for period {key[0]!r}, gas {key[1]!r}; "
+                        "give one dataset per period and gas."
+                    )
+                merged[key] = part_ds
+        return merged
+    else:
+        raise SchemaError(
+            f"{what} must be an xarray.Dataset, a mapping period -> Dataset or a list of those; "
+            f"got {type(obj).__name__}."
+        )
+    for period, ds in items:
+        if not isinstance(ds, xr.Dataset):
+            raise SchemaError(f"{what}[{period!r}] is a {type(ds).__name__}, expected xarray.Dataset.")
+        from urbansat.inversion.result import require_single_method
+
+        require_single_method(ds, what)
+        gas = str(ds.attrs.get("gas", "")).lower() if need_gas else "-"
+        if need_gas and gas not in GASES:
+            raise SchemaError(
+                f"{what} dataset has attrs gas={ds.attrs.get('gas')!r}; set it to one of {list(GASES)}."
+            )
+        if "period" in ds.dims:
+            for p in ds["period"].values:
+                out[(str(p), gas)] = ds.sel(period=p)
+            continue
+        if period is None:
+            period = ds.attrs.get("period")
+            if period is None:
+                period = labels[-1]
+                if len(labels) > 1 and what != "sinks":
+                    raise SchemaError(
+                        f"{what} dataset has no 'period' dimension or attribute and {len(labels)} "
+                        f"periods were given ({labels}); pass a mapping period -> Dataset."
+                    )
+        if str(period) not in labels:
+            raise SchemaError(f"{what} for period {period!r}, which is not among periods {labels}.")
+        out[(str(period), gas)] = ds
+    return out
+
+
+def _check_boundaries(boundaries: Any) -> pd.DataFrame:
+    if not isinstance(boundaries, pd.DataFrame):
+        raise BoundaryError(
+            f"boundaries must be a GeoDataFrame, got {type(boundaries).__name__}; "
+            "read them with urbansat.read_boundaries(path)."
+        )
+    missing = [c for c in ("boundary_id", "name", "level") if c not in boundaries.columns]
+    if missing:
+        raise BoundaryError(
+            f"boundaries lack columns {missing}; add boundary_id, name, level (urbansat.read_boundaries "
+            "adds them)."
+        )
+    if len(boundaries) == 0:
+        raise BoundaryError(
+            "boundaries is empty (0 rows), so there is no row to report; pass at least one boundary "
+            "(check the filter that selected them, e.g. a .query() on boundary_id)."
+        )
+    bad = sorted(set(boundaries["level"].astype(str)) - {"region", "county", "park", "project"})
+    if bad:
+        raise BoundaryError(
+            f"boundaries have unknown level values {bad}; use region, county, park or project."
+        )
+    if boundaries["boundary_id"].astype(str).duplicated().any():
+        raise BoundaryError("boundary_id values are not unique; give every boundary its own id.")
+    return boundaries
+
+
+def _sources_in(ds: xr.Dataset, boundaries: pd.DataFrame) -> dict[str, list[int]]:
+    """Source indices per boundary: direct id match, else point in polygon."""
+    src = [str(s) for s in ds["source"].values]
+    ids = boundaries["boundary_id"].astype(str).tolist()
+    out: dict[str, list[int]] = {b: [i for i, s in enumerate(src) if s == b] for b in ids}
+    if isinstance(boundaries, gpd.GeoDataFrame) and "longitude" in ds.coords:
+        pts = gpd.GeoDataFrame(
+            {"i": np.arange(len(src))},
+            geometry=gpd.points_from_xy(ds["longitude"].values, ds["latitude"].values),
+            crs=4326,
+        )
+        pts = pts[~pts["i"].isin([i for b in ids for i in out[b]])]
+        geo = boundaries[["boundary_id", "geometry"]].to_crs(4326)
+        joined = gpd.sjoin(pts, geo, predicate="within")
+        for b, grp in joined.groupby("boundary_id"):
+            if not out[str(b)]:  # a boundary-scale estimate takes precedence
+                out[str(b)] = sorted(int(i) for i in grp["i"])
+    return out
+
+
+def _row(b: pd.Series, subject: str, target: str, indicator: str, period: str, **kw: Any) -> dict[str, Any]:
+    row = {
+        "boundary_id": str(b["boundary_id"]),
+        "name": str(b["name"]),
+        "level": str(b["level"]),
+        "subject": subject,
+        "target": target,
+        "indicator": indicator,
+        "period": period,
+        "value": math.nan,
+        "unit": "",
+        "uncertainty": math.nan,
+        "method": "",
+        "status": "no_data",
+        "n_obs": pd.NA,
+        "provenance": "",
+    }
+    row.update(kw)
+    if row["status"] not in ("ok", "partial", "from_inventory"):
+        row["value"] = math.nan
+        row["uncertainty"] = math.nan
+    return row
+
+
+def _emission(ds: xr.Dataset | None, idx: list[int]) -> dict[str, Any]:
+    if ds is None:
+        return {"status": "no_data", "method": "no emission estimate for this period and gas"}
+    if not idx:
+        return {"status": "no_data", "method": "no estimated source inside the boundary"}
+    sub = ds.isel(source=idx)
+    value = np.asarray(sub["emission_t_per_yr"].values, dtype=float)
+    unc = np.asarray(sub["emission_t_per_yr_uncertainty"].values, dtype=float)
+    reason = (
+        np.asarray(sub["qa_reason"].values).astype(str)
+        if "qa_reason" in sub else np.full(len(idx), "")
+    )
+    valid = (reason == "") & np.isfinite(value)
+    methods = (
+        sorted(set(np.asarray(sub["method"].values).astype(str)[valid]))
+        if "method" in sub else [str(ds.attrs.get("method", ""))]
+    )
+    names = [str(s) for s in sub["source"].values]
+    rejected = [f"{n}: {r or 'non-finite estimate'}" for n, r, v in zip(names, reason, valid) if not v]
+    n_obs = int(np.nansum(np.asarray(sub["n_obs"].values, dtype=float)[valid])) if "n_obs" in sub else pd.NA
+    # a method selected from a several-method output: its scalar coordinate, not the attrs
+    # (which list every method of that call)
+    from urbansat.inversion.result import METHOD_DIM
+
+    picked = ds.coords.get(METHOD_DIM)
+    prov = (
+        f"estimate_emissions gas={ds.attrs.get('gas')} "
+        f"method={picked.item() if picked is not None and picked.ndim == 0 else ds.attrs.get('method', '')} "
+        f"wind={ds.attrs.get('wind_source', '')} sources={','.join(np.array(names)[valid])}"
+    )
+    if not valid.any():
+        return {"status": "rejected", "method": "; ".join(rejected), "provenance": prov}
+    method = "+".join(m for m in methods if m) or "inversion"
+    if len(names) > 1 or names[0] != "":
+        method += f" ({int(valid.sum())} source(s) summed)"
+    if rejected:
+        method += "; rejected " + "; ".join(rejected)
+    return {
+        "value": float(value[valid].sum()),
+        "uncertainty": float(np.sqrt(np.sum(unc[valid] ** 2))),
+        "status": "partial" if rejected else "ok",
+        "method": method,
+        "n_obs": n_obs,
+        "provenance": prov,
+    }
+
+
+def _inventory_lookup(inventory: pd.DataFrame | None) -> dict[tuple[str, str, str], tuple[float, float, str]]:
+    if inventory is None:
+        return {}
+    need = ["boundary_id", "gas", "period", "emission_t_per_yr"]
+    missing = [c for c in need if c not in inventory.columns]
+    if missing:
+        raise SchemaError(
+            f"inventory lacks columns {missing}; it needs boundary_id, gas, period, "
+            "emission_t_per_yr (+ optional emission_t_per_yr_uncertainty, source)."
+        )
+    inv = inventory.assign(
+        boundary_id=inventory["boundary_id"].astype(str),
+        gas=inventory["gas"].astype(str).str.lower(),
+        period=inventory["period"].astype(str),
+    )
+    if "emission_t_per_yr_uncertainty" not in inv:
+        inv = inv.assign(emission_t_per_yr_uncertainty=np.nan)
+    inv = inv.assign(u2=inv["emission_t_per_yr_uncertainty"].astype(float) ** 2)
+    src = inv["source"].astype(str) if "source" in inv else pd.Series("user inventory", index=inv.index)
+    inv = inv.assign(source=src)
+    agg = inv.groupby(["boundary_id", "gas", "period"]).agg(
+        value=("emission_t_per_yr", "sum"), u2=("u2", "sum"), source=("source", lambda s: ",".join(sorted(set(s))))
+    )
+    # grouped by three columns, so every index key is a (boundary_id, gas, period) tuple
+    return {
+        cast(tuple[str, str, str], k): (float(r.value), math.sqrt(r.u2), r.source)
+        for k, r in agg.iterrows()
+    }
+
+
+def _change(a: dict[str, Any] | None, b: dict[str, Any], relative: bool) -> dict[str, Any]:
+    if a is None:
+        return {"status": "single_period", "method": "a change needs two periods"}
+    ok = ("ok", "partial", "from_inventory")
+    if a["status"] not in ok or b["status"] not in ok:
+        return {"status": "no_data", "method": f"periods have status {a['status']} and {b['status']}"}
+    ua = a.get("uncertainty", math.nan)
+    ub = b.get("uncertainty", math.nan)
+    status = "from_inventory" if "from_inventory" in (a["status"], b["status"]) else (
+        "partial" if "partial" in (a["status"], b["status"]) else "ok"
+    )
+    if not relative:
+        return {
+            "value": b["value"] - a["value"],
+            "uncertainty": math.hypot(ua, ub),
+            "status": status,
+            "method": "difference of periods; independent uncertainties in quadrature",
+        }
+    if a["value"] == 0:
+        return {"status": "no_data", "method": "relative change undefined: previous period is 0"}
+    ratio = b["value"] / a["value"]
+    rel_u = abs(ratio) * math.hypot(ua / a["value"], ub / b["value"] if b["value"] else math.inf)
+    return {
+        "value": 100.0 * (ratio - 1.0),
+        "uncertainty": 100.0 * rel_u,
+        "status": status,
+        "method": "100 (E2/E1 - 1); first-order propagation, independent periods",
+    }
+
+
+def _unranged_factors(ds: xr.Dataset) -> list[str]:
+    """The ``class.parameter`` factors without a range that account_sinks listed."""
+    try:
+        return list(json.loads(ds.attrs.get("unranged_factors", "[]")))
+    except (TypeError, ValueError):
+        return []
+
+
+def _no_uncertainty_note(ds: xr.Dataset) -> str:
+    """Why a sink value has no uncertainty: the factors used without a range."""
+    unranged = _unranged_factors(ds)
+    if not unranged:
+        return "uncertainty not available"
+    return (f"uncertainty not available: factors without a range in {ds.attrs.get('factors', 'the table')} "
+            f"({', '.join(unranged)}); supply low/high with FactorTable.override")
+
+
+def _partial_uncertainty_note(ds: xr.Dataset) -> str:
+    """The sink uncertainty leaves out factors without a range (account_sinks unranged="exclude")."""
+    unranged = _unranged_factors(ds)
+    if not unranged:
+        return ""
+    return ("uncertainty is a lower bound: it leaves out the factors without a range "
+            f"({', '.join(unranged)}) where they are used")
+
+
+def _sink_status(raw: str, value: float) -> tuple[str, str]:
+    raw = raw.strip()
+    if raw in ("", "ok"):
+        return ("ok" if np.isfinite(value) else "no_data"), ""
+    if raw in STATUSES:
+        return raw, ""
+    return ("ok" if np.isfinite(value) else "not_applicable"), f"sink status: {raw}"
+
+
+def tci231_indicators(
+    *,
+    emissions: DataInput = None,
+    concentrations: DataInput = None,
+    sinks: DataInput = None,
+    boundaries: gpd.GeoDataFrame,
+    periods: PeriodInput,
+    inventory: pd.DataFrame | None = None,
+    observed_gases: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Build every satellite row of T/CI 231-2023 Table 1 as a tidy table.
+
+    Row A (atmosphere) is built for boundaries at levels region, county and
+    park; row B (sinks) for region, county and project. Every (boundary,
+    target, indicator quantity, period) appears once, also when there is no
+    data: its ``status`` then says why and ``value`` is NaN (never 0).
+
+    Equations (see ``spec/tci231_rows.csv`` for all rows):
+
+    * total emission of boundary *b*: :math:`E_b = \\sum_{s \\in b} E_s`,
+      :math:`u(E_b) = \\sqrt{\\sum_s u(E_s)^2}` over valid sources (``qa_reason == ""``)
+      whose location is inside *b*; a source named like the boundary id is a
+      boundary-scale estimate and takes precedence. Period amount
+      :math:`E_b \\cdot \\Delta t` [t], :math:`\\Delta t` the period length in years.
+    * change between consecutive periods: :math:`E_2 - E_1`,
+      :math:`u = \\sqrt{u_1^2 + u_2^2}`; relative :math:`100 (E_2/E_1 - 1)` %,
+      :math:`u = 100 |E_2/E_1| \\sqrt{(u_1/E_1)^2 + (u_2/E_2)^2}`.
+    * concentration: from :func:`boundary_concentrations` (column mean,
+      background, enhancement, with 1-sigma uncertainties).
+    * sinks: ``net_sink``, ``gross_removals``, ``gross_emissions``,
+      ``stock_end``, ``stock_end - stock_start`` and areas, per category
+      and total, from :func:`urbansat.account_sinks`.
+
+    Parameters
+    ----------
+    emissions : xarray.Dataset, mapping period -> Dataset, or list, optional
+        Output(s) of :func:`urbansat.estimate_emissions` (dim ``source``,
+        attrs ``gas``); one dataset per (period, gas), or a ``period`` dim.
+    concentrations : same forms, optional
+        Output(s) of :func:`boundary_concentrations` (dim ``boundary``).
+    sinks : xarray.Dataset, mapping period -> Dataset, or list, optional
+        Output(s) of :func:`urbansat.account_sinks`. A single dataset without
+        a ``period`` dim or attribute is assigned to the last period.
+    boundaries : geopandas.GeoDataFrame
+        ``boundary_id``, ``name``, ``level``, ``geometry`` (geometry needed to
+        place point sources).
+    periods : mapping label -> (start, end), or sequence of labels
+        In chronological order.
+    inventory : pandas.DataFrame, optional
+        User inventory for gases no configured instrument observes: columns
+        ``boundary_id``, ``gas``, ``period``, ``emission_t_per_yr`` (+
+        ``emission_t_per_yr_uncertainty``, ``source``). Rows filled from it
+        have status ``from_inventory``.
+    observed_gases : sequence of str, optional
+        Gases the configured instruments observe. Default: the gases present
+        in ``emissions`` / ``concentrations``. A gas listed here but without
+        data gets ``no_data``; a gas nobody observes gets ``not_observable``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`TIDY_COLUMNS`; ``indicator`` is ``<indicator>.<quantity>``.
+
+    Raises
+    ------
+    BoundaryError, SchemaError, MixedInputError
+        On malformed inputs, naming the input and the fix.
+
+    See Also
+    --------
+    to_wide : pivot into the Table 1 layout.
+    """
+    bnd = _check_boundaries(boundaries)
+    years = period_years(periods)
+    labels = list(years)
+    em = _split(emissions, labels, "emissions")
+    co = _split(concentrations, labels, "concentrations")
+    sk = _split(sinks, labels, "sinks", need_gas=False)
+    inv = _inventory_lookup(inventory)
+    if isinstance(observed_gases, str):
+        observed_gases = [observed_gases]  # one gas, not its characters
+    observed = {g for _, g in em} | {g for _, g in co} | {str(g).lower() for g in (observed_gases or ())}
+    spec = indicator_spec()
+    keys = dict(zip(spec["key"], spec["unit"]))
+    placed = {key: _sources_in(ds, bnd) for key, ds in em.items()}
+    rows: list[dict[str, Any]] = []
+    for _, b in bnd.iterrows():
+        bid = str(b["boundary_id"])
+        if b["level"] in ATMOSPHERE_SCOPES:
+            for gas in GASES:
+                rows.extend(_atmosphere_rows(b, bid, gas, labels, years, em, co, placed, inv, observed, keys))
+        if b["level"] in SINK_SCOPES:
+            rows.extend(_sink_rows(b, bid, labels, sk, keys, sinks is None))
+    table = pd.DataFrame(rows, columns=list(TIDY_COLUMNS))
+    return check_tidy(table)
+
+
+def _atmosphere_rows(
+    b: pd.Series, bid: str, gas: str, labels: list[str], years: dict[str, float],
+    em: dict, co: dict, placed: dict, inv: dict, observed: set[str], keys: dict[str, str],
+) -> list[dict[str, Any]]:
+    rows = []
+    unit_c = _GAS_UNITS.get(gas, "")
+    prev: dict[str, Any] | None = None
+    for i, p in enumerate(labels):
+        if gas in observed:
+            key = (p, gas)
+            e = _emission(em.get(key), placed.get(key, {}).get(bid, []))
+        elif (bid, gas, p) in inv:
+            v, u, src = inv[(bid, gas, p)]
+            e = {"value": v, "uncertainty": u, "status": "from_inventory",
+                 "method": "user inventory (not observed by the configured instruments)",
+                 "provenance": f"inventory: {src}"}
+        else:
+            e = {"status": "not_observable", "method": f"no configured instrument observes {GASES[gas][0]}"}
+        rows.append(_row(b, "atmosphere", gas, "total_emission.emission_rate", p, unit=keys["total_emission.emission_rate"], **e))
+        amount = dict(e)
+        if e["status"] in ("ok", "partial", "from_inventory"):
+            if np.isfinite(years[p]):
+                amount["value"] = e["value"] * years[p]
+                amount["uncertainty"] = e["uncertainty"] * years[p]
+                amount["method"] = f"{e['method']}; x {years[p]:.4g} yr"
+            else:
+                amount = {"status": "no_data", "method": f"length of period {p!r} unknown; give (start, end)"}
+        rows.append(_row(b, "atmosphere", gas, "total_emission.emission_amount", p, unit="t", **amount))
+        # concentration
+        c = co.get((p, gas))
+        for q in ("column_mean", "background", "enhancement"):
+            ind = f"concentration.{q}"
+            kw: dict[str, Any]
+            if gas not in observed:
+                kw = {"status": "not_observable", "method": f"no configured instrument observes {GASES[gas][0]}"}
+            elif c is None:
+                kw = {"status": "no_data", "method": f"no {GASES[gas][0]} soundings for this period"}
+            elif bid not in set(map(str, c["boundary"].values)):
+                kw = {"status": "no_data", "method": "boundary not in the concentration input"}
+            else:
+                cb = c.sel(boundary=bid)
+                n = int(cb["n_obs"])
+                v = float(cb[q])
+                if n == 0 or not np.isfinite(v):
+                    kw = {"status": "no_data", "method": "no QA-passed sounding over the boundary", "n_obs": n}
+                else:
+                    kw = {
+                        "value": v, "uncertainty": float(cb[f"{q}_uncertainty"]), "status": "ok",
+                        "method": {
+                            "background": c.attrs.get("background_method", ""),
+                            "enhancement": "column_mean - background; uncertainties in quadrature",
+                        }.get(q, c.attrs.get("method", "")),
+                        "n_obs": int(cb["n_background"]) if q == "background" else n,
+                        "provenance": f"{c.attrs.get('product', '')} {c.attrs.get('source_files', '')}".strip(),
+                    }
+            rows.append(_row(b, "atmosphere", gas, ind, p, unit=unit_c, **kw))
+        # change
+        label = p if prev is None else f"{labels[i - 1]}->{p}"
+        if prev is not None or len(labels) == 1:
+            for q, rel in (("absolute_change", False), ("relative_change", True)):
+                kw = _change(prev, e, rel)
+                if e["status"] == "not_observable":
+                    kw = {"status": "not_observable", "method": e["method"]}
+                rows.append(_row(b, "atmosphere", gas, f"emission_change.{q}", label,
+                                 unit=keys[f"emission_change.{q}"], **kw))
+        prev = e
+    return rows
+
+
+def _sink_rows(
+    b: pd.Series, bid: str, labels: list[str], sk: dict, keys: dict[str, str], absent: bool
+) -> list[dict[str, Any]]:
+    rows = []
+    simple = {
+        "total_sink.net_sink": ("net_sink", "net_sink_uncertainty"),
+        "total_sink.gross_removals": ("gross_removals", None),
+        "total_sink.gross_emissions": ("gross_emissions", None),
+        "total_sink.carbon_stock": ("stock_end", None),
+        "sink_change.stock_change": (None, None),
+        "resource_change.area_start": ("area_start", None),
+        "resource_change.area_end": ("area_end", None),
+        "resource_change.area_change": ("area_change", None),
+    }
+    for target in _SINK_TARGETS:
+        prev: dict[str, Any] | None = None
+        for i, p in enumerate(labels):
+            ds = sk.get((p, "-"))
+            here = ds is not None and bid in set(map(str, ds["boundary"].values)) and target in set(
+                map(str, ds["category"].values)
+            )
+            net: dict[str, Any] = {"status": "no_data"}
+            for ind, (var, uvar) in simple.items():
+                if not here:
+                    why = "no sink accounting given" if absent else (
+                        "no sink accounting for this period" if ds is None else "boundary/category not in the sink accounting"
+                    )
+                    kw: dict[str, Any] = {"status": "no_data", "method": why}
+                else:
+                    assert ds is not None  # here is False when ds is None
+                    cell = ds.sel(boundary=bid, category=target)
+                    if var is None:
+                        v = float(cell["stock_end"]) - float(cell["stock_start"])
+                    else:
+                        v = float(cell[var]) if var in cell else math.nan
+                    u = float(cell[uvar]) if uvar and uvar in cell else math.nan
+                    raw = str(cell["status"].values) if "status" in cell else ""
+                    status, note = _sink_status(raw, v)
+                    method = str(ds.attrs.get("method", "land-cover change x carbon factors"))
+                    epochs = ds.attrs.get("epochs", ds.attrs.get("years", ""))
+                    if uvar and np.isfinite(v) and v != 0 and not np.isfinite(u):
+                        note = "; ".join(x for x in (note, _no_uncertainty_note(ds)) if x)
+                    elif uvar and np.isfinite(u) and ds.attrs.get("unranged_policy") == "exclude":
+                        note = "; ".join(x for x in (note, _partial_uncertainty_note(ds)) if x)
+                    kw = {
+                        "value": v, "uncertainty": u, "status": status,
+                        "method": "; ".join(x for x in (method, note) if x),
+                        "provenance": f"account_sinks epochs={epochs} factors={ds.attrs.get('factors', '')}",
+                    }
+                    if status in ("ok", "partial") and not np.isfinite(v):
+                        kw["status"] = "no_data"
+                if ind == "total_sink.net_sink":
+                    net = kw
+                rows.append(_row(b, "sink", target, ind, p, unit=keys[ind], **kw))
+            label = p if prev is None else f"{labels[i - 1]}->{p}"
+            if prev is not None or len(labels) == 1:
+                rows.append(_row(b, "sink", target, "sink_change.net_sink_change", label,
+                                 unit=keys["sink_change.net_sink_change"], **_change(prev, net, False)))
+            prev = net
+    return rows

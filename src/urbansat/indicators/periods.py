@@ -1,0 +1,70 @@
+"""Periods of an indicator table: labels ('2020', '2020-Q1') or (start, end) dates, and their length in years."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from urbansat.errors import SchemaError
+
+__all__ = ["PeriodInput", "period_years"]
+
+PeriodInput = Mapping[str, Any] | Sequence[str]
+
+
+def _is_date(value: Any) -> bool:
+    """True for a full calendar date (``2020-01-01``...) or a Timestamp, not for a period label."""
+    return isinstance(value, pd.Timestamp) or bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ].*)?", str(value)))
+
+
+def period_years(periods: PeriodInput) -> dict[str, float]:
+    """Length of each period in (Julian) years.
+
+    Parameters
+    ----------
+    periods : mapping of label -> (start, end), or sequence of labels
+        Labels that are a 4-digit year (``"2020"``) without dates count as one
+        year; ``(start, end)`` are anything :func:`pandas.Timestamp` parses,
+        ``end`` exclusive.
+
+    Returns
+    -------
+    dict
+        label -> years, NaN when the length is unknown.
+    """
+    out: dict[str, float] = {}
+    if isinstance(periods, (str, int)):
+        periods = [str(periods)]  # one label, not its characters
+    if (not isinstance(periods, Mapping) and len(periods) == 2
+            and all(_is_date(p) for p in periods)):
+        raise SchemaError(
+            f"periods={tuple(periods)!r} looks like one (start, end) pair, but a sequence is read as period "
+            f"labels. Name the period: periods={{'{str(periods[0])[:4]}': {tuple(map(str, periods))!r}}}."
+        )
+    items = periods.items() if isinstance(periods, Mapping) else ((p, None) for p in periods)
+    for label, span in items:
+        label = str(label)
+        if span is not None:
+            try:
+                start, end = (pd.Timestamp(s) for s in span)
+            except (TypeError, ValueError) as err:
+                raise SchemaError(
+                    f"period {label!r} = {span!r} is not a (start, end) pair of dates ({err}); give e.g. "
+                    f"{{'{label}': ('2020-01-01', '2021-01-01')}} with end exclusive."
+                ) from err
+            if end <= start:
+                raise SchemaError(
+                    f"period {label!r} ends ({end}) at or before its start ({start}); give (start, end) with end after start."
+                )
+            out[label] = (end - start) / pd.Timedelta(days=365.25)
+        elif re.fullmatch(r"\d{4}", label):
+            out[label] = 1.0
+        else:
+            out[label] = math.nan
+    if not out:
+        raise SchemaError("periods is empty; give at least one period label, e.g. periods=['2020'].")
+    return out

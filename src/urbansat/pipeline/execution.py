@@ -1,0 +1,71 @@
+"""Where a job's steps run: dask schedulers, distributed clients, progress bars."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from urbansat.errors import (
+    ConfigError,
+)
+
+_AUTO_LOCAL_BYTES = 256 * 1024**2
+
+
+def _client() -> Any:
+    """The active dask.distributed client, or None."""
+    try:
+        from distributed import get_client
+
+        return get_client()
+    except (ImportError, ValueError):
+        return None
+
+
+def _in_worker(fn: Callable[[], Any]) -> Any:
+    """Run one step inside a worker with dask's synchronous scheduler (one task per granule)."""
+    import dask
+
+    with dask.config.set(scheduler="synchronous"):
+        return fn()
+
+
+
+@contextlib.contextmanager
+def _scheduler(spec: str, total_bytes: int) -> Iterator[str]:
+    import dask
+
+    if spec == "auto":
+        spec = "synchronous" if total_bytes < _AUTO_LOCAL_BYTES else "local"
+    if spec in ("synchronous", "threads"):
+        with dask.config.set(scheduler=spec):
+            yield spec
+        return
+    from distributed import Client, LocalCluster
+
+    if spec == "local":
+        n = max(1, min(os.cpu_count() or 1, 8))
+        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+                Client(cluster) as client:
+            yield f"local ({n} workers) {client.scheduler.address}"
+        return
+    if "://" not in spec:  # tcp:// (or tls://, inproc:// for an in-process cluster)
+        raise ConfigError(f"scheduler={spec!r}: use auto, synchronous, threads, local or tcp://host:port.")
+    try:
+        client = Client(spec, timeout="20s")
+    except OSError as err:
+        raise ConfigError(f"cannot connect to the dask scheduler at {spec!r} ({err}); is the cluster running?") from err
+    with client:
+        yield spec
+
+
+def _progress(iterable: Any, *, desc: str, enabled: bool, total: int | None = None) -> Any:
+    if not enabled:
+        return iterable
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, desc=desc, total=total, leave=False)
+
+

@@ -1,0 +1,324 @@
+"""The steps of a job: boundaries, per-granule concentrations and emissions, per-[[sinks]] accounts, validation."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, cast
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from urbansat.categories import ATMOSPHERE_SCOPES, SINK_SCOPES
+from urbansat.errors import (
+    BoundaryError,
+    EmptyResultWarning,
+    EmptySelectionError,
+    UrbansatError,
+)
+from urbansat.indicators.concentration import concentrations_from_table, sounding_table
+from urbansat.pipeline.cache import (
+    _Checksums,
+    _hash,
+    _load_ds,
+    _load_table,
+    _save_ds,
+    _save_table,
+)
+from urbansat.pipeline.periods import _combine_overpasses, _period_of, _split_by_period
+
+
+def _read_all_boundaries(cfg: dict[str, Any], checks: _Checksums) -> gpd.GeoDataFrame:
+    from urbansat.ingest.boundaries import read_boundaries
+
+    parts = []
+    for b in cfg["boundaries"]:
+        kw = {k: b[k] for k in ("id_field", "name_field", "parent_field", "layer", "crs") if k in b}
+        gdf = read_boundaries(b["path"], level=b["level"], **kw)
+        parts.append(gdf[["boundary_id", "name", "level", "parent_id", "geometry"]].to_crs(4326))
+        checks(b["path"])
+    out = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=4326)
+    dup = out["boundary_id"][out["boundary_id"].duplicated()]
+    if len(dup):
+        raise BoundaryError(
+            f"boundary_id values {sorted(set(dup))[:5]} appear in more than one [[boundaries]] file; "
+            "ids must be unique across the job (set id_field or prefix them)."
+        )
+    return out
+
+
+
+def _open_swath(path: str, g: Mapping[str, Any]) -> xr.Dataset | None:
+    """The normalized swath of one granule, or None when its bbox/time filter selects nothing."""
+    from urbansat.ingest.granules import open_granules
+
+    kw = {k: g[k] for k in ("gas", "product", "qa", "bbox", "time", "target") if k in g}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EmptyResultWarning)
+        try:
+            return open_granules(path, **kw)
+        except EmptySelectionError:
+            return None
+
+
+def _concentration_steps(cfg, bnd, steps, checks, progress) -> tuple[dict, dict[str, pd.DataFrame]]:
+    opts = cfg["concentration"]
+    atm = bnd[bnd["level"].isin(ATMOSPHERE_SCOPES)]
+    if atm.empty:
+        return {}, {}
+    tables: dict[str, list[pd.DataFrame]] = {}
+    meta: dict[str, dict[str, list[str]]] = {}
+    files = [(g, f) for g in cfg["granules"] for f in g["files"]]
+    jobs = []
+    for g, f in files:
+        key = "conc-" + _hash(checks(f), g.get("gas"), g.get("product"), g.get("qa"), g.get("bbox"), g.get("time"),
+                              g.get("target"),
+                              opts["background_buffer_km"], opts["background_radius_km"], opts["min_overlap"],
+                              atm[["boundary_id"]].to_dict("list"), atm.geometry.to_wkb().tolist())
+
+        def compute(f: str = f, g: Mapping[str, Any] = g) -> pd.DataFrame:
+            sw = _open_swath(f, g)
+            from urbansat.schema import gas_of
+
+            gas = gas_of(sw) if sw is not None else str(g.get("gas", ""))
+            if sw is None or sw.sizes["y"] == 0 or not bool(sw["qa_pass"].any()):
+                t = pd.DataFrame({"boundary_id": pd.Series(dtype=str), "overlap_fraction": pd.Series(dtype=float),
+                                  "value": pd.Series(dtype=float), "sigma": pd.Series(dtype=float),
+                                  "time": pd.Series(dtype="datetime64[ns]"),
+                                  "longitude": pd.Series(dtype=float), "latitude": pd.Series(dtype=float)})
+            else:
+                t = sounding_table(sw, atm, background_buffer_km=opts["background_buffer_km"],
+                                   background_radius_km=opts["background_radius_km"],
+                                   min_overlap=opts["min_overlap"])
+            product = "" if sw is None else str(sw.attrs.get("product", ""))
+            return t.assign(gas=gas, product=product, file=Path(f).name)
+
+        jobs.append((key, ".parquet", compute, _save_table, _load_table))
+    results = steps.run_many(jobs, desc="granules: concentrations", progress=progress)
+    for (g, f), t in zip(files, results):
+        if len(t):
+            gas = str(t["gas"].iloc[0])
+            tables.setdefault(gas, []).append(t)
+            m = meta.setdefault(gas, {"product": [], "files": []})
+            m["product"].append(str(t["product"].iloc[0]))
+            m["files"].append(Path(f).name)
+    out = {}
+    bg = opts.get("background", {})
+    soundings = {}
+    for gas, parts in tables.items():
+        table = pd.concat(parts, ignore_index=True)
+        soundings[gas] = table
+        for period, sub in _split_by_period(table, cfg["job"]["periods"]).items():
+            if sub.empty:
+                continue
+            out[(period, gas)] = concentrations_from_table(
+                sub, atm, gas=gas, background=tuple(bg[gas]) if gas in bg else None,
+                background_buffer_km=opts["background_buffer_km"],
+                background_radius_km=opts["background_radius_km"],
+                product=",".join(sorted(set(meta[gas]["product"]))),
+                source_files=",".join(sorted(set(sub["file"]))),
+            )
+    return out, soundings
+
+
+def _wind_arg(w: Any) -> Any:
+    from urbansat.ingest.winds import open_wind
+
+    if isinstance(w, Mapping) and "path" in w:
+        return open_wind(w["path"], sigma=w.get("sigma"), surface=w.get("surface"))
+    if isinstance(w, Mapping):
+        return (float(w["u"]), float(w["v"]), float(w.get("sigma", 1.0)))
+    return w
+
+
+
+def _emission_steps(cfg, bnd, steps, checks, progress) -> dict[tuple[str, str], xr.Dataset]:
+    from urbansat.inversion import estimate_emissions
+
+    groups = {g["name"]: g for g in cfg["granules"]}
+    per: dict[tuple[str, str], list[xr.Dataset]] = {}
+    todo = [(i, e, f) for i, e in enumerate(cfg["emissions"]) for f in groups[e["granules"]]["files"]]
+    jobs = []
+    for i, e, f in todo:
+        g = groups[e["granules"]]
+        wind = e["wind"]
+        src_file = e.get("sources")
+        use_b = bool(e.get("boundaries", False))
+        b = bnd[bnd["level"].isin(ATMOSPHERE_SCOPES)] if use_b else None
+        if b is not None and e.get("boundary_ids"):
+            b = b[b["boundary_id"].isin([str(x) for x in e["boundary_ids"]])]
+        inputs = [checks(f)] + ([checks(src_file)] if src_file else [])
+        if isinstance(wind, Mapping) and "path" in wind:
+            inputs += [checks(wind[k]) for k in ("path", "surface") if k in wind]
+        key = "emis-" + _hash(inputs, e, g.get("gas"), g.get("product"), g.get("qa"), g.get("bbox"), g.get("time"),
+                              g.get("target"),
+                              None if b is None else b.geometry.to_wkb().tolist())
+
+        def compute(f: str = f, g: Mapping[str, Any] = g, e: Mapping[str, Any] = e, b: Any = b) -> xr.Dataset:
+            sw = _open_swath(f, g)
+            if sw is None or sw.sizes["y"] == 0:  # nothing selected in this granule
+                return xr.Dataset(attrs={"empty": 1, "granule": Path(f).name})
+            sources = None
+            if e.get("sources"):
+                s = pd.read_csv(e["sources"], comment="#")
+                sources = s
+            ds = estimate_emissions(sw, sources=sources, boundaries=b, wind=_wind_arg(e["wind"]),
+                                    method=e["method"], **e.get("options", {}))
+            times = np.asarray(sw["time"].values).ravel()
+            ds.attrs["overpass_time"] = str(pd.Timestamp(np.median(times.astype("datetime64[ns]").astype("int64"))))
+            ds.attrs["granule"] = Path(f).name
+            return ds.load()
+
+        jobs.append((key, ".nc", compute, _save_ds, _load_ds))
+    for ds in steps.run_many(jobs, desc="granules: emissions", progress=progress):
+        if ds.attrs.get("empty"):
+            continue
+        period = _period_of(np.array([np.datetime64(pd.Timestamp(ds.attrs["overpass_time"]).to_datetime64())]),
+                            cfg["job"]["periods"])
+        if period is None:
+            continue
+        per.setdefault((period, str(ds.attrs["gas"])), []).append(ds)
+    return {k: _combine_overpasses(v) for k, v in per.items()}
+
+
+def _sink_steps(cfg, bnd, steps, checks, progress) -> dict[str, xr.Dataset]:
+    """One cached step per (epoch pair, boundary): each reads only its boundary's raster window."""
+    from urbansat.ingest.landcover import open_landcover
+
+    out = {}
+    sb = bnd[bnd["level"].isin(SINK_SCOPES)]
+    for s in cfg["sinks"]:
+        starts = s["landcover_start"] if isinstance(s["landcover_start"], list) else [s["landcover_start"]]
+        ends = s["landcover_end"] if isinstance(s["landcover_end"], list) else [s["landcover_end"]]
+        opts = {k: s[k] for k in ("factors", "method", "climate_zone", "years", "legend", "uncertainty",
+                                  "align_to", "pools", "area_uncertainty", "unranged") if k in s}
+        files = [checks(p) for p in starts + ends]
+        lc = open_landcover(starts if len(starts) > 1 else starts[0])  # lazy: metadata only
+        crs = lc.rio.crs if hasattr(lc, "rio") and lc.rio.crs is not None else "EPSG:4326"
+        footprint = _box(lc)
+        if s.get("bbox"):
+            from shapely.geometry import box
+
+            footprint = footprint.intersection(box(*s["bbox"]))
+        inside = sb[sb.to_crs(crs).intersects(footprint).to_numpy()]
+        if inside.empty:
+            raise BoundaryError(
+                f"no sink-level boundary (region/county/project) overlaps the land cover of [[sinks]] "
+                f"{s['name']!r}; check the boundaries or the land-cover files."
+            )
+        jobs = []
+        for i in range(len(inside)):
+            one = inside.iloc[[i]]
+            key = "sink-" + _hash(files, opts, s.get("bbox"), str(one["boundary_id"].iloc[0]),
+                                  one.geometry.to_wkb().tolist())
+
+            def compute(starts: list[str] = starts, ends: list[str] = ends, one: Any = one,
+                        opts: dict[str, Any] = opts) -> xr.Dataset:
+                from urbansat.sinks import account_sinks
+
+                lc0 = open_landcover(starts if len(starts) > 1 else starts[0])
+                lc1 = open_landcover(ends if len(ends) > 1 else ends[0])
+                window = _raster_window(lc0, one)
+                return account_sinks(_clip(lc0, window), _clip(lc1, window), one, **opts).load()
+
+            jobs.append((key, ".nc", compute, _save_ds, _load_ds))
+        parts = steps.run_many(jobs, desc=f"sinks {s['name']}: boundaries", progress=progress)
+        out[s["period"]] = _concat_sinks(parts)
+    return out
+
+
+def _concat_sinks(parts: list[xr.Dataset]) -> xr.Dataset:
+    """Join per-boundary sink accounts; class pairs absent from a boundary have 0 transition area."""
+    if len(parts) == 1:
+        return parts[0]
+    ds = xr.concat(parts, dim="boundary", join="outer", combine_attrs="drop_conflicts")
+    for v in ds.data_vars:
+        if {"class_start", "class_end"} & set(ds[v].dims) and ds[v].dtype.kind == "f":
+            ds[v] = ds[v].fillna(0.0)
+    return ds
+
+
+def _box(da: xr.DataArray) -> Any:
+    from shapely.geometry import box
+
+    x, y = da["x"].values, da["y"].values
+    return box(float(x.min()), float(y.min()), float(x.max()), float(y.max()))
+
+
+def _raster_window(da: xr.DataArray, b: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    """Bounds of the sink boundaries (in the raster CRS) padded by 2 pixels."""
+    crs = da.rio.crs if hasattr(da, "rio") and da.rio.crs is not None else "EPSG:4326"
+    x0, y0, x1, y1 = b.to_crs(crs).total_bounds
+    res = abs(float(da["x"].values[1] - da["x"].values[0])) if da.sizes["x"] > 1 else 0.0
+    return x0 - 2 * res, y0 - 2 * res, x1 + 2 * res, y1 + 2 * res
+
+
+def _clip(da: xr.DataArray, bbox: tuple[float, float, float, float]) -> xr.DataArray:
+    x0, y0, x1, y1 = bbox
+    xs = slice(x0, x1) if da["x"].values[0] < da["x"].values[-1] else slice(x1, x0)
+    ys = slice(y0, y1) if da["y"].values[0] < da["y"].values[-1] else slice(y1, y0)
+    out = da.sel(x=xs, y=ys)
+    out.attrs = dict(da.attrs)
+    return out
+
+
+def _inventory_for_table(cfg: dict[str, Any]) -> pd.DataFrame | None:
+    if not cfg["inventory"]:
+        return None
+    from urbansat.ingest.inventory import read_inventory
+
+    inv = read_inventory(cfg["inventory"]["path"])
+    inv = inv[inv["boundary_id"].astype(str) != ""]
+    return inv[["boundary_id", "gas", "period", "emission_t_per_yr", "emission_t_per_yr_uncertainty", "source"]]
+
+
+def _validation(cfg, table, emissions) -> dict[str, pd.DataFrame]:
+    from urbansat.ingest.inventory import read_inventory
+    from urbansat.validation import validate
+
+    out = {}
+    for i, v in enumerate(cfg["validation"]):
+        inv = read_inventory(v["inventory"])
+        key = v.get("key", "location")
+        gas = v.get("gas", "co2")
+        name = f"validation_{i}"
+        try:
+            if key == "location":
+                parts = [ds for (p, g), ds in emissions.items() if g == gas]
+                if not parts:
+                    continue
+                est = xr.concat(parts, dim="source", data_vars="all", coords="all", join="outer",
+                                combine_attrs="drop_conflicts") if len(parts) > 1 else parts[0]
+                drop = [s for s in map(str, est["source"].values) if s in set(map(str, v.get("exclude", [])))]
+                est = est.drop_sel(source=drop) if drop else est
+                res = validate(est, inv, key="location", max_distance_km=v.get("max_distance_km", 5.0), gas=gas)
+            else:
+                keep = table[~table["boundary_id"].isin([str(x) for x in v.get("exclude", [])])]
+                res = validate(keep, inv, key="boundary_id", gas=gas)
+        except UrbansatError as err:
+            res = pd.DataFrame({"scope": ["overall"], "key": ["overall"], "gas": [gas], "n": [0],
+                                "note": [f"validation skipped: {err}"]})
+        res.attrs = {"inventory": v["inventory"], "key": key, "gas": gas}
+        out[name] = res
+    return out
+
+
+def _flat_wide(wide: pd.DataFrame) -> pd.DataFrame:
+    flat = wide.copy()
+    # wide has (boundary, period) MultiIndex columns; pandas-stubs iterate them as scalars
+    flat.columns = [f"{b} | {p}" for b, p in cast("pd.MultiIndex", flat.columns)]
+    return flat.reset_index()
+
+
+def _total_bytes(cfg: dict[str, Any]) -> int:
+    files = [f for g in cfg["granules"] for f in g["files"]]
+    for s in cfg["sinks"]:
+        for k in ("landcover_start", "landcover_end"):
+            files += s[k] if isinstance(s[k], list) else [s[k]]
+    return sum(os.path.getsize(f) for f in files if os.path.exists(f))
+
+
