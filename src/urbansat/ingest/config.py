@@ -1,9 +1,21 @@
-"""EDGE: read and validate a job configuration (TOML) for :func:`urbansat.run_job`.
+"""EDGE: the job configuration (TOML) of :func:`urbansat.run_job`, parsed into one typed :class:`JobConfig`.
 
-Every problem is collected with its key path (``granules[1].paths``) and
-reported at once in one :class:`~urbansat.errors.ConfigError`. Relative paths are
-resolved against the directory of the TOML file. Example (``urbansat demo``
-writes a complete one)::
+The TOML is read as UTF-8 (anything else is refused, naming the file and the
+encoding), parsed with :mod:`tomllib` and validated by pydantic v2 models: every
+section and key is typed, unknown keys are refused, NaN and infinity are refused
+in every number (``years = nan``, ``background_buffer_km = inf``), relative paths
+are resolved against the directory of the TOML file and must exist, and the
+cross-section references (a ``[[emissions]]`` naming its ``[[granules]]``, a
+``[[sinks]]`` naming its period) are checked. Every problem is reported at once in
+one :class:`~urbansat.errors.ConfigError`, one line each, with its key path
+(``granules[1].paths``) and, where the key can be found in the text, the file and
+line (``job.toml:12``).
+
+The vocabulary is the API's: ``method`` takes what
+:func:`urbansat.estimate_emissions` takes (one method, ``"all"`` or a list of
+methods), ``options`` its keyword options, ``[[granules]]`` the keywords of
+:func:`urbansat.open_granules` (including ``chunks``), ``[[sinks]]`` those of
+:func:`urbansat.account_sinks`. Example (``urbansat demo`` writes a complete one)::
 
     [job]
     name = "berlin"
@@ -19,7 +31,7 @@ writes a complete one)::
     [[granules]]
     name = "co2m"
     paths = ["granules/*.nc"]           # globs
-    gas = "co2"                         # optional: product, qa, target (OCO-3 SAM site),
+    gas = "co2"                         # optional: product, qa, target (OCO-3 SAM site), chunks,
                                         # bbox = [lon_min, lat_min, lon_max, lat_max], time = [start, end]
 
     [concentration]
@@ -29,13 +41,13 @@ writes a complete one)::
 
     [[emissions]]
     granules = "co2m"                   # a [[granules]] name
-    method = "ime"                      # ime | csf | gaussian | bayesian
+    method = "ime"                      # ime | csf | gaussian | bayesian | all | a list of them
     sources = "sources.csv"             # name, longitude, latitude[, diameter_km]
     boundaries = false                  # true: also estimate boundaries as area sources
     boundary_ids = ["bowen"]            # optional: only these boundaries
     wind = { path = "wind.nc" }         # or { u = 3.0, v = 1.0, sigma = 1.0 } or "granule";
                                         # ERA5 model levels: { path = "lvl.nc", surface = "sfc.nc" }
-    options = { radius_km = 60 }
+    options = { radius_km = 60 }        # estimate_emissions keyword options
 
     [[sinks]]
     period = "2015"
@@ -59,65 +71,879 @@ writes a complete one)::
 
 from __future__ import annotations
 
+import datetime as _dt
 import glob
+import math
 import os
+import re
+import stat
 import tomllib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import Annotated, Any, Final, Literal
 
 import pandas as pd
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from urbansat.categories import BOUNDARY_LEVELS
 from urbansat.errors import ConfigError, InputFileError
 
-__all__ = ["FORMATS", "SCHEDULERS", "load_config", "validate_config"]
+__all__ = [
+    "FORMATS",
+    "METHODS",
+    "SCHEDULERS",
+    "BoundariesConfig",
+    "ConcentrationConfig",
+    "EmissionsConfig",
+    "GranulesConfig",
+    "InventoryConfig",
+    "JobConfig",
+    "JobSection",
+    "OutputsConfig",
+    "SinksConfig",
+    "ValidationConfig",
+    "WindConstant",
+    "WindFile",
+    "load_config",
+    "load_job_config",
+    "parse_job_config",
+    "validate_config",
+]
 
 FORMATS: Final = ("csv", "parquet", "netcdf", "gpkg", "json")
 SCHEDULERS: Final = ("auto", "synchronous", "threads", "local")
 METHODS: Final = ("ime", "csf", "gaussian", "bayesian")
+#: A job TOML larger than this is not a job file (and is not read into memory).
+MAX_CONFIG_BYTES: Final = 16 * 1024**2
 
-_SECTIONS: Final = {
-    "job": dict, "boundaries": list, "granules": list, "concentration": dict, "emissions": list,
-    "sinks": list, "inventory": dict, "validation": list, "outputs": dict,
+Gas = Literal["co2", "ch4"]
+Format = Literal["csv", "parquet", "netcdf", "gpkg", "json"]
+Level = Literal["region", "county", "park", "project"]
+
+
+def _base(info: ValidationInfo) -> Path:
+    ctx = info.context or {}
+    return Path(ctx.get("base_dir", "."))
+
+
+def _existing_path(value: str, info: ValidationInfo) -> str:
+    p = (_base(info) / value).resolve()
+    if not p.exists():
+        raise ValueError(
+            f"file {str(p)!r} does not exist; check the path (relative paths are "
+            "resolved against the directory of the TOML file)"
+        )
+    return str(p)
+
+
+def _resolved_path(value: str, info: ValidationInfo) -> str:
+    return str((_base(info) / value).resolve())
+
+
+def _one_or_many(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+InputPath = Annotated[str, AfterValidator(_existing_path)]
+OutputPath = Annotated[str, AfterValidator(_resolved_path)]
+PositiveFloat = Annotated[float, Field(gt=0)]
+NonNegativeFloat = Annotated[float, Field(ge=0)]
+
+
+def _bbox(value: list[float]) -> tuple[float, float, float, float]:
+    if len(value) != 4:
+        raise ValueError(
+            f"must be [lon_min, lat_min, lon_max, lat_max] (4 numbers), got {len(value)}"
+        )
+    x0, y0, x1, y1 = value
+    if not (-180 <= x0 < x1 <= 360 and -90 <= y0 < y1 <= 90):
+        raise ValueError(
+            f"{value} is not [lon_min, lat_min, lon_max, lat_max] with min < max in degrees"
+        )
+    return (x0, y0, x1, y1)
+
+
+BBox = Annotated[list[float], AfterValidator(_bbox)]
+
+
+def _timestamp(value: Any) -> pd.Timestamp:
+    if not isinstance(value, (str, _dt.date)):
+        raise ValueError(f'{value!r} is not a date; write it as "2020-01-01"')
+    try:
+        t = pd.Timestamp(str(value))
+    except (ValueError, TypeError) as err:
+        raise ValueError(f'{value!r} is not a date ({err}); write it as "2020-01-01"') from None
+    if pd.isna(t):
+        raise ValueError(f'{value!r} is not a date; write it as "2020-01-01"')
+    return t
+
+
+def _span(value: Any) -> tuple[str, str]:
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise ValueError(f"must be [start, end] dates with end > start, got {value!r}")
+    start, end = (_timestamp(v) for v in value)
+    if not end > start:
+        raise ValueError(f"must be [start, end] dates with end > start, got {list(value)!r}")
+    return (str(value[0]), str(value[1]))
+
+
+def _time_range(value: Any) -> tuple[str, str]:
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise ValueError(f"must be [start, end] dates, got {value!r}")
+    start, end = (_timestamp(v) for v in value)
+    if end < start:
+        raise ValueError(f"must be [start, end] dates with end >= start, got {list(value)!r}")
+    return (str(value[0]), str(value[1]))
+
+
+Span = Annotated[Any, AfterValidator(_span)]
+
+
+def _value_sigma(value: list[float]) -> tuple[float, float]:
+    if len(value) != 2 or value[1] < 0:  # noqa: PLR2004
+        raise ValueError(f"must be [value, sigma] in ppm (co2) or ppb (ch4) with sigma >= 0, got {value}")
+    return (value[0], value[1])
+
+
+class _Section(BaseModel):
+    """Shared model settings: typed, strict, no unknown keys, no NaN/inf, frozen."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
+
+
+class JobSection(_Section):
+    """``[job]``: name, output folder, dask scheduler and the reporting periods."""
+
+    name: str = "urbansat-job"
+    output_dir: OutputPath
+    scheduler: str = "auto"
+    periods: Annotated[
+        Annotated[dict[str, Span], Tag("table")] | Annotated[list[str], Tag("labels")],
+        Discriminator(lambda v: "labels" if isinstance(v, list) else "table"),
+    ]
+
+    @field_validator("scheduler")
+    @classmethod
+    def _scheduler(cls, v: str) -> str:
+        if v not in SCHEDULERS and "://" not in v:
+            raise ValueError(f"{v!r} is not one of {list(SCHEDULERS)} or tcp://host:port")
+        return v
+
+    @field_validator("periods")
+    @classmethod
+    def _periods(cls, v: dict[str, Any] | list[str]) -> dict[str, Any] | list[str]:
+        if not v:
+            raise ValueError(
+                'give at least one period, e.g. periods = { "2022" = ["2022-01-01", "2023-01-01"] }'
+            )
+        return v
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("must not be empty")
+        return v
+
+
+class BoundariesConfig(_Section):
+    """``[[boundaries]]``: the keywords of :func:`urbansat.read_boundaries`."""
+
+    path: InputPath
+    level: Level
+    id_field: str | None = None
+    name_field: str | None = None
+    parent_field: str | None = None
+    layer: str | int | None = None
+    crs: str | int | None = None
+
+
+def _chunks(value: Any) -> Any:
+    if value == "auto" or value is None:
+        return value
+    if isinstance(value, bool):
+        raise ValueError(
+            f'must be "auto", a positive integer or {{dim = positive integer}}, got {value!r}'
+        )
+    if isinstance(value, int):
+        if value <= 0:
+            raise ValueError(
+                f'must be a positive number of soundings per chunk (or "auto"), got {value}'
+            )
+        return value
+    if isinstance(value, Mapping):
+        bad = {
+            k: v
+            for k, v in value.items()
+            if isinstance(v, bool) or not isinstance(v, int) or (v <= 0 and v != -1)
+        }
+        if bad:
+            raise ValueError(
+                f"chunk sizes must be positive integers (or -1 for one chunk), got {bad}"
+            )
+        return dict(value)
+    raise ValueError(
+        f'must be "auto", a positive integer or {{dim = positive integer}}, got {value!r}'
+    )
+
+
+class GranulesConfig(_Section):
+    """``[[granules]]``: globs of granule files and the keywords of :func:`urbansat.open_granules`.
+
+    ``files`` is derived (the sorted, resolved files the globs match) and cannot be set.
+    """
+
+    name: str
+    paths: Annotated[list[str], BeforeValidator(_one_or_many)]
+    gas: Gas | None = None
+    product: str | None = None
+    qa: Literal["recommended", "none"] | None = None
+    bbox: BBox | None = None
+    time: Annotated[Any, AfterValidator(_time_range)] | None = None
+    target: str | None = None
+    chunks: Annotated[Any, AfterValidator(_chunks)] = "auto"
+    files: tuple[str, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_files(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and "files" in data:
+            raise ValueError(
+                "'files' is derived from 'paths'; list the files or globs in paths = [...]"
+            )
+        return data
+
+    @field_validator("paths")
+    @classmethod
+    def _globs(cls, v: list[str], info: ValidationInfo) -> list[str]:
+        if not v:
+            raise ValueError("give at least one file or glob")
+        for pat in v:
+            full = str(_base(info) / pat)
+            if not glob.glob(full, recursive=True):
+                raise ValueError(f"{pat!r} matches no file (looked for {full!r})")
+        return v
+
+    @model_validator(mode="after")
+    def _expand(self, info: ValidationInfo) -> GranulesConfig:
+        files: list[str] = []
+        for pat in self.paths:
+            hits = sorted(glob.glob(str(_base(info) / pat), recursive=True))
+            files.extend(str(Path(h).resolve()) for h in hits)
+        # the same file matched by two globs (or listed twice) is one granule, not two
+        object.__setattr__(self, "files", tuple(dict.fromkeys(files)))
+        return self
+
+
+class ConcentrationConfig(_Section):
+    """``[concentration]``: keywords of :func:`urbansat.indicators.concentration.sounding_table`."""
+
+    background_buffer_km: NonNegativeFloat = 10.0
+    background_radius_km: PositiveFloat = 100.0
+    min_overlap: Annotated[float, Field(ge=0, le=1)] = 0.0
+    background: dict[Gas, Annotated[list[float], AfterValidator(_value_sigma)]] = {}
+
+    @model_validator(mode="after")
+    def _radius(self) -> ConcentrationConfig:
+        if self.background_radius_km <= self.background_buffer_km:
+            raise ValueError(
+                f"background_radius_km ({self.background_radius_km}) must exceed background_buffer_km "
+                f"({self.background_buffer_km}), or no sounding can be background"
+            )
+        return self
+
+
+class WindFile(_Section):
+    """A wind file (:func:`urbansat.open_wind`); ``surface`` is the ERA5 surface-pressure file."""
+
+    path: InputPath
+    surface: InputPath | None = None
+    sigma: NonNegativeFloat | None = None
+
+
+class WindConstant(_Section):
+    """A constant wind ``(u, v, sigma)`` in m s-1."""
+
+    u: float
+    v: float
+    sigma: NonNegativeFloat = 1.0
+
+
+def _wind_tag(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "granule"
+    if isinstance(value, Mapping):
+        return "file" if "path" in value else "constant"
+    if isinstance(value, WindFile):
+        return "file"
+    if isinstance(value, WindConstant):
+        return "constant"
+    return None
+
+
+_WIND_HELP = 'use "granule", {path = "wind.nc"} or {u = .., v = .., sigma = ..} [m s-1]'
+OneWind = Annotated[
+    Annotated[Literal["granule"], Tag("granule")]
+    | Annotated[WindFile, Tag("file")]
+    | Annotated[WindConstant, Tag("constant")],
+    Discriminator(_wind_tag, custom_error_type="wind", custom_error_message=_WIND_HELP),
+]
+WindSpec = Annotated[
+    Annotated[OneWind, Tag("one")] | Annotated[list[OneWind], Tag("several")],
+    Discriminator(lambda v: "several" if isinstance(v, list) else "one"),
+]
+
+
+def _methods(value: Any) -> str | tuple[str, ...]:
+    if isinstance(value, str):
+        if value != "all" and value not in METHODS:
+            raise ValueError(f"{value!r} is not one of {[*METHODS, 'all']} or a list of methods")
+        return value
+    if isinstance(value, list) and value and all(isinstance(m, str) for m in value):
+        bad = [m for m in value if m not in METHODS]
+        if bad:
+            raise ValueError(f"{bad} not among the methods {list(METHODS)}")
+        if len(set(value)) != len(value):
+            raise ValueError(f"{value} lists a method twice")
+        return tuple(value)
+    raise ValueError(
+        f"must be one of {[*METHODS, 'all']} or a non-empty list of methods, got {value!r}"
+    )
+
+
+def _inversion_options(value: Any) -> Any:
+    """Check ``options`` against :func:`urbansat.estimate_emissions` (via ``InversionOptions`` when present)."""
+    if not isinstance(value, Mapping):
+        raise ValueError(
+            f"must be a table of estimate_emissions options, got {type(value).__name__}"
+        )
+    try:
+        from urbansat.inversion import InversionOptions  # type: ignore[attr-defined]
+    except ImportError:
+        return dict(value)
+    try:
+        return InversionOptions(**value)
+    except TypeError as err:  # unknown keyword
+        raise ValueError(str(err)) from None
+
+
+class EmissionsConfig(_Section):
+    """``[[emissions]]``: one :func:`urbansat.estimate_emissions` call per granule of a ``[[granules]]``."""
+
+    granules: str
+    method: Annotated[Any, AfterValidator(_methods)]
+    sources: InputPath | None = None
+    boundaries: bool = False
+    boundary_ids: list[str] | None = None
+    wind: WindSpec
+    options: Annotated[Any, AfterValidator(_inversion_options)] = {}
+
+    @model_validator(mode="after")
+    def _targets(self) -> EmissionsConfig:
+        if self.sources is None and not self.boundaries:
+            raise ValueError("give sources = 'file.csv' and/or boundaries = true")
+        return self
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        """The methods as a tuple (``"all"`` expanded)."""
+        m = self.method
+        return METHODS if m == "all" else (m,) if isinstance(m, str) else tuple(m)
+
+
+class SinksConfig(_Section):
+    """``[[sinks]]``: two land-cover epochs and the keywords of :func:`urbansat.account_sinks`."""
+
+    name: str | None = None
+    period: str | None = None
+    landcover_start: Annotated[list[InputPath], BeforeValidator(_one_or_many)]
+    landcover_end: Annotated[list[InputPath], BeforeValidator(_one_or_many)]
+    factors: str | None = None
+    method: Literal["gain_loss", "stock_difference"] | None = None
+    climate_zone: str | None = None
+    years: PositiveFloat | None = None
+    legend: str | None = None
+    uncertainty: Literal["approach1", "monte_carlo"] | None = None
+    align_to: Literal["start", "end"] | None = None
+    bbox: BBox | None = None
+    pools: list[str] | None = None
+    area_uncertainty: NonNegativeFloat | None = None
+    unranged: Literal["nan", "exclude"] | None = None
+
+    @model_validator(mode="after")
+    def _epochs(self) -> SinksConfig:
+        if not self.landcover_start or not self.landcover_end:
+            raise ValueError("landcover_start and landcover_end need at least one file each")
+        if len(self.landcover_start) != len(self.landcover_end):
+            raise ValueError(
+                f"landcover_start has {len(self.landcover_start)} files but landcover_end "
+                f"{len(self.landcover_end)}; give one tile per epoch each"
+            )
+        return self
+
+    def options(self) -> dict[str, Any]:
+        """The :func:`urbansat.account_sinks` keywords set in this section."""
+        keys = (
+            "factors",
+            "method",
+            "climate_zone",
+            "years",
+            "legend",
+            "uncertainty",
+            "align_to",
+            "pools",
+            "area_uncertainty",
+            "unranged",
+        )
+        return {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
+
+
+class InventoryConfig(_Section):
+    """``[inventory]``: a user inventory that fills gases no instrument observes."""
+
+    path: InputPath
+
+
+class ValidationConfig(_Section):
+    """``[[validation]]``: compare estimates with an inventory (:func:`urbansat.validate`)."""
+
+    inventory: InputPath
+    key: Literal["location", "boundary_id"] = "location"
+    max_distance_km: PositiveFloat = 5.0
+    gas: Gas = "co2"
+    exclude: list[str] = []
+
+
+class OutputsConfig(_Section):
+    """``[outputs]``: table formats and the HTML report."""
+
+    formats: list[Format] = list(FORMATS)
+    report: bool = True
+
+    @field_validator("formats")
+    @classmethod
+    def _unique(cls, v: list[str]) -> list[str]:
+        return list(dict.fromkeys(v))
+
+
+class JobConfig(_Section):
+    """A complete, validated job (the parsed TOML); every path is absolute.
+
+    Attributes
+    ----------
+    source : str
+        The TOML file it was read from (``"<mapping>"`` for a mapping).
+    """
+
+    job: JobSection
+    boundaries: list[BoundariesConfig]
+    granules: list[GranulesConfig] = []
+    concentration: ConcentrationConfig = ConcentrationConfig()
+    emissions: list[EmissionsConfig] = []
+    sinks: list[SinksConfig] = []
+    inventory: InventoryConfig | None = None
+    validation: list[ValidationConfig] = []
+    outputs: OutputsConfig = OutputsConfig()
+    source: str = "<mapping>"
+
+    @model_validator(mode="after")
+    def _sink_defaults(self) -> JobConfig:
+        labels = self.period_labels
+        sinks = [
+            s.model_copy(
+                update={
+                    "name": s.name or f"sinks{i}",
+                    "period": s.period or (labels[-1] if labels else None),
+                }
+            )
+            for i, s in enumerate(self.sinks)
+        ]
+        object.__setattr__(self, "sinks", sinks)
+        return self
+
+    @property
+    def output_dir(self) -> Path:
+        """``job.output_dir`` as a Path."""
+        return Path(self.job.output_dir)
+
+    @property
+    def period_labels(self) -> list[str]:
+        """The period labels in order."""
+        p = self.job.periods
+        return list(p) if isinstance(p, dict) else [str(x) for x in p]
+
+    def input_files(self) -> list[str]:
+        """Every input file the job reads (resolved), each once, in config order."""
+        files: list[str] = [b.path for b in self.boundaries]
+        for g in self.granules:
+            files.extend(g.files)
+        for e in self.emissions:
+            if e.sources:
+                files.append(e.sources)
+            winds = e.wind if isinstance(e.wind, list) else [e.wind]
+            for w in winds:
+                if isinstance(w, WindFile):
+                    files.extend([w.path] + ([w.surface] if w.surface else []))
+        for s in self.sinks:
+            files.extend([*s.landcover_start, *s.landcover_end])
+        if self.inventory is not None:
+            files.append(self.inventory.path)
+        files.extend(v.inventory for v in self.validation)
+        return list(dict.fromkeys(files))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plain-mapping form (JSON-ready; what :func:`load_config` returns)."""
+        d = self.model_dump(mode="json", exclude={"source"}, exclude_none=True)
+        d.setdefault("inventory", {})
+        d["_source"] = self.source
+        return d
+
+
+# ---------------------------------------------------------------- parsing and messages
+
+_SECTION_KIND: Final = {
+    "job": "table",
+    "boundaries": "list",
+    "granules": "list",
+    "concentration": "table",
+    "emissions": "list",
+    "sinks": "list",
+    "inventory": "table",
+    "validation": "list",
+    "outputs": "table",
 }
-_KEYS: Final[dict[str, dict[str, tuple[type, ...]]]] = {
-    "job": {"name": (str,), "output_dir": (str,), "scheduler": (str,), "periods": (dict, list)},
-    "boundaries": {"path": (str,), "level": (str,), "id_field": (str,), "name_field": (str,),
-                   "parent_field": (str,), "layer": (str, int), "crs": (str, int)},
-    "granules": {"name": (str,), "paths": (list, str), "gas": (str,), "product": (str,), "qa": (str,),
-                 "bbox": (list,), "time": (list,), "target": (str,)},
-    "concentration": {"background_buffer_km": (int, float), "background_radius_km": (int, float),
-                      "min_overlap": (int, float),
-                      "background": (dict,)},
-    "emissions": {"granules": (str,), "method": (str,), "sources": (str,), "boundaries": (bool,),
-                  "boundary_ids": (list,),
-                  "wind": (dict, str, list), "options": (dict,)},
-    "sinks": {"name": (str,), "period": (str,), "landcover_start": (str, list), "landcover_end": (str, list),
-              "factors": (str,), "method": (str,), "climate_zone": (str,), "years": (int, float),
-              "legend": (str,), "uncertainty": (str,), "align_to": (str,), "bbox": (list,),
-              "pools": (list,), "area_uncertainty": (int, float), "unranged": (str,)},
-    "inventory": {"path": (str,)},
-    "validation": {"inventory": (str,), "key": (str,), "max_distance_km": (int, float), "gas": (str,),
-                   "exclude": (list,)},
-    "outputs": {"formats": (list,), "report": (bool,)},
+#: Discriminator tags pydantic puts into error locations (not keys of the TOML).
+_TAGS: Final = {"granule", "file", "constant", "one", "several", "table", "labels"}
+
+
+def _loc_text(loc: Sequence[int | str]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif str(part) in _TAGS or str(part).startswith(
+            ("function-", "literal[", "list[", "dict[", "tuple[")
+        ):
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _message(err: Mapping[str, Any], model_keys: Mapping[str, Sequence[str]]) -> str:
+    kind = err["type"]
+    msg = str(err["msg"])
+    loc = err["loc"]
+    value = err.get("input")
+    if kind == "extra_forbidden":
+        section = next((str(p) for p in loc if isinstance(p, str)), "")
+        allowed = model_keys.get(_section_of(loc), ())
+        return f"unknown key; allowed: {sorted(allowed)}" if section else "unknown key"
+    if kind == "missing":
+        if len(loc) == 1 and str(loc[0]) in _SECTION_KIND:
+            brackets = "[[{}]]" if _SECTION_KIND[str(loc[0])] == "list" else "[{}]"
+            return f"required section {brackets.format(loc[0])} is missing"
+        return "required key is missing"
+    if kind == "finite_number":
+        return f"must be a finite number, got {value!r}"
+    if kind == "value_error":
+        return msg.removeprefix("Value error, ")
+    if kind == "literal_error" and "wind" in loc:
+        return f"{value!r}: {_WIND_HELP}"
+    if kind in ("literal_error", "enum"):
+        return f"{value!r}: {msg.lower()}"
+    if kind.endswith("_type") or kind in ("model_type", "dataclass_type"):
+        return f"{msg.lower()}, got {type(value).__name__} {value!r}"
+    return f"{msg.lower()} (got {value!r})" if value is not None else msg.lower()
+
+
+def _section_of(loc: Sequence[int | str]) -> str:
+    """Model whose keys apply to the last key of ``loc`` (section or nested table)."""
+    names = [str(p) for p in loc if isinstance(p, str) and p not in _TAGS]
+    if len(names) >= 2 and names[-2] == "wind":
+        return "wind"
+    return names[0] if len(names) >= 2 else ""
+
+
+_MODEL_KEYS: Final[dict[str, Sequence[str]]] = {
+    "job": tuple(JobSection.model_fields),
+    "boundaries": tuple(BoundariesConfig.model_fields),
+    "granules": tuple(k for k in GranulesConfig.model_fields if k != "files"),
+    "concentration": tuple(ConcentrationConfig.model_fields),
+    "emissions": tuple(EmissionsConfig.model_fields),
+    "sinks": tuple(SinksConfig.model_fields),
+    "inventory": tuple(InventoryConfig.model_fields),
+    "validation": tuple(ValidationConfig.model_fields),
+    "outputs": tuple(OutputsConfig.model_fields),
+    "wind": ("path", "surface", "sigma", "u", "v"),
 }
-_REQUIRED: Final = {
-    "job": ("output_dir", "periods"),
-    "boundaries": ("path", "level"),
-    "granules": ("name", "paths"),
-    "emissions": ("granules", "method", "wind"),
-    "sinks": ("landcover_start", "landcover_end"),
-    "inventory": ("path",),
-    "validation": ("inventory",),
-}
-_PATH_KEYS: Final = {
-    "boundaries": ("path",), "emissions": ("sources",), "sinks": ("landcover_start", "landcover_end"),
-    "inventory": ("path",), "validation": ("inventory",),
-}
+
+
+def _line_of(text: str | None, loc: Sequence[int | str]) -> int | None:
+    """1-based line of the key at ``loc`` in the TOML text (a small search), or None.
+
+    tomllib gives no positions, so this finds the ``[section]`` / the n-th
+    ``[[section]]`` header and then the first ``key =`` below it (before the next
+    header); an inline key (``periods = { "2020" = ... }``) gets the line of its
+    parent key; a missing key gets the header's line.
+    """
+    if not text or not loc:
+        return None
+    lines = text.splitlines()
+    section = str(loc[0])
+    index = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else 0
+    keys = [str(p) for p in loc[1:] if isinstance(p, str) and p not in _TAGS]
+    header = re.compile(rf"^\s*\[\[?\s*{re.escape(section)}\s*\]\]?\s*(#.*)?$")
+    any_header = re.compile(r"^\s*\[")
+    start = None
+    count = -1
+    for i, line in enumerate(lines):
+        if header.match(line):
+            count += 1
+            if count == index:
+                start = i
+                break
+    if start is None:
+        top = re.compile(rf"^\s*{re.escape(section)}\s*=")
+        return next((i + 1 for i, line in enumerate(lines) if top.match(line)), None)
+    if not keys:
+        return start + 1
+    key = re.compile(rf"^\s*[\"']?{re.escape(keys[0])}[\"']?\s*=")
+    for i in range(start + 1, len(lines)):
+        if any_header.match(lines[i]) and not lines[i].lstrip().startswith('["'):
+            break
+        if key.match(lines[i]):
+            return i + 1
+    return start + 1
+
+
+def _non_finite(value: Any, where: str, out: list[tuple[str, str]]) -> None:
+    """Collect every NaN / inf number anywhere in the parsed TOML (also inside free tables)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        out.append((where, f"must be a finite number, got {value!r}"))
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            _non_finite(v, f"{where}.{k}" if where else str(k), out)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _non_finite(v, f"{where}[{i}]", out)
+
+
+def _cross_checks(raw: Mapping[str, Any]) -> list[tuple[tuple[int | str, ...], str]]:
+    """References between sections, checked on the raw mapping so they are reported with the rest."""
+    problems: list[tuple[tuple[int | str, ...], str]] = []
+
+    def entries(section: str) -> list[Mapping[str, Any]]:
+        v = raw.get(section, [])
+        return [e for e in v if isinstance(e, Mapping)] if isinstance(v, list) else []
+
+    for key in raw:
+        if key not in _SECTION_KIND:
+            problems.append(((str(key),), f"unknown section; allowed: {sorted(_SECTION_KIND)}"))
+    for section, kind in _SECTION_KIND.items():
+        if section in raw and kind == "list" and not isinstance(raw[section], list):
+            problems.append(((section,), f"must be a list of tables [[{section}]]"))
+    if "boundaries" in raw and isinstance(raw["boundaries"], list) and not raw["boundaries"]:
+        problems.append((("boundaries",), "at least one [[boundaries]] table is required"))
+    names = [g.get("name") for g in entries("granules")]
+    dup = sorted({str(n) for n in names if n is not None and names.count(n) > 1})
+    if dup:
+        problems.append(
+            (("granules",), f"names {dup} are used twice; give each [[granules]] its own name")
+        )
+    for i, e in enumerate(entries("emissions")):
+        if "sources" not in e and e.get("boundaries") is not True:
+            problems.append(
+                (("emissions", i), "give sources = 'file.csv' and/or boundaries = true")
+            )
+        ref = e.get("granules")
+        if isinstance(ref, str) and ref not in names:
+            problems.append(
+                (("emissions", i, "granules"), f"{ref!r} names no [[granules]] (have {names})")
+            )
+    job = raw.get("job", {})
+    periods = job.get("periods") if isinstance(job, Mapping) else None
+    labels = (
+        list(periods)
+        if isinstance(periods, Mapping)
+        else [str(p) for p in periods]
+        if isinstance(periods, list)
+        else []
+    )
+    for i, s in enumerate(entries("sinks")):
+        p = s.get("period")
+        if labels and p is not None and str(p) not in labels:
+            problems.append((("sinks", i, "period"), f"{p!r} is not among job.periods {labels}"))
+    return problems
+
+
+def parse_job_config(
+    raw: Mapping[str, Any],
+    *,
+    base_dir: str | os.PathLike[str] = ".",
+    source: str = "<mapping>",
+    text: str | None = None,
+) -> JobConfig:
+    """Validate a parsed job mapping into a :class:`JobConfig`.
+
+    Parameters
+    ----------
+    raw : mapping
+        The parsed TOML (not modified).
+    base_dir : str or os.PathLike
+        Directory relative paths are resolved against.
+    source : str
+        Name of the file in messages.
+    text : str, optional
+        The TOML text, to give line numbers in messages.
+
+    Returns
+    -------
+    JobConfig
+
+    Raises
+    ------
+    ConfigError
+        Every problem, one per line: key path, what is wrong, and ``file:line``
+        where the key is found in ``text``.
+    """
+    if not isinstance(raw, Mapping):
+        raise ConfigError(
+            f"job configuration {source} must be a mapping of sections, got {type(raw).__name__}"
+        )
+    found: list[tuple[tuple[int | str, ...], str]] = []
+    nonfinite: list[tuple[str, str]] = []
+    _non_finite(raw, "", nonfinite)
+    cross = _cross_checks(raw)
+    data = {k: v for k, v in raw.items() if k in _SECTION_KIND}
+    data["source"] = source
+    cfg: JobConfig | None = None
+    try:
+        cfg = JobConfig.model_validate(data, context={"base_dir": Path(base_dir)})
+    except ValidationError as err:
+        for e in err.errors(include_url=False):
+            loc = tuple(e["loc"])
+            if e["type"] == "finite_number":
+                continue  # reported once by the scan below (also covers free tables)
+            found.append((loc, _message(e, _MODEL_KEYS)))
+    lines: list[str] = []
+    seen: set[str] = set()
+    name = Path(source).name if source != "<mapping>" else source
+
+    def add(loc: Sequence[int | str], msg: str, where: str | None = None) -> None:
+        where = where or _loc_text(loc)
+        line = f"{where}: {msg}"
+        if line in seen:
+            return
+        seen.add(line)
+        n = _line_of(text, loc)
+        lines.append(f"{line} [{name}:{n}]" if n is not None else line)
+
+    for where, msg in nonfinite:
+        loc: list[int | str] = []
+        for part in re.findall(r"[^.\[\]]+|\[\d+\]", where):
+            loc.append(int(part[1:-1]) if part.startswith("[") else part)
+        add(loc, msg, where)
+    for loc2, msg in found + cross:
+        add(loc2, msg)
+    if lines or cfg is None:
+        raise ConfigError(
+            f"job configuration {source} has {len(lines)} problem(s):\n  - " + "\n  - ".join(lines)
+        )
+    return cfg
+
+
+def _check_regular_file(path: Path) -> None:
+    """Refuse what is not a regular, readable, sanely sized file before reading it (no FIFO/device reads)."""
+    try:
+        from urbansat.schema.files import check_input_file  # type: ignore[import-not-found]
+    except ImportError:
+        check_input_file = None
+    if check_input_file is not None:
+        check_input_file(path, what="job configuration")
+        return
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise InputFileError(
+            f"job configuration {str(path)!r} does not exist; check the path."
+        ) from None
+    except OSError as err:
+        raise InputFileError(f"job configuration {str(path)!r} cannot be read: {err}") from err
+    if stat.S_ISDIR(st.st_mode):
+        raise InputFileError(
+            f"job configuration {str(path)!r} is a directory; pass the job .toml file in it."
+        )
+    if not stat.S_ISREG(st.st_mode):
+        raise InputFileError(
+            f"job configuration {str(path)!r} is not a regular file (a FIFO, socket or device); "
+            "pass the job .toml file."
+        )
+    if st.st_size > MAX_CONFIG_BYTES:
+        raise InputFileError(
+            f"job configuration {str(path)!r} is {st.st_size / 1024**2:.0f} MB; a job TOML is a few kB - "
+            "is this the right file?"
+        )
+
+
+def load_job_config(path: str | os.PathLike[str]) -> JobConfig:
+    """Read a job TOML file into a :class:`JobConfig`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The TOML file (UTF-8).
+
+    Returns
+    -------
+    JobConfig
+
+    Raises
+    ------
+    InputFileError
+        The file is missing, a directory, not a regular file or far too large.
+    ConfigError
+        Not UTF-8, not valid TOML, or every problem found (key path, file and line).
+    """
+    path = Path(path)
+    _check_regular_file(path)
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        guess = (
+            "Latin-1 / Windows-1252"
+            if all(b < 0x80 or b >= 0xA0 for b in data[err.start : err.start + 1])
+            else "not UTF-8"
+        )
+        line = data[: err.start].count(b"\n") + 1
+        raise ConfigError(
+            f"job configuration {str(path)!r} is not UTF-8 text (byte {data[err.start]:#04x} at line {line}, "
+            f"probably {guess}); TOML files must be UTF-8: re-save it as UTF-8 "
+            f"(e.g. iconv -f latin1 -t utf-8 {path.name} > fixed.toml)."
+        ) from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(
+            f"{str(path)!r} is not valid TOML: {err}. Fix the syntax at that line."
+        ) from err
+    return parse_job_config(raw, base_dir=path.resolve().parent, source=str(path), text=text)
 
 
 def load_config(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read a job TOML file, resolve its paths and validate it.
+    """Read a job TOML into the plain-mapping form (:meth:`JobConfig.to_dict`).
 
     Parameters
     ----------
@@ -127,35 +953,24 @@ def load_config(path: str | os.PathLike[str]) -> dict[str, Any]:
     Returns
     -------
     dict
-        The validated configuration with absolute paths, globs expanded
-        (``granules[i].files``), ``job.periods`` as ``{label: (start, end)}``
-        and ``_source`` = the TOML path.
+        Sections as mappings, absolute paths, ``granules[i].files`` expanded and ``_source``.
 
     Raises
     ------
-    InputFileError
-        The file is missing.
-    ConfigError
-        Invalid TOML, or every problem found, one per line with its key path.
+    InputFileError, ConfigError
+        As :func:`load_job_config`.
     """
-    path = Path(path)
-    if path.is_dir():
-        raise InputFileError(f"job configuration {str(path)!r} is a directory; pass the job .toml file in it.")
-    if not path.is_file():
-        raise InputFileError(f"job configuration {str(path)!r} does not exist; check the path.")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{str(path)!r} is not valid TOML: {err}. Fix the syntax at that line.") from err
-    return validate_config(raw, base_dir=path.resolve().parent, source=str(path))
+    return load_job_config(path).to_dict()
 
 
-def validate_config(raw: dict[str, Any], *, base_dir: str | Path = ".", source: str = "<dict>") -> dict[str, Any]:
-    """Validate a configuration mapping (the parsed TOML) and normalize it.
+def validate_config(
+    raw: Mapping[str, Any], *, base_dir: str | Path = ".", source: str = "<dict>"
+) -> dict[str, Any]:
+    """Validate a parsed configuration mapping; return its plain-mapping form.
 
     Parameters
     ----------
-    raw : dict
+    raw : mapping
         Parsed TOML; not modified.
     base_dir : str or Path
         Directory relative paths are resolved against.
@@ -172,172 +987,4 @@ def validate_config(raw: dict[str, Any], *, base_dir: str | Path = ".", source: 
     ConfigError
         Listing every problem with its key path.
     """
-    base = Path(base_dir)
-    problems: list[str] = []
-    cfg: dict[str, Any] = {}
-    for key in raw:
-        if key not in _SECTIONS:
-            problems.append(f"{key}: unknown section; allowed: {sorted(_SECTIONS)}")
-    for section, kind in _SECTIONS.items():
-        value = raw.get(section, kind())
-        if not isinstance(value, kind):
-            problems.append(
-                f"{section}: must be a {'table [' + section + ']' if kind is dict else 'list [[' + section + ']]'}"
-            )
-            value = kind()
-        entries = [value] if kind is dict else list(value)
-        out_entries = []
-        for i, entry in enumerate(entries):
-            where = section if kind is dict else f"{section}[{i}]"
-            if not isinstance(entry, dict):
-                problems.append(f"{where}: must be a table")
-                continue
-            entry = dict(entry)
-            for k, v in entry.items():
-                allowed = _KEYS[section]
-                if k not in allowed:
-                    problems.append(f"{where}.{k}: unknown key; allowed: {sorted(allowed)}")
-                elif not isinstance(v, allowed[k]) or (isinstance(v, bool) and bool not in allowed[k]):
-                    names = " or ".join(t.__name__ for t in allowed[k])
-                    problems.append(f"{where}.{k}: must be {names}, got {type(v).__name__} {v!r}")
-            present = bool(entry) or section in ("job", "outputs")
-            for k in _REQUIRED.get(section, ()):
-                if present and k not in entry:
-                    problems.append(f"{where}.{k}: required key is missing")
-            for k in _PATH_KEYS.get(section, ()):
-                if isinstance(entry.get(k), str):
-                    p = (base / entry[k]).resolve()
-                    if not p.exists():
-                        problems.append(f"{where}.{k}: file {str(p)!r} does not exist")
-                    entry[k] = str(p)
-                elif isinstance(entry.get(k), list):
-                    ps = [(base / str(x)).resolve() for x in entry[k]]
-                    problems.extend(f"{where}.{k}: file {str(p)!r} does not exist" for p in ps if not p.exists())
-                    entry[k] = [str(p) for p in ps]
-            out_entries.append(entry)
-        cfg[section] = out_entries[0] if kind is dict and out_entries else (out_entries if kind is list else {})
-    _check_semantics(cfg, base, problems)
-    if problems:
-        raise ConfigError(
-            f"job configuration {source} has {len(problems)} problem(s):\n  - " + "\n  - ".join(problems)
-        )
-    cfg["_source"] = source
-    return cfg
-
-
-def _check_semantics(cfg: dict[str, Any], base: Path, problems: list[str]) -> None:
-    job = cfg["job"]
-    if isinstance(job.get("output_dir"), str):
-        job["output_dir"] = str((base / job["output_dir"]).resolve())
-    job.setdefault("name", "urbansat-job")
-    sched = job.setdefault("scheduler", "auto")
-    if isinstance(sched, str) and sched not in SCHEDULERS and "://" not in sched:
-        problems.append(f"job.scheduler: {sched!r} is not one of {list(SCHEDULERS)} or tcp://host:port")
-    periods = job.get("periods")
-    labels: list[str] = []
-    if isinstance(periods, dict):
-        norm = {}
-        for label, span in periods.items():
-            ok = isinstance(span, list) and len(span) == 2
-            try:
-                start, end = (pd.Timestamp(str(s)) for s in span) if ok else (None, None)
-                ok = ok and start is not None and end is not None and end > start
-            except (ValueError, TypeError):
-                ok = False
-            if not ok:
-                problems.append(f"job.periods.{label}: must be [start, end] dates with end > start, got {span!r}")
-            else:
-                norm[str(label)] = (str(span[0]), str(span[1]))
-        job["periods"] = norm
-        labels = list(norm)
-    elif isinstance(periods, list):
-        labels = [str(p) for p in periods]
-        job["periods"] = labels
-    if isinstance(periods, (dict, list)) and not periods:
-        problems.append("job.periods: give at least one period")
-    if not cfg["boundaries"]:
-        problems.append("boundaries: at least one [[boundaries]] table is required")
-    for i, b in enumerate(cfg["boundaries"]):
-        if isinstance(b.get("level"), str) and b["level"] not in BOUNDARY_LEVELS:
-            problems.append(f"boundaries[{i}].level: {b['level']!r} is not one of {list(BOUNDARY_LEVELS)}")
-    names = []
-    for i, g in enumerate(cfg["granules"]):
-        names.append(g.get("name"))
-        pats = g.get("paths", [])
-        pats = [pats] if isinstance(pats, str) else pats
-        files: list[str] = []
-        for pat in pats:
-            full = str(base / str(pat))
-            hits = sorted(glob.glob(full, recursive=True))
-            if not hits:
-                problems.append(f"granules[{i}].paths: {pat!r} matches no file (looked for {full!r})")
-            files.extend(str(Path(h).resolve()) for h in hits)
-        g["files"] = files
-        if g.get("gas") not in (None, "co2", "ch4"):
-            problems.append(f"granules[{i}].gas: {g['gas']!r} is not 'co2' or 'ch4'")
-        if g.get("qa") not in (None, "recommended", "none"):
-            problems.append(f"granules[{i}].qa: {g['qa']!r} is not 'recommended' or 'none'")
-        if "bbox" in g and (len(g["bbox"]) != 4 or not all(isinstance(v, (int, float)) for v in g["bbox"])):
-            problems.append(f"granules[{i}].bbox: must be [lon_min, lat_min, lon_max, lat_max]")
-        if "time" in g:
-            try:
-                t0, t1 = (pd.Timestamp(str(t)) for t in g["time"])
-                if t1 < t0:
-                    raise ValueError
-            except (ValueError, TypeError):
-                problems.append(f"granules[{i}].time: must be [start, end] dates, got {g['time']!r}")
-    dup = sorted({n for n in names if names.count(n) > 1 and n is not None})
-    if dup:
-        problems.append(f"granules: names {dup} are used twice; give each [[granules]] its own name")
-    for i, e in enumerate(cfg["emissions"]):
-        if isinstance(e.get("granules"), str) and e["granules"] not in names:
-            problems.append(f"emissions[{i}].granules: {e['granules']!r} names no [[granules]] (have {names})")
-        if isinstance(e.get("method"), str) and e["method"] not in METHODS:
-            problems.append(f"emissions[{i}].method: {e['method']!r} is not one of {list(METHODS)}")
-        if "sources" not in e and not e.get("boundaries", False):
-            problems.append(f"emissions[{i}]: give sources = 'file.csv' and/or boundaries = true")
-        w = e.get("wind")
-        if isinstance(w, dict):
-            if "path" in w:
-                p = (base / str(w["path"])).resolve()
-                if not p.exists():
-                    problems.append(f"emissions[{i}].wind.path: file {str(p)!r} does not exist")
-                w = {**w, "path": str(p)}
-                if "surface" in w:  # ERA5 model levels: the surface-pressure (-sfc) file
-                    ps = (base / str(w["surface"])).resolve()
-                    if not ps.exists():
-                        problems.append(f"emissions[{i}].wind.surface: file {str(ps)!r} does not exist")
-                    w["surface"] = str(ps)
-                e["wind"] = w
-            elif not {"u", "v"} <= set(w):
-                problems.append(f"emissions[{i}].wind: give path = '...' or u = .., v = .. [m s-1]")
-        elif isinstance(w, str) and w != "granule":
-            problems.append(f"emissions[{i}].wind: {w!r}; use 'granule', {{path = ...}} or {{u, v, sigma}}")
-    for i, s in enumerate(cfg["sinks"]):
-        s.setdefault("name", f"sinks{i}")
-        p = s.get("period", labels[-1] if labels else None)
-        if labels and p not in labels:
-            problems.append(f"sinks[{i}].period: {p!r} is not among job.periods {labels}")
-        s["period"] = p
-        if "bbox" in s and (len(s["bbox"]) != 4 or not all(isinstance(v, (int, float)) for v in s["bbox"])):
-            problems.append(f"sinks[{i}].bbox: must be [lon_min, lat_min, lon_max, lat_max]")
-    for i, v in enumerate(cfg["validation"]):
-        if v.get("key", "location") not in ("location", "boundary_id"):
-            problems.append(f"validation[{i}].key: {v['key']!r} is not 'location' or 'boundary_id'")
-    out = cfg["outputs"]
-    fmts = out.setdefault("formats", list(FORMATS))
-    if isinstance(fmts, list):
-        bad = [f for f in fmts if f not in FORMATS]
-        if bad:
-            problems.append(f"outputs.formats: unknown {bad}; allowed: {list(FORMATS)}")
-    out.setdefault("report", True)
-    cfg["concentration"].setdefault("background_buffer_km", 10.0)
-    cfg["concentration"].setdefault("background_radius_km", 100.0)
-    cfg["concentration"].setdefault("min_overlap", 0.0)
-    for gas, bg in cfg["concentration"].get("background", {}).items():
-        if gas not in ("co2", "ch4") or not isinstance(bg, list) or len(bg) != 2 or not all(
-            isinstance(x, (int, float)) for x in bg
-        ):
-            problems.append(
-                f"concentration.background.{gas}: must be co2|ch4 = [value, sigma] in ppm|ppb, got {bg!r}"
-            )
+    return parse_job_config(raw, base_dir=base_dir, source=source).to_dict()
