@@ -21,6 +21,7 @@ __all__ = [
     "LegendError",
     "MissingVariableError",
     "MixedInputError",
+    "OutputPathError",
     "ProductNotRecognizedError",
     "SchemaError",
     "UrbansatError",
@@ -54,6 +55,10 @@ class SchemaError(UrbansatError, ValueError):
 
 class EmptySelectionError(UrbansatError, ValueError):
     """A filter (bbox, time, boundary, QA) selects nothing at all."""
+
+
+class OutputPathError(UrbansatError, ValueError):
+    """An output path would overwrite an input of the same call or job, or cannot be a target."""
 
 
 class MixedInputError(UrbansatError, ValueError):

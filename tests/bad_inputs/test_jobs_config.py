@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from urbansat.errors import ConfigError, InputFileError
-from urbansat.ingest.config import JobConfig, load_job_config, parse_job_config
+from urbansat.pipeline.config import JobConfig, load_job_config, parse_job_config
 
 GRANULE = "tropomi_ch4/S5P_RPRO_L2__CH4____*.SUB.nc4"
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from urbansat import pipeline
 from urbansat.errors import ConfigError
-from urbansat.ingest.config import load_config
+from urbansat.pipeline.config import load_config
 
 
 def _run(cfg, **kw):
@@ -145,7 +145,7 @@ def test_granule_bbox_filter_that_selects_nothing_gives_no_data(tmp_path, projec
 
 def test_job_wind_from_era5_model_levels(tmp_path, project_samples):
     from urbansat.errors import ConfigError
-    from urbansat.ingest.config import validate_config
+    from urbansat.pipeline.config import validate_config
     from urbansat.pipeline.steps import _wind_arg
 
     sc = project_samples / "smartcarb"

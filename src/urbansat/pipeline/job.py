@@ -1,6 +1,6 @@
 """Batch jobs: the whole chain from granules to the T/CI 231 table, exports and report.
 
-:func:`run_job` reads a job TOML (:mod:`urbansat.ingest.config`) and runs::
+:func:`run_job` reads a job TOML (:mod:`urbansat.pipeline.config`) and runs::
 
     granules -> QA -> per-boundary sounding tables (per granule)  -> concentrations per period
     granules + winds -> emissions per source/boundary (per granule) -> per period
@@ -46,7 +46,7 @@ import xarray as xr
 
 from urbansat.export import atomic_write, provenance, write_tables
 from urbansat.indicators import tci231_indicators, to_wide
-from urbansat.ingest.config import load_config, validate_config
+from urbansat.pipeline.config import load_config, validate_config
 from urbansat.pipeline.cache import _CACHE, _Checksums, _Steps
 from urbansat.pipeline.execution import _scheduler
 from urbansat.pipeline.steps import (
@@ -118,7 +118,7 @@ def run_job(
     Parameters
     ----------
     config_or_path : path or mapping
-        A job TOML file (see :mod:`urbansat.ingest.config`) or the parsed
+        A job TOML file (see :mod:`urbansat.pipeline.config`) or the parsed
         mapping (paths relative to the current directory).
     scheduler : str, optional
         Overrides ``job.scheduler``: ``"auto"``, ``"synchronous"``,

@@ -1,4 +1,4 @@
-"""EDGE: the job configuration (TOML) of :func:`urbansat.run_job`, parsed into one typed :class:`JobConfig`.
+"""The job configuration (TOML) of :func:`urbansat.run_job`, parsed into one typed :class:`JobConfig`.
 
 The TOML is read as UTF-8 (anything else is refused, naming the file and the
 encoding), parsed with :mod:`tomllib` and validated by pydantic v2 models: every
