@@ -42,8 +42,11 @@ def sources():
 
 @pytest.fixture(scope="module")
 def swath_boundaries():
-    return gpd.GeoDataFrame({"boundary_id": ["la"], "name": ["LA"], "level": ["region"]},
-                            geometry=[shapely.Point(*CENTER).buffer(0.1)], crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {"boundary_id": ["la"], "name": ["LA"], "level": ["region"]},
+        geometry=[shapely.Point(*CENTER).buffer(0.1)],
+        crs="EPSG:4326",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -52,25 +55,36 @@ def landcover():
     return start, end, make_boundaries(start, 2)
 
 
-SINK_KW = {"years": 5, "climate_zone": "subtropical_humid_asia", "legend": "worldcover",
-           "factors": "china_literature"}
+SINK_KW = {
+    "years": 5,
+    "climate_zone": "subtropical_humid_asia",
+    "legend": "worldcover",
+    "factors": "china_literature",
+}
 
 
 # ------------------------------------------------------------------ a path where a dataset is expected
-@pytest.mark.parametrize("call", [
-    lambda p: urbansat.select_soundings(p, None),
-    lambda p: urbansat.grid_soundings(p, resolution=0.1),
-    lambda p: urbansat.estimate_emissions(p, sources=None, wind=(3.0, 1.0, 0.5), method="ime", gas="co2"),
-    lambda p: urbansat.select_target(p, "Los Angeles"),
-    lambda p: urbansat.validate_granule(p),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda p: urbansat.select_soundings(p, None),
+        lambda p: urbansat.grid_soundings(p, resolution=0.1),
+        lambda p: urbansat.estimate_emissions(
+            p, sources=None, wind=(3.0, 1.0, 0.5), method="ime", gas="co2"
+        ),
+        lambda p: urbansat.select_target(p, "Los Angeles"),
+        lambda p: urbansat.validate_granule(p),
+    ],
+)
 def test_path_instead_of_swath(call):
     with pytest.raises(SchemaError, match=r"got str 'granule\.nc'.*urbansat\.open_granules\(path"):
         call("granule.nc")
 
 
 def test_dataset_given_to_open_granules(swath):
-    with pytest.raises(InputFileError, match=r"already opened xarray\.Dataset.*Pass the granule path"):
+    with pytest.raises(
+        InputFileError, match=r"already opened xarray\.Dataset.*Pass the granule path"
+    ):
         urbansat.open_granules(swath)
 
 
@@ -85,18 +99,38 @@ def test_path_given_to_account_sinks(landcover, which):
     args = [start, end]
     args[which] = "lc.tif"
     label = ("landcover_start", "landcover_end")[which]
-    with pytest.raises(SchemaError, match=rf"{label} must be .*got str 'lc\.tif'.*urbansat\.open_landcover\(path\)"):
+    with pytest.raises(
+        SchemaError, match=rf"{label} must be .*got str 'lc\.tif'.*urbansat\.open_landcover\(path\)"
+    ):
         urbansat.account_sinks(*args, bnd, **SINK_KW)
 
 
 def test_validate_with_paths(sources):
-    inv = pd.DataFrame({"gas": ["co2"], "emission_t_per_yr": [1.0], "emission_t_per_yr_uncertainty": [0.1],
-                        "longitude": [0.0], "latitude": [0.0], "inventory_id": ["p"]})
+    inv = pd.DataFrame(
+        {
+            "gas": ["co2"],
+            "emission_t_per_yr": [1.0],
+            "emission_t_per_yr_uncertainty": [0.1],
+            "longitude": [0.0],
+            "latitude": [0.0],
+            "inventory_id": ["p"],
+        }
+    )
     with pytest.raises(SchemaError, match=r"estimates must be .*got str 'emis\.nc'.*open_dataset"):
         urbansat.validate("emis.nc", inv)
-    est = pd.DataFrame({"emission_t_per_yr": [1.0], "emission_t_per_yr_uncertainty": [0.1],
-                        "longitude": [0.0], "latitude": [0.0], "gas": ["co2"]})
-    with pytest.raises(SchemaError, match=r"inventory must be a pandas\.DataFrame; got str 'inv\.csv'.*read_inventory"):
+    est = pd.DataFrame(
+        {
+            "emission_t_per_yr": [1.0],
+            "emission_t_per_yr_uncertainty": [0.1],
+            "longitude": [0.0],
+            "latitude": [0.0],
+            "gas": ["co2"],
+        }
+    )
+    with pytest.raises(
+        SchemaError,
+        match=r"inventory must be a pandas\.DataFrame; got str 'inv\.csv'.*read_inventory",
+    ):
         urbansat.validate(est, "inv.csv")
     with pytest.raises(SchemaError, match=r"inventory lacks columns \['gas', .*read_inventory"):
         urbansat.validate(est, pd.DataFrame({"x": [1]}))
@@ -113,7 +147,9 @@ def test_dataframe_boundaries_to_account_sinks(landcover):
 
 def test_dataframe_boundaries_to_select_soundings(swath, swath_boundaries):
     df = pd.DataFrame(swath_boundaries.drop(columns="geometry"))
-    with pytest.raises(BoundaryError, match=r"non-empty GeoDataFrame; got DataFrame.*read_boundaries"):
+    with pytest.raises(
+        BoundaryError, match=r"non-empty GeoDataFrame; got DataFrame.*read_boundaries"
+    ):
         urbansat.select_soundings(swath, df)
     with pytest.raises(BoundaryError, match=r"got an empty GeoDataFrame"):
         urbansat.select_soundings(swath, swath_boundaries.iloc[:0])
@@ -127,14 +163,18 @@ def test_csv_given_to_read_boundaries(project_samples):
 
 def test_empty_boundaries_to_indicators(landcover):
     bnd = landcover[2]
-    with pytest.raises(BoundaryError, match=r"boundaries is empty \(0 rows\).*at least one boundary"):
+    with pytest.raises(
+        BoundaryError, match=r"boundaries is empty \(0 rows\).*at least one boundary"
+    ):
         urbansat.tci231_indicators(boundaries=bnd.iloc[:0], periods=["2020"])
 
 
 # ------------------------------------------------------------------ wrong values
 @pytest.mark.parametrize("res", [0, -0.1, "abc", (0.1, 0.0), (0.1, 0.2, 0.3), float("nan")])
 def test_grid_resolution_must_be_positive(swath, res):
-    with pytest.raises(SchemaError, match=r"resolution=.* is not a positive cell size in degrees.*resolution=0\.05"):
+    with pytest.raises(
+        SchemaError, match=r"resolution=.* is not a positive cell size in degrees.*resolution=0\.05"
+    ):
         urbansat.grid_soundings(swath, resolution=res)
 
 
@@ -164,11 +204,17 @@ def test_one_source_as_a_dict(swath, sources):
 
 def test_periods_mistakes(landcover):
     bnd = landcover[2]
-    with pytest.raises(SchemaError, match=r"period '2020' = \('2020-13-01', '2021-01-01'\) is not a \(start, end\) pair"):
+    with pytest.raises(
+        SchemaError,
+        match=r"period '2020' = \('2020-13-01', '2021-01-01'\) is not a \(start, end\) pair",
+    ):
         urbansat.tci231_indicators(boundaries=bnd, periods={"2020": ("2020-13-01", "2021-01-01")})
     with pytest.raises(SchemaError, match=r"at or before its start.*end after start"):
         urbansat.tci231_indicators(boundaries=bnd, periods={"2020": ("2020-01-01", "2020-01-01")})
-    with pytest.raises(SchemaError, match=r"looks like one \(start, end\) pair.*periods=\{'2020': \('2020-01-01', '2021-01-01'\)\}"):
+    with pytest.raises(
+        SchemaError,
+        match=r"looks like one \(start, end\) pair.*periods=\{'2020': \('2020-01-01', '2021-01-01'\)\}",
+    ):
         urbansat.tci231_indicators(boundaries=bnd, periods=("2020-01-01", "2021-01-01"))
 
 
@@ -193,8 +239,14 @@ def test_pools_as_one_string(landcover):
 # ------------------------------------------------------------------ inputs are never modified
 def _same(a, b) -> bool:
     if isinstance(a, (pd.DataFrame, pd.Series)):
-        return a.equals(b) and list(a.columns) == list(b.columns) and a.attrs == b.attrs and a.crs == b.crs \
-            if isinstance(a, gpd.GeoDataFrame) else a.equals(b) and a.attrs == b.attrs
+        return (
+            a.equals(b)
+            and list(a.columns) == list(b.columns)
+            and a.attrs == b.attrs
+            and a.crs == b.crs
+            if isinstance(a, gpd.GeoDataFrame)
+            else a.equals(b) and a.attrs == b.attrs
+        )
     return a.identical(b)
 
 
@@ -218,11 +270,20 @@ def test_public_functions_do_not_modify_their_inputs(swath, sources, swath_bound
     emis_copy = copy.deepcopy(emis)
     sinks = urbansat.account_sinks(start, end, bnd, **SINK_KW)
     sinks_copy = copy.deepcopy(sinks)
-    table = urbansat.tci231_indicators(emissions=emis, sinks=sinks, boundaries=bnd,
-                                       periods={"2020": ("2020-01-01", "2021-01-01")})
+    table = urbansat.tci231_indicators(
+        emissions=emis, sinks=sinks, boundaries=bnd, periods={"2020": ("2020-01-01", "2021-01-01")}
+    )
     table_copy = table.copy(deep=True)
-    inv = pd.DataFrame({"gas": ["co2"], "emission_t_per_yr": [1.0e6], "emission_t_per_yr_uncertainty": [1.0e5],
-                        "longitude": [CENTER[0]], "latitude": [CENTER[1]], "inventory_id": ["plant"]})
+    inv = pd.DataFrame(
+        {
+            "gas": ["co2"],
+            "emission_t_per_yr": [1.0e6],
+            "emission_t_per_yr_uncertainty": [1.0e5],
+            "longitude": [CENTER[0]],
+            "latitude": [CENTER[1]],
+            "inventory_id": ["plant"],
+        }
+    )
     inv_copy = inv.copy(deep=True)
     urbansat.validate(emis, inv)
 
@@ -248,29 +309,48 @@ def test_select_target_mode_is_checked(swath):
 
 
 def test_grid_must_be_a_gridspec(swath):
-    with pytest.raises(SchemaError, match=r"grid must be a urbansat\.spatial\.grid\.GridSpec; got tuple.*GridSpec\.from_bbox"):
+    with pytest.raises(
+        SchemaError,
+        match=r"grid must be a urbansat\.spatial\.grid\.GridSpec; got tuple.*GridSpec\.from_bbox",
+    ):
         urbansat.grid_soundings(swath, grid=(-119, 33, -118, 35))
 
 
 def test_inversion_option_and_position_checks(swath, sources):
     with pytest.raises(InversionError, match=r"length_km=-5 must be a positive distance in km"):
-        urbansat.estimate_emissions(swath, sources=sources, wind=(3.0, 1.0, 0.5), method="ime", length_km=-5)
+        urbansat.estimate_emissions(
+            swath, sources=sources, wind=(3.0, 1.0, 0.5), method="ime", length_km=-5
+        )
     bad = sources.assign(longitude=["118.2 W"])
-    with pytest.raises(InversionError, match=r"source 'la' has a non-numeric position longitude='118\.2 W'.*decimal degrees"):
+    with pytest.raises(
+        InversionError,
+        match=r"source 'la' has a non-numeric position longitude='118\.2 W'.*decimal degrees",
+    ):
         urbansat.estimate_emissions(swath, sources=bad, wind=(3.0, 1.0, 0.5), method="ime")
 
 
 def test_zonal_stats_none(landcover):
     start, _, bnd = landcover
-    with pytest.raises(SchemaError, match=r"stats=None is not a list of statistic names.*stats=\('mean'"):
+    with pytest.raises(
+        SchemaError, match=r"stats=None is not a list of statistic names.*stats=\('mean'"
+    ):
         urbansat.zonal_stats(start.astype("float64"), bnd, stats=None)
 
 
-@pytest.mark.parametrize(("kw", "match"), [
-    ({"years": "5"}, r"years='5' must be a number of years"),
-    ({"uncertainty": "monte_carlo", "n_draws": 0}, r"n_draws=0: Monte Carlo needs an integer number of draws >= 2"),
-    ({"area_uncertainty": 20}, r"area_uncertainty=20: a relative 1-sigma must be a fraction in \[0, 1\] \(0\.2 for 20 %\)"),
-])
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"years": "5"}, r"years='5' must be a number of years"),
+        (
+            {"uncertainty": "monte_carlo", "n_draws": 0},
+            r"n_draws=0: Monte Carlo needs an integer number of draws >= 2",
+        ),
+        (
+            {"area_uncertainty": 20},
+            r"area_uncertainty=20: a relative 1-sigma must be a fraction in \[0, 1\] \(0\.2 for 20 %\)",
+        ),
+    ],
+)
 def test_sink_numbers(landcover, kw, match):
     start, end, bnd = landcover
     with pytest.raises(ConfigError, match=match):
@@ -285,7 +365,10 @@ def test_normalized_wind_passes_through_open_wind():
 
 def test_duplicate_ids_fall_back_with_a_warning(landcover):
     bnd = landcover[2]
-    with pytest.warns(urbansat.UrbansatWarning, match=r"id column 'boundary_id' has duplicate values \['b0', 'b1'\].*id_field="):
+    with pytest.warns(
+        urbansat.UrbansatWarning,
+        match=r"id column 'boundary_id' has duplicate values \['b0', 'b1'\].*id_field=",
+    ):
         out = urbansat.read_boundaries(pd.concat([bnd, bnd]), level="county")
     assert list(out["boundary_id"]) == ["0", "1", "2", "3"]
 
@@ -296,8 +379,17 @@ def test_cli_plot_boundaries_without_geometry(project_samples, tmp_path):
     from urbansat.cli import app
 
     sc = project_samples / "smartcarb"
-    res = CliRunner().invoke(app, ["plot", str(sc / "Sentinel_7_CO2_2015042311_o1670_l0483.nc"), "-o",
-                                   str(tmp_path / "map.png"), "--boundaries", str(sc / "sources-smartcarb.csv")])
+    res = CliRunner().invoke(
+        app,
+        [
+            "plot",
+            str(sc / "Sentinel_7_CO2_2015042311_o1670_l0483.nc"),
+            "-o",
+            str(tmp_path / "map.png"),
+            "--boundaries",
+            str(sc / "sources-smartcarb.csv"),
+        ],
+    )
     assert res.exit_code == 2
     assert isinstance(res.exception, SystemExit)  # a usage error, not a traceback
     text = " ".join(re.sub("[\u2500-\u257f]", " ", res.output).split())  # drop the rich box
@@ -322,7 +414,10 @@ def test_unknown_granule_variable_is_named(project_samples):
     from urbansat.errors import MissingVariableError
 
     f = project_samples / "smartcarb" / "Sentinel_7_CO2_2015042311_o1670_l0483.nc"
-    with pytest.raises(MissingVariableError, match=r"cannot provide \['xco2_bias'\].*Available: \['latitude_bounds'"):
+    with pytest.raises(
+        MissingVariableError,
+        match=r"cannot provide \['xco2_bias'\].*Available: \['latitude_bounds'",
+    ):
         urbansat.open_granules(f, product="smartcarb", variables=["xco2_bias"])
     ok = urbansat.open_granules(f, product="smartcarb", variables=["cloud_fraction"])
     assert "cloud_fraction" in ok

@@ -31,7 +31,9 @@ def _imports(path: Path) -> list[tuple[int, str]]:
             if node.level:
                 out.append((node.lineno, "." * node.level + (node.module or "")))
             elif node.module:
-                out += [(node.lineno, node.module)] + [(node.lineno, f"{node.module}.{a.name}") for a in node.names]
+                out += [(node.lineno, node.module)] + [
+                    (node.lineno, f"{node.module}.{a.name}") for a in node.names
+                ]
     return out
 
 
@@ -56,19 +58,31 @@ def _pure_files() -> list:
 @pytest.mark.parametrize("path", _pure_files())
 def test_pure_module_imports_no_edge(path):
     bad = [(n, m) for n, m in _imports(path) if m.startswith(EDGES) or m.startswith(".")]
-    assert not bad, f"{path.relative_to(SRC)} imports {bad}: pure code must not import ingest/export/pipeline/cli " \
-                    "(and uses absolute imports only); take data as arguments instead."
+    assert not bad, (
+        f"{path.relative_to(SRC)} imports {bad}: pure code must not import ingest/export/pipeline/cli "
+        "(and uses absolute imports only); take data as arguments instead."
+    )
 
 
 #: what the export edge may import from the package: the foundation only (it writes tables it
 #: is given; composing tables, plots and readers is the pipeline's and the report's job)
-FOUNDATION = ("urbansat._version", "urbansat.errors", "urbansat.constants", "urbansat.schema",
-              "urbansat.categories", "urbansat.export")
+FOUNDATION = (
+    "urbansat._version",
+    "urbansat.errors",
+    "urbansat.constants",
+    "urbansat.schema",
+    "urbansat.categories",
+    "urbansat.export",
+)
 
 
 def test_export_imports_only_the_foundation():
-    bad = [(str(f.relative_to(SRC)), n, m) for f in sorted((SRC / "export").rglob("*.py"))
-           for n, m in _imports(f) if m.startswith("urbansat") and not m.startswith(FOUNDATION)]
+    bad = [
+        (str(f.relative_to(SRC)), n, m)
+        for f in sorted((SRC / "export").rglob("*.py"))
+        for n, m in _imports(f)
+        if m.startswith("urbansat") and not m.startswith(FOUNDATION)
+    ]
     assert not bad, f"export/ must only write what it is given; it imports {bad}"
 
 
@@ -77,7 +91,11 @@ def test_nothing_imports_pipeline():
     for f in SRC.rglob("*.py"):
         if f.parent.name in ("pipeline", "cli") or f == SRC / "__init__.py":
             continue  # the package root only maps the lazy public name run_job
-        offenders += [(str(f.relative_to(SRC)), n) for n, m in _imports(f) if m.startswith("urbansat.pipeline")]
+        offenders += [
+            (str(f.relative_to(SRC)), n)
+            for n, m in _imports(f)
+            if m.startswith("urbansat.pipeline")
+        ]
     assert not offenders, f"only the CLI may import urbansat.pipeline: {offenders}"
 
 
@@ -88,5 +106,7 @@ def test_runtime_imports_of_pure_packages_stay_pure():
         + f"bad = sorted(m for m in sys.modules if m.startswith({EDGES!r}))\n"
         + "print(bad)\nsys.exit(1 if bad else 0)\n"
     )
-    r = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 0, f"pure packages pulled in edge modules: {r.stdout} {r.stderr[-2000:]}"

@@ -50,8 +50,9 @@ def _ruff() -> str:
 
 
 def _run(cmd: list[str], timeout: int = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=False,
-                          timeout=timeout)
+    return subprocess.run(
+        cmd, cwd=REPO, capture_output=True, text=True, check=False, timeout=timeout
+    )
 
 
 def test_ruff_clean():

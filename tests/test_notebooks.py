@@ -24,7 +24,9 @@ def test_notebooks_are_generated_from_build_script():
     for p in NOTEBOOKS:
         nb = nbformat.read(p, as_version=4)
         code = [c.source for c in nb.cells]
-        assert code == [src for _, src in mod.NOTEBOOKS[p.stem]], f"{p.name} differs from _build.py: rerun it"
+        assert code == [src for _, src in mod.NOTEBOOKS[p.stem]], (
+            f"{p.name} differs from _build.py: rerun it"
+        )
 
 
 @pytest.mark.slow
@@ -33,10 +35,19 @@ def test_notebook_runs(path, project_samples, monkeypatch):
     monkeypatch.setenv("URBANSAT_SAMPLES", str(project_samples))
     nb = nbformat.read(path, as_version=4)
     t0 = time.perf_counter()
-    client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
-                                     resources={"metadata": {"path": str(NB_DIR)}})
+    client = nbclient.NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(NB_DIR)}}
+    )
     client.execute()
     elapsed = time.perf_counter() - t0
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+    errors = [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.output_type == "error"
+    ]
     assert not errors
-    assert elapsed < 60, f"{path.name} took {elapsed:.0f} s; keep each notebook small (< 30 s on 2 cores)"
+    assert elapsed < 60, (
+        f"{path.name} took {elapsed:.0f} s; keep each notebook small (< 30 s on 2 cores)"
+    )

@@ -19,5 +19,9 @@ def test_top_level_reexports_every_error_class():
 
 
 def test_top_level_lists_no_error_class_missing_from_errors():
-    extra = [n for n in urbansat.__all__ if n.endswith(("Error", "Warning")) and n not in errors.__all__]
-    assert extra == [], f"{extra} are exported by urbansat but not listed in urbansat.errors.__all__"
+    extra = [
+        n for n in urbansat.__all__ if n.endswith(("Error", "Warning")) and n not in errors.__all__
+    ]
+    assert extra == [], (
+        f"{extra} are exported by urbansat but not listed in urbansat.errors.__all__"
+    )

@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def test_readme_quickstart_runs(monkeypatch):
     text = (REPO / "README.md").read_text(encoding="utf-8")
-    section = text[text.index("## Quickstart"):]
+    section = text[text.index("## Quickstart") :]
     code = re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1)
     assert len(code.strip().splitlines()) <= 12
     monkeypatch.chdir(REPO)

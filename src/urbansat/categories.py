@@ -63,8 +63,15 @@ SINK_CATEGORIES: Final[dict[str, tuple[str, str]]] = {
 
 #: Categories that come from land-cover classes.
 LANDCOVER_SINK_CATEGORIES: Final[tuple[str, ...]] = (
-    "forest", "shrub", "grassland", "wetland", "sandy_land", "cropland",
-    "mangrove", "salt_marsh", "seagrass",
+    "forest",
+    "shrub",
+    "grassland",
+    "wetland",
+    "sandy_land",
+    "cropland",
+    "mangrove",
+    "salt_marsh",
+    "seagrass",
 )
 #: Categories that come from user project polygons with their own factors.
 PROJECT_SINK_CATEGORIES: Final[tuple[str, ...]] = ("soil_water_conservation", "other_projects")

@@ -23,7 +23,12 @@ def boundaries() -> gpd.GeoDataFrame:
             "level": ["region", "county", "park", "project"],
             "parent_id": [None, "R1", "C1", "R1"],
         },
-        geometry=[box(0, 0, 2, 2), box(0, 0, 1, 1), box(0.2, 0.2, 0.4, 0.4), box(1.5, 1.5, 1.8, 1.8)],
+        geometry=[
+            box(0, 0, 2, 2),
+            box(0, 0, 1, 1),
+            box(0.2, 0.2, 0.4, 0.4),
+            box(1.5, 1.5, 1.8, 1.8),
+        ],
         crs=4326,
     )
 
@@ -154,6 +159,10 @@ def full_table() -> pd.DataFrame:
     ems = {"2020": emissions("co2", 1.0), "2021": emissions("co2", 1.2, reject_second=True)}
     sk = {"2020": sinks(1.0), "2021": sinks(0.5)}
     return tci231_indicators(
-        emissions=ems, concentrations=conc, sinks=sk, boundaries=b, periods=periods,
+        emissions=ems,
+        concentrations=conc,
+        sinks=sk,
+        boundaries=b,
+        periods=periods,
         inventory=inventory(),
     )

@@ -17,10 +17,15 @@ pytestmark = pytest.mark.filterwarnings("ignore:The swath has no footprint corne
 def test_known_means_and_background():
     out = boundary_concentrations(builders.swath("co2"), builders.boundaries())
     assert out.attrs["units"] == "ppm"
-    np.testing.assert_allclose(out["column_mean"].sel(boundary=["R1", "C1", "P1"]), [401.25, 402.0, 402.0])
+    np.testing.assert_allclose(
+        out["column_mean"].sel(boundary=["R1", "C1", "P1"]), [401.25, 402.0, 402.0]
+    )
     np.testing.assert_allclose(out["background"].sel(boundary=["R1", "C1", "P1"]), 400.0)
     # the project box (1.5-1.8) has no sounding outside the region + 10 km within 100 km: no background
-    assert np.isnan(float(out["background"].sel(boundary="J1"))) and int(out["n_background"].sel(boundary="J1")) == 0
+    assert (
+        np.isnan(float(out["background"].sel(boundary="J1")))
+        and int(out["n_background"].sel(boundary="J1")) == 0
+    )
     np.testing.assert_allclose(out["enhancement"].sel(boundary="C1"), 2.0)
     assert int(out["n_obs"].sel(boundary="C1")) == 100
     # uniform county: scatter 0 -> retrieval precision 0.5/sqrt(100)
@@ -81,7 +86,9 @@ def test_background_uncertainty_includes_spatial_structure():
     n = int(out["n_background"].sel(boundary="R1"))
     s = 1.482602218505602
     expected = np.sqrt((np.sqrt(np.pi / 2) * s / np.sqrt(n)) ** 2 + (s**2 - 0.25))
-    assert float(out["background_uncertainty"].sel(boundary="R1")) == pytest.approx(expected, rel=1e-9)
+    assert float(out["background_uncertainty"].sel(boundary="R1")) == pytest.approx(
+        expected, rel=1e-9
+    )
 
 
 def test_background_uncertainty_finite_when_some_precisions_are_missing():

@@ -25,13 +25,27 @@ def _sinks(unranged: list[str], policy: str = "nan") -> xr.Dataset:
         {
             "net_sink": (("boundary", "category"), net, {"units": "t CO2 yr-1"}),
             "net_sink_uncertainty": (("boundary", "category"), unc, {"units": "t CO2 yr-1"}),
-            **{v: (("boundary", "category"), zeros, {"units": u}) for v, u in [
-                ("gross_removals", "t CO2 yr-1"), ("gross_emissions", "t CO2 yr-1"), ("stock_start", "t C"),
-                ("stock_end", "t C"), ("area_start", "ha"), ("area_end", "ha"), ("area_change", "ha")]},
+            **{
+                v: (("boundary", "category"), zeros, {"units": u})
+                for v, u in [
+                    ("gross_removals", "t CO2 yr-1"),
+                    ("gross_emissions", "t CO2 yr-1"),
+                    ("stock_start", "t C"),
+                    ("stock_end", "t C"),
+                    ("area_start", "ha"),
+                    ("area_end", "ha"),
+                    ("area_change", "ha"),
+                ]
+            },
         },
         coords={"boundary": ["b1"], "category": cats},
-        attrs={"method": "gain_loss", "factors": "ipcc2019 v1", "epochs": "2020/2021",
-               "unranged_factors": json.dumps(unranged), "unranged_policy": policy},
+        attrs={
+            "method": "gain_loss",
+            "factors": "ipcc2019 v1",
+            "epochs": "2020/2021",
+            "unranged_factors": json.dumps(unranged),
+            "unranged_policy": policy,
+        },
     )
 
 
@@ -39,12 +53,18 @@ B1 = {"geometry": [shapely.box(0, 0, 1, 1)], "crs": 4326}
 
 
 def test_missing_sink_uncertainty_is_explained():
-    b = gpd.GeoDataFrame({"boundary_id": ["b1"], "name": ["B1"], "level": ["county"], "parent_id": [None]},
-                         geometry=[shapely.box(0, 0, 1, 1)], crs=4326)
+    b = gpd.GeoDataFrame(
+        {"boundary_id": ["b1"], "name": ["B1"], "level": ["county"], "parent_id": [None]},
+        geometry=[shapely.box(0, 0, 1, 1)],
+        crs=4326,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        t = urbansat.tci231_indicators(sinks={"2021": _sinks(["10.c_above"])}, boundaries=b,
-                                       periods={"2021": ("2021-01-01", "2022-01-01")})
+        t = urbansat.tci231_indicators(
+            sinks={"2021": _sinks(["10.c_above"])},
+            boundaries=b,
+            periods={"2021": ("2021-01-01", "2022-01-01")},
+        )
     row = t[(t.target == "forest") & (t.indicator == "total_sink.net_sink")].iloc[0]
     assert row.value == 120.0 and np.isnan(row.uncertainty)
     assert "10.c_above" in row.method and "override" in row.method
@@ -54,11 +74,16 @@ def test_missing_sink_uncertainty_is_explained():
 
 def test_partial_sink_uncertainty_is_called_a_lower_bound():
     """account_sinks(unranged="exclude"): the interval leaves out the unranged factors; the row says so."""
-    b = gpd.GeoDataFrame({"boundary_id": ["b1"], "name": ["B1"], "level": ["county"], "parent_id": [None]}, **B1)
+    b = gpd.GeoDataFrame(
+        {"boundary_id": ["b1"], "name": ["B1"], "level": ["county"], "parent_id": [None]}, **B1
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        t = urbansat.tci231_indicators(sinks={"2021": _sinks(["95.removal"], policy="exclude")}, boundaries=b,
-                                       periods={"2021": ("2021-01-01", "2022-01-01")})
+        t = urbansat.tci231_indicators(
+            sinks={"2021": _sinks(["95.removal"], policy="exclude")},
+            boundaries=b,
+            periods={"2021": ("2021-01-01", "2022-01-01")},
+        )
     row = t[(t.target == "forest") & (t.indicator == "total_sink.net_sink")].iloc[0]
     assert row.uncertainty == 7.0
     assert "lower bound" in row.method and "95.removal" in row.method

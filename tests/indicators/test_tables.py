@@ -22,7 +22,9 @@ def table() -> pd.DataFrame:
 
 
 def _get(t, bid, target, ind, period):
-    r = t[(t.boundary_id == bid) & (t.target == target) & (t.indicator == ind) & (t.period == period)]
+    r = t[
+        (t.boundary_id == bid) & (t.target == target) & (t.indicator == ind) & (t.period == period)
+    ]
     assert len(r) == 1, (bid, target, ind, period)
     return r.iloc[0]
 
@@ -47,7 +49,13 @@ def test_every_row_of_table1_present(table):
     for bid in ("R1", "C1", "J1"):
         for cat in [*SINK_CATEGORIES, "total"]:
             for key in sink_keys:
-                _get(table, bid, cat, key, "2020->2021" if key.endswith("net_sink_change") else "2021")
+                _get(
+                    table,
+                    bid,
+                    cat,
+                    key,
+                    "2020->2021" if key.endswith("net_sink_change") else "2021",
+                )
     # scopes: no sink rows for the park, no atmosphere rows for the project
     assert not ((table.boundary_id == "P1") & (table.subject == "sink")).any()
     assert not ((table.boundary_id == "J1") & (table.subject == "atmosphere")).any()
@@ -59,12 +67,20 @@ def test_known_emission_values(table):
     assert r.uncertainty == pytest.approx(np.hypot(100, 80))
     assert r.status == "ok" and r.n_obs == 65
     # park holds only plantA
-    assert _get(table, "P1", "co2", "total_emission.emission_rate", "2020").value == pytest.approx(1000)
+    assert _get(table, "P1", "co2", "total_emission.emission_rate", "2020").value == pytest.approx(
+        1000
+    )
     # 2021: plantB rejected -> partial, only plantA (1.2 x 1000)
     r21 = _get(table, "R1", "co2", "total_emission.emission_rate", "2021")
-    assert r21.status == "partial" and r21.value == pytest.approx(1200) and "plume not detected" in r21.method
+    assert (
+        r21.status == "partial"
+        and r21.value == pytest.approx(1200)
+        and "plume not detected" in r21.method
+    )
     ch = _get(table, "R1", "co2", "emission_change.absolute_change", "2020->2021")
-    assert ch.value == pytest.approx(-300) and ch.uncertainty == pytest.approx(np.hypot(np.hypot(100, 80), 120))
+    assert ch.value == pytest.approx(-300) and ch.uncertainty == pytest.approx(
+        np.hypot(np.hypot(100, 80), 120)
+    )
     rel = _get(table, "R1", "co2", "emission_change.relative_change", "2020->2021")
     assert rel.value == pytest.approx(-20.0) and rel.unit == "%"
     amt = _get(table, "R1", "co2", "total_emission.emission_amount", "2020")
@@ -90,18 +106,28 @@ def test_unobserved_gases_never_zero_or_dropped(table):
     n2o = _get(table, "R1", "n2o", "total_emission.emission_rate", "2021")
     assert n2o.status == "from_inventory" and n2o.value == 15.0
     # county has inventory for 2020 only
-    assert _get(table, "C1", "n2o", "total_emission.emission_rate", "2021").status == "not_observable"
+    assert (
+        _get(table, "C1", "n2o", "total_emission.emission_rate", "2021").status == "not_observable"
+    )
     # CH4 has no input at all: no configured instrument
     assert _get(table, "R1", "ch4", "concentration.column_mean", "2020").status == "not_observable"
 
 
 def test_sink_values(table):
     r = _get(table, "C1", "forest", "total_sink.net_sink", "2020")
-    assert r.value == pytest.approx(12.0) and r.uncertainty == pytest.approx(2.4) and r.unit == "t CO2 yr-1"
+    assert (
+        r.value == pytest.approx(12.0)
+        and r.uncertainty == pytest.approx(2.4)
+        and r.unit == "t CO2 yr-1"
+    )
     ch = _get(table, "C1", "forest", "sink_change.net_sink_change", "2020->2021")
     assert ch.value == pytest.approx(-6.0)
-    assert _get(table, "R1", "forest", "resource_change.area_change", "2021").value == pytest.approx(10.0)
-    assert _get(table, "R1", "forest", "sink_change.stock_change", "2020").value == pytest.approx(100.0)
+    assert _get(
+        table, "R1", "forest", "resource_change.area_change", "2021"
+    ).value == pytest.approx(10.0)
+    assert _get(table, "R1", "forest", "sink_change.stock_change", "2020").value == pytest.approx(
+        100.0
+    )
 
 
 def test_missing_inputs_give_status_rows():
@@ -122,9 +148,13 @@ def test_bad_inputs_raise_clear_errors():
         ds.attrs.pop("gas")
         tci231_indicators(emissions=ds, boundaries=b, periods=["2020"])
     with pytest.raises(SchemaError, match="mapping period"):
-        tci231_indicators(emissions=builders.emissions("co2", 1), boundaries=b, periods=["2020", "2021"])
+        tci231_indicators(
+            emissions=builders.emissions("co2", 1), boundaries=b, periods=["2020", "2021"]
+        )
     with pytest.raises(SchemaError, match="not among periods"):
-        tci231_indicators(emissions={"1999": builders.emissions("co2", 1)}, boundaries=b, periods=["2020"])
+        tci231_indicators(
+            emissions={"1999": builders.emissions("co2", 1)}, boundaries=b, periods=["2020"]
+        )
 
 
 def test_inputs_not_modified():
@@ -152,7 +182,12 @@ def test_wide_pivot_has_chinese_and_english(table):
     assert "carbon emission concentration" in wide.index.get_level_values("indicator_en")
     assert ("Region [R1]", "2020") in wide.columns
     num = to_wide(table)
-    assert num.loc[num.index.get_level_values("quantity_en") == "total carbon emission (rate)"].shape[0] == 6
+    assert (
+        num.loc[num.index.get_level_values("quantity_en") == "total carbon emission (rate)"].shape[
+            0
+        ]
+        == 6
+    )
     cell = num.xs("CO2", level="target_en").xs("total carbon emission (rate)", level="quantity_en")
     assert float(cell[("Region [R1]", "2020")].iloc[0]) == pytest.approx(1500.0)
 
@@ -170,12 +205,18 @@ def test_spec_rows_have_unique_ids_and_units():
     spec = indicator_spec()
     assert spec["id"].is_unique and spec["key"].is_unique
     assert set(spec["subject"]) == {"atmosphere", "sink"}
-    assert (spec["unit"] != "").all() and (spec["name_zh"] != "").all() and (spec["source_variable"] != "").all()
+    assert (
+        (spec["unit"] != "").all()
+        and (spec["name_zh"] != "").all()
+        and (spec["source_variable"] != "").all()
+    )
     assert list(spec["id"].str[0].unique()) == ["A", "B"]
 
 
 def test_observed_gas_without_data_is_no_data_not_unobservable():
-    t = tci231_indicators(boundaries=builders.boundaries(), periods=["2020"], observed_gases=["ch4"])
+    t = tci231_indicators(
+        boundaries=builders.boundaries(), periods=["2020"], observed_gases=["ch4"]
+    )
     ch4 = t[(t.target == "ch4") & (t.indicator == "concentration.column_mean")]
     assert (ch4.status == "no_data").all()
     assert (t[t.target == "sf6"].status == "not_observable").all()

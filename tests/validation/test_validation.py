@@ -13,7 +13,13 @@ from urbansat.errors import EmptySelectionError, InputFileError, SchemaError
 from urbansat.ingest.inventory import read_inventory
 from urbansat.validation import VALIDATION_COLUMNS, validate
 
-FIXTURE = Path(__file__).resolve().parents[2] / "data" / "samples" / "inventory" / "gpc_city_inventory_FIXTURE.csv"
+FIXTURE = (
+    Path(__file__).resolve().parents[2]
+    / "data"
+    / "samples"
+    / "inventory"
+    / "gpc_city_inventory_FIXTURE.csv"
+)
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +39,11 @@ def _smartcarb_estimates(project_samples) -> xr.Dataset:
             "emission_t_per_yr_uncertainty": ("source", u, {"units": "t yr-1"}),
             "qa_reason": ("source", np.full(len(t), "")),
         },
-        coords={"source": s.source.to_numpy(), "longitude": ("source", s.longitude.to_numpy()),
-                "latitude": ("source", s.latitude.to_numpy())},
+        coords={
+            "source": s.source.to_numpy(),
+            "longitude": ("source", s.longitude.to_numpy()),
+            "latitude": ("source", s.latitude.to_numpy()),
+        },
         attrs={"gas": "co2"},
     )
 
@@ -47,7 +56,9 @@ def test_read_coco2(coco2):
 
 
 def test_match_real_plants_by_location(coco2, project_samples):
-    res = validate(_smartcarb_estimates(project_samples), coco2, key="location", max_distance_km=2.0)
+    res = validate(
+        _smartcarb_estimates(project_samples), coco2, key="location", max_distance_km=2.0
+    )
     assert list(res.columns) == list(VALIDATION_COLUMNS)
     r = res.set_index("key")
     # Boxberg: CoCO2_14983 at 0.56 km, 19.1 Mt/yr in 2018 (read from the catalogue)
@@ -65,7 +76,9 @@ def test_match_real_plants_by_location(coco2, project_samples):
     assert ov["correlation"] > 0.8
     assert 0.0 < ov["within_2sigma"] <= 1.0
     bx = r.loc["Boxberg"]
-    assert bx["within_2sigma"] == (abs(bx["inventory"] - bx["estimate"]) <= 2 * bx["estimate_uncertainty"])
+    assert bx["within_2sigma"] == (
+        abs(bx["inventory"] - bx["estimate"]) <= 2 * bx["estimate_uncertainty"]
+    )
 
 
 def test_no_match_is_reported_not_scored(coco2, project_samples):
@@ -80,8 +93,14 @@ def test_city_inventory_fixture_by_boundary():
     inv = read_inventory(FIXTURE)
     assert set(inv.sector) <= {"stationary_energy", "transport", "waste", "ippu", "afolu"}
     total = inv[(inv.boundary_id == "berlin") & (inv.gas == "co2")].emission_t_per_yr.sum()
-    est = pd.DataFrame({"boundary_id": ["berlin"], "gas": ["co2"], "emission_t_per_yr": [total * 1.1],
-                        "emission_t_per_yr_uncertainty": [total * 0.2]})
+    est = pd.DataFrame(
+        {
+            "boundary_id": ["berlin"],
+            "gas": ["co2"],
+            "emission_t_per_yr": [total * 1.1],
+            "emission_t_per_yr_uncertainty": [total * 0.2],
+        }
+    )
     res = validate(est, inv, key="boundary_id")
     row = res.iloc[0]
     assert row["ratio"] == pytest.approx(1.1)
@@ -101,8 +120,14 @@ def test_bad_inventory(tmp_path):
         read_inventory(tmp_path / "none.csv")
     good = tmp_path / "g.csv"
     good.write_text("boundary_id,sector,gas,period,emission_t_per_yr\nx,waste,co2,2020,1\n")
-    est = pd.DataFrame({"boundary_id": ["x"], "gas": ["ch4"], "emission_t_per_yr": [1.0],
-                        "emission_t_per_yr_uncertainty": [0.1]})
+    est = pd.DataFrame(
+        {
+            "boundary_id": ["x"],
+            "gas": ["ch4"],
+            "emission_t_per_yr": [1.0],
+            "emission_t_per_yr_uncertainty": [0.1],
+        }
+    )
     with pytest.raises(EmptySelectionError, match="no rows for gas 'ch4'"):
         validate(est, read_inventory(good), key="boundary_id")
 

@@ -81,7 +81,15 @@ def _check_boundaries(boundaries: gpd.GeoDataFrame) -> None:
 
 
 _BACKGROUND_ID = ""
-_TABLE_COLUMNS = ("boundary_id", "overlap_fraction", "value", "sigma", "time", "longitude", "latitude")
+_TABLE_COLUMNS = (
+    "boundary_id",
+    "overlap_fraction",
+    "value",
+    "sigma",
+    "time",
+    "longitude",
+    "latitude",
+)
 
 
 def _select(swath: xr.Dataset, boundaries: gpd.GeoDataFrame, min_overlap: float) -> pd.DataFrame:
@@ -89,7 +97,9 @@ def _select(swath: xr.Dataset, boundaries: gpd.GeoDataFrame, min_overlap: float)
     gas = gas_of(swath)
     var = gas_variable(gas)
     try:
-        sel = select_soundings(swath, boundaries, buffer_km=0, min_overlap=min_overlap, qa_only=True)
+        sel = select_soundings(
+            swath, boundaries, buffer_km=0, min_overlap=min_overlap, qa_only=True
+        )
     except EmptySelectionError:
         return pd.DataFrame(columns=list(_TABLE_COLUMNS))
     frame = pd.DataFrame(
@@ -149,7 +159,9 @@ def _buffered_union(boundaries: gpd.GeoDataFrame, km: float) -> Any:
     parts = []
     for g in boundaries.to_crs(4326).geometry:
         crs = _aeqd(g)
-        parts.append(gpd.GeoSeries([g], crs=4326).to_crs(crs).buffer(km * 1000.0).to_crs(4326).iloc[0])
+        parts.append(
+            gpd.GeoSeries([g], crs=4326).to_crs(crs).buffer(km * 1000.0).to_crs(4326).iloc[0]
+        )
     return gpd.GeoSeries(parts, crs=4326).union_all()
 
 
@@ -184,7 +196,9 @@ def _within_radius(table: pd.DataFrame, geom: Any, radius_km: float) -> np.ndarr
         return np.zeros(0, bool)
     crs = _aeqd(geom)
     g = gpd.GeoSeries([geom], crs=4326).to_crs(crs).iloc[0]
-    pts = gpd.GeoSeries(gpd.points_from_xy(table["longitude"], table["latitude"]), crs=4326).to_crs(crs)
+    pts = gpd.GeoSeries(gpd.points_from_xy(table["longitude"], table["latitude"]), crs=4326).to_crs(
+        crs
+    )
     return np.asarray(shapely.distance(g, pts.to_numpy()) <= radius_km * 1000.0)
 
 
@@ -196,7 +210,9 @@ def _background(values: np.ndarray, sigmas: np.ndarray) -> tuple[float, float]:
     spread = _MAD_TO_SIGMA * float(np.median(np.abs(values - med)))
     sig = np.asarray(sigmas, float)
     sig = sig[np.isfinite(sig)]
-    noise2 = float(np.mean(sig**2)) if sig.size else 0.0  # no precision given: all spread is structure
+    noise2 = (
+        float(np.mean(sig**2)) if sig.size else 0.0
+    )  # no precision given: all spread is structure
     se = _MEDIAN_SE_FACTOR * spread / math.sqrt(values.size)
     if (values.size == 1 or se == 0.0) and sig.size:
         se = float(np.mean(sig)) / math.sqrt(values.size)
@@ -245,8 +261,14 @@ def sounding_table(
         _select(swath, boundaries, min_overlap),
         _background_rows(swath, boundaries, background_buffer_km, background_radius_km),
     ]
-    table = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else parts[0]
-    table = table.astype({"boundary_id": str, "overlap_fraction": float, "value": float, "sigma": float})
+    table = (
+        pd.concat([p for p in parts if len(p)], ignore_index=True)
+        if any(len(p) for p in parts)
+        else parts[0]
+    )
+    table = table.astype(
+        {"boundary_id": str, "overlap_fraction": float, "value": float, "sigma": float}
+    )
     table["time"] = pd.to_datetime(table["time"])
     table.attrs = {
         "gas": gas,
@@ -274,9 +296,13 @@ def concentrations_from_table(
     ids = boundaries["boundary_id"].astype(str).to_numpy()
     inside = table[table["boundary_id"] != _BACKGROUND_ID]
     if len(inside):
-        stats = inside.groupby("boundary_id", sort=False)[["overlap_fraction", "value", "sigma"]].apply(_weighted)
+        stats = inside.groupby("boundary_id", sort=False)[
+            ["overlap_fraction", "value", "sigma"]
+        ].apply(_weighted)
     else:
-        stats = pd.DataFrame(columns=["column_mean", "column_mean_uncertainty", "n_obs"], dtype=float)
+        stats = pd.DataFrame(
+            columns=["column_mean", "column_mean_uncertainty", "n_obs"], dtype=float
+        )
     stats = stats.reindex(ids)
     n = len(ids)
     if background is None:
@@ -285,7 +311,9 @@ def concentrations_from_table(
         full, u_full, n_bg = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n, int)
         for i, geom in enumerate(geoms):
             sub = bg_rows[_within_radius(bg_rows, geom, background_radius_km)]
-            full[i], u_full[i] = _background(sub["value"].to_numpy(float), sub["sigma"].to_numpy(float))
+            full[i], u_full[i] = _background(
+                sub["value"].to_numpy(float), sub["sigma"].to_numpy(float)
+            )
             n_bg[i] = len(sub)
         bg_method = (
             f"median of the QA-passed soundings {background_buffer_km:g}-{background_radius_km:g} km from "
@@ -320,7 +348,9 @@ def concentrations_from_table(
             "background": _var(full, f"background X{gas.upper()}"),
             "background_uncertainty": _var(u_full, "1-sigma uncertainty of background"),
             "enhancement": _var(mean - full, "column_mean - background"),
-            "enhancement_uncertainty": _var(np.hypot(u_mean, u_full), "1-sigma uncertainty of enhancement"),
+            "enhancement_uncertainty": _var(
+                np.hypot(u_mean, u_full), "1-sigma uncertainty of enhancement"
+            ),
             "n_obs": _var(n_obs, "QA-passed soundings overlapping the boundary", "1"),
             "n_background": _var(n_bg, "soundings used for the background", "1"),
         },
@@ -396,11 +426,19 @@ def boundary_concentrations(
             "nothing to average. Check the granule/time selection or open it with qa='none'."
         )
     table = sounding_table(
-        swath, boundaries, background_buffer_km=background_buffer_km,
-        background_radius_km=background_radius_km, min_overlap=min_overlap
+        swath,
+        boundaries,
+        background_buffer_km=background_buffer_km,
+        background_radius_km=background_radius_km,
+        min_overlap=min_overlap,
     )
     return concentrations_from_table(
-        table, boundaries, gas=gas, background=background, background_buffer_km=background_buffer_km,
+        table,
+        boundaries,
+        gas=gas,
+        background=background,
+        background_buffer_km=background_buffer_km,
         background_radius_km=background_radius_km,
-        product=table.attrs["product"], source_files=table.attrs["source_files"],
+        product=table.attrs["product"],
+        source_files=table.attrs["source_files"],
     )

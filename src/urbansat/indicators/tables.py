@@ -212,7 +212,9 @@ def to_wide(df: pd.DataFrame, *, value: str = "value") -> pd.DataFrame:
     spec = indicator_spec().set_index("key")
     rows = tidy.copy()
     if value == "cell":
-        rows["cell"] = [_cell(v, u, s) for v, u, s in zip(rows["value"], rows["uncertainty"], rows["status"])]
+        rows["cell"] = [
+            _cell(v, u, s) for v, u, s in zip(rows["value"], rows["uncertainty"], rows["status"])
+        ]
     ind = rows["indicator"].str.split(".", n=1, expand=True)
     inds = {**ATMOSPHERE_INDICATORS, **SINK_INDICATORS}
     rows["subject_en"] = rows["subject"].map(lambda s: SUBJECTS[s][0])
@@ -226,11 +228,20 @@ def to_wide(df: pd.DataFrame, *, value: str = "value") -> pd.DataFrame:
     rows["quantity_zh"] = rows["indicator"].map(lambda k: spec.loc[k, "name_zh"])
     rows["boundary"] = rows["name"].fillna("") + " [" + rows["boundary_id"] + "]"
     index = [
-        "subject_zh", "subject_en", "target_zh", "target_en",
-        "indicator_zh", "indicator_en", "quantity_zh", "quantity_en", "unit",
+        "subject_zh",
+        "subject_en",
+        "target_zh",
+        "target_en",
+        "indicator_zh",
+        "indicator_en",
+        "quantity_zh",
+        "quantity_en",
+        "unit",
     ]
     order = {k: i for i, k in enumerate(_row_order(rows))}
-    rows["_order"] = [order[(s, t, i)] for s, t, i in zip(rows["subject"], rows["target"], rows["indicator"])]
+    rows["_order"] = [
+        order[(s, t, i)] for s, t, i in zip(rows["subject"], rows["target"], rows["indicator"])
+    ]
     index_order = rows.drop_duplicates(index).sort_values("_order")[index]
     wide = rows.set_index([*index, "boundary", "period"])[value].unstack(["boundary", "period"])
     wide = wide.reindex(pd.MultiIndex.from_frame(index_order))

@@ -86,8 +86,13 @@ def _field(f: Field, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return np.broadcast_to(arr, lon.shape).copy()
 
 
-def _grid(n_rows: int, n_cols: int, center: tuple[float, float], dx_km: float, dy_km: float,
-          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _grid(
+    n_rows: int,
+    n_cols: int,
+    center: tuple[float, float],
+    dx_km: float,
+    dy_km: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Footprint centres and CCW corners of a north-going swath centred on ``center`` (lon, lat)."""
     lon0, lat0 = center
     dlat = dy_km / 111.195
@@ -233,8 +238,9 @@ def write_oco_lite(
         blon = np.concatenate([((blon + o + 180.0) % 360.0) - 180.0 for o in offs])
         lat, blat = np.tile(lat, (n_sweeps, 1)), np.tile(blat, (n_sweeps, 1, 1))
     n_rows = n_frames * n_sweeps
-    truth = (_field(values, lon, lat) if values is not None else background_xco2(lon, lat)) \
-        + _field(enhancement, lon, lat)
+    truth = (
+        _field(values, lon, lat) if values is not None else background_xco2(lon, lat)
+    ) + _field(enhancement, lon, lat)
     xco2 = truth + noise * rng.standard_normal(truth.shape)
     unc = uncertainty if uncertainty is not None else (noise if noise > 0 else 0.5)
     qf = (rng.random(truth.shape) < bad_fraction).astype("int8")
@@ -250,8 +256,9 @@ def write_oco_lite(
     # sounding_id = YYYYMMDDhhmmss m f : tenths of seconds digit m, footprint f
     sec = tt.astype("datetime64[s]")
     tenths = ((tt - sec).astype("int64") // 100).astype("int64")
-    stamp = np.array([int(str(s).replace("-", "").replace("T", "").replace(":", "")) for s in sec],
-                     dtype="int64")
+    stamp = np.array(
+        [int(str(s).replace("-", "").replace("T", "").replace(":", "")) for s in sec], dtype="int64"
+    )
     sid = stamp * 100 + tenths * 10 + (ix + 1)
     order = np.argsort(sid, kind="stable")
     iy, ix, tt, sid = iy[order], ix[order], tt[order], sid[order]
@@ -270,14 +277,18 @@ def write_oco_lite(
     day = str(t0.astype("datetime64[D]")).replace("-", "")[2:]
     fname = f"{prefix}_LtCO2_{day}_{build}_230603215457s.nc4"
     out = _target_path(path_or_dir, fname)
-    short = {"oco2": "OCO2_L2_Lite_FP", "oco3": "OCO3_L2_Lite_FP", "acos": "ACOS_L2_Lite_FP"}[platform]
+    short = {"oco2": "OCO2_L2_Lite_FP", "oco3": "OCO3_L2_Lite_FP", "acos": "ACOS_L2_Lite_FP"}[
+        platform
+    ]
 
     def write(tmp: Path) -> None:
         with netCDF4.Dataset(tmp, "w", format="NETCDF4") as nc:
             nc.setncattr("CollectionLabel", build)
             nc.setncattr("ShortName", short)
             nc.setncattr("Title", f"{short} synthetic (urbansat.testing)")
-            nc.setncattr("comment", "SYNTHETIC file written by urbansat.testing.granules.write_oco_lite")
+            nc.setncattr(
+                "comment", "SYNTHETIC file written by urbansat.testing.granules.write_oco_lite"
+            )
             nc.createDimension("sounding_id", n)
             nc.createDimension("levels", 20)
             nc.createDimension("vertices", 4)
@@ -286,8 +297,16 @@ def write_oco_lite(
             nc.createDimension("footprints", 8)
             nc.createDimension("source_files", 1)
 
-            def var(grp: Any, name: str, dtype: str, dims: tuple[str, ...], data: Any,
-                    units: str | None = None, long_name: str | None = None, fill: bool = True) -> None:
+            def var(
+                grp: Any,
+                name: str,
+                dtype: str,
+                dims: tuple[str, ...],
+                data: Any,
+                units: str | None = None,
+                long_name: str | None = None,
+                fill: bool = True,
+            ) -> None:
                 v = grp.createVariable(name, dtype, dims, zlib=True)
                 if fill and np.dtype(dtype).kind == "f":
                     v.setncattr("missing_value", np.array(_OCO_FILL, dtype=dtype))
@@ -308,8 +327,13 @@ def write_oco_lite(
             tsec = (tt - np.datetime64("1970-01-01", "ms")).astype("int64") / 1000.0
             var(nc, "time", "f8", S, tsec, "seconds since 1970-01-01 00:00:00")
             dt = tt.astype(object)
-            date7 = np.array([[d.year, d.month, d.day, d.hour, d.minute, d.second,
-                               d.microsecond // 1000] for d in dt], dtype="i4")
+            date7 = np.array(
+                [
+                    [d.year, d.month, d.day, d.hour, d.minute, d.second, d.microsecond // 1000]
+                    for d in dt
+                ],
+                dtype="i4",
+            )
             var(nc, "date", "i4", ("sounding_id", "epoch_dimension"), date7, fill=False)
             var(nc, "solar_zenith_angle", "f4", S, np.full(n, 35.0), "degrees")
             var(nc, "sensor_zenith_angle", "f4", S, np.full(n, 5.0), "degrees")
@@ -334,7 +358,14 @@ def write_oco_lite(
             sf[0] = f"{prefix}_L2Std_synthetic.h5"
 
             g = nc.createGroup("Sounding")
-            var(g, "operation_mode", "i1", S, np.full(n, mode_code, "i1"), long_name="0=Nadir 1=Glint 2=Target 3=Transition 4=SAM")
+            var(
+                g,
+                "operation_mode",
+                "i1",
+                S,
+                np.full(n, mode_code, "i1"),
+                long_name="0=Nadir 1=Glint 2=Target 3=Transition 4=SAM",
+            )
             var(g, "footprint", "i1", S, (ix + 1).astype("i1"))
             var(g, "orbit", "i4", S, np.full(n, 31234, "i4"))
             var(g, "land_water_indicator", "i1", S, np.zeros(n, "i1"))
@@ -354,8 +385,21 @@ def write_oco_lite(
             g = nc.createGroup("Retrieval")
             var(g, "psurf", "f4", S, psurf, "hPa")
             var(g, "xco2_raw", "f4", S, xco2[iy, ix] + 0.3, "ppm")
-            for nm in ("dp", "dp_o2a", "dp_sco2", "co2_grad_del", "deltaT", "aod_total", "aod_dust",
-                       "albedo_o2a", "albedo_wco2", "albedo_sco2", "tcwv", "windspeed", "chi2_o2a"):
+            for nm in (
+                "dp",
+                "dp_o2a",
+                "dp_sco2",
+                "co2_grad_del",
+                "deltaT",
+                "aod_total",
+                "aod_dust",
+                "albedo_o2a",
+                "albedo_wco2",
+                "albedo_sco2",
+                "tcwv",
+                "windspeed",
+                "chi2_o2a",
+            ):
                 var(g, nm, "f4", S, np.zeros(n), "1")
             var(g, "surface_type", "i1", S, np.ones(n, "i1"))
             g = nc.createGroup("Meteorology")
@@ -427,7 +471,9 @@ def write_gosat_fts(
     lat = lat0 + (np.arange(n_soundings) - (n_soundings - 1) / 2) * 0.1
     lon = np.full(n_soundings, lon0) + 0.02 * np.sin(np.arange(n_soundings))
     bg = background_xco2 if gas == "co2" else background_xch4
-    truth = (_field(values, lon, lat) if values is not None else bg(lon, lat)) + _field(enhancement, lon, lat)
+    truth = (_field(values, lon, lat) if values is not None else bg(lon, lat)) + _field(
+        enhancement, lon, lat
+    )
     x = truth + noise * rng.standard_normal(n_soundings)
     unc = uncertainty if uncertainty is not None else (noise if noise > 0 else 1.0)
     screen = (rng.random(n_soundings) < bad_fraction).astype("int16")
@@ -450,7 +496,9 @@ def write_gosat_fts(
     def write(tmp: Path) -> None:
         with h5py.File(tmp, "w") as h:
             h.attrs["satellite"] = np.bytes_("GOSAT" if platform == "gosat" else "GOSAT-2")
-            h.attrs["comment"] = np.bytes_("SYNTHETIC file written by urbansat.testing.granules.write_gosat_fts")
+            h.attrs["comment"] = np.bytes_(
+                "SYNTHETIC file written by urbansat.testing.granules.write_gosat_fts"
+            )
 
             def ds(name: str, data: Any, unit: str, long_name: str, dtype: str = "f4") -> None:
                 d = h.create_dataset(name, data=np.asarray(data, dtype=dtype))
@@ -460,20 +508,45 @@ def write_gosat_fts(
             ds("Data/geolocation/latitude", lat, "deg", "latitude of the observation point")
             ds("Data/geolocation/longitude", lon, "deg", "longitude of the observation point")
             ds("Data/geolocation/footPrintLatitude", fplat, "deg", "footprint latitude (36 points)")
-            ds("Data/geolocation/footPrintLongitude", fplon, "deg", "footprint longitude (36 points)")
+            ds(
+                "Data/geolocation/footPrintLongitude",
+                fplon,
+                "deg",
+                "footprint longitude (36 points)",
+            )
             ds("Data/geolocation/landFraction", np.full(n_soundings, 100.0), "%", "land fraction")
-            ds(f"Data/mixingRatio/{G}", x + (0.5 if gas == "co2" else 5.0), units, f"{G} (not bias-corrected)")
+            ds(
+                f"Data/mixingRatio/{G}",
+                x + (0.5 if gas == "co2" else 5.0),
+                units,
+                f"{G} (not bias-corrected)",
+            )
             ds(f"Data/mixingRatio/{G}BiasCorrected", x, units, f"bias-corrected {G}")
-            ds(f"Data/mixingRatio/{G}BiasCorrectedError", np.full(n_soundings, unc), units,
-               f"error of bias-corrected {G}")
-            ds("Data/retrievalQuality/totalPostScreeningResult", screen, "", "0: good, 1: bad", "i2")
+            ds(
+                f"Data/mixingRatio/{G}BiasCorrectedError",
+                np.full(n_soundings, unc),
+                units,
+                f"error of bias-corrected {G}",
+            )
+            ds(
+                "Data/retrievalQuality/totalPostScreeningResult",
+                screen,
+                "",
+                "0: good, 1: bad",
+                "i2",
+            )
             ds("Data/retrievalQuality/chi2", np.full(n_soundings, 1.1), "", "chi square")
             ds("Data/retrievalQuality/CO2DFS", np.full(n_soundings, 1.5), "", "degrees of freedom")
             h.create_dataset("scanAttribute/time", data=tstr)
             h["scanAttribute/time"].attrs["unit"] = np.bytes_("YYYY-MM-DD hh:mm:ss.sss")
             ds("scanAttribute/qualityInformation/SNR", np.full(n_soundings, 300.0), "", "SNR")
             ds("scanAttribute/referenceData/surfaceAlbedo", np.full(n_soundings, 0.2), "", "albedo")
-            ds("scanAttribute/referenceData/surfaceWindSpeed", np.full(n_soundings, 4.0), "m/s", "wind speed")
+            ds(
+                "scanAttribute/referenceData/surfaceWindSpeed",
+                np.full(n_soundings, 4.0),
+                "m/s",
+                "wind speed",
+            )
 
     return _atomic(out, write)
 
@@ -533,8 +606,9 @@ def write_tropomi_ch4(
 
     rng = np.random.default_rng(seed)
     lon, lat, blon, blat = _grid(n_scanlines, n_pixels, center, 5.5, 7.0)
-    truth = (_field(values, lon, lat) if values is not None else background_xch4(lon, lat)) \
-        + _field(enhancement, lon, lat)
+    truth = (
+        _field(values, lon, lat) if values is not None else background_xch4(lon, lat)
+    ) + _field(enhancement, lon, lat)
     x = truth + noise * rng.standard_normal(truth.shape)
     unc = uncertainty if uncertainty is not None else (noise if noise > 0 else 8.0)
     qa = np.where(rng.random(truth.shape) < bad_fraction, 40, 100).astype("u1")
@@ -563,15 +637,19 @@ def write_tropomi_ch4(
     def write(tmp: Path) -> None:
         with netCDF4.Dataset(tmp, "w", format="NETCDF4") as nc:
             for k, v in {
-                "Conventions": "CF-1.7", "institution": "KNMI/SRON",
+                "Conventions": "CF-1.7",
+                "institution": "KNMI/SRON",
                 "source": "Sentinel 5 precursor, TROPOMI, space-borne remote sensing, L2",
                 "summary": "TROPOMI/S5P Methane 1-Orbit L2 Swath 5.5x7.0km",
-                "id": fname[:-3], "time_reference": f"{day}T00:00:00Z",
+                "id": fname[:-3],
+                "time_reference": f"{day}T00:00:00Z",
                 "time_coverage_start": f"{t0.astype('datetime64[s]')}Z",
                 "time_coverage_end": f"{t_end.astype('datetime64[s]')}Z",
-                "orbit": str(orbit), "processor_version": {"v1": "1.2.2", "v2": "2.4.0"}[version],
+                "orbit": str(orbit),
+                "processor_version": {"v1": "1.2.2", "v2": "2.4.0"}[version],
                 "product_version": {"v1": "1.1.0", "v2": "1.5.0"}[version],
-                "platform": "S5P", "sensor": "TROPOMI",
+                "platform": "S5P",
+                "sensor": "TROPOMI",
                 "history": "SYNTHETIC file written by urbansat.testing.granules.write_tropomi_ch4",
             }.items():
                 nc.setncattr(k, v)
@@ -583,10 +661,22 @@ def write_tropomi_ch4(
             P.createDimension("layer", nl)
             P.createDimension("level", nl + 1)
 
-            def fv(grp: Any, name: str, dims: tuple[str, ...], data: Any, units: str | None,
-                   long_name: str, dtype: str = "f4") -> Any:
-                fill = {"f4": F, "i4": np.int32(-2147483647), "u1": np.uint8(255),
-                        "u4": np.uint32(4294967295), "i2": np.int16(-32767)}[dtype]
+            def fv(
+                grp: Any,
+                name: str,
+                dims: tuple[str, ...],
+                data: Any,
+                units: str | None,
+                long_name: str,
+                dtype: str = "f4",
+            ) -> Any:
+                fill = {
+                    "f4": F,
+                    "i4": np.int32(-2147483647),
+                    "u1": np.uint8(255),
+                    "u4": np.uint32(4294967295),
+                    "i2": np.int16(-32767),
+                }[dtype]
                 v = grp.createVariable(name, dtype, dims, fill_value=fill, zlib=True)
                 v.set_auto_maskandscale(False)
                 if units is not None:
@@ -600,11 +690,24 @@ def write_tropomi_ch4(
                 fv(P, nm, (nm,), np.arange(n), "1", f"{nm} index", "i4")
             fv(P, "layer", ("layer",), np.arange(nl), None, "layer", "i4")
             fv(P, "level", ("level",), np.arange(nl + 1), None, "level", "i4")
-            fv(P, "time", ("time",), [ref_s], "seconds since 2010-01-01 00:00:00",
-               "reference time for the measurements", "i4")
-            fv(P, "delta_time", ("time", "scanline"), delta_ms[None],
-               "milliseconds" if version == "v1" else f"milliseconds since {day} 00:00:00",
-               "offset of start time of measurement relative to time_reference", "i4")
+            fv(
+                P,
+                "time",
+                ("time",),
+                [ref_s],
+                "seconds since 2010-01-01 00:00:00",
+                "reference time for the measurements",
+                "i4",
+            )
+            fv(
+                P,
+                "delta_time",
+                ("time", "scanline"),
+                delta_ms[None],
+                "milliseconds" if version == "v1" else f"milliseconds since {day} 00:00:00",
+                "offset of start time of measurement relative to time_reference",
+                "i4",
+            )
             if version == "v2":
                 tu = P.createVariable("time_utc", str, ("time", "scanline"))
                 tu.long_name = "Time of observation as ISO 8601 date-time string"
@@ -621,57 +724,205 @@ def write_tropomi_ch4(
             q.setncattr("units", "1")
             q.setncattr("long_name", "data quality value")
             q[:] = qa[None]
-            fv(P, "methane_mixing_ratio", T3, (x - 10.0)[None], "1e-9",
-               "column averaged dry air mixing ratio of methane")
-            fv(P, "methane_mixing_ratio_precision", T3, np.full((1, n_scanlines, n_pixels), unc), "1e-9",
-               "precision of the column averaged dry air mixing ratio of methane")
-            fv(P, "methane_mixing_ratio_bias_corrected", T3, x[None], "1e-9",
-               "corrected column-averaged dry-air mole fraction of methane")
+            fv(
+                P,
+                "methane_mixing_ratio",
+                T3,
+                (x - 10.0)[None],
+                "1e-9",
+                "column averaged dry air mixing ratio of methane",
+            )
+            fv(
+                P,
+                "methane_mixing_ratio_precision",
+                T3,
+                np.full((1, n_scanlines, n_pixels), unc),
+                "1e-9",
+                "precision of the column averaged dry air mixing ratio of methane",
+            )
+            fv(
+                P,
+                "methane_mixing_ratio_bias_corrected",
+                T3,
+                x[None],
+                "1e-9",
+                "corrected column-averaged dry-air mole fraction of methane",
+            )
             S = P.createGroup("SUPPORT_DATA")
             GEO = S.createGroup("GEOLOCATIONS")
             T2 = ("time", "scanline")
             if version == "v2":
-                fv(GEO, "satellite_latitude", T2, lat[None, :, n_pixels // 2], "degrees_north", "sub satellite latitude")
-                fv(GEO, "satellite_longitude", T2, lon[None, :, n_pixels // 2], "degrees_east", "satellite_longitude")
-            fv(GEO, "satellite_altitude", T2, np.full((1, n_scanlines), 828000.0), "m", "satellite altitude")
-            for nm in ("solar_zenith_angle", "solar_azimuth_angle", "viewing_zenith_angle", "viewing_azimuth_angle"):
-                fv(GEO, nm, T3, np.full((1, n_scanlines, n_pixels), 30.0), "degree", nm.replace("_", " "))
+                fv(
+                    GEO,
+                    "satellite_latitude",
+                    T2,
+                    lat[None, :, n_pixels // 2],
+                    "degrees_north",
+                    "sub satellite latitude",
+                )
+                fv(
+                    GEO,
+                    "satellite_longitude",
+                    T2,
+                    lon[None, :, n_pixels // 2],
+                    "degrees_east",
+                    "satellite_longitude",
+                )
+            fv(
+                GEO,
+                "satellite_altitude",
+                T2,
+                np.full((1, n_scanlines), 828000.0),
+                "m",
+                "satellite altitude",
+            )
+            for nm in (
+                "solar_zenith_angle",
+                "solar_azimuth_angle",
+                "viewing_zenith_angle",
+                "viewing_azimuth_angle",
+            ):
+                fv(
+                    GEO,
+                    nm,
+                    T3,
+                    np.full((1, n_scanlines, n_pixels), 30.0),
+                    "degree",
+                    nm.replace("_", " "),
+                )
             T4 = ("time", "scanline", "ground_pixel", "corner")
             fv(GEO, "latitude_bounds", T4, blat[None], None, "latitude_bounds")
             fv(GEO, "longitude_bounds", T4, blon[None], None, "longitude_bounds")
-            fv(GEO, "geolocation_flags", T3, np.zeros((1, n_scanlines, n_pixels)), "1", "geolocation flags", "u1")
+            fv(
+                GEO,
+                "geolocation_flags",
+                T3,
+                np.zeros((1, n_scanlines, n_pixels)),
+                "1",
+                "geolocation flags",
+                "u1",
+            )
             DET = S.createGroup("DETAILED_RESULTS")
-            fv(DET, "processing_quality_flags", T3, np.zeros((1, n_scanlines, n_pixels)), None,
-               "Processing quality flags", "u4")
+            fv(
+                DET,
+                "processing_quality_flags",
+                T3,
+                np.zeros((1, n_scanlines, n_pixels)),
+                None,
+                "Processing quality flags",
+                "u4",
+            )
             TL = ("time", "scanline", "ground_pixel", "layer")
-            fv(DET, "column_averaging_kernel", TL, np.broadcast_to(ak, (1, n_scanlines, n_pixels, nl)), "1",
-               "Column averaging kernel")
-            fv(DET, "surface_albedo_SWIR", T3, np.full((1, n_scanlines, n_pixels), 0.25), "1",
-               "surface albedo in the SWIR channel")
-            fv(DET, "aerosol_optical_thickness_SWIR", T3, np.full((1, n_scanlines, n_pixels), 0.05), "1",
-               "aerosol optical thickness in the SWIR channel")
+            fv(
+                DET,
+                "column_averaging_kernel",
+                TL,
+                np.broadcast_to(ak, (1, n_scanlines, n_pixels, nl)),
+                "1",
+                "Column averaging kernel",
+            )
+            fv(
+                DET,
+                "surface_albedo_SWIR",
+                T3,
+                np.full((1, n_scanlines, n_pixels), 0.25),
+                "1",
+                "surface albedo in the SWIR channel",
+            )
+            fv(
+                DET,
+                "aerosol_optical_thickness_SWIR",
+                T3,
+                np.full((1, n_scanlines, n_pixels), 0.05),
+                "1",
+                "aerosol optical thickness in the SWIR channel",
+            )
             if version == "v2":
-                fv(DET, "maximum_reflectance_SWIR", T3, np.full((1, n_scanlines, n_pixels), 0.3), "1",
-                   "Maximum reflectance in the SWIR channel")
+                fv(
+                    DET,
+                    "maximum_reflectance_SWIR",
+                    T3,
+                    np.full((1, n_scanlines, n_pixels), 0.3),
+                    "1",
+                    "Maximum reflectance in the SWIR channel",
+                )
             INP = S.createGroup("INPUT_DATA")
-            fv(INP, "surface_altitude", T3, np.full((1, n_scanlines, n_pixels), 150.0), "m", "Surface altitude")
-            fv(INP, "surface_classification", T3, np.zeros((1, n_scanlines, n_pixels)), None,
-               "Land-water mask and surface classification", "u1")
+            fv(
+                INP,
+                "surface_altitude",
+                T3,
+                np.full((1, n_scanlines, n_pixels), 150.0),
+                "m",
+                "Surface altitude",
+            )
+            fv(
+                INP,
+                "surface_classification",
+                T3,
+                np.zeros((1, n_scanlines, n_pixels)),
+                None,
+                "Land-water mask and surface classification",
+                "u1",
+            )
             if version == "v2":
-                fv(INP, "eastward_wind", T3, np.full((1, n_scanlines, n_pixels), wind[0]), "m s-1",
-                   "Eastward wind from ECMWF at 10 meter height level")
-                fv(INP, "northward_wind", T3, np.full((1, n_scanlines, n_pixels), wind[1]), "m s-1",
-                   "Northward wind from ECMWF at 10 meter height level")
-            fv(INP, "methane_profile_apriori", TL, prior_mol[None], "mol m-2", "mole content of methane")
-            fv(INP, "altitude_levels", ("time", "scanline", "ground_pixel", "level"),
-               np.broadcast_to(alt, (1, n_scanlines, n_pixels, nl + 1)), "m", "height above the geoid")
+                fv(
+                    INP,
+                    "eastward_wind",
+                    T3,
+                    np.full((1, n_scanlines, n_pixels), wind[0]),
+                    "m s-1",
+                    "Eastward wind from ECMWF at 10 meter height level",
+                )
+                fv(
+                    INP,
+                    "northward_wind",
+                    T3,
+                    np.full((1, n_scanlines, n_pixels), wind[1]),
+                    "m s-1",
+                    "Northward wind from ECMWF at 10 meter height level",
+                )
+            fv(
+                INP,
+                "methane_profile_apriori",
+                TL,
+                prior_mol[None],
+                "mol m-2",
+                "mole content of methane",
+            )
+            fv(
+                INP,
+                "altitude_levels",
+                ("time", "scanline", "ground_pixel", "level"),
+                np.broadcast_to(alt, (1, n_scanlines, n_pixels, nl + 1)),
+                "m",
+                "height above the geoid",
+            )
             fv(INP, "dry_air_subcolumns", TL, dry[None], "mol m-2", "dry air subcolumns")
-            fv(INP, "surface_pressure", T3, np.full((1, n_scanlines, n_pixels), psurf), "Pa", "surface air pressure")
-            fv(INP, "pressure_interval", T3, np.full((1, n_scanlines, n_pixels), dp), "Pa",
-               "pressure difference between levels in the retrieval")
+            fv(
+                INP,
+                "surface_pressure",
+                T3,
+                np.full((1, n_scanlines, n_pixels), psurf),
+                "Pa",
+                "surface air pressure",
+            )
+            fv(
+                INP,
+                "pressure_interval",
+                T3,
+                np.full((1, n_scanlines, n_pixels), dp),
+                "Pa",
+                "pressure difference between levels in the retrieval",
+            )
             M = nc.createGroup("METADATA")
-            for g in ("QA_STATISTICS", "ALGORITHM_SETTINGS", "GRANULE_DESCRIPTION", "ISO_METADATA",
-                      "EOP_METADATA", "ESA_METADATA"):
+            for g in (
+                "QA_STATISTICS",
+                "ALGORITHM_SETTINGS",
+                "GRANULE_DESCRIPTION",
+                "ISO_METADATA",
+                "EOP_METADATA",
+                "ESA_METADATA",
+            ):
                 M.createGroup(g)
 
     return _atomic(out, write)
@@ -724,9 +975,15 @@ def make_swath(
     ny, nx = shape_yx
     lon, lat, blon, blat = _grid(ny, nx, center, pixel_km[0], pixel_km[1])
     bg = background_xco2 if gas == "co2" else background_xch4
-    truth = (_field(values, lon, lat) if values is not None else bg(lon, lat)) + _field(enhancement, lon, lat)
+    truth = (_field(values, lon, lat) if values is not None else bg(lon, lat)) + _field(
+        enhancement, lon, lat
+    )
     x = truth + noise * rng.standard_normal(truth.shape)
-    unc = uncertainty if uncertainty is not None else (noise if noise > 0 else (0.5 if gas == "co2" else 8.0))
+    unc = (
+        uncertainty
+        if uncertainty is not None
+        else (noise if noise > 0 else (0.5 if gas == "co2" else 8.0))
+    )
     units = GAS_UNITS[gas]
     var = f"x{gas}"
     t = np.datetime64(time, "ns") + np.arange(ny) * np.timedelta64(333, "ms")
@@ -749,9 +1006,15 @@ def make_swath(
             "longitude": (YX, lon, {"units": "degrees_east", "standard_name": "longitude"}),
             "time": (YX, np.repeat(t[:, None], nx, axis=1), {"standard_name": "time"}),
         },
-        attrs={"product": "synthetic", "product_version": "urbansat.testing", "gas": gas,
-               "platform": "synthetic", "source_files": ["<memory>"], "qa": "none",
-               "Conventions": "CF-1.10"},
+        attrs={
+            "product": "synthetic",
+            "product_version": "urbansat.testing",
+            "gas": gas,
+            "platform": "synthetic",
+            "source_files": ["<memory>"],
+            "qa": "none",
+            "Conventions": "CF-1.10",
+        },
     )
     if chunks:
         ds = ds.chunk(chunks)

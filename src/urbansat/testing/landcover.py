@@ -35,8 +35,16 @@ CLCD_ALBERS_WKT = (
 )
 
 
-def make_landcover(data: np.ndarray, *, crs="EPSG:4326", transform=None, product: str = "worldcover",
-                   year: int | None = None, nodata: int | None = 0, chunks=None) -> xr.DataArray:
+def make_landcover(
+    data: np.ndarray,
+    *,
+    crs="EPSG:4326",
+    transform=None,
+    product: str = "worldcover",
+    year: int | None = None,
+    nodata: int | None = 0,
+    chunks=None,
+) -> xr.DataArray:
     """Wrap a 2-D code array as a georeferenced land-cover DataArray.
 
     Parameters
@@ -75,15 +83,19 @@ def make_landcover(data: np.ndarray, *, crs="EPSG:4326", transform=None, product
     if nodata is not None:
         da = da.rio.write_nodata(nodata)
     lg = load_legend(PRODUCT_LEGENDS.get(product, product)) if product in PRODUCT_LEGENDS else None
-    da.attrs.update({
-        "product": product,
-        "legend_name": lg.attrs["legend"] if lg is not None else "user",
-        # the legend's index holds the integer class codes (pandas-stubs: Hashable labels)
-        "legend": {int(cast(int, k)): str(v) for k, v in lg["name"].items()} if lg is not None else {},
-        "nodata": nodata,
-        "AREA_OR_POINT": "Area",
-        "units": "1",
-    })
+    da.attrs.update(
+        {
+            "product": product,
+            "legend_name": lg.attrs["legend"] if lg is not None else "user",
+            # the legend's index holds the integer class codes (pandas-stubs: Hashable labels)
+            "legend": {int(cast(int, k)): str(v) for k, v in lg["name"].items()}
+            if lg is not None
+            else {},
+            "nodata": nodata,
+            "AREA_OR_POINT": "Area",
+            "units": "1",
+        }
+    )
     if year is not None:
         da.attrs["year"] = int(year)
     if chunks is not None:
@@ -91,9 +103,17 @@ def make_landcover(data: np.ndarray, *, crs="EPSG:4326", transform=None, product
     return da
 
 
-def make_landcover_pair(shape_yx: tuple[int, int] = (60, 60), *, seed: int = 0, product: str = "worldcover",
-                        change_fraction: float = 0.1, years: tuple[int, int] = (2015, 2020), chunks=None,
-                        transform=None, crs="EPSG:4326") -> tuple[xr.DataArray, xr.DataArray]:
+def make_landcover_pair(
+    shape_yx: tuple[int, int] = (60, 60),
+    *,
+    seed: int = 0,
+    product: str = "worldcover",
+    change_fraction: float = 0.1,
+    years: tuple[int, int] = (2015, 2020),
+    chunks=None,
+    transform=None,
+    crs="EPSG:4326",
+) -> tuple[xr.DataArray, xr.DataArray]:
     """Two epochs with structured fields (blobs of classes) and plausible transitions.
 
     Start: smooth random field cut into forest/grass/crop/built-up/water (WorldCover codes
@@ -110,11 +130,16 @@ def make_landcover_pair(shape_yx: tuple[int, int] = (60, 60), *, seed: int = 0, 
     start = codes[np.digitize(field, q)]
     end = start.copy()
     move = gaussian_filter(rng.standard_normal((ny, nx)), sigma=3) > np.quantile(
-        gaussian_filter(rng.standard_normal((ny, nx)), sigma=3), 1 - change_fraction)
+        gaussian_filter(rng.standard_normal((ny, nx)), sigma=3), 1 - change_fraction
+    )
     end[move & (start == 40)] = 10  # afforestation of cropland
     end[move & ((start == 10) | (start == 30))] = 50  # urban growth
-    s = make_landcover(start, product=product, year=years[0], chunks=chunks, transform=transform, crs=crs)
-    e = make_landcover(end, product=product, year=years[1], chunks=chunks, transform=transform, crs=crs)
+    s = make_landcover(
+        start, product=product, year=years[0], chunks=chunks, transform=transform, crs=crs
+    )
+    e = make_landcover(
+        end, product=product, year=years[1], chunks=chunks, transform=transform, crs=crs
+    )
     return s, e
 
 
@@ -126,19 +151,43 @@ def make_boundaries(da: xr.DataArray, n: int, *, level: str = "county"):
     x0, y0, x1, y1 = da.rio.bounds()
     edges = np.linspace(x0, x1, n + 1)
     geoms = [shapely.box(edges[i], y0, edges[i + 1], y1) for i in range(n)]
-    return gpd.GeoDataFrame({"boundary_id": [f"b{i}" for i in range(n)], "name": [f"strip {i}" for i in range(n)],
-                             "level": level}, geometry=geoms, crs=da.rio.crs)
+    return gpd.GeoDataFrame(
+        {
+            "boundary_id": [f"b{i}" for i in range(n)],
+            "name": [f"strip {i}" for i in range(n)],
+            "level": level,
+        },
+        geometry=geoms,
+        crs=da.rio.crs,
+    )
 
 
-def write_geotiff(path: str | os.PathLike, data: np.ndarray, *, crs, transform, nodata=None,
-                  tags: dict | None = None, blocksize: int = 256) -> Path:
+def write_geotiff(
+    path: str | os.PathLike,
+    data: np.ndarray,
+    *,
+    crs,
+    transform,
+    nodata=None,
+    tags: dict | None = None,
+    blocksize: int = 256,
+) -> Path:
     """Write a single-band tiled GeoTIFF atomically (temp file + os.replace)."""
     import rasterio
 
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
-    prof = {"driver": "GTiff", "width": data.shape[1], "height": data.shape[0], "count": 1, "dtype": data.dtype,
-                "crs": crs, "transform": transform, "nodata": nodata, "compress": "deflate"}
+    prof = {
+        "driver": "GTiff",
+        "width": data.shape[1],
+        "height": data.shape[0],
+        "count": 1,
+        "dtype": data.dtype,
+        "crs": crs,
+        "transform": transform,
+        "nodata": nodata,
+        "compress": "deflate",
+    }
     if data.shape[0] >= blocksize and data.shape[1] >= blocksize:
         prof.update(tiled=True, blockxsize=blocksize, blockysize=blocksize)
     with rasterio.open(tmp, "w", **prof) as dst:
@@ -149,8 +198,14 @@ def write_geotiff(path: str | os.PathLike, data: np.ndarray, *, crs, transform, 
     return path
 
 
-def write_clcd(directory: str | os.PathLike, year: int, data: np.ndarray | None = None, *,
-               shape_yx=(64, 64), seed: int = 0) -> Path:
+def write_clcd(
+    directory: str | os.PathLike,
+    year: int,
+    data: np.ndarray | None = None,
+    *,
+    shape_yx=(64, 64),
+    seed: int = 0,
+) -> Path:
     """Write ``CLCD_v01_<year>_albert.tif`` (uint8, classes 1-9, nodata 0, 30 m Albers)."""
     from affine import Affine
 
@@ -160,12 +215,23 @@ def write_clcd(directory: str | os.PathLike, year: int, data: np.ndarray | None 
         data[0, 0] = 0
     # upper-left corner near Guangzhou in CLCD Albers coordinates
     tr = Affine(30.0, 0, 1_580_000.0, 0, -30.0, 2_620_000.0)
-    return write_geotiff(Path(directory) / f"CLCD_v01_{year}_albert.tif", np.asarray(data, dtype=np.uint8),
-                         crs=CLCD_ALBERS_WKT, transform=tr, nodata=0)
+    return write_geotiff(
+        Path(directory) / f"CLCD_v01_{year}_albert.tif",
+        np.asarray(data, dtype=np.uint8),
+        crs=CLCD_ALBERS_WKT,
+        transform=tr,
+        nodata=0,
+    )
 
 
-def write_corine(directory: str | os.PathLike, year: int = 2018, data: np.ndarray | None = None, *,
-                 shape_yx=(64, 64), seed: int = 0) -> Path:
+def write_corine(
+    directory: str | os.PathLike,
+    year: int = 2018,
+    data: np.ndarray | None = None,
+    *,
+    shape_yx=(64, 64),
+    seed: int = 0,
+) -> Path:
     """Write a Corine CLC 100 m raster ``U<year>_CLC<year>_V2020_20u1.tif`` (EPSG:3035, 1-44, 48 NODATA)."""
     from affine import Affine
 
@@ -174,5 +240,10 @@ def write_corine(directory: str | os.PathLike, year: int = 2018, data: np.ndarra
         data = rng.integers(1, 45, shape_yx).astype(np.uint8)
         data[-1, -1] = 48
     tr = Affine(100.0, 0, 4_321_000.0, 0, -100.0, 3_210_000.0)
-    return write_geotiff(Path(directory) / f"U{year}_CLC{year}_V2020_20u1.tif", np.asarray(data, dtype=np.uint8),
-                         crs="EPSG:3035", transform=tr, nodata=48)
+    return write_geotiff(
+        Path(directory) / f"U{year}_CLC{year}_V2020_20u1.tif",
+        np.asarray(data, dtype=np.uint8),
+        crs="EPSG:3035",
+        transform=tr,
+        nodata=48,
+    )

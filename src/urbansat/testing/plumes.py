@@ -50,21 +50,38 @@ GEOMETRIES: dict[str, tuple[int, int, float, float, str, str]] = {
 }
 
 
-def _smooth_series(rng: np.random.Generator, n_modes: int = 6) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _smooth_series(
+    rng: np.random.Generator, n_modes: int = 6
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     k = rng.uniform(2 * np.pi / 30e3, 2 * np.pi / 4e3, n_modes)
     ph = rng.uniform(0, 2 * np.pi, n_modes)
     amp = rng.normal(0, 1, n_modes) / np.sqrt(n_modes / 2)
     return k, ph, amp
 
 
-def _eval_series(s: np.ndarray, series: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray | float:
+def _eval_series(
+    s: np.ndarray, series: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> np.ndarray | float:
     k, ph, amp = series
-    return np.tensordot(np.cos(s[..., None] * k + ph), amp, axes=([-1], [0])) if s.ndim else float(np.sum(amp * np.cos(s * k + ph)))
+    return (
+        np.tensordot(np.cos(s[..., None] * k + ph), amp, axes=([-1], [0]))
+        if s.ndim
+        else float(np.sum(amp * np.cos(s * k + ph)))
+    )
 
 
 def _truth_column(
-    x: np.ndarray, y: np.ndarray, *, q: float, speed: float, theta: float, c: float, r0: float,
-    puffs: Any, meander: Any, rng_scale: float,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    q: float,
+    speed: float,
+    theta: float,
+    c: float,
+    r0: float,
+    puffs: Any,
+    meander: Any,
+    rng_scale: float,
 ) -> np.ndarray:
     """Column mass [kg m-2] of the synthetic-truth plume at points (x, y) [m]."""
     s = x * np.cos(theta) + y * np.sin(theta)
@@ -77,7 +94,9 @@ def _truth_column(
     frac = ndtr(s / sig0)
     nc = rng_scale * 0.05 * sp * np.tanh(sp / 10e3) * _eval_series(s, meander) / 1.0
     fluct = 1.0 + 0.10 * _eval_series(s, puffs)
-    return q * frac * fluct / (speed * np.sqrt(2 * np.pi) * sy) * np.exp(-0.5 * ((n - nc) / sy) ** 2)
+    return (
+        q * frac * fluct / (speed * np.sqrt(2 * np.pi) * sy) * np.exp(-0.5 * ((n - nc) / sy) ** 2)
+    )
 
 
 def make_plume_swath(
@@ -167,7 +186,9 @@ def make_plume_swath(
     if wind_direction_deg is None:
         if kind == "oco2":
             across = np.arctan2(c_vec[1], c_vec[0])
-            theta = across + np.deg2rad(rng.uniform(-30, 30)) + (np.pi if rng.random() < 0.5 else 0.0)
+            theta = (
+                across + np.deg2rad(rng.uniform(-30, 30)) + (np.pi if rng.random() < 0.5 else 0.0)
+            )
         else:
             theta = rng.uniform(-np.pi, np.pi)
     else:
@@ -202,7 +223,10 @@ def make_plume_swath(
             so_along = float(src_off @ t_vec) + rng.uniform(-20e3, 20e3)
             so_across = float(src_off @ c_vec)
         else:
-            so_along, so_across = rng.uniform(-10e3, 10e3), rng.uniform(-10e3, 10e3) if nx > 1 else 0.0
+            so_along, so_across = (
+                rng.uniform(-10e3, 10e3),
+                rng.uniform(-10e3, 10e3) if nx > 1 else 0.0,
+            )
     else:
         so_along, so_across = source_offset_km[0] * 1e3, source_offset_km[1] * 1e3
     # pixel centres east/north of the source
@@ -236,23 +260,47 @@ def make_plume_swath(
         SX, SY = SX[..., sub], SY[..., sub]
         dvm = np.zeros(SX.shape)
         for ex, ey in zip(rr * np.cos(aa), rr * np.sin(aa)):
-            dvm += _truth_column(SX - ex, SY - ey, q=emission / n_rel, speed=speed, theta=theta,
-                                 c=BRIGGS_C[stability], r0=0.0, puffs=puffs, meander=meander, rng_scale=1.0)
+            dvm += _truth_column(
+                SX - ex,
+                SY - ey,
+                q=emission / n_rel,
+                speed=speed,
+                theta=theta,
+                c=BRIGGS_C[stability],
+                r0=0.0,
+                puffs=puffs,
+                meander=meander,
+                rng_scale=1.0,
+            )
     else:
-        dvm = _truth_column(SX, SY, q=emission, speed=speed, theta=theta, c=BRIGGS_C[stability],
-                            r0=0.0, puffs=puffs, meander=meander, rng_scale=1.0)
+        dvm = _truth_column(
+            SX,
+            SY,
+            q=emission,
+            speed=speed,
+            theta=theta,
+            c=BRIGGS_C[stability],
+            r0=0.0,
+            puffs=puffs,
+            meander=meander,
+            rng_scale=1.0,
+        )
     dv = dvm.mean(-1)
     ps = 101325.0 - 800.0 * rng.random() - 50.0 * (X / 1e5)
     k = column_mass_factor(gas, ps)
     dX = dv / k
     base = 410.0 if gas == "co2" else 1880.0
-    struct = background_structure if background_structure is not None else (0.2 if gas == "co2" else 4.0)
+    struct = (
+        background_structure if background_structure is not None else (0.2 if gas == "co2" else 4.0)
+    )
     gx, gy = rng.normal(0, 0.3 if gas == "co2" else 5.0, 2)
     bgf = base + gx * X / 1e5 + gy * Y / 1e5
     for _ in range(6):
         lam = rng.uniform(60e3, 200e3)
         ang = rng.uniform(0, np.pi)
-        bgf = bgf + struct * rng.normal(0, 1) / np.sqrt(3) * np.cos(2 * np.pi * (X * np.cos(ang) + Y * np.sin(ang)) / lam + rng.uniform(0, 2 * np.pi))
+        bgf = bgf + struct * rng.normal(0, 1) / np.sqrt(3) * np.cos(
+            2 * np.pi * (X * np.cos(ang) + Y * np.sin(ang)) / lam + rng.uniform(0, 2 * np.pi)
+        )
     values = bgf + dX + rng.normal(0, noise, X.shape)
     qa = np.ones(X.shape, bool)
     if cloud_fraction > 0:
@@ -270,7 +318,9 @@ def make_plume_swath(
     lon, lat = to_ll(X, Y)
     blon, blat = to_ll(CX, CY)
     t0 = np.datetime64("2022-07-22T03:14:00", "ns")
-    time = t0 + (np.arange(ny)[:, None] * np.timedelta64(300, "ms") + np.zeros((1, nx), "timedelta64[ns]")).astype("timedelta64[ns]")
+    time = t0 + (
+        np.arange(ny)[:, None] * np.timedelta64(300, "ms") + np.zeros((1, nx), "timedelta64[ns]")
+    ).astype("timedelta64[ns]")
     # reported wind
     u_err = 1.0 + rng.normal(0.0, wind_error)
     d_err = np.deg2rad(rng.normal(0.0, direction_error_deg))
@@ -295,16 +345,27 @@ def make_plume_swath(
             "time": (("y", "x"), time),
         },
         attrs={
-            "product": product, "product_version": "synthetic", "gas": gas, "platform": platform,
-            "source_files": [f"synthetic:{kind}:seed={seed}"], "qa": "synthetic",
+            "product": product,
+            "product_version": "synthetic",
+            "gas": gas,
+            "platform": platform,
+            "source_files": [f"synthetic:{kind}:seed={seed}"],
+            "qa": "synthetic",
             "Conventions": "CF-1.10",
         },
     )
     validate_granule(ds)
     if chunks:
         ds = ds.chunk(chunks)
-    sources = pd.DataFrame({"name": [name], "longitude": [lon0], "latitude": [lat0],
-                            "diameter_km": [diameter_km], "type": ["city" if diameter_km else "point"]})
+    sources = pd.DataFrame(
+        {
+            "name": [name],
+            "longitude": [lon0],
+            "latitude": [lat0],
+            "diameter_km": [diameter_km],
+            "type": ["city" if diameter_km else "point"],
+        }
+    )
     truth = {
         "emission": float(emission),
         "sources": sources,
@@ -360,13 +421,27 @@ def plume_field(
     k = column_mass_factor(gas, surface_pressure)
 
     def f(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-        x = R_EARTH * np.cos(np.deg2rad(lat0)) * np.deg2rad(((np.asarray(lon) - lon0) + 180) % 360 - 180)
+        x = (
+            R_EARTH
+            * np.cos(np.deg2rad(lat0))
+            * np.deg2rad(((np.asarray(lon) - lon0) + 180) % 360 - 180)
+        )
         y = R_EARTH * np.deg2rad(np.asarray(lat) - lat0)
         off = (np.arange(5) / 4 - 0.5) * subsample_km * 1e3
         ox, oy = np.meshgrid(off, off)
         cols = [
-            _truth_column(x + dx_, y + dy_, q=emission, speed=speed, theta=theta, c=BRIGGS_C[stability],
-                          r0=0.0, puffs=zero, meander=zero, rng_scale=0.0)
+            _truth_column(
+                x + dx_,
+                y + dy_,
+                q=emission,
+                speed=speed,
+                theta=theta,
+                c=BRIGGS_C[stability],
+                r0=0.0,
+                puffs=zero,
+                meander=zero,
+                rng_scale=0.0,
+            )
             for dx_, dy_ in zip(ox.ravel(), oy.ravel())
         ]
         return np.mean(cols, axis=0) / k

@@ -39,14 +39,32 @@ from urbansat.errors import EmptySelectionError, SchemaError
 __all__ = ["VALIDATION_COLUMNS", "validate"]
 
 VALIDATION_COLUMNS = (
-    "scope", "key", "gas", "period", "estimate", "estimate_uncertainty", "inventory",
-    "inventory_uncertainty", "n_matched", "matched_ids", "distance_km", "difference",
-    "relative_difference", "ratio", "ratio_uncertainty", "within_2sigma", "rmse",
-    "correlation", "n", "unit",
+    "scope",
+    "key",
+    "gas",
+    "period",
+    "estimate",
+    "estimate_uncertainty",
+    "inventory",
+    "inventory_uncertainty",
+    "n_matched",
+    "matched_ids",
+    "distance_km",
+    "difference",
+    "relative_difference",
+    "ratio",
+    "ratio_uncertainty",
+    "within_2sigma",
+    "rmse",
+    "correlation",
+    "n",
+    "unit",
 )
 
 
-def _estimates_frame(estimates: xr.Dataset | pd.DataFrame, key: str, gas: str | None) -> pd.DataFrame:
+def _estimates_frame(
+    estimates: xr.Dataset | pd.DataFrame, key: str, gas: str | None
+) -> pd.DataFrame:
     if isinstance(estimates, xr.Dataset):
         need = ["emission_t_per_yr", "emission_t_per_yr_uncertainty"]
         missing = [v for v in need if v not in estimates]
@@ -57,7 +75,8 @@ def _estimates_frame(estimates: xr.Dataset | pd.DataFrame, key: str, gas: str | 
             )
         ok = (
             np.asarray(estimates["qa_reason"].values).astype(str) == ""
-            if "qa_reason" in estimates else np.ones(estimates.sizes["source"], bool)
+            if "qa_reason" in estimates
+            else np.ones(estimates.sizes["source"], bool)
         )
         return pd.DataFrame(
             {
@@ -66,13 +85,20 @@ def _estimates_frame(estimates: xr.Dataset | pd.DataFrame, key: str, gas: str | 
                 "period": str(estimates.attrs.get("period", "")),
                 "longitude": np.asarray(estimates["longitude"].values, float),
                 "latitude": np.asarray(estimates["latitude"].values, float),
-                "estimate": np.where(ok, np.asarray(estimates["emission_t_per_yr"].values, float), np.nan),
-                "estimate_uncertainty": np.asarray(estimates["emission_t_per_yr_uncertainty"].values, float),
+                "estimate": np.where(
+                    ok, np.asarray(estimates["emission_t_per_yr"].values, float), np.nan
+                ),
+                "estimate_uncertainty": np.asarray(
+                    estimates["emission_t_per_yr_uncertainty"].values, float
+                ),
             }
         )
     df = estimates
     if {"indicator", "status", "value"} <= set(df.columns):  # a tidy T/CI 231 table
-        rows = df[(df["indicator"] == "total_emission.emission_rate") & df["status"].isin(["ok", "partial"])]
+        rows = df[
+            (df["indicator"] == "total_emission.emission_rate")
+            & df["status"].isin(["ok", "partial"])
+        ]
         return pd.DataFrame(
             {
                 "key": rows["boundary_id"].astype(str).to_numpy(),
@@ -87,7 +113,11 @@ def _estimates_frame(estimates: xr.Dataset | pd.DataFrame, key: str, gas: str | 
     missing = [c for c in need if c not in df.columns]
     if missing:
         raise SchemaError(f"estimates lack columns {missing}; give {need}.")
-    name = "source" if "source" in df.columns else ("boundary_id" if "boundary_id" in df.columns else None)
+    name = (
+        "source"
+        if "source" in df.columns
+        else ("boundary_id" if "boundary_id" in df.columns else None)
+    )
     out = pd.DataFrame(
         {
             "key": df[name].astype(str).to_numpy() if name else np.arange(len(df)).astype(str),
@@ -111,7 +141,9 @@ def _unit_vectors(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 def _match_location(est: pd.DataFrame, inv: pd.DataFrame, max_distance_km: float) -> pd.DataFrame:
     pts = inv.dropna(subset=["longitude", "latitude"])
     if pts.empty:
-        raise SchemaError("inventory has no point sources with longitude/latitude; use key='boundary_id'.")
+        raise SchemaError(
+            "inventory has no point sources with longitude/latitude; use key='boundary_id'."
+        )
     tree = cKDTree(_unit_vectors(pts["longitude"].to_numpy(), pts["latitude"].to_numpy()))
     # chord length for a great-circle distance s: 2 sin(s / 2R)
     chord = 2.0 * math.sin(max_distance_km * 1000.0 / (2.0 * R_EARTH))
@@ -123,11 +155,19 @@ def _match_location(est: pd.DataFrame, inv: pd.DataFrame, max_distance_km: float
     rows = []
     for i, h in enumerate(hits):
         h = sorted(h)
-        d = [2 * R_EARTH * math.asin(min(1.0, float(np.linalg.norm(xyz[i] - tree.data[j])) / 2)) / 1000 for j in h]
+        d = [
+            2
+            * R_EARTH
+            * math.asin(min(1.0, float(np.linalg.norm(xyz[i] - tree.data[j])) / 2))
+            / 1000
+            for j in h
+        ]
         rows.append(
             {
                 "inventory": float(inv_v[h].sum()) if h else math.nan,
-                "inventory_uncertainty": float(np.sqrt(np.nansum(inv_u[h] ** 2))) if h else math.nan,
+                "inventory_uncertainty": float(np.sqrt(np.nansum(inv_u[h] ** 2)))
+                if h
+                else math.nan,
                 "n_matched": len(h),
                 "matched_ids": ",".join(ids[h]),
                 "distance_km": float(min(d)) if d else math.nan,
@@ -139,7 +179,9 @@ def _match_location(est: pd.DataFrame, inv: pd.DataFrame, max_distance_km: float
 def _match_boundary(est: pd.DataFrame, inv: pd.DataFrame) -> pd.DataFrame:
     city = inv[inv["boundary_id"].astype(str) != ""].copy()
     if city.empty:
-        raise SchemaError("inventory has no boundary_id values; use key='location' for point sources.")
+        raise SchemaError(
+            "inventory has no boundary_id values; use key='location' for point sources."
+        )
     city["u2"] = city["emission_t_per_yr_uncertainty"].astype(float) ** 2
     agg = city.groupby(["boundary_id", "gas", "period"], as_index=False).agg(
         inventory=("emission_t_per_yr", "sum"),
@@ -222,7 +264,11 @@ def validate(
             "Read the file first: inventory = urbansat.ingest.inventory.read_inventory(path)."
         )
     inv_need = ["gas", "emission_t_per_yr", "emission_t_per_yr_uncertainty"]
-    inv_need += ["inventory_id", "longitude", "latitude"] if key == "location" else ["boundary_id", "period", "sector"]
+    inv_need += (
+        ["inventory_id", "longitude", "latitude"]
+        if key == "location"
+        else ["boundary_id", "period", "sector"]
+    )
     inv_missing = [c for c in inv_need if c not in inventory.columns]
     if inv_missing:
         raise SchemaError(
@@ -231,7 +277,9 @@ def validate(
             "inventories to these columns."
         )
     if not (np.isfinite(max_distance_km) and max_distance_km > 0):
-        raise SchemaError(f"max_distance_km={max_distance_km!r} must be a positive distance in km, e.g. 5.0.")
+        raise SchemaError(
+            f"max_distance_km={max_distance_km!r} must be a positive distance in km, e.g. 5.0."
+        )
     est = _estimates_frame(estimates, key, gas)
     gas = (gas or (est["gas"].iloc[0] if len(est) else "")).lower()
     est = est[est["gas"].str.lower() == gas] if gas else est
@@ -269,20 +317,30 @@ def validate(
     n = len(s)
     d = s["difference"].to_numpy(float)
     overall = {
-        "scope": "overall", "key": "overall", "gas": gas, "period": "",
+        "scope": "overall",
+        "key": "overall",
+        "gas": gas,
+        "period": "",
         "estimate": float(s["estimate"].sum()) if n else math.nan,
-        "estimate_uncertainty": float(np.sqrt((s["estimate_uncertainty"] ** 2).sum())) if n else math.nan,
+        "estimate_uncertainty": float(np.sqrt((s["estimate_uncertainty"] ** 2).sum()))
+        if n
+        else math.nan,
         "inventory": float(s["inventory"].sum()) if n else math.nan,
         "inventory_uncertainty": math.nan,
-        "n_matched": int(s["n_matched"].sum()), "matched_ids": "", "distance_km": math.nan,
+        "n_matched": int(s["n_matched"].sum()),
+        "matched_ids": "",
+        "distance_km": math.nan,
         "difference": float(d.mean()) if n else math.nan,
         "relative_difference": float(d.sum() / s["inventory"].sum()) if n else math.nan,
         "ratio": float(s["ratio"].mean()) if n else math.nan,
         "ratio_uncertainty": float(s["ratio"].std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan,
         "within_2sigma": float(s["within_2sigma"].mean()) if n else math.nan,
         "rmse": float(np.sqrt(np.mean(d**2))) if n else math.nan,
-        "correlation": float(np.corrcoef(s["estimate"], s["inventory"])[0, 1]) if n >= 3 else math.nan,
-        "n": n, "unit": "t yr-1",
+        "correlation": float(np.corrcoef(s["estimate"], s["inventory"])[0, 1])
+        if n >= 3
+        else math.nan,
+        "n": n,
+        "unit": "t yr-1",
     }
     out = pd.concat([m, pd.DataFrame([overall])], ignore_index=True)
     return out.loc[:, list(VALIDATION_COLUMNS)]
