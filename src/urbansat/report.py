@@ -32,6 +32,7 @@ from urbansat._version import __version__
 from urbansat.categories import SINK_SCOPES
 from urbansat.export import atomic_write
 from urbansat.indicators.tables import STATUSES, indicator_spec, to_wide
+from urbansat.plot.text import mathtext_escape
 
 __all__ = ["render_report", "write_report"]
 
@@ -128,7 +129,7 @@ def _figures(bid: str, geom: Any, level: str, table: pd.DataFrame, conc: Mapping
                 bg = v if np.isfinite(v) else bg
         fig, ax = plt.subplots(figsize=(5.5, 4.5))
         plot_boundary_map(geom, near, background=bg, units=_GAS_UNITS[gas], gas=gas, ax=ax)
-        ax.set_title(f"{bid}: X{gas.upper()} soundings ({len(near)} near the boundary)", fontsize=9)
+        ax.set_title(mathtext_escape(f"{bid}: X{gas.upper()} soundings ({len(near)} near the boundary)"), fontsize=9)
         figs.append({"png": _png(fig), "alt": f"map of X{gas.upper()} soundings around {bid}",
                      "caption": f"QA-passed X{gas.upper()} soundings minus the background "
                                 f"({f'{bg:.2f}' if bg is not None else 'n/a'} {_GAS_UNITS[gas]}); black: boundary."})
@@ -140,7 +141,7 @@ def _figures(bid: str, geom: Any, level: str, table: pd.DataFrame, conc: Mapping
     if not figs:
         fig, ax = plt.subplots(figsize=(4, 3.5))
         plot_boundary_map(geom, None, ax=ax, pad_deg=0.05)
-        ax.set_title(f"{bid}: boundary (no soundings nearby)", fontsize=9)
+        ax.set_title(mathtext_escape(f"{bid}: boundary (no soundings nearby)"), fontsize=9)
         figs.append({"png": _png(fig), "alt": f"outline of {bid}", "caption": "Boundary outline."})
     sink_rows = table[(table["boundary_id"] == bid) & (table["indicator"] == "total_sink.net_sink")
                       & table["status"].isin(["ok", "partial"])]

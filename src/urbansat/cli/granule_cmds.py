@@ -87,6 +87,31 @@ def info(
         raise typer.Exit(code=1)
 
 
+def _read_plot_boundaries(path: Path):
+    """Read a polygon file for ``urbansat plot --boundaries``; anything else is a clear error."""
+    import geopandas as gpd
+    from pyogrio.errors import DataLayerError, DataSourceError, FieldError, GeometryError
+
+    from urbansat.errors import BoundaryError
+
+    fix = "pass a GeoJSON, GeoPackage or Shapefile of polygons"
+    if not path.is_file():
+        raise BoundaryError(f"--boundaries {str(path)!r} is not a file; {fix}.")
+    try:
+        gdf = gpd.read_file(path)
+    except (DataSourceError, DataLayerError, FieldError, GeometryError, UnicodeDecodeError, ValueError) as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise BoundaryError(f"--boundaries {str(path)!r} is not a boundaries file ({first}); {fix}.") from None
+    if not isinstance(gdf, gpd.GeoDataFrame) or "geometry" not in gdf or gdf.geometry.isna().all():
+        raise BoundaryError(f"--boundaries {str(path)!r} holds a table without geometry; {fix}.")
+    kinds = set(gdf.geometry.dropna().geom_type)
+    if not kinds & {"Polygon", "MultiPolygon"}:
+        raise BoundaryError(
+            f"--boundaries {str(path)!r} holds {sorted(kinds)} geometries, no polygons; {fix}."
+        )
+    return gdf
+
+
 @app.command()
 def plot(
     file: Path = typer.Argument(..., help="Granule file."),
@@ -107,6 +132,13 @@ def plot(
     from urbansat.errors import UrbansatError
     from urbansat.plot.granules import plot_granule
 
+    from urbansat.errors import OutputPathError
+    from urbansat.export.guard import check_outputs
+
+    try:
+        check_outputs([output], {"granule": file, **({"--boundaries": boundaries} if boundaries else {})})
+    except OutputPathError as err:
+        raise typer.BadParameter(f"--output: {err}") from None
     try:
         ds, notes = _open_for_inspection(file, product)
         gdf = None
@@ -123,12 +155,7 @@ def plot(
 
             if not boundaries.exists():
                 raise typer.BadParameter(f"boundaries file '{boundaries}' does not exist")
-            gdf = gpd.read_file(boundaries)
-            if not isinstance(gdf, gpd.GeoDataFrame):
-                raise typer.BadParameter(
-                    f"boundaries file '{boundaries}' holds a table without geometry; pass a GeoJSON, "
-                    "GeoPackage or Shapefile of polygons"
-                )
+            gdf = _read_plot_boundaries(boundaries)
             if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
                 gdf = gdf.to_crs("EPSG:4326")
         fig, ax = plt.subplots(figsize=(7, 6))

@@ -166,8 +166,16 @@ def invert(
     for p, what in ((granule, "granule"), (sources, "--sources"), (boundaries, "--boundaries")):
         if p is not None and not p.is_file():
             raise typer.BadParameter(f"{what} file '{p}' does not exist.")
-    if output is not None and output.resolve() in {x.resolve() for x in (granule, sources, boundaries) if x}:
-        raise typer.BadParameter(f"--output '{output}' is one of the inputs; write to a new file.")
+    if output is not None:  # resolved (symlinks, hard links) against every input, before any work
+        from urbansat.errors import OutputPathError
+        from urbansat.export.guard import check_outputs
+
+        named = {"granule": granule, "--sources": sources, "--boundaries": boundaries,
+                 "--wind": Path(wind) if Path(wind).is_file() else None, "--wind-surface": wind_surface}
+        try:
+            check_outputs([output], {k: v for k, v in named.items() if v is not None})
+        except OutputPathError as err:
+            raise typer.BadParameter(f"--output {str(output)!r} is one of the inputs: {err}") from None
     methods: Any = "all" if method == ["all"] else (method[0] if len(method) == 1 else method)
     try:
         sw = urbansat.open_granules(granule, product=product, reader_options=_reader_options(reader_option) or None)

@@ -59,6 +59,14 @@ def _summary(result) -> None:
         typer.echo(f"  {name}: " + ", ".join(p.name for p in paths))
     if result.report is not None:
         typer.echo(f"report: {result.report}")
+    if result.manifest is not None:
+        import json
+
+        m = json.loads(result.manifest.read_text(encoding="utf-8"))
+        prev = m.get("previous_run")
+        if prev and prev.get("status") != "complete":
+            typer.echo(f"earlier run {prev['run_id']} was {prev['status']}: {prev['action']} by this run")
+        typer.echo(f"manifest: {result.manifest} (run {m['run_id']}, {m['status']})")
 
 
 @app.command("run")
@@ -89,7 +97,10 @@ def demo(
     """Run a complete job on the shipped data/samples and write the tables and the HTML report."""
     from urbansat.pipeline import run_job
 
+    from urbansat.export.guard import check_output_dir
+
     try:
+        check_output_dir(output, key="--output")
         cfg = write_demo_config(output)
         typer.echo(f"demo job: {cfg}")
         result = run_job(cfg, scheduler=scheduler, progress=not no_progress)

@@ -1,10 +1,18 @@
-"""Resumable step cache of a job: input checksums and atomically saved per-step results."""
+"""Resumable step cache of a job: input checksums and atomically saved per-step results.
+
+A step's key hashes its kind, the sha256 of its inputs, its options **and** the
+urbansat version and the packaged factor-table versions
+(:func:`urbansat.pipeline.manifest.code_versions`), so an upgrade never reuses a
+result computed by other code or other factors.
+"""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,14 +20,43 @@ from typing import Any
 import pandas as pd
 import xarray as xr
 
+from urbansat.errors import InputFileError
 from urbansat.export import atomic_write, netcdf_ready, sha256
 from urbansat.pipeline.execution import _client, _in_worker, _progress
 
 _CACHE = ".urbansat-cache"
 
 
+@functools.cache
+def _code_salt() -> str:
+    from urbansat.pipeline.manifest import code_versions
+
+    return json.dumps(code_versions(), sort_keys=True)
+
+
 def _hash(*parts: Any) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    text = json.dumps([_code_salt(), *parts], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def check_regular_file(path: str | Path, *, what: str = "input") -> os.stat_result:
+    """Stat ``path`` and refuse what is not a regular file, without opening it (FIFOs, devices hang a read)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise InputFileError(f"{what} {str(path)!r} does not exist; check the path.") from None
+    except OSError as err:
+        raise InputFileError(f"{what} {str(path)!r} cannot be read: {err}") from err
+    if stat.S_ISDIR(st.st_mode):
+        raise InputFileError(f"{what} {str(path)!r} is a directory; give the files inside it.")
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a device" if stat.S_ISCHR(st.st_mode) or \
+            stat.S_ISBLK(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file"
+        raise InputFileError(
+            f"{what} {str(path)!r} is {kind}, not a regular file; it is not read (a read could block "
+            "forever). Give the data file itself."
+        )
+    return st
 
 
 class _Checksums:
@@ -35,7 +72,7 @@ class _Checksums:
 
     def __call__(self, path: str | Path) -> str:
         p = str(Path(path).resolve())
-        st = os.stat(p)
+        st = check_regular_file(p)
         key = f"{p}|{st.st_size}|{st.st_mtime_ns}"
         if key not in self.known:
             self.known[key] = sha256(p)

@@ -583,24 +583,38 @@ class JobConfig(_Section):
         p = self.job.periods
         return list(p) if isinstance(p, dict) else [str(x) for x in p]
 
-    def input_files(self) -> list[str]:
-        """Every input file the job reads (resolved), each once, in config order."""
-        files: list[str] = [b.path for b in self.boundaries]
-        for g in self.granules:
-            files.extend(g.files)
-        for e in self.emissions:
+    def input_files(self) -> dict[str, str]:
+        """Every input file the job reads: ``{key path: resolved file}`` in config order.
+
+        The key names the setting (``boundaries[0].path``, ``granules[1].files[3]``), so a
+        message can say which input an output would overwrite. A file named twice keeps
+        its first key.
+        """
+        found: list[tuple[str, str]] = [(f"boundaries[{i}].path", b.path) for i, b in enumerate(self.boundaries)]
+        for i, g in enumerate(self.granules):
+            found.extend((f"granules[{i}].files[{k}]", f) for k, f in enumerate(g.files))
+        for i, e in enumerate(self.emissions):
             if e.sources:
-                files.append(e.sources)
+                found.append((f"emissions[{i}].sources", e.sources))
             winds = e.wind if isinstance(e.wind, list) else [e.wind]
             for w in winds:
                 if isinstance(w, WindFile):
-                    files.extend([w.path] + ([w.surface] if w.surface else []))
-        for s in self.sinks:
-            files.extend([*s.landcover_start, *s.landcover_end])
+                    found.append((f"emissions[{i}].wind.path", w.path))
+                    if w.surface:
+                        found.append((f"emissions[{i}].wind.surface", w.surface))
+        for i, s in enumerate(self.sinks):
+            found.extend((f"sinks[{i}].landcover_start", p) for p in s.landcover_start)
+            found.extend((f"sinks[{i}].landcover_end", p) for p in s.landcover_end)
+            if s.factors and Path(s.factors).is_file():  # a factor-table file, not a packaged name
+                found.append((f"sinks[{i}].factors", str(Path(s.factors).resolve())))
         if self.inventory is not None:
-            files.append(self.inventory.path)
-        files.extend(v.inventory for v in self.validation)
-        return list(dict.fromkeys(files))
+            found.append(("inventory.path", self.inventory.path))
+        found.extend((f"validation[{i}].inventory", v.inventory) for i, v in enumerate(self.validation))
+        out: dict[str, str] = {}
+        for key, path in found:
+            if path not in out.values():
+                out[key] = path
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """The plain-mapping form (JSON-ready; what :func:`load_config` returns)."""
@@ -866,13 +880,6 @@ def parse_job_config(
 
 def _check_regular_file(path: Path) -> None:
     """Refuse what is not a regular, readable, sanely sized file before reading it (no FIFO/device reads)."""
-    try:
-        from urbansat.schema.files import check_input_file  # type: ignore[import-not-found]
-    except ImportError:
-        check_input_file = None
-    if check_input_file is not None:
-        check_input_file(path, what="job configuration")
-        return
     try:
         st = path.stat()
     except FileNotFoundError:

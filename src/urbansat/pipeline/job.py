@@ -33,8 +33,10 @@ rate stands for the period (overpass-time rates: see the method notes).
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
+import shutil
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -44,10 +46,13 @@ from typing import Any
 import pandas as pd
 import xarray as xr
 
+from urbansat.errors import OutputPathError
 from urbansat.export import atomic_write, provenance, write_tables
+from urbansat.export.guard import check_output_dir, check_outputs, table_paths
 from urbansat.indicators import tci231_indicators, to_wide
-from urbansat.pipeline.config import load_config, validate_config
-from urbansat.pipeline.cache import _CACHE, _Checksums, _Steps
+from urbansat.pipeline.cache import _CACHE, _Checksums, _Steps, check_regular_file
+from urbansat.pipeline.config import JobConfig, load_job_config, parse_job_config
+from urbansat.pipeline.manifest import LOCK, MANIFEST, RunLock, RunManifest
 from urbansat.pipeline.execution import _scheduler
 from urbansat.pipeline.steps import (
     _concentration_steps,
@@ -61,6 +66,8 @@ from urbansat.pipeline.steps import (
 )
 
 __all__ = ["JobResult", "run_job"]
+
+_log = logging.getLogger("urbansat.pipeline")
 
 
 @dataclass
@@ -87,6 +94,8 @@ class JobResult:
         Cache-step keys computed in this run / loaded from an earlier run.
     provenance : dict
     elapsed_s : float
+    manifest : Path or None
+        ``manifest.json`` of the run (:mod:`urbansat.pipeline.manifest`).
     """
 
     output_dir: Path
@@ -103,11 +112,47 @@ class JobResult:
     reused: list[str] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
     elapsed_s: float = math.nan
+    manifest: Path | None = None
 
+
+
+def _planned_outputs(cfg: JobConfig) -> list[Path]:
+    """Every file the job will write in its folder (known before anything is written)."""
+    out_dir = cfg.output_dir
+    names = ["indicators", "indicators_wide", *(f"validation_{i}" for i in range(len(cfg.validation)))]
+    files = table_paths(names, out_dir, cfg.outputs.formats)
+    if cfg.outputs.report:
+        files.append(out_dir / "report.html")
+    return [*files, out_dir / "job_provenance.json", out_dir / MANIFEST, out_dir / LOCK]
+
+
+def _guard(cfg: JobConfig) -> tuple[Path, list[Path]]:
+    """Check the output folder and every output against every input, before anything is written."""
+    out_dir = check_output_dir(cfg.output_dir, key="job.output_dir")
+    inputs = cfg.input_files()
+    cache = (out_dir / _CACHE).resolve()
+    for key, path in inputs.items():
+        check_regular_file(path, what=f"{key} file")
+        if cache in Path(path).resolve().parents:
+            raise OutputPathError(
+                f"{key} {path!r} lies inside the job's cache {str(cache)!r}, which the job rewrites "
+                "(and --fresh clears); move the input out of the output folder."
+            )
+    planned = check_outputs(_planned_outputs(cfg), inputs)
+    return out_dir, planned
+
+
+def _clear_cache(cache: Path) -> None:
+    """Remove the cache folder by renaming it away first (under the run lock; never half-cleared)."""
+    if not cache.exists():
+        return
+    trash = cache.with_name(f"{cache.name}.old-{os.getpid()}-{time.time_ns()}")
+    os.replace(cache, trash)
+    shutil.rmtree(trash, ignore_errors=True)
 
 
 def run_job(
-    config_or_path: str | os.PathLike | Mapping[str, Any],
+    config_or_path: str | os.PathLike[str] | Mapping[str, Any] | JobConfig,
     *,
     scheduler: str | None = None,
     progress: bool = True,
@@ -117,17 +162,18 @@ def run_job(
 
     Parameters
     ----------
-    config_or_path : path or mapping
-        A job TOML file (see :mod:`urbansat.pipeline.config`) or the parsed
-        mapping (paths relative to the current directory).
+    config_or_path : path, mapping or JobConfig
+        A job TOML file (see :mod:`urbansat.pipeline.config`), the parsed
+        mapping (paths relative to the current directory) or a :class:`JobConfig`.
     scheduler : str, optional
         Overrides ``job.scheduler``: ``"auto"``, ``"synchronous"``,
         ``"threads"``, ``"local"`` or ``"tcp://host:port"`` (module docstring).
     progress : bool, default True
         Show tqdm progress bars.
     resume : bool, default True
-        Reuse finished steps cached in ``<output_dir>/.urbansat-cache``; with
-        False the cache is cleared first.
+        Reuse finished steps cached in ``<output_dir>/.urbansat-cache`` (an
+        unfinished earlier run is then *resumed*); with False the cache is cleared
+        first (the earlier run is *replaced*). The manifest records which.
 
     Returns
     -------
@@ -137,29 +183,79 @@ def run_job(
     ------
     ConfigError
         The configuration is invalid (every problem listed with its key path).
+    OutputPathError
+        An output would overwrite an input, or ``output_dir`` is an existing file;
+        raised before anything is written.
     UrbansatError
         Any input error of the steps, naming the file and the fix.
     """
     t0 = time.perf_counter()
-    if isinstance(config_or_path, Mapping):
-        cfg = validate_config(dict(config_or_path), base_dir=Path.cwd(), source="<mapping>")
+    if isinstance(config_or_path, JobConfig):
+        model = config_or_path
+    elif isinstance(config_or_path, Mapping):
+        model = parse_job_config(dict(config_or_path), base_dir=Path.cwd(), source="<mapping>")
     else:
-        cfg = load_config(config_or_path)
-    job = cfg["job"]
-    out_dir = Path(job["output_dir"])
+        model = load_job_config(config_or_path)
+    out_dir, planned = _guard(model)
+    cfg = model.to_dict()
     cache = out_dir / _CACHE
-    if not resume and cache.exists():
-        for p in cache.iterdir():
-            p.unlink()
-    cache.mkdir(parents=True, exist_ok=True)
-    checks = _Checksums(cache)
+    with RunLock(out_dir, on_wait=_log.warning if progress else None):
+        manifest = RunManifest(out_dir, config={k: v for k, v in cfg.items() if k != "_source"},
+                               config_file=model.source, resume=resume)
+        manifest.write()  # "incomplete" before anything else in the folder changes
+        if not resume:
+            _clear_cache(cache)
+        keep = set(planned) | {Path(p).resolve() for p in model.input_files().values()}
+        stale = [p for p in manifest.previous_outputs if p not in keep]
+        for p in stale:
+            p.unlink(missing_ok=True)
+        cache.mkdir(parents=True, exist_ok=True)
+        checks = _Checksums(cache)
+        try:
+            result = _run(cfg, model, out_dir, cache, checks, manifest, scheduler=scheduler, progress=progress)
+        except KeyboardInterrupt as err:
+            manifest.finish("interrupted", inputs=checks.used, error=err)
+            raise
+        except BaseException as err:
+            manifest.finish("failed", inputs=checks.used, error=err)
+            raise
+        written = [p for p in planned if p.name not in (MANIFEST, LOCK) and p.is_file()]
+        result.manifest = manifest.finish("complete", inputs=checks.used, outputs=written)
+    result.elapsed_s = time.perf_counter() - t0
+    return result
+
+
+def _run(
+    cfg: dict[str, Any],
+    model: JobConfig,
+    out_dir: Path,
+    cache: Path,
+    checks: _Checksums,
+    manifest: RunManifest,
+    *,
+    scheduler: str | None,
+    progress: bool,
+) -> JobResult:
+    job = cfg["job"]
     steps = _Steps(cache)
     sched = scheduler or job.get("scheduler", "auto")
+
+    def record(name: str, n0: tuple[int, int], **info: Any) -> None:
+        manifest.step(name, "ok", computed=len(steps.computed) - n0[0], reused=len(steps.reused) - n0[1],
+                      **info)
+
     with _scheduler(sched, _total_bytes(cfg)) as sched_used:
         bnd = _read_all_boundaries(cfg, checks)
+        manifest.step("boundaries", "ok", n=len(bnd))
+        n0 = (len(steps.computed), len(steps.reused))
         conc, soundings = _concentration_steps(cfg, bnd, steps, checks, progress)
+        record("concentrations", n0, results=len(conc))
+        n0 = (len(steps.computed), len(steps.reused))
         ems = _emission_steps(cfg, bnd, steps, checks, progress)
+        record("emissions", n0, results=len(ems))
+        n0 = (len(steps.computed), len(steps.reused))
         sinks = _sink_steps(cfg, bnd, steps, checks, progress)
+        record("sinks", n0, results=len(sinks))
     inventory = _inventory_for_table(cfg)
     if cfg["inventory"]:
         checks(cfg["inventory"]["path"])
@@ -175,14 +271,19 @@ def run_job(
         observed_gases=sorted({g for (_, g) in conc} | {g for (_, g) in ems} | set(soundings)
                               | {str(g["gas"]) for g in cfg["granules"] if g.get("gas")}),
     )
+    manifest.step("indicators", "ok", rows=len(table),
+                  statuses={str(k): int(v) for k, v in table["status"].value_counts().items()})
     wide = to_wide(table, value="cell")
     val = _validation(cfg, table, ems)
+    manifest.step("validation", "ok" if val or not cfg["validation"] else "skipped", tables=len(val))
     checks.save()
     options = {k: v for k, v in cfg.items() if k != "_source"}
     options["scheduler_used"] = sched_used
     prov = provenance(checks.used, options=options, checksums=checks.used)
+    prov["run_id"] = manifest.data["run_id"]
     tables = {"indicators": table, "indicators_wide": _flat_wide(wide), **val}
     outputs = write_tables(tables, out_dir, formats=cfg["outputs"]["formats"], boundaries=bnd, prov=prov)
+    manifest.step("exports", "ok", files=sum(len(v) for v in outputs.values()))
     report = None
     if cfg["outputs"]["report"]:
         from urbansat.report import write_report
@@ -194,12 +295,13 @@ def run_job(
                 [x] if isinstance(x, str) else list(x) for x in (s["landcover_start"], s["landcover_end"])
             ) for s in cfg["sinks"]}, title=job.get("name", "urbansat job"),
         )
+        manifest.step("report", "ok")
     with atomic_write(out_dir / "job_provenance.json") as tmp:
         tmp.write_text(json.dumps(prov, indent=1, default=str), encoding="utf-8")
     return JobResult(
         output_dir=out_dir, indicators=table, wide=wide, validation=val, concentrations=conc,
         emissions=ems, sinks=sinks, soundings=soundings, outputs=outputs, report=report, computed=steps.computed,
-        reused=steps.reused, provenance=prov, elapsed_s=time.perf_counter() - t0,
+        reused=steps.reused, provenance=prov,
     )
 
 

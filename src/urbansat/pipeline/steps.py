@@ -20,6 +20,7 @@ from urbansat.errors import (
     EmptySelectionError,
     UrbansatError,
 )
+from urbansat.inversion.result import METHOD_DIM
 from urbansat.indicators.concentration import concentrations_from_table, sounding_table
 from urbansat.pipeline.cache import (
     _Checksums,
@@ -56,7 +57,7 @@ def _open_swath(path: str, g: Mapping[str, Any]) -> xr.Dataset | None:
     """The normalized swath of one granule, or None when its bbox/time filter selects nothing."""
     from urbansat.ingest.granules import open_granules
 
-    kw = {k: g[k] for k in ("gas", "product", "qa", "bbox", "time", "target") if k in g}
+    kw = {k: g[k] for k in ("gas", "product", "qa", "bbox", "time", "target", "chunks") if k in g}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", EmptyResultWarning)
         try:
@@ -181,6 +182,11 @@ def _emission_steps(cfg, bnd, steps, checks, progress) -> dict[tuple[str, str], 
                             cfg["job"]["periods"])
         if period is None:
             continue
+        if METHOD_DIM in ds.dims:
+            # several methods (method = "all" or a list): every method ran on the same prepared
+            # plumes; the first listed one feeds the indicator table (docs/reliability.md)
+            ds = ds.sel({METHOD_DIM: str(ds[METHOD_DIM].values[0])}, drop=True)
+            ds.attrs["method"] = str(ds["method"].values.flat[0]) if "method" in ds else ds.attrs.get("method")
         per.setdefault((period, str(ds.attrs["gas"])), []).append(ds)
     return {k: _combine_overpasses(v) for k, v in per.items()}
 

@@ -8,6 +8,7 @@ import geopandas as gpd
 import pandas as pd
 
 from urbansat.errors import BoundaryError
+from urbansat.plot.text import mathtext_escape
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -76,7 +77,7 @@ def plot_boundaries(
     unit = results.attrs.get("units", {}).get(column, "") if isinstance(results.attrs.get("units"), dict) else ""
     merged.plot(
         column=column, ax=ax, cmap=cmap, edgecolor=edgecolor, linewidth=0.4, legend=True,
-        legend_kwds={"label": label or (f"{column} [{unit}]" if unit else column), "shrink": 0.7},
+        legend_kwds={"label": label or mathtext_escape(f"{column} [{unit}]" if unit else column), "shrink": 0.7},
         missing_kwds={"color": "0.9", "hatch": "//", "label": "no data"},
     )  # fmt: skip
     ax.set_aspect("equal" if boundaries.crs is not None and boundaries.crs.is_projected else "auto")

@@ -8,6 +8,7 @@ import numpy as np
 import xarray as xr
 
 from urbansat.errors import SchemaError
+from urbansat.plot.text import mathtext_escape
 from urbansat.schema import gas_of, gas_variable
 
 __all__ = ["plot_granule"]
@@ -105,7 +106,7 @@ def plot_granule(
             lon = np.asarray(ds["longitude"].values)[keep_np]
             lat = np.asarray(ds["latitude"].values)[keep_np]
             mappable = ax.scatter(lon, lat, c=vals, s=2, cmap=cmap, vmin=vmin, vmax=vmax, linewidths=0)
-        plt.colorbar(mappable, ax=ax, label=f"{var} [{units}]", shrink=0.8)
+        plt.colorbar(mappable, ax=ax, label=mathtext_escape(f"{var} [{units}]"), shrink=0.8)
     if boundaries is not None:
         xl, yl = ax.get_xlim(), ax.get_ylim()
         boundaries.boundary.plot(ax=ax, color="k", linewidth=0.6)
@@ -133,6 +134,6 @@ def plot_granule(
         t = np.asarray(ds["time"].values).ravel()
         tt = t[~np.isnat(t)]
         span = f" {str(tt.min())[:16]}-{str(tt.max())[11:16]} UTC" if tt.size else ""
-        title = f"{ds.attrs.get('product', '')} {var}{span}"
+        title = mathtext_escape(f"{ds.attrs.get('product', '')} {var}{span}")
     ax.set_title(title, fontsize=10)
     return ax

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from urbansat.categories import SINK_CATEGORIES
+from urbansat.plot.text import mathtext_escape
 
 __all__ = ["plot_boundary_map", "plot_period_change", "plot_sink_bars"]
 
@@ -108,7 +109,7 @@ def plot_sink_bars(table: pd.DataFrame, boundary_id: str, period: str, *, ax: An
     ax.set_xticks(x, [SINK_CATEGORIES[c][0] if c in SINK_CATEGORIES else "TOTAL" for c in cats],
                   rotation=60, ha="right", fontsize=7)
     ax.set_ylabel("net sink [t CO2 yr-1]\n(+ = removal)")
-    ax.set_title(f"net ecological carbon sink, {period}", fontsize=9)
+    ax.set_title(mathtext_escape(f"net ecological carbon sink, {period}"), fontsize=9)
     return ax
 
 
@@ -222,9 +223,9 @@ def plot_landcover_pair(
         for g in getattr(geometry, "geoms", [geometry]):
             gx, gy = g.exterior.xy
             ax.plot(gx, gy, color="k", lw=1.2)
-        ax.set_title(f"land cover {title}", fontsize=9)
+        ax.set_title(mathtext_escape(f"land cover {title}"), fontsize=9)
         ax.set_xlabel("x")
     axes[0].set_ylabel("y")
-    handles = [Patch(color=colors[i], label=f"{c} {legend.get(c, '')}") for i, c in enumerate(codes)]
+    handles = [Patch(color=colors[i], label=mathtext_escape(f"{c} {legend.get(c, '')}")) for i, c in enumerate(codes)]
     axes[1].legend(handles=handles, fontsize=6, loc="center left", bbox_to_anchor=(1.02, 0.5))
     return axes

@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from urbansat.plot.text import mathtext_escape
+
 __all__ = ["plot_plume"]
 
 
@@ -68,7 +70,7 @@ def plot_plume(
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 6))
     if frame is None:
-        ax.set_title(f"{name}: {reason}", fontsize=9)
+        ax.set_title(mathtext_escape(f"{name}: {reason}"), fontsize=9)
         return ax
     sc = frame.scene
     enh = frame.dv / sc.k
@@ -100,7 +102,7 @@ def plot_plume(
     for sk in np.arange(r0 + ds / 2, L, max(ds, (L - r0) / 6)):
         tx, ty = to_xy(np.array([sk, sk]), np.array([-hw, hw]))
         ax.plot(tx, ty, "-", color="0.3", lw=0.6)
-    ax.plot(0, 0, "*", ms=14, color="magenta", mec="k", label=name)
+    ax.plot(0, 0, "*", ms=14, color="magenta", mec="k", label=mathtext_escape(name))
     if r0 > 0:
         ax.add_patch(Circle((0, 0), r0 / 1e3, fill=False, ls=":", color="magenta"))
     u, v = diag.get("wind_u", np.nan), diag.get("wind_v", np.nan)
@@ -117,14 +119,14 @@ def plot_plume(
     ax.set_aspect("equal")
     ax.set_xlabel("km east of source")
     ax.set_ylabel("km north of source")
-    title = name
+    title = mathtext_escape(name)
     if result is not None and name in list(result.source.values):
         from urbansat.inversion.result import per_method
 
         # one line per method (several when result has the inversion_method dimension)
         for method, rm in per_method(result.sel(source=name)):
             if str(rm.qa_reason.values):
-                title += f"\n{method}: {str(rm.qa_reason.values)[:60]}"
+                title += mathtext_escape(f"\n{method}: {str(rm.qa_reason.values)[:60]}")
             else:
                 title += (f"\n{method}: {_sig(float(rm.emission), 3)} ± "
                           f"{_sig(float(rm.emission_uncertainty), 2)} kg/s")

@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from urbansat.plot.text import mathtext_escape
+
 __all__ = ["plot_validation"]
 
 
@@ -52,7 +54,7 @@ def plot_validation(result: pd.DataFrame, *, ax: Any = None, label: bool = True,
     ax.set_aspect("equal")
     if label:
         for k, xi, yi in zip(rows["key"], x, y):
-            ax.annotate(str(k), (xi, yi), fontsize=7, xytext=(3, 3), textcoords="offset points")
+            ax.annotate(mathtext_escape(k), (xi, yi), fontsize=7, xytext=(3, 3), textcoords="offset points")
     ov = result[result["scope"] == "overall"]
     if len(ov):
         o = ov.iloc[0]
