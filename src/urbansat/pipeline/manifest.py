@@ -21,7 +21,10 @@ Format (``manifest_version`` 1)::
      "steps": {"boundaries": {"status": "ok", …}, "concentrations": {…}, …},
      "outputs": [{"path": "indicators.csv", "bytes": 456, "sha256": "…"}, …],
      "previous_run": {"run_id": "…", "status": "incomplete", "action": "resumed"} | null,
-     "error": null}
+     "previous_outputs": [], "error": null}
+
+``previous_outputs`` lists files of earlier runs still in the folder while a run is
+not complete (empty once it is).
 
 **One run at a time per folder.** :class:`RunLock` holds an exclusive
 ``fcntl.flock`` on ``<output_dir>/.urbansat.lock`` for the whole run; a second
@@ -185,6 +188,12 @@ class RunManifest:
             "previous_run": prev,
             "error": None,
         }
+        # files of earlier runs still in the folder: listed until this run completes, so a
+        # later run can remove the ones it does not rewrite even after an interruption
+        base = self.out_dir.resolve()
+        self.data["previous_outputs"] = [
+            str(p.relative_to(base)) for p in self.previous_outputs if p.is_file()
+        ]
 
     @property
     def previous_outputs(self) -> list[Path]:
@@ -192,10 +201,12 @@ class RunManifest:
         if self.previous is None:
             return []
         out = []
-        for o in self.previous.get("outputs", []):
-            if isinstance(o, dict) and isinstance(o.get("path"), str):
-                p = (self.out_dir / o["path"]).resolve()
-                if self.out_dir.resolve() in p.parents:  # never outside the folder
+        rows = [*self.previous.get("outputs", []), *self.previous.get("previous_outputs", [])]
+        for o in rows:
+            rel = o.get("path") if isinstance(o, dict) else o
+            if isinstance(rel, str):
+                p = (self.out_dir / rel).resolve()
+                if self.out_dir.resolve() in p.parents and p not in out:  # never outside the folder
                     out.append(p)
         return out
 
@@ -221,6 +232,8 @@ class RunManifest:
         """Record the end of the run (``complete``, ``failed`` or ``interrupted``) and write."""
         self.data["status"] = status
         self.data["finished"] = _now()
+        if status == "complete":
+            self.data["previous_outputs"] = []  # rewritten by this run or removed at its start
         self.data["elapsed_s"] = round(time.perf_counter() - self.t0, 3)
         if error is not None:
             self.data["error"] = f"{type(error).__name__}: {error}"
