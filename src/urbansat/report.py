@@ -33,6 +33,7 @@ from urbansat.categories import SINK_SCOPES
 from urbansat.export import atomic_write
 from urbansat.indicators.tables import STATUSES, indicator_spec, to_wide
 from urbansat.plot.text import mathtext_escape
+from urbansat.status import VALUED
 
 __all__ = ["render_report", "write_report"]
 
@@ -67,7 +68,7 @@ def _boundary_table(table: pd.DataFrame, bid: str) -> str:
     """Valued rows per subject in full; targets without any value collapsed below."""
     sub = table[table["boundary_id"] == bid]
     valued = sub.groupby(["subject", "target"])["status"].transform(
-        lambda s: s.isin(["ok", "partial", "from_inventory"]).any())
+        lambda s: s.isin(VALUED).any())
     parts = []
     for subject, label in (("atmosphere", "Urban atmosphere 城市大气"), ("sink", "Urban carbon sink 城市碳汇")):
         rows = sub[(sub["subject"] == subject) & valued]
@@ -203,7 +204,7 @@ def render_report(
     prov = dict(provenance or {"python": "", "libraries": {}, "inputs": [], "options": {}})
     bnd = boundaries.to_crs(4326)
     sections = []
-    valued_ids = set(table.loc[table["status"].isin(["ok", "partial", "from_inventory"]), "boundary_id"])
+    valued_ids = set(table.loc[table["status"].isin(VALUED), "boundary_id"])
     by_id = dict(tuple(table.groupby("boundary_id", sort=False)))
     for _, b in bnd.iterrows():
         bid = str(b["boundary_id"])

@@ -15,6 +15,7 @@ import xarray as xr
 
 from urbansat.categories import ATMOSPHERE_SCOPES, GASES, SINK_CATEGORIES, SINK_SCOPES
 from urbansat.indicators import indicator_spec
+from urbansat.status import VALUED
 
 
 def test_every_table1_row_for_every_boundary_and_period(demo_run):
@@ -46,7 +47,7 @@ def test_every_table1_row_for_every_boundary_and_period(demo_run):
 def test_valued_atmosphere_rows_have_finite_uncertainty(demo_run):
     _, r = demo_run
     t = r.indicators
-    rows = t[(t.subject == "atmosphere") & t.status.isin(["ok", "partial", "from_inventory"])]
+    rows = t[(t.subject == "atmosphere") & t.status.isin(VALUED)]
     assert len(rows) >= 15
     assert np.isfinite(rows.uncertainty).all(), rows[~np.isfinite(rows.uncertainty)]
     assert (rows.uncertainty > 0).all()

@@ -28,6 +28,7 @@ from urbansat.indicators.tables import (
     check_tidy,
     indicator_spec,
 )
+from urbansat.status import VALUED
 
 __all__ = ["tci231_indicators"]
 
@@ -162,7 +163,7 @@ def _row(b: pd.Series, subject: str, target: str, indicator: str, period: str, *
         "provenance": "",
     }
     row.update(kw)
-    if row["status"] not in ("ok", "partial", "from_inventory"):
+    if row["status"] not in VALUED:
         row["value"] = math.nan
         row["uncertainty"] = math.nan
     return row
@@ -248,8 +249,7 @@ def _inventory_lookup(inventory: pd.DataFrame | None) -> dict[tuple[str, str, st
 def _change(a: dict[str, Any] | None, b: dict[str, Any], relative: bool) -> dict[str, Any]:
     if a is None:
         return {"status": "single_period", "method": "a change needs two periods"}
-    ok = ("ok", "partial", "from_inventory")
-    if a["status"] not in ok or b["status"] not in ok:
+    if a["status"] not in VALUED or b["status"] not in VALUED:
         return {"status": "no_data", "method": f"periods have status {a['status']} and {b['status']}"}
     ua = a.get("uncertainty", math.nan)
     ub = b.get("uncertainty", math.nan)
@@ -299,6 +299,15 @@ def _partial_uncertainty_note(ds: xr.Dataset) -> str:
         return ""
     return ("uncertainty is a lower bound: it leaves out the factors without a range "
             f"({', '.join(unranged)}) where they are used")
+
+
+def _empty_epochs(ds: xr.Dataset, bid: str) -> str:
+    """'start', 'end' or 'start and end' when that epoch has no valid pixel in the boundary, else ''."""
+    if "unobserved_area" not in ds or "total" not in set(map(str, ds["category"].values)):
+        return ""  # not an account_sinks output (no record of unobserved pixels)
+    tot = ds.sel(boundary=bid, category="total")
+    empty = [k.split("_")[1] for k in ("area_start", "area_end") if k in tot and not float(tot[k]) > 0]
+    return " and ".join(empty)
 
 
 def _sink_status(raw: str, value: float) -> tuple[str, str]:
@@ -427,7 +436,7 @@ def _atmosphere_rows(
             e = {"status": "not_observable", "method": f"no configured instrument observes {GASES[gas][0]}"}
         rows.append(_row(b, "atmosphere", gas, "total_emission.emission_rate", p, unit=keys["total_emission.emission_rate"], **e))
         amount = dict(e)
-        if e["status"] in ("ok", "partial", "from_inventory"):
+        if e["status"] in VALUED:
             if np.isfinite(years[p]):
                 amount["value"] = e["value"] * years[p]
                 amount["uncertainty"] = e["uncertainty"] * years[p]
@@ -514,6 +523,9 @@ def _sink_rows(
                     u = float(cell[uvar]) if uvar and uvar in cell else math.nan
                     raw = str(cell["status"].values) if "status" in cell else ""
                     status, note = _sink_status(raw, v)
+                    empty = _empty_epochs(ds, bid)
+                    if empty:  # nothing was there: never 0 +- 0 "ok" from an all-nodata epoch
+                        status, note = "no_data", f"no valid land-cover pixel in the boundary in the {empty} epoch{'s' if ' and ' in empty else ''}"
                     method = str(ds.attrs.get("method", "land-cover change x carbon factors"))
                     epochs = ds.attrs.get("epochs", ds.attrs.get("years", ""))
                     if uvar and np.isfinite(v) and v != 0 and not np.isfinite(u):

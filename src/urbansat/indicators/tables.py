@@ -22,6 +22,7 @@ import pandas as pd
 
 from urbansat.categories import ATMOSPHERE_INDICATORS, GASES, SINK_CATEGORIES, SINK_INDICATORS
 from urbansat.errors import SchemaError
+from urbansat.status import MEANINGS, VALUED
 
 __all__ = [
     "STATUSES",
@@ -53,18 +54,9 @@ TIDY_COLUMNS: Final[tuple[str, ...]] = (
     "provenance",
 )
 
-#: Row statuses and what they mean. ``value`` is NaN exactly when the status
-#: is not one of ``ok``, ``partial``, ``from_inventory``.
-STATUSES: Final[dict[str, str]] = {
-    "ok": "estimated from satellite data",
-    "partial": "estimated, but some sources in the boundary were rejected (see method)",
-    "from_inventory": "not observed by the configured instruments; value from the user inventory",
-    "not_observable": "no configured instrument observes this gas",
-    "no_data": "no valid observation or estimate for this boundary and period",
-    "rejected": "every estimate for this boundary was rejected by quality control",
-    "single_period": "a change needs two periods; only one was given",
-    "not_applicable": "the category has no data source for this boundary (e.g. no project polygon)",
-}
+#: Row statuses and what they mean (from :mod:`urbansat.status`, the one list).
+#: ``value`` is NaN exactly when the status is not in :data:`urbansat.status.VALUED`.
+STATUSES: Final[dict[str, str]] = {s.value: m for s, m in MEANINGS.items()}
 
 #: Subjects of Table 1: key -> (English, Chinese).
 SUBJECTS: Final[dict[str, tuple[str, str]]] = {
@@ -72,7 +64,7 @@ SUBJECTS: Final[dict[str, tuple[str, str]]] = {
     "sink": ("urban carbon sink", "城市碳汇"),
 }
 
-_VALUED: Final = ("ok", "partial", "from_inventory")
+_VALUED: Final = VALUED
 
 
 @lru_cache(maxsize=1)

@@ -248,7 +248,7 @@ def _run(
         bnd = _read_all_boundaries(cfg, checks)
         manifest.step("boundaries", "ok", n=len(bnd))
         n0 = (len(steps.computed), len(steps.reused))
-        conc, soundings = _concentration_steps(cfg, bnd, steps, checks, progress)
+        conc, soundings, seen_gases = _concentration_steps(cfg, bnd, steps, checks, progress)
         record("concentrations", n0, results=len(conc))
         n0 = (len(steps.computed), len(steps.reused))
         ems = _emission_steps(cfg, bnd, steps, checks, progress)
@@ -268,7 +268,7 @@ def _run(
         boundaries=bnd,
         periods=job["periods"],
         inventory=inventory,
-        observed_gases=sorted({g for (_, g) in conc} | {g for (_, g) in ems} | set(soundings)
+        observed_gases=sorted({g for (_, g) in conc} | {g for (_, g) in ems} | set(soundings) | seen_gases
                               | {str(g["gas"]) for g in cfg["granules"] if g.get("gas")}),
     )
     manifest.step("indicators", "ok", rows=len(table),

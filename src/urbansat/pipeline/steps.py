@@ -19,6 +19,7 @@ from urbansat.errors import (
     EmptyResultWarning,
     EmptySelectionError,
     UrbansatError,
+    UrbansatWarning,
 )
 from urbansat.inversion.result import METHOD_DIM
 from urbansat.indicators.concentration import concentrations_from_table, sounding_table
@@ -66,14 +67,55 @@ def _open_swath(path: str, g: Mapping[str, Any]) -> xr.Dataset | None:
             return None
 
 
-def _concentration_steps(cfg, bnd, steps, checks, progress) -> tuple[dict, dict[str, pd.DataFrame]]:
+def _gas_of_file(path: str, g: Mapping[str, Any]) -> str:
+    """The gas a granule measures, also when its bbox/time filter selects nothing.
+
+    The granule was then observed (the instrument sees this gas) but holds nothing over
+    the boundaries: its rows are ``no_data``, not ``not_observable``.
+    """
+    if g.get("gas"):
+        return str(g["gas"])
+    from urbansat.ingest.granules import open_granules
+    from urbansat.schema import gas_of
+
+    kw = {k: g[k] for k in ("product", "target") if k in g}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", EmptyResultWarning)
+            return gas_of(open_granules(path, qa="none", **kw))
+    except UrbansatError:
+        return ""
+
+
+def _unique_files(cfg: Mapping[str, Any], checks: _Checksums) -> list[tuple[Mapping[str, Any], str]]:
+    """(granules section, file) pairs, each granule once: the same content under two names or in
+    two [[granules]] sections is read once (with an UrbansatWarning), never counted twice."""
+    seen: dict[str, str] = {}
+    out = []
+    for g in cfg["granules"]:
+        for f in g["files"]:
+            digest = checks(f)
+            if digest in seen:
+                warnings.warn(
+                    f"granule {f!r} has the same content as {seen[digest]!r}; it is used once.",
+                    UrbansatWarning, stacklevel=3,
+                )
+                continue
+            seen[digest] = f
+            out.append((g, f))
+    return out
+
+
+def _concentration_steps(cfg, bnd, steps, checks, progress) -> tuple[dict, dict[str, pd.DataFrame], set[str]]:
+    """Per-granule sounding tables -> concentrations per (period, gas); also the gases observed."""
     opts = cfg["concentration"]
     atm = bnd[bnd["level"].isin(ATMOSPHERE_SCOPES)]
+    observed: set[str] = set()
     if atm.empty:
-        return {}, {}
+        return {}, {}, observed
     tables: dict[str, list[pd.DataFrame]] = {}
     meta: dict[str, dict[str, list[str]]] = {}
-    files = [(g, f) for g in cfg["granules"] for f in g["files"]]
+    files = _unique_files(cfg, checks)
     jobs = []
     for g, f in files:
         key = "conc-" + _hash(checks(f), g.get("gas"), g.get("product"), g.get("qa"), g.get("bbox"), g.get("time"),
@@ -85,7 +127,7 @@ def _concentration_steps(cfg, bnd, steps, checks, progress) -> tuple[dict, dict[
             sw = _open_swath(f, g)
             from urbansat.schema import gas_of
 
-            gas = gas_of(sw) if sw is not None else str(g.get("gas", ""))
+            gas = gas_of(sw) if sw is not None else _gas_of_file(f, g)
             if sw is None or sw.sizes["y"] == 0 or not bool(sw["qa_pass"].any()):
                 t = pd.DataFrame({"boundary_id": pd.Series(dtype=str), "overlap_fraction": pd.Series(dtype=float),
                                   "value": pd.Series(dtype=float), "sigma": pd.Series(dtype=float),
@@ -96,11 +138,15 @@ def _concentration_steps(cfg, bnd, steps, checks, progress) -> tuple[dict, dict[
                                    background_radius_km=opts["background_radius_km"],
                                    min_overlap=opts["min_overlap"])
             product = "" if sw is None else str(sw.attrs.get("product", ""))
-            return t.assign(gas=gas, product=product, file=Path(f).name)
+            out = t.assign(gas=gas, product=product, file=Path(f).name)
+            out.attrs["gas"] = gas  # kept by parquet: an empty table still says which gas was observed
+            return out
 
         jobs.append((key, ".parquet", compute, _save_table, _load_table))
     results = steps.run_many(jobs, desc="granules: concentrations", progress=progress)
     for (g, f), t in zip(files, results):
+        if t.attrs.get("gas"):
+            observed.add(str(t.attrs["gas"]))
         if len(t):
             gas = str(t["gas"].iloc[0])
             tables.setdefault(gas, []).append(t)
@@ -123,7 +169,7 @@ def _concentration_steps(cfg, bnd, steps, checks, progress) -> tuple[dict, dict[
                 product=",".join(sorted(set(meta[gas]["product"]))),
                 source_files=",".join(sorted(set(sub["file"]))),
             )
-    return out, soundings
+    return out, soundings, observed
 
 
 def _wind_arg(w: Any) -> Any:
@@ -142,7 +188,14 @@ def _emission_steps(cfg, bnd, steps, checks, progress) -> dict[tuple[str, str], 
 
     groups = {g["name"]: g for g in cfg["granules"]}
     per: dict[tuple[str, str], list[xr.Dataset]] = {}
-    todo = [(i, e, f) for i, e in enumerate(cfg["emissions"]) for f in groups[e["granules"]]["files"]]
+    todo = []
+    for i, e in enumerate(cfg["emissions"]):
+        seen: set[str] = set()
+        for f in groups[e["granules"]]["files"]:
+            digest = checks(f)
+            if digest not in seen:  # one overpass once, however many names it has
+                seen.add(digest)
+                todo.append((i, e, f))
     jobs = []
     for i, e, f in todo:
         g = groups[e["granules"]]

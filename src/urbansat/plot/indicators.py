@@ -9,10 +9,11 @@ import pandas as pd
 
 from urbansat.categories import SINK_CATEGORIES
 from urbansat.plot.text import mathtext_escape
+from urbansat.status import VALUED
 
 __all__ = ["plot_boundary_map", "plot_period_change", "plot_sink_bars"]
 
-_OK = ("ok", "partial", "from_inventory")
+_OK = VALUED
 
 
 def plot_boundary_map(
