@@ -173,7 +173,7 @@ wind = urbansat.open_wind(SAMPLES / "smartcarb" / "SMARTCARB_winds_2015042311.nc
 src = pd.read_csv(DEMO / "demo_sources.csv", comment="#")
 est = urbansat.estimate_emissions(sw, sources=src[src.name != "Berlin"], wind=wind, method="ime")
 coco2 = read_inventory(SAMPLES / "inventory" / "coco2_ps_catalogue_v1.1.csv")
-res = urbansat.validate(est, coco2, key="location", max_distance_km=3.0)
+res = urbansat.validate_inventory(est, coco2, key="location", max_distance_km=3.0)
 res[res.estimate.notna() | (res.scope == "overall")][["key", "estimate", "inventory", "ratio", "within_2sigma", "rmse", "n"]]"""),
         ("code", """\
 ax = plot_validation(res)

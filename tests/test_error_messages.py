@@ -117,7 +117,7 @@ def test_validate_with_paths(sources):
         }
     )
     with pytest.raises(SchemaError, match=r"estimates must be .*got str 'emis\.nc'.*open_dataset"):
-        urbansat.validate("emis.nc", inv)
+        urbansat.validate_inventory("emis.nc", inv)
     est = pd.DataFrame(
         {
             "emission_t_per_yr": [1.0],
@@ -131,11 +131,11 @@ def test_validate_with_paths(sources):
         SchemaError,
         match=r"inventory must be a pandas\.DataFrame; got str 'inv\.csv'.*read_inventory",
     ):
-        urbansat.validate(est, "inv.csv")
+        urbansat.validate_inventory(est, "inv.csv")
     with pytest.raises(SchemaError, match=r"inventory lacks columns \['gas', .*read_inventory"):
-        urbansat.validate(est, pd.DataFrame({"x": [1]}))
+        urbansat.validate_inventory(est, pd.DataFrame({"x": [1]}))
     with pytest.raises(SchemaError, match=r"max_distance_km=-1 must be a positive distance"):
-        urbansat.validate(est, inv, max_distance_km=-1)
+        urbansat.validate_inventory(est, inv, max_distance_km=-1)
 
 
 # ------------------------------------------------------------------ boundaries without geometry
@@ -285,9 +285,9 @@ def test_public_functions_do_not_modify_their_inputs(swath, sources, swath_bound
         }
     )
     inv_copy = inv.copy(deep=True)
-    urbansat.validate(emis, inv)
+    urbansat.validate_inventory(emis, inv)
 
-    for x, y in zip(inputs, before):
+    for x, y in zip(inputs, before, strict=False):
         assert _same(x, y), type(x).__name__
     assert emis.identical(emis_copy) and sinks.identical(sinks_copy)
     pd.testing.assert_frame_equal(table, table_copy)

@@ -31,6 +31,7 @@ from urbansat.errors import (
     OutputPathError,
     ProductNotRecognizedError,
     SchemaError,
+    UrbansatDeprecationWarning,
     UrbansatError,
     UrbansatWarning,
     WindError,
@@ -53,7 +54,8 @@ _LAZY: dict[str, str] = {
     "estimate_emissions": "urbansat.inversion",
     "account_sinks": "urbansat.sinks",
     "tci231_indicators": "urbansat.indicators",
-    "validate": "urbansat.validation",
+    "validate": "urbansat.validation",  # deprecated alias of validate_inventory
+    "validate_inventory": "urbansat.validation",
     "run_job": "urbansat.pipeline",
 }
 
@@ -73,6 +75,7 @@ __all__ = [
     "OutputPathError",
     "ProductNotRecognizedError",
     "SchemaError",
+    "UrbansatDeprecationWarning",
     "UrbansatError",
     "UrbansatWarning",
     "WindError",
@@ -93,6 +96,7 @@ __all__ = [
     "to_soundings",
     "validate",
     "validate_granule",
+    "validate_inventory",
     "zonal_stats",
 ]
 
@@ -123,4 +127,4 @@ if TYPE_CHECKING:  # pragma: no cover
     from urbansat.spatial.gridding import grid_soundings
     from urbansat.spatial.swath import select_soundings
     from urbansat.spatial.zonal import class_areas, zonal_stats
-    from urbansat.validation import validate
+    from urbansat.validation import validate, validate_inventory

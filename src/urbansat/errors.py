@@ -24,6 +24,7 @@ __all__ = [
     "OutputPathError",
     "ProductNotRecognizedError",
     "SchemaError",
+    "UrbansatDeprecationWarning",
     "UrbansatError",
     "UrbansatWarning",
     "WindError",
@@ -45,7 +46,8 @@ class ProductNotRecognizedError(UrbansatError, ValueError):
 class MissingVariableError(UrbansatError, KeyError):
     """A known product lacks a variable or group that the reader requires."""
 
-    def __str__(self) -> str:  # KeyError would repr() the message
+    def __str__(self) -> str:
+        """Return the message as given (KeyError would repr() it)."""
         return str(self.args[0]) if self.args else ""
 
 
@@ -99,6 +101,10 @@ class ConfigError(UrbansatError, ValueError):
 
 class UrbansatWarning(UserWarning):
     """Base class of urbansat warnings."""
+
+
+class UrbansatDeprecationWarning(UrbansatWarning, DeprecationWarning):
+    """A public name or argument is deprecated; the message names its replacement."""
 
 
 class EmptyResultWarning(UrbansatWarning):

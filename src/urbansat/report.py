@@ -182,7 +182,7 @@ def render_report(
     concentrations, emissions, sinks : mapping, optional
         Intermediate results of :func:`urbansat.run_job` (for maps and notes).
     validation : mapping of name -> DataFrame, optional
-        Outputs of :func:`urbansat.validate` (their ``attrs`` name the inventory).
+        Outputs of :func:`urbansat.validate_inventory` (their ``attrs`` name the inventory).
     provenance : mapping, optional
         From :func:`urbansat.export.provenance`.
     soundings : mapping gas -> DataFrame, optional

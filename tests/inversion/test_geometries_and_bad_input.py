@@ -213,7 +213,7 @@ def test_consumers_of_one_estimate_per_source_name_the_method_dimension():
     inv = pd.DataFrame({"inventory_id": ["i"], "gas": ["co2"], "emission_t_per_yr": [1e6],
                         "emission_t_per_yr_uncertainty": [1e5], "longitude": [lon], "latitude": [lat]})
     with pytest.raises(SchemaError, match="estimates holds 4 methods"):
-        urbansat.validate(every, inv)
+        urbansat.validate_inventory(every, inv)
     # one selected method goes through
     table = urbansat.tci231_indicators(emissions=every.sel(inversion_method="csf"), boundaries=b,
                                        periods={"p": ("2000-01-01", "2100-01-01")})

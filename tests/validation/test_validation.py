@@ -11,7 +11,7 @@ import xarray as xr
 
 from urbansat.errors import EmptySelectionError, InputFileError, SchemaError
 from urbansat.ingest.inventory import read_inventory
-from urbansat.validation import VALIDATION_COLUMNS, validate
+from urbansat.validation import VALIDATION_COLUMNS, validate_inventory
 
 FIXTURE = (
     Path(__file__).resolve().parents[2]
@@ -56,7 +56,7 @@ def test_read_coco2(coco2):
 
 
 def test_match_real_plants_by_location(coco2, project_samples):
-    res = validate(
+    res = validate_inventory(
         _smartcarb_estimates(project_samples), coco2, key="location", max_distance_km=2.0
     )
     assert list(res.columns) == list(VALIDATION_COLUMNS)
@@ -84,7 +84,7 @@ def test_match_real_plants_by_location(coco2, project_samples):
 def test_no_match_is_reported_not_scored(coco2, project_samples):
     est = _smartcarb_estimates(project_samples).isel(source=[0])
     est = est.assign_coords(longitude=("source", [0.0]), latitude=("source", [-60.0]))
-    res = validate(est, coco2, max_distance_km=2.0)
+    res = validate_inventory(est, coco2, max_distance_km=2.0)
     assert res.iloc[0]["n_matched"] == 0 and np.isnan(res.iloc[0]["inventory"])
     assert res.iloc[-1]["n"] == 0
 
@@ -101,7 +101,7 @@ def test_city_inventory_fixture_by_boundary():
             "emission_t_per_yr_uncertainty": [total * 0.2],
         }
     )
-    res = validate(est, inv, key="boundary_id")
+    res = validate_inventory(est, inv, key="boundary_id")
     row = res.iloc[0]
     assert row["ratio"] == pytest.approx(1.1)
     assert row["relative_difference"] == pytest.approx(0.1)
@@ -129,12 +129,41 @@ def test_bad_inventory(tmp_path):
         }
     )
     with pytest.raises(EmptySelectionError, match="no rows for gas 'ch4'"):
-        validate(est, read_inventory(good), key="boundary_id")
+        validate_inventory(est, read_inventory(good), key="boundary_id")
 
 
 def test_scatter_plot(coco2, project_samples):
     from urbansat.plot.validation import plot_validation
 
-    res = validate(_smartcarb_estimates(project_samples), coco2, max_distance_km=2.0)
+    res = validate_inventory(_smartcarb_estimates(project_samples), coco2, max_distance_km=2.0)
     ax = plot_validation(res)
     assert len(ax.lines) >= 1 and ax.get_xlabel().startswith("inventory")
+
+
+def test_validate_is_a_deprecated_alias_of_validate_inventory():
+    """``validate`` (the name before issue 20) still works and says what replaces it."""
+    import urbansat
+    from urbansat.errors import UrbansatDeprecationWarning
+
+    est = pd.DataFrame(
+        {
+            "key": ["a"],
+            "emission_t_per_yr": [1.0e6],
+            "emission_t_per_yr_uncertainty": [1.0e5],
+            "longitude": [14.45],
+            "latitude": [51.84],
+        }
+    )
+    inv = pd.DataFrame(
+        {
+            "inventory_id": ["i"],
+            "gas": ["co2"],
+            "emission_t_per_yr": [1.1e6],
+            "emission_t_per_yr_uncertainty": [0.0],
+            "longitude": [14.45],
+            "latitude": [51.84],
+        }
+    )
+    with pytest.warns(UrbansatDeprecationWarning, match="use urbansat.validate_inventory"):
+        old = urbansat.validate(est, inv, gas="co2")
+    pd.testing.assert_frame_equal(old, urbansat.validate_inventory(est, inv, gas="co2"))

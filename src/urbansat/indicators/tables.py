@@ -205,13 +205,13 @@ def to_wide(df: pd.DataFrame, *, value: str = "value") -> pd.DataFrame:
     rows = tidy.copy()
     if value == "cell":
         rows["cell"] = [
-            _cell(v, u, s) for v, u, s in zip(rows["value"], rows["uncertainty"], rows["status"])
+            _cell(v, u, s) for v, u, s in zip(rows["value"], rows["uncertainty"], rows["status"], strict=False)
         ]
     ind = rows["indicator"].str.split(".", n=1, expand=True)
     inds = {**ATMOSPHERE_INDICATORS, **SINK_INDICATORS}
     rows["subject_en"] = rows["subject"].map(lambda s: SUBJECTS[s][0])
     rows["subject_zh"] = rows["subject"].map(lambda s: SUBJECTS[s][1])
-    names = [target_names(s, t) for s, t in zip(rows["subject"], rows["target"])]
+    names = [target_names(s, t) for s, t in zip(rows["subject"], rows["target"], strict=False)]
     rows["target_en"] = [n[0] for n in names]
     rows["target_zh"] = [n[1] for n in names]
     rows["indicator_en"] = ind[0].map(lambda k: inds[k][0])
@@ -232,7 +232,7 @@ def to_wide(df: pd.DataFrame, *, value: str = "value") -> pd.DataFrame:
     ]
     order = {k: i for i, k in enumerate(_row_order(rows))}
     rows["_order"] = [
-        order[(s, t, i)] for s, t, i in zip(rows["subject"], rows["target"], rows["indicator"])
+        order[(s, t, i)] for s, t, i in zip(rows["subject"], rows["target"], rows["indicator"], strict=False)
     ]
     index_order = rows.drop_duplicates(index).sort_values("_order")[index]
     wide = rows.set_index([*index, "boundary", "period"])[value].unstack(["boundary", "period"])
@@ -248,7 +248,7 @@ def _row_order(rows: pd.DataFrame) -> list[tuple[str, str, str]]:
         for target in targets[subject]:
             for key in spec_keys:
                 out.append((subject, target, key))
-    present = set(zip(rows["subject"], rows["target"], rows["indicator"]))
+    present = set(zip(rows["subject"], rows["target"], rows["indicator"], strict=False))
     return [k for k in out if k in present] + sorted(present - set(out))
 
 

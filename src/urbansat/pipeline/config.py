@@ -516,7 +516,7 @@ class InventoryConfig(_Section):
 
 
 class ValidationConfig(_Section):
-    """``[[validation]]``: compare estimates with an inventory (:func:`urbansat.validate`)."""
+    """``[[validation]]``: estimates vs an inventory (:func:`urbansat.validate_inventory`)."""
 
     inventory: InputPath
     key: Literal["location", "boundary_id"] = "location"

@@ -337,7 +337,7 @@ def _inventory_for_table(cfg: dict[str, Any]) -> pd.DataFrame | None:
 
 def _validation(cfg, table, emissions) -> dict[str, pd.DataFrame]:
     from urbansat.ingest.inventory import read_inventory
-    from urbansat.validation import validate
+    from urbansat.validation import validate_inventory as validate
 
     out = {}
     for i, v in enumerate(cfg["validation"]):

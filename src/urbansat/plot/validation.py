@@ -19,7 +19,7 @@ def plot_validation(result: pd.DataFrame, *, ax: Any = None, label: bool = True,
     Parameters
     ----------
     result : pandas.DataFrame
-        Output of :func:`urbansat.validate`.
+        Output of :func:`urbansat.validate_inventory`.
     ax : matplotlib Axes, optional
         Axes to draw on; a new figure when omitted.
     label : bool, default True

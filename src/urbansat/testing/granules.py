@@ -619,7 +619,8 @@ def write_tropomi_ch4(
     proc = {"v1": "010202", "v2": "020400"}[version]
     coll = {"v1": "01", "v2": "03"}[version]
     t_end = t0 + np.timedelta64(3503, "s")
-    fmt = lambda t: str(t.astype("datetime64[s]")).replace("-", "").replace(":", "")
+    def fmt(t):
+        return str(t.astype("datetime64[s]")).replace("-", "").replace(":", "")
     fname = f"S5P_OFFL_L2__CH4____{fmt(t0)}_{fmt(t_end)}_{orbit:05d}_{coll}_{proc}_{fmt(t_end + np.timedelta64(3, 'D'))}.nc"
     out = _target_path(path_or_dir, fname)
     nl = 12
@@ -993,8 +994,8 @@ def make_swath(
         f"{var}_uncertainty": (YX, np.full(x.shape, unc, "float32"), {"units": units}),
         f"{var}_truth": (YX, truth, {"units": units, "long_name": "noise-free known field"}),
         "qa_pass": (YX, np.ones(x.shape, bool)),
-        "latitude_bounds": (YX + ("corner",), blat, {"units": "degrees_north"}),
-        "longitude_bounds": (YX + ("corner",), blon, {"units": "degrees_east"}),
+        "latitude_bounds": ((*YX, "corner"), blat, {"units": "degrees_north"}),
+        "longitude_bounds": ((*YX, "corner"), blon, {"units": "degrees_east"}),
     }
     if wind is not None:
         data["eastward_wind"] = (YX, np.full(x.shape, wind[0], "float32"), {"units": "m s-1"})

@@ -99,7 +99,7 @@ def make_landcover(
     if year is not None:
         da.attrs["year"] = int(year)
     if chunks is not None:
-        da = da.chunk(dict(zip(("y", "x"), chunks)) if isinstance(chunks, tuple) else chunks)
+        da = da.chunk(dict(zip(("y", "x"), chunks, strict=False)) if isinstance(chunks, tuple) else chunks)
     return da
 
 

@@ -259,7 +259,7 @@ def make_plume_swath(
         sub = np.array([0, 2, 4, 10, 12, 14, 20, 22, 24])
         SX, SY = SX[..., sub], SY[..., sub]
         dvm = np.zeros(SX.shape)
-        for ex, ey in zip(rr * np.cos(aa), rr * np.sin(aa)):
+        for ex, ey in zip(rr * np.cos(aa), rr * np.sin(aa), strict=False):
             dvm += _truth_column(
                 SX - ex,
                 SY - ey,
@@ -442,7 +442,7 @@ def plume_field(
                 meander=zero,
                 rng_scale=0.0,
             )
-            for dx_, dy_ in zip(ox.ravel(), oy.ravel())
+            for dx_, dy_ in zip(ox.ravel(), oy.ravel(), strict=False)
         ]
         return np.mean(cols, axis=0) / k
 

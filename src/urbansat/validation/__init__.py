@@ -1,346 +1,45 @@
 """PURE: compare satellite emission estimates with bottom-up inventories.
 
-Per matched item (a source, or a boundary) with estimate :math:`E \\pm u_E`
-and inventory :math:`I \\pm u_I` (1-sigma; :math:`u_I = 0` when the inventory
-gives none):
-
-.. math::
-
-    d = E - I, \\quad r_d = d / I, \\quad R = E / I, \\quad
-    u_R = |R| \\sqrt{(u_E/E)^2 + (u_I/I)^2}, \\quad
-    \\text{within\\_2sigma} = |I - E| \\le 2 u_E
-
-Overall (items with both numbers): bias :math:`\\bar d`, relative bias
-:math:`\\sum d / \\sum I`, RMSE :math:`\\sqrt{\\overline{d^2}}`, Pearson
-correlation (n >= 3), mean ratio with its standard error
-:math:`s_R/\\sqrt n`, and the fraction of items within 2 sigma.
-
-Matching by location (``key="location"``): every inventory point source whose
-great-circle distance to the estimated source is at most ``max_distance_km``
-is summed (plants are often split into units). Matching by boundary
-(``key="boundary_id"``): inventory sectors are summed per boundary, gas and
-period and compared with the ``total_emission.emission_rate`` rows of a
-T/CI 231 indicator table.
+:func:`validate_inventory` (in :mod:`urbansat.validation.inventory`) matches estimates
+with inventory items and scores them. ``validate`` is its deprecated former name.
 """
 
 from __future__ import annotations
 
-import math
-from typing import Literal
+import warnings
+from typing import Any
 
-import numpy as np
 import pandas as pd
-import xarray as xr
-from scipy.spatial import cKDTree
 
-from urbansat.constants import R_EARTH
-from urbansat.errors import EmptySelectionError, SchemaError
+from urbansat.errors import UrbansatDeprecationWarning
+from urbansat.validation.inventory import VALIDATION_COLUMNS, validate_inventory
 
-__all__ = ["VALIDATION_COLUMNS", "validate"]
-
-VALIDATION_COLUMNS = (
-    "scope",
-    "key",
-    "gas",
-    "period",
-    "estimate",
-    "estimate_uncertainty",
-    "inventory",
-    "inventory_uncertainty",
-    "n_matched",
-    "matched_ids",
-    "distance_km",
-    "difference",
-    "relative_difference",
-    "ratio",
-    "ratio_uncertainty",
-    "within_2sigma",
-    "rmse",
-    "correlation",
-    "n",
-    "unit",
-)
+__all__ = ["VALIDATION_COLUMNS", "validate", "validate_inventory"]
 
 
-def _estimates_frame(
-    estimates: xr.Dataset | pd.DataFrame, key: str, gas: str | None
-) -> pd.DataFrame:
-    if isinstance(estimates, xr.Dataset):
-        need = ["emission_t_per_yr", "emission_t_per_yr_uncertainty"]
-        missing = [v for v in need if v not in estimates]
-        if missing or "source" not in estimates.dims:
-            raise SchemaError(
-                f"emission dataset lacks {missing or ['dim source']}; pass the output of "
-                "urbansat.estimate_emissions."
-            )
-        ok = (
-            np.asarray(estimates["qa_reason"].values).astype(str) == ""
-            if "qa_reason" in estimates
-            else np.ones(estimates.sizes["source"], bool)
-        )
-        return pd.DataFrame(
-            {
-                "key": [str(s) for s in estimates["source"].values],
-                "gas": str(estimates.attrs.get("gas", gas or "")),
-                "period": str(estimates.attrs.get("period", "")),
-                "longitude": np.asarray(estimates["longitude"].values, float),
-                "latitude": np.asarray(estimates["latitude"].values, float),
-                "estimate": np.where(
-                    ok, np.asarray(estimates["emission_t_per_yr"].values, float), np.nan
-                ),
-                "estimate_uncertainty": np.asarray(
-                    estimates["emission_t_per_yr_uncertainty"].values, float
-                ),
-            }
-        )
-    df = estimates
-    if {"indicator", "status", "value"} <= set(df.columns):  # a tidy T/CI 231 table
-        rows = df[
-            (df["indicator"] == "total_emission.emission_rate")
-            & df["status"].isin(["ok", "partial"])
-        ]
-        return pd.DataFrame(
-            {
-                "key": rows["boundary_id"].astype(str).to_numpy(),
-                "gas": rows["target"].astype(str).to_numpy(),
-                "period": rows["period"].astype(str).to_numpy(),
-                "estimate": rows["value"].astype(float).to_numpy(),
-                "estimate_uncertainty": rows["uncertainty"].astype(float).to_numpy(),
-            }
-        )
-    need = ["emission_t_per_yr", "emission_t_per_yr_uncertainty"]
-    need += ["longitude", "latitude"] if key == "location" else ["boundary_id"]
-    missing = [c for c in need if c not in df.columns]
-    if missing:
-        raise SchemaError(f"estimates lack columns {missing}; give {need}.")
-    name = (
-        "source"
-        if "source" in df.columns
-        else ("boundary_id" if "boundary_id" in df.columns else None)
-    )
-    out = pd.DataFrame(
-        {
-            "key": df[name].astype(str).to_numpy() if name else np.arange(len(df)).astype(str),
-            "gas": df["gas"].astype(str).str.lower().to_numpy() if "gas" in df else (gas or ""),
-            "period": df["period"].astype(str).to_numpy() if "period" in df else "",
-            "estimate": df["emission_t_per_yr"].astype(float).to_numpy(),
-            "estimate_uncertainty": df["emission_t_per_yr_uncertainty"].astype(float).to_numpy(),
-        }
-    )
-    if key == "location":
-        out["longitude"] = df["longitude"].astype(float).to_numpy()
-        out["latitude"] = df["latitude"].astype(float).to_numpy()
-    return out
+def validate(*args: Any, **kwargs: Any) -> pd.DataFrame:
+    """Compare estimates with an inventory: deprecated name of :func:`validate_inventory`.
 
+    Renamed because it collided with :func:`urbansat.validate_granule`, which checks a
+    swath against its schema. Takes the same arguments and returns the same table.
 
-def _unit_vectors(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    lo, la = np.radians(lon), np.radians(lat)
-    return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
-
-
-def _match_location(est: pd.DataFrame, inv: pd.DataFrame, max_distance_km: float) -> pd.DataFrame:
-    pts = inv.dropna(subset=["longitude", "latitude"])
-    if pts.empty:
-        raise SchemaError(
-            "inventory has no point sources with longitude/latitude; use key='boundary_id'."
-        )
-    tree = cKDTree(_unit_vectors(pts["longitude"].to_numpy(), pts["latitude"].to_numpy()))
-    # chord length for a great-circle distance s: 2 sin(s / 2R)
-    chord = 2.0 * math.sin(max_distance_km * 1000.0 / (2.0 * R_EARTH))
-    xyz = _unit_vectors(est["longitude"].to_numpy(), est["latitude"].to_numpy())
-    hits = tree.query_ball_point(xyz, r=chord)
-    inv_v = pts["emission_t_per_yr"].to_numpy(float)
-    inv_u = pts["emission_t_per_yr_uncertainty"].to_numpy(float)
-    ids = pts["inventory_id"].astype(str).to_numpy()
-    rows = []
-    for i, h in enumerate(hits):
-        h = sorted(h)
-        d = [
-            2
-            * R_EARTH
-            * math.asin(min(1.0, float(np.linalg.norm(xyz[i] - tree.data[j])) / 2))
-            / 1000
-            for j in h
-        ]
-        rows.append(
-            {
-                "inventory": float(inv_v[h].sum()) if h else math.nan,
-                "inventory_uncertainty": float(np.sqrt(np.nansum(inv_u[h] ** 2)))
-                if h
-                else math.nan,
-                "n_matched": len(h),
-                "matched_ids": ",".join(ids[h]),
-                "distance_km": float(min(d)) if d else math.nan,
-            }
-        )
-    return pd.concat([est.reset_index(drop=True), pd.DataFrame(rows)], axis=1)
-
-
-def _match_boundary(est: pd.DataFrame, inv: pd.DataFrame) -> pd.DataFrame:
-    city = inv[inv["boundary_id"].astype(str) != ""].copy()
-    if city.empty:
-        raise SchemaError(
-            "inventory has no boundary_id values; use key='location' for point sources."
-        )
-    city["u2"] = city["emission_t_per_yr_uncertainty"].astype(float) ** 2
-    agg = city.groupby(["boundary_id", "gas", "period"], as_index=False).agg(
-        inventory=("emission_t_per_yr", "sum"),
-        u2=("u2", lambda s: s.sum(min_count=1)),
-        n_matched=("sector", "size"),
-        matched_ids=("sector", lambda s: ",".join(sorted(s))),
-    )
-    agg["inventory_uncertainty"] = np.sqrt(agg.pop("u2"))
-    est = est.copy()
-    if (est["period"] == "").all():
-        agg = agg.drop(columns="period")
-        on = ["key", "gas"]
-    else:
-        on = ["key", "gas", "period"]
-    out = est.merge(agg.rename(columns={"boundary_id": "key"}), on=on, how="left")
-    out["n_matched"] = out["n_matched"].fillna(0).astype(int)
-    out["distance_km"] = math.nan
-    return out
-
-
-def validate(
-    estimates: xr.Dataset | pd.DataFrame,
-    inventory: pd.DataFrame,
-    *,
-    key: Literal["location", "boundary_id"] = "location",
-    max_distance_km: float = 5.0,
-    gas: str | None = None,
-) -> pd.DataFrame:
-    """Compare emission estimates with an inventory, per item and overall.
-
-    Equations in the module docstring.
+    .. deprecated:: 0.2
+        Use :func:`urbansat.validate_inventory`; ``validate`` will be removed in 0.3.
 
     Parameters
     ----------
-    estimates : xarray.Dataset or pandas.DataFrame
-        Output of :func:`urbansat.estimate_emissions` (``key="location"``), a
-        tidy T/CI 231 table from :func:`urbansat.tci231_indicators`
-        (``key="boundary_id"``), or a DataFrame with ``emission_t_per_yr``,
-        ``emission_t_per_yr_uncertainty`` and ``longitude``/``latitude`` or
-        ``boundary_id``. Rejected sources (``qa_reason``) are reported but not
-        scored.
-    inventory : pandas.DataFrame
-        From :func:`urbansat.ingest.inventory.read_inventory`.
-    key : {"location", "boundary_id"}, default "location"
-        Match point sources by distance, or boundaries by id.
-    max_distance_km : float, default 5
-        Matching radius for ``key="location"`` (great-circle).
-    gas : str, optional
-        Gas to compare (``"co2"``...); default the gas of the estimates.
+    *args, **kwargs
+        Passed to :func:`validate_inventory`.
 
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`VALIDATION_COLUMNS`: one row per item (``scope`` =
-        ``"source"`` or ``"boundary"``) and a last row ``scope="overall"``
-        with bias (``difference``), relative bias, mean ratio, fraction
-        within 2-sigma (per item ``within_2sigma`` is 1.0 / 0.0, NaN when unmatched), ``rmse``, ``correlation`` and ``n``. Units t yr-1.
-
-    Raises
-    ------
-    SchemaError
-        Missing columns / variables.
-    EmptySelectionError
-        The inventory holds nothing for the gas.
+        The output of :func:`validate_inventory`.
     """
-    if key not in ("location", "boundary_id"):
-        raise SchemaError(f"key={key!r} is not 'location' or 'boundary_id'.")
-    if not isinstance(estimates, (xr.Dataset, pd.DataFrame)):
-        raise SchemaError(
-            f"estimates must be the xarray.Dataset from urbansat.estimate_emissions or a DataFrame; got "
-            f"{type(estimates).__name__} {str(estimates)[:120]!r}. Open a saved result first, e.g. "
-            "xarray.open_dataset(path)."
-        )
-    from urbansat.inversion.result import require_single_method
-
-    require_single_method(estimates, "estimates")
-    if not isinstance(inventory, pd.DataFrame):
-        raise SchemaError(
-            f"inventory must be a pandas.DataFrame; got {type(inventory).__name__} {str(inventory)[:120]!r}. "
-            "Read the file first: inventory = urbansat.ingest.inventory.read_inventory(path)."
-        )
-    inv_need = ["gas", "emission_t_per_yr", "emission_t_per_yr_uncertainty"]
-    inv_need += (
-        ["inventory_id", "longitude", "latitude"]
-        if key == "location"
-        else ["boundary_id", "period", "sector"]
+    warnings.warn(
+        "urbansat.validate is deprecated and will be removed in urbansat 0.3; use "
+        "urbansat.validate_inventory (same arguments).",
+        UrbansatDeprecationWarning,
+        stacklevel=2,
     )
-    inv_missing = [c for c in inv_need if c not in inventory.columns]
-    if inv_missing:
-        raise SchemaError(
-            f"inventory lacks columns {inv_missing} needed for key={key!r} (it has {list(inventory.columns)[:12]}). "
-            "Read it with urbansat.ingest.inventory.read_inventory(path), which normalizes CoCO2 and city "
-            "inventories to these columns."
-        )
-    if not (np.isfinite(max_distance_km) and max_distance_km > 0):
-        raise SchemaError(
-            f"max_distance_km={max_distance_km!r} must be a positive distance in km, e.g. 5.0."
-        )
-    est = _estimates_frame(estimates, key, gas)
-    gas = (gas or (est["gas"].iloc[0] if len(est) else "")).lower()
-    est = est[est["gas"].str.lower() == gas] if gas else est
-    inv = inventory[inventory["gas"].astype(str).str.lower() == gas]
-    if inv.empty:
-        raise EmptySelectionError(
-            f"inventory holds no rows for gas {gas!r} (it has {sorted(set(inventory['gas']))}); "
-            "pass gas= or a matching inventory."
-        )
-    if key == "location":
-        m = _match_location(est, inv, max_distance_km)
-        scope = "source"
-    else:
-        m = _match_boundary(est, inv)
-        scope = "boundary"
-    e, ue = m["estimate"].to_numpy(float), m["estimate_uncertainty"].to_numpy(float)
-    i = m["inventory"].to_numpy(float)
-    ui = np.nan_to_num(m["inventory_uncertainty"].to_numpy(float))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        m["difference"] = e - i
-        m["relative_difference"] = (e - i) / i
-        m["ratio"] = e / i
-        m["ratio_uncertainty"] = np.abs(e / i) * np.sqrt((ue / e) ** 2 + (ui / i) ** 2)
-    scored = np.isfinite(e) & np.isfinite(i) & (i > 0)
-    w2 = np.abs(i - e) <= 2.0 * ue
-    # 1.0 / 0.0 per item (NaN when not scored); the overall row holds the fraction
-    m["within_2sigma"] = np.where(scored, w2.astype(float), np.nan)
-    m["scope"] = scope
-    m["rmse"] = math.nan
-    m["correlation"] = math.nan
-    m["n"] = 1
-    m["unit"] = "t yr-1"
-    m["gas"] = gas
-    s = m[scored]
-    n = len(s)
-    d = s["difference"].to_numpy(float)
-    overall = {
-        "scope": "overall",
-        "key": "overall",
-        "gas": gas,
-        "period": "",
-        "estimate": float(s["estimate"].sum()) if n else math.nan,
-        "estimate_uncertainty": float(np.sqrt((s["estimate_uncertainty"] ** 2).sum()))
-        if n
-        else math.nan,
-        "inventory": float(s["inventory"].sum()) if n else math.nan,
-        "inventory_uncertainty": math.nan,
-        "n_matched": int(s["n_matched"].sum()),
-        "matched_ids": "",
-        "distance_km": math.nan,
-        "difference": float(d.mean()) if n else math.nan,
-        "relative_difference": float(d.sum() / s["inventory"].sum()) if n else math.nan,
-        "ratio": float(s["ratio"].mean()) if n else math.nan,
-        "ratio_uncertainty": float(s["ratio"].std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan,
-        "within_2sigma": float(s["within_2sigma"].mean()) if n else math.nan,
-        "rmse": float(np.sqrt(np.mean(d**2))) if n else math.nan,
-        "correlation": float(np.corrcoef(s["estimate"], s["inventory"])[0, 1])
-        if n >= 3
-        else math.nan,
-        "n": n,
-        "unit": "t yr-1",
-    }
-    out = pd.concat([m, pd.DataFrame([overall])], ignore_index=True)
-    return out.loc[:, list(VALIDATION_COLUMNS)]
+    return validate_inventory(*args, **kwargs)
