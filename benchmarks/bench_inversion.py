@@ -108,7 +108,14 @@ import numpy as np
 import pandas as pd
 
 from urbansat.inversion import METHODS, UNCERTAINTY_TERMS, estimate_emissions
-from urbansat.testing.plumes import make_plume_swath
+from urbansat.testing.inversion_cases import CITY_HELDOUT_OFFSET, run_case, run_city_case
+from urbansat.testing.inversion_stats import (
+    derive_model_error,
+    model_error_constants,
+    per_seed_columns,
+    summarize_noise_ensemble,
+    summarize_section,
+)
 
 HERE = Path(__file__).resolve().parent
 SHARED = Path(os.environ.get("URBANSAT_SHARED_SAMPLES", HERE.parents[1] / "shared" / "samples"))
@@ -116,7 +123,6 @@ PROJECT_SMARTCARB = HERE.parent / "data" / "samples" / "smartcarb"
 DDEQ_PYTHON = Path("/work/ddeq-venv/bin/python")
 RESULTS = HERE / "results" / "inversion.json"
 TRUTH_NOTE = "SMARTCARB true hourly emissions at 2015-04-23 11 UTC"
-KINDS = [("co2m", "co2"), ("tropomi", "ch4"), ("oco3_sam", "co2")]
 SMARTCARB_SCENE = "Sentinel_7_CO2_2015042311_o1670_l0483.nc"
 SMARTCARB_WIND = "SMARTCARB_winds_2015042311.nc"
 #: ERA5 model levels and surface for the scene (ddeq 1.1 sdist; in data/samples/smartcarb/)
@@ -128,194 +134,6 @@ NOISE_PPM = 0.5  # the SMARTCARB protocol's CO2M-like XCO2 noise (issue 4; ddeq'
 CITY_KEYS = ("n_city_cases", "synthetic_cities", "true_wind_cities", "true_wind_cities_strong",
              "model_error_cities", "synthetic_cities_heldout", "time_cities_s",
              "time_city_sections_s")
-
-
-#: Compact sources (sections ``*_compact``): release-disk diameters [km] below the smallest
-#: synthetic city, e.g. SMARTCARB's power plants listed with a 1 km diameter.
-COMPACT_DIAMETER_KM = (1.0, 2.0, 4.0)
-#: Synthetic cities (sections ``*_cities``): diameter range [km] per geometry. CO2M-like and
-#: TROPOMI images are 220-280 km wide, so cities of 8-40 km fit with their plume; an OCO-3 SAM
-#: target area is only about 80 x 64 km (5 sweeps), so its cities stay at <= 20 km.
-CITY_DIAMETER_KM = {"co2m": (8.0, 40.0), "tropomi": (8.0, 40.0), "oco3_sam": (8.0, 20.0)}
-#: City emission ranges [kg s-1], illustrative of the literature: CO2 5-40 Mt yr-1
-#: (150-1300 kg s-1) spans SMARTCARB Berlin (23.4 Mt yr-1 at 2015-04-23 11 UTC; about
-#: 20 Mt yr-1 at the CO2M overpass, Kuhlmann et al. 2020, AMT 13, 6733) and larger
-#: megacities; CH4 10-60 kg s-1 (0.3-1.9 Tg yr-1) spans TROPOMI city totals (Maasakkers et al.
-#: 2022, Sci. Adv. 8, eabn9683: Buenos Aires, Delhi, Lahore, Mumbai, with single landfills of
-#: 3-29 t h-1 = 0.8-8 kg s-1; de Foy et al. 2023, ERL 18, 044004: 61 urban areas).
-CITY_EMISSION_KG_S = {"co2": (150.0, 1300.0), "ch4": (10.0, 60.0)}
-#: City cases draw their swath from ``make_plume_swath(seed=CITY_SEED_BASE + seed)`` and
-#: their emission / diameter / noise from ``default_rng(CITY_RNG_BASE + seed)``: independent
-#: of the point cases (which use ``seed`` and ``10_000 + seed``).
-CITY_SEED_BASE = 1_000_000
-CITY_RNG_BASE = 20_000
-#: First seed of ``synthetic_cities_heldout``: seeds never used by the other city sections,
-#: hence never by an area-source model error measured on ``model_error_cities`` seeds 0-99.
-CITY_HELDOUT_OFFSET = 1000
-
-
-def _draw_noise(rng: np.random.Generator, gas: str) -> float:
-    """Retrieval noise [ppm | ppb]: 0.5-1 ppm XCO2, 10-15 ppb XCH4 (issue 4)."""
-    return float(rng.uniform(0.5, 1.0) if gas == "co2" else rng.uniform(10, 15))
-
-
-def method_rows(sw, tr: dict, *, seed: int, kind: str, truth: float, **extra) -> list[dict]:
-    """Run every method on one synthetic swath; one row per method.
-
-    ``extra`` (e.g. ``diameter_km``) is copied into every row. A row holds the estimate,
-    ``sigma`` (total 1-sigma), ``sigma_<term>`` for every uncertainty term, the asymmetric
-    bounds ``{lower,upper}_{1,2}``, ``model_error_fraction`` and ``qa_reason`` [kg s-1].
-    """
-    rows = []
-    out = estimate_emissions(sw, sources=tr["sources"], wind=tr["wind"], method="all")
-    for m in METHODS:
-        o = out.sel(inversion_method=m).isel(source=0)
-        rows.append({
-            "seed": seed, "kind": kind, "method": m, **extra, "truth": truth,
-            "wind_factor": tr["wind_factor"],
-            "estimate": float(o.emission), "sigma": float(o.emission_uncertainty),
-            "detected": bool(o.plume_detected), "qa_reason": str(o.qa_reason.values),
-            "model_error_fraction": float(o.model_error_fraction),
-            **{f"sigma_{t}": float(o[f"emission_uncertainty_{t}"]) for t in UNCERTAINTY_TERMS},
-            **{f"{b}_{k}": float(o[f"emission_{b}_{k}sigma"])
-               for b in ("lower", "upper") for k in (1, 2)},
-        })
-    return rows
-
-
-def run_case(seed: int, *, wind_error: float, direction_error: float,
-             noise_scale: float = 1.0, background_structure: float | None = None,
-             compact: bool = False) -> list[dict]:
-    """One point-source case (CO2 800-3000, CH4 6-25 kg s-1) per method.
-
-    ``background_structure`` [ppm|ppb]: amplitude of the smooth background structure
-    (``make_plume_swath``'s default 0.2 ppm / 4 ppb when None; 0 = flat, for the model error).
-    ``compact``: the same case released from a disk of :data:`COMPACT_DIAMETER_KM`
-    (cycled per kind: seeds 0-2 at 1 km, 3-5 at 2 km, 6-8 at 4 km, ...), as a plant, mine
-    or park listed with a diameter; rows then carry ``diameter_km``.
-    """
-    kind, gas = KINDS[seed % len(KINDS)]
-    rng = np.random.default_rng(10_000 + seed)
-    q = float(rng.uniform(800, 3000) if gas == "co2" else rng.uniform(6, 25))
-    noise = _draw_noise(rng, gas) * noise_scale
-    d_km = COMPACT_DIAMETER_KM[(seed // len(KINDS)) % len(COMPACT_DIAMETER_KM)] if compact else 0.0
-    sw, tr = make_plume_swath(kind, gas=gas, emission=q, seed=seed, wind_error=wind_error,
-                              direction_error_deg=direction_error, noise=noise,
-                              background_structure=background_structure, diameter_km=d_km)
-    return method_rows(sw, tr, seed=seed, kind=kind, truth=q, **({"diameter_km": d_km} if compact else {}))
-
-
-def run_city_case(seed: int, *, wind_error: float, direction_error: float,
-                  noise_scale: float = 1.0, background_structure: float | None = None) -> list[dict]:
-    """One synthetic city (an area source of 24 release points on a disk) per method.
-
-    Kinds cycle as :data:`KINDS`; diameter from :data:`CITY_DIAMETER_KM`, emission from
-    :data:`CITY_EMISSION_KG_S` (uniform), noise as for points, all drawn from
-    ``default_rng(CITY_RNG_BASE + seed)``; rows carry ``diameter_km``.
-    """
-    kind, gas = KINDS[seed % len(KINDS)]
-    rng = np.random.default_rng(CITY_RNG_BASE + seed)
-    d_km = float(rng.uniform(*CITY_DIAMETER_KM[kind]))
-    q = float(rng.uniform(*CITY_EMISSION_KG_S[gas]))
-    noise = _draw_noise(rng, gas) * noise_scale
-    sw, tr = make_plume_swath(kind, gas=gas, emission=q, seed=CITY_SEED_BASE + seed,
-                              diameter_km=d_km, wind_error=wind_error,
-                              direction_error_deg=direction_error, noise=noise,
-                              background_structure=background_structure)
-    return method_rows(sw, tr, seed=seed, kind=kind, truth=q, diameter_km=d_km)
-
-
-def stats(df: pd.DataFrame) -> dict:
-    out = {}
-    for m, g in df.groupby("method"):
-        ok = g[np.isfinite(g.estimate)]
-        rel = (ok.estimate - ok.truth) / ok.truth
-        z = (ok.estimate - ok.truth).abs() / ok.sigma
-        out[m] = {
-            "n_cases": len(g), "n_valid": len(ok),
-            "median_abs_error": float(rel.abs().median()), "bias": float(rel.median()),
-            "rms_rel_error": float(np.sqrt(np.mean(rel**2))),
-            # the reported/true wind-speed factors drawn for these seeds: the estimates scale
-            # with them, so their median shifts the bias; bias_wind_removed divides it out
-            "median_wind_factor": float(ok.wind_factor.median()),
-            "bias_wind_removed": float((ok.estimate / (ok.truth * ok.wind_factor)).median() - 1),
-            # coverage of the reported intervals (asymmetric, wind error multiplicative) ...
-            **{f"coverage_{k}sigma": float(((ok[f"lower_{k}"] <= ok.truth) & (ok.truth <= ok[f"upper_{k}"])).mean())
-               for k in (1, 2)},
-            # ... and of the symmetric +-k emission_uncertainty
-            "coverage_1sigma_symmetric": float((z <= 1).mean()), "coverage_2sigma_symmetric": float((z <= 2).mean()),
-        }
-    return out
-
-
-#: robust 1-sigma of a heavy-tailed error: sigma = 1.4826 median|e| (consistent for a Gaussian)
-MAD_TO_SIGMA = 1.4826
-
-
-def _coverage(g: pd.DataFrame, k: int) -> pd.Series:
-    return (g[f"lower_{k}"] <= g.truth) & (g.truth <= g[f"upper_{k}"])
-
-
-def uncertainty_breakdown(df: pd.DataFrame) -> dict:
-    """Per method: the uncertainty terms, per-kind accuracy, and what the missed cases lack.
-
-    Over the cases with a finite estimate (as :func:`stats`), with ``e = Q/Q_true - 1`` and
-    the 1-sigma terms ``sigma_t`` (t in retrieval, wind, background, model):
-
-    * ``median_rel_sigma_terms``: median of ``sigma_t / Q_true`` per term, and of the total;
-    * ``dominant_term``: how many cases have each term as the largest ``sigma_t``;
-    * ``by_kind``: per geometry ``n``, ``median_abs_error``, ``bias`` (median ``e``),
-      ``robust_sigma`` = 1.4826 median ``|e|`` and the coverage of the asymmetric 1- and
-      2-sigma intervals;
-    * ``misses_{1,2}sigma``: the cases whose truth lies outside that interval: ``n``,
-      ``n_low`` (estimate below the truth), their ``dominant_term`` counts, median ``e``,
-      median ``sigma / Q_true`` and median ``z = |Q - Q_true| / sigma``.
-    """
-    out: dict[str, dict] = {}
-    terms = list(UNCERTAINTY_TERMS)
-    for m, g in df.groupby("method"):
-        ok = g[np.isfinite(g.estimate)]
-        rel = (ok.estimate - ok.truth) / ok.truth
-        sig = ok[[f"sigma_{t}" for t in terms]].to_numpy(float)
-        dom = pd.Series(np.array(terms)[np.argmax(np.nan_to_num(sig, nan=-1.0), axis=1)]
-                        if len(ok) else [], index=ok.index, dtype=object)
-
-        def counts(idx: pd.Index, dom: pd.Series = dom) -> dict[str, int]:
-            return {str(k): int(v) for k, v in dom.loc[idx].value_counts().items()}
-
-        rec: dict = {
-            "median_rel_sigma_terms": {
-                **{t: float((ok[f"sigma_{t}"] / ok.truth).median()) for t in terms},
-                "total": float((ok.sigma / ok.truth).median())},
-            "dominant_term": counts(ok.index),
-            "by_kind": {},
-        }
-        for kind, gk in ok.groupby("kind"):
-            rk = rel.loc[gk.index]
-            rec["by_kind"][str(kind)] = {
-                "n": len(gk), "median_abs_error": float(rk.abs().median()),
-                "bias": float(rk.median()), "robust_sigma": float(MAD_TO_SIGMA * rk.abs().median()),
-                **{f"coverage_{k}sigma": float(_coverage(gk, k).mean()) for k in (1, 2)},
-            }
-        for k in (1, 2):
-            miss = ok[~_coverage(ok, k)]
-            rm = rel.loc[miss.index]
-            rec[f"misses_{k}sigma"] = {
-                "n": len(miss), "n_low": int((miss.estimate < miss.truth).sum()),
-                "dominant_term": counts(miss.index),
-                "median_error": float(rm.median()) if len(miss) else None,
-                "median_rel_sigma": float((miss.sigma / miss.truth).median()) if len(miss) else None,
-                "median_z": (float(((miss.estimate - miss.truth).abs() / miss.sigma).median())
-                             if len(miss) else None),
-            }
-        out[str(m)] = rec
-    return out
-
-
-def summarize_section(df: pd.DataFrame) -> dict:
-    """:func:`stats` per method, with :func:`uncertainty_breakdown` merged into each."""
-    st, br = stats(df), uncertainty_breakdown(df)
-    return {m: {**st[m], **br.get(m, {})} for m in st}
 
 
 def print_section_table(name: str, sec: dict, seconds: float) -> None:
@@ -358,38 +176,6 @@ def run_sections(sections: dict[str, dict], case, n: int, result: dict) -> dict[
             print_section_table(f"{name}_strong (detected plumes)", result[f"{name}_strong"],
                                 times[name])
     return times
-
-
-#: model-error table -> the section it is measured on (no noise, true wind, flat background)
-MODEL_ERROR_SECTIONS = {"MODEL_ERROR": "model_error", "MODEL_ERROR_COMPACT": "model_error_compact",
-                        "MODEL_ERROR_AREA": "model_error_cities"}
-
-
-def model_error_constants() -> dict[str, Any]:
-    """The inversion's model-error tables as JSON-able lists (recorded with the sections)."""
-    import urbansat.inversion as inv
-
-    return {name: {m: list(v) for m, v in getattr(inv, name).items()} for name in MODEL_ERROR_SECTIONS} | {
-        "AREA_SOURCE_MIN_DIAMETER_KM": inv.AREA_SOURCE_MIN_DIAMETER_KM}
-
-
-def derive_model_error(result: dict) -> dict[str, dict[str, list[float]]]:
-    """The model-error tables as measured by this run's ``model_error*`` sections.
-
-    Per method: ``[fine, coarse]`` = [mean of the CO2M-like (2 km) and OCO-3 SAM robust
-    sigmas, the TROPOMI robust sigma], rounded to 3 decimals; robust sigma =
-    1.4826 median |relative error| (:func:`stats`). Sections not in ``result`` are left out.
-    """
-    out = {}
-    for name, sec in MODEL_ERROR_SECTIONS.items():
-        if sec not in result:
-            continue
-        out[name] = {}
-        for m in METHODS:
-            bk = result[sec][m]["by_kind"]
-            fine = (bk["co2m"]["robust_sigma"] + bk["oco3_sam"]["robust_sigma"]) / 2
-            out[name][m] = [round(fine, 3), round(bk["tropomi"]["robust_sigma"], 3)]
-    return out
 
 
 def smartcarb_dir() -> tuple[Path, Path] | None:
@@ -478,87 +264,6 @@ def smartcarb(d: Path, emis_file: Path) -> dict:
             "time_per_method_alone_s": timing["per_method_alone_s"], "timing_repeats": timing["repeats"],
             "timing_note": ("median of the repeats; all_methods = one estimate_emissions(method='all') "
                             "call (each source prepared once), csf_ime = method=['csf', 'ime']")}
-
-
-def _finite_or_none(v: float) -> float | None:
-    return float(v) if np.isfinite(v) else None
-
-
-def summarize_noise_ensemble(rows: list[dict], noise_free: dict[str, dict[str, dict]]) -> dict:
-    """Per source x method statistics of a noise ensemble.
-
-    Parameters
-    ----------
-    rows : list of dict
-        One per seed x source x method with ``seed``, ``source``, ``method``,
-        ``estimate_mt_per_yr``, ``truth_mt_per_yr``, ``sigma_mt_per_yr``,
-        ``{lower,upper}_{1,2}sigma_mt_per_yr`` and ``qa_reason``.
-    noise_free : dict
-        ``{source: {method: {"estimate_mt_per_yr": ..., "qa_reason": ...}}}`` of the
-        scene without added noise.
-
-    Returns
-    -------
-    dict
-        ``{source: {method: summary}}``. With the relative error
-        ``e_i = Q_i / Q_true - 1`` over the ``n_valid`` draws with a finite estimate:
-        ``median_error``, ``mean_error``, ``std_error`` (ddof 1), ``p16_error`` and
-        ``p84_error`` (linear-interpolated percentiles), ``max_abs_error`` (and its seed),
-        ``median_rel_sigma`` = median of ``sigma_i / Q_true``, and
-        ``noise_induced_bias`` = median of ``(Q_i - Q_free) / Q_true``. Over all ``n``
-        draws (a NaN estimate or bound counts as a miss): ``frac_within_15pct`` =
-        fraction with ``|e_i| <= 0.15`` and ``coverage_{1,2}sigma`` = fraction with
-        ``lower_k <= Q_true <= upper_k``. Statistics without any valid draw are None.
-    """
-    df = pd.DataFrame(rows)
-    out: dict[str, dict[str, dict]] = {}
-    for (s, m), g in df.groupby(["source", "method"], sort=False):
-        truth = float(g.truth_mt_per_yr.iloc[0])
-        est = g.estimate_mt_per_yr.to_numpy(float)
-        ok = np.isfinite(est)
-        err = est[ok] / truth - 1
-        free = noise_free.get(s, {}).get(m, {})
-        q_free = float(free.get("estimate_mt_per_yr", np.nan))
-        with np.errstate(invalid="ignore"):
-            within = np.abs(est / truth - 1) <= 0.15
-            cover = {k: (g[f"lower_{k}sigma_mt_per_yr"].to_numpy(float) <= truth)
-                     & (truth <= g[f"upper_{k}sigma_mt_per_yr"].to_numpy(float)) for k in (1, 2)}
-        have = bool(ok.any())
-        i_max = int(np.argmax(np.abs(err))) if have else None
-        reasons = g.qa_reason[g.qa_reason.astype(bool)].value_counts()
-        out.setdefault(str(s), {})[str(m)] = {
-            "truth_mt_per_yr": truth, "n": len(g), "n_valid": int(ok.sum()),
-            "median_error": float(np.median(err)) if have else None,
-            "mean_error": float(np.mean(err)) if have else None,
-            "std_error": float(np.std(err, ddof=1)) if ok.sum() > 1 else None,
-            "p16_error": float(np.percentile(err, 16)) if have else None,
-            "p84_error": float(np.percentile(err, 84)) if have else None,
-            "frac_within_15pct": float(within.mean()),
-            "coverage_1sigma": float(cover[1].mean()), "coverage_2sigma": float(cover[2].mean()),
-            "median_rel_sigma": (float(np.median(g.sigma_mt_per_yr.to_numpy(float)[ok]) / truth)
-                                 if have else None),
-            "noise_free_estimate_mt_per_yr": _finite_or_none(q_free),
-            "noise_free_error": _finite_or_none(q_free / truth - 1),
-            "noise_free_qa_reason": str(free.get("qa_reason", "")),
-            "noise_induced_bias": (float(np.median((est[ok] - q_free) / truth))
-                                   if have and np.isfinite(q_free) else None),
-            "max_abs_error": float(abs(err[i_max])) if i_max is not None else None,
-            "max_abs_error_seed": int(g.seed.to_numpy()[ok][i_max]) if i_max is not None else None,
-            "qa_reasons": {str(k): int(v) for k, v in reasons.items()},
-        }
-    return out
-
-
-def per_seed_columns(rows: list[dict]) -> dict[str, dict[str, dict[str, list]]]:
-    """``{source: {method: {column: [one value per seed]}}}``; non-finite floats become None."""
-    cols = ["seed", "estimate_mt_per_yr", "sigma_mt_per_yr",
-            *(f"{b}_{k}sigma_mt_per_yr" for k in (1, 2) for b in ("lower", "upper")), "qa_reason"]
-    out: dict[str, dict[str, dict[str, list]]] = {}
-    for (s, m), g in pd.DataFrame(rows).groupby(["source", "method"], sort=False):
-        out.setdefault(str(s), {})[str(m)] = {
-            c: ([int(v) for v in g[c]] if c == "seed" else [str(v) for v in g[c]] if c == "qa_reason"
-                else [_finite_or_none(v) for v in g[c]]) for c in cols}
-    return out
 
 
 def smartcarb_noise(d: Path, emis_file: Path, n_seeds: int, *, wind=None, wind_label: str = "COSMO") -> dict:

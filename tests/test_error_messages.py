@@ -63,7 +63,7 @@ SINK_KW = {
 }
 
 
-# ------------------------------------------------------------------ a path where a dataset is expected
+# ------------------------------------------------------- a path where a dataset is expected
 @pytest.mark.parametrize(
     "call",
     [
@@ -73,7 +73,7 @@ SINK_KW = {
             p, sources=None, wind=(3.0, 1.0, 0.5), method="ime", gas="co2"
         ),
         lambda p: urbansat.select_target(p, "Los Angeles"),
-        lambda p: urbansat.validate_granule(p),
+        urbansat.validate_granule,
     ],
 )
 def test_path_instead_of_swath(call):
@@ -213,7 +213,8 @@ def test_periods_mistakes(landcover):
         urbansat.tci231_indicators(boundaries=bnd, periods={"2020": ("2020-01-01", "2020-01-01")})
     with pytest.raises(
         SchemaError,
-        match=r"looks like one \(start, end\) pair.*periods=\{'2020': \('2020-01-01', '2021-01-01'\)\}",
+        match=r"looks like one \(start, end\) pair.*"
+        r"periods=\{'2020': \('2020-01-01', '2021-01-01'\)\}",
     ):
         urbansat.tci231_indicators(boundaries=bnd, periods=("2020-01-01", "2021-01-01"))
 
@@ -295,7 +296,10 @@ def test_public_functions_do_not_modify_their_inputs(swath, sources, swath_bound
 
 
 def test_errors_are_urbansat_and_builtin():
-    """The errors above stay catchable both ways (``except ValueError`` / ``except UrbansatError``)."""
+    """The errors above stay catchable both ways.
+
+    ``except ValueError`` and ``except UrbansatError`` both catch them.
+    """
     for exc in (SchemaError, BoundaryError, InversionError, WindError):
         assert issubclass(exc, UrbansatError) and issubclass(exc, ValueError)
     assert issubclass(InputFileError, OSError)
@@ -347,7 +351,10 @@ def test_zonal_stats_none(landcover):
         ),
         (
             {"area_uncertainty": 20},
-            r"area_uncertainty=20: a relative 1-sigma must be a fraction in \[0, 1\] \(0\.2 for 20 %\)",
+            (
+                r"area_uncertainty=20: a relative 1-sigma must be a fraction in \[0, 1\] "
+                r"\(0\.2 for 20 %\)"
+            ),
         ),
     ],
 )

@@ -64,5 +64,7 @@ def test_to_soundings_drops_failed_and_nan():
     flat = to_soundings(ds)
     assert flat.sizes["sounding"] == 10
     assert gas_of(flat) == "ch4"
-    assert set(zip(flat.y.values.tolist(), flat.x.values.tolist(), strict=False)).isdisjoint({(0, 0), (1, 1)})
+    assert set(zip(flat.y.values.tolist(), flat.x.values.tolist(), strict=False)).isdisjoint(
+        {(0, 0), (1, 1)}
+    )
     assert pd.Index(flat.sounding.values).is_unique

@@ -59,8 +59,9 @@ def _pure_files() -> list:
 def test_pure_module_imports_no_edge(path):
     bad = [(n, m) for n, m in _imports(path) if m.startswith(EDGES) or m.startswith(".")]
     assert not bad, (
-        f"{path.relative_to(SRC)} imports {bad}: pure code must not import ingest/export/pipeline/cli "
-        "(and uses absolute imports only); take data as arguments instead."
+        f"{path.relative_to(SRC)} imports {bad}: pure code must not import "
+        "ingest/export/pipeline/cli (and uses absolute imports only); take data as arguments "
+        "instead."
     )
 
 
@@ -110,3 +111,22 @@ def test_runtime_imports_of_pure_packages_stay_pure():
         [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=120
     )
     assert r.returncode == 0, f"pure packages pulled in edge modules: {r.stdout} {r.stderr[-2000:]}"
+
+
+def test_tests_never_import_benchmark_scripts():
+    """Shared helpers live in urbansat.testing; benchmarks/ are scripts, not a library."""
+    tests = Path(__file__).resolve().parent
+    bench_names = {p.stem for p in (tests.parent / "benchmarks").glob("*.py")}
+    bad = []
+    for path in tests.rglob("*.py"):
+        if path == Path(__file__).resolve():
+            continue
+        text = path.read_text(encoding="utf-8")
+        bad += [
+            f"{path.relative_to(tests)}:{line}: {name}"
+            for line, name in _imports(path)
+            if name.split(".")[0] in bench_names or name.startswith("benchmarks")
+        ]
+        if '/ "benchmarks"' in text and ("sys.path" in text or "spec_from_file" in text):
+            bad.append(f"{path.relative_to(tests)}: loads a module from benchmarks/")
+    assert bad == [], f"tests import benchmark scripts (move the helper to urbansat.testing): {bad}"

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
-from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_inversion.py"
-
 
 def _bench():
-    spec = importlib.util.spec_from_file_location("bench_inversion", BENCH)
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    """The benchmark's case generators and summaries, from urbansat.testing (not benchmarks/)."""
+    from urbansat.testing import inversion_cases, inversion_stats
+
+    return SimpleNamespace(**{**vars(inversion_cases), **vars(inversion_stats)})
 
 
 def _row(seed, source, method, est, sigma, lo1, hi1, lo2, hi2, qa="", truth=10.0):

@@ -21,7 +21,8 @@ def test_known_means_and_background():
         out["column_mean"].sel(boundary=["R1", "C1", "P1"]), [401.25, 402.0, 402.0]
     )
     np.testing.assert_allclose(out["background"].sel(boundary=["R1", "C1", "P1"]), 400.0)
-    # the project box (1.5-1.8) has no sounding outside the region + 10 km within 100 km: no background
+    # the project box (1.5-1.8) has no sounding outside the region + 10 km within 100 km:
+    # no background
     assert (
         np.isnan(float(out["background"].sel(boundary="J1")))
         and int(out["n_background"].sel(boundary="J1")) == 0
@@ -50,7 +51,8 @@ def test_fixed_background_and_empty_boundary():
 
 
 def test_scalar_background_has_zero_uncertainty():
-    # a bare number is the background with no uncertainty (the scalar branch of the background input)
+    # a bare number is the background with no uncertainty (the scalar branch of the
+    # background input)
     out = boundary_concentrations(builders.swath("co2"), builders.boundaries(), background=399.0)
     np.testing.assert_allclose(out["background"].sel(boundary=["R1", "C1"]), 399.0)
     np.testing.assert_allclose(out["background_uncertainty"].sel(boundary=["R1", "C1"]), 0.0)

@@ -73,7 +73,10 @@ def test_missing_sink_uncertainty_is_explained():
 
 
 def test_partial_sink_uncertainty_is_called_a_lower_bound():
-    """account_sinks(unranged="exclude"): the interval leaves out the unranged factors; the row says so."""
+    """account_sinks(unranged="exclude"): the interval leaves out the unranged factors.
+
+    The row says so.
+    """
     b = gpd.GeoDataFrame(
         {"boundary_id": ["b1"], "name": ["B1"], "level": ["county"], "parent_id": [None]}, **B1
     )

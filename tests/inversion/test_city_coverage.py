@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,10 +15,8 @@ from urbansat.inversion import (
     estimate_emissions,
     model_error,
 )
+from urbansat.testing.inversion_cases import CITY_HELDOUT_OFFSET, run_city_case
 from urbansat.testing.plumes import make_plume_swath
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from bench_inversion import CITY_HELDOUT_OFFSET, run_city_case
 
 # 24 cases (8 per geometry) on seeds used neither to measure MODEL_ERROR_AREA (0-59) nor by the
 # benchmark's city sections (0-99, 1000-1099)

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from bench_inversion import run_case
+from urbansat.testing.inversion_cases import run_case
 
 N = 30  # binomial sd of a 68 % coverage over 30 cases is 8.5 %: tolerances are +-2 sd
 

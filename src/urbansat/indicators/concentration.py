@@ -1,40 +1,42 @@
-"""Per-boundary column concentration and enhancement (T/CI 231 "concentration").
+r"""Per-boundary column concentration and enhancement (T/CI 231 "concentration").
 
 For each boundary *b* and the QA-passed soundings *i* that overlap it with
 overlap fraction :math:`w_i` (from :func:`urbansat.select_soundings`):
 
 .. math::
 
-    \\bar X_b = \\frac{\\sum_i w_i X_i}{\\sum_i w_i}, \\qquad
-    n_\\mathrm{eff} = \\frac{(\\sum_i w_i)^2}{\\sum_i w_i^2}, \\qquad
-    s_b^2 = \\frac{\\sum_i w_i (X_i - \\bar X_b)^2}{\\sum_i w_i}
-            \\frac{n_\\mathrm{eff}}{n_\\mathrm{eff} - 1}
+    \bar X_b = \frac{\sum_i w_i X_i}{\sum_i w_i}, \qquad
+    n_\mathrm{eff} = \frac{(\sum_i w_i)^2}{\sum_i w_i^2}, \qquad
+    s_b^2 = \frac{\sum_i w_i (X_i - \bar X_b)^2}{\sum_i w_i}
+            \frac{n_\mathrm{eff}}{n_\mathrm{eff} - 1}
 
-    u(\\bar X_b) = \\max\\left(\\frac{s_b}{\\sqrt{n_\\mathrm{eff}}},\\;
-                   \\frac{\\sqrt{\\sum_i w_i^2 \\sigma_i^2}}{\\sum_i w_i}\\right)
+    u(\bar X_b) = \max\left(\frac{s_b}{\sqrt{n_\mathrm{eff}}},\;
+                   \frac{\sqrt{\sum_i w_i^2 \sigma_i^2}}{\sum_i w_i}\right)
 
 i.e. the standard error of the weighted mean from the scatter (which holds
 retrieval noise and real variability), never smaller than the propagated
-retrieval precision :math:`\\sigma_i` (the only term when one sounding).
+retrieval precision :math:`\sigma_i` (the only term when one sounding).
 
 The background :math:`B_b` of boundary *b* is the median of the :math:`n`
 QA-passed soundings (centres) *outside* every boundary buffered by
 ``background_buffer_km`` and *within* ``background_radius_km`` of *b*
 (buffers and distances geodesic, in an azimuthal equidistant projection
-centred on each boundary), or a fixed value given by the user. Its uncertainty *at the boundary* combines
-the standard error of the median and the spatial structure of the background:
+centred on each boundary), or a fixed value given by the user. Its uncertainty
+*at the boundary* combines the standard error of the median and the spatial
+structure of the background:
 
 .. math::
 
-    s = 1.4826\\,\\mathrm{MAD}, \\quad
-    u(B)^2 = \\left(\\frac{1.2533\\, s}{\\sqrt n}\\right)^2
-           + \\max\\left(s^2 - \\overline{\\sigma_i^2},\\, 0\\right)
+    s = 1.4826\,\mathrm{MAD}, \quad
+    u(B)^2 = \left(\frac{1.2533\, s}{\sqrt n}\right)^2
+           + \max\left(s^2 - \overline{\sigma_i^2},\, 0\right)
 
 (1.4826 = MAD-to-sigma for normal data, Rousseeuw & Croux 1993; 1.2533 =
-:math:`\\sqrt{\\pi/2}`, the standard error of the median relative to the
+:math:`\sqrt{\pi/2}`, the standard error of the median relative to the
 mean's; the second term is the robust variance of the background soundings
-minus their retrieval noise, i.e. real spatial variability). Enhancement :math:`\\Delta X_b = \\bar X_b - B` with
-:math:`u = \\sqrt{u(\\bar X_b)^2 + u(B)^2}`.
+minus their retrieval noise, i.e. real spatial variability). Enhancement
+:math:`\Delta X_b = \bar X_b - B` with
+:math:`u = \sqrt{u(\bar X_b)^2 + u(B)^2}`.
 """
 
 from __future__ import annotations
@@ -155,7 +157,7 @@ def _aeqd(geom: Any) -> Any:
 
 
 def _buffered_union(boundaries: gpd.GeoDataFrame, km: float) -> Any:
-    """Union of the boundaries, each buffered by ``km`` in its own azimuthal equidistant projection."""
+    """Union of the boundaries, each buffered by ``km`` in its own azimuthal projection."""
     parts = []
     for g in boundaries.to_crs(4326).geometry:
         crs = _aeqd(g)
@@ -291,7 +293,10 @@ def concentrations_from_table(
     product: str = "",
     source_files: str = "",
 ) -> xr.Dataset:
-    """Per-boundary concentrations from a :func:`sounding_table` (see :func:`boundary_concentrations`)."""
+    """Per-boundary concentrations from a :func:`sounding_table`.
+
+    See :func:`boundary_concentrations`.
+    """
     units = GAS_UNITS[gas]
     ids = boundaries["boundary_id"].astype(str).to_numpy()
     inside = table[table["boundary_id"] != _BACKGROUND_ID]
@@ -316,8 +321,9 @@ def concentrations_from_table(
             )
             n_bg[i] = len(sub)
         bg_method = (
-            f"median of the QA-passed soundings {background_buffer_km:g}-{background_radius_km:g} km from "
-            "the boundary and outside every boundary + buffer; u = SE of the median (+) spatial structure"
+            "median of the QA-passed soundings "
+            f"{background_buffer_km:g}-{background_radius_km:g} km from the boundary and outside "
+            "every boundary + buffer; u = SE of the median (+) spatial structure"
         )
     else:
         # np.isscalar's TypeGuard (numpy stubs) cannot narrow float | tuple[float, float]

@@ -78,7 +78,8 @@ def indicator_spec() -> pd.DataFrame:
         number, quantity number, e.g. ``A1.1``), ``subject``, ``indicator``,
         ``quantity``, ``name_en``, ``name_zh``, ``unit``, ``source_variable``,
         ``aggregation``, ``note``, and ``key`` = ``indicator.quantity``.
-        ``unit`` ``ppm|ppb|ppt`` is the mole-fraction unit of the gas (CO2 ppm; CH4, N2O ppb; SF6, HFCs, PFCs ppt).
+        ``unit`` ``ppm|ppb|ppt`` is the mole-fraction unit of the gas (CO2 ppm; CH4, N2O
+        ppb; SF6, HFCs, PFCs ppt).
     """
     ref = importlib.resources.files("urbansat.indicators") / "spec" / "tci231_rows.csv"
     with ref.open("r", encoding="utf-8") as fh:
@@ -205,7 +206,8 @@ def to_wide(df: pd.DataFrame, *, value: str = "value") -> pd.DataFrame:
     rows = tidy.copy()
     if value == "cell":
         rows["cell"] = [
-            _cell(v, u, s) for v, u, s in zip(rows["value"], rows["uncertainty"], rows["status"], strict=False)
+            _cell(v, u, s)
+            for v, u, s in zip(rows["value"], rows["uncertainty"], rows["status"], strict=False)
         ]
     ind = rows["indicator"].str.split(".", n=1, expand=True)
     inds = {**ATMOSPHERE_INDICATORS, **SINK_INDICATORS}
@@ -232,7 +234,8 @@ def to_wide(df: pd.DataFrame, *, value: str = "value") -> pd.DataFrame:
     ]
     order = {k: i for i, k in enumerate(_row_order(rows))}
     rows["_order"] = [
-        order[(s, t, i)] for s, t, i in zip(rows["subject"], rows["target"], rows["indicator"], strict=False)
+        order[(s, t, i)]
+        for s, t, i in zip(rows["subject"], rows["target"], rows["indicator"], strict=False)
     ]
     index_order = rows.drop_duplicates(index).sort_values("_order")[index]
     wide = rows.set_index([*index, "boundary", "period"])[value].unstack(["boundary", "period"])

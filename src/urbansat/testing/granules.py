@@ -619,9 +619,12 @@ def write_tropomi_ch4(
     proc = {"v1": "010202", "v2": "020400"}[version]
     coll = {"v1": "01", "v2": "03"}[version]
     t_end = t0 + np.timedelta64(3503, "s")
+
     def fmt(t):
         return str(t.astype("datetime64[s]")).replace("-", "").replace(":", "")
-    fname = f"S5P_OFFL_L2__CH4____{fmt(t0)}_{fmt(t_end)}_{orbit:05d}_{coll}_{proc}_{fmt(t_end + np.timedelta64(3, 'D'))}.nc"
+
+    t_proc = fmt(t_end + np.timedelta64(3, "D"))
+    fname = f"S5P_OFFL_L2__CH4____{fmt(t0)}_{fmt(t_end)}_{orbit:05d}_{coll}_{proc}_{t_proc}.nc"
     out = _target_path(path_or_dir, fname)
     nl = 12
     dp = psurf / nl

@@ -99,7 +99,9 @@ def make_landcover(
     if year is not None:
         da.attrs["year"] = int(year)
     if chunks is not None:
-        da = da.chunk(dict(zip(("y", "x"), chunks, strict=False)) if isinstance(chunks, tuple) else chunks)
+        da = da.chunk(
+            dict(zip(("y", "x"), chunks, strict=False)) if isinstance(chunks, tuple) else chunks
+        )
     return da
 
 
@@ -232,7 +234,10 @@ def write_corine(
     shape_yx=(64, 64),
     seed: int = 0,
 ) -> Path:
-    """Write a Corine CLC 100 m raster ``U<year>_CLC<year>_V2020_20u1.tif`` (EPSG:3035, 1-44, 48 NODATA)."""
+    """Write a Corine CLC 100 m raster ``U<year>_CLC<year>_V2020_20u1.tif``.
+
+    EPSG:3035, classes 1-44, 48 = NODATA.
+    """
     from affine import Affine
 
     if data is None:

@@ -20,8 +20,10 @@ rows = []
 
 def r(cat, zone, par, val, lo, hi, src, tab, tag, note, dest=None):
     unit = "t C ha-1 yr-1" if par in ("removal", "soil_accumulation") else "t C ha-1"
+
     def f(x):
         return "" if x is None else f"{x:.6g}"
+
     (rows if dest is None else dest).append(
         {
             "category": cat,
