@@ -72,7 +72,7 @@ def column_mass_factor(
     Examples
     --------
     >>> round(column_mass_factor("co2", 101325.0) * 1e3, 4)  # g m-2 per ppm
-    15.6983
+    15.699
     """
     f = mole_fraction_scale(gas)
     m_gas = MOLAR_MASS[gas.lower()]
