@@ -52,7 +52,7 @@ def test_distributed_equals_single_process(tmp_path, project_samples):
 
     ref = _run(small_job(tmp_path / "a", project_samples, scheduler="synchronous"), resume=False)
     # two worker processes talking over tcp, as on a real cluster
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                       memory_limit="1GiB") as cluster:
         dist = _run(small_job(tmp_path / "b", project_samples, scheduler=cluster.scheduler_address), resume=False)
     assert "tcp://" in dist.provenance["options"]["scheduler_used"]

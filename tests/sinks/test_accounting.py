@@ -110,6 +110,8 @@ def test_projects_add_their_category(hand_pair, hand_boundaries, hand_factors):
     assert ds.status.sel(category="other_projects").item() == "no_area"
 
 
+# checks the central values; the unranged-factor warning is tested in test_unranged.py
+@pytest.mark.filterwarnings("ignore:Factors without a range in their table:UserWarning")
 def test_blue_carbon_soil_accumulation_ws_table_4_12():
     """Mangrove remaining mangrove: biomass growth (WS 4.4 x (1+R) x CF) + soil burial 1.62 t C/ha/yr."""
     import pandas as pd
@@ -136,6 +138,8 @@ def test_inputs_not_modified(hand_pair, hand_boundaries, hand_factors):
     assert hand_boundaries.equals(b0) and hand_factors.equals(f0)
 
 
+# checks the central values; the unranged-factor warning is tested in test_unranged.py
+@pytest.mark.filterwarnings("ignore:Factors without a range in their table:UserWarning")
 def test_gain_loss_class_change_within_category_is_not_a_conversion():
     """CCI 50 -> 60 (both forest): forest remaining forest, growth only, no clearing emission."""
     import pandas as pd

@@ -90,6 +90,6 @@ def test_runs_unchanged_on_dask_distributed():
     s, e = make_landcover_pair((61, 47), seed=5, chunks=(20, 30))
     b = make_boundaries(s, 2)
     ref = account_sinks(s, e, b, factors=_factors(), years=5)
-    with distributed.Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None):
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=":0"):
         got = account_sinks(s, e, b, factors=_factors(), years=5)
     np.testing.assert_allclose(got.net_sink, ref.net_sink, rtol=1e-12)

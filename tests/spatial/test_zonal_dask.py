@@ -71,7 +71,7 @@ def test_runs_on_distributed_local_cluster():
     lc, lc2, _, gdf = _scene(seed=3)
     a, b = make_raster(lc, T), make_raster(lc2, T)
     ref = class_transition_areas(a, b, gdf)
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0")
     with cluster, distributed.Client(cluster):
         got = class_transition_areas(a.chunk({"y": 50, "x": 64}), b.chunk({"y": 50, "x": 64}), gdf)
     np.testing.assert_allclose(got["area_m2"], ref["area_m2"], rtol=1e-12)

@@ -26,7 +26,7 @@ def _principe_outline(path) -> shapely.Polygon:
 
     with rasterio.open(path) as src:
         arr = src.read(1, out_shape=(src.height // 16, src.width // 16))
-        tr = src.transform * src.transform.scale(16, 16)
+        tr = src.transform @ src.transform.scale(16, 16)
     land = ((arr != 80) & (arr != 0)).astype(np.uint8)
     polys = [shapely.geometry.shape(g) for g, v in shapes(land, mask=land.astype(bool), transform=tr) if v == 1]
     island = max((p for p in polys if p.bounds[1] > 1.0), key=lambda p: p.area)  # Príncipe (~1.6 N)
