@@ -67,6 +67,7 @@ def test_ruff_format_clean():
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
 
 
+@pytest.mark.slow  # a whole-package mypy run (~30 s)
 def test_mypy_clean():
     """src/urbansat type-checks with the pinned mypy and pandas-stubs ([tool.mypy] in pyproject)."""
     pytest.importorskip("mypy", reason="mypy is not installed: pip install -e '.[dev]'")

@@ -65,6 +65,7 @@ def cities() -> pd.DataFrame:
                                                                  direction_error=10.0)])
 
 
+@pytest.mark.slow  # 24 synthetic cities x 4 methods (~15 s)
 @pytest.mark.parametrize("method", METHODS)
 def test_city_intervals_hold_the_truth_as_often_as_stated(cities, method):
     g = cities[cities.method == method]

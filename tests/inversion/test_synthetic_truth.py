@@ -8,6 +8,8 @@ import pytest
 
 from urbansat.testing.inversion_cases import run_case
 
+pytestmark = pytest.mark.slow  # 2 x 30 seeded plumes x 4 methods (~15 s)
+
 N = 30  # binomial sd of a 68 % coverage over 30 cases is 8.5 %: tolerances are +-2 sd
 
 
