@@ -116,7 +116,8 @@ def _select(swath: xr.Dataset, boundaries: gpd.GeoDataFrame, min_overlap: float)
         }
     )
     frame = frame[np.isfinite(frame["value"])]
-    return frame[frame["overlap_fraction"] > min_overlap]
+    kept: pd.DataFrame = frame.loc[frame["overlap_fraction"] > min_overlap]
+    return kept
 
 
 def _points(swath: xr.Dataset) -> gpd.GeoDataFrame:

@@ -67,12 +67,12 @@ _GOSAT_FILL = -9999.0
 
 def background_xco2(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """Smooth analytic XCO2 background [ppm]: ``410 + 0.5 sin(lat) + 0.2 cos(lon)`` (deg -> rad)."""
-    return 410.0 + 0.5 * np.sin(np.deg2rad(lat)) + 0.2 * np.cos(np.deg2rad(lon))
+    return np.asarray(410.0 + 0.5 * np.sin(np.deg2rad(lat)) + 0.2 * np.cos(np.deg2rad(lon)))
 
 
 def background_xch4(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """Smooth analytic XCH4 background [ppb]: ``1850 + 10 sin(lat) + 5 cos(lon)`` (deg -> rad)."""
-    return 1850.0 + 10.0 * np.sin(np.deg2rad(lat)) + 5.0 * np.cos(np.deg2rad(lon))
+    return np.asarray(1850.0 + 10.0 * np.sin(np.deg2rad(lat)) + 5.0 * np.cos(np.deg2rad(lon)))
 
 
 def _field(f: Field, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -620,7 +620,7 @@ def write_tropomi_ch4(
     coll = {"v1": "01", "v2": "03"}[version]
     t_end = t0 + np.timedelta64(3503, "s")
 
-    def fmt(t):
+    def fmt(t: np.datetime64) -> str:
         return str(t.astype("datetime64[s]")).replace("-", "").replace(":", "")
 
     t_proc = fmt(t_end + np.timedelta64(3, "D"))

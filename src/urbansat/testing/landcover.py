@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import rioxarray  # noqa: F401  (registers the .rio accessor)
 import xarray as xr
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = [
     "CLCD_ALBERS_WKT",
@@ -38,12 +41,12 @@ CLCD_ALBERS_WKT = (
 def make_landcover(
     data: np.ndarray,
     *,
-    crs="EPSG:4326",
-    transform=None,
+    crs: Any = "EPSG:4326",
+    transform: Any = None,
     product: str = "worldcover",
     year: int | None = None,
     nodata: int | None = 0,
-    chunks=None,
+    chunks: Any = None,
 ) -> xr.DataArray:
     """Wrap a 2-D code array as a georeferenced land-cover DataArray.
 
@@ -102,7 +105,7 @@ def make_landcover(
         da = da.chunk(
             dict(zip(("y", "x"), chunks, strict=False)) if isinstance(chunks, tuple) else chunks
         )
-    return da
+    return cast("xr.DataArray", da)
 
 
 def make_landcover_pair(
@@ -112,9 +115,9 @@ def make_landcover_pair(
     product: str = "worldcover",
     change_fraction: float = 0.1,
     years: tuple[int, int] = (2015, 2020),
-    chunks=None,
-    transform=None,
-    crs="EPSG:4326",
+    chunks: Any = None,
+    transform: Any = None,
+    crs: Any = "EPSG:4326",
 ) -> tuple[xr.DataArray, xr.DataArray]:
     """Two epochs with structured fields (blobs of classes) and plausible transitions.
 
@@ -145,7 +148,7 @@ def make_landcover_pair(
     return s, e
 
 
-def make_boundaries(da: xr.DataArray, n: int, *, level: str = "county"):
+def make_boundaries(da: xr.DataArray, n: int, *, level: str = "county") -> gpd.GeoDataFrame:
     """``n`` vertical strips covering the raster (with ``boundary_id``, ``name``, ``level``)."""
     import geopandas as gpd
     import shapely
@@ -165,13 +168,13 @@ def make_boundaries(da: xr.DataArray, n: int, *, level: str = "county"):
 
 
 def write_geotiff(
-    path: str | os.PathLike,
+    path: str | os.PathLike[str],
     data: np.ndarray,
     *,
-    crs,
-    transform,
-    nodata=None,
-    tags: dict | None = None,
+    crs: Any,
+    transform: Any,
+    nodata: float | None = None,
+    tags: dict[str, Any] | None = None,
     blocksize: int = 256,
 ) -> Path:
     """Write a single-band tiled GeoTIFF atomically (temp file + os.replace)."""
@@ -201,11 +204,11 @@ def write_geotiff(
 
 
 def write_clcd(
-    directory: str | os.PathLike,
+    directory: str | os.PathLike[str],
     year: int,
     data: np.ndarray | None = None,
     *,
-    shape_yx=(64, 64),
+    shape_yx: tuple[int, int] = (64, 64),
     seed: int = 0,
 ) -> Path:
     """Write ``CLCD_v01_<year>_albert.tif`` (uint8, classes 1-9, nodata 0, 30 m Albers)."""
@@ -227,11 +230,11 @@ def write_clcd(
 
 
 def write_corine(
-    directory: str | os.PathLike,
+    directory: str | os.PathLike[str],
     year: int = 2018,
     data: np.ndarray | None = None,
     *,
-    shape_yx=(64, 64),
+    shape_yx: tuple[int, int] = (64, 64),
     seed: int = 0,
 ) -> Path:
     """Write a Corine CLC 100 m raster ``U<year>_CLC<year>_V2020_20u1.tif``.

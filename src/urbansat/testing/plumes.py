@@ -94,7 +94,7 @@ def _truth_column(
     frac = ndtr(s / sig0)
     nc = rng_scale * 0.05 * sp * np.tanh(sp / 10e3) * _eval_series(s, meander) / 1.0
     fluct = 1.0 + 0.10 * _eval_series(s, puffs)
-    return (
+    return np.asarray(
         q * frac * fluct / (speed * np.sqrt(2 * np.pi) * sy) * np.exp(-0.5 * ((n - nc) / sy) ** 2)
     )
 
@@ -444,6 +444,6 @@ def plume_field(
             )
             for dx_, dy_ in zip(ox.ravel(), oy.ravel(), strict=False)
         ]
-        return np.mean(cols, axis=0) / k
+        return np.asarray(np.mean(cols, axis=0) / k)
 
     return f
