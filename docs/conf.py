@@ -7,6 +7,7 @@ docstrings (numpy convention, numpydoc), the Markdown pages are read by MyST.
 
 from __future__ import annotations
 
+import pkgutil
 import re
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import urbansat
 
 project = "urbansat"
 author = "urbansat contributors"
-copyright = "urbansat contributors"  # noqa: A001 - Sphinx's configuration name
+copyright = "urbansat contributors"
 release = urbansat.__version__
 version = release
 
@@ -52,7 +53,7 @@ html_title = f"urbansat {release}"
 def _check_api_reference_is_complete() -> None:
     """Fail the build if a public name of ``urbansat.__all__`` is missing from api.rst."""
     text = (Path(__file__).parent / "api.rst").read_text(encoding="utf-8")
-    documented = set(re.findall(r"^\.\. auto\w+:: urbansat\.(\w+)", text, flags=re.M))
+    documented = set(re.findall(r"^\.\. auto\w+:: urbansat\.(\w+)", text, flags=re.MULTILINE))
     documented |= {"__version__"}
     if "automodule:: urbansat.errors" in text:
         documented |= set(urbansat.errors.__all__)
@@ -61,4 +62,40 @@ def _check_api_reference_is_complete() -> None:
         raise RuntimeError(f"docs/api.rst does not document {missing} (urbansat.__all__)")
 
 
+#: modules left out of the module reference, with the reason
+_MODULE_REFERENCE_SKIP = {
+    # the package re-exports the function model_error(), which shadows the submodule of the
+    # same name as an attribute of urbansat.inversion, so autodoc cannot import the module
+    "urbansat.inversion.model_error",
+}
+
+
+def _write_module_reference() -> None:
+    """Write api_modules.rst: every public module (generated at each build, not committed)."""
+    lines = [
+        "Module reference",
+        "================",
+        "",
+        "Every public module of the package, rendered from its docstrings: a reference for",
+        "readers of the code. The curated API is on the :doc:`api` page. A package lists its",
+        "modules; its public names are documented in the module that defines them.",
+        "",
+    ]
+    for info in pkgutil.walk_packages(urbansat.__path__, "urbansat."):
+        name = info.name
+        private = any(part.startswith("_") for part in name.split(".")[1:])
+        if private or name.startswith(("urbansat.data", "urbansat.cli")):
+            continue
+        if name in _MODULE_REFERENCE_SKIP:
+            continue
+        lines += [f"``{name}``", "-" * (len(name) + 4), "", f".. automodule:: {name}"]
+        lines += [] if info.ispkg else ["   :members:"]
+        lines += [""]
+    out = Path(__file__).parent / "api_modules.rst"
+    text = "\n".join(lines)
+    if not out.exists() or out.read_text(encoding="utf-8") != text:
+        out.write_text(text, encoding="utf-8")
+
+
 _check_api_reference_is_complete()
+_write_module_reference()

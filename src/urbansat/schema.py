@@ -40,6 +40,7 @@ Optional variables (present when the product carries them)
 ``latitude_bounds``, ``longitude_bounds`` (y, x, corner)
     Footprint corners, counter-clockwise.
 ``surface_pressure`` [Pa]
+    Surface pressure.
 ``pressure`` (y, x, level) [Pa]
     Pressure at which the averaging kernel and prior are given.
 ``pressure_weight`` (y, x, level) [1]

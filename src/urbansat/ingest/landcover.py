@@ -7,8 +7,8 @@ product             file                                        notes
 ==================  ==========================================  ===============================
 ``worldcover``      ``ESA_WorldCover_10m_YYYY_vNNN_*_Map.tif``  EPSG:4326 COG, nodata 0;
                                                                 several tiles mosaicked lazily
-``esa_cci_lc``      ``*LC*-LCCS-Map-300m-P1Y-YYYY-*`` (.tif/.nc) netCDF variable ``lccs_class``
-``modis_mcd12q1``   ``MCD12Q1.AYYYYDDD.hHHvVV.*`` (.hdf / .tif)  HDF4-EOS via pyhdf, LC_Type1
+``esa_cci_lc``      ``*LC*-LCCS-Map-300m-P1Y-YYYY-*`` (tif/nc)  netCDF variable ``lccs_class``
+``modis_mcd12q1``   ``MCD12Q1.AYYYYDDD.hHHvVV.*`` (hdf/tif)     HDF4-EOS via pyhdf, LC_Type1
                                                                 (IGBP), sinusoidal R=6371007.181
 ``clcd``            ``CLCD_v01_YYYY_albert.tif``                30 m Albers (CGCS2000)
 ``corine_clc``      ``*CLC20YY*.tif``                           100 m EPSG:3035, 1-44 -> CODE_18

@@ -13,7 +13,7 @@ __all__ = ["AREA_SOURCE_MIN_DIAMETER_KM", "MODEL_ERROR", "MODEL_ERROR_AREA", "MO
 #: Relative model error of each method [1 sigma, fraction of Q] for fine (<= 2 km) and
 #: coarse (>= 6.2 km, TROPOMI) footprints; linear in the footprint size in between. It is
 #: the method's own error with perfect data, wind AND background: the robust sigma
-#: 1.4826 * median(|relative error|) over the synthetic ensemble of
+#: 1.4826 * median(abs(relative error)) over the synthetic ensemble of
 #: benchmarks/bench_inversion.py (section "model_error", seeds 0-99: noise 1e-3 of nominal,
 #: true wind, flat background; fine = mean of CO2M-like 2 km and OCO-3 SAM, coarse = TROPOMI
 #: 5.5 x 7 km), where the truth has Briggs B-D dispersion, puffs and meander that the

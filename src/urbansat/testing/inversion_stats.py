@@ -274,7 +274,7 @@ def derive_model_error(result: dict[str, Any]) -> dict[str, dict[str, list[float
 
     Per method: ``[fine, coarse]`` = [mean of the CO2M-like (2 km) and OCO-3 SAM robust
     sigmas, the TROPOMI robust sigma], rounded to 3 decimals; robust sigma =
-    1.4826 median |relative error| (:func:`stats`). Sections not in ``result`` are left out.
+    1.4826 median ``|relative error|`` (:func:`stats`). Sections not in ``result`` are left out.
     """
     out: dict[str, dict[str, list[float]]] = {}
     for name, sec in MODEL_ERROR_SECTIONS.items():
