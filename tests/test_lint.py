@@ -23,7 +23,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 STRICT = os.environ.get("URBANSAT_STRICT_LINT") == "1"
-PATHS = ["src", "tests", "benchmarks", "notebooks"]
+PATHS = ["src", "tests", "benchmarks", "notebooks", "docs"]
 
 # mypy's --strict flags turned back off: the floor that held before strict = true.
 MYPY_FLOOR = [
