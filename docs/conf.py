@@ -33,7 +33,7 @@ exclude_patterns = ["_build", "notebooks/_build.py", "**/.ipynb_checkpoints"]
 
 # notebooks: render what is stored, never execute (no kernel, no network at build time)
 nb_execution_mode = "off"
-myst_enable_extensions = ["dollarmath", "colon_fence"]
+myst_enable_extensions = ["dollarmath", "colon_fence", "deflist"]
 myst_heading_anchors = 3
 # notebooks and pages may use headings below h1 without an h2 in between
 suppress_warnings = ["myst.header"]
