@@ -1,0 +1,283 @@
+"""Per-pixel carbon maps: InVEST's storage and change rasters, lazily, and their writer.
+
+For land-cover code ``k`` with pool densities ``c_p(k)`` [t C ha-1] (the same resolved
+factor rows as :func:`urbansat.account_sinks`), each pixel of epoch ``e`` gets
+
+* ``pool_density_e[p] = c_p(k_e)`` [t C ha-1] (InVEST ``c_above_bas.tif`` ...),
+* ``density_e = sum_p c_p(k_e)`` [t C ha-1] (InVEST ``c_storage_bas.tif`` / ``_alt``),
+* ``density_change = density_end - density_start`` (InVEST ``c_change_bas_alt.tif``),
+* ``stock_e = density_e x a / 10^4`` [t C per pixel], ``a`` the pixel's true area [m2]
+  (:func:`urbansat.spatial.areas.row_areas`: ellipsoidal in a geographic CRS, map area in
+  a projected one), the weighting of the per-boundary tables, so the map sums equal the
+  table's totals over the whole raster;
+* with a :class:`~urbansat.sinks.valuation.Valuation`, ``npv_density = density_change x K``
+  (InVEST ``npv_alt.tif``) and ``npv = stock_change x K``, ``K`` the valuation constant.
+
+Pixels whose class is nodata in either epoch are NaN in every map (the tables count them
+as unobserved area). Everything is lazy (dask) until written or computed.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import dask.array as dsa
+import numpy as np
+import pyproj
+import pandas as pd
+import rioxarray  # noqa: F401  (registers the .rio accessor)
+import xarray as xr
+
+from urbansat.errors import ConfigError, FactorError, OutputPathError
+from urbansat.export import atomic_write
+from urbansat.sinks.factors import PARAMETERS, POOLS, FactorTable, as_factor_table, resolve_factors
+from urbansat.sinks.valuation import Valuation
+
+__all__ = ["carbon_maps", "write_carbon_maps"]
+
+_WRITE_LOCK = threading.Lock()
+
+
+def _lookup(block: np.ndarray, codes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``values[i]`` where ``block == codes[i]``; NaN for codes not in ``codes``."""
+    b = np.asarray(block).astype("int64")
+    i = np.clip(np.searchsorted(codes, b), 0, len(codes) - 1)
+    out = values[i]
+    out[codes[i] != b] = np.nan
+    return out
+
+
+def _as_dask(da: xr.DataArray) -> dsa.Array:
+    data = da.data
+    if isinstance(data, dsa.Array):
+        return data
+    return dsa.from_array(np.asarray(data), chunks=(min(2048, da.shape[0]), min(2048, da.shape[1])))
+
+
+def _source(da: xr.DataArray) -> str | None:
+    src = da.encoding.get("source") or da.attrs.get("source_path")
+    return str(src) if src else None
+
+
+def carbon_maps(
+    landcover_start: xr.DataArray,
+    landcover_end: xr.DataArray,
+    *,
+    factors: str | FactorTable | pd.DataFrame = "ipcc2019",
+    climate_zone: str | None = None,
+    legend: Any = None,
+    pools: Sequence[str] = POOLS,
+    align_to: Any = None,
+    valuation: Valuation | Mapping[str, Any] | None = None,
+    years: float | None = None,
+) -> xr.Dataset:
+    """Lazy per-pixel carbon maps of two epochs (module docstring for the equations).
+
+    Parameters
+    ----------
+    landcover_start, landcover_end : xarray.DataArray
+        Categorical land cover on one grid (as for :func:`urbansat.account_sinks`).
+    factors : str, FactorTable or pandas.DataFrame
+        One factor table (a name, an InVEST pools table, a long table).
+    climate_zone : str, optional
+        Zone of zone-specific factor rows.
+    legend : optional
+        Code -> category legend (default from the arrays' attributes).
+    pools : sequence of str
+        Pools summed into the storage maps (default the four InVEST pools).
+    align_to : {"start", "end"} or xarray.DataArray, optional
+        As in :func:`urbansat.account_sinks`.
+    valuation : Valuation or Mapping, optional
+        ``{"price": ..., "discount_rate": ..., "rate_change": ...}`` (InVEST's units:
+        price per t C, rates in %); adds ``npv`` and ``npv_density``.
+    years : float, optional
+        Years between the epochs (needed with ``valuation``; default from ``year`` attrs).
+
+    Returns
+    -------
+    xarray.Dataset
+        Dask-backed ``pool_density_start/end`` (pool, y, x) and ``density_start/end``,
+        ``density_change`` [t C ha-1]; ``stock_start/end``, ``stock_change`` [t C];
+        ``pixel_area`` (y) [ha]; optional ``npv`` / ``npv_density``; CRS written with rioxarray.
+
+        Classes whose table lacks a pool are NaN (listed in ``attrs["codes_without_pools"]``),
+        as the tables' stocks are.
+
+    Raises
+    ------
+    FactorError
+        ``factors`` given per boundary.
+    ConfigError
+        ``valuation`` without positive ``years``.
+    """
+    from urbansat.sinks.account import _legend_of, _with_nodata
+    from urbansat.sinks.transitions import align_epochs, check_aligned
+    from urbansat.spatial.areas import row_areas
+
+    if isinstance(pools, str):
+        pools = (pools,)
+    if align_to is not None:
+        landcover_start, landcover_end = align_epochs(landcover_start, landcover_end, align_to)
+    else:
+        check_aligned(landcover_start, landcover_end)
+    lg = _with_nodata(_legend_of(landcover_start, legend), landcover_start, landcover_end)
+    if isinstance(factors, Mapping):
+        raise FactorError("carbon_maps takes one factor table; per-boundary tables apply to account_sinks only.")
+    table = as_factor_table(factors)
+    codes = np.asarray(sorted(int(c) for c in lg.index), dtype="int64")
+    res = resolve_factors(table, lg, codes, climate_zone)
+    observed = np.array([lg.loc[c, "category"] != "nodata" for c in codes])
+    pidx = [PARAMETERS.index(p) for p in pools]
+    dens = res.value[:, pidx].astype("float64")
+    dens[~observed] = np.nan
+    lacking = [int(c) for c, row, ok in zip(codes, dens, observed, strict=True) if ok and not np.isfinite(row).all()]
+    valid = observed.astype("float64")
+    valid[~observed] = np.nan
+    s = _as_dask(landcover_start)
+    e = _as_dask(landcover_end)
+    mask = dsa.map_blocks(_lookup, s, codes, valid, dtype="float64") * dsa.map_blocks(
+        _lookup, e, codes, valid, dtype="float64"
+    )
+    transform = landcover_start.rio.transform()
+    crs = landcover_start.rio.crs
+    area_ha = row_areas(transform, pyproj.CRS.from_user_input(crs), landcover_start.shape[0]) / 1e4
+    area_da = xr.DataArray(area_ha, dims=("y",), coords={"y": landcover_start["y"]},
+                           attrs={"units": "ha", "long_name": "true area of a pixel (per row)"})
+    yx = {"y": landcover_start["y"], "x": landcover_start["x"]}
+
+    def pool_stack(src: dsa.Array) -> dsa.Array:
+        return dsa.stack(
+            [dsa.map_blocks(_lookup, src, codes, dens[:, k].copy(), dtype="float64") * mask for k in range(len(pools))]
+        )
+
+    ps, pe = pool_stack(s), pool_stack(e)
+    coords = {"pool": list(pools), **yx}
+    dims3 = ("pool", "y", "x")
+    tcha = "t C ha-1"
+    ds = xr.Dataset(
+        {
+            "pool_density_start": (dims3, ps, {"units": tcha, "long_name": "carbon density per pool, start epoch"}),
+            "pool_density_end": (dims3, pe, {"units": tcha, "long_name": "carbon density per pool, end epoch"}),
+            "pixel_area": area_da,
+        },
+        coords=coords,
+    )
+    ds["density_start"] = ds["pool_density_start"].sum("pool", skipna=False).assign_attrs(
+        units=tcha, long_name="carbon storage density, start epoch (InVEST c_storage_bas)")
+    ds["density_end"] = ds["pool_density_end"].sum("pool", skipna=False).assign_attrs(
+        units=tcha, long_name="carbon storage density, end epoch (InVEST c_storage_alt)")
+    ds["density_change"] = (ds["density_end"] - ds["density_start"]).assign_attrs(
+        units=tcha, long_name="carbon storage change, end - start (InVEST c_change_bas_alt)")
+    for name, src, what in (("stock_start", "density_start", "carbon stock per pixel, start epoch"),
+                            ("stock_end", "density_end", "carbon stock per pixel, end epoch"),
+                            ("stock_change", "density_change", "carbon stock change per pixel, end - start")):
+        ds[name] = (ds[src] * area_da).assign_attrs(units="t C", long_name=what, cell_methods="area: sum")
+    attrs: dict[str, Any] = {
+        "factors": table.label,
+        "climate_zone": str(climate_zone),
+        "pools": ",".join(pools),
+        "inputs": ";".join(p for p in (_source(landcover_start), _source(landcover_end)) if p),
+        "epochs": f"{landcover_start.attrs.get('year', 'start')}/{landcover_end.attrs.get('year', 'end')}",
+        "Conventions": "CF-1.8",
+        "codes_without_pools": ",".join(map(str, lacking)),
+    }
+    if valuation is not None:
+        val = valuation if isinstance(valuation, Valuation) else Valuation(**dict(valuation))
+        if years is None:
+            y0, y1 = landcover_start.attrs.get("year"), landcover_end.attrs.get("year")
+            if y0 is None or y1 is None:
+                raise ConfigError("valuation needs years=: the land-cover arrays carry no 'year' attribute.")
+            years = float(y1) - float(y0)
+        k = val.constant(float(years))
+        ds["npv_density"] = (ds["density_change"] * k).assign_attrs(
+            units=f"{val.currency} ha-1", long_name="net present value of the carbon change (InVEST npv_alt)")
+        ds["npv"] = (ds["stock_change"] * k).assign_attrs(
+            units=val.currency, long_name="net present value of the carbon change per pixel")
+        attrs["valuation"] = val.describe(float(years))
+        attrs["valuation_constant"] = k
+    ds.attrs.update(attrs)
+    ds = ds.rio.write_crs(crs).rio.write_transform(transform)
+    for v in ds.data_vars:
+        if ds[v].ndim >= 2:
+            ds[v] = ds[v].rio.write_nodata(np.nan, encoded=False)
+    return ds
+
+
+def write_carbon_maps(
+    maps: xr.Dataset,
+    directory: str | os.PathLike[str],
+    *,
+    variables: Sequence[str] | None = None,
+    cog: bool = False,
+    inputs: Sequence[str | os.PathLike[str]] = (),
+    overwrite: bool = True,
+) -> dict[str, Path]:
+    """Write carbon maps as GeoTIFF (tiled, DEFLATE) or COG, one file per map, atomically.
+
+    Parameters
+    ----------
+    maps : xarray.Dataset
+        From :func:`carbon_maps`.
+    directory : path-like
+        Output directory; files are ``<variable>.tif`` and ``<pool>_<epoch>.tif``.
+    variables : sequence of str, optional
+        Default: every 2-D map plus the pools.
+    cog : bool
+        Cloud-optimised GeoTIFF (GDAL ``COG`` driver; computes each map in memory) instead
+        of a tiled GeoTIFF written block by block from the dask chunks.
+    inputs : sequence of path-like
+        Paths that must not be overwritten (added to the land-cover sources in
+        ``maps.attrs["inputs"]``).
+    overwrite : bool
+        Replace existing outputs (never inputs).
+
+    Returns
+    -------
+    dict
+        Variable (or ``<pool>_<epoch>``) -> written path.
+
+    Raises
+    ------
+    OutputPathError
+        An output would overwrite an input, or exists with ``overwrite=False``.
+    """
+    out_dir = Path(directory)
+    protected = {Path(p).resolve() for p in inputs}
+    protected |= {Path(p).resolve() for p in str(maps.attrs.get("inputs", "")).split(";") if p}
+    names = list(variables) if variables is not None else [
+        v for v in maps.data_vars if maps[v].dims == ("y", "x")
+    ] + ["pool_density_start", "pool_density_end"]
+    jobs: list[tuple[str, xr.DataArray]] = []
+    for name in names:
+        if name not in maps:
+            raise ConfigError(f"No map {name!r} to write; available: {sorted(map(str, maps.data_vars))}.")
+        da = maps[name]
+        if "pool" in da.dims:
+            epoch = name.rsplit("_", 1)[-1]
+            jobs.extend((f"{p}_{epoch}", da.sel(pool=p, drop=True)) for p in da["pool"].to_numpy().tolist())
+        else:
+            jobs.append((name, da))
+    paths = {key: out_dir / f"{key}.tif" for key, _ in jobs}
+    for key, path in paths.items():
+        if path.resolve() in protected:
+            raise OutputPathError(
+                f"Writing map {key!r} to {str(path)!r} would overwrite an input of this run; choose another directory."
+            )
+        if path.exists() and not overwrite:
+            raise OutputPathError(f"{str(path)!r} exists; pass overwrite=True or another directory.")
+    written: dict[str, Path] = {}
+    for key, da in jobs:
+        da = da.astype("float32").rio.write_nodata(np.nan, encoded=False)
+        da.attrs = {k: v for k, v in da.attrs.items() if isinstance(v, (str, int, float))}
+        with atomic_write(paths[key]) as tmp:
+            if cog:
+                da.load().rio.to_raster(tmp, driver="COG", compress="DEFLATE")
+            else:
+                da.rio.to_raster(tmp, driver="GTiff", tiled=True, compress="DEFLATE", lock=_WRITE_LOCK,
+                                 windowed=True)
+        written[key] = paths[key]
+    return written
