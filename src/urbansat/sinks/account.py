@@ -29,8 +29,10 @@ from urbansat.errors import (
     FactorError,
     LegendError,
     SchemaError,
+    UrbansatWarning,
 )
 from urbansat.sinks.accounting import OUTPUT_CATEGORIES, build_terms
+from urbansat.sinks.accuracy import area_uncertainty_from_accuracy, flag_transitions
 from urbansat.sinks.factors import (
     POOLS,
     FactorTable,
@@ -46,6 +48,7 @@ from urbansat.sinks.legends import (
 )
 from urbansat.sinks.transitions import align_epochs, check_aligned, transition_areas
 from urbansat.sinks.uncertainty import check_unranged, propagate
+from urbansat.sinks.valuation import Valuation
 
 __all__ = ["SIGN_CONVENTION", "account_sinks", "account_transitions"]
 
@@ -102,6 +105,11 @@ def _check_numbers(years, uncertainty, n_draws, area_uncertainty, unranged="nan"
     check_unranged(unranged)
     if isinstance(years, (str, bytes)) or (years is not None and not np.isscalar(years)):
         raise ConfigError(f"years={years!r} must be a number of years between the epochs, e.g. years=5.")
+    if years is not None and not (np.isfinite(float(years)) and float(years) > 0):
+        raise ConfigError(
+            f"years={years!r}: the time between the epochs must be a positive number of years, e.g. years=5 "
+            "for 2015 -> 2020 (equal epochs give no annual rate)."
+        )
     if uncertainty == "monte_carlo" and not (isinstance(n_draws, (int, np.integer)) and n_draws >= 2):
         raise ConfigError(
             f"n_draws={n_draws!r}: Monte Carlo needs an integer number of draws >= 2 (default 5000; "
@@ -145,6 +153,25 @@ def _per_boundary(value, ids, what):
             out[b] = v
         return out
     return {b: value for b in ids}
+
+
+def _raster_boundary(da: xr.DataArray):
+    """The raster's extent as one boundary ``"raster"`` (the implicit boundary without polygons)."""
+    import geopandas as gpd
+    import shapely
+
+    return gpd.GeoDataFrame({"boundary_id": ["raster"], "name": ["whole raster"], "level": ["raster"]},
+                            geometry=[shapely.box(*da.rio.bounds())], crs=da.rio.crs)
+
+
+def _product_version(da: xr.DataArray) -> str | None:
+    """Product version from ``attrs["version"]`` or a ``_v200_``-style part of the source name."""
+    import re
+
+    if da.attrs.get("version"):
+        return str(da.attrs["version"])
+    m = re.search(r"_(v\d{3})_", str(da.encoding.get("source", "")))
+    return m.group(1) if m else None
 
 
 def _geodesic_area_m2(boundaries) -> np.ndarray:
@@ -216,6 +243,9 @@ def account_transitions(
     seed: int | None = 0,
     boundary_area_m2: np.ndarray | None = None,
     unranged: Literal["nan", "exclude"] = "nan",
+    valuation: Valuation | Mapping | None = None,
+    accuracy: pd.DataFrame | None = None,
+    versions: tuple[str | None, str | None] = (None, None),
 ) -> xr.Dataset:
     """Account sinks from a per-boundary transition table (the pure core of :func:`account_sinks`).
 
@@ -228,8 +258,11 @@ def account_transitions(
     legend : str, pandas.DataFrame or Mapping[int, str]
         Native code -> category legend.
     factors, method, years, climate_zone, projects, uncertainty, n_draws, pools,
-    area_uncertainty, seed, unranged
+    area_uncertainty, seed, unranged, valuation, accuracy
         As in :func:`account_sinks`.
+    versions : tuple
+        Product versions of the two epochs (e.g. ``("v100", "v200")``); different
+        versions flag every change in ``transition_flag``.
     boundary_area_m2 : numpy.ndarray, optional
         Full geodesic area of each boundary; the part not covered by the table counts as
         unobserved (outside the raster).
@@ -267,7 +300,21 @@ def account_transitions(
         if rkey not in cache:
             cache[rkey] = resolve_factors(tables[key], lg, codes, zone_b[b])
         resolved[b] = cache[rkey]
-    terms = build_terms(t, lg, resolved, method=method, years=years, pools=pools)
+    if accuracy is not None:
+        area_uncertainty = area_uncertainty_from_accuracy(accuracy, lg)
+    try:
+        terms = build_terms(t, lg, resolved, method=method, years=years, pools=pools)
+    except FactorError as exc:
+        no_rates = [tab.label for tab in tables.values()
+                    if not tab.data["parameter"].isin(("removal", "soil_accumulation")).any()]
+        if method == "gain_loss" and no_rates:
+            raise FactorError(
+                f"Factor table(s) {no_rates} give carbon stocks only (an InVEST carbon-pools table has "
+                "c_above, c_below, c_soil, c_dead and no removal rates), so method='gain_loss' cannot use "
+                "them: pass method='stock_difference' (InVEST's own method), or add 'removal' rows with "
+                f"table.override(...). Details: {exc}"
+            ) from exc
+        raise
     cats = list(OUTPUT_CATEGORIES)
     res = propagate(terms, ids, cats, uncertainty=uncertainty, area_uncertainty=area_uncertainty,
                     n_draws=n_draws, seed=seed, unranged=unranged)
@@ -303,6 +350,10 @@ def account_transitions(
                 if c in cpos:
                     arr[b, cpos[c]] = np.nan
                 arr[b, cpos["total"]] = np.nan
+    pool_start = np.stack([by_cat("cat_start", A * np.nan_to_num(terms.f_start[:, PARAMETERS.index(p)]))
+                           if len(rows) else np.zeros((nb, nc)) for p in pools], axis=-1)
+    pool_end = np.stack([by_cat("cat_end", A * np.nan_to_num(terms.f_end[:, PARAMETERS.index(p)]))
+                         if len(rows) else np.zeros((nb, nc)) for p in pools], axis=-1)
     net, rem, emi = res.net.copy(), res.gross_removals.copy(), res.gross_emissions.copy()
     sigma = res.sigma.copy()
     status = np.full((nb, nc), "ok", dtype=object)
@@ -380,6 +431,18 @@ def account_transitions(
             "status": (dims, status.astype(str), {"long_name": "ok | no_area | no_project_polygons"}),
             "transition_area": (("boundary", "class_start", "class_end"), tm,
                                 {"units": "ha", "long_name": "area by start class and end class"}),
+            "stock_start_pool": (("boundary", "category", "pool"), pool_start,
+                                 {"units": "t C", "long_name": "carbon stock per pool at the start epoch"}),
+            "stock_end_pool": (("boundary", "category", "pool"), pool_end,
+                               {"units": "t C", "long_name": "carbon stock per pool at the end epoch"}),
+            "transition_flag": (("class_start", "class_end"),
+                                flag_transitions(codes_all, codes_all,
+                                                 lg["category"].reindex(codes_all).fillna("unknown").to_numpy(),
+                                                 lg["category"].reindex(codes_all).fillna("unknown").to_numpy(),
+                                                 years=float(years), version_start=versions[0],
+                                                 version_end=versions[1]),
+                                {"long_name": "map transitions to check without a reference sample "
+                                              "(product_version_change | implausible_tree_gain | empty)"}),
             "unobserved_area": (("boundary",), unobs,
                                 {"units": "ha", "long_name": "area with nodata in either epoch or outside the raster"}),
         },
@@ -388,6 +451,7 @@ def account_transitions(
             "name": ("boundary", bf["name"].to_numpy()),
             "level": ("boundary", bf["level"].to_numpy()),
             "category": ("category", np.array(cats)),
+            "pool": ("pool", np.array(list(pools))),
             "class_start": ("class_start", codes_all),
             "class_end": ("class_end", codes_all),
             "category_start": ("class_start", lg["category"].reindex(codes_all).fillna("unknown").to_numpy().astype(str)),
@@ -417,11 +481,40 @@ def account_transitions(
         "epochs": "start/end",
         "category_attribution": "row counts under its end category if a sink, else its start category; total = all rows",
     })
-    if res.unranged and unranged == "nan":
+    if accuracy is not None:
+        ds.attrs["area_uncertainty_source"] = (
+            "error-adjusted areas from a reference sample (Olofsson et al. 2014 stratified estimator): "
+            f"overall accuracy {accuracy.attrs.get('overall_accuracy', float('nan')):.4f}"
+        )
+    if valuation is not None:
+        val = valuation if isinstance(valuation, Valuation) else Valuation(**dict(valuation))
+        k = val.constant(float(years))
+        change_tc = net * float(years) / C_TO_CO2
+        ds["npv"] = (dims, change_tc * k, {"units": val.currency, "long_name": "net present value of the carbon "
+                                           "stock change (InVEST carbon model valuation)"})
+        ds["npv_low"] = (dims, low * float(years) / C_TO_CO2 * k, {"units": val.currency,
+                                                                   "long_name": "NPV, lower bound of the 95 % interval"})
+        ds["npv_high"] = (dims, high * float(years) / C_TO_CO2 * k, {"units": val.currency,
+                                                                     "long_name": "NPV, upper bound of the 95 % interval"})
+        ds.attrs["valuation"] = val.describe(float(years)) + "; dC = net_sink x years x 12/44 [t C]"
+        ds.attrs["valuation_constant"] = k
+    flagged = [(int(a), int(b), f) for (a, b), f in np.ndenumerate(ds["transition_flag"].to_numpy())
+               if f and tm.sum(axis=0)[a, b] > 0]
+    if flagged:
+        ds.attrs["transition_flags"] = "; ".join(
+            f"{codes_all[a]}->{codes_all[b]}: {f}" for a, b, f in flagged[:20]) + (
+            f" (+{len(flagged) - 20} more)" if len(flagged) > 20 else "")
+    all_user_unranged = all(tab.data[["low", "high"]].isna().all().all() for tab in tables.values()) \
+        if all("low" in tab.data and "high" in tab.data for tab in tables.values()) else False
+    if res.unranged and unranged == "nan" and all_user_unranged:
+        ds.attrs["unranged_note"] = ("the factor table(s) give no 95 % ranges at all, so every interval is NaN; "
+                                     "supply low/high columns for intervals")
+    elif res.unranged and unranged == "nan":
         warnings.warn(
             f"Factors without a range in their table: {[f'{c}.{p}' for c, p in res.unranged]}; the 95 % "
             "interval of outputs that use them is NaN. Supply low/high with factors=table.override(...), "
             "or pass unranged='exclude' for an interval from the ranged factors only.",
+            UrbansatWarning,
             stacklevel=2,
         )
     return ds
@@ -445,6 +538,8 @@ def account_sinks(
     area_uncertainty: float | Mapping[str, float] = 0.0,
     seed: int | None = 0,
     unranged: Literal["nan", "exclude"] = "nan",
+    valuation: Valuation | Mapping | None = None,
+    accuracy: pd.DataFrame | None = None,
 ) -> xr.Dataset:
     """Account ecological carbon sinks per boundary from two land-cover epochs.
 
@@ -453,8 +548,9 @@ def account_sinks(
     landcover_start, landcover_end : xarray.DataArray
         Categorical land cover (y, x) from :func:`urbansat.open_landcover` (numpy or
         dask). They must share CRS, shape, geotransform and pixel registration.
-    boundaries : geopandas.GeoDataFrame
+    boundaries : geopandas.GeoDataFrame or None
         ``boundary_id``, ``name``, ``level``, ``geometry`` (from ``read_boundaries``).
+        ``None``: the whole raster extent is one implicit boundary ``"raster"``.
     factors : str, FactorTable, pandas.DataFrame or Mapping
         ``"ipcc2019"`` (IPCC 2006/2019 Tier 1 + 2013 Wetlands Supplement, table v3: 12
         climate zones, see ``load_factor_table("ipcc2019").zones`` and docs/sinks.md; every
@@ -493,6 +589,14 @@ def account_sinks(
         makes the interval of every output that uses it NaN (default), or is left out of
         the propagation (``"exclude"``: the interval covers the ranged factors only, a
         lower bound of the uncertainty; ``attrs["unranged_policy"]`` says so).
+    valuation : Valuation or Mapping, optional
+        ``{"price": V, "discount_rate": r, "rate_change": c}`` (price per t C, rates in %
+        per year as in InVEST): adds ``npv``, ``npv_low``, ``npv_high`` with InVEST's
+        formula (:mod:`urbansat.sinks.valuation`) applied to the stock change
+        ``net_sink x years x 12/44``.
+    accuracy : pandas.DataFrame, optional
+        :func:`urbansat.error_adjusted_areas` table whose classes are land-cover codes:
+        replaces ``area_uncertainty`` by each category's relative area SE.
 
     Returns
     -------
@@ -502,7 +606,9 @@ def account_sinks(
         ``area_start``, ``area_end``, ``area_change`` [ha]; ``stock_start``,
         ``stock_end`` [t C]; ``net_sink``, ``net_sink_low``, ``net_sink_high``,
         ``net_sink_uncertainty``, ``gross_removals``, ``gross_emissions``
-        [t CO2 yr-1]; ``status``; ``transition_area`` [ha]; ``unobserved_area`` [ha].
+        [t CO2 yr-1]; ``status``; ``transition_area`` [ha]; ``unobserved_area`` [ha];
+        ``stock_start_pool``, ``stock_end_pool`` (boundary, category, pool) [t C];
+        ``transition_flag`` (class_start, class_end); ``npv*`` with ``valuation``.
         ``net_sink = gross_removals - gross_emissions``; positive = removal.
 
     Raises
@@ -534,6 +640,8 @@ def account_sinks(
             )
     import geopandas as gpd
 
+    if boundaries is None:
+        boundaries = _raster_boundary(landcover_start)
     if not isinstance(boundaries, gpd.GeoDataFrame):
         raise BoundaryError(
             f"boundaries must be a geopandas.GeoDataFrame with polygons and a CRS; got "
@@ -578,7 +686,9 @@ def account_sinks(
     ds = account_transitions(table, boundaries, legend=lg, factors=factors, method=method, years=years,
                              climate_zone=climate_zone, projects=projects, uncertainty=uncertainty,
                              n_draws=n_draws, pools=pools, area_uncertainty=area_uncertainty, seed=seed,
-                             boundary_area_m2=_geodesic_area_m2(boundaries), unranged=unranged)
+                             boundary_area_m2=_geodesic_area_m2(boundaries), unranged=unranged,
+                             valuation=valuation, accuracy=accuracy,
+                             versions=(_product_version(landcover_start), _product_version(landcover_end)))
     y0, y1 = landcover_start.attrs.get("year"), landcover_end.attrs.get("year")
     ds.attrs["epochs"] = f"{y0 if y0 is not None else 'start'}/{y1 if y1 is not None else 'end'}"
     ds.attrs["transition_engine"] = engine
