@@ -231,10 +231,19 @@ def as_factor_table(factors: str | FactorTable | pd.DataFrame) -> FactorTable:
     """Coerce a table name, :class:`FactorTable` or DataFrame to a :class:`FactorTable`.
 
     A DataFrame with columns ``lucode, c_above, c_below, c_soil, c_dead`` is taken as
-    an InVEST carbon-pools table.
+    an InVEST carbon-pools table, and so is the string ``"invest:<path to the CSV>"``
+    (read with :func:`urbansat.read_invest_table`).
     """
     if isinstance(factors, FactorTable):
         return factors
+    if isinstance(factors, str) and factors.startswith("invest:"):
+        from pathlib import Path
+
+        from urbansat.ingest.factors import read_invest_table
+
+        path = factors[len("invest:"):]
+        return factor_table_from_invest(read_invest_table(path), name=Path(path).stem,
+                                        source=f"InVEST carbon pools CSV {path}")
     if isinstance(factors, str):
         return load_factor_table(factors)
     if isinstance(factors, pd.DataFrame):
