@@ -53,6 +53,10 @@ _LAZY: dict[str, str] = {
     "grid_soundings": "urbansat.spatial.gridding",
     "estimate_emissions": "urbansat.inversion",
     "account_sinks": "urbansat.sinks",
+    "carbon_maps": "urbansat.sinks.maps",
+    "write_carbon_maps": "urbansat.sinks.maps",
+    "error_adjusted_areas": "urbansat.sinks.accuracy",
+    "read_invest_table": "urbansat.ingest.factors",
     "tci231_indicators": "urbansat.indicators",
     "validate": "urbansat.validation",  # deprecated alias of validate_inventory
     "validate_inventory": "urbansat.validation",
@@ -81,7 +85,9 @@ __all__ = [
     "WindError",
     "__version__",
     "account_sinks",
+    "carbon_maps",
     "class_areas",
+    "error_adjusted_areas",
     "estimate_emissions",
     "grid_soundings",
     "list_readers",
@@ -89,6 +95,7 @@ __all__ = [
     "open_landcover",
     "open_wind",
     "read_boundaries",
+    "read_invest_table",
     "run_job",
     "select_soundings",
     "select_target",
@@ -97,6 +104,7 @@ __all__ = [
     "validate",
     "validate_granule",
     "validate_inventory",
+    "write_carbon_maps",
     "zonal_stats",
 ]
 
@@ -123,7 +131,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from urbansat.inversion import estimate_emissions
     from urbansat.pipeline import run_job
     from urbansat.schema import to_soundings, validate_granule
+    from urbansat.ingest.factors import read_invest_table
     from urbansat.sinks import account_sinks
+    from urbansat.sinks.accuracy import error_adjusted_areas
+    from urbansat.sinks.maps import carbon_maps, write_carbon_maps
     from urbansat.spatial.gridding import grid_soundings
     from urbansat.spatial.swath import select_soundings
     from urbansat.spatial.zonal import class_areas, zonal_stats
