@@ -1,0 +1,88 @@
+"""The ``[[sinks]]`` job keys of issue 18: valuation, reference sample, rasters.
+
+Job TOML keys (beside those of :func:`urbansat.account_sinks`)::
+
+    [[sinks]]
+    factors = "invest:biophysical.csv"   # an InVEST carbon-pools table (path relative to the TOML)
+    method = "stock_difference"
+    price = 43.0                         # per t C -> npv, npv_low, npv_high
+    discount_rate = 7.0                  # % per year
+    rate_change = 0.0                    # % per year
+    accuracy_samples = "samples.csv"     # sample counts: map class rows, reference class columns
+    write_rasters = true                 # storage / change / NPV GeoTIFFs in <output_dir>/rasters/<name>/
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from urbansat.errors import InputFileError, SchemaError
+
+__all__ = ["read_sample_counts", "section_options", "write_section_rasters"]
+
+
+def read_sample_counts(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Sample-count CSV: first column the map class (land-cover code), then one column per reference class.
+
+    Raises
+    ------
+    InputFileError
+        The file does not exist or cannot be read.
+    SchemaError
+        Class labels that are not integer land-cover codes.
+    """
+    try:
+        df = pd.read_csv(path, index_col=0)
+    except (OSError, pd.errors.ParserError) as exc:
+        raise InputFileError(f"Cannot read the sample-count table {str(path)!r}: {exc}") from exc
+    try:
+        df.index = df.index.astype("int64")
+        df.columns = [c if c in ("total", "Total") else int(c) for c in df.columns]
+    except (TypeError, ValueError) as exc:
+        raise SchemaError(
+            f"Sample-count table {str(path)!r}: rows and columns must be land-cover codes (and an "
+            f"optional 'total' column); got rows {list(df.index)[:5]}, columns {list(df.columns)[:5]}."
+        ) from exc
+    return df
+
+
+def section_options(section: Mapping[str, Any], map_areas: pd.Series | None = None) -> dict[str, Any]:
+    """``account_sinks`` keywords for the issue-18 keys of one ``[[sinks]]`` section.
+
+    ``accuracy_samples`` needs the mapped area of each class (``map_areas``, ha), from the
+    whole land-cover map; without it the sample is ignored here (the caller passes it).
+    """
+    out: dict[str, Any] = {}
+    if section.get("price") is not None:
+        out["valuation"] = {
+            "price": float(section["price"]),
+            "discount_rate": float(section.get("discount_rate", 0.0)),
+            "rate_change": float(section.get("rate_change", 0.0)),
+        }
+    if section.get("accuracy_samples") and map_areas is not None:
+        from urbansat.sinks.accuracy import error_adjusted_areas
+
+        out["accuracy"] = error_adjusted_areas(read_sample_counts(section["accuracy_samples"]), map_areas)
+    return out
+
+
+def write_section_rasters(section: Mapping[str, Any], out_dir: str | os.PathLike[str],
+                          inputs: list[str]) -> dict[str, Path]:
+    """Compute :func:`urbansat.carbon_maps` for a section and write them under ``out_dir/rasters/<name>``."""
+    from urbansat.ingest.landcover import open_landcover
+    from urbansat.sinks.maps import carbon_maps, write_carbon_maps
+
+    starts = section["landcover_start"]
+    ends = section["landcover_end"]
+    lc0 = open_landcover(starts if len(starts) > 1 else starts[0])
+    lc1 = open_landcover(ends if len(ends) > 1 else ends[0])
+    kw = {k: section[k] for k in ("factors", "climate_zone", "legend", "pools", "align_to", "years") if k in section}
+    opts = section_options(section)
+    maps = carbon_maps(lc0, lc1, valuation=opts.get("valuation"), **kw)
+    return write_carbon_maps(maps, Path(out_dir) / "rasters" / str(section.get("name", "sinks")),
+                             inputs=[*starts, *ends, *inputs])
