@@ -480,6 +480,19 @@ class SinksConfig(_Section):
     pools: list[str] | None = None
     area_uncertainty: NonNegativeFloat | None = None
     unranged: Literal["nan", "exclude"] | None = None
+    # issue 18 (urbansat.sinks.job): InVEST valuation, reference sample, raster outputs
+    price: NonNegativeFloat | None = None
+    discount_rate: Annotated[float, Field(ge=0, le=100)] | None = None
+    rate_change: Annotated[float, Field(gt=-100)] | None = None
+    accuracy_samples: InputPath | None = None
+    write_rasters: bool = False
+
+    @field_validator("factors")
+    @classmethod
+    def _invest_path(cls, v: str | None, info: ValidationInfo) -> str | None:
+        if v is not None and v.startswith("invest:"):
+            return "invest:" + _existing_path(v[len("invest:"):], info)
+        return v
 
     @model_validator(mode="after")
     def _epochs(self) -> SinksConfig:

@@ -256,6 +256,11 @@ def _sink_steps(cfg, bnd, steps, checks, progress) -> dict[str, xr.Dataset]:
         opts = {k: s[k] for k in ("factors", "method", "climate_zone", "years", "legend", "uncertainty",
                                   "align_to", "pools", "area_uncertainty", "unranged") if k in s}
         files = [checks(p) for p in starts + ends]
+        from urbansat.sinks.job import section_options, write_section_rasters  # issue 18 keys
+
+        opts.update(section_options(s, _class_areas_ha(starts) if s.get("accuracy_samples") else None))
+        if s.get("write_rasters"):
+            write_section_rasters(s, cfg["job"]["output_dir"], inputs=files)
         lc = open_landcover(starts if len(starts) > 1 else starts[0])  # lazy: metadata only
         crs = lc.rio.crs if hasattr(lc, "rio") and lc.rio.crs is not None else "EPSG:4326"
         footprint = _box(lc)
@@ -288,6 +293,17 @@ def _sink_steps(cfg, bnd, steps, checks, progress) -> dict[str, xr.Dataset]:
         parts = steps.run_many(jobs, desc=f"sinks {s['name']}: boundaries", progress=progress)
         out[s["period"]] = _concat_sinks(parts)
     return out
+
+
+def _class_areas_ha(paths: list[str]) -> Any:
+    """Mapped area [ha] of each class of the start epoch (strata of a reference sample)."""
+    from urbansat.ingest.landcover import open_landcover
+    from urbansat.sinks.account import _raster_boundary
+    from urbansat.spatial.zonal import class_areas
+
+    lc = open_landcover(paths if len(paths) > 1 else paths[0])
+    t = class_areas(lc, _raster_boundary(lc))
+    return t.groupby("class")["area_m2"].sum() / 1e4
 
 
 def _concat_sinks(parts: list[xr.Dataset]) -> xr.Dataset:
