@@ -177,7 +177,7 @@ write_rasters = true
 
 [outputs]
 formats = ["csv"]
-report = false
+report = true
 """)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -187,3 +187,24 @@ report = false
     ds = r.sinks["p"]
     npv = rioxarray.open_rasterio(rasters / "npv.tif").sum()
     assert np.isclose(float(npv), float(ds.npv.sel(category="total").sum()), rtol=1e-5)  # float32 rasters
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "carbon change map all p" in html  # the change-map figure of the sink boundary
+
+
+def test_report_items_with_accuracy_table(pair, tmp_path):
+    from urbansat.plot.sinks import sink_report_items
+
+    s, e = pair
+    p0 = write_geotiff(tmp_path / "ESA_WorldCover_10m_2015_v100_N22E113_Map.tif", s.values, crs=s.rio.crs,
+                       transform=s.rio.transform(), nodata=0)
+    p1 = write_geotiff(tmp_path / "ESA_WorldCover_10m_2020_v200_N22E113_Map.tif", e.values, crs=s.rio.crs,
+                       transform=s.rio.transform(), nodata=0)
+    codes = sorted(set(np.unique(s.values)))
+    n = pd.DataFrame(np.diag(np.full(len(codes), 30)), index=codes, columns=codes)
+    n.iloc[0, 1] = 4
+    acc = urbansat.error_adjusted_areas(n, pd.Series(1000.0, index=codes))
+    ds = account_sinks(s, e, None, years=5, accuracy=acc, **KW)
+    items = sink_report_items("raster", shapely.box(*s.rio.bounds()), {"p": ds}, {"p": ([str(p0)], [str(p1)])},
+                              lambda fig: "png")
+    assert items[0]["png"] == "png" and "change" in items[0]["caption"]
+    assert "<table" in items[1]["table_html"] and "area_low" in items[1]["table_html"]

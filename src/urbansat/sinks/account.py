@@ -481,7 +481,15 @@ def account_transitions(
         "epochs": "start/end",
         "category_attribution": "row counts under its end category if a sink, else its start category; total = all rows",
     })
+    dens_json = {}
+    for b in ids:
+        r = resolved[b]
+        cols = [PARAMETERS.index(p) for p in pools]
+        tot_d = r.value[:, cols].sum(axis=1)
+        dens_json[str(b)] = {str(int(c)): float(v) for c, v in zip(r.codes, tot_d, strict=True) if np.isfinite(v)}
+    ds.attrs["carbon_density_by_code"] = json.dumps(dens_json)  # t C ha-1 per class, for maps in the report
     if accuracy is not None:
+        ds.attrs["accuracy_table"] = accuracy.reset_index().to_json(orient="records")
         ds.attrs["area_uncertainty_source"] = (
             "error-adjusted areas from a reference sample (Olofsson et al. 2014 stratified estimator): "
             f"overall accuracy {accuracy.attrs.get('overall_accuracy', float('nan')):.4f}"
