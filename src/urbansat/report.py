@@ -216,6 +216,14 @@ def render_report(
             section["figures"] = _figures(bid, b.geometry, str(b["level"]), by_id[bid], concentrations or {},
                                           soundings or {}, landcover)
             section["table_html"] = _boundary_table(by_id[bid], bid)
+            if str(b["level"]) in SINK_SCOPES and sinks:  # issue 18: change map, error-adjusted areas
+                from urbansat.plot.sinks import sink_report_items
+
+                for item in sink_report_items(bid, b.geometry, sinks, landcover or {}, _png):
+                    if "png" in item:
+                        section["figures"].append(item)
+                    else:
+                        section["table_html"] += item["table_html"]
         else:  # nothing observed: one line instead of figures and an all-empty table
             row_counts = ", ".join(f"{k} {v}" for k, v in by_id[bid]["status"].value_counts().items())
             section["figures"] = []
