@@ -8,7 +8,12 @@ import pytest
 
 import urbansat
 from urbansat.errors import ConfigError, LegendError, SchemaError
-from urbansat.sinks import account_sinks, sample_counts_from_points, sample_map_classes, transition_map_areas
+from urbansat.sinks import (
+    account_sinks,
+    sample_counts_from_points,
+    sample_map_classes,
+    transition_map_areas,
+)
 from urbansat.testing.landcover import make_landcover, make_landcover_pair
 
 # Olofsson, Foody, Herold, Stehman, Woodcock, Wulder (2014), Good practices for estimating area and
@@ -16,13 +21,16 @@ from urbansat.testing.landcover import make_landcover, make_landcover_pair
 # Sample counts and mapped areas (30 m pixels): Table 8, p. 55. Published results (section 5.2,
 # p. 54; in ha, 1 pixel = 0.09 ha): error-adjusted areas 21,158 / 11,686 / 285,770 / 581,386 ha with
 # 95 % half-widths 6,158 / 3,756 / 15,510 / 16,282 ha; user's accuracy 0.88 / 0.73 / 0.93 / 0.96
-# (+- 0.07 / 0.10 / 0.04 / 0.02), producer's 0.75 / 0.85 / 0.93 / 0.96 (+- 0.21 / 0.25 / 0.03 / 0.02;
+# (+- 0.07 / 0.10 / 0.04 / 0.02), producer's 0.75 / 0.85 / 0.93 / 0.96
+# (+- 0.21 / 0.25 / 0.03 / 0.02;
 # the paper prints 0.23 and 0.01 for forest gain and stable non-forest, which its own eq. 7 gives as
 # 0.254 and 0.018), overall 0.95 +- 0.02. Transcription found through the public code index (an R
 # test fixture quoting the PDF with pages and tables) and checked against Table 8 as reproduced in
 # several packages (mapaccuracy, scikit-eo).
 CLASSES = ["deforestation", "forest_gain", "stable_forest", "stable_nonforest"]
-COUNTS = pd.DataFrame([[66, 0, 5, 4], [0, 55, 8, 12], [1, 0, 153, 11], [2, 1, 9, 313]], index=CLASSES, columns=CLASSES)
+COUNTS = pd.DataFrame(
+    [[66, 0, 5, 4], [0, 55, 8, 12], [1, 0, 153, 11], [2, 1, 9, 313]], index=CLASSES, columns=CLASSES
+)
 PIXELS = pd.Series([200000, 150000, 3200000, 6450000], index=CLASSES, dtype=float)
 PUB_AREA_HA = [21158, 11686, 285770, 581386]
 PUB_HALF_HA = [6158, 3756, 15510, 16282]
@@ -57,12 +65,14 @@ def test_from_points_equals_matrix_and_total_column_checked():
     counts = sample_counts_from_points(m, r, classes=CLASSES)
     assert (counts.to_numpy() == COUNTS.to_numpy()).all()
     with_total = COUNTS.assign(total=COUNTS.sum(axis=1))
-    pd.testing.assert_frame_equal(urbansat.error_adjusted_areas(with_total, PIXELS),
-                                  urbansat.error_adjusted_areas(COUNTS, PIXELS))
+    pd.testing.assert_frame_equal(
+        urbansat.error_adjusted_areas(with_total, PIXELS),
+        urbansat.error_adjusted_areas(COUNTS, PIXELS),
+    )
 
 
 def test_synthetic_map_from_known_truth_and_confusion():
-    """Truth raster -> map with a known confusion -> stratified sample -> estimates cover the truth."""
+    """Truth -> map with a known confusion -> stratified sample -> estimates cover the truth."""
     rng = np.random.default_rng(7)
     n = 300 * 300
     truth = rng.choice([1, 2, 3], size=n, p=[0.1, 0.3, 0.6])
@@ -78,7 +88,9 @@ def test_synthetic_map_from_known_truth_and_confusion():
         pick = rng.choice(np.flatnonzero(mapped == k), size=150, replace=False)
         sample_m.extend(mapped[pick])
         sample_r.extend(truth[pick])
-    t = urbansat.error_adjusted_areas(sample_counts_from_points(sample_m, sample_r, classes=[1, 2, 3]), map_areas)
+    t = urbansat.error_adjusted_areas(
+        sample_counts_from_points(sample_m, sample_r, classes=[1, 2, 3]), map_areas
+    )
     true_area = pd.Series({k: float((truth == k).sum()) for k in (1, 2, 3)})
     z = (t["area"] - true_area) / t["area_se"]
     assert (z.abs() < 3).all(), z
@@ -95,7 +107,9 @@ def test_bad_inputs_named():
     with pytest.raises(LegendError, match=r"\['stable_nonforest'\] have no mapped area"):
         urbansat.error_adjusted_areas(COUNTS, PIXELS.drop("stable_nonforest"))
     with pytest.raises(LegendError, match=r"\['shrub'\] are not in the legend"):
-        sample_counts_from_points(["deforestation", "shrub"], ["deforestation", "deforestation"], classes=CLASSES)
+        sample_counts_from_points(
+            ["deforestation", "shrub"], ["deforestation", "deforestation"], classes=CLASSES
+        )
     with pytest.raises(SchemaError, match=r"non-negative whole numbers"):
         urbansat.error_adjusted_areas(COUNTS - 70, PIXELS)
     with pytest.raises(ConfigError, match=r"confidence=95"):
@@ -104,7 +118,6 @@ def test_bad_inputs_named():
 
 def test_sample_points_outside_map():
     s, _ = make_landcover_pair(shape_yx=(20, 20))
-    x0, y0, x1, y1 = s.rio.bounds()
     vals = sample_map_classes(s, [float(s.x[3])], [float(s.y[5])])
     assert vals[0] == s.values[5, 3]
     with pytest.raises(SchemaError, match=r"point 1 at x=200, y=10"):
@@ -113,7 +126,12 @@ def test_sample_points_outside_map():
 
 def test_transition_strata_and_propagation_into_sinks():
     s, e = make_landcover_pair(shape_yx=(40, 40))
-    kw = {"years": 5, "legend": "worldcover", "factors": "ipcc2019", "climate_zone": "subtropical_humid_asia"}
+    kw = {
+        "years": 5,
+        "legend": "worldcover",
+        "factors": "ipcc2019",
+        "climate_zone": "subtropical_humid_asia",
+    }
     ds = account_sinks(s, e, None, **kw)
     strata = transition_map_areas(ds)
     assert "40->10" in strata.index and np.isclose(strata.sum(), float(ds.transition_area.sum()))
@@ -140,7 +158,9 @@ def test_flags_without_sample():
     s, e = make_landcover_pair(shape_yx=(40, 40))
     kw = {"legend": "worldcover", "factors": "ipcc2019", "climate_zone": "subtropical_humid_asia"}
     one = account_sinks(s, e, None, years=1, **kw)
-    assert str(one.transition_flag.sel(class_start=40, class_end=10).values) == "implausible_tree_gain"
+    assert (
+        str(one.transition_flag.sel(class_start=40, class_end=10).values) == "implausible_tree_gain"
+    )
     assert "40->10: implausible_tree_gain" in one.attrs["transition_flags"]
     five = account_sinks(s, e, None, years=5, **kw)
     assert "transition_flags" not in five.attrs

@@ -20,19 +20,22 @@ from urbansat.sinks import carbon_maps
 from urbansat.testing.landcover import make_landcover, write_geotiff
 
 invest_carbon = pytest.importorskip(
-    "natcap.invest.carbon", reason="natcap.invest is not installed (optional extra 'invest'; needs GDAL headers)"
+    "natcap.invest.carbon",
+    reason="natcap.invest is not installed (optional extra 'invest'; needs GDAL headers)",
 )
 
 PRICE, DISCOUNT, CHANGE = 43.0, 7.0, 1.5
 YEARS = (2020, 2025)
 # biophysical test table for the WorldCover codes [t C ha-1]; code 0 (nodata) is InVEST nodata
-TABLE = pd.DataFrame({
-    "lucode": [10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 100],
-    "c_above": [112.3, 20.4, 5.1, 5.0, 0.0, 0.2, 0.0, 0.0, 3.3, 81.7, 2.2],
-    "c_below": [31.4, 8.2, 2.3, 1.0, 0.0, 0.1, 0.0, 0.0, 1.1, 29.9, 1.0],
-    "c_soil": [84.0, 61.0, 50.5, 40.2, 20.0, 10.3, 0.0, 0.0, 101.0, 204.0, 30.0],
-    "c_dead": [5.5, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-})
+TABLE = pd.DataFrame(
+    {
+        "lucode": [10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 100],
+        "c_above": [112.3, 20.4, 5.1, 5.0, 0.0, 0.2, 0.0, 0.0, 3.3, 81.7, 2.2],
+        "c_below": [31.4, 8.2, 2.3, 1.0, 0.0, 0.1, 0.0, 0.0, 1.1, 29.9, 1.0],
+        "c_soil": [84.0, 61.0, 50.5, 40.2, 20.0, 10.3, 0.0, 0.0, 101.0, 204.0, 30.0],
+        "c_dead": [5.5, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    }
+)
 
 
 def _run_invest(tmp: Path, start: Path, end: Path) -> dict[str, Path]:
@@ -40,10 +43,18 @@ def _run_invest(tmp: Path, start: Path, end: Path) -> dict[str, Path]:
     TABLE.to_csv(bio, index=False)
     ws = tmp / "invest"
     args = {
-        "workspace_dir": str(ws), "lulc_bas_path": str(start), "lulc_alt_path": str(end),
-        "calc_sequestration": True, "carbon_pools_path": str(bio),
-        "lulc_bas_year": YEARS[0], "lulc_alt_year": YEARS[1], "do_valuation": True,
-        "price_per_metric_ton_of_c": PRICE, "discount_rate": DISCOUNT, "rate_change": CHANGE, "n_workers": -1,
+        "workspace_dir": str(ws),
+        "lulc_bas_path": str(start),
+        "lulc_alt_path": str(end),
+        "calc_sequestration": True,
+        "carbon_pools_path": str(bio),
+        "lulc_bas_year": YEARS[0],
+        "lulc_alt_year": YEARS[1],
+        "do_valuation": True,
+        "price_per_metric_ton_of_c": PRICE,
+        "discount_rate": DISCOUNT,
+        "rate_change": CHANGE,
+        "n_workers": -1,
     }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -56,17 +67,29 @@ def _read(path: Path) -> np.ndarray:
     return np.asarray(da.values, dtype="float64")
 
 
-def _compare(tmp: Path, start_arr: np.ndarray, end_arr: np.ndarray, transform, crs) -> dict[str, float]:
+def _compare(
+    tmp: Path, start_arr: np.ndarray, end_arr: np.ndarray, transform, crs
+) -> dict[str, float]:
     p0 = write_geotiff(tmp / "bas.tif", start_arr, crs=crs, transform=transform, nodata=0)
     p1 = write_geotiff(tmp / "alt.tif", end_arr, crs=crs, transform=transform, nodata=0)
     out = _run_invest(tmp, p0, p1)
     s = make_landcover(start_arr, year=YEARS[0], crs=crs, transform=transform, chunks=256)
     e = make_landcover(end_arr, year=YEARS[1], crs=crs, transform=transform, chunks=256)
-    m = carbon_maps(s, e, legend="worldcover", factors=TABLE, years=YEARS[1] - YEARS[0],
-                    valuation={"price": PRICE, "discount_rate": DISCOUNT, "rate_change": CHANGE}).compute()
+    m = carbon_maps(
+        s,
+        e,
+        legend="worldcover",
+        factors=TABLE,
+        years=YEARS[1] - YEARS[0],
+        valuation={"price": PRICE, "discount_rate": DISCOUNT, "rate_change": CHANGE},
+    ).compute()
     worst = {}
-    for ours, theirs in (("density_start", "c_storage_bas"), ("density_end", "c_storage_alt"),
-                         ("density_change", "c_change_bas_alt"), ("npv_density", "npv_alt")):
+    for ours, theirs in (
+        ("density_start", "c_storage_bas"),
+        ("density_end", "c_storage_alt"),
+        ("density_change", "c_change_bas_alt"),
+        ("npv_density", "npv_alt"),
+    ):
         a = m[ours].values
         b = _read(out[theirs])
         both = np.isfinite(a) & np.isfinite(b)
@@ -74,12 +97,18 @@ def _compare(tmp: Path, start_arr: np.ndarray, end_arr: np.ndarray, transform, c
         rel = np.abs(a[both] - b[both]) / np.maximum(np.abs(b[both]), 1.0)
         worst[ours] = float(rel.max())
         assert worst[ours] <= 1e-6, (ours, worst[ours])
-    with open(out["carbon_summary"] if "carbon_summary" in out else next(p for k, p in out.items()
-                                                                           if k.endswith("summary")),
-              newline="") as fh:
+    with open(
+        out["carbon_summary"]
+        if "carbon_summary" in out
+        else next(p for k, p in out.items() if k.endswith("summary")),
+        newline="",
+    ) as fh:
         totals = {r["Filename"]: float(r["Total"]) for r in csv.DictReader(fh)}
-    for ours, fname in (("stock_start", "c_storage_bas.tif"), ("stock_end", "c_storage_alt.tif"),
-                        ("stock_change", "c_change_bas_alt.tif")):
+    for ours, fname in (
+        ("stock_start", "c_storage_bas.tif"),
+        ("stock_end", "c_storage_alt.tif"),
+        ("stock_change", "c_change_bas_alt.tif"),
+    ):
         t = totals[fname]
         rel = abs(float(m[ours].sum()) - t) / abs(t)
         worst[ours + "_total"] = rel
@@ -98,14 +127,19 @@ def test_parity_generated_pair(tmp_path):
     from urbansat.testing.landcover import make_landcover_pair
 
     s, e = make_landcover_pair(shape_yx=(300, 300), seed=3)
-    print(_compare(tmp_path, s.values, e.values, Affine(10, 0, 500000, 0, -10, 100000), "EPSG:32632"))
+    print(
+        _compare(tmp_path, s.values, e.values, Affine(10, 0, 500000, 0, -10, 100000), "EPSG:32632")
+    )
 
 
 @pytest.mark.slow
 def test_parity_real_worldcover_crop_in_utm(tmp_path, shared_samples):
     wc = shared_samples / "landcover" / "esa_worldcover"
     arrays = []
-    for name in ("ESA_WorldCover_10m_2020_v100_N00E006_Map.tif", "ESA_WorldCover_10m_2021_v200_N00E006_Map.tif"):
+    for name in (
+        "ESA_WorldCover_10m_2020_v100_N00E006_Map.tif",
+        "ESA_WorldCover_10m_2021_v200_N00E006_Map.tif",
+    ):
         if not (wc / name).exists():
             pytest.skip(f"{wc / name} absent")
         da = rioxarray.open_rasterio(wc / name, chunks=True).squeeze("band", drop=True)
@@ -113,4 +147,12 @@ def test_parity_real_worldcover_crop_in_utm(tmp_path, shared_samples):
         arrays.append(crop.rio.reproject("EPSG:32632", resolution=10.0, nodata=0))
     a, b = arrays
     b = b.rio.reproject_match(a, nodata=0)
-    print(_compare(tmp_path, a.values.astype("uint8"), b.values.astype("uint8"), a.rio.transform(), "EPSG:32632"))
+    print(
+        _compare(
+            tmp_path,
+            a.values.astype("uint8"),
+            b.values.astype("uint8"),
+            a.rio.transform(),
+            "EPSG:32632",
+        )
+    )

@@ -1,4 +1,4 @@
-"""Carbon maps, whole-raster totals, per-pool stocks, valuation and InVEST inputs (issue 18 items 1-4)."""
+"""Carbon maps, whole-raster totals, per-pool stocks, valuation, InVEST inputs (issue 18, 1-4)."""
 
 from __future__ import annotations
 
@@ -13,18 +13,26 @@ import shapely
 
 import urbansat
 from urbansat.errors import ConfigError, FactorError, OutputPathError
-from urbansat.sinks import Valuation, account_sinks, carbon_maps, valuation_constant, write_carbon_maps
+from urbansat.sinks import (
+    Valuation,
+    account_sinks,
+    carbon_maps,
+    valuation_constant,
+    write_carbon_maps,
+)
 from urbansat.testing.landcover import make_landcover_pair, write_geotiff
 
 KW = {"legend": "worldcover", "factors": "ipcc2019", "climate_zone": "subtropical_humid_asia"}
 # an InVEST biophysical table for the WorldCover codes [t C ha-1] (test values, not factors)
-INVEST = pd.DataFrame({
-    "lucode": [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 100],
-    "c_above": [0, 100, 20, 5, 5, 0, 0, 0, 0, 3, 80, 2],
-    "c_below": [0, 30, 8, 2, 1, 0, 0, 0, 0, 1, 30, 1],
-    "c_soil": [0, 80, 60, 50, 40, 20, 10, 0, 0, 100, 200, 30],
-    "c_dead": [0, 5, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0],
-})
+INVEST = pd.DataFrame(
+    {
+        "lucode": [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 100],
+        "c_above": [0, 100, 20, 5, 5, 0, 0, 0, 0, 3, 80, 2],
+        "c_below": [0, 30, 8, 2, 1, 0, 0, 0, 0, 1, 30, 1],
+        "c_soil": [0, 80, 60, 50, 40, 20, 10, 0, 0, 100, 200, 30],
+        "c_dead": [0, 5, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+    }
+)
 
 
 @pytest.fixture
@@ -35,7 +43,9 @@ def pair():
 def test_maps_lazy_and_sum_to_table(pair):
     s, e = pair
     m = carbon_maps(s, e, **KW)
-    assert isinstance(m["stock_start"].data, dsa.Array) and isinstance(m["pool_density_end"].data, dsa.Array)
+    assert isinstance(m["stock_start"].data, dsa.Array) and isinstance(
+        m["pool_density_end"].data, dsa.Array
+    )
     assert m.rio.crs == s.rio.crs and m["stock_change"].attrs["units"] == "t C"
     assert m["density_change"].attrs["units"] == "t C ha-1"
     whole = account_sinks(s, e, None, years=5, method="stock_difference", **KW)
@@ -43,12 +53,17 @@ def test_maps_lazy_and_sum_to_table(pair):
     tot = whole.sel(boundary="raster", category="total")
     np.testing.assert_allclose(float(m["stock_start"].sum()), float(tot.stock_start), rtol=1e-12)
     np.testing.assert_allclose(float(m["stock_end"].sum()), float(tot.stock_end), rtol=1e-12)
-    np.testing.assert_allclose(float(m["stock_change"].sum()), float(tot.net_sink) * 5 * 12 / 44, rtol=1e-10)
+    np.testing.assert_allclose(
+        float(m["stock_change"].sum()), float(tot.net_sink) * 5 * 12 / 44, rtol=1e-10
+    )
     # per pool: maps and table agree, and the pools sum to the stock
     per_pool_map = (m["pool_density_start"] * m["pixel_area"]).sum(("y", "x"))
-    np.testing.assert_allclose(per_pool_map.values, tot.stock_start_pool.sel(pool=list(m.pool.values)).values,
-                               rtol=1e-12)
-    np.testing.assert_allclose(float(tot.stock_start_pool.sum()), float(tot.stock_start), rtol=1e-12)
+    np.testing.assert_allclose(
+        per_pool_map.values, tot.stock_start_pool.sel(pool=list(m.pool.values)).values, rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        float(tot.stock_start_pool.sum()), float(tot.stock_start), rtol=1e-12
+    )
     # a per-pixel hand check: stock = density x true pixel area
     y, x = 7, 11
     d = float(m["density_start"][y, x])
@@ -57,18 +72,36 @@ def test_maps_lazy_and_sum_to_table(pair):
 
 def test_write_rasters_atomic_and_never_over_inputs(tmp_path, pair):
     s, e = pair
-    src = write_geotiff(tmp_path / "start.tif", s.values, crs=s.rio.crs, transform=s.rio.transform(), nodata=0)
+    src = write_geotiff(
+        tmp_path / "start.tif", s.values, crs=s.rio.crs, transform=s.rio.transform(), nodata=0
+    )
     m = carbon_maps(s, e, **KW)
-    out = write_carbon_maps(m, tmp_path / "maps", variables=["density_change", "stock_start", "pool_density_start"])
-    assert sorted(out) == sorted(["density_change", "stock_start", "c_above_start", "c_below_start",
-                                  "c_soil_start", "c_dead_start"])
+    out = write_carbon_maps(
+        m, tmp_path / "maps", variables=["density_change", "stock_start", "pool_density_start"]
+    )
+    assert sorted(out) == sorted(
+        [
+            "density_change",
+            "stock_start",
+            "c_above_start",
+            "c_below_start",
+            "c_soil_start",
+            "c_dead_start",
+        ]
+    )
     back = rioxarray.open_rasterio(out["density_change"]).squeeze("band", drop=True)
-    np.testing.assert_allclose(back.values, m["density_change"].values.astype("float32"), equal_nan=True)
+    np.testing.assert_allclose(
+        back.values, m["density_change"].values.astype("float32"), equal_nan=True
+    )
     assert back.rio.crs == s.rio.crs
     assert not list((tmp_path / "maps").glob(".*tmp*"))
     before = src.read_bytes()
-    with pytest.raises(OutputPathError, match=r"map 'start' to '.*start\.tif' would overwrite an input"):
-        write_carbon_maps(m.rename({"density_start": "start"}), tmp_path, variables=["start"], inputs=[src])
+    with pytest.raises(
+        OutputPathError, match=r"map 'start' to '.*start\.tif' would overwrite an input"
+    ):
+        write_carbon_maps(
+            m.rename({"density_start": "start"}), tmp_path, variables=["start"], inputs=[src]
+        )
     assert src.read_bytes() == before
     with pytest.raises(OutputPathError, match=r"exists; pass overwrite=True"):
         write_carbon_maps(m, tmp_path / "maps", variables=["stock_start"], overwrite=False)
@@ -93,17 +126,24 @@ def test_npv_in_table_and_maps(pair):
     dc = float(tot.stock_end - tot.stock_start)
     np.testing.assert_allclose(float(tot.npv), dc * k, rtol=1e-10)
     np.testing.assert_allclose(float(m["npv"].sum()), dc * k, rtol=1e-10)
-    np.testing.assert_allclose(m["npv_density"].values, m["density_change"].values * k, equal_nan=True)
+    np.testing.assert_allclose(
+        m["npv_density"].values, m["density_change"].values * k, equal_nan=True
+    )
     assert float(tot.npv_low) <= float(tot.npv) <= float(tot.npv_high)
-    assert "r = 7 %" in ds.attrs["valuation"] and "_calculate_valuation_constant" in ds.attrs["valuation"]
+    assert (
+        "r = 7 %" in ds.attrs["valuation"]
+        and "_calculate_valuation_constant" in ds.attrs["valuation"]
+    )
 
 
 @pytest.mark.parametrize(
     ("kw", "needle"),
-    [({"price": -5.0}, r"price=-5\.0 per t C is negative"),
-     ({"price": 5.0, "discount_rate": 150.0}, r"discount_rate=150\.0 is outside \[0, 100\]"),
-     ({"price": 5.0, "discount_rate": -1.0}, r"discount_rate=-1\.0 is outside"),
-     ({"price": 5.0, "rate_change": -100.0}, r"rate_change=-100\.0")],
+    [
+        ({"price": -5.0}, r"price=-5\.0 per t C is negative"),
+        ({"price": 5.0, "discount_rate": 150.0}, r"discount_rate=150\.0 is outside \[0, 100\]"),
+        ({"price": 5.0, "discount_rate": -1.0}, r"discount_rate=-1\.0 is outside"),
+        ({"price": 5.0, "rate_change": -100.0}, r"rate_change=-100\.0"),
+    ],
 )
 def test_bad_valuation_named(kw, needle):
     with pytest.raises(ConfigError, match=needle):
@@ -117,15 +157,28 @@ def test_invest_table_first_class(tmp_path, pair):
     table = urbansat.read_invest_table(path)
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)  # a user table gives no stream of warnings
-        a = account_sinks(s, e, None, years=5, method="stock_difference", legend="worldcover", factors=table)
-        b = account_sinks(s, e, None, years=5, method="stock_difference", legend="worldcover",
-                          factors=f"invest:{path}")
+        a = account_sinks(
+            s, e, None, years=5, method="stock_difference", legend="worldcover", factors=table
+        )
+        b = account_sinks(
+            s,
+            e,
+            None,
+            years=5,
+            method="stock_difference",
+            legend="worldcover",
+            factors=f"invest:{path}",
+        )
     np.testing.assert_allclose(a.stock_end.values, b.stock_end.values)
     assert "no 95 % ranges" in a.attrs["unranged_note"]
     with pytest.raises(FactorError, match=r"pass method='stock_difference'"):
         account_sinks(s, e, None, years=5, legend="worldcover", factors=table)
-    with pytest.raises(ConfigError, match=r"years=0: the time between the epochs must be a positive"):
-        account_sinks(s, e, None, years=0, method="stock_difference", legend="worldcover", factors=table)
+    with pytest.raises(
+        ConfigError, match=r"years=0: the time between the epochs must be a positive"
+    ):
+        account_sinks(
+            s, e, None, years=0, method="stock_difference", legend="worldcover", factors=table
+        )
     assert issubclass(ConfigError, ValueError)
 
 
@@ -133,7 +186,9 @@ def test_whole_raster_equals_explicit_box(pair):
     import geopandas as gpd
 
     s, e = pair
-    box = gpd.GeoDataFrame({"boundary_id": ["b"]}, geometry=[shapely.box(*s.rio.bounds())], crs=s.rio.crs)
+    box = gpd.GeoDataFrame(
+        {"boundary_id": ["b"]}, geometry=[shapely.box(*s.rio.bounds())], crs=s.rio.crs
+    )
     a = account_sinks(s, e, None, years=5, **KW)
     b = account_sinks(s, e, box, years=5, **KW)
     np.testing.assert_allclose(a.net_sink.values, b.net_sink.values, rtol=1e-12)
@@ -144,12 +199,25 @@ def test_job_toml_writes_rasters_with_npv(tmp_path, pair):
     import geopandas as gpd
 
     s, e = pair
-    p0 = write_geotiff(tmp_path / "ESA_WorldCover_10m_2015_v100_N22E113_Map.tif", s.values, crs=s.rio.crs, transform=s.rio.transform(), nodata=0)
-    p1 = write_geotiff(tmp_path / "ESA_WorldCover_10m_2020_v100_N22E113_Map.tif", e.values, crs=s.rio.crs, transform=s.rio.transform(), nodata=0)
+    p0 = write_geotiff(
+        tmp_path / "ESA_WorldCover_10m_2015_v100_N22E113_Map.tif",
+        s.values,
+        crs=s.rio.crs,
+        transform=s.rio.transform(),
+        nodata=0,
+    )
+    p1 = write_geotiff(
+        tmp_path / "ESA_WorldCover_10m_2020_v100_N22E113_Map.tif",
+        e.values,
+        crs=s.rio.crs,
+        transform=s.rio.transform(),
+        nodata=0,
+    )
     INVEST.to_csv(tmp_path / "bio.csv", index=False)
     bnd = tmp_path / "b.geojson"
-    gpd.GeoDataFrame({"id": ["all"], "name": ["all"]}, geometry=[shapely.box(*s.rio.bounds())],
-                     crs=s.rio.crs).to_file(bnd, driver="GeoJSON")
+    gpd.GeoDataFrame(
+        {"id": ["all"], "name": ["all"]}, geometry=[shapely.box(*s.rio.bounds())], crs=s.rio.crs
+    ).to_file(bnd, driver="GeoJSON")
     toml = tmp_path / "job.toml"
     toml.write_text(f"""
 [job]
@@ -186,7 +254,9 @@ report = true
     assert (rasters / "density_change.tif").exists() and (rasters / "npv.tif").exists()
     ds = r.sinks["p"]
     npv = rioxarray.open_rasterio(rasters / "npv.tif").sum()
-    assert np.isclose(float(npv), float(ds.npv.sel(category="total").sum()), rtol=1e-5)  # float32 rasters
+    assert np.isclose(
+        float(npv), float(ds.npv.sel(category="total").sum()), rtol=1e-5
+    )  # float32 rasters
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "carbon change map all p" in html  # the change-map figure of the sink boundary
 
@@ -195,16 +265,31 @@ def test_report_items_with_accuracy_table(pair, tmp_path):
     from urbansat.plot.sinks import sink_report_items
 
     s, e = pair
-    p0 = write_geotiff(tmp_path / "ESA_WorldCover_10m_2015_v100_N22E113_Map.tif", s.values, crs=s.rio.crs,
-                       transform=s.rio.transform(), nodata=0)
-    p1 = write_geotiff(tmp_path / "ESA_WorldCover_10m_2020_v200_N22E113_Map.tif", e.values, crs=s.rio.crs,
-                       transform=s.rio.transform(), nodata=0)
+    p0 = write_geotiff(
+        tmp_path / "ESA_WorldCover_10m_2015_v100_N22E113_Map.tif",
+        s.values,
+        crs=s.rio.crs,
+        transform=s.rio.transform(),
+        nodata=0,
+    )
+    p1 = write_geotiff(
+        tmp_path / "ESA_WorldCover_10m_2020_v200_N22E113_Map.tif",
+        e.values,
+        crs=s.rio.crs,
+        transform=s.rio.transform(),
+        nodata=0,
+    )
     codes = sorted(set(np.unique(s.values)))
     n = pd.DataFrame(np.diag(np.full(len(codes), 30)), index=codes, columns=codes)
     n.iloc[0, 1] = 4
     acc = urbansat.error_adjusted_areas(n, pd.Series(1000.0, index=codes))
     ds = account_sinks(s, e, None, years=5, accuracy=acc, **KW)
-    items = sink_report_items("raster", shapely.box(*s.rio.bounds()), {"p": ds}, {"p": ([str(p0)], [str(p1)])},
-                              lambda fig: "png")
+    items = sink_report_items(
+        "raster",
+        shapely.box(*s.rio.bounds()),
+        {"p": ds},
+        {"p": ([str(p0)], [str(p1)])},
+        lambda fig: "png",
+    )
     assert items[0]["png"] == "png" and "change" in items[0]["caption"]
     assert "<table" in items[1]["table_html"] and "area_low" in items[1]["table_html"]

@@ -19,7 +19,9 @@ import xarray as xr
 __all__ = ["accuracy_table_html", "plot_carbon_change", "sink_report_items"]
 
 
-def plot_carbon_change(change: xr.DataArray, geometry: Any, *, max_pixels: int = 400, ax: Any = None) -> Any:
+def plot_carbon_change(
+    change: xr.DataArray, geometry: Any, *, max_pixels: int = 400, ax: Any = None
+) -> Any:
     """Map of carbon-density change [t C ha-1] with the boundary outline.
 
     Parameters
@@ -46,9 +48,15 @@ def plot_carbon_change(change: xr.DataArray, geometry: Any, *, max_pixels: int =
     lim = float(np.nanmax(np.abs(vals))) if np.isfinite(vals).any() else 1.0
     lim = lim if lim > 0 else 1.0
     x, y = sub["x"].values, sub["y"].values
-    im = ax.imshow(vals, cmap="RdBu", vmin=-lim, vmax=lim, interpolation="nearest",
-                   extent=(float(x.min()), float(x.max()), float(y.min()), float(y.max())),
-                   origin="upper" if y[0] > y[-1] else "lower")
+    im = ax.imshow(
+        vals,
+        cmap="RdBu",
+        vmin=-lim,
+        vmax=lim,
+        interpolation="nearest",
+        extent=(float(x.min()), float(x.max()), float(y.min()), float(y.max())),
+        origin="upper" if y[0] > y[-1] else "lower",
+    )
     for poly in getattr(geometry, "geoms", [geometry]):
         bx, by = poly.exterior.xy
         ax.plot(bx, by, color="black", lw=0.8)
@@ -58,13 +66,24 @@ def plot_carbon_change(change: xr.DataArray, geometry: Any, *, max_pixels: int =
 
 
 def accuracy_table_html(ds: xr.Dataset) -> str | None:
-    """The error-adjusted area table of an account (``attrs["accuracy_table"]``) as HTML, or None."""
+    """Render ``attrs["accuracy_table"]`` (error-adjusted areas) as HTML, or None."""
     raw = ds.attrs.get("accuracy_table")
     if not raw:
         return None
     t = pd.DataFrame(json.loads(raw))
-    cols = [c for c in ("class", "map_area", "area", "area_low", "area_high", "users_accuracy",
-                        "producers_accuracy") if c in t.columns]
+    cols = [
+        c
+        for c in (
+            "class",
+            "map_area",
+            "area",
+            "area_low",
+            "area_high",
+            "users_accuracy",
+            "producers_accuracy",
+        )
+        if c in t.columns
+    ]
     body = t[cols].to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0)
     note = html.escape(str(ds.attrs.get("area_uncertainty_source", "")))
     return f"<p class='small'>Error-adjusted areas with 95 % intervals ({note}).</p>{body}"
@@ -115,7 +134,9 @@ def sink_report_items(
                 codes = np.array(sorted(int(c) for c in dens), dtype="int64")
                 vals = np.array([dens[str(c)] for c in codes])
 
-                def lut(a: np.ndarray) -> np.ndarray:
+                def lut(
+                    a: np.ndarray, codes: np.ndarray = codes, vals: np.ndarray = vals
+                ) -> np.ndarray:
                     a = np.asarray(a).astype("int64")
                     i = np.clip(np.searchsorted(codes, a), 0, len(codes) - 1)
                     v = vals[i].astype("float64")
@@ -124,14 +145,30 @@ def sink_report_items(
 
                 change = w0.copy(data=lut(w1.values) - lut(w0.values))
                 ax = plot_carbon_change(change, g)
-                out.append({"png": to_png(ax.figure), "alt": f"carbon change map {bid} {period}",
-                            "caption": f"{period}: carbon-density change per pixel (end - start, t C ha-1, "
-                                       "InVEST c_change_bas_alt) from the factors of the account; black: boundary."})
+                out.append(
+                    {
+                        "png": to_png(ax.figure),
+                        "alt": f"carbon change map {bid} {period}",
+                        "caption": f"{period}: carbon-density change per pixel (end - start, "
+                        "t C ha-1, InVEST c_change_bas_alt) from the factors of the account; "
+                        "black: boundary.",
+                    }
+                )
         table = accuracy_table_html(ds)
         if table:
-            out.append({"table_html": table, "caption": f"{period}: error-adjusted areas (Olofsson et al. 2014)"})
+            out.append(
+                {
+                    "table_html": table,
+                    "caption": f"{period}: error-adjusted areas (Olofsson et al. 2014)",
+                }
+            )
         flags = ds.attrs.get("transition_flags")
         if flags:
-            out.append({"table_html": f"<p class='small'>Map transitions to check: {html.escape(str(flags))}</p>",
-                        "caption": f"{period}: flagged transitions"})
+            out.append(
+                {
+                    "table_html": "<p class='small'>Map transitions to check: "
+                    f"{html.escape(str(flags))}</p>",
+                    "caption": f"{period}: flagged transitions",
+                }
+            )
     return out

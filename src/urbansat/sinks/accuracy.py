@@ -42,10 +42,16 @@ __all__ = [
 ]
 
 _TOTAL_NAMES = ("total", "Total")
+#: fewest sample points per mapped stratum: the variance divides by n_i. - 1 (eq. 10)
+MIN_STRATUM_SAMPLES = 2
 
 
 def _z(confidence: float) -> float:
-    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 < confidence < 1:
+    if (
+        isinstance(confidence, bool)
+        or not isinstance(confidence, (int, float))
+        or not 0 < confidence < 1
+    ):
         raise ConfigError(f"confidence={confidence!r} must be a fraction in (0, 1), e.g. 0.95.")
     return float(norm.ppf(0.5 + confidence / 2.0))
 
@@ -53,8 +59,9 @@ def _z(confidence: float) -> float:
 def _counts_frame(sample_counts: pd.DataFrame) -> pd.DataFrame:
     if not isinstance(sample_counts, pd.DataFrame):
         raise SchemaError(
-            f"sample_counts must be a pandas.DataFrame (rows = map class, columns = reference class); "
-            f"got {type(sample_counts).__name__}. Build one from points with sample_counts_from_points."
+            "sample_counts must be a pandas.DataFrame (rows = map class, columns = reference "
+            f"class); got {type(sample_counts).__name__}. Build one from points with "
+            "sample_counts_from_points."
         )
     counts = sample_counts.copy()
     totals = [c for c in counts.columns if c in _TOTAL_NAMES]
@@ -62,15 +69,22 @@ def _counts_frame(sample_counts: pd.DataFrame) -> pd.DataFrame:
         rest = counts.drop(columns=totals).sum(axis=1)
         bad = ~np.isclose(rest.to_numpy(float), counts[t].to_numpy(float))
         if bad.any():
-            rows = [f"{i}: cells sum to {rest[i]:g}, {t!r} says {counts.loc[i, t]:g}" for i in counts.index[bad]]
-            raise SchemaError(f"sample_counts rows do not sum to their {t!r} column ({'; '.join(rows)}); fix the matrix.")
+            rows = [
+                f"{i}: cells sum to {rest[i]:g}, {t!r} says {counts.loc[i, t]:g}"
+                for i in counts.index[bad]
+            ]
+            raise SchemaError(
+                f"sample_counts rows do not sum to their {t!r} column ({'; '.join(rows)}); "
+                "fix the matrix."
+            )
     counts = counts.drop(columns=totals)
     counts = counts.drop(index=[i for i in counts.index if i in _TOTAL_NAMES])
     values = counts.to_numpy(dtype="float64")
-    if not np.isfinite(values).all() or (values < 0).any() or not np.allclose(values, np.round(values)):
+    ok = np.isfinite(values) & (values >= 0) & np.isclose(values, np.round(values))
+    if not ok.all():
         raise SchemaError(
             "sample_counts must hold non-negative whole numbers of sample points; got "
-            f"{values[~(np.isfinite(values) & (values >= 0) & np.isclose(values, np.round(values)))][:5].tolist()}."
+            f"{values[~ok][:5].tolist()}."
         )
     return counts
 
@@ -121,25 +135,36 @@ def error_adjusted_areas(
     """
     z = _z(confidence)
     counts = _counts_frame(sample_counts)
-    areas = pd.Series(map_areas, dtype="float64") if not isinstance(map_areas, pd.Series) else map_areas.astype(float)
+    areas = (
+        pd.Series(map_areas, dtype="float64")
+        if not isinstance(map_areas, pd.Series)
+        else map_areas.astype(float)
+    )
     classes = list(dict.fromkeys([*counts.index, *counts.columns]))
     missing = [c for c in classes if c not in areas.index]
     if missing:
         raise LegendError(
-            f"Sample class(es) {missing} have no mapped area in map_areas (classes {list(areas.index)}); "
-            "every map and reference class of the sample must be a mapped class (add it, with area 0 if unmapped)."
+            f"Sample class(es) {missing} have no mapped area in map_areas (classes "
+            f"{list(areas.index)}); every map and reference class of the sample must be a mapped "
+            "class (add it, with area 0 if unmapped)."
         )
     if (areas < 0).any() or not np.isfinite(areas.to_numpy()).all():
-        raise SchemaError(f"map_areas must be finite and >= 0; got {areas[(areas < 0) | ~np.isfinite(areas)].to_dict()}.")
+        raise SchemaError(
+            "map_areas must be finite and >= 0; got "
+            f"{areas[(areas < 0) | ~np.isfinite(areas)].to_dict()}."
+        )
     strata = [c for c in areas.index if c in classes or areas[c] > 0]
     n = counts.reindex(index=strata, columns=strata, fill_value=0).to_numpy(dtype="float64")
     a_i = areas.reindex(strata).to_numpy()
     ni = n.sum(axis=1)
-    mapped_unsampled = [s for s, a, k in zip(strata, a_i, ni, strict=True) if a > 0 and k < 2]
+    mapped_unsampled = [
+        s for s, a, k in zip(strata, a_i, ni, strict=True) if a > 0 and k < MIN_STRATUM_SAMPLES
+    ]
     if mapped_unsampled:
         raise SchemaError(
-            f"Stratum/strata {mapped_unsampled} have area but fewer than 2 sample points: their variance "
-            "(n_i. - 1 in Olofsson et al. 2014 eq. 10) is undefined. Sample at least 2 points per mapped class."
+            f"Stratum/strata {mapped_unsampled} have area but fewer than 2 sample points: their "
+            "variance (n_i. - 1 in Olofsson et al. 2014 eq. 10) is undefined. Sample at least 2 "
+            "points per mapped class."
         )
     total = float(a_i.sum())
     w = a_i / total
@@ -159,9 +184,15 @@ def error_adjusted_areas(
     for j in range(len(strata)):
         if big_n_j[j] <= 0:
             continue
-        own = big_n_i[j] ** 2 * (1 - producers[j]) ** 2 * users[j] * (1 - users[j]) / dof[j] if ni[j] > 0 else 0.0
+        own = (
+            big_n_i[j] ** 2 * (1 - producers[j]) ** 2 * users[j] * (1 - users[j]) / dof[j]
+            if ni[j] > 0
+            else 0.0
+        )
         others = sum(
-            big_n_i[i] ** 2 * share[i, j] * (1 - share[i, j]) / dof[i] for i in range(len(strata)) if i != j
+            big_n_i[i] ** 2 * share[i, j] * (1 - share[i, j]) / dof[i]
+            for i in range(len(strata))
+            if i != j
         )
         var_p[j] = (own + producers[j] ** 2 * others) / big_n_j[j] ** 2
     overall = float(diag.sum())
@@ -227,20 +258,27 @@ def sample_counts_from_points(
     r = np.asarray(reference_class)
     if m.shape != r.shape or m.ndim != 1 or len(m) == 0:
         raise SchemaError(
-            f"map_class ({m.shape}) and reference_class ({r.shape}) must be 1-D and of the same non-zero length."
+            f"map_class ({m.shape}) and reference_class ({r.shape}) must be 1-D and of the same "
+            "non-zero length."
         )
     seen = list(dict.fromkeys([*m.tolist(), *r.tolist()]))
     cls = list(classes) if classes is not None else sorted(seen, key=str)
     unknown = [c for c in seen if c not in cls]
     if unknown:
-        raise LegendError(f"Sample class(es) {unknown} are not in the legend {cls}; fix the labels or the legend.")
-    out = pd.crosstab(pd.Categorical(m, categories=cls), pd.Categorical(r, categories=cls), dropna=False)
+        raise LegendError(
+            f"Sample class(es) {unknown} are not in the legend {cls}; fix the labels or the legend."
+        )
+    out = pd.crosstab(
+        pd.Categorical(m, categories=cls), pd.Categorical(r, categories=cls), dropna=False
+    )
     out.index = pd.Index(cls, name="map_class")
     out.columns = pd.Index(cls, name="reference_class")
     return out.astype("int64")
 
 
-def sample_map_classes(landcover: xr.DataArray, x: Sequence[float], y: Sequence[float]) -> np.ndarray:
+def sample_map_classes(
+    landcover: xr.DataArray, x: Sequence[float], y: Sequence[float]
+) -> np.ndarray:
     """Map class of the land cover at sample points (in the raster's CRS).
 
     Raises
@@ -256,15 +294,18 @@ def sample_map_classes(landcover: xr.DataArray, x: Sequence[float], y: Sequence[
         k = int(np.flatnonzero(out)[0])
         raise SchemaError(
             f"{int(out.sum())} sample point(s) lie outside the land-cover map (first: point {k} at "
-            f"x={xs[k]:g}, y={ys[k]:g}; map bounds {(left, bottom, right, top)} in {landcover.rio.crs}). "
+            f"x={xs[k]:g}, y={ys[k]:g}; map bounds {(left, bottom, right, top)} in "
+            f"{landcover.rio.crs}). "
             "Drop them or reproject the points to the map's CRS."
         )
-    vals = landcover.sel(x=xr.DataArray(xs, dims="p"), y=xr.DataArray(ys, dims="p"), method="nearest")
+    vals = landcover.sel(
+        x=xr.DataArray(xs, dims="p"), y=xr.DataArray(ys, dims="p"), method="nearest"
+    )
     return np.asarray(vals.values)
 
 
 def transition_map_areas(ds: xr.Dataset, *, sep: str = "->") -> pd.Series:
-    """Mapped area [ha] of every (start class, end class) transition of an ``account_sinks`` result.
+    """Return the mapped area [ha] of each (start, end class) transition of an account.
 
     Labels are ``f"{class_start}{sep}{class_end}"`` (e.g. ``"10->50"``); use them as the
     strata of a change map's sample for :func:`error_adjusted_areas`.
@@ -275,7 +316,9 @@ def transition_map_areas(ds: xr.Dataset, *, sep: str = "->") -> pd.Series:
     return s[s > 0].astype(float)
 
 
-def area_uncertainty_from_accuracy(accuracy: pd.DataFrame, legend: pd.DataFrame) -> dict[str, float]:
+def area_uncertainty_from_accuracy(
+    accuracy: pd.DataFrame, legend: pd.DataFrame
+) -> dict[str, float]:
     """Relative 1-sigma area error per sink category from an :func:`error_adjusted_areas` table.
 
     The classes of ``accuracy`` are land-cover codes of ``legend``; a category's SE is the
@@ -294,10 +337,18 @@ def area_uncertainty_from_accuracy(accuracy: pd.DataFrame, legend: pd.DataFrame)
         except (TypeError, ValueError):
             code = None
         if code is None or code not in legend.index:
-            raise LegendError(f"Accuracy class {c!r} is not a code of the land-cover legend {list(legend.index)}.")
+            raise LegendError(
+                f"Accuracy class {c!r} is not a code of the land-cover legend {list(legend.index)}."
+            )
         codes.append(code)
     cats = legend.loc[codes, "category"].to_numpy()
-    frame = pd.DataFrame({"cat": cats, "var": accuracy["area_se"].to_numpy() ** 2, "area": accuracy["area"].to_numpy()})
+    frame = pd.DataFrame(
+        {
+            "cat": cats,
+            "var": accuracy["area_se"].to_numpy() ** 2,
+            "area": accuracy["area"].to_numpy(),
+        }
+    )
     g = frame.groupby("cat").sum()
     rel = np.sqrt(g["var"]) / g["area"].where(g["area"] > 0)
     return {str(k): float(min(v, 1.0)) for k, v in rel.fillna(1.0).items()}
@@ -327,7 +378,7 @@ def flag_transitions(
     version_start: str | None = None,
     version_end: str | None = None,
 ) -> np.ndarray:
-    """Flags of map transitions to check when no reference sample is given.
+    """Flag map transitions to check when no reference sample is given.
 
     Rules (a flag is text; ``""`` = no flag):
 

@@ -3,13 +3,13 @@
 Job TOML keys (beside those of :func:`urbansat.account_sinks`)::
 
     [[sinks]]
-    factors = "invest:biophysical.csv"   # an InVEST carbon-pools table (path relative to the TOML)
+    factors = "invest:biophysical.csv"  # an InVEST carbon-pools table (path relative to the TOML)
     method = "stock_difference"
-    price = 43.0                         # per t C -> npv, npv_low, npv_high
-    discount_rate = 7.0                  # % per year
-    rate_change = 0.0                    # % per year
-    accuracy_samples = "samples.csv"     # sample counts: map class rows, reference class columns
-    write_rasters = true                 # storage / change / NPV GeoTIFFs in <output_dir>/rasters/<name>/
+    price = 43.0  # per t C -> npv, npv_low, npv_high
+    discount_rate = 7.0  # % per year
+    rate_change = 0.0  # % per year
+    accuracy_samples = "samples.csv"  # sample counts: map class rows, reference class columns
+    write_rasters = true  # storage / change / NPV GeoTIFFs in <output_dir>/rasters/<name>/
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ __all__ = ["read_sample_counts", "section_options", "write_section_rasters"]
 
 
 def read_sample_counts(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Sample-count CSV: first column the map class (land-cover code), then one column per reference class.
+    """Read a sample-count CSV: map class (land-cover code) rows, one column per reference class.
 
     Raises
     ------
@@ -46,12 +46,15 @@ def read_sample_counts(path: str | os.PathLike[str]) -> pd.DataFrame:
     except (TypeError, ValueError) as exc:
         raise SchemaError(
             f"Sample-count table {str(path)!r}: rows and columns must be land-cover codes (and an "
-            f"optional 'total' column); got rows {list(df.index)[:5]}, columns {list(df.columns)[:5]}."
+            f"optional 'total' column); got rows {list(df.index)[:5]}, columns "
+            f"{list(df.columns)[:5]}."
         ) from exc
     return df
 
 
-def section_options(section: Mapping[str, Any], map_areas: pd.Series | None = None) -> dict[str, Any]:
+def section_options(
+    section: Mapping[str, Any], map_areas: pd.Series | None = None
+) -> dict[str, Any]:
     """``account_sinks`` keywords for the issue-18 keys of one ``[[sinks]]`` section.
 
     ``accuracy_samples`` needs the mapped area of each class (``map_areas``, ha), from the
@@ -67,13 +70,16 @@ def section_options(section: Mapping[str, Any], map_areas: pd.Series | None = No
     if section.get("accuracy_samples") and map_areas is not None:
         from urbansat.sinks.accuracy import error_adjusted_areas
 
-        out["accuracy"] = error_adjusted_areas(read_sample_counts(section["accuracy_samples"]), map_areas)
+        out["accuracy"] = error_adjusted_areas(
+            read_sample_counts(section["accuracy_samples"]), map_areas
+        )
     return out
 
 
-def write_section_rasters(section: Mapping[str, Any], out_dir: str | os.PathLike[str],
-                          inputs: list[str]) -> dict[str, Path]:
-    """Compute :func:`urbansat.carbon_maps` for a section and write them under ``out_dir/rasters/<name>``."""
+def write_section_rasters(
+    section: Mapping[str, Any], out_dir: str | os.PathLike[str], inputs: list[str]
+) -> dict[str, Path]:
+    """Compute the :func:`urbansat.carbon_maps`; write them to ``out_dir/rasters/<name>``."""
     from urbansat.ingest.landcover import open_landcover
     from urbansat.sinks.maps import carbon_maps, write_carbon_maps
 
@@ -81,8 +87,15 @@ def write_section_rasters(section: Mapping[str, Any], out_dir: str | os.PathLike
     ends = section["landcover_end"]
     lc0 = open_landcover(starts if len(starts) > 1 else starts[0])
     lc1 = open_landcover(ends if len(ends) > 1 else ends[0])
-    kw = {k: section[k] for k in ("factors", "climate_zone", "legend", "pools", "align_to", "years") if k in section}
+    kw = {
+        k: section[k]
+        for k in ("factors", "climate_zone", "legend", "pools", "align_to", "years")
+        if k in section
+    }
     opts = section_options(section)
     maps = carbon_maps(lc0, lc1, valuation=opts.get("valuation"), **kw)
-    return write_carbon_maps(maps, Path(out_dir) / "rasters" / str(section.get("name", "sinks")),
-                             inputs=[*starts, *ends, *inputs])
+    return write_carbon_maps(
+        maps,
+        Path(out_dir) / "rasters" / str(section.get("name", "sinks")),
+        inputs=[*starts, *ends, *inputs],
+    )

@@ -23,12 +23,12 @@ import os
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import dask.array as dsa
 import numpy as np
-import pyproj
 import pandas as pd
+import pyproj
 import rioxarray  # noqa: F401  (registers the .rio accessor)
 import xarray as xr
 
@@ -51,11 +51,18 @@ def _lookup(block: np.ndarray, codes: np.ndarray, values: np.ndarray) -> np.ndar
     return out
 
 
+def _mapped(src: dsa.Array, codes: np.ndarray, values: np.ndarray) -> dsa.Array:
+    """Lazy per-block :func:`_lookup` of ``src``."""
+    out = dsa.map_blocks(_lookup, src, codes, values, dtype="float64")  # type: ignore[no-untyped-call]
+    return cast(dsa.Array, out)
+
+
 def _as_dask(da: xr.DataArray) -> dsa.Array:
     data = da.data
     if isinstance(data, dsa.Array):
         return data
-    return dsa.from_array(np.asarray(data), chunks=(min(2048, da.shape[0]), min(2048, da.shape[1])))
+    chunks = (min(2048, da.shape[0]), min(2048, da.shape[1]))
+    return cast(dsa.Array, dsa.from_array(np.asarray(data), chunks=chunks))  # type: ignore[no-untyped-call]
 
 
 def _source(da: xr.DataArray) -> str | None:
@@ -63,7 +70,7 @@ def _source(da: xr.DataArray) -> str | None:
     return str(src) if src else None
 
 
-def carbon_maps(
+def carbon_maps(  # noqa: PLR0913, PLR0915  (the account_sinks keywords, one flat recipe)
     landcover_start: xr.DataArray,
     landcover_end: xr.DataArray,
     *,
@@ -126,7 +133,9 @@ def carbon_maps(
         check_aligned(landcover_start, landcover_end)
     lg = _with_nodata(_legend_of(landcover_start, legend), landcover_start, landcover_end)
     if isinstance(factors, Mapping):
-        raise FactorError("carbon_maps takes one factor table; per-boundary tables apply to account_sinks only.")
+        raise FactorError(
+            "carbon_maps takes one factor table; per-boundary tables apply to account_sinks only."
+        )
     table = as_factor_table(factors)
     codes = np.asarray(sorted(int(c) for c in lg.index), dtype="int64")
     res = resolve_factors(table, lg, codes, climate_zone)
@@ -134,25 +143,30 @@ def carbon_maps(
     pidx = [PARAMETERS.index(p) for p in pools]
     dens = res.value[:, pidx].astype("float64")
     dens[~observed] = np.nan
-    lacking = [int(c) for c, row, ok in zip(codes, dens, observed, strict=True) if ok and not np.isfinite(row).all()]
+    lacking = [
+        int(c)
+        for c, row, ok in zip(codes, dens, observed, strict=True)
+        if ok and not np.isfinite(row).all()
+    ]
     valid = observed.astype("float64")
     valid[~observed] = np.nan
     s = _as_dask(landcover_start)
     e = _as_dask(landcover_end)
-    mask = dsa.map_blocks(_lookup, s, codes, valid, dtype="float64") * dsa.map_blocks(
-        _lookup, e, codes, valid, dtype="float64"
-    )
+    mask = _mapped(s, codes, valid) * _mapped(e, codes, valid)
     transform = landcover_start.rio.transform()
     crs = landcover_start.rio.crs
     area_ha = row_areas(transform, pyproj.CRS.from_user_input(crs), landcover_start.shape[0]) / 1e4
-    area_da = xr.DataArray(area_ha, dims=("y",), coords={"y": landcover_start["y"]},
-                           attrs={"units": "ha", "long_name": "true area of a pixel (per row)"})
+    area_da = xr.DataArray(
+        area_ha,
+        dims=("y",),
+        coords={"y": landcover_start["y"]},
+        attrs={"units": "ha", "long_name": "true area of a pixel (per row)"},
+    )
     yx = {"y": landcover_start["y"], "x": landcover_start["x"]}
 
     def pool_stack(src: dsa.Array) -> dsa.Array:
-        return dsa.stack(
-            [dsa.map_blocks(_lookup, src, codes, dens[:, k].copy(), dtype="float64") * mask for k in range(len(pools))]
-        )
+        layers = [_mapped(src, codes, dens[:, k].copy()) * mask for k in range(len(pools))]
+        return cast(dsa.Array, dsa.stack(layers))  # type: ignore[no-untyped-call]
 
     ps, pe = pool_stack(s), pool_stack(e)
     coords = {"pool": list(pools), **yx}
@@ -160,28 +174,52 @@ def carbon_maps(
     tcha = "t C ha-1"
     ds = xr.Dataset(
         {
-            "pool_density_start": (dims3, ps, {"units": tcha, "long_name": "carbon density per pool, start epoch"}),
-            "pool_density_end": (dims3, pe, {"units": tcha, "long_name": "carbon density per pool, end epoch"}),
+            "pool_density_start": (
+                dims3,
+                ps,
+                {"units": tcha, "long_name": "carbon density per pool, start epoch"},
+            ),
+            "pool_density_end": (
+                dims3,
+                pe,
+                {"units": tcha, "long_name": "carbon density per pool, end epoch"},
+            ),
             "pixel_area": area_da,
         },
         coords=coords,
     )
-    ds["density_start"] = ds["pool_density_start"].sum("pool", skipna=False).assign_attrs(
-        units=tcha, long_name="carbon storage density, start epoch (InVEST c_storage_bas)")
-    ds["density_end"] = ds["pool_density_end"].sum("pool", skipna=False).assign_attrs(
-        units=tcha, long_name="carbon storage density, end epoch (InVEST c_storage_alt)")
+    ds["density_start"] = (
+        ds["pool_density_start"]
+        .sum("pool", skipna=False)
+        .assign_attrs(
+            units=tcha, long_name="carbon storage density, start epoch (InVEST c_storage_bas)"
+        )
+    )
+    ds["density_end"] = (
+        ds["pool_density_end"]
+        .sum("pool", skipna=False)
+        .assign_attrs(
+            units=tcha, long_name="carbon storage density, end epoch (InVEST c_storage_alt)"
+        )
+    )
     ds["density_change"] = (ds["density_end"] - ds["density_start"]).assign_attrs(
-        units=tcha, long_name="carbon storage change, end - start (InVEST c_change_bas_alt)")
-    for name, src, what in (("stock_start", "density_start", "carbon stock per pixel, start epoch"),
-                            ("stock_end", "density_end", "carbon stock per pixel, end epoch"),
-                            ("stock_change", "density_change", "carbon stock change per pixel, end - start")):
-        ds[name] = (ds[src] * area_da).assign_attrs(units="t C", long_name=what, cell_methods="area: sum")
+        units=tcha, long_name="carbon storage change, end - start (InVEST c_change_bas_alt)"
+    )
+    for name, src, what in (
+        ("stock_start", "density_start", "carbon stock per pixel, start epoch"),
+        ("stock_end", "density_end", "carbon stock per pixel, end epoch"),
+        ("stock_change", "density_change", "carbon stock change per pixel, end - start"),
+    ):
+        ds[name] = (ds[src] * area_da).assign_attrs(
+            units="t C", long_name=what, cell_methods="area: sum"
+        )
     attrs: dict[str, Any] = {
         "factors": table.label,
         "climate_zone": str(climate_zone),
         "pools": ",".join(pools),
         "inputs": ";".join(p for p in (_source(landcover_start), _source(landcover_end)) if p),
-        "epochs": f"{landcover_start.attrs.get('year', 'start')}/{landcover_end.attrs.get('year', 'end')}",
+        "epochs": f"{landcover_start.attrs.get('year', 'start')}/"
+        f"{landcover_end.attrs.get('year', 'end')}",
         "Conventions": "CF-1.8",
         "codes_without_pools": ",".join(map(str, lacking)),
     }
@@ -190,21 +228,26 @@ def carbon_maps(
         if years is None:
             y0, y1 = landcover_start.attrs.get("year"), landcover_end.attrs.get("year")
             if y0 is None or y1 is None:
-                raise ConfigError("valuation needs years=: the land-cover arrays carry no 'year' attribute.")
+                raise ConfigError(
+                    "valuation needs years=: the land-cover arrays carry no 'year' attribute."
+                )
             years = float(y1) - float(y0)
         k = val.constant(float(years))
         ds["npv_density"] = (ds["density_change"] * k).assign_attrs(
-            units=f"{val.currency} ha-1", long_name="net present value of the carbon change (InVEST npv_alt)")
+            units=f"{val.currency} ha-1",
+            long_name="net present value of the carbon change (InVEST npv_alt)",
+        )
         ds["npv"] = (ds["stock_change"] * k).assign_attrs(
-            units=val.currency, long_name="net present value of the carbon change per pixel")
+            units=val.currency, long_name="net present value of the carbon change per pixel"
+        )
         attrs["valuation"] = val.describe(float(years))
         attrs["valuation_constant"] = k
     ds.attrs.update(attrs)
     ds = ds.rio.write_crs(crs).rio.write_transform(transform)
     for v in ds.data_vars:
-        if ds[v].ndim >= 2:
+        if {"y", "x"} <= set(ds[v].dims):
             ds[v] = ds[v].rio.write_nodata(np.nan, encoded=False)
-    return ds
+    return cast(xr.Dataset, ds)
 
 
 def write_carbon_maps(
@@ -248,36 +291,52 @@ def write_carbon_maps(
     out_dir = Path(directory)
     protected = {Path(p).resolve() for p in inputs}
     protected |= {Path(p).resolve() for p in str(maps.attrs.get("inputs", "")).split(";") if p}
-    names = list(variables) if variables is not None else [
-        v for v in maps.data_vars if maps[v].dims == ("y", "x")
-    ] + ["pool_density_start", "pool_density_end"]
+    names = (
+        list(variables)
+        if variables is not None
+        else [v for v in maps.data_vars if maps[v].dims == ("y", "x")]
+        + ["pool_density_start", "pool_density_end"]
+    )
     jobs: list[tuple[str, xr.DataArray]] = []
     for name in names:
         if name not in maps:
-            raise ConfigError(f"No map {name!r} to write; available: {sorted(map(str, maps.data_vars))}.")
+            raise ConfigError(
+                f"No map {name!r} to write; available: {sorted(map(str, maps.data_vars))}."
+            )
         da = maps[name]
         if "pool" in da.dims:
-            epoch = name.rsplit("_", 1)[-1]
-            jobs.extend((f"{p}_{epoch}", da.sel(pool=p, drop=True)) for p in da["pool"].to_numpy().tolist())
+            epoch = str(name).rsplit("_", 1)[-1]
+            jobs.extend(
+                (f"{p}_{epoch}", da.sel(pool=p, drop=True)) for p in da["pool"].to_numpy().tolist()
+            )
         else:
-            jobs.append((name, da))
+            jobs.append((str(name), da))
     paths = {key: out_dir / f"{key}.tif" for key, _ in jobs}
     for key, path in paths.items():
         if path.resolve() in protected:
             raise OutputPathError(
-                f"Writing map {key!r} to {str(path)!r} would overwrite an input of this run; choose another directory."
+                f"Writing map {key!r} to {str(path)!r} would overwrite an input of this run; "
+                "choose another directory."
             )
         if path.exists() and not overwrite:
-            raise OutputPathError(f"{str(path)!r} exists; pass overwrite=True or another directory.")
+            raise OutputPathError(
+                f"{str(path)!r} exists; pass overwrite=True or another directory."
+            )
     written: dict[str, Path] = {}
-    for key, da in jobs:
-        da = da.astype("float32").rio.write_nodata(np.nan, encoded=False)
+    for key, var in jobs:
+        da = var.astype("float32").rio.write_nodata(np.nan, encoded=False)
         da.attrs = {k: v for k, v in da.attrs.items() if isinstance(v, (str, int, float))}
         with atomic_write(paths[key]) as tmp:
             if cog:
                 da.load().rio.to_raster(tmp, driver="COG", compress="DEFLATE")
             else:
-                da.rio.to_raster(tmp, driver="GTiff", tiled=True, compress="DEFLATE", lock=_WRITE_LOCK,
-                                 windowed=True)
+                da.rio.to_raster(
+                    tmp,
+                    driver="GTiff",
+                    tiled=True,
+                    compress="DEFLATE",
+                    lock=_WRITE_LOCK,
+                    windowed=True,
+                )
         written[key] = paths[key]
     return written

@@ -1,4 +1,4 @@
-"""Net present value of carbon sequestration, with the InVEST carbon model's formula.
+r"""Net present value of carbon sequestration, with the InVEST carbon model's formula.
 
 InVEST 3.20 (``natcap/invest``, ``src/natcap/invest/carbon/carbon.py``,
 ``_calculate_valuation_constant`` and ``_calculate_npv``, read at commit
@@ -26,6 +26,9 @@ from dataclasses import dataclass
 from urbansat.errors import ConfigError
 
 __all__ = ["Valuation", "valuation_constant"]
+
+#: rates are percentages per year, as InVEST takes them
+PERCENT = 100.0
 
 
 def _number(value: object, what: str) -> float:
@@ -67,13 +70,15 @@ class Valuation:
         change = _number(self.rate_change, "rate_change")
         if price < 0:
             raise ConfigError(f"price={self.price!r} per t C is negative; give a price >= 0.")
-        if not 0 <= rate <= 100:
+        if not 0 <= rate <= PERCENT:
             raise ConfigError(
                 f"discount_rate={self.discount_rate!r} is outside [0, 100]: it is a percentage per "
                 "year as in InVEST (7 for 7 %), not a fraction above 1 or a negative number."
             )
-        if change <= -100:
-            raise ConfigError(f"rate_change={self.rate_change!r} % would make the price <= 0; use > -100.")
+        if change <= -PERCENT:
+            raise ConfigError(
+                f"rate_change={self.rate_change!r} % would make the price <= 0; use > -100."
+            )
 
     def constant(self, years: float) -> float:
         """Multiplier from t C of stock change to NPV (:func:`valuation_constant`)."""
@@ -89,7 +94,9 @@ class Valuation:
         )
 
 
-def valuation_constant(price: float, discount_rate: float, rate_change: float, years: float) -> float:
+def valuation_constant(
+    price: float, discount_rate: float, rate_change: float, years: float
+) -> float:
     """InVEST's valuation constant: NPV per t C of stock change.
 
     Parameters
@@ -122,9 +129,11 @@ def valuation_constant(price: float, discount_rate: float, rate_change: float, y
     """
     n = _number(years, "years")
     if n <= 0:
-        raise ConfigError(f"years={years!r}: the valuation needs a positive number of years between the epochs.")
-    q = 1.0 / ((1.0 + discount_rate / 100.0) * (1.0 + rate_change / 100.0))
-    c = price / n
+        raise ConfigError(
+            f"years={years!r}: the valuation needs a positive number of years between the epochs."
+        )
+    q = 1.0 / ((1.0 + float(discount_rate) / PERCENT) * (1.0 + float(rate_change) / PERCENT))
+    c = float(price) / n
     if q == 1:
         return c * n
-    return c * (1.0 - q**n) / (1.0 - q)
+    return float(c * (1.0 - q**n) / (1.0 - q))
