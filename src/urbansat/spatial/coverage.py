@@ -8,8 +8,8 @@ edge, clipped to every pixel row it crosses and split at every pixel column,
 deposits for each piece of vertical extent ``dy`` and mean column ``m`` (inside
 column ``j = floor(m)``)::
 
-    acc[r, j]     += s * dy * (j + 1 - m)      # part of the cell right of the edge
-    acc[r, j + 1] += s * dy * (m - j)          # the rest, carried to the next cell
+    acc[r, j] += s * dy * (j + 1 - m)  # part of the cell right of the edge
+    acc[r, j + 1] += s * dy * (m - j)  # the rest, carried to the next cell
 
 with ``s = ±1`` the edge direction (orientation-normalised so shells count +1
 and holes -1). The running sum of ``acc`` along a row is then the exact
@@ -72,7 +72,12 @@ class PolygonSet:
     def candidates(self, row0: int, col0: int, n_rows: int, n_cols: int) -> np.ndarray:
         """Indices of polygons whose bounding box overlaps a block (bounding-box prefilter)."""
         b = self.bbox
-        hit = (b[:, 0] < col0 + n_cols) & (b[:, 2] > col0) & (b[:, 1] < row0 + n_rows) & (b[:, 3] > row0)
+        hit = (
+            (b[:, 0] < col0 + n_cols)
+            & (b[:, 2] > col0)
+            & (b[:, 1] < row0 + n_rows)
+            & (b[:, 3] > row0)
+        )
         return np.flatnonzero(hit).astype(np.int64)
 
 
@@ -148,7 +153,9 @@ def prepare_polygons(geoms, transform: Affine, *, ids=None) -> PolygonSet:
     np.cumsum(np.bincount(ring_poly, minlength=n), out=poly_ring[1:])
     bbox = np.empty((n, 4))
     cpoly = ring_poly[coord_ring]
-    for k, (arr, fn) in enumerate(((col, np.minimum), (row, np.minimum), (col, np.maximum), (row, np.maximum))):
+    for k, (arr, fn) in enumerate(
+        ((col, np.minimum), (row, np.minimum), (col, np.maximum), (row, np.maximum))
+    ):
         init = np.inf if fn is np.minimum else -np.inf
         out = np.full(n, init)
         fn.at(out, cpoly, arr)
@@ -234,7 +241,9 @@ def _accumulate_edge(acc, rmin, rmax, x0, y0, x1, y1, h, w, sign):
 
 
 @numba.njit(cache=True, nogil=True)
-def _rasterize(px, py, ring_start, ring_sign, poly_ring, p, col_off, row_off, h, w, acc, rmin, rmax):
+def _rasterize(
+    px, py, ring_start, ring_sign, poly_ring, p, col_off, row_off, h, w, acc, rmin, rmax
+):
     """Accumulate the edges of polygon ``p`` on the window whose top-left pixel corner is at
     global (col_off, row_off). ``acc`` must be all zero on entry; ``rmin/rmax`` = (big, -1).
 
@@ -283,7 +292,9 @@ def _coverage_into(px, py, ring_start, ring_sign, poly_ring, p, col_off, row_off
             elif f > 1.0:
                 f = 1.0
             out[r, c] = f
-        if rmax[r] >= 0 and rmax[r] < w and run >= COVERAGE_EPS:  # pragma: no cover - closed rings end at 0
+        if (
+            rmax[r] >= 0 and rmax[r] < w and run >= COVERAGE_EPS
+        ):  # pragma: no cover - closed rings end at 0
             for c in range(rmax[r] + 1, w):
                 out[r, c] = min(run, 1.0)
 
@@ -304,7 +315,22 @@ def _sweep_with(cell):
     """
 
     @numba.njit(cache=True, nogil=True)
-    def sweep(px, py, ring_start, ring_sign, poly_ring, bbox, cand, row0, col0, n_rows, n_cols, row_area, data, out):
+    def sweep(
+        px,
+        py,
+        ring_start,
+        ring_sign,
+        poly_ring,
+        bbox,
+        cand,
+        row0,
+        col0,
+        n_rows,
+        n_cols,
+        row_area,
+        data,
+        out,
+    ):
         acc, rmin, rmax = _new_buffers(1, 1)
         for i in range(cand.shape[0]):
             p = cand[i]
@@ -318,7 +344,21 @@ def _sweep_with(cell):
             rs = r_lo
             while rs < r_hi:
                 h = min(sh, r_hi - rs)
-                _rasterize(px, py, ring_start, ring_sign, poly_ring, p, col0 + c_lo, row0 + rs, h, w, acc, rmin, rmax)
+                _rasterize(
+                    px,
+                    py,
+                    ring_start,
+                    ring_sign,
+                    poly_ring,
+                    p,
+                    col0 + c_lo,
+                    row0 + rs,
+                    h,
+                    w,
+                    acc,
+                    rmin,
+                    rmax,
+                )
                 for r in range(h):
                     hi = rmax[r]
                     if hi < 0:
@@ -352,7 +392,22 @@ _class_sweep = _sweep_with(_class_cell)
 
 @numba.njit(cache=True, nogil=True)
 def class_kernel(
-    px, py, ring_start, ring_sign, poly_ring, bbox, cand, row0, col0, start, lut_s, end, lut_e, n_e, row_area, out
+    px,
+    py,
+    ring_start,
+    ring_sign,
+    poly_ring,
+    bbox,
+    cand,
+    row0,
+    col0,
+    start,
+    lut_s,
+    end,
+    lut_e,
+    n_e,
+    row_area,
+    out,
 ):
     """Accumulate coverage-weighted area per (candidate polygon, start class, end class).
 
@@ -396,7 +451,21 @@ _value_sweep = _sweep_with(_value_cell)
 
 @numba.njit(cache=True, nogil=True)
 def value_kernel(
-    px, py, ring_start, ring_sign, poly_ring, bbox, cand, row0, col0, values, weights, has_nodata, nodata, row_area, out
+    px,
+    py,
+    ring_start,
+    ring_sign,
+    poly_ring,
+    bbox,
+    cand,
+    row0,
+    col0,
+    values,
+    weights,
+    has_nodata,
+    nodata,
+    row_area,
+    out,
 ):
     """Accumulate per candidate polygon the moments of a continuous raster.
 
@@ -417,7 +486,9 @@ def _coverage_window(px, py, ring_start, ring_sign, poly_ring, p, row0, col0, n_
     return out
 
 
-def coverage_fraction_window(polys: PolygonSet, p: int, row0: int, col0: int, n_rows: int, n_cols: int) -> np.ndarray:
+def coverage_fraction_window(
+    polys: PolygonSet, p: int, row0: int, col0: int, n_rows: int, n_cols: int
+) -> np.ndarray:
     """Coverage fractions [1] of polygon ``p`` on the pixel window starting at (row0, col0).
 
     Returns
@@ -426,12 +497,38 @@ def coverage_fraction_window(polys: PolygonSet, p: int, row0: int, col0: int, n_
         ``area(P ∩ cell) / area(cell)`` in pixel space, in [0, 1].
     """
     return _coverage_window(
-        polys.px, polys.py, polys.ring_start, polys.ring_sign, polys.poly_ring, p, row0, col0, n_rows, n_cols
+        polys.px,
+        polys.py,
+        polys.ring_start,
+        polys.ring_sign,
+        polys.poly_ring,
+        p,
+        row0,
+        col0,
+        n_rows,
+        n_cols,
     )
 
 
 @numba.njit(cache=True, nogil=True)
-def footprint_grid_kernel(px, py, ring_start, ring_sign, poly_ring, bbox, n_rows, n_cols, scale, wx, ww, wv, num, den, var, cnt):
+def footprint_grid_kernel(
+    px,
+    py,
+    ring_start,
+    ring_sign,
+    poly_ring,
+    bbox,
+    n_rows,
+    n_cols,
+    scale,
+    wx,
+    ww,
+    wv,
+    num,
+    den,
+    var,
+    cnt,
+):
     """Spread each polygon over grid cells by its exact coverage fractions.
 
     For polygon ``i`` and cell ``j`` with coverage fraction ``f_ij`` (area of the
@@ -460,3 +557,198 @@ def footprint_grid_kernel(px, py, ring_start, ring_sign, poly_ring, bbox, n_rows
                     den[r_lo + r, c_lo + c] += a
                     var[r_lo + r, c_lo + c] += a * a * wv[p]
                     cnt[r_lo + r, c_lo + c] += 1.0
+
+
+# --------------------------------------------------------------------------- stored weights
+#: A cell whose coverage is within this of 1 is stored as part of a full run (weight 1).
+FULL_EPS = 1e-12
+
+
+@numba.njit(cache=True, nogil=True)
+def _grow_segments(seg, frac, n):
+    seg2 = np.empty((2 * seg.shape[0], 4), np.int32)
+    seg2[:n] = seg[:n]
+    frac2 = np.empty(2 * frac.shape[0], np.float64)
+    frac2[:n] = frac[:n]
+    return seg2, frac2
+
+
+@numba.njit(cache=True, nogil=True)
+def band_segments(px, py, ring_start, ring_sign, poly_ring, bbox, cand, row0, n_rows, n_cols):
+    """Coverage weights of polygons ``cand`` on the full-width band of rows ``row0 .. row0+n_rows``.
+
+    Each polygon is swept as in :func:`_sweep_with` (the running sum of the
+    accumulation buffer along a row is the coverage fraction ``f`` of each cell) and each
+    row is stored as segments ``(polygon, col_start, col_stop, f)``: one run per stretch
+    of fully covered cells (``f >= 1 - FULL_EPS``, stored as exactly 1) and one segment
+    per partially covered cell.
+
+    Returns
+    -------
+    row_ptr : numpy.ndarray of int64, shape (n_rows + 1,)
+        CSR offsets: the segments of band row ``r`` are ``row_ptr[r]:row_ptr[r + 1]``.
+    seg : numpy.ndarray of int32, shape (n, 3)
+        ``polygon, col_start, col_stop`` (global columns, stop exclusive).
+    frac : numpy.ndarray of float64, shape (n,)
+        Coverage fraction of every cell of the segment.
+    """
+    seg = np.empty((4096, 4), np.int32)
+    frac = np.empty(4096, np.float64)
+    n = 0
+    acc, rmin, rmax = _new_buffers(1, 1)
+    for i in range(cand.shape[0]):
+        p = cand[i]
+        r_lo, r_hi, c_lo, c_hi = _window(bbox, p, row0, 0, n_rows, n_cols)
+        if r_lo >= r_hi or c_lo >= c_hi:
+            continue
+        w = c_hi - c_lo
+        sh = max(1, min(r_hi - r_lo, _STRIP_CELLS // (w + 2)))
+        if acc.shape[0] < sh or acc.shape[1] < w + 2:
+            acc, rmin, rmax = _new_buffers(max(sh, acc.shape[0]), max(w, acc.shape[1] - 2))
+        rs = r_lo
+        while rs < r_hi:
+            h = min(sh, r_hi - rs)
+            _rasterize(
+                px, py, ring_start, ring_sign, poly_ring, p, c_lo, row0 + rs, h, w, acc, rmin, rmax
+            )
+            for r in range(h):
+                hi = rmax[r]
+                if hi < 0:
+                    continue
+                lo = rmin[r]
+                rr = rs + r
+                run = 0.0
+                full0 = -1  # first column of the open run of fully covered cells
+                for c in range(lo, hi + 1):
+                    run += acc[r, c]
+                    acc[r, c] = 0.0
+                    f = min(1.0, run)
+                    if c < w and f >= 1.0 - FULL_EPS:
+                        if full0 < 0:
+                            full0 = c
+                        continue
+                    if full0 >= 0:
+                        if n >= seg.shape[0]:
+                            seg, frac = _grow_segments(seg, frac, n)
+                        seg[n, 0] = rr
+                        seg[n, 1] = p
+                        seg[n, 2] = c_lo + full0
+                        seg[n, 3] = c_lo + c
+                        frac[n] = 1.0
+                        n += 1
+                        full0 = -1
+                    if c < w and run >= COVERAGE_EPS:
+                        if n >= seg.shape[0]:
+                            seg, frac = _grow_segments(seg, frac, n)
+                        seg[n, 0] = rr
+                        seg[n, 1] = p
+                        seg[n, 2] = c_lo + c
+                        seg[n, 3] = c_lo + c + 1
+                        frac[n] = f
+                        n += 1
+                if full0 >= 0:  # pragma: no cover - closed rings end at 0
+                    if n >= seg.shape[0]:
+                        seg, frac = _grow_segments(seg, frac, n)
+                    seg[n, 0] = rr
+                    seg[n, 1] = p
+                    seg[n, 2] = c_lo + full0
+                    seg[n, 3] = c_lo + min(hi + 1, w)
+                    frac[n] = 1.0
+                    n += 1
+                rmin[r] = 1 << 30
+                rmax[r] = -1
+            rs += h
+    # counting sort by row (stable: segments of a row keep polygon order)
+    row_ptr = np.zeros(n_rows + 1, np.int64)
+    for k in range(n):
+        row_ptr[seg[k, 0] + 1] += 1
+    for r in range(n_rows):
+        row_ptr[r + 1] += row_ptr[r]
+    pos = row_ptr[:-1].copy()
+    out = np.empty((n, 3), np.int32)
+    out_f = np.empty(n, np.float64)
+    for k in range(n):
+        j = pos[seg[k, 0]]
+        pos[seg[k, 0]] += 1
+        out[j, 0] = seg[k, 1]
+        out[j, 1] = seg[k, 2]
+        out[j, 2] = seg[k, 3]
+        out_f[j] = frac[k]
+    return row_ptr, out, out_f
+
+
+def _apply_with(cell):
+    """Build the kernel that hands every stored covered cell of a block to ``cell``.
+
+    ``apply(row_ptr, seg, frac, loc, row0, col0, n_rows, n_cols, row_area, data, out)``
+    visits, for each block row, the stored segments of that grid row clipped to the
+    block's columns and calls ``cell(loc[polygon], rr, cc, f, row_area[rr], data, out)``
+    (block-local ``rr``, ``cc``) exactly as the sweep of :func:`_sweep_with` does, so
+    stored and on-the-fly weights give the same sums.
+    """
+
+    @numba.njit(cache=True, nogil=True)
+    def apply(row_ptr, seg, frac, loc, row0, col0, n_rows, n_cols, row_area, data, out):
+        for r in range(n_rows):
+            ar = row_area[r]
+            for k in range(row_ptr[row0 + r], row_ptr[row0 + r + 1]):
+                a = seg[k, 1] - col0
+                b = seg[k, 2] - col0
+                if a < 0:
+                    a = 0
+                if b > n_cols:
+                    b = n_cols
+                if a >= b:
+                    continue
+                i = loc[seg[k, 0]]
+                f = frac[k]
+                for c in range(a, b):
+                    cell(i, r, c, f, ar, data, out)
+
+    return apply
+
+
+_class_apply = _apply_with(_class_cell)
+_value_apply = _apply_with(_value_cell)
+
+
+@numba.njit(cache=True, nogil=True)
+def class_segments_kernel(
+    row_ptr, seg, frac, loc, row0, col0, start, lut_s, end, lut_e, n_e, row_area, out
+):
+    """:func:`class_kernel` on stored weights (``out`` rows indexed by ``loc[polygon]``)."""
+    n_rows, n_cols = start.shape
+    _class_apply(
+        row_ptr,
+        seg,
+        frac,
+        loc,
+        row0,
+        col0,
+        n_rows,
+        n_cols,
+        row_area,
+        (start, lut_s, end, lut_e, n_e),
+        out,
+    )
+
+
+@numba.njit(cache=True, nogil=True)
+def value_segments_kernel(
+    row_ptr, seg, frac, loc, row0, col0, values, weights, has_nodata, nodata, row_area, out
+):
+    """:func:`value_kernel` on stored weights (``out`` rows indexed by ``loc[polygon]``)."""
+    n_rows, n_cols = values.shape
+    _value_apply(
+        row_ptr,
+        seg,
+        frac,
+        loc,
+        row0,
+        col0,
+        n_rows,
+        n_cols,
+        row_area,
+        (values, weights, has_nodata, nodata),
+        out,
+    )

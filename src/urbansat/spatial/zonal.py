@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 import dask
 import dask.array as dsa
@@ -40,93 +40,54 @@ from urbansat.errors import (
     EmptySelectionError,
     SchemaError,
 )
-from urbansat.spatial.areas import polygon_areas, row_areas
-from urbansat.spatial.coverage import PolygonSet, class_kernel, prepare_polygons, value_kernel
+from urbansat.spatial.coverage import PolygonSet, class_segments_kernel, value_segments_kernel
 from urbansat.spatial.grid import GridSpec, as_raster_2d
+from urbansat.spatial.weights import Coverage
 
 __all__ = ["STATS", "class_areas", "class_transition_areas", "zonal_stats"]
 
-Stat = Literal["mean", "sum", "count", "min", "max", "std", "observed_area_m2", "unobserved_area_m2"]
+Stat = Literal[
+    "mean", "sum", "count", "min", "max", "std", "observed_area_m2", "unobserved_area_m2"
+]
 #: Statistics understood by :func:`zonal_stats`.
-STATS: tuple[str, ...] = ("mean", "sum", "count", "min", "max", "std", "observed_area_m2", "unobserved_area_m2")
+STATS: tuple[str, ...] = (
+    "mean",
+    "sum",
+    "count",
+    "min",
+    "max",
+    "std",
+    "observed_area_m2",
+    "unobserved_area_m2",
+)
 
 
 # --------------------------------------------------------------------------- inputs
-def _boundary_frame(boundaries, grid: GridSpec) -> tuple[np.ndarray, np.ndarray]:
-    """Return (ids as str, geometries in the raster CRS) after checking the boundaries."""
-    if isinstance(boundaries, gpd.GeoSeries):
-        boundaries = gpd.GeoDataFrame(geometry=boundaries)
-    if not isinstance(boundaries, gpd.GeoDataFrame):
-        raise BoundaryError(
-            f"boundaries must be a geopandas.GeoDataFrame (see urbansat.read_boundaries); got "
-            f"{type(boundaries).__name__}."
-        )
-    if len(boundaries) == 0:
-        raise BoundaryError("boundaries is empty (0 rows); pass at least one polygon.")
-    if "boundary_id" in boundaries.columns:
-        ids = boundaries["boundary_id"].astype(str).to_numpy()
-    else:
-        ids = boundaries.index.astype(str).to_numpy()
-    uniq, counts = np.unique(ids, return_counts=True)
-    if (counts > 1).any():
-        raise BoundaryError(
-            f"Duplicate boundary ids {list(uniq[counts > 1][:10])}; ids must be unique. Dissolve "
-            "them (boundaries.dissolve('boundary_id')) or pass id_field= to read_boundaries."
-        )
-    if boundaries.crs is None:
-        raise CRSError(
-            "The boundaries have no CRS. Set it with boundaries.set_crs('EPSG:4326') (or their "
-            "true CRS), or read them with urbansat.read_boundaries(path, level=..., crs=...)."
-        )
-    geoms = boundaries.geometry
-    if not grid.crs.equals(boundaries.crs):
-        geoms = geoms.to_crs(grid.crs)
-    geoms = geoms.to_numpy()
-    empty = shapely.is_empty(geoms) | shapely.is_missing(geoms)
-    if empty.any():
-        raise BoundaryError(
-            f"Boundaries {list(ids[empty][:10])} have empty or missing geometry; drop them first."
-        )
-    return ids, geoms
-
-
-def _check_overlap(polys: PolygonSet, ids: np.ndarray, grid: GridSpec) -> None:
-    ny, nx = grid.shape_yx
-    b = polys.bbox
-    inside = (b[:, 0] < nx) & (b[:, 2] > 0) & (b[:, 1] < ny) & (b[:, 3] > 0)
-    if not inside.any():
-        raise EmptySelectionError(
-            f"None of the {len(ids)} boundaries overlaps the raster (raster bounds "
-            f"{tuple(round(v, 6) for v in grid.bounds)} in {grid.crs.to_string()}). Check that the "
-            "raster and boundaries cover the same place and that their CRSs are right."
-        )
-    if not inside.all():
-        warnings.warn(
-            f"{int((~inside).sum())} boundaries lie outside the raster and get no area: "
-            f"{list(ids[~inside][:20])}",
-            EmptyResultWarning,
-            stacklevel=3,
-        )
-
-
-def _prepare(raster: xr.DataArray, boundaries, name: str):
+def _coverage_for(
+    raster: xr.DataArray, boundaries: Any, coverage: Coverage | None, name: str
+) -> tuple[xr.DataArray, Coverage]:
+    """The (y, x) raster and the coverage weights: ``coverage`` checked against the raster
+    and the boundaries, or built from the boundaries on the raster's grid."""
+    if coverage is not None:
+        if not isinstance(coverage, Coverage):
+            raise SchemaError(
+                f"coverage= must be a urbansat.Coverage (urbansat.Coverage(boundaries, raster)); got "
+                f"{type(coverage).__name__}."
+            )
+        coverage.check_boundaries(boundaries)
+        return coverage.check_grid(raster, name=name), coverage
+    if boundaries is None:
+        raise BoundaryError("Pass boundaries (a GeoDataFrame) or coverage= (a urbansat.Coverage).")
     da = as_raster_2d(raster, name=name)
     grid = GridSpec.from_dataarray(da, name=name)
-    ids, geoms = _boundary_frame(boundaries, grid)
-    polys = prepare_polygons(geoms, grid.transform, ids=ids)
-    _check_overlap(polys, ids, grid)
-    areas = row_areas(grid.transform, grid.crs, grid.shape_yx[0])
-    return da, grid, ids, polys, areas
+    return da, Coverage(boundaries, grid)
 
 
-def _outside_area(raster: xr.DataArray, boundaries, inside_m2: np.ndarray) -> np.ndarray:
+def _outside_area(cov: Coverage, inside_m2: np.ndarray) -> np.ndarray:
     """Area [m2] of each boundary beyond the raster extent: its true area
     (:func:`~urbansat.spatial.areas.polygon_areas`, same convention as the pixel areas)
     minus the area found on the raster (observed + unobserved)."""
-    da = as_raster_2d(raster)
-    grid = GridSpec.from_dataarray(da)
-    _, geoms = _boundary_frame(boundaries, grid)
-    total = polygon_areas(geoms, grid.crs)
+    total = cov.boundary_area_m2
     out = total - inside_m2
     return np.where(out > 1e-9 * np.maximum(total, 1.0), out, 0.0)
 
@@ -167,7 +128,9 @@ def _blocks(arrays: Sequence[np.ndarray | dsa.Array], polys: PolygonSet):
     c_off = np.concatenate([[0], np.cumsum(ref.chunks[1])])
     for i in range(len(ref.chunks[0])):
         for j in range(len(ref.chunks[1])):
-            if not polys.candidates(int(r_off[i]), int(c_off[j]), ref.chunks[0][i], ref.chunks[1][j]).size:
+            if not polys.candidates(
+                int(r_off[i]), int(c_off[j]), ref.chunks[0][i], ref.chunks[1][j]
+            ).size:
                 continue
             yield int(r_off[i]), int(c_off[j]), [d[i, j] for d in delayed], True
 
@@ -202,10 +165,22 @@ def _codes(block: np.ndarray):
     return vals, inv.reshape(block.shape).astype(np.int32), np.arange(len(vals), dtype=np.int32)
 
 
-def _class_block(start, end, row0, col0, polys: PolygonSet, areas):
+def _shared(cov: Coverage):
+    """The coverage as one dask graph key (named by its token: the weights are not hashed)."""
+    return dask.delayed(cov, name=f"urbansat-coverage-{cov.token}")
+
+
+def _local_index(cov: Coverage, cand: np.ndarray) -> np.ndarray:
+    """``loc[polygon] -> row of the block's output`` (-1 for polygons not in ``cand``)."""
+    loc = np.full(cov.n_boundaries, -1, dtype=np.int32)
+    loc[cand] = np.arange(cand.size, dtype=np.int32)
+    return loc
+
+
+def _class_block(start, end, row0, col0, cov: Coverage):
     start = np.asarray(start)
     n_rows, n_cols = start.shape
-    cand = polys.candidates(row0, col0, n_rows, n_cols)
+    cand = cov.polygons.candidates(row0, col0, n_rows, n_cols)
     if cand.size == 0:
         return None
     vals_s, arr_s, lut_s = _codes(start)
@@ -215,9 +190,9 @@ def _class_block(start, end, row0, col0, polys: PolygonSet, areas):
         vals_e, arr_e, lut_e = _codes(np.asarray(end))
         n_e = len(vals_e)
     out = np.zeros((cand.size, len(vals_s) * n_e))
-    class_kernel(
-        polys.px, polys.py, polys.ring_start, polys.ring_sign, polys.poly_ring, polys.bbox, cand,
-        row0, col0, arr_s, lut_s, arr_e, lut_e, n_e, areas[row0 : row0 + n_rows], out,
+    class_segments_kernel(
+        cov.row_ptr, cov.segments, cov.fractions, _local_index(cov, cand),
+        row0, col0, arr_s, lut_s, arr_e, lut_e, n_e, cov.row_area_m2[row0 : row0 + n_rows], out,
     )  # fmt: skip
     i, k = np.nonzero(out)
     cs = vals_s[k // n_e]
@@ -237,9 +212,10 @@ def _check_categorical(da: xr.DataArray, name: str) -> None:
 def class_transition_areas(
     start: xr.DataArray,
     end: xr.DataArray | None,
-    boundaries: gpd.GeoDataFrame,
+    boundaries: gpd.GeoDataFrame | None = None,
     *,
     nodata: float | None = None,
+    coverage: Coverage | None = None,
 ) -> pd.DataFrame:
     """Exact area of every (start class -> end class) transition in each boundary.
 
@@ -260,14 +236,17 @@ def class_transition_areas(
         Class raster of the second epoch on exactly the same grid (CRS, transform,
         shape); its dask chunks may differ. ``None``: no transition, ``class_end``
         equals ``class_start`` (plain class areas).
-    boundaries : geopandas.GeoDataFrame
+    boundaries : geopandas.GeoDataFrame, optional
         Polygons with a ``boundary_id`` column (as returned by
         :func:`urbansat.read_boundaries`; otherwise the index is used). Reprojected to
-        the raster CRS when their CRS differs.
+        the raster CRS when their CRS differs. May be omitted when ``coverage`` is given.
     nodata : int, optional
         Nodata class code; defaults to ``start.rio.nodata``. Nodata pixels are *not*
         dropped: they appear with their code, so the caller can report the
         unobserved area. The value is stored in ``result.attrs["nodata"]``.
+    coverage : urbansat.Coverage, optional
+        Precomputed coverage weights of the boundaries on this grid (reused across
+        rasters, epochs and calls); built from ``boundaries`` when not given.
 
     Returns
     -------
@@ -296,7 +275,8 @@ def class_transition_areas(
     >>> lc21 = rioxarray.open_rasterio("worldcover_2021.tif", chunks=4096)  # doctest: +SKIP
     >>> class_transition_areas(lc20, lc21, cities)  # doctest: +SKIP
     """
-    da, grid, ids, polys, areas = _prepare(start, boundaries, "start")
+    da, cov = _coverage_for(start, boundaries, coverage, "start")
+    grid, ids = cov.grid, cov.ids
     _check_categorical(da, "start")
     arrays = [da.data]
     if end is not None:
@@ -311,14 +291,14 @@ def class_transition_areas(
     parts = []
     tasks = []
     shared = None
-    for row0, col0, blocks, lazy in _blocks(arrays, polys):
+    for row0, col0, blocks, lazy in _blocks(arrays, cov.polygons):
         args = (blocks[0], blocks[1] if end is not None else None, row0, col0)
         if lazy:
             if shared is None:
-                shared = (dask.delayed(polys, pure=True), dask.delayed(areas, pure=True))
-            tasks.append(dask.delayed(_class_block, pure=True)(*args, *shared))
+                shared = _shared(cov)
+            tasks.append(dask.delayed(_class_block, pure=True)(*args, shared))
         else:
-            parts.append(_class_block(*args, polys, areas))
+            parts.append(_class_block(*args, cov))
     if tasks:
         parts.extend(dask.compute(*tasks))
     parts = [p for p in parts if p is not None and len(p[0])]
@@ -345,7 +325,9 @@ def class_transition_areas(
         # pandas-stubs type groupby(as_index=False)[col].sum() as a Series; it is a DataFrame.
         df = cast(
             pd.DataFrame,
-            df.groupby(["poly", "class_start", "class_end"], sort=True, as_index=False)["area_m2"].sum(),
+            df.groupby(["poly", "class_start", "class_end"], sort=True, as_index=False)[
+                "area_m2"
+            ].sum(),
         )
         df.insert(0, "boundary_id", ids[df.pop("poly").to_numpy()])
     df.attrs["nodata"] = nodata
@@ -355,9 +337,10 @@ def class_transition_areas(
 
 def class_areas(
     categorical_raster: xr.DataArray,
-    boundaries: gpd.GeoDataFrame,
+    boundaries: gpd.GeoDataFrame | None = None,
     *,
     nodata: int | None = None,
+    coverage: Coverage | None = None,
 ) -> pd.DataFrame:
     """Exact true area of each land-cover class in each boundary, with observed/unobserved area.
 
@@ -370,10 +353,13 @@ def class_areas(
     ----------
     categorical_raster : xarray.DataArray
         Integer class raster (rioxarray), numpy- or dask-backed. Not modified.
-    boundaries : geopandas.GeoDataFrame
-        Polygons with ``boundary_id`` (see :func:`urbansat.read_boundaries`).
+    boundaries : geopandas.GeoDataFrame, optional
+        Polygons with ``boundary_id`` (see :func:`urbansat.read_boundaries`); may be
+        omitted when ``coverage`` is given.
     nodata : int, optional
         Nodata code; default ``categorical_raster.rio.nodata``.
+    coverage : urbansat.Coverage, optional
+        Precomputed coverage weights on this grid; built when not given.
 
     Returns
     -------
@@ -393,32 +379,41 @@ def class_areas(
     ------
     See :func:`class_transition_areas`.
     """
-    tr = class_transition_areas(categorical_raster, None, boundaries, nodata=nodata)
+    _, cov = _coverage_for(categorical_raster, boundaries, coverage, "categorical_raster")
+    tr = class_transition_areas(categorical_raster, None, None, nodata=nodata, coverage=cov)
     nodata = tr.attrs["nodata"]
-    ids = _boundary_ids(boundaries)
-    is_nd = (tr["class_start"] == nodata).to_numpy() if nodata is not None else np.zeros(len(tr), bool)
+    ids = cov.ids
+    is_nd = (
+        (tr["class_start"] == nodata).to_numpy() if nodata is not None else np.zeros(len(tr), bool)
+    )
     obs = tr.loc[~is_nd].groupby("boundary_id")["area_m2"].sum()
     unobs = tr.loc[is_nd].groupby("boundary_id")["area_m2"].sum()
-    cov = pd.DataFrame({"boundary_id": ids})
-    cov["observed_area_m2"] = cov["boundary_id"].map(obs).fillna(0.0).astype(float)
-    cov["unobserved_area_m2"] = cov["boundary_id"].map(unobs).fillna(0.0).astype(float)
-    cov["outside_area_m2"] = _outside_area(
-        categorical_raster, boundaries, (cov["observed_area_m2"] + cov["unobserved_area_m2"]).to_numpy()
+    per = pd.DataFrame({"boundary_id": ids})
+    per["observed_area_m2"] = per["boundary_id"].map(obs).fillna(0.0).astype(float)
+    per["unobserved_area_m2"] = per["boundary_id"].map(unobs).fillna(0.0).astype(float)
+    per["outside_area_m2"] = _outside_area(
+        cov, (per["observed_area_m2"] + per["unobserved_area_m2"]).to_numpy()
     )
-    tot = cov["observed_area_m2"] + cov["unobserved_area_m2"]
-    cov["observed_fraction"] = np.where(tot > 0, cov["observed_area_m2"] / tot.where(tot > 0, 1.0), np.nan)
-    none = cov.loc[cov["observed_area_m2"] == 0, "boundary_id"].tolist()
+    tot = per["observed_area_m2"] + per["unobserved_area_m2"]
+    per["observed_fraction"] = np.where(
+        tot > 0, per["observed_area_m2"] / tot.where(tot > 0, 1.0), np.nan
+    )
+    none = per.loc[per["observed_area_m2"] == 0, "boundary_id"].tolist()
     if none:
         warnings.warn(
             f"{len(none)} boundaries have no observed (non-nodata) pixel: {none[:20]}",
             EmptyResultWarning,
             stacklevel=2,
         )
-    df = tr.loc[~is_nd, ["boundary_id", "class_start", "area_m2"]].rename(columns={"class_start": "class"})
+    df = tr.loc[~is_nd, ["boundary_id", "class_start", "area_m2"]].rename(
+        columns={"class_start": "class"}
+    )
     df["area_ha"] = df["area_m2"] / 1e4
     df["area_km2"] = df["area_m2"] / 1e6
     df = df.merge(
-        cov[["boundary_id", "observed_area_m2", "unobserved_area_m2", "outside_area_m2"]], on="boundary_id", how="left"
+        per[["boundary_id", "observed_area_m2", "unobserved_area_m2", "outside_area_m2"]],
+        on="boundary_id",
+        how="left",
     )
     df.insert(5, "fraction", df["area_m2"] / df["observed_area_m2"])
     df = df.reset_index(drop=True)
@@ -430,17 +425,11 @@ def class_areas(
     return df
 
 
-def _boundary_ids(boundaries) -> np.ndarray:
-    if isinstance(boundaries, gpd.GeoDataFrame) and "boundary_id" in boundaries.columns:
-        return boundaries["boundary_id"].astype(str).to_numpy()
-    return boundaries.index.astype(str).to_numpy()
-
-
 # --------------------------------------------------------------------------- continuous stats
-def _value_block(values, weights, row0, col0, polys: PolygonSet, areas, has_nodata, nodata):
+def _value_block(values, weights, row0, col0, cov: Coverage, has_nodata, nodata):
     values = np.asarray(values)
     n_rows, n_cols = values.shape
-    cand = polys.candidates(row0, col0, n_rows, n_cols)
+    cand = cov.polygons.candidates(row0, col0, n_rows, n_cols)
     if cand.size == 0:
         return None
     if weights is None:
@@ -449,20 +438,21 @@ def _value_block(values, weights, row0, col0, polys: PolygonSet, areas, has_noda
     out = np.zeros((cand.size, 10))
     out[:, 5] = np.inf
     out[:, 6] = -np.inf
-    value_kernel(
-        polys.px, polys.py, polys.ring_start, polys.ring_sign, polys.poly_ring, polys.bbox, cand,
-        row0, col0, values, np.asarray(weights), has_nodata, float(nodata), areas[row0 : row0 + n_rows], out,
+    value_segments_kernel(
+        cov.row_ptr, cov.segments, cov.fractions, _local_index(cov, cand), row0, col0,
+        values, np.asarray(weights), has_nodata, float(nodata), cov.row_area_m2[row0 : row0 + n_rows], out,
     )  # fmt: skip
     return cand, out
 
 
 def zonal_stats(
     raster: xr.DataArray,
-    boundaries: gpd.GeoDataFrame,
+    boundaries: gpd.GeoDataFrame | None = None,
     stats: Sequence[Stat] = ("mean", "sum", "count"),
     *,
     weights: xr.DataArray | None = None,
     nodata: float | None = None,
+    coverage: Coverage | None = None,
 ) -> pd.DataFrame:
     """Exact coverage-weighted statistics of a continuous raster per boundary.
 
@@ -483,8 +473,9 @@ def zonal_stats(
     ----------
     raster : xarray.DataArray
         ``(y, x)`` raster with a CRS; numpy or dask. Not modified.
-    boundaries : geopandas.GeoDataFrame
-        Polygons with ``boundary_id`` (see :func:`urbansat.read_boundaries`).
+    boundaries : geopandas.GeoDataFrame, optional
+        Polygons with ``boundary_id`` (see :func:`urbansat.read_boundaries`); may be
+        omitted when ``coverage`` is given.
     stats : sequence of str
         Any of ``mean, sum, count, min, max, std, observed_area_m2, unobserved_area_m2``.
         The two area columns are always returned.
@@ -492,6 +483,9 @@ def zonal_stats(
         Weights on the same grid as ``raster`` (e.g. population).
     nodata : float, optional
         Value treated as missing besides NaN; default ``raster.rio.nodata``.
+    coverage : urbansat.Coverage, optional
+        Precomputed coverage weights on this grid (e.g. shared by many gridded swaths
+        or epochs); built from ``boundaries`` when not given.
 
     Returns
     -------
@@ -520,9 +514,12 @@ def zonal_stats(
     unknown = [s for s in stats if s not in STATS]
     if unknown:
         raise SchemaError(f"Unknown statistics {unknown}; choose from {list(STATS)}.")
-    da, grid, ids, polys, areas = _prepare(raster, boundaries, "raster")
+    da, cov = _coverage_for(raster, boundaries, coverage, "raster")
+    grid, ids = cov.grid, cov.ids
     if da.dtype.kind not in "fiub":
-        raise SchemaError(f"The raster has non-numeric dtype {da.dtype}; zonal_stats needs numbers.")
+        raise SchemaError(
+            f"The raster has non-numeric dtype {da.dtype}; zonal_stats needs numbers."
+        )
     arrays = [da.data]
     if weights is not None:
         arrays.append(_aligned(weights, grid, "weights", "raster").data)
@@ -531,17 +528,17 @@ def zonal_stats(
     has_nd = nodata is not None and not (isinstance(nodata, float) and np.isnan(nodata))
     nd = float(nodata) if has_nd else 0.0
     parts, tasks, shared = [], [], None
-    for row0, col0, blocks, lazy in _blocks(arrays, polys):
+    for row0, col0, blocks, lazy in _blocks(arrays, cov.polygons):
         args = (blocks[0], blocks[1] if weights is not None else None, row0, col0)
         if lazy:
             if shared is None:
-                shared = (dask.delayed(polys, pure=True), dask.delayed(areas, pure=True))
-            tasks.append(dask.delayed(_value_block, pure=True)(*args, *shared, has_nd, nd))
+                shared = _shared(cov)
+            tasks.append(dask.delayed(_value_block, pure=True)(*args, shared, has_nd, nd))
         else:
-            parts.append(_value_block(*args, polys, areas, has_nd, nd))
+            parts.append(_value_block(*args, cov, has_nd, nd))
     if tasks:
         parts.extend(dask.compute(*tasks))
-    acc = np.zeros((polys.n, 10))
+    acc = np.zeros((cov.n_boundaries, 10))
     acc[:, 5] = np.inf
     acc[:, 6] = -np.inf
     for p in parts:
@@ -569,7 +566,7 @@ def zonal_stats(
     out = pd.DataFrame({"boundary_id": ids})
     for s in dict.fromkeys([*stats, "observed_area_m2", "unobserved_area_m2"]):
         out[s] = cols[s]
-    out["outside_area_m2"] = _outside_area(raster, boundaries, acc[:, 7] + acc[:, 8])
+    out["outside_area_m2"] = _outside_area(cov, acc[:, 7] + acc[:, 8])
     if (~valid).any():
         warnings.warn(
             f"{int((~valid).sum())} boundaries have no valid pixel (stats are NaN): "
