@@ -532,6 +532,9 @@ def _sink_rows(
                         note = "; ".join(x for x in (note, _no_uncertainty_note(ds)) if x)
                     elif uvar and np.isfinite(u) and ds.attrs.get("unranged_policy") == "exclude":
                         note = "; ".join(x for x in (note, _partial_uncertainty_note(ds)) if x)
+                    if ind == "total_sink.net_sink" and "npv" in cell:  # issue 18: InVEST valuation
+                        npv = f"NPV {float(cell['npv']):.6g} {ds['npv'].attrs.get('units', '')}"
+                        note = "; ".join(x for x in (note, f"{npv} ({ds.attrs.get('valuation', '')})") if x)
                     kw = {
                         "value": v, "uncertainty": u, "status": status,
                         "method": "; ".join(x for x in (method, note) if x),
