@@ -48,6 +48,7 @@ _LAZY: dict[str, str] = {
     "validate_granule": "urbansat.schema",
     "to_soundings": "urbansat.schema",
     "zonal_stats": "urbansat.spatial.zonal",
+    "Coverage": "urbansat.spatial.weights",
     "class_areas": "urbansat.spatial.zonal",
     "select_soundings": "urbansat.spatial.swath",
     "grid_soundings": "urbansat.spatial.gridding",
@@ -68,6 +69,7 @@ __all__ = [
     "BoundaryError",
     "CRSError",
     "ConfigError",
+    "Coverage",
     "EmptyResultWarning",
     "EmptySelectionError",
     "FactorError",
@@ -137,5 +139,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from urbansat.sinks.maps import carbon_maps, write_carbon_maps
     from urbansat.spatial.gridding import grid_soundings
     from urbansat.spatial.swath import select_soundings
+    from urbansat.spatial.weights import Coverage
     from urbansat.spatial.zonal import class_areas, zonal_stats
     from urbansat.validation import validate, validate_inventory

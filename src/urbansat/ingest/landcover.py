@@ -23,6 +23,7 @@ The returned :class:`xarray.DataArray` has dims ``(y, x)``, is dask-backed
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import warnings
@@ -43,7 +44,7 @@ from urbansat.errors import (
 )
 from urbansat.ingest._locks import open_netcdf
 
-__all__ = ["PRODUCTS", "detect_product", "open_landcover"]
+__all__ = ["PRODUCTS", "default_chunks", "detect_product", "open_landcover"]
 
 PRODUCTS: dict[str, str] = {
     "worldcover": r"ESA_WorldCover_10m_(?P<year>\d{4})_v\d+",
@@ -127,7 +128,81 @@ def _open_modis_hdf(path: Path, chunks, sds: str = "LC_Type1") -> xr.DataArray:
     return da
 
 
+#: Dask chunks per CPU that :func:`default_chunks` aims for (load balance across threads).
+CHUNKS_PER_CORE = 8
+#: Upper bound of one default chunk [bytes] (dask's own "auto" target is 128 MiB).
+MAX_CHUNK_BYTES = 64 * 2**20
+
+
+def _cpu_count() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def default_chunks(shape_yx: tuple[int, int], block_yx: tuple[int, int], itemsize: int,
+                   n_cores: int | None = None) -> dict[str, int]:
+    """Default dask chunks of a raster from its internal tiling and the number of cores.
+
+    Chunks are whole multiples of the file's blocks (each block is decompressed once),
+    square for tiled files and full-width bands for striped ones, sized so that there
+    are about ``CHUNKS_PER_CORE * n_cores`` chunks (every thread gets several, so the
+    slowest block does not set the wall time) and none exceeds ``MAX_CHUNK_BYTES``::
+
+        side = sqrt(ny * nx / (CHUNKS_PER_CORE * n_cores)), rounded down to whole blocks,
+        clipped to [one block, sqrt(MAX_CHUNK_BYTES / itemsize)] and to the raster.
+
+    Parameters
+    ----------
+    shape_yx : tuple of int
+        Raster ``(rows, cols)``.
+    block_yx : tuple of int
+        The file's block ``(rows, cols)`` (``rasterio`` ``block_shapes[0]``).
+    itemsize : int
+        Bytes per pixel.
+    n_cores : int, optional
+        Default: the CPUs available to this process.
+
+    Returns
+    -------
+    dict
+        ``{"y": rows, "x": cols}`` for ``rioxarray.open_rasterio(chunks=)``.
+
+    Examples
+    --------
+    >>> default_chunks((10000, 10000), (512, 512), 1, n_cores=2)
+    {'y': 2048, 'x': 2048}
+    >>> default_chunks((36000, 36000), (1024, 1024), 1, n_cores=2)
+    {'y': 8192, 'x': 8192}
+    """
+    ny, nx = (int(v) for v in shape_yx)
+    by, bx = (max(1, min(int(b), n)) for b, n in zip(block_yx, (ny, nx)))
+    cores = n_cores or _cpu_count()
+    side = math.sqrt(ny * nx / (CHUNKS_PER_CORE * cores))
+    cap = math.sqrt(MAX_CHUNK_BYTES / max(1, itemsize))
+    if bx >= nx:  # striped file: full-width bands of whole strips
+        rows = max(by, min(int(side * side / nx), int(cap * cap / nx)) // by * by)
+        return {"y": min(rows, ny), "x": nx}
+    side = min(side, cap)
+    return {"y": min(ny, max(by, int(side) // by * by)), "x": min(nx, max(bx, int(side) // bx * bx))}
+
+
+def _file_chunks(path: Path) -> dict[str, int] | str:
+    """:func:`default_chunks` of a file (``"auto"`` when rasterio cannot tell its tiling)."""
+    import rasterio
+
+    try:
+        with rasterio.open(path) as src:
+            return default_chunks((src.height, src.width), src.block_shapes[0],
+                                  np.dtype(src.dtypes[0]).itemsize)
+    except Exception:  # unreadable here: open_rasterio below reports the error
+        return "auto"
+
+
 def _open_raster(path: Path, chunks) -> xr.DataArray:
+    if isinstance(chunks, str) and chunks == "auto":
+        chunks = _file_chunks(path)
     try:
         with warnings.catch_warnings():
             # rioxarray 0.19 turns chunks="auto" into block-aligned chunks and then passes them
@@ -268,7 +343,10 @@ def open_landcover(path_or_paths: str | os.PathLike | Sequence[str | os.PathLike
     product : str, optional
         One of :data:`PRODUCTS`; detected from the file name when omitted.
     chunks : int, str or dict, default "auto"
-        Dask chunks (rioxarray ``open_rasterio(chunks=)``).
+        Dask chunks (rioxarray ``open_rasterio(chunks=)``). ``"auto"`` derives them
+        from the file's tiling and the number of cores (:func:`default_chunks`:
+        whole blocks, about 8 chunks per core, at most 64 MiB each), so that the zonal
+        and sink kernels run on every core without options.
     legend : str, pandas.DataFrame or Mapping[int, str], optional
         Legend override, or the legend of an unrecognised categorical GeoTIFF
         ({code: category}).
