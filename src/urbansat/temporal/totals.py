@@ -1,0 +1,371 @@
+"""Period totals from sparse overpass estimates: profile correction, robust fit, budget.
+
+See :func:`period_totals` and ``docs/period_totals.md``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from urbansat.errors import EmptySelectionError, SchemaError
+from urbansat.temporal.estimator import N_BASIS, basis, fit_groups
+from urbansat.temporal.profiles import KIND_LENGTH, TemporalProfile, get_profile, local_calendar
+
+__all__ = ["MIN_MONTHS", "MIN_OVERPASSES", "SEASONAL_MIN_MONTHS", "SEASONAL_MIN_OVERPASSES", "period_totals"]
+
+#: Fewer accepted overpasses than this gives status ``partial`` (issue 17's threshold).
+MIN_OVERPASSES: Final = 6
+#: Fewer distinct local months than this (or than the period has) gives ``partial``.
+MIN_MONTHS: Final = 4
+#: The seasonal curve is fitted only with at least this many overpasses ...
+SEASONAL_MIN_OVERPASSES: Final = 10
+#: ... in at least this many distinct months, for periods of at least 180 days.
+SEASONAL_MIN_MONTHS: Final = 6
+#: Floor of the prior unexplained day-to-day variability tau_0 (relative).
+TAU0_FLOOR: Final = 0.05
+_NS_H: Final = 3_600_000_000_000
+
+ProfileArg = str | TemporalProfile | pd.DataFrame | Mapping[str, Any] | None
+
+
+def _parse_periods(periods: Any) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
+    if isinstance(periods, (str, int)):
+        periods = [str(periods)]
+    items = periods.items() if isinstance(periods, Mapping) else ((p, None) for p in periods)
+    out: dict[str, tuple[pd.Timestamp, pd.Timestamp]] = {}
+    for label, span in items:
+        label = str(label)
+        if span is not None:
+            try:
+                start, end = (_utc(pd.Timestamp(s)) for s in span)
+            except (TypeError, ValueError) as err:
+                raise SchemaError(f"period {label!r} = {span!r} is not a (start, end) pair of dates ({err}); "
+                                  f"give e.g. {{'{label}': ('2020-01-01', '2021-01-01')}}, end exclusive.") from err
+        elif re.fullmatch(r"\d{4}", label):
+            start, end = pd.Timestamp(f"{label}-01-01", tz="UTC"), pd.Timestamp(f"{int(label) + 1}-01-01", tz="UTC")
+        elif m := re.fullmatch(r"(\d{4})-Q([1-4])", label):
+            start = pd.Timestamp(f"{m[1]}-{3 * int(m[2]) - 2:02d}-01", tz="UTC")
+            end = start + pd.DateOffset(months=3)
+        elif re.fullmatch(r"\d{4}-\d{2}", label):
+            start = pd.Timestamp(f"{label}-01", tz="UTC")
+            end = start + pd.DateOffset(months=1)
+        else:
+            raise SchemaError(f"period label {label!r} has no dates; use 'YYYY', 'YYYY-Qn', 'YYYY-MM' or give "
+                              f"{{'{label}': (start, end)}}.")
+        if end <= start:
+            raise SchemaError(f"period {label!r} ends ({end}) at or before its start ({start}).")
+        out[label] = (start, end)
+    if not out:
+        raise SchemaError("periods is empty; give at least one, e.g. periods=['2015'].")
+    return out
+
+
+def _utc(t: pd.Timestamp) -> pd.Timestamp:
+    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+
+
+def _from_datasets(data: xr.Dataset | Sequence[xr.Dataset]) -> pd.DataFrame:
+    parts = [data] if isinstance(data, xr.Dataset) else list(data)
+    frames = []
+    for i, ds in enumerate(parts):
+        if "time" in ds.variables:
+            t = np.broadcast_to(np.asarray(ds["time"].values), (ds.sizes.get("source", 1),))
+        elif "overpass_time" in ds.attrs:
+            t = np.repeat(np.datetime64(pd.Timestamp(ds.attrs["overpass_time"]).tz_localize(None)
+                                        if pd.Timestamp(ds.attrs["overpass_time"]).tzinfo is None
+                                        else pd.Timestamp(ds.attrs["overpass_time"]).tz_convert("UTC")
+                                        .tz_localize(None)), ds.sizes.get("source", 1))
+        else:
+            raise SchemaError(f"estimates Dataset #{i} has no 'time' variable and no attrs['overpass_time']; set "
+                              "ds.attrs['overpass_time'] = '<UTC time of the overpass>' for each overpass.")
+        cols = {"source": np.asarray(ds["source"].values).astype(str), "time": t,
+                "emission_t_per_yr": np.asarray(ds["emission_t_per_yr"].values, dtype=float),
+                "emission_t_per_yr_uncertainty": np.asarray(ds["emission_t_per_yr_uncertainty"].values, dtype=float)}
+        for opt in ("qa_reason", "longitude", "method"):
+            if opt in ds.variables:
+                cols[opt] = np.asarray(ds[opt].values)
+        if "gas" in ds.attrs:
+            cols["gas"] = np.repeat(str(ds.attrs["gas"]), len(cols["source"]))
+        frames.append(pd.DataFrame(cols))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _times_utc(col: pd.Series) -> np.ndarray:
+    """UTC ns of a time column; naive times are UTC, aware times are converted."""
+    if isinstance(col.dtype, pd.DatetimeTZDtype):
+        return col.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]").astype(np.int64)
+    if pd.api.types.is_datetime64_dtype(col):
+        return col.to_numpy("datetime64[ns]").astype(np.int64)
+    try:
+        t = pd.to_datetime(col, utc=True)
+    except (TypeError, ValueError) as err:
+        raise SchemaError(f"column 'time' cannot be read as times ({err}); give UTC datetimes (naive = UTC) "
+                          "or timezone-aware timestamps.") from err
+    return t.dt.tz_localize(None).to_numpy("datetime64[ns]").astype(np.int64)
+
+
+def _resolve_profiles(ids: np.ndarray, profile: ProfileArg, profile_table: Any, table: pd.DataFrame
+                      ) -> dict[str, TemporalProfile]:
+    user: dict[str, TemporalProfile] | None = None
+    if profile_table is not None:
+        from urbansat.temporal.profiles import _profiles_from_frame, read_profile_table
+
+        user = (_profiles_from_frame(profile_table, what="profile_table") if isinstance(profile_table, pd.DataFrame)
+                else read_profile_table(profile_table))
+    out: dict[str, TemporalProfile] = {}
+    col = table.groupby("_id")["profile"].first() if "profile" in table else None
+    for i in ids:
+        if isinstance(profile, Mapping):
+            p = profile.get(i, profile.get("*", "flat"))
+        elif profile is None:
+            p = col[i] if col is not None else "flat"
+        else:
+            p = profile
+        out[i] = get_profile(p, table=user)
+    return out
+
+
+def period_totals(
+    estimates: pd.DataFrame | xr.Dataset | Sequence[xr.Dataset],
+    *,
+    periods: Any,
+    profile: ProfileArg = None,
+    profile_table: pd.DataFrame | str | None = None,
+    timezone: str | Mapping[str, str] | None = None,
+    seasonal: bool | None = None,
+    details: bool = False,
+) -> Any:
+    """Emission mean and total per (source, period) from sparse overpass estimates.
+
+    Each overpass estimate ``y_k`` (1-sigma ``s_k``) is divided by the temporal-profile
+    factor ``f_k`` at its local time (``f`` normalised to mean 1 over the period's hours),
+    and the corrected values are combined with the robust Student-t model of
+    :mod:`urbansat.temporal.estimator` (scale from the model, not from each estimate; a
+    seasonal curve with a smoothness prior when the period is sampled well enough).
+
+    Parameters
+    ----------
+    estimates : DataFrame, Dataset or sequence of Datasets
+        Tidy table with ``source`` (or ``boundary_id``), ``time`` (UTC; naive = UTC),
+        ``emission_t_per_yr``, ``emission_t_per_yr_uncertainty`` (1 sigma) and optionally
+        ``qa_reason`` (non-empty = rejected, counted), ``gas``, ``method``, ``longitude``
+        (local solar time), ``profile``; or :func:`urbansat.estimate_emissions` results
+        (one per overpass, with a ``time`` variable or ``attrs['overpass_time']``).
+    periods : mapping or sequence
+        ``{label: (start, end)}`` (end exclusive) or labels ``'YYYY'``, ``'YYYY-Qn'``,
+        ``'YYYY-MM'``.
+    profile : str, TemporalProfile, DataFrame or mapping, optional
+        One profile for all sources, or ``{source: profile}`` (key ``'*'`` = default). None:
+        the table's ``profile`` column, else ``flat``. Names: :func:`list_profiles`.
+    profile_table : DataFrame or path, optional
+        User profiles (profile-table layout), referenced by name in ``profile``.
+    timezone : str or mapping, optional
+        IANA time zone (civil local time) for all or per source; default solar time from
+        ``longitude``.
+    seasonal : bool, optional
+        Force the seasonal curve on or off; None = automatic (>= 10 overpasses in >= 6
+        months over >= 180 days).
+    details : bool
+        Also return the per-overpass table (corrected values, factors, weights).
+
+    Returns
+    -------
+    DataFrame or (DataFrame, DataFrame)
+        One row per (source, period[, gas, method]): ``emission_t_per_yr`` (period mean),
+        ``emission_t_per_yr_uncertainty`` (1 sigma, combined), ``uncertainty_retrieval``,
+        ``uncertainty_sampling``, ``uncertainty_profile`` (t yr-1), ``total_t`` and
+        ``total_t_uncertainty`` (t over the period), ``n_overpasses``, ``n_rejected``,
+        ``months_covered``, ``n_eff``, ``status`` (``ok``, ``partial``, ``no_data``),
+        ``profile``, ``estimator``. Units in ``attrs['units']``.
+
+    Raises
+    ------
+    SchemaError
+        Missing columns, unreadable or mixed times, negative/NaN sigma of a valid
+        estimate, duplicated (source, time) rows, no longitude for a non-flat profile.
+    EmptySelectionError
+        No row lies in any period.
+    FactorError
+        Unknown profile name (the message lists the names) or an invalid user profile.
+    """
+    table = estimates.copy() if isinstance(estimates, pd.DataFrame) else _from_datasets(estimates)
+    idc = "boundary_id" if "boundary_id" in table and "source" not in table else "source"
+    need = [idc, "time", "emission_t_per_yr", "emission_t_per_yr_uncertainty"]
+    miss = [c for c in need if c not in table]
+    if miss:
+        raise SchemaError(f"estimates lack column(s) {miss}; need source (or boundary_id), time, "
+                          f"emission_t_per_yr, emission_t_per_yr_uncertainty. Found {list(table.columns)}.")
+    table["_id"] = table[idc].astype(str)
+    keys = ["_id"] + [c for c in ("gas", "method") if c in table]
+    t_ns = _times_utc(table["time"])
+    y = pd.to_numeric(table["emission_t_per_yr"], errors="coerce").to_numpy(dtype=float)
+    s = pd.to_numeric(table["emission_t_per_yr_uncertainty"], errors="coerce").to_numpy(dtype=float)
+    qa = table["qa_reason"].fillna("").astype(str).str.strip().to_numpy() if "qa_reason" in table else \
+        np.full(len(table), "")
+    ok = (qa == "") & np.isfinite(y)
+    bad = ok & ~(np.isfinite(s) & (s >= 0))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise SchemaError(f"emission_t_per_yr_uncertainty must be a finite 1-sigma >= 0 for every valid estimate; "
+                          f"row {i} ({idc}={table[idc].iloc[i]!r}, time={table['time'].iloc[i]}) has {s[i]!r}. "
+                          "Fix the sigma or set qa_reason for that row.")
+    dup = pd.DataFrame({"k": table["_id"], "t": t_ns}).assign(
+        **{c: table[c].astype(str) for c in keys[1:]}).duplicated(keep=False).to_numpy()
+    if dup.any():
+        first = table.loc[dup, [idc, "time"]].head(3).to_dict("records")
+        raise SchemaError(f"{int(dup.sum())} rows share (source, time), e.g. {first}; one estimate per source and "
+                          "overpass: average duplicates or keep one before calling period_totals.")
+    per = _parse_periods(periods)
+    ids = np.array(sorted(table["_id"].unique()))
+    profs = _resolve_profiles(ids, profile, profile_table, table)
+    # local-time offset per source: named zone or solar time from longitude
+    lon = table.groupby("_id")["longitude"].first() if "longitude" in table else None
+    tzs: dict[str, str | None] = {}
+    for i in ids:
+        tz = timezone.get(i) if isinstance(timezone, Mapping) else timezone
+        tzs[i] = tz
+        if tz is None and (lon is None or not np.isfinite(float(lon[i]))) and not profs[i].is_flat:
+            raise SchemaError(f"source {i!r} has no longitude for its local time (profile {profs[i].name!r}); add "
+                              "a 'longitude' column or pass timezone='Europe/Berlin' (or {source: zone}).")
+
+    def offsets(i: str, t: np.ndarray) -> np.ndarray:
+        tz = tzs[i]
+        if tz is not None:
+            ut = pd.DatetimeIndex(t.astype("datetime64[ns]")).tz_localize("UTC").tz_convert(tz)
+            return np.asarray(ut.tz_localize(None).asi8 - ut.tz_convert("UTC").tz_localize(None).asi8)
+        if lon is None or not np.isfinite(float(lon[i])):
+            return np.zeros(t.shape, dtype=np.int64)
+        return np.full(t.shape, int(round(float(lon[i]) / 15.0 * _NS_H)), dtype=np.int64)
+
+    rows: list[dict[str, Any]] = []
+    over: list[pd.DataFrame] = []
+    curves: dict[str, list[float]] = {}
+    id_codes = pd.Categorical(table["_id"], categories=ids).codes
+    in_any = np.zeros(len(table), dtype=bool)
+    grp = table.groupby(keys, sort=True).indices
+    fit_rows: list[dict[str, Any]] = []
+    for label, (start, end) in per.items():
+        t0, t1 = start.value, end.value
+        inside = (t_ns >= t0) & (t_ns < t1)
+        in_any |= inside
+        grid = np.arange(t0, t1, _NS_H) + _NS_H // 2
+        phase_grid = (grid - t0) / (t1 - t0)
+        bgrid = basis(phase_grid)
+        ndays = (t1 - t0) / (24 * _NS_H)
+        for key, idx in grp.items():
+            idx = np.asarray(idx)
+            sel = idx[inside[idx]]
+            i = str(key[0] if isinstance(key, tuple) else key)
+            p = profs[i]
+            rec: dict[str, Any] = {idc: i, "period": label}
+            if isinstance(key, tuple):
+                rec.update(dict(zip(keys[1:], key[1:], strict=True)))
+            acc = sel[ok[sel]]
+            rec.update(n_overpasses=int(acc.size), n_rejected=int(sel.size - acc.size), profile=p.name,
+                       period_start=start, period_end=end, period_years=(t1 - t0) / (365.25 * 24 * _NS_H))
+            # profile over the period's hours (normalisation, basis integrals, prior variability)
+            hh, dd, mm = local_calendar(grid, offsets(i, grid))
+            fh = p.hour[hh] * p.weekday[dd] * p.month[mm - 1]
+            norm = fh.mean()
+            fh = fh / norm
+            daily = pd.Series(fh).groupby((grid - t0) // (24 * _NS_H)).mean().to_numpy()
+            tau0 = max(float(daily.std() / daily.mean()), TAU0_FLOOR)
+            rec["_g"] = (fh[:, None] * bgrid).mean(axis=0)
+            rec["_tau0"] = tau0
+            if acc.size:
+                h, d, m = local_calendar(t_ns[acc], offsets(i, t_ns[acc]))
+                f = p.hour[h] * p.weekday[d] * p.month[m - 1] / norm
+                months = np.unique(m).size
+                period_months = len(pd.period_range(start.tz_localize(None), end.tz_localize(None)
+                                                    - pd.Timedelta(1, "ns"), freq="M"))
+                rec["months_covered"] = int(months)
+                rec["_acc"], rec["_f"], rec["_cal"] = acc, f, (h, d, m)
+                rec["_phase"] = (t_ns[acc] - t0) / (t1 - t0)
+                rec["_day"] = ((t_ns[acc] - t0) // (24 * _NS_H)).astype(np.int64)
+                rec["_seasonal"] = (bool(seasonal) if seasonal is not None else
+                                    (acc.size >= SEASONAL_MIN_OVERPASSES and months >= SEASONAL_MIN_MONTHS
+                                     and ndays >= 180))
+                rec["status"] = ("partial" if acc.size < MIN_OVERPASSES or months < min(MIN_MONTHS, period_months)
+                                 else "ok")
+                fit_rows.append(rec)
+            else:
+                rec.update(months_covered=0, status="no_data")
+            rows.append(rec)
+    if not in_any.any():
+        lo, hi = pd.Timestamp(t_ns.min()), pd.Timestamp(t_ns.max())
+        raise EmptySelectionError(f"no estimate lies in any period: times {lo} .. {hi} (UTC), periods "
+                                  f"{ {k: (str(a), str(b)) for k, (a, b) in per.items()} }; fix periods= or the times.")
+    if fit_rows:
+        gid = np.concatenate([np.full(r["_acc"].size, j) for j, r in enumerate(fit_rows)])
+        acc_all = np.concatenate([r["_acc"] for r in fit_rows])
+        f_all = np.concatenate([r["_f"] for r in fit_rows])
+        x = y[acc_all] / f_all
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(y[acc_all] != 0, s[acc_all] / np.abs(y[acc_all]), np.inf)
+        r_rel = np.array(pd.Series(ratio).groupby(gid).median().to_numpy(), dtype=float)
+        r_rel = np.where(np.isfinite(r_rel), r_rel, 1e6)
+        fit = fit_groups(
+            gid, x, basis(np.concatenate([r["_phase"] for r in fit_rows])),
+            np.concatenate([r["_day"] for r in fit_rows]),
+            r_rel=r_rel, tau0=np.array([r["_tau0"] for r in fit_rows]),
+            seasonal=np.array([r["_seasonal"] for r in fit_rows]), g=np.stack([r["_g"] for r in fit_rows]),
+        )
+        for j, r in enumerate(fit_rows):
+            sl = gid == j
+            w = fit.weights[sl]
+            p = profs[r[idc]]
+            rho2 = 0.0
+            for kind, cal, off in zip(KIND_LENGTH, r["_cal"], (0, 0, 1), strict=True):
+                vals, unc = p.factors(kind)
+                share = np.bincount(cal - off, weights=w, minlength=KIND_LENGTH[kind])
+                rho2 += float(np.sum((share * unc / vals) ** 2))
+            mean = float(fit.mean[j])
+            r.update(emission_t_per_yr=mean, uncertainty_retrieval=float(np.sqrt(fit.var_retrieval[j])),
+                     uncertainty_sampling=float(np.sqrt(fit.var_sampling[j])),
+                     uncertainty_profile=abs(mean) * np.sqrt(rho2), n_eff=float(fit.n_eff[j]),
+                     tau=float(fit.tau[j]), estimator="t_seasonal" if r["_seasonal"] else "t_mean")
+            curves[f"{r[idc]}|{r['period']}"] = [float(v) for v in fit.theta[j]]
+            if details:
+                a = r["_acc"]
+                over.append(pd.DataFrame({
+                    idc: r[idc], "period": r["period"], "time": pd.to_datetime(t_ns[a], utc=True),
+                    "emission_t_per_yr": y[a], "emission_t_per_yr_uncertainty": s[a], "factor": r["_f"],
+                    "corrected_t_per_yr": y[a] / r["_f"], "corrected_uncertainty_t_per_yr": s[a] / r["_f"],
+                    "weight": w, "phase": r["_phase"],
+                    "fitted_t_per_yr": basis(r["_phase"]) @ (fit.theta[j] if r["_seasonal"] else
+                                                            np.r_[fit.theta[j][0], np.zeros(N_BASIS - 1)]),
+                }))
+    out = pd.DataFrame(rows).drop(columns=[c for c in ("_acc", "_f", "_cal", "_phase", "_day", "_seasonal", "_g",
+                                                       "_tau0") if any(c in r for r in rows)], errors="ignore")
+    for c in ("emission_t_per_yr", "uncertainty_retrieval", "uncertainty_sampling", "uncertainty_profile",
+              "n_eff", "tau"):
+        if c not in out:
+            out[c] = np.nan
+    out["estimator"] = out.get("estimator", pd.Series(index=out.index, dtype=object)).fillna("none")
+    out["emission_t_per_yr_uncertainty"] = np.sqrt(out["uncertainty_retrieval"] ** 2
+                                                   + out["uncertainty_sampling"] ** 2
+                                                   + out["uncertainty_profile"] ** 2)
+    out["total_t"] = out["emission_t_per_yr"] * out["period_years"]
+    out["total_t_uncertainty"] = out["emission_t_per_yr_uncertainty"] * out["period_years"]
+    lead = [idc, "period", *keys[1:], "emission_t_per_yr", "emission_t_per_yr_uncertainty", "uncertainty_retrieval",
+            "uncertainty_sampling", "uncertainty_profile", "total_t", "total_t_uncertainty", "n_overpasses",
+            "n_rejected", "months_covered", "n_eff", "tau", "status", "profile", "estimator", "period_start",
+            "period_end", "period_years"]
+    out = out[lead].reset_index(drop=True)
+    out.attrs["units"] = {"emission_t_per_yr": "t yr-1", "emission_t_per_yr_uncertainty": "t yr-1",
+                          "uncertainty_retrieval": "t yr-1", "uncertainty_sampling": "t yr-1",
+                          "uncertainty_profile": "t yr-1", "total_t": "t", "total_t_uncertainty": "t",
+                          "n_eff": "1", "tau": "1", "period_years": "yr"}
+    out.attrs["n_outside_periods"] = int((~in_any).sum())
+    out.attrs["seasonal_curves"] = curves
+    _ = id_codes
+    if details:
+        ov = pd.concat(over, ignore_index=True) if over else pd.DataFrame()
+        return out, ov
+    return out
