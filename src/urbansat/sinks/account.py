@@ -13,7 +13,7 @@ import json
 import os
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -50,13 +50,24 @@ from urbansat.sinks.transitions import align_epochs, check_aligned, transition_a
 from urbansat.sinks.uncertainty import check_unranged, propagate
 from urbansat.sinks.valuation import Valuation
 
+if TYPE_CHECKING:
+    from urbansat.spatial.weights import Coverage
+
 __all__ = ["SIGN_CONVENTION", "account_sinks", "account_transitions"]
 
-SIGN_CONVENTION = ("net_sink, net_sink_low/high, gross_* in t CO2 yr-1; net_sink > 0 is a net removal "
-                   "from the atmosphere (sink), < 0 a net emission; gross_removals and gross_emissions "
-                   "are both >= 0 and net_sink = gross_removals - gross_emissions; t C -> t CO2 x 44/12")
+SIGN_CONVENTION = (
+    "net_sink, net_sink_low/high, gross_* in t CO2 yr-1; net_sink > 0 is a net removal "
+    "from the atmosphere (sink), < 0 a net emission; gross_removals and gross_emissions "
+    "are both >= 0 and net_sink = gross_removals - gross_emissions; t C -> t CO2 x 44/12"
+)
 
 FactorsArg = str | FactorTable | pd.DataFrame
+#: flagged transitions listed in attrs["transition_flags"] (the variable holds all of them)
+_FLAGS_SHOWN = 20
+#: fewest Monte Carlo draws that give a spread
+_MIN_DRAWS = 2
+#: uncovered share of a boundary above which its outside area counts as unobserved (0.5 %)
+_OUTSIDE_SHARE = 5e-3
 
 
 def _legend_of(da: xr.DataArray | None, legend) -> pd.DataFrame:
@@ -67,13 +78,16 @@ def _legend_of(da: xr.DataArray | None, legend) -> pd.DataFrame:
             return load_legend(legend)
         if isinstance(legend, Mapping):
             return legend_from_mapping(legend)
-        raise LegendError(f"legend= must be a legend name, a DataFrame or a {{code: category}} mapping, "
-                          f"not {type(legend).__name__}.")
+        raise LegendError(
+            f"legend= must be a legend name, a DataFrame or a {{code: category}} mapping, "
+            f"not {type(legend).__name__}."
+        )
     if da is not None:
         cats = da.attrs.get("legend_categories")
         if isinstance(cats, Mapping) and cats:
-            lg = legend_from_mapping({int(k): v for k, v in cats.items()},
-                                     name=str(da.attrs.get("legend_name", "user")))
+            lg = legend_from_mapping(
+                {int(k): v for k, v in cats.items()}, name=str(da.attrs.get("legend_name", "user"))
+            )
             return lg
         name = da.attrs.get("legend_name") or PRODUCT_LEGENDS.get(str(da.attrs.get("product")))
         if name:
@@ -93,8 +107,10 @@ def _with_nodata(lg: pd.DataFrame, *arrays: xr.DataArray) -> pd.DataFrame:
             extra.append(int(nd))
     if not extra:
         return lg
-    add = pd.DataFrame({"name": "nodata (raster nodata value)", "category": "nodata", "note": ""},
-                       index=pd.Index(extra, name="code"))
+    add = pd.DataFrame(
+        {"name": "nodata (raster nodata value)", "category": "nodata", "note": ""},
+        index=pd.Index(extra, name="code"),
+    )
     out = pd.concat([lg, add]).sort_index()
     out.attrs = dict(lg.attrs)
     return out
@@ -104,18 +120,24 @@ def _check_numbers(years, uncertainty, n_draws, area_uncertainty, unranged="nan"
     """Reject non-numeric years, too few Monte Carlo draws and area errors given in percent."""
     check_unranged(unranged)
     if isinstance(years, (str, bytes)) or (years is not None and not np.isscalar(years)):
-        raise ConfigError(f"years={years!r} must be a number of years between the epochs, e.g. years=5.")
+        raise ConfigError(
+            f"years={years!r} must be a number of years between the epochs, e.g. years=5."
+        )
     if years is not None and not (np.isfinite(float(years)) and float(years) > 0):
         raise ConfigError(
             f"years={years!r}: the time between the epochs must be a positive number of years, e.g. years=5 "
             "for 2015 -> 2020 (equal epochs give no annual rate)."
         )
-    if uncertainty == "monte_carlo" and not (isinstance(n_draws, (int, np.integer)) and n_draws >= 2):
+    if uncertainty == "monte_carlo" and not (
+        isinstance(n_draws, (int, np.integer)) and n_draws >= _MIN_DRAWS
+    ):
         raise ConfigError(
             f"n_draws={n_draws!r}: Monte Carlo needs an integer number of draws >= 2 (default 5000; "
             "stable 95 % intervals need thousands)."
         )
-    values = area_uncertainty.values() if isinstance(area_uncertainty, Mapping) else [area_uncertainty]
+    values = (
+        area_uncertainty.values() if isinstance(area_uncertainty, Mapping) else [area_uncertainty]
+    )
     for v in values:
         number = isinstance(v, (int, float, np.integer, np.floating))
         if not (number and np.isfinite(float(v)) and 0 <= float(v) <= 1):
@@ -127,17 +149,27 @@ def _check_numbers(years, uncertainty, n_draws, area_uncertainty, unranged="nan"
 
 def _boundary_frame(boundaries) -> pd.DataFrame:
     if "boundary_id" not in boundaries.columns:
-        raise BoundaryError("Boundaries need a 'boundary_id' column (see urbansat.read_boundaries).")
+        raise BoundaryError(
+            "Boundaries need a 'boundary_id' column (see urbansat.read_boundaries)."
+        )
     ids = boundaries["boundary_id"]
     if ids.duplicated().any():
-        raise BoundaryError(f"Duplicate boundary_id(s): {sorted(map(str, ids[ids.duplicated()].unique()))}.")
+        raise BoundaryError(
+            f"Duplicate boundary_id(s): {sorted(map(str, ids[ids.duplicated()].unique()))}."
+        )
     if len(boundaries) == 0:
         raise BoundaryError("Boundaries are empty.")
-    return pd.DataFrame({
-        "boundary_id": ids.to_numpy(),
-        "name": boundaries["name"].astype(str).to_numpy() if "name" in boundaries else ids.astype(str).to_numpy(),
-        "level": boundaries["level"].astype(str).to_numpy() if "level" in boundaries else np.full(len(ids), ""),
-    })
+    return pd.DataFrame(
+        {
+            "boundary_id": ids.to_numpy(),
+            "name": boundaries["name"].astype(str).to_numpy()
+            if "name" in boundaries
+            else ids.astype(str).to_numpy(),
+            "level": boundaries["level"].astype(str).to_numpy()
+            if "level" in boundaries
+            else np.full(len(ids), ""),
+        }
+    )
 
 
 def _per_boundary(value, ids, what):
@@ -145,23 +177,28 @@ def _per_boundary(value, ids, what):
         default = value.get("*")
         unknown = set(value) - set(ids) - {"*"}
         if unknown:
-            raise ConfigError(f"{what} names boundary id(s) {sorted(map(str, unknown))} not in boundaries; "
-                              "use '*' for the default.")
+            raise ConfigError(
+                f"{what} names boundary id(s) {sorted(map(str, unknown))} not in boundaries; "
+                "use '*' for the default."
+            )
         out = {}
         for b in ids:
             v = value.get(b, default)
             out[b] = v
         return out
-    return {b: value for b in ids}
+    return dict.fromkeys(ids, value)
 
 
 def _raster_boundary(da: xr.DataArray):
-    """The raster's extent as one boundary ``"raster"`` (the implicit boundary without polygons)."""
+    """Return the raster's extent as one boundary ``"raster"`` (the implicit boundary)."""
     import geopandas as gpd
     import shapely
 
-    return gpd.GeoDataFrame({"boundary_id": ["raster"], "name": ["whole raster"], "level": ["raster"]},
-                            geometry=[shapely.box(*da.rio.bounds())], crs=da.rio.crs)
+    return gpd.GeoDataFrame(
+        {"boundary_id": ["raster"], "name": ["whole raster"], "level": ["raster"]},
+        geometry=[shapely.box(*da.rio.bounds())],
+        crs=da.rio.crs,
+    )
 
 
 def _product_version(da: xr.DataArray) -> str | None:
@@ -195,8 +232,10 @@ def _project_fluxes(projects, boundaries, ids):
         )
     bad = sorted(set(projects["category"]) - set(PROJECT_SINK_CATEGORIES))
     if bad:
-        raise ConfigError(f"projects category {bad} not allowed; use {PROJECT_SINK_CATEGORIES}. "
-                          "Land-cover categories come from the land-cover legend.")
+        raise ConfigError(
+            f"projects category {bad} not allowed; use {PROJECT_SINK_CATEGORIES}. "
+            "Land-cover categories come from the land-cover legend."
+        )
     if projects.crs is None:
         raise BoundaryError("projects= GeoDataFrame has no CRS; set it with gdf.set_crs(epsg).")
     geod = pyproj.Geod(ellps="WGS84")
@@ -220,13 +259,15 @@ def _project_fluxes(projects, boundaries, ids):
             flux[i, j] += a_ha * float(row["removal"]) * C_TO_CO2
             lo, hi = row.get("removal_low", np.nan), row.get("removal_high", np.nan)
             if pd.notna(lo) and pd.notna(hi):
-                var[i, j] += (a_ha * (float(hi) - float(lo)) / (2 * 1.959963984540054) * C_TO_CO2) ** 2
+                var[i, j] += (
+                    a_ha * (float(hi) - float(lo)) / (2 * 1.959963984540054) * C_TO_CO2
+                ) ** 2
             else:
                 undefined[i, j] = True
     return area, flux, var, undefined
 
 
-def account_transitions(
+def account_transitions(  # noqa: PLR0912, PLR0913, PLR0915  (the public keyword set; one recipe)
     table: pd.DataFrame,
     boundaries,
     *,
@@ -281,18 +322,24 @@ def account_transitions(
         t[c] = t[c].astype("int64")
     extra = sorted(set(t["boundary_id"]) - set(ids), key=str)
     if extra:
-        raise BoundaryError(f"Transition table has boundary id(s) {extra[:10]} that are not in boundaries.")
+        raise BoundaryError(
+            f"Transition table has boundary id(s) {extra[:10]} that are not in boundaries."
+        )
     check_codes(np.concatenate([t["class_start"], t["class_end"]]), lg)
     fac_b = _per_boundary(factors, ids, "factors=")
     zone_b = _per_boundary(climate_zone, ids, "climate_zone=")
     tables: dict = {}
     resolved = {}
     cache: dict = {}
-    codes = np.unique(np.concatenate([t["class_start"], t["class_end"], lg.index.to_numpy()])).astype("int64")
+    codes = np.unique(
+        np.concatenate([t["class_start"], t["class_end"], lg.index.to_numpy()])
+    ).astype("int64")
     for b in ids:
         f = fac_b[b]
         if f is None:
-            raise FactorError(f"No factor table for boundary {b!r}: add it or a '*' default to factors=.")
+            raise FactorError(
+                f"No factor table for boundary {b!r}: add it or a '*' default to factors=."
+            )
         key = id(f)
         if key not in tables:
             tables[key] = as_factor_table(f)
@@ -305,8 +352,11 @@ def account_transitions(
     try:
         terms = build_terms(t, lg, resolved, method=method, years=years, pools=pools)
     except FactorError as exc:
-        no_rates = [tab.label for tab in tables.values()
-                    if not tab.data["parameter"].isin(("removal", "soil_accumulation")).any()]
+        no_rates = [
+            tab.label
+            for tab in tables.values()
+            if not tab.data["parameter"].isin(("removal", "soil_accumulation")).any()
+        ]
         if method == "gain_loss" and no_rates:
             raise FactorError(
                 f"Factor table(s) {no_rates} give carbon stocks only (an InVEST carbon-pools table has "
@@ -316,8 +366,16 @@ def account_transitions(
             ) from exc
         raise
     cats = list(OUTPUT_CATEGORIES)
-    res = propagate(terms, ids, cats, uncertainty=uncertainty, area_uncertainty=area_uncertainty,
-                    n_draws=n_draws, seed=seed, unranged=unranged)
+    res = propagate(
+        terms,
+        ids,
+        cats,
+        uncertainty=uncertainty,
+        area_uncertainty=area_uncertainty,
+        n_draws=n_draws,
+        seed=seed,
+        unranged=unranged,
+    )
     nb, nc = len(ids), len(cats)
     rows = terms.rows
     bpos = {b: i for i, b in enumerate(ids)}
@@ -346,14 +404,28 @@ def account_transitions(
     for arr, col, vals in ((stock_start, "cat_start", cs), (stock_end, "cat_end", ce)):
         bad = ~np.isfinite(vals)
         if bad.any():
-            for b, c in zip(bi[bad], rows[col].to_numpy()[bad]):
+            for b, c in zip(bi[bad], rows[col].to_numpy()[bad], strict=True):
                 if c in cpos:
                     arr[b, cpos[c]] = np.nan
                 arr[b, cpos["total"]] = np.nan
-    pool_start = np.stack([by_cat("cat_start", A * np.nan_to_num(terms.f_start[:, PARAMETERS.index(p)]))
-                           if len(rows) else np.zeros((nb, nc)) for p in pools], axis=-1)
-    pool_end = np.stack([by_cat("cat_end", A * np.nan_to_num(terms.f_end[:, PARAMETERS.index(p)]))
-                         if len(rows) else np.zeros((nb, nc)) for p in pools], axis=-1)
+    pool_start = np.stack(
+        [
+            by_cat("cat_start", A * np.nan_to_num(terms.f_start[:, PARAMETERS.index(p)]))
+            if len(rows)
+            else np.zeros((nb, nc))
+            for p in pools
+        ],
+        axis=-1,
+    )
+    pool_end = np.stack(
+        [
+            by_cat("cat_end", A * np.nan_to_num(terms.f_end[:, PARAMETERS.index(p)]))
+            if len(rows)
+            else np.zeros((nb, nc))
+            for p in pools
+        ],
+        axis=-1,
+    )
     net, rem, emi = res.net.copy(), res.gross_removals.copy(), res.gross_emissions.copy()
     sigma = res.sigma.copy()
     status = np.full((nb, nc), "ok", dtype=object)
@@ -396,55 +468,132 @@ def account_transitions(
     else:
         low, high = res.low, res.high
     # transition matrix [ha], all rows including nodata
-    codes_all = np.unique(np.concatenate([t["class_start"], t["class_end"]])).astype("int64") \
-        if len(t) else np.array([], dtype="int64")
+    codes_all = (
+        np.unique(np.concatenate([t["class_start"], t["class_end"]])).astype("int64")
+        if len(t)
+        else np.array([], dtype="int64")
+    )
     ix = {int(c): i for i, c in enumerate(codes_all)}
     tm = np.zeros((nb, len(codes_all), len(codes_all)))
     if len(t):
-        np.add.at(tm, (np.array([bpos[b] for b in t["boundary_id"]]),
-                       np.array([ix[int(c)] for c in t["class_start"]]),
-                       np.array([ix[int(c)] for c in t["class_end"]])), t["area_m2"].to_numpy() / 1e4)
+        np.add.at(
+            tm,
+            (
+                np.array([bpos[b] for b in t["boundary_id"]]),
+                np.array([ix[int(c)] for c in t["class_start"]]),
+                np.array([ix[int(c)] for c in t["class_end"]]),
+            ),
+            t["area_m2"].to_numpy() / 1e4,
+        )
     unobs = np.array([terms.unobserved.get(b, 0.0) for b in ids], dtype="float64")
     if boundary_area_m2 is not None:
         covered = tm.sum(axis=(1, 2))
         outside = np.asarray(boundary_area_m2, dtype="float64") / 1e4 - covered
         rel = outside / np.maximum(np.asarray(boundary_area_m2) / 1e4, 1e-300)
-        unobs = unobs + np.where(rel > 5e-3, outside, 0.0)
+        unobs = unobs + np.where(rel > _OUTSIDE_SHARE, outside, 0.0)
     tco2 = "t CO2 yr-1"
     dims = ("boundary", "category")
     ds = xr.Dataset(
         {
-            "area_start": (dims, area_start, {"units": "ha", "long_name": "area at the start epoch"}),
+            "area_start": (
+                dims,
+                area_start,
+                {"units": "ha", "long_name": "area at the start epoch"},
+            ),
             "area_end": (dims, area_end, {"units": "ha", "long_name": "area at the end epoch"}),
-            "area_change": (dims, area_end - area_start, {"units": "ha", "long_name": "change of ecological resources (area)"}),
-            "stock_start": (dims, stock_start, {"units": "t C", "long_name": "carbon stock at the start epoch",
-                                                "pools": ",".join(pools)}),
-            "stock_end": (dims, stock_end, {"units": "t C", "long_name": "carbon stock at the end epoch",
-                                            "pools": ",".join(pools)}),
-            "net_sink": (dims, net, {"units": tco2, "long_name": "annual net carbon sink",
-                                     "sign_convention": SIGN_CONVENTION}),
-            "net_sink_low": (dims, low, {"units": tco2, "long_name": "net sink, lower bound of the 95 % interval"}),
-            "net_sink_high": (dims, high, {"units": tco2, "long_name": "net sink, upper bound of the 95 % interval"}),
-            "net_sink_uncertainty": (dims, sigma, {"units": tco2, "long_name": "net sink 1-sigma (equivalent)"}),
+            "area_change": (
+                dims,
+                area_end - area_start,
+                {"units": "ha", "long_name": "change of ecological resources (area)"},
+            ),
+            "stock_start": (
+                dims,
+                stock_start,
+                {
+                    "units": "t C",
+                    "long_name": "carbon stock at the start epoch",
+                    "pools": ",".join(pools),
+                },
+            ),
+            "stock_end": (
+                dims,
+                stock_end,
+                {
+                    "units": "t C",
+                    "long_name": "carbon stock at the end epoch",
+                    "pools": ",".join(pools),
+                },
+            ),
+            "net_sink": (
+                dims,
+                net,
+                {
+                    "units": tco2,
+                    "long_name": "annual net carbon sink",
+                    "sign_convention": SIGN_CONVENTION,
+                },
+            ),
+            "net_sink_low": (
+                dims,
+                low,
+                {"units": tco2, "long_name": "net sink, lower bound of the 95 % interval"},
+            ),
+            "net_sink_high": (
+                dims,
+                high,
+                {"units": tco2, "long_name": "net sink, upper bound of the 95 % interval"},
+            ),
+            "net_sink_uncertainty": (
+                dims,
+                sigma,
+                {"units": tco2, "long_name": "net sink 1-sigma (equivalent)"},
+            ),
             "gross_removals": (dims, rem, {"units": tco2, "long_name": "gross removals (>= 0)"}),
             "gross_emissions": (dims, emi, {"units": tco2, "long_name": "gross emissions (>= 0)"}),
-            "status": (dims, status.astype(str), {"long_name": "ok | no_area | no_project_polygons"}),
-            "transition_area": (("boundary", "class_start", "class_end"), tm,
-                                {"units": "ha", "long_name": "area by start class and end class"}),
-            "stock_start_pool": (("boundary", "category", "pool"), pool_start,
-                                 {"units": "t C", "long_name": "carbon stock per pool at the start epoch"}),
-            "stock_end_pool": (("boundary", "category", "pool"), pool_end,
-                               {"units": "t C", "long_name": "carbon stock per pool at the end epoch"}),
-            "transition_flag": (("class_start", "class_end"),
-                                flag_transitions(codes_all, codes_all,
-                                                 lg["category"].reindex(codes_all).fillna("unknown").to_numpy(),
-                                                 lg["category"].reindex(codes_all).fillna("unknown").to_numpy(),
-                                                 years=float(years), version_start=versions[0],
-                                                 version_end=versions[1]),
-                                {"long_name": "map transitions to check without a reference sample "
-                                              "(product_version_change | implausible_tree_gain | empty)"}),
-            "unobserved_area": (("boundary",), unobs,
-                                {"units": "ha", "long_name": "area with nodata in either epoch or outside the raster"}),
+            "status": (
+                dims,
+                status.astype(str),
+                {"long_name": "ok | no_area | no_project_polygons"},
+            ),
+            "transition_area": (
+                ("boundary", "class_start", "class_end"),
+                tm,
+                {"units": "ha", "long_name": "area by start class and end class"},
+            ),
+            "stock_start_pool": (
+                ("boundary", "category", "pool"),
+                pool_start,
+                {"units": "t C", "long_name": "carbon stock per pool at the start epoch"},
+            ),
+            "stock_end_pool": (
+                ("boundary", "category", "pool"),
+                pool_end,
+                {"units": "t C", "long_name": "carbon stock per pool at the end epoch"},
+            ),
+            "transition_flag": (
+                ("class_start", "class_end"),
+                flag_transitions(
+                    codes_all,
+                    codes_all,
+                    lg["category"].reindex(codes_all).fillna("unknown").to_numpy(),
+                    lg["category"].reindex(codes_all).fillna("unknown").to_numpy(),
+                    years=float(years),
+                    version_start=versions[0],
+                    version_end=versions[1],
+                ),
+                {
+                    "long_name": "map transitions to check without a reference sample "
+                    "(product_version_change | implausible_tree_gain | empty)"
+                },
+            ),
+            "unobserved_area": (
+                ("boundary",),
+                unobs,
+                {
+                    "units": "ha",
+                    "long_name": "area with nodata in either epoch or outside the raster",
+                },
+            ),
         },
         coords={
             "boundary": ("boundary", np.asarray(ids)),
@@ -454,8 +603,14 @@ def account_transitions(
             "pool": ("pool", np.array(list(pools))),
             "class_start": ("class_start", codes_all),
             "class_end": ("class_end", codes_all),
-            "category_start": ("class_start", lg["category"].reindex(codes_all).fillna("unknown").to_numpy().astype(str)),
-            "category_end": ("class_end", lg["category"].reindex(codes_all).fillna("unknown").to_numpy().astype(str)),
+            "category_start": (
+                "class_start",
+                lg["category"].reindex(codes_all).fillna("unknown").to_numpy().astype(str),
+            ),
+            "category_end": (
+                "class_end",
+                lg["category"].reindex(codes_all).fillna("unknown").to_numpy().astype(str),
+            ),
         },
     )
     zones = sorted({str(z) for z in zone_b.values()})
@@ -464,30 +619,43 @@ def account_transitions(
     for r in resolved.values():
         prov.extend(r.provenance)
     prov = [dict(p) for p in {json.dumps(p, sort_keys=True, default=str): p for p in prov}.values()]
-    ds.attrs.update({
-        "method": method,
-        "factors": ", ".join(labels),
-        "years": float(years),
-        "climate_zone": ", ".join(zones),
-        "sign_convention": SIGN_CONVENTION,
-        "uncertainty": uncertainty + (f" ({n_draws} draws, seed {seed})" if uncertainty == "monte_carlo" else ""),
-        "area_uncertainty": json.dumps(area_uncertainty if isinstance(area_uncertainty, Mapping) else float(area_uncertainty)),
-        "pools": ",".join(pools),
-        "legend": str(lg.attrs.get("legend", "user")),
-        "projects": proj_note,
-        "unranged_factors": json.dumps([f"{c}.{p}" for c, p in res.unranged]),
-        "unranged_policy": unranged,
-        "factors_used": json.dumps(prov, default=lambda x: None if isinstance(x, float) and np.isnan(x) else str(x)),
-        "epochs": "start/end",
-        "category_attribution": "row counts under its end category if a sink, else its start category; total = all rows",
-    })
+    ds.attrs.update(
+        {
+            "method": method,
+            "factors": ", ".join(labels),
+            "years": float(years),
+            "climate_zone": ", ".join(zones),
+            "sign_convention": SIGN_CONVENTION,
+            "uncertainty": uncertainty
+            + (f" ({n_draws} draws, seed {seed})" if uncertainty == "monte_carlo" else ""),
+            "area_uncertainty": json.dumps(
+                area_uncertainty
+                if isinstance(area_uncertainty, Mapping)
+                else float(area_uncertainty)
+            ),
+            "pools": ",".join(pools),
+            "legend": str(lg.attrs.get("legend", "user")),
+            "projects": proj_note,
+            "unranged_factors": json.dumps([f"{c}.{p}" for c, p in res.unranged]),
+            "unranged_policy": unranged,
+            "factors_used": json.dumps(
+                prov, default=lambda x: None if isinstance(x, float) and np.isnan(x) else str(x)
+            ),
+            "epochs": "start/end",
+            "category_attribution": "row counts under its end category if a sink, else its start category; total = all rows",
+        }
+    )
     dens_json = {}
     for b in ids:
         r = resolved[b]
         cols = [PARAMETERS.index(p) for p in pools]
         tot_d = r.value[:, cols].sum(axis=1)
-        dens_json[str(b)] = {str(int(c)): float(v) for c, v in zip(r.codes, tot_d, strict=True) if np.isfinite(v)}
-    ds.attrs["carbon_density_by_code"] = json.dumps(dens_json)  # t C ha-1 per class, for maps in the report
+        dens_json[str(b)] = {
+            str(int(c)): float(v) for c, v in zip(r.codes, tot_d, strict=True) if np.isfinite(v)
+        }
+    ds.attrs["carbon_density_by_code"] = json.dumps(
+        dens_json
+    )  # t C ha-1 per class, for maps in the report
     if accuracy is not None:
         ds.attrs["accuracy_table"] = accuracy.reset_index().to_json(orient="records")
         ds.attrs["area_uncertainty_source"] = (
@@ -498,25 +666,46 @@ def account_transitions(
         val = valuation if isinstance(valuation, Valuation) else Valuation(**dict(valuation))
         k = val.constant(float(years))
         change_tc = net * float(years) / C_TO_CO2
-        ds["npv"] = (dims, change_tc * k, {"units": val.currency, "long_name": "net present value of the carbon "
-                                           "stock change (InVEST carbon model valuation)"})
-        ds["npv_low"] = (dims, low * float(years) / C_TO_CO2 * k, {"units": val.currency,
-                                                                   "long_name": "NPV, lower bound of the 95 % interval"})
-        ds["npv_high"] = (dims, high * float(years) / C_TO_CO2 * k, {"units": val.currency,
-                                                                     "long_name": "NPV, upper bound of the 95 % interval"})
+        ds["npv"] = (
+            dims,
+            change_tc * k,
+            {
+                "units": val.currency,
+                "long_name": "net present value of the carbon "
+                "stock change (InVEST carbon model valuation)",
+            },
+        )
+        ds["npv_low"] = (
+            dims,
+            low * float(years) / C_TO_CO2 * k,
+            {"units": val.currency, "long_name": "NPV, lower bound of the 95 % interval"},
+        )
+        ds["npv_high"] = (
+            dims,
+            high * float(years) / C_TO_CO2 * k,
+            {"units": val.currency, "long_name": "NPV, upper bound of the 95 % interval"},
+        )
         ds.attrs["valuation"] = val.describe(float(years)) + "; dC = net_sink x years x 12/44 [t C]"
         ds.attrs["valuation_constant"] = k
-    flagged = [(int(a), int(b), f) for (a, b), f in np.ndenumerate(ds["transition_flag"].to_numpy())
-               if f and tm.sum(axis=0)[a, b] > 0]
+    flagged = [
+        (int(a), int(b), f)
+        for (a, b), f in np.ndenumerate(ds["transition_flag"].to_numpy())
+        if f and tm.sum(axis=0)[a, b] > 0
+    ]
     if flagged:
         ds.attrs["transition_flags"] = "; ".join(
-            f"{codes_all[a]}->{codes_all[b]}: {f}" for a, b, f in flagged[:20]) + (
-            f" (+{len(flagged) - 20} more)" if len(flagged) > 20 else "")
-    all_user_unranged = all(tab.data[["low", "high"]].isna().all().all() for tab in tables.values()) \
-        if all("low" in tab.data and "high" in tab.data for tab in tables.values()) else False
+            f"{codes_all[a]}->{codes_all[b]}: {f}" for a, b, f in flagged[:_FLAGS_SHOWN]
+        ) + (f" (+{len(flagged) - _FLAGS_SHOWN} more)" if len(flagged) > _FLAGS_SHOWN else "")
+    all_user_unranged = (
+        all(tab.data[["low", "high"]].isna().all().all() for tab in tables.values())
+        if all("low" in tab.data and "high" in tab.data for tab in tables.values())
+        else False
+    )
     if res.unranged and unranged == "nan" and all_user_unranged:
-        ds.attrs["unranged_note"] = ("the factor table(s) give no 95 % ranges at all, so every interval is NaN; "
-                                     "supply low/high columns for intervals")
+        ds.attrs["unranged_note"] = (
+            "the factor table(s) give no 95 % ranges at all, so every interval is NaN; "
+            "supply low/high columns for intervals"
+        )
     elif res.unranged and unranged == "nan":
         warnings.warn(
             f"Factors without a range in their table: {[f'{c}.{p}' for c, p in res.unranged]}; the 95 % "
@@ -528,7 +717,7 @@ def account_transitions(
     return ds
 
 
-def account_sinks(
+def account_sinks(  # noqa: PLR0912, PLR0913  (the public keyword set)
     landcover_start: xr.DataArray,
     landcover_end: xr.DataArray,
     boundaries,
@@ -548,6 +737,7 @@ def account_sinks(
     unranged: Literal["nan", "exclude"] = "nan",
     valuation: Valuation | Mapping | None = None,
     accuracy: pd.DataFrame | None = None,
+    coverage: Coverage | None = None,
 ) -> xr.Dataset:
     """Account ecological carbon sinks per boundary from two land-cover epochs.
 
@@ -605,6 +795,10 @@ def account_sinks(
     accuracy : pandas.DataFrame, optional
         :func:`urbansat.error_adjusted_areas` table whose classes are land-cover codes:
         replaces ``area_uncertainty`` by each category's relative area SE.
+    coverage : urbansat.Coverage, optional
+        Coverage weights of ``boundaries`` on the land-cover grid
+        (``urbansat.Coverage(boundaries, landcover_start)``), reused across calls (other
+        epoch pairs, factor tables, methods); built once for both epochs when not given.
 
     Returns
     -------
@@ -634,8 +828,15 @@ def account_sinks(
     --------
     >>> from urbansat.testing.landcover import make_landcover_pair, make_boundaries
     >>> s, e = make_landcover_pair(shape_yx=(40, 40))
-    >>> ds = account_sinks(s, e, make_boundaries(s, 2), years=5, climate_zone="subtropical_humid_asia",
-    ...                    legend="worldcover", factors="china_literature")
+    >>> ds = account_sinks(
+    ...     s,
+    ...     e,
+    ...     make_boundaries(s, 2),
+    ...     years=5,
+    ...     climate_zone="subtropical_humid_asia",
+    ...     legend="worldcover",
+    ...     factors="china_literature",
+    ... )
     >>> float(ds.net_sink.sel(category="total").sum()) != 0
     True
     """
@@ -664,7 +865,9 @@ def account_sinks(
     if years is None:
         y0, y1 = landcover_start.attrs.get("year"), landcover_end.attrs.get("year")
         if y0 is None or y1 is None:
-            raise ConfigError("years= is required: the land-cover arrays carry no 'year' attribute.")
+            raise ConfigError(
+                "years= is required: the land-cover arrays carry no 'year' attribute."
+            )
         years = float(y1) - float(y0)
         if years <= 0:
             raise ConfigError(f"Epoch years {y0} -> {y1} do not increase; pass years= explicitly.")
@@ -676,8 +879,13 @@ def account_sinks(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", EmptyResultWarning)  # outside boundaries raise below
         try:
-            table, engine = transition_areas(landcover_start, landcover_end, boundaries,
-                                             nodata=landcover_start.attrs.get("nodata"))
+            table, engine = transition_areas(
+                landcover_start,
+                landcover_end,
+                boundaries,
+                nodata=landcover_start.attrs.get("nodata"),
+                coverage=coverage,
+            )
         except EmptySelectionError as exc:
             raise BoundaryError(f"Boundaries do not overlap the land-cover raster: {exc}") from exc
     back = {str(b): b for b in bf["boundary_id"]}
@@ -691,12 +899,26 @@ def account_sinks(
             f"Boundary id(s) {outside[:10]} do not overlap the land-cover raster (bounds {tuple(round(v, 6) for v in bounds)} "
             f"in {landcover_start.rio.crs}). Clip boundaries to the raster or use a raster that covers them."
         )
-    ds = account_transitions(table, boundaries, legend=lg, factors=factors, method=method, years=years,
-                             climate_zone=climate_zone, projects=projects, uncertainty=uncertainty,
-                             n_draws=n_draws, pools=pools, area_uncertainty=area_uncertainty, seed=seed,
-                             boundary_area_m2=_geodesic_area_m2(boundaries), unranged=unranged,
-                             valuation=valuation, accuracy=accuracy,
-                             versions=(_product_version(landcover_start), _product_version(landcover_end)))
+    ds = account_transitions(
+        table,
+        boundaries,
+        legend=lg,
+        factors=factors,
+        method=method,
+        years=years,
+        climate_zone=climate_zone,
+        projects=projects,
+        uncertainty=uncertainty,
+        n_draws=n_draws,
+        pools=pools,
+        area_uncertainty=area_uncertainty,
+        seed=seed,
+        boundary_area_m2=_geodesic_area_m2(boundaries),
+        unranged=unranged,
+        valuation=valuation,
+        accuracy=accuracy,
+        versions=(_product_version(landcover_start), _product_version(landcover_end)),
+    )
     y0, y1 = landcover_start.attrs.get("year"), landcover_end.attrs.get("year")
     ds.attrs["epochs"] = f"{y0 if y0 is not None else 'start'}/{y1 if y1 is not None else 'end'}"
     ds.attrs["transition_engine"] = engine
