@@ -1,0 +1,174 @@
+"""period_totals: oracles, bad input, statuses, synthetic coverage and the SMARTCARB guard (issue 17)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from urbansat.errors import EmptySelectionError, FactorError, SchemaError
+from urbansat.temporal import get_profile, list_profiles, period_totals
+from urbansat.testing.smartcarb_year import smartcarb_year
+from urbansat.testing.years import make_synthetic_year
+
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples" / "smartcarb"
+
+
+def _table(values, times=None, sigma=None, source="a", lon=0.0):
+    n = len(values)
+    times = times if times is not None else pd.date_range("2015-01-03 12:00", periods=n, freq="13D")
+    return pd.DataFrame({"source": source, "time": times, "emission_t_per_yr": values,
+                         "emission_t_per_yr_uncertainty": sigma if sigma is not None else np.full(n, 1.0),
+                         "longitude": lon})
+
+
+def _sine_profile(amp: float = 0.5) -> pd.DataFrame:
+    h = np.arange(24)
+    rows = [("sine", "hour", i, 1 + amp * np.sin(2 * np.pi * (i - 6) / 24), 0.0) for i in h]
+    return pd.DataFrame(rows, columns=["profile", "kind", "index", "value", "uncertainty"])
+
+
+def test_builtin_profiles_listed_and_normalised() -> None:
+    names = list_profiles()
+    for n in ("public_power", "industry", "road_transport", "residential", "urban", "oil_gas", "coal_mining",
+              "waste", "agriculture", "flat"):
+        assert n in names
+        p = get_profile(n)
+        for k in ("hour", "weekday", "month"):
+            v, u = p.factors(k)
+            assert abs(v.mean() - 1) < 1e-12 and np.all(u >= 0)
+    assert np.all(get_profile("agriculture").hour == 1.0)  # CH4 flat diurnal
+
+
+def test_flat_profile_is_robust_mean() -> None:
+    vals = np.array([10.0, 11.0, 9.0, 10.5, 9.5, 10.0, 1.0e7])  # one gross outlier
+    r = period_totals(_table(vals), periods=["2015"], profile="flat", seasonal=False)
+    assert r.loc[0, "emission_t_per_yr"] == pytest.approx(10.0, rel=0.02)
+    assert r.loc[0, "uncertainty_profile"] == 0.0
+    # without the outlier and equal values: exactly the value
+    r2 = period_totals(_table(np.full(8, 5.0), sigma=np.full(8, 0.5)), periods=["2015"], profile="flat")
+    assert r2.loc[0, "emission_t_per_yr"] == pytest.approx(5.0, rel=1e-9)
+
+
+def test_sine_diurnal_cycle_corrected_exactly() -> None:
+    prof = _sine_profile()
+    factor_at_12 = float(prof.loc[12, "value"]) / float(prof["value"].mean())
+    times = pd.date_range("2015-01-01 12:30", "2015-12-31 12:30", freq="3D")
+    r = period_totals(_table(np.full(times.size, 100.0 * factor_at_12), times=times, sigma=np.zeros(times.size)),
+                      periods=["2015"], profile="sine", profile_table=prof)
+    assert r.loc[0, "emission_t_per_yr"] == pytest.approx(100.0, rel=1e-9)
+
+
+def test_sigma_proportional_to_value_not_biased_low() -> None:
+    rng = np.random.default_rng(3)
+    v = 100 * np.exp(0.4 * rng.standard_normal(40))
+    v = v / v.mean() * 100
+    r = period_totals(_table(v, sigma=0.3 * v), periods=["2015"], profile="flat", seasonal=False)
+    ivw = np.sum(v / (0.3 * v) ** 2) / np.sum(1 / (0.3 * v) ** 2)
+    assert abs(r.loc[0, "emission_t_per_yr"] - 100) < abs(ivw - 100)
+
+
+def test_statuses_and_single_overpass() -> None:
+    t = _table([10.0], sigma=[1.0])
+    r = period_totals(t, periods=["2015", "2016"], profile="flat")
+    one = r[r.period == "2015"].iloc[0]
+    assert one.status == "partial" and one.n_overpasses == 1
+    assert one.emission_t_per_yr_uncertainty >= 0.05 * 10  # not a tiny sigma
+    assert r[r.period == "2016"].iloc[0].status == "no_data"
+    full = period_totals(_table(np.full(20, 3.0)), periods=["2015"], profile="flat")
+    assert full.loc[0, "status"] == "ok" and full.loc[0, "months_covered"] >= 6
+
+
+def test_rejected_rows_counted() -> None:
+    t = _table(np.full(8, 2.0))
+    t["qa_reason"] = ["", "", "no plume", "", "", "", "", ""]
+    t.loc[3, "emission_t_per_yr"] = np.nan
+    r = period_totals(t, periods=["2015"], profile="flat")
+    assert r.loc[0, "n_rejected"] == 2 and r.loc[0, "n_overpasses"] == 6
+
+
+def test_bad_inputs() -> None:
+    with pytest.raises(EmptySelectionError, match="no estimate lies in any period"):
+        period_totals(_table([1.0, 2.0]), periods=["2010"], profile="flat")
+    with pytest.raises(SchemaError, match="finite 1-sigma"):
+        period_totals(_table([1.0, 2.0], sigma=[-1.0, 1.0]), periods=["2015"], profile="flat")
+    with pytest.raises(SchemaError, match="finite 1-sigma"):
+        period_totals(_table([1.0, 2.0], sigma=[np.nan, 1.0]), periods=["2015"], profile="flat")
+    t = _table([1.0, 2.0])
+    t.loc[1, "time"] = t.loc[0, "time"]
+    with pytest.raises(SchemaError, match="share \\(source, time\\)"):
+        period_totals(t, periods=["2015"], profile="flat")
+    with pytest.raises(FactorError, match="known profiles: .*public_power"):
+        period_totals(_table([1.0]), periods=["2015"], profile="power")
+    bad = _sine_profile()
+    bad.loc[0, "value"] += 1.0
+    with pytest.raises(FactorError, match="average"):
+        period_totals(_table([1.0]), periods=["2015"], profile="sine", profile_table=bad)
+    with pytest.raises(FactorError, match="exactly 24"):
+        period_totals(_table([1.0]), periods=["2015"], profile="sine", profile_table=_sine_profile().iloc[:23])
+    with pytest.raises(SchemaError, match="no longitude"):
+        period_totals(_table([1.0]).drop(columns="longitude"), periods=["2015"], profile="public_power")
+
+
+def test_naive_times_are_utc() -> None:
+    t = _table(np.arange(1.0, 9.0))
+    aware = t.assign(time=t["time"].dt.tz_localize("UTC").dt.tz_convert("Asia/Tokyo"))
+    a = period_totals(t, periods=["2015"], profile="public_power")
+    b = period_totals(aware, periods=["2015"], profile="public_power")
+    assert a.loc[0, "emission_t_per_yr"] == pytest.approx(b.loc[0, "emission_t_per_yr"], rel=1e-12)
+
+
+def test_profile_mapping_and_timezone() -> None:
+    t = pd.concat([_table(np.full(8, 5.0), source="a", lon=13.4), _table(np.full(8, 5.0), source="b", lon=13.4)])
+    r = period_totals(t, periods=["2015"], profile={"a": "public_power", "*": "flat"})
+    assert list(r.profile) == ["public_power", "flat"]
+    assert r.loc[0, "emission_t_per_yr"] < 5.0  # midday overpasses of a power plant are above its mean
+    z = period_totals(t, periods=["2015"], profile="public_power", timezone="Europe/Berlin")
+    assert np.all(np.isfinite(z.emission_t_per_yr))
+
+
+def test_dataset_input() -> None:
+    parts = []
+    for i, day in enumerate(pd.date_range("2015-01-05", periods=7, freq="40D")):
+        ds = xr.Dataset({"emission_t_per_yr": ("source", [10.0 + i % 2]),
+                         "emission_t_per_yr_uncertainty": ("source", [1.0]),
+                         "qa_reason": ("source", [""])}, coords={"source": ["p"], "longitude": ("source", [10.0])},
+                        attrs={"overpass_time": str(day + pd.Timedelta("11h")), "gas": "co2"})
+        parts.append(ds)
+    r = period_totals(parts, periods=["2015"], profile="flat")
+    assert r.loc[0, "n_overpasses"] == 7 and r.loc[0, "gas"] == "co2"
+
+
+@pytest.mark.slow
+def test_synthetic_coverage_heldout_seeds() -> None:
+    z = []
+    for s in range(2000, 2120):
+        y = make_synthetic_year(s, profile="public_power")
+        r = period_totals(y.estimates, periods=["2015"], profile="public_power")
+        z.append(abs(r.loc[0, "emission_t_per_yr"] - y.true_mean) / r.loc[0, "emission_t_per_yr_uncertainty"])
+    z = np.asarray(z)
+    assert 0.55 <= (z < 1).mean() <= 0.85  # 60-76 % goal, +-~0.08 binomial spread at 120 seeds
+    assert (z < 2).mean() >= 0.88
+
+
+def test_seeded_generator_reproducible() -> None:
+    a = make_synthetic_year(5).estimates
+    b = make_synthetic_year(5).estimates
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_smartcarb_guard() -> None:
+    """Recorded goals on the shipped SMARTCARB 2015 file (held out: nothing tuned on it)."""
+    out = {}
+    for kind in ("truth", "csf"):
+        table, truth, prof = smartcarb_year(SAMPLES, estimates=kind)
+        r = period_totals(table, periods=["2015"], profile=prof)
+        tr = r["source"].map(truth)
+        out[kind] = ((r.emission_t_per_yr / tr - 1).abs().median(),
+                     int(((r.emission_t_per_yr - tr).abs() < 2 * r.emission_t_per_yr_uncertainty).sum()))
+    assert out["truth"][0] <= 0.05  # sampling only: goal <= 5 %
+    assert out["csf"][1] >= 14  # truth inside 2 sigma for >= 14 of 16
+    assert out["csf"][0] <= 0.21  # recorded 0.202 (goal 0.12 NOT met; ddeq's fit 0.20): guards against regressions
