@@ -62,6 +62,7 @@ _LAZY: dict[str, str] = {
     "validate": "urbansat.validation",  # deprecated alias of validate_inventory
     "validate_inventory": "urbansat.validation",
     "run_job": "urbansat.pipeline",
+    "period_totals": "urbansat.temporal",
 }
 
 __all__ = [
@@ -96,6 +97,7 @@ __all__ = [
     "open_granules",
     "open_landcover",
     "open_wind",
+    "period_totals",
     "read_boundaries",
     "read_invest_table",
     "run_job",
@@ -141,4 +143,5 @@ if TYPE_CHECKING:  # pragma: no cover
     from urbansat.spatial.swath import select_soundings
     from urbansat.spatial.weights import Coverage
     from urbansat.spatial.zonal import class_areas, zonal_stats
+    from urbansat.temporal import period_totals
     from urbansat.validation import validate, validate_inventory
