@@ -125,14 +125,16 @@ def _check_numbers(years, uncertainty, n_draws, area_uncertainty, unranged="nan"
         )
     if years is not None and not (np.isfinite(float(years)) and float(years) > 0):
         raise ConfigError(
-            f"years={years!r}: the time between the epochs must be a positive number of years, e.g. years=5 "
+            f"years={years!r}: the time between the epochs must be a positive number of years, "
+            "e.g. years=5 "
             "for 2015 -> 2020 (equal epochs give no annual rate)."
         )
     if uncertainty == "monte_carlo" and not (
         isinstance(n_draws, (int, np.integer)) and n_draws >= _MIN_DRAWS
     ):
         raise ConfigError(
-            f"n_draws={n_draws!r}: Monte Carlo needs an integer number of draws >= 2 (default 5000; "
+            f"n_draws={n_draws!r}: Monte Carlo needs an integer number of draws >= 2 (default "
+            "5000; "
             "stable 95 % intervals need thousands)."
         )
     values = (
@@ -142,7 +144,8 @@ def _check_numbers(years, uncertainty, n_draws, area_uncertainty, unranged="nan"
         number = isinstance(v, (int, float, np.integer, np.floating))
         if not (number and np.isfinite(float(v)) and 0 <= float(v) <= 1):
             raise ConfigError(
-                f"area_uncertainty={area_uncertainty!r}: a relative 1-sigma must be a fraction in [0, 1] "
+                f"area_uncertainty={area_uncertainty!r}: a relative 1-sigma must be a fraction "
+                "in [0, 1] "
                 "(0.2 for 20 %), per category in a mapping."
             )
 
@@ -227,7 +230,8 @@ def _project_fluxes(projects, boundaries, ids):
     need = {"category", "removal"}
     if not need <= set(projects.columns):
         raise ConfigError(
-            f"projects= needs columns {sorted(need)} (+ optional removal_low, removal_high in t C ha-1 yr-1); "
+            f"projects= needs columns {sorted(need)} (+ optional removal_low, removal_high in t "
+            "C ha-1 yr-1); "
             f"got {list(projects.columns)}."
         )
     bad = sorted(set(projects["category"]) - set(PROJECT_SINK_CATEGORIES))
@@ -359,9 +363,12 @@ def account_transitions(  # noqa: PLR0912, PLR0913, PLR0915  (the public keyword
         ]
         if method == "gain_loss" and no_rates:
             raise FactorError(
-                f"Factor table(s) {no_rates} give carbon stocks only (an InVEST carbon-pools table has "
-                "c_above, c_below, c_soil, c_dead and no removal rates), so method='gain_loss' cannot use "
-                "them: pass method='stock_difference' (InVEST's own method), or add 'removal' rows with "
+                f"Factor table(s) {no_rates} give carbon stocks only (an InVEST carbon-pools "
+                "table has "
+                "c_above, c_below, c_soil, c_dead and no removal rates), so method='gain_loss' "
+                "cannot use "
+                "them: pass method='stock_difference' (InVEST's own method), or add 'removal' "
+                "rows with "
                 f"table.override(...). Details: {exc}"
             ) from exc
         raise
@@ -642,7 +649,10 @@ def account_transitions(  # noqa: PLR0912, PLR0913, PLR0915  (the public keyword
                 prov, default=lambda x: None if isinstance(x, float) and np.isnan(x) else str(x)
             ),
             "epochs": "start/end",
-            "category_attribution": "row counts under its end category if a sink, else its start category; total = all rows",
+            "category_attribution": (
+                "row counts under its end category if a sink, else its start category; "
+                "total = all rows"
+            ),
         }
     )
     dens_json = {}
@@ -659,7 +669,8 @@ def account_transitions(  # noqa: PLR0912, PLR0913, PLR0915  (the public keyword
     if accuracy is not None:
         ds.attrs["accuracy_table"] = accuracy.reset_index().to_json(orient="records")
         ds.attrs["area_uncertainty_source"] = (
-            "error-adjusted areas from a reference sample (Olofsson et al. 2014 stratified estimator): "
+            "error-adjusted areas from a reference sample (Olofsson et al. 2014 stratified "
+            "estimator): "
             f"overall accuracy {accuracy.attrs.get('overall_accuracy', float('nan')):.4f}"
         )
     if valuation is not None:
@@ -708,8 +719,10 @@ def account_transitions(  # noqa: PLR0912, PLR0913, PLR0915  (the public keyword
         )
     elif res.unranged and unranged == "nan":
         warnings.warn(
-            f"Factors without a range in their table: {[f'{c}.{p}' for c, p in res.unranged]}; the 95 % "
-            "interval of outputs that use them is NaN. Supply low/high with factors=table.override(...), "
+            f"Factors without a range in their table: {[f'{c}.{p}' for c, p in res.unranged]}; "
+            "the 95 % "
+            "interval of outputs that use them is NaN. Supply low/high with "
+            "factors=table.override(...), "
             "or pass unranged='exclude' for an interval from the ranged factors only.",
             UrbansatWarning,
             stacklevel=2,
@@ -854,7 +867,8 @@ def account_sinks(  # noqa: PLR0912, PLR0913  (the public keyword set)
     if not isinstance(boundaries, gpd.GeoDataFrame):
         raise BoundaryError(
             f"boundaries must be a geopandas.GeoDataFrame with polygons and a CRS; got "
-            f"{type(boundaries).__name__}. Read them with urbansat.read_boundaries(path, level=...)."
+            f"{type(boundaries).__name__}. Read them with urbansat.read_boundaries(path, "
+            "level=...)."
         )
     if isinstance(pools, str):
         pools = (pools,)
@@ -896,8 +910,10 @@ def account_sinks(  # noqa: PLR0912, PLR0913  (the public keyword set)
     if outside:
         bounds = landcover_start.rio.bounds()
         raise BoundaryError(
-            f"Boundary id(s) {outside[:10]} do not overlap the land-cover raster (bounds {tuple(round(v, 6) for v in bounds)} "
-            f"in {landcover_start.rio.crs}). Clip boundaries to the raster or use a raster that covers them."
+            f"Boundary id(s) {outside[:10]} do not overlap the land-cover raster (bounds "
+            f"{tuple(round(v, 6) for v in bounds)} "
+            f"in {landcover_start.rio.crs}). Clip boundaries to the raster or use a raster that "
+            "covers them."
         )
     ds = account_transitions(
         table,
