@@ -12,7 +12,7 @@ definition) times its true area (:mod:`urbansat.spatial.areas`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,9 @@ import rioxarray  # noqa: F401  (registers the .rio accessor)
 import xarray as xr
 
 from urbansat.errors import AlignmentError, CRSError
+
+if TYPE_CHECKING:
+    from urbansat.spatial.weights import Coverage
 
 __all__ = [
     "align_epochs",
@@ -33,11 +36,15 @@ def _grid(da: xr.DataArray, label: str) -> tuple[Any, tuple, tuple[int, int]]:
         crs = da.rio.crs
         transform = da.rio.transform(recalc=False)
     except Exception as exc:  # rioxarray raises several types
-        raise CRSError(f"Land cover {label!r} has no georeferencing ({exc}). Open it with "
-                       "urbansat.open_landcover or set da.rio.write_crs(...).") from exc
+        raise CRSError(
+            f"Land cover {label!r} has no georeferencing ({exc}). Open it with "
+            "urbansat.open_landcover or set da.rio.write_crs(...)."
+        ) from exc
     if crs is None:
-        raise CRSError(f"Land cover {label!r} has no CRS. Set it with da.rio.write_crs(epsg) "
-                       "or open it with urbansat.open_landcover.")
+        raise CRSError(
+            f"Land cover {label!r} has no CRS. Set it with da.rio.write_crs(epsg) "
+            "or open it with urbansat.open_landcover."
+        )
     return crs, tuple(transform)[:6], (da.sizes["y"], da.sizes["x"])
 
 
@@ -69,14 +76,16 @@ def check_aligned(start: xr.DataArray, end: xr.DataArray) -> None:
         problems.append(f"pixel registration AREA_OR_POINT {a1} vs {a2}")
     if problems:
         raise AlignmentError(
-            "The two land-cover epochs are not on the same pixel grid: " + "; ".join(problems)
+            "The two land-cover epochs are not on the same pixel grid: "
+            + "; ".join(problems)
             + ". urbansat does not combine misaligned maps by array index. Pass align_to='start' "
             "(or 'end', or a DataArray) to resample by nearest neighbour explicitly."
         )
 
 
-def align_epochs(start: xr.DataArray, end: xr.DataArray, align_to: str | xr.DataArray
-                 ) -> tuple[xr.DataArray, xr.DataArray]:
+def align_epochs(
+    start: xr.DataArray, end: xr.DataArray, align_to: str | xr.DataArray
+) -> tuple[xr.DataArray, xr.DataArray]:
     """Resample epochs onto one grid by nearest neighbour (explicit ``align_to=``).
 
     Parameters
@@ -113,9 +122,31 @@ def align_epochs(start: xr.DataArray, end: xr.DataArray, align_to: str | xr.Data
     return out[0], out[1]
 
 
-def transition_areas(start: xr.DataArray, end: xr.DataArray | None, boundaries, *,
-                     nodata: int | None = None) -> tuple[pd.DataFrame, str]:
+def transition_areas(
+    start: xr.DataArray,
+    end: xr.DataArray | None,
+    boundaries,
+    *,
+    nodata: int | None = None,
+    coverage: Coverage | None = None,
+) -> tuple[pd.DataFrame, str]:
     """Transition table of the spatial core (:func:`urbansat.spatial.zonal.class_transition_areas`).
+
+    Both epochs are reduced in one fused pass over (boundary, class_start, class_end)
+    with one set of coverage weights: ``area_m2(P, i, j) = Σ_c f_P(c) A(c) [start(c) = i]
+    [end(c) = j]`` (see :class:`urbansat.Coverage`).
+
+    Parameters
+    ----------
+    start, end : xarray.DataArray
+        Class rasters on one grid (``end=None``: class areas of ``start``).
+    boundaries : geopandas.GeoDataFrame or None
+        Boundaries; may be None when ``coverage`` is given.
+    nodata : int, optional
+        Nodata class code (kept in the table, see ``class_transition_areas``).
+    coverage : urbansat.Coverage, optional
+        Coverage weights of these boundaries on this grid, reused (e.g. for several
+        epoch pairs or factor tables); built once for both epochs when not given.
 
     Returns
     -------
@@ -124,4 +155,5 @@ def transition_areas(start: xr.DataArray, end: xr.DataArray | None, boundaries, 
     """
     from urbansat.spatial.zonal import class_transition_areas
 
-    return class_transition_areas(start, end, boundaries, nodata=nodata), "urbansat.spatial.zonal.class_transition_areas"
+    table = class_transition_areas(start, end, boundaries, nodata=nodata, coverage=coverage)
+    return table, "urbansat.spatial.zonal.class_transition_areas"

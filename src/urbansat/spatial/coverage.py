@@ -248,7 +248,8 @@ def _rasterize(
     global (col_off, row_off). ``acc`` must be all zero on entry; ``rmin/rmax`` = (big, -1).
 
     Afterwards the running sum of ``acc[r, rmin[r]:rmax[r]+1]`` is the coverage of each
-    cell of row ``r``; cells outside that span have zero coverage."""
+    cell of row ``r``; cells outside that span have zero coverage.
+    """
     for k in range(poly_ring[p], poly_ring[p + 1]):
         s = ring_sign[k]
         for i in range(ring_start[k], ring_start[k + 1] - 1):
@@ -694,10 +695,8 @@ def _apply_with(cell):
             for k in range(row_ptr[row0 + r], row_ptr[row0 + r + 1]):
                 a = seg[k, 1] - col0
                 b = seg[k, 2] - col0
-                if a < 0:
-                    a = 0
-                if b > n_cols:
-                    b = n_cols
+                a = max(a, 0)
+                b = min(b, n_cols)
                 if a >= b:
                     continue
                 i = loc[seg[k, 0]]

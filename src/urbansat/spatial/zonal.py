@@ -29,15 +29,12 @@ import geopandas as gpd
 import numba
 import numpy as np
 import pandas as pd
-import shapely
 import xarray as xr
 
 from urbansat.errors import (
     AlignmentError,
     BoundaryError,
-    CRSError,
     EmptyResultWarning,
-    EmptySelectionError,
     SchemaError,
 )
 from urbansat.spatial.coverage import PolygonSet, class_segments_kernel, value_segments_kernel
@@ -67,7 +64,8 @@ def _coverage_for(
     raster: xr.DataArray, boundaries: Any, coverage: Coverage | None, name: str
 ) -> tuple[xr.DataArray, Coverage]:
     """The (y, x) raster and the coverage weights: ``coverage`` checked against the raster
-    and the boundaries, or built from the boundaries on the raster's grid."""
+    and the boundaries, or built from the boundaries on the raster's grid.
+    """
     if coverage is not None:
         if not isinstance(coverage, Coverage):
             raise SchemaError(
@@ -86,7 +84,8 @@ def _coverage_for(
 def _outside_area(cov: Coverage, inside_m2: np.ndarray) -> np.ndarray:
     """Area [m2] of each boundary beyond the raster extent: its true area
     (:func:`~urbansat.spatial.areas.polygon_areas`, same convention as the pixel areas)
-    minus the area found on the raster (observed + unobserved)."""
+    minus the area found on the raster (observed + unobserved).
+    """
     total = cov.boundary_area_m2
     out = total - inside_m2
     return np.where(out > 1e-9 * np.maximum(total, 1.0), out, 0.0)
