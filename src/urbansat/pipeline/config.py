@@ -448,6 +448,8 @@ class EmissionsConfig(_Section):
     boundary_ids: list[str] | None = None
     wind: WindSpec
     options: Annotated[Any, AfterValidator(_inversion_options)] = {}
+    #: issue 17: temporal profile of the period totals, one name or {source or boundary_id: name, "*": default}
+    profile: str | dict[str, str] | None = None
 
     @model_validator(mode="after")
     def _targets(self) -> EmissionsConfig:

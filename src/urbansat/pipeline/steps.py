@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import warnings
 from collections.abc import Mapping
@@ -225,6 +226,8 @@ def _emission_steps(cfg, bnd, steps, checks, progress) -> dict[tuple[str, str], 
             times = np.asarray(sw["time"].values).ravel()
             ds.attrs["overpass_time"] = str(pd.Timestamp(np.median(times.astype("datetime64[ns]").astype("int64"))))
             ds.attrs["granule"] = Path(f).name
+            if e.get("profile") is not None:  # issue 17: temporal profile for period_totals
+                ds.attrs["temporal_profile"] = json.dumps(e["profile"])
             return ds.load()
 
         jobs.append((key, ".nc", compute, _save_ds, _load_ds))
@@ -241,7 +244,7 @@ def _emission_steps(cfg, bnd, steps, checks, progress) -> dict[tuple[str, str], 
             ds = ds.sel({METHOD_DIM: str(ds[METHOD_DIM].values[0])}, drop=True)
             ds.attrs["method"] = str(ds["method"].values.flat[0]) if "method" in ds else ds.attrs.get("method")
         per.setdefault((period, str(ds.attrs["gas"])), []).append(ds)
-    return {k: _combine_overpasses(v) for k, v in per.items()}
+    return {k: _combine_overpasses(v, period=k[0], periods=cfg["job"]["periods"]) for k, v in per.items()}
 
 
 def _sink_steps(cfg, bnd, steps, checks, progress) -> dict[str, xr.Dataset]:
