@@ -172,3 +172,21 @@ def test_smartcarb_guard() -> None:
     assert out["truth"][0] <= 0.05  # sampling only: goal <= 5 %
     assert out["csf"][1] >= 14  # truth inside 2 sigma for >= 14 of 16
     assert out["csf"][0] <= 0.21  # recorded 0.202 (goal 0.12 NOT met; ddeq's fit 0.20): guards against regressions
+
+
+def test_plot_period_totals(tmp_path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from urbansat.plot.period_totals import plot_period_totals
+
+    y = make_synthetic_year(1)
+    tot, ov = period_totals(y.estimates, periods=["2015"], profile="public_power", details=True)
+    ax = plot_period_totals(tot, ov)
+    assert len(ax.lines) >= 3 and "synthetic" in ax.get_title()
+    ax.figure.savefig(tmp_path / "pt.png")
+    plt.close(ax.figure)
+    with pytest.raises(ValueError, match="no period total"):
+        plot_period_totals(tot, ov, source="nope")
