@@ -18,8 +18,8 @@ import pandas as pd
 
 from urbansat.export import atomic_write
 from urbansat.temporal import period_totals
-from urbansat.testing.years import make_synthetic_year
 from urbansat.testing.smartcarb_year import smartcarb_year
+from urbansat.testing.years import make_synthetic_year
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "samples" / "smartcarb"
@@ -28,33 +28,55 @@ SHARED = ROOT.parent / "shared" / "samples" / "smartcarb"
 def smartcarb(seasonal: bool | None = None) -> dict:
     out = {}
     for kind in ("truth", "csf"):
-        table, truth, profile = smartcarb_year(ROOT / "data" / "samples" / "smartcarb", estimates=kind)
+        table, truth, profile = smartcarb_year(
+            ROOT / "data" / "samples" / "smartcarb", estimates=kind
+        )
         r = period_totals(table, periods=["2015"], profile=profile, seasonal=seasonal)
         r["truth"] = r["source"].map(truth)
         err = r["emission_t_per_yr"] / r["truth"] - 1
         z = (r["emission_t_per_yr"] - r["truth"]) / r["emission_t_per_yr_uncertainty"]
         plain = table.groupby("source")["emission_t_per_yr"].mean() / pd.Series(truth) - 1
         out[kind] = {
-            "median_abs_error": float(err.abs().median()), "within_2sigma": int((z.abs() < 2).sum()),
-            "within_1sigma": int((z.abs() < 1).sum()), "n_sources": len(r),
+            "median_abs_error": float(err.abs().median()),
+            "within_2sigma": int((z.abs() < 2).sum()),
+            "within_1sigma": int((z.abs() < 1).sum()),
+            "n_sources": len(r),
             "plain_mean_median_abs_error": float(plain.abs().median()),
-            "per_source": {s: {"estimate": float(e), "truth": float(t), "error": float(x), "z": float(zz),
-                               "sigma": float(u), "n": int(n)}
-                           for s, e, t, x, zz, u, n in zip(r.source, r.emission_t_per_yr, r.truth, err, z,
-                                                           r.emission_t_per_yr_uncertainty, r.n_overpasses,
-                                                           strict=True)},
+            "per_source": {
+                s: {
+                    "estimate": float(e),
+                    "truth": float(t),
+                    "error": float(x),
+                    "z": float(zz),
+                    "sigma": float(u),
+                    "n": int(n),
+                }
+                for s, e, t, x, zz, u, n in zip(
+                    r.source,
+                    r.emission_t_per_yr,
+                    r.truth,
+                    err,
+                    z,
+                    r.emission_t_per_yr_uncertainty,
+                    r.n_overpasses,
+                    strict=True,
+                )
+            },
         }
     return out
 
 
 def synthetic(seeds: range) -> dict:
-    cases = {"public_power": {}, "urban": {}, "road_transport_outliers5": {"outlier_fraction": 0.05,
-                                                                          "profile": "road_transport"},
-             "public_power_outliers10": {"outlier_fraction": 0.1, "profile": "public_power"},
-             "public_power_n8": {"n_overpasses": 8, "profile": "public_power"}}
+    cases = {
+        "public_power": {},
+        "urban": {},
+        "road_transport_outliers5": {"outlier_fraction": 0.05, "profile": "road_transport"},
+        "public_power_outliers10": {"outlier_fraction": 0.1, "profile": "public_power"},
+        "public_power_n8": {"n_overpasses": 8, "profile": "public_power"},
+    }
     res = {}
-    for name, kw in cases.items():
-        kw = {"profile": name, **kw} if "profile" not in kw else kw
+    for name, opts in cases.items():
+        kw = {"profile": name, **opts} if "profile" not in opts else opts
         z, err = [], []
         for s in seeds:
             y = make_synthetic_year(s, **kw)
@@ -62,9 +84,13 @@ def synthetic(seeds: range) -> dict:
             z.append((r.emission_t_per_yr[0] - y.true_mean) / r.emission_t_per_yr_uncertainty[0])
             err.append(r.emission_t_per_yr[0] / y.true_mean - 1)
         az = np.abs(z)
-        res[name] = {"coverage_1sigma": float((az < 1).mean()), "coverage_2sigma": float((az < 2).mean()),
-                     "median_abs_error": float(np.median(np.abs(err))), "seeds": [seeds.start, seeds.stop - 1],
-                     "options": kw}
+        res[name] = {
+            "coverage_1sigma": float((az < 1).mean()),
+            "coverage_2sigma": float((az < 2).mean()),
+            "median_abs_error": float(np.median(np.abs(err))),
+            "seeds": [seeds.start, seeds.stop - 1],
+            "options": kw,
+        }
     return res
 
 
@@ -72,8 +98,14 @@ def speed(n_rows: int = 100_000, n_sources: int = 1000) -> dict:
     rng = np.random.default_rng(0)
     src = rng.integers(0, n_sources, n_rows)
     t = pd.Timestamp("2015-01-01").value + rng.integers(0, 365 * 86400, n_rows) * 10**9
-    df = pd.DataFrame({"source": [f"s{i}" for i in src], "time": pd.to_datetime(t),
-                       "emission_t_per_yr": rng.lognormal(10, 0.3, n_rows), "longitude": (src % 360) - 180.0})
+    df = pd.DataFrame(
+        {
+            "source": [f"s{i}" for i in src],
+            "time": pd.to_datetime(t),
+            "emission_t_per_yr": rng.lognormal(10, 0.3, n_rows),
+            "longitude": (src % 360) - 180.0,
+        }
+    )
     df["emission_t_per_yr_uncertainty"] = 0.2 * df["emission_t_per_yr"]
     df = df.drop_duplicates(["source", "time"])
     times = []
@@ -88,12 +120,31 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=200)
     a = ap.parse_args()
-    res = {"smartcarb": smartcarb(), "smartcarb_constant_only_sensitivity": smartcarb(seasonal=False)["csf"],
-           "synthetic_heldout": synthetic(range(1000, 1000 + a.seeds)), "speed": speed(),
-           "ddeq_fit_median_abs_error": 0.20}
-    print(json.dumps({k: (v if k != "smartcarb" else {kk: {x: y for x, y in vv.items() if x != "per_source"}
-                                                        for kk, vv in v.items()}) for k, v in res.items()
-                      if k != "smartcarb_constant_only_sensitivity"}, indent=1, default=str))
+    res = {
+        "smartcarb": smartcarb(),
+        "smartcarb_constant_only_sensitivity": smartcarb(seasonal=False)["csf"],
+        "synthetic_heldout": synthetic(range(1000, 1000 + a.seeds)),
+        "speed": speed(),
+        "ddeq_fit_median_abs_error": 0.20,
+    }
+    print(
+        json.dumps(
+            {
+                k: (
+                    v
+                    if k != "smartcarb"
+                    else {
+                        kk: {x: y for x, y in vv.items() if x != "per_source"}
+                        for kk, vv in v.items()
+                    }
+                )
+                for k, v in res.items()
+                if k != "smartcarb_constant_only_sensitivity"
+            },
+            indent=1,
+            default=str,
+        )
+    )
     with atomic_write(ROOT / "benchmarks" / "results" / "period_totals.json") as tmp:
         Path(tmp).write_text(json.dumps(res, indent=1, default=str) + "\n", encoding="utf-8")
 

@@ -1,4 +1,4 @@
-"""period_totals: oracles, bad input, statuses, synthetic coverage and the SMARTCARB guard (issue 17)."""
+"""period_totals: oracles, bad input, statuses, synthetic coverage, SMARTCARB guard (issue 17)."""
 
 from __future__ import annotations
 
@@ -20,9 +20,15 @@ SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples" / "smartcarb"
 def _table(values, times=None, sigma=None, source="a", lon=0.0):
     n = len(values)
     times = times if times is not None else pd.date_range("2015-01-03 12:00", periods=n, freq="13D")
-    return pd.DataFrame({"source": source, "time": times, "emission_t_per_yr": values,
-                         "emission_t_per_yr_uncertainty": sigma if sigma is not None else np.full(n, 1.0),
-                         "longitude": lon})
+    return pd.DataFrame(
+        {
+            "source": source,
+            "time": times,
+            "emission_t_per_yr": values,
+            "emission_t_per_yr_uncertainty": sigma if sigma is not None else np.full(n, 1.0),
+            "longitude": lon,
+        }
+    )
 
 
 def _sine_profile(amp: float = 0.5) -> pd.DataFrame:
@@ -33,8 +39,18 @@ def _sine_profile(amp: float = 0.5) -> pd.DataFrame:
 
 def test_builtin_profiles_listed_and_normalised() -> None:
     names = list_profiles()
-    for n in ("public_power", "industry", "road_transport", "residential", "urban", "oil_gas", "coal_mining",
-              "waste", "agriculture", "flat"):
+    for n in (
+        "public_power",
+        "industry",
+        "road_transport",
+        "residential",
+        "urban",
+        "oil_gas",
+        "coal_mining",
+        "waste",
+        "agriculture",
+        "flat",
+    ):
         assert n in names
         p = get_profile(n)
         for k in ("hour", "weekday", "month"):
@@ -49,7 +65,9 @@ def test_flat_profile_is_robust_mean() -> None:
     assert r.loc[0, "emission_t_per_yr"] == pytest.approx(10.0, rel=0.02)
     assert r.loc[0, "uncertainty_profile"] == 0.0
     # without the outlier and equal values: exactly the value
-    r2 = period_totals(_table(np.full(8, 5.0), sigma=np.full(8, 0.5)), periods=["2015"], profile="flat")
+    r2 = period_totals(
+        _table(np.full(8, 5.0), sigma=np.full(8, 0.5)), periods=["2015"], profile="flat"
+    )
     assert r2.loc[0, "emission_t_per_yr"] == pytest.approx(5.0, rel=1e-9)
 
 
@@ -57,8 +75,12 @@ def test_sine_diurnal_cycle_corrected_exactly() -> None:
     prof = _sine_profile()
     factor_at_12 = float(prof.loc[12, "value"]) / float(prof["value"].mean())
     times = pd.date_range("2015-01-01 12:30", "2015-12-31 12:30", freq="3D")
-    r = period_totals(_table(np.full(times.size, 100.0 * factor_at_12), times=times, sigma=np.zeros(times.size)),
-                      periods=["2015"], profile="sine", profile_table=prof)
+    r = period_totals(
+        _table(np.full(times.size, 100.0 * factor_at_12), times=times, sigma=np.zeros(times.size)),
+        periods=["2015"],
+        profile="sine",
+        profile_table=prof,
+    )
     assert r.loc[0, "emission_t_per_yr"] == pytest.approx(100.0, rel=1e-9)
 
 
@@ -101,16 +123,20 @@ def test_bad_inputs() -> None:
     t.loc[1, "time"] = t.loc[0, "time"]
     with pytest.raises(SchemaError, match="share \\(source, time\\)"):
         period_totals(t, periods=["2015"], profile="flat")
-    with pytest.raises(FactorError, match="known profiles: .*public_power"):
+    with pytest.raises(FactorError, match=r"known profiles: .*public_power"):
         period_totals(_table([1.0]), periods=["2015"], profile="power")
     bad = _sine_profile()
     bad.loc[0, "value"] += 1.0
     with pytest.raises(FactorError, match="average"):
         period_totals(_table([1.0]), periods=["2015"], profile="sine", profile_table=bad)
     with pytest.raises(FactorError, match="exactly 24"):
-        period_totals(_table([1.0]), periods=["2015"], profile="sine", profile_table=_sine_profile().iloc[:23])
+        period_totals(
+            _table([1.0]), periods=["2015"], profile="sine", profile_table=_sine_profile().iloc[:23]
+        )
     with pytest.raises(SchemaError, match="no longitude"):
-        period_totals(_table([1.0]).drop(columns="longitude"), periods=["2015"], profile="public_power")
+        period_totals(
+            _table([1.0]).drop(columns="longitude"), periods=["2015"], profile="public_power"
+        )
 
 
 def test_naive_times_are_utc() -> None:
@@ -122,10 +148,17 @@ def test_naive_times_are_utc() -> None:
 
 
 def test_profile_mapping_and_timezone() -> None:
-    t = pd.concat([_table(np.full(8, 5.0), source="a", lon=13.4), _table(np.full(8, 5.0), source="b", lon=13.4)])
+    t = pd.concat(
+        [
+            _table(np.full(8, 5.0), source="a", lon=13.4),
+            _table(np.full(8, 5.0), source="b", lon=13.4),
+        ]
+    )
     r = period_totals(t, periods=["2015"], profile={"a": "public_power", "*": "flat"})
     assert list(r.profile) == ["public_power", "flat"]
-    assert r.loc[0, "emission_t_per_yr"] < 5.0  # midday overpasses of a power plant are above its mean
+    assert (
+        r.loc[0, "emission_t_per_yr"] < 5.0
+    )  # midday overpasses of a power plant are above its mean
     z = period_totals(t, periods=["2015"], profile="public_power", timezone="Europe/Berlin")
     assert np.all(np.isfinite(z.emission_t_per_yr))
 
@@ -133,10 +166,15 @@ def test_profile_mapping_and_timezone() -> None:
 def test_dataset_input() -> None:
     parts = []
     for i, day in enumerate(pd.date_range("2015-01-05", periods=7, freq="40D")):
-        ds = xr.Dataset({"emission_t_per_yr": ("source", [10.0 + i % 2]),
-                         "emission_t_per_yr_uncertainty": ("source", [1.0]),
-                         "qa_reason": ("source", [""])}, coords={"source": ["p"], "longitude": ("source", [10.0])},
-                        attrs={"overpass_time": str(day + pd.Timedelta("11h")), "gas": "co2"})
+        ds = xr.Dataset(
+            {
+                "emission_t_per_yr": ("source", [10.0 + i % 2]),
+                "emission_t_per_yr_uncertainty": ("source", [1.0]),
+                "qa_reason": ("source", [""]),
+            },
+            coords={"source": ["p"], "longitude": ("source", [10.0])},
+            attrs={"overpass_time": str(day + pd.Timedelta("11h")), "gas": "co2"},
+        )
         parts.append(ds)
     r = period_totals(parts, periods=["2015"], profile="flat")
     assert r.loc[0, "n_overpasses"] == 7 and r.loc[0, "gas"] == "co2"
@@ -148,7 +186,10 @@ def test_synthetic_coverage_heldout_seeds() -> None:
     for s in range(2000, 2120):
         y = make_synthetic_year(s, profile="public_power")
         r = period_totals(y.estimates, periods=["2015"], profile="public_power")
-        z.append(abs(r.loc[0, "emission_t_per_yr"] - y.true_mean) / r.loc[0, "emission_t_per_yr_uncertainty"])
+        z.append(
+            abs(r.loc[0, "emission_t_per_yr"] - y.true_mean)
+            / r.loc[0, "emission_t_per_yr_uncertainty"]
+        )
     z = np.asarray(z)
     assert 0.55 <= (z < 1).mean() <= 0.85  # 60-76 % goal, +-~0.08 binomial spread at 120 seeds
     assert (z < 2).mean() >= 0.88
@@ -167,11 +208,15 @@ def test_smartcarb_guard() -> None:
         table, truth, prof = smartcarb_year(SAMPLES, estimates=kind)
         r = period_totals(table, periods=["2015"], profile=prof)
         tr = r["source"].map(truth)
-        out[kind] = ((r.emission_t_per_yr / tr - 1).abs().median(),
-                     int(((r.emission_t_per_yr - tr).abs() < 2 * r.emission_t_per_yr_uncertainty).sum()))
+        out[kind] = (
+            (r.emission_t_per_yr / tr - 1).abs().median(),
+            int(((r.emission_t_per_yr - tr).abs() < 2 * r.emission_t_per_yr_uncertainty).sum()),
+        )
     assert out["truth"][0] <= 0.05  # sampling only: goal <= 5 %
     assert out["csf"][1] >= 14  # truth inside 2 sigma for >= 14 of 16
-    assert out["csf"][0] <= 0.21  # recorded 0.202 (goal 0.12 NOT met; ddeq's fit 0.20): guards against regressions
+    assert (
+        out["csf"][0] <= 0.21
+    )  # recorded 0.202 (goal 0.12 NOT met; ddeq's fit 0.20): guards against regressions
 
 
 def test_plot_period_totals(tmp_path: Path) -> None:

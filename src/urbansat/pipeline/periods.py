@@ -39,9 +39,13 @@ def _split_by_period(table: pd.DataFrame, periods: Mapping[str, Any] | list[str]
 
 
 
-def _combine_overpasses(parts: list[xr.Dataset], *, period: str | None = None,
-                        periods: Mapping[str, Any] | list[str] | None = None,
-                        profile: Any = None) -> xr.Dataset:
+def _combine_overpasses(
+    parts: list[xr.Dataset],
+    *,
+    period: str | None = None,
+    periods: Mapping[str, Any] | list[str] | None = None,
+    profile: Any = None,
+) -> xr.Dataset:
     """Period total of each source from its overpasses with :func:`urbansat.period_totals`.
 
     ``period``/``periods`` name the job period the overpasses fell in (default: the
@@ -55,7 +59,9 @@ def _combine_overpasses(parts: list[xr.Dataset], *, period: str | None = None,
     from urbansat.temporal import period_totals
 
     if profile is None:
-        raw = next((p.attrs["temporal_profile"] for p in parts if p.attrs.get("temporal_profile")), None)
+        raw = next(
+            (p.attrs["temporal_profile"] for p in parts if p.attrs.get("temporal_profile")), None
+        )
         profile = json.loads(raw) if raw else None
     if period is None or periods is None:
         label = str(pd.Timestamp(parts[0].attrs["overpass_time"]).year)
@@ -74,7 +80,11 @@ def _combine_overpasses(parts: list[xr.Dataset], *, period: str | None = None,
     n_obs = []
     for name in names:
         sel = [p.sel(source=name) for p in parts if name in set(map(str, p["source"].values))]
-        good = [x for x in sel if str(x["qa_reason"].values) == "" and np.isfinite(float(x["emission_t_per_yr"]))]
+        good = [
+            x
+            for x in sel
+            if str(x["qa_reason"].values) == "" and np.isfinite(float(x["emission_t_per_yr"]))
+        ]
         reasons.append("" if good else "; ".join(sorted({str(x["qa_reason"].values) for x in sel})))
         n_obs.append(int(sum(int(x["n_obs"]) for x in good)) if "n_obs" in parts[0] else 0)
     e = totals["emission_t_per_yr"].to_numpy(dtype=float)
@@ -85,26 +95,44 @@ def _combine_overpasses(parts: list[xr.Dataset], *, period: str | None = None,
         "emission_uncertainty": ("source", u / KG_S_TO_T_YR, {"units": "kg s-1"}),
         "emission_t_per_yr": ("source", e, t_yr),
         "emission_t_per_yr_uncertainty": ("source", u, t_yr),
-        "method": ("source", np.array([str(first[n]["method"].sel(source=n).values) if "method" in first[n]
-                                       else "" for n in names])),
+        "method": (
+            "source",
+            np.array(
+                [
+                    str(first[n]["method"].sel(source=n).values) if "method" in first[n] else ""
+                    for n in names
+                ]
+            ),
+        ),
         "qa_reason": ("source", np.array(reasons, dtype=str)),
         "n_obs": ("source", np.array(n_obs), {"units": "1"}),
-        "n_overpasses": ("source", np.array([sum(n in set(map(str, p["source"].values)) for p in parts)
-                                             for n in names]), {"units": "1"}),
+        "n_overpasses": (
+            "source",
+            np.array([sum(n in set(map(str, p["source"].values)) for p in parts) for n in names]),
+            {"units": "1"},
+        ),
         "period_status": ("source", totals["status"].fillna("no_data").to_numpy().astype(str)),
         "temporal_profile": ("source", totals["profile"].fillna("").to_numpy().astype(str)),
     }
     for term in ("retrieval", "sampling", "profile"):
-        data[f"emission_t_per_yr_uncertainty_{term}"] = ("source", totals[f"uncertainty_{term}"].to_numpy(float), t_yr)
+        data[f"emission_t_per_yr_uncertainty_{term}"] = (
+            "source",
+            totals[f"uncertainty_{term}"].to_numpy(float),
+            t_yr,
+        )
     for c in ("months_covered", "n_eff"):
         data[c] = ("source", totals[c].to_numpy(dtype=float), {"units": "1"})
     lon = [float(first[n]["longitude"].sel(source=n)) for n in names]
     lat = [float(first[n]["latitude"].sel(source=n)) for n in names]
     return xr.Dataset(
         data,
-        coords={"source": np.array(names, dtype=str),
-                "longitude": ("source", lon, {"units": "degrees_east"}),
-                "latitude": ("source", lat, {"units": "degrees_north"})},
-        attrs={**{k: v for k, v in parts[0].attrs.items() if k not in ("overpass_time", "granule")},
-               "method": f"{parts[0].attrs.get('method', '')}, period_totals of {len(parts)} overpass(es)"},
+        coords={
+            "source": np.array(names, dtype=str),
+            "longitude": ("source", lon, {"units": "degrees_east"}),
+            "latitude": ("source", lat, {"units": "degrees_north"}),
+        },
+        attrs={
+            **{k: v for k, v in parts[0].attrs.items() if k not in ("overpass_time", "granule")},
+            "method": f"{parts[0].attrs.get('method', '')}, period_totals of {len(parts)} overpass(es)",
+        },
     )

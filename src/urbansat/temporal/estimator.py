@@ -1,13 +1,13 @@
-"""Robust period-mean estimator for many sources at once (vectorised over groups).
+r"""Robust period-mean estimator for many sources at once (vectorised over groups).
 
 Model (per group g = one source and period; corrected values x_k = y_k / f_k, the
 overpass estimate divided by its profile factor):
 
 .. math::
 
-    x_k = \\theta^\\top b(t_k) + \\varepsilon_k, \\qquad
-    \\varepsilon_k / \\sigma \\sim t_\\nu, \\qquad
-    \\sigma^2 = (\\bar r \\mu)^2 + \\tau^2 \\mu^2,
+    x_k = \theta^\top b(t_k) + \varepsilon_k, \qquad
+    \varepsilon_k / \sigma \sim t_\nu, \qquad
+    \sigma^2 = (\bar r \mu)^2 + \tau^2 \mu^2,
 
 with ``b = (1, cos 2 pi p, sin 2 pi p, cos 4 pi p, sin 4 pi p)`` (``p`` the phase of
 ``t_k`` in the period) when the period is sampled well enough for a seasonal curve, else
@@ -42,7 +42,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["HARMONIC_PRIOR", "N_BASIS", "NU", "PRIOR_WEIGHT", "GroupFit", "fit_groups"]
+__all__ = ["HARMONIC_PRIOR", "NU", "N_BASIS", "PRIOR_WEIGHT", "GroupFit", "fit_groups"]
 
 #: Student-t degrees of freedom (Lange, Little & Taylor 1989).
 NU: Final = 4.0
@@ -77,21 +77,29 @@ def basis(phase: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 def _gsum(gid: NDArray[np.int64], v: NDArray[np.float64], n_groups: int) -> NDArray[np.float64]:
-    return np.bincount(gid, weights=v, minlength=n_groups)
+    out: NDArray[np.float64] = np.bincount(gid, weights=v, minlength=n_groups).astype(np.float64)
+    return out
 
 
-def _gmat(gid: NDArray[np.int64], w: NDArray[np.float64], bb: NDArray[np.float64], n_groups: int,
-          ncol: int) -> NDArray[np.float64]:
-    """Per-group ``sum_k w_k b_k b_k^T`` over the first ``ncol`` basis columns (bincount, symmetric)."""
+def _gmat(
+    gid: NDArray[np.int64],
+    w: NDArray[np.float64],
+    bb: NDArray[np.float64],
+    n_groups: int,
+    ncol: int,
+) -> NDArray[np.float64]:
+    """Per-group ``sum_k w_k b_k b_k^T`` over the first ``ncol`` basis columns (bincount)."""
     out = np.zeros((n_groups, N_BASIS, N_BASIS))
     for i in range(ncol):
         wi = w * bb[:, i]
         for j in range(i, ncol):
-            out[:, i, j] = out[:, j, i] = np.bincount(gid, weights=wi * bb[:, j], minlength=n_groups)
+            out[:, i, j] = out[:, j, i] = np.bincount(
+                gid, weights=wi * bb[:, j], minlength=n_groups
+            )
     return out
 
 
-def fit_groups(
+def fit_groups(  # noqa: PLR0915 - one IRLS loop, kept together to read against the docstring
     gid: NDArray[np.int64],
     x: NDArray[np.float64],
     b: NDArray[np.float64],
@@ -159,12 +167,17 @@ def fit_groups(
         new = np.linalg.solve(a, rhs[:, :, None])[:, :, 0]
         # EM step for tau^2 mu^2 with the inverse-gamma prior (mode (tau0 mu)^2)
         beta = PRIOR_WEIGHT * (tau0 * scale_mu) ** 2
-        num = 0.5 * _gsum(gid, u * r * r / sig2[gid] ** 2, n_groups) + beta / np.maximum(th_tau, tiny**2) ** 2
+        num = (
+            0.5 * _gsum(gid, u * r * r / sig2[gid] ** 2, n_groups)
+            + beta / np.maximum(th_tau, tiny**2) ** 2
+        )
         den = 0.5 * count / sig2 + PRIOR_WEIGHT / np.maximum(th_tau, tiny**2)
         new_tau = th_tau * num / den
         change = np.max(np.abs(new - theta) / scale_mu[:, None], initial=0.0)
-        change = max(change, float(np.max(np.abs(new_tau - th_tau) / np.maximum(sig2, tiny**2), initial=0.0)))
-        theta, th_tau = new, new_tau
+        change = max(
+            change, float(np.max(np.abs(new_tau - th_tau) / np.maximum(sig2, tiny**2), initial=0.0))
+        )
+        theta, th_tau = np.asarray(new, dtype=np.float64), new_tau
         if change < _TOL:
             break
     scale_mu = np.maximum(np.abs(theta[:, 0]), tiny)
@@ -182,7 +195,7 @@ def fit_groups(
     # design effect of same-day overpasses: sum over days of (sum of weights)^2 / sum of weights^2
     day_key = gid.astype(np.int64) * (int(day.max(initial=0)) + 1) + day
     _, inv = np.unique(day_key, return_inverse=True)
-    day_w = np.bincount(inv, weights=omega)
+    day_w = np.bincount(inv, weights=omega).astype(np.float64)
     day_gid = np.zeros(day_w.size, dtype=np.int64)
     day_gid[inv] = gid
     sum_day2 = _gsum(day_gid, day_w**2, n_groups)

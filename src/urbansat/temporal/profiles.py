@@ -1,9 +1,9 @@
-"""Temporal emission profiles: hour-of-day, day-of-week and month-of-year factors.
+r"""Temporal emission profiles: hour-of-day, day-of-week and month-of-year factors.
 
 A profile gives the emission at local time ``t`` relative to the period mean as the
 product of three factors,
 
-.. math:: f(t) = H[h(t)] \\, D[d(t)] \\, M[m(t)],
+.. math:: f(t) = H[h(t)] \, D[d(t)] \, M[m(t)],
 
 with ``h`` the local hour (factor of the hour ``[h, h+1)``), ``d`` the local weekday
 (0 = Monday) and ``m`` the local month (1 = January). Each factor set averages 1 (the
@@ -107,7 +107,9 @@ _CACHE: dict[str, dict[str, TemporalProfile]] = {}
 
 def _builtins() -> dict[str, TemporalProfile]:
     if "builtin" not in _CACHE:
-        _CACHE["builtin"] = _profiles_from_frame(_builtin_frame(), what=f"built-in table {BUILTIN_TABLE}")
+        _CACHE["builtin"] = _profiles_from_frame(
+            _builtin_frame(), what=f"built-in table {BUILTIN_TABLE}"
+        )
     return _CACHE["builtin"]
 
 
@@ -148,8 +150,10 @@ def read_profile_table(path: str | os.PathLike[str]) -> dict[str, TemporalProfil
     """
     p = Path(path)
     if not p.is_file():
-        raise InputFileError(f"profile table {str(p)!r} does not exist; give a CSV with columns profile, kind, "
-                             "index, value[, uncertainty].")
+        raise InputFileError(
+            f"profile table {str(p)!r} does not exist; give a CSV with columns profile, kind, "
+            "index, value[, uncertainty]."
+        )
     try:
         df = pd.read_csv(p, comment="#", skipinitialspace=True)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
@@ -161,12 +165,16 @@ def _profiles_from_frame(df: pd.DataFrame, *, what: str) -> dict[str, TemporalPr
     df = df.rename(columns=lambda c: str(c).strip())
     missing = [c for c in ("profile", "kind", "index", "value") if c not in df.columns]
     if missing:
-        raise FactorError(f"{what} lacks column(s) {missing}; a profile table has columns profile, kind "
-                          f"(hour|weekday|month), index, value[, uncertainty, source]. Found {list(df.columns)}.")
+        raise FactorError(
+            f"{what} lacks column(s) {missing}; a profile table has columns profile, kind "
+            f"(hour|weekday|month), index, value[, uncertainty, source]. Found {list(df.columns)}."
+        )
     bad_kind = sorted(set(map(str, df["kind"])) - set(KIND_LENGTH))
     if bad_kind:
-        raise FactorError(f"{what} has kind(s) {bad_kind}; use hour (index 0-23), weekday (0 = Monday .. 6) "
-                          "or month (1-12).")
+        raise FactorError(
+            f"{what} has kind(s) {bad_kind}; use hour (index 0-23), weekday (0 = Monday .. 6) "
+            "or month (1-12)."
+        )
     out: dict[str, TemporalProfile] = {}
     for name, g in df.groupby("profile", sort=False):
         arrays: dict[str, Any] = {}
@@ -182,24 +190,33 @@ def _profiles_from_frame(df: pd.DataFrame, *, what: str) -> dict[str, TemporalPr
             want = np.arange(start, start + n)
             if len(k) != n or not np.array_equal(np.sort(idx), want):
                 raise FactorError(
-                    f"{what}: profile {name!r} has {len(k)} {kind} factor(s) with index {sorted(idx.tolist())[:6]}"
-                    f"...; give exactly {n}, index {start}..{start + n - 1}."
+                    f"{what}: profile {name!r} has {len(k)} {kind} factor(s) with index "
+                    f"{sorted(idx.tolist())[:6]}...; give exactly {n}, "
+                    f"index {start}..{start + n - 1}."
                 )
             order = np.argsort(idx)
             vals = pd.to_numeric(k["value"], errors="coerce").to_numpy(dtype=float)[order]
-            unc = (pd.to_numeric(k["uncertainty"], errors="coerce").to_numpy(dtype=float)[order]
-                   if "uncertainty" in k else np.zeros(n))
+            unc = (
+                pd.to_numeric(k["uncertainty"], errors="coerce").to_numpy(dtype=float)[order]
+                if "uncertainty" in k
+                else np.zeros(n)
+            )
             if not np.all(np.isfinite(vals)) or np.any(vals < 0):
-                raise FactorError(f"{what}: profile {name!r} {kind} factors must be finite and >= 0; got "
-                                  f"{vals.tolist()}.")
+                raise FactorError(
+                    f"{what}: profile {name!r} {kind} factors must be finite and >= 0; got "
+                    f"{vals.tolist()}."
+                )
             if not np.all(np.isfinite(unc)) or np.any(unc < 0):
-                raise FactorError(f"{what}: profile {name!r} {kind} uncertainties must be finite and >= 0; got "
-                                  f"{unc.tolist()}.")
+                raise FactorError(
+                    f"{what}: profile {name!r} {kind} uncertainties must be finite and >= 0; got "
+                    f"{unc.tolist()}."
+                )
             mean = float(vals.mean())
             if abs(mean - 1.0) > MEAN_TOLERANCE:
                 raise FactorError(
                     f"{what}: profile {name!r} {kind} factors average {mean:.4f}, not 1 (tolerance "
-                    f"{MEAN_TOLERANCE}); divide them by their mean (factors are relative to the mean emission)."
+                    f"{MEAN_TOLERANCE}); divide them by their mean (factors are relative to the "
+                    "mean emission)."
                 )
             arrays[kind] = vals / mean
             arrays[f"{kind}_uncertainty"] = unc / mean
@@ -209,8 +226,11 @@ def _profiles_from_frame(df: pd.DataFrame, *, what: str) -> dict[str, TemporalPr
     return out
 
 
-def get_profile(profile: str | TemporalProfile | pd.DataFrame | os.PathLike[str],
-                *, table: Mapping[str, TemporalProfile] | None = None) -> TemporalProfile:
+def get_profile(
+    profile: str | TemporalProfile | pd.DataFrame | os.PathLike[str],
+    *,
+    table: Mapping[str, TemporalProfile] | None = None,
+) -> TemporalProfile:
     """Resolve a profile given by name, object, one-profile table or CSV path.
 
     Parameters
@@ -236,8 +256,10 @@ def get_profile(profile: str | TemporalProfile | pd.DataFrame | os.PathLike[str]
     if isinstance(profile, pd.DataFrame):
         profs = _profiles_from_frame(profile, what="profile DataFrame")
         if len(profs) != 1:
-            raise FactorError(f"profile DataFrame holds {len(profs)} profiles {sorted(profs)}; pass it as "
-                              "profile_table= and name one profile per source in profile=.")
+            raise FactorError(
+                f"profile DataFrame holds {len(profs)} profiles {sorted(profs)}; pass it as "
+                "profile_table= and name one profile per source in profile=."
+            )
         return next(iter(profs.values()))
     name = os.fspath(profile)
     if table is not None and name in table:
@@ -248,16 +270,21 @@ def get_profile(profile: str | TemporalProfile | pd.DataFrame | os.PathLike[str]
     if name.lower().endswith(".csv"):
         profs = read_profile_table(name)
         if len(profs) != 1:
-            raise FactorError(f"profile table {name!r} holds {len(profs)} profiles {sorted(profs)}; pass it as "
-                              "profile_table= and name one profile per source.")
+            raise FactorError(
+                f"profile table {name!r} holds {len(profs)} profiles {sorted(profs)}; pass it as "
+                "profile_table= and name one profile per source."
+            )
         return next(iter(profs.values()))
     known = sorted(set(builtins) | set(table or {}))
-    raise FactorError(f"unknown temporal profile {name!r}; known profiles: {', '.join(known)} "
-                      "(or pass a TemporalProfile, a profile table CSV or DataFrame).")
+    raise FactorError(
+        f"unknown temporal profile {name!r}; known profiles: {', '.join(known)} "
+        "(or pass a TemporalProfile, a profile table CSV or DataFrame)."
+    )
 
 
-def local_calendar(time_ns: NDArray[np.int64], offset_ns: NDArray[np.int64]
-                   ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+def local_calendar(
+    time_ns: NDArray[np.int64], offset_ns: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
     """Local hour (0-23), weekday (0 = Monday) and month (1-12) of UTC times.
 
     Parameters

@@ -17,7 +17,13 @@ from urbansat.errors import EmptySelectionError, SchemaError
 from urbansat.temporal.estimator import N_BASIS, basis, fit_groups
 from urbansat.temporal.profiles import KIND_LENGTH, TemporalProfile, get_profile, local_calendar
 
-__all__ = ["MIN_MONTHS", "MIN_OVERPASSES", "SEASONAL_MIN_MONTHS", "SEASONAL_MIN_OVERPASSES", "period_totals"]
+__all__ = [
+    "MIN_MONTHS",
+    "MIN_OVERPASSES",
+    "SEASONAL_MIN_MONTHS",
+    "SEASONAL_MIN_OVERPASSES",
+    "period_totals",
+]
 
 #: Fewer accepted overpasses than this gives status ``partial`` (issue 17's threshold).
 MIN_OVERPASSES: Final = 6
@@ -29,6 +35,8 @@ SEASONAL_MIN_OVERPASSES: Final = 10
 SEASONAL_MIN_MONTHS: Final = 6
 #: Floor of the prior unexplained day-to-day variability tau_0 (relative).
 TAU0_FLOOR: Final = 0.05
+#: ... and the period is at least this many days long.
+SEASONAL_MIN_DAYS: Final = 180
 _NS_H: Final = 3_600_000_000_000
 
 ProfileArg = str | TemporalProfile | pd.DataFrame | Mapping[str, Any] | None
@@ -39,16 +47,21 @@ def _parse_periods(periods: Any) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]
         periods = [str(periods)]
     items = periods.items() if isinstance(periods, Mapping) else ((p, None) for p in periods)
     out: dict[str, tuple[pd.Timestamp, pd.Timestamp]] = {}
-    for label, span in items:
-        label = str(label)
+    for raw, span in items:
+        label = str(raw)
         if span is not None:
             try:
                 start, end = (_utc(pd.Timestamp(s)) for s in span)
             except (TypeError, ValueError) as err:
-                raise SchemaError(f"period {label!r} = {span!r} is not a (start, end) pair of dates ({err}); "
-                                  f"give e.g. {{'{label}': ('2020-01-01', '2021-01-01')}}, end exclusive.") from err
+                raise SchemaError(
+                    f"period {label!r} = {span!r} is not a (start, end) pair of dates ({err}); "
+                    f"give e.g. {{'{label}': ('2020-01-01', '2021-01-01')}}, end exclusive."
+                ) from err
         elif re.fullmatch(r"\d{4}", label):
-            start, end = pd.Timestamp(f"{label}-01-01", tz="UTC"), pd.Timestamp(f"{int(label) + 1}-01-01", tz="UTC")
+            start, end = (
+                pd.Timestamp(f"{label}-01-01", tz="UTC"),
+                pd.Timestamp(f"{int(label) + 1}-01-01", tz="UTC"),
+            )
         elif m := re.fullmatch(r"(\d{4})-Q([1-4])", label):
             start = pd.Timestamp(f"{m[1]}-{3 * int(m[2]) - 2:02d}-01", tz="UTC")
             end = start + pd.DateOffset(months=3)
@@ -56,8 +69,10 @@ def _parse_periods(periods: Any) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]
             start = pd.Timestamp(f"{label}-01", tz="UTC")
             end = start + pd.DateOffset(months=1)
         else:
-            raise SchemaError(f"period label {label!r} has no dates; use 'YYYY', 'YYYY-Qn', 'YYYY-MM' or give "
-                              f"{{'{label}': (start, end)}}.")
+            raise SchemaError(
+                f"period label {label!r} has no dates; use 'YYYY', 'YYYY-Qn', 'YYYY-MM' or give "
+                f"{{'{label}': (start, end)}}."
+            )
         if end <= start:
             raise SchemaError(f"period {label!r} ends ({end}) at or before its start ({start}).")
         out[label] = (start, end)
@@ -77,16 +92,27 @@ def _from_datasets(data: xr.Dataset | Sequence[xr.Dataset]) -> pd.DataFrame:
         if "time" in ds.variables:
             t = np.broadcast_to(np.asarray(ds["time"].values), (ds.sizes.get("source", 1),))
         elif "overpass_time" in ds.attrs:
-            t = np.repeat(np.datetime64(pd.Timestamp(ds.attrs["overpass_time"]).tz_localize(None)
-                                        if pd.Timestamp(ds.attrs["overpass_time"]).tzinfo is None
-                                        else pd.Timestamp(ds.attrs["overpass_time"]).tz_convert("UTC")
-                                        .tz_localize(None)), ds.sizes.get("source", 1))
+            t = np.repeat(
+                np.datetime64(
+                    pd.Timestamp(ds.attrs["overpass_time"]).tz_localize(None)
+                    if pd.Timestamp(ds.attrs["overpass_time"]).tzinfo is None
+                    else pd.Timestamp(ds.attrs["overpass_time"]).tz_convert("UTC").tz_localize(None)
+                ),
+                ds.sizes.get("source", 1),
+            )
         else:
-            raise SchemaError(f"estimates Dataset #{i} has no 'time' variable and no attrs['overpass_time']; set "
-                              "ds.attrs['overpass_time'] = '<UTC time of the overpass>' for each overpass.")
-        cols = {"source": np.asarray(ds["source"].values).astype(str), "time": t,
-                "emission_t_per_yr": np.asarray(ds["emission_t_per_yr"].values, dtype=float),
-                "emission_t_per_yr_uncertainty": np.asarray(ds["emission_t_per_yr_uncertainty"].values, dtype=float)}
+            raise SchemaError(
+                f"estimates Dataset #{i} has no 'time' variable and no attrs['overpass_time']; set "
+                "ds.attrs['overpass_time'] = '<UTC time of the overpass>' for each overpass."
+            )
+        cols = {
+            "source": np.asarray(ds["source"].values).astype(str),
+            "time": t,
+            "emission_t_per_yr": np.asarray(ds["emission_t_per_yr"].values, dtype=float),
+            "emission_t_per_yr_uncertainty": np.asarray(
+                ds["emission_t_per_yr_uncertainty"].values, dtype=float
+            ),
+        }
         for opt in ("qa_reason", "longitude", "method"):
             if opt in ds.variables:
                 cols[opt] = np.asarray(ds[opt].values)
@@ -99,25 +125,32 @@ def _from_datasets(data: xr.Dataset | Sequence[xr.Dataset]) -> pd.DataFrame:
 def _times_utc(col: pd.Series) -> np.ndarray:
     """UTC ns of a time column; naive times are UTC, aware times are converted."""
     if isinstance(col.dtype, pd.DatetimeTZDtype):
-        return col.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]").astype(np.int64)
+        aware: np.ndarray = col.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]")
+        return aware.astype(np.int64)
     if pd.api.types.is_datetime64_dtype(col):
         return col.to_numpy("datetime64[ns]").astype(np.int64)
     try:
         t = pd.to_datetime(col, utc=True)
     except (TypeError, ValueError) as err:
-        raise SchemaError(f"column 'time' cannot be read as times ({err}); give UTC datetimes (naive = UTC) "
-                          "or timezone-aware timestamps.") from err
+        raise SchemaError(
+            f"column 'time' cannot be read as times ({err}); give UTC datetimes (naive = UTC) "
+            "or timezone-aware timestamps."
+        ) from err
     return t.dt.tz_localize(None).to_numpy("datetime64[ns]").astype(np.int64)
 
 
-def _resolve_profiles(ids: np.ndarray, profile: ProfileArg, profile_table: Any, table: pd.DataFrame
-                      ) -> dict[str, TemporalProfile]:
+def _resolve_profiles(
+    ids: np.ndarray, profile: ProfileArg, profile_table: Any, table: pd.DataFrame
+) -> dict[str, TemporalProfile]:
     user: dict[str, TemporalProfile] | None = None
     if profile_table is not None:
         from urbansat.temporal.profiles import _profiles_from_frame, read_profile_table
 
-        user = (_profiles_from_frame(profile_table, what="profile_table") if isinstance(profile_table, pd.DataFrame)
-                else read_profile_table(profile_table))
+        user = (
+            _profiles_from_frame(profile_table, what="profile_table")
+            if isinstance(profile_table, pd.DataFrame)
+            else read_profile_table(profile_table)
+        )
     out: dict[str, TemporalProfile] = {}
     col = table.groupby("_id")["profile"].first() if "profile" in table else None
     for i in ids:
@@ -131,7 +164,7 @@ def _resolve_profiles(ids: np.ndarray, profile: ProfileArg, profile_table: Any, 
     return out
 
 
-def period_totals(
+def period_totals(  # noqa: PLR0912, PLR0915 - validation then one pass per period; see docs
     estimates: pd.DataFrame | xr.Dataset | Sequence[xr.Dataset],
     *,
     periods: Any,
@@ -199,28 +232,43 @@ def period_totals(
     need = [idc, "time", "emission_t_per_yr", "emission_t_per_yr_uncertainty"]
     miss = [c for c in need if c not in table]
     if miss:
-        raise SchemaError(f"estimates lack column(s) {miss}; need source (or boundary_id), time, "
-                          f"emission_t_per_yr, emission_t_per_yr_uncertainty. Found {list(table.columns)}.")
+        raise SchemaError(
+            f"estimates lack column(s) {miss}; need source (or boundary_id), time, "
+            f"emission_t_per_yr, emission_t_per_yr_uncertainty. Found {list(table.columns)}."
+        )
     table["_id"] = table[idc].astype(str)
     keys = ["_id"] + [c for c in ("gas", "method") if c in table]
     t_ns = _times_utc(table["time"])
     y = pd.to_numeric(table["emission_t_per_yr"], errors="coerce").to_numpy(dtype=float)
     s = pd.to_numeric(table["emission_t_per_yr_uncertainty"], errors="coerce").to_numpy(dtype=float)
-    qa = table["qa_reason"].fillna("").astype(str).str.strip().to_numpy() if "qa_reason" in table else \
-        np.full(len(table), "")
+    qa = (
+        table["qa_reason"].fillna("").astype(str).str.strip().to_numpy()
+        if "qa_reason" in table
+        else np.full(len(table), "")
+    )
     ok = (qa == "") & np.isfinite(y)
     bad = ok & ~(np.isfinite(s) & (s >= 0))
     if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise SchemaError(f"emission_t_per_yr_uncertainty must be a finite 1-sigma >= 0 for every valid estimate; "
-                          f"row {i} ({idc}={table[idc].iloc[i]!r}, time={table['time'].iloc[i]}) has {s[i]!r}. "
-                          "Fix the sigma or set qa_reason for that row.")
-    dup = pd.DataFrame({"k": table["_id"], "t": t_ns}).assign(
-        **{c: table[c].astype(str) for c in keys[1:]}).duplicated(keep=False).to_numpy()
+        row = int(np.flatnonzero(bad)[0])
+        raise SchemaError(
+            "emission_t_per_yr_uncertainty must be a finite 1-sigma >= 0 for every valid estimate; "
+            f"row {row} ({idc}={table[idc].iloc[row]!r}, time={table['time'].iloc[row]}) has "
+            f"{s[row]!r}. "
+            "Fix the sigma or set qa_reason for that row."
+        )
+    dup = (
+        pd.DataFrame({"k": table["_id"], "t": t_ns})
+        .assign(**{c: table[c].astype(str) for c in keys[1:]})
+        .duplicated(keep=False)
+        .to_numpy()
+    )
     if dup.any():
         first = table.loc[dup, [idc, "time"]].head(3).to_dict("records")
-        raise SchemaError(f"{int(dup.sum())} rows share (source, time), e.g. {first}; one estimate per source and "
-                          "overpass: average duplicates or keep one before calling period_totals.")
+        raise SchemaError(
+            f"{int(dup.sum())} rows share (source, time), e.g. {first}; one estimate per source "
+            "and "
+            "overpass: average duplicates or keep one before calling period_totals."
+        )
     per = _parse_periods(periods)
     ids = np.array(sorted(table["_id"].unique()))
     profs = _resolve_profiles(ids, profile, profile_table, table)
@@ -231,17 +279,22 @@ def period_totals(
         tz = timezone.get(i) if isinstance(timezone, Mapping) else timezone
         tzs[i] = tz
         if tz is None and (lon is None or not np.isfinite(float(lon[i]))) and not profs[i].is_flat:
-            raise SchemaError(f"source {i!r} has no longitude for its local time (profile {profs[i].name!r}); add "
-                              "a 'longitude' column or pass timezone='Europe/Berlin' (or {source: zone}).")
+            raise SchemaError(
+                f"source {i!r} has no longitude for its local time (profile {profs[i].name!r}); "
+                "add "
+                "a 'longitude' column or pass timezone='Europe/Berlin' (or {source: zone})."
+            )
 
     def offsets(i: str, t: np.ndarray) -> np.ndarray:
         tz = tzs[i]
         if tz is not None:
             ut = pd.DatetimeIndex(t.astype("datetime64[ns]")).tz_localize("UTC").tz_convert(tz)
-            return np.asarray(ut.tz_localize(None).asi8 - ut.tz_convert("UTC").tz_localize(None).asi8)
+            return np.asarray(
+                ut.tz_localize(None).asi8 - ut.tz_convert("UTC").tz_localize(None).asi8
+            )
         if lon is None or not np.isfinite(float(lon[i])):
             return np.zeros(t.shape, dtype=np.int64)
-        return np.full(t.shape, int(round(float(lon[i]) / 15.0 * _NS_H)), dtype=np.int64)
+        return np.full(t.shape, round(float(lon[i]) / 15.0 * _NS_H), dtype=np.int64)
 
     rows: list[dict[str, Any]] = []
     over: list[pd.DataFrame] = []
@@ -258,8 +311,8 @@ def period_totals(
         phase_grid = (grid - t0) / (t1 - t0)
         bgrid = basis(phase_grid)
         ndays = (t1 - t0) / (24 * _NS_H)
-        for key, idx in grp.items():
-            idx = np.asarray(idx)
+        for key, raw_idx in grp.items():
+            idx = np.asarray(raw_idx)
             sel = idx[inside[idx]]
             i = str(key[0] if isinstance(key, tuple) else key)
             p = profs[i]
@@ -267,8 +320,14 @@ def period_totals(
             if isinstance(key, tuple):
                 rec.update(dict(zip(keys[1:], key[1:], strict=True)))
             acc = sel[ok[sel]]
-            rec.update(n_overpasses=int(acc.size), n_rejected=int(sel.size - acc.size), profile=p.name,
-                       period_start=start, period_end=end, period_years=(t1 - t0) / (365.25 * 24 * _NS_H))
+            rec.update(
+                n_overpasses=int(acc.size),
+                n_rejected=int(sel.size - acc.size),
+                profile=p.name,
+                period_start=start,
+                period_end=end,
+                period_years=(t1 - t0) / (365.25 * 24 * _NS_H),
+            )
             # profile over the period's hours (normalisation, basis integrals, prior variability)
             hh, dd, mm = local_calendar(grid, offsets(i, grid))
             fh = p.hour[hh] * p.weekday[dd] * p.month[mm - 1]
@@ -282,25 +341,41 @@ def period_totals(
                 h, d, m = local_calendar(t_ns[acc], offsets(i, t_ns[acc]))
                 f = p.hour[h] * p.weekday[d] * p.month[m - 1] / norm
                 months = np.unique(m).size
-                period_months = len(pd.period_range(start.tz_localize(None), end.tz_localize(None)
-                                                    - pd.Timedelta(1, "ns"), freq="M"))
+                period_months = len(
+                    pd.period_range(
+                        start.tz_localize(None),
+                        end.tz_localize(None) - pd.Timedelta(1, "ns"),
+                        freq="M",
+                    )
+                )
                 rec["months_covered"] = int(months)
                 rec["_acc"], rec["_f"], rec["_cal"] = acc, f, (h, d, m)
                 rec["_phase"] = (t_ns[acc] - t0) / (t1 - t0)
                 rec["_day"] = ((t_ns[acc] - t0) // (24 * _NS_H)).astype(np.int64)
-                rec["_seasonal"] = (bool(seasonal) if seasonal is not None else
-                                    (acc.size >= SEASONAL_MIN_OVERPASSES and months >= SEASONAL_MIN_MONTHS
-                                     and ndays >= 180))
-                rec["status"] = ("partial" if acc.size < MIN_OVERPASSES or months < min(MIN_MONTHS, period_months)
-                                 else "ok")
+                rec["_seasonal"] = (
+                    bool(seasonal)
+                    if seasonal is not None
+                    else (
+                        acc.size >= SEASONAL_MIN_OVERPASSES
+                        and months >= SEASONAL_MIN_MONTHS
+                        and ndays >= SEASONAL_MIN_DAYS
+                    )
+                )
+                rec["status"] = (
+                    "partial"
+                    if acc.size < MIN_OVERPASSES or months < min(MIN_MONTHS, period_months)
+                    else "ok"
+                )
                 fit_rows.append(rec)
             else:
                 rec.update(months_covered=0, status="no_data")
             rows.append(rec)
     if not in_any.any():
         lo, hi = pd.Timestamp(t_ns.min()), pd.Timestamp(t_ns.max())
-        raise EmptySelectionError(f"no estimate lies in any period: times {lo} .. {hi} (UTC), periods "
-                                  f"{ {k: (str(a), str(b)) for k, (a, b) in per.items()} }; fix periods= or the times.")
+        raise EmptySelectionError(
+            f"no estimate lies in any period: times {lo} .. {hi} (UTC), periods "
+            f"{ {k: (str(a), str(b)) for k, (a, b) in per.items()} }; fix periods= or the times."
+        )
     if fit_rows:
         gid = np.concatenate([np.full(r["_acc"].size, j) for j, r in enumerate(fit_rows)])
         acc_all = np.concatenate([r["_acc"] for r in fit_rows])
@@ -311,10 +386,14 @@ def period_totals(
         r_rel = np.array(pd.Series(ratio).groupby(gid).median().to_numpy(), dtype=float)
         r_rel = np.where(np.isfinite(r_rel), r_rel, 1e6)
         fit = fit_groups(
-            gid, x, basis(np.concatenate([r["_phase"] for r in fit_rows])),
+            gid,
+            x,
+            basis(np.concatenate([r["_phase"] for r in fit_rows])),
             np.concatenate([r["_day"] for r in fit_rows]),
-            r_rel=r_rel, tau0=np.array([r["_tau0"] for r in fit_rows]),
-            seasonal=np.array([r["_seasonal"] for r in fit_rows]), g=np.stack([r["_g"] for r in fit_rows]),
+            r_rel=r_rel,
+            tau0=np.array([r["_tau0"] for r in fit_rows]),
+            seasonal=np.array([r["_seasonal"] for r in fit_rows]),
+            g=np.stack([r["_g"] for r in fit_rows]),
         )
         for j, r in enumerate(fit_rows):
             sl = gid == j
@@ -326,42 +405,102 @@ def period_totals(
                 share = np.bincount(cal - off, weights=w, minlength=KIND_LENGTH[kind])
                 rho2 += float(np.sum((share * unc / vals) ** 2))
             mean = float(fit.mean[j])
-            r.update(emission_t_per_yr=mean, uncertainty_retrieval=float(np.sqrt(fit.var_retrieval[j])),
-                     uncertainty_sampling=float(np.sqrt(fit.var_sampling[j])),
-                     uncertainty_profile=abs(mean) * np.sqrt(rho2), n_eff=float(fit.n_eff[j]),
-                     tau=float(fit.tau[j]), estimator="t_seasonal" if r["_seasonal"] else "t_mean")
+            r.update(
+                emission_t_per_yr=mean,
+                uncertainty_retrieval=float(np.sqrt(fit.var_retrieval[j])),
+                uncertainty_sampling=float(np.sqrt(fit.var_sampling[j])),
+                uncertainty_profile=abs(mean) * np.sqrt(rho2),
+                n_eff=float(fit.n_eff[j]),
+                tau=float(fit.tau[j]),
+                estimator="t_seasonal" if r["_seasonal"] else "t_mean",
+            )
             curves[f"{r[idc]}|{r['period']}"] = [float(v) for v in fit.theta[j]]
             if details:
                 a = r["_acc"]
-                over.append(pd.DataFrame({
-                    idc: r[idc], "period": r["period"], "time": pd.to_datetime(t_ns[a], utc=True),
-                    "emission_t_per_yr": y[a], "emission_t_per_yr_uncertainty": s[a], "factor": r["_f"],
-                    "corrected_t_per_yr": y[a] / r["_f"], "corrected_uncertainty_t_per_yr": s[a] / r["_f"],
-                    "weight": w, "phase": r["_phase"],
-                    "fitted_t_per_yr": basis(r["_phase"]) @ (fit.theta[j] if r["_seasonal"] else
-                                                            np.r_[fit.theta[j][0], np.zeros(N_BASIS - 1)]),
-                }))
-    out = pd.DataFrame(rows).drop(columns=[c for c in ("_acc", "_f", "_cal", "_phase", "_day", "_seasonal", "_g",
-                                                       "_tau0") if any(c in r for r in rows)], errors="ignore")
-    for c in ("emission_t_per_yr", "uncertainty_retrieval", "uncertainty_sampling", "uncertainty_profile",
-              "n_eff", "tau"):
+                over.append(
+                    pd.DataFrame(
+                        {
+                            idc: r[idc],
+                            "period": r["period"],
+                            "time": pd.to_datetime(t_ns[a], utc=True),
+                            "emission_t_per_yr": y[a],
+                            "emission_t_per_yr_uncertainty": s[a],
+                            "factor": r["_f"],
+                            "corrected_t_per_yr": y[a] / r["_f"],
+                            "corrected_uncertainty_t_per_yr": s[a] / r["_f"],
+                            "weight": w,
+                            "phase": r["_phase"],
+                            "fitted_t_per_yr": basis(r["_phase"])
+                            @ (
+                                fit.theta[j]
+                                if r["_seasonal"]
+                                else np.r_[fit.theta[j][0], np.zeros(N_BASIS - 1)]
+                            ),
+                        }
+                    )
+                )
+    out = pd.DataFrame(rows).drop(
+        columns=[
+            c
+            for c in ("_acc", "_f", "_cal", "_phase", "_day", "_seasonal", "_g", "_tau0")
+            if any(c in r for r in rows)
+        ],
+        errors="ignore",
+    )
+    for c in (
+        "emission_t_per_yr",
+        "uncertainty_retrieval",
+        "uncertainty_sampling",
+        "uncertainty_profile",
+        "n_eff",
+        "tau",
+    ):
         if c not in out:
             out[c] = np.nan
     out["estimator"] = out.get("estimator", pd.Series(index=out.index, dtype=object)).fillna("none")
-    out["emission_t_per_yr_uncertainty"] = np.sqrt(out["uncertainty_retrieval"] ** 2
-                                                   + out["uncertainty_sampling"] ** 2
-                                                   + out["uncertainty_profile"] ** 2)
+    out["emission_t_per_yr_uncertainty"] = np.sqrt(
+        out["uncertainty_retrieval"] ** 2
+        + out["uncertainty_sampling"] ** 2
+        + out["uncertainty_profile"] ** 2
+    )
     out["total_t"] = out["emission_t_per_yr"] * out["period_years"]
     out["total_t_uncertainty"] = out["emission_t_per_yr_uncertainty"] * out["period_years"]
-    lead = [idc, "period", *keys[1:], "emission_t_per_yr", "emission_t_per_yr_uncertainty", "uncertainty_retrieval",
-            "uncertainty_sampling", "uncertainty_profile", "total_t", "total_t_uncertainty", "n_overpasses",
-            "n_rejected", "months_covered", "n_eff", "tau", "status", "profile", "estimator", "period_start",
-            "period_end", "period_years"]
+    lead = [
+        idc,
+        "period",
+        *keys[1:],
+        "emission_t_per_yr",
+        "emission_t_per_yr_uncertainty",
+        "uncertainty_retrieval",
+        "uncertainty_sampling",
+        "uncertainty_profile",
+        "total_t",
+        "total_t_uncertainty",
+        "n_overpasses",
+        "n_rejected",
+        "months_covered",
+        "n_eff",
+        "tau",
+        "status",
+        "profile",
+        "estimator",
+        "period_start",
+        "period_end",
+        "period_years",
+    ]
     out = out[lead].reset_index(drop=True)
-    out.attrs["units"] = {"emission_t_per_yr": "t yr-1", "emission_t_per_yr_uncertainty": "t yr-1",
-                          "uncertainty_retrieval": "t yr-1", "uncertainty_sampling": "t yr-1",
-                          "uncertainty_profile": "t yr-1", "total_t": "t", "total_t_uncertainty": "t",
-                          "n_eff": "1", "tau": "1", "period_years": "yr"}
+    out.attrs["units"] = {
+        "emission_t_per_yr": "t yr-1",
+        "emission_t_per_yr_uncertainty": "t yr-1",
+        "uncertainty_retrieval": "t yr-1",
+        "uncertainty_sampling": "t yr-1",
+        "uncertainty_profile": "t yr-1",
+        "total_t": "t",
+        "total_t_uncertainty": "t",
+        "n_eff": "1",
+        "tau": "1",
+        "period_years": "yr",
+    }
     out.attrs["n_outside_periods"] = int((~in_any).sum())
     out.attrs["seasonal_curves"] = curves
     _ = id_codes

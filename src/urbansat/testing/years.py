@@ -83,24 +83,38 @@ def make_synthetic_year(
 
     def perturb(v: np.ndarray, u: np.ndarray) -> np.ndarray:
         w = np.maximum(v + u * rng.standard_normal(v.size), 0.0)
-        return w / w.mean()
+        out: np.ndarray = w / w.mean()
+        return out
 
-    true = TemporalProfile(p.name, perturb(p.hour, p.hour_uncertainty), perturb(p.weekday, p.weekday_uncertainty),
-                           perturb(p.month, p.month_uncertainty), p.hour_uncertainty, p.weekday_uncertainty,
-                           p.month_uncertainty)
+    true = TemporalProfile(
+        p.name,
+        perturb(p.hour, p.hour_uncertainty),
+        perturb(p.weekday, p.weekday_uncertainty),
+        perturb(p.month, p.month_uncertainty),
+        p.hour_uncertainty,
+        p.weekday_uncertainty,
+        p.month_uncertainty,
+    )
     t0 = pd.Timestamp(f"{year}-01-01").value
     t1 = pd.Timestamp(f"{year + 1}-01-01").value
     hours = np.arange(t0, t1, 3_600_000_000_000)
-    off = np.full(hours.shape, int(round(longitude / 15.0 * 3_600_000_000_000)))
+    off = np.full(hours.shape, round(longitude / 15.0 * 3_600_000_000_000))
     h, d, m = local_calendar(hours, off)
     ndays = hours.size // 24
     e_day = day_noise * rng.standard_normal(ndays)
     peak = rng.uniform(0.0, 1.0)
     phase = (hours - t0) / (t1 - t0)
-    e = (mean * true.hour[h] * true.weekday[d] * true.month[m - 1]
-         * (1.0 + seasonal_amplitude * np.cos(2 * np.pi * (phase - peak)))
-         * (1.0 + e_day[np.minimum((hours - t0) // 86_400_000_000_000, ndays - 1)]))
-    hourly = pd.Series(e, index=pd.DatetimeIndex(hours.astype("datetime64[ns]")), name="emission_t_per_yr")
+    e = (
+        mean
+        * true.hour[h]
+        * true.weekday[d]
+        * true.month[m - 1]
+        * (1.0 + seasonal_amplitude * np.cos(2 * np.pi * (phase - peak)))
+        * (1.0 + e_day[np.minimum((hours - t0) // 86_400_000_000_000, ndays - 1)])
+    )
+    hourly = pd.Series(
+        e, index=pd.DatetimeIndex(hours.astype("datetime64[ns]")), name="emission_t_per_yr"
+    )
     days = np.sort(rng.choice(ndays, size=min(n_overpasses, ndays), replace=False))
     utc_hour = (local_hour - longitude / 15.0) % 24.0
     idx = days * 24 + int(np.floor(utc_hour))
@@ -112,7 +126,14 @@ def make_synthetic_year(
         est = np.where(bad, est * 10 ** rng.uniform(np.log10(5), 6, idx.size), est)
         sigma = np.where(bad, rel_sigma * np.abs(est), sigma)
     times = pd.to_datetime(hours[idx] + int((utc_hour % 1) * 3_600_000_000_000))
-    estimates = pd.DataFrame({"source": source, "time": times, "emission_t_per_yr": est,
-                              "emission_t_per_yr_uncertainty": sigma, "longitude": longitude,
-                              "truth_t_per_yr": truth_at})
+    estimates = pd.DataFrame(
+        {
+            "source": source,
+            "time": times,
+            "emission_t_per_yr": est,
+            "emission_t_per_yr_uncertainty": sigma,
+            "longitude": longitude,
+            "truth_t_per_yr": truth_at,
+        }
+    )
     return SyntheticYear(estimates, hourly, float(e.mean()), profile)

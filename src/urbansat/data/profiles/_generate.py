@@ -27,15 +27,111 @@ import csv
 from pathlib import Path
 
 HOUR = {
-    "A": [0.79, 0.72, 0.72, 0.71, 0.74, 0.8, 0.92, 1.08, 1.19, 1.22, 1.21, 1.21,
-          1.17, 1.15, 1.14, 1.13, 1.1, 1.07, 1.04, 1.02, 1.02, 1.01, 0.96, 0.88],
-    "B": [0.75, 0.75, 0.78, 0.82, 0.88, 0.95, 1.02, 1.09, 1.16, 1.22, 1.28, 1.3,
-          1.22, 1.24, 1.25, 1.16, 1.08, 1.01, 0.95, 0.9, 0.85, 0.81, 0.78, 0.75],
-    "C": [0.38, 0.36, 0.36, 0.36, 0.37, 0.5, 1.19, 1.53, 1.57, 1.56, 1.35, 1.16,
-          1.07, 1.06, 1.0, 0.98, 0.99, 1.12, 1.41, 1.52, 1.39, 1.35, 1.0, 0.42],
+    "A": [
+        0.79,
+        0.72,
+        0.72,
+        0.71,
+        0.74,
+        0.8,
+        0.92,
+        1.08,
+        1.19,
+        1.22,
+        1.21,
+        1.21,
+        1.17,
+        1.15,
+        1.14,
+        1.13,
+        1.1,
+        1.07,
+        1.04,
+        1.02,
+        1.02,
+        1.01,
+        0.96,
+        0.88,
+    ],
+    "B": [
+        0.75,
+        0.75,
+        0.78,
+        0.82,
+        0.88,
+        0.95,
+        1.02,
+        1.09,
+        1.16,
+        1.22,
+        1.28,
+        1.3,
+        1.22,
+        1.24,
+        1.25,
+        1.16,
+        1.08,
+        1.01,
+        0.95,
+        0.9,
+        0.85,
+        0.81,
+        0.78,
+        0.75,
+    ],
+    "C": [
+        0.38,
+        0.36,
+        0.36,
+        0.36,
+        0.37,
+        0.5,
+        1.19,
+        1.53,
+        1.57,
+        1.56,
+        1.35,
+        1.16,
+        1.07,
+        1.06,
+        1.0,
+        0.98,
+        0.99,
+        1.12,
+        1.41,
+        1.52,
+        1.39,
+        1.35,
+        1.0,
+        0.42,
+    ],
     "D": [1.0] * 24,
-    "F": [0.19, 0.09, 0.06, 0.05, 0.09, 0.22, 0.86, 1.84, 1.86, 1.41, 1.24, 1.2,
-          1.32, 1.44, 1.45, 1.59, 2.03, 2.08, 1.51, 1.06, 0.74, 0.62, 0.61, 0.44],
+    "F": [
+        0.19,
+        0.09,
+        0.06,
+        0.05,
+        0.09,
+        0.22,
+        0.86,
+        1.84,
+        1.86,
+        1.41,
+        1.24,
+        1.2,
+        1.32,
+        1.44,
+        1.45,
+        1.59,
+        2.03,
+        2.08,
+        1.51,
+        1.06,
+        0.74,
+        0.62,
+        0.61,
+        0.44,
+    ],
     "J": [1.0] * 24,
     "K": [1.0] * 24,
 }
@@ -57,8 +153,10 @@ MONTH = {  # Jan..Dec
     "J": [1.0] * 12,
     "K": [0.7, 0.75, 0.85, 0.9, 1.0, 1.1, 1.2, 1.25, 1.3, 1.1, 1.0, 0.85],
 }
-TNO_HW = ("TNO GNFR time profiles (Denier van der Gon et al. 2011, MACC D_D-EMIS_1.3; "
-          "GNFR mapping Visschedijk 2018)")
+TNO_HW = (
+    "TNO GNFR time profiles (Denier van der Gon et al. 2011, MACC D_D-EMIS_1.3; "
+    "GNFR mapping Visschedijk 2018)"
+)
 TNO_M = "TNO GNFR month profiles as used in CAMS (Denier van der Gon et al. 2011; Visschedijk 2018)"
 
 #: urban mix: emission shares of a European city's CO2 by GNFR sector (tag U, an urbansat
@@ -69,14 +167,33 @@ URBAN_MIX = {"C": 0.35, "F": 0.30, "A": 0.20, "B": 0.15}
 PROFILES: dict[str, tuple[str, str, str, str]] = {
     "public_power": ("A", "A", "A", "GNFR A public power (power plants, SNAP 1)"),
     "industry": ("B", "B", "B", "GNFR B industry (SNAP 3+4)"),
-    "residential": ("C", "C", "C", "GNFR C other stationary combustion (residential/commercial heating)"),
+    "residential": (
+        "C",
+        "C",
+        "C",
+        "GNFR C other stationary combustion (residential/commercial heating)",
+    ),
     "road_transport": ("F", "F", "F", "GNFR F road transport (F1-F4 share one profile)"),
     "oil_gas": ("D", "D", "D", "GNFR D fugitives (oil and gas production and distribution)"),
-    "coal_mining": ("D", "D", "flat", "GNFR D fugitives hour/weekday (flat); month flat: TNO's GNFR D "
-                    "month cycle follows gas distribution demand, which mine ventilation does not"),
+    "coal_mining": (
+        "D",
+        "D",
+        "flat",
+        (
+            "GNFR D fugitives hour/weekday (flat); month flat: TNO's GNFR D "
+            "month cycle follows gas distribution demand, which mine ventilation does not"
+        ),
+    ),
     "waste": ("J", "J", "J", "GNFR J waste (flat in TNO)"),
-    "agriculture": ("K", "K", "K", "GNFR K livestock; CH4 diurnal flat: enteric fermentation and manure "
-                    "emit day and night (TNO GNFR K hour factors are 1)"),
+    "agriculture": (
+        "K",
+        "K",
+        "K",
+        (
+            "GNFR K livestock; CH4 diurnal flat: enteric fermentation and manure "
+            "emit day and night (TNO GNFR K hour factors are 1)"
+        ),
+    ),
 }
 
 
@@ -86,42 +203,102 @@ def _u(f: float) -> float:
 
 def _rows() -> list[list[object]]:
     rows: list[list[object]] = []
-    kinds = (("hour", HOUR, TNO_HW, "timeprofiles-hour-in-day_GNFR"),
-             ("weekday", WEEKDAY, TNO_HW, "timeprofiles-day-in-week_GNFR"),
-             ("month", MONTH, TNO_M, "timeprofiles-month_in_year"))
+    kinds = (
+        ("hour", HOUR, TNO_HW, "timeprofiles-hour-in-day_GNFR"),
+        ("weekday", WEEKDAY, TNO_HW, "timeprofiles-day-in-week_GNFR"),
+        ("month", MONTH, TNO_M, "timeprofiles-month_in_year"),
+    )
     for name, (gh, gw, gm, note) in PROFILES.items():
         for (kind, table, ref, tab), g in zip(kinds, (gh, gw, gm), strict=True):
             n = {"hour": 24, "weekday": 7, "month": 12}[kind]
             start = 1 if kind == "month" else 0
             if g == "flat":
                 for i in range(n):
-                    rows.append([name, kind, i + start, 1.0, 0.02, "1", "urbansat convention", "-", "U",
-                                 "flat by convention; " + note])
+                    rows.append(
+                        [
+                            name,
+                            kind,
+                            i + start,
+                            1.0,
+                            0.02,
+                            "1",
+                            "urbansat convention",
+                            "-",
+                            "U",
+                            "flat by convention; " + note,
+                        ]
+                    )
                 continue
             for i, f in enumerate(table[g]):
-                rows.append([name, kind, i + start, f, _u(f), "1", ref, f"{tab} GNFR {g}", "V",
-                             f"{note}; u = max(0.5|f-1|, 0.02) (tag U)"])
-    for kind, table, n, start in (("hour", HOUR, 24, 0), ("weekday", WEEKDAY, 7, 0), ("month", MONTH, 12, 1)):
+                rows.append(
+                    [
+                        name,
+                        kind,
+                        i + start,
+                        f,
+                        _u(f),
+                        "1",
+                        ref,
+                        f"{tab} GNFR {g}",
+                        "V",
+                        f"{note}; u = max(0.5|f-1|, 0.02) (tag U)",
+                    ]
+                )
+    for kind, table, n, start in (
+        ("hour", HOUR, 24, 0),
+        ("weekday", WEEKDAY, 7, 0),
+        ("month", MONTH, 12, 1),
+    ):
         for i in range(n):
             f = round(sum(w * table[g][i] for g, w in URBAN_MIX.items()), 6)
             mix = " + ".join(f"{w}x{g}" for g, w in URBAN_MIX.items())
-            rows.append(["urban", kind, i + start, f, _u(f), "1", "urbansat mix of TNO GNFR profiles", mix, "U",
-                         f"emission-weighted sum {mix} (shares are an urbansat convention); u = max(0.5|f-1|, 0.02)"])
+            rows.append(
+                [
+                    "urban",
+                    kind,
+                    i + start,
+                    f,
+                    _u(f),
+                    "1",
+                    "urbansat mix of TNO GNFR profiles",
+                    mix,
+                    "U",
+                    f"emission-weighted sum {mix} (shares are an urbansat convention); u = max(0.5|f-1|, 0.02)",
+                ]
+            )
     for kind, n, start in (("hour", 24, 0), ("weekday", 7, 0), ("month", 12, 1)):
         for i in range(n):
-            rows.append(["flat", kind, i + start, 1.0, 0.0, "1", "urbansat convention", "-", "U",
-                         "no temporal variation asserted; no profile uncertainty"])
+            rows.append(
+                [
+                    "flat",
+                    kind,
+                    i + start,
+                    1.0,
+                    0.0,
+                    "1",
+                    "urbansat convention",
+                    "-",
+                    "U",
+                    "no temporal variation asserted; no profile uncertainty",
+                ]
+            )
     return rows
 
 
 HEADER = [
-    "urbansat temporal profile table tno_gnfr v1: hour-of-day (local hour h = [h, h+1)), day-of-week "
-    "(0 = Monday) and month-of-year (1 = January) factors, each averaging 1.",
-    "Factor values from the TNO GNFR time profiles (Denier van der Gon et al. 2011, EU FP7 MACC "
-    "D_D-EMIS_1.3; GNFR mapping A. Visschedijk 2018), seen in C2SM-RCM/emiproc files/profiles/tno and "
-    "files/profiles/copernicus.",
-    "uncertainty = 1-sigma of the factor: u = max(0.5|f-1|, 0.02), an urbansat convention (tag U); "
-    "flat has u = 0. Tags: V seen in source; U urbansat convention. See _generate.py.",
+    (
+        "urbansat temporal profile table tno_gnfr v1: hour-of-day (local hour h = [h, h+1)), day-of-week "
+        "(0 = Monday) and month-of-year (1 = January) factors, each averaging 1."
+    ),
+    (
+        "Factor values from the TNO GNFR time profiles (Denier van der Gon et al. 2011, EU FP7 MACC "
+        "D_D-EMIS_1.3; GNFR mapping A. Visschedijk 2018), seen in C2SM-RCM/emiproc files/profiles/tno and "
+        "files/profiles/copernicus."
+    ),
+    (
+        "uncertainty = 1-sigma of the factor: u = max(0.5|f-1|, 0.02), an urbansat convention (tag U); "
+        "flat has u = 0. Tags: V seen in source; U urbansat convention. See _generate.py."
+    ),
 ]
 
 
@@ -131,7 +308,20 @@ def main() -> None:
         for line in HEADER:
             fh.write(f"# {line}\n")
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["profile", "kind", "index", "value", "uncertainty", "unit", "source", "table", "tag", "note"])
+        w.writerow(
+            [
+                "profile",
+                "kind",
+                "index",
+                "value",
+                "uncertainty",
+                "unit",
+                "source",
+                "table",
+                "tag",
+                "note",
+            ]
+        )
         w.writerows(_rows())
 
 
