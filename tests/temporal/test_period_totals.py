@@ -235,3 +235,46 @@ def test_plot_period_totals(tmp_path: Path) -> None:
     plt.close(ax.figure)
     with pytest.raises(ValueError, match="no period total"):
         plot_period_totals(tot, ov, source="nope")
+
+
+def test_tci231_indicators_uses_period_totals_for_overpasses() -> None:
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from urbansat import tci231_indicators
+
+    parts = []
+    for i, day in enumerate(pd.date_range("2015-01-05", periods=8, freq="40D")):
+        parts.append(
+            xr.Dataset(
+                {
+                    "emission": ("source", [0.0]),
+                    "emission_uncertainty": ("source", [0.0]),
+                    "emission_t_per_yr": ("source", [100.0 + 10 * (i % 2)]),
+                    "emission_t_per_yr_uncertainty": ("source", [10.0]),
+                    "method": ("source", ["csf"]),
+                    "qa_reason": ("source", [""]),
+                    "n_obs": ("source", [10]),
+                },
+                coords={
+                    "source": ["p"],
+                    "longitude": ("source", [0.5]),
+                    "latitude": ("source", [0.5]),
+                },
+                attrs={
+                    "overpass_time": str(day + pd.Timedelta("11h")),
+                    "gas": "co2",
+                    "method": "csf",
+                },
+            )
+        )
+    bnd = gpd.GeoDataFrame(
+        {"boundary_id": ["r"], "level": ["region"], "name": ["r"]},
+        geometry=[box(0, 0, 1, 1)],
+        crs=4326,
+    )
+    tab = tci231_indicators(
+        emissions=parts, boundaries=bnd, periods={"2015": ("2015-01-01", "2016-01-01")}
+    )
+    rate = tab[(tab.indicator == "total_emission.emission_rate") & (tab.target == "co2")].iloc[0]
+    assert 100.0 <= rate.value <= 110.0 and rate.uncertainty > 0

@@ -1,0 +1,148 @@
+"""Period totals of overpass Datasets as one per-source Dataset (run_job, tci231_indicators)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+__all__ = ["combine_overpasses", "overpasses_by_period"]
+
+
+def combine_overpasses(
+    parts: list[xr.Dataset],
+    *,
+    period: str | None = None,
+    periods: Mapping[str, Any] | list[str] | None = None,
+    profile: Any = None,
+) -> xr.Dataset:
+    """Period total of each source from its overpasses with :func:`urbansat.period_totals`.
+
+    ``period``/``periods`` name the job period the overpasses fell in (default: the
+    calendar year of the first overpass); ``profile`` is the temporal profile (name or
+    {source: name}), else each part's ``attrs['temporal_profile']`` (JSON), else flat.
+    Issue 17: replaces the plain mean u = sqrt(sum u_k^2) / n.
+    """
+    import json
+
+    from urbansat.constants import KG_S_TO_T_YR
+    from urbansat.temporal import period_totals
+
+    if profile is None:
+        raw = next(
+            (p.attrs["temporal_profile"] for p in parts if p.attrs.get("temporal_profile")), None
+        )
+        profile = json.loads(raw) if raw else None
+    if period is None or periods is None:
+        label = str(pd.Timestamp(parts[0].attrs["overpass_time"]).year)
+        span: Any = [label]
+    else:
+        span = {period: periods[period]} if isinstance(periods, Mapping) else [period]
+    label = next(iter(span))
+    totals = period_totals(parts, periods=span, profile=profile or "flat")
+    totals = totals[totals["period"] == str(label)]
+    if "method" in totals:  # one inversion method per part here
+        totals = totals.groupby("source", sort=False).head(1)
+    names = list(dict.fromkeys(str(s) for p in parts for s in p["source"].values))
+    totals = totals.set_index("source").reindex(names)
+    first = {str(s): p for p in reversed(parts) for s in p["source"].values}
+    reasons = []
+    n_obs = []
+    for name in names:
+        sel = [p.sel(source=name) for p in parts if name in set(map(str, p["source"].values))]
+        good = [
+            x
+            for x in sel
+            if str(x["qa_reason"].values) == "" and np.isfinite(float(x["emission_t_per_yr"]))
+        ]
+        reasons.append("" if good else "; ".join(sorted({str(x["qa_reason"].values) for x in sel})))
+        n_obs.append(int(sum(int(x["n_obs"]) for x in good)) if "n_obs" in parts[0] else 0)
+    e = totals["emission_t_per_yr"].to_numpy(dtype=float)
+    u = totals["emission_t_per_yr_uncertainty"].to_numpy(dtype=float)
+    t_yr = {"units": "t yr-1"}
+    data = {
+        "emission": ("source", e / KG_S_TO_T_YR, {"units": "kg s-1"}),
+        "emission_uncertainty": ("source", u / KG_S_TO_T_YR, {"units": "kg s-1"}),
+        "emission_t_per_yr": ("source", e, t_yr),
+        "emission_t_per_yr_uncertainty": ("source", u, t_yr),
+        "method": (
+            "source",
+            np.array(
+                [
+                    str(first[n]["method"].sel(source=n).values) if "method" in first[n] else ""
+                    for n in names
+                ]
+            ),
+        ),
+        "qa_reason": ("source", np.array(reasons, dtype=str)),
+        "n_obs": ("source", np.array(n_obs), {"units": "1"}),
+        "n_overpasses": (
+            "source",
+            np.array([sum(n in set(map(str, p["source"].values)) for p in parts) for n in names]),
+            {"units": "1"},
+        ),
+        "period_status": ("source", totals["status"].fillna("no_data").to_numpy().astype(str)),
+        "temporal_profile": ("source", totals["profile"].fillna("").to_numpy().astype(str)),
+    }
+    for term in ("retrieval", "sampling", "profile"):
+        data[f"emission_t_per_yr_uncertainty_{term}"] = (
+            "source",
+            totals[f"uncertainty_{term}"].to_numpy(float),
+            t_yr,
+        )
+    for c in ("months_covered", "n_eff"):
+        data[c] = ("source", totals[c].to_numpy(dtype=float), {"units": "1"})
+    lon = [float(first[n]["longitude"].sel(source=n)) for n in names]
+    lat = [float(first[n]["latitude"].sel(source=n)) for n in names]
+    return xr.Dataset(
+        data,
+        coords={
+            "source": np.array(names, dtype=str),
+            "longitude": ("source", lon, {"units": "degrees_east"}),
+            "latitude": ("source", lat, {"units": "degrees_north"}),
+        },
+        attrs={
+            **{k: v for k, v in parts[0].attrs.items() if k not in ("overpass_time", "granule")},
+            "method": f"{parts[0].attrs.get('method', '')}, period_totals of {len(parts)} "
+            "overpass(es)",
+        },
+    )
+
+
+def overpasses_by_period(
+    parts: Sequence[xr.Dataset], periods: Mapping[str, Any] | Sequence[str], *, profile: Any = None
+) -> dict[tuple[str, str], xr.Dataset]:
+    """Split overpass Datasets (``attrs['overpass_time']``) by period and gas and combine each.
+
+    Parameters
+    ----------
+    parts : sequence of Dataset
+        :func:`urbansat.estimate_emissions` results, one per overpass.
+    periods : mapping or sequence
+        As for :func:`urbansat.period_totals`.
+    profile : optional
+        Temporal profile (name or {source: name}).
+
+    Returns
+    -------
+    dict
+        (period, gas) -> per-source Dataset from :func:`combine_overpasses`.
+    """
+    from urbansat.temporal.totals import _parse_periods
+
+    spans = _parse_periods(periods)
+    groups: dict[tuple[str, str], list[xr.Dataset]] = {}
+    for ds in parts:
+        t = pd.Timestamp(ds.attrs["overpass_time"])
+        t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+        for label, (start, end) in spans.items():
+            if start <= t < end:
+                groups.setdefault((label, str(ds.attrs.get("gas", ""))), []).append(ds)
+    per = dict(periods) if isinstance(periods, Mapping) else list(periods)
+    return {
+        k: combine_overpasses(v, period=k[0], periods=per, profile=profile)
+        for k, v in groups.items()
+    }
