@@ -25,7 +25,7 @@ from urbansat.errors import (
     SchemaError,
 )
 from urbansat.ingest.readers import GranuleReader, get_reader, guess_reader
-from urbansat.schema import gas_variable, validate_granule
+from urbansat.schema import check_input_file, gas_variable, validate_granule
 
 __all__ = ["granule_summary", "open_granules", "select_target"]
 
@@ -280,6 +280,7 @@ def open_granules(
     readers: list[GranuleReader] = []
     gases: list[list[str]] = []
     for p in files:
+        check_input_file(p, "Granule")  # before any read: a FIFO or device would hang
         r = get_reader(product) if product else guess_reader(p)
         readers.append(r)
         gases.append(_gases_of(r, p))

@@ -36,6 +36,7 @@ import xarray as xr
 import yaml
 
 from urbansat.errors import InputFileError, MissingVariableError, SchemaError
+from urbansat.schema.files import check_input_file
 
 __all__ = [
     "ANTIMERIDIAN_NOTE",
@@ -75,21 +76,13 @@ def check_file(path: str | Path) -> str:
     Raises
     ------
     InputFileError
-        If the file is missing, a directory, empty, or carries neither the HDF5
+        If the file is missing, not a regular file (directory, FIFO, device),
+        unreadable, empty, or carries neither the HDF5
         signature (searched at 0, 512, 1024, ... as the HDF5 spec allows) nor a
         netCDF classic one.
     """
-    p = Path(path)
-    if not p.exists():
-        raise InputFileError(f"Granule file '{p}' does not exist. Check the path (and glob pattern).")
-    if p.is_dir():
-        raise InputFileError(
-            f"'{p}' is a directory, not a granule file. Pass the files inside it, "
-            f"e.g. sorted(Path('{p}').glob('*.nc*'))."
-        )
+    p = check_input_file(path, "Granule")
     size = p.stat().st_size
-    if size == 0:
-        raise InputFileError(f"Granule file '{p}' is empty (0 bytes). Download it again.")
     with p.open("rb") as fh:
         head = fh.read(8)
         if head[:4] in _NC3_MAGIC:

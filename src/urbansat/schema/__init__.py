@@ -1,0 +1,31 @@
+"""Contracts of the data products urbansat passes between layers (one module each).
+
+``swath`` (the normalized granule contract), ``files`` (the file-type gate run
+before any read or checksum). This ``__init__`` only re-exports.
+"""
+
+from __future__ import annotations
+
+from urbansat.schema.files import check_input_file
+from urbansat.schema.swath import (
+    GAS_STANDARD_NAMES,
+    GAS_UNITS,
+    SWATH_DIMS,
+    gas_of,
+    gas_variable,
+    require_dataset,
+    to_soundings,
+    validate_granule,
+)
+
+__all__ = [
+    "GAS_STANDARD_NAMES",
+    "GAS_UNITS",
+    "SWATH_DIMS",
+    "check_input_file",
+    "gas_of",
+    "gas_variable",
+    "require_dataset",
+    "to_soundings",
+    "validate_granule",
+]
