@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 import warnings
 import zipfile
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -32,6 +31,7 @@ from pyproj import CRS
 
 from urbansat.categories import BOUNDARY_LEVELS
 from urbansat.errors import BoundaryError, CRSError, InputFileError, UrbansatWarning
+from urbansat.schema.files import check_input_file
 
 __all__ = ["read_boundaries"]
 
@@ -41,9 +41,7 @@ _RESERVED = ("boundary_id", "name", "level", "parent_id")
 
 
 def _read(path: str | os.PathLike, layer: str | int | None) -> gpd.GeoDataFrame:
-    p = Path(path)
-    if not p.exists():
-        raise InputFileError(f"Boundary file {str(p)!r} does not exist. Check the path.")
+    p = check_input_file(path, "Boundary")
     target = str(p)
     if p.suffix.lower() == ".zip":
         with zipfile.ZipFile(p) as zf:

@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from urbansat.errors import FactorError, InputFileError, LegendError
+from urbansat.schema.files import check_input_file
 
 __all__ = [
     "INVEST_COLUMNS",
@@ -42,9 +43,7 @@ INVEST_COLUMNS: tuple[str, ...] = ("lucode", "c_above", "c_below", "c_soil", "c_
 
 
 def _read_csv(path: str | os.PathLike, what: str) -> pd.DataFrame:
-    p = Path(path)
-    if not p.is_file():
-        raise InputFileError(f"{what} file {str(p)!r} does not exist.")
+    p = check_input_file(path, what)
     try:
         df = pd.read_csv(p, comment="#", skipinitialspace=True)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:

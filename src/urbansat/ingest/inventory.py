@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from urbansat.errors import InputFileError, SchemaError
+from urbansat.schema.files import check_input_file
 
 __all__ = ["GPC_SECTORS", "INVENTORY_COLUMNS", "TCI231_ONLINE_SUBJECTS", "read_inventory"]
 
@@ -67,9 +68,7 @@ def read_inventory(
         Required columns are missing, sectors or gases are unknown, or
         emissions are negative / non-numeric - all problems listed at once.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputFileError(f"inventory file {str(path)!r} does not exist; check the path.")
+    path = check_input_file(path, "Inventory")
     try:
         raw = pd.read_csv(path, comment="#")
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:

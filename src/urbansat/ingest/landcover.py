@@ -43,6 +43,7 @@ from urbansat.errors import (
     ProductNotRecognizedError,
 )
 from urbansat.ingest._locks import open_netcdf
+from urbansat.schema.files import check_input_file
 
 __all__ = ["PRODUCTS", "default_chunks", "detect_product", "open_landcover"]
 
@@ -387,8 +388,7 @@ def open_landcover(path_or_paths: str | os.PathLike | Sequence[str | os.PathLike
                 f"Land-cover path {str(p)!r} is a directory; pass the file(s) in it, e.g. "
                 "sorted(pathlib.Path(dir).glob('*.tif')) for a mosaic."
             )
-        if not p.is_file():
-            raise InputFileError(f"Land-cover file {str(p)!r} does not exist. Check the path.")
+        check_input_file(p, "Land-cover")
     detected = [detect_product(p) for p in paths]
     prod = product or detected[0][0]
     if prod is None and legend is None:

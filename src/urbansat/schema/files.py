@@ -66,9 +66,13 @@ def check_input_file(
     try:
         st = os.stat(p)
     except FileNotFoundError:
-        raise InputFileError(f"{what} file '{p}' does not exist. Check the path (and glob pattern).") from None
+        raise InputFileError(
+            f"{what} file '{p}' does not exist. Check the path (and glob pattern)."
+        ) from None
     except OSError as err:
-        raise InputFileError(f"{what} file '{p}' cannot be examined ({err.strerror}). Check the path.") from None
+        raise InputFileError(
+            f"{what} file '{p}' cannot be examined ({err.strerror}). Check the path."
+        ) from None
     kind = _kind(st.st_mode)
     if kind is not None:
         hint = (
@@ -79,14 +83,17 @@ def check_input_file(
         )
         raise InputFileError(f"{what} path '{p}' is {kind}, not a regular file. {hint}")
     if not os.access(p, os.R_OK):
-        raise InputFileError(f"{what} file '{p}' is not readable (permission denied). Fix its permissions.")
+        raise InputFileError(
+            f"{what} file '{p}' is not readable (permission denied). Fix its permissions."
+        )
     if st.st_size < min_bytes:
         raise InputFileError(
-            f"{what} file '{p}' is empty ({st.st_size} bytes). The download or copy failed: fetch it again."
+            f"{what} file '{p}' is empty ({st.st_size} bytes). "
+            "The download or copy failed: fetch it again."
         )
     if st.st_size > MAX_INPUT_BYTES:
         raise InputFileError(
-            f"{what} file '{p}' reports {st.st_size} bytes (over {MAX_INPUT_BYTES} bytes): not a data file "
-            "(sparse or special). Pass the real data file."
+            f"{what} file '{p}' reports {st.st_size} bytes (over {MAX_INPUT_BYTES} bytes): "
+            "not a data file (sparse or special). Pass the real data file."
         )
     return p
