@@ -13,6 +13,7 @@ __all__ = [
     "BoundaryError",
     "CRSError",
     "ConfigError",
+    "DuplicateInputWarning",
     "EmptyResultWarning",
     "EmptySelectionError",
     "FactorError",
@@ -109,3 +110,7 @@ class UrbansatDeprecationWarning(UrbansatWarning, DeprecationWarning):
 
 class EmptyResultWarning(UrbansatWarning):
     """A step produced an empty (but valid) result, e.g. no sounding passed QA."""
+
+
+class DuplicateInputWarning(UrbansatWarning):
+    """The same input (a granule by content, a sounding by id) was given twice and is used once."""

@@ -18,6 +18,7 @@ import pandas as pd
 import xarray as xr
 
 from urbansat.errors import (
+    DuplicateInputWarning,
     EmptyResultWarning,
     EmptySelectionError,
     InputFileError,
@@ -65,6 +66,51 @@ def _expand(paths: str | Path | Iterable[str | Path]) -> list[Path]:
     if not out:
         raise InputFileError("No granule file given: pass a path, a list of paths or a glob pattern.")
     return out
+
+
+def _content_hash(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _dedupe(files: list[Path]) -> list[Path]:
+    """Drop files listed twice (same content, by sha256) with a warning naming them.
+
+    Counting one granule twice would double its weight in every average and
+    inversion. Files of different sizes are never hashed.
+    """
+    for p in files:
+        check_input_file(p, "Granule")  # before any read: a FIFO or device would hang
+    by_size: dict[int, list[Path]] = {}
+    for p in files:
+        by_size.setdefault(p.stat().st_size, []).append(p)
+    seen: dict[str, Path] = {}
+    dropped: list[tuple[Path, Path]] = []
+    keep: list[Path] = []
+    for p in files:
+        if len(by_size[p.stat().st_size]) == 1:
+            keep.append(p)
+            continue
+        digest = _content_hash(p)
+        if digest in seen:
+            dropped.append((p, seen[digest]))
+        else:
+            seen[digest] = p
+            keep.append(p)
+    if dropped:
+        listing = "; ".join(f"'{a}' = '{b}'" for a, b in dropped)
+        warnings.warn(
+            f"open_granules got the same granule twice (identical content): {listing}. Each is read "
+            "once; remove the duplicates from the list to silence this warning.",
+            DuplicateInputWarning,
+            stacklevel=3,
+        )
+    return keep
 
 
 def _check_bbox(bbox: Sequence[float] | None) -> tuple[float, float, float, float] | None:
@@ -274,13 +320,12 @@ def open_granules(
     reader_options = dict(reader_options or {})
     box = _check_bbox(bbox)
     trange = _check_time(time)
-    files = _expand(paths)
+    files = _dedupe(_expand(paths))
 
     # ---- detect products and gases; refuse mixtures
     readers: list[GranuleReader] = []
     gases: list[list[str]] = []
     for p in files:
-        check_input_file(p, "Granule")  # before any read: a FIFO or device would hang
         r = get_reader(product) if product else guess_reader(p)
         readers.append(r)
         gases.append(_gases_of(r, p))
@@ -355,11 +400,19 @@ def open_granules(
     import dask
 
     var = gas_variable(opened[0].attrs["gas"])
-    counts = dask.compute(*[(np.isfinite(d[var]).sum(), d["qa_pass"].sum()) for d in opened])
+    counts = dask.compute(*[(np.isfinite(d[var]).sum(), d["qa_pass"].sum(), abs(d["latitude"]).max())
+                            for d in opened])
+    for d, (_, _, lat_max) in zip(opened, counts):
+        if np.isfinite(float(lat_max)) and float(lat_max) > 90.0:
+            raise SchemaError(
+                f"Granule '{d.attrs['source_files'][0]}' has latitudes up to |{float(lat_max):.6g}| "
+                "degrees, outside [-90, 90]: the geolocation is corrupt (or latitude and longitude "
+                "are swapped). Download the file again; urbansat does not use impossible positions."
+            )
     good: list[xr.Dataset] = []
     allfill: list[str] = []
     noqa: list[str] = []
-    for d, (n_fin, n_pass) in zip(opened, counts):
+    for d, (n_fin, n_pass, _) in zip(opened, counts):
         src = d.attrs["source_files"][0]
         windowed = d.attrs.pop("_windowed")
         if int(n_fin) == 0 and not windowed:

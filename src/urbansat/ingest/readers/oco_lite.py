@@ -217,6 +217,15 @@ class OCOLiteReader(GranuleReader):
         # --- frames -> rows, selected before any data variable is read
         with netcdf_handle(path) as nc:
             sid = np.asarray(nc.variables["sounding_id"][:], dtype="int64")
+        uniq, counts = np.unique(sid, return_counts=True)
+        if (counts > 1).any():
+            dups = uniq[counts > 1]
+            raise SchemaError(
+                f"Granule '{path}': {int((counts - 1)[counts > 1].sum())} soundings repeat a "
+                f"sounding_id already in the file (e.g. {[int(v) for v in dups[:5]]}); one swath "
+                "position cannot hold two soundings. The file was probably concatenated twice: "
+                "use the original Lite file."
+            )
         if self.one_sounding_per_row:  # GOSAT: one exposure per row, x of length 1
             frame, foot, nfp = sid, np.ones_like(sid), 1
         else:

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from urbansat.errors import MissingVariableError, UrbansatWarning
+from urbansat.errors import InputFileError, MissingVariableError, UrbansatWarning
 from urbansat.ingest._locks import NETCDF_LOCK, open_netcdf_groups
 from urbansat.ingest.readers._base import (
     ANTIMERIDIAN_NOTE,
@@ -214,6 +214,12 @@ class TropomiCH4Reader(GranuleReader):
         ds = ds.isel({ydim: rows, xdim: cols, "time": 0}, missing_dims="ignore")
         # per-scanline time: tiny, read now (before dask) so no compute is needed later
         times = (np.asarray(ds["time"].values).ravel(), np.asarray(ds["delta_time"].values, dtype="float64"))
+        if times[1].size and not np.isfinite(times[1]).any():
+            raise InputFileError(
+                f"Granule '{path}': PRODUCT/delta_time is the fill value on every scanline, so no "
+                "sounding has a time and every time filter and period would drop them all. The "
+                "file is corrupt or a failed subset: download it again."
+            )
         ch = resolve_chunks(chunks, ydim, xdim, (ds.sizes[ydim], ds.sizes[xdim]),
                             [d for d in ("layer", "level", "corner") if d in ds.dims])
         if ch is not None:
