@@ -24,8 +24,10 @@ from urbansat.errors import (
     InputFileError,
     MixedInputError,
     SchemaError,
+    UrbansatError,
 )
 from urbansat.ingest.readers import GranuleReader, get_reader, guess_reader
+from urbansat.ingest.readers._base import open_failure
 from urbansat.schema import check_input_file, gas_variable, validate_granule
 
 __all__ = ["granule_summary", "open_granules", "select_target"]
@@ -197,7 +199,22 @@ def _reader_options(reader: GranuleReader, path: Path, options: dict[str, Any]) 
     return options
 
 
+#: Exceptions that h5py / netCDF4 / numpy raise on corrupt bytes (h5py raises RuntimeError and
+#: KeyError for bad metadata checksums and object headers); turned into InputFileError.
+_FORMAT_ERRORS = (OSError, RuntimeError, KeyError, ValueError, IndexError, TypeError, EOFError)
+
+
 def _open_one(reader: GranuleReader, path: Path, **kw: Any) -> xr.Dataset:
+    """Open one granule; a corrupt file's low-level error becomes an :class:`InputFileError`."""
+    try:
+        return _open_one_raw(reader, path, **kw)
+    except UrbansatError:
+        raise
+    except _FORMAT_ERRORS as err:
+        raise open_failure(path, err) from err
+
+
+def _open_one_raw(reader: GranuleReader, path: Path, **kw: Any) -> xr.Dataset:
     """Call ``reader.open_dataset`` with the keywords it supports.
 
     Plug-in readers only have to implement ``open_dataset(path, *, variables=None)``;
@@ -400,8 +417,14 @@ def open_granules(
     import dask
 
     var = gas_variable(opened[0].attrs["gas"])
-    counts = dask.compute(*[(np.isfinite(d[var]).sum(), d["qa_pass"].sum(), abs(d["latitude"]).max())
-                            for d in opened])
+    try:
+        counts = dask.compute(*[(np.isfinite(d[var]).sum(), d["qa_pass"].sum(),
+                                 abs(d["latitude"]).max()) for d in opened])
+    except UrbansatError:
+        raise
+    except _FORMAT_ERRORS as err:  # a chunk read hit corrupt bytes: name the granule(s)
+        where = ", ".join(str(d.attrs["source_files"][0]) for d in opened)
+        raise open_failure(where, err) from err
     for d, (_, _, lat_max) in zip(opened, counts):
         if np.isfinite(float(lat_max)) and float(lat_max) > 90.0:
             raise SchemaError(
