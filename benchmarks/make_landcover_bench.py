@@ -5,6 +5,8 @@
   three octaves of smoothed Gaussian noise (scales ~30 km, ~6 km, ~1 km) plus a little
   pixel noise, thresholded at its deciles; a 0 (nodata) lake-shaped region is
   cut out, so observed vs unobserved area matters.
+* ``landcover_<N>_epoch2.tif``: a second epoch, 5 % of the pixels (8 x 8 patches) moved
+  to the next class, for the two-epoch coverage-reuse benchmark.
 * ``counties_<N>_<M>.gpkg``: M Voronoi cells of seeded random points clipped to the
   raster extent, densified every 150 m and bent by one smooth displacement field
   (shared edges stay shared: a tessellation with wiggly, county-like borders).
@@ -41,7 +43,11 @@ def make_raster(size: int, path: Path) -> None:
 
     rng = np.random.default_rng(SEED)
     # octaves on coarse grids, sampled bilinearly at full resolution strip by strip
-    octs = [(_octave(rng, 200, 3.0), 1.0), (_octave(rng, 1000, 3.0), 0.6), (_octave(rng, 6000, 3.0), 0.35)]
+    octs = [
+        (_octave(rng, 200, 3.0), 1.0),
+        (_octave(rng, 1000, 3.0), 0.6),
+        (_octave(rng, 6000, 3.0), 0.35),
+    ]
     lake = _octave(rng, 100, 4.0)
     # class thresholds: deciles of the field sampled on a coarse lattice
     yy, xx = np.mgrid[0 : size : size / 500, 0 : size : size / 500]
@@ -50,7 +56,9 @@ def make_raster(size: int, path: Path) -> None:
         out = np.zeros(rows.shape, dtype=np.float32)
         for arr, amp in octs:
             k = arr.shape[0] / size
-            out += amp * map_coordinates(arr, [rows * k, cols * k], order=1, mode="wrap").astype(np.float32)
+            out += amp * map_coordinates(arr, [rows * k, cols * k], order=1, mode="wrap").astype(
+                np.float32
+            )
         return out
 
     sample = field(yy, xx) + 0.15 * rng.standard_normal(yy.shape).astype(np.float32)
@@ -98,12 +106,43 @@ def make_polygons(size: int, n: int, path: Path) -> None:
         return np.c_[x + dx * fx * fy, y + dy * fx * fy]
 
     cells = shapely.make_valid(shapely.transform(cells, bend))
-    gdf = gpd.GeoDataFrame({"county_id": [f"C{i:05d}" for i in range(len(cells))]}, geometry=cells, crs="EPSG:32650")
+    gdf = gpd.GeoDataFrame(
+        {"county_id": [f"C{i:05d}" for i in range(len(cells))]}, geometry=cells, crs="EPSG:32650"
+    )
     tmp = path.with_suffix(".tmp.gpkg")
     if tmp.exists():
         tmp.unlink()
     gdf.to_file(tmp, layer="counties", driver="GPKG")
     os.replace(tmp, path)
+
+
+def make_second_epoch(src_path: Path, path: Path, change: float = 0.05) -> None:
+    """A second epoch: ``change`` of the pixels (in 8 x 8-pixel patches) take another class."""
+    import rasterio
+
+    rng = np.random.default_rng(SEED + 1)
+    with rasterio.open(src_path) as src:
+        profile = src.profile
+        tmp = path.with_suffix(".tmp.tif")
+        with rasterio.open(tmp, "w", **profile) as dst:
+            for _, win in src.block_windows(1):
+                a = src.read(1, window=win)
+                h, w = a.shape
+                patch = rng.random((-(-h // 8), -(-w // 8))) < change
+                mask = np.kron(patch, np.ones((8, 8), dtype=bool))[:h, :w] & (a > 0)
+                a = a.copy()
+                a[mask] = (a[mask] % 10) + 1  # class k -> k + 1 (10 -> 1)
+                dst.write(a, 1, window=win)
+    os.replace(tmp, path)
+
+
+def ensure_pair(size: int = 20000, n: int = 2000) -> tuple[Path, Path, Path]:
+    """(epoch 1 raster, epoch 2 raster, polygons); the second epoch derives from the first."""
+    rast, polys = ensure(size, n)
+    second = DATA / f"landcover_{size}_epoch2.tif"
+    if not second.exists():
+        make_second_epoch(rast, second)
+    return rast, second, polys
 
 
 def ensure(size: int = 20000, n: int = 2000) -> tuple[Path, Path]:
@@ -122,5 +161,5 @@ if __name__ == "__main__":
     ap.add_argument("--size", type=int, default=20000)
     ap.add_argument("--polygons", type=int, default=2000)
     a = ap.parse_args()
-    for p in ensure(a.size, a.polygons):
+    for p in ensure_pair(a.size, a.polygons):
         print(p, f"{p.stat().st_size / 1e6:.1f} MB")
