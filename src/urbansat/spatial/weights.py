@@ -116,7 +116,8 @@ def check_overlap(
         )
     if not inside.all():
         warnings.warn(
-            f"{int((~inside).sum())} boundaries lie outside the raster and get no area: {list(ids[~inside][:20])}",
+            f"{int((~inside).sum())} boundaries lie outside the raster and get no area: "
+            f"{list(ids[~inside][:20])}",
             EmptyResultWarning,
             stacklevel=stacklevel,
         )
@@ -222,7 +223,8 @@ class Coverage:
             grid = GridSpec.from_dataarray(as_raster_2d(grid))
         if not isinstance(grid, GridSpec):
             raise AlignmentError(
-                f"grid must be a urbansat.spatial.grid.GridSpec or a raster DataArray with a CRS; got "
+                "grid must be a urbansat.spatial.grid.GridSpec or a raster DataArray with a CRS; "
+                "got "
                 f"{type(grid).__name__}."
             )
         ids, geoms = boundary_frame(boundaries, grid)
@@ -250,10 +252,12 @@ class Coverage:
         return int(self.row_ptr.nbytes + self.segments.nbytes + self.fractions.nbytes)
 
     def __repr__(self) -> str:
+        """Describe the boundaries, the grid and the size of the weights."""
         ny, nx = self.grid.shape_yx
         return (
             f"<urbansat.Coverage: {self.n_boundaries} boundaries on a {ny} x {nx} grid "
-            f"({self.grid.crs.to_string()}), {len(self.fractions)} segments, {self.nbytes / 1e6:.1f} MB>"
+            f"({self.grid.crs.to_string()}), {len(self.fractions)} segments, "
+            f"{self.nbytes / 1e6:.1f} MB>"
         )
 
     def covered_area_m2(self) -> np.ndarray:
@@ -278,14 +282,15 @@ class Coverage:
                 f"The {name} is not on the grid of this Coverage: the coverage has shape "
                 f"{self.grid.shape_yx}, transform {tuple(self.grid.transform)[:6]}, CRS "
                 f"{self.grid.crs.to_string()}; the {name} has shape {g.shape_yx}, transform "
-                f"{tuple(g.transform)[:6]}, CRS {g.crs.to_string()}. Build a Coverage for that grid "
+                f"{tuple(g.transform)[:6]}, CRS {g.crs.to_string()}. Build a Coverage for that "
+                "grid "
                 f"(urbansat.Coverage(boundaries, {name})) or resample the {name} with "
                 f"{name}.rio.reproject_match(reference)."
             )
         return da
 
     def check_boundaries(self, boundaries: Any) -> None:
-        """Require that ``boundaries`` (when given with ``coverage=``) are this coverage's boundaries.
+        """Require that ``boundaries`` given with ``coverage=`` are this coverage's own.
 
         Raises
         ------
@@ -305,8 +310,9 @@ class Coverage:
             )
         if len(ids) != len(self.ids) or not (ids == self.ids).all():
             raise BoundaryError(
-                f"The boundaries ({len(ids)}, first ids {list(ids[:5])}) are not those of the coverage= "
-                f"({len(self.ids)}, first ids {list(self.ids[:5])}). Pass boundaries=None to use the "
+                f"The boundaries ({len(ids)}, first ids {list(ids[:5])}) are not those of the "
+                f"coverage= ({len(self.ids)}, first ids {list(self.ids[:5])}). Pass "
+                "boundaries=None to use the "
                 "coverage's own, or build a Coverage for these boundaries."
             )
 

@@ -63,8 +63,10 @@ STATS: tuple[str, ...] = (
 def _coverage_for(
     raster: xr.DataArray, boundaries: Any, coverage: Coverage | None, name: str
 ) -> tuple[xr.DataArray, Coverage]:
-    """The (y, x) raster and the coverage weights: ``coverage`` checked against the raster
-    and the boundaries, or built from the boundaries on the raster's grid.
+    """Return the (y, x) raster and its coverage weights.
+
+    ``coverage`` is checked against the raster and the boundaries, or built from the
+    boundaries on the raster's grid.
     """
     if coverage is not None:
         if not isinstance(coverage, Coverage):
@@ -165,7 +167,7 @@ def _codes(block: np.ndarray):
 
 
 def _shared(cov: Coverage):
-    """The coverage as one dask graph key (named by its token: the weights are not hashed)."""
+    """Wrap the coverage as one dask graph key (named by its token: weights are not hashed)."""
     return dask.delayed(cov, name=f"urbansat-coverage-{cov.token}")
 
 
