@@ -422,8 +422,54 @@ def print_ddeq_table(cmp: dict) -> None:
               f"({t['ratio_ddeq_over_urbansat_all_four_methods']:.1f}x)")
 
 
+def lagrangian_sections(n_seeds: int) -> dict:
+    """Issue 16's metrics on the independent Lagrangian generator's held-out seeds.
+
+    ``urbansat.testing.lagrangian``: particle dispersion with Langevin turbulence, a
+    boundary layer, time-varying and sheared wind, heterogeneous city maps, real SMARTCARB /
+    TROPOMI backgrounds and cloud masks. Runs ``TEST_SEEDS[:n_seeds]`` (never tuned on) with
+    the user's erroneous wind (20 % speed, 10 deg direction) and with the true boundary-layer
+    wind; per method and family: 1/2-sigma coverage, robust z spread, median |error|,
+    rejected/NaN share, negative-but-detected count. ``strong`` = rows whose retrieval term is
+    below 10 % of the truth (true wind only).
+    """
+    from urbansat.testing.lagrangian import TEST_SEEDS, issue16_metrics, run_lagrangian_case
+
+    seeds = list(TEST_SEEDS)[:n_seeds]
+    out: dict = {"seeds": [seeds[0], seeds[-1]] if seeds else []}
+    for label, tw in (("user_wind", False), ("true_wind", True)):
+        t0 = time.perf_counter()
+        df = pd.DataFrame([r for s in seeds for r in run_lagrangian_case(s, true_wind=tw)])
+        sec: dict = {"time_s": time.perf_counter() - t0}
+        for (m, fam), g in df.groupby(["method", "family"]):
+            sec[f"{m}/{fam}"] = issue16_metrics(g)
+            if tw:
+                strong = g[g.sigma_retrieval < 0.1 * g.truth]
+                sec[f"{m}/{fam}"]["median_abs_error_strong"] = (
+                    issue16_metrics(strong)["median_abs_error"] if len(strong) else None)
+        out[label] = sec
+        print(f"\nlagrangian held-out seeds {out['seeds']}, {label} ({sec['time_s']:.0f} s)")
+        print(f"{'method/family':18s} {'n':>4s} {'cov1':>5s} {'cov2':>5s} {'zspr':>5s} "
+              f"{'med|e|':>6s} {'rej':>5s} {'neg+det':>7s}" + (" strong|e|" if tw else ""))
+        for k, v in sec.items():
+            if k == "time_s":
+                continue
+            extra = ""
+            if tw:
+                st = v.get("median_abs_error_strong")
+                extra = f" {st:9.3f}" if st is not None else "        -"
+            print(f"{k:18s} {v['n']:4d} {v['coverage_1sigma']:5.2f} {v['coverage_2sigma']:5.2f} "
+                  f"{v['z_spread']:5.2f} {v['median_abs_error']:6.3f} {v['rejected_share']:5.2f} "
+                  f"{v['negative_detected']:7d}" + extra, flush=True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--lagrangian-seeds", type=int, default=200,
+                    help="held-out seeds of urbansat.testing.lagrangian (issue 16); 0 skips")
+    ap.add_argument("--lagrangian-only", action="store_true",
+                    help="run only the Lagrangian sections; keep every other section of the JSON")
     ap.add_argument("--n", type=int, default=100, help="point-source cases per synthetic section")
     ap.add_argument("--city-seeds", type=int, default=100,
                     help="city cases per *_cities section (seeds 0..N-1; held-out: "
@@ -456,6 +502,12 @@ def main() -> None:
         sys.exit(f"--city-seeds {args.city_seeds}: at most {CITY_HELDOUT_OFFSET}, so the held-out "
                  f"city seeds ({CITY_HELDOUT_OFFSET}..) stay unused by the other city sections")
     out = args.out
+    if args.lagrangian_only:
+        base = out if out.is_file() else RESULTS
+        result = json.loads(base.read_text()) if base.is_file() else {}
+        result["lagrangian"] = lagrangian_sections(args.lagrangian_seeds)
+        _write(result, out)
+        return
     run_points = not (args.smartcarb_only or args.skip_synthetic)
     run_cities = not args.smartcarb_only and args.city_seeds > 0
     result: dict = {}
@@ -556,6 +608,13 @@ def main() -> None:
             print("smartcarb_winds skipped: --wind-seeds 0")
     elif not args.skip_smartcarb:
         print("smartcarb skipped: no SMARTCARB samples in", SHARED / "smartcarb", "or", PROJECT_SMARTCARB)
+    if args.lagrangian_seeds > 0 and not args.smartcarb_only:
+        result["lagrangian"] = lagrangian_sections(args.lagrangian_seeds)
+    _write(result, out)
+
+
+def _write(result: dict, out: Path) -> None:
+    """Write the JSON atomically (temporary file in the same directory, then rename)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", dir=out.parent, delete=False, suffix=".tmp") as fh:
         json.dump(result, fh, indent=1, default=float)

@@ -58,9 +58,11 @@ from urbansat.schema import GAS_STANDARD_NAMES, GAS_UNITS, gas_variable, validat
 __all__ = [
     "TEST_SEEDS",
     "TUNING_SEEDS",
+    "issue16_metrics",
     "lagrangian_column",
     "make_lagrangian_scene",
     "real_background_stats",
+    "run_lagrangian_case",
     "smartcarb_residual_background",
 ]
 
@@ -370,3 +372,53 @@ def make_lagrangian_scene(
         "met": met,
     }
     return ds, truth
+
+
+def run_lagrangian_case(seed: int, *, true_wind: bool = False) -> list[dict[str, Any]]:
+    """Every method on one scene; one row per method (:func:`inversion_cases.method_rows`).
+
+    ``true_wind`` gives the methods the scene's boundary-layer mean wind at the overpass
+    (sigma 5 %) instead of the user's erroneous wind. Rows carry ``family`` and ``gas``.
+    """
+    from urbansat.testing.inversion_cases import method_rows
+
+    sw, tr = make_lagrangian_scene(seed)
+    if true_wind:
+        tr = {**tr, "wind": tr["true_wind_ds"], "wind_factor": 1.0}
+    return method_rows(
+        sw,
+        tr,
+        seed=seed,
+        kind=f"{tr['family']}_{tr['gas']}",
+        truth=tr["emission"],
+        family=tr["family"],
+    )
+
+
+def issue16_metrics(df: pd.DataFrame) -> dict[str, Any]:
+    """The metrics of issue 16 for one group of rows (one method, one family).
+
+    ``coverage_1sigma`` / ``coverage_2sigma``: share of finite estimates whose truth lies
+    inside the reported 1- / 2-sigma interval; ``z_spread``: robust spread
+    ``1.4826 median|z - median z|`` of ``z = (estimate - truth) / sigma``;
+    ``median_abs_error``: median ``|estimate / truth - 1|``; ``rejected_share``: NaN
+    estimates over all rows; ``negative_detected``: estimates < 0 with ``detected`` True.
+    """
+    ok = df[np.isfinite(df.estimate) & np.isfinite(df.sigma) & (df.sigma > 0)]
+    z = (ok.estimate - ok.truth) / ok.sigma
+    inside = {
+        k: ((ok[f"lower_{k}"] <= ok.truth) & (ok.truth <= ok[f"upper_{k}"])).mean() for k in (1, 2)
+    }
+    return {
+        "n": len(df),
+        "coverage_1sigma": float(inside[1]) if len(ok) else float("nan"),
+        "coverage_2sigma": float(inside[2]) if len(ok) else float("nan"),
+        "z_spread": float(1.4826 * np.median(np.abs(z - np.median(z))))
+        if len(ok)
+        else float("nan"),
+        "median_abs_error": float(np.median(np.abs(ok.estimate / ok.truth - 1)))
+        if len(ok)
+        else float("nan"),
+        "rejected_share": float(1 - len(ok) / max(len(df), 1)),
+        "negative_detected": int(((df.estimate < 0) & df.detected).sum()),
+    }
