@@ -304,7 +304,7 @@ _DEFAULTS: dict[str, Any] = {
     "z_exclude": 5.0,
     "background_controls": 5,
     "refine_direction": True,
-    "min_coverage": 0.75,
+    "min_coverage": 0.6,
     "min_transect_coverage": 0.6,
     "min_valid_pixels": 10,
     "dispersion": None,
@@ -380,7 +380,7 @@ def estimate_emissions(
         above this smoothed z are kept out of the background; None keeps only the listed
         sources' plume regions out); ``background_controls`` (5: plume-free control bands
         rotated about the source that measure the band-mean background error; 0 turns
-        the test off); ``refine_direction`` (True); ``min_coverage`` (0.75,
+        the test off); ``refine_direction`` (True); ``min_coverage`` (0.6,
         IME band); ``min_transect_coverage`` (0.6, CSF); ``min_valid_pixels`` (10);
         ``dispersion`` (fitted when None); ``prior_rel_error`` (1.0) for
         ``prior_emission``; ``prior_sigma`` (1e4 kg s-1) for the flat prior of
