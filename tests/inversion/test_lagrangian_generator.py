@@ -42,3 +42,16 @@ def test_point_scene_ch4_has_real_noise_level() -> None:
     _sw, tr = make_lagrangian_scene(0)
     assert tr["gas"] == "ch4" and tr["family"] == "point"
     assert 5.0 < tr["noise"] < 15.0  # measured on the TROPOMI sample, or the 11 ppb fallback
+
+
+def test_user_wind_without_sigma_is_a_wind_error_naming_the_fix() -> None:
+    import pytest
+
+    import urbansat
+    from urbansat.errors import WindError
+
+    sw, tr = make_lagrangian_scene(2)
+    with pytest.raises(WindError, match=r"open_wind\(\(u, v, sigma\)\)"):
+        urbansat.estimate_emissions(
+            sw, sources=tr["sources"], wind=urbansat.open_wind((3.0, 1.0)), method="csf"
+        )

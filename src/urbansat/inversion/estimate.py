@@ -427,6 +427,7 @@ def estimate_emissions(
     """
     methods = _as_methods(method)
     opts, gas, wind_ds, srcs = _setup(swath, sources, boundaries, wind, gas, options)
+    _require_user_sigma(wind_ds, opts["wind_sigma"])
     rows: dict[str, list] = {m: [] for m in methods}
     for src in srcs:
         # one preparation (cut, wind, background, detection, control bands) per source,
@@ -446,6 +447,23 @@ def estimate_emissions(
     out[METHOD_DIM].attrs.update(long_name="flux inversion method", units="1")
     out.attrs["method"] = ",".join(methods)
     return out
+
+
+def _require_user_sigma(wind: Any, sigma: float | None) -> None:
+    """Raise :class:`WindError` for a user wind without a stated sigma (issue 16).
+
+    Its error is unknown, and it dominates the budget: a caller's error, not a per-source
+    ``qa_reason`` (until 2026-12-03 every source came back NaN with that reason).
+    """
+    if sigma is not None:
+        return
+    for wd in wind if isinstance(wind, list) else [wind]:
+        if (isinstance(wd, xr.Dataset) and str(wd.attrs.get("wind_source", "")) == "user"
+                and "wind_speed_uncertainty" not in wd):
+            raise WindError(
+                "the user wind has no stated 1-sigma speed error: give it as "
+                "open_wind((u, v, sigma)) [m s-1] or pass estimate_emissions(..., wind_sigma=...)."
+            )
 
 
 def _as_methods(method: Any) -> tuple[str, ...]:

@@ -47,7 +47,9 @@ from urbansat.inversion.result import MethodResult
 __all__ = ["estimate_ime"]
 
 
-def estimate_ime(frame: PlumeFrame, *, min_coverage: float = 0.6, slab_km: float | None = None) -> MethodResult:
+def estimate_ime(
+    frame: PlumeFrame, *, min_coverage: float = 0.6, slab_km: float | None = None
+) -> MethodResult:
     """Estimate ``Q`` of one source by the integrated mass enhancement.
 
     Parameters
@@ -67,7 +69,9 @@ def estimate_ime(frame: PlumeFrame, *, min_coverage: float = 0.6, slab_km: float
     if not sc.image:
         return MethodResult.rejected(
             "IME needs an image swath (>= 3 x 3 pixels around the source); these are sparse "
-            "soundings: use method='gaussian' or 'bayesian'", sc.n_valid)
+            "soundings: use method='gaussian' or 'bayesian'",
+            sc.n_valid,
+        )
     pix = sc.pixel_km * 1e3
     s_min = -(frame.r0 + max(2 * pix, 2000.0))
     s_max = frame.r0 + frame.length
@@ -85,7 +89,9 @@ def estimate_ime(frame: PlumeFrame, *, min_coverage: float = 0.6, slab_km: float
         return MethodResult.rejected(
             f"plume band only {coverage:.1%} covered by valid soundings (swath edge, clouds or "
             f"too few pixels); IME needs >= {min_coverage:.1%}: use method='csf' or "
-            "'gaussian', which need no complete band", int(ok.sum()))
+            "'gaussian', which need no complete band",
+            int(ok.sum()),
+        )
     ds = (slab_km * 1e3) if slab_km else max(2 * pix, 2000.0)
     edges = np.arange(s_min, s_max + ds, ds)
     edges[-1] = s_max
@@ -108,6 +114,10 @@ def estimate_ime(frame: PlumeFrame, *, min_coverage: float = 0.6, slab_km: float
     sig = frame.speed * np.sqrt(var) / s_max
     dq_db = frame.speed * frame.k_mean * band_area / s_max
     return MethodResult(
-        emission=q, retrieval=sig, dq_db=dq_db, extra_model=(1 - coverage) * abs(q),
-        n_obs=int(ok.sum()), details={"ime_kg": mass, "l_eff_m": s_max, "coverage": coverage},
+        emission=q,
+        retrieval=sig,
+        dq_db=dq_db,
+        extra_model=(1 - coverage) * abs(q),
+        n_obs=int(ok.sum()),
+        details={"ime_kg": mass, "l_eff_m": s_max, "coverage": coverage},
     )
