@@ -67,7 +67,7 @@ def _reader_options(items: list[str]) -> dict[str, Any]:
 def summary_rows(ds: Any) -> list[dict[str, Any]]:
     """One row per (method, source) of an :func:`~urbansat.estimate_emissions` output.
 
-    Emission, 1-sigma, the 95.45 % interval [t yr-1], the largest uncertainty term and
+    Emission, 1-sigma, the 2-sigma interval (95.4 % if Gaussian) [t yr-1], the largest uncertainty term and
     ``qa_reason``; works for one method (``method`` variable) or several
     (``inversion_method`` dimension).
     """
@@ -195,8 +195,9 @@ def invert(
                                    for k, v in r.items()}))
     else:
         typer.echo(f"{granule.name}: {ds.attrs['gas'].upper()} emissions [t/yr], wind {ds.attrs['wind_source']}")
-        typer.echo(f"{'source':20s} {'method':9s} {'emission':>11s} {'1 sigma':>10s} {'95 % interval':>23s}  "
+        typer.echo(f"{'source':20s} {'method':9s} {'emission':>11s} {'1 sigma':>10s} {'2 sigma interval':>23s}  "
                    "largest term / qa_reason")
+        typer.echo("(2 sigma interval: 95.4 % if Gaussian)")
         for r in rows:
             if r["qa_reason"]:
                 typer.echo(f"{r['source'][:20]:20s} {r['method']:9s} {'-':>11s} {'-':>10s} {'-':>23s}  {r['qa_reason']}")
