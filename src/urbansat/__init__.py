@@ -56,7 +56,7 @@ _LAZY: dict[str, str] = {
     "estimate_emissions": "urbansat.inversion",
     "account_sinks": "urbansat.sinks",
     "carbon_maps": "urbansat.sinks.maps",
-    "write_carbon_maps": "urbansat.sinks.maps",
+    "write_carbon_maps": "urbansat.export.rasters",
     "error_adjusted_areas": "urbansat.sinks.accuracy",
     "read_invest_table": "urbansat.ingest.factors",
     "tci231_indicators": "urbansat.indicators",
@@ -140,7 +140,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from urbansat.ingest.factors import read_invest_table
     from urbansat.sinks import account_sinks
     from urbansat.sinks.accuracy import error_adjusted_areas
-    from urbansat.sinks.maps import carbon_maps, write_carbon_maps
+    from urbansat.export.rasters import write_carbon_maps
+    from urbansat.sinks.maps import carbon_maps
     from urbansat.spatial.gridding import grid_soundings
     from urbansat.spatial.swath import select_soundings
     from urbansat.spatial.weights import Coverage

@@ -40,6 +40,12 @@ __all__ = ["render_report", "write_report"]
 _GAS_UNITS = {"co2": "ppm", "ch4": "ppb"}
 
 
+def _open_epoch(paths: list[str]) -> Any:
+    """One land-cover epoch (one file or tiles) as a lazy DataArray, for the sink figures."""
+    from urbansat.ingest.landcover import open_landcover
+
+    return open_landcover(paths if len(paths) > 1 else paths[0])
+
 def _png(fig: Any) -> str:
     import matplotlib.pyplot as plt
 
@@ -219,7 +225,7 @@ def render_report(
             if str(b["level"]) in SINK_SCOPES and sinks:  # issue 18: change map, error-adjusted areas
                 from urbansat.plot.sinks import sink_report_items
 
-                for item in sink_report_items(bid, b.geometry, sinks, landcover or {}, _png):
+                for item in sink_report_items(bid, b.geometry, sinks, landcover or {}, _png, _open_epoch):
                     if "png" in item:
                         section["figures"].append(item)
                     else:

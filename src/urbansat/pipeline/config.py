@@ -482,7 +482,7 @@ class SinksConfig(_Section):
     pools: list[str] | None = None
     area_uncertainty: NonNegativeFloat | None = None
     unranged: Literal["nan", "exclude"] | None = None
-    # issue 18 (urbansat.sinks.job): InVEST valuation, reference sample, raster outputs
+    # issue 18 (urbansat.pipeline.sinks_job): InVEST valuation, reference sample, raster outputs
     price: NonNegativeFloat | None = None
     discount_rate: Annotated[float, Field(ge=0, le=100)] | None = None
     rate_change: Annotated[float, Field(gt=-100)] | None = None

@@ -259,7 +259,11 @@ def _sink_steps(cfg, bnd, steps, checks, progress) -> dict[str, xr.Dataset]:
         opts = {k: s[k] for k in ("factors", "method", "climate_zone", "years", "legend", "uncertainty",
                                   "align_to", "pools", "area_uncertainty", "unranged") if k in s}
         files = [checks(p) for p in starts + ends]
-        from urbansat.sinks.job import section_options, write_section_rasters  # issue 18 keys
+        from urbansat.pipeline.sinks_job import (  # issue 18 keys
+            resolve_factors,
+            section_options,
+            write_section_rasters,
+        )
 
         opts.update(section_options(s, _class_areas_ha(starts) if s.get("accuracy_samples") else None))
         if s.get("write_rasters"):
@@ -287,6 +291,8 @@ def _sink_steps(cfg, bnd, steps, checks, progress) -> dict[str, xr.Dataset]:
                         opts: dict[str, Any] = opts) -> xr.Dataset:
                 from urbansat.sinks import account_sinks
 
+                opts = {**opts, "factors": resolve_factors(opts["factors"])} if "factors" in opts else opts
+
                 lc0 = open_landcover(starts if len(starts) > 1 else starts[0])
                 lc1 = open_landcover(ends if len(ends) > 1 else ends[0])
                 window = _raster_window(lc0, one)
@@ -313,7 +319,7 @@ def _concat_sinks(parts: list[xr.Dataset]) -> xr.Dataset:
     """Join per-boundary sink accounts; class pairs absent from a boundary have 0 transition area."""
     if len(parts) == 1:
         return parts[0]
-    ds = xr.concat(parts, dim="boundary", join="outer", combine_attrs="drop_conflicts")
+    ds = xr.concat(parts, dim="boundary", data_vars="all", join="outer", combine_attrs="drop_conflicts")
     for v in ds.data_vars:
         if {"class_start", "class_end"} & set(ds[v].dims) and ds[v].dtype.kind == "f":
             ds[v] = ds[v].fillna(0.0)

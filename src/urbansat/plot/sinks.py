@@ -95,6 +95,7 @@ def sink_report_items(
     sinks: Mapping[str, xr.Dataset],
     landcover: Mapping[str, tuple[list[str], list[str]]],
     to_png: Callable[[Any], str],
+    open_raster: Callable[[list[str]], xr.DataArray],
 ) -> list[dict[str, Any]]:
     """Figures (``png``/``alt``/``caption``) and tables (``table_html``) for one boundary.
 
@@ -110,10 +111,11 @@ def sink_report_items(
         Period -> (start paths, end paths).
     to_png : callable
         Figure -> embedded PNG string (the report's encoder).
+    open_raster : callable
+        Land-cover paths of one epoch -> lazy DataArray (the caller's reader, e.g.
+        :func:`urbansat.open_landcover`; plotting code does no file I/O of its own).
     """
     import geopandas as gpd
-
-    from urbansat.ingest.landcover import open_landcover
 
     out: list[dict[str, Any]] = []
     for period, ds in sinks.items():
@@ -122,8 +124,7 @@ def sink_report_items(
         dens = json.loads(ds.attrs.get("carbon_density_by_code", "{}")).get(bid)
         starts, ends = landcover[period]
         if dens:
-            lc0 = open_landcover(starts if len(starts) > 1 else starts[0])
-            lc1 = open_landcover(ends if len(ends) > 1 else ends[0])
+            lc0, lc1 = open_raster(starts), open_raster(ends)
             crs = lc0.rio.crs if lc0.rio.crs is not None else "EPSG:4326"
             g = gpd.GeoSeries([geometry], crs=4326).to_crs(crs).iloc[0]
             x0, y0, x1, y1 = g.bounds

@@ -4,7 +4,8 @@
 two land-cover epochs and boundaries into per-boundary areas, transitions, stocks and the
 annual net sink with its interval; the equations and sign convention are in
 :mod:`urbansat.sinks.accounting`. :func:`carbon_maps` (:mod:`urbansat.sinks.maps`) gives
-the per-pixel storage, change and NPV maps; :func:`error_adjusted_areas`
+the per-pixel storage, change and NPV maps (written by
+:func:`urbansat.export.rasters.write_carbon_maps`); :func:`error_adjusted_areas`
 (:mod:`urbansat.sinks.accuracy`) the Olofsson et al. (2014) error-adjusted areas;
 :class:`Valuation` (:mod:`urbansat.sinks.valuation`) InVEST's NPV.
 """
@@ -18,7 +19,7 @@ from urbansat.sinks.accuracy import (
     sample_map_classes,
     transition_map_areas,
 )
-from urbansat.sinks.maps import carbon_maps, write_carbon_maps
+from urbansat.sinks.maps import carbon_maps
 from urbansat.sinks.valuation import Valuation, valuation_constant
 
 __all__ = [
@@ -32,5 +33,4 @@ __all__ = [
     "sample_map_classes",
     "transition_map_areas",
     "valuation_constant",
-    "write_carbon_maps",
 ]

@@ -231,19 +231,19 @@ def as_factor_table(factors: str | FactorTable | pd.DataFrame) -> FactorTable:
     """Coerce a table name, :class:`FactorTable` or DataFrame to a :class:`FactorTable`.
 
     A DataFrame with columns ``lucode, c_above, c_below, c_soil, c_dead`` is taken as
-    an InVEST carbon-pools table, and so is the string ``"invest:<path to the CSV>"``
-    (read with :func:`urbansat.read_invest_table`).
+    an InVEST carbon-pools table (read one with :func:`urbansat.read_invest_table`). The
+    job-file form ``"invest:<path to the CSV>"`` is resolved by the pipeline; given here it
+    raises a :class:`~urbansat.errors.FactorError` that says so.
     """
     if isinstance(factors, FactorTable):
         return factors
     if isinstance(factors, str) and factors.startswith("invest:"):
-        from pathlib import Path
-
-        from urbansat.ingest.factors import read_invest_table
-
-        path = factors[len("invest:"):]
-        return factor_table_from_invest(read_invest_table(path), name=Path(path).stem,
-                                        source=f"InVEST carbon pools CSV {path}")
+        # A file: reading belongs to the I/O edge (urbansat.ingest), not to this pure module.
+        path = factors[len("invest:") :]
+        raise FactorError(
+            f"factors={factors!r} names a file; read it with urbansat.read_invest_table({path!r}) "
+            "and pass the table (factors=table). The 'invest:<path>' form is for job TOML files."
+        )
     if isinstance(factors, str):
         return load_factor_table(factors)
     if isinstance(factors, pd.DataFrame):

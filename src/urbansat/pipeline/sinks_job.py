@@ -23,7 +23,24 @@ import pandas as pd
 
 from urbansat.errors import InputFileError, SchemaError
 
-__all__ = ["read_sample_counts", "section_options", "write_section_rasters"]
+__all__ = ["read_sample_counts", "resolve_factors", "section_options", "write_section_rasters"]
+
+
+def resolve_factors(factors: Any) -> Any:
+    """Read a job file's ``factors = "invest:<path>"`` into a FactorTable; pass others through.
+
+    The path was made absolute (relative to the TOML) by the job config. Reading happens here,
+    at the I/O edge, so :mod:`urbansat.sinks` stays free of file access.
+    """
+    if not (isinstance(factors, str) and factors.startswith("invest:")):
+        return factors
+    from urbansat.ingest.factors import read_invest_table
+    from urbansat.sinks.factors import factor_table_from_invest
+
+    path = factors[len("invest:") :]
+    return factor_table_from_invest(
+        read_invest_table(path), name=Path(path).stem, source=f"InVEST carbon pools CSV {path}"
+    )
 
 
 def read_sample_counts(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -81,7 +98,8 @@ def write_section_rasters(
 ) -> dict[str, Path]:
     """Compute the :func:`urbansat.carbon_maps`; write them to ``out_dir/rasters/<name>``."""
     from urbansat.ingest.landcover import open_landcover
-    from urbansat.sinks.maps import carbon_maps, write_carbon_maps
+    from urbansat.export.rasters import write_carbon_maps
+    from urbansat.sinks.maps import carbon_maps
 
     starts = section["landcover_start"]
     ends = section["landcover_end"]
@@ -92,6 +110,8 @@ def write_section_rasters(
         for k in ("factors", "climate_zone", "legend", "pools", "align_to", "years")
         if k in section
     }
+    if "factors" in kw:
+        kw["factors"] = resolve_factors(kw["factors"])
     opts = section_options(section)
     maps = carbon_maps(lc0, lc1, valuation=opts.get("valuation"), **kw)
     return write_carbon_maps(
