@@ -155,7 +155,12 @@ def plot(
 
             if not boundaries.exists():
                 raise typer.BadParameter(f"boundaries file '{boundaries}' does not exist")
-            gdf = _read_plot_boundaries(boundaries)
+            from urbansat.errors import BoundaryError
+
+            try:
+                gdf = _read_plot_boundaries(boundaries)
+            except BoundaryError as err:  # a wrong --boundaries file is a usage error (exit 2)
+                raise typer.BadParameter(str(err), param_hint="--boundaries") from None
             if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
                 gdf = gdf.to_crs("EPSG:4326")
         fig, ax = plt.subplots(figsize=(7, 6))

@@ -394,7 +394,9 @@ def tci231_indicators(
     bnd = _check_boundaries(boundaries)
     years = period_years(periods)
     labels = list(years)
-    if isinstance(emissions, (list, tuple)) and any("overpass_time" in d.attrs for d in emissions):
+    if isinstance(emissions, (list, tuple)) and emissions and all(
+        isinstance(d, xr.Dataset) and "overpass_time" in d.attrs for d in emissions
+    ):
         from urbansat.temporal.combine import overpasses_by_period  # issue 17: period totals of overpasses
 
         emissions = [d.assign_attrs(period=k[0]) for k, d in overpasses_by_period(emissions, periods).items()]
