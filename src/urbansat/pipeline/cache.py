@@ -50,8 +50,15 @@ def check_regular_file(path: str | Path, *, what: str = "input") -> os.stat_resu
     if stat.S_ISDIR(st.st_mode):
         raise InputFileError(f"{what} {str(path)!r} is a directory; give the files inside it.")
     if not stat.S_ISREG(st.st_mode):
-        kind = "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a device" if stat.S_ISCHR(st.st_mode) or \
-            stat.S_ISBLK(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file"
+        kind = (
+            "a FIFO"
+            if stat.S_ISFIFO(st.st_mode)
+            else "a device"
+            if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+            else "a socket"
+            if stat.S_ISSOCK(st.st_mode)
+            else "not a regular file"
+        )
         raise InputFileError(
             f"{what} {str(path)!r} is {kind}, not a regular file; it is not read (a read could block "
             "forever). Give the data file itself."
@@ -94,8 +101,13 @@ class _Steps:
         self.computed: list[str] = []
         self.reused: list[str] = []
 
-    def run_many(self, jobs: list[tuple[str, str, Callable[[], Any], Callable, Callable]], *, desc: str,
-                 progress: bool) -> list[Any]:
+    def run_many(
+        self,
+        jobs: list[tuple[str, str, Callable[[], Any], Callable, Callable]],
+        *,
+        desc: str,
+        progress: bool,
+    ) -> list[Any]:
         """Run independent steps; on a dask.distributed cluster each missing step is one task.
 
         Finished steps are loaded from the cache; the others are submitted together
@@ -126,9 +138,13 @@ class _Steps:
             from distributed import as_completed
 
             futures = {client.submit(_in_worker, jobs[i][2], pure=False): i for i in todo}
-            for fut in as_completed(list(futures)):
-                i = futures[fut]
-                out[i] = self._finish(jobs[i], fut.result())
+            done = as_completed(list(futures))
+            for fut in done:
+                i = futures.pop(fut)
+                value = fut.result()
+                fut.release()  # the worker drops its copy now, not when the whole batch is done
+                del fut
+                out[i] = self._finish(jobs[i], value)
                 if bar is not None:
                     bar.update(1)
         if bar is not None:
@@ -143,7 +159,6 @@ class _Steps:
         if _after_step is not None:
             _after_step(key)
         return value
-
 
 
 def _save_table(df: pd.DataFrame, p: Path) -> None:
@@ -161,5 +176,3 @@ def _save_ds(ds: xr.Dataset, p: Path) -> None:
 def _load_ds(p: Path) -> xr.Dataset:
     with xr.open_dataset(p, engine="netcdf4") as ds:
         return ds.load()
-
-
