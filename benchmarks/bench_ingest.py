@@ -62,17 +62,27 @@ import urbansat
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "data" / "samples" / "tropomi_ch4"
-ORBIT = SAMPLES / ("test_var_subsetting_tropomi_S5P_OFFL_L2__CH4____20190319T110835_20190319T125006_"
-                   "07407_01_010202_20190325T125810_subset.nc4")
-BOWEN = SAMPLES / "S5P_RPRO_L2__CH4____20220722T025309_20220722T043439_24725_03_020400_20230201T033930.SUB.nc4"
+ORBIT = SAMPLES / (
+    "test_var_subsetting_tropomi_S5P_OFFL_L2__CH4____20190319T110835_20190319T125006_"
+    "07407_01_010202_20190325T125810_subset.nc4"
+)
+BOWEN = (
+    SAMPLES
+    / "S5P_RPRO_L2__CH4____20220722T025309_20220722T043439_24725_03_020400_20230201T033930.SUB.nc4"
+)
 
 
 def _urbansat(path: Path, qa: str) -> xr.Dataset:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ds = urbansat.open_granules(path, qa=qa)
-    out = xr.Dataset({"xch4": ds.xch4.where(ds.qa_pass),
-                      "lat": ds.latitude.where(ds.qa_pass), "lon": ds.longitude.where(ds.qa_pass)})
+    out = xr.Dataset(
+        {
+            "xch4": ds.xch4.where(ds.qa_pass),
+            "lat": ds.latitude.where(ds.qa_pass),
+            "lon": ds.longitude.where(ds.qa_pass),
+        }
+    )
     return out.compute()
 
 
@@ -80,22 +90,30 @@ def _plain(path: Path, gas: str, qa: bool) -> xr.Dataset:
     p = xr.open_dataset(path, group="PRODUCT")
     x = p[gas]
     keep = (p["qa_value"] >= 0.5) & np.isfinite(x) if qa else np.isfinite(x)
-    out = xr.Dataset({"xch4": x.where(keep), "lat": p.latitude.where(keep), "lon": p.longitude.where(keep)})
+    out = xr.Dataset(
+        {"xch4": x.where(keep), "lat": p.latitude.where(keep), "lon": p.longitude.where(keep)}
+    )
     return out.compute()
 
 
 def _urbansat_oco(path: Path) -> xr.Dataset:
     ds = urbansat.open_granules(path)
-    out = xr.Dataset({"xco2": ds.xco2.where(ds.qa_pass), "lat": ds.latitude.where(ds.qa_pass),
-                      "lon": ds.longitude.where(ds.qa_pass)})
+    out = xr.Dataset(
+        {
+            "xco2": ds.xco2.where(ds.qa_pass),
+            "lat": ds.latitude.where(ds.qa_pass),
+            "lon": ds.longitude.where(ds.qa_pass),
+        }
+    )
     return out.compute()
 
 
 def _plain_oco(path: Path) -> xr.Dataset:
     p = xr.open_dataset(path)
     keep = p["xco2_quality_flag"] == 0
-    return xr.Dataset({"xco2": p.xco2.where(keep), "lat": p.latitude.where(keep),
-                       "lon": p.longitude.where(keep)}).compute()
+    return xr.Dataset(
+        {"xco2": p.xco2.where(keep), "lat": p.latitude.where(keep), "lon": p.longitude.where(keep)}
+    ).compute()
 
 
 def _time(fn, repeats: int) -> list[float]:
@@ -130,11 +148,19 @@ def stress(seconds: float, workdir: Path) -> dict[str, int]:
     from urbansat.ingest.readers import guess_reader
     from urbansat.testing.granules import write_gosat_fts, write_oco_lite, write_tropomi_ch4
 
-    files = [BOWEN, ORBIT, SAMPLES / ("S5P_OFFL_L2__CH4____20190311T101655_20190311T115825_07293_01_"
-                                      "010202_20190317T121015.SUB.nc4"),
-             REPO / "data" / "samples" / "smartcarb" / "Sentinel_7_CO2_2015042311_o1670_l0483.nc",
-             write_oco_lite(workdir / "oco", n_frames=40), write_gosat_fts(workdir / "gosat", n_soundings=30),
-             write_tropomi_ch4(workdir / "tropomi", n_scanlines=40, n_pixels=8)]
+    files = [
+        BOWEN,
+        ORBIT,
+        SAMPLES
+        / (
+            "S5P_OFFL_L2__CH4____20190311T101655_20190311T115825_07293_01_"
+            "010202_20190317T121015.SUB.nc4"
+        ),
+        REPO / "data" / "samples" / "smartcarb" / "Sentinel_7_CO2_2015042311_o1670_l0483.nc",
+        write_oco_lite(workdir / "oco", n_frames=40),
+        write_gosat_fts(workdir / "gosat", n_soundings=30),
+        write_tropomi_ch4(workdir / "tropomi", n_scanlines=40, n_pixels=8),
+    ]
     readers = [(p, guess_reader(p)) for p in files]
     todo: queue.Queue = queue.Queue(maxsize=4)
     stop = time.monotonic() + seconds
@@ -174,22 +200,42 @@ def stress(seconds: float, workdir: Path) -> dict[str, int]:
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=7)
-    ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "ingest.json",
-                    help="where to write the JSON results")
-    ap.add_argument("--stress", type=float, default=None, metavar="SECONDS",
-                    help="run the thread stress for SECONDS instead of the timing")
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=REPO / "benchmarks" / "results" / "ingest.json",
+        help="where to write the JSON results",
+    )
+    ap.add_argument(
+        "--stress",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="run the thread stress for SECONDS instead of the timing",
+    )
     args = ap.parse_args(argv)
     if args.stress is not None:
         with tempfile.TemporaryDirectory() as tmp:
             counts = stress(args.stress, Path(tmp))
-        print(f"survived {args.stress:g} s: {counts['opens']} opens, {counts['computes']} threaded computes")
+        print(
+            f"survived {args.stress:g} s: {counts['opens']} opens, {counts['computes']} threaded computes"
+        )
         return counts
-    results: dict = {"repeats": args.repeats, "python": sys.version.split()[0],
-                     "xarray": xr.__version__, "cases": {}}
+    results: dict = {
+        "repeats": args.repeats,
+        "python": sys.version.split()[0],
+        "xarray": xr.__version__,
+        "cases": {},
+    }
     cases = {
-        "full_orbit": (lambda: _urbansat(ORBIT, "none"), lambda: _plain(ORBIT, "methane_mixing_ratio", False)),
-        "bowen_basin": (lambda: _urbansat(BOWEN, "recommended"),
-                        lambda: _plain(BOWEN, "methane_mixing_ratio_bias_corrected", True)),
+        "full_orbit": (
+            lambda: _urbansat(ORBIT, "none"),
+            lambda: _plain(ORBIT, "methane_mixing_ratio", False),
+        ),
+        "bowen_basin": (
+            lambda: _urbansat(BOWEN, "recommended"),
+            lambda: _plain(BOWEN, "methane_mixing_ratio_bias_corrected", True),
+        ),
     }
     from urbansat.testing.granules import write_oco_lite
 
@@ -215,14 +261,18 @@ def main(argv: list[str] | None = None) -> dict:
             "same_answer": bool(same),
             f"mean_{gv}": round(float(np.nanmean(a[gv].values)), 3),
         }
-        print(f"{name:12s} urbansat {med_o * 1e3:8.1f} ms   plain xarray {med_b * 1e3:8.1f} ms   "
-              f"ratio {med_o / med_b:5.2f}   soundings {n_a}   same answer {same}")
+        print(
+            f"{name:12s} urbansat {med_o * 1e3:8.1f} ms   plain xarray {med_b * 1e3:8.1f} ms   "
+            f"ratio {med_o / med_b:5.2f}   soundings {n_a}   same answer {same}"
+        )
     tmpdir.cleanup()
     results["load_average"] = [round(x, 2) for x in os.getloadavg()]
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     results["goal"] = "full_orbit ratio <= 1.5"
     results["goal_met"] = results["cases"]["full_orbit"]["ratio"] <= 1.5
-    print(f"peak RSS {results['peak_rss_mb']} MB; goal (<= 1.5x on the full orbit) met: {results['goal_met']}")
+    print(
+        f"peak RSS {results['peak_rss_mb']} MB; goal (<= 1.5x on the full orbit) met: {results['goal_met']}"
+    )
     out = args.out
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".tmp_", suffix=".json")

@@ -127,32 +127,50 @@ SMARTCARB_SCENE = "Sentinel_7_CO2_2015042311_o1670_l0483.nc"
 SMARTCARB_WIND = "SMARTCARB_winds_2015042311.nc"
 #: ERA5 model levels and surface for the scene (ddeq 1.1 sdist; in data/samples/smartcarb/)
 SMARTCARB_ERA5 = ("SMARTCARB_ERA5-lvl-20150423t1100.nc", "SMARTCARB_ERA5-sfc-20150423t1100.nc")
-TIMING_REPEATS = 5  # the scene timing is the median of this many runs (single runs vary ~20 % with load)
+TIMING_REPEATS = (
+    5  # the scene timing is the median of this many runs (single runs vary ~20 % with load)
+)
 NOISE_PPM = 0.5  # the SMARTCARB protocol's CO2M-like XCO2 noise (issue 4; ddeq's benchmark)
 #: keys of the synthetic-city part of the JSON (kept with --smartcarb-only, dropped with
 #: --city-seeds 0)
-CITY_KEYS = ("n_city_cases", "synthetic_cities", "true_wind_cities", "true_wind_cities_strong",
-             "model_error_cities", "synthetic_cities_heldout", "time_cities_s",
-             "time_city_sections_s")
+CITY_KEYS = (
+    "n_city_cases",
+    "synthetic_cities",
+    "true_wind_cities",
+    "true_wind_cities_strong",
+    "model_error_cities",
+    "synthetic_cities_heldout",
+    "time_cities_s",
+    "time_city_sections_s",
+)
 
 
 def print_section_table(name: str, sec: dict, seconds: float) -> None:
     """One line per method: accuracy, coverage, and which term dominates the 2-sigma misses."""
     print(f"\n{name} ({seconds:.0f} s)")
-    print(f"{'method':9s} {'valid':>7s} {'med|e|':>6s} {'bias':>6s} {'cov1s':>5s} {'cov2s':>5s} "
-          f"{'rel sigma: retr/wind/bg/model':>30s}  2-sigma misses (dominant term)")
+    print(
+        f"{'method':9s} {'valid':>7s} {'med|e|':>6s} {'bias':>6s} {'cov1s':>5s} {'cov2s':>5s} "
+        f"{'rel sigma: retr/wind/bg/model':>30s}  2-sigma misses (dominant term)"
+    )
     for m, r in sec.items():
         t = r["median_rel_sigma_terms"]
         terms = "/".join(f"{t[k]:.2f}" for k in UNCERTAINTY_TERMS)
         mi = r["misses_2sigma"]
-        print(f"{m:9s} {r['n_valid']:3d}/{r['n_cases']:<3d} {r['median_abs_error']:6.3f} "
-              f"{r['bias']:+6.3f} {r['coverage_1sigma']:5.2f} {r['coverage_2sigma']:5.2f} "
-              f"{terms:>30s}  {mi['n']} ({mi['n_low']} low) {mi['dominant_term']}")
+        print(
+            f"{m:9s} {r['n_valid']:3d}/{r['n_cases']:<3d} {r['median_abs_error']:6.3f} "
+            f"{r['bias']:+6.3f} {r['coverage_1sigma']:5.2f} {r['coverage_2sigma']:5.2f} "
+            f"{terms:>30s}  {mi['n']} ({mi['n_low']} low) {mi['dominant_term']}"
+        )
     for m, r in sec.items():
-        print(f"  {m:9s} by kind: " + "; ".join(
-            f"{k} n={v['n']} med|e|={v['median_abs_error']:.3f} robust sigma={v['robust_sigma']:.3f} "
-            f"cov {v['coverage_1sigma']:.2f}/{v['coverage_2sigma']:.2f}"
-            for k, v in r["by_kind"].items()), flush=True)
+        print(
+            f"  {m:9s} by kind: "
+            + "; ".join(
+                f"{k} n={v['n']} med|e|={v['median_abs_error']:.3f} robust sigma={v['robust_sigma']:.3f} "
+                f"cov {v['coverage_1sigma']:.2f}/{v['coverage_2sigma']:.2f}"
+                for k, v in r["by_kind"].items()
+            ),
+            flush=True,
+        )
 
 
 def run_sections(sections: dict[str, dict], case, n: int, result: dict) -> dict[str, float]:
@@ -173,15 +191,18 @@ def run_sections(sections: dict[str, dict], case, n: int, result: dict) -> dict[
         print_section_table(f"{name}: seeds {off}..{off + n - 1}", result[name], times[name])
         if strong:
             result[f"{name}_strong"] = summarize_section(df[df.detected])
-            print_section_table(f"{name}_strong (detected plumes)", result[f"{name}_strong"],
-                                times[name])
+            print_section_table(
+                f"{name}_strong (detected plumes)", result[f"{name}_strong"], times[name]
+            )
     return times
 
 
 def smartcarb_dir() -> tuple[Path, Path] | None:
     """The SMARTCARB sample directory and its emissions table (shared samples, else the project copy)."""
-    for d, emis in ((SHARED / "smartcarb", "SMARTCARB-CO2-emissions.csv"),
-                    (PROJECT_SMARTCARB, "SMARTCARB-CO2-emissions-20150423.csv")):
+    for d, emis in (
+        (SHARED / "smartcarb", "SMARTCARB-CO2-emissions.csv"),
+        (PROJECT_SMARTCARB, "SMARTCARB-CO2-emissions-20150423.csv"),
+    ):
         if (d / emis).is_file() and (d / SMARTCARB_SCENE).is_file():
             return d, d / emis
     return None
@@ -199,8 +220,9 @@ def smartcarb_inputs(d: Path, emis_file: Path) -> tuple[dict[str, float], pd.Dat
     return truth_mt, src[["name", "longitude", "latitude", "diameter_km"]]
 
 
-def run_smartcarb_scene(sw, *, sources: pd.DataFrame, wind, truth_mt: dict[str, float], repeats: int = 0
-                        ) -> tuple[dict[str, dict[str, dict]], dict[str, Any]]:
+def run_smartcarb_scene(
+    sw, *, sources: pd.DataFrame, wind, truth_mt: dict[str, float], repeats: int = 0
+) -> tuple[dict[str, dict[str, dict]], dict[str, Any]]:
     """All four methods on one read scene, in one call (each source prepared once).
 
     Returns ``{source: {method: record}}`` in Mt CO2/yr (estimate, sigma, truth, the
@@ -212,6 +234,7 @@ def run_smartcarb_scene(sw, *, sources: pd.DataFrame, wind, truth_mt: dict[str, 
     out = estimate_emissions(sw, sources=sources, wind=wind, method="all")
     timing: dict[str, Any] = {"all_methods_s": time.perf_counter() - t0}
     if repeats > 0:
+
         def med(method) -> float:
             ts = []
             for _ in range(repeats):
@@ -220,8 +243,12 @@ def run_smartcarb_scene(sw, *, sources: pd.DataFrame, wind, truth_mt: dict[str, 
                 ts.append(time.perf_counter() - t)
             return float(np.median(ts))
 
-        timing = {"all_methods_s": med("all"), "csf_ime_s": med(["csf", "ime"]),
-                  "per_method_alone_s": {m: med(m) for m in METHODS}, "repeats": repeats}
+        timing = {
+            "all_methods_s": med("all"),
+            "csf_ime_s": med(["csf", "ime"]),
+            "per_method_alone_s": {m: med(m) for m in METHODS},
+            "repeats": repeats,
+        }
     res: dict[str, dict[str, dict]] = {}
     for m in METHODS:
         for s in out.source.values:
@@ -230,8 +257,11 @@ def run_smartcarb_scene(sw, *, sources: pd.DataFrame, wind, truth_mt: dict[str, 
                 "estimate_mt_per_yr": float(o.emission_t_per_yr) / 1e6,
                 "sigma_mt_per_yr": float(o.emission_t_per_yr_uncertainty) / 1e6,
                 "truth_mt_per_yr": truth_mt[str(s)],
-                **{f"{b}_{k}sigma_mt_per_yr": float(o[f"emission_t_per_yr_{b}_{k}sigma"]) / 1e6
-                   for k in (1, 2) for b in ("lower", "upper")},
+                **{
+                    f"{b}_{k}sigma_mt_per_yr": float(o[f"emission_t_per_yr_{b}_{k}sigma"]) / 1e6
+                    for k in (1, 2)
+                    for b in ("lower", "upper")
+                },
                 "qa_reason": str(o.qa_reason.values),
             }
     return res, timing
@@ -246,27 +276,43 @@ def smartcarb(d: Path, emis_file: Path) -> dict:
     sw = SmartcarbReader().open_dataset(d / SMARTCARB_SCENE, noise_ppm=NOISE_PPM, seed=0).load()
     wind = open_wind(d / SMARTCARB_WIND)
     t_read = time.perf_counter() - t0
-    runs, timing = run_smartcarb_scene(sw, sources=src, wind=wind, truth_mt=truth_mt, repeats=TIMING_REPEATS)
+    runs, timing = run_smartcarb_scene(
+        sw, sources=src, wind=wind, truth_mt=truth_mt, repeats=TIMING_REPEATS
+    )
     res: dict[str, dict[str, dict]] = {}
     for s, per in runs.items():
         for m, r in per.items():
             e, u, t = r["estimate_mt_per_yr"], r["sigma_mt_per_yr"], r["truth_mt_per_yr"]
             lo, hi = r["lower_2sigma_mt_per_yr"], r["upper_2sigma_mt_per_yr"]
             res.setdefault(s, {})[m] = {
-                "estimate_mt_per_yr": e, "sigma_mt_per_yr": u, "truth_mt_per_yr": t,
-                "lower_2sigma_mt_per_yr": lo, "upper_2sigma_mt_per_yr": hi,
-                "error": e / t - 1, "truth_within_2sigma": abs(e - t) <= 2 * u,
+                "estimate_mt_per_yr": e,
+                "sigma_mt_per_yr": u,
+                "truth_mt_per_yr": t,
+                "lower_2sigma_mt_per_yr": lo,
+                "upper_2sigma_mt_per_yr": hi,
+                "error": e / t - 1,
+                "truth_within_2sigma": abs(e - t) <= 2 * u,
                 "truth_within_2sigma_interval": lo <= t <= hi,
                 "qa_reason": r["qa_reason"],
             }
-    return {"data_dir": str(d), "results": res, "time_read_s": t_read,
-            "time_all_methods_s": timing["all_methods_s"], "time_csf_ime_s": timing["csf_ime_s"],
-            "time_per_method_alone_s": timing["per_method_alone_s"], "timing_repeats": timing["repeats"],
-            "timing_note": ("median of the repeats; all_methods = one estimate_emissions(method='all') "
-                            "call (each source prepared once), csf_ime = method=['csf', 'ime']")}
+    return {
+        "data_dir": str(d),
+        "results": res,
+        "time_read_s": t_read,
+        "time_all_methods_s": timing["all_methods_s"],
+        "time_csf_ime_s": timing["csf_ime_s"],
+        "time_per_method_alone_s": timing["per_method_alone_s"],
+        "timing_repeats": timing["repeats"],
+        "timing_note": (
+            "median of the repeats; all_methods = one estimate_emissions(method='all') "
+            "call (each source prepared once), csf_ime = method=['csf', 'ime']"
+        ),
+    }
 
 
-def smartcarb_noise(d: Path, emis_file: Path, n_seeds: int, *, wind=None, wind_label: str = "COSMO") -> dict:
+def smartcarb_noise(
+    d: Path, emis_file: Path, n_seeds: int, *, wind=None, wind_label: str = "COSMO"
+) -> dict:
     """The SMARTCARB scene over noise seeds 0..n_seeds-1 plus once without added noise.
 
     ``wind``: a normalized wind or a list of them (combined with their spread); the
@@ -285,23 +331,39 @@ def smartcarb_noise(d: Path, emis_file: Path, n_seeds: int, *, wind=None, wind_l
         sw = reader.open_dataset(d / SMARTCARB_SCENE, noise_ppm=NOISE_PPM, seed=seed).load()
         runs, timing = run_smartcarb_scene(sw, sources=src, wind=wind, truth_mt=truth_mt)
         t_methods += timing["all_methods_s"]
-        rows += [{"seed": seed, "source": s, "method": m, **r}
-                 for s, per in runs.items() for m, r in per.items()]
+        rows += [
+            {"seed": seed, "source": s, "method": m, **r}
+            for s, per in runs.items()
+            for m, r in per.items()
+        ]
         if (seed + 1) % 10 == 0:
-            print(f"smartcarb_noise: {seed + 1}/{n_seeds} seeds, {time.perf_counter() - t0:.0f} s",
-                  flush=True)
+            print(
+                f"smartcarb_noise: {seed + 1}/{n_seeds} seeds, {time.perf_counter() - t0:.0f} s",
+                flush=True,
+            )
     t_seeds = time.perf_counter() - t0
     sw = reader.open_dataset(d / SMARTCARB_SCENE, noise_ppm=None).load()
     free, _ = run_smartcarb_scene(sw, sources=src, wind=wind, truth_mt=truth_mt)
     return {
-        "data_dir": str(d), "truth": TRUTH_NOTE, "noise_ppm": NOISE_PPM, "wind": wind_label,
-        "seeds": f"0..{n_seeds - 1}", "n_seeds": n_seeds,
+        "data_dir": str(d),
+        "truth": TRUTH_NOTE,
+        "noise_ppm": NOISE_PPM,
+        "wind": wind_label,
+        "seeds": f"0..{n_seeds - 1}",
+        "n_seeds": n_seeds,
         "summary": summarize_noise_ensemble(rows, free),
-        "noise_free": {s: {m: {k: r[k] for k in ("estimate_mt_per_yr", "sigma_mt_per_yr", "qa_reason")}
-                           for m, r in per.items()} for s, per in free.items()},
+        "noise_free": {
+            s: {
+                m: {k: r[k] for k in ("estimate_mt_per_yr", "sigma_mt_per_yr", "qa_reason")}
+                for m, r in per.items()
+            }
+            for s, per in free.items()
+        },
         "per_seed": per_seed_columns(rows),
-        "time_wall_s": time.perf_counter() - t0, "time_seeds_s": t_seeds,
-        "time_per_seed_s": t_seeds / n_seeds, "time_methods_per_seed_s": t_methods / n_seeds,
+        "time_wall_s": time.perf_counter() - t0,
+        "time_seeds_s": t_seeds,
+        "time_per_seed_s": t_seeds / n_seeds,
+        "time_methods_per_seed_s": t_methods / n_seeds,
     }
 
 
@@ -309,21 +371,30 @@ def print_noise_table(sec: dict) -> None:
     def pct(v: float | None, w: int = 5) -> str:
         return f"{'-':>{w}s}%" if v is None else f"{100 * v:+{w}.0f}%"
 
-    print(f"\nSMARTCARB noise ensemble: {sec['n_seeds']} draws of {sec['noise_ppm']} ppm "
-          f"(seeds {sec['seeds']}), {sec.get('wind', 'COSMO')} winds; errors relative to the truth")
-    print(f"{'source':12s} {'method':9s} {'valid':>7s} {'median':>7s} {'mean':>7s} {'p16':>7s} "
-          f"{'p84':>7s} {'|e|<=15%':>8s} {'cov1s':>5s} {'cov2s':>5s} {'no-noise':>8s} "
-          f"{'noise bias':>10s} {'max|e|':>7s}")
+    print(
+        f"\nSMARTCARB noise ensemble: {sec['n_seeds']} draws of {sec['noise_ppm']} ppm "
+        f"(seeds {sec['seeds']}), {sec.get('wind', 'COSMO')} winds; errors relative to the truth"
+    )
+    print(
+        f"{'source':12s} {'method':9s} {'valid':>7s} {'median':>7s} {'mean':>7s} {'p16':>7s} "
+        f"{'p84':>7s} {'|e|<=15%':>8s} {'cov1s':>5s} {'cov2s':>5s} {'no-noise':>8s} "
+        f"{'noise bias':>10s} {'max|e|':>7s}"
+    )
     for s, per in sec["summary"].items():
         for m, r in per.items():
-            print(f"{s:12s} {m:9s} {r['n_valid']:3d}/{r['n']:<3d} {pct(r['median_error'])} "
-                  f"{pct(r['mean_error'])} {pct(r['p16_error'])} {pct(r['p84_error'])} "
-                  f"{100 * r['frac_within_15pct']:7.0f}% {100 * r['coverage_1sigma']:4.0f}% "
-                  f"{100 * r['coverage_2sigma']:4.0f}% {pct(r['noise_free_error'], 7)} "
-                  f"{pct(r['noise_induced_bias'], 9)} {pct(r['max_abs_error'], 6)}"
-                  + (f"  qa: {r['qa_reasons']}" if r["qa_reasons"] else ""))
-    print(f"smartcarb_noise wall time {sec['time_wall_s']:.1f} s ({sec['time_per_seed_s']:.2f} s per "
-          f"seed: read + 4 methods; methods alone {sec['time_methods_per_seed_s']:.2f} s)", flush=True)
+            print(
+                f"{s:12s} {m:9s} {r['n_valid']:3d}/{r['n']:<3d} {pct(r['median_error'])} "
+                f"{pct(r['mean_error'])} {pct(r['p16_error'])} {pct(r['p84_error'])} "
+                f"{100 * r['frac_within_15pct']:7.0f}% {100 * r['coverage_1sigma']:4.0f}% "
+                f"{100 * r['coverage_2sigma']:4.0f}% {pct(r['noise_free_error'], 7)} "
+                f"{pct(r['noise_induced_bias'], 9)} {pct(r['max_abs_error'], 6)}"
+                + (f"  qa: {r['qa_reasons']}" if r["qa_reasons"] else "")
+            )
+    print(
+        f"smartcarb_noise wall time {sec['time_wall_s']:.1f} s ({sec['time_per_seed_s']:.2f} s per "
+        f"seed: read + 4 methods; methods alone {sec['time_methods_per_seed_s']:.2f} s)",
+        flush=True,
+    )
 
 
 def smartcarb_winds(d: Path, emis_file: Path, n_seeds: int) -> dict:
@@ -341,13 +412,22 @@ def smartcarb_winds(d: Path, emis_file: Path, n_seeds: int) -> dict:
     era5 = open_wind(lvl, surface=sfc)
     cosmo = open_wind(d / SMARTCARB_WIND)
     products = {"era5_model_levels": era5, "cosmo+era5": [cosmo, era5]}
-    return {name: smartcarb_noise(d, emis_file, n_seeds, wind=w, wind_label=name)
-            for name, w in products.items()}
+    return {
+        name: smartcarb_noise(d, emis_file, n_seeds, wind=w, wind_label=name)
+        for name, w in products.items()
+    }
 
 
 def run_ddeq(python: Path, d: Path, detect_with: str, timeout: float = 600.0) -> dict:
     """Run ``ddeq_reference.py`` under ``python``; its last stdout line is the JSON result."""
-    cmd = [str(python), str(HERE / "ddeq_reference.py"), "--data", str(d), "--detect-with", detect_with]
+    cmd = [
+        str(python),
+        str(HERE / "ddeq_reference.py"),
+        "--data",
+        str(d),
+        "--detect-with",
+        detect_with,
+    ]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     wall = time.perf_counter() - t0
@@ -365,16 +445,33 @@ def compare_ddeq(sc: dict, runs: dict[str, dict]) -> dict:
     rows = []
     for s, per in sc["results"].items():
         for m, r in per.items():
-            rows.append({"source": s, "tool": "urbansat", "method": m, "detect_with": "XCO2",
-                         "estimate_mt_per_yr": r["estimate_mt_per_yr"], "sigma_mt_per_yr": r["sigma_mt_per_yr"],
-                         "truth_mt_per_yr": r["truth_mt_per_yr"]})
+            rows.append(
+                {
+                    "source": s,
+                    "tool": "urbansat",
+                    "method": m,
+                    "detect_with": "XCO2",
+                    "estimate_mt_per_yr": r["estimate_mt_per_yr"],
+                    "sigma_mt_per_yr": r["sigma_mt_per_yr"],
+                    "truth_mt_per_yr": r["truth_mt_per_yr"],
+                }
+            )
         truth = per["csf"]["truth_mt_per_yr"]
         for det, run in runs.items():
             for m in ("csf", "ime"):
                 r = run["results"][s][m]
-                rows.append({"source": s, "tool": "ddeq 1.1", "method": m, "detect_with": det,
-                             "estimate_mt_per_yr": r["estimate_mt_per_yr"], "sigma_mt_per_yr": r["sigma_mt_per_yr"],
-                             "truth_mt_per_yr": truth, "reason": r.get("reason")})
+                rows.append(
+                    {
+                        "source": s,
+                        "tool": "ddeq 1.1",
+                        "method": m,
+                        "detect_with": det,
+                        "estimate_mt_per_yr": r["estimate_mt_per_yr"],
+                        "sigma_mt_per_yr": r["sigma_mt_per_yr"],
+                        "truth_mt_per_yr": truth,
+                        "reason": r.get("reason"),
+                    }
+                )
     for row in rows:
         e, u, t = row["estimate_mt_per_yr"], row["sigma_mt_per_yr"], row["truth_mt_per_yr"]
         row["error"] = None if e is None else e / t - 1
@@ -384,42 +481,66 @@ def compare_ddeq(sc: dict, runs: dict[str, dict]) -> dict:
         t_ddeq = run["t_detect_csf_ime_s"]
         timing[det] = {
             "ddeq_detect_background_csf_ime_s": t_ddeq,
-            "ddeq_detect_s": run["t_detect_s"], "ddeq_background_s": run["t_background_s"],
-            "ddeq_csf_s": run["t_csf_s"], "ddeq_ime_s": run["t_ime_s"],
-            "ddeq_import_s": run["t_import_s"], "ddeq_read_s": run["t_read_s"],
-            "urbansat_csf_ime_s": sc["time_csf_ime_s"], "urbansat_all_methods_s": sc["time_all_methods_s"],
+            "ddeq_detect_s": run["t_detect_s"],
+            "ddeq_background_s": run["t_background_s"],
+            "ddeq_csf_s": run["t_csf_s"],
+            "ddeq_ime_s": run["t_ime_s"],
+            "ddeq_import_s": run["t_import_s"],
+            "ddeq_read_s": run["t_read_s"],
+            "urbansat_csf_ime_s": sc["time_csf_ime_s"],
+            "urbansat_all_methods_s": sc["time_all_methods_s"],
             "ratio_ddeq_over_urbansat_same_steps": t_ddeq / sc["time_csf_ime_s"],
             "ratio_ddeq_over_urbansat_all_four_methods": t_ddeq / sc["time_all_methods_s"],
         }
-    meta = {k: v for k, v in next(iter(runs.values())).items() if k in ("ddeq_version", "python", "crs", "csf_dx_m",
-                                                                          "co2_noise_ppm", "noise_seed")}
-    return {**meta, "truth": TRUTH_NOTE, "rows": rows, "timing": timing,
-            "n_detected_pixels": {det: run["n_detected_pixels"] for det, run in runs.items()},
-            "runs": runs}
+    meta = {
+        k: v
+        for k, v in next(iter(runs.values())).items()
+        if k in ("ddeq_version", "python", "crs", "csf_dx_m", "co2_noise_ppm", "noise_seed")
+    }
+    return {
+        **meta,
+        "truth": TRUTH_NOTE,
+        "rows": rows,
+        "timing": timing,
+        "n_detected_pixels": {det: run["n_detected_pixels"] for det, run in runs.items()},
+        "runs": runs,
+    }
 
 
 def print_ddeq_table(cmp: dict) -> None:
     def f(v, fmt="{:6.1f}"):
         return "   -  " if v is None else fmt.format(v)
 
-    print(f"\nSMARTCARB 2015-04-23 11 UTC, COSMO winds, 0.5 ppm: urbansat vs ddeq {cmp.get('ddeq_version')} "
-          "(same run; Mt CO2/yr)")
-    print(f"{'source':12s} {'tool':9s} {'method':9s} {'detect':6s} {'estimate':>8s} {'sigma':>6s} {'truth':>6s} "
-          f"{'error':>7s} {'in 2s':>5s}")
+    print(
+        f"\nSMARTCARB 2015-04-23 11 UTC, COSMO winds, 0.5 ppm: urbansat vs ddeq {cmp.get('ddeq_version')} "
+        "(same run; Mt CO2/yr)"
+    )
+    print(
+        f"{'source':12s} {'tool':9s} {'method':9s} {'detect':6s} {'estimate':>8s} {'sigma':>6s} {'truth':>6s} "
+        f"{'error':>7s} {'in 2s':>5s}"
+    )
     for r in cmp["rows"]:
         err = "    -  " if r["error"] is None else f"{100 * r['error']:+6.0f}%"
-        w2 = "  -  " if r["truth_within_2sigma"] is None else ("  yes" if r["truth_within_2sigma"] else "   no")
-        print(f"{r['source']:12s} {r['tool']:9s} {r['method']:9s} {r['detect_with']:6s} {f(r['estimate_mt_per_yr']):>8s} "
-              f"{f(r['sigma_mt_per_yr']):>6s} {r['truth_mt_per_yr']:6.2f} {err} {w2}"
-              + (f"  ({r['reason']})" if r.get("reason") else ""))
+        w2 = (
+            "  -  "
+            if r["truth_within_2sigma"] is None
+            else ("  yes" if r["truth_within_2sigma"] else "   no")
+        )
+        print(
+            f"{r['source']:12s} {r['tool']:9s} {r['method']:9s} {r['detect_with']:6s} {f(r['estimate_mt_per_yr']):>8s} "
+            f"{f(r['sigma_mt_per_yr']):>6s} {r['truth_mt_per_yr']:6.2f} {err} {w2}"
+            + (f"  ({r['reason']})" if r.get("reason") else "")
+        )
     for det, t in cmp["timing"].items():
-        print(f"time, detection+background+CSF+IME, both sources (ddeq detecting on {det}): "
-              f"ddeq {t['ddeq_detect_background_csf_ime_s']:.2f} s "
-              f"(detect {t['ddeq_detect_s']:.2f}, background {t['ddeq_background_s']:.2f}, CSF {t['ddeq_csf_s']:.2f}, "
-              f"IME {t['ddeq_ime_s']:.2f}) vs urbansat {t['urbansat_csf_ime_s']:.2f} s: "
-              f"ratio ddeq/urbansat {t['ratio_ddeq_over_urbansat_same_steps']:.1f}x; "
-              f"urbansat all four methods {t['urbansat_all_methods_s']:.2f} s "
-              f"({t['ratio_ddeq_over_urbansat_all_four_methods']:.1f}x)")
+        print(
+            f"time, detection+background+CSF+IME, both sources (ddeq detecting on {det}): "
+            f"ddeq {t['ddeq_detect_background_csf_ime_s']:.2f} s "
+            f"(detect {t['ddeq_detect_s']:.2f}, background {t['ddeq_background_s']:.2f}, CSF {t['ddeq_csf_s']:.2f}, "
+            f"IME {t['ddeq_ime_s']:.2f}) vs urbansat {t['urbansat_csf_ime_s']:.2f} s: "
+            f"ratio ddeq/urbansat {t['ratio_ddeq_over_urbansat_same_steps']:.1f}x; "
+            f"urbansat all four methods {t['urbansat_all_methods_s']:.2f} s "
+            f"({t['ratio_ddeq_over_urbansat_all_four_methods']:.1f}x)"
+        )
 
 
 def lagrangian_sections(n_seeds: int) -> dict:
@@ -446,11 +567,14 @@ def lagrangian_sections(n_seeds: int) -> dict:
             if tw:
                 strong = g[g.sigma_retrieval < 0.1 * g.truth]
                 sec[f"{m}/{fam}"]["median_abs_error_strong"] = (
-                    issue16_metrics(strong)["median_abs_error"] if len(strong) else None)
+                    issue16_metrics(strong)["median_abs_error"] if len(strong) else None
+                )
         out[label] = sec
         print(f"\nlagrangian held-out seeds {out['seeds']}, {label} ({sec['time_s']:.0f} s)")
-        print(f"{'method/family':18s} {'n':>4s} {'cov1':>5s} {'cov2':>5s} {'zspr':>5s} "
-              f"{'med|e|':>6s} {'rej':>5s} {'neg+det':>7s}" + (" strong|e|" if tw else ""))
+        print(
+            f"{'method/family':18s} {'n':>4s} {'cov1':>5s} {'cov2':>5s} {'zspr':>5s} "
+            f"{'med|e|':>6s} {'rej':>5s} {'neg+det':>7s}" + (" strong|e|" if tw else "")
+        )
         for k, v in sec.items():
             if k == "time_s":
                 continue
@@ -458,49 +582,92 @@ def lagrangian_sections(n_seeds: int) -> dict:
             if tw:
                 st = v.get("median_abs_error_strong")
                 extra = f" {st:9.3f}" if st is not None else "        -"
-            print(f"{k:18s} {v['n']:4d} {v['coverage_1sigma']:5.2f} {v['coverage_2sigma']:5.2f} "
-                  f"{v['z_spread']:5.2f} {v['median_abs_error']:6.3f} {v['rejected_share']:5.2f} "
-                  f"{v['negative_detected']:7d}" + extra, flush=True)
+            print(
+                f"{k:18s} {v['n']:4d} {v['coverage_1sigma']:5.2f} {v['coverage_2sigma']:5.2f} "
+                f"{v['z_spread']:5.2f} {v['median_abs_error']:6.3f} {v['rejected_share']:5.2f} "
+                f"{v['negative_detected']:7d}" + extra,
+                flush=True,
+            )
     return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--lagrangian-seeds", type=int, default=200,
-                    help="held-out seeds of urbansat.testing.lagrangian (issue 16); 0 skips")
-    ap.add_argument("--lagrangian-only", action="store_true",
-                    help="run only the Lagrangian sections; keep every other section of the JSON")
+    ap.add_argument(
+        "--lagrangian-seeds",
+        type=int,
+        default=200,
+        help="held-out seeds of urbansat.testing.lagrangian (issue 16); 0 skips",
+    )
+    ap.add_argument(
+        "--lagrangian-only",
+        action="store_true",
+        help="run only the Lagrangian sections; keep every other section of the JSON",
+    )
     ap.add_argument("--n", type=int, default=100, help="point-source cases per synthetic section")
-    ap.add_argument("--city-seeds", type=int, default=100,
-                    help="city cases per *_cities section (seeds 0..N-1; held-out: "
-                         f"{CITY_HELDOUT_OFFSET}..); 0 skips them")
+    ap.add_argument(
+        "--city-seeds",
+        type=int,
+        default=100,
+        help="city cases per *_cities section (seeds 0..N-1; held-out: "
+        f"{CITY_HELDOUT_OFFSET}..); 0 skips them",
+    )
     ap.add_argument("--skip-smartcarb", action="store_true")
-    ap.add_argument("--skip-synthetic", action="store_true",
-                    help="do not run the point-source synthetic sections; keep them from the "
-                         "existing JSON")
-    ap.add_argument("--smartcarb-only", action="store_true",
-                    help="run only the SMARTCARB (+ ddeq) part; keep the synthetic point and city "
-                         "sections of the existing JSON")
-    ap.add_argument("--ddeq-python", type=Path, default=None,
-                    help=f"python of an environment with ddeq 1.1 (default: {DDEQ_PYTHON} if it exists)")
+    ap.add_argument(
+        "--skip-synthetic",
+        action="store_true",
+        help="do not run the point-source synthetic sections; keep them from the existing JSON",
+    )
+    ap.add_argument(
+        "--smartcarb-only",
+        action="store_true",
+        help="run only the SMARTCARB (+ ddeq) part; keep the synthetic point and city "
+        "sections of the existing JSON",
+    )
+    ap.add_argument(
+        "--ddeq-python",
+        type=Path,
+        default=None,
+        help=f"python of an environment with ddeq 1.1 (default: {DDEQ_PYTHON} if it exists)",
+    )
     ap.add_argument("--no-ddeq", action="store_true", help="do not run the ddeq reference")
-    ap.add_argument("--ddeq-detect-with", default="NO2,CO2",
-                    help="comma list of images ddeq detects plumes on (NO2: ddeq's SMARTCARB workflow; CO2: XCO2 only)")
-    ap.add_argument("--noise-seeds", type=int, default=100,
-                    help="SMARTCARB noise ensemble over seeds 0..N-1 (section smartcarb_noise); 0 skips it")
-    ap.add_argument("--wind-seeds", type=int, default=30,
-                    help="noise draws per alternative wind product (section smartcarb_winds); 0 skips it")
-    ap.add_argument("--out", type=Path, default=RESULTS,
-                    help=f"JSON to write (default {RESULTS}); with --smartcarb-only the synthetic "
-                         "sections come from this file, else from the default")
+    ap.add_argument(
+        "--ddeq-detect-with",
+        default="NO2,CO2",
+        help="comma list of images ddeq detects plumes on (NO2: ddeq's SMARTCARB workflow; CO2: XCO2 only)",
+    )
+    ap.add_argument(
+        "--noise-seeds",
+        type=int,
+        default=100,
+        help="SMARTCARB noise ensemble over seeds 0..N-1 (section smartcarb_noise); 0 skips it",
+    )
+    ap.add_argument(
+        "--wind-seeds",
+        type=int,
+        default=30,
+        help="noise draws per alternative wind product (section smartcarb_winds); 0 skips it",
+    )
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=RESULTS,
+        help=f"JSON to write (default {RESULTS}); with --smartcarb-only the synthetic "
+        "sections come from this file, else from the default",
+    )
     args = ap.parse_args()
-    for flag, v in (("--noise-seeds", args.noise_seeds), ("--wind-seeds", args.wind_seeds),
-                    ("--city-seeds", args.city_seeds)):
+    for flag, v in (
+        ("--noise-seeds", args.noise_seeds),
+        ("--wind-seeds", args.wind_seeds),
+        ("--city-seeds", args.city_seeds),
+    ):
         if v < 0:
             sys.exit(f"{flag} {v}: give a number of seeds >= 0 (0 skips the ensemble)")
     if args.city_seeds > CITY_HELDOUT_OFFSET:
-        sys.exit(f"--city-seeds {args.city_seeds}: at most {CITY_HELDOUT_OFFSET}, so the held-out "
-                 f"city seeds ({CITY_HELDOUT_OFFSET}..) stay unused by the other city sections")
+        sys.exit(
+            f"--city-seeds {args.city_seeds}: at most {CITY_HELDOUT_OFFSET}, so the held-out "
+            f"city seeds ({CITY_HELDOUT_OFFSET}..) stay unused by the other city sections"
+        )
     out = args.out
     if args.lagrangian_only:
         base = out if out.is_file() else RESULTS
@@ -529,8 +696,12 @@ def main() -> None:
             "synthetic": {"wind_error": 0.2, "direction_error": 10.0},
             "true_wind": {"wind_error": 0.0, "direction_error": 0.0, "strong_subset": True},
             # MODEL_ERROR's derivation: the method's own error (no noise, true wind, flat background)
-            "model_error": {"wind_error": 0.0, "direction_error": 0.0, "noise_scale": 1e-3,
-                            "background_structure": 0.0},
+            "model_error": {
+                "wind_error": 0.0,
+                "direction_error": 0.0,
+                "noise_scale": 1e-3,
+                "background_structure": 0.0,
+            },
         }
         # MODEL_ERROR_COMPACT's derivation: the point cases released from 1-4 km disks
         sections["model_error_compact"] = {**sections["model_error"], "compact": True}
@@ -540,8 +711,11 @@ def main() -> None:
         # seeds first run after the asymmetric intervals were written (validation, not tuning)
         sections["synthetic_fresh"] = {**sections["synthetic"], "seed_offset": 2 * args.n}
         # compact sources with the wind error, on seeds never used for MODEL_ERROR_COMPACT
-        sections["synthetic_compact_heldout"] = {**sections["synthetic"], "compact": True,
-                                                 "seed_offset": args.n}
+        sections["synthetic_compact_heldout"] = {
+            **sections["synthetic"],
+            "compact": True,
+            "seed_offset": args.n,
+        }
         result["time_synthetic_sections_s"] = run_sections(sections, run_case, args.n, result)
         result["time_synthetic_s"] = time.perf_counter() - t0
         # the model-error tables these sections ran with (tests/benchmarks compare them with
@@ -554,15 +728,22 @@ def main() -> None:
             "synthetic_cities": {"wind_error": 0.2, "direction_error": 10.0},
             "true_wind_cities": {"wind_error": 0.0, "direction_error": 0.0, "strong_subset": True},
             # MODEL_ERROR_AREA's derivation (no noise, true wind, flat background)
-            "model_error_cities": {"wind_error": 0.0, "direction_error": 0.0, "noise_scale": 1e-3,
-                                   "background_structure": 0.0},
+            "model_error_cities": {
+                "wind_error": 0.0,
+                "direction_error": 0.0,
+                "noise_scale": 1e-3,
+                "background_structure": 0.0,
+            },
         }
         # an area-source model error is measured on model_error_cities seeds 0-99: validate
         # the coverage on seeds never used for it
-        sections["synthetic_cities_heldout"] = {**sections["synthetic_cities"],
-                                                "seed_offset": CITY_HELDOUT_OFFSET}
-        result["time_city_sections_s"] = run_sections(sections, run_city_case, args.city_seeds,
-                                                      result)
+        sections["synthetic_cities_heldout"] = {
+            **sections["synthetic_cities"],
+            "seed_offset": CITY_HELDOUT_OFFSET,
+        }
+        result["time_city_sections_s"] = run_sections(
+            sections, run_city_case, args.city_seeds, result
+        )
         result["time_cities_s"] = time.perf_counter() - t0
     if run_points or run_cities:
         result["model_error_derived"] = derive_model_error(result)
@@ -574,15 +755,20 @@ def main() -> None:
     if not args.skip_smartcarb and found is not None:
         result["smartcarb"] = smartcarb(*found)
         print("smartcarb", json.dumps(result["smartcarb"], indent=1))
-        print(f"SMARTCARB scene, 2 sources x 4 methods: {result['smartcarb']['time_all_methods_s']:.2f} s "
-              f"(CSF + IME: {result['smartcarb']['time_csf_ime_s']:.2f} s)", flush=True)
+        print(
+            f"SMARTCARB scene, 2 sources x 4 methods: {result['smartcarb']['time_all_methods_s']:.2f} s "
+            f"(CSF + IME: {result['smartcarb']['time_csf_ime_s']:.2f} s)",
+            flush=True,
+        )
         py = args.ddeq_python or (DDEQ_PYTHON if DDEQ_PYTHON.exists() else None)
         if args.no_ddeq:
             print("ddeq reference skipped: --no-ddeq")
         elif py is None:
-            print(f"ddeq reference skipped: no --ddeq-python given and {DDEQ_PYTHON} does not exist "
-                  "(create it: python3 -m venv /work/ddeq-venv && /work/ddeq-venv/bin/pip install ddeq==1.1 "
-                  "'xarray==2025.1.2' 'pandas<3')")
+            print(
+                f"ddeq reference skipped: no --ddeq-python given and {DDEQ_PYTHON} does not exist "
+                "(create it: python3 -m venv /work/ddeq-venv && /work/ddeq-venv/bin/pip install ddeq==1.1 "
+                "'xarray==2025.1.2' 'pandas<3')"
+            )
         elif not Path(py).exists():
             sys.exit(f"--ddeq-python {py} does not exist")
         else:
@@ -607,7 +793,12 @@ def main() -> None:
         else:
             print("smartcarb_winds skipped: --wind-seeds 0")
     elif not args.skip_smartcarb:
-        print("smartcarb skipped: no SMARTCARB samples in", SHARED / "smartcarb", "or", PROJECT_SMARTCARB)
+        print(
+            "smartcarb skipped: no SMARTCARB samples in",
+            SHARED / "smartcarb",
+            "or",
+            PROJECT_SMARTCARB,
+        )
     if args.lagrangian_seeds > 0 and not args.smartcarb_only:
         result["lagrangian"] = lagrangian_sections(args.lagrangian_seeds)
     _write(result, out)

@@ -117,7 +117,7 @@ def make_synthetic(n: int = 10000, n_counties: int = 60, seed: int = 42) -> tupl
     return p0, p1, pb
 
 
-def _floor(p0: Path, p1: Path, counties, n_threads: int) -> tuple[float, "object"]:
+def _floor(p0: Path, p1: Path, counties, n_threads: int) -> tuple[float, object]:
     """Plain numpy floor doing the same job: read both epochs, rasterize the counties (pixel
     centres), one bincount over (county, class_a, class_b); rows split over ``n_threads``."""
     from concurrent.futures import ThreadPoolExecutor

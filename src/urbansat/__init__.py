@@ -128,8 +128,10 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
+    from urbansat.export.rasters import write_carbon_maps
     from urbansat.indicators import tci231_indicators
     from urbansat.ingest.boundaries import read_boundaries
+    from urbansat.ingest.factors import read_invest_table
     from urbansat.ingest.granules import open_granules, select_target
     from urbansat.ingest.landcover import open_landcover
     from urbansat.ingest.readers import list_readers
@@ -137,10 +139,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from urbansat.inversion import estimate_emissions
     from urbansat.pipeline import run_job
     from urbansat.schema import to_soundings, validate_granule
-    from urbansat.ingest.factors import read_invest_table
     from urbansat.sinks import account_sinks
     from urbansat.sinks.accuracy import error_adjusted_areas
-    from urbansat.export.rasters import write_carbon_maps
     from urbansat.sinks.maps import carbon_maps
     from urbansat.spatial.gridding import grid_soundings
     from urbansat.spatial.swath import select_soundings

@@ -46,6 +46,7 @@ def _open_epoch(paths: list[str]) -> Any:
 
     return open_landcover(paths if len(paths) > 1 else paths[0])
 
+
 def _png(fig: Any) -> str:
     import matplotlib.pyplot as plt
 
@@ -60,10 +61,18 @@ def _wide_html(sub: pd.DataFrame) -> str:
     # to_wide returns (boundary, period) MultiIndex columns (keep the period) and a MultiIndex
     # of the row names
     wide.columns = [p for _, p in cast(pd.MultiIndex, wide.columns)]
-    wide.index = cast(pd.MultiIndex, wide.index).droplevel(["subject_zh", "subject_en", "indicator_zh"])
-    wide = wide.reset_index().rename(columns={
-        "target_zh": "对象", "target_en": "target", "indicator_en": "indicator",
-        "quantity_zh": "指标", "quantity_en": "quantity"})
+    wide.index = cast(pd.MultiIndex, wide.index).droplevel(
+        ["subject_zh", "subject_en", "indicator_zh"]
+    )
+    wide = wide.reset_index().rename(
+        columns={
+            "target_zh": "对象",
+            "target_en": "target",
+            "indicator_en": "indicator",
+            "quantity_zh": "指标",
+            "quantity_en": "quantity",
+        }
+    )
     out = wide.to_html(index=False, na_rep="", classes="indicators", border=0, escape=True)
     for s in STATUSES:  # colour status-only cells
         out = out.replace(f"<td>{s}</td>", f'<td class="status-{s}">{s}</td>')
@@ -73,10 +82,12 @@ def _wide_html(sub: pd.DataFrame) -> str:
 def _boundary_table(table: pd.DataFrame, bid: str) -> str:
     """Valued rows per subject in full; targets without any value collapsed below."""
     sub = table[table["boundary_id"] == bid]
-    valued = sub.groupby(["subject", "target"])["status"].transform(
-        lambda s: s.isin(VALUED).any())
+    valued = sub.groupby(["subject", "target"])["status"].transform(lambda s: s.isin(VALUED).any())
     parts = []
-    for subject, label in (("atmosphere", "Urban atmosphere 城市大气"), ("sink", "Urban carbon sink 城市碳汇")):
+    for subject, label in (
+        ("atmosphere", "Urban atmosphere 城市大气"),
+        ("sink", "Urban carbon sink 城市碳汇"),
+    ):
         rows = sub[(sub["subject"] == subject) & valued]
         empty = sub[(sub["subject"] == subject) & ~valued]
         if len(rows):
@@ -112,13 +123,23 @@ def _landcover_figure(geom: Any, pair: tuple[list[str], list[str]]) -> dict | No
         return None
     w0.attrs, w1.attrs = dict(lc0.attrs), dict(lc1.attrs)
     axes = plot_landcover_pair(w0, w1, g)
-    return {"png": _png(axes[0].figure), "alt": "land cover at the two epochs",
-            "caption": "Land-cover classes at the start and end epochs inside the boundary window "
-                       "(display decimated); black: boundary."}
+    return {
+        "png": _png(axes[0].figure),
+        "alt": "land cover at the two epochs",
+        "caption": "Land-cover classes at the start and end epochs inside the boundary window "
+        "(display decimated); black: boundary.",
+    }
 
 
-def _figures(bid: str, geom: Any, level: str, table: pd.DataFrame, conc: Mapping, soundings: Mapping,
-             landcover: Mapping | None = None) -> list[dict]:
+def _figures(
+    bid: str,
+    geom: Any,
+    level: str,
+    table: pd.DataFrame,
+    conc: Mapping,
+    soundings: Mapping,
+    landcover: Mapping | None = None,
+) -> list[dict]:
     import matplotlib.pyplot as plt
 
     from urbansat.plot.indicators import plot_boundary_map, plot_period_change, plot_sink_bars
@@ -126,7 +147,10 @@ def _figures(bid: str, geom: Any, level: str, table: pd.DataFrame, conc: Mapping
     figs = []
     for gas, snd in sorted(soundings.items()):
         x0, y0, x1, y1 = geom.bounds
-        near = snd[snd["longitude"].between(x0 - 0.3, x1 + 0.3) & snd["latitude"].between(y0 - 0.3, y1 + 0.3)]
+        near = snd[
+            snd["longitude"].between(x0 - 0.3, x1 + 0.3)
+            & snd["latitude"].between(y0 - 0.3, y1 + 0.3)
+        ]
         if near.empty:
             continue
         bg = None
@@ -136,10 +160,18 @@ def _figures(bid: str, geom: Any, level: str, table: pd.DataFrame, conc: Mapping
                 bg = v if np.isfinite(v) else bg
         fig, ax = plt.subplots(figsize=(5.5, 4.5))
         plot_boundary_map(geom, near, background=bg, units=_GAS_UNITS[gas], gas=gas, ax=ax)
-        ax.set_title(mathtext_escape(f"{bid}: X{gas.upper()} soundings ({len(near)} near the boundary)"), fontsize=9)
-        figs.append({"png": _png(fig), "alt": f"map of X{gas.upper()} soundings around {bid}",
-                     "caption": f"QA-passed X{gas.upper()} soundings minus the background "
-                                f"({f'{bg:.2f}' if bg is not None else 'n/a'} {_GAS_UNITS[gas]}); black: boundary."})
+        ax.set_title(
+            mathtext_escape(f"{bid}: X{gas.upper()} soundings ({len(near)} near the boundary)"),
+            fontsize=9,
+        )
+        figs.append(
+            {
+                "png": _png(fig),
+                "alt": f"map of X{gas.upper()} soundings around {bid}",
+                "caption": f"QA-passed X{gas.upper()} soundings minus the background "
+                f"({f'{bg:.2f}' if bg is not None else 'n/a'} {_GAS_UNITS[gas]}); black: boundary.",
+            }
+        )
     if level in SINK_SCOPES:
         for pair in (landcover or {}).values():
             f = _landcover_figure(geom, pair)
@@ -150,17 +182,30 @@ def _figures(bid: str, geom: Any, level: str, table: pd.DataFrame, conc: Mapping
         plot_boundary_map(geom, None, ax=ax, pad_deg=0.05)
         ax.set_title(mathtext_escape(f"{bid}: boundary (no soundings nearby)"), fontsize=9)
         figs.append({"png": _png(fig), "alt": f"outline of {bid}", "caption": "Boundary outline."})
-    sink_rows = table[(table["boundary_id"] == bid) & (table["indicator"] == "total_sink.net_sink")
-                      & table["status"].isin(["ok", "partial"])]
+    sink_rows = table[
+        (table["boundary_id"] == bid)
+        & (table["indicator"] == "total_sink.net_sink")
+        & table["status"].isin(["ok", "partial"])
+    ]
     for period in dict.fromkeys(sink_rows["period"]):
         fig, ax = plt.subplots(figsize=(6.5, 3.5))
         plot_sink_bars(table, bid, period, ax=ax)
-        figs.append({"png": _png(fig), "alt": f"sink bars {bid} {period}",
-                     "caption": "Net sink per T/CI 231 category (+ = removal), 1σ error bars."})
+        figs.append(
+            {
+                "png": _png(fig),
+                "alt": f"sink bars {bid} {period}",
+                "caption": "Net sink per T/CI 231 category (+ = removal), 1σ error bars.",
+            }
+        )
     ax = plot_period_change(table, bid)
     if ax is not None:
-        figs.append({"png": _png(ax.figure), "alt": f"period change {bid}",
-                     "caption": "Valued indicators per period with 1σ error bars."})
+        figs.append(
+            {
+                "png": _png(ax.figure),
+                "alt": f"period change {bid}",
+                "caption": "Valued indicators per period with 1σ error bars.",
+            }
+        )
     return figs
 
 
@@ -216,22 +261,39 @@ def render_report(
         bid = str(b["boundary_id"])
         if bid not in by_id:
             continue
-        section: dict[str, Any] = {"id": html.escape(bid), "name": str(b["name"]), "level": str(b["level"]),
-                   "parent": str(b.get("parent_id") or "")}
+        section: dict[str, Any] = {
+            "id": html.escape(bid),
+            "name": str(b["name"]),
+            "level": str(b["level"]),
+            "parent": str(b.get("parent_id") or ""),
+        }
         if bid in valued_ids:
-            section["figures"] = _figures(bid, b.geometry, str(b["level"]), by_id[bid], concentrations or {},
-                                          soundings or {}, landcover)
+            section["figures"] = _figures(
+                bid,
+                b.geometry,
+                str(b["level"]),
+                by_id[bid],
+                concentrations or {},
+                soundings or {},
+                landcover,
+            )
             section["table_html"] = _boundary_table(by_id[bid], bid)
-            if str(b["level"]) in SINK_SCOPES and sinks:  # issue 18: change map, error-adjusted areas
+            if (
+                str(b["level"]) in SINK_SCOPES and sinks
+            ):  # issue 18: change map, error-adjusted areas
                 from urbansat.plot.sinks import sink_report_items
 
-                for item in sink_report_items(bid, b.geometry, sinks, landcover or {}, _png, _open_epoch):
+                for item in sink_report_items(
+                    bid, b.geometry, sinks, landcover or {}, _png, _open_epoch
+                ):
                     if "png" in item:
                         section["figures"].append(item)
                     else:
                         section["table_html"] += item["table_html"]
         else:  # nothing observed: one line instead of figures and an all-empty table
-            row_counts = ", ".join(f"{k} {v}" for k, v in by_id[bid]["status"].value_counts().items())
+            row_counts = ", ".join(
+                f"{k} {v}" for k, v in by_id[bid]["status"].value_counts().items()
+            )
             section["figures"] = []
             section["table_html"] = (
                 f"<p class='small'>No indicator of this boundary has a value ({len(by_id[bid])} rows: "
@@ -241,30 +303,55 @@ def render_report(
     vals = []
     for name, res in (validation or {}).items():
         png = None
-        if "estimate" in res.columns and res["estimate"].notna().any() and res["inventory"].notna().any():
+        if (
+            "estimate" in res.columns
+            and res["estimate"].notna().any()
+            and res["inventory"].notna().any()
+        ):
             fig, ax = plt.subplots(figsize=(5, 5))
             plot_validation(res, ax=ax)
             png = _png(fig)
         shown = res.drop(columns=[c for c in ("unit",) if c in res.columns])
-        vals.append({
-            "name": name, "inventory": Path(str(res.attrs.get("inventory", ""))).name,
-            "key": res.attrs.get("key", ""), "gas": res.attrs.get("gas", ""), "png": png,
-            "table_html": shown.to_html(index=False, na_rep="", float_format=lambda v: f"{v:.4g}", border=0),
-        })
+        vals.append(
+            {
+                "name": name,
+                "inventory": Path(str(res.attrs.get("inventory", ""))).name,
+                "key": res.attrs.get("key", ""),
+                "gas": res.attrs.get("gas", ""),
+                "png": png,
+                "table_html": shown.to_html(
+                    index=False, na_rep="", float_format=lambda v: f"{v:.4g}", border=0
+                ),
+            }
+        )
     counts = table["status"].value_counts()
-    status_counts = [{"status": s, "count": int(counts.get(s, 0)), "meaning": m} for s, m in STATUSES.items()
-                     if counts.get(s, 0)]
+    status_counts = [
+        {"status": s, "count": int(counts.get(s, 0)), "meaning": m}
+        for s, m in STATUSES.items()
+        if counts.get(s, 0)
+    ]
     spec = indicator_spec().to_dict(orient="records")
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    src = (importlib.resources.files("urbansat.data") / "report" / "report.html.j2").read_text(encoding="utf-8")
+    src = (importlib.resources.files("urbansat.data") / "report" / "report.html.j2").read_text(
+        encoding="utf-8"
+    )
     periods = list(dict.fromkeys(p for p in table["period"] if "->" not in str(p)))
     return env.from_string(src).render(
-        title=title, version=__version__,
+        title=title,
+        version=__version__,
         created=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-        n_rows=len(table), n_boundaries=table["boundary_id"].nunique(), periods=periods,
-        status_counts=status_counts, boundaries=sections, validation=vals, spec=spec,
-        prov={"python": prov.get("python", ""), "libraries": prov.get("libraries", {}),
-              "inputs": prov.get("inputs", [])},
+        n_rows=len(table),
+        n_boundaries=table["boundary_id"].nunique(),
+        periods=periods,
+        status_counts=status_counts,
+        boundaries=sections,
+        validation=vals,
+        spec=spec,
+        prov={
+            "python": prov.get("python", ""),
+            "libraries": prov.get("libraries", {}),
+            "inputs": prov.get("inputs", []),
+        },
         options_json=json.dumps(prov.get("options", {}), indent=1, ensure_ascii=False, default=str),
     )
 

@@ -57,7 +57,11 @@ MEANINGS: Final[dict[Status, str]] = {
 }
 
 #: The statuses whose rows carry a value (plain strings, for ``Series.isin``).
-VALUED: Final[tuple[str, ...]] = (Status.OK.value, Status.PARTIAL.value, Status.FROM_INVENTORY.value)
+VALUED: Final[tuple[str, ...]] = (
+    Status.OK.value,
+    Status.PARTIAL.value,
+    Status.FROM_INVENTORY.value,
+)
 
 
 def carries_value(status: str) -> bool:

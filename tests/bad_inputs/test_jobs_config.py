@@ -63,7 +63,11 @@ def test_valid_job_parses_into_jobconfig(tmp_path, project_samples):
         ("[concentration]\nbackground_buffer_km = nan", "concentration.background_buffer_km", 14),
         ("[concentration]\nbackground_radius_km = inf", "concentration.background_radius_km", 14),
         ("[concentration]\nmin_overlap = -inf", "concentration.min_overlap", 14),
-        ("[concentration]\nbackground = { co2 = [nan, 0.5] }", "concentration.background.co2[0]", 14),
+        (
+            "[concentration]\nbackground = { co2 = [nan, 0.5] }",
+            "concentration.background.co2[0]",
+            14,
+        ),
         ("bbox = [148.0, nan, 150.0, -22.0]", "granules[0].bbox[1]", 13),
     ],
 )
@@ -80,23 +84,32 @@ def test_nan_and_inf_refused_with_key_file_and_line(tmp_path, project_samples, e
 
 def test_years_nan_in_sinks_refused(tmp_path, project_samples):
     lc = project_samples / "landcover"
-    tif = sorted(lc.glob("*.tif"))[0] if lc.is_dir() and list(lc.glob("*.tif")) else tmp_path / "job.toml"
+    tif = min(lc.glob("*.tif")) if lc.is_dir() and list(lc.glob("*.tif")) else tmp_path / "job.toml"
     extra = f'[[sinks]]\nlandcover_start = "{tif}"\nlandcover_end = "{tif}"\nyears = nan'
-    with pytest.raises(ConfigError, match=r"sinks\[0\]\.years: must be a finite number, got nan \[job\.toml:16\]"):
+    with pytest.raises(
+        ConfigError, match=r"sinks\[0\]\.years: must be a finite number, got nan \[job\.toml:16\]"
+    ):
         load_job_config(_job(tmp_path, project_samples, extra))
 
 
 def test_non_finite_inside_free_option_tables_refused(tmp_path, project_samples):
     em = '[[emissions]]\ngranules = "ch4"\nmethod = "ime"\nboundaries = true\nwind = "granule"\n'
     em += "options = { radius_km = nan }"
-    with pytest.raises(ConfigError, match=r"emissions\[0\]\.options\.radius_km: must be a finite number"):
+    with pytest.raises(
+        ConfigError, match=r"emissions\[0\]\.options\.radius_km: must be a finite number"
+    ):
         load_job_config(_job(tmp_path, project_samples, emissions=em))
 
 
 @pytest.mark.parametrize(
     ("chunks", "needle"),
-    [("0", "positive number of soundings"), ("-3", "positive number"), ("{ y = 0 }", "positive integers"),
-     ("true", "must be \"auto\""), ('"big"', "must be \"auto\"")],
+    [
+        ("0", "positive number of soundings"),
+        ("-3", "positive number"),
+        ("{ y = 0 }", "positive integers"),
+        ("true", 'must be "auto"'),
+        ('"big"', 'must be "auto"'),
+    ],
 )
 def test_chunks_zero_or_negative_refused(tmp_path, project_samples, chunks, needle):
     with pytest.raises(ConfigError) as err:
@@ -155,22 +168,33 @@ def test_invalid_toml_syntax(tmp_path):
 
 @pytest.mark.parametrize(
     ("method", "expected"),
-    [('"all"', ("ime", "csf", "gaussian", "bayesian")), ('["csf", "ime"]', ("csf", "ime")),
-     ('"bayesian"', ("bayesian",))],
+    [
+        ('"all"', ("ime", "csf", "gaussian", "bayesian")),
+        ('["csf", "ime"]', ("csf", "ime")),
+        ('"bayesian"', ("bayesian",)),
+    ],
 )
 def test_method_vocabulary_is_the_apis(tmp_path, project_samples, method, expected):
-    em = f'[[emissions]]\ngranules = "ch4"\nmethod = {method}\nboundaries = true\nwind = "granule"\n'
+    em = (
+        f'[[emissions]]\ngranules = "ch4"\nmethod = {method}\nboundaries = true\nwind = "granule"\n'
+    )
     cfg = load_job_config(_job(tmp_path, project_samples, emissions=em))
     assert cfg.emissions[0].methods == expected
 
 
 @pytest.mark.parametrize(
     ("method", "needle"),
-    [('"magic"', "'magic' is not one of"), ('["ime", "ime"]', "lists a method twice"),
-     ("[]", "non-empty list"), ('["ime", "all"]', "['all'] not among")],
+    [
+        ('"magic"', "'magic' is not one of"),
+        ('["ime", "ime"]', "lists a method twice"),
+        ("[]", "non-empty list"),
+        ('["ime", "all"]', "['all'] not among"),
+    ],
 )
 def test_bad_methods_refused(tmp_path, project_samples, method, needle):
-    em = f'[[emissions]]\ngranules = "ch4"\nmethod = {method}\nboundaries = true\nwind = "granule"\n'
+    em = (
+        f'[[emissions]]\ngranules = "ch4"\nmethod = {method}\nboundaries = true\nwind = "granule"\n'
+    )
     with pytest.raises(ConfigError) as err:
         load_job_config(_job(tmp_path, project_samples, emissions=em))
     assert "emissions[0].method" in str(err.value) and needle in str(err.value)
@@ -179,10 +203,12 @@ def test_bad_methods_refused(tmp_path, project_samples, method, needle):
 
 def test_wind_specs(tmp_path, project_samples):
     base = '[[emissions]]\ngranules = "ch4"\nmethod = "ime"\nboundaries = true\n'
-    cfg = load_job_config(_job(tmp_path, project_samples, emissions=base + "wind = { u = 3, v = -1 }"))
+    cfg = load_job_config(
+        _job(tmp_path, project_samples, emissions=base + "wind = { u = 3, v = -1 }")
+    )
     assert (cfg.emissions[0].wind.u, cfg.emissions[0].wind.sigma) == (3.0, 1.0)
     for bad, needle in [
-        ('wind = "breeze"', "use \"granule\""),
+        ('wind = "breeze"', 'use "granule"'),
         ("wind = { u = 3 }", "emissions[0].wind.v: required key is missing"),
         ("wind = { u = 3, v = 1, sigma = -1 }", "emissions[0].wind.sigma"),
         ('wind = { path = "nowhere.nc" }', "emissions[0].wind.path: file"),
@@ -196,8 +222,10 @@ def test_wind_specs(tmp_path, project_samples):
 def test_same_granule_listed_twice_is_one_file(tmp_path, project_samples):
     g = (project_samples / GRANULE).as_posix()
     p = _job(tmp_path, project_samples)
-    p.write_text(p.read_text(encoding="utf-8").replace(f'paths = ["{g}"]', f'paths = ["{g}", "{g}"]'),
-                 encoding="utf-8")
+    p.write_text(
+        p.read_text(encoding="utf-8").replace(f'paths = ["{g}"]', f'paths = ["{g}", "{g}"]'),
+        encoding="utf-8",
+    )
     assert len(load_job_config(p).granules[0].files) == 1
 
 
@@ -205,7 +233,11 @@ def test_unknown_keys_and_sections_name_allowed_ones(tmp_path, project_samples):
     with pytest.raises(ConfigError) as err:
         load_job_config(_job(tmp_path, project_samples, 'colour = "red"\n[extra]\nx = 1'))
     msg = str(err.value)
-    assert "granules[0].colour: unknown key; allowed: [" in msg and "'paths'" in msg and "[job.toml:13]" in msg
+    assert (
+        "granules[0].colour: unknown key; allowed: [" in msg
+        and "'paths'" in msg
+        and "[job.toml:13]" in msg
+    )
     assert "extra: unknown section" in msg
 
 
@@ -214,6 +246,10 @@ def test_mapping_input_and_every_problem_at_once(tmp_path):
     with pytest.raises(ConfigError) as err:
         parse_job_config(raw, base_dir=tmp_path)
     msg = str(err.value)
-    for needle in ("job.periods: give at least one period", "boundaries: at least one",
-                   "sinks[0].landcover_start: required key", "sinks[0].years: input should be greater than 0"):
+    for needle in (
+        "job.periods: give at least one period",
+        "boundaries: at least one",
+        "sinks[0].landcover_start: required key",
+        "sinks[0].years: input should be greater than 0",
+    ):
         assert needle in msg, needle

@@ -16,7 +16,7 @@ from urbansat.export.guard import check_output_dir, check_outputs, table_paths
 from urbansat.pipeline import run_job
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pipeline"))
-from jobs import small_job  # noqa: E402
+from jobs import small_job
 
 
 def _digest(p: Path) -> str:
@@ -43,7 +43,9 @@ def test_boundaries_input_named_like_an_output_table(tmp_path, project_samples, 
         _run(cfg)
     assert "boundaries[0].path" in str(err.value) and name in str(err.value)
     assert _digest(victim) == before
-    assert sorted(p.name for p in out.iterdir()) == [name]  # nothing else written, no cache, no manifest
+    assert sorted(p.name for p in out.iterdir()) == [
+        name
+    ]  # nothing else written, no cache, no manifest
 
 
 def test_inventory_input_behind_a_symlink_is_caught(tmp_path, project_samples):
@@ -51,7 +53,9 @@ def test_inventory_input_behind_a_symlink_is_caught(tmp_path, project_samples):
     out = Path(cfg["job"]["output_dir"])
     out.mkdir(parents=True)
     inv = out / "indicators.csv"
-    inv.write_text("boundary_id,gas,period,emission_t_per_yr\nbowen,ch4,2022,1.0\n", encoding="utf-8")
+    inv.write_text(
+        "boundary_id,gas,period,emission_t_per_yr\nbowen,ch4,2022,1.0\n", encoding="utf-8"
+    )
     link = tmp_path / "inventory_link.csv"
     link.symlink_to(inv)
     cfg["inventory"] = {"path": str(link)}
@@ -81,7 +85,9 @@ def test_output_dir_naming_an_existing_file(tmp_path, project_samples):
     f = tmp_path / "results.txt"
     f.write_text("keep me", encoding="utf-8")
     cfg["job"]["output_dir"] = str(f)
-    with pytest.raises(OutputPathError, match=r"job.output_dir .*results.txt.* is an existing file"):
+    with pytest.raises(
+        OutputPathError, match=r"job.output_dir .*results.txt.* is an existing file"
+    ):
         _run(cfg)
     cfg["job"]["output_dir"] = str(f / "sub")
     with pytest.raises(OutputPathError, match="lies under"):
@@ -102,7 +108,9 @@ def test_cli_run_output_dir_is_a_file(tmp_path, project_samples):
         encoding="utf-8",
     )
     res = CliRunner().invoke(app, ["run", str(job), "--no-progress"])
-    assert res.exit_code == 2 and "is an existing file" in res.output and "Traceback" not in res.output
+    assert (
+        res.exit_code == 2 and "is an existing file" in res.output and "Traceback" not in res.output
+    )
     res = CliRunner().invoke(app, ["demo", "-o", str(f)])
     assert res.exit_code == 2 and "is an existing file" in res.output
 
@@ -143,9 +151,16 @@ def test_guard_functions(tmp_path):
         check_outputs([tmp_path / "o.nc", tmp_path / "x" / ".." / "o.nc"], [a])
     assert check_outputs([tmp_path / "new.nc"], [a]) == [(tmp_path / "new.nc").resolve()]
     assert check_output_dir(tmp_path / "new" / "dir") == (tmp_path / "new" / "dir").resolve()
-    names = [p.name for p in table_paths(["indicators", "validation_0"], tmp_path, ["csv", "netcdf"])]
-    assert names == ["indicators.csv", "indicators.csv.provenance.json", "indicators.nc", "validation_0.csv",
-                     "validation_0.csv.provenance.json"]
+    names = [
+        p.name for p in table_paths(["indicators", "validation_0"], tmp_path, ["csv", "netcdf"])
+    ]
+    assert names == [
+        "indicators.csv",
+        "indicators.csv.provenance.json",
+        "indicators.nc",
+        "validation_0.csv",
+        "validation_0.csv.provenance.json",
+    ]
 
 
 def test_table_paths_match_what_write_tables_writes(tmp_path):
@@ -161,11 +176,17 @@ def test_table_paths_match_what_write_tables_writes(tmp_path):
 
 
 @pytest.mark.parametrize("target", ["--wind", "--wind-surface", "--sources"])
-def test_cli_invert_output_onto_wind_or_sources_refused(tmp_path, project_samples, target, monkeypatch):
+def test_cli_invert_output_onto_wind_or_sources_refused(
+    tmp_path, project_samples, target, monkeypatch
+):
     from urbansat.cli import app
 
     sc = project_samples / "smartcarb"
-    for name in ("SMARTCARB_winds_2015042311.nc", "SMARTCARB_ERA5-sfc-20150423t1100.nc", "sources-smartcarb.csv"):
+    for name in (
+        "SMARTCARB_winds_2015042311.nc",
+        "SMARTCARB_ERA5-sfc-20150423t1100.nc",
+        "sources-smartcarb.csv",
+    ):
         shutil.copy(sc / name, tmp_path / name)
     wind = tmp_path / "SMARTCARB_winds_2015042311.nc"
     surface = tmp_path / "SMARTCARB_ERA5-sfc-20150423t1100.nc"
@@ -176,9 +197,23 @@ def test_cli_invert_output_onto_wind_or_sources_refused(tmp_path, project_sample
     link.symlink_to(victim)
     monkeypatch.chdir(tmp_path)
     for out in (victim, link, Path("sub") / ".." / victim.name):
-        res = CliRunner(env={"COLUMNS": "500"}).invoke(app, [
-            "invert", str(sc / "Sentinel_7_CO2_2015042311_o1670_l0483.nc"), "--wind", str(wind),
-            "--wind-surface", str(surface), "--sources", str(sources), "-m", "ime", "-o", str(out)])
+        res = CliRunner(env={"COLUMNS": "500"}).invoke(
+            app,
+            [
+                "invert",
+                str(sc / "Sentinel_7_CO2_2015042311_o1670_l0483.nc"),
+                "--wind",
+                str(wind),
+                "--wind-surface",
+                str(surface),
+                "--sources",
+                str(sources),
+                "-m",
+                "ime",
+                "-o",
+                str(out),
+            ],
+        )
         assert res.exit_code == 2, res.output
         text = " ".join(res.output.replace("│", " ").split())
         assert "would overwrite the input" in text and target in text

@@ -17,16 +17,25 @@ def _bench():
 
 
 def _row(seed, source, method, est, sigma, lo1, hi1, lo2, hi2, qa="", truth=10.0):
-    return {"seed": seed, "source": source, "method": method, "estimate_mt_per_yr": est,
-            "sigma_mt_per_yr": sigma, "truth_mt_per_yr": truth,
-            "lower_1sigma_mt_per_yr": lo1, "upper_1sigma_mt_per_yr": hi1,
-            "lower_2sigma_mt_per_yr": lo2, "upper_2sigma_mt_per_yr": hi2, "qa_reason": qa}
+    return {
+        "seed": seed,
+        "source": source,
+        "method": method,
+        "estimate_mt_per_yr": est,
+        "sigma_mt_per_yr": sigma,
+        "truth_mt_per_yr": truth,
+        "lower_1sigma_mt_per_yr": lo1,
+        "upper_1sigma_mt_per_yr": hi1,
+        "lower_2sigma_mt_per_yr": lo2,
+        "upper_2sigma_mt_per_yr": hi2,
+        "qa_reason": qa,
+    }
 
 
 nan, inf = float("nan"), float("inf")
 # truth 10: estimates 9, 10, 12, 20 and one failed draw -> errors -0.1, 0, +0.2, +1.0
 ROWS = [
-    _row(0, "A", "ime", 9.0, 1.0, 8.0, 9.5, 7.0, 10.5),    # 1-sigma misses, 2-sigma covers
+    _row(0, "A", "ime", 9.0, 1.0, 8.0, 9.5, 7.0, 10.5),  # 1-sigma misses, 2-sigma covers
     _row(1, "A", "ime", 10.0, 2.0, 9.0, 11.0, 8.0, 12.0),  # both cover
     _row(2, "A", "ime", 12.0, 3.0, 10.0, 14.0, 9.0, 16.0),  # both cover (bound == truth counts)
     _row(3, "A", "ime", 20.0, 4.0, 15.0, inf, 12.0, inf),  # unbounded above, both miss
@@ -34,8 +43,10 @@ ROWS = [
     _row(0, "B", "csf", nan, nan, nan, nan, nan, nan, qa="no plume", truth=40.0),
     _row(1, "B", "csf", nan, nan, nan, nan, nan, nan, qa="no plume", truth=40.0),
 ]
-FREE = {"A": {"ime": {"estimate_mt_per_yr": 10.5, "qa_reason": ""}},
-        "B": {"csf": {"estimate_mt_per_yr": nan, "qa_reason": "no plume"}}}
+FREE = {
+    "A": {"ime": {"estimate_mt_per_yr": 10.5, "qa_reason": ""}},
+    "B": {"csf": {"estimate_mt_per_yr": nan, "qa_reason": "no plume"}},
+}
 
 
 def test_summary_matches_hand_values():
@@ -64,9 +75,19 @@ def test_summary_matches_hand_values():
 def test_summary_without_valid_draws_reports_none_not_numbers():
     s = _bench().summarize_noise_ensemble(ROWS, FREE)["B"]["csf"]
     assert (s["n"], s["n_valid"], s["truth_mt_per_yr"]) == (2, 0, 40.0)
-    for k in ("median_error", "mean_error", "std_error", "p16_error", "p84_error",
-              "median_rel_sigma", "noise_free_estimate_mt_per_yr", "noise_free_error",
-              "noise_induced_bias", "max_abs_error", "max_abs_error_seed"):
+    for k in (
+        "median_error",
+        "mean_error",
+        "std_error",
+        "p16_error",
+        "p84_error",
+        "median_rel_sigma",
+        "noise_free_estimate_mt_per_yr",
+        "noise_free_error",
+        "noise_induced_bias",
+        "max_abs_error",
+        "max_abs_error_seed",
+    ):
         assert s[k] is None, k
     assert (s["frac_within_15pct"], s["coverage_1sigma"], s["coverage_2sigma"]) == (0.0, 0.0, 0.0)
     assert s["qa_reasons"] == {"no plume": 2}
@@ -85,18 +106,35 @@ def test_per_seed_columns_keep_every_draw_with_none_for_non_finite():
 
 def _case(seed, kind, est, lo1, hi1, lo2, hi2, terms, truth=10.0, method="ime"):
     r, w, b, m = terms
-    return {"seed": seed, "kind": kind, "method": method, "truth": truth, "wind_factor": 1.0,
-            "estimate": est, "sigma": math.sqrt(r * r + w * w + b * b + m * m), "detected": True,
-            "qa_reason": "", "sigma_retrieval": r, "sigma_wind": w, "sigma_background": b,
-            "sigma_model": m, "lower_1": lo1, "upper_1": hi1, "lower_2": lo2, "upper_2": hi2}
+    return {
+        "seed": seed,
+        "kind": kind,
+        "method": method,
+        "truth": truth,
+        "wind_factor": 1.0,
+        "estimate": est,
+        "sigma": math.sqrt(r * r + w * w + b * b + m * m),
+        "detected": True,
+        "qa_reason": "",
+        "sigma_retrieval": r,
+        "sigma_wind": w,
+        "sigma_background": b,
+        "sigma_model": m,
+        "lower_1": lo1,
+        "upper_1": hi1,
+        "lower_2": lo2,
+        "upper_2": hi2,
+    }
 
 
 # truth 10; errors -0.1 (co2m), +0.3 (co2m), +0.6 (tropomi), -0.5 (tropomi), failed (tropomi)
 CASES = [
-    _case(0, "co2m", 9.0, 8.0, 11.0, 7.0, 12.0, (1.0, 2.0, 0.5, 0.5)),    # covered; wind
-    _case(1, "co2m", 13.0, 10.5, 15.0, 9.0, 17.0, (0.5, 2.0, 0.5, 1.0)),  # 1s miss (low bound); wind
+    _case(0, "co2m", 9.0, 8.0, 11.0, 7.0, 12.0, (1.0, 2.0, 0.5, 0.5)),  # covered; wind
+    _case(
+        1, "co2m", 13.0, 10.5, 15.0, 9.0, 17.0, (0.5, 2.0, 0.5, 1.0)
+    ),  # 1s miss (low bound); wind
     _case(2, "tropomi", 16.0, 13.0, 19.0, 11.0, 22.0, (3.0, 1.0, 0.5, 2.0)),  # both miss; retrieval
-    _case(3, "tropomi", 5.0, 4.0, 6.0, 3.0, 7.0, (0.2, 0.5, 0.3, 0.8)),   # both miss, low; model
+    _case(3, "tropomi", 5.0, 4.0, 6.0, 3.0, 7.0, (0.2, 0.5, 0.3, 0.8)),  # both miss, low; model
     _case(4, "tropomi", nan, nan, nan, nan, nan, (nan, nan, nan, nan)),
 ]
 
@@ -168,7 +206,9 @@ def test_city_cases_cycle_geometries_and_draw_in_the_stated_ranges():
 
 def test_compact_cases_are_the_point_cases_released_from_1_2_4_km_disks():
     b = _bench()
-    rows = {s: b.run_case(s, wind_error=0.0, direction_error=0.0, compact=True)[0] for s in (0, 3, 6)}
+    rows = {
+        s: b.run_case(s, wind_error=0.0, direction_error=0.0, compact=True)[0] for s in (0, 3, 6)
+    }
     assert [rows[s]["diameter_km"] for s in (0, 3, 6)] == list(b.COMPACT_DIAMETER_KM)
     assert {r["kind"] for r in rows.values()} == {b.KINDS[0][0]}
     point = b.run_case(3, wind_error=0.0, direction_error=0.0)[0]

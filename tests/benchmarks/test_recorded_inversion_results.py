@@ -33,7 +33,8 @@ def test_recorded_run_used_the_current_model_error_tables(rec):
 
     assert rec.get("constants") == model_error_constants(), (
         "benchmarks/results/inversion.json was recorded with other model-error tables than "
-        "urbansat.inversion has now: re-run python benchmarks/bench_inversion.py")
+        "urbansat.inversion has now: re-run python benchmarks/bench_inversion.py"
+    )
 
 
 def test_model_error_tables_are_what_the_recorded_run_measures(rec):
@@ -44,7 +45,8 @@ def test_model_error_tables_are_what_the_recorded_run_measures(rec):
         for m, (fine, coarse) in table.items():
             assert rec["constants"][name][m] == pytest.approx([fine, coarse], abs=6e-4), (
                 f"{name}[{m!r}] = {rec['constants'][name][m]} but the recorded run measures "
-                f"{[fine, coarse]}: update urbansat.inversion and re-run the benchmark")
+                f"{[fine, coarse]}: update urbansat.inversion and re-run the benchmark"
+            )
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -56,7 +58,10 @@ def test_synthetic_point_coverage_is_honest(rec, method):
     pooled = sum(s["coverage_1sigma"] * s["n_valid"] for s in secs) / n
     assert 0.60 <= pooled <= 0.76, f"{method}: pooled 1-sigma coverage {pooled:.3f}"
     for name, s in zip(POINT_SECTIONS, secs):
-        assert 0.60 - 2 * SD_100 <= s["coverage_1sigma"] <= 0.76 + 2 * SD_100, (name, s["coverage_1sigma"])
+        assert 0.60 - 2 * SD_100 <= s["coverage_1sigma"] <= 0.76 + 2 * SD_100, (
+            name,
+            s["coverage_1sigma"],
+        )
         assert s["coverage_2sigma"] >= 0.90, (name, s["coverage_2sigma"])
     compact = rec["synthetic_compact_heldout"][method]
     assert 0.60 - 2 * SD_100 <= compact["coverage_1sigma"] <= 0.76 + 2 * SD_100
@@ -73,7 +78,9 @@ def test_synthetic_cities_are_not_overconfident(rec, method):
     # area sources: intervals measured conservative (1-sigma 0.69-0.83); never below the band
     for name in ("synthetic_cities", "synthetic_cities_heldout"):
         s = rec[name][method]
-        assert s["n_valid"] >= 95 and s["coverage_1sigma"] >= 0.60 and s["coverage_2sigma"] >= 0.90, (name, s)
+        assert (
+            s["n_valid"] >= 95 and s["coverage_1sigma"] >= 0.60 and s["coverage_2sigma"] >= 0.90
+        ), (name, s)
 
 
 @pytest.mark.parametrize("source", ["Berlin", "Janschwalde"])

@@ -18,7 +18,9 @@ from urbansat.errors import (
 )
 from urbansat.testing.granules import write_gosat_fts, write_oco_lite, write_tropomi_ch4
 
-BOWEN = "S5P_RPRO_L2__CH4____20220722T025309_20220722T043439_24725_03_020400_20230201T033930.SUB.nc4"
+BOWEN = (
+    "S5P_RPRO_L2__CH4____20220722T025309_20220722T043439_24725_03_020400_20230201T033930.SUB.nc4"
+)
 
 
 def test_not_netcdf(tmp_path):
@@ -82,8 +84,13 @@ def test_unknown_variable_requested(tmp_path):
 
 
 def test_all_fill(tmp_path):
-    p = write_tropomi_ch4(tmp_path, n_scanlines=6, n_pixels=5, noise=0.0,
-                          values=lambda lon, lat: np.full(lon.shape, 9.96921e36))
+    p = write_tropomi_ch4(
+        tmp_path,
+        n_scanlines=6,
+        n_pixels=5,
+        noise=0.0,
+        values=lambda lon, lat: np.full(lon.shape, 9.96921e36),
+    )
     with pytest.raises(InputFileError, match="no valid xch4 value") as ei:
         urbansat.open_granules(p)
     assert p.name in str(ei.value)
@@ -110,7 +117,9 @@ def test_bbox_selects_nothing(tmp_path):
 def test_mixed_products_and_gases(tmp_path):
     t = write_tropomi_ch4(tmp_path, n_scanlines=4, n_pixels=3)
     o = write_oco_lite(tmp_path, n_frames=4)
-    with pytest.raises(MixedInputError, match="tropomi_l2_ch4.*oco2_l2_lite|oco2_l2_lite.*tropomi") as ei:
+    with pytest.raises(
+        MixedInputError, match="tropomi_l2_ch4.*oco2_l2_lite|oco2_l2_lite.*tropomi"
+    ) as ei:
         urbansat.open_granules([t, o])
     assert t.name in str(ei.value) and o.name in str(ei.value)
     c = write_gosat_fts(tmp_path / "c", gas="co2")

@@ -13,8 +13,12 @@ from urbansat.cli import app
 from urbansat.plot.granules import plot_granule
 from urbansat.testing.granules import write_oco_lite
 
-BOWEN = "S5P_RPRO_L2__CH4____20220722T025309_20220722T043439_24725_03_020400_20230201T033930.SUB.nc4"
-SAHARA = "S5P_OFFL_L2__CH4____20190311T101655_20190311T115825_07293_01_010202_20190317T121015.SUB.nc4"
+BOWEN = (
+    "S5P_RPRO_L2__CH4____20220722T025309_20220722T043439_24725_03_020400_20230201T033930.SUB.nc4"
+)
+SAHARA = (
+    "S5P_OFFL_L2__CH4____20190311T101655_20190311T115825_07293_01_010202_20190317T121015.SUB.nc4"
+)
 
 runner = CliRunner()
 
@@ -58,8 +62,9 @@ def test_plot_granule_polygons(tmp_path):
     colls = [c for c in ax.collections if isinstance(c, matplotlib.collections.PolyCollection)]
     assert len(colls) == 1
     assert len(colls[0].get_paths()) == int(ds.qa_pass.sum())
-    np.testing.assert_allclose(np.sort(colls[0].get_array()),
-                               np.sort(ds.xco2.values[ds.qa_pass.values]), rtol=1e-6)
+    np.testing.assert_allclose(
+        np.sort(colls[0].get_array()), np.sort(ds.xco2.values[ds.qa_pass.values]), rtol=1e-6
+    )
     matplotlib.pyplot.close("all")
 
 
@@ -77,7 +82,14 @@ def test_plot_cli_default_coastlines_and_boundaries(tmp_path, project_samples, m
     src = str(project_samples / "tropomi_ch4" / BOWEN)
     assert runner.invoke(app, ["plot", src, "-o", str(tmp_path / "a.png")]).exit_code == 0
     with_coast = seen["lines"]
-    assert runner.invoke(app, ["plot", src, "-o", str(tmp_path / "b.png"), "--no-coastlines"]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["plot", src, "-o", str(tmp_path / "b.png"), "--no-coastlines"]
+        ).exit_code
+        == 0
+    )
     assert with_coast == seen["lines"] + 1  # the country outlines
-    res = runner.invoke(app, ["plot", src, "-o", str(tmp_path / "c.png"), "--boundaries", str(tmp_path / "no.shp")])
+    res = runner.invoke(
+        app, ["plot", src, "-o", str(tmp_path / "c.png"), "--boundaries", str(tmp_path / "no.shp")]
+    )
     assert res.exit_code == 2 and "exist" in res.output  # typer usage error naming the option

@@ -27,12 +27,21 @@ def _plume(lon, lat):
     return 3.0 * np.exp(-(((lon - lon0) / 0.02) ** 2 + ((lat - lat0) / 0.05) ** 2))
 
 
-@pytest.mark.parametrize("platform,reader", [("oco2", "oco2_l2_lite"), ("oco3", "oco3_l2_lite"),
-                                             ("acos", "acos_l2_lite")])
+@pytest.mark.parametrize(
+    "platform,reader",
+    [("oco2", "oco2_l2_lite"), ("oco3", "oco3_l2_lite"), ("acos", "acos_l2_lite")],
+)
 @pytest.mark.parametrize("version", ["v10", "v11"])
 def test_oco_lite_roundtrip(tmp_path, platform, reader, version):
-    p = write_oco_lite(tmp_path, platform=platform, version=version, n_frames=40, noise=0.0,
-                       enhancement=_plume, seed=3)
+    p = write_oco_lite(
+        tmp_path,
+        platform=platform,
+        version=version,
+        n_frames=40,
+        noise=0.0,
+        enhancement=_plume,
+        seed=3,
+    )
     assert p.name.startswith(f"{platform}_LtCO2_200704_B1")
     assert guess_reader(p).name == reader
     ds = urbansat.open_granules(p, chunks={"y": 7, "x": 3}).compute()
@@ -51,8 +60,9 @@ def test_oco_lite_roundtrip(tmp_path, platform, reader, version):
         x = sid % 10 - 1
         assert ds.sizes["y"] == np.unique(sid // 10).size and ds.sizes["x"] == 8
     # values: known field at the footprint centres (float32 in the file)
-    truth = background_xco2(ds.longitude.values, ds.latitude.values) + _plume(ds.longitude.values,
-                                                                               ds.latitude.values)
+    truth = background_xco2(ds.longitude.values, ds.latitude.values) + _plume(
+        ds.longitude.values, ds.latitude.values
+    )
     ok = np.isfinite(ds.xco2.values)
     assert ok.sum() == sid.size
     np.testing.assert_allclose(ds.xco2.values[ok], truth[ok], atol=1e-3)
@@ -74,11 +84,17 @@ def test_oco_lite_roundtrip(tmp_path, platform, reader, version):
     assert float(ds.eastward_wind.values[y, x][0]) == 3.0
     # corners enclose the centre, counter-clockwise
     lo, la = ds.longitude_bounds.values[y, x], ds.latitude_bounds.values[y, x]
-    assert np.all(lo.min(-1) < ds.longitude.values[y, x]) and np.all(la.max(-1) > ds.latitude.values[y, x])
+    assert np.all(lo.min(-1) < ds.longitude.values[y, x]) and np.all(
+        la.max(-1) > ds.latitude.values[y, x]
+    )
     lo = lo.astype("f8") - ds.longitude.values[y, x, None]
     la = la.astype("f8") - ds.latitude.values[y, x, None]
-    area2 = ((lo[:, 0] * la[:, 1] - lo[:, 1] * la[:, 0]) + (lo[:, 1] * la[:, 2] - lo[:, 2] * la[:, 1])
-             + (lo[:, 2] * la[:, 3] - lo[:, 3] * la[:, 2]) + (lo[:, 3] * la[:, 0] - lo[:, 0] * la[:, 3]))
+    area2 = (
+        (lo[:, 0] * la[:, 1] - lo[:, 1] * la[:, 0])
+        + (lo[:, 1] * la[:, 2] - lo[:, 2] * la[:, 1])
+        + (lo[:, 2] * la[:, 3] - lo[:, 3] * la[:, 2])
+        + (lo[:, 3] * la[:, 0] - lo[:, 0] * la[:, 3])
+    )
     assert np.all(area2 > 0)
     assert ds.time.dtype == np.dtype("datetime64[ns]")
     assert int(ds.footprint.values[-1]) == nfp
@@ -94,7 +110,9 @@ def test_oco_noise_is_seeded_and_known(tmp_path):
 
 
 def test_oco3_sam_selection(tmp_path):
-    sam = write_oco_lite(tmp_path / "a", platform="oco3", target="fossil_Los_Angeles_USA", n_frames=30)
+    sam = write_oco_lite(
+        tmp_path / "a", platform="oco3", target="fossil_Los_Angeles_USA", n_frames=30
+    )
     ds = urbansat.open_granules(sam)
     assert set(np.unique(ds.target_name.values)) <= {"fossil_Los_Angeles_USA", ""}
     assert int(ds.operation_mode.max()) == 4
@@ -120,14 +138,18 @@ def test_gosat_fts_roundtrip(tmp_path, platform, gas):
     assert ds.attrs["platform"] == ("GOSAT" if platform == "gosat" else "GOSAT-2")
     assert dict(ds.sizes) == {"y": 30, "x": 1, "corner": 4}
     bg = background_xco2 if gas == "co2" else background_xch4
-    np.testing.assert_allclose(ds[var].values, bg(ds.longitude.values, ds.latitude.values),
-                               rtol=2e-7 * 10)
+    np.testing.assert_allclose(
+        ds[var].values, bg(ds.longitude.values, ds.latitude.values), rtol=2e-7 * 10
+    )
     assert ds[var].attrs["units"] == ("ppm" if gas == "co2" else "ppb")
     import h5py
 
     with h5py.File(p) as h:
         flag = h["Data/retrievalQuality/totalPostScreeningResult"][:]
-        assert h["Data/mixingRatio"][f"X{gas.upper()}BiasCorrected"].attrs["unit"] == ds[var].attrs["units"].encode()
+        assert (
+            h["Data/mixingRatio"][f"X{gas.upper()}BiasCorrected"].attrs["unit"]
+            == ds[var].attrs["units"].encode()
+        )
     assert int(ds.qa_pass.sum()) == int((flag == 0).sum())
     assert np.all(np.diff(ds.time.values[:, 0]) > np.timedelta64(0))
     # 36-point circle -> bounding box of 10.5 km diameter
@@ -149,13 +171,15 @@ def test_tropomi_roundtrip(tmp_path, version):
     def plume(lon, lat):
         return 50.0 * np.exp(-(((lon - 149.0) / 0.1) ** 2 + ((lat + 22.75) / 0.1) ** 2))
 
-    p = write_tropomi_ch4(tmp_path, version=version, noise=0.0, enhancement=plume, n_scanlines=30,
-                          n_pixels=20)
+    p = write_tropomi_ch4(
+        tmp_path, version=version, noise=0.0, enhancement=plume, n_scanlines=30, n_pixels=20
+    )
     assert guess_reader(p).name == "tropomi_l2_ch4"
     ds = urbansat.open_granules(p).compute()
     assert ds.attrs["layout"] == version
-    truth = background_xch4(ds.longitude.values, ds.latitude.values) + plume(ds.longitude.values,
-                                                                             ds.latitude.values)
+    truth = background_xch4(ds.longitude.values, ds.latitude.values) + plume(
+        ds.longitude.values, ds.latitude.values
+    )
     np.testing.assert_allclose(ds.xch4.values, truth, atol=2e-3 * 1850 / 1000)
     with netCDF4.Dataset(p) as nc:
         qa = nc["PRODUCT/qa_value"][0]
@@ -164,7 +188,9 @@ def test_tropomi_roundtrip(tmp_path, version):
     dp = 98000.0 / 12
     np.testing.assert_allclose(ds.pressure.values[0, 0], (np.arange(12) + 0.5) * dp, rtol=1e-5)
     np.testing.assert_allclose(ds.pressure_weight.values[0, 0], 1 / 12, rtol=1e-5)
-    np.testing.assert_allclose(ds.xch4_profile_apriori.values[0, 0, :2], [1400.0, 1870.0], rtol=1e-5)
+    np.testing.assert_allclose(
+        ds.xch4_profile_apriori.values[0, 0, :2], [1400.0, 1870.0], rtol=1e-5
+    )
     assert ("eastward_wind" in ds) == (version == "v2")
 
 
@@ -181,21 +207,29 @@ def test_tropomi_antimeridian_corners(tmp_path):
 
 
 def test_numpy_equals_dask_uneven_chunks(tmp_path):
-    for p in (write_tropomi_ch4(tmp_path, n_scanlines=23, n_pixels=17),
-              write_oco_lite(tmp_path, n_frames=23),
-              write_gosat_fts(tmp_path, n_soundings=23)):
+    for p in (
+        write_tropomi_ch4(tmp_path, n_scanlines=23, n_pixels=17),
+        write_oco_lite(tmp_path, n_frames=23),
+        write_gosat_fts(tmp_path, n_soundings=23),
+    ):
         eager = urbansat.open_granules(p, chunks=None).compute()
         lazy = urbansat.open_granules(p, chunks={"y": 5, "x": 3})
         assert lazy[next(iter(lazy.data_vars))].chunks is not None
-        assert lazy.xco2.chunks[0][:2] == (5, 5) if "xco2" in lazy else lazy.xch4.chunks[0][:2] == (5, 5)
+        assert (
+            lazy.xco2.chunks[0][:2] == (5, 5)
+            if "xco2" in lazy
+            else lazy.xch4.chunks[0][:2] == (5, 5)
+        )
         xr.testing.assert_identical(eager, lazy.compute())
 
 
 def test_many_granules_concat_sorted(tmp_path):
-    late = write_tropomi_ch4(tmp_path / "b", date="2022-07-23T03:30:00", orbit=24739, n_scanlines=10,
-                             n_pixels=8)
-    early = write_tropomi_ch4(tmp_path / "a", date="2022-07-22T03:30:00", version="v1",
-                              n_scanlines=12, n_pixels=6)
+    late = write_tropomi_ch4(
+        tmp_path / "b", date="2022-07-23T03:30:00", orbit=24739, n_scanlines=10, n_pixels=8
+    )
+    early = write_tropomi_ch4(
+        tmp_path / "a", date="2022-07-22T03:30:00", version="v1", n_scanlines=12, n_pixels=6
+    )
     ds = urbansat.open_granules([late, early])
     assert ds.sizes["y"] == 22 and ds.sizes["x"] == 8
     assert ds.attrs["source_files"] == [str(early), str(late)]
@@ -207,7 +241,9 @@ def test_many_granules_concat_sorted(tmp_path):
     assert (ds.surface_classification.values[:12, 6:] == 255).all()
     assert np.isnat(ds.time.values[:12, 6:]).all() and np.isnan(ds.latitude.values[:12, 6:]).all()
     # v1 has no ECMWF wind: NaN there, values from the v2 granule
-    assert np.isnan(ds.eastward_wind.values[:12]).all() and (ds.eastward_wind.values[12:] == 4.0).all()
+    assert (
+        np.isnan(ds.eastward_wind.values[:12]).all() and (ds.eastward_wind.values[12:] == 4.0).all()
+    )
     # time filter prunes the whole late granule before reading it
     one = urbansat.open_granules([late, early], time=("2022-07-22", "2022-07-22T23:59"))
     assert one.sizes["y"] == 12 and one.attrs["source_files"] == [str(early)]
@@ -223,9 +259,18 @@ def test_lazy_datasets_pickle_for_distributed(tmp_path, project_samples):
     """Workers of dask.distributed receive the graph by pickle: results must survive it."""
     import pickle
 
-    bowen = project_samples / "tropomi_ch4" / (
-        "S5P_RPRO_L2__CH4____20220722T025309_20220722T043439_24725_03_020400_20230201T033930.SUB.nc4")
-    for p in (bowen, write_oco_lite(tmp_path, n_frames=9), write_gosat_fts(tmp_path, n_soundings=9)):
+    bowen = (
+        project_samples
+        / "tropomi_ch4"
+        / (
+            "S5P_RPRO_L2__CH4____20220722T025309_20220722T043439_24725_03_020400_20230201T033930.SUB.nc4"
+        )
+    )
+    for p in (
+        bowen,
+        write_oco_lite(tmp_path, n_frames=9),
+        write_gosat_fts(tmp_path, n_soundings=9),
+    ):
         ds = urbansat.open_granules(p, chunks={"y": 4})
         back = pickle.loads(pickle.dumps(ds))
         xr.testing.assert_identical(ds.compute(), back.compute())
@@ -248,7 +293,9 @@ def test_oco_zero_latitude_and_vertex_masks(tmp_path):
     assert np.isnan(ds.latitude.values[y0, x0]) and np.isnan(ds.xco2.values[y0, x0])
     assert not ds.qa_pass.values[y0, x0]
     y1, x1 = 0, int(sid[1] % 10) - 1
-    assert np.isnan(ds.latitude_bounds.values[y1, x1, 2]) and np.isnan(ds.longitude_bounds.values[y1, x1, 2])
+    assert np.isnan(ds.latitude_bounds.values[y1, x1, 2]) and np.isnan(
+        ds.longitude_bounds.values[y1, x1, 2]
+    )
     assert np.isfinite(ds.latitude_bounds.values[y1, x1, [0, 1, 3]]).all()
     assert int(ds.qa_pass.sum()) == sid.size - 1
 
@@ -270,8 +317,16 @@ def test_oco_unsorted_soundings_same_swath(tmp_path):
 
 
 def test_oco3_sam_sweeps_cover_an_area(tmp_path):
-    p = write_oco_lite(tmp_path, platform="oco3", target="fossil_Los_Angeles_USA", n_frames=36,
-                       n_sweeps=7, noise=0.0, enhancement=_plume, missing_fraction=0.0)
+    p = write_oco_lite(
+        tmp_path,
+        platform="oco3",
+        target="fossil_Los_Angeles_USA",
+        n_frames=36,
+        n_sweeps=7,
+        noise=0.0,
+        enhancement=_plume,
+        missing_fraction=0.0,
+    )
     ds = urbansat.open_granules(p, target="fossil_Los_Angeles_USA").compute()
     assert ds.sizes["y"] == 36 * 7
     lon, lat = ds.longitude.values, ds.latitude.values
@@ -280,7 +335,9 @@ def test_oco3_sam_sweeps_cover_an_area(tmp_path):
     # the plume maximum sits on the target, and the values are the known field
     j = np.nanargmax(ds.xco2.values)
     assert abs(lon.ravel()[j] + 118.24532) < 0.02 and abs(lat.ravel()[j] - 34.05349) < 0.05
-    np.testing.assert_allclose(ds.xco2.values, background_xco2(lon, lat) + _plume(lon, lat), atol=1e-3)
+    np.testing.assert_allclose(
+        ds.xco2.values, background_xco2(lon, lat) + _plume(lon, lat), atol=1e-3
+    )
 
 
 def test_readers_stay_lazy(tmp_path, project_samples):
@@ -290,10 +347,19 @@ def test_readers_stay_lazy(tmp_path, project_samples):
     def refuse(*args, **kwargs):
         raise AssertionError("a reader triggered a dask computation")
 
-    bowen = project_samples / "tropomi_ch4" / (
-        "S5P_RPRO_L2__CH4____20220722T025309_20220722T043439_24725_03_020400_20230201T033930.SUB.nc4")
-    files = [bowen, write_oco_lite(tmp_path, n_frames=9), write_gosat_fts(tmp_path, n_soundings=9),
-             write_tropomi_ch4(tmp_path, n_scanlines=9, n_pixels=4)]
+    bowen = (
+        project_samples
+        / "tropomi_ch4"
+        / (
+            "S5P_RPRO_L2__CH4____20220722T025309_20220722T043439_24725_03_020400_20230201T033930.SUB.nc4"
+        )
+    )
+    files = [
+        bowen,
+        write_oco_lite(tmp_path, n_frames=9),
+        write_gosat_fts(tmp_path, n_soundings=9),
+        write_tropomi_ch4(tmp_path, n_scanlines=9, n_pixels=4),
+    ]
     for p in files:
         reader = guess_reader(p)
         with dask.config.set(scheduler=refuse):
@@ -331,10 +397,16 @@ def test_oco3_target_names_as_char_arrays(tmp_path):
     for i, (grp, g) in enumerate(tree.items()):
         enc = {}
         if grp == "/Sounding":
-            g = g.assign(target_name=g.target_name.astype("S32"), target_id=g.target_id.astype("S16"))
+            g = g.assign(
+                target_name=g.target_name.astype("S32"), target_id=g.target_id.astype("S16")
+            )
             enc = {"target_name": {"dtype": "S1"}, "target_id": {"dtype": "S1"}}
-        g.to_netcdf(q, mode="w" if i == 0 else "a", group=None if grp == "/" else grp.strip("/"),
-                    encoding=enc)
+        g.to_netcdf(
+            q,
+            mode="w" if i == 0 else "a",
+            group=None if grp == "/" else grp.strip("/"),
+            encoding=enc,
+        )
     with netCDF4.Dataset(q) as nc:
         assert nc["Sounding/target_name"].dtype == np.dtype("S1")  # really a char array
     ds = urbansat.open_granules(q, chunks={"y": 4})

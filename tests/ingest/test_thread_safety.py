@@ -25,8 +25,9 @@ from urbansat.ingest.readers import guess_reader
 from urbansat.testing.granules import write_gosat_fts, write_oco_lite, write_tropomi_ch4
 
 REPO = Path(__file__).resolve().parents[2]
-BOWEN = ("S5P_RPRO_L2__CH4____20220722T025309_20220722T043439_24725_03_020400_"
-         "20230201T033930.SUB.nc4")
+BOWEN = (
+    "S5P_RPRO_L2__CH4____20220722T025309_20220722T043439_24725_03_020400_20230201T033930.SUB.nc4"
+)
 SMARTCARB = "Sentinel_7_CO2_2015042311_o1670_l0483.nc"
 
 
@@ -99,7 +100,9 @@ def test_open_netcdf_waits_for_the_lock_and_reads(project_samples):
     path = project_samples / "smartcarb" / SMARTCARB
     ds = _waits_for_xarray_lock(lambda: open_netcdf(path, chunks={"nobs": 50}))
     assert "XCO2_BG" in ds
-    x = _waits_for_xarray_lock(lambda: ds["XCO2_BG"].isel(nobs=slice(0, 3)).compute(scheduler="threads"))
+    x = _waits_for_xarray_lock(
+        lambda: ds["XCO2_BG"].isel(nobs=slice(0, 3)).compute(scheduler="threads")
+    )
     assert x.sizes["nobs"] == 3
     ds.close()
 
@@ -122,8 +125,20 @@ def test_netcdf_lock_is_reentrant_per_thread_and_excludes_others():
 @pytest.mark.slow
 def test_thread_stress_survives():
     """Open granules while dask threads compute and drop others: no crash (SIGSEGV)."""
-    proc = subprocess.run([sys.executable, "-X", "faulthandler", str(REPO / "benchmarks" / "bench_ingest.py"),
-                           "--stress", "8"], capture_output=True, text=True, timeout=300, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-X",
+            "faulthandler",
+            str(REPO / "benchmarks" / "bench_ingest.py"),
+            "--stress",
+            "8",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "survived" in proc.stdout
 
@@ -133,8 +148,11 @@ def _handles(path: Path) -> int:
     from xarray.backends.file_manager import FILE_CACHE
 
     real = os.path.realpath(path)
-    return sum(1 for f in list(FILE_CACHE.values())
-               if hasattr(f, "filepath") and f.isopen() and os.path.realpath(f.filepath()) == real)
+    return sum(
+        1
+        for f in list(FILE_CACHE.values())
+        if hasattr(f, "filepath") and f.isopen() and os.path.realpath(f.filepath()) == real
+    )
 
 
 @pytest.mark.parametrize("kind", ["tropomi", "oco", "smartcarb"])

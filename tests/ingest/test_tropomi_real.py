@@ -12,11 +12,17 @@ from urbansat.errors import EmptyResultWarning, MissingVariableError, UrbansatWa
 from urbansat.ingest.readers import guess_reader
 from urbansat.schema import to_soundings
 
-BOWEN = "S5P_RPRO_L2__CH4____20220722T025309_20220722T043439_24725_03_020400_20230201T033930.SUB.nc4"
-SAHARA = "S5P_OFFL_L2__CH4____20190311T101655_20190311T115825_07293_01_010202_20190317T121015.SUB.nc4"
+BOWEN = (
+    "S5P_RPRO_L2__CH4____20220722T025309_20220722T043439_24725_03_020400_20230201T033930.SUB.nc4"
+)
+SAHARA = (
+    "S5P_OFFL_L2__CH4____20190311T101655_20190311T115825_07293_01_010202_20190317T121015.SUB.nc4"
+)
 STRIPPED = "S5P_OFFL_L2__CH4____20200303T013547_20200303T031717_12367_01_010302_20200306T053811.nc"
-ORBIT = ("test_var_subsetting_tropomi_S5P_OFFL_L2__CH4____20190319T110835_20190319T125006_"
-         "07407_01_010202_20190325T125810_subset.nc4")
+ORBIT = (
+    "test_var_subsetting_tropomi_S5P_OFFL_L2__CH4____20190319T110835_20190319T125006_"
+    "07407_01_010202_20190325T125810_subset.nc4"
+)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +58,10 @@ def test_bowen_basin_vertical_and_winds(tdir):
     # prior column == sum_k w_k * prior_k
     col = (ds.pressure_weight * ds.xch4_profile_apriori).sum("level").values[good]
     np.testing.assert_allclose(ds.xch4_apriori.values[good], col, rtol=1e-5)
-    assert ds.eastward_wind.attrs["units"] == "m s-1" and np.isfinite(ds.eastward_wind.values[good]).all()
+    assert (
+        ds.eastward_wind.attrs["units"] == "m s-1"
+        and np.isfinite(ds.eastward_wind.values[good]).all()
+    )
     assert ds.time.dtype == np.dtype("datetime64[ns]")
     # time = reference + delta_time agrees with the v2 time_utc strings (independent oracle)
     import netCDF4
@@ -135,4 +144,6 @@ def test_raw_flags_keep_native_dtype(tdir):
     ds = urbansat.open_granules(tdir / BOWEN)
     assert ds.surface_classification.dtype == np.uint8
     assert ds.processing_quality_flags.dtype == np.uint32
-    assert ds.qa_value.dtype.kind == "f" and float(ds.qa_value.max()) <= 1.0  # scale_factor 0.01 applied
+    assert (
+        ds.qa_value.dtype.kind == "f" and float(ds.qa_value.max()) <= 1.0
+    )  # scale_factor 0.01 applied

@@ -29,20 +29,32 @@ def _write_pair(tmp_path, t, q, u, v, ps, *, name="ml"):
     ny, nx = ps.shape
     coords = {
         "time": ("time", [np.datetime64("2015-04-23T11:00", "ns")], {"long_name": "time"}),
-        "latitude": ("latitude", np.linspace(53.0, 52.0, ny).astype("f4"),
-                     {"units": "degrees_north"}),
-        "longitude": ("longitude", np.linspace(13.0, 14.0, nx).astype("f4"),
-                      {"units": "degrees_east"}),
+        "latitude": (
+            "latitude",
+            np.linspace(53.0, 52.0, ny).astype("f4"),
+            {"units": "degrees_north"},
+        ),
+        "longitude": (
+            "longitude",
+            np.linspace(13.0, 14.0, nx).astype("f4"),
+            {"units": "degrees_east"},
+        ),
     }
     dims4, dims3 = ("time", "level", "latitude", "longitude"), ("time", "latitude", "longitude")
     lvl = xr.Dataset(
         {
             k: (dims4, np.asarray(a, float)[None], {"units": un})
-            for k, a, un in (("t", t, "K"), ("q", q, "kg kg**-1"), ("u", u, "m s**-1"),
-                             ("v", v, "m s**-1"))
+            for k, a, un in (
+                ("t", t, "K"),
+                ("q", q, "kg kg**-1"),
+                ("u", u, "m s**-1"),
+                ("v", v, "m s**-1"),
+            )
         },
-        coords={**coords, "level": ("level", LEVELS.astype("i4"),
-                                    {"long_name": "model_level_number"})},
+        coords={
+            **coords,
+            "level": ("level", LEVELS.astype("i4"), {"long_name": "model_level_number"}),
+        },
     )
     sfc = xr.Dataset(
         {
@@ -124,7 +136,7 @@ def test_mixed_layer_capped_by_inversion(tmp_path):
     assert np.isnan(blh[1])
     assert "VDFDPBL" in w.boundary_layer_height.attrs["method"]
     ri = e5.bulk_richardson_number(z, t, u, v)
-    assert ri[-1, 0, 0] == 0.0 and np.all(np.abs(ri[k + 1:, 0, 0]) < 0.05) and ri[k, 0, 0] > 1.0
+    assert ri[-1, 0, 0] == 0.0 and np.all(np.abs(ri[k + 1 :, 0, 0]) < 0.05) and ri[k, 0, 0] > 1.0
 
 
 def test_calm_layer_is_floored_not_divided_by_zero():
@@ -173,7 +185,9 @@ def test_smartcarb_model_levels_berlin_janschwalde(smartcarb_ml):
         # not the grid mean (847 m here; 294 m over the Baltic to 1539 m: 5.11 m/s at Berlin)
         e = effective_wind(w, lon, lat, None)
         assert speed_range[0] < e.speed < speed_range[1]
-        assert e.speed == pytest.approx(effective_wind(w, lon, lat, None, z_top_m=blh).speed, rel=0.02)
+        assert e.speed == pytest.approx(
+            effective_wind(w, lon, lat, None, z_top_m=blh).speed, rel=0.02
+        )
         assert e.source == "era5_model_levels"
     # lead: wind at ~350 m at Berlin 5.2 m/s
     col = _column(w, *BERLIN).sel(level=350.0)
@@ -223,10 +237,19 @@ def test_unidentified_level_coordinate_is_refused(tmp_path):
         (np.array([10.0, 100.0, 500.0]), {"units": "m"}),  # heights are not accepted here
     ):
         ds = xr.Dataset(
-            {k: (("level", "latitude", "longitude"), rng.normal(size=(3, 2, 2)), {"units": "m s-1"})
-             for k in ("u", "v")},
-            coords={"level": ("level", values, attrs), "latitude": [50.0, 51.0],
-                    "longitude": [10.0, 11.0]},
+            {
+                k: (
+                    ("level", "latitude", "longitude"),
+                    rng.normal(size=(3, 2, 2)),
+                    {"units": "m s-1"},
+                )
+                for k in ("u", "v")
+            },
+            coords={
+                "level": ("level", values, attrs),
+                "latitude": [50.0, 51.0],
+                "longitude": [10.0, 11.0],
+            },
         )
         ds.to_netcdf(tmp_path / "w.nc")
         with pytest.raises(WindError, match="neither pressure"):
@@ -258,12 +281,18 @@ def test_estimate_emissions_with_model_level_wind(project_samples, smartcarb_ml)
     from urbansat.inversion import estimate_emissions
 
     d = project_samples / "smartcarb"
-    sw = SmartcarbReader().open_dataset(
-        d / "Sentinel_7_CO2_2015042311_o1670_l0483.nc", noise_ppm=0.5, seed=0
-    ).load()
+    sw = (
+        SmartcarbReader()
+        .open_dataset(d / "Sentinel_7_CO2_2015042311_o1670_l0483.nc", noise_ppm=0.5, seed=0)
+        .load()
+    )
     src = pd.DataFrame(
-        {"name": ["Berlin"], "longitude": [13.407696], "latitude": [52.516984],
-         "diameter_km": [30.0]}
+        {
+            "name": ["Berlin"],
+            "longitude": [13.407696],
+            "latitude": [52.516984],
+            "diameter_km": [30.0],
+        }
     )
     out = estimate_emissions(sw, sources=src, wind=smartcarb_ml, method="csf")
     b = out.sel(source="Berlin")

@@ -16,9 +16,17 @@ from urbansat.testing.plumes import make_plume_swath
 
 
 def _city(structure: float, seed: int = 7):
-    return make_plume_swath("co2m", gas="co2", emission=600.0, seed=seed, diameter_km=30.0,
-                            noise=0.7, background_structure=structure, wind_error=0.0,
-                            direction_error_deg=0.0)
+    return make_plume_swath(
+        "co2m",
+        gas="co2",
+        emission=600.0,
+        seed=seed,
+        diameter_km=30.0,
+        noise=0.7,
+        background_structure=structure,
+        wind_error=0.0,
+        direction_error_deg=0.0,
+    )
 
 
 def test_flat_background_gives_no_control_error_beyond_noise():
@@ -42,10 +50,12 @@ def test_control_error_follows_the_background_structure(seed):
 def test_background_term_uses_the_controls_and_can_be_turned_off():
     sw, tr = _city(0.6)
     on = estimate_emissions(sw, sources=tr["sources"], wind=tr["wind"], method="ime").isel(source=0)
-    off = estimate_emissions(sw, sources=tr["sources"], wind=tr["wind"], method="ime",
-                             background_controls=0).isel(source=0)
+    off = estimate_emissions(
+        sw, sources=tr["sources"], wind=tr["wind"], method="ime", background_controls=0
+    ).isel(source=0)
     # same estimate, larger (honest) background term
     assert float(on.emission) == pytest.approx(float(off.emission))
     assert float(on.emission_uncertainty_background) > 1.2 * float(
-        off.emission_uncertainty_background)
+        off.emission_uncertainty_background
+    )
     assert np.isfinite(float(on.emission_uncertainty))

@@ -18,9 +18,16 @@ from urbansat.testing.plumes import make_plume_swath
 
 
 def _scene(structure: float, seed: int = 3):
-    sw, tr = make_plume_swath("co2m", gas="co2", emission=0.0, seed=seed, noise=0.7,
-                              background_structure=structure, wind_error=0.0,
-                              direction_error_deg=0.0)
+    sw, tr = make_plume_swath(
+        "co2m",
+        gas="co2",
+        emission=0.0,
+        seed=seed,
+        noise=0.7,
+        background_structure=structure,
+        wind_error=0.0,
+        direction_error_deg=0.0,
+    )
     src = tr["sources"].iloc[0]
     return cut_scene(sw, float(src.longitude), float(src.latitude), radius_km=60.0, gas="co2")
 
@@ -46,7 +53,8 @@ def test_too_few_blocks_give_noise_over_sqrt3():
     scene = _scene(0.0)
     keep = np.zeros(scene.values.shape, bool)
     keep[29:32, 29:32] = True  # 9 pixels: no 4 blocks of 3
-    sparse = dataclasses.replace(scene, valid=scene.valid & keep,
-                                 values=np.where(keep, scene.values, np.nan))
+    sparse = dataclasses.replace(
+        scene, valid=scene.valid & keep, values=np.where(keep, scene.values, np.nan)
+    )
     bg = estimate_background(sparse, np.zeros(keep.shape, bool), min_pixels=5)
     assert bg.structure == pytest.approx(bg.noise / np.sqrt(3))

@@ -29,9 +29,19 @@ def mine(tmp_path_factory):
     """A TROPOMI CH4 granule (official layout) with a 20 kg/s plume, and its source table."""
     d = tmp_path_factory.mktemp("invert")
     src, q, wind = (149.0, -22.9), 20.0, (1.0, 5.0)
-    f = plume_field(src, emission=q, wind=wind, gas="ch4", surface_pressure=98000.0, subsample_km=6.0)
-    path = write_tropomi_ch4(d, center=(149.0, -22.75), enhancement=f, noise=10.0, wind=wind,
-                             bad_fraction=0.05, psurf=98000.0, seed=3)
+    f = plume_field(
+        src, emission=q, wind=wind, gas="ch4", surface_pressure=98000.0, subsample_km=6.0
+    )
+    path = write_tropomi_ch4(
+        d,
+        center=(149.0, -22.75),
+        enhancement=f,
+        noise=10.0,
+        wind=wind,
+        bad_fraction=0.05,
+        psurf=98000.0,
+        seed=3,
+    )
     table = d / "mines.csv"
     table.write_text("# test mines\nname,longitude,latitude\nmine,149.0,-22.9\nfar,10.0,10.0\n")
     return path, table, q
@@ -41,44 +51,90 @@ def test_invert_all_methods_writes_the_api_dataset_atomically(mine, tmp_path):
     path, table, q = mine
     before = path.read_bytes()
     out = tmp_path / "emissions.nc"
-    res = runner.invoke(app, ["invert", str(path), "--sources", str(table), "--wind", "1.0,5.0,1.0",
-                              "-o", str(out), "--json"])
+    res = runner.invoke(
+        app,
+        [
+            "invert",
+            str(path),
+            "--sources",
+            str(table),
+            "--wind",
+            "1.0,5.0,1.0",
+            "-o",
+            str(out),
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     rows = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
     assert len(rows) == 2 * len(METHODS)  # every (method, source), the unusable one included
     by = {(r["method"], r["source"]): r for r in rows}
     for m in METHODS:
         r = by[(m, "mine")]
-        assert r["qa_reason"] == "" and r["lower_2sigma_t_per_yr"] < q * 31557.6 < r["upper_2sigma_t_per_yr"]
-        assert "outside the swath" in by[(m, "far")]["qa_reason"] and by[(m, "far")]["emission_t_per_yr"] is None
+        assert (
+            r["qa_reason"] == ""
+            and r["lower_2sigma_t_per_yr"] < q * 31557.6 < r["upper_2sigma_t_per_yr"]
+        )
+        assert (
+            "outside the swath" in by[(m, "far")]["qa_reason"]
+            and by[(m, "far")]["emission_t_per_yr"] is None
+        )
     # the file is the library's output (same numbers as the API call), strings as netCDF strings
     ds = xr.open_dataset(out)
-    api = estimate_emissions(urbansat.open_granules(path), sources=pd.read_csv(table, comment="#"),
-                             wind=urbansat.open_wind((1.0, 5.0, 1.0)), method="all")
+    api = estimate_emissions(
+        urbansat.open_granules(path),
+        sources=pd.read_csv(table, comment="#"),
+        wind=urbansat.open_wind((1.0, 5.0, 1.0)),
+        method="all",
+    )
     np.testing.assert_allclose(ds.emission.values, api.emission.values)
-    assert list(ds.inversion_method.values) == list(METHODS) and ds.attrs["history"] == "urbansat invert"
+    assert (
+        list(ds.inversion_method.values) == list(METHODS)
+        and ds.attrs["history"] == "urbansat invert"
+    )
     assert not list(tmp_path.glob(".*tmp*"))  # no temporary file left beside it
     assert path.read_bytes() == before  # the input is untouched
 
 
 def test_invert_table_one_method_and_granule_wind(mine):
     path, table, _ = mine
-    res = runner.invoke(app, ["invert", str(path), "--sources", str(table), "--wind", "granule",
-                              "--wind-sigma", "1.0", "-m", "csf"])
+    res = runner.invoke(
+        app,
+        [
+            "invert",
+            str(path),
+            "--sources",
+            str(table),
+            "--wind",
+            "granule",
+            "--wind-sigma",
+            "1.0",
+            "-m",
+            "csf",
+        ],
+    )
     assert res.exit_code == 0, res.output
     lines = res.stdout.splitlines()
     assert lines[0].startswith(path.name) and "CH4 emissions [t/yr]" in lines[0]
     mine_line = next(x for x in lines if x.startswith("mine"))
-    assert " csf " in mine_line and mine_line.split()[-1] in ("retrieval", "wind", "background", "model")
+    assert " csf " in mine_line and mine_line.split()[-1] in (
+        "retrieval",
+        "wind",
+        "background",
+        "model",
+    )
     assert "outside the swath" in next(x for x in lines if x.startswith("far"))
 
 
-@pytest.mark.parametrize("args,match", [
-    (["--wind", "fast"], "neither an existing file"),
-    (["--wind", "1.0,5.0"], "no speed error"),
-    (["--wind", "1,5,1", "-m", "magic"], "unknown"),
-    (["--wind", "1,5,1", "--reader-option", "noise"], "KEY=VALUE"),
-])
+@pytest.mark.parametrize(
+    "args,match",
+    [
+        (["--wind", "fast"], "neither an existing file"),
+        (["--wind", "1.0,5.0"], "no speed error"),
+        (["--wind", "1,5,1", "-m", "magic"], "unknown"),
+        (["--wind", "1,5,1", "--reader-option", "noise"], "KEY=VALUE"),
+    ],
+)
 def test_invert_bad_input_names_the_value(mine, args, match):
     path, table, _ = mine
     res = runner.invoke(app, ["invert", str(path), "--sources", str(table), *args])
@@ -88,7 +144,9 @@ def test_invert_bad_input_names_the_value(mine, args, match):
 
 def test_invert_refuses_to_overwrite_an_input_and_needs_sources(mine):
     path, table, _ = mine
-    res = runner.invoke(app, ["invert", str(path), "--sources", str(table), "--wind", "1,5,1", "-o", str(table)])
+    res = runner.invoke(
+        app, ["invert", str(path), "--sources", str(table), "--wind", "1,5,1", "-o", str(table)]
+    )
     assert res.exit_code != 0 and "is one of the inputs" in _text(res)
     assert table.read_text().startswith("# test mines")
     res = runner.invoke(app, ["invert", str(path), "--wind", "1,5,1"])
@@ -98,12 +156,29 @@ def test_invert_refuses_to_overwrite_an_input_and_needs_sources(mine):
 def test_invert_smartcarb_with_reader_options_matches_the_benchmark_draw(project_samples):
     d = project_samples / "smartcarb"
     table = urbansat.__file__.replace("__init__.py", "data/demo/demo_sources.csv")
-    res = runner.invoke(app, ["invert", str(d / "Sentinel_7_CO2_2015042311_o1670_l0483.nc"),
-                              "--wind", str(d / "SMARTCARB_winds_2015042311.nc"), "--sources", table,
-                              "--reader-option", "noise_ppm=0.5", "--reader-option", "seed=0",
-                              "-m", "gaussian", "--json"])
+    res = runner.invoke(
+        app,
+        [
+            "invert",
+            str(d / "Sentinel_7_CO2_2015042311_o1670_l0483.nc"),
+            "--wind",
+            str(d / "SMARTCARB_winds_2015042311.nc"),
+            "--sources",
+            table,
+            "--reader-option",
+            "noise_ppm=0.5",
+            "--reader-option",
+            "seed=0",
+            "-m",
+            "gaussian",
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
-    rows = {r["source"]: r for r in map(json.loads, (x for x in res.stdout.splitlines() if x.startswith("{")))}
+    rows = {
+        r["source"]: r
+        for r in map(json.loads, (x for x in res.stdout.splitlines() if x.startswith("{")))
+    }
     assert len(rows) == 16  # every listed SMARTCARB source is reported, estimable or not
     j = rows["Janschwalde"]
     assert abs(j["emission_t_per_yr"] / 42.40e6 - 1) < 0.15
@@ -116,12 +191,30 @@ def test_invert_boundaries_file_as_area_sources(mine, tmp_path):
 
     path, _, q = mine
     lon0, lat0, r = 149.0, -22.9, 8.0 / 111.2
-    disk = Polygon([(lon0 + r * np.cos(t) / np.cos(np.deg2rad(lat0)), lat0 + r * np.sin(t))
-                    for t in np.linspace(0, 2 * np.pi, 40)])
+    disk = Polygon(
+        [
+            (lon0 + r * np.cos(t) / np.cos(np.deg2rad(lat0)), lat0 + r * np.sin(t))
+            for t in np.linspace(0, 2 * np.pi, 40)
+        ]
+    )
     f = tmp_path / "parks.geojson"
     gpd.GeoDataFrame({"park": ["park-7"]}, geometry=[disk], crs=4326).to_file(f)
-    res = runner.invoke(app, ["invert", str(path), "--boundaries", str(f), "--id-field", "park",
-                              "--wind", "1.0,5.0,1.0", "-m", "bayesian", "--json"])
+    res = runner.invoke(
+        app,
+        [
+            "invert",
+            str(path),
+            "--boundaries",
+            str(f),
+            "--id-field",
+            "park",
+            "--wind",
+            "1.0,5.0,1.0",
+            "-m",
+            "bayesian",
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     (row,) = [json.loads(x) for x in res.stdout.splitlines() if x.startswith("{")]
     assert row["source"] == "park-7" and row["method"] == "bayesian" and row["qa_reason"] == ""
@@ -133,8 +226,19 @@ def test_invert_plot_dir_maps_every_prepared_source(mine, tmp_path):
     from PIL import Image
 
     path, table, _ = mine
-    res = runner.invoke(app, ["invert", str(path), "--sources", str(table), "--wind", "1.0,5.0,1.0",
-                              "--plot-dir", str(tmp_path / "maps")])
+    res = runner.invoke(
+        app,
+        [
+            "invert",
+            str(path),
+            "--sources",
+            str(table),
+            "--wind",
+            "1.0,5.0,1.0",
+            "--plot-dir",
+            str(tmp_path / "maps"),
+        ],
+    )
     assert res.exit_code == 0, res.output
     files = sorted(p.name for p in (tmp_path / "maps").iterdir())
     assert files == ["plume_mine.png"]  # 'far' is outside the swath: in the table, not mapped

@@ -15,9 +15,19 @@ def test_tropomi_file_round_trip(tmp_path):
     src = (149.0, -22.9)
     q = 20.0  # kg/s, a strong coal-mine plume
     wind = (1.0, 5.0)
-    f = plume_field(src, emission=q, wind=wind, gas="ch4", surface_pressure=98000.0, subsample_km=6.0)
-    path = write_tropomi_ch4(tmp_path, center=(149.0, -22.75), enhancement=f, noise=10.0, wind=wind,
-                             bad_fraction=0.05, psurf=98000.0, seed=3)
+    f = plume_field(
+        src, emission=q, wind=wind, gas="ch4", surface_pressure=98000.0, subsample_km=6.0
+    )
+    path = write_tropomi_ch4(
+        tmp_path,
+        center=(149.0, -22.75),
+        enhancement=f,
+        noise=10.0,
+        wind=wind,
+        bad_fraction=0.05,
+        psurf=98000.0,
+        seed=3,
+    )
     ds = urbansat.open_granules(path)
     sources = pd.DataFrame({"name": ["mine"], "longitude": [src[0]], "latitude": [src[1]]})
     for m in ("csf", "gaussian", "bayesian"):
@@ -33,9 +43,22 @@ def test_oco2_file_round_trip(tmp_path):
     src = (centre[0] - 0.25, centre[1])  # 17 km west of the north-going track
     q = 1500.0  # kg/s CO2, a large power plant
     wind = (5.0, 0.5)
-    f = plume_field(src, emission=q, wind=wind, gas="co2", surface_pressure=100000.0, subsample_km=1.5)
-    path = write_oco_lite(tmp_path, platform="oco2", n_frames=80, center=centre, enhancement=f, noise=0.5,
-                          wind=wind, psurf_hpa=1000.0, bad_fraction=0.05, missing_fraction=0.0, seed=2)
+    f = plume_field(
+        src, emission=q, wind=wind, gas="co2", surface_pressure=100000.0, subsample_km=1.5
+    )
+    path = write_oco_lite(
+        tmp_path,
+        platform="oco2",
+        n_frames=80,
+        center=centre,
+        enhancement=f,
+        noise=0.5,
+        wind=wind,
+        psurf_hpa=1000.0,
+        bad_fraction=0.05,
+        missing_fraction=0.0,
+        seed=2,
+    )
     ds = urbansat.open_granules(path)
     sources = pd.DataFrame({"name": ["plant"], "longitude": [src[0]], "latitude": [src[1]]})
     for m in ("csf", "gaussian", "bayesian"):

@@ -32,7 +32,9 @@ def test_grid_minima_finds_both_basins():
     t = np.linspace(-1, 1, 7)
     A, T = np.meshgrid(a, t, indexing="ij")
     # a deep basin at the corner (-1, -1) and a shallower one at (0.5, 0.67)
-    grid = np.minimum(3 + 10 * ((A + 1) ** 2 + (T + 1) ** 2), 5 + 10 * ((A - 0.5) ** 2 + (T - 2 / 3) ** 2))
+    grid = np.minimum(
+        3 + 10 * ((A + 1) ** 2 + (T + 1) ** 2), 5 + 10 * ((A - 0.5) ** 2 + (T - 2 / 3) ** 2)
+    )
     mins = _grid_minima(grid, 3)
     assert mins[0] == (0, 0)
     assert mins[1] == (6, 5)
@@ -50,8 +52,11 @@ def berlin(project_samples):
     src = src[["name", "longitude", "latitude", "diameter_km"]]
 
     def frame(seed: int | None):
-        sw = SmartcarbReader().open_dataset(d / FILE, noise_ppm=None if seed is None else 0.5,
-                                            seed=seed or 0).load()
+        sw = (
+            SmartcarbReader()
+            .open_dataset(d / FILE, noise_ppm=None if seed is None else 0.5, seed=seed or 0)
+            .load()
+        )
         return plume_frames(sw, sources=src, wind=wind)["Berlin"][0]
 
     return frame
@@ -61,7 +66,9 @@ def _chi2_centres(frame, a: float, dt: float) -> float:
     sc = frame.scene
     sel = sc.valid & np.isfinite(frame.dv)
     xy = np.vstack([sc.x[sel] / 1e5, sc.y[sel] / 1e5]) * frame.k_mean
-    return _solve(_design(frame, sel, a, dt, True), frame.dv[sel], 1 / frame.dv_sigma[sel] ** 2, xy)[2]
+    return _solve(
+        _design(frame, sel, a, dt, True), frame.dv[sel], 1 / frame.dv_sigma[sel] ** 2, xy
+    )[2]
 
 
 @pytest.mark.parametrize("seed", [46, 81])
@@ -70,8 +77,11 @@ def test_fit_reaches_the_deepest_basin(berlin, seed):
     fit = estimate_gaussian(frame)
     got = _chi2_centres(frame, fit.details["a"], np.deg2rad(fit.details["dtheta_deg"]))
     # brute force: 1.25-degree steps, 12 spread rates over the whole allowed range
-    brute = min(_chi2_centres(frame, a, np.deg2rad(t))
-                for a in np.geomspace(*SPREAD_RATE_RANGE, 12) for t in np.arange(-20, 20.1, 1.25))
+    brute = min(
+        _chi2_centres(frame, a, np.deg2rad(t))
+        for a in np.geomspace(*SPREAD_RATE_RANGE, 12)
+        for t in np.arange(-20, 20.1, 1.25)
+    )
     assert got <= brute + 0.5
 
 

@@ -37,8 +37,15 @@ NOISE_PPM = 0.7  # in the 0.5-1 ppm range of the synthetic benchmark (CO2M-like)
 
 def _scene(seed: int) -> tuple[xr.Dataset, dict]:
     """Noise-free CO2M-like swath whose stated uncertainty is the noise level."""
-    sw, truth = make_plume_swath("co2m", gas="co2", emission=1500.0, seed=seed, wind_error=0.0,
-                                 direction_error_deg=0.0, noise=NOISE_PPM * 1e-9)
+    sw, truth = make_plume_swath(
+        "co2m",
+        gas="co2",
+        emission=1500.0,
+        seed=seed,
+        wind_error=0.0,
+        direction_error_deg=0.0,
+        noise=NOISE_PPM * 1e-9,
+    )
     sw["xco2_uncertainty"] = xr.full_like(sw["xco2_uncertainty"], NOISE_PPM)
     return sw, truth
 
@@ -50,7 +57,9 @@ def _with_noise(sw: xr.Dataset, e: np.ndarray) -> xr.Dataset:
 
 
 def _ime(sw: xr.Dataset, truth: dict, **options) -> float:
-    out = estimate_emissions(sw, sources=truth["sources"], wind=truth["wind"], method="ime", **options)
+    out = estimate_emissions(
+        sw, sources=truth["sources"], wind=truth["wind"], method="ime", **options
+    )
     assert str(out.qa_reason.values[0]) == ""
     return float(out.emission.values[0])
 
@@ -113,7 +122,9 @@ def test_ime_changes_smoothly_with_the_plume_axis():
             th = frame.theta + d
             s, n = plume_coordinates(frame.scene.x, frame.scene.y, th)
             ss, nn = plume_coordinates(frame.scene.xs, frame.scene.ys, th)
-            q.append(estimate_ime(dataclasses.replace(frame, theta=th, s=s, n=n, ss=ss, nn=nn)).emission)
+            q.append(
+                estimate_ime(dataclasses.replace(frame, theta=th, s=s, n=n, ss=ss, nn=nn)).emission
+            )
         q = np.asarray(q)
         assert np.max(np.abs(np.diff(q))) < 0.005 * abs(q[len(q) // 2]), seed
 
@@ -126,13 +137,24 @@ def test_unlisted_neighbour_plume_is_kept_out_of_the_background(project_samples)
     from urbansat.ingest.winds import open_wind
 
     d = project_samples / "smartcarb"
-    sw = SmartcarbReader().open_dataset(d / "Sentinel_7_CO2_2015042311_o1670_l0483.nc",
-                                        noise_ppm=0.5, seed=0).load()
+    sw = (
+        SmartcarbReader()
+        .open_dataset(d / "Sentinel_7_CO2_2015042311_o1670_l0483.nc", noise_ppm=0.5, seed=0)
+        .load()
+    )
     wind = open_wind(d / "SMARTCARB_winds_2015042311.nc")
-    src = pd.DataFrame({"name": ["Berlin", "Janschwalde"], "longitude": [13.407696, 14.4535],
-                        "latitude": [52.516984, 51.8415], "diameter_km": [30.0, 0.0]})
+    src = pd.DataFrame(
+        {
+            "name": ["Berlin", "Janschwalde"],
+            "longitude": [13.407696, 14.4535],
+            "latitude": [52.516984, 51.8415],
+            "diameter_km": [30.0, 0.0],
+        }
+    )
     both = estimate_emissions(sw, sources=src, wind=wind, method="gaussian").sel(source="Berlin")
-    alone = estimate_emissions(sw, sources=src.iloc[:1], wind=wind, method="gaussian").sel(source="Berlin")
+    alone = estimate_emissions(sw, sources=src.iloc[:1], wind=wind, method="gaussian").sel(
+        source="Berlin"
+    )
     q_b, q_a = float(both.emission), float(alone.emission)
     s_b, s_a = float(both.emission_uncertainty), float(alone.emission_uncertainty)
     assert abs(q_a / q_b - 1) < 0.03

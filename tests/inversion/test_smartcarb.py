@@ -23,7 +23,9 @@ def scene(project_samples):
     src = src[src.source.isin(["Berlin", "Janschwalde"])].rename(columns={"source": "name"})
     src["diameter_km"] = src["diameter"] / 1000.0
     emis = pd.read_csv(d / "SMARTCARB-CO2-emissions-20150423.csv", sep="\t", index_col=0)
-    truth = {k: float(emis.loc["2015-04-23 11:00:00", f"{k} (Mt/yr)"]) for k in ("Berlin", "Janschwalde")}
+    truth = {
+        k: float(emis.loc["2015-04-23 11:00:00", f"{k} (Mt/yr)"]) for k in ("Berlin", "Janschwalde")
+    }
     return sw, wind, src[["name", "longitude", "latitude", "diameter_km"]], truth
 
 
@@ -67,7 +69,6 @@ def test_janschwalde_every_method(scene, method):
     # Berlin: every method returns an estimate whose 2-sigma interval holds the truth
     eb = float(b.emission_t_per_yr) / 1e6
     assert abs(eb - truth["Berlin"]) < 2 * float(b.emission_t_per_yr_uncertainty) / 1e6
-
 
 
 def test_berlin_bias_is_the_wind_not_the_plume_model(project_samples):

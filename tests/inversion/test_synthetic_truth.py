@@ -15,12 +15,16 @@ N = 30  # binomial sd of a 68 % coverage over 30 cases is 8.5 %: tolerances are 
 
 @pytest.fixture(scope="module")
 def with_wind_error() -> pd.DataFrame:
-    return pd.DataFrame([r for s in range(N) for r in run_case(s, wind_error=0.2, direction_error=10.0)])
+    return pd.DataFrame(
+        [r for s in range(N) for r in run_case(s, wind_error=0.2, direction_error=10.0)]
+    )
 
 
 @pytest.fixture(scope="module")
 def true_wind() -> pd.DataFrame:
-    return pd.DataFrame([r for s in range(N) for r in run_case(s, wind_error=0.0, direction_error=0.0)])
+    return pd.DataFrame(
+        [r for s in range(N) for r in run_case(s, wind_error=0.0, direction_error=0.0)]
+    )
 
 
 @pytest.mark.parametrize("method", ["ime", "csf", "gaussian", "bayesian"])
@@ -31,8 +35,12 @@ def test_coverage_is_honest(with_wind_error, method):
     assert 0.51 <= inside[1].mean() <= 0.85
     assert inside[2].mean() >= 0.85
     # the intervals are nested around the estimate and wider above it (wind error scales Q)
-    assert ((g.lower_2 <= g.lower_1) & (g.lower_1 <= g.estimate) & (g.estimate <= g.upper_1)
-            & (g.upper_1 <= g.upper_2)).all()
+    assert (
+        (g.lower_2 <= g.lower_1)
+        & (g.lower_1 <= g.estimate)
+        & (g.estimate <= g.upper_1)
+        & (g.upper_1 <= g.upper_2)
+    ).all()
     pos = g[g.estimate > 0]
     assert len(pos) >= 0.9 * len(g)
     assert ((pos.upper_1 - pos.estimate) > (pos.estimate - pos.lower_1)).all()

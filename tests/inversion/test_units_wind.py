@@ -13,10 +13,16 @@ from urbansat.inversion.wind import effective_wind
 
 def test_column_mass_factor_by_hand():
     # 1 ppm CO2 over 1013.25 hPa: 1e-6 * 44.0095/28.9647 * 101325/9.80665 = 15.698 g m-2
-    assert column_mass_factor("co2", 101325.0) == pytest.approx(1e-6 * 44.0095 / 28.9647 * 101325 / 9.80665)
-    assert column_mass_factor("ch4", 101325.0) == pytest.approx(1e-9 * 16.0425 / 28.9647 * 101325 / 9.80665)
+    assert column_mass_factor("co2", 101325.0) == pytest.approx(
+        1e-6 * 44.0095 / 28.9647 * 101325 / 9.80665
+    )
+    assert column_mass_factor("ch4", 101325.0) == pytest.approx(
+        1e-9 * 16.0425 / 28.9647 * 101325 / 9.80665
+    )
     # dry-air column form: N [mol m-2] * M_gas * f
-    assert column_mass_factor("co2", dry_air_column=3.57e5) == pytest.approx(1e-6 * 44.0095e-3 * 3.57e5)
+    assert column_mass_factor("co2", dry_air_column=3.57e5) == pytest.approx(
+        1e-6 * 44.0095e-3 * 3.57e5
+    )
 
 
 def test_user_wind_and_sigma():
@@ -42,7 +48,11 @@ def test_era5_single_and_pressure_levels(project_samples):
         assert 0.0 < e.speed < 25.0
         assert e.sigma >= 1.0  # the stated default plus level/space spread
     # the pressure-level layer mean must lie inside the range of its levels at the nearest point
-    sub = pl.interp(time=t).sel(latitude=-23.7, longitude=27.5, method="nearest").sel(level=slice(None, 85000))
+    sub = (
+        pl.interp(time=t)
+        .sel(latitude=-23.7, longitude=27.5, method="nearest")
+        .sel(level=slice(None, 85000))
+    )
     u = sub.eastward_wind.values
     assert u.min() - 1.0 <= e_pl.u <= u.max() + 1.0
     with pytest.raises(WindError, match="covers"):
@@ -73,7 +83,9 @@ def test_estimate_with_two_wind_products():
 
     sw, tr = make_plume_swath("co2m", gas="co2", emission=1000.0, seed=5)
     one = estimate_emissions(sw, sources=tr["sources"], wind=tr["wind"], method="csf")
-    two = estimate_emissions(sw, sources=tr["sources"], wind=[tr["wind"], "granule"], wind_sigma=None, method="csf")
+    two = estimate_emissions(
+        sw, sources=tr["sources"], wind=[tr["wind"], "granule"], wind_sigma=None, method="csf"
+    )
     # the granule carries the same reported wind: same speed, and the stated sigma is kept
     assert float(two.wind_speed[0]) == pytest.approx(float(one.wind_speed[0]))
     assert "+" in two.attrs["wind_source"]
@@ -91,9 +103,15 @@ def test_boundary_layer_top_is_taken_over_the_source_not_the_whole_grid():
     near = (np.abs(lat[:, None] - 50.0) <= 0.5) & (np.abs(lon[None, :] - 10.0) <= 0.5)
     blh[near] = 300.0  # a shallow boundary layer over the source only
     w = xr.Dataset(
-        {"eastward_wind": (("level", "latitude", "longitude"), u, {"units": "m s-1"}),
-         "northward_wind": (("level", "latitude", "longitude"), np.zeros_like(u), {"units": "m s-1"}),
-         "boundary_layer_height": (("latitude", "longitude"), blh, {"units": "m"})},
+        {
+            "eastward_wind": (("level", "latitude", "longitude"), u, {"units": "m s-1"}),
+            "northward_wind": (
+                ("level", "latitude", "longitude"),
+                np.zeros_like(u),
+                {"units": "m s-1"},
+            ),
+            "boundary_layer_height": (("latitude", "longitude"), blh, {"units": "m"}),
+        },
         coords={"level": ("level", z, {"units": "m"}), "latitude": lat, "longitude": lon},
         attrs={"wind_source": "test", "level_type": "height"},
     )
@@ -103,8 +121,10 @@ def test_boundary_layer_top_is_taken_over_the_source_not_the_whole_grid():
     assert e.speed == pytest.approx(1.5)
 
 
-@pytest.mark.parametrize("radius_km,lat0,lon0", [(15.0, 50.2, 10.3), (40.0, 59.9, 19.9), (5.0, 50.1, 10.1),
-                                                (30.0, 60.3, 10.0)])
+@pytest.mark.parametrize(
+    "radius_km,lat0,lon0",
+    [(15.0, 50.2, 10.3), (40.0, 59.9, 19.9), (5.0, 50.1, 10.1), (30.0, 60.3, 10.0)],
+)
 def test_near_mask_latitude_prefilter_equals_the_full_distance_test(radius_km, lat0, lon0):
     import xarray as xr
 
@@ -115,8 +135,10 @@ def test_near_mask_latitude_prefilter_equals_the_full_distance_test(radius_km, l
     lon = np.arange(0.0, 20.01, 0.1)
     lon2, lat2 = np.meshgrid(lon, lat)
     lat2 = lat2 + 0.03 * np.sin(lon2)
-    for w in (xr.Dataset(coords={"latitude": (("y", "x"), lat2), "longitude": (("y", "x"), lon2)}),
-              xr.Dataset(coords={"latitude": lat, "longitude": lon})):
+    for w in (
+        xr.Dataset(coords={"latitude": (("y", "x"), lat2), "longitude": (("y", "x"), lon2)}),
+        xr.Dataset(coords={"latitude": lat, "longitude": lon}),
+    ):
         got = _near_mask(w, lon0, lat0, radius_km, "test")
         la, lo = (lat2, lon2) if w["latitude"].ndim == 2 else np.meshgrid(lat, lon, indexing="ij")
         d = _haversine_km(lon0, lat0, lo, la)

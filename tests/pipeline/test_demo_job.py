@@ -31,7 +31,9 @@ def test_every_table1_row_for_every_boundary_and_period(demo_run):
         if level in ATMOSPHERE_SCOPES:
             for gas in GASES:
                 for k in spec[spec.subject == "atmosphere"].key:
-                    ps = ["2015->2021", "2021->2022"] if k.startswith("emission_change") else periods
+                    ps = (
+                        ["2015->2021", "2021->2022"] if k.startswith("emission_change") else periods
+                    )
                     for p in ps:
                         assert (gas, k, p) in keys, (bid, gas, k, p)
         if level in SINK_SCOPES:
@@ -72,7 +74,11 @@ def test_known_demo_values(demo_run):
 
     area_ha = abs(Geod(ellps="WGS84").geometry_area_perimeter(box(7.39, 1.57, 7.41, 1.59))[0]) / 1e4
     s = r.indicators
-    proj = s[(s.boundary_id == "principe_project") & (s.indicator == "resource_change.area_start") & (s.period == "2021")]
+    proj = s[
+        (s.boundary_id == "principe_project")
+        & (s.indicator == "resource_change.area_start")
+        & (s.period == "2021")
+    ]
     total = float(proj[proj.target == "total"].value.iloc[0])
     assert total == pytest.approx(area_ha, rel=0.005)
     assert proj[proj.target != "total"].value.sum() <= total * (1 + 1e-9)
@@ -96,9 +102,16 @@ def test_outputs_exist_with_provenance(demo_run):
         assert "ACDD-1.3" in ds.attrs["Conventions"] and "urbansat_provenance" in ds.attrs
         v = ds["atmosphere_total_emission_emission_rate"]
         assert v.attrs["units"] == "t yr-1"
-        assert float(v.sel(boundary="janschwalde", atmosphere_target="co2", atmosphere_period="2015")) == pytest.approx(
-            float(r.indicators.query("boundary_id=='janschwalde' and target=='co2' and "
-                                     "indicator=='total_emission.emission_rate' and period=='2015'").value.iloc[0]))
+        assert float(
+            v.sel(boundary="janschwalde", atmosphere_target="co2", atmosphere_period="2015")
+        ) == pytest.approx(
+            float(
+                r.indicators.query(
+                    "boundary_id=='janschwalde' and target=='co2' and "
+                    "indicator=='total_emission.emission_rate' and period=='2015'"
+                ).value.iloc[0]
+            )
+        )
     layers = dict(pyogrio.list_layers(out / "indicators.gpkg"))
     assert {"boundaries", "indicators", "provenance"} <= set(layers)
     g = pyogrio.read_dataframe(out / "indicators.gpkg", layer="indicators")

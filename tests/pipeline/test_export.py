@@ -36,7 +36,10 @@ def test_provenance_checksums(tmp_path):
     f = tmp_path / "in.txt"
     f.write_bytes(b"abc")
     prov = provenance([f], options={"x": 1})
-    assert prov["inputs"][0]["sha256"] == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert (
+        prov["inputs"][0]["sha256"]
+        == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    )
     assert prov["inputs"][0]["bytes"] == 3 and prov["options"] == {"x": 1}
     assert sha256(f) == prov["inputs"][0]["sha256"]
 
@@ -48,9 +51,13 @@ def test_all_formats_round_trip(tmp_path):
     assert {p.suffix for p in out["indicators"]} == {".csv", ".parquet", ".nc", ".gpkg", ".json"}
     back = pd.read_csv(tmp_path / "indicators.csv", dtype={"period": str})
     assert len(back) == len(t) and list(back.columns) == list(t.columns)
-    assert json.loads((tmp_path / "indicators.csv.provenance.json").read_text())["options"] == {"test": True}
+    assert json.loads((tmp_path / "indicators.csv.provenance.json").read_text())["options"] == {
+        "test": True
+    }
     pq = pd.read_parquet(tmp_path / "indicators.parquet")
-    pd.testing.assert_frame_equal(pq.reset_index(drop=True), t.reset_index(drop=True), check_dtype=False)
+    pd.testing.assert_frame_equal(
+        pq.reset_index(drop=True), t.reset_index(drop=True), check_dtype=False
+    )
 
 
 def test_netcdf_is_cf_and_acdd():
@@ -63,7 +70,10 @@ def test_netcdf_is_cf_and_acdd():
         if ds[v].dtype.kind == "f":
             assert "units" in ds[v].attrs, v
     assert ds["atmosphere_emission_change_relative_change"].attrs["units"] == "percent"
-    assert "atmosphere_concentration_column_mean_ppm" in ds or "atmosphere_concentration_column_mean" in ds
+    assert (
+        "atmosphere_concentration_column_mean_ppm" in ds
+        or "atmosphere_concentration_column_mean" in ds
+    )
     v = ds["sink_total_sink_net_sink"].sel(boundary="C1", sink_target="forest", sink_period="2020")
     assert float(v) == pytest.approx(12.0)
 

@@ -19,15 +19,26 @@ def _browser() -> str | None:
     return next((b for b in map(shutil.which, BROWSERS) if b), None)
 
 
-@pytest.mark.skipif(_browser() is None, reason="no headless browser (chromium/google-chrome) on PATH; "
-                    "install one (Debian: apt-get install chromium) to screenshot the report")
+@pytest.mark.skipif(
+    _browser() is None,
+    reason="no headless browser (chromium/google-chrome) on PATH; "
+    "install one (Debian: apt-get install chromium) to screenshot the report",
+)
 def test_report_screenshot(demo_run, tmp_path):
     import matplotlib.image as mpimg
 
     _, r = demo_run
     shot = tmp_path / "report.png"
-    cmd = [_browser(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-           "--window-size=1280,2400", f"--screenshot={shot}", r.report.resolve().as_uri()]
+    cmd = [
+        _browser(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--hide-scrollbars",
+        "--window-size=1280,2400",
+        f"--screenshot={shot}",
+        r.report.resolve().as_uri(),
+    ]
     subprocess.run(cmd, capture_output=True, timeout=120, check=False)
     assert shot.is_file(), "chromium wrote no screenshot"
     img = mpimg.imread(shot)

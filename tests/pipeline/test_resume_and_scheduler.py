@@ -43,7 +43,9 @@ def test_interrupt_and_resume(tmp_path, project_samples, monkeypatch):
     # a changed option changes the step key: recomputed, not reused
     cfg["concentration"] = {"background_buffer_km": 20.0}
     r5 = _run(cfg)
-    assert [k for k in r5.computed if k.startswith("conc-")] and not [k for k in r5.computed if k.startswith("emis-")]
+    assert [k for k in r5.computed if k.startswith("conc-")] and not [
+        k for k in r5.computed if k.startswith("emis-")
+    ]
 
 
 @pytest.mark.slow
@@ -52,12 +54,31 @@ def test_distributed_equals_single_process(tmp_path, project_samples):
 
     ref = _run(small_job(tmp_path / "a", project_samples, scheduler="synchronous"), resume=False)
     # two worker processes talking over tcp, as on a real cluster
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
-                      memory_limit="1GiB") as cluster:
-        dist = _run(small_job(tmp_path / "b", project_samples, scheduler=cluster.scheduler_address), resume=False)
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
+        memory_limit="1GiB",
+    ) as cluster:
+        dist = _run(
+            small_job(tmp_path / "b", project_samples, scheduler=cluster.scheduler_address),
+            resume=False,
+        )
     assert "tcp://" in dist.provenance["options"]["scheduler_used"]
-    cols = ["boundary_id", "target", "indicator", "period", "value", "uncertainty", "status", "n_obs"]
-    pd.testing.assert_frame_equal(ref.indicators[cols], dist.indicators[cols], check_exact=False, rtol=1e-12)
+    cols = [
+        "boundary_id",
+        "target",
+        "indicator",
+        "period",
+        "value",
+        "uncertainty",
+        "status",
+        "n_obs",
+    ]
+    pd.testing.assert_frame_equal(
+        ref.indicators[cols], dist.indicators[cols], check_exact=False, rtol=1e-12
+    )
     assert (ref.indicators.status == "ok").sum() >= 3
 
 
@@ -94,9 +115,18 @@ formats = ["csv", "xlsx"]
         load_config(p)
     msg = str(err.value)
     for needle in (
-        "job.scheduler", "job.periods.2020", "job.colour: unknown key", "boundaries[0].path", "boundaries[0].level",
-        "granules[0].paths", "granules[0].gas", "emissions[0].granules", "emissions[0].method",
-        "emissions[0].wind", "emissions[0]: give sources", "outputs.formats",
+        "job.scheduler",
+        "job.periods.2020",
+        "job.colour: unknown key",
+        "boundaries[0].path",
+        "boundaries[0].level",
+        "granules[0].paths",
+        "granules[0].gas",
+        "emissions[0].granules",
+        "emissions[0].method",
+        "emissions[0].wind",
+        "emissions[0]: give sources",
+        "outputs.formats",
     ):
         assert needle in msg, needle
     assert "13 problem(s)" in msg or msg.count("\n  - ") >= 12
@@ -108,11 +138,23 @@ def test_cli_run_and_demo_help(tmp_path, project_samples):
     from urbansat.cli import app
 
     cfg = small_job(tmp_path, project_samples, scheduler="synchronous")
-    lines = ["[job]", 'name = "cli"', f'output_dir = "{tmp_path / "out"}"', 'scheduler = "synchronous"',
-             'periods = { "2022" = ["2022-01-01", "2023-01-01"] }',
-             "[[boundaries]]", f'path = "{cfg["boundaries"][0]["path"]}"', 'level = "county"', 'id_field = "id"',
-             "[[granules]]", 'name = "ch4"', f'paths = ["{cfg["granules"][0]["paths"][0]}"]',
-             "[outputs]", 'formats = ["csv", "json"]', "report = false"]
+    lines = [
+        "[job]",
+        'name = "cli"',
+        f'output_dir = "{tmp_path / "out"}"',
+        'scheduler = "synchronous"',
+        'periods = { "2022" = ["2022-01-01", "2023-01-01"] }',
+        "[[boundaries]]",
+        f'path = "{cfg["boundaries"][0]["path"]}"',
+        'level = "county"',
+        'id_field = "id"',
+        "[[granules]]",
+        'name = "ch4"',
+        f'paths = ["{cfg["granules"][0]["paths"][0]}"]',
+        "[outputs]",
+        'formats = ["csv", "json"]',
+        "report = false",
+    ]
     job = tmp_path / "job.toml"
     job.write_text("\n".join(lines), encoding="utf-8")
     runner = CliRunner()
@@ -137,11 +179,17 @@ def test_granule_bbox_filter_that_selects_nothing_gives_no_data(tmp_path, projec
     assert (ch4.status == "no_data").all() and ch4.value.isna().all()
     cfg["granules"][0]["gas"] = "ch4"
     r = _run(cfg)
-    ch4 = r.indicators[(r.indicators.target == "ch4") & ~r.indicators.indicator.str.startswith("emission_change")]
-    assert (ch4.status == "no_data").all() and ch4.value.isna().all()  # configured but nothing observed
+    ch4 = r.indicators[
+        (r.indicators.target == "ch4") & ~r.indicators.indicator.str.startswith("emission_change")
+    ]
+    assert (
+        ch4.status == "no_data"
+    ).all() and ch4.value.isna().all()  # configured but nothing observed
     cfg["granules"][0]["bbox"] = [148.0, -23.5, 150.0, -22.0]
     r2 = _run(cfg)
-    row = r2.indicators.query("target == 'ch4' and indicator == 'concentration.column_mean'").iloc[0]
+    row = r2.indicators.query("target == 'ch4' and indicator == 'concentration.column_mean'").iloc[
+        0
+    ]
     assert row.status == "ok" and row.n_obs > 10
 
 
@@ -152,8 +200,10 @@ def test_job_wind_from_era5_model_levels(tmp_path, project_samples):
 
     sc = project_samples / "smartcarb"
     job = small_job(tmp_path, project_samples)
-    job["emissions"][0]["wind"] = {"path": "SMARTCARB_ERA5-lvl-20150423t1100.nc",
-                                   "surface": "SMARTCARB_ERA5-sfc-20150423t1100.nc"}
+    job["emissions"][0]["wind"] = {
+        "path": "SMARTCARB_ERA5-lvl-20150423t1100.nc",
+        "surface": "SMARTCARB_ERA5-sfc-20150423t1100.nc",
+    }
     cfg = validate_config(job, base_dir=sc)
     w = _wind_arg(cfg["emissions"][0]["wind"])
     assert w.attrs["wind_source"] == "era5_model_levels"

@@ -22,15 +22,26 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "urbansat"
 def test_one_enum_with_the_valued_set():
     assert set(STATUSES) == {s.value for s in Status} == {s.value for s in MEANINGS}
     assert set(VALUED) == {"ok", "partial", "from_inventory"}
-    assert [s for s in Status if s.carries_value] == [Status.OK, Status.PARTIAL, Status.FROM_INVENTORY]
-    assert carries_value(Status.PARTIAL) and not carries_value("no_data") and not carries_value("rejected")
+    assert [s for s in Status if s.carries_value] == [
+        Status.OK,
+        Status.PARTIAL,
+        Status.FROM_INVENTORY,
+    ]
+    assert (
+        carries_value(Status.PARTIAL)
+        and not carries_value("no_data")
+        and not carries_value("rejected")
+    )
     assert Status("no_data") == "no_data" and Status.NO_DATA.meaning.startswith("nothing")
 
 
 def test_the_valued_list_is_written_nowhere_else():
     pattern = re.compile(r"""["']ok["'],\s*["']partial["'],\s*["']from_inventory["']""")
-    hits = [str(p.relative_to(SRC)) for p in SRC.rglob("*.py")
-            if p.name != "status.py" and pattern.search(p.read_text(encoding="utf-8"))]
+    hits = [
+        str(p.relative_to(SRC))
+        for p in SRC.rglob("*.py")
+        if p.name != "status.py" and pattern.search(p.read_text(encoding="utf-8"))
+    ]
     assert hits == [], f"use urbansat.status.VALUED instead of a literal list in {hits}"
 
 
@@ -46,12 +57,20 @@ def test_all_nodata_epoch_is_no_data_never_zero_ok():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for start, end in ((empty0, good1), (good0, empty1), (empty0, empty1)):
-            t = tci231_indicators(sinks={"2020": account_sinks(start, end, b, climate_zone="subtropical_humid_asia")}, boundaries=b, periods=periods)
+            t = tci231_indicators(
+                sinks={"2020": account_sinks(start, end, b, climate_zone="subtropical_humid_asia")},
+                boundaries=b,
+                periods=periods,
+            )
             net = t[t.indicator == "total_sink.net_sink"]
             assert (net.status == "no_data").all()
             assert net.value.isna().all() and net.uncertainty.isna().all()
             assert net.method.str.contains("no valid land-cover pixel in the boundary").all()
-        ok = tci231_indicators(sinks={"2020": account_sinks(good0, good1, b, climate_zone="subtropical_humid_asia")}, boundaries=b, periods=periods)
+        ok = tci231_indicators(
+            sinks={"2020": account_sinks(good0, good1, b, climate_zone="subtropical_humid_asia")},
+            boundaries=b,
+            periods=periods,
+        )
     total = ok[(ok.indicator == "total_sink.net_sink") & (ok.target == "total")]
     assert (total.status == "ok").all() and np.isfinite(total.value).all()
 
@@ -66,11 +85,14 @@ def test_same_granule_listed_twice_is_counted_once(tmp_path, project_samples):
         once = run_job(cfg, progress=False)
     cfg["job"]["output_dir"] = str(tmp_path / "out2")
     cfg["granules"][0]["paths"] = [str(original), str(original), str(copy)]
-    with pytest.warns(UrbansatWarning, match="same content"), warnings.catch_warnings():
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        twice = run_job(cfg, progress=False)
+        with pytest.warns(UrbansatWarning, match="same content"):
+            twice = run_job(cfg, progress=False)
     cols = ["boundary_id", "target", "indicator", "value", "status", "n_obs"]
     assert once.indicators[cols].equals(twice.indicators[cols])
     em = twice.emissions[("2022", "ch4")]
-    assert int(em["n_overpasses"].values[0]) == 1 if "n_overpasses" in em else em.sizes["source"] == 1
+    assert (
+        int(em["n_overpasses"].values[0]) == 1 if "n_overpasses" in em else em.sizes["source"] == 1
+    )
     assert len(twice.soundings["ch4"]) == len(once.soundings["ch4"])

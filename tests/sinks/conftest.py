@@ -18,11 +18,15 @@ END = np.array([[F, F, F, F], [F, F, B, B], [C, C, C, C], [F, F, B, B]], dtype=n
 
 #: simple factors [t C/ha, t C/ha/yr]
 HAND_FACTORS = pd.DataFrame(
-    [(cat, p, v, 0.9 * v, 1.1 * v) for cat, vals in {
-        "forest": {"c_above": 100, "c_below": 20, "c_soil": 50, "c_dead": 5, "removal": 2},
-        "cropland": {"c_above": 10, "c_below": 2, "c_soil": 30, "c_dead": 0, "removal": 0},
-        "built_up": {"c_above": 0, "c_below": 0, "c_soil": 0, "c_dead": 0, "removal": 0},
-    }.items() for p, v in vals.items()],
+    [
+        (cat, p, v, 0.9 * v, 1.1 * v)
+        for cat, vals in {
+            "forest": {"c_above": 100, "c_below": 20, "c_soil": 50, "c_dead": 5, "removal": 2},
+            "cropland": {"c_above": 10, "c_below": 2, "c_soil": 30, "c_dead": 0, "removal": 0},
+            "built_up": {"c_above": 0, "c_below": 0, "c_soil": 0, "c_dead": 0, "removal": 0},
+        }.items()
+        for p, v in vals.items()
+    ],
     columns=["category", "parameter", "value", "low", "high"],
 )
 

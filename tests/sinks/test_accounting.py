@@ -18,7 +18,9 @@ def test_c_to_co2_is_44_over_12():
 
 def test_stock_difference_hand_4x4(hand_pair, hand_boundaries, hand_factors):
     s, e = hand_pair
-    ds = account_sinks(s, e, hand_boundaries, factors=hand_factors, method="stock_difference", years=5)
+    ds = account_sinks(
+        s, e, hand_boundaries, factors=hand_factors, method="stock_difference", years=5
+    )
     tot = ds.sel(boundary="all", category="total")
     # pools: forest 175, cropland 42, built-up 0 t C/ha; 1 ha pixels
     assert float(tot.area_start) == pytest.approx(16.0, rel=1e-9)
@@ -31,7 +33,9 @@ def test_stock_difference_hand_4x4(hand_pair, hand_boundaries, hand_factors):
     # forest -> built-up counts under forest (end class not a sink); cropland -> forest under forest
     assert float(forest.net_sink) == pytest.approx(float(tot.net_sink), rel=1e-12)
     assert float(ds.net_sink.sel(boundary="all", category="cropland")) == 0.0
-    assert float(forest.area_start) == pytest.approx(8) and float(forest.area_end) == pytest.approx(8)
+    assert float(forest.area_start) == pytest.approx(8) and float(forest.area_end) == pytest.approx(
+        8
+    )
     assert float(ds.area_change.sel(boundary="all", category="cropland")) == pytest.approx(-2)
     tm = ds.transition_area.sel(boundary="all")
     assert float(tm.sel(class_start=10, class_end=50)) == pytest.approx(2)
@@ -60,16 +64,28 @@ def test_contract_shapes_signs_units(hand_pair, hand_boundaries, hand_factors, m
         assert ds[v].attrs["units"] == "ha"
     for v in ("stock_start", "stock_end"):
         assert ds[v].attrs["units"] == "t C"
-    for v in ("net_sink", "net_sink_low", "net_sink_high", "net_sink_uncertainty", "gross_removals", "gross_emissions"):
+    for v in (
+        "net_sink",
+        "net_sink_low",
+        "net_sink_high",
+        "net_sink_uncertainty",
+        "gross_removals",
+        "gross_emissions",
+    ):
         assert ds[v].attrs["units"] == "t CO2 yr-1"
     assert (ds.gross_removals >= 0).all() and (ds.gross_emissions >= 0).all()
-    np.testing.assert_allclose(ds.net_sink, ds.gross_removals - ds.gross_emissions, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(
+        ds.net_sink, ds.gross_removals - ds.gross_emissions, rtol=1e-12, atol=1e-9
+    )
     assert not ds.net_sink.isnull().any()
     assert (ds.net_sink_low <= ds.net_sink).all() and (ds.net_sink <= ds.net_sink_high).all()
     assert ds.status.sel(category="shrub").item() == "no_area"
     assert ds.status.sel(category="other_projects").item() == "no_project_polygons"
     assert ds.net_sink.sel(category="shrub").item() == 0.0
-    assert "net_sink > 0 is a net removal" in ds.attrs["sign_convention"] and ds.attrs["method"] == method
+    assert (
+        "net_sink > 0 is a net removal" in ds.attrs["sign_convention"]
+        and ds.attrs["method"] == method
+    )
     assert ds.attrs["years"] == 5 and ds.attrs["epochs"] == "2015/2020"
     # categories + rows between non-sink classes add up to total
     cats = ds.net_sink.sel(category=list(SINK_CATEGORIES)).sum("category")
@@ -86,7 +102,9 @@ def test_stock_difference_is_invest_formula(hand_pair, hand_boundaries, hand_fac
     pix_ha = 1.0
     inv_start = (lut[s.values] * pix_ha).sum()
     inv_end = (lut[e.values] * pix_ha).sum()
-    ds = account_sinks(s, e, hand_boundaries, factors=hand_factors, method="stock_difference", years=1)
+    ds = account_sinks(
+        s, e, hand_boundaries, factors=hand_factors, method="stock_difference", years=1
+    )
     tot = ds.sel(boundary="all", category="total")
     assert float(tot.stock_start) == pytest.approx(inv_start, rel=1e-12)
     assert float(tot.stock_end) == pytest.approx(inv_end, rel=1e-12)
@@ -99,9 +117,16 @@ def test_projects_add_their_category(hand_pair, hand_boundaries, hand_factors):
 
     s, e = hand_pair
     x0, y0, _x1, _y1 = s.rio.bounds()
-    proj = gpd.GeoDataFrame({"category": ["soil_water_conservation"], "removal": [1.0],
-                             "removal_low": [0.5], "removal_high": [1.5]},
-                            geometry=[shapely.box(x0, y0, x0 + 200, y0 + 100)], crs=s.rio.crs)
+    proj = gpd.GeoDataFrame(
+        {
+            "category": ["soil_water_conservation"],
+            "removal": [1.0],
+            "removal_low": [0.5],
+            "removal_high": [1.5],
+        },
+        geometry=[shapely.box(x0, y0, x0 + 200, y0 + 100)],
+        crs=s.rio.crs,
+    )
     ds = account_sinks(s, e, hand_boundaries, factors=hand_factors, years=5, projects=proj)
     swc = ds.sel(boundary="all", category="soil_water_conservation")
     assert swc.status.item() == "ok"
@@ -118,13 +143,27 @@ def test_blue_carbon_soil_accumulation_ws_table_4_12():
 
     from urbansat.sinks import account_transitions
 
-    t = pd.DataFrame({"boundary_id": ["x", "x"], "class_start": [95, 80], "class_end": [95, 80],
-                      "area_m2": [3e4, 1e4]})
-    ds = account_transitions(t, pd.DataFrame({"boundary_id": ["x"]}), legend="worldcover", factors="ipcc2019",
-                             climate_zone="tropical_rainforest_africa", years=1)
+    t = pd.DataFrame(
+        {
+            "boundary_id": ["x", "x"],
+            "class_start": [95, 80],
+            "class_end": [95, 80],
+            "area_m2": [3e4, 1e4],
+        }
+    )
+    ds = account_transitions(
+        t,
+        pd.DataFrame({"boundary_id": ["x"]}),
+        legend="worldcover",
+        factors="ipcc2019",
+        climate_zone="tropical_rainforest_africa",
+        years=1,
+    )
     m = ds.sel(boundary="x", category="mangrove")
     growth = 9.9 * (1 + 0.49) * 0.451
-    assert float(m.net_sink) == pytest.approx(3 * (growth + 1.62) * K, rel=1e-5)  # table keeps 6 digits
+    assert float(m.net_sink) == pytest.approx(
+        3 * (growth + 1.62) * K, rel=1e-5
+    )  # table keeps 6 digits
     assert float(m.gross_emissions) == 0.0
     # Approach 1: growth has no range in the source (NaN interval); soil accumulation alone is ranged
     assert "95.removal" in ds.attrs["unranged_factors"]
@@ -132,7 +171,12 @@ def test_blue_carbon_soil_accumulation_ws_table_4_12():
 
 def test_inputs_not_modified(hand_pair, hand_boundaries, hand_factors):
     s, e = hand_pair
-    s0, e0, b0, f0 = s.copy(deep=True), e.copy(deep=True), hand_boundaries.copy(), hand_factors.copy()
+    s0, e0, b0, f0 = (
+        s.copy(deep=True),
+        e.copy(deep=True),
+        hand_boundaries.copy(),
+        hand_factors.copy(),
+    )
     account_sinks(s, e, hand_boundaries, factors=hand_factors, years=5)
     assert s.identical(s0) and e.identical(e0)
     assert hand_boundaries.equals(b0) and hand_factors.equals(f0)
@@ -146,11 +190,19 @@ def test_gain_loss_class_change_within_category_is_not_a_conversion():
 
     from urbansat.sinks import account_transitions
 
-    f = pd.DataFrame({"category": ["forest"] * 5 + ["cropland"] * 5,
-                      "parameter": ["c_above", "c_below", "c_soil", "c_dead", "removal"] * 2,
-                      "value": [100, 20, 50, 5, 2, 10, 2, 30, 0, 0]})
-    t = pd.DataFrame({"boundary_id": "x", "class_start": [50, 10], "class_end": [60, 60], "area_m2": [1e4, 1e4]})
-    ds = account_transitions(t, pd.DataFrame({"boundary_id": ["x"]}), legend="esa_cci_lc", factors=f, years=4)
+    f = pd.DataFrame(
+        {
+            "category": ["forest"] * 5 + ["cropland"] * 5,
+            "parameter": ["c_above", "c_below", "c_soil", "c_dead", "removal"] * 2,
+            "value": [100, 20, 50, 5, 2, 10, 2, 30, 0, 0],
+        }
+    )
+    t = pd.DataFrame(
+        {"boundary_id": "x", "class_start": [50, 10], "class_end": [60, 60], "area_m2": [1e4, 1e4]}
+    )
+    ds = account_transitions(
+        t, pd.DataFrame({"boundary_id": ["x"]}), legend="esa_cci_lc", factors=f, years=4
+    )
     tot = ds.sel(boundary="x", category="total")
     # row 1: forest remaining: 1 ha x 2; row 2: cropland -> forest: growth 2, biomass -12/4, soil +20/20
     assert float(tot.net_sink) == pytest.approx((2 + 2 - 12 / 4 + 20 / 20) * K, rel=1e-12)

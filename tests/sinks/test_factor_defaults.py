@@ -29,11 +29,15 @@ ZONES = load_factor_table("ipcc2019").zones
 #: categories without rows in a zone: no IPCC default exists there (shrub = 2019R tropical
 #: shrubland, only in tropical / subtropical zones; mangrove = WS climates tropical wet / dry and
 #: subtropical only). Mapping such a class with area raises FactorError (test below).
-ABSENT = {"tropical_moist_asia": {"mangrove"}, "subtropical_mountain_asia": {"mangrove"},
-          "temperate_continental_north_america": {"shrub", "mangrove"},
-          "temperate_oceanic_europe": {"shrub", "mangrove"},
-          **{f"boreal_coniferous_{c}": {"shrub", "mangrove"}
-             for c in ("asia", "europe", "north_america")}}
+ABSENT = {
+    "tropical_moist_asia": {"mangrove"},
+    "subtropical_mountain_asia": {"mangrove"},
+    "temperate_continental_north_america": {"shrub", "mangrove"},
+    "temperate_oceanic_europe": {"shrub", "mangrove"},
+    **{
+        f"boreal_coniferous_{c}": {"shrub", "mangrove"} for c in ("asia", "europe", "north_america")
+    },
+}
 TERRESTRIAL = ("forest", "shrub", "grassland", "wetland", "sandy_land", "cropland")
 BLUE = ("mangrove", "salt_marsh", "seagrass")
 #: user legend: one code per land-cover sink category, then the non-sink classes
@@ -43,7 +47,9 @@ CODE = {c: k for k, c in LEGEND.items()}
 #: (category, parameter) without a range in the source (mangrove: WS Tables 4.3-4.5 and 4.7 as
 #: transcribed carry none; tidal marsh / seagrass soil: WS Table 4.11 as transcribed carries none)
 KNOWN_UNRANGED = {("mangrove", p) for p in ("c_above", "c_below", "c_dead", "removal")} | {
-    ("salt_marsh", "c_soil"), ("seagrass", "c_soil")}
+    ("salt_marsh", "c_soil"),
+    ("seagrass", "c_soil"),
+}
 #: IPCC CF of forest biomass (2006 Table 4.3) used by the generator
 CF = 0.47
 
@@ -64,11 +70,12 @@ def _pair(pairs):
 
 #: every category remains (3 ha each); every terrestrial category converts to every other one,
 #: to built-up, and from bare / water (conversions counted under terrestrial categories only)
-REMAIN_AND_CONVERT = ([(c, c) for c in LANDCOVER_SINK_CATEGORIES] * 3
-                      + [(a, b) for a in TERRESTRIAL for b in TERRESTRIAL if a != b]
-                      + [(a, "built_up") for a in TERRESTRIAL]
-                      + [("bare", "shrub"), ("bare", "grassland"), ("water", "wetland"),
-                         ("bare", "sandy_land")])
+REMAIN_AND_CONVERT = (
+    [(c, c) for c in LANDCOVER_SINK_CATEGORIES] * 3
+    + [(a, b) for a in TERRESTRIAL for b in TERRESTRIAL if a != b]
+    + [(a, "built_up") for a in TERRESTRIAL]
+    + [("bare", "shrub"), ("bare", "grassland"), ("water", "wetland"), ("bare", "sandy_land")]
+)
 
 
 def _account(pairs, zone, method, uncertainty):
@@ -76,10 +83,22 @@ def _account(pairs, zone, method, uncertainty):
     b = make_boundaries(s, 1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # the known unranged factors are warned about
-        ds = account_sinks(s, e, b, legend=LEGEND, factors="ipcc2019", climate_zone=zone,
-                           method=method, uncertainty=uncertainty, n_draws=400, seed=1)
-    unranged = {(LEGEND[int(c)], p) for c, p in
-                (x.split(".") for x in json.loads(ds.attrs["unranged_factors"]))}
+        ds = account_sinks(
+            s,
+            e,
+            b,
+            legend=LEGEND,
+            factors="ipcc2019",
+            climate_zone=zone,
+            method=method,
+            uncertainty=uncertainty,
+            n_draws=400,
+            seed=1,
+        )
+    unranged = {
+        (LEGEND[int(c)], p)
+        for c, p in (x.split(".") for x in json.loads(ds.attrs["unranged_factors"]))
+    }
     return ds.isel(boundary=0), unranged
 
 
@@ -176,9 +195,11 @@ def test_shrub_factors_follow_the_tropical_shrubland_rows():
     """2019R tropical shrubland (compilation): AGB 48.4 +- 45.8 (Africa), 38.3 +- 33.0 (Asia),
     G > 20 y 0.9 / 1.3 t d.m./ha/yr; R 0.40; CF 0.47 (0.44-0.49)."""
     d = load_factor_table("ipcc2019").data.set_index(["category", "climate_zone", "parameter"])
-    for zone, agb, sd, g, glo, ghi in (("tropical_rainforest_africa", 48.4, 45.8, 0.9, 0.47, 1.71),
-                                      ("tropical_rainforest_asia", 38.3, 33.0, 1.3, 0.68, 2.47),
-                                      ("subtropical_humid_asia", 38.3, 33.0, 1.3, 0.68, 2.47)):
+    for zone, agb, sd, g, glo, ghi in (
+        ("tropical_rainforest_africa", 48.4, 45.8, 0.9, 0.47, 1.71),
+        ("tropical_rainforest_asia", 38.3, 33.0, 1.3, 0.68, 2.47),
+        ("subtropical_humid_asia", 38.3, 33.0, 1.3, 0.68, 2.47),
+    ):
         above = d.loc[("shrub", zone, "c_above")]
         below = d.loc[("shrub", zone, "c_below")]
         rem = d.loc[("shrub", zone, "removal")]
@@ -222,10 +243,22 @@ def test_signs_of_conversions_with_the_new_defaults():
     zone, years = "tropical_rainforest_africa", 5.0
     d = load_factor_table("ipcc2019").data.set_index(["category", "climate_zone", "parameter"])
     f = lambda c, p: float(d.loc[(c, zone, p), "value"])
-    t = pd.DataFrame({"boundary_id": "x", "class_start": [CODE["grassland"], CODE["forest"]],
-                      "class_end": [CODE["shrub"], CODE["cropland"]], "area_m2": [1e4, 1e4]})
-    ds = account_transitions(t, pd.DataFrame({"boundary_id": ["x"]}), legend=LEGEND,
-                             factors="ipcc2019", climate_zone=zone, years=years)
+    t = pd.DataFrame(
+        {
+            "boundary_id": "x",
+            "class_start": [CODE["grassland"], CODE["forest"]],
+            "class_end": [CODE["shrub"], CODE["cropland"]],
+            "area_m2": [1e4, 1e4],
+        }
+    )
+    ds = account_transitions(
+        t,
+        pd.DataFrame({"boundary_id": ["x"]}),
+        legend=LEGEND,
+        factors="ipcc2019",
+        climate_zone=zone,
+        years=years,
+    )
     x = ds.sel(boundary="x")
     bio = lambda c: f(c, "c_above") + f(c, "c_below") + f(c, "c_dead")
     soil = lambda a, b: (f(b, "c_soil") - f(a, "c_soil")) / 20.0
@@ -245,16 +278,29 @@ def test_v1_table_keeps_its_gaps_for_reproducibility():
     s, e = _pair([("cropland", "cropland"), ("forest", "cropland")])
     b = make_boundaries(s, 1)
     with pytest.raises(FactorError, match=r"cropland.*c_above"):
-        account_sinks(s, e, b, legend=LEGEND, factors="ipcc2019_v1",
-                      climate_zone="subtropical_humid_asia", method="stock_difference")
+        account_sinks(
+            s,
+            e,
+            b,
+            legend=LEGEND,
+            factors="ipcc2019_v1",
+            climate_zone="subtropical_humid_asia",
+            method="stock_difference",
+        )
     # the same gap is named when a user table drops a default
     d = load_factor_table("ipcc2019").data
     keep = ~((d.category == "shrub") & (d.parameter == "removal"))
     gap = factor_table_from_frame(d[keep], name="gap")
     s, e = _pair([("shrub", "shrub")])
     with pytest.raises(FactorError, match=r"\(shrub\)\.removal"):
-        account_sinks(s, e, make_boundaries(s, 1), legend=LEGEND, factors=gap,
-                      climate_zone="subtropical_humid_asia")
+        account_sinks(
+            s,
+            e,
+            make_boundaries(s, 1),
+            legend=LEGEND,
+            factors=gap,
+            climate_zone="subtropical_humid_asia",
+        )
 
 
 def test_china_preset_counts_shrub_and_mangrove_as_forest_land():
@@ -278,28 +324,33 @@ def test_china_preset_counts_shrub_and_mangrove_as_forest_land():
     assert float(x.net_sink.sel(category="mangrove")) == pytest.approx(0.581 * C_TO_CO2)
     s, e = _pair([("salt_marsh", "salt_marsh")])
     with pytest.raises(FactorError, match=r"\(salt_marsh\)\.removal"):
-        account_sinks(s, e, make_boundaries(s, 1), legend=LEGEND, factors="china_literature",
-                      years=5)
+        account_sinks(
+            s, e, make_boundaries(s, 1), legend=LEGEND, factors="china_literature", years=5
+        )
 
 
 # --- v3: more IPCC climate zones ----------------------------------------------------------------
 #: zone -> (2006 Table 2.3 climate HAC, Sandy, Wetland SOC_REF t C/ha; Table 5.5 F_LU; Table 6.4
 #: grassland AGB, total t d.m./ha), as transcribed in sink-factors.md for the mapped climates
 CLIMATE_FACTS = {
-    "tropical_moist_asia": (65, 39, 86, 0.48, 6.2, 16.1),      # tropical moist
-    "tropical_dry_asia": (38, 31, 86, 0.58, 2.3, 8.7),         # tropical dry
-    "subtropical_dry_asia": (38, 31, 86, 0.58, 2.3, 8.7),      # tropical dry
+    "tropical_moist_asia": (65, 39, 86, 0.48, 6.2, 16.1),  # tropical moist
+    "tropical_dry_asia": (38, 31, 86, 0.58, 2.3, 8.7),  # tropical dry
+    "subtropical_dry_asia": (38, 31, 86, 0.58, 2.3, 8.7),  # tropical dry
     "subtropical_mountain_asia": (88, 34, 88, 0.69, 2.7, 13.5),  # warm temperate moist / wet
     "temperate_continental_north_america": (95, 71, 87, 0.69, 2.4, 13.6),  # cold temperate moist
     "temperate_oceanic_europe": (88, 34, 88, 0.69, 2.7, 13.5),  # warm temperate moist / wet
-    **{f"boreal_coniferous_{c}": (68, 10, 146, 0.69, 1.7, 8.5)
-       for c in ("asia", "europe", "north_america")},
+    **{
+        f"boreal_coniferous_{c}": (68, 10, 146, 0.69, 1.7, 8.5)
+        for c in ("asia", "europe", "north_america")
+    },
 }
 #: zone -> (G > 20 y, G <= 20 y t d.m./ha/yr: compilation r20 / r0 of the zone's 'natural' row;
 #: root:shoot R)
 GROWTH = {
-    "tropical_moist_asia": (0.9, 2.4, 0.24), "tropical_dry_asia": (1.6, 3.9, 0.28),
-    "subtropical_dry_asia": (1.5, 6.0, 0.28), "subtropical_mountain_asia": (0.5, 2.5, 0.23),
+    "tropical_moist_asia": (0.9, 2.4, 0.24),
+    "tropical_dry_asia": (1.6, 3.9, 0.28),
+    "subtropical_dry_asia": (1.5, 6.0, 0.28),
+    "subtropical_mountain_asia": (0.5, 2.5, 0.23),
     "temperate_continental_north_america": (3.6, 3.3, 0.28),
     "temperate_oceanic_europe": (2.3, 2.3, 0.19),
     **{f"boreal_coniferous_{c}": (0.6, 0.6, 0.39) for c in ("asia", "europe", "north_america")},
@@ -311,12 +362,19 @@ def test_v3_adds_the_zones_and_keeps_v2():
     v2 = load_factor_table("ipcc2019_v2")
     v3 = load_factor_table("ipcc2019")
     assert v2.label == "ipcc2019_v2 v2"
-    assert v2.zones == ["subtropical_humid_asia", "tropical_rainforest_africa",
-                        "tropical_rainforest_asia"]
+    assert v2.zones == [
+        "subtropical_humid_asia",
+        "tropical_rainforest_africa",
+        "tropical_rainforest_asia",
+    ]
     assert sorted(v3.zones) == sorted(v2.zones + NEW_ZONES)
     # zones whose >20 y growth row is garbled in the compilation are not shipped
-    for z in ("temperate_continental_asia", "temperate_continental_europe",
-              "temperate_mountain_asia", "tropical_mountain_asia"):
+    for z in (
+        "temperate_continental_asia",
+        "temperate_continental_europe",
+        "temperate_mountain_asia",
+        "tropical_mountain_asia",
+    ):
         assert z not in v3.zones
     # every v2 row is in v3 unchanged, in every column
     cols = list(v2.data.columns)
@@ -382,7 +440,9 @@ def test_boreal_and_compilation_stocks_match_their_sources():
     # 2006 Table 4.7 AGB (CF range only): tropical dry Asia 130, temperate continental Americas 130
     for z in ("tropical_dry_asia", "temperate_continental_north_america"):
         f = d.loc[("forest", z, "c_above")]
-        assert (f["value"], f["low"], f["high"]) == pytest.approx((130 * CF, 130 * 0.44, 130 * 0.49))
+        assert (f["value"], f["low"], f["high"]) == pytest.approx(
+            (130 * CF, 130 * 0.44, 130 * 0.49)
+        )
     # mangrove only where WS gives the climate: tropical dry (AGB 92, R 0.29, growth 3.3)
     m = lambda p: float(d.loc[("mangrove", "tropical_dry_asia", p), "value"])
     assert m("c_above") == pytest.approx(92 * 0.451, rel=1e-5)  # CSV keeps 6 significant digits
@@ -391,15 +451,20 @@ def test_boreal_and_compilation_stocks_match_their_sources():
     sub = d.loc[("mangrove", "subtropical_dry_asia", "c_above"), "value"]  # subtropical AGB 75
     assert sub == pytest.approx(75 * 0.451, rel=1e-5)
     # shrub of the new Asian (sub)tropical zones = the v2 tropical-shrubland Asia rows
-    for z in ("tropical_moist_asia", "tropical_dry_asia", "subtropical_dry_asia",
-              "subtropical_mountain_asia"):
+    for z in (
+        "tropical_moist_asia",
+        "tropical_dry_asia",
+        "subtropical_dry_asia",
+        "subtropical_mountain_asia",
+    ):
         for p in ("c_above", "c_below", "removal"):
             a, ref = d.loc[("shrub", z, p)], d.loc[("shrub", "subtropical_humid_asia", p)]
             assert (a["value"], a["low"], a["high"]) == (ref["value"], ref["low"], ref["high"])
 
 
-@pytest.mark.parametrize("zone", ["temperate_oceanic_europe", "boreal_coniferous_north_america",
-                                  "tropical_moist_asia"])
+@pytest.mark.parametrize(
+    "zone", ["temperate_oceanic_europe", "boreal_coniferous_north_america", "tropical_moist_asia"]
+)
 def test_absent_categories_fail_only_when_mapped_with_area(zone):
     """A category with no default in a zone is fine while it has no area, and raises a
     FactorError naming the class, the zones that have it and the fix once it has area."""
@@ -408,7 +473,17 @@ def test_absent_categories_fail_only_when_mapped_with_area(zone):
     assert np.isfinite(float(d.sel(category="total").net_sink))
     for c in sorted(ABSENT[zone]):
         s, e = _pair([("forest", "forest"), (c, c)])
-        with pytest.raises(FactorError, match=rf"\({c}\)\.removal: given only for climate zones.*"
-                                              r"override"):
-            account_sinks(s, e, make_boundaries(s, 1), legend=LEGEND, factors="ipcc2019",
-                          climate_zone=zone, years=5)
+        with pytest.raises(
+            FactorError,
+            match=rf"\({c}\)\.removal: given only for climate zones.*"
+            r"override",
+        ):
+            account_sinks(
+                s,
+                e,
+                make_boundaries(s, 1),
+                legend=LEGEND,
+                factors="ipcc2019",
+                climate_zone=zone,
+                years=5,
+            )

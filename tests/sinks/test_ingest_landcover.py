@@ -21,9 +21,13 @@ from urbansat.testing.landcover import write_clcd, write_corine, write_geotiff
 
 
 def test_real_worldcover_lazy_with_legend(project_samples):
-    da = open_landcover(project_samples / "landcover" / "ESA_WorldCover_10m_2021_v200_N00E006_Map.tif", chunks=4096)
+    da = open_landcover(
+        project_samples / "landcover" / "ESA_WorldCover_10m_2021_v200_N00E006_Map.tif", chunks=4096
+    )
     assert da.shape == (36000, 36000) and da.dtype == np.uint8 and da.chunks is not None
-    assert da.attrs["product"] == "worldcover" and da.attrs["year"] == 2021 and da.attrs["nodata"] == 0
+    assert (
+        da.attrs["product"] == "worldcover" and da.attrs["year"] == 2021 and da.attrs["nodata"] == 0
+    )
     assert da.attrs["legend"][95] == "Mangroves" and da.rio.crs.to_epsg() == 4326
     assert da.rio.transform().a == pytest.approx(1 / 12000)
 
@@ -32,14 +36,24 @@ def test_real_modis_hdf_equals_its_cog(project_samples):
     d = project_samples / "landcover"
     h = open_landcover(d / "MCD12Q1.A2001001.h00v08.006.2018142182903.hdf")
     t = open_landcover(d / "MCD12Q1.A2001001.h00v08.006.2018142182903_LC_Type1.tif")
-    assert h.attrs["product"] == "modis_mcd12q1" and h.attrs["year"] == 2001 and h.attrs["nodata"] == 255
-    np.testing.assert_allclose(tuple(h.rio.transform())[:6], tuple(t.rio.transform())[:6], atol=1e-3)
+    assert (
+        h.attrs["product"] == "modis_mcd12q1"
+        and h.attrs["year"] == 2001
+        and h.attrs["nodata"] == 255
+    )
+    np.testing.assert_allclose(
+        tuple(h.rio.transform())[:6], tuple(t.rio.transform())[:6], atol=1e-3
+    )
     np.testing.assert_array_equal(h.values, t.values)
     assert set(np.unique(h.values)) <= set(load_legend("modis_mcd12q1").index)
 
 
 def test_real_cci_cog(project_samples):
-    da = open_landcover(project_samples / "landcover" / "C3S-LC-L4-LCCS-Map-300m-P1Y-2018-v2.1.1-N79W180-lccs_class.tif")
+    da = open_landcover(
+        project_samples
+        / "landcover"
+        / "C3S-LC-L4-LCCS-Map-300m-P1Y-2018-v2.1.1-N79W180-lccs_class.tif"
+    )
     assert da.attrs["product"] == "esa_cci_lc" and da.attrs["year"] == 2018
     assert int(da[:10, :10].max()) == 210
 
@@ -51,7 +65,11 @@ def test_synthetic_clcd_and_corine(tmp_path):
     assert "+proj=aea" in da.rio.crs.to_proj4()
     q = write_corine(tmp_path, 2018)
     dc = open_landcover(q)
-    assert dc.attrs["product"] == "corine_clc" and dc.rio.crs.to_epsg() == 3035 and dc.attrs["nodata"] == 48
+    assert (
+        dc.attrs["product"] == "corine_clc"
+        and dc.rio.crs.to_epsg() == 3035
+        and dc.attrs["nodata"] == 48
+    )
     assert dc.attrs["legend"][37].startswith("421")
 
 
@@ -63,8 +81,13 @@ def test_tiles_mosaic_lazily(tmp_path):
     res = 1 / 12000
     for j, (c0, name) in enumerate([(0, "N00E006"), (30, "N00E009")]):
         tr = Affine(res, 0, 6 + c0 * res, 0, -res, 3.0)
-        write_geotiff(tmp_path / f"ESA_WorldCover_10m_2021_v200_{name}_Map.tif", full[:, c0:c0 + 30],
-                      crs="EPSG:4326", transform=tr, nodata=0)
+        write_geotiff(
+            tmp_path / f"ESA_WorldCover_10m_2021_v200_{name}_Map.tif",
+            full[:, c0 : c0 + 30],
+            crs="EPSG:4326",
+            transform=tr,
+            nodata=0,
+        )
     da = open_landcover(sorted(tmp_path.glob("*.tif")), chunks=16)
     assert da.shape == (40, 60)
     np.testing.assert_array_equal(da.values, full)
@@ -73,8 +96,13 @@ def test_tiles_mosaic_lazily(tmp_path):
 def test_user_legend_geotiff_and_unknown_product(tmp_path):
     from affine import Affine
 
-    p = write_geotiff(tmp_path / "my_map.tif", np.array([[1, 2], [2, 1]], np.uint8), crs="EPSG:4326",
-                      transform=Affine(0.01, 0, 0, 0, -0.01, 0), nodata=0)
+    p = write_geotiff(
+        tmp_path / "my_map.tif",
+        np.array([[1, 2], [2, 1]], np.uint8),
+        crs="EPSG:4326",
+        transform=Affine(0.01, 0, 0, 0, -0.01, 0),
+        nodata=0,
+    )
     with pytest.raises(ProductNotRecognizedError, match="legend="):
         open_landcover(p)
     da = open_landcover(p, legend={0: "nodata", 1: "forest", 2: "cropland"})
@@ -87,11 +115,39 @@ def test_invest_csv_round_trip(tmp_path):
 
     lg = load_legend("worldcover")
     table = load_factor_table("ipcc2019")
-    gaps = pd.DataFrame({"category": ["forest", "grassland", "cropland", "cropland", "cropland", "shrub", "shrub",
-                                      "shrub", "wetland", "wetland", "wetland", "sandy_land"],
-                         "parameter": ["c_dead", "c_dead", "c_above", "c_below", "c_dead", "c_above", "c_below",
-                                       "c_dead", "c_above", "c_below", "c_dead", "c_above"],
-                         "value": [5, 0, 5, 1, 0, 20, 8, 0, 5, 5, 0, 0]})
+    gaps = pd.DataFrame(
+        {
+            "category": [
+                "forest",
+                "grassland",
+                "cropland",
+                "cropland",
+                "cropland",
+                "shrub",
+                "shrub",
+                "shrub",
+                "wetland",
+                "wetland",
+                "wetland",
+                "sandy_land",
+            ],
+            "parameter": [
+                "c_dead",
+                "c_dead",
+                "c_above",
+                "c_below",
+                "c_dead",
+                "c_above",
+                "c_below",
+                "c_dead",
+                "c_above",
+                "c_below",
+                "c_dead",
+                "c_above",
+            ],
+            "value": [5, 0, 5, 1, 0, 20, 8, 0, 5, 5, 0, 0],
+        }
+    )
     t = table.override(gaps)
     sub = lg[lg.index.isin([0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95])]
     pools = factor_table_to_invest(t, sub, climate_zone="tropical_rainforest_africa")
@@ -102,9 +158,20 @@ def test_invest_csv_round_trip(tmp_path):
     cols = ["lucode", "c_above", "c_below", "c_soil", "c_dead"]
     pd.testing.assert_frame_equal(again[cols], pools[cols])
     # identical results from the package table and from the InVEST CSV (stock-difference)
-    tr = pd.DataFrame({"boundary_id": "x", "class_start": [10, 10, 40, 30, 95], "class_end": [10, 50, 10, 90, 95],
-                       "area_m2": [5e6, 1e6, 2e6, 3e6, 1e5]})
-    kw = {"legend": sub, "method": "stock_difference", "years": 3, "pools": ("c_above", "c_below", "c_soil", "c_dead")}
+    tr = pd.DataFrame(
+        {
+            "boundary_id": "x",
+            "class_start": [10, 10, 40, 30, 95],
+            "class_end": [10, 50, 10, 90, 95],
+            "area_m2": [5e6, 1e6, 2e6, 3e6, 1e5],
+        }
+    )
+    kw = {
+        "legend": sub,
+        "method": "stock_difference",
+        "years": 3,
+        "pools": ("c_above", "c_below", "c_soil", "c_dead"),
+    }
     bnd = pd.DataFrame({"boundary_id": ["x"]})
     import warnings
 
@@ -133,7 +200,9 @@ def test_factor_table_and_legend_csv_io(tmp_path):
     t = load_factor_table("ipcc2019")
     p = write_factor_table(t, tmp_path / "f.csv")
     back = factor_table_from_frame(read_factor_table(p), name="ipcc2019", version="v1")
-    pd.testing.assert_frame_equal(back.data.reset_index(drop=True), t.data.reset_index(drop=True), check_dtype=False)
+    pd.testing.assert_frame_equal(
+        back.data.reset_index(drop=True), t.data.reset_index(drop=True), check_dtype=False
+    )
     (tmp_path / "lg.csv").write_text("code,name,category\n1,Forest,forest\n2,City,built_up\n")
     assert validate_legend(read_legend(tmp_path / "lg.csv")).loc[2, "category"] == "built_up"
     (tmp_path / "bad.csv").write_text("code,name,category\n1,Forest,jungle\n")
@@ -158,13 +227,22 @@ def test_cci_netcdf_layout(tmp_path):
     lat = 0.5 - (np.arange(4) + 0.5) / 360
     lon = 6 + (np.arange(5) + 0.5) / 360
     codes = np.array([[10, 50, 50, 190, 210]] * 4, np.uint8)
-    ds = xr.Dataset({"lccs_class": (("time", "lat", "lon"), codes[None],
-                                    {"flag_values": np.array([0, 10, 50, 190, 210], np.uint8)})},
-                    coords={"time": [0], "lat": lat, "lon": lon})
+    ds = xr.Dataset(
+        {
+            "lccs_class": (
+                ("time", "lat", "lon"),
+                codes[None],
+                {"flag_values": np.array([0, 10, 50, 190, 210], np.uint8)},
+            )
+        },
+        coords={"time": [0], "lat": lat, "lon": lon},
+    )
     p = tmp_path / "ESACCI-LC-L4-LCCS-Map-300m-P1Y-2015-v2.0.7.nc"
     ds.to_netcdf(p)
     da = open_landcover(p)
-    assert da.dims == ("y", "x") and da.attrs["product"] == "esa_cci_lc" and da.attrs["year"] == 2015
+    assert (
+        da.dims == ("y", "x") and da.attrs["product"] == "esa_cci_lc" and da.attrs["year"] == 2015
+    )
     np.testing.assert_array_equal(da.values, codes)
     assert da.rio.crs.to_epsg() == 4326
     assert da.rio.transform().a == pytest.approx(1 / 360)

@@ -25,7 +25,9 @@ def test_nodata_is_unobserved(hand_pair, hand_boundaries, hand_factors):
     s, e = hand_pair
     e0 = e.copy(data=e.values.copy())
     e0.values[0, :2] = 0  # WorldCover nodata
-    ds = account_sinks(s, e0, hand_boundaries, factors=hand_factors, method="stock_difference", years=5)
+    ds = account_sinks(
+        s, e0, hand_boundaries, factors=hand_factors, method="stock_difference", years=5
+    )
     assert float(ds.unobserved_area.sel(boundary="all")) == pytest.approx(2.0)
     assert float(ds.area_start.sel(boundary="all", category="total")) == pytest.approx(14.0)
     assert not ds.net_sink.isnull().any()
@@ -36,7 +38,9 @@ def test_misaligned_epochs_raise_and_align_to(hand_pair, hand_boundaries, hand_f
 
     s, e = hand_pair
     t = s.rio.transform()
-    shifted = make_landcover(e.values, crs="EPSG:3035", transform=Affine(t.a, 0, t.c + 50, 0, t.e, t.f), year=2020)
+    shifted = make_landcover(
+        e.values, crs="EPSG:3035", transform=Affine(t.a, 0, t.c + 50, 0, t.e, t.f), year=2020
+    )
     with pytest.raises(AlignmentError, match="align_to"):
         account_sinks(s, shifted, hand_boundaries, factors=hand_factors, years=5)
     other_crs = make_landcover(e.values, crs="EPSG:3857", transform=t, year=2020)
@@ -56,10 +60,24 @@ def test_missing_factor_named(hand_pair, hand_boundaries, hand_factors):
     # the first packaged IPCC table (kept as "ipcc2019_v1") had no cropland biomass default:
     # the gap is named; the current "ipcc2019" (v2) has one (tests/sinks/test_factor_defaults.py)
     with pytest.raises(FactorError, match=r"cropland.*c_above"):
-        account_sinks(s, e, hand_boundaries, factors="ipcc2019_v1",
-                      climate_zone="subtropical_humid_asia", method="stock_difference", years=5)
-    ds = account_sinks(s, e, hand_boundaries, factors="ipcc2019",
-                       climate_zone="subtropical_humid_asia", method="stock_difference", years=5)
+        account_sinks(
+            s,
+            e,
+            hand_boundaries,
+            factors="ipcc2019_v1",
+            climate_zone="subtropical_humid_asia",
+            method="stock_difference",
+            years=5,
+        )
+    ds = account_sinks(
+        s,
+        e,
+        hand_boundaries,
+        factors="ipcc2019",
+        climate_zone="subtropical_humid_asia",
+        method="stock_difference",
+        years=5,
+    )
     assert np.isfinite(ds.net_sink.sel(boundary="all", category="cropland"))
 
 
@@ -79,7 +97,9 @@ def test_guangdong_forest_plausibility_band():
     b = make_boundaries(s, 1)
     for factors in ("ipcc2019", "china_literature"):
         with pytest.warns(UserWarning) if factors == "china_literature" else _nullcontext():
-            ds = account_sinks(s, e, b, factors=factors, climate_zone="subtropical_humid_asia", years=5)
+            ds = account_sinks(
+                s, e, b, factors=factors, climate_zone="subtropical_humid_asia", years=5
+            )
         f = ds.sel(boundary="b0", category="forest")
         rate = float(f.net_sink) / float(f.area_end)
         assert 2.0 <= rate <= 5.0, (factors, rate)
@@ -94,7 +114,9 @@ class _nullcontext:
 
 
 def test_packaged_legends_and_tables_are_complete():
-    assert {"worldcover_v1", "esa_cci_lc_v1", "modis_igbp_v1", "clcd_v1", "corine_clc_v1"} <= set(list_legends())
+    assert {"worldcover_v1", "esa_cci_lc_v1", "modis_igbp_v1", "clcd_v1", "corine_clc_v1"} <= set(
+        list_legends()
+    )
     assert load_legend("corine_clc").loc[37, "category"] == "salt_marsh"
     assert load_legend("worldcover").loc[95, "category"] == "mangrove"
     for name in PACKAGED_TABLES:
@@ -102,10 +124,17 @@ def test_packaged_legends_and_tables_are_complete():
         assert d["source"].str.len().gt(0).all() and d["table"].notna().all()
         assert set(d["tag"]) <= {"V", "V*", "C", "M", "U"}
         rng = d["low"].notna()
-        assert ((d.loc[rng, "low"] <= d.loc[rng, "value"] + 1e-9) & (d.loc[rng, "value"] <= d.loc[rng, "high"] + 1e-9)).all()
+        assert (
+            (d.loc[rng, "low"] <= d.loc[rng, "value"] + 1e-9)
+            & (d.loc[rng, "value"] <= d.loc[rng, "high"] + 1e-9)
+        ).all()
     ipcc = load_factor_table("ipcc2019").data
     blue = ipcc[ipcc.parameter == "soil_accumulation"].groupby("category")["value"].first()
-    assert blue.to_dict() == {"mangrove": 1.62, "salt_marsh": 0.91, "seagrass": 0.43}  # WS Table 4.12
+    assert blue.to_dict() == {
+        "mangrove": 1.62,
+        "salt_marsh": 0.91,
+        "seagrass": 0.43,
+    }  # WS Table 4.12
 
 
 @pytest.mark.shared_samples
@@ -124,17 +153,30 @@ def test_real_worldcover_pair_clipped(project_samples):
     res = 1 / 12000
     x0, ytop = 6 + 8520 * res, 3 - (32040 - 360) * res  # ~6.71-6.74E, 0.33-0.36N, on pixel edges
     box = shapely.box(x0, ytop - 360 * res, x0 + 360 * res, ytop)
-    b = gpd.GeoDataFrame({"boundary_id": ["sao_tome"], "name": ["São Tomé"], "level": ["region"]},
-                         geometry=[box], crs=4326)
-    gaps = pd.DataFrame([(c, p, v, v * 0.5, v * 1.5) for c, vals in {
-        "shrub": {"c_above": 20, "c_below": 8, "c_soil": 44, "c_dead": 0, "removal": 1.0},
-        "cropland": {"c_above": 5, "c_below": 1, "c_soil": 21.12, "c_dead": 0},
-        "grassland": {"c_dead": 0}, "forest": {"c_dead": 5}, "wetland": {"c_above": 5, "c_below": 5, "c_dead": 0, "removal": 0.5},
-    }.items() for p, v in vals.items()], columns=["category", "parameter", "value", "low", "high"])
+    b = gpd.GeoDataFrame(
+        {"boundary_id": ["sao_tome"], "name": ["São Tomé"], "level": ["region"]},
+        geometry=[box],
+        crs=4326,
+    )
+    gaps = pd.DataFrame(
+        [
+            (c, p, v, v * 0.5, v * 1.5)
+            for c, vals in {
+                "shrub": {"c_above": 20, "c_below": 8, "c_soil": 44, "c_dead": 0, "removal": 1.0},
+                "cropland": {"c_above": 5, "c_below": 1, "c_soil": 21.12, "c_dead": 0},
+                "grassland": {"c_dead": 0},
+                "forest": {"c_dead": 5},
+                "wetland": {"c_above": 5, "c_below": 5, "c_dead": 0, "removal": 0.5},
+            }.items()
+            for p, v in vals.items()
+        ],
+        columns=["category", "parameter", "value", "low", "high"],
+    )
     gaps["climate_zone"] = "tropical_rainforest_africa"
     table = load_factor_table("ipcc2019").override(gaps)
-    ds = account_sinks(s, e, b, factors=table, climate_zone="tropical_rainforest_africa",
-                       method="stock_difference")
+    ds = account_sinks(
+        s, e, b, factors=table, climate_zone="tropical_rainforest_africa", method="stock_difference"
+    )
     assert ds.attrs["years"] == 1.0 and ds.attrs["epochs"] == "2020/2021"
     # oracle: InVEST arithmetic on the same window with exact quadrangle areas
     r0, c0 = 32040 - 360, 8520
@@ -159,7 +201,9 @@ def test_real_worldcover_pair_clipped(project_samples):
     total_area = float(ds.transition_area.sel(boundary="sao_tome").sum())
     assert total_area == pytest.approx(area_ha.sum() * 360, rel=1e-9)
     assert float(tot.area_start) > 0.9 * total_area  # São Tomé town: mostly land
-    assert float(ds.area_change.sel(boundary="sao_tome", category="forest")) != 0  # v100 -> v200 changes
+    assert (
+        float(ds.area_change.sel(boundary="sao_tome", category="forest")) != 0
+    )  # v100 -> v200 changes
 
 
 def test_user_legend_and_per_boundary_zone(tmp_path):
@@ -177,8 +221,14 @@ def test_user_legend_and_per_boundary_zone(tmp_path):
     lg = {0: "nodata", 7: "forest"}
     s, e = open_landcover(p0, legend=lg), open_landcover(p1, legend=lg)
     b = make_boundaries(s, 2)
-    ds = account_sinks(s, e, b, years=5, factors="ipcc2019",
-                       climate_zone={"b0": "subtropical_humid_asia", "*": "tropical_rainforest_africa"})
+    ds = account_sinks(
+        s,
+        e,
+        b,
+        years=5,
+        factors="ipcc2019",
+        climate_zone={"b0": "subtropical_humid_asia", "*": "tropical_rainforest_africa"},
+    )
     rate = (ds.net_sink.sel(category="forest") / ds.area_end.sel(category="forest")).values
     # removal x 44/12: subtropical humid Asia 0.5828, tropical rainforest Africa 2.25365 t C/ha/yr
     np.testing.assert_allclose(rate, [0.5828 * 44 / 12, 2.25365 * 44 / 12], rtol=1e-4)
@@ -192,13 +242,26 @@ def test_align_to_resamples_nearest(hand_pair, hand_boundaries, hand_factors):
     s, e = hand_pair
     t = s.rio.transform()
     coarse = e.values[::2, ::2]
-    ec = make_landcover(coarse, crs="EPSG:3035", transform=Affine(200.0, 0, t.c, 0, -200.0, t.f), year=2020)
+    ec = make_landcover(
+        coarse, crs="EPSG:3035", transform=Affine(200.0, 0, t.c, 0, -200.0, t.f), year=2020
+    )
     with pytest.raises(AlignmentError, match="shape"):
         account_sinks(s, ec, hand_boundaries, factors=hand_factors, years=5)
-    ds = account_sinks(s, ec, hand_boundaries, factors=hand_factors, years=5, align_to="start",
-                       method="stock_difference")
-    up = make_landcover(np.repeat(np.repeat(coarse, 2, 0), 2, 1), crs="EPSG:3035", transform=t, year=2020)
-    ref = account_sinks(s, up, hand_boundaries, factors=hand_factors, years=5, method="stock_difference")
+    ds = account_sinks(
+        s,
+        ec,
+        hand_boundaries,
+        factors=hand_factors,
+        years=5,
+        align_to="start",
+        method="stock_difference",
+    )
+    up = make_landcover(
+        np.repeat(np.repeat(coarse, 2, 0), 2, 1), crs="EPSG:3035", transform=t, year=2020
+    )
+    ref = account_sinks(
+        s, up, hand_boundaries, factors=hand_factors, years=5, method="stock_difference"
+    )
     np.testing.assert_allclose(ds.net_sink, ref.net_sink, rtol=1e-12)
     np.testing.assert_allclose(ds.transition_area, ref.transition_area, rtol=1e-12)
 
@@ -207,10 +270,14 @@ def test_boundary_partly_outside_counts_as_unobserved(hand_pair, hand_boundaries
     s, e = hand_pair
     x0, y0, x1, y1 = s.rio.bounds()
     wide = hand_boundaries.copy()
-    wide["geometry"] = [shapely.box(x0, y0, x1 + 400, y1)]  # twice the raster; EPSG:3035 is equal-area
+    wide["geometry"] = [
+        shapely.box(x0, y0, x1 + 400, y1)
+    ]  # twice the raster; EPSG:3035 is equal-area
     ds = account_sinks(s, e, wide, factors=hand_factors, years=5)
     assert float(ds.unobserved_area.sel(boundary="all")) == pytest.approx(16.0, rel=2e-3)
-    assert float(ds.area_start.sel(boundary="all", category="total")) == pytest.approx(16.0, rel=1e-9)
+    assert float(ds.area_start.sel(boundary="all", category="total")) == pytest.approx(
+        16.0, rel=1e-9
+    )
 
 
 def test_raster_nodata_outside_legend_is_unobserved(tmp_path, hand_factors):
@@ -219,8 +286,12 @@ def test_raster_nodata_outside_legend_is_unobserved(tmp_path, hand_factors):
 
     tr = Affine(100.0, 0, 4_000_000.0, 0, -100.0, 3_000_000.0)
     data = np.array([[23, 23], [12, -128]], np.int8)  # forest, forest, arable, nodata
-    s = make_landcover(data, crs="EPSG:3035", transform=tr, product="corine_clc", year=2012, nodata=-128)
-    e = make_landcover(data, crs="EPSG:3035", transform=tr, product="corine_clc", year=2018, nodata=-128)
+    s = make_landcover(
+        data, crs="EPSG:3035", transform=tr, product="corine_clc", year=2012, nodata=-128
+    )
+    e = make_landcover(
+        data, crs="EPSG:3035", transform=tr, product="corine_clc", year=2018, nodata=-128
+    )
     b = make_boundaries(s, 1)
     f = hand_factors.assign(category=hand_factors.category.replace({"forest": "forest"}))
     ds = account_sinks(s, e, b, factors=f, method="stock_difference")

@@ -13,13 +13,13 @@ import shapely
 
 import urbansat
 from urbansat.errors import ConfigError, FactorError, OutputPathError
+from urbansat.export.rasters import write_carbon_maps
 from urbansat.sinks import (
     Valuation,
     account_sinks,
     carbon_maps,
     valuation_constant,
 )
-from urbansat.export.rasters import write_carbon_maps
 from urbansat.testing.landcover import make_landcover_pair, write_geotiff
 
 KW = {"legend": "worldcover", "factors": "ipcc2019", "climate_zone": "subtropical_humid_asia"}

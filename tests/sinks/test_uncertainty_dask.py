@@ -36,8 +36,14 @@ def test_numpy_equals_dask_uneven_chunks():
 
 
 def _table():
-    return pd.DataFrame({"boundary_id": ["a"] * 4, "class_start": [10, 10, 40, 30],
-                         "class_end": [10, 50, 10, 30], "area_m2": [5e6, 1e6, 2e6, 3e6]})
+    return pd.DataFrame(
+        {
+            "boundary_id": ["a"] * 4,
+            "class_start": [10, 10, 40, 30],
+            "class_end": [10, 50, 10, 30],
+            "area_m2": [5e6, 1e6, 2e6, 3e6],
+        }
+    )
 
 
 def test_approach1_matches_monte_carlo_for_linear_model():
@@ -47,7 +53,9 @@ def test_approach1_matches_monte_carlo_for_linear_model():
     mc = account_transitions(_table(), b, uncertainty="monte_carlo", n_draws=20000, seed=1, **kw)
     np.testing.assert_allclose(a1.net_sink, mc.net_sink, rtol=1e-12)
     tot = {"boundary": "a", "category": "total"}
-    assert float(mc.net_sink_uncertainty.sel(tot)) == pytest.approx(float(a1.net_sink_uncertainty.sel(tot)), rel=0.04)
+    assert float(mc.net_sink_uncertainty.sel(tot)) == pytest.approx(
+        float(a1.net_sink_uncertainty.sel(tot)), rel=0.04
+    )
     assert float(a1.net_sink_uncertainty.sel(tot)) > 0
 
 
@@ -60,8 +68,17 @@ def test_monte_carlo_interval_coverage():
     base = _factors()
     pools = ["c_above", "c_below", "c_soil", "c_dead"]
     sigma = ((base["high"] - base["low"]) / (2 * 1.959963984540054)).to_numpy()
-    mc = account_transitions(_table(), b, legend="worldcover", factors=base, years=5,
-                             method="stock_difference", uncertainty="monte_carlo", n_draws=4000, seed=2)
+    mc = account_transitions(
+        _table(),
+        b,
+        legend="worldcover",
+        factors=base,
+        years=5,
+        method="stock_difference",
+        uncertainty="monte_carlo",
+        n_draws=4000,
+        seed=2,
+    )
     lo = float(mc.net_sink_low.sel(boundary="a", category="total"))
     hi = float(mc.net_sink_high.sel(boundary="a", category="total"))
     cat = {10: "forest", 30: "grassland", 40: "cropland", 50: "built_up"}
@@ -71,7 +88,10 @@ def test_monte_carlo_interval_coverage():
     for _ in range(n):
         v = base.assign(value=base["value"].to_numpy() + sigma * rng.standard_normal(len(base)))
         P = v[v.parameter.isin(pools)].groupby("category")["value"].sum()
-        truth = sum(a / 1e4 * (P[cat[e]] - P[cat[s]]) for s, e, a in zip(t.class_start, t.class_end, t.area_m2))
+        truth = sum(
+            a / 1e4 * (P[cat[e]] - P[cat[s]])
+            for s, e, a in zip(t.class_start, t.class_end, t.area_m2)
+        )
         hits += lo <= truth * 44 / 12 / 5 <= hi
     assert 0.92 <= hits / n <= 0.98
 
@@ -79,7 +99,9 @@ def test_monte_carlo_interval_coverage():
 def test_unranged_factor_gives_nan_interval_and_warns():
     b = pd.DataFrame({"boundary_id": ["a"]})
     with pytest.warns(UserWarning, match="without a range"):
-        ds = account_transitions(_table(), b, legend="worldcover", factors="china_literature", years=5)
+        ds = account_transitions(
+            _table(), b, legend="worldcover", factors="china_literature", years=5
+        )
     assert np.isnan(float(ds.net_sink_low.sel(boundary="a", category="total")))
     assert np.isfinite(float(ds.net_sink.sel(boundary="a", category="total")))
     assert "10.removal" in ds.attrs["unranged_factors"]
@@ -90,6 +112,8 @@ def test_runs_unchanged_on_dask_distributed():
     s, e = make_landcover_pair((61, 47), seed=5, chunks=(20, 30))
     b = make_boundaries(s, 2)
     ref = account_sinks(s, e, b, factors=_factors(), years=5)
-    with distributed.Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=":0"):
+    with distributed.Client(
+        processes=False, n_workers=1, threads_per_worker=1, dashboard_address=":0"
+    ):
         got = account_sinks(s, e, b, factors=_factors(), years=5)
     np.testing.assert_allclose(got.net_sink, ref.net_sink, rtol=1e-12)

@@ -14,12 +14,21 @@ from urbansat.sinks import account_transitions
 Z95 = 1.959963984540054
 #: mangrove remaining mangrove (WorldCover 95) 3 ha, 1 year: growth (no range in WS Table 4.4)
 #: plus soil accumulation 1.62 (1.3-2.0) t C/ha/yr (WS Table 4.12)
-TABLE = pd.DataFrame({"boundary_id": ["x"], "class_start": [95], "class_end": [95], "area_m2": [3e4]})
+TABLE = pd.DataFrame(
+    {"boundary_id": ["x"], "class_start": [95], "class_end": [95], "area_m2": [3e4]}
+)
 
 
 def _run(**kw):
-    return account_transitions(TABLE, pd.DataFrame({"boundary_id": ["x"]}), legend="worldcover",
-                               factors="ipcc2019", climate_zone="tropical_rainforest_africa", years=1, **kw)
+    return account_transitions(
+        TABLE,
+        pd.DataFrame({"boundary_id": ["x"]}),
+        legend="worldcover",
+        factors="ipcc2019",
+        climate_zone="tropical_rainforest_africa",
+        years=1,
+        **kw,
+    )
 
 
 def test_default_is_nan_with_a_warning_naming_the_factor_and_the_option():

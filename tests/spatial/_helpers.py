@@ -57,7 +57,10 @@ def make_swath(ny=6, nx=5, *, lon0=116.0, lat0=39.0, d=0.02, value=410.0, sigma=
         coords={
             "latitude": (("y", "x"), la + d / 2, {"units": "degrees_north"}),
             "longitude": (("y", "x"), lo + d / 2, {"units": "degrees_east"}),
-            "time": (("y",), np.datetime64("2020-06-01T05:00", "ns") + np.arange(ny).astype("timedelta64[s]")),
+            "time": (
+                ("y",),
+                np.datetime64("2020-06-01T05:00", "ns") + np.arange(ny).astype("timedelta64[s]"),
+            ),
         },
         attrs={"product": "synthetic", "gas": "co2"},
     )

@@ -12,7 +12,9 @@ from urbansat.spatial.areas import ellipsoidal_cell_area, row_areas
 
 def test_whole_wgs84_ellipsoid_area():
     # WGS84 surface area 510,065,621.724 km2 (NIMA TR8350.2, table 3.4 derived constants)
-    assert ellipsoidal_cell_area(-90.0, 90.0, 360.0).item() == pytest.approx(5.10065621724e14, rel=1e-11)
+    assert ellipsoidal_cell_area(-90.0, 90.0, 360.0).item() == pytest.approx(
+        5.10065621724e14, rel=1e-11
+    )
 
 
 @pytest.mark.parametrize("lat", [0.0, 1.5, 35.0, 60.0, 84.0])
@@ -35,10 +37,14 @@ def test_row_areas_geographic_and_projected():
     # 10 m-class pixel: about 85.5 m2 at the equator
     assert a[-1] == pytest.approx(ellipsoidal_cell_area(0.0, 1 / 12000, 1 / 12000).item(), rel=1e-9)
     assert 85.0 < a[-1] < 86.0
-    assert row_areas(Affine(30.0, 0, 0, 0, -30.0, 0), CRS.from_epsg(32650), 3).tolist() == [900.0] * 3
+    assert (
+        row_areas(Affine(30.0, 0, 0, 0, -30.0, 0), CRS.from_epsg(32650), 3).tolist() == [900.0] * 3
+    )
     # US survey feet: 10 ft x 10 ft cells in m2
     ft = 1200 / 3937
-    assert row_areas(Affine(10.0, 0, 0, 0, -10.0, 0), CRS.from_epsg(3435), 1)[0] == pytest.approx(100 * ft * ft)
+    assert row_areas(Affine(10.0, 0, 0, 0, -10.0, 0), CRS.from_epsg(3435), 1)[0] == pytest.approx(
+        100 * ft * ft
+    )
 
 
 def test_polygon_areas_match_cell_areas():
@@ -59,4 +65,6 @@ def test_polygon_areas_match_cell_areas():
         (ellipsoidal_cell_area(0, 1, 1) + ellipsoidal_cell_area(-3, -2, 1)).item(),
     ]
     np.testing.assert_allclose(polygon_areas(g, CRS.from_epsg(4326)), want, rtol=1e-12)
-    np.testing.assert_allclose(polygon_areas([shapely.box(0, 0, 10, 20)], CRS.from_epsg(32650)), [200.0])
+    np.testing.assert_allclose(
+        polygon_areas([shapely.box(0, 0, 10, 20)], CRS.from_epsg(32650)), [200.0]
+    )

@@ -61,7 +61,9 @@ def test_chicago_missing_crs_and_fix(project_samples, tmp_path):
     path = project_samples / "boundaries/chicago/Chicago77.shp"
     with pytest.raises(CRSError, match="crs="):
         read_boundaries(path, level="region")
-    g = read_boundaries(path, level="region", crs="EPSG:3435", id_field="AREA_NUMBE", name_field="COMMUNITY")
+    g = read_boundaries(
+        path, level="region", crs="EPSG:3435", id_field="AREA_NUMBE", name_field="COMMUNITY"
+    )
     assert len(g) == 77 and g.crs.to_epsg() == 3435
     # the stored SHAPE_AREA is in US ft2 of Illinois East: our CRS reproduces it
     np.testing.assert_allclose(g.geometry.area, g["SHAPE_AREA"], rtol=1e-3)
@@ -77,7 +79,9 @@ def test_chicago_missing_crs_and_fix(project_samples, tmp_path):
 
 
 def test_geopackage_layers(tmp_path):
-    a = gpd.GeoDataFrame({"id": [1, 2]}, geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)], crs=4326)
+    a = gpd.GeoDataFrame(
+        {"id": [1, 2]}, geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)], crs=4326
+    )
     p = tmp_path / "b.gpkg"
     a.to_file(p, layer="parks")
     a.to_file(p, layer="projects")
@@ -105,7 +109,9 @@ def test_bad_inputs():
         read_boundaries(nocrs, level="region")
     with pytest.raises(CRSError, match="disagrees"):
         read_boundaries(good, level="region", crs=3857)
-    lines = gpd.GeoDataFrame({"id": ["a"]}, geometry=[shapely.LineString([(0, 0), (1, 1)])], crs=4326)
+    lines = gpd.GeoDataFrame(
+        {"id": ["a"]}, geometry=[shapely.LineString([(0, 0), (1, 1)])], crs=4326
+    )
     with pytest.raises(BoundaryError, match="not polygons"):
         read_boundaries(lines, level="region")
     with pytest.raises(BoundaryError, match="not a column"):

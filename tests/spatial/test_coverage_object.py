@@ -145,7 +145,7 @@ def test_geographic_grid_uses_ellipsoidal_cell_areas():
 
 
 def test_bad_grid_and_bad_argument():
-    a, b, _, gdf = _scene()
+    a, _b, _, gdf = _scene()
     cov = Coverage(gdf, a)
     shifted = make_raster(
         np.asarray(a.values), Affine(30.0, 0.0, 500030.0, 0.0, -30.0, 4000000.0), nodata=0

@@ -21,14 +21,18 @@ def test_overlap_fractions_by_hand():
     assert r.attrs["selection_method"] == "footprint"
     assert r["y"].values.tolist() == [0, 0, 0, 1, 1, 1]
     assert r["x"].values.tolist() == [0, 1, 2, 0, 1, 2]
-    np.testing.assert_allclose(r["overlap_fraction"].values, [0.25, 0.5, 0.25, 0.25, 0.5, 0.25], rtol=1e-9)
+    np.testing.assert_allclose(
+        r["overlap_fraction"].values, [0.25, 0.5, 0.25, 0.25, 0.5, 0.25], rtol=1e-9
+    )
     assert set(r["boundary_id"].values) == {"b0"}
     assert r["xco2"].attrs["units"] == "ppm"
     r2 = select_soundings(sw, b, min_overlap=0.3)
     assert r2["x"].values.tolist() == [1, 1]
     # boundaries in a projected CRS work too (reprojected)
     r3 = select_soundings(sw, b.to_crs(32650))
-    np.testing.assert_allclose(r3["overlap_fraction"].values, r["overlap_fraction"].values, atol=1e-3)
+    np.testing.assert_allclose(
+        r3["overlap_fraction"].values, r["overlap_fraction"].values, atol=1e-3
+    )
 
 
 def test_buffer_km_and_two_boundaries():
@@ -41,6 +45,7 @@ def test_buffer_km_and_two_boundaries():
     assert (r["boundary_id"] == "b0").sum() == 1
     assert (r["boundary_id"] == "b1").sum() == 30  # every sounding, fully inside
     np.testing.assert_allclose(r["overlap_fraction"].values[r["boundary_id"].values == "b1"], 1.0)
+
     def picked(km):
         rb = select_soundings(sw, b.iloc[:1], buffer_km=km)
         return sorted(zip(rb["y"].values.tolist(), rb["x"].values.tolist()))
@@ -93,15 +98,21 @@ def test_grid_values_by_hand_and_inverse_variance():
     sw = make_swath(ny=2, nx=2, value=val, sigma=sig, d=0.02)
     fine = grid_soundings(sw, grid=GridSpec.from_bbox((116.0, 39.0, 116.04, 39.04), 0.01))
     # north-up grid: row 0 is the top (y index 1 of the swath)
-    np.testing.assert_allclose(fine["xco2"].values, [[3, 3, 4, 4], [3, 3, 4, 4], [1, 1, 2, 2], [1, 1, 2, 2]])
+    np.testing.assert_allclose(
+        fine["xco2"].values, [[3, 3, 4, 4], [3, 3, 4, 4], [1, 1, 2, 2], [1, 1, 2, 2]]
+    )
     coarse = grid_soundings(sw, grid=GridSpec.from_bbox((116.0, 39.0, 116.04, 39.04), 0.04))
     assert coarse["xco2"].item() == pytest.approx(2.5)
-    iv = grid_soundings(sw, grid=GridSpec.from_bbox((116.0, 39.0, 116.04, 39.04), 0.04), weights="inverse_variance")
+    iv = grid_soundings(
+        sw, grid=GridSpec.from_bbox((116.0, 39.0, 116.04, 39.04), 0.04), weights="inverse_variance"
+    )
     w = 1 / sig.ravel() ** 2
     assert iv["xco2"].item() == pytest.approx((w * val.ravel()).sum() / w.sum(), rel=1e-12)
     # uncertainty of an inverse-variance mean of independent soundings: 1/sqrt(sum w)
     assert iv["xco2_uncertainty"].item() == pytest.approx(1 / np.sqrt(w.sum()), rel=1e-12)
-    cen = grid_soundings(sw, grid=GridSpec.from_bbox((116.0, 39.0, 116.04, 39.04), 0.02), method="centre")
+    cen = grid_soundings(
+        sw, grid=GridSpec.from_bbox((116.0, 39.0, 116.04, 39.04), 0.02), method="centre"
+    )
     np.testing.assert_allclose(cen["xco2"].values, [[3, 4], [1, 2]])
 
 

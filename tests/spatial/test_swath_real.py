@@ -28,7 +28,8 @@ def tropomi(project_samples):
 
 def test_overlap_areas_add_up_to_the_covered_boundary(tropomi):
     b = make_boundaries(
-        [shapely.box(148.6, -23.0, 149.2, -22.55), shapely.Point(149.6, -22.4).buffer(0.12)], crs=4326
+        [shapely.box(148.6, -23.0, 149.2, -22.55), shapely.Point(149.6, -22.4).buffer(0.12)],
+        crs=4326,
     )
     sel = select_soundings(tropomi, b, qa_only=False)
     assert sel.attrs["selection_method"] == "footprint"

@@ -24,7 +24,9 @@ NY, NX = 157, 203
 def _scene(seed=1, n=12):
     rng = np.random.default_rng(seed)
     lc = rng.integers(0, 5, size=(NY, NX)).astype(np.uint8)  # 0 = nodata
-    lc2 = np.where(rng.random((NY, NX)) < 0.2, rng.integers(1, 5, size=(NY, NX)), lc).astype(np.uint8)
+    lc2 = np.where(rng.random((NY, NX)) < 0.2, rng.integers(1, 5, size=(NY, NX)), lc).astype(
+        np.uint8
+    )
     val = rng.normal(10.0, 2.0, size=(NY, NX))
     val[rng.random((NY, NX)) < 0.1] = np.nan
     c = rng.uniform([500000.0, 4000000.0 - NY * 30.0], [500000.0 + NX * 30.0, 4000000.0], (n, 2))
@@ -38,10 +40,15 @@ def test_numpy_equals_dask_uneven_chunks():
     a, b, v = make_raster(lc, T, nodata=0), make_raster(lc2, T, nodata=0), make_raster(val, T)
     ref = class_transition_areas(a, b, gdf)
     got = class_transition_areas(a.chunk({"y": 41, "x": 59}), b.chunk({"y": 23, "x": 97}), gdf)
-    pd.testing.assert_frame_equal(ref[["boundary_id", "class_start", "class_end"]], got[["boundary_id", "class_start", "class_end"]])
+    pd.testing.assert_frame_equal(
+        ref[["boundary_id", "class_start", "class_end"]],
+        got[["boundary_id", "class_start", "class_end"]],
+    )
     np.testing.assert_allclose(got["area_m2"], ref["area_m2"], rtol=1e-12)
     zr = zonal_stats(v, gdf, ("mean", "sum", "count", "min", "max", "std"))
-    zd = zonal_stats(v.chunk({"y": 33, "x": 71}), gdf, ("mean", "sum", "count", "min", "max", "std"))
+    zd = zonal_stats(
+        v.chunk({"y": 33, "x": 71}), gdf, ("mean", "sum", "count", "min", "max", "std")
+    )
     pd.testing.assert_frame_equal(zr, zd, rtol=1e-12)
     # the input rasters are not modified / rechunked in place
     assert a.chunks is None
@@ -71,7 +78,9 @@ def test_runs_on_distributed_local_cluster():
     lc, lc2, _, gdf = _scene(seed=3)
     a, b = make_raster(lc, T), make_raster(lc2, T)
     ref = class_transition_areas(a, b, gdf)
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0")
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
+    )
     with cluster, distributed.Client(cluster):
         got = class_transition_areas(a.chunk({"y": 50, "x": 64}), b.chunk({"y": 50, "x": 64}), gdf)
     np.testing.assert_allclose(got["area_m2"], ref["area_m2"], rtol=1e-12)
@@ -96,7 +105,9 @@ def test_property_fractions_sum_to_one_and_area_conserved(cx, cy, r, nv, seed):
         return
     gdf = make_boundaries([poly])
     a = make_raster(lc, T, nodata=0)
-    inside = poly.intersection(shapely.box(500000.0, 4000000.0 - NY * 30.0, 500000.0 + NX * 30.0, 4000000.0))
+    inside = poly.intersection(
+        shapely.box(500000.0, 4000000.0 - NY * 30.0, 500000.0 + NX * 30.0, 4000000.0)
+    )
     try:
         tr = class_transition_areas(a.chunk({"y": 37, "x": 53}), None, gdf)
     except EmptySelectionError:  # a polygon wholly beyond a raster edge or corner
@@ -107,7 +118,9 @@ def test_property_fractions_sum_to_one_and_area_conserved(cx, cy, r, nv, seed):
     if inside.area > 0 and (tr["class_start"] != 0).any():
         ca = class_areas(a, gdf)
         assert ca["fraction"].sum() == pytest.approx(1.0, rel=1e-9)
-        assert ca["observed_area_m2"].iloc[0] + ca["unobserved_area_m2"].iloc[0] == pytest.approx(inside.area, rel=1e-9, abs=1e-6)
+        assert ca["observed_area_m2"].iloc[0] + ca["unobserved_area_m2"].iloc[0] == pytest.approx(
+            inside.area, rel=1e-9, abs=1e-6
+        )
 
 
 def test_crs_reprojection_and_errors():
@@ -132,7 +145,9 @@ def test_boundaries_outside_raster():
     far = make_boundaries([shapely.box(0.0, 0.0, 10.0, 10.0)])
     with pytest.raises(EmptySelectionError, match="None of the 1 boundaries overlaps"):
         class_areas(a, far)
-    mixed = make_boundaries([shapely.box(0.0, 0.0, 10.0, 10.0), shapely.box(500100.0, 3999000.0, 500400.0, 3999900.0)])
+    mixed = make_boundaries(
+        [shapely.box(0.0, 0.0, 10.0, 10.0), shapely.box(500100.0, 3999000.0, 500400.0, 3999900.0)]
+    )
     with pytest.warns(EmptyResultWarning, match=r"\['b0'\]"):
         df = class_transition_areas(a, None, mixed)
     assert set(df["boundary_id"]) == {"b1"}

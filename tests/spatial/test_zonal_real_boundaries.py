@@ -23,7 +23,9 @@ def test_beijing_districts_sum_to_city_and_true_area(project_samples):
     res = 0.005  # ~500 m lon/lat grid, EPSG:4326
     t = Affine(res, 0.0, np.floor(x0 / res) * res, 0.0, -res, np.ceil(y1 / res) * res)
     ny, nx = int((t.f - y0) / res) + 2, int((x1 - t.c) / res) + 2
-    lc = make_raster(np.random.default_rng(0).integers(1, 5, (ny, nx)).astype(np.uint8), t, crs="EPSG:4326")
+    lc = make_raster(
+        np.random.default_rng(0).integers(1, 5, (ny, nx)).astype(np.uint8), t, crs="EPSG:4326"
+    )
     ca = class_areas(lc, city)
     assert (ca["outside_area_m2"] == 0).all()  # the grid covers the city
     whole = ca.groupby("class")["area_m2"].sum()
@@ -35,7 +37,9 @@ def test_beijing_districts_sum_to_city_and_true_area(project_samples):
     # and exactly the polygon's own ellipsoidal area (Green's theorem, same convention)
     from urbansat.spatial.areas import polygon_areas
 
-    assert whole.sum() == pytest.approx(polygon_areas(city.geometry.to_numpy(), city.crs)[0], rel=1e-9)
+    assert whole.sum() == pytest.approx(
+        polygon_areas(city.geometry.to_numpy(), city.crs)[0], rel=1e-9
+    )
     # and zonal_stats reports the same observed area per district
     zs = zonal_stats(lc, parts, ("count",))
     np.testing.assert_allclose(zs["observed_area_m2"].sum(), whole.sum(), rtol=1e-9)

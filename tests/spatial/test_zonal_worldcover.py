@@ -28,7 +28,11 @@ def _principe_outline(path) -> shapely.Polygon:
         arr = src.read(1, out_shape=(src.height // 16, src.width // 16))
         tr = src.transform @ src.transform.scale(16, 16)
     land = ((arr != 80) & (arr != 0)).astype(np.uint8)
-    polys = [shapely.geometry.shape(g) for g, v in shapes(land, mask=land.astype(bool), transform=tr) if v == 1]
+    polys = [
+        shapely.geometry.shape(g)
+        for g, v in shapes(land, mask=land.astype(bool), transform=tr)
+        if v == 1
+    ]
     island = max((p for p in polys if p.bounds[1] > 1.0), key=lambda p: p.area)  # Príncipe (~1.6 N)
     return island.simplify(0.0015).buffer(0.0005, quad_segs=3)
 
@@ -53,8 +57,12 @@ def test_worldcover_principe_matches_exactextract(worldcover):
     gdf = make_boundaries([island], crs="EPSG:4326", ids=["principe"])
     ca = class_areas(lc20, gdf)
     assert lc20.shape == (1, 36000, 36000)  # opened lazily, whole tile
-    ee = exactextract.exact_extract(str(path), gdf, ["coverage", "values", "center_y"], output="pandas")
-    cov, vals, cy = (np.asarray(ee[k].iloc[0], dtype=np.float64) for k in ("coverage", "values", "center_y"))
+    ee = exactextract.exact_extract(
+        str(path), gdf, ["coverage", "values", "center_y"], output="pandas"
+    )
+    cov, vals, cy = (
+        np.asarray(ee[k].iloc[0], dtype=np.float64) for k in ("coverage", "values", "center_y")
+    )
     grid = GridSpec.from_dataarray(lc20.isel(band=0))
     rows = np.round((grid.transform.f - cy) / abs(grid.transform.e) - 0.5).astype(int)
     area = cov * row_areas(grid.transform, grid.crs, 36000)[rows]
@@ -81,7 +89,9 @@ def test_worldcover_2020_to_2021_transitions(worldcover):
     same = class_transition_areas(lc20, None, gdf)
     # marginals of the transition matrix are the class areas of each epoch
     m20 = tr.groupby("class_start")["area_m2"].sum()
-    np.testing.assert_allclose(m20.to_numpy(), same.set_index("class_start")["area_m2"].loc[m20.index], rtol=1e-9)
+    np.testing.assert_allclose(
+        m20.to_numpy(), same.set_index("class_start")["area_m2"].loc[m20.index], rtol=1e-9
+    )
     assert tr["area_m2"].sum() == pytest.approx(same["area_m2"].sum(), rel=1e-12)
     stable = tr.loc[tr.class_start == tr.class_end, "area_m2"].sum() / tr["area_m2"].sum()
     assert 0.5 < stable < 1.0  # v100 -> v200 changes are real but partial

@@ -43,7 +43,8 @@ def _open_for_inspection(path: Path, product: str | None):
 @app.command()
 def info(
     files: list[Path] = typer.Argument(
-        ..., help="Granule files or directories (OCO/ACOS Lite, GOSAT FTS, TROPOMI CH4, ...)."),
+        ..., help="Granule files or directories (OCO/ACOS Lite, GOSAT FTS, TROPOMI CH4, ...)."
+    ),
     product: str | None = typer.Option(None, help="Reader name; default: auto-detect."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per file."),
 ) -> None:
@@ -74,13 +75,21 @@ def info(
             continue
         bbox = s["bbox"]
         typer.echo(f"{f}")
-        typer.echo(f"  product      {s['product']} (version {s['product_version']}, gas {s['gas']})")
+        typer.echo(
+            f"  product      {s['product']} (version {s['product_version']}, gas {s['gas']})"
+        )
         typer.echo(f"  time         {s['time_start']} .. {s['time_end']} UTC")
         typer.echo(f"  swath        {ds.sizes['y']} x {ds.sizes['x']} (y x x)")
         typer.echo(f"  soundings    {s['soundings']} with a valid value")
         typer.echo(f"  QA pass      {s['qa_pass']} ({100 * s['qa_pass_rate']:.1f} %)")
-        typer.echo("  bbox         " + ("none" if bbox is None else
-                                       f"lon {bbox[0]} .. {bbox[2]}, lat {bbox[1]} .. {bbox[3]}"))
+        typer.echo(
+            "  bbox         "
+            + (
+                "none"
+                if bbox is None
+                else f"lon {bbox[0]} .. {bbox[2]}, lat {bbox[1]} .. {bbox[3]}"
+            )
+        )
         for n in notes:
             typer.echo(f"  note         {n}")
     if failed:
@@ -99,9 +108,18 @@ def _read_plot_boundaries(path: Path):
         raise BoundaryError(f"--boundaries {str(path)!r} is not a file; {fix}.")
     try:
         gdf = gpd.read_file(path)
-    except (DataSourceError, DataLayerError, FieldError, GeometryError, UnicodeDecodeError, ValueError) as err:
+    except (
+        DataSourceError,
+        DataLayerError,
+        FieldError,
+        GeometryError,
+        UnicodeDecodeError,
+        ValueError,
+    ) as err:
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise BoundaryError(f"--boundaries {str(path)!r} is not a boundaries file ({first}); {fix}.") from None
+        raise BoundaryError(
+            f"--boundaries {str(path)!r} is not a boundaries file ({first}); {fix}."
+        ) from None
     if not isinstance(gdf, gpd.GeoDataFrame) or "geometry" not in gdf or gdf.geometry.isna().all():
         raise BoundaryError(f"--boundaries {str(path)!r} holds a table without geometry; {fix}.")
     kinds = set(gdf.geometry.dropna().geom_type)
@@ -117,9 +135,15 @@ def plot(
     file: Path = typer.Argument(..., help="Granule file."),
     output: Path = typer.Option(..., "-o", "--output", help="Image to write (png, pdf, svg)."),
     boundaries: Path | None = typer.Option(
-        None, help="Boundary file (shapefile, GeoJSON, GPKG) drawn instead of the default coastlines."),
-    coastlines: bool = typer.Option(True, help="Draw Natural Earth 1:110m country outlines (packaged)."),
-    variable: str | None = typer.Option(None, help="Variable to colour by (default: the gas column)."),
+        None,
+        help="Boundary file (shapefile, GeoJSON, GPKG) drawn instead of the default coastlines.",
+    ),
+    coastlines: bool = typer.Option(
+        True, help="Draw Natural Earth 1:110m country outlines (packaged)."
+    ),
+    variable: str | None = typer.Option(
+        None, help="Variable to colour by (default: the gas column)."
+    ),
     all_soundings: bool = typer.Option(False, "--all", help="Draw soundings failing QA too."),
     product: str | None = typer.Option(None, help="Reader name; default: auto-detect."),
 ) -> None:
@@ -129,14 +153,14 @@ def plot(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from urbansat.errors import UrbansatError
+    from urbansat.errors import OutputPathError, UrbansatError
+    from urbansat.export.guard import check_outputs
     from urbansat.plot.granules import plot_granule
 
-    from urbansat.errors import OutputPathError
-    from urbansat.export.guard import check_outputs
-
     try:
-        check_outputs([output], {"granule": file, **({"--boundaries": boundaries} if boundaries else {})})
+        check_outputs(
+            [output], {"granule": file, **({"--boundaries": boundaries} if boundaries else {})}
+        )
     except OutputPathError as err:
         raise typer.BadParameter(f"--output: {err}") from None
     try:
@@ -155,18 +179,15 @@ def plot(
 
             if not boundaries.exists():
                 raise typer.BadParameter(f"boundaries file '{boundaries}' does not exist")
-            from urbansat.errors import BoundaryError
-
-            try:
-                gdf = _read_plot_boundaries(boundaries)
-            except BoundaryError as err:  # a wrong --boundaries file is a usage error (exit 2)
-                raise typer.BadParameter(str(err), param_hint="--boundaries") from None
+            gdf = _read_plot_boundaries(boundaries)
             if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
                 gdf = gdf.to_crs("EPSG:4326")
         fig, ax = plt.subplots(figsize=(7, 6))
         plot_granule(ds, ax=ax, boundaries=gdf, variable=variable, qa_only=not all_soundings)
         output.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=".tmp_", suffix=output.suffix or ".png")
+        fd, tmp = tempfile.mkstemp(
+            dir=output.parent, prefix=".tmp_", suffix=output.suffix or ".png"
+        )
         os.close(fd)
         try:
             fig.savefig(tmp, dpi=120, bbox_inches="tight")

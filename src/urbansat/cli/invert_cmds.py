@@ -14,6 +14,7 @@ from urbansat.cli import app
 
 __all__ = ["invert", "parse_wind", "summary_rows"]
 
+
 def parse_wind(value: str, *, surface: Path | None = None, sigma: float | None = None) -> Any:
     """The ``wind`` argument of :func:`urbansat.estimate_emissions` from a CLI string.
 
@@ -40,11 +41,13 @@ def parse_wind(value: str, *, surface: Path | None = None, sigma: float | None =
         if len(nums) == 2 and sigma is None:
             raise typer.BadParameter(
                 f"--wind {value!r} gives no speed error: write U,V,SIGMA (m s-1) or add --wind-sigma; "
-                "the wind error dominates the uncertainty budget.")
+                "the wind error dominates the uncertainty budget."
+            )
         return open_wind(tuple(nums), sigma=sigma)
     raise typer.BadParameter(
         f"--wind {value!r} is neither an existing file, 'granule', nor U,V[,SIGMA] in m s-1 "
-        "(e.g. --wind 4.2,-1.5,1.0).")
+        "(e.g. --wind 4.2,-1.5,1.0)."
+    )
 
 
 def _reader_options(items: list[str]) -> dict[str, Any]:
@@ -52,7 +55,9 @@ def _reader_options(items: list[str]) -> dict[str, Any]:
     for item in items:
         key, sep, raw = item.partition("=")
         if not sep or not key:
-            raise typer.BadParameter(f"--reader-option {item!r}: write KEY=VALUE (e.g. noise_ppm=0.5).")
+            raise typer.BadParameter(
+                f"--reader-option {item!r}: write KEY=VALUE (e.g. noise_ppm=0.5)."
+            )
         val: Any = raw
         for conv in (int, float):
             try:
@@ -80,16 +85,19 @@ def summary_rows(ds: Any) -> list[dict[str, Any]]:
             o = d.sel(source=s)
             terms = {t: float(o[f"emission_uncertainty_{t}"]) for t in UNCERTAINTY_TERMS}
             finite = {t: v for t, v in terms.items() if math.isfinite(v)}
-            rows.append({
-                "source": str(s), "method": method,
-                "emission_t_per_yr": float(o["emission_t_per_yr"]),
-                "uncertainty_t_per_yr": float(o["emission_t_per_yr_uncertainty"]),
-                "lower_2sigma_t_per_yr": float(o["emission_t_per_yr_lower_2sigma"]),
-                "upper_2sigma_t_per_yr": float(o["emission_t_per_yr_upper_2sigma"]),
-                "largest_term": max(finite, key=lambda t: finite[t]) if finite else "",
-                "plume_detected": bool(o["plume_detected"]),
-                "qa_reason": str(o["qa_reason"].values),
-            })
+            rows.append(
+                {
+                    "source": str(s),
+                    "method": method,
+                    "emission_t_per_yr": float(o["emission_t_per_yr"]),
+                    "uncertainty_t_per_yr": float(o["emission_t_per_yr_uncertainty"]),
+                    "lower_2sigma_t_per_yr": float(o["emission_t_per_yr_lower_2sigma"]),
+                    "upper_2sigma_t_per_yr": float(o["emission_t_per_yr_upper_2sigma"]),
+                    "largest_term": max(finite, key=lambda t: finite[t]) if finite else "",
+                    "plume_detected": bool(o["plume_detected"]),
+                    "qa_reason": str(o["qa_reason"].values),
+                }
+            )
     return rows
 
 
@@ -101,7 +109,9 @@ def _write(ds: Any, path: Path, prov: dict[str, Any]) -> None:
         out.to_netcdf(tmp, engine="netcdf4")
 
 
-def _plot_plumes(sw: Any, src: Any, bnd: Any, wind: Any, ds: Any, out_dir: Path, opts: dict[str, Any]) -> list[Path]:
+def _plot_plumes(
+    sw: Any, src: Any, bnd: Any, wind: Any, ds: Any, out_dir: Path, opts: dict[str, Any]
+) -> list[Path]:
     """One plume map per prepared source (frames computed once), each written atomically."""
     import re
 
@@ -130,26 +140,44 @@ def _plot_plumes(sw: Any, src: Any, bnd: Any, wind: Any, ds: Any, out_dir: Path,
 
 @app.command()
 def invert(
-    granule: Path = typer.Argument(..., help="Granule file (OCO-2/3 or ACOS Lite, GOSAT FTS, TROPOMI CH4, SMARTCARB)."),
+    granule: Path = typer.Argument(
+        ..., help="Granule file (OCO-2/3 or ACOS Lite, GOSAT FTS, TROPOMI CH4, SMARTCARB)."
+    ),
     wind: str = typer.Option(
-        ..., help="A wind file (COSMO, ERA5 single / pressure / model levels), 'granule' for the swath's own "
-                  "10 m wind, or U,V[,SIGMA] in m s-1."),
+        ...,
+        help="A wind file (COSMO, ERA5 single / pressure / model levels), 'granule' for the swath's own "
+        "10 m wind, or U,V[,SIGMA] in m s-1.",
+    ),
     sources: Path | None = typer.Option(
-        None, help="CSV of sources: name, longitude, latitude [, diameter_km, type, prior_emission (kg s-1)]."),
+        None,
+        help="CSV of sources: name, longitude, latitude [, diameter_km, type, prior_emission (kg s-1)].",
+    ),
     boundaries: Path | None = typer.Option(
-        None, help="Polygons (GeoJSON, GeoPackage, Shapefile), each estimated as an area source."),
+        None, help="Polygons (GeoJSON, GeoPackage, Shapefile), each estimated as an area source."
+    ),
     id_field: str | None = typer.Option(None, help="Boundary id column (default: detected)."),
     method: list[str] = typer.Option(
-        ["all"], "--method", "-m", help="ime, csf, gaussian, bayesian or all; repeat for several."),
+        ["all"], "--method", "-m", help="ime, csf, gaussian, bayesian or all; repeat for several."
+    ),
     product: str | None = typer.Option(None, help="Reader name; default: auto-detect."),
     reader_option: list[str] = typer.Option(
-        [], help="KEY=VALUE passed to the reader, repeatable (SMARTCARB: noise_ppm=0.5, seed=0)."),
-    wind_surface: Path | None = typer.Option(None, help="ERA5 surface file for a model-level wind file."),
-    wind_sigma: float | None = typer.Option(None, help="1-sigma wind speed error [m s-1] (overrides the file's)."),
-    output: Path | None = typer.Option(None, "-o", "--output", help="netCDF to write (atomically)."),
+        [], help="KEY=VALUE passed to the reader, repeatable (SMARTCARB: noise_ppm=0.5, seed=0)."
+    ),
+    wind_surface: Path | None = typer.Option(
+        None, help="ERA5 surface file for a model-level wind file."
+    ),
+    wind_sigma: float | None = typer.Option(
+        None, help="1-sigma wind speed error [m s-1] (overrides the file's)."
+    ),
+    output: Path | None = typer.Option(
+        None, "-o", "--output", help="netCDF to write (atomically)."
+    ),
     plot_dir: Path | None = typer.Option(
-        None, help="Write a plume map (PNG) per source that could be prepared into this directory."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object per (method, source)."),
+        None, help="Write a plume map (PNG) per source that could be prepared into this directory."
+    ),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print one JSON object per (method, source)."
+    ),
 ) -> None:
     """Estimate emissions [t/yr] with their uncertainty from one granule and a wind.
 
@@ -170,47 +198,80 @@ def invert(
         from urbansat.errors import OutputPathError
         from urbansat.export.guard import check_outputs
 
-        named = {"granule": granule, "--sources": sources, "--boundaries": boundaries,
-                 "--wind": Path(wind) if Path(wind).is_file() else None, "--wind-surface": wind_surface}
+        named = {
+            "granule": granule,
+            "--sources": sources,
+            "--boundaries": boundaries,
+            "--wind": Path(wind) if Path(wind).is_file() else None,
+            "--wind-surface": wind_surface,
+        }
         try:
             check_outputs([output], {k: v for k, v in named.items() if v is not None})
         except OutputPathError as err:
-            raise typer.BadParameter(f"--output {str(output)!r} is one of the inputs: {err}") from None
+            raise typer.BadParameter(
+                f"--output {str(output)!r} is one of the inputs: {err}"
+            ) from None
     methods: Any = "all" if method == ["all"] else (method[0] if len(method) == 1 else method)
     try:
-        sw = urbansat.open_granules(granule, product=product, reader_options=_reader_options(reader_option) or None)
+        sw = urbansat.open_granules(
+            granule, product=product, reader_options=_reader_options(reader_option) or None
+        )
         w = parse_wind(wind, surface=wind_surface, sigma=wind_sigma)
         src = pd.read_csv(sources, comment="#") if sources is not None else None
-        bnd = (urbansat.read_boundaries(boundaries, level="region", id_field=id_field)
-               if boundaries is not None else None)
+        bnd = (
+            urbansat.read_boundaries(boundaries, level="region", id_field=id_field)
+            if boundaries is not None
+            else None
+        )
         opts: dict[str, Any] = {"wind_sigma": wind_sigma} if wind_sigma is not None else {}
-        ds = urbansat.estimate_emissions(sw, sources=src, boundaries=bnd, wind=w, method=methods, **opts)
+        ds = urbansat.estimate_emissions(
+            sw, sources=src, boundaries=bnd, wind=w, method=methods, **opts
+        )
     except UrbansatError as err:
         typer.echo(f"{granule}: ERROR {type(err).__name__}: {err}", err=True)
         raise typer.Exit(code=1) from None
     rows = summary_rows(ds)
     if as_json:
         for r in rows:
-            typer.echo(json.dumps({k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-                                   for k, v in r.items()}))
+            typer.echo(
+                json.dumps(
+                    {
+                        k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                        for k, v in r.items()
+                    }
+                )
+            )
     else:
-        typer.echo(f"{granule.name}: {ds.attrs['gas'].upper()} emissions [t/yr], wind {ds.attrs['wind_source']}")
-        typer.echo(f"{'source':20s} {'method':9s} {'emission':>11s} {'1 sigma':>10s} {'2 sigma interval':>23s}  "
-                   "largest term / qa_reason")
+        typer.echo(
+            f"{granule.name}: {ds.attrs['gas'].upper()} emissions [t/yr], wind {ds.attrs['wind_source']}"
+        )
+        typer.echo(
+            f"{'source':20s} {'method':9s} {'emission':>11s} {'1 sigma':>10s} {'2 sigma interval':>23s}  "
+            "largest term / qa_reason"
+        )
         typer.echo("(2 sigma interval: 95.4 % if Gaussian)")
         for r in rows:
             if r["qa_reason"]:
-                typer.echo(f"{r['source'][:20]:20s} {r['method']:9s} {'-':>11s} {'-':>10s} {'-':>23s}  {r['qa_reason']}")
+                typer.echo(
+                    f"{r['source'][:20]:20s} {r['method']:9s} {'-':>11s} {'-':>10s} {'-':>23s}  {r['qa_reason']}"
+                )
                 continue
             interval = f"{r['lower_2sigma_t_per_yr']:.4g} .. {r['upper_2sigma_t_per_yr']:.4g}"  # inf prints as inf
-            typer.echo(f"{r['source'][:20]:20s} {r['method']:9s} {r['emission_t_per_yr']:11.4g} "
-                       f"{r['uncertainty_t_per_yr']:10.3g} {interval:>23s}  {r['largest_term']}")
+            typer.echo(
+                f"{r['source'][:20]:20s} {r['method']:9s} {r['emission_t_per_yr']:11.4g} "
+                f"{r['uncertainty_t_per_yr']:10.3g} {interval:>23s}  {r['largest_term']}"
+            )
     if plot_dir is not None:
         for p in _plot_plumes(sw, src, bnd, w, ds, plot_dir, opts):
             typer.echo(f"wrote {p}", err=as_json)
     if output is not None:
-        prov = {"urbansat_version": urbansat.__version__, "granule": str(granule), "wind_input": wind,
-                "sources_file": str(sources or ""), "boundaries_file": str(boundaries or ""),
-                "history": "urbansat invert"}
+        prov = {
+            "urbansat_version": urbansat.__version__,
+            "granule": str(granule),
+            "wind_input": wind,
+            "sources_file": str(sources or ""),
+            "boundaries_file": str(boundaries or ""),
+            "history": "urbansat invert",
+        }
         _write(ds, output, prov)
         typer.echo(f"wrote {output}", err=as_json)

@@ -42,7 +42,9 @@ def write_demo_config(out_dir: str | Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     demo = importlib.resources.files("urbansat.data") / "demo"
     template = (demo / "demo_job.toml.in").read_text(encoding="utf-8")
-    text = template.format(samples=samples_dir().as_posix(), demo=Path(str(demo)).resolve().as_posix())
+    text = template.format(
+        samples=samples_dir().as_posix(), demo=Path(str(demo)).resolve().as_posix()
+    )
     path = out / "demo_job.toml"
     tmp = path.with_name(".demo_job.toml.tmp")
     tmp.write_text(text, encoding="utf-8")
@@ -52,8 +54,12 @@ def write_demo_config(out_dir: str | Path) -> Path:
 
 def _summary(result) -> None:
     t = result.indicators
-    typer.echo(f"\n{len(t)} indicator rows for {t.boundary_id.nunique()} boundaries in {result.elapsed_s:.1f} s")
-    typer.echo("status counts: " + ", ".join(f"{k} {v}" for k, v in t.status.value_counts().items()))
+    typer.echo(
+        f"\n{len(t)} indicator rows for {t.boundary_id.nunique()} boundaries in {result.elapsed_s:.1f} s"
+    )
+    typer.echo(
+        "status counts: " + ", ".join(f"{k} {v}" for k, v in t.status.value_counts().items())
+    )
     typer.echo(f"steps computed {len(result.computed)}, reused from cache {len(result.reused)}")
     for name, paths in result.outputs.items():
         typer.echo(f"  {name}: " + ", ".join(p.name for p in paths))
@@ -65,17 +71,26 @@ def _summary(result) -> None:
         m = json.loads(result.manifest.read_text(encoding="utf-8"))
         prev = m.get("previous_run")
         if prev and prev.get("status") != "complete":
-            typer.echo(f"earlier run {prev['run_id']} was {prev['status']}: {prev['action']} by this run")
+            typer.echo(
+                f"earlier run {prev['run_id']} was {prev['status']}: {prev['action']} by this run"
+            )
         typer.echo(f"manifest: {result.manifest} (run {m['run_id']}, {m['status']})")
 
 
 @app.command("run")
 def run(
     config: Annotated[Path, typer.Argument(help="Job configuration (TOML).")],
-    scheduler: Annotated[str | None, typer.Option(
-        "--scheduler", help="auto | synchronous | threads | local | tcp://host:port (overrides the config).")] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="auto | synchronous | threads | local | tcp://host:port (overrides the config).",
+        ),
+    ] = None,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="Hide progress bars.")] = False,
-    fresh: Annotated[bool, typer.Option("--fresh", help="Ignore cached steps and recompute everything.")] = False,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Ignore cached steps and recompute everything.")
+    ] = False,
 ) -> None:
     """Run a job: granules -> concentrations, emissions, sinks -> T/CI 231 tables, exports, report."""
     from urbansat.pipeline import run_job
@@ -90,14 +105,17 @@ def run(
 
 @app.command("demo")
 def demo(
-    output: Annotated[Path, typer.Option("-o", "--output", help="Output directory.")] = Path(DEFAULT_DEMO_DIR),
-    scheduler: Annotated[str | None, typer.Option("--scheduler", help="As for `urbansat run`.")] = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output directory.")] = Path(
+        DEFAULT_DEMO_DIR
+    ),
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="As for `urbansat run`.")
+    ] = None,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="Hide progress bars.")] = False,
 ) -> None:
     """Run a complete job on the shipped data/samples and write the tables and the HTML report."""
-    from urbansat.pipeline import run_job
-
     from urbansat.export.guard import check_output_dir
+    from urbansat.pipeline import run_job
 
     try:
         check_output_dir(output, key="--output")

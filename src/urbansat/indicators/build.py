@@ -40,9 +40,9 @@ _GAS_UNITS = {"co2": "ppm", "ch4": "ppb", "n2o": "ppb", "pfcs": "ppt", "hfcs": "
 _SINK_TARGETS = (*SINK_CATEGORIES, "total")
 
 
-
-
-def _split(obj: DataInput, labels: list[str], what: str, *, need_gas: bool = True) -> dict[tuple[str, str], xr.Dataset]:
+def _split(
+    obj: DataInput, labels: list[str], what: str, *, need_gas: bool = True
+) -> dict[tuple[str, str], xr.Dataset]:
     """Normalize an input to {(period, gas): Dataset}."""
     out: dict[tuple[str, str], xr.Dataset] = {}
     if obj is None:
@@ -70,7 +70,9 @@ def _split(obj: DataInput, labels: list[str], what: str, *, need_gas: bool = Tru
         )
     for period, ds in items:
         if not isinstance(ds, xr.Dataset):
-            raise SchemaError(f"{what}[{period!r}] is a {type(ds).__name__}, expected xarray.Dataset.")
+            raise SchemaError(
+                f"{what}[{period!r}] is a {type(ds).__name__}, expected xarray.Dataset."
+            )
         from urbansat.inversion.result import require_single_method
 
         require_single_method(ds, what)
@@ -145,7 +147,9 @@ def _sources_in(ds: xr.Dataset, boundaries: pd.DataFrame) -> dict[str, list[int]
     return out
 
 
-def _row(b: pd.Series, subject: str, target: str, indicator: str, period: str, **kw: Any) -> dict[str, Any]:
+def _row(
+    b: pd.Series, subject: str, target: str, indicator: str, period: str, **kw: Any
+) -> dict[str, Any]:
     row = {
         "boundary_id": str(b["boundary_id"]),
         "name": str(b["name"]),
@@ -179,16 +183,24 @@ def _emission(ds: xr.Dataset | None, idx: list[int]) -> dict[str, Any]:
     unc = np.asarray(sub["emission_t_per_yr_uncertainty"].values, dtype=float)
     reason = (
         np.asarray(sub["qa_reason"].values).astype(str)
-        if "qa_reason" in sub else np.full(len(idx), "")
+        if "qa_reason" in sub
+        else np.full(len(idx), "")
     )
     valid = (reason == "") & np.isfinite(value)
     methods = (
         sorted(set(np.asarray(sub["method"].values).astype(str)[valid]))
-        if "method" in sub else [str(ds.attrs.get("method", ""))]
+        if "method" in sub
+        else [str(ds.attrs.get("method", ""))]
     )
     names = [str(s) for s in sub["source"].values]
-    rejected = [f"{n}: {r or 'non-finite estimate'}" for n, r, v in zip(names, reason, valid) if not v]
-    n_obs = int(np.nansum(np.asarray(sub["n_obs"].values, dtype=float)[valid])) if "n_obs" in sub else pd.NA
+    rejected = [
+        f"{n}: {r or 'non-finite estimate'}" for n, r, v in zip(names, reason, valid) if not v
+    ]
+    n_obs = (
+        int(np.nansum(np.asarray(sub["n_obs"].values, dtype=float)[valid]))
+        if "n_obs" in sub
+        else pd.NA
+    )
     # a method selected from a several-method output: its scalar coordinate, not the attrs
     # (which list every method of that call)
     from urbansat.inversion.result import METHOD_DIM
@@ -216,7 +228,9 @@ def _emission(ds: xr.Dataset | None, idx: list[int]) -> dict[str, Any]:
     }
 
 
-def _inventory_lookup(inventory: pd.DataFrame | None) -> dict[tuple[str, str, str], tuple[float, float, str]]:
+def _inventory_lookup(
+    inventory: pd.DataFrame | None,
+) -> dict[tuple[str, str, str], tuple[float, float, str]]:
     if inventory is None:
         return {}
     need = ["boundary_id", "gas", "period", "emission_t_per_yr"]
@@ -234,10 +248,16 @@ def _inventory_lookup(inventory: pd.DataFrame | None) -> dict[tuple[str, str, st
     if "emission_t_per_yr_uncertainty" not in inv:
         inv = inv.assign(emission_t_per_yr_uncertainty=np.nan)
     inv = inv.assign(u2=inv["emission_t_per_yr_uncertainty"].astype(float) ** 2)
-    src = inv["source"].astype(str) if "source" in inv else pd.Series("user inventory", index=inv.index)
+    src = (
+        inv["source"].astype(str)
+        if "source" in inv
+        else pd.Series("user inventory", index=inv.index)
+    )
     inv = inv.assign(source=src)
     agg = inv.groupby(["boundary_id", "gas", "period"]).agg(
-        value=("emission_t_per_yr", "sum"), u2=("u2", "sum"), source=("source", lambda s: ",".join(sorted(set(s))))
+        value=("emission_t_per_yr", "sum"),
+        u2=("u2", "sum"),
+        source=("source", lambda s: ",".join(sorted(set(s)))),
     )
     # grouped by three columns, so every index key is a (boundary_id, gas, period) tuple
     return {
@@ -250,11 +270,16 @@ def _change(a: dict[str, Any] | None, b: dict[str, Any], relative: bool) -> dict
     if a is None:
         return {"status": "single_period", "method": "a change needs two periods"}
     if a["status"] not in VALUED or b["status"] not in VALUED:
-        return {"status": "no_data", "method": f"periods have status {a['status']} and {b['status']}"}
+        return {
+            "status": "no_data",
+            "method": f"periods have status {a['status']} and {b['status']}",
+        }
     ua = a.get("uncertainty", math.nan)
     ub = b.get("uncertainty", math.nan)
-    status = "from_inventory" if "from_inventory" in (a["status"], b["status"]) else (
-        "partial" if "partial" in (a["status"], b["status"]) else "ok"
+    status = (
+        "from_inventory"
+        if "from_inventory" in (a["status"], b["status"])
+        else ("partial" if "partial" in (a["status"], b["status"]) else "ok")
     )
     if not relative:
         return {
@@ -288,8 +313,10 @@ def _no_uncertainty_note(ds: xr.Dataset) -> str:
     unranged = _unranged_factors(ds)
     if not unranged:
         return "uncertainty not available"
-    return (f"uncertainty not available: factors without a range in {ds.attrs.get('factors', 'the table')} "
-            f"({', '.join(unranged)}); supply low/high with FactorTable.override")
+    return (
+        f"uncertainty not available: factors without a range in {ds.attrs.get('factors', 'the table')} "
+        f"({', '.join(unranged)}); supply low/high with FactorTable.override"
+    )
 
 
 def _partial_uncertainty_note(ds: xr.Dataset) -> str:
@@ -297,8 +324,10 @@ def _partial_uncertainty_note(ds: xr.Dataset) -> str:
     unranged = _unranged_factors(ds)
     if not unranged:
         return ""
-    return ("uncertainty is a lower bound: it leaves out the factors without a range "
-            f"({', '.join(unranged)}) where they are used")
+    return (
+        "uncertainty is a lower bound: it leaves out the factors without a range "
+        f"({', '.join(unranged)}) where they are used"
+    )
 
 
 def _empty_epochs(ds: xr.Dataset, bid: str) -> str:
@@ -306,7 +335,9 @@ def _empty_epochs(ds: xr.Dataset, bid: str) -> str:
     if "unobserved_area" not in ds or "total" not in set(map(str, ds["category"].values)):
         return ""  # not an account_sinks output (no record of unobserved pixels)
     tot = ds.sel(boundary=bid, category="total")
-    empty = [k.split("_")[1] for k in ("area_start", "area_end") if k in tot and not float(tot[k]) > 0]
+    empty = [
+        k.split("_")[1] for k in ("area_start", "area_end") if k in tot and not float(tot[k]) > 0
+    ]
     return " and ".join(empty)
 
 
@@ -394,19 +425,27 @@ def tci231_indicators(
     bnd = _check_boundaries(boundaries)
     years = period_years(periods)
     labels = list(years)
-    if isinstance(emissions, (list, tuple)) and emissions and all(
-        isinstance(d, xr.Dataset) and "overpass_time" in d.attrs for d in emissions
+    if (
+        isinstance(emissions, (list, tuple))
+        and emissions
+        and all(isinstance(d, xr.Dataset) and "overpass_time" in d.attrs for d in emissions)
     ):
-        from urbansat.temporal.combine import overpasses_by_period  # issue 17: period totals of overpasses
+        from urbansat.temporal.combine import (
+            overpasses_by_period,
+        )  # issue 17: period totals of overpasses
 
-        emissions = [d.assign_attrs(period=k[0]) for k, d in overpasses_by_period(emissions, periods).items()]
+        emissions = [
+            d.assign_attrs(period=k[0]) for k, d in overpasses_by_period(emissions, periods).items()
+        ]
     em = _split(emissions, labels, "emissions")
     co = _split(concentrations, labels, "concentrations")
     sk = _split(sinks, labels, "sinks", need_gas=False)
     inv = _inventory_lookup(inventory)
     if isinstance(observed_gases, str):
         observed_gases = [observed_gases]  # one gas, not its characters
-    observed = {g for _, g in em} | {g for _, g in co} | {str(g).lower() for g in (observed_gases or ())}
+    observed = (
+        {g for _, g in em} | {g for _, g in co} | {str(g).lower() for g in (observed_gases or ())}
+    )
     spec = indicator_spec()
     keys = dict(zip(spec["key"], spec["unit"]))
     placed = {key: _sources_in(ds, bnd) for key, ds in em.items()}
@@ -415,7 +454,11 @@ def tci231_indicators(
         bid = str(b["boundary_id"])
         if b["level"] in ATMOSPHERE_SCOPES:
             for gas in GASES:
-                rows.extend(_atmosphere_rows(b, bid, gas, labels, years, em, co, placed, inv, observed, keys))
+                rows.extend(
+                    _atmosphere_rows(
+                        b, bid, gas, labels, years, em, co, placed, inv, observed, keys
+                    )
+                )
         if b["level"] in SINK_SCOPES:
             rows.extend(_sink_rows(b, bid, labels, sk, keys, sinks is None))
     table = pd.DataFrame(rows, columns=list(TIDY_COLUMNS))
@@ -423,8 +466,17 @@ def tci231_indicators(
 
 
 def _atmosphere_rows(
-    b: pd.Series, bid: str, gas: str, labels: list[str], years: dict[str, float],
-    em: dict, co: dict, placed: dict, inv: dict, observed: set[str], keys: dict[str, str],
+    b: pd.Series,
+    bid: str,
+    gas: str,
+    labels: list[str],
+    years: dict[str, float],
+    em: dict,
+    co: dict,
+    placed: dict,
+    inv: dict,
+    observed: set[str],
+    keys: dict[str, str],
 ) -> list[dict[str, Any]]:
     rows = []
     unit_c = _GAS_UNITS.get(gas, "")
@@ -435,12 +487,29 @@ def _atmosphere_rows(
             e = _emission(em.get(key), placed.get(key, {}).get(bid, []))
         elif (bid, gas, p) in inv:
             v, u, src = inv[(bid, gas, p)]
-            e = {"value": v, "uncertainty": u, "status": "from_inventory",
-                 "method": "user inventory (not observed by the configured instruments)",
-                 "provenance": f"inventory: {src}"}
+            e = {
+                "value": v,
+                "uncertainty": u,
+                "status": "from_inventory",
+                "method": "user inventory (not observed by the configured instruments)",
+                "provenance": f"inventory: {src}",
+            }
         else:
-            e = {"status": "not_observable", "method": f"no configured instrument observes {GASES[gas][0]}"}
-        rows.append(_row(b, "atmosphere", gas, "total_emission.emission_rate", p, unit=keys["total_emission.emission_rate"], **e))
+            e = {
+                "status": "not_observable",
+                "method": f"no configured instrument observes {GASES[gas][0]}",
+            }
+        rows.append(
+            _row(
+                b,
+                "atmosphere",
+                gas,
+                "total_emission.emission_rate",
+                p,
+                unit=keys["total_emission.emission_rate"],
+                **e,
+            )
+        )
         amount = dict(e)
         if e["status"] in VALUED:
             if np.isfinite(years[p]):
@@ -448,17 +517,28 @@ def _atmosphere_rows(
                 amount["uncertainty"] = e["uncertainty"] * years[p]
                 amount["method"] = f"{e['method']}; x {years[p]:.4g} yr"
             else:
-                amount = {"status": "no_data", "method": f"length of period {p!r} unknown; give (start, end)"}
-        rows.append(_row(b, "atmosphere", gas, "total_emission.emission_amount", p, unit="t", **amount))
+                amount = {
+                    "status": "no_data",
+                    "method": f"length of period {p!r} unknown; give (start, end)",
+                }
+        rows.append(
+            _row(b, "atmosphere", gas, "total_emission.emission_amount", p, unit="t", **amount)
+        )
         # concentration
         c = co.get((p, gas))
         for q in ("column_mean", "background", "enhancement"):
             ind = f"concentration.{q}"
             kw: dict[str, Any]
             if gas not in observed:
-                kw = {"status": "not_observable", "method": f"no configured instrument observes {GASES[gas][0]}"}
+                kw = {
+                    "status": "not_observable",
+                    "method": f"no configured instrument observes {GASES[gas][0]}",
+                }
             elif c is None:
-                kw = {"status": "no_data", "method": f"no {GASES[gas][0]} soundings for this period"}
+                kw = {
+                    "status": "no_data",
+                    "method": f"no {GASES[gas][0]} soundings for this period",
+                }
             elif bid not in set(map(str, c["boundary"].values)):
                 kw = {"status": "no_data", "method": "boundary not in the concentration input"}
             else:
@@ -466,10 +546,16 @@ def _atmosphere_rows(
                 n = int(cb["n_obs"])
                 v = float(cb[q])
                 if n == 0 or not np.isfinite(v):
-                    kw = {"status": "no_data", "method": "no QA-passed sounding over the boundary", "n_obs": n}
+                    kw = {
+                        "status": "no_data",
+                        "method": "no QA-passed sounding over the boundary",
+                        "n_obs": n,
+                    }
                 else:
                     kw = {
-                        "value": v, "uncertainty": float(cb[f"{q}_uncertainty"]), "status": "ok",
+                        "value": v,
+                        "uncertainty": float(cb[f"{q}_uncertainty"]),
+                        "status": "ok",
                         "method": {
                             "background": c.attrs.get("background_method", ""),
                             "enhancement": "column_mean - background; uncertainties in quadrature",
@@ -485,8 +571,17 @@ def _atmosphere_rows(
                 kw = _change(prev, e, rel)
                 if e["status"] == "not_observable":
                     kw = {"status": "not_observable", "method": e["method"]}
-                rows.append(_row(b, "atmosphere", gas, f"emission_change.{q}", label,
-                                 unit=keys[f"emission_change.{q}"], **kw))
+                rows.append(
+                    _row(
+                        b,
+                        "atmosphere",
+                        gas,
+                        f"emission_change.{q}",
+                        label,
+                        unit=keys[f"emission_change.{q}"],
+                        **kw,
+                    )
+                )
         prev = e
     return rows
 
@@ -509,14 +604,22 @@ def _sink_rows(
         prev: dict[str, Any] | None = None
         for i, p in enumerate(labels):
             ds = sk.get((p, "-"))
-            here = ds is not None and bid in set(map(str, ds["boundary"].values)) and target in set(
-                map(str, ds["category"].values)
+            here = (
+                ds is not None
+                and bid in set(map(str, ds["boundary"].values))
+                and target in set(map(str, ds["category"].values))
             )
             net: dict[str, Any] = {"status": "no_data"}
             for ind, (var, uvar) in simple.items():
                 if not here:
-                    why = "no sink accounting given" if absent else (
-                        "no sink accounting for this period" if ds is None else "boundary/category not in the sink accounting"
+                    why = (
+                        "no sink accounting given"
+                        if absent
+                        else (
+                            "no sink accounting for this period"
+                            if ds is None
+                            else "boundary/category not in the sink accounting"
+                        )
                     )
                     kw: dict[str, Any] = {"status": "no_data", "method": why}
                 else:
@@ -531,7 +634,10 @@ def _sink_rows(
                     status, note = _sink_status(raw, v)
                     empty = _empty_epochs(ds, bid)
                     if empty:  # nothing was there: never 0 +- 0 "ok" from an all-nodata epoch
-                        status, note = "no_data", f"no valid land-cover pixel in the boundary in the {empty} epoch{'s' if ' and ' in empty else ''}"
+                        status, note = (
+                            "no_data",
+                            f"no valid land-cover pixel in the boundary in the {empty} epoch{'s' if ' and ' in empty else ''}",
+                        )
                     method = str(ds.attrs.get("method", "land-cover change x carbon factors"))
                     epochs = ds.attrs.get("epochs", ds.attrs.get("years", ""))
                     if uvar and np.isfinite(v) and v != 0 and not np.isfinite(u):
@@ -540,9 +646,13 @@ def _sink_rows(
                         note = "; ".join(x for x in (note, _partial_uncertainty_note(ds)) if x)
                     if ind == "total_sink.net_sink" and "npv" in cell:  # issue 18: InVEST valuation
                         npv = f"NPV {float(cell['npv']):.6g} {ds['npv'].attrs.get('units', '')}"
-                        note = "; ".join(x for x in (note, f"{npv} ({ds.attrs.get('valuation', '')})") if x)
+                        note = "; ".join(
+                            x for x in (note, f"{npv} ({ds.attrs.get('valuation', '')})") if x
+                        )
                     kw = {
-                        "value": v, "uncertainty": u, "status": status,
+                        "value": v,
+                        "uncertainty": u,
+                        "status": status,
                         "method": "; ".join(x for x in (method, note) if x),
                         "provenance": f"account_sinks epochs={epochs} factors={ds.attrs.get('factors', '')}",
                     }
@@ -553,7 +663,16 @@ def _sink_rows(
                 rows.append(_row(b, "sink", target, ind, p, unit=keys[ind], **kw))
             label = p if prev is None else f"{labels[i - 1]}->{p}"
             if prev is not None or len(labels) == 1:
-                rows.append(_row(b, "sink", target, "sink_change.net_sink_change", label,
-                                 unit=keys["sink_change.net_sink_change"], **_change(prev, net, False)))
+                rows.append(
+                    _row(
+                        b,
+                        "sink",
+                        target,
+                        "sink_change.net_sink_change",
+                        label,
+                        unit=keys["sink_change.net_sink_change"],
+                        **_change(prev, net, False),
+                    )
+                )
             prev = net
     return rows

@@ -18,7 +18,9 @@ PeriodInput = Mapping[str, Any] | Sequence[str]
 
 def _is_date(value: Any) -> bool:
     """True for a full calendar date (``2020-01-01``...) or a Timestamp, not for a period label."""
-    return isinstance(value, pd.Timestamp) or bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ].*)?", str(value)))
+    return isinstance(value, pd.Timestamp) or bool(
+        re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ].*)?", str(value))
+    )
 
 
 def period_years(periods: PeriodInput) -> dict[str, float]:
@@ -39,8 +41,7 @@ def period_years(periods: PeriodInput) -> dict[str, float]:
     out: dict[str, float] = {}
     if isinstance(periods, (str, int)):
         periods = [str(periods)]  # one label, not its characters
-    if (not isinstance(periods, Mapping) and len(periods) == 2
-            and all(_is_date(p) for p in periods)):
+    if not isinstance(periods, Mapping) and len(periods) == 2 and all(_is_date(p) for p in periods):
         raise SchemaError(
             f"periods={tuple(periods)!r} looks like one (start, end) pair, but a sequence is read as period "
             f"labels. Name the period: periods={{'{str(periods[0])[:4]}': {tuple(map(str, periods))!r}}}."
@@ -66,5 +67,7 @@ def period_years(periods: PeriodInput) -> dict[str, float]:
         else:
             out[label] = math.nan
     if not out:
-        raise SchemaError("periods is empty; give at least one period label, e.g. periods=['2020'].")
+        raise SchemaError(
+            "periods is empty; give at least one period label, e.g. periods=['2020']."
+        )
     return out

@@ -157,8 +157,9 @@ def file_manager(path: str | Path) -> Any:
     p = os.path.realpath(os.fspath(path))
     st = os.stat(p)
     ident = ("urbansat-netcdf", st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-    return CachingFileManager(netCDF4.Dataset, p, mode="r", kwargs=dict(_NC_KWARGS),
-                              lock=NETCDF_LOCK, manager_id=ident)
+    return CachingFileManager(
+        netCDF4.Dataset, p, mode="r", kwargs=dict(_NC_KWARGS), lock=NETCDF_LOCK, manager_id=ident
+    )
 
 
 @contextmanager
@@ -205,7 +206,9 @@ def open_netcdf(path: str | Path, **kwargs: Any) -> xr.Dataset:
             raise
 
 
-def open_netcdf_groups(path: str | Path, groups: Sequence[str], **kwargs: Any) -> dict[str, xr.Dataset]:
+def open_netcdf_groups(
+    path: str | Path, groups: Sequence[str], **kwargs: Any
+) -> dict[str, xr.Dataset]:
     """Open several groups of one netCDF-4 file with ONE file open, under the lock.
 
     Like ``xr.open_groups(path, engine="netcdf4", lock=NETCDF_LOCK)`` restricted to

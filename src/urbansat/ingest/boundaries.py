@@ -45,7 +45,11 @@ def _read(path: str | os.PathLike, layer: str | int | None) -> gpd.GeoDataFrame:
     target = str(p)
     if p.suffix.lower() == ".zip":
         with zipfile.ZipFile(p) as zf:
-            shps = [n for n in zf.namelist() if n.lower().endswith((".shp", ".geojson", ".gpkg", ".json"))]
+            shps = [
+                n
+                for n in zf.namelist()
+                if n.lower().endswith((".shp", ".geojson", ".gpkg", ".json"))
+            ]
         if not shps:
             raise InputFileError(
                 f"Zip file {str(p)!r} holds no .shp/.geojson/.gpkg; zip a complete shapefile "
@@ -220,7 +224,11 @@ def read_boundaries(
         )
     _check_crs_agrees(gdf, source)
     # ids
-    for field, label in ((id_field, "id_field"), (name_field, "name_field"), (parent_field, "parent_field")):
+    for field, label in (
+        (id_field, "id_field"),
+        (name_field, "name_field"),
+        (parent_field, "parent_field"),
+    ):
         if field is not None and field not in gdf.columns:
             raise BoundaryError(
                 f"{label}={field!r} is not a column of {source}; columns are "
@@ -230,7 +238,11 @@ def read_boundaries(
         id_field = _pick(gdf, _ID_CANDIDATES, unique=True)
     if id_field is None:
         lower = {str(c).lower(): c for c in gdf.columns if c != "geometry"}
-        dup_cols = [lower[c] for c in _ID_CANDIDATES if c in lower and gdf[lower[c]].astype(str).duplicated().any()]
+        dup_cols = [
+            lower[c]
+            for c in _ID_CANDIDATES
+            if c in lower and gdf[lower[c]].astype(str).duplicated().any()
+        ]
         if dup_cols:
             warnings.warn(
                 f"Boundaries from {source}: id column {dup_cols[0]!r} has duplicate values "
@@ -258,7 +270,9 @@ def read_boundaries(
         name_field = _pick(gdf, _NAME_CANDIDATES, unique=False)
     names = gdf[name_field].astype(str) if name_field is not None else ids
     parents = (
-        gdf[parent_field].where(gdf[parent_field].notna(), None).map(lambda v: None if v is None else str(v))
+        gdf[parent_field]
+        .where(gdf[parent_field].notna(), None)
+        .map(lambda v: None if v is None else str(v))
         if parent_field is not None
         else pd.Series([None] * len(gdf), index=gdf.index, dtype=object)
     )

@@ -91,7 +91,7 @@ _DAMAGED = (
 
 @functools.cache
 def _l137_table() -> tuple[np.ndarray, np.ndarray]:
-    text = (importlib.resources.files("urbansat") / "data" / "era5" / "l137_model_levels.csv")
+    text = importlib.resources.files("urbansat") / "data" / "era5" / "l137_model_levels.csv"
     rows = [
         line.split(",")
         for line in text.read_text("utf-8").splitlines()
@@ -150,8 +150,10 @@ def check_model_levels(levels: Sequence[int] | np.ndarray, *, where: str = "") -
     """
     lev = np.asarray(levels, dtype=float).ravel()
     prefix = f"{where}: " if where else ""
-    fix = ("Download consecutive model levels down to 137 (e.g. levelist '100/to/137', "
-           "about the lowest 4 km).")
+    fix = (
+        "Download consecutive model levels down to 137 (e.g. levelist '100/to/137', "
+        "about the lowest 4 km)."
+    )
     if lev.size < 2 or not np.all(np.isfinite(lev)) or np.any(lev != np.round(lev)):
         raise WindError(f"{prefix}model levels {lev.tolist()} are not whole level numbers. {fix}")
     if lev.min() < 1 or lev.max() > N_LEVELS_L137:

@@ -54,7 +54,9 @@ def _read_csv(path: str | os.PathLike, what: str) -> pd.DataFrame:
     return df
 
 
-def _atomic_write_csv(df: pd.DataFrame, path: str | os.PathLike, header_lines: list[str] | None = None) -> Path:
+def _atomic_write_csv(
+    df: pd.DataFrame, path: str | os.PathLike, header_lines: list[str] | None = None
+) -> Path:
     p = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
     try:
@@ -92,7 +94,9 @@ def read_factor_table(path: str | os.PathLike) -> pd.DataFrame:
         If ``parameter``/``value`` or both key columns are missing (names the file).
     """
     df = _read_csv(path, "Factor table")
-    if not {"parameter", "value"} <= set(df.columns) or not ({"category", "lucode"} & set(df.columns)):
+    if not {"parameter", "value"} <= set(df.columns) or not (
+        {"category", "lucode"} & set(df.columns)
+    ):
         raise FactorError(
             f"Factor table {str(path)!r} needs columns 'parameter', 'value' and 'category' or 'lucode' "
             f"(long format); got {list(df.columns)}. For an InVEST pools table use read_invest_table()."
@@ -161,8 +165,10 @@ def write_invest_table(pools: pd.DataFrame, path: str | os.PathLike) -> Path:
         raise FactorError(f"Cannot write an InVEST table without column(s) {missing}.")
     empty = pools[list(INVEST_COLUMNS[1:])].isna().any(axis=1)
     if empty.any():
-        raise FactorError(f"InVEST pools are empty for lucode(s) {pools.loc[empty, 'lucode'].tolist()}; "
-                          "fill them before writing.")
+        raise FactorError(
+            f"InVEST pools are empty for lucode(s) {pools.loc[empty, 'lucode'].tolist()}; "
+            "fill them before writing."
+        )
     cols = ["lucode", *(["LULC_name"] if "LULC_name" in pools.columns else []), *INVEST_COLUMNS[1:]]
     return _atomic_write_csv(pools[cols], path)
 
@@ -182,7 +188,9 @@ def read_legend(path: str | os.PathLike) -> pd.DataFrame:
     """
     df = _read_csv(path, "Legend")
     if not {"code", "category"} <= set(df.columns):
-        raise LegendError(f"Legend {str(path)!r} needs columns 'code' and 'category' (+ 'name'); "
-                          f"got {list(df.columns)}.")
+        raise LegendError(
+            f"Legend {str(path)!r} needs columns 'code' and 'category' (+ 'name'); "
+            f"got {list(df.columns)}."
+        )
     df.attrs["legend"] = Path(path).stem
     return df

@@ -49,8 +49,11 @@ def _expand(paths: str | Path | Iterable[str | Path]) -> list[Path]:
             from urbansat.ingest.readers import _readers
 
             readers = list(_readers().values())
-            hits = [f for f in sorted(Path(s).iterdir())
-                    if f.is_file() and any(r.match_filename(f) for r in readers)]
+            hits = [
+                f
+                for f in sorted(Path(s).iterdir())
+                if f.is_file() and any(r.match_filename(f) for r in readers)
+            ]
             if not hits:
                 raise InputFileError(
                     f"Directory '{s}' holds no file with a known granule name "
@@ -61,12 +64,16 @@ def _expand(paths: str | Path | Iterable[str | Path]) -> list[Path]:
         elif any(c in s for c in "*?[") and not Path(s).exists():
             matches = sorted(glob.glob(s))
             if not matches:
-                raise InputFileError(f"The pattern '{s}' matches no file. Check the directory and pattern.")
+                raise InputFileError(
+                    f"The pattern '{s}' matches no file. Check the directory and pattern."
+                )
             out.extend(Path(h) for h in matches)
         else:
             out.append(Path(p))
     if not out:
-        raise InputFileError("No granule file given: pass a path, a list of paths or a glob pattern.")
+        raise InputFileError(
+            "No granule file given: pass a path, a list of paths or a glob pattern."
+        )
     return out
 
 
@@ -159,7 +166,9 @@ def _check_time(time: Sequence[Any] | None) -> tuple[np.datetime64, np.datetime6
     )
 
 
-def _inside(lat: np.ndarray, lon: np.ndarray, bbox: tuple[float, float, float, float]) -> np.ndarray:
+def _inside(
+    lat: np.ndarray, lon: np.ndarray, bbox: tuple[float, float, float, float]
+) -> np.ndarray:
     lon0, lat0, lon1, lat1 = bbox
     lon0 = ((lon0 + 180) % 360) - 180 if lon0 >= 180 else lon0
     lon1 = ((lon1 + 180) % 360) - 180 if lon1 > 180 else lon1
@@ -190,7 +199,9 @@ def _reader_options(reader: GranuleReader, path: Path, options: dict[str, Any]) 
     reserved = {"path", "variables", "gas", "window", "chunks", "qa"}
     bad = sorted(k for k in options if k not in params or k in reserved)
     if bad:
-        valid = sorted(k for k, p in params.items() if k not in reserved and p.kind is p.KEYWORD_ONLY)
+        valid = sorted(
+            k for k, p in params.items() if k not in reserved and p.kind is p.KEYWORD_ONLY
+        )
         raise SchemaError(
             f"reader_options {bad} are not accepted by reader {reader.name!r} for '{path}'. "
             f"Its options are {valid or 'none'}; bbox/time/qa/chunks/variables/gas are open_granules "
@@ -387,8 +398,10 @@ def open_granules(
             lon = np.asarray(scan["longitude"].values, dtype="float64")
             keep = np.isfinite(lat) & np.isfinite(lon)
             if lat.size and keep.any():
-                extents.append(f"'{p.name}': lon {np.nanmin(lon[keep]):.2f}..{np.nanmax(lon[keep]):.2f}, "
-                               f"lat {np.nanmin(lat[keep]):.2f}..{np.nanmax(lat[keep]):.2f}")
+                extents.append(
+                    f"'{p.name}': lon {np.nanmin(lon[keep]):.2f}..{np.nanmax(lon[keep]):.2f}, "
+                    f"lat {np.nanmin(lat[keep]):.2f}..{np.nanmax(lat[keep]):.2f}"
+                )
             if box is not None:
                 keep &= _inside(lat, lon, box)
             if trange is not None:
@@ -399,14 +412,31 @@ def open_granules(
                 continue
             rows = np.flatnonzero(keep.any(axis=1))
             cols = np.flatnonzero(keep.any(axis=0))
-            window = (slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1))
-        ds = _open_one(r, p, variables=variables, gas=gas_sel, window=window, chunks=chunks, qa=qa,
-                       **_reader_options(r, p, reader_options))
+            window = (
+                slice(int(rows[0]), int(rows[-1]) + 1),
+                slice(int(cols[0]), int(cols[-1]) + 1),
+            )
+        ds = _open_one(
+            r,
+            p,
+            variables=variables,
+            gas=gas_sel,
+            window=window,
+            chunks=chunks,
+            qa=qa,
+            **_reader_options(r, p, reader_options),
+        )
         ds.attrs["_windowed"] = window is not None
         opened.append(ds)
     if not opened:
-        what = " and ".join(x for x in (f"bbox={tuple(bbox)}" if bbox is not None else "",
-                                        f"time={tuple(time)}" if time is not None else "") if x)
+        what = " and ".join(
+            x
+            for x in (
+                f"bbox={tuple(bbox)}" if bbox is not None else "",
+                f"time={tuple(time)}" if time is not None else "",
+            )
+            if x
+        )
         raise EmptySelectionError(
             f"{what} selects no sounding in the {len(files)} granule(s) given. Their extents: "
             f"{'; '.join(extents) or 'no valid geolocation'}. Check the box order "
@@ -418,8 +448,12 @@ def open_granules(
 
     var = gas_variable(opened[0].attrs["gas"])
     try:
-        counts = dask.compute(*[(np.isfinite(d[var]).sum(), d["qa_pass"].sum(),
-                                 abs(d["latitude"]).max()) for d in opened])
+        counts = dask.compute(
+            *[
+                (np.isfinite(d[var]).sum(), d["qa_pass"].sum(), abs(d["latitude"]).max())
+                for d in opened
+            ]
+        )
     except UrbansatError:
         raise
     except _FORMAT_ERRORS as err:  # a chunk read hit corrupt bytes: name the granule(s)
@@ -451,15 +485,19 @@ def open_granules(
             "or a failed subset); choose other granules."
         )
     if allfill:
-        warnings.warn(f"Skipping granule(s) whose {var} is all fill: {allfill}.", EmptyResultWarning,
-                      stacklevel=2)
+        warnings.warn(
+            f"Skipping granule(s) whose {var} is all fill: {allfill}.",
+            EmptyResultWarning,
+            stacklevel=2,
+        )
     if noqa:
         warnings.warn(
             f"No sounding passes the QA screening ({opened[0]['qa_pass'].attrs.get('screening', qa)}) "
             f"{'within the bbox/time window ' if box is not None or trange is not None else ''}in {noqa}; {'they are' if len(noqa) > 1 else 'it is'} left out"
             f"{' and the result is empty' if not good else ''}."
             + (" Use qa='none' to inspect the unscreened values." if qa != "none" else ""),
-            EmptyResultWarning, stacklevel=2,
+            EmptyResultWarning,
+            stacklevel=2,
         )
     if not good:
         empty = opened[0].isel(y=slice(0, 0))
@@ -512,8 +550,14 @@ def _harmonize(dss: list[xr.Dataset]) -> list[xr.Dataset]:
     out = []
     for d in dss:
         ny = d.sizes["y"]
-        ychunks = next((v.chunks[v.dims.index("y")] for v in d.variables.values()
-                        if v.chunks is not None and "y" in v.dims), (ny,))
+        ychunks = next(
+            (
+                v.chunks[v.dims.index("y")]
+                for v in d.variables.values()
+                if v.chunks is not None and "y" in v.dims
+            ),
+            (ny,),
+        )
         variables: dict[Hashable, xr.Variable] = {}
         for name, t in template.items():
             if "y" not in t.dims and name in d.variables:
@@ -533,8 +577,9 @@ def _harmonize(dss: list[xr.Dataset]) -> list[xr.Dataset]:
                         block = dsa.full(shape, fill, dtype=v.dtype, chunks=tuple(chunks))
                         data = dsa.concatenate([data, block], axis=ax)
                     else:
-                        data = np.concatenate([np.asarray(data), np.full(shape, fill, dtype=v.dtype)],
-                                              axis=ax)
+                        data = np.concatenate(
+                            [np.asarray(data), np.full(shape, fill, dtype=v.dtype)], axis=ax
+                        )
                     v = xr.Variable(v.dims, data, attrs=v.attrs)
                 variables[name] = v
             else:
@@ -552,8 +597,10 @@ def _concat(dss: list[xr.Dataset]) -> xr.Dataset:
     import dask
 
     starts = dask.compute(*[d["time"].min(skipna=True) for d in dss])
-    order = np.argsort(np.array([np.datetime64(s.values if hasattr(s, "values") else s, "ns")
-                                 for s in starts]), kind="stable")
+    order = np.argsort(
+        np.array([np.datetime64(s.values if hasattr(s, "values") else s, "ns") for s in starts]),
+        kind="stable",
+    )
     dss = [dss[i] for i in order]
     sources = [d.attrs["source_files"][0] for d in dss]
     if len(dss) > 1:
@@ -562,15 +609,32 @@ def _concat(dss: list[xr.Dataset]) -> xr.Dataset:
         dss_h = dss
     parts = []
     for i, d in enumerate(dss_h):
-        parts.append(d.assign_coords(granule=("y", np.full(d.sizes["y"], i, dtype="int32"),
-                                              {"long_name": "index into attrs['source_files']", "units": "1"})))
+        parts.append(
+            d.assign_coords(
+                granule=(
+                    "y",
+                    np.full(d.sizes["y"], i, dtype="int32"),
+                    {"long_name": "index into attrs['source_files']", "units": "1"},
+                )
+            )
+        )
     if len(parts) == 1:
         out = parts[0]
     else:
-        out = xr.concat(parts, dim="y", data_vars="all", coords="minimal", compat="override",
-                        join="override", combine_attrs="drop_conflicts")
-        out["qa_pass"] = out["qa_pass"].fillna(False).astype(bool) if out["qa_pass"].dtype != bool \
+        out = xr.concat(
+            parts,
+            dim="y",
+            data_vars="all",
+            coords="minimal",
+            compat="override",
+            join="override",
+            combine_attrs="drop_conflicts",
+        )
+        out["qa_pass"] = (
+            out["qa_pass"].fillna(False).astype(bool)
+            if out["qa_pass"].dtype != bool
             else out["qa_pass"]
+        )
     attrs = dict(dss[0].attrs)
     attrs["source_files"] = sources
     versions = sorted({str(d.attrs.get("product_version")) for d in dss})
@@ -621,7 +685,9 @@ def select_target(
             f"{str(ds)[:120]!r}. Open it first: ds = urbansat.open_granules(path, product='oco3_l2_lite')."
         )
     if mode not in ("sam", "target", "any"):
-        raise SchemaError(f"mode={mode!r} is not one of 'sam', 'target', 'any' (lower case); e.g. mode='sam'.")
+        raise SchemaError(
+            f"mode={mode!r} is not one of 'sam', 'target', 'any' (lower case); e.g. mode='sam'."
+        )
     need = [v for v in ("target_name", "target_id", "operation_mode") if v not in ds]
     if need:
         raise SchemaError(
@@ -643,10 +709,15 @@ def select_target(
         )
     rows = np.flatnonzero(match.any(axis=1))
     sub = ds.isel(y=slice(int(rows[0]), int(rows[-1]) + 1))
-    m = xr.DataArray(match[rows[0]: rows[-1] + 1], dims=("y", "x"))
+    m = xr.DataArray(match[rows[0] : rows[-1] + 1], dims=("y", "x"))
     var = gas_variable(sub.attrs["gas"])
-    sub = sub.assign({var: sub[var].where(m), f"{var}_uncertainty": sub[f"{var}_uncertainty"].where(m),
-                      "qa_pass": sub["qa_pass"] & m})
+    sub = sub.assign(
+        {
+            var: sub[var].where(m),
+            f"{var}_uncertainty": sub[f"{var}_uncertainty"].where(m),
+            "qa_pass": sub["qa_pass"] & m,
+        }
+    )
     sub[var].attrs.update(ds[var].attrs)
     sub[f"{var}_uncertainty"].attrs.update(ds[f"{var}_uncertainty"].attrs)
     sub.attrs = {**ds.attrs, "target": target, "target_mode": mode}
@@ -675,14 +746,28 @@ def granule_summary(ds: xr.Dataset) -> dict[str, Any]:
         "files": list(ds.attrs.get("source_files", [])),
     }
     if ds[var].size == 0:
-        return {**base, "time_start": None, "time_end": None, "soundings": 0, "qa_pass": 0,
-                "qa_pass_rate": 0.0, "bbox": None}
+        return {
+            **base,
+            "time_start": None,
+            "time_end": None,
+            "soundings": 0,
+            "qa_pass": 0,
+            "qa_pass_rate": 0.0,
+            "bbox": None,
+        }
     fin = np.isfinite(ds[var])
     lat = ds["latitude"].where(fin)
     lon = ds["longitude"].where(fin)
     n, npass, t0, t1, a, b, c, d = dask.compute(
-        fin.sum(), ds["qa_pass"].sum(), ds["time"].min(skipna=True), ds["time"].max(skipna=True),
-        lon.min(), lat.min(), lon.max(), lat.max())
+        fin.sum(),
+        ds["qa_pass"].sum(),
+        ds["time"].min(skipna=True),
+        ds["time"].max(skipna=True),
+        lon.min(),
+        lat.min(),
+        lon.max(),
+        lat.max(),
+    )
     n, npass = int(n), int(npass)
     bbox = None if n == 0 else tuple(round(float(v), 4) for v in (a, b, c, d))
     return {
@@ -694,4 +779,3 @@ def granule_summary(ds: xr.Dataset) -> dict[str, Any]:
         "qa_pass_rate": (npass / n) if n else 0.0,
         "bbox": bbox,
     }
-

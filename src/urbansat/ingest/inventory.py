@@ -29,12 +29,26 @@ __all__ = ["GPC_SECTORS", "INVENTORY_COLUMNS", "TCI231_ONLINE_SUBJECTS", "read_i
 GPC_SECTORS: Final[tuple[str, ...]] = ("stationary_energy", "transport", "waste", "ippu", "afolu")
 #: T/CI 231-2023 Table 1 row C (on-line monitoring) subjects.
 TCI231_ONLINE_SUBJECTS: Final[tuple[str, ...]] = (
-    "energy", "industry", "buildings", "transport", "circular_economy", "parks", "communities",
+    "energy",
+    "industry",
+    "buildings",
+    "transport",
+    "circular_economy",
+    "parks",
+    "communities",
 )
 #: Columns of the table :func:`read_inventory` returns.
 INVENTORY_COLUMNS: Final[tuple[str, ...]] = (
-    "inventory_id", "boundary_id", "sector", "gas", "period", "longitude", "latitude",
-    "emission_t_per_yr", "emission_t_per_yr_uncertainty", "source",
+    "inventory_id",
+    "boundary_id",
+    "sector",
+    "gas",
+    "period",
+    "longitude",
+    "latitude",
+    "emission_t_per_yr",
+    "emission_t_per_yr_uncertainty",
+    "source",
 )
 
 _COCO2_GASES: Final = {"co2": "co2_emis_ty", "ch4": "ch4_emis_ty"}
@@ -92,7 +106,8 @@ def _coco2(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
                 {
                     "inventory_id": raw["ID"].astype(str),
                     "boundary_id": "",
-                    "sector": "power:" + raw.get("fuel", pd.Series("", index=raw.index)).astype(str),
+                    "sector": "power:"
+                    + raw.get("fuel", pd.Series("", index=raw.index)).astype(str),
                     "gas": gas,
                     "period": "2018",
                     "longitude": raw["longitude"].astype(float),
@@ -121,7 +136,9 @@ def _city(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
     allowed = set(GPC_SECTORS) | set(TCI231_ONLINE_SUBJECTS)
     bad = sorted(set(df["sector"]) - allowed)
     if bad:
-        problems.append(f"unknown sectors {bad}; use GPC {list(GPC_SECTORS)} or T/CI 231 {list(TCI231_ONLINE_SUBJECTS)}")
+        problems.append(
+            f"unknown sectors {bad}; use GPC {list(GPC_SECTORS)} or T/CI 231 {list(TCI231_ONLINE_SUBJECTS)}"
+        )
     from urbansat.categories import GASES
 
     bad_gas = sorted(set(df["gas"]) - set(GASES))
@@ -130,13 +147,20 @@ def _city(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
     values = pd.to_numeric(df["emission_t_per_yr"], errors="coerce")
     rows = [int(i) + 1 for i in np.flatnonzero(values.isna().to_numpy() | (values < 0).to_numpy())]
     if rows:
-        problems.append(f"emission_t_per_yr is missing, non-numeric or negative on data rows {rows[:10]} (1-based, after the header)")
-    unc = pd.to_numeric(df.get("emission_t_per_yr_uncertainty", pd.Series(np.nan, index=df.index)), errors="coerce")
+        problems.append(
+            f"emission_t_per_yr is missing, non-numeric or negative on data rows {rows[:10]} (1-based, after the header)"
+        )
+    unc = pd.to_numeric(
+        df.get("emission_t_per_yr_uncertainty", pd.Series(np.nan, index=df.index)), errors="coerce"
+    )
     if problems:
         raise SchemaError(f"inventory {str(path)!r} is invalid:\n  - " + "\n  - ".join(problems))
     return pd.DataFrame(
         {
-            "inventory_id": [f"{b}:{s}:{g}:{p}" for b, s, g, p in zip(df.boundary_id, df.sector, df.gas, df.period)],
+            "inventory_id": [
+                f"{b}:{s}:{g}:{p}"
+                for b, s, g, p in zip(df.boundary_id, df.sector, df.gas, df.period)
+            ],
             "boundary_id": df["boundary_id"].astype(str),
             "sector": df["sector"],
             "gas": df["gas"],

@@ -73,7 +73,13 @@ class _HDF4Array:
     """Lazy, sliceable view of one HDF4 SDS (opened per read, so it pickles to workers)."""
 
     def __init__(self, path: str, sds: str, shape: tuple[int, int], dtype):
-        self.path, self.sds, self.shape, self.dtype, self.ndim = path, sds, shape, np.dtype(dtype), 2
+        self.path, self.sds, self.shape, self.dtype, self.ndim = (
+            path,
+            sds,
+            shape,
+            np.dtype(dtype),
+            2,
+        )
 
     def __getitem__(self, key):
         from pyhdf.SD import SD, SDC
@@ -100,9 +106,13 @@ def _open_modis_hdf(path: Path, chunks, sds: str = "LC_Type1") -> xr.DataArray:
     try:
         names = list(f.datasets())
         if sds not in names:
-            raise MissingVariableError(f"MODIS file {str(path)!r} has no SDS {sds!r}; it has {names}.")
+            raise MissingVariableError(
+                f"MODIS file {str(path)!r} has no SDS {sds!r}; it has {names}."
+            )
         s = f.select(sds)
-        attrs = {k: (v.rstrip("\x00") if isinstance(v, str) else v) for k, v in s.attributes().items()}
+        attrs = {
+            k: (v.rstrip("\x00") if isinstance(v, str) else v) for k, v in s.attributes().items()
+        }
         shape = tuple(s.info()[2])
         meta = f.attributes().get("StructMetadata.0", "")
     finally:
@@ -110,15 +120,23 @@ def _open_modis_hdf(path: Path, chunks, sds: str = "LC_Type1") -> xr.DataArray:
     ul = re.search(r"UpperLeftPointMtrs=\(([-\d.]+),([-\d.]+)\)", meta)
     lr = re.search(r"LowerRightMtrs=\(([-\d.]+),([-\d.]+)\)", meta)
     if not (ul and lr):
-        raise InputFileError(f"MODIS file {str(path)!r} lacks the grid corners in StructMetadata.0.")
+        raise InputFileError(
+            f"MODIS file {str(path)!r} lacks the grid corners in StructMetadata.0."
+        )
     x0, y0 = float(ul.group(1)), float(ul.group(2))
     x1, y1 = float(lr.group(1)), float(lr.group(2))
     ny, nx = shape
     tr = Affine((x1 - x0) / nx, 0, x0, 0, (y1 - y0) / ny, y0)
-    ck = (chunks, chunks) if isinstance(chunks, int) else (chunks if chunks not in (None, "auto") else (1200, 1200))
+    ck = (
+        (chunks, chunks)
+        if isinstance(chunks, int)
+        else (chunks if chunks not in (None, "auto") else (1200, 1200))
+    )
     if isinstance(ck, dict):
         ck = (ck.get("y", 1200), ck.get("x", 1200))
-    arr = dsa.from_array(_HDF4Array(str(path), sds, shape, np.uint8), chunks=ck, name=f"hdf4-{path.name}-{sds}")
+    arr = dsa.from_array(
+        _HDF4Array(str(path), sds, shape, np.uint8), chunks=ck, name=f"hdf4-{path.name}-{sds}"
+    )
     xs = tr.c + tr.a * (np.arange(nx) + 0.5)
     ys = tr.f + tr.e * (np.arange(ny) + 0.5)
     da = xr.DataArray(arr, dims=("y", "x"), coords={"y": ys, "x": xs})
@@ -142,8 +160,9 @@ def _cpu_count() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def default_chunks(shape_yx: tuple[int, int], block_yx: tuple[int, int], itemsize: int,
-                   n_cores: int | None = None) -> dict[str, int]:
+def default_chunks(
+    shape_yx: tuple[int, int], block_yx: tuple[int, int], itemsize: int, n_cores: int | None = None
+) -> dict[str, int]:
     """Default dask chunks of a raster from its internal tiling and the number of cores.
 
     Chunks are whole multiples of the file's blocks (each block is decompressed once),
@@ -186,18 +205,24 @@ def default_chunks(shape_yx: tuple[int, int], block_yx: tuple[int, int], itemsiz
         rows = max(by, min(int(side * side / nx), int(cap * cap / nx)) // by * by)
         return {"y": min(rows, ny), "x": nx}
     side = min(side, cap)
-    return {"y": min(ny, max(by, int(side) // by * by)), "x": min(nx, max(bx, int(side) // bx * bx))}
+    return {
+        "y": min(ny, max(by, int(side) // by * by)),
+        "x": min(nx, max(bx, int(side) // bx * bx)),
+    }
 
 
 def _file_chunks(path: Path) -> dict[str, int] | str:
     """:func:`default_chunks` of a file (``"auto"`` when rasterio cannot tell its tiling)."""
     import rasterio
+    import rasterio.errors
 
     try:
         with rasterio.open(path) as src:
-            return default_chunks((src.height, src.width), src.block_shapes[0],
-                                  np.dtype(src.dtypes[0]).itemsize)
-    except Exception:  # unreadable here: open_rasterio below reports the error
+            return default_chunks(
+                (src.height, src.width), src.block_shapes[0], np.dtype(src.dtypes[0]).itemsize
+            )
+    except (OSError, rasterio.errors.RasterioError, IndexError, ValueError):
+        # unreadable here: open_rasterio below reports the error with the file name
         return "auto"
 
 
@@ -209,7 +234,9 @@ def _open_raster(path: Path, chunks) -> xr.DataArray:
             # rioxarray 0.19 turns chunks="auto" into block-aligned chunks and then passes them
             # to xarray as a positional tuple (rioxarray/_io.py), which xarray deprecates. The
             # tuple is rioxarray's, not ours; a dict of "auto" would lose the COG block alignment.
-            warnings.filterwarnings("ignore", "Supplying chunks as dimension-order tuples", FutureWarning)
+            warnings.filterwarnings(
+                "ignore", "Supplying chunks as dimension-order tuples", FutureWarning
+            )
             da = rioxarray.open_rasterio(path, chunks=chunks, mask_and_scale=False, lock=False)
     except Exception as exc:
         raise InputFileError(f"{str(path)!r} cannot be opened as a raster ({exc}).") from exc
@@ -223,20 +250,28 @@ def _open_raster(path: Path, chunks) -> xr.DataArray:
         )
     if "band" in da.dims:
         if da.sizes["band"] != 1:
-            raise InputFileError(f"{str(path)!r} has {da.sizes['band']} bands; land cover must be single-band.")
+            raise InputFileError(
+                f"{str(path)!r} has {da.sizes['band']} bands; land cover must be single-band."
+            )
         da = da.isel(band=0, drop=True)
     return da
 
 
 def _open_cci_netcdf(path: Path, chunks) -> xr.DataArray:
     try:
-        ds = open_netcdf(path, chunks=chunks if chunks != "auto" else {"lat": 4050, "lon": 4050},
-                         mask_and_scale=False, decode_times=False)
+        ds = open_netcdf(
+            path,
+            chunks=chunks if chunks != "auto" else {"lat": 4050, "lon": 4050},
+            mask_and_scale=False,
+            decode_times=False,
+        )
     except Exception as exc:
         raise InputFileError(f"{str(path)!r} cannot be opened as netCDF ({exc}).") from exc
     if "lccs_class" not in ds:
-        raise MissingVariableError(f"CCI land-cover file {str(path)!r} has no variable 'lccs_class'; "
-                                   f"it has {list(ds.data_vars)}.")
+        raise MissingVariableError(
+            f"CCI land-cover file {str(path)!r} has no variable 'lccs_class'; "
+            f"it has {list(ds.data_vars)}."
+        )
     da = ds["lccs_class"]
     if "time" in da.dims:
         da = da.isel(time=0, drop=True)
@@ -257,12 +292,16 @@ def _mosaic(arrays: list[xr.DataArray], paths: list[Path], nodata) -> xr.DataArr
     for da, p in zip(arrays, paths):
         t = da.rio.transform()
         if da.rio.crs != crs or not np.allclose([t.a, t.e], [t0.a, t0.e], rtol=1e-12):
-            raise AlignmentError(f"Tile {p.name} has CRS/resolution {da.rio.crs}/{(t.a, t.e)} unlike "
-                                 f"{paths[0].name} ({crs}/{(t0.a, t0.e)}); tiles must share a pixel lattice.")
+            raise AlignmentError(
+                f"Tile {p.name} has CRS/resolution {da.rio.crs}/{(t.a, t.e)} unlike "
+                f"{paths[0].name} ({crs}/{(t0.a, t0.e)}); tiles must share a pixel lattice."
+            )
         c0 = (t.c - t0.c) / t0.a
         r0 = (t.f - t0.f) / t0.e
         if abs(c0 - round(c0)) > 1e-6 or abs(r0 - round(r0)) > 1e-6:
-            raise AlignmentError(f"Tile {p.name} is offset by a fraction of a pixel from {paths[0].name}.")
+            raise AlignmentError(
+                f"Tile {p.name} is offset by a fraction of a pixel from {paths[0].name}."
+            )
         bounds.append((round(r0), round(c0), da.sizes["y"], da.sizes["x"]))
     rmin = min(b[0] for b in bounds)
     cmin = min(b[1] for b in bounds)
@@ -276,7 +315,9 @@ def _mosaic(arrays: list[xr.DataArray], paths: list[Path], nodata) -> xr.DataArr
     hs = {r: next(b[2] for b in bounds if b[0] == r) for r in rows}
     ws = {c: next(b[3] for b in bounds if b[1] == c) for c in cols}
     if sum(hs.values()) != rmax - rmin or sum(ws.values()) != cmax - cmin:
-        raise AlignmentError("Tiles overlap or leave gaps that are not whole tiles; mosaic them with GDAL first.")
+        raise AlignmentError(
+            "Tiles overlap or leave gaps that are not whole tiles; mosaic them with GDAL first."
+        )
     blocks = []
     for r in rows:
         line = []
@@ -284,7 +325,9 @@ def _mosaic(arrays: list[xr.DataArray], paths: list[Path], nodata) -> xr.DataArr
             if (r, c) in tiles:
                 line.append(tiles[(r, c)][0].data)
             else:
-                line.append(dsa.full((hs[r], ws[c]), fill, dtype=dtype, chunks=arrays[0].data.chunksize))
+                line.append(
+                    dsa.full((hs[r], ws[c]), fill, dtype=dtype, chunks=arrays[0].data.chunksize)
+                )
         blocks.append(line)
     data = dsa.block(blocks)
     tr = Affine(t0.a, 0, t0.c + t0.a * cmin, 0, t0.e, t0.f + t0.e * rmin)
@@ -314,7 +357,10 @@ def _legend_attrs(product: str | None, legend) -> dict:
         else:
             name = PRODUCT_LEGENDS.get(legend, legend)
         lg = _packaged_legend(name)
-        out = {"legend_name": name, "legend": {int(c): str(n) for c, n in zip(lg["code"], lg["name"])}}
+        out = {
+            "legend_name": name,
+            "legend": {int(c): str(n) for c, n in zip(lg["code"], lg["name"])},
+        }
         if legend is not None:
             out["legend_categories"] = {int(c): str(k) for c, k in zip(lg["code"], lg["category"])}
         return out
@@ -323,17 +369,29 @@ def _legend_attrs(product: str | None, legend) -> dict:
         if not {"code", "category"} <= set(df.columns):
             raise ProductNotRecognizedError("legend DataFrame needs columns 'code' and 'category'.")
         names = df["name"] if "name" in df.columns else df["category"]
-        return {"legend_name": legend.attrs.get("legend", "user"),
-                "legend": {int(c): str(n) for c, n in zip(df["code"], names)},
-                "legend_categories": {int(c): str(k) for c, k in zip(df["code"], df["category"])}}
+        return {
+            "legend_name": legend.attrs.get("legend", "user"),
+            "legend": {int(c): str(n) for c, n in zip(df["code"], names)},
+            "legend_categories": {int(c): str(k) for c, k in zip(df["code"], df["category"])},
+        }
     if isinstance(legend, Mapping):
-        return {"legend_name": "user", "legend": {int(k): str(v) for k, v in legend.items()},
-                "legend_categories": {int(k): str(v) for k, v in legend.items()}}
-    raise ProductNotRecognizedError(f"legend= must be a name, DataFrame or {{code: category}}, not {type(legend).__name__}.")
+        return {
+            "legend_name": "user",
+            "legend": {int(k): str(v) for k, v in legend.items()},
+            "legend_categories": {int(k): str(v) for k, v in legend.items()},
+        }
+    raise ProductNotRecognizedError(
+        f"legend= must be a name, DataFrame or {{code: category}}, not {type(legend).__name__}."
+    )
 
 
-def open_landcover(path_or_paths: str | os.PathLike | Sequence[str | os.PathLike], *, product: str | None = None,
-                   chunks: int | str | dict | None = "auto", legend=None) -> xr.DataArray:
+def open_landcover(
+    path_or_paths: str | os.PathLike | Sequence[str | os.PathLike],
+    *,
+    product: str | None = None,
+    chunks: int | str | dict | None = "auto",
+    legend=None,
+) -> xr.DataArray:
     """Open a land-cover raster (or several tiles) lazily with its legend.
 
     Parameters
@@ -379,7 +437,12 @@ def open_landcover(path_or_paths: str | os.PathLike | Sequence[str | os.PathLike
             "GeoTIFF/HDF/netCDF path(s), or use the array directly (a raster from open_landcover already "
             "carries its legend)."
         )
-    paths = [Path(p) for p in ([path_or_paths] if isinstance(path_or_paths, (str, os.PathLike)) else path_or_paths)]
+    paths = [
+        Path(p)
+        for p in (
+            [path_or_paths] if isinstance(path_or_paths, (str, os.PathLike)) else path_or_paths
+        )
+    ]
     if not paths:
         raise InputFileError("open_landcover got an empty list of files.")
     for p in paths:
@@ -397,8 +460,10 @@ def open_landcover(path_or_paths: str | os.PathLike | Sequence[str | os.PathLike
             f"{sorted(PRODUCTS)}, or legend={{code: category}} for any categorical GeoTIFF."
         )
     if prod is not None and prod not in PRODUCTS:
-        raise ProductNotRecognizedError(f"product={prod!r} is unknown; use one of {sorted(PRODUCTS)} "
-                                        "or omit it and pass legend=.")
+        raise ProductNotRecognizedError(
+            f"product={prod!r} is unknown; use one of {sorted(PRODUCTS)} "
+            "or omit it and pass legend=."
+        )
     years = {y for _, y in detected if y is not None}
     arrays = []
     for p in paths:
@@ -416,13 +481,21 @@ def open_landcover(path_or_paths: str | os.PathLike | Sequence[str | os.PathLike
         nodata = int(nodata)
     da = arrays[0] if len(arrays) == 1 else _mosaic(arrays, paths, nodata)
     if not np.issubdtype(da.dtype, np.integer):
-        raise InputFileError(f"Land cover {paths[0].name!r} has dtype {da.dtype}; a categorical raster "
-                             "must hold integer class codes.")
+        raise InputFileError(
+            f"Land cover {paths[0].name!r} has dtype {da.dtype}; a categorical raster "
+            "must hold integer class codes."
+        )
     keep = {k: v for k, v in da.attrs.items() if k in ("AREA_OR_POINT",)}
     da.attrs = keep
     da.attrs.update(_legend_attrs(prod, legend))
-    da.attrs.update({"product": prod or "user", "nodata": nodata, "units": "1",
-                     "source_files": [str(p) for p in paths]})
+    da.attrs.update(
+        {
+            "product": prod or "user",
+            "nodata": nodata,
+            "units": "1",
+            "source_files": [str(p) for p in paths],
+        }
+    )
     if nodata is not None:
         da = da.rio.write_nodata(nodata)
     if len(years) == 1:

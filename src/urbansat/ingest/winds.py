@@ -119,7 +119,13 @@ def _era5_single(raw: xr.Dataset, path: str) -> xr.Dataset:
         levels.append((100.0, "u100", "v100"))
     u = xr.concat([raw[a] for _, a, _ in levels], dim="level")
     v = xr.concat([raw[b] for _, _, b in levels], dim="level")
-    coords = {"level": ("level", [h for h, _, _ in levels], {"units": "m", "long_name": "height above ground"})}
+    coords = {
+        "level": (
+            "level",
+            [h for h, _, _ in levels],
+            {"units": "m", "long_name": "height above ground"},
+        )
+    }
     out = xr.Dataset(
         {
             "eastward_wind": (u.dims, np.asarray(u.values, float), _M_S),
@@ -129,9 +135,17 @@ def _era5_single(raw: xr.Dataset, path: str) -> xr.Dataset:
         attrs={"wind_source": "era5_single_levels", "level_type": "height", "source_file": path},
     )
     if "blh" in raw:
-        out["boundary_layer_height"] = (raw["blh"].dims, np.asarray(raw["blh"].values, float), {"units": "m"})
+        out["boundary_layer_height"] = (
+            raw["blh"].dims,
+            np.asarray(raw["blh"].values, float),
+            {"units": "m"},
+        )
     if "sp" in raw:
-        out["surface_pressure"] = (raw["sp"].dims, np.asarray(raw["sp"].values, float), {"units": "Pa"})
+        out["surface_pressure"] = (
+            raw["sp"].dims,
+            np.asarray(raw["sp"].values, float),
+            {"units": "Pa"},
+        )
     return out
 
 
@@ -193,7 +207,11 @@ def _era5_pressure(raw: xr.Dataset, path: str, lev: str) -> xr.Dataset:
             **{d: raw[d] for d in raw["u"].dims if d not in ("level",) and d in raw.coords},
             "level": ("level", p, {"units": "Pa", "long_name": "pressure"}),
         },
-        attrs={"wind_source": "era5_pressure_levels", "level_type": "pressure", "source_file": path},
+        attrs={
+            "wind_source": "era5_pressure_levels",
+            "level_type": "pressure",
+            "source_file": path,
+        },
     )
     return out
 
@@ -221,8 +239,12 @@ def _check_heights(heights: Sequence[float] | None) -> np.ndarray:
         h = np.asarray(heights, dtype=float)
     except (TypeError, ValueError) as err:
         raise WindError(f"heights={heights!r} must be numbers [m above ground].") from err
-    if h.ndim != 1 or h.size == 0 or not np.all(np.isfinite(h)) or np.any(h <= 0) or np.any(
-        np.diff(h) <= 0
+    if (
+        h.ndim != 1
+        or h.size == 0
+        or not np.all(np.isfinite(h))
+        or np.any(h <= 0)
+        or np.any(np.diff(h) <= 0)
     ):
         raise WindError(
             f"heights={heights!r} must be a 1-D, strictly increasing list of heights above "
@@ -341,7 +363,9 @@ def _era5_model_levels(
                 },
             ),
             "surface_pressure": (
-                other, ps, {"units": "Pa", "standard_name": "surface_air_pressure"}
+                other,
+                ps,
+                {"units": "Pa", "standard_name": "surface_air_pressure"},
             ),
         },
         coords={
@@ -487,7 +511,9 @@ def open_wind(
         try:
             return _user_wind(mapping["u"], mapping["v"], s)
         except KeyError as err:
-            raise WindError(f"User wind mapping needs keys 'u' and 'v' (m s-1); got {list(path_or_value)}.") from err
+            raise WindError(
+                f"User wind mapping needs keys 'u' and 'v' (m s-1); got {list(path_or_value)}."
+            ) from err
     if isinstance(path_or_value, Sequence) and not isinstance(path_or_value, (str, bytes)):
         vals = list(path_or_value)
         if len(vals) not in (2, 3):

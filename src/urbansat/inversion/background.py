@@ -80,10 +80,14 @@ class Background:
     n_background: int
 
 
-def normalized_convolution(values: np.ndarray, weight: np.ndarray, sigma_px: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+def normalized_convolution(
+    values: np.ndarray, weight: np.ndarray, sigma_px: tuple[float, float]
+) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(G*(w X))/(G*w)`` and ``G*w`` for a Gaussian ``G`` of ``sigma_px`` (y, x) pixels."""
     w = np.where(np.isfinite(values), weight, 0.0).astype(float)
-    num = ndimage.gaussian_filter(np.where(w > 0, values * w, 0.0), sigma_px, mode="constant", truncate=3.0)
+    num = ndimage.gaussian_filter(
+        np.where(w > 0, values * w, 0.0), sigma_px, mode="constant", truncate=3.0
+    )
     den = ndimage.gaussian_filter(w, sigma_px, mode="constant", truncate=3.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = np.where(den > 1e-6, num / den, np.nan)
@@ -93,8 +97,12 @@ def normalized_convolution(values: np.ndarray, weight: np.ndarray, sigma_px: tup
 def _pixel_steps(scene: Scene) -> tuple[float, float]:
     """Median pixel step [m] along y and x of the window."""
     X, Y = scene.x, scene.y
-    dy = np.nanmedian(np.hypot(np.diff(X, axis=0), np.diff(Y, axis=0))) if X.shape[0] > 1 else np.nan
-    dx = np.nanmedian(np.hypot(np.diff(X, axis=1), np.diff(Y, axis=1))) if X.shape[1] > 1 else np.nan
+    dy = (
+        np.nanmedian(np.hypot(np.diff(X, axis=0), np.diff(Y, axis=0))) if X.shape[0] > 1 else np.nan
+    )
+    dx = (
+        np.nanmedian(np.hypot(np.diff(X, axis=1), np.diff(Y, axis=1))) if X.shape[1] > 1 else np.nan
+    )
     fb = scene.pixel_km * 1e3
     return (dy if np.isfinite(dy) and dy > 0 else fb, dx if np.isfinite(dx) and dx > 0 else fb)
 
@@ -159,17 +167,32 @@ def estimate_background(
     offset_sigma = 0.0
     if method == "convolution":
         dy, dx = _pixel_steps(scene)
-        field, den = normalized_convolution(scene.values, use.astype(float), (sigma_km * 1e3 / dy, sigma_km * 1e3 / dx))
+        field, den = normalized_convolution(
+            scene.values, use.astype(float), (sigma_km * 1e3 / dy, sigma_km * 1e3 / dx)
+        )
         # pixels farther than 3 kernel widths from any background pixel: widen the
         # kernel (x2, x4) rather than extrapolate a plane, then the median
         for f in (2.0, 4.0):
             if not np.isnan(field[scene.valid]).any():
                 break
-            wide, _ = normalized_convolution(scene.values, use.astype(float), (f * sigma_km * 1e3 / dy, f * sigma_km * 1e3 / dx))
+            wide, _ = normalized_convolution(
+                scene.values, use.astype(float), (f * sigma_km * 1e3 / dy, f * sigma_km * 1e3 / dx)
+            )
             field = np.where(np.isfinite(field), field, wide)
         field = np.where(np.isfinite(field), field, float(np.nanmedian(scene.values[use])))
         # level error of a kernel mean of ~n_eff pixels
-        n_eff = max(float(np.nanmedian(den[scene.valid & exclude])) * 4 * np.pi * (sigma_km * 1e3) ** 2 / (dy * dx), 1.0) if (scene.valid & exclude).any() else float(n)
+        n_eff = (
+            max(
+                float(np.nanmedian(den[scene.valid & exclude]))
+                * 4
+                * np.pi
+                * (sigma_km * 1e3) ** 2
+                / (dy * dx),
+                1.0,
+            )
+            if (scene.valid & exclude).any()
+            else float(n)
+        )
         _n_eff = n_eff
     elif method == "plane":
         field, offset_sigma = _plane(scene, use)
@@ -178,11 +201,17 @@ def estimate_background(
         field = np.full(scene.values.shape, float(np.nanmedian(scene.values[use])))
         _n_eff = None
     else:
-        raise InversionError(f"background={method!r} is unknown; use 'auto', 'convolution', 'plane' or 'median'.")
+        raise InversionError(
+            f"background={method!r} is unknown; use 'auto', 'convolution', 'plane' or 'median'."
+        )
     enh = np.where(scene.valid, scene.values - field, np.nan)
     r = enh[use]
     mad = float(np.nanmedian(np.abs(r - np.nanmedian(r)))) * 1.4826
-    stated = float(np.nanmedian(scene.sigma[scene.valid])) if np.isfinite(scene.sigma[scene.valid]).any() else 0.0
+    stated = (
+        float(np.nanmedian(scene.sigma[scene.valid]))
+        if np.isfinite(scene.sigma[scene.valid]).any()
+        else 0.0
+    )
     noise = max(mad, stated) if np.isfinite(mad) else stated
     if _n_eff is not None:
         offset_sigma = noise / np.sqrt(_n_eff)
@@ -208,8 +237,13 @@ def estimate_background(
         # too few blocks to measure it: what one minimal block mean cannot exclude
         structure = float(noise / np.sqrt(_MIN_BLOCK_PIXELS))
     return Background(
-        field=field, enhancement=enh, noise=float(noise), offset_sigma=float(offset_sigma),
-        structure=structure, method=method, n_background=n,
+        field=field,
+        enhancement=enh,
+        noise=float(noise),
+        offset_sigma=float(offset_sigma),
+        structure=structure,
+        method=method,
+        n_background=n,
     )
 
 

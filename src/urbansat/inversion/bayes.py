@@ -62,7 +62,10 @@ class Posterior:
 
 
 def solve_bayesian(
-    y: np.ndarray, K: sp.spmatrix | np.ndarray, so_diag: np.ndarray, x_a: np.ndarray,
+    y: np.ndarray,
+    K: sp.spmatrix | np.ndarray,
+    so_diag: np.ndarray,
+    x_a: np.ndarray,
     S_a: np.ndarray,
 ) -> Posterior:
     """Solve the linear Gaussian inverse problem without dense observation-space matrices.
@@ -98,7 +101,9 @@ def solve_bayesian(
             f"Bayesian shapes disagree: K {K.shape}, y {y.shape}, S_o {so.shape}, x_a {x_a.shape}."
         )
     if not np.all(np.isfinite(so) & (so > 0)):
-        raise InversionError("observation variances S_o must be finite and > 0; check the noise level.")
+        raise InversionError(
+            "observation variances S_o must be finite and > 0; check the noise level."
+        )
     S_a = np.asarray(S_a, float)
     Sa_inv = np.diag(1.0 / S_a) if S_a.ndim == 1 else np.linalg.inv(S_a)
     Ks = sp.csr_matrix(K)
@@ -110,12 +115,22 @@ def solve_bayesian(
     x_hat = x_a + S_hat @ np.asarray(KtSo @ resid_a).ravel()
     A = np.eye(n) - S_hat @ Sa_inv
     r = y - Ks @ x_hat
-    return Posterior(x_hat=x_hat, S_hat=S_hat, A=A, dofs=float(np.trace(A)), chi2=float(np.sum(r * r / so)))
+    return Posterior(
+        x_hat=x_hat, S_hat=S_hat, A=A, dofs=float(np.trace(A)), chi2=float(np.sum(r * r / so))
+    )
 
 
 def plume_jacobian(
-    xs: np.ndarray, ys: np.ndarray, emit_x: np.ndarray, emit_y: np.ndarray, *, theta: float,
-    speed: float, a: float, r0: float = 0.0, sensitivity: np.ndarray | None = None,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    emit_x: np.ndarray,
+    emit_y: np.ndarray,
+    *,
+    theta: float,
+    speed: float,
+    a: float,
+    r0: float = 0.0,
+    sensitivity: np.ndarray | None = None,
     threshold: float = 1e-4,
 ) -> np.ndarray:
     """One Jacobian column [kg m-2 per kg s-1]: footprint-averaged plume of a unit emission.
@@ -146,9 +161,14 @@ def plume_jacobian(
 
 
 def estimate_bayesian(
-    frame: PlumeFrame, *, others: list[tuple[float, float, float, float]] | None = None,
-    prior: float = 0.0, prior_sigma: float = 1e4, dispersion: float = 0.25,
-    release_points: tuple[np.ndarray, np.ndarray] | None = None, min_pixels: int = 8,
+    frame: PlumeFrame,
+    *,
+    others: list[tuple[float, float, float, float]] | None = None,
+    prior: float = 0.0,
+    prior_sigma: float = 1e4,
+    dispersion: float = 0.25,
+    release_points: tuple[np.ndarray, np.ndarray] | None = None,
+    min_pixels: int = 8,
     cell_km: float | None = None,
 ) -> MethodResult:
     """Bayesian estimate of one source with its neighbours and the background in the state.
@@ -185,7 +205,9 @@ def estimate_bayesian(
     sel = sc.valid & np.isfinite(frame.dv)
     m = int(sel.sum())
     if m < min_pixels:
-        return MethodResult.rejected(f"only {m} valid soundings in the window (need {min_pixels})", m)
+        return MethodResult.rejected(
+            f"only {m} valid soundings in the window (need {min_pixels})", m
+        )
     xs, ys = sc.xs[sel], sc.ys[sel]
     sens = sc.sensitivity[sel]
     if release_points is None:
@@ -196,22 +218,49 @@ def estimate_bayesian(
         r0 = max(sc.pixel_km * 1e3 / 2, 250.0)
     if cell_km and release_points is not None:
         # state: one emission per grid cell of the area source; the source total is their sum
-        key = np.floor(ex / (cell_km * 1e3)).astype(np.int64) * 100003 + np.floor(ey / (cell_km * 1e3)).astype(np.int64)
+        key = np.floor(ex / (cell_km * 1e3)).astype(np.int64) * 100003 + np.floor(
+            ey / (cell_km * 1e3)
+        ).astype(np.int64)
         groups = [np.flatnonzero(key == k) for k in np.unique(key)]
     else:
         groups = [np.arange(np.size(ex))]
     n_t = len(groups)
-    cols = [plume_jacobian(xs, ys, np.atleast_1d(ex)[g], np.atleast_1d(ey)[g], theta=frame.theta,
-                           speed=frame.speed, a=dispersion, r0=r0, sensitivity=sens) for g in groups]
+    cols = [
+        plume_jacobian(
+            xs,
+            ys,
+            np.atleast_1d(ex)[g],
+            np.atleast_1d(ey)[g],
+            theta=frame.theta,
+            speed=frame.speed,
+            a=dispersion,
+            r0=r0,
+            sensitivity=sens,
+        )
+        for g in groups
+    ]
     # the prior of the total is split between the cells: mean prior/n, sigma prior_sigma/sqrt(n)
     xa = [prior / n_t] * n_t
     sa = [prior_sigma**2 / n_t] * n_t
     for ox, oy, opr, osg in others or []:
-        cols.append(plume_jacobian(xs, ys, np.array([ox]), np.array([oy]), theta=frame.theta, speed=frame.speed, a=dispersion, sensitivity=sens))
+        cols.append(
+            plume_jacobian(
+                xs,
+                ys,
+                np.array([ox]),
+                np.array([oy]),
+                theta=frame.theta,
+                speed=frame.speed,
+                a=dispersion,
+                sensitivity=sens,
+            )
+        )
         xa.append(opr)
         sa.append(osg**2)
     if not any(np.any(c > 0) for c in cols[:n_t]):
-        return MethodResult.rejected("no valid sounding lies in the modelled plume of the source", m)
+        return MethodResult.rejected(
+            "no valid sounding lies in the modelled plume of the source", m
+        )
     kscale = frame.k_mean
     x100, y100 = sc.x[sel] / 1e5, sc.y[sel] / 1e5
     cols += [np.ones(m) * kscale, x100 * kscale, y100 * kscale]
@@ -229,8 +278,18 @@ def estimate_bayesian(
     band_area = (2 * frame.r0 + frame.length + 2 * pix) * 2 * frame.half_width
     dq_db = frame.speed * frame.k_mean * band_area / (frame.r0 + frame.length)
     return MethodResult(
-        emission=total, retrieval=sig, dq_db=dq_db, n_obs=m,
-        details={"dofs": post.dofs, "averaging_kernel": float(np.trace(post.A[:n_t, :n_t])),
-                 "n_cells": n_t, "cell_emissions": post.x_hat[:n_t].tolist(), "chi2_red": red,
-                 "prior": prior, "prior_sigma": prior_sigma, "dispersion": dispersion},
+        emission=total,
+        retrieval=sig,
+        dq_db=dq_db,
+        n_obs=m,
+        details={
+            "dofs": post.dofs,
+            "averaging_kernel": float(np.trace(post.A[:n_t, :n_t])),
+            "n_cells": n_t,
+            "cell_emissions": post.x_hat[:n_t].tolist(),
+            "chi2_red": red,
+            "prior": prior,
+            "prior_sigma": prior_sigma,
+            "dispersion": dispersion,
+        },
     )

@@ -47,8 +47,17 @@ def _gauss_offset(n: np.ndarray, q: float, mu: float, w: float, b: float) -> np.
 
 
 def line_density(
-    n: np.ndarray, dv: np.ndarray, sigma: np.ndarray, area: np.ndarray, ds: float, *,
-    half_width: float, w0: float, w_min: float, fit: bool = True, offset: bool = False,
+    n: np.ndarray,
+    dv: np.ndarray,
+    sigma: np.ndarray,
+    area: np.ndarray,
+    ds: float,
+    *,
+    half_width: float,
+    w0: float,
+    w_min: float,
+    fit: bool = True,
+    offset: bool = False,
 ) -> tuple[float, float, str]:
     """Line density [kg m-1] and its 1-sigma across one transect.
 
@@ -63,16 +72,30 @@ def line_density(
             warnings.simplefilter("ignore", OptimizeWarning)
             if offset:
                 p, cov = curve_fit(
-                    _gauss_offset, n, dv, p0=(q_dir if q_dir > 0 else s_dir, 0.0, w0, 0.0), sigma=sigma,
+                    _gauss_offset,
+                    n,
+                    dv,
+                    p0=(q_dir if q_dir > 0 else s_dir, 0.0, w0, 0.0),
+                    sigma=sigma,
                     absolute_sigma=True,
-                    bounds=([-np.inf, -half_width / 2, w_min, -np.inf], [np.inf, half_width / 2, half_width / 2, np.inf]),
+                    bounds=(
+                        [-np.inf, -half_width / 2, w_min, -np.inf],
+                        [np.inf, half_width / 2, half_width / 2, np.inf],
+                    ),
                     maxfev=600,
                 )
             else:
                 p, cov = curve_fit(
-                    _gauss, n, dv, p0=(q_dir if q_dir > 0 else s_dir, 0.0, w0), sigma=sigma,
+                    _gauss,
+                    n,
+                    dv,
+                    p0=(q_dir if q_dir > 0 else s_dir, 0.0, w0),
+                    sigma=sigma,
                     absolute_sigma=True,
-                    bounds=([-np.inf, -half_width / 2, w_min], [np.inf, half_width / 2, half_width]),
+                    bounds=(
+                        [-np.inf, -half_width / 2, w_min],
+                        [np.inf, half_width / 2, half_width],
+                    ),
                     maxfev=400,
                 )
         s_fit = float(np.sqrt(cov[0, 0]))
@@ -84,8 +107,12 @@ def line_density(
 
 
 def estimate_csf(
-    frame: PlumeFrame, *, min_coverage: float = 0.6, slab_km: float | None = None,
-    fit: bool = True, offset: bool | None = None,
+    frame: PlumeFrame,
+    *,
+    min_coverage: float = 0.6,
+    slab_km: float | None = None,
+    fit: bool = True,
+    offset: bool | None = None,
 ) -> MethodResult:
     """Estimate ``Q`` of one source from cross-sectional fluxes.
 
@@ -121,8 +148,15 @@ def estimate_csf(
         if cov < min_coverage:
             continue
         q, sq, how = line_density(
-            frame.n[sl], frame.dv[sl], frame.dv_sigma[sl], sc.area[sl], ds, half_width=hw,
-            w0=max(frame.r0 / 2, 2 * pix, 2000.0), w_min=max(pix / 2, 250.0), fit=fit,
+            frame.n[sl],
+            frame.dv[sl],
+            frame.dv_sigma[sl],
+            sc.area[sl],
+            ds,
+            half_width=hw,
+            w0=max(frame.r0 / 2, 2 * pix, 2000.0),
+            w_min=max(pix / 2, 250.0),
+            fit=fit,
             offset=(frame.r0 > 0) if offset is None else offset,
         )
         fluxes.append(frame.speed * q)
@@ -132,15 +166,26 @@ def estimate_csf(
         return MethodResult.rejected(
             f"no transect within {frame.length / 1e3:.0f} km downwind has >= {min_coverage:.0%} "
             "valid coverage across the plume (swath edge, clouds or sparse soundings)",
-            int(ok.sum()))
+            int(ok.sum()),
+        )
     f = np.asarray(fluxes)
     s = np.asarray(sigmas)
     w = 1.0 / np.maximum(s, 1e-12) ** 2
     q = float(np.sum(w * f) / np.sum(w))
     sig = float(1.0 / np.sqrt(np.sum(w)))
     dq_db = frame.speed * frame.k_mean * 2 * hw
-    n_obs = int((ok & (np.abs(frame.n) <= hw) & (frame.s > start - ds / 2) & (frame.s < frame.r0 + frame.length + ds / 2)).sum())
+    n_obs = int(
+        (
+            ok
+            & (np.abs(frame.n) <= hw)
+            & (frame.s > start - ds / 2)
+            & (frame.s < frame.r0 + frame.length + ds / 2)
+        ).sum()
+    )
     return MethodResult(
-        emission=q, retrieval=sig, dq_db=dq_db, n_obs=n_obs,
+        emission=q,
+        retrieval=sig,
+        dq_db=dq_db,
+        n_obs=n_obs,
         details={"n_transects": len(f), "transect_fluxes": f.tolist(), "fits": hows},
     )

@@ -86,7 +86,9 @@ UNCERTAINTY_TERMS = ("retrieval", "wind", "background", "model")
 INTERVALS = {1: ("68.27", "1"), 2: ("95.45", "2")}
 
 
-def _wind_dataset(wind: Any, swath: xr.Dataset, wind_sigma: float | None) -> xr.Dataset | list[xr.Dataset]:
+def _wind_dataset(
+    wind: Any, swath: xr.Dataset, wind_sigma: float | None
+) -> xr.Dataset | list[xr.Dataset]:
     if isinstance(wind, list) and wind and all(isinstance(w, (xr.Dataset, str)) for w in wind):
         # several products; each item is a Dataset or path, so each gives one Dataset
         return [cast(xr.Dataset, _wind_dataset(w, swath, wind_sigma)) for w in wind]
@@ -100,34 +102,85 @@ def _wind_dataset(wind: Any, swath: xr.Dataset, wind_sigma: float | None) -> xr.
     return as_wind_dataset(wind, sigma=wind_sigma)
 
 
-def _prepare(swath: xr.Dataset, src: _Source, wind: xr.Dataset, gas: str, opts: dict[str, Any],
-             all_sources: list[_Source]) -> tuple[PlumeFrame | None, dict[str, Any], str]:
+def _prepare(
+    swath: xr.Dataset,
+    src: _Source,
+    wind: xr.Dataset,
+    gas: str,
+    opts: dict[str, Any],
+    all_sources: list[_Source],
+) -> tuple[PlumeFrame | None, dict[str, Any], str]:
     """Cut, wind, background, detection; returns (frame, diagnostics, qa_reason)."""
-    diag: dict[str, Any] = {"detected": False, "wind_speed": np.nan, "wind_sigma": np.nan, "turn_deg": 0.0}
+    diag: dict[str, Any] = {
+        "detected": False,
+        "wind_speed": np.nan,
+        "wind_sigma": np.nan,
+        "turn_deg": 0.0,
+    }
     radius = opts["radius_km"] + src.r0 / 1e3
-    scene = cut_scene(swath, src.lon, src.lat, radius_km=radius, gas=gas,
-                      use_averaging_kernel=opts["use_averaging_kernel"])
+    scene = cut_scene(
+        swath,
+        src.lon,
+        src.lat,
+        radius_km=radius,
+        gas=gas,
+        use_averaging_kernel=opts["use_averaging_kernel"],
+    )
     if scene is None:
-        return None, diag, (f"source at lon={src.lon:.3f}, lat={src.lat:.3f} is outside the swath "
-                            f"(no sounding within {radius:.0f} km)")
+        return (
+            None,
+            diag,
+            (
+                f"source at lon={src.lon:.3f}, lat={src.lat:.3f} is outside the swath "
+                f"(no sounding within {radius:.0f} km)"
+            ),
+        )
     if scene.n_valid == 0:
-        return None, diag, (f"no valid soundings within {radius:.0f} km of the source (all NaN, "
-                            "cloudy or failing QA)")
+        return (
+            None,
+            diag,
+            (
+                f"no valid soundings within {radius:.0f} km of the source (all NaN, "
+                "cloudy or failing QA)"
+            ),
+        )
     pix = scene.pixel_km * 1e3
     try:
         winds = wind if isinstance(wind, list) else [wind]
-        w: EffectiveWind = combine_winds([
-            effective_wind(wd, src.lon, src.lat, scene.time, radius_km=opts["wind_radius_km"], sigma=opts["wind_sigma"])
-            for wd in winds])
+        w: EffectiveWind = combine_winds(
+            [
+                effective_wind(
+                    wd,
+                    src.lon,
+                    src.lat,
+                    scene.time,
+                    radius_km=opts["wind_radius_km"],
+                    sigma=opts["wind_sigma"],
+                )
+                for wd in winds
+            ]
+        )
     except WindError as err:
         return None, diag, f"wind: {err}"
     diag.update(wind_speed=w.speed, wind_sigma=w.sigma, wind_u=w.u, wind_v=w.v)
     if w.speed < opts["min_wind_speed"]:
-        return None, diag, (f"wind speed {w.speed:.2f} m s-1 below min_wind_speed={opts['min_wind_speed']} "
-                            "(mass balance is undefined in calm air)")
+        return (
+            None,
+            diag,
+            (
+                f"wind speed {w.speed:.2f} m s-1 below min_wind_speed={opts['min_wind_speed']} "
+                "(mass balance is undefined in calm air)"
+            ),
+        )
     if scene.n_valid < opts["min_valid_pixels"]:
-        return None, diag, (f"too few valid soundings: {scene.n_valid} within {radius:.0f} km "
-                            f"(need min_valid_pixels={opts['min_valid_pixels']})")
+        return (
+            None,
+            diag,
+            (
+                f"too few valid soundings: {scene.n_valid} within {radius:.0f} km "
+                f"(need min_valid_pixels={opts['min_valid_pixels']})"
+            ),
+        )
     theta0 = float(np.arctan2(w.v, w.u))
     # cities: the column over and just downwind of an extended source still holds air that
     # stagnated over it (slower near-surface wind, vertical mixing not complete), so the
@@ -136,11 +189,21 @@ def _prepare(swath: xr.Dataset, src: _Source, wind: xr.Dataset, gas: str, opts: 
     hw = src.r0 + ((opts["half_width_km"] * 1e3) if opts["half_width_km"] else max(10e3, 2.5 * pix))
     margin = max(5e3, 2 * pix)
     s, n = plume_coordinates(scene.x, scene.y, theta0)
-    band = (s > -(src.r0 + margin)) & (s < src.r0 + length) & (np.abs(n) < hw + 0.35 * np.maximum(s, 0))
+    band = (
+        (s > -(src.r0 + margin))
+        & (s < src.r0 + length)
+        & (np.abs(n) < hw + 0.35 * np.maximum(s, 0))
+    )
     if not (band & scene.valid).any():
-        return None, diag, (f"no valid sounding in the plume band ({length / 1e3:.0f} km downwind, "
-                            f"+-{hw / 1e3:.0f} km): the source is outside the swath or the plume is "
-                            "hidden by clouds / the swath edge")
+        return (
+            None,
+            diag,
+            (
+                f"no valid sounding in the plume band ({length / 1e3:.0f} km downwind, "
+                f"+-{hw / 1e3:.0f} km): the source is outside the swath or the plume is "
+                "hidden by clouds / the swath edge"
+            ),
+        )
     region = plume_region(s, n, r0=src.r0, margin=margin)
     others_near = np.zeros(scene.x.shape, bool)
     for o in all_sources:
@@ -151,16 +214,21 @@ def _prepare(swath: xr.Dataset, src: _Source, wind: xr.Dataset, gas: str, opts: 
             so, no = plume_coordinates(scene.x - ox, scene.y - oy, theta0)
             others_near |= plume_region(so, no, r0=o.r0, margin=margin)
     try:
-        bg1 = estimate_background(scene, region | others_near, method=opts["background"], sigma_km=opts["background_km"])
+        bg1 = estimate_background(
+            scene, region | others_near, method=opts["background"], sigma_km=opts["background_km"]
+        )
     except InversionError as err:
         return None, diag, str(err)
-    det = detect_plume(scene, bg1.enhancement, bg1.noise, r0=src.r0, z_threshold=opts["z_threshold"])
+    det = detect_plume(
+        scene, bg1.enhancement, bg1.noise, r0=src.r0, z_threshold=opts["z_threshold"]
+    )
     diag["detected"] = det.detected
     diag["plume_mask"] = det.plume
     theta = theta0
     if opts["refine_direction"] and scene.image:
-        theta, turn = refine_direction(scene, bg1.enhancement, theta0, plume_mask=det.plume,
-                                       r0=src.r0, length=length)
+        theta, turn = refine_direction(
+            scene, bg1.enhancement, theta0, plume_mask=det.plume, r0=src.r0, length=length
+        )
         diag["turn_deg"] = turn
     s, n = plume_coordinates(scene.x, scene.y, theta)
     region = plume_region(s, n, r0=src.r0, margin=margin)
@@ -184,9 +252,13 @@ def _prepare(swath: xr.Dataset, src: _Source, wind: xr.Dataset, gas: str, opts: 
         if core.any():
             from scipy import ndimage
 
-            excl = excl | ndimage.binary_dilation(core, iterations=max(1, round(SMOOTH_KM / scene.pixel_km)))
+            excl = excl | ndimage.binary_dilation(
+                core, iterations=max(1, round(SMOOTH_KM / scene.pixel_km))
+            )
     try:
-        bg = estimate_background(scene, excl, method=opts["background"], sigma_km=opts["background_km"])
+        bg = estimate_background(
+            scene, excl, method=opts["background"], sigma_km=opts["background_km"]
+        )
     except InversionError as err:
         return None, diag, str(err)
     diag["background_method"] = bg.method
@@ -197,21 +269,46 @@ def _prepare(swath: xr.Dataset, src: _Source, wind: xr.Dataset, gas: str, opts: 
     controls = []
     for kk in range(1, n_ctrl + 1):
         sk, nk = plume_coordinates(scene.x, scene.y, theta + 2 * np.pi * kk / (n_ctrl + 1))
-        controls.append((plume_region(sk, nk, r0=src.r0, margin=margin),
-                         (sk >= s_lo) & (sk <= s_hi) & (np.abs(nk) <= hw)))
-    sig_ctrl, used = control_band_error(
-        scene, excl, controls, noise=bg.noise, band_area=(s_hi - s_lo) * 2 * hw,
-        method=opts["background"], sigma_km=opts["background_km"]) if controls else (np.nan, 0)
+        controls.append(
+            (
+                plume_region(sk, nk, r0=src.r0, margin=margin),
+                (sk >= s_lo) & (sk <= s_hi) & (np.abs(nk) <= hw),
+            )
+        )
+    sig_ctrl, used = (
+        control_band_error(
+            scene,
+            excl,
+            controls,
+            noise=bg.noise,
+            band_area=(s_hi - s_lo) * 2 * hw,
+            method=opts["background"],
+            sigma_km=opts["background_km"],
+        )
+        if controls
+        else (np.nan, 0)
+    )
     diag.update(background_control=sig_ctrl, background_controls_used=used)
     k = scene.k
     stated = np.where(np.isfinite(scene.sigma), scene.sigma, bg.noise)
     noise = np.maximum(stated, bg.noise)
     ss, nn = plume_coordinates(scene.xs, scene.ys, theta)
     frame = PlumeFrame(
-        scene=scene, theta=theta, s=s, n=n, ss=ss, nn=nn,
-        dv=k * bg.enhancement, dv_sigma=k * noise, speed=w.speed, r0=src.r0, length=length,
-        half_width=hw, k_mean=float(np.nanmean(k[scene.valid])),
-        background_sigma=bg.offset_sigma, background_structure=bg.structure,
+        scene=scene,
+        theta=theta,
+        s=s,
+        n=n,
+        ss=ss,
+        nn=nn,
+        dv=k * bg.enhancement,
+        dv_sigma=k * noise,
+        speed=w.speed,
+        r0=src.r0,
+        length=length,
+        half_width=hw,
+        k_mean=float(np.nanmean(k[scene.valid])),
+        background_sigma=bg.offset_sigma,
+        background_structure=bg.structure,
         background_control=sig_ctrl,
     )
     diag["wind_rel_sigma"] = w.relative_sigma
@@ -229,14 +326,23 @@ def _background_level(frame: PlumeFrame, method: str) -> float:
     test, NaN when no control was usable) does, for every method (a plane over the whole
     window does not remove a local error under the plume). The larger of the two is used.
     """
-    resid = (float(np.hypot(frame.background_sigma, frame.background_structure))
-             if method in ("ime", "csf") else frame.background_structure)
+    resid = (
+        float(np.hypot(frame.background_sigma, frame.background_structure))
+        if method in ("ime", "csf")
+        else frame.background_structure
+    )
     ctrl = frame.background_control
     return max(resid, ctrl) if np.isfinite(ctrl) else resid
 
 
-def _run_method(method: str, frame: PlumeFrame, src: _Source, opts: dict[str, Any], all_sources: list[_Source],
-                fits: dict[str, MethodResult] | None = None) -> MethodResult:
+def _run_method(
+    method: str,
+    frame: PlumeFrame,
+    src: _Source,
+    opts: dict[str, Any],
+    all_sources: list[_Source],
+    fits: dict[str, MethodResult] | None = None,
+) -> MethodResult:
     """Run one method on a prepared frame.
 
     ``fits`` (per source) holds results already computed on this frame: the Bayesian
@@ -276,8 +382,15 @@ def _run_method(method: str, frame: PlumeFrame, src: _Source, opts: dict[str, An
         if src.release_lonlat is not None:
             rx, ry = local_xy(src.release_lonlat[0], src.release_lonlat[1], src.lon, src.lat)
             rp = (rx, ry)
-        res = estimate_bayesian(frame, others=others, prior=src.prior, prior_sigma=src.prior_sigma,
-                                dispersion=disp, release_points=rp, cell_km=opts["cell_km"])
+        res = estimate_bayesian(
+            frame,
+            others=others,
+            prior=src.prior,
+            prior_sigma=src.prior_sigma,
+            dispersion=disp,
+            release_points=rp,
+            cell_km=opts["cell_km"],
+        )
         if not res.qa_reason:
             res.extra_model = float(np.hypot(res.extra_model, min(rel_nl, 1.0) * abs(res.emission)))
         return res
@@ -316,20 +429,39 @@ _DEFAULTS: dict[str, Any] = {
 }
 
 #: Options that are lengths [km] and must be > 0 when given.
-_POSITIVE_KM = ("radius_km", "wind_radius_km", "length_km", "half_width_km", "background_km", "cell_km")
+_POSITIVE_KM = (
+    "radius_km",
+    "wind_radius_km",
+    "length_km",
+    "half_width_km",
+    "background_km",
+    "cell_km",
+)
 
 
-def _setup(swath: xr.Dataset, sources: Any, boundaries: Any, wind: Any, gas: str | None,
-           options: dict[str, Any]) -> tuple[dict[str, Any], str, Any, list[_Source]]:
+def _setup(
+    swath: xr.Dataset,
+    sources: Any,
+    boundaries: Any,
+    wind: Any,
+    gas: str | None,
+    options: dict[str, Any],
+) -> tuple[dict[str, Any], str, Any, list[_Source]]:
     """Validate options and normalize gas, wind and sources (shared by the public entry points)."""
     require_dataset(swath)
     unknown = set(options) - set(_DEFAULTS)
     if unknown:
-        raise InversionError(f"unknown option(s) {sorted(unknown)}; valid options: {sorted(_DEFAULTS)}.")
+        raise InversionError(
+            f"unknown option(s) {sorted(unknown)}; valid options: {sorted(_DEFAULTS)}."
+        )
     for k in _POSITIVE_KM:
         v = options.get(k)
-        if v is not None and not (isinstance(v, (int, float, np.number)) and np.isfinite(v) and v > 0):
-            raise InversionError(f"{k}={v!r} must be a positive distance in km (or omitted for the default).")
+        if v is not None and not (
+            isinstance(v, (int, float, np.number)) and np.isfinite(v) and v > 0
+        ):
+            raise InversionError(
+                f"{k}={v!r} must be a positive distance in km (or omitted for the default)."
+            )
     opts = {**_DEFAULTS, **options}
     gas = (gas or gas_of(swath)).lower()
     wind_ds = _wind_dataset(wind, swath, opts["wind_sigma"])
@@ -435,15 +567,22 @@ def estimate_emissions(
         frame, diag, reason = _prepare(swath, src, wind_ds, gas, opts, srcs)
         fits: dict[str, MethodResult] = {}
         for m in methods:
-            res = (_run_method(m, frame, src, opts, srcs, fits) if frame is not None
-                   else MethodResult.rejected(reason))
+            res = (
+                _run_method(m, frame, src, opts, srcs, fits)
+                if frame is not None
+                else MethodResult.rejected(reason)
+            )
             rows[m].append(_budget(m, res, frame, src, dict(diag), opts))
     if isinstance(method, str) and method != "all":
         return _to_dataset(rows[method], gas, method, wind_ds)
     # the dimension is not called "method": Dataset.sel(method=...) is sel's own keyword
     # (inexact matching), so .sel(method="ime") would silently return every method
     per_method = [_to_dataset(rows[m], gas, m, wind_ds) for m in methods]
-    out = xr.concat(per_method, dim=pd.Index(list(methods), name=METHOD_DIM, dtype=object), combine_attrs="override")
+    out = xr.concat(
+        per_method,
+        dim=pd.Index(list(methods), name=METHOD_DIM, dtype=object),
+        combine_attrs="override",
+    )
     out[METHOD_DIM].attrs.update(long_name="flux inversion method", units="1")
     out.attrs["method"] = ",".join(methods)
     return out
@@ -458,8 +597,11 @@ def _require_user_sigma(wind: Any, sigma: float | None) -> None:
     if sigma is not None:
         return
     for wd in wind if isinstance(wind, list) else [wind]:
-        if (isinstance(wd, xr.Dataset) and str(wd.attrs.get("wind_source", "")) == "user"
-                and "wind_speed_uncertainty" not in wd):
+        if (
+            isinstance(wd, xr.Dataset)
+            and str(wd.attrs.get("wind_source", "")) == "user"
+            and "wind_speed_uncertainty" not in wd
+        ):
             raise WindError(
                 "the user wind has no stated 1-sigma speed error: give it as "
                 "open_wind((u, v, sigma)) [m s-1] or pass estimate_emissions(..., wind_sigma=...)."
@@ -478,26 +620,38 @@ def _as_methods(method: Any) -> tuple[str, ...]:
     unknown = [m for m in methods if m not in METHODS]
     if unknown or not methods:
         raise InversionError(
-            f"method={method!r} is unknown; use one of {METHODS}, a list of them, or 'all'.")
+            f"method={method!r} is unknown; use one of {METHODS}, a list of them, or 'all'."
+        )
     if len(set(methods)) != len(methods):
         raise InversionError(f"method={method!r} repeats a method; give each once.")
     return methods
 
 
-def _budget(method: str, res: MethodResult, frame: PlumeFrame | None, src: _Source, diag: dict[str, Any],
-            opts: dict[str, Any]) -> tuple[_Source, MethodResult, dict[str, Any], dict[str, float]]:
+def _budget(
+    method: str,
+    res: MethodResult,
+    frame: PlumeFrame | None,
+    src: _Source,
+    diag: dict[str, Any],
+    opts: dict[str, Any],
+) -> tuple[_Source, MethodResult, dict[str, Any], dict[str, float]]:
     """The uncertainty terms [kg s-1] of one method's result (NaN when rejected)."""
     if not res.qa_reason and not np.isfinite(res.emission):
         res = MethodResult.rejected("the method returned a non-finite estimate", res.n_obs)
     q = res.emission
     rel_w = diag.get("wind_rel_sigma", np.nan)
-    f_model = opts["model_error"] if opts["model_error"] is not None else (
-        model_error(method, frame.scene.pixel_km, r0=src.r0) if frame is not None else np.nan)
+    f_model = (
+        opts["model_error"]
+        if opts["model_error"] is not None
+        else (model_error(method, frame.scene.pixel_km, r0=src.r0) if frame is not None else np.nan)
+    )
     diag["model_error_fraction"] = f_model
     terms = {
         "retrieval": res.retrieval,
         "wind": abs(q) * rel_w,
-        "background": abs(res.dq_db) * _background_level(frame, method) if frame is not None else np.nan,
+        "background": abs(res.dq_db) * _background_level(frame, method)
+        if frame is not None
+        else np.nan,
         "model": float(np.hypot(f_model * abs(q), res.extra_model)),
     }
     if res.qa_reason:
@@ -513,10 +667,18 @@ def _to_dataset(rows: list, gas: str, method: str, wind: xr.Dataset) -> xr.Datas
     ks = {"units": "kg s-1"}
     data = {
         "emission": ("source", q, {**ks, "long_name": f"{gas.upper()} emission rate"}),
-        "emission_uncertainty": ("source", tot, {**ks, "long_name": "1-sigma total uncertainty (quadrature sum of the terms)"}),
+        "emission_uncertainty": (
+            "source",
+            tot,
+            {**ks, "long_name": "1-sigma total uncertainty (quadrature sum of the terms)"},
+        ),
     }
     for t, v in terms.items():
-        data[f"emission_uncertainty_{t}"] = ("source", v, {**ks, "long_name": f"1-sigma uncertainty from {t}"})
+        data[f"emission_uncertainty_{t}"] = (
+            "source",
+            v,
+            {**ks, "long_name": f"1-sigma uncertainty from {t}"},
+        )
     data["emission_t_per_yr"] = ("source", q * KG_S_TO_T_YR, {"units": "t yr-1"})
     data["emission_t_per_yr_uncertainty"] = ("source", tot * KG_S_TO_T_YR, {"units": "t yr-1"})
     # the wind term is multiplicative: asymmetric (Fieller) intervals, see .intervals
@@ -527,18 +689,43 @@ def _to_dataset(rows: list, gas: str, method: str, wind: xr.Dataset) -> xr.Datas
         for bound, v in (("lower", lo), ("upper", hi)):
             what = f"{bound} bound of the {pct} % confidence interval ({word}-sigma equivalent)"
             data[f"emission_{bound}_{k}sigma"] = ("source", v, {**ks, "long_name": what})
-            data[f"emission_t_per_yr_{bound}_{k}sigma"] = ("source", v * KG_S_TO_T_YR,
-                                                          {"units": "t yr-1", "long_name": what})
+            data[f"emission_t_per_yr_{bound}_{k}sigma"] = (
+                "source",
+                v * KG_S_TO_T_YR,
+                {"units": "t yr-1", "long_name": what},
+            )
     data["method"] = ("source", np.array([method] * len(rows), dtype=object), {"units": "1"})
-    data["qa_reason"] = ("source", np.array([r[1].qa_reason for r in rows], dtype=object), {"units": "1"})
+    data["qa_reason"] = (
+        "source",
+        np.array([r[1].qa_reason for r in rows], dtype=object),
+        {"units": "1"},
+    )
     data["n_obs"] = ("source", np.array([r[1].n_obs for r in rows], dtype=np.int64), {"units": "1"})
-    data["plume_detected"] = ("source", np.array([bool(r[2].get("detected", False)) for r in rows]), {"units": "1"})
-    data["wind_speed"] = ("source", np.array([r[2].get("wind_speed", np.nan) for r in rows], float), {"units": "m s-1"})
-    data["wind_speed_uncertainty"] = ("source", np.array([r[2].get("wind_sigma", np.nan) for r in rows], float), {"units": "m s-1"})
-    data["model_error_fraction"] = ("source", np.array([r[2].get("model_error_fraction", np.nan) for r in rows], float),
-                                    {"units": "1", "long_name": "relative model error used (MODEL_ERROR)"})
-    data["dofs"] = ("source", np.array([r[1].details.get("averaging_kernel", np.nan) for r in rows], float),
-                    {"units": "1", "long_name": "Bayesian averaging kernel (DOFS) of the source's emission"})
+    data["plume_detected"] = (
+        "source",
+        np.array([bool(r[2].get("detected", False)) for r in rows]),
+        {"units": "1"},
+    )
+    data["wind_speed"] = (
+        "source",
+        np.array([r[2].get("wind_speed", np.nan) for r in rows], float),
+        {"units": "m s-1"},
+    )
+    data["wind_speed_uncertainty"] = (
+        "source",
+        np.array([r[2].get("wind_sigma", np.nan) for r in rows], float),
+        {"units": "m s-1"},
+    )
+    data["model_error_fraction"] = (
+        "source",
+        np.array([r[2].get("model_error_fraction", np.nan) for r in rows], float),
+        {"units": "1", "long_name": "relative model error used (MODEL_ERROR)"},
+    )
+    data["dofs"] = (
+        "source",
+        np.array([r[1].details.get("averaging_kernel", np.nan) for r in rows], float),
+        {"units": "1", "long_name": "Bayesian averaging kernel (DOFS) of the source's emission"},
+    )
     ds = xr.Dataset(
         data,
         coords={
@@ -549,7 +736,10 @@ def _to_dataset(rows: list, gas: str, method: str, wind: xr.Dataset) -> xr.Datas
         attrs={
             "gas": gas,
             "method": method,
-            "wind_source": "+".join(str(w.attrs.get("wind_source", "unknown")) for w in (wind if isinstance(wind, list) else [wind])),
+            "wind_source": "+".join(
+                str(w.attrs.get("wind_source", "unknown"))
+                for w in (wind if isinstance(wind, list) else [wind])
+            ),
             "units": "emission in kg s-1 and t yr-1 (Julian year); uncertainties are 1-sigma",
             "Conventions": "CF-1.10",
         },
@@ -557,10 +747,14 @@ def _to_dataset(rows: list, gas: str, method: str, wind: xr.Dataset) -> xr.Datas
     return ds
 
 
-
 def plume_frames(
-    swath: xr.Dataset, *, sources: Any = None, boundaries: Any = None, wind: Any,
-    gas: str | None = None, **options: Any,
+    swath: xr.Dataset,
+    *,
+    sources: Any = None,
+    boundaries: Any = None,
+    wind: Any,
+    gas: str | None = None,
+    **options: Any,
 ) -> dict[str, tuple[PlumeFrame | None, dict[str, Any], str]]:
     """Return the prepared plume geometry of every source (for plots and diagnostics).
 

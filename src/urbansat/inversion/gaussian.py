@@ -54,7 +54,13 @@ __all__ = ["estimate_gaussian", "plume_column"]
 
 
 def plume_column(
-    s: np.ndarray, n: np.ndarray, *, q: float, speed: float, a: float, r0: float = 0.0,
+    s: np.ndarray,
+    n: np.ndarray,
+    *,
+    q: float,
+    speed: float,
+    a: float,
+    r0: float = 0.0,
 ) -> np.ndarray:
     """Column-mass enhancement [kg m-2] of a Gaussian plume at (s, n) [m]."""
     s0 = max(r0 / 2.0, 250.0)
@@ -63,7 +69,9 @@ def plume_column(
     return q * c / (speed * np.sqrt(2 * np.pi) * sy) * np.exp(-0.5 * (n / sy) ** 2)
 
 
-def _design(frame: PlumeFrame, sel: np.ndarray, a: float, dtheta: float, centre_only: bool = False) -> np.ndarray:
+def _design(
+    frame: PlumeFrame, sel: np.ndarray, a: float, dtheta: float, centre_only: bool = False
+) -> np.ndarray:
     sc = frame.scene
     th = frame.theta + dtheta
     sc_, nc_ = plume_coordinates(sc.x[sel], sc.y[sel], th)
@@ -71,7 +79,9 @@ def _design(frame: PlumeFrame, sel: np.ndarray, a: float, dtheta: float, centre_
     if not centre_only:
         # footprint average where the plume is not negligible (1e-6 of its peak at the
         # centres, 5.3 sigma) or close to the source; pixel centres elsewhere
-        near = (g > 1e-6 * g.max()) | (np.hypot(sc.x[sel], sc.y[sel]) < frame.r0 + 3e3 * max(sc.pixel_km, 1.0))
+        near = (g > 1e-6 * g.max()) | (
+            np.hypot(sc.x[sel], sc.y[sel]) < frame.r0 + 3e3 * max(sc.pixel_km, 1.0)
+        )
         ss, nn = plume_coordinates(sc.xs[sel][near], sc.ys[sel][near], th)
         g = g.copy()
         g[near] = plume_column(ss, nn, q=1.0, speed=frame.speed, a=a, r0=frame.r0).mean(-1)
@@ -98,7 +108,9 @@ def _grid_minima(grid: np.ndarray, k: int) -> list[tuple[int, int]]:
     return [(int(i), int(j)) for i, j in idx[order[:k]]]
 
 
-def _solve(g: np.ndarray, d: np.ndarray, w: np.ndarray, xy: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, float]:
+def _solve(
+    g: np.ndarray, d: np.ndarray, w: np.ndarray, xy: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, float]:
     cols = [g, np.ones_like(g)] if xy is None else [g, np.ones_like(g), xy[0], xy[1]]
     G = np.column_stack(cols)
     GtW = G.T * w
@@ -113,7 +125,10 @@ def _solve(g: np.ndarray, d: np.ndarray, w: np.ndarray, xy: np.ndarray | None = 
 
 
 def estimate_gaussian(
-    frame: PlumeFrame, *, min_pixels: int = 8, max_turn_deg: float = 15.0,
+    frame: PlumeFrame,
+    *,
+    min_pixels: int = 8,
+    max_turn_deg: float = 15.0,
     dispersion: float | None = None,
 ) -> MethodResult:
     """Fit ``Q`` (and dispersion, direction, offset) of a Gaussian plume.
@@ -139,13 +154,22 @@ def estimate_gaussian(
     sel = sc.valid & np.isfinite(frame.dv)
     m = int(sel.sum())
     if m < min_pixels:
-        return MethodResult.rejected(f"only {m} valid soundings near the plume (need {min_pixels})", m)
+        return MethodResult.rejected(
+            f"only {m} valid soundings near the plume (need {min_pixels})", m
+        )
     d = frame.dv[sel]
     w = 1.0 / frame.dv_sigma[sel] ** 2
     xy = np.vstack([sc.x[sel] / 1e5, sc.y[sel] / 1e5]) * frame.k_mean
-    near = sel & (frame.s > -frame.r0 - 2 * sc.pixel_km * 1e3) & (np.abs(frame.n) < frame.r0 + 3 * sc.pixel_km * 1e3 + 0.35 * np.maximum(frame.s, 0)) & (frame.s < frame.r0 + frame.length)
+    near = (
+        sel
+        & (frame.s > -frame.r0 - 2 * sc.pixel_km * 1e3)
+        & (np.abs(frame.n) < frame.r0 + 3 * sc.pixel_km * 1e3 + 0.35 * np.maximum(frame.s, 0))
+        & (frame.s < frame.r0 + frame.length)
+    )
     if int(near.sum()) == 0:
-        return MethodResult.rejected("no valid sounding downwind of the source within the plume cone", m)
+        return MethodResult.rejected(
+            "no valid sounding downwind of the source within the plume cone", m
+        )
 
     def cost(params: np.ndarray, centre_only: bool = False) -> float:
         la, dt = params
@@ -153,9 +177,16 @@ def estimate_gaussian(
         g = _design(frame, sel, a, float(dt), centre_only)
         return _solve(g, d, w, xy)[2]
 
-    turns = np.deg2rad(np.arange(-max_turn_deg, max_turn_deg + 1e-9, 5.0)) if max_turn_deg > 0 else np.array([0.0])
+    turns = (
+        np.deg2rad(np.arange(-max_turn_deg, max_turn_deg + 1e-9, 5.0))
+        if max_turn_deg > 0
+        else np.array([0.0])
+    )
     las = np.log(np.geomspace(*SPREAD_RATE_RANGE, 9)) if dispersion is None else np.array([0.0])
-    bounds = [tuple(np.log(SPREAD_RATE_RANGE)), (-np.deg2rad(max_turn_deg + 5), np.deg2rad(max_turn_deg + 5))]
+    bounds = [
+        tuple(np.log(SPREAD_RATE_RANGE)),
+        (-np.deg2rad(max_turn_deg + 5), np.deg2rad(max_turn_deg + 5)),
+    ]
     # chi2(a, dtheta) can have several basins: a narrow plume along one direction and a broad
     # one absorbing background structure along another. A 5-degree grid can miss the bottom
     # of a narrow basin by tens of chi2 units (SMARTCARB Berlin, noise seed 46: grid best at
@@ -167,13 +198,24 @@ def estimate_gaussian(
     polished = []
     for i, j in _grid_minima(grid, _N_STARTS):
         x0 = np.array([las[i], turns[j]])
-        r = minimize(cost, x0, args=(True,), method="Nelder-Mead", bounds=bounds,
-                     options={"maxiter": 40, "xatol": 1e-2, "fatol": 1e-3})
+        r = minimize(
+            cost,
+            x0,
+            args=(True,),
+            method="Nelder-Mead",
+            bounds=bounds,
+            options={"maxiter": 40, "xatol": 1e-2, "fatol": 1e-3},
+        )
         polished.append((float(r.fun), r.x) if r.fun <= grid[i, j] else (float(grid[i, j]), x0))
     polished.sort(key=lambda t: t[0])
     x0 = polished[0][1]
-    res = minimize(cost, x0, method="Nelder-Mead", bounds=bounds,
-                   options={"maxiter": 50, "xatol": 1e-2, "fatol": 1e-4})
+    res = minimize(
+        cost,
+        x0,
+        method="Nelder-Mead",
+        bounds=bounds,
+        options={"maxiter": 50, "xatol": 1e-2, "fatol": 1e-4},
+    )
     la, dt = res.x if res.fun <= cost(x0) else x0
     dt = float(np.clip(dt, -np.deg2rad(max_turn_deg + 5), np.deg2rad(max_turn_deg + 5)))
     a = float(np.exp(la)) if dispersion is None else dispersion
@@ -181,6 +223,7 @@ def estimate_gaussian(
     p, cov, chi2 = _solve(g, d, w, xy)
     red = chi2 / max(m - 6, 1)
     sig = float(np.sqrt(max(cov[0, 0], 0.0) * max(red, 1.0)))
+
     # uncertainty of Q from the nonlinear parameters (log a, dtheta): with H the Hessian of
     # chi2 and g = dQ/d(log a, dtheta) at the optimum, var(Q) = 2 g^T H^-1 g (Delta chi2 = 1
     # contour), scaled by max(1, chi2_red); central differences. Fixed dispersion: dtheta only.
@@ -203,7 +246,9 @@ def estimate_gaussian(
     if len(free) == 2:
         cpp = q_chi2(*(x_opt + h))[1]
         cmm = q_chi2(*(x_opt - h))[1]
-        hess[0, 1] = hess[1, 0] = (cpp + cmm - 2 * chi2 - hess[0, 0] * h[0] ** 2 - hess[1, 1] * h[1] ** 2) / (2 * h[0] * h[1])
+        hess[0, 1] = hess[1, 0] = (
+            cpp + cmm - 2 * chi2 - hess[0, 0] * h[0] ** 2 - hess[1, 1] * h[1] ** 2
+        ) / (2 * h[0] * h[1])
     hf = hess[np.ix_(free, free)]
     gf = grad[free]
     try:
@@ -216,7 +261,9 @@ def estimate_gaussian(
     # basins always; their spread is model uncertainty the local curvature does not see
     tol = chi2 + max(1.0, red)
     pts = [] if np.isfinite(var_nl) else [(float(gl), float(gd)) for gl in las for gd in turns]
-    pts += [(float(x[0]), float(x[1])) for c, x in polished[1:] if c <= polished[0][0] + max(1.0, red)]
+    pts += [
+        (float(x[0]), float(x[1])) for c, x in polished[1:] if c <= polished[0][0] + max(1.0, red)
+    ]
     qs = [float(p[0])] + [q for q, c in (q_chi2(gl, gd) for gl, gd in pts) if c <= tol]
     var_spread = ((max(qs) - min(qs)) / 2) ** 2
     var_nl = var_spread if not np.isfinite(var_nl) else max(var_nl, var_spread)
@@ -225,6 +272,16 @@ def estimate_gaussian(
     band_area = (frame.r0 + frame.length + frame.r0 + 2 * pix) * 2 * frame.half_width
     dq_db = frame.speed * frame.k_mean * band_area / (frame.r0 + frame.length)
     return MethodResult(
-        emission=float(p[0]), retrieval=sig, dq_db=dq_db, extra_model=sig_nl, n_obs=m,
-        details={"a": a, "sigma_nonlinear": sig_nl, "dtheta_deg": float(np.rad2deg(dt)), "chi2_red": red, "offset_kg_m2": float(p[1])},
+        emission=float(p[0]),
+        retrieval=sig,
+        dq_db=dq_db,
+        extra_model=sig_nl,
+        n_obs=m,
+        details={
+            "a": a,
+            "sigma_nonlinear": sig_nl,
+            "dtheta_deg": float(np.rad2deg(dt)),
+            "chi2_red": red,
+            "offset_kg_m2": float(p[1]),
+        },
     )

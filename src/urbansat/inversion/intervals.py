@@ -44,8 +44,9 @@ from numpy.typing import ArrayLike
 __all__ = ["emission_interval"]
 
 
-def emission_interval(emission: ArrayLike, sigma_additive: ArrayLike, wind_rel_sigma: ArrayLike,
-                      z: float) -> tuple[np.ndarray, np.ndarray]:
+def emission_interval(
+    emission: ArrayLike, sigma_additive: ArrayLike, wind_rel_sigma: ArrayLike, z: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper bounds of the central ``z``-sigma interval of the true emission.
 
     Parameters
@@ -87,7 +88,9 @@ def emission_interval(emission: ArrayLike, sigma_additive: ArrayLike, wind_rel_s
     with np.errstate(invalid="ignore", divide="ignore"):
         # (|Q| - root) / a is the lower bound for a > 0 and, for a < 0 (set unbounded above),
         # the larger root, where the branch holding |Q| starts; a = 0 is linear
-        low = np.where(a != 0, (qa - root) / np.where(a != 0, a, 1.0), (qa**2 - (z * so) ** 2) / (2 * qa))
+        low = np.where(
+            a != 0, (qa - root) / np.where(a != 0, a, 1.0), (qa**2 - (z * so) ** 2) / (2 * qa)
+        )
         low = np.where((a <= 0) & ((disc < 0) | (qa == 0)), -np.inf, low)
         high = np.where(a > 0, (qa + root) / np.where(a > 0, a, 1.0), np.inf)
     neg = q < 0

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["AREA_SOURCE_MIN_DIAMETER_KM", "MODEL_ERROR", "MODEL_ERROR_AREA", "MODEL_ERROR_COMPACT", "model_error"]
+__all__ = [
+    "AREA_SOURCE_MIN_DIAMETER_KM",
+    "MODEL_ERROR",
+    "MODEL_ERROR_AREA",
+    "MODEL_ERROR_COMPACT",
+    "model_error",
+]
 
 #: Relative model error of each method [1 sigma, fraction of Q] for fine (<= 2 km) and
 #: coarse (>= 6.2 km, TROPOMI) footprints; linear in the footprint size in between. It is
@@ -26,7 +32,10 @@ __all__ = ["AREA_SOURCE_MIN_DIAMETER_KM", "MODEL_ERROR", "MODEL_ERROR_AREA", "MO
 #: coverage sections) are not used. (Until 2026-12-02 the tables came from seeds 0-59 only,
 #: e.g. Gaussian TROPOMI 0.038: about 20 cases per geometry, too few for a robust sigma.)
 MODEL_ERROR: dict[str, tuple[float, float]] = {
-    "ime": (0.037, 0.063), "csf": (0.028, 0.071), "gaussian": (0.034, 0.062), "bayesian": (0.034, 0.062),
+    "ime": (0.037, 0.063),
+    "csf": (0.028, 0.071),
+    "gaussian": (0.034, 0.062),
+    "bayesian": (0.034, 0.062),
 }
 
 #: Relative model error of area sources (cities, boundaries: source radius r0 > 0), fine /
@@ -38,7 +47,10 @@ MODEL_ERROR: dict[str, tuple[float, float]] = {
 #: footprints is fitted worse than a point; on coarse footprints a wide plume loses less to
 #: footprint averaging than a point plume. Held-out cities: seeds 1000-1099.
 MODEL_ERROR_AREA: dict[str, tuple[float, float]] = {
-    "ime": (0.287, 0.060), "csf": (0.214, 0.047), "gaussian": (0.092, 0.041), "bayesian": (0.092, 0.041),
+    "ime": (0.287, 0.060),
+    "csf": (0.214, 0.047),
+    "gaussian": (0.092, 0.041),
+    "bayesian": (0.092, 0.041),
 }
 
 
@@ -50,7 +62,10 @@ MODEL_ERROR_AREA: dict[str, tuple[float, float]] = {
 #: Bayesian 0.072/0.080/0.098. Neither the point value (which understates it for the plume
 #: fits) nor the city value (IME 0.287 on fine footprints) describes such a source.
 MODEL_ERROR_COMPACT: dict[str, tuple[float, float]] = {
-    "ime": (0.038, 0.098), "csf": (0.029, 0.141), "gaussian": (0.076, 0.098), "bayesian": (0.076, 0.098),
+    "ime": (0.038, 0.098),
+    "csf": (0.029, 0.141),
+    "gaussian": (0.076, 0.098),
+    "bayesian": (0.076, 0.098),
 }
 
 #: Smallest source diameter [km] treated as an area source (:data:`MODEL_ERROR_AREA`): the
@@ -86,5 +101,3 @@ def model_error(method: str, pixel_km: float, r0: float = 0.0) -> float:
     fine, coarse = table[method]
     w = float(np.clip((pixel_km - 2.0) / (6.2 - 2.0), 0.0, 1.0))
     return fine + w * (coarse - fine)
-
-

@@ -37,7 +37,14 @@ from scipy import ndimage
 from urbansat.inversion.background import normalized_convolution
 from urbansat.inversion.scene import Scene
 
-__all__ = ["SMOOTH_KM", "Detection", "detect_plume", "plume_coordinates", "plume_region", "refine_direction"]
+__all__ = [
+    "SMOOTH_KM",
+    "Detection",
+    "detect_plume",
+    "plume_coordinates",
+    "plume_region",
+    "refine_direction",
+]
 
 
 #: Width of the Gaussian that smooths the enhancement before the detection test [km].
@@ -126,7 +133,9 @@ def detect_plume(
         z = np.where(valid, enhancement / max(noise, 1e-12), np.nan)
         sig = np.nan_to_num(z) > z_threshold
         near = np.hypot(scene.x, scene.y) < r0 + 3 * scene.pixel_km * 1e3
-        return Detection(plume=sig & near, other=sig & ~near, z=z, detected=bool((sig & near).any()))
+        return Detection(
+            plume=sig & near, other=sig & ~near, z=z, detected=bool((sig & near).any())
+        )
     dy, dx = _steps(scene)
     sy, sx = max(smooth_km * 1e3 / dy, 0.5), max(smooth_km * 1e3 / dx, 0.5)
     sm, den = normalized_convolution(enhancement, valid.astype(float), (sy, sx))
@@ -173,7 +182,13 @@ def refine_direction(
     d = np.hypot(scene.x, scene.y)
     bearing = np.arctan2(scene.y, scene.x)
     dev = np.angle(np.exp(1j * (bearing - theta0)))
-    use = plume_mask & (d > max(r0, scene.pixel_km * 1e3)) & (d < r0 + 2 * length) & (np.abs(dev) < np.deg2rad(max_turn_deg)) & np.isfinite(enhancement)
+    use = (
+        plume_mask
+        & (d > max(r0, scene.pixel_km * 1e3))
+        & (d < r0 + 2 * length)
+        & (np.abs(dev) < np.deg2rad(max_turn_deg))
+        & np.isfinite(enhancement)
+    )
     if use.sum() < 2:
         return theta0, 0.0
     w = np.maximum(enhancement[use], 0.0)

@@ -31,7 +31,9 @@ __all__ = ["Scene", "cut_scene", "local_xy"]
 _SUB = np.array([1 / 6, 1 / 2, 5 / 6])
 
 
-def local_xy(lon: np.ndarray, lat: np.ndarray, lon0: float, lat0: float) -> tuple[np.ndarray, np.ndarray]:
+def local_xy(
+    lon: np.ndarray, lat: np.ndarray, lon0: float, lat0: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Return east/north offsets [m] of points from ``(lon0, lat0)``."""
     dlon = ((np.asarray(lon, float) - lon0) + 180.0) % 360.0 - 180.0
     x = R_EARTH * np.cos(np.deg2rad(lat0)) * np.deg2rad(dlon)
@@ -90,10 +92,14 @@ class Scene:
 
 def _shoelace(px: np.ndarray, py: np.ndarray) -> np.ndarray:
     return 0.5 * np.abs(
-        px[..., 0] * py[..., 1] - px[..., 1] * py[..., 0]
-        + px[..., 1] * py[..., 2] - px[..., 2] * py[..., 1]
-        + px[..., 2] * py[..., 3] - px[..., 3] * py[..., 2]
-        + px[..., 3] * py[..., 0] - px[..., 0] * py[..., 3]
+        px[..., 0] * py[..., 1]
+        - px[..., 1] * py[..., 0]
+        + px[..., 1] * py[..., 2]
+        - px[..., 2] * py[..., 1]
+        + px[..., 2] * py[..., 3]
+        - px[..., 3] * py[..., 2]
+        + px[..., 3] * py[..., 0]
+        - px[..., 0] * py[..., 3]
     )
 
 
@@ -178,18 +184,40 @@ def cut_scene(
     iy = np.flatnonzero(near.any(1))
     ix = np.flatnonzero(near.any(0))
     ysl, xsl = slice(iy[0], iy[-1] + 1), slice(ix[0], ix[-1] + 1)
-    keep = [v for v in (var, f"{var}_uncertainty", "qa_pass", "surface_pressure",
-                        "latitude_bounds", "longitude_bounds", "column_averaging_kernel",
-                        "pressure", "time") if v in swath.variables]
+    keep = [
+        v
+        for v in (
+            var,
+            f"{var}_uncertainty",
+            "qa_pass",
+            "surface_pressure",
+            "latitude_bounds",
+            "longitude_bounds",
+            "column_averaging_kernel",
+            "pressure",
+            "time",
+        )
+        if v in swath.variables
+    ]
     win = swath[[v for v in keep if v in swath.data_vars]].isel(y=ysl, x=xsl)
     win = win.reset_coords([c for c in win.coords if c not in win.dims and c != "time"], drop=True)
     if "time" in swath.variables:
-        win["time_"] = swath["time"].isel(y=ysl, x=xsl) if "y" in swath["time"].dims else swath["time"]
+        win["time_"] = (
+            swath["time"].isel(y=ysl, x=xsl) if "y" in swath["time"].dims else swath["time"]
+        )
     win = win.compute()
     X, Y = x[ysl, xsl], y[ysl, xsl]
     vals = np.asarray(win[var].transpose("y", "x").values, float)
-    sig = np.asarray(win[f"{var}_uncertainty"].transpose("y", "x").values, float) if f"{var}_uncertainty" in win else np.full(vals.shape, np.nan)
-    qa = np.asarray(win["qa_pass"].transpose("y", "x").values, bool) if "qa_pass" in win else np.ones(vals.shape, bool)
+    sig = (
+        np.asarray(win[f"{var}_uncertainty"].transpose("y", "x").values, float)
+        if f"{var}_uncertainty" in win
+        else np.full(vals.shape, np.nan)
+    )
+    qa = (
+        np.asarray(win["qa_pass"].transpose("y", "x").values, bool)
+        if "qa_pass" in win
+        else np.ones(vals.shape, bool)
+    )
     valid = np.isfinite(vals) & qa & (np.hypot(X, Y) <= radius_km * 1e3)  # NaN positions -> False
     vals = np.where(valid, vals, np.nan)
     cx: np.ndarray | None
@@ -198,7 +226,8 @@ def cut_scene(
         cx, cy = local_xy(
             np.asarray(win["longitude_bounds"].transpose("y", "x", "corner").values, float),
             np.asarray(win["latitude_bounds"].transpose("y", "x", "corner").values, float),
-            longitude, latitude,
+            longitude,
+            latitude,
         )
         area = _shoelace(cx, cy)
         xs, ys = _subpoints(cx, cy)
@@ -229,7 +258,9 @@ def cut_scene(
             area = np.where(bad, dx * dy, area)
     ps = np.asarray(win["surface_pressure"].values, float) if "surface_pressure" in win else None
     if ps is not None:
-        ps = np.where(np.isfinite(ps) & (ps > 0), ps, np.nanmedian(ps) if np.isfinite(ps).any() else 101325.0)
+        ps = np.where(
+            np.isfinite(ps) & (ps > 0), ps, np.nanmedian(ps) if np.isfinite(ps).any() else 101325.0
+        )
     k = np.broadcast_to(column_mass_factor(gas, ps), vals.shape).astype(float)
     sens = _sensitivity(win) if use_averaging_kernel else None
     sens = np.ones(vals.shape) if sens is None else sens
@@ -242,6 +273,17 @@ def cut_scene(
         if tv.size:
             t = tv[tv.size // 2]
     return Scene(
-        x=X, y=Y, xs=xs, ys=ys, area=area, values=vals, sigma=sig, k=k, sensitivity=sens,
-        valid=valid, image=image, pixel_km=float(np.sqrt(np.nanmedian(area)) / 1e3), time=t,
+        x=X,
+        y=Y,
+        xs=xs,
+        ys=ys,
+        area=area,
+        values=vals,
+        sigma=sig,
+        k=k,
+        sensitivity=sens,
+        valid=valid,
+        image=image,
+        pixel_km=float(np.sqrt(np.nanmedian(area)) / 1e3),
+        time=t,
     )

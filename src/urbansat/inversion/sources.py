@@ -26,11 +26,19 @@ class _Source:
     release_lonlat: tuple[np.ndarray, np.ndarray] | None = None
 
 
-def _as_sources(sources: Any, boundaries: Any, prior_rel_error: float, prior_sigma: float) -> list[_Source]:
+def _as_sources(
+    sources: Any, boundaries: Any, prior_rel_error: float, prior_sigma: float
+) -> list[_Source]:
     out: list[_Source] = []
     if sources is not None:
-        if isinstance(sources, Mapping) and sources and all(np.ndim(v) == 0 for v in sources.values()):
-            sources = [dict(sources)]  # one source given as {"name": ..., "longitude": ..., "latitude": ...}
+        if (
+            isinstance(sources, Mapping)
+            and sources
+            and all(np.ndim(v) == 0 for v in sources.values())
+        ):
+            sources = [
+                dict(sources)
+            ]  # one source given as {"name": ..., "longitude": ..., "latitude": ...}
         if isinstance(sources, (str, os.PathLike)):
             raise InversionError(
                 f"sources={str(sources)!r} is a path; read the table first, e.g. "
@@ -56,7 +64,9 @@ def _as_sources(sources: Any, boundaries: Any, prior_rel_error: float, prior_sig
                     f"latitude={row.latitude!r}; give decimal degrees (east and north positive)."
                 ) from err
             if not (np.isfinite(lon) and np.isfinite(lat) and -90 <= lat <= 90):
-                raise InversionError(f"source {row.name!r} has invalid position lon={lon}, lat={lat}.")
+                raise InversionError(
+                    f"source {row.name!r} has invalid position lon={lon}, lat={lat}."
+                )
             d = float(getattr(row, "diameter_km", 0.0) or 0.0)
             d = 0.0 if not np.isfinite(d) else d
             pr = getattr(row, "prior_emission", np.nan)
@@ -65,11 +75,23 @@ def _as_sources(sources: Any, boundaries: Any, prior_rel_error: float, prior_sig
                 ps = max(abs(pr) * prior_rel_error, 1e-9)
             else:
                 pr, ps = 0.0, prior_sigma
-            out.append(_Source(str(row.name), lon, lat, d * 500.0, str(getattr(row, "type", "point") or "point"), pr, ps))
+            out.append(
+                _Source(
+                    str(row.name),
+                    lon,
+                    lat,
+                    d * 500.0,
+                    str(getattr(row, "type", "point") or "point"),
+                    pr,
+                    ps,
+                )
+            )
     if boundaries is not None:
         out += _boundaries_as_sources(boundaries, prior_sigma)
     if not out:
-        raise InversionError("Give sources= (a table with name, longitude, latitude) and/or boundaries= (a GeoDataFrame with boundary_id).")
+        raise InversionError(
+            "Give sources= (a table with name, longitude, latitude) and/or boundaries= (a GeoDataFrame with boundary_id)."
+        )
     return out
 
 
@@ -78,7 +100,9 @@ def _boundaries_as_sources(boundaries: Any, prior_sigma: float) -> list[_Source]
     from pyproj import CRS
 
     if not isinstance(boundaries, gpd.GeoDataFrame) or "boundary_id" not in boundaries.columns:
-        raise InversionError("boundaries must be a GeoDataFrame with a 'boundary_id' column (see urbansat.read_boundaries).")
+        raise InversionError(
+            "boundaries must be a GeoDataFrame with a 'boundary_id' column (see urbansat.read_boundaries)."
+        )
     if boundaries.crs is None:
         raise InversionError("boundaries have no CRS; set it with gdf.set_crs(4326) when lon/lat.")
     gdf = boundaries.to_crs(4326)
@@ -93,7 +117,9 @@ def _boundaries_as_sources(boundaries: Any, prior_sigma: float) -> list[_Source]
         r0 = float(np.sqrt(area / np.pi))
         minx, miny, maxx, maxy = g.bounds
         step = max(np.sqrt(area / 60.0), 200.0)
-        gx, gy = np.meshgrid(np.arange(minx + step / 2, maxx, step), np.arange(miny + step / 2, maxy, step))
+        gx, gy = np.meshgrid(
+            np.arange(minx + step / 2, maxx, step), np.arange(miny + step / 2, maxy, step)
+        )
         import shapely
 
         inside = shapely.contains_xy(g, gx.ravel(), gy.ravel())
@@ -103,6 +129,16 @@ def _boundaries_as_sources(boundaries: Any, prior_sigma: float) -> list[_Source]
         lat0 = np.deg2rad(c.y)
         lon_pts = c.x + np.rad2deg(px / (R_EARTH * np.cos(lat0)))
         lat_pts = c.y + np.rad2deg(py / R_EARTH)
-        out.append(_Source(str(bid), float(c.x), float(c.y), r0, "boundary", 0.0, prior_sigma, (lon_pts, lat_pts)))
+        out.append(
+            _Source(
+                str(bid),
+                float(c.x),
+                float(c.y),
+                r0,
+                "boundary",
+                0.0,
+                prior_sigma,
+                (lon_pts, lat_pts),
+            )
+        )
     return out
-

@@ -106,7 +106,9 @@ def _horizontal(w: xr.Dataset, da: xr.DataArray) -> np.ndarray:
     return np.asarray(da.values)
 
 
-def _near_mask(w: xr.Dataset, longitude: float, latitude: float, radius_km: float, source: str) -> np.ndarray:
+def _near_mask(
+    w: xr.Dataset, longitude: float, latitude: float, radius_km: float, source: str
+) -> np.ndarray:
     """Grid points within ``radius_km`` of the source (the nearest one when none is that close)."""
     lat, lon = w["latitude"].values, w["longitude"].values
     lon2, lat2 = np.meshgrid(lon, lat) if lat.ndim == 1 else (lon, lat)
@@ -134,7 +136,9 @@ def _near_mask(w: xr.Dataset, longitude: float, latitude: float, radius_km: floa
     return sel
 
 
-def _layer_mean(wind: xr.Dataset, *, p_top: float, z_top_m: float | None) -> tuple[xr.Dataset, xr.DataArray | None]:
+def _layer_mean(
+    wind: xr.Dataset, *, p_top: float, z_top_m: float | None
+) -> tuple[xr.Dataset, xr.DataArray | None]:
     """Mean over the plume layer and the level-to-level spread of speed."""
     if "level" not in wind.dims:
         return wind, None
@@ -208,7 +212,12 @@ def effective_wind(
     # the wind points near the source (coordinates do not change with the layer mean)
     gridded = "latitude" in w.coords and w["latitude"].ndim > 0
     sel = _near_mask(w, longitude, latitude, radius_km, source) if gridded else None
-    if z_top_m is None and sel is not None and "boundary_layer_height" in w and w["boundary_layer_height"].ndim > 0:
+    if (
+        z_top_m is None
+        and sel is not None
+        and "boundary_layer_height" in w
+        and w["boundary_layer_height"].ndim > 0
+    ):
         # the boundary layer over the source, not the mean over the wind file's whole grid
         blh = _horizontal(w, w["boundary_layer_height"])[sel]
         z_top_m = float(np.nanmean(blh)) if np.isfinite(blh).any() else None
@@ -306,29 +315,45 @@ def as_wind_dataset(value: object, *, sigma: float | None = None) -> xr.Dataset:
             lat, lon = value["latitude"], value["longitude"]
             out = xr.Dataset(
                 {
-                    "eastward_wind": (("y", "x"), np.asarray(value["eastward_wind"].values, float), _M_S),
-                    "northward_wind": (("y", "x"), np.asarray(value["northward_wind"].values, float), _M_S),
+                    "eastward_wind": (
+                        ("y", "x"),
+                        np.asarray(value["eastward_wind"].values, float),
+                        _M_S,
+                    ),
+                    "northward_wind": (
+                        ("y", "x"),
+                        np.asarray(value["northward_wind"].values, float),
+                        _M_S,
+                    ),
                 },
-                coords={"latitude": (("y", "x"), np.asarray(lat.values, float)),
-                        "longitude": (("y", "x"), np.asarray(lon.values, float))},
+                coords={
+                    "latitude": (("y", "x"), np.asarray(lat.values, float)),
+                    "longitude": (("y", "x"), np.asarray(lon.values, float)),
+                },
                 attrs={"wind_source": f"granule:{value.attrs.get('product', 'unknown')} 10 m"},
             )
         if sigma is not None:
             out = out.assign(wind_speed_uncertainty=((), float(sigma), _M_S))
         return out
     if isinstance(value, (str, bytes)) or hasattr(value, "__fspath__"):
-        raise WindError("Open wind files with urbansat.open_wind(path) (ingest is the only place that "
-                        "reads files) and pass the result.")
+        raise WindError(
+            "Open wind files with urbansat.open_wind(path) (ingest is the only place that "
+            "reads files) and pass the result."
+        )
     if isinstance(value, dict):
         if "u" not in value or "v" not in value:
             raise WindError(f"User wind mapping needs keys 'u' and 'v' (m s-1); got {list(value)}.")
-        vals = [value["u"], value["v"]] + ([value["sigma"]] if value.get("sigma") is not None else [])
+        vals = [value["u"], value["v"]] + (
+            [value["sigma"]] if value.get("sigma") is not None else []
+        )
     else:
         try:
             vals = list(value)  # type: ignore[call-overload]
         except TypeError as err:
-            raise WindError(f"wind={value!r} is not a wind: give (u, v, sigma) in m s-1 or a dataset "
-                            "from urbansat.open_wind.") from err
+            raise WindError(
+                f"wind={value!r} is not a wind: give (u, v, sigma) in m s-1 or a dataset "
+                "from urbansat.open_wind."
+            ) from err
     if len(vals) not in (2, 3):
         raise WindError(f"User wind must be (u, v) or (u, v, sigma) in m s-1; got {vals!r}.")
     u, v = float(vals[0]), float(vals[1])
@@ -338,8 +363,10 @@ def as_wind_dataset(value: object, *, sigma: float | None = None) -> xr.Dataset:
     if s is not None and (not np.isfinite(s) or s < 0):
         raise WindError(f"Wind sigma={s!r} must be a finite value >= 0 in m s-1.")
     out = xr.Dataset(
-        {"eastward_wind": ((), u, {**_M_S, "standard_name": "eastward_wind"}),
-         "northward_wind": ((), v, {**_M_S, "standard_name": "northward_wind"})},
+        {
+            "eastward_wind": ((), u, {**_M_S, "standard_name": "eastward_wind"}),
+            "northward_wind": ((), v, {**_M_S, "standard_name": "northward_wind"}),
+        },
         attrs={"wind_source": "user"},
     )
     if s is not None:

@@ -179,7 +179,7 @@ BBox = Annotated[list[float], AfterValidator(_bbox)]
 
 def _timestamp(value: Any) -> pd.Timestamp:
     if not isinstance(value, (str, _dt.date)):
-        raise ValueError(f'{value!r} is not a date; write it as "2020-01-01"')
+        raise ValueError(f'{value!r} is not a date; write it as "2020-01-01"')  # noqa: TRY004
     try:
         t = pd.Timestamp(str(value))
     except (ValueError, TypeError) as err:
@@ -211,8 +211,10 @@ Span = Annotated[Any, AfterValidator(_span)]
 
 
 def _value_sigma(value: list[float]) -> tuple[float, float]:
-    if len(value) != 2 or value[1] < 0:  # noqa: PLR2004
-        raise ValueError(f"must be [value, sigma] in ppm (co2) or ppb (ch4) with sigma >= 0, got {value}")
+    if len(value) != 2 or value[1] < 0:
+        raise ValueError(
+            f"must be [value, sigma] in ppm (co2) or ppb (ch4) with sigma >= 0, got {value}"
+        )
     return (value[0], value[1])
 
 
@@ -273,7 +275,8 @@ def _chunks(value: Any) -> Any:
     if value == "auto" or value is None:
         return value
     if isinstance(value, bool):
-        raise ValueError(
+        # pydantic turns a ValueError (not a TypeError) into an error located at the key
+        raise ValueError(  # noqa: TRY004
             f'must be "auto", a positive integer or {{dim = positive integer}}, got {value!r}'
         )
     if isinstance(value, int):
@@ -425,7 +428,7 @@ def _methods(value: Any) -> str | tuple[str, ...]:
 def _inversion_options(value: Any) -> Any:
     """Check ``options`` against :func:`urbansat.estimate_emissions` (via ``InversionOptions`` when present)."""
     if not isinstance(value, Mapping):
-        raise ValueError(
+        raise ValueError(  # noqa: TRY004  (pydantic reports a ValueError at the key)
             f"must be a table of estimate_emissions options, got {type(value).__name__}"
         )
     try:
@@ -493,7 +496,7 @@ class SinksConfig(_Section):
     @classmethod
     def _invest_path(cls, v: str | None, info: ValidationInfo) -> str | None:
         if v is not None and v.startswith("invest:"):
-            return "invest:" + _existing_path(v[len("invest:"):], info)
+            return "invest:" + _existing_path(v[len("invest:") :], info)
         return v
 
     @model_validator(mode="after")
@@ -605,7 +608,9 @@ class JobConfig(_Section):
         message can say which input an output would overwrite. A file named twice keeps
         its first key.
         """
-        found: list[tuple[str, str]] = [(f"boundaries[{i}].path", b.path) for i, b in enumerate(self.boundaries)]
+        found: list[tuple[str, str]] = [
+            (f"boundaries[{i}].path", b.path) for i, b in enumerate(self.boundaries)
+        ]
         for i, g in enumerate(self.granules):
             found.extend((f"granules[{i}].files[{k}]", f) for k, f in enumerate(g.files))
         for i, e in enumerate(self.emissions):
@@ -624,7 +629,9 @@ class JobConfig(_Section):
                 found.append((f"sinks[{i}].factors", str(Path(s.factors).resolve())))
         if self.inventory is not None:
             found.append(("inventory.path", self.inventory.path))
-        found.extend((f"validation[{i}].inventory", v.inventory) for i, v in enumerate(self.validation))
+        found.extend(
+            (f"validation[{i}].inventory", v.inventory) for i, v in enumerate(self.validation)
+        )
         out: dict[str, str] = {}
         for key, path in found:
             if path not in out.values():
@@ -880,10 +887,11 @@ def parse_job_config(
         lines.append(f"{line} [{name}:{n}]" if n is not None else line)
 
     for where, msg in nonfinite:
-        loc: list[int | str] = []
-        for part in re.findall(r"[^.\[\]]+|\[\d+\]", where):
-            loc.append(int(part[1:-1]) if part.startswith("[") else part)
-        add(loc, msg, where)
+        key_path: list[int | str] = [
+            int(part[1:-1]) if part.startswith("[") else part
+            for part in re.findall(r"[^.\[\]]+|\[\d+\]", where)
+        ]
+        add(key_path, msg, where)
     for loc2, msg in found + cross:
         add(loc2, msg)
     if lines or cfg is None:

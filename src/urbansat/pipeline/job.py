@@ -52,8 +52,8 @@ from urbansat.export.guard import check_output_dir, check_outputs, table_paths
 from urbansat.indicators import tci231_indicators, to_wide
 from urbansat.pipeline.cache import _CACHE, _Checksums, _Steps, check_regular_file
 from urbansat.pipeline.config import JobConfig, load_job_config, parse_job_config
-from urbansat.pipeline.manifest import LOCK, MANIFEST, RunLock, RunManifest
 from urbansat.pipeline.execution import _scheduler
+from urbansat.pipeline.manifest import LOCK, MANIFEST, RunLock, RunManifest
 from urbansat.pipeline.steps import (
     _concentration_steps,
     _emission_steps,
@@ -115,11 +115,14 @@ class JobResult:
     manifest: Path | None = None
 
 
-
 def _planned_outputs(cfg: JobConfig) -> list[Path]:
     """Every file the job will write in its folder (known before anything is written)."""
     out_dir = cfg.output_dir
-    names = ["indicators", "indicators_wide", *(f"validation_{i}" for i in range(len(cfg.validation)))]
+    names = [
+        "indicators",
+        "indicators_wide",
+        *(f"validation_{i}" for i in range(len(cfg.validation))),
+    ]
     files = table_paths(names, out_dir, cfg.outputs.formats)
     if cfg.outputs.report:
         files.append(out_dir / "report.html")
@@ -200,8 +203,12 @@ def run_job(
     cfg = model.to_dict()
     cache = out_dir / _CACHE
     with RunLock(out_dir, on_wait=_log.warning if progress else None):
-        manifest = RunManifest(out_dir, config={k: v for k, v in cfg.items() if k != "_source"},
-                               config_file=model.source, resume=resume)
+        manifest = RunManifest(
+            out_dir,
+            config={k: v for k, v in cfg.items() if k != "_source"},
+            config_file=model.source,
+            resume=resume,
+        )
         manifest.write()  # "incomplete" before anything else in the folder changes
         if not resume:
             _clear_cache(cache)
@@ -212,7 +219,9 @@ def run_job(
         cache.mkdir(parents=True, exist_ok=True)
         checks = _Checksums(cache)
         try:
-            result = _run(cfg, model, out_dir, cache, checks, manifest, scheduler=scheduler, progress=progress)
+            result = _run(
+                cfg, model, out_dir, cache, checks, manifest, scheduler=scheduler, progress=progress
+            )
         except KeyboardInterrupt as err:
             manifest.finish("interrupted", inputs=checks.used, error=err)
             raise
@@ -241,8 +250,13 @@ def _run(
     sched = scheduler or job.get("scheduler", "auto")
 
     def record(name: str, n0: tuple[int, int], **info: Any) -> None:
-        manifest.step(name, "ok", computed=len(steps.computed) - n0[0], reused=len(steps.reused) - n0[1],
-                      **info)
+        manifest.step(
+            name,
+            "ok",
+            computed=len(steps.computed) - n0[0],
+            reused=len(steps.reused) - n0[1],
+            **info,
+        )
 
     with _scheduler(sched, _total_bytes(cfg)) as sched_used:
         bnd = _read_all_boundaries(cfg, checks)
@@ -268,40 +282,75 @@ def _run(
         boundaries=bnd,
         periods=job["periods"],
         inventory=inventory,
-        observed_gases=sorted({g for (_, g) in conc} | {g for (_, g) in ems} | set(soundings) | seen_gases
-                              | {str(g["gas"]) for g in cfg["granules"] if g.get("gas")}),
+        observed_gases=sorted(
+            {g for (_, g) in conc}
+            | {g for (_, g) in ems}
+            | set(soundings)
+            | seen_gases
+            | {str(g["gas"]) for g in cfg["granules"] if g.get("gas")}
+        ),
     )
-    manifest.step("indicators", "ok", rows=len(table),
-                  statuses={str(k): int(v) for k, v in table["status"].value_counts().items()})
+    manifest.step(
+        "indicators",
+        "ok",
+        rows=len(table),
+        statuses={str(k): int(v) for k, v in table["status"].value_counts().items()},
+    )
     wide = to_wide(table, value="cell")
     val = _validation(cfg, table, ems)
-    manifest.step("validation", "ok" if val or not cfg["validation"] else "skipped", tables=len(val))
+    manifest.step(
+        "validation", "ok" if val or not cfg["validation"] else "skipped", tables=len(val)
+    )
     checks.save()
     options = {k: v for k, v in cfg.items() if k != "_source"}
     options["scheduler_used"] = sched_used
     prov = provenance(checks.used, options=options, checksums=checks.used)
     prov["run_id"] = manifest.data["run_id"]
     tables = {"indicators": table, "indicators_wide": _flat_wide(wide), **val}
-    outputs = write_tables(tables, out_dir, formats=cfg["outputs"]["formats"], boundaries=bnd, prov=prov)
+    outputs = write_tables(
+        tables, out_dir, formats=cfg["outputs"]["formats"], boundaries=bnd, prov=prov
+    )
     manifest.step("exports", "ok", files=sum(len(v) for v in outputs.values()))
     report = None
     if cfg["outputs"]["report"]:
         from urbansat.report import write_report
 
         report = write_report(
-            out_dir / "report.html", table=table, boundaries=bnd, concentrations=conc, emissions=ems,
-            sinks=sinks, validation=val, provenance=prov, soundings=soundings,
-            landcover={s["period"]: tuple(
-                [x] if isinstance(x, str) else list(x) for x in (s["landcover_start"], s["landcover_end"])
-            ) for s in cfg["sinks"]}, title=job.get("name", "urbansat job"),
+            out_dir / "report.html",
+            table=table,
+            boundaries=bnd,
+            concentrations=conc,
+            emissions=ems,
+            sinks=sinks,
+            validation=val,
+            provenance=prov,
+            soundings=soundings,
+            landcover={
+                s["period"]: tuple(
+                    [x] if isinstance(x, str) else list(x)
+                    for x in (s["landcover_start"], s["landcover_end"])
+                )
+                for s in cfg["sinks"]
+            },
+            title=job.get("name", "urbansat job"),
         )
         manifest.step("report", "ok")
     with atomic_write(out_dir / "job_provenance.json") as tmp:
         tmp.write_text(json.dumps(prov, indent=1, default=str), encoding="utf-8")
     return JobResult(
-        output_dir=out_dir, indicators=table, wide=wide, validation=val, concentrations=conc,
-        emissions=ems, sinks=sinks, soundings=soundings, outputs=outputs, report=report, computed=steps.computed,
-        reused=steps.reused, provenance=prov,
+        output_dir=out_dir,
+        indicators=table,
+        wide=wide,
+        validation=val,
+        concentrations=conc,
+        emissions=ems,
+        sinks=sinks,
+        soundings=soundings,
+        outputs=outputs,
+        report=report,
+        computed=steps.computed,
+        reused=steps.reused,
+        provenance=prov,
     )
 
 
@@ -311,4 +360,3 @@ def _by_period(d: Mapping[tuple[str, str], xr.Dataset]) -> list[dict[str, xr.Dat
         return None
     gases = sorted({g for _, g in d})
     return [{p: ds for (p, g), ds in d.items() if g == gas} for gas in gases]
-

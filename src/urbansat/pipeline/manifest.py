@@ -48,7 +48,14 @@ from urbansat._version import __version__
 from urbansat.errors import InputFileError
 from urbansat.export import atomic_write, sha256
 
-__all__ = ["MANIFEST", "MANIFEST_VERSION", "RunLock", "RunManifest", "code_versions", "read_manifest"]
+__all__ = [
+    "MANIFEST",
+    "MANIFEST_VERSION",
+    "RunLock",
+    "RunManifest",
+    "code_versions",
+    "read_manifest",
+]
 
 MANIFEST: Final = "manifest.json"
 MANIFEST_VERSION: Final = 1
@@ -160,7 +167,12 @@ class RunManifest:
     """
 
     def __init__(
-        self, out_dir: str | os.PathLike[str], *, config: dict[str, Any], config_file: str, resume: bool
+        self,
+        out_dir: str | os.PathLike[str],
+        *,
+        config: dict[str, Any],
+        config_file: str,
+        resume: bool,
     ) -> None:
         self.out_dir = Path(out_dir)
         self.previous = read_manifest(self.out_dir)
@@ -170,7 +182,9 @@ class RunManifest:
             prev = {
                 "run_id": self.previous.get("run_id"),
                 "status": self.previous.get("status"),
-                "action": "resumed" if resume and self.previous.get("status") != "complete" else "replaced",
+                "action": "resumed"
+                if resume and self.previous.get("status") != "complete"
+                else "replaced",
             }
         self.data: dict[str, Any] = {
             "manifest_version": MANIFEST_VERSION,
@@ -179,7 +193,8 @@ class RunManifest:
             "started": _now(),
             "finished": None,
             "elapsed_s": None,
-            **{"urbansat_version": __version__, "factor_tables": code_versions()["factor_tables"]},
+            "urbansat_version": __version__,
+            "factor_tables": code_versions()["factor_tables"],
             "config_file": config_file,
             "config": json.loads(json.dumps(config, default=str)),
             "inputs": [],

@@ -12,7 +12,11 @@ import xarray as xr
 
 def _period_of(times: np.ndarray, periods: Mapping[str, Any] | list[str]) -> str | None:
     """Period holding the median time of an overpass (None when outside every period)."""
-    t = pd.Timestamp(np.median(times.astype("datetime64[ns]").astype("int64"))) if times.size else None
+    t = (
+        pd.Timestamp(np.median(times.astype("datetime64[ns]").astype("int64")))
+        if times.size
+        else None
+    )
     if t is None:
         return None
     if isinstance(periods, Mapping):
@@ -26,7 +30,9 @@ def _period_of(times: np.ndarray, periods: Mapping[str, Any] | list[str]) -> str
     return None
 
 
-def _split_by_period(table: pd.DataFrame, periods: Mapping[str, Any] | list[str]) -> dict[str, pd.DataFrame]:
+def _split_by_period(
+    table: pd.DataFrame, periods: Mapping[str, Any] | list[str]
+) -> dict[str, pd.DataFrame]:
     out = {}
     t = pd.to_datetime(table["time"])
     if isinstance(periods, Mapping):
@@ -36,7 +42,6 @@ def _split_by_period(table: pd.DataFrame, periods: Mapping[str, Any] | list[str]
         for label in periods:
             out[label] = table[t.dt.year.astype(str) == str(label)]
     return out
-
 
 
 def _combine_overpasses(

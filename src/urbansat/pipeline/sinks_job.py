@@ -97,8 +97,8 @@ def write_section_rasters(
     section: Mapping[str, Any], out_dir: str | os.PathLike[str], inputs: list[str]
 ) -> dict[str, Path]:
     """Compute the :func:`urbansat.carbon_maps`; write them to ``out_dir/rasters/<name>``."""
-    from urbansat.ingest.landcover import open_landcover
     from urbansat.export.rasters import write_carbon_maps
+    from urbansat.ingest.landcover import open_landcover
     from urbansat.sinks.maps import carbon_maps
 
     starts = section["landcover_start"]

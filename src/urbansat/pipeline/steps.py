@@ -22,8 +22,8 @@ from urbansat.errors import (
     UrbansatError,
     UrbansatWarning,
 )
-from urbansat.inversion.result import METHOD_DIM
 from urbansat.indicators.concentration import concentrations_from_table, sounding_table
+from urbansat.inversion.result import METHOD_DIM
 from urbansat.pipeline.cache import (
     _Checksums,
     _hash,
@@ -52,7 +52,6 @@ def _read_all_boundaries(cfg: dict[str, Any], checks: _Checksums) -> gpd.GeoData
             "ids must be unique across the job (set id_field or prefix them)."
         )
     return out
-
 
 
 def _open_swath(path: str, g: Mapping[str, Any]) -> xr.Dataset | None:
@@ -88,7 +87,9 @@ def _gas_of_file(path: str, g: Mapping[str, Any]) -> str:
         return ""
 
 
-def _unique_files(cfg: Mapping[str, Any], checks: _Checksums) -> list[tuple[Mapping[str, Any], str]]:
+def _unique_files(
+    cfg: Mapping[str, Any], checks: _Checksums
+) -> list[tuple[Mapping[str, Any], str]]:
     """(granules section, file) pairs, each granule once: the same content under two names or in
     two [[granules]] sections is read once (with an UrbansatWarning), never counted twice."""
     seen: dict[str, str] = {}
@@ -99,7 +100,8 @@ def _unique_files(cfg: Mapping[str, Any], checks: _Checksums) -> list[tuple[Mapp
             if digest in seen:
                 warnings.warn(
                     f"granule {f!r} has the same content as {seen[digest]!r}; it is used once.",
-                    UrbansatWarning, stacklevel=3,
+                    UrbansatWarning,
+                    stacklevel=3,
                 )
                 continue
             seen[digest] = f
@@ -107,7 +109,9 @@ def _unique_files(cfg: Mapping[str, Any], checks: _Checksums) -> list[tuple[Mapp
     return out
 
 
-def _concentration_steps(cfg, bnd, steps, checks, progress) -> tuple[dict, dict[str, pd.DataFrame], set[str]]:
+def _concentration_steps(
+    cfg, bnd, steps, checks, progress
+) -> tuple[dict, dict[str, pd.DataFrame], set[str]]:
     """Per-granule sounding tables -> concentrations per (period, gas); also the gases observed."""
     opts = cfg["concentration"]
     atm = bnd[bnd["level"].isin(ATMOSPHERE_SCOPES)]
@@ -119,10 +123,20 @@ def _concentration_steps(cfg, bnd, steps, checks, progress) -> tuple[dict, dict[
     files = _unique_files(cfg, checks)
     jobs = []
     for g, f in files:
-        key = "conc-" + _hash(checks(f), g.get("gas"), g.get("product"), g.get("qa"), g.get("bbox"), g.get("time"),
-                              g.get("target"),
-                              opts["background_buffer_km"], opts["background_radius_km"], opts["min_overlap"],
-                              atm[["boundary_id"]].to_dict("list"), atm.geometry.to_wkb().tolist())
+        key = "conc-" + _hash(
+            checks(f),
+            g.get("gas"),
+            g.get("product"),
+            g.get("qa"),
+            g.get("bbox"),
+            g.get("time"),
+            g.get("target"),
+            opts["background_buffer_km"],
+            opts["background_radius_km"],
+            opts["min_overlap"],
+            atm[["boundary_id"]].to_dict("list"),
+            atm.geometry.to_wkb().tolist(),
+        )
 
         def compute(f: str = f, g: Mapping[str, Any] = g) -> pd.DataFrame:
             sw = _open_swath(f, g)
@@ -130,17 +144,30 @@ def _concentration_steps(cfg, bnd, steps, checks, progress) -> tuple[dict, dict[
 
             gas = gas_of(sw) if sw is not None else _gas_of_file(f, g)
             if sw is None or sw.sizes["y"] == 0 or not bool(sw["qa_pass"].any()):
-                t = pd.DataFrame({"boundary_id": pd.Series(dtype=str), "overlap_fraction": pd.Series(dtype=float),
-                                  "value": pd.Series(dtype=float), "sigma": pd.Series(dtype=float),
-                                  "time": pd.Series(dtype="datetime64[ns]"),
-                                  "longitude": pd.Series(dtype=float), "latitude": pd.Series(dtype=float)})
+                t = pd.DataFrame(
+                    {
+                        "boundary_id": pd.Series(dtype=str),
+                        "overlap_fraction": pd.Series(dtype=float),
+                        "value": pd.Series(dtype=float),
+                        "sigma": pd.Series(dtype=float),
+                        "time": pd.Series(dtype="datetime64[ns]"),
+                        "longitude": pd.Series(dtype=float),
+                        "latitude": pd.Series(dtype=float),
+                    }
+                )
             else:
-                t = sounding_table(sw, atm, background_buffer_km=opts["background_buffer_km"],
-                                   background_radius_km=opts["background_radius_km"],
-                                   min_overlap=opts["min_overlap"])
+                t = sounding_table(
+                    sw,
+                    atm,
+                    background_buffer_km=opts["background_buffer_km"],
+                    background_radius_km=opts["background_radius_km"],
+                    min_overlap=opts["min_overlap"],
+                )
             product = "" if sw is None else str(sw.attrs.get("product", ""))
             out = t.assign(gas=gas, product=product, file=Path(f).name)
-            out.attrs["gas"] = gas  # kept by parquet: an empty table still says which gas was observed
+            out.attrs["gas"] = (
+                gas  # kept by parquet: an empty table still says which gas was observed
+            )
             return out
 
         jobs.append((key, ".parquet", compute, _save_table, _load_table))
@@ -164,7 +191,10 @@ def _concentration_steps(cfg, bnd, steps, checks, progress) -> tuple[dict, dict[
             if sub.empty:
                 continue
             out[(period, gas)] = concentrations_from_table(
-                sub, atm, gas=gas, background=tuple(bg[gas]) if gas in bg else None,
+                sub,
+                atm,
+                gas=gas,
+                background=tuple(bg[gas]) if gas in bg else None,
                 background_buffer_km=opts["background_buffer_km"],
                 background_radius_km=opts["background_radius_km"],
                 product=",".join(sorted(set(meta[gas]["product"]))),
@@ -181,7 +211,6 @@ def _wind_arg(w: Any) -> Any:
     if isinstance(w, Mapping):
         return (float(w["u"]), float(w["v"]), float(w.get("sigma", 1.0)))
     return w
-
 
 
 def _emission_steps(cfg, bnd, steps, checks, progress) -> dict[tuple[str, str], xr.Dataset]:
@@ -209,11 +238,21 @@ def _emission_steps(cfg, bnd, steps, checks, progress) -> dict[tuple[str, str], 
         inputs = [checks(f)] + ([checks(src_file)] if src_file else [])
         if isinstance(wind, Mapping) and "path" in wind:
             inputs += [checks(wind[k]) for k in ("path", "surface") if k in wind]
-        key = "emis-" + _hash(inputs, e, g.get("gas"), g.get("product"), g.get("qa"), g.get("bbox"), g.get("time"),
-                              g.get("target"),
-                              None if b is None else b.geometry.to_wkb().tolist())
+        key = "emis-" + _hash(
+            inputs,
+            e,
+            g.get("gas"),
+            g.get("product"),
+            g.get("qa"),
+            g.get("bbox"),
+            g.get("time"),
+            g.get("target"),
+            None if b is None else b.geometry.to_wkb().tolist(),
+        )
 
-        def compute(f: str = f, g: Mapping[str, Any] = g, e: Mapping[str, Any] = e, b: Any = b) -> xr.Dataset:
+        def compute(
+            f: str = f, g: Mapping[str, Any] = g, e: Mapping[str, Any] = e, b: Any = b
+        ) -> xr.Dataset:
             sw = _open_swath(f, g)
             if sw is None or sw.sizes["y"] == 0:  # nothing selected in this granule
                 return xr.Dataset(attrs={"empty": 1, "granule": Path(f).name})
@@ -221,10 +260,18 @@ def _emission_steps(cfg, bnd, steps, checks, progress) -> dict[tuple[str, str], 
             if e.get("sources"):
                 s = pd.read_csv(e["sources"], comment="#")
                 sources = s
-            ds = estimate_emissions(sw, sources=sources, boundaries=b, wind=_wind_arg(e["wind"]),
-                                    method=e["method"], **e.get("options", {}))
+            ds = estimate_emissions(
+                sw,
+                sources=sources,
+                boundaries=b,
+                wind=_wind_arg(e["wind"]),
+                method=e["method"],
+                **e.get("options", {}),
+            )
             times = np.asarray(sw["time"].values).ravel()
-            ds.attrs["overpass_time"] = str(pd.Timestamp(np.median(times.astype("datetime64[ns]").astype("int64"))))
+            ds.attrs["overpass_time"] = str(
+                pd.Timestamp(np.median(times.astype("datetime64[ns]").astype("int64")))
+            )
             ds.attrs["granule"] = Path(f).name
             if e.get("profile") is not None:  # issue 17: temporal profile for period_totals
                 ds.attrs["temporal_profile"] = json.dumps(e["profile"])
@@ -234,17 +281,24 @@ def _emission_steps(cfg, bnd, steps, checks, progress) -> dict[tuple[str, str], 
     for ds in steps.run_many(jobs, desc="granules: emissions", progress=progress):
         if ds.attrs.get("empty"):
             continue
-        period = _period_of(np.array([np.datetime64(pd.Timestamp(ds.attrs["overpass_time"]).to_datetime64())]),
-                            cfg["job"]["periods"])
+        period = _period_of(
+            np.array([np.datetime64(pd.Timestamp(ds.attrs["overpass_time"]).to_datetime64())]),
+            cfg["job"]["periods"],
+        )
         if period is None:
             continue
         if METHOD_DIM in ds.dims:
             # several methods (method = "all" or a list): every method ran on the same prepared
             # plumes; the first listed one feeds the indicator table (docs/reliability.md)
             ds = ds.sel({METHOD_DIM: str(ds[METHOD_DIM].values[0])}, drop=True)
-            ds.attrs["method"] = str(ds["method"].values.flat[0]) if "method" in ds else ds.attrs.get("method")
+            ds.attrs["method"] = (
+                str(ds["method"].values.flat[0]) if "method" in ds else ds.attrs.get("method")
+            )
         per.setdefault((period, str(ds.attrs["gas"])), []).append(ds)
-    return {k: _combine_overpasses(v, period=k[0], periods=cfg["job"]["periods"]) for k, v in per.items()}
+    return {
+        k: _combine_overpasses(v, period=k[0], periods=cfg["job"]["periods"])
+        for k, v in per.items()
+    }
 
 
 def _sink_steps(cfg, bnd, steps, checks, progress) -> dict[str, xr.Dataset]:
@@ -254,10 +308,28 @@ def _sink_steps(cfg, bnd, steps, checks, progress) -> dict[str, xr.Dataset]:
     out = {}
     sb = bnd[bnd["level"].isin(SINK_SCOPES)]
     for s in cfg["sinks"]:
-        starts = s["landcover_start"] if isinstance(s["landcover_start"], list) else [s["landcover_start"]]
+        starts = (
+            s["landcover_start"]
+            if isinstance(s["landcover_start"], list)
+            else [s["landcover_start"]]
+        )
         ends = s["landcover_end"] if isinstance(s["landcover_end"], list) else [s["landcover_end"]]
-        opts = {k: s[k] for k in ("factors", "method", "climate_zone", "years", "legend", "uncertainty",
-                                  "align_to", "pools", "area_uncertainty", "unranged") if k in s}
+        opts = {
+            k: s[k]
+            for k in (
+                "factors",
+                "method",
+                "climate_zone",
+                "years",
+                "legend",
+                "uncertainty",
+                "align_to",
+                "pools",
+                "area_uncertainty",
+                "unranged",
+            )
+            if k in s
+        }
         files = [checks(p) for p in starts + ends]
         from urbansat.pipeline.sinks_job import (  # issue 18 keys
             resolve_factors,
@@ -265,7 +337,9 @@ def _sink_steps(cfg, bnd, steps, checks, progress) -> dict[str, xr.Dataset]:
             write_section_rasters,
         )
 
-        opts.update(section_options(s, _class_areas_ha(starts) if s.get("accuracy_samples") else None))
+        opts.update(
+            section_options(s, _class_areas_ha(starts) if s.get("accuracy_samples") else None)
+        )
         if s.get("write_rasters"):
             write_section_rasters(s, cfg["job"]["output_dir"], inputs=files)
         lc = open_landcover(starts if len(starts) > 1 else starts[0])  # lazy: metadata only
@@ -284,14 +358,27 @@ def _sink_steps(cfg, bnd, steps, checks, progress) -> dict[str, xr.Dataset]:
         jobs = []
         for i in range(len(inside)):
             one = inside.iloc[[i]]
-            key = "sink-" + _hash(files, opts, s.get("bbox"), str(one["boundary_id"].iloc[0]),
-                                  one.geometry.to_wkb().tolist())
+            key = "sink-" + _hash(
+                files,
+                opts,
+                s.get("bbox"),
+                str(one["boundary_id"].iloc[0]),
+                one.geometry.to_wkb().tolist(),
+            )
 
-            def compute(starts: list[str] = starts, ends: list[str] = ends, one: Any = one,
-                        opts: dict[str, Any] = opts) -> xr.Dataset:
+            def compute(
+                starts: list[str] = starts,
+                ends: list[str] = ends,
+                one: Any = one,
+                opts: dict[str, Any] = opts,
+            ) -> xr.Dataset:
                 from urbansat.sinks import account_sinks
 
-                opts = {**opts, "factors": resolve_factors(opts["factors"])} if "factors" in opts else opts
+                opts = (
+                    {**opts, "factors": resolve_factors(opts["factors"])}
+                    if "factors" in opts
+                    else opts
+                )
 
                 lc0 = open_landcover(starts if len(starts) > 1 else starts[0])
                 lc1 = open_landcover(ends if len(ends) > 1 else ends[0])
@@ -319,7 +406,9 @@ def _concat_sinks(parts: list[xr.Dataset]) -> xr.Dataset:
     """Join per-boundary sink accounts; class pairs absent from a boundary have 0 transition area."""
     if len(parts) == 1:
         return parts[0]
-    ds = xr.concat(parts, dim="boundary", data_vars="all", join="outer", combine_attrs="drop_conflicts")
+    ds = xr.concat(
+        parts, dim="boundary", data_vars="all", join="outer", combine_attrs="drop_conflicts"
+    )
     for v in ds.data_vars:
         if {"class_start", "class_end"} & set(ds[v].dims) and ds[v].dtype.kind == "f":
             ds[v] = ds[v].fillna(0.0)
@@ -357,7 +446,16 @@ def _inventory_for_table(cfg: dict[str, Any]) -> pd.DataFrame | None:
 
     inv = read_inventory(cfg["inventory"]["path"])
     inv = inv[inv["boundary_id"].astype(str) != ""]
-    return inv[["boundary_id", "gas", "period", "emission_t_per_yr", "emission_t_per_yr_uncertainty", "source"]]
+    return inv[
+        [
+            "boundary_id",
+            "gas",
+            "period",
+            "emission_t_per_yr",
+            "emission_t_per_yr_uncertainty",
+            "source",
+        ]
+    ]
 
 
 def _validation(cfg, table, emissions) -> dict[str, pd.DataFrame]:
@@ -375,17 +473,40 @@ def _validation(cfg, table, emissions) -> dict[str, pd.DataFrame]:
                 parts = [ds for (p, g), ds in emissions.items() if g == gas]
                 if not parts:
                     continue
-                est = xr.concat(parts, dim="source", data_vars="all", coords="all", join="outer",
-                                combine_attrs="drop_conflicts") if len(parts) > 1 else parts[0]
-                drop = [s for s in map(str, est["source"].values) if s in set(map(str, v.get("exclude", [])))]
+                est = (
+                    xr.concat(
+                        parts,
+                        dim="source",
+                        data_vars="all",
+                        coords="all",
+                        join="outer",
+                        combine_attrs="drop_conflicts",
+                    )
+                    if len(parts) > 1
+                    else parts[0]
+                )
+                drop = [
+                    s
+                    for s in map(str, est["source"].values)
+                    if s in set(map(str, v.get("exclude", [])))
+                ]
                 est = est.drop_sel(source=drop) if drop else est
-                res = validate(est, inv, key="location", max_distance_km=v.get("max_distance_km", 5.0), gas=gas)
+                res = validate(
+                    est, inv, key="location", max_distance_km=v.get("max_distance_km", 5.0), gas=gas
+                )
             else:
                 keep = table[~table["boundary_id"].isin([str(x) for x in v.get("exclude", [])])]
                 res = validate(keep, inv, key="boundary_id", gas=gas)
         except UrbansatError as err:
-            res = pd.DataFrame({"scope": ["overall"], "key": ["overall"], "gas": [gas], "n": [0],
-                                "note": [f"validation skipped: {err}"]})
+            res = pd.DataFrame(
+                {
+                    "scope": ["overall"],
+                    "key": ["overall"],
+                    "gas": [gas],
+                    "n": [0],
+                    "note": [f"validation skipped: {err}"],
+                }
+            )
         res.attrs = {"inventory": v["inventory"], "key": key, "gas": gas}
         out[name] = res
     return out
@@ -404,5 +525,3 @@ def _total_bytes(cfg: dict[str, Any]) -> int:
         for k in ("landcover_start", "landcover_end"):
             files += s[k] if isinstance(s[k], list) else [s[k]]
     return sum(os.path.getsize(f) for f in files if os.path.exists(f))
-
-

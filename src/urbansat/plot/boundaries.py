@@ -57,7 +57,9 @@ def plot_boundaries(
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 6))
     if "boundary_id" not in boundaries.columns:
-        raise BoundaryError("boundaries need a 'boundary_id' column; read them with urbansat.read_boundaries.")
+        raise BoundaryError(
+            "boundaries need a 'boundary_id' column; read them with urbansat.read_boundaries."
+        )
     if results is None:
         boundaries.boundary.plot(ax=ax, color=edgecolor, linewidth=0.6)
         return ax
@@ -74,7 +76,11 @@ def plot_boundaries(
     merged = boundaries[["boundary_id", boundaries.geometry.name]].merge(
         results[["boundary_id", column]], on="boundary_id", how="left"
     )
-    unit = results.attrs.get("units", {}).get(column, "") if isinstance(results.attrs.get("units"), dict) else ""
+    unit = (
+        results.attrs.get("units", {}).get(column, "")
+        if isinstance(results.attrs.get("units"), dict)
+        else ""
+    )
     merged.plot(
         column=column, ax=ax, cmap=cmap, edgecolor=edgecolor, linewidth=0.4, legend=True,
         legend_kwds={"label": label or mathtext_escape(f"{column} [{unit}]" if unit else column), "shrink": 0.7},

@@ -68,7 +68,9 @@ def plot_granule(
         )
     values = ds[var]
     if {"y", "x"} - set(values.dims) or values.ndim != 2:
-        raise SchemaError(f"Cannot plot {var!r} with dims {values.dims}: a (y, x) variable is needed.")
+        raise SchemaError(
+            f"Cannot plot {var!r} with dims {values.dims}: a (y, x) variable is needed."
+        )
     # numpy's ufunc stubs return ndarray; on a DataArray the ufunc returns a DataArray
     keep = cast(xr.DataArray, np.isfinite(values))
     if qa_only:
@@ -79,8 +81,14 @@ def plot_granule(
         _, ax = plt.subplots(figsize=(7, 6))
     units = values.attrs.get("units", "")
     if vals.size == 0:
-        ax.text(0.5, 0.5, "no sounding to draw" + (" (none passes QA)" if qa_only else ""),
-                ha="center", va="center", transform=ax.transAxes)
+        ax.text(
+            0.5,
+            0.5,
+            "no sounding to draw" + (" (none passes QA)" if qa_only else ""),
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+        )
     else:
         lo, hi = np.nanpercentile(vals, [2, 98]) if vals.size > 1 else (vals[0] - 1, vals[0] + 1)
         vmin = lo if vmin is None else vmin
@@ -105,7 +113,9 @@ def plot_granule(
         else:
             lon = np.asarray(ds["longitude"].values)[keep_np]
             lat = np.asarray(ds["latitude"].values)[keep_np]
-            mappable = ax.scatter(lon, lat, c=vals, s=2, cmap=cmap, vmin=vmin, vmax=vmax, linewidths=0)
+            mappable = ax.scatter(
+                lon, lat, c=vals, s=2, cmap=cmap, vmin=vmin, vmax=vmax, linewidths=0
+            )
         plt.colorbar(mappable, ax=ax, label=mathtext_escape(f"{var} [{units}]"), shrink=0.8)
     if boundaries is not None:
         xl, yl = ax.get_xlim(), ax.get_ylim()

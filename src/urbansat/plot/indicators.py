@@ -59,9 +59,16 @@ def plot_boundary_map(
         if len(near):
             v = near["value"].to_numpy(float) - (background if background is not None else 0.0)
             lim = float(np.nanpercentile(np.abs(v), 98)) or 1.0
-            sc = ax.scatter(near["longitude"], near["latitude"], c=v, s=6, cmap="RdBu_r" if background is not None
-                            else "viridis", vmin=-lim if background is not None else None,
-                            vmax=lim if background is not None else None, linewidths=0)
+            sc = ax.scatter(
+                near["longitude"],
+                near["latitude"],
+                c=v,
+                s=6,
+                cmap="RdBu_r" if background is not None else "viridis",
+                vmin=-lim if background is not None else None,
+                vmax=lim if background is not None else None,
+                linewidths=0,
+            )
             label = f"X{gas.upper()} {'enhancement' if background is not None else ''} [{units}]"
             plt.colorbar(sc, ax=ax, shrink=0.8, label=label)
     geoms = getattr(geometry, "geoms", [geometry])
@@ -94,8 +101,11 @@ def plot_sink_bars(table: pd.DataFrame, boundary_id: str, period: str, *, ax: An
 
     if ax is None:
         _, ax = plt.subplots(figsize=(6.5, 3.5))
-    rows = table[(table["boundary_id"] == boundary_id) & (table["indicator"] == "total_sink.net_sink")
-                 & (table["period"] == period)].set_index("target")
+    rows = table[
+        (table["boundary_id"] == boundary_id)
+        & (table["indicator"] == "total_sink.net_sink")
+        & (table["period"] == period)
+    ].set_index("target")
     cats = [*SINK_CATEGORIES, "total"]
     val = np.array([rows["value"].get(c, np.nan) for c in cats], dtype=float)
     unc = np.array([rows["uncertainty"].get(c, np.nan) for c in cats], dtype=float)
@@ -105,10 +115,17 @@ def plot_sink_bars(table: pd.DataFrame, boundary_id: str, period: str, *, ax: An
     ax.bar(x, np.nan_to_num(val), yerr=np.nan_to_num(unc), color=colors, capsize=2)
     for xi, v, s in zip(x, val, status):
         if not np.isfinite(v):
-            ax.annotate(str(s), (xi, 0), rotation=90, fontsize=6, ha="center", va="bottom", color="grey")
+            ax.annotate(
+                str(s), (xi, 0), rotation=90, fontsize=6, ha="center", va="bottom", color="grey"
+            )
     ax.axhline(0, color="k", lw=0.6)
-    ax.set_xticks(x, [SINK_CATEGORIES[c][0] if c in SINK_CATEGORIES else "TOTAL" for c in cats],
-                  rotation=60, ha="right", fontsize=7)
+    ax.set_xticks(
+        x,
+        [SINK_CATEGORIES[c][0] if c in SINK_CATEGORIES else "TOTAL" for c in cats],
+        rotation=60,
+        ha="right",
+        fontsize=7,
+    )
     ax.set_ylabel("net sink [t CO2 yr-1]\n(+ = removal)")
     ax.set_title(mathtext_escape(f"net ecological carbon sink, {period}"), fontsize=9)
     return ax
@@ -143,11 +160,15 @@ def plot_period_change(table: pd.DataFrame, boundary_id: str, *, ax: Any = None)
         return None
     periods = list(dict.fromkeys(table["period"][~table["period"].str.contains("->")]))
     if ax is None:
-        _, grid = plt.subplots(len(series), 1, figsize=(5.5, 1.0 + 1.6 * len(series)), sharex=True, squeeze=False)
+        _, grid = plt.subplots(
+            len(series), 1, figsize=(5.5, 1.0 + 1.6 * len(series)), sharex=True, squeeze=False
+        )
         axes = list(grid[:, 0])
     else:
         axes = [ax] if len(series) == 1 else [ax] + [ax.twinx() for _ in series[1:]]
-    for a, (label, g), color in zip(axes, series, ("tab:blue", "tab:orange", "tab:green", "tab:red")):
+    for a, (label, g), color in zip(
+        axes, series, ("tab:blue", "tab:orange", "tab:green", "tab:red")
+    ):
         x = [periods.index(p) for p in g["period"]]
         a.errorbar(x, g["value"], yerr=g["uncertainty"].fillna(0), fmt="o-", capsize=3, color=color)
         a.set_ylabel(label, fontsize=7)
@@ -162,10 +183,18 @@ def plot_period_change(table: pd.DataFrame, boundary_id: str, *, ax: Any = None)
 #: Class colours by keyword of the class name: the ESA WorldCover v200 product palette
 #: (ESA WorldCover Product User Manual v2.0, Table 1), applied to any legend by name.
 _PALETTE = (
-    (("tree", "forest"), "#006400"), (("shrub",), "#ffbb22"), (("grass",), "#ffff4c"),
-    (("crop",), "#f096ff"), (("built", "urban", "impervious"), "#fa0000"), (("bare", "sparse", "barren"), "#b4b4b4"),
-    (("snow", "ice"), "#f0f0f0"), (("water",), "#0064c8"), (("mangrove",), "#00cf75"),
-    (("wetland", "marsh"), "#0096a0"), (("moss", "lichen"), "#fae6a0"), (("no data", "nodata"), "#000000"),
+    (("tree", "forest"), "#006400"),
+    (("shrub",), "#ffbb22"),
+    (("grass",), "#ffff4c"),
+    (("crop",), "#f096ff"),
+    (("built", "urban", "impervious"), "#fa0000"),
+    (("bare", "sparse", "barren"), "#b4b4b4"),
+    (("snow", "ice"), "#f0f0f0"),
+    (("water",), "#0064c8"),
+    (("mangrove",), "#00cf75"),
+    (("wetland", "marsh"), "#0096a0"),
+    (("moss", "lichen"), "#fae6a0"),
+    (("no data", "nodata"), "#000000"),
 )
 
 
@@ -178,7 +207,13 @@ def _class_colour(name: str, fallback: Any) -> Any:
 
 
 def plot_landcover_pair(
-    start: Any, end: Any, geometry: Any, *, legend: dict | None = None, max_pixels: int = 400, axes: Any = None
+    start: Any,
+    end: Any,
+    geometry: Any,
+    *,
+    legend: dict | None = None,
+    max_pixels: int = 400,
+    axes: Any = None,
 ) -> Any:
     """Two panels: land-cover classes at the start and end epochs, with the boundary outline.
 
@@ -217,16 +252,28 @@ def plot_landcover_pair(
     x = start["x"].values[::k]
     y = start["y"].values[::k]
     extent = (float(x.min()), float(x.max()), float(y.min()), float(y.max()))
-    for ax, arr, title in ((axes[0], a0, start.attrs.get("year", "start")), (axes[1], a1, end.attrs.get("year", "end"))):
+    for ax, arr, title in (
+        (axes[0], a0, start.attrs.get("year", "start")),
+        (axes[1], a1, end.attrs.get("year", "end")),
+    ):
         idx = np.vectorize(lut.get)(arr)
-        ax.imshow(idx, cmap=cmap, norm=norm, extent=extent, origin="upper" if y[0] > y[-1] else "lower",
-                  interpolation="nearest")
+        ax.imshow(
+            idx,
+            cmap=cmap,
+            norm=norm,
+            extent=extent,
+            origin="upper" if y[0] > y[-1] else "lower",
+            interpolation="nearest",
+        )
         for g in getattr(geometry, "geoms", [geometry]):
             gx, gy = g.exterior.xy
             ax.plot(gx, gy, color="k", lw=1.2)
         ax.set_title(mathtext_escape(f"land cover {title}"), fontsize=9)
         ax.set_xlabel("x")
     axes[0].set_ylabel("y")
-    handles = [Patch(color=colors[i], label=mathtext_escape(f"{c} {legend.get(c, '')}")) for i, c in enumerate(codes)]
+    handles = [
+        Patch(color=colors[i], label=mathtext_escape(f"{c} {legend.get(c, '')}"))
+        for i, c in enumerate(codes)
+    ]
     axes[1].legend(handles=handles, fontsize=6, loc="center left", bbox_to_anchor=(1.02, 0.5))
     return axes

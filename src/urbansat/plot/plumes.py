@@ -83,13 +83,17 @@ def plot_plume(
     py = sc.y[..., None] + 1.5 * (sc.ys[..., ring] - sc.y[..., None])
     poly = np.stack([px, py], -1) / 1e3
     ok = sc.valid
-    pc = PolyCollection(poly[ok], array=enh[ok], cmap="RdYlBu_r", clim=(-vmax, vmax), edgecolor="none")
+    pc = PolyCollection(
+        poly[ok], array=enh[ok], cmap="RdYlBu_r", clim=(-vmax, vmax), edgecolor="none"
+    )
     ax.add_collection(pc)
     unit = GAS_UNITS[gas_of(swath)]
     plt.colorbar(pc, ax=ax, label=f"enhancement X - B [{unit}]")
     mask = diag.get("plume_mask")
     if mask is not None and mask.any():
-        ax.scatter(sc.x[mask] / 1e3, sc.y[mask] / 1e3, s=4, c="k", marker=".", label="detected plume")
+        ax.scatter(
+            sc.x[mask] / 1e3, sc.y[mask] / 1e3, s=4, c="k", marker=".", label="detected plume"
+        )
     c, s_ = np.cos(frame.theta), np.sin(frame.theta)
 
     def to_xy(s: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -108,8 +112,12 @@ def plot_plume(
     u, v = diag.get("wind_u", np.nan), diag.get("wind_v", np.nan)
     if np.isfinite(u):
         sp = np.hypot(u, v)
-        ax.annotate("", xy=(u / sp * 20, v / sp * 20), xytext=(0, 0),
-                    arrowprops={"arrowstyle": "->", "lw": 2, "color": "k"})
+        ax.annotate(
+            "",
+            xy=(u / sp * 20, v / sp * 20),
+            xytext=(0, 0),
+            arrowprops={"arrowstyle": "->", "lw": 2, "color": "k"},
+        )
         ax.text(u / sp * 21, v / sp * 21, f"{sp:.1f}±{diag['wind_sigma']:.1f} m/s", fontsize=8)
     ax_x, ax_y = to_xy(np.array([0, L]), np.array([0, 0]))
     ax.plot(ax_x, ax_y, "k--", lw=0.8)
@@ -128,8 +136,10 @@ def plot_plume(
             if str(rm.qa_reason.values):
                 title += mathtext_escape(f"\n{method}: {str(rm.qa_reason.values)[:60]}")
             else:
-                title += (f"\n{method}: {_sig(float(rm.emission), 3)} ± "
-                          f"{_sig(float(rm.emission_uncertainty), 2)} kg/s")
+                title += (
+                    f"\n{method}: {_sig(float(rm.emission), 3)} ± "
+                    f"{_sig(float(rm.emission_uncertainty), 2)} kg/s"
+                )
     ax.set_title(title, fontsize=9)
     ax.legend(loc="lower left", fontsize=7)
     return ax

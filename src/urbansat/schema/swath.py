@@ -208,7 +208,9 @@ def validate_granule(ds: xr.Dataset) -> xr.Dataset:
         problems.append(f"'time' has dtype {ds['time'].dtype}, expected datetime64")
     for name, units in _OPTIONAL_UNITS.items():
         if name in ds.variables and ds[name].attrs.get("units") != units:
-            problems.append(f"{name!r} has units {ds[name].attrs.get('units')!r}, expected {units!r}")
+            problems.append(
+                f"{name!r} has units {ds[name].attrs.get('units')!r}, expected {units!r}"
+            )
     for vname in ds.variables:
         numeric = ds[vname].dtype.kind in "fiu" and vname not in ds.dims
         flag_like = vname == "qa_pass" or str(vname).endswith(("_flag", "_id", "_bitflag"))

@@ -13,7 +13,7 @@ import json
 import os
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -123,7 +123,9 @@ def _check_numbers(years, uncertainty, n_draws, area_uncertainty, unranged="nan"
         raise ConfigError(
             f"years={years!r} must be a number of years between the epochs, e.g. years=5."
         )
-    if years is not None and not (np.isfinite(float(years)) and float(years) > 0):
+    if years is not None and not (
+        np.isfinite(float(cast("float", years))) and float(cast("float", years)) > 0
+    ):
         raise ConfigError(
             f"years={years!r}: the time between the epochs must be a positive number of years, "
             "e.g. years=5 "
@@ -271,7 +273,7 @@ def _project_fluxes(projects, boundaries, ids):
     return area, flux, var, undefined
 
 
-def account_transitions(  # noqa: PLR0912, PLR0913, PLR0915  (the public keyword set; one recipe)
+def account_transitions(
     table: pd.DataFrame,
     boundaries,
     *,
@@ -675,11 +677,11 @@ def account_transitions(  # noqa: PLR0912, PLR0913, PLR0915  (the public keyword
         )
     if valuation is not None:
         val = valuation if isinstance(valuation, Valuation) else Valuation(**dict(valuation))
-        k = val.constant(float(years))
+        npv_k = val.constant(float(years))
         change_tc = net * float(years) / C_TO_CO2
         ds["npv"] = (
             dims,
-            change_tc * k,
+            change_tc * npv_k,
             {
                 "units": val.currency,
                 "long_name": "net present value of the carbon "
@@ -688,16 +690,16 @@ def account_transitions(  # noqa: PLR0912, PLR0913, PLR0915  (the public keyword
         )
         ds["npv_low"] = (
             dims,
-            low * float(years) / C_TO_CO2 * k,
+            low * float(years) / C_TO_CO2 * npv_k,
             {"units": val.currency, "long_name": "NPV, lower bound of the 95 % interval"},
         )
         ds["npv_high"] = (
             dims,
-            high * float(years) / C_TO_CO2 * k,
+            high * float(years) / C_TO_CO2 * npv_k,
             {"units": val.currency, "long_name": "NPV, upper bound of the 95 % interval"},
         )
         ds.attrs["valuation"] = val.describe(float(years)) + "; dC = net_sink x years x 12/44 [t C]"
-        ds.attrs["valuation_constant"] = k
+        ds.attrs["valuation_constant"] = npv_k
     flagged = [
         (int(a), int(b), f)
         for (a, b), f in np.ndenumerate(ds["transition_flag"].to_numpy())
@@ -730,7 +732,7 @@ def account_transitions(  # noqa: PLR0912, PLR0913, PLR0915  (the public keyword
     return ds
 
 
-def account_sinks(  # noqa: PLR0912, PLR0913  (the public keyword set)
+def account_sinks(
     landcover_start: xr.DataArray,
     landcover_end: xr.DataArray,
     boundaries,

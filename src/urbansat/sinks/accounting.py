@@ -101,8 +101,10 @@ class AccountingTerms:
 
     def component_flux(self) -> dict[str, np.ndarray]:
         """Flux per row [t CO2 yr-1] of each component at the factor values."""
-        return {k: np.nansum(cs * np.nan_to_num(self.f_start) + ce * np.nan_to_num(self.f_end), axis=1)
-                for k, (cs, ce) in self.components.items()}
+        return {
+            k: np.nansum(cs * np.nan_to_num(self.f_start) + ce * np.nan_to_num(self.f_end), axis=1)
+            for k, (cs, ce) in self.components.items()
+        }
 
 
 def _sigma(res: ResolvedFactors) -> tuple[np.ndarray, np.ndarray]:
@@ -112,9 +114,16 @@ def _sigma(res: ResolvedFactors) -> tuple[np.ndarray, np.ndarray]:
     return sig, ranged
 
 
-def build_terms(table: pd.DataFrame, legend: pd.DataFrame, resolved: Mapping[object, ResolvedFactors],
-                *, method: str, years: float, pools: Sequence[str] = POOLS,
-                transition_period: float = TRANSITION_PERIOD_YEARS) -> AccountingTerms:
+def build_terms(
+    table: pd.DataFrame,
+    legend: pd.DataFrame,
+    resolved: Mapping[object, ResolvedFactors],
+    *,
+    method: str,
+    years: float,
+    pools: Sequence[str] = POOLS,
+    transition_period: float = TRANSITION_PERIOD_YEARS,
+) -> AccountingTerms:
     """Coefficients of the chosen method for every observed transition row.
 
     Parameters
@@ -158,9 +167,15 @@ def build_terms(table: pd.DataFrame, legend: pd.DataFrame, resolved: Mapping[obj
     unobserved = t[nod].groupby("boundary_id")["area_ha"].sum()
     t = t[~nod & (t["area_ha"] > 0)].reset_index(drop=True)
     sinks = set(SINK_CATEGORIES)
-    t["out_category"] = np.where(t["cat_end"].isin(sinks).to_numpy(), t["cat_end"].to_numpy(),
-                                 np.where(t["cat_start"].isin(sinks).to_numpy(), t["cat_start"].to_numpy(),
-                                          np.array(None, dtype=object)))
+    t["out_category"] = np.where(
+        t["cat_end"].isin(sinks).to_numpy(),
+        t["cat_end"].to_numpy(),
+        np.where(
+            t["cat_start"].isin(sinks).to_numpy(),
+            t["cat_start"].to_numpy(),
+            np.array(None, dtype=object),
+        ),
+    )
     n, m = len(t), len(PARAMETERS)
     fS = np.full((n, m), np.nan)
     fE = np.full((n, m), np.nan)
@@ -189,18 +204,27 @@ def build_terms(table: pd.DataFrame, legend: pd.DataFrame, resolved: Mapping[obj
         sS[idx], sE[idx] = sig[ia], sig[ie]
         rS[idx], rE[idx] = ranged[ia], ranged[ie]
         conv = conv_all[idx]
-        who = f"boundary {bs[0]!r}" if len(bs) == 1 else f"boundaries {[str(x) for x in bs[:5]]}" + (
-            " ..." if len(bs) > 5 else "")
+        who = (
+            f"boundary {bs[0]!r}"
+            if len(bs) == 1
+            else f"boundaries {[str(x) for x in bs[:5]]}" + (" ..." if len(bs) > 5 else "")
+        )
         if method == "stock_difference":
-            res.require(np.concatenate([cls_s[idx], cls_e[idx]]), pools,
-                        why=f"stock-difference accounting of {who}")
+            res.require(
+                np.concatenate([cls_s[idx], cls_e[idx]]),
+                pools,
+                why=f"stock-difference accounting of {who}",
+            )
         else:
             res.require(cls_e[idx], ["removal"], why=f"gain-loss removals of {who}")
             tbl_pools = [p for p in pools if res.has(p)]
             has_pools = has_pools or bool(tbl_pools)
             if tbl_pools and conv.any():
-                res.require(np.concatenate([cls_s[idx][conv], cls_e[idx][conv]]), tbl_pools,
-                            why=f"gain-loss conversions of {who}")
+                res.require(
+                    np.concatenate([cls_s[idx][conv], cls_e[idx][conv]]),
+                    tbl_pools,
+                    why=f"gain-loss conversions of {who}",
+                )
     A = t["area_ha"].to_numpy()
     k = C_TO_CO2
     comps: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -217,7 +241,9 @@ def build_terms(table: pd.DataFrame, legend: pd.DataFrame, resolved: Mapping[obj
         ce[:, _P["removal"]] = A * k
         comps["growth"] = (cs, ce)
         cs, ce = zero(), zero()
-        ce[:, _P["soil_accumulation"]] = np.where(np.isfinite(fE[:, _P["soil_accumulation"]]), A * k, 0.0)
+        ce[:, _P["soil_accumulation"]] = np.where(
+            np.isfinite(fE[:, _P["soil_accumulation"]]), A * k, 0.0
+        )
         comps["blue_soil"] = (cs, ce)
         bio = [p for p in pools if p in _BIOMASS and np.isfinite(fS[:, _P[p]]).any()]
         cs, ce = zero(), zero()
@@ -231,6 +257,17 @@ def build_terms(table: pd.DataFrame, legend: pd.DataFrame, resolved: Mapping[obj
             cs[:, _P["c_soil"]] = np.where(conv, -A * k / transition_period, 0.0)
             ce[:, _P["c_soil"]] = np.where(conv, A * k / transition_period, 0.0)
         comps["soil"] = (cs, ce)
-    rows = t[["boundary_id", "class_start", "class_end", "area_ha", "cat_start", "cat_end", "out_category"]]
-    return AccountingTerms(rows, comps, fS, fE, sS, sE, rS, rE, unobserved,
-                           has_pools or method == "stock_difference")
+    rows = t[
+        [
+            "boundary_id",
+            "class_start",
+            "class_end",
+            "area_ha",
+            "cat_start",
+            "cat_end",
+            "out_category",
+        ]
+    ]
+    return AccountingTerms(
+        rows, comps, fS, fE, sS, sE, rS, rE, unobserved, has_pools or method == "stock_difference"
+    )

@@ -52,10 +52,20 @@ __all__ = [
 ]
 
 #: Parameters a factor table may hold, in the order of resolved arrays.
-PARAMETERS: tuple[str, ...] = ("c_above", "c_below", "c_dead", "c_soil", "removal", "soil_accumulation")
+PARAMETERS: tuple[str, ...] = (
+    "c_above",
+    "c_below",
+    "c_dead",
+    "c_soil",
+    "removal",
+    "soil_accumulation",
+)
 #: Carbon stock pools (InVEST's four pools).
 POOLS: tuple[str, ...] = ("c_above", "c_below", "c_soil", "c_dead")
-_UNITS = {p: ("t C ha-1 yr-1" if p in ("removal", "soil_accumulation") else "t C ha-1") for p in PARAMETERS}
+_UNITS = {
+    p: ("t C ha-1 yr-1" if p in ("removal", "soil_accumulation") else "t C ha-1")
+    for p in PARAMETERS
+}
 
 #: Packaged tables: name -> (file, version). ``"ipcc2019"`` is the current IPCC table (v3: the
 #: v2 rows -- a default for every land-cover sink category and pool in three zones -- plus nine
@@ -70,8 +80,20 @@ PACKAGED_TABLES: dict[str, tuple[str, str]] = {
     "china_literature_v1": ("china_literature_v1.csv", "v1"),
 }
 
-_COLUMNS = ["category", "lucode", "climate_zone", "parameter", "value", "low", "high",
-            "unit", "source", "table", "tag", "note"]
+_COLUMNS = [
+    "category",
+    "lucode",
+    "climate_zone",
+    "parameter",
+    "value",
+    "low",
+    "high",
+    "unit",
+    "source",
+    "table",
+    "tag",
+    "note",
+]
 
 
 @dataclass(frozen=True)
@@ -102,7 +124,9 @@ class FactorTable:
         """Climate zones with zone-specific rows."""
         return sorted(set(self.data["climate_zone"]) - {"*"})
 
-    def override(self, other: FactorTable | pd.DataFrame, *, name: str | None = None) -> FactorTable:
+    def override(
+        self, other: FactorTable | pd.DataFrame, *, name: str | None = None
+    ) -> FactorTable:
         """Return a new table where the rows of ``other`` replace matching rows.
 
         A row matches on (category or lucode, climate_zone, parameter).
@@ -126,7 +150,9 @@ class FactorTable:
         return FactorTable(name or f"{self.name}+{o.name}", self.version, merged[_COLUMNS])
 
 
-def factor_table_from_frame(df: pd.DataFrame, *, name: str = "user", version: str = "user") -> FactorTable:
+def factor_table_from_frame(
+    df: pd.DataFrame, *, name: str = "user", version: str = "user"
+) -> FactorTable:
     """Validate a long-format factor DataFrame and wrap it.
 
     Parameters
@@ -157,9 +183,18 @@ def factor_table_from_frame(df: pd.DataFrame, *, name: str = "user", version: st
         )
     if "category" not in d.columns and "lucode" not in d.columns:
         raise FactorError(f"Factor table {name!r} needs a 'category' or 'lucode' column.")
-    for col, default in (("category", None), ("lucode", None), ("climate_zone", "*"),
-                         ("low", np.nan), ("high", np.nan), ("unit", None), ("source", "user"),
-                         ("table", ""), ("tag", "user"), ("note", "")):
+    for col, default in (
+        ("category", None),
+        ("lucode", None),
+        ("climate_zone", "*"),
+        ("low", np.nan),
+        ("high", np.nan),
+        ("unit", None),
+        ("source", "user"),
+        ("table", ""),
+        ("tag", "user"),
+        ("note", ""),
+    ):
         if col not in d.columns:
             d[col] = default
     d["climate_zone"] = d["climate_zone"].fillna("*").astype(str)
@@ -167,7 +202,9 @@ def factor_table_from_frame(df: pd.DataFrame, *, name: str = "user", version: st
     d["lucode"] = pd.to_numeric(d["lucode"], errors="coerce").astype("Int64")
     bad = sorted(set(d["parameter"]) - set(PARAMETERS))
     if bad:
-        raise FactorError(f"Factor table {name!r} has unknown parameter(s) {bad}; allowed: {PARAMETERS}.")
+        raise FactorError(
+            f"Factor table {name!r} has unknown parameter(s) {bad}; allowed: {PARAMETERS}."
+        )
     for col in ("value", "low", "high"):
         num = pd.to_numeric(d[col], errors="coerce")
         wrong = d[col].notna() & (d[col].astype(str).str.strip() != "") & num.isna()
@@ -187,9 +224,13 @@ def factor_table_from_frame(df: pd.DataFrame, *, name: str = "user", version: st
     rng = d["low"].notna() & d["high"].notna()
     inverted = rng & ~((d["low"] <= d["value"] + 1e-12) & (d["value"] <= d["high"] + 1e-12))
     if inverted.any():
-        rows = d.loc[inverted, ["category", "lucode", "parameter", "value", "low", "high"]].to_dict("records")
+        rows = d.loc[inverted, ["category", "lucode", "parameter", "value", "low", "high"]].to_dict(
+            "records"
+        )
         raise FactorError(f"Factor table {name!r}: low <= value <= high violated in {rows[:5]}.")
-    d["unit"] = [u if isinstance(u, str) and u else _UNITS[p] for u, p in zip(d["unit"], d["parameter"])]
+    d["unit"] = [
+        u if isinstance(u, str) and u else _UNITS[p] for u, p in zip(d["unit"], d["parameter"])
+    ]
     key = ["category", "lucode", "climate_zone", "parameter"]
     dup = d.duplicated(subset=key, keep=False)
     if dup.any():
@@ -256,7 +297,9 @@ def as_factor_table(factors: str | FactorTable | pd.DataFrame) -> FactorTable:
     )
 
 
-def factor_table_from_invest(df: pd.DataFrame, *, name: str = "invest", source: str = "InVEST carbon pools CSV") -> FactorTable:
+def factor_table_from_invest(
+    df: pd.DataFrame, *, name: str = "invest", source: str = "InVEST carbon pools CSV"
+) -> FactorTable:
     """Convert an InVEST carbon-pools table (``lucode,c_above,c_below,c_soil,c_dead``).
 
     Parameters
@@ -288,14 +331,20 @@ def factor_table_from_invest(df: pd.DataFrame, *, name: str = "invest", source: 
         )
     d = df.rename(columns={v: k for k, v in cols.items()})
     if d["lucode"].duplicated().any():
-        raise FactorError(f"InVEST table {name!r} repeats lucode(s) {sorted(d['lucode'][d['lucode'].duplicated()].tolist())}.")
-    long = d.melt(id_vars=["lucode"], value_vars=list(POOLS), var_name="parameter", value_name="value")
+        raise FactorError(
+            f"InVEST table {name!r} repeats lucode(s) {sorted(d['lucode'][d['lucode'].duplicated()].tolist())}."
+        )
+    long = d.melt(
+        id_vars=["lucode"], value_vars=list(POOLS), var_name="parameter", value_name="value"
+    )
     long["source"] = source
     long["tag"] = "user"
     return factor_table_from_frame(long, name=name, version="user")
 
 
-def factor_table_to_invest(table: FactorTable, legend: pd.DataFrame, *, climate_zone: str | None = None) -> pd.DataFrame:
+def factor_table_to_invest(
+    table: FactorTable, legend: pd.DataFrame, *, climate_zone: str | None = None
+) -> pd.DataFrame:
     """Express a table as InVEST carbon pools for the codes of ``legend``.
 
     Parameters
@@ -316,7 +365,9 @@ def factor_table_to_invest(table: FactorTable, legend: pd.DataFrame, *, climate_
     FactorError
         If a pool of a code (other than nodata) has no value; InVEST needs every pool.
     """
-    codes = np.array([c for c in legend.index if legend.loc[c, "category"] != "nodata"], dtype="int64")
+    codes = np.array(
+        [c for c in legend.index if legend.loc[c, "category"] != "nodata"], dtype="int64"
+    )
     res = resolve_factors(table, legend, codes, climate_zone)
     res.require(codes, POOLS, why="an InVEST carbon-pools table")
     out = pd.DataFrame({"lucode": codes, "LULC_name": legend.loc[codes, "name"].to_numpy()})
@@ -356,7 +407,9 @@ class ResolvedFactors:
         """True if any code has a value for ``parameter``."""
         return bool(np.isfinite(self.value[:, PARAMETERS.index(parameter)]).any())
 
-    def require(self, codes: Sequence[int] | np.ndarray, parameters: Sequence[str], *, why: str) -> None:
+    def require(
+        self, codes: Sequence[int] | np.ndarray, parameters: Sequence[str], *, why: str
+    ) -> None:
         """Raise :class:`FactorError` listing every (code, parameter) without a value.
 
         Parameters
@@ -373,18 +426,25 @@ class ResolvedFactors:
         for c in np.unique(np.asarray(codes, dtype="int64")):
             for p in parameters:
                 if not np.isfinite(self.value[idx[int(c)], PARAMETERS.index(p)]):
-                    gaps.append(f"{int(c)} ({self.categories[idx[int(c)]]}).{p}: {self.missing.get((int(c), p), 'not in table')}")
+                    gaps.append(
+                        f"{int(c)} ({self.categories[idx[int(c)]]}).{p}: {self.missing.get((int(c), p), 'not in table')}"
+                    )
         if gaps:
             raise FactorError(
-                f"Factor table {self.table!r} lacks factors needed for {why}: " + "; ".join(gaps)
+                f"Factor table {self.table!r} lacks factors needed for {why}: "
+                + "; ".join(gaps)
                 + ". Supply them (factors=table.override(DataFrame with category/lucode, "
                 "climate_zone, parameter, value, low, high)), choose another table or climate_zone, "
                 "or restrict pools=."
             )
 
 
-def resolve_factors(table: FactorTable, legend: pd.DataFrame, codes: Sequence[int] | np.ndarray,
-                    climate_zone: str | None) -> ResolvedFactors:
+def resolve_factors(
+    table: FactorTable,
+    legend: pd.DataFrame,
+    codes: Sequence[int] | np.ndarray,
+    climate_zone: str | None,
+) -> ResolvedFactors:
     """Resolve one value per (code, parameter): lucode row, else category row of the code.
 
     Within a key, the row of ``climate_zone`` wins over the ``"*"`` row.
@@ -411,7 +471,12 @@ def resolve_factors(table: FactorTable, legend: pd.DataFrame, codes: Sequence[in
     """
     codes = np.asarray(codes, dtype="int64")
     d = table.data
-    if climate_zone is not None and table.zones and climate_zone not in table.zones and climate_zone != "*":
+    if (
+        climate_zone is not None
+        and table.zones
+        and climate_zone not in table.zones
+        and climate_zone != "*"
+    ):
         raise FactorError(
             f"Climate zone {climate_zone!r} is not in factor table {table.label!r}; its zones are "
             f"{table.zones or ['*']}."
@@ -443,16 +508,30 @@ def resolve_factors(table: FactorTable, legend: pd.DataFrame, codes: Sequence[in
                 if row is not None:
                     break
             if row is None:
-                avail = zones_of.get((("code", int(code)), p), set()) | zones_of.get((("cat", cat), p), set())
+                avail = zones_of.get((("code", int(code)), p), set()) | zones_of.get(
+                    (("cat", cat), p), set()
+                )
                 missing[(int(code), p)] = (
-                    f"given only for climate zones {sorted(avail)}; pass climate_zone=" if avail
+                    f"given only for climate zones {sorted(avail)}; pass climate_zone="
+                    if avail
                     else "no default in the table"
                 )
                 continue
             val[i, j], lo[i, j], hi[i, j] = row["value"], row["low"], row["high"]
-            prov.append({"code": int(code), "category": cat, "parameter": p, "value": row["value"],
-                         "low": row["low"], "high": row["high"], "source": row["source"],
-                         "table": row["table"], "tag": row["tag"], "climate_zone": row["climate_zone"]})
+            prov.append(
+                {
+                    "code": int(code),
+                    "category": cat,
+                    "parameter": p,
+                    "value": row["value"],
+                    "low": row["low"],
+                    "high": row["high"],
+                    "source": row["source"],
+                    "table": row["table"],
+                    "tag": row["tag"],
+                    "climate_zone": row["climate_zone"],
+                }
+            )
     return ResolvedFactors(codes, val, lo, hi, prov, missing, table.label, cats)
 
 
@@ -461,6 +540,8 @@ def _resolve_mapping(value, boundary_ids: Sequence, what: str) -> dict:
     if isinstance(value, Mapping):
         unknown = set(value) - set(boundary_ids)
         if unknown:
-            raise FactorError(f"{what} names boundary id(s) {sorted(map(str, unknown))} that are not in boundaries.")
+            raise FactorError(
+                f"{what} names boundary id(s) {sorted(map(str, unknown))} that are not in boundaries."
+            )
         return {b: value.get(b) for b in boundary_ids}
     return {b: value for b in boundary_ids}

@@ -153,8 +153,10 @@ def validate_legend(df: pd.DataFrame, *, name: str | None = None) -> pd.DataFram
     if bad:
         hint = ""
         if set(bad) & set(SINK_CATEGORIES):
-            hint = (" Project categories (soil_water_conservation, other_projects) come from "
-                    "project polygons (projects=), not from land-cover classes.")
+            hint = (
+                " Project categories (soil_water_conservation, other_projects) come from "
+                "project polygons (projects=), not from land-cover classes."
+            )
         raise LegendError(
             f"Legend {name!r} uses unknown categories {bad}; allowed: {', '.join(_VALID_TARGETS)}."
             + hint

@@ -64,7 +64,7 @@ def _source(da: xr.DataArray) -> str | None:
     return str(src) if src else None
 
 
-def carbon_maps(  # noqa: PLR0913, PLR0915  (the account_sinks keywords, one flat recipe)
+def carbon_maps(
     landcover_start: xr.DataArray,
     landcover_end: xr.DataArray,
     *,

@@ -78,14 +78,24 @@ def check_unranged(unranged: str) -> None:
     if unranged not in ("nan", "exclude"):
         from urbansat.errors import ConfigError
 
-        raise ConfigError(f"unranged={unranged!r}: use 'nan' (undefined interval) or 'exclude' "
-                          "(interval from the ranged factors only).")
+        raise ConfigError(
+            f"unranged={unranged!r}: use 'nan' (undefined interval) or 'exclude' "
+            "(interval from the ranged factors only)."
+        )
 
 
-def propagate(terms: AccountingTerms, boundary_ids: Sequence, categories: Sequence[str], *,
-              uncertainty: str = "approach1", area_uncertainty: float | Mapping[str, float] = 0.0,
-              n_draws: int = 5000, seed: int | None = 0, block: int = 1000,
-              unranged: str = "nan") -> FluxResult:
+def propagate(
+    terms: AccountingTerms,
+    boundary_ids: Sequence,
+    categories: Sequence[str],
+    *,
+    uncertainty: str = "approach1",
+    area_uncertainty: float | Mapping[str, float] = 0.0,
+    n_draws: int = 5000,
+    seed: int | None = 0,
+    block: int = 1000,
+    unranged: str = "nan",
+) -> FluxResult:
     """Aggregate row fluxes to (boundary, category) with value, gross terms and 95 % interval.
 
     Parameters
@@ -147,8 +157,13 @@ def propagate(terms: AccountingTerms, boundary_ids: Sequence, categories: Sequen
         np.add.at(rem, oo, np.clip(f[rr], 0, None))
         np.add.at(emi, oo, np.clip(-f[rr], 0, None))
     # aggregated coefficients per (output, code, parameter) and factor sigma per (boundary, code, param)
-    codes = np.unique(np.concatenate([rows["class_start"].to_numpy(), rows["class_end"].to_numpy()])).astype("int64") \
-        if n else np.array([], dtype="int64")
+    codes = (
+        np.unique(
+            np.concatenate([rows["class_start"].to_numpy(), rows["class_end"].to_numpy()])
+        ).astype("int64")
+        if n
+        else np.array([], dtype="int64")
+    )
     cix = {int(c): i for i, c in enumerate(codes)}
     ncode = len(codes)
     isx = np.array([cix[int(c)] for c in rows["class_start"]], dtype="int64")
@@ -167,9 +182,13 @@ def propagate(terms: AccountingTerms, boundary_ids: Sequence, categories: Sequen
     used = np.abs(C) > 0
     unranged_mask = used & ~R[ob]
     undefined = unranged_mask.any(axis=(1, 2))
-    unranged_used = sorted({(int(codes[c]), PARAMETERS[p]) for _, c, p in zip(*np.nonzero(unranged_mask))})
+    unranged_used = sorted(
+        {(int(codes[c]), PARAMETERS[p]) for _, c, p in zip(*np.nonzero(unranged_mask))}
+    )
     ua = _area_u(rows["out_category"].to_numpy(), area_uncertainty)
-    var_area = np.bincount(oo, weights=(flux[rr] * ua[rr]) ** 2, minlength=nout) if n else np.zeros(nout)
+    var_area = (
+        np.bincount(oo, weights=(flux[rr] * ua[rr]) ** 2, minlength=nout) if n else np.zeros(nout)
+    )
     Sb = np.nan_to_num(S[ob])
     if uncertainty == "approach1":
         var_f = ((C * Sb) ** 2).sum(axis=(1, 2))
@@ -193,20 +212,35 @@ def propagate(terms: AccountingTerms, boundary_ids: Sequence, categories: Sequen
             if n and np.any(ua > 0):
                 eps = rng.standard_normal((nd, n)) * ua[None, :]
                 fac = fac + np.asarray((eps[:, rr] * flux[rr][None, :]) @ P)
-            draws[d0:d0 + nd] = fac
+            draws[d0 : d0 + nd] = fac
         low, high = np.percentile(draws, [2.5, 97.5], axis=0)
         sigma = (high - low) / (2 * _Z95)
     if unranged == "nan":
         for a in (sigma, low, high):
             a[undefined] = np.nan
     shape = (nb, nc)
-    return FluxResult(net=net.reshape(shape), gross_removals=rem.reshape(shape),
-                      gross_emissions=emi.reshape(shape), sigma=sigma.reshape(shape),
-                      low=low.reshape(shape), high=high.reshape(shape), unranged=unranged_used,
-                      codes=codes)
+    return FluxResult(
+        net=net.reshape(shape),
+        gross_removals=rem.reshape(shape),
+        gross_emissions=emi.reshape(shape),
+        sigma=sigma.reshape(shape),
+        low=low.reshape(shape),
+        high=high.reshape(shape),
+        unranged=unranged_used,
+        codes=codes,
+    )
 
 
-def _as_frame(res: FluxResult, boundary_ids, categories) -> pd.DataFrame:  # pragma: no cover - debug aid
-    idx = pd.MultiIndex.from_product([list(boundary_ids), list(categories)], names=["boundary", "category"])
-    return pd.DataFrame({k: getattr(res, k).ravel() for k in ("net", "gross_removals", "gross_emissions",
-                                                              "sigma", "low", "high")}, index=idx)
+def _as_frame(
+    res: FluxResult, boundary_ids, categories
+) -> pd.DataFrame:  # pragma: no cover - debug aid
+    idx = pd.MultiIndex.from_product(
+        [list(boundary_ids), list(categories)], names=["boundary", "category"]
+    )
+    return pd.DataFrame(
+        {
+            k: getattr(res, k).ravel()
+            for k in ("net", "gross_removals", "gross_emissions", "sigma", "low", "high")
+        },
+        index=idx,
+    )

@@ -36,12 +36,16 @@ class GridSpec:
 
     @classmethod
     def from_bbox(
-        cls, bbox: tuple[float, float, float, float], resolution: float | tuple[float, float], crs="EPSG:4326"
+        cls,
+        bbox: tuple[float, float, float, float],
+        resolution: float | tuple[float, float],
+        crs="EPSG:4326",
     ) -> GridSpec:
         """Grid covering ``bbox = (xmin, ymin, xmax, ymax)`` at ``resolution`` (x, y), north-up."""
         # np.isscalar does not narrow for mypy; a non-scalar resolution is the (x, y) pair.
         rx, ry = cast(
-            "tuple[float, float]", (resolution, resolution) if np.isscalar(resolution) else resolution
+            "tuple[float, float]",
+            (resolution, resolution) if np.isscalar(resolution) else resolution,
         )
         if rx <= 0 or ry <= 0:
             raise ValueError(f"resolution must be positive, got {resolution!r}")

@@ -55,7 +55,12 @@ def _partial(lat_b, lon_b, lat, lon, x, sig, grid: GridSpec, method: str, inv_va
         inside = ok & (col >= 0) & (col < nx) & (row >= 0) & (row < ny)
         idx = (row[inside] * nx + col[inside]).astype(np.int64)
         w = ww[inside]
-        for arr, val in ((num, w * x[inside]), (den, w), (var, w * w * sig[inside] ** 2), (cnt, np.ones_like(w))):
+        for arr, val in (
+            (num, w * x[inside]),
+            (den, w),
+            (var, w * w * sig[inside] ** 2),
+            (cnt, np.ones_like(w)),
+        ):
             arr.ravel()[:] += np.bincount(idx, weights=val, minlength=ny * nx)
         return num, den, var, cnt
     ds = xr.Dataset(
@@ -142,7 +147,9 @@ def grid_soundings(
     """
     require_dataset(swath)
     if (resolution is None) == (grid is None):
-        raise SchemaError("Pass exactly one of resolution= (degrees) or grid= (GridSpec) to grid_soundings.")
+        raise SchemaError(
+            "Pass exactly one of resolution= (degrees) or grid= (GridSpec) to grid_soundings."
+        )
     if resolution is not None:
         try:
             res = np.broadcast_to(np.asarray(resolution, dtype=float), (2,))
@@ -188,7 +195,8 @@ def grid_soundings(
         # np.isscalar does not narrow for mypy; a non-scalar resolution is the (x, y) pair
         # (validated above).
         rx, ry = cast(
-            "tuple[float, float]", (resolution, resolution) if np.isscalar(resolution) else resolution
+            "tuple[float, float]",
+            (resolution, resolution) if np.isscalar(resolution) else resolution,
         )
         bbox = (
             np.floor(lo_x / rx + 1e-9) * rx, np.floor(lo_y / ry + 1e-9) * ry,
@@ -205,9 +213,13 @@ def grid_soundings(
             )
         grid = GridSpec.from_bbox(bbox, (rx, ry), crs="EPSG:4326")
     if not grid.crs.is_geographic:
-        raise SchemaError(f"grid_soundings needs a geographic (lon/lat) grid; got {grid.crs.to_string()}.")
+        raise SchemaError(
+            f"grid_soundings needs a geographic (lon/lat) grid; got {grid.crs.to_string()}."
+        )
     sig_name = f"{var}_uncertainty"
-    names = [var, sig_name, "latitude", "longitude"] + (["latitude_bounds", "longitude_bounds"] if has_corners else [])
+    names = [var, sig_name, "latitude", "longitude"] + (
+        ["latitude_bounds", "longitude_bounds"] if has_corners else []
+    )
     arrays = {}
     for name in names:
         a = snd[name]
@@ -222,7 +234,11 @@ def grid_soundings(
         chunks = ref.chunks[0]
         blocks = {}
         for name, arr in arrays.items():
-            arr = arr if isinstance(arr, dsa.Array) else dsa.from_array(arr, chunks=(chunks,) + arr.shape[1:])
+            arr = (
+                arr
+                if isinstance(arr, dsa.Array)
+                else dsa.from_array(arr, chunks=(chunks,) + arr.shape[1:])
+            )
             arr = arr.rechunk({0: chunks, **{k: -1 for k in range(1, arr.ndim)}})
             blocks[name] = arr.to_delayed().reshape(-1)
         parts = []
@@ -236,7 +252,10 @@ def grid_soundings(
                 )
             )  # fmt: skip
         while len(parts) > 1:  # tree reduction, 8 at a time
-            parts = [dask.delayed(_sum_parts, pure=True)(*parts[i : i + 8]) for i in range(0, len(parts), 8)]
+            parts = [
+                dask.delayed(_sum_parts, pure=True)(*parts[i : i + 8])
+                for i in range(0, len(parts), 8)
+            ]
         total = parts[0]
         num, den, var2, cnt = (
             dsa.from_delayed(total[k], shape=(ny, nx), dtype=np.float64) for k in range(4)
@@ -255,17 +274,36 @@ def grid_soundings(
     units = GAS_UNITS[gas]
     out = xr.Dataset(
         {
-            var: (("y", "x"), mean, {"units": units, "long_name": f"footprint-area-weighted {var}"}),
-            sig_name: (("y", "x"), sigma, {"units": units, "long_name": f"1-sigma uncertainty of gridded {var}"}),
-            "weight_sum": (("y", "x"), den, {"units": "1", "long_name": "sum of footprint area shares times weights"}),
-            "n_soundings": (("y", "x"), cnt, {"units": "1", "long_name": "number of overlapping soundings"}),
+            var: (
+                ("y", "x"),
+                mean,
+                {"units": units, "long_name": f"footprint-area-weighted {var}"},
+            ),
+            sig_name: (
+                ("y", "x"),
+                sigma,
+                {"units": units, "long_name": f"1-sigma uncertainty of gridded {var}"},
+            ),
+            "weight_sum": (
+                ("y", "x"),
+                den,
+                {"units": "1", "long_name": "sum of footprint area shares times weights"},
+            ),
+            "n_soundings": (
+                ("y", "x"),
+                cnt,
+                {"units": "1", "long_name": "number of overlapping soundings"},
+            ),
         },
         coords={
             "y": ("y", c["y"], {"units": "degrees_north", "standard_name": "latitude"}),
             "x": ("x", c["x"], {"units": "degrees_east", "standard_name": "longitude"}),
         },
     )
-    out = out.assign_coords(latitude=("y", c["y"], {"units": "degrees_north"}), longitude=("x", c["x"], {"units": "degrees_east"}))
+    out = out.assign_coords(
+        latitude=("y", c["y"], {"units": "degrees_north"}),
+        longitude=("x", c["x"], {"units": "degrees_east"}),
+    )
     out = out.rio.write_crs(grid.crs.to_wkt()).rio.write_transform(grid.transform)
     out.attrs = {
         "gas": gas,

@@ -51,10 +51,17 @@ def footprint_polygons(soundings: xr.Dataset) -> np.ndarray | None:
     SchemaError
         If corners are present but not shaped ``(sounding, corner=4)``.
     """
-    if "latitude_bounds" not in soundings.variables or "longitude_bounds" not in soundings.variables:
+    if (
+        "latitude_bounds" not in soundings.variables
+        or "longitude_bounds" not in soundings.variables
+    ):
         return None
-    lat = np.asarray(soundings["latitude_bounds"].transpose("sounding", "corner").values, dtype=np.float64)
-    lon = np.asarray(soundings["longitude_bounds"].transpose("sounding", "corner").values, dtype=np.float64)
+    lat = np.asarray(
+        soundings["latitude_bounds"].transpose("sounding", "corner").values, dtype=np.float64
+    )
+    lon = np.asarray(
+        soundings["longitude_bounds"].transpose("sounding", "corner").values, dtype=np.float64
+    )
     if lat.ndim != 2 or lat.shape[1] < 3:
         raise SchemaError(
             f"latitude_bounds has shape {lat.shape}; expected (sounding, corner>=3) footprint corners."
@@ -137,7 +144,11 @@ def select_soundings(
     if buffer_km < 0:
         raise BoundaryError(f"buffer_km={buffer_km!r} must be >= 0 (shrinking is not supported).")
     if not isinstance(boundaries, gpd.GeoDataFrame) or len(boundaries) == 0:
-        got = "an empty GeoDataFrame" if isinstance(boundaries, gpd.GeoDataFrame) else type(boundaries).__name__
+        got = (
+            "an empty GeoDataFrame"
+            if isinstance(boundaries, gpd.GeoDataFrame)
+            else type(boundaries).__name__
+        )
         raise BoundaryError(
             f"boundaries must be a non-empty GeoDataFrame; got {got}. Read them with "
             "urbansat.read_boundaries(path, level=...), or build one with geopandas.GeoDataFrame(df, "
@@ -162,7 +173,9 @@ def select_soundings(
             stacklevel=2,
         )
         method = "centre"
-        pts = shapely.points(np.asarray(snd["longitude"].values), np.asarray(snd["latitude"].values))
+        pts = shapely.points(
+            np.asarray(snd["longitude"].values), np.asarray(snd["latitude"].values)
+        )
         tree = shapely.STRtree(pts)
         b_idx, s_idx = tree.query(bgeoms, predicate="intersects")
         frac = np.ones(len(s_idx))
@@ -183,8 +196,16 @@ def select_soundings(
         inter = shapely.area(shapely.intersection(fp[f_idx], bgeoms[b_idx]))
         with np.errstate(invalid="ignore", divide="ignore"):
             part = np.where(fp_area[f_idx] > 0, inter / fp_area[f_idx], 0.0)
-        pairs = pd.DataFrame({"b": b_idx, "s": src[f_idx], "f": part}).groupby(["b", "s"], as_index=False)["f"].sum()
-        b_idx, s_idx, frac = pairs["b"].to_numpy(), pairs["s"].to_numpy(), np.clip(pairs["f"].to_numpy(), 0, 1)
+        pairs = (
+            pd.DataFrame({"b": b_idx, "s": src[f_idx], "f": part})
+            .groupby(["b", "s"], as_index=False)["f"]
+            .sum()
+        )
+        b_idx, s_idx, frac = (
+            pairs["b"].to_numpy(),
+            pairs["s"].to_numpy(),
+            np.clip(pairs["f"].to_numpy(), 0, 1),
+        )
     keep = frac > min_overlap
     b_idx, s_idx, frac = b_idx[keep], s_idx[keep], frac[keep]
     if s_idx.size == 0:
@@ -204,9 +225,14 @@ def select_soundings(
     out = out.assign_coords(source_sounding=("sounding", src_index))
     out["boundary_id"] = ("sounding", ids[b_idx].astype(object))
     out["overlap_fraction"] = ("sounding", frac)
-    out["overlap_fraction"].attrs = {"units": "1", "long_name": "area(footprint ∩ boundary) / area(footprint)"}
+    out["overlap_fraction"].attrs = {
+        "units": "1",
+        "long_name": "area(footprint ∩ boundary) / area(footprint)",
+    }
     out.attrs = dict(snd.attrs)
-    out.attrs.update(selection_method=method, buffer_km=float(buffer_km), min_overlap=float(min_overlap))
+    out.attrs.update(
+        selection_method=method, buffer_km=float(buffer_km), min_overlap=float(min_overlap)
+    )
     gas_of(out)  # still a one-gas dataset
     out[gas_variable(gas_of(out))].attrs.update(snd[gas_variable(gas_of(snd))].attrs)
     return out

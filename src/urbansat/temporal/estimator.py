@@ -99,7 +99,7 @@ def _gmat(
     return out
 
 
-def fit_groups(  # noqa: PLR0915 - one IRLS loop, kept together to read against the docstring
+def fit_groups(
     gid: NDArray[np.int64],
     x: NDArray[np.float64],
     b: NDArray[np.float64],

@@ -164,7 +164,7 @@ def _resolve_profiles(
     return out
 
 
-def period_totals(  # noqa: PLR0912, PLR0915 - validation then one pass per period; see docs
+def period_totals(
     estimates: pd.DataFrame | xr.Dataset | Sequence[xr.Dataset],
     *,
     periods: Any,

@@ -72,8 +72,11 @@ def _load(name: str, target: str) -> GranuleReader | None:
         reader = cls()
     except Exception as err:  # noqa: BLE001 - one broken reader must not hide the others
         if not (isinstance(err, ModuleNotFoundError) and err.name == mod_name):
-            warnings.warn(f"urbansat reader {name!r} ({target}) failed to load: {err!r}; skipped.",
-                          UrbansatWarning, stacklevel=3)
+            warnings.warn(
+                f"urbansat reader {name!r} ({target}) failed to load: {err!r}; skipped.",
+                UrbansatWarning,
+                stacklevel=3,
+            )
         return None
     return reader
 

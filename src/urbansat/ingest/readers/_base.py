@@ -153,8 +153,14 @@ def unwrap_corners(lon_bounds: xr.DataArray, lon: xr.DataArray) -> xr.DataArray:
     return lon + (((lon_bounds - lon) + 180.0) % 360.0) - 180.0
 
 
-def cf(da: xr.DataArray, units: str | None, *, standard_name: str | None = None,
-       long_name: str | None = None, **extra: Any) -> xr.DataArray:
+def cf(
+    da: xr.DataArray,
+    units: str | None,
+    *,
+    standard_name: str | None = None,
+    long_name: str | None = None,
+    **extra: Any,
+) -> xr.DataArray:
     """Return a shallow copy of ``da`` with clean CF attributes and no file encoding."""
     attrs: dict[str, Any] = {}
     name = long_name or da.attrs.get("long_name")
@@ -255,8 +261,15 @@ class GranuleReader(ABC):
         """
 
 
-def require(path: str | Path, names: Sequence[str], present: set[str], *, reader: str,
-            where: str = "", hint: str = "") -> None:
+def require(
+    path: str | Path,
+    names: Sequence[str],
+    present: set[str],
+    *,
+    reader: str,
+    where: str = "",
+    hint: str = "",
+) -> None:
     """Raise :class:`MissingVariableError` listing every required name absent."""
     missing = [n for n in names if n not in present]
     if missing:
@@ -267,8 +280,9 @@ def require(path: str | Path, names: Sequence[str], present: set[str], *, reader
         )
 
 
-def reject_unknown(path: str | Path, variables: Sequence[str], available: Collection[str], *,
-                   reader: str) -> None:
+def reject_unknown(
+    path: str | Path, variables: Sequence[str], available: Collection[str], *, reader: str
+) -> None:
     """Raise :class:`MissingVariableError` for requested normalized names a reader cannot provide.
 
     Parameters

@@ -59,21 +59,33 @@ def _decode(v: Any) -> str:
         if v.dtype.kind == "S":
             return b"".join(v.ravel().tolist()).decode("utf-8", "replace").rstrip("\x00").strip()
         if v.dtype.kind in "iu":  # byte array stored as uint8
-            return bytes(v.astype("uint8").ravel().tolist()).decode("utf-8", "replace").rstrip("\x00").strip()
+            return (
+                bytes(v.astype("uint8").ravel().tolist())
+                .decode("utf-8", "replace")
+                .rstrip("\x00")
+                .strip()
+            )
         return " ".join(_decode(x) for x in v.ravel())
     return str(v)
 
 
-def _structure(path: str | Path) -> tuple[dict[str, tuple[tuple[int, ...], str, dict[str, str]]], dict[str, str]]:
+def _structure(
+    path: str | Path,
+) -> tuple[dict[str, tuple[tuple[int, ...], str, dict[str, str]]], dict[str, str]]:
     """Return ``{dataset path: (shape, dtype kind, decoded attrs)}`` and root attrs."""
     import h5py
 
     out: dict[str, tuple[tuple[int, ...], str, dict[str, str]]] = {}
     try:
         with NETCDF_LOCK, h5py.File(path, "r") as h:
+
             def visit(name: str, obj: Any) -> None:
                 if isinstance(obj, h5py.Dataset):
-                    out[name] = (obj.shape, obj.dtype.kind, {k: _decode(v) for k, v in obj.attrs.items()})
+                    out[name] = (
+                        obj.shape,
+                        obj.dtype.kind,
+                        {k: _decode(v) for k, v in obj.attrs.items()},
+                    )
 
             h.visititems(visit)
             root = {k: _decode(v) for k, v in h.attrs.items()}
@@ -95,13 +107,23 @@ def _h5_dataarray(path: str, name: str, rows: slice | np.ndarray, chunks: Any) -
     """
     grp, _, var = name.rpartition("/")
     with NETCDF_LOCK:
-        ds = xr.open_dataset(path, group=grp, engine="h5netcdf", phony_dims="access",
-                             decode_times=False, cache=False, chunks=None,
-                             mask_and_scale=False, lock=NETCDF_LOCK)
+        ds = xr.open_dataset(
+            path,
+            group=grp,
+            engine="h5netcdf",
+            phony_dims="access",
+            decode_times=False,
+            cache=False,
+            chunks=None,
+            mask_and_scale=False,
+            lock=NETCDF_LOCK,
+        )
     da = ds[var]
     first = da.dims[0]
     da = da.isel({first: rows})
-    return da.rename({first: "y", **{d: f"dim{i}_{da.sizes[d]}" for i, d in enumerate(da.dims[1:], 1)}})
+    return da.rename(
+        {first: "y", **{d: f"dim{i}_{da.sizes[d]}" for i, d in enumerate(da.dims[1:], 1)}}
+    )
 
 
 class GosatFTSReader(GranuleReader):
@@ -129,7 +151,9 @@ class GosatFTSReader(GranuleReader):
     def gases_in(self, path: str | Path) -> list[str]:
         """Gases present in a file (``"co2"``/``"ch4"``), from its content."""
         s, _ = _structure(path)
-        return [g for g, gf in self.facts["gases"].items() if gf["gas"] in s or gf["gas_fallback"] in s]
+        return [
+            g for g, gf in self.facts["gases"].items() if gf["gas"] in s or gf["gas_fallback"] in s
+        ]
 
     def open_dataset(
         self,
@@ -195,7 +219,13 @@ class GosatFTSReader(GranuleReader):
             "lon": read("Data/geolocation/longitude"),
             "flag": _h5_dataarray(p, f["qa"]["flag"], sel, None),
         }
-        core = [gname, uname, "Data/geolocation/latitude", "Data/geolocation/longitude", f["qa"]["flag"]]
+        core = [
+            gname,
+            uname,
+            "Data/geolocation/latitude",
+            "Data/geolocation/longitude",
+            f["qa"]["flag"],
+        ]
         bad = {c: s[c][0] for c in core if s[c][0] != (n,)}
         if bad:
             raise SchemaError(
@@ -208,10 +238,14 @@ class GosatFTSReader(GranuleReader):
         ds = xr.Dataset(parts)
         ds = ds.expand_dims(x=1, axis=1)
         ds = ds.transpose("y", "x", ...)
-        ch = resolve_chunks(chunks, "y", "x", (ds.sizes["y"], 1), [d for d in ds.dims if d not in ("y", "x")])
+        ch = resolve_chunks(
+            chunks, "y", "x", (ds.sizes["y"], 1), [d for d in ds.dims if d not in ("y", "x")]
+        )
         if ch is not None:
             ds = ds.chunk(ch)
-        time = pd.to_datetime(pd.Series(tstr[order]).str.strip(), format=f["time_format"]).to_numpy()
+        time = pd.to_datetime(
+            pd.Series(tstr[order]).str.strip(), format=f["time_format"]
+        ).to_numpy()
         return validate_granule(self._normalize(ds, path, gas, gname, time, qa, root))
 
     def _read_times(self, path: str | Path) -> np.ndarray:
@@ -230,28 +264,43 @@ class GosatFTSReader(GranuleReader):
             return 1.0  # unknown label: the product's documented unit (yaml) applies
         return factors[u] / factors[target]
 
-    def _wanted(self, path: str | Path, variables: Sequence[str] | None, s: dict[str, Any],
-                n: int) -> list[str]:
+    def _wanted(
+        self, path: str | Path, variables: Sequence[str] | None, s: dict[str, Any], n: int
+    ) -> list[str]:
         table = self.facts["variables"]
 
         def fits(name: str) -> bool:  # one row per exposure; footprints as (n, 36) polygons
             shape = s[table[name][0]][0]
-            return shape[:1] == (n,) and (len(shape) == 2 if name.startswith("footprint_") else len(shape) == 1)
+            return shape[:1] == (n,) and (
+                len(shape) == 2 if name.startswith("footprint_") else len(shape) == 1
+            )
 
         if variables is None:
             return [v for v, (fp, _, _) in table.items() if fp in s and fits(v)]
         reject_unknown(path, variables, table, reader=self.name)
         missing = [table[v][0] for v in variables if table[v][0] not in s]
         if missing:
-            raise MissingVariableError(f"Granule '{path}' lacks {missing}; drop them from variables=.")
+            raise MissingVariableError(
+                f"Granule '{path}' lacks {missing}; drop them from variables=."
+            )
         odd = [table[v][0] for v in variables if not fits(v)]
         if odd:
-            raise SchemaError(f"Granule '{path}': {odd} do not have one row per exposure; drop them "
-                              "from variables=.")
+            raise SchemaError(
+                f"Granule '{path}': {odd} do not have one row per exposure; drop them "
+                "from variables=."
+            )
         return list(variables)
 
-    def _normalize(self, ds: xr.Dataset, path: str | Path, gas: str, gname: str, time: np.ndarray,
-                   qa: str, root: dict[str, str]) -> xr.Dataset:
+    def _normalize(
+        self,
+        ds: xr.Dataset,
+        path: str | Path,
+        gas: str,
+        gname: str,
+        time: np.ndarray,
+        qa: str,
+        root: dict[str, str],
+    ) -> xr.Dataset:
         f = self.facts
         var = f"x{gas}"
         units = GAS_UNITS[gas]
@@ -259,15 +308,28 @@ class GosatFTSReader(GranuleReader):
         valid = np.isfinite(lat) & np.isfinite(lon0)
         lon = wrap_longitude(lon0).where(valid)
         out: dict[str, xr.DataArray] = {}
-        comment = {} if gname.endswith("BiasCorrected") else {
-            "comment": f"{gname} is NOT bias-corrected (no BiasCorrected variable in the file)"}
-        out[var] = cf(ds["gas"].where(valid), units, standard_name=GAS_STANDARD_NAMES[gas],
-                      long_name=f"column-averaged dry-air mole fraction of {gas.upper()}",
-                      source=gname, **comment)
-        out[f"{var}_uncertainty"] = cf(ds["unc"].where(valid), units, long_name=f"1-sigma error of {var}")
+        comment = (
+            {}
+            if gname.endswith("BiasCorrected")
+            else {
+                "comment": f"{gname} is NOT bias-corrected (no BiasCorrected variable in the file)"
+            }
+        )
+        out[var] = cf(
+            ds["gas"].where(valid),
+            units,
+            standard_name=GAS_STANDARD_NAMES[gas],
+            long_name=f"column-averaged dry-air mole fraction of {gas.upper()}",
+            source=gname,
+            **comment,
+        )
+        out[f"{var}_uncertainty"] = cf(
+            ds["unc"].where(valid), units, long_name=f"1-sigma error of {var}"
+        )
         flag = ds["flag"]
-        out["total_post_screening_result"] = cf(flag, "1", long_name="0 = good, 1 = bad",
-                                                source=f["qa"]["flag"])
+        out["total_post_screening_result"] = cf(
+            flag, "1", long_name="0 = good, 1 = bad", source=f["qa"]["flag"]
+        )
         finite = np.isfinite(out[var])
         if qa == "recommended":
             qa_pass = (flag == f["qa"]["pass_equals"]) & finite & valid
@@ -275,7 +337,9 @@ class GosatFTSReader(GranuleReader):
         else:
             qa_pass = finite & valid
             desc = f"none (finite {var})"
-        out["qa_pass"] = qa_pass.assign_attrs(long_name="passes the recommended screening", screening=desc)
+        out["qa_pass"] = qa_pass.assign_attrs(
+            long_name="passes the recommended screening", screening=desc
+        )
         if "footprint_latitude" in ds and ds["footprint_latitude"].ndim == 3:
             fl, fo = ds["footprint_latitude"], ds["footprint_longitude"]
             vdim = cast(str, fl.dims[-1])  # netCDF dimension names are str
@@ -283,11 +347,17 @@ class GosatFTSReader(GranuleReader):
             la0, la1 = fl.min(vdim), fl.max(vdim)
             lo0, lo1 = fo.min(vdim), fo.max(vdim)
             corner = "corner"
-            out["latitude_bounds"] = cf(xr.concat([la0, la0, la1, la1], corner).transpose("y", "x", corner),
-                                        "degrees_north", long_name="footprint bounding box corners (CCW)")
-            out["longitude_bounds"] = cf(xr.concat([lo0, lo1, lo1, lo0], corner).transpose("y", "x", corner),
-                                         "degrees_east", long_name="footprint bounding box corners (CCW)",
-                                         comment=ANTIMERIDIAN_NOTE)
+            out["latitude_bounds"] = cf(
+                xr.concat([la0, la0, la1, la1], corner).transpose("y", "x", corner),
+                "degrees_north",
+                long_name="footprint bounding box corners (CCW)",
+            )
+            out["longitude_bounds"] = cf(
+                xr.concat([lo0, lo1, lo1, lo0], corner).transpose("y", "x", corner),
+                "degrees_east",
+                long_name="footprint bounding box corners (CCW)",
+                comment=ANTIMERIDIAN_NOTE,
+            )
         for name, (fp, _, u) in f["variables"].items():
             if name in ds and not name.startswith("footprint_"):
                 out[name] = cf(ds[name], u, source=fp)

@@ -84,8 +84,16 @@ def _seconds_to_datetime(t: np.ndarray) -> np.ndarray:
 class _Layout:
     """Where each sounding goes on the (y, x) swath (perm-ordered, see open_dataset)."""
 
-    def __init__(self, *, perm: np.ndarray | None, offsets: np.ndarray, yrow: np.ndarray,
-                 xcol: np.ndarray, nfp: int, cols: slice) -> None:
+    def __init__(
+        self,
+        *,
+        perm: np.ndarray | None,
+        offsets: np.ndarray,
+        yrow: np.ndarray,
+        xcol: np.ndarray,
+        nfp: int,
+        cols: slice,
+    ) -> None:
         self.perm, self.offsets, self.yrow, self.xcol = perm, offsets, yrow, xcol
         self.nfp, self.cols = nfp, cols
 
@@ -125,8 +133,10 @@ class _SoundingGrid:
         if self.dtype.kind == "O":
             vals = np.asarray(vals, dtype=object)
             if vals.size and isinstance(vals.flat[0], bytes):
-                vals = np.array([v.decode("utf-8") if isinstance(v, bytes) else v for v in vals.ravel()],
-                                dtype=object).reshape(vals.shape)
+                vals = np.array(
+                    [v.decode("utf-8") if isinstance(v, bytes) else v for v in vals.ravel()],
+                    dtype=object,
+                ).reshape(vals.shape)
         out_rest = vals.shape[1:]
         out = np.full((y1 - y0, lay.nfp) + out_rest, self.fill, dtype=self.dtype)
         out[lay.yrow[s0:s1] - y0, lay.xcol[s0:s1]] = vals
@@ -139,8 +149,9 @@ def _token(path: str | Path, *parts: Any) -> str:
     import dask.base
 
     st = Path(path).stat()
-    return dask.base.tokenize(str(Path(path).resolve()), st.st_size, st.st_mtime_ns,
-                              *[repr(p) for p in parts])
+    return dask.base.tokenize(
+        str(Path(path).resolve()), st.st_size, st.st_mtime_ns, *[repr(p) for p in parts]
+    )
 
 
 class OCOLiteReader(GranuleReader):
@@ -254,7 +265,9 @@ class OCOLiteReader(GranuleReader):
         present = np.zeros((ny, nfp), dtype=bool)
         present[y_all[lo:hi] - rows.start, fp[lo:hi]] = True
         present = present[:, cols]
-        layout = _Layout(perm=perm, offsets=offsets, yrow=y_all - rows.start, xcol=fp, nfp=nfp, cols=cols)
+        layout = _Layout(
+            perm=perm, offsets=offsets, yrow=y_all - rows.start, xcol=fp, nfp=nfp, cols=cols
+        )
 
         raw = self._open_tree(path, s, per_group)
         sid_var = raw["sounding_id"].variable.to_base_variable()
@@ -275,16 +288,22 @@ class OCOLiteReader(GranuleReader):
 
                 cy = ch["y"] if ch["y"] not in (-1, None) else ny
                 cx = ch["x"] if ch["x"] not in (-1, None) else present.shape[1]
-                arr = dsa.from_array(grid, chunks=(cy, cx) + grid.shape[2:], name=f"oco-{name}-{token}",
-                                     meta=np.array((), dtype=grid.dtype), asarray=False)
+                arr = dsa.from_array(
+                    grid,
+                    chunks=(cy, cx) + grid.shape[2:],
+                    name=f"oco-{name}-{token}",
+                    meta=np.array((), dtype=grid.dtype),
+                    asarray=False,
+                )
             enc = {k: v for k, v in da.encoding.items() if k in ("missing_value", "_FillValue")}
             data[name] = xr.Variable(dims, arr, attrs=da.attrs, encoding=enc)
         ds = xr.Dataset(data)
         footprints = np.arange(1, nfp + 1, dtype="int8")[cols]
         return validate_granule(self._normalize(ds, path, present, norm_of, gattrs, qa, footprints))
 
-    def _open_tree(self, path: str | Path, s: dict[str, set[str]],
-                   per_group: dict[str, list[str]]) -> xr.Dataset:
+    def _open_tree(
+        self, path: str | Path, s: dict[str, set[str]], per_group: dict[str, list[str]]
+    ) -> xr.Dataset:
         """Open the wanted variables of all groups with one netCDF open.
 
         Open and metadata reads hold :data:`~urbansat.ingest._locks.NETCDF_LOCK`, and
@@ -294,9 +313,15 @@ class OCOLiteReader(GranuleReader):
         needed = {n for names in per_group.values() for n in names}
         everything = {n for names in s.values() for n in names}
         try:
-            tree = open_netcdf_groups(path, list(per_group), decode_times=False,
-                                      decode_timedelta=False, drop_variables=sorted(everything - needed),
-                                      cache=False, chunks=None)
+            tree = open_netcdf_groups(
+                path,
+                list(per_group),
+                decode_times=False,
+                decode_timedelta=False,
+                drop_variables=sorted(everything - needed),
+                cache=False,
+                chunks=None,
+            )
         except OSError as err:
             raise open_failure(path, err) from None
         parts = []
@@ -305,9 +330,16 @@ class OCOLiteReader(GranuleReader):
             parts.append(g[[n for n in names if n in g.variables]])
         return xr.merge(parts, compat="override", join="override", combine_attrs="drop_conflicts")
 
-    def _normalize(self, ds: xr.Dataset, path: str | Path, present: np.ndarray,
-                   norm_of: dict[str, str], gattrs: dict[str, Any], qa: str,
-                   footprints: np.ndarray) -> xr.Dataset:
+    def _normalize(
+        self,
+        ds: xr.Dataset,
+        path: str | Path,
+        present: np.ndarray,
+        norm_of: dict[str, str],
+        gattrs: dict[str, Any],
+        qa: str,
+        footprints: np.ndarray,
+    ) -> xr.Dataset:
         f = self.facts
         miss = float(f["missing_value"])
         pres = xr.DataArray(present, dims=("y", "x"))
@@ -337,25 +369,37 @@ class OCOLiteReader(GranuleReader):
                 if scale not in (None, 1.0):
                     v = v * scale
                 out[name] = cf(v, units, source=fpath)
-        out["xco2"].attrs.update(standard_name=GAS_STANDARD_NAMES["co2"],
-                                 long_name="column-averaged dry-air mole fraction of CO2 (bias-corrected)")
+        out["xco2"].attrs.update(
+            standard_name=GAS_STANDARD_NAMES["co2"],
+            long_name="column-averaged dry-air mole fraction of CO2 (bias-corrected)",
+        )
         out["xco2_uncertainty"].attrs["long_name"] = "1-sigma uncertainty of xco2"
         if "latitude_bounds" in out:
             vlat, vlon = out["latitude_bounds"], out["longitude_bounds"]
             zero = (vlat == 0) & (vlon == 0)
-            out["latitude_bounds"] = cf(vlat.where(~zero), "degrees_north",
-                                        long_name="footprint vertex latitudes (counter-clockwise)")
-            out["longitude_bounds"] = cf(unwrap_corners(vlon.where(~zero), lon), "degrees_east",
-                                         long_name="footprint vertex longitudes (counter-clockwise)",
-                                         comment=ANTIMERIDIAN_NOTE)
+            out["latitude_bounds"] = cf(
+                vlat.where(~zero),
+                "degrees_north",
+                long_name="footprint vertex latitudes (counter-clockwise)",
+            )
+            out["longitude_bounds"] = cf(
+                unwrap_corners(vlon.where(~zero), lon),
+                "degrees_east",
+                long_name="footprint vertex longitudes (counter-clockwise)",
+                comment=ANTIMERIDIAN_NOTE,
+            )
         if "pressure" in out:
-            out["pressure"].attrs.update(standard_name="air_pressure",
-                                         long_name="pressure levels (level 0 = top of atmosphere)")
+            out["pressure"].attrs.update(
+                standard_name="air_pressure",
+                long_name="pressure levels (level 0 = top of atmosphere)",
+            )
         if "surface_pressure" in out:
             out["surface_pressure"].attrs["standard_name"] = "surface_air_pressure"
         for w, sn in (("eastward_wind", "eastward_wind"), ("northward_wind", "northward_wind")):
             if w in out:
-                out[w].attrs.update(standard_name=sn, long_name=f"GEOS FP-IT 10 m {sn.replace('_', ' ')}")
+                out[w].attrs.update(
+                    standard_name=sn, long_name=f"GEOS FP-IT 10 m {sn.replace('_', ' ')}"
+                )
         if "operation_mode" in out:
             out["operation_mode"].attrs.update(
                 flag_values=list(f["operation_modes"]),
@@ -369,11 +413,17 @@ class OCOLiteReader(GranuleReader):
         else:
             qa_pass = finite & valid
             desc = "none (finite xco2)"
-        out["qa_pass"] = qa_pass.assign_attrs(long_name="passes the recommended screening", screening=desc)
+        out["qa_pass"] = qa_pass.assign_attrs(
+            long_name="passes the recommended screening", screening=desc
+        )
         sid = mask_int(ds["_sounding_id"], valid)
         out["sounding_id"] = cf(sid, "1", long_name="sounding id YYYYMMDDhhmmssmf")
-        time = xr.apply_ufunc(_seconds_to_datetime, ds["time"].where(valid), dask="parallelized",
-                              output_dtypes=["datetime64[ns]"])
+        time = xr.apply_ufunc(
+            _seconds_to_datetime,
+            ds["time"].where(valid),
+            dask="parallelized",
+            output_dtypes=["datetime64[ns]"],
+        )
         res = xr.Dataset(out).assign_coords(
             latitude=cf(lat, "degrees_north", standard_name="latitude"),
             longitude=cf(lon, "degrees_east", standard_name="longitude", comment=ANTIMERIDIAN_NOTE),

@@ -116,9 +116,12 @@ class SmartcarbReader(GranuleReader):
             raise SchemaError(
                 f"noise_ppm={noise_ppm!r} for SMARTCARB file '{path}' must be a positive 1-sigma "
                 "in ppm (0.5 for the benchmark), or None for the noise-free values with the "
-                "product's uXCO2 as uncertainty.")
+                "product's uXCO2 as uncertainty."
+            )
         if gas not in (None, "co2"):
-            raise MissingVariableError(f"SMARTCARB file '{path}' carries XCO2 only, not gas={gas!r}.")
+            raise MissingVariableError(
+                f"SMARTCARB file '{path}' carries XCO2 only, not gas={gas!r}."
+            )
         try:
             raw = open_netcdf(path, chunks=chunks, mask_and_scale=False)
         except Exception as err:
@@ -127,7 +130,8 @@ class SmartcarbReader(GranuleReader):
         if missing:
             raise MissingVariableError(
                 f"SMARTCARB file '{path}' lacks {missing}; is it a SMARTCARB Level-2 file "
-                "(Sentinel_7_CO2_*.nc)?")
+                "(Sentinel_7_CO2_*.nc)?"
+            )
         raw = raw.rename({"nobs": "y", "nrows": "x", "ncorners": "corner"})
         if window is not None:
             raw = raw.isel(y=window[0], x=window[1])
@@ -148,14 +152,19 @@ class SmartcarbReader(GranuleReader):
         lat, lon = f("latitude"), f("longitude")
         ds = xr.Dataset(
             {
-                "xco2": xco2.assign_attrs(units="ppm", standard_name="dry_atmosphere_mole_fraction_of_carbon_dioxide",
-                                          long_name="XCO2 = XCO2_BG + XCO2_RA - XCO2_GPP + XCO2_TOT"),
+                "xco2": xco2.assign_attrs(
+                    units="ppm",
+                    standard_name="dry_atmosphere_mole_fraction_of_carbon_dioxide",
+                    long_name="XCO2 = XCO2_BG + XCO2_RA - XCO2_GPP + XCO2_TOT",
+                ),
                 "xco2_uncertainty": unc.assign_attrs(units="ppm"),
                 "qa_pass": qa_pass.astype(bool),
             },
             coords={
                 "latitude": lat.assign_attrs(units="degrees_north", standard_name="latitude"),
-                "longitude": (((lon + 180.0) % 360.0) - 180.0).assign_attrs(units="degrees_east", standard_name="longitude"),
+                "longitude": (((lon + 180.0) % 360.0) - 180.0).assign_attrs(
+                    units="degrees_east", standard_name="longitude"
+                ),
                 "time": raw["time"],
             },
         )
@@ -172,14 +181,23 @@ class SmartcarbReader(GranuleReader):
             ds["surface_pressure"] = f("PS").assign_attrs(units="Pa")
             ds["cloud_fraction"] = clct.assign_attrs(units="1")
         if tracers:
-            ds["xco2_tracer_berlin"] = f("XCO2_BV").assign_attrs(units="ppm", note="truth only: Berlin tracer")
-            ds["xco2_tracer_janschwalde"] = f("XCO2_JV").assign_attrs(units="ppm", note="truth only: Jänschwalde tracer")
+            ds["xco2_tracer_berlin"] = f("XCO2_BV").assign_attrs(
+                units="ppm", note="truth only: Berlin tracer"
+            )
+            ds["xco2_tracer_janschwalde"] = f("XCO2_JV").assign_attrs(
+                units="ppm", note="truth only: Jänschwalde tracer"
+            )
         m = _PATTERN.search(Path(path).name)
         ds.attrs = {
-            "product": "smartcarb", "product_version": str(raw.attrs.get("VERSION", "")),
-            "gas": "co2", "platform": "CO2M (synthetic, SMARTCARB)", "source_files": [str(path)],
-            "qa": qa, "Conventions": "CF-1.10",
-            "noise_ppm": float(noise_ppm) if noise_ppm is not None else 0.0, "noise_seed": seed,
+            "product": "smartcarb",
+            "product_version": str(raw.attrs.get("VERSION", "")),
+            "gas": "co2",
+            "platform": "CO2M (synthetic, SMARTCARB)",
+            "source_files": [str(path)],
+            "qa": qa,
+            "Conventions": "CF-1.10",
+            "noise_ppm": float(noise_ppm) if noise_ppm is not None else 0.0,
+            "noise_seed": seed,
             **({"overpass": m.group(1), "orbit": m.group(2)} if m else {}),
         }
         return validate_granule(ds)

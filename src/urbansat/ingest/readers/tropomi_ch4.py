@@ -114,12 +114,18 @@ def _has_methane(path: str | Path) -> bool:
     """True when the file's ``PRODUCT`` group holds a methane mixing ratio."""
     s, _ = _structure(path)
     return "PRODUCT" in s and (
-        "methane_mixing_ratio" in s["PRODUCT"] or "methane_mixing_ratio_bias_corrected" in s["PRODUCT"]
+        "methane_mixing_ratio" in s["PRODUCT"]
+        or "methane_mixing_ratio_bias_corrected" in s["PRODUCT"]
     )
 
 
-def resolve_chunks(chunks: Any, ydim: str, xdim: str, shape_yx: tuple[int, int],
-                   extra_dims: Sequence[Hashable] = ()) -> dict[Hashable, Any] | None:
+def resolve_chunks(
+    chunks: Any,
+    ydim: str,
+    xdim: str,
+    shape_yx: tuple[int, int],
+    extra_dims: Sequence[Hashable] = (),
+) -> dict[Hashable, Any] | None:
     """Translate ``open_granules`` chunks (on ``y``/``x``) into raw-dimension chunks.
 
     ``"auto"`` chunks along ``y`` only (whole rows, so per-row operations stay in
@@ -134,8 +140,9 @@ def resolve_chunks(chunks: Any, ydim: str, xdim: str, shape_yx: tuple[int, int],
         import dask.array as dsa
 
         ny, nx = shape_yx
-        cy = dsa.core.normalize_chunks(("auto", -1, -1), shape=(max(ny, 1), max(nx, 1), 16),
-                                       dtype=np.float32)[0][0]
+        cy = dsa.core.normalize_chunks(
+            ("auto", -1, -1), shape=(max(ny, 1), max(nx, 1), 16), dtype=np.float32
+        )[0][0]
         out = {ydim: cy, xdim: -1}
     elif isinstance(chunks, int):
         out = {ydim: chunks, xdim: chunks}
@@ -206,35 +213,66 @@ class TropomiCH4Reader(GranuleReader):
                 prod_vars.append(v)
 
         ydim, xdim = "scanline", "ground_pixel"
-        keep: dict[str, Sequence[str]] = {"PRODUCT": prod_vars, **{f["groups"][k]: v for k, v in want.items()}}
+        keep: dict[str, Sequence[str]] = {
+            "PRODUCT": prod_vars,
+            **{f["groups"][k]: v for k, v in want.items()},
+        }
         ds = self._open_tree(path, groups, keep)
         ny, nx = ds.sizes[ydim], ds.sizes[xdim]
         rows, cols = (None, None) if window is None else window
         rows, cols = empty_like_window(ny, rows), empty_like_window(nx, cols)
         ds = ds.isel({ydim: rows, xdim: cols, "time": 0}, missing_dims="ignore")
         # per-scanline time: tiny, read now (before dask) so no compute is needed later
-        times = (np.asarray(ds["time"].values).ravel(), np.asarray(ds["delta_time"].values, dtype="float64"))
+        times = (
+            np.asarray(ds["time"].values).ravel(),
+            np.asarray(ds["delta_time"].values, dtype="float64"),
+        )
         if times[1].size and not np.isfinite(times[1]).any():
             raise InputFileError(
                 f"Granule '{path}': PRODUCT/delta_time is the fill value on every scanline, so no "
                 "sounding has a time and every time filter and period would drop them all. The "
                 "file is corrupt or a failed subset: download it again."
             )
-        ch = resolve_chunks(chunks, ydim, xdim, (ds.sizes[ydim], ds.sizes[xdim]),
-                            [d for d in ("layer", "level", "corner") if d in ds.dims])
+        ch = resolve_chunks(
+            chunks,
+            ydim,
+            xdim,
+            (ds.sizes[ydim], ds.sizes[xdim]),
+            [d for d in ("layer", "level", "corner") if d in ds.dims],
+        )
         if ch is not None:
             ds = ds.chunk(ch)
-        ds = ds.rename_dims({ydim: "y", xdim: "x", "layer": "level"} if "layer" in ds.dims
-                           else {ydim: "y", xdim: "x"})
-        ds = ds.drop_vars([v for v in ("scanline", "ground_pixel", "layer", "level", "corner", "time_idx",
-                                       "scanline_idx", "ground_pixel_idx") if v in ds.coords or v in ds.data_vars],
-                          errors="ignore")
+        ds = ds.rename_dims(
+            {ydim: "y", xdim: "x", "layer": "level"}
+            if "layer" in ds.dims
+            else {ydim: "y", xdim: "x"}
+        )
+        ds = ds.drop_vars(
+            [
+                v
+                for v in (
+                    "scanline",
+                    "ground_pixel",
+                    "layer",
+                    "level",
+                    "corner",
+                    "time_idx",
+                    "scanline_idx",
+                    "ground_pixel_idx",
+                )
+                if v in ds.coords or v in ds.data_vars
+            ],
+            errors="ignore",
+        )
         geo = groups.get("geolocations") or set()
         gattrs = {**gattrs, "__has_bounds__": "latitude_bounds" in geo}
-        return validate_granule(self._normalize(ds, path, gas_name, prod, has_qa, qa, gattrs, times))
+        return validate_granule(
+            self._normalize(ds, path, gas_name, prod, has_qa, qa, gattrs, times)
+        )
 
-    def _wanted(self, path: str | Path, variables: Sequence[str] | None,
-                groups: dict[str, set[str] | None]) -> dict[str, list[str]]:
+    def _wanted(
+        self, path: str | Path, variables: Sequence[str] | None, groups: dict[str, set[str] | None]
+    ) -> dict[str, list[str]]:
         table = self.facts["variables"]
         derived = {
             "pressure": ["surface_pressure", "pressure_interval"],
@@ -267,8 +305,9 @@ class TropomiCH4Reader(GranuleReader):
             )
         return want
 
-    def _open_tree(self, path: str | Path, groups: dict[str, set[str] | None],
-                   keep: dict[str, Sequence[str]]) -> xr.Dataset:
+    def _open_tree(
+        self, path: str | Path, groups: dict[str, set[str] | None], keep: dict[str, Sequence[str]]
+    ) -> xr.Dataset:
         """Open the PRODUCT subtree with ONE netCDF open and merge the wanted variables.
 
         The groups share one file manager (picklable, so it runs on
@@ -283,8 +322,13 @@ class TropomiCH4Reader(GranuleReader):
         everything = {n for names in groups.values() if names for n in names}
         try:
             tree = open_netcdf_groups(
-                path, list(keep), decode_times=False, decode_timedelta=False,
-                drop_variables=sorted(everything - needed), cache=False, chunks=None,
+                path,
+                list(keep),
+                decode_times=False,
+                decode_timedelta=False,
+                drop_variables=sorted(everything - needed),
+                cache=False,
+                chunks=None,
                 # raw flags keep their native integer values (fill included), not float + NaN
                 mask_and_scale={n: False for n in _RAW_FLAGS},
             )
@@ -297,9 +341,17 @@ class TropomiCH4Reader(GranuleReader):
         return xr.merge(parts, compat="override", join="override", combine_attrs="drop_conflicts")
 
     # ------------------------------------------------------------- normalize
-    def _normalize(self, ds: xr.Dataset, path: str | Path, gas_name: str, prod: set[str],
-                   has_qa: bool, qa: str, gattrs: dict[str, Any],
-                   times: tuple[np.ndarray, np.ndarray]) -> xr.Dataset:
+    def _normalize(
+        self,
+        ds: xr.Dataset,
+        path: str | Path,
+        gas_name: str,
+        prod: set[str],
+        has_qa: bool,
+        qa: str,
+        gattrs: dict[str, Any],
+        times: tuple[np.ndarray, np.ndarray],
+    ) -> xr.Dataset:
         f = self.facts
         out: dict[str, xr.DataArray] = {}
         notes: list[str] = []
@@ -310,21 +362,34 @@ class TropomiCH4Reader(GranuleReader):
         x = ds[gas_name].where(valid)
         comment = None
         if gas_name != f["gas_variable"]:
-            comment = (f"{f['gas_variable']} absent from the file; this is {gas_name} "
-                       "(NOT bias-corrected)")
+            comment = (
+                f"{f['gas_variable']} absent from the file; this is {gas_name} (NOT bias-corrected)"
+            )
             notes.append(f"{f['gas_variable']} is absent: xch4 is {gas_name}, NOT bias-corrected")
-        out["xch4"] = cf(x, "ppb", standard_name=GAS_STANDARD_NAMES["ch4"],
-                         long_name="column-averaged dry-air mole fraction of methane",
-                         source=f"PRODUCT/{gas_name}", **({"comment": comment} if comment else {}))
+        out["xch4"] = cf(
+            x,
+            "ppb",
+            standard_name=GAS_STANDARD_NAMES["ch4"],
+            long_name="column-averaged dry-air mole fraction of methane",
+            source=f"PRODUCT/{gas_name}",
+            **({"comment": comment} if comment else {}),
+        )
         if f["uncertainty"] in ds:
             unc = ds[f["uncertainty"]].where(valid)
-            out["xch4_uncertainty"] = cf(unc, "ppb", long_name="1-sigma precision of xch4",
-                                         source=f"PRODUCT/{f['uncertainty']}")
+            out["xch4_uncertainty"] = cf(
+                unc,
+                "ppb",
+                long_name="1-sigma precision of xch4",
+                source=f"PRODUCT/{f['uncertainty']}",
+            )
         else:
             notes.append(f"{f['uncertainty']} is absent: xch4_uncertainty is all NaN (unknown)")
-            out["xch4_uncertainty"] = cf(xr.full_like(x, np.nan), "ppb",
-                                         long_name="1-sigma precision of xch4",
-                                         comment=f"PRODUCT/{f['uncertainty']} absent from file")
+            out["xch4_uncertainty"] = cf(
+                xr.full_like(x, np.nan),
+                "ppb",
+                long_name="1-sigma precision of xch4",
+                comment=f"PRODUCT/{f['uncertainty']} absent from file",
+            )
         finite = np.isfinite(out["xch4"])
         if has_qa:
             qv = ds[f["qa"]["flag"]]
@@ -335,80 +400,123 @@ class TropomiCH4Reader(GranuleReader):
         else:
             qa_pass = finite & valid
             qa_desc = "none (finite xch4)"
-        out["qa_pass"] = qa_pass.assign_attrs(long_name="passes the recommended screening",
-                                              screening=qa_desc)
+        out["qa_pass"] = qa_pass.assign_attrs(
+            long_name="passes the recommended screening", screening=qa_desc
+        )
 
         # time per scanline: reference (s since 2010) + delta_time (ms)
         tref, dt = times
         base = _EPOCH_2010 + np.timedelta64(int(tref[0]), "s")
-        t_row = np.where(np.isfinite(dt), base + (np.nan_to_num(dt) * 1e6).astype("int64")
-                         .astype("timedelta64[ns]"), np.datetime64("NaT", "ns"))
+        t_row = np.where(
+            np.isfinite(dt),
+            base + (np.nan_to_num(dt) * 1e6).astype("int64").astype("timedelta64[ns]"),
+            np.datetime64("NaT", "ns"),
+        )
         time = xr.DataArray(t_row, dims=("y",)).broadcast_like(lat)
         time = time.transpose("y", "x")
 
         # geolocation
         if "latitude_bounds" in ds:
-            out["latitude_bounds"] = cf(ds["latitude_bounds"].where(valid), "degrees_north",
-                                        long_name="footprint corner latitudes (counter-clockwise)")
+            out["latitude_bounds"] = cf(
+                ds["latitude_bounds"].where(valid),
+                "degrees_north",
+                long_name="footprint corner latitudes (counter-clockwise)",
+            )
             lonb = unwrap_corners(ds["longitude_bounds"], lon).where(valid)
-            out["longitude_bounds"] = cf(lonb, "degrees_east",
-                                         long_name="footprint corner longitudes (counter-clockwise)",
-                                         comment=ANTIMERIDIAN_NOTE)
+            out["longitude_bounds"] = cf(
+                lonb,
+                "degrees_east",
+                long_name="footprint corner longitudes (counter-clockwise)",
+                comment=ANTIMERIDIAN_NOTE,
+            )
         # vertical
         if "pressure_interval" in ds and "surface_pressure" in ds:
             n = ds.sizes["level"]
             k = xr.DataArray(np.arange(n, dtype="float32"), dims=("level",))
             p = ds["surface_pressure"] - (n - k - 0.5) * ds["pressure_interval"]
-            out["pressure"] = cf(p.transpose("y", "x", "level"), "Pa",
-                                 standard_name="air_pressure",
-                                 long_name="mid-layer pressure (level 0 = top of atmosphere)")
+            out["pressure"] = cf(
+                p.transpose("y", "x", "level"),
+                "Pa",
+                standard_name="air_pressure",
+                long_name="mid-layer pressure (level 0 = top of atmosphere)",
+            )
         if "surface_pressure" in ds:
-            out["surface_pressure"] = cf(ds["surface_pressure"], "Pa",
-                                         standard_name="surface_air_pressure")
+            out["surface_pressure"] = cf(
+                ds["surface_pressure"], "Pa", standard_name="surface_air_pressure"
+            )
         if "dry_air_subcolumns" in ds:
             d = ds["dry_air_subcolumns"]
             dsum = d.sum("level", min_count=1)
-            out["pressure_weight"] = cf(d / dsum, "1", long_name="column pressure weighting function "
-                                        "(dry_air_subcolumns / sum; level 0 = TOA)")
+            out["pressure_weight"] = cf(
+                d / dsum,
+                "1",
+                long_name="column pressure weighting function "
+                "(dry_air_subcolumns / sum; level 0 = TOA)",
+            )
             out["dry_air_subcolumns"] = cf(d, "mol m-2", long_name="dry air subcolumns")
             if "methane_profile_apriori" in ds:
                 m = ds["methane_profile_apriori"]
-                out["xch4_profile_apriori"] = cf(1e9 * m / d, "ppb",
-                                                 long_name="a-priori CH4 mole fraction per layer (TOA first)")
-                out["xch4_apriori"] = cf(1e9 * m.sum("level") / dsum, "ppb",
-                                         long_name="a-priori column-averaged CH4")
+                out["xch4_profile_apriori"] = cf(
+                    1e9 * m / d, "ppb", long_name="a-priori CH4 mole fraction per layer (TOA first)"
+                )
+                out["xch4_apriori"] = cf(
+                    1e9 * m.sum("level") / dsum, "ppb", long_name="a-priori column-averaged CH4"
+                )
         if "column_averaging_kernel" in ds:
-            out["column_averaging_kernel"] = cf(ds["column_averaging_kernel"], "1",
-                                                long_name="column averaging kernel (level 0 = TOA)")
+            out["column_averaging_kernel"] = cf(
+                ds["column_averaging_kernel"],
+                "1",
+                long_name="column averaging kernel (level 0 = TOA)",
+            )
         for name, (_, file_name, units) in f["variables"].items():
-            if name in out or file_name not in ds or name in ("latitude_bounds", "longitude_bounds",
-                                                              "surface_pressure", "column_averaging_kernel",
-                                                              "dry_air_subcolumns", "pressure_interval",
-                                                              "methane_profile_apriori"):
+            if (
+                name in out
+                or file_name not in ds
+                or name
+                in (
+                    "latitude_bounds",
+                    "longitude_bounds",
+                    "surface_pressure",
+                    "column_averaging_kernel",
+                    "dry_air_subcolumns",
+                    "pressure_interval",
+                    "methane_profile_apriori",
+                )
+            ):
                 continue
             var = ds[file_name]
             # raw flags keep their native values and dtype; CF units "1"
             extra = {}
             if file_name in _RAW_FLAGS and "_FillValue" in var.attrs:
-                extra["comment"] = (f"raw product flag (native dtype); {var.attrs['_FillValue']} "
-                                    "is the product fill value")
+                extra["comment"] = (
+                    f"raw product flag (native dtype); {var.attrs['_FillValue']} "
+                    "is the product fill value"
+                )
             out[name] = cf(var, units if units is not None else "1", **extra)
         if "eastward_wind" in out:
-            out["eastward_wind"].attrs.update(standard_name="eastward_wind", long_name="ECMWF 10 m eastward wind")
-            out["northward_wind"].attrs.update(standard_name="northward_wind", long_name="ECMWF 10 m northward wind")
+            out["eastward_wind"].attrs.update(
+                standard_name="eastward_wind", long_name="ECMWF 10 m eastward wind"
+            )
+            out["northward_wind"].attrs.update(
+                standard_name="northward_wind", long_name="ECMWF 10 m northward wind"
+            )
 
         if not gattrs.get("__has_bounds__", True):
-            notes.append("footprint corners (SUPPORT_DATA/GEOLOCATIONS/*_bounds) are absent: "
-                         "no latitude_bounds/longitude_bounds, so area-weighted and polygon methods "
-                         "fall back to pixel centres")
+            notes.append(
+                "footprint corners (SUPPORT_DATA/GEOLOCATIONS/*_bounds) are absent: "
+                "no latitude_bounds/longitude_bounds, so area-weighted and polygon methods "
+                "fall back to pixel centres"
+            )
         if not has_qa:
             notes.append("qa_value is absent: opened with qa='none' (qa_pass = finite xch4)")
         if notes:
             warnings.warn(
-                f"Granule '{path}' is a variable subset: " + "; ".join(notes)
+                f"Granule '{path}' is a variable subset: "
+                + "; ".join(notes)
                 + ". Download the full L2 product (or a subset keeping these variables) for "
                 "screened, bias-corrected data with uncertainties.",
-                UrbansatWarning, stacklevel=4,
+                UrbansatWarning,
+                stacklevel=4,
             )
         res = xr.Dataset(out)
         res = res.assign_coords(
@@ -419,7 +527,9 @@ class TropomiCH4Reader(GranuleReader):
         res.attrs = self._attrs(path, gattrs, qa, prod)
         return res
 
-    def _attrs(self, path: str | Path, g: dict[str, Any], qa: str, prod: set[str]) -> dict[str, Any]:
+    def _attrs(
+        self, path: str | Path, g: dict[str, Any], qa: str, prod: set[str]
+    ) -> dict[str, Any]:
         proc = str(g.get("processor_version", ""))
         attrs = {
             "product": self.name,
@@ -435,8 +545,15 @@ class TropomiCH4Reader(GranuleReader):
                 attrs[k] = str(g[k])
         if any(v.endswith("_idx") for v in prod):
             attrs["subset"] = "spatial subset (pixels outside the box are filled and masked)"
-        absent = [v for v in ("qa_value", "methane_mixing_ratio_bias_corrected",
-                              "methane_mixing_ratio_precision") if v not in prod]
+        absent = [
+            v
+            for v in (
+                "qa_value",
+                "methane_mixing_ratio_bias_corrected",
+                "methane_mixing_ratio_precision",
+            )
+            if v not in prod
+        ]
         if absent:
             attrs["variable_subset"] = f"file lacks PRODUCT/{absent}"
         return attrs

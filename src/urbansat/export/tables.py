@@ -1,0 +1,308 @@
+"""EDGE: write indicator tables in every format, atomically, with provenance.
+
+Every writer writes to a temporary file in the target directory and renames it
+with :func:`os.replace`, so a reader never sees a half-written file and an
+interrupted job leaves the previous output intact. Every output records
+provenance (:func:`provenance`): urbansat version, inputs with sha256
+checksums, options, time and library versions:
+
+* CSV - a ``provenance`` column per row plus a sidecar ``<file>.provenance.json``;
+* Parquet - the ``urbansat_provenance`` key of the Arrow schema metadata;
+* NetCDF - global attributes (CF-1.10 + ACDD-1.3) incl. ``urbansat_provenance``;
+* GeoPackage - a non-spatial ``provenance`` table beside the layers;
+* JSON - a top-level ``provenance`` object.
+
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from urbansat._version import __version__
+from urbansat.errors import SchemaError
+from urbansat.export.files import atomic_write
+from urbansat.export.provenance import _json
+
+__all__ = [
+    "netcdf_ready",
+    "table_to_dataset",
+    "write_csv",
+    "write_geopackage",
+    "write_json",
+    "write_netcdf",
+    "write_parquet",
+    "write_tables",
+]
+
+
+def netcdf_ready(ds: xr.Dataset) -> xr.Dataset:
+    """A copy of ``ds`` netCDF-4 can store: object variables as strings, attrs as scalars.
+
+    Attributes that are not str/int/float are JSON-encoded; ``ds`` is not modified.
+    """
+    out = ds.copy()
+    for v in list(out.variables):
+        if out[v].dtype == object:
+            out[v] = out[v].astype(str)
+    out.attrs = {
+        k: (v if isinstance(v, (str, int, float)) else json.dumps(v, default=str))
+        for k, v in out.attrs.items()
+    }
+    return out
+
+
+def _write_text(path: Path, text: str) -> Path:
+    with atomic_write(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_csv(df: pd.DataFrame, path: str | Path, *, prov: Mapping[str, Any]) -> Path:
+    """Write a table as UTF-8 CSV plus ``<path>.provenance.json``, atomically."""
+    path = Path(path)
+    with atomic_write(path) as tmp:
+        df.to_csv(tmp, index=False, float_format="%.10g", lineterminator="\n", encoding="utf-8")
+    _write_text(path.with_name(path.name + ".provenance.json"), _json(prov))
+    return path
+
+
+def write_parquet(df: pd.DataFrame, path: str | Path, *, prov: Mapping[str, Any]) -> Path:
+    """Write a table as Parquet with provenance in the schema metadata, atomically."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    meta = dict(table.schema.metadata or {})
+    meta[b"urbansat_provenance"] = _json(prov).encode("utf-8")
+    table = table.replace_schema_metadata(meta)
+    with atomic_write(Path(path)) as tmp:
+        pq.write_table(table, tmp)
+    return Path(path)
+
+
+def write_json(df: pd.DataFrame, path: str | Path, *, prov: Mapping[str, Any]) -> Path:
+    """Write ``{"provenance": ..., "columns": ..., "rows": [...]}`` as UTF-8 JSON, atomically."""
+    records = [
+        {
+            k: (None if (isinstance(v, float) and not np.isfinite(v)) or v is pd.NA else v)
+            for k, v in r.items()
+        }
+        for r in df.astype(object).where(df.notna(), None).to_dict(orient="records")
+    ]
+    return _write_text(
+        Path(path), _json({"provenance": prov, "columns": list(df.columns), "rows": records})
+    )
+
+
+#: Table units -> UDUNITS-2 strings for CF; the table unit is kept in ``units_table``.
+_CF_UNITS = {
+    "%": "percent",
+    "ppm": "1e-6",
+    "ppb": "1e-9",
+    "ppt": "1e-12",
+    "t CO2 yr-1": "t yr-1",
+    "t C": "t",
+}
+
+
+def _var_name(key: str, unit: str, multi: bool) -> str:
+    name = key.replace(".", "_")
+    return f"{name}_{unit.replace(' ', '_')}" if multi else name
+
+
+def table_to_dataset(df: pd.DataFrame, *, prov: Mapping[str, Any] | None = None) -> xr.Dataset:
+    """Turn a tidy T/CI 231 table into a CF-1.10 / ACDD-1.3 dataset.
+
+    One variable per (indicator quantity, unit) on dims ``(boundary, target,
+    period)`` per subject, with ``<var>_uncertainty`` (1-sigma, same units),
+    ``<var>_status`` and ``<var>_method`` (strings); ``ancillary_variables`` links them.
+    """
+    need = {
+        "boundary_id",
+        "subject",
+        "target",
+        "indicator",
+        "period",
+        "value",
+        "unit",
+        "uncertainty",
+        "status",
+    }
+    if not need <= set(df.columns):
+        raise SchemaError(
+            f"table lacks columns {sorted(need - set(df.columns))}; pass a tidy indicator table."
+        )
+    ids = list(dict.fromkeys(df["boundary_id"].astype(str)))
+    names = df.drop_duplicates("boundary_id").set_index("boundary_id")
+    coords: dict[str, Any] = {
+        "boundary": ("boundary", ids),
+        "boundary_name": ("boundary", [str(names.loc[b, "name"]) for b in ids]),
+        "boundary_level": ("boundary", [str(names.loc[b, "level"]) for b in ids]),
+    }
+    data_vars: dict[str, Any] = {}
+    for subject, sub in df.groupby("subject", sort=False):
+        tdim, pdim = f"{subject}_target", f"{subject}_period"
+        targets = list(dict.fromkeys(sub["target"].astype(str)))
+        periods = list(dict.fromkeys(sub["period"].astype(str)))
+        coords[tdim] = (tdim, targets)
+        coords[pdim] = (pdim, periods)
+        for key, grp in sub.groupby("indicator", sort=False):
+            units = list(dict.fromkeys(grp["unit"].astype(str)))
+            for unit in units:
+                g = grp[grp["unit"].astype(str) == unit]
+                name = f"{subject}_{_var_name(str(key), unit, len(units) > 1)}"
+                shape = (len(ids), len(targets), len(periods))
+                val = np.full(shape, np.nan)
+                unc = np.full(shape, np.nan)
+                status = np.full(shape, "", dtype=object)
+                method = np.full(shape, "", dtype=object)
+                bi = [ids.index(b) for b in g["boundary_id"].astype(str)]
+                ti = [targets.index(t) for t in g["target"].astype(str)]
+                pi = [periods.index(p) for p in g["period"].astype(str)]
+                val[bi, ti, pi] = g["value"].to_numpy(float)
+                unc[bi, ti, pi] = g["uncertainty"].to_numpy(float)
+                status[bi, ti, pi] = g["status"].astype(str).to_numpy()
+                method[bi, ti, pi] = g["method"].astype(str).to_numpy() if "method" in g else ""
+                dims = ("boundary", tdim, pdim)
+                cf_unit = _CF_UNITS.get(unit, unit)
+                what = {"t CO2 yr-1": " (mass of CO2)", "t C": " (mass of carbon)"}.get(unit, "")
+                data_vars[name] = (
+                    dims,
+                    val,
+                    {
+                        "long_name": f"T/CI 231 {subject} {key}{what}",
+                        "units": cf_unit,
+                        "units_table": unit,
+                        "ancillary_variables": f"{name}_uncertainty {name}_status",
+                    },
+                )
+                data_vars[f"{name}_uncertainty"] = (
+                    dims,
+                    unc,
+                    {
+                        "long_name": f"1-sigma uncertainty of {name}",
+                        "units": cf_unit,
+                        "units_table": unit,
+                    },
+                )
+                data_vars[f"{name}_status"] = (
+                    dims,
+                    status.astype(str),
+                    {
+                        "long_name": f"status of {name}",
+                        "flag_meanings_source": "urbansat.indicators.STATUSES",
+                    },
+                )
+                data_vars[f"{name}_method"] = (
+                    dims,
+                    method.astype(str),
+                    {"long_name": f"method of {name}"},
+                )
+    now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    attrs = {
+        "Conventions": "CF-1.10, ACDD-1.3",
+        "title": "T/CI 231-2023 Table 1 satellite carbon-monitoring indicators",
+        "summary": (
+            "Urban atmosphere (emission, concentration, change) and urban carbon sink "
+            "(total sink, sink change, resource change) indicators per boundary and period, "
+            "computed by urbansat from satellite observations."
+        ),
+        "keywords": "carbon dioxide, methane, emissions, carbon sink, T/CI 231-2023, satellite",
+        "keywords_vocabulary": "free text",
+        "standard_name_vocabulary": "CF Standard Name Table v84",
+        "source": "satellite remote sensing (flux inversion, land-cover change accounting)",
+        "references": "T/CI 231-2023 Implementation Guidelines for Urban Carbon Monitoring, Table 1",
+        "product_version": __version__,
+        "date_created": now,
+        "history": f"{now} created by urbansat {__version__}",
+        "creator_name": "urbansat",
+        "processing_level": "L4 (indicators)",
+    }
+    if prov is not None:
+        attrs["urbansat_provenance"] = _json(prov)
+    return xr.Dataset(data_vars, coords=coords, attrs=attrs)
+
+
+def write_netcdf(df: pd.DataFrame, path: str | Path, *, prov: Mapping[str, Any]) -> Path:
+    """Write a tidy table as a CF/ACDD NetCDF-4 file (:func:`table_to_dataset`), atomically."""
+    ds = table_to_dataset(df, prov=prov)
+    enc = {v: {"zlib": True, "complevel": 4} for v in ds.data_vars if ds[v].dtype.kind == "f"}
+    with atomic_write(Path(path)) as tmp:
+        ds.to_netcdf(tmp, engine="netcdf4", encoding=enc)
+    return Path(path)
+
+
+def write_geopackage(
+    df: pd.DataFrame, boundaries: Any, path: str | Path, *, prov: Mapping[str, Any]
+) -> Path:
+    """Write a GeoPackage: ``boundaries``, ``indicators`` (rows joined to their boundary
+    geometry) and a non-spatial ``provenance`` table, atomically.
+    """
+    import geopandas as gpd
+    import pyogrio
+
+    if not isinstance(boundaries, gpd.GeoDataFrame):
+        raise SchemaError(
+            "write_geopackage needs the boundaries as a GeoDataFrame to join geometries."
+        )
+    geo = boundaries[["boundary_id", "geometry"]].assign(
+        boundary_id=boundaries["boundary_id"].astype(str)
+    )
+    rows = df.assign(boundary_id=df["boundary_id"].astype(str))
+    rows = rows.assign(n_obs=rows["n_obs"].astype("float64"))
+    joined = gpd.GeoDataFrame(
+        rows.merge(geo, on="boundary_id", how="left"), geometry="geometry", crs=boundaries.crs
+    )
+    for frame in (joined, bnd := boundaries.copy()):
+        for c in frame.columns:
+            if (
+                c != "geometry"
+                and not pd.api.types.is_numeric_dtype(frame[c])
+                and not pd.api.types.is_bool_dtype(frame[c])
+            ):
+                frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
+    with atomic_write(Path(path)) as tmp:
+        pyogrio.write_dataframe(bnd, tmp, layer="boundaries", driver="GPKG")
+        pyogrio.write_dataframe(joined, tmp, layer="indicators", driver="GPKG", append=True)
+        meta = pd.DataFrame({"key": ["urbansat_provenance"], "value": [_json(prov)]})
+        pyogrio.write_dataframe(meta, tmp, layer="provenance", driver="GPKG", append=True)
+    return Path(path)
+
+
+def write_tables(
+    tables: Mapping[str, pd.DataFrame],
+    out_dir: str | Path,
+    *,
+    formats: Iterable[str] = ("csv", "parquet", "netcdf", "gpkg", "json"),
+    boundaries: Any = None,
+    prov: Mapping[str, Any],
+) -> dict[str, list[Path]]:
+    """Write several tables in several formats; return {table name: [paths]}.
+
+    The indicator table (name ``"indicators"``) goes to every format; other
+    tables (validation, wide pivot) to CSV, Parquet and JSON. NetCDF and
+    GeoPackage need the tidy indicator layout (and ``boundaries`` for GPKG).
+    """
+    out_dir = Path(out_dir)
+    writers: dict[str, Callable[..., Path]] = {
+        "csv": lambda d, p: write_csv(d, p.with_suffix(".csv"), prov=prov),
+        "parquet": lambda d, p: write_parquet(d, p.with_suffix(".parquet"), prov=prov),
+        "json": lambda d, p: write_json(d, p.with_suffix(".json"), prov=prov),
+        "netcdf": lambda d, p: write_netcdf(d, p.with_suffix(".nc"), prov=prov),
+        "gpkg": lambda d, p: write_geopackage(d, boundaries, p.with_suffix(".gpkg"), prov=prov),
+    }
+    written: dict[str, list[Path]] = {}
+    for name, df in tables.items():
+        for fmt in formats:
+            if name != "indicators" and fmt in ("netcdf", "gpkg"):
+                continue
+            written.setdefault(name, []).append(writers[fmt](df, out_dir / name))
+    return written
