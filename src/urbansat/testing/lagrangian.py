@@ -419,6 +419,6 @@ def issue16_metrics(df: pd.DataFrame) -> dict[str, Any]:
         "median_abs_error": float(np.median(np.abs(ok.estimate / ok.truth - 1)))
         if len(ok)
         else float("nan"),
-        "rejected_share": float(1 - len(ok) / max(len(df), 1)),
+        "rejected_share": float((len(df) - len(ok)) / max(len(df), 1)),  # exact k/n, not 1 - x
         "negative_detected": int(((df.estimate < 0) & df.detected).sum()),
     }
