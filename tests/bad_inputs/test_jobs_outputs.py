@@ -75,7 +75,7 @@ def test_relative_output_dir_resolving_onto_an_input(tmp_path, project_samples, 
     cfg["job"]["output_dir"] = "./o/../o"
     cfg["outputs"]["report"] = True
     cfg["boundaries"][0]["path"] = str(victim)
-    with pytest.raises(OutputPathError, match="report.html"):
+    with pytest.raises(OutputPathError, match=r"report\.html"):
         _run(cfg)
     assert victim.read_text(encoding="utf-8") == "<html>my notes</html>"
 
@@ -103,7 +103,8 @@ def test_cli_run_output_dir_is_a_file(tmp_path, project_samples):
     job = tmp_path / "job.toml"
     g = small_job(tmp_path / "in", project_samples)
     job.write_text(
-        f'[job]\noutput_dir = "out"\nperiods = ["2022"]\n[[boundaries]]\npath = "{g["boundaries"][0]["path"]}"\n'
+        '[job]\noutput_dir = "out"\nperiods = ["2022"]\n[[boundaries]]\n'
+        f'path = "{g["boundaries"][0]["path"]}"\n'
         'level = "county"\n',
         encoding="utf-8",
     )

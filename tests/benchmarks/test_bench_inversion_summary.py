@@ -16,7 +16,8 @@ def _bench():
     return SimpleNamespace(**{**vars(inversion_cases), **vars(inversion_stats)})
 
 
-def _row(seed, source, method, est, sigma, lo1, hi1, lo2, hi2, qa="", truth=10.0):
+# positional on purpose: ROWS below is a table, one call per row in column order
+def _row(seed, source, method, est, sigma, lo1, hi1, lo2, hi2, qa="", truth=10.0):  # noqa: PLR0913, PLR0917
     return {
         "seed": seed,
         "source": source,
@@ -104,7 +105,8 @@ def test_per_seed_columns_keep_every_draw_with_none_for_non_finite():
     assert cols["B"]["csf"]["seed"] == [0, 1]
 
 
-def _case(seed, kind, est, lo1, hi1, lo2, hi2, terms, truth=10.0, method="ime"):
+# positional on purpose: the cases below are a table, one call per row in column order
+def _case(seed, kind, est, lo1, hi1, lo2, hi2, terms, truth=10.0, method="ime"):  # noqa: PLR0913, PLR0917
     r, w, b, m = terms
     return {
         "seed": seed,

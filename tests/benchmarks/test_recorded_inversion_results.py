@@ -57,7 +57,7 @@ def test_synthetic_point_coverage_is_honest(rec, method):
     n = sum(s["n_valid"] for s in secs)
     pooled = sum(s["coverage_1sigma"] * s["n_valid"] for s in secs) / n
     assert 0.60 <= pooled <= 0.76, f"{method}: pooled 1-sigma coverage {pooled:.3f}"
-    for name, s in zip(POINT_SECTIONS, secs):
+    for name, s in zip(POINT_SECTIONS, secs, strict=True):
         assert 0.60 - 2 * SD_100 <= s["coverage_1sigma"] <= 0.76 + 2 * SD_100, (
             name,
             s["coverage_1sigma"],

@@ -36,7 +36,7 @@ def test_truncated(tmp_path, project_samples):
     src = (project_samples / "tropomi_ch4" / BOWEN).read_bytes()
     p = tmp_path / BOWEN
     p.write_bytes(src[: len(src) // 3])
-    with pytest.raises(InputFileError, match="truncated|cannot be read") as ei:
+    with pytest.raises(InputFileError, match=r"truncated|cannot be read") as ei:
         urbansat.open_granules(p)
     assert str(p) in str(ei.value) and "download it again" in str(ei.value)
 
@@ -73,7 +73,7 @@ def test_known_product_missing_required_variable(tmp_path):
     q = write_tropomi_ch4(tmp_path / "t", n_scanlines=4, n_pixels=3)
     with netCDF4.Dataset(q, "a") as nc:
         nc["PRODUCT"].renameVariable("latitude", "lat_renamed")
-    with pytest.raises(MissingVariableError, match="latitude.*'PRODUCT'"):
+    with pytest.raises(MissingVariableError, match=r"latitude.*'PRODUCT'"):
         urbansat.open_granules(q)
 
 
@@ -101,7 +101,7 @@ def test_all_fill(tmp_path):
 
 def test_bbox_selects_nothing(tmp_path):
     p = write_tropomi_ch4(tmp_path, n_scanlines=6, n_pixels=5)
-    with pytest.raises(EmptySelectionError, match="bbox=.*selects no sounding") as ei:
+    with pytest.raises(EmptySelectionError, match=r"bbox=.*selects no sounding") as ei:
         urbansat.open_granules(p, bbox=(0.0, 0.0, 1.0, 1.0))
     assert "lon 14" in str(ei.value)  # reports the granule extent
     with pytest.raises(EmptySelectionError, match="time="):
@@ -118,7 +118,7 @@ def test_mixed_products_and_gases(tmp_path):
     t = write_tropomi_ch4(tmp_path, n_scanlines=4, n_pixels=3)
     o = write_oco_lite(tmp_path, n_frames=4)
     with pytest.raises(
-        MixedInputError, match="tropomi_l2_ch4.*oco2_l2_lite|oco2_l2_lite.*tropomi"
+        MixedInputError, match=r"tropomi_l2_ch4.*oco2_l2_lite|oco2_l2_lite.*tropomi"
     ) as ei:
         urbansat.open_granules([t, o])
     assert t.name in str(ei.value) and o.name in str(ei.value)
@@ -143,7 +143,7 @@ def test_registry_lists_readers():
 
 
 def test_minimal_plugin_reader_gets_window_chunks_and_qa(tmp_path, minimal_reader):
-    """A plug-in implementing only open_dataset(path, *, variables=None) still gets bbox/chunks/qa."""
+    """A plug-in with only open_dataset(path, *, variables=None) still gets bbox/chunks/qa."""
     from urbansat.testing.granules import make_swath
 
     p = tmp_path / "x.minimal"

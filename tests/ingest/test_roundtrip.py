@@ -277,7 +277,7 @@ def test_lazy_datasets_pickle_for_distributed(tmp_path, project_samples):
 
 
 def test_oco_zero_latitude_and_vertex_masks(tmp_path):
-    """Spec: soundings at latitude == 0 (with longitude 0) and vertices at (0, 0) are producer fill."""
+    """Spec: soundings at latitude == 0 (longitude 0) and vertices at (0, 0) are producer fill."""
     p = write_oco_lite(tmp_path, n_frames=6, missing_fraction=0.0, bad_fraction=0.0, noise=0.0)
     with netCDF4.Dataset(p, "a") as nc:
         sid = nc["sounding_id"][:]
@@ -307,8 +307,8 @@ def test_oco_unsorted_soundings_same_swath(tmp_path):
     q.parent.mkdir()
     tree = xr.open_groups(p, decode_times=False)
     perm = np.random.default_rng(0).permutation(tree["/"].sizes["sounding_id"])
-    for i, (grp, g) in enumerate(tree.items()):
-        g = g.isel(sounding_id=perm) if "sounding_id" in g.dims else g
+    for i, (grp, g0) in enumerate(tree.items()):
+        g = g0.isel(sounding_id=perm) if "sounding_id" in g0.dims else g0
         g.to_netcdf(q, mode="w" if i == 0 else "a", group=None if grp == "/" else grp.strip("/"))
     a = urbansat.open_granules(p, chunks={"y": 5}).compute()
     b = urbansat.open_granules(q, chunks={"y": 5}).compute()
@@ -394,11 +394,11 @@ def test_oco3_target_names_as_char_arrays(tmp_path):
     q = tmp_path / "b" / p.name
     q.parent.mkdir()
     tree = xr.open_groups(p, decode_times=False)
-    for i, (grp, g) in enumerate(tree.items()):
-        enc = {}
+    for i, (grp, g0) in enumerate(tree.items()):
+        g, enc = g0, {}
         if grp == "/Sounding":
-            g = g.assign(
-                target_name=g.target_name.astype("S32"), target_id=g.target_id.astype("S16")
+            g = g0.assign(
+                target_name=g0.target_name.astype("S32"), target_id=g0.target_id.astype("S16")
             )
             enc = {"target_name": {"dtype": "S1"}, "target_id": {"dtype": "S1"}}
         g.to_netcdf(

@@ -70,7 +70,7 @@ def test_negative_estimates_get_the_mirrored_interval_that_holds_them(r, z):
     np.testing.assert_allclose(hi, -mlo)
     assert (lo <= q).all() and (q <= hi).all()
     # every finite bound solves the defining equality
-    for qq, b in [*zip(q, lo), *zip(q, hi)]:
+    for qq, b in [*zip(q, lo, strict=True), *zip(q, hi, strict=True)]:
         if np.isfinite(b):
             assert (qq - b) ** 2 == pytest.approx(z**2 * (r**2 * b**2 + so**2))
     if z * r >= 1:

@@ -114,8 +114,8 @@ def test_berlin_bias_is_the_wind_not_the_plume_model(project_samples):
     assert abs(fit / direct - 1) < 0.10
     assert direct / 23.43 - 1 > 0.15
 
-    with xr.open_dataset(d / FILE) as raw:
-        raw = raw.rename({"nobs": "y", "nrows": "x"})
+    with xr.open_dataset(d / FILE) as opened:
+        raw = opened.rename({"nobs": "y", "nrows": "x"})
         for name, age_h in (("XCO2_T03", 1.0), ("XCO2_T02", 3.5)):
             f, dv = frame_of(raw[name].astype(float).where(raw[name] < 1e30))
             m = np.isfinite(dv) & (np.abs(f.n) < 60e3) & (f.s > -30e3)

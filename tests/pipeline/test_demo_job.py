@@ -27,7 +27,7 @@ def test_every_table1_row_for_every_boundary_and_period(demo_run):
     periods = ["2015", "2021", "2022"]
     for bid, g in t.groupby("boundary_id"):
         level = g.level.iloc[0]
-        keys = set(zip(g.target, g.indicator, g.period))
+        keys = set(zip(g.target, g.indicator, g.period, strict=True))
         if level in ATMOSPHERE_SCOPES:
             for gas in GASES:
                 for k in spec[spec.subject == "atmosphere"].key:
@@ -68,7 +68,8 @@ def test_known_demo_values(demo_run):
     # N2O for Berlin comes from the (fixture) inventory and is labelled so
     n = t.loc[("berlin", "n2o", "total_emission.emission_rate", "2015")]
     assert n.status == "from_inventory" and n.value == pytest.approx(1550.0)
-    # sinks: the total area of the project box is its geodesic area (WGS84), categories are parts of it
+    # sinks: the total area of the project box is its geodesic area (WGS84), categories are
+    # parts of it
     from pyproj import Geod
     from shapely.geometry import box
 

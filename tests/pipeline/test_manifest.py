@@ -1,4 +1,4 @@
-"""The run manifest: what a job folder holds, interrupted runs, stale outputs, versioned cache keys, two processes."""
+"""The run manifest: folder contents, interrupted runs, stale outputs, cache keys, 2 processes."""
 
 from __future__ import annotations
 
@@ -174,7 +174,8 @@ def test_two_processes_fresh_on_one_folder_do_not_race(tmp_path, project_samples
         warnings.simplefilter("ignore")
         from urbansat.pipeline import run_job
         r = run_job(json.load(open({str(job)!r})), progress=False, resume=False)
-        print(json.dumps({{"computed": len(r.computed), "run": json.load(open(r.manifest))["run_id"]}}))
+        run_id = json.load(open(r.manifest))["run_id"]
+        print(json.dumps({{"computed": len(r.computed), "run": run_id}}))
     """)
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     procs = [
@@ -188,7 +189,7 @@ def test_two_processes_fresh_on_one_folder_do_not_race(tmp_path, project_samples
         for _ in range(2)
     ]
     results = [p.communicate(timeout=300) for p in procs]
-    for p, (stdout, stderr) in zip(procs, results):
+    for p, (_, stderr) in zip(procs, results, strict=True):
         assert p.returncode == 0, stderr[-3000:]
     runs = [json.loads(stdout.strip().splitlines()[-1]) for stdout, _ in results]
     assert all(

@@ -1,4 +1,4 @@
-"""Several overpasses of a source in one period: urbansat.period_totals of the valid estimates (issue 17)."""
+"""Several overpasses of a source in one period: period_totals of the valid estimates (issue 17)."""
 
 from __future__ import annotations
 

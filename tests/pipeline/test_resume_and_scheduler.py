@@ -1,4 +1,4 @@
-"""Resumability (interrupt + rerun, counting recomputations), distributed == local, config errors, CLI."""
+"""Resumability (interrupt + rerun, counting recomputations), distributed == local, errors, CLI."""
 
 from __future__ import annotations
 

@@ -12,7 +12,8 @@ from urbansat.testing.landcover import make_landcover
 F, C, B = 10, 40, 50  # WorldCover codes: forest, cropland, built-up
 
 #: 4x4 epochs on 100 m equal-area pixels (1 ha each):
-#: 6 forest remain, 2 forest -> built-up, 4 cropland remain, 2 cropland -> forest, 2 built-up remain.
+#: 6 forest remain, 2 forest -> built-up, 4 cropland remain, 2 cropland -> forest,
+#: 2 built-up remain.
 START = np.array([[F, F, F, F], [F, F, F, F], [C, C, C, C], [C, C, B, B]], dtype=np.uint8)
 END = np.array([[F, F, F, F], [F, F, B, B], [C, C, C, C], [F, F, B, B]], dtype=np.uint8)
 

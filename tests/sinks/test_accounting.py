@@ -13,7 +13,7 @@ K = 44.0 / 12.0
 
 
 def test_c_to_co2_is_44_over_12():
-    assert C_TO_CO2 == pytest.approx(3.6666667, rel=1e-7)
+    assert pytest.approx(3.6666667, rel=1e-7) == C_TO_CO2
 
 
 def test_stock_difference_hand_4x4(hand_pair, hand_boundaries, hand_factors):
@@ -138,7 +138,7 @@ def test_projects_add_their_category(hand_pair, hand_boundaries, hand_factors):
 # checks the central values; the unranged-factor warning is tested in test_unranged.py
 @pytest.mark.filterwarnings("ignore:Factors without a range in their table:UserWarning")
 def test_blue_carbon_soil_accumulation_ws_table_4_12():
-    """Mangrove remaining mangrove: biomass growth (WS 4.4 x (1+R) x CF) + soil burial 1.62 t C/ha/yr."""
+    """Mangrove remaining mangrove: biomass growth (WS 4.4 x (1+R) x CF) + soil 1.62 t C/ha/yr."""
     import pandas as pd
 
     from urbansat.sinks import account_transitions
@@ -165,7 +165,8 @@ def test_blue_carbon_soil_accumulation_ws_table_4_12():
         3 * (growth + 1.62) * K, rel=1e-5
     )  # table keeps 6 digits
     assert float(m.gross_emissions) == 0.0
-    # Approach 1: growth has no range in the source (NaN interval); soil accumulation alone is ranged
+    # Approach 1: growth has no range in the source (NaN interval); soil accumulation alone is
+    # ranged
     assert "95.removal" in ds.attrs["unranged_factors"]
 
 
@@ -204,6 +205,7 @@ def test_gain_loss_class_change_within_category_is_not_a_conversion():
         t, pd.DataFrame({"boundary_id": ["x"]}), legend="esa_cci_lc", factors=f, years=4
     )
     tot = ds.sel(boundary="x", category="total")
-    # row 1: forest remaining: 1 ha x 2; row 2: cropland -> forest: growth 2, biomass -12/4, soil +20/20
+    # row 1: forest remaining: 1 ha x 2;
+    # row 2: cropland -> forest: growth 2, biomass -12/4, soil +20/20
     assert float(tot.net_sink) == pytest.approx((2 + 2 - 12 / 4 + 20 / 20) * K, rel=1e-12)
     assert float(tot.gross_emissions) == pytest.approx(3 * K, rel=1e-12)

@@ -1,4 +1,4 @@
-"""account_sinks with a reused urbansat.Coverage equals building one per call; both epochs, one pass."""
+"""account_sinks with a reused urbansat.Coverage equals one built per call; both epochs at once."""
 
 from __future__ import annotations
 

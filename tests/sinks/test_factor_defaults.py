@@ -242,7 +242,10 @@ def test_signs_of_conversions_with_the_new_defaults():
     grassland -> shrub grows shrub biomass from zero; forest -> cropland loses forest biomass."""
     zone, years = "tropical_rainforest_africa", 5.0
     d = load_factor_table("ipcc2019").data.set_index(["category", "climate_zone", "parameter"])
-    f = lambda c, p: float(d.loc[(c, zone, p), "value"])
+
+    def f(c, p):
+        return float(d.loc[(c, zone, p), "value"])
+
     t = pd.DataFrame(
         {
             "boundary_id": "x",
@@ -260,8 +263,13 @@ def test_signs_of_conversions_with_the_new_defaults():
         years=years,
     )
     x = ds.sel(boundary="x")
-    bio = lambda c: f(c, "c_above") + f(c, "c_below") + f(c, "c_dead")
-    soil = lambda a, b: (f(b, "c_soil") - f(a, "c_soil")) / 20.0
+
+    def bio(c):
+        return f(c, "c_above") + f(c, "c_below") + f(c, "c_dead")
+
+    def soil(a, b):
+        return (f(b, "c_soil") - f(a, "c_soil")) / 20.0
+
     shrub = f("shrub", "removal") - bio("grassland") / years + soil("grassland", "shrub")
     shrub *= C_TO_CO2
     crop = ((bio("cropland") - bio("forest")) / years + soil("forest", "cropland")) * C_TO_CO2
@@ -395,7 +403,10 @@ def test_v3_adds_the_zones_and_keeps_v2():
 def test_new_zone_soil_and_grassland_follow_table_2_3_and_6_4(zone):
     hac, sandy, wet, flu, agb, total = CLIMATE_FACTS[zone]
     d = load_factor_table("ipcc2019").data.set_index(["category", "climate_zone", "parameter"])
-    v = lambda c, p: float(d.loc[(c, zone, p), "value"])
+
+    def v(c, p):
+        return float(d.loc[(c, zone, p), "value"])
+
     assert v("forest", "c_soil") == v("grassland", "c_soil") == hac
     assert v("cropland", "c_soil") == pytest.approx(hac * flu)
     assert v("sandy_land", "c_soil") == sandy and v("wetland", "c_soil") == wet
@@ -444,7 +455,10 @@ def test_boreal_and_compilation_stocks_match_their_sources():
             (130 * CF, 130 * 0.44, 130 * 0.49)
         )
     # mangrove only where WS gives the climate: tropical dry (AGB 92, R 0.29, growth 3.3)
-    m = lambda p: float(d.loc[("mangrove", "tropical_dry_asia", p), "value"])
+
+    def m(p):
+        return float(d.loc[("mangrove", "tropical_dry_asia", p), "value"])
+
     assert m("c_above") == pytest.approx(92 * 0.451, rel=1e-5)  # CSV keeps 6 significant digits
     assert m("c_below") == pytest.approx(92 * 0.451 * 0.29, rel=1e-5)
     assert m("removal") == pytest.approx(3.3 * 1.29 * 0.451, rel=1e-5)

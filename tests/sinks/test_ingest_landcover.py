@@ -1,4 +1,4 @@
-"""open_landcover on real WorldCover/CCI/MODIS files, synthetic CLCD/Corine, mosaics; factor CSV I/O."""
+"""open_landcover on real WorldCover/CCI/MODIS files, synthetic CLCD/Corine, mosaics; factor CSV."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def test_tiles_mosaic_lazily(tmp_path):
     rng = np.random.default_rng(0)
     full = rng.choice(np.array([10, 20, 30, 40], np.uint8), size=(40, 60))
     res = 1 / 12000
-    for j, (c0, name) in enumerate([(0, "N00E006"), (30, "N00E009")]):
+    for c0, name in [(0, "N00E006"), (30, "N00E009")]:
         tr = Affine(res, 0, 6 + c0 * res, 0, -res, 3.0)
         write_geotiff(
             tmp_path / f"ESA_WorldCover_10m_2021_v200_{name}_Map.tif",
@@ -184,7 +184,7 @@ def test_invest_csv_round_trip(tmp_path):
     # InVEST needs every pool: the first IPCC table ("ipcc2019_v1") lacks shrub/cropland/wetland
     # ones; the current one (v2) has them all
     zone = "tropical_rainforest_africa"
-    with pytest.raises(FactorError, match="shrub|cropland|wetland"):
+    with pytest.raises(FactorError, match=r"shrub|cropland|wetland"):
         factor_table_to_invest(load_factor_table("ipcc2019_v1"), sub, climate_zone=zone)
     full = factor_table_to_invest(table, sub, climate_zone=zone)
     assert np.isfinite(full[["c_above", "c_below", "c_soil", "c_dead"]].to_numpy()).all()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -90,27 +92,21 @@ def test_boundary_outside_raster(hand_pair, hand_boundaries, hand_factors):
 
 
 def test_guangdong_forest_plausibility_band():
-    """Forest land sink of a South-China city: 2-5 t CO2/ha/yr (Guangdong 2018 inventory, city range 2.1-5.1)."""
+    """Forest sink of a South-China city: 2-5 t CO2/ha/yr (Guangdong 2018 inventory: 2.1-5.1)."""
     forest = np.full((50, 50), 10, np.uint8)
     s = make_landcover(forest, year=2015)
     e = make_landcover(forest, year=2020)
     b = make_boundaries(s, 1)
     for factors in ("ipcc2019", "china_literature"):
-        with pytest.warns(UserWarning) if factors == "china_literature" else _nullcontext():
+        with (
+            pytest.warns(UserWarning) if factors == "china_literature" else contextlib.nullcontext()
+        ):
             ds = account_sinks(
                 s, e, b, factors=factors, climate_zone="subtropical_humid_asia", years=5
             )
         f = ds.sel(boundary="b0", category="forest")
         rate = float(f.net_sink) / float(f.area_end)
         assert 2.0 <= rate <= 5.0, (factors, rate)
-
-
-class _nullcontext:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *a):
-        return False
 
 
 def test_packaged_legends_and_tables_are_complete():
@@ -139,7 +135,7 @@ def test_packaged_legends_and_tables_are_complete():
 
 @pytest.mark.shared_samples
 def test_real_worldcover_pair_clipped(project_samples):
-    """REAL WorldCover 2020 v100 / 2021 v200 over São Tomé city; window of 0.03 deg, pixel-aligned box."""
+    """REAL WorldCover 2020 v100 / 2021 v200 over São Tomé city; 0.03 deg pixel-aligned window."""
     import geopandas as gpd
     from affine import Affine
     from pyproj import CRS

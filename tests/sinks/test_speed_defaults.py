@@ -1,4 +1,4 @@
-"""Defaults that give the fast path without options: open_landcover's chunks from the file's tiling."""
+"""Defaults that give the fast path without options: open_landcover chunks by the file's tiling."""
 
 from __future__ import annotations
 

@@ -60,7 +60,7 @@ def test_approach1_matches_monte_carlo_for_linear_model():
 
 
 def test_monte_carlo_interval_coverage():
-    """Truth drawn from the stated factor distribution falls in the 95 % MC interval ~95 % of the time.
+    """Truth drawn from the stated factor distribution is in the 95 % MC interval ~95 % of the time.
 
     Truth is recomputed by hand (InVEST arithmetic) for each draw of the true factors.
     """
@@ -90,7 +90,7 @@ def test_monte_carlo_interval_coverage():
         P = v[v.parameter.isin(pools)].groupby("category")["value"].sum()
         truth = sum(
             a / 1e4 * (P[cat[e]] - P[cat[s]])
-            for s, e, a in zip(t.class_start, t.class_end, t.area_m2)
+            for s, e, a in zip(t.class_start, t.class_end, t.area_m2, strict=True)
         )
         hits += lo <= truth * 44 / 12 / 5 <= hi
     assert 0.92 <= hits / n <= 0.98

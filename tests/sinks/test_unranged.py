@@ -52,5 +52,5 @@ def test_exclude_gives_the_interval_of_the_ranged_factors_only():
 
 
 def test_unknown_policy_is_refused_before_any_work():
-    with pytest.raises(ConfigError, match="unranged='drop'.*'nan'.*'exclude'"):
+    with pytest.raises(ConfigError, match=r"unranged='drop'.*'nan'.*'exclude'"):
         _run(unranged="drop")

@@ -36,7 +36,9 @@ def test_china_cities_and_districts_hierarchy(project_samples):
     # every district lies in its parent city (representative point test, real geometry)
     parent_geom = cities.set_index("boundary_id").geometry
     pts = districts.geometry.representative_point()
-    inside = [parent_geom[p].contains(pt) for p, pt in zip(districts["parent_id"], pts)]
+    inside = [
+        parent_geom[p].contains(pt) for p, pt in zip(districts["parent_id"], pts, strict=True)
+    ]
     assert all(inside)
 
 

@@ -1,4 +1,4 @@
-"""urbansat.Coverage: stored weights equal the on-the-fly sweep, reuse, pickling, dask, distributed."""
+"""Coverage: stored weights equal the on-the-fly sweep; reuse, pickle, dask, distributed."""
 
 from __future__ import annotations
 
@@ -33,7 +33,10 @@ def _scene(seed: int = 7, n: int = 9):
     val = rng.normal(5.0, 1.0, size=(NY, NX))
     val[rng.random((NY, NX)) < 0.05] = np.nan
     c = rng.uniform([500000.0, 4000000.0 - NY * 30.0], [500000.0 + NX * 30.0, 4000000.0], (n, 2))
-    geoms = [shapely.Point(p).buffer(r, quad_segs=7) for p, r in zip(c, rng.uniform(60, 1800, n))]
+    geoms = [
+        shapely.Point(p).buffer(r, quad_segs=7)
+        for p, r in zip(c, rng.uniform(60, 1800, n), strict=True)
+    ]
     geoms.append(shapely.box(499500.0, 3998000.0, 501000.0, 4000900.0))  # beyond the raster edge
     ring = (
         shapely.Point(502600.0, 3998100.0)
@@ -50,22 +53,23 @@ def _scene(seed: int = 7, n: int = 9):
 
 
 def _on_the_fly(start, end, cov: Coverage) -> np.ndarray:
-    """Dense (boundary, class_start * 256 + class_end) areas by the sweep kernel (no stored weights)."""
+    """Dense (boundary, class_start * 256 + class_end) areas by the sweep kernel (no weights)."""
     s, e = np.asarray(start.values), np.asarray(end.values)
     p = cov.polygons
     lut = np.arange(256, dtype=np.int32)
     out = np.zeros((p.n, 256 * 256))
     cand = np.arange(p.n, dtype=np.int64)
-    class_kernel(p.px, p.py, p.ring_start, p.ring_sign, p.poly_ring, p.bbox, cand, 0, 0, s, lut, e, lut, 256,
-                 cov.row_area_m2, out)  # fmt: skip
+    class_kernel(p.px, p.py, p.ring_start, p.ring_sign, p.poly_ring, p.bbox, cand, 0, 0,
+                 s, lut, e, lut, 256, cov.row_area_m2, out)  # fmt: skip
     return out
 
 
 def _dense(table: pd.DataFrame, ids: np.ndarray) -> np.ndarray:
     pos = {b: i for i, b in enumerate(ids)}
     out = np.zeros((len(ids), 256 * 256))
-    np.add.at(out, ([pos[b] for b in table["boundary_id"]],
-                    table["class_start"].astype(int) * 256 + table["class_end"].astype(int)), table["area_m2"])  # fmt: skip
+    rows = [pos[b] for b in table["boundary_id"]]
+    cols = table["class_start"].astype(int) * 256 + table["class_end"].astype(int)
+    np.add.at(out, (rows, cols), table["area_m2"])
     return out
 
 
@@ -152,7 +156,7 @@ def test_bad_grid_and_bad_argument():
     )
     with pytest.raises(AlignmentError, match="not on the grid of this Coverage"):
         cov.class_areas(shifted)
-    with pytest.raises(SchemaError, match="coverage= must be a urbansat.Coverage"):
+    with pytest.raises(SchemaError, match=r"coverage= must be a urbansat\.Coverage"):
         class_areas(a, gdf, coverage="weights")  # type: ignore[arg-type]
     with pytest.raises(BoundaryError, match="Pass boundaries"):
         class_areas(a)

@@ -48,7 +48,7 @@ def test_buffer_km_and_two_boundaries():
 
     def picked(km):
         rb = select_soundings(sw, b.iloc[:1], buffer_km=km)
-        return sorted(zip(rb["y"].values.tolist(), rb["x"].values.tolist()))
+        return sorted(zip(rb["y"].values.tolist(), rb["x"].values.tolist(), strict=True))
 
     assert picked(1.0) == [(0, 0), (0, 1)]
     assert picked(1.2) == [(0, 0), (0, 1), (1, 0)]

@@ -35,7 +35,7 @@ def test_overlap_areas_add_up_to_the_covered_boundary(tropomi):
     assert sel.attrs["selection_method"] == "footprint"
     flat = to_soundings(tropomi, qa_only=False)
     fps = footprint_polygons(flat)
-    union = shapely.union_all(fps[fps != None])
+    union = shapely.union_all(fps[np.not_equal(fps, None)])
     fp_sel = footprint_polygons(sel)
     for k, geom in enumerate(b.geometry):
         m = sel["boundary_id"].values == f"b{k}"

@@ -30,7 +30,10 @@ def _scene(seed=1, n=12):
     val = rng.normal(10.0, 2.0, size=(NY, NX))
     val[rng.random((NY, NX)) < 0.1] = np.nan
     c = rng.uniform([500000.0, 4000000.0 - NY * 30.0], [500000.0 + NX * 30.0, 4000000.0], (n, 2))
-    geoms = [shapely.Point(p).buffer(r, quad_segs=5) for p, r in zip(c, rng.uniform(40, 1500, n))]
+    geoms = [
+        shapely.Point(p).buffer(r, quad_segs=5)
+        for p, r in zip(c, rng.uniform(40, 1500, n), strict=True)
+    ]
     geoms.append(shapely.box(499000.0, 3999000.0, 500700.0, 4001000.0))  # hangs over the edge
     return lc, lc2, val, make_boundaries(geoms)
 

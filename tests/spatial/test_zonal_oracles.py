@@ -22,7 +22,7 @@ def test_quarter_pixel_rectangle_3x3():
     da = make_raster(data, T10)
     rect = shapely.box(500005.0, 4000005.0, 500025.0, 4000025.0)
     df = class_transition_areas(da, None, make_boundaries([rect]))
-    got = dict(zip(df["class_start"].tolist(), df["area_m2"].tolist()))
+    got = dict(zip(df["class_start"].tolist(), df["area_m2"].tolist(), strict=True))
     want = {1: 25.0, 2: 50.0, 3: 25.0, 4: 50.0, 5: 100.0, 6: 50.0, 7: 25.0, 8: 50.0, 9: 25.0}
     assert got == pytest.approx(want, rel=1e-12)
     assert (df["class_end"] == df["class_start"]).all()
@@ -35,7 +35,7 @@ def test_transitions_and_nodata_codes_reported():
     a, b = make_raster(start, T10, nodata=0), make_raster(end, T10, nodata=0)
     whole = shapely.box(500000.0, 4000000.0, 500030.0, 4000030.0)
     df = class_transition_areas(a, b, make_boundaries([whole]))
-    got = {(s, e): v for s, e, v in zip(df.class_start, df.class_end, df.area_m2)}
+    got = {(s, e): v for s, e, v in zip(df.class_start, df.class_end, df.area_m2, strict=True)}
     want = {
         (1, 1): 100,
         (1, 2): 100,
@@ -84,7 +84,8 @@ def test_exactextract_agreement_synthetic(tmp_path):
         [500000.0, 4000000.0 - ny * 30.0], [500000.0 + nx * 30.0, 4000000.0], (25, 2)
     )
     geoms = [
-        shapely.Point(c).buffer(r, quad_segs=6) for c, r in zip(centres, rng.uniform(20, 900, 25))
+        shapely.Point(c).buffer(r, quad_segs=6)
+        for c, r in zip(centres, rng.uniform(20, 900, 25), strict=True)
     ]
     # a donut and a two-part multipolygon crossing the raster edge
     donut = (
@@ -109,7 +110,7 @@ def test_exactextract_agreement_synthetic(tmp_path):
     for _, row in ee.iterrows():
         sub = ca[ca["boundary_id"] == row["boundary_id"]].set_index("class")
         assert set(sub.index) == set(np.asarray(row["unique"]).tolist())
-        for u, f in zip(row["unique"], row["frac"]):
+        for u, f in zip(row["unique"], row["frac"], strict=True):
             assert sub.loc[u, "fraction"] == pytest.approx(f, rel=1e-6)
         assert cov.loc[row["boundary_id"], "observed_area_m2"] == pytest.approx(
             row["count"] * 900.0, rel=1e-6

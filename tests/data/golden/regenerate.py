@@ -11,7 +11,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1] / "indicators"))
 
-import builders
+import builders  # noqa: E402 - lives in tests/indicators, put on sys.path just above
 
 
 def main() -> None:
