@@ -45,6 +45,7 @@ lock); after them 3 of 3 survived (159-195 opens, 113-134 threaded computes each
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -186,10 +187,8 @@ def stress(seconds: float, workdir: Path) -> dict[str, int]:
             path, reader = readers[i % len(readers)]
             ds = reader.open_dataset(path, chunks={"y": 16}, qa="none")
             counts["opens"] += 1
-            try:
+            with contextlib.suppress(queue.Full):
                 todo.put(ds, timeout=0.2)
-            except queue.Full:
-                pass
             del ds
             i += 1
     for t in threads:
@@ -218,7 +217,8 @@ def main(argv: list[str] | None = None) -> dict:
         with tempfile.TemporaryDirectory() as tmp:
             counts = stress(args.stress, Path(tmp))
         print(
-            f"survived {args.stress:g} s: {counts['opens']} opens, {counts['computes']} threaded computes"
+            f"survived {args.stress:g} s: {counts['opens']} opens, "
+            f"{counts['computes']} threaded computes"
         )
         return counts
     results: dict = {
@@ -271,7 +271,8 @@ def main(argv: list[str] | None = None) -> dict:
     results["goal"] = "full_orbit ratio <= 1.5"
     results["goal_met"] = results["cases"]["full_orbit"]["ratio"] <= 1.5
     print(
-        f"peak RSS {results['peak_rss_mb']} MB; goal (<= 1.5x on the full orbit) met: {results['goal_met']}"
+        f"peak RSS {results['peak_rss_mb']} MB; "
+        f"goal (<= 1.5x on the full orbit) met: {results['goal_met']}"
     )
     out = args.out
     out.parent.mkdir(parents=True, exist_ok=True)

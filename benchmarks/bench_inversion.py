@@ -165,7 +165,8 @@ def print_section_table(name: str, sec: dict, seconds: float) -> None:
         print(
             f"  {m:9s} by kind: "
             + "; ".join(
-                f"{k} n={v['n']} med|e|={v['median_abs_error']:.3f} robust sigma={v['robust_sigma']:.3f} "
+                f"{k} n={v['n']} med|e|={v['median_abs_error']:.3f} "
+                f"robust sigma={v['robust_sigma']:.3f} "
                 f"cov {v['coverage_1sigma']:.2f}/{v['coverage_2sigma']:.2f}"
                 for k, v in r["by_kind"].items()
             ),
@@ -180,8 +181,8 @@ def run_sections(sections: dict[str, dict], case, n: int, result: dict) -> dict[
     ``<name>_strong``, the same statistics over the cases with a detected plume.
     """
     times = {}
-    for name, kw in sections.items():
-        kw = dict(kw)
+    for name, section in sections.items():
+        kw = dict(section)
         off = kw.pop("seed_offset", 0)
         strong = kw.pop("strong_subset", False)
         t0 = time.perf_counter()
@@ -198,7 +199,7 @@ def run_sections(sections: dict[str, dict], case, n: int, result: dict) -> dict[
 
 
 def smartcarb_dir() -> tuple[Path, Path] | None:
-    """The SMARTCARB sample directory and its emissions table (shared samples, else the project copy)."""
+    """The SMARTCARB sample directory and emissions table (shared samples, else the project's)."""
     for d, emis in (
         (SHARED / "smartcarb", "SMARTCARB-CO2-emissions.csv"),
         (PROJECT_SMARTCARB, "SMARTCARB-CO2-emissions-20150423.csv"),
@@ -512,11 +513,13 @@ def print_ddeq_table(cmp: dict) -> None:
         return "   -  " if v is None else fmt.format(v)
 
     print(
-        f"\nSMARTCARB 2015-04-23 11 UTC, COSMO winds, 0.5 ppm: urbansat vs ddeq {cmp.get('ddeq_version')} "
+        "\nSMARTCARB 2015-04-23 11 UTC, COSMO winds, 0.5 ppm: "
+        f"urbansat vs ddeq {cmp.get('ddeq_version')} "
         "(same run; Mt CO2/yr)"
     )
     print(
-        f"{'source':12s} {'tool':9s} {'method':9s} {'detect':6s} {'estimate':>8s} {'sigma':>6s} {'truth':>6s} "
+        f"{'source':12s} {'tool':9s} {'method':9s} {'detect':6s} "
+        f"{'estimate':>8s} {'sigma':>6s} {'truth':>6s} "
         f"{'error':>7s} {'in 2s':>5s}"
     )
     for r in cmp["rows"]:
@@ -527,7 +530,8 @@ def print_ddeq_table(cmp: dict) -> None:
             else ("  yes" if r["truth_within_2sigma"] else "   no")
         )
         print(
-            f"{r['source']:12s} {r['tool']:9s} {r['method']:9s} {r['detect_with']:6s} {f(r['estimate_mt_per_yr']):>8s} "
+            f"{r['source']:12s} {r['tool']:9s} {r['method']:9s} {r['detect_with']:6s} "
+            f"{f(r['estimate_mt_per_yr']):>8s} "
             f"{f(r['sigma_mt_per_yr']):>6s} {r['truth_mt_per_yr']:6.2f} {err} {w2}"
             + (f"  ({r['reason']})" if r.get("reason") else "")
         )
@@ -535,7 +539,8 @@ def print_ddeq_table(cmp: dict) -> None:
         print(
             f"time, detection+background+CSF+IME, both sources (ddeq detecting on {det}): "
             f"ddeq {t['ddeq_detect_background_csf_ime_s']:.2f} s "
-            f"(detect {t['ddeq_detect_s']:.2f}, background {t['ddeq_background_s']:.2f}, CSF {t['ddeq_csf_s']:.2f}, "
+            f"(detect {t['ddeq_detect_s']:.2f}, background {t['ddeq_background_s']:.2f}, "
+            f"CSF {t['ddeq_csf_s']:.2f}, "
             f"IME {t['ddeq_ime_s']:.2f}) vs urbansat {t['urbansat_csf_ime_s']:.2f} s: "
             f"ratio ddeq/urbansat {t['ratio_ddeq_over_urbansat_same_steps']:.1f}x; "
             f"urbansat all four methods {t['urbansat_all_methods_s']:.2f} s "
@@ -591,7 +596,8 @@ def lagrangian_sections(n_seeds: int) -> dict:
     return out
 
 
-def main() -> None:
+# the script's entry: one branch per option, the sections it selects run in order
+def main() -> None:  # noqa: PLR0912, PLR0915
     ap = argparse.ArgumentParser()
     ap.add_argument(
         "--lagrangian-seeds",
@@ -634,7 +640,10 @@ def main() -> None:
     ap.add_argument(
         "--ddeq-detect-with",
         default="NO2,CO2",
-        help="comma list of images ddeq detects plumes on (NO2: ddeq's SMARTCARB workflow; CO2: XCO2 only)",
+        help=(
+            "comma list of images ddeq detects plumes on "
+            "(NO2: ddeq's SMARTCARB workflow; CO2: XCO2 only)"
+        ),
     )
     ap.add_argument(
         "--noise-seeds",
@@ -695,7 +704,8 @@ def main() -> None:
         sections = {
             "synthetic": {"wind_error": 0.2, "direction_error": 10.0},
             "true_wind": {"wind_error": 0.0, "direction_error": 0.0, "strong_subset": True},
-            # MODEL_ERROR's derivation: the method's own error (no noise, true wind, flat background)
+            # MODEL_ERROR's derivation: the method's own error (no noise, true wind, flat
+            # background)
             "model_error": {
                 "wind_error": 0.0,
                 "direction_error": 0.0,
@@ -756,7 +766,8 @@ def main() -> None:
         result["smartcarb"] = smartcarb(*found)
         print("smartcarb", json.dumps(result["smartcarb"], indent=1))
         print(
-            f"SMARTCARB scene, 2 sources x 4 methods: {result['smartcarb']['time_all_methods_s']:.2f} s "
+            "SMARTCARB scene, 2 sources x 4 methods: "
+            f"{result['smartcarb']['time_all_methods_s']:.2f} s "
             f"(CSF + IME: {result['smartcarb']['time_csf_ime_s']:.2f} s)",
             flush=True,
         )
@@ -766,7 +777,8 @@ def main() -> None:
         elif py is None:
             print(
                 f"ddeq reference skipped: no --ddeq-python given and {DDEQ_PYTHON} does not exist "
-                "(create it: python3 -m venv /work/ddeq-venv && /work/ddeq-venv/bin/pip install ddeq==1.1 "
+                "(create it: python3 -m venv /work/ddeq-venv && "
+                "/work/ddeq-venv/bin/pip install ddeq==1.1 "
                 "'xarray==2025.1.2' 'pandas<3')"
             )
         elif not Path(py).exists():

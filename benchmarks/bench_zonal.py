@@ -39,7 +39,9 @@ def _cpu_s() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def worker(tool: str, rast: str, polys: str, out: str, chunk: int) -> None:
+# one branch per compared tool (each run in a fresh process), side by side so that the timed
+# sections of the tools read alike
+def worker(tool: str, rast: str, polys: str, out: str, chunk: int) -> None:  # noqa: PLR0912, PLR0915
     import numpy as np
     import pandas as pd
 
@@ -64,8 +66,10 @@ def worker(tool: str, rast: str, polys: str, out: str, chunk: int) -> None:
             rast, gdf, ["unique", "frac", "count"], include_cols=["county_id"], output="pandas"
         )
         rows = []
-        for cid, uniq, frac, cnt in zip(ee["county_id"], ee["unique"], ee["frac"], ee["count"]):
-            for u, f in zip(uniq, frac):
+        for cid, uniq, frac, cnt in zip(
+            ee["county_id"], ee["unique"], ee["frac"], ee["count"], strict=True
+        ):
+            for u, f in zip(uniq, frac, strict=True):
                 rows.append((cid, int(u), float(f) * float(cnt) * 900.0))
         df = pd.DataFrame(rows, columns=["boundary_id", "class", "area_m2"])
         dt = time.perf_counter() - t0
@@ -166,8 +170,14 @@ def worker(tool: str, rast: str, polys: str, out: str, chunk: int) -> None:
             ov = src.read(1, out_shape=(src.height // 16, src.width // 16))
             tr = src.transform * src.transform.scale(16, 16)
         land = ((ov != 80) & (ov != 0)).astype(np.uint8)
-        isl = sorted((shapely.geometry.shape(g) for g, v in shapes(land, mask=land.astype(bool), transform=tr) if v),
-                     key=lambda g: -g.area)[:2]  # fmt: skip
+        isl = sorted(
+            (
+                shapely.geometry.shape(g)
+                for g, v in shapes(land, mask=land.astype(bool), transform=tr)
+                if v
+            ),
+            key=lambda g: -g.area,
+        )[:2]
         geoms = [shapely.box(6.0, 0.0, 9.0, 3.0)] + [
             g.simplify(0.0015).buffer(0.0005, quad_segs=3) for g in isl
         ]
@@ -278,7 +288,8 @@ def main() -> None:
         runs[tool] = run(tool, rast, polys, tmp / f"{tool}.parquet", a.chunk)
         r = runs[tool]
         print(
-            f"{tool:>13}: {r['seconds']:8.2f} s wall {r['cpu_seconds']:8.2f} s CPU   peak RSS {r['peak_rss_mb']:6.0f} MB",
+            f"{tool:>13}: {r['seconds']:8.2f} s wall {r['cpu_seconds']:8.2f} s CPU   "
+            f"peak RSS {r['peak_rss_mb']:6.0f} MB",
             flush=True,
         )
     ee = pd.read_parquet(tmp / "exactextract.parquet")
@@ -295,17 +306,35 @@ def main() -> None:
     cpu_ratio = runs["exactextract"]["cpu_seconds"] / runs["urbansat"]["cpu_seconds"]
     load = os.getloadavg()
     result = {
-        "raster": {"path": rast.name, "shape_yx": [a.size, a.size], "dtype": "uint8", "pixel_m": 30, "crs": "EPSG:32650",
-                   "tiling": "deflate, 512x512"},
+        "raster": {
+            "path": rast.name,
+            "shape_yx": [a.size, a.size],
+            "dtype": "uint8",
+            "pixel_m": 30,
+            "crs": "EPSG:32650",
+            "tiling": "deflate, 512x512",
+        },
         "polygons": {"path": polys.name, "count": a.polygons},
         "urbansat_chunk": a.chunk or "open_landcover default (file tiling x cores)",
         "coverage_reuse_2_epochs": {
-            **{k: reuse[k] for k in ("seconds_recompute_2_epochs", "seconds_reuse_2_epochs",
-                                     "seconds_build_coverage", "coverage", "coverage_MB", "chunks")},
+            **{
+                k: reuse[k]
+                for k in (
+                    "seconds_recompute_2_epochs",
+                    "seconds_reuse_2_epochs",
+                    "seconds_build_coverage",
+                    "coverage",
+                    "coverage_MB",
+                    "chunks",
+                )
+            },
             "median_speedup_reuse_over_recompute": float(
-                np.median(reuse["seconds_recompute_2_epochs"]) / np.median(reuse["seconds_reuse_2_epochs"])),
-            "note": "3 interleaved repeats in one process; recompute = class_areas(e, boundaries) per "
-                    "epoch (each builds its weights), reuse = one urbansat.Coverage + cov.class_areas(e)",
+                np.median(reuse["seconds_recompute_2_epochs"])
+                / np.median(reuse["seconds_reuse_2_epochs"])
+            ),
+            "note": "3 interleaved repeats in one process; "
+            "recompute = class_areas(e, boundaries) per epoch (each builds its weights), "
+            "reuse = one urbansat.Coverage + cov.class_areas(e)",
         },
         "cpu_count": os.cpu_count(),
         "runs": runs,
@@ -319,9 +348,13 @@ def main() -> None:
             "max_rel_diff": float(rel.max()),
             "p99_rel_diff": float(np.quantile(rel, 0.99)),
         },
-        "goal": {"speedup>=5": ratio >= 5, "urbansat_seconds<=2": runs["urbansat"]["seconds"] <= 2.0, "urbansat_peak_rss_mb<2000": runs["urbansat"]["peak_rss_mb"] < 2000,
-                 "max_rel_diff<=1e-6": float(rel.max()) <= 1e-6},
-    }  # fmt: skip
+        "goal": {
+            "speedup>=5": ratio >= 5,
+            "urbansat_seconds<=2": runs["urbansat"]["seconds"] <= 2.0,
+            "urbansat_peak_rss_mb<2000": runs["urbansat"]["peak_rss_mb"] < 2000,
+            "max_rel_diff<=1e-6": float(rel.max()) <= 1e-6,
+        },
+    }
     print(json.dumps(result, indent=2))
     out = HERE / "results" / "zonal.json"
     out.parent.mkdir(exist_ok=True)

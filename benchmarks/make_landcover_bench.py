@@ -65,10 +65,20 @@ def make_raster(size: int, path: Path) -> None:
     edges = np.quantile(sample, np.linspace(0.1, 0.9, 9))
     lake_cut = np.quantile(map_coordinates(lake, [yy * 100 / size, xx * 100 / size], order=1), 0.97)
     profile = {
-        "driver": "GTiff", "width": size, "height": size, "count": 1, "dtype": "uint8", "crs": "EPSG:32650",
-        "transform": Affine(RES, 0.0, X0, 0.0, -RES, Y0), "nodata": 0, "compress": "deflate",
-        "tiled": True, "blockxsize": 512, "blockysize": 512, "BIGTIFF": "IF_SAFER",
-    }  # fmt: skip
+        "driver": "GTiff",
+        "width": size,
+        "height": size,
+        "count": 1,
+        "dtype": "uint8",
+        "crs": "EPSG:32650",
+        "transform": Affine(RES, 0.0, X0, 0.0, -RES, Y0),
+        "nodata": 0,
+        "compress": "deflate",
+        "tiled": True,
+        "blockxsize": 512,
+        "blockysize": 512,
+        "BIGTIFF": "IF_SAFER",
+    }
     tmp = path.with_suffix(".tmp.tif")
     strip = 512
     with rasterio.open(tmp, "w", **profile) as dst:
