@@ -38,6 +38,9 @@ __all__ = ["PolygonSet", "coverage_fraction_window", "prepare_polygons"]
 COVERAGE_EPS = 1e-12
 #: Maximum cells of the per-polygon accumulation strip (memory bound: 8 bytes each).
 _STRIP_CELLS = 1 << 21
+#: shapely type ids (shapely.get_type_id)
+_POLYGON = int(shapely.GeometryType.POLYGON)
+_COLLECTION = int(shapely.GeometryType.GEOMETRYCOLLECTION)
 
 
 @dataclass(frozen=True)
@@ -67,10 +70,11 @@ class PolygonSet:
 
     @property
     def n(self) -> int:
+        """Number of polygons."""
         return len(self.poly_ring) - 1
 
     def candidates(self, row0: int, col0: int, n_rows: int, n_cols: int) -> np.ndarray:
-        """Indices of polygons whose bounding box overlaps a block (bounding-box prefilter)."""
+        """Return the indices of polygons whose bounding box overlaps a block (prefilter)."""
         b = self.bbox
         hit = (
             (b[:, 0] < col0 + n_cols)
@@ -105,18 +109,20 @@ def prepare_polygons(geoms, transform: Affine, *, ids=None) -> PolygonSet:
     bad = ~shapely.is_valid(geoms)
     if bad.any():
         raise BoundaryError(
-            f"{int(bad.sum())} boundary geometries are invalid (ids {list(ids[bad][:10])}); repair them "
-            "with urbansat.read_boundaries(...) or shapely.make_valid before zonal statistics."
+            f"{int(bad.sum())} boundary geometries are invalid (ids {list(ids[bad][:10])}); "
+            "repair them with urbansat.read_boundaries(...) or shapely.make_valid before zonal "
+            "statistics."
         )
     parts, part_idx = shapely.get_parts(geoms, return_index=True)
     types = shapely.get_type_id(parts)
     # nested collections (GeometryCollection from make_valid) -> their parts again
-    while (types == 7).any():
-        sub, sub_idx = shapely.get_parts(parts[types == 7], return_index=True)
-        part_idx = np.concatenate([part_idx[types != 7], part_idx[types == 7][sub_idx]])
-        parts = np.concatenate([parts[types != 7], sub])
+    while (types == _COLLECTION).any():
+        nested = types == _COLLECTION
+        sub, sub_idx = shapely.get_parts(parts[nested], return_index=True)
+        part_idx = np.concatenate([part_idx[~nested], part_idx[nested][sub_idx]])
+        parts = np.concatenate([parts[~nested], sub])
         types = shapely.get_type_id(parts)
-    keep = types == 3  # Polygon (MultiPolygon was exploded by get_parts)
+    keep = types == _POLYGON  # (MultiPolygon was exploded by get_parts)
     keep &= ~shapely.is_empty(parts)
     parts, part_idx = parts[keep], part_idx[keep]
     order = np.argsort(part_idx, kind="stable")
@@ -187,7 +193,9 @@ def _deposit(acc, rmin, rmax, r, m, dy, w):
 
 
 @numba.njit(cache=True, nogil=True)
-def _accumulate_edge(acc, rmin, rmax, x0, y0, x1, y1, h, w, sign):
+def _accumulate_edge(  # noqa: PLR0912, PLR0913, PLR0917 - numba kernel: one clip loop
+    acc, rmin, rmax, x0, y0, x1, y1, h, w, sign
+):
     """Add one edge (window-local pixel coords) to the accumulation buffer ``acc[:h, :w+2]``."""
     if y0 == y1:
         return
@@ -241,11 +249,13 @@ def _accumulate_edge(acc, rmin, rmax, x0, y0, x1, y1, h, w, sign):
 
 
 @numba.njit(cache=True, nogil=True)
-def _rasterize(
+def _rasterize(  # noqa: PLR0913, PLR0917 - numba kernel: flat arrays, positional
     px, py, ring_start, ring_sign, poly_ring, p, col_off, row_off, h, w, acc, rmin, rmax
 ):
-    """Accumulate the edges of polygon ``p`` on the window whose top-left pixel corner is at
-    global (col_off, row_off). ``acc`` must be all zero on entry; ``rmin/rmax`` = (big, -1).
+    """Accumulate the edges of polygon ``p`` on a window of the raster.
+
+    The window's top-left pixel corner is at global (col_off, row_off). ``acc`` must be all
+    zero on entry; ``rmin/rmax`` = (big, -1).
 
     Afterwards the running sum of ``acc[r, rmin[r]:rmax[r]+1]`` is the coverage of each
     cell of row ``r``; cells outside that span have zero coverage.
@@ -279,7 +289,9 @@ def _window(bbox, p, row0, col0, n_rows, n_cols):
 
 
 @numba.njit(cache=True, nogil=True)
-def _coverage_into(px, py, ring_start, ring_sign, poly_ring, p, col_off, row_off, h, w, out):
+def _coverage_into(  # noqa: PLR0913, PLR0917 - numba kernel: flat arrays, positional
+    px, py, ring_start, ring_sign, poly_ring, p, col_off, row_off, h, w, out
+):
     """Write the coverage fractions of polygon ``p`` on an (h, w) window into ``out``."""
     acc, rmin, rmax = _new_buffers(h, w)
     _rasterize(px, py, ring_start, ring_sign, poly_ring, p, col_off, row_off, h, w, acc, rmin, rmax)
@@ -316,7 +328,7 @@ def _sweep_with(cell):
     """
 
     @numba.njit(cache=True, nogil=True)
-    def sweep(
+    def sweep(  # noqa: PLR0913, PLR0917 - numba kernel: flat arrays, positional
         px,
         py,
         ring_start,
@@ -392,7 +404,7 @@ _class_sweep = _sweep_with(_class_cell)
 
 
 @numba.njit(cache=True, nogil=True)
-def class_kernel(
+def class_kernel(  # noqa: PLR0913, PLR0917 - numba kernel: flat arrays, positional
     px,
     py,
     ring_start,
@@ -451,7 +463,7 @@ _value_sweep = _sweep_with(_value_cell)
 
 
 @numba.njit(cache=True, nogil=True)
-def value_kernel(
+def value_kernel(  # noqa: PLR0913, PLR0917 - numba kernel: flat arrays, positional
     px,
     py,
     ring_start,
@@ -481,7 +493,9 @@ def value_kernel(
 
 
 @numba.njit(cache=True, nogil=True)
-def _coverage_window(px, py, ring_start, ring_sign, poly_ring, p, row0, col0, n_rows, n_cols):
+def _coverage_window(  # noqa: PLR0913, PLR0917 - numba kernel: flat arrays, positional
+    px, py, ring_start, ring_sign, poly_ring, p, row0, col0, n_rows, n_cols
+):
     out = np.zeros((n_rows, n_cols))
     _coverage_into(px, py, ring_start, ring_sign, poly_ring, p, col0, row0, n_rows, n_cols, out)
     return out
@@ -512,7 +526,7 @@ def coverage_fraction_window(
 
 
 @numba.njit(cache=True, nogil=True)
-def footprint_grid_kernel(
+def footprint_grid_kernel(  # noqa: PLR0913, PLR0917 - numba kernel: flat arrays, positional
     px,
     py,
     ring_start,
@@ -575,7 +589,9 @@ def _grow_segments(seg, frac, n):
 
 
 @numba.njit(cache=True, nogil=True)
-def band_segments(px, py, ring_start, ring_sign, poly_ring, bbox, cand, row0, n_rows, n_cols):
+def band_segments(  # noqa: PLR0912, PLR0913, PLR0915, PLR0917 - one numba sweep loop nest
+    px, py, ring_start, ring_sign, poly_ring, bbox, cand, row0, n_rows, n_cols
+):
     """Coverage weights of polygons ``cand`` on the full-width band of rows ``row0 .. row0+n_rows``.
 
     Each polygon is swept as in :func:`_sweep_with` (the running sum of the
@@ -689,7 +705,9 @@ def _apply_with(cell):
     """
 
     @numba.njit(cache=True, nogil=True)
-    def apply(row_ptr, seg, frac, loc, row0, col0, n_rows, n_cols, row_area, data, out):
+    def apply(  # noqa: PLR0913, PLR0917 - numba kernel: flat arrays, positional
+        row_ptr, seg, frac, loc, row0, col0, n_rows, n_cols, row_area, data, out
+    ):
         for r in range(n_rows):
             ar = row_area[r]
             for k in range(row_ptr[row0 + r], row_ptr[row0 + r + 1]):
@@ -712,7 +730,7 @@ _value_apply = _apply_with(_value_cell)
 
 
 @numba.njit(cache=True, nogil=True)
-def class_segments_kernel(
+def class_segments_kernel(  # noqa: PLR0913, PLR0917 - numba kernel: flat arrays, positional
     row_ptr, seg, frac, loc, row0, col0, start, lut_s, end, lut_e, n_e, row_area, out
 ):
     """:func:`class_kernel` on stored weights (``out`` rows indexed by ``loc[polygon]``)."""
@@ -733,7 +751,7 @@ def class_segments_kernel(
 
 
 @numba.njit(cache=True, nogil=True)
-def value_segments_kernel(
+def value_segments_kernel(  # noqa: PLR0913, PLR0917 - numba kernel: flat arrays, positional
     row_ptr, seg, frac, loc, row0, col0, values, weights, has_nodata, nodata, row_area, out
 ):
     """:func:`value_kernel` on stored weights (``out`` rows indexed by ``loc[polygon]``)."""
