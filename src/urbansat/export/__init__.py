@@ -8,11 +8,13 @@ checksums, options, time and library versions:
 
 * CSV - a ``provenance`` column per row plus a sidecar ``<file>.provenance.json``;
 * Parquet - the ``urbansat_provenance`` key of the Arrow schema metadata;
-* NetCDF - global attributes (CF-1.10 + ACDD-1.3) incl. ``urbansat_provenance``;
+* NetCDF - global attributes (CF-1.10 + ACDD-1.3) incl. ``urbansat_provenance``, and the
+  CF attributes of every variable (:func:`cf_ready`);
 * GeoPackage - a non-spatial ``provenance`` table beside the layers;
 * JSON - a top-level ``provenance`` object.
 """
 
+from urbansat.export.cf import cf_ready
 from urbansat.export.files import atomic_write, sha256
 from urbansat.export.provenance import provenance
 from urbansat.export.tables import (
@@ -28,6 +30,7 @@ from urbansat.export.tables import (
 
 __all__ = [
     "atomic_write",
+    "cf_ready",
     "netcdf_ready",
     "provenance",
     "sha256",

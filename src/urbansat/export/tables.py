@@ -17,7 +17,6 @@ checksums, options, time and library versions:
 from __future__ import annotations
 
 import datetime as _dt
-import json
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -44,19 +43,14 @@ __all__ = [
 
 
 def netcdf_ready(ds: xr.Dataset) -> xr.Dataset:
-    """A copy of ``ds`` netCDF-4 can store: object variables as strings, attrs as scalars.
+    """Return a copy of ``ds`` that netCDF-4 can store and CF/ACDD describe (``cf_ready``).
 
-    Attributes that are not str/int/float are JSON-encoded; ``ds`` is not modified.
+    Object variables become strings, attributes that are not str/int/float are JSON-encoded,
+    and every variable gets its CF attributes; values are unchanged and ``ds`` is not modified.
     """
-    out = ds.copy()
-    for v in list(out.variables):
-        if out[v].dtype == object:
-            out[v] = out[v].astype(str)
-    out.attrs = {
-        k: (v if isinstance(v, (str, int, float)) else json.dumps(v, default=str))
-        for k, v in out.attrs.items()
-    }
-    return out
+    from urbansat.export.cf import cf_ready
+
+    return cf_ready(ds)
 
 
 def _write_text(path: Path, text: str) -> Path:
@@ -217,9 +211,11 @@ def table_to_dataset(df: pd.DataFrame, *, prov: Mapping[str, Any] | None = None)
         ),
         "keywords": "carbon dioxide, methane, emissions, carbon sink, T/CI 231-2023, satellite",
         "keywords_vocabulary": "free text",
-        "standard_name_vocabulary": "CF Standard Name Table v84",
+        "standard_name_vocabulary": "CF Standard Name Table v93",
         "source": "satellite remote sensing (flux inversion, land-cover change accounting)",
-        "references": "T/CI 231-2023 Implementation Guidelines for Urban Carbon Monitoring, Table 1",
+        "references": (
+            "T/CI 231-2023 Implementation Guidelines for Urban Carbon Monitoring, Table 1"
+        ),
         "product_version": __version__,
         "date_created": now,
         "history": f"{now} created by urbansat {__version__}",
@@ -228,7 +224,9 @@ def table_to_dataset(df: pd.DataFrame, *, prov: Mapping[str, Any] | None = None)
     }
     if prov is not None:
         attrs["urbansat_provenance"] = _json(prov)
-    return xr.Dataset(data_vars, coords=coords, attrs=attrs)
+    from urbansat.export.cf import cf_ready
+
+    return cf_ready(xr.Dataset(data_vars, coords=coords, attrs=attrs))
 
 
 def write_netcdf(df: pd.DataFrame, path: str | Path, *, prov: Mapping[str, Any]) -> Path:
@@ -243,8 +241,10 @@ def write_netcdf(df: pd.DataFrame, path: str | Path, *, prov: Mapping[str, Any])
 def write_geopackage(
     df: pd.DataFrame, boundaries: Any, path: str | Path, *, prov: Mapping[str, Any]
 ) -> Path:
-    """Write a GeoPackage: ``boundaries``, ``indicators`` (rows joined to their boundary
-    geometry) and a non-spatial ``provenance`` table, atomically.
+    """Write a GeoPackage of boundaries, indicators and provenance, atomically.
+
+    Layers: ``boundaries``, ``indicators`` (rows joined to their boundary geometry) and a
+    non-spatial ``provenance`` table.
     """
     import geopandas as gpd
     import pyogrio
