@@ -114,12 +114,18 @@ def _dedupe(files: list[Path]) -> list[Path]:
     if dropped:
         listing = "; ".join(f"'{a}' = '{b}'" for a, b in dropped)
         warnings.warn(
-            f"open_granules got the same granule twice (identical content): {listing}. Each is read "
-            "once; remove the duplicates from the list to silence this warning.",
+            f"open_granules got the same granule twice (identical content): {listing}. "
+            "Each is read once; remove the duplicates from the list to silence this warning.",
             DuplicateInputWarning,
             stacklevel=3,
         )
     return keep
+
+
+#: Geographic limits in degrees: |latitude| <= 90, longitude in [-180, 180] or [0, 360].
+_LAT_MAX = 90.0
+_LON_MAX = 180.0
+_LON_WRAP = 360.0
 
 
 def _check_bbox(bbox: Sequence[float] | None) -> tuple[float, float, float, float] | None:
@@ -132,12 +138,12 @@ def _check_bbox(bbox: Sequence[float] | None) -> tuple[float, float, float, floa
             f"bbox={bbox!r} is not (lon_min, lat_min, lon_max, lat_max) in degrees, "
             "e.g. bbox=(148.0, -23.5, 150.0, -22.0)."
         ) from None
-    if not (-90 <= lat0 < lat1 <= 90):
+    if not (-_LAT_MAX <= lat0 < lat1 <= _LAT_MAX):
         raise SchemaError(
             f"bbox={bbox!r}: latitudes must satisfy -90 <= lat_min < lat_max <= 90 "
             "(order is lon_min, lat_min, lon_max, lat_max)."
         )
-    if not (-180 <= lon0 <= 360 and -180 <= lon1 <= 360):
+    if not (-_LON_MAX <= lon0 <= _LON_WRAP and -_LON_MAX <= lon1 <= _LON_WRAP):
         raise SchemaError(f"bbox={bbox!r}: longitudes must be in degrees within [-180, 360].")
     return lon0, lat0, lon1, lat1
 
@@ -155,7 +161,8 @@ def _check_time(time: Sequence[Any] | None) -> tuple[np.datetime64, np.datetime6
         t0, t1 = utc(start), utc(end)
     except (TypeError, ValueError):
         raise SchemaError(
-            f"time={time!r} is not a (start, end) pair of dates, e.g. time=('2022-07-22', '2022-07-23')."
+            f"time={time!r} is not a (start, end) pair of dates, "
+            "e.g. time=('2022-07-22', '2022-07-23')."
         ) from None
     if t1 < t0:
         raise SchemaError(f"time={time!r}: end is before start; swap them.")
@@ -170,14 +177,12 @@ def _inside(
     lat: np.ndarray, lon: np.ndarray, bbox: tuple[float, float, float, float]
 ) -> np.ndarray:
     lon0, lat0, lon1, lat1 = bbox
-    lon0 = ((lon0 + 180) % 360) - 180 if lon0 >= 180 else lon0
-    lon1 = ((lon1 + 180) % 360) - 180 if lon1 > 180 else lon1
+    lon0 = ((lon0 + 180) % 360) - 180 if lon0 >= _LON_MAX else lon0
+    lon1 = ((lon1 + 180) % 360) - 180 if lon1 > _LON_MAX else lon1
     with np.errstate(invalid="ignore"):
         in_lat = (lat >= lat0) & (lat <= lat1)
-        if lon0 <= lon1:
-            in_lon = (lon >= lon0) & (lon <= lon1)
-        else:  # box crossing the antimeridian, e.g. (170, ..., -170, ...)
-            in_lon = (lon >= lon0) | (lon <= lon1)
+        # a box with lon0 > lon1 crosses the antimeridian, e.g. (170, ..., -170, ...)
+        in_lon = (lon >= lon0) & (lon <= lon1) if lon0 <= lon1 else (lon >= lon0) | (lon <= lon1)
     return in_lat & in_lon
 
 
@@ -204,8 +209,8 @@ def _reader_options(reader: GranuleReader, path: Path, options: dict[str, Any]) 
         )
         raise SchemaError(
             f"reader_options {bad} are not accepted by reader {reader.name!r} for '{path}'. "
-            f"Its options are {valid or 'none'}; bbox/time/qa/chunks/variables/gas are open_granules "
-            "arguments."
+            f"Its options are {valid or 'none'}; "
+            "bbox/time/qa/chunks/variables/gas are open_granules arguments."
         )
     return options
 
@@ -253,7 +258,156 @@ def _open_one_raw(reader: GranuleReader, path: Path, **kw: Any) -> xr.Dataset:
     return validate_granule(ds)
 
 
-def open_granules(
+def _detect(
+    files: list[Path], product: str | None, gas: str | None
+) -> tuple[list[GranuleReader], str | None]:
+    """Find each file's reader and the gas to read; refuse mixed products or gases."""
+    readers: list[GranuleReader] = []
+    gases: list[list[str]] = []
+    for p in files:
+        r = get_reader(product) if product else guess_reader(p)
+        readers.append(r)
+        gases.append(_gases_of(r, p))
+    names = {r.name for r in readers}
+    if len(names) > 1:
+        listing = ", ".join(f"'{p.name}' -> {r.name}" for p, r in zip(files, readers, strict=True))
+        raise MixedInputError(
+            f"open_granules got files of {len(names)} products ({sorted(names)}): {listing}. "
+            "Open each product with its own call and combine the results downstream."
+        )
+    if gas is None:
+        singles = {tuple(g) for g in gases}
+        if any(len(g) > 1 for g in gases):
+            gas_sel = None
+        elif len(singles) > 1:
+            listing = ", ".join(f"'{p.name}' -> {g[0]}" for p, g in zip(files, gases, strict=True))
+            raise MixedInputError(
+                f"open_granules got files of different gases: {listing}. Open one gas per call, "
+                "e.g. open_granules(paths, gas='ch4') with the CH4 files only."
+            )
+        else:
+            gas_sel = gases[0][0] if gases and gases[0] else None
+    else:
+        bad = [(p.name, g) for p, g in zip(files, gases, strict=True) if gas not in g]
+        if bad:
+            raise MixedInputError(
+                f"gas={gas!r} was requested but these files do not carry it: {bad}. "
+                "Remove them or request their gas."
+            )
+        gas_sel = gas
+    return readers, gas_sel
+
+
+def _scan_window(
+    reader: GranuleReader,
+    path: Path,
+    *,
+    box: tuple[float, float, float, float] | None,
+    trange: tuple[np.datetime64, np.datetime64] | None,
+    gas: str | None,
+    qa: QA,
+    extents: list[str],
+) -> tuple[bool, tuple[slice, slice] | None]:
+    """Scan a granule's geolocation: whether it has soundings in ``box``/``trange`` and its window.
+
+    Returns ``(True, None)`` when nothing is pruned; appends the granule's extent to ``extents``.
+    """
+    if box is None and trange is None:
+        return True, None
+    with warnings.catch_warnings():  # the full open below repeats them
+        warnings.simplefilter("ignore")
+        scan = _open_one(reader, path, variables=(), gas=gas, chunks=None, qa=qa)
+    lat = np.asarray(scan["latitude"].values, dtype="float64")
+    lon = np.asarray(scan["longitude"].values, dtype="float64")
+    keep = np.isfinite(lat) & np.isfinite(lon)
+    if lat.size and keep.any():
+        extents.append(
+            f"'{path.name}': lon {np.nanmin(lon[keep]):.2f}..{np.nanmax(lon[keep]):.2f}, "
+            f"lat {np.nanmin(lat[keep]):.2f}..{np.nanmax(lat[keep]):.2f}"
+        )
+    if box is not None:
+        keep &= _inside(lat, lon, box)
+    if trange is not None:
+        t = np.asarray(scan["time"].values).astype("datetime64[ns]")
+        t = np.broadcast_to(t, lat.shape) if t.shape != lat.shape else t
+        keep &= (t >= trange[0]) & (t <= trange[1])
+    if not keep.any():
+        return False, None
+    rows = np.flatnonzero(keep.any(axis=1))
+    cols = np.flatnonzero(keep.any(axis=0))
+    return True, (
+        slice(int(rows[0]), int(rows[-1]) + 1),
+        slice(int(cols[0]), int(cols[-1]) + 1),
+    )
+
+
+def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Dataset]:
+    """Drop all-fill granules and those where no sounding passes QA (warning which).
+
+    One small computation per granule: finite and passing counts and the largest latitude.
+    """
+    import dask
+
+    var = gas_variable(opened[0].attrs["gas"])
+    try:
+        counts = dask.compute(
+            *[
+                (np.isfinite(d[var]).sum(), d["qa_pass"].sum(), abs(d["latitude"]).max())
+                for d in opened
+            ]
+        )
+    except UrbansatError:
+        raise
+    except _FORMAT_ERRORS as err:  # a chunk read hit corrupt bytes: name the granule(s)
+        where = ", ".join(str(d.attrs["source_files"][0]) for d in opened)
+        raise open_failure(where, err) from err
+    for d, (_, _, lat_max) in zip(opened, counts, strict=True):
+        if np.isfinite(float(lat_max)) and float(lat_max) > _LAT_MAX:
+            raise SchemaError(
+                f"Granule '{d.attrs['source_files'][0]}' has latitudes up to "
+                f"|{float(lat_max):.6g}| degrees, outside [-90, 90]: the geolocation is corrupt "
+                "(or latitude and longitude are swapped). Download the file again; "
+                "urbansat does not use impossible positions."
+            )
+    good: list[xr.Dataset] = []
+    allfill: list[str] = []
+    noqa: list[str] = []
+    for d, (n_fin, n_pass, _) in zip(opened, counts, strict=True):
+        src = d.attrs["source_files"][0]
+        windowed = d.attrs.pop("_windowed")
+        if int(n_fin) == 0 and not windowed:
+            allfill.append(src)
+        elif int(n_pass) == 0:
+            noqa.append(src)
+        else:
+            good.append(d)
+    if allfill and len(allfill) == len(opened):
+        raise InputFileError(
+            f"Granule(s) {allfill} contain no valid {var} value: every value of the gas is the "
+            "fill value. The file holds no retrieval (e.g. a night-side or fully cloudy orbit, "
+            "or a failed subset); choose other granules."
+        )
+    if allfill:
+        warnings.warn(
+            f"Skipping granule(s) whose {var} is all fill: {allfill}.",
+            EmptyResultWarning,
+            stacklevel=3,
+        )
+    if noqa:
+        warnings.warn(
+            "No sounding passes the QA screening "
+            f"({opened[0]['qa_pass'].attrs.get('screening', qa)}) "
+            f"{'within the bbox/time window ' if pruned else ''}in {noqa}; "
+            f"{'they are' if len(noqa) > 1 else 'it is'} left out"
+            f"{' and the result is empty' if not good else ''}."
+            + (" Use qa='none' to inspect the unscreened values." if qa != "none" else ""),
+            EmptyResultWarning,
+            stacklevel=3,
+        )
+    return good
+
+
+def open_granules(  # noqa: PLR0913 - public API: data first, then keyword-only options
     paths: str | Path | Iterable[str | Path],
     *,
     product: str | None = None,
@@ -351,71 +505,17 @@ def open_granules(
     files = _dedupe(_expand(paths))
 
     # ---- detect products and gases; refuse mixtures
-    readers: list[GranuleReader] = []
-    gases: list[list[str]] = []
-    for p in files:
-        r = get_reader(product) if product else guess_reader(p)
-        readers.append(r)
-        gases.append(_gases_of(r, p))
-    names = {r.name for r in readers}
-    if len(names) > 1:
-        listing = ", ".join(f"'{p.name}' -> {r.name}" for p, r in zip(files, readers))
-        raise MixedInputError(
-            f"open_granules got files of {len(names)} products ({sorted(names)}): {listing}. "
-            "Open each product with its own call and combine the results downstream."
-        )
-    if gas is None:
-        singles = {tuple(g) for g in gases}
-        if any(len(g) > 1 for g in gases):
-            gas_sel = None
-        elif len(singles) > 1:
-            listing = ", ".join(f"'{p.name}' -> {g[0]}" for p, g in zip(files, gases))
-            raise MixedInputError(
-                f"open_granules got files of different gases: {listing}. Open one gas per call, "
-                "e.g. open_granules(paths, gas='ch4') with the CH4 files only."
-            )
-        else:
-            gas_sel = gases[0][0] if gases and gases[0] else None
-    else:
-        bad = [(p.name, g) for p, g in zip(files, gases) if gas not in g]
-        if bad:
-            raise MixedInputError(
-                f"gas={gas!r} was requested but these files do not carry it: {bad}. "
-                "Remove them or request their gas."
-            )
-        gas_sel = gas
+    readers, gas_sel = _detect(files, product, gas)
 
     # ---- open (with bbox/time pruning from a geolocation scan)
     opened: list[xr.Dataset] = []
     extents: list[str] = []
-    for p, r in zip(files, readers):
-        window = None
-        if box is not None or trange is not None:
-            with warnings.catch_warnings():  # the full open below repeats them
-                warnings.simplefilter("ignore")
-                scan = _open_one(r, p, variables=(), gas=gas_sel, chunks=None, qa=qa)
-            lat = np.asarray(scan["latitude"].values, dtype="float64")
-            lon = np.asarray(scan["longitude"].values, dtype="float64")
-            keep = np.isfinite(lat) & np.isfinite(lon)
-            if lat.size and keep.any():
-                extents.append(
-                    f"'{p.name}': lon {np.nanmin(lon[keep]):.2f}..{np.nanmax(lon[keep]):.2f}, "
-                    f"lat {np.nanmin(lat[keep]):.2f}..{np.nanmax(lat[keep]):.2f}"
-                )
-            if box is not None:
-                keep &= _inside(lat, lon, box)
-            if trange is not None:
-                t = np.asarray(scan["time"].values).astype("datetime64[ns]")
-                t = np.broadcast_to(t, lat.shape) if t.shape != lat.shape else t
-                keep &= (t >= trange[0]) & (t <= trange[1])
-            if not keep.any():
-                continue
-            rows = np.flatnonzero(keep.any(axis=1))
-            cols = np.flatnonzero(keep.any(axis=0))
-            window = (
-                slice(int(rows[0]), int(rows[-1]) + 1),
-                slice(int(cols[0]), int(cols[-1]) + 1),
-            )
+    for p, r in zip(files, readers, strict=True):
+        found, window = _scan_window(
+            r, p, box=box, trange=trange, gas=gas_sel, qa=qa, extents=extents
+        )
+        if not found:
+            continue
         ds = _open_one(
             r,
             p,
@@ -444,61 +544,7 @@ def open_granules(
         )
 
     # ---- all-fill and QA checks (one small computation per granule)
-    import dask
-
-    var = gas_variable(opened[0].attrs["gas"])
-    try:
-        counts = dask.compute(
-            *[
-                (np.isfinite(d[var]).sum(), d["qa_pass"].sum(), abs(d["latitude"]).max())
-                for d in opened
-            ]
-        )
-    except UrbansatError:
-        raise
-    except _FORMAT_ERRORS as err:  # a chunk read hit corrupt bytes: name the granule(s)
-        where = ", ".join(str(d.attrs["source_files"][0]) for d in opened)
-        raise open_failure(where, err) from err
-    for d, (_, _, lat_max) in zip(opened, counts):
-        if np.isfinite(float(lat_max)) and float(lat_max) > 90.0:
-            raise SchemaError(
-                f"Granule '{d.attrs['source_files'][0]}' has latitudes up to |{float(lat_max):.6g}| "
-                "degrees, outside [-90, 90]: the geolocation is corrupt (or latitude and longitude "
-                "are swapped). Download the file again; urbansat does not use impossible positions."
-            )
-    good: list[xr.Dataset] = []
-    allfill: list[str] = []
-    noqa: list[str] = []
-    for d, (n_fin, n_pass, _) in zip(opened, counts):
-        src = d.attrs["source_files"][0]
-        windowed = d.attrs.pop("_windowed")
-        if int(n_fin) == 0 and not windowed:
-            allfill.append(src)
-        elif int(n_pass) == 0:
-            noqa.append(src)
-        else:
-            good.append(d)
-    if allfill and len(allfill) == len(opened):
-        raise InputFileError(
-            f"Granule(s) {allfill} contain no valid {var} value: every value of the gas is the "
-            "fill value. The file holds no retrieval (e.g. a night-side or fully cloudy orbit, "
-            "or a failed subset); choose other granules."
-        )
-    if allfill:
-        warnings.warn(
-            f"Skipping granule(s) whose {var} is all fill: {allfill}.",
-            EmptyResultWarning,
-            stacklevel=2,
-        )
-    if noqa:
-        warnings.warn(
-            f"No sounding passes the QA screening ({opened[0]['qa_pass'].attrs.get('screening', qa)}) "
-            f"{'within the bbox/time window ' if box is not None or trange is not None else ''}in {noqa}; {'they are' if len(noqa) > 1 else 'it is'} left out"
-            f"{' and the result is empty' if not good else ''}."
-            + (" Use qa='none' to inspect the unscreened values." if qa != "none" else ""),
-            EmptyResultWarning,
-            stacklevel=2,
-        )
+    good = _screen(opened, qa, pruned=box is not None or trange is not None)
     if not good:
         empty = opened[0].isel(y=slice(0, 0))
         empty = empty.assign_coords(granule=("y", np.zeros(0, dtype="int32"), {"units": "1"}))
@@ -514,7 +560,7 @@ def open_granules(
 
 
 def _pad_fill(dtype: np.dtype) -> Any:
-    if dtype == bool:
+    if dtype.kind == "b":
         return False
     if np.issubdtype(dtype, np.unsignedinteger):
         return np.iinfo(dtype).max
@@ -603,10 +649,7 @@ def _concat(dss: list[xr.Dataset]) -> xr.Dataset:
     )
     dss = [dss[i] for i in order]
     sources = [d.attrs["source_files"][0] for d in dss]
-    if len(dss) > 1:
-        dss_h = _harmonize(dss)
-    else:
-        dss_h = dss
+    dss_h = _harmonize(dss) if len(dss) > 1 else dss
     parts = []
     for i, d in enumerate(dss_h):
         parts.append(
@@ -682,7 +725,8 @@ def select_target(
     if not isinstance(ds, xr.Dataset):
         raise SchemaError(
             f"select_target needs an opened granule (xarray.Dataset); got {type(ds).__name__} "
-            f"{str(ds)[:120]!r}. Open it first: ds = urbansat.open_granules(path, product='oco3_l2_lite')."
+            f"{str(ds)[:120]!r}. Open it first: "
+            "ds = urbansat.open_granules(path, product='oco3_l2_lite')."
         )
     if mode not in ("sam", "target", "any"):
         raise SchemaError(
@@ -692,7 +736,8 @@ def select_target(
     if need:
         raise SchemaError(
             f"select_target needs {need}, which only OCO-3 Lite granules carry; dataset from "
-            f"{ds.attrs.get('source_files', '<memory>')} (product {ds.attrs.get('product')}) lacks them."
+            f"{ds.attrs.get('source_files', '<memory>')} (product {ds.attrs.get('product')}) "
+            "lacks them."
         )
     names = np.asarray(ds["target_name"].values).astype(str)
     ids = np.asarray(ds["target_id"].values).astype(str)

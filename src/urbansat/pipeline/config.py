@@ -1,4 +1,4 @@
-"""The job configuration (TOML) of :func:`urbansat.run_job`, parsed into one typed :class:`JobConfig`.
+"""The job configuration (TOML) of :func:`urbansat.run_job`, parsed into a typed :class:`JobConfig`.
 
 The TOML is read as UTF-8 (anything else is refused, naming the file and the
 encoding), parsed with :mod:`tomllib` and validated by pydantic v2 models: every
@@ -32,7 +32,8 @@ methods), ``options`` its keyword options, ``[[granules]]`` the keywords of
     name = "co2m"
     paths = ["granules/*.nc"]           # globs
     gas = "co2"                         # optional: product, qa, target (OCO-3 SAM site), chunks,
-                                        # bbox = [lon_min, lat_min, lon_max, lat_max], time = [start, end]
+                                        # bbox = [lon_min, lat_min, lon_max, lat_max],
+                                        # time = [start, end]
 
     [concentration]
     background_buffer_km = 10.0         # excluded around every boundary
@@ -62,7 +63,7 @@ methods), ``options`` its keyword options, ``[[granules]]`` the keywords of
     inventory = "coco2.csv"
     key = "location"                    # location | boundary_id
     max_distance_km = 5.0
-    exclude = ["Berlin"]                # sources / boundaries not to compare (e.g. a city vs plants)
+    exclude = ["Berlin"]                # sources / boundaries not to compare (a city vs plants)
 
     [outputs]
     formats = ["csv", "parquet", "netcdf", "gpkg", "json"]
@@ -161,13 +162,22 @@ PositiveFloat = Annotated[float, Field(gt=0)]
 NonNegativeFloat = Annotated[float, Field(ge=0)]
 
 
+_BBOX_KEYS = ("lon_min", "lat_min", "lon_max", "lat_max")
+#: Geographic limits in degrees: |latitude| <= 90, longitude in [-180, 180] or [0, 360].
+_LAT_MAX, _LON_MAX, _LON_WRAP = 90.0, 180.0, 360.0
+#: Length of the two-element lists: [start, end] and [value, sigma].
+_PAIR = 2
+#: Bytes 0x80-0x9F: C1 controls in Latin-1, printable in Windows-1252 (a hint for the message).
+_C1_CONTROLS = range(0x80, 0xA0)
+
+
 def _bbox(value: list[float]) -> tuple[float, float, float, float]:
-    if len(value) != 4:
+    if len(value) != len(_BBOX_KEYS):
         raise ValueError(
             f"must be [lon_min, lat_min, lon_max, lat_max] (4 numbers), got {len(value)}"
         )
     x0, y0, x1, y1 = value
-    if not (-180 <= x0 < x1 <= 360 and -90 <= y0 < y1 <= 90):
+    if not (-_LON_MAX <= x0 < x1 <= _LON_WRAP and -_LAT_MAX <= y0 < y1 <= _LAT_MAX):
         raise ValueError(
             f"{value} is not [lon_min, lat_min, lon_max, lat_max] with min < max in degrees"
         )
@@ -190,7 +200,7 @@ def _timestamp(value: Any) -> pd.Timestamp:
 
 
 def _span(value: Any) -> tuple[str, str]:
-    if not isinstance(value, (list, tuple)) or len(value) != 2:
+    if not isinstance(value, (list, tuple)) or len(value) != _PAIR:
         raise ValueError(f"must be [start, end] dates with end > start, got {value!r}")
     start, end = (_timestamp(v) for v in value)
     if not end > start:
@@ -199,7 +209,7 @@ def _span(value: Any) -> tuple[str, str]:
 
 
 def _time_range(value: Any) -> tuple[str, str]:
-    if not isinstance(value, (list, tuple)) or len(value) != 2:
+    if not isinstance(value, (list, tuple)) or len(value) != _PAIR:
         raise ValueError(f"must be [start, end] dates, got {value!r}")
     start, end = (_timestamp(v) for v in value)
     if end < start:
@@ -211,7 +221,7 @@ Span = Annotated[Any, AfterValidator(_span)]
 
 
 def _value_sigma(value: list[float]) -> tuple[float, float]:
-    if len(value) != 2 or value[1] < 0:
+    if len(value) != _PAIR or value[1] < 0:
         raise ValueError(
             f"must be [value, sigma] in ppm (co2) or ppb (ch4) with sigma >= 0, got {value}"
         )
@@ -269,6 +279,10 @@ class BoundariesConfig(_Section):
     parent_field: str | None = None
     layer: str | int | None = None
     crs: str | int | None = None
+    #: the job periods tabulated for these boundaries (default: all), one list for the file or
+    #: {boundary_id = [...]}; give only the periods their data cover, so that the table
+    #: requests no row nothing can fill
+    periods: list[str] | dict[str, list[str]] | None = None
 
 
 def _chunks(value: Any) -> Any:
@@ -361,8 +375,9 @@ class ConcentrationConfig(_Section):
     def _radius(self) -> ConcentrationConfig:
         if self.background_radius_km <= self.background_buffer_km:
             raise ValueError(
-                f"background_radius_km ({self.background_radius_km}) must exceed background_buffer_km "
-                f"({self.background_buffer_km}), or no sounding can be background"
+                f"background_radius_km ({self.background_radius_km}) must exceed "
+                f"background_buffer_km ({self.background_buffer_km}), "
+                "or no sounding can be background"
             )
         return self
 
@@ -426,7 +441,7 @@ def _methods(value: Any) -> str | tuple[str, ...]:
 
 
 def _inversion_options(value: Any) -> Any:
-    """Check ``options`` against :func:`urbansat.estimate_emissions` (via ``InversionOptions`` when present)."""
+    """Check ``options`` against :func:`urbansat.estimate_emissions` (``InversionOptions``)."""
     if not isinstance(value, Mapping):
         raise ValueError(  # noqa: TRY004  (pydantic reports a ValueError at the key)
             f"must be a table of estimate_emissions options, got {type(value).__name__}"
@@ -442,7 +457,7 @@ def _inversion_options(value: Any) -> Any:
 
 
 class EmissionsConfig(_Section):
-    """``[[emissions]]``: one :func:`urbansat.estimate_emissions` call per granule of a ``[[granules]]``."""
+    """``[[emissions]]``: one :func:`urbansat.estimate_emissions` call per granule of a set."""
 
     granules: str
     method: Annotated[Any, AfterValidator(_methods)]
@@ -451,7 +466,8 @@ class EmissionsConfig(_Section):
     boundary_ids: list[str] | None = None
     wind: WindSpec
     options: Annotated[Any, AfterValidator(_inversion_options)] = {}
-    #: issue 17: temporal profile of the period totals, one name or {source or boundary_id: name, "*": default}
+    #: issue 17: temporal profile of the period totals, one name or
+    #: {source or boundary_id: name, "*": default}
     profile: str | dict[str, str] | None = None
 
     @model_validator(mode="after")
@@ -511,7 +527,7 @@ class SinksConfig(_Section):
         return self
 
     def options(self) -> dict[str, Any]:
-        """The :func:`urbansat.account_sinks` keywords set in this section."""
+        """Return the :func:`urbansat.account_sinks` keywords set in this section."""
         keys = (
             "factors",
             "method",
@@ -639,7 +655,7 @@ class JobConfig(_Section):
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        """The plain-mapping form (JSON-ready; what :func:`load_config` returns)."""
+        """Return the plain-mapping form (JSON-ready; what :func:`load_config` returns)."""
         d = self.model_dump(mode="json", exclude={"source"}, exclude_none=True)
         d.setdefault("inventory", {})
         d["_source"] = self.source
@@ -677,7 +693,8 @@ def _loc_text(loc: Sequence[int | str]) -> str:
     return out
 
 
-def _message(err: Mapping[str, Any], model_keys: Mapping[str, Sequence[str]]) -> str:
+# one return per pydantic error kind: a lookup table with conditions
+def _message(err: Mapping[str, Any], model_keys: Mapping[str, Sequence[str]]) -> str:  # noqa: PLR0911
     kind = err["type"]
     msg = str(err["msg"])
     loc = err["loc"]
@@ -707,9 +724,10 @@ def _message(err: Mapping[str, Any], model_keys: Mapping[str, Sequence[str]]) ->
 def _section_of(loc: Sequence[int | str]) -> str:
     """Model whose keys apply to the last key of ``loc`` (section or nested table)."""
     names = [str(p) for p in loc if isinstance(p, str) and p not in _TAGS]
-    if len(names) >= 2 and names[-2] == "wind":
+    nested = len(names) > 1  # a key inside a section (a lone name is a section itself)
+    if nested and names[-2] == "wind":
         return "wind"
-    return names[0] if len(names) >= 2 else ""
+    return names[0] if nested else ""
 
 
 _MODEL_KEYS: Final[dict[str, Sequence[str]]] = {
@@ -777,7 +795,7 @@ def _non_finite(value: Any, where: str, out: list[tuple[str, str]]) -> None:
 
 
 def _cross_checks(raw: Mapping[str, Any]) -> list[tuple[tuple[int | str, ...], str]]:
-    """References between sections, checked on the raw mapping so they are reported with the rest."""
+    """Check references between sections on the raw mapping, to report them with the rest."""
     problems: list[tuple[tuple[int | str, ...], str]] = []
 
     def entries(section: str) -> list[Mapping[str, Any]]:
@@ -821,6 +839,18 @@ def _cross_checks(raw: Mapping[str, Any]) -> list[tuple[tuple[int | str, ...], s
         p = s.get("period")
         if labels and p is not None and str(p) not in labels:
             problems.append((("sinks", i, "period"), f"{p!r} is not among job.periods {labels}"))
+    for i, b in enumerate(entries("boundaries")):
+        want = b.get("periods")
+        lists = list(want.values()) if isinstance(want, Mapping) else [want or []]
+        flat = [q for x in lists if isinstance(x, list) for q in x]
+        bad = [q for q in flat if labels and str(q) not in labels]
+        if bad or want == [] or any(x == [] for x in lists):
+            problems.append(
+                (
+                    ("boundaries", i, "periods"),
+                    f"{bad!r} are not among job.periods {labels}" if bad else "give at least one",
+                )
+            )
     return problems
 
 
@@ -902,7 +932,7 @@ def parse_job_config(
 
 
 def _check_regular_file(path: Path) -> None:
-    """Refuse what is not a regular, readable, sanely sized file before reading it (no FIFO/device reads)."""
+    """Refuse what is not a regular, readable, sanely sized file before reading it (no FIFO)."""
     try:
         st = path.stat()
     except FileNotFoundError:
@@ -922,8 +952,8 @@ def _check_regular_file(path: Path) -> None:
         )
     if st.st_size > MAX_CONFIG_BYTES:
         raise InputFileError(
-            f"job configuration {str(path)!r} is {st.st_size / 1024**2:.0f} MB; a job TOML is a few kB - "
-            "is this the right file?"
+            f"job configuration {str(path)!r} is {st.st_size / 1024**2:.0f} MB; "
+            "a job TOML is a few kB - is this the right file?"
         )
 
 
@@ -954,13 +984,14 @@ def load_job_config(path: str | os.PathLike[str]) -> JobConfig:
     except UnicodeDecodeError as err:
         guess = (
             "Latin-1 / Windows-1252"
-            if all(b < 0x80 or b >= 0xA0 for b in data[err.start : err.start + 1])
+            if all(b not in _C1_CONTROLS for b in data[err.start : err.start + 1])
             else "not UTF-8"
         )
         line = data[: err.start].count(b"\n") + 1
         raise ConfigError(
-            f"job configuration {str(path)!r} is not UTF-8 text (byte {data[err.start]:#04x} at line {line}, "
-            f"probably {guess}); TOML files must be UTF-8: re-save it as UTF-8 "
+            f"job configuration {str(path)!r} is not UTF-8 text "
+            f"(byte {data[err.start]:#04x} at line {line}, probably {guess}); "
+            "TOML files must be UTF-8: re-save it as UTF-8 "
             f"(e.g. iconv -f latin1 -t utf-8 {path.name} > fixed.toml)."
         ) from None
     try:
