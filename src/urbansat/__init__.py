@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urbansat._version import __version__
 from urbansat.errors import (
     AlignmentError,
+    BoundaryCRSError,
     BoundaryError,
     ConfigError,
     CRSError,
@@ -68,6 +69,7 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "AlignmentError",
+    "BoundaryCRSError",
     "BoundaryError",
     "CRSError",
     "ConfigError",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 __all__ = [
     "AlignmentError",
+    "BoundaryCRSError",
     "BoundaryError",
     "CRSError",
     "ConfigError",
@@ -74,6 +75,10 @@ class BoundaryError(UrbansatError, ValueError):
 
 class CRSError(UrbansatError, ValueError):
     """A CRS is missing or disagrees with the data."""
+
+
+class BoundaryCRSError(BoundaryError, CRSError):
+    """Boundaries whose coordinates cannot be in their CRS (e.g. degrees labelled EPSG:3857)."""
 
 
 class AlignmentError(UrbansatError, ValueError):

@@ -212,7 +212,15 @@ def _emission(ds: xr.Dataset | None, idx: list[int]) -> dict[str, Any]:
         f"wind={ds.attrs.get('wind_source', '')} sources={','.join(np.array(names)[valid])}"
     )
     if not valid.any():
-        return {"status": "rejected", "method": "; ".join(rejected), "provenance": prov}
+        # nothing observed near any source (outside the swath, every sounding filtered): no_data,
+        # not an estimate that failed QA
+        near = (
+            np.asarray(sub["n_valid_near"].values, dtype=float)
+            if "n_valid_near" in sub
+            else np.ones(len(idx))
+        )
+        status = "no_data" if bool(np.all(near == 0)) else "rejected"
+        return {"status": status, "method": "; ".join(rejected), "provenance": prov}
     method = "+".join(m for m in methods if m) or "inversion"
     if len(names) > 1 or names[0] != "":
         method += f" ({int(valid.sum())} source(s) summed)"
@@ -331,9 +339,22 @@ def _partial_uncertainty_note(ds: xr.Dataset) -> str:
 
 
 def _empty_epochs(ds: xr.Dataset, bid: str) -> str:
-    """'start', 'end' or 'start and end' when that epoch has no valid pixel in the boundary, else ''."""
+    """'start', 'end' or 'start and end' when that epoch has no valid pixel in the boundary, else ''.
+
+    Read from the transition matrix (nodata rows and columns included, category ``nodata``)
+    when the accounting has it, so that an epoch that is nodata inside the boundary is told
+    apart from the other (whose valid pixels pair with nodata and so never reach a valid
+    transition); else from the areas of the valid transitions.
+    """
     if "unobserved_area" not in ds or "total" not in set(map(str, ds["category"].values)):
         return ""  # not an account_sinks output (no record of unobserved pixels)
+    if "transition_area" in ds and {"category_start", "category_end"} <= set(ds.coords):
+        tm = ds["transition_area"].sel(boundary=bid)
+        valid = {
+            "start": float(tm.where(ds["category_start"] != "nodata", 0.0).sum()),
+            "end": float(tm.where(ds["category_end"] != "nodata", 0.0).sum()),
+        }
+        return " and ".join(k for k, v in valid.items() if not v > 0)
     tot = ds.sel(boundary=bid, category="total")
     empty = [
         k.split("_")[1] for k in ("area_start", "area_end") if k in tot and not float(tot[k]) > 0

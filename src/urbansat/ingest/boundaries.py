@@ -30,10 +30,22 @@ import shapely
 from pyproj import CRS
 
 from urbansat.categories import BOUNDARY_LEVELS
-from urbansat.errors import BoundaryError, CRSError, InputFileError, UrbansatWarning
+from urbansat.errors import (
+    BoundaryCRSError,
+    BoundaryError,
+    CRSError,
+    InputFileError,
+    UrbansatWarning,
+)
+from urbansat.schema.antimeridian import split_antimeridian
 from urbansat.schema.files import check_input_file
 
 __all__ = ["read_boundaries"]
+
+#: Longitude and latitude limits [degrees]; geographic data may use 0..360 longitudes.
+_LON_MIN, _LON_MAX, _LON_MAX_360, _LAT_MAX = -180.0, 180.0, 360.0, 90.0
+#: Tolerance [degrees] on those limits for coordinates rounded just beyond them.
+_DEG_TOL = 0.5
 
 _ID_CANDIDATES = ("boundary_id", "id", "adcode", "geoid", "fips", "geocode", "code")
 _NAME_CANDIDATES = ("name", "district", "city", "areaname", "community", "name_en", "NAME_1")
@@ -67,7 +79,8 @@ def _read(path: str | os.PathLike, layer: str | int | None) -> gpd.GeoDataFrame:
             layers = None
         if layers is not None and len(layers) > 1:
             raise BoundaryError(
-                f"{str(p)!r} holds {len(layers)} layers {list(layers[:, 0])}; choose one with layer=."
+                f"{str(p)!r} holds {len(layers)} layers {list(layers[:, 0])}; "
+                "choose one with layer=."
             )
         return gpd.read_file(target)
     except BoundaryError:
@@ -101,13 +114,47 @@ def _as_id(s: pd.Series) -> pd.Series:
 
 
 def _check_crs_agrees(gdf: gpd.GeoDataFrame, source: str) -> None:
+    """Refuse coordinates that cannot be in the labelled CRS (:class:`BoundaryCRSError`).
+
+    Two mislabellings give areas wrong by orders of magnitude without any other sign:
+    degrees under a projected CRS (every coordinate within [-180, 180] x [-90, 90], so a
+    district becomes a ~1 m2 speck near the projection origin) and metres under a
+    geographic CRS (coordinates beyond any longitude/latitude). A projected CRS whose
+    data fall far outside its area of use is refused too.
+    """
     crs = gdf.crs
-    xmin, ymin, xmax, ymax = gdf.total_bounds
-    if crs.is_geographic and (xmin < -180.5 or xmax > 360.5 or ymin < -90.5 or ymax > 90.5):
-        raise CRSError(
-            f"Boundaries from {source} have coordinates up to ({xmin:.6g}, {ymin:.6g}, {xmax:.6g}, "
-            f"{ymax:.6g}), impossible for the geographic CRS {crs.to_string()!r}: the data are in a "
-            "projected CRS. Pass the true CRS with crs= (e.g. crs='EPSG:3435')."
+    xmin, ymin, xmax, ymax = (float(v) for v in gdf.total_bounds)
+    extent = f"({xmin:.6g}, {ymin:.6g}, {xmax:.6g}, {ymax:.6g})"
+    if not np.all(np.isfinite([xmin, ymin, xmax, ymax])):
+        raise BoundaryCRSError(
+            f"Boundaries from {source} have non-finite coordinates (bounds {extent}) in the CRS "
+            f"{crs.to_string()!r}. Fix or drop the geometries with NaN/inf vertices."
+        )
+    tol = _DEG_TOL
+    if crs.is_geographic and (
+        xmin < _LON_MIN - tol
+        or xmax > _LON_MAX_360 + tol
+        or ymin < -_LAT_MAX - tol
+        or ymax > _LAT_MAX + tol
+    ):
+        raise BoundaryCRSError(
+            f"Boundaries from {source} have coordinates up to {extent}, impossible for the "
+            f"geographic CRS {crs.to_string()!r}: the data are in a projected CRS (metres or "
+            "feet). Set the file's true CRS (e.g. ogr2ogr -a_srs EPSG:32650, or "
+            "gdf.set_crs('EPSG:32650', allow_override=True)) or, for a file without a CRS, "
+            "pass it with crs= (e.g. crs='EPSG:3435'); reproject to EPSG:4326 afterwards if "
+            "you need degrees."
+        )
+    degrees = xmin >= _LON_MIN and xmax <= _LON_MAX and ymin >= -_LAT_MAX and ymax <= _LAT_MAX
+    if crs.is_projected and degrees:
+        raise BoundaryCRSError(
+            f"Boundaries from {source} are labelled with the projected CRS {crs.to_string()!r} "
+            f"({crs.name}) but every coordinate lies within [-180, 180] x [-90, 90] (bounds "
+            f"{extent}): these are longitude/latitude degrees, which this CRS would read as a "
+            "few metres near its origin (areas wrong by a factor of ~1e10). Set the CRS to "
+            "EPSG:4326 (gdf.set_crs('EPSG:4326', allow_override=True), or ogr2ogr -a_srs "
+            "EPSG:4326 fixed.gpkg input.gpkg) and pass that; if the data really are metres "
+            "of this CRS, reproject them to EPSG:4326 (gdf.to_crs('EPSG:4326')) first."
         )
     if crs.is_projected and crs.area_of_use is not None:
         from pyproj import Transformer
@@ -123,15 +170,33 @@ def _check_crs_agrees(gdf: gpd.GeoDataFrame, source: str) -> None:
             and (aou.west - margin <= lon <= aou.east + margin or aou.west > aou.east)
         )
         if not inside:
-            raise CRSError(
+            raise BoundaryCRSError(
                 f"Boundaries from {source} (centre {cx:.6g}, {cy:.6g}) fall at lon {lon:.4g}, lat "
                 f"{lat:.4g} in the CRS {crs.to_string()!r}, far outside its area of use "
-                f"({aou.name}): the CRS disagrees with the data. Pass the true CRS with crs= "
-                "(e.g. crs='EPSG:4326' for longitude/latitude)."
+                f"({aou.name}): the CRS disagrees with the data. Set the true CRS (or pass it "
+                "with crs= for a file without one), e.g. EPSG:4326 for longitude/latitude, "
+                "or reproject the data to EPSG:4326."
             )
 
 
-def read_boundaries(
+def _split_antimeridian(geoms: np.ndarray, ids: pd.Series, crs: CRS, source: str) -> np.ndarray:
+    """Split polygons written naively across the antimeridian (geographic CRS only); warn."""
+    if not crs.is_geographic:
+        return geoms
+    fixed, split = split_antimeridian(geoms, ids.to_numpy())
+    if split.any():
+        warnings.warn(
+            f"Boundaries {list(ids[split][:20])} from {source} cross the antimeridian (an edge "
+            "jumps more than 180 degrees of longitude): each is split at 180 degrees into a "
+            "MultiPolygon within [-180, 180] (urbansat.schema.antimeridian), so its area and "
+            "pixel coverage are those of the short way round.",
+            UrbansatWarning,
+            stacklevel=3,
+        )
+    return fixed
+
+
+def read_boundaries(  # noqa: PLR0912, PLR0915 - one gate: every check in reading order
     path_or_gdf: str | os.PathLike | gpd.GeoDataFrame,
     *,
     level: str,
@@ -182,8 +247,19 @@ def read_boundaries(
         Unknown level, no rows, empty or non-polygonal geometry, duplicated ids,
         unknown fields, or several layers without ``layer=``.
     CRSError
-        No CRS and no ``crs=``; ``crs=`` disagreeing with the file; coordinates
-        impossible for the CRS.
+        No CRS and no ``crs=``; ``crs=`` disagreeing with the file.
+    BoundaryCRSError
+        Coordinates impossible for the CRS (a :class:`BoundaryError` and a
+        :class:`CRSError`): degrees under a projected CRS, metres under a geographic
+        one, data far outside the CRS's area of use, non-finite coordinates; or a
+        polygon crossing the antimeridian that encloses a pole.
+
+    Warns
+    -----
+    UrbansatWarning
+        Polygons written naively across the antimeridian (an edge jumping more than
+        180 degrees of longitude) are split at 180 degrees into MultiPolygons
+        (:mod:`urbansat.schema.antimeridian`); invalid geometries are repaired.
     """
     if level not in BOUNDARY_LEVELS:
         raise BoundaryError(f"level={level!r} is not one of {list(BOUNDARY_LEVELS)}.")
@@ -202,7 +278,8 @@ def read_boundaries(
             )
     else:
         raise BoundaryError(
-            f"path_or_gdf must be a file path or a geopandas.GeoDataFrame; got {type(path_or_gdf).__name__}."
+            "path_or_gdf must be a file path or a geopandas.GeoDataFrame; got "
+            f"{type(path_or_gdf).__name__}."
         )
     if len(gdf) == 0:
         raise BoundaryError(f"Boundaries from {source} have no features.")
@@ -244,9 +321,10 @@ def read_boundaries(
             if c in lower and gdf[lower[c]].astype(str).duplicated().any()
         ]
         if dup_cols:
+            dup_vals = gdf[dup_cols[0]].astype(str)
             warnings.warn(
                 f"Boundaries from {source}: id column {dup_cols[0]!r} has duplicate values "
-                f"{sorted(set(gdf[dup_cols[0]].astype(str)[gdf[dup_cols[0]].astype(str).duplicated()]))[:10]}, "
+                f"{sorted(set(dup_vals[dup_vals.duplicated()]))[:10]}, "
                 "so boundary_id falls back to row numbers 0..n-1 (the original column is kept). "
                 "Dissolve the duplicates (gdf.dissolve(field)) or pass a unique id_field=.",
                 UrbansatWarning,
@@ -289,9 +367,10 @@ def read_boundaries(
     if bad_kind.any():
         raise BoundaryError(
             f"Boundaries {list(ids[bad_kind][:10])} from {source} are not polygons "
-            f"({sorted(set(shapely.get_type_id(geoms[bad_kind]).tolist()))} shapely type ids). Buffer "
-            "points/lines to polygons first, e.g. gdf.buffer(1000) in a metric CRS."
+            f"({sorted(set(shapely.get_type_id(geoms[bad_kind]).tolist()))} shapely type ids). "
+            "Buffer points/lines to polygons first, e.g. gdf.buffer(1000) in a metric CRS."
         )
+    geoms = _split_antimeridian(geoms, ids, gdf.crs, source)
     invalid = ~shapely.is_valid(geoms)
     if invalid.any():
         fixed = shapely.make_valid(geoms[invalid])
@@ -300,8 +379,8 @@ def read_boundaries(
         geoms = geoms.copy()
         geoms[invalid] = fixed
         warnings.warn(
-            f"Repaired {int(invalid.sum())} invalid geometries with shapely.make_valid in {source}: "
-            f"ids {list(ids[invalid][:50])}",
+            f"Repaired {int(invalid.sum())} invalid geometries with shapely.make_valid in "
+            f"{source}: ids {list(ids[invalid][:50])}",
             UrbansatWarning,
             stacklevel=2,
         )

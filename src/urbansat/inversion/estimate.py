@@ -102,7 +102,7 @@ def _wind_dataset(
     return as_wind_dataset(wind, sigma=wind_sigma)
 
 
-def _prepare(
+def _prepare(  # noqa: PLR0911, PLR0912, PLR0915 - one early return per rejection reason
     swath: xr.Dataset,
     src: _Source,
     wind: xr.Dataset,
@@ -116,6 +116,7 @@ def _prepare(
         "wind_speed": np.nan,
         "wind_sigma": np.nan,
         "turn_deg": 0.0,
+        "n_valid_near": 0,
     }
     radius = opts["radius_km"] + src.r0 / 1e3
     scene = cut_scene(
@@ -135,6 +136,7 @@ def _prepare(
                 f"(no sounding within {radius:.0f} km)"
             ),
         )
+    diag["n_valid_near"] = int(scene.n_valid)
     if scene.n_valid == 0:
         return (
             None,
@@ -335,7 +337,7 @@ def _background_level(frame: PlumeFrame, method: str) -> float:
     return max(resid, ctrl) if np.isfinite(ctrl) else resid
 
 
-def _run_method(
+def _run_method(  # noqa: PLR0912 - one branch per method
     method: str,
     frame: PlumeFrame,
     src: _Source,
@@ -529,7 +531,8 @@ def estimate_emissions(
         ``emission_uncertainty_<term>`` for ``retrieval``, ``wind``,
         ``background``, ``model`` [kg s-1]; ``emission_t_per_yr`` and
         ``emission_t_per_yr_uncertainty`` [t yr-1]; ``method``; ``qa_reason`` (""
-        when valid; NaN emission otherwise); ``n_obs``; ``plume_detected``;
+        when valid; NaN emission otherwise); ``n_obs``; ``n_valid_near`` (valid soundings
+        within the search radius: 0 when nothing was observed there); ``plume_detected``;
         ``wind_speed``, ``wind_speed_uncertainty`` [m s-1]; ``dofs`` (Bayesian
         averaging kernel of the source, NaN for other methods);
         ``emission_lower_1sigma`` / ``emission_upper_1sigma`` (68.27 %) and
@@ -609,7 +612,7 @@ def _require_user_sigma(wind: Any, sigma: float | None) -> None:
 
 
 def _as_methods(method: Any) -> tuple[str, ...]:
-    """``method`` as a tuple of known method names ("all" is :data:`METHODS`)."""
+    """Return ``method`` as a tuple of known method names ("all" is :data:`METHODS`)."""
     if isinstance(method, str):
         methods: tuple[str, ...] = METHODS if method == "all" else (method,)
     else:
@@ -635,7 +638,7 @@ def _budget(
     diag: dict[str, Any],
     opts: dict[str, Any],
 ) -> tuple[_Source, MethodResult, dict[str, Any], dict[str, float]]:
-    """The uncertainty terms [kg s-1] of one method's result (NaN when rejected)."""
+    """Return the uncertainty terms [kg s-1] of one method's result (NaN when rejected)."""
     if not res.qa_reason and not np.isfinite(res.emission):
         res = MethodResult.rejected("the method returned a non-finite estimate", res.n_obs)
     q = res.emission
@@ -655,7 +658,7 @@ def _budget(
         "model": float(np.hypot(f_model * abs(q), res.extra_model)),
     }
     if res.qa_reason:
-        terms = {t: np.nan for t in terms}
+        terms = dict.fromkeys(terms, np.nan)
     return src, res, diag, terms
 
 
@@ -701,6 +704,15 @@ def _to_dataset(rows: list, gas: str, method: str, wind: xr.Dataset) -> xr.Datas
         {"units": "1"},
     )
     data["n_obs"] = ("source", np.array([r[1].n_obs for r in rows], dtype=np.int64), {"units": "1"})
+    data["n_valid_near"] = (
+        "source",
+        np.array([int(r[2].get("n_valid_near", 0)) for r in rows], dtype=np.int64),
+        {
+            "units": "1",
+            "long_name": "valid soundings within the search radius of the source (0: nothing "
+            "was observed there, the status of its indicator rows is no_data)",
+        },
+    )
     data["plume_detected"] = (
         "source",
         np.array([bool(r[2].get("detected", False)) for r in rows]),

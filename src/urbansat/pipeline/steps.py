@@ -331,6 +331,18 @@ def _sink_steps(cfg, bnd, steps, checks, progress) -> dict[str, xr.Dataset]:
             if k in s
         }
         files = [checks(p) for p in starts + ends]
+        # a user factor table or reference sample is keyed by its content, not only its path:
+        # an edited table must not reuse the sinks computed with the old one
+        factor_files = [
+            checks(f)
+            for f in (
+                s["factors"][len("invest:") :]
+                if isinstance(s.get("factors"), str) and s["factors"].startswith("invest:")
+                else None,
+                s.get("accuracy_samples"),
+            )
+            if f
+        ]
         from urbansat.pipeline.sinks_job import (  # issue 18 keys
             resolve_factors,
             section_options,
@@ -360,6 +372,7 @@ def _sink_steps(cfg, bnd, steps, checks, progress) -> dict[str, xr.Dataset]:
             one = inside.iloc[[i]]
             key = "sink-" + _hash(
                 files,
+                factor_files,
                 opts,
                 s.get("bbox"),
                 str(one["boundary_id"].iloc[0]),

@@ -1,11 +1,13 @@
 """Contracts of the data products urbansat passes between layers (one module each).
 
 ``swath`` (the normalized granule contract), ``files`` (the file-type gate run
-before any read or checksum). This ``__init__`` only re-exports.
+before any read or checksum), ``antimeridian`` (polygons crossing 180 degrees split
+into parts that do not). This ``__init__`` only re-exports.
 """
 
 from __future__ import annotations
 
+from urbansat.schema.antimeridian import crosses_antimeridian, split_antimeridian
 from urbansat.schema.files import check_input_file
 from urbansat.schema.swath import (
     GAS_STANDARD_NAMES,
@@ -23,9 +25,11 @@ __all__ = [
     "GAS_UNITS",
     "SWATH_DIMS",
     "check_input_file",
+    "crosses_antimeridian",
     "gas_of",
     "gas_variable",
     "require_dataset",
+    "split_antimeridian",
     "to_soundings",
     "validate_granule",
 ]

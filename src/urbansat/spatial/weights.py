@@ -39,7 +39,9 @@ from urbansat.errors import (
     CRSError,
     EmptyResultWarning,
     EmptySelectionError,
+    UrbansatWarning,
 )
+from urbansat.schema.antimeridian import split_antimeridian
 from urbansat.spatial.areas import polygon_areas, row_areas
 from urbansat.spatial.coverage import PolygonSet, band_segments, prepare_polygons
 from urbansat.spatial.grid import GridSpec, as_raster_2d
@@ -98,6 +100,17 @@ def boundary_frame(boundaries: Any, grid: GridSpec) -> tuple[np.ndarray, np.ndar
         raise BoundaryError(
             f"Boundaries {list(ids[empty][:10])} have empty or missing geometry; drop them first."
         )
+    if grid.crs.is_geographic:  # naive antimeridian polygons (also from to_crs) run the long way
+        geoms, split = split_antimeridian(geoms, ids)
+        if split.any():
+            warnings.warn(
+                f"Boundaries {list(ids[split][:20])} cross the antimeridian (an edge jumps more "
+                "than 180 degrees of longitude) and were split at 180 degrees "
+                "(urbansat.schema.antimeridian) so that their area and coverage are those of "
+                "the short way round; read them with urbansat.read_boundaries to split once.",
+                UrbansatWarning,
+                stacklevel=3,
+            )
     return ids, geoms
 
 

@@ -51,6 +51,7 @@ def combine_overpasses(
     first = {str(s): p for p in reversed(parts) for s in p["source"].values}
     reasons = []
     n_obs = []
+    near: list[int] = []  # valid soundings near the source over all overpasses (0: never observed)
     for name in names:
         sel = [p.sel(source=name) for p in parts if name in set(map(str, p["source"].values))]
         good = [
@@ -60,6 +61,11 @@ def combine_overpasses(
         ]
         reasons.append("" if good else "; ".join(sorted({str(x["qa_reason"].values) for x in sel})))
         n_obs.append(int(sum(int(x["n_obs"]) for x in good)) if "n_obs" in parts[0] else 0)
+        near.append(
+            int(sum(int(x["n_valid_near"]) for x in sel))
+            if all("n_valid_near" in x for x in sel)
+            else -1  # unknown (older results): never read as "nothing observed"
+        )
     e = totals["emission_t_per_yr"].to_numpy(dtype=float)
     u = totals["emission_t_per_yr_uncertainty"].to_numpy(dtype=float)
     t_yr = {"units": "t yr-1"}
@@ -79,6 +85,11 @@ def combine_overpasses(
         ),
         "qa_reason": ("source", np.array(reasons, dtype=str)),
         "n_obs": ("source", np.array(n_obs), {"units": "1"}),
+        "n_valid_near": (
+            "source",
+            np.array(near, dtype=np.int64),
+            {"units": "1", "long_name": "valid soundings near the source, summed over overpasses"},
+        ),
         "n_overpasses": (
             "source",
             np.array([sum(n in set(map(str, p["source"].values)) for p in parts) for n in names]),
