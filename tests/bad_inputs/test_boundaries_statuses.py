@@ -50,10 +50,11 @@ def _write(gdf: gpd.GeoDataFrame, path: Path) -> Path:
 
 def _naive_box(lon0: float, lat0: float) -> shapely.Polygon:
     """A 2 x 2 degree box from lon0 to lon0 + 2 written without wrapping (179 -> -179)."""
-    wrap = lambda x: (x + 180.0) % 360.0 - 180.0  # noqa: E731 - a one-line formula
     lons = [lon0, lon0 + 2.0, lon0 + 2.0, lon0]
     lats = [lat0, lat0, lat0 + 2.0, lat0 + 2.0]
-    return shapely.Polygon([(wrap(x), y) for x, y in zip(lons, lats, strict=True)])
+    return shapely.Polygon(
+        [((x + 180.0) % 360.0 - 180.0, y) for x, y in zip(lons, lats, strict=True)]
+    )
 
 
 def _global_raster(step: float = 0.5):
