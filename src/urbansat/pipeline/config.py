@@ -841,7 +841,8 @@ def _cross_checks(raw: Mapping[str, Any]) -> list[tuple[tuple[int | str, ...], s
             problems.append((("sinks", i, "period"), f"{p!r} is not among job.periods {labels}"))
     for i, b in enumerate(entries("boundaries")):
         want = b.get("periods")
-        lists = list(want.values()) if isinstance(want, Mapping) else [want or []]
+        # want is None without a periods key: [None] has no period to check and is not []
+        lists = list(want.values()) if isinstance(want, Mapping) else [want]
         flat = [q for x in lists if isinstance(x, list) for q in x]
         bad = [q for q in flat if labels and str(q) not in labels]
         if bad or want == [] or any(x == [] for x in lists):
