@@ -31,11 +31,12 @@ import xarray as xr
 from urbansat._version import __version__
 from urbansat.categories import SINK_SCOPES
 from urbansat.export import atomic_write
+from urbansat.indicators.collapse import SUMMARY_SUBJECT
 from urbansat.indicators.tables import STATUSES, indicator_spec, to_wide
 from urbansat.plot.text import mathtext_escape
 from urbansat.status import VALUED
 
-__all__ = ["render_report", "write_report"]
+__all__ = ["display_scale", "render_report", "write_report"]
 
 _GAS_UNITS = {"co2": "ppm", "ch4": "ppb"}
 
@@ -56,26 +57,128 @@ def _png(fig: Any) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+#: Mass units shown with a metric prefix in the report (the tables keep tonnes).
+_MASS_UNITS = ("t yr-1", "t", "t CO2 yr-1", "t C", "t CO2")
+_PREFIXES = ((1e6, "M"), (1e3, "k"))
+
+
+def display_scale(unit: str, values: Any) -> tuple[float, str]:
+    """Divisor and unit label that show a row of masses in t, kt or Mt (largest |value|).
+
+    Parameters
+    ----------
+    unit : str
+        The row's unit as the table writes it (``"t yr-1"``, ``"t CO2 yr-1"``, ``"t C"``...).
+    values : array-like
+        The row's values (NaN ignored).
+
+    Returns
+    -------
+    tuple of (float, str)
+        ``(1.0, unit)`` for units that are not tonnes or rows below 1000 t.
+
+    Examples
+    --------
+    >>> display_scale("t CO2 yr-1", [2.78e7, 1.2e6])
+    (1000000.0, 'Mt CO2 yr-1')
+    >>> display_scale("ppm", [405.7])
+    (1.0, 'ppm')
+    """
+    v = np.abs(np.asarray(values, dtype=float))
+    if unit not in _MASS_UNITS or not np.isfinite(v).any():
+        return 1.0, unit
+    top = float(np.nanmax(v))
+    for div, prefix in _PREFIXES:
+        if top >= div:
+            return div, prefix + unit
+    return 1.0, unit
+
+
+def _display_cell(v: float, u: float, status: str, div: float, unit: str, cell: str) -> str:
+    """One table cell as HTML: scaled value ± 1 sigma, the exact numbers on hover."""
+    if status not in VALUED or not np.isfinite(v):
+        return f'<span class="status-{html.escape(status)}">{html.escape(status)}</span>'
+    if div == 1.0:  # not rescaled: the table's own display string
+        text = cell
+    else:
+        text = f"{v / div:.3g}" + (f" ± {u / div:.2g}" if np.isfinite(u) else "")
+        if status == "from_inventory":
+            text += " (inventory)"
+    exact = f"{v:.6g}" + (f" ± {u:.3g}" if np.isfinite(u) else "") + f" {unit}"
+    return f'<span title="{html.escape(exact)}">{html.escape(text)}</span>'
+
+
 def _wide_html(sub: pd.DataFrame) -> str:
-    wide = to_wide(sub, value="cell")
+    """Render the boundary's wide table (rows: indicators, columns: periods) in t/kt/Mt."""
+    frames = {k: to_wide(sub, value=k) for k in ("value", "uncertainty", "status", "cell")}
+    shown = frames["cell"].astype(object)
+    units = list(cast(pd.MultiIndex, shown.index).get_level_values("unit"))
+    labels = []
+    for i, unit in enumerate(units):
+        vals = frames["value"].iloc[i].to_numpy(dtype=float)
+        div, label = display_scale(str(unit), vals)
+        labels.append(label)
+        for j in range(shown.shape[1]):
+            st = frames["status"].iloc[i, j]
+            shown.iloc[i, j] = (
+                ""
+                if not isinstance(st, str)
+                else _display_cell(
+                    float(vals[j]),
+                    float(frames["uncertainty"].iloc[i, j]),
+                    st,
+                    div,
+                    str(unit),
+                    str(frames["cell"].iloc[i, j]),
+                )
+            )
     # to_wide returns (boundary, period) MultiIndex columns (keep the period) and a MultiIndex
     # of the row names
-    wide.columns = [p for _, p in cast(pd.MultiIndex, wide.columns)]
-    wide.index = cast(pd.MultiIndex, wide.index).droplevel(
-        ["subject_zh", "subject_en", "indicator_zh"]
-    )
-    wide = wide.reset_index().rename(
-        columns={
-            "target_zh": "对象",
-            "target_en": "target",
-            "indicator_en": "indicator",
-            "quantity_zh": "指标",
-            "quantity_en": "quantity",
+    shown.columns = [html.escape(str(p)) for _, p in cast(pd.MultiIndex, shown.columns)]
+    index = cast(pd.MultiIndex, shown.index).droplevel(["subject_zh", "subject_en", "indicator_zh"])
+    names = {
+        "target_zh": "对象",
+        "target_en": "target",
+        "indicator_en": "indicator",
+        "quantity_zh": "指标",
+        "quantity_en": "quantity",
+        "unit": "unit",
+    }
+    table = pd.DataFrame(
+        {
+            names[str(n)]: [
+                html.escape(str(x)) for x in (labels if n == "unit" else index.get_level_values(n))
+            ]
+            for n in index.names
         }
     )
-    out = wide.to_html(index=False, na_rep="", classes="indicators", border=0, escape=True)
-    for s in STATUSES:  # colour status-only cells
-        out = out.replace(f"<td>{s}</td>", f'<td class="status-{s}">{s}</td>')
+    for c in shown.columns:
+        table[c] = shown[c].to_numpy()
+    body = table.to_html(index=False, na_rep="", classes="indicators", border=0, escape=False)
+    return f'<div class="tablewrap">{body}</div>'
+
+
+def _caveats(sinks: Mapping[str, xr.Dataset] | None) -> list[str]:
+    """Warnings the reader must see before the numbers (issue 19: product-version change)."""
+    import re
+
+    out = []
+    for period, ds in (sinks or {}).items():
+        if "transition_flag" not in ds:
+            continue
+        flags = " ".join(map(str, np.asarray(ds["transition_flag"].values).ravel()))
+        if "product_version_change" not in flags:
+            continue
+        m = re.search(r"product_version_change \(([^)]*)\)", flags)
+        versions = f" ({m.group(1)})" if m else ""
+        out.append(
+            f"Sinks {period}: the two land-cover epochs come from different product "
+            f"versions{versions}. Much of the mapped change between them is the change of "
+            "classification algorithm, not of land (ESA documents this for WorldCover v100 "
+            "-> v200), so sink changes and apparent sources from land-cover change are "
+            "upper bounds. Supply a reference sample (urbansat.error_adjusted_areas) or use "
+            "epochs of one product version."
+        )
     return out
 
 
@@ -96,15 +199,19 @@ def _boundary_table(table: pd.DataFrame, bid: str) -> str:
             targets = ", ".join(dict.fromkeys(empty["target"]))
             reasons = ", ".join(f"{k} {v}" for k, v in empty["status"].value_counts().items())
             parts.append(
-                f"<details><summary>{label}: {len(empty)} rows without a value ({targets}; {reasons})"
-                f"</summary>{_wide_html(empty)}</details>"
+                f"<details><summary>{label}: {len(empty)} rows without a value "
+                f"({html.escape(targets)}; {reasons})</summary>{_wide_html(empty)}</details>"
             )
+    for reason in sub.loc[sub["subject"] == SUMMARY_SUBJECT, "method"]:
+        parts.append(
+            "<p class='small not-applicable'><b>Not applicable 不适用</b>: "
+            f"{html.escape(str(reason))}</p>"
+        )
     return "\n".join(parts)
 
 
 def _landcover_figure(geom: Any, pair: tuple[list[str], list[str]]) -> dict | None:
-    """Start/end land-cover panels of a boundary window (reads the rasters: this module is an EDGE)."""
-
+    """Draw start/end land-cover panels of a boundary window (reads the rasters: an EDGE)."""
     from urbansat.ingest.landcover import open_landcover
     from urbansat.plot.indicators import plot_landcover_pair
 
@@ -154,7 +261,7 @@ def _figures(
         if near.empty:
             continue
         bg = None
-        for (p, g), ds in conc.items():
+        for (_period, g), ds in conc.items():
             if g == gas and bid in set(map(str, ds["boundary"].values)):
                 v = float(ds["background"].sel(boundary=bid))
                 bg = v if np.isfinite(v) else bg
@@ -197,7 +304,10 @@ def _figures(
                 "caption": "Net sink per T/CI 231 category (+ = removal), 1σ error bars.",
             }
         )
-    ax = plot_period_change(table, bid)
+    valued_periods = table.loc[
+        table["status"].isin(VALUED) & ~table["period"].astype(str).str.contains("->"), "period"
+    ]
+    ax = plot_period_change(table, bid) if valued_periods.nunique() > 1 else None
     if ax is not None:
         figs.append(
             {
@@ -209,7 +319,7 @@ def _figures(
     return figs
 
 
-def render_report(
+def render_report(  # noqa: PLR0913 - keyword-only: one argument per result of run_job
     *,
     table: pd.DataFrame,
     boundaries: Any,
@@ -296,8 +406,9 @@ def render_report(
             )
             section["figures"] = []
             section["table_html"] = (
-                f"<p class='small'>No indicator of this boundary has a value ({len(by_id[bid])} rows: "
-                f"{html.escape(row_counts)}); see the CSV/Parquet tables for the rows and their reasons.</p>"
+                f"<p class='small'>No indicator of this boundary has a value "
+                f"({len(by_id[bid])} rows: {html.escape(row_counts)}); see the CSV/Parquet "
+                "tables for the rows and their reasons.</p>"
             )
         sections.append(section)
     vals = []
@@ -344,6 +455,7 @@ def render_report(
         n_boundaries=table["boundary_id"].nunique(),
         periods=periods,
         status_counts=status_counts,
+        caveats=_caveats(sinks),
         boundaries=sections,
         validation=vals,
         spec=spec,
