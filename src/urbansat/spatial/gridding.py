@@ -19,7 +19,7 @@ chunks of the swath, so many granules are gridded lazily.
 
 from __future__ import annotations
 
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 import dask
 import dask.array as dsa
@@ -34,8 +34,13 @@ from urbansat.spatial.swath import footprint_polygons
 
 __all__ = ["grid_soundings"]
 
+#: An automatic grid wider than this [degrees of longitude] warns: soundings across the
+#: antimeridian make a grid around the globe.
+_WIDE_LON_DEG = 300.0
 
-def _partial(lat_b, lon_b, lat, lon, x, sig, grid: GridSpec, method: str, inv_var: bool):
+
+# one dask task: the chunk's six arrays (positional, as dask.delayed passes them) and the options
+def _partial(lat_b, lon_b, lat, lon, x, sig, grid: GridSpec, method: str, inv_var: bool):  # noqa: PLR0913, PLR0917
     """Partial sums (num, den, var, cnt) for one chunk of soundings."""
     ny, nx = grid.shape_yx
     num = np.zeros((ny, nx))
@@ -97,6 +102,105 @@ def _sum_parts(*parts):
     return tuple(np.sum([p[k] for p in parts], axis=0) for k in range(4))
 
 
+def _check_resolution(resolution: Any) -> float | tuple[float, float]:
+    """Return ``resolution`` as a float or an (x, y) pair of positive floats, else raise."""
+    try:
+        res = np.broadcast_to(np.asarray(resolution, dtype=float), (2,))
+    except (TypeError, ValueError):
+        res = np.array([np.nan])
+    if not (np.isfinite(res).all() and (res > 0).all()):
+        raise SchemaError(
+            f"resolution={resolution!r} is not a positive cell size in degrees; give a number "
+            "or (dx, dy), e.g. resolution=0.05."
+        )
+    return float(res[0]) if np.isscalar(resolution) else (float(res[0]), float(res[1]))
+
+
+def _auto_grid(
+    snd: xr.Dataset, resolution: float | tuple[float, float] | None, *, has_corners: bool
+) -> GridSpec:
+    """Return the grid spanning the soundings' footprints (centres), snapped to ``resolution``."""
+    if has_corners:
+        lo_x, hi_x = float(snd["longitude_bounds"].min()), float(snd["longitude_bounds"].max())
+        lo_y, hi_y = float(snd["latitude_bounds"].min()), float(snd["latitude_bounds"].max())
+    else:
+        lo_x, hi_x = float(snd["longitude"].min()), float(snd["longitude"].max())
+        lo_y, hi_y = float(snd["latitude"].min()), float(snd["latitude"].max())
+    # np.isscalar does not narrow for mypy; a non-scalar resolution is the (x, y) pair
+    # (validated above).
+    rx, ry = cast(
+        "tuple[float, float]",
+        (resolution, resolution) if np.isscalar(resolution) else resolution,
+    )
+    bbox = (
+        np.floor(lo_x / rx + 1e-9) * rx, np.floor(lo_y / ry + 1e-9) * ry,
+        np.ceil(hi_x / rx - 1e-9) * rx, np.ceil(hi_y / ry - 1e-9) * ry,
+    )  # fmt: skip
+    if bbox[2] - bbox[0] > _WIDE_LON_DEG:
+        import warnings
+
+        warnings.warn(
+            "Soundings span more than 300 degrees of longitude (antimeridian?); the automatic grid "
+            "covers all of it. Pass grid= to choose the region.",
+            UrbansatWarning,
+            stacklevel=3,
+        )
+    return GridSpec.from_bbox(bbox, (rx, ry), crs="EPSG:4326")
+
+
+def _sums(
+    arrays: dict[str, Any],
+    *,
+    var: str,
+    sig_name: str,
+    grid: GridSpec,
+    method: str,
+    inv_var: bool,
+) -> tuple[Any, Any, Any, Any, bool]:
+    """Return the grid sums (num, den, var, cnt) and whether they are lazy (one task per chunk)."""
+    has_corners = "latitude_bounds" in arrays
+    lazy = any(isinstance(a, dsa.Array) for a in arrays.values())
+    ny, nx = grid.shape_yx
+    if lazy:
+        ref = next(a for a in arrays.values() if isinstance(a, dsa.Array))
+        chunks = ref.chunks[0]
+        blocks = {}
+        for name, given in arrays.items():
+            arr = (
+                given
+                if isinstance(given, dsa.Array)
+                else dsa.from_array(given, chunks=(chunks, *given.shape[1:]))
+            )
+            arr = arr.rechunk({0: chunks, **dict.fromkeys(range(1, arr.ndim), -1)})
+            blocks[name] = arr.to_delayed().reshape(-1)
+        parts = []
+        for k in range(len(chunks)):
+            parts.append(
+                dask.delayed(_partial, pure=True)(
+                    blocks["latitude_bounds"][k] if has_corners else None,
+                    blocks["longitude_bounds"][k] if has_corners else None,
+                    blocks["latitude"][k], blocks["longitude"][k],
+                    blocks[var][k], blocks[sig_name][k],
+                    grid, method, inv_var,
+                )
+            )  # fmt: skip
+        while len(parts) > 1:  # tree reduction, 8 at a time
+            parts = [
+                dask.delayed(_sum_parts, pure=True)(*parts[i : i + 8])
+                for i in range(0, len(parts), 8)
+            ]
+        total = parts[0]
+        num, den, var2, cnt = (
+            dsa.from_delayed(total[k], shape=(ny, nx), dtype=np.float64) for k in range(4)
+        )
+    else:
+        num, den, var2, cnt = _partial(
+            arrays.get("latitude_bounds"), arrays.get("longitude_bounds"), arrays["latitude"],
+            arrays["longitude"], arrays[var], arrays[sig_name], grid, method, inv_var,
+        )  # fmt: skip
+    return num, den, var2, cnt, lazy
+
+
 def grid_soundings(
     swath: xr.Dataset,
     *,
@@ -151,21 +255,12 @@ def grid_soundings(
             "Pass exactly one of resolution= (degrees) or grid= (GridSpec) to grid_soundings."
         )
     if resolution is not None:
-        try:
-            res = np.broadcast_to(np.asarray(resolution, dtype=float), (2,))
-        except (TypeError, ValueError):
-            res = np.array([np.nan])
-        if not (np.isfinite(res).all() and (res > 0).all()):
-            raise SchemaError(
-                f"resolution={resolution!r} is not a positive cell size in degrees; give a number "
-                "or (dx, dy), e.g. resolution=0.05."
-            )
-        resolution = float(res[0]) if np.isscalar(resolution) else (float(res[0]), float(res[1]))
+        resolution = _check_resolution(resolution)
     if grid is not None and not isinstance(grid, GridSpec):
         raise SchemaError(
-            f"grid must be a urbansat.spatial.grid.GridSpec; got {type(grid).__name__} {grid!r}. For a box "
-            "use grid=GridSpec.from_bbox((lon_min, lat_min, lon_max, lat_max), resolution=0.05); for a "
-            "cell size alone use resolution= (degrees)."
+            f"grid must be a urbansat.spatial.grid.GridSpec; got {type(grid).__name__} {grid!r}. "
+            "For a box use grid=GridSpec.from_bbox((lon_min, lat_min, lon_max, lat_max), "
+            "resolution=0.05); for a cell size alone use resolution= (degrees)."
         )
     if method not in ("footprint", "centre"):
         raise SchemaError(f"method={method!r}; choose 'footprint' or 'centre'.")
@@ -176,8 +271,8 @@ def grid_soundings(
     snd = swath if "sounding" in swath.dims else to_soundings(swath, qa_only=qa_only)
     if snd.sizes["sounding"] == 0:
         raise EmptySelectionError(
-            f"No sounding of {swath.attrs.get('source_files', '<memory>')} passes QA; nothing to grid. "
-            "Use qa_only=False to grid unscreened data."
+            f"No sounding of {swath.attrs.get('source_files', '<memory>')} passes QA; "
+            "nothing to grid. Use qa_only=False to grid unscreened data."
         )
     has_corners = "latitude_bounds" in snd.variables and "longitude_bounds" in snd.variables
     if method == "footprint" and not has_corners:
@@ -186,32 +281,7 @@ def grid_soundings(
             "this swath lacks; use method='centre'."
         )
     if grid is None:
-        if has_corners:
-            lo_x, hi_x = float(snd["longitude_bounds"].min()), float(snd["longitude_bounds"].max())
-            lo_y, hi_y = float(snd["latitude_bounds"].min()), float(snd["latitude_bounds"].max())
-        else:
-            lo_x, hi_x = float(snd["longitude"].min()), float(snd["longitude"].max())
-            lo_y, hi_y = float(snd["latitude"].min()), float(snd["latitude"].max())
-        # np.isscalar does not narrow for mypy; a non-scalar resolution is the (x, y) pair
-        # (validated above).
-        rx, ry = cast(
-            "tuple[float, float]",
-            (resolution, resolution) if np.isscalar(resolution) else resolution,
-        )
-        bbox = (
-            np.floor(lo_x / rx + 1e-9) * rx, np.floor(lo_y / ry + 1e-9) * ry,
-            np.ceil(hi_x / rx - 1e-9) * rx, np.ceil(hi_y / ry - 1e-9) * ry,
-        )  # fmt: skip
-        if bbox[2] - bbox[0] > 300:
-            import warnings
-
-            warnings.warn(
-                "Soundings span more than 300 degrees of longitude (antimeridian?); the automatic grid "
-                "covers all of it. Pass grid= to choose the region.",
-                UrbansatWarning,
-                stacklevel=2,
-            )
-        grid = GridSpec.from_bbox(bbox, (rx, ry), crs="EPSG:4326")
+        grid = _auto_grid(snd, resolution, has_corners=has_corners)
     if not grid.crs.is_geographic:
         raise SchemaError(
             f"grid_soundings needs a geographic (lon/lat) grid; got {grid.crs.to_string()}."
@@ -227,44 +297,9 @@ def grid_soundings(
             a = a.transpose("sounding", "corner")
         arrays[name] = a.data
     inv_var = weights == "inverse_variance"
-    lazy = any(isinstance(a, dsa.Array) for a in arrays.values())
-    ny, nx = grid.shape_yx
-    if lazy:
-        ref = next(a for a in arrays.values() if isinstance(a, dsa.Array))
-        chunks = ref.chunks[0]
-        blocks = {}
-        for name, arr in arrays.items():
-            arr = (
-                arr
-                if isinstance(arr, dsa.Array)
-                else dsa.from_array(arr, chunks=(chunks,) + arr.shape[1:])
-            )
-            arr = arr.rechunk({0: chunks, **{k: -1 for k in range(1, arr.ndim)}})
-            blocks[name] = arr.to_delayed().reshape(-1)
-        parts = []
-        for k in range(len(chunks)):
-            parts.append(
-                dask.delayed(_partial, pure=True)(
-                    blocks["latitude_bounds"][k] if has_corners else None,
-                    blocks["longitude_bounds"][k] if has_corners else None,
-                    blocks["latitude"][k], blocks["longitude"][k], blocks[var][k], blocks[sig_name][k],
-                    grid, method, inv_var,
-                )
-            )  # fmt: skip
-        while len(parts) > 1:  # tree reduction, 8 at a time
-            parts = [
-                dask.delayed(_sum_parts, pure=True)(*parts[i : i + 8])
-                for i in range(0, len(parts), 8)
-            ]
-        total = parts[0]
-        num, den, var2, cnt = (
-            dsa.from_delayed(total[k], shape=(ny, nx), dtype=np.float64) for k in range(4)
-        )
-    else:
-        num, den, var2, cnt = _partial(
-            arrays.get("latitude_bounds"), arrays.get("longitude_bounds"), arrays["latitude"],
-            arrays["longitude"], arrays[var], arrays[sig_name], grid, method, inv_var,
-        )  # fmt: skip
+    num, den, var2, cnt, lazy = _sums(
+        arrays, var=var, sig_name=sig_name, grid=grid, method=method, inv_var=inv_var
+    )
     xp = dsa if lazy else np
     covered = den > 0
     safe = xp.where(covered, den, 1.0)

@@ -110,7 +110,7 @@ class _SoundingGrid:
     def __init__(self, da: xr.DataArray, layout: _Layout) -> None:
         self.da, self.lay = da, layout
         ncols = len(range(*layout.cols.indices(layout.nfp)))
-        self.shape = (len(layout.offsets) - 1, ncols) + tuple(da.shape[1:])
+        self.shape = (len(layout.offsets) - 1, ncols, *da.shape[1:])
         # strings (vlen or netCDF char arrays decoded to bytes) become python str objects
         self.dtype = np.dtype(object) if da.dtype.kind in "OSU" else da.dtype
         self.ndim = len(self.shape)
@@ -120,14 +120,14 @@ class _SoundingGrid:
     def __getitem__(self, key: tuple) -> np.ndarray:
         key = key + (slice(None),) * (self.ndim - len(key))
         ys = range(*key[0].indices(self.shape[0]))
-        y0, y1 = (ys.start, ys.stop) if len(ys) else (0, 0)
+        y0, y1 = (ys.start, ys.stop) if ys else (0, 0)
         lay = self.lay
         s0, s1 = int(lay.offsets[y0]), int(lay.offsets[y1])
         rest = tuple(key[2:])
         if lay.perm is None:
-            vals = self.da[(slice(s0, s1),) + rest].values
+            vals = self.da[(slice(s0, s1), *rest)].values
         else:
-            vals = self.da[(lay.perm[s0:s1],) + rest].values
+            vals = self.da[(lay.perm[s0:s1], *rest)].values
         if vals.dtype.kind == "S":
             vals = np.char.decode(vals, "utf-8")
         if self.dtype.kind == "O":
@@ -138,7 +138,7 @@ class _SoundingGrid:
                     dtype=object,
                 ).reshape(vals.shape)
         out_rest = vals.shape[1:]
-        out = np.full((y1 - y0, lay.nfp) + out_rest, self.fill, dtype=self.dtype)
+        out = np.full((y1 - y0, lay.nfp, *out_rest), self.fill, dtype=self.dtype)
         out[lay.yrow[s0:s1] - y0, lay.xcol[s0:s1]] = vals
         out = out[:, lay.cols]
         return out[:, key[1]]
@@ -154,6 +154,46 @@ def _token(path: str | Path, *parts: Any) -> str:
     )
 
 
+def _describe(out: dict[str, xr.DataArray], facts: dict[str, Any], lon: xr.DataArray) -> None:
+    """Set the CF attributes of the normalized variables in ``out`` (in place)."""
+    out["xco2"].attrs.update(
+        standard_name=GAS_STANDARD_NAMES["co2"],
+        long_name="column-averaged dry-air mole fraction of CO2 (bias-corrected)",
+    )
+    out["xco2_uncertainty"].attrs["long_name"] = "1-sigma uncertainty of xco2"
+    if "latitude_bounds" in out:
+        vlat, vlon = out["latitude_bounds"], out["longitude_bounds"]
+        zero = (vlat == 0) & (vlon == 0)
+        out["latitude_bounds"] = cf(
+            vlat.where(~zero),
+            "degrees_north",
+            long_name="footprint vertex latitudes (counter-clockwise)",
+        )
+        out["longitude_bounds"] = cf(
+            unwrap_corners(vlon.where(~zero), lon),
+            "degrees_east",
+            long_name="footprint vertex longitudes (counter-clockwise)",
+            comment=ANTIMERIDIAN_NOTE,
+        )
+    if "pressure" in out:
+        out["pressure"].attrs.update(
+            standard_name="air_pressure",
+            long_name="pressure levels (level 0 = top of atmosphere)",
+        )
+    if "surface_pressure" in out:
+        out["surface_pressure"].attrs["standard_name"] = "surface_air_pressure"
+    for w, sn in (("eastward_wind", "eastward_wind"), ("northward_wind", "northward_wind")):
+        if w in out:
+            out[w].attrs.update(
+                standard_name=sn, long_name=f"GEOS FP-IT 10 m {sn.replace('_', ' ')}"
+            )
+    if "operation_mode" in out:
+        out["operation_mode"].attrs.update(
+            flag_values=list(facts["operation_modes"]),
+            flag_meanings=" ".join(facts["operation_modes"].values()),
+        )
+
+
 class OCOLiteReader(GranuleReader):
     """Common reader of the OCO-2 / OCO-3 / ACOS Lite layout (one subclass per platform)."""
 
@@ -166,6 +206,7 @@ class OCOLiteReader(GranuleReader):
         self.platform_facts = self.facts["platforms"][self.name]
 
     def match_filename(self, path: str | Path) -> bool:
+        """Return whether the file name follows this platform's Lite naming."""
         return re.match(self.platform_facts["filename"], Path(path).name) is not None
 
     def _platform_of(self, s: dict[str, set[str]], gattrs: dict[str, Any]) -> str | None:
@@ -178,10 +219,11 @@ class OCOLiteReader(GranuleReader):
         return None
 
     def guess_can_open(self, path: str | Path) -> bool:
+        """Return whether ``path`` is a Lite file of this platform (by name, else content)."""
         return self._name_or_content(path, self._is_own_platform)
 
     def _is_own_platform(self, path: str | Path) -> bool:
-        """True for an OCO/ACOS Lite file of this reader's platform (the fallback: OCO-2)."""
+        """Return True for a Lite file of this reader's platform (the fallback: OCO-2)."""
         s, g = _structure(path)
         if not {"sounding_id", "xco2"} <= s["/"]:
             return False
@@ -198,6 +240,7 @@ class OCOLiteReader(GranuleReader):
         chunks: Any = None,
         qa: str = "recommended",
     ) -> xr.Dataset:
+        """Open a Lite file as a normalized swath (see the module docstring)."""
         f = self.facts
         self.require_gas(path, gas)
         check_file(path)
@@ -226,6 +269,49 @@ class OCOLiteReader(GranuleReader):
                 )
 
         # --- frames -> rows, selected before any data variable is read
+        layout, present, rows = self._layout_of(path, window)
+        ny, nfp, cols = rows.stop - rows.start, layout.nfp, layout.cols
+
+        raw = self._open_tree(path, s, per_group)
+        sid_var = raw["sounding_id"].variable.to_base_variable()
+        raw = raw.drop_vars(list(raw.coords), errors="ignore").assign(_sounding_id=sid_var)
+        ch = resolve_chunks(chunks, "y", "x", (ny, present.shape[1]))
+        token = _token(path, rows, cols, ch)
+        dimmap: dict[Hashable, Hashable] = {"levels": "level", "vertices": "corner"}
+        data = {}
+        for name, da in raw.data_vars.items():
+            if "sounding_id" not in da.dims or da.dims[0] != "sounding_id":
+                continue
+            grid = _SoundingGrid(da, layout)
+            dims = ("y", "x", *(dimmap.get(d, d) for d in da.dims[1:]))
+            if ch is None:
+                arr = grid[tuple(slice(None) for _ in grid.shape)]
+            else:
+                import dask.array as dsa
+
+                cy = ch["y"] if ch["y"] not in (-1, None) else ny
+                cx = ch["x"] if ch["x"] not in (-1, None) else present.shape[1]
+                arr = dsa.from_array(
+                    grid,
+                    chunks=(cy, cx, *grid.shape[2:]),
+                    name=f"oco-{name}-{token}",
+                    meta=np.array((), dtype=grid.dtype),
+                    asarray=False,
+                )
+            enc = {k: v for k, v in da.encoding.items() if k in ("missing_value", "_FillValue")}
+            data[name] = xr.Variable(dims, arr, attrs=da.attrs, encoding=enc)
+        ds = xr.Dataset(data)
+        footprints = np.arange(1, nfp + 1, dtype="int8")[cols]
+        return validate_granule(self._normalize(ds, path, present, norm_of, gattrs, qa, footprints))
+
+    def _layout_of(
+        self, path: str | Path, window: Window | None
+    ) -> tuple[_Layout, np.ndarray, slice]:
+        """Place the soundings on the (frame, footprint) swath, cut to ``window``.
+
+        Returns the layout, the (y, x) mask of positions holding a sounding and the row slice.
+        """
+        f = self.facts
         with netcdf_handle(path) as nc:
             sid = np.asarray(nc.variables["sounding_id"][:], dtype="int64")
         uniq, counts = np.unique(sid, return_counts=True)
@@ -268,38 +354,7 @@ class OCOLiteReader(GranuleReader):
         layout = _Layout(
             perm=perm, offsets=offsets, yrow=y_all - rows.start, xcol=fp, nfp=nfp, cols=cols
         )
-
-        raw = self._open_tree(path, s, per_group)
-        sid_var = raw["sounding_id"].variable.to_base_variable()
-        raw = raw.drop_vars(list(raw.coords), errors="ignore").assign(_sounding_id=sid_var)
-        ch = resolve_chunks(chunks, "y", "x", (ny, present.shape[1]))
-        token = _token(path, rows, cols, ch)
-        dimmap: dict[Hashable, Hashable] = {"levels": "level", "vertices": "corner"}
-        data = {}
-        for name, da in raw.data_vars.items():
-            if "sounding_id" not in da.dims or da.dims[0] != "sounding_id":
-                continue
-            grid = _SoundingGrid(da, layout)
-            dims = ("y", "x") + tuple(dimmap.get(d, d) for d in da.dims[1:])
-            if ch is None:
-                arr = grid[tuple(slice(None) for _ in grid.shape)]
-            else:
-                import dask.array as dsa
-
-                cy = ch["y"] if ch["y"] not in (-1, None) else ny
-                cx = ch["x"] if ch["x"] not in (-1, None) else present.shape[1]
-                arr = dsa.from_array(
-                    grid,
-                    chunks=(cy, cx) + grid.shape[2:],
-                    name=f"oco-{name}-{token}",
-                    meta=np.array((), dtype=grid.dtype),
-                    asarray=False,
-                )
-            enc = {k: v for k, v in da.encoding.items() if k in ("missing_value", "_FillValue")}
-            data[name] = xr.Variable(dims, arr, attrs=da.attrs, encoding=enc)
-        ds = xr.Dataset(data)
-        footprints = np.arange(1, nfp + 1, dtype="int8")[cols]
-        return validate_granule(self._normalize(ds, path, present, norm_of, gattrs, qa, footprints))
+        return layout, present, rows
 
     def _open_tree(
         self, path: str | Path, s: dict[str, set[str]], per_group: dict[str, list[str]]
@@ -369,42 +424,7 @@ class OCOLiteReader(GranuleReader):
                 if scale not in (None, 1.0):
                     v = v * scale
                 out[name] = cf(v, units, source=fpath)
-        out["xco2"].attrs.update(
-            standard_name=GAS_STANDARD_NAMES["co2"],
-            long_name="column-averaged dry-air mole fraction of CO2 (bias-corrected)",
-        )
-        out["xco2_uncertainty"].attrs["long_name"] = "1-sigma uncertainty of xco2"
-        if "latitude_bounds" in out:
-            vlat, vlon = out["latitude_bounds"], out["longitude_bounds"]
-            zero = (vlat == 0) & (vlon == 0)
-            out["latitude_bounds"] = cf(
-                vlat.where(~zero),
-                "degrees_north",
-                long_name="footprint vertex latitudes (counter-clockwise)",
-            )
-            out["longitude_bounds"] = cf(
-                unwrap_corners(vlon.where(~zero), lon),
-                "degrees_east",
-                long_name="footprint vertex longitudes (counter-clockwise)",
-                comment=ANTIMERIDIAN_NOTE,
-            )
-        if "pressure" in out:
-            out["pressure"].attrs.update(
-                standard_name="air_pressure",
-                long_name="pressure levels (level 0 = top of atmosphere)",
-            )
-        if "surface_pressure" in out:
-            out["surface_pressure"].attrs["standard_name"] = "surface_air_pressure"
-        for w, sn in (("eastward_wind", "eastward_wind"), ("northward_wind", "northward_wind")):
-            if w in out:
-                out[w].attrs.update(
-                    standard_name=sn, long_name=f"GEOS FP-IT 10 m {sn.replace('_', ' ')}"
-                )
-        if "operation_mode" in out:
-            out["operation_mode"].attrs.update(
-                flag_values=list(f["operation_modes"]),
-                flag_meanings=" ".join(f["operation_modes"].values()),
-            )
+        _describe(out, f, lon)
         finite = np.isfinite(out["xco2"])
         if qa == "recommended":
             flag = ds["xco2_quality_flag"]
