@@ -51,6 +51,12 @@ from urbansat.ingest.era5_levels import (
 __all__ = ["open_wind"]
 
 _M_S = {"units": "m s-1"}
+#: A user wind is (u, v) or (u, v, sigma).
+_UV = 2
+#: A pressure axis without units whose maximum exceeds this is in Pa (ERA5 writes hPa).
+_MAX_HPA = 1100.0
+#: Plausible surface pressures [Pa] (300-1100 hPa): anything else is a unit or variable mix-up.
+_PS_MIN_PA, _PS_MAX_PA = 30000.0, 110000.0
 
 
 def _user_wind(u: float, v: float, sigma: float | None) -> xr.Dataset:
@@ -197,7 +203,7 @@ def _era5_pressure(raw: xr.Dataset, path: str, lev: str) -> xr.Dataset:
             f"Wind file {path!r}: pressure coordinate {lev!r} has units {units!r}; give hPa or Pa."
         )
     else:  # named a pressure but without units: ERA5 writes hPa; a Pa axis exceeds 1100
-        p = p * (1.0 if np.nanmax(p) > 1100.0 else 100.0)
+        p = p * (1.0 if np.nanmax(p) > _MAX_HPA else 100.0)
     out = xr.Dataset(
         {
             "eastward_wind": (raw["u"].dims, np.asarray(raw["u"].values, float), _M_S),
@@ -228,7 +234,8 @@ def _open_file(path_or_value: str | os.PathLike, what: str) -> tuple[Path, xr.Da
         return path, open_netcdf(path)
     except Exception as err:
         raise InputFileError(
-            f"{what} {str(path)!r} cannot be opened as netCDF ({err}). Give an ERA5 or COSMO netCDF."
+            f"{what} {str(path)!r} cannot be opened as netCDF ({err}). "
+            "Give an ERA5 or COSMO netCDF."
         ) from err
 
 
@@ -268,7 +275,7 @@ def _surface_field(
                     f"{where}: {name!r} has dims {da.dims}; the model-level winds have "
                     f"{grid.dims}. Give {name!r} on the same time/latitude/longitude grid."
                 )
-            da = da.isel({d: 0 for d in extra}, drop=True)
+            da = da.isel(dict.fromkeys(extra, 0), drop=True)
             for d in da.dims:
                 a, b = np.asarray(da[d].values), np.asarray(grid[d].values)
                 same = a.shape == b.shape and (
@@ -327,8 +334,9 @@ def _era5_model_levels(
     ps = np.exp(ps_vals) if name == "lnsp" else ps_vals
     if name == "sp" and ps_units.strip().lower() in _PRESSURE_UNITS:
         ps = ps * _PRESSURE_UNITS[ps_units.strip().lower()]
-    if not np.all((ps > 30000.0) & (ps < 110000.0)):
-        bad = ps[~((ps > 30000.0) & (ps < 110000.0))].ravel()[:3]
+    plausible = (ps > _PS_MIN_PA) & (ps < _PS_MAX_PA)
+    if not np.all(plausible):
+        bad = ps[~plausible].ravel()[:3]
         raise WindError(
             f"{where}: surface pressure from {name!r} has values {bad} Pa outside 300-1100 hPa. "
             "Check that 'lnsp' is ln(Pa) and 'sp' is in Pa."
@@ -418,6 +426,54 @@ def _cosmo(raw: xr.Dataset, path: str, ukey: str, vkey: str) -> xr.Dataset:
     return out
 
 
+def _open_wind_file(
+    path_or_value: str | os.PathLike,
+    *,
+    variables: tuple[str, str] | None,
+    surface: str | os.PathLike | None,
+    heights: Sequence[float] | None,
+) -> xr.Dataset:
+    """Open a wind netCDF file of one of the kinds :func:`open_wind` reads."""
+    h = _check_heights(heights)
+    path, raw = _open_file(path_or_value, "Wind file")
+    with raw:
+        lev = _vertical_dim(raw)
+        kind = None
+        if variables is None and "u" in raw and "v" in raw and lev is not None:
+            kind = _level_kind(raw, lev, str(path))
+        if surface is not None and kind != "model":
+            raise WindError(
+                f"surface={os.fspath(surface)!r} is only used with ERA5 model-level files; "
+                f"{str(path)!r} is not one (no t, q, u, v on model levels). Drop surface=."
+            )
+        if variables is not None:
+            if raw[variables[0]].ndim < 2:  # noqa: PLR2004 - a field has (y, x) at least
+                raise MissingVariableError(f"{variables} in {path} are not gridded fields.")
+            out = _cosmo(raw, str(path), *variables)
+            out.attrs["wind_source"] = "file"
+        elif "u10" in raw and "v10" in raw:
+            out = _era5_single(raw, str(path))
+        elif kind == "model" and lev is not None:
+            if surface is None:
+                out = _era5_model_levels(raw, str(path), lev, None, h)
+            else:
+                spath, sraw = _open_file(surface, "ERA5 surface file")
+                with sraw:
+                    out = _era5_model_levels(raw, str(path), lev, (str(spath), sraw), h)
+        elif kind == "pressure" and lev is not None:
+            out = _era5_pressure(raw, str(path), lev)
+        elif "U_GNFR_A" in raw and "V_GNFR_A" in raw:
+            out = _cosmo(raw, str(path), "U_GNFR_A", "V_GNFR_A")
+        else:
+            raise MissingVariableError(
+                f"Wind file {str(path)!r} holds none of u10/v10 (ERA5 single levels), u/v on "
+                f"pressure_level (ERA5 pressure levels), t/q/u/v on model levels (ERA5 model "
+                f"levels) or U_GNFR_A/V_GNFR_A (COSMO); it has "
+                f"{sorted(map(str, raw.data_vars))}. Pass variables=('u_name', 'v_name')."
+            )
+    return out
+
+
 def open_wind(
     path_or_value: str | os.PathLike | Sequence[float] | Mapping[str, float] | xr.Dataset,
     *,
@@ -426,7 +482,7 @@ def open_wind(
     surface: str | os.PathLike | None = None,
     heights: Sequence[float] | None = None,
 ) -> xr.Dataset:
-    """Open a wind source as a small normalized wind dataset.
+    r"""Open a wind source as a small normalized wind dataset.
 
     Parameters
     ----------
@@ -478,7 +534,7 @@ def open_wind(
     1. half-level pressures :math:`p_{k+1/2} = a_{k+1/2} + b_{k+1/2} p_s` with the
        ECMWF L137 coefficients;
     2. full-level heights above ground by the IFS hypsometric discretisation with the
-       virtual temperature :math:`T_v = T (1 + (1/\\epsilon - 1) q)`;
+       virtual temperature :math:`T_v = T (1 + (1/\epsilon - 1) q)`;
     3. ``u``, ``v`` interpolated linearly in height to ``heights`` (``level`` [m],
        ``level_type="height"``);
     4. ``boundary_layer_height`` [m] per grid column where the bulk Richardson number
@@ -516,53 +572,18 @@ def open_wind(
             ) from err
     if isinstance(path_or_value, Sequence) and not isinstance(path_or_value, (str, bytes)):
         vals = list(path_or_value)
-        if len(vals) not in (2, 3):
+        if len(vals) not in (_UV, _UV + 1):
             raise WindError(f"User wind must be (u, v) or (u, v, sigma) in m s-1; got {vals!r}.")
-        s = sigma if sigma is not None else _check_sigma(vals[2] if len(vals) == 3 else None)
+        s = sigma if sigma is not None else _check_sigma(vals[2] if len(vals) > _UV else None)
         return _user_wind(vals[0], vals[1], s)
     if not isinstance(path_or_value, (str, os.PathLike)):
         raise WindError(
-            f"open_wind got {type(path_or_value).__name__} {path_or_value!r}, which is not a wind: a speed "
-            "alone has no direction. Give (u, v) or (u, v, sigma) in m s-1 (e.g. open_wind((3.0, -4.0, 1.0))), "
-            "a mapping {'u': ..., 'v': ...}, a wind netCDF path or a swath with eastward_wind."
+            f"open_wind got {type(path_or_value).__name__} {path_or_value!r}, which is not a wind: "
+            "a speed alone has no direction. Give (u, v) or (u, v, sigma) in m s-1 "
+            "(e.g. open_wind((3.0, -4.0, 1.0))), a mapping {'u': ..., 'v': ...}, "
+            "a wind netCDF path or a swath with eastward_wind."
         )
-    h = _check_heights(heights)
-    path, raw = _open_file(path_or_value, "Wind file")
-    with raw:
-        lev = _vertical_dim(raw)
-        kind = None
-        if variables is None and "u" in raw and "v" in raw and lev is not None:
-            kind = _level_kind(raw, lev, str(path))
-        if surface is not None and kind != "model":
-            raise WindError(
-                f"surface={os.fspath(surface)!r} is only used with ERA5 model-level files; "
-                f"{str(path)!r} is not one (no t, q, u, v on model levels). Drop surface=."
-            )
-        if variables is not None:
-            if raw[variables[0]].ndim < 2:
-                raise MissingVariableError(f"{variables} in {path} are not gridded fields.")
-            out = _cosmo(raw, str(path), *variables)
-            out.attrs["wind_source"] = "file"
-        elif "u10" in raw and "v10" in raw:
-            out = _era5_single(raw, str(path))
-        elif kind == "model" and lev is not None:
-            if surface is None:
-                out = _era5_model_levels(raw, str(path), lev, None, h)
-            else:
-                spath, sraw = _open_file(surface, "ERA5 surface file")
-                with sraw:
-                    out = _era5_model_levels(raw, str(path), lev, (str(spath), sraw), h)
-        elif kind == "pressure" and lev is not None:
-            out = _era5_pressure(raw, str(path), lev)
-        elif "U_GNFR_A" in raw and "V_GNFR_A" in raw:
-            out = _cosmo(raw, str(path), "U_GNFR_A", "V_GNFR_A")
-        else:
-            raise MissingVariableError(
-                f"Wind file {str(path)!r} holds none of u10/v10 (ERA5 single levels), u/v on "
-                f"pressure_level (ERA5 pressure levels), t/q/u/v on model levels (ERA5 model "
-                f"levels) or U_GNFR_A/V_GNFR_A (COSMO); it has "
-                f"{sorted(map(str, raw.data_vars))}. Pass variables=('u_name', 'v_name')."
-            )
+    out = _open_wind_file(path_or_value, variables=variables, surface=surface, heights=heights)
     if sigma is not None:
         out["wind_speed_uncertainty"] = ((), sigma, _M_S)
     return out
