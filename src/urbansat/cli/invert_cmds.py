@@ -14,9 +14,12 @@ from urbansat.cli import app
 
 __all__ = ["invert", "parse_wind", "summary_rows"]
 
+#: --wind U,V (then --wind-sigma is needed) or U,V,SIGMA
+_UV = 2
+
 
 def parse_wind(value: str, *, surface: Path | None = None, sigma: float | None = None) -> Any:
-    """The ``wind`` argument of :func:`urbansat.estimate_emissions` from a CLI string.
+    """Return the ``wind`` argument of :func:`urbansat.estimate_emissions` from a CLI string.
 
     ``value`` is a wind file (COSMO, ERA5 single, pressure or model levels), ``granule``
     (the swath's own wind), or ``U,V`` / ``U,V,SIGMA`` in m s-1.
@@ -37,11 +40,11 @@ def parse_wind(value: str, *, surface: Path | None = None, sigma: float | None =
         nums = [float(p) for p in parts]
     except ValueError:
         nums = []
-    if len(nums) in (2, 3) and all(math.isfinite(x) for x in nums):
-        if len(nums) == 2 and sigma is None:
+    if len(nums) in (_UV, _UV + 1) and all(math.isfinite(x) for x in nums):
+        if len(nums) == _UV and sigma is None:
             raise typer.BadParameter(
-                f"--wind {value!r} gives no speed error: write U,V,SIGMA (m s-1) or add --wind-sigma; "
-                "the wind error dominates the uncertainty budget."
+                f"--wind {value!r} gives no speed error: write U,V,SIGMA (m s-1) "
+                "or add --wind-sigma; the wind error dominates the uncertainty budget."
             )
         return open_wind(tuple(nums), sigma=sigma)
     raise typer.BadParameter(
@@ -72,8 +75,8 @@ def _reader_options(items: list[str]) -> dict[str, Any]:
 def summary_rows(ds: Any) -> list[dict[str, Any]]:
     """One row per (method, source) of an :func:`~urbansat.estimate_emissions` output.
 
-    Emission, 1-sigma, the 2-sigma interval (95.4 % if Gaussian) [t yr-1], the largest uncertainty term and
-    ``qa_reason``; works for one method (``method`` variable) or several
+    Emission, 1-sigma, the 2-sigma interval (95.4 % if Gaussian) [t yr-1], the largest
+    uncertainty term and ``qa_reason``; works for one method (``method`` variable) or several
     (``inversion_method`` dimension).
     """
     from urbansat.inversion import UNCERTAINTY_TERMS
@@ -138,19 +141,61 @@ def _plot_plumes(
     return written
 
 
+def _echo_rows(rows: list[dict[str, Any]], ds: Any, granule: Path, *, as_json: bool) -> None:
+    """Print the summary rows: one JSON object per row, or a table."""
+    if as_json:
+        for r in rows:
+            typer.echo(
+                json.dumps(
+                    {
+                        k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                        for k, v in r.items()
+                    }
+                )
+            )
+    else:
+        typer.echo(
+            f"{granule.name}: {ds.attrs['gas'].upper()} emissions [t/yr], "
+            f"wind {ds.attrs['wind_source']}"
+        )
+        typer.echo(
+            f"{'source':20s} {'method':9s} {'emission':>11s} {'1 sigma':>10s} "
+            f"{'2 sigma interval':>23s}  "
+            "largest term / qa_reason"
+        )
+        typer.echo("(2 sigma interval: 95.4 % if Gaussian)")
+        for r in rows:
+            if r["qa_reason"]:
+                typer.echo(
+                    f"{r['source'][:20]:20s} {r['method']:9s} {'-':>11s} {'-':>10s} {'-':>23s}  "
+                    f"{r['qa_reason']}"
+                )
+                continue
+            # inf prints as inf
+            interval = f"{r['lower_2sigma_t_per_yr']:.4g} .. {r['upper_2sigma_t_per_yr']:.4g}"
+            typer.echo(
+                f"{r['source'][:20]:20s} {r['method']:9s} {r['emission_t_per_yr']:11.4g} "
+                f"{r['uncertainty_t_per_yr']:10.3g} {interval:>23s}  {r['largest_term']}"
+            )
+
+
+# a typer command: one parameter per command-line option
 @app.command()
-def invert(
+def invert(  # noqa: PLR0913, PLR0917
     granule: Path = typer.Argument(
         ..., help="Granule file (OCO-2/3 or ACOS Lite, GOSAT FTS, TROPOMI CH4, SMARTCARB)."
     ),
     wind: str = typer.Option(
         ...,
-        help="A wind file (COSMO, ERA5 single / pressure / model levels), 'granule' for the swath's own "
-        "10 m wind, or U,V[,SIGMA] in m s-1.",
+        help="A wind file (COSMO, ERA5 single / pressure / model levels), "
+        "'granule' for the swath's own 10 m wind, or U,V[,SIGMA] in m s-1.",
     ),
     sources: Path | None = typer.Option(
         None,
-        help="CSV of sources: name, longitude, latitude [, diameter_km, type, prior_emission (kg s-1)].",
+        help=(
+            "CSV of sources: name, longitude, latitude "
+            "[, diameter_km, type, prior_emission (kg s-1)]."
+        ),
     ),
     boundaries: Path | None = typer.Option(
         None, help="Polygons (GeoJSON, GeoPackage, Shapefile), each estimated as an area source."
@@ -230,37 +275,7 @@ def invert(
     except UrbansatError as err:
         typer.echo(f"{granule}: ERROR {type(err).__name__}: {err}", err=True)
         raise typer.Exit(code=1) from None
-    rows = summary_rows(ds)
-    if as_json:
-        for r in rows:
-            typer.echo(
-                json.dumps(
-                    {
-                        k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-                        for k, v in r.items()
-                    }
-                )
-            )
-    else:
-        typer.echo(
-            f"{granule.name}: {ds.attrs['gas'].upper()} emissions [t/yr], wind {ds.attrs['wind_source']}"
-        )
-        typer.echo(
-            f"{'source':20s} {'method':9s} {'emission':>11s} {'1 sigma':>10s} {'2 sigma interval':>23s}  "
-            "largest term / qa_reason"
-        )
-        typer.echo("(2 sigma interval: 95.4 % if Gaussian)")
-        for r in rows:
-            if r["qa_reason"]:
-                typer.echo(
-                    f"{r['source'][:20]:20s} {r['method']:9s} {'-':>11s} {'-':>10s} {'-':>23s}  {r['qa_reason']}"
-                )
-                continue
-            interval = f"{r['lower_2sigma_t_per_yr']:.4g} .. {r['upper_2sigma_t_per_yr']:.4g}"  # inf prints as inf
-            typer.echo(
-                f"{r['source'][:20]:20s} {r['method']:9s} {r['emission_t_per_yr']:11.4g} "
-                f"{r['uncertainty_t_per_yr']:10.3g} {interval:>23s}  {r['largest_term']}"
-            )
+    _echo_rows(summary_rows(ds), ds, granule, as_json=as_json)
     if plot_dir is not None:
         for p in _plot_plumes(sw, src, bnd, w, ds, plot_dir, opts):
             typer.echo(f"wrote {p}", err=as_json)
