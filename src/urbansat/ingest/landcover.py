@@ -29,6 +29,7 @@ import re
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,6 +55,8 @@ PRODUCTS: dict[str, str] = {
     "clcd": r"CLCD_v\d+_(?P<year>\d{4})_albert",
     "corine_clc": r"CLC(?P<year>\d{4})",
 }
+#: Tiles of a mosaic are on one pixel lattice when their offsets are whole pixels within this.
+_LATTICE_TOL = 1e-6
 _NODATA = {"worldcover": 0, "esa_cci_lc": 0, "modis_mcd12q1": 255, "clcd": 0, "corine_clc": 48}
 #: MODIS land sinusoidal sphere (MODLAND grid, R = 6371007.181 m).
 MODIS_SINUSOIDAL = "+proj=sinu +lon_0=0 +x_0=0 +y_0=0 +R=6371007.181 +units=m +no_defs"
@@ -197,7 +200,7 @@ def default_chunks(
     {'y': 8192, 'x': 8192}
     """
     ny, nx = (int(v) for v in shape_yx)
-    by, bx = (max(1, min(int(b), n)) for b, n in zip(block_yx, (ny, nx)))
+    by, bx = (max(1, min(int(b), n)) for b, n in zip(block_yx, (ny, nx), strict=True))
     cores = n_cores or _cpu_count()
     side = math.sqrt(ny * nx / (CHUNKS_PER_CORE * cores))
     cap = math.sqrt(MAX_CHUNK_BYTES / max(1, itemsize))
@@ -289,7 +292,7 @@ def _mosaic(arrays: list[xr.DataArray], paths: list[Path], nodata) -> xr.DataArr
     t0 = ref.rio.transform()
     crs = ref.rio.crs
     bounds = []
-    for da, p in zip(arrays, paths):
+    for da, p in zip(arrays, paths, strict=True):
         t = da.rio.transform()
         if da.rio.crs != crs or not np.allclose([t.a, t.e], [t0.a, t0.e], rtol=1e-12):
             raise AlignmentError(
@@ -298,7 +301,7 @@ def _mosaic(arrays: list[xr.DataArray], paths: list[Path], nodata) -> xr.DataArr
             )
         c0 = (t.c - t0.c) / t0.a
         r0 = (t.f - t0.f) / t0.e
-        if abs(c0 - round(c0)) > 1e-6 or abs(r0 - round(r0)) > 1e-6:
+        if abs(c0 - round(c0)) > _LATTICE_TOL or abs(r0 - round(r0)) > _LATTICE_TOL:
             raise AlignmentError(
                 f"Tile {p.name} is offset by a fraction of a pixel from {paths[0].name}."
             )
@@ -311,7 +314,7 @@ def _mosaic(arrays: list[xr.DataArray], paths: list[Path], nodata) -> xr.DataArr
     fill = 0 if nodata is None else nodata
     rows = sorted({b[0] for b in bounds})
     cols = sorted({b[1] for b in bounds})
-    tiles = {(b[0], b[1]): (a, b) for a, b in zip(arrays, bounds)}
+    tiles = {(b[0], b[1]): (a, b) for a, b in zip(arrays, bounds, strict=True)}
     hs = {r: next(b[2] for b in bounds if b[0] == r) for r in rows}
     ws = {c: next(b[3] for b in bounds if b[1] == c) for c in cols}
     if sum(hs.values()) != rmax - rmin or sum(ws.values()) != cmax - cmin:
@@ -359,10 +362,12 @@ def _legend_attrs(product: str | None, legend) -> dict:
         lg = _packaged_legend(name)
         out = {
             "legend_name": name,
-            "legend": {int(c): str(n) for c, n in zip(lg["code"], lg["name"])},
+            "legend": {int(c): str(n) for c, n in zip(lg["code"], lg["name"], strict=True)},
         }
         if legend is not None:
-            out["legend_categories"] = {int(c): str(k) for c, k in zip(lg["code"], lg["category"])}
+            out["legend_categories"] = {
+                int(c): str(k) for c, k in zip(lg["code"], lg["category"], strict=True)
+            }
         return out
     if isinstance(legend, pd.DataFrame):
         df = legend.reset_index() if legend.index.name == "code" else legend
@@ -371,8 +376,10 @@ def _legend_attrs(product: str | None, legend) -> dict:
         names = df["name"] if "name" in df.columns else df["category"]
         return {
             "legend_name": legend.attrs.get("legend", "user"),
-            "legend": {int(c): str(n) for c, n in zip(df["code"], names)},
-            "legend_categories": {int(c): str(k) for c, k in zip(df["code"], df["category"])},
+            "legend": {int(c): str(n) for c, n in zip(df["code"], names, strict=True)},
+            "legend_categories": {
+                int(c): str(k) for c, k in zip(df["code"], df["category"], strict=True)
+            },
         }
     if isinstance(legend, Mapping):
         return {
@@ -383,6 +390,32 @@ def _legend_attrs(product: str | None, legend) -> dict:
     raise ProductNotRecognizedError(
         f"legend= must be a name, DataFrame or {{code: category}}, not {type(legend).__name__}."
     )
+
+
+def _landcover_paths(path_or_paths: Any) -> list[Path]:
+    """Return the land-cover file(s) as paths, refusing arrays, empty lists and folders."""
+    if isinstance(path_or_paths, (xr.DataArray, xr.Dataset, np.ndarray)):
+        raise InputFileError(
+            f"open_landcover got an already opened {type(path_or_paths).__name__}, "
+            "not a file path. Pass the GeoTIFF/HDF/netCDF path(s), or use the array directly "
+            "(a raster from open_landcover already carries its legend)."
+        )
+    paths = [
+        Path(p)
+        for p in (
+            [path_or_paths] if isinstance(path_or_paths, (str, os.PathLike)) else path_or_paths
+        )
+    ]
+    if not paths:
+        raise InputFileError("open_landcover got an empty list of files.")
+    for p in paths:
+        if p.is_dir():
+            raise InputFileError(
+                f"Land-cover path {str(p)!r} is a directory; pass the file(s) in it, e.g. "
+                "sorted(pathlib.Path(dir).glob('*.tif')) for a mosaic."
+            )
+        check_input_file(p, "Land-cover")
+    return paths
 
 
 def open_landcover(
@@ -431,27 +464,7 @@ def open_landcover(
     >>> da.attrs["product"], da.attrs["year"]  # doctest: +SKIP
     ('worldcover', 2021)
     """
-    if isinstance(path_or_paths, (xr.DataArray, xr.Dataset, np.ndarray)):
-        raise InputFileError(
-            f"open_landcover got an already opened {type(path_or_paths).__name__}, not a file path. Pass the "
-            "GeoTIFF/HDF/netCDF path(s), or use the array directly (a raster from open_landcover already "
-            "carries its legend)."
-        )
-    paths = [
-        Path(p)
-        for p in (
-            [path_or_paths] if isinstance(path_or_paths, (str, os.PathLike)) else path_or_paths
-        )
-    ]
-    if not paths:
-        raise InputFileError("open_landcover got an empty list of files.")
-    for p in paths:
-        if p.is_dir():
-            raise InputFileError(
-                f"Land-cover path {str(p)!r} is a directory; pass the file(s) in it, e.g. "
-                "sorted(pathlib.Path(dir).glob('*.tif')) for a mosaic."
-            )
-        check_input_file(p, "Land-cover")
+    paths = _landcover_paths(path_or_paths)
     detected = [detect_product(p) for p in paths]
     prod = product or detected[0][0]
     if prod is None and legend is None:
