@@ -1,4 +1,4 @@
-"""ERA5 (IFS L137) model levels: pressure, height above ground and boundary-layer height.
+r"""ERA5 (IFS L137) model levels: pressure, height above ground and boundary-layer height.
 
 Pure NumPy kernels, vectorised over the horizontal grid, that
 :func:`urbansat.ingest.winds.open_wind` uses to turn ERA5 *model-level* fields into
@@ -17,22 +17,22 @@ half levels ``k-1/2`` (above) and ``k+1/2`` (below):
 
 .. math::
 
-    p_{k+1/2} = a_{k+1/2} + b_{k+1/2}\\,p_s, \\qquad
-    p_k = \\tfrac12 (p_{k-1/2} + p_{k+1/2})
+    p_{k+1/2} = a_{k+1/2} + b_{k+1/2}\,p_s, \qquad
+    p_k = \tfrac12 (p_{k-1/2} + p_{k+1/2})
 
-    \\Phi_{k+1/2} - \\Phi_s = \\sum_{j=k+1}^{137} R_d T_{v,j}
-        \\ln\\frac{p_{j+1/2}}{p_{j-1/2}}, \\qquad
-    \\Phi_k = \\Phi_{k+1/2} + \\alpha_k R_d T_{v,k}
+    \Phi_{k+1/2} - \Phi_s = \sum_{j=k+1}^{137} R_d T_{v,j}
+        \ln\frac{p_{j+1/2}}{p_{j-1/2}}, \qquad
+    \Phi_k = \Phi_{k+1/2} + \alpha_k R_d T_{v,k}
 
-    \\alpha_k = 1 - \\frac{p_{k-1/2}}{p_{k+1/2} - p_{k-1/2}}
-        \\ln\\frac{p_{k+1/2}}{p_{k-1/2}} \\quad (\\alpha_1 = \\ln 2)
+    \alpha_k = 1 - \frac{p_{k-1/2}}{p_{k+1/2} - p_{k-1/2}}
+        \ln\frac{p_{k+1/2}}{p_{k-1/2}} \quad (\alpha_1 = \ln 2)
 
-with the virtual temperature :math:`T_v = T\\,(1 + (1/\\epsilon - 1)\\,q)`. The height
-above ground is :math:`z_k = (\\Phi_k - \\Phi_s)/g`: a geopotential height, which
+with the virtual temperature :math:`T_v = T\,(1 + (1/\epsilon - 1)\,q)`. The height
+above ground is :math:`z_k = (\Phi_k - \Phi_s)/g`: a geopotential height, which
 differs from the geometric height by less than 0.1 % below 3 km. ddeq's
 ``era5.compute_height_levels`` (Kuhlmann et al.) integrates the same hypsometric
 thicknesses but puts the full level at the mid-height of its layer instead of
-using :math:`\\alpha_k`; on the SMARTCARB ERA5 file the two agree within 0.9 m
+using :math:`\alpha_k`; on the SMARTCARB ERA5 file the two agree within 0.9 m
 (0.04 %) on levels 100-137.
 """
 
@@ -173,9 +173,9 @@ def check_model_levels(levels: Sequence[int] | np.ndarray, *, where: str = "") -
 def half_level_pressure(
     levels: Sequence[int] | np.ndarray, surface_pressure: np.ndarray
 ) -> np.ndarray:
-    """Pressure on the half levels bounding the given model levels.
+    r"""Pressure on the half levels bounding the given model levels.
 
-    .. math:: p_{k+1/2} = a_{k+1/2} + b_{k+1/2}\\,p_s
+    .. math:: p_{k+1/2} = a_{k+1/2} + b_{k+1/2}\,p_s
 
     Parameters
     ----------
@@ -199,9 +199,9 @@ def half_level_pressure(
 
 
 def virtual_temperature(temperature: np.ndarray, specific_humidity: np.ndarray) -> np.ndarray:
-    """Virtual temperature from temperature and specific humidity.
+    r"""Virtual temperature from temperature and specific humidity.
 
-    .. math:: T_v = T\\,(1 + (1/\\epsilon - 1)\\,q), \\qquad \\epsilon = M_{H_2O}/M_{air}
+    .. math:: T_v = T\,(1 + (1/\epsilon - 1)\,q), \qquad \epsilon = M_{H_2O}/M_{air}
 
     Parameters
     ----------
@@ -214,7 +214,7 @@ def virtual_temperature(temperature: np.ndarray, specific_humidity: np.ndarray) 
     -------
     numpy.ndarray
         :math:`T_v` [K]. ddeq uses the factor 0.609133 instead of
-        :math:`1/\\epsilon - 1 = 0.6078`; the difference is 1e-5 relative at q = 0.01.
+        :math:`1/\epsilon - 1 = 0.6078`; the difference is 1e-5 relative at q = 0.01.
     """
     return np.asarray(temperature, float) * (
         1.0 + (1.0 / EPSILON_H2O - 1.0) * np.asarray(specific_humidity, float)
@@ -224,11 +224,11 @@ def virtual_temperature(temperature: np.ndarray, specific_humidity: np.ndarray) 
 def full_level_heights(
     p_half: np.ndarray, temperature: np.ndarray, specific_humidity: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Heights above ground and pressures of the full model levels.
+    r"""Heights above ground and pressures of the full model levels.
 
     Implements the IFS discretisation of the hypsometric equation (module docstring):
-    layer thicknesses :math:`R_d T_v \\ln(p_{k+1/2}/p_{k-1/2})/g` summed from the
-    surface, plus :math:`\\alpha_k R_d T_{v,k}/g` inside the level.
+    layer thicknesses :math:`R_d T_v \ln(p_{k+1/2}/p_{k-1/2})/g` summed from the
+    surface, plus :math:`\alpha_k R_d T_{v,k}/g` inside the level.
 
     Parameters
     ----------
@@ -302,21 +302,21 @@ def bulk_richardson_number(
     *,
     wind_reference: Literal["ground", "lowest_level"] = "ground",
 ) -> np.ndarray:
-    """Bulk Richardson number of each model level relative to the lowest one.
+    r"""Bulk Richardson number of each model level relative to the lowest one.
 
     The ECMWF IFS diagnostic behind ERA5 ``blh`` (routine VDFDPBL, the 2013 algorithm
     "based on Seidel et al. 2012"):
 
     .. math::
 
-        Ri_b(z_k) = \\frac{g\\,(z_k - z_s)\\,(s_{v,k} - s_{v,s}) / (c_{pd} T_{v,k})}
-                         {\\max(|V_k - V_{ref}|^2,\\ 0.01\\ \\mathrm{m^2\\,s^{-2}})},
-        \\qquad s_v = c_{pd} T_v + g z
+        Ri_b(z_k) = \frac{g\,(z_k - z_s)\,(s_{v,k} - s_{v,s}) / (c_{pd} T_{v,k})}
+                         {\max(|V_k - V_{ref}|^2,\ 0.01\ \mathrm{m^2\,s^{-2}})},
+        \qquad s_v = c_{pd} T_v + g z
 
     with ``s`` the lowest model level (about 10 m). The virtual dry static energy
     :math:`s_v` is the linearised virtual potential temperature,
-    :math:`(s_{v,k} - s_{v,s})/(c_{pd} T_{v,k}) \\approx (\\theta_{v,k} - \\theta_{v,s})
-    /\\theta_v`, which gives Seidel et al.'s (2012, eq. 1) form without the
+    :math:`(s_{v,k} - s_{v,s})/(c_{pd} T_{v,k}) \approx (\theta_{v,k} - \theta_{v,s})
+    /\theta_v`, which gives Seidel et al.'s (2012, eq. 1) form without the
     :math:`b u_*^2` term. Like Seidel et al. and the IFS, the wind is taken relative to
     the ground, where it vanishes (:math:`V_{ref} = 0`); the floor (0.1 m s-1)^2 is the
     IFS ``REPDU2`` (:data:`MIN_WIND_SQUARED`).
@@ -359,13 +359,13 @@ def boundary_layer_height(
     *,
     critical: float = CRITICAL_RICHARDSON,
 ) -> np.ndarray:
-    """Boundary-layer height where the bulk Richardson number first exceeds ``critical``.
+    r"""Boundary-layer height where the bulk Richardson number first exceeds ``critical``.
 
     Scanning upward from the lowest model level, the top is the first level ``k``
     with :math:`Ri_b > Ri_c`; the height is interpolated linearly in :math:`Ri_b`
     between level ``k`` and the level below it, as the IFS does (VDFDPBL):
 
-    .. math:: h = z_{k-1} + \\frac{Ri_c - Ri_{k-1}}{Ri_k - Ri_{k-1}}\\,(z_k - z_{k-1})
+    .. math:: h = z_{k-1} + \frac{Ri_c - Ri_{k-1}}{Ri_k - Ri_{k-1}}\,(z_k - z_{k-1})
 
     Parameters
     ----------

@@ -258,7 +258,7 @@ def control_band_error(
     sigma_km: float = 20.0,
     min_fraction: float = 0.5,
 ) -> tuple[float, int]:
-    """1-sigma error of the band-mean background, from plume-free control bands.
+    r"""1-sigma error of the band-mean background, from plume-free control bands.
 
     For each control ``k`` (a region ``R_k`` shaped like the source's excluded plume region
     and the integration band ``W_k`` inside it, both rotated about the source), the
@@ -267,8 +267,8 @@ def control_band_error(
 
     .. math::
 
-        e_k = \\frac{\\sum_{U_k} a_i (X_i - B_{k,i})}{\\sum_{U_k} a_i}, \\qquad
-        \\sigma_{ctrl}^2 = \\max\\Big(\\overline{e_k^2 - \\sigma_n^2 \\sum a_i^2 / (\\sum a_i)^2}, 0\\Big)
+        e_k = \frac{\sum_{U_k} a_i (X_i - B_{k,i})}{\sum_{U_k} a_i}, \qquad
+        \sigma_{ctrl}^2 = \max\Big(\overline{e_k^2 - \sigma_n^2 \sum a_i^2 / (\sum a_i)^2}, 0\Big)
 
     with ``a_i`` the footprint areas and ``sigma_n`` the per-pixel noise (its share of
     ``e_k`` is removed). A band-mean background error ``b`` moves the mass-balance

@@ -1,4 +1,4 @@
-"""Analytical Bayesian inversion (linear Gaussian, Rodgers 2000 ch. 2).
+r"""Analytical Bayesian inversion (linear Gaussian, Rodgers 2000 ch. 2).
 
 State ``x``: emissions [kg s-1] of sources / boundaries / grid cells, plus
 background terms. Observations ``y``: column-mass enhancements [kg m-2]. With a
@@ -7,11 +7,11 @@ Jacobian ``K`` (sparse), a diagonal observation error ``S_o`` and a prior
 
 .. math::
 
-    \\hat S = (K^T S_o^{-1} K + S_a^{-1})^{-1}, \\quad
-    \\hat x = x_a + \\hat S K^T S_o^{-1} (y - K x_a), \\quad
-    A = I - \\hat S S_a^{-1}, \\quad \\mathrm{DOFS} = \\mathrm{tr}(A).
+    \hat S = (K^T S_o^{-1} K + S_a^{-1})^{-1}, \quad
+    \hat x = x_a + \hat S K^T S_o^{-1} (y - K x_a), \quad
+    A = I - \hat S S_a^{-1}, \quad \mathrm{DOFS} = \mathrm{tr}(A).
 
-(``\\hat S K^T S_o^{-1}`` is the gain ``G``; it is never formed: with 1e5
+(``\hat S K^T S_o^{-1}`` is the gain ``G``; it is never formed: with 1e5
 observations and 1e3 state elements it would be a dense 1e8 matrix. Only
 ``K^T S_o^{-1} K`` (n_state^2) is built, from the sparse ``K``.)
 

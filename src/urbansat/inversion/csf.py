@@ -1,4 +1,4 @@
-"""Cross-sectional flux (CSF), point and area (city) sources.
+r"""Cross-sectional flux (CSF), point and area (city) sources.
 
 Transects (slabs of length ``ds`` along the plume) are placed downwind of the
 source edge, from ``s = r0 + ds/2`` to ``r0 + L``. In each, the line density
@@ -7,15 +7,15 @@ obtained by fitting a Gaussian (ddeq's default)
 
 .. math::
 
-    \\Delta V(n) = \\frac{q}{\\sqrt{2\\pi} w} \\exp\\left(-\\frac{(n-\\mu)^2}{2 w^2}\\right)
+    \Delta V(n) = \frac{q}{\sqrt{2\pi} w} \exp\left(-\frac{(n-\mu)^2}{2 w^2}\right)
 
 or, when the fit fails or is less precise, by direct integration
 ``q = sum(dV_i A_i) / ds``. The flux through the transect is ``F = U q`` and
 
 .. math::
 
-    Q = \\frac{\\sum_k F_k / \\sigma_k^2}{\\sum_k 1 / \\sigma_k^2}, \\qquad
-    \\sigma_Q = \\left(\\sum_k 1/\\sigma_k^2\\right)^{-1/2}.
+    Q = \frac{\sum_k F_k / \sigma_k^2}{\sum_k 1 / \sigma_k^2}, \qquad
+    \sigma_Q = \left(\sum_k 1/\sigma_k^2\right)^{-1/2}.
 
 Area variant: for a city with diameter ``D`` (``r0 = D/2``) the transects start
 at the downwind edge of the city, where all of its emissions have entered the

@@ -1,13 +1,13 @@
-"""Gaussian plume forward model and its fit to a 2-D enhancement.
+r"""Gaussian plume forward model and its fit to a 2-D enhancement.
 
 Column-integrated Gaussian plume (the vertical dimension integrates out of a
 column measurement) for an emission ``Q`` [kg s-1] advected at ``U`` [m s-1]:
 
 .. math::
 
-    \\Delta V(s, n) = \\frac{Q\\, c(s)}{U \\sqrt{2\\pi}\\, \\sigma_y(s)}
-        \\exp\\left(-\\frac{n^2}{2 \\sigma_y(s)^2}\\right), \\qquad
-    \\sigma_y(s) = \\sqrt{\\sigma_0^2 + (a\\, s_+)^2}
+    \Delta V(s, n) = \frac{Q\, c(s)}{U \sqrt{2\pi}\, \sigma_y(s)}
+        \exp\left(-\frac{n^2}{2 \sigma_y(s)^2}\right), \qquad
+    \sigma_y(s) = \sqrt{\sigma_0^2 + (a\, s_+)^2}
 
 with ``c(s) = Phi(s / sigma_s)`` the fraction of the emission released upwind of
 ``s`` (a step smoothed over the source extent), ``sigma_0 = sigma_s =

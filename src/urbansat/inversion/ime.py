@@ -1,18 +1,18 @@
-"""Integrated mass enhancement (IME).
+r"""Integrated mass enhancement (IME).
 
 The mass of gas in a band that starts upwind of every emission and ends at
 ``s_max = r0 + L`` downwind of the source centre is, for a steady plume,
 
 .. math::
 
-    M = \\int_{s_{min}}^{s_{max}} \\frac{F(s)}{U} ds = \\frac{Q}{U} (s_{max} - \\bar s_e)
+    M = \int_{s_{min}}^{s_{max}} \frac{F(s)}{U} ds = \frac{Q}{U} (s_{max} - \bar s_e)
 
-with ``F(s)`` the flux through the cross-section at ``s`` and ``\\bar s_e = 0`` the
+with ``F(s)`` the flux through the cross-section at ``s`` and ``\bar s_e = 0`` the
 mean along-wind position of the emissions (the source centre). Hence
 
 .. math::
 
-    Q = U_{eff} \\frac{IME}{L_{eff}}, \\quad IME = \\sum_i \\Delta V_i A_i f_i, \\quad L_{eff} = s_{max}
+    Q = U_{eff} \frac{IME}{L_{eff}}, \quad IME = \sum_i \Delta V_i A_i f_i, \quad L_{eff} = s_{max}
 
 with ``f_i`` the fraction of footprint ``i`` inside the band, from its 3 x 3 sub-points
 (:mod:`urbansat.inversion.scene`), also used to split a footprint between slabs. As the

@@ -1,4 +1,4 @@
-"""Asymmetric confidence intervals of an emission whose wind error is multiplicative.
+r"""Asymmetric confidence intervals of an emission whose wind error is multiplicative.
 
 Every flux method is linear in the wind speed, ``Q_est = (U_rep / U_true) Q_true + e``.
 When the reported wind ``U_rep`` scatters around the true wind with a relative error
@@ -13,7 +13,7 @@ the true emission for which the observed estimate is within ``z`` standard devia
 
 .. math::
 
-    (Q_{est} - q)^2 \\le z^2 \\left(r^2 q^2 + \\sigma_o^2\\right),
+    (Q_{est} - q)^2 \le z^2 \left(r^2 q^2 + \sigma_o^2\right),
 
 with ``sigma_o`` the quadrature sum of the additive terms (retrieval, background,
 model). Its bounds are the roots of
@@ -21,7 +21,7 @@ model). Its bounds are the roots of
 
 .. math::
 
-    q_\\pm = \\frac{Q_{est} \\pm z \\sqrt{\\sigma_o^2 (1 - z^2 r^2) + r^2 Q_{est}^2}}
+    q_\pm = \frac{Q_{est} \pm z \sqrt{\sigma_o^2 (1 - z^2 r^2) + r^2 Q_{est}^2}}
                   {1 - z^2 r^2}.
 
 With ``r = 0`` they are ``Q_est -+ z sigma_o``; with ``sigma_o = 0`` they are

@@ -1,4 +1,4 @@
-"""Plume geometry and statistical detection near a source.
+r"""Plume geometry and statistical detection near a source.
 
 Coordinates
 -----------
@@ -8,7 +8,7 @@ coordinates
 
 .. math::
 
-    s = x \\cos\\theta + y \\sin\\theta, \\qquad n = -x \\sin\\theta + y \\cos\\theta .
+    s = x \cos\theta + y \sin\theta, \qquad n = -x \sin\theta + y \cos\theta .
 
 The plume centre line is ``n = 0``; :func:`refine_direction` rotates it onto the
 observed enhancement (the wind direction of a model is often 10-30 degrees off).

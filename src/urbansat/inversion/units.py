@@ -1,11 +1,11 @@
-"""Mole fraction -> column mass.
+r"""Mole fraction -> column mass.
 
 The flux methods work on the column mass enhancement ``dV`` [kg m-2] of the
 emitted gas. For a dry-air mole fraction ``X`` (in ppm or ppb, scale ``f``)
 
 .. math::
 
-    V = X f \\frac{M_{gas}}{M_{air}} \\frac{p_s}{g}
+    V = X f \frac{M_{gas}}{M_{air}} \frac{p_s}{g}
 
 where ``p_s / g`` [kg m-2] is the total air column (hydrostatic, ``g`` the
 standard gravity of :mod:`urbansat.constants`). When a product gives the

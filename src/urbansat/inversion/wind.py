@@ -1,4 +1,4 @@
-"""Effective plume wind and its uncertainty at a source.
+r"""Effective plume wind and its uncertainty at a source.
 
 The mass-balance methods need one transport speed ``U_eff`` per plume. It is
 taken from a normalized wind dataset (:func:`urbansat.open_wind`):
@@ -15,7 +15,7 @@ The 1-sigma speed error is
 
 .. math::
 
-    \\sigma_U = \\sqrt{\\sigma_{levels}^2 + \\sigma_{space}^2 + \\sigma_{stated}^2}
+    \sigma_U = \sqrt{\sigma_{levels}^2 + \sigma_{space}^2 + \sigma_{stated}^2}
 
 with ``sigma_levels`` the standard deviation of the speed over the layer levels
 (the "spread of levels" estimate of plume-height uncertainty; several products are

@@ -1,7 +1,7 @@
-"""Text that comes from data (boundary ids and names, source names, legend classes) drawn as written.
+r"""Text that comes from data (boundary ids and names, source names, legend classes) drawn as written.
 
 matplotlib reads a string with two ``$`` as mathtext: ``"$x$"`` is typeset as an
-italic x, and a malformed one (``"$\\frac{a}$"``) raises ``ValueError`` when the
+italic x, and a malformed one (``"$\frac{a}$"``) raises ``ValueError`` when the
 figure is drawn, which took the whole HTML report down. Every label that holds a
 user's id or name goes through :func:`mathtext_escape` first, so it is shown
 exactly as written and never parsed.

@@ -1,4 +1,4 @@
-"""Reader of the SMARTCARB synthetic CO2M Level-2 benchmark (Kuhlmann et al. 2019, 2021).
+r"""Reader of the SMARTCARB synthetic CO2M Level-2 benchmark (Kuhlmann et al. 2019, 2021).
 
 The files (``Sentinel_7_CO2_YYYYMMDDHH_oNNNN_lNNNN.nc``) hold COSMO-GHG tracer
 columns sampled on a CO2M-like 2 x 2 km swath (``nobs`` along x ``nrows``
@@ -6,7 +6,7 @@ across). There is no total XCO2 variable; it is composed as
 
 .. math::
 
-    XCO2 = XCO2\\_BG + XCO2\\_RA - XCO2\\_GPP + XCO2\\_TOT
+    XCO2 = XCO2\_BG + XCO2\_RA - XCO2\_GPP + XCO2\_TOT
 
 (background at the lateral boundaries, respiration, photosynthetic uptake, and
 all time-varying anthropogenic emissions of the domain). Fill values

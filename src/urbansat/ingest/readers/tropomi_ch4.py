@@ -1,4 +1,4 @@
-"""Reader of Sentinel-5P TROPOMI CH4 L2 (processor 1.x and 2.x, GES DISC subsets).
+r"""Reader of Sentinel-5P TROPOMI CH4 L2 (processor 1.x and 2.x, GES DISC subsets).
 
 Layout: ``../shared/spec/formats.md`` (measured on real files); facts in
 ``urbansat/ingest/products/tropomi_l2_ch4.yaml``.
@@ -19,7 +19,7 @@ Normalization
   thickness ``dp = pressure_interval`` above ``psurf``, level interface ``k``
   (TOA first) is at ``psurf - (N - k) dp`` and the layer mid-point is
 
-  .. math:: p_k = p_{surf} - (N - k - 1/2)\\,\\Delta p, \\quad k = 0..N-1
+  .. math:: p_k = p_{surf} - (N - k - 1/2)\,\Delta p, \quad k = 0..N-1
 
   ``pressure_weight_k = d_k / sum_j d_j`` with ``d`` = ``dry_air_subcolumns``
   [mol m-2]; ``xch4_profile_apriori_k = 1e9 * m_k / d_k`` [ppb] with ``m`` =
