@@ -62,9 +62,10 @@ def footprint_polygons(soundings: xr.Dataset) -> np.ndarray | None:
     lon = np.asarray(
         soundings["longitude_bounds"].transpose("sounding", "corner").values, dtype=np.float64
     )
-    if lat.ndim != 2 or lat.shape[1] < 3:
+    if lat.ndim != 2 or lat.shape[1] < 3:  # noqa: PLR2004 - (sounding, corner), a polygon
         raise SchemaError(
-            f"latitude_bounds has shape {lat.shape}; expected (sounding, corner>=3) footprint corners."
+            f"latitude_bounds has shape {lat.shape}; "
+            "expected (sounding, corner>=3) footprint corners."
         )
     lon = lon[:, :1] + ((lon - lon[:, :1] + 180.0) % 360.0 - 180.0)
     coords = np.stack([lon, lat], axis=-1)
@@ -79,8 +80,12 @@ def footprint_polygons(soundings: xr.Dataset) -> np.ndarray | None:
     return polys
 
 
+#: Footprints unwrapped east of this longitude are also tested shifted by -360 degrees.
+_LON_MAX = 180.0
+
+
 def _buffered(boundaries: gpd.GeoDataFrame, buffer_km: float) -> np.ndarray:
-    """Boundary geometries in EPSG:4326, each buffered by ``buffer_km`` in its own AEQD projection."""
+    """Return the boundaries in EPSG:4326, each buffered by ``buffer_km`` in its own AEQD."""
     geoms = boundaries.geometry
     if buffer_km == 0:
         return geoms.to_crs(4326).to_numpy()
@@ -91,6 +96,37 @@ def _buffered(boundaries: gpd.GeoDataFrame, buffer_km: float) -> np.ndarray:
         local = gpd.GeoSeries([g], crs=4326).to_crs(aeqd).buffer(buffer_km * 1000.0, quad_segs=16)
         out.append(local.to_crs(4326).iloc[0])
     return np.asarray(out, dtype=object)
+
+
+def _footprint_pairs(
+    polys: np.ndarray, bgeoms: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (boundary, sounding, overlap fraction) of every intersecting footprint."""
+    valid = np.flatnonzero(np.not_equal(polys, None))
+    fp = polys[valid]
+    fp_area = shapely.area(fp)
+    src = valid
+    # footprints unwrapped beyond +180 are also tested shifted by -360 (antimeridian)
+    far = shapely.bounds(fp)[:, 2] > _LON_MAX
+    if far.any():
+        fp = np.concatenate([fp, shapely.transform(fp[far], lambda c: c - [360.0, 0.0])])
+        fp_area = np.concatenate([fp_area, fp_area[far]])
+        src = np.concatenate([src, valid[far]])
+    tree = shapely.STRtree(fp)
+    b_idx, f_idx = tree.query(bgeoms, predicate="intersects")
+    inter = shapely.area(shapely.intersection(fp[f_idx], bgeoms[b_idx]))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        part = np.where(fp_area[f_idx] > 0, inter / fp_area[f_idx], 0.0)
+    pairs = (
+        pd.DataFrame({"b": b_idx, "s": src[f_idx], "f": part})
+        .groupby(["b", "s"], as_index=False)["f"]
+        .sum()
+    )
+    return (
+        pairs["b"].to_numpy(),
+        pairs["s"].to_numpy(),
+        np.clip(pairs["f"].to_numpy(), 0, 1),
+    )
 
 
 def select_soundings(
@@ -151,8 +187,8 @@ def select_soundings(
         )
         raise BoundaryError(
             f"boundaries must be a non-empty GeoDataFrame; got {got}. Read them with "
-            "urbansat.read_boundaries(path, level=...), or build one with geopandas.GeoDataFrame(df, "
-            "geometry=..., crs='EPSG:4326')."
+            "urbansat.read_boundaries(path, level=...), or build one with "
+            "geopandas.GeoDataFrame(df, geometry=..., crs='EPSG:4326')."
         )
     if boundaries.crs is None:
         raise CRSError("The boundaries have no CRS. Set it with boundaries.set_crs('EPSG:4326').")
@@ -181,39 +217,24 @@ def select_soundings(
         frac = np.ones(len(s_idx))
     else:
         method = "footprint"
-        valid = np.flatnonzero(polys != None)
-        fp = polys[valid]
-        fp_area = shapely.area(fp)
-        src = valid
-        # footprints unwrapped beyond +180 are also tested shifted by -360 (antimeridian)
-        far = shapely.bounds(fp)[:, 2] > 180.0
-        if far.any():
-            fp = np.concatenate([fp, shapely.transform(fp[far], lambda c: c - [360.0, 0.0])])
-            fp_area = np.concatenate([fp_area, fp_area[far]])
-            src = np.concatenate([src, valid[far]])
-        tree = shapely.STRtree(fp)
-        b_idx, f_idx = tree.query(bgeoms, predicate="intersects")
-        inter = shapely.area(shapely.intersection(fp[f_idx], bgeoms[b_idx]))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            part = np.where(fp_area[f_idx] > 0, inter / fp_area[f_idx], 0.0)
-        pairs = (
-            pd.DataFrame({"b": b_idx, "s": src[f_idx], "f": part})
-            .groupby(["b", "s"], as_index=False)["f"]
-            .sum()
-        )
-        b_idx, s_idx, frac = (
-            pairs["b"].to_numpy(),
-            pairs["s"].to_numpy(),
-            np.clip(pairs["f"].to_numpy(), 0, 1),
-        )
+        b_idx, s_idx, frac = _footprint_pairs(polys, bgeoms)
     keep = frac > min_overlap
     b_idx, s_idx, frac = b_idx[keep], s_idx[keep], frac[keep]
     if s_idx.size == 0:
-        sb = (float(snd["longitude"].min()), float(snd["latitude"].min()), float(snd["longitude"].max()),
-              float(snd["latitude"].max())) if n else None  # fmt: skip
+        sb = (
+            (
+                float(snd["longitude"].min()),
+                float(snd["latitude"].min()),
+                float(snd["longitude"].max()),
+                float(snd["latitude"].max()),
+            )
+            if n
+            else None
+        )
         raise EmptySelectionError(
-            f"No sounding (of {n}{' passing QA' if qa_only else ''}) overlaps any of the {len(ids)} "
-            f"boundaries by more than {min_overlap} (swath lon/lat bounds {sb}, boundary bounds "
+            f"No sounding (of {n}{' passing QA' if qa_only else ''}) overlaps any of the "
+            f"{len(ids)} boundaries by more than {min_overlap} (swath lon/lat bounds {sb}, "
+            "boundary bounds "
             f"{tuple(np.round(shapely.total_bounds(bgeoms), 4))}). Increase buffer_km=, lower "
             "min_overlap=, or use granules that cover the boundaries."
         )
