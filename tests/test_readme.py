@@ -26,6 +26,15 @@ def test_readme_quickstart_runs(monkeypatch):
     # Jänschwalde, SMARTCARB truth 42.40 Mt CO2/yr at 2015-04-23 11 UTC
     q = float(emis.emission_t_per_yr.sel(source="Janschwalde")) / 1e6
     assert q == pytest.approx(42.40, rel=0.15)
-    assert set(table.subject) == {"atmosphere", "sink"}
+    assert {"atmosphere", "sink"} <= set(table.subject)
     assert "principe" in set(sinks.boundary.values)
+    # the table gives numbers: the emission in its own period, the sinks in theirs
+    t = table.set_index(["boundary_id", "target", "indicator", "period"])
+    e = t.loc[("janschwalde", "co2", "total_emission.emission_rate", "2015")]
+    assert e.status == "ok" and e.value == pytest.approx(float(emis.emission_t_per_yr[0]))
+    assert 0 < e.uncertainty < e.value
+    s = t.loc[("principe", "total", "total_sink.net_sink", "2021")]
+    assert s.status == "ok" and abs(s.value) > 0 and s.uncertainty > 0
+    assert set(table.period) == {"2015", "2021"}
+    assert (table.status == "not_applicable").sum() == 2  # one summary row per boundary
     assert os.path.isdir(REPO / "data" / "samples")

@@ -26,6 +26,7 @@ __all__ = [
     "OutputPathError",
     "ProductNotRecognizedError",
     "SchemaError",
+    "UnusedInputWarning",
     "UrbansatDeprecationWarning",
     "UrbansatError",
     "UrbansatWarning",
@@ -115,6 +116,10 @@ class UrbansatDeprecationWarning(UrbansatWarning, DeprecationWarning):
 
 class EmptyResultWarning(UrbansatWarning):
     """A step produced an empty (but valid) result, e.g. no sounding passed QA."""
+
+
+class UnusedInputWarning(UrbansatWarning):
+    """A supplied input fills no result (e.g. emissions outside every boundary or period)."""
 
 
 class DuplicateInputWarning(UrbansatWarning):

@@ -11,6 +11,13 @@ ways of having no number are kept apart, because they ask for different actions:
   (e.g. CH4 with a CO2-only mission): more data of the same kind cannot help;
 * ``rejected`` - data were there, but every estimate failed quality control; the
   row's ``method`` gives the reason (``qa_reason`` of each source).
+
+Two statuses say that a row does not apply rather than that a number is missing:
+``single_period`` (a change with one period) and ``not_applicable``. In the indicator
+table (``tci231_indicators(collapse=True)``, the default) the rows that do not apply to a
+boundary - a gas no input covers, a sink category with 0 ha at both epochs, a change with a
+single period - are collapsed into **one** ``not_applicable`` row per boundary whose
+``method`` lists them (:mod:`urbansat.indicators.collapse`).
 """
 
 from __future__ import annotations
@@ -53,7 +60,10 @@ MEANINGS: Final[dict[Status, str]] = {
     Status.NO_DATA: "nothing to estimate from: no valid observation for this boundary and period",
     Status.REJECTED: "data were there, but every estimate failed quality control (reason in method)",
     Status.SINGLE_PERIOD: "a change needs two periods; only one was given",
-    Status.NOT_APPLICABLE: "the category has no data source for this boundary (e.g. no project polygon)",
+    Status.NOT_APPLICABLE: (
+        "does not apply to this boundary (no input covers the gas, the category has no area, "
+        "a change has one period); the summary row lists the rows collapsed into it"
+    ),
 }
 
 #: The statuses whose rows carry a value (plain strings, for ``Series.isin``).

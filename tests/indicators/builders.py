@@ -165,4 +165,5 @@ def full_table() -> pd.DataFrame:
         boundaries=b,
         periods=periods,
         inventory=inventory(),
+        collapse=False,  # the full table: every row of Table 1 (the collapse is tested apart)
     )

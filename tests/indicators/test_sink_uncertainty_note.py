@@ -64,6 +64,7 @@ def test_missing_sink_uncertainty_is_explained():
             sinks={"2021": _sinks(["10.c_above"])},
             boundaries=b,
             periods={"2021": ("2021-01-01", "2022-01-01")},
+            collapse=False,  # keep the all-zero shrub rows, whose note is checked below
         )
     row = t[(t.target == "forest") & (t.indicator == "total_sink.net_sink")].iloc[0]
     assert row.value == 120.0 and np.isnan(row.uncertainty)

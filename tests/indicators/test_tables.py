@@ -132,11 +132,18 @@ def test_sink_values(table):
 
 def test_missing_inputs_give_status_rows():
     b = builders.boundaries()
-    t = tci231_indicators(boundaries=b, periods=["2020"])
+    t = tci231_indicators(boundaries=b, periods=["2020"], collapse=False)
     assert set(t.status) == {"not_observable", "no_data", "single_period"}
     assert t.value.isna().all()
     assert (t[t.indicator == "emission_change.absolute_change"].status == "not_observable").all()
     assert (t[t.indicator == "sink_change.net_sink_change"].status == "single_period").all()
+    # collapsed (the default): nothing applies, so one not_applicable row per boundary
+    c = tci231_indicators(boundaries=b, periods=["2020"])
+    assert list(c.boundary_id) == list(b.boundary_id)
+    assert set(c.status) == {"not_applicable"}
+    counts = t.groupby("boundary_id").size()
+    for bid, method in zip(c.boundary_id, c.method, strict=True):
+        assert method.startswith(f"{counts[bid]} rows do not apply")
 
 
 def test_bad_inputs_raise_clear_errors():

@@ -17,33 +17,74 @@ from urbansat.categories import ATMOSPHERE_SCOPES, GASES, SINK_CATEGORIES, SINK_
 from urbansat.indicators import indicator_spec
 from urbansat.status import VALUED
 
+#: the periods each demo boundary tabulates ([[boundaries]] periods in demo_job.toml.in)
+DEMO_PERIODS = {
+    "berlin": "2015",
+    "lusatia": "2015",
+    "janschwalde": "2015",
+    "bowen": "2022",
+    "principe": "2021",
+    "principe_project": "2021",
+}
 
-def test_every_table1_row_for_every_boundary_and_period(demo_run):
+
+def test_every_table1_row_is_printed_or_listed_as_not_applicable(demo_run):
+    """Each boundary: its period's rows that can be computed, and one summary row for the rest."""
     _, r = demo_run
     t = r.indicators
+    assert set(t.level) == {"region", "county", "park", "project"}
+    assert dict(t.groupby("boundary_id").period.first()) == DEMO_PERIODS
+    assert not t.period.str.contains("->").any()  # one period per boundary: no change rows
+    assert not t.status.isin(["no_data", "not_observable", "single_period", "rejected"]).any()
+    summary = t[t.status == "not_applicable"]
+    assert sorted(summary.boundary_id) == sorted(DEMO_PERIODS)  # one per boundary
     spec = indicator_spec()
-    levels = set(t.level)
-    assert levels == {"region", "county", "park", "project"}
-    periods = ["2015", "2021", "2022"]
     for bid, g in t.groupby("boundary_id"):
-        level = g.level.iloc[0]
-        keys = set(zip(g.target, g.indicator, g.period, strict=True))
+        level, p = g.level.iloc[0], DEMO_PERIODS[bid]
+        listed = summary[summary.boundary_id == bid].method.iloc[0]
+        keys = set(zip(g.target, g.indicator, strict=True))
+        n = 0
         if level in ATMOSPHERE_SCOPES:
             for gas in GASES:
                 for k in spec[spec.subject == "atmosphere"].key:
-                    ps = (
-                        ["2015->2021", "2021->2022"] if k.startswith("emission_change") else periods
-                    )
-                    for p in ps:
-                        assert (gas, k, p) in keys, (bid, gas, k, p)
+                    n += 1
+                    assert (gas, k) in keys or gas in listed, (bid, gas, k, p)
         if level in SINK_SCOPES:
             for cat in [*SINK_CATEGORIES, "total"]:
                 for k in spec[spec.subject == "sink"].key:
-                    ps = ["2015->2021", "2021->2022"] if k.endswith("net_sink_change") else periods
-                    for p in ps:
-                        assert (cat, k, p) in keys, (bid, cat, k, p)
-    # no unobserved gas is ever zero
-    assert t[t.target.isin(["pfcs", "hfcs", "sf6"])].value.isna().all()
+                    n += 1
+                    assert (cat, k) in keys or cat in listed, (bid, cat, k, p)
+        # the summary counts exactly the rows it replaces
+        assert int(listed.split()[0]) == n - (len(g) - 1), (bid, listed)
+    # no unobserved gas is ever zero, nor printed
+    assert not t.target.isin(["pfcs", "hfcs", "sf6"]).any()
+
+
+def _valued_with_uncertainty(t):
+    return np.isfinite(t.value.astype(float)) & np.isfinite(t.uncertainty.astype(float))
+
+
+def test_demo_rows_with_a_value_and_uncertainty(demo_run):
+    """What the demo achieves now: every atmosphere row and every net sink has both."""
+    _, r = demo_run
+    t = r.indicators
+    shown = t[t.status != "not_applicable"]
+    assert t.status.isin([*VALUED, "not_applicable"]).all()
+    atm = shown[shown.subject == "atmosphere"]
+    assert len(atm) >= 20 and _valued_with_uncertainty(atm).all()
+    net = shown[shown.indicator == "total_sink.net_sink"]
+    assert len(net) == 6 and _valued_with_uncertainty(net).all()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 19 goal not met: account_sinks gives an uncertainty for net_sink only; "
+    "gross removals/emissions, stocks and areas (42 of the 76 demo rows) have none, and the "
+    "shipped WorldCover pair has no accuracy samples for area standard errors",
+)
+def test_at_least_80_percent_of_demo_rows_carry_value_and_uncertainty(demo_run):
+    _, r = demo_run
+    assert _valued_with_uncertainty(r.indicators).mean() >= 0.80
 
 
 def test_valued_atmosphere_rows_have_finite_uncertainty(demo_run):
@@ -164,4 +205,4 @@ def test_report_structure(demo_run):
     assert len(p.imgs) >= 10 and all(s.startswith("data:image/png;base64,") for s in p.imgs)
     assert p.tables >= 10
     assert "生态碳汇总量" in text and "total ecological carbon sink" in text
-    assert re.search(r"not_observable", text)
+    assert re.search(r"Not applicable 不适用</b>: \d+ rows do not apply", text)

@@ -21,6 +21,11 @@ import xarray as xr
 
 from urbansat.categories import ATMOSPHERE_SCOPES, GASES, SINK_CATEGORIES, SINK_SCOPES
 from urbansat.errors import BoundaryError, MixedInputError, SchemaError
+from urbansat.indicators.collapse import (
+    check_boundary_periods,
+    collapse_not_applicable,
+    warn_unused_inputs,
+)
 from urbansat.indicators.periods import PeriodInput, period_years
 from urbansat.indicators.tables import (
     STATUSES,
@@ -371,7 +376,7 @@ def _sink_status(raw: str, value: float) -> tuple[str, str]:
     return ("ok" if np.isfinite(value) else "not_applicable"), f"sink status: {raw}"
 
 
-def tci231_indicators(
+def tci231_indicators(  # noqa: PLR0913 - keyword-only inputs of one table, as in the job TOML
     *,
     emissions: DataInput = None,
     concentrations: DataInput = None,
@@ -380,6 +385,8 @@ def tci231_indicators(
     periods: PeriodInput,
     inventory: pd.DataFrame | None = None,
     observed_gases: Sequence[str] | None = None,
+    boundary_periods: Mapping[str, Sequence[str]] | None = None,
+    collapse: bool = True,
 ) -> pd.DataFrame:
     """Build every satellite row of T/CI 231-2023 Table 1 as a tidy table.
 
@@ -428,6 +435,16 @@ def tci231_indicators(
         Gases the configured instruments observe. Default: the gases present
         in ``emissions`` / ``concentrations``. A gas listed here but without
         data gets ``no_data``; a gas nobody observes gets ``not_observable``.
+    boundary_periods : mapping boundary_id -> sequence of period labels, optional
+        The periods tabulated for a boundary (default: all ``periods``). Give a boundary
+        only the periods its data cover, so that no row is requested that nothing can
+        fill (a change row needs two consecutive tabulated periods).
+    collapse : bool, default True
+        Collapse the rows that do not apply to a boundary (a gas no input covers, a sink
+        category with no area at either epoch, a change with a single period) into one
+        ``not_applicable`` row per boundary whose ``method`` lists them
+        (:func:`urbansat.indicators.collapse.collapse_not_applicable`). ``False`` keeps
+        every row.
 
     Returns
     -------
@@ -438,6 +455,14 @@ def tci231_indicators(
     ------
     BoundaryError, SchemaError, MixedInputError
         On malformed inputs, naming the input and the fix.
+
+    Warns
+    -----
+    UnusedInputWarning
+        When a supplied emission or sink dataset falls outside every boundary or
+        period of the table (its overpass outside its period, no source inside a
+        boundary that tabulates its period, no boundary of the sink account in the table),
+        so that it fills no row.
 
     See Also
     --------
@@ -470,20 +495,21 @@ def tci231_indicators(
     spec = indicator_spec()
     keys = dict(zip(spec["key"], spec["unit"]))
     placed = {key: _sources_in(ds, bnd) for key, ds in em.items()}
+    tabulated = check_boundary_periods(boundary_periods, bnd, labels)
+    warn_unused_inputs(em, sk, placed, tabulated, periods)
     rows: list[dict[str, Any]] = []
     for _, b in bnd.iterrows():
         bid = str(b["boundary_id"])
+        mine = tabulated[bid]
         if b["level"] in ATMOSPHERE_SCOPES:
             for gas in GASES:
                 rows.extend(
-                    _atmosphere_rows(
-                        b, bid, gas, labels, years, em, co, placed, inv, observed, keys
-                    )
+                    _atmosphere_rows(b, bid, gas, mine, years, em, co, placed, inv, observed, keys)
                 )
         if b["level"] in SINK_SCOPES:
-            rows.extend(_sink_rows(b, bid, labels, sk, keys, sinks is None))
-    table = pd.DataFrame(rows, columns=list(TIDY_COLUMNS))
-    return check_tidy(table)
+            rows.extend(_sink_rows(b, bid, mine, sk, keys, sinks is None))
+    table = check_tidy(pd.DataFrame(rows, columns=list(TIDY_COLUMNS)))
+    return collapse_not_applicable(table) if collapse else table
 
 
 def _atmosphere_rows(

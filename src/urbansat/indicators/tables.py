@@ -66,6 +66,11 @@ SUBJECTS: Final[dict[str, tuple[str, str]]] = {
 
 _VALUED: Final = VALUED
 
+#: The summary row of the rows that do not apply (``indicators.collapse``): keys and names.
+_SUMMARY_SUBJECT: Final = "summary"
+_SUMMARY_KEY: Final = ("not_applicable", "rows")
+_SUMMARY_NAMES: Final = ("rows that do not apply to the boundary", "不适用于该边界的指标")
+
 
 @lru_cache(maxsize=1)
 def indicator_spec() -> pd.DataFrame:
@@ -190,7 +195,10 @@ def to_wide(df: pd.DataFrame, *, value: str = "value") -> pd.DataFrame:
         Tidy table (:data:`TIDY_COLUMNS`).
     value : {"value", "uncertainty", "status", "cell"}, default "value"
         What each cell holds. ``"cell"`` is a display string
-        ``"value ± uncertainty"`` or the status when there is no value.
+        ``"value ± uncertainty"`` or the status when there is no value; the boundaries'
+        ``not_applicable`` summary rows
+        (:func:`urbansat.indicators.collapse.collapse_not_applicable`) are the last row,
+        their cells the list of collapsed rows.
 
     Returns
     -------
@@ -206,20 +214,33 @@ def to_wide(df: pd.DataFrame, *, value: str = "value") -> pd.DataFrame:
     rows = tidy.copy()
     if value == "cell":
         rows["cell"] = [
-            _cell(v, u, s)
-            for v, u, s in zip(rows["value"], rows["uncertainty"], rows["status"], strict=False)
+            m if subj == _SUMMARY_SUBJECT else _cell(v, u, s)
+            for v, u, s, m, subj in zip(
+                rows["value"],
+                rows["uncertainty"],
+                rows["status"],
+                rows["method"],
+                rows["subject"],
+                strict=False,
+            )
         ]
     ind = rows["indicator"].str.split(".", n=1, expand=True)
-    inds = {**ATMOSPHERE_INDICATORS, **SINK_INDICATORS}
-    rows["subject_en"] = rows["subject"].map(lambda s: SUBJECTS[s][0])
-    rows["subject_zh"] = rows["subject"].map(lambda s: SUBJECTS[s][1])
-    names = [target_names(s, t) for s, t in zip(rows["subject"], rows["target"], strict=False)]
+    inds = {**ATMOSPHERE_INDICATORS, **SINK_INDICATORS, _SUMMARY_KEY[0]: _SUMMARY_NAMES}
+    subjects = {**SUBJECTS, _SUMMARY_SUBJECT: _SUMMARY_NAMES}
+    rows["subject_en"] = rows["subject"].map(lambda s: subjects[s][0])
+    rows["subject_zh"] = rows["subject"].map(lambda s: subjects[s][1])
+    names = [
+        _SUMMARY_NAMES if s == _SUMMARY_SUBJECT else target_names(s, t)
+        for s, t in zip(rows["subject"], rows["target"], strict=False)
+    ]
     rows["target_en"] = [n[0] for n in names]
     rows["target_zh"] = [n[1] for n in names]
     rows["indicator_en"] = ind[0].map(lambda k: inds[k][0])
     rows["indicator_zh"] = ind[0].map(lambda k: inds[k][1])
-    rows["quantity_en"] = rows["indicator"].map(lambda k: spec.loc[k, "name_en"])
-    rows["quantity_zh"] = rows["indicator"].map(lambda k: spec.loc[k, "name_zh"])
+    quantity = {k: (r["name_en"], r["name_zh"]) for k, r in spec.iterrows()}
+    quantity[".".join(_SUMMARY_KEY)] = _SUMMARY_NAMES
+    rows["quantity_en"] = rows["indicator"].map(lambda k: quantity[k][0])
+    rows["quantity_zh"] = rows["indicator"].map(lambda k: quantity[k][1])
     rows["boundary"] = rows["name"].fillna("") + " [" + rows["boundary_id"] + "]"
     index = [
         "subject_zh",

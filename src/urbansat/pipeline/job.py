@@ -281,6 +281,7 @@ def _run(
         sinks=sinks or None,
         boundaries=bnd,
         periods=job["periods"],
+        boundary_periods=bnd.attrs.get("boundary_periods") or None,
         inventory=inventory,
         observed_gases=sorted(
             {g for (_, g) in conc}

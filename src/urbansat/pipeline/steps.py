@@ -39,12 +39,26 @@ def _read_all_boundaries(cfg: dict[str, Any], checks: _Checksums) -> gpd.GeoData
     from urbansat.ingest.boundaries import read_boundaries
 
     parts = []
+    periods: dict[str, list[str]] = {}  # [[boundaries]] periods = [...]: tabulated periods
     for b in cfg["boundaries"]:
         kw = {k: b[k] for k in ("id_field", "name_field", "parent_field", "layer", "crs") if k in b}
         gdf = read_boundaries(b["path"], level=b["level"], **kw)
         parts.append(gdf[["boundary_id", "name", "level", "parent_id", "geometry"]].to_crs(4326))
+        want = b.get("periods")
+        ids = gdf["boundary_id"].astype(str)
+        if isinstance(want, Mapping):
+            unknown = sorted(set(want) - set(ids))
+            if unknown:
+                raise BoundaryError(
+                    f"[[boundaries]] {b['path']}: periods names boundary ids {unknown} that the "
+                    f"file does not have ({sorted(ids)[:10]}); use its boundary_id values."
+                )
+            periods.update({k: list(v) for k, v in want.items()})
+        elif want:
+            periods.update({i: list(want) for i in ids})
         checks(b["path"])
     out = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=4326)
+    out.attrs["boundary_periods"] = periods
     dup = out["boundary_id"][out["boundary_id"].duplicated()]
     if len(dup):
         raise BoundaryError(
@@ -91,7 +105,8 @@ def _unique_files(
     cfg: Mapping[str, Any], checks: _Checksums
 ) -> list[tuple[Mapping[str, Any], str]]:
     """(granules section, file) pairs, each granule once: the same content under two names or in
-    two [[granules]] sections is read once (with an UrbansatWarning), never counted twice."""
+    two [[granules]] sections is read once (with an UrbansatWarning), never counted twice.
+    """
     seen: dict[str, str] = {}
     out = []
     for g in cfg["granules"]:
