@@ -17,7 +17,7 @@ PeriodInput = Mapping[str, Any] | Sequence[str]
 
 
 def _is_date(value: Any) -> bool:
-    """True for a full calendar date (``2020-01-01``...) or a Timestamp, not for a period label."""
+    """Return True for a full calendar date (``2020-01-01``...) or a Timestamp, not a label."""
     return isinstance(value, pd.Timestamp) or bool(
         re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ].*)?", str(value))
     )

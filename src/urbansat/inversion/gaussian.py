@@ -101,7 +101,7 @@ _N_STARTS = 3
 
 
 def _grid_minima(grid: np.ndarray, k: int) -> list[tuple[int, int]]:
-    """Indices of the (at most ``k``) lowest local minima of a 2-D grid (8-neighbourhood)."""
+    """Return the indices of the (at most ``k``) lowest local minima of a 2-D grid."""
     is_min = grid <= ndimage.minimum_filter(grid, size=3, mode="nearest")
     idx = np.argwhere(is_min & np.isfinite(grid))
     order = np.argsort(grid[tuple(idx.T)], kind="stable")

@@ -14,7 +14,7 @@ METHOD_DIM = "inversion_method"
 
 
 def per_method(ds: Any) -> list[tuple[str, Any]]:
-    """``[(method, dataset)]`` of an :func:`urbansat.estimate_emissions` output.
+    """Return ``[(method, dataset)]`` of an :func:`urbansat.estimate_emissions` output.
 
     One pair per ``inversion_method`` when ``ds`` holds several methods, else the single
     ``(ds.attrs["method"], ds)``; each dataset has the single-method layout.
@@ -78,5 +78,5 @@ class MethodResult:
 
     @classmethod
     def rejected(cls, reason: str, n_obs: int = 0) -> MethodResult:
-        """A result for a source that could not be estimated."""
+        """Return the result for a source that could not be estimated."""
         return cls(emission=float("nan"), retrieval=float("nan"), n_obs=n_obs, qa_reason=reason)

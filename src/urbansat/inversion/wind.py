@@ -100,7 +100,7 @@ def _select_time(wind: xr.Dataset, time: np.datetime64 | None) -> xr.Dataset:
 
 
 def _horizontal(w: xr.Dataset, da: xr.DataArray) -> np.ndarray:
-    """A horizontal field as a 2-D array aligned with the grid of :func:`_near_mask`."""
+    """Return a horizontal field as a 2-D array aligned with the grid of :func:`_near_mask`."""
     if w["latitude"].ndim == 1 and "latitude" in da.dims:
         return np.asarray(da.transpose("latitude", "longitude").values)
     return np.asarray(da.values)

@@ -17,7 +17,7 @@ WORKER_CONFIG: dict[str, Any] = {"distributed.worker.profile.enabled": False}
 
 
 def _client() -> Any:
-    """The active dask.distributed client, or None."""
+    """Return the active dask.distributed client, or None."""
     try:
         from distributed import get_client
 

@@ -63,7 +63,7 @@ LOCK: Final = ".urbansat.lock"
 
 
 def code_versions() -> dict[str, Any]:
-    """The urbansat version and the versions of the packaged factor tables (part of every cache key)."""
+    """Return the urbansat and packaged factor-table versions (part of every cache key)."""
     from urbansat.sinks.factors import PACKAGED_TABLES
 
     return {
@@ -77,7 +77,7 @@ def _now() -> str:
 
 
 def read_manifest(out_dir: str | os.PathLike[str]) -> dict[str, Any] | None:
-    """The manifest of a job folder, or None when there is none (or it is unreadable).
+    """Return the manifest of a job folder, or None when there is none (or it is unreadable).
 
     Parameters
     ----------

@@ -404,7 +404,7 @@ class ResolvedFactors:
     categories: np.ndarray
 
     def has(self, parameter: str) -> bool:
-        """True if any code has a value for ``parameter``."""
+        """Return True if any code has a value for ``parameter``."""
         return bool(np.isfinite(self.value[:, PARAMETERS.index(parameter)]).any())
 
     def require(

@@ -150,7 +150,7 @@ _GL_W = 0.5 * _GL_W
 
 
 def polygon_areas(geoms, crs: CRS) -> np.ndarray:
-    """True area [m2] of polygons, in the convention of the pixel areas of :func:`row_areas`.
+    """Return the true area [m2] of polygons, as the pixel areas of :func:`row_areas`.
 
     Geographic CRS: edges are straight lines in (lon, lat), as when a polygon is
     rasterised on a lon/lat grid, and the area element is the ellipsoidal

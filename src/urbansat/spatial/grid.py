@@ -70,7 +70,7 @@ class GridSpec:
         return {"y": t.f + t.e * (np.arange(ny) + 0.5), "x": t.c + t.a * (np.arange(nx) + 0.5)}
 
     def same_grid(self, other: GridSpec, *, rtol: float = 1e-9) -> bool:
-        """True when both grids share CRS, shape and transform (to ``rtol`` of a pixel)."""
+        """Return True when both grids share CRS, shape and transform (to ``rtol`` of a pixel)."""
         if self.shape_yx != other.shape_yx or self.crs != other.crs:
             return False
         t1, t2 = self.transform, other.transform

@@ -396,7 +396,7 @@ def run_lagrangian_case(seed: int, *, true_wind: bool = False) -> list[dict[str,
 
 
 def issue16_metrics(df: pd.DataFrame) -> dict[str, Any]:
-    """The metrics of issue 16 for one group of rows (one method, one family).
+    """Return the metrics of issue 16 for one group of rows (one method, one family).
 
     ``coverage_1sigma`` / ``coverage_2sigma``: share of finite estimates whose truth lies
     inside the reported 1- / 2-sigma interval; ``z_spread``: robust spread

@@ -95,7 +95,7 @@ def _structure(
 
 
 def _has_mixing_ratio(path: str | Path) -> bool:
-    """True for a GOSAT FTS L2 file: exposure times and a ``Data/mixingRatio/X*`` variable."""
+    """Return True for a GOSAT FTS L2 file: exposure times and ``Data/mixingRatio/X*``."""
     s, _ = _structure(path)
     return "scanAttribute/time" in s and any(k.startswith("Data/mixingRatio/X") for k in s)
 

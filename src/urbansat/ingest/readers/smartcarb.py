@@ -50,7 +50,7 @@ _NEEDED = ("XCO2_BG", "XCO2_RA", "XCO2_GPP", "XCO2_TOT", "latitude", "longitude"
 
 
 def _has_tracers(path: str | Path) -> bool:
-    """True when the file holds the SMARTCARB tracer columns on an ``nobs`` swath."""
+    """Return True when the file holds the SMARTCARB tracer columns on an ``nobs`` swath."""
     with open_netcdf(path, decode_times=False) as raw:
         return "XCO2_BG" in raw and "XCO2_TOT" in raw and "nobs" in raw.dims
 

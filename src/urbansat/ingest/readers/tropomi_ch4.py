@@ -111,7 +111,7 @@ def _structure(path: str | Path) -> tuple[dict[str, set[str]], dict[str, Any]]:
 
 
 def _has_methane(path: str | Path) -> bool:
-    """True when the file's ``PRODUCT`` group holds a methane mixing ratio."""
+    """Return True when the file's ``PRODUCT`` group holds a methane mixing ratio."""
     s, _ = _structure(path)
     return "PRODUCT" in s and (
         "methane_mixing_ratio" in s["PRODUCT"]
