@@ -58,7 +58,7 @@ def _run(cmd: list[str], timeout: int = 600) -> subprocess.CompletedProcess[str]
 
 def test_ruff_clean():
     floor = ["--isolated", "--config", "line-length = 100", "--extend-exclude", "notebooks/*.ipynb"]
-    # the floor does not enable the full rule set, so the `# noqa: PLR0913 - reason` comments
+    # the floor does not enable the full rule set, so the noqa comments (PLR0913 with a reason)
     # that the full set needs would read as unused (RUF100) here; the strict run checks them
     floor += ["--config", 'lint.extend-ignore = ["RUF100"]']
     out = _run([_ruff(), "check", *([] if STRICT else floor), *PATHS])

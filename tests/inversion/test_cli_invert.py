@@ -88,9 +88,8 @@ def test_invert_all_methods_writes_the_api_dataset_atomically(mine, tmp_path):
         method="all",
     )
     np.testing.assert_allclose(ds.emission.values, api.emission.values)
-    assert (
-        list(ds.inversion_method.values) == list(METHODS)
-        and ds.attrs["history"].startswith("urbansat invert\n")
+    assert list(ds.inversion_method.values) == list(METHODS) and ds.attrs["history"].startswith(
+        "urbansat invert\n"
     )
     assert not list(tmp_path.glob(".*tmp*"))  # no temporary file left beside it
     assert path.read_bytes() == before  # the input is untouched
