@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import warnings
 
+import builders
 import numpy as np
 import pandas as pd
 import pytest
-from tests.indicators import builders
 
 from urbansat.errors import BoundaryError, UnusedInputWarning
 from urbansat.indicators import tci231_indicators, to_wide
