@@ -159,7 +159,7 @@ def _city(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
         {
             "inventory_id": [
                 f"{b}:{s}:{g}:{p}"
-                for b, s, g, p in zip(df.boundary_id, df.sector, df.gas, df.period)
+                for b, s, g, p in zip(df.boundary_id, df.sector, df.gas, df.period, strict=True)
             ],
             "boundary_id": df["boundary_id"].astype(str),
             "sector": df["sector"],

@@ -149,7 +149,7 @@ def plume_jacobian(
         Values below ``threshold * max`` are set to 0 (sparsity).
     """
     col = np.zeros(xs.shape[0])
-    for ex, ey in zip(np.atleast_1d(emit_x), np.atleast_1d(emit_y)):
+    for ex, ey in zip(np.atleast_1d(emit_x), np.atleast_1d(emit_y), strict=True):
         s, n = plume_coordinates(xs - ex, ys - ey, theta)
         col += plume_column(s, n, q=1.0, speed=speed, a=a, r0=r0).mean(-1)
     col /= max(np.atleast_1d(emit_x).size, 1)

@@ -107,7 +107,7 @@ def _boundaries_as_sources(boundaries: Any, prior_sigma: float) -> list[_Source]
         raise InversionError("boundaries have no CRS; set it with gdf.set_crs(4326) when lon/lat.")
     gdf = boundaries.to_crs(4326)
     out = []
-    for bid, geom in zip(gdf["boundary_id"], gdf.geometry):
+    for bid, geom in zip(gdf["boundary_id"], gdf.geometry, strict=True):
         if geom is None or geom.is_empty:
             raise InversionError(f"boundary {bid!r} has an empty geometry.")
         c = geom.centroid

@@ -113,7 +113,7 @@ def plot_sink_bars(table: pd.DataFrame, boundary_id: str, period: str, *, ax: An
     colors = ["tab:green" if v >= 0 else "tab:red" for v in np.nan_to_num(val)]
     x = np.arange(len(cats))
     ax.bar(x, np.nan_to_num(val), yerr=np.nan_to_num(unc), color=colors, capsize=2)
-    for xi, v, s in zip(x, val, status):
+    for xi, v, s in zip(x, val, status, strict=True):
         if not np.isfinite(v):
             ax.annotate(
                 str(s), (xi, 0), rotation=90, fontsize=6, ha="center", va="bottom", color="grey"
@@ -166,8 +166,9 @@ def plot_period_change(table: pd.DataFrame, boundary_id: str, *, ax: Any = None)
         axes = list(grid[:, 0])
     else:
         axes = [ax] if len(series) == 1 else [ax] + [ax.twinx() for _ in series[1:]]
+    # strict=False: the palette may be longer than the series (zip stops at the shorter)
     for a, (label, g), color in zip(
-        axes, series, ("tab:blue", "tab:orange", "tab:green", "tab:red")
+        axes, series, ("tab:blue", "tab:orange", "tab:green", "tab:red"), strict=False
     ):
         x = [periods.index(p) for p in g["period"]]
         a.errorbar(x, g["value"], yerr=g["uncertainty"].fillna(0), fmt="o-", capsize=3, color=color)

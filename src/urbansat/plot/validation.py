@@ -77,7 +77,7 @@ def plot_validation(
     ax.set_ylim(0, hi)
     ax.set_aspect("equal")
     if label:
-        for k, xi, yi in zip(rows["key"], x, y):
+        for k, xi, yi in zip(rows["key"], x, y, strict=True):
             ax.annotate(
                 mathtext_escape(k), (xi, yi), fontsize=7, xytext=(3, 3), textcoords="offset points"
             )

@@ -229,7 +229,8 @@ def factor_table_from_frame(
         )
         raise FactorError(f"Factor table {name!r}: low <= value <= high violated in {rows[:5]}.")
     d["unit"] = [
-        u if isinstance(u, str) and u else _UNITS[p] for u, p in zip(d["unit"], d["parameter"])
+        u if isinstance(u, str) and u else _UNITS[p]
+        for u, p in zip(d["unit"], d["parameter"], strict=True)
     ]
     key = ["category", "lucode", "climate_zone", "parameter"]
     dup = d.duplicated(subset=key, keep=False)
@@ -497,7 +498,7 @@ def resolve_factors(
         by_key[(key, r["parameter"], r["climate_zone"])] = r
         zones_of.setdefault((key, r["parameter"]), set()).add(r["climate_zone"])
     cats = legend.loc[codes, "category"].to_numpy() if len(codes) else np.array([], dtype=object)
-    for i, (code, cat) in enumerate(zip(codes, cats)):
+    for i, (code, cat) in enumerate(zip(codes, cats, strict=True)):
         for j, p in enumerate(PARAMETERS):
             row = None
             for key in (("code", int(code)), ("cat", cat)):

@@ -142,7 +142,7 @@ def propagate(
     # each row feeds its category and "total"
     out_pairs = []
     tot = cpos.get("total")
-    for r, (b, c) in enumerate(zip(bi, rows["out_category"])):
+    for r, (b, c) in enumerate(zip(bi, rows["out_category"], strict=True)):
         if c is not None and c in cpos:
             out_pairs.append((r, b * nc + cpos[c]))
         if tot is not None:
@@ -183,41 +183,103 @@ def propagate(
     unranged_mask = used & ~R[ob]
     undefined = unranged_mask.any(axis=(1, 2))
     unranged_used = sorted(
-        {(int(codes[c]), PARAMETERS[p]) for _, c, p in zip(*np.nonzero(unranged_mask))}
+        {(int(codes[c]), PARAMETERS[p]) for _, c, p in zip(*np.nonzero(unranged_mask), strict=True)}
     )
     ua = _area_u(rows["out_category"].to_numpy(), area_uncertainty)
-    var_area = (
-        np.bincount(oo, weights=(flux[rr] * ua[rr]) ** 2, minlength=nout) if n else np.zeros(nout)
-    )
+    if uncertainty == "monte_carlo" and seed is None:  # one seed: every output sees the same draws
+        seed = int(np.random.default_rng().integers(2**62))
     Sb = np.nan_to_num(S[ob])
-    if uncertainty == "approach1":
-        var_f = ((C * Sb) ** 2).sum(axis=(1, 2))
-        sigma = np.sqrt(var_f + var_area)
-        low, high = net - _Z95 * sigma, net + _Z95 * sigma
-    else:
-        rng = np.random.default_rng(seed)
-        Fz = np.nan_to_num(F)
-        draws = np.empty((n_draws, nout))
-        Cf = C.reshape(nout, -1)
-        base = np.einsum("ok,ok->o", Cf, Fz[ob].reshape(nout, -1))
-        Sf = Sb.reshape(nout, -1)
-        from scipy import sparse
+    Fz = np.nan_to_num(F)
 
-        P = sparse.csr_matrix((np.ones(len(oo)), (np.arange(len(oo)), oo)), shape=(len(oo), nout))
-        for d0 in range(0, n_draws, block):
-            nd = min(block, n_draws - d0)
-            z = rng.standard_normal((nd, ncode * m))  # shared factor errors
-            # factor part: C_o . (f_b + sigma_b z)
-            fac = base[None, :] + z @ (Cf * Sf).T
-            if n and np.any(ua > 0):
-                eps = rng.standard_normal((nd, n)) * ua[None, :]
-                fac = fac + np.asarray((eps[:, rr] * flux[rr][None, :]) @ P)
-            draws[d0 : d0 + nd] = fac
-        low, high = np.percentile(draws, [2.5, 97.5], axis=0)
-        sigma = (high - low) / (2 * _Z95)
-    if unranged == "nan":
-        for a in (sigma, low, high):
-            a[undefined] = np.nan
+    def spread(cS, cE, value_row, rr, oo):
+        """1-sigma, 95 % bounds and NaN mask of ``sum_rows value_row`` per output (same draws)."""
+        C = np.zeros((nout, ncode, m))
+        np.add.at(C, (oo, isx[rr]), cS[rr])
+        np.add.at(C, (oo, iex[rr]), cE[rr])
+        val = np.bincount(oo, weights=value_row[rr], minlength=nout) if n else np.zeros(nout)
+        mask = (np.abs(C) > 0) & ~R[ob]
+        var_area = (
+            np.bincount(oo, weights=(value_row[rr] * ua[rr]) ** 2, minlength=nout)
+            if n
+            else np.zeros(nout)
+        )
+        if uncertainty == "approach1":
+            sig = np.sqrt(((C * Sb) ** 2).sum(axis=(1, 2)) + var_area)
+            lo, hi = val - _Z95 * sig, val + _Z95 * sig
+        else:
+            rng = np.random.default_rng(seed)
+            draws = np.empty((n_draws, nout))
+            Cf = C.reshape(nout, -1)
+            base = np.einsum("ok,ok->o", Cf, Fz[ob].reshape(nout, -1))
+            Sf = Sb.reshape(nout, -1)
+            from scipy import sparse
+
+            P = sparse.csr_matrix(
+                (np.ones(len(oo)), (np.arange(len(oo)), oo)), shape=(len(oo), nout)
+            )
+            for d0 in range(0, n_draws, block):
+                nd = min(block, n_draws - d0)
+                z = rng.standard_normal((nd, ncode * m))  # shared factor errors
+                # factor part: C_o . (f_b + sigma_b z)
+                fac = base[None, :] + z @ (Cf * Sf).T
+                if n and np.any(ua > 0):
+                    eps = rng.standard_normal((nd, n)) * ua[None, :]
+                    fac = fac + np.asarray((eps[:, rr] * value_row[rr][None, :]) @ P)
+                draws[d0 : d0 + nd] = fac
+            lo, hi = np.percentile(draws, [2.5, 97.5], axis=0)
+            sig = (hi - lo) / (2 * _Z95)
+        undef = mask.any(axis=(1, 2))
+        if unranged == "nan":
+            for a in (sig, lo, hi):
+                a[undef] = np.nan
+        return sig, lo, hi, mask
+
+    sigma, low, high, unranged_mask = spread(coefS, coefE, flux, rr, oo)
+    unranged_used = {
+        (int(codes[c]), PARAMETERS[p]) for _, c, p in zip(*np.nonzero(unranged_mask), strict=True)
+    }
+    # gross terms: each (row, component) counts by its sign at the factor values
+    zero = np.zeros((n, m))
+    gS, gE, gv = {}, {}, {}
+    for name, sgn in (("gross_removals", 1.0), ("gross_emissions", -1.0)):
+        gS[name], gE[name], gv[name] = zero.copy(), zero.copy(), np.zeros(n)
+        for k, (cs, ce) in terms.components.items():
+            on = (sgn * comp[k] > 0)[:, None]
+            gS[name] = gS[name] + sgn * cs * on
+            gE[name] = gE[name] + sgn * ce * on
+            gv[name] = gv[name] + np.clip(sgn * comp[k], 0, None)
+    extra = {
+        name: spread(gS[name], gE[name], gv[name], rr, oo)[0]
+        for name in ("gross_removals", "gross_emissions")
+    }
+    if stock_pools is not None and n:
+        pidx = [PARAMETERS.index(p) for p in stock_pools]
+        A = np.zeros((n, m))
+        A[:, pidx] = rows["area_ha"].to_numpy()[:, None]
+        ve = np.nan_to_num(terms.f_end[:, pidx]).sum(axis=1) * A[:, pidx[0]] if pidx else zero[:, 0]
+        vs = np.nan_to_num(terms.f_start[:, pidx]).sum(axis=1) * A[:, pidx[0]] if pidx else zero[:, 0]
+
+        def pairs(col):
+            pr = [
+                (r, b * nc + cpos[c])
+                for r, (b, c) in enumerate(zip(bi, rows[col], strict=True))
+                if c in cpos and c != "total"
+            ]
+            if tot is not None:
+                pr += [(r, b * nc + tot) for r, b in enumerate(bi)]
+            return (np.array([q[0] for q in pr], dtype="int64"),
+                    np.array([q[1] for q in pr], dtype="int64"))
+
+        rs, os_ = pairs("cat_start")
+        re_, oe = pairs("cat_end")
+        extra["stock_start"] = spread(A, zero, vs, rs, os_)[0]
+        extra["stock_end"] = spread(zero, A, ve, re_, oe)[0]
+        # change: a row counts with -stock_start where it starts and +stock_end where it ends
+        ra = np.concatenate([rs, re_ + n])
+        oa = np.concatenate([os_, oe])
+        extra["stock_change"] = spread(
+            np.vstack([-A, zero]), np.vstack([zero, A]), np.concatenate([-vs, ve]), ra, oa
+        )[0]
     shape = (nb, nc)
     return FluxResult(
         net=net.reshape(shape),
@@ -226,8 +288,9 @@ def propagate(
         sigma=sigma.reshape(shape),
         low=low.reshape(shape),
         high=high.reshape(shape),
-        unranged=unranged_used,
+        unranged=sorted(unranged_used),
         codes=codes,
+        quantity_sigma={k: v.reshape(shape) for k, v in extra.items()},
     )
 
 

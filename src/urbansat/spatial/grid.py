@@ -75,7 +75,7 @@ class GridSpec:
             return False
         t1, t2 = self.transform, other.transform
         px = max(abs(t1.a), abs(t1.e))
-        return all(abs(u - v) <= rtol * px for u, v in zip(t1[:6], t2[:6]))
+        return all(abs(u - v) <= rtol * px for u, v in zip(t1[:6], t2[:6], strict=True))
 
     @classmethod
     def from_dataarray(cls, da: xr.DataArray, *, name: str = "raster") -> GridSpec:
