@@ -357,6 +357,52 @@ def render_report(  # noqa: PLR0913 - keyword-only: one argument per result of r
     str
         Self-contained HTML (no external resources).
     """
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    from urbansat.errors import UrbansatWarning
+    from urbansat.plot.fonts import font_rc, missing_glyphs
+
+    names = [str(x) for c in ("name", "boundary_id") if c in boundaries for x in boundaries[c]]
+    lost = missing_glyphs(names)
+    if lost:
+        warnings.warn(
+            UrbansatWarning(
+                f"boundary names contain characters no available font can draw ({lost!r}); "
+                "they show as boxes in the report figures (the tables are unaffected). "
+                "Install a full CJK font, e.g. 'apt install fonts-noto-cjk'."
+            ),
+            stacklevel=2,
+        )
+    with plt.rc_context(font_rc()):  # CJK names drawn, not boxes (urbansat.plot.fonts)
+        return _render_report(
+            table=table,
+            boundaries=boundaries,
+            concentrations=concentrations,
+            emissions=emissions,
+            sinks=sinks,
+            validation=validation,
+            provenance=provenance,
+            soundings=soundings,
+            landcover=landcover,
+            title=title,
+        )
+
+
+def _render_report(  # noqa: PLR0913 - the keywords of render_report
+    *,
+    table: pd.DataFrame,
+    boundaries: Any,
+    concentrations: Mapping[tuple[str, str], xr.Dataset] | None = None,
+    emissions: Mapping[tuple[str, str], xr.Dataset] | None = None,
+    sinks: Mapping[str, xr.Dataset] | None = None,
+    validation: Mapping[str, pd.DataFrame] | None = None,
+    provenance: Mapping[str, Any] | None = None,
+    soundings: Mapping[str, pd.DataFrame] | None = None,
+    landcover: Mapping[str, tuple[list[str], list[str]]] | None = None,
+    title: str = "urbansat report",
+) -> str:
     import jinja2
     import matplotlib.pyplot as plt
 
