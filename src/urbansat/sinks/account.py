@@ -273,6 +273,51 @@ def _project_fluxes(projects, boundaries, ids):
     return area, flux, var, undefined
 
 
+def _area_sigma(rows, bi, cpos, nb, area_uncertainty, from_accuracy) -> dict[str, np.ndarray]:
+    """1-sigma [ha] of ``area_start``, ``area_end``, ``area_change`` per (boundary, category).
+
+    Each transition row ``r`` (``A_r`` ha from class ``s_r`` to ``e_r``) carries the relative
+    1-sigma ``u_r`` of its category (``out_category``, as in the net sink), errors
+    independent between rows and the same for both epochs of a row (one transition map)::
+
+        sigma(area_start_c)^2  = sum_{r: cat(s_r) = c} (u_r A_r)^2
+        sigma(area_end_c)^2    = sum_{r: cat(e_r) = c} (u_r A_r)^2
+        sigma(area_change_c)^2 = sum_{r: exactly one of cat(s_r), cat(e_r) is c} (u_r A_r)^2
+
+    Rows in ``c`` at both epochs cancel in the change, so ``total`` change has sigma 0.
+    Two independently classified epoch maps would instead give
+    ``sigma(change)^2 = sigma(start)^2 + sigma(end)^2`` (an upper bound of the above).
+    Without ``area_uncertainty`` (0) or an accuracy sample every sigma is NaN (unknown,
+    not 0); a row whose category a per-category mapping leaves out makes its outputs NaN.
+    """
+    nc = len(cpos)
+    keys = ("area_start", "area_end", "area_change")
+    given = from_accuracy or (
+        bool(area_uncertainty)
+        if isinstance(area_uncertainty, Mapping)
+        else float(area_uncertainty or 0.0) > 0
+    )
+    if not given:
+        return {k: np.full((nb, nc), np.nan) for k in keys}
+    cat = rows["out_category"].to_numpy()
+    if isinstance(area_uncertainty, Mapping):
+        u = np.array([float(area_uncertainty.get(c, np.nan)) for c in cat])
+    else:
+        u = np.full(len(cat), float(area_uncertainty))
+    w2 = (u * rows["area_ha"].to_numpy()) ** 2
+    tot = cpos["total"]
+    cs = np.array([cpos.get(c, -1) for c in rows["cat_start"]], dtype="int64")
+    ce = np.array([cpos.get(c, -1) for c in rows["cat_end"]], dtype="int64")
+    out = {k: np.zeros((nb, nc)) for k in keys}
+    for k, idx in (("area_start", [cs]), ("area_end", [ce]), ("area_change", [cs, ce])):
+        for ci in idx:
+            on = (ci >= 0) & (ci != tot) & ((cs != ce) if k == "area_change" else True)
+            np.add.at(out[k], (bi[on], ci[on]), w2[on])
+        if k != "area_change":
+            out[k][:, tot] = np.bincount(bi, weights=w2, minlength=nb)
+    return {k: np.sqrt(v) for k, v in out.items()}
+
+
 def account_transitions(
     table: pd.DataFrame,
     boundaries,
@@ -384,6 +429,7 @@ def account_transitions(
         n_draws=n_draws,
         seed=seed,
         unranged=unranged,
+        stock_pools=pools,
     )
     nb, nc = len(ids), len(cats)
     rows = terms.rows
@@ -417,6 +463,14 @@ def account_transitions(
                 if c in cpos:
                     arr[b, cpos[c]] = np.nan
                 arr[b, cpos["total"]] = np.nan
+    qsig = {k: v.copy() for k, v in res.quantity_sigma.items()}
+    for k in ("stock_start", "stock_end", "stock_change"):
+        if k not in qsig:
+            qsig[k] = np.zeros((nb, nc))
+    qsig["stock_start"][~np.isfinite(stock_start)] = np.nan
+    qsig["stock_end"][~np.isfinite(stock_end)] = np.nan
+    qsig["stock_change"][~np.isfinite(stock_end - stock_start)] = np.nan
+    area_sig = _area_sigma(rows, bi, cpos, nb, area_uncertainty, accuracy is not None)
     pool_start = np.stack(
         [
             by_cat("cat_start", A * np.nan_to_num(terms.f_start[:, PARAMETERS.index(p)]))
@@ -452,6 +506,9 @@ def account_transitions(
             net[:, k] += pf[:, j]
             rem[:, k] += np.clip(pf[:, j], 0, None)
             emi[:, k] += np.clip(-pf[:, j], 0, None)
+            for q, on in (("gross_removals", pf[:, j] > 0), ("gross_emissions", pf[:, j] < 0)):
+                qsig[q][:, k] = np.sqrt(qsig[q][:, k] ** 2 + np.where(on, pv[:, j], 0.0))
+                qsig[q][pu[:, j] & on, k] = np.nan
             sigma[:, k] = np.sqrt(sigma[:, k] ** 2 + pv[:, j])
             sigma[pu[:, j], k] = np.nan
             status[:, k] = np.where(pa[:, j] > 0, "ok", "no_area")
@@ -461,6 +518,9 @@ def account_transitions(
         net[:, tot] += pf.sum(1)
         rem[:, tot] += np.clip(pf, 0, None).sum(1)
         emi[:, tot] += np.clip(-pf, 0, None).sum(1)
+        for q, on in (("gross_removals", pf > 0), ("gross_emissions", pf < 0)):
+            qsig[q][:, tot] = np.sqrt(qsig[q][:, tot] ** 2 + np.where(on, pv, 0.0).sum(1))
+            qsig[q][(pu & on).any(1), tot] = np.nan
         sigma[:, tot] = np.sqrt(sigma[:, tot] ** 2 + pv.sum(1))
         sigma[pu.any(1), tot] = np.nan
         proj_note = f"{len(projects)} project polygons"
@@ -559,6 +619,55 @@ def account_transitions(
             ),
             "gross_removals": (dims, rem, {"units": tco2, "long_name": "gross removals (>= 0)"}),
             "gross_emissions": (dims, emi, {"units": tco2, "long_name": "gross emissions (>= 0)"}),
+            "stock_change": (
+                dims,
+                stock_end - stock_start,
+                {
+                    "units": "t C",
+                    "long_name": "carbon stock change (end - start)",
+                    "pools": ",".join(pools),
+                },
+            ),
+            "gross_removals_uncertainty": (
+                dims,
+                qsig["gross_removals"],
+                {"units": "t CO2 yr-1", "long_name": "gross removals 1-sigma"},
+            ),
+            "gross_emissions_uncertainty": (
+                dims,
+                qsig["gross_emissions"],
+                {"units": "t CO2 yr-1", "long_name": "gross emissions 1-sigma"},
+            ),
+            "stock_start_uncertainty": (
+                dims,
+                qsig["stock_start"],
+                {"units": "t C", "long_name": "carbon stock at the start epoch 1-sigma"},
+            ),
+            "stock_end_uncertainty": (
+                dims,
+                qsig["stock_end"],
+                {"units": "t C", "long_name": "carbon stock at the end epoch 1-sigma"},
+            ),
+            "stock_change_uncertainty": (
+                dims,
+                qsig["stock_change"],
+                {"units": "t C", "long_name": "carbon stock change 1-sigma"},
+            ),
+            "area_start_uncertainty": (
+                dims,
+                area_sig["area_start"],
+                {"units": "ha", "long_name": "area at the start epoch 1-sigma"},
+            ),
+            "area_end_uncertainty": (
+                dims,
+                area_sig["area_end"],
+                {"units": "ha", "long_name": "area at the end epoch 1-sigma"},
+            ),
+            "area_change_uncertainty": (
+                dims,
+                area_sig["area_change"],
+                {"units": "ha", "long_name": "change of ecological resources (area) 1-sigma"},
+            ),
             "status": (
                 dims,
                 status.astype(str),

@@ -24,12 +24,27 @@ interval is the 2.5-97.5 percentile of the draws (draws are not truncated at zer
 Monte Carlo model is the same Gaussian model as Approach 1) and the reported 1-sigma equivalent
 is (p97.5 - p2.5) / (2 x 1.96). Draws are processed in blocks of ``block`` so memory
 stays bounded.
+
+The gross terms and the carbon stocks are linear in the same factors and get their
+1-sigma from the same coefficients, factor sigmas, row area errors and (Monte Carlo) the
+same draws (one seed for every quantity)::
+
+    gross_removals_o  = sum_{rows, components c: F_rc > 0}  F_rc       (coefficients of those c)
+    gross_emissions_o = sum_{rows, components c: F_rc < 0} -F_rc
+    stock_start_o     = sum_{rows starting in o} A_r sum_P c_P(s_r)     [t C]
+    stock_end_o       = sum_{rows ending in o}   A_r sum_P c_P(e_r)
+    stock_change_o    = stock_end_o - stock_start_o
+
+A row component counts as removal or emission by its sign at the factor values, and
+that split is held fixed (first order; exact unless a 95 % range crosses zero). A
+factor shared by the start and end class of a row cancels in ``stock_change`` as it
+does in the net sink; a row's area error ``u_A`` is shared by its start and end stock.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -55,6 +70,11 @@ class FluxResult:
         (class code, parameter) of factors without a range used by some output.
     codes : numpy.ndarray
         Class codes of the factor axis.
+    quantity_sigma : dict of str to numpy.ndarray
+        1-sigma (n_boundary, n_category) of ``gross_removals``, ``gross_emissions``
+        [t CO2 yr-1] and, with ``stock_pools``, ``stock_start``, ``stock_end`` and
+        ``stock_change`` [t C], propagated like ``sigma`` (NaN under ``unranged="nan"``
+        where a factor without a range enters that quantity).
     """
 
     net: np.ndarray
@@ -65,6 +85,7 @@ class FluxResult:
     high: np.ndarray
     unranged: list[tuple[int, str]]
     codes: np.ndarray
+    quantity_sigma: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _area_u(cats: np.ndarray, area_uncertainty) -> np.ndarray:
@@ -84,7 +105,7 @@ def check_unranged(unranged: str) -> None:
         )
 
 
-def propagate(
+def propagate(  # noqa: PLR0913, PLR0915 - keyword options of account_sinks; one model, one body
     terms: AccountingTerms,
     boundary_ids: Sequence,
     categories: Sequence[str],
@@ -95,6 +116,7 @@ def propagate(
     seed: int | None = 0,
     block: int = 1000,
     unranged: str = "nan",
+    stock_pools: Sequence[str] | None = None,
 ) -> FluxResult:
     """Aggregate row fluxes to (boundary, category) with value, gross terms and 95 % interval.
 
@@ -118,13 +140,17 @@ def propagate(
     unranged : {"nan", "exclude"}
         Outputs that use a factor without a range get a NaN interval, or an interval
         from the ranged factors only.
+    stock_pools : sequence of str, optional
+        Pools of the carbon stock; given, ``quantity_sigma`` also holds the 1-sigma of
+        ``stock_start``, ``stock_end`` and ``stock_change`` [t C].
 
     Returns
     -------
     FluxResult
         ``net, gross_removals, gross_emissions, sigma, low, high`` arrays of shape
         (n_boundary, n_category) in t CO2 yr-1 and ``unranged`` (list of factors
-        without a range that made an interval undefined).
+        without a range that made an interval undefined of ``net``), and
+        ``quantity_sigma`` (1-sigma of the gross terms and stocks).
     """
     if uncertainty not in ("approach1", "monte_carlo"):
         from urbansat.errors import ConfigError
@@ -156,7 +182,7 @@ def propagate(
     for f in comp.values():
         np.add.at(rem, oo, np.clip(f[rr], 0, None))
         np.add.at(emi, oo, np.clip(-f[rr], 0, None))
-    # aggregated coefficients per (output, code, parameter) and factor sigma per (boundary, code, param)
+    # coefficients per (output, code, parameter); factor sigma per (boundary, code, parameter)
     codes = (
         np.unique(
             np.concatenate([rows["class_start"].to_numpy(), rows["class_end"].to_numpy()])
@@ -170,39 +196,39 @@ def propagate(
     iex = np.array([cix[int(c)] for c in rows["class_end"]], dtype="int64")
     coefS = sum(cs for cs, _ in terms.components.values()) if n else np.zeros((0, m))
     coefE = sum(ce for _, ce in terms.components.values()) if n else np.zeros((0, m))
-    C = np.zeros((nout, ncode, m))
-    np.add.at(C, (oo, isx[rr]), coefS[rr])
-    np.add.at(C, (oo, iex[rr]), coefE[rr])
     F = np.full((nb, ncode, m), np.nan)
     S = np.zeros((nb, ncode, m))
     R = np.ones((nb, ncode, m), bool)
     F[bi, isx], S[bi, isx], R[bi, isx] = terms.f_start, terms.s_start, terms.ranged_start
     F[bi, iex], S[bi, iex], R[bi, iex] = terms.f_end, terms.s_end, terms.ranged_end
     ob = np.arange(nout) // nc
-    used = np.abs(C) > 0
-    unranged_mask = used & ~R[ob]
-    undefined = unranged_mask.any(axis=(1, 2))
-    unranged_used = sorted(
-        {(int(codes[c]), PARAMETERS[p]) for _, c, p in zip(*np.nonzero(unranged_mask), strict=True)}
-    )
     ua = _area_u(rows["out_category"].to_numpy(), area_uncertainty)
     if uncertainty == "monte_carlo" and seed is None:  # one seed: every output sees the same draws
         seed = int(np.random.default_rng().integers(2**62))
     Sb = np.nan_to_num(S[ob])
     Fz = np.nan_to_num(F)
 
-    def spread(cS, cE, value_row, rr, oo):
-        """1-sigma, 95 % bounds and NaN mask of ``sum_rows value_row`` per output (same draws)."""
+    def spread(*parts):
+        """1-sigma, 95 % bounds and unranged mask of outputs ``sum over parts`` (same draws).
+
+        Each part is ``(coef_start, coef_end, row_value, rr, oo)``: row ``rr[i]`` adds
+        ``row_value[rr[i]]`` (coefficients ``coef_*[rr[i]]``) to output ``oo[i]``.
+        """
         C = np.zeros((nout, ncode, m))
-        np.add.at(C, (oo, isx[rr]), cS[rr])
-        np.add.at(C, (oo, iex[rr]), cE[rr])
-        val = np.bincount(oo, weights=value_row[rr], minlength=nout) if n else np.zeros(nout)
+        val = np.zeros(nout)
+        keys, kval = [], []
+        for cS, cE, value_row, rr, oo in parts:
+            np.add.at(C, (oo, isx[rr]), cS[rr])
+            np.add.at(C, (oo, iex[rr]), cE[rr])
+            val += np.bincount(oo, weights=value_row[rr], minlength=nout)
+            keys.append(rr * nout + oo)
+            kval.append(value_row[rr])
+        # a row's area error is shared by every part of the row that feeds one output
+        uk, inv = np.unique(np.concatenate(keys), return_inverse=True)
+        wk = np.bincount(inv, weights=np.concatenate(kval), minlength=len(uk))
+        rk, ok = uk // nout, uk % nout
         mask = (np.abs(C) > 0) & ~R[ob]
-        var_area = (
-            np.bincount(oo, weights=(value_row[rr] * ua[rr]) ** 2, minlength=nout)
-            if n
-            else np.zeros(nout)
-        )
+        var_area = np.bincount(ok, weights=(wk * ua[rk]) ** 2, minlength=nout)
         if uncertainty == "approach1":
             sig = np.sqrt(((C * Sb) ** 2).sum(axis=(1, 2)) + var_area)
             lo, hi = val - _Z95 * sig, val + _Z95 * sig
@@ -215,7 +241,7 @@ def propagate(
             from scipy import sparse
 
             P = sparse.csr_matrix(
-                (np.ones(len(oo)), (np.arange(len(oo)), oo)), shape=(len(oo), nout)
+                (np.ones(len(ok)), (np.arange(len(ok)), ok)), shape=(len(ok), nout)
             )
             for d0 in range(0, n_draws, block):
                 nd = min(block, n_draws - d0)
@@ -224,7 +250,7 @@ def propagate(
                 fac = base[None, :] + z @ (Cf * Sf).T
                 if n and np.any(ua > 0):
                     eps = rng.standard_normal((nd, n)) * ua[None, :]
-                    fac = fac + np.asarray((eps[:, rr] * value_row[rr][None, :]) @ P)
+                    fac = fac + np.asarray((eps[:, rk] * wk[None, :]) @ P)
                 draws[d0 : d0 + nd] = fac
             lo, hi = np.percentile(draws, [2.5, 97.5], axis=0)
             sig = (hi - lo) / (2 * _Z95)
@@ -234,7 +260,7 @@ def propagate(
                 a[undef] = np.nan
         return sig, lo, hi, mask
 
-    sigma, low, high, unranged_mask = spread(coefS, coefE, flux, rr, oo)
+    sigma, low, high, unranged_mask = spread((coefS, coefE, flux, rr, oo))
     unranged_used = {
         (int(codes[c]), PARAMETERS[p]) for _, c, p in zip(*np.nonzero(unranged_mask), strict=True)
     }
@@ -249,15 +275,15 @@ def propagate(
             gE[name] = gE[name] + sgn * ce * on
             gv[name] = gv[name] + np.clip(sgn * comp[k], 0, None)
     extra = {
-        name: spread(gS[name], gE[name], gv[name], rr, oo)[0]
+        name: spread((gS[name], gE[name], gv[name], rr, oo))[0]
         for name in ("gross_removals", "gross_emissions")
     }
     if stock_pools is not None and n:
         pidx = [PARAMETERS.index(p) for p in stock_pools]
         A = np.zeros((n, m))
         A[:, pidx] = rows["area_ha"].to_numpy()[:, None]
-        ve = np.nan_to_num(terms.f_end[:, pidx]).sum(axis=1) * A[:, pidx[0]] if pidx else zero[:, 0]
-        vs = np.nan_to_num(terms.f_start[:, pidx]).sum(axis=1) * A[:, pidx[0]] if pidx else zero[:, 0]
+        vs = (np.nan_to_num(terms.f_start) * A).sum(axis=1)
+        ve = (np.nan_to_num(terms.f_end) * A).sum(axis=1)
 
         def pairs(col):
             pr = [
@@ -267,19 +293,17 @@ def propagate(
             ]
             if tot is not None:
                 pr += [(r, b * nc + tot) for r, b in enumerate(bi)]
-            return (np.array([q[0] for q in pr], dtype="int64"),
-                    np.array([q[1] for q in pr], dtype="int64"))
+            return (
+                np.array([q[0] for q in pr], dtype="int64"),
+                np.array([q[1] for q in pr], dtype="int64"),
+            )
 
         rs, os_ = pairs("cat_start")
         re_, oe = pairs("cat_end")
-        extra["stock_start"] = spread(A, zero, vs, rs, os_)[0]
-        extra["stock_end"] = spread(zero, A, ve, re_, oe)[0]
-        # change: a row counts with -stock_start where it starts and +stock_end where it ends
-        ra = np.concatenate([rs, re_ + n])
-        oa = np.concatenate([os_, oe])
-        extra["stock_change"] = spread(
-            np.vstack([-A, zero]), np.vstack([zero, A]), np.concatenate([-vs, ve]), ra, oa
-        )[0]
+        extra["stock_start"] = spread((A, zero, vs, rs, os_))[0]
+        extra["stock_end"] = spread((zero, A, ve, re_, oe))[0]
+        # change: a row adds -stock_start where it starts and +stock_end where it ends
+        extra["stock_change"] = spread((-A, zero, -vs, rs, os_), (zero, A, ve, re_, oe))[0]
     shape = (nb, nc)
     return FluxResult(
         net=net.reshape(shape),
