@@ -119,17 +119,17 @@ def _wide_html(sub: pd.DataFrame) -> str:
         div, label = display_scale(str(unit), vals)
         labels.append(label)
         for j in range(shown.shape[1]):
-            st = frames["status"].iloc[i, j]
+            st = frames["status"].iat[i, j]
             shown.iloc[i, j] = (
                 ""
                 if not isinstance(st, str)
                 else _display_cell(
                     float(vals[j]),
-                    float(frames["uncertainty"].iloc[i, j]),
+                    float(frames["uncertainty"].to_numpy(dtype=float)[i, j]),
                     st,
                     div,
                     str(unit),
-                    str(frames["cell"].iloc[i, j]),
+                    str(frames["cell"].iat[i, j]),
                 )
             )
     # to_wide returns (boundary, period) MultiIndex columns (keep the period) and a MultiIndex
@@ -147,7 +147,8 @@ def _wide_html(sub: pd.DataFrame) -> str:
     table = pd.DataFrame(
         {
             names[str(n)]: [
-                html.escape(str(x)) for x in (labels if n == "unit" else index.get_level_values(n))
+                html.escape(str(x))
+                for x in (labels if n == "unit" else index.get_level_values(str(n)))
             ]
             for n in index.names
         }
@@ -307,11 +308,11 @@ def _figures(
     valued_periods = table.loc[
         table["status"].isin(VALUED) & ~table["period"].astype(str).str.contains("->"), "period"
     ]
-    ax = plot_period_change(table, bid) if valued_periods.nunique() > 1 else None
-    if ax is not None:
+    change_ax = plot_period_change(table, bid) if valued_periods.nunique() > 1 else None
+    if change_ax is not None:
         figs.append(
             {
-                "png": _png(ax.figure),
+                "png": _png(change_ax.figure),
                 "alt": f"period change {bid}",
                 "caption": "Valued indicators per period with 1σ error bars.",
             }
@@ -375,7 +376,7 @@ def render_report(  # noqa: PLR0913 - keyword-only: one argument per result of r
             ),
             stacklevel=2,
         )
-    with plt.rc_context(font_rc()):  # CJK names drawn, not boxes (urbansat.plot.fonts)
+    with plt.rc_context(cast("Any", font_rc())):  # CJK names drawn, not boxes (urbansat.plot.fonts)
         return _render_report(
             table=table,
             boundaries=boundaries,

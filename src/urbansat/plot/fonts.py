@@ -15,7 +15,7 @@ import functools
 import importlib.resources
 import unicodedata
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 __all__ = ["SYSTEM_CJK", "cjk_family", "font_rc", "missing_glyphs", "use_cjk_font"]
 
@@ -83,7 +83,7 @@ def use_cjk_font() -> str:
     """
     import matplotlib as mpl
 
-    mpl.rcParams.update(font_rc())
+    mpl.rcParams.update(cast("Any", font_rc()))
     return cjk_family()[0]
 
 

@@ -464,9 +464,9 @@ def account_transitions(
                     arr[b, cpos[c]] = np.nan
                 arr[b, cpos["total"]] = np.nan
     qsig = {k: v.copy() for k, v in res.quantity_sigma.items()}
-    for k in ("stock_start", "stock_end", "stock_change"):
-        if k not in qsig:
-            qsig[k] = np.zeros((nb, nc))
+    for name in ("stock_start", "stock_end", "stock_change"):
+        if name not in qsig:
+            qsig[name] = np.zeros((nb, nc))
     qsig["stock_start"][~np.isfinite(stock_start)] = np.nan
     qsig["stock_end"][~np.isfinite(stock_end)] = np.nan
     qsig["stock_change"][~np.isfinite(stock_end - stock_start)] = np.nan
@@ -960,7 +960,7 @@ def account_sinks(
     ...     climate_zone="subtropical_humid_asia",
     ...     legend="worldcover",
     ...     factors="china_literature",
-    ...     unranged="exclude",  # two factors of this table have no range; keep them out of the interval
+    ...     unranged="exclude",  # two factors have no range: keep them out
     ... )
     >>> ds.net_sink.sel(category="total").round(2).values.tolist()  # t CO2 yr-1 per boundary
     [0.68, 4.87]

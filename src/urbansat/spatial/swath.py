@@ -102,7 +102,7 @@ def _footprint_pairs(
     polys: np.ndarray, bgeoms: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return (boundary, sounding, overlap fraction) of every intersecting footprint."""
-    valid = np.flatnonzero(np.not_equal(polys, None))
+    valid = np.flatnonzero(~shapely.is_missing(polys))
     fp = polys[valid]
     fp_area = shapely.area(fp)
     src = valid
