@@ -26,6 +26,7 @@ __all__ = [
     "OutputPathError",
     "ProductNotRecognizedError",
     "SchemaError",
+    "UnitsError",
     "UnusedInputWarning",
     "UrbansatDeprecationWarning",
     "UrbansatError",
@@ -56,6 +57,10 @@ class MissingVariableError(UrbansatError, KeyError):
 
 class SchemaError(UrbansatError, ValueError):
     """A dataset does not satisfy the normalized urbansat contract (schema.py)."""
+
+
+class UnitsError(SchemaError):
+    """A units attribute is missing, unparsable or not convertible, or belies the values."""
 
 
 class EmptySelectionError(UrbansatError, ValueError):

@@ -28,6 +28,7 @@ from urbansat.errors import (
 )
 from urbansat.ingest.readers import GranuleReader, get_reader, guess_reader
 from urbansat.ingest.readers._base import open_failure
+from urbansat.ingest.units import check_mole_fraction, check_qa_value
 from urbansat.schema import check_input_file, gas_variable, validate_granule
 
 __all__ = ["granule_summary", "open_granules", "select_target"]
@@ -352,7 +353,14 @@ def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Datase
     try:
         counts = dask.compute(
             *[
-                (np.isfinite(d[var]).sum(), d["qa_pass"].sum(), abs(d["latitude"]).max())
+                (
+                    np.isfinite(d[var]).sum(),
+                    d["qa_pass"].sum(),
+                    abs(d["latitude"]).max(),
+                    (abs(d["latitude"]) > _LAT_MAX).sum(),
+                    d[var].where(d["qa_pass"]).mean(),
+                    d["qa_value"].max() if "qa_value" in d else np.nan,
+                )
                 for d in opened
             ]
         )
@@ -361,18 +369,21 @@ def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Datase
     except _FORMAT_ERRORS as err:  # a chunk read hit corrupt bytes: name the granule(s)
         where = ", ".join(str(d.attrs["source_files"][0]) for d in opened)
         raise open_failure(where, err) from err
-    for d, (_, _, lat_max) in zip(opened, counts, strict=True):
+    for d, (_, _, lat_max, n_lat, mean, qa_max) in zip(opened, counts, strict=True):
+        src = d.attrs["source_files"][0]
         if np.isfinite(float(lat_max)) and float(lat_max) > _LAT_MAX:
             raise SchemaError(
-                f"Granule '{d.attrs['source_files'][0]}' has latitudes up to "
+                f"Granule '{src}' has {int(n_lat)} latitude(s) up to "
                 f"|{float(lat_max):.6g}| degrees, outside [-90, 90]: the geolocation is corrupt "
                 "(or latitude and longitude are swapped). Download the file again; "
                 "urbansat does not use impossible positions."
             )
+        check_qa_value(float(qa_max), file=src)
+        check_mole_fraction(float(mean), file=src, variable=var)
     good: list[xr.Dataset] = []
     allfill: list[str] = []
     noqa: list[str] = []
-    for d, (n_fin, n_pass, _) in zip(opened, counts, strict=True):
+    for d, (n_fin, n_pass, *_) in zip(opened, counts, strict=True):
         src = d.attrs["source_files"][0]
         windowed = d.attrs.pop("_windowed")
         if int(n_fin) == 0 and not windowed:

@@ -47,6 +47,7 @@ from urbansat.ingest.era5_levels import (
     interpolate_to_heights,
     virtual_temperature,
 )
+from urbansat.ingest.units import convert_units
 
 __all__ = ["open_wind"]
 
@@ -57,6 +58,11 @@ _UV = 2
 _MAX_HPA = 1100.0
 #: Plausible surface pressures [Pa] (300-1100 hPa): anything else is a unit or variable mix-up.
 _PS_MIN_PA, _PS_MAX_PA = 30000.0, 110000.0
+
+
+def _m_s(da: xr.DataArray, path: str, name: str) -> np.ndarray:
+    """Values of a wind component of a file in m s-1 (its units attribute obeyed)."""
+    return np.asarray(convert_units(da, "m s-1", file=path, variable=name).values, float)
 
 
 def _user_wind(u: float, v: float, sigma: float | None) -> xr.Dataset:
@@ -91,10 +97,15 @@ def _from_granule(ds: xr.Dataset, sigma: float | None) -> xr.Dataset:
                 f"Swath from {ds.attrs.get('source_files', '<memory>')} carries no {name!r}; "
                 "pass an ERA5/COSMO file or a user value, e.g. open_wind((u, v, sigma))."
             )
+    where = str(ds.attrs.get("source_files", "<memory>"))
     out = xr.Dataset(
         {
-            "eastward_wind": (("y", "x"), np.asarray(ds["eastward_wind"].values, float), _M_S),
-            "northward_wind": (("y", "x"), np.asarray(ds["northward_wind"].values, float), _M_S),
+            "eastward_wind": (("y", "x"), _m_s(ds["eastward_wind"], where, "eastward_wind"), _M_S),
+            "northward_wind": (
+                ("y", "x"),
+                _m_s(ds["northward_wind"], where, "northward_wind"),
+                _M_S,
+            ),
         },
         coords={
             "latitude": (("y", "x"), np.asarray(ds["latitude"].values, float)),
@@ -123,8 +134,8 @@ def _era5_single(raw: xr.Dataset, path: str) -> xr.Dataset:
     levels = [(10.0, "u10", "v10")]
     if "u100" in raw and "v100" in raw:
         levels.append((100.0, "u100", "v100"))
-    u = xr.concat([raw[a] for _, a, _ in levels], dim="level")
-    v = xr.concat([raw[b] for _, _, b in levels], dim="level")
+    u = xr.concat([raw[a].copy(data=_m_s(raw[a], path, a)) for _, a, _ in levels], dim="level")
+    v = xr.concat([raw[b].copy(data=_m_s(raw[b], path, b)) for _, _, b in levels], dim="level")
     coords = {
         "level": (
             "level",
@@ -206,8 +217,8 @@ def _era5_pressure(raw: xr.Dataset, path: str, lev: str) -> xr.Dataset:
         p = p * (1.0 if np.nanmax(p) > _MAX_HPA else 100.0)
     out = xr.Dataset(
         {
-            "eastward_wind": (raw["u"].dims, np.asarray(raw["u"].values, float), _M_S),
-            "northward_wind": (raw["v"].dims, np.asarray(raw["v"].values, float), _M_S),
+            "eastward_wind": (raw["u"].dims, _m_s(raw["u"], path, "u"), _M_S),
+            "northward_wind": (raw["v"].dims, _m_s(raw["v"], path, "v"), _M_S),
         },
         coords={
             **{d: raw[d] for d in raw["u"].dims if d not in ("level",) and d in raw.coords},
@@ -341,7 +352,8 @@ def _era5_model_levels(
             f"{where}: surface pressure from {name!r} has values {bad} Pa outside 300-1100 hPa. "
             "Check that 'lnsp' is ln(Pa) and 'sp' is in Pa."
         )
-    fields = {n: np.moveaxis(np.asarray(raw[n].values, float), axis, 0) for n in "tquv"}
+    fields = {n: np.moveaxis(np.asarray(raw[n].values, float), axis, 0) for n in "tq"}
+    fields.update({n: np.moveaxis(_m_s(raw[n], path, n), axis, 0) for n in "uv"})
     p_half = half_level_pressure(levels, ps)
     z, _ = full_level_heights(p_half, fields["t"], fields["q"])
     tv = virtual_temperature(fields["t"], fields["q"])
@@ -408,8 +420,8 @@ def _cosmo(raw: xr.Dataset, path: str, ukey: str, vkey: str) -> xr.Dataset:
     new_dims = tuple({ydim: "y", xdim: "x"}.get(d, d) for d in dims)
     out = xr.Dataset(
         {
-            "eastward_wind": (new_dims, np.asarray(u.values, float), _M_S),
-            "northward_wind": (new_dims, np.asarray(raw[vkey].values, float), _M_S),
+            "eastward_wind": (new_dims, _m_s(u, path, ukey), _M_S),
+            "northward_wind": (new_dims, _m_s(raw[vkey], path, vkey), _M_S),
         },
         coords={
             "latitude": (("y", "x"), np.asarray(lat.values, float)),

@@ -47,6 +47,7 @@ from urbansat.ingest.readers._base import (
     wrap_longitude,
 )
 from urbansat.ingest.readers.tropomi_ch4 import resolve_chunks
+from urbansat.ingest.units import convert_units
 from urbansat.schema import GAS_STANDARD_NAMES, GAS_UNITS, validate_granule
 
 __all__ = ["GosatFTSReader"]
@@ -211,10 +212,14 @@ class GosatFTSReader(GranuleReader):
                 f"Granule '{path}' (GOSAT FTS) lacks {gf['uncertainty']} and {gf['uncertainty_fallback']}; "
                 "the uncertainty is required. Use the complete L2 file."
             )
-        scale = self._unit_scale(s[gname][2].get("unit", gf["units"]), gas)
+        target = GAS_UNITS[gas]
         parts = {
-            "gas": read(gname) * scale,
-            "unc": read(uname) * self._unit_scale(s[uname][2].get("unit", gf["units"]), gas),
+            "gas": convert_units(
+                read(gname), target, file=path, variable=gname, found=s[gname][2].get("unit")
+            ),
+            "unc": convert_units(
+                read(uname), target, file=path, variable=uname, found=s[uname][2].get("unit")
+            ),
             "lat": read("Data/geolocation/latitude"),
             "lon": read("Data/geolocation/longitude"),
             "flag": _h5_dataarray(p, f["qa"]["flag"], sel, None),
@@ -254,15 +259,6 @@ class GosatFTSReader(GranuleReader):
         with NETCDF_LOCK, h5py.File(path, "r") as h:
             raw = h["scanAttribute/time"][()]
         return np.array([_decode(t) for t in raw.ravel()], dtype=object)
-
-    @staticmethod
-    def _unit_scale(unit: str, gas: str) -> float:
-        u = unit.lower().strip()
-        target = GAS_UNITS[gas]
-        factors = {"ppm": 1e-6, "ppmv": 1e-6, "ppb": 1e-9, "ppbv": 1e-9, "1e-6": 1e-6, "1e-9": 1e-9}
-        if u not in factors:
-            return 1.0  # unknown label: the product's documented unit (yaml) applies
-        return factors[u] / factors[target]
 
     def _wanted(
         self, path: str | Path, variables: Sequence[str] | None, s: dict[str, Any], n: int

@@ -53,6 +53,7 @@ from urbansat.ingest.readers._base import (
     wrap_longitude,
 )
 from urbansat.ingest.readers.tropomi_ch4 import resolve_chunks
+from urbansat.ingest.units import convert_units
 from urbansat.schema import GAS_STANDARD_NAMES, validate_granule
 
 __all__ = ["ACOSLiteReader", "OCO2LiteReader", "OCO3LiteReader", "OCOLiteReader"]
@@ -152,6 +153,10 @@ def _token(path: str | Path, *parts: Any) -> str:
     return dask.base.tokenize(
         str(Path(path).resolve()), st.st_size, st.st_mtime_ns, *[repr(p) for p in parts]
     )
+
+
+#: Normalized variables converted from the file's units attribute (not the yaml scale).
+_CONVERTED = ("xco2", "xco2_uncertainty")
 
 
 def _describe(out: dict[str, xr.DataArray], facts: dict[str, Any], lon: xr.DataArray) -> None:
@@ -420,8 +425,11 @@ class OCOLiteReader(GranuleReader):
             elif v.dtype.kind in "iu":
                 out[name] = cf(mask_int(v, valid), "1", source=fpath)
             else:
-                v = clean(v).where(valid)
-                if scale not in (None, 1.0):
+                if name in _CONVERTED:  # the gas: the file's units attribute is obeyed
+                    v = convert_units(clean(v), units, file=path, variable=fpath).where(valid)
+                else:
+                    v = clean(v).where(valid)
+                if scale not in (None, 1.0) and name not in _CONVERTED:
                     v = v * scale
                 out[name] = cf(v, units, source=fpath)
         _describe(out, f, lon)

@@ -58,6 +58,7 @@ from urbansat.ingest.readers._base import (
     unwrap_corners,
     wrap_longitude,
 )
+from urbansat.ingest.units import convert_units
 from urbansat.schema import GAS_STANDARD_NAMES, validate_granule
 
 __all__ = ["TropomiCH4Reader"]
@@ -359,7 +360,8 @@ class TropomiCH4Reader(GranuleReader):
         lon = wrap_longitude(ds["longitude"])
         valid = np.isfinite(lat) & np.isfinite(lon)
 
-        x = ds[gas_name].where(valid)
+        x = convert_units(ds[gas_name], "ppb", file=path, variable=f"PRODUCT/{gas_name}")
+        x = x.where(valid)
         comment = None
         if gas_name != f["gas_variable"]:
             comment = (
@@ -375,7 +377,9 @@ class TropomiCH4Reader(GranuleReader):
             **({"comment": comment} if comment else {}),
         )
         if f["uncertainty"] in ds:
-            unc = ds[f["uncertainty"]].where(valid)
+            unc = convert_units(
+                ds[f["uncertainty"]], "ppb", file=path, variable=f"PRODUCT/{f['uncertainty']}"
+            ).where(valid)
             out["xch4_uncertainty"] = cf(
                 unc,
                 "ppb",

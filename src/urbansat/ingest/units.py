@@ -1,0 +1,186 @@
+"""EDGE: convert a variable read from a user file to the unit urbansat works in.
+
+Units strings are read with ``cf_units`` (UDUNITS-2, the units grammar of the CF
+conventions). Mole fractions are looked up in an explicit table first, because
+UDUNITS treats every dimensionless string alike (it would convert ``degrees_north``
+or ``percent`` to ``ppm``) and TROPOMI writes ``"1e-9"`` for ppb.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import xarray as xr
+
+from urbansat.errors import UnitsError
+
+__all__ = [
+    "MOLE_FRACTION_UNITS",
+    "PLAUSIBLE_MOLE_FRACTION",
+    "check_mole_fraction",
+    "check_qa_value",
+    "convert_units",
+]
+
+#: Mole-fraction spellings and their value in mol mol-1.
+MOLE_FRACTION_UNITS: Final[dict[str, float]] = {
+    "mol mol-1": 1.0,
+    "mol/mol": 1.0,
+    "mol mol**-1": 1.0,
+    "1": 1.0,
+    "ppm": 1e-6,
+    "ppmv": 1e-6,
+    "1e-6": 1e-6,
+    "1e-06": 1e-6,
+    "ppb": 1e-9,
+    "ppbv": 1e-9,
+    "1e-9": 1e-9,
+    "1e-09": 1e-9,
+}
+
+
+def _factor(found: str, target: str) -> float | None:
+    """Return the factor from ``found`` to ``target``, or None when not convertible."""
+    import cf_units
+
+    f, t = found.strip().lower(), target.strip().lower()
+    if t in MOLE_FRACTION_UNITS:
+        if f not in MOLE_FRACTION_UNITS:
+            cf_units.Unit(found)  # ValueError when UDUNITS cannot parse it
+            return None
+        return MOLE_FRACTION_UNITS[f] / MOLE_FRACTION_UNITS[t]
+    src, dst = cf_units.Unit(found), cf_units.Unit(target)
+    if not src.is_convertible(dst) or src.is_dimensionless():
+        return None
+    return float(src.convert(1.0, dst))
+
+
+def convert_units(
+    da: xr.DataArray, target: str, *, file: str | Path, variable: str, found: object = None
+) -> xr.DataArray:
+    """Return ``da`` converted to ``target`` units, with ``attrs["units"] = target``.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        Values as read from the file (not modified; lazy stays lazy).
+    target : str
+        The unit urbansat works in, e.g. ``"ppm"``, ``"ppb"``, ``"m s-1"``.
+    file : str or pathlib.Path
+        The file the values come from (named in errors).
+    variable : str
+        The variable's name in that file (named in errors).
+    found : object, optional
+        The units string of the file when it is not ``da.attrs["units"]`` (e.g. the
+        HDF5 ``unit`` attribute of GOSAT files, possibly bytes).
+
+    Returns
+    -------
+    xarray.DataArray
+        A new array; multiplied only when the factor is not 1.
+
+    Raises
+    ------
+    UnitsError
+        The units attribute is missing, cannot be parsed, or is not convertible to
+        ``target``; the message names the file, the variable, the unit found and the fix.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> da = xr.DataArray([4.1e-4], attrs={"units": "mol mol-1"})
+    >>> round(float(convert_units(da, "ppm", file="f.nc", variable="xco2")[0]), 6)
+    410.0
+    """
+    raw = da.attrs.get("units") if found is None else found
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8", "replace")
+    fix = (
+        f"Set the attribute to the unit the values are in (urbansat works in {target!r}), "
+        f"e.g. ds[{variable!r}].attrs['units'] = {target!r}, and write the file again."
+    )
+    where = f"'{file}': variable {variable!r}"
+    if raw is None or not str(raw).strip():
+        raise UnitsError(f"{where} has no units attribute; urbansat will not guess. {fix}")
+    text = str(raw).strip().strip("\x00")
+    try:
+        factor = _factor(text, target)
+    except ValueError:
+        raise UnitsError(f"{where} has units {text!r}, which UDUNITS cannot parse. {fix}") from None
+    if factor is None:
+        raise UnitsError(f"{where} has units {text!r}, not convertible to {target!r}. {fix}")
+    out = da if factor == 1.0 else da * factor
+    out = out.copy(deep=False)
+    out.attrs = {**da.attrs, "units": target}
+    if factor != 1.0:
+        out.attrs["units_converted_from"] = text
+    return out
+
+
+#: Plausible column-averaged dry-air mole fractions, in the normalized units (ppm, ppb):
+#: XCO2 has been 330-430 ppm since the first satellites, XCH4 1600-2000 ppb; the margins
+#: keep strong plumes and retrieval noise, and refuse every unit slip (x1000, x1e6).
+PLAUSIBLE_MOLE_FRACTION: Final[dict[str, tuple[float, float, str]]] = {
+    "xco2": (300.0, 600.0, "ppm"),
+    "xch4": (1500.0, 2500.0, "ppb"),
+}
+
+
+def check_mole_fraction(mean: float, *, file: str | Path, variable: str) -> None:
+    """Refuse a gas column whose mean (of soundings passing QA) is implausible.
+
+    Parameters
+    ----------
+    mean : float
+        Mean of the QA-passing values after unit conversion (NaN: nothing to check).
+    file : str or pathlib.Path
+        Granule named in the message.
+    variable : {"xco2", "xch4"}
+        The normalized gas variable.
+
+    Raises
+    ------
+    UnitsError
+        Naming the unit the values look like when one of the mole-fraction spellings
+        would make them plausible.
+    """
+    lo, hi, target = PLAUSIBLE_MOLE_FRACTION[variable]
+    if not np.isfinite(mean) or lo <= mean <= hi:
+        return
+    likely = [
+        u
+        for u in ("mol mol-1", "ppm", "ppb")
+        if u != target and lo <= mean * MOLE_FRACTION_UNITS[u] / MOLE_FRACTION_UNITS[target] <= hi
+    ]
+    cause = (
+        f"the units attribute says {target!r} (or converts to it) but the values look like "
+        f"{likely[0]!r}: set the variable's units attribute to {likely[0]!r}"
+        if likely
+        else "the values are corrupt or not this gas: download the file again"
+    )
+    raise UnitsError(
+        f"Granule '{file}': {variable} of the soundings passing QA has mean {mean:.6g} "
+        f"{target}, outside the plausible {lo:g}-{hi:g} {target}; {cause}."
+    )
+
+
+def check_qa_value(maximum: float, *, file: str | Path) -> None:
+    """Refuse a TROPOMI ``qa_value`` on a 0-100 scale (the product defines 0-1).
+
+    The file stores a uint8 0-100 with ``scale_factor`` 0.01; a tool that dropped the
+    attribute leaves 0-100, which the 0.5 threshold would pass almost entirely.
+
+    Raises
+    ------
+    UnitsError
+        When ``maximum > 1``.
+    """
+    if np.isfinite(maximum) and maximum > 1.0:
+        raise UnitsError(
+            f"Granule '{file}': variable 'PRODUCT/qa_value' reaches {maximum:g}, but the "
+            "product defines it on 0-1 (stored 0-100 with scale_factor 0.01); the "
+            "scale_factor attribute was lost, so qa_value >= 0.5 would pass nearly every "
+            "pixel. Restore it (qa_value.scale_factor = 0.01) or use the original file."
+        )
