@@ -321,6 +321,12 @@ def _unranged_factors(ds: xr.Dataset) -> list[str]:
         return []
 
 
+_AREA_NO_UNCERTAINTY = (
+    "uncertainty not available: no map accuracy given; pass account_sinks(accuracy=<reference "
+    "sample>) or area_uncertainty=<relative 1-sigma per category>"
+)
+
+
 def _no_uncertainty_note(ds: xr.Dataset) -> str:
     """Why a sink value has no uncertainty: the factors used without a range."""
     unranged = _unranged_factors(ds)
@@ -639,13 +645,13 @@ def _sink_rows(
     rows = []
     simple = {
         "total_sink.net_sink": ("net_sink", "net_sink_uncertainty"),
-        "total_sink.gross_removals": ("gross_removals", None),
-        "total_sink.gross_emissions": ("gross_emissions", None),
-        "total_sink.carbon_stock": ("stock_end", None),
-        "sink_change.stock_change": (None, None),
-        "resource_change.area_start": ("area_start", None),
-        "resource_change.area_end": ("area_end", None),
-        "resource_change.area_change": ("area_change", None),
+        "total_sink.gross_removals": ("gross_removals", "gross_removals_uncertainty"),
+        "total_sink.gross_emissions": ("gross_emissions", "gross_emissions_uncertainty"),
+        "total_sink.carbon_stock": ("stock_end", "stock_end_uncertainty"),
+        "sink_change.stock_change": ("stock_change", "stock_change_uncertainty"),
+        "resource_change.area_start": ("area_start", "area_start_uncertainty"),
+        "resource_change.area_end": ("area_end", "area_end_uncertainty"),
+        "resource_change.area_change": ("area_change", "area_change_uncertainty"),
     }
     for target in _SINK_TARGETS:
         prev: dict[str, Any] | None = None
@@ -672,7 +678,9 @@ def _sink_rows(
                 else:
                     assert ds is not None  # here is False when ds is None
                     cell = ds.sel(boundary=bid, category=target)
-                    if var is None:
+                    if (
+                        var == "stock_change" and var not in cell
+                    ):  # an account cached before stock_change existed
                         v = float(cell["stock_end"]) - float(cell["stock_start"])
                     else:
                         v = float(cell[var]) if var in cell else math.nan
@@ -688,7 +696,12 @@ def _sink_rows(
                     method = str(ds.attrs.get("method", "land-cover change x carbon factors"))
                     epochs = ds.attrs.get("epochs", ds.attrs.get("years", ""))
                     if uvar and np.isfinite(v) and v != 0 and not np.isfinite(u):
-                        note = "; ".join(x for x in (note, _no_uncertainty_note(ds)) if x)
+                        why = (
+                            _AREA_NO_UNCERTAINTY
+                            if ind.startswith("resource_change.")
+                            else _no_uncertainty_note(ds)
+                        )
+                        note = "; ".join(x for x in (note, why) if x)
                     elif uvar and np.isfinite(u) and ds.attrs.get("unranged_policy") == "exclude":
                         note = "; ".join(x for x in (note, _partial_uncertainty_note(ds)) if x)
                     if ind == "total_sink.net_sink" and "npv" in cell:  # issue 18: InVEST valuation
