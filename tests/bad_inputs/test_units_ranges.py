@@ -245,3 +245,33 @@ def test_swath_wind_in_knots_is_converted() -> None:
     w = urbansat.open_wind(sw)
     np.testing.assert_allclose(w.eastward_wind.values, 10.0 * 0.514444, rtol=1e-5)
     assert sw["eastward_wind"].attrs["units"] == "knots"  # the input is not modified
+
+
+@pytest.mark.parametrize(
+    ("u", "units", "shown"),
+    [
+        (9.96921e36, "m s-1", "9.96921e+36"),  # netCDF default fill, not marked as missing
+        (1000.0, "cm s-1", None),  # 10 m s-1: converted, plausible
+        (900.0, "m s-1", "900"),  # a cm s-1 wind labelled m s-1
+    ],
+)
+def test_wind_beyond_any_atmospheric_wind_is_refused(
+    tmp_path: Path, u: float, units: str, shown: str | None
+) -> None:
+    p = _era5_single(tmp_path / "era5_sl.nc", u, -4.0, units)
+    before = _sha(p)
+    if shown is None:
+        w = urbansat.open_wind(p)
+        np.testing.assert_allclose(w.eastward_wind.values, u / 100.0, rtol=1e-6)
+    else:
+        with pytest.raises(urbansat.WindError, match="beyond any atmospheric wind") as info:
+            urbansat.open_wind(p)
+        assert p.name in str(info.value) and "'u10'" in str(info.value)
+        assert shown in str(info.value) and "9 value(s)" in str(info.value)
+    assert _sha(p) == before
+
+
+def test_user_wind_beyond_any_atmospheric_wind_is_refused() -> None:
+    with pytest.raises(urbansat.WindError, match=r"'v'.*beyond any atmospheric wind"):
+        urbansat.open_wind((3.0, -350.0, 1.0))
+    assert float(urbansat.open_wind((3.0, -150.0, 1.0)).northward_wind) == -150.0

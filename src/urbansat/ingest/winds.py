@@ -60,15 +60,40 @@ _MAX_HPA = 1100.0
 _PS_MIN_PA, _PS_MAX_PA = 30000.0, 110000.0
 
 
+#: Largest plausible horizontal wind component [m s-1]. The strongest winds of the atmosphere
+#: are jet-stream and polar-night-jet cores of 100-150 m s-1 (e.g. Holton & Hakim 2013,
+#: An Introduction to Dynamic Meteorology, ch. 10); a component above this bound is a unit
+#: slip (cm s-1, km h-1 of a storm) or an unmasked fill value, never a wind.
+MAX_WIND_COMPONENT_M_S = 200.0
+
+
+def _check_wind_range(values: np.ndarray, where: str, name: str) -> np.ndarray:
+    """Return ``values``; refuse wind components beyond :data:`MAX_WIND_COMPONENT_M_S`."""
+    with np.errstate(invalid="ignore"):
+        bad = np.abs(values) > MAX_WIND_COMPONENT_M_S
+    if bad.any():
+        raise WindError(
+            f"{where}: wind component {name!r} has {int(bad.sum())} value(s) up to "
+            f"{float(np.nanmax(np.abs(values))):.6g} m s-1 after unit conversion, beyond any "
+            f"atmospheric wind (|u|, |v| <= {MAX_WIND_COMPONENT_M_S:g} m s-1). Check the units "
+            "attribute (urbansat converts from it) and the fill value (_FillValue or "
+            "missing_value must mark the missing points)."
+        )
+    return values
+
+
 def _m_s(da: xr.DataArray, path: str, name: str) -> np.ndarray:
-    """Values of a wind component of a file in m s-1 (its units attribute obeyed)."""
-    return np.asarray(convert_units(da, "m s-1", file=path, variable=name).values, float)
+    """Values of a wind component of a file in m s-1 (its units attribute obeyed, range checked)."""
+    values = np.asarray(convert_units(da, "m s-1", file=path, variable=name).values, float)
+    return _check_wind_range(values, f"'{path}'", name)
 
 
 def _user_wind(u: float, v: float, sigma: float | None) -> xr.Dataset:
     u, v = float(u), float(v)
     if not (np.isfinite(u) and np.isfinite(v)):
         raise WindError(f"User wind (u={u}, v={v}) is not finite. Give finite u, v in m s-1.")
+    for name, x in (("u", u), ("v", v)):
+        _check_wind_range(np.array([x]), "User wind", name)
     ds = xr.Dataset(
         {
             "eastward_wind": ((), u, {**_M_S, "standard_name": "eastward_wind"}),
