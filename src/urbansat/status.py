@@ -55,10 +55,14 @@ class Status(StrEnum):
 MEANINGS: Final[dict[Status, str]] = {
     Status.OK: "estimated from satellite data",
     Status.PARTIAL: "estimated, but some sources in the boundary were rejected (see method)",
-    Status.FROM_INVENTORY: "not observed by the configured instruments; value from the user inventory",
+    Status.FROM_INVENTORY: (
+        "not observed by the configured instruments; value from the user inventory"
+    ),
     Status.NOT_OBSERVABLE: "no configured instrument observes this quantity",
     Status.NO_DATA: "nothing to estimate from: no valid observation for this boundary and period",
-    Status.REJECTED: "data were there, but every estimate failed quality control (reason in method)",
+    Status.REJECTED: (
+        "data were there, but every estimate failed quality control (reason in method)"
+    ),
     Status.SINGLE_PERIOD: "a change needs two periods; only one was given",
     Status.NOT_APPLICABLE: (
         "does not apply to this boundary (no input covers the gas, the category has no area, "

@@ -55,7 +55,8 @@ def write_demo_config(out_dir: str | Path) -> Path:
 def _summary(result) -> None:
     t = result.indicators
     typer.echo(
-        f"\n{len(t)} indicator rows for {t.boundary_id.nunique()} boundaries in {result.elapsed_s:.1f} s"
+        f"\n{len(t)} indicator rows for {t.boundary_id.nunique()} boundaries in "
+        f"{result.elapsed_s:.1f} s"
     )
     typer.echo(
         "status counts: " + ", ".join(f"{k} {v}" for k, v in t.status.value_counts().items())
@@ -92,7 +93,7 @@ def run(
         bool, typer.Option("--fresh", help="Ignore cached steps and recompute everything.")
     ] = False,
 ) -> None:
-    """Run a job: granules -> concentrations, emissions, sinks -> T/CI 231 tables, exports, report."""
+    """Run a job: granules -> concentrations, emissions, sinks -> T/CI 231 tables, exports."""
     from urbansat.pipeline import run_job
 
     try:

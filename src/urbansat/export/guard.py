@@ -124,11 +124,13 @@ def check_outputs(
             )
         if r.is_dir():
             raise OutputPathError(
-                f"output {str(out)!r} is an existing directory; give a file path (nothing was written)."
+                f"output {str(out)!r} is an existing directory; give a file path (nothing was "
+                "written)."
             )
         if r in seen:
             raise OutputPathError(
-                f"outputs {seen[r]!r} and {str(out)!r} are the same file {str(r)!r}; give each its own name."
+                f"outputs {seen[r]!r} and {str(out)!r} are the same file {str(r)!r}; give each its "
+                "own name."
             )
         seen[r] = str(out)
         resolved.append(r)

@@ -84,7 +84,8 @@ def _split(
         gas = str(ds.attrs.get("gas", "")).lower() if need_gas else "-"
         if need_gas and gas not in GASES:
             raise SchemaError(
-                f"{what} dataset has attrs gas={ds.attrs.get('gas')!r}; set it to one of {list(GASES)}."
+                f"{what} dataset has attrs gas={ds.attrs.get('gas')!r}; set it to one of "
+                f"{list(GASES)}."
             )
         if "period" in ds.dims:
             for p in ds["period"].values:
@@ -114,13 +115,13 @@ def _check_boundaries(boundaries: Any) -> pd.DataFrame:
     missing = [c for c in ("boundary_id", "name", "level") if c not in boundaries.columns]
     if missing:
         raise BoundaryError(
-            f"boundaries lack columns {missing}; add boundary_id, name, level (urbansat.read_boundaries "
-            "adds them)."
+            f"boundaries lack columns {missing}; add boundary_id, name, level "
+            "(urbansat.read_boundaries adds them)."
         )
     if len(boundaries) == 0:
         raise BoundaryError(
-            "boundaries is empty (0 rows), so there is no row to report; pass at least one boundary "
-            "(check the filter that selected them, e.g. a .query() on boundary_id)."
+            "boundaries is empty (0 rows), so there is no row to report; pass at least one "
+            "boundary (check the filter that selected them, e.g. a .query() on boundary_id)."
         )
     bad = sorted(set(boundaries["level"].astype(str)) - {"region", "county", "park", "project"})
     if bad:
@@ -211,9 +212,12 @@ def _emission(ds: xr.Dataset | None, idx: list[int]) -> dict[str, Any]:
     from urbansat.inversion.result import METHOD_DIM
 
     picked = ds.coords.get(METHOD_DIM)
+    picked_method = (
+        picked.item() if picked is not None and picked.ndim == 0 else ds.attrs.get("method", "")
+    )
     prov = (
         f"estimate_emissions gas={ds.attrs.get('gas')} "
-        f"method={picked.item() if picked is not None and picked.ndim == 0 else ds.attrs.get('method', '')} "
+        f"method={picked_method} "
         f"wind={ds.attrs.get('wind_source', '')} sources={','.join(np.array(names)[valid])}"
     )
     if not valid.any():
@@ -333,13 +337,14 @@ def _no_uncertainty_note(ds: xr.Dataset) -> str:
     if not unranged:
         return "uncertainty not available"
     return (
-        f"uncertainty not available: factors without a range in {ds.attrs.get('factors', 'the table')} "
+        "uncertainty not available: factors without a range in "
+        f"{ds.attrs.get('factors', 'the table')} "
         f"({', '.join(unranged)}); supply low/high with FactorTable.override"
     )
 
 
 def _partial_uncertainty_note(ds: xr.Dataset) -> str:
-    """The sink uncertainty leaves out factors without a range (account_sinks unranged="exclude")."""
+    """Note that the sink uncertainty leaves out factors without a range (unranged="exclude")."""
     unranged = _unranged_factors(ds)
     if not unranged:
         return ""
@@ -350,7 +355,7 @@ def _partial_uncertainty_note(ds: xr.Dataset) -> str:
 
 
 def _empty_epochs(ds: xr.Dataset, bid: str) -> str:
-    """'start', 'end' or 'start and end' when that epoch has no valid pixel in the boundary, else ''.
+    """Name the epochs ('start', 'end', 'start and end') with no valid pixel in the boundary.
 
     Read from the transition matrix (nodata rows and columns included, category ``nodata``)
     when the accounting has it, so that an epoch that is nodata inside the boundary is told
@@ -614,7 +619,9 @@ def _atmosphere_rows(
                             "enhancement": "column_mean - background; uncertainties in quadrature",
                         }.get(q, c.attrs.get("method", "")),
                         "n_obs": int(cb["n_background"]) if q == "background" else n,
-                        "provenance": f"{c.attrs.get('product', '')} {c.attrs.get('source_files', '')}".strip(),
+                        "provenance": (
+                            f"{c.attrs.get('product', '')} {c.attrs.get('source_files', '')}"
+                        ).strip(),
                     }
             rows.append(_row(b, "atmosphere", gas, ind, p, unit=unit_c, **kw))
         # change
@@ -691,7 +698,10 @@ def _sink_rows(
                     if empty:  # nothing was there: never 0 +- 0 "ok" from an all-nodata epoch
                         status, note = (
                             "no_data",
-                            f"no valid land-cover pixel in the boundary in the {empty} epoch{'s' if ' and ' in empty else ''}",
+                            (
+                                f"no valid land-cover pixel in the boundary in the {empty} "
+                                f"epoch{'s' if ' and ' in empty else ''}"
+                            ),
                         )
                     method = str(ds.attrs.get("method", "land-cover change x carbon factors"))
                     epochs = ds.attrs.get("epochs", ds.attrs.get("years", ""))
@@ -714,7 +724,9 @@ def _sink_rows(
                         "uncertainty": u,
                         "status": status,
                         "method": "; ".join(x for x in (method, note) if x),
-                        "provenance": f"account_sinks epochs={epochs} factors={ds.attrs.get('factors', '')}",
+                        "provenance": (
+                            f"account_sinks epochs={epochs} factors={ds.attrs.get('factors', '')}"
+                        ),
                     }
                     if status in ("ok", "partial") and not np.isfinite(v):
                         kw["status"] = "no_data"

@@ -1,4 +1,7 @@
-"""Periods of an indicator table: labels ('2020', '2020-Q1') or (start, end) dates, and their length in years."""
+"""Periods of an indicator table: labels ('2020', '2020-Q1') or (start, end) dates.
+
+Also their length in years.
+"""
 
 from __future__ import annotations
 
@@ -43,8 +46,10 @@ def period_years(periods: PeriodInput) -> dict[str, float]:
         periods = [str(periods)]  # one label, not its characters
     if not isinstance(periods, Mapping) and len(periods) == 2 and all(_is_date(p) for p in periods):
         raise SchemaError(
-            f"periods={tuple(periods)!r} looks like one (start, end) pair, but a sequence is read as period "
-            f"labels. Name the period: periods={{'{str(periods[0])[:4]}': {tuple(map(str, periods))!r}}}."
+            f"periods={tuple(periods)!r} looks like one (start, end) pair, but a sequence is read "
+            "as period "
+            f"labels. Name the period: periods={{'{str(periods[0])[:4]}': "
+            f"{tuple(map(str, periods))!r}}}."
         )
     items = periods.items() if isinstance(periods, Mapping) else ((p, None) for p in periods)
     for label, span in items:
@@ -54,12 +59,14 @@ def period_years(periods: PeriodInput) -> dict[str, float]:
                 start, end = (pd.Timestamp(s) for s in span)
             except (TypeError, ValueError) as err:
                 raise SchemaError(
-                    f"period {label!r} = {span!r} is not a (start, end) pair of dates ({err}); give e.g. "
+                    f"period {label!r} = {span!r} is not a (start, end) pair of dates ({err}); "
+                    "give e.g. "
                     f"{{'{label}': ('2020-01-01', '2021-01-01')}} with end exclusive."
                 ) from err
             if end <= start:
                 raise SchemaError(
-                    f"period {label!r} ends ({end}) at or before its start ({start}); give (start, end) with end after start."
+                    f"period {label!r} ends ({end}) at or before its start ({start}); give (start, "
+                    "end) with end after start."
                 )
             out[label] = (end - start) / pd.Timedelta(days=365.25)
         elif re.fullmatch(r"\d{4}", label):

@@ -1,1 +1,1 @@
-"""EDGE: the only package that reads user files (granules, land cover, boundaries, winds, tables)."""
+"""EDGE: the only package that reads user files (granules, land cover, boundaries, winds...)."""

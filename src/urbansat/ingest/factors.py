@@ -98,8 +98,10 @@ def read_factor_table(path: str | os.PathLike) -> pd.DataFrame:
         {"category", "lucode"} & set(df.columns)
     ):
         raise FactorError(
-            f"Factor table {str(path)!r} needs columns 'parameter', 'value' and 'category' or 'lucode' "
-            f"(long format); got {list(df.columns)}. For an InVEST pools table use read_invest_table()."
+            f"Factor table {str(path)!r} needs columns 'parameter', 'value' and 'category' or "
+            "'lucode' "
+            f"(long format); got {list(df.columns)}. For an InVEST pools table use "
+            "read_invest_table()."
         )
     return df
 

@@ -137,7 +137,8 @@ def _city(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
     bad = sorted(set(df["sector"]) - allowed)
     if bad:
         problems.append(
-            f"unknown sectors {bad}; use GPC {list(GPC_SECTORS)} or T/CI 231 {list(TCI231_ONLINE_SUBJECTS)}"
+            f"unknown sectors {bad}; use GPC {list(GPC_SECTORS)} or T/CI 231 "
+            f"{list(TCI231_ONLINE_SUBJECTS)}"
         )
     from urbansat.categories import GASES
 
@@ -148,7 +149,8 @@ def _city(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
     rows = [int(i) + 1 for i in np.flatnonzero(values.isna().to_numpy() | (values < 0).to_numpy())]
     if rows:
         problems.append(
-            f"emission_t_per_yr is missing, non-numeric or negative on data rows {rows[:10]} (1-based, after the header)"
+            f"emission_t_per_yr is missing, non-numeric or negative on data rows {rows[:10]} "
+            "(1-based, after the header)"
         )
     unc = pd.to_numeric(
         df.get("emission_t_per_yr_uncertainty", pd.Series(np.nan, index=df.index)), errors="coerce"

@@ -39,7 +39,8 @@ def require_single_method(ds: Any, what: str) -> None:
     if METHOD_DIM in dims:
         methods = [str(m) for m in ds[METHOD_DIM].values]
         raise SchemaError(
-            f"{what} holds {len(methods)} methods (dimension {METHOD_DIM!r}: {methods}); it takes one "
+            f"{what} holds {len(methods)} methods (dimension {METHOD_DIM!r}: {methods}); it takes "
+            "one "
             f"estimate per source. Select one, e.g. ds.sel({METHOD_DIM}={methods[0]!r})."
         )
 

@@ -169,7 +169,8 @@ def cut_scene(
     var = gas_variable(gas)
     if var not in swath:
         raise InversionError(
-            f"gas={gas!r} but the swath holds no {var!r} (it has {sorted(map(str, swath.data_vars))}). "
+            f"gas={gas!r} but the swath holds no {var!r} (it has "
+            f"{sorted(map(str, swath.data_vars))}). "
             "Pass the gas of the swath or open the other product."
         )
     lat = np.asarray(swath["latitude"].values, float)

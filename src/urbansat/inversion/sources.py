@@ -90,7 +90,8 @@ def _as_sources(
         out += _boundaries_as_sources(boundaries, prior_sigma)
     if not out:
         raise InversionError(
-            "Give sources= (a table with name, longitude, latitude) and/or boundaries= (a GeoDataFrame with boundary_id)."
+            "Give sources= (a table with name, longitude, latitude) and/or boundaries= (a "
+            "GeoDataFrame with boundary_id)."
         )
     return out
 
@@ -101,7 +102,8 @@ def _boundaries_as_sources(boundaries: Any, prior_sigma: float) -> list[_Source]
 
     if not isinstance(boundaries, gpd.GeoDataFrame) or "boundary_id" not in boundaries.columns:
         raise InversionError(
-            "boundaries must be a GeoDataFrame with a 'boundary_id' column (see urbansat.read_boundaries)."
+            "boundaries must be a GeoDataFrame with a 'boundary_id' column (see "
+            "urbansat.read_boundaries)."
         )
     if boundaries.crs is None:
         raise InversionError("boundaries have no CRS; set it with gdf.set_crs(4326) when lon/lat.")

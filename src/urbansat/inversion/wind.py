@@ -306,7 +306,8 @@ def as_wind_dataset(value: object, *, sigma: float | None = None) -> xr.Dataset:
     if isinstance(value, xr.Dataset):
         if "eastward_wind" not in value or "northward_wind" not in value:
             raise WindError(
-                f"Swath from {value.attrs.get('source_files', '<memory>')} carries no eastward_wind/"
+                f"Swath from {value.attrs.get('source_files', '<memory>')} carries no "
+                "eastward_wind/"
                 "northward_wind; pass urbansat.open_wind(path) or a user value (u, v, sigma)."
             )
         if "xco2" not in value and "xch4" not in value:  # already a wind dataset

@@ -40,7 +40,10 @@ def _hash(*parts: Any) -> str:
 
 
 def check_regular_file(path: str | Path, *, what: str = "input") -> os.stat_result:
-    """Stat ``path`` and refuse what is not a regular file, without opening it (FIFOs, devices hang a read)."""
+    """Stat ``path`` and refuse what is not a regular file, without opening it.
+
+    FIFOs and devices would hang a read.
+    """
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -60,7 +63,8 @@ def check_regular_file(path: str | Path, *, what: str = "input") -> os.stat_resu
             else "not a regular file"
         )
         raise InputFileError(
-            f"{what} {str(path)!r} is {kind}, not a regular file; it is not read (a read could block "
+            f"{what} {str(path)!r} is {kind}, not a regular file; it is not read (a read could "
+            "block "
             "forever). Give the data file itself."
         )
     return st

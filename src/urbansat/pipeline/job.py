@@ -138,7 +138,8 @@ def _guard(cfg: JobConfig) -> tuple[Path, list[Path]]:
         check_regular_file(path, what=f"{key} file")
         if cache in Path(path).resolve().parents:
             raise OutputPathError(
-                f"{key} {path!r} lies inside the job's cache {str(cache)!r}, which the job rewrites "
+                f"{key} {path!r} lies inside the job's cache {str(cache)!r}, which the job "
+                "rewrites "
                 "(and --fresh clears); move the input out of the output folder."
             )
     planned = check_outputs(_planned_outputs(cfg), inputs)
@@ -146,7 +147,7 @@ def _guard(cfg: JobConfig) -> tuple[Path, list[Path]]:
 
 
 def _clear_cache(cache: Path) -> None:
-    """Remove the cache folder by renaming it away first (under the run lock; never half-cleared)."""
+    """Remove the cache by renaming it away first (under the run lock; never half-cleared)."""
     if not cache.exists():
         return
     trash = cache.with_name(f"{cache.name}.old-{os.getpid()}-{time.time_ns()}")

@@ -51,7 +51,10 @@ def _combine_overpasses(
     periods: Mapping[str, Any] | list[str] | None = None,
     profile: Any = None,
 ) -> xr.Dataset:
-    """Period total of each source from its overpasses (:func:`urbansat.temporal.combine.combine_overpasses`)."""
+    """Sum each source's overpasses to a period total.
+
+    See :func:`urbansat.temporal.combine.combine_overpasses`.
+    """
     from urbansat.temporal.combine import combine_overpasses
 
     return combine_overpasses(parts, period=period, periods=periods, profile=profile)

@@ -1,4 +1,7 @@
-"""The steps of a job: boundaries, per-granule concentrations and emissions, per-[[sinks]] accounts, validation."""
+"""The steps of a job: boundaries, per-granule concentrations and emissions, sinks, validation.
+
+Sinks are accounted per ``[[sinks]]`` table.
+"""
 
 from __future__ import annotations
 
@@ -62,7 +65,8 @@ def _read_all_boundaries(cfg: dict[str, Any], checks: _Checksums) -> gpd.GeoData
     dup = out["boundary_id"][out["boundary_id"].duplicated()]
     if len(dup):
         raise BoundaryError(
-            f"boundary_id values {sorted(set(dup))[:5]} appear in more than one [[boundaries]] file; "
+            f"boundary_id values {sorted(set(dup))[:5]} appear in more than one [[boundaries]] "
+            "file; "
             "ids must be unique across the job (set id_field or prefix them)."
         )
     return out
@@ -379,7 +383,8 @@ def _sink_steps(cfg, bnd, steps, checks, progress) -> dict[str, xr.Dataset]:
         inside = sb[sb.to_crs(crs).intersects(footprint).to_numpy()]
         if inside.empty:
             raise BoundaryError(
-                f"no sink-level boundary (region/county/project) overlaps the land cover of [[sinks]] "
+                "no sink-level boundary (region/county/project) overlaps the land cover of "
+                "[[sinks]] "
                 f"{s['name']!r}; check the boundaries or the land-cover files."
             )
         jobs = []
@@ -431,7 +436,7 @@ def _class_areas_ha(paths: list[str]) -> Any:
 
 
 def _concat_sinks(parts: list[xr.Dataset]) -> xr.Dataset:
-    """Join per-boundary sink accounts; class pairs absent from a boundary have 0 transition area."""
+    """Join per-boundary sink accounts; class pairs absent in a boundary have 0 transition area."""
     if len(parts) == 1:
         return parts[0]
     ds = xr.concat(

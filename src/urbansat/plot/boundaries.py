@@ -83,7 +83,10 @@ def plot_boundaries(
     )
     merged.plot(
         column=column, ax=ax, cmap=cmap, edgecolor=edgecolor, linewidth=0.4, legend=True,
-        legend_kwds={"label": label or mathtext_escape(f"{column} [{unit}]" if unit else column), "shrink": 0.7},
+        legend_kwds={
+            "label": label or mathtext_escape(f"{column} [{unit}]" if unit else column),
+            "shrink": 0.7,
+        },
         missing_kwds={"color": "0.9", "hatch": "//", "label": "no data"},
     )  # fmt: skip
     ax.set_aspect("equal" if boundaries.crs is not None and boundaries.crs.is_projected else "auto")

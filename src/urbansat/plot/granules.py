@@ -63,7 +63,8 @@ def plot_granule(
     var = variable or gas_variable(gas_of(ds))
     if var not in ds:
         raise SchemaError(
-            f"Cannot plot {var!r}: not in the dataset from {ds.attrs.get('source_files', '<memory>')}. "
+            f"Cannot plot {var!r}: not in the dataset from "
+            f"{ds.attrs.get('source_files', '<memory>')}. "
             f"Choose one of {sorted(map(str, ds.data_vars))}."
         )
     values = ds[var]
@@ -100,8 +101,8 @@ def plot_granule(
             blat = np.asarray(ds["latitude_bounds"].values)[keep_np]
             ok = np.isfinite(blon).all(-1) & np.isfinite(blat).all(-1)
             verts = np.stack([blon[ok], blat[ok]], axis=-1)
-            # matplotlib stub defect: verts is typed Sequence[ArrayLike], but PolyCollection.set_verts
-            # takes an (N, M, 2) ndarray directly (its fast path)
+            # matplotlib stub defect: verts is typed Sequence[ArrayLike], but
+            # PolyCollection.set_verts takes an (N, M, 2) ndarray directly (its fast path)
             coll = PolyCollection(verts, array=vals[ok], cmap=cmap, edgecolors="none")  # type: ignore[arg-type]
             coll.set_clim(vmin, vmax)
             ax.add_collection(coll)

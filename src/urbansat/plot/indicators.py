@@ -33,7 +33,8 @@ def plot_boundary_map(
     geometry : shapely geometry
         Boundary in lon/lat (EPSG:4326).
     soundings : pandas.DataFrame, optional
-        ``longitude``, ``latitude``, ``value`` (from :func:`urbansat.indicators.concentration.sounding_table`).
+        ``longitude``, ``latitude``, ``value``
+        (from :func:`urbansat.indicators.concentration.sounding_table`).
     background : float, optional
         Subtracted from ``value`` (enhancement map); raw values when None.
     units, gas : str

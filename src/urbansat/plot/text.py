@@ -1,4 +1,4 @@
-r"""Text that comes from data (boundary ids and names, source names, legend classes) drawn as written.
+r"""Text that comes from data (boundary ids and names, source names, legend classes) as written.
 
 matplotlib reads a string with two ``$`` as mathtext: ``"$x$"`` is typeset as an
 italic x, and a malformed one (``"$\frac{a}$"``) raises ``ValueError`` when the

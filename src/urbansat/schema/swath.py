@@ -130,7 +130,8 @@ def require_dataset(ds: object, what: str = "swath") -> None:
         return
     shown = f" {str(ds)[:120]!r}" if isinstance(ds, (str, os.PathLike)) else ""
     raise SchemaError(
-        f"The {what} must be an xarray.Dataset (a normalized swath); got {type(ds).__name__}{shown}. "
+        f"The {what} must be an xarray.Dataset (a normalized swath); got "
+        f"{type(ds).__name__}{shown}. "
         "Open granule files first: ds = urbansat.open_granules(path)."
     )
 
@@ -193,7 +194,8 @@ def validate_granule(ds: xr.Dataset) -> xr.Dataset:
                 problems.append(f"{name!r} has dims {ds[name].dims}, expected ('y', 'x')")
             if ds[name].attrs.get("units") != GAS_UNITS[gas]:
                 problems.append(
-                    f"{name!r} has units {ds[name].attrs.get('units')!r}, expected {GAS_UNITS[gas]!r}"
+                    f"{name!r} has units {ds[name].attrs.get('units')!r}, expected "
+                    f"{GAS_UNITS[gas]!r}"
                 )
         if ds.attrs.get("gas") != gas:
             problems.append(f"attribute gas={ds.attrs.get('gas')!r}, expected {gas!r}")

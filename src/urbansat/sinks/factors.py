@@ -333,7 +333,8 @@ def factor_table_from_invest(
     d = df.rename(columns={v: k for k, v in cols.items()})
     if d["lucode"].duplicated().any():
         raise FactorError(
-            f"InVEST table {name!r} repeats lucode(s) {sorted(d['lucode'][d['lucode'].duplicated()].tolist())}."
+            f"InVEST table {name!r} repeats lucode(s) "
+            f"{sorted(d['lucode'][d['lucode'].duplicated()].tolist())}."
         )
     long = d.melt(
         id_vars=["lucode"], value_vars=list(POOLS), var_name="parameter", value_name="value"
@@ -428,14 +429,16 @@ class ResolvedFactors:
             for p in parameters:
                 if not np.isfinite(self.value[idx[int(c)], PARAMETERS.index(p)]):
                     gaps.append(
-                        f"{int(c)} ({self.categories[idx[int(c)]]}).{p}: {self.missing.get((int(c), p), 'not in table')}"
+                        f"{int(c)} ({self.categories[idx[int(c)]]}).{p}: "
+                        f"{self.missing.get((int(c), p), 'not in table')}"
                     )
         if gaps:
             raise FactorError(
                 f"Factor table {self.table!r} lacks factors needed for {why}: "
                 + "; ".join(gaps)
                 + ". Supply them (factors=table.override(DataFrame with category/lucode, "
-                "climate_zone, parameter, value, low, high)), choose another table or climate_zone, "
+                "climate_zone, parameter, value, low, high)), choose another table or "
+                "climate_zone, "
                 "or restrict pools=."
             )
 
@@ -542,7 +545,8 @@ def _resolve_mapping(value, boundary_ids: Sequence, what: str) -> dict:
         unknown = set(value) - set(boundary_ids)
         if unknown:
             raise FactorError(
-                f"{what} names boundary id(s) {sorted(map(str, unknown))} that are not in boundaries."
+                f"{what} names boundary id(s) {sorted(map(str, unknown))} that are not in "
+                "boundaries."
             )
         return {b: value.get(b) for b in boundary_ids}
     return {b: value for b in boundary_ids}

@@ -95,7 +95,8 @@ class GridSpec:
             ) from err
         if transform.b != 0.0 or transform.d != 0.0:
             raise AlignmentError(
-                f"The {name} grid is rotated (transform {tuple(transform)[:6]}); only north-up grids "
+                f"The {name} grid is rotated (transform {tuple(transform)[:6]}); only north-up "
+                "grids "
                 "are supported. Reproject it with raster.rio.reproject(raster.rio.crs)."
             )
         for dim in ("x", "y"):

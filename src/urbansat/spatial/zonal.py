@@ -71,7 +71,8 @@ def _coverage_for(
     if coverage is not None:
         if not isinstance(coverage, Coverage):
             raise SchemaError(
-                f"coverage= must be a urbansat.Coverage (urbansat.Coverage(boundaries, raster)); got "
+                "coverage= must be a urbansat.Coverage (urbansat.Coverage(boundaries, raster)); "
+                "got "
                 f"{type(coverage).__name__}."
             )
         coverage.check_boundaries(boundaries)
@@ -99,7 +100,8 @@ def _aligned(other: xr.DataArray, grid: GridSpec, name: str, ref_name: str) -> x
     if not grid.same_grid(g2):
         raise AlignmentError(
             f"The {name} raster does not share the grid of the {ref_name} raster: {ref_name} has "
-            f"shape {grid.shape_yx}, transform {tuple(grid.transform)[:6]}, CRS {grid.crs.to_string()}; "
+            f"shape {grid.shape_yx}, transform {tuple(grid.transform)[:6]}, CRS "
+            f"{grid.crs.to_string()}; "
             f"{name} has shape {g2.shape_yx}, transform {tuple(g2.transform)[:6]}, CRS "
             f"{g2.crs.to_string()}. Resample one onto the other first, e.g. "
             f"{name}.rio.reproject_match({ref_name}, resampling=Resampling.nearest)."
@@ -204,7 +206,8 @@ def _class_block(start, end, row0, col0, cov: Coverage):
 def _check_categorical(da: xr.DataArray, name: str) -> None:
     if da.dtype.kind not in "uib":
         raise SchemaError(
-            f"The {name} raster has dtype {da.dtype}; class areas need integer class codes. Open it "
+            f"The {name} raster has dtype {da.dtype}; class areas need integer class codes. Open "
+            "it "
             "without masking (rioxarray.open_rasterio(path, masked=False)) or convert it, e.g. "
             f"{name}.fillna(0).astype('uint8') with 0 as nodata."
         )
@@ -441,7 +444,8 @@ def _value_block(values, weights, row0, col0, cov: Coverage, has_nodata, nodata)
     out[:, 6] = -np.inf
     value_segments_kernel(
         cov.row_ptr, cov.segments, cov.fractions, _local_index(cov, cand), row0, col0,
-        values, np.asarray(weights), has_nodata, float(nodata), cov.row_area_m2[row0 : row0 + n_rows], out,
+        values, np.asarray(weights), has_nodata, float(nodata),
+        cov.row_area_m2[row0 : row0 + n_rows], out,
     )  # fmt: skip
     return cand, out
 
@@ -509,7 +513,8 @@ def zonal_stats(
         stats = cast("Sequence[Stat]", (stats,))  # one name; validated below
     if stats is None or not hasattr(stats, "__iter__"):
         raise SchemaError(
-            f"stats={stats!r} is not a list of statistic names; pass e.g. stats=('mean', 'sum', 'count') "
+            f"stats={stats!r} is not a list of statistic names; pass e.g. stats=('mean', 'sum', "
+            "'count') "
             f"from {list(STATS)}."
         )
     unknown = [s for s in stats if s not in STATS]

@@ -198,7 +198,8 @@ class GranuleReader(ABC):
         """Raise :class:`SchemaError` when ``gas`` is given and the product does not carry it."""
         if gas is not None and gas not in self.gases:
             raise SchemaError(
-                f"Granule '{path}' is {self.name} and carries only gas {' or '.join(map(repr, self.gases))}, "
+                f"Granule '{path}' is {self.name} and carries only gas "
+                f"{' or '.join(map(repr, self.gases))}, "
                 f"not {gas!r}. Pass gas={self.gases[0]!r} or gas=None."
             )
 

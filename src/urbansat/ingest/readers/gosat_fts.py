@@ -184,7 +184,8 @@ class GosatFTSReader(GranuleReader):
             gas = present[0]
         elif gas not in present:
             raise SchemaError(
-                f"Granule '{path}' (GOSAT FTS) carries {present}, not {gas!r}. Pass gas={present[0]!r} "
+                f"Granule '{path}' (GOSAT FTS) carries {present}, not {gas!r}. Pass "
+                f"gas={present[0]!r} "
                 "or use the matching product file."
             )
         gf = f["gases"][gas]
@@ -209,7 +210,8 @@ class GosatFTSReader(GranuleReader):
         uname = gf["uncertainty"] if gf["uncertainty"] in s else gf["uncertainty_fallback"]
         if uname not in s:
             raise MissingVariableError(
-                f"Granule '{path}' (GOSAT FTS) lacks {gf['uncertainty']} and {gf['uncertainty_fallback']}; "
+                f"Granule '{path}' (GOSAT FTS) lacks {gf['uncertainty']} and "
+                f"{gf['uncertainty_fallback']}; "
                 "the uncertainty is required. Use the complete L2 file."
             )
         target = GAS_UNITS[gas]

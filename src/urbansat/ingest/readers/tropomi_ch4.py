@@ -191,7 +191,12 @@ class TropomiCH4Reader(GranuleReader):
         if prod is None or not any(v in prod for v in data_vars):
             raise MissingVariableError(
                 f"Granule '{path}' looks like TROPOMI CH4 L2 but its 'PRODUCT' group is "
-                f"{'missing' if prod is None else 'empty (no data variables: the arrays were stripped)'}. "
+                + (
+                    "missing"
+                    if prod is None
+                    else "empty (no data variables: the arrays were stripped)"
+                )
+                + ". "
                 "It holds metadata only; download the full L2 file (or a GES DISC subset that "
                 "keeps PRODUCT/methane_mixing_ratio*, latitude, longitude, qa_value)."
             )
