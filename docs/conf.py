@@ -67,6 +67,9 @@ _MODULE_REFERENCE_SKIP = {
     # the package re-exports the function model_error(), which shadows the submodule of the
     # same name as an attribute of urbansat.inversion, so autodoc cannot import the module
     "urbansat.inversion.model_error",
+    # likewise urbansat.export re-exports provenance(), which shadows its module: autodoc then
+    # describes the function twice; it is documented once, under the urbansat.export package
+    "urbansat.export.provenance",
 }
 
 

@@ -63,7 +63,7 @@ _PREFIXES = ((1e6, "M"), (1e3, "k"))
 
 
 def display_scale(unit: str, values: Any) -> tuple[float, str]:
-    """Divisor and unit label that show a row of masses in t, kt or Mt (largest |value|).
+    """Divisor and unit label that show a row of masses in t, kt or Mt (by the largest absolute value).
 
     Parameters
     ----------

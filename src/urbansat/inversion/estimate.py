@@ -12,7 +12,7 @@ plumes, for every source (and every boundary polygon) and returns an
 Common steps per source: cut the window (:mod:`~.scene`), effective wind
 (:mod:`~.wind`), first-pass background, plume detection and direction
 (:mod:`~.plume`), final background and enhancement (:mod:`~.background`),
-conversion to column mass (:mod:`~.units`).
+conversion to column mass (:mod:`urbansat.inversion.units`).
 
 Uncertainty budget (1-sigma, kg s-1), combined in quadrature:
 
