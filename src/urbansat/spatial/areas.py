@@ -29,6 +29,7 @@ import math
 
 import numpy as np
 from affine import Affine
+from numpy.typing import ArrayLike, NDArray
 from pyproj import CRS
 
 from urbansat.constants import WGS84_A, WGS84_F
@@ -47,7 +48,7 @@ def ellipsoid_of(crs: CRS) -> tuple[float, float]:
     return float(ell.semi_major_metre), f
 
 
-def _dq(p1: np.ndarray, p2: np.ndarray, e: float) -> np.ndarray:
+def _dq(p1: NDArray[np.float64], p2: NDArray[np.float64], e: float) -> NDArray[np.float64]:
     """``q(p2) - q(p1)`` without cancellation for thin cells.
 
     Uses ``s2 - s1 = 2 cos((p1+p2)/2) sin((p2-p1)/2)`` and
@@ -66,13 +67,13 @@ def _dq(p1: np.ndarray, p2: np.ndarray, e: float) -> np.ndarray:
 
 
 def ellipsoidal_cell_area(
-    lat1_deg: np.ndarray | float,
-    lat2_deg: np.ndarray | float,
+    lat1_deg: ArrayLike,
+    lat2_deg: ArrayLike,
     dlon_deg: float,
     *,
     a: float = WGS84_A,
     f: float = WGS84_F,
-) -> np.ndarray:
+) -> NDArray[np.float64]:
     """Exact area [m2] of ellipsoidal lat/lon cells bounded by parallels and meridians.
 
     ``A = (b^2 dlambda / 2) |q(phi2) - q(phi1)|`` with ``q`` as in the module
@@ -101,7 +102,9 @@ def ellipsoidal_cell_area(
     return np.abs(0.5 * b2 * math.radians(abs(dlon_deg)) * _dq(p1, p2, e))
 
 
-def row_areas(transform: Affine, crs: CRS, n_rows: int, *, row_start: int = 0) -> np.ndarray:
+def row_areas(
+    transform: Affine, crs: CRS, n_rows: int, *, row_start: int = 0
+) -> NDArray[np.float64]:
     """Area [m2] of one cell in each row of a regular, north-up grid.
 
     Parameters
@@ -149,7 +152,7 @@ _GL_T = 0.5 * (_GL_X + 1.0)
 _GL_W = 0.5 * _GL_W
 
 
-def polygon_areas(geoms, crs: CRS) -> np.ndarray:
+def polygon_areas(geoms: ArrayLike, crs: CRS) -> NDArray[np.float64]:
     """Return the true area [m2] of polygons, as the pixel areas of :func:`row_areas`.
 
     Geographic CRS: edges are straight lines in (lon, lat), as when a polygon is
@@ -177,7 +180,8 @@ def polygon_areas(geoms, crs: CRS) -> np.ndarray:
     geoms = np.asarray(geoms, dtype=object)
     if not crs.is_geographic:
         unit = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
-        return shapely.area(geoms) * unit * unit
+        planar: NDArray[np.float64] = shapely.area(geoms)  # shapely is untyped (Any)
+        return planar * unit * unit
     a, f = ellipsoid_of(crs)
     e2 = f * (2.0 - f)
     e = math.sqrt(e2)

@@ -23,14 +23,20 @@ from __future__ import annotations
 
 # ruff: noqa: RUF046  (explicit int() around math.floor keeps numba integer typing obvious)
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import numba
 import numpy as np
 import shapely
 from affine import Affine
+from numpy.typing import ArrayLike, NDArray
 
 from urbansat.errors import BoundaryError
+
+if TYPE_CHECKING:
+    from numba.core.dispatcher import Dispatcher
 
 __all__ = ["PolygonSet", "coverage_fraction_window", "prepare_polygons"]
 
@@ -41,6 +47,27 @@ _STRIP_CELLS = 1 << 21
 #: shapely type ids (shapely.get_type_id)
 _POLYGON = int(shapely.GeometryType.POLYGON)
 _COLLECTION = int(shapely.GeometryType.GEOMETRYCOLLECTION)
+
+#: float64 arrays of the kernels: vertex coordinates, ring signs, bounding boxes, row areas,
+#: accumulation buffers and the sums they write.
+_Floats: TypeAlias = NDArray[np.float64]
+#: int64 arrays of the kernels: ring/polygon offsets, candidate indices, touched-column spans.
+_Ints: TypeAlias = NDArray[np.int64]
+#: What a cell function needs besides the cell (class codes and lookup tables, or values and
+#: weights); the sweep and apply kernels hand it through unchanged.
+_Data = TypeVar("_Data")
+#: A jitted per-cell accumulator ``cell(i, rr, cc, f, row_area, data, out)``.
+_Cell: TypeAlias = Callable[[int, int, int, float, float, _Data, _Floats], None]
+#: Class codes of a raster block (raw codes or their compact indices).
+_Codes: TypeAlias = NDArray[np.integer[Any]]
+#: Compact index of each class code (``lut[code]``).
+_Lut: TypeAlias = NDArray[np.int32]
+#: A block of a continuous raster or its weights, in the raster's own numeric dtype.
+_Values: TypeAlias = NDArray[Any]
+#: ``data`` of the class cell: (start codes, start lut, end codes, end lut, number of end classes).
+_ClassData: TypeAlias = tuple[_Codes, _Lut, _Codes, _Lut, int]
+#: ``data`` of the value cell: (values, weights, whether there is a nodata value, nodata).
+_ValueData: TypeAlias = tuple[_Values, _Values, bool, float]
 
 
 @dataclass(frozen=True)
@@ -61,19 +88,19 @@ class PolygonSet:
         ``(n_polys, 4)`` = col_min, row_min, col_max, row_max.
     """
 
-    px: np.ndarray
-    py: np.ndarray
-    ring_start: np.ndarray
-    ring_sign: np.ndarray
-    poly_ring: np.ndarray
-    bbox: np.ndarray
+    px: _Floats
+    py: _Floats
+    ring_start: _Ints
+    ring_sign: _Floats
+    poly_ring: _Ints
+    bbox: _Floats
 
     @property
     def n(self) -> int:
         """Number of polygons."""
         return len(self.poly_ring) - 1
 
-    def candidates(self, row0: int, col0: int, n_rows: int, n_cols: int) -> np.ndarray:
+    def candidates(self, row0: int, col0: int, n_rows: int, n_cols: int) -> _Ints:
         """Return the indices of polygons whose bounding box overlaps a block (prefilter)."""
         b = self.bbox
         hit = (
@@ -85,7 +112,9 @@ class PolygonSet:
         return np.flatnonzero(hit).astype(np.int64)
 
 
-def prepare_polygons(geoms, transform: Affine, *, ids=None) -> PolygonSet:
+def prepare_polygons(
+    geoms: ArrayLike, transform: Affine, *, ids: ArrayLike | None = None
+) -> PolygonSet:
     """Flatten (multi)polygons into a :class:`PolygonSet` in pixel coordinates.
 
     Parameters
@@ -177,7 +206,7 @@ def prepare_polygons(geoms, transform: Affine, *, ids=None) -> PolygonSet:
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _deposit(acc, rmin, rmax, r, m, dy, w):
+def _deposit(acc: _Floats, rmin: _Ints, rmax: _Ints, r: int, m: float, dy: float, w: int) -> None:
     # piece with mean column m (0 <= m <= w) and signed height dy; track the touched span
     j = int(math.floor(m))
     if j >= w:
@@ -194,8 +223,17 @@ def _deposit(acc, rmin, rmax, r, m, dy, w):
 
 @numba.njit(cache=True, nogil=True)
 def _accumulate_edge(  # noqa: PLR0912, PLR0913, PLR0917 - numba kernel: one clip loop
-    acc, rmin, rmax, x0, y0, x1, y1, h, w, sign
-):
+    acc: _Floats,
+    rmin: _Ints,
+    rmax: _Ints,
+    x0: float,
+    y0: float,
+    x1: float,
+    y1: float,
+    h: int,
+    w: int,
+    sign: float,
+) -> None:
     """Add one edge (window-local pixel coords) to the accumulation buffer ``acc[:h, :w+2]``."""
     if y0 == y1:
         return
@@ -250,8 +288,20 @@ def _accumulate_edge(  # noqa: PLR0912, PLR0913, PLR0917 - numba kernel: one cli
 
 @numba.njit(cache=True, nogil=True)
 def _rasterize(  # noqa: PLR0913, PLR0917 - numba kernel: flat arrays, positional
-    px, py, ring_start, ring_sign, poly_ring, p, col_off, row_off, h, w, acc, rmin, rmax
-):
+    px: _Floats,
+    py: _Floats,
+    ring_start: _Ints,
+    ring_sign: _Floats,
+    poly_ring: _Ints,
+    p: int,
+    col_off: int,
+    row_off: int,
+    h: int,
+    w: int,
+    acc: _Floats,
+    rmin: _Ints,
+    rmax: _Ints,
+) -> None:
     """Accumulate the edges of polygon ``p`` on a window of the raster.
 
     The window's top-left pixel corner is at global (col_off, row_off). ``acc`` must be all
@@ -272,7 +322,7 @@ def _rasterize(  # noqa: PLR0913, PLR0917 - numba kernel: flat arrays, positiona
 
 
 @numba.njit(cache=True, nogil=True)
-def _new_buffers(h, w):
+def _new_buffers(h: int, w: int) -> tuple[_Floats, _Ints, _Ints]:
     acc = np.zeros((h, w + 2))
     rmin = np.full(h, 1 << 30, dtype=np.int64)
     rmax = np.full(h, -1, dtype=np.int64)
@@ -280,7 +330,9 @@ def _new_buffers(h, w):
 
 
 @numba.njit(cache=True, nogil=True)
-def _window(bbox, p, row0, col0, n_rows, n_cols):
+def _window(
+    bbox: _Floats, p: int, row0: int, col0: int, n_rows: int, n_cols: int
+) -> tuple[int, int, int, int]:
     c_lo = max(int(math.floor(bbox[p, 0])) - col0, 0)
     c_hi = min(int(math.ceil(bbox[p, 2])) - col0, n_cols)
     r_lo = max(int(math.floor(bbox[p, 1])) - row0, 0)
@@ -290,8 +342,18 @@ def _window(bbox, p, row0, col0, n_rows, n_cols):
 
 @numba.njit(cache=True, nogil=True)
 def _coverage_into(  # noqa: PLR0913, PLR0917 - numba kernel: flat arrays, positional
-    px, py, ring_start, ring_sign, poly_ring, p, col_off, row_off, h, w, out
-):
+    px: _Floats,
+    py: _Floats,
+    ring_start: _Ints,
+    ring_sign: _Floats,
+    poly_ring: _Ints,
+    p: int,
+    col_off: int,
+    row_off: int,
+    h: int,
+    w: int,
+    out: _Floats,
+) -> None:
     """Write the coverage fractions of polygon ``p`` on an (h, w) window into ``out``."""
     acc, rmin, rmax = _new_buffers(h, w)
     _rasterize(px, py, ring_start, ring_sign, poly_ring, p, col_off, row_off, h, w, acc, rmin, rmax)
@@ -312,7 +374,29 @@ def _coverage_into(  # noqa: PLR0913, PLR0917 - numba kernel: flat arrays, posit
                 out[r, c] = min(run, 1.0)
 
 
-def _sweep_with(cell):
+def _sweep_with(
+    cell: Dispatcher[_Cell[_Data]],
+) -> Dispatcher[
+    Callable[
+        [
+            _Floats,
+            _Floats,
+            _Ints,
+            _Floats,
+            _Ints,
+            _Floats,
+            _Ints,
+            int,
+            int,
+            int,
+            int,
+            _Floats,
+            _Data,
+            _Floats,
+        ],
+        None,
+    ]
+]:
     """Build the block sweep kernel that hands every covered cell to ``cell``.
 
     The returned kernel ``sweep(px, py, ring_start, ring_sign, poly_ring, bbox, cand,
@@ -329,21 +413,21 @@ def _sweep_with(cell):
 
     @numba.njit(cache=True, nogil=True)
     def sweep(  # noqa: PLR0913, PLR0917 - numba kernel: flat arrays, positional
-        px,
-        py,
-        ring_start,
-        ring_sign,
-        poly_ring,
-        bbox,
-        cand,
-        row0,
-        col0,
-        n_rows,
-        n_cols,
-        row_area,
-        data,
-        out,
-    ):
+        px: _Floats,
+        py: _Floats,
+        ring_start: _Ints,
+        ring_sign: _Floats,
+        poly_ring: _Ints,
+        bbox: _Floats,
+        cand: _Ints,
+        row0: int,
+        col0: int,
+        n_rows: int,
+        n_cols: int,
+        row_area: _Floats,
+        data: _Data,
+        out: _Floats,
+    ) -> None:
         acc, rmin, rmax = _new_buffers(1, 1)
         for i in range(cand.shape[0]):
             p = cand[i]
@@ -394,7 +478,9 @@ def _sweep_with(cell):
 
 
 @numba.njit(cache=True, nogil=True)
-def _class_cell(i, rr, cc, f, ar, data, out):
+def _class_cell(
+    i: int, rr: int, cc: int, f: float, ar: float, data: _ClassData, out: _Floats
+) -> None:
     """``out[i, lut_s[start] * n_e + lut_e[end]] += f * A`` for one covered cell."""
     start, lut_s, end, lut_e, n_e = data
     out[i, lut_s[start[rr, cc]] * n_e + lut_e[end[rr, cc]]] += f * ar
@@ -405,23 +491,23 @@ _class_sweep = _sweep_with(_class_cell)
 
 @numba.njit(cache=True, nogil=True)
 def class_kernel(  # noqa: PLR0913, PLR0917 - numba kernel: flat arrays, positional
-    px,
-    py,
-    ring_start,
-    ring_sign,
-    poly_ring,
-    bbox,
-    cand,
-    row0,
-    col0,
-    start,
-    lut_s,
-    end,
-    lut_e,
-    n_e,
-    row_area,
-    out,
-):
+    px: _Floats,
+    py: _Floats,
+    ring_start: _Ints,
+    ring_sign: _Floats,
+    poly_ring: _Ints,
+    bbox: _Floats,
+    cand: _Ints,
+    row0: int,
+    col0: int,
+    start: _Codes,
+    lut_s: _Lut,
+    end: _Codes,
+    lut_e: _Lut,
+    n_e: int,
+    row_area: _Floats,
+    out: _Floats,
+) -> None:
     """Accumulate coverage-weighted area per (candidate polygon, start class, end class).
 
     ``out[i, lut_s[start] * n_e + lut_e[end]] += f * row_area[r]`` over the block.
@@ -436,7 +522,9 @@ def class_kernel(  # noqa: PLR0913, PLR0917 - numba kernel: flat arrays, positio
 
 
 @numba.njit(cache=True, nogil=True)
-def _value_cell(i, rr, cc, f, ar, data, out):
+def _value_cell(
+    i: int, rr: int, cc: int, f: float, ar: float, data: _ValueData, out: _Floats
+) -> None:
     """Add one covered cell to the moments of :func:`value_kernel` (NaN/nodata: unobserved)."""
     values, weights, has_nodata, nodata = data
     x = float(values[rr, cc])
@@ -464,22 +552,22 @@ _value_sweep = _sweep_with(_value_cell)
 
 @numba.njit(cache=True, nogil=True)
 def value_kernel(  # noqa: PLR0913, PLR0917 - numba kernel: flat arrays, positional
-    px,
-    py,
-    ring_start,
-    ring_sign,
-    poly_ring,
-    bbox,
-    cand,
-    row0,
-    col0,
-    values,
-    weights,
-    has_nodata,
-    nodata,
-    row_area,
-    out,
-):
+    px: _Floats,
+    py: _Floats,
+    ring_start: _Ints,
+    ring_sign: _Floats,
+    poly_ring: _Ints,
+    bbox: _Floats,
+    cand: _Ints,
+    row0: int,
+    col0: int,
+    values: _Values,
+    weights: _Values,
+    has_nodata: bool,
+    nodata: float,
+    row_area: _Floats,
+    out: _Floats,
+) -> None:
     """Accumulate per candidate polygon the moments of a continuous raster.
 
     ``out[i]`` = [Σf (valid), Σf·x, Σf·A·w, Σf·A·w·x, Σf·A·w·x², min, max,
@@ -494,8 +582,17 @@ def value_kernel(  # noqa: PLR0913, PLR0917 - numba kernel: flat arrays, positio
 
 @numba.njit(cache=True, nogil=True)
 def _coverage_window(  # noqa: PLR0913, PLR0917 - numba kernel: flat arrays, positional
-    px, py, ring_start, ring_sign, poly_ring, p, row0, col0, n_rows, n_cols
-):
+    px: _Floats,
+    py: _Floats,
+    ring_start: _Ints,
+    ring_sign: _Floats,
+    poly_ring: _Ints,
+    p: int,
+    row0: int,
+    col0: int,
+    n_rows: int,
+    n_cols: int,
+) -> _Floats:
     out = np.zeros((n_rows, n_cols))
     _coverage_into(px, py, ring_start, ring_sign, poly_ring, p, col0, row0, n_rows, n_cols, out)
     return out
@@ -503,7 +600,7 @@ def _coverage_window(  # noqa: PLR0913, PLR0917 - numba kernel: flat arrays, pos
 
 def coverage_fraction_window(
     polys: PolygonSet, p: int, row0: int, col0: int, n_rows: int, n_cols: int
-) -> np.ndarray:
+) -> _Floats:
     """Coverage fractions [1] of polygon ``p`` on the pixel window starting at (row0, col0).
 
     Returns
@@ -527,23 +624,23 @@ def coverage_fraction_window(
 
 @numba.njit(cache=True, nogil=True)
 def footprint_grid_kernel(  # noqa: PLR0913, PLR0917 - numba kernel: flat arrays, positional
-    px,
-    py,
-    ring_start,
-    ring_sign,
-    poly_ring,
-    bbox,
-    n_rows,
-    n_cols,
-    scale,
-    wx,
-    ww,
-    wv,
-    num,
-    den,
-    var,
-    cnt,
-):
+    px: _Floats,
+    py: _Floats,
+    ring_start: _Ints,
+    ring_sign: _Floats,
+    poly_ring: _Ints,
+    bbox: _Floats,
+    n_rows: int,
+    n_cols: int,
+    scale: _Floats,
+    wx: _Floats,
+    ww: _Floats,
+    wv: _Floats,
+    num: _Floats,
+    den: _Floats,
+    var: _Floats,
+    cnt: _Floats,
+) -> None:
     """Spread each polygon over grid cells by its exact coverage fractions.
 
     For polygon ``i`` and cell ``j`` with coverage fraction ``f_ij`` (area of the
@@ -580,7 +677,9 @@ FULL_EPS = 1e-12
 
 
 @numba.njit(cache=True, nogil=True)
-def _grow_segments(seg, frac, n):
+def _grow_segments(
+    seg: NDArray[np.int32], frac: _Floats, n: int
+) -> tuple[NDArray[np.int32], _Floats]:
     seg2 = np.empty((2 * seg.shape[0], 4), np.int32)
     seg2[:n] = seg[:n]
     frac2 = np.empty(2 * frac.shape[0], np.float64)
@@ -590,8 +689,17 @@ def _grow_segments(seg, frac, n):
 
 @numba.njit(cache=True, nogil=True)
 def band_segments(  # noqa: PLR0912, PLR0913, PLR0915, PLR0917 - one numba sweep loop nest
-    px, py, ring_start, ring_sign, poly_ring, bbox, cand, row0, n_rows, n_cols
-):
+    px: _Floats,
+    py: _Floats,
+    ring_start: _Ints,
+    ring_sign: _Floats,
+    poly_ring: _Ints,
+    bbox: _Floats,
+    cand: _Ints,
+    row0: int,
+    n_rows: int,
+    n_cols: int,
+) -> tuple[_Ints, NDArray[np.int32], _Floats]:
     """Coverage weights of polygons ``cand`` on the full-width band of rows ``row0 .. row0+n_rows``.
 
     Each polygon is swept as in :func:`_sweep_with` (the running sum of the
@@ -694,7 +802,26 @@ def band_segments(  # noqa: PLR0912, PLR0913, PLR0915, PLR0917 - one numba sweep
     return row_ptr, out, out_f
 
 
-def _apply_with(cell):
+def _apply_with(
+    cell: Dispatcher[_Cell[_Data]],
+) -> Dispatcher[
+    Callable[
+        [
+            _Ints,
+            NDArray[np.int32],
+            _Floats,
+            NDArray[np.int32],
+            int,
+            int,
+            int,
+            int,
+            _Floats,
+            _Data,
+            _Floats,
+        ],
+        None,
+    ]
+]:
     """Build the kernel that hands every stored covered cell of a block to ``cell``.
 
     ``apply(row_ptr, seg, frac, loc, row0, col0, n_rows, n_cols, row_area, data, out)``
@@ -706,8 +833,18 @@ def _apply_with(cell):
 
     @numba.njit(cache=True, nogil=True)
     def apply(  # noqa: PLR0913, PLR0917 - numba kernel: flat arrays, positional
-        row_ptr, seg, frac, loc, row0, col0, n_rows, n_cols, row_area, data, out
-    ):
+        row_ptr: _Ints,
+        seg: NDArray[np.int32],
+        frac: _Floats,
+        loc: NDArray[np.int32],
+        row0: int,
+        col0: int,
+        n_rows: int,
+        n_cols: int,
+        row_area: _Floats,
+        data: _Data,
+        out: _Floats,
+    ) -> None:
         for r in range(n_rows):
             ar = row_area[r]
             for k in range(row_ptr[row0 + r], row_ptr[row0 + r + 1]):
@@ -731,8 +868,20 @@ _value_apply = _apply_with(_value_cell)
 
 @numba.njit(cache=True, nogil=True)
 def class_segments_kernel(  # noqa: PLR0913, PLR0917 - numba kernel: flat arrays, positional
-    row_ptr, seg, frac, loc, row0, col0, start, lut_s, end, lut_e, n_e, row_area, out
-):
+    row_ptr: _Ints,
+    seg: NDArray[np.int32],
+    frac: _Floats,
+    loc: NDArray[np.int32],
+    row0: int,
+    col0: int,
+    start: _Codes,
+    lut_s: _Lut,
+    end: _Codes,
+    lut_e: _Lut,
+    n_e: int,
+    row_area: _Floats,
+    out: _Floats,
+) -> None:
     """:func:`class_kernel` on stored weights (``out`` rows indexed by ``loc[polygon]``)."""
     n_rows, n_cols = start.shape
     _class_apply(
@@ -752,8 +901,19 @@ def class_segments_kernel(  # noqa: PLR0913, PLR0917 - numba kernel: flat arrays
 
 @numba.njit(cache=True, nogil=True)
 def value_segments_kernel(  # noqa: PLR0913, PLR0917 - numba kernel: flat arrays, positional
-    row_ptr, seg, frac, loc, row0, col0, values, weights, has_nodata, nodata, row_area, out
-):
+    row_ptr: _Ints,
+    seg: NDArray[np.int32],
+    frac: _Floats,
+    loc: NDArray[np.int32],
+    row0: int,
+    col0: int,
+    values: _Values,
+    weights: _Values,
+    has_nodata: bool,
+    nodata: float,
+    row_area: _Floats,
+    out: _Floats,
+) -> None:
     """:func:`value_kernel` on stored weights (``out`` rows indexed by ``loc[polygon]``)."""
     n_rows, n_cols = values.shape
     _value_apply(

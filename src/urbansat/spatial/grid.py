@@ -15,6 +15,10 @@ from urbansat.errors import AlignmentError, CRSError, SchemaError
 
 __all__ = ["GridSpec", "as_raster_2d"]
 
+#: Coordinates with more than this many values are checked for regular spacing (two values
+#: always are: a single step).
+_MIN_SPACING_CHECK = 2
+
 
 @dataclass(frozen=True)
 class GridSpec:
@@ -39,7 +43,7 @@ class GridSpec:
         cls,
         bbox: tuple[float, float, float, float],
         resolution: float | tuple[float, float],
-        crs="EPSG:4326",
+        crs: CRS | str | int = "EPSG:4326",
     ) -> GridSpec:
         """Grid covering ``bbox = (xmin, ymin, xmax, ymax)`` at ``resolution`` (x, y), north-up."""
         # np.isscalar does not narrow for mypy; a non-scalar resolution is the (x, y) pair.
@@ -101,7 +105,7 @@ class GridSpec:
             )
         for dim in ("x", "y"):
             c = np.asarray(da[dim].values, dtype=np.float64) if dim in da.coords else None
-            if c is not None and c.size > 2:
+            if c is not None and c.size > _MIN_SPACING_CHECK:
                 d = np.diff(c)
                 if np.max(np.abs(d - d[0])) > 1e-6 * abs(d[0]):
                     raise AlignmentError(
@@ -137,5 +141,5 @@ def as_raster_2d(da: xr.DataArray, *, name: str = "raster") -> xr.DataArray:
             f"{name}.rename(lat='y', lon='x')."
         )
     if extra:
-        da = da.isel({d: 0 for d in extra}, drop=True)
+        da = da.isel(dict.fromkeys(extra, 0), drop=True)
     return da.transpose("y", "x")

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 import xarray as xr
+from numpy.typing import NDArray
 from pyproj import CRS
 
 from urbansat.errors import (
@@ -84,11 +85,11 @@ def footprint_polygons(soundings: xr.Dataset) -> np.ndarray | None:
 _LON_MAX = 180.0
 
 
-def _buffered(boundaries: gpd.GeoDataFrame, buffer_km: float) -> np.ndarray:
+def _buffered(boundaries: gpd.GeoDataFrame, buffer_km: float) -> NDArray[np.object_]:
     """Return the boundaries in EPSG:4326, each buffered by ``buffer_km`` in its own AEQD."""
     geoms = boundaries.geometry
     if buffer_km == 0:
-        return geoms.to_crs(4326).to_numpy()
+        return np.asarray(geoms.to_crs(4326).to_numpy(), dtype=object)
     out = []
     for g in geoms.to_crs(4326):
         c = g.centroid
