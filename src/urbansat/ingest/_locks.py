@@ -75,7 +75,8 @@ class ReentrantLockView:
                 return False
             self._local.depth = depth + 1
             return True
-        if not acquire(self._base, blocking=blocking):
+        # xarray.backends.locks.acquire has no type annotations
+        if not acquire(self._base, blocking=blocking):  # type: ignore[no-untyped-call]
             return False
         self._local.depth = 1
         return True
@@ -198,11 +199,13 @@ def open_netcdf(path: str | Path, **kwargs: Any) -> xr.Dataset:
     from xarray.backends import NetCDF4DataStore
 
     with NETCDF_LOCK:
-        store = NetCDF4DataStore(file_manager(path), mode="r", lock=NETCDF_LOCK)
+        # xarray's NetCDF4DataStore has no type annotations
+        store = NetCDF4DataStore(file_manager(path), mode="r", lock=NETCDF_LOCK)  # type: ignore[no-untyped-call]
         try:
             return xr.open_dataset(store, **kwargs)
         except BaseException:
-            store.close()
+            # (unannotated, as above)
+            store.close()  # type: ignore[no-untyped-call]
             raise
 
 
@@ -240,7 +243,8 @@ def open_netcdf_groups(
     from xarray.backends import NetCDF4DataStore
 
     with NETCDF_LOCK:
-        root = NetCDF4DataStore(file_manager(path), mode="r", lock=NETCDF_LOCK)
+        # xarray's NetCDF4DataStore has no type annotations
+        root = NetCDF4DataStore(file_manager(path), mode="r", lock=NETCDF_LOCK)  # type: ignore[no-untyped-call]
         out: dict[str, xr.Dataset] = {}
         try:
             for g in groups:
@@ -248,6 +252,7 @@ def open_netcdf_groups(
                 store = root.get_child_store(rel) if rel else root
                 out[g] = xr.open_dataset(store, **kwargs)
         except BaseException:
-            root.close()
+            # (unannotated, as above)
+            root.close()  # type: ignore[no-untyped-call]
             raise
         return out

@@ -50,9 +50,11 @@ _DEG_TOL = 0.5
 _ID_CANDIDATES = ("boundary_id", "id", "adcode", "geoid", "fips", "geocode", "code")
 _NAME_CANDIDATES = ("name", "district", "city", "areaname", "community", "name_en", "NAME_1")
 _RESERVED = ("boundary_id", "name", "level", "parent_id")
+#: shapely.get_type_id of Polygon and MultiPolygon (the parts kept after make_valid).
+_POLYGONAL_TYPE_IDS = (3, 6)
 
 
-def _read(path: str | os.PathLike, layer: str | int | None) -> gpd.GeoDataFrame:
+def _read(path: str | os.PathLike[str], layer: str | int | None) -> gpd.GeoDataFrame:
     p = check_input_file(path, "Boundary")
     target = str(p)
     if p.suffix.lower() == ".zip":
@@ -93,7 +95,7 @@ def _read(path: str | os.PathLike, layer: str | int | None) -> gpd.GeoDataFrame:
 
 
 def _pick(gdf: gpd.GeoDataFrame, candidates: tuple[str, ...], *, unique: bool) -> str | None:
-    lower = {c.lower(): c for c in gdf.columns if c != "geometry"}
+    lower: dict[str, str] = {c.lower(): c for c in gdf.columns if c != "geometry"}
     for cand in candidates:
         col = lower.get(cand.lower())
         if col is None:
@@ -197,13 +199,13 @@ def _split_antimeridian(geoms: np.ndarray, ids: pd.Series, crs: CRS, source: str
 
 
 def read_boundaries(  # noqa: PLR0912, PLR0915 - one gate: every check in reading order
-    path_or_gdf: str | os.PathLike | gpd.GeoDataFrame,
+    path_or_gdf: str | os.PathLike[str] | gpd.GeoDataFrame,
     *,
     level: str,
     id_field: str | None = None,
     name_field: str | None = None,
     layer: str | int | None = None,
-    crs=None,
+    crs: str | int | CRS | None = None,
     parent_field: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read boundaries and return the urbansat boundary frame.
@@ -410,10 +412,11 @@ def read_boundaries(  # noqa: PLR0912, PLR0915 - one gate: every check in readin
     return out
 
 
-def _polygonal(g):
-    if shapely.get_type_id(g) in (3, 6):
+def _polygonal(g: shapely.Geometry) -> shapely.Geometry:
+    """Polygonal part of ``g`` (an empty Polygon when it has none)."""
+    if shapely.get_type_id(g) in _POLYGONAL_TYPE_IDS:
         return g
-    parts = [p for p in shapely.get_parts(g) if shapely.get_type_id(p) in (3, 6)]
+    parts = [p for p in shapely.get_parts(g) if shapely.get_type_id(p) in _POLYGONAL_TYPE_IDS]
     if not parts:
         return shapely.Polygon()
     return shapely.union_all(parts)

@@ -41,9 +41,10 @@ from __future__ import annotations
 import functools
 import importlib.resources
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 
 from urbansat.constants import CP_DRY, EPSILON_H2O, R_DRY, G
 from urbansat.errors import UrbansatError, WindError
@@ -63,8 +64,13 @@ __all__ = [
     "virtual_temperature",
 ]
 
+#: A float64 array (pressures, heights, coefficients) of the kernels below.
+FloatArray: TypeAlias = npt.NDArray[np.float64]
+
 #: Number of model levels of the IFS L137 grid used by ERA5.
 N_LEVELS_L137 = 137
+#: Fewest model levels a height profile needs (one layer between two levels).
+_MIN_LEVELS = 2
 
 #: Fixed output heights above ground [m]: every 50 m from 50 m to 3000 m. Equally
 #: spaced, so the plain mean over the levels below a height is a height-weighted layer
@@ -90,14 +96,14 @@ _DAMAGED = (
 
 
 @functools.cache
-def _l137_table() -> tuple[np.ndarray, np.ndarray]:
+def _l137_table() -> tuple[FloatArray, FloatArray]:
     text = importlib.resources.files("urbansat") / "data" / "era5" / "l137_model_levels.csv"
     rows = [
         line.split(",")
         for line in text.read_text("utf-8").splitlines()
         if line and not line.startswith("#")
     ]
-    header, body = rows[0], np.asarray(rows[1:], dtype=float)
+    header, body = rows[0], np.asarray(rows[1:], dtype=np.float64)
     if header != ["n", "a_pa", "b"] or body.shape != (N_LEVELS_L137 + 1, 3):
         raise UrbansatError(_DAMAGED)
     if not np.array_equal(body[:, 0], np.arange(N_LEVELS_L137 + 1)):
@@ -105,7 +111,7 @@ def _l137_table() -> tuple[np.ndarray, np.ndarray]:
     return body[:, 1], body[:, 2]
 
 
-def l137_coefficients() -> tuple[np.ndarray, np.ndarray]:
+def l137_coefficients() -> tuple[FloatArray, FloatArray]:
     """Return the IFS L137 half-level coefficients.
 
     Returns
@@ -124,7 +130,9 @@ def l137_coefficients() -> tuple[np.ndarray, np.ndarray]:
     return a.copy(), b.copy()
 
 
-def check_model_levels(levels: Sequence[int] | np.ndarray, *, where: str = "") -> np.ndarray:
+def check_model_levels(
+    levels: Sequence[int] | np.ndarray, *, where: str = ""
+) -> npt.NDArray[np.int_]:
     """Check model level numbers and return them as an integer array.
 
     The heights above ground are integrated upward from the surface, so the levels
@@ -148,13 +156,13 @@ def check_model_levels(levels: Sequence[int] | np.ndarray, *, where: str = "") -
         Levels that are not whole numbers in 1..137, not consecutive, or that do not
         reach level 137.
     """
-    lev = np.asarray(levels, dtype=float).ravel()
+    lev = np.asarray(levels, dtype=np.float64).ravel()
     prefix = f"{where}: " if where else ""
     fix = (
         "Download consecutive model levels down to 137 (e.g. levelist '100/to/137', "
         "about the lowest 4 km)."
     )
-    if lev.size < 2 or not np.all(np.isfinite(lev)) or np.any(lev != np.round(lev)):
+    if lev.size < _MIN_LEVELS or not np.all(np.isfinite(lev)) or np.any(lev != np.round(lev)):
         raise WindError(f"{prefix}model levels {lev.tolist()} are not whole level numbers. {fix}")
     if lev.min() < 1 or lev.max() > N_LEVELS_L137:
         raise WindError(
@@ -171,8 +179,8 @@ def check_model_levels(levels: Sequence[int] | np.ndarray, *, where: str = "") -
 
 
 def half_level_pressure(
-    levels: Sequence[int] | np.ndarray, surface_pressure: np.ndarray
-) -> np.ndarray:
+    levels: Sequence[int] | np.ndarray, surface_pressure: FloatArray
+) -> FloatArray:
     r"""Pressure on the half levels bounding the given model levels.
 
     .. math:: p_{k+1/2} = a_{k+1/2} + b_{k+1/2}\,p_s
@@ -193,12 +201,13 @@ def half_level_pressure(
     lev = check_model_levels(levels)
     a, b = _l137_table()
     half = np.concatenate([[lev[0] - 1], lev])  # half level n sits below model level n
-    ps = np.asarray(surface_pressure, dtype=float)
+    ps = np.asarray(surface_pressure, dtype=np.float64)
     shape = (half.size,) + (1,) * ps.ndim
-    return a[half].reshape(shape) + b[half].reshape(shape) * ps[np.newaxis]
+    p_half: FloatArray = a[half].reshape(shape) + b[half].reshape(shape) * ps[np.newaxis]
+    return p_half
 
 
-def virtual_temperature(temperature: np.ndarray, specific_humidity: np.ndarray) -> np.ndarray:
+def virtual_temperature(temperature: FloatArray, specific_humidity: FloatArray) -> FloatArray:
     r"""Virtual temperature from temperature and specific humidity.
 
     .. math:: T_v = T\,(1 + (1/\epsilon - 1)\,q), \qquad \epsilon = M_{H_2O}/M_{air}
@@ -216,14 +225,14 @@ def virtual_temperature(temperature: np.ndarray, specific_humidity: np.ndarray) 
         :math:`T_v` [K]. ddeq uses the factor 0.609133 instead of
         :math:`1/\epsilon - 1 = 0.6078`; the difference is 1e-5 relative at q = 0.01.
     """
-    return np.asarray(temperature, float) * (
-        1.0 + (1.0 / EPSILON_H2O - 1.0) * np.asarray(specific_humidity, float)
+    return np.asarray(temperature, np.float64) * (
+        1.0 + (1.0 / EPSILON_H2O - 1.0) * np.asarray(specific_humidity, np.float64)
     )
 
 
 def full_level_heights(
-    p_half: np.ndarray, temperature: np.ndarray, specific_humidity: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+    p_half: FloatArray, temperature: FloatArray, specific_humidity: FloatArray
+) -> tuple[FloatArray, FloatArray]:
     r"""Heights above ground and pressures of the full model levels.
 
     Implements the IFS discretisation of the hypsometric equation (module docstring):
@@ -259,7 +268,7 @@ def full_level_heights(
     return z, 0.5 * (p_up + p_lo)
 
 
-def interpolate_to_heights(z: np.ndarray, values: np.ndarray, heights: np.ndarray) -> np.ndarray:
+def interpolate_to_heights(z: FloatArray, values: FloatArray, heights: FloatArray) -> FloatArray:
     """Interpolate a model-level field linearly in height to fixed heights.
 
     Parameters
@@ -278,11 +287,11 @@ def interpolate_to_heights(z: np.ndarray, values: np.ndarray, heights: np.ndarra
         Shape ``(len(heights), *S)``; NaN where a target height lies below the lowest
         or above the highest model level of a column (no extrapolation).
     """
-    zr = np.asarray(z, float)[::-1]  # increasing with height
-    vr = np.asarray(values, float)[::-1]
+    zr = np.asarray(z, np.float64)[::-1]  # increasing with height
+    vr = np.asarray(values, np.float64)[::-1]
     n = zr.shape[0]
-    out = np.full((len(heights),) + zr.shape[1:], np.nan)
-    for i, h in enumerate(np.asarray(heights, float)):
+    out = np.full((len(heights), *zr.shape[1:]), np.nan)
+    for i, h in enumerate(np.asarray(heights, np.float64)):
         above = np.clip((zr < h).sum(axis=0), 1, n - 1)[np.newaxis]  # first level >= h
         z0 = np.take_along_axis(zr, above - 1, axis=0)[0]
         z1 = np.take_along_axis(zr, above, axis=0)[0]
@@ -295,13 +304,13 @@ def interpolate_to_heights(z: np.ndarray, values: np.ndarray, heights: np.ndarra
 
 
 def bulk_richardson_number(
-    z: np.ndarray,
-    virtual_temperature: np.ndarray,
-    u: np.ndarray,
-    v: np.ndarray,
+    z: FloatArray,
+    virtual_temperature: FloatArray,
+    u: FloatArray,
+    v: FloatArray,
     *,
     wind_reference: Literal["ground", "lowest_level"] = "ground",
-) -> np.ndarray:
+) -> FloatArray:
     r"""Bulk Richardson number of each model level relative to the lowest one.
 
     The ECMWF IFS diagnostic behind ERA5 ``blh`` (routine VDFDPBL, the 2013 algorithm
@@ -340,7 +349,7 @@ def bulk_richardson_number(
     numpy.ndarray
         :math:`Ri_b` [1], shape ``(n, *S)``; 0 at the lowest level.
     """
-    z, tv, u, v = (np.asarray(x, float) for x in (z, virtual_temperature, u, v))
+    z, tv, u, v = (np.asarray(x, np.float64) for x in (z, virtual_temperature, u, v))
     sv = CP_DRY * tv + G * z
     if wind_reference == "ground":
         wind2 = u**2 + v**2
@@ -348,17 +357,19 @@ def bulk_richardson_number(
         wind2 = (u - u[-1]) ** 2 + (v - v[-1]) ** 2
     else:
         raise WindError(f"wind_reference={wind_reference!r}; use 'ground' or 'lowest_level'.")
-    ri = G * (z - z[-1]) * (sv - sv[-1]) / (CP_DRY * tv) / np.maximum(wind2, MIN_WIND_SQUARED)
+    ri: FloatArray = (
+        G * (z - z[-1]) * (sv - sv[-1]) / (CP_DRY * tv) / np.maximum(wind2, MIN_WIND_SQUARED)
+    )
     ri[-1] = 0.0
     return ri
 
 
 def boundary_layer_height(
-    z: np.ndarray,
-    richardson: np.ndarray,
+    z: FloatArray,
+    richardson: FloatArray,
     *,
     critical: float = CRITICAL_RICHARDSON,
-) -> np.ndarray:
+) -> FloatArray:
     r"""Boundary-layer height where the bulk Richardson number first exceeds ``critical``.
 
     Scanning upward from the lowest model level, the top is the first level ``k``
@@ -384,8 +395,8 @@ def boundary_layer_height(
         the IFS, which scans the full atmosphere, never meets this) or the column
         holds NaN.
     """
-    zr = np.asarray(z, float)[::-1]
-    ri = np.asarray(richardson, float)[::-1]
+    zr = np.asarray(z, np.float64)[::-1]
+    ri = np.asarray(richardson, np.float64)[::-1]
     over = ri[1:] > critical  # the lowest level (Ri = 0) never counts
     found = over.any(axis=0)
     k = (np.argmax(over, axis=0) + 1)[np.newaxis]

@@ -23,11 +23,15 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from urbansat.errors import FactorError, InputFileError, LegendError
 from urbansat.schema.files import check_input_file
+
+if TYPE_CHECKING:
+    from urbansat.sinks.factors import FactorTable
 
 __all__ = [
     "INVEST_COLUMNS",
@@ -42,7 +46,7 @@ __all__ = [
 INVEST_COLUMNS: tuple[str, ...] = ("lucode", "c_above", "c_below", "c_soil", "c_dead")
 
 
-def _read_csv(path: str | os.PathLike, what: str) -> pd.DataFrame:
+def _read_csv(path: str | os.PathLike[str], what: str) -> pd.DataFrame:
     p = check_input_file(path, what)
     try:
         df = pd.read_csv(p, comment="#", skipinitialspace=True)
@@ -55,7 +59,7 @@ def _read_csv(path: str | os.PathLike, what: str) -> pd.DataFrame:
 
 
 def _atomic_write_csv(
-    df: pd.DataFrame, path: str | os.PathLike, header_lines: list[str] | None = None
+    df: pd.DataFrame, path: str | os.PathLike[str], header_lines: list[str] | None = None
 ) -> Path:
     p = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
@@ -72,7 +76,7 @@ def _atomic_write_csv(
     return p
 
 
-def read_factor_table(path: str | os.PathLike) -> pd.DataFrame:
+def read_factor_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a long-format factor table CSV.
 
     Parameters
@@ -106,14 +110,16 @@ def read_factor_table(path: str | os.PathLike) -> pd.DataFrame:
     return df
 
 
-def write_factor_table(table, path: str | os.PathLike) -> Path:
+def write_factor_table(table: FactorTable | pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write a factor table (``FactorTable`` or long DataFrame) as CSV, atomically."""
-    df = getattr(table, "data", table)
-    label = getattr(table, "label", df.attrs.get("name", "user"))
+    if isinstance(table, pd.DataFrame):
+        df, label = table, str(table.attrs.get("name", "user"))
+    else:
+        df, label = table.data, table.label
     return _atomic_write_csv(df, path, [f"urbansat factor table {label}"])
 
 
-def read_invest_table(path: str | os.PathLike) -> pd.DataFrame:
+def read_invest_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read an InVEST carbon-pools CSV (``lucode,c_above,c_below,c_soil,c_dead``).
 
     Parameters
@@ -142,7 +148,7 @@ def read_invest_table(path: str | os.PathLike) -> pd.DataFrame:
     return df
 
 
-def write_invest_table(pools: pd.DataFrame, path: str | os.PathLike) -> Path:
+def write_invest_table(pools: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write InVEST carbon pools atomically.
 
     Parameters
@@ -175,7 +181,7 @@ def write_invest_table(pools: pd.DataFrame, path: str | os.PathLike) -> Path:
     return _atomic_write_csv(pools[cols], path)
 
 
-def read_legend(path: str | os.PathLike) -> pd.DataFrame:
+def read_legend(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a legend CSV (``code,name,category[,note]``).
 
     Returns

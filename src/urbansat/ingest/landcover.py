@@ -29,9 +29,10 @@ import re
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias, cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import rioxarray
 import xarray as xr
@@ -48,6 +49,13 @@ from urbansat.schema.files import check_input_file
 
 __all__ = ["PRODUCTS", "default_chunks", "detect_product", "open_landcover"]
 
+#: ``chunks=`` of :func:`open_landcover`: one side, ``"auto"`` (or a dask size string such as
+#: ``"64MiB"``), ``{"y": rows, "x": cols}``, or None (one chunk per file).
+Chunks: TypeAlias = int | str | dict[str, int] | None
+#: ``legend=`` of :func:`open_landcover`: a packaged legend's name, a table with columns
+#: ``code``, ``category`` (and optionally ``name``), or ``{code: category}``.
+Legend: TypeAlias = str | pd.DataFrame | Mapping[int, str] | None
+
 PRODUCTS: dict[str, str] = {
     "worldcover": r"ESA_WorldCover_10m_(?P<year>\d{4})_v\d+",
     "esa_cci_lc": r"LC-L4-LCCS-Map-300m-P1Y-(?P<year>\d{4})",
@@ -60,9 +68,11 @@ _LATTICE_TOL = 1e-6
 _NODATA = {"worldcover": 0, "esa_cci_lc": 0, "modis_mcd12q1": 255, "clcd": 0, "corine_clc": 48}
 #: MODIS land sinusoidal sphere (MODLAND grid, R = 6371007.181 m).
 MODIS_SINUSOIDAL = "+proj=sinu +lon_0=0 +x_0=0 +y_0=0 +R=6371007.181 +units=m +no_defs"
+#: Default dask chunk side of a MODIS HDF4 tile [pixels] (a 2400 x 2400 tile in four chunks).
+_MODIS_CHUNK = 1200
 
 
-def detect_product(path: str | os.PathLike) -> tuple[str | None, int | None]:
+def detect_product(path: str | os.PathLike[str]) -> tuple[str | None, int | None]:
     """Product key and year from a land-cover file name (``(None, None)`` if unknown)."""
     name = Path(path).name
     for prod, pat in PRODUCTS.items():
@@ -75,7 +85,7 @@ def detect_product(path: str | os.PathLike) -> tuple[str | None, int | None]:
 class _HDF4Array:
     """Lazy, sliceable view of one HDF4 SDS (opened per read, so it pickles to workers)."""
 
-    def __init__(self, path: str, sds: str, shape: tuple[int, int], dtype):
+    def __init__(self, path: str, sds: str, shape: tuple[int, ...], dtype: npt.DTypeLike) -> None:
         self.path, self.sds, self.shape, self.dtype, self.ndim = (
             path,
             sds,
@@ -84,7 +94,7 @@ class _HDF4Array:
             2,
         )
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: tuple[slice, ...]) -> npt.NDArray[Any]:
         from pyhdf.SD import SD, SDC
 
         f = SD(self.path, SDC.READ)
@@ -94,7 +104,18 @@ class _HDF4Array:
             f.end()
 
 
-def _open_modis_hdf(path: Path, chunks, sds: str = "LC_Type1") -> xr.DataArray:
+def _modis_chunks(chunks: Chunks) -> tuple[int, int] | str:
+    """Dask chunks ``(rows, cols)`` of a MODIS HDF4 SDS from ``open_landcover(chunks=)``."""
+    if isinstance(chunks, int):
+        return (chunks, chunks)
+    if isinstance(chunks, dict):
+        return (chunks.get("y", _MODIS_CHUNK), chunks.get("x", _MODIS_CHUNK))
+    if chunks is None or chunks == "auto":
+        return (_MODIS_CHUNK, _MODIS_CHUNK)
+    return chunks  # a dask size string, e.g. "64MiB"
+
+
+def _open_modis_hdf(path: Path, chunks: Chunks, sds: str = "LC_Type1") -> xr.DataArray:
     try:
         from pyhdf.SD import SD, SDC
     except ImportError as exc:  # pragma: no cover
@@ -130,19 +151,14 @@ def _open_modis_hdf(path: Path, chunks, sds: str = "LC_Type1") -> xr.DataArray:
     x1, y1 = float(lr.group(1)), float(lr.group(2))
     ny, nx = shape
     tr = Affine((x1 - x0) / nx, 0, x0, 0, (y1 - y0) / ny, y0)
-    ck = (
-        (chunks, chunks)
-        if isinstance(chunks, int)
-        else (chunks if chunks not in (None, "auto") else (1200, 1200))
-    )
-    if isinstance(ck, dict):
-        ck = (ck.get("y", 1200), ck.get("x", 1200))
-    arr = dsa.from_array(
-        _HDF4Array(str(path), sds, shape, np.uint8), chunks=ck, name=f"hdf4-{path.name}-{sds}"
+    arr = dsa.from_array(  # type: ignore[no-untyped-call]  # dask.array has no annotations
+        _HDF4Array(str(path), sds, shape, np.uint8),
+        chunks=_modis_chunks(chunks),
+        name=f"hdf4-{path.name}-{sds}",
     )
     xs = tr.c + tr.a * (np.arange(nx) + 0.5)
     ys = tr.f + tr.e * (np.arange(ny) + 0.5)
-    da = xr.DataArray(arr, dims=("y", "x"), coords={"y": ys, "x": xs})
+    da: xr.DataArray = xr.DataArray(arr, dims=("y", "x"), coords={"y": ys, "x": xs})
     da = da.rio.write_crs(MODIS_SINUSOIDAL).rio.write_transform(tr)
     fill = attrs.get("_FillValue", 255)
     da = da.rio.write_nodata(int(fill))
@@ -229,7 +245,7 @@ def _file_chunks(path: Path) -> dict[str, int] | str:
         return "auto"
 
 
-def _open_raster(path: Path, chunks) -> xr.DataArray:
+def _open_raster(path: Path, chunks: Chunks) -> xr.DataArray:
     if isinstance(chunks, str) and chunks == "auto":
         chunks = _file_chunks(path)
     try:
@@ -240,7 +256,10 @@ def _open_raster(path: Path, chunks) -> xr.DataArray:
             warnings.filterwarnings(
                 "ignore", "Supplying chunks as dimension-order tuples", FutureWarning
             )
-            da = rioxarray.open_rasterio(path, chunks=chunks, mask_and_scale=False, lock=False)
+            # open_rasterio documents chunks="auto" (and dask size strings) but annotates
+            # chunks without str
+            rio_chunks = cast("int | dict[str, int] | None", chunks)
+            da = rioxarray.open_rasterio(path, chunks=rio_chunks, mask_and_scale=False, lock=False)
     except Exception as exc:
         raise InputFileError(f"{str(path)!r} cannot be opened as a raster ({exc}).") from exc
     if not isinstance(da, xr.DataArray):
@@ -260,7 +279,7 @@ def _open_raster(path: Path, chunks) -> xr.DataArray:
     return da
 
 
-def _open_cci_netcdf(path: Path, chunks) -> xr.DataArray:
+def _open_cci_netcdf(path: Path, chunks: Chunks) -> xr.DataArray:
     try:
         ds = open_netcdf(
             path,
@@ -275,7 +294,7 @@ def _open_cci_netcdf(path: Path, chunks) -> xr.DataArray:
             f"CCI land-cover file {str(path)!r} has no variable 'lccs_class'; "
             f"it has {list(ds.data_vars)}."
         )
-    da = ds["lccs_class"]
+    da: xr.DataArray = ds["lccs_class"]
     if "time" in da.dims:
         da = da.isel(time=0, drop=True)
     da = da.rename({"lat": "y", "lon": "x"}).rio.set_spatial_dims(x_dim="x", y_dim="y")
@@ -283,7 +302,7 @@ def _open_cci_netcdf(path: Path, chunks) -> xr.DataArray:
     return da
 
 
-def _mosaic(arrays: list[xr.DataArray], paths: list[Path], nodata) -> xr.DataArray:
+def _mosaic(arrays: list[xr.DataArray], paths: list[Path], nodata: int | None) -> xr.DataArray:
     """Lazy mosaic of tiles on one pixel lattice (same CRS and resolution, integer offsets)."""
     import dask.array as dsa
     from affine import Affine
@@ -329,14 +348,18 @@ def _mosaic(arrays: list[xr.DataArray], paths: list[Path], nodata) -> xr.DataArr
                 line.append(tiles[(r, c)][0].data)
             else:
                 line.append(
-                    dsa.full((hs[r], ws[c]), fill, dtype=dtype, chunks=arrays[0].data.chunksize)
+                    dsa.full(  # type: ignore[no-untyped-call]  # dask.array has no annotations
+                        (hs[r], ws[c]), fill, dtype=dtype, chunks=arrays[0].data.chunksize
+                    )
                 )
         blocks.append(line)
-    data = dsa.block(blocks)
+    data = dsa.block(blocks)  # type: ignore[no-untyped-call]  # dask.array has no annotations
     tr = Affine(t0.a, 0, t0.c + t0.a * cmin, 0, t0.e, t0.f + t0.e * rmin)
     xs = tr.c + tr.a * (np.arange(cmax - cmin) + 0.5)
     ys = tr.f + tr.e * (np.arange(rmax - rmin) + 0.5)
-    out = xr.DataArray(data, dims=("y", "x"), coords={"y": ys, "x": xs}, attrs=dict(ref.attrs))
+    out: xr.DataArray = xr.DataArray(
+        data, dims=("y", "x"), coords={"y": ys, "x": xs}, attrs=dict(ref.attrs)
+    )
     out = out.rio.write_crs(crs).rio.write_transform(tr)
     return out
 
@@ -351,7 +374,7 @@ def _packaged_legend(name: str) -> pd.DataFrame:
     return pd.read_csv(io.StringIO(res.read_text("utf-8")), comment="#", keep_default_na=False)
 
 
-def _legend_attrs(product: str | None, legend) -> dict:
+def _legend_attrs(product: str | None, legend: object) -> dict[str, Any]:
     """Legend attributes; the legend's content is validated by urbansat.sinks when used."""
     if legend is None or isinstance(legend, str):
         if legend is None:
@@ -419,11 +442,11 @@ def _landcover_paths(path_or_paths: Any) -> list[Path]:
 
 
 def open_landcover(
-    path_or_paths: str | os.PathLike | Sequence[str | os.PathLike],
+    path_or_paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     *,
     product: str | None = None,
-    chunks: int | str | dict | None = "auto",
-    legend=None,
+    chunks: Chunks = "auto",
+    legend: Legend = None,
 ) -> xr.DataArray:
     """Open a land-cover raster (or several tiles) lazily with its legend.
 

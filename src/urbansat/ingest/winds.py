@@ -258,7 +258,7 @@ def _era5_pressure(raw: xr.Dataset, path: str, lev: str) -> xr.Dataset:
     return out
 
 
-def _open_file(path_or_value: str | os.PathLike, what: str) -> tuple[Path, xr.Dataset]:
+def _open_file(path_or_value: str | os.PathLike[str], what: str) -> tuple[Path, xr.Dataset]:
     path = Path(os.fspath(path_or_value))
     if path.is_dir():
         raise InputFileError(
@@ -464,10 +464,10 @@ def _cosmo(raw: xr.Dataset, path: str, ukey: str, vkey: str) -> xr.Dataset:
 
 
 def _open_wind_file(
-    path_or_value: str | os.PathLike,
+    path_or_value: str | os.PathLike[str],
     *,
     variables: tuple[str, str] | None,
-    surface: str | os.PathLike | None,
+    surface: str | os.PathLike[str] | None,
     heights: Sequence[float] | None,
 ) -> xr.Dataset:
     """Open a wind netCDF file of one of the kinds :func:`open_wind` reads."""
@@ -512,11 +512,11 @@ def _open_wind_file(
 
 
 def open_wind(
-    path_or_value: str | os.PathLike | Sequence[float] | Mapping[str, float] | xr.Dataset,
+    path_or_value: str | os.PathLike[str] | Sequence[float] | Mapping[str, float] | xr.Dataset,
     *,
     sigma: float | None = None,
     variables: tuple[str, str] | None = None,
-    surface: str | os.PathLike | None = None,
+    surface: str | os.PathLike[str] | None = None,
     heights: Sequence[float] | None = None,
 ) -> xr.Dataset:
     r"""Open a wind source as a small normalized wind dataset.

@@ -69,7 +69,7 @@ def _load(name: str, target: str) -> GranuleReader | None:
     mod_name, _, cls_name = target.partition(":")
     try:
         cls = getattr(importlib.import_module(mod_name), cls_name)
-        reader = cls()
+        reader: GranuleReader = cls()
     except Exception as err:  # noqa: BLE001 - one broken reader must not hide the others
         if not (isinstance(err, ModuleNotFoundError) and err.name == mod_name):
             warnings.warn(

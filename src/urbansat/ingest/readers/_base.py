@@ -129,7 +129,8 @@ def load_product(name: str) -> dict[str, Any]:
         Parsed YAML (cached; do not mutate).
     """
     text = (resources.files("urbansat.ingest") / "products" / f"{name}.yaml").read_text()
-    return yaml.safe_load(text)
+    facts: dict[str, Any] = yaml.safe_load(text)
+    return facts
 
 
 def wrap_longitude(lon: Any) -> Any:

@@ -52,6 +52,11 @@ from urbansat.schema import GAS_STANDARD_NAMES, GAS_UNITS, validate_granule
 
 __all__ = ["GosatFTSReader"]
 
+#: Dimensions of a footprint polygon variable in the file (exposure, vertex) ...
+_FOOTPRINT_FILE_NDIM = 2
+#: ... and in the normalized swath (y, x, vertex).
+_FOOTPRINT_SWATH_NDIM = 3
+
 
 def _decode(v: Any) -> str:
     if isinstance(v, bytes):
@@ -138,15 +143,18 @@ class GosatFTSReader(GranuleReader):
         self.facts = load_product("gosat_fts")
 
     def _platform_from_name(self, path: str | Path) -> str | None:
-        for plat, pat in self.facts["platforms"][self.name].items():
+        patterns: dict[str, str] = self.facts["platforms"][self.name]
+        for plat, pat in patterns.items():
             if re.match(pat, Path(path).name):
                 return plat
         return None
 
     def match_filename(self, path: str | Path) -> bool:
+        """Return whether the file name follows a GOSAT or GOSAT-2 FTS SWIR L2 name."""
         return self._platform_from_name(path) is not None
 
     def guess_can_open(self, path: str | Path) -> bool:
+        """Recognise the file by name, then by its exposure times and ``Data/mixingRatio``."""
         return self._name_or_content(path, _has_mixing_ratio)
 
     def gases_in(self, path: str | Path) -> list[str]:
@@ -166,6 +174,7 @@ class GosatFTSReader(GranuleReader):
         chunks: Any = None,
         qa: str = "recommended",
     ) -> xr.Dataset:
+        """Open a GOSAT FTS SWIR L2 file as a normalized swath (see the module docstring)."""
         f = self.facts
         check_file(path)
         s, root = _structure(path)
@@ -270,7 +279,9 @@ class GosatFTSReader(GranuleReader):
         def fits(name: str) -> bool:  # one row per exposure; footprints as (n, 36) polygons
             shape = s[table[name][0]][0]
             return shape[:1] == (n,) and (
-                len(shape) == 2 if name.startswith("footprint_") else len(shape) == 1
+                len(shape) == _FOOTPRINT_FILE_NDIM
+                if name.startswith("footprint_")
+                else len(shape) == 1
             )
 
         if variables is None:
@@ -338,7 +349,7 @@ class GosatFTSReader(GranuleReader):
         out["qa_pass"] = qa_pass.assign_attrs(
             long_name="passes the recommended screening", screening=desc
         )
-        if "footprint_latitude" in ds and ds["footprint_latitude"].ndim == 3:
+        if "footprint_latitude" in ds and ds["footprint_latitude"].ndim == _FOOTPRINT_SWATH_NDIM:
             fl, fo = ds["footprint_latitude"], ds["footprint_longitude"]
             vdim = cast(str, fl.dims[-1])  # netCDF dimension names are str
             fo = unwrap_corners(fo, lon)

@@ -118,7 +118,7 @@ class _SoundingGrid:
         kind = np.dtype(self.dtype).kind
         self.fill = np.nan if kind in "fc" else ("" if kind in "OSU" else -1)
 
-    def __getitem__(self, key: tuple) -> np.ndarray:
+    def __getitem__(self, key: tuple[slice, ...]) -> np.ndarray:
         key = key + (slice(None),) * (self.ndim - len(key))
         ys = range(*key[0].indices(self.shape[0]))
         y0, y1 = (ys.start, ys.stop) if ys else (0, 0)
@@ -216,7 +216,8 @@ class OCOLiteReader(GranuleReader):
 
     def _platform_of(self, s: dict[str, set[str]], gattrs: dict[str, Any]) -> str | None:
         short = str(gattrs.get("ShortName", gattrs.get("shortname", ""))).upper()
-        for name, pf in self.facts["platforms"].items():
+        platforms: dict[str, dict[str, Any]] = self.facts["platforms"]
+        for name, pf in platforms.items():
             if short and short == pf["short_name"].upper():
                 return name
         if "target_id" in s.get("Sounding", set()):
@@ -296,7 +297,7 @@ class OCOLiteReader(GranuleReader):
 
                 cy = ch["y"] if ch["y"] not in (-1, None) else ny
                 cx = ch["x"] if ch["x"] not in (-1, None) else present.shape[1]
-                arr = dsa.from_array(
+                arr = dsa.from_array(  # type: ignore[no-untyped-call]  # dask has no annotations
                     grid,
                     chunks=(cy, cx, *grid.shape[2:]),
                     name=f"oco-{name}-{token}",

@@ -46,6 +46,9 @@ __all__ = ["SmartcarbReader"]
 
 _PATTERN = re.compile(r"Sentinel_7_CO2_(\d{10})_o(\d+)_l(\d+)\.nc$")
 _FILL = 1e30
+#: Clear-sky threshold of the cloud fraction ``CLCT`` [1] of ``qa="recommended"`` (SMARTCARB/ddeq).
+CLEAR_SKY_CLCT = 0.01
+
 _NEEDED = ("XCO2_BG", "XCO2_RA", "XCO2_GPP", "XCO2_TOT", "latitude", "longitude", "time", "CLCT")
 
 
@@ -70,7 +73,7 @@ class SmartcarbReader(GranuleReader):
         """Recognise the file by name, then by its XCO2_BG/XCO2_TOT variables."""
         return self._name_or_content(path, _has_tracers)
 
-    def open_dataset(
+    def open_dataset(  # noqa: PLR0913 - GranuleReader's options + noise, seed, tracers
         self,
         path: str | Path,
         *,
@@ -148,7 +151,11 @@ class SmartcarbReader(GranuleReader):
         else:
             unc = f("uXCO2") if "uXCO2" in raw else xr.full_like(xco2, np.nan)
         clct = f("CLCT")
-        qa_pass = np.isfinite(xco2) & (clct < 0.01) if qa == "recommended" else np.isfinite(xco2)
+        qa_pass = (
+            np.isfinite(xco2) & (clct < CLEAR_SKY_CLCT)
+            if qa == "recommended"
+            else np.isfinite(xco2)
+        )
         lat, lon = f("latitude"), f("longitude")
         ds = xr.Dataset(
             {

@@ -141,7 +141,7 @@ def resolve_chunks(
         import dask.array as dsa
 
         ny, nx = shape_yx
-        cy = dsa.core.normalize_chunks(
+        cy = dsa.core.normalize_chunks(  # type: ignore[no-untyped-call]  # dask has no annotations
             ("auto", -1, -1), shape=(max(ny, 1), max(nx, 1), 16), dtype=np.float32
         )[0][0]
         out = {ydim: cy, xdim: -1}
@@ -151,6 +151,95 @@ def resolve_chunks(
         out = {ydim: chunks, xdim: -1}
     for d in extra_dims:
         out[d] = -1
+    return out
+
+
+#: Product variables that enter the swath only through :func:`_geolocation` and
+#: :func:`_vertical` (converted or combined there), never copied as they are.
+_DERIVED_FROM = (
+    "latitude_bounds",
+    "longitude_bounds",
+    "surface_pressure",
+    "column_averaging_kernel",
+    "dry_air_subcolumns",
+    "pressure_interval",
+    "methane_profile_apriori",
+)
+
+
+def _scanline_time(times: tuple[np.ndarray, np.ndarray], lat: xr.DataArray) -> xr.DataArray:
+    """Time of every pixel: the scanline's reference (s since 2010) + delta_time (ms)."""
+    tref, dt = times
+    base = _EPOCH_2010 + np.timedelta64(int(tref[0]), "s")
+    t_row = np.where(
+        np.isfinite(dt),
+        base + (np.nan_to_num(dt) * 1e6).astype("int64").astype("timedelta64[ns]"),
+        np.datetime64("NaT", "ns"),
+    )
+    time = xr.DataArray(t_row, dims=("y",)).broadcast_like(lat)
+    return time.transpose("y", "x")
+
+
+def _geolocation(ds: xr.Dataset, lon: xr.DataArray, valid: xr.DataArray) -> dict[str, xr.DataArray]:
+    """Footprint corners (when the file has them), longitudes unwrapped around ``lon``."""
+    out: dict[str, xr.DataArray] = {}
+    if "latitude_bounds" in ds:
+        out["latitude_bounds"] = cf(
+            ds["latitude_bounds"].where(valid),
+            "degrees_north",
+            long_name="footprint corner latitudes (counter-clockwise)",
+        )
+        lonb = unwrap_corners(ds["longitude_bounds"], lon).where(valid)
+        out["longitude_bounds"] = cf(
+            lonb,
+            "degrees_east",
+            long_name="footprint corner longitudes (counter-clockwise)",
+            comment=ANTIMERIDIAN_NOTE,
+        )
+    return out
+
+
+def _vertical(ds: xr.Dataset) -> dict[str, xr.DataArray]:
+    """Layer pressures, pressure weights, a-priori profile and averaging kernel (if present)."""
+    out: dict[str, xr.DataArray] = {}
+    if "pressure_interval" in ds and "surface_pressure" in ds:
+        n = ds.sizes["level"]
+        k = xr.DataArray(np.arange(n, dtype="float32"), dims=("level",))
+        p = ds["surface_pressure"] - (n - k - 0.5) * ds["pressure_interval"]
+        out["pressure"] = cf(
+            p.transpose("y", "x", "level"),
+            "Pa",
+            standard_name="air_pressure",
+            long_name="mid-layer pressure (level 0 = top of atmosphere)",
+        )
+    if "surface_pressure" in ds:
+        out["surface_pressure"] = cf(
+            ds["surface_pressure"], "Pa", standard_name="surface_air_pressure"
+        )
+    if "dry_air_subcolumns" in ds:
+        d = ds["dry_air_subcolumns"]
+        dsum = d.sum("level", min_count=1)
+        out["pressure_weight"] = cf(
+            d / dsum,
+            "1",
+            long_name="column pressure weighting function "
+            "(dry_air_subcolumns / sum; level 0 = TOA)",
+        )
+        out["dry_air_subcolumns"] = cf(d, "mol m-2", long_name="dry air subcolumns")
+        if "methane_profile_apriori" in ds:
+            m = ds["methane_profile_apriori"]
+            out["xch4_profile_apriori"] = cf(
+                1e9 * m / d, "ppb", long_name="a-priori CH4 mole fraction per layer (TOA first)"
+            )
+            out["xch4_apriori"] = cf(
+                1e9 * m.sum("level") / dsum, "ppb", long_name="a-priori column-averaged CH4"
+            )
+    if "column_averaging_kernel" in ds:
+        out["column_averaging_kernel"] = cf(
+            ds["column_averaging_kernel"],
+            "1",
+            long_name="column averaging kernel (level 0 = TOA)",
+        )
     return out
 
 
@@ -165,9 +254,11 @@ class TropomiCH4Reader(GranuleReader):
         self.facts = load_product(self.name)
 
     def match_filename(self, path: str | Path) -> bool:
+        """Return whether the file name follows the S5P L2 CH4 (or GES DISC subset) naming."""
         return re.match(self.facts["filename"], Path(path).name) is not None
 
     def guess_can_open(self, path: str | Path) -> bool:
+        """Recognise the file by name, then by its methane mixing-ratio variable."""
         return self._name_or_content(path, _has_methane)
 
     # ------------------------------------------------------------------ open
@@ -181,6 +272,7 @@ class TropomiCH4Reader(GranuleReader):
         chunks: Any = None,
         qa: str = "recommended",
     ) -> xr.Dataset:
+        """Open a TROPOMI CH4 L2 granule as a normalized swath (see the module docstring)."""
         f = self.facts
         self.require_gas(path, gas)
         check_file(path)
@@ -336,7 +428,7 @@ class TropomiCH4Reader(GranuleReader):
                 cache=False,
                 chunks=None,
                 # raw flags keep their native integer values (fill included), not float + NaN
-                mask_and_scale={n: False for n in _RAW_FLAGS},
+                mask_and_scale=dict.fromkeys(_RAW_FLAGS, False),
             )
         except OSError as err:
             raise open_failure(path, err) from None
@@ -358,13 +450,55 @@ class TropomiCH4Reader(GranuleReader):
         gattrs: dict[str, Any],
         times: tuple[np.ndarray, np.ndarray],
     ) -> xr.Dataset:
-        f = self.facts
-        out: dict[str, xr.DataArray] = {}
         notes: list[str] = []
         lat = ds["latitude"]
         lon = wrap_longitude(ds["longitude"])
         valid = np.isfinite(lat) & np.isfinite(lon)
+        # insertion order is the variable order of the swath
+        out = self._gas(ds, path, gas_name, valid, notes)
+        out.update(self._screening(ds, out["xch4"], valid, has_qa, qa))
+        time = _scanline_time(times, lat)
+        out.update(_geolocation(ds, lon, valid))
+        out.update(_vertical(ds))
+        self._add_product_variables(ds, out)
 
+        if not gattrs.get("__has_bounds__", True):
+            notes.append(
+                "footprint corners (SUPPORT_DATA/GEOLOCATIONS/*_bounds) are absent: "
+                "no latitude_bounds/longitude_bounds, so area-weighted and polygon methods "
+                "fall back to pixel centres"
+            )
+        if not has_qa:
+            notes.append("qa_value is absent: opened with qa='none' (qa_pass = finite xch4)")
+        if notes:
+            warnings.warn(
+                f"Granule '{path}' is a variable subset: "
+                + "; ".join(notes)
+                + ". Download the full L2 product (or a subset keeping these variables) for "
+                "screened, bias-corrected data with uncertainties.",
+                UrbansatWarning,
+                stacklevel=4,
+            )
+        res = xr.Dataset(out)
+        res = res.assign_coords(
+            latitude=cf(lat, "degrees_north", standard_name="latitude"),
+            longitude=cf(lon, "degrees_east", standard_name="longitude", comment=ANTIMERIDIAN_NOTE),
+            time=time.assign_attrs(standard_name="time", long_name="measurement time (UTC)"),
+        )
+        res.attrs = self._attrs(path, gattrs, qa, prod)
+        return res
+
+    def _gas(
+        self,
+        ds: xr.Dataset,
+        path: str | Path,
+        gas_name: str,
+        valid: xr.DataArray,
+        notes: list[str],
+    ) -> dict[str, xr.DataArray]:
+        """``xch4`` [ppb] and its 1-sigma precision; a variable the file lacks goes to ``notes``."""
+        f = self.facts
+        out: dict[str, xr.DataArray] = {}
         x = convert_units(ds[gas_name], "ppb", file=path, variable=f"PRODUCT/{gas_name}")
         x = x.where(valid)
         comment = None
@@ -399,7 +533,15 @@ class TropomiCH4Reader(GranuleReader):
                 long_name="1-sigma precision of xch4",
                 comment=f"PRODUCT/{f['uncertainty']} absent from file",
             )
-        finite = np.isfinite(out["xch4"])
+        return out
+
+    def _screening(
+        self, ds: xr.Dataset, xch4: xr.DataArray, valid: xr.DataArray, has_qa: bool, qa: str
+    ) -> dict[str, xr.DataArray]:
+        """``qa_value`` (when the file has it) and ``qa_pass`` of the screening ``qa``."""
+        f = self.facts
+        out: dict[str, xr.DataArray] = {}
+        finite = np.isfinite(xch4)
         if has_qa:
             qv = ds[f["qa"]["flag"]]
             out["qa_value"] = cf(qv, "1", long_name="data quality value (0-1; >= 0.5 recommended)")
@@ -412,86 +554,12 @@ class TropomiCH4Reader(GranuleReader):
         out["qa_pass"] = qa_pass.assign_attrs(
             long_name="passes the recommended screening", screening=qa_desc
         )
+        return out
 
-        # time per scanline: reference (s since 2010) + delta_time (ms)
-        tref, dt = times
-        base = _EPOCH_2010 + np.timedelta64(int(tref[0]), "s")
-        t_row = np.where(
-            np.isfinite(dt),
-            base + (np.nan_to_num(dt) * 1e6).astype("int64").astype("timedelta64[ns]"),
-            np.datetime64("NaT", "ns"),
-        )
-        time = xr.DataArray(t_row, dims=("y",)).broadcast_like(lat)
-        time = time.transpose("y", "x")
-
-        # geolocation
-        if "latitude_bounds" in ds:
-            out["latitude_bounds"] = cf(
-                ds["latitude_bounds"].where(valid),
-                "degrees_north",
-                long_name="footprint corner latitudes (counter-clockwise)",
-            )
-            lonb = unwrap_corners(ds["longitude_bounds"], lon).where(valid)
-            out["longitude_bounds"] = cf(
-                lonb,
-                "degrees_east",
-                long_name="footprint corner longitudes (counter-clockwise)",
-                comment=ANTIMERIDIAN_NOTE,
-            )
-        # vertical
-        if "pressure_interval" in ds and "surface_pressure" in ds:
-            n = ds.sizes["level"]
-            k = xr.DataArray(np.arange(n, dtype="float32"), dims=("level",))
-            p = ds["surface_pressure"] - (n - k - 0.5) * ds["pressure_interval"]
-            out["pressure"] = cf(
-                p.transpose("y", "x", "level"),
-                "Pa",
-                standard_name="air_pressure",
-                long_name="mid-layer pressure (level 0 = top of atmosphere)",
-            )
-        if "surface_pressure" in ds:
-            out["surface_pressure"] = cf(
-                ds["surface_pressure"], "Pa", standard_name="surface_air_pressure"
-            )
-        if "dry_air_subcolumns" in ds:
-            d = ds["dry_air_subcolumns"]
-            dsum = d.sum("level", min_count=1)
-            out["pressure_weight"] = cf(
-                d / dsum,
-                "1",
-                long_name="column pressure weighting function "
-                "(dry_air_subcolumns / sum; level 0 = TOA)",
-            )
-            out["dry_air_subcolumns"] = cf(d, "mol m-2", long_name="dry air subcolumns")
-            if "methane_profile_apriori" in ds:
-                m = ds["methane_profile_apriori"]
-                out["xch4_profile_apriori"] = cf(
-                    1e9 * m / d, "ppb", long_name="a-priori CH4 mole fraction per layer (TOA first)"
-                )
-                out["xch4_apriori"] = cf(
-                    1e9 * m.sum("level") / dsum, "ppb", long_name="a-priori column-averaged CH4"
-                )
-        if "column_averaging_kernel" in ds:
-            out["column_averaging_kernel"] = cf(
-                ds["column_averaging_kernel"],
-                "1",
-                long_name="column averaging kernel (level 0 = TOA)",
-            )
-        for name, (_, file_name, units) in f["variables"].items():
-            if (
-                name in out
-                or file_name not in ds
-                or name
-                in (
-                    "latitude_bounds",
-                    "longitude_bounds",
-                    "surface_pressure",
-                    "column_averaging_kernel",
-                    "dry_air_subcolumns",
-                    "pressure_interval",
-                    "methane_profile_apriori",
-                )
-            ):
+    def _add_product_variables(self, ds: xr.Dataset, out: dict[str, xr.DataArray]) -> None:
+        """Add the product's remaining ``variables`` (CF units) not already in ``out``."""
+        for name, (_, file_name, units) in self.facts["variables"].items():
+            if name in out or file_name not in ds or name in _DERIVED_FROM:
                 continue
             var = ds[file_name]
             # raw flags keep their native values and dtype; CF units "1"
@@ -509,32 +577,6 @@ class TropomiCH4Reader(GranuleReader):
             out["northward_wind"].attrs.update(
                 standard_name="northward_wind", long_name="ECMWF 10 m northward wind"
             )
-
-        if not gattrs.get("__has_bounds__", True):
-            notes.append(
-                "footprint corners (SUPPORT_DATA/GEOLOCATIONS/*_bounds) are absent: "
-                "no latitude_bounds/longitude_bounds, so area-weighted and polygon methods "
-                "fall back to pixel centres"
-            )
-        if not has_qa:
-            notes.append("qa_value is absent: opened with qa='none' (qa_pass = finite xch4)")
-        if notes:
-            warnings.warn(
-                f"Granule '{path}' is a variable subset: "
-                + "; ".join(notes)
-                + ". Download the full L2 product (or a subset keeping these variables) for "
-                "screened, bias-corrected data with uncertainties.",
-                UrbansatWarning,
-                stacklevel=4,
-            )
-        res = xr.Dataset(out)
-        res = res.assign_coords(
-            latitude=cf(lat, "degrees_north", standard_name="latitude"),
-            longitude=cf(lon, "degrees_east", standard_name="longitude", comment=ANTIMERIDIAN_NOTE),
-            time=time.assign_attrs(standard_name="time", long_name="measurement time (UTC)"),
-        )
-        res.attrs = self._attrs(path, gattrs, qa, prod)
-        return res
 
     def _attrs(
         self, path: str | Path, g: dict[str, Any], qa: str, prod: set[str]
