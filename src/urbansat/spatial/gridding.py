@@ -19,12 +19,13 @@ chunks of the swath, so many granules are gridded lazily.
 
 from __future__ import annotations
 
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeAlias, cast
 
-import dask
 import dask.array as dsa
 import numpy as np
 import xarray as xr
+from dask.delayed import delayed
+from numpy.typing import ArrayLike, NDArray
 
 from urbansat.errors import EmptySelectionError, SchemaError, UrbansatWarning
 from urbansat.schema import GAS_UNITS, gas_of, gas_variable, require_dataset, to_soundings
@@ -38,32 +39,45 @@ __all__ = ["grid_soundings"]
 #: antimeridian make a grid around the globe.
 _WIDE_LON_DEG = 300.0
 
+#: Grid sums of one chunk of soundings, each (ny, nx): Σ a w x, Σ a w, Σ (a w)^2 σ^2, count.
+_Sums: TypeAlias = tuple[
+    NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]
+]
+
 
 # one dask task: the chunk's six arrays (positional, as dask.delayed passes them) and the options
-def _partial(lat_b, lon_b, lat, lon, x, sig, grid: GridSpec, method: str, inv_var: bool):  # noqa: PLR0913, PLR0917
+def _partial(  # noqa: PLR0913, PLR0917
+    lat_b: ArrayLike | None,
+    lon_b: ArrayLike | None,
+    lat: ArrayLike,
+    lon: ArrayLike,
+    x: ArrayLike,
+    sig: ArrayLike,
+    grid: GridSpec,
+    method: str,
+    inv_var: bool,
+) -> _Sums:
     """Partial sums (num, den, var, cnt) for one chunk of soundings."""
     ny, nx = grid.shape_yx
     num = np.zeros((ny, nx))
     den = np.zeros((ny, nx))
     var = np.zeros((ny, nx))
     cnt = np.zeros((ny, nx))
-    x = np.asarray(x, dtype=np.float64)
-    sig = np.asarray(sig, dtype=np.float64)
-    ok = np.isfinite(x) & np.isfinite(sig) & (sig > 0 if inv_var else True)
-    ww = np.where(ok, 1.0 / np.where(ok, sig, 1.0) ** 2, 0.0) if inv_var else ok.astype(np.float64)
+    xv = np.asarray(x, dtype=np.float64)
+    sv = np.asarray(sig, dtype=np.float64)
+    ok = np.isfinite(xv) & np.isfinite(sv) & (sv > 0 if inv_var else True)
+    ww = np.where(ok, 1.0 / np.where(ok, sv, 1.0) ** 2, 0.0) if inv_var else ok.astype(np.float64)
     t = grid.transform
     if method == "centre":
-        lon = np.asarray(lon, dtype=np.float64)
-        lat = np.asarray(lat, dtype=np.float64)
-        col = np.floor((lon - t.c) / t.a)
-        row = np.floor((lat - t.f) / t.e)
+        col = np.floor((np.asarray(lon, dtype=np.float64) - t.c) / t.a)
+        row = np.floor((np.asarray(lat, dtype=np.float64) - t.f) / t.e)
         inside = ok & (col >= 0) & (col < nx) & (row >= 0) & (row < ny)
         idx = (row[inside] * nx + col[inside]).astype(np.int64)
         w = ww[inside]
         for arr, val in (
-            (num, w * x[inside]),
+            (num, w * xv[inside]),
             (den, w),
-            (var, w * w * sig[inside] ** 2),
+            (var, w * w * sv[inside] ** 2),
             (cnt, np.ones_like(w)),
         ):
             arr.ravel()[:] += np.bincount(idx, weights=val, minlength=ny * nx)
@@ -82,7 +96,7 @@ def _partial(lat_b, lon_b, lat, lon, x, sig, grid: GridSpec, method: str, inv_va
     polys = polys[good]
     import shapely
 
-    fp_area = shapely.area(polys)
+    fp_area: NDArray[np.float64] = shapely.area(polys)  # shapely is untyped (Any)
     keep = fp_area > 0
     polys, fp_area = polys[keep], fp_area[keep]
     sel = np.flatnonzero(good)[keep]
@@ -92,14 +106,20 @@ def _partial(lat_b, lon_b, lat, lon, x, sig, grid: GridSpec, method: str, inv_va
     cell_area = abs(t.a * t.e)
     footprint_grid_kernel(
         ps.px, ps.py, ps.ring_start, ps.ring_sign, ps.poly_ring, ps.bbox, ny, nx,
-        cell_area / fp_area, x[sel], ww[sel], sig[sel] ** 2, num, den, var, cnt,
+        cell_area / fp_area, xv[sel], ww[sel], sv[sel] ** 2, num, den, var, cnt,
     )  # fmt: skip
     return num, den, var, cnt
 
 
-def _sum_parts(*parts):
-    parts = [p for p in parts if p is not None]
-    return tuple(np.sum([p[k] for p in parts], axis=0) for k in range(4))
+def _sum_parts(*parts: _Sums | None) -> _Sums:
+    """Add the grid sums of several chunks (one node of the tree reduction)."""
+    present = [p for p in parts if p is not None]
+
+    def total(k: int) -> NDArray[np.float64]:
+        out: NDArray[np.float64] = np.sum([p[k] for p in present], axis=0)
+        return out
+
+    return total(0), total(1), total(2), total(3)
 
 
 def _check_resolution(resolution: Any) -> float | tuple[float, float]:
@@ -169,14 +189,15 @@ def _sums(
             arr = (
                 given
                 if isinstance(given, dsa.Array)
-                else dsa.from_array(given, chunks=(chunks, *given.shape[1:]))
+                # dask.array has no annotations
+                else dsa.from_array(given, chunks=(chunks, *given.shape[1:]))  # type: ignore[no-untyped-call]
             )
             arr = arr.rechunk({0: chunks, **dict.fromkeys(range(1, arr.ndim), -1)})
             blocks[name] = arr.to_delayed().reshape(-1)
         parts = []
         for k in range(len(chunks)):
             parts.append(
-                dask.delayed(_partial, pure=True)(
+                delayed(_partial, pure=True)(
                     blocks["latitude_bounds"][k] if has_corners else None,
                     blocks["longitude_bounds"][k] if has_corners else None,
                     blocks["latitude"][k], blocks["longitude"][k],
@@ -186,12 +207,13 @@ def _sums(
             )  # fmt: skip
         while len(parts) > 1:  # tree reduction, 8 at a time
             parts = [
-                dask.delayed(_sum_parts, pure=True)(*parts[i : i + 8])
-                for i in range(0, len(parts), 8)
+                delayed(_sum_parts, pure=True)(*parts[i : i + 8]) for i in range(0, len(parts), 8)
             ]
         total = parts[0]
+        # dask.array has no annotations
         num, den, var2, cnt = (
-            dsa.from_delayed(total[k], shape=(ny, nx), dtype=np.float64) for k in range(4)
+            dsa.from_delayed(total[k], shape=(ny, nx), dtype=np.float64)  # type: ignore[no-untyped-call]
+            for k in range(4)
         )
     else:
         num, den, var2, cnt = _partial(
@@ -339,7 +361,8 @@ def grid_soundings(
         latitude=("y", c["y"], {"units": "degrees_north"}),
         longitude=("x", c["x"], {"units": "degrees_east"}),
     )
-    out = out.rio.write_crs(grid.crs.to_wkt()).rio.write_transform(grid.transform)
+    # the rioxarray accessor is untyped (Any); write_crs/write_transform return the Dataset
+    out = cast(xr.Dataset, out.rio.write_crs(grid.crs.to_wkt()).rio.write_transform(grid.transform))
     out.attrs = {
         "gas": gas,
         "product": swath.attrs.get("product", ""),

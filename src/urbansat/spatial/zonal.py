@@ -20,16 +20,18 @@ raster is never resampled. A missing CRS on either side is an error.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
-from typing import Any, Literal, cast
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Literal, TypeAlias, TypeVar, cast
 
-import dask
 import dask.array as dsa
 import geopandas as gpd
 import numba
 import numpy as np
 import pandas as pd
 import xarray as xr
+from dask.base import compute
+from dask.delayed import Delayed, delayed
+from numpy.typing import NDArray
 
 from urbansat.errors import (
     AlignmentError,
@@ -58,6 +60,21 @@ STATS: tuple[str, ...] = (
     "unobserved_area_m2",
 )
 
+#: Class codes of at most this many bytes are indexed through a lookup table of
+#: ``2 ** (8 * itemsize)`` entries (at most 65536); wider codes go through np.unique.
+_LUT_MAX_ITEMSIZE = 2
+#: Columns of the per-boundary moments written by value_kernel (see its docstring).
+_N_MOMENTS = 10
+#: Moment columns that add over blocks (the others are the running min [5] and max [6]).
+_ADDITIVE_MOMENTS = (0, 1, 2, 3, 4, 7, 8, 9)
+#: A raster block in its own dtype (class codes or numbers).
+_Block: TypeAlias = NDArray[Any]
+#: Result of one block of class_transition_areas: boundary index, start class, end class, m2.
+_ClassPart: TypeAlias = tuple[NDArray[np.int64], _Block, _Block, NDArray[np.float64]]
+#: Result of one block of zonal_stats: boundary indices and their (n, _N_MOMENTS) moments.
+_ValuePart: TypeAlias = tuple[NDArray[np.int64], NDArray[np.float64]]
+_Part = TypeVar("_Part")
+
 
 # --------------------------------------------------------------------------- inputs
 def _coverage_for(
@@ -84,10 +101,11 @@ def _coverage_for(
     return da, Coverage(boundaries, grid)
 
 
-def _outside_area(cov: Coverage, inside_m2: np.ndarray) -> np.ndarray:
-    """Area [m2] of each boundary beyond the raster extent: its true area
-    (:func:`~urbansat.spatial.areas.polygon_areas`, same convention as the pixel areas)
-    minus the area found on the raster (observed + unobserved).
+def _outside_area(cov: Coverage, inside_m2: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Return the area [m2] of each boundary beyond the raster extent.
+
+    That is its true area (:func:`~urbansat.spatial.areas.polygon_areas`, same convention as
+    the pixel areas) minus the area found on the raster (observed + unobserved).
     """
     total = cov.boundary_area_m2
     out = total - inside_m2
@@ -109,7 +127,9 @@ def _aligned(other: xr.DataArray, grid: GridSpec, name: str, ref_name: str) -> x
     return da
 
 
-def _blocks(arrays: Sequence[np.ndarray | dsa.Array], polys: PolygonSet):
+def _blocks(
+    arrays: Sequence[_Block | dsa.Array], polys: PolygonSet
+) -> Iterator[tuple[int, int, list[_Block | Delayed], bool]]:
     """Yield (row0, col0, [block per array], lazy) over the blocks met by any polygon's bbox.
 
     Other arrays are rechunked lazily to the same chunks (inputs are not modified).
@@ -118,15 +138,16 @@ def _blocks(arrays: Sequence[np.ndarray | dsa.Array], polys: PolygonSet):
     """
     ref = next((a for a in arrays if isinstance(a, dsa.Array)), None)
     if ref is None:
-        yield 0, 0, list(arrays), False
+        yield 0, 0, cast("list[_Block | Delayed]", list(arrays)), False  # no dask array here
         return
+    # dask.array has no annotations (rechunk, from_array)
     arrs = [
-        (a.rechunk(ref.chunks) if a.chunks != ref.chunks else a)
+        (a.rechunk(ref.chunks) if a.chunks != ref.chunks else a)  # type: ignore[no-untyped-call]
         if isinstance(a, dsa.Array)
-        else dsa.from_array(a, chunks=ref.chunks)
+        else dsa.from_array(a, chunks=ref.chunks)  # type: ignore[no-untyped-call]
         for a in arrays
     ]
-    delayed = [a.to_delayed() for a in arrs]
+    per_block = [a.to_delayed() for a in arrs]
     r_off = np.concatenate([[0], np.cumsum(ref.chunks[0])])
     c_off = np.concatenate([[0], np.cumsum(ref.chunks[1])])
     for i in range(len(ref.chunks[0])):
@@ -135,19 +156,19 @@ def _blocks(arrays: Sequence[np.ndarray | dsa.Array], polys: PolygonSet):
                 int(r_off[i]), int(c_off[j]), ref.chunks[0][i], ref.chunks[1][j]
             ).size:
                 continue
-            yield int(r_off[i]), int(c_off[j]), [d[i, j] for d in delayed], True
+            yield int(r_off[i]), int(c_off[j]), [d[i, j] for d in per_block], True
 
 
 # --------------------------------------------------------------------------- class codes
 @numba.njit(cache=True, nogil=True)
-def _present(block, n):
+def _present(block: NDArray[np.unsignedinteger[Any]], n: int) -> NDArray[np.bool_]:
     seen = np.zeros(n, dtype=np.bool_)
     for v in block.ravel():
         seen[v] = True
     return seen
 
 
-def _codes(block: np.ndarray):
+def _codes(block: _Block) -> tuple[_Block, NDArray[np.integer[Any]], NDArray[np.int32]]:
     """Map class values of a block to compact indices.
 
     Returns ``(values, index_array, lut)`` with ``lut[index_array] -> 0..len(values)-1``.
@@ -156,7 +177,7 @@ def _codes(block: np.ndarray):
     if dt.kind == "b":
         block = block.view(np.uint8)
         dt = block.dtype
-    if dt.itemsize <= 2:
+    if dt.itemsize <= _LUT_MAX_ITEMSIZE:
         ut = np.dtype(f"u{dt.itemsize}")
         ub = block.view(ut) if block.flags.c_contiguous else np.ascontiguousarray(block).view(ut)
         seen = _present(ub, 1 << (8 * dt.itemsize))
@@ -168,25 +189,57 @@ def _codes(block: np.ndarray):
     return vals, inv.reshape(block.shape).astype(np.int32), np.arange(len(vals), dtype=np.int32)
 
 
-def _shared(cov: Coverage):
+def _shared(cov: Coverage) -> Delayed:
     """Wrap the coverage as one dask graph key (named by its token: weights are not hashed)."""
-    return dask.delayed(cov, name=f"urbansat-coverage-{cov.token}")
+    shared: Delayed = delayed(cov, name=f"urbansat-coverage-{cov.token}")
+    return shared
 
 
-def _local_index(cov: Coverage, cand: np.ndarray) -> np.ndarray:
+def _map_blocks(
+    block_fn: Callable[..., _Part | None],
+    arrays: Sequence[_Block | dsa.Array],
+    cov: Coverage,
+    *options: object,
+) -> list[_Part | None]:
+    """Run ``block_fn(first, second or None, row0, col0, cov, *options)`` on every block.
+
+    ``arrays`` are one or two rasters on the coverage's grid; only the blocks that a
+    boundary's bounding box meets are visited. Dask-backed rasters become one task per block
+    (the coverage shared as one graph key), computed together with :func:`dask.compute`.
+    """
+    parts: list[_Part | None] = []
+    tasks = []
+    shared = None
+    for row0, col0, blocks, lazy in _blocks(arrays, cov.polygons):
+        args = (blocks[0], blocks[1] if len(blocks) > 1 else None, row0, col0)
+        if lazy:
+            if shared is None:
+                shared = _shared(cov)
+            tasks.append(delayed(block_fn, pure=True)(*args, shared, *options))
+        else:
+            parts.append(block_fn(*args, cov, *options))
+    if tasks:
+        parts.extend(compute(*tasks))  # type: ignore[no-untyped-call]  # dask has no annotations
+    return parts
+
+
+def _local_index(cov: Coverage, cand: NDArray[np.int64]) -> NDArray[np.int32]:
     """``loc[polygon] -> row of the block's output`` (-1 for polygons not in ``cand``)."""
     loc = np.full(cov.n_boundaries, -1, dtype=np.int32)
     loc[cand] = np.arange(cand.size, dtype=np.int32)
     return loc
 
 
-def _class_block(start, end, row0, col0, cov: Coverage):
+def _class_block(
+    start: _Block, end: _Block | None, row0: int, col0: int, cov: Coverage
+) -> _ClassPart | None:
     start = np.asarray(start)
     n_rows, n_cols = start.shape
     cand = cov.polygons.candidates(row0, col0, n_rows, n_cols)
     if cand.size == 0:
         return None
     vals_s, arr_s, lut_s = _codes(start)
+    vals_e: _Block | None
     if end is None:
         arr_e, lut_e, n_e, vals_e = arr_s, np.zeros_like(lut_s), 1, None
     else:
@@ -292,20 +345,7 @@ def class_transition_areas(
         nodata = None if nd is None or (isinstance(nd, float) and np.isnan(nd)) else nd
     if nodata is not None:
         nodata = int(nodata) if float(nodata).is_integer() else float(nodata)
-    parts = []
-    tasks = []
-    shared = None
-    for row0, col0, blocks, lazy in _blocks(arrays, cov.polygons):
-        args = (blocks[0], blocks[1] if end is not None else None, row0, col0)
-        if lazy:
-            if shared is None:
-                shared = _shared(cov)
-            tasks.append(dask.delayed(_class_block, pure=True)(*args, shared))
-        else:
-            parts.append(_class_block(*args, cov))
-    if tasks:
-        parts.extend(dask.compute(*tasks))
-    parts = [p for p in parts if p is not None and len(p[0])]
+    parts = [p for p in _map_blocks(_class_block, arrays, cov) if p is not None and len(p[0])]
     dtype_s = da.dtype if da.dtype.kind != "b" else np.uint8
     if not parts:
         df = pd.DataFrame(
@@ -430,7 +470,15 @@ def class_areas(
 
 
 # --------------------------------------------------------------------------- continuous stats
-def _value_block(values, weights, row0, col0, cov: Coverage, has_nodata, nodata):
+def _value_block(
+    values: _Block,
+    weights: _Block | None,
+    row0: int,
+    col0: int,
+    cov: Coverage,
+    has_nodata: bool,
+    nodata: float,
+) -> _ValuePart | None:
     values = np.asarray(values)
     n_rows, n_cols = values.shape
     cand = cov.polygons.candidates(row0, col0, n_rows, n_cols)
@@ -439,7 +487,7 @@ def _value_block(values, weights, row0, col0, cov: Coverage, has_nodata, nodata)
     if weights is None:
         weights = np.ones((1, 1), dtype=np.float64)
         weights = np.broadcast_to(weights, values.shape)
-    out = np.zeros((cand.size, 10))
+    out = np.zeros((cand.size, _N_MOMENTS))
     out[:, 5] = np.inf
     out[:, 6] = -np.inf
     value_segments_kernel(
@@ -448,6 +496,40 @@ def _value_block(values, weights, row0, col0, cov: Coverage, has_nodata, nodata)
         cov.row_area_m2[row0 : row0 + n_rows], out,
     )  # fmt: skip
     return cand, out
+
+
+def _add_moments(parts: Sequence[_ValuePart | None], n: int) -> NDArray[np.float64]:
+    """Add the blocks' moments (see :func:`value_kernel`) into one row per boundary."""
+    acc = np.zeros((n, _N_MOMENTS))
+    acc[:, 5] = np.inf
+    acc[:, 6] = -np.inf
+    for p in parts:
+        if p is None:
+            continue
+        cand, out = p
+        for k in _ADDITIVE_MOMENTS:
+            np.add.at(acc[:, k], cand, out[:, k])
+        np.minimum.at(acc[:, 5], cand, out[:, 5])
+        np.maximum.at(acc[:, 6], cand, out[:, 6])
+    return acc
+
+
+def _stat_columns(acc: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]:
+    """Return every statistic of :data:`STATS` per boundary from the added moments."""
+    valid = acc[:, 2] > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(valid, acc[:, 3] / np.where(valid, acc[:, 2], 1.0), np.nan)
+        var = np.where(valid, acc[:, 4] / np.where(valid, acc[:, 2], 1.0) - mean * mean, np.nan)
+    return {
+        "mean": mean,
+        "sum": np.where(acc[:, 0] > 0, acc[:, 1], np.nan),
+        "count": acc[:, 0],
+        "min": np.where(valid, acc[:, 5], np.nan),
+        "max": np.where(valid, acc[:, 6], np.nan),
+        "std": np.sqrt(np.clip(var, 0.0, None)),
+        "observed_area_m2": acc[:, 7],
+        "unobserved_area_m2": acc[:, 8],
+    }
 
 
 def zonal_stats(
@@ -533,42 +615,9 @@ def zonal_stats(
         nodata = da.rio.nodata
     has_nd = nodata is not None and not (isinstance(nodata, float) and np.isnan(nodata))
     nd = float(nodata) if has_nd else 0.0
-    parts, tasks, shared = [], [], None
-    for row0, col0, blocks, lazy in _blocks(arrays, cov.polygons):
-        args = (blocks[0], blocks[1] if weights is not None else None, row0, col0)
-        if lazy:
-            if shared is None:
-                shared = _shared(cov)
-            tasks.append(dask.delayed(_value_block, pure=True)(*args, shared, has_nd, nd))
-        else:
-            parts.append(_value_block(*args, cov, has_nd, nd))
-    if tasks:
-        parts.extend(dask.compute(*tasks))
-    acc = np.zeros((cov.n_boundaries, 10))
-    acc[:, 5] = np.inf
-    acc[:, 6] = -np.inf
-    for p in parts:
-        if p is None:
-            continue
-        cand, out = p
-        for k in (0, 1, 2, 3, 4, 7, 8, 9):
-            np.add.at(acc[:, k], cand, out[:, k])
-        np.minimum.at(acc[:, 5], cand, out[:, 5])
-        np.maximum.at(acc[:, 6], cand, out[:, 6])
+    acc = _add_moments(_map_blocks(_value_block, arrays, cov, has_nd, nd), cov.n_boundaries)
     valid = acc[:, 2] > 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(valid, acc[:, 3] / np.where(valid, acc[:, 2], 1.0), np.nan)
-        var = np.where(valid, acc[:, 4] / np.where(valid, acc[:, 2], 1.0) - mean * mean, np.nan)
-    cols = {
-        "mean": mean,
-        "sum": np.where(acc[:, 0] > 0, acc[:, 1], np.nan),
-        "count": acc[:, 0],
-        "min": np.where(valid, acc[:, 5], np.nan),
-        "max": np.where(valid, acc[:, 6], np.nan),
-        "std": np.sqrt(np.clip(var, 0.0, None)),
-        "observed_area_m2": acc[:, 7],
-        "unobserved_area_m2": acc[:, 8],
-    }
+    cols = _stat_columns(acc)
     out = pd.DataFrame({"boundary_id": ids})
     for s in dict.fromkeys([*stats, "observed_area_m2", "unobserved_area_m2"]):
         out[s] = cols[s]
