@@ -103,7 +103,7 @@ print("lazy:", type(ds.xch4.data).__module__)"""),
 The retrieval fails or is biased over clouds, high aerosol loads, low or very high surface
 albedo, snow and steep terrain. The producer summarises this in `qa_value` (0-1) and
 recommends keeping soundings with **`qa_value >= 0.5`** for the bias-corrected XCH4 (TROPOMI
-methane Product User Manual and ATBD, Hasekamp et al.; Lorente et al. 2021). The reader
+methane Product User Manual S5P-KNMI-L2-0021-MA; Lorente et al. 2021). The reader
 applies the product's recommendation and stores it as the boolean `qa_pass`, so every later
 step uses the same definition; the threshold is read from the product description
 (`ingest/products/*.yaml`), not hard-coded in your analysis.
@@ -126,12 +126,12 @@ ax.set_title("TROPOMI CH4 quality flag, 2022-07-22");"""),
     md("""\
 ## 3. The retrieved columns and their uncertainty
 
-`xch4` is the bias-corrected column (the correction removes the dependence on surface
-albedo found against TCCON; Lorente et al. 2021). Its `xch4_uncertainty` is the retrieval
-precision (1 sigma) the producer reports: the noise to expect between neighbouring pixels,
-not the systematic error of the product. Methane from a coal basin adds a few ppb to a
-background near 1850 ppb (Jacob et al. 2016), which is why a careful background matters in
-the next tutorials."""),
+`xch4` is the product's bias-corrected column (`methane_mixing_ratio_bias_corrected`: the
+correction removes a dependence on surface albedo; Lorente et al. 2021). Its
+`xch4_uncertainty` is the retrieval precision (1 sigma) the producer reports: the noise to
+expect between neighbouring pixels, not the systematic error of the product. Methane from
+a coal basin adds a few ppb to a background near 1850 ppb (Jacob et al. 2016), which is why
+a careful background matters in the next tutorials."""),
     code("""\
 good = ds.where(ds.qa_pass)
 xch4_mean = float(good.xch4.mean())
@@ -165,9 +165,9 @@ ax = plot_granule(ds, boundaries=bowen, title="TROPOMI XCH4, qa_value >= 0.5, 20
 
 ## References
 
-* Hasekamp, O. et al.: *TROPOMI ATBD of the methane retrieval*, SRON-S5P-LEV2-RP-001, and
-  the Sentinel-5P *Product Readme File / Product User Manual* for methane (the `qa_value`
-  recommendation).
+* *Sentinel-5 Precursor Level 2 Methane Product User Manual*, S5P-KNMI-L2-0021-MA (the
+  variables and the `qa_value >= 0.5` recommendation), and Hasekamp, O. et al.: *TROPOMI ATBD
+  of the methane retrieval*, SRON-S5P-LEV2-RP-001.
 * Lorente, A. et al. (2021): Methane retrieved from TROPOMI: improvement of the data product
   and validation of the first 2 years of measurements, *AMT* 14, 665-684,
   [doi:10.5194/amt-14-665-2021](https://doi.org/10.5194/amt-14-665-2021).
@@ -299,17 +299,17 @@ Methods (`method=`):
   the plume length.
 * `"csf"`, **cross-sectional flux** (Kuhlmann et al. 2020, 2024; the ddeq library):
   $Q = U \\int \\Delta\\Omega\\,dy$ across transects downwind, averaged along the plume.
-* `"gaussian"`: a Gaussian plume model fitted to the image; `"bayesian"`: a linear
-  Bayesian inversion with a prior. `"all"` runs the four on one prepared scene."""),
+* `"gaussian"`: a Gaussian plume model fitted to the image (spread bounded by Briggs'
+  stability classes); `"bayesian"`: an analytical Bayesian inversion of emission and
+  background. `"all"` runs the four on one prepared scene (`docs/inversion.md`)."""),
     md(SETUP_MD),
     code(SETUP),
     md("""\
 ## 1. The image, the wind and the sources
 
 `open_granules` recognises the SMARTCARB layout; `open_wind` reads the COSMO wind field
-(u, v on model levels) and gives the boundary-layer mean wind at each source with its
-uncertainty. The source list gives locations and sizes (a city is a 30 km disc, a plant a
-point)."""),
+of the same hour, from which the inversion takes the wind at each source with an
+uncertainty. The source list gives locations and sizes (Berlin a 30 km disc, a plant 1 km)."""),
     code("""\
 sw = urbansat.open_granules(SAMPLES / "smartcarb" / "Sentinel_7_CO2_2015042311_o1670_l0483.nc")
 wind = urbansat.open_wind(SAMPLES / "smartcarb" / "SMARTCARB_winds_2015042311.nc")
@@ -355,10 +355,10 @@ ax.barh(terms, np.array(share) / float(j.emission_uncertainty) ** 2, color="C1")
 ax.set_xlabel("share of the variance")
 ax.set_title("Jänschwalde IME: uncertainty budget");"""),
     md("""\
-The truth lies inside the interval. The wind term usually dominates a single-image estimate
-(Varon et al. 2018 and Kuhlmann et al. 2021 find 20-40 % from the wind alone); a better wind
-(e.g. ERA5 model levels with the boundary-layer height, `open_wind(lvl, surface=sfc)`) or
-more images shrink it.
+The truth lies inside the interval. The wind term is often the largest one for a
+single image (Varon et al. 2018; Kuhlmann et al. 2021); a better wind (e.g. ERA5 model
+levels with the boundary-layer height, `open_wind(lvl, surface=sfc)`) or more images shrink
+it.
 
 ## 4. All four methods on one prepared scene
 
@@ -605,9 +605,11 @@ maps of the same area, `urbansat.account_sinks` computes per boundary and T/CI 2
 category (forest, shrub, grassland, wetland, cropland, mangrove, ...) the areas at both
 epochs, the carbon stocks, the gross removals and emissions and the **net sink**
 (t CO2 yr-1, positive = removal), with an uncertainty. By default it follows the IPCC
-**gain-loss method** with Tier 1 default factors (IPCC 2006 Guidelines, Vol. 4, and the 2019
-Refinement): growth of land that stays in its class plus the stock change of land that
-changes class, divided by the years between the epochs, times 44/12 for CO2. The
+**gain-loss method** with Tier 1 default factors (IPCC 2006 Guidelines, Vol. 4, Eqs. 2.7,
+2.9, 2.16 and 2.25, and the 2019 Refinement): the growth of the vegetation of the end class
+(its removal factor) plus, where land changes category, the change of its biomass and dead
+organic matter over the years between the epochs and of its soil carbon over 20 years (the
+IPCC default), times 44/12 for CO2 (`src/urbansat/sinks/accounting.py`). The
 uncertainty is IPCC Approach 1 (error propagation) from the factors' ranges and, when you
 have a reference sample, the mapped areas' errors (Olofsson et al. 2014).
 
@@ -793,8 +795,8 @@ full[full.target == "sf6"][cols]"""),
 
 `to_wide` gives one column per boundary and period and the standard's hierarchy of subject,
 target, indicator and quantity in Chinese and English; `value="cell"` writes
-"value ± uncertainty" (or the status) in each cell. The same table goes to CSV, Excel and
-netCDF (`urbansat.export`) and into the HTML report of a job."""),
+"value ± uncertainty" (or the status) in each cell. A job writes the same table as CSV,
+Parquet, netCDF, GeoPackage or JSON (`[outputs] formats`) and into its HTML report."""),
     code("""\
 wide = to_wide(table, value="cell")
 wide"""),
@@ -861,9 +863,10 @@ sources whose CSF images are biased, which no averaging removes (tutorial 4).
 
 ## 2. Single images against the CoCO2 catalogue
 
-`read_inventory` reads the catalogue (CO2, NOx, SOx, CO and CH4 per plant, t yr-1, with the
-uncertainty the catalogue states or a default) and matching by location pairs each
-estimate with the catalogue plants within `max_distance_km`."""),
+`read_inventory` reads the catalogue (CO2, NOx, SOx, CO and CH4 per plant, t yr-1; the
+catalogue states no per-plant uncertainty, so it is NaN and "within 2 sigma" uses the
+estimate's sigma alone) and matching by location pairs each estimate with the catalogue
+plants within `max_distance_km`."""),
     code("""\
 from urbansat.ingest.inventory import read_inventory
 
@@ -959,10 +962,22 @@ cluster.close()
 ok = result.indicators.query("target == 'ch4' and status == 'ok'")
 ok[["boundary_id", "indicator", "value", "unit", "uncertainty"]]"""),
     md("""\
-The provenance (`result.provenance`, also written as JSON beside the tables) records every
-input file with its checksum, the options, the scheduler and the package versions: enough
-to reproduce the table.
+## 4. What the job leaves behind
 
+The output folder holds the tables, `job_provenance.json` (every input file with its
+sha256, the options and the scheduler; also `result.provenance`), `manifest.json` (which run
+wrote the folder, whether it finished, the outputs with their checksums) and the step
+cache: enough to reproduce the table, or to show that it was not changed."""),
+    code("""\
+import json
+
+out = work / "out"
+print(sorted(p.name for p in out.iterdir()))
+manifest = json.loads((out / "manifest.json").read_text())
+print("manifest:", manifest["status"], "| urbansat", manifest["urbansat_version"],
+      "|", len(manifest["inputs"]), "inputs,", len(manifest["outputs"]), "outputs")
+print("provenance keys:", sorted(result.provenance))"""),
+    md("""\
 ## References
 
 * Rocklin, M. (2015): Dask: parallel computation with blocked algorithms and task

@@ -121,6 +121,8 @@ assert again.computed == [] and len(again.reused) == len(result.computed)
 cols = ["boundary_id", "target", "indicator", "period", "value"]
 pd.testing.assert_frame_equal(result.indicators[cols], again.indicators[cols])
 assert len(ok) == 3 and ok.value.notna().all(), ok
+assert manifest["status"] == "complete" and len(manifest["outputs"]) >= 1, manifest["status"]
+assert {"indicators.csv", "job_provenance.json", "manifest.json"} <= {p.name for p in out.iterdir()}
 """,
 }
 
