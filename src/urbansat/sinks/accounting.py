@@ -47,9 +47,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from urbansat.categories import SINK_CATEGORIES
 from urbansat.constants import C_TO_CO2
@@ -66,6 +68,11 @@ OUTPUT_CATEGORIES: tuple[str, ...] = (*SINK_CATEGORIES, "total")
 
 _BIOMASS = ("c_above", "c_below", "c_dead")
 _P = {p: i for i, p in enumerate(PARAMETERS)}
+#: A FactorError names at most this many boundaries of a shared factor set ("..." after them).
+_NAMED_BOUNDARIES = 5
+#: Coefficients (of the start-class factor, of the end-class factor) per (row, parameter)
+#: [t CO2 yr-1 per unit factor].
+_Coefs: TypeAlias = tuple[NDArray[np.float64], NDArray[np.float64]]
 
 
 @dataclass
@@ -89,17 +96,17 @@ class AccountingTerms:
     """
 
     rows: pd.DataFrame
-    components: dict
-    f_start: np.ndarray
-    f_end: np.ndarray
-    s_start: np.ndarray
-    s_end: np.ndarray
-    ranged_start: np.ndarray
-    ranged_end: np.ndarray
+    components: dict[str, _Coefs]
+    f_start: NDArray[np.float64]
+    f_end: NDArray[np.float64]
+    s_start: NDArray[np.float64]
+    s_end: NDArray[np.float64]
+    ranged_start: NDArray[np.bool_]
+    ranged_end: NDArray[np.bool_]
     unobserved: pd.Series
     has_pools: bool
 
-    def component_flux(self) -> dict[str, np.ndarray]:
+    def component_flux(self) -> dict[str, NDArray[np.float64]]:
         """Flux per row [t CO2 yr-1] of each component at the factor values."""
         return {
             k: np.nansum(cs * np.nan_to_num(self.f_start) + ce * np.nan_to_num(self.f_end), axis=1)
@@ -107,7 +114,7 @@ class AccountingTerms:
         }
 
 
-def _sigma(res: ResolvedFactors) -> tuple[np.ndarray, np.ndarray]:
+def _sigma(res: ResolvedFactors) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
     """1-sigma from the 95 % range: (high - low) / (2 * 1.96) (IPCC 2006 Vol 1 Ch 3)."""
     ranged = np.isfinite(res.low) & np.isfinite(res.high)
     sig = np.where(ranged, (res.high - res.low) / (2 * 1.959963984540054), 0.0)
@@ -158,6 +165,55 @@ def build_terms(
     bad = sorted(set(pools) - set(POOLS))
     if bad:
         raise FactorError(f"pools={pools}: unknown pool(s) {bad}; choose from {POOLS}.")
+    t, unobserved = _observed_rows(table, legend)
+    if method not in ("stock_difference", "gain_loss"):
+        raise FactorError(f"method={method!r}: use 'gain_loss' or 'stock_difference'.")
+    f = _row_factors(t, resolved, method=method, pools=pools)
+    A = t["area_ha"].to_numpy()
+    if method == "stock_difference":
+        comps = _stock_difference_terms(A, pools=pools, years=years)
+    else:
+        conv = t["cat_start"].to_numpy() != t["cat_end"].to_numpy()
+        comps = _gain_loss_terms(
+            A,
+            conv,
+            f.f_start,
+            f.f_end,
+            pools=pools,
+            years=years,
+            transition_period=transition_period,
+        )
+    rows = t[
+        [
+            "boundary_id",
+            "class_start",
+            "class_end",
+            "area_ha",
+            "cat_start",
+            "cat_end",
+            "out_category",
+        ]
+    ]
+    return AccountingTerms(
+        rows,
+        comps,
+        f.f_start,
+        f.f_end,
+        f.s_start,
+        f.s_end,
+        f.ranged_start,
+        f.ranged_end,
+        unobserved,
+        f.has_pools or method == "stock_difference",
+    )
+
+
+def _observed_rows(table: pd.DataFrame, legend: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """Return the observed rows with area [ha], categories and output category.
+
+    Also the unobserved area [ha] per boundary (nodata in either epoch). Rows with
+    nodata or without area are dropped from the first.
+    """
     t = table.copy()
     t["area_ha"] = t["area_m2"].astype("float64") / 1e4
     cat = legend["category"]
@@ -176,6 +232,45 @@ def build_terms(
             np.array(None, dtype=object),
         ),
     )
+    return t, unobserved
+
+
+@dataclass(frozen=True)
+class _RowFactors:
+    """Factor value, 1-sigma and whether it is ranged, of the start and end class per row."""
+
+    f_start: NDArray[np.float64]
+    f_end: NDArray[np.float64]
+    s_start: NDArray[np.float64]
+    s_end: NDArray[np.float64]
+    ranged_start: NDArray[np.bool_]
+    ranged_end: NDArray[np.bool_]
+    has_pools: bool  # gain-loss: some table holds stock pools (conversion and soil terms)
+
+
+def _who(bs: Sequence[object]) -> str:
+    """Name the boundaries of one factor set for an error message (the first few)."""
+    if len(bs) == 1:
+        return f"boundary {bs[0]!r}"
+    named = [str(x) for x in bs[:_NAMED_BOUNDARIES]]
+    return f"boundaries {named}" + (" ..." if len(bs) > _NAMED_BOUNDARIES else "")
+
+
+def _row_factors(
+    t: pd.DataFrame,
+    resolved: Mapping[object, ResolvedFactors],
+    *,
+    method: str,
+    pools: tuple[str, ...],
+) -> _RowFactors:
+    """Look up the factors of every row and require those the method needs.
+
+    Raises
+    ------
+    FactorError
+        Naming every (class, parameter) that the method needs for observed area but
+        the table lacks.
+    """
     n, m = len(t), len(PARAMETERS)
     fS = np.full((n, m), np.nan)
     fE = np.full((n, m), np.nan)
@@ -184,10 +279,8 @@ def build_terms(
     rS = np.zeros((n, m), bool)
     rE = np.zeros((n, m), bool)
     has_pools = False
-    if method not in ("stock_difference", "gain_loss"):
-        raise FactorError(f"method={method!r}: use 'gain_loss' or 'stock_difference'.")
     # boundaries sharing one resolved factor set are processed together
-    groups: dict[int, tuple[ResolvedFactors, list]] = {}
+    groups: dict[int, tuple[ResolvedFactors, list[object]]] = {}
     for b in pd.unique(t["boundary_id"]):
         groups.setdefault(id(resolved[b]), (resolved[b], []))[1].append(b)
     cls_s = t["class_start"].to_numpy().astype("int64")
@@ -204,11 +297,7 @@ def build_terms(
         sS[idx], sE[idx] = sig[ia], sig[ie]
         rS[idx], rE[idx] = ranged[ia], ranged[ie]
         conv = conv_all[idx]
-        who = (
-            f"boundary {bs[0]!r}"
-            if len(bs) == 1
-            else f"boundaries {[str(x) for x in bs[:5]]}" + (" ..." if len(bs) > 5 else "")
-        )
+        who = _who(bs)
         if method == "stock_difference":
             res.require(
                 np.concatenate([cls_s[idx], cls_e[idx]]),
@@ -225,49 +314,58 @@ def build_terms(
                     tbl_pools,
                     why=f"gain-loss conversions of {who}",
                 )
-    A = t["area_ha"].to_numpy()
-    k = C_TO_CO2
-    comps: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    zero = lambda: np.zeros((n, m))
-    if method == "stock_difference":
-        cs, ce = zero(), zero()
-        for p in pools:
-            ce[:, _P[p]] = A * k / years
-            cs[:, _P[p]] = -A * k / years
-        comps["stock_change"] = (cs, ce)
-    else:
-        conv = t["cat_start"].to_numpy() != t["cat_end"].to_numpy()
-        cs, ce = zero(), zero()
-        ce[:, _P["removal"]] = A * k
-        comps["growth"] = (cs, ce)
-        cs, ce = zero(), zero()
-        ce[:, _P["soil_accumulation"]] = np.where(
-            np.isfinite(fE[:, _P["soil_accumulation"]]), A * k, 0.0
-        )
-        comps["blue_soil"] = (cs, ce)
-        bio = [p for p in pools if p in _BIOMASS and np.isfinite(fS[:, _P[p]]).any()]
-        cs, ce = zero(), zero()
-        steady = np.nan_to_num(fE[:, _P["removal"]]) == 0
-        for p in bio:
-            cs[:, _P[p]] = np.where(conv, -A * k / years, 0.0)
-            ce[:, _P[p]] = np.where(conv & steady, A * k / years, 0.0)
-        comps["conversion"] = (cs, ce)
-        cs, ce = zero(), zero()
-        if "c_soil" in pools and np.isfinite(fS[:, _P["c_soil"]]).any():
-            cs[:, _P["c_soil"]] = np.where(conv, -A * k / transition_period, 0.0)
-            ce[:, _P["c_soil"]] = np.where(conv, A * k / transition_period, 0.0)
-        comps["soil"] = (cs, ce)
-    rows = t[
-        [
-            "boundary_id",
-            "class_start",
-            "class_end",
-            "area_ha",
-            "cat_start",
-            "cat_end",
-            "out_category",
-        ]
-    ]
-    return AccountingTerms(
-        rows, comps, fS, fE, sS, sE, rS, rE, unobserved, has_pools or method == "stock_difference"
+    return _RowFactors(fS, fE, sS, sE, rS, rE, has_pools)
+
+
+def _stock_difference_terms(
+    area_ha: NDArray[np.float64], *, pools: tuple[str, ...], years: float
+) -> dict[str, _Coefs]:
+    """Coefficients of ``F = A * (C(e) - C(s)) * 44/12 / years`` (one component)."""
+    A, k = area_ha, C_TO_CO2
+    cs, ce = _zeros(len(A)), _zeros(len(A))
+    for p in pools:
+        ce[:, _P[p]] = A * k / years
+        cs[:, _P[p]] = -A * k / years
+    return {"stock_change": (cs, ce)}
+
+
+def _gain_loss_terms(
+    area_ha: NDArray[np.float64],
+    conv: NDArray[np.bool_],
+    f_start: NDArray[np.float64],
+    f_end: NDArray[np.float64],
+    *,
+    pools: tuple[str, ...],
+    years: float,
+    transition_period: float,
+) -> dict[str, _Coefs]:
+    """Coefficients of the growth, blue_soil, conversion and soil components (module doc)."""
+    A, fS, fE, k = area_ha, f_start, f_end, C_TO_CO2  # the notation of the module docstring
+    n = len(A)
+    comps: dict[str, _Coefs] = {}
+    cs, ce = _zeros(n), _zeros(n)
+    ce[:, _P["removal"]] = A * k
+    comps["growth"] = (cs, ce)
+    cs, ce = _zeros(n), _zeros(n)
+    ce[:, _P["soil_accumulation"]] = np.where(
+        np.isfinite(fE[:, _P["soil_accumulation"]]), A * k, 0.0
     )
+    comps["blue_soil"] = (cs, ce)
+    bio = [p for p in pools if p in _BIOMASS and np.isfinite(fS[:, _P[p]]).any()]
+    cs, ce = _zeros(n), _zeros(n)
+    steady = np.nan_to_num(fE[:, _P["removal"]]) == 0
+    for p in bio:
+        cs[:, _P[p]] = np.where(conv, -A * k / years, 0.0)
+        ce[:, _P[p]] = np.where(conv & steady, A * k / years, 0.0)
+    comps["conversion"] = (cs, ce)
+    cs, ce = _zeros(n), _zeros(n)
+    if "c_soil" in pools and np.isfinite(fS[:, _P["c_soil"]]).any():
+        cs[:, _P["c_soil"]] = np.where(conv, -A * k / transition_period, 0.0)
+        ce[:, _P["c_soil"]] = np.where(conv, A * k / transition_period, 0.0)
+    comps["soil"] = (cs, ce)
+    return comps
+
+
+def _zeros(n: int) -> NDArray[np.float64]:
+    """Return a (rows, parameters) coefficient array of zeros."""
+    return np.zeros((n, len(PARAMETERS)))

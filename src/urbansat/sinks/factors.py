@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import importlib.resources
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -62,6 +63,9 @@ PARAMETERS: tuple[str, ...] = (
 )
 #: Carbon stock pools (InVEST's four pools).
 POOLS: tuple[str, ...] = ("c_above", "c_below", "c_soil", "c_dead")
+#: Key of a factor-table row: ("code", lucode) for a row of one class code, ("cat", category)
+#: for a row of a T/CI 231 category.
+_RowKey: TypeAlias = tuple[str, int | str]
 _UNITS = {
     p: ("t C ha-1 yr-1" if p in ("removal", "soil_accumulation") else "t C ha-1")
     for p in PARAMETERS
@@ -400,8 +404,8 @@ class ResolvedFactors:
     value: np.ndarray
     low: np.ndarray
     high: np.ndarray
-    provenance: list[dict]
-    missing: dict
+    provenance: list[dict[str, Any]]
+    missing: dict[tuple[int, str], str]
     table: str
     categories: np.ndarray
 
@@ -490,14 +494,16 @@ def resolve_factors(
     val = np.full((n, m), np.nan)
     lo = np.full((n, m), np.nan)
     hi = np.full((n, m), np.nan)
-    prov: list[dict] = []
-    missing: dict = {}
+    prov: list[dict[str, Any]] = []
+    missing: dict[tuple[int, str], str] = {}
     # one dict lookup per (key, parameter, zone); lucode rows win over category rows
     recs = d.to_dict("records")
-    by_key: dict = {}
-    zones_of: dict = {}
+    by_key: dict[tuple[_RowKey, str, str], dict[Hashable, Any]] = {}
+    zones_of: dict[tuple[_RowKey, str], set[str]] = {}
     for r in recs:
-        key = ("code", int(r["lucode"])) if pd.notna(r["lucode"]) else ("cat", r["category"])
+        key: _RowKey = (
+            ("code", int(r["lucode"])) if pd.notna(r["lucode"]) else ("cat", r["category"])
+        )
         by_key[(key, r["parameter"], r["climate_zone"])] = r
         zones_of.setdefault((key, r["parameter"]), set()).add(r["climate_zone"])
     cats = legend.loc[codes, "category"].to_numpy() if len(codes) else np.array([], dtype=object)
@@ -537,16 +543,3 @@ def resolve_factors(
                 }
             )
     return ResolvedFactors(codes, val, lo, hi, prov, missing, table.label, cats)
-
-
-def _resolve_mapping(value, boundary_ids: Sequence, what: str) -> dict:
-    """Expand a scalar-or-mapping option to one value per boundary."""
-    if isinstance(value, Mapping):
-        unknown = set(value) - set(boundary_ids)
-        if unknown:
-            raise FactorError(
-                f"{what} names boundary id(s) {sorted(map(str, unknown))} that are not in "
-                "boundaries."
-            )
-        return {b: value.get(b) for b in boundary_ids}
-    return {b: value for b in boundary_ids}

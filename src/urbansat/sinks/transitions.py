@@ -22,6 +22,8 @@ import xarray as xr
 from urbansat.errors import AlignmentError, CRSError
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+
     from urbansat.spatial.weights import Coverage
 
 __all__ = [
@@ -31,7 +33,7 @@ __all__ = [
 ]
 
 
-def _grid(da: xr.DataArray, label: str) -> tuple[Any, tuple, tuple[int, int]]:
+def _grid(da: xr.DataArray, label: str) -> tuple[Any, tuple[float, ...], tuple[int, int]]:
     try:
         crs = da.rio.crs
         transform = da.rio.transform(recalc=False)
@@ -125,7 +127,7 @@ def align_epochs(
 def transition_areas(
     start: xr.DataArray,
     end: xr.DataArray | None,
-    boundaries,
+    boundaries: gpd.GeoDataFrame | None,
     *,
     nodata: int | None = None,
     coverage: Coverage | None = None,

@@ -43,11 +43,13 @@ does in the net sink; a row's area error ``u_A`` is shared by its start and end 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from urbansat.sinks.accounting import AccountingTerms
 from urbansat.sinks.factors import PARAMETERS
@@ -55,6 +57,21 @@ from urbansat.sinks.factors import PARAMETERS
 __all__ = ["FluxResult", "check_unranged", "propagate"]
 
 _Z95 = 1.959963984540054
+
+#: One part of an output quantity: (coef_start, coef_end, row_value, rr, oo); row ``rr[i]``
+#: adds ``row_value[rr[i]]`` (coefficients ``coef_*[rr[i]]``) to output ``oo[i]``.
+_Part: TypeAlias = tuple[
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.int64],
+    NDArray[np.int64],
+]
+#: 1-sigma, 95 % low and high bound per output, and the (output, code, parameter) mask of
+#: the factors without a range that enter it.
+_Spread: TypeAlias = tuple[
+    NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]
+]
 
 
 @dataclass
@@ -88,7 +105,9 @@ class FluxResult:
     quantity_sigma: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def _area_u(cats: np.ndarray, area_uncertainty) -> np.ndarray:
+def _area_u(
+    cats: NDArray[np.object_], area_uncertainty: float | Mapping[str, float] | None
+) -> NDArray[np.float64]:
     if isinstance(area_uncertainty, Mapping):
         return np.array([float(area_uncertainty.get(c, 0.0)) for c in cats])
     return np.full(len(cats), float(area_uncertainty or 0.0))
@@ -107,7 +126,7 @@ def check_unranged(unranged: str) -> None:
 
 def propagate(  # noqa: PLR0913, PLR0915 - keyword options of account_sinks; one model, one body
     terms: AccountingTerms,
-    boundary_ids: Sequence,
+    boundary_ids: Sequence[Hashable],
     categories: Sequence[str],
     *,
     uncertainty: str = "approach1",
@@ -194,8 +213,9 @@ def propagate(  # noqa: PLR0913, PLR0915 - keyword options of account_sinks; one
     ncode = len(codes)
     isx = np.array([cix[int(c)] for c in rows["class_start"]], dtype="int64")
     iex = np.array([cix[int(c)] for c in rows["class_end"]], dtype="int64")
-    coefS = sum(cs for cs, _ in terms.components.values()) if n else np.zeros((0, m))
-    coefE = sum(ce for _, ce in terms.components.values()) if n else np.zeros((0, m))
+    # summed from an array of zeros (not the int 0 of sum()), so the type is an array
+    coefS = sum((cs for cs, _ in terms.components.values()), np.zeros((n, m)))
+    coefE = sum((ce for _, ce in terms.components.values()), np.zeros((n, m)))
     F = np.full((nb, ncode, m), np.nan)
     S = np.zeros((nb, ncode, m))
     R = np.ones((nb, ncode, m), bool)
@@ -208,7 +228,7 @@ def propagate(  # noqa: PLR0913, PLR0915 - keyword options of account_sinks; one
     Sb = np.nan_to_num(S[ob])
     Fz = np.nan_to_num(F)
 
-    def spread(*parts):
+    def spread(*parts: _Part) -> _Spread:
         """1-sigma, 95 % bounds and unranged mask of outputs ``sum over parts`` (same draws).
 
         Each part is ``(coef_start, coef_end, row_value, rr, oo)``: row ``rr[i]`` adds
@@ -216,7 +236,8 @@ def propagate(  # noqa: PLR0913, PLR0915 - keyword options of account_sinks; one
         """
         C = np.zeros((nout, ncode, m))
         val = np.zeros(nout)
-        keys, kval = [], []
+        keys: list[NDArray[np.int64]] = []
+        kval: list[NDArray[np.float64]] = []
         for cS, cE, value_row, rr, oo in parts:
             np.add.at(C, (oo, isx[rr]), cS[rr])
             np.add.at(C, (oo, iex[rr]), cE[rr])
@@ -285,7 +306,7 @@ def propagate(  # noqa: PLR0913, PLR0915 - keyword options of account_sinks; one
         vs = (np.nan_to_num(terms.f_start) * A).sum(axis=1)
         ve = (np.nan_to_num(terms.f_end) * A).sum(axis=1)
 
-        def pairs(col):
+        def pairs(col: str) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
             pr = [
                 (r, b * nc + cpos[c])
                 for r, (b, c) in enumerate(zip(bi, rows[col], strict=True))
@@ -319,7 +340,7 @@ def propagate(  # noqa: PLR0913, PLR0915 - keyword options of account_sinks; one
 
 
 def _as_frame(
-    res: FluxResult, boundary_ids, categories
+    res: FluxResult, boundary_ids: Sequence[Hashable], categories: Sequence[str]
 ) -> pd.DataFrame:  # pragma: no cover - debug aid
     idx = pd.MultiIndex.from_product(
         [list(boundary_ids), list(categories)], names=["boundary", "category"]
