@@ -28,7 +28,7 @@ Uncertainty budget (1-sigma, kg s-1), combined in quadrature:
     the band-mean background error measured on plume-free control bands
     (:func:`~.background.control_band_error`).
 ``model``
-    ``f_method |Q|`` (plus the gap-filled fraction for IME and the profile
+    ``f_method |Q|`` (plus the coverage-correction uncertainty for IME and the profile
     uncertainty of the Gaussian fit's nonlinear parameters): the method's own
     error with perfect data, wind and background. ``f_method``
     (:data:`MODEL_ERROR`; :data:`MODEL_ERROR_COMPACT` for sources listed with a diameter
@@ -61,7 +61,7 @@ from urbansat.inversion.background import control_band_error, estimate_backgroun
 from urbansat.inversion.bayes import estimate_bayesian
 from urbansat.inversion.csf import estimate_csf
 from urbansat.inversion.gaussian import estimate_gaussian
-from urbansat.inversion.ime import estimate_ime
+from urbansat.inversion.ime import MIN_PLUME_COVERAGE, estimate_ime
 from urbansat.inversion.intervals import emission_interval
 from urbansat.inversion.model_error import (
     model_error,
@@ -419,7 +419,7 @@ _DEFAULTS: dict[str, Any] = {
     "z_exclude": 5.0,
     "background_controls": 5,
     "refine_direction": True,
-    "min_coverage": 0.6,
+    "min_coverage": MIN_PLUME_COVERAGE,
     "min_transect_coverage": 0.6,
     "min_valid_pixels": 10,
     "dispersion": None,
@@ -514,8 +514,9 @@ def estimate_emissions(
         above this smoothed z are kept out of the background; None keeps only the listed
         sources' plume regions out); ``background_controls`` (5: plume-free control bands
         rotated about the source that measure the band-mean background error; 0 turns
-        the test off); ``refine_direction`` (True); ``min_coverage`` (0.6,
-        IME band); ``min_transect_coverage`` (0.6, CSF); ``min_valid_pixels`` (10);
+        the test off); ``refine_direction`` (True); ``min_coverage`` (0.25, IME:
+        smallest modelled fraction of the band's plume mass on valid soundings);
+        ``min_transect_coverage`` (0.6, CSF); ``min_valid_pixels`` (10);
         ``dispersion`` (fitted when None); ``prior_rel_error`` (1.0) for
         ``prior_emission``; ``prior_sigma`` (1e4 kg s-1) for the flat prior of
         sources without one; ``model_error`` (override of :data:`MODEL_ERROR`);

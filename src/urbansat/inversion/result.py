@@ -60,7 +60,7 @@ class MethodResult:
         [kg s-1 per ppm|ppb]; the budget multiplies it by the background sigma.
     extra_model : float
         Method-specific model error [kg s-1] added to the calibrated model term
-        (e.g. the gap-filled fraction of an IME box).
+        (e.g. the uncertainty of IME's partial-coverage correction).
     n_obs : int
         Soundings used.
     qa_reason : str
