@@ -665,7 +665,8 @@ print(f"net sink {float(tot.net_sink):,.0f} ± {float(tot.net_sink_uncertainty):
 
 fig, ax = plt.subplots(figsize=(5, 2.8))
 rows = table[(table.area_start > 0) | (table.area_end > 0)]
-ax.barh(rows.index, rows.net_sink / 1e3, xerr=rows.net_sink_uncertainty / 1e3, color="C2",
+colour = np.where(rows.net_sink >= 0, "tab:green", "tab:red")  # removal green, source red
+ax.barh(rows.index, rows.net_sink / 1e3, xerr=rows.net_sink_uncertainty / 1e3, color=colour,
         capsize=3)
 ax.axvline(0, color="k", lw=0.8)
 ax.set_xlabel("net sink [kt CO$_2$ yr$^{-1}$] (positive = removal)")
