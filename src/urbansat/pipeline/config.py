@@ -138,7 +138,15 @@ def _base(info: ValidationInfo) -> Path:
     return Path(ctx.get("base_dir", "."))
 
 
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("is empty; give a value or leave the key out to use its default")
+    return value
+
+
 def _existing_path(value: str, info: ValidationInfo) -> str:
+    if not value.strip():  # "" would resolve to the TOML's own folder
+        raise ValueError("is an empty path; give the file (relative to the TOML's folder)")
     p = (_base(info) / value).resolve()
     if not p.exists():
         raise ValueError(
@@ -149,6 +157,8 @@ def _existing_path(value: str, info: ValidationInfo) -> str:
 
 
 def _resolved_path(value: str, info: ValidationInfo) -> str:
+    if not value.strip():
+        raise ValueError('is an empty path; give a folder ("." for the TOML\'s own)')
     return str((_base(info) / value).resolve())
 
 
@@ -157,6 +167,8 @@ def _one_or_many(value: Any) -> Any:
 
 
 InputPath = Annotated[str, AfterValidator(_existing_path)]
+#: a column or variable name: a blank one can never match
+Name = Annotated[str, AfterValidator(_not_blank)]
 OutputPath = Annotated[str, AfterValidator(_resolved_path)]
 PositiveFloat = Annotated[float, Field(gt=0)]
 NonNegativeFloat = Annotated[float, Field(ge=0)]
@@ -274,9 +286,9 @@ class BoundariesConfig(_Section):
 
     path: InputPath
     level: Level
-    id_field: str | None = None
-    name_field: str | None = None
-    parent_field: str | None = None
+    id_field: Name | None = None
+    name_field: Name | None = None
+    parent_field: Name | None = None
     layer: str | int | None = None
     crs: str | int | None = None
     #: the job periods tabulated for these boundaries (default: all), one list for the file or
@@ -347,6 +359,8 @@ class GranulesConfig(_Section):
         if not v:
             raise ValueError("give at least one file or glob")
         for pat in v:
+            if not pat.strip():
+                raise ValueError("an empty entry matches no granule; give a file or glob")
             full = str(_base(info) / pat)
             if not glob.glob(full, recursive=True):
                 raise ValueError(f"{pat!r} matches no file (looked for {full!r})")
@@ -492,7 +506,7 @@ class SinksConfig(_Section):
     landcover_end: Annotated[list[InputPath], BeforeValidator(_one_or_many)]
     factors: str | None = None
     method: Literal["gain_loss", "stock_difference"] | None = None
-    climate_zone: str | None = None
+    climate_zone: Name | None = None
     years: PositiveFloat | None = None
     legend: str | None = None
     uncertainty: Literal["approach1", "monte_carlo"] | None = None
@@ -511,9 +525,22 @@ class SinksConfig(_Section):
     @field_validator("factors")
     @classmethod
     def _invest_path(cls, v: str | None, info: ValidationInfo) -> str | None:
-        if v is not None and v.startswith("invest:"):
+        if v is None:
+            return v
+        if v.startswith("invest:"):
             return "invest:" + _existing_path(v[len("invest:") :], info)
-        return v
+        from urbansat.sinks.factors import PACKAGED_TABLES
+
+        if v in PACKAGED_TABLES:
+            return v
+        p = (_base(info) / v).resolve()
+        if v.strip() and p.is_file():
+            return str(p)  # a factor-table CSV, relative to the TOML's folder
+        raise ValueError(
+            f"{v!r} is neither a packaged factor table ({sorted(PACKAGED_TABLES)}) nor a "
+            f"factor-table file (looked for {str(p)!r}); an InVEST biophysical table is "
+            '"invest:<path>"'
+        )
 
     @model_validator(mode="after")
     def _epochs(self) -> SinksConfig:
@@ -794,14 +821,9 @@ def _non_finite(value: Any, where: str, out: list[tuple[str, str]]) -> None:
             _non_finite(v, f"{where}[{i}]", out)
 
 
-def _cross_checks(raw: Mapping[str, Any]) -> list[tuple[tuple[int | str, ...], str]]:
-    """Check references between sections on the raw mapping, to report them with the rest."""
+def _section_problems(raw: Mapping[str, Any]) -> list[tuple[tuple[int | str, ...], str]]:
+    """Unknown sections, list sections given as one table, an empty [[boundaries]]."""
     problems: list[tuple[tuple[int | str, ...], str]] = []
-
-    def entries(section: str) -> list[Mapping[str, Any]]:
-        v = raw.get(section, [])
-        return [e for e in v if isinstance(e, Mapping)] if isinstance(v, list) else []
-
     for key in raw:
         if key not in _SECTION_KIND:
             problems.append(((str(key),), f"unknown section; allowed: {sorted(_SECTION_KIND)}"))
@@ -810,6 +832,28 @@ def _cross_checks(raw: Mapping[str, Any]) -> list[tuple[tuple[int | str, ...], s
             problems.append(((section,), f"must be a list of tables [[{section}]]"))
     if "boundaries" in raw and isinstance(raw["boundaries"], list) and not raw["boundaries"]:
         problems.append((("boundaries",), "at least one [[boundaries]] table is required"))
+    return problems
+
+
+def _period_labels(raw: Mapping[str, Any]) -> list[str]:
+    """Labels of ``job.periods`` (a table of periods or a list), [] when absent or malformed."""
+    job = raw.get("job", {})
+    periods = job.get("periods") if isinstance(job, Mapping) else None
+    if isinstance(periods, Mapping):
+        return list(periods)
+    if isinstance(periods, list):
+        return [str(p) for p in periods]
+    return []
+
+
+def _cross_checks(raw: Mapping[str, Any]) -> list[tuple[tuple[int | str, ...], str]]:
+    """Check references between sections on the raw mapping, to report them with the rest."""
+    problems = _section_problems(raw)
+
+    def entries(section: str) -> list[Mapping[str, Any]]:
+        v = raw.get(section, [])
+        return [e for e in v if isinstance(e, Mapping)] if isinstance(v, list) else []
+
     names = [g.get("name") for g in entries("granules")]
     dup = sorted({str(n) for n in names if n is not None and names.count(n) > 1})
     if dup:
@@ -826,15 +870,7 @@ def _cross_checks(raw: Mapping[str, Any]) -> list[tuple[tuple[int | str, ...], s
             problems.append(
                 (("emissions", i, "granules"), f"{ref!r} names no [[granules]] (have {names})")
             )
-    job = raw.get("job", {})
-    periods = job.get("periods") if isinstance(job, Mapping) else None
-    labels = (
-        list(periods)
-        if isinstance(periods, Mapping)
-        else [str(p) for p in periods]
-        if isinstance(periods, list)
-        else []
-    )
+    labels = _period_labels(raw)
     for i, s in enumerate(entries("sinks")):
         p = s.get("period")
         if labels and p is not None and str(p) not in labels:
