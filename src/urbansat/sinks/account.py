@@ -12,12 +12,14 @@ from __future__ import annotations
 import json
 import os
 import warnings
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Literal, cast
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar, cast
 
 import numpy as np
 import pandas as pd
 import xarray as xr
+from numpy.typing import NDArray
 
 from urbansat.categories import PROJECT_SINK_CATEGORIES
 from urbansat.constants import C_TO_CO2
@@ -31,11 +33,13 @@ from urbansat.errors import (
     SchemaError,
     UrbansatWarning,
 )
-from urbansat.sinks.accounting import OUTPUT_CATEGORIES, build_terms
+from urbansat.sinks.accounting import OUTPUT_CATEGORIES, AccountingTerms, build_terms
 from urbansat.sinks.accuracy import area_uncertainty_from_accuracy, flag_transitions
 from urbansat.sinks.factors import (
+    PARAMETERS,
     POOLS,
     FactorTable,
+    ResolvedFactors,
     as_factor_table,
     resolve_factors,
 )
@@ -47,10 +51,12 @@ from urbansat.sinks.legends import (
     validate_legend,
 )
 from urbansat.sinks.transitions import align_epochs, check_aligned, transition_areas
-from urbansat.sinks.uncertainty import check_unranged, propagate
+from urbansat.sinks.uncertainty import FluxResult, check_unranged, propagate
 from urbansat.sinks.valuation import Valuation
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+
     from urbansat.spatial.weights import Coverage
 
 __all__ = ["SIGN_CONVENTION", "account_sinks", "account_transitions"]
@@ -62,6 +68,15 @@ SIGN_CONVENTION = (
 )
 
 FactorsArg = str | FactorTable | pd.DataFrame
+#: A legend: a packaged name, a legend table or ``{code: category}``.
+LegendArg: TypeAlias = str | pd.DataFrame | Mapping[int, str]
+#: ``{boundary_id: value, "*": default}`` options. Boundary ids are str or int and Mapping is
+#: invariant in its key type, so the key is Any (a dict[str, ...] from a job file fits).
+_V = TypeVar("_V")
+_PerBoundary: TypeAlias = Mapping[Any, _V]
+_Floats: TypeAlias = NDArray[np.float64]
+#: 1-sigma of mapped areas: one relative value, or one per category.
+_AreaSigma: TypeAlias = float | Mapping[str, float]
 #: flagged transitions listed in attrs["transition_flags"] (the variable holds all of them)
 _FLAGS_SHOWN = 20
 #: fewest Monte Carlo draws that give a spread
@@ -70,7 +85,7 @@ _MIN_DRAWS = 2
 _OUTSIDE_SHARE = 5e-3
 
 
-def _legend_of(da: xr.DataArray | None, legend) -> pd.DataFrame:
+def _legend_of(da: xr.DataArray | None, legend: LegendArg | None) -> pd.DataFrame:
     if legend is not None:
         if isinstance(legend, pd.DataFrame):
             return validate_legend(legend)
@@ -116,13 +131,20 @@ def _with_nodata(lg: pd.DataFrame, *arrays: xr.DataArray) -> pd.DataFrame:
     return out
 
 
-def _check_numbers(years, uncertainty, n_draws, area_uncertainty, unranged="nan") -> None:
+def _check_numbers(
+    years: object,
+    uncertainty: str,
+    n_draws: object,
+    area_uncertainty: object,
+    unranged: str = "nan",
+) -> None:
     """Reject non-numeric years, too few Monte Carlo draws and area errors given in percent."""
     check_unranged(unranged)
     if isinstance(years, (str, bytes)) or (years is not None and not np.isscalar(years)):
         raise ConfigError(
             f"years={years!r} must be a number of years between the epochs, e.g. years=5."
         )
+    # a scalar after the check above (np.isscalar does not narrow for mypy)
     if years is not None and not (
         np.isfinite(float(cast("float", years))) and float(cast("float", years)) > 0
     ):
@@ -143,8 +165,11 @@ def _check_numbers(years, uncertainty, n_draws, area_uncertainty, unranged="nan"
         area_uncertainty.values() if isinstance(area_uncertainty, Mapping) else [area_uncertainty]
     )
     for v in values:
-        number = isinstance(v, (int, float, np.integer, np.floating))
-        if not (number and np.isfinite(float(v)) and 0 <= float(v) <= 1):
+        if not (
+            isinstance(v, (int, float, np.integer, np.floating))
+            and np.isfinite(float(v))
+            and 0 <= float(v) <= 1
+        ):
             raise ConfigError(
                 f"area_uncertainty={area_uncertainty!r}: a relative 1-sigma must be a fraction "
                 "in [0, 1] "
@@ -152,7 +177,7 @@ def _check_numbers(years, uncertainty, n_draws, area_uncertainty, unranged="nan"
             )
 
 
-def _boundary_frame(boundaries) -> pd.DataFrame:
+def _boundary_frame(boundaries: pd.DataFrame) -> pd.DataFrame:
     if "boundary_id" not in boundaries.columns:
         raise BoundaryError(
             "Boundaries need a 'boundary_id' column (see urbansat.read_boundaries)."
@@ -177,8 +202,12 @@ def _boundary_frame(boundaries) -> pd.DataFrame:
     )
 
 
-def _per_boundary(value, ids, what):
-    if isinstance(value, Mapping) and not isinstance(value, pd.DataFrame):
+def _per_boundary(value: object, ids: Sequence[Hashable], what: str) -> dict[Hashable, Any]:
+    """Expand a value or ``{boundary_id: value, "*": default}`` to one value per boundary.
+
+    The values are the caller's (a table, a zone name, None), checked where they are used.
+    """
+    if isinstance(value, Mapping):  # (a DataFrame is not a Mapping: one table for all)
         default = value.get("*")
         unknown = set(value) - set(ids) - {"*"}
         if unknown:
@@ -186,7 +215,7 @@ def _per_boundary(value, ids, what):
                 f"{what} names boundary id(s) {sorted(map(str, unknown))} not in boundaries; "
                 "use '*' for the default."
             )
-        out = {}
+        out: dict[Hashable, Any] = {}
         for b in ids:
             v = value.get(b, default)
             out[b] = v
@@ -194,7 +223,7 @@ def _per_boundary(value, ids, what):
     return dict.fromkeys(ids, value)
 
 
-def _raster_boundary(da: xr.DataArray):
+def _raster_boundary(da: xr.DataArray) -> gpd.GeoDataFrame:
     """Return the raster's extent as one boundary ``"raster"`` (the implicit boundary)."""
     import geopandas as gpd
     import shapely
@@ -216,7 +245,7 @@ def _product_version(da: xr.DataArray) -> str | None:
     return m.group(1) if m else None
 
 
-def _geodesic_area_m2(boundaries) -> np.ndarray:
+def _geodesic_area_m2(boundaries: gpd.GeoDataFrame) -> _Floats:
     import pyproj
 
     geod = pyproj.Geod(ellps="WGS84")
@@ -224,7 +253,9 @@ def _geodesic_area_m2(boundaries) -> np.ndarray:
     return np.array([abs(geod.geometry_area_perimeter(x)[0]) for x in g])
 
 
-def _project_fluxes(projects, boundaries, ids):
+def _project_fluxes(
+    projects: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, ids: Sequence[Hashable]
+) -> tuple[_Floats, _Floats, _Floats, NDArray[np.bool_]]:
     """Area [ha] and removal [t CO2 yr-1] with 1-sigma per (boundary, project category)."""
     import pyproj
     import shapely
@@ -273,7 +304,14 @@ def _project_fluxes(projects, boundaries, ids):
     return area, flux, var, undefined
 
 
-def _area_sigma(rows, bi, cpos, nb, area_uncertainty, from_accuracy) -> dict[str, np.ndarray]:
+def _area_sigma(
+    rows: pd.DataFrame,
+    bi: NDArray[np.int64],
+    cpos: Mapping[str, int],
+    nb: int,
+    area_uncertainty: _AreaSigma,
+    from_accuracy: bool,
+) -> dict[str, _Floats]:
     """1-sigma [ha] of ``area_start``, ``area_end``, ``area_change`` per (boundary, category).
 
     Each transition row ``r`` (``A_r`` ha from class ``s_r`` to ``e_r``) carries the relative
@@ -318,24 +356,24 @@ def _area_sigma(rows, bi, cpos, nb, area_uncertainty, from_accuracy) -> dict[str
     return {k: np.sqrt(v) for k, v in out.items()}
 
 
-def account_transitions(
+def account_transitions(  # noqa: PLR0913 - public API: the table, then keyword-only options
     table: pd.DataFrame,
-    boundaries,
+    boundaries: pd.DataFrame,
     *,
-    legend,
-    factors: FactorsArg | Mapping = "ipcc2019",
+    legend: LegendArg,
+    factors: FactorsArg | _PerBoundary[FactorsArg] = "ipcc2019",
     method: Literal["gain_loss", "stock_difference"] = "gain_loss",
     years: float,
-    climate_zone: str | Mapping | None = None,
-    projects=None,
+    climate_zone: str | _PerBoundary[str] | None = None,
+    projects: gpd.GeoDataFrame | None = None,
     uncertainty: Literal["approach1", "monte_carlo"] = "approach1",
     n_draws: int = 5000,
     pools: Sequence[str] = POOLS,
-    area_uncertainty: float | Mapping[str, float] = 0.0,
+    area_uncertainty: _AreaSigma = 0.0,
     seed: int | None = 0,
-    boundary_area_m2: np.ndarray | None = None,
+    boundary_area_m2: NDArray[np.float64] | None = None,
     unranged: Literal["nan", "exclude"] = "nan",
-    valuation: Valuation | Mapping | None = None,
+    valuation: Valuation | Mapping[str, Any] | None = None,
     accuracy: pd.DataFrame | None = None,
     versions: tuple[str | None, str | None] = (None, None),
 ) -> xr.Dataset:
@@ -368,57 +406,11 @@ def account_transitions(
     lg = _legend_of(None, legend)
     bf = _boundary_frame(boundaries)
     ids = list(bf["boundary_id"])
-    t = table.copy()
-    for c in ("class_start", "class_end"):
-        t[c] = t[c].astype("int64")
-    extra = sorted(set(t["boundary_id"]) - set(ids), key=str)
-    if extra:
-        raise BoundaryError(
-            f"Transition table has boundary id(s) {extra[:10]} that are not in boundaries."
-        )
-    check_codes(np.concatenate([t["class_start"], t["class_end"]]), lg)
-    fac_b = _per_boundary(factors, ids, "factors=")
-    zone_b = _per_boundary(climate_zone, ids, "climate_zone=")
-    tables: dict = {}
-    resolved = {}
-    cache: dict = {}
-    codes = np.unique(
-        np.concatenate([t["class_start"], t["class_end"], lg.index.to_numpy()])
-    ).astype("int64")
-    for b in ids:
-        f = fac_b[b]
-        if f is None:
-            raise FactorError(
-                f"No factor table for boundary {b!r}: add it or a '*' default to factors=."
-            )
-        key = id(f)
-        if key not in tables:
-            tables[key] = as_factor_table(f)
-        rkey = (key, zone_b[b])
-        if rkey not in cache:
-            cache[rkey] = resolve_factors(tables[key], lg, codes, zone_b[b])
-        resolved[b] = cache[rkey]
+    t = _checked_table(table, ids, lg)
+    fs = _resolve_per_boundary(factors, climate_zone, ids, t, lg)
     if accuracy is not None:
         area_uncertainty = area_uncertainty_from_accuracy(accuracy, lg)
-    try:
-        terms = build_terms(t, lg, resolved, method=method, years=years, pools=pools)
-    except FactorError as exc:
-        no_rates = [
-            tab.label
-            for tab in tables.values()
-            if not tab.data["parameter"].isin(("removal", "soil_accumulation")).any()
-        ]
-        if method == "gain_loss" and no_rates:
-            raise FactorError(
-                f"Factor table(s) {no_rates} give carbon stocks only (an InVEST carbon-pools "
-                "table has "
-                "c_above, c_below, c_soil, c_dead and no removal rates), so method='gain_loss' "
-                "cannot use "
-                "them: pass method='stock_difference' (InVEST's own method), or add 'removal' "
-                "rows with "
-                f"table.override(...). Details: {exc}"
-            ) from exc
-        raise
+    terms = _terms(t, lg, fs, method=method, years=years, pools=pools)
     cats = list(OUTPUT_CATEGORIES)
     res = propagate(
         terms,
@@ -431,153 +423,43 @@ def account_transitions(
         unranged=unranged,
         stock_pools=pools,
     )
-    nb, nc = len(ids), len(cats)
-    rows = terms.rows
-    bpos = {b: i for i, b in enumerate(ids)}
-    cpos = {c: i for i, c in enumerate(cats)}
-    bi = np.array([bpos[b] for b in rows["boundary_id"]], dtype="int64")
-
-    def by_cat(col, weights):
-        out = np.zeros((nb, nc))
-        ci = np.array([cpos.get(c, -1) if c is not None else -1 for c in rows[col]], dtype="int64")
-        ok = ci >= 0
-        np.add.at(out, (bi[ok], ci[ok]), weights[ok])
-        out[:, cpos["total"]] = np.bincount(bi, weights=weights, minlength=nb)
-        return out
-
-    A = rows["area_ha"].to_numpy()
-    area_start = by_cat("cat_start", A)
-    area_end = by_cat("cat_end", A)
-    # stocks [t C] with the pools used; NaN where a pool is missing for observed area
-    from urbansat.sinks.factors import PARAMETERS
-
-    pidx = [PARAMETERS.index(p) for p in pools]
-    cs = terms.f_start[:, pidx].sum(axis=1) if len(rows) else np.zeros(0)
-    ce = terms.f_end[:, pidx].sum(axis=1) if len(rows) else np.zeros(0)
-    stock_start = by_cat("cat_start", A * np.nan_to_num(cs))
-    stock_end = by_cat("cat_end", A * np.nan_to_num(ce))
-    for arr, col, vals in ((stock_start, "cat_start", cs), (stock_end, "cat_end", ce)):
-        bad = ~np.isfinite(vals)
-        if bad.any():
-            for b, c in zip(bi[bad], rows[col].to_numpy()[bad], strict=True):
-                if c in cpos:
-                    arr[b, cpos[c]] = np.nan
-                arr[b, cpos["total"]] = np.nan
-    qsig = {k: v.copy() for k, v in res.quantity_sigma.items()}
-    for name in ("stock_start", "stock_end", "stock_change"):
-        if name not in qsig:
-            qsig[name] = np.zeros((nb, nc))
-    qsig["stock_start"][~np.isfinite(stock_start)] = np.nan
-    qsig["stock_end"][~np.isfinite(stock_end)] = np.nan
-    qsig["stock_change"][~np.isfinite(stock_end - stock_start)] = np.nan
-    area_sig = _area_sigma(rows, bi, cpos, nb, area_uncertainty, accuracy is not None)
-    pool_start = np.stack(
-        [
-            by_cat("cat_start", A * np.nan_to_num(terms.f_start[:, PARAMETERS.index(p)]))
-            if len(rows)
-            else np.zeros((nb, nc))
-            for p in pools
-        ],
-        axis=-1,
+    lay = _Layout.of(terms.rows, ids, cats)
+    q = _quantities(terms, res, lay, pools)
+    area_sig = _area_sigma(
+        terms.rows, lay.bi, lay.cpos, lay.nb, area_uncertainty, accuracy is not None
     )
-    pool_end = np.stack(
-        [
-            by_cat("cat_end", A * np.nan_to_num(terms.f_end[:, PARAMETERS.index(p)]))
-            if len(rows)
-            else np.zeros((nb, nc))
-            for p in pools
-        ],
-        axis=-1,
-    )
-    net, rem, emi = res.net.copy(), res.gross_removals.copy(), res.gross_emissions.copy()
-    sigma = res.sigma.copy()
-    status = np.full((nb, nc), "ok", dtype=object)
-    has_area = (area_start > 0) | (area_end > 0)
-    status[~has_area] = "no_area"
     proj_note = "projects not supplied"
     if projects is not None:
         if not hasattr(boundaries, "geometry"):
             raise BoundaryError("projects= needs boundaries with geometry (a GeoDataFrame).")
-        pa, pf, pv, pu = _project_fluxes(projects, boundaries, ids)
-        for j, c in enumerate(PROJECT_SINK_CATEGORIES):
-            k = cpos[c]
-            area_start[:, k] += pa[:, j]
-            area_end[:, k] += pa[:, j]
-            net[:, k] += pf[:, j]
-            rem[:, k] += np.clip(pf[:, j], 0, None)
-            emi[:, k] += np.clip(-pf[:, j], 0, None)
-            for q, on in (("gross_removals", pf[:, j] > 0), ("gross_emissions", pf[:, j] < 0)):
-                qsig[q][:, k] = np.sqrt(qsig[q][:, k] ** 2 + np.where(on, pv[:, j], 0.0))
-                qsig[q][pu[:, j] & on, k] = np.nan
-            sigma[:, k] = np.sqrt(sigma[:, k] ** 2 + pv[:, j])
-            sigma[pu[:, j], k] = np.nan
-            status[:, k] = np.where(pa[:, j] > 0, "ok", "no_area")
-        tot = cpos["total"]
-        area_start[:, tot] += pa.sum(1)
-        area_end[:, tot] += pa.sum(1)
-        net[:, tot] += pf.sum(1)
-        rem[:, tot] += np.clip(pf, 0, None).sum(1)
-        emi[:, tot] += np.clip(-pf, 0, None).sum(1)
-        for q, on in (("gross_removals", pf > 0), ("gross_emissions", pf < 0)):
-            qsig[q][:, tot] = np.sqrt(qsig[q][:, tot] ** 2 + np.where(on, pv, 0.0).sum(1))
-            qsig[q][(pu & on).any(1), tot] = np.nan
-        sigma[:, tot] = np.sqrt(sigma[:, tot] ** 2 + pv.sum(1))
-        sigma[pu.any(1), tot] = np.nan
+        _add_projects(q, _project_fluxes(projects, boundaries, ids), lay.cpos)
         proj_note = f"{len(projects)} project polygons"
     else:
         for c in PROJECT_SINK_CATEGORIES:
-            status[:, cpos[c]] = "no_project_polygons"
-    if uncertainty == "approach1" or projects is not None:
-        low = net - 1.959963984540054 * sigma
-        high = net + 1.959963984540054 * sigma
-        if uncertainty == "monte_carlo":  # keep MC percentiles where no project part was added
-            same = np.isclose(sigma, res.sigma, equal_nan=True)
-            low = np.where(same, res.low, low)
-            high = np.where(same, res.high, high)
-    else:
-        low, high = res.low, res.high
-    # transition matrix [ha], all rows including nodata
-    codes_all = (
-        np.unique(np.concatenate([t["class_start"], t["class_end"]])).astype("int64")
-        if len(t)
-        else np.array([], dtype="int64")
+            q.status[:, lay.cpos[c]] = "no_project_polygons"
+    low, high = _interval(
+        q.net, q.sigma, res, uncertainty=uncertainty, with_projects=projects is not None
     )
-    ix = {int(c): i for i, c in enumerate(codes_all)}
-    tm = np.zeros((nb, len(codes_all), len(codes_all)))
-    if len(t):
-        np.add.at(
-            tm,
-            (
-                np.array([bpos[b] for b in t["boundary_id"]]),
-                np.array([ix[int(c)] for c in t["class_start"]]),
-                np.array([ix[int(c)] for c in t["class_end"]]),
-            ),
-            t["area_m2"].to_numpy() / 1e4,
-        )
-    unobs = np.array([terms.unobserved.get(b, 0.0) for b in ids], dtype="float64")
-    if boundary_area_m2 is not None:
-        covered = tm.sum(axis=(1, 2))
-        outside = np.asarray(boundary_area_m2, dtype="float64") / 1e4 - covered
-        rel = outside / np.maximum(np.asarray(boundary_area_m2) / 1e4, 1e-300)
-        unobs = unobs + np.where(rel > _OUTSIDE_SHARE, outside, 0.0)
+    codes_all, tm = _transition_matrix(t, lay.bpos, lay.nb)
+    unobs = _unobserved_ha(terms, ids, tm, boundary_area_m2)
     tco2 = "t CO2 yr-1"
     dims = ("boundary", "category")
     ds = xr.Dataset(
         {
             "area_start": (
                 dims,
-                area_start,
+                q.area_start,
                 {"units": "ha", "long_name": "area at the start epoch"},
             ),
-            "area_end": (dims, area_end, {"units": "ha", "long_name": "area at the end epoch"}),
+            "area_end": (dims, q.area_end, {"units": "ha", "long_name": "area at the end epoch"}),
             "area_change": (
                 dims,
-                area_end - area_start,
+                q.area_end - q.area_start,
                 {"units": "ha", "long_name": "change of ecological resources (area)"},
             ),
             "stock_start": (
                 dims,
-                stock_start,
+                q.stock_start,
                 {
                     "units": "t C",
                     "long_name": "carbon stock at the start epoch",
@@ -586,7 +468,7 @@ def account_transitions(
             ),
             "stock_end": (
                 dims,
-                stock_end,
+                q.stock_end,
                 {
                     "units": "t C",
                     "long_name": "carbon stock at the end epoch",
@@ -595,7 +477,7 @@ def account_transitions(
             ),
             "net_sink": (
                 dims,
-                net,
+                q.net,
                 {
                     "units": tco2,
                     "long_name": "annual net carbon sink",
@@ -614,14 +496,18 @@ def account_transitions(
             ),
             "net_sink_uncertainty": (
                 dims,
-                sigma,
+                q.sigma,
                 {"units": tco2, "long_name": "net sink 1-sigma (equivalent)"},
             ),
-            "gross_removals": (dims, rem, {"units": tco2, "long_name": "gross removals (>= 0)"}),
-            "gross_emissions": (dims, emi, {"units": tco2, "long_name": "gross emissions (>= 0)"}),
+            "gross_removals": (dims, q.rem, {"units": tco2, "long_name": "gross removals (>= 0)"}),
+            "gross_emissions": (
+                dims,
+                q.emi,
+                {"units": tco2, "long_name": "gross emissions (>= 0)"},
+            ),
             "stock_change": (
                 dims,
-                stock_end - stock_start,
+                q.stock_end - q.stock_start,
                 {
                     "units": "t C",
                     "long_name": "carbon stock change (end - start)",
@@ -630,27 +516,27 @@ def account_transitions(
             ),
             "gross_removals_uncertainty": (
                 dims,
-                qsig["gross_removals"],
+                q.qsig["gross_removals"],
                 {"units": "t CO2 yr-1", "long_name": "gross removals 1-sigma"},
             ),
             "gross_emissions_uncertainty": (
                 dims,
-                qsig["gross_emissions"],
+                q.qsig["gross_emissions"],
                 {"units": "t CO2 yr-1", "long_name": "gross emissions 1-sigma"},
             ),
             "stock_start_uncertainty": (
                 dims,
-                qsig["stock_start"],
+                q.qsig["stock_start"],
                 {"units": "t C", "long_name": "carbon stock at the start epoch 1-sigma"},
             ),
             "stock_end_uncertainty": (
                 dims,
-                qsig["stock_end"],
+                q.qsig["stock_end"],
                 {"units": "t C", "long_name": "carbon stock at the end epoch 1-sigma"},
             ),
             "stock_change_uncertainty": (
                 dims,
-                qsig["stock_change"],
+                q.qsig["stock_change"],
                 {"units": "t C", "long_name": "carbon stock change 1-sigma"},
             ),
             "area_start_uncertainty": (
@@ -670,7 +556,7 @@ def account_transitions(
             ),
             "status": (
                 dims,
-                status.astype(str),
+                q.status.astype(str),
                 {"long_name": "ok | no_area | no_project_polygons"},
             ),
             "transition_area": (
@@ -680,12 +566,12 @@ def account_transitions(
             ),
             "stock_start_pool": (
                 ("boundary", "category", "pool"),
-                pool_start,
+                q.pool_start,
                 {"units": "t C", "long_name": "carbon stock per pool at the start epoch"},
             ),
             "stock_end_pool": (
                 ("boundary", "category", "pool"),
-                pool_end,
+                q.pool_end,
                 {"units": "t C", "long_name": "carbon stock per pool at the end epoch"},
             ),
             "transition_flag": (
@@ -731,18 +617,12 @@ def account_transitions(
             ),
         },
     )
-    zones = sorted({str(z) for z in zone_b.values()})
-    labels = sorted({tables[id(fac_b[b])].label for b in ids})
-    prov = []
-    for r in resolved.values():
-        prov.extend(r.provenance)
-    prov = [dict(p) for p in {json.dumps(p, sort_keys=True, default=str): p for p in prov}.values()]
     ds.attrs.update(
         {
             "method": method,
-            "factors": ", ".join(labels),
+            "factors": ", ".join(fs.labels),
             "years": float(years),
-            "climate_zone": ", ".join(zones),
+            "climate_zone": ", ".join(fs.zones),
             "sign_convention": SIGN_CONVENTION,
             "uncertainty": uncertainty
             + (f" ({n_draws} draws, seed {seed})" if uncertainty == "monte_carlo" else ""),
@@ -756,9 +636,7 @@ def account_transitions(
             "projects": proj_note,
             "unranged_factors": json.dumps([f"{c}.{p}" for c, p in res.unranged]),
             "unranged_policy": unranged,
-            "factors_used": json.dumps(
-                prov, default=lambda x: None if isinstance(x, float) and np.isnan(x) else str(x)
-            ),
+            "factors_used": _factors_used(fs.resolved),
             "epochs": "start/end",
             "category_attribution": (
                 "row counts under its end category if a sink, else its start category; "
@@ -766,17 +644,8 @@ def account_transitions(
             ),
         }
     )
-    dens_json = {}
-    for b in ids:
-        r = resolved[b]
-        cols = [PARAMETERS.index(p) for p in pools]
-        tot_d = r.value[:, cols].sum(axis=1)
-        dens_json[str(b)] = {
-            str(int(c)): float(v) for c, v in zip(r.codes, tot_d, strict=True) if np.isfinite(v)
-        }
-    ds.attrs["carbon_density_by_code"] = json.dumps(
-        dens_json
-    )  # t C ha-1 per class, for maps in the report
+    # t C ha-1 per class, for maps in the report
+    ds.attrs["carbon_density_by_code"] = _density_by_code(fs.resolved, ids, pools)
     if accuracy is not None:
         ds.attrs["accuracy_table"] = accuracy.reset_index().to_json(orient="records")
         ds.attrs["area_uncertainty_source"] = (
@@ -785,30 +654,390 @@ def account_transitions(
             f"overall accuracy {accuracy.attrs.get('overall_accuracy', float('nan')):.4f}"
         )
     if valuation is not None:
-        val = valuation if isinstance(valuation, Valuation) else Valuation(**dict(valuation))
-        npv_k = val.constant(float(years))
-        change_tc = net * float(years) / C_TO_CO2
-        ds["npv"] = (
-            dims,
-            change_tc * npv_k,
-            {
-                "units": val.currency,
-                "long_name": "net present value of the carbon "
-                "stock change (InVEST carbon model valuation)",
-            },
+        _add_valuation(ds, valuation, q.net, low, high, years=float(years))
+    _flag_transitions(ds, tm, codes_all)
+    _note_unranged(ds, res, unranged, fs.tables)
+    return ds
+
+
+def _checked_table(table: pd.DataFrame, ids: Sequence[Hashable], lg: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy of the transition table with int64 class codes, checked against inputs.
+
+    Raises
+    ------
+    BoundaryError
+        A boundary id of the table is not in ``ids``.
+    LegendError
+        A class code is not in the legend.
+    """
+    t = table.copy()
+    for c in ("class_start", "class_end"):
+        t[c] = t[c].astype("int64")
+    extra = sorted(set(t["boundary_id"]) - set(ids), key=str)
+    if extra:
+        raise BoundaryError(
+            f"Transition table has boundary id(s) {extra[:10]} that are not in boundaries."
         )
-        ds["npv_low"] = (
-            dims,
-            low * float(years) / C_TO_CO2 * npv_k,
-            {"units": val.currency, "long_name": "NPV, lower bound of the 95 % interval"},
+    check_codes(np.concatenate([t["class_start"], t["class_end"]]), lg)
+    return t
+
+
+@dataclass(frozen=True)
+class _BoundaryFactors:
+    """The factor tables of an account and the factors resolved for each boundary."""
+
+    tables: dict[int, FactorTable]  # by id() of the user's factors argument
+    resolved: dict[Hashable, ResolvedFactors]  # per boundary_id
+    labels: list[str]  # table labels used, sorted
+    zones: list[str]  # climate zones used, sorted
+
+
+def _resolve_per_boundary(
+    factors: FactorsArg | _PerBoundary[FactorsArg],
+    climate_zone: str | _PerBoundary[str] | None,
+    ids: Sequence[Hashable],
+    t: pd.DataFrame,
+    lg: pd.DataFrame,
+) -> _BoundaryFactors:
+    """Resolve the factors of every boundary (each table and each (table, zone) once).
+
+    Raises
+    ------
+    FactorError
+        A boundary without a factor table (no entry and no ``"*"`` default).
+    """
+    fac_b = _per_boundary(factors, ids, "factors=")
+    zone_b = _per_boundary(climate_zone, ids, "climate_zone=")
+    tables: dict[int, FactorTable] = {}
+    resolved: dict[Hashable, ResolvedFactors] = {}
+    cache: dict[tuple[int, str | None], ResolvedFactors] = {}
+    codes = np.unique(
+        np.concatenate([t["class_start"], t["class_end"], lg.index.to_numpy()])
+    ).astype("int64")
+    for b in ids:
+        f = fac_b[b]
+        if f is None:
+            raise FactorError(
+                f"No factor table for boundary {b!r}: add it or a '*' default to factors=."
+            )
+        key = id(f)
+        if key not in tables:
+            tables[key] = as_factor_table(f)
+        rkey = (key, zone_b[b])
+        if rkey not in cache:
+            cache[rkey] = resolve_factors(tables[key], lg, codes, zone_b[b])
+        resolved[b] = cache[rkey]
+    zones = sorted({str(z) for z in zone_b.values()})
+    labels = sorted({tables[id(fac_b[b])].label for b in ids})
+    return _BoundaryFactors(tables, resolved, labels, zones)
+
+
+def _terms(
+    t: pd.DataFrame,
+    lg: pd.DataFrame,
+    fs: _BoundaryFactors,
+    *,
+    method: str,
+    years: float,
+    pools: Sequence[str],
+) -> AccountingTerms:
+    """:func:`build_terms`; a stocks-only table under gain-loss gets an error that says so."""
+    try:
+        return build_terms(t, lg, fs.resolved, method=method, years=years, pools=pools)
+    except FactorError as exc:
+        no_rates = [
+            tab.label
+            for tab in fs.tables.values()
+            if not tab.data["parameter"].isin(("removal", "soil_accumulation")).any()
+        ]
+        if method == "gain_loss" and no_rates:
+            raise FactorError(
+                f"Factor table(s) {no_rates} give carbon stocks only (an InVEST carbon-pools "
+                "table has "
+                "c_above, c_below, c_soil, c_dead and no removal rates), so method='gain_loss' "
+                "cannot use "
+                "them: pass method='stock_difference' (InVEST's own method), or add 'removal' "
+                "rows with "
+                f"table.override(...). Details: {exc}"
+            ) from exc
+        raise
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Output cells (boundary x category) and the boundary of each transition row."""
+
+    rows: pd.DataFrame  # AccountingTerms.rows
+    bpos: dict[Hashable, int]
+    cpos: dict[str, int]
+    bi: NDArray[np.int64]  # boundary index of each row
+    nb: int
+    nc: int
+
+    @classmethod
+    def of(cls, rows: pd.DataFrame, ids: Sequence[Hashable], cats: Sequence[str]) -> _Layout:
+        """Lay out ``rows`` on the (``ids``, ``cats``) output cells."""
+        bpos = {b: i for i, b in enumerate(ids)}
+        cpos = {c: i for i, c in enumerate(cats)}
+        bi = np.array([bpos[b] for b in rows["boundary_id"]], dtype="int64")
+        return cls(rows, bpos, cpos, bi, len(ids), len(cats))
+
+    def by_cat(self, col: str, weights: _Floats) -> _Floats:
+        """Sum ``weights`` of the rows into (boundary, category of ``col``) and ``total``."""
+        out = np.zeros((self.nb, self.nc))
+        ci = np.array(
+            [self.cpos.get(c, -1) if c is not None else -1 for c in self.rows[col]], dtype="int64"
         )
-        ds["npv_high"] = (
-            dims,
-            high * float(years) / C_TO_CO2 * npv_k,
-            {"units": val.currency, "long_name": "NPV, upper bound of the 95 % interval"},
+        ok = ci >= 0
+        np.add.at(out, (self.bi[ok], ci[ok]), weights[ok])
+        out[:, self.cpos["total"]] = np.bincount(self.bi, weights=weights, minlength=self.nb)
+        return out
+
+
+@dataclass
+class _Quantities:
+    """The (boundary, category) outputs of an account, before project polygons are added."""
+
+    area_start: _Floats
+    area_end: _Floats
+    stock_start: _Floats
+    stock_end: _Floats
+    pool_start: _Floats  # (boundary, category, pool)
+    pool_end: _Floats
+    net: _Floats
+    rem: _Floats
+    emi: _Floats
+    sigma: _Floats
+    qsig: dict[str, _Floats]  # 1-sigma of the gross terms and the stocks
+    status: NDArray[np.object_]
+
+
+def _quantities(
+    terms: AccountingTerms, res: FluxResult, lay: _Layout, pools: Sequence[str]
+) -> _Quantities:
+    """Areas, stocks (NaN where a pool is missing for observed area) and fluxes per cell."""
+    A = lay.rows["area_ha"].to_numpy()
+    area_start = lay.by_cat("cat_start", A)
+    area_end = lay.by_cat("cat_end", A)
+    stock_start, stock_end = _stocks(terms, lay, pools)
+    qsig = {k: v.copy() for k, v in res.quantity_sigma.items()}
+    for name in ("stock_start", "stock_end", "stock_change"):
+        if name not in qsig:
+            qsig[name] = np.zeros((lay.nb, lay.nc))
+    qsig["stock_start"][~np.isfinite(stock_start)] = np.nan
+    qsig["stock_end"][~np.isfinite(stock_end)] = np.nan
+    qsig["stock_change"][~np.isfinite(stock_end - stock_start)] = np.nan
+    pool_start, pool_end = (
+        np.stack(
+            [
+                lay.by_cat(col, A * np.nan_to_num(f[:, PARAMETERS.index(p)]))
+                if len(lay.rows)
+                else np.zeros((lay.nb, lay.nc))
+                for p in pools
+            ],
+            axis=-1,
         )
-        ds.attrs["valuation"] = val.describe(float(years)) + "; dC = net_sink x years x 12/44 [t C]"
-        ds.attrs["valuation_constant"] = npv_k
+        for col, f in (("cat_start", terms.f_start), ("cat_end", terms.f_end))
+    )
+    status = np.full((lay.nb, lay.nc), "ok", dtype=object)
+    has_area = (area_start > 0) | (area_end > 0)
+    status[~has_area] = "no_area"
+    return _Quantities(
+        area_start=area_start,
+        area_end=area_end,
+        stock_start=stock_start,
+        stock_end=stock_end,
+        pool_start=pool_start,
+        pool_end=pool_end,
+        net=res.net.copy(),
+        rem=res.gross_removals.copy(),
+        emi=res.gross_emissions.copy(),
+        sigma=res.sigma.copy(),
+        qsig=qsig,
+        status=status,
+    )
+
+
+def _stocks(terms: AccountingTerms, lay: _Layout, pools: Sequence[str]) -> tuple[_Floats, _Floats]:
+    """Carbon stocks [t C] at both epochs with the pools used; NaN where a pool is missing."""
+    rows = terms.rows
+    A = rows["area_ha"].to_numpy()
+    pidx = [PARAMETERS.index(p) for p in pools]
+    cs = terms.f_start[:, pidx].sum(axis=1) if len(rows) else np.zeros(0)
+    ce = terms.f_end[:, pidx].sum(axis=1) if len(rows) else np.zeros(0)
+    stock_start = lay.by_cat("cat_start", A * np.nan_to_num(cs))
+    stock_end = lay.by_cat("cat_end", A * np.nan_to_num(ce))
+    for arr, col, vals in ((stock_start, "cat_start", cs), (stock_end, "cat_end", ce)):
+        bad = ~np.isfinite(vals)
+        if bad.any():
+            for b, c in zip(lay.bi[bad], rows[col].to_numpy()[bad], strict=True):
+                if c in lay.cpos:
+                    arr[b, lay.cpos[c]] = np.nan
+                arr[b, lay.cpos["total"]] = np.nan
+    return stock_start, stock_end
+
+
+def _add_projects(
+    q: _Quantities,
+    fluxes: tuple[_Floats, _Floats, _Floats, NDArray[np.bool_]],
+    cpos: Mapping[str, int],
+) -> None:
+    """Add the project polygons' areas, fluxes and 1-sigma (:func:`_project_fluxes`) to ``q``."""
+    pa, pf, pv, pu = fluxes
+    for j, c in enumerate(PROJECT_SINK_CATEGORIES):
+        k = cpos[c]
+        q.area_start[:, k] += pa[:, j]
+        q.area_end[:, k] += pa[:, j]
+        q.net[:, k] += pf[:, j]
+        q.rem[:, k] += np.clip(pf[:, j], 0, None)
+        q.emi[:, k] += np.clip(-pf[:, j], 0, None)
+        for name, on in (("gross_removals", pf[:, j] > 0), ("gross_emissions", pf[:, j] < 0)):
+            q.qsig[name][:, k] = np.sqrt(q.qsig[name][:, k] ** 2 + np.where(on, pv[:, j], 0.0))
+            q.qsig[name][pu[:, j] & on, k] = np.nan
+        q.sigma[:, k] = np.sqrt(q.sigma[:, k] ** 2 + pv[:, j])
+        q.sigma[pu[:, j], k] = np.nan
+        q.status[:, k] = np.where(pa[:, j] > 0, "ok", "no_area")
+    tot = cpos["total"]
+    q.area_start[:, tot] += pa.sum(1)
+    q.area_end[:, tot] += pa.sum(1)
+    q.net[:, tot] += pf.sum(1)
+    q.rem[:, tot] += np.clip(pf, 0, None).sum(1)
+    q.emi[:, tot] += np.clip(-pf, 0, None).sum(1)
+    for name, on_all in (("gross_removals", pf > 0), ("gross_emissions", pf < 0)):
+        q.qsig[name][:, tot] = np.sqrt(q.qsig[name][:, tot] ** 2 + np.where(on_all, pv, 0.0).sum(1))
+        q.qsig[name][(pu & on_all).any(1), tot] = np.nan
+    q.sigma[:, tot] = np.sqrt(q.sigma[:, tot] ** 2 + pv.sum(1))
+    q.sigma[pu.any(1), tot] = np.nan
+
+
+def _interval(
+    net: _Floats, sigma: _Floats, res: FluxResult, *, uncertainty: str, with_projects: bool
+) -> tuple[_Floats, _Floats]:
+    """95 % interval of the net sink: ``net +- 1.96 sigma``, or the Monte Carlo percentiles.
+
+    With project polygons under Monte Carlo, the percentiles are kept where no project part
+    was added (sigma unchanged).
+    """
+    if uncertainty == "approach1" or with_projects:
+        low = net - 1.959963984540054 * sigma
+        high = net + 1.959963984540054 * sigma
+        if uncertainty == "monte_carlo":  # keep MC percentiles where no project part was added
+            same = np.isclose(sigma, res.sigma, equal_nan=True)
+            low = np.where(same, res.low, low)
+            high = np.where(same, res.high, high)
+    else:
+        low, high = res.low, res.high
+    return low, high
+
+
+def _transition_matrix(
+    t: pd.DataFrame, bpos: Mapping[Hashable, int], nb: int
+) -> tuple[NDArray[np.int64], _Floats]:
+    """Class codes and transition matrix [ha] per boundary, all rows including nodata."""
+    codes_all = (
+        np.unique(np.concatenate([t["class_start"], t["class_end"]])).astype("int64")
+        if len(t)
+        else np.array([], dtype="int64")
+    )
+    ix = {int(c): i for i, c in enumerate(codes_all)}
+    tm = np.zeros((nb, len(codes_all), len(codes_all)))
+    if len(t):
+        np.add.at(
+            tm,
+            (
+                np.array([bpos[b] for b in t["boundary_id"]]),
+                np.array([ix[int(c)] for c in t["class_start"]]),
+                np.array([ix[int(c)] for c in t["class_end"]]),
+            ),
+            t["area_m2"].to_numpy() / 1e4,
+        )
+    return codes_all, tm
+
+
+def _unobserved_ha(
+    terms: AccountingTerms,
+    ids: Sequence[Hashable],
+    tm: _Floats,
+    boundary_area_m2: NDArray[np.float64] | None,
+) -> _Floats:
+    """Area [ha] per boundary with nodata in either epoch or (given its area) outside."""
+    unobs = np.array([terms.unobserved.get(b, 0.0) for b in ids], dtype="float64")
+    if boundary_area_m2 is not None:
+        covered = tm.sum(axis=(1, 2))
+        outside = np.asarray(boundary_area_m2, dtype="float64") / 1e4 - covered
+        rel = outside / np.maximum(np.asarray(boundary_area_m2) / 1e4, 1e-300)
+        unobs = unobs + np.where(rel > _OUTSIDE_SHARE, outside, 0.0)
+    return unobs
+
+
+def _json_default(x: object) -> str | None:
+    """JSON for values json cannot write: NaN as null, anything else as its text."""
+    return None if isinstance(x, float) and np.isnan(x) else str(x)
+
+
+def _factors_used(resolved: Mapping[Hashable, ResolvedFactors]) -> str:
+    """JSON list of the factor rows used by any boundary, each once."""
+    prov = []
+    for r in resolved.values():
+        prov.extend(r.provenance)
+    prov = [dict(p) for p in {json.dumps(p, sort_keys=True, default=str): p for p in prov}.values()]
+    return json.dumps(prov, default=_json_default)
+
+
+def _density_by_code(
+    resolved: Mapping[Hashable, ResolvedFactors], ids: Sequence[Hashable], pools: Sequence[str]
+) -> str:
+    """JSON ``{boundary_id: {code: carbon density [t C ha-1] of the pools used}}``."""
+    dens_json = {}
+    for b in ids:
+        r = resolved[b]
+        cols = [PARAMETERS.index(p) for p in pools]
+        tot_d = r.value[:, cols].sum(axis=1)
+        dens_json[str(b)] = {
+            str(int(c)): float(v) for c, v in zip(r.codes, tot_d, strict=True) if np.isfinite(v)
+        }
+    return json.dumps(dens_json)
+
+
+def _add_valuation(
+    ds: xr.Dataset,
+    valuation: Valuation | Mapping[str, Any],
+    net: _Floats,
+    low: _Floats,
+    high: _Floats,
+    *,
+    years: float,
+) -> None:
+    """Add ``npv``, ``npv_low`` and ``npv_high`` (InVEST valuation of the stock change)."""
+    dims = ("boundary", "category")
+    val = valuation if isinstance(valuation, Valuation) else Valuation(**dict(valuation))
+    npv_k = val.constant(float(years))
+    change_tc = net * float(years) / C_TO_CO2
+    ds["npv"] = (
+        dims,
+        change_tc * npv_k,
+        {
+            "units": val.currency,
+            "long_name": "net present value of the carbon "
+            "stock change (InVEST carbon model valuation)",
+        },
+    )
+    ds["npv_low"] = (
+        dims,
+        low * float(years) / C_TO_CO2 * npv_k,
+        {"units": val.currency, "long_name": "NPV, lower bound of the 95 % interval"},
+    )
+    ds["npv_high"] = (
+        dims,
+        high * float(years) / C_TO_CO2 * npv_k,
+        {"units": val.currency, "long_name": "NPV, upper bound of the 95 % interval"},
+    )
+    ds.attrs["valuation"] = val.describe(float(years)) + "; dC = net_sink x years x 12/44 [t C]"
+    ds.attrs["valuation_constant"] = npv_k
+
+
+def _flag_transitions(ds: xr.Dataset, tm: _Floats, codes_all: NDArray[np.int64]) -> None:
+    """List the flagged transitions with area in ``attrs["transition_flags"]`` (the first few)."""
     flagged = [
         (int(a), int(b), f)
         for (a, b), f in np.ndenumerate(ds["transition_flag"].to_numpy())
@@ -818,6 +1047,15 @@ def account_transitions(
         ds.attrs["transition_flags"] = "; ".join(
             f"{codes_all[a]}->{codes_all[b]}: {f}" for a, b, f in flagged[:_FLAGS_SHOWN]
         ) + (f" (+{len(flagged) - _FLAGS_SHOWN} more)" if len(flagged) > _FLAGS_SHOWN else "")
+
+
+def _note_unranged(
+    ds: xr.Dataset, res: FluxResult, unranged: str, tables: Mapping[int, FactorTable]
+) -> None:
+    """Say why intervals are NaN: a note when no table has ranges, else a warning.
+
+    The warning is raised for the caller of :func:`account_transitions` (stacklevel 3).
+    """
     all_user_unranged = (
         all(tab.data[["low", "high"]].isna().all().all() for tab in tables.values())
         if all("low" in tab.data and "high" in tab.data for tab in tables.values())
@@ -836,30 +1074,29 @@ def account_transitions(
             "factors=table.override(...), "
             "or pass unranged='exclude' for an interval from the ranged factors only.",
             UrbansatWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
-    return ds
 
 
-def account_sinks(
+def account_sinks(  # noqa: PLR0913 - public API: the epochs and boundaries, then keyword-only options
     landcover_start: xr.DataArray,
     landcover_end: xr.DataArray,
-    boundaries,
+    boundaries: gpd.GeoDataFrame | None,
     *,
-    factors: FactorsArg | Mapping = "ipcc2019",
+    factors: FactorsArg | _PerBoundary[FactorsArg] = "ipcc2019",
     method: Literal["gain_loss", "stock_difference"] = "gain_loss",
     years: float | None = None,
-    climate_zone: str | Mapping | None = None,
-    projects=None,
+    climate_zone: str | _PerBoundary[str] | None = None,
+    projects: gpd.GeoDataFrame | None = None,
     uncertainty: Literal["approach1", "monte_carlo"] = "approach1",
     n_draws: int = 5000,
     align_to: Literal["start", "end"] | xr.DataArray | None = None,
-    legend=None,
+    legend: LegendArg | None = None,
     pools: Sequence[str] = POOLS,
-    area_uncertainty: float | Mapping[str, float] = 0.0,
+    area_uncertainty: _AreaSigma = 0.0,
     seed: int | None = 0,
     unranged: Literal["nan", "exclude"] = "nan",
-    valuation: Valuation | Mapping | None = None,
+    valuation: Valuation | Mapping[str, Any] | None = None,
     accuracy: pd.DataFrame | None = None,
     coverage: Coverage | None = None,
 ) -> xr.Dataset:
@@ -965,7 +1202,12 @@ def account_sinks(
     >>> ds.net_sink.sel(category="total").round(2).values.tolist()  # t CO2 yr-1 per boundary
     [0.68, 4.87]
     """
-    for label, da in (("landcover_start", landcover_start), ("landcover_end", landcover_end)):
+    # typed object: callers without a type checker pass paths and other values
+    given: tuple[tuple[str, object], ...] = (
+        ("landcover_start", landcover_start),
+        ("landcover_end", landcover_end),
+    )
+    for label, da in given:
         if not isinstance(da, xr.DataArray):
             shown = f" {str(da)!r}" if isinstance(da, (str, os.PathLike)) else ""
             raise SchemaError(
@@ -989,14 +1231,7 @@ def account_sinks(
     else:
         check_aligned(landcover_start, landcover_end)
     if years is None:
-        y0, y1 = landcover_start.attrs.get("year"), landcover_end.attrs.get("year")
-        if y0 is None or y1 is None:
-            raise ConfigError(
-                "years= is required: the land-cover arrays carry no 'year' attribute."
-            )
-        years = float(y1) - float(y0)
-        if years <= 0:
-            raise ConfigError(f"Epoch years {y0} -> {y1} do not increase; pass years= explicitly.")
+        years = _epoch_years(landcover_start, landcover_end)
     lg = _legend_of(landcover_start, legend)
     lg = _with_nodata(lg, landcover_start, landcover_end)
     bf = _boundary_frame(boundaries)
@@ -1017,16 +1252,7 @@ def account_sinks(
     back = {str(b): b for b in bf["boundary_id"]}
     if len(table):
         table = table.assign(boundary_id=[back.get(str(b), b) for b in table["boundary_id"]])
-    seen = set(table["boundary_id"]) if len(table) else set()
-    outside = [b for b in bf["boundary_id"] if b not in seen]
-    if outside:
-        bounds = landcover_start.rio.bounds()
-        raise BoundaryError(
-            f"Boundary id(s) {outside[:10]} do not overlap the land-cover raster (bounds "
-            f"{tuple(round(v, 6) for v in bounds)} "
-            f"in {landcover_start.rio.crs}). Clip boundaries to the raster or use a raster that "
-            "covers them."
-        )
+    _require_overlap(table, bf, landcover_start)
     ds = account_transitions(
         table,
         boundaries,
@@ -1051,3 +1277,34 @@ def account_sinks(
     ds.attrs["epochs"] = f"{y0 if y0 is not None else 'start'}/{y1 if y1 is not None else 'end'}"
     ds.attrs["transition_engine"] = engine
     return ds
+
+
+def _epoch_years(landcover_start: xr.DataArray, landcover_end: xr.DataArray) -> float:
+    """Years between the epochs from their ``year`` attributes.
+
+    Raises
+    ------
+    ConfigError
+        Without ``year`` attributes, or when they do not increase.
+    """
+    y0, y1 = landcover_start.attrs.get("year"), landcover_end.attrs.get("year")
+    if y0 is None or y1 is None:
+        raise ConfigError("years= is required: the land-cover arrays carry no 'year' attribute.")
+    years = float(y1) - float(y0)
+    if years <= 0:
+        raise ConfigError(f"Epoch years {y0} -> {y1} do not increase; pass years= explicitly.")
+    return years
+
+
+def _require_overlap(table: pd.DataFrame, bf: pd.DataFrame, landcover: xr.DataArray) -> None:
+    """Raise BoundaryError naming the boundaries without a row in the transition table."""
+    seen = set(table["boundary_id"]) if len(table) else set()
+    outside = [b for b in bf["boundary_id"] if b not in seen]
+    if outside:
+        bounds = landcover.rio.bounds()
+        raise BoundaryError(
+            f"Boundary id(s) {outside[:10]} do not overlap the land-cover raster (bounds "
+            f"{tuple(round(v, 6) for v in bounds)} "
+            f"in {landcover.rio.crs}). Clip boundaries to the raster or use a raster that "
+            "covers them."
+        )

@@ -64,7 +64,7 @@ def _source(da: xr.DataArray) -> str | None:
     return str(src) if src else None
 
 
-def carbon_maps(
+def carbon_maps(  # noqa: PLR0913 - public API: the two epochs, then keyword-only options
     landcover_start: xr.DataArray,
     landcover_end: xr.DataArray,
     *,
@@ -182,6 +182,30 @@ def carbon_maps(
         },
         coords=coords,
     )
+    _add_storage(ds, area_da)
+    attrs: dict[str, Any] = {
+        "factors": table.label,
+        "climate_zone": str(climate_zone),
+        "pools": ",".join(pools),
+        "inputs": ";".join(p for p in (_source(landcover_start), _source(landcover_end)) if p),
+        "epochs": f"{landcover_start.attrs.get('year', 'start')}/"
+        f"{landcover_end.attrs.get('year', 'end')}",
+        "Conventions": "CF-1.8",
+        "codes_without_pools": ",".join(map(str, lacking)),
+    }
+    if valuation is not None:
+        attrs.update(_add_npv(ds, valuation, years, landcover_start, landcover_end))
+    ds.attrs.update(attrs)
+    ds = ds.rio.write_crs(crs).rio.write_transform(transform)
+    for v in ds.data_vars:
+        if {"y", "x"} <= set(ds[v].dims):
+            ds[v] = ds[v].rio.write_nodata(np.nan, encoded=False)
+    return cast(xr.Dataset, ds)
+
+
+def _add_storage(ds: xr.Dataset, area_da: xr.DataArray) -> None:
+    """Add the storage densities, their change and the per-pixel stocks to ``ds``."""
+    tcha = "t C ha-1"
     ds["density_start"] = (
         ds["pool_density_start"]
         .sum("pool", skipna=False)
@@ -207,38 +231,36 @@ def carbon_maps(
         ds[name] = (ds[src] * area_da).assign_attrs(
             units="t C", long_name=what, cell_methods="area: sum"
         )
-    attrs: dict[str, Any] = {
-        "factors": table.label,
-        "climate_zone": str(climate_zone),
-        "pools": ",".join(pools),
-        "inputs": ";".join(p for p in (_source(landcover_start), _source(landcover_end)) if p),
-        "epochs": f"{landcover_start.attrs.get('year', 'start')}/"
-        f"{landcover_end.attrs.get('year', 'end')}",
-        "Conventions": "CF-1.8",
-        "codes_without_pools": ",".join(map(str, lacking)),
-    }
-    if valuation is not None:
-        val = valuation if isinstance(valuation, Valuation) else Valuation(**dict(valuation))
-        if years is None:
-            y0, y1 = landcover_start.attrs.get("year"), landcover_end.attrs.get("year")
-            if y0 is None or y1 is None:
-                raise ConfigError(
-                    "valuation needs years=: the land-cover arrays carry no 'year' attribute."
-                )
-            years = float(y1) - float(y0)
-        k = val.constant(float(years))
-        ds["npv_density"] = (ds["density_change"] * k).assign_attrs(
-            units=f"{val.currency} ha-1",
-            long_name="net present value of the carbon change (InVEST npv_alt)",
-        )
-        ds["npv"] = (ds["stock_change"] * k).assign_attrs(
-            units=val.currency, long_name="net present value of the carbon change per pixel"
-        )
-        attrs["valuation"] = val.describe(float(years))
-        attrs["valuation_constant"] = k
-    ds.attrs.update(attrs)
-    ds = ds.rio.write_crs(crs).rio.write_transform(transform)
-    for v in ds.data_vars:
-        if {"y", "x"} <= set(ds[v].dims):
-            ds[v] = ds[v].rio.write_nodata(np.nan, encoded=False)
-    return cast(xr.Dataset, ds)
+
+
+def _add_npv(
+    ds: xr.Dataset,
+    valuation: Valuation | Mapping[str, Any],
+    years: float | None,
+    landcover_start: xr.DataArray,
+    landcover_end: xr.DataArray,
+) -> dict[str, Any]:
+    """Add ``npv_density`` and ``npv`` to ``ds``; return the valuation attributes.
+
+    Raises
+    ------
+    ConfigError
+        Without ``years`` when the land-cover arrays carry no ``year`` attribute.
+    """
+    val = valuation if isinstance(valuation, Valuation) else Valuation(**dict(valuation))
+    if years is None:
+        y0, y1 = landcover_start.attrs.get("year"), landcover_end.attrs.get("year")
+        if y0 is None or y1 is None:
+            raise ConfigError(
+                "valuation needs years=: the land-cover arrays carry no 'year' attribute."
+            )
+        years = float(y1) - float(y0)
+    k = val.constant(float(years))
+    ds["npv_density"] = (ds["density_change"] * k).assign_attrs(
+        units=f"{val.currency} ha-1",
+        long_name="net present value of the carbon change (InVEST npv_alt)",
+    )
+    ds["npv"] = (ds["stock_change"] * k).assign_attrs(
+        units=val.currency, long_name="net present value of the carbon change per pixel"
+    )
+    return {"valuation": val.describe(float(years)), "valuation_constant": k}
