@@ -63,6 +63,9 @@ assert len(plt.get_fignums()) >= 3, plt.get_fignums()
 """,
     "04_year_of_totals": """\
 assert len(totals) == 16 and (totals.status == "ok").all(), totals.status.value_counts()
+assert synthetic.iloc[:, 0].mean() > 0.1, synthetic.mean()  # overpass sampling bias
+assert abs(synthetic.iloc[:, 1].mean()) < 0.05, synthetic.mean()  # removed by the correction
+assert (synthetic.z.abs() <= 2).mean() >= 0.85, synthetic.z.tolist()
 assert within_2sigma >= 14, within_2sigma  # docs/period_totals.md: 14/16
 assert rel_fit.median() < 0.25, rel_fit.median()  # documented 20.2 %
 assert rel_plain.median() > 1.0, rel_plain.median()  # documented 259 %
@@ -77,7 +80,7 @@ np.testing.assert_allclose(
 # late-morning overpasses sit above the daily mean: the correction lowers the period mean
 assert (details.groupby("source").factor.mean() > 1).all()
 assert ratio.median() < 1, ratio.median()
-assert len(plt.get_fignums()) >= 3, plt.get_fignums()
+assert len(plt.get_fignums()) >= 4, plt.get_fignums()
 """,
     "05_sinks_two_epochs": """\
 assert abs(float(tot.area_start) - float(tot.area_end)) < 1e-6 * float(tot.area_start)
