@@ -83,8 +83,9 @@ def _corrupt(path: Path, name: str, kind: str) -> None:
         if kind == "delete":
             del f[name]
             return
-        if kind == "units":
-            ds.attrs["units"] = _WRONG_UNITS
+        if kind == "units":  # NIES GOSAT FTS names the attribute "unit"
+            for key in [k for k in ("units", "unit") if k in ds.attrs] or ["units"]:
+                ds.attrs[key] = _WRONG_UNITS
             return
         if ds.dtype.kind not in "fiu":
             return  # string, compound or reference variables have no numeric fill or dtype
@@ -195,6 +196,29 @@ def test_critical_variables_every_corruption(product: str, kind: str, tmp_path: 
     for name in _CRITICAL[product]:
         assert name in _GOOD[product][2], f"{product} layout changed: {name} not in the file"
         _open_corrupted(product, name, kind, tmp_path)
+
+
+@pytest.mark.parametrize("product", sorted(_WRITERS))
+def test_wrong_units_on_used_variables_refused(product: str, tmp_path: Path) -> None:
+    """A unit of another quantity on the gas, its uncertainty, latitude or longitude: refused.
+
+    These are the variables whose units the readers read (the other variables of the
+    layout are documented with one unit and are not converted); a silent use would put a
+    length where a mole fraction or an angle belongs.
+    """
+    from urbansat.errors import UnitsError
+
+    good, data, _ = _GOOD[product]
+    for name in _CRITICAL[product][:4]:  # gas, uncertainty, latitude, longitude
+        p = tmp_path / good.name
+        p.write_bytes(data)
+        _corrupt(p, name, "units")
+        with pytest.raises(UnitsError) as info, warnings.catch_warnings():
+            warnings.simplefilter("ignore", urbansat.UrbansatWarning)
+            urbansat.open_granules(p)
+        msg = str(info.value)
+        assert good.name in msg and name.rsplit("/", 1)[-1] in msg and _WRONG_UNITS in msg, msg
+        p.unlink()
 
 
 def test_gas_variable_deleted_names_it(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from urbansat.errors import UnitsError
 __all__ = [
     "MOLE_FRACTION_UNITS",
     "PLAUSIBLE_MOLE_FRACTION",
+    "check_coordinate_units",
     "check_mole_fraction",
     "check_qa_value",
     "convert_units",
@@ -184,3 +185,57 @@ def check_qa_value(maximum: float, *, file: str | Path) -> None:
             "scale_factor attribute was lost, so qa_value >= 0.5 would pass nearly every "
             "pixel. Restore it (qa_value.scale_factor = 0.01) or use the original file."
         )
+
+
+#: Units a latitude or longitude may carry: the CF spellings (CF-1.10 section 4.1) and the
+#: plain ``degree`` forms some products use (GOSAT FTS writes ``unit = "deg"``).
+COORDINATE_UNITS: Final[dict[str, frozenset[str]]] = {
+    "latitude": frozenset(
+        {"degrees_north", "degree_north", "degree_n", "degrees_n", "degreen", "degreesn"}
+        | {"degrees", "degree", "deg"}
+    ),
+    "longitude": frozenset(
+        {"degrees_east", "degree_east", "degree_e", "degrees_e", "degreee", "degreese"}
+        | {"degrees", "degree", "deg"}
+    ),
+}
+
+
+def check_coordinate_units(
+    var: xr.DataArray, *, file: str | Path, variable: str, axis: str
+) -> None:
+    """Refuse a latitude or longitude whose units attribute is not an angle in degrees.
+
+    A missing attribute is accepted (the product specification defines the unit); a
+    present one must be a degree spelling for ``axis`` (``COORDINATE_UNITS``): radians, or
+    a length after a reprojection, would otherwise be used as degrees.
+
+    Parameters
+    ----------
+    var : xarray.DataArray
+        The coordinate as read (its ``units`` or, as in GOSAT FTS, ``unit`` attribute).
+    file : str or pathlib.Path
+        Granule named in the message.
+    variable : str
+        The variable's path in the file.
+    axis : {"latitude", "longitude"}
+        Which coordinate it is.
+
+    Raises
+    ------
+    UnitsError
+        Naming file, variable, the unit found and the units accepted.
+    """
+    found = var.attrs.get("units", var.attrs.get("unit"))
+    if found is None:
+        return
+    if isinstance(found, bytes):
+        found = found.decode("utf-8", "replace")
+    if str(found).strip().lower().replace(" ", "_") in COORDINATE_UNITS[axis]:
+        return
+    expected = "degrees_north" if axis == "latitude" else "degrees_east"
+    raise UnitsError(
+        f"Granule '{file}': variable {variable!r} has units {str(found)!r}, not an angle in "
+        f"degrees; urbansat reads {axis} in {expected}. Convert it (radians x 180/pi) or "
+        f"fix the attribute (units = {expected!r}) if the values are degrees."
+    )

@@ -47,7 +47,7 @@ from urbansat.ingest.readers._base import (
     wrap_longitude,
 )
 from urbansat.ingest.readers.tropomi_ch4 import resolve_chunks
-from urbansat.ingest.units import convert_units
+from urbansat.ingest.units import check_coordinate_units, convert_units
 from urbansat.schema import GAS_STANDARD_NAMES, GAS_UNITS, validate_granule
 
 __all__ = ["GosatFTSReader"]
@@ -235,6 +235,13 @@ class GosatFTSReader(GranuleReader):
             "lon": read("Data/geolocation/longitude"),
             "flag": _h5_dataarray(p, f["qa"]["flag"], sel, None),
         }
+        for name, axis in (
+            ("Data/geolocation/latitude", "latitude"),
+            ("Data/geolocation/longitude", "longitude"),
+        ):
+            check_coordinate_units(
+                xr.DataArray(0.0, attrs=dict(s[name][2])), file=path, variable=name, axis=axis
+            )
         core = [
             gname,
             uname,

@@ -53,7 +53,7 @@ from urbansat.ingest.readers._base import (
     wrap_longitude,
 )
 from urbansat.ingest.readers.tropomi_ch4 import resolve_chunks
-from urbansat.ingest.units import convert_units
+from urbansat.ingest.units import check_coordinate_units, convert_units
 from urbansat.schema import GAS_STANDARD_NAMES, validate_granule
 
 __all__ = ["ACOSLiteReader", "OCO2LiteReader", "OCO3LiteReader", "OCOLiteReader"]
@@ -411,6 +411,8 @@ class OCOLiteReader(GranuleReader):
                 return v.where(v != miss)
             return v
 
+        for axis in ("latitude", "longitude"):
+            check_coordinate_units(ds[axis], file=path, variable=axis, axis=axis)
         lat0, lon0 = clean(ds["latitude"]), clean(ds["longitude"])
         valid = pres & np.isfinite(lat0) & np.isfinite(lon0) & ~((lat0 == 0) & (lon0 == 0))
         lat = lat0.where(valid)

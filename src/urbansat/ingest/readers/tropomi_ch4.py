@@ -58,7 +58,7 @@ from urbansat.ingest.readers._base import (
     unwrap_corners,
     wrap_longitude,
 )
-from urbansat.ingest.units import convert_units
+from urbansat.ingest.units import check_coordinate_units, convert_units
 from urbansat.schema import GAS_STANDARD_NAMES, validate_granule
 
 __all__ = ["TropomiCH4Reader"]
@@ -451,6 +451,8 @@ class TropomiCH4Reader(GranuleReader):
         times: tuple[np.ndarray, np.ndarray],
     ) -> xr.Dataset:
         notes: list[str] = []
+        for axis in ("latitude", "longitude"):
+            check_coordinate_units(ds[axis], file=path, variable=f"PRODUCT/{axis}", axis=axis)
         lat = ds["latitude"]
         lon = wrap_longitude(ds["longitude"])
         valid = np.isfinite(lat) & np.isfinite(lon)
