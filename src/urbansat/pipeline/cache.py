@@ -15,7 +15,7 @@ import os
 import stat
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias, TypeVar
 
 import pandas as pd
 import xarray as xr
@@ -25,6 +25,10 @@ from urbansat.export import atomic_write, netcdf_ready, sha256
 from urbansat.pipeline.execution import _client, _in_worker, _progress
 
 _CACHE = ".urbansat-cache"
+
+T = TypeVar("T")
+#: One cached step: ``(key, file suffix, compute, save(value, path), load(path))``.
+Job: TypeAlias = tuple[str, str, Callable[[], T], Callable[[T, Path], None], Callable[[Path], T]]
 
 
 @functools.cache
@@ -76,7 +80,7 @@ class _Checksums:
     def __init__(self, cache: Path) -> None:
         self.file = cache / "checksums.json"
         try:
-            self.known = json.loads(self.file.read_text())
+            self.known: dict[str, str] = json.loads(self.file.read_text())
         except (OSError, ValueError):
             self.known = {}
         self.used: dict[str, str] = {}
@@ -107,18 +111,18 @@ class _Steps:
 
     def run_many(
         self,
-        jobs: list[tuple[str, str, Callable[[], Any], Callable, Callable]],
+        jobs: list[Job[T]],
         *,
         desc: str,
         progress: bool,
-    ) -> list[Any]:
+    ) -> list[T]:
         """Run independent steps; on a dask.distributed cluster each missing step is one task.
 
         Finished steps are loaded from the cache; the others are submitted together
         (``client.submit``), each runs with dask's synchronous scheduler inside its
         worker (one granule per task), and results are saved atomically as they arrive.
         """
-        out: list[Any] = [None] * len(jobs)
+        out: dict[int, T] = {}
         todo = []
         for i, (key, suffix, _, _, load) in enumerate(jobs):
             path = self.cache / f"{key}{suffix}"
@@ -142,7 +146,7 @@ class _Steps:
             from distributed import as_completed
 
             futures = {client.submit(_in_worker, jobs[i][2], pure=False): i for i in todo}
-            done = as_completed(list(futures))
+            done = as_completed(list(futures))  # type: ignore[no-untyped-call]  # distributed: untyped
             for fut in done:
                 i = futures.pop(fut)
                 value = fut.result()
@@ -153,9 +157,9 @@ class _Steps:
                     bar.update(1)
         if bar is not None:
             bar.close()
-        return out
+        return [out[i] for i in range(len(jobs))]
 
-    def _finish(self, job: tuple[str, str, Callable, Callable, Callable], value: Any) -> Any:
+    def _finish(self, job: Job[T], value: T) -> T:
         key, suffix, _, save, _ = job
         with atomic_write(self.cache / f"{key}{suffix}") as tmp:
             save(value, tmp)

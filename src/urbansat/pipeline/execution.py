@@ -51,12 +51,13 @@ def _scheduler(spec: str, total_bytes: int) -> Iterator[str]:
         # The workers' statistical profiler keeps a call tree per 1 s cycle for an hour
         # (distributed.worker.profile): over a long job that was ~0.33-0.85 MB of worker memory
         # per task. Nothing reads it here (no dashboard), so it is off (docs/reliability.md).
+        # LocalCluster's and Client's constructors have no annotations (distributed 2026.8).
         with (
             dask.config.set(WORKER_CONFIG),
-            LocalCluster(
+            LocalCluster(  # type: ignore[no-untyped-call]
                 n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
             ) as cluster,
-            Client(cluster) as client,
+            Client(cluster) as client,  # type: ignore[no-untyped-call]
         ):
             yield f"local ({n} workers) {client.scheduler.address}"
         return
@@ -65,7 +66,7 @@ def _scheduler(spec: str, total_bytes: int) -> Iterator[str]:
             f"scheduler={spec!r}: use auto, synchronous, threads, local or tcp://host:port."
         )
     try:
-        client = Client(spec, timeout="20s")
+        client = Client(spec, timeout="20s")  # type: ignore[no-untyped-call]  # as above
     except OSError as err:
         raise ConfigError(
             f"cannot connect to the dask scheduler at {spec!r} ({err}); is the cluster running?"

@@ -118,6 +118,7 @@ class RunLock:
         self._fd: int | None = None
 
     def __enter__(self) -> Self:
+        """Take the lock, waiting (and calling ``on_wait`` once) while another run holds it."""
         import fcntl
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -143,6 +144,7 @@ class RunLock:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        """Release the lock and close its file."""
         import fcntl
 
         if self._fd is not None:

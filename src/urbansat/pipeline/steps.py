@@ -28,12 +28,14 @@ from urbansat.errors import (
 from urbansat.indicators.concentration import concentrations_from_table, sounding_table
 from urbansat.inversion.result import METHOD_DIM
 from urbansat.pipeline.cache import (
+    Job,
     _Checksums,
     _hash,
     _load_ds,
     _load_table,
     _save_ds,
     _save_table,
+    _Steps,
 )
 from urbansat.pipeline.periods import _combine_overpasses, _period_of, _split_by_period
 
@@ -73,7 +75,7 @@ def _read_all_boundaries(cfg: dict[str, Any], checks: _Checksums) -> gpd.GeoData
 
 
 def _open_swath(path: str, g: Mapping[str, Any]) -> xr.Dataset | None:
-    """The normalized swath of one granule, or None when its bbox/time filter selects nothing."""
+    """Open the normalized swath of one granule (None when its bbox/time selects nothing)."""
     from urbansat.ingest.granules import open_granules
 
     kw = {k: g[k] for k in ("gas", "product", "qa", "bbox", "time", "target", "chunks") if k in g}
@@ -86,7 +88,7 @@ def _open_swath(path: str, g: Mapping[str, Any]) -> xr.Dataset | None:
 
 
 def _gas_of_file(path: str, g: Mapping[str, Any]) -> str:
-    """The gas a granule measures, also when its bbox/time filter selects nothing.
+    """Return the gas a granule measures, also when its bbox/time filter selects nothing.
 
     The granule was then observed (the instrument sees this gas) but holds nothing over
     the boundaries: its rows are ``no_data``, not ``not_observable``.
@@ -108,8 +110,10 @@ def _gas_of_file(path: str, g: Mapping[str, Any]) -> str:
 def _unique_files(
     cfg: Mapping[str, Any], checks: _Checksums
 ) -> list[tuple[Mapping[str, Any], str]]:
-    """(granules section, file) pairs, each granule once: the same content under two names or in
-    two [[granules]] sections is read once (with an UrbansatWarning), never counted twice.
+    """Return the (granules section, file) pairs, each granule once.
+
+    The same content under two names or in two [[granules]] sections is read once (with an
+    UrbansatWarning), never counted twice.
     """
     seen: dict[str, str] = {}
     out = []
@@ -129,8 +133,12 @@ def _unique_files(
 
 
 def _concentration_steps(
-    cfg, bnd, steps, checks, progress
-) -> tuple[dict, dict[str, pd.DataFrame], set[str]]:
+    cfg: Mapping[str, Any],
+    bnd: gpd.GeoDataFrame,
+    steps: _Steps,
+    checks: _Checksums,
+    progress: bool,
+) -> tuple[dict[tuple[str, str], xr.Dataset], dict[str, pd.DataFrame], set[str]]:
     """Per-granule sounding tables -> concentrations per (period, gas); also the gases observed."""
     opts = cfg["concentration"]
     atm = bnd[bnd["level"].isin(ATMOSPHERE_SCOPES)]
@@ -140,7 +148,7 @@ def _concentration_steps(
     tables: dict[str, list[pd.DataFrame]] = {}
     meta: dict[str, dict[str, list[str]]] = {}
     files = _unique_files(cfg, checks)
-    jobs = []
+    jobs: list[Job[pd.DataFrame]] = []
     for g, f in files:
         key = "conc-" + _hash(
             checks(f),
@@ -191,7 +199,7 @@ def _concentration_steps(
 
         jobs.append((key, ".parquet", compute, _save_table, _load_table))
     results = steps.run_many(jobs, desc="granules: concentrations", progress=progress)
-    for (g, f), t in zip(files, results):
+    for (_, f), t in zip(files, results, strict=True):
         if t.attrs.get("gas"):
             observed.add(str(t.attrs["gas"]))
         if len(t):
@@ -200,9 +208,9 @@ def _concentration_steps(
             m = meta.setdefault(gas, {"product": [], "files": []})
             m["product"].append(str(t["product"].iloc[0]))
             m["files"].append(Path(f).name)
-    out = {}
+    out: dict[tuple[str, str], xr.Dataset] = {}
     bg = opts.get("background", {})
-    soundings = {}
+    soundings: dict[str, pd.DataFrame] = {}
     for gas, parts in tables.items():
         table = pd.concat(parts, ignore_index=True)
         soundings[gas] = table
@@ -232,21 +240,27 @@ def _wind_arg(w: Any) -> Any:
     return w
 
 
-def _emission_steps(cfg, bnd, steps, checks, progress) -> dict[tuple[str, str], xr.Dataset]:
+def _emission_steps(
+    cfg: Mapping[str, Any],
+    bnd: gpd.GeoDataFrame,
+    steps: _Steps,
+    checks: _Checksums,
+    progress: bool,
+) -> dict[tuple[str, str], xr.Dataset]:
     from urbansat.inversion import estimate_emissions
 
     groups = {g["name"]: g for g in cfg["granules"]}
     per: dict[tuple[str, str], list[xr.Dataset]] = {}
     todo = []
-    for i, e in enumerate(cfg["emissions"]):
+    for e in cfg["emissions"]:
         seen: set[str] = set()
         for f in groups[e["granules"]]["files"]:
             digest = checks(f)
             if digest not in seen:  # one overpass once, however many names it has
                 seen.add(digest)
-                todo.append((i, e, f))
-    jobs = []
-    for i, e, f in todo:
+                todo.append((e, f))
+    jobs: list[Job[xr.Dataset]] = []
+    for e, f in todo:
         g = groups[e["granules"]]
         wind = e["wind"]
         src_file = e.get("sources")
@@ -306,25 +320,39 @@ def _emission_steps(cfg, bnd, steps, checks, progress) -> dict[tuple[str, str], 
         )
         if period is None:
             continue
-        if METHOD_DIM in ds.dims:
-            # several methods (method = "all" or a list): every method ran on the same prepared
-            # plumes; the first listed one feeds the indicator table (docs/reliability.md)
-            ds = ds.sel({METHOD_DIM: str(ds[METHOD_DIM].values[0])}, drop=True)
-            ds.attrs["method"] = (
-                str(ds["method"].values.flat[0]) if "method" in ds else ds.attrs.get("method")
-            )
-        per.setdefault((period, str(ds.attrs["gas"])), []).append(ds)
+        per.setdefault((period, str(ds.attrs["gas"])), []).append(_first_method(ds))
     return {
         k: _combine_overpasses(v, period=k[0], periods=cfg["job"]["periods"])
         for k, v in per.items()
     }
 
 
-def _sink_steps(cfg, bnd, steps, checks, progress) -> dict[str, xr.Dataset]:
+def _first_method(ds: xr.Dataset) -> xr.Dataset:
+    """Keep the first listed method of an estimate that ran several (one method: ``ds``).
+
+    With ``method = "all"`` or a list every method ran on the same prepared plumes; the
+    first listed one feeds the indicator table (docs/reliability.md).
+    """
+    if METHOD_DIM not in ds.dims:
+        return ds
+    one = ds.sel({METHOD_DIM: str(ds[METHOD_DIM].values[0])}, drop=True)
+    one.attrs["method"] = (
+        str(one["method"].values.flat[0]) if "method" in one else one.attrs.get("method")
+    )
+    return one
+
+
+def _sink_steps(
+    cfg: Mapping[str, Any],
+    bnd: gpd.GeoDataFrame,
+    steps: _Steps,
+    checks: _Checksums,
+    progress: bool,
+) -> dict[str, xr.Dataset]:
     """One cached step per (epoch pair, boundary): each reads only its boundary's raster window."""
     from urbansat.ingest.landcover import open_landcover
 
-    out = {}
+    out: dict[str, xr.Dataset] = {}
     sb = bnd[bnd["level"].isin(SINK_SCOPES)]
     for s in cfg["sinks"]:
         starts = (
@@ -387,7 +415,7 @@ def _sink_steps(cfg, bnd, steps, checks, progress) -> dict[str, xr.Dataset]:
                 "[[sinks]] "
                 f"{s['name']!r}; check the boundaries or the land-cover files."
             )
-        jobs = []
+        jobs: list[Job[xr.Dataset]] = []
         for i in range(len(inside)):
             one = inside.iloc[[i]]
             key = "sink-" + _hash(
@@ -425,7 +453,7 @@ def _sink_steps(cfg, bnd, steps, checks, progress) -> dict[str, xr.Dataset]:
 
 
 def _class_areas_ha(paths: list[str]) -> Any:
-    """Mapped area [ha] of each class of the start epoch (strata of a reference sample)."""
+    """Return the mapped area [ha] of each class of the start epoch (reference-sample strata)."""
     from urbansat.ingest.landcover import open_landcover
     from urbansat.sinks.account import _raster_boundary
     from urbansat.spatial.zonal import class_areas
@@ -491,11 +519,13 @@ def _inventory_for_table(cfg: dict[str, Any]) -> pd.DataFrame | None:
     ]
 
 
-def _validation(cfg, table, emissions) -> dict[str, pd.DataFrame]:
+def _validation(
+    cfg: Mapping[str, Any], table: pd.DataFrame, emissions: Mapping[tuple[str, str], xr.Dataset]
+) -> dict[str, pd.DataFrame]:
     from urbansat.ingest.inventory import read_inventory
     from urbansat.validation import validate_inventory as validate
 
-    out = {}
+    out: dict[str, pd.DataFrame] = {}
     for i, v in enumerate(cfg["validation"]):
         inv = read_inventory(v["inventory"])
         key = v.get("key", "location")
