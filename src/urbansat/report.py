@@ -36,7 +36,7 @@ from urbansat.indicators.tables import STATUSES, indicator_spec, to_wide
 from urbansat.plot.text import mathtext_escape
 from urbansat.status import VALUED
 
-__all__ = ["display_scale", "render_report", "write_report"]
+__all__ = ["display_scale", "render_report", "write_report", "write_report_pdf"]
 
 _GAS_UNITS = {"co2": "ppm", "ch4": "ppb"}
 
@@ -63,7 +63,7 @@ _PREFIXES = ((1e6, "M"), (1e3, "k"))
 
 
 def display_scale(unit: str, values: Any) -> tuple[float, str]:
-    """Divisor and unit label that show a row of masses in t, kt or Mt (by the largest absolute value).
+    """Divisor and unit label that show a row of masses in t, kt or Mt (by its largest magnitude).
 
     Parameters
     ----------
@@ -94,6 +94,12 @@ def display_scale(unit: str, values: Any) -> tuple[float, str]:
     return 1.0, unit
 
 
+def _sig2(u: float) -> str:
+    """Format an uncertainty to 2 significant digits without an exponent (680, not 6.8e+02)."""
+    s = f"{u:.2g}"
+    return f"{float(s):.0f}" if "e+" in s else s
+
+
 def _display_cell(v: float, u: float, status: str, div: float, unit: str, cell: str) -> str:
     """One table cell as HTML: scaled value ± 1 sigma, the exact numbers on hover."""
     if status not in VALUED or not np.isfinite(v):
@@ -101,7 +107,7 @@ def _display_cell(v: float, u: float, status: str, div: float, unit: str, cell: 
     if div == 1.0:  # not rescaled: the table's own display string
         text = cell
     else:
-        text = f"{v / div:.3g}" + (f" ± {u / div:.2g}" if np.isfinite(u) else "")
+        text = f"{v / div:.3g}" + (f" ± {_sig2(u / div)}" if np.isfinite(u) else "")
         if status == "from_inventory":
             text += " (inventory)"
     exact = f"{v:.6g}" + (f" ± {u:.3g}" if np.isfinite(u) else "") + f" {unit}"
@@ -211,7 +217,7 @@ def _boundary_table(table: pd.DataFrame, bid: str) -> str:
     return "\n".join(parts)
 
 
-def _landcover_figure(geom: Any, pair: tuple[list[str], list[str]]) -> dict | None:
+def _landcover_figure(geom: Any, pair: tuple[list[str], list[str]]) -> dict[str, Any] | None:
     """Draw start/end land-cover panels of a boundary window (reads the rasters: an EDGE)."""
     from urbansat.ingest.landcover import open_landcover
     from urbansat.plot.indicators import plot_landcover_pair
@@ -244,10 +250,10 @@ def _figures(
     geom: Any,
     level: str,
     table: pd.DataFrame,
-    conc: Mapping,
-    soundings: Mapping,
-    landcover: Mapping | None = None,
-) -> list[dict]:
+    conc: Mapping[tuple[str, str], xr.Dataset],
+    soundings: Mapping[str, pd.DataFrame],
+    landcover: Mapping[str, tuple[list[str], list[str]]] | None = None,
+) -> list[dict[str, Any]]:
     import matplotlib.pyplot as plt
 
     from urbansat.plot.indicators import plot_boundary_map, plot_period_change, plot_sink_bars
@@ -320,6 +326,72 @@ def _figures(
     return figs
 
 
+_TOTALS_TERMS = (
+    ("uncertainty_retrieval", "retrieval"),
+    ("uncertainty_sampling", "sampling"),
+    ("uncertainty_profile", "profile"),
+)
+
+
+def _period_totals(
+    totals: Mapping[tuple[str, str], pd.DataFrame] | None,
+    overpasses: Mapping[tuple[str, str], pd.DataFrame] | None,
+) -> dict[str, Any] | None:
+    """Build the period-totals section (issue 17): budget table, a figure per multi-overpass row.
+
+    Only sources (or boundaries) with more than one valid overpass in a period are shown: a
+    single overpass has no time series to draw. None when there is none.
+    """
+    import matplotlib.pyplot as plt
+
+    from urbansat.plot.period_totals import plot_period_totals
+
+    rows: list[dict[str, str]] = []
+    figs: list[dict[str, Any]] = []
+    for (period, gas), t in sorted((totals or {}).items()):
+        o = (overpasses or {}).get((period, gas))
+        if o is None or t.empty:
+            continue
+        idc = "source" if "source" in t else "boundary_id"
+        for _, r in t[t["n_overpasses"] > 1].iterrows():
+            v, u = float(r["emission_t_per_yr"]), float(r["emission_t_per_yr_uncertainty"])
+            div, unit = display_scale("t yr-1", [v])
+            terms = ", ".join(
+                f"{label} {_sig2(float(r[c]) / div)}" for c, label in _TOTALS_TERMS if c in r
+            )
+            rows.append(
+                {
+                    "source": str(r[idc]),
+                    "gas": gas.upper(),
+                    "period": str(period),
+                    "value": f"{v / div:.3g} ± {_sig2(u / div)} {unit}",
+                    "exact": f"{v:.6g} ± {u:.3g} t yr-1",
+                    "terms": terms,
+                    "n": f"{int(r['n_overpasses'])} (+{int(r['n_rejected'])} rejected)",
+                    "months": str(int(r["months_covered"])),
+                    "status": str(r["status"]),
+                    "profile": f"{r['profile']}, {r['estimator']}",
+                }
+            )
+            fig, ax = plt.subplots(figsize=(7.5, 3.2))
+            plot_period_totals(
+                t, o, source=str(r[idc]), period=str(period), ax=ax, scale=1.0 / div, unit=unit
+            )
+            figs.append(
+                {
+                    "png": _png(fig),
+                    "alt": f"period total {r[idc]} {gas} {period}",
+                    "caption": f"{r[idc]} ({gas.upper()}, {period}): overpass estimates (grey, "
+                    "±1σ), divided by the temporal-profile factor at their local time (blue), the "
+                    "fitted seasonal curve (green, when fitted) and the period mean with its 95 % "
+                    "band (orange).",
+                }
+            )
+    if not rows:
+        return None
+    return {"rows": rows, "figures": figs}
+
+
 def render_report(  # noqa: PLR0913 - keyword-only: one argument per result of run_job
     *,
     table: pd.DataFrame,
@@ -331,6 +403,8 @@ def render_report(  # noqa: PLR0913 - keyword-only: one argument per result of r
     provenance: Mapping[str, Any] | None = None,
     soundings: Mapping[str, pd.DataFrame] | None = None,
     landcover: Mapping[str, tuple[list[str], list[str]]] | None = None,
+    period_totals: Mapping[tuple[str, str], pd.DataFrame] | None = None,
+    overpasses: Mapping[tuple[str, str], pd.DataFrame] | None = None,
     title: str = "urbansat report",
 ) -> str:
     """Render the report as one HTML string (see module docstring).
@@ -351,6 +425,12 @@ def render_report(  # noqa: PLR0913 - keyword-only: one argument per result of r
         Sounding tables for the maps.
     landcover : mapping period -> (start paths, end paths), optional
         Land-cover epochs drawn for sink-level boundaries.
+    period_totals, overpasses : mapping (period, gas) -> DataFrame, optional
+        The two tables of ``urbansat.period_totals(..., details=True)`` per period and gas
+        (what :func:`urbansat.run_job` combined its overpasses with): the report then has a
+        "Period totals from overpasses" section with the uncertainty budget and one time-series
+        figure (:func:`urbansat.plot.period_totals.plot_period_totals`) per source with more
+        than one valid overpass in a period; no section when there is none.
     title : str
 
     Returns
@@ -387,6 +467,8 @@ def render_report(  # noqa: PLR0913 - keyword-only: one argument per result of r
             provenance=provenance,
             soundings=soundings,
             landcover=landcover,
+            period_totals=period_totals,
+            overpasses=overpasses,
             title=title,
         )
 
@@ -402,6 +484,8 @@ def _render_report(  # noqa: PLR0913 - the keywords of render_report
     provenance: Mapping[str, Any] | None = None,
     soundings: Mapping[str, pd.DataFrame] | None = None,
     landcover: Mapping[str, tuple[list[str], list[str]]] | None = None,
+    period_totals: Mapping[tuple[str, str], pd.DataFrame] | None = None,
+    overpasses: Mapping[tuple[str, str], pd.DataFrame] | None = None,
     title: str = "urbansat report",
 ) -> str:
     import jinja2
@@ -504,6 +588,7 @@ def _render_report(  # noqa: PLR0913 - the keywords of render_report
         status_counts=status_counts,
         caveats=_caveats(sinks),
         boundaries=sections,
+        totals=_period_totals(period_totals, overpasses),
         validation=vals,
         spec=spec,
         prov={
@@ -515,10 +600,75 @@ def _render_report(  # noqa: PLR0913 - the keywords of render_report
     )
 
 
-def write_report(path: str | Path, **kwargs: Any) -> Path:
-    """Render (:func:`render_report`) and write the report atomically; return its path."""
-    text = render_report(**kwargs)
+def _write_pdf(text: str, path: Path, title: str) -> Path:
+    from urbansat.report_pdf import html_to_pdf
+
+    with atomic_write(path) as tmp:
+        html_to_pdf(text, tmp, title=title)
+    return path
+
+
+def write_report(path: str | Path, *, pdf: bool | str | Path = False, **kwargs: Any) -> Path:
+    """Render (:func:`render_report`) and write the report atomically; return its path.
+
+    Parameters
+    ----------
+    path : str or Path
+        The HTML file.
+    pdf : bool or path, default False
+        Also write the printable A4 PDF of the same report (:func:`write_report_pdf`, from
+        the same rendering, so the figures are drawn once): True writes it beside the HTML
+        with the suffix ``.pdf`` (``report.html`` -> ``report.pdf``), a path writes it there.
+    **kwargs
+        The keywords of :func:`render_report`.
+
+    Returns
+    -------
+    Path
+        The HTML file.
+
+    Raises
+    ------
+    OutputPathError
+        When the PDF path is the HTML path.
+    """
     path = Path(path)
+    pdf_path = path.with_suffix(".pdf") if pdf is True else Path(pdf) if pdf else None
+    if pdf_path is not None and pdf_path.resolve() == path.resolve():
+        from urbansat.errors import OutputPathError
+
+        raise OutputPathError(
+            f"the PDF report would overwrite the HTML report {str(path)!r}; give pdf=True (it "
+            "then writes the .pdf beside it) or another path."
+        )
+    text = render_report(**kwargs)
     with atomic_write(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
+    if pdf_path is not None:
+        _write_pdf(text, pdf_path, str(kwargs.get("title", "urbansat report")))
     return path
+
+
+def write_report_pdf(path: str | Path, **kwargs: Any) -> Path:
+    """Render the report and write it as a printable A4 PDF, atomically; return its path.
+
+    The PDF is laid out from the report's HTML by :func:`urbansat.report_pdf.html_to_pdf`
+    (matplotlib only, no browser): the same title, provenance, caveats, per-boundary tables
+    (values in t/kt/Mt as :func:`display_scale` shows them), maps and plots, each boundary
+    section starting on a new page, text in the CJK fallback chain of
+    :mod:`urbansat.plot.fonts` (searchable).
+
+    Parameters
+    ----------
+    path : str or Path
+        The PDF file.
+    **kwargs
+        The keywords of :func:`render_report`.
+
+    Returns
+    -------
+    Path
+    """
+    return _write_pdf(
+        render_report(**kwargs), Path(path), str(kwargs.get("title", "urbansat report"))
+    )

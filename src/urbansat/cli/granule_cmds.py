@@ -8,15 +8,20 @@ import os
 import tempfile
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from urbansat.cli import app
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import xarray as xr
+
 __all__ = ["info", "plot"]
 
 
-def _open_for_inspection(path: Path, product: str | None):
+def _open_for_inspection(path: Path, product: str | None) -> tuple[xr.Dataset, list[str]]:
     """Open one granule without dropping it when nothing passes QA; fall back to qa='none'."""
     from urbansat.errors import MissingVariableError
     from urbansat.ingest.granules import _open_one
@@ -96,7 +101,7 @@ def info(
         raise typer.Exit(code=1)
 
 
-def _read_plot_boundaries(path: Path):
+def _read_plot_boundaries(path: Path) -> gpd.GeoDataFrame:
     """Read a polygon file for ``urbansat plot --boundaries``; anything else is a clear error."""
     import geopandas as gpd
     from pyogrio.errors import DataLayerError, DataSourceError, FieldError, GeometryError

@@ -6,12 +6,15 @@ import importlib.resources
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from urbansat.cli import app
 from urbansat.errors import InputFileError, UrbansatError
+
+if TYPE_CHECKING:
+    from urbansat.pipeline.job import JobResult
 
 __all__ = ["demo", "run", "samples_dir", "write_demo_config"]
 
@@ -19,7 +22,7 @@ DEFAULT_DEMO_DIR = "urbansat-demo-output"
 
 
 def samples_dir() -> Path:
-    """The project's ``data/samples`` (``$URBANSAT_SAMPLES`` overrides).
+    """Return the project's ``data/samples`` (``$URBANSAT_SAMPLES`` overrides).
 
     Raises
     ------
@@ -52,7 +55,7 @@ def write_demo_config(out_dir: str | Path) -> Path:
     return path
 
 
-def _summary(result) -> None:
+def _summary(result: JobResult) -> None:
     t = result.indicators
     typer.echo(
         f"\n{len(t)} indicator rows for {t.boundary_id.nunique()} boundaries in "
@@ -66,6 +69,8 @@ def _summary(result) -> None:
         typer.echo(f"  {name}: " + ", ".join(p.name for p in paths))
     if result.report is not None:
         typer.echo(f"report: {result.report}")
+    if result.report_pdf is not None:
+        typer.echo(f"printable report: {result.report_pdf}")
     if result.manifest is not None:
         import json
 
@@ -113,8 +118,15 @@ def demo(
         str | None, typer.Option("--scheduler", help="As for `urbansat run`.")
     ] = None,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="Hide progress bars.")] = False,
+    open_report: Annotated[
+        bool,
+        typer.Option("--open", help="Open the HTML report in the default web browser when done."),
+    ] = False,
 ) -> None:
-    """Run a complete job on the shipped data/samples and write the tables and the HTML report."""
+    """Run a complete job on the shipped data/samples; write the tables and the report.
+
+    The report is written as report.html and, printable (A4), report.pdf.
+    """
     from urbansat.export.guard import check_output_dir
     from urbansat.pipeline import run_job
 
@@ -127,6 +139,17 @@ def demo(
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(code=2) from None
     _summary(result)
+    if open_report and result.report is not None:
+        _open_in_browser(result.report)
+
+
+def _open_in_browser(path: Path) -> None:
+    """Open ``path`` (its file:// URI) with :func:`webbrowser.open`; say so when it cannot."""
+    import webbrowser
+
+    uri = path.resolve().as_uri()
+    if not webbrowser.open(uri):
+        typer.echo(f"no web browser could be started; open {uri} yourself.", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

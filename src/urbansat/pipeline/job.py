@@ -24,10 +24,15 @@ which. Changing an input file or an option changes the hash and recomputes.
   tiny job: starting workers costs more than it saves, and the demo runs in
   seconds), else ``"local"``.
 
-Several overpasses of one source in one period are combined as the mean of the
-valid estimates, :math:`\\bar E = \\frac1n \\sum E_k`, with
-:math:`u(\\bar E) = \\frac1n \\sqrt{\\sum u_k^2}` (independent overpasses); the
-rate stands for the period (overpass-time rates: see the method notes).
+Several overpasses of one source in one period are combined by
+:func:`urbansat.period_totals` (each overpass divided by the temporal-profile factor at its
+local time, then a robust Student-t mean or seasonal curve; budget of retrieval, sampling and
+profile terms: ``docs/period_totals.md``). :attr:`JobResult.period_totals` and
+:attr:`JobResult.overpasses` hold the per-source totals and the per-overpass table, and the
+report draws one time series per source with more than one overpass in a period.
+
+**Report.** With ``outputs.report`` the job writes ``report.html`` and, from the same
+rendering, the printable A4 ``report.pdf`` beside it (:func:`urbansat.report.write_report`).
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ from urbansat.pipeline.cache import _CACHE, _Checksums, _Steps, check_regular_fi
 from urbansat.pipeline.config import JobConfig, load_job_config, parse_job_config
 from urbansat.pipeline.execution import _scheduler
 from urbansat.pipeline.manifest import LOCK, MANIFEST, RunLock, RunManifest
+from urbansat.pipeline.periods import period_details
 from urbansat.pipeline.steps import (
     _concentration_steps,
     _emission_steps,
@@ -90,6 +96,13 @@ class JobResult:
     outputs : dict of str -> list of Path
         Written files per table.
     report : Path or None
+        ``report.html`` (with ``outputs.report``).
+    report_pdf : Path or None
+        ``report.pdf``, the printable A4 form of the same report.
+    period_totals, overpasses : dict of (period, gas) -> pandas.DataFrame
+        The two tables of ``urbansat.period_totals(..., details=True)`` behind each combined
+        emission Dataset: one row per source and period (value, budget terms, status) and
+        one per overpass (estimate, profile factor, corrected value, weight).
     computed, reused : list of str
         Cache-step keys computed in this run / loaded from an earlier run.
     provenance : dict
@@ -113,6 +126,9 @@ class JobResult:
     provenance: dict[str, Any] = field(default_factory=dict)
     elapsed_s: float = math.nan
     manifest: Path | None = None
+    report_pdf: Path | None = None
+    period_totals: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)
+    overpasses: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)
 
 
 def _planned_outputs(cfg: JobConfig) -> list[Path]:
@@ -125,7 +141,7 @@ def _planned_outputs(cfg: JobConfig) -> list[Path]:
     ]
     files = table_paths(names, out_dir, cfg.outputs.formats)
     if cfg.outputs.report:
-        files.append(out_dir / "report.html")
+        files += [out_dir / "report.html", out_dir / "report.pdf"]
     return [*files, out_dir / "job_provenance.json", out_dir / MANIFEST, out_dir / LOCK]
 
 
@@ -313,12 +329,15 @@ def _run(
         tables, out_dir, formats=cfg["outputs"]["formats"], boundaries=bnd, prov=prov
     )
     manifest.step("exports", "ok", files=sum(len(v) for v in outputs.values()))
-    report = None
+    totals, overpasses = period_details(ems, job["periods"])
+    report = report_pdf = None
     if cfg["outputs"]["report"]:
         from urbansat.report import write_report
 
+        report_pdf = out_dir / "report.pdf"
         report = write_report(
             out_dir / "report.html",
+            pdf=report_pdf,
             table=table,
             boundaries=bnd,
             concentrations=conc,
@@ -334,9 +353,11 @@ def _run(
                 )
                 for s in cfg["sinks"]
             },
+            period_totals=totals,
+            overpasses=overpasses,
             title=job.get("name", "urbansat job"),
         )
-        manifest.step("report", "ok")
+        manifest.step("report", "ok", files=[report.name, report_pdf.name])
     with atomic_write(out_dir / "job_provenance.json") as tmp:
         tmp.write_text(json.dumps(prov, indent=1, default=str), encoding="utf-8")
     return JobResult(
@@ -350,6 +371,9 @@ def _run(
         soundings=soundings,
         outputs=outputs,
         report=report,
+        report_pdf=report_pdf,
+        period_totals=totals,
+        overpasses=overpasses,
         computed=steps.computed,
         reused=steps.reused,
         provenance=prov,

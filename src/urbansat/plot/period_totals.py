@@ -13,6 +13,12 @@ from urbansat.temporal.estimator import basis
 __all__ = ["plot_period_totals"]
 
 
+def _sig2(u: float) -> str:
+    """Format an uncertainty to 2 significant digits without an exponent (680, not 6.8e+02)."""
+    s = f"{u:.2g}"
+    return f"{float(s):.0f}" if "e+" in s else s
+
+
 def plot_period_totals(
     totals: pd.DataFrame,
     overpasses: pd.DataFrame,
@@ -103,7 +109,7 @@ def plot_period_totals(
     ax.set_ylabel(f"emission [{unit}]")
     ax.set_title(
         mathtext_escape(
-            f"{r[idc]} {r['period']}: {m:.3g} ± {u:.2g} {unit} ({r['status']}, "
+            f"{r[idc]} {r['period']}: {m:.3g} ± {_sig2(u)} {unit} ({r['status']}, "
             f"n = {int(r['n_overpasses'])}, {r['profile']})"
         ),
         fontsize=9,
