@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 import geopandas as gpd
@@ -58,52 +59,71 @@ def _split(
     elif isinstance(obj, Mapping):
         items = [(str(k), v) for k, v in obj.items()]
     elif isinstance(obj, Sequence) and not isinstance(obj, str):
-        merged: dict[tuple[str, str], xr.Dataset] = {}
-        for part in obj:
-            for key, part_ds in _split(part, labels, what, need_gas=need_gas).items():
-                if key in merged:
-                    raise MixedInputError(
-                        f"{what}: two inputs for period {key[0]!r}, gas {key[1]!r}; "
-                        "give one dataset per period and gas."
-                    )
-                merged[key] = part_ds
-        return merged
+        return _split_many(obj, labels, what, need_gas=need_gas)
     else:
         raise SchemaError(
             f"{what} must be an xarray.Dataset, a mapping period -> Dataset or a list of those; "
             f"got {type(obj).__name__}."
         )
-    for period, ds in items:
+    for given, ds in items:
         if not isinstance(ds, xr.Dataset):
             raise SchemaError(
-                f"{what}[{period!r}] is a {type(ds).__name__}, expected xarray.Dataset."
+                f"{what}[{given!r}] is a {type(ds).__name__}, expected xarray.Dataset."
             )
-        from urbansat.inversion.result import require_single_method
-
-        require_single_method(ds, what)
-        gas = str(ds.attrs.get("gas", "")).lower() if need_gas else "-"
-        if need_gas and gas not in GASES:
-            raise SchemaError(
-                f"{what} dataset has attrs gas={ds.attrs.get('gas')!r}; set it to one of "
-                f"{list(GASES)}."
-            )
+        gas = _input_gas(ds, what, need_gas=need_gas)
         if "period" in ds.dims:
             for p in ds["period"].values:
                 out[(str(p), gas)] = ds.sel(period=p)
             continue
-        if period is None:
-            period = ds.attrs.get("period")
-            if period is None:
-                period = labels[-1]
-                if len(labels) > 1 and what != "sinks":
-                    raise SchemaError(
-                        f"{what} dataset has no 'period' dimension or attribute and {len(labels)} "
-                        f"periods were given ({labels}); pass a mapping period -> Dataset."
-                    )
-        if str(period) not in labels:
-            raise SchemaError(f"{what} for period {period!r}, which is not among periods {labels}.")
-        out[(str(period), gas)] = ds
+        period = _input_period(ds, given, labels, what)
+        out[(period, gas)] = ds
     return out
+
+
+def _split_many(
+    parts: Sequence[Any], labels: list[str], what: str, *, need_gas: bool
+) -> dict[tuple[str, str], xr.Dataset]:
+    """:func:`_split` of a list of inputs; two inputs for one (period, gas) are refused."""
+    merged: dict[tuple[str, str], xr.Dataset] = {}
+    for part in parts:
+        for key, part_ds in _split(part, labels, what, need_gas=need_gas).items():
+            if key in merged:
+                raise MixedInputError(
+                    f"{what}: two inputs for period {key[0]!r}, gas {key[1]!r}; "
+                    "give one dataset per period and gas."
+                )
+            merged[key] = part_ds
+    return merged
+
+
+def _input_gas(ds: xr.Dataset, what: str, *, need_gas: bool) -> str:
+    """Return the gas of one single-method input dataset (``"-"`` when none is needed)."""
+    from urbansat.inversion.result import require_single_method
+
+    require_single_method(ds, what)
+    gas = str(ds.attrs.get("gas", "")).lower() if need_gas else "-"
+    if need_gas and gas not in GASES:
+        raise SchemaError(
+            f"{what} dataset has attrs gas={ds.attrs.get('gas')!r}; set it to one of {list(GASES)}."
+        )
+    return gas
+
+
+def _input_period(ds: xr.Dataset, given: str | None, labels: list[str], what: str) -> str:
+    """Return the period of an input without a ``period`` dim: its key, attribute or the last."""
+    period = given
+    if period is None:
+        period = ds.attrs.get("period")
+        if period is None:
+            period = labels[-1]
+            if len(labels) > 1 and what != "sinks":
+                raise SchemaError(
+                    f"{what} dataset has no 'period' dimension or attribute and {len(labels)} "
+                    f"periods were given ({labels}); pass a mapping period -> Dataset."
+                )
+    if str(period) not in labels:
+        raise SchemaError(f"{what} for period {period!r}, which is not among periods {labels}.")
+    return str(period)
 
 
 def _check_boundaries(boundaries: Any) -> pd.DataFrame:
@@ -200,7 +220,9 @@ def _emission(ds: xr.Dataset | None, idx: list[int]) -> dict[str, Any]:
     )
     names = [str(s) for s in sub["source"].values]
     rejected = [
-        f"{n}: {r or 'non-finite estimate'}" for n, r, v in zip(names, reason, valid) if not v
+        f"{n}: {r or 'non-finite estimate'}"
+        for n, r, v in zip(names, reason, valid, strict=True)
+        if not v
     ]
     n_obs = (
         int(np.nansum(np.asarray(sub["n_obs"].values, dtype=float)[valid]))
@@ -318,7 +340,7 @@ def _change(a: dict[str, Any] | None, b: dict[str, Any], relative: bool) -> dict
 
 
 def _unranged_factors(ds: xr.Dataset) -> list[str]:
-    """The ``class.parameter`` factors without a range that account_sinks listed."""
+    """Return the ``class.parameter`` factors without a range that account_sinks listed."""
     try:
         return list(json.loads(ds.attrs.get("unranged_factors", "[]")))
     except (TypeError, ValueError):
@@ -399,7 +421,7 @@ def tci231_indicators(  # noqa: PLR0913 - keyword-only inputs of one table, as i
     boundary_periods: Mapping[str, Sequence[str]] | None = None,
     collapse: bool = True,
 ) -> pd.DataFrame:
-    """Build every satellite row of T/CI 231-2023 Table 1 as a tidy table.
+    r"""Build every satellite row of T/CI 231-2023 Table 1 as a tidy table.
 
     Row A (atmosphere) is built for boundaries at levels region, county and
     park; row B (sinks) for region, county and project. Every (boundary,
@@ -408,14 +430,14 @@ def tci231_indicators(  # noqa: PLR0913 - keyword-only inputs of one table, as i
 
     Equations (see ``spec/tci231_rows.csv`` for all rows):
 
-    * total emission of boundary *b*: :math:`E_b = \\sum_{s \\in b} E_s`,
-      :math:`u(E_b) = \\sqrt{\\sum_s u(E_s)^2}` over valid sources (``qa_reason == ""``)
+    * total emission of boundary *b*: :math:`E_b = \sum_{s \in b} E_s`,
+      :math:`u(E_b) = \sqrt{\sum_s u(E_s)^2}` over valid sources (``qa_reason == ""``)
       whose location is inside *b*; a source named like the boundary id is a
       boundary-scale estimate and takes precedence. Period amount
-      :math:`E_b \\cdot \\Delta t` [t], :math:`\\Delta t` the period length in years.
+      :math:`E_b \cdot \Delta t` [t], :math:`\Delta t` the period length in years.
     * change between consecutive periods: :math:`E_2 - E_1`,
-      :math:`u = \\sqrt{u_1^2 + u_2^2}`; relative :math:`100 (E_2/E_1 - 1)` %,
-      :math:`u = 100 |E_2/E_1| \\sqrt{(u_1/E_1)^2 + (u_2/E_2)^2}`.
+      :math:`u = \sqrt{u_1^2 + u_2^2}`; relative :math:`100 (E_2/E_1 - 1)` %,
+      :math:`u = 100 |E_2/E_1| \sqrt{(u_1/E_1)^2 + (u_2/E_2)^2}`.
     * concentration: from :func:`boundary_concentrations` (column mean,
       background, enhancement, with 1-sigma uncertainties).
     * sinks: ``net_sink``, ``gross_removals``, ``gross_emissions``,
@@ -504,59 +526,52 @@ def tci231_indicators(  # noqa: PLR0913 - keyword-only inputs of one table, as i
         {g for _, g in em} | {g for _, g in co} | {str(g).lower() for g in (observed_gases or ())}
     )
     spec = indicator_spec()
-    keys = dict(zip(spec["key"], spec["unit"]))
+    keys = dict(zip(spec["key"], spec["unit"], strict=True))
     placed = {key: _sources_in(ds, bnd) for key, ds in em.items()}
     tabulated = check_boundary_periods(boundary_periods, bnd, labels)
     warn_unused_inputs(em, sk, placed, tabulated, periods)
+    atm = _AtmosphereInputs(years, em, co, placed, inv, observed, keys)
     rows: list[dict[str, Any]] = []
     for _, b in bnd.iterrows():
         bid = str(b["boundary_id"])
         mine = tabulated[bid]
         if b["level"] in ATMOSPHERE_SCOPES:
             for gas in GASES:
-                rows.extend(
-                    _atmosphere_rows(b, bid, gas, mine, years, em, co, placed, inv, observed, keys)
-                )
+                rows.extend(_atmosphere_rows(b, bid, gas, mine, atm))
         if b["level"] in SINK_SCOPES:
             rows.extend(_sink_rows(b, bid, mine, sk, keys, sinks is None))
     table = check_tidy(pd.DataFrame(rows, columns=list(TIDY_COLUMNS)))
     return collapse_not_applicable(table) if collapse else table
 
 
+@dataclass(frozen=True)
+class _AtmosphereInputs:
+    """What the atmosphere rows of every boundary are built from (one table's inputs)."""
+
+    #: period label -> length [yr] (NaN when unknown)
+    years: dict[str, float]
+    #: (period, gas) -> emission estimate
+    em: dict[tuple[str, str], xr.Dataset]
+    #: (period, gas) -> boundary concentrations
+    co: dict[tuple[str, str], xr.Dataset]
+    #: (period, gas) -> boundary_id -> indices of the estimate's sources inside it
+    placed: dict[tuple[str, str], dict[str, list[int]]]
+    #: (boundary_id, gas, period) -> (value, 1-sigma, source) of the user inventory
+    inv: dict[tuple[str, str, str], tuple[float, float, str]]
+    #: gases the configured instruments observe
+    observed: set[str]
+    #: indicator key -> unit
+    keys: dict[str, str]
+
+
 def _atmosphere_rows(
-    b: pd.Series,
-    bid: str,
-    gas: str,
-    labels: list[str],
-    years: dict[str, float],
-    em: dict,
-    co: dict,
-    placed: dict,
-    inv: dict,
-    observed: set[str],
-    keys: dict[str, str],
+    b: pd.Series, bid: str, gas: str, labels: list[str], atm: _AtmosphereInputs
 ) -> list[dict[str, Any]]:
     rows = []
     unit_c = _GAS_UNITS.get(gas, "")
     prev: dict[str, Any] | None = None
     for i, p in enumerate(labels):
-        if gas in observed:
-            key = (p, gas)
-            e = _emission(em.get(key), placed.get(key, {}).get(bid, []))
-        elif (bid, gas, p) in inv:
-            v, u, src = inv[(bid, gas, p)]
-            e = {
-                "value": v,
-                "uncertainty": u,
-                "status": "from_inventory",
-                "method": "user inventory (not observed by the configured instruments)",
-                "provenance": f"inventory: {src}",
-            }
-        else:
-            e = {
-                "status": "not_observable",
-                "method": f"no configured instrument observes {GASES[gas][0]}",
-            }
+        e = _emission_values(atm, bid, gas, p)
         rows.append(
             _row(
                 b,
@@ -564,66 +579,19 @@ def _atmosphere_rows(
                 gas,
                 "total_emission.emission_rate",
                 p,
-                unit=keys["total_emission.emission_rate"],
+                unit=atm.keys["total_emission.emission_rate"],
                 **e,
             )
         )
-        amount = dict(e)
-        if e["status"] in VALUED:
-            if np.isfinite(years[p]):
-                amount["value"] = e["value"] * years[p]
-                amount["uncertainty"] = e["uncertainty"] * years[p]
-                amount["method"] = f"{e['method']}; x {years[p]:.4g} yr"
-            else:
-                amount = {
-                    "status": "no_data",
-                    "method": f"length of period {p!r} unknown; give (start, end)",
-                }
+        amount = _amount_values(e, atm.years[p], p)
         rows.append(
             _row(b, "atmosphere", gas, "total_emission.emission_amount", p, unit="t", **amount)
         )
         # concentration
-        c = co.get((p, gas))
+        c = atm.co.get((p, gas))
         for q in ("column_mean", "background", "enhancement"):
-            ind = f"concentration.{q}"
-            kw: dict[str, Any]
-            if gas not in observed:
-                kw = {
-                    "status": "not_observable",
-                    "method": f"no configured instrument observes {GASES[gas][0]}",
-                }
-            elif c is None:
-                kw = {
-                    "status": "no_data",
-                    "method": f"no {GASES[gas][0]} soundings for this period",
-                }
-            elif bid not in set(map(str, c["boundary"].values)):
-                kw = {"status": "no_data", "method": "boundary not in the concentration input"}
-            else:
-                cb = c.sel(boundary=bid)
-                n = int(cb["n_obs"])
-                v = float(cb[q])
-                if n == 0 or not np.isfinite(v):
-                    kw = {
-                        "status": "no_data",
-                        "method": "no QA-passed sounding over the boundary",
-                        "n_obs": n,
-                    }
-                else:
-                    kw = {
-                        "value": v,
-                        "uncertainty": float(cb[f"{q}_uncertainty"]),
-                        "status": "ok",
-                        "method": {
-                            "background": c.attrs.get("background_method", ""),
-                            "enhancement": "column_mean - background; uncertainties in quadrature",
-                        }.get(q, c.attrs.get("method", "")),
-                        "n_obs": int(cb["n_background"]) if q == "background" else n,
-                        "provenance": (
-                            f"{c.attrs.get('product', '')} {c.attrs.get('source_files', '')}"
-                        ).strip(),
-                    }
-            rows.append(_row(b, "atmosphere", gas, ind, p, unit=unit_c, **kw))
+            kw = _concentration_values(c, bid, gas, q, observed=gas in atm.observed)
+            rows.append(_row(b, "atmosphere", gas, f"concentration.{q}", p, unit=unit_c, **kw))
         # change
         label = p if prev is None else f"{labels[i - 1]}->{p}"
         if prev is not None or len(labels) == 1:
@@ -638,7 +606,7 @@ def _atmosphere_rows(
                         gas,
                         f"emission_change.{q}",
                         label,
-                        unit=keys[f"emission_change.{q}"],
+                        unit=atm.keys[f"emission_change.{q}"],
                         **kw,
                     )
                 )
@@ -646,20 +614,102 @@ def _atmosphere_rows(
     return rows
 
 
+def _emission_values(atm: _AtmosphereInputs, bid: str, gas: str, p: str) -> dict[str, Any]:
+    """Emission rate of a boundary: the estimate, else the user inventory, else not observable."""
+    if gas in atm.observed:
+        key = (p, gas)
+        return _emission(atm.em.get(key), atm.placed.get(key, {}).get(bid, []))
+    if (bid, gas, p) in atm.inv:
+        v, u, src = atm.inv[(bid, gas, p)]
+        return {
+            "value": v,
+            "uncertainty": u,
+            "status": "from_inventory",
+            "method": "user inventory (not observed by the configured instruments)",
+            "provenance": f"inventory: {src}",
+        }
+    return {
+        "status": "not_observable",
+        "method": f"no configured instrument observes {GASES[gas][0]}",
+    }
+
+
+def _amount_values(e: dict[str, Any], years: float, p: str) -> dict[str, Any]:
+    """Emission amount [t] of period ``p`` (``years`` long) from its emission rate ``e``."""
+    amount = dict(e)
+    if e["status"] in VALUED:
+        if np.isfinite(years):
+            amount["value"] = e["value"] * years
+            amount["uncertainty"] = e["uncertainty"] * years
+            amount["method"] = f"{e['method']}; x {years:.4g} yr"
+        else:
+            amount = {
+                "status": "no_data",
+                "method": f"length of period {p!r} unknown; give (start, end)",
+            }
+    return amount
+
+
+def _concentration_values(
+    c: xr.Dataset | None, bid: str, gas: str, q: str, *, observed: bool
+) -> dict[str, Any]:
+    """Concentration quantity ``q`` of a boundary from :func:`boundary_concentrations` ``c``."""
+    if not observed:
+        return {
+            "status": "not_observable",
+            "method": f"no configured instrument observes {GASES[gas][0]}",
+        }
+    if c is None:
+        return {
+            "status": "no_data",
+            "method": f"no {GASES[gas][0]} soundings for this period",
+        }
+    if bid not in set(map(str, c["boundary"].values)):
+        return {"status": "no_data", "method": "boundary not in the concentration input"}
+    cb = c.sel(boundary=bid)
+    n = int(cb["n_obs"])
+    v = float(cb[q])
+    if n == 0 or not np.isfinite(v):
+        return {
+            "status": "no_data",
+            "method": "no QA-passed sounding over the boundary",
+            "n_obs": n,
+        }
+    return {
+        "value": v,
+        "uncertainty": float(cb[f"{q}_uncertainty"]),
+        "status": "ok",
+        "method": {
+            "background": c.attrs.get("background_method", ""),
+            "enhancement": "column_mean - background; uncertainties in quadrature",
+        }.get(q, c.attrs.get("method", "")),
+        "n_obs": int(cb["n_background"]) if q == "background" else n,
+        "provenance": (f"{c.attrs.get('product', '')} {c.attrs.get('source_files', '')}").strip(),
+    }
+
+
+#: Sink indicator -> (variable, 1-sigma variable) of the account_sinks output.
+_SINK_VARIABLES = {
+    "total_sink.net_sink": ("net_sink", "net_sink_uncertainty"),
+    "total_sink.gross_removals": ("gross_removals", "gross_removals_uncertainty"),
+    "total_sink.gross_emissions": ("gross_emissions", "gross_emissions_uncertainty"),
+    "total_sink.carbon_stock": ("stock_end", "stock_end_uncertainty"),
+    "sink_change.stock_change": ("stock_change", "stock_change_uncertainty"),
+    "resource_change.area_start": ("area_start", "area_start_uncertainty"),
+    "resource_change.area_end": ("area_end", "area_end_uncertainty"),
+    "resource_change.area_change": ("area_change", "area_change_uncertainty"),
+}
+
+
 def _sink_rows(
-    b: pd.Series, bid: str, labels: list[str], sk: dict, keys: dict[str, str], absent: bool
+    b: pd.Series,
+    bid: str,
+    labels: list[str],
+    sk: dict[tuple[str, str], xr.Dataset],
+    keys: dict[str, str],
+    absent: bool,
 ) -> list[dict[str, Any]]:
     rows = []
-    simple = {
-        "total_sink.net_sink": ("net_sink", "net_sink_uncertainty"),
-        "total_sink.gross_removals": ("gross_removals", "gross_removals_uncertainty"),
-        "total_sink.gross_emissions": ("gross_emissions", "gross_emissions_uncertainty"),
-        "total_sink.carbon_stock": ("stock_end", "stock_end_uncertainty"),
-        "sink_change.stock_change": ("stock_change", "stock_change_uncertainty"),
-        "resource_change.area_start": ("area_start", "area_start_uncertainty"),
-        "resource_change.area_end": ("area_end", "area_end_uncertainty"),
-        "resource_change.area_change": ("area_change", "area_change_uncertainty"),
-    }
     for target in _SINK_TARGETS:
         prev: dict[str, Any] | None = None
         for i, p in enumerate(labels):
@@ -670,66 +720,11 @@ def _sink_rows(
                 and target in set(map(str, ds["category"].values))
             )
             net: dict[str, Any] = {"status": "no_data"}
-            for ind, (var, uvar) in simple.items():
-                if not here:
-                    why = (
-                        "no sink accounting given"
-                        if absent
-                        else (
-                            "no sink accounting for this period"
-                            if ds is None
-                            else "boundary/category not in the sink accounting"
-                        )
-                    )
-                    kw: dict[str, Any] = {"status": "no_data", "method": why}
+            for ind, (var, uvar) in _SINK_VARIABLES.items():
+                if ds is not None and here:
+                    kw = _sink_values(ds, bid, target, ind, var, uvar)
                 else:
-                    assert ds is not None  # here is False when ds is None
-                    cell = ds.sel(boundary=bid, category=target)
-                    if (
-                        var == "stock_change" and var not in cell
-                    ):  # an account cached before stock_change existed
-                        v = float(cell["stock_end"]) - float(cell["stock_start"])
-                    else:
-                        v = float(cell[var]) if var in cell else math.nan
-                    u = float(cell[uvar]) if uvar and uvar in cell else math.nan
-                    raw = str(cell["status"].values) if "status" in cell else ""
-                    status, note = _sink_status(raw, v)
-                    empty = _empty_epochs(ds, bid)
-                    if empty:  # nothing was there: never 0 +- 0 "ok" from an all-nodata epoch
-                        status, note = (
-                            "no_data",
-                            (
-                                f"no valid land-cover pixel in the boundary in the {empty} "
-                                f"epoch{'s' if ' and ' in empty else ''}"
-                            ),
-                        )
-                    method = str(ds.attrs.get("method", "land-cover change x carbon factors"))
-                    epochs = ds.attrs.get("epochs", ds.attrs.get("years", ""))
-                    if uvar and np.isfinite(v) and v != 0 and not np.isfinite(u):
-                        why = (
-                            _AREA_NO_UNCERTAINTY
-                            if ind.startswith("resource_change.")
-                            else _no_uncertainty_note(ds)
-                        )
-                        note = "; ".join(x for x in (note, why) if x)
-                    elif uvar and np.isfinite(u) and ds.attrs.get("unranged_policy") == "exclude":
-                        note = "; ".join(x for x in (note, _partial_uncertainty_note(ds)) if x)
-                    if ind == "total_sink.net_sink" and "npv" in cell:  # issue 18: InVEST valuation
-                        npv = f"NPV {float(cell['npv']):.6g} {ds['npv'].attrs.get('units', '')}"
-                        note = "; ".join(
-                            x for x in (note, f"{npv} ({ds.attrs.get('valuation', '')})") if x
-                        )
-                    kw = {
-                        "value": v,
-                        "uncertainty": u,
-                        "status": status,
-                        "method": "; ".join(x for x in (method, note) if x),
-                        "provenance": (
-                            f"account_sinks epochs={epochs} factors={ds.attrs.get('factors', '')}"
-                        ),
-                    }
-                    if status in ("ok", "partial") and not np.isfinite(v):
-                        kw["status"] = "no_data"
+                    kw = {"status": "no_data", "method": _no_sink_reason(ds, absent=absent)}
                 if ind == "total_sink.net_sink":
                     net = kw
                 rows.append(_row(b, "sink", target, ind, p, unit=keys[ind], **kw))
@@ -748,3 +743,57 @@ def _sink_rows(
                 )
             prev = net
     return rows
+
+
+def _no_sink_reason(ds: xr.Dataset | None, *, absent: bool) -> str:
+    """Why a boundary and category has no sink value in a period."""
+    if absent:
+        return "no sink accounting given"
+    if ds is None:
+        return "no sink accounting for this period"
+    return "boundary/category not in the sink accounting"
+
+
+def _sink_values(
+    ds: xr.Dataset, bid: str, target: str, ind: str, var: str, uvar: str
+) -> dict[str, Any]:
+    """Value, 1-sigma, status and method of sink indicator ``ind`` of one boundary and category."""
+    cell = ds.sel(boundary=bid, category=target)
+    if var == "stock_change" and var not in cell:  # an account cached before stock_change existed
+        v = float(cell["stock_end"]) - float(cell["stock_start"])
+    else:
+        v = float(cell[var]) if var in cell else math.nan
+    u = float(cell[uvar]) if uvar and uvar in cell else math.nan
+    raw = str(cell["status"].values) if "status" in cell else ""
+    status, note = _sink_status(raw, v)
+    empty = _empty_epochs(ds, bid)
+    if empty:  # nothing was there: never 0 +- 0 "ok" from an all-nodata epoch
+        status, note = (
+            "no_data",
+            (
+                f"no valid land-cover pixel in the boundary in the {empty} "
+                f"epoch{'s' if ' and ' in empty else ''}"
+            ),
+        )
+    method = str(ds.attrs.get("method", "land-cover change x carbon factors"))
+    epochs = ds.attrs.get("epochs", ds.attrs.get("years", ""))
+    if uvar and np.isfinite(v) and v != 0 and not np.isfinite(u):
+        why = (
+            _AREA_NO_UNCERTAINTY if ind.startswith("resource_change.") else _no_uncertainty_note(ds)
+        )
+        note = "; ".join(x for x in (note, why) if x)
+    elif uvar and np.isfinite(u) and ds.attrs.get("unranged_policy") == "exclude":
+        note = "; ".join(x for x in (note, _partial_uncertainty_note(ds)) if x)
+    if ind == "total_sink.net_sink" and "npv" in cell:  # issue 18: InVEST valuation
+        npv = f"NPV {float(cell['npv']):.6g} {ds['npv'].attrs.get('units', '')}"
+        note = "; ".join(x for x in (note, f"{npv} ({ds.attrs.get('valuation', '')})") if x)
+    kw: dict[str, Any] = {
+        "value": v,
+        "uncertainty": u,
+        "status": status,
+        "method": "; ".join(x for x in (method, note) if x),
+        "provenance": f"account_sinks epochs={epochs} factors={ds.attrs.get('factors', '')}",
+    }
+    if status in ("ok", "partial") and not np.isfinite(v):
+        kw["status"] = "no_data"
+    return kw

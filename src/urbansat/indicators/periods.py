@@ -16,6 +16,9 @@ from urbansat.errors import SchemaError
 
 __all__ = ["PeriodInput", "period_years"]
 
+#: Length of a (start, end) pair, the mistake of passing one period without its label.
+_SPAN_LENGTH = 2
+
 PeriodInput = Mapping[str, Any] | Sequence[str]
 
 
@@ -44,7 +47,11 @@ def period_years(periods: PeriodInput) -> dict[str, float]:
     out: dict[str, float] = {}
     if isinstance(periods, (str, int)):
         periods = [str(periods)]  # one label, not its characters
-    if not isinstance(periods, Mapping) and len(periods) == 2 and all(_is_date(p) for p in periods):
+    if (
+        not isinstance(periods, Mapping)
+        and len(periods) == _SPAN_LENGTH
+        and all(_is_date(p) for p in periods)
+    ):
         raise SchemaError(
             f"periods={tuple(periods)!r} looks like one (start, end) pair, but a sequence is read "
             "as period "
@@ -52,8 +59,8 @@ def period_years(periods: PeriodInput) -> dict[str, float]:
             f"{tuple(map(str, periods))!r}}}."
         )
     items = periods.items() if isinstance(periods, Mapping) else ((p, None) for p in periods)
-    for label, span in items:
-        label = str(label)
+    for key, span in items:
+        label = str(key)
         if span is not None:
             try:
                 start, end = (pd.Timestamp(s) for s in span)
