@@ -140,17 +140,22 @@ def _content_type(name: str, da: xr.DataArray) -> str:
     return "modelResult"
 
 
-def _fix_variable(name: str, da: xr.DataArray, *, gas: str | None, is_coord: bool) -> xr.DataArray:
-    attrs = dict(da.attrs)
+def _narrow_dtype(da: xr.DataArray) -> xr.DataArray:
+    """Object arrays as strings; int64 values that fit as int32."""
     if da.dtype == object:
         da = da.astype(str)
     if da.dtype.kind == "i" and da.dtype.itemsize == _INT64_BYTES and da.size:
         vals = np.asarray(da.values)
         if vals.min() >= np.iinfo(np.int32).min and vals.max() <= np.iinfo(np.int32).max:
             da = da.astype(np.int32)
-    if da.dtype.kind in "US":
+    return da
+
+
+def _fix_units(attrs: dict[str, Any], kind: str) -> None:
+    """Make ``attrs`` CF for a variable of dtype ``kind``: units, or flag attributes."""
+    if kind in "US":
         attrs.pop("units", None)  # CF: strings have no units
-    elif da.dtype.kind == "b":  # written as int8 0/1 by xarray; CF: a flag variable
+    elif kind == "b":  # written as int8 0/1 by xarray; CF: a flag variable
         attrs.pop("units", None)
         attrs.setdefault("flag_values", np.array([0, 1], dtype=np.int8))
         attrs.setdefault("flag_meanings", "false true")
@@ -161,6 +166,12 @@ def _fix_variable(name: str, da: xr.DataArray, *, gas: str | None, is_coord: boo
             attrs["units"] = unit
         if quantity:
             attrs.setdefault("quantity", quantity)
+
+
+def _fix_variable(name: str, da: xr.DataArray, *, gas: str | None, is_coord: bool) -> xr.DataArray:
+    attrs = dict(da.attrs)
+    da = _narrow_dtype(da)
+    _fix_units(attrs, da.dtype.kind)
     if name == "latitude":
         attrs.update(units="degrees_north", standard_name="latitude", axis="Y")
     elif name == "longitude":

@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from urbansat.errors import InputFileError
@@ -19,7 +20,7 @@ __all__ = ["atomic_write", "sha256"]
 
 
 @contextlib.contextmanager
-def atomic_write(path: str | Path, *, suffix: str | None = None):
+def atomic_write(path: str | Path, *, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it to ``path`` on success.
 
     On an exception the temporary file is removed and ``path`` is untouched.

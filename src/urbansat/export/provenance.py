@@ -68,8 +68,8 @@ def provenance(
     """
     checksums = dict(checksums or {})
     files = []
-    for p in inputs:
-        p = str(Path(p).resolve())
+    for given in inputs:
+        p = str(Path(given).resolve())
         files.append(
             {"path": p, "bytes": os.path.getsize(p), "sha256": checksums.get(p) or sha256(p)}
         )

@@ -155,6 +155,60 @@ def gas_of(ds: xr.Dataset) -> str:
     return found[0]
 
 
+def _gas_problems(ds: xr.Dataset) -> list[str]:
+    """Violations of the gas column, its uncertainty and the ``gas`` attribute."""
+    try:
+        gas = gas_of(ds)
+    except SchemaError as err:
+        return [str(err)]
+    problems: list[str] = []
+    var = gas_variable(gas)
+    for name in (var, f"{var}_uncertainty"):
+        if name not in ds:
+            problems.append(f"missing variable {name!r}")
+            continue
+        if ds[name].dims[:2] != SWATH_DIMS:
+            problems.append(f"{name!r} has dims {ds[name].dims}, expected ('y', 'x')")
+        if ds[name].attrs.get("units") != GAS_UNITS[gas]:
+            problems.append(
+                f"{name!r} has units {ds[name].attrs.get('units')!r}, expected {GAS_UNITS[gas]!r}"
+            )
+    if ds.attrs.get("gas") != gas:
+        problems.append(f"attribute gas={ds.attrs.get('gas')!r}, expected {gas!r}")
+    return problems
+
+
+def _qa_and_coordinate_problems(ds: xr.Dataset) -> list[str]:
+    """Violations of ``qa_pass`` and of the latitude, longitude and time coordinates."""
+    problems: list[str] = []
+    if "qa_pass" not in ds:
+        problems.append("missing variable 'qa_pass'")
+    elif ds["qa_pass"].dtype != bool:
+        problems.append(f"'qa_pass' has dtype {ds['qa_pass'].dtype}, expected bool")
+    for coord in ("latitude", "longitude", "time"):
+        if coord not in ds.variables:
+            problems.append(f"missing coordinate {coord!r}")
+    if "time" in ds.variables and not np.issubdtype(ds["time"].dtype, np.datetime64):
+        problems.append(f"'time' has dtype {ds['time'].dtype}, expected datetime64")
+    return problems
+
+
+def _units_problems(ds: xr.Dataset) -> list[str]:
+    """Wrong units of the optional variables; numeric variables without units."""
+    problems: list[str] = []
+    for name, units in _OPTIONAL_UNITS.items():
+        if name in ds.variables and ds[name].attrs.get("units") != units:
+            problems.append(
+                f"{name!r} has units {ds[name].attrs.get('units')!r}, expected {units!r}"
+            )
+    for vname in ds.variables:
+        numeric = ds[vname].dtype.kind in "fiu" and vname not in ds.dims
+        flag_like = vname == "qa_pass" or str(vname).endswith(("_flag", "_id", "_bitflag"))
+        if numeric and not flag_like and "units" not in ds[vname].attrs:
+            problems.append(f"{vname!r} has no 'units' attribute")
+    return problems
+
+
 def validate_granule(ds: xr.Dataset) -> xr.Dataset:
     """Check a dataset against the normalized swath contract.
 
@@ -174,50 +228,11 @@ def validate_granule(ds: xr.Dataset) -> xr.Dataset:
         Naming every violation at once and the source file(s).
     """
     require_dataset(ds)
-    problems: list[str] = []
     where = ds.attrs.get("source_files", "<memory>")
-    for dim in SWATH_DIMS:
-        if dim not in ds.dims:
-            problems.append(f"missing dimension {dim!r}")
-    try:
-        gas = gas_of(ds)
-    except SchemaError as err:
-        problems.append(str(err))
-        gas = None
-    if gas is not None:
-        var = gas_variable(gas)
-        for name in (var, f"{var}_uncertainty"):
-            if name not in ds:
-                problems.append(f"missing variable {name!r}")
-                continue
-            if ds[name].dims[:2] != SWATH_DIMS:
-                problems.append(f"{name!r} has dims {ds[name].dims}, expected ('y', 'x')")
-            if ds[name].attrs.get("units") != GAS_UNITS[gas]:
-                problems.append(
-                    f"{name!r} has units {ds[name].attrs.get('units')!r}, expected "
-                    f"{GAS_UNITS[gas]!r}"
-                )
-        if ds.attrs.get("gas") != gas:
-            problems.append(f"attribute gas={ds.attrs.get('gas')!r}, expected {gas!r}")
-    if "qa_pass" not in ds:
-        problems.append("missing variable 'qa_pass'")
-    elif ds["qa_pass"].dtype != bool:
-        problems.append(f"'qa_pass' has dtype {ds['qa_pass'].dtype}, expected bool")
-    for coord in ("latitude", "longitude", "time"):
-        if coord not in ds.variables:
-            problems.append(f"missing coordinate {coord!r}")
-    if "time" in ds.variables and not np.issubdtype(ds["time"].dtype, np.datetime64):
-        problems.append(f"'time' has dtype {ds['time'].dtype}, expected datetime64")
-    for name, units in _OPTIONAL_UNITS.items():
-        if name in ds.variables and ds[name].attrs.get("units") != units:
-            problems.append(
-                f"{name!r} has units {ds[name].attrs.get('units')!r}, expected {units!r}"
-            )
-    for vname in ds.variables:
-        numeric = ds[vname].dtype.kind in "fiu" and vname not in ds.dims
-        flag_like = vname == "qa_pass" or str(vname).endswith(("_flag", "_id", "_bitflag"))
-        if numeric and not flag_like and "units" not in ds[vname].attrs:
-            problems.append(f"{vname!r} has no 'units' attribute")
+    problems = [f"missing dimension {dim!r}" for dim in SWATH_DIMS if dim not in ds.dims]
+    problems += _gas_problems(ds)
+    problems += _qa_and_coordinate_problems(ds)
+    problems += _units_problems(ds)
     if "product" not in ds.attrs:
         problems.append("missing attribute 'product'")
     if problems:
