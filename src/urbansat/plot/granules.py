@@ -13,8 +13,13 @@ from urbansat.schema import gas_of, gas_variable
 
 __all__ = ["plot_granule"]
 
+#: Dimensions of a drawable swath variable, (y, x).
+_SWATH_NDIM = 2
+#: Percentiles of the default colour limits.
+_COLOUR_PERCENTILES = (2, 98)
 
-def plot_granule(
+
+def plot_granule(  # noqa: PLR0913 - keyword-only drawing options of one figure
     ds: xr.Dataset,
     *,
     ax: Any = None,
@@ -58,29 +63,12 @@ def plot_granule(
     small polygons just beyond +-180 degrees rather than as strips across the map.
     """
     import matplotlib.pyplot as plt
-    from matplotlib.collections import PolyCollection
 
     var = variable or gas_variable(gas_of(ds))
-    if var not in ds:
-        raise SchemaError(
-            f"Cannot plot {var!r}: not in the dataset from "
-            f"{ds.attrs.get('source_files', '<memory>')}. "
-            f"Choose one of {sorted(map(str, ds.data_vars))}."
-        )
-    values = ds[var]
-    if {"y", "x"} - set(values.dims) or values.ndim != 2:
-        raise SchemaError(
-            f"Cannot plot {var!r} with dims {values.dims}: a (y, x) variable is needed."
-        )
-    # numpy's ufunc stubs return ndarray; on a DataArray the ufunc returns a DataArray
-    keep = cast(xr.DataArray, np.isfinite(values))
-    if qa_only:
-        keep = keep & ds["qa_pass"]
-    keep_np = np.asarray(keep.values, dtype=bool)
-    vals = np.asarray(values.values)[keep_np]
+    keep_np, vals = _selected(ds, var, qa_only)
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 6))
-    units = values.attrs.get("units", "")
+    units = ds[var].attrs.get("units", "")
     if vals.size == 0:
         ax.text(
             0.5,
@@ -91,32 +79,16 @@ def plot_granule(
             transform=ax.transAxes,
         )
     else:
-        lo, hi = np.nanpercentile(vals, [2, 98]) if vals.size > 1 else (vals[0] - 1, vals[0] + 1)
+        lo, hi = (
+            np.nanpercentile(vals, _COLOUR_PERCENTILES)
+            if vals.size > 1
+            else (vals[0] - 1, vals[0] + 1)
+        )
         vmin = lo if vmin is None else vmin
         vmax = hi if vmax is None else vmax
         if vmax <= vmin:
             vmax = vmin + 1e-6
-        if "longitude_bounds" in ds and "latitude_bounds" in ds:
-            blon = np.asarray(ds["longitude_bounds"].values)[keep_np]
-            blat = np.asarray(ds["latitude_bounds"].values)[keep_np]
-            ok = np.isfinite(blon).all(-1) & np.isfinite(blat).all(-1)
-            verts = np.stack([blon[ok], blat[ok]], axis=-1)
-            # matplotlib stub defect: verts is typed Sequence[ArrayLike], but
-            # PolyCollection.set_verts takes an (N, M, 2) ndarray directly (its fast path)
-            coll = PolyCollection(verts, array=vals[ok], cmap=cmap, edgecolors="none")  # type: ignore[arg-type]
-            coll.set_clim(vmin, vmax)
-            ax.add_collection(coll)
-            mappable = coll
-            if ok.any():
-                pad = 0.02 * max(np.ptp(blon[ok]), np.ptp(blat[ok]), 1e-3)
-                ax.set_xlim(blon[ok].min() - pad, blon[ok].max() + pad)
-                ax.set_ylim(blat[ok].min() - pad, blat[ok].max() + pad)
-        else:
-            lon = np.asarray(ds["longitude"].values)[keep_np]
-            lat = np.asarray(ds["latitude"].values)[keep_np]
-            mappable = ax.scatter(
-                lon, lat, c=vals, s=2, cmap=cmap, vmin=vmin, vmax=vmax, linewidths=0
-            )
+        mappable = _draw_soundings(ax, ds, keep_np, vals, cmap=cmap, vmin=vmin, vmax=vmax)
         plt.colorbar(mappable, ax=ax, label=mathtext_escape(f"{var} [{units}]"), shrink=0.8)
     if boundaries is not None:
         xl, yl = ax.get_xlim(), ax.get_ylim()
@@ -124,10 +96,76 @@ def plot_granule(
         if vals.size:
             ax.set_xlim(xl)
             ax.set_ylim(yl)
-    ax.set_xlabel("longitude [degrees_east]")
-    ax.set_ylabel("latitude [degrees_north]")
+    _frame(ax)
+    if title is None:
+        t = np.asarray(ds["time"].values).ravel()
+        tt = t[~np.isnat(t)]
+        span = f" {str(tt.min())[:16]}-{str(tt.max())[11:16]} UTC" if tt.size else ""
+        title = mathtext_escape(f"{ds.attrs.get('product', '')} {var}{span}")
+    ax.set_title(title, fontsize=10)
+    return ax
+
+
+def _selected(ds: xr.Dataset, var: str, qa_only: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Return the (y, x) mask of the soundings to draw and their values of ``var``."""
+    if var not in ds:
+        raise SchemaError(
+            f"Cannot plot {var!r}: not in the dataset from "
+            f"{ds.attrs.get('source_files', '<memory>')}. "
+            f"Choose one of {sorted(map(str, ds.data_vars))}."
+        )
+    values = ds[var]
+    if {"y", "x"} - set(values.dims) or values.ndim != _SWATH_NDIM:
+        raise SchemaError(
+            f"Cannot plot {var!r} with dims {values.dims}: a (y, x) variable is needed."
+        )
+    # numpy's ufunc stubs return ndarray; on a DataArray the ufunc returns a DataArray
+    keep = cast(xr.DataArray, np.isfinite(values))
+    if qa_only:
+        keep = keep & ds["qa_pass"]
+    keep_np = np.asarray(keep.values, dtype=bool)
+    return keep_np, np.asarray(values.values)[keep_np]
+
+
+def _draw_soundings(
+    ax: Any,
+    ds: xr.Dataset,
+    keep_np: np.ndarray,
+    vals: np.ndarray,
+    *,
+    cmap: str,
+    vmin: float,
+    vmax: float,
+) -> Any:
+    """Draw footprint polygons (else centre points) on ``ax``; return the colour mappable."""
+    from matplotlib.collections import PolyCollection
+
+    if "longitude_bounds" not in ds or "latitude_bounds" not in ds:
+        lon = np.asarray(ds["longitude"].values)[keep_np]
+        lat = np.asarray(ds["latitude"].values)[keep_np]
+        return ax.scatter(lon, lat, c=vals, s=2, cmap=cmap, vmin=vmin, vmax=vmax, linewidths=0)
+    blon = np.asarray(ds["longitude_bounds"].values)[keep_np]
+    blat = np.asarray(ds["latitude_bounds"].values)[keep_np]
+    ok = np.isfinite(blon).all(-1) & np.isfinite(blat).all(-1)
+    verts = np.stack([blon[ok], blat[ok]], axis=-1)
+    # matplotlib stub defect: verts is typed Sequence[ArrayLike], but
+    # PolyCollection.set_verts takes an (N, M, 2) ndarray directly (its fast path)
+    coll = PolyCollection(verts, array=vals[ok], cmap=cmap, edgecolors="none")  # type: ignore[arg-type]
+    coll.set_clim(vmin, vmax)
+    ax.add_collection(coll)
+    if ok.any():
+        pad = 0.02 * max(np.ptp(blon[ok]), np.ptp(blat[ok]), 1e-3)
+        ax.set_xlim(blon[ok].min() - pad, blon[ok].max() + pad)
+        ax.set_ylim(blat[ok].min() - pad, blat[ok].max() + pad)
+    return coll
+
+
+def _frame(ax: Any) -> None:
+    """Label the lon/lat axes, widen narrow swaths and keep distances locally equal."""
     from matplotlib.ticker import MaxNLocator
 
+    ax.set_xlabel("longitude [degrees_east]")
+    ax.set_ylabel("latitude [degrees_north]")
     # narrow swaths (OCO: ~10 km wide): widen the view to at least 1/3 of its length
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     coslat = np.cos(np.deg2rad(np.clip(0.5 * (y0 + y1), -80.0, 80.0)))
@@ -141,10 +179,3 @@ def plot_granule(
     ylo, yhi = ax.get_ylim()
     mid = np.clip(0.5 * (ylo + yhi), -80.0, 80.0)
     ax.set_aspect(1.0 / np.cos(np.deg2rad(mid)), adjustable="box")  # locally equal-distance
-    if title is None:
-        t = np.asarray(ds["time"].values).ravel()
-        tt = t[~np.isnat(t)]
-        span = f" {str(tt.min())[:16]}-{str(tt.max())[11:16]} UTC" if tt.size else ""
-        title = mathtext_escape(f"{ds.attrs.get('product', '')} {var}{span}")
-    ax.set_title(title, fontsize=10)
-    return ax

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -213,7 +214,7 @@ def plot_landcover_pair(
     end: Any,
     geometry: Any,
     *,
-    legend: dict | None = None,
+    legend: Mapping[int, str] | None = None,
     max_pixels: int = 400,
     axes: Any = None,
 ) -> Any:

@@ -57,8 +57,6 @@ def plot_plume(
         (star, with its radius) and the wind arrow (the refined plume axis dashed).
     """
     import matplotlib.pyplot as plt
-    from matplotlib.collections import PolyCollection
-    from matplotlib.patches import Circle
 
     from urbansat.inversion import plume_frames
     from urbansat.schema import GAS_UNITS, gas_of
@@ -72,6 +70,27 @@ def plot_plume(
     if frame is None:
         ax.set_title(mathtext_escape(f"{name}: {reason}"), fontsize=9)
         return ax
+    _draw_enhancement(ax, frame, diag, vmax=vmax, unit=GAS_UNITS[gas_of(swath)])
+    extent = _draw_band(ax, frame, name)
+    _draw_wind(ax, diag)
+    lim = extent / 1e3 * 1.3
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)
+    ax.set_aspect("equal")
+    ax.set_xlabel("km east of source")
+    ax.set_ylabel("km north of source")
+    ax.set_title(_plume_title(name, result), fontsize=9)
+    ax.legend(loc="lower left", fontsize=7)
+    return ax
+
+
+def _draw_enhancement(
+    ax: Any, frame: Any, diag: dict[str, Any], *, vmax: float | None, unit: str
+) -> None:
+    """Footprints coloured by ``X - B`` (symmetric scale, 3 x the noise by default), plume dots."""
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PolyCollection
+
     sc = frame.scene
     enh = frame.dv / sc.k
     noise = diag.get("noise", np.nanstd(enh))
@@ -87,28 +106,47 @@ def plot_plume(
         poly[ok], array=enh[ok], cmap="RdYlBu_r", clim=(-vmax, vmax), edgecolor="none"
     )
     ax.add_collection(pc)
-    unit = GAS_UNITS[gas_of(swath)]
     plt.colorbar(pc, ax=ax, label=f"enhancement X - B [{unit}]")
     mask = diag.get("plume_mask")
     if mask is not None and mask.any():
         ax.scatter(
             sc.x[mask] / 1e3, sc.y[mask] / 1e3, s=4, c="k", marker=".", label="detected plume"
         )
-    c, s_ = np.cos(frame.theta), np.sin(frame.theta)
 
-    def to_xy(s: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return (s * c - n * s_) / 1e3, (s * s_ + n * c) / 1e3
 
+def _along_across(theta: float, s: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return km east/north of points ``s`` along and ``n`` across the plume axis [m]."""
+    c, s_ = np.cos(theta), np.sin(theta)
+    return (s * c - n * s_) / 1e3, (s * s_ + n * c) / 1e3
+
+
+def _draw_band(ax: Any, frame: Any, name: str) -> float:
+    """Integration band, CSF transects, source (with its radius) and plume axis.
+
+    Returns the half extent [m] the axes need to show them.
+    """
+    from matplotlib.patches import Circle
+
+    sc = frame.scene
     L, hw, r0 = frame.r0 + frame.length, frame.half_width, frame.r0
-    bx, by = to_xy(np.array([-r0, L, L, -r0, -r0]), np.array([-hw, -hw, hw, hw, -hw]))
+    bx, by = _along_across(
+        frame.theta, np.array([-r0, L, L, -r0, -r0]), np.array([-hw, -hw, hw, hw, -hw])
+    )
     ax.plot(bx, by, "k-", lw=1, label="integration band")
     ds = max(sc.pixel_km * 1e3, 2000.0)
     for sk in np.arange(r0 + ds / 2, L, max(ds, (L - r0) / 6)):
-        tx, ty = to_xy(np.array([sk, sk]), np.array([-hw, hw]))
+        tx, ty = _along_across(frame.theta, np.array([sk, sk]), np.array([-hw, hw]))
         ax.plot(tx, ty, "-", color="0.3", lw=0.6)
     ax.plot(0, 0, "*", ms=14, color="magenta", mec="k", label=mathtext_escape(name))
     if r0 > 0:
         ax.add_patch(Circle((0, 0), r0 / 1e3, fill=False, ls=":", color="magenta"))
+    ax_x, ax_y = _along_across(frame.theta, np.array([0, L]), np.array([0, 0]))
+    ax.plot(ax_x, ax_y, "k--", lw=0.8)
+    return float(max(L, 3 * hw))
+
+
+def _draw_wind(ax: Any, diag: dict[str, Any]) -> None:
+    """Wind arrow (20 km long) labelled with speed and 1-sigma, when the wind is known."""
     u, v = diag.get("wind_u", np.nan), diag.get("wind_v", np.nan)
     if np.isfinite(u):
         sp = np.hypot(u, v)
@@ -119,14 +157,10 @@ def plot_plume(
             arrowprops={"arrowstyle": "->", "lw": 2, "color": "k"},
         )
         ax.text(u / sp * 21, v / sp * 21, f"{sp:.1f}±{diag['wind_sigma']:.1f} m/s", fontsize=8)
-    ax_x, ax_y = to_xy(np.array([0, L]), np.array([0, 0]))
-    ax.plot(ax_x, ax_y, "k--", lw=0.8)
-    lim = max(L, 3 * hw) / 1e3 * 1.3
-    ax.set_xlim(-lim, lim)
-    ax.set_ylim(-lim, lim)
-    ax.set_aspect("equal")
-    ax.set_xlabel("km east of source")
-    ax.set_ylabel("km north of source")
+
+
+def _plume_title(name: str, result: xr.Dataset | None) -> str:
+    """Source name and, with ``result``, one line per method: estimate ± 1-sigma or QA reason."""
     title = mathtext_escape(name)
     if result is not None and name in list(result.source.values):
         from urbansat.inversion.result import per_method
@@ -140,6 +174,4 @@ def plot_plume(
                     f"\n{method}: {_sig(float(rm.emission), 3)} ± "
                     f"{_sig(float(rm.emission_uncertainty), 2)} kg/s"
                 )
-    ax.set_title(title, fontsize=9)
-    ax.legend(loc="lower left", fontsize=7)
-    return ax
+    return title
