@@ -99,7 +99,7 @@ def _gmat(
     return out
 
 
-def fit_groups(
+def fit_groups(  # noqa: PLR0915 - the EM loop of the module docstring, then the covariance
     gid: NDArray[np.int64],
     x: NDArray[np.float64],
     b: NDArray[np.float64],

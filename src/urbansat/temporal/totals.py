@@ -164,7 +164,7 @@ def _resolve_profiles(
     return out
 
 
-def period_totals(
+def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joint fit, table
     estimates: pd.DataFrame | xr.Dataset | Sequence[xr.Dataset],
     *,
     periods: Any,
