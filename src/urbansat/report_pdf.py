@@ -147,6 +147,7 @@ class _Para:
     after: float = 3.0
     mono: bool = False
     rule: bool = False  # a line under it (h2)
+    hang: bool = False  # continuation lines indented past a leading bullet
 
 
 @dataclass
@@ -266,7 +267,7 @@ def _blocks(el: _El) -> Iterator[_Block]:  # noqa: PLR0912 - one branch per HTML
             yield _Para(_text(c, pre=True).strip("\n"), size=6.5, mono=True)
         elif tag in ("ul", "ol"):
             for li in (d for d in c.children if isinstance(d, _El) and d.tag == "li"):
-                yield _Para("• " + _clean(_text(li)), indent=8, before=0, after=1.5)
+                yield _Para("• " + _clean(_text(li)), indent=8, before=0, after=1.5, hang=True)
         elif tag in ("p", "figcaption", "summary", "li") or (tag == "div" and _is_inline(c)):
             t = _clean(_text(c))
             if t:
@@ -471,16 +472,17 @@ class _Pages:
 
     def para(self, p: _Para) -> None:
         lead = p.size * _LEAD
-        lines = self.fonts.wrap(p.text, _TEXT_W - p.indent, p.size, bold=p.bold, mono=p.mono)
+        hang = self.fonts.width("• ", p.size) if p.hang else 0.0
+        width = _TEXT_W - p.indent - hang
+        lines = self.fonts.wrap(p.text, width, p.size, bold=p.bold, mono=p.mono)
         if p.size > _BODY:  # a heading stays with two lines of what follows
             self.room(p.before + lead * len(lines) + 3 * _BODY * _LEAD)
         elif not self.at_top:
             self.y += p.before
-        for line in lines if p.text else []:
+        for k, line in enumerate(lines if p.text else []):
             self.room(lead)
-            self.text(
-                _MARGIN + p.indent, self.y, line, p.size, bold=p.bold, colour=p.colour, mono=p.mono
-            )
+            x = _MARGIN + p.indent + (hang if k else 0.0)
+            self.text(x, self.y, line, p.size, bold=p.bold, colour=p.colour, mono=p.mono)
             self.y += lead
         if p.rule:
             self.room(2)
