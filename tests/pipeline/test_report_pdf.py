@@ -135,3 +135,21 @@ def test_pdf_path_equal_to_the_html_path_is_refused(demo_run, tmp_path):
     with pytest.raises(OutputPathError, match="overwrite the HTML"):
         write_report(tmp_path / "r.html", pdf=tmp_path / "r.html", **kwargs)
     assert not (tmp_path / "r.html").exists()
+
+
+def test_run_job_never_writes_the_pdf_over_an_input(tmp_path, project_samples):
+    from jobs import small_job
+
+    from urbansat.errors import OutputPathError
+    from urbansat.pipeline import run_job
+
+    cfg = small_job(tmp_path, project_samples, scheduler="synchronous")
+    victim = tmp_path / "out" / "report.pdf"
+    victim.parent.mkdir(parents=True)
+    victim.write_bytes(b"%PDF-1.4 my own notes")
+    cfg["outputs"]["report"] = True
+    cfg["boundaries"][0]["path"] = str(victim)
+    with pytest.raises(OutputPathError, match=r"report\.pdf"):
+        run_job(cfg, progress=False)
+    assert victim.read_bytes() == b"%PDF-1.4 my own notes"
+    assert sorted(p.name for p in victim.parent.iterdir()) == ["report.pdf"]
