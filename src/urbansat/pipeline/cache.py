@@ -28,7 +28,9 @@ _CACHE = ".urbansat-cache"
 
 T = TypeVar("T")
 #: One cached step: ``(key, file suffix, compute, save(value, path), load(path))``.
-Job: TypeAlias = tuple[str, str, Callable[[], T], Callable[[T, Path], None], Callable[[Path], T]]
+_StepJob: TypeAlias = tuple[
+    str, str, Callable[[], T], Callable[[T, Path], None], Callable[[Path], T]
+]
 
 
 @functools.cache
@@ -111,7 +113,7 @@ class _Steps:
 
     def run_many(
         self,
-        jobs: list[Job[T]],
+        jobs: list[_StepJob[T]],
         *,
         desc: str,
         progress: bool,
@@ -159,7 +161,7 @@ class _Steps:
             bar.close()
         return [out[i] for i in range(len(jobs))]
 
-    def _finish(self, job: Job[T], value: T) -> T:
+    def _finish(self, job: _StepJob[T], value: T) -> T:
         key, suffix, _, save, _ = job
         with atomic_write(self.cache / f"{key}{suffix}") as tmp:
             save(value, tmp)

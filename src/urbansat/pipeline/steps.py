@@ -28,13 +28,13 @@ from urbansat.errors import (
 from urbansat.indicators.concentration import concentrations_from_table, sounding_table
 from urbansat.inversion.result import METHOD_DIM
 from urbansat.pipeline.cache import (
-    Job,
     _Checksums,
     _hash,
     _load_ds,
     _load_table,
     _save_ds,
     _save_table,
+    _StepJob,
     _Steps,
 )
 from urbansat.pipeline.periods import _combine_overpasses, _period_of, _split_by_period
@@ -148,7 +148,7 @@ def _concentration_steps(
     tables: dict[str, list[pd.DataFrame]] = {}
     meta: dict[str, dict[str, list[str]]] = {}
     files = _unique_files(cfg, checks)
-    jobs: list[Job[pd.DataFrame]] = []
+    jobs: list[_StepJob[pd.DataFrame]] = []
     for g, f in files:
         key = "conc-" + _hash(
             checks(f),
@@ -259,7 +259,7 @@ def _emission_steps(
             if digest not in seen:  # one overpass once, however many names it has
                 seen.add(digest)
                 todo.append((e, f))
-    jobs: list[Job[xr.Dataset]] = []
+    jobs: list[_StepJob[xr.Dataset]] = []
     for e, f in todo:
         g = groups[e["granules"]]
         wind = e["wind"]
@@ -415,7 +415,7 @@ def _sink_steps(
                 "[[sinks]] "
                 f"{s['name']!r}; check the boundaries or the land-cover files."
             )
-        jobs: list[Job[xr.Dataset]] = []
+        jobs: list[_StepJob[xr.Dataset]] = []
         for i in range(len(inside)):
             one = inside.iloc[[i]]
             key = "sink-" + _hash(
