@@ -48,6 +48,12 @@ __all__ = ["Background", "control_band_error", "estimate_background", "normalize
 
 #: fewest background pixels in a block of the structure estimate
 _MIN_BLOCK_PIXELS = 3
+#: fewest blocks for a measured structure (else the one-block detection limit is used)
+_MIN_BLOCKS = 4
+#: smallest kernel weight sum of a normalized-convolution value (else NaN: out of reach)
+_MIN_KERNEL_WEIGHT = 1e-6
+#: smallest window side [pixels] for the convolution background ("auto"; else a plane)
+_MIN_CONVOLUTION_SIDE = 5
 
 
 @dataclass(frozen=True)
@@ -90,7 +96,7 @@ def normalized_convolution(
     )
     den = ndimage.gaussian_filter(w, sigma_px, mode="constant", truncate=3.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.where(den > 1e-6, num / den, np.nan)
+        out = np.where(den > _MIN_KERNEL_WEIGHT, num / den, np.nan)
     return out, den
 
 
@@ -163,7 +169,11 @@ def estimate_background(
             "the window is too cloudy or too small"
         )
     if method == "auto":
-        method = "convolution" if scene.image and min(scene.values.shape) >= 5 else "plane"
+        method = (
+            "convolution"
+            if scene.image and min(scene.values.shape) >= _MIN_CONVOLUTION_SIDE
+            else "plane"
+        )
     offset_sigma = 0.0
     if method == "convolution":
         dy, dx = _pixel_steps(scene)
@@ -224,7 +234,7 @@ def estimate_background(
     _, inv, counts = np.unique(keys, return_inverse=True, return_counts=True)
     ok = counts >= _MIN_BLOCK_PIXELS
     n_blocks = int(ok.sum())
-    if n_blocks >= 4:
+    if n_blocks >= _MIN_BLOCKS:
         sums = np.bincount(inv, weights=r)
         means = sums / counts
         var_blocks = float(np.var(means[ok], ddof=1))

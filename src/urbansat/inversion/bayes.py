@@ -63,10 +63,10 @@ class Posterior:
 
 def solve_bayesian(
     y: np.ndarray,
-    K: sp.spmatrix | np.ndarray,
+    K: sp.spmatrix | np.ndarray,  # noqa: N803 - the Jacobian's name in Rodgers (2000)
     so_diag: np.ndarray,
     x_a: np.ndarray,
-    S_a: np.ndarray,
+    S_a: np.ndarray,  # noqa: N803 - the prior covariance's name in Rodgers (2000)
 ) -> Posterior:
     """Solve the linear Gaussian inverse problem without dense observation-space matrices.
 
@@ -120,7 +120,7 @@ def solve_bayesian(
     )
 
 
-def plume_jacobian(
+def plume_jacobian(  # noqa: PLR0913 - plume geometry, wind and sensitivity are all inputs
     xs: np.ndarray,
     ys: np.ndarray,
     emit_x: np.ndarray,

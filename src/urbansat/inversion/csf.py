@@ -37,16 +37,20 @@ from urbansat.inversion.result import MethodResult
 
 __all__ = ["estimate_csf", "line_density"]
 
+#: fewest soundings across a transect for the Gaussian line-density fit (else direct sum)
+_MIN_FIT_POINTS = 5
+
 
 def _gauss(n: np.ndarray, q: float, mu: float, w: float) -> np.ndarray:
-    return q / (np.sqrt(2 * np.pi) * w) * np.exp(-0.5 * ((n - mu) / w) ** 2)
+    prof: np.ndarray = q / (np.sqrt(2 * np.pi) * w) * np.exp(-0.5 * ((n - mu) / w) ** 2)
+    return prof
 
 
 def _gauss_offset(n: np.ndarray, q: float, mu: float, w: float, b: float) -> np.ndarray:
     return _gauss(n, q, mu, w) + b
 
 
-def line_density(
+def line_density(  # noqa: PLR0913 - a transect and its fit options
     n: np.ndarray,
     dv: np.ndarray,
     sigma: np.ndarray,
@@ -65,7 +69,7 @@ def line_density(
     """
     q_dir = float(np.sum(dv * area) / ds)
     s_dir = float(np.sqrt(np.sum((sigma * area) ** 2)) / ds)
-    if not fit or n.size < 5:
+    if not fit or n.size < _MIN_FIT_POINTS:
         return q_dir, s_dir, "direct"
     try:
         with warnings.catch_warnings():

@@ -85,6 +85,9 @@ UNCERTAINTY_TERMS = ("retrieval", "wind", "background", "model")
 #: Reported confidence intervals: z -> (coverage %, name); bounds from :mod:`.intervals`.
 INTERVALS = {1: ("68.27", "1"), 2: ("95.45", "2")}
 
+#: One source's row of a method: the source, its result, diagnostics and uncertainty terms.
+_Row = tuple[_Source, MethodResult, dict[str, Any], dict[str, float]]
+
 
 def _wind_dataset(
     wind: Any, swath: xr.Dataset, wind_sigma: float | None
@@ -105,7 +108,7 @@ def _wind_dataset(
 def _prepare(  # noqa: PLR0911, PLR0912, PLR0915 - one early return per rejection reason
     swath: xr.Dataset,
     src: _Source,
-    wind: xr.Dataset,
+    wind: xr.Dataset | list[xr.Dataset],
     gas: str,
     opts: dict[str, Any],
     all_sources: list[_Source],
@@ -564,7 +567,7 @@ def estimate_emissions(
     methods = _as_methods(method)
     opts, gas, wind_ds, srcs = _setup(swath, sources, boundaries, wind, gas, options)
     _require_user_sigma(wind_ds, opts["wind_sigma"])
-    rows: dict[str, list] = {m: [] for m in methods}
+    rows: dict[str, list[_Row]] = {m: [] for m in methods}
     for src in srcs:
         # one preparation (cut, wind, background, detection, control bands) per source,
         # shared by every requested method
@@ -638,7 +641,7 @@ def _budget(
     src: _Source,
     diag: dict[str, Any],
     opts: dict[str, Any],
-) -> tuple[_Source, MethodResult, dict[str, Any], dict[str, float]]:
+) -> _Row:
     """Return the uncertainty terms [kg s-1] of one method's result (NaN when rejected)."""
     if not res.qa_reason and not np.isfinite(res.emission):
         res = MethodResult.rejected("the method returned a non-finite estimate", res.n_obs)
@@ -663,7 +666,9 @@ def _budget(
     return src, res, diag, terms
 
 
-def _to_dataset(rows: list, gas: str, method: str, wind: xr.Dataset) -> xr.Dataset:
+def _to_dataset(
+    rows: list[_Row], gas: str, method: str, wind: xr.Dataset | list[xr.Dataset]
+) -> xr.Dataset:
     names = [r[0].name for r in rows]
     q = np.array([r[1].emission for r in rows], float)
     terms = {t: np.array([r[3][t] for r in rows], float) for t in UNCERTAINTY_TERMS}

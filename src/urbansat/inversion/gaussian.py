@@ -66,7 +66,8 @@ def plume_column(
     s0 = max(r0 / 2.0, 250.0)
     sy = np.sqrt(s0**2 + (a * np.maximum(s, 0.0)) ** 2)
     c = ndtr(s / s0)
-    return q * c / (speed * np.sqrt(2 * np.pi) * sy) * np.exp(-0.5 * (n / sy) ** 2)
+    col: np.ndarray = q * c / (speed * np.sqrt(2 * np.pi) * sy) * np.exp(-0.5 * (n / sy) ** 2)
+    return col
 
 
 def _design(
@@ -85,7 +86,8 @@ def _design(
         ss, nn = plume_coordinates(sc.xs[sel][near], sc.ys[sel][near], th)
         g = g.copy()
         g[near] = plume_column(ss, nn, q=1.0, speed=frame.speed, a=a, r0=frame.r0).mean(-1)
-    return g * sc.sensitivity[sel]
+    design: np.ndarray = g * sc.sensitivity[sel]
+    return design
 
 
 #: Range of the fitted lateral spread rate ``a`` [1]. Upper end: the widest dispersion of any
@@ -124,7 +126,7 @@ def _solve(
     return p, cov, float(np.sum(w * r * r))
 
 
-def estimate_gaussian(
+def estimate_gaussian(  # noqa: PLR0915 - fit, then its nonlinear-parameter uncertainty
     frame: PlumeFrame,
     *,
     min_pixels: int = 8,
@@ -243,7 +245,7 @@ def estimate_gaussian(
         qm, cm = q_chi2(*(x_opt - e_i))
         grad[i] = (qp - qm) / (2 * h[i])
         hess[i, i] = (cp - 2 * chi2 + cm) / h[i] ** 2
-    if len(free) == 2:
+    if len(free) == 2:  # noqa: PLR2004 - both (log a, dtheta) free: the cross term
         cpp = q_chi2(*(x_opt + h))[1]
         cmm = q_chi2(*(x_opt - h))[1]
         hess[0, 1] = hess[1, 0] = (

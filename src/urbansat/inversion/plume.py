@@ -50,6 +50,15 @@ __all__ = [
 #: Width of the Gaussian that smooths the enhancement before the detection test [km].
 SMOOTH_KM = 4.0
 
+#: Smallest normalized-convolution weight of a pixel the detection tests (fewer valid neighbours
+#: within the smoothing kernel: not tested).
+_MIN_DETECTION_WEIGHT = 0.3
+#: Fewest detected pixels that turn the plume axis.
+_MIN_BEARING_PIXELS = 2
+
+#: Half-width growth of the plume region per metre downwind [1] (half-angle ~19 degrees).
+_REGION_SPREAD = 0.35
+
 
 def plume_coordinates(x: np.ndarray, y: np.ndarray, theta: float) -> tuple[np.ndarray, np.ndarray]:
     """Return along-plume ``s`` and across-plume ``n`` [m] for direction ``theta`` [rad]."""
@@ -63,7 +72,10 @@ def plume_region(s: np.ndarray, n: np.ndarray, *, r0: float, margin: float) -> n
     ``s > -(r0 + margin)`` and ``|n| < r0 + margin + 0.35 max(s, 0)`` (half-angle
     ~19 degrees, wider than a plume's meander on a single image).
     """
-    return (s > -(r0 + margin)) & (np.abs(n) < r0 + margin + 0.35 * np.maximum(s, 0.0))
+    inside: np.ndarray = (s > -(r0 + margin)) & (
+        np.abs(n) < r0 + margin + _REGION_SPREAD * np.maximum(s, 0.0)
+    )
+    return inside
 
 
 @dataclass(frozen=True)
@@ -142,7 +154,7 @@ def detect_plume(
     n_eff = np.maximum(den * 4 * np.pi * sy * sx, 1.0)
     z = sm / (noise / np.sqrt(n_eff))
     sig = np.nan_to_num(z) > z_threshold
-    sig &= den > 0.3
+    sig &= den > _MIN_DETECTION_WEIGHT
     labels, nlab = ndimage.label(sig, structure=np.ones((3, 3)))
     if nlab == 0:
         empty = np.zeros(sig.shape, bool)
@@ -189,7 +201,7 @@ def refine_direction(
         & (np.abs(dev) < np.deg2rad(max_turn_deg))
         & np.isfinite(enhancement)
     )
-    if use.sum() < 2:
+    if use.sum() < _MIN_BEARING_PIXELS:
         return theta0, 0.0
     w = np.maximum(enhancement[use], 0.0)
     if w.sum() <= 0:

@@ -75,7 +75,7 @@ class MethodResult:
     extra_model: float = 0.0
     n_obs: int = 0
     qa_reason: str = ""
-    details: dict = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def rejected(cls, reason: str, n_obs: int = 0) -> MethodResult:

@@ -29,6 +29,8 @@ from urbansat.schema import gas_of, gas_variable
 __all__ = ["Scene", "cut_scene", "local_xy"]
 
 _SUB = np.array([1 / 6, 1 / 2, 5 / 6])
+#: Fewest pixels across and along for a window to be an image (else sparse soundings).
+_MIN_IMAGE_SIDE = 3
 
 
 def local_xy(
@@ -91,7 +93,7 @@ class Scene:
 
 
 def _shoelace(px: np.ndarray, py: np.ndarray) -> np.ndarray:
-    return 0.5 * np.abs(
+    area: np.ndarray = 0.5 * np.abs(
         px[..., 0] * py[..., 1]
         - px[..., 1] * py[..., 0]
         + px[..., 1] * py[..., 2]
@@ -101,6 +103,7 @@ def _shoelace(px: np.ndarray, py: np.ndarray) -> np.ndarray:
         + px[..., 3] * py[..., 0]
         - px[..., 0] * py[..., 3]
     )
+    return area
 
 
 def _subpoints(cx: np.ndarray, cy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -135,7 +138,7 @@ def _sensitivity(win: xr.Dataset) -> np.ndarray | None:
     return np.where(np.isfinite(s) & (s > 0), s, 1.0)
 
 
-def cut_scene(
+def cut_scene(  # noqa: PLR0912, PLR0915 - one branch per optional swath variable
     swath: xr.Dataset,
     longitude: float,
     latitude: float,
@@ -175,7 +178,7 @@ def cut_scene(
         )
     lat = np.asarray(swath["latitude"].values, float)
     lon = np.asarray(swath["longitude"].values, float)
-    if lat.ndim != 2:
+    if lat.ndim != 2:  # noqa: PLR2004 - (y, x) coordinates
         lat = np.broadcast_to(lat, (swath.sizes["y"], swath.sizes["x"]))
         lon = np.broadcast_to(lon, lat.shape)
     x, y = local_xy(lon, lat, longitude, latitude)
@@ -266,7 +269,7 @@ def cut_scene(
     sens = _sensitivity(win) if use_averaging_kernel else None
     sens = np.ones(vals.shape) if sens is None else sens
     ny, nx = vals.shape
-    image = ny >= 3 and nx >= 3
+    image = ny >= _MIN_IMAGE_SIDE and nx >= _MIN_IMAGE_SIDE
     t = None
     if "time_" in win:
         tv = np.asarray(win["time_"].values).ravel()

@@ -63,7 +63,7 @@ def _as_sources(
                     f"source {row.name!r} has a non-numeric position longitude={row.longitude!r}, "
                     f"latitude={row.latitude!r}; give decimal degrees (east and north positive)."
                 ) from err
-            if not (np.isfinite(lon) and np.isfinite(lat) and -90 <= lat <= 90):
+            if not (np.isfinite(lon) and np.isfinite(lat) and -90 <= lat <= 90):  # noqa: PLR2004 - latitude range
                 raise InversionError(
                     f"source {row.name!r} has invalid position lon={lon}, lat={lat}."
                 )

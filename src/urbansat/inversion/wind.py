@@ -81,7 +81,7 @@ def _haversine_km(lon0: float, lat0: float, lon: np.ndarray, lat: np.ndarray) ->
     la0, la = np.deg2rad(lat0), np.deg2rad(lat)
     dlon = np.deg2rad(((lon - lon0) + 180.0) % 360.0 - 180.0)
     a = np.sin((la - la0) / 2) ** 2 + np.cos(la0) * np.cos(la) * np.sin(dlon / 2) ** 2
-    return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+    return np.asarray(2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0, 1))))
 
 
 def _select_time(wind: xr.Dataset, time: np.datetime64 | None) -> xr.Dataset:
@@ -280,7 +280,9 @@ def combine_winds(winds: list[EffectiveWind]) -> EffectiveWind:
 _M_S = {"units": "m s-1"}
 
 
-def as_wind_dataset(value: object, *, sigma: float | None = None) -> xr.Dataset:
+def as_wind_dataset(  # noqa: PLR0912 - one branch per accepted wind form
+    value: object, *, sigma: float | None = None
+) -> xr.Dataset:
     """Normalize an in-memory wind (no file I/O) to the wind dataset of :func:`urbansat.open_wind`.
 
     Parameters
@@ -360,7 +362,7 @@ def as_wind_dataset(value: object, *, sigma: float | None = None) -> xr.Dataset:
     u, v = float(vals[0]), float(vals[1])
     if not (np.isfinite(u) and np.isfinite(v)):
         raise WindError(f"User wind (u={u}, v={v}) is not finite. Give finite u, v in m s-1.")
-    s = sigma if sigma is not None else (float(vals[2]) if len(vals) == 3 else None)
+    s = sigma if sigma is not None else (float(vals[2]) if len(vals) == 3 else None)  # noqa: PLR2004 - (u, v, sigma)
     if s is not None and (not np.isfinite(s) or s < 0):
         raise WindError(f"Wind sigma={s!r} must be a finite value >= 0 in m s-1.")
     out = xr.Dataset(
