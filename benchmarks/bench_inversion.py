@@ -548,7 +548,7 @@ def print_ddeq_table(cmp: dict) -> None:
         )
 
 
-def lagrangian_sections(n_seeds: int) -> dict:
+def lagrangian_sections(n_seeds: int, *, tuning: bool = False) -> dict:
     """Issue 16's metrics on the independent Lagrangian generator's held-out seeds.
 
     ``urbansat.testing.lagrangian``: particle dispersion with Langevin turbulence, a
@@ -557,11 +557,18 @@ def lagrangian_sections(n_seeds: int) -> dict:
     the user's erroneous wind (20 % speed, 10 deg direction) and with the true boundary-layer
     wind; per method and family: 1/2-sigma coverage, robust z spread, median |error|,
     rejected/NaN share, negative-but-detected count. ``strong`` = rows whose retrieval term is
-    below 10 % of the truth (true wind only).
+    below 10 % of the truth (true wind only). ``tuning``: the same on ``TUNING_SEEDS[:n_seeds]``
+    (0-99, the seeds that anything may be tuned on; stored as ``lagrangian_tuning``).
     """
-    from urbansat.testing.lagrangian import TEST_SEEDS, issue16_metrics, run_lagrangian_case
+    from urbansat.testing.lagrangian import (
+        TEST_SEEDS,
+        TUNING_SEEDS,
+        issue16_metrics,
+        run_lagrangian_case,
+    )
 
-    seeds = list(TEST_SEEDS)[:n_seeds]
+    seeds = list(TUNING_SEEDS if tuning else TEST_SEEDS)[:n_seeds]
+    what = "tuning" if tuning else "held-out"
     out: dict = {"seeds": [seeds[0], seeds[-1]] if seeds else []}
     for label, tw in (("user_wind", False), ("true_wind", True)):
         t0 = time.perf_counter()
@@ -575,7 +582,7 @@ def lagrangian_sections(n_seeds: int) -> dict:
                     issue16_metrics(strong)["median_abs_error"] if len(strong) else None
                 )
         out[label] = sec
-        print(f"\nlagrangian held-out seeds {out['seeds']}, {label} ({sec['time_s']:.0f} s)")
+        print(f"\nlagrangian {what} seeds {out['seeds']}, {label} ({sec['time_s']:.0f} s)")
         print(
             f"{'method/family':18s} {'n':>4s} {'cov1':>5s} {'cov2':>5s} {'zspr':>5s} "
             f"{'med|e|':>6s} {'rej':>5s} {'neg+det':>7s}" + (" strong|e|" if tw else "")
@@ -604,6 +611,13 @@ def main() -> None:  # noqa: PLR0912, PLR0915
         type=int,
         default=200,
         help="held-out seeds of urbansat.testing.lagrangian (issue 16); 0 skips",
+    )
+    ap.add_argument(
+        "--lagrangian-tuning-seeds",
+        type=int,
+        default=0,
+        help="also run the Lagrangian metrics on its tuning seeds 0..N-1 (key lagrangian_tuning; "
+        "at most 100); 0 skips",
     )
     ap.add_argument(
         "--lagrangian-only",
@@ -681,7 +695,12 @@ def main() -> None:  # noqa: PLR0912, PLR0915
     if args.lagrangian_only:
         base = out if out.is_file() else RESULTS
         result = json.loads(base.read_text()) if base.is_file() else {}
-        result["lagrangian"] = lagrangian_sections(args.lagrangian_seeds)
+        if args.lagrangian_seeds > 0:
+            result["lagrangian"] = lagrangian_sections(args.lagrangian_seeds)
+        if args.lagrangian_tuning_seeds > 0:
+            result["lagrangian_tuning"] = lagrangian_sections(
+                min(args.lagrangian_tuning_seeds, 100), tuning=True
+            )
         _write(result, out)
         return
     run_points = not (args.smartcarb_only or args.skip_synthetic)
@@ -813,6 +832,10 @@ def main() -> None:  # noqa: PLR0912, PLR0915
         )
     if args.lagrangian_seeds > 0 and not args.smartcarb_only:
         result["lagrangian"] = lagrangian_sections(args.lagrangian_seeds)
+    if args.lagrangian_tuning_seeds > 0 and not args.smartcarb_only:
+        result["lagrangian_tuning"] = lagrangian_sections(
+            min(args.lagrangian_tuning_seeds, 100), tuning=True
+        )
     _write(result, out)
 
 

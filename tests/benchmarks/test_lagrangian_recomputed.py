@@ -2,9 +2,9 @@
 
 Runs a small subset of the held-out seeds (never tuned on) through every method and checks
 what the benchmark's ``lagrangian`` sections measure, recomputed here instead of read from a
-committed JSON. Thresholds are the values measured on these seeds on 2026-12-03 with a
-margin for a 10-scene sample, not the issue's goals (see docs/inversion.md for the goals
-met and not met).
+committed JSON. Thresholds are the values measured on these seeds on 2026-12-03 (IME
+rejections: 2026-12-04) with a margin for a 10-scene sample, not the issue's goals (see
+docs/inversion.md for the goals met and not met).
 """
 
 from __future__ import annotations
@@ -27,10 +27,12 @@ def test_no_negative_estimate_is_flagged_detected(rows: pd.DataFrame) -> None:
 
 
 @pytest.mark.slow
-def test_ime_rejects_at_most_30_percent_with_the_soft_coverage_limit(rows: pd.DataFrame) -> None:
-    # with the old 75 % limit IME rejected 50 % of the point scenes (held-out 5000-5199)
+def test_ime_corrects_partial_coverage_instead_of_rejecting(rows: pd.DataFrame) -> None:
+    # with the old 75 % area-coverage limit IME rejected 50 % of the held-out point scenes, with
+    # the 60 % limit 40 %; with the plume-mass coverage correction (2026-12-04) 1 of these 10
+    # scenes (5003, a city with 24.6 % of its modelled plume mass on valid soundings)
     ime = rows[rows.method == "ime"]
-    assert issue16_metrics(ime)["rejected_share"] <= 0.3
+    assert issue16_metrics(ime)["rejected_share"] <= 0.2
 
 
 @pytest.mark.slow
