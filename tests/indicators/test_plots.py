@@ -74,3 +74,44 @@ def test_landcover_pair_lists_every_class():
     texts = [t.get_text() for t in axes[1].get_legend().get_texts()]
     assert texts == ["10 Tree cover", "30 Grassland", "50 Built-up", "80 Permanent water bodies"]
     assert axes[0].get_title() == "land cover 2020"
+
+
+def test_maps_have_context_outlines_and_geographic_axis_names():
+    """Issue 19 item 3: Natural Earth outlines under the maps, axes named from the CRS."""
+    import rioxarray  # noqa: F401  (registers .rio)
+
+    from urbansat.plot.context import axis_labels, draw_context
+
+    berlin = box(13.0, 52.3, 13.8, 52.7)  # the German-Polish border is 1 degree east
+    ax = plot_boundary_map(berlin, None, pad_deg=1.5)
+    assert len(ax.lines) > 1  # the boundary plus country outlines
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("longitude [°E]", "latitude [°N]")
+    assert ax.get_xlim() == (13.0 - 1.5, 13.8 + 1.5)  # the context does not move the window
+    bare = plot_boundary_map(berlin, None, pad_deg=1.5, context=False)
+    assert len(bare.lines) == 1
+
+    import matplotlib.pyplot as plt
+
+    _, sea = plt.subplots()
+    sea.set_xlim(-30, -29)
+    sea.set_ylim(0, 1)
+    assert draw_context(sea, (-30.0, 0.0, -29.0, 1.0)) == 0  # mid-Atlantic: nothing to draw
+
+    # a UTM raster near Berlin: easting/northing with the CRS name, outlines reprojected
+    x = 390_000.0 + 1000.0 * np.arange(40)
+    y = 5_830_000.0 - 1000.0 * np.arange(40)
+    a = xr.DataArray(
+        np.full((40, 40), 10, dtype="uint8"),
+        dims=("y", "x"),
+        coords={"y": y, "x": x},
+        attrs={"legend": {10: "Tree cover"}, "year": 2020},
+    ).rio.write_crs("EPSG:32633")
+    axes = plot_landcover_pair(a, a, box(400_000, 5_800_000, 410_000, 5_810_000))
+    assert axes[0].get_xlabel() == "easting [m], WGS 84 / UTM zone 33N"
+    assert axes[0].get_ylabel() == "northing [m]"
+    assert axis_labels("EPSG:4326") == ("longitude [°E]", "latitude [°N]")
+    _, utm = plt.subplots()  # 14.3-15.3 deg E at 52.3 deg N: across the Oder border
+    assert draw_context(utm, (450_000.0, 5_780_000.0, 520_000.0, 5_820_000.0), "EPSG:32633") > 0
+    xs = np.concatenate([line.get_xdata() for line in utm.lines])
+    assert xs.min() >= 450_000 and xs.max() <= 520_000  # reprojected and clipped, not degrees
+    plt.close("all")

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from urbansat.categories import SINK_CATEGORIES
+from urbansat.plot.context import axis_labels, draw_context
 from urbansat.plot.text import mathtext_escape
 from urbansat.status import VALUED
 
@@ -25,6 +26,7 @@ def plot_boundary_map(
     units: str = "",
     gas: str = "",
     pad_deg: float = 0.3,
+    context: bool = True,
     ax: Any = None,
 ) -> Any:
     """Map the soundings around a boundary, coloured by enhancement, with the outline.
@@ -42,6 +44,9 @@ def plot_boundary_map(
         Colour-bar label.
     pad_deg : float, default 0.3
         Map margin around the boundary [degrees].
+    context : bool, default True
+        Draw the packaged Natural Earth country outlines and coasts under the map
+        (:func:`urbansat.plot.context.draw_context`).
     ax : matplotlib Axes, optional
 
     Returns
@@ -80,8 +85,11 @@ def plot_boundary_map(
     ax.set_xlim(x0 - pad_deg, x1 + pad_deg)
     ax.set_ylim(y0 - pad_deg, y1 + pad_deg)
     ax.set_aspect(1.0 / max(np.cos(np.radians((y0 + y1) / 2)), 0.1))
-    ax.set_xlabel("longitude [°E]")
-    ax.set_ylabel("latitude [°N]")
+    if context:
+        draw_context(ax, (x0 - pad_deg, y0 - pad_deg, x1 + pad_deg, y1 + pad_deg))
+    xlabel, ylabel = axis_labels(None)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     return ax
 
 
@@ -216,20 +224,27 @@ def plot_landcover_pair(
     *,
     legend: Mapping[int, str] | None = None,
     max_pixels: int = 400,
+    context: bool = True,
     axes: Any = None,
 ) -> Any:
     """Two panels: land-cover classes at the start and end epochs, with the boundary outline.
 
+    Axes are named from the raster's CRS (longitude/latitude in degrees, or easting/northing
+    with the CRS name) and the packaged Natural Earth outlines give context.
+
     Parameters
     ----------
     start, end : xarray.DataArray
-        Categorical land cover (y, x) in lon/lat, already cut to the boundary window.
+        Categorical land cover (y, x), already cut to the boundary window; its CRS is read
+        with rioxarray (``start.rio.crs``; lon/lat when it has none).
     geometry : shapely geometry
         Boundary in the raster CRS.
     legend : dict, optional
         code -> class name (default ``start.attrs["legend"]``).
     max_pixels : int, default 400
         Display decimation: every k-th pixel so that each axis has at most this many.
+    context : bool, default True
+        Draw the Natural Earth outlines (reprojected to the raster's CRS) under the classes.
     axes : pair of matplotlib Axes, optional
 
     Returns
@@ -255,6 +270,8 @@ def plot_landcover_pair(
     x = start["x"].values[::k]
     y = start["y"].values[::k]
     extent = (float(x.min()), float(x.max()), float(y.min()), float(y.max()))
+    crs = _raster_crs(start)
+    xlabel, ylabel = axis_labels(crs)
     for ax, arr, title in (
         (axes[0], a0, start.attrs.get("year", "start")),
         (axes[1], a1, end.attrs.get("year", "end")),
@@ -272,11 +289,21 @@ def plot_landcover_pair(
             gx, gy = g.exterior.xy
             ax.plot(gx, gy, color="k", lw=1.2)
         ax.set_title(mathtext_escape(f"land cover {title}"), fontsize=9)
-        ax.set_xlabel("x")
-    axes[0].set_ylabel("y")
+        if context:
+            draw_context(ax, (extent[0], extent[2], extent[1], extent[3]), crs)
+        ax.set_xlabel(xlabel)
+    axes[0].set_ylabel(ylabel)
     handles = [
         Patch(color=colors[i], label=mathtext_escape(f"{c} {legend.get(c, '')}"))
         for i, c in enumerate(codes)
     ]
     axes[1].legend(handles=handles, fontsize=6, loc="center left", bbox_to_anchor=(1.02, 0.5))
     return axes
+
+
+def _raster_crs(da: Any) -> Any:
+    """Return the CRS of a raster DataArray (rioxarray), or None when it carries none."""
+    try:
+        return da.rio.crs
+    except (AttributeError, ImportError):  # no rioxarray accessor on this object
+        return None
