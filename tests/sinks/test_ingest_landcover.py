@@ -14,7 +14,7 @@ from urbansat.ingest.factors import (
     write_factor_table,
     write_invest_table,
 )
-from urbansat.ingest.landcover import open_landcover
+from urbansat.ingest.landcover import legend_categories_of, legend_of, open_landcover
 from urbansat.sinks.factors import factor_table_to_invest, load_factor_table
 from urbansat.sinks.legends import load_legend
 from urbansat.testing.landcover import write_clcd, write_corine, write_geotiff
@@ -28,7 +28,7 @@ def test_real_worldcover_lazy_with_legend(project_samples):
     assert (
         da.attrs["product"] == "worldcover" and da.attrs["year"] == 2021 and da.attrs["nodata"] == 0
     )
-    assert da.attrs["legend"][95] == "Mangroves" and da.rio.crs.to_epsg() == 4326
+    assert legend_of(da)[95] == "Mangroves" and da.rio.crs.to_epsg() == 4326
     assert da.rio.transform().a == pytest.approx(1 / 12000)
 
 
@@ -70,7 +70,7 @@ def test_synthetic_clcd_and_corine(tmp_path):
         and dc.rio.crs.to_epsg() == 3035
         and dc.attrs["nodata"] == 48
     )
-    assert dc.attrs["legend"][37].startswith("421")
+    assert legend_of(dc)[37].startswith("421")
 
 
 def test_tiles_mosaic_lazily(tmp_path):
@@ -106,7 +106,7 @@ def test_user_legend_geotiff_and_unknown_product(tmp_path):
     with pytest.raises(ProductNotRecognizedError, match="legend="):
         open_landcover(p)
     da = open_landcover(p, legend={0: "nodata", 1: "forest", 2: "cropland"})
-    assert da.attrs["legend_categories"] == {0: "nodata", 1: "forest", 2: "cropland"}
+    assert legend_categories_of(da) == {0: "nodata", 1: "forest", 2: "cropland"}
 
 
 def test_invest_csv_round_trip(tmp_path):
@@ -246,3 +246,41 @@ def test_cci_netcdf_layout(tmp_path):
     np.testing.assert_array_equal(da.values, codes)
     assert da.rio.crs.to_epsg() == 4326
     assert da.rio.transform().a == pytest.approx(1 / 360)
+
+
+def test_open_landcover_to_netcdf_round_trip_keeps_legend(tmp_path):
+    """Issue 19 item 4: ``open_landcover(...).to_netcdf()`` works; the legend survives it.
+
+    Every attribute is netCDF-serializable (the legend as JSON plus CF flag_values /
+    flag_meanings); the written file's flags pass the CF checker's flag tests when it is
+    installed (they are part of the CF suite run on every demo file).
+    """
+    import xarray as xr
+    from affine import Affine
+
+    path = write_geotiff(
+        tmp_path / "ESA_WorldCover_10m_2021_v200_N00E006_Map.tif",
+        np.array([[10, 30], [95, 0]], dtype="uint8"),
+        crs="EPSG:4326",
+        transform=Affine(1 / 12000, 0, 6.0, 0, -1 / 12000, 1.0),
+        nodata=0,
+    )
+    da = open_landcover(path, chunks=None)
+    out = tmp_path / "lc.nc"
+    da.to_netcdf(out)
+    back = xr.open_dataset(out, mask_and_scale=False)["landcover"]
+    assert legend_of(back) == legend_of(da) and legend_of(back)[95] == "Mangroves"
+    assert back.attrs["flag_values"].dtype == np.uint8  # the variable's own type (CF 3.5)
+    words = back.attrs["flag_meanings"].split()
+    assert len(words) == len(back.attrs["flag_values"]) and "Tree_cover" in words
+    np.testing.assert_array_equal(back.values, da.values)
+    # a user legend keeps its categories through the round trip too
+    user = open_landcover(path, legend={0: "nodata", 10: "forest", 30: "grassland", 95: "mangrove"})
+    user.to_netcdf(tmp_path / "user.nc")
+    with xr.open_dataset(tmp_path / "user.nc") as u:
+        assert legend_categories_of(u["landcover"]) == {
+            0: "nodata",
+            10: "forest",
+            30: "grassland",
+            95: "mangrove",
+        }

@@ -17,12 +17,16 @@ any                 a categorical GeoTIFF + ``legend=``         user legend {cod
 
 The returned :class:`xarray.DataArray` has dims ``(y, x)``, is dask-backed
 (``chunks``), never loaded, and carries ``attrs``: ``product``, ``legend``
-({code: class name}), ``legend_name``, ``legend_categories`` (for user legends),
-``nodata``, ``year`` (if known), ``source_files``.
+({code: class name} as a JSON string; read it with :func:`legend_of`), the same legend
+as CF ``flag_values`` / ``flag_meanings``, ``legend_name``, ``legend_categories`` (for
+user legends, JSON; :func:`legend_categories_of`), ``nodata``, ``year`` (if known),
+``source_files``. Every attribute is netCDF-serializable, so
+``open_landcover(...).to_netcdf(path)`` works and the legend survives the round trip.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -47,7 +51,14 @@ from urbansat.errors import (
 from urbansat.ingest._locks import open_netcdf
 from urbansat.schema.files import check_input_file
 
-__all__ = ["PRODUCTS", "default_chunks", "detect_product", "open_landcover"]
+__all__ = [
+    "PRODUCTS",
+    "default_chunks",
+    "detect_product",
+    "legend_categories_of",
+    "legend_of",
+    "open_landcover",
+]
 
 #: ``chunks=`` of :func:`open_landcover`: one side, ``"auto"`` (or a dask size string such as
 #: ``"64MiB"``), ``{"y": rows, "x": cols}``, or None (one chunk per file).
@@ -374,6 +385,81 @@ def _packaged_legend(name: str) -> pd.DataFrame:
     return pd.read_csv(io.StringIO(res.read_text("utf-8")), comment="#", keep_default_na=False)
 
 
+def _flag_word(name: str) -> str:
+    """One CF ``flag_meanings`` word: runs of characters other than letters/digits -> ``_``."""
+    return re.sub(r"[^0-9A-Za-z]+", "_", name).strip("_") or "unnamed"
+
+
+def cf_legend_attrs(
+    names: Mapping[int, str], categories: Mapping[int, str] | None = None
+) -> dict[str, Any]:
+    """NetCDF-safe legend attributes of a categorical raster.
+
+    ``legend`` is ``{code: name}`` as a JSON string (names exactly as written),
+    ``flag_values``/``flag_meanings`` are the CF-1.10 (section 3.5) form of the same legend
+    (meanings with blanks and punctuation replaced by ``_``), ``legend_categories`` (when
+    given) is ``{code: T/CI 231 category}`` as JSON.
+
+    Examples
+    --------
+    >>> a = cf_legend_attrs({10: "Tree cover", 60: "Bare / sparse vegetation"})
+    >>> a["legend"], a["flag_meanings"], a["flag_values"].tolist()
+    ('{"10": "Tree cover", "60": "Bare / sparse vegetation"}', 'Tree_cover Bare_sparse_vegetation', [10, 60])
+    """  # noqa: E501
+    codes = sorted(int(c) for c in names)
+    out: dict[str, Any] = {
+        "legend": json.dumps({str(c): str(names[c]) for c in codes}, ensure_ascii=False),
+        "flag_values": np.asarray(codes, dtype="int64"),
+        "flag_meanings": " ".join(_flag_word(str(names[c])) for c in codes),
+    }
+    if categories is not None:
+        out["legend_categories"] = json.dumps(
+            {str(int(c)): str(v) for c, v in sorted(categories.items())}, ensure_ascii=False
+        )
+    return out
+
+
+def _decode_legend(value: Any, what: str) -> dict[int, str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as err:
+            raise ProductNotRecognizedError(
+                f"land-cover attribute {what!r} is not a JSON {{code: name}} object ({err}); "
+                "reopen the raster with urbansat.open_landcover or pass legend=."
+            ) from err
+    if not isinstance(value, Mapping):
+        raise ProductNotRecognizedError(
+            f"land-cover attribute {what!r} must be a {{code: name}} mapping or its JSON, "
+            f"not {type(value).__name__}."
+        )
+    return {int(k): str(v) for k, v in value.items()}
+
+
+def legend_of(da: xr.DataArray) -> dict[int, str]:
+    """Return the ``{code: class name}`` legend a land-cover array carries ({} when none).
+
+    Reads the ``legend`` attribute as :func:`open_landcover` writes it (JSON) or as a
+    mapping (arrays built by hand), also after a netCDF round trip.
+    """
+    return _decode_legend(da.attrs.get("legend"), "legend") or {}
+
+
+def legend_categories_of(da: xr.DataArray) -> dict[int, str] | None:
+    """Return the ``{code: T/CI 231 category}`` of a user legend, or None when absent."""
+    return _decode_legend(da.attrs.get("legend_categories"), "legend_categories")
+
+
+def _flags_as_variable_type(da: xr.DataArray) -> None:
+    """Give ``flag_values`` the raster's integer type (CF 3.5) when every code fits in it."""
+    codes = da.attrs["flag_values"]
+    info = np.iinfo(da.dtype)
+    if len(codes) and info.min <= codes.min() and codes.max() <= info.max:
+        da.attrs["flag_values"] = codes.astype(da.dtype)
+
+
 def _legend_attrs(product: str | None, legend: object) -> dict[str, Any]:
     """Legend attributes; the legend's content is validated by urbansat.sinks when used."""
     if legend is None or isinstance(legend, str):
@@ -383,33 +469,28 @@ def _legend_attrs(product: str | None, legend: object) -> dict[str, Any]:
         else:
             name = PRODUCT_LEGENDS.get(legend, legend)
         lg = _packaged_legend(name)
-        out = {
-            "legend_name": name,
-            "legend": {int(c): str(n) for c, n in zip(lg["code"], lg["name"], strict=True)},
-        }
-        if legend is not None:
-            out["legend_categories"] = {
-                int(c): str(k) for c, k in zip(lg["code"], lg["category"], strict=True)
-            }
-        return out
+        names = {int(c): str(n) for c, n in zip(lg["code"], lg["name"], strict=True)}
+        cats = (
+            {int(c): str(k) for c, k in zip(lg["code"], lg["category"], strict=True)}
+            if legend is not None
+            else None
+        )
+        return {"legend_name": name, **cf_legend_attrs(names, cats)}
     if isinstance(legend, pd.DataFrame):
         df = legend.reset_index() if legend.index.name == "code" else legend
         if not {"code", "category"} <= set(df.columns):
             raise ProductNotRecognizedError("legend DataFrame needs columns 'code' and 'category'.")
-        names = df["name"] if "name" in df.columns else df["category"]
+        labels = df["name"] if "name" in df.columns else df["category"]
         return {
             "legend_name": legend.attrs.get("legend", "user"),
-            "legend": {int(c): str(n) for c, n in zip(df["code"], names, strict=True)},
-            "legend_categories": {
-                int(c): str(k) for c, k in zip(df["code"], df["category"], strict=True)
-            },
+            **cf_legend_attrs(
+                {int(c): str(n) for c, n in zip(df["code"], labels, strict=True)},
+                {int(c): str(k) for c, k in zip(df["code"], df["category"], strict=True)},
+            ),
         }
     if isinstance(legend, Mapping):
-        return {
-            "legend_name": "user",
-            "legend": {int(k): str(v) for k, v in legend.items()},
-            "legend_categories": {int(k): str(v) for k, v in legend.items()},
-        }
+        user = {int(k): str(v) for k, v in legend.items()}
+        return {"legend_name": "user", **cf_legend_attrs(user, user)}
     raise ProductNotRecognizedError(
         f"legend= must be a name, DataFrame or {{code: category}}, not {type(legend).__name__}."
     )
@@ -524,14 +605,16 @@ def open_landcover(
     keep = {k: v for k, v in da.attrs.items() if k in ("AREA_OR_POINT",)}
     da.attrs = keep
     da.attrs.update(_legend_attrs(prod, legend))
+    _flags_as_variable_type(da)
     da.attrs.update(
         {
             "product": prod or "user",
-            "nodata": nodata,
             "units": "1",
             "source_files": [str(p) for p in paths],
         }
     )
+    if nodata is not None:  # netCDF attributes cannot be None
+        da.attrs["nodata"] = nodata
     if nodata is not None:
         da = da.rio.write_nodata(nodata)
     if len(years) == 1:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from urbansat.categories import SINK_CATEGORIES
+from urbansat.ingest.landcover import legend_of
 from urbansat.plot.context import axis_labels, draw_context
 from urbansat.plot.text import mathtext_escape
 from urbansat.status import VALUED
@@ -240,7 +241,8 @@ def plot_landcover_pair(
     geometry : shapely geometry
         Boundary in the raster CRS.
     legend : dict, optional
-        code -> class name (default ``start.attrs["legend"]``).
+        code -> class name (default: the legend ``start`` carries,
+        :func:`~urbansat.ingest.landcover.legend_of`).
     max_pixels : int, default 400
         Display decimation: every k-th pixel so that each axis has at most this many.
     context : bool, default True
@@ -255,7 +257,7 @@ def plot_landcover_pair(
     from matplotlib.colors import BoundaryNorm, ListedColormap
     from matplotlib.patches import Patch
 
-    legend = dict(legend or start.attrs.get("legend", {}))
+    legend = dict(legend or legend_of(start))
     k = max(1, int(np.ceil(max(start.sizes["y"], start.sizes["x"]) / max_pixels)))
     a0 = np.asarray(start.isel(y=slice(None, None, k), x=slice(None, None, k)).values)
     a1 = np.asarray(end.isel(y=slice(None, None, k), x=slice(None, None, k)).values)

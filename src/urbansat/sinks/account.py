@@ -33,6 +33,7 @@ from urbansat.errors import (
     SchemaError,
     UrbansatWarning,
 )
+from urbansat.ingest.landcover import legend_categories_of
 from urbansat.sinks.accounting import OUTPUT_CATEGORIES, AccountingTerms, build_terms
 from urbansat.sinks.accuracy import area_uncertainty_from_accuracy, flag_transitions
 from urbansat.sinks.factors import (
@@ -98,8 +99,8 @@ def _legend_of(da: xr.DataArray | None, legend: LegendArg | None) -> pd.DataFram
             f"not {type(legend).__name__}."
         )
     if da is not None:
-        cats = da.attrs.get("legend_categories")
-        if isinstance(cats, Mapping) and cats:
+        cats = legend_categories_of(da)
+        if cats:
             lg = legend_from_mapping(
                 {int(k): v for k, v in cats.items()}, name=str(da.attrs.get("legend_name", "user"))
             )

@@ -73,6 +73,7 @@ def make_landcover(
     """
     from affine import Affine
 
+    from urbansat.ingest.landcover import cf_legend_attrs
     from urbansat.sinks.legends import PRODUCT_LEGENDS, load_legend
 
     arr = np.array(data, copy=True)
@@ -91,14 +92,15 @@ def make_landcover(
             "product": product,
             "legend_name": lg.attrs["legend"] if lg is not None else "user",
             # the legend's index holds the integer class codes (pandas-stubs: Hashable labels)
-            "legend": {int(cast(int, k)): str(v) for k, v in lg["name"].items()}
-            if lg is not None
-            else {},
-            "nodata": nodata,
+            **cf_legend_attrs(
+                {int(cast(int, k)): str(v) for k, v in lg["name"].items()} if lg is not None else {}
+            ),
             "AREA_OR_POINT": "Area",
             "units": "1",
         }
     )
+    if nodata is not None:  # netCDF attributes cannot be None
+        da.attrs["nodata"] = nodata
     if year is not None:
         da.attrs["year"] = int(year)
     if chunks is not None:
