@@ -221,6 +221,25 @@ def test_wrong_units_on_used_variables_refused(product: str, tmp_path: Path) -> 
         p.unlink()
 
 
+@pytest.mark.parametrize("product", sorted(_WRITERS))
+def test_gas_rewritten_as_integers_refused(product: str, tmp_path: Path) -> None:
+    """A gas column rewritten as int16 (rounded ppm/ppb) is refused, not used rounded."""
+    from urbansat.errors import SchemaError
+
+    good, data, _ = _GOOD[product]
+    gas = _CRITICAL[product][0]
+    p = tmp_path / good.name
+    p.write_bytes(data)
+    with h5py.File(p, "r+") as f:
+        values, attrs = f[gas][()], dict(f[gas].attrs)
+        ints = np.clip(np.nan_to_num(values), -32768, 32767).astype(np.int16)
+        _rewrite(f, gas, ints, attrs)
+    with pytest.raises(SchemaError, match="int16") as info, warnings.catch_warnings():
+        warnings.simplefilter("ignore", urbansat.UrbansatWarning)
+        urbansat.open_granules(p)
+    assert good.name in str(info.value)
+
+
 def test_gas_variable_deleted_names_it(tmp_path: Path) -> None:
     """A missing gas variable is named: a fallback is announced, no gas at all is refused."""
     good, data, _ = _GOOD["tropomi_ch4"]

@@ -14,7 +14,7 @@ from typing import Final
 import numpy as np
 import xarray as xr
 
-from urbansat.errors import UnitsError
+from urbansat.errors import SchemaError, UnitsError
 
 __all__ = [
     "MOLE_FRACTION_UNITS",
@@ -112,6 +112,19 @@ def convert_units(
         raise UnitsError(f"{where} has units {text!r}, which UDUNITS cannot parse. {fix}") from None
     if factor is None:
         raise UnitsError(f"{where} has units {text!r}, not convertible to {target!r}. {fix}")
+    stored = np.dtype(da.encoding.get("dtype", da.dtype))  # before xarray's fill masking
+    if (
+        target.lower() in MOLE_FRACTION_UNITS
+        and stored.kind in "iub"
+        and "scale_factor" not in da.encoding
+        and "scale_factor" not in da.attrs
+    ):
+        raise SchemaError(
+            f"{where} is stored as {stored} without a scale_factor: a column mole fraction "
+            "is floating point in every supported product, and integers would round it "
+            "(410 ppm for 410.27). The file was converted by a tool that changed the type; "
+            "use the original product file."
+        )
     out = da if factor == 1.0 else da * factor
     out = out.copy(deep=False)
     out.attrs = {**da.attrs, "units": target}

@@ -304,7 +304,9 @@ class OCOLiteReader(GranuleReader):
                     meta=np.array((), dtype=grid.dtype),
                     asarray=False,
                 )
-            enc = {k: v for k, v in da.encoding.items() if k in ("missing_value", "_FillValue")}
+            # the stored dtype travels too: convert_units refuses a gas written as integers
+            keys = ("missing_value", "_FillValue", "dtype", "scale_factor")
+            enc = {k: v for k, v in da.encoding.items() if k in keys}
             data[name] = xr.Variable(dims, arr, attrs=da.attrs, encoding=enc)
         ds = xr.Dataset(data)
         footprints = np.arange(1, nfp + 1, dtype="int8")[cols]
@@ -425,7 +427,7 @@ class OCOLiteReader(GranuleReader):
             _, scale, units = table[name]
             if v.dtype.kind in "OSU":
                 out[name] = cf(v.where(valid, ""), None, source=fpath)
-            elif v.dtype.kind in "iu":
+            elif v.dtype.kind in "iu" and name not in _CONVERTED:  # flags and counts
                 out[name] = cf(mask_int(v, valid), "1", source=fpath)
             else:
                 if name in _CONVERTED:  # the gas: the file's units attribute is obeyed
