@@ -764,7 +764,7 @@ total emission (rate and period amount), its change between periods and the conc
 (column mean, background, enhancement); for **carbon sinks**, per category, the net sink,
 removals, stocks and areas. `urbansat.tci231_indicators` builds every satellite row of that
 table for a set of boundaries and periods as a **tidy table** (one row per boundary, period,
-target and quantity, with value, unit, 1-sigma uncertainty, method and status), and
+target and quantity, with value, unit, 1-sigma uncertainty, method, note and status), and
 `to_wide` lays it out like the standard, with Chinese and English names.
 
 A row without a number is never a zero: its `status` says why (`not_observable`: no
@@ -810,7 +810,8 @@ source is never dropped silently, and never counted as zero.
 ## 2. Build the table
 
 `periods=["2015"]` labels the period. The district's emission is `partial`: it sums two of
-its three plants, and the `method` column says which one was rejected and why. (A single
+its three plants: the `method` column says how the value was computed, the `note` column
+which plant was rejected and why. (A single
 late-morning image is also no annual total: tutorial 4 shows what a year of overpasses
 gives.)"""),
     code("""\
@@ -819,8 +820,8 @@ cols = ["target", "indicator", "value", "unit", "uncertainty", "status"]
 table[cols]"""),
     code("""\
 print(table.status.value_counts().to_dict())
-print("emission row:", table.method.iloc[0])
-print("not applicable:", table[table.status == "not_applicable"].method.iloc[0][:400], "...")"""),
+print("emission row:", table.method.iloc[0], "|", table.note.iloc[0])
+print("not applicable:", table[table.status == "not_applicable"].note.iloc[0][:400], "...")"""),
     md("""\
 The last row lists what does not apply here: the gases no instrument in this job observes
 (here CH4, N2O and the fluorinated gases: this image is CO2 only; give an `inventory=` to

@@ -96,12 +96,13 @@ assert len(plt.get_fignums()) >= 2, plt.get_fignums()
 """,
     "06_tci231_table": """\
 assert (table.status == "not_applicable").sum() == 1
-assert "sf6" in table[table.status == "not_applicable"].method.iloc[0]
+assert "sf6" in table[table.status == "not_applicable"].note.iloc[0]
 sf6 = full[full.target == "sf6"]
 assert len(sf6) > 0 and (sf6.status == "not_observable").all(), sf6.status.tolist()
 assert sf6.value.isna().all()  # not observable is never zero
 rate = table[table.indicator == "total_emission.emission_rate"].iloc[0]
-assert rate.status == "partial" and "rejected Boxberg" in rate.method, rate.method
+assert rate.status == "partial" and "rejected Boxberg" in rate.note, rate.note
+assert "rejected" not in rate.method, rate.method
 np.testing.assert_allclose(rate.value, float(em.emission_t_per_yr.sum(skipna=True)), rtol=1e-9)
 enh = table[table.indicator == "concentration.enhancement"].iloc[0]
 assert enh.status == "ok" and enh.value > 0 and enh.unit == "ppm", enh.to_dict()

@@ -209,7 +209,7 @@ def _boundary_table(table: pd.DataFrame, bid: str) -> str:
                 f"<details><summary>{label}: {len(empty)} rows without a value "
                 f"({html.escape(targets)}; {reasons})</summary>{_wide_html(empty)}</details>"
             )
-    for reason in sub.loc[sub["subject"] == SUMMARY_SUBJECT, "method"]:
+    for reason in sub.loc[sub["subject"] == SUMMARY_SUBJECT, "note"]:
         parts.append(
             "<p class='small not-applicable'><b>Not applicable 不适用</b>: "
             f"{html.escape(str(reason))}</p>"

@@ -279,7 +279,8 @@ def test_epoch_nodata_inside_one_boundary_is_no_data(tmp_path, empty):
     net = t[t.indicator == "total_sink.net_sink"].set_index(["boundary_id", "target"])
     b0 = net.loc["b0"]
     assert (b0.status == "no_data").all() and b0.value.isna().all()
-    assert b0.method.str.endswith(
+    assert (b0.method == "").all()
+    assert b0.note.str.endswith(
         f"no valid land-cover pixel in the boundary in the {empty} epoch"
         + ("s" if " and " in empty else "")
     ).all()
@@ -323,9 +324,9 @@ def test_boundary_without_soundings_is_no_data_not_rejected(method):
     t = urbansat.tci231_indicators(emissions=em, concentrations=co, boundaries=b, periods=["p"])
     far = t[(t.boundary_id == "far") & (t.target == "ch4")].set_index("indicator")
     for ind in ("total_emission.emission_rate", "concentration.column_mean"):
-        assert far.loc[ind, "status"] == "no_data", far.loc[ind, "method"]
+        assert far.loc[ind, "status"] == "no_data", far.loc[ind, "note"]
         assert np.isnan(far.loc[ind, "value"])
-    assert "outside the swath" in far.loc["total_emission.emission_rate", "method"]
+    assert "outside the swath" in far.loc["total_emission.emission_rate", "note"]
     near = t[(t.boundary_id == "near") & (t.target == "ch4")].set_index("indicator")
     assert near.loc["concentration.column_mean", "status"] == "ok"
     assert near.loc["total_emission.emission_rate", "status"] in ("ok", "rejected")
@@ -369,7 +370,7 @@ def test_job_boundary_without_soundings_is_no_data(tmp_path, project_samples):
         "total_emission.emission_amount",
         "concentration.column_mean",
     ):
-        assert far.loc[ind, "status"] == "no_data", (ind, far.loc[ind, "method"])
+        assert far.loc[ind, "status"] == "no_data", (ind, far.loc[ind, "note"])
     bowen = t[(t.boundary_id == "bowen") & (t.target == "ch4")].set_index("indicator")
     assert bowen.loc["concentration.column_mean", "status"] == "ok"
     assert _digest(inputs) == before

@@ -17,7 +17,7 @@ P2 = {"2020": ("2020-01-01", "2021-01-01"), "2021": ("2021-01-01", "2022-01-01")
 
 
 def _collapsed_count(summary: pd.Series) -> int:
-    return int(str(summary["method"]).split()[0])
+    return int(str(summary["note"]).split()[0])
 
 
 def test_collapse_keeps_every_row_that_applies_and_counts_the_rest():
@@ -41,7 +41,8 @@ def test_collapse_keeps_every_row_that_applies_and_counts_the_rest():
     assert (merged.status == merged.status_c).all()
     np.testing.assert_array_equal(merged.value.to_numpy(), merged.value_c.to_numpy())
     # gases no instrument observes are listed, never left as rows
-    r1 = summary[summary.boundary_id == "R1"].method.iloc[0]
+    assert (summary.method == "").all()
+    r1 = summary[summary.boundary_id == "R1"].note.iloc[0]
     assert "pfcs, hfcs, sf6" in r1 and "no configured instrument" in r1
     assert not out.status.isin(["not_observable", "single_period"]).any()
     assert set(out.target) & {"pfcs", "hfcs", "sf6", "ch4"} == set()
@@ -69,7 +70,7 @@ def test_zero_area_category_collapses_but_a_nonzero_one_stays():
     c1 = t[t.boundary_id == "C1"]
     assert "mangrove" not in set(c1.target)
     assert "seagrass" in set(c1.target)  # 0 ha but a non-zero net sink: shown, not hidden
-    why = c1[c1.status == "not_applicable"].method.iloc[0]
+    why = c1[c1.status == "not_applicable"].note.iloc[0]
     assert "mangrove: 0 ha of the category in the boundary at both land-cover epochs" in why
     full = tci231_indicators(
         sinks={"2020": sk}, boundaries=b, periods={"2020": P2["2020"]}, collapse=False
@@ -84,7 +85,9 @@ def test_rejected_estimates_are_not_collapsed():
     t = tci231_indicators(emissions=ds, boundaries=b, periods={"2020": P2["2020"]})
     rows = t[(t.boundary_id == "P1") & (t.target == "co2")]
     assert set(rows.status) >= {"rejected"}
-    assert "plume not detected" in rows[rows.status == "rejected"].method.iloc[0]
+    rejected = rows[rows.status == "rejected"]
+    assert "plume not detected" in rejected.note.iloc[0]
+    assert rejected.method.iloc[0] == ""
 
 
 def test_boundary_periods_tabulate_only_the_periods_given():

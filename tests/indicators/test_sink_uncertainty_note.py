@@ -68,9 +68,10 @@ def test_missing_sink_uncertainty_is_explained():
         )
     row = t[(t.target == "forest") & (t.indicator == "total_sink.net_sink")].iloc[0]
     assert row.value == 120.0 and np.isnan(row.uncertainty)
-    assert "10.c_above" in row.method and "override" in row.method
+    assert "10.c_above" in row.note and "override" in row.note
+    assert "uncertainty not available" not in row.method
     zero = t[(t.target == "shrub") & (t.indicator == "total_sink.net_sink")].iloc[0]
-    assert "uncertainty not available" not in zero.method
+    assert "uncertainty not available" not in zero.note
 
 
 def test_partial_sink_uncertainty_is_called_a_lower_bound():
@@ -90,4 +91,5 @@ def test_partial_sink_uncertainty_is_called_a_lower_bound():
         )
     row = t[(t.target == "forest") & (t.indicator == "total_sink.net_sink")].iloc[0]
     assert row.uncertainty == 7.0
-    assert "lower bound" in row.method and "95.removal" in row.method
+    assert "lower bound" in row.note and "95.removal" in row.note
+    assert "lower bound" not in row.method

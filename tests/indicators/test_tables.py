@@ -75,7 +75,8 @@ def test_known_emission_values(table):
     assert (
         r21.status == "partial"
         and r21.value == pytest.approx(1200)
-        and "plume not detected" in r21.method
+        and "plume not detected" in r21.note
+        and r21.method == "ime (1 source(s) summed)"
     )
     ch = _get(table, "R1", "co2", "emission_change.absolute_change", "2020->2021")
     assert ch.value == pytest.approx(-300) and ch.uncertainty == pytest.approx(
@@ -142,8 +143,9 @@ def test_missing_inputs_give_status_rows():
     assert list(c.boundary_id) == list(b.boundary_id)
     assert set(c.status) == {"not_applicable"}
     counts = t.groupby("boundary_id").size()
-    for bid, method in zip(c.boundary_id, c.method, strict=True):
-        assert method.startswith(f"{counts[bid]} rows do not apply")
+    for bid, method, note in zip(c.boundary_id, c.method, c.note, strict=True):
+        assert method == ""
+        assert note.startswith(f"{counts[bid]} rows do not apply")
 
 
 def test_bad_inputs_raise_clear_errors():
@@ -227,3 +229,35 @@ def test_observed_gas_without_data_is_no_data_not_unobservable():
     ch4 = t[(t.target == "ch4") & (t.indicator == "concentration.column_mean")]
     assert (ch4.status == "no_data").all()
     assert (t[t.target == "sf6"].status == "not_observable").all()
+
+
+#: Words of a reason (missing, rejected, not applicable): never in ``method``.
+_REASON_WORDS = ("rejected", "plume not detected", "no ", "not available", "unknown", "collapsed")
+
+
+def test_method_says_how_and_note_says_why(table):
+    """``method`` holds only how a value was computed; every reason is in ``note``."""
+    b = builders.boundaries()
+    ds = builders.emissions("co2", 1.0)
+    ds = ds.assign(qa_reason=("source", np.array(["plume not detected"] * 2)))
+    rejected_table = tci231_indicators(emissions=ds, boundaries=b, periods=["2020"])
+    both = pd.concat([table, rejected_table], ignore_index=True)
+    for m in both.method:
+        assert not any(w in m for w in _REASON_WORDS), m
+    assert (both.loc[~both.status.isin(["ok", "partial", "from_inventory"]), "method"] == "").all()
+    unvalued = both[both.status.isin(["no_data", "rejected", "not_observable", "not_applicable"])]
+    assert (unvalued.note != "").all()
+    # a partial row (table): the method only, the rejected source named in the note
+    r21 = _get(table, "R1", "co2", "total_emission.emission_rate", "2021")
+    assert r21.method == "ime (1 source(s) summed)"
+    assert r21.note == "rejected plantB: plume not detected"
+    amount = _get(table, "R1", "co2", "total_emission.emission_amount", "2021")
+    assert amount.method == "ime (1 source(s) summed); x 0.9993 yr"
+    assert amount.note == r21.note
+    # a rejected row: no method, every source and its QA reason in the note
+    rej = rejected_table[rejected_table.status == "rejected"]
+    assert len(rej)
+    assert (rej.method == "").all()
+    p1 = rej[(rej.boundary_id == "P1") & (rej.indicator == "total_emission.emission_rate")]
+    assert p1.note.tolist() == ["plantA: plume not detected"]
+    assert rej.note.str.fullmatch(r"(plant[AB]: plume not detected(; )?)+").all()

@@ -41,7 +41,7 @@ def test_every_table1_row_is_printed_or_listed_as_not_applicable(demo_run):
     spec = indicator_spec()
     for bid, g in t.groupby("boundary_id"):
         level, p = g.level.iloc[0], DEMO_PERIODS[bid]
-        listed = summary[summary.boundary_id == bid].method.iloc[0]
+        listed = summary[summary.boundary_id == bid].note.iloc[0]
         keys = set(zip(g.target, g.indicator, strict=True))
         n = 0
         if level in ATMOSPHERE_SCOPES:

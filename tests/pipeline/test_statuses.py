@@ -65,7 +65,8 @@ def test_all_nodata_epoch_is_no_data_never_zero_ok():
             net = t[t.indicator == "total_sink.net_sink"]
             assert (net.status == "no_data").all()
             assert net.value.isna().all() and net.uncertainty.isna().all()
-            assert net.method.str.contains("no valid land-cover pixel in the boundary").all()
+            assert net.note.str.contains("no valid land-cover pixel in the boundary").all()
+            assert (net.method == "").all()
         ok = tci231_indicators(
             sinks={"2020": account_sinks(good0, good1, b, climate_zone="subtropical_humid_asia")},
             boundaries=b,

@@ -252,9 +252,7 @@ report = true
     )  # float32 rasters
     ind = r.indicators
     notes = ind[(ind["indicator"] == "total_sink.net_sink") & (ind["target"] == "total")]
-    assert (
-        notes["method"].str.contains("NPV").all() and notes["method"].str.contains("r = 7 %").all()
-    )
+    assert notes["note"].str.contains("NPV").all() and notes["note"].str.contains("r = 7 %").all()
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "carbon change map all p" in html  # the change-map figure of the sink boundary
 

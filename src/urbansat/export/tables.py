@@ -117,7 +117,8 @@ def table_to_dataset(df: pd.DataFrame, *, prov: Mapping[str, Any] | None = None)
 
     One variable per (indicator quantity, unit) on dims ``(boundary, target,
     period)`` per subject, with ``<var>_uncertainty`` (1-sigma, same units),
-    ``<var>_status`` and ``<var>_method`` (strings); ``ancillary_variables`` links them.
+    ``<var>_status``, ``<var>_method`` (how the value was computed) and ``<var>_note`` (why it
+    is missing, rejected or partial; caveats) as strings; ``ancillary_variables`` links them.
     """
     need = {
         "boundary_id",
@@ -158,6 +159,7 @@ def table_to_dataset(df: pd.DataFrame, *, prov: Mapping[str, Any] | None = None)
                 unc = np.full(shape, np.nan)
                 status = np.full(shape, "", dtype=object)
                 method = np.full(shape, "", dtype=object)
+                note = np.full(shape, "", dtype=object)
                 bi = [ids.index(b) for b in g["boundary_id"].astype(str)]
                 ti = [targets.index(t) for t in g["target"].astype(str)]
                 pi = [periods.index(p) for p in g["period"].astype(str)]
@@ -165,6 +167,7 @@ def table_to_dataset(df: pd.DataFrame, *, prov: Mapping[str, Any] | None = None)
                 unc[bi, ti, pi] = g["uncertainty"].to_numpy(float)
                 status[bi, ti, pi] = g["status"].astype(str).to_numpy()
                 method[bi, ti, pi] = g["method"].astype(str).to_numpy() if "method" in g else ""
+                note[bi, ti, pi] = g["note"].astype(str).to_numpy() if "note" in g else ""
                 dims = ("boundary", tdim, pdim)
                 cf_unit = _CF_UNITS.get(unit, unit)
                 what = {"t CO2 yr-1": " (mass of CO2)", "t C": " (mass of carbon)"}.get(unit, "")
@@ -199,6 +202,11 @@ def table_to_dataset(df: pd.DataFrame, *, prov: Mapping[str, Any] | None = None)
                     dims,
                     method.astype(str),
                     {"long_name": f"method of {name}"},
+                )
+                data_vars[f"{name}_note"] = (
+                    dims,
+                    note.astype(str),
+                    {"long_name": f"note on {name}: why missing, rejected or partial; caveats"},
                 )
     now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     attrs = {

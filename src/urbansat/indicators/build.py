@@ -188,6 +188,7 @@ def _row(
         "unit": "",
         "uncertainty": math.nan,
         "method": "",
+        "note": "",
         "status": "no_data",
         "n_obs": pd.NA,
         "provenance": "",
@@ -201,9 +202,9 @@ def _row(
 
 def _emission(ds: xr.Dataset | None, idx: list[int]) -> dict[str, Any]:
     if ds is None:
-        return {"status": "no_data", "method": "no emission estimate for this period and gas"}
+        return {"status": "no_data", "note": "no emission estimate for this period and gas"}
     if not idx:
-        return {"status": "no_data", "method": "no estimated source inside the boundary"}
+        return {"status": "no_data", "note": "no estimated source inside the boundary"}
     sub = ds.isel(source=idx)
     value = np.asarray(sub["emission_t_per_yr"].values, dtype=float)
     unc = np.asarray(sub["emission_t_per_yr_uncertainty"].values, dtype=float)
@@ -251,17 +252,16 @@ def _emission(ds: xr.Dataset | None, idx: list[int]) -> dict[str, Any]:
             else np.ones(len(idx))
         )
         status = "no_data" if bool(np.all(near == 0)) else "rejected"
-        return {"status": status, "method": "; ".join(rejected), "provenance": prov}
+        return {"status": status, "note": "; ".join(rejected), "provenance": prov}
     method = "+".join(m for m in methods if m) or "inversion"
     if len(names) > 1 or names[0] != "":
         method += f" ({int(valid.sum())} source(s) summed)"
-    if rejected:
-        method += "; rejected " + "; ".join(rejected)
     return {
         "value": float(value[valid].sum()),
         "uncertainty": float(np.sqrt(np.sum(unc[valid] ** 2))),
         "status": "partial" if rejected else "ok",
         "method": method,
+        "note": "rejected " + "; ".join(rejected) if rejected else "",
         "n_obs": n_obs,
         "provenance": prov,
     }
@@ -307,11 +307,11 @@ def _inventory_lookup(
 
 def _change(a: dict[str, Any] | None, b: dict[str, Any], relative: bool) -> dict[str, Any]:
     if a is None:
-        return {"status": "single_period", "method": "a change needs two periods"}
+        return {"status": "single_period", "note": "a change needs two periods"}
     if a["status"] not in VALUED or b["status"] not in VALUED:
         return {
             "status": "no_data",
-            "method": f"periods have status {a['status']} and {b['status']}",
+            "note": f"periods have status {a['status']} and {b['status']}",
         }
     ua = a.get("uncertainty", math.nan)
     ub = b.get("uncertainty", math.nan)
@@ -328,7 +328,7 @@ def _change(a: dict[str, Any] | None, b: dict[str, Any], relative: bool) -> dict
             "method": "difference of periods; independent uncertainties in quadrature",
         }
     if a["value"] == 0:
-        return {"status": "no_data", "method": "relative change undefined: previous period is 0"}
+        return {"status": "no_data", "note": "relative change undefined: previous period is 0"}
     ratio = b["value"] / a["value"]
     rel_u = abs(ratio) * math.hypot(ua / a["value"], ub / b["value"] if b["value"] else math.inf)
     return {
@@ -475,7 +475,7 @@ def tci231_indicators(  # noqa: PLR0913 - keyword-only inputs of one table, as i
     collapse : bool, default True
         Collapse the rows that do not apply to a boundary (a gas no input covers, a sink
         category with no area at either epoch, a change with a single period) into one
-        ``not_applicable`` row per boundary whose ``method`` lists them
+        ``not_applicable`` row per boundary whose ``note`` lists them
         (:func:`urbansat.indicators.collapse.collapse_not_applicable`). ``False`` keeps
         every row.
 
@@ -598,7 +598,7 @@ def _atmosphere_rows(
             for q, rel in (("absolute_change", False), ("relative_change", True)):
                 kw = _change(prev, e, rel)
                 if e["status"] == "not_observable":
-                    kw = {"status": "not_observable", "method": e["method"]}
+                    kw = {"status": "not_observable", "note": e["note"]}
                 rows.append(
                     _row(
                         b,
@@ -625,12 +625,13 @@ def _emission_values(atm: _AtmosphereInputs, bid: str, gas: str, p: str) -> dict
             "value": v,
             "uncertainty": u,
             "status": "from_inventory",
-            "method": "user inventory (not observed by the configured instruments)",
+            "method": "user inventory",
+            "note": "not observed by the configured instruments",
             "provenance": f"inventory: {src}",
         }
     return {
         "status": "not_observable",
-        "method": f"no configured instrument observes {GASES[gas][0]}",
+        "note": f"no configured instrument observes {GASES[gas][0]}",
     }
 
 
@@ -645,7 +646,7 @@ def _amount_values(e: dict[str, Any], years: float, p: str) -> dict[str, Any]:
         else:
             amount = {
                 "status": "no_data",
-                "method": f"length of period {p!r} unknown; give (start, end)",
+                "note": f"length of period {p!r} unknown; give (start, end)",
             }
     return amount
 
@@ -657,22 +658,22 @@ def _concentration_values(
     if not observed:
         return {
             "status": "not_observable",
-            "method": f"no configured instrument observes {GASES[gas][0]}",
+            "note": f"no configured instrument observes {GASES[gas][0]}",
         }
     if c is None:
         return {
             "status": "no_data",
-            "method": f"no {GASES[gas][0]} soundings for this period",
+            "note": f"no {GASES[gas][0]} soundings for this period",
         }
     if bid not in set(map(str, c["boundary"].values)):
-        return {"status": "no_data", "method": "boundary not in the concentration input"}
+        return {"status": "no_data", "note": "boundary not in the concentration input"}
     cb = c.sel(boundary=bid)
     n = int(cb["n_obs"])
     v = float(cb[q])
     if n == 0 or not np.isfinite(v):
         return {
             "status": "no_data",
-            "method": "no QA-passed sounding over the boundary",
+            "note": "no QA-passed sounding over the boundary",
             "n_obs": n,
         }
     return {
@@ -724,7 +725,7 @@ def _sink_rows(
                 if ds is not None and here:
                     kw = _sink_values(ds, bid, target, ind, var, uvar)
                 else:
-                    kw = {"status": "no_data", "method": _no_sink_reason(ds, absent=absent)}
+                    kw = {"status": "no_data", "note": _no_sink_reason(ds, absent=absent)}
                 if ind == "total_sink.net_sink":
                     net = kw
                 rows.append(_row(b, "sink", target, ind, p, unit=keys[ind], **kw))
@@ -757,7 +758,7 @@ def _no_sink_reason(ds: xr.Dataset | None, *, absent: bool) -> str:
 def _sink_values(
     ds: xr.Dataset, bid: str, target: str, ind: str, var: str, uvar: str
 ) -> dict[str, Any]:
-    """Value, 1-sigma, status and method of sink indicator ``ind`` of one boundary and category."""
+    """Value, 1-sigma, status, method and note of sink indicator ``ind`` of a boundary, category."""
     cell = ds.sel(boundary=bid, category=target)
     if var == "stock_change" and var not in cell:  # an account cached before stock_change existed
         v = float(cell["stock_end"]) - float(cell["stock_start"])
@@ -791,9 +792,12 @@ def _sink_values(
         "value": v,
         "uncertainty": u,
         "status": status,
-        "method": "; ".join(x for x in (method, note) if x),
+        "method": method,
+        "note": note,
         "provenance": f"account_sinks epochs={epochs} factors={ds.attrs.get('factors', '')}",
     }
     if status in ("ok", "partial") and not np.isfinite(v):
         kw["status"] = "no_data"
+    if kw["status"] not in VALUED:  # no value: nothing was computed, the note says why
+        kw["method"] = ""
     return kw

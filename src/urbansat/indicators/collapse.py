@@ -4,7 +4,7 @@ Table 1 has 6 gases x 7 atmosphere quantities and 12 sink targets x 9 sink quant
 boundary and period, but a boundary rarely has all of them: no instrument of the job may
 see a gas there, a sink category may have no area inside the boundary, a change needs two
 periods. :func:`collapse_not_applicable` replaces those rows by **one** row per boundary
-with status ``not_applicable`` whose ``method`` lists every collapsed row group and why;
+with status ``not_applicable`` whose ``note`` lists every collapsed row group and why;
 ``tci231_indicators(..., collapse=False)`` keeps them all.
 
 A row group does not apply to a boundary when
@@ -57,7 +57,7 @@ SUMMARY_INDICATOR = ".".join(_SUMMARY_KEY)
 
 _KEEP_STATUSES = ("rejected", "partial")
 
-#: ``method`` of the ``no_data`` rows that :func:`urbansat.tci231_indicators` writes when no
+#: ``note`` of the ``no_data`` rows that :func:`urbansat.tci231_indicators` writes when no
 #: input covers the boundary at all (as opposed to data that were there and gave nothing,
 #: e.g. "no QA-passed sounding over the boundary" or an epoch that is nodata inside it).
 _UNCOVERED = re.compile(
@@ -70,8 +70,8 @@ _UNCOVERED = re.compile(
 
 def _uncovered(block: pd.DataFrame) -> bool:
     """Whether every row of ``block`` says that no input covers it (or does not apply)."""
-    status, method = block["status"], block["method"].fillna("").astype(str)
-    nothing = (status == Status.NO_DATA) & method.map(lambda m: bool(_UNCOVERED.fullmatch(m)))
+    status, note = block["status"], block["note"].fillna("").astype(str)
+    nothing = (status == Status.NO_DATA) & note.map(lambda m: bool(_UNCOVERED.fullmatch(m)))
     return bool((nothing | status.isin((Status.NOT_OBSERVABLE, Status.SINGLE_PERIOD))).all())
 
 
@@ -113,8 +113,8 @@ def collapse_not_applicable(table: pd.DataFrame) -> pd.DataFrame:
         The rows that apply, in their order, and after each boundary's rows one row
         with ``subject`` ``"summary"``, ``target`` ``"not_applicable"``, ``indicator``
         ``"not_applicable.rows"``, the boundary's first period, status
-        ``not_applicable`` and a ``method`` that counts the collapsed rows and lists
-        them by group with the reason. A boundary where every row applies gets none.
+        ``not_applicable``, an empty ``method`` and a ``note`` that counts the collapsed
+        rows and lists them by group with the reason. A boundary where every row applies gets none.
 
     Examples
     --------
@@ -133,6 +133,7 @@ def collapse_not_applicable(table: pd.DataFrame) -> pd.DataFrame:
     ...         unit="t yr-1",
     ...         uncertainty=u,
     ...         method="",
+    ...         note="",
     ...         status=s,
     ...         n_obs=pd.NA,
     ...         provenance="",
@@ -194,7 +195,8 @@ def collapse_not_applicable(table: pd.DataFrame) -> pd.DataFrame:
             "value": math.nan,
             "unit": "",
             "uncertainty": math.nan,
-            "method": (
+            "method": "",
+            "note": (
                 f"{int(counts[bid])} rows do not apply to this boundary and are collapsed "
                 "(tci231_indicators(..., collapse=False) keeps them): " + "; ".join(parts)
             ),

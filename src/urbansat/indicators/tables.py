@@ -37,6 +37,10 @@ __all__ = [
 
 #: Columns of the tidy indicator table, in order. ``indicator`` is
 #: ``<Table 1 indicator>.<quantity>`` (e.g. ``total_emission.emission_rate``).
+#: ``method`` says only how the value was computed (method name, aggregation, scaling to
+#: the period, uncertainty model) and is empty when there is no value; ``note`` says why a
+#: value is missing, rejected or partial, carries caveats such as "uncertainty not
+#: available: ..." and, in a ``not_applicable`` row, lists the collapsed rows.
 TIDY_COLUMNS: Final[tuple[str, ...]] = (
     "boundary_id",
     "name",
@@ -49,6 +53,7 @@ TIDY_COLUMNS: Final[tuple[str, ...]] = (
     "unit",
     "uncertainty",
     "method",
+    "note",
     "status",
     "n_obs",
     "provenance",
@@ -134,7 +139,8 @@ def check_tidy(df: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     df : pandas.DataFrame
-        A table with the columns of :data:`TIDY_COLUMNS`.
+        A table with the columns of :data:`TIDY_COLUMNS`. A table written before the
+        ``note`` column (its reasons still in ``method``) gets an empty ``note``.
 
     Returns
     -------
@@ -148,6 +154,9 @@ def check_tidy(df: pd.DataFrame) -> pd.DataFrame:
         present where the status says none, or missing where it says one.
     """
     problems: list[str] = []
+    if "note" not in df.columns and "method" in df.columns:
+        # a table written before the note column: its reasons are still in ``method``
+        df = df.assign(note="")
     missing = [c for c in TIDY_COLUMNS if c not in df.columns]
     if missing:
         raise SchemaError(
@@ -219,7 +228,7 @@ def to_wide(df: pd.DataFrame, *, value: str = "value") -> pd.DataFrame:
                 rows["value"],
                 rows["uncertainty"],
                 rows["status"],
-                rows["method"],
+                rows["note"],
                 rows["subject"],
                 strict=False,
             )
