@@ -10,14 +10,14 @@ ways of having no number are kept apart, because they ask for different actions:
 * ``not_observable`` - the configured instruments do not measure this quantity
   (e.g. CH4 with a CO2-only mission): more data of the same kind cannot help;
 * ``rejected`` - data were there, but every estimate failed quality control; the
-  row's ``method`` gives the reason (``qa_reason`` of each source).
+  row's ``note`` gives the reason (``qa_reason`` of each source).
 
 Two statuses say that a row does not apply rather than that a number is missing:
 ``single_period`` (a change with one period) and ``not_applicable``. In the indicator
 table (``tci231_indicators(collapse=True)``, the default) the rows that do not apply to a
 boundary - a gas no input covers, a sink category with 0 ha at both epochs, a change with a
 single period - are collapsed into **one** ``not_applicable`` row per boundary whose
-``method`` lists them (:mod:`urbansat.indicators.collapse`).
+``note`` lists them (:mod:`urbansat.indicators.collapse`).
 """
 
 from __future__ import annotations
@@ -54,14 +54,14 @@ class Status(StrEnum):
 #: What each status means (shown in the report's legend).
 MEANINGS: Final[dict[Status, str]] = {
     Status.OK: "estimated from satellite data",
-    Status.PARTIAL: "estimated, but some sources in the boundary were rejected (see method)",
+    Status.PARTIAL: "estimated, but some sources in the boundary were rejected (see note)",
     Status.FROM_INVENTORY: (
         "not observed by the configured instruments; value from the user inventory"
     ),
     Status.NOT_OBSERVABLE: "no configured instrument observes this quantity",
     Status.NO_DATA: "nothing to estimate from: no valid observation for this boundary and period",
     Status.REJECTED: (
-        "data were there, but every estimate failed quality control (reason in method)"
+        "data were there, but every estimate failed quality control (reason in note)"
     ),
     Status.SINGLE_PERIOD: "a change needs two periods; only one was given",
     Status.NOT_APPLICABLE: (

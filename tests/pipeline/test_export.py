@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -76,6 +77,24 @@ def test_netcdf_is_cf_and_acdd():
     )
     v = ds["sink_total_sink_net_sink"].sel(boundary="C1", sink_target="forest", sink_period="2020")
     assert float(v) == pytest.approx(12.0)
+
+
+def test_netcdf_statuses_are_cf_flags():
+    """Issue 19 item 4: statuses as flag_values / flag_meanings, decoded back to the table's."""
+    from urbansat.status import Status
+
+    t = builders.full_table()
+    ds = table_to_dataset(t)
+    st = ds["sink_total_sink_net_sink_status"]
+    assert st.dtype == np.int8 and st.attrs["_FillValue"] == -1
+    meanings = st.attrs["flag_meanings"].split()
+    assert meanings == [m.value for m in Status]
+    assert list(st.attrs["flag_values"]) == list(range(len(meanings)))
+    for _, row in t[t.indicator == "total_sink.net_sink"].iterrows():
+        code = int(
+            st.sel(boundary=row.boundary_id, sink_target=row.target, sink_period=row.period)
+        )
+        assert meanings[code] == row.status
 
 
 def test_csv_writer_does_not_modify_input(tmp_path):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,7 @@ from urbansat._version import __version__
 from urbansat.errors import SchemaError
 from urbansat.export.files import atomic_write
 from urbansat.export.provenance import _json
+from urbansat.status import Status
 
 __all__ = [
     "netcdf_ready",
@@ -112,6 +113,37 @@ def _var_name(key: str, unit: str, multi: bool) -> str:
     return f"{name}_{unit.replace(' ', '_')}" if multi else name
 
 
+#: Fill of a status cell with no row (a boundary that does not tabulate this period/target).
+_NO_ROW: Final[int] = -1
+
+
+def _status_flags(status: np.ndarray, name: str) -> tuple[np.ndarray, dict[str, Any]]:
+    """Statuses as a CF flag variable (CF-1.10 section 3.5): int8 codes of :class:`Status`.
+
+    ``flag_values`` 0..n-1 in the order of :class:`urbansat.status.Status`, ``flag_meanings``
+    the status names, ``_FillValue`` -1 where the table has no row for the cell. An unknown
+    status string is refused (the table was checked; this guards a future status).
+    """
+    members = list(Status)
+    code = {m.value: i for i, m in enumerate(members)}
+    flat = status.ravel()
+    unknown = sorted({str(v) for v in flat if v and str(v) not in code})
+    if unknown:
+        raise SchemaError(
+            f"{name}: status {unknown} is not one of {[m.value for m in members]} "
+            "(urbansat.status.Status)."
+        )
+    codes = np.array([code[str(v)] if v else _NO_ROW for v in flat], dtype="int8")
+    attrs = {
+        "long_name": f"status of {name}",
+        "flag_values": np.arange(len(members), dtype="int8"),
+        "flag_meanings": " ".join(m.value for m in members),
+        "comment": "; ".join(f"{m.value}: {m.meaning}" for m in members),
+        "_FillValue": np.int8(_NO_ROW),
+    }
+    return codes.reshape(status.shape), attrs
+
+
 def table_to_dataset(df: pd.DataFrame, *, prov: Mapping[str, Any] | None = None) -> xr.Dataset:
     """Turn a tidy T/CI 231 table into a CF-1.10 / ACDD-1.3 dataset.
 
@@ -190,14 +222,7 @@ def table_to_dataset(df: pd.DataFrame, *, prov: Mapping[str, Any] | None = None)
                         "units_table": unit,
                     },
                 )
-                data_vars[f"{name}_status"] = (
-                    dims,
-                    status.astype(str),
-                    {
-                        "long_name": f"status of {name}",
-                        "flag_meanings_source": "urbansat.indicators.STATUSES",
-                    },
-                )
+                data_vars[f"{name}_status"] = (dims, *_status_flags(status, name))
                 data_vars[f"{name}_method"] = (
                     dims,
                     method.astype(str),
