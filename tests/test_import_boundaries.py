@@ -73,6 +73,7 @@ FOUNDATION = (
     "urbansat.constants",
     "urbansat.schema",
     "urbansat.categories",
+    "urbansat.status",  # the status enum: a contract (the netCDF writes it as CF flags)
     "urbansat.export",
 )
 

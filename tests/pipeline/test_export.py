@@ -91,9 +91,7 @@ def test_netcdf_statuses_are_cf_flags():
     assert meanings == [m.value for m in Status]
     assert list(st.attrs["flag_values"]) == list(range(len(meanings)))
     for _, row in t[t.indicator == "total_sink.net_sink"].iterrows():
-        code = int(
-            st.sel(boundary=row.boundary_id, sink_target=row.target, sink_period=row.period)
-        )
+        code = int(st.sel(boundary=row.boundary_id, sink_target=row.target, sink_period=row.period))
         assert meanings[code] == row.status
 
 
@@ -112,3 +110,25 @@ def test_netcdf_units_are_udunits():
     assert ds["sink_total_sink_carbon_stock"].attrs["units"] == "t"
     assert ds["atmosphere_concentration_column_mean_ppm"].attrs["units"] == "1e-6"
     assert ds["atmosphere_concentration_column_mean_ppt"].attrs["units"] == "1e-12"
+
+
+def test_netcdf_periods_are_time_with_bounds():
+    """Issue 19 item 4: periods as a CF time coordinate (mid-points) with bounds."""
+    t = builders.full_table()
+    labels = list(dict.fromkeys(t.loc[t.subject == "sink", "period"].astype(str)))
+    assert "2020" in labels and "2020->2021" in labels
+    ds = table_to_dataset(t, periods={"2020": ("2020-01-01", "2021-01-01")})
+    time = ds["sink_period_time"]
+    assert (
+        time.attrs["standard_name"] == "time" and time.attrs["bounds"] == "sink_period_time_bounds"
+    )
+    b = ds["sink_period_time_bounds"].sel(sink_period="2020").values
+    np.testing.assert_array_equal(b, np.array(["2020-01-01", "2021-01-01"], dtype="datetime64[ns]"))
+    change = ds["sink_period_time_bounds"].sel(sink_period="2020->2021").values
+    np.testing.assert_array_equal(  # from the start of 2020 to the end of 2021 (a bare year)
+        change, np.array(["2020-01-01", "2022-01-01"], dtype="datetime64[ns]")
+    )
+    assert time.sel(sink_period="2020").values == np.datetime64("2020-07-02", "ns")
+    # a label whose dates are unknown: no time coordinate rather than a guess
+    odd = t.assign(period=t.period.replace({"2021": "spring"}))
+    assert "sink_period_time" not in table_to_dataset(odd)

@@ -14,7 +14,8 @@ from urbansat.ingest.factors import (
     write_factor_table,
     write_invest_table,
 )
-from urbansat.ingest.landcover import legend_categories_of, legend_of, open_landcover
+from urbansat.ingest.landcover import open_landcover
+from urbansat.schema.legend import legend_categories_of, legend_of
 from urbansat.sinks.factors import factor_table_to_invest, load_factor_table
 from urbansat.sinks.legends import load_legend
 from urbansat.testing.landcover import write_clcd, write_corine, write_geotiff

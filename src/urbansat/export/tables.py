@@ -144,13 +144,79 @@ def _status_flags(status: np.ndarray, name: str) -> tuple[np.ndarray, dict[str, 
     return codes.reshape(status.shape), attrs
 
 
-def table_to_dataset(df: pd.DataFrame, *, prov: Mapping[str, Any] | None = None) -> xr.Dataset:
+#: Separator of a change period's label (``"2020->2021"``), see urbansat.indicators.
+_CHANGE_SEP = "->"
+#: Units of the period time coordinates and their bounds in the netCDF.
+_TIME_UNITS = "days since 1970-01-01 00:00:00"
+#: A period label of this many digits alone is a calendar year ("2021").
+_YEAR_DIGITS = 4
+
+
+def _period_spans(
+    labels: list[str], periods: Mapping[str, Any] | None
+) -> list[tuple[pd.Timestamp, pd.Timestamp]] | None:
+    """(start, end) of every period label, or None when any label's dates are unknown.
+
+    A label's dates come from ``periods`` (``{label: (start, end)}``, end exclusive, as the
+    job's ``[job] periods``), a bare 4-digit year is that calendar year, and a change label
+    ``"A->B"`` spans from the start of ``A`` to the end of ``B``. Nothing is guessed: one
+    label without dates leaves the whole time coordinate out.
+    """
+
+    def span(label: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        if periods is not None and label in periods and periods[label] is not None:
+            start, end = periods[label]
+            return pd.Timestamp(start), pd.Timestamp(end)
+        if label.isdigit() and len(label) == _YEAR_DIGITS:  # a calendar year
+            return pd.Timestamp(f"{label}-01-01"), pd.Timestamp(f"{int(label) + 1}-01-01")
+        if _CHANGE_SEP in label:
+            a, _, b = label.partition(_CHANGE_SEP)
+            sa, sb = span(a.strip()), span(b.strip())
+            return (sa[0], sb[1]) if sa is not None and sb is not None else None
+        return None
+
+    spans = [span(label) for label in labels]
+    return None if any(s is None for s in spans) else [s for s in spans if s is not None]
+
+
+def _period_time(pdim: str, labels: list[str], periods: Mapping[str, Any] | None) -> dict[str, Any]:
+    """CF time coordinate of a period dimension: the period mid-points with their bounds."""
+    spans = _period_spans(labels, periods)
+    if spans is None:
+        return {}
+    starts = np.array([s for s, _ in spans], dtype="datetime64[ns]")
+    ends = np.array([e for _, e in spans], dtype="datetime64[ns]")
+    name = f"{pdim}_time"
+    return {
+        name: (
+            pdim,
+            starts + (ends - starts) / 2,
+            {
+                "standard_name": "time",
+                "long_name": f"middle of each {pdim} (bounds: start, end exclusive)",
+                "bounds": f"{name}_bounds",
+            },
+        ),
+        f"{name}_bounds": ((pdim, "nv"), np.stack([starts, ends], axis=1), {}),
+    }
+
+
+def table_to_dataset(
+    df: pd.DataFrame,
+    *,
+    prov: Mapping[str, Any] | None = None,
+    periods: Mapping[str, Any] | None = None,
+) -> xr.Dataset:
     """Turn a tidy T/CI 231 table into a CF-1.10 / ACDD-1.3 dataset.
 
     One variable per (indicator quantity, unit) on dims ``(boundary, target,
     period)`` per subject, with ``<var>_uncertainty`` (1-sigma, same units),
-    ``<var>_status``, ``<var>_method`` (how the value was computed) and ``<var>_note`` (why it
-    is missing, rejected or partial; caveats) as strings; ``ancillary_variables`` links them.
+    ``<var>_status`` (CF flags), ``<var>_method`` (how the value was computed) and
+    ``<var>_note`` (why it is missing, rejected or partial; caveats) as strings;
+    ``ancillary_variables`` links them. Each period dimension gets a CF time coordinate
+    ``<subject>_period_time`` (mid-points) with ``bounds`` (start, end exclusive) when every
+    label's dates are known: from ``periods`` (``{label: (start, end)}``), a 4-digit year, or
+    a change label ``"A->B"`` of known periods.
     """
     need = {
         "boundary_id",
@@ -178,15 +244,16 @@ def table_to_dataset(df: pd.DataFrame, *, prov: Mapping[str, Any] | None = None)
     for subject, sub in df.groupby("subject", sort=False):
         tdim, pdim = f"{subject}_target", f"{subject}_period"
         targets = list(dict.fromkeys(sub["target"].astype(str)))
-        periods = list(dict.fromkeys(sub["period"].astype(str)))
+        labels = list(dict.fromkeys(sub["period"].astype(str)))
         coords[tdim] = (tdim, targets)
-        coords[pdim] = (pdim, periods)
+        coords[pdim] = (pdim, labels)
+        coords.update(_period_time(pdim, labels, periods))
         for key, grp in sub.groupby("indicator", sort=False):
             units = list(dict.fromkeys(grp["unit"].astype(str)))
             for unit in units:
                 g = grp[grp["unit"].astype(str) == unit]
                 name = f"{subject}_{_var_name(str(key), unit, len(units) > 1)}"
-                shape = (len(ids), len(targets), len(periods))
+                shape = (len(ids), len(targets), len(labels))
                 val = np.full(shape, np.nan)
                 unc = np.full(shape, np.nan)
                 status = np.full(shape, "", dtype=object)
@@ -194,7 +261,7 @@ def table_to_dataset(df: pd.DataFrame, *, prov: Mapping[str, Any] | None = None)
                 note = np.full(shape, "", dtype=object)
                 bi = [ids.index(b) for b in g["boundary_id"].astype(str)]
                 ti = [targets.index(t) for t in g["target"].astype(str)]
-                pi = [periods.index(p) for p in g["period"].astype(str)]
+                pi = [labels.index(p) for p in g["period"].astype(str)]
                 val[bi, ti, pi] = g["value"].to_numpy(float)
                 unc[bi, ti, pi] = g["uncertainty"].to_numpy(float)
                 status[bi, ti, pi] = g["status"].astype(str).to_numpy()
@@ -259,12 +326,22 @@ def table_to_dataset(df: pd.DataFrame, *, prov: Mapping[str, Any] | None = None)
         attrs["urbansat_provenance"] = _json(prov)
     from urbansat.export.cf import cf_ready
 
-    return cf_ready(xr.Dataset(data_vars, coords=coords, attrs=attrs))
+    ds = cf_ready(xr.Dataset(data_vars, coords=coords, attrs=attrs))
+    for name in [str(c) for c in ds.coords if str(c).endswith("_period_time")]:
+        for v in (name, f"{name}_bounds"):  # CF: a time and its bounds in the same units
+            ds[v].encoding.update(units=_TIME_UNITS, calendar="proleptic_gregorian", dtype="f8")
+    return ds
 
 
-def write_netcdf(df: pd.DataFrame, path: str | Path, *, prov: Mapping[str, Any]) -> Path:
+def write_netcdf(
+    df: pd.DataFrame,
+    path: str | Path,
+    *,
+    prov: Mapping[str, Any],
+    periods: Mapping[str, Any] | None = None,
+) -> Path:
     """Write a tidy table as a CF/ACDD NetCDF-4 file (:func:`table_to_dataset`), atomically."""
-    ds = table_to_dataset(df, prov=prov)
+    ds = table_to_dataset(df, prov=prov, periods=periods)
     enc = {v: {"zlib": True, "complevel": 4} for v in ds.data_vars if ds[v].dtype.kind == "f"}
     with atomic_write(Path(path)) as tmp:
         ds.to_netcdf(tmp, engine="netcdf4", encoding=enc)
@@ -317,19 +394,21 @@ def write_tables(
     formats: Iterable[str] = ("csv", "parquet", "netcdf", "gpkg", "json"),
     boundaries: Any = None,
     prov: Mapping[str, Any],
+    periods: Mapping[str, Any] | None = None,
 ) -> dict[str, list[Path]]:
     """Write several tables in several formats; return {table name: [paths]}.
 
     The indicator table (name ``"indicators"``) goes to every format; other
     tables (validation, wide pivot) to CSV, Parquet and JSON. NetCDF and
-    GeoPackage need the tidy indicator layout (and ``boundaries`` for GPKG).
+    GeoPackage need the tidy indicator layout (and ``boundaries`` for GPKG);
+    ``periods`` (``{label: (start, end)}``) gives the netCDF its time bounds.
     """
     out_dir = Path(out_dir)
     writers: dict[str, Callable[..., Path]] = {
         "csv": lambda d, p: write_csv(d, p.with_suffix(".csv"), prov=prov),
         "parquet": lambda d, p: write_parquet(d, p.with_suffix(".parquet"), prov=prov),
         "json": lambda d, p: write_json(d, p.with_suffix(".json"), prov=prov),
-        "netcdf": lambda d, p: write_netcdf(d, p.with_suffix(".nc"), prov=prov),
+        "netcdf": lambda d, p: write_netcdf(d, p.with_suffix(".nc"), prov=prov, periods=periods),
         "gpkg": lambda d, p: write_geopackage(d, boundaries, p.with_suffix(".gpkg"), prov=prov),
     }
     written: dict[str, list[Path]] = {}

@@ -17,16 +17,16 @@ any                 a categorical GeoTIFF + ``legend=``         user legend {cod
 
 The returned :class:`xarray.DataArray` has dims ``(y, x)``, is dask-backed
 (``chunks``), never loaded, and carries ``attrs``: ``product``, ``legend``
-({code: class name} as a JSON string; read it with :func:`legend_of`), the same legend
-as CF ``flag_values`` / ``flag_meanings``, ``legend_name``, ``legend_categories`` (for
-user legends, JSON; :func:`legend_categories_of`), ``nodata``, ``year`` (if known),
+({code: class name} as a JSON string; read it with :func:`urbansat.schema.legend_of`),
+the same legend as CF ``flag_values`` / ``flag_meanings``, ``legend_name``,
+``legend_categories`` (for user legends, JSON;
+:func:`urbansat.schema.legend_categories_of`), ``nodata``, ``year`` (if known),
 ``source_files``. Every attribute is netCDF-serializable, so
 ``open_landcover(...).to_netcdf(path)`` works and the legend survives the round trip.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -50,13 +50,12 @@ from urbansat.errors import (
 )
 from urbansat.ingest._locks import open_netcdf
 from urbansat.schema.files import check_input_file
+from urbansat.schema.legend import cf_legend_attrs
 
 __all__ = [
     "PRODUCTS",
     "default_chunks",
     "detect_product",
-    "legend_categories_of",
-    "legend_of",
     "open_landcover",
 ]
 
@@ -383,73 +382,6 @@ def _packaged_legend(name: str) -> pd.DataFrame:
     if not res.is_file():
         raise ProductNotRecognizedError(f"No packaged legend {name!r}; see urbansat/data/legends/.")
     return pd.read_csv(io.StringIO(res.read_text("utf-8")), comment="#", keep_default_na=False)
-
-
-def _flag_word(name: str) -> str:
-    """One CF ``flag_meanings`` word: runs of characters other than letters/digits -> ``_``."""
-    return re.sub(r"[^0-9A-Za-z]+", "_", name).strip("_") or "unnamed"
-
-
-def cf_legend_attrs(
-    names: Mapping[int, str], categories: Mapping[int, str] | None = None
-) -> dict[str, Any]:
-    """NetCDF-safe legend attributes of a categorical raster.
-
-    ``legend`` is ``{code: name}`` as a JSON string (names exactly as written),
-    ``flag_values``/``flag_meanings`` are the CF-1.10 (section 3.5) form of the same legend
-    (meanings with blanks and punctuation replaced by ``_``), ``legend_categories`` (when
-    given) is ``{code: T/CI 231 category}`` as JSON.
-
-    Examples
-    --------
-    >>> a = cf_legend_attrs({10: "Tree cover", 60: "Bare / sparse vegetation"})
-    >>> a["legend"], a["flag_meanings"], a["flag_values"].tolist()
-    ('{"10": "Tree cover", "60": "Bare / sparse vegetation"}', 'Tree_cover Bare_sparse_vegetation', [10, 60])
-    """  # noqa: E501
-    codes = sorted(int(c) for c in names)
-    out: dict[str, Any] = {
-        "legend": json.dumps({str(c): str(names[c]) for c in codes}, ensure_ascii=False),
-        "flag_values": np.asarray(codes, dtype="int64"),
-        "flag_meanings": " ".join(_flag_word(str(names[c])) for c in codes),
-    }
-    if categories is not None:
-        out["legend_categories"] = json.dumps(
-            {str(int(c)): str(v) for c, v in sorted(categories.items())}, ensure_ascii=False
-        )
-    return out
-
-
-def _decode_legend(value: Any, what: str) -> dict[int, str] | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError as err:
-            raise ProductNotRecognizedError(
-                f"land-cover attribute {what!r} is not a JSON {{code: name}} object ({err}); "
-                "reopen the raster with urbansat.open_landcover or pass legend=."
-            ) from err
-    if not isinstance(value, Mapping):
-        raise ProductNotRecognizedError(
-            f"land-cover attribute {what!r} must be a {{code: name}} mapping or its JSON, "
-            f"not {type(value).__name__}."
-        )
-    return {int(k): str(v) for k, v in value.items()}
-
-
-def legend_of(da: xr.DataArray) -> dict[int, str]:
-    """Return the ``{code: class name}`` legend a land-cover array carries ({} when none).
-
-    Reads the ``legend`` attribute as :func:`open_landcover` writes it (JSON) or as a
-    mapping (arrays built by hand), also after a netCDF round trip.
-    """
-    return _decode_legend(da.attrs.get("legend"), "legend") or {}
-
-
-def legend_categories_of(da: xr.DataArray) -> dict[int, str] | None:
-    """Return the ``{code: T/CI 231 category}`` of a user legend, or None when absent."""
-    return _decode_legend(da.attrs.get("legend_categories"), "legend_categories")
 
 
 def _flags_as_variable_type(da: xr.DataArray) -> None:

@@ -326,7 +326,12 @@ def _run(
     prov["run_id"] = manifest.data["run_id"]
     tables = {"indicators": table, "indicators_wide": _flat_wide(wide), **val}
     outputs = write_tables(
-        tables, out_dir, formats=cfg["outputs"]["formats"], boundaries=bnd, prov=prov
+        tables,
+        out_dir,
+        formats=cfg["outputs"]["formats"],
+        boundaries=bnd,
+        prov=prov,
+        periods=job["periods"] if isinstance(job["periods"], Mapping) else None,
     )
     manifest.step("exports", "ok", files=sum(len(v) for v in outputs.values()))
     totals, overpasses = period_details(ems, job["periods"])

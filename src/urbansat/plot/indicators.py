@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 
 from urbansat.categories import SINK_CATEGORIES
-from urbansat.ingest.landcover import legend_of
 from urbansat.plot.context import axis_labels, draw_context
 from urbansat.plot.text import mathtext_escape
+from urbansat.schema.legend import legend_of
 from urbansat.status import VALUED
 
 __all__ = ["plot_boundary_map", "plot_period_change", "plot_sink_bars"]
@@ -242,7 +242,7 @@ def plot_landcover_pair(
         Boundary in the raster CRS.
     legend : dict, optional
         code -> class name (default: the legend ``start`` carries,
-        :func:`~urbansat.ingest.landcover.legend_of`).
+        :func:`~urbansat.schema.legend_of`).
     max_pixels : int, default 400
         Display decimation: every k-th pixel so that each axis has at most this many.
     context : bool, default True

@@ -33,7 +33,7 @@ from urbansat.errors import (
     SchemaError,
     UrbansatWarning,
 )
-from urbansat.ingest.landcover import legend_categories_of
+from urbansat.schema.legend import legend_categories_of
 from urbansat.sinks.accounting import OUTPUT_CATEGORIES, AccountingTerms, build_terms
 from urbansat.sinks.accuracy import area_uncertainty_from_accuracy, flag_transitions
 from urbansat.sinks.factors import (

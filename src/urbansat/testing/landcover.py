@@ -73,7 +73,7 @@ def make_landcover(
     """
     from affine import Affine
 
-    from urbansat.ingest.landcover import cf_legend_attrs
+    from urbansat.schema.legend import cf_legend_attrs
     from urbansat.sinks.legends import PRODUCT_LEGENDS, load_legend
 
     arr = np.array(data, copy=True)
