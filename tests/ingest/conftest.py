@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from urbansat.ingest import readers as reg
 from urbansat.ingest.readers import GranuleReader
+from urbansat.ingest.readers import registry as reg
 from urbansat.testing.granules import make_swath
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from urbansat.cli import app
+from urbansat.cli.app import app
 
 if TYPE_CHECKING:
     import geopandas as gpd

@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from urbansat.cli import app
+from urbansat.cli.app import app
 
 __all__ = ["invert", "parse_wind", "summary_rows"]
 

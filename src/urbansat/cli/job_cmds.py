@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from urbansat.cli import app
+from urbansat.cli.app import app
 from urbansat.errors import InputFileError, UrbansatError
 
 if TYPE_CHECKING:

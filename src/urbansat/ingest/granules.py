@@ -47,7 +47,7 @@ def _expand(paths: str | Path | Iterable[str | Path]) -> list[Path]:
     for p in items:
         s = str(p)
         if Path(s).is_dir():
-            from urbansat.ingest.readers import _readers
+            from urbansat.ingest.readers.registry import _readers
 
             readers = list(_readers().values())
             hits = [

@@ -26,7 +26,8 @@ T/CI 231 indicator table.
 from __future__ import annotations
 
 import math
-from typing import Literal
+import warnings
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -34,9 +35,9 @@ import xarray as xr
 from scipy.spatial import cKDTree
 
 from urbansat.constants import R_EARTH
-from urbansat.errors import EmptySelectionError, SchemaError
+from urbansat.errors import EmptySelectionError, SchemaError, UrbansatDeprecationWarning
 
-__all__ = ["VALIDATION_COLUMNS", "validate_inventory"]
+__all__ = ["VALIDATION_COLUMNS", "validate", "validate_inventory"]
 
 #: Correlation needs at least this many matched items to be reported.
 MIN_ITEMS_CORRELATION = 3
@@ -351,3 +352,31 @@ def validate_inventory(
     }
     out = pd.concat([m, pd.DataFrame([overall])], ignore_index=True)
     return out.loc[:, list(VALIDATION_COLUMNS)]
+
+
+def validate(*args: Any, **kwargs: Any) -> pd.DataFrame:
+    """Compare estimates with an inventory: deprecated name of :func:`validate_inventory`.
+
+    Renamed because it collided with :func:`urbansat.validate_granule`, which checks a
+    swath against its schema. Takes the same arguments and returns the same table.
+
+    .. deprecated:: 0.2
+        Use :func:`urbansat.validate_inventory`; ``validate`` will be removed in 0.3.
+
+    Parameters
+    ----------
+    *args, **kwargs
+        Passed to :func:`validate_inventory`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The output of :func:`validate_inventory`.
+    """
+    warnings.warn(
+        "urbansat.validate is deprecated and will be removed in urbansat 0.3; use "
+        "urbansat.validate_inventory (same arguments).",
+        UrbansatDeprecationWarning,
+        stacklevel=2,
+    )
+    return validate_inventory(*args, **kwargs)
