@@ -8,8 +8,9 @@ or ``percent`` to ``ppm``) and TROPOMI writes ``"1e-9"`` for ppb.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import xarray as xr
@@ -215,7 +216,7 @@ COORDINATE_UNITS: Final[dict[str, frozenset[str]]] = {
 
 
 def check_coordinate_units(
-    var: xr.DataArray, *, file: str | Path, variable: str, axis: str
+    attrs: Mapping[str, Any], *, file: str | Path, variable: str, axis: str
 ) -> None:
     """Refuse a latitude or longitude whose units attribute is not an angle in degrees.
 
@@ -225,8 +226,8 @@ def check_coordinate_units(
 
     Parameters
     ----------
-    var : xarray.DataArray
-        The coordinate as read (its ``units`` or, as in GOSAT FTS, ``unit`` attribute).
+    attrs : mapping
+        The coordinate's attributes as read (its ``units`` or, as in GOSAT FTS, ``unit``).
     file : str or pathlib.Path
         Granule named in the message.
     variable : str
@@ -239,7 +240,7 @@ def check_coordinate_units(
     UnitsError
         Naming file, variable, the unit found and the units accepted.
     """
-    found = var.attrs.get("units", var.attrs.get("unit"))
+    found = attrs.get("units", attrs.get("unit"))
     if found is None:
         return
     if isinstance(found, bytes):

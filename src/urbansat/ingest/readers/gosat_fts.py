@@ -239,9 +239,7 @@ class GosatFTSReader(GranuleReader):
             ("Data/geolocation/latitude", "latitude"),
             ("Data/geolocation/longitude", "longitude"),
         ):
-            check_coordinate_units(
-                xr.DataArray(0.0, attrs=dict(s[name][2])), file=path, variable=name, axis=axis
-            )
+            check_coordinate_units(s[name][2], file=path, variable=name, axis=axis)
         core = [
             gname,
             uname,

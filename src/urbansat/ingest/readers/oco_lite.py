@@ -414,7 +414,7 @@ class OCOLiteReader(GranuleReader):
             return v
 
         for axis in ("latitude", "longitude"):
-            check_coordinate_units(ds[axis], file=path, variable=axis, axis=axis)
+            check_coordinate_units(ds[axis].attrs, file=path, variable=axis, axis=axis)
         lat0, lon0 = clean(ds["latitude"]), clean(ds["longitude"])
         valid = pres & np.isfinite(lat0) & np.isfinite(lon0) & ~((lat0 == 0) & (lon0 == 0))
         lat = lat0.where(valid)

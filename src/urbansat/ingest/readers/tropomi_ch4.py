@@ -452,7 +452,7 @@ class TropomiCH4Reader(GranuleReader):
     ) -> xr.Dataset:
         notes: list[str] = []
         for axis in ("latitude", "longitude"):
-            check_coordinate_units(ds[axis], file=path, variable=f"PRODUCT/{axis}", axis=axis)
+            check_coordinate_units(ds[axis].attrs, file=path, variable=f"PRODUCT/{axis}", axis=axis)
         lat = ds["latitude"]
         lon = wrap_longitude(ds["longitude"])
         valid = np.isfinite(lat) & np.isfinite(lon)
