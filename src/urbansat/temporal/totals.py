@@ -14,8 +14,9 @@ import pandas as pd
 import xarray as xr
 
 from urbansat.errors import EmptySelectionError, SchemaError
+from urbansat.temporal.budget import factor_rel_var, period_shares, timing_rel_var
 from urbansat.temporal.estimator import N_BASIS, basis, fit_groups
-from urbansat.temporal.profiles import KIND_LENGTH, TemporalProfile, get_profile, local_calendar
+from urbansat.temporal.profiles import TemporalProfile, get_profile, local_calendar
 
 __all__ = [
     "MIN_MONTHS",
@@ -212,7 +213,9 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
     DataFrame or (DataFrame, DataFrame)
         One row per (source, period[, gas, method]): ``emission_t_per_yr`` (period mean),
         ``emission_t_per_yr_uncertainty`` (1 sigma, combined), ``uncertainty_retrieval``,
-        ``uncertainty_sampling``, ``uncertainty_profile`` (t yr-1), ``total_t`` and
+        ``uncertainty_sampling``, ``uncertainty_profile`` (t yr-1; the quadrature sum of
+        ``uncertainty_profile_factors`` and ``uncertainty_profile_timing``, see
+        :mod:`urbansat.temporal.budget`), ``total_t`` and
         ``total_t_uncertainty`` (t over the period), ``n_overpasses``, ``n_rejected``,
         ``months_covered``, ``n_eff``, ``status`` (``ok``, ``partial``, ``no_data``),
         ``profile``, ``estimator``. Units in ``attrs['units']``.
@@ -333,12 +336,15 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
             fh = p.hour[hh] * p.weekday[dd] * p.month[mm - 1]
             norm = fh.mean()
             fh = fh / norm
-            daily = pd.Series(fh).groupby((grid - t0) // (24 * _NS_H)).mean().to_numpy()
+            dkey = (grid - t0) // (24 * _NS_H)
+            daily = np.bincount(dkey, weights=fh) / np.maximum(np.bincount(dkey), 1)
             tau0 = max(float(daily.std() / daily.mean()), TAU0_FLOOR)
             rec["_g"] = (fh[:, None] * bgrid).mean(axis=0)
             rec["_tau0"] = tau0
             if acc.size:
-                h, d, m = local_calendar(t_ns[acc], offsets(i, t_ns[acc]))
+                local = t_ns[acc] + offsets(i, t_ns[acc])
+                rec["_local"], rec["_c"] = local, period_shares(p, (hh, dd, mm), fh)
+                h, d, m = local_calendar(local, np.zeros(1, dtype=np.int64))
                 f = p.hour[h] * p.weekday[d] * p.month[m - 1] / norm
                 months = np.unique(m).size
                 period_months = len(
@@ -399,17 +405,17 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
             sl = gid == j
             w = fit.weights[sl]
             p = profs[r[idc]]
-            rho2 = 0.0
-            for kind, cal, off in zip(KIND_LENGTH, r["_cal"], (0, 0, 1), strict=True):
-                vals, unc = p.factors(kind)
-                share = np.bincount(cal - off, weights=w, minlength=KIND_LENGTH[kind])
-                rho2 += float(np.sum((share * unc / vals) ** 2))
+            # profile terms (temporal/budget.py): factor amplitudes (W_j - c_j) and timing
+            u_fac = np.sqrt(factor_rel_var(p, r["_cal"], w, r["_c"]))
+            u_time = np.sqrt(timing_rel_var(p, r["_local"], w))
             mean = float(fit.mean[j])
             r.update(
                 emission_t_per_yr=mean,
                 uncertainty_retrieval=float(np.sqrt(fit.var_retrieval[j])),
                 uncertainty_sampling=float(np.sqrt(fit.var_sampling[j])),
-                uncertainty_profile=abs(mean) * np.sqrt(rho2),
+                uncertainty_profile=abs(mean) * float(np.hypot(u_fac, u_time)),
+                uncertainty_profile_factors=abs(mean) * float(u_fac),
+                uncertainty_profile_timing=abs(mean) * float(u_time),
                 n_eff=float(fit.n_eff[j]),
                 tau=float(fit.tau[j]),
                 estimator="t_seasonal" if r["_seasonal"] else "t_mean",
@@ -442,7 +448,18 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
     out = pd.DataFrame(rows).drop(
         columns=[
             c
-            for c in ("_acc", "_f", "_cal", "_phase", "_day", "_seasonal", "_g", "_tau0")
+            for c in (
+                "_acc",
+                "_f",
+                "_cal",
+                "_phase",
+                "_day",
+                "_seasonal",
+                "_g",
+                "_tau0",
+                "_local",
+                "_c",
+            )
             if any(c in r for r in rows)
         ],
         errors="ignore",
@@ -452,6 +469,8 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
         "uncertainty_retrieval",
         "uncertainty_sampling",
         "uncertainty_profile",
+        "uncertainty_profile_factors",
+        "uncertainty_profile_timing",
         "n_eff",
         "tau",
     ):
@@ -474,6 +493,8 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
         "uncertainty_retrieval",
         "uncertainty_sampling",
         "uncertainty_profile",
+        "uncertainty_profile_factors",
+        "uncertainty_profile_timing",
         "total_t",
         "total_t_uncertainty",
         "n_overpasses",
@@ -495,6 +516,8 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
         "uncertainty_retrieval": "t yr-1",
         "uncertainty_sampling": "t yr-1",
         "uncertainty_profile": "t yr-1",
+        "uncertainty_profile_factors": "t yr-1",
+        "uncertainty_profile_timing": "t yr-1",
         "total_t": "t",
         "total_t_uncertainty": "t",
         "n_eff": "1",
