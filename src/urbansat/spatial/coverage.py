@@ -706,7 +706,9 @@ def band_segments(  # noqa: PLR0912, PLR0913, PLR0915, PLR0917 - one numba sweep
     accumulation buffer along a row is the coverage fraction ``f`` of each cell) and each
     row is stored as segments ``(polygon, col_start, col_stop, f)``: one run per stretch
     of fully covered cells (``f >= 1 - FULL_EPS``, stored as exactly 1) and one segment
-    per partially covered cell.
+    per stretch of partially covered cells of one fraction. A row is walked from one
+    non-zero entry of the accumulation buffer to the next (the coverage is constant in
+    between), so the interior of a polygon costs one comparison per cell.
 
     Returns
     -------
@@ -744,13 +746,21 @@ def band_segments(  # noqa: PLR0912, PLR0913, PLR0915, PLR0917 - one numba sweep
                 rr = rs + r
                 run = 0.0
                 full0 = -1  # first column of the open run of fully covered cells
-                for c in range(lo, hi + 1):
-                    run += acc[r, c]
-                    acc[r, c] = 0.0
+                c = lo
+                while c <= hi:
+                    # cells c .. c_next - 1 share one coverage: acc is zero after c
+                    v = acc[r, c]
+                    if v != 0.0:
+                        run += v
+                        acc[r, c] = 0.0
+                    c_next = c + 1
+                    while c_next <= hi and acc[r, c_next] == 0.0:
+                        c_next += 1
                     f = min(1.0, run)
                     if c < w and f >= 1.0 - FULL_EPS:
                         if full0 < 0:
                             full0 = c
+                        c = c_next
                         continue
                     if full0 >= 0:
                         if n >= seg.shape[0]:
@@ -768,9 +778,10 @@ def band_segments(  # noqa: PLR0912, PLR0913, PLR0915, PLR0917 - one numba sweep
                         seg[n, 0] = rr
                         seg[n, 1] = p
                         seg[n, 2] = c_lo + c
-                        seg[n, 3] = c_lo + c + 1
+                        seg[n, 3] = c_lo + min(c_next, w)
                         frac[n] = f
                         n += 1
+                    c = c_next
                 if full0 >= 0:  # pragma: no cover - closed rings end at 0
                     if n >= seg.shape[0]:
                         seg, frac = _grow_segments(seg, frac, n)
@@ -862,8 +873,11 @@ def _apply_with(
     return apply
 
 
-_class_apply = _apply_with(_class_cell)
 _value_apply = _apply_with(_value_cell)
+
+
+#: Largest ``out`` (cells) of :func:`class_segments_kernel` that gets four partial copies.
+_PARTIAL_CELLS = 1 << 19
 
 
 @numba.njit(cache=True, nogil=True)
@@ -882,21 +896,51 @@ def class_segments_kernel(  # noqa: PLR0913, PLR0917 - numba kernel: flat arrays
     row_area: _Floats,
     out: _Floats,
 ) -> None:
-    """:func:`class_kernel` on stored weights (``out`` rows indexed by ``loc[polygon]``)."""
+    """:func:`class_kernel` on stored weights (``out`` rows indexed by ``loc[polygon]``).
+
+    ``out[loc[P], lut_s[start] * n_e + lut_e[end]] += f * A`` for every stored cell of the
+    block, as :func:`_apply_with` visits them (``n_e == 1``: one epoch, ``lut_e[end]`` is 0
+    and is not read). Consecutive cells of a segment add into four partial copies of
+    ``out`` (cell ``a + 4m + u`` into copy ``u``), summed at the end: a run of one class
+    then no longer waits on its own previous addition (about twice as fast); sums equal a
+    cell-by-cell accumulation up to rounding (~1e-15 relative).
+    """
     n_rows, n_cols = start.shape
-    _class_apply(
-        row_ptr,
-        seg,
-        frac,
-        loc,
-        row0,
-        col0,
-        n_rows,
-        n_cols,
-        row_area,
-        (start, lut_s, end, lut_e, n_e),
-        out,
-    )
+    n_part = 4 if out.size <= _PARTIAL_CELLS else 1
+    part = np.zeros((n_part, out.shape[0], out.shape[1]))
+    u1, u2, u3 = 1 % n_part, 2 % n_part, 3 % n_part
+    for r in range(n_rows):
+        ar = row_area[r]
+        for k in range(row_ptr[row0 + r], row_ptr[row0 + r + 1]):
+            a = max(seg[k, 1] - col0, 0)
+            b = min(seg[k, 2] - col0, n_cols)
+            if a >= b:
+                continue
+            i = loc[seg[k, 0]]
+            fa = frac[k] * ar
+            c = a
+            if n_e == 1:
+                while c + 4 <= b:
+                    part[0, i, lut_s[start[r, c]]] += fa
+                    part[u1, i, lut_s[start[r, c + 1]]] += fa
+                    part[u2, i, lut_s[start[r, c + 2]]] += fa
+                    part[u3, i, lut_s[start[r, c + 3]]] += fa
+                    c += 4
+                while c < b:
+                    part[0, i, lut_s[start[r, c]]] += fa
+                    c += 1
+            else:
+                while c + 4 <= b:
+                    part[0, i, lut_s[start[r, c]] * n_e + lut_e[end[r, c]]] += fa
+                    part[u1, i, lut_s[start[r, c + 1]] * n_e + lut_e[end[r, c + 1]]] += fa
+                    part[u2, i, lut_s[start[r, c + 2]] * n_e + lut_e[end[r, c + 2]]] += fa
+                    part[u3, i, lut_s[start[r, c + 3]] * n_e + lut_e[end[r, c + 3]]] += fa
+                    c += 4
+                while c < b:
+                    part[0, i, lut_s[start[r, c]] * n_e + lut_e[end[r, c]]] += fa
+                    c += 1
+    for u in range(n_part):
+        out += part[u]
 
 
 @numba.njit(cache=True, nogil=True)
