@@ -22,7 +22,7 @@ The ``- c_j`` is what the earlier budget (``sum (W_j u_j / f_j)^2``) left out: a
 error also changes the truth. It does not depend on how the factors are normalised (a
 perturbation renormalised to mean 1 only rescales both by the same number). Overpasses all
 at one hour (``W = 1`` at that hour) keep almost the whole hour term plus
-``sqrt(sum_j (u_j c_j / f_j)^2) ~ sqrt(sum_j u_j^2) / 24`` from the other hours (2.5 % for
+``sqrt(sum_j (u_j c_j / f_j)^2) ~ sqrt(sum_j u_j^2) / 24`` from the other hours (6.7 % for
 ``road_transport``, whose night and rush-hour factors have ``u`` up to 0.54); overpasses
 spread over the weekdays or months in proportion to ``c`` leave almost nothing of those
 kinds, and a period inside one month has no month term (``W = c = 1``).
@@ -31,8 +31,8 @@ kinds, and a period inside one month has no month term (``W = c = 1``).
 schedules traffic, heating and plant operation), while the default local time is solar time
 from longitude. The two differ by the zone offset minus ``longitude / 15`` -- uniform within
 +-0.5 h for a zone centred on its meridian, variance 1/12 h^2 -- plus one hour of daylight
-saving time for 7 of the 12 months in the EU and North America (last Sunday of March to last
-Sunday of October; variance 7/12 h^2 about zero when the sign is not assumed):
+saving time for about 7 of the 12 months (EU: last Sunday of March to last Sunday of October;
+North America about 8; variance 7/12 h^2 about zero when the sign is not assumed):
 
 .. math:: \sigma_t = \sqrt{1/12 + 7/12}\ \mathrm{h} = 0.82\ \mathrm{h}
 
