@@ -28,13 +28,13 @@ import pytest
 import shapely
 from affine import Affine
 
-# the helpers of the file-gate cases: sha256 of a folder, and the no-hang alarm (autouse)
-from test_file_gate import _digest, _no_hang  # noqa: F401 - _no_hang is an autouse fixture
-
 import urbansat
 from urbansat.errors import BoundaryCRSError, BoundaryError, CRSError, UrbansatWarning
 from urbansat.schema import crosses_antimeridian, split_antimeridian
 from urbansat.spatial.areas import ellipsoidal_cell_area
+
+# the helpers of the file-gate cases: sha256 of a folder, and the no-hang alarm (autouse)
+from .test_file_gate import _digest, _no_hang  # noqa: F401 - _no_hang is an autouse fixture
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pipeline"))
 from jobs import small_job

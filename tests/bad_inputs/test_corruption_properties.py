@@ -8,11 +8,9 @@ exception, and never a hang (each example under ``SIGALRM``).
 
 from __future__ import annotations
 
-import signal
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,31 +19,25 @@ import urbansat
 from urbansat.errors import UrbansatError
 from urbansat.testing.granules import write_tropomi_ch4
 
+from ._timeout import time_limit
+
 _TMP = Path(tempfile.mkdtemp(prefix="urbansat-corrupt-"))
 _GOOD = Path(write_tropomi_ch4(_TMP, n_scanlines=12, n_pixels=6))
 _BYTES = _GOOD.read_bytes()
 _NAME = _GOOD.name
 
 
-def _alarm(signum: int, frame: Any) -> None:
-    raise TimeoutError("opening a corrupted granule hung for more than 20 s")
-
-
 def _open_corrupted(data: bytes, tmp: Path) -> None:
     p = tmp / _NAME
     p.write_bytes(data)
-    old = signal.signal(signal.SIGALRM, _alarm)
-    signal.alarm(20)
     try:
-        with warnings.catch_warnings():
+        with time_limit(20, "opening a corrupted granule"), warnings.catch_warnings():
             warnings.simplefilter("ignore", urbansat.UrbansatWarning)
             ds = urbansat.open_granules(p)
         assert "xch4" in ds  # the gas, QA and latitude were read by open_granules' checks
     except UrbansatError as err:
         assert _NAME in str(err) or "granule" in str(err).lower(), str(err)
     finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
         p.unlink()
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,23 +23,16 @@ from urbansat.ingest.inventory import read_inventory
 from urbansat.schema import check_input_file
 from urbansat.testing.granules import write_gosat_fts, write_oco_lite, write_tropomi_ch4
 
+from ._timeout import time_limit
+
 TIMEOUT_S = 20
 
 
 @pytest.fixture(autouse=True)
 def _no_hang() -> Iterator[None]:
     """Fail (instead of hanging the suite) when a case blocks, e.g. reading a FIFO."""
-
-    def boom(signum: int, frame: Any) -> None:
-        raise TimeoutError(f"bad-input case still running after {TIMEOUT_S} s (a hang)")
-
-    old = signal.signal(signal.SIGALRM, boom)
-    signal.alarm(TIMEOUT_S)
-    try:
+    with time_limit(TIMEOUT_S, "bad-input case"):
         yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def _digest(root: Path) -> dict[str, str]:

@@ -22,7 +22,6 @@ is reproducible and the run is deterministic.
 
 from __future__ import annotations
 
-import signal
 import tempfile
 import warnings
 from collections.abc import Callable
@@ -38,6 +37,8 @@ from hypothesis import strategies as st
 import urbansat
 from urbansat.errors import UrbansatError
 from urbansat.testing.granules import write_gosat_fts, write_oco_lite, write_tropomi_ch4
+
+from ._timeout import time_limit
 
 _TMP = Path(tempfile.mkdtemp(prefix="urbansat-varcorrupt-"))
 
@@ -113,19 +114,13 @@ def _corrupt(path: Path, name: str, kind: str) -> None:
                 ds.attrs.modify("_FillValue", first.astype(ds.dtype))
 
 
-def _alarm(signum: int, frame: Any) -> None:
-    raise TimeoutError("opening a corrupted granule hung for more than 20 s")
-
-
 def _open_corrupted(product: str, name: str, kind: str, tmp: Path) -> None:
     good, data, _ = _GOOD[product]
     p = tmp / good.name
     p.write_bytes(data)
     _corrupt(p, name, kind)
-    old = signal.signal(signal.SIGALRM, _alarm)
-    signal.alarm(20)
     try:
-        with warnings.catch_warnings():
+        with time_limit(20, f"opening {product} with {name} {kind}"), warnings.catch_warnings():
             # a damaged file may legitimately warn (empty QA selection, fill-only variables);
             # the property is about errors, so warnings are not what this test judges
             warnings.simplefilter("ignore")
@@ -136,8 +131,6 @@ def _open_corrupted(product: str, name: str, kind: str, tmp: Path) -> None:
         msg = str(err)
         assert good.name in msg or "granule" in msg.lower(), f"{product} {name} {kind}: {msg}"
     finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
         p.unlink()
 
 

@@ -497,6 +497,21 @@ class EmissionsConfig(_Section):
         return METHODS if m == "all" else (m,) if isinstance(m, str) else tuple(m)
 
 
+#: Keys of a ``[[sinks]]`` section passed unchanged to :func:`urbansat.account_sinks`.
+SINK_OPTION_KEYS = (
+    "factors",
+    "method",
+    "climate_zone",
+    "years",
+    "legend",
+    "uncertainty",
+    "align_to",
+    "pools",
+    "area_uncertainty",
+    "unranged",
+)
+
+
 class SinksConfig(_Section):
     """``[[sinks]]``: two land-cover epochs and the keywords of :func:`urbansat.account_sinks`."""
 
@@ -555,19 +570,7 @@ class SinksConfig(_Section):
 
     def options(self) -> dict[str, Any]:
         """Return the :func:`urbansat.account_sinks` keywords set in this section."""
-        keys = (
-            "factors",
-            "method",
-            "climate_zone",
-            "years",
-            "legend",
-            "uncertainty",
-            "align_to",
-            "pools",
-            "area_uncertainty",
-            "unranged",
-        )
-        return {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
+        return {k: getattr(self, k) for k in SINK_OPTION_KEYS if getattr(self, k) is not None}
 
 
 class InventoryConfig(_Section):

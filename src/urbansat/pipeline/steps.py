@@ -37,6 +37,7 @@ from urbansat.pipeline.cache import (
     _StepJob,
     _Steps,
 )
+from urbansat.pipeline.config import SINK_OPTION_KEYS
 from urbansat.pipeline.periods import _combine_overpasses, _period_of, _split_by_period
 
 
@@ -361,22 +362,7 @@ def _sink_steps(
             else [s["landcover_start"]]
         )
         ends = s["landcover_end"] if isinstance(s["landcover_end"], list) else [s["landcover_end"]]
-        opts = {
-            k: s[k]
-            for k in (
-                "factors",
-                "method",
-                "climate_zone",
-                "years",
-                "legend",
-                "uncertainty",
-                "align_to",
-                "pools",
-                "area_uncertainty",
-                "unranged",
-            )
-            if k in s
-        }
+        opts = {k: s[k] for k in SINK_OPTION_KEYS if k in s}
         files = [checks(p) for p in starts + ends]
         # a user factor table or reference sample is keyed by its content, not only its path:
         # an edited table must not reuse the sinks computed with the old one
