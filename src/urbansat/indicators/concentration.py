@@ -51,6 +51,7 @@ import xarray as xr
 
 from urbansat.errors import BoundaryError, EmptySelectionError, SchemaError
 from urbansat.schema import GAS_UNITS, gas_of, gas_variable, to_soundings
+from urbansat.spatial.local import buffer_local, to_local
 from urbansat.spatial.swath import select_soundings
 
 __all__ = ["boundary_concentrations", "concentrations_from_table", "sounding_table"]
@@ -150,21 +151,9 @@ def _weighted(group: pd.DataFrame) -> pd.Series:
     return pd.Series({"column_mean": mean, "column_mean_uncertainty": u, "n_obs": len(x)})
 
 
-def _aeqd(geom: Any) -> Any:
-    from pyproj import CRS
-
-    c = geom.centroid
-    return CRS.from_proj4(f"+proj=aeqd +lat_0={c.y} +lon_0={c.x} +units=m +datum=WGS84")
-
-
 def _buffered_union(boundaries: gpd.GeoDataFrame, km: float) -> Any:
     """Union of the boundaries, each buffered by ``km`` in its own azimuthal projection."""
-    parts = []
-    for g in boundaries.to_crs(4326).geometry:
-        crs = _aeqd(g)
-        parts.append(
-            gpd.GeoSeries([g], crs=4326).to_crs(crs).buffer(km * 1000.0).to_crs(4326).iloc[0]
-        )
+    parts = [buffer_local(g, km) for g in boundaries.to_crs(4326).geometry]
     return gpd.GeoSeries(parts, crs=4326).union_all()
 
 
@@ -197,8 +186,7 @@ def _within_radius(table: pd.DataFrame, geom: Any, radius_km: float) -> np.ndarr
 
     if table.empty:
         return np.zeros(0, bool)
-    crs = _aeqd(geom)
-    g = gpd.GeoSeries([geom], crs=4326).to_crs(crs).iloc[0]
+    g, crs = to_local(geom)
     pts = gpd.GeoSeries(gpd.points_from_xy(table["longitude"], table["latitude"]), crs=4326).to_crs(
         crs
     )

@@ -98,7 +98,8 @@ def _as_sources(
 
 def _boundaries_as_sources(boundaries: Any, prior_sigma: float) -> list[_Source]:
     import geopandas as gpd
-    from pyproj import CRS
+
+    from urbansat.spatial.local import to_local
 
     if not isinstance(boundaries, gpd.GeoDataFrame) or "boundary_id" not in boundaries.columns:
         raise InversionError(
@@ -113,8 +114,7 @@ def _boundaries_as_sources(boundaries: Any, prior_sigma: float) -> list[_Source]
         if geom is None or geom.is_empty:
             raise InversionError(f"boundary {bid!r} has an empty geometry.")
         c = geom.centroid
-        aeqd = CRS.from_proj4(f"+proj=aeqd +lat_0={c.y} +lon_0={c.x} +units=m")
-        g = gpd.GeoSeries([geom], crs=4326).to_crs(aeqd).iloc[0]
+        g, _ = to_local(geom)
         area = g.area
         r0 = float(np.sqrt(area / np.pi))
         minx, miny, maxx, maxy = g.bounds

@@ -10,6 +10,7 @@ Modules::
     ``swath``      :func:`select_soundings`: soundings per boundary by footprint overlap
     ``gridding``   :func:`grid_soundings`: footprint-area oversampling onto a lon/lat grid
     ``grid``       :class:`GridSpec`, the value object of a regular north-up grid
+    ``local``      a boundary's own azimuthal equidistant frame; buffers in kilometres
 
 Nothing here opens files: rasters come in as (lazy) ``xarray.DataArray`` objects
 (``rioxarray.open_rasterio(path, chunks=...)``), boundaries as GeoDataFrames

@@ -27,7 +27,6 @@ import pandas as pd
 import shapely
 import xarray as xr
 from numpy.typing import NDArray
-from pyproj import CRS
 
 from urbansat.errors import (
     BoundaryError,
@@ -37,6 +36,7 @@ from urbansat.errors import (
     UrbansatWarning,
 )
 from urbansat.schema import gas_of, gas_variable, require_dataset, to_soundings
+from urbansat.spatial.local import buffer_local
 
 __all__ = ["footprint_polygons", "select_soundings"]
 
@@ -90,13 +90,7 @@ def _buffered(boundaries: gpd.GeoDataFrame, buffer_km: float) -> NDArray[np.obje
     geoms = boundaries.geometry
     if buffer_km == 0:
         return np.asarray(geoms.to_crs(4326).to_numpy(), dtype=object)
-    out = []
-    for g in geoms.to_crs(4326):
-        c = g.centroid
-        aeqd = CRS.from_proj4(f"+proj=aeqd +lat_0={c.y} +lon_0={c.x} +datum=WGS84 +units=m")
-        local = gpd.GeoSeries([g], crs=4326).to_crs(aeqd).buffer(buffer_km * 1000.0, quad_segs=16)
-        out.append(local.to_crs(4326).iloc[0])
-    return np.asarray(out, dtype=object)
+    return np.asarray([buffer_local(g, buffer_km) for g in geoms.to_crs(4326)], dtype=object)
 
 
 def _footprint_pairs(
