@@ -1,4 +1,6 @@
-"""Benchmark of urbansat.account_sinks (run: python benchmarks/bench_sinks.py [--skip-real]).
+"""Benchmark of urbansat.account_sinks.
+
+Run: ``python benchmarks/bench_sinks.py [--skip-real] [--invest-python PATH]``.
 
 Cases, each in its own subprocess so peak memory (ru_maxrss) is per case:
 
@@ -8,9 +10,16 @@ Cases, each in its own subprocess so peak memory (ru_maxrss) is per case:
   county via ``account_sinks`` with default chunks. Floor in the same run, interleaved
   (3 repeats each, medians): plain numpy/rasterio doing the same job -- read both epochs,
   rasterize the counties, one bincount over (county, class_a, class_b), on the same
-  number of threads; every county's transition areas are compared. InVEST is not run
-  here (natcap.invest is not installed; it builds from source only); the issue quotes
-  55-75 s for InVEST 3.20 on this pair.
+  number of threads; every county's transition areas are compared.
+* ``invest``: InVEST's carbon model (``natcap.invest.carbon.execute``: storage of both
+  epochs, their change) on the same 10000 x 10000 pair with the same pools (the factor
+  table above as an InVEST biophysical table), against ``account_sinks(start, end, None,
+  factors=<that table>, method="stock_difference")`` (whole raster, default chunks);
+  3 interleaved repeats each, medians, and the totals compared. natcap.invest builds from
+  source (extra ``invest``: apt ``libgdal-dev``, ``pip install --no-build-isolation
+  GDAL==$(gdal-config --version)``, then natcap.invest with Cython < 3.1); pass the
+  interpreter that has it with ``--invest-python PATH`` (default: this one). Skipped with
+  the reason when it cannot be imported.
 * ``real_worldcover``: the REAL 36000 x 36000 WorldCover 2020/2021 tiles (N00E006) with
   a real place boundary (Natural Earth São Tomé city point, 15 km geodesic buffer) and
   the whole tile; time and peak memory, target < 4 GB.
@@ -275,9 +284,82 @@ def case_real() -> dict:
     }
 
 
-def _run_case(name: str) -> dict:
+def case_invest() -> dict:
+    import tempfile
+    import warnings
+
+    try:
+        from natcap.invest import __version__ as invest_version
+        from natcap.invest import carbon as invest_carbon
+    except ImportError as err:  # optional extra: say why, do not fail the benchmark
+        return {"case": "invest", "skipped": f"natcap.invest not importable here: {err}"}
+    import csv
+
+    from urbansat.ingest.landcover import open_landcover
+    from urbansat.sinks import account_sinks
+    from urbansat.sinks.factors import as_factor_table, factor_table_to_invest
+    from urbansat.sinks.legends import load_legend
+    from urbansat.testing.landcover import make_landcover_pair
+
+    p0, p1, _ = make_synthetic()
+    tmp = Path(tempfile.mkdtemp(prefix="bench_invest_"))
+    pools = factor_table_to_invest(as_factor_table(_factor_frame()), load_legend("clcd"))
+    bio = tmp / "biophysical.csv"
+    pools.to_csv(bio, index=False)
+    ws, we = make_landcover_pair((64, 64), chunks=(32, 32))  # warm-up: imports and numba
+    account_sinks(ws, we, None, factors=_factor_frame(), method="stock_difference", years=5)
+    inv, ours = [], []
+    for k in range(3):  # interleaved repeats of both sides
+        t = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            invest_carbon.execute(
+                {
+                    "workspace_dir": str(tmp / f"ws{k}"),
+                    "lulc_bas_path": str(p0),
+                    "lulc_alt_path": str(p1),
+                    "calc_sequestration": True,
+                    "carbon_pools_path": str(bio),
+                    "lulc_bas_year": 2015,
+                    "lulc_alt_year": 2020,
+                    "do_valuation": False,
+                    "n_workers": -1,
+                }
+            )
+        inv.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        ds = account_sinks(
+            open_landcover(p0), open_landcover(p1), None, factors=pools,
+            method="stock_difference", years=5,
+        )  # fmt: skip
+        ours.append(time.perf_counter() - t)
+    summary = next((tmp / "ws0").rglob("*summary*.csv"))
+    with open(summary, newline="") as fh:
+        totals = {r["Filename"]: float(r["Total"]) for r in csv.DictReader(fh)}
+    pairs = {
+        "stock_start_tC": ("c_storage_bas.tif", "stock_start"),
+        "stock_end_tC": ("c_storage_alt.tif", "stock_end"),
+        "stock_change_tC": ("c_change_bas_alt.tif", "stock_change"),
+    }
+    compare = {}
+    for key, (fname, var) in pairs.items():
+        a = float(ds[var].sel(category="total").sum())
+        b = totals[fname]
+        compare[key] = {"urbansat": a, "invest": b, "rel_diff": abs(a - b) / abs(b)}
+    return {
+        "case": "invest",
+        "invest_version": invest_version,
+        "pixels_per_epoch": 10000 * 10000,
+        "seconds_invest_carbon": sorted(round(x, 2) for x in inv),
+        "seconds_account_sinks_stock_difference_whole_raster": sorted(round(x, 2) for x in ours),
+        "totals": compare,
+        "load_average_1min_at_end": round(os.getloadavg()[0], 2),
+    }
+
+
+def _run_case(name: str, python: str = sys.executable) -> dict:
     out = subprocess.run(
-        [sys.executable, __file__, "--case", name], capture_output=True, text=True, check=False
+        [python, __file__, "--case", name], capture_output=True, text=True, check=False
     )
     if out.returncode != 0:
         return {"case": name, "error": out.stderr[-2000:]}
@@ -288,14 +370,17 @@ def main(argv: list[str]) -> None:
     if "--case" in argv:
         name = argv[argv.index("--case") + 1]
         t = time.perf_counter()
-        res = {"synthetic": case_synthetic, "real": case_real}[name]()
+        res = {"synthetic": case_synthetic, "real": case_real, "invest": case_invest}[name]()
         res["wall_seconds_case"] = round(time.perf_counter() - t, 1)
         res["peak_rss_GB"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2, 2)
         print(json.dumps(res))
         return
     make_synthetic()
     cases = ["synthetic"] + ([] if "--skip-real" in argv else ["real"])
-    results = {"machine": f"{os.cpu_count()} cpu", "cases": [_run_case(c) for c in cases]}
+    invest_py = argv[argv.index("--invest-python") + 1] if "--invest-python" in argv else None
+    runs = [_run_case(c) for c in cases]
+    runs.append(_run_case("invest", invest_py or sys.executable))
+    results = {"machine": f"{os.cpu_count()} cpu", "cases": runs}
     for r in results["cases"]:
         print(json.dumps(r, indent=1))
         if "seconds_numpy_floor_read_rasterize_bincount" in r:
@@ -309,6 +394,13 @@ def main(argv: list[str]) -> None:
                     f"{r['case']}: urbansat {m} {sec:.2f} s vs numpy floor {base:.2f} s "
                     f"-> {sec / base:.2f}x the floor (goal: <= 1.5 s)"
                 )
+        if "seconds_invest_carbon" in r:
+            import statistics
+
+            a = statistics.median(r["seconds_account_sinks_stock_difference_whole_raster"])
+            b = statistics.median(r["seconds_invest_carbon"])
+            r["median_speedup_over_invest"] = round(b / a, 1)
+            print(f"invest: InVEST {b:.1f} s vs urbansat {a:.2f} s -> {b / a:.1f}x (goal ~40x)")
         if "seconds_account_sinks_gain_loss" in r and "peak_rss_GB" in r:
             print(f"{r['case']}: peak memory {r['peak_rss_GB']} GB")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
