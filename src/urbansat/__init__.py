@@ -57,6 +57,7 @@ _LAZY: dict[str, str] = {
     "select_soundings": "urbansat.spatial.swath",
     "grid_soundings": "urbansat.spatial.gridding",
     "estimate_emissions": "urbansat.inversion",
+    "InversionOptions": "urbansat.inversion",
     "account_sinks": "urbansat.sinks",
     "carbon_maps": "urbansat.sinks.maps",
     "write_carbon_maps": "urbansat.export.rasters",
@@ -82,6 +83,7 @@ __all__ = [
     "FactorError",
     "InputFileError",
     "InversionError",
+    "InversionOptions",
     "LegendError",
     "MissingVariableError",
     "MixedInputError",
@@ -142,7 +144,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from urbansat.ingest.landcover import open_landcover
     from urbansat.ingest.readers import list_readers
     from urbansat.ingest.winds import open_wind
-    from urbansat.inversion import estimate_emissions
+    from urbansat.inversion import InversionOptions, estimate_emissions
     from urbansat.pipeline import run_job
     from urbansat.schema import to_soundings, validate_granule
     from urbansat.sinks import account_sinks

@@ -253,3 +253,22 @@ def test_mapping_input_and_every_problem_at_once(tmp_path):
         "sinks[0].years: input should be greater than 0",
     ):
         assert needle in msg, needle
+
+
+def test_job_options_are_checked_when_the_file_is_read(tmp_path, project_samples):
+    em = '[[emissions]]\ngranules = "ch4"\nmethod = "ime"\nboundaries = true\nwind = "granule"\n'
+    with pytest.raises(ConfigError) as err:
+        load_job_config(
+            _job(tmp_path, project_samples, emissions=em + "options = { radus_km = 60 }")
+        )
+    msg = str(err.value)
+    assert "emissions[0].options" in msg and "radus_km" in msg and "radius_km" in msg
+    assert "job.toml" in msg
+    with pytest.raises(ConfigError, match="min_coverage=2 is a fraction"):
+        load_job_config(
+            _job(tmp_path, project_samples, emissions=em + "options = { min_coverage = 2 }")
+        )
+    cfg = load_job_config(
+        _job(tmp_path, project_samples, emissions=em + "options = { radius_km = 60 }")
+    )
+    assert cfg.emissions[0].options == {"radius_km": 60}

@@ -23,6 +23,7 @@ from urbansat.inversion.model_error import (
     MODEL_ERROR_COMPACT,
     model_error,
 )
+from urbansat.inversion.options import InversionOptions
 from urbansat.inversion.result import METHOD_DIM, require_single_method
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "MODEL_ERROR_AREA",
     "MODEL_ERROR_COMPACT",
     "UNCERTAINTY_TERMS",
+    "InversionOptions",
     "emission_interval",
     "estimate_emissions",
     "model_error",

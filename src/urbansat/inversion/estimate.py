@@ -48,7 +48,7 @@ what the synthetic-truth benchmark checks for coverage.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, cast
 
 import numpy as np
@@ -61,11 +61,12 @@ from urbansat.inversion.background import control_band_error, estimate_backgroun
 from urbansat.inversion.bayes import estimate_bayesian
 from urbansat.inversion.csf import estimate_csf
 from urbansat.inversion.gaussian import estimate_gaussian
-from urbansat.inversion.ime import MIN_PLUME_COVERAGE, estimate_ime
+from urbansat.inversion.ime import estimate_ime
 from urbansat.inversion.intervals import emission_interval
 from urbansat.inversion.model_error import (
     model_error,
 )
+from urbansat.inversion.options import InversionOptions
 from urbansat.inversion.plume import (
     SMOOTH_KM,
     PlumeFrame,
@@ -409,65 +410,18 @@ def _rotated(frame: PlumeFrame, dtheta: float) -> PlumeFrame:
     return PlumeFrame(**{**frame.__dict__, "theta": th, "s": s, "n": n, "ss": ss, "nn": nn})
 
 
-_DEFAULTS: dict[str, Any] = {
-    "radius_km": 100.0,
-    "wind_radius_km": 15.0,
-    "wind_sigma": None,
-    "min_wind_speed": 1.0,
-    "length_km": None,
-    "half_width_km": None,
-    "background": "auto",
-    "background_km": 20.0,
-    "z_threshold": 2.5,
-    "z_exclude": 5.0,
-    "background_controls": 5,
-    "refine_direction": True,
-    "min_coverage": MIN_PLUME_COVERAGE,
-    "min_transect_coverage": 0.6,
-    "min_valid_pixels": 10,
-    "dispersion": None,
-    "prior_rel_error": 1.0,
-    "prior_sigma": 1e4,
-    "model_error": None,
-    "use_averaging_kernel": True,
-    "cell_km": None,
-}
-
-#: Options that are lengths [km] and must be > 0 when given.
-_POSITIVE_KM = (
-    "radius_km",
-    "wind_radius_km",
-    "length_km",
-    "half_width_km",
-    "background_km",
-    "cell_km",
-)
-
-
 def _setup(
     swath: xr.Dataset,
     sources: Any,
     boundaries: Any,
     wind: Any,
     gas: str | None,
-    options: dict[str, Any],
+    options: InversionOptions | Mapping[str, Any] | None,
+    overrides: Mapping[str, Any],
 ) -> tuple[dict[str, Any], str, Any, list[_Source]]:
     """Validate options and normalize gas, wind and sources (shared by the public entry points)."""
     require_dataset(swath)
-    unknown = set(options) - set(_DEFAULTS)
-    if unknown:
-        raise InversionError(
-            f"unknown option(s) {sorted(unknown)}; valid options: {sorted(_DEFAULTS)}."
-        )
-    for k in _POSITIVE_KM:
-        v = options.get(k)
-        if v is not None and not (
-            isinstance(v, (int, float, np.number)) and np.isfinite(v) and v > 0
-        ):
-            raise InversionError(
-                f"{k}={v!r} must be a positive distance in km (or omitted for the default)."
-            )
-    opts = {**_DEFAULTS, **options}
+    opts = InversionOptions.from_mapping(options, **overrides).to_dict()
     gas = (gas or gas_of(swath)).lower()
     wind_ds = _wind_dataset(wind, swath, opts["wind_sigma"])
     srcs = _as_sources(sources, boundaries, opts["prior_rel_error"], opts["prior_sigma"])
@@ -482,7 +436,8 @@ def estimate_emissions(
     wind: Any,
     method: Literal["ime", "csf", "gaussian", "bayesian", "all"] | Sequence[str],
     gas: str | None = None,
-    **options: Any,
+    options: InversionOptions | Mapping[str, Any] | None = None,
+    **overrides: Any,
 ) -> xr.Dataset:
     """Estimate emission rates of sources / boundaries from one swath.
 
@@ -507,7 +462,12 @@ def estimate_emissions(
         Bayesian inversion reuses the free Gaussian fit for its dispersion.
     gas : {"co2", "ch4"}, optional
         Taken from the swath when None.
-    **options
+    options : InversionOptions or mapping, optional
+        The inversion options (:class:`~urbansat.inversion.options.InversionOptions`, where
+        each is documented; a job's ``[emissions.options]`` table is the same object).
+    **overrides
+        Single options by keyword, applied over ``options``; unknown names raise
+        :class:`~urbansat.errors.InversionError` listing the valid ones:
         ``radius_km`` (100) window radius; ``length_km`` / ``half_width_km`` plume
         band (the largest of 30 km, 5 pixels and 4 source radii / 10 km or 2.5 pixels,
         plus the source radius);
@@ -565,7 +525,7 @@ def estimate_emissions(
     'kg s-1'
     """
     methods = _as_methods(method)
-    opts, gas, wind_ds, srcs = _setup(swath, sources, boundaries, wind, gas, options)
+    opts, gas, wind_ds, srcs = _setup(swath, sources, boundaries, wind, gas, options, overrides)
     _require_user_sigma(wind_ds, opts["wind_sigma"])
     rows: dict[str, list[_Row]] = {m: [] for m in methods}
     for src in srcs:
@@ -772,7 +732,8 @@ def plume_frames(
     boundaries: Any = None,
     wind: Any,
     gas: str | None = None,
-    **options: Any,
+    options: InversionOptions | Mapping[str, Any] | None = None,
+    **overrides: Any,
 ) -> dict[str, tuple[PlumeFrame | None, dict[str, Any], str]]:
     """Return the prepared plume geometry of every source (for plots and diagnostics).
 
@@ -785,5 +746,5 @@ def plume_frames(
         the source could not be prepared (``qa_reason`` says why). Diagnostics hold
         ``plume_mask``, ``wind_speed``, ``wind_sigma``, ``turn_deg``, ``detected``.
     """
-    opts, gas, wind_ds, srcs = _setup(swath, sources, boundaries, wind, gas, options)
+    opts, gas, wind_ds, srcs = _setup(swath, sources, boundaries, wind, gas, options, overrides)
     return {s.name: _prepare(swath, s, wind_ds, gas, opts, srcs) for s in srcs}

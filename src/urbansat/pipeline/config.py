@@ -460,14 +460,14 @@ def _inversion_options(value: Any) -> Any:
         raise ValueError(  # noqa: TRY004  (pydantic reports a ValueError at the key)
             f"must be a table of estimate_emissions options, got {type(value).__name__}"
         )
+    from urbansat.errors import InversionError
+    from urbansat.inversion.options import InversionOptions
+
     try:
-        from urbansat.inversion import InversionOptions  # type: ignore[attr-defined]
-    except ImportError:
-        return dict(value)
-    try:
-        return InversionOptions(**value)
-    except TypeError as err:  # unknown keyword
+        InversionOptions.from_mapping(value)
+    except InversionError as err:  # unknown key or bad value: pydantic names the section
         raise ValueError(str(err)) from None
+    return dict(value)  # the keys the user set (the cache key of a step stays what it was)
 
 
 class EmissionsConfig(_Section):

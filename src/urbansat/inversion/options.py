@@ -1,0 +1,202 @@
+"""The options of :func:`urbansat.estimate_emissions`, as one typed, checked value object.
+
+:class:`InversionOptions` is what ``estimate_emissions(..., options=...)`` and its keyword
+overrides are checked into, what :func:`urbansat.inversion.plume_frames` takes, and what a
+job's ``[emissions.options]`` table is validated against when the job file is read
+(:mod:`urbansat.pipeline.config`): one vocabulary, one set of checks, and every error names
+the option, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Literal
+
+from urbansat.errors import InversionError
+from urbansat.inversion.ime import MIN_PLUME_COVERAGE
+
+__all__ = ["InversionOptions"]
+
+#: Background estimators of :func:`urbansat.inversion.background.estimate_background`.
+BACKGROUNDS = ("auto", "convolution", "plane", "median")
+
+
+def _number(
+    name: str, value: Any, *, low: float, strict: bool, optional: bool, what: str = ""
+) -> None:
+    if value is None and optional:
+        return
+    ok = (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and (value > low if strict else value >= low)
+    )
+    if not ok:
+        none = " (or omitted for the default)" if optional else ""
+        rel = ">" if strict else ">="
+        raise InversionError(
+            f"{name}={value!r} must be {what or f'a finite number {rel} {low:g}'}{none}."
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class InversionOptions:
+    """Options of a flux inversion (:func:`urbansat.estimate_emissions`); all keyword, all optional.
+
+    Parameters
+    ----------
+    radius_km : float, default 100
+        Radius of the swath window cut around each source [km].
+    wind_radius_km : float, default 15
+        Radius around the source over which the wind is averaged [km].
+    wind_sigma : float, optional
+        Stated 1-sigma wind-speed error [m s-1]; overrides the wind dataset's. A user wind
+        without any stated sigma is refused (:class:`~urbansat.errors.WindError`).
+    min_wind_speed : float, default 1
+        Below this speed [m s-1] the mass balance is undefined and the source is rejected.
+    length_km, half_width_km : float, optional
+        Plume band: the largest of 30 km, 5 pixels and 4 source radii downwind / 10 km or
+        2.5 pixels either side, plus the source radius, when not given [km].
+    background : {"auto", "convolution", "plane", "median"}, default "auto"
+        Background estimator (:func:`urbansat.inversion.background.estimate_background`).
+    background_km : float, default 20
+        Smoothing scale of the convolution background [km].
+    z_threshold : float, default 2.5
+        Detection threshold on the smoothed enhancement z-score.
+    z_exclude : float or None, default 5
+        Cores of unlisted neighbouring plumes above this smoothed z are kept out of the
+        background; None keeps only the listed sources' plume regions out.
+    background_controls : int, default 5
+        Plume-free control bands rotated about the source that measure the band-mean
+        background error (0 turns the null-plume test off).
+    refine_direction : bool, default True
+        Refine the plume axis from the image (image scenes only).
+    min_coverage : float, default 0.25
+        IME: smallest modelled fraction of the band's plume mass on valid soundings, in (0, 1].
+    min_transect_coverage : float, default 0.6
+        CSF: smallest valid fraction of a transect, in (0, 1].
+    min_valid_pixels : int, default 10
+        Fewest valid soundings within ``radius_km``.
+    dispersion : float, optional
+        Fixed Gaussian dispersion coefficient ``a`` (``sigma_y = a x^0.894``, x in km);
+        fitted when None.
+    prior_rel_error : float, default 1
+        Relative 1-sigma error of a source's ``prior_emission`` (Bayesian).
+    prior_sigma : float, default 1e4
+        1-sigma of the flat prior of sources without ``prior_emission`` [kg s-1].
+    model_error : float, optional
+        Relative model error of the method, overriding
+        :func:`urbansat.inversion.model_error.model_error`.
+    use_averaging_kernel : bool, default True
+        Weight the column by the retrieval's averaging kernel.
+    cell_km : float, optional
+        Bayesian state of grid cells of this size inside each boundary polygon [km].
+
+    Raises
+    ------
+    InversionError
+        A value of the wrong type or out of range, naming the option and what is allowed.
+
+    Examples
+    --------
+    >>> opts = InversionOptions(radius_km=60, background="plane")
+    >>> opts.radius_km, opts.min_coverage
+    (60, 0.25)
+    >>> InversionOptions.from_mapping({"radius": 60})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    urbansat.errors.InversionError: unknown option(s) ['radius'] of estimate_emissions; ...
+    """
+
+    radius_km: float = 100.0
+    wind_radius_km: float = 15.0
+    wind_sigma: float | None = None
+    min_wind_speed: float = 1.0
+    length_km: float | None = None
+    half_width_km: float | None = None
+    background: Literal["auto", "convolution", "plane", "median"] = "auto"
+    background_km: float = 20.0
+    z_threshold: float = 2.5
+    z_exclude: float | None = 5.0
+    background_controls: int = 5
+    refine_direction: bool = True
+    min_coverage: float = MIN_PLUME_COVERAGE
+    min_transect_coverage: float = 0.6
+    min_valid_pixels: int = 10
+    dispersion: float | None = None
+    prior_rel_error: float = 1.0
+    prior_sigma: float = 1e4
+    model_error: float | None = None
+    use_averaging_kernel: bool = True
+    cell_km: float | None = None
+
+    def __post_init__(self) -> None:
+        """Check every option (type and range)."""
+        km = "a positive distance in km"
+        for name in ("radius_km", "wind_radius_km", "background_km"):
+            _number(name, getattr(self, name), low=0.0, strict=True, optional=False, what=km)
+        for name in ("length_km", "half_width_km", "cell_km"):
+            _number(name, getattr(self, name), low=0.0, strict=True, optional=True, what=km)
+        for name in ("dispersion", "z_exclude"):
+            _number(name, getattr(self, name), low=0.0, strict=True, optional=True)
+        for name in ("z_threshold", "prior_rel_error", "prior_sigma"):
+            _number(name, getattr(self, name), low=0.0, strict=True, optional=False)
+        _number("min_wind_speed", self.min_wind_speed, low=0.0, strict=False, optional=False)
+        for name in ("wind_sigma", "model_error"):
+            _number(name, getattr(self, name), low=0.0, strict=False, optional=True)
+        for name in ("min_coverage", "min_transect_coverage"):
+            v = getattr(self, name)
+            _number(name, v, low=0.0, strict=True, optional=False)
+            if v > 1:
+                raise InversionError(f"{name}={v!r} is a fraction: give a value in (0, 1].")
+        for name, low in (("background_controls", 0), ("min_valid_pixels", 1)):
+            v = getattr(self, name)
+            if not isinstance(v, int) or isinstance(v, bool) or v < low:
+                raise InversionError(f"{name}={v!r} must be a whole number >= {low}.")
+        for name in ("refine_direction", "use_averaging_kernel"):
+            if not isinstance(getattr(self, name), bool):
+                raise InversionError(
+                    f"{name}={getattr(self, name)!r} must be true or false (a bool)."
+                )
+        if self.background not in BACKGROUNDS:
+            raise InversionError(
+                f"background={self.background!r} is not one of {list(BACKGROUNDS)}."
+            )
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """Return the option names, in the order of the fields."""
+        return tuple(f.name for f in fields(cls))
+
+    @classmethod
+    def from_mapping(
+        cls, mapping: Mapping[str, Any] | InversionOptions | None = None, **overrides: Any
+    ) -> InversionOptions:
+        """Build the options from a mapping (or options) and keyword overrides.
+
+        Raises
+        ------
+        InversionError
+            Unknown option names (the valid ones are listed), or a bad value.
+        """
+        if not isinstance(mapping, InversionOptions | Mapping | None):
+            raise InversionError(
+                f"options must be an urbansat.inversion.InversionOptions or a mapping; got "
+                f"{type(mapping).__name__}."
+            )
+        base = mapping.to_dict() if isinstance(mapping, InversionOptions) else dict(mapping or {})
+        given = {**base, **overrides}
+        unknown = sorted(set(given) - set(cls.names()))
+        if unknown:
+            raise InversionError(
+                f"unknown option(s) {unknown} of estimate_emissions; valid options: "
+                f"{sorted(cls.names())}."
+            )
+        return cls(**given)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return every option as a plain dict (JSON-serialisable)."""
+        return asdict(self)
