@@ -204,12 +204,22 @@ def test_bad_methods_refused(tmp_path, project_samples, method, needle):
 def test_wind_specs(tmp_path, project_samples):
     base = '[[emissions]]\ngranules = "ch4"\nmethod = "ime"\nboundaries = true\n'
     cfg = load_job_config(
-        _job(tmp_path, project_samples, emissions=base + "wind = { u = 3, v = -1 }")
+        _job(tmp_path, project_samples, emissions=base + "wind = { u = 3, v = -1, sigma = 1 }")
     )
     assert (cfg.emissions[0].wind.u, cfg.emissions[0].wind.sigma) == (3.0, 1.0)
+    polar = "wind = { speed = 5, direction = 270, sigma = 1, direction_sigma = 10 }"
+    w = load_job_config(_job(tmp_path, project_samples, emissions=base + polar)).emissions[0].wind
+    assert (w.speed, w.direction, w.direction_sigma) == (5.0, 270.0, 10.0)
     for bad, needle in [
         ('wind = "breeze"', 'use "granule"'),
-        ("wind = { u = 3 }", "emissions[0].wind.v: required key is missing"),
+        # a constant wind without its error is refused, as in estimate_emissions (issue 16)
+        ("wind = { u = 3, v = -1 }", "emissions[0].wind.sigma: required key is missing"),
+        ("wind = { u = 3, sigma = 1 }", "give u and v [m s-1] or speed"),
+        ("wind = { u = 3, v = 1, speed = 2, sigma = 1 }", "give u and v [m s-1] or speed"),
+        (
+            "wind = { speed = 5, direction = 90, sigma = 1, direction_sigma = 200 }",
+            "direction_sigma",
+        ),
         ("wind = { u = 3, v = 1, sigma = -1 }", "emissions[0].wind.sigma"),
         ('wind = { path = "nowhere.nc" }', "emissions[0].wind.path: file"),
         ("wind = 3", "emissions[0].wind"),

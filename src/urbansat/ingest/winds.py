@@ -48,23 +48,21 @@ from urbansat.ingest.era5_levels import (
     virtual_temperature,
 )
 from urbansat.ingest.units import convert_units
+from urbansat.schema.wind import (
+    DIRECTION_SIGMA,
+    MAX_WIND_COMPONENT_M_S,
+    SPEED_SIGMA,
+    check_sigma,
+    user_wind,
+)
 
 __all__ = ["open_wind"]
 
 _M_S = {"units": "m s-1"}
-#: A user wind is (u, v) or (u, v, sigma).
-_UV = 2
 #: A pressure axis without units whose maximum exceeds this is in Pa (ERA5 writes hPa).
 _MAX_HPA = 1100.0
 #: Plausible surface pressures [Pa] (300-1100 hPa): anything else is a unit or variable mix-up.
 _PS_MIN_PA, _PS_MAX_PA = 30000.0, 110000.0
-
-
-#: Largest plausible horizontal wind component [m s-1]. The strongest winds of the atmosphere
-#: are jet-stream and polar-night-jet cores of 100-150 m s-1 (e.g. Holton & Hakim 2013,
-#: An Introduction to Dynamic Meteorology, ch. 10); a component above this bound is a unit
-#: slip (cm s-1, km h-1 of a storm) or an unmasked fill value, never a wind.
-MAX_WIND_COMPONENT_M_S = 200.0
 
 
 def _check_wind_range(values: np.ndarray, where: str, name: str) -> np.ndarray:
@@ -86,33 +84,6 @@ def _m_s(da: xr.DataArray, path: str, name: str) -> np.ndarray:
     """Values of a wind component of a file in m s-1 (its units attribute obeyed, range checked)."""
     values = np.asarray(convert_units(da, "m s-1", file=path, variable=name).values, float)
     return _check_wind_range(values, f"'{path}'", name)
-
-
-def _user_wind(u: float, v: float, sigma: float | None) -> xr.Dataset:
-    u, v = float(u), float(v)
-    if not (np.isfinite(u) and np.isfinite(v)):
-        raise WindError(f"User wind (u={u}, v={v}) is not finite. Give finite u, v in m s-1.")
-    for name, x in (("u", u), ("v", v)):
-        _check_wind_range(np.array([x]), "User wind", name)
-    ds = xr.Dataset(
-        {
-            "eastward_wind": ((), u, {**_M_S, "standard_name": "eastward_wind"}),
-            "northward_wind": ((), v, {**_M_S, "standard_name": "northward_wind"}),
-        },
-        attrs={"wind_source": "user"},
-    )
-    if sigma is not None:
-        ds["wind_speed_uncertainty"] = ((), float(sigma), {**_M_S})
-    return ds
-
-
-def _check_sigma(sigma: float | None) -> float | None:
-    if sigma is None:
-        return None
-    sigma = float(sigma)
-    if not np.isfinite(sigma) or sigma < 0:
-        raise WindError(f"Wind sigma={sigma!r} must be a finite value >= 0 in m s-1.")
-    return sigma
 
 
 def _from_granule(ds: xr.Dataset, sigma: float | None) -> xr.Dataset:
@@ -515,6 +486,7 @@ def open_wind(
     path_or_value: str | os.PathLike[str] | Sequence[float] | Mapping[str, float] | xr.Dataset,
     *,
     sigma: float | None = None,
+    direction_sigma: float | None = None,
     variables: tuple[str, str] | None = None,
     surface: str | os.PathLike[str] | None = None,
     heights: Sequence[float] | None = None,
@@ -531,11 +503,17 @@ def open_wind(
           ``model_level_number`` or whole numbers 1..137 without units; see below),
           or SMARTCARB COSMO (``U_GNFR_A``/``V_GNFR_A`` with 2-D ``lon``/``lat``);
         * a user value ``(u, v)`` or ``(u, v, sigma)`` [m s-1], or a mapping
-          with keys ``u``, ``v`` and optional ``sigma``;
+          with keys ``u``, ``v`` or ``speed`` [m s-1], ``direction`` [degree the wind
+          blows from, clockwise from north], and optional ``sigma`` [m s-1] and
+          ``direction_sigma`` [degree] (:func:`urbansat.schema.wind.user_wind`);
         * a normalized swath carrying ``eastward_wind``/``northward_wind``
           (the granule's own 10 m met fields).
     sigma : float, optional
         1-sigma wind-speed error [m s-1] to attach (overrides a value in the tuple).
+    direction_sigma : float, optional
+        1-sigma wind-direction error [degree] to attach (``wind_from_direction_uncertainty``);
+        :func:`urbansat.estimate_emissions` propagates it by re-running each method with the
+        wind turned by +- this angle.
     variables : (str, str), optional
         Names of the u and v variables in a file that is none of the above.
     surface : path, optional
@@ -585,42 +563,39 @@ def open_wind(
     >>> float(w.eastward_wind), float(w.wind_speed_uncertainty)
     (3.0, 1.0)
     """
-    sigma = _check_sigma(sigma)
+    sigma = check_sigma(sigma)
+    direction_sigma = check_sigma(direction_sigma, what="Wind direction_sigma", unit="degree")
     if surface is not None and not isinstance(path_or_value, (str, os.PathLike)):
         raise WindError(
             "surface= is the ERA5 surface file of an ERA5 model-level wind file; give the "
             f"model-level file's path as the wind, not a {type(path_or_value).__name__}."
         )
     if isinstance(path_or_value, xr.Dataset) and "wind_source" in path_or_value.attrs:
-        out = path_or_value.copy()  # already a normalized wind (from open_wind): return it as is
-        if sigma is not None:
-            out["wind_speed_uncertainty"] = ((), sigma, _M_S)
-        return out
+        # already a normalized wind (from open_wind): return it as is
+        return _with_sigmas(path_or_value.copy(), sigma, direction_sigma)
     if isinstance(path_or_value, xr.Dataset):
-        return _from_granule(path_or_value, sigma)
-    if isinstance(path_or_value, Mapping):
-        mapping = cast("Mapping[str, float]", path_or_value)  # an xr.Dataset returned above
-        s = sigma if sigma is not None else _check_sigma(mapping.get("sigma"))
-        try:
-            return _user_wind(mapping["u"], mapping["v"], s)
-        except KeyError as err:
-            raise WindError(
-                f"User wind mapping needs keys 'u' and 'v' (m s-1); got {list(path_or_value)}."
-            ) from err
-    if isinstance(path_or_value, Sequence) and not isinstance(path_or_value, (str, bytes)):
-        vals = list(path_or_value)
-        if len(vals) not in (_UV, _UV + 1):
-            raise WindError(f"User wind must be (u, v) or (u, v, sigma) in m s-1; got {vals!r}.")
-        s = sigma if sigma is not None else _check_sigma(vals[2] if len(vals) > _UV else None)
-        return _user_wind(vals[0], vals[1], s)
+        return _with_sigmas(_from_granule(path_or_value, sigma), None, direction_sigma)
+    if isinstance(path_or_value, Mapping) or (
+        isinstance(path_or_value, Sequence) and not isinstance(path_or_value, (str, bytes))
+    ):
+        value = cast("Sequence[float] | Mapping[str, float]", path_or_value)  # not a Dataset
+        return user_wind(value, sigma=sigma, direction_sigma=direction_sigma)
     if not isinstance(path_or_value, (str, os.PathLike)):
         raise WindError(
             f"open_wind got {type(path_or_value).__name__} {path_or_value!r}, which is not a wind: "
             "a speed alone has no direction. Give (u, v) or (u, v, sigma) in m s-1 "
-            "(e.g. open_wind((3.0, -4.0, 1.0))), a mapping {'u': ..., 'v': ...}, "
+            "(e.g. open_wind((3.0, -4.0, 1.0))), a mapping {'u': ..., 'v': ...} or "
+            "{'speed': ..., 'direction': ...}, "
             "a wind netCDF path or a swath with eastward_wind."
         )
     out = _open_wind_file(path_or_value, variables=variables, surface=surface, heights=heights)
+    return _with_sigmas(out, sigma, direction_sigma)
+
+
+def _with_sigmas(out: xr.Dataset, sigma: float | None, direction_sigma: float | None) -> xr.Dataset:
+    """Attach the stated speed [m s-1] and direction [degree] errors to a wind dataset."""
     if sigma is not None:
-        out["wind_speed_uncertainty"] = ((), sigma, _M_S)
+        out[SPEED_SIGMA] = ((), sigma, _M_S)
+    if direction_sigma is not None:
+        out[DIRECTION_SIGMA] = ((), direction_sigma, {"units": "degree"})
     return out

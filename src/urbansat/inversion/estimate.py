@@ -80,6 +80,7 @@ from urbansat.inversion.scene import cut_scene, local_xy
 from urbansat.inversion.sources import _as_sources, _Source
 from urbansat.inversion.wind import EffectiveWind, as_wind_dataset, combine_winds, effective_wind
 from urbansat.schema import gas_of, require_dataset
+from urbansat.schema.wind import DIRECTION_SIGMA
 
 METHODS = ("ime", "csf", "gaussian", "bayesian")
 UNCERTAINTY_TERMS = ("retrieval", "wind", "background", "model")
@@ -104,6 +105,49 @@ def _wind_dataset(
     if isinstance(wind, str) and wind == "granule":
         return as_wind_dataset(swath, sigma=wind_sigma)
     return as_wind_dataset(wind, sigma=wind_sigma)
+
+
+def _direction_sigma(wind: xr.Dataset | list[xr.Dataset], option: float | None) -> float:
+    """1-sigma wind-direction error [degree]: the option, else the largest stated, else 0."""
+    if option is not None:
+        return float(option)
+    winds = wind if isinstance(wind, list) else [wind]
+    stated = [float(w[DIRECTION_SIGMA]) for w in winds if DIRECTION_SIGMA in w]
+    return max(stated) if stated else 0.0
+
+
+def _turned(wind: xr.Dataset | list[xr.Dataset], degrees: float) -> xr.Dataset | list[xr.Dataset]:
+    """Return the wind(s) with every (u, v) vector turned by ``degrees`` (counter-clockwise)."""
+    if isinstance(wind, list):
+        return [cast(xr.Dataset, _turned(w, degrees)) for w in wind]
+    c, s = np.cos(np.deg2rad(degrees)), np.sin(np.deg2rad(degrees))
+    u, v = wind["eastward_wind"], wind["northward_wind"]
+    return wind.assign(eastward_wind=c * u - s * v, northward_wind=s * u + c * v)
+
+
+def _add_direction_term(
+    diag: dict[str, Any], res: MethodResult, turned: list[MethodResult]
+) -> None:
+    """Add the wind-direction error of one method's estimate to its wind term (in ``diag``).
+
+    With ``Q0`` the estimate and ``Q+``, ``Q-`` the same method with the wind turned by
+    ``+-sigma_dir`` (the whole preparation redone: band, background, detection, refined
+    axis), the direction term is the rms of the two departures,
+    ``delta = sqrt(((Q+ - Q0)^2 + (Q- - Q0)^2) / 2)`` (linear response: ``|dQ/dtheta|
+    sigma_dir``; a curved one is not cancelled as by a central difference). A turned run
+    that fails leaves the other one; when both fail the estimate does not survive a turn
+    by its own direction error and ``delta = |Q0|``. The relative error ``delta / |Q0|`` is
+    added in quadrature to the relative speed error (the wind term is multiplicative:
+    :mod:`urbansat.inversion.intervals`).
+    """
+    q0 = res.emission
+    if res.qa_reason or not np.isfinite(q0) or q0 == 0:
+        return
+    dev = [t.emission - q0 for t in turned if not t.qa_reason and np.isfinite(t.emission)]
+    delta = float(np.sqrt(np.mean(np.square(dev)))) if dev else abs(q0)
+    rel = delta / abs(q0)
+    diag["wind_direction_rel_sigma"] = rel
+    diag["wind_rel_sigma"] = float(np.hypot(diag.get("wind_rel_sigma", 0.0), rel))
 
 
 def _prepare(  # noqa: PLR0911, PLR0912, PLR0915 - one early return per rejection reason
@@ -528,18 +572,41 @@ def estimate_emissions(
     opts, gas, wind_ds, srcs = _setup(swath, sources, boundaries, wind, gas, options, overrides)
     _require_user_sigma(wind_ds, opts["wind_sigma"])
     rows: dict[str, list[_Row]] = {m: [] for m in methods}
+    dsig = _direction_sigma(wind_ds, opts["wind_direction_sigma"])
     for src in srcs:
         # one preparation (cut, wind, background, detection, control bands) per source,
         # shared by every requested method
         frame, diag, reason = _prepare(swath, src, wind_ds, gas, opts, srcs)
         fits: dict[str, MethodResult] = {}
-        for m in methods:
-            res = (
+        results = {
+            m: (
                 _run_method(m, frame, src, opts, srcs, fits)
                 if frame is not None
                 else MethodResult.rejected(reason)
             )
-            rows[m].append(_budget(m, res, frame, src, dict(diag), opts))
+            for m in methods
+        }
+        turned: list[dict[str, MethodResult]] = []
+        if dsig > 0 and frame is not None:  # the same source with the wind turned by +-dsig
+            for sign in (1.0, -1.0):
+                f_k, _, reason_k = _prepare(
+                    swath, src, _turned(wind_ds, sign * dsig), gas, opts, srcs
+                )
+                fits_k: dict[str, MethodResult] = {}
+                turned.append(
+                    {
+                        m: _run_method(m, f_k, src, opts, srcs, fits_k)
+                        if f_k is not None
+                        else MethodResult.rejected(reason_k)
+                        for m in methods
+                    }
+                )
+        for m in methods:
+            d = dict(diag)
+            d["wind_direction_sigma"] = dsig
+            if turned:
+                _add_direction_term(d, results[m], [t[m] for t in turned])
+            rows[m].append(_budget(m, results[m], frame, src, d, opts))
     if isinstance(method, str) and method != "all":
         return _to_dataset(rows[method], gas, method, wind_ds)
     # the dimension is not called "method": Dataset.sel(method=...) is sel's own keyword
@@ -693,6 +760,23 @@ def _to_dataset(
         "source",
         np.array([r[2].get("wind_sigma", np.nan) for r in rows], float),
         {"units": "m s-1"},
+    )
+    data["wind_from_direction_uncertainty"] = (
+        "source",
+        np.array([r[2].get("wind_direction_sigma", 0.0) for r in rows], float),
+        {
+            "units": "degree",
+            "long_name": "1-sigma wind-direction error propagated into the wind term (0: none)",
+        },
+    )
+    data["emission_relative_uncertainty_wind_direction"] = (
+        "source",
+        np.array([r[2].get("wind_direction_rel_sigma", np.nan) for r in rows], float),
+        {
+            "units": "1",
+            "long_name": "relative emission error from the wind direction (part of the wind "
+            "term; NaN when not propagated)",
+        },
     )
     data["model_error_fraction"] = (
         "source",

@@ -24,7 +24,14 @@ BACKGROUNDS = ("auto", "convolution", "plane", "median")
 
 
 def _number(
-    name: str, value: Any, *, low: float, strict: bool, optional: bool, what: str = ""
+    name: str,
+    value: Any,
+    *,
+    low: float,
+    strict: bool,
+    optional: bool,
+    what: str = "",
+    high: float = math.inf,
 ) -> None:
     if value is None and optional:
         return
@@ -33,6 +40,7 @@ def _number(
         and not isinstance(value, bool)
         and math.isfinite(value)
         and (value > low if strict else value >= low)
+        and value <= high
     )
     if not ok:
         none = " (or omitted for the default)" if optional else ""
@@ -55,6 +63,11 @@ class InversionOptions:
     wind_sigma : float, optional
         Stated 1-sigma wind-speed error [m s-1]; overrides the wind dataset's. A user wind
         without any stated sigma is refused (:class:`~urbansat.errors.WindError`).
+    wind_direction_sigma : float, optional
+        1-sigma wind-direction error [degree]; overrides the wind dataset's
+        ``wind_from_direction_uncertainty``. When either is > 0 every method is re-run with
+        the wind turned by +- this angle and the spread enters the wind term
+        (:func:`urbansat.estimate_emissions`); None and no stated value: not propagated.
     min_wind_speed : float, default 1
         Below this speed [m s-1] the mass balance is undefined and the source is rejected.
     length_km, half_width_km : float, optional
@@ -114,6 +127,7 @@ class InversionOptions:
     radius_km: float = 100.0
     wind_radius_km: float = 15.0
     wind_sigma: float | None = None
+    wind_direction_sigma: float | None = None
     min_wind_speed: float = 1.0
     length_km: float | None = None
     half_width_km: float | None = None
@@ -147,6 +161,15 @@ class InversionOptions:
         _number("min_wind_speed", self.min_wind_speed, low=0.0, strict=False, optional=False)
         for name in ("wind_sigma", "model_error"):
             _number(name, getattr(self, name), low=0.0, strict=False, optional=True)
+        _number(
+            "wind_direction_sigma",
+            self.wind_direction_sigma,
+            low=0.0,
+            strict=False,
+            optional=True,
+            high=180.0,
+            what="a direction error in [0, 180] degree",
+        )
         for name in ("min_coverage", "min_transect_coverage"):
             v = getattr(self, name)
             _number(name, v, low=0.0, strict=True, optional=False)

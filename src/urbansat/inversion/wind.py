@@ -28,13 +28,15 @@ a user value without sigma is refused because its error is unknown.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import xarray as xr
 
 from urbansat.errors import WindError
+from urbansat.schema.wind import user_wind
 
 __all__ = ["DEFAULT_MODEL_WIND_SIGMA", "EffectiveWind", "combine_winds", "effective_wind"]
 
@@ -280,16 +282,16 @@ def combine_winds(winds: list[EffectiveWind]) -> EffectiveWind:
 _M_S = {"units": "m s-1"}
 
 
-def as_wind_dataset(  # noqa: PLR0912 - one branch per accepted wind form
-    value: object, *, sigma: float | None = None
-) -> xr.Dataset:
+def as_wind_dataset(value: object, *, sigma: float | None = None) -> xr.Dataset:
     """Normalize an in-memory wind (no file I/O) to the wind dataset of :func:`urbansat.open_wind`.
 
     Parameters
     ----------
-    value : (u, v) or (u, v, sigma) [m s-1], mapping with ``u``, ``v`` [, ``sigma``],
-        a normalized wind dataset (returned as is), or a normalized swath carrying
-        ``eastward_wind``/``northward_wind`` (its own 10 m met fields).
+    value : (u, v) or (u, v, sigma) [m s-1], a mapping (``u``, ``v`` or ``speed``,
+        ``direction``, with optional ``sigma`` and ``direction_sigma``:
+        :func:`urbansat.schema.wind.user_wind`), a normalized wind dataset (returned as
+        is), or a normalized swath carrying ``eastward_wind``/``northward_wind`` (its own
+        10 m met fields).
     sigma : float, optional
         1-sigma speed error [m s-1] to attach.
 
@@ -343,35 +345,4 @@ def as_wind_dataset(  # noqa: PLR0912 - one branch per accepted wind form
             "Open wind files with urbansat.open_wind(path) (ingest is the only place that "
             "reads files) and pass the result."
         )
-    if isinstance(value, dict):
-        if "u" not in value or "v" not in value:
-            raise WindError(f"User wind mapping needs keys 'u' and 'v' (m s-1); got {list(value)}.")
-        vals = [value["u"], value["v"]] + (
-            [value["sigma"]] if value.get("sigma") is not None else []
-        )
-    else:
-        try:
-            vals = list(value)  # type: ignore[call-overload]
-        except TypeError as err:
-            raise WindError(
-                f"wind={value!r} is not a wind: give (u, v, sigma) in m s-1 or a dataset "
-                "from urbansat.open_wind."
-            ) from err
-    if len(vals) not in (2, 3):
-        raise WindError(f"User wind must be (u, v) or (u, v, sigma) in m s-1; got {vals!r}.")
-    u, v = float(vals[0]), float(vals[1])
-    if not (np.isfinite(u) and np.isfinite(v)):
-        raise WindError(f"User wind (u={u}, v={v}) is not finite. Give finite u, v in m s-1.")
-    s = sigma if sigma is not None else (float(vals[2]) if len(vals) == 3 else None)  # noqa: PLR2004 - (u, v, sigma)
-    if s is not None and (not np.isfinite(s) or s < 0):
-        raise WindError(f"Wind sigma={s!r} must be a finite value >= 0 in m s-1.")
-    out = xr.Dataset(
-        {
-            "eastward_wind": ((), u, {**_M_S, "standard_name": "eastward_wind"}),
-            "northward_wind": ((), v, {**_M_S, "standard_name": "northward_wind"}),
-        },
-        attrs={"wind_source": "user"},
-    )
-    if s is not None:
-        out["wind_speed_uncertainty"] = ((), float(s), _M_S)
-    return out
+    return user_wind(cast("Sequence[float] | Mapping[str, Any]", value), sigma=sigma)

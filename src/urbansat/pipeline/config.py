@@ -405,11 +405,35 @@ class WindFile(_Section):
 
 
 class WindConstant(_Section):
-    """A constant wind ``(u, v, sigma)`` in m s-1."""
+    """A constant wind: ``u``, ``v`` or ``speed``, ``direction`` (from, clockwise from north).
 
-    u: float
-    v: float
-    sigma: NonNegativeFloat = 1.0
+    Speeds in m s-1, directions in degrees; ``sigma`` (the 1-sigma speed error) is required,
+    as for a user wind in :func:`urbansat.estimate_emissions`; ``direction_sigma`` is the
+    optional 1-sigma direction error (:func:`urbansat.schema.wind.user_wind`).
+    """
+
+    u: float | None = None
+    v: float | None = None
+    speed: NonNegativeFloat | None = None
+    direction: float | None = None
+    sigma: NonNegativeFloat
+    direction_sigma: Annotated[float, Field(ge=0, le=180)] | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> WindConstant:
+        cart = self.u is not None and self.v is not None
+        polar = self.speed is not None and self.direction is not None
+        given = [k for k in ("u", "v", "speed", "direction") if getattr(self, k) is not None]
+        if cart == polar or len(given) != 2:  # noqa: PLR2004 - exactly one pair
+            raise ValueError(
+                f"give u and v [m s-1] or speed [m s-1] and direction [degree, from]; got {given}"
+            )
+        return self
+
+    def value(self) -> dict[str, float]:
+        """Return the mapping :func:`urbansat.open_wind` takes."""
+        keys = ("u", "v", "speed", "direction", "sigma", "direction_sigma")
+        return {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
 
 
 def _wind_tag(value: Any) -> str | None:
@@ -424,7 +448,10 @@ def _wind_tag(value: Any) -> str | None:
     return None
 
 
-_WIND_HELP = 'use "granule", {path = "wind.nc"} or {u = .., v = .., sigma = ..} [m s-1]'
+_WIND_HELP = (
+    'use "granule", {path = "wind.nc"}, {u = .., v = .., sigma = ..} [m s-1] or '
+    "{speed = .., direction = .., sigma = .., direction_sigma = ..} [m s-1, degree]"
+)
 OneWind = Annotated[
     Annotated[Literal["granule"], Tag("granule")]
     | Annotated[WindFile, Tag("file")]

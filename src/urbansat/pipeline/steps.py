@@ -236,8 +236,8 @@ def _wind_arg(w: Any) -> Any:
 
     if isinstance(w, Mapping) and "path" in w:
         return open_wind(w["path"], sigma=w.get("sigma"), surface=w.get("surface"))
-    if isinstance(w, Mapping):
-        return (float(w["u"]), float(w["v"]), float(w.get("sigma", 1.0)))
+    if isinstance(w, Mapping):  # a constant wind: u/v or speed/direction, sigmas (user_wind)
+        return open_wind(dict(w))
     return w
 
 

@@ -1,0 +1,194 @@
+"""The wind contract: a user-given wind value parsed and checked in one place.
+
+A normalized wind dataset (:func:`urbansat.open_wind`) holds ``eastward_wind`` and
+``northward_wind`` [m s-1] (scalars for a user value), optionally
+``wind_speed_uncertainty`` [m s-1] (1 sigma of the speed) and
+``wind_from_direction_uncertainty`` [degree] (1 sigma of the direction), and the attribute
+``wind_source``. :func:`user_wind` is the one parser of a wind given as numbers: by
+``open_wind`` (ingest) and by :func:`urbansat.inversion.wind.as_wind_dataset` (pure code).
+
+Forms accepted (speeds in m s-1, directions in degrees):
+
+* ``(u, v)`` or ``(u, v, sigma)``;
+* ``{"u": .., "v": .., "sigma": .., "direction_sigma": ..}`` (the last two optional);
+* ``{"speed": .., "direction": .., "sigma": .., "direction_sigma": ..}`` with
+  ``direction`` the meteorological direction the wind blows *from*, clockwise from north
+  (CF ``wind_from_direction``): ``u = -speed sin(direction)``, ``v = -speed cos(direction)``
+  (WMO-No. 8, Guide to Meteorological Instruments, 2018, part I ch. 5).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import xarray as xr
+
+from urbansat.errors import WindError
+
+__all__ = [
+    "DIRECTION_SIGMA",
+    "MAX_WIND_COMPONENT_M_S",
+    "SPEED_SIGMA",
+    "check_sigma",
+    "user_wind",
+]
+
+#: Largest plausible horizontal wind component [m s-1]. The strongest winds of the atmosphere
+#: are jet-stream and polar-night-jet cores of 100-150 m s-1 (e.g. Holton & Hakim 2013,
+#: An Introduction to Dynamic Meteorology, ch. 10); a component above this bound is a unit
+#: slip (cm s-1, km h-1 of a storm) or an unmasked fill value, never a wind.
+MAX_WIND_COMPONENT_M_S = 200.0
+#: Variable of the 1-sigma wind-speed error [m s-1].
+SPEED_SIGMA = "wind_speed_uncertainty"
+#: Variable of the 1-sigma wind-direction error [degree].
+DIRECTION_SIGMA = "wind_from_direction_uncertainty"
+#: Largest meaningful 1-sigma direction error [degree]: beyond it the direction is unknown.
+_MAX_DIRECTION_SIGMA = 180.0
+_M_S = {"units": "m s-1"}
+_KEYS = {"u", "v", "speed", "direction", "sigma", "direction_sigma"}
+#: A user wind sequence is (u, v) or (u, v, sigma).
+_UV = 2
+
+
+def check_sigma(sigma: Any, *, what: str = "Wind sigma", unit: str = "m s-1") -> float | None:
+    """Return ``sigma`` as a float (None stays None); refuse a negative or non-finite one.
+
+    Raises
+    ------
+    WindError
+        A value that is not a finite number >= 0 (or above 180 for a direction in degrees).
+    """
+    if sigma is None:
+        return None
+    try:
+        s = float(sigma)
+    except (TypeError, ValueError):
+        s = math.nan
+    if isinstance(sigma, bool) or not math.isfinite(s) or s < 0:
+        raise WindError(f"{what}={sigma!r} must be a finite value >= 0 in {unit}.")
+    if unit == "degree" and s > _MAX_DIRECTION_SIGMA:
+        raise WindError(f"{what}={sigma!r} exceeds 180 degree: the direction would be unknown.")
+    return s
+
+
+def _finite(name: str, value: Any) -> float:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        x = math.nan
+    if isinstance(value, bool) or not math.isfinite(x):
+        raise WindError(f"User wind {name}={value!r} is not finite: give a number.")
+    return x
+
+
+def _components(value: Any) -> tuple[float, float, Any, Any]:
+    """Return ``(u, v, sigma, direction_sigma)`` of a user value (sigmas unchecked)."""
+    if isinstance(value, Mapping):
+        unknown = sorted(set(value) - _KEYS)
+        if unknown:
+            raise WindError(
+                f"User wind has unknown key(s) {unknown}; use u, v or speed, direction "
+                "(degrees the wind blows from), with optional sigma [m s-1] and "
+                "direction_sigma [degree]."
+            )
+        polar, cart = {"speed", "direction"} & set(value), {"u", "v"} & set(value)
+        if cart == {"u", "v"} and not polar:
+            u, v = _finite("u", value["u"]), _finite("v", value["v"])
+        elif polar == {"speed", "direction"} and not cart:
+            speed, dirn = _finite("speed", value["speed"]), _finite("direction", value["direction"])
+            if speed < 0:
+                raise WindError(f"User wind speed={speed!r} must be >= 0 m s-1.")
+            u = -speed * math.sin(math.radians(dirn))
+            v = -speed * math.cos(math.radians(dirn))
+        else:
+            raise WindError(
+                f"User wind needs either u and v [m s-1] or speed [m s-1] and direction "
+                f"[degree, from]; got keys {sorted(value)}."
+            )
+        return u, v, value.get("sigma"), value.get("direction_sigma")
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        vals = list(value)
+        if len(vals) not in (_UV, _UV + 1):
+            raise WindError(f"User wind must be (u, v) or (u, v, sigma) in m s-1; got {vals!r}.")
+        return (
+            _finite("u", vals[0]),
+            _finite("v", vals[1]),
+            vals[2] if len(vals) > _UV else None,
+            None,
+        )
+    raise WindError(
+        f"wind={value!r} is not a wind: give (u, v, sigma) in m s-1, a mapping "
+        "{'speed': .., 'direction': .., 'sigma': .., 'direction_sigma': ..}, or a dataset "
+        "from urbansat.open_wind."
+    )
+
+
+def user_wind(
+    value: Sequence[float] | Mapping[str, Any],
+    *,
+    sigma: float | None = None,
+    direction_sigma: float | None = None,
+) -> xr.Dataset:
+    """Return the normalized (scalar) wind dataset of a wind given as numbers.
+
+    Parameters
+    ----------
+    value : sequence or mapping
+        One of the forms of the module docstring.
+    sigma : float, optional
+        1-sigma speed error [m s-1]; overrides the value's own.
+    direction_sigma : float, optional
+        1-sigma direction error [degree]; overrides the value's own.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``eastward_wind``, ``northward_wind`` [m s-1] and, when known,
+        ``wind_speed_uncertainty`` [m s-1] and ``wind_from_direction_uncertainty`` [degree];
+        ``attrs["wind_source"] = "user"``.
+
+    Raises
+    ------
+    WindError
+        Not finite, unknown keys, a component beyond :data:`MAX_WIND_COMPONENT_M_S`, a
+        negative speed or sigma.
+
+    Examples
+    --------
+    >>> w = user_wind({"speed": 5.0, "direction": 270.0, "sigma": 1.0, "direction_sigma": 10})
+    >>> round(float(w.eastward_wind), 6), round(float(w.northward_wind), 6)  # from the west
+    (5.0, 0.0)
+    >>> float(w.wind_from_direction_uncertainty)
+    10.0
+    """
+    u, v, s_own, d_own = _components(value)
+    for name, x in (("u", u), ("v", v)):
+        if abs(x) > MAX_WIND_COMPONENT_M_S:
+            raise WindError(
+                f"User wind component {name!r} = {x:.6g} m s-1 is beyond any atmospheric wind "
+                f"(|u|, |v| <= {MAX_WIND_COMPONENT_M_S:g} m s-1): check the units (m s-1)."
+            )
+    s = check_sigma(sigma if sigma is not None else s_own)
+    d = check_sigma(
+        direction_sigma if direction_sigma is not None else d_own,
+        what="Wind direction_sigma",
+        unit="degree",
+    )
+    ds = xr.Dataset(
+        {
+            "eastward_wind": ((), u, {**_M_S, "standard_name": "eastward_wind"}),
+            "northward_wind": ((), v, {**_M_S, "standard_name": "northward_wind"}),
+        },
+        attrs={"wind_source": "user"},
+    )
+    if s is not None:
+        ds[SPEED_SIGMA] = ((), s, {**_M_S, "long_name": "1-sigma error of the wind speed"})
+    if d is not None:
+        ds[DIRECTION_SIGMA] = (
+            (),
+            d,
+            {"units": "degree", "long_name": "1-sigma error of the wind direction"},
+        )
+    return ds
