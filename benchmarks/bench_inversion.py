@@ -774,6 +774,9 @@ def main() -> None:  # noqa: PLR0912, PLR0915
             sections, run_city_case, args.city_seeds, result
         )
         result["time_cities_s"] = time.perf_counter() - t0
+        # the city sections ran with the current tables (MODEL_ERROR_AREA); the point tables
+        # are the same code's, so a city-only run (--skip-synthetic) records them too
+        result["constants"] = model_error_constants()
     if run_points or run_cities:
         result["model_error_derived"] = derive_model_error(result)
         for name, table in result["model_error_derived"].items():
