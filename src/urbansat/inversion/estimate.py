@@ -604,6 +604,8 @@ def estimate_emissions(
         for m in methods:
             d = dict(diag)
             d["wind_direction_sigma"] = dsig
+            if results[m].emission <= 0:  # a negative flux is no detected plume (issue 16)
+                d["detected"] = False
             if turned:
                 _add_direction_term(d, results[m], [t[m] for t in turned])
             rows[m].append(_budget(m, results[m], frame, src, d, opts))
@@ -749,7 +751,11 @@ def _to_dataset(
     data["plume_detected"] = (
         "source",
         np.array([bool(r[2].get("detected", False)) for r in rows]),
-        {"units": "1"},
+        {
+            "units": "1",
+            "long_name": "the detection test found the plume and this method's estimate is "
+            "positive (a zero or negative estimate is never a detected plume)",
+        },
     )
     data["wind_speed"] = (
         "source",
