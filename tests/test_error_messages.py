@@ -141,7 +141,10 @@ def test_validate_with_paths(sources):
 # ------------------------------------------------------------------ boundaries without geometry
 def test_dataframe_boundaries_to_account_sinks(landcover):
     start, end, bnd = landcover
-    with pytest.raises(BoundaryError, match=r"GeoDataFrame .*got DataFrame.*read_boundaries"):
+    # the one boundaries contract (urbansat.schema.boundaries.require_boundaries)
+    with pytest.raises(
+        BoundaryError, match=r"non-empty GeoDataFrame; got DataFrame.*read_boundaries"
+    ):
         urbansat.account_sinks(start, end, pd.DataFrame(bnd.drop(columns="geometry")), **SINK_KW)
 
 
@@ -151,7 +154,7 @@ def test_dataframe_boundaries_to_select_soundings(swath, swath_boundaries):
         BoundaryError, match=r"non-empty GeoDataFrame; got DataFrame.*read_boundaries"
     ):
         urbansat.select_soundings(swath, df)
-    with pytest.raises(BoundaryError, match=r"got an empty GeoDataFrame"):
+    with pytest.raises(BoundaryError, match=r"boundaries is empty \(0 rows\)"):
         urbansat.select_soundings(swath, swath_boundaries.iloc[:0])
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from urbansat.errors import InversionError, WindError
+from urbansat.errors import BoundaryError, InversionError, WindError
 from urbansat.ingest.winds import open_wind
 from urbansat.inversion import estimate_emissions
 from urbansat.testing.plumes import make_plume_swath
@@ -192,7 +192,7 @@ def test_boundary_polygon_area_source():
         assert list(out.source.values) == ["city-1"]
         assert str(out.qa_reason.values[0]) == ""
         assert _z(out, q) < 3, (m, float(out.emission[0]), float(out.emission_uncertainty[0]))
-    with pytest.raises(InversionError, match="boundary_id"):
+    with pytest.raises(BoundaryError, match="boundary_id"):
         estimate_emissions(
             sw, boundaries=b.rename(columns={"boundary_id": "id"}), wind=tr["wind"], method="csf"
         )

@@ -21,7 +21,7 @@ import pandas as pd
 import xarray as xr
 
 from urbansat.categories import ATMOSPHERE_SCOPES, GASES, SINK_CATEGORIES, SINK_SCOPES
-from urbansat.errors import BoundaryError, MixedInputError, SchemaError
+from urbansat.errors import MixedInputError, SchemaError
 from urbansat.indicators.collapse import (
     check_boundary_periods,
     collapse_not_applicable,
@@ -34,6 +34,7 @@ from urbansat.indicators.tables import (
     check_tidy,
     indicator_spec,
 )
+from urbansat.schema.boundaries import require_boundaries
 from urbansat.status import VALUED
 
 __all__ = ["tci231_indicators"]
@@ -127,30 +128,10 @@ def _input_period(ds: xr.Dataset, given: str | None, labels: list[str], what: st
 
 
 def _check_boundaries(boundaries: Any) -> pd.DataFrame:
-    if not isinstance(boundaries, pd.DataFrame):
-        raise BoundaryError(
-            f"boundaries must be a GeoDataFrame, got {type(boundaries).__name__}; "
-            "read them with urbansat.read_boundaries(path)."
-        )
-    missing = [c for c in ("boundary_id", "name", "level") if c not in boundaries.columns]
-    if missing:
-        raise BoundaryError(
-            f"boundaries lack columns {missing}; add boundary_id, name, level "
-            "(urbansat.read_boundaries adds them)."
-        )
-    if len(boundaries) == 0:
-        raise BoundaryError(
-            "boundaries is empty (0 rows), so there is no row to report; pass at least one "
-            "boundary (check the filter that selected them, e.g. a .query() on boundary_id)."
-        )
-    bad = sorted(set(boundaries["level"].astype(str)) - {"region", "county", "park", "project"})
-    if bad:
-        raise BoundaryError(
-            f"boundaries have unknown level values {bad}; use region, county, park or project."
-        )
-    if boundaries["boundary_id"].astype(str).duplicated().any():
-        raise BoundaryError("boundary_id values are not unique; give every boundary its own id.")
-    return boundaries
+    """Return the boundaries of the table: a (Geo)DataFrame with ids, names and levels."""
+    return require_boundaries(
+        boundaries, columns=("boundary_id", "name", "level"), levels=True, geo=False
+    )
 
 
 def _sources_in(ds: xr.Dataset, boundaries: pd.DataFrame) -> dict[str, list[int]]:

@@ -49,8 +49,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from urbansat.errors import BoundaryError, EmptySelectionError, SchemaError
+from urbansat.errors import EmptySelectionError, SchemaError
 from urbansat.schema import GAS_UNITS, gas_of, gas_variable, to_soundings
+from urbansat.schema.boundaries import require_boundaries
 from urbansat.spatial.local import buffer_local, to_local
 from urbansat.spatial.swath import select_soundings
 
@@ -64,23 +65,7 @@ _MAD_TO_SIGMA = 1.482602218505602
 
 
 def _check_boundaries(boundaries: gpd.GeoDataFrame) -> None:
-    need = ["boundary_id", "name", "level", "geometry"]
-    missing = [c for c in need if c not in boundaries.columns]
-    if missing:
-        raise BoundaryError(
-            f"boundaries lack columns {missing}; read them with urbansat.read_boundaries(...) "
-            "or add boundary_id, name, level."
-        )
-    if boundaries.crs is None:
-        raise BoundaryError(
-            "boundaries have no CRS; set it with boundaries.set_crs(4326) (or the file's CRS)."
-        )
-    dup = boundaries["boundary_id"][boundaries["boundary_id"].duplicated()]
-    if len(dup):
-        raise BoundaryError(
-            f"boundary_id values are not unique: {sorted(map(str, dup.unique()))[:5]}; "
-            "give every boundary its own id."
-        )
+    require_boundaries(boundaries, columns=("boundary_id", "name", "level"))
 
 
 _BACKGROUND_ID = ""

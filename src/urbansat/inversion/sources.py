@@ -97,22 +97,13 @@ def _as_sources(
 
 
 def _boundaries_as_sources(boundaries: Any, prior_sigma: float) -> list[_Source]:
-    import geopandas as gpd
-
+    from urbansat.schema.boundaries import require_boundaries
     from urbansat.spatial.local import to_local
 
-    if not isinstance(boundaries, gpd.GeoDataFrame) or "boundary_id" not in boundaries.columns:
-        raise InversionError(
-            "boundaries must be a GeoDataFrame with a 'boundary_id' column (see "
-            "urbansat.read_boundaries)."
-        )
-    if boundaries.crs is None:
-        raise InversionError("boundaries have no CRS; set it with gdf.set_crs(4326) when lon/lat.")
+    require_boundaries(boundaries)
     gdf = boundaries.to_crs(4326)
     out = []
     for bid, geom in zip(gdf["boundary_id"], gdf.geometry, strict=True):
-        if geom is None or geom.is_empty:
-            raise InversionError(f"boundary {bid!r} has an empty geometry.")
         c = geom.centroid
         g, _ = to_local(geom)
         area = g.area

@@ -33,6 +33,7 @@ from urbansat.errors import (
     SchemaError,
     UrbansatWarning,
 )
+from urbansat.schema.boundaries import require_boundaries
 from urbansat.schema.legend import legend_categories_of
 from urbansat.sinks.accounting import OUTPUT_CATEGORIES, AccountingTerms, build_terms
 from urbansat.sinks.accuracy import area_uncertainty_from_accuracy, flag_transitions
@@ -179,17 +180,10 @@ def _check_numbers(
 
 
 def _boundary_frame(boundaries: pd.DataFrame) -> pd.DataFrame:
-    if "boundary_id" not in boundaries.columns:
-        raise BoundaryError(
-            "Boundaries need a 'boundary_id' column (see urbansat.read_boundaries)."
-        )
+    import geopandas as gpd
+
+    require_boundaries(boundaries, geo=isinstance(boundaries, gpd.GeoDataFrame))
     ids = boundaries["boundary_id"]
-    if ids.duplicated().any():
-        raise BoundaryError(
-            f"Duplicate boundary_id(s): {sorted(map(str, ids[ids.duplicated()].unique()))}."
-        )
-    if len(boundaries) == 0:
-        raise BoundaryError("Boundaries are empty.")
     return pd.DataFrame(
         {
             "boundary_id": ids.to_numpy(),
@@ -1215,16 +1209,10 @@ def account_sinks(  # noqa: PLR0913 - public API: the epochs and boundaries, the
                 f"{label} must be a land-cover xarray.DataArray; got {type(da).__name__}{shown}. "
                 f"Open the file first: {label} = urbansat.open_landcover(path)."
             )
-    import geopandas as gpd
 
     if boundaries is None:
         boundaries = _raster_boundary(landcover_start)
-    if not isinstance(boundaries, gpd.GeoDataFrame):
-        raise BoundaryError(
-            f"boundaries must be a geopandas.GeoDataFrame with polygons and a CRS; got "
-            f"{type(boundaries).__name__}. Read them with urbansat.read_boundaries(path, "
-            "level=...)."
-        )
+    require_boundaries(boundaries)
     if isinstance(pools, str):
         pools = (pools,)
     if align_to is not None:
@@ -1236,8 +1224,6 @@ def account_sinks(  # noqa: PLR0913 - public API: the epochs and boundaries, the
     lg = _legend_of(landcover_start, legend)
     lg = _with_nodata(lg, landcover_start, landcover_end)
     bf = _boundary_frame(boundaries)
-    if boundaries.crs is None:
-        raise BoundaryError("Boundaries have no CRS; set it with gdf.set_crs(epsg).")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", EmptyResultWarning)  # outside boundaries raise below
         try:

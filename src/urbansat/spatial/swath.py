@@ -30,12 +30,12 @@ from numpy.typing import NDArray
 
 from urbansat.errors import (
     BoundaryError,
-    CRSError,
     EmptySelectionError,
     SchemaError,
     UrbansatWarning,
 )
 from urbansat.schema import gas_of, gas_variable, require_dataset, to_soundings
+from urbansat.schema.boundaries import boundary_ids, require_boundaries
 from urbansat.spatial.local import buffer_local
 
 __all__ = ["footprint_polygons", "select_soundings"]
@@ -174,24 +174,8 @@ def select_soundings(
         raise BoundaryError(f"min_overlap={min_overlap!r} must be in [0, 1).")
     if buffer_km < 0:
         raise BoundaryError(f"buffer_km={buffer_km!r} must be >= 0 (shrinking is not supported).")
-    if not isinstance(boundaries, gpd.GeoDataFrame) or len(boundaries) == 0:
-        got = (
-            "an empty GeoDataFrame"
-            if isinstance(boundaries, gpd.GeoDataFrame)
-            else type(boundaries).__name__
-        )
-        raise BoundaryError(
-            f"boundaries must be a non-empty GeoDataFrame; got {got}. Read them with "
-            "urbansat.read_boundaries(path, level=...), or build one with "
-            "geopandas.GeoDataFrame(df, geometry=..., crs='EPSG:4326')."
-        )
-    if boundaries.crs is None:
-        raise CRSError("The boundaries have no CRS. Set it with boundaries.set_crs('EPSG:4326').")
-    ids = (
-        boundaries["boundary_id"].astype(str).to_numpy()
-        if "boundary_id" in boundaries.columns
-        else boundaries.index.astype(str).to_numpy()
-    )
+    require_boundaries(boundaries, columns=())
+    ids = boundary_ids(boundaries)
     snd = swath if "sounding" in swath.dims else to_soundings(swath, qa_only=qa_only)
     n = snd.sizes["sounding"]
     bgeoms = _buffered(boundaries, buffer_km)

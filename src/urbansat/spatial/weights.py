@@ -30,18 +30,17 @@ from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
-import shapely
 import xarray as xr
 
 from urbansat.errors import (
     AlignmentError,
     BoundaryError,
-    CRSError,
     EmptyResultWarning,
     EmptySelectionError,
     UrbansatWarning,
 )
 from urbansat.schema.antimeridian import split_antimeridian
+from urbansat.schema.boundaries import boundary_ids, require_boundaries
 from urbansat.spatial.areas import polygon_areas, row_areas
 from urbansat.spatial.coverage import PolygonSet, band_segments, prepare_polygons
 from urbansat.spatial.grid import GridSpec, as_raster_2d
@@ -63,43 +62,19 @@ def boundary_frame(boundaries: Any, grid: GridSpec) -> tuple[np.ndarray, np.ndar
     Raises
     ------
     BoundaryError
-        Not a GeoDataFrame/GeoSeries, empty, duplicated ids, or empty geometries.
+        Not a GeoDataFrame/GeoSeries, empty, duplicated ids, or empty geometries
+        (:func:`urbansat.schema.boundaries.require_boundaries`).
     CRSError
         The boundaries have no CRS.
     """
     if isinstance(boundaries, gpd.GeoSeries):
         boundaries = gpd.GeoDataFrame(geometry=boundaries)
-    if not isinstance(boundaries, gpd.GeoDataFrame):
-        raise BoundaryError(
-            f"boundaries must be a geopandas.GeoDataFrame (see urbansat.read_boundaries); got "
-            f"{type(boundaries).__name__}."
-        )
-    if len(boundaries) == 0:
-        raise BoundaryError("boundaries is empty (0 rows); pass at least one polygon.")
-    if "boundary_id" in boundaries.columns:
-        ids = boundaries["boundary_id"].astype(str).to_numpy()
-    else:
-        ids = boundaries.index.astype(str).to_numpy()
-    uniq, counts = np.unique(ids, return_counts=True)
-    if (counts > 1).any():
-        raise BoundaryError(
-            f"Duplicate boundary ids {list(uniq[counts > 1][:10])}; ids must be unique. Dissolve "
-            "them (boundaries.dissolve('boundary_id')) or pass id_field= to read_boundaries."
-        )
-    if boundaries.crs is None:
-        raise CRSError(
-            "The boundaries have no CRS. Set it with boundaries.set_crs('EPSG:4326') (or their "
-            "true CRS), or read them with urbansat.read_boundaries(path, level=..., crs=...)."
-        )
+    require_boundaries(boundaries, columns=())
+    ids = boundary_ids(boundaries)
     geoms = boundaries.geometry
     if not grid.crs.equals(boundaries.crs):
         geoms = geoms.to_crs(grid.crs)
     geoms = geoms.to_numpy()
-    empty = shapely.is_empty(geoms) | shapely.is_missing(geoms)
-    if empty.any():
-        raise BoundaryError(
-            f"Boundaries {list(ids[empty][:10])} have empty or missing geometry; drop them first."
-        )
     if grid.crs.is_geographic:  # naive antimeridian polygons (also from to_crs) run the long way
         geoms, split = split_antimeridian(geoms, ids)
         if split.any():
