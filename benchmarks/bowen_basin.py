@@ -78,7 +78,8 @@ def main() -> None:
                 "kt_per_yr": float(o.emission_t_per_yr) / 1e3,
                 "sigma_kt_per_yr": float(o.emission_t_per_yr_uncertainty) / 1e3,
                 **{
-                    f"sigma_{t}_kt_per_yr": float(o[f"emission_uncertainty_{t}"]) * 31.5576
+                    f"sigma_{t}_kt_per_yr": float(o["emission_uncertainty_term"].sel(term=t))
+                    * 31.5576
                     for t in ("retrieval", "wind", "background", "model")
                 },
                 **{

@@ -349,7 +349,7 @@ lo, hi = (float(j[f"emission_t_per_yr_{b}_2sigma"]) / 1e6 for b in ("lower", "up
 print(f"Jänschwalde: {e:.1f} ± {u:.1f} Mt/yr, 95 % interval {lo:.1f}-{hi:.1f} (truth 42.40)")
 
 terms = ["retrieval", "wind", "background", "model"]
-share = [float(j[f"emission_uncertainty_{t}"]) ** 2 for t in terms]
+share = [float(j["emission_uncertainty_term"].sel(term=t)) ** 2 for t in terms]
 fig, ax = plt.subplots(figsize=(5, 2.5))
 ax.barh(terms, np.array(share) / float(j.emission_uncertainty) ** 2, color="C1")
 ax.set_xlabel("share of the variance")

@@ -56,7 +56,7 @@ def test_estimate_emissions_reports_the_area_term_for_a_city_and_the_point_term_
         assert float(oc.model_error_fraction) == pytest.approx(MODEL_ERROR_AREA[m][0])
         assert float(op.model_error_fraction) == pytest.approx(MODEL_ERROR[m][0])
         # the model term is that fraction of the estimate (plus the fit's own terms)
-        assert float(oc.emission_uncertainty_model) >= (
+        assert float(oc.emission_uncertainty_term.sel(term="model")) >= (
             MODEL_ERROR_AREA[m][0] * abs(float(oc.emission)) * (1 - 1e-9)
         )
 

@@ -38,11 +38,11 @@ def test_methods_on_image_geometries(kind, gas, q):
             # widens the model term beyond the calibrated fraction (it was rejected until
             # 2026-12-04)
             f = float(out.model_error_fraction[0]) * abs(float(out.emission[0]))
-            assert float(out.emission_uncertainty_model[0]) > 2 * f
+            assert float(out.emission_uncertainty_term.sel(term="model")[0]) > 2 * f
         assert reason == "", (kind, m, reason)
         assert _z(out, q) < 3, (kind, m, float(out.emission[0]))
-        for t in ("retrieval", "wind", "background", "model"):
-            assert np.isfinite(out[f"emission_uncertainty_{t}"][0])
+        assert list(out.term.values) == ["retrieval", "wind", "background", "model"]
+        assert np.isfinite(out.emission_uncertainty_term[0]).all()
         assert out.emission.attrs["units"] == "kg s-1"
         assert out.emission_t_per_yr.attrs["units"] == "t yr-1"
 
@@ -79,7 +79,8 @@ def test_output_contract():
         "method",
         "qa_reason",
         "n_obs",
-    ] + [f"emission_uncertainty_{t}" for t in ("wind", "background", "retrieval", "model")]:
+        "emission_uncertainty_term",
+    ]:
         assert v in out and "units" in out[v].attrs
     assert {"longitude", "latitude"} <= set(out.coords)
     assert (
@@ -87,12 +88,7 @@ def test_output_contract():
         and out.attrs["method"] == "csf"
         and out.attrs["wind_source"] == "user"
     )
-    tot = np.sqrt(
-        sum(
-            out[f"emission_uncertainty_{t}"] ** 2
-            for t in ("wind", "background", "retrieval", "model")
-        )
-    )
+    tot = np.sqrt((out.emission_uncertainty_term**2).sum("term"))
     np.testing.assert_allclose(out.emission_uncertainty[0], tot[0])
     # the far source is outside the swath: NaN and a reason, never skipped
     assert np.isnan(out.emission[1]) and "outside the swath" in str(out.qa_reason.values[1])
@@ -326,7 +322,7 @@ def test_several_methods_in_one_call_equal_separate_calls():
         ]
     )
     both = estimate_emissions(sw, sources=src, wind=tr["wind"], method="all")
-    assert both.sizes == {"inversion_method": 4, "source": 2}
+    assert both.sizes == {"inversion_method": 4, "source": 2, "term": 4}
     assert list(both.inversion_method.values) == METHODS and both.attrs["method"] == ",".join(
         METHODS
     )

@@ -86,7 +86,9 @@ def summary_rows(ds: Any) -> list[dict[str, Any]]:
     for method, d in per_method(ds):
         for s in d["source"].values:
             o = d.sel(source=s)
-            terms = {t: float(o[f"emission_uncertainty_{t}"]) for t in UNCERTAINTY_TERMS}
+            terms = {
+                t: float(o["emission_uncertainty_term"].sel(term=t)) for t in UNCERTAINTY_TERMS
+            }
             finite = {t: v for t, v in terms.items() if math.isfinite(v)}
             rows.append(
                 {

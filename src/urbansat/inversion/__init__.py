@@ -24,7 +24,7 @@ from urbansat.inversion.model_error import (
     model_error,
 )
 from urbansat.inversion.options import InversionOptions
-from urbansat.inversion.result import METHOD_DIM, require_single_method
+from urbansat.inversion.result import METHOD_DIM, TERM_DIM, require_single_method
 
 __all__ = [
     "AREA_SOURCE_MIN_DIAMETER_KM",
@@ -34,6 +34,7 @@ __all__ = [
     "MODEL_ERROR",
     "MODEL_ERROR_AREA",
     "MODEL_ERROR_COMPACT",
+    "TERM_DIM",
     "UNCERTAINTY_TERMS",
     "InversionOptions",
     "emission_interval",

@@ -75,7 +75,7 @@ from urbansat.inversion.plume import (
     plume_region,
     refine_direction,
 )
-from urbansat.inversion.result import METHOD_DIM, MethodResult
+from urbansat.inversion.result import METHOD_DIM, TERM_DIM, MethodResult
 from urbansat.inversion.scene import cut_scene, local_xy
 from urbansat.inversion.sources import _as_sources, _Source
 from urbansat.inversion.wind import EffectiveWind, as_wind_dataset, combine_winds, effective_wind
@@ -535,9 +535,10 @@ def estimate_emissions(
     -------
     xarray.Dataset
         Dim ``source`` (names / boundary ids) with coords ``longitude``,
-        ``latitude``; variables ``emission``, ``emission_uncertainty`` and
-        ``emission_uncertainty_<term>`` for ``retrieval``, ``wind``,
-        ``background``, ``model`` [kg s-1]; ``emission_t_per_yr`` and
+        ``latitude``; variables ``emission``, ``emission_uncertainty`` (total) and
+        ``emission_uncertainty_term`` along the ``term`` dimension (:data:`TERM_DIM`:
+        ``retrieval``, ``wind``, ``background``, ``model``; select one with
+        ``out.emission_uncertainty_term.sel(term="wind")``) [kg s-1]; ``emission_t_per_yr`` and
         ``emission_t_per_yr_uncertainty`` [t yr-1]; ``method``; ``qa_reason`` (""
         when valid; NaN emission otherwise); ``n_obs``; ``n_valid_near`` (valid soundings
         within the search radius: 0 when nothing was observed there); ``plume_detected``;
@@ -703,7 +704,7 @@ def _to_dataset(
     terms = {t: np.array([r[3][t] for r in rows], float) for t in UNCERTAINTY_TERMS}
     tot = np.sqrt(sum(v**2 for v in terms.values()))
     ks = {"units": "kg s-1"}
-    data = {
+    data: dict[str, Any] = {
         "emission": ("source", q, {**ks, "long_name": f"{gas.upper()} emission rate"}),
         "emission_uncertainty": (
             "source",
@@ -711,12 +712,15 @@ def _to_dataset(
             {**ks, "long_name": "1-sigma total uncertainty (quadrature sum of the terms)"},
         ),
     }
-    for t, v in terms.items():
-        data[f"emission_uncertainty_{t}"] = (
-            "source",
-            v,
-            {**ks, "long_name": f"1-sigma uncertainty from {t}"},
-        )
+    data["emission_uncertainty_term"] = (
+        ("source", TERM_DIM),
+        np.column_stack([terms[t] for t in UNCERTAINTY_TERMS]).reshape(len(rows), -1),
+        {
+            **ks,
+            "long_name": "1-sigma uncertainty of each budget term (they add in quadrature to "
+            "emission_uncertainty)",
+        },
+    )
     data["emission_t_per_yr"] = ("source", q * KG_S_TO_T_YR, {"units": "t yr-1"})
     data["emission_t_per_yr_uncertainty"] = ("source", tot * KG_S_TO_T_YR, {"units": "t yr-1"})
     # the wind term is multiplicative: asymmetric (Fieller) intervals, see .intervals
@@ -797,6 +801,11 @@ def _to_dataset(
     ds = xr.Dataset(
         data,
         coords={
+            TERM_DIM: (
+                TERM_DIM,
+                np.array(UNCERTAINTY_TERMS, dtype=object),
+                {"long_name": "uncertainty budget term"},
+            ),
             "source": ("source", np.array(names, dtype=object)),
             "longitude": ("source", np.array([r[0].lon for r in rows]), {"units": "degrees_east"}),
             "latitude": ("source", np.array([r[0].lat for r in rows]), {"units": "degrees_north"}),

@@ -7,10 +7,12 @@ from typing import Any
 
 from urbansat.errors import SchemaError
 
-__all__ = ["METHOD_DIM", "MethodResult", "per_method", "require_single_method"]
+__all__ = ["METHOD_DIM", "TERM_DIM", "MethodResult", "per_method", "require_single_method"]
 
 #: Dimension of :func:`urbansat.estimate_emissions` output when several methods are asked for.
 METHOD_DIM = "inversion_method"
+#: Dimension of the uncertainty budget terms (``emission_uncertainty_term``).
+TERM_DIM = "term"
 
 
 def per_method(ds: Any) -> list[tuple[str, Any]]:

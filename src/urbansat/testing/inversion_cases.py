@@ -94,7 +94,10 @@ def method_rows(
                 "detected": bool(o.plume_detected),
                 "qa_reason": str(o.qa_reason.values),
                 "model_error_fraction": float(o.model_error_fraction),
-                **{f"sigma_{t}": float(o[f"emission_uncertainty_{t}"]) for t in UNCERTAINTY_TERMS},
+                **{
+                    f"sigma_{t}": float(o["emission_uncertainty_term"].sel(term=t))
+                    for t in UNCERTAINTY_TERMS
+                },
                 **{
                     f"{b}_{k}": float(o[f"emission_{b}_{k}sigma"])
                     for b in ("lower", "upper")
