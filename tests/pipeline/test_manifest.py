@@ -130,6 +130,7 @@ def test_cache_keys_change_with_the_code_and_factor_versions(
     for changed in (
         {**real, "urbansat": real["urbansat"] + ".post1"},
         {**real, "factor_tables": {**real["factor_tables"], "ipcc2019": "v999"}},
+        {**real, "result_layout": real["result_layout"] + 1},  # a result Dataset's variables
     ):
         monkeypatch.setattr(man, "code_versions", lambda changed=changed: changed)
         cache_mod._code_salt.cache_clear()

@@ -62,12 +62,20 @@ MANIFEST_VERSION: Final = 1
 LOCK: Final = ".urbansat.lock"
 
 
+#: Layout version of the cached step results (emission, concentration and sink Datasets).
+#: The package version does not change between development commits, so a change of a
+#: result's variables bumps this, and no cache of the old layout is reused (2: the
+#: uncertainty terms along a ``term`` dimension, 2026-12-04).
+RESULT_LAYOUT = 2
+
+
 def code_versions() -> dict[str, Any]:
-    """Return the urbansat and packaged factor-table versions (part of every cache key)."""
+    """Return the urbansat, result-layout and factor-table versions (part of every cache key)."""
     from urbansat.sinks.factors import PACKAGED_TABLES
 
     return {
         "urbansat": __version__,
+        "result_layout": RESULT_LAYOUT,
         "factor_tables": {name: ver for name, (_, ver) in sorted(PACKAGED_TABLES.items())},
     }
 
