@@ -10,7 +10,7 @@ plumes, for every source (and every boundary polygon) and returns an
 * ``"bayesian"`` analytical Bayesian inversion (:mod:`~.bayes`).
 
 Common steps per source: cut the window (:mod:`~.scene`), effective wind
-(:mod:`~.wind`), first-pass background, plume detection and direction
+(:mod:`urbansat.inversion.wind`), first-pass background, plume detection and direction
 (:mod:`~.plume`), final background and enhancement (:mod:`~.background`),
 conversion to column mass (:mod:`urbansat.inversion.units`).
 
