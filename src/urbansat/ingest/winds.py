@@ -49,11 +49,10 @@ from urbansat.ingest.era5_levels import (
 )
 from urbansat.ingest.units import convert_units
 from urbansat.schema.wind import (
-    DIRECTION_SIGMA,
     MAX_WIND_COMPONENT_M_S,
-    SPEED_SIGMA,
     check_sigma,
     user_wind,
+    with_sigmas,
 )
 
 __all__ = ["open_wind"]
@@ -572,9 +571,9 @@ def open_wind(
         )
     if isinstance(path_or_value, xr.Dataset) and "wind_source" in path_or_value.attrs:
         # already a normalized wind (from open_wind): return it as is
-        return _with_sigmas(path_or_value.copy(), sigma, direction_sigma)
+        return with_sigmas(path_or_value, sigma, direction_sigma)
     if isinstance(path_or_value, xr.Dataset):
-        return _with_sigmas(_from_granule(path_or_value, sigma), None, direction_sigma)
+        return with_sigmas(_from_granule(path_or_value, sigma), None, direction_sigma)
     if isinstance(path_or_value, Mapping) or (
         isinstance(path_or_value, Sequence) and not isinstance(path_or_value, (str, bytes))
     ):
@@ -589,13 +588,4 @@ def open_wind(
             "a wind netCDF path or a swath with eastward_wind."
         )
     out = _open_wind_file(path_or_value, variables=variables, surface=surface, heights=heights)
-    return _with_sigmas(out, sigma, direction_sigma)
-
-
-def _with_sigmas(out: xr.Dataset, sigma: float | None, direction_sigma: float | None) -> xr.Dataset:
-    """Attach the stated speed [m s-1] and direction [degree] errors to a wind dataset."""
-    if sigma is not None:
-        out[SPEED_SIGMA] = ((), sigma, _M_S)
-    if direction_sigma is not None:
-        out[DIRECTION_SIGMA] = ((), direction_sigma, {"units": "degree"})
-    return out
+    return with_sigmas(out, sigma, direction_sigma)

@@ -447,6 +447,24 @@ def _run_method(  # noqa: PLR0912 - one branch per method
     raise InversionError(f"method={method!r} is unknown; use one of {METHODS}.")
 
 
+def _run_methods(
+    methods: Sequence[str],
+    frame: PlumeFrame | None,
+    reason: str,
+    src: _Source,
+    opts: dict[str, Any],
+    all_sources: list[_Source],
+) -> dict[str, MethodResult]:
+    """Every method on one prepared frame (sharing its fits), or all rejected with ``reason``."""
+    fits: dict[str, MethodResult] = {}
+    return {
+        m: _run_method(m, frame, src, opts, all_sources, fits)
+        if frame is not None
+        else MethodResult.rejected(reason)
+        for m in methods
+    }
+
+
 def _rotated(frame: PlumeFrame, dtheta: float) -> PlumeFrame:
     th = frame.theta + dtheta
     s, n = plume_coordinates(frame.scene.x, frame.scene.y, th)
@@ -578,30 +596,14 @@ def estimate_emissions(
         # one preparation (cut, wind, background, detection, control bands) per source,
         # shared by every requested method
         frame, diag, reason = _prepare(swath, src, wind_ds, gas, opts, srcs)
-        fits: dict[str, MethodResult] = {}
-        results = {
-            m: (
-                _run_method(m, frame, src, opts, srcs, fits)
-                if frame is not None
-                else MethodResult.rejected(reason)
-            )
-            for m in methods
-        }
+        results = _run_methods(methods, frame, reason, src, opts, srcs)
         turned: list[dict[str, MethodResult]] = []
         if dsig > 0 and frame is not None:  # the same source with the wind turned by +-dsig
             for sign in (1.0, -1.0):
                 f_k, _, reason_k = _prepare(
                     swath, src, _turned(wind_ds, sign * dsig), gas, opts, srcs
                 )
-                fits_k: dict[str, MethodResult] = {}
-                turned.append(
-                    {
-                        m: _run_method(m, f_k, src, opts, srcs, fits_k)
-                        if f_k is not None
-                        else MethodResult.rejected(reason_k)
-                        for m in methods
-                    }
-                )
+                turned.append(_run_methods(methods, f_k, reason_k, src, opts, srcs))
         for m in methods:
             d = dict(diag)
             d["wind_direction_sigma"] = dsig

@@ -36,7 +36,7 @@ import numpy as np
 import xarray as xr
 
 from urbansat.errors import WindError
-from urbansat.schema.wind import user_wind
+from urbansat.schema.wind import check_sigma, user_wind, with_sigmas
 
 __all__ = ["DEFAULT_MODEL_WIND_SIGMA", "EffectiveWind", "combine_winds", "effective_wind"]
 
@@ -305,8 +305,7 @@ def as_wind_dataset(value: object, *, sigma: float | None = None) -> xr.Dataset:
         Non-finite values, a negative sigma, a swath without winds, or a path (files are
         opened by :func:`urbansat.open_wind`, the only place that reads them).
     """
-    if sigma is not None and (not np.isfinite(sigma) or sigma < 0):
-        raise WindError(f"Wind sigma={sigma!r} must be a finite value >= 0 in m s-1.")
+    sigma = check_sigma(sigma)
     if isinstance(value, xr.Dataset):
         if "eastward_wind" not in value or "northward_wind" not in value:
             raise WindError(
@@ -337,9 +336,7 @@ def as_wind_dataset(value: object, *, sigma: float | None = None) -> xr.Dataset:
                 },
                 attrs={"wind_source": f"granule:{value.attrs.get('product', 'unknown')} 10 m"},
             )
-        if sigma is not None:
-            out = out.assign(wind_speed_uncertainty=((), float(sigma), _M_S))
-        return out
+        return with_sigmas(out, sigma)
     if isinstance(value, (str, bytes)) or hasattr(value, "__fspath__"):
         raise WindError(
             "Open wind files with urbansat.open_wind(path) (ingest is the only place that "

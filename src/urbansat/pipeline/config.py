@@ -430,11 +430,6 @@ class WindConstant(_Section):
             )
         return self
 
-    def value(self) -> dict[str, float]:
-        """Return the mapping :func:`urbansat.open_wind` takes."""
-        keys = ("u", "v", "speed", "direction", "sigma", "direction_sigma")
-        return {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
-
 
 def _wind_tag(value: Any) -> str | None:
     if isinstance(value, str):

@@ -33,6 +33,7 @@ __all__ = [
     "SPEED_SIGMA",
     "check_sigma",
     "user_wind",
+    "with_sigmas",
 ]
 
 #: Largest plausible horizontal wind component [m s-1]. The strongest winds of the atmosphere
@@ -183,12 +184,23 @@ def user_wind(
         },
         attrs={"wind_source": "user"},
     )
-    if s is not None:
-        ds[SPEED_SIGMA] = ((), s, {**_M_S, "long_name": "1-sigma error of the wind speed"})
-    if d is not None:
-        ds[DIRECTION_SIGMA] = (
+    return with_sigmas(ds, s, d)
+
+
+def with_sigmas(
+    wind: xr.Dataset, sigma: float | None, direction_sigma: float | None = None
+) -> xr.Dataset:
+    """Return ``wind`` with the stated speed [m s-1] and direction [degree] errors attached.
+
+    ``None`` leaves the dataset's own (if any); the input is not modified.
+    """
+    out = wind.copy()
+    if sigma is not None:
+        out[SPEED_SIGMA] = ((), sigma, {**_M_S, "long_name": "1-sigma error of the wind speed"})
+    if direction_sigma is not None:
+        out[DIRECTION_SIGMA] = (
             (),
-            d,
+            direction_sigma,
             {"units": "degree", "long_name": "1-sigma error of the wind direction"},
         )
-    return ds
+    return out

@@ -287,15 +287,14 @@ class Coverage:
         """
         if boundaries is None:
             return
-        if isinstance(boundaries, gpd.GeoDataFrame) and "boundary_id" in boundaries.columns:
-            ids = boundaries["boundary_id"].astype(str).to_numpy()
-        elif isinstance(boundaries, gpd.GeoDataFrame | gpd.GeoSeries):
-            ids = boundaries.index.astype(str).to_numpy()
-        else:
+        if isinstance(boundaries, gpd.GeoSeries):
+            boundaries = gpd.GeoDataFrame(geometry=boundaries)
+        if not isinstance(boundaries, gpd.GeoDataFrame):
             raise BoundaryError(
                 f"boundaries must be a geopandas.GeoDataFrame (or None with coverage=); got "
                 f"{type(boundaries).__name__}."
             )
+        ids = boundary_ids(boundaries)
         if len(ids) != len(self.ids) or not (ids == self.ids).all():
             raise BoundaryError(
                 f"The boundaries ({len(ids)}, first ids {list(ids[:5])}) are not those of the "
