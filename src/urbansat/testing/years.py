@@ -1,11 +1,32 @@
 """Seeded synthetic emission years with known truth for :func:`urbansat.period_totals`.
 
-The hourly truth is ``E(t) = E0 f_true(t) (1 + A cos(2 pi (t - t_peak) / 1 yr)) (1 + e_day)``
-with ``f_true`` the named profile's factors perturbed once per seed by their stated 1-sigma
-uncertainties (so the profile term of the budget is exercised), a seasonal deviation of
-amplitude ``A`` and a day-to-day deviation ``e_day ~ N(0, day_noise)``. Overpasses fall on
-random distinct days at a fixed local solar time; each estimate is the truth at that hour
-plus Gaussian noise whose 1-sigma (``rel_sigma`` x truth) is reported.
+The truth is a function of continuous time,
+
+    E(t) = E0 f_true(t) (1 + A cos(2 pi (t - t0 - t_peak) / (t1 - t0))) (1 + e_day),
+
+with ``f_true(t) = H[h(t)] D[d(t)] M[m(t)]`` the named profile's factors at the *local solar
+time* of ``t`` (UTC + longitude / 15 h; ``h`` the local hour containing ``t``, ``d`` the local
+weekday, ``m`` the local month: the convention of :mod:`urbansat.temporal.profiles`, where
+``H[h]`` is the factor of the local hour ``[h, h+1)``), perturbed once per seed by their stated
+1-sigma uncertainties (so the profile term of the budget is exercised); ``A`` the seasonal
+amplitude with a random peak ``t_peak`` in the year ``[t0, t1)``; ``e_day ~ N(0, day_noise)``
+one deviation per UTC day.
+
+* ``estimates``: overpasses on random distinct days at the fixed local solar time
+  ``local_hour``; each truth (``truth_t_per_yr``) is ``E`` at the overpass instant and each
+  estimate adds Gaussian noise whose 1-sigma (``rel_sigma`` x truth) is reported.
+* ``hourly``: one value per UTC hour ``[T, T + 1 h)`` (index = hour start), the exact mean of
+  ``E`` over that hour. Where local solar time is not a whole hour from UTC, a local hour
+  boundary falls inside the UTC hour (at 14 deg E, local = UTC + 56 min: ``T + 4 min``), and
+  the value is the time-weighted mean of the two local hours' pieces (each evaluated at its
+  mid-point; ``f_true`` and ``e_day`` are constant on a piece, the seasonal cosine is
+  integrated by the mid-point rule, error < 1e-8).
+* ``true_mean``: the mean of ``hourly``, i.e. the time mean of ``E`` over the year.
+
+Before issue 17's fix, each UTC hour carried the factor of the local hour at its *start*
+(at 14 deg E the 10:00-11:00 UTC hour, local 10:56-11:56, carried the hour-10 factor for 56
+minutes of hour 11) and the overpass took that hourly value: the truth was the profile
+shifted by 56 min, a bias of one sign in every seed (+6.3 % for ``urban`` at 11:30 local).
 """
 
 from __future__ import annotations
@@ -18,6 +39,9 @@ import pandas as pd
 from urbansat.temporal.profiles import TemporalProfile, get_profile, local_calendar
 
 __all__ = ["SyntheticYear", "make_synthetic_year"]
+
+_NS_H = 3_600_000_000_000
+_NS_DAY = 24 * _NS_H
 
 
 @dataclass(frozen=True)
@@ -44,6 +68,7 @@ def make_synthetic_year(
     rel_sigma: float = 0.2,
     outlier_fraction: float = 0.0,
     source: str = "synthetic",
+    perturb_profile: bool = True,
 ) -> SyntheticYear:
     """Build one seeded synthetic year (see the module docstring).
 
@@ -52,7 +77,8 @@ def make_synthetic_year(
     seed : int
         Seed of :func:`numpy.random.default_rng`.
     profile : str
-        Built-in profile the truth follows (perturbed by its uncertainties).
+        Built-in profile the truth follows (perturbed by its uncertainties, see
+        ``perturb_profile``).
     year : int
         Calendar year.
     mean : float
@@ -73,6 +99,10 @@ def make_synthetic_year(
         Fraction of estimates multiplied by a factor in [5, 1e6] (gross failures).
     source : str
         Source name.
+    perturb_profile : bool
+        Perturb the profile's factors by their uncertainties (default). ``False`` keeps the
+        published factors; the draws are made either way, so the rest of the random stream
+        (days, noise, outliers) is the same.
 
     Returns
     -------
@@ -83,6 +113,8 @@ def make_synthetic_year(
 
     def perturb(v: np.ndarray, u: np.ndarray) -> np.ndarray:
         w = np.maximum(v + u * rng.standard_normal(v.size), 0.0)
+        if not perturb_profile:
+            w = v.copy()
         out: np.ndarray = w / w.mean()
         return out
 
@@ -97,35 +129,46 @@ def make_synthetic_year(
     )
     t0 = pd.Timestamp(f"{year}-01-01").value
     t1 = pd.Timestamp(f"{year + 1}-01-01").value
-    hours = np.arange(t0, t1, 3_600_000_000_000)
-    off = np.full(hours.shape, round(longitude / 15.0 * 3_600_000_000_000))
-    h, d, m = local_calendar(hours, off)
+    hours = np.arange(t0, t1, _NS_H)
+    off = round(longitude / 15.0 * _NS_H)  # local solar minus UTC [ns]
     ndays = hours.size // 24
     e_day = day_noise * rng.standard_normal(ndays)
     peak = rng.uniform(0.0, 1.0)
-    phase = (hours - t0) / (t1 - t0)
-    e = (
-        mean
-        * true.hour[h]
-        * true.weekday[d]
-        * true.month[m - 1]
-        * (1.0 + seasonal_amplitude * np.cos(2 * np.pi * (phase - peak)))
-        * (1.0 + e_day[np.minimum((hours - t0) // 86_400_000_000_000, ndays - 1)])
-    )
+
+    def truth(t: np.ndarray) -> np.ndarray:
+        """E(t) at UTC instants ``t`` [ns] (module docstring)."""
+        h, d, m = local_calendar(t, np.full(t.shape, off, dtype=np.int64))
+        phase = (t - t0) / (t1 - t0)
+        day = np.clip((t - t0) // _NS_DAY, 0, ndays - 1)
+        out: np.ndarray = (
+            mean
+            * true.hour[h]
+            * true.weekday[d]
+            * true.month[m - 1]
+            * (1.0 + seasonal_amplitude * np.cos(2 * np.pi * (phase - peak)))
+            * (1.0 + e_day[day])
+        )
+        return out
+
+    # the first local hour boundary after each UTC hour start, ``split`` ns into the hour
+    split = (-off) % _NS_H
+    w = split / _NS_H
+    e = w * truth(hours + split // 2) + (1.0 - w) * truth(hours + (split + _NS_H) // 2)
     hourly = pd.Series(
         e, index=pd.DatetimeIndex(hours.astype("datetime64[ns]")), name="emission_t_per_yr"
     )
     days = np.sort(rng.choice(ndays, size=min(n_overpasses, ndays), replace=False))
-    utc_hour = (local_hour - longitude / 15.0) % 24.0
-    idx = days * 24 + int(np.floor(utc_hour))
-    truth_at = e[idx]
+    # overpass instants: local solar time ``local_hour`` exactly, on UTC day ``days``
+    utc_ns = (round(local_hour * _NS_H) - off) % _NS_DAY
+    t_over = t0 + days.astype(np.int64) * _NS_DAY + utc_ns
+    truth_at = truth(t_over)
     sigma = rel_sigma * truth_at
-    est = truth_at + sigma * rng.standard_normal(idx.size)
+    est = truth_at + sigma * rng.standard_normal(t_over.size)
     if outlier_fraction > 0:
-        bad = rng.random(idx.size) < outlier_fraction
-        est = np.where(bad, est * 10 ** rng.uniform(np.log10(5), 6, idx.size), est)
+        bad = rng.random(t_over.size) < outlier_fraction
+        est = np.where(bad, est * 10 ** rng.uniform(np.log10(5), 6, t_over.size), est)
         sigma = np.where(bad, rel_sigma * np.abs(est), sigma)
-    times = pd.to_datetime(hours[idx] + int((utc_hour % 1) * 3_600_000_000_000))
+    times = pd.to_datetime(t_over)
     estimates = pd.DataFrame(
         {
             "source": source,
