@@ -176,6 +176,47 @@ class _Box:
 
 _Block = _Para | _Table | _Image | _Break | _Box
 
+#: Resolution assumed for a PNG that states none (no ``pHYs`` chunk): the report's figures
+#: were drawn at 90 dpi before :data:`urbansat.report.FIGURE_DPI` (a report written then).
+_PNG_DPI_UNSTATED = 90.0
+_INCH_M = 0.0254  # metres per inch (exact, by definition of the international inch)
+#: ``pHYs`` chunk layout (PNG specification, 11.3.5.3): x and y pixels per unit (4 bytes
+#: each), unit specifier (1 byte; 1 = metre).
+_PHYS_FORMAT = ">IIB"
+_PHYS_METRE = 1
+
+
+def _png_dpi(png: bytes) -> float:
+    """Resolution (pixels per inch) a PNG states in its ``pHYs`` chunk, else 90.
+
+    matplotlib writes the ``savefig(dpi=...)`` of a figure there, in pixels per metre (PNG
+    specification, section 11.3.5.3), so the PDF draws every figure at the physical size it
+    was made for, at whatever resolution the report rendered it.
+
+    Parameters
+    ----------
+    png : bytes
+        A PNG file.
+
+    Returns
+    -------
+    float
+        Pixels per inch (the x resolution); 90 when the PNG states none or no metric one.
+    """
+    import struct
+
+    i = 8  # after the 8-byte PNG signature
+    while i + 8 <= len(png):
+        n, kind = struct.unpack(">I4s", png[i : i + 8])
+        if kind == b"pHYs" and n == struct.calcsize(_PHYS_FORMAT):
+            x_ppu, _, unit = struct.unpack(_PHYS_FORMAT, png[i + 8 : i + 8 + n])
+            return x_ppu * _INCH_M if unit == _PHYS_METRE and x_ppu > 0 else _PNG_DPI_UNSTATED
+        if kind in (b"IDAT", b"IEND"):  # pHYs must precede the image data
+            break
+        i += 12 + n  # length, type, data, CRC
+    return _PNG_DPI_UNSTATED
+
+
 _HEADINGS = {"h1": 15.0, "h2": 12.0, "h3": 10.0, "h4": 9.0}
 
 
@@ -494,7 +535,7 @@ class _Pages:
 
         arr = mpimg.imread(io.BytesIO(im.png), format="png")
         h_px, w_px = arr.shape[:2]
-        w = min(_TEXT_W, w_px * 72.0 / 90.0)  # the PNGs are drawn at 90 dpi
+        w = min(_TEXT_W, w_px * 72.0 / _png_dpi(im.png))  # the figure's size in points
         h = w * h_px / w_px
         cap = self.fonts.wrap(im.caption, _TEXT_W, 7.0) if im.caption else []
         h_max = _H - 2 * _MARGIN - len(cap) * 7.0 * _LEAD - 6

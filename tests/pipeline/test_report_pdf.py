@@ -68,6 +68,52 @@ def test_demo_writes_a_pdf_with_a4_pages_and_one_section_per_boundary(demo_run):
     assert reader.metadata.title == r.provenance["options"]["job"]["name"]
 
 
+def test_printed_figures_are_at_least_150_dpi_and_embedded_unresampled(demo_run):
+    """Every report figure states >= 150 dpi, and the PDF keeps its pixels (no resampling).
+
+    The PDF draws a figure at most at its physical size (pixels / dpi), so its printed
+    resolution is at least the figure's own.
+    """
+    import base64
+    import io
+    import re
+
+    from PIL import Image
+
+    from urbansat.report_pdf import _png_dpi
+
+    _, r = demo_run
+    pngs = [
+        base64.b64decode(b)
+        for b in re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", r.report.read_text())
+    ]
+    assert len(pngs) >= 10
+    assert all(_png_dpi(b) >= 149.9 for b in pngs)  # pHYs holds whole pixels per metre
+    sizes = sorted(Image.open(io.BytesIO(b)).size for b in pngs)
+    reader = pypdf.PdfReader(str(r.report_pdf))
+    # matplotlib shares one resource dictionary between the pages: each image once, by object
+    drawn = {
+        (im.indirect_reference.idnum, im.image.size) for page in reader.pages for im in page.images
+    }
+    assert sorted(size for _, size in drawn) == sizes
+
+
+def test_a_png_without_a_stated_resolution_is_taken_as_90_dpi():
+    import io
+
+    from PIL import Image
+
+    from urbansat.report_pdf import _png_dpi
+
+    def png(**kw):
+        buf = io.BytesIO()
+        Image.new("RGB", (4, 3)).save(buf, format="png", **kw)
+        return buf.getvalue()
+
+    assert _png_dpi(png()) == 90.0
+    assert _png_dpi(png(dpi=(300, 300))) == pytest.approx(300, abs=0.1)
+
+
 def _cjk_case(demo_run, name: str):
     _, r = demo_run
     table = r.indicators[r.indicators["boundary_id"] == "berlin"].copy()
