@@ -191,8 +191,11 @@ def test_synthetic_coverage_heldout_seeds() -> None:
             / r.loc[0, "emission_t_per_yr_uncertainty"]
         )
     z = np.asarray(z)
-    assert 0.55 <= (z < 1).mean() <= 0.85  # 60-76 % goal, +-~0.08 binomial spread at 120 seeds
-    assert (z < 2).mean() >= 0.88
+    # goal 60-76 % / >= 90 %; recorded 0.733 / 0.950 (generator with the local-hour fix). The
+    # budget over-covers a little (1 sigma 0.72-0.79 on the benchmark's 3 x 200 seeds), so the
+    # upper guard keeps ~2 binomial sd (0.04 at 120 seeds) above 0.76
+    assert 0.60 <= (z < 1).mean() <= 0.85
+    assert (z < 2).mean() >= 0.90
 
 
 def test_seeded_generator_reproducible() -> None:
@@ -359,7 +362,9 @@ def test_synthetic_coverage_heldout_mixed_profiles(opts: dict) -> None:
 
     These under-covered before the profile-timing term and the truth's share in the factor
     term (benchmark seeds 1000-1199: urban 0.54 / 0.915, road_transport with 5 % outliers
-    0.59 / 0.885); bounds as in the public_power test (binomial spread at 120 seeds).
+    0.59 / 0.885) and, for urban, before the generator's local-hour fix (these seeds: urban
+    0.592 / 0.975 -> 0.775 / 0.967, road_transport 0.767 / 0.992 -> 0.775 / 0.958); bounds
+    as in the public_power test. The old generator's urban (0.592) fails the 0.60 guard.
     """
     z = []
     for s in range(2000, 2120):
@@ -370,5 +375,5 @@ def test_synthetic_coverage_heldout_mixed_profiles(opts: dict) -> None:
             / r.loc[0, "emission_t_per_yr_uncertainty"]
         )
     z = np.asarray(z)
-    assert 0.55 <= (z < 1).mean() <= 0.85
-    assert (z < 2).mean() >= 0.88
+    assert 0.60 <= (z < 1).mean() <= 0.85
+    assert (z < 2).mean() >= 0.90
