@@ -34,6 +34,7 @@ from urbansat.export import atomic_write
 from urbansat.indicators.collapse import SUMMARY_SUBJECT
 from urbansat.indicators.tables import STATUSES, indicator_spec, to_wide
 from urbansat.plot.text import mathtext_escape
+from urbansat.schema.results import require_indicator_table
 from urbansat.status import VALUED
 
 __all__ = ["display_scale", "render_report", "write_report", "write_report_pdf"]
@@ -450,6 +451,7 @@ def render_report(  # noqa: PLR0913 - keyword-only: one argument per result of r
     from urbansat.errors import UrbansatWarning
     from urbansat.plot.fonts import font_rc, missing_glyphs
 
+    table = require_indicator_table(table)
     names = [str(x) for c in ("name", "boundary_id") if c in boundaries for x in boundaries[c]]
     lost = missing_glyphs(names)
     if lost:

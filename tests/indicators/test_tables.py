@@ -11,7 +11,8 @@ import pytest
 
 from urbansat.categories import GASES, SINK_CATEGORIES
 from urbansat.errors import BoundaryError, SchemaError
-from urbansat.indicators import TIDY_COLUMNS, check_tidy, indicator_spec, tci231_indicators, to_wide
+from urbansat.indicators import TIDY_COLUMNS, indicator_spec, tci231_indicators, to_wide
+from urbansat.schema import require_indicator_table
 
 GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden" / "tci231_small.csv"
 
@@ -176,12 +177,12 @@ def test_inputs_not_modified():
     assert b.equals(b0)
 
 
-def test_check_tidy_catches_zero_for_unobserved(table):
+def test_require_indicator_table_catches_zero_for_unobserved(table):
     bad = table.copy()
     i = bad.index[bad.status == "not_observable"][0]
     bad.loc[i, "value"] = 0.0
     with pytest.raises(SchemaError, match="carry a value"):
-        check_tidy(bad)
+        require_indicator_table(bad)
 
 
 def test_wide_pivot_has_chinese_and_english(table):

@@ -16,6 +16,7 @@ from urbansat.errors import UrbansatWarning
 from urbansat.indicators.tables import indicator_spec
 from urbansat.plot.fonts import cjk_family, font_rc, missing_glyphs
 from urbansat.report import render_report
+from urbansat.schema import TIDY_COLUMNS
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples" / "boundaries"
 
@@ -75,12 +76,7 @@ def test_report_warns_about_characters_no_font_has():
         geometry=[shapely.box(0, 0, 1, 1)],
         crs=4326,
     )
-    table = pd.DataFrame(
-        columns=[
-            *("boundary_id", "subject", "target", "indicator", "period", "value"),
-            *("unit", "uncertainty", "status", "method", "name", "level"),
-        ]
-    )
+    table = pd.DataFrame(columns=list(TIDY_COLUMNS))  # an empty table (contract C6)
     assert missing_glyphs(bnd["name"]) == "\ue000"
     with pytest.warns(UrbansatWarning, match="no available font can draw"):
         render_report(table=table, boundaries=bnd)

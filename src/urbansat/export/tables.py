@@ -29,6 +29,7 @@ from urbansat._version import __version__
 from urbansat.errors import SchemaError
 from urbansat.export.files import atomic_write
 from urbansat.export.provenance import _json
+from urbansat.schema.results import require_indicator_table
 from urbansat.status import Status
 
 __all__ = [
@@ -218,21 +219,7 @@ def table_to_dataset(
     label's dates are known: from ``periods`` (``{label: (start, end)}``), a 4-digit year, or
     a change label ``"A->B"`` of known periods.
     """
-    need = {
-        "boundary_id",
-        "subject",
-        "target",
-        "indicator",
-        "period",
-        "value",
-        "unit",
-        "uncertainty",
-        "status",
-    }
-    if not need <= set(df.columns):
-        raise SchemaError(
-            f"table lacks columns {sorted(need - set(df.columns))}; pass a tidy indicator table."
-        )
+    df = require_indicator_table(df)
     ids = list(dict.fromkeys(df["boundary_id"].astype(str)))
     names = df.drop_duplicates("boundary_id").set_index("boundary_id")
     coords: dict[str, Any] = {

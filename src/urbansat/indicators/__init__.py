@@ -14,7 +14,6 @@ from urbansat.indicators.periods import period_years
 from urbansat.indicators.tables import (
     STATUSES,
     TIDY_COLUMNS,
-    check_tidy,
     indicator_spec,
     to_wide,
 )
@@ -23,7 +22,6 @@ __all__ = [
     "STATUSES",
     "TIDY_COLUMNS",
     "boundary_concentrations",
-    "check_tidy",
     "indicator_spec",
     "period_years",
     "tci231_indicators",

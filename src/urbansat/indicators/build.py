@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -31,10 +31,14 @@ from urbansat.indicators.periods import PeriodInput, period_years
 from urbansat.indicators.tables import (
     STATUSES,
     TIDY_COLUMNS,
-    check_tidy,
     indicator_spec,
 )
 from urbansat.schema.boundaries import require_boundaries
+from urbansat.schema.results import (
+    require_emission_result,
+    require_indicator_table,
+    require_sink_result,
+)
 from urbansat.status import VALUED
 
 __all__ = ["tci231_indicators"]
@@ -47,10 +51,17 @@ _GAS_UNITS = {"co2": "ppm", "ch4": "ppb", "n2o": "ppb", "pfcs": "ppt", "hfcs": "
 _SINK_TARGETS = (*SINK_CATEGORIES, "total")
 
 
+#: The contract each kind of input is checked against (C4, C5; concentrations: a Dataset).
+_CONTRACTS: dict[str, Callable[[Any, str], xr.Dataset]] = {
+    "emissions": require_emission_result,
+    "sinks": require_sink_result,
+}
+
+
 def _split(
     obj: DataInput, labels: list[str], what: str, *, need_gas: bool = True
 ) -> dict[tuple[str, str], xr.Dataset]:
-    """Normalize an input to {(period, gas): Dataset}."""
+    """Normalize an input to {(period, gas): Dataset}, each checked by its contract."""
     out: dict[tuple[str, str], xr.Dataset] = {}
     if obj is None:
         return out
@@ -66,11 +77,14 @@ def _split(
             f"{what} must be an xarray.Dataset, a mapping period -> Dataset or a list of those; "
             f"got {type(obj).__name__}."
         )
+    check = _CONTRACTS.get(what)
     for given, ds in items:
         if not isinstance(ds, xr.Dataset):
             raise SchemaError(
                 f"{what}[{given!r}] is a {type(ds).__name__}, expected xarray.Dataset."
             )
+        if check is not None:
+            check(ds, what if given is None else f"{what}[{given!r}]")
         gas = _input_gas(ds, what, need_gas=need_gas)
         if "period" in ds.dims:
             for p in ds["period"].values:
@@ -98,10 +112,7 @@ def _split_many(
 
 
 def _input_gas(ds: xr.Dataset, what: str, *, need_gas: bool) -> str:
-    """Return the gas of one single-method input dataset (``"-"`` when none is needed)."""
-    from urbansat.inversion.result import require_single_method
-
-    require_single_method(ds, what)
+    """Return the gas of one input dataset (``"-"`` when none is needed)."""
     gas = str(ds.attrs.get("gas", "")).lower() if need_gas else "-"
     if need_gas and gas not in GASES:
         raise SchemaError(
@@ -521,7 +532,7 @@ def tci231_indicators(  # noqa: PLR0913 - keyword-only inputs of one table, as i
                 rows.extend(_atmosphere_rows(b, bid, gas, mine, atm))
         if b["level"] in SINK_SCOPES:
             rows.extend(_sink_rows(b, bid, mine, sk, keys, sinks is None))
-    table = check_tidy(pd.DataFrame(rows, columns=list(TIDY_COLUMNS)))
+    table = require_indicator_table(pd.DataFrame(rows, columns=list(TIDY_COLUMNS)))
     return collapse_not_applicable(table) if collapse else table
 
 

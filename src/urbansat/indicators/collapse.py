@@ -38,7 +38,8 @@ import pandas as pd
 import xarray as xr
 
 from urbansat.errors import BoundaryError, UnusedInputWarning
-from urbansat.indicators.tables import _SUMMARY_KEY, _SUMMARY_SUBJECT, check_tidy
+from urbansat.indicators.tables import _SUMMARY_KEY, _SUMMARY_SUBJECT
+from urbansat.schema.results import require_indicator_table
 from urbansat.status import VALUED, Status
 
 __all__ = [
@@ -119,7 +120,7 @@ def collapse_not_applicable(table: pd.DataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> import pandas as pd
-    >>> from urbansat.indicators import check_tidy
+    >>> from urbansat.schema import require_indicator_table
     >>> rows = [
     ...     dict(
     ...         boundary_id="b",
@@ -140,11 +141,11 @@ def collapse_not_applicable(table: pd.DataFrame) -> pd.DataFrame:
     ...     )
     ...     for g, v, u, s in [("co2", 5.0, 1.0, "ok"), ("sf6", None, None, "not_observable")]
     ... ]
-    >>> out = collapse_not_applicable(check_tidy(pd.DataFrame(rows)))
+    >>> out = collapse_not_applicable(require_indicator_table(pd.DataFrame(rows)))
     >>> list(out["target"]), list(out["status"])
     (['co2', 'not_applicable'], ['ok', 'not_applicable'])
     """
-    tidy = check_tidy(table)
+    tidy = require_indicator_table(table)
     if tidy.empty:
         return tidy
     drop = np.zeros(len(tidy), dtype=bool)
@@ -205,7 +206,7 @@ def collapse_not_applicable(table: pd.DataFrame) -> pd.DataFrame:
             "provenance": "",
         }
         out.append(pd.DataFrame([summary]))
-    return check_tidy(pd.concat(out, ignore_index=True))
+    return require_indicator_table(pd.concat(out, ignore_index=True))
 
 
 def check_boundary_periods(

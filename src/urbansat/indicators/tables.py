@@ -21,43 +21,18 @@ import numpy as np
 import pandas as pd
 
 from urbansat.categories import ATMOSPHERE_INDICATORS, GASES, SINK_CATEGORIES, SINK_INDICATORS
-from urbansat.errors import SchemaError
+from urbansat.schema.results import TIDY_COLUMNS, require_indicator_table
 from urbansat.status import MEANINGS, VALUED
 
 __all__ = [
     "STATUSES",
     "SUBJECTS",
     "TIDY_COLUMNS",
-    "check_tidy",
     "empty_table",
     "indicator_spec",
     "target_names",
     "to_wide",
 ]
-
-#: Columns of the tidy indicator table, in order. ``indicator`` is
-#: ``<Table 1 indicator>.<quantity>`` (e.g. ``total_emission.emission_rate``).
-#: ``method`` says only how the value was computed (method name, aggregation, scaling to
-#: the period, uncertainty model) and is empty when there is no value; ``note`` says why a
-#: value is missing, rejected or partial, carries caveats such as "uncertainty not
-#: available: ..." and, in a ``not_applicable`` row, lists the collapsed rows.
-TIDY_COLUMNS: Final[tuple[str, ...]] = (
-    "boundary_id",
-    "name",
-    "level",
-    "subject",
-    "target",
-    "indicator",
-    "period",
-    "value",
-    "unit",
-    "uncertainty",
-    "method",
-    "note",
-    "status",
-    "n_obs",
-    "provenance",
-)
 
 #: Row statuses and what they mean (from :mod:`urbansat.status`, the one list).
 #: ``value`` is NaN exactly when the status is not in :data:`urbansat.status.VALUED`.
@@ -118,77 +93,7 @@ def target_names(subject: str, target: str) -> tuple[str, str]:
 
 def empty_table() -> pd.DataFrame:
     """Return an empty tidy table with the right columns and dtypes."""
-    return _typed(pd.DataFrame({c: [] for c in TIDY_COLUMNS}))
-
-
-def _typed(df: pd.DataFrame) -> pd.DataFrame:
-    df = df.loc[:, list(TIDY_COLUMNS)].copy()
-    for col in ("value", "uncertainty"):
-        df[col] = pd.to_numeric(df[col], errors="raise").astype("float64")
-    # pandas-stubs defect: the "Int64" overloads of pd.array omit Series, which pandas accepts
-    df["n_obs"] = pd.array(df["n_obs"], dtype="Int64")  # type: ignore[call-overload]
-    for col in TIDY_COLUMNS:
-        if col not in ("value", "uncertainty", "n_obs"):
-            df[col] = df[col].astype("string")
-    return df.reset_index(drop=True)
-
-
-def check_tidy(df: pd.DataFrame) -> pd.DataFrame:
-    """Check a tidy indicator table and return it with canonical dtypes.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        A table with the columns of :data:`TIDY_COLUMNS`. A table written before the
-        ``note`` column (its reasons still in ``method``) gets an empty ``note``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        A new, re-typed table (the input is not modified).
-
-    Raises
-    ------
-    SchemaError
-        Listing every problem: missing columns, unknown statuses, values
-        present where the status says none, or missing where it says one.
-    """
-    problems: list[str] = []
-    if "note" not in df.columns and "method" in df.columns:
-        # a table written before the note column: its reasons are still in ``method``
-        df = df.assign(note="")
-    missing = [c for c in TIDY_COLUMNS if c not in df.columns]
-    if missing:
-        raise SchemaError(
-            f"indicator table lacks columns {missing}; build it with "
-            "urbansat.tci231_indicators(...) or add the columns."
-        )
-    out = _typed(df)
-    bad = sorted(set(out["status"].dropna()) - set(STATUSES))
-    if bad:
-        problems.append(f"unknown status values {bad}; allowed: {sorted(STATUSES)}")
-    valued = out["status"].isin(_VALUED)
-    holes = out[valued & out["value"].isna()]
-    if len(holes):
-        r = holes.iloc[0]
-        problems.append(
-            f"{len(holes)} rows have status ok/partial/from_inventory but no value, e.g. "
-            f"{r.boundary_id}/{r.target}/{r.indicator}/{r.period}"
-        )
-    extra = out[~valued & out["value"].notna()]
-    if len(extra):
-        r = extra.iloc[0]
-        problems.append(
-            f"{len(extra)} rows carry a value but status {r.status!r}, e.g. "
-            f"{r.boundary_id}/{r.target}/{r.indicator}/{r.period}"
-        )
-    key = ["boundary_id", "subject", "target", "indicator", "period"]
-    dup = out.duplicated(key)
-    if dup.any():
-        problems.append(f"{int(dup.sum())} duplicated rows on {key}")
-    if problems:
-        raise SchemaError("invalid indicator table:\n  - " + "\n  - ".join(problems))
-    return out
+    return require_indicator_table(pd.DataFrame({c: [] for c in TIDY_COLUMNS}))
 
 
 def to_wide(df: pd.DataFrame, *, value: str = "value") -> pd.DataFrame:
@@ -216,7 +121,7 @@ def to_wide(df: pd.DataFrame, *, value: str = "value") -> pd.DataFrame:
         indicator_zh, indicator_en, quantity_zh, quantity_en, unit``;
         column levels ``boundary, period``.
     """
-    tidy = check_tidy(df)
+    tidy = require_indicator_table(df)
     if value not in ("value", "uncertainty", "status", "cell"):
         raise ValueError(f"value={value!r} is not one of 'value', 'uncertainty', 'status', 'cell'")
     spec = indicator_spec().set_index("key")

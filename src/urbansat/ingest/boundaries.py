@@ -38,6 +38,7 @@ from urbansat.errors import (
     UrbansatWarning,
 )
 from urbansat.schema.antimeridian import split_antimeridian
+from urbansat.schema.boundaries import require_polygons
 from urbansat.schema.files import check_input_file
 
 __all__ = ["read_boundaries"]
@@ -358,20 +359,7 @@ def read_boundaries(  # noqa: PLR0912, PLR0915 - one gate: every check in readin
     )
     # geometry
     geoms = gdf.geometry.to_numpy()
-    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    if empty.any():
-        raise BoundaryError(
-            f"Boundaries {list(ids[empty][:10])} from {source} have empty or missing geometry. "
-            "Drop them (gdf[~gdf.is_empty]) or fix the source."
-        )
-    kinds = shapely.get_type_id(geoms)
-    bad_kind = ~np.isin(kinds, (3, 6))
-    if bad_kind.any():
-        raise BoundaryError(
-            f"Boundaries {list(ids[bad_kind][:10])} from {source} are not polygons "
-            f"({sorted(set(shapely.get_type_id(geoms[bad_kind]).tolist()))} shapely type ids). "
-            "Buffer points/lines to polygons first, e.g. gdf.buffer(1000) in a metric CRS."
-        )
+    require_polygons(geoms, ids.to_numpy(), where=f"from {source}")
     geoms = _split_antimeridian(geoms, ids, gdf.crs, source)
     invalid = ~shapely.is_valid(geoms)
     if invalid.any():

@@ -49,8 +49,9 @@ from urbansat.ingest.era5_levels import (
 )
 from urbansat.ingest.units import convert_units
 from urbansat.schema.wind import (
-    MAX_WIND_COMPONENT_M_S,
     check_sigma,
+    check_wind_range,
+    granule_wind,
     user_wind,
     with_sigmas,
 )
@@ -64,58 +65,21 @@ _MAX_HPA = 1100.0
 _PS_MIN_PA, _PS_MAX_PA = 30000.0, 110000.0
 
 
-def _check_wind_range(values: np.ndarray, where: str, name: str) -> np.ndarray:
-    """Return ``values``; refuse wind components beyond :data:`MAX_WIND_COMPONENT_M_S`."""
-    with np.errstate(invalid="ignore"):
-        bad = np.abs(values) > MAX_WIND_COMPONENT_M_S
-    if bad.any():
-        raise WindError(
-            f"{where}: wind component {name!r} has {int(bad.sum())} value(s) up to "
-            f"{float(np.nanmax(np.abs(values))):.6g} m s-1 after unit conversion, beyond any "
-            f"atmospheric wind (|u|, |v| <= {MAX_WIND_COMPONENT_M_S:g} m s-1). Check the units "
-            "attribute (urbansat converts from it) and the fill value (_FillValue or "
-            "missing_value must mark the missing points)."
-        )
-    return values
-
-
 def _m_s(da: xr.DataArray, path: str, name: str) -> np.ndarray:
     """Values of a wind component of a file in m s-1 (its units attribute obeyed, range checked)."""
     values = np.asarray(convert_units(da, "m s-1", file=path, variable=name).values, float)
-    return _check_wind_range(values, f"'{path}'", name)
+    return check_wind_range(values, f"'{path}'", name)
 
 
-def _from_granule(ds: xr.Dataset, sigma: float | None) -> xr.Dataset:
-    for name in ("eastward_wind", "northward_wind"):
-        if name not in ds:
-            raise WindError(
-                f"Swath from {ds.attrs.get('source_files', '<memory>')} carries no {name!r}; "
-                "pass an ERA5/COSMO file or a user value, e.g. open_wind((u, v, sigma))."
-            )
+def _swath_winds_m_s(ds: xr.Dataset) -> xr.Dataset:
+    """``ds`` with its ``eastward_wind``/``northward_wind`` converted to m s-1 (units obeyed)."""
     where = str(ds.attrs.get("source_files", "<memory>"))
-    out = xr.Dataset(
-        {
-            "eastward_wind": (("y", "x"), _m_s(ds["eastward_wind"], where, "eastward_wind"), _M_S),
-            "northward_wind": (
-                ("y", "x"),
-                _m_s(ds["northward_wind"], where, "northward_wind"),
-                _M_S,
-            ),
-        },
-        coords={
-            "latitude": (("y", "x"), np.asarray(ds["latitude"].values, float)),
-            "longitude": (("y", "x"), np.asarray(ds["longitude"].values, float)),
-        },
-        attrs={"wind_source": f"granule:{ds.attrs.get('product', 'unknown')} 10 m"},
-    )
-    if "time" in ds.variables:
-        t = np.asarray(ds["time"].values).ravel()
-        t = t[~np.isnat(t)] if t.dtype.kind == "M" else t
-        if t.size:
-            out = out.assign_coords(time=t.min() + (t.max() - t.min()) / 2)
-    if sigma is not None:
-        out["wind_speed_uncertainty"] = ((), sigma, _M_S)
-    return out
+    comps = {
+        name: ds[name].copy(data=_m_s(ds[name], where, name)).assign_attrs(units="m s-1")
+        for name in ("eastward_wind", "northward_wind")
+        if name in ds
+    }
+    return ds.assign(comps)
 
 
 def _rename_time(ds: xr.Dataset) -> xr.Dataset:
@@ -573,7 +537,7 @@ def open_wind(
         # already a normalized wind (from open_wind): return it as is
         return with_sigmas(path_or_value, sigma, direction_sigma)
     if isinstance(path_or_value, xr.Dataset):
-        return with_sigmas(_from_granule(path_or_value, sigma), None, direction_sigma)
+        return with_sigmas(granule_wind(_swath_winds_m_s(path_or_value)), sigma, direction_sigma)
     if isinstance(path_or_value, Mapping) or (
         isinstance(path_or_value, Sequence) and not isinstance(path_or_value, (str, bytes))
     ):

@@ -24,7 +24,7 @@ from urbansat.inversion.model_error import (
     model_error,
 )
 from urbansat.inversion.options import InversionOptions
-from urbansat.inversion.result import METHOD_DIM, TERM_DIM, require_single_method
+from urbansat.inversion.result import METHOD_DIM, TERM_DIM
 
 __all__ = [
     "AREA_SOURCE_MIN_DIAMETER_KM",
@@ -41,5 +41,4 @@ __all__ = [
     "estimate_emissions",
     "model_error",
     "plume_frames",
-    "require_single_method",
 ]

@@ -76,11 +76,12 @@ from urbansat.inversion.plume import (
     refine_direction,
 )
 from urbansat.inversion.result import METHOD_DIM, TERM_DIM, MethodResult
-from urbansat.inversion.scene import cut_scene, local_xy
+from urbansat.inversion.scene import cut_scene
 from urbansat.inversion.sources import _as_sources, _Source
 from urbansat.inversion.wind import EffectiveWind, as_wind_dataset, combine_winds, effective_wind
 from urbansat.schema import gas_of, require_dataset
 from urbansat.schema.wind import DIRECTION_SIGMA
+from urbansat.spatial.local import local_xy
 
 METHODS = ("ime", "csf", "gaussian", "bayesian")
 UNCERTAINTY_TERMS = ("retrieval", "wind", "background", "model")

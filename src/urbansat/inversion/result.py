@@ -5,14 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from urbansat.errors import SchemaError
+from urbansat.schema.results import METHOD_DIM, TERM_DIM
 
-__all__ = ["METHOD_DIM", "TERM_DIM", "MethodResult", "per_method", "require_single_method"]
-
-#: Dimension of :func:`urbansat.estimate_emissions` output when several methods are asked for.
-METHOD_DIM = "inversion_method"
-#: Dimension of the uncertainty budget terms (``emission_uncertainty_term``).
-TERM_DIM = "term"
+__all__ = ["METHOD_DIM", "TERM_DIM", "MethodResult", "per_method"]
 
 
 def per_method(ds: Any) -> list[tuple[str, Any]]:
@@ -24,27 +19,6 @@ def per_method(ds: Any) -> list[tuple[str, Any]]:
     if METHOD_DIM in getattr(ds, "dims", ()):
         return [(str(m), ds.sel({METHOD_DIM: m})) for m in ds[METHOD_DIM].values]
     return [(str(ds.attrs.get("method")), ds)]
-
-
-def require_single_method(ds: Any, what: str) -> None:
-    """Raise a clear error when ``ds`` holds several methods (an ``inversion_method`` dim).
-
-    Consumers of one emission estimate per source (indicators, validation) call it first,
-    instead of failing deep inside on a 2-D array.
-
-    Raises
-    ------
-    SchemaError
-        Naming ``what``, the methods found and the selection that fixes it.
-    """
-    dims = getattr(ds, "dims", ())
-    if METHOD_DIM in dims:
-        methods = [str(m) for m in ds[METHOD_DIM].values]
-        raise SchemaError(
-            f"{what} holds {len(methods)} methods (dimension {METHOD_DIM!r}: {methods}); it takes "
-            "one "
-            f"estimate per source. Select one, e.g. ds.sel({METHOD_DIM}={methods[0]!r})."
-        )
 
 
 @dataclass

@@ -5,10 +5,9 @@ inversion: it loads the swath's ``latitude``/``longitude`` (to find the window),
 selects the ``(y, x)`` window of a (possibly dask-backed) swath that lies within
 ``radius_km`` of a source, and loads only that window of the data variables.
 
-Local coordinates are the equirectangular tangent plane at the source,
-``x = R cos(lat0) dlon``, ``y = R dlat`` [m] (``R`` = mean Earth radius of
-:mod:`urbansat.constants`); within 150 km the distance error is < 0.2 %, far
-below the wind error. Footprints are represented by 3 x 3 sub-points
+Local coordinates are the equirectangular tangent plane at the source
+(:func:`urbansat.spatial.local.local_xy`); within 150 km the distance error is
+< 0.2 %, far below the wind error. Footprints are represented by 3 x 3 sub-points
 interpolated bilinearly between the four corners, so the forward models average
 over the real footprint (essential for GOSAT's 10.5 km circles and OCO's
 1.3 x 2.25 km parallelograms).
@@ -21,26 +20,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
-from urbansat.constants import R_EARTH
 from urbansat.errors import InversionError
 from urbansat.inversion.units import column_mass_factor
 from urbansat.schema import gas_of, gas_variable
+from urbansat.spatial.local import local_xy
 
-__all__ = ["Scene", "cut_scene", "local_xy"]
+__all__ = ["Scene", "cut_scene"]
 
 _SUB = np.array([1 / 6, 1 / 2, 5 / 6])
 #: Fewest pixels across and along for a window to be an image (else sparse soundings).
 _MIN_IMAGE_SIDE = 3
-
-
-def local_xy(
-    lon: np.ndarray, lat: np.ndarray, lon0: float, lat0: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return east/north offsets [m] of points from ``(lon0, lat0)``."""
-    dlon = ((np.asarray(lon, float) - lon0) + 180.0) % 360.0 - 180.0
-    x = R_EARTH * np.cos(np.deg2rad(lat0)) * np.deg2rad(dlon)
-    y = R_EARTH * np.deg2rad(np.asarray(lat, float) - lat0)
-    return x, y
 
 
 @dataclass

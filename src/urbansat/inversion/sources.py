@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from urbansat.constants import R_EARTH
 from urbansat.errors import InversionError
+from urbansat.spatial.local import local_lonlat
 
 
 @dataclass
@@ -119,9 +119,7 @@ def _boundaries_as_sources(boundaries: Any, prior_sigma: float) -> list[_Source]
         px, py = gx.ravel()[inside], gy.ravel()[inside]
         if px.size == 0:
             px, py = np.array([0.0]), np.array([0.0])
-        lat0 = np.deg2rad(c.y)
-        lon_pts = c.x + np.rad2deg(px / (R_EARTH * np.cos(lat0)))
-        lat_pts = c.y + np.rad2deg(py / R_EARTH)
+        lon_pts, lat_pts = local_lonlat(px, py, c.x, c.y)
         out.append(
             _Source(
                 str(bid),

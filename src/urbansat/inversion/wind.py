@@ -36,7 +36,7 @@ import numpy as np
 import xarray as xr
 
 from urbansat.errors import WindError
-from urbansat.schema.wind import check_sigma, user_wind, with_sigmas
+from urbansat.schema.wind import check_sigma, granule_wind, user_wind, with_sigmas
 
 __all__ = ["DEFAULT_MODEL_WIND_SIGMA", "EffectiveWind", "combine_winds", "effective_wind"]
 
@@ -313,29 +313,8 @@ def as_wind_dataset(value: object, *, sigma: float | None = None) -> xr.Dataset:
                 "eastward_wind/"
                 "northward_wind; pass urbansat.open_wind(path) or a user value (u, v, sigma)."
             )
-        if "xco2" not in value and "xch4" not in value:  # already a wind dataset
-            out = value
-        else:
-            lat, lon = value["latitude"], value["longitude"]
-            out = xr.Dataset(
-                {
-                    "eastward_wind": (
-                        ("y", "x"),
-                        np.asarray(value["eastward_wind"].values, float),
-                        _M_S,
-                    ),
-                    "northward_wind": (
-                        ("y", "x"),
-                        np.asarray(value["northward_wind"].values, float),
-                        _M_S,
-                    ),
-                },
-                coords={
-                    "latitude": (("y", "x"), np.asarray(lat.values, float)),
-                    "longitude": (("y", "x"), np.asarray(lon.values, float)),
-                },
-                attrs={"wind_source": f"granule:{value.attrs.get('product', 'unknown')} 10 m"},
-            )
+        # already a wind dataset, or a swath carrying its own met fields
+        out = value if "xco2" not in value and "xch4" not in value else granule_wind(value)
         return with_sigmas(out, sigma)
     if isinstance(value, (str, bytes)) or hasattr(value, "__fspath__"):
         raise WindError(

@@ -21,7 +21,10 @@ import shapely
 from urbansat.categories import BOUNDARY_LEVELS
 from urbansat.errors import BoundaryCRSError, BoundaryError
 
-__all__ = ["boundary_ids", "require_boundaries"]
+__all__ = ["boundary_ids", "require_boundaries", "require_polygons"]
+
+#: shapely type ids of Polygon and MultiPolygon.
+_POLYGONAL = (3, 6)
 
 
 def boundary_ids(boundaries: pd.DataFrame) -> np.ndarray:
@@ -115,11 +118,39 @@ def require_boundaries(
                 f"{what} have unknown level values {bad}; use {', '.join(BOUNDARY_LEVELS)}."
             )
     if geo:
-        g = boundaries.geometry.to_numpy()
-        empty = shapely.is_empty(g) | shapely.is_missing(g)
-        if empty.any():
-            raise BoundaryError(
-                f"Boundaries {list(ids[empty][:10])} have empty or missing geometry; drop "
-                "them first."
-            )
+        require_polygons(boundaries.geometry.to_numpy(), ids, where=f"in {what}")
     return boundaries
+
+
+def require_polygons(geoms: Any, ids: Any, *, where: str) -> None:
+    """Refuse empty, missing or non-polygonal boundary geometries, naming their ids.
+
+    Parameters
+    ----------
+    geoms : array of shapely geometries
+    ids : array of str
+        The boundary id of each geometry.
+    where : str
+        Where the boundaries come from, for the message (e.g. ``"from 'cities.gpkg'"``).
+
+    Raises
+    ------
+    BoundaryError
+        Listing up to ten ids and the fix.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    ids = np.asarray(ids)
+    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if empty.any():
+        raise BoundaryError(
+            f"Boundaries {list(ids[empty][:10])} {where} have empty or missing geometry. "
+            "Drop them (gdf[~gdf.is_empty]) or fix the source."
+        )
+    kinds = shapely.get_type_id(geoms)
+    bad = ~np.isin(kinds, _POLYGONAL)
+    if bad.any():
+        raise BoundaryError(
+            f"Boundaries {list(ids[bad][:10])} {where} are not polygons "
+            f"({sorted(set(kinds[bad].tolist()))} shapely type ids). "
+            "Buffer points/lines to polygons first, e.g. gdf.buffer(1000) in a metric CRS."
+        )

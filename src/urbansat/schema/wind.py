@@ -23,6 +23,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import xarray as xr
 
 from urbansat.errors import WindError
@@ -32,6 +33,8 @@ __all__ = [
     "MAX_WIND_COMPONENT_M_S",
     "SPEED_SIGMA",
     "check_sigma",
+    "check_wind_range",
+    "granule_wind",
     "user_wind",
     "with_sigmas",
 ]
@@ -185,6 +188,78 @@ def user_wind(
         attrs={"wind_source": "user"},
     )
     return with_sigmas(ds, s, d)
+
+
+def check_wind_range(values: np.ndarray, where: str, name: str) -> np.ndarray:
+    """Return ``values`` [m s-1]; refuse components beyond :data:`MAX_WIND_COMPONENT_M_S`.
+
+    Raises
+    ------
+    WindError
+        Naming ``where``, the component, how many values and the largest, and the fix (the
+        units attribute or an unmasked fill value).
+    """
+    with np.errstate(invalid="ignore"):
+        bad = np.abs(values) > MAX_WIND_COMPONENT_M_S
+    if bad.any():
+        raise WindError(
+            f"{where}: wind component {name!r} has {int(bad.sum())} value(s) up to "
+            f"{float(np.nanmax(np.abs(values))):.6g} m s-1 after unit conversion, beyond any "
+            f"atmospheric wind (|u|, |v| <= {MAX_WIND_COMPONENT_M_S:g} m s-1). Check the units "
+            "attribute (urbansat converts from it) and the fill value (_FillValue or "
+            "missing_value must mark the missing points)."
+        )
+    return values
+
+
+def granule_wind(swath: xr.Dataset) -> xr.Dataset:
+    """Return the wind dataset of a normalized swath's own 10 m met fields (C1 -> C3).
+
+    The swath contract (:mod:`urbansat.schema.swath`) has ``eastward_wind`` and
+    ``northward_wind`` in m s-1 on ``(y, x)``; the wind keeps the pixels' latitude and
+    longitude, gets the mid-time of the soundings as a ``time`` coordinate and
+    ``wind_source = "granule:<product> 10 m"``. No speed or direction error is attached
+    (:func:`with_sigmas` does).
+
+    Raises
+    ------
+    WindError
+        A component missing, in other units than m s-1 (the swath was not normalized:
+        open it with :func:`urbansat.open_granules`), or beyond any atmospheric wind.
+    """
+    where = str(swath.attrs.get("source_files", "<memory>"))
+    comps = {}
+    for name in ("eastward_wind", "northward_wind"):
+        if name not in swath:
+            raise WindError(
+                f"Swath from {where} carries no {name!r}; pass a wind file opened with "
+                "urbansat.open_wind(path) or a user value, e.g. (u, v, sigma)."
+            )
+        units = swath[name].attrs.get("units")
+        if units != _M_S["units"]:
+            raise WindError(
+                f"Swath from {where}: {name} has units {units!r}, the swath contract says "
+                "'m s-1'; pass urbansat.open_wind(swath) instead, which converts from the units."
+            )
+        comps[name] = (
+            ("y", "x"),
+            check_wind_range(np.asarray(swath[name].values, float), f"'{where}'", name),
+            _M_S,
+        )
+    out = xr.Dataset(
+        comps,
+        coords={
+            "latitude": (("y", "x"), np.asarray(swath["latitude"].values, float)),
+            "longitude": (("y", "x"), np.asarray(swath["longitude"].values, float)),
+        },
+        attrs={"wind_source": f"granule:{swath.attrs.get('product', 'unknown')} 10 m"},
+    )
+    if "time" in swath.variables:
+        t = np.asarray(swath["time"].values).ravel()
+        t = t[~np.isnat(t)] if t.dtype.kind == "M" else t
+        if t.size:
+            out = out.assign_coords(time=t.min() + (t.max() - t.min()) / 2)
+    return out
 
 
 def with_sigmas(

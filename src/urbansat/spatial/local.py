@@ -1,10 +1,17 @@
-"""Local metric projections of one geometry: its azimuthal equidistant frame and buffers.
+"""Local metric frames: a geometry's azimuthal equidistant frame and a point's tangent plane.
 
 A boundary's distances and buffers are measured in the azimuthal equidistant (AEQD)
 projection centred on its own centroid on the WGS84 ellipsoid: distances from the centre
 are exact geodesics and other distances within a city-sized region are within
 ``~ (d / R)^2`` (about 1e-4 at 60 km; Snyder 1987, USGS Professional Paper 1395, §25).
 Used wherever urbansat buffers a boundary in kilometres or measures one in metres.
+
+Swath pixels around a point source are placed on the equirectangular tangent plane at the
+source, ``x = R cos(lat0) dlon``, ``y = R dlat`` [m] (:func:`local_xy`, inverse
+:func:`local_lonlat`; ``R`` the mean Earth radius of :mod:`urbansat.constants`): vectorised
+over millions of footprint corners, and within 150 km of the source its distance error is
+below 0.2 %, far below the error of any wind (Snyder 1987, §12, the plate carrée at its
+standard parallel).
 """
 
 from __future__ import annotations
@@ -12,9 +19,58 @@ from __future__ import annotations
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
 from pyproj import CRS
 
-__all__ = ["buffer_local", "local_aeqd", "to_local"]
+from urbansat.constants import R_EARTH
+
+__all__ = ["buffer_local", "local_aeqd", "local_lonlat", "local_xy", "to_local"]
+
+
+def local_xy(
+    lon: ArrayLike, lat: ArrayLike, lon0: float, lat0: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Return east/north offsets [m] of points from ``(lon0, lat0)`` on the tangent plane.
+
+    ``x = R cos(lat0) dlon``, ``y = R dlat`` with ``dlon`` wrapped into [-180, 180) deg, so
+    a source next to the antimeridian sees its neighbours across it as near.
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        Longitudes and latitudes [degrees_east, degrees_north].
+    lon0, lat0 : float
+        The origin [degrees].
+
+    Examples
+    --------
+    >>> x, y = local_xy([179.9, -179.9], [0.0, 0.0], 179.95, 0.0)
+    >>> [round(float(v)) for v in x], [float(v) for v in y]
+    ([-5560, 16679], [0.0, 0.0])
+    """
+    dlon = ((np.asarray(lon, float) - lon0) + 180.0) % 360.0 - 180.0
+    x = R_EARTH * np.cos(np.deg2rad(lat0)) * np.deg2rad(dlon)
+    y = R_EARTH * np.deg2rad(np.asarray(lat, float) - lat0)
+    return x, y
+
+
+def local_lonlat(
+    x: ArrayLike, y: ArrayLike, lon0: float, lat0: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Return longitudes and latitudes [degrees] of tangent-plane offsets [m] (:func:`local_xy`).
+
+    ``lon = lon0 + dlon`` is not wrapped into [-180, 180).
+
+    Examples
+    --------
+    >>> lon, lat = local_lonlat(*local_xy([13.5], [52.6], 13.4, 52.5), 13.4, 52.5)
+    >>> round(float(lon[0]), 12), round(float(lat[0]), 12)
+    (13.5, 52.6)
+    """
+    lat = lat0 + np.rad2deg(np.asarray(y, float) / R_EARTH)
+    lon = lon0 + np.rad2deg(np.asarray(x, float) / (R_EARTH * np.cos(np.deg2rad(lat0))))
+    return lon, lat
 
 
 def local_aeqd(geom: Any) -> CRS:

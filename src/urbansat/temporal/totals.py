@@ -14,7 +14,14 @@ import pandas as pd
 import xarray as xr
 
 from urbansat.errors import EmptySelectionError, SchemaError
-from urbansat.temporal.budget import factor_rel_var, period_shares, timing_rel_var
+from urbansat.schema.results import require_emission_result
+from urbansat.temporal.budget import (
+    TIMING_SIGMA_H,
+    TIMING_SIGMA_ZONE_H,
+    factor_rel_var,
+    period_shares,
+    timing_rel_var,
+)
 from urbansat.temporal.estimator import N_BASIS, basis, fit_groups
 from urbansat.temporal.profiles import TemporalProfile, get_profile, local_calendar
 
@@ -90,6 +97,7 @@ def _from_datasets(data: xr.Dataset | Sequence[xr.Dataset]) -> pd.DataFrame:
     parts = [data] if isinstance(data, xr.Dataset) else list(data)
     frames = []
     for i, ds in enumerate(parts):
+        require_emission_result(ds, f"estimates Dataset #{i}")
         if "time" in ds.variables:
             t = np.broadcast_to(np.asarray(ds["time"].values), (ds.sizes.get("source", 1),))
         elif "overpass_time" in ds.attrs:
@@ -200,8 +208,10 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
     profile_table : DataFrame or path, optional
         User profiles (profile-table layout), referenced by name in ``profile``.
     timezone : str or mapping, optional
-        IANA time zone (civil local time) for all or per source; default solar time from
-        ``longitude``.
+        IANA time zone (civil local time, the time the profiles are given in) for all or per
+        source; default solar time from ``longitude``. A named zone also narrows the timing
+        term of the budget from 0.87 h (zone offset and daylight saving unknown) to the
+        hour bin's 0.29 h (:mod:`urbansat.temporal.budget`).
     seasonal : bool, optional
         Force the seasonal curve on or off; None = automatic (>= 10 overpasses in >= 6
         months over >= 180 days).
@@ -407,7 +417,9 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
             p = profs[r[idc]]
             # profile terms (temporal/budget.py): factor amplitudes (W_j - c_j) and timing
             u_fac = np.sqrt(factor_rel_var(p, r["_cal"], w, r["_c"]))
-            u_time = np.sqrt(timing_rel_var(p, r["_local"], w))
+            # a named zone fixes civil time and daylight saving: only the hour bin is left
+            sig_t = TIMING_SIGMA_H if tzs[r[idc]] is None else TIMING_SIGMA_ZONE_H
+            u_time = np.sqrt(timing_rel_var(p, r["_local"], w, sigma_h=sig_t))
             mean = float(fit.mean[j])
             r.update(
                 emission_t_per_yr=mean,

@@ -54,6 +54,7 @@ from urbansat.constants import R_EARTH
 from urbansat.ingest.winds import open_wind
 from urbansat.inversion.units import column_mass_factor
 from urbansat.schema import GAS_STANDARD_NAMES, GAS_UNITS, gas_variable, validate_granule
+from urbansat.spatial.local import local_lonlat
 
 __all__ = [
     "TEST_SEEDS",
@@ -305,8 +306,7 @@ def make_lagrangian_scene(
         values[sl] = np.nan
         qa[sl] = False
     lat0, lon0 = -22.8 + rng.uniform(-20, 20), 148.5 + rng.uniform(-60, 60)
-    lat = lat0 + np.rad2deg(Y / R_EARTH)
-    lon = lon0 + np.rad2deg(X / (R_EARTH * np.cos(np.deg2rad(lat0))))
+    lon, lat = local_lonlat(X, Y, lon0, lat0)
     hlat, hlon = (
         np.rad2deg(px / 2 / R_EARTH),
         np.rad2deg(px / 2 / (R_EARTH * np.cos(np.deg2rad(lat0)))),

@@ -29,10 +29,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from urbansat.constants import R_EARTH
 from urbansat.ingest.winds import open_wind
 from urbansat.inversion.units import column_mass_factor
 from urbansat.schema import GAS_STANDARD_NAMES, GAS_UNITS, gas_variable, validate_granule
+from urbansat.spatial.local import local_lonlat, local_xy
 
 __all__ = ["BRIGGS_C", "GEOMETRIES", "make_plume_swath", "plume_field"]
 
@@ -310,13 +310,8 @@ def make_plume_swath(
         qa = field > np.quantile(field, cloud_fraction)
     lat0, lon0 = source_lonlat[1], source_lonlat[0]
 
-    def to_ll(xx: np.ndarray, yy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        lat = lat0 + np.rad2deg(yy / R_EARTH)
-        lon = lon0 + np.rad2deg(xx / (R_EARTH * np.cos(np.deg2rad(lat0))))
-        return lon, lat
-
-    lon, lat = to_ll(X, Y)
-    blon, blat = to_ll(CX, CY)
+    lon, lat = local_lonlat(X, Y, lon0, lat0)
+    blon, blat = local_lonlat(CX, CY, lon0, lat0)
     t0 = np.datetime64("2022-07-22T03:14:00", "ns")
     time = t0 + (
         np.arange(ny)[:, None] * np.timedelta64(300, "ms") + np.zeros((1, nx), "timedelta64[ns]")
@@ -421,12 +416,7 @@ def plume_field(
     k = column_mass_factor(gas, surface_pressure)
 
     def f(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-        x = (
-            R_EARTH
-            * np.cos(np.deg2rad(lat0))
-            * np.deg2rad(((np.asarray(lon) - lon0) + 180) % 360 - 180)
-        )
-        y = R_EARTH * np.deg2rad(np.asarray(lat) - lat0)
+        x, y = local_xy(lon, lat, lon0, lat0)
         off = (np.arange(5) / 4 - 0.5) * subsample_km * 1e3
         ox, oy = np.meshgrid(off, off)
         cols = [

@@ -36,6 +36,7 @@ from scipy.spatial import cKDTree
 
 from urbansat.constants import R_EARTH
 from urbansat.errors import EmptySelectionError, SchemaError, UrbansatDeprecationWarning
+from urbansat.schema.results import require_emission_result
 
 __all__ = ["VALIDATION_COLUMNS", "validate", "validate_inventory"]
 
@@ -261,9 +262,8 @@ def validate_inventory(
             f"{type(estimates).__name__} {str(estimates)[:120]!r}. Open a saved result first, e.g. "
             "xarray.open_dataset(path)."
         )
-    from urbansat.inversion.result import require_single_method
-
-    require_single_method(estimates, "estimates")
+    if isinstance(estimates, xr.Dataset):
+        require_emission_result(estimates, "estimates")
     if not isinstance(inventory, pd.DataFrame):
         raise SchemaError(
             "inventory must be a pandas.DataFrame; got "

@@ -1,0 +1,61 @@
+"""One home per concept (issue 20 item 2): the swath's own winds, boundary geometries and the
+tangent plane each have one implementation, used by every caller."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+import urbansat
+from urbansat.errors import BoundaryError, WindError
+from urbansat.schema import require_boundaries
+from urbansat.schema.wind import granule_wind
+from urbansat.spatial.local import local_lonlat, local_xy
+from urbansat.testing.granules import make_swath
+
+
+def test_open_wind_and_estimate_share_the_granule_wind():
+    sw = make_swath(wind=(6.0, -2.0))
+    a = urbansat.open_wind(sw)
+    b = granule_wind(sw)
+    for v in ("eastward_wind", "northward_wind"):
+        np.testing.assert_array_equal(a[v].values, b[v].values)
+    assert a.attrs["wind_source"] == b.attrs["wind_source"]
+    assert a["time"].values == b["time"].values
+
+
+def test_granule_wind_outside_the_swath_contract_is_refused_naming_the_fix():
+    sw = make_swath(wind=(10.0, 0.0))
+    sw["eastward_wind"].attrs["units"] = "knots"
+    with pytest.raises(WindError, match=r"units 'knots'.*pass urbansat\.open_wind\(swath\)"):
+        granule_wind(sw)
+    sw["eastward_wind"].attrs["units"] = "m s-1"
+    sw["northward_wind"][:] = 9.96921e36  # an unmasked netCDF fill value
+    with pytest.raises(WindError, match="beyond any atmospheric wind"):
+        granule_wind(sw)
+    with pytest.raises(WindError, match="carries no 'eastward_wind'"):
+        granule_wind(sw.drop_vars("eastward_wind"))
+
+
+def test_boundaries_must_be_polygons_in_reading_and_at_every_entry(tmp_path):
+    pts = gpd.GeoDataFrame(
+        {"boundary_id": ["a", "b"]},
+        geometry=[shapely.box(0, 0, 1, 1), shapely.Point(2, 2)],
+        crs=4326,
+    )
+    with pytest.raises(BoundaryError, match=r"Boundaries \['b'\] in boundaries are not polygons"):
+        require_boundaries(pts)
+    with pytest.raises(BoundaryError, match=r"Boundaries \['b'\] from .* are not polygons"):
+        urbansat.read_boundaries(pts, level="county")
+
+
+def test_tangent_plane_round_trips_and_wraps_the_antimeridian():
+    lon = np.array([179.99, -179.99, 13.0])
+    lat = np.array([10.0, 10.5, 52.0])
+    x, y = local_xy(lon, lat, 179.95, 10.2)
+    assert x[1] == pytest.approx(6.0e-2 * np.pi / 180 * 6_371_008.8 * np.cos(np.deg2rad(10.2)))
+    lo, la = local_lonlat(x, y, 179.95, 10.2)
+    np.testing.assert_allclose(((lo + 180) % 360) - 180, lon, atol=1e-9)
+    np.testing.assert_allclose(la, lat, atol=1e-12)
