@@ -28,17 +28,30 @@ spread over the weekdays or months in proportion to ``c`` leave almost nothing o
 kinds, and a period inside one month has no month term (``W = c = 1``).
 
 **Timing.** The hourly factors are one-hour means in local civil time (the time that
-schedules traffic, heating and plant operation), while the default local time is solar time
-from longitude. The two differ by the zone offset minus ``longitude / 15`` -- uniform within
-+-0.5 h for a zone centred on its meridian, variance 1/12 h^2 -- plus one hour of daylight
-saving time for about 7 of the 12 months (EU: last Sunday of March to last Sunday of October;
-North America about 8; variance 7/12 h^2 about zero when the sign is not assumed):
+schedules traffic, heating and plant operation, and the time of the TNO / CAMS-REG-TEMPO and
+EDGAR hour-of-day tables), applied at an overpass instant. Three independent errors of the
+local time the profile applies at, in h (each a mean square about zero):
 
-.. math:: \sigma_t = \sqrt{1/12 + 7/12}\ \mathrm{h} = 0.82\ \mathrm{h}
+* **hour bin**, 1/12 h^2 (:data:`HOUR_BIN_VAR_H2`): a one-hour mean equals the continuous
+  profile at some instant of its hour, not known within it -- uniform over 1 h, variance
+  1 h^2 / 12 (the quantisation variance of a 1 h grid);
+* **zone versus meridian**, 1/12 h^2 (:data:`ZONE_VAR_H2`): the zone offset minus
+  ``longitude / 15`` is uniform within +-0.5 h for a zone centred on its meridian;
+* **daylight saving**, 7/12 h^2 (:data:`DST_VAR_H2`): one hour for about 7 of the 12 months
+  (EU: last Sunday of March to last Sunday of October, Directive 2000/84/EC; North America
+  about 8), a mean square of 7/12 h^2 about zero when the sign is not assumed.
 
-(:data:`TIMING_SIGMA_H`). With ``timezone=`` the zone and daylight saving are known and
-``sigma_t`` then stands for the source's own schedule running earlier or later than the
-sector mean (not quantified separately; tag U). With a common shift
+Given only the longitude (local solar time, the default), all three are unknown:
+
+.. math:: \sigma_t = \sqrt{1/12 + 1/12 + 7/12}\ \mathrm{h} = 0.87\ \mathrm{h}
+
+(:data:`TIMING_SIGMA_H`). Given a named zone (``timezone=``), civil time and daylight saving
+are known and only the hour bin is left, ``sigma_t = sqrt(1/12) h = 0.29 h``
+(:data:`TIMING_SIGMA_ZONE_H`). (Until issue 17's civil-time generator the solar-time value
+was ``sqrt(1/12 + 7/12) h = 0.82 h`` without the hour bin, and a named zone kept it, then
+read as the source's own schedule offset. A source's own schedule is not a separate term:
+it is a departure from the sector mean shape, which the factors' uncertainty ``u_j``
+stands for.) With a common shift
 ``delta ~ N(0, sigma_t^2)`` of the true profile against the assumed one, the estimate
 (weights ``w_k``, ``sum w_k = 1``) is off by
 ``e(delta) = sum_k w_k f(t_k + delta) / f(t_k) - 1`` while the period mean of a shifted
@@ -66,16 +79,30 @@ from numpy.typing import NDArray
 from urbansat.temporal.profiles import KIND_LENGTH, TemporalProfile
 
 __all__ = [
+    "DST_VAR_H2",
+    "HOUR_BIN_VAR_H2",
     "TIMING_NODES",
     "TIMING_SIGMA_H",
+    "TIMING_SIGMA_ZONE_H",
+    "ZONE_VAR_H2",
     "factor_rel_var",
     "period_shares",
     "timing_rel_var",
 ]
 
-#: 1-sigma uncertainty of the local time the profile applies at [h]: rms of civil minus
-#: solar time, sqrt(1/12 + 7/12) h (module docstring).
-TIMING_SIGMA_H: Final = float(np.sqrt(1.0 / 12.0 + 7.0 / 12.0))
+#: Mean square error [h^2] of the instant a one-hour-mean factor applies at: uniform over
+#: its hour, 1 h^2 / 12 (module docstring).
+HOUR_BIN_VAR_H2: Final = 1.0 / 12.0
+#: ... of the zone offset minus longitude / 15: uniform within +-0.5 h, 1 h^2 / 12.
+ZONE_VAR_H2: Final = 1.0 / 12.0
+#: ... of daylight saving time: 1 h for about 7 of 12 months (EU), 7/12 h^2.
+DST_VAR_H2: Final = 7.0 / 12.0
+#: 1-sigma uncertainty of the local time the profile applies at [h] when the local time is
+#: solar time from longitude: sqrt(1/12 + 1/12 + 7/12) h = 0.866 h (module docstring).
+TIMING_SIGMA_H: Final = float(np.sqrt(HOUR_BIN_VAR_H2 + ZONE_VAR_H2 + DST_VAR_H2))
+#: ... when it is civil time of a named zone (offset and daylight saving known): the hour
+#: bin only, sqrt(1/12) h = 0.289 h.
+TIMING_SIGMA_ZONE_H: Final = float(np.sqrt(HOUR_BIN_VAR_H2))
 #: Shifts (in units of TIMING_SIGMA_H): mid-points of 0.1 steps over -3..3.
 TIMING_NODES: Final = (np.arange(-30, 30) + 0.5) * 0.1
 _NS_H: Final = 3_600_000_000_000
