@@ -82,14 +82,26 @@ same tables as this run's ``model_error*`` sections measure them (:func:`derive_
     ``cosmo+era5`` (both, combined with their spread in the wind error). The issue's goal is
     stated for the COSMO winds; this shows how much the answer depends on the wind product.
 ``ddeq``
-    ddeq 1.1 measured in the same run: ``benchmarks/ddeq_reference.py`` is run in a
-    subprocess with the interpreter of a separate environment holding ddeq
-    (``--ddeq-python``, default ``/work/ddeq-venv/bin/python`` when it exists; see
-    ``docs/inversion.md`` for how to create it). Its plume detection + background + CSF +
-    IME on the same scene, files and sources, once with ddeq's SMARTCARB detection on NO2
-    and once on XCO2 alone (urbansat's input), side by side with urbansat's methods, and
-    the time ratio ddeq / urbansat for the same steps (detection, background, CSF, IME,
-    both sources; imports and file reading excluded on both sides).
+    ddeq 1.1 measured in the same run: ``benchmarks/ddeq_reference.py --serve`` runs as a
+    persistent subprocess with the interpreter of a separate environment holding ddeq
+    (``--ddeq-python``, default ``/work/ddeq-venv/bin/python`` when it exists). Create it
+    with (PyPI; the pins are needed, see ``docs/inversion.md``)::
+
+        python3 -m venv /work/ddeq-venv
+        /work/ddeq-venv/bin/pip install ddeq==1.1 "xarray==2025.1.2" "pandas<3"
+        python benchmarks/bench_inversion.py --smartcarb-only
+
+    Its plume detection + background + CSF + IME on the same scene, files and sources,
+    once with ddeq's SMARTCARB detection on NO2 and once on XCO2 alone (urbansat's input),
+    side by side with urbansat's methods. Same noise: the XCO2 urbansat inverts (seed 0,
+    0.5 ppm, urbansat's QA mask) is written to a temporary netCDF and replaces the XCO2 of
+    ddeq's ``smartcarb.read_level2`` (ddeq's own NO2 is kept for the NO2 variant);
+    ``same_xco2`` records that the checksums and values match. Same timing: each side warm
+    (one warm-up repetition in the ddeq process), then ``--ddeq-repeats`` (default
+    :data:`TIMING_REPEATS`) interleaved rounds of one urbansat call and one ddeq
+    repetition; medians with min/max, the ratio of medians ddeq / urbansat for the same
+    steps (detection, background, CSF, IME, both sources; imports and file reading
+    excluded on both sides), and the load average before and after.
 """
 
 from __future__ import annotations
@@ -268,7 +280,12 @@ def run_smartcarb_scene(
     return res, timing
 
 
-def smartcarb(d: Path, emis_file: Path) -> dict:
+def smartcarb(d: Path, emis_file: Path) -> tuple[dict, dict]:
+    """The protocol row (seed 0) and its timing; also returns the scene it inverted.
+
+    The scene (``sw``, ``sources``, ``wind``, ``truth_mt``) is what the ddeq comparison
+    hands to ddeq (the same noisy XCO2) and times against, interleaved.
+    """
     from urbansat.ingest.readers.smartcarb import SmartcarbReader
     from urbansat.ingest.winds import open_wind
 
@@ -308,7 +325,7 @@ def smartcarb(d: Path, emis_file: Path) -> dict:
             "median of the repeats; all_methods = one estimate_emissions(method='all') "
             "call (each source prepared once), csf_ime = method=['csf', 'ime']"
         ),
-    }
+    }, {"sw": sw, "sources": src, "wind": wind, "truth_mt": truth_mt}
 
 
 def smartcarb_noise(
@@ -419,30 +436,239 @@ def smartcarb_winds(d: Path, emis_file: Path, n_seeds: int) -> dict:
     }
 
 
-def run_ddeq(python: Path, d: Path, detect_with: str, timeout: float = 600.0) -> dict:
-    """Run ``ddeq_reference.py`` under ``python``; its last stdout line is the JSON result."""
-    cmd = [
-        str(python),
-        str(HERE / "ddeq_reference.py"),
-        "--data",
-        str(d),
-        "--detect-with",
-        detect_with,
-    ]
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
-    wall = time.perf_counter() - t0
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
-    if proc.returncode != 0 or not lines:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
-        raise RuntimeError(f"{' '.join(cmd)} exited with {proc.returncode}: " + " | ".join(tail))
-    out = json.loads(lines[-1])
-    out["subprocess_wall_s"] = wall
-    return out
+def xco2_sha256(a) -> str:
+    """SHA-256 of an array as C-contiguous float64 bytes (as ``ddeq_reference._sha256``)."""
+    import hashlib
+
+    return hashlib.sha256(np.ascontiguousarray(a, dtype="float64").tobytes()).hexdigest()
 
 
-def compare_ddeq(sc: dict, runs: dict[str, dict]) -> dict:
-    """Side-by-side rows (urbansat methods vs ddeq CSF/IME) and same-step time ratios."""
+def write_xco2_for_ddeq(sw, path: Path) -> dict:
+    """Write the noisy XCO2 urbansat inverts (+ its sigma and QA mask) for ddeq to read.
+
+    ``ddeq_reference.py --xco2 PATH`` puts these values in place of ddeq's own noise draw
+    (same Level-2 grid, ``nobs`` x ``nrows``), so both tools invert one realisation.
+    Returns the checksums the JSON records (of the whole array and of the valid pixels).
+    """
+    xco2 = np.asarray(sw["xco2"].values, dtype="float64")
+    qa = np.asarray(sw["qa_pass"].values, dtype=bool)
+    sha = xco2_sha256(xco2)
+    import xarray as xr
+
+    ds = xr.Dataset(
+        {
+            "xco2": (("nobs", "nrows"), xco2, {"units": "ppm"}),
+            "xco2_uncertainty": (
+                ("nobs", "nrows"),
+                np.asarray(sw["xco2_uncertainty"].values, dtype="float64"),
+                {"units": "ppm"},
+            ),
+            "qa_pass": (("nobs", "nrows"), qa.astype("int8")),
+        },
+        attrs={
+            "xco2_sha256": sha,
+            "noise_ppm": float(sw.attrs["noise_ppm"]),
+            "noise_seed": int(sw.attrs["noise_seed"]),
+            "note": "urbansat SmartcarbReader XCO2 with its seeded noise; for ddeq_reference.py",
+        },
+    )
+    ds.to_netcdf(path)
+    return {
+        "xco2_sha256": sha,
+        "xco2_sha256_valid_pixels": xco2_sha256(xco2[qa]),
+        "n_valid_pixels": int(qa.sum()),
+        "noise_ppm": float(sw.attrs["noise_ppm"]),
+        "noise_seed": int(sw.attrs["noise_seed"]),
+    }
+
+
+class DdeqServer:
+    """``ddeq_reference.py --serve`` as a persistent subprocess (one repetition per request).
+
+    The child imports ddeq, reads the scene, injects urbansat's XCO2 and runs one warm-up
+    repetition before it answers ``ready``; each :meth:`run` then times one repetition of
+    detection, background, CSF and IME. Its stderr goes to a temporary file (quoted on
+    failure) so a chatty child never blocks on a full pipe.
+    """
+
+    def __init__(
+        self, python: Path, d: Path, detect_with: str, xco2: Path, timeout: float = 600.0
+    ) -> None:
+        import queue
+        import threading
+
+        self.cmd = [
+            str(python),
+            str(HERE / "ddeq_reference.py"),
+            "--serve",
+            "--data",
+            str(d),
+            "--detect-with",
+            detect_with,
+            "--xco2",
+            str(xco2),
+        ]
+        self.timeout = timeout
+        # closed in close(): the file must outlive __init__ (the child writes to it)
+        self.err = tempfile.TemporaryFile("w+")  # noqa: SIM115
+        t0 = time.perf_counter()
+        self.proc = subprocess.Popen(
+            self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.err, text=True
+        )
+        self.lines: queue.Queue = queue.Queue()
+
+        def pump() -> None:
+            assert self.proc.stdout is not None
+            for ln in self.proc.stdout:
+                self.lines.put(ln)
+            self.lines.put(None)
+
+        threading.Thread(target=pump, daemon=True).start()
+        self.ready = self._answer()
+        if not self.ready.get("ready"):
+            self.close()
+            raise RuntimeError(f"{' '.join(self.cmd)}: no ready line, got {self.ready}")
+        self.ready["startup_wall_s"] = time.perf_counter() - t0
+
+    def _answer(self) -> dict:
+        import queue
+
+        while True:
+            try:
+                ln = self.lines.get(timeout=self.timeout)
+            except queue.Empty:
+                self.close()
+                raise subprocess.TimeoutExpired(self.cmd, self.timeout) from None
+            if ln is None:
+                self.err.seek(0)
+                tail = self.err.read().strip().splitlines()[-5:]
+                raise RuntimeError(
+                    f"{' '.join(self.cmd)} exited with {self.proc.wait()}: " + " | ".join(tail)
+                )
+            if ln.startswith("{"):
+                out = json.loads(ln)
+                if "error" in out:
+                    raise RuntimeError(f"{' '.join(self.cmd)}: {out['error']}")
+                return out
+
+    def run(self) -> tuple[dict, float]:
+        """One repetition: ddeq's own step timings and the wall time of the request [s]."""
+        assert self.proc.stdin is not None
+        t0 = time.perf_counter()
+        self.proc.stdin.write("run\n")
+        self.proc.stdin.flush()
+        out = self._answer()
+        return out, time.perf_counter() - t0
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                assert self.proc.stdin is not None
+                self.proc.stdin.write("quit\n")
+                self.proc.stdin.close()
+                self.proc.wait(timeout=30)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+        self.err.close()
+
+
+def _stats(ts: list[float]) -> dict:
+    return {
+        "median_s": float(np.median(ts)),
+        "min_s": float(np.min(ts)),
+        "max_s": float(np.max(ts)),
+        "all_s": [float(t) for t in ts],
+    }
+
+
+def run_ddeq_interleaved(
+    python: Path, d: Path, scene: dict, detects: list[str], repeats: int
+) -> tuple[dict[str, dict], dict]:
+    """ddeq and urbansat on the same noisy XCO2, timed warm and interleaved.
+
+    urbansat's XCO2 (seed 0, 0.5 ppm) is written to a temporary netCDF that each ddeq
+    variant (detection on NO2 / on XCO2) reads in place of its own noise draw. After every
+    side is warm (urbansat ran the scene in :func:`smartcarb`; each ddeq child runs one
+    warm-up repetition), ``repeats`` rounds alternate: urbansat CSF + IME, ddeq (first
+    variant), urbansat all four methods, ddeq (next variant), ... Each tool's figure is the
+    median (with min/max) over its ``repeats`` timings; imports and file reading are
+    outside every timing. Returns ``{detect_with: ddeq run}`` and urbansat's timings.
+    """
+    sw, src, wind = scene["sw"], scene["sources"], scene["wind"]
+    with tempfile.TemporaryDirectory(prefix="urbansat-ddeq-") as tmp:
+        xco2 = Path(tmp) / "urbansat_xco2_seed0.nc"
+        shared = write_xco2_for_ddeq(sw, xco2)
+        servers: dict[str, DdeqServer] = {}
+        try:
+            for det in detects:
+                try:
+                    servers[det] = DdeqServer(python, d, det, xco2)
+                except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError) as exc:
+                    print(f"ddeq reference ({det}) failed: {exc}")
+            if not servers:
+                return {}, {}
+            us: dict[str, list[float]] = {"csf_ime": [], "all_methods": []}
+            reps: dict[str, list[dict]] = {det: [] for det in servers}
+            walls: dict[str, list[float]] = {det: [] for det in servers}
+            load_before = os.getloadavg()
+            us_calls = [("csf_ime", ["csf", "ime"]), ("all_methods", "all")]
+            for _ in range(repeats):
+                for i, det in enumerate(servers):
+                    key, method = us_calls[i % 2]
+                    t = time.perf_counter()
+                    estimate_emissions(sw, sources=src, wind=wind, method=method)
+                    us[key].append(time.perf_counter() - t)
+                    rep, wall = servers[det].run()
+                    reps[det].append(rep)
+                    walls[det].append(wall)
+                if len(servers) == 1:  # one variant: still time both urbansat calls per round
+                    key, method = us_calls[1]
+                    t = time.perf_counter()
+                    estimate_emissions(sw, sources=src, wind=wind, method=method)
+                    us[key].append(time.perf_counter() - t)
+            load_after = os.getloadavg()
+        finally:
+            for srv in servers.values():
+                srv.close()
+    runs: dict[str, dict] = {}
+    for det, srv in servers.items():
+        first = reps[det][0]
+        same = all(r["results"] == first["results"] for r in reps[det]) and (
+            srv.ready["warmup"]["results"] == first["results"]
+        )
+        steps = ("t_detect_s", "t_background_s", "t_csf_s", "t_ime_s", "t_detect_csf_ime_s")
+        runs[det] = {
+            **{k: v for k, v in srv.ready.items() if k not in ("ready", "warmup")},
+            "n_detected_pixels": first["n_detected_pixels"],
+            "multiple_sources": first["multiple_sources"],
+            "results": first["results"],
+            "results_identical_over_repeats_and_warmup": same,
+            "warmup_detect_csf_ime_s": srv.ready["warmup"]["t_detect_csf_ime_s"],
+            "timing": {k: _stats([r[k] for r in reps[det]]) for k in steps},
+            "request_wall": _stats(walls[det]),
+        }
+    urbansat = {
+        "shared_xco2": shared,
+        "repeats": repeats,
+        "csf_ime": _stats(us["csf_ime"]),
+        "all_methods": _stats(us["all_methods"]),
+        "load_average_1_5_15_min_before": list(load_before),
+        "load_average_1_5_15_min_after": list(load_after),
+        "order": "per round: urbansat CSF+IME, ddeq "
+        + ", urbansat all four methods, ddeq ".join(servers)
+        + (", urbansat all four methods" if len(servers) == 1 else ""),
+    }
+    return runs, urbansat
+
+
+def compare_ddeq(sc: dict, runs: dict[str, dict], us: dict) -> dict:
+    """Side-by-side rows (urbansat methods vs ddeq CSF/IME) and same-step time ratios.
+
+    ``us``: urbansat's interleaved timings and the shared-XCO2 checksums of
+    :func:`run_ddeq_interleaved`; ``same_xco2`` says whether every ddeq run read exactly
+    the array urbansat inverted (checksums equal and values equal pixel for pixel).
+    """
     rows = []
     for s, per in sc["results"].items():
         for m, r in per.items():
@@ -477,22 +703,44 @@ def compare_ddeq(sc: dict, runs: dict[str, dict]) -> dict:
         e, u, t = row["estimate_mt_per_yr"], row["sigma_mt_per_yr"], row["truth_mt_per_yr"]
         row["error"] = None if e is None else e / t - 1
         row["truth_within_2sigma"] = None if (e is None or u is None) else bool(abs(e - t) <= 2 * u)
+    t_us, t_all = us["csf_ime"]["median_s"], us["all_methods"]["median_s"]
     timing = {}
     for det, run in runs.items():
-        t_ddeq = run["t_detect_csf_ime_s"]
+        tt = run["timing"]
+        t_ddeq = tt["t_detect_csf_ime_s"]["median_s"]
         timing[det] = {
             "ddeq_detect_background_csf_ime_s": t_ddeq,
-            "ddeq_detect_s": run["t_detect_s"],
-            "ddeq_background_s": run["t_background_s"],
-            "ddeq_csf_s": run["t_csf_s"],
-            "ddeq_ime_s": run["t_ime_s"],
+            "ddeq_detect_background_csf_ime_min_max_s": [
+                tt["t_detect_csf_ime_s"]["min_s"],
+                tt["t_detect_csf_ime_s"]["max_s"],
+            ],
+            "ddeq_detect_s": tt["t_detect_s"]["median_s"],
+            "ddeq_background_s": tt["t_background_s"]["median_s"],
+            "ddeq_csf_s": tt["t_csf_s"]["median_s"],
+            "ddeq_ime_s": tt["t_ime_s"]["median_s"],
+            "ddeq_warmup_s": run["warmup_detect_csf_ime_s"],
             "ddeq_import_s": run["t_import_s"],
             "ddeq_read_s": run["t_read_s"],
-            "urbansat_csf_ime_s": sc["time_csf_ime_s"],
-            "urbansat_all_methods_s": sc["time_all_methods_s"],
-            "ratio_ddeq_over_urbansat_same_steps": t_ddeq / sc["time_csf_ime_s"],
-            "ratio_ddeq_over_urbansat_all_four_methods": t_ddeq / sc["time_all_methods_s"],
+            "urbansat_csf_ime_s": t_us,
+            "urbansat_csf_ime_min_max_s": [us["csf_ime"]["min_s"], us["csf_ime"]["max_s"]],
+            "urbansat_all_methods_s": t_all,
+            "urbansat_all_methods_min_max_s": [
+                us["all_methods"]["min_s"],
+                us["all_methods"]["max_s"],
+            ],
+            "ratio_ddeq_over_urbansat_same_steps": t_ddeq / t_us,
+            "ratio_ddeq_over_urbansat_all_four_methods": t_ddeq / t_all,
+            "repeats": us["repeats"],
         }
+    shared = us["shared_xco2"]
+    same_xco2 = all(
+        (run.get("xco2_injected") or {}).get("xco2_sha256") == shared["xco2_sha256"]
+        and (run.get("xco2_injected") or {}).get("xco2_sha256_valid_pixels")
+        == shared["xco2_sha256_valid_pixels"]
+        and (run.get("xco2_injected") or {}).get("xco2_equal_to_file_where_valid")
+        and (run.get("xco2_injected") or {}).get("n_valid_pixels") == shared["n_valid_pixels"]
+        for run in runs.values()
+    )
     meta = {
         k: v
         for k, v in next(iter(runs.values())).items()
@@ -501,6 +749,22 @@ def compare_ddeq(sc: dict, runs: dict[str, dict]) -> dict:
     return {
         **meta,
         "truth": TRUTH_NOTE,
+        "same_xco2": same_xco2,
+        "shared_xco2": shared,
+        "noise_note": (
+            "both tools invert urbansat's XCO2 draw (SmartcarbReader noise_ppm=0.5, seed=0) "
+            "with urbansat's QA mask; ddeq's NO2 (its own 'high' noise, 30 % cloud threshold) "
+            "is kept for its NO2-detection variant"
+        ),
+        "timing_protocol": (
+            f"warm (urbansat after its protocol runs, ddeq after one warm-up repetition in a "
+            f"persistent process), {us['repeats']} interleaved rounds ({us['order']}); "
+            "median with min/max per tool; ratio = ratio of medians; imports and file "
+            "reading excluded on both sides"
+        ),
+        "load_average_1_5_15_min_before": us["load_average_1_5_15_min_before"],
+        "load_average_1_5_15_min_after": us["load_average_1_5_15_min_after"],
+        "urbansat_timing": {k: us[k] for k in ("csf_ime", "all_methods")},
         "rows": rows,
         "timing": timing,
         "n_detected_pixels": {det: run["n_detected_pixels"] for det, run in runs.items()},
@@ -515,7 +779,12 @@ def print_ddeq_table(cmp: dict) -> None:
     print(
         "\nSMARTCARB 2015-04-23 11 UTC, COSMO winds, 0.5 ppm: "
         f"urbansat vs ddeq {cmp.get('ddeq_version')} "
-        "(same run; Mt CO2/yr)"
+        f"(same run; same XCO2 draw: {cmp['same_xco2']}, sha256 "
+        f"{cmp['shared_xco2']['xco2_sha256'][:12]}; Mt CO2/yr)"
+    )
+    print(
+        f"timing: {cmp['timing_protocol']}; load average before "
+        f"{cmp['load_average_1_5_15_min_before']}, after {cmp['load_average_1_5_15_min_after']}"
     )
     print(
         f"{'source':12s} {'tool':9s} {'method':9s} {'detect':6s} "
@@ -541,7 +810,11 @@ def print_ddeq_table(cmp: dict) -> None:
             f"ddeq {t['ddeq_detect_background_csf_ime_s']:.2f} s "
             f"(detect {t['ddeq_detect_s']:.2f}, background {t['ddeq_background_s']:.2f}, "
             f"CSF {t['ddeq_csf_s']:.2f}, "
-            f"IME {t['ddeq_ime_s']:.2f}) vs urbansat {t['urbansat_csf_ime_s']:.2f} s: "
+            f"IME {t['ddeq_ime_s']:.2f}; min-max "
+            f"{t['ddeq_detect_background_csf_ime_min_max_s'][0]:.2f}-"
+            f"{t['ddeq_detect_background_csf_ime_min_max_s'][1]:.2f}) vs urbansat "
+            f"{t['urbansat_csf_ime_s']:.2f} s "
+            f"({t['urbansat_csf_ime_min_max_s'][0]:.2f}-{t['urbansat_csf_ime_min_max_s'][1]:.2f}): "
             f"ratio ddeq/urbansat {t['ratio_ddeq_over_urbansat_same_steps']:.1f}x; "
             f"urbansat all four methods {t['urbansat_all_methods_s']:.2f} s "
             f"({t['ratio_ddeq_over_urbansat_all_four_methods']:.1f}x)"
@@ -660,6 +933,12 @@ def main() -> None:  # noqa: PLR0912, PLR0915
         ),
     )
     ap.add_argument(
+        "--ddeq-repeats",
+        type=int,
+        default=TIMING_REPEATS,
+        help="interleaved timing rounds of urbansat and ddeq (each warm, same XCO2 draw)",
+    )
+    ap.add_argument(
         "--noise-seeds",
         type=int,
         default=100,
@@ -686,6 +965,8 @@ def main() -> None:  # noqa: PLR0912, PLR0915
     ):
         if v < 0:
             sys.exit(f"{flag} {v}: give a number of seeds >= 0 (0 skips the ensemble)")
+    if args.ddeq_repeats < 1:
+        sys.exit(f"--ddeq-repeats {args.ddeq_repeats}: give at least 1 interleaved round")
     if args.city_seeds > CITY_HELDOUT_OFFSET:
         sys.exit(
             f"--city-seeds {args.city_seeds}: at most {CITY_HELDOUT_OFFSET}, so the held-out "
@@ -785,7 +1066,7 @@ def main() -> None:  # noqa: PLR0912, PLR0915
         print("synthetic city sections skipped: --city-seeds 0")
     found = smartcarb_dir()
     if not args.skip_smartcarb and found is not None:
-        result["smartcarb"] = smartcarb(*found)
+        result["smartcarb"], scene = smartcarb(*found)
         print("smartcarb", json.dumps(result["smartcarb"], indent=1))
         print(
             "SMARTCARB scene, 2 sources x 4 methods: "
@@ -806,14 +1087,16 @@ def main() -> None:  # noqa: PLR0912, PLR0915
         elif not Path(py).exists():
             sys.exit(f"--ddeq-python {py} does not exist")
         else:
-            runs = {}
-            for det in [x.strip() for x in args.ddeq_detect_with.split(",") if x.strip()]:
-                try:
-                    runs[det] = run_ddeq(Path(py), found[0], det)
-                except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError) as exc:
-                    print(f"ddeq reference ({det}) failed: {exc}")
+            detects = [x.strip() for x in args.ddeq_detect_with.split(",") if x.strip()]
+            try:
+                runs, us = run_ddeq_interleaved(
+                    Path(py), found[0], scene, detects, args.ddeq_repeats
+                )
+            except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError) as exc:
+                print(f"ddeq reference failed: {exc}")
+                runs = {}
             if runs:
-                result["ddeq"] = compare_ddeq(result["smartcarb"], runs)
+                result["ddeq"] = compare_ddeq(result["smartcarb"], runs, us)
                 print_ddeq_table(result["ddeq"])
         if args.noise_seeds > 0:
             result["smartcarb_noise"] = smartcarb_noise(*found, args.noise_seeds)
