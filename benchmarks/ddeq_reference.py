@@ -7,6 +7,14 @@ onnxruntime, scikit-image, ...; it is not a dependency of urbansat)::
     python3 -m venv /work/ddeq-venv
     /work/ddeq-venv/bin/pip install ddeq==1.1 "xarray==2025.1.2" "pandas<3"
     /work/ddeq-venv/bin/python benchmarks/ddeq_reference.py [--data DIR] [--detect-with NO2|CO2]
+        [--xco2 FILE] [--serve]
+
+``--xco2 FILE`` (what ``bench_inversion.py`` passes): the noisy XCO2, its sigma and QA
+mask that urbansat inverts replace ddeq's own CO2 draw, so both tools see one noise
+realisation (checksums in the output). ``--serve``: persistent mode for the benchmark's
+interleaved timing (import and read once, one warm-up repetition, then one repetition of
+steps 4-6 per ``run`` line on stdin, one JSON line each; see :func:`serve`). Without it,
+one repetition right after reading (not warmed up) is printed as one JSON line.
 
 The pins: with xarray 2026.9 every ddeq 1.1 CSF/IME call fails in
 ``ddeq.misc.init_results_dataset`` (``xr.Dataset(<Dataset>)`` is no longer accepted).
@@ -16,7 +24,9 @@ Workflow (ddeq 1.1's own SMARTCARB functions, in the order its modules expect th
 1. ``ddeq.smartcarb.read_level2(l2, co2_noise_scenario="low")``: XCO2 with the
    documented 0.5 ppm noise ("low" scenario; ddeq's seed is derived from the orbit, so
    the realisation is reproducible but is not urbansat's), pixels with cloud
-   fraction > 1 % masked; NO2 with ddeq's default "high" noise scenario.
+   fraction > 1 % masked; NO2 with ddeq's default "high" noise scenario. With
+   ``--xco2`` the XCO2 and its sigma are then replaced by urbansat's (:func:`inject_xco2`);
+   NO2 stays ddeq's.
 2. ``ddeq.sources.read_smartcarb(sources-smartcarb.csv)``, restricted to Berlin and
    Jänschwalde (the two sources urbansat estimates).
 3. ``ddeq.wind.read_smartcarb``: the COSMO GNFR-A effective wind of
@@ -36,7 +46,8 @@ Workflow (ddeq 1.1's own SMARTCARB functions, in the order its modules expect th
    ``ddeq.ime.estimate_emissions``. Both are called once per source (ddeq 1.1's CSF keeps
    the first source's ``xmin`` for every later source of the same call).
 
-Timing: ``t_import_s`` (import ddeq), ``t_read_s`` (steps 1-3), ``t_detect_s`` (step 4),
+Timing (each repetition starts from a deep copy of the read data, made before the clock
+starts): ``t_import_s`` (import ddeq), ``t_read_s`` (steps 1-3), ``t_detect_s`` (step 4),
 ``t_background_s`` (step 5), ``t_csf_s``, ``t_ime_s``; ``t_detect_csf_ime_s`` is steps
 4-6 (detection + background + CSF + IME), the part urbansat's "all methods" time also
 covers. Estimates are printed in Mt CO2 yr-1 (1 kg s-1 = 365.25 * 86400 / 1e9 Mt yr-1)
