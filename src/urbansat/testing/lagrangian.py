@@ -29,7 +29,9 @@ band, CSF line densities, the Gaussian plume fit) is used here, and the physics 
   cloud mask (``smartcarb_residual_background``).
 
 The swath is returned in memory in urbansat's normalized layout (what a reader returns); the
-reported wind carries a speed error and a direction error, as a user has it.
+reported wind carries a speed error and a direction error, as a user has it, and states both
+(``wind_speed_uncertainty`` = ``wind_error`` x speed, ``wind_from_direction_uncertainty`` =
+``direction_error_deg``), as a user of a met product with known error statistics does.
 
 Seeds: :data:`TUNING_SEEDS` (0-99) for anything that is tuned; :data:`TEST_SEEDS`
 (5000-5199) are held out and never used to tune; the SMARTCARB tracer fields are a third,
@@ -365,7 +367,8 @@ def make_lagrangian_scene(
         "family": fam,
         "gas": gas,
         "sources": sources,
-        "wind": open_wind((u_rep, v_rep, wind_error * sp_rep)),
+        # the user states both errors of the met product, as its speed sigma before
+        "wind": open_wind((u_rep, v_rep, wind_error * sp_rep), direction_sigma=direction_error_deg),
         "true_wind_ds": open_wind((speed * np.cos(theta), speed * np.sin(theta), 0.05 * speed)),
         "wind_factor": sp_rep / speed,
         "noise": noise,
