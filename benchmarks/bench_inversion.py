@@ -876,6 +876,54 @@ def lagrangian_sections(n_seeds: int, *, tuning: bool = False) -> dict:
     return out
 
 
+def lagrangian_background_check(n_seeds: int) -> dict:
+    """Each term of the budget against what it should cover, on the Lagrangian tuning seeds.
+
+    Every tuning seed (``TUNING_SEEDS[:n_seeds]``, true wind, so that the wind term is small)
+    is run twice: as generated and as its flat-background twin (same plume, noise, mask and
+    wind, background structure zero; ``make_lagrangian_scene(background=False)``). Their
+    difference is the error the background alone causes; the twin's error is everything
+    else. :func:`urbansat.testing.lagrangian.background_check_metrics` compares both with the
+    predicted ``background`` term and the other terms, per method and family. A diagnostic of
+    the budget on seeds that may be tuned on; the held-out coverage is ``lagrangian``.
+    """
+    from urbansat.testing.lagrangian import (
+        TUNING_SEEDS,
+        background_check_metrics,
+        run_lagrangian_case,
+    )
+
+    seeds = list(TUNING_SEEDS)[:n_seeds]
+    t0 = time.perf_counter()
+    frames = {
+        bg: pd.DataFrame(
+            [r for s in seeds for r in run_lagrangian_case(s, true_wind=True, background=bg)]
+        )
+        for bg in (True, False)
+    }
+    out: dict = {"seeds": [seeds[0], seeds[-1]], "time_s": time.perf_counter() - t0}
+    print(
+        f"\nlagrangian background check, tuning seeds {out['seeds']}, true wind "
+        f"({out['time_s']:.0f} s): measured (actual) vs predicted, relative to Q"
+    )
+    print(
+        f"{'method/family':16s} {'n':>3s} {'bg act':>6s} {'bg pred':>7s} {'z_bg':>5s} "
+        f"{'rest act':>8s} {'rest pred':>9s} {'model':>6s} {'derived':>7s}"
+    )
+    for (m, fam), g in frames[True].groupby(["method", "family"]):
+        f = frames[False]
+        v = background_check_metrics(g, f[(f.method == m) & (f.family == fam)])
+        out[f"{m}/{fam}"] = v
+        print(
+            f"{m + '/' + fam:16s} {v['n']:3d} {v['background_actual']:6.3f} "
+            f"{v['background_predicted']:7.3f} {v['background_z_spread']:5.2f} "
+            f"{v['flat_actual']:8.3f} {v['flat_predicted']:9.3f} {v['model_predicted']:6.3f} "
+            f"{v['model_derived']:7.3f}",
+            flush=True,
+        )
+    return out
+
+
 # the script's entry: one branch per option, the sections it selects run in order
 def main() -> None:  # noqa: PLR0912, PLR0915
     ap = argparse.ArgumentParser()
@@ -891,6 +939,14 @@ def main() -> None:  # noqa: PLR0912, PLR0915
         default=0,
         help="also run the Lagrangian metrics on its tuning seeds 0..N-1 (key lagrangian_tuning; "
         "at most 100); 0 skips",
+    )
+    ap.add_argument(
+        "--lagrangian-background-check",
+        type=int,
+        default=0,
+        help="run each of the Lagrangian tuning seeds 0..N-1 (at most 100) with and without its "
+        "background structure and compare the measured background and model errors with the "
+        "budget (key lagrangian_background_check); 0 skips",
     )
     ap.add_argument(
         "--lagrangian-only",
@@ -981,6 +1037,10 @@ def main() -> None:  # noqa: PLR0912, PLR0915
         if args.lagrangian_tuning_seeds > 0:
             result["lagrangian_tuning"] = lagrangian_sections(
                 min(args.lagrangian_tuning_seeds, 100), tuning=True
+            )
+        if args.lagrangian_background_check > 0:
+            result["lagrangian_background_check"] = lagrangian_background_check(
+                min(args.lagrangian_background_check, 100)
             )
         _write(result, out)
         return
@@ -1121,6 +1181,10 @@ def main() -> None:  # noqa: PLR0912, PLR0915
     if args.lagrangian_tuning_seeds > 0 and not args.smartcarb_only:
         result["lagrangian_tuning"] = lagrangian_sections(
             min(args.lagrangian_tuning_seeds, 100), tuning=True
+        )
+    if args.lagrangian_background_check > 0 and not args.smartcarb_only:
+        result["lagrangian_background_check"] = lagrangian_background_check(
+            min(args.lagrangian_background_check, 100)
         )
     _write(result, out)
 

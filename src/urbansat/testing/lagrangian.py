@@ -61,6 +61,7 @@ from urbansat.spatial.local import local_lonlat
 __all__ = [
     "TEST_SEEDS",
     "TUNING_SEEDS",
+    "background_check_metrics",
     "issue16_metrics",
     "lagrangian_column",
     "make_lagrangian_scene",
@@ -241,12 +242,17 @@ def make_lagrangian_scene(
     wind_error: float = 0.2,
     direction_error_deg: float = 10.0,
     family: Literal["city", "point"] | None = None,
+    background: bool = True,
 ) -> tuple[xr.Dataset, dict[str, Any]]:
     """One scene: swath (normalized layout), sources, reported and true wind, truth.
 
     Families alternate with the seed (even: point, odd: city) unless ``family`` is given;
     gas CH4 (TROPOMI-like 7 x 5.5 km pixels) for points with seed % 4 == 0, else CO2
-    (CO2M-like 2 km pixels).
+    (CO2M-like 2 km pixels). ``background=False`` gives the scene's flat-background twin:
+    the same plume, noise draw, cloud mask, swath edge and winds with the background
+    structure (the SMARTCARB residual window or the CH4 random field) set to zero, so the
+    difference of an estimate on the two is the error the background alone causes
+    (``benchmarks/bench_inversion.py --lagrangian-background-check``).
     """
     rng = np.random.default_rng(7_000_000 + seed)
     fam = family or ("point" if seed % 2 == 0 else "city")
@@ -290,6 +296,8 @@ def make_lagrangian_scene(
                 break
         bg = np.nan_to_num(win - np.nanmean(win))
         qa = np.isfinite(win)
+    if not background:
+        bg = np.zeros_like(bg)  # after every draw above: the twin keeps the random stream
     values = base + bg + dX + rng.normal(0, noise, X.shape)
     if real_co2 is None and qa_real is not None and gas == "ch4":
         reps = (n // qa_real.shape[0] + 1, n // qa_real.shape[1] + 1)
@@ -377,15 +385,18 @@ def make_lagrangian_scene(
     return ds, truth
 
 
-def run_lagrangian_case(seed: int, *, true_wind: bool = False) -> list[dict[str, Any]]:
+def run_lagrangian_case(
+    seed: int, *, true_wind: bool = False, background: bool = True
+) -> list[dict[str, Any]]:
     """Every method on one scene; one row per method (:func:`inversion_cases.method_rows`).
 
     ``true_wind`` gives the methods the scene's boundary-layer mean wind at the overpass
-    (sigma 5 %) instead of the user's erroneous wind. Rows carry ``family`` and ``gas``.
+    (sigma 5 %) instead of the user's erroneous wind. ``background=False`` runs the scene's
+    flat-background twin (:func:`make_lagrangian_scene`). Rows carry ``family`` and ``gas``.
     """
     from urbansat.testing.inversion_cases import method_rows
 
-    sw, tr = make_lagrangian_scene(seed)
+    sw, tr = make_lagrangian_scene(seed, background=background)
     if true_wind:
         tr = {**tr, "wind": tr["true_wind_ds"], "wind_factor": 1.0}
     return method_rows(
@@ -424,4 +435,54 @@ def issue16_metrics(df: pd.DataFrame) -> dict[str, Any]:
         else float("nan"),
         "rejected_share": float((len(df) - len(ok)) / max(len(df), 1)),  # exact k/n, not 1 - x
         "negative_detected": int(((df.estimate < 0) & df.detected).sum()),
+    }
+
+
+def background_check_metrics(real: pd.DataFrame, flat: pd.DataFrame) -> dict[str, Any]:
+    """Measured against predicted background and model error, from a scene and its flat twin.
+
+    ``real`` and ``flat`` are :func:`run_lagrangian_case` rows of one method and family on the
+    same seeds, with and without the background structure (``background=False``). The
+    background alone moves the estimate by ``e_bg = Q_real - Q_flat`` (same plume, noise,
+    mask and wind); the flat twin's error ``e_flat = Q_flat - Q_true`` holds everything else.
+    Robust spreads are ``1.4826 median|x|`` (about zero: a bias counts as error).
+
+    Returns ``n`` (seeds with both estimates finite), ``background_actual`` (robust spread of
+    ``e_bg / Q_true``), ``background_predicted`` (median ``sigma_background / Q_true``),
+    ``background_z_spread`` (robust spread of ``e_bg / sigma_background``: 1 when the term is
+    right, below 1 when too large), ``flat_actual`` (robust spread of ``e_flat / Q_true``),
+    ``flat_predicted`` (median of the flat twin's ``sqrt(retrieval^2 + wind^2 + model^2) /
+    Q_true``), ``model_predicted`` (median ``model_error_fraction``) and ``model_derived``:
+    ``sqrt(max(flat_actual^2 - median((retrieval^2 + wind^2) / Q_true^2), 0))``, the model
+    error this generator implies for the method.
+    """
+    cols = ["estimate", "truth", "sigma_background", "sigma_retrieval", "sigma_wind"]
+    twin = ["estimate", "sigma_retrieval", "sigma_wind", "sigma_model"]
+    j = real.set_index("seed")[[*cols, "model_error_fraction"]].join(
+        flat.set_index("seed")[twin].rename(columns={c: f"{c}_flat" for c in twin}), how="inner"
+    )
+    j = j[np.isfinite(j.estimate) & np.isfinite(j.estimate_flat) & (j.sigma_background > 0)]
+
+    def spread(x: pd.Series) -> float:
+        return float(1.4826 * np.median(np.abs(x))) if len(x) else float("nan")
+
+    e_bg = j.estimate - j.estimate_flat
+    e_flat = (j.estimate_flat - j.truth) / j.truth
+    other = (j.sigma_retrieval_flat**2 + j.sigma_wind_flat**2) / j.truth**2
+    flat_actual = spread(e_flat)
+    return {
+        "n": len(j),
+        "background_actual": spread(e_bg / j.truth),
+        "background_predicted": float(np.median(j.sigma_background / j.truth))
+        if len(j)
+        else float("nan"),
+        "background_z_spread": spread(e_bg / j.sigma_background),
+        "flat_actual": flat_actual,
+        "flat_predicted": float(np.median(np.sqrt(other + j.sigma_model_flat**2 / j.truth**2)))
+        if len(j)
+        else float("nan"),
+        "model_predicted": float(np.median(j.model_error_fraction)) if len(j) else float("nan"),
+        "model_derived": float(np.sqrt(max(flat_actual**2 - float(np.median(other)), 0.0)))
+        if len(j)
+        else float("nan"),
     }
