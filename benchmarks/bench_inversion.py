@@ -102,6 +102,14 @@ same tables as this run's ``model_error*`` sections measure them (:func:`derive_
     repetition; medians with min/max, the ratio of medians ddeq / urbansat for the same
     steps (detection, background, CSF, IME, both sources; imports and file reading
     excluded on both sides), and the load average before and after.
+``lagrangian``, ``lagrangian_tuning``, ``lagrangian_background_check``
+    The independent truth generator :mod:`urbansat.testing.lagrangian` (issue 16): held-out
+    seeds (``--lagrangian-seeds``), tuning seeds (``--lagrangian-tuning-seeds``) and, on the
+    tuning seeds, each budget term against flat-background twins
+    (:func:`lagrangian_background_check`).
+``city_background_check``
+    The same twin check on the old generator's cities 0..N-1 (``--city-background-check``,
+    :func:`city_background_check`).
 """
 
 from __future__ import annotations
@@ -876,6 +884,36 @@ def lagrangian_sections(n_seeds: int, *, tuning: bool = False) -> dict:
     return out
 
 
+def _print_background_check(title: str, out: dict) -> None:
+    """The table of :func:`lagrangian_background_check` / :func:`city_background_check`."""
+    print(f"\n{title} ({out['time_s']:.0f} s): measured (actual) vs predicted, relative to Q")
+    print(
+        f"{'method/group':18s} {'n':>3s} {'bg act':>6s} {'bg pred':>7s} {'z_bg':>5s} "
+        f"{'rest act':>8s} {'rest pred':>9s} {'model':>6s} {'derived':>7s}"
+    )
+    for key, v in out.items():
+        if not isinstance(v, dict):
+            continue
+        print(
+            f"{key:18s} {v['n']:3d} {v['background_actual']:6.3f} "
+            f"{v['background_predicted']:7.3f} {v['background_z_spread']:5.2f} "
+            f"{v['flat_actual']:8.3f} {v['flat_predicted']:9.3f} {v['model_predicted']:6.3f} "
+            f"{v['model_derived']:7.3f}",
+            flush=True,
+        )
+
+
+def _twin_metrics(real: pd.DataFrame, flat: pd.DataFrame, group: str) -> dict:
+    """:func:`background_check_metrics` per method and ``group`` of twin runs."""
+    from urbansat.testing.lagrangian import background_check_metrics
+
+    out = {}
+    for (m, key), g in real.groupby(["method", group]):
+        f = flat[(flat.method == m) & (flat[group] == key)]
+        out[f"{m}/{key}"] = background_check_metrics(g, f)
+    return out
+
+
 def lagrangian_background_check(n_seeds: int) -> dict:
     """Each term of the budget against what it should cover, on the Lagrangian tuning seeds.
 
@@ -887,11 +925,7 @@ def lagrangian_background_check(n_seeds: int) -> dict:
     predicted ``background`` term and the other terms, per method and family. A diagnostic of
     the budget on seeds that may be tuned on; the held-out coverage is ``lagrangian``.
     """
-    from urbansat.testing.lagrangian import (
-        TUNING_SEEDS,
-        background_check_metrics,
-        run_lagrangian_case,
-    )
+    from urbansat.testing.lagrangian import TUNING_SEEDS, run_lagrangian_case
 
     seeds = list(TUNING_SEEDS)[:n_seeds]
     t0 = time.perf_counter()
@@ -902,25 +936,43 @@ def lagrangian_background_check(n_seeds: int) -> dict:
         for bg in (True, False)
     }
     out: dict = {"seeds": [seeds[0], seeds[-1]], "time_s": time.perf_counter() - t0}
-    print(
-        f"\nlagrangian background check, tuning seeds {out['seeds']}, true wind "
-        f"({out['time_s']:.0f} s): measured (actual) vs predicted, relative to Q"
+    out.update(_twin_metrics(frames[True], frames[False], "family"))
+    _print_background_check(
+        f"lagrangian background check, tuning seeds {out['seeds']}, true wind", out
     )
-    print(
-        f"{'method/family':16s} {'n':>3s} {'bg act':>6s} {'bg pred':>7s} {'z_bg':>5s} "
-        f"{'rest act':>8s} {'rest pred':>9s} {'model':>6s} {'derived':>7s}"
-    )
-    for (m, fam), g in frames[True].groupby(["method", "family"]):
-        f = frames[False]
-        v = background_check_metrics(g, f[(f.method == m) & (f.family == fam)])
-        out[f"{m}/{fam}"] = v
-        print(
-            f"{m + '/' + fam:16s} {v['n']:3d} {v['background_actual']:6.3f} "
-            f"{v['background_predicted']:7.3f} {v['background_z_spread']:5.2f} "
-            f"{v['flat_actual']:8.3f} {v['flat_predicted']:9.3f} {v['model_predicted']:6.3f} "
-            f"{v['model_derived']:7.3f}",
-            flush=True,
+    return out
+
+
+def city_background_check(n_seeds: int) -> dict:
+    """:func:`lagrangian_background_check` on the old generator's cities (seeds 0..N-1).
+
+    Each city of :func:`run_city_case` (true wind) against its twin with
+    ``background_structure=0`` (the smooth cosine structure removed; the same noise draw,
+    gradient, clouds and plume), per method and geometry (``kind``). Seeds 0.. are the
+    cities ``model_error_cities`` is measured on (the tuning seeds); the held-out cities
+    (``synthetic_cities_heldout``) are not used.
+    """
+    t0 = time.perf_counter()
+    frames = {
+        flat: pd.DataFrame(
+            [
+                r
+                for s in range(n_seeds)
+                for r in run_city_case(
+                    s,
+                    wind_error=0.0,
+                    direction_error=0.0,
+                    background_structure=0.0 if flat else None,
+                )
+            ]
         )
+        for flat in (False, True)
+    }
+    out: dict = {"seeds": [0, n_seeds - 1], "time_s": time.perf_counter() - t0}
+    real, flat = frames[False], frames[True]
+    out.update(_twin_metrics(real, flat, "kind"))
+    out.update(_twin_metrics(real.assign(kind="all"), flat.assign(kind="all"), "kind"))
+    _print_background_check(f"city background check, seeds {out['seeds']}, true wind", out)
     return out
 
 
@@ -947,6 +999,14 @@ def main() -> None:  # noqa: PLR0912, PLR0915
         help="run each of the Lagrangian tuning seeds 0..N-1 (at most 100) with and without its "
         "background structure and compare the measured background and model errors with the "
         "budget (key lagrangian_background_check); 0 skips",
+    )
+    ap.add_argument(
+        "--city-background-check",
+        type=int,
+        default=0,
+        help="run the old generator's cities 0..N-1 (at most "
+        f"{CITY_HELDOUT_OFFSET}) with and without their background structure, as "
+        "--lagrangian-background-check (key city_background_check); 0 skips",
     )
     ap.add_argument(
         "--lagrangian-only",
@@ -1041,6 +1101,10 @@ def main() -> None:  # noqa: PLR0912, PLR0915
         if args.lagrangian_background_check > 0:
             result["lagrangian_background_check"] = lagrangian_background_check(
                 min(args.lagrangian_background_check, 100)
+            )
+        if args.city_background_check > 0:
+            result["city_background_check"] = city_background_check(
+                min(args.city_background_check, CITY_HELDOUT_OFFSET)
             )
         _write(result, out)
         return
@@ -1185,6 +1249,10 @@ def main() -> None:  # noqa: PLR0912, PLR0915
     if args.lagrangian_background_check > 0 and not args.smartcarb_only:
         result["lagrangian_background_check"] = lagrangian_background_check(
             min(args.lagrangian_background_check, 100)
+        )
+    if args.city_background_check > 0 and not args.smartcarb_only:
+        result["city_background_check"] = city_background_check(
+            min(args.city_background_check, CITY_HELDOUT_OFFSET)
         )
     _write(result, out)
 

@@ -47,15 +47,43 @@ def test_control_error_follows_the_background_structure(seed):
     assert sig[0.6] > 0.05 and sig[0.6] > 3 * sig[0.0], sig
 
 
-def test_background_term_uses_the_controls_and_can_be_turned_off():
-    sw, tr = _city(0.6)
-    on = estimate_emissions(sw, sources=tr["sources"], wind=tr["wind"], method="ime").isel(source=0)
-    off = estimate_emissions(
-        sw, sources=tr["sources"], wind=tr["wind"], method="ime", background_controls=0
-    ).isel(source=0)
+def test_plane_background_term_uses_the_controls_and_can_be_turned_off():
+    """Plane backgrounds (sparse soundings, or asked for): the larger of residual and controls."""
+    sw, tr = _city(0.6, seed=9)  # a scene whose plane residual misses the error under the hole
+    kw = {"sources": tr["sources"], "wind": tr["wind"], "method": "ime", "background": "plane"}
+    on = estimate_emissions(sw, **kw).isel(source=0)
+    off = estimate_emissions(sw, **kw, background_controls=0).isel(source=0)
     # same estimate, larger (honest) background term
     assert float(on.emission) == pytest.approx(float(off.emission))
     assert float(on.emission_uncertainty_term.sel(term="background")) > 1.2 * float(
         off.emission_uncertainty_term.sel(term="background")
     )
     assert np.isfinite(float(on.emission_uncertainty))
+
+
+def test_convolution_background_term_is_the_variogram_band_error():
+    """Image windows: the plume fits use the variogram band error alone, IME and CSF the
+    larger of it and the control bands."""
+    sw, tr = _city(0.6, seed=3)  # long-wave structure the plane-less variogram underrates
+    frame, diag, _ = plume_frames(sw, sources=tr["sources"], wind=tr["wind"])["src"]
+    assert np.isfinite(frame.background_band)
+    assert frame.background_band == pytest.approx(
+        np.hypot(diag["background_band_structure"], diag["background_band_noise"])
+    )
+    assert np.isfinite(frame.background_control)
+    kw = {"sources": tr["sources"], "wind": tr["wind"], "method": "all"}
+    on = estimate_emissions(sw, **kw).isel(source=0)
+    off = estimate_emissions(sw, **kw, background_controls=0).isel(source=0)
+    bg_on = on.emission_uncertainty_term.sel(term="background")
+    bg_off = off.emission_uncertainty_term.sel(term="background")
+    for m in ("gaussian", "bayesian"):
+        assert float(bg_on.sel(inversion_method=m)) == pytest.approx(
+            float(bg_off.sel(inversion_method=m))
+        )
+    level = max(frame.background_band, frame.background_control) / frame.background_band
+    assert level > 1.5  # the controls decide here
+    for m in ("ime", "csf"):
+        assert float(bg_off.sel(inversion_method=m)) > 0
+        assert float(bg_on.sel(inversion_method=m)) == pytest.approx(
+            level * float(bg_off.sel(inversion_method=m)), rel=1e-9
+        )

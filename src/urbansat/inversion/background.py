@@ -26,6 +26,11 @@ The enhancement is ``dX = X - B``. Noise and structure are measured, not assumed
   ``noise / sqrt(3)`` when fewer than 4 blocks of 3 pixels are available.
   A smooth error of the background under the plume cannot be told apart from
   plume mass, so it enters the ``background`` term of every method.
+* ``band`` [ppm|ppb] (:func:`band_background_error`, convolution backgrounds): the 1-sigma
+  error of the band-mean background computed from the background's measured variogram and
+  the exact weights of the normalized convolution under the excluded region: what the
+  interpolation under *this* hole, averaged over *this* band, gets wrong for a field with
+  the spatial correlation the data show outside it.
 * ``control`` [ppm|ppb] (:func:`control_band_error`, a null-plume test): the error of the
   band-mean background measured on plume-free control bands of the same shape, rotated
   about the source. Residual statistics outside the plume cannot see how wrong the
@@ -44,7 +49,13 @@ from scipy import ndimage
 from urbansat.errors import InversionError
 from urbansat.inversion.scene import Scene
 
-__all__ = ["Background", "control_band_error", "estimate_background", "normalized_convolution"]
+__all__ = [
+    "Background",
+    "band_background_error",
+    "control_band_error",
+    "estimate_background",
+    "normalized_convolution",
+]
 
 #: fewest background pixels in a block of the structure estimate
 _MIN_BLOCK_PIXELS = 3
@@ -54,6 +65,10 @@ _MIN_BLOCKS = 4
 _MIN_KERNEL_WEIGHT = 1e-6
 #: smallest window side [pixels] for the convolution background ("auto"; else a plane)
 _MIN_CONVOLUTION_SIDE = 5
+#: fewest pixel pairs at a lag for a measured variogram value (else the measured sill)
+_MIN_VARIOGRAM_PAIRS = 30
+#: fewest background pixels for a variogram (as estimate_background's min_pixels)
+_MIN_VARIOGRAM_PIXELS = 10
 
 
 @dataclass(frozen=True)
@@ -323,3 +338,111 @@ def control_band_error(
     if not terms:
         return float("nan"), 0
     return float(np.sqrt(max(float(np.mean(terms)), 0.0))), len(terms)
+
+
+def _gappy_variogram(f: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Semivariogram ``gamma(r)`` and pair counts ``N(r)`` of a gappy grid, every lag at once.
+
+    ``gamma(r) = sum_x m(x) m(x+r) (f(x+r) - f(x))^2 / (2 N(r))`` with ``N(r) = sum_x m(x) m(x+r)``,
+    by FFT correlations on a grid padded to twice the size (no wrap-around); lag ``r`` is at
+    index ``r mod shape`` (negative lags at the end of each axis).
+    """
+    shape = (2 * f.shape[0], 2 * f.shape[1])
+
+    def corr(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        out: np.ndarray = np.fft.irfft2(
+            np.conj(np.fft.rfft2(a, shape)) * np.fft.rfft2(b, shape), shape
+        )
+        return out
+
+    mf = m * f
+    pairs = np.round(corr(m, m))
+    num = corr(m, mf * f) + corr(mf * f, m) - 2.0 * corr(mf, mf)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gamma = np.where(pairs > 0, 0.5 * num / pairs, np.nan)
+    return gamma, pairs
+
+
+def band_background_error(
+    scene: Scene,
+    exclude: np.ndarray,
+    band: np.ndarray,
+    *,
+    noise: float,
+    sigma_km: float = 20.0,
+) -> tuple[float, float]:
+    r"""1-sigma error of the band-mean convolution background, from the measured variogram.
+
+    The band mean of the background error is a linear combination of the data,
+    ``e = sum_i c_i X_i`` with
+
+    .. math::
+
+        c = \frac{a\,1_W}{A} - w\,\Big(G * \frac{a\,1_W}{A\,(G * w)}\Big),
+        \qquad \sum_i c_i = 0,
+
+    ``a`` the footprint areas, ``1_W`` the valid band pixels, ``A`` their area, ``w`` the
+    background weights (valid, outside ``exclude``) and ``G`` the kernel of
+    :func:`normalized_convolution` (the first term is the band mean of the truth, the second
+    the band mean of the interpolated background). For weights that sum to zero the variance
+    is ``var(e) = -sum_ij c_i c_j gamma(x_i - x_j)`` with ``gamma`` the background's
+    semivariogram, evaluated as ``-sum_r A_c(r) gamma(r)`` (``A_c`` the autocorrelation of
+    ``c``, by FFT). ``gamma`` is measured on the background pixels less a least-squares plane
+    (:func:`_gappy_variogram`), the noise nugget ``sigma_n^2`` removed at every lag other than
+    0; lags with fewer than 30 pixel pairs take the largest measured value (the sill).
+    The noise of the background pixels reaches the band mean as
+    ``sigma_n^2 sum_j (w_j g_j)^2`` (``g`` the bracket above).
+
+    Parameters
+    ----------
+    scene : Scene
+        An image window.
+    exclude : ndarray of bool
+        The excluded region of the background (as :func:`estimate_background`).
+    band : ndarray of bool
+        The integration band (its valid pixels are averaged).
+    noise : float
+        Per-pixel 1-sigma noise [ppm|ppb].
+    sigma_km : float, default 20
+        Kernel width of the convolution background [km].
+
+    Returns
+    -------
+    (float, float)
+        The structure part ``sqrt(max(var(e), 0))`` and the noise part [ppm|ppb]; NaN when the
+        band has no valid pixel or fewer than 10 background pixels are left.
+    """
+    use = scene.valid & ~exclude
+    inband = band & scene.valid
+    a = np.where(inband, scene.area, 0.0)
+    area = float(a.sum())
+    if area <= 0 or int(use.sum()) < _MIN_VARIOGRAM_PIXELS:
+        return float("nan"), float("nan")
+    dy, dx = _pixel_steps(scene)
+    sig = (sigma_km * 1e3 / dy, sigma_km * 1e3 / dx)
+    w = use.astype(float)
+    den = ndimage.gaussian_filter(w, sig, mode="constant", truncate=3.0)
+    reach = inband & (den > _MIN_KERNEL_WEIGHT)
+    a = np.where(reach, a, 0.0)
+    area = float(a.sum())
+    if area <= 0:
+        return float("nan"), float("nan")
+    g = ndimage.gaussian_filter(
+        np.where(reach, a / (area * np.where(reach, den, 1.0)), 0.0),
+        sig,
+        mode="constant",
+        truncate=3.0,
+    )
+    c = a / area - w * g
+    plane, _ = _plane(scene, use)
+    gamma, pairs = _gappy_variogram(np.where(use, scene.values - plane, 0.0), w)
+    ok = pairs >= _MIN_VARIOGRAM_PAIRS
+    gamma = np.where(ok, gamma - noise**2, np.nan)
+    gamma[0, 0] = 0.0
+    sill = float(np.nanmax(gamma)) if np.isfinite(gamma).any() else 0.0
+    gamma = np.where(np.isfinite(gamma), np.maximum(gamma, 0.0), max(sill, 0.0))
+    fc = np.fft.rfft2(c, gamma.shape)
+    auto = np.fft.irfft2(fc * np.conj(fc), gamma.shape)
+    var_structure = -float(np.sum(auto * gamma))
+    var_noise = noise**2 * float(np.sum((w * g) ** 2))
+    return float(np.sqrt(max(var_structure, 0.0))), float(np.sqrt(var_noise))

@@ -245,6 +245,10 @@ class PlumeFrame:
         1-sigma error of the band-mean background measured on plume-free control bands
         (:func:`~urbansat.inversion.background.control_band_error`) [ppm|ppb]; NaN when
         no control band was usable or controls are off.
+    background_band : float
+        1-sigma error of the band-mean convolution background from the measured variogram
+        (:func:`~urbansat.inversion.background.band_background_error`, structure and noise
+        parts in quadrature) [ppm|ppb]; NaN for other backgrounds.
     """
 
     scene: Scene
@@ -263,3 +267,4 @@ class PlumeFrame:
     background_sigma: float
     background_structure: float
     background_control: float = float("nan")
+    background_band: float = float("nan")
