@@ -922,7 +922,8 @@ def lagrangian_background_check(n_seeds: int) -> dict:
     wind, background structure zero; ``make_lagrangian_scene(background=False)``). Their
     difference is the error the background alone causes; the twin's error is everything
     else. :func:`urbansat.testing.lagrangian.background_check_metrics` compares both with the
-    predicted ``background`` term and the other terms, per method and family. A diagnostic of
+    predicted ``background`` term and the other terms, per method and family and per method
+    and ``kind`` (``point_co2``, ``point_ch4``, ``city_co2``). A diagnostic of
     the budget on seeds that may be tuned on; the held-out coverage is ``lagrangian``.
     """
     from urbansat.testing.lagrangian import TUNING_SEEDS, run_lagrangian_case
@@ -937,6 +938,8 @@ def lagrangian_background_check(n_seeds: int) -> dict:
     }
     out: dict = {"seeds": [seeds[0], seeds[-1]], "time_s": time.perf_counter() - t0}
     out.update(_twin_metrics(frames[True], frames[False], "family"))
+    # per footprint and gas (point_co2: 2 km CO2M-like, point_ch4: TROPOMI, city_co2)
+    out.update(_twin_metrics(frames[True], frames[False], "kind"))
     _print_background_check(
         f"lagrangian background check, tuning seeds {out['seeds']}, true wind", out
     )
