@@ -413,17 +413,15 @@ def band_background_error(
         band has no valid pixel or fewer than 10 background pixels are left.
     """
     use = scene.valid & ~exclude
-    inband = band & scene.valid
-    a = np.where(inband, scene.area, 0.0)
-    area = float(a.sum())
-    if area <= 0 or int(use.sum()) < _MIN_VARIOGRAM_PIXELS:
+    if int(use.sum()) < _MIN_VARIOGRAM_PIXELS:
         return float("nan"), float("nan")
     dy, dx = _pixel_steps(scene)
     sig = (sigma_km * 1e3 / dy, sigma_km * 1e3 / dx)
     w = use.astype(float)
     den = ndimage.gaussian_filter(w, sig, mode="constant", truncate=3.0)
-    reach = inband & (den > _MIN_KERNEL_WEIGHT)
-    a = np.where(reach, a, 0.0)
+    # valid band pixels the kernel reaches (as normalized_convolution fills them)
+    reach = band & scene.valid & (den > _MIN_KERNEL_WEIGHT)
+    a = np.where(reach, scene.area, 0.0)
     area = float(a.sum())
     if area <= 0:
         return float("nan"), float("nan")

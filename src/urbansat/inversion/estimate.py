@@ -324,15 +324,16 @@ def _prepare(  # noqa: PLR0911, PLR0912, PLR0915 - one early return per rejectio
     # same shape rotated about the source (K controls at 360/(K+1) deg steps)
     n_ctrl = int(opts["background_controls"] or 0)
     s_lo, s_hi = -(src.r0 + max(2 * pix, 2000.0)), src.r0 + length
+
+    def in_band(sk: np.ndarray, nk: np.ndarray) -> np.ndarray:
+        # the integration band in plume coordinates: the plume's, and its rotated controls'
+        out: np.ndarray = (sk >= s_lo) & (sk <= s_hi) & (np.abs(nk) <= hw)
+        return out
+
     controls = []
     for kk in range(1, n_ctrl + 1):
         sk, nk = plume_coordinates(scene.x, scene.y, theta + 2 * np.pi * kk / (n_ctrl + 1))
-        controls.append(
-            (
-                plume_region(sk, nk, r0=src.r0, margin=margin),
-                (sk >= s_lo) & (sk <= s_hi) & (np.abs(nk) <= hw),
-            )
-        )
+        controls.append((plume_region(sk, nk, r0=src.r0, margin=margin), in_band(sk, nk)))
     sig_ctrl, used = (
         control_band_error(
             scene,
@@ -354,7 +355,7 @@ def _prepare(  # noqa: PLR0911, PLR0912, PLR0915 - one early return per rejectio
         band_struct, band_noise = band_background_error(
             scene,
             excl,
-            (s >= s_lo) & (s <= s_hi) & (np.abs(n) <= hw),
+            in_band(s, n),
             noise=bg.noise,
             sigma_km=opts["background_km"],
         )
