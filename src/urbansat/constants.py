@@ -13,6 +13,7 @@ __all__ = [
     "C_TO_CO2",
     "EPSILON_H2O",
     "KG_S_TO_T_YR",
+    "MAD_TO_SIGMA",
     "MOLAR_MASS",
     "M_AIR",
     "M_H2O",
@@ -90,6 +91,10 @@ R_EARTH: Final = 6371008.8
 #: WGS84 semi-major axis [m] and flattening (NIMA TR8350.2).
 WGS84_A: Final = 6378137.0
 WGS84_F: Final = 1.0 / 298.257223563
+
+#: Ratio of the standard deviation to the median absolute deviation of a normal
+#: distribution, 1 / Phi^-1(3/4) (Rousseeuw & Croux 1993, J. Am. Stat. Assoc. 88, 1273).
+MAD_TO_SIGMA: Final = 1.482602218505602
 
 #: Mole-fraction scale factors.
 PPM: Final = 1e-6

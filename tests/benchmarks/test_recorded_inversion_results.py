@@ -38,9 +38,15 @@ def test_recorded_run_used_the_current_model_error_tables(rec):
 
 
 def test_model_error_tables_are_what_the_recorded_run_measures(rec):
-    """MODEL_ERROR, _COMPACT and _AREA equal the robust sigmas of the noise-free sections."""
+    """MODEL_ERROR, _COMPACT, _AREA and CSF_SCATTER_RESIDUAL are what the noise-free sections
+    measure (robust sigmas; the residual beside CSF's measured transport scatter)."""
     derived = rec["model_error_derived"]
-    assert set(derived) == {"MODEL_ERROR", "MODEL_ERROR_COMPACT", "MODEL_ERROR_AREA"}
+    assert set(derived) == {
+        "MODEL_ERROR",
+        "MODEL_ERROR_COMPACT",
+        "MODEL_ERROR_AREA",
+        "CSF_SCATTER_RESIDUAL",
+    }
     for name, table in derived.items():
         for m, (fine, coarse) in table.items():
             assert rec["constants"][name][m] == pytest.approx([fine, coarse], abs=6e-4), (

@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from urbansat.constants import MAD_TO_SIGMA
 from urbansat.errors import EmptySelectionError, SchemaError
 from urbansat.schema import GAS_UNITS, gas_of, gas_variable, to_soundings
 from urbansat.schema.boundaries import require_boundaries
@@ -60,8 +61,6 @@ __all__ = ["boundary_concentrations", "concentrations_from_table", "sounding_tab
 #: sqrt(pi/2): standard error of the median / standard error of the mean for
 #: normal data (Kenney & Keeping 1962, Mathematics of Statistics, §13.13).
 _MEDIAN_SE_FACTOR = math.sqrt(math.pi / 2.0)
-#: MAD -> sigma for normal data, 1/Phi^-1(3/4) (Rousseeuw & Croux 1993, JASA 88:1273).
-_MAD_TO_SIGMA = 1.482602218505602
 
 
 def _check_boundaries(boundaries: gpd.GeoDataFrame) -> None:
@@ -183,7 +182,7 @@ def _background(values: np.ndarray, sigmas: np.ndarray) -> tuple[float, float]:
     if values.size == 0:
         return math.nan, math.nan
     med = float(np.median(values))
-    spread = _MAD_TO_SIGMA * float(np.median(np.abs(values - med)))
+    spread = MAD_TO_SIGMA * float(np.median(np.abs(values - med)))
     sig = np.asarray(sigmas, float)
     sig = sig[np.isfinite(sig)]
     noise2 = (

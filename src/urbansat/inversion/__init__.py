@@ -18,6 +18,7 @@ from urbansat.inversion.estimate import (
 from urbansat.inversion.intervals import emission_interval
 from urbansat.inversion.model_error import (
     AREA_SOURCE_MIN_DIAMETER_KM,
+    CSF_SCATTER_RESIDUAL,
     MODEL_ERROR,
     MODEL_ERROR_AREA,
     MODEL_ERROR_COMPACT,
@@ -28,6 +29,7 @@ from urbansat.inversion.result import METHOD_DIM, TERM_DIM
 
 __all__ = [
     "AREA_SOURCE_MIN_DIAMETER_KM",
+    "CSF_SCATTER_RESIDUAL",
     "INTERVALS",
     "METHODS",
     "METHOD_DIM",

@@ -55,6 +55,31 @@ measured on the tuning scenes (docs/inversion.md, "CSF on cities"):
   its influence is bounded: one discordant transect moves it by at most about
   ``c a_k / sum(a)``.
 
+Transport scatter (point and compact sources, ``combine="weighted"``, ``n >= 3``
+transects): the plume's own variability along its axis (meander, turning and sheared wind,
+puffs) makes the transect fluxes scatter beyond their retrieval noise, and that part of the
+scatter is an error of their mean that the fixed model table cannot know for the scene. Its
+1-sigma contribution to ``Q`` is measured on the transects themselves,
+
+.. math::
+
+    s_T^2 = \max\left(s_F^2 - n \sigma_Q^2, 0\right), \qquad
+    \sigma_T = \sqrt{s_T^2 / n_{eff}}, \qquad
+    n_{eff} = n \frac{1 - \rho}{1 + \rho},
+
+with ``s_F = 1.4826 median|F_k - median F|`` (the robust spread of the fluxes), ``n
+sigma_Q^2`` the retrieval part of their variance (the harmonic mean of the ``sigma_k^2``),
+and ``rho`` the lag-1 autocorrelation of the transport part, ``c_1 / s_T^2`` with ``c_1`` the
+mean product of neighbouring residuals ``F_k - median F`` (retrieval noise does not
+correlate between disjoint transects), clipped to [0, 0.9]: the effective number of
+independent transects of an AR(1) series (e.g. von Storch & Zwiers 1999, "Statistical
+Analysis in Climate Research", sect. 17.1). ``sigma_T`` is the method's ``extra_model``,
+and the budget's table term for such a source is then
+:data:`~urbansat.inversion.model_error.CSF_SCATTER_RESIDUAL`, the error the scatter does
+not measure (derived net of it on the same noise-free cases as the tables,
+docs/inversion.md "CSF transport scatter"); with fewer than 3 transects the scatter is not
+measurable and the full table applies.
+
 A transect is used only when valid soundings cover >= ``min_coverage`` of its
 band; with none left the source gets a ``qa_reason``.
 """
@@ -66,17 +91,22 @@ import warnings
 import numpy as np
 from scipy.optimize import OptimizeWarning, curve_fit
 
+from urbansat.constants import MAD_TO_SIGMA
 from urbansat.inversion.model_error import AREA_SOURCE_MIN_DIAMETER_KM
 from urbansat.inversion.plume import PlumeFrame
 from urbansat.inversion.result import MethodResult
 
-__all__ = ["estimate_csf", "line_density"]
+__all__ = ["estimate_csf", "line_density", "transport_scatter"]
 
 #: fewest soundings across a transect for the Gaussian line-density fit (else direct sum)
 _MIN_FIT_POINTS = 5
 #: iterations of the robust mean's reweighting (1e-10 reached in at most 48, median 18, on the
 #: tuning cities of both generators)
 _ROBUST_MAX_ITER = 200
+#: fewest transects whose scatter measures the transport error (a robust spread needs 3)
+_MIN_SCATTER_TRANSECTS = 3
+#: largest lag-1 autocorrelation used for the effective number of transects
+_MAX_RHO = 0.9
 
 
 def _gauss(n: np.ndarray, q: float, mu: float, w: float) -> np.ndarray:
@@ -164,6 +194,38 @@ def _robust_mean(f: np.ndarray, s: np.ndarray, a: np.ndarray) -> tuple[float, fl
     return q, float(np.sqrt(np.sum((u * s) ** 2)) / np.sum(u))
 
 
+def transport_scatter(f: np.ndarray, sigma_q: float) -> tuple[float, float]:
+    """Transport error of the weighted-mean flux from the transects' scatter (module doc).
+
+    Parameters
+    ----------
+    f : ndarray
+        Transect fluxes along the plume, in order [kg s-1].
+    sigma_q : float
+        Retrieval 1-sigma of their inverse-variance mean [kg s-1].
+
+    Returns
+    -------
+    sigma_t : float
+        ``sqrt(max(s_F^2 - n sigma_Q^2, 0) / n_eff)`` [kg s-1]; NaN with fewer than 3
+        transects (not measurable).
+    rho : float
+        The lag-1 autocorrelation used for ``n_eff`` [1] (NaN when not measurable).
+    """
+    f = np.asarray(f, float)
+    n = len(f)
+    if n < _MIN_SCATTER_TRANSECTS:
+        return float("nan"), float("nan")
+    r = f - np.median(f)
+    s_f = MAD_TO_SIGMA * float(np.median(np.abs(r)))
+    var_t = max(s_f**2 - n * sigma_q**2, 0.0)
+    if var_t <= 0:
+        return 0.0, 0.0
+    rho = float(np.clip(np.mean(r[1:] * r[:-1]) / var_t, 0.0, _MAX_RHO))
+    n_eff = n * (1 - rho) / (1 + rho)
+    return float(np.sqrt(var_t / n_eff)), rho
+
+
 def estimate_csf(
     frame: PlumeFrame,
     *,
@@ -247,9 +309,11 @@ def estimate_csf(
     if combine == "robust":
         a = np.clip((np.asarray(covs) - min_coverage) / max(1.0 - min_coverage, 1e-12), 0, 1)
         q, sig = _robust_mean(f, s, a)
+        scatter, rho = float("nan"), float("nan")
     else:
         q = float(np.sum(w * f) / np.sum(w))
         sig = float(1.0 / np.sqrt(np.sum(w)))
+        scatter, rho = transport_scatter(f, sig)
     dq_db = frame.speed * frame.k_mean * 2 * hw
     n_obs = int(
         (
@@ -264,9 +328,13 @@ def estimate_csf(
         retrieval=sig,
         dq_db=dq_db,
         n_obs=n_obs,
+        extra_model=scatter if np.isfinite(scatter) else 0.0,
         details={
+            "transport_scatter": scatter,
+            "transport_rho": rho,
             "n_transects": len(f),
             "transect_fluxes": f.tolist(),
+            "transect_sigmas": s.tolist(),
             "fits": hows,
             "combine": combine,
             "offset": offset,

@@ -718,12 +718,20 @@ def _budget(
         res = MethodResult.rejected("the method returned a non-finite estimate", res.n_obs)
     q = res.emission
     rel_w = diag.get("wind_rel_sigma", np.nan)
+    scatter = float(res.details.get("transport_scatter", np.nan))
     f_model = (
         opts["model_error"]
         if opts["model_error"] is not None
-        else (model_error(method, frame.scene.pixel_km, r0=src.r0) if frame is not None else np.nan)
+        else (
+            model_error(
+                method, frame.scene.pixel_km, r0=src.r0, scatter_measured=bool(np.isfinite(scatter))
+            )
+            if frame is not None
+            else np.nan
+        )
     )
     diag["model_error_fraction"] = f_model
+    diag["transport_scatter"] = scatter
     terms = {
         "retrieval": res.retrieval,
         "wind": abs(q) * rel_w,
@@ -833,6 +841,16 @@ def _to_dataset(
         "source",
         np.array([r[2].get("model_error_fraction", np.nan) for r in rows], float),
         {"units": "1", "long_name": "relative model error used (MODEL_ERROR)"},
+    )
+    data["transport_scatter"] = (
+        "source",
+        np.array([r[2].get("transport_scatter", np.nan) for r in rows], float),
+        {
+            "units": "kg s-1",
+            "long_name": "CSF transport error measured from the scatter of its transect fluxes "
+            "(part of the model term; NaN when not measured: other methods, cities, < 3 "
+            "transects)",
+        },
     )
     data["dofs"] = (
         "source",

@@ -10,6 +10,7 @@ import numpy as np
 
 __all__ = [
     "AREA_SOURCE_MIN_DIAMETER_KM",
+    "CSF_SCATTER_RESIDUAL",
     "MODEL_ERROR",
     "MODEL_ERROR_AREA",
     "MODEL_ERROR_COMPACT",
@@ -74,12 +75,30 @@ MODEL_ERROR_COMPACT: dict[str, tuple[float, float]] = {
     "bayesian": (0.076, 0.098),
 }
 
+#: CSF's model error that its measured transport scatter does not contain [1 sigma, fraction
+#: of Q], fine / coarse as :data:`MODEL_ERROR`, for points and compact sources with >= 3
+#: transects (csf.py, ``transport_scatter``; the budget's model term is then
+#: ``hypot(f Q, sigma_T)``). Derived on the same noise-free cases as :data:`MODEL_ERROR` and
+#: :data:`MODEL_ERROR_COMPACT` (seeds 0-99) as the ``f`` that makes the robust spread of
+#: ``z = (Q - Q_true) / hypot(f Q, sigma_T)`` one: ``median(|z|) = 0.6745``, 0 when the
+#: scatter alone already gives ``median(|z|) <= 0.6745`` (``derive_model_error``). Measured
+#: 2026-12-06 (CO2M / SAM / TROPOMI, median ``sigma_T / Q`` in brackets): points 0/0/0 (0.039,
+#: 0.040, 0.072; robust sigma of the error 0.026, 0.029, 0.071), compact sources 0/0/0.018
+#: (0.030, 0.037, 0.131; 0.021, 0.037, 0.141): on those cases the scatter measures the
+#: whole model error.
+CSF_SCATTER_RESIDUAL: dict[str, tuple[float, float]] = {
+    "point": (0.0, 0.0),
+    "compact": (0.0, 0.018),
+}
+
 #: Smallest source diameter [km] treated as an area source (:data:`MODEL_ERROR_AREA`): the
 #: smallest synthetic city on which that error was measured.
 AREA_SOURCE_MIN_DIAMETER_KM = 8.0
 
 
-def model_error(method: str, pixel_km: float, r0: float = 0.0) -> float:
+def model_error(
+    method: str, pixel_km: float, r0: float = 0.0, *, scatter_measured: bool = False
+) -> float:
     """Relative 1-sigma model error of ``method`` for footprints of ``pixel_km``.
 
     Parameters
@@ -91,6 +110,9 @@ def model_error(method: str, pixel_km: float, r0: float = 0.0) -> float:
         Source radius [m]: points (``r0 = 0``) use :data:`MODEL_ERROR`, compact sources
         (``0 < 2 r0 <`` :data:`AREA_SOURCE_MIN_DIAMETER_KM`) :data:`MODEL_ERROR_COMPACT`,
         area sources (cities, boundaries) :data:`MODEL_ERROR_AREA`.
+    scatter_measured : bool, default False
+        CSF measured its transport scatter on this scene (points and compact sources with
+        >= 3 transects): the residual :data:`CSF_SCATTER_RESIDUAL` replaces the table.
 
     Returns
     -------
@@ -98,12 +120,14 @@ def model_error(method: str, pixel_km: float, r0: float = 0.0) -> float:
         ``f = f_fine + w (f_coarse - f_fine)``, ``w = clip((pixel_km - 2) / (6.2 - 2), 0, 1)``
         [1, fraction of Q].
     """
-    if r0 <= 0:
-        table = MODEL_ERROR
-    elif 2 * r0 < AREA_SOURCE_MIN_DIAMETER_KM * 1e3:
-        table = MODEL_ERROR_COMPACT
+    area = r0 > 0 and 2 * r0 >= AREA_SOURCE_MIN_DIAMETER_KM * 1e3
+    if scatter_measured and method == "csf" and not area:
+        fine, coarse = CSF_SCATTER_RESIDUAL["point" if r0 <= 0 else "compact"]
+    elif r0 <= 0:
+        fine, coarse = MODEL_ERROR[method]
+    elif not area:
+        fine, coarse = MODEL_ERROR_COMPACT[method]
     else:
-        table = MODEL_ERROR_AREA
-    fine, coarse = table[method]
+        fine, coarse = MODEL_ERROR_AREA[method]
     w = float(np.clip((pixel_km - 2.0) / (6.2 - 2.0), 0.0, 1.0))
     return fine + w * (coarse - fine)

@@ -75,7 +75,8 @@ def method_rows(
 
     ``extra`` (e.g. ``diameter_km``) is copied into every row. A row holds the estimate,
     ``sigma`` (total 1-sigma), ``sigma_<term>`` for every uncertainty term, the asymmetric
-    bounds ``{lower,upper}_{1,2}``, ``model_error_fraction`` and ``qa_reason`` [kg s-1].
+    bounds ``{lower,upper}_{1,2}``, ``model_error_fraction``, ``transport_scatter`` (CSF's
+    measured transport term, NaN otherwise) and ``qa_reason`` [kg s-1].
     """
     rows = []
     out = estimate_emissions(sw, sources=tr["sources"], wind=tr["wind"], method="all")
@@ -94,6 +95,7 @@ def method_rows(
                 "detected": bool(o.plume_detected),
                 "qa_reason": str(o.qa_reason.values),
                 "model_error_fraction": float(o.model_error_fraction),
+                "transport_scatter": float(o.transport_scatter),
                 **{
                     f"sigma_{t}": float(o["emission_uncertainty_term"].sel(term=t))
                     for t in UNCERTAINTY_TERMS

@@ -22,11 +22,13 @@ ACCURATE_WITHIN = 0.15
 
 __all__ = [
     "ACCURATE_WITHIN",
+    "CSF_SCATTER_SECTIONS",
     "MAD_TO_SIGMA",
     "MODEL_ERROR_SECTIONS",
     "derive_model_error",
     "model_error_constants",
     "per_seed_columns",
+    "residual_model_error",
     "stats",
     "summarize_noise_ensemble",
     "summarize_section",
@@ -71,6 +73,48 @@ MAD_TO_SIGMA = 1.4826
 
 def _coverage(g: pd.DataFrame, k: int) -> pd.Series:
     return (g[f"lower_{k}"] <= g.truth) & (g.truth <= g[f"upper_{k}"])
+
+
+def residual_model_error(err: np.ndarray, q: np.ndarray, scatter: np.ndarray) -> float:
+    """Return the relative model error ``f`` left beside a measured per-case scatter term.
+
+    Solves ``median(|err| / sqrt((f |q|)^2 + scatter^2)) = 0.6745`` (a unit robust spread of
+    z, as ``1.4826 median|e|`` is for the table alone) for ``f >= 0``; 0 when the scatter
+    alone gives a median at or below 0.6745. ``err`` = estimate - truth, ``q`` = estimate,
+    ``scatter`` the 1-sigma term, all [kg s-1]; NaN without cases.
+    """
+    from scipy.optimize import brentq
+
+    err, q, scatter = (np.abs(np.asarray(x, float)) for x in (err, q, scatter))
+    if len(err) == 0:
+        return float("nan")
+    target = 0.6745
+
+    def h(f: float) -> float:
+        return float(np.median(err / np.maximum(np.hypot(f * q, scatter), 1e-300))) - target
+
+    if h(0.0) <= 0:
+        return 0.0
+    hi = 1.0
+    while h(hi) > 0 and hi < 1e3:
+        hi *= 4
+    return float(brentq(h, 0.0, hi, xtol=1e-6))
+
+
+def _net_of_scatter(gk: pd.DataFrame) -> dict[str, Any]:
+    """``robust_sigma_net_of_scatter`` of the rows with a measured transport scatter."""
+    if "transport_scatter" not in gk:
+        return {}
+    m = gk[np.isfinite(gk.transport_scatter)]
+    if not len(m):
+        return {}
+    return {
+        "n_scatter_measured": len(m),
+        "median_rel_scatter": float((m.transport_scatter / m.truth).median()),
+        "robust_sigma_net_of_scatter": residual_model_error(
+            m.estimate - m.truth, m.estimate, m.transport_scatter
+        ),
+    }
 
 
 def uncertainty_breakdown(df: pd.DataFrame) -> dict[str, dict[str, Any]]:
@@ -118,6 +162,7 @@ def uncertainty_breakdown(df: pd.DataFrame) -> dict[str, dict[str, Any]]:
                 "median_abs_error": float(rk.abs().median()),
                 "bias": float(rk.median()),
                 "robust_sigma": float(MAD_TO_SIGMA * rk.abs().median()),
+                **_net_of_scatter(gk),
                 **{f"coverage_{k}sigma": float(_coverage(gk, k).mean()) for k in (1, 2)},
             }
         for k in (1, 2):
@@ -260,12 +305,17 @@ MODEL_ERROR_SECTIONS = {
 }
 
 
+#: CSF_SCATTER_RESIDUAL family -> the section it is measured on (as MODEL_ERROR_SECTIONS)
+CSF_SCATTER_SECTIONS = {"point": "model_error", "compact": "model_error_compact"}
+
+
 def model_error_constants() -> dict[str, Any]:
     """Return the inversion's model-error tables as JSON-able lists (recorded with the sections)."""
     import urbansat.inversion as inv
 
     return {
-        name: {m: list(v) for m, v in getattr(inv, name).items()} for name in MODEL_ERROR_SECTIONS
+        name: {m: list(v) for m, v in getattr(inv, name).items()}
+        for name in (*MODEL_ERROR_SECTIONS, "CSF_SCATTER_RESIDUAL")
     } | {"AREA_SOURCE_MIN_DIAMETER_KM": inv.AREA_SOURCE_MIN_DIAMETER_KM}
 
 
@@ -282,7 +332,17 @@ def derive_model_error(result: dict[str, Any]) -> dict[str, dict[str, list[float
             continue
         out[name] = {}
         for m in METHODS:
-            bk = result[sec][m]["by_kind"]
-            fine = (bk["co2m"]["robust_sigma"] + bk["oco3_sam"]["robust_sigma"]) / 2
-            out[name][m] = [round(fine, 3), round(bk["tropomi"]["robust_sigma"], 3)]
+            out[name][m] = _fine_coarse(result[sec][m]["by_kind"], "robust_sigma")
+    residual = {
+        fam: _fine_coarse(result[sec]["csf"]["by_kind"], "robust_sigma_net_of_scatter")
+        for fam, sec in CSF_SCATTER_SECTIONS.items()
+        if sec in result
+    }
+    if residual:
+        out["CSF_SCATTER_RESIDUAL"] = residual
     return out
+
+
+def _fine_coarse(bk: dict[str, Any], key: str) -> list[float]:
+    fine = (bk["co2m"][key] + bk["oco3_sam"][key]) / 2
+    return [round(fine, 3), round(bk["tropomi"][key], 3)]
