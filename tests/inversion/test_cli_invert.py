@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -146,10 +147,44 @@ def test_invert_refuses_to_overwrite_an_input_and_needs_sources(mine):
     res = runner.invoke(
         app, ["invert", str(path), "--sources", str(table), "--wind", "1,5,1", "-o", str(table)]
     )
-    assert res.exit_code != 0 and "is one of the inputs" in _text(res)
+    assert res.exit_code != 0 and "would overwrite the input '--sources'" in _text(res)
     assert table.read_text().startswith("# test mines")
     res = runner.invoke(app, ["invert", str(path), "--wind", "1,5,1"])
     assert res.exit_code != 0 and "--sources" in _text(res)
+    # a directory as output is named as such, not as an input
+    res = runner.invoke(
+        app,
+        ["invert", str(path), "--sources", str(table), "--wind", "1,5,1", "-o", str(path.parent)],
+    )
+    assert res.exit_code != 0 and "is an existing directory" in _text(res)
+    assert "one of the inputs" not in _text(res)
+
+
+@pytest.mark.parametrize("special", ["/dev/null", "fifo", "empty", "dir"])
+def test_invert_file_gate_names_what_the_input_is(mine, tmp_path, special):
+    import os
+
+    path, _, _ = mine
+    if special == "fifo":
+        target = tmp_path / "sources.fifo"
+        os.mkfifo(target)
+    elif special == "empty":
+        target = tmp_path / "sources.csv"
+        target.write_text("")
+    elif special == "dir":
+        target = tmp_path
+    else:
+        target = Path(special)
+    res = runner.invoke(app, ["invert", str(path), "--sources", str(target), "--wind", "1,5,1"])
+    text = _text(res)
+    assert res.exit_code != 0 and "--sources" in text
+    want = {
+        "/dev/null": "character device",
+        "fifo": "FIFO",
+        "empty": "is empty",
+        "dir": "directory",
+    }
+    assert want[special] in text, text
 
 
 def test_invert_smartcarb_with_reader_options_matches_the_benchmark_draw(project_samples):

@@ -238,9 +238,15 @@ def invert(  # noqa: PLR0913, PLR0917
 
     if sources is None and boundaries is None:
         raise typer.BadParameter("give --sources (a CSV) and/or --boundaries (polygons).")
+    from urbansat.errors import InputFileError
+    from urbansat.schema.files import check_input_file
+
     for p, what in ((granule, "granule"), (sources, "--sources"), (boundaries, "--boundaries")):
-        if p is not None and not p.is_file():
-            raise typer.BadParameter(f"{what} file '{p}' does not exist.")
+        if p is not None:
+            try:  # the file gate: missing, directory, FIFO, device, empty, unreadable
+                check_input_file(p, what)
+            except InputFileError as err:
+                raise typer.BadParameter(str(err)) from None
     if output is not None:  # resolved (symlinks, hard links) against every input, before any work
         from urbansat.errors import OutputPathError
         from urbansat.export.guard import check_outputs
@@ -255,9 +261,7 @@ def invert(  # noqa: PLR0913, PLR0917
         try:
             check_outputs([output], {k: v for k, v in named.items() if v is not None})
         except OutputPathError as err:
-            raise typer.BadParameter(
-                f"--output {str(output)!r} is one of the inputs: {err}"
-            ) from None
+            raise typer.BadParameter(f"--output {str(output)!r}: {err}") from None
     methods: Any = "all" if method == ["all"] else (method[0] if len(method) == 1 else method)
     try:
         sw = urbansat.open_granules(
