@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from urbansat.errors import EmptySelectionError, FactorError, SchemaError
+from urbansat.errors import (
+    EmptySelectionError,
+    FactorError,
+    SchemaError,
+    UnusedInputWarning,
+    UrbansatWarning,
+)
 from urbansat.temporal import get_profile, list_profiles, period_totals
 from urbansat.testing.smartcarb_year import image_bias, smartcarb_year
 from urbansat.testing.years import make_synthetic_year
@@ -108,7 +114,9 @@ def test_rejected_rows_counted() -> None:
     t = _table(np.full(8, 2.0))
     t["qa_reason"] = ["", "", "no plume", "", "", "", "", ""]
     t.loc[3, "emission_t_per_yr"] = np.nan
-    r = period_totals(t, periods=["2015"], profile="flat")
+    # a NaN without a reason is counted as rejected, and said so
+    with pytest.warns(UrbansatWarning, match="NaN without a qa_reason"):
+        r = period_totals(t, periods=["2015"], profile="flat")
     assert r.loc[0, "n_rejected"] == 2 and r.loc[0, "n_overpasses"] == 6
 
 
@@ -137,6 +145,33 @@ def test_bad_inputs() -> None:
         period_totals(
             _table([1.0]).drop(columns="longitude"), periods=["2015"], profile="public_power"
         )
+
+
+@pytest.mark.parametrize(
+    ("change", "kwargs", "match"),
+    [
+        (lambda t: t.iloc[:0], {}, "has no rows"),
+        (lambda t: t.assign(source=None), {}, "column 'source' is empty"),
+        (lambda t: t.assign(source=["a", " "]), {}, "column 'source' is empty in 1 row"),
+        (lambda t: t.assign(emission_t_per_yr=[np.inf, 1.0]), {}, "infinite in row 0"),
+        (lambda t: t.assign(time=[t["time"].iloc[0], pd.NaT]), {}, r"missing \(NaT\)"),
+        (lambda t: t.assign(longitude=[200.0, 200.0]), {}, "outside -180..180"),
+        (lambda t: t, {"periods": float("nan")}, "is not a period label"),
+        (lambda t: t, {"periods": ["2015", "2015"]}, "given twice"),
+        (lambda t: t, {"profile": {"b": "flat"}}, r"no entry for source\(s\) \['a'\]"),
+    ],
+)
+def test_hostile_inputs_are_refused_with_the_fix(change, kwargs, match) -> None:
+    t = change(_table([1.0, 2.0]))
+    kw = {"periods": ["2015"], "profile": "flat"} | kwargs
+    with pytest.raises(SchemaError, match=match):
+        period_totals(t, **kw)
+
+
+def test_profile_mapping_with_unknown_names_warns() -> None:
+    with pytest.warns(UnusedInputWarning, match=r"names source\(s\) \['b'\]"):
+        r = period_totals(_table([1.0, 2.0]), periods=["2015"], profile={"b": "x", "*": "flat"})
+    assert list(r.profile) == ["flat"]
 
 
 def test_naive_times_are_utc() -> None:

@@ -6,14 +6,15 @@ See :func:`period_totals` and ``docs/period_totals.md``.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from urbansat.errors import EmptySelectionError, SchemaError
+from urbansat.errors import EmptySelectionError, SchemaError, UnusedInputWarning, UrbansatWarning
 from urbansat.schema.results import require_emission_result
 from urbansat.temporal.budget import (
     TIMING_SIGMA_H,
@@ -46,17 +47,29 @@ TAU0_FLOOR: Final = 0.05
 #: ... and the period is at least this many days long.
 SEASONAL_MIN_DAYS: Final = 180
 _NS_H: Final = 3_600_000_000_000
+#: Longitudes are degrees east in -180..180.
+_LON_MAX: Final = 180.0
 
 ProfileArg = str | TemporalProfile | pd.DataFrame | Mapping[str, Any] | None
 
 
 def _parse_periods(periods: Any) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
-    if isinstance(periods, (str, int)):
+    if isinstance(periods, (str, int)) and not isinstance(periods, bool):
         periods = [str(periods)]
+    if not isinstance(periods, Iterable):
+        raise SchemaError(
+            f"periods={periods!r} is not a period label or a list / mapping of them; give e.g. "
+            "periods=['2015'] or {'2015': ('2015-01-01', '2016-01-01')}."
+        )
     items = periods.items() if isinstance(periods, Mapping) else ((p, None) for p in periods)
     out: dict[str, tuple[pd.Timestamp, pd.Timestamp]] = {}
     for raw, span in items:
         label = str(raw)
+        if label in out:
+            raise SchemaError(
+                f"period {label!r} is given twice in periods; each label once (two totals of "
+                "the same period would be counted twice downstream)."
+            )
         if span is not None:
             try:
                 start, end = (_utc(pd.Timestamp(s)) for s in span)
@@ -132,20 +145,28 @@ def _from_datasets(data: xr.Dataset | Sequence[xr.Dataset]) -> pd.DataFrame:
 
 
 def _times_utc(col: pd.Series) -> np.ndarray:
-    """UTC ns of a time column; naive times are UTC, aware times are converted."""
+    """UTC ns of a time column; naive times are UTC, aware times are converted; no NaT."""
     if isinstance(col.dtype, pd.DatetimeTZDtype):
-        aware: np.ndarray = col.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]")
-        return aware.astype(np.int64)
-    if pd.api.types.is_datetime64_dtype(col):
-        return col.to_numpy("datetime64[ns]").astype(np.int64)
-    try:
-        t = pd.to_datetime(col, utc=True)
-    except (TypeError, ValueError) as err:
+        dt: np.ndarray = col.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]")
+    elif pd.api.types.is_datetime64_dtype(col):
+        dt = col.to_numpy("datetime64[ns]")
+    else:
+        try:
+            t = pd.to_datetime(col, utc=True)
+        except (TypeError, ValueError) as err:
+            raise SchemaError(
+                f"column 'time' cannot be read as times ({err}); give UTC datetimes (naive = UTC) "
+                "or timezone-aware timestamps."
+            ) from err
+        dt = t.dt.tz_localize(None).to_numpy("datetime64[ns]")
+    nat = np.isnat(dt)
+    if nat.any():
         raise SchemaError(
-            f"column 'time' cannot be read as times ({err}); give UTC datetimes (naive = UTC) "
-            "or timezone-aware timestamps."
-        ) from err
-    return t.dt.tz_localize(None).to_numpy("datetime64[ns]").astype(np.int64)
+            f"column 'time' is missing (NaT) in {int(nat.sum())} row(s), first row "
+            f"{int(np.flatnonzero(nat)[0])}; every overpass estimate needs its UTC time: fill it "
+            "or drop the row."
+        )
+    return dt.astype(np.int64)
 
 
 def _resolve_profiles(
@@ -162,6 +183,22 @@ def _resolve_profiles(
         )
     out: dict[str, TemporalProfile] = {}
     col = table.groupby("_id")["profile"].first() if "profile" in table else None
+    if isinstance(profile, Mapping):
+        keys = {str(k) for k in profile}
+        missing = [str(i) for i in ids if str(i) not in keys]
+        if missing and "*" not in keys:
+            raise SchemaError(
+                f"profile mapping has no entry for source(s) {missing[:5]} (keys: "
+                f"{sorted(keys)[:8]}); add them or a default, e.g. profile={{..., '*': 'flat'}}."
+            )
+        unused = sorted(keys - {str(i) for i in ids} - {"*"})
+        if unused:
+            warnings.warn(
+                f"profile mapping names source(s) {unused[:5]} that no estimate has (sources: "
+                f"{[str(i) for i in ids[:5]]}); check the names.",
+                UnusedInputWarning,
+                stacklevel=3,
+            )
     for i in ids:
         if isinstance(profile, Mapping):
             p = profile.get(i, profile.get("*", "flat"))
@@ -203,8 +240,9 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
         ``{label: (start, end)}`` (end exclusive) or labels ``'YYYY'``, ``'YYYY-Qn'``,
         ``'YYYY-MM'``.
     profile : str, TemporalProfile, DataFrame or mapping, optional
-        One profile for all sources, or ``{source: profile}`` (key ``'*'`` = default). None:
-        the table's ``profile`` column, else ``flat``. Names: :func:`list_profiles`.
+        One profile for all sources, or ``{source: profile}`` (key ``'*'`` = default; a
+        source with neither is an error, a key no source has warns). None: the table's
+        ``profile`` column, else ``flat``. Names: :func:`list_profiles`.
     profile_table : DataFrame or path, optional
         User profiles (profile-table layout), referenced by name in ``profile``.
     timezone : str or mapping, optional
@@ -233,8 +271,11 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
     Raises
     ------
     SchemaError
-        Missing columns, unreadable or mixed times, negative/NaN sigma of a valid
-        estimate, duplicated (source, time) rows, no longitude for a non-flat profile.
+        Missing columns, no rows, a row without its source, unreadable, mixed or missing
+        (NaT) times, an infinite estimate, negative/NaN sigma of a valid estimate,
+        duplicated (source, time) rows, a longitude outside -180..180, no longitude for a
+        non-flat profile, periods that are not labels (or repeat one), a profile mapping
+        without an entry or ``'*'`` for a source.
     EmptySelectionError
         No row lies in any period.
     FactorError
@@ -249,6 +290,17 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
             f"estimates lack column(s) {miss}; need source (or boundary_id), time, "
             f"emission_t_per_yr, emission_t_per_yr_uncertainty. Found {list(table.columns)}."
         )
+    if not len(table):
+        raise SchemaError(
+            "estimates has no rows; give one row per source and overpass (or the "
+            "estimate_emissions results of the overpasses)."
+        )
+    no_id = table[idc].isna().to_numpy() | (table[idc].astype(str).str.strip() == "").to_numpy()
+    if no_id.any():
+        raise SchemaError(
+            f"column {idc!r} is empty in {int(no_id.sum())} row(s), first row "
+            f"{int(np.flatnonzero(no_id)[0])}; every estimate needs the name of its {idc}."
+        )
     table["_id"] = table[idc].astype(str)
     keys = ["_id"] + [c for c in ("gas", "method") if c in table]
     t_ns = _times_utc(table["time"])
@@ -259,6 +311,30 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
         if "qa_reason" in table
         else np.full(len(table), "")
     )
+    if np.isinf(y).any():
+        row = int(np.flatnonzero(np.isinf(y))[0])
+        raise SchemaError(
+            f"emission_t_per_yr is infinite in row {row} ({idc}={table[idc].iloc[row]!r}); "
+            "an overpass estimate must be finite: fix it, or set qa_reason (and NaN) to reject it."
+        )
+    silent = (qa == "") & ~np.isfinite(y)
+    if silent.any():
+        warnings.warn(
+            f"{int(silent.sum())} estimate(s) are NaN without a qa_reason (first row "
+            f"{int(np.flatnonzero(silent)[0])}); they are counted as rejected (n_rejected). Set "
+            "qa_reason to say why, or drop the rows.",
+            UrbansatWarning,
+            stacklevel=2,
+        )
+    if "longitude" in table:
+        lon_all = pd.to_numeric(table["longitude"], errors="coerce").to_numpy(dtype=float)
+        out_of_range = np.isfinite(lon_all) & (np.abs(lon_all) > _LON_MAX)
+        if out_of_range.any():
+            row = int(np.flatnonzero(out_of_range)[0])
+            raise SchemaError(
+                f"longitude {float(lon_all[row])} in row {row} ({idc}={table[idc].iloc[row]!r}) is "
+                "outside -180..180 degrees east; wrap it (lon - 360 for 0..360 grids)."
+            )
     ok = (qa == "") & np.isfinite(y)
     bad = ok & ~(np.isfinite(s) & (s >= 0))
     if bad.any():
