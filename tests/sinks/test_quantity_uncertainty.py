@@ -135,3 +135,13 @@ def test_area_sigma_is_nan_without_an_area_uncertainty():
     for v in ("area_start", "area_end", "area_change"):
         assert np.isnan(ds[f"{v}_uncertainty"].values).all()
         assert ds[f"{v}_uncertainty"].attrs["units"] == "ha"
+
+
+def test_area_uncertainty_mapping_with_a_misspelt_category_is_refused():
+    from urbansat.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"unknown sink categories \['forestt'\]"):
+        _run(method="stock_difference", area_uncertainty={"forestt": 0.1})
+    # the right key works and gives forest a finite area sigma
+    ds = _run(method="stock_difference", area_uncertainty={"forest": 0.1})
+    assert np.isfinite(ds["area_start_uncertainty"].sel(category="forest").values).all()

@@ -163,6 +163,14 @@ def _check_numbers(
             "5000; "
             "stable 95 % intervals need thousands)."
         )
+    if isinstance(area_uncertainty, Mapping):
+        known = [c for c in OUTPUT_CATEGORIES if c != "total"]
+        unknown = sorted(str(k) for k in area_uncertainty if k not in known)
+        if unknown:
+            raise ConfigError(
+                f"area_uncertainty names unknown sink categories {unknown}; the keys are "
+                f"{known} (a misspelt key would leave that category without an uncertainty)."
+            )
     values = (
         area_uncertainty.values() if isinstance(area_uncertainty, Mapping) else [area_uncertainty]
     )
