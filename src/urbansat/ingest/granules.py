@@ -25,10 +25,11 @@ from urbansat.errors import (
     MixedInputError,
     SchemaError,
     UrbansatError,
+    UrbansatWarning,
 )
 from urbansat.ingest.readers import GranuleReader, get_reader, guess_reader
 from urbansat.ingest.readers._base import open_failure
-from urbansat.ingest.units import check_mole_fraction, check_qa_value
+from urbansat.ingest.units import POSSIBLE_SOUNDING, check_mole_fraction, check_qa_value
 from urbansat.schema import check_input_file, gas_variable, validate_granule
 
 __all__ = ["granule_summary", "open_granules", "select_target"]
@@ -342,6 +343,12 @@ def _scan_window(
     )
 
 
+def _impossible(x: xr.DataArray) -> xr.DataArray:
+    """Finite gas values outside :data:`~urbansat.ingest.units.POSSIBLE_SOUNDING`."""
+    lo, hi = POSSIBLE_SOUNDING[str(x.name)]
+    return cast("xr.DataArray", np.isfinite(x) & ((x < lo) | (x > hi)))
+
+
 def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Dataset]:
     """Drop all-fill granules and those where no sounding passes QA (warning which).
 
@@ -359,7 +366,11 @@ def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Datase
                     abs(d["latitude"]).max(),
                     (abs(d["latitude"]) > _LAT_MAX).sum(),
                     d[var].where(d["qa_pass"]).mean(),
+                    d[var].where(d["qa_pass"] & ~_impossible(d[var])).mean(),
                     d["qa_value"].max() if "qa_value" in d else np.nan,
+                    _impossible(d[var]).sum(),
+                    d[var].where(_impossible(d[var])).min(),
+                    d[var].where(_impossible(d[var])).max(),
                 )
                 for d in opened
             ]
@@ -369,7 +380,10 @@ def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Datase
     except _FORMAT_ERRORS as err:  # a chunk read hit corrupt bytes: name the granule(s)
         where = ", ".join(str(d.attrs["source_files"][0]) for d in opened)
         raise open_failure(where, err) from err
-    for d, (_, _, lat_max, n_lat, mean, qa_max) in zip(opened, counts, strict=True):
+    lo, hi = POSSIBLE_SOUNDING[var]
+    for d, (n_fin, _, lat_max, n_lat, mean, clean_mean, qa_max, n_bad, bad_min, bad_max) in zip(
+        opened, counts, strict=True
+    ):
         src = d.attrs["source_files"][0]
         if np.isfinite(float(lat_max)) and float(lat_max) > _LAT_MAX:
             raise SchemaError(
@@ -379,7 +393,21 @@ def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Datase
                 "urbansat does not use impossible positions."
             )
         check_qa_value(float(qa_max), file=src)
-        check_mole_fraction(float(mean), file=src, variable=var)
+        # most values impossible: a unit slip (the mean check names the unit), not corruption
+        check_mole_fraction(
+            float(mean if 2 * int(n_bad) > int(n_fin) else clean_mean), file=src, variable=var
+        )
+        if int(n_bad):  # a few corrupt or undeclared fill values: out of QA, and said so
+            d["qa_pass"] = (d["qa_pass"] & ~_impossible(d[var])).assign_attrs(d["qa_pass"].attrs)
+            warnings.warn(
+                f"Granule '{src}': {int(n_bad)} sounding(s) have {var} outside the physically "
+                f"possible {lo:g}-{hi:g} {d[var].attrs.get('units', '')} (from "
+                f"{float(bad_min):.6g} to {float(bad_max):.6g}); they are excluded from QA. "
+                "If they are fill values, declare the variable's _FillValue; otherwise the file "
+                "is corrupt: download it again.",
+                UrbansatWarning,
+                stacklevel=3,
+            )
     good: list[xr.Dataset] = []
     allfill: list[str] = []
     noqa: list[str] = []

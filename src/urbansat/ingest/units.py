@@ -8,6 +8,7 @@ or ``percent`` to ``ppm``) and TROPOMI writes ``"1e-9"`` for ppb.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
@@ -20,9 +21,11 @@ from urbansat.errors import SchemaError, UnitsError
 __all__ = [
     "MOLE_FRACTION_UNITS",
     "PLAUSIBLE_MOLE_FRACTION",
+    "POSSIBLE_SOUNDING",
     "check_coordinate_units",
     "check_mole_fraction",
     "check_qa_value",
+    "check_time_units",
     "convert_units",
 ]
 
@@ -143,6 +146,18 @@ PLAUSIBLE_MOLE_FRACTION: Final[dict[str, tuple[float, float, str]]] = {
 }
 
 
+#: Physically possible single-sounding mole fractions [ppm, ppb], a guard against corrupt
+#: values and undeclared fill values (e.g. -999999), not a plausibility screen: a quarter
+#: and five times the present background (NOAA global means 2023: 419 ppm CO2, 1922 ppb
+#: CH4; Lan et al., NOAA GML trends). Satellite plume enhancements stay far inside: a few
+#: ppm XCO2 over power plants at 2 km (Nassar et al. 2017, GRL 44, 10045), tens of ppb XCH4
+#: over a gas-well blowout at 7 km (Pandey et al. 2019, PNAS 116, 26376).
+POSSIBLE_SOUNDING: Final[dict[str, tuple[float, float]]] = {
+    "xco2": (100.0, 2000.0),
+    "xch4": (500.0, 10000.0),
+}
+
+
 def check_mole_fraction(mean: float, *, file: str | Path, variable: str) -> None:
     """Refuse a gas column whose mean (of soundings passing QA) is implausible.
 
@@ -252,4 +267,54 @@ def check_coordinate_units(
         f"Granule '{file}': variable {variable!r} has units {str(found)!r}, not an angle in "
         f"degrees; urbansat reads {axis} in {expected}. Convert it (radians x 180/pi) or "
         f"fix the attribute (units = {expected!r}) if the values are degrees."
+    )
+
+
+def check_time_units(
+    attrs: Mapping[str, Any], *, file: str | Path, variable: str, epoch: str | None, step: str
+) -> None:
+    """Refuse a time variable whose units attribute is not the product's ``<step> since <epoch>``.
+
+    The readers decode times with the epoch and step of the product specification
+    (``../shared/spec/formats.md``: OCO Lite ``seconds since 1970-01-01``, TROPOMI
+    ``seconds since 2010-01-01``); a file whose attribute says otherwise would get wrong
+    times silently. A missing attribute is accepted (the specification defines it).
+
+    Parameters
+    ----------
+    attrs : mapping
+        The variable's attributes as read (``decode_times=False``).
+    file : str or pathlib.Path
+        Granule named in the message.
+    variable : str
+        The variable's path in the file.
+    epoch : str or None
+        The date the product counts from, ``YYYY-MM-DD`` (midnight UTC); None: only the
+        step is checked (TROPOMI ``delta_time``: ``milliseconds`` in v1, ``milliseconds
+        since <day>`` in v2, counted from the scanline's reference time).
+    step : str
+        The unit counted, e.g. ``"seconds"``.
+
+    Raises
+    ------
+    UnitsError
+        Naming file, variable, the units found and the units expected.
+    """
+    found = attrs.get("units")
+    if found is None:
+        return
+    if isinstance(found, bytes):
+        found = found.decode("utf-8", "replace")
+    pattern = (
+        rf"{step}?(\s+since\s+.*)?"
+        if epoch is None
+        else rf"{step}?\s+since\s+{re.escape(epoch)}([ T]00:00(:00(\.0*)?)?)?\s*(Z|UTC)?"
+    )
+    if re.fullmatch(pattern, str(found).strip(), flags=re.IGNORECASE):
+        return
+    raise UnitsError(
+        f"Granule '{file}': variable {variable!r} has units {str(found)!r}; the product "
+        f"defines {step}{'' if epoch is None else f' since {epoch} 00:00:00 UTC'} and urbansat "
+        "decodes it so. The file was changed by a tool that rewrote the time axis: use the "
+        "original product file, or convert the values and fix the units attribute."
     )

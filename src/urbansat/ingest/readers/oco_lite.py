@@ -53,7 +53,7 @@ from urbansat.ingest.readers._base import (
     wrap_longitude,
 )
 from urbansat.ingest.readers.tropomi_ch4 import resolve_chunks
-from urbansat.ingest.units import check_coordinate_units, convert_units
+from urbansat.ingest.units import check_coordinate_units, check_time_units, convert_units
 from urbansat.schema import GAS_STANDARD_NAMES, validate_granule
 
 __all__ = ["ACOSLiteReader", "OCO2LiteReader", "OCO3LiteReader", "OCOLiteReader"]
@@ -415,6 +415,9 @@ class OCOLiteReader(GranuleReader):
 
         for axis in ("latitude", "longitude"):
             check_coordinate_units(ds[axis].attrs, file=path, variable=axis, axis=axis)
+        check_time_units(
+            ds["time"].attrs, file=path, variable="time", epoch="1970-01-01", step="seconds"
+        )
         lat0, lon0 = clean(ds["latitude"]), clean(ds["longitude"])
         valid = pres & np.isfinite(lat0) & np.isfinite(lon0) & ~((lat0 == 0) & (lon0 == 0))
         lat = lat0.where(valid)

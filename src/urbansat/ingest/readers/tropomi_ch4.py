@@ -58,7 +58,7 @@ from urbansat.ingest.readers._base import (
     unwrap_corners,
     wrap_longitude,
 )
-from urbansat.ingest.units import check_coordinate_units, convert_units
+from urbansat.ingest.units import check_coordinate_units, check_time_units, convert_units
 from urbansat.schema import GAS_STANDARD_NAMES, validate_granule
 
 __all__ = ["TropomiCH4Reader"]
@@ -321,6 +321,21 @@ class TropomiCH4Reader(GranuleReader):
         rows, cols = empty_like_window(ny, rows), empty_like_window(nx, cols)
         ds = ds.isel({ydim: rows, xdim: cols, "time": 0}, missing_dims="ignore")
         # per-scanline time: tiny, read now (before dask) so no compute is needed later
+        if "time" in ds.variables:
+            check_time_units(
+                ds["time"].attrs,
+                file=path,
+                variable="PRODUCT/time",
+                epoch="2010-01-01",
+                step="seconds",
+            )
+        check_time_units(
+            ds["delta_time"].attrs,
+            file=path,
+            variable="PRODUCT/delta_time",
+            epoch=None,
+            step="milliseconds",
+        )
         times = (
             np.asarray(ds["time"].values).ravel(),
             np.asarray(ds["delta_time"].values, dtype="float64"),
