@@ -384,9 +384,13 @@ def test_normalized_wind_passes_through_open_wind():
 
 def test_duplicate_ids_fall_back_with_a_warning(landcover):
     bnd = landcover[2]
-    with pytest.warns(
-        urbansat.UrbansatWarning,
-        match=r"id column 'boundary_id' has duplicate values \['b0', 'b1'\].*id_field=",
+    # the same features twice: duplicate ids (fallback to row numbers) and identical outlines
+    with (
+        pytest.warns(
+            urbansat.UrbansatWarning,
+            match=r"id column 'boundary_id' has duplicate values \['b0', 'b1'\].*id_field=",
+        ),
+        pytest.warns(urbansat.errors.DuplicateInputWarning, match="identical outlines"),
     ):
         out = urbansat.read_boundaries(pd.concat([bnd, bnd]), level="county")
     assert list(out["boundary_id"]) == ["0", "1", "2", "3"]

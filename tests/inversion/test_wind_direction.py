@@ -43,6 +43,7 @@ def test_speed_direction_form_equals_u_v():
         ({"u": 1.0, "v": 2.0, "direction_sigma": 200.0}, "exceeds 180 degree"),
         ({"u": 1.0, "v": 2.0, "direction_sigma": -1.0}, "direction_sigma=-1.0 must be a finite"),
         ({"speed": 5.0, "direction": "west"}, "direction='west' is not finite"),
+        ({"speed": 5.0, "direction": 400.0}, r"outside -360..360 degree.*\(40 if"),
     ],
 )
 def test_bad_user_winds_are_refused(value, needle):

@@ -128,3 +128,17 @@ def test_bad_inputs():
     assert g.geometry.to_wkt().tolist() == snapshot and out.geometry.is_valid.all()
     assert out.geometry.iloc[0].area == pytest.approx(0.5)
     assert before.equals(good)
+
+
+def test_identical_outlines_under_different_ids_warn():
+    from urbansat.errors import DuplicateInputWarning
+
+    sq = shapely.box(0, 0, 1, 1)
+    # the same square, one copy with its ring starting elsewhere: still the same outline
+    turned = shapely.Polygon([(1, 1), (0, 1), (0, 0), (1, 0)])
+    g = gpd.GeoDataFrame(
+        {"id": ["a", "b", "c"]}, geometry=[sq, turned, shapely.box(1, 0, 2, 1)], crs=4326
+    )
+    with pytest.warns(DuplicateInputWarning, match=r"identical outlines: \[\['a', 'b'\]\]"):
+        out = read_boundaries(g, level="region")
+    assert out["boundary_id"].tolist() == ["a", "b", "c"]  # kept: they may be meant to coincide

@@ -34,6 +34,7 @@ from urbansat.errors import (
     BoundaryCRSError,
     BoundaryError,
     CRSError,
+    DuplicateInputWarning,
     InputFileError,
     UrbansatWarning,
 )
@@ -338,7 +339,8 @@ def read_boundaries(  # noqa: PLR0912, PLR0915 - one gate: every check in readin
         if gdf[id_field].isna().any():
             raise BoundaryError(
                 f"id_field={id_field!r} of {source} is missing for rows "
-                f"{list(np.flatnonzero(gdf[id_field].isna().to_numpy())[:10])}; fill them."
+                f"{[int(i) for i in np.flatnonzero(gdf[id_field].isna().to_numpy())[:10]]}; "
+                "fill them."
             )
         ids = _as_id(gdf[id_field])
     dup = ids[ids.duplicated(keep=False)]
@@ -379,6 +381,7 @@ def read_boundaries(  # noqa: PLR0912, PLR0915 - one gate: every check in readin
             raise BoundaryError(
                 f"Boundaries {list(ids[still][:10])} from {source} have no area after repair."
             )
+    _warn_duplicate_geometries(geoms, ids, source)
     extra = gdf.drop(columns=[gdf.geometry.name]).rename(
         columns={c: f"{c}_orig" for c in _RESERVED if c in gdf.columns}
     )
@@ -398,6 +401,27 @@ def read_boundaries(  # noqa: PLR0912, PLR0915 - one gate: every check in readin
     out.attrs["id_field"] = id_field
     out.attrs["source"] = source
     return out
+
+
+def _warn_duplicate_geometries(geoms: np.ndarray, ids: pd.Series, source: str) -> None:
+    """Warn when several boundaries have the same outline (a duplicated feature, usually).
+
+    Identical outlines under different ids are legitimate (a city and a county that share
+    a border), so this is a warning, not an error: every total over both counts the same
+    ground twice.
+    """
+    key = pd.Series(shapely.to_wkb(shapely.normalize(geoms)), index=ids.index)
+    dup = key.duplicated(keep=False).to_numpy()
+    if dup.any():
+        groups = pd.Series(ids.to_numpy()[dup]).groupby(key.to_numpy()[dup]).agg(list)
+        warnings.warn(
+            f"{int(dup.sum())} boundaries in {source} have identical outlines: "
+            f"{[sorted(map(str, g)) for g in groups][:5]}; sums over them count the same area "
+            "twice. Drop the duplicated features (gdf.drop_duplicates('geometry')) unless they "
+            "are meant to coincide.",
+            DuplicateInputWarning,
+            stacklevel=3,
+        )
 
 
 def _polygonal(g: shapely.Geometry) -> shapely.Geometry:

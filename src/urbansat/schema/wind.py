@@ -77,6 +77,10 @@ def check_sigma(sigma: Any, *, what: str = "Wind sigma", unit: str = "m s-1") ->
     return s
 
 
+#: A full circle [degree]; user directions beyond it are refused as typos.
+_FULL_CIRCLE = 360.0
+
+
 def _finite(name: str, value: Any) -> float:
     try:
         x = float(value)
@@ -104,6 +108,12 @@ def _components(value: Any) -> tuple[float, float, Any, Any]:
             speed, dirn = _finite("speed", value["speed"]), _finite("direction", value["direction"])
             if speed < 0:
                 raise WindError(f"User wind speed={speed!r} must be >= 0 m s-1.")
+            if not -_FULL_CIRCLE <= dirn <= _FULL_CIRCLE:
+                raise WindError(
+                    f"User wind direction={dirn!r} is outside -360..360 degree (the direction "
+                    "the wind blows from, clockwise from north): a typo? Give it within one "
+                    f"turn ({dirn % _FULL_CIRCLE:g} if the same direction was meant)."
+                )
             u = -speed * math.sin(math.radians(dirn))
             v = -speed * math.cos(math.radians(dirn))
         else:
