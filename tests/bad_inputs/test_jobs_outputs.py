@@ -148,6 +148,12 @@ def test_guard_functions(tmp_path):
         check_outputs([hard], {"--wind": a})  # a hard link is the same file
     with pytest.raises(OutputPathError, match="existing directory"):
         check_outputs([tmp_path], [a])
+    # a granule a job's pattern matched (e.g. an earlier run's indicators.nc): say so
+    with pytest.raises(OutputPathError, match="matched by the granules pattern"):
+        check_outputs([a], {"granules[0].files[1]": a})
+    with pytest.raises(OutputPathError) as ei:
+        check_outputs([a], {"--sources": a})
+    assert "granules pattern" not in str(ei.value)
     with pytest.raises(OutputPathError, match="same file"):
         check_outputs([tmp_path / "o.nc", tmp_path / "x" / ".." / "o.nc"], [a])
     assert check_outputs([tmp_path / "new.nc"], [a]) == [(tmp_path / "new.nc").resolve()]

@@ -118,9 +118,17 @@ def check_outputs(
         if hit is None and ident is not None:
             hit = by_id.get(ident)
         if hit is not None:
+            globbed = ".files[" in hit  # a file a job's [[granules]] pattern matched
             raise OutputPathError(
                 f"output {str(out)!r} would overwrite the input {hit!r} (both are {str(r)!r}); "
                 "nothing was written. Choose another output path or directory."
+                + (
+                    " The input was matched by the granules pattern, which also picks up "
+                    "this job's own outputs (e.g. an earlier run's indicators.nc): narrow the "
+                    "pattern or write the outputs to another directory."
+                    if globbed
+                    else ""
+                )
             )
         if r.is_dir():
             raise OutputPathError(
