@@ -357,6 +357,7 @@ def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Datase
     from dask.base import compute
 
     var = gas_variable(opened[0].attrs["gas"])
+    impossible = [_impossible(d[var]) for d in opened]
     try:
         counts = compute(  # type: ignore[no-untyped-call]  # dask has no annotations
             *[
@@ -366,13 +367,13 @@ def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Datase
                     abs(d["latitude"]).max(),
                     (abs(d["latitude"]) > _LAT_MAX).sum(),
                     d[var].where(d["qa_pass"]).mean(),
-                    d[var].where(d["qa_pass"] & ~_impossible(d[var])).mean(),
+                    d[var].where(d["qa_pass"] & ~bad).mean(),
                     d["qa_value"].max() if "qa_value" in d else np.nan,
-                    _impossible(d[var]).sum(),
-                    d[var].where(_impossible(d[var])).min(),
-                    d[var].where(_impossible(d[var])).max(),
+                    bad.sum(),
+                    d[var].where(bad).min(),
+                    d[var].where(bad).max(),
                 )
-                for d in opened
+                for d, bad in zip(opened, impossible, strict=True)
             ]
         )
     except UrbansatError:
@@ -381,9 +382,18 @@ def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Datase
         where = ", ".join(str(d.attrs["source_files"][0]) for d in opened)
         raise open_failure(where, err) from err
     lo, hi = POSSIBLE_SOUNDING[var]
-    for d, (n_fin, _, lat_max, n_lat, mean, clean_mean, qa_max, n_bad, bad_min, bad_max) in zip(
-        opened, counts, strict=True
-    ):
+    for d, bad, (
+        n_fin,
+        _,
+        lat_max,
+        n_lat,
+        mean,
+        clean_mean,
+        qa_max,
+        n_bad,
+        bad_min,
+        bad_max,
+    ) in zip(opened, impossible, counts, strict=True):
         src = d.attrs["source_files"][0]
         if np.isfinite(float(lat_max)) and float(lat_max) > _LAT_MAX:
             raise SchemaError(
@@ -398,7 +408,7 @@ def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Datase
             float(mean if 2 * int(n_bad) > int(n_fin) else clean_mean), file=src, variable=var
         )
         if int(n_bad):  # a few corrupt or undeclared fill values: out of QA, and said so
-            d["qa_pass"] = (d["qa_pass"] & ~_impossible(d[var])).assign_attrs(d["qa_pass"].attrs)
+            d["qa_pass"] = (d["qa_pass"] & ~bad).assign_attrs(d["qa_pass"].attrs)
             warnings.warn(
                 f"Granule '{src}': {int(n_bad)} sounding(s) have {var} outside the physically "
                 f"possible {lo:g}-{hi:g} {d[var].attrs.get('units', '')} (from "

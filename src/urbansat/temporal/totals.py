@@ -317,7 +317,8 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
             f"emission_t_per_yr is infinite in row {row} ({idc}={table[idc].iloc[row]!r}); "
             "an overpass estimate must be finite: fix it, or set qa_reason (and NaN) to reject it."
         )
-    silent = (qa == "") & ~np.isfinite(y)
+    ok = (qa == "") & np.isfinite(y)
+    silent = (qa == "") & ~ok
     if silent.any():
         warnings.warn(
             f"{int(silent.sum())} estimate(s) are NaN without a qa_reason (first row "
@@ -335,7 +336,6 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
                 f"longitude {float(lon_all[row])} in row {row} ({idc}={table[idc].iloc[row]!r}) is "
                 "outside -180..180 degrees east; wrap it (lon - 360 for 0..360 grids)."
             )
-    ok = (qa == "") & np.isfinite(y)
     bad = ok & ~(np.isfinite(s) & (s >= 0))
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
