@@ -9,6 +9,9 @@ without a word: it is refused.
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 import netCDF4
 import numpy as np
 import pytest
@@ -17,6 +20,10 @@ import urbansat
 from urbansat.errors import UnitsError, UrbansatWarning
 from urbansat.ingest.units import POSSIBLE_SOUNDING
 from urbansat.testing.granules import write_oco_lite, write_tropomi_ch4
+
+
+def _sha(p) -> str:
+    return hashlib.sha256(Path(p).read_bytes()).hexdigest()
 
 
 def _set(p, name, index, value):
@@ -33,8 +40,10 @@ def test_impossible_xco2_soundings_leave_qa_with_a_warning(tmp_path, bad):
     n_pass = int(urbansat.open_granules(write_oco_lite(tmp_path / "a", n_frames=20)).qa_pass.sum())
     p = write_oco_lite(tmp_path / "b", n_frames=20)
     _set(p, "xco2", [0, 5, 9], bad)
+    before = _sha(p)
     with pytest.warns(UrbansatWarning, match=r"3 sounding\(s\) have xco2 outside") as rec:
         ds = urbansat.open_granules(p)
+    assert _sha(p) == before  # the file is read, never repaired in place
     assert p.name in str(rec[0].message) and "_FillValue" in str(rec[0].message)
     lo, hi = POSSIBLE_SOUNDING["xco2"]
     x = ds.xco2.where(ds.qa_pass)
@@ -77,9 +86,11 @@ def test_a_rewritten_time_axis_is_refused(tmp_path, product, variable, units):
     )
     with netCDF4.Dataset(p, "a") as nc:
         nc[variable].setncattr("units", units)
+    before = _sha(p)
     with pytest.raises(UnitsError, match="rewrote the time axis") as ei:
         urbansat.open_granules(p)
     assert p.name in str(ei.value) and repr(units) in str(ei.value)
+    assert _sha(p) == before
 
 
 @pytest.mark.parametrize(

@@ -163,9 +163,11 @@ def test_bad_inputs() -> None:
 )
 def test_hostile_inputs_are_refused_with_the_fix(change, kwargs, match) -> None:
     t = change(_table([1.0, 2.0]))
+    given = t.copy()
     kw = {"periods": ["2015"], "profile": "flat"} | kwargs
     with pytest.raises(SchemaError, match=match):
         period_totals(t, **kw)
+    pd.testing.assert_frame_equal(t, given)  # the caller's table is not modified
 
 
 def test_profile_mapping_with_unknown_names_warns() -> None:
