@@ -83,7 +83,7 @@ from urbansat.inversion.plume import (
     refine_direction,
 )
 from urbansat.inversion.result import METHOD_DIM, TERM_DIM, MethodResult
-from urbansat.inversion.scene import cut_scene
+from urbansat.inversion.scene import Scene, cut_scene
 from urbansat.inversion.sources import _as_sources, _Source
 from urbansat.inversion.wind import EffectiveWind, as_wind_dataset, combine_winds, effective_wind
 from urbansat.schema import gas_of, require_dataset
@@ -174,15 +174,19 @@ def _prepare(  # noqa: PLR0911, PLR0912, PLR0915 - one early return per rejectio
         "turn_deg": 0.0,
         "n_valid_near": 0,
     }
+
+    def cut(radius_km: float) -> Scene | None:
+        return cut_scene(
+            swath,
+            src.lon,
+            src.lat,
+            radius_km=radius_km,
+            gas=gas,
+            use_averaging_kernel=opts["use_averaging_kernel"],
+        )
+
     radius = opts["radius_km"] + src.r0 / 1e3
-    scene = cut_scene(
-        swath,
-        src.lon,
-        src.lat,
-        radius_km=radius,
-        gas=gas,
-        use_averaging_kernel=opts["use_averaging_kernel"],
-    )
+    scene = cut(radius)
     if scene is None:
         return (
             None,
@@ -246,6 +250,13 @@ def _prepare(  # noqa: PLR0911, PLR0912, PLR0915 - one early return per rejectio
     length = (opts["length_km"] * 1e3) if opts["length_km"] else max(30e3, 5 * pix, 4 * src.r0)
     hw = src.r0 + ((opts["half_width_km"] * 1e3) if opts["half_width_km"] else max(10e3, 2.5 * pix))
     margin = max(5e3, 2 * pix)
+    if length > radius * 1e3 - src.r0:
+        # the window always holds the plume band: a city's band runs 4 radii downwind, which
+        # for a source wider than radius_km / 2 would otherwise be cut by the window rather
+        # than by the data (as would a length_km or 5 footprints beyond radius_km)
+        wider = cut((src.r0 + length) / 1e3)
+        scene = wider if wider is not None else scene  # a larger window holds the smaller
+        diag["n_valid_near"] = int(scene.n_valid)
     s, n = plume_coordinates(scene.x, scene.y, theta0)
     band = (
         (s > -(src.r0 + margin))

@@ -56,44 +56,96 @@ def _as_sources(
             raise InversionError(f"sources has duplicated names {dup}; names must be unique.")
         row: Any  # user-supplied values, converted and checked below
         for row in df.itertuples(index=False):
-            try:
-                lon, lat = float(row.longitude), float(row.latitude)
-            except (TypeError, ValueError) as err:
-                raise InversionError(
-                    f"source {row.name!r} has a non-numeric position longitude={row.longitude!r}, "
-                    f"latitude={row.latitude!r}; give decimal degrees (east and north positive)."
-                ) from err
-            if not (np.isfinite(lon) and np.isfinite(lat) and -90 <= lat <= 90):  # noqa: PLR2004 - latitude range
-                raise InversionError(
-                    f"source {row.name!r} has invalid position lon={lon}, lat={lat}."
-                )
-            d = float(getattr(row, "diameter_km", 0.0) or 0.0)
-            d = 0.0 if not np.isfinite(d) else d
-            pr = getattr(row, "prior_emission", np.nan)
-            pr = float(pr) if pr is not None else np.nan
-            if np.isfinite(pr):
-                ps = max(abs(pr) * prior_rel_error, 1e-9)
-            else:
-                pr, ps = 0.0, prior_sigma
-            out.append(
-                _Source(
-                    str(row.name),
-                    lon,
-                    lat,
-                    d * 500.0,
-                    str(getattr(row, "type", "point") or "point"),
-                    pr,
-                    ps,
-                )
-            )
+            out.append(_checked_row(row, prior_rel_error, prior_sigma))
     if boundaries is not None:
         out += _boundaries_as_sources(boundaries, prior_sigma)
+    names = [o.name for o in out]
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        raise InversionError(
+            f"source name(s) {dup} are given more than once (a sources row and a "
+            "boundary_id, or two boundaries); every source needs a unique name."
+        )
     if not out:
         raise InversionError(
             "Give sources= (a table with name, longitude, latitude) and/or boundaries= (a "
             "GeoDataFrame with boundary_id)."
         )
     return out
+
+
+#: longitudes accepted for a source [deg]: both conventions, -180..180 and 0..360
+_LONGITUDE_RANGE = (-180.0, 360.0)
+
+
+def _checked_row(row: Any, prior_rel_error: float, prior_sigma: float) -> _Source:
+    """One row of a sources table as a :class:`_Source`, refused with the fix when invalid.
+
+    A blank (NaN) ``diameter_km`` is a point source (diameter 0), as in a table that lists
+    plants and cities together; a negative or infinite one is refused. A blank
+    ``prior_emission`` means no prior (``prior_sigma`` about zero); an infinite one is refused.
+    """
+    name = row.name
+    if name is None or (isinstance(name, float) and not np.isfinite(name)) or not str(name).strip():
+        raise InversionError(
+            f"a source has no name (name={name!r}, longitude={row.longitude!r}, "
+            f"latitude={row.latitude!r}); give every row a unique name."
+        )
+    try:
+        lon, lat = float(row.longitude), float(row.latitude)
+    except (TypeError, ValueError) as err:
+        raise InversionError(
+            f"source {name!r} has a non-numeric position longitude={row.longitude!r}, "
+            f"latitude={row.latitude!r}; give decimal degrees (east and north positive)."
+        ) from err
+    lo, hi = _LONGITUDE_RANGE
+    if not (np.isfinite(lon) and np.isfinite(lat) and -90 <= lat <= 90 and lo <= lon <= hi):  # noqa: PLR2004 - latitude range
+        raise InversionError(
+            f"source {name!r} has invalid position lon={lon}, lat={lat}; latitude must be "
+            f"within -90..90 and longitude within {lo:.0f}..{hi:.0f} (either convention) "
+            "decimal degrees."
+        )
+    raw_d = getattr(row, "diameter_km", 0.0)
+    try:
+        d = float(raw_d) if raw_d is not None else 0.0
+    except (TypeError, ValueError) as err:
+        raise InversionError(
+            f"source {name!r} has a non-numeric diameter_km={raw_d!r}; give the diameter of "
+            "the emitting area in km (0 or blank for a point source)."
+        ) from err
+    if np.isnan(d):
+        d = 0.0  # blank: a point source
+    if not np.isfinite(d) or d < 0:
+        raise InversionError(
+            f"source {name!r} has diameter_km={d}; give the diameter of the emitting area "
+            "in km, >= 0 (0 or blank for a point source)."
+        )
+    raw_p = getattr(row, "prior_emission", np.nan)
+    try:
+        pr = float(raw_p) if raw_p is not None else np.nan
+    except (TypeError, ValueError) as err:
+        raise InversionError(
+            f"source {name!r} has a non-numeric prior_emission={raw_p!r}; give kg s-1 or "
+            "leave it blank for no prior."
+        ) from err
+    if np.isinf(pr):
+        raise InversionError(
+            f"source {name!r} has prior_emission={pr}; give a finite prior in kg s-1, or "
+            "leave it blank for no prior."
+        )
+    if np.isfinite(pr):
+        ps = max(abs(pr) * prior_rel_error, 1e-9)
+    else:
+        pr, ps = 0.0, prior_sigma
+    return _Source(
+        str(name),
+        lon,
+        lat,
+        d * 500.0,
+        str(getattr(row, "type", "point") or "point"),
+        pr,
+        ps,
+    )
 
 
 def _boundaries_as_sources(boundaries: Any, prior_sigma: float) -> list[_Source]:
