@@ -278,3 +278,17 @@ def test_invert_plot_dir_maps_every_prepared_source(mine, tmp_path):
     assert files == ["plume_mine.png"]  # 'far' is outside the swath: in the table, not mapped
     with Image.open(tmp_path / "maps" / "plume_mine.png") as im:
         assert im.size[0] > 300 and im.size[1] > 300
+
+
+def test_invert_reads_a_spreadsheet_sources_file(mine, tmp_path):
+    # Excel's "CSV UTF-8" in a ';' locale: a byte-order mark, ';' and decimal commas
+    path, table, _ = mine
+    excel = tmp_path / "mines_excel.csv"
+    excel.write_text("name;longitude;latitude\nmine;149,0;-22,9\n", encoding="utf-8-sig")
+    args = ["invert", str(path), "--wind", "granule", "--wind-sigma", "1.0", "-m", "csf", "--json"]
+    a = runner.invoke(app, [*args, "--sources", str(table)])
+    b = runner.invoke(app, [*args, "--sources", str(excel)])
+    assert a.exit_code == 0 and b.exit_code == 0, (a.output, b.output)
+    mine_a = next(json.loads(x) for x in a.stdout.splitlines() if '"mine"' in x)
+    mine_b = next(json.loads(x) for x in b.stdout.splitlines() if '"mine"' in x)
+    assert mine_a == mine_b

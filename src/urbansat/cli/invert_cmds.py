@@ -231,10 +231,9 @@ def invert(  # noqa: PLR0913, PLR0917
     Every requested method runs on the same prepared plume (urbansat.estimate_emissions);
     sources that cannot be estimated are listed with their qa_reason, never dropped.
     """
-    import pandas as pd
-
     import urbansat
     from urbansat.errors import UrbansatError
+    from urbansat.ingest.tables import read_sources
 
     if sources is None and boundaries is None:
         raise typer.BadParameter("give --sources (a CSV) and/or --boundaries (polygons).")
@@ -268,7 +267,7 @@ def invert(  # noqa: PLR0913, PLR0917
             granule, product=product, reader_options=_reader_options(reader_option) or None
         )
         w = parse_wind(wind, surface=wind_surface, sigma=wind_sigma)
-        src = pd.read_csv(sources, comment="#") if sources is not None else None
+        src = read_sources(sources) if sources is not None else None
         bnd = (
             urbansat.read_boundaries(boundaries, level="region", id_field=id_field)
             if boundaries is not None

@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from urbansat.errors import FactorError, InputFileError, LegendError
-from urbansat.schema.files import check_input_file
+from urbansat.errors import FactorError, LegendError
+from urbansat.ingest.tables import read_csv_table
 
 if TYPE_CHECKING:
     from urbansat.sinks.factors import FactorTable
@@ -47,15 +47,7 @@ INVEST_COLUMNS: tuple[str, ...] = ("lucode", "c_above", "c_below", "c_soil", "c_
 
 
 def _read_csv(path: str | os.PathLike[str], what: str) -> pd.DataFrame:
-    p = check_input_file(path, what)
-    try:
-        df = pd.read_csv(p, comment="#", skipinitialspace=True)
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise InputFileError(f"{what} file {str(p)!r} is not a readable CSV: {exc}.") from exc
-    df.columns = [str(c).strip() for c in df.columns]
-    df.attrs["name"] = p.stem
-    df.attrs["source_file"] = str(p)
-    return df
+    return read_csv_table(path, what)
 
 
 def _atomic_write_csv(

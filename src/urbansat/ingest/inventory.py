@@ -20,7 +20,8 @@ from typing import Final, Literal
 import numpy as np
 import pandas as pd
 
-from urbansat.errors import InputFileError, SchemaError
+from urbansat.errors import SchemaError
+from urbansat.ingest.tables import read_csv_table
 from urbansat.schema.files import check_input_file
 
 __all__ = ["GPC_SECTORS", "INVENTORY_COLUMNS", "TCI231_ONLINE_SUBJECTS", "read_inventory"]
@@ -83,10 +84,7 @@ def read_inventory(
         emissions are negative / non-numeric - all problems listed at once.
     """
     path = check_input_file(path, "Inventory")
-    try:
-        raw = pd.read_csv(path, comment="#")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise InputFileError(f"inventory {str(path)!r} is not a readable CSV ({err}).") from err
+    raw = read_csv_table(path, "Inventory")
     if kind == "auto":
         kind = "coco2" if {"ID", "co2_emis_ty"} <= set(raw.columns) else "city"
     if kind == "coco2":

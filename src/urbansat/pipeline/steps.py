@@ -248,6 +248,7 @@ def _emission_steps(
     checks: _Checksums,
     progress: bool,
 ) -> dict[tuple[str, str], xr.Dataset]:
+    from urbansat.ingest.tables import read_sources
     from urbansat.inversion import estimate_emissions
 
     groups = {g["name"]: g for g in cfg["granules"]}
@@ -290,10 +291,7 @@ def _emission_steps(
             sw = _open_swath(f, g)
             if sw is None or sw.sizes["y"] == 0:  # nothing selected in this granule
                 return xr.Dataset(attrs={"empty": 1, "granule": Path(f).name})
-            sources = None
-            if e.get("sources"):
-                s = pd.read_csv(e["sources"], comment="#")
-                sources = s
+            sources = read_sources(e["sources"]) if e.get("sources") else None
             ds = estimate_emissions(
                 sw,
                 sources=sources,

@@ -1,0 +1,107 @@
+"""Hand-written and spreadsheet CSV tables (sources, inventories, factor tables).
+
+Before 2026-12-06 a sources file saved by Excel as "CSV UTF-8" had a column named
+``"\\ufeffname"`` (refused as lacking ``name``), a ``;``-separated one was read as a single
+column, and a GBK-encoded one failed inside pandas' C parser.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from urbansat.errors import InputFileError
+from urbansat.ingest.inventory import read_inventory
+from urbansat.ingest.tables import read_csv_table, read_sources
+
+PLAIN = (
+    "name,longitude,latitude,diameter_km\nBerlin,13.4077,52.517,30\nJanschwalde,14.4535,51.8415,1\n"
+)
+
+
+def _expected() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "name": ["Berlin", "Janschwalde"],
+            "longitude": [13.4077, 14.4535],
+            "latitude": [52.517, 51.8415],
+            "diameter_km": [30, 1],
+        }
+    )
+
+
+def _check(df: pd.DataFrame) -> None:
+    exp = _expected()
+    assert list(df.columns) == list(exp.columns)
+    assert df["name"].tolist() == exp["name"].tolist()
+    for c in ("longitude", "latitude", "diameter_km"):
+        np.testing.assert_allclose(df[c].to_numpy(float), exp[c].to_numpy(float))
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        (PLAIN, "utf-8"),
+        (PLAIN, "utf-8-sig"),  # Excel's "CSV UTF-8": a byte-order mark before "name"
+        ("# made in a spreadsheet\n" + PLAIN.replace(",", " , "), "utf-8"),
+        (PLAIN.replace(",", ";"), "utf-8-sig"),  # a ';' locale with decimal points
+        (PLAIN.replace(",", ";").replace(".", ","), "utf-8-sig"),  # ... and decimal commas
+        (PLAIN.replace(",", "\t"), "utf-8"),
+    ],
+    ids=["plain", "bom", "comment-and-spaces", "semicolon", "decimal-comma", "tab"],
+)
+def test_spreadsheet_dialects_read_as_the_plain_table(tmp_path, text, encoding):
+    p = tmp_path / "sources.csv"
+    p.write_text(text, encoding=encoding)
+    before = p.read_bytes()
+    df = read_sources(p)
+    _check(df)
+    assert df.attrs["source_file"] == str(p)
+    assert p.read_bytes() == before
+
+
+def test_integer_names_stay_text(tmp_path):
+    p = tmp_path / "ids.csv"
+    p.write_text("name;longitude;latitude\n001;13,4;52,5\n002;14,5;51,8\n", encoding="utf-8")
+    df = read_sources(p)
+    assert df["name"].tolist() == ["001", "002"]
+    np.testing.assert_allclose(df["longitude"], [13.4, 14.5])
+
+
+def test_a_legacy_encoding_is_refused_with_the_fix(tmp_path):
+    p = tmp_path / "gbk.csv"
+    p.write_bytes("name,longitude,latitude\n上海,121.47,31.23\n".encode("gbk"))
+    with pytest.raises(InputFileError, match=r"gbk\.csv' is not UTF-8 text .*CSV UTF-8"):
+        read_sources(p)
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("# only a comment\n\n", r"has no header line"),
+        ("name,longitude,latitude\nA,1,2\nB,1,2,3,4\n", r"not a readable CSV .*','-separated"),
+    ],
+    ids=["no-header", "ragged"],
+)
+def test_unreadable_tables_name_the_file_and_fix(tmp_path, text, match):
+    p = tmp_path / "bad.csv"
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(InputFileError, match=match):
+        read_csv_table(p, "Sources")
+
+
+def test_the_inventory_reader_takes_a_bom_and_semicolons(tmp_path):
+    src = tmp_path / "plain.csv"
+    src.write_text(
+        "ID,name,longitude,latitude,co2_emis_ty,ch4_emis_ty\n1,Plant A,13.4,52.5,1000000,12.5\n",
+        encoding="utf-8",
+    )
+    alt = tmp_path / "excel.csv"
+    alt.write_text(
+        "ID;name;longitude;latitude;co2_emis_ty;ch4_emis_ty\n1;Plant A;13,4;52,5;1000000;12,5\n",
+        encoding="utf-8-sig",
+    )
+    a, b = read_inventory(src), read_inventory(alt)
+    cols = [c for c in a.columns if c not in ("source_file", "source")]
+    pd.testing.assert_frame_equal(a[cols], b[cols])
