@@ -26,6 +26,7 @@ __all__ = [
     "OutputPathError",
     "ProductNotRecognizedError",
     "SchemaError",
+    "SuspectValueWarning",
     "UnitsError",
     "UnusedInputWarning",
     "UrbansatDeprecationWarning",
@@ -129,3 +130,7 @@ class UnusedInputWarning(UrbansatWarning):
 
 class DuplicateInputWarning(UrbansatWarning):
     """The same input (a granule by content, a sounding by id) was given twice and is used once."""
+
+
+class SuspectValueWarning(UrbansatWarning):
+    """Values look like an undeclared fill (e.g. -9999 with no ``nodata``) and are used as data."""

@@ -38,6 +38,7 @@ from urbansat.errors import (
     BoundaryError,
     EmptyResultWarning,
     SchemaError,
+    SuspectValueWarning,
 )
 from urbansat.spatial.coverage import PolygonSet, class_segments_kernel, value_segments_kernel
 from urbansat.spatial.grid import GridSpec, as_raster_2d
@@ -423,7 +424,8 @@ def class_areas(
     ------
     See :func:`class_transition_areas`.
     """
-    _, cov = _coverage_for(categorical_raster, boundaries, coverage, "categorical_raster")
+    da, cov = _coverage_for(categorical_raster, boundaries, coverage, "categorical_raster")
+    _check_categorical(da, "categorical_raster")  # named as the caller knows it, not "start"
     tr = class_transition_areas(categorical_raster, None, None, nodata=nodata, coverage=cov)
     nodata = tr.attrs["nodata"]
     ids = cov.ids
@@ -532,6 +534,41 @@ def _stat_columns(acc: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]:
     }
 
 
+#: values that products and GIS tools write for missing data (GDAL/ArcGIS -9999, -999,
+#: int16 -32768, float32 extremes, the netCDF default float fill 9.96921e36, CMIP 1e20)
+FILL_LIKE_VALUES: tuple[float, ...] = (
+    -9999.0,
+    -999.0,
+    -32768.0,
+    -3.4028234663852886e38,
+    3.4028234663852886e38,
+    9.969209968386869e36,
+    1e20,
+)
+
+
+def _warn_fill_like(
+    vmin: NDArray[np.float64], vmax: NDArray[np.float64], ids: NDArray[Any]
+) -> None:
+    """Warn when a boundary's minimum or maximum is a common fill value and none is declared.
+
+    The per-boundary extremes are already computed, so the check costs nothing; it warns
+    (:class:`~urbansat.errors.SuspectValueWarning`) rather than refuses, since such a value
+    can be data, and says how to declare it as nodata.
+    """
+    for v in FILL_LIKE_VALUES:
+        hit = (vmin == v) | (vmax == v)
+        if hit.any():
+            warnings.warn(
+                f"{int(hit.sum())} boundaries ({list(ids[hit][:10])}) have a pixel equal to "
+                f"{v:g}, a common fill value, and the raster declares no nodata: the "
+                f"statistics count it as a value. If {v:g} marks missing data, pass "
+                f"nodata={v!r} (or raster.rio.write_nodata({v!r}) before)",
+                SuspectValueWarning,
+                stacklevel=3,
+            )
+
+
 def zonal_stats(
     raster: xr.DataArray,
     boundaries: gpd.GeoDataFrame | None = None,
@@ -584,6 +621,13 @@ def zonal_stats(
         A boundary without valid cells gets NaN stats and an
         :class:`~urbansat.errors.EmptyResultWarning`.
 
+    Warns
+    -----
+    SuspectValueWarning
+        When no ``nodata`` is given or declared and a boundary's minimum or maximum is one
+        of :data:`FILL_LIKE_VALUES` (-9999, -32768, 9.97e36 ...): an undeclared fill would
+        otherwise enter the statistics as data.
+
     Raises
     ------
     ValueError
@@ -622,6 +666,8 @@ def zonal_stats(
     for s in dict.fromkeys([*stats, "observed_area_m2", "unobserved_area_m2"]):
         out[s] = cols[s]
     out["outside_area_m2"] = _outside_area(cov, acc[:, 7] + acc[:, 8])
+    if not has_nd:
+        _warn_fill_like(cols["min"], cols["max"], ids)
     if (~valid).any():
         warnings.warn(
             f"{int((~valid).sum())} boundaries have no valid pixel (stats are NaN): "
