@@ -173,12 +173,22 @@ def test_empty_boundaries_to_indicators(landcover):
 
 
 # ------------------------------------------------------------------ wrong values
-@pytest.mark.parametrize("res", [0, -0.1, "abc", (0.1, 0.0), (0.1, 0.2, 0.3), float("nan")])
+@pytest.mark.parametrize(
+    "res", [0, -0.1, "abc", (0.1, 0.0), (0.1, 0.2, 0.3), float("nan"), True, float("inf")]
+)
 def test_grid_resolution_must_be_positive(swath, res):
     with pytest.raises(
         SchemaError, match=r"resolution=.* is not a positive cell size in degrees.*resolution=0\.05"
     ):
         urbansat.grid_soundings(swath, resolution=res)
+
+
+def test_grid_resolution_in_metres_or_too_fine_is_refused(swath):
+    with pytest.raises(SchemaError, match=r"resolution=500 degrees .*not metres or km"):
+        urbansat.grid_soundings(swath, resolution=500)  # 500 m meant
+    # 1e-7 deg (1 cm) cells: ~1e14 cells, whose sums could never be allocated
+    with pytest.raises(SchemaError, match=r"cells, more than MAX_GRID_CELLS .*coarser resolution"):
+        urbansat.grid_soundings(swath, resolution=1e-7)
 
 
 def test_wind_speed_alone(swath, sources):

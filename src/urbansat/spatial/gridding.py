@@ -38,6 +38,11 @@ __all__ = ["grid_soundings"]
 #: An automatic grid wider than this [degrees of longitude] warns: soundings across the
 #: antimeridian make a grid around the globe.
 _WIDE_LON_DEG = 300.0
+#: largest cell size accepted [deg]; a larger one is a size in metres or km given as degrees
+MAX_RESOLUTION_DEG = 90.0
+#: most cells of a grid: its four float64 sums take 32 bytes a cell in every worker
+#: (1e8 cells = 3.2 GB), so a finer grid would not fit a worker's memory
+MAX_GRID_CELLS = 100_000_000
 
 #: Grid sums of one chunk of soundings, each (ny, nx): Σ a w x, Σ a w, Σ (a w)^2 σ^2, count.
 _Sums: TypeAlias = tuple[
@@ -128,10 +133,15 @@ def _check_resolution(resolution: Any) -> float | tuple[float, float]:
         res = np.broadcast_to(np.asarray(resolution, dtype=float), (2,))
     except (TypeError, ValueError):
         res = np.array([np.nan])
-    if not (np.isfinite(res).all() and (res > 0).all()):
+    if isinstance(resolution, bool) or not (np.isfinite(res).all() and (res > 0).all()):
         raise SchemaError(
             f"resolution={resolution!r} is not a positive cell size in degrees; give a number "
             "or (dx, dy), e.g. resolution=0.05."
+        )
+    if (res > MAX_RESOLUTION_DEG).any():
+        raise SchemaError(
+            f"resolution={resolution!r} degrees is larger than {MAX_RESOLUTION_DEG:g} degrees; "
+            "the cell size is in degrees, not metres or km (5 km cells: resolution=0.045)."
         )
     return float(res[0]) if np.isscalar(resolution) else (float(res[0]), float(res[1]))
 
@@ -266,8 +276,9 @@ def grid_soundings(
     Raises
     ------
     SchemaError
-        Neither/both of ``resolution`` and ``grid``; footprint method without corners;
-        a non-geographic grid.
+        Neither/both of ``resolution`` and ``grid``; a resolution that is not a positive
+        number of degrees up to :data:`MAX_RESOLUTION_DEG`; footprint method without
+        corners; a non-geographic grid; a grid of more than :data:`MAX_GRID_CELLS` cells.
     EmptySelectionError
         If no sounding passes QA.
     """
@@ -307,6 +318,14 @@ def grid_soundings(
     if not grid.crs.is_geographic:
         raise SchemaError(
             f"grid_soundings needs a geographic (lon/lat) grid; got {grid.crs.to_string()}."
+        )
+    ny, nx = grid.shape_yx
+    if ny * nx > MAX_GRID_CELLS:
+        raise SchemaError(
+            f"the grid has {ny} x {nx} = {ny * nx:.3g} cells, more than MAX_GRID_CELLS = "
+            f"{MAX_GRID_CELLS:.0e} (its sums would take {32 * ny * nx / 1e9:.0f} GB per worker); "
+            "give a coarser resolution= or a smaller grid= (GridSpec.from_bbox) around the "
+            "region of interest."
         )
     sig_name = f"{var}_uncertainty"
     names = [var, sig_name, "latitude", "longitude"] + (
