@@ -191,6 +191,32 @@ def test_grid_resolution_in_metres_or_too_fine_is_refused(swath):
         urbansat.grid_soundings(swath, resolution=1e-7)
 
 
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"buffer_km": float("nan")}, r"buffer_km=nan must be a finite distance >= 0 km"),
+        ({"buffer_km": -5}, r"buffer_km=-5 must be a finite distance >= 0 km"),
+        ({"buffer_km": 1e6}, r"more than half the Earth's circumference \(20015 km\)"),
+    ],
+)
+def test_select_soundings_buffer_is_a_distance(swath, swath_boundaries, kw, match):
+    # NaN reached shapely ("buffer distance must be finite"); 1e6 km was buffered
+    with pytest.raises(BoundaryError, match=match):
+        urbansat.select_soundings(swath, swath_boundaries, **kw)
+
+
+@pytest.mark.parametrize("value", ["no", "False", 0, None])
+def test_qa_only_must_be_a_boolean(swath, swath_boundaries, value):
+    # "no" is truthy: it silently meant qa_only=True
+    for call in (
+        lambda: urbansat.select_soundings(swath, swath_boundaries, qa_only=value),
+        lambda: urbansat.grid_soundings(swath, resolution=0.05, qa_only=value),
+        lambda: urbansat.to_soundings(swath, qa_only=value),
+    ):
+        with pytest.raises(SchemaError, match=rf"qa_only={re.escape(repr(value))} is not True or"):
+            call()
+
+
 def test_wind_speed_alone(swath, sources):
     with pytest.raises(WindError, match=r"got float 5\.0.*no direction.*\(u, v, sigma\)"):
         urbansat.open_wind(5.0)

@@ -29,6 +29,7 @@ from urbansat.schema.swath import (
     gas_of,
     gas_variable,
     require_dataset,
+    require_flag,
     to_soundings,
     validate_granule,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "require_boundaries",
     "require_dataset",
     "require_emission_result",
+    "require_flag",
     "require_indicator_table",
     "require_sink_result",
     "split_antimeridian",

@@ -92,6 +92,7 @@ __all__ = [
     "SWATH_DIMS",
     "gas_of",
     "gas_variable",
+    "require_flag",
     "to_soundings",
     "validate_granule",
 ]
@@ -244,6 +245,19 @@ def validate_granule(ds: xr.Dataset) -> xr.Dataset:
     return ds
 
 
+def require_flag(name: str, value: object) -> bool:
+    """Return ``value`` if it is a boolean, else raise :class:`~urbansat.errors.SchemaError`.
+
+    A string such as ``"no"`` or ``"False"`` is truthy in Python and would silently mean
+    True; a number such as 0 or 1 is refused too, so the intent is never guessed.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise SchemaError(
+            f"{name}={value!r} is not True or False; pass {name}=True or {name}=False."
+        )
+    return bool(value)
+
+
 def to_soundings(ds: xr.Dataset, *, qa_only: bool = True) -> xr.Dataset:
     """Flatten a normalized swath to a 1-D ``sounding`` dimension.
 
@@ -262,6 +276,7 @@ def to_soundings(ds: xr.Dataset, *, qa_only: bool = True) -> xr.Dataset:
         coordinates on ``sounding`` so results can be put back on the swath.
         Computes the (small) boolean selection mask.
     """
+    qa_only = require_flag("qa_only", qa_only)
     var = gas_variable(gas_of(ds))
     keep = cast(xr.DataArray, np.isfinite(ds[var]))  # a ufunc on a DataArray returns one
     if qa_only:

@@ -28,7 +28,14 @@ from dask.delayed import delayed
 from numpy.typing import ArrayLike, NDArray
 
 from urbansat.errors import EmptySelectionError, SchemaError, UrbansatWarning
-from urbansat.schema import GAS_UNITS, gas_of, gas_variable, require_dataset, to_soundings
+from urbansat.schema import (
+    GAS_UNITS,
+    gas_of,
+    gas_variable,
+    require_dataset,
+    require_flag,
+    to_soundings,
+)
 from urbansat.spatial.coverage import footprint_grid_kernel, prepare_polygons
 from urbansat.spatial.grid import GridSpec
 from urbansat.spatial.swath import footprint_polygons
@@ -283,6 +290,7 @@ def grid_soundings(
         If no sounding passes QA.
     """
     require_dataset(swath)
+    qa_only = require_flag("qa_only", qa_only)
     if (resolution is None) == (grid is None):
         raise SchemaError(
             "Pass exactly one of resolution= (degrees) or grid= (GridSpec) to grid_soundings."

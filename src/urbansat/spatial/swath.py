@@ -28,13 +28,14 @@ import shapely
 import xarray as xr
 from numpy.typing import NDArray
 
+from urbansat.constants import R_EARTH
 from urbansat.errors import (
     BoundaryError,
     EmptySelectionError,
     SchemaError,
     UrbansatWarning,
 )
-from urbansat.schema import gas_of, gas_variable, require_dataset, to_soundings
+from urbansat.schema import gas_of, gas_variable, require_dataset, require_flag, to_soundings
 from urbansat.schema.boundaries import boundary_ids, require_boundaries
 from urbansat.spatial.local import buffer_local
 
@@ -172,13 +173,26 @@ def select_soundings(
     require_dataset(swath)
     if not 0.0 <= min_overlap < 1.0:
         raise BoundaryError(f"min_overlap={min_overlap!r} must be in [0, 1).")
-    if buffer_km < 0:
-        raise BoundaryError(f"buffer_km={buffer_km!r} must be >= 0 (shrinking is not supported).")
+    qa_only = require_flag("qa_only", qa_only)
+    try:
+        buf = float(buffer_km)
+    except (TypeError, ValueError):
+        buf = float("nan")
+    if not np.isfinite(buf) or buf < 0:
+        raise BoundaryError(
+            f"buffer_km={buffer_km!r} must be a finite distance >= 0 km (shrinking is not "
+            "supported)."
+        )
+    if buf * 1e3 > np.pi * R_EARTH:
+        raise BoundaryError(
+            f"buffer_km={buffer_km!r} is more than half the Earth's circumference "
+            f"({np.pi * R_EARTH / 1e3:.0f} km); the buffer is in km around each boundary."
+        )
     require_boundaries(boundaries, columns=())
     ids = boundary_ids(boundaries)
     snd = swath if "sounding" in swath.dims else to_soundings(swath, qa_only=qa_only)
     n = snd.sizes["sounding"]
-    bgeoms = _buffered(boundaries, buffer_km)
+    bgeoms = _buffered(boundaries, buf)
     polys = footprint_polygons(snd)
     if polys is None:
         warnings.warn(
