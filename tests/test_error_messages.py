@@ -217,6 +217,21 @@ def test_qa_only_must_be_a_boolean(swath, swath_boundaries, value):
             call()
 
 
+def test_switches_of_the_table_job_and_exports_must_be_booleans(tmp_path, landcover):
+    # each was used as `if flag:`, so "no" meant True
+    bnd = landcover[2]
+    with pytest.raises(SchemaError, match=r"collapse='no' is not True or False"):
+        urbansat.tci231_indicators(boundaries=bnd, periods=["2020"], collapse="no")
+    with pytest.raises(SchemaError, match=r"resume='no' is not True or False"):
+        urbansat.run_job(tmp_path / "job.toml", resume="no")
+    with pytest.raises(SchemaError, match=r"details='yes' is not True or False"):
+        urbansat.period_totals(pd.DataFrame(), periods=["2020"], details="yes")
+    from urbansat.export.rasters import write_carbon_maps
+
+    with pytest.raises(SchemaError, match=r"cog=1 is not True or False"):
+        write_carbon_maps(None, tmp_path, cog=1)
+
+
 def test_wind_speed_alone(swath, sources):
     with pytest.raises(WindError, match=r"got float 5\.0.*no direction.*\(u, v, sigma\)"):
         urbansat.open_wind(5.0)

@@ -17,6 +17,7 @@ import xarray as xr
 
 from urbansat.errors import ConfigError, OutputPathError
 from urbansat.export import atomic_write
+from urbansat.schema.flags import require_flag
 
 __all__ = ["write_carbon_maps"]
 
@@ -62,6 +63,8 @@ def write_carbon_maps(
     OutputPathError
         An output would overwrite an input, or exists with ``overwrite=False``.
     """
+    cog = require_flag("cog", cog)
+    overwrite = require_flag("overwrite", overwrite)
     out_dir = Path(directory)
     protected = {Path(p).resolve() for p in inputs}
     protected |= {Path(p).resolve() for p in str(maps.attrs.get("inputs", "")).split(";") if p}

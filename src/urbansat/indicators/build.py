@@ -34,6 +34,7 @@ from urbansat.indicators.tables import (
     indicator_spec,
 )
 from urbansat.schema.boundaries import require_boundaries
+from urbansat.schema.flags import require_flag
 from urbansat.schema.results import (
     require_emission_result,
     require_indicator_table,
@@ -493,6 +494,7 @@ def tci231_indicators(  # noqa: PLR0913 - keyword-only inputs of one table, as i
     --------
     to_wide : pivot into the Table 1 layout.
     """
+    collapse = require_flag("collapse", collapse)
     bnd = _check_boundaries(boundaries)
     years = period_years(periods)
     labels = list(years)

@@ -70,6 +70,7 @@ from urbansat.pipeline.steps import (
     _total_bytes,
     _validation,
 )
+from urbansat.schema.flags import require_flag
 
 __all__ = ["JobResult", "run_job"]
 
@@ -209,6 +210,8 @@ def run_job(
     UrbansatError
         Any input error of the steps, naming the file and the fix.
     """
+    progress = require_flag("progress", progress)
+    resume = require_flag("resume", resume)
     t0 = time.perf_counter()
     if isinstance(config_or_path, JobConfig):
         model = config_or_path

@@ -13,6 +13,7 @@ from __future__ import annotations
 from urbansat.schema.antimeridian import crosses_antimeridian, split_antimeridian
 from urbansat.schema.boundaries import boundary_ids, require_boundaries
 from urbansat.schema.files import check_input_file
+from urbansat.schema.flags import require_flag
 from urbansat.schema.legend import cf_legend_attrs, legend_categories_of, legend_of
 from urbansat.schema.results import (
     METHOD_DIM,
@@ -29,7 +30,6 @@ from urbansat.schema.swath import (
     gas_of,
     gas_variable,
     require_dataset,
-    require_flag,
     to_soundings,
     validate_granule,
 )

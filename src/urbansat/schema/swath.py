@@ -85,6 +85,7 @@ import numpy as np
 import xarray as xr
 
 from urbansat.errors import SchemaError
+from urbansat.schema.flags import require_flag
 
 __all__ = [
     "GAS_STANDARD_NAMES",
@@ -92,7 +93,6 @@ __all__ = [
     "SWATH_DIMS",
     "gas_of",
     "gas_variable",
-    "require_flag",
     "to_soundings",
     "validate_granule",
 ]
@@ -243,19 +243,6 @@ def validate_granule(ds: xr.Dataset) -> xr.Dataset:
             + "\nSee urbansat.schema for the contract; readers must rename at the edge."
         )
     return ds
-
-
-def require_flag(name: str, value: object) -> bool:
-    """Return ``value`` if it is a boolean, else raise :class:`~urbansat.errors.SchemaError`.
-
-    A string such as ``"no"`` or ``"False"`` is truthy in Python and would silently mean
-    True; a number such as 0 or 1 is refused too, so the intent is never guessed.
-    """
-    if not isinstance(value, (bool, np.bool_)):
-        raise SchemaError(
-            f"{name}={value!r} is not True or False; pass {name}=True or {name}=False."
-        )
-    return bool(value)
 
 
 def to_soundings(ds: xr.Dataset, *, qa_only: bool = True) -> xr.Dataset:

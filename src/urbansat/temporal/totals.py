@@ -15,6 +15,7 @@ import pandas as pd
 import xarray as xr
 
 from urbansat.errors import EmptySelectionError, SchemaError, UnusedInputWarning, UrbansatWarning
+from urbansat.schema.flags import require_flag
 from urbansat.schema.results import require_emission_result
 from urbansat.temporal.budget import (
     TIMING_SIGMA_H,
@@ -281,6 +282,8 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
     FactorError
         Unknown profile name (the message lists the names) or an invalid user profile.
     """
+    details = require_flag("details", details)
+    seasonal = None if seasonal is None else require_flag("seasonal", seasonal)
     table = estimates.copy() if isinstance(estimates, pd.DataFrame) else _from_datasets(estimates)
     idc = "boundary_id" if "boundary_id" in table and "source" not in table else "source"
     need = [idc, "time", "emission_t_per_yr", "emission_t_per_yr_uncertainty"]
