@@ -69,9 +69,12 @@ def test_integer_names_stay_text(tmp_path):
     np.testing.assert_allclose(df["longitude"], [13.4, 14.5])
 
 
-def test_a_legacy_encoding_is_refused_with_the_fix(tmp_path):
+@pytest.mark.parametrize("n_ascii_rows", [0, 5000], ids=["early", "after-the-first-block"])
+def test_a_legacy_encoding_is_refused_with_the_fix(tmp_path, n_ascii_rows):
+    # the header is decoded from the first block; a GBK name further down reached pandas
     p = tmp_path / "gbk.csv"
-    p.write_bytes("name,longitude,latitude\n上海,121.47,31.23\n".encode("gbk"))
+    rows = "".join(f"p{i},121.47,31.23\n" for i in range(n_ascii_rows))
+    p.write_bytes(("name,longitude,latitude\n" + rows + "上海,121.47,31.23\n").encode("gbk"))
     with pytest.raises(InputFileError, match=r"gbk\.csv' is not UTF-8 text .*CSV UTF-8"):
         read_sources(p)
 

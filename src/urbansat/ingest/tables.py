@@ -25,6 +25,14 @@ __all__ = ["read_csv_table", "read_sources"]
 _DELIMITERS = (",", ";", "\t")
 
 
+def _not_utf8(path: Path, what: str, err: UnicodeDecodeError) -> InputFileError:
+    return InputFileError(
+        f"{what} file '{path}' is not UTF-8 text ({err.reason} at byte {err.start} of a "
+        "block); save it as UTF-8 (Excel: 'CSV UTF-8'; LibreOffice: character set "
+        "'Unicode (UTF-8)')."
+    )
+
+
 def _delimiter(path: Path, what: str) -> str:
     """Return the delimiter of the first line that is neither blank nor a ``#`` comment."""
     try:
@@ -35,10 +43,7 @@ def _delimiter(path: Path, what: str) -> str:
                     best = max(_DELIMITERS, key=lambda d: counts[d])
                     return best if counts[best] > 0 else ","
     except UnicodeDecodeError as err:
-        raise InputFileError(
-            f"{what} file '{path}' is not UTF-8 text (byte {err.start}: {err.reason}); save "
-            "it as UTF-8 (Excel: 'CSV UTF-8'; LibreOffice: character set 'Unicode (UTF-8)')."
-        ) from None
+        raise _not_utf8(path, what, err) from None
     raise InputFileError(
         f"{what} file '{path}' has no header line (only blank or # comment lines); the first "
         "other line must name the columns."
@@ -113,6 +118,8 @@ def read_csv_table(
             encoding="utf-8-sig",
             dtype=dict.fromkeys(text, str),
         )
+    except UnicodeDecodeError as err:  # beyond the block the header was decoded from
+        raise _not_utf8(p, what, err) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise InputFileError(
             f"{what} file '{p}' is not a readable CSV ({str(err).strip()}); check that every "
