@@ -83,10 +83,11 @@ def _checked_row(row: Any, prior_rel_error: float, prior_sigma: float) -> _Sourc
 
     A blank (NaN) ``diameter_km`` is a point source (diameter 0), as in a table that lists
     plants and cities together; a negative or infinite one is refused. A blank
-    ``prior_emission`` means no prior (``prior_sigma`` about zero); an infinite one is refused.
+    ``prior_emission`` means no inventory prior (a zero prior of 1-sigma ``prior_sigma``); an
+    infinite one is refused.
     """
     name = row.name
-    if name is None or (isinstance(name, float) and not np.isfinite(name)) or not str(name).strip():
+    if name is None or (np.ndim(name) == 0 and pd.isna(name)) or not str(name).strip():
         raise InversionError(
             f"a source has no name (name={name!r}, longitude={row.longitude!r}, "
             f"latitude={row.latitude!r}); give every row a unique name."
