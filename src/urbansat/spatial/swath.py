@@ -19,7 +19,7 @@ Without corner coordinates the selection falls back to the footprint centre
 from __future__ import annotations
 
 import warnings
-from typing import cast
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -125,6 +125,35 @@ def _footprint_pairs(
     )
 
 
+def _selection_args(min_overlap: Any, buffer_km: Any, qa_only: Any) -> tuple[float, float, bool]:
+    """Return ``(min_overlap, buffer_km, qa_only)`` of :func:`select_soundings`, checked."""
+    try:
+        overlap = float(min_overlap)
+    except (TypeError, ValueError):
+        overlap = float("nan")
+    if isinstance(min_overlap, bool) or not 0.0 <= overlap < 1.0:
+        raise BoundaryError(
+            f"min_overlap={min_overlap!r} must be a number in [0, 1): the share of a footprint "
+            "inside the boundary that a kept sounding must exceed."
+        )
+    qa_only = require_flag("qa_only", qa_only)
+    try:
+        buf = float(buffer_km)
+    except (TypeError, ValueError):
+        buf = float("nan")
+    if not np.isfinite(buf) or buf < 0:
+        raise BoundaryError(
+            f"buffer_km={buffer_km!r} must be a finite distance >= 0 km (shrinking is not "
+            "supported)."
+        )
+    if buf * 1e3 > np.pi * R_EARTH:
+        raise BoundaryError(
+            f"buffer_km={buffer_km!r} is more than half the Earth's circumference "
+            f"({np.pi * R_EARTH / 1e3:.0f} km); the buffer is in km around each boundary."
+        )
+    return overlap, buf, qa_only
+
+
 def select_soundings(
     swath: xr.Dataset,
     boundaries: gpd.GeoDataFrame,
@@ -171,23 +200,7 @@ def select_soundings(
         If no sounding falls in any boundary.
     """
     require_dataset(swath)
-    if not 0.0 <= min_overlap < 1.0:
-        raise BoundaryError(f"min_overlap={min_overlap!r} must be in [0, 1).")
-    qa_only = require_flag("qa_only", qa_only)
-    try:
-        buf = float(buffer_km)
-    except (TypeError, ValueError):
-        buf = float("nan")
-    if not np.isfinite(buf) or buf < 0:
-        raise BoundaryError(
-            f"buffer_km={buffer_km!r} must be a finite distance >= 0 km (shrinking is not "
-            "supported)."
-        )
-    if buf * 1e3 > np.pi * R_EARTH:
-        raise BoundaryError(
-            f"buffer_km={buffer_km!r} is more than half the Earth's circumference "
-            f"({np.pi * R_EARTH / 1e3:.0f} km); the buffer is in km around each boundary."
-        )
+    overlap, buf, qa_only = _selection_args(min_overlap, buffer_km, qa_only)
     require_boundaries(boundaries, columns=())
     ids = boundary_ids(boundaries)
     snd = swath if "sounding" in swath.dims else to_soundings(swath, qa_only=qa_only)
@@ -211,7 +224,7 @@ def select_soundings(
     else:
         method = "footprint"
         b_idx, s_idx, frac = _footprint_pairs(polys, bgeoms)
-    keep = frac > min_overlap
+    keep = frac > overlap
     b_idx, s_idx, frac = b_idx[keep], s_idx[keep], frac[keep]
     if s_idx.size == 0:
         sb = (
