@@ -78,6 +78,15 @@ def _as_sources(
 _LONGITUDE_RANGE = (-180.0, 360.0)
 
 
+def _number(row: Any, column: str, default: float, who: str, fix: str) -> float:
+    """``row.column`` as a float (``default`` when the column is absent or None), else raise."""
+    raw = getattr(row, column, default)
+    try:
+        return float(raw) if raw is not None else default
+    except (TypeError, ValueError) as err:
+        raise InversionError(f"{who} has a non-numeric {column}={raw!r}; {fix}.") from err
+
+
 def _checked_row(row: Any, prior_rel_error: float, prior_sigma: float) -> _Source:
     """One row of a sources table as a :class:`_Source`, refused with the fix when invalid.
 
@@ -106,14 +115,13 @@ def _checked_row(row: Any, prior_rel_error: float, prior_sigma: float) -> _Sourc
             f"within -90..90 and longitude within {lo:.0f}..{hi:.0f} (either convention) "
             "decimal degrees."
         )
-    raw_d = getattr(row, "diameter_km", 0.0)
-    try:
-        d = float(raw_d) if raw_d is not None else 0.0
-    except (TypeError, ValueError) as err:
-        raise InversionError(
-            f"source {name!r} has a non-numeric diameter_km={raw_d!r}; give the diameter of "
-            "the emitting area in km (0 or blank for a point source)."
-        ) from err
+    d = _number(
+        row,
+        "diameter_km",
+        0.0,
+        f"source {name!r}",
+        "give the diameter of the emitting area in km (0 or blank for a point source)",
+    )
     if np.isnan(d):
         d = 0.0  # blank: a point source
     if not np.isfinite(d) or d < 0:
@@ -121,14 +129,13 @@ def _checked_row(row: Any, prior_rel_error: float, prior_sigma: float) -> _Sourc
             f"source {name!r} has diameter_km={d}; give the diameter of the emitting area "
             "in km, >= 0 (0 or blank for a point source)."
         )
-    raw_p = getattr(row, "prior_emission", np.nan)
-    try:
-        pr = float(raw_p) if raw_p is not None else np.nan
-    except (TypeError, ValueError) as err:
-        raise InversionError(
-            f"source {name!r} has a non-numeric prior_emission={raw_p!r}; give kg s-1 or "
-            "leave it blank for no prior."
-        ) from err
+    pr = _number(
+        row,
+        "prior_emission",
+        np.nan,
+        f"source {name!r}",
+        "give kg s-1 or leave it blank for no prior",
+    )
     if np.isinf(pr):
         raise InversionError(
             f"source {name!r} has prior_emission={pr}; give a finite prior in kg s-1, or "
