@@ -22,7 +22,6 @@ import pandas as pd
 
 from urbansat.errors import SchemaError
 from urbansat.ingest.tables import read_csv_table
-from urbansat.schema.files import check_input_file
 
 __all__ = ["GPC_SECTORS", "INVENTORY_COLUMNS", "TCI231_ONLINE_SUBJECTS", "read_inventory"]
 
@@ -83,8 +82,8 @@ def read_inventory(
         Required columns are missing, sectors or gases are unknown, or
         emissions are negative / non-numeric - all problems listed at once.
     """
-    path = check_input_file(path, "Inventory")
-    raw = read_csv_table(path, "Inventory")
+    raw = read_csv_table(path, "Inventory")  # the file gate included
+    path = Path(path)
     if kind == "auto":
         kind = "coco2" if {"ID", "co2_emis_ty"} <= set(raw.columns) else "city"
     if kind == "coco2":

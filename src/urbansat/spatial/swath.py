@@ -127,20 +127,21 @@ def _footprint_pairs(
 
 def _selection_args(min_overlap: Any, buffer_km: Any, qa_only: Any) -> tuple[float, float, bool]:
     """Return ``(min_overlap, buffer_km, qa_only)`` of :func:`select_soundings`, checked."""
-    try:
-        overlap = float(min_overlap)
-    except (TypeError, ValueError):
-        overlap = float("nan")
+
+    def number(x: Any) -> float:  # NaN for what is not a number, refused below
+        try:
+            return float(x)
+        except (TypeError, ValueError):
+            return float("nan")
+
+    overlap = number(min_overlap)
     if isinstance(min_overlap, bool) or not 0.0 <= overlap < 1.0:
         raise BoundaryError(
             f"min_overlap={min_overlap!r} must be a number in [0, 1): the share of a footprint "
             "inside the boundary that a kept sounding must exceed."
         )
     qa_only = require_flag("qa_only", qa_only)
-    try:
-        buf = float(buffer_km)
-    except (TypeError, ValueError):
-        buf = float("nan")
+    buf = number(buffer_km)
     if not np.isfinite(buf) or buf < 0:
         raise BoundaryError(
             f"buffer_km={buffer_km!r} must be a finite distance >= 0 km (shrinking is not "
