@@ -13,6 +13,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
+import xarray as xr
 
 import urbansat
 from urbansat.errors import (
@@ -177,18 +178,22 @@ def test_empty_boundaries_to_indicators(landcover):
     "res", [0, -0.1, "abc", (0.1, 0.0), (0.1, 0.2, 0.3), float("nan"), True, float("inf")]
 )
 def test_grid_resolution_must_be_positive(swath, res):
+    before = swath.copy(deep=True)
     with pytest.raises(
         SchemaError, match=r"resolution=.* is not a positive cell size in degrees.*resolution=0\.05"
     ):
         urbansat.grid_soundings(swath, resolution=res)
+    xr.testing.assert_identical(swath, before)
 
 
 def test_grid_resolution_in_metres_or_too_fine_is_refused(swath):
+    before = swath.copy(deep=True)
     with pytest.raises(SchemaError, match=r"resolution=500 degrees .*not metres or km"):
         urbansat.grid_soundings(swath, resolution=500)  # 500 m meant
     # 1e-7 deg (1 cm) cells: ~1e14 cells, whose sums could never be allocated
     with pytest.raises(SchemaError, match=r"cells, more than MAX_GRID_CELLS .*coarser resolution"):
         urbansat.grid_soundings(swath, resolution=1e-7)
+    xr.testing.assert_identical(swath, before)
 
 
 @pytest.mark.parametrize(
@@ -204,13 +209,17 @@ def test_grid_resolution_in_metres_or_too_fine_is_refused(swath):
 )
 def test_select_soundings_buffer_is_a_distance(swath, swath_boundaries, kw, match):
     # NaN reached shapely ("buffer distance must be finite"); 1e6 km was buffered
+    before, bnd_before = swath.copy(deep=True), swath_boundaries.copy()
     with pytest.raises(BoundaryError, match=match):
         urbansat.select_soundings(swath, swath_boundaries, **kw)
+    xr.testing.assert_identical(swath, before)
+    pd.testing.assert_frame_equal(swath_boundaries, bnd_before)
 
 
 @pytest.mark.parametrize("value", ["no", "False", 0, None])
 def test_qa_only_must_be_a_boolean(swath, swath_boundaries, value):
     # "no" is truthy: it silently meant qa_only=True
+    before = swath.copy(deep=True)
     for call in (
         lambda: urbansat.select_soundings(swath, swath_boundaries, qa_only=value),
         lambda: urbansat.grid_soundings(swath, resolution=0.05, qa_only=value),
@@ -218,21 +227,28 @@ def test_qa_only_must_be_a_boolean(swath, swath_boundaries, value):
     ):
         with pytest.raises(SchemaError, match=rf"qa_only={re.escape(repr(value))} is not True or"):
             call()
+    xr.testing.assert_identical(swath, before)
 
 
 def test_switches_of_the_table_job_and_exports_must_be_booleans(tmp_path, landcover):
     # each was used as `if flag:`, so "no" meant True
     bnd = landcover[2]
+    bnd_before = bnd.copy()
     with pytest.raises(SchemaError, match=r"collapse='no' is not True or False"):
         urbansat.tci231_indicators(boundaries=bnd, periods=["2020"], collapse="no")
+    pd.testing.assert_frame_equal(bnd, bnd_before)
+    job = tmp_path / "job.toml"
+    job.write_text('[job]\nname = "x"\n')
     with pytest.raises(SchemaError, match=r"resume='no' is not True or False"):
-        urbansat.run_job(tmp_path / "job.toml", resume="no")
+        urbansat.run_job(job, resume="no")
+    assert job.read_text() == '[job]\nname = "x"\n'
     with pytest.raises(SchemaError, match=r"details='yes' is not True or False"):
         urbansat.period_totals(pd.DataFrame(), periods=["2020"], details="yes")
     from urbansat.export.rasters import write_carbon_maps
 
     with pytest.raises(SchemaError, match=r"cog=1 is not True or False"):
         write_carbon_maps(None, tmp_path, cog=1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["job.toml"]  # nothing written
 
 
 def test_wind_speed_alone(swath, sources):

@@ -75,8 +75,10 @@ def test_a_legacy_encoding_is_refused_with_the_fix(tmp_path, n_ascii_rows):
     p = tmp_path / "gbk.csv"
     rows = "".join(f"p{i},121.47,31.23\n" for i in range(n_ascii_rows))
     p.write_bytes(("name,longitude,latitude\n" + rows + "上海,121.47,31.23\n").encode("gbk"))
+    before = p.read_bytes()
     with pytest.raises(InputFileError, match=r"gbk\.csv' is not UTF-8 text .*CSV UTF-8"):
         read_sources(p)
+    assert p.read_bytes() == before
 
 
 @pytest.mark.parametrize(
@@ -92,6 +94,7 @@ def test_unreadable_tables_name_the_file_and_fix(tmp_path, text, match):
     p.write_text(text, encoding="utf-8")
     with pytest.raises(InputFileError, match=match):
         read_csv_table(p, "Sources")
+    assert p.read_text(encoding="utf-8") == text
 
 
 def test_the_inventory_reader_takes_a_bom_and_semicolons(tmp_path):

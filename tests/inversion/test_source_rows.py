@@ -87,8 +87,11 @@ def test_a_name_given_as_source_and_boundary_is_refused(scene):
         geometry=[Point(row.longitude, row.latitude).buffer(0.05)],
         crs=4326,
     )
+    src_before, b_before = tr["sources"].copy(), b.copy()
     with pytest.raises(InversionError, match=r"\['src'\] are given more than once"):
         estimate_emissions(sw, sources=tr["sources"], boundaries=b, wind=tr["wind"], method="csf")
+    pd.testing.assert_frame_equal(tr["sources"], src_before)
+    pd.testing.assert_frame_equal(b, b_before)
 
 
 def test_the_window_holds_the_band_of_a_city_wider_than_half_the_radius():
