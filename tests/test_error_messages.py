@@ -202,6 +202,7 @@ def test_grid_resolution_in_metres_or_too_fine_is_refused(swath):
         ({"buffer_km": float("nan")}, r"buffer_km=nan must be a finite distance >= 0 km"),
         ({"buffer_km": -5}, r"buffer_km=-5 must be a finite distance >= 0 km"),
         ({"buffer_km": 1e6}, r"more than half the Earth's circumference \(20015 km\)"),
+        ({"buffer_km": True}, r"buffer_km=True must be a finite distance >= 0 km"),
         ({"min_overlap": "x"}, r"min_overlap='x' must be a number in \[0, 1\)"),  # was TypeError
         ({"min_overlap": True}, r"min_overlap=True must be a number in \[0, 1\)"),
         ({"min_overlap": 1.5}, r"min_overlap=1\.5 must be a number in \[0, 1\)"),

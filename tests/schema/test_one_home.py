@@ -59,3 +59,18 @@ def test_tangent_plane_round_trips_and_wraps_the_antimeridian():
     lo, la = local_lonlat(x, y, 179.95, 10.2)
     np.testing.assert_allclose(((lo + 180) % 360) - 180, lon, atol=1e-9)
     np.testing.assert_allclose(la, lat, atol=1e-12)
+
+
+def test_one_longitude_rule_for_sources_totals_boundaries_and_jobs():
+    # sources accepted -180..360 while period_totals refused beyond +-180; both now use
+    # urbansat.schema.geo, and the readers' wrap is the same function
+    from urbansat.ingest.readers._base import wrap_longitude as readers_wrap
+    from urbansat.schema.geo import LONGITUDE_RANGE, longitude_ok, wrap_longitude
+
+    assert readers_wrap is wrap_longitude
+    assert LONGITUDE_RANGE == (-180.0, 360.0)
+    np.testing.assert_array_equal(
+        longitude_ok([-180.0, 0.0, 359.9, 360.0, 360.1, -180.1, np.nan, np.inf]),
+        [True, True, True, True, False, False, False, False],
+    )
+    np.testing.assert_allclose(wrap_longitude(np.array([210.0, -190.0, 180.0])), [-150, 170, -180])

@@ -155,7 +155,12 @@ def test_bad_inputs() -> None:
         (lambda t: t.assign(source=["a", " "]), {}, "column 'source' is empty in 1 row"),
         (lambda t: t.assign(emission_t_per_yr=[np.inf, 1.0]), {}, "infinite in row 0"),
         (lambda t: t.assign(time=[t["time"].iloc[0], pd.NaT]), {}, r"missing \(NaT\)"),
-        (lambda t: t.assign(longitude=[200.0, 200.0]), {}, "outside -180..180"),
+        (lambda t: t.assign(longitude=[400.0, 400.0]), {}, r"longitude 400 in row 0 .*-180\.\.360"),
+        (lambda t: t.assign(longitude=[-181.0, -181.0]), {}, "outside -180..360"),
+        (lambda t: t.assign(longitude=[np.inf, 0.0]), {}, "longitude inf in row 0"),
+        (lambda t: t.assign(longitude=["abc", "0"]), {}, "'abc' in row 0 .* not a number"),
+        (lambda t: t.assign(longitude=[True, True]), {}, "holds True/False"),
+        (lambda t: t.assign(longitude=[10.0, 12.0]), {}, "has longitude 12 in row 1 but 10"),
         (lambda t: t, {"periods": float("nan")}, "is not a period label"),
         (lambda t: t, {"periods": ["2015", "2015"]}, "given twice"),
         (lambda t: t, {"profile": {"b": "flat"}}, r"no entry for source\(s\) \['a'\]"),
@@ -198,6 +203,34 @@ def test_profile_mapping_and_timezone() -> None:
     )  # midday overpasses of a power plant are above its mean
     z = period_totals(t, periods=["2015"], profile="public_power", timezone="Europe/Berlin")
     assert np.all(np.isfinite(z.emission_t_per_yr))
+
+
+@pytest.mark.parametrize("profile", ["public_power", "flat"])
+def test_longitude_conventions_agree(profile: str) -> None:
+    # one rule (urbansat.schema.geo): 0..360 longitudes were refused by period_totals
+    # although the inversion accepts them; the solar time uses the wrapped longitude
+    west = _table(np.linspace(4.0, 6.0, 8), lon=-150.0)
+    east = west.assign(longitude=210.0)
+    pd.testing.assert_frame_equal(
+        period_totals(west, periods=["2015"], profile=profile),
+        period_totals(east, periods=["2015"], profile=profile),
+    )
+    # a real offset: the same overpasses at 30 E give another local hour, another total
+    other = period_totals(west.assign(longitude=30.0), periods=["2015"], profile="public_power")
+    base = period_totals(west, periods=["2015"], profile="public_power")
+    assert not np.isclose(other.emission_t_per_yr[0], base.emission_t_per_yr[0])
+
+
+def test_one_source_may_wander_half_a_degree_across_the_antimeridian() -> None:
+    t = _table(np.full(4, 5.0), lon=179.9).assign(longitude=[179.9, -179.9, 180.1, 179.8])
+    r = period_totals(t, periods=["2015"], profile="public_power")
+    same = period_totals(t.assign(longitude=179.9), periods=["2015"], profile="public_power")
+    assert np.isclose(r.emission_t_per_yr[0], same.emission_t_per_yr[0])
+
+
+def test_blank_longitude_is_absent_for_a_flat_profile() -> None:
+    t = _table([1.0, 2.0]).assign(longitude=["", None])
+    assert np.isfinite(period_totals(t, periods=["2015"], profile="flat").emission_t_per_yr[0])
 
 
 def test_dataset_input() -> None:

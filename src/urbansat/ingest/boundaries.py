@@ -41,11 +41,14 @@ from urbansat.errors import (
 from urbansat.schema.antimeridian import split_antimeridian
 from urbansat.schema.boundaries import require_polygons
 from urbansat.schema.files import check_input_file
+from urbansat.schema.geo import LATITUDE_MAX, LONGITUDE_RANGE
 
 __all__ = ["read_boundaries"]
 
-#: Longitude and latitude limits [degrees]; geographic data may use 0..360 longitudes.
-_LON_MIN, _LON_MAX, _LON_MAX_360, _LAT_MAX = -180.0, 180.0, 360.0, 90.0
+#: Longitude and latitude limits [degrees]; geographic data may use 0..360 longitudes
+#: (the one rule of ``urbansat.schema.geo``); ``_LON_MAX`` bounds the -180..180 convention.
+(_LON_MIN, _LON_MAX_360), _LAT_MAX = LONGITUDE_RANGE, LATITUDE_MAX
+_LON_MAX = 180.0
 #: Tolerance [degrees] on those limits for coordinates rounded just beyond them.
 _DEG_TOL = 0.5
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from urbansat.errors import InversionError
+from urbansat.schema.geo import LONGITUDE_RULE, latitude_ok, longitude_ok
 from urbansat.spatial.local import local_lonlat
 
 
@@ -74,10 +75,6 @@ def _as_sources(
     return out
 
 
-#: longitudes accepted for a source [deg]: both conventions, -180..180 and 0..360
-_LONGITUDE_RANGE = (-180.0, 360.0)
-
-
 def _number(row: Any, column: str, default: float, who: str, fix: str) -> float:
     """``row.column`` as a float (``default`` when the column is absent or None), else raise."""
     raw = getattr(row, column, default)
@@ -108,12 +105,10 @@ def _checked_row(row: Any, prior_rel_error: float, prior_sigma: float) -> _Sourc
             f"source {name!r} has a non-numeric position longitude={row.longitude!r}, "
             f"latitude={row.latitude!r}; give decimal degrees (east and north positive)."
         ) from err
-    lo, hi = _LONGITUDE_RANGE
-    if not (np.isfinite(lon) and np.isfinite(lat) and -90 <= lat <= 90 and lo <= lon <= hi):  # noqa: PLR2004 - latitude range
+    if not (longitude_ok(lon) and latitude_ok(lat)):
         raise InversionError(
             f"source {name!r} has invalid position lon={lon}, lat={lat}; latitude must be "
-            f"within -90..90 and longitude within {lo:.0f}..{hi:.0f} (either convention) "
-            "decimal degrees."
+            f"within -90..90 and longitude within {LONGITUDE_RULE} decimal degrees."
         )
     d = _number(
         row,

@@ -99,6 +99,7 @@ from pydantic import (
 )
 
 from urbansat.errors import ConfigError, InputFileError
+from urbansat.schema.geo import LATITUDE_MAX, LONGITUDE_RANGE
 
 __all__ = [
     "FORMATS",
@@ -175,8 +176,9 @@ NonNegativeFloat = Annotated[float, Field(ge=0)]
 
 
 _BBOX_KEYS = ("lon_min", "lat_min", "lon_max", "lat_max")
-#: Geographic limits in degrees: |latitude| <= 90, longitude in [-180, 180] or [0, 360].
-_LAT_MAX, _LON_MAX, _LON_WRAP = 90.0, 180.0, 360.0
+#: Geographic limits in degrees (``urbansat.schema.geo``): |latitude| <= 90, longitude in
+#: [-180, 180] or [0, 360].
+_LAT_MAX, (_LON_MIN, _LON_WRAP) = LATITUDE_MAX, LONGITUDE_RANGE
 #: Length of the two-element lists: [start, end] and [value, sigma].
 _PAIR = 2
 #: Bytes 0x80-0x9F: C1 controls in Latin-1, printable in Windows-1252 (a hint for the message).
@@ -189,7 +191,7 @@ def _bbox(value: list[float]) -> tuple[float, float, float, float]:
             f"must be [lon_min, lat_min, lon_max, lat_max] (4 numbers), got {len(value)}"
         )
     x0, y0, x1, y1 = value
-    if not (-_LON_MAX <= x0 < x1 <= _LON_WRAP and -_LAT_MAX <= y0 < y1 <= _LAT_MAX):
+    if not (_LON_MIN <= x0 < x1 <= _LON_WRAP and -_LAT_MAX <= y0 < y1 <= _LAT_MAX):
         raise ValueError(
             f"{value} is not [lon_min, lat_min, lon_max, lat_max] with min < max in degrees"
         )

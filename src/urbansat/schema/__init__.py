@@ -2,9 +2,10 @@
 
 ``swath`` (C1, the normalized granule), ``boundaries`` (C2), ``wind`` (C3, user winds),
 ``results`` (C4 emission result, C5 sink result, C6 indicator table); beside them
-``files`` (the file-type gate run before any read or checksum), ``antimeridian`` (polygons
-crossing 180 degrees split into parts that do not) and ``legend`` (the legend attributes
-of a land-cover raster). ``docs/architecture.md`` lists where each contract is checked.
+``files`` (the file-type gate run before any read or checksum), ``flags`` (on/off
+switches), ``geo`` (the one longitude/latitude rule), ``antimeridian`` (polygons crossing
+180 degrees split into parts that do not) and ``legend`` (the legend attributes of a
+land-cover raster). ``docs/architecture.md`` lists where each contract is checked.
 This ``__init__`` only re-exports.
 """
 
@@ -14,6 +15,7 @@ from urbansat.schema.antimeridian import crosses_antimeridian, split_antimeridia
 from urbansat.schema.boundaries import boundary_ids, require_boundaries
 from urbansat.schema.files import check_input_file
 from urbansat.schema.flags import require_flag
+from urbansat.schema.geo import LONGITUDE_RANGE, longitude_ok, wrap_longitude
 from urbansat.schema.legend import cf_legend_attrs, legend_categories_of, legend_of
 from urbansat.schema.results import (
     METHOD_DIM,
@@ -38,6 +40,7 @@ from urbansat.schema.wind import user_wind
 __all__ = [
     "GAS_STANDARD_NAMES",
     "GAS_UNITS",
+    "LONGITUDE_RANGE",
     "METHOD_DIM",
     "SWATH_DIMS",
     "TERM_DIM",
@@ -50,6 +53,7 @@ __all__ = [
     "gas_variable",
     "legend_categories_of",
     "legend_of",
+    "longitude_ok",
     "require_boundaries",
     "require_dataset",
     "require_emission_result",
@@ -60,4 +64,5 @@ __all__ = [
     "to_soundings",
     "user_wind",
     "validate_granule",
+    "wrap_longitude",
 ]

@@ -142,7 +142,7 @@ def _selection_args(min_overlap: Any, buffer_km: Any, qa_only: Any) -> tuple[flo
         )
     qa_only = require_flag("qa_only", qa_only)
     buf = number(buffer_km)
-    if not np.isfinite(buf) or buf < 0:
+    if isinstance(buffer_km, bool) or not np.isfinite(buf) or buf < 0:
         raise BoundaryError(
             f"buffer_km={buffer_km!r} must be a finite distance >= 0 km (shrinking is not "
             "supported)."

@@ -16,6 +16,7 @@ import xarray as xr
 
 from urbansat.errors import EmptySelectionError, SchemaError, UnusedInputWarning, UrbansatWarning
 from urbansat.schema.flags import require_flag
+from urbansat.schema.geo import LONGITUDE_RULE, longitude_ok, wrap_longitude
 from urbansat.schema.results import require_emission_result
 from urbansat.temporal.budget import (
     TIMING_SIGMA_H,
@@ -48,10 +49,52 @@ TAU0_FLOOR: Final = 0.05
 #: ... and the period is at least this many days long.
 SEASONAL_MIN_DAYS: Final = 180
 _NS_H: Final = 3_600_000_000_000
-#: Longitudes are degrees east in -180..180.
-_LON_MAX: Final = 180.0
+
+#: Largest spread of one source's longitudes across its rows [degrees]: 0.5 degree is two
+#: minutes of solar time, far below the hourly resolution of the temporal profiles.
+LONGITUDE_SPREAD_MAX: Final = 0.5
 
 ProfileArg = str | TemporalProfile | pd.DataFrame | Mapping[str, Any] | None
+
+
+def _source_longitudes(table: pd.DataFrame, idc: str) -> pd.Series:
+    """One longitude per source, wrapped to [-180, 180) [degrees east]; NaN where none is given.
+
+    Both conventions (-180..180 and 0..360) give the same solar time. Refused with
+    ``SchemaError``: a boolean column, text that is not a number, a value outside
+    -180..360, and one source whose rows disagree by more than ``LONGITUDE_SPREAD_MAX``.
+    """
+    col = table["longitude"]
+    if pd.api.types.is_bool_dtype(col):
+        raise SchemaError(
+            "column 'longitude' holds True/False; give each source's longitude in degrees east."
+        )
+    lon = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
+    given = col.notna().to_numpy() & (col.astype(str).str.strip() != "").to_numpy()
+    for mask, why in (
+        (given & np.isnan(lon), "is not a number"),
+        (np.isfinite(lon) & ~longitude_ok(lon), f"is outside {LONGITUDE_RULE}"),
+        (np.isinf(lon), f"is outside {LONGITUDE_RULE}"),
+    ):
+        if mask.any():
+            row = int(np.flatnonzero(mask)[0])
+            shown = repr(col.iloc[row]) if np.isnan(lon[row]) else f"{lon[row]:g}"
+            raise SchemaError(
+                f"longitude {shown} in row {row} ({idc}={table[idc].iloc[row]!r}) "
+                f"{why}; give the source's longitude in degrees east, or leave it blank."
+            )
+    wrapped = pd.Series(wrap_longitude(lon), index=table.index)
+    first = wrapped.groupby(table["_id"]).transform("first")
+    spread = np.abs(wrap_longitude(wrapped - first))
+    if (spread > LONGITUDE_SPREAD_MAX).any():
+        row = int(np.flatnonzero((spread > LONGITUDE_SPREAD_MAX).to_numpy())[0])
+        raise SchemaError(
+            f"source {table['_id'].iloc[row]!r} has longitude {lon[row]:g} in row {row} but "
+            f"{float(first.iloc[row]):g} (wrapped) in its first row: one source has one position "
+            f"(rows may differ by at most {LONGITUDE_SPREAD_MAX} degree). Fix the longitudes "
+            "or give the rows different source names."
+        )
+    return wrapped.groupby(table["_id"]).first()
 
 
 def _parse_periods(periods: Any) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
@@ -274,7 +317,7 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
     SchemaError
         Missing columns, no rows, a row without its source, unreadable, mixed or missing
         (NaT) times, an infinite estimate, negative/NaN sigma of a valid estimate,
-        duplicated (source, time) rows, a longitude outside -180..180, no longitude for a
+        duplicated (source, time) rows, a longitude outside -180..360, no longitude for a
         non-flat profile, periods that are not labels (or repeat one), a profile mapping
         without an entry or ``'*'`` for a source.
     EmptySelectionError
@@ -330,15 +373,7 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
             UrbansatWarning,
             stacklevel=2,
         )
-    if "longitude" in table:
-        lon_all = pd.to_numeric(table["longitude"], errors="coerce").to_numpy(dtype=float)
-        out_of_range = np.isfinite(lon_all) & (np.abs(lon_all) > _LON_MAX)
-        if out_of_range.any():
-            row = int(np.flatnonzero(out_of_range)[0])
-            raise SchemaError(
-                f"longitude {float(lon_all[row])} in row {row} ({idc}={table[idc].iloc[row]!r}) is "
-                "outside -180..180 degrees east; wrap it (lon - 360 for 0..360 grids)."
-            )
+    lon = _source_longitudes(table, idc) if "longitude" in table else None
     bad = ok & ~(np.isfinite(s) & (s >= 0))
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
@@ -365,7 +400,6 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
     ids = np.array(sorted(table["_id"].unique()))
     profs = _resolve_profiles(ids, profile, profile_table, table)
     # local-time offset per source: named zone or solar time from longitude
-    lon = table.groupby("_id")["longitude"].first() if "longitude" in table else None
     tzs: dict[str, str | None] = {}
     for i in ids:
         tz = timezone.get(i) if isinstance(timezone, Mapping) else timezone

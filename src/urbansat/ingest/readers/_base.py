@@ -37,6 +37,7 @@ import yaml
 
 from urbansat.errors import InputFileError, MissingVariableError, SchemaError
 from urbansat.schema.files import check_input_file
+from urbansat.schema.geo import wrap_longitude
 
 __all__ = [
     "ANTIMERIDIAN_NOTE",
@@ -131,14 +132,6 @@ def load_product(name: str) -> dict[str, Any]:
     text = (resources.files("urbansat.ingest") / "products" / f"{name}.yaml").read_text()
     facts: dict[str, Any] = yaml.safe_load(text)
     return facts
-
-
-def wrap_longitude(lon: Any) -> Any:
-    """Wrap longitudes to [-180, 180): ``((lon + 180) mod 360) - 180``.
-
-    Works on numpy, dask and xarray objects (lazy for dask).
-    """
-    return ((lon + 180.0) % 360.0) - 180.0
 
 
 def unwrap_corners(lon_bounds: xr.DataArray, lon: xr.DataArray) -> xr.DataArray:

@@ -1,0 +1,44 @@
+"""Geographic coordinate rules shared by every table and argument that carries a position.
+
+One rule for longitudes everywhere: both conventions are accepted, -180..180 and 0..360
+degrees east, so a value must lie in ``LONGITUDE_RANGE`` = [-180, 360]. Where a single
+convention is needed (readers, solar time) the value is wrapped to [-180, 180) by
+``wrap_longitude``; both conventions then give identical results. Latitudes lie in
+[-90, 90] degrees north.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import numpy as np
+
+#: Longitudes accepted anywhere [degrees east]: either convention, -180..180 or 0..360.
+LONGITUDE_RANGE: Final = (-180.0, 360.0)
+#: Largest absolute latitude [degrees north].
+LATITUDE_MAX: Final = 90.0
+#: The text used in messages for the accepted longitude range.
+LONGITUDE_RULE: Final = "-180..360 degrees east (either -180..180 or 0..360)"
+
+
+def wrap_longitude(lon: Any) -> Any:
+    """Wrap longitudes to [-180, 180): ``((lon + 180) mod 360) - 180``.
+
+    Works on numbers, numpy, dask and xarray objects (lazy for dask).
+    """
+    return ((lon + 180.0) % 360.0) - 180.0
+
+
+def longitude_ok(lon: Any) -> np.ndarray:
+    """Mark the finite longitudes within ``LONGITUDE_RANGE`` [degrees east] (True = valid)."""
+    v = np.asarray(lon, dtype=float)
+    lo, hi = LONGITUDE_RANGE
+    ok: np.ndarray = np.isfinite(v) & (v >= lo) & (v <= hi)
+    return ok
+
+
+def latitude_ok(lat: Any) -> np.ndarray:
+    """Mark the finite latitudes within [-90, 90] degrees north (True = valid)."""
+    v = np.asarray(lat, dtype=float)
+    ok: np.ndarray = np.isfinite(v) & (np.abs(v) <= LATITUDE_MAX)
+    return ok
