@@ -163,6 +163,10 @@ def test_bad_inputs() -> None:
         (lambda t: t.assign(longitude=[10.0, 12.0]), {}, "has longitude 12 in row 1 but 10"),
         (lambda t: t, {"periods": float("nan")}, "is not a period label"),
         (lambda t: t, {"periods": ["2015", "2015"]}, "given twice"),
+        (lambda t: t, {"periods": ["2015-13"]}, "has month 13"),  # was pandas' DateParseError
+        (lambda t: t, {"timezone": "Mars/Olympus"}, "not an IANA time-zone name"),  # was raw
+        (lambda t: t, {"timezone": 5}, r"timezone 5 \(source 'a'\) is not an IANA"),  # was taken
+        (lambda t: t, {"timezone": {"a": "Europe/Berln"}}, "'Europe/Berln' .* not an IANA"),
         (lambda t: t, {"profile": {"b": "flat"}}, r"no entry for source\(s\) \['a'\]"),
     ],
 )
@@ -173,6 +177,16 @@ def test_hostile_inputs_are_refused_with_the_fix(change, kwargs, match) -> None:
     with pytest.raises(SchemaError, match=match):
         period_totals(t, **kw)
     pd.testing.assert_frame_equal(t, given)  # the caller's table is not modified
+
+
+@pytest.mark.parametrize("profile", [5, 0.5, ["flat"]])
+def test_a_profile_that_is_not_a_profile_is_refused(profile) -> None:
+    # 5 reached os.fspath: TypeError "expected str, bytes or os.PathLike object, not int"
+    t = _table([1.0, 2.0])
+    given = t.copy()
+    with pytest.raises(FactorError, match=r"is not a profile: give a name \(see list_profiles"):
+        period_totals(t, periods=["2015"], profile=profile)
+    pd.testing.assert_frame_equal(t, given)
 
 
 def test_profile_mapping_with_unknown_names_warns() -> None:

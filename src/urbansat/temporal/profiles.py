@@ -261,6 +261,11 @@ def get_profile(
                 "profile_table= and name one profile per source in profile=."
             )
         return next(iter(profs.values()))
+    if not isinstance(profile, (str, os.PathLike)):
+        raise FactorError(
+            f"profile={profile!r} is not a profile: give a name (see list_profiles(), e.g. "
+            "'flat'), a TemporalProfile, a one-profile DataFrame or the path of a profile CSV."
+        )
     name = os.fspath(profile)
     if table is not None and name in table:
         return table[name]

@@ -9,6 +9,7 @@ import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
@@ -97,6 +98,23 @@ def _source_longitudes(table: pd.DataFrame, idc: str) -> pd.Series:
     return wrapped.groupby(table["_id"]).first()
 
 
+def _checked_zone(tz: Any, source: str) -> str | None:
+    """``tz`` if it is None or an IANA zone name, else ``SchemaError`` naming the fix."""
+    if tz is None:
+        return None
+    if isinstance(tz, str):
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+        else:
+            return tz
+    raise SchemaError(
+        f"timezone {tz!r} (source {str(source)!r}) is not an IANA time-zone name; give e.g. "
+        "'Europe/Berlin' or 'Asia/Shanghai', or None for solar time from the longitude."
+    )
+
+
 def _parse_periods(periods: Any) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
     if isinstance(periods, (str, int)) and not isinstance(periods, bool):
         periods = [str(periods)]
@@ -131,7 +149,7 @@ def _parse_periods(periods: Any) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]
             start = pd.Timestamp(f"{m[1]}-{3 * int(m[2]) - 2:02d}-01", tz="UTC")
             end = start + pd.DateOffset(months=3)
         elif re.fullmatch(r"\d{4}-\d{2}", label):
-            start = pd.Timestamp(f"{label}-01", tz="UTC")
+            start = _month_start(label)
             end = start + pd.DateOffset(months=1)
         else:
             raise SchemaError(
@@ -144,6 +162,15 @@ def _parse_periods(periods: Any) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]
     if not out:
         raise SchemaError("periods is empty; give at least one, e.g. periods=['2015'].")
     return out
+
+
+def _month_start(label: str) -> pd.Timestamp:
+    """Start of the month of a ``'YYYY-MM'`` label (UTC); a month outside 01-12 is refused."""
+    if not 1 <= int(label[5:]) <= 12:  # noqa: PLR2004 - the months of a year
+        raise SchemaError(
+            f"period label {label!r} has month {label[5:]}; a 'YYYY-MM' label needs a month 01-12."
+        )
+    return pd.Timestamp(f"{label}-01", tz="UTC")
 
 
 def _utc(t: pd.Timestamp) -> pd.Timestamp:
@@ -403,7 +430,7 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
     tzs: dict[str, str | None] = {}
     for i in ids:
         tz = timezone.get(i) if isinstance(timezone, Mapping) else timezone
-        tzs[i] = tz
+        tzs[i] = _checked_zone(tz, i)
         if tz is None and (lon is None or not np.isfinite(float(lon[i]))) and not profs[i].is_flat:
             raise SchemaError(
                 f"source {i!r} has no longitude for its local time (profile {profs[i].name!r}); "
