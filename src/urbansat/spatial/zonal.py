@@ -19,6 +19,7 @@ raster is never resampled. A missing CRS on either side is an error.
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Literal, TypeAlias, TypeVar, cast
@@ -344,6 +345,8 @@ def class_transition_areas(
     if nodata is None:
         nd = da.rio.nodata
         nodata = None if nd is None or (isinstance(nd, float) and np.isnan(nd)) else nd
+    else:
+        _check_nodata(nodata, da.dtype, "start", categorical=True)
     if nodata is not None:
         nodata = int(nodata) if float(nodata).is_integer() else float(nodata)
     parts = [p for p in _map_blocks(_class_block, arrays, cov) if p is not None and len(p[0])]
@@ -426,6 +429,8 @@ def class_areas(
     """
     da, cov = _coverage_for(categorical_raster, boundaries, coverage, "categorical_raster")
     _check_categorical(da, "categorical_raster")  # named as the caller knows it, not "start"
+    if nodata is not None:
+        _check_nodata(nodata, da.dtype, "categorical_raster", categorical=True)
     tr = class_transition_areas(categorical_raster, None, None, nodata=nodata, coverage=cov)
     nodata = tr.attrs["nodata"]
     ids = cov.ids
@@ -472,6 +477,25 @@ def class_areas(
 
 
 # --------------------------------------------------------------------------- continuous stats
+def _check_nodata(nodata: Any, dtype: np.dtype[Any], name: str, *, categorical: bool) -> None:
+    """Refuse a ``nodata`` that is not a number, or that no pixel of ``dtype`` can hold."""
+    if isinstance(nodata, bool) or not isinstance(nodata, numbers.Real):
+        raise SchemaError(
+            f"nodata={nodata!r} is not a number; give the value that marks missing pixels of "
+            f"{name} (e.g. nodata=0 or -9999), or None to use {name}.rio.nodata."
+        )
+    value = float(nodata)
+    if dtype.kind in "iub" and np.isfinite(value):
+        info = np.iinfo(dtype) if dtype.kind != "b" else np.iinfo(np.uint8)
+        if not value.is_integer() or not info.min <= value <= info.max:
+            raise SchemaError(
+                f"nodata={nodata!r} can never occur in {name} of dtype {dtype} (whole numbers "
+                f"{info.min}..{info.max}); give the code that marks its missing pixels."
+            )
+    elif categorical and not np.isfinite(value):
+        raise SchemaError(f"nodata={nodata!r} is not a class code of {name}; give a whole number.")
+
+
 def _value_block(
     values: _Block,
     weights: _Block | None,
@@ -489,6 +513,14 @@ def _value_block(
     if weights is None:
         weights = np.ones((1, 1), dtype=np.float64)
         weights = np.broadcast_to(weights, values.shape)
+    elif (np.asarray(weights) < 0).any():
+        w = np.asarray(weights)
+        raise SchemaError(
+            f"weights has negative values (down to {float(w[w < 0].min()):g}, block at row "
+            f"{row0}, column {col0}); a weight is a non-negative amount (population, area, a "
+            "share) and NaN marks a missing one. Clip or mask the negative cells first, e.g. "
+            "weights.where(weights >= 0)."
+        )
     out = np.zeros((cand.size, _N_MOMENTS))
     out[:, 5] = np.inf
     out[:, 6] = -np.inf
@@ -657,6 +689,8 @@ def zonal_stats(
         arrays.append(_aligned(weights, grid, "weights", "raster").data)
     if nodata is None:
         nodata = da.rio.nodata
+    else:
+        _check_nodata(nodata, da.dtype, "raster", categorical=False)
     has_nd = nodata is not None and not (isinstance(nodata, float) and np.isnan(nodata))
     nd = float(nodata) if has_nd else 0.0
     acc = _add_moments(_map_blocks(_value_block, arrays, cov, has_nd, nd), cov.n_boundaries)
