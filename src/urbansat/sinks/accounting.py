@@ -121,6 +121,26 @@ def _sigma(res: ResolvedFactors) -> tuple[NDArray[np.float64], NDArray[np.bool_]
     return sig, ranged
 
 
+def check_pools(pools: Sequence[str] | str) -> tuple[str, ...]:
+    """``pools`` as a tuple of known carbon pools, each once (a string is one pool).
+
+    Raises
+    ------
+    FactorError
+        An unknown pool, none, or one given twice (it would be counted twice in every stock).
+    """
+    pools = (pools,) if isinstance(pools, str) else tuple(pools)
+    bad = sorted(str(p) for p in set(pools) - set(POOLS))
+    if bad:
+        raise FactorError(f"pools={pools}: unknown pool(s) {bad}; choose from {POOLS}.")
+    if not pools or len(set(pools)) < len(pools):
+        raise FactorError(
+            f"pools={pools}: give each carbon pool once (a repeated pool was counted twice in "
+            f"every stock) and at least one, from {POOLS}."
+        )
+    return pools
+
+
 def build_terms(
     table: pd.DataFrame,
     legend: pd.DataFrame,
@@ -161,10 +181,7 @@ def build_terms(
     """
     if not years or years <= 0:
         raise FactorError(f"years must be > 0 (time between the epochs), got {years!r}.")
-    pools = tuple(pools)
-    bad = sorted(set(pools) - set(POOLS))
-    if bad:
-        raise FactorError(f"pools={pools}: unknown pool(s) {bad}; choose from {POOLS}.")
+    pools = check_pools(pools)
     t, unobserved = _observed_rows(table, legend)
     if method not in ("stock_difference", "gain_loss"):
         raise FactorError(f"method={method!r}: use 'gain_loss' or 'stock_difference'.")

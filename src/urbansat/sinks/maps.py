@@ -116,11 +116,11 @@ def carbon_maps(  # noqa: PLR0913 - public API: the two epochs, then keyword-onl
         ``valuation`` without positive ``years``.
     """
     from urbansat.sinks.account import _legend_of, _with_nodata
+    from urbansat.sinks.accounting import check_pools
     from urbansat.sinks.transitions import align_epochs, check_aligned
     from urbansat.spatial.areas import row_areas
 
-    if isinstance(pools, str):
-        pools = (pools,)
+    pools = check_pools(pools)
     if align_to is not None:
         landcover_start, landcover_end = align_epochs(landcover_start, landcover_end, align_to)
     else:
