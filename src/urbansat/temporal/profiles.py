@@ -249,7 +249,8 @@ def get_profile(
     Raises
     ------
     FactorError
-        Unknown name (the message lists the known names) or an invalid table.
+        Unknown name (the message lists the known names), an invalid table, or a value
+        that is none of the above (e.g. a number).
     """
     if isinstance(profile, TemporalProfile):
         return profile

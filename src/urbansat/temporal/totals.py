@@ -74,8 +74,7 @@ def _source_longitudes(table: pd.DataFrame, idc: str) -> pd.Series:
     given = col.notna().to_numpy() & (col.astype(str).str.strip() != "").to_numpy()
     for mask, why in (
         (given & np.isnan(lon), "is not a number"),
-        (np.isfinite(lon) & ~longitude_ok(lon), f"is outside {LONGITUDE_RULE}"),
-        (np.isinf(lon), f"is outside {LONGITUDE_RULE}"),
+        (~np.isnan(lon) & ~longitude_ok(lon), f"is outside {LONGITUDE_RULE}"),
     ):
         if mask.any():
             row = int(np.flatnonzero(mask)[0])
@@ -344,13 +343,16 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
     SchemaError
         Missing columns, no rows, a row without its source, unreadable, mixed or missing
         (NaT) times, an infinite estimate, negative/NaN sigma of a valid estimate,
-        duplicated (source, time) rows, a longitude outside -180..360, no longitude for a
-        non-flat profile, periods that are not labels (or repeat one), a profile mapping
-        without an entry or ``'*'`` for a source.
+        duplicated (source, time) rows, a longitude that is not a number, outside -180..360
+        or differing between one source's rows by more than ``LONGITUDE_SPREAD_MAX``, no
+        longitude for a non-flat profile, a ``timezone`` that is not an IANA zone name,
+        periods that are not labels (or repeat one, or name a month outside 01-12), a
+        profile mapping without an entry or ``'*'`` for a source.
     EmptySelectionError
         No row lies in any period.
     FactorError
-        Unknown profile name (the message lists the names) or an invalid user profile.
+        Unknown profile name (the message lists the names), a profile that is not a name,
+        profile, DataFrame or path, or an invalid user profile.
     """
     details = require_flag("details", details)
     seasonal = None if seasonal is None else require_flag("seasonal", seasonal)
