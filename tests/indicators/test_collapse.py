@@ -159,3 +159,35 @@ def test_wide_table_ends_each_boundary_with_the_summary():
     cell = wide.loc[last, ("Region [R1]", "2020")]
     assert "rows do not apply to this boundary" in cell and "pfcs" in cell
     assert len(wide) < len(to_wide(builders.full_table(), value="cell"))
+
+
+@pytest.mark.parametrize("gases", [["c02"], ["co2", "methane"], "co3"])
+def test_unknown_observed_gas_is_refused(gases):
+    # "c02" was dropped silently: CO2 became not_observable instead of no_data
+    from urbansat.errors import SchemaError
+
+    with pytest.raises(SchemaError, match=r"observed_gases names \[.*\], not gases of T/CI 231"):
+        tci231_indicators(
+            sinks={"2020": builders.sinks()},
+            boundaries=builders.boundaries(),
+            periods={"2020": P2["2020"]},
+            observed_gases=gases,
+        )
+
+
+def test_observed_gas_names_are_case_and_space_insensitive():
+    kw = {
+        "sinks": {"2020": builders.sinks()},
+        "boundaries": builders.boundaries(),
+        "periods": {"2020": P2["2020"]},
+        "collapse": False,
+    }
+    a = tci231_indicators(observed_gases=["CO2 ", "ch4"], **kw)
+    b = tci231_indicators(observed_gases=["co2", "ch4"], **kw)
+    pd.testing.assert_frame_equal(a, b)
+    none = tci231_indicators(**kw)
+    # listed without data: no_data; not listed and no data: not_observable
+    co2 = (a.target == "co2") & (a.boundary_id == "R1")
+    assert "no_data" in set(a.loc[co2, "status"])  # change rows of one period: single_period
+    none_co2 = set(none.loc[(none.target == "co2") & (none.boundary_id == "R1"), "status"])
+    assert "no_data" not in none_co2 and "not_observable" in none_co2

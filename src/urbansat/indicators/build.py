@@ -402,6 +402,26 @@ def _sink_status(raw: str, value: float) -> tuple[str, str]:
     return ("ok" if np.isfinite(value) else "not_applicable"), f"sink status: {raw}"
 
 
+def _observed_gases(observed_gases: Sequence[str] | str | None) -> set[str]:
+    """Return the gases of ``observed_gases`` (lower case); an unknown name is refused.
+
+    A misspelt gas (``"c02"``) used to be dropped without a word, so the gas the user meant
+    became ``not_observable`` instead of ``no_data``.
+    """
+    if observed_gases is None:
+        return set()
+    if isinstance(observed_gases, str):
+        observed_gases = [observed_gases]  # one gas, not its characters
+    names = [str(g).strip().lower() for g in observed_gases]
+    unknown = sorted({n for n in names if n not in GASES})
+    if unknown:
+        raise SchemaError(
+            f"observed_gases names {unknown}, not gases of T/CI 231-2023 Table 1; use "
+            f"{list(GASES)} (e.g. observed_gases=['co2', 'ch4'])."
+        )
+    return set(names)
+
+
 def tci231_indicators(  # noqa: PLR0913 - keyword-only inputs of one table, as in the job TOML
     *,
     emissions: DataInput = None,
@@ -514,11 +534,7 @@ def tci231_indicators(  # noqa: PLR0913 - keyword-only inputs of one table, as i
     co = _split(concentrations, labels, "concentrations")
     sk = _split(sinks, labels, "sinks", need_gas=False)
     inv = _inventory_lookup(inventory)
-    if isinstance(observed_gases, str):
-        observed_gases = [observed_gases]  # one gas, not its characters
-    observed = (
-        {g for _, g in em} | {g for _, g in co} | {str(g).lower() for g in (observed_gases or ())}
-    )
+    observed = {g for _, g in em} | {g for _, g in co} | _observed_gases(observed_gases)
     spec = indicator_spec()
     keys = dict(zip(spec["key"], spec["unit"], strict=True))
     placed = {key: _sources_in(ds, bnd) for key, ds in em.items()}
