@@ -36,6 +36,7 @@ import numpy as np
 import xarray as xr
 
 from urbansat.errors import WindError
+from urbansat.schema.geo import wrap_longitude
 from urbansat.schema.wind import check_sigma, granule_wind, user_wind, with_sigmas
 
 __all__ = ["DEFAULT_MODEL_WIND_SIGMA", "EffectiveWind", "combine_winds", "effective_wind"]
@@ -81,7 +82,7 @@ class EffectiveWind:
 
 def _haversine_km(lon0: float, lat0: float, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     la0, la = np.deg2rad(lat0), np.deg2rad(lat)
-    dlon = np.deg2rad(((lon - lon0) + 180.0) % 360.0 - 180.0)
+    dlon = np.deg2rad(wrap_longitude(lon - lon0))
     a = np.sin((la - la0) / 2) ** 2 + np.cos(la0) * np.cos(la) * np.sin(dlon / 2) ** 2
     return np.asarray(2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0, 1))))
 

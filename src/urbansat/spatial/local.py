@@ -24,6 +24,7 @@ from numpy.typing import ArrayLike, NDArray
 from pyproj import CRS
 
 from urbansat.constants import R_EARTH
+from urbansat.schema.geo import wrap_longitude
 
 __all__ = ["buffer_local", "local_aeqd", "local_lonlat", "local_xy", "to_local"]
 
@@ -49,7 +50,7 @@ def local_xy(
     >>> [round(float(v)) for v in x], [float(v) for v in y]
     ([-5560, 16679], [0.0, 0.0])
     """
-    dlon = ((np.asarray(lon, float) - lon0) + 180.0) % 360.0 - 180.0
+    dlon = wrap_longitude(np.asarray(lon, float) - lon0)
     x = R_EARTH * np.cos(np.deg2rad(lat0)) * np.deg2rad(dlon)
     y = R_EARTH * np.deg2rad(np.asarray(lat, float) - lat0)
     return x, y

@@ -35,7 +35,14 @@ from urbansat.errors import (
     SchemaError,
     UrbansatWarning,
 )
-from urbansat.schema import gas_of, gas_variable, require_dataset, require_flag, to_soundings
+from urbansat.schema import (
+    gas_of,
+    gas_variable,
+    require_dataset,
+    require_flag,
+    to_soundings,
+    wrap_longitude,
+)
 from urbansat.schema.boundaries import boundary_ids, require_boundaries
 from urbansat.spatial.local import buffer_local
 
@@ -69,7 +76,7 @@ def footprint_polygons(soundings: xr.Dataset) -> np.ndarray | None:
             f"latitude_bounds has shape {lat.shape}; "
             "expected (sounding, corner>=3) footprint corners."
         )
-    lon = lon[:, :1] + ((lon - lon[:, :1] + 180.0) % 360.0 - 180.0)
+    lon = lon[:, :1] + wrap_longitude(lon - lon[:, :1])
     coords = np.stack([lon, lat], axis=-1)
     # numpy stubs type .all(axis=tuple) as bool | ndarray; with an axis it is an array.
     ok = cast(np.ndarray, np.isfinite(coords).all(axis=(1, 2)))

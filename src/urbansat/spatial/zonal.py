@@ -476,7 +476,6 @@ def class_areas(
     return df
 
 
-# --------------------------------------------------------------------------- continuous stats
 def _check_nodata(nodata: Any, dtype: np.dtype[Any], name: str, *, categorical: bool) -> None:
     """Refuse a ``nodata`` that is not a number, or that no pixel of ``dtype`` can hold."""
     if isinstance(nodata, bool) or not isinstance(nodata, numbers.Real):
@@ -496,6 +495,7 @@ def _check_nodata(nodata: Any, dtype: np.dtype[Any], name: str, *, categorical: 
         raise SchemaError(f"nodata={nodata!r} is not a class code of {name}; give a whole number.")
 
 
+# --------------------------------------------------------------------------- continuous stats
 def _value_block(
     values: _Block,
     weights: _Block | None,
@@ -513,8 +513,7 @@ def _value_block(
     if weights is None:
         weights = np.ones((1, 1), dtype=np.float64)
         weights = np.broadcast_to(weights, values.shape)
-    elif (np.asarray(weights) < 0).any():
-        w = np.asarray(weights)
+    elif ((w := np.asarray(weights)) < 0).any():
         raise SchemaError(
             f"weights has negative values (down to {float(w[w < 0].min()):g}, block at row "
             f"{row0}, column {col0}); a weight is a non-negative amount (population, area, a "

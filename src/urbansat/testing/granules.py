@@ -37,6 +37,8 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
+from urbansat.schema.geo import wrap_longitude
+
 __all__ = [
     "OCO3_TARGETS",
     "background_xch4",
@@ -104,8 +106,8 @@ def _grid(
     hx, hy = dlon / 2.0, dlat / 2.0
     blat = np.stack([lat - hy, lat - hy, lat + hy, lat + hy], axis=-1)
     blon = np.stack([lon - hx, lon + hx, lon + hx, lon - hx], axis=-1)
-    lon = ((lon + 180.0) % 360.0) - 180.0
-    blon = ((blon + 180.0) % 360.0) - 180.0
+    lon = wrap_longitude(lon)
+    blon = wrap_longitude(blon)
     return lon, lat, blon, blat
 
 
@@ -234,8 +236,8 @@ def write_oco_lite(
     if n_sweeps > 1:
         width = nfp * dx / (111.195 * np.cos(np.deg2rad(center[1])))
         offs = (np.arange(n_sweeps) - (n_sweeps - 1) / 2.0) * width
-        lon = np.concatenate([((lon + o + 180.0) % 360.0) - 180.0 for o in offs])
-        blon = np.concatenate([((blon + o + 180.0) % 360.0) - 180.0 for o in offs])
+        lon = np.concatenate([wrap_longitude(lon + o) for o in offs])
+        blon = np.concatenate([wrap_longitude(blon + o) for o in offs])
         lat, blat = np.tile(lat, (n_sweeps, 1)), np.tile(blat, (n_sweeps, 1, 1))
     n_rows = n_frames * n_sweeps
     truth = (

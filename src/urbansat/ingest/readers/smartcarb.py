@@ -39,7 +39,7 @@ import xarray as xr
 
 from urbansat.errors import InputFileError, MissingVariableError, SchemaError
 from urbansat.ingest._locks import open_netcdf
-from urbansat.ingest.readers._base import GranuleReader, Window, check_file
+from urbansat.ingest.readers._base import GranuleReader, Window, check_file, wrap_longitude
 from urbansat.schema import validate_granule
 
 __all__ = ["SmartcarbReader"]
@@ -169,7 +169,7 @@ class SmartcarbReader(GranuleReader):
             },
             coords={
                 "latitude": lat.assign_attrs(units="degrees_north", standard_name="latitude"),
-                "longitude": (((lon + 180.0) % 360.0) - 180.0).assign_attrs(
+                "longitude": wrap_longitude(lon).assign_attrs(
                     units="degrees_east", standard_name="longitude"
                 ),
                 "time": raw["time"],
