@@ -166,13 +166,13 @@ def test_unknown_observed_gas_is_refused(gases):
     # "c02" was dropped silently: CO2 became not_observable instead of no_data
     from urbansat.errors import SchemaError
 
+    sk, bnd = builders.sinks(), builders.boundaries()
+    given = (sk.copy(deep=True), bnd.copy(), list(gases) if isinstance(gases, list) else gases)
     with pytest.raises(SchemaError, match=r"observed_gases names \[.*\], not gases of T/CI 231"):
         tci231_indicators(
-            sinks={"2020": builders.sinks()},
-            boundaries=builders.boundaries(),
-            periods={"2020": P2["2020"]},
-            observed_gases=gases,
+            sinks={"2020": sk}, boundaries=bnd, periods={"2020": P2["2020"]}, observed_gases=gases
         )
+    assert sk.identical(given[0]) and bnd.equals(given[1]) and gases == given[2]
 
 
 def test_observed_gas_names_are_case_and_space_insensitive():

@@ -66,8 +66,11 @@ def test_zonal_stats_integer_raster_nodata_must_be_representable():
 )
 def test_class_areas_nodata_must_be_a_class_code(nodata, match):
     r = _raster("uint8" if nodata == 300 else "int16")
+    before, bnd = r.copy(deep=True), BOUNDARY.copy()
     with pytest.raises(SchemaError, match=match):
         urbansat.class_areas(r, BOUNDARY, nodata=nodata)
+    xr.testing.assert_identical(r, before)
+    assert BOUNDARY.equals(bnd)
 
 
 def test_class_areas_nodata_code_is_excluded():
@@ -84,8 +87,11 @@ def test_negative_weights_are_refused(chunks):
     w = r - 80.0  # negative in the block the boundary meets
     if chunks:
         r, w = r.chunk(chunks), w.chunk(chunks)
+    before = (r.copy(deep=True), w.copy(deep=True))
     with pytest.raises(SchemaError, match=r"weights has negative values \(down to -"):
         urbansat.zonal_stats(r, BOUNDARY, weights=w)
+    xr.testing.assert_identical(r, before[0])
+    xr.testing.assert_identical(w, before[1])
 
 
 def test_zero_and_nan_weights_are_allowed():
