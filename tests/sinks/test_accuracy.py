@@ -116,6 +116,60 @@ def test_bad_inputs_named():
         urbansat.error_adjusted_areas(COUNTS, PIXELS, confidence=95)
 
 
+@pytest.mark.parametrize(
+    ("counts", "areas", "match"),
+    [
+        # a repeated stratum in map_areas was counted twice in A = sum A_i: a wrong area
+        (
+            COUNTS,
+            pd.concat([PIXELS, PIXELS.iloc[[0]]]),
+            r"map_areas has the class\(es\) \['deforestation'\] more than once",
+        ),
+        # True was read as an area of 1 pixel
+        (COUNTS, {**PIXELS.to_dict(), "forest_gain": True}, r"must be numbers.*True"),
+        # "200000" was parsed silently
+        (COUNTS, {**PIXELS.to_dict(), "forest_gain": "150000"}, r"must be numbers.*'150000'"),
+        # every estimate was NaN under numpy's 'invalid value encountered in divide'
+        (COUNTS, PIXELS * 0.0, r"sum to 0; give the mapped area"),
+        # a list was reported as classes [0, 1, 2, 3] missing from the legend
+        (COUNTS, PIXELS.to_list(), r"must map each class to its mapped area.*got list"),
+        # repeated row or column labels: pandas' 'cannot reindex on an axis with duplicate labels'
+        (
+            pd.concat([COUNTS, COUNTS.iloc[[1]]]),
+            PIXELS,
+            r"row \(map class\) label\(s\) \['forest_gain'\] more than once",
+        ),
+        (
+            pd.concat([COUNTS, COUNTS[["stable_forest"]]], axis=1),
+            PIXELS,
+            r"column \(reference class\) label\(s\) \['stable_forest'\] more than once",
+        ),
+        # True/False counts were read as 1/0 and refused as 'fewer than 2 sample points'
+        (COUNTS > 10, PIXELS, r"hold True/False, not numbers of sample points"),
+        # text counts were parsed silently (a stray '6 6' was numpy's ValueError)
+        (COUNTS.astype(str), PIXELS, r"are not numeric"),
+    ],
+)
+def test_malformed_counts_and_areas_refused(counts, areas, match):
+    before_counts = counts.copy()
+    before_areas = areas.copy()
+    with pytest.raises(SchemaError, match=match):
+        urbansat.error_adjusted_areas(counts, areas)
+    pd.testing.assert_frame_equal(counts, before_counts)  # nothing the user gave is modified
+    if isinstance(areas, pd.Series):
+        pd.testing.assert_series_equal(areas, before_areas)
+    else:
+        assert areas == before_areas
+
+
+def test_float_counts_and_integer_areas_still_accepted():
+    ref = urbansat.error_adjusted_areas(COUNTS, PIXELS)
+    got = urbansat.error_adjusted_areas(
+        COUNTS.astype(float), {k: int(v) for k, v in PIXELS.items()}
+    )
+    pd.testing.assert_frame_equal(got, ref)
+
+
 def test_sample_points_outside_map():
     s, _ = make_landcover_pair(shape_yx=(20, 20))
     vals = sample_map_classes(s, [float(s.x[3])], [float(s.y[5])])

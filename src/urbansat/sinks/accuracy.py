@@ -79,6 +79,29 @@ def _counts_frame(sample_counts: pd.DataFrame) -> pd.DataFrame:
             )
     counts = counts.drop(columns=totals)
     counts = counts.drop(index=[i for i in counts.index if i in _TOTAL_NAMES])
+    for axis, labels in (
+        ("row (map class)", counts.index),
+        ("column (reference class)", counts.columns),
+    ):
+        repeated = sorted({str(c) for c in labels[labels.duplicated()]})
+        if repeated:  # reindexing would fail deep in pandas; summing them would be a guess
+            raise SchemaError(
+                f"sample_counts has the {axis} label(s) {repeated} more than once; give each "
+                "class one row and one column (add the counts of the repeated ones)."
+            )
+    flags = [str(c) for c in counts.columns if pd.api.types.is_bool_dtype(counts[c])]
+    if flags:  # True/False is not a number of sample points
+        raise SchemaError(
+            f"sample_counts column(s) {flags} hold True/False, not numbers of sample points; "
+            "give the counts n_ij as whole numbers."
+        )
+    text = [str(c) for c in counts.columns if not pd.api.types.is_numeric_dtype(counts[c])]
+    if text:  # e.g. a matrix read from a file with a header row inside the data
+        raise SchemaError(
+            f"sample_counts column(s) {text} are not numeric (dtype "
+            f"{[str(counts[c].dtype) for c in counts.columns if str(c) in text]}); give the "
+            "counts n_ij as numbers (pandas.to_numeric, or read the file with index_col=0)."
+        )
     values = counts.to_numpy(dtype="float64")
     ok = np.isfinite(values) & (values >= 0) & np.isclose(values, np.round(values))
     if not ok.all():
@@ -87,6 +110,33 @@ def _counts_frame(sample_counts: pd.DataFrame) -> pd.DataFrame:
             f"{values[~ok][:5].tolist()}."
         )
     return counts
+
+
+def _areas_series(map_areas: Mapping[Any, float] | pd.Series) -> pd.Series:
+    """``map_areas`` as a float Series, refusing repeated classes and non-numbers."""
+    if not isinstance(map_areas, (Mapping, pd.Series)):
+        raise SchemaError(
+            f"map_areas must map each class to its mapped area (a dict or pandas.Series); got "
+            f"{type(map_areas).__name__}. E.g. {{'forest': 1200.5, 'cropland': 800.0}}."
+        )
+    raw = map_areas if isinstance(map_areas, pd.Series) else pd.Series(dict(map_areas))
+    repeated = sorted({str(c) for c in raw.index[raw.index.duplicated()]})
+    if repeated:  # a repeated stratum would be counted twice in A = sum A_i
+        raise SchemaError(
+            f"map_areas has the class(es) {repeated} more than once; give each mapped class "
+            "one area."
+        )
+    bad = {
+        k: v
+        for k, v in raw.items()
+        if isinstance(v, (bool, np.bool_, str, bytes)) or not isinstance(v, (int, float, np.number))
+    }
+    if bad:  # True would be read as an area of 1, "100" is a typo or an unparsed table
+        raise SchemaError(
+            f"map_areas must be numbers (any area unit); got {bad}. Give the mapped area of "
+            "each class as a number, e.g. {'forest': 1200.5}."
+        )
+    return raw.astype("float64")
 
 
 def error_adjusted_areas(
@@ -120,9 +170,10 @@ def error_adjusted_areas(
     Raises
     ------
     SchemaError
-        Counts that are not a matrix of whole non-negative numbers, rows not summing to a
-        ``total`` column, or a stratum with fewer than 2 sample points (its variance is
-        undefined).
+        Counts that are not a matrix of whole non-negative numbers (text and True/False
+        included), a class repeated among the rows, the columns or ``map_areas``, rows not
+        summing to a ``total`` column, ``map_areas`` that are not numbers or sum to 0, or a
+        stratum with fewer than 2 sample points (its variance is undefined).
     LegendError
         A sample class missing from ``map_areas``.
 
@@ -135,11 +186,7 @@ def error_adjusted_areas(
     """
     z = _z(confidence)
     counts = _counts_frame(sample_counts)
-    areas = (
-        pd.Series(map_areas, dtype="float64")
-        if not isinstance(map_areas, pd.Series)
-        else map_areas.astype(float)
-    )
+    areas = _areas_series(map_areas)
     classes = list(dict.fromkeys([*counts.index, *counts.columns]))
     missing = [c for c in classes if c not in areas.index]
     if missing:
@@ -167,6 +214,11 @@ def error_adjusted_areas(
             "points per mapped class."
         )
     total = float(a_i.sum())
+    if total <= 0:  # W_i = A_i / A (eq. 4) is undefined: every estimate would be NaN
+        raise SchemaError(
+            f"map_areas of the sampled classes {strata} sum to 0; give the mapped area of "
+            "every stratum (at least one above 0)."
+        )
     w = a_i / total
     share = np.divide(n, ni[:, None], out=np.zeros_like(n), where=ni[:, None] > 0)
     p = w[:, None] * share
