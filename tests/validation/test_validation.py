@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from urbansat.errors import EmptySelectionError, InputFileError, SchemaError
+from urbansat.errors import EmptySelectionError, InputFileError, SchemaError, SuspectValueWarning
 from urbansat.ingest.inventory import read_inventory
 from urbansat.validation import VALIDATION_COLUMNS, validate_inventory
 
@@ -167,3 +167,137 @@ def test_validate_is_a_deprecated_alias_of_validate_inventory():
     with pytest.warns(UrbansatDeprecationWarning, match="use urbansat.validate_inventory"):
         old = urbansat.validate(est, inv, gas="co2")
     pd.testing.assert_frame_equal(old, urbansat.validate_inventory(est, inv, gas="co2"))
+
+
+def _point_inventory() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "inventory_id": ["a", "b"],
+            "boundary_id": ["", ""],
+            "sector": ["", ""],
+            "gas": ["co2", "co2"],
+            "period": ["2020", "2020"],
+            "longitude": [10.0, 20.0],
+            "latitude": [50.0, 50.0],
+            "emission_t_per_yr": [1e6, 2e6],
+            "emission_t_per_yr_uncertainty": [np.nan, np.nan],
+            "source": ["fixture", "fixture"],
+        }
+    )
+
+
+def _point_estimates() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "source": ["p1", "p2"],
+            "gas": ["co2", "co2"],
+            "longitude": [10.01, 20.0],
+            "latitude": [50.0, 50.0],
+            "emission_t_per_yr": [1.1e6, 1.8e6],
+            "emission_t_per_yr_uncertainty": [1e5, 2e5],
+        }
+    )
+
+
+def test_hand_pair_overall_row():
+    res = validate_inventory(_point_estimates(), _point_inventory())
+    overall = res.iloc[-1]
+    assert overall.estimate == pytest.approx(2.9e6)
+    assert overall.inventory == pytest.approx(3.0e6)
+    assert overall.n == 2
+    assert overall.within_2sigma == 1.0
+
+
+def _with(df: pd.DataFrame, **columns) -> pd.DataFrame:
+    return df.assign(**columns)
+
+
+@pytest.mark.parametrize(
+    ("estimates", "inventory", "kwargs", "match"),
+    [
+        # True was a radius of 1 km; "5" was numpy's TypeError from isfinite
+        (None, None, {"max_distance_km": True}, r"max_distance_km=True must be a positive"),
+        (None, None, {"max_distance_km": "5"}, r"max_distance_km='5' must be a positive"),
+        # gas=5 was an AttributeError ('int' object has no attribute 'lower')
+        (None, None, {"gas": 5}, r"gas=5 must be a gas name"),
+        # the same source twice: its inventory counted twice in the overall totals
+        ("dup", None, {}, r"estimates lists the same item more than once.*'p1'"),
+        # a negative sigma made 'within 2 sigma' a miss
+        (
+            {"emission_t_per_yr_uncertainty": [-1e5, 2e5]},
+            None,
+            {},
+            r"\['p1'\] have a negative emission_t_per_yr_uncertainty",
+        ),
+        # text was pandas' ValueError "could not convert string to float"
+        (
+            {"emission_t_per_yr": ["1.1e6", "x"]},
+            None,
+            {},
+            r"estimates column 'emission_t_per_yr' holds 'x' in row 1",
+        ),
+        (
+            None,
+            {"emission_t_per_yr": ["1e6", "x"]},
+            {},
+            r"inventory column 'emission_t_per_yr' holds 'x' in row 1",
+        ),
+        (
+            {"emission_t_per_yr": [True, False]},
+            None,
+            {},
+            r"estimates column 'emission_t_per_yr' holds True/False",
+        ),
+        # positions outside the globe matched nothing, silently (NaN was cKDTree's ValueError)
+        (
+            {"latitude": [95.0, 50.0]},
+            None,
+            {},
+            r"estimates item 'p1' has longitude 10.01, latitude 95",
+        ),
+        ({"longitude": [400.0, 20.0]}, None, {}, r"estimates item 'p1' has longitude 400"),
+        ({"longitude": [np.nan, 20.0]}, None, {}, r"estimates item 'p1' has longitude nan"),
+        (None, {"latitude": [95.0, 50.0]}, {}, r"inventory item 'a' has longitude 10, latitude 95"),
+        # a negative plant emission was dropped from the comparison without a word
+        (
+            None,
+            {"emission_t_per_yr": [-1e6, 2e6]},
+            {},
+            r"point source\(s\) \['a'\] have a negative",
+        ),
+        # a plant listed twice counted twice (inventory total 4e6 instead of 3e6)
+        (None, "dup", {}, r"inventory lists the same item more than once.*'a'"),
+    ],
+)
+def test_malformed_validation_inputs_refused(estimates, inventory, kwargs, match):
+    est, inv = _point_estimates(), _point_inventory()
+    if estimates == "dup":
+        est = pd.concat([est, est.iloc[[0]]], ignore_index=True)
+    elif estimates is not None:
+        est = _with(est, **estimates)
+    if inventory == "dup":
+        inv = pd.concat([inv, inv.iloc[[0]]], ignore_index=True)
+    elif inventory is not None:
+        inv = _with(inv, **inventory)
+    est_before, inv_before = est.copy(), inv.copy()
+    with pytest.raises(SchemaError, match=match):
+        validate_inventory(est, inv, **kwargs)
+    pd.testing.assert_frame_equal(est, est_before)  # nothing the user gave is modified
+    pd.testing.assert_frame_equal(inv, inv_before)
+
+
+def test_one_plant_matched_by_two_estimates_is_warned():
+    est = pd.concat(
+        [_point_estimates(), _point_estimates().iloc[[0]].assign(source="p3")], ignore_index=True
+    )
+    with pytest.warns(SuspectValueWarning, match=r"\{'a': \['p1', 'p3'\]\} are matched by more"):
+        res = validate_inventory(est, _point_inventory())
+    assert res.iloc[-1].inventory == pytest.approx(4.0e6)  # counted once per estimate, as said
+
+
+def test_missing_sigma_is_not_scored_as_a_miss():
+    est = _with(_point_estimates(), emission_t_per_yr_uncertainty=[np.nan, 2e5])
+    res = validate_inventory(est, _point_inventory())
+    assert np.isnan(res.within_2sigma.iloc[0])
+    assert res.within_2sigma.iloc[1] == 1.0
+    assert res.iloc[-1].within_2sigma == 1.0  # the fraction over items with a sigma (was 0.5)

@@ -35,7 +35,13 @@ import xarray as xr
 from scipy.spatial import cKDTree
 
 from urbansat.constants import R_EARTH
-from urbansat.errors import EmptySelectionError, SchemaError, UrbansatDeprecationWarning
+from urbansat.errors import (
+    EmptySelectionError,
+    SchemaError,
+    SuspectValueWarning,
+    UrbansatDeprecationWarning,
+)
+from urbansat.schema.geo import LONGITUDE_RULE, latitude_ok, longitude_ok
 from urbansat.schema.results import require_emission_result
 
 __all__ = ["VALIDATION_COLUMNS", "validate", "validate_inventory"]
@@ -65,6 +71,52 @@ VALIDATION_COLUMNS = (
     "n",
     "unit",
 )
+
+
+def _numbers(df: pd.DataFrame, column: str, table: str) -> np.ndarray:
+    """``df[column]`` as float; True/False and text that is not a number are refused.
+
+    Blank cells stay NaN (a missing value); ``table`` ("estimates" or "inventory") names the
+    table in the message.
+    """
+    col = df[column]
+    if pd.api.types.is_bool_dtype(col):
+        raise SchemaError(
+            f"{table} column {column!r} holds True/False; give numbers (t yr-1 or degrees)."
+        )
+    out = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
+    given = col.notna().to_numpy() & (col.astype(str).str.strip() != "").to_numpy()
+    bad = given & np.isnan(out)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise SchemaError(
+            f"{table} column {column!r} holds {col.iloc[row]!r} in row {row}, which is not a "
+            f"number ({int(bad.sum())} such cell(s)); fix the value or leave it blank."
+        )
+    return out
+
+
+def _check_positions(lon: np.ndarray, lat: np.ndarray, names: Any, table: str) -> None:
+    """Refuse positions outside -180..360 / -90..90 (they would match nothing, silently)."""
+    bad = ~(longitude_ok(lon) & latitude_ok(lat))
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise SchemaError(
+            f"{table} item {np.asarray(names)[row]!r} has longitude {lon[row]:g}, latitude "
+            f"{lat[row]:g} ({int(bad.sum())} such item(s)): give longitudes in {LONGITUDE_RULE} "
+            "and latitudes in -90..90 degrees north."
+        )
+
+
+def _check_unique(df: pd.DataFrame, columns: list[str], table: str, fix: str) -> None:
+    """Refuse rows that repeat the same item: it would count twice in the overall totals."""
+    dup = df.duplicated(subset=columns, keep=False)
+    if dup.any():
+        shown = df.loc[dup, columns].drop_duplicates().head(3).to_dict("records")
+        raise SchemaError(
+            f"{table} lists the same item more than once ({int(dup.sum())} rows, e.g. {shown}; "
+            f"same {', '.join(columns)}): it would count twice in the overall comparison. {fix}"
+        )
 
 
 def _estimates_frame(
@@ -128,13 +180,13 @@ def _estimates_frame(
             "key": df[name].astype(str).to_numpy() if name else np.arange(len(df)).astype(str),
             "gas": df["gas"].astype(str).str.lower().to_numpy() if "gas" in df else (gas or ""),
             "period": df["period"].astype(str).to_numpy() if "period" in df else "",
-            "estimate": df["emission_t_per_yr"].astype(float).to_numpy(),
-            "estimate_uncertainty": df["emission_t_per_yr_uncertainty"].astype(float).to_numpy(),
+            "estimate": _numbers(df, "emission_t_per_yr", "estimates"),
+            "estimate_uncertainty": _numbers(df, "emission_t_per_yr_uncertainty", "estimates"),
         }
     )
     if key == "location":
-        out["longitude"] = df["longitude"].astype(float).to_numpy()
-        out["latitude"] = df["latitude"].astype(float).to_numpy()
+        out["longitude"] = _numbers(df, "longitude", "estimates")
+        out["latitude"] = _numbers(df, "latitude", "estimates")
     return out
 
 
@@ -181,6 +233,77 @@ def _match_location(est: pd.DataFrame, inv: pd.DataFrame, max_distance_km: float
     return pd.concat([est.reset_index(drop=True), pd.DataFrame(rows)], axis=1)
 
 
+def _check_estimates(est: pd.DataFrame) -> None:
+    """One row per item, and no negative uncertainty."""
+    _check_unique(
+        est, ["key", "gas", "period"], "estimates", "Give each source or boundary one row."
+    )
+    negative = np.isfinite(est["estimate_uncertainty"]) & (est["estimate_uncertainty"] < 0)
+    if negative.any():
+        raise SchemaError(
+            f"estimates {est['key'][negative].head(3).tolist()} have a negative "
+            "emission_t_per_yr_uncertainty; a 1-sigma uncertainty is >= 0 (t yr-1)."
+        )
+
+
+def _checked_inventory(inv: pd.DataFrame, est: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Check and convert the inventory rows of one gas (numbers, repeated items, positions).
+
+    For ``key="location"`` the estimates' positions are checked too (an estimate at
+    latitude 95 would match nothing, silently), and a negative point-source emission is
+    refused (it was left out of the comparison without a word).
+    """
+    for c in ("emission_t_per_yr", "emission_t_per_yr_uncertainty"):
+        inv[c] = _numbers(inv, c, "inventory")
+    if key != "location":
+        _check_unique(
+            inv[inv["boundary_id"].astype(str) != ""],
+            ["boundary_id", "period", "sector"],
+            "inventory",
+            "Give each boundary one row per sector and period (add the repeated rows).",
+        )
+        return inv
+    _check_positions(
+        est["longitude"].to_numpy(), est["latitude"].to_numpy(), est["key"], "estimates"
+    )
+    for c in ("longitude", "latitude"):
+        inv[c] = _numbers(inv, c, "inventory")
+    pts = inv.dropna(subset=["longitude", "latitude"])
+    _check_positions(
+        pts["longitude"].to_numpy(), pts["latitude"].to_numpy(), pts["inventory_id"], "inventory"
+    )
+    _check_unique(
+        pts,
+        ["inventory_id", *(["period"] if "period" in pts.columns else [])],
+        "inventory",
+        "Give each plant one row per period.",
+    )
+    below = pts["emission_t_per_yr"] < 0
+    if below.any():
+        raise SchemaError(
+            f"inventory point source(s) {pts['inventory_id'][below].head(3).tolist()} have a "
+            "negative emission_t_per_yr; a point source emits >= 0 t yr-1."
+        )
+    return inv
+
+
+def _warn_shared_matches(m: pd.DataFrame) -> None:
+    """Warn when one inventory item is matched by several estimates (counted once per estimate)."""
+    by_item: dict[str, list[str]] = {}
+    for k, ids in zip(m["key"], m["matched_ids"], strict=True):
+        for i in filter(None, str(ids).split(",")):
+            by_item.setdefault(i, []).append(str(k))
+    shared = {i: ks for i, ks in by_item.items() if len(ks) > 1}
+    if shared:
+        warnings.warn(
+            f"inventory item(s) {dict(list(shared.items())[:3])} are matched by more than one "
+            "estimate: each is counted once per estimate in the overall inventory total. Lower "
+            "max_distance_km, or combine the estimates of one facility.",
+            SuspectValueWarning,
+            stacklevel=3,
+        )
+
+
 def _match_boundary(est: pd.DataFrame, inv: pd.DataFrame) -> pd.DataFrame:
     city = inv[inv["boundary_id"].astype(str) != ""].copy()
     if city.empty:
@@ -205,6 +328,53 @@ def _match_boundary(est: pd.DataFrame, inv: pd.DataFrame) -> pd.DataFrame:
     out["n_matched"] = out["n_matched"].fillna(0).astype(int)
     out["distance_km"] = math.nan
     return out
+
+
+def _check_arguments(
+    estimates: Any, inventory: Any, key: Any, max_distance_km: Any, gas: Any
+) -> None:
+    """Refuse arguments of :func:`validate_inventory` of the wrong kind, naming the fix."""
+    if key not in ("location", "boundary_id"):
+        raise SchemaError(f"key={key!r} is not 'location' or 'boundary_id'.")
+    if not isinstance(estimates, (xr.Dataset, pd.DataFrame)):
+        raise SchemaError(
+            "estimates must be the xarray.Dataset from urbansat.estimate_emissions or a DataFrame; "
+            "got "
+            f"{type(estimates).__name__} {str(estimates)[:120]!r}. Open a saved result first, e.g. "
+            "xarray.open_dataset(path)."
+        )
+    if isinstance(estimates, xr.Dataset):
+        require_emission_result(estimates, "estimates")
+    if not isinstance(inventory, pd.DataFrame):
+        raise SchemaError(
+            "inventory must be a pandas.DataFrame; got "
+            f"{type(inventory).__name__} {str(inventory)[:120]!r}. "
+            "Read the file first: inventory = urbansat.ingest.inventory.read_inventory(path)."
+        )
+    inv_need = ["gas", "emission_t_per_yr", "emission_t_per_yr_uncertainty"]
+    inv_need += (
+        ["inventory_id", "longitude", "latitude"]
+        if key == "location"
+        else ["boundary_id", "period", "sector"]
+    )
+    inv_missing = [c for c in inv_need if c not in inventory.columns]
+    if inv_missing:
+        raise SchemaError(
+            f"inventory lacks columns {inv_missing} needed for key={key!r} "
+            f"(it has {list(inventory.columns)[:12]}). Read it with "
+            "urbansat.ingest.inventory.read_inventory(path), which normalizes CoCO2 and city "
+            "inventories to these columns."
+        )
+    if (
+        isinstance(max_distance_km, bool)
+        or not isinstance(max_distance_km, (int, float, np.number))
+        or not (np.isfinite(max_distance_km) and max_distance_km > 0)
+    ):
+        raise SchemaError(
+            f"max_distance_km={max_distance_km!r} must be a positive distance in km, e.g. 5.0."
+        )
+    if gas is not None and not isinstance(gas, str):
+        raise SchemaError(f"gas={gas!r} must be a gas name such as 'co2' or 'ch4', or None.")
 
 
 def validate_inventory(
@@ -249,56 +419,39 @@ def validate_inventory(
     Raises
     ------
     SchemaError
-        Missing columns / variables.
+        Missing columns / variables; text or True/False where numbers belong; an item listed
+        twice in the estimates or the inventory (it would count twice in the overall row); a
+        negative estimate uncertainty or point-source emission; positions outside
+        -180..360 / -90..90; ``max_distance_km`` or ``gas`` of the wrong kind.
     EmptySelectionError
         The inventory holds nothing for the gas.
+
+    Warns
+    -----
+    SuspectValueWarning
+        One inventory item matched by several estimates (``key="location"``): it counts once
+        per estimate in the overall inventory total.
+
+    Notes
+    -----
+    An estimate without an uncertainty (NaN) has ``within_2sigma`` NaN, not 0: a missing
+    sigma is not a miss, and the overall fraction is over the items that have one.
     """
-    if key not in ("location", "boundary_id"):
-        raise SchemaError(f"key={key!r} is not 'location' or 'boundary_id'.")
-    if not isinstance(estimates, (xr.Dataset, pd.DataFrame)):
-        raise SchemaError(
-            "estimates must be the xarray.Dataset from urbansat.estimate_emissions or a DataFrame; "
-            "got "
-            f"{type(estimates).__name__} {str(estimates)[:120]!r}. Open a saved result first, e.g. "
-            "xarray.open_dataset(path)."
-        )
-    if isinstance(estimates, xr.Dataset):
-        require_emission_result(estimates, "estimates")
-    if not isinstance(inventory, pd.DataFrame):
-        raise SchemaError(
-            "inventory must be a pandas.DataFrame; got "
-            f"{type(inventory).__name__} {str(inventory)[:120]!r}. "
-            "Read the file first: inventory = urbansat.ingest.inventory.read_inventory(path)."
-        )
-    inv_need = ["gas", "emission_t_per_yr", "emission_t_per_yr_uncertainty"]
-    inv_need += (
-        ["inventory_id", "longitude", "latitude"]
-        if key == "location"
-        else ["boundary_id", "period", "sector"]
-    )
-    inv_missing = [c for c in inv_need if c not in inventory.columns]
-    if inv_missing:
-        raise SchemaError(
-            f"inventory lacks columns {inv_missing} needed for key={key!r} "
-            f"(it has {list(inventory.columns)[:12]}). Read it with "
-            "urbansat.ingest.inventory.read_inventory(path), which normalizes CoCO2 and city "
-            "inventories to these columns."
-        )
-    if not (np.isfinite(max_distance_km) and max_distance_km > 0):
-        raise SchemaError(
-            f"max_distance_km={max_distance_km!r} must be a positive distance in km, e.g. 5.0."
-        )
+    _check_arguments(estimates, inventory, key, max_distance_km, gas)
     est = _estimates_frame(estimates, key, gas)
     gas = (gas or (est["gas"].iloc[0] if len(est) else "")).lower()
     est = est[est["gas"].str.lower() == gas] if gas else est
-    inv = inventory[inventory["gas"].astype(str).str.lower() == gas]
+    _check_estimates(est)
+    inv = inventory[inventory["gas"].astype(str).str.lower() == gas].copy()
     if inv.empty:
         raise EmptySelectionError(
             f"inventory holds no rows for gas {gas!r} (it has {sorted(set(inventory['gas']))}); "
             "pass gas= or a matching inventory."
         )
+    inv = _checked_inventory(inv, est, key)
     if key == "location":
         m = _match_location(est, inv, max_distance_km)
+        _warn_shared_matches(m)
         scope = "source"
     else:
         m = _match_boundary(est, inv)
@@ -313,8 +466,9 @@ def validate_inventory(
         m["ratio_uncertainty"] = np.abs(e / i) * np.sqrt((ue / e) ** 2 + (ui / i) ** 2)
     scored = np.isfinite(e) & np.isfinite(i) & (i > 0)
     w2 = np.abs(i - e) <= 2.0 * ue
-    # 1.0 / 0.0 per item (NaN when not scored); the overall row holds the fraction
-    m["within_2sigma"] = np.where(scored, w2.astype(float), np.nan)
+    # 1.0 / 0.0 per item (NaN when not scored, or when the estimate has no uncertainty: a
+    # missing sigma is not a miss); the overall row holds the fraction
+    m["within_2sigma"] = np.where(scored & np.isfinite(ue), w2.astype(float), np.nan)
     m["scope"] = scope
     m["rmse"] = math.nan
     m["correlation"] = math.nan
