@@ -116,6 +116,37 @@ def test_grid_values_by_hand_and_inverse_variance():
     np.testing.assert_allclose(cen["xco2"].values, [[3, 4], [1, 2]])
 
 
+@pytest.mark.parametrize("bad", [0.0, -1.0, np.nan])
+@pytest.mark.parametrize("chunks", [None, {"y": 2}])
+def test_inverse_variance_refuses_soundings_without_a_usable_sigma(bad, chunks):
+    # 1 / 0 made the cells NaN, and a NaN or negative sigma dropped the sounding, silently
+    sig = np.ones((6, 5))
+    sig[3, 2] = bad
+    sw = make_swath(sigma=sig)
+    before = sw.copy(deep=True)
+    with pytest.raises(SchemaError, match=r"needs a finite uncertainty > 0.*1 sounding\(s\)"):
+        grid_soundings(
+            sw if chunks is None else sw.chunk(chunks), resolution=0.02, weights="inverse_variance"
+        ).compute()  # raised inside the dask task when lazy
+    assert sw.identical(before)
+
+
+def test_equal_weights_keep_soundings_without_sigma_and_say_the_sigma_is_unknown():
+    val = np.arange(30.0).reshape(6, 5) + 400.0
+    sig = np.ones((6, 5))
+    ref = grid_soundings(make_swath(value=val, sigma=sig), resolution=0.02)
+    sig[0, :] = np.nan  # e.g. a product whose uncertainty is missing on one scan line
+    got = grid_soundings(make_swath(value=val, sigma=sig), resolution=0.02)
+    # the mean uses every sounding (the row was dropped before: its cells were NaN) ...
+    np.testing.assert_allclose(got["xco2"].values, ref["xco2"].values)
+    # ... and the cells it reaches have an unknown sigma, the others the same one
+    reached = np.isnan(got["xco2_uncertainty"].values)
+    assert reached.sum() == 5
+    np.testing.assert_allclose(
+        got["xco2_uncertainty"].values[~reached], ref["xco2_uncertainty"].values[~reached]
+    )
+
+
 def test_grid_lazy_many_chunks_equals_numpy():
     rng = np.random.default_rng(5)
     val = rng.normal(410, 2, (23, 9))

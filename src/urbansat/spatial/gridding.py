@@ -8,7 +8,10 @@ of TROPOMI / OCO mapping studies, e.g. Sun et al. 2018, AMT 11:6679)::
     x_j   = Σ_i a_ij w_i x_i / Σ_i a_ij w_i
     σ_j   = sqrt(Σ_i (a_ij w_i)^2 σ_i^2) / Σ_i a_ij w_i  (independent errors)
 
-with ``w_i = 1`` or, for ``weights="inverse_variance"``, ``w_i = 1 / σ_i^2``.
+with ``w_i = 1`` or, for ``weights="inverse_variance"``, ``w_i = 1 / σ_i^2``. With equal
+weights a sounding without an uncertainty (NaN) still counts for ``x_j``, and the cells it
+reaches get ``σ_j`` NaN (unknown); inverse-variance weights need every ``σ_i`` finite and
+above 0.
 Areas are taken in the lon/lat plane, where ``a_ij`` (a ratio of areas inside
 one footprint) is exact to the footprint's angular size. A uniform field is
 reproduced exactly in every covered cell, so the grid mean equals the sounding
@@ -77,8 +80,21 @@ def _partial(  # noqa: PLR0913, PLR0917
     cnt = np.zeros((ny, nx))
     xv = np.asarray(x, dtype=np.float64)
     sv = np.asarray(sig, dtype=np.float64)
-    ok = np.isfinite(xv) & np.isfinite(sv) & (sv > 0 if inv_var else True)
-    ww = np.where(ok, 1.0 / np.where(ok, sv, 1.0) ** 2, 0.0) if inv_var else ok.astype(np.float64)
+    ok = np.isfinite(xv)
+    if inv_var:
+        bad = ok & ~(np.isfinite(sv) & (sv > 0))
+        if bad.any():  # raised inside the dask task, propagates unchanged from compute()
+            shown = sorted({float(v) for v in sv[bad][:50]}, key=str)[:3]
+            raise SchemaError(
+                f"weights='inverse_variance' needs a finite uncertainty > 0 for every sounding "
+                f"with a value; {int(bad.sum())} sounding(s) of this chunk have {shown}. "
+                "Grid with weights=None, or mask those soundings first."
+            )
+        ww = np.where(ok, 1.0 / np.where(ok, sv, 1.0) ** 2, 0.0)
+    else:
+        # equal weights: a sounding without an uncertainty still counts for the mean; the
+        # cells it reaches get a NaN sigma (their error is unknown), never a dropped value
+        ww = ok.astype(np.float64)
     t = grid.transform
     if method == "centre":
         col = np.floor((np.asarray(lon, dtype=np.float64) - t.c) / t.a)
@@ -285,7 +301,9 @@ def grid_soundings(
     SchemaError
         Neither/both of ``resolution`` and ``grid``; a resolution that is not a positive
         number of degrees up to :data:`MAX_RESOLUTION_DEG`; footprint method without
-        corners; a non-geographic grid; a grid of more than :data:`MAX_GRID_CELLS` cells.
+        corners; a non-geographic grid; a grid of more than :data:`MAX_GRID_CELLS` cells;
+        ``weights="inverse_variance"`` with a sounding whose uncertainty is not finite and
+        > 0 (when the swath is lazy, at compute time, from the task of its chunk).
     EmptySelectionError
         If no sounding passes QA.
     """
