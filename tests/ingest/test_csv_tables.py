@@ -86,8 +86,14 @@ def test_a_legacy_encoding_is_refused_with_the_fix(tmp_path, n_ascii_rows):
     [
         ("# only a comment\n\n", r"has no header line"),
         ("name,longitude,latitude\nA,1,2\nB,1,2,3,4\n", r"not a readable CSV .*','-separated"),
+        # pandas renamed the second column 'longitude.1': the first was used, silently
+        (
+            "name,longitude,latitude,longitude\nA,1,2,3\n",
+            r"names the column\(s\) \['longitude'\] more than once in its header",
+        ),
+        ("name; longitude ;latitude;longitude\nA;1;2;3\n", r"\['longitude'\] more than once"),
     ],
-    ids=["no-header", "ragged"],
+    ids=["no-header", "ragged", "repeated-column", "repeated-column-semicolons"],
 )
 def test_unreadable_tables_name_the_file_and_fix(tmp_path, text, match):
     p = tmp_path / "bad.csv"

@@ -285,3 +285,54 @@ def test_open_landcover_to_netcdf_round_trip_keeps_legend(tmp_path):
             30: "grassland",
             95: "mangrove",
         }
+
+
+_POOLS_HEADER = "lucode,c_above,c_below,c_soil,c_dead\n"
+
+
+@pytest.mark.parametrize(
+    ("rows", "match"),
+    [
+        # True was read as lucode 1 (the stocks of class 1, silently)
+        ("TRUE,10,5,20,1\n", r"'lucode' holds True/False"),
+        # 1.5 was pandas' "cannot safely cast non-equivalent object to int64"
+        ("1.5,10,5,20,1\n", r"'lucode' must be integer class codes; got \[1.5\] in row\(s\) \[0\]"),
+        # a name instead of a code matched no pixel
+        ("forest,10,5,20,1\n", r"'lucode' must be integer class codes; got \['forest'\]"),
+        # an infinite stock was accepted
+        ("1,inf,5,20,1\n", r"has infinite values"),
+        # kg C ha-1 instead of t C ha-1: every stock 1000 times too large
+        ("1,150000,30000,80000,5000\n", r"carbon stocks above 20000 t C ha-1.*kg C ha-1"),
+    ],
+    ids=["bool-code", "fraction-code", "name-code", "inf", "kg-units"],
+)
+def test_malformed_invest_pools_refused(tmp_path, rows, match):
+    from urbansat.sinks.factors import factor_table_from_invest
+
+    p = tmp_path / "carbon_pools.csv"
+    p.write_text(_POOLS_HEADER + rows, encoding="utf-8")
+    df = read_invest_table(p)
+    before = df.copy()
+    with pytest.raises(FactorError, match=match):
+        factor_table_from_invest(df, name="carbon_pools.csv")
+    pd.testing.assert_frame_equal(df, before)  # the user's table is not modified
+    assert p.read_text(encoding="utf-8") == _POOLS_HEADER + rows
+
+
+def test_invest_columns_differing_only_in_case_refused(tmp_path):
+    p = tmp_path / "carbon_pools.csv"
+    p.write_text("lucode,C_above,c_below,c_soil,c_dead,c_above\n1,10,5,20,1,3\n", encoding="utf-8")
+    with pytest.raises(FactorError, match=r"\['c_above'\] more than once \(names are case"):
+        read_invest_table(p)
+
+
+def test_plausible_pools_and_negative_codes_still_accepted(tmp_path):
+    from urbansat.sinks.factors import MAX_POOL_DENSITY, factor_table_from_invest
+
+    p = tmp_path / "carbon_pools.csv"
+    # the densest biomass measured (1,867 t C ha-1) and deep peat stay below the guard
+    p.write_text(
+        _POOLS_HEADER + f"-1,1867,400,{MAX_POOL_DENSITY:g},50\n2,0,0,0,0\n", encoding="utf-8"
+    )
+    t = factor_table_from_invest(read_invest_table(p))
+    assert sorted(t.data["lucode"].dropna().unique().tolist()) == [-1, 2]

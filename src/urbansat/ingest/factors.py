@@ -130,7 +130,14 @@ def read_invest_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     InputFileError, FactorError
     """
     df = _read_csv(path, "InVEST carbon pools table")
-    df.columns = [c.lower() for c in df.columns]
+    lowered = [c.lower() for c in df.columns]
+    repeated = sorted({c for c in lowered if lowered.count(c) > 1})
+    if repeated:  # "C_above" and "c_above": one would shadow the other
+        raise FactorError(
+            f"InVEST carbon-pools table {str(path)!r} has the column(s) {repeated} more than "
+            "once (names are case-insensitive); keep one of each."
+        )
+    df.columns = lowered
     missing = [c for c in INVEST_COLUMNS if c not in df.columns]
     if missing:
         raise FactorError(

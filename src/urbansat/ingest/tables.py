@@ -76,6 +76,20 @@ def _decimal_commas(df: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFram
     return out
 
 
+def _check_unique_header(p: Path, what: str, sep: str) -> None:
+    """Refuse a header that names a column twice (pandas would rename one ``name.1``)."""
+    head = pd.read_csv(
+        p, comment="#", sep=sep, header=None, nrows=1, dtype=str, encoding="utf-8-sig"
+    )
+    names = [str(v).strip() for v in head.iloc[0] if isinstance(v, str) and v.strip()]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:  # the second column would be ignored, or taken for another one, silently
+        raise InputFileError(
+            f"{what} file '{p}' names the column(s) {repeated} more than once in its header; "
+            "keep one column of each name (delete or rename the others)."
+        )
+
+
 def read_csv_table(
     path: str | os.PathLike[str], what: str = "Table", *, text: tuple[str, ...] = ()
 ) -> pd.DataFrame:
@@ -125,6 +139,7 @@ def read_csv_table(
             f"{what} file '{p}' is not a readable CSV ({str(err).strip()}); check that every "
             f"row has as many {sep!r}-separated fields as the header."
         ) from None
+    _check_unique_header(p, what, sep)
     df.columns = [str(c).strip() for c in df.columns]
     for c in df.columns:
         if not pd.api.types.is_numeric_dtype(df[c]):

@@ -66,6 +66,14 @@ POOLS: tuple[str, ...] = ("c_above", "c_below", "c_soil", "c_dead")
 #: Key of a factor-table row: ("code", lucode) for a row of one class code, ("cat", category)
 #: for a row of a T/CI 231 category.
 _RowKey: TypeAlias = tuple[str, int | str]
+#: Largest carbon stock of one pool accepted [t C ha-1]: a unit guard, not a physical limit.
+#: The densest biomass measured is 1,867 t C ha-1 (living biomass of Eucalyptus regnans forest;
+#: Keith, Mackey, Lindenmayer 2009, PNAS 106:11635, doi:10.1073/pnas.0901970106); deep
+#: tropical peat holds about 0.06 t C m-3 (Page, Rieley, Banks 2011, Global Change Biology
+#: 17:798, doi:10.1111/j.1365-2486.2010.02279.x), 12,000 t C ha-1 for a 20 m dome. A table in
+#: kg C ha-1 puts a 20 t C ha-1 grassland at 20,000.
+MAX_POOL_DENSITY: float = 2.0e4
+
 _UNITS = {
     p: ("t C ha-1 yr-1" if p in ("removal", "soil_accumulation") else "t C ha-1")
     for p in PARAMETERS
@@ -154,6 +162,58 @@ class FactorTable:
         return FactorTable(name or f"{self.name}+{o.name}", self.version, merged[_COLUMNS])
 
 
+def _checked_lucodes(col: pd.Series, name: str) -> pd.Series:
+    """Land-cover codes as nullable integers; True/False, text and fractions are refused."""
+    given = col.notna() & (col.astype(str).str.strip() != "")
+    if col.map(type).eq(bool).any() or pd.api.types.is_bool_dtype(col):
+        raise FactorError(
+            f"Factor table {name!r}: column 'lucode' holds True/False; give the raster's "
+            "integer class codes (e.g. 10 for ESA WorldCover tree cover)."
+        )
+    num = pd.to_numeric(col, errors="coerce")
+    wrong = given & (num.isna() | (num != np.round(num)))
+    if wrong.any():
+        raise FactorError(
+            f"Factor table {name!r}: 'lucode' must be integer class codes; got "
+            f"{list(dict.fromkeys(col[wrong].tolist()))[:3]} in row(s) "
+            f"{col.index[wrong].tolist()[:5]}."
+        )
+    return num.astype("Int64")
+
+
+def _check_numbers(d: pd.DataFrame, name: str) -> None:
+    """Make ``value``/``low``/``high`` float in place; refuse text, True/False, no value, inf."""
+    for col in ("value", "low", "high"):
+        if pd.api.types.is_bool_dtype(d[col]) or d[col].map(type).eq(bool).any():
+            raise FactorError(
+                f"Factor table {name!r}: column {col!r} holds True/False; give numbers "
+                "(t C ha-1, or t C ha-1 yr-1 for rates)."
+            )
+        num = pd.to_numeric(d[col], errors="coerce")
+        wrong = d[col].notna() & (d[col].astype(str).str.strip() != "") & num.isna()
+        if wrong.any():
+            raise FactorError(
+                f"Factor table {name!r}: column {col!r} is not numeric in row(s) "
+                f"{d.index[wrong].tolist()} (value {d.loc[wrong, col].iloc[0]!r})."
+            )
+        d[col] = num.astype("float64")
+    if d["value"].isna().any():
+        rows = d.loc[d["value"].isna(), ["category", "lucode", "parameter"]].to_dict("records")
+        raise FactorError(f"Factor table {name!r} has rows without a value: {rows[:5]}.")
+    infinite = np.isinf(d[["value", "low", "high"]].to_numpy(dtype=float)).any(axis=1)
+    if infinite.any():
+        rows = d.loc[infinite, ["category", "lucode", "parameter", "value"]].to_dict("records")
+        raise FactorError(f"Factor table {name!r} has infinite values: {rows[:5]}.")
+    dense = d["parameter"].isin(POOLS) & (d["value"] > MAX_POOL_DENSITY)
+    if dense.any():
+        rows = d.loc[dense, ["category", "lucode", "parameter", "value"]].to_dict("records")
+        raise FactorError(
+            f"Factor table {name!r}: carbon stocks above {MAX_POOL_DENSITY:g} t C ha-1, more "
+            f"than any ecosystem holds: {rows[:5]}. Pools are in t C ha-1 (= Mg C ha-1); a "
+            "table in kg C ha-1 is 1000 times too large, one in t CO2 ha-1 3.67 times."
+        )
+
+
 def factor_table_from_frame(
     df: pd.DataFrame, *, name: str = "user", version: str = "user"
 ) -> FactorTable:
@@ -175,8 +235,9 @@ def factor_table_from_frame(
     Raises
     ------
     FactorError
-        On missing columns, unknown parameters, non-numeric or negative stocks,
-        or ranges that do not bracket the value.
+        On missing columns, unknown parameters, non-numeric (text, True/False), infinite
+        or negative stocks, stocks above :data:`MAX_POOL_DENSITY` (a unit slip), land-cover
+        codes that are not integers, or ranges that do not bracket the value.
     """
     d = df.copy()
     if "parameter" not in d.columns or "value" not in d.columns:
@@ -203,24 +264,13 @@ def factor_table_from_frame(
             d[col] = default
     d["climate_zone"] = d["climate_zone"].fillna("*").astype(str)
     d["category"] = d["category"].astype(object).where(d["category"].notna(), None)
-    d["lucode"] = pd.to_numeric(d["lucode"], errors="coerce").astype("Int64")
+    d["lucode"] = _checked_lucodes(d["lucode"], name)
     bad = sorted(set(d["parameter"]) - set(PARAMETERS))
     if bad:
         raise FactorError(
             f"Factor table {name!r} has unknown parameter(s) {bad}; allowed: {PARAMETERS}."
         )
-    for col in ("value", "low", "high"):
-        num = pd.to_numeric(d[col], errors="coerce")
-        wrong = d[col].notna() & (d[col].astype(str).str.strip() != "") & num.isna()
-        if wrong.any():
-            raise FactorError(
-                f"Factor table {name!r}: column {col!r} is not numeric in row(s) "
-                f"{d.index[wrong].tolist()} (value {d.loc[wrong, col].iloc[0]!r})."
-            )
-        d[col] = num.astype("float64")
-    if d["value"].isna().any():
-        rows = d.loc[d["value"].isna(), ["category", "lucode", "parameter"]].to_dict("records")
-        raise FactorError(f"Factor table {name!r} has rows without a value: {rows[:5]}.")
+    _check_numbers(d, name)
     stock = d["parameter"].isin(POOLS) & (d["value"] < 0)
     if stock.any():
         rows = d.loc[stock, ["category", "lucode", "parameter", "value"]].to_dict("records")
@@ -335,6 +385,7 @@ def factor_table_from_invest(
             f"'lucode,c_above,c_below,c_soil,c_dead' (got {list(df.columns)})."
         )
     d = df.rename(columns={v: k for k, v in cols.items()})
+    d["lucode"] = _checked_lucodes(d["lucode"], name)
     if d["lucode"].duplicated().any():
         raise FactorError(
             f"InVEST table {name!r} repeats lucode(s) "
