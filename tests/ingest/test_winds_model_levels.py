@@ -303,3 +303,20 @@ def test_estimate_emissions_with_model_level_wind(project_samples, smartcarb_ml)
     # truth at 11 UTC: 23.43 Mt CO2/yr (SMARTCARB-CO2-emissions-20150423.csv)
     est, sig = float(b.emission_t_per_yr) / 1e6, float(b.emission_t_per_yr_uncertainty) / 1e6
     assert abs(est - 23.43) < 2 * sig and 0.1 < sig / est < 0.6
+
+
+@pytest.mark.parametrize(
+    "value", [(3.0, 1.0, 0.5), {"speed": 3.0, "direction": 270.0, "sigma": 0.5}], ids=["uv", "dict"]
+)
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"heights": [50, 100]}, r"heights= is the output heights of an ERA5 model-level"),
+        ({"variables": ("u10", "v10")}, r"variables= is the u and v variable names of a wind file"),
+    ],
+    ids=["heights", "variables"],
+)
+def test_file_only_arguments_refused_for_a_user_wind(value, kwargs, match):
+    # they were accepted and ignored: a user asking for 100 m winds got the value as given
+    with pytest.raises(WindError, match=match):
+        open_wind(value, **kwargs)

@@ -497,7 +497,8 @@ def open_wind(
     WindError
         Non-finite user values, a swath without wind, a vertical ``level`` coordinate
         that is neither pressure nor model levels, a model-level file without surface
-        pressure (pass ``surface=``), or ``surface=`` for another kind of file.
+        pressure (pass ``surface=``), ``surface=`` for another kind of file, or
+        ``surface=``, ``heights=`` or ``variables=`` with a wind that is not a file.
     InputFileError
         The file is missing or not netCDF.
     MissingVariableError
@@ -533,6 +534,15 @@ def open_wind(
             "surface= is the ERA5 surface file of an ERA5 model-level wind file; give the "
             f"model-level file's path as the wind, not a {type(path_or_value).__name__}."
         )
+    for name, given, applies in (
+        ("heights", heights, "the output heights of an ERA5 model-level wind file"),
+        ("variables", variables, "the u and v variable names of a wind file"),
+    ):
+        if given is not None and not isinstance(path_or_value, (str, os.PathLike)):
+            raise WindError(  # they were ignored without a word
+                f"{name}= is {applies}; it does not apply to a "
+                f"{type(path_or_value).__name__} wind. Drop {name}=, or give a file's path."
+            )
     if isinstance(path_or_value, xr.Dataset) and "wind_source" in path_or_value.attrs:
         # already a normalized wind (from open_wind): return it as is
         return with_sigmas(path_or_value, sigma, direction_sigma)
