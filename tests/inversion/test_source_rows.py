@@ -47,6 +47,10 @@ def _run(scene, **row):
         ({"latitude": 91.0}, r"latitude must be within -90\.\.90"),
         ({"name": np.nan}, r"a source has no name \(name=nan"),
         ({"name": "  "}, r"a source has no name"),
+        # True was read as 1: a 1 km city, a 1 kg/s prior, a source at 1 degree east
+        ({"diameter_km": True}, r"diameter_km=True, not a number"),
+        ({"prior_emission": True}, r"prior_emission=True, not a number"),
+        ({"longitude": True}, r"non-numeric position longitude=True"),
     ],
 )
 def test_a_bad_row_is_refused_naming_the_source_value_and_fix(scene, row, match):
@@ -109,3 +113,27 @@ def test_the_window_holds_the_band_of_a_city_wider_than_half_the_radius():
         default.emission_uncertainty.values, wide.emission_uncertainty.values, rtol=1e-9
     )
     assert all(str(q) == "" for q in default.qa_reason.values.ravel())
+
+
+def test_sources_closer_than_a_footprint_are_warned(scene):
+    from urbansat.errors import SuspectValueWarning
+    from urbansat.inversion.sources import MIN_SOURCE_SEPARATION_KM
+
+    sw, tr = scene
+    one = tr["sources"]
+    # 0.5 km east: one plume, credited to both sources (a total would count it twice)
+    near = one.assign(
+        name="twin", longitude=one.longitude + 0.5 / (111.2 * np.cos(np.deg2rad(one.latitude)))
+    )
+    with pytest.warns(SuspectValueWarning, match=r"'twin' \(0.50 km\) are closer than 1 km"):
+        estimate_emissions(sw, sources=pd.concat([one, near]), wind=tr["wind"], method="csf")
+    far = one.assign(
+        name="far",
+        longitude=one.longitude
+        + 2 * MIN_SOURCE_SEPARATION_KM / (111.2 * np.cos(np.deg2rad(one.latitude))),
+    )
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SuspectValueWarning)
+        estimate_emissions(sw, sources=pd.concat([one, far]), wind=tr["wind"], method="csf")

@@ -128,7 +128,8 @@ def test_boundary_layer_top_is_taken_over_the_source_not_the_whole_grid():
 def test_near_mask_latitude_prefilter_equals_the_full_distance_test(radius_km, lat0, lon0):
     import xarray as xr
 
-    from urbansat.inversion.wind import _haversine_km, _near_mask
+    from urbansat.inversion.wind import _near_mask
+    from urbansat.schema.geo import haversine_km
 
     # a curvilinear (2-D) grid, as COSMO's rotated pole, and a regular one
     lat = np.arange(40.0, 60.01, 0.1)
@@ -141,7 +142,7 @@ def test_near_mask_latitude_prefilter_equals_the_full_distance_test(radius_km, l
     ):
         got = _near_mask(w, lon0, lat0, radius_km, "test")
         la, lo = (lat2, lon2) if w["latitude"].ndim == 2 else np.meshgrid(lat, lon, indexing="ij")
-        d = _haversine_km(lon0, lat0, lo, la)
+        d = haversine_km(lon0, lat0, lo, la)
         want = d <= radius_km
         if not want.any():  # the nearest point stands in (source just outside the grid)
             want = np.zeros(d.shape, bool)

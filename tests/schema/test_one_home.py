@@ -74,3 +74,21 @@ def test_one_longitude_rule_for_sources_totals_boundaries_and_jobs():
         [True, True, True, True, False, False, False, False],
     )
     np.testing.assert_allclose(wrap_longitude(np.array([210.0, -190.0, 180.0])), [-150, 170, -180])
+
+
+def test_one_great_circle_distance():
+    # inversion.wind had its own haversine with the Earth radius written out (6371.0088 km);
+    # it and the sources' separation check now use schema.geo.haversine_km with R_EARTH
+    from urbansat.constants import R_EARTH
+    from urbansat.schema.geo import haversine_km
+
+    one_degree = np.pi * R_EARTH / 180 / 1e3  # km along a meridian
+    assert haversine_km(10.0, 0.0, 10.0, 1.0) == pytest.approx(one_degree, rel=1e-12)
+    # across the antimeridian, in either convention: one degree of longitude at the equator
+    assert haversine_km(179.5, 0.0, -179.5, 0.0) == pytest.approx(one_degree, rel=1e-9)
+    assert haversine_km(179.5, 0.0, 180.5, 0.0) == pytest.approx(one_degree, rel=1e-9)
+    # broadcast: a matrix of pair distances, symmetric with a zero diagonal
+    lon, lat = np.array([0.0, 1.0, 2.0]), np.array([50.0, 50.5, 49.0])
+    d = haversine_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :])
+    np.testing.assert_allclose(d, d.T, rtol=1e-12)
+    np.testing.assert_allclose(np.diag(d), 0.0, atol=1e-9)

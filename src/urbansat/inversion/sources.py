@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -10,9 +11,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from urbansat.errors import InversionError
-from urbansat.schema.geo import LONGITUDE_RULE, latitude_ok, longitude_ok
+from urbansat.errors import InversionError, SuspectValueWarning
+from urbansat.schema.geo import LONGITUDE_RULE, haversine_km, latitude_ok, longitude_ok
 from urbansat.spatial.local import local_lonlat
+
+#: Closest two listed sources may be [km] before they are warned about: below the finest
+#: footprint of the supported instruments (OCO-3 SAM 1.6 x 2.2 km, CO2M 2 x 2 km, TROPOMI
+#: 5.5 x 7 km), one plume would be credited to both.
+MIN_SOURCE_SEPARATION_KM = 1.0
 
 
 @dataclass
@@ -72,12 +78,36 @@ def _as_sources(
             "Give sources= (a table with name, longitude, latitude) and/or boundaries= (a "
             "GeoDataFrame with boundary_id)."
         )
+    _warn_inseparable(out)
     return out
+
+
+def _warn_inseparable(sources: list[_Source]) -> None:
+    """Warn about sources closer than :data:`MIN_SOURCE_SEPARATION_KM` (one plume, 2 estimates)."""
+    lon = np.array([s.lon for s in sources])
+    lat = np.array([s.lat for s in sources])
+    d_km = haversine_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :])
+    i, j = np.nonzero(np.triu(d_km < MIN_SOURCE_SEPARATION_KM, k=1))
+    if i.size:
+        pairs = [
+            f"{sources[a].name!r} and {sources[b].name!r} ({d_km[a, b]:.2f} km)"
+            for a, b in zip(i[:3], j[:3], strict=True)
+        ]
+        warnings.warn(
+            f"sources {', '.join(pairs)} are closer than {MIN_SOURCE_SEPARATION_KM:g} km: no "
+            "supported instrument separates their plumes, so each estimate holds both and a "
+            "total over them counts the plume twice. List them as one source (with the sum "
+            "of their priors).",
+            SuspectValueWarning,
+            stacklevel=4,
+        )
 
 
 def _number(row: Any, column: str, default: float, who: str, fix: str) -> float:
     """``row.column`` as a float (``default`` when the column is absent or None), else raise."""
     raw = getattr(row, column, default)
+    if isinstance(raw, (bool, np.bool_)):  # True was read as 1 (a 1 km city, a 1 kg/s prior)
+        raise InversionError(f"{who} has {column}={raw!r}, not a number; {fix}.")
     try:
         return float(raw) if raw is not None else default
     except (TypeError, ValueError) as err:
@@ -99,6 +129,10 @@ def _checked_row(row: Any, prior_rel_error: float, prior_sigma: float) -> _Sourc
             f"latitude={row.latitude!r}); give every row a unique name."
         )
     try:
+        if isinstance(row.longitude, (bool, np.bool_)) or isinstance(
+            row.latitude, (bool, np.bool_)
+        ):
+            raise TypeError("True/False is not a position")
         lon, lat = float(row.longitude), float(row.latitude)
     except (TypeError, ValueError) as err:
         raise InversionError(

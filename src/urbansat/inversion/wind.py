@@ -36,7 +36,7 @@ import numpy as np
 import xarray as xr
 
 from urbansat.errors import WindError
-from urbansat.schema.geo import wrap_longitude
+from urbansat.schema.geo import haversine_km
 from urbansat.schema.wind import check_sigma, granule_wind, user_wind, with_sigmas
 
 __all__ = ["DEFAULT_MODEL_WIND_SIGMA", "EffectiveWind", "combine_winds", "effective_wind"]
@@ -80,13 +80,6 @@ class EffectiveWind:
         return float(self.sigma / s) if s > 0 else float("inf")
 
 
-def _haversine_km(lon0: float, lat0: float, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    la0, la = np.deg2rad(lat0), np.deg2rad(lat)
-    dlon = np.deg2rad(wrap_longitude(lon - lon0))
-    a = np.sin((la - la0) / 2) ** 2 + np.cos(la0) * np.cos(la) * np.sin(dlon / 2) ** 2
-    return np.asarray(2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0, 1))))
-
-
 def _select_time(wind: xr.Dataset, time: np.datetime64 | None) -> xr.Dataset:
     if "time" not in wind.dims:
         return wind
@@ -121,12 +114,12 @@ def _near_mask(
     band = np.abs(lat2 - latitude) <= radius_km / 110.0 + 1e-9
     if band.any():
         d = np.full(lat2.shape, np.inf)
-        d[band] = _haversine_km(longitude, latitude, np.asarray(lon2, float)[band], lat2[band])
+        d[band] = haversine_km(longitude, latitude, np.asarray(lon2, float)[band], lat2[band])
         sel = d <= radius_km
     else:
         sel = np.zeros(lat2.shape, bool)
     if not sel.any():
-        d = _haversine_km(longitude, latitude, lon2, lat2)
+        d = haversine_km(longitude, latitude, lon2, lat2)
         nearest = np.nanargmin(d)
         if d.flat[nearest] > max(3 * radius_km, 50.0):
             raise WindError(

@@ -13,6 +13,8 @@ from typing import Any, Final
 
 import numpy as np
 
+from urbansat.constants import R_EARTH
+
 #: Longitudes accepted anywhere [degrees east]: either convention, -180..180 or 0..360.
 LONGITUDE_RANGE: Final = (-180.0, 360.0)
 #: Largest absolute latitude [degrees north].
@@ -42,3 +44,16 @@ def latitude_ok(lat: Any) -> np.ndarray:
     v = np.asarray(lat, dtype=float)
     ok: np.ndarray = np.isfinite(v) & (np.abs(v) <= LATITUDE_MAX)
     return ok
+
+
+def haversine_km(lon0: Any, lat0: Any, lon: Any, lat: Any) -> np.ndarray:
+    """Great-circle distance [km] between (lon0, lat0) and (lon, lat) [degrees], broadcast.
+
+    ``d = 2 R asin(sqrt(sin^2(dphi/2) + cos(phi0) cos(phi) sin^2(dlambda/2)))`` on a sphere
+    of radius ``R`` = :data:`urbansat.constants.R_EARTH`; either longitude convention.
+    """
+    la0, la = np.deg2rad(np.asarray(lat0, float)), np.deg2rad(np.asarray(lat, float))
+    dlon = np.deg2rad(wrap_longitude(np.asarray(lon, float) - np.asarray(lon0, float)))
+    a = np.sin((la - la0) / 2) ** 2 + np.cos(la0) * np.cos(la) * np.sin(dlon / 2) ** 2
+    out: np.ndarray = 2 * R_EARTH / 1e3 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+    return out
