@@ -165,7 +165,7 @@ class FactorTable:
 def _checked_lucodes(col: pd.Series, name: str) -> pd.Series:
     """Land-cover codes as nullable integers; True/False, text and fractions are refused."""
     given = col.notna() & (col.astype(str).str.strip() != "")
-    if col.map(type).eq(bool).any() or pd.api.types.is_bool_dtype(col):
+    if pd.api.types.is_bool_dtype(col) or any(isinstance(v, (bool, np.bool_)) for v in col):
         raise FactorError(
             f"Factor table {name!r}: column 'lucode' holds True/False; give the raster's "
             "integer class codes (e.g. 10 for ESA WorldCover tree cover)."
@@ -184,7 +184,9 @@ def _checked_lucodes(col: pd.Series, name: str) -> pd.Series:
 def _check_numbers(d: pd.DataFrame, name: str) -> None:
     """Make ``value``/``low``/``high`` float in place; refuse text, True/False, no value, inf."""
     for col in ("value", "low", "high"):
-        if pd.api.types.is_bool_dtype(d[col]) or d[col].map(type).eq(bool).any():
+        if pd.api.types.is_bool_dtype(d[col]) or any(
+            isinstance(v, (bool, np.bool_)) for v in d[col]
+        ):
             raise FactorError(
                 f"Factor table {name!r}: column {col!r} holds True/False; give numbers "
                 "(t C ha-1, or t C ha-1 yr-1 for rates)."
