@@ -150,6 +150,54 @@ def test_bad_valuation_named(kw, needle):
         Valuation(**kw)
 
 
+@pytest.mark.parametrize(
+    ("valuation", "needle"),
+    [
+        # a typo was the dataclass' TypeError "unexpected keyword argument 'discount'"
+        ({"price": 5.0, "discount": 7.0}, r"unknown key\(s\) \['discount'\]; the keys are"),
+        ({"discount_rate": 7.0}, r"valuation needs a 'price'"),
+        ([5.0, 7.0], r"must be a Valuation or a mapping"),
+    ],
+)
+def test_malformed_valuation_mapping_refused(pair, valuation, needle):
+    s, e = pair
+    for call in (
+        lambda: carbon_maps(s, e, valuation=valuation, years=5, **KW),
+        lambda: account_sinks(
+            s, e, None, years=5, method="stock_difference", valuation=valuation, **KW
+        ),
+    ):
+        with pytest.raises(ConfigError, match=needle):
+            call()
+
+
+def test_carbon_maps_refuse_years_without_valuation_and_bool_years(pair):
+    s, e = pair
+    # years=True was accepted and ignored (without valuation) or read as one year (with it)
+    with pytest.raises(ConfigError, match=r"years=5 is used only with valuation="):
+        carbon_maps(s, e, years=5, **KW)
+    with pytest.raises(ConfigError, match=r"years=True must be the number of years"):
+        carbon_maps(s, e, valuation={"price": 5.0}, years=True, **KW)
+
+
+def test_write_carbon_maps_requests_checked(tmp_path, pair):
+    s, e = pair
+    maps = carbon_maps(s, e, **KW)
+    # one name is one map (it was iterated letter by letter: "No map 's' to write")
+    out = write_carbon_maps(maps, tmp_path / "one", variables="stock_change")
+    assert list(out) == ["stock_change"] and out["stock_change"].is_file()
+    # an empty selection wrote nothing and said nothing
+    with pytest.raises(ConfigError, match=r"variables=\[\] selects no map"):
+        write_carbon_maps(maps, tmp_path / "none", variables=[])
+    assert not (tmp_path / "none").exists()
+    # a file where the directory should be was os.makedirs' FileExistsError
+    f = tmp_path / "a_file"
+    f.write_text("keep me", encoding="utf-8")
+    with pytest.raises(OutputPathError, match=r"exists and is not a directory"):
+        write_carbon_maps(maps, f)
+    assert f.read_text(encoding="utf-8") == "keep me"
+
+
 def test_invest_table_first_class(tmp_path, pair):
     s, e = pair
     path = tmp_path / "biophysical.csv"
@@ -255,6 +303,33 @@ report = true
     assert notes["note"].str.contains("NPV").all() and notes["note"].str.contains("r = 7 %").all()
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "carbon change map all p" in html  # the change-map figure of the sink boundary
+
+
+def test_job_rasters_without_valuation_keep_the_sections_years(tmp_path, pair):
+    # a [[sinks]] section's years serve the accounting: the maps, which need them only for
+    # the NPV, are written without them (carbon_maps refuses years without valuation)
+    from urbansat.pipeline.sinks_job import write_section_rasters
+
+    s, e = pair
+    paths = [
+        write_geotiff(
+            tmp_path / f"ESA_WorldCover_10m_{y}_v100_N22E113_Map.tif",
+            a.values,
+            crs=s.rio.crs,
+            transform=s.rio.transform(),
+            nodata=0,
+        )
+        for y, a in ((2015, s), (2020, e))
+    ]
+    section = {
+        "name": "lc",
+        "landcover_start": [str(paths[0])],
+        "landcover_end": [str(paths[1])],
+        "years": 5,
+        **KW,
+    }
+    out = write_section_rasters(section, tmp_path / "out", [])
+    assert "stock_change" in out and "npv" not in out
 
 
 def test_report_items_with_accuracy_table(pair, tmp_path):

@@ -10,6 +10,7 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import rioxarray  # noqa: F401  (registers the .rio accessor)
@@ -23,6 +24,23 @@ __all__ = ["write_carbon_maps"]
 
 #: rasterio's GTiff writer is not thread-safe across dask chunks of one file.
 _WRITE_LOCK = threading.Lock()
+
+
+def _checked_request(out_dir: Path, variables: Any) -> list[str] | None:
+    """Refuse a directory that is a file and an empty selection; one name is a list of one."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputPathError(  # was os.makedirs' FileExistsError
+            f"directory={str(out_dir)!r} exists and is not a directory; give a directory for "
+            "the GeoTIFFs (it is created if missing)."
+        )
+    if isinstance(variables, str):  # one name, not its letters
+        variables = [variables]
+    if variables is not None and not list(variables):
+        raise ConfigError(
+            "variables=[] selects no map to write; omit it for every map, or name some, e.g. "
+            "variables=['stock_change']."
+        )
+    return None if variables is None else list(variables)
 
 
 def write_carbon_maps(
@@ -66,6 +84,7 @@ def write_carbon_maps(
     cog = require_flag("cog", cog)
     overwrite = require_flag("overwrite", overwrite)
     out_dir = Path(directory)
+    variables = _checked_request(out_dir, variables)
     protected = {Path(p).resolve() for p in inputs}
     protected |= {Path(p).resolve() for p in str(maps.attrs.get("inputs", "")).split(";") if p}
     names = (

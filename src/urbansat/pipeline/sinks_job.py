@@ -113,6 +113,8 @@ def write_section_rasters(
     if "factors" in kw:
         kw["factors"] = resolve_factors(kw["factors"])
     opts = section_options(section)
+    if opts.get("valuation") is None:
+        kw.pop("years", None)  # the section's years serve the accounting; the maps need it for NPV
     maps = carbon_maps(lc0, lc1, valuation=opts.get("valuation"), **kw)
     return write_carbon_maps(
         maps,

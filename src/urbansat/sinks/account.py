@@ -1036,7 +1036,7 @@ def _add_valuation(
 ) -> None:
     """Add ``npv``, ``npv_low`` and ``npv_high`` (InVEST valuation of the stock change)."""
     dims = ("boundary", "category")
-    val = valuation if isinstance(valuation, Valuation) else Valuation(**dict(valuation))
+    val = Valuation.from_mapping(valuation)
     npv_k = val.constant(float(years))
     change_tc = net * float(years) / C_TO_CO2
     ds["npv"] = (

@@ -195,6 +195,11 @@ def carbon_maps(  # noqa: PLR0913 - public API: the two epochs, then keyword-onl
     }
     if valuation is not None:
         attrs.update(_add_npv(ds, valuation, years, landcover_start, landcover_end))
+    elif years is not None:  # it would be ignored: the maps do not depend on it
+        raise ConfigError(
+            f"years={years!r} is used only with valuation= (the NPV); the carbon maps do not "
+            "depend on it. Drop years=, or pass valuation={'price': ...}."
+        )
     ds.attrs.update(attrs)
     ds = ds.rio.write_crs(crs).rio.write_transform(transform)
     for v in ds.data_vars:
@@ -247,7 +252,7 @@ def _add_npv(
     ConfigError
         Without ``years`` when the land-cover arrays carry no ``year`` attribute.
     """
-    val = valuation if isinstance(valuation, Valuation) else Valuation(**dict(valuation))
+    val = Valuation.from_mapping(valuation)
     if years is None:
         y0, y1 = landcover_start.attrs.get("year"), landcover_end.attrs.get("year")
         if y0 is None or y1 is None:
@@ -255,6 +260,10 @@ def _add_npv(
                 "valuation needs years=: the land-cover arrays carry no 'year' attribute."
             )
         years = float(y1) - float(y0)
+    if isinstance(years, bool) or not isinstance(years, (int, float)):
+        raise ConfigError(  # True was one year
+            f"years={years!r} must be the number of years between the epochs, e.g. 5."
+        )
     k = val.constant(float(years))
     ds["npv_density"] = (ds["density_change"] * k).assign_attrs(
         units=f"{val.currency} ha-1",

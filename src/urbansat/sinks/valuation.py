@@ -21,7 +21,9 @@ evenly over the ``n`` years and each year's tonnes are discounted to the first e
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
 
 from urbansat.errors import ConfigError
 
@@ -79,6 +81,27 @@ class Valuation:
             raise ConfigError(
                 f"rate_change={self.rate_change!r} % would make the price <= 0; use > -100."
             )
+
+    @classmethod
+    def from_mapping(cls, valuation: Valuation | Mapping[str, Any]) -> Valuation:
+        """Return ``valuation`` as a :class:`Valuation`, from a mapping without unknown keys."""
+        if isinstance(valuation, Valuation):
+            return valuation
+        if not isinstance(valuation, Mapping):
+            raise ConfigError(
+                f"valuation={valuation!r} must be a Valuation or a mapping such as "
+                "{'price': 50.0, 'discount_rate': 7, 'rate_change': 0}."
+            )
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(str(k) for k in valuation if k not in known)
+        if unknown:  # was the dataclass' raw TypeError "unexpected keyword argument"
+            raise ConfigError(
+                f"valuation has unknown key(s) {unknown}; the keys are {sorted(known)} "
+                "(price per t C, rates in % per year as in InVEST)."
+            )
+        if "price" not in valuation:
+            raise ConfigError("valuation needs a 'price' (per t C), e.g. {'price': 50.0}.")
+        return cls(**dict(valuation))
 
     def constant(self, years: float) -> float:
         """Multiplier from t C of stock change to NPV (:func:`valuation_constant`)."""
