@@ -262,3 +262,60 @@ def test_method_says_how_and_note_says_why(table):
     p1 = rej[(rej.boundary_id == "P1") & (rej.indicator == "total_emission.emission_rate")]
     assert p1.note.tolist() == ["plantA: plume not detected"]
     assert rej.note.str.fullmatch(r"(plant[AB]: plume not detected(; )?)+").all()
+
+
+def _n2o_rows(inv: pd.DataFrame) -> pd.DataFrame:
+    t = tci231_indicators(
+        boundaries=builders.boundaries(), periods=["2020", "2021"], inventory=inv, collapse=False
+    )
+    r = t[(t.target == "n2o") & (t.indicator == "total_emission.emission_rate")]
+    return r.set_index(["boundary_id", "period"])
+
+
+def test_inventory_without_uncertainty_is_unknown_not_zero():
+    # the sum of squares skipped NaN: a table without uncertainties reported 0.0
+    r = _n2o_rows(builders.inventory().drop(columns="emission_t_per_yr_uncertainty"))
+    assert r.loc[("R1", "2020"), "value"] == 12.0
+    assert np.isnan(r.loc[("R1", "2020"), "uncertainty"])
+    # sectors are summed, their sigmas in quadrature; one unknown sigma makes the sum's unknown
+    inv = builders.inventory()
+    two = pd.concat([inv, inv.iloc[[0]].assign(emission_t_per_yr=4.0)], ignore_index=True)
+    r = _n2o_rows(two.assign(sector=["energy", "energy", "energy", "waste"]))
+    assert r.loc[("R1", "2020"), "value"] == 16.0
+    assert r.loc[("R1", "2020"), "uncertainty"] == pytest.approx(np.hypot(2.0, 2.0))
+    two.loc[3, "emission_t_per_yr_uncertainty"] = np.nan
+    r = _n2o_rows(two.assign(sector=["energy", "energy", "energy", "waste"]))
+    assert np.isnan(r.loc[("R1", "2020"), "uncertainty"])
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        # a blank emission was summed as 0 t yr-1
+        ({"emission_t_per_yr": [np.nan, 15.0, 3.0]}, r"rows \[0\] have no emission_t_per_yr"),
+        # text was summed as text ("12" + "3" = "123") or pandas' error
+        ({"emission_t_per_yr": ["12", "x", "3"]}, r"holds 'x' in row 1, which is not a number"),
+        ({"emission_t_per_yr": [True, True, True]}, r"holds True/False"),
+        ({"emission_t_per_yr_uncertainty": [-1.0, 2.0, 1.0]}, r"rows \[0\] have a negative"),
+        # a misspelt gas filled nothing: N2O stayed not_observable
+        ({"gas": ["n20", "n2o", "n2o"]}, r"gas\(es\) \['n20'\], not gases of T/CI 231"),
+    ],
+)
+def test_malformed_inventory_refused(change, match):
+    inv = builders.inventory().assign(**change)
+    before = inv.copy()
+    with pytest.raises(SchemaError, match=match):
+        _n2o_rows(inv)
+    pd.testing.assert_frame_equal(inv, before)
+
+
+def test_repeated_inventory_row_refused_and_unused_rows_warned():
+    inv = builders.inventory()
+    with pytest.raises(SchemaError, match=r"inventory repeats rows .*'R1'.*added twice"):
+        _n2o_rows(pd.concat([inv, inv.iloc[[0]]]))  # was 24 t yr-1 for R1 2020
+    with pytest.raises(SchemaError, match=r"inventory must be a pandas.DataFrame"):
+        _n2o_rows([1, 2])
+    from urbansat.errors import UnusedInputWarning
+
+    with pytest.warns(UnusedInputWarning, match=r"1 inventory row\(s\) name a boundary or period"):
+        _n2o_rows(inv.assign(period=["2020", "1999", "2020"]))

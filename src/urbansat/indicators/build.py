@@ -13,7 +13,7 @@ import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -27,6 +27,7 @@ from urbansat.indicators.collapse import (
     collapse_not_applicable,
     warn_unused_inputs,
 )
+from urbansat.indicators.inventory import inventory_lookup
 from urbansat.indicators.periods import PeriodInput, period_years
 from urbansat.indicators.tables import (
     STATUSES,
@@ -260,44 +261,6 @@ def _emission(ds: xr.Dataset | None, idx: list[int]) -> dict[str, Any]:
     }
 
 
-def _inventory_lookup(
-    inventory: pd.DataFrame | None,
-) -> dict[tuple[str, str, str], tuple[float, float, str]]:
-    if inventory is None:
-        return {}
-    need = ["boundary_id", "gas", "period", "emission_t_per_yr"]
-    missing = [c for c in need if c not in inventory.columns]
-    if missing:
-        raise SchemaError(
-            f"inventory lacks columns {missing}; it needs boundary_id, gas, period, "
-            "emission_t_per_yr (+ optional emission_t_per_yr_uncertainty, source)."
-        )
-    inv = inventory.assign(
-        boundary_id=inventory["boundary_id"].astype(str),
-        gas=inventory["gas"].astype(str).str.lower(),
-        period=inventory["period"].astype(str),
-    )
-    if "emission_t_per_yr_uncertainty" not in inv:
-        inv = inv.assign(emission_t_per_yr_uncertainty=np.nan)
-    inv = inv.assign(u2=inv["emission_t_per_yr_uncertainty"].astype(float) ** 2)
-    src = (
-        inv["source"].astype(str)
-        if "source" in inv
-        else pd.Series("user inventory", index=inv.index)
-    )
-    inv = inv.assign(source=src)
-    agg = inv.groupby(["boundary_id", "gas", "period"]).agg(
-        value=("emission_t_per_yr", "sum"),
-        u2=("u2", "sum"),
-        source=("source", lambda s: ",".join(sorted(set(s)))),
-    )
-    # grouped by three columns, so every index key is a (boundary_id, gas, period) tuple
-    return {
-        cast(tuple[str, str, str], k): (float(r.value), math.sqrt(r.u2), r.source)
-        for k, r in agg.iterrows()
-    }
-
-
 def _change(a: dict[str, Any] | None, b: dict[str, Any], relative: bool) -> dict[str, Any]:
     if a is None:
         return {"status": "single_period", "note": "a change needs two periods"}
@@ -476,7 +439,9 @@ def tci231_indicators(  # noqa: PLR0913 - keyword-only inputs of one table, as i
         User inventory for gases no configured instrument observes: columns
         ``boundary_id``, ``gas``, ``period``, ``emission_t_per_yr`` (+
         ``emission_t_per_yr_uncertainty``, ``source``). Rows filled from it
-        have status ``from_inventory``.
+        have status ``from_inventory``. Rows of one boundary, gas and period (its
+        sectors) are summed, their uncertainties in quadrature (NaN when one is unknown);
+        checked by :func:`urbansat.indicators.inventory.inventory_lookup`.
     observed_gases : sequence of str, optional
         Gases the configured instruments observe. Default: the gases present
         in ``emissions`` / ``concentrations``. A gas listed here but without
@@ -533,7 +498,7 @@ def tci231_indicators(  # noqa: PLR0913 - keyword-only inputs of one table, as i
     em = _split(emissions, labels, "emissions")
     co = _split(concentrations, labels, "concentrations")
     sk = _split(sinks, labels, "sinks", need_gas=False)
-    inv = _inventory_lookup(inventory)
+    inv = inventory_lookup(inventory, bnd["boundary_id"].astype(str), labels)
     observed = {g for _, g in em} | {g for _, g in co} | _observed_gases(observed_gases)
     spec = indicator_spec()
     keys = dict(zip(spec["key"], spec["unit"], strict=True))

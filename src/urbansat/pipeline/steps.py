@@ -499,6 +499,7 @@ def _inventory_for_table(cfg: dict[str, Any]) -> pd.DataFrame | None:
             "emission_t_per_yr",
             "emission_t_per_yr_uncertainty",
             "source",
+            "sector",  # rows of one boundary are its sectors (summed), not repeats
         ]
     ]
 
