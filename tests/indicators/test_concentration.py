@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from urbansat.errors import BoundaryError, EmptySelectionError
+from urbansat.errors import BoundaryError, EmptySelectionError, SchemaError
 from urbansat.indicators import boundary_concentrations
 
 # the hand-made swath has no corners: centre selection (overlap 1) is what these oracles assume
@@ -68,6 +68,32 @@ def test_dask_equals_numpy_uneven_chunks():
     lazy = boundary_concentrations(sw.chunk({"y": 7, "x": 11}), builders.boundaries())
     for v in ("column_mean", "column_mean_uncertainty", "enhancement", "n_obs"):
         np.testing.assert_allclose(lazy[v].values, ref[v].values, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        # True was a background of 1 ppm, "410" was parsed, ppb for ppm gave enhancements of
+        # -409,600 ppm, a negative sigma was squared away, (410, 0.5, 1) was a raw ValueError
+        ({"background": True}, r"background=True is not a background"),
+        ({"background": "410"}, r"background='410' is not a background"),
+        ({"background": 410_000.0}, r"outside the plausible 300-600 ppm of xco2"),
+        ({"background": (410.0, -0.5)}, r"has a sigma that is not >= 0"),
+        ({"background": (410.0, 0.5, 1.0)}, r"is not a background"),
+        # a negative buffer and NaN (shapely's "buffer distance must be finite") ...
+        ({"background_buffer_km": -5.0}, r"background_buffer_km=-5.0 must be a distance >= 0"),
+        ({"background_buffer_km": np.nan}, r"background_buffer_km=nan must be a distance"),
+        ({"background_radius_km": True}, r"background_radius_km=True must be a distance"),
+        # ... and a radius inside the buffer: no sounding could be background, every value NaN
+        ({"background_radius_km": 5.0}, r"background_radius_km=5.0 must exceed"),
+    ],
+)
+def test_malformed_background_arguments_refused(kwargs, match):
+    sw = builders.swath("co2")
+    before = sw.copy(deep=True)
+    with pytest.raises(SchemaError, match=match):
+        boundary_concentrations(sw, builders.boundaries(), **kwargs)
+    assert sw.identical(before)
 
 
 def test_errors():

@@ -42,7 +42,7 @@ minus their retrieval noise, i.e. real spatial variability). Enhancement
 from __future__ import annotations
 
 import math
-from typing import Any, cast
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -53,6 +53,7 @@ from urbansat.constants import MAD_TO_SIGMA
 from urbansat.errors import EmptySelectionError, SchemaError
 from urbansat.schema import GAS_UNITS, gas_of, gas_variable, to_soundings
 from urbansat.schema.boundaries import require_boundaries
+from urbansat.schema.swath import PLAUSIBLE_MOLE_FRACTION
 from urbansat.spatial.local import buffer_local, to_local
 from urbansat.spatial.swath import select_soundings
 
@@ -196,6 +197,51 @@ def _background(values: np.ndarray, sigmas: np.ndarray) -> tuple[float, float]:
     return med, math.sqrt(se**2 + structure2)
 
 
+def _fixed_background(background: Any, gas: str, units: str) -> tuple[float, float]:
+    """Return a user's fixed background as (value, 1-sigma) in ``units``, else raise.
+
+    A number or a (value, sigma) pair; True/False, text, a negative or non-finite sigma, and
+    a value outside :data:`urbansat.schema.swath.PLAUSIBLE_MOLE_FRACTION` (e.g. ppb given
+    for XCO2 in ppm) are refused.
+    """
+    parts = [background] if np.ndim(background) == 0 else list(background)
+    fix = f"pass a number in {units} or a (value, 1-sigma) pair, e.g. background=(410.2, 0.5)"
+    if len(parts) not in (1, 2) or any(
+        isinstance(v, (bool, np.bool_, str, bytes)) or not isinstance(v, (int, float, np.number))
+        for v in parts
+    ):
+        raise SchemaError(f"background={background!r} is not a background; {fix}.")
+    bg, u_bg = float(parts[0]), float(parts[1]) if len(parts) == 2 else 0.0  # noqa: PLR2004
+    if not np.isfinite(bg):
+        raise SchemaError(f"background={background!r} is not finite; {fix}.")
+    if not (np.isfinite(u_bg) and u_bg >= 0):
+        raise SchemaError(f"background={background!r} has a sigma that is not >= 0; {fix}.")
+    lo, hi, unit = PLAUSIBLE_MOLE_FRACTION[gas_variable(gas)]
+    if not lo <= bg <= hi:
+        raise SchemaError(
+            f"background={bg:g} {units} is outside the plausible {lo:g}-{hi:g} {unit} of "
+            f"{gas_variable(gas)}: a value in another unit? {fix[0].upper()}{fix[1:]}."
+        )
+    return bg, u_bg
+
+
+def _check_distances(buffer_km: Any, radius_km: Any) -> None:
+    """Refuse background distances that are not numbers, negative, or a ring with no width."""
+    for name, v in (("background_buffer_km", buffer_km), ("background_radius_km", radius_km)):
+        if (
+            isinstance(v, (bool, np.bool_))
+            or not isinstance(v, (int, float, np.number))
+            or not (np.isfinite(v) and v >= 0)
+        ):
+            raise SchemaError(f"{name}={v!r} must be a distance >= 0 in km, e.g. {name}=10.")
+    if radius_km <= buffer_km:  # no sounding can be both farther than buffer and nearer than it
+        raise SchemaError(
+            f"background_radius_km={radius_km!r} must exceed background_buffer_km="
+            f"{buffer_km!r}: the background soundings lie between the two distances of the "
+            "boundary, so no sounding could be background."
+        )
+
+
 def sounding_table(
     swath: xr.Dataset,
     boundaries: gpd.GeoDataFrame,
@@ -232,6 +278,7 @@ def sounding_table(
     """
     gas = gas_of(swath)
     _check_boundaries(boundaries)
+    _check_distances(background_buffer_km, background_radius_km)
     parts = [
         _select(swath, boundaries, min_overlap),
         _background_rows(swath, boundaries, background_buffer_km, background_radius_km),
@@ -299,13 +346,7 @@ def concentrations_from_table(
             "every boundary + buffer; u = SE of the median (+) spatial structure"
         )
     else:
-        # np.isscalar's TypeGuard (numpy stubs) cannot narrow float | tuple[float, float]
-        if np.isscalar(background):
-            bg, u_bg = float(cast(float, background)), 0.0
-        else:
-            bg, u_bg = tuple(map(float, cast(tuple[float, float], background)))
-        if not np.isfinite(bg):
-            raise SchemaError(f"background={background!r} is not finite; pass a number in {units}.")
+        bg, u_bg = _fixed_background(background, gas, units)
         full, u_full, n_bg = np.full(n, bg), np.full(n, u_bg), np.zeros(n, int)
         bg_method = "fixed value given by the user"
     mean = stats["column_mean"].to_numpy(float)

@@ -17,6 +17,7 @@ import numpy as np
 import xarray as xr
 
 from urbansat.errors import SchemaError, UnitsError
+from urbansat.schema.swath import PLAUSIBLE_MOLE_FRACTION
 
 __all__ = [
     "MOLE_FRACTION_UNITS",
@@ -135,15 +136,6 @@ def convert_units(
     if factor != 1.0:
         out.attrs["units_converted_from"] = text
     return out
-
-
-#: Plausible column-averaged dry-air mole fractions, in the normalized units (ppm, ppb):
-#: XCO2 has been 330-430 ppm since the first satellites, XCH4 1600-2000 ppb; the margins
-#: keep strong plumes and retrieval noise, and refuse every unit slip (x1000, x1e6).
-PLAUSIBLE_MOLE_FRACTION: Final[dict[str, tuple[float, float, str]]] = {
-    "xco2": (300.0, 600.0, "ppm"),
-    "xch4": (1500.0, 2500.0, "ppb"),
-}
 
 
 #: Physically possible single-sounding mole fractions [ppm, ppb], a guard against corrupt

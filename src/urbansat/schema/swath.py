@@ -90,6 +90,7 @@ from urbansat.schema.flags import require_flag
 __all__ = [
     "GAS_STANDARD_NAMES",
     "GAS_UNITS",
+    "PLAUSIBLE_MOLE_FRACTION",
     "SWATH_DIMS",
     "gas_of",
     "gas_variable",
@@ -101,6 +102,14 @@ SWATH_DIMS: Final = ("y", "x")
 
 #: Units of the normalized gas column, by gas.
 GAS_UNITS: Final[dict[str, str]] = {"co2": "ppm", "ch4": "ppb"}
+
+#: Plausible column-averaged dry-air mole fractions, in the normalized units (ppm, ppb):
+#: XCO2 has been 330-430 ppm since the first satellites, XCH4 1600-2000 ppb; the margins
+#: keep strong plumes and retrieval noise, and refuse every unit slip (x1000, x1e6).
+PLAUSIBLE_MOLE_FRACTION: Final[dict[str, tuple[float, float, str]]] = {
+    "xco2": (300.0, 600.0, "ppm"),
+    "xch4": (1500.0, 2500.0, "ppb"),
+}
 
 #: CF standard names of the column-averaged mole fractions.
 GAS_STANDARD_NAMES: Final[dict[str, str]] = {
