@@ -133,6 +133,10 @@ def test_invert_table_one_method_and_granule_wind(mine):
         (["--wind", "1.0,5.0"], "no speed error"),
         (["--wind", "1,5,1", "-m", "magic"], "unknown"),
         (["--wind", "1,5,1", "--reader-option", "noise"], "KEY=VALUE"),
+        (["--wind", "speed=5,direction=190"], "gives no speed error"),
+        (["--wind", "speed=5,direction=fast,sigma=1"], "'direction=fast' is not KEY=NUMBER"),
+        (["--wind", "speed=5,dir=190,sigma=1"], "unknown key"),
+        (["--wind", "1,5,1", "--wind-direction-sigma", "400"], "direction_sigma=400"),
     ],
 )
 def test_invert_bad_input_names_the_value(mine, args, match):
@@ -292,3 +296,26 @@ def test_invert_reads_a_spreadsheet_sources_file(mine, tmp_path):
     mine_a = next(json.loads(x) for x in a.stdout.splitlines() if '"mine"' in x)
     mine_b = next(json.loads(x) for x in b.stdout.splitlines() if '"mine"' in x)
     assert mine_a == mine_b
+
+
+def test_invert_speed_direction_wind_and_direction_sigma(mine):
+    """--wind speed=..,direction=.. equals its u,v; --wind-direction-sigma widens the wind term."""
+    path, table, _ = mine
+
+    def run(*wind_args):
+        res = runner.invoke(
+            app,
+            ["invert", str(path), "--sources", str(table), "-m", "csf", "--json", *wind_args],
+        )
+        assert res.exit_code == 0, res.output
+        rows = [json.loads(x) for x in res.stdout.splitlines() if x.startswith("{")]
+        return next(r for r in rows if r["source"] == "mine")
+
+    uv = run("--wind", "1.0,5.0,1.0")
+    # (u, v) = (1, 5) blows towards 11.3 deg east of north, i.e. from 191.3 deg
+    speed, frm = np.hypot(1.0, 5.0), (np.degrees(np.arctan2(1.0, 5.0)) + 180.0) % 360.0
+    sd = run("--wind", f"speed={float(speed)!r},direction={float(frm)!r},sigma=1.0")
+    assert sd["emission_t_per_yr"] == pytest.approx(uv["emission_t_per_yr"], rel=1e-9)
+    turned = run("--wind", "1.0,5.0,1.0", "--wind-direction-sigma", "10")
+    assert turned["emission_t_per_yr"] == pytest.approx(uv["emission_t_per_yr"], rel=1e-12)
+    assert turned["uncertainty_t_per_yr"] > uv["uncertainty_t_per_yr"]

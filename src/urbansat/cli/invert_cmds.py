@@ -18,11 +18,37 @@ __all__ = ["invert", "parse_wind", "summary_rows"]
 _UV = 2
 
 
-def parse_wind(value: str, *, surface: Path | None = None, sigma: float | None = None) -> Any:
+def _wind_mapping(value: str) -> dict[str, float]:
+    """``speed=5,direction=270[,sigma=1][,direction_sigma=10]`` as a mapping of numbers."""
+    out: dict[str, float] = {}
+    for item in value.split(","):
+        key, sep, raw = item.partition("=")
+        try:
+            out[key.strip()] = float(raw)
+        except ValueError:
+            raise typer.BadParameter(
+                f"--wind {value!r}: {item!r} is not KEY=NUMBER; write e.g. "
+                "--wind speed=5.2,direction=270,sigma=1.0,direction_sigma=10."
+            ) from None
+        if not sep:
+            raise typer.BadParameter(f"--wind {value!r}: {item!r} is not KEY=NUMBER.")
+    return out
+
+
+def parse_wind(
+    value: str,
+    *,
+    surface: Path | None = None,
+    sigma: float | None = None,
+    direction_sigma: float | None = None,
+) -> Any:
     """Return the ``wind`` argument of :func:`urbansat.estimate_emissions` from a CLI string.
 
     ``value`` is a wind file (COSMO, ERA5 single, pressure or model levels), ``granule``
-    (the swath's own wind), or ``U,V`` / ``U,V,SIGMA`` in m s-1.
+    (the swath's own wind), ``U,V`` / ``U,V,SIGMA`` in m s-1, or ``KEY=NUMBER`` pairs
+    (``speed=5.2,direction=270,sigma=1.0,direction_sigma=10``: the mapping form of
+    :func:`urbansat.open_wind`). ``sigma`` and ``direction_sigma`` [degree] are attached to
+    the wind (``sigma`` overrides the file's or the value's).
 
     Raises
     ------
@@ -34,7 +60,15 @@ def parse_wind(value: str, *, surface: Path | None = None, sigma: float | None =
     if value == "granule":
         return "granule"
     if Path(value).is_file():
-        return open_wind(value, surface=surface, sigma=sigma)
+        return open_wind(value, surface=surface, sigma=sigma, direction_sigma=direction_sigma)
+    if "=" in value:  # speed=..,direction=.. (degrees the wind blows from) or u=..,v=..
+        given = _wind_mapping(value)
+        if "sigma" not in given and sigma is None:
+            raise typer.BadParameter(
+                f"--wind {value!r} gives no speed error: add sigma=.. (m s-1) or --wind-sigma; "
+                "the wind error dominates the uncertainty budget."
+            )
+        return open_wind(given, sigma=sigma, direction_sigma=direction_sigma)
     parts = value.split(",")
     try:
         nums = [float(p) for p in parts]
@@ -46,10 +80,11 @@ def parse_wind(value: str, *, surface: Path | None = None, sigma: float | None =
                 f"--wind {value!r} gives no speed error: write U,V,SIGMA (m s-1) "
                 "or add --wind-sigma; the wind error dominates the uncertainty budget."
             )
-        return open_wind(tuple(nums), sigma=sigma)
+        return open_wind(tuple(nums), sigma=sigma, direction_sigma=direction_sigma)
     raise typer.BadParameter(
-        f"--wind {value!r} is neither an existing file, 'granule', nor U,V[,SIGMA] in m s-1 "
-        "(e.g. --wind 4.2,-1.5,1.0)."
+        f"--wind {value!r} is neither an existing file, 'granule', U,V[,SIGMA] in m s-1 "
+        "(e.g. --wind 4.2,-1.5,1.0) nor speed=..,direction=..[,sigma=..] (e.g. --wind "
+        "speed=4.5,direction=250,sigma=1.0; direction in degrees the wind blows from)."
     )
 
 
@@ -190,7 +225,9 @@ def invert(  # noqa: PLR0913, PLR0917
     wind: str = typer.Option(
         ...,
         help="A wind file (COSMO, ERA5 single / pressure / model levels), "
-        "'granule' for the swath's own 10 m wind, or U,V[,SIGMA] in m s-1.",
+        "'granule' for the swath's own 10 m wind, U,V[,SIGMA] in m s-1, or "
+        "speed=..,direction=..[,sigma=..,direction_sigma=..] (m s-1; degrees the wind blows "
+        "from, clockwise from north).",
     ),
     sources: Path | None = typer.Option(
         None,
@@ -215,6 +252,11 @@ def invert(  # noqa: PLR0913, PLR0917
     ),
     wind_sigma: float | None = typer.Option(
         None, help="1-sigma wind speed error [m s-1] (overrides the file's)."
+    ),
+    wind_direction_sigma: float | None = typer.Option(
+        None,
+        help="1-sigma wind direction error [degree]: every method is rerun with the wind "
+        "turned by +-this and the change joins the wind term.",
     ),
     output: Path | None = typer.Option(
         None, "-o", "--output", help="netCDF to write (atomically)."
@@ -266,7 +308,9 @@ def invert(  # noqa: PLR0913, PLR0917
         sw = urbansat.open_granules(
             granule, product=product, reader_options=_reader_options(reader_option) or None
         )
-        w = parse_wind(wind, surface=wind_surface, sigma=wind_sigma)
+        w = parse_wind(
+            wind, surface=wind_surface, sigma=wind_sigma, direction_sigma=wind_direction_sigma
+        )
         src = read_sources(sources) if sources is not None else None
         bnd = (
             urbansat.read_boundaries(boundaries, level="region", id_field=id_field)
@@ -274,6 +318,8 @@ def invert(  # noqa: PLR0913, PLR0917
             else None
         )
         opts: dict[str, Any] = {"wind_sigma": wind_sigma} if wind_sigma is not None else {}
+        if wind_direction_sigma is not None:
+            opts["wind_direction_sigma"] = wind_direction_sigma
         ds = urbansat.estimate_emissions(
             sw, sources=src, boundaries=bnd, wind=w, method=methods, **opts
         )
