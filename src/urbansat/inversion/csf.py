@@ -53,7 +53,17 @@ measured on the tuning scenes (docs/inversion.md, "CSF on cities"):
   points), so those weights give the low transects most of the weight (56-61 %) and bias
   ``Q`` low. The estimate is a smooth function of the transect fluxes and coverages, and
   its influence is bounded: one discordant transect moves it by at most about
-  ``c a_k / sum(a)``.
+  ``c a_k / sum(a)``;
+* the transects count only within the plume's detected extent: ``a_k`` is multiplied by
+  ``clip((s_ext - c_k) / ds + 1/2, 0, 1)`` (:func:`extent_taper`), ``s_ext`` the
+  :data:`EXTENT_QUANTILE` (0.9) quantile of the along-plume distance of the detected plume
+  pixels in the band, ``c_k`` the transect's centre. Transects past the front of a young
+  plume, or past where a turning wind carried it out of the band, carry little flux and
+  biased ``Q`` low (on the Lagrangian tuning cities with the true wind, median |error|
+  0.131 -> 0.116, strong plumes 0.116 -> 0.087; docs/inversion.md "CSF on cities"). The
+  taper is linear over one slab, so the estimate does not jump when ``s_ext`` crosses a
+  transect; without a detection (or fewer than 5 detected pixels in the band) every
+  transect counts.
 
 Transport scatter (point and compact sources, ``combine="weighted"``, ``n >= 3``
 transects): the plume's own variability along its axis (meander, turning and sheared wind,
@@ -96,7 +106,7 @@ from urbansat.inversion.model_error import AREA_SOURCE_MIN_DIAMETER_KM
 from urbansat.inversion.plume import PlumeFrame
 from urbansat.inversion.result import MethodResult
 
-__all__ = ["estimate_csf", "line_density", "transport_scatter"]
+__all__ = ["EXTENT_QUANTILE", "estimate_csf", "extent_taper", "line_density", "transport_scatter"]
 
 #: fewest soundings across a transect for the Gaussian line-density fit (else direct sum)
 _MIN_FIT_POINTS = 5
@@ -107,6 +117,31 @@ _ROBUST_MAX_ITER = 200
 _MIN_SCATTER_TRANSECTS = 3
 #: largest lag-1 autocorrelation used for the effective number of transects
 _MAX_RHO = 0.9
+#: quantile of the along-plume distance of the detected plume pixels in the band that ends the
+#: area variant's transects (the plume's detected extent; docs/inversion.md "CSF on cities")
+EXTENT_QUANTILE = 0.9
+#: fewest detected plume pixels in the band that define an extent (else every transect counts)
+_MIN_EXTENT_PIXELS = 5
+
+
+def extent_taper(frame: PlumeFrame, centres: np.ndarray, ds: float) -> np.ndarray | None:
+    """Weight [0-1] of each transect by whether it lies within the plume's detected extent.
+
+    ``s_ext`` is the :data:`EXTENT_QUANTILE` quantile of the along-plume distance ``s`` of
+    the detected plume pixels in the band (``|n| <= half_width``, ``s > r0``); a transect
+    centred at ``c`` gets ``clip((s_ext - c) / ds + 1/2, 0, 1)``: 1 when its slab ends before
+    ``s_ext``, 0 when it starts after, linear in between (so the estimate does not jump when
+    ``s_ext`` crosses a slab). None when the frame has no detection or fewer than
+    ``_MIN_EXTENT_PIXELS`` detected pixels in the band.
+    """
+    if frame.plume_mask is None:
+        return None
+    sel = frame.plume_mask & (np.abs(frame.n) <= frame.half_width) & (frame.s > frame.r0)
+    if int(sel.sum()) < _MIN_EXTENT_PIXELS:
+        return None
+    s_ext = float(np.quantile(frame.s[sel], EXTENT_QUANTILE))
+    out: np.ndarray = np.clip((s_ext - centres) / ds + 0.5, 0.0, 1.0)
+    return out
 
 
 def _gauss(n: np.ndarray, q: float, mu: float, w: float) -> np.ndarray:
@@ -234,6 +269,7 @@ def estimate_csf(
     fit: bool = True,
     offset: bool | None = None,
     combine: str | None = None,
+    extent: bool | None = None,
 ) -> MethodResult:
     """Estimate ``Q`` of one source from cross-sectional fluxes.
 
@@ -255,6 +291,9 @@ def estimate_csf(
         How the transect fluxes are combined: inverse-variance mean or the pseudo-Huber
         robust mean (module docstring); default "robust" for area sources, "weighted"
         otherwise.
+    extent : bool, optional
+        Weight the transects of the robust mean by the plume's detected extent
+        (:func:`extent_taper`); default True with ``combine="robust"`` (area sources).
 
     Returns
     -------
@@ -274,7 +313,7 @@ def estimate_csf(
     ok = sc.valid & np.isfinite(frame.dv)
     start = frame.r0 + (ds / 2 if frame.r0 > 0 else max(ds / 2, pix))
     centres = np.arange(start, frame.r0 + frame.length + 1e-6, ds)
-    fluxes, sigmas, hows, covs = [], [], [], []
+    fluxes, sigmas, hows, covs, used = [], [], [], [], []
     for c in centres:
         sl = ok & (np.abs(frame.s - c) < ds / 2) & (np.abs(frame.n) <= hw)
         band_area = ds * 2 * hw
@@ -297,6 +336,7 @@ def estimate_csf(
         sigmas.append(frame.speed * sq)
         hows.append(how)
         covs.append(cov)
+        used.append(c)
     if not fluxes:
         return MethodResult.rejected(
             f"no transect within {frame.length / 1e3:.0f} km downwind has >= {min_coverage:.0%} "
@@ -308,6 +348,9 @@ def estimate_csf(
     w = 1.0 / np.maximum(s, 1e-12) ** 2
     if combine == "robust":
         a = np.clip((np.asarray(covs) - min_coverage) / max(1.0 - min_coverage, 1e-12), 0, 1)
+        taper = extent_taper(frame, np.asarray(used), ds) if extent in (None, True) else None
+        if taper is not None and np.sum(a * taper) > 0:
+            a = a * taper
         q, sig = _robust_mean(f, s, a)
         scatter, rho = float("nan"), float("nan")
     else:

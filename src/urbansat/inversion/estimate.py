@@ -394,6 +394,7 @@ def _prepare(  # noqa: PLR0911, PLR0912, PLR0915 - one early return per rejectio
         background_structure=bg.structure,
         background_control=sig_ctrl,
         background_band=sig_band,
+        plume_mask=det.plume,
     )
     diag["wind_rel_sigma"] = w.relative_sigma
     diag["noise"] = bg.noise

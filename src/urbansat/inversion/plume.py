@@ -249,6 +249,9 @@ class PlumeFrame:
         1-sigma error of the band-mean convolution background from the measured variogram
         (:func:`~urbansat.inversion.background.band_background_error`, structure and noise
         parts in quadrature) [ppm|ppb]; NaN for other backgrounds.
+    plume_mask : ndarray of bool, optional
+        Pixels the detection flagged as this source's plume (same shape as ``s``); None when
+        the frame was built without a detection.
     """
 
     scene: Scene
@@ -268,3 +271,4 @@ class PlumeFrame:
     background_structure: float
     background_control: float = float("nan")
     background_band: float = float("nan")
+    plume_mask: np.ndarray | None = None
