@@ -45,6 +45,7 @@ def test_impossible_xco2_soundings_leave_qa_with_a_warning(tmp_path, bad):
         ds = urbansat.open_granules(p)
     assert _sha(p) == before  # the file is read, never repaired in place
     assert p.name in str(rec[0].message) and "_FillValue" in str(rec[0].message)
+    assert f"from {bad:.6g} to {bad:.6g}" in str(rec[0].message)  # the range of the bad ones
     lo, hi = POSSIBLE_SOUNDING["xco2"]
     x = ds.xco2.where(ds.qa_pass)
     assert float(x.min()) >= lo and float(x.max()) <= hi

@@ -370,8 +370,11 @@ def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Datase
                     d[var].where(d["qa_pass"] & ~bad).mean(),
                     d["qa_value"].max() if "qa_value" in d else np.nan,
                     bad.sum(),
-                    d[var].where(bad).min(),
-                    d[var].where(bad).max(),
+                    # filled with +-inf, not NaN: a chunk without an impossible value is then
+                    # not an all-NaN slice, whose RuntimeWarning numpy raises from dask's
+                    # worker threads, outside xarray's suppression (flaky under -W error)
+                    d[var].where(bad, np.inf).min(),
+                    d[var].where(bad, -np.inf).max(),
                 )
                 for d, bad in zip(opened, impossible, strict=True)
             ]
