@@ -59,7 +59,7 @@ measured on the tuning scenes (docs/inversion.md, "CSF on cities"):
   :data:`EXTENT_QUANTILE` (0.9) quantile of the along-plume distance of the detected plume
   pixels in the band, ``c_k`` the transect's centre. Transects past the front of a young
   plume, or past where a turning wind carried it out of the band, carry little flux and
-  biased ``Q`` low (on the Lagrangian tuning cities with the true wind, median |error|
+  biased ``Q`` low (on the Lagrangian tuning cities with the true wind, median absolute error
   0.131 -> 0.116, strong plumes 0.116 -> 0.087; docs/inversion.md "CSF on cities"). The
   taper is linear over one slab, so the estimate does not jump when ``s_ext`` crosses a
   transect; without a detection (or fewer than 5 detected pixels in the band) every
