@@ -55,11 +55,12 @@ def test_no_taper_without_a_detection(city):
     frame, _ = city
     centres = np.arange(frame.r0 + 1e3, frame.r0 + frame.length, 2e3)
     assert extent_taper(dataclasses.replace(frame, plume_mask=None), centres, 2e3) is None
-    few = np.zeros(frame.s.shape, bool)
-    few[np.unravel_index(np.argsort((frame.s - frame.r0 - 5e3) ** 2, axis=None)[:4], few.shape)] = (
-        True
-    )
-    assert extent_taper(dataclasses.replace(frame, plume_mask=few), centres, 2e3) is None
+    band = (frame.s > frame.r0) & (np.abs(frame.n) <= frame.half_width)
+    for n_pixels, tapered in ((4, False), (5, True)):  # _MIN_EXTENT_PIXELS = 5, in the band
+        few = np.zeros(frame.s.shape, bool)
+        few.flat[np.flatnonzero(band)[:n_pixels]] = True
+        got = extent_taper(dataclasses.replace(frame, plume_mask=few), centres, 2e3)
+        assert (got is not None) == tapered, n_pixels
 
 
 @pytest.mark.parametrize("seed", [39, 41, 61])

@@ -22,16 +22,14 @@ def _wind_mapping(value: str) -> dict[str, float]:
     """``speed=5,direction=270[,sigma=1][,direction_sigma=10]`` as a mapping of numbers."""
     out: dict[str, float] = {}
     for item in value.split(","):
-        key, sep, raw = item.partition("=")
-        try:
+        key, _, raw = item.partition("=")
+        try:  # an item without "=" leaves raw empty, which float() refuses too
             out[key.strip()] = float(raw)
         except ValueError:
             raise typer.BadParameter(
                 f"--wind {value!r}: {item!r} is not KEY=NUMBER; write e.g. "
                 "--wind speed=5.2,direction=270,sigma=1.0,direction_sigma=10."
             ) from None
-        if not sep:
-            raise typer.BadParameter(f"--wind {value!r}: {item!r} is not KEY=NUMBER.")
     return out
 
 

@@ -269,7 +269,7 @@ def estimate_csf(
     fit: bool = True,
     offset: bool | None = None,
     combine: str | None = None,
-    extent: bool | None = None,
+    extent: bool = True,
 ) -> MethodResult:
     """Estimate ``Q`` of one source from cross-sectional fluxes.
 
@@ -291,9 +291,9 @@ def estimate_csf(
         How the transect fluxes are combined: inverse-variance mean or the pseudo-Huber
         robust mean (module docstring); default "robust" for area sources, "weighted"
         otherwise.
-    extent : bool, optional
-        Weight the transects of the robust mean by the plume's detected extent
-        (:func:`extent_taper`); default True with ``combine="robust"`` (area sources).
+    extent : bool, default True
+        Weight the transects of the robust mean (``combine="robust"``, area sources) by the
+        plume's detected extent (:func:`extent_taper`); the weighted mean ignores it.
 
     Returns
     -------
@@ -348,7 +348,7 @@ def estimate_csf(
     w = 1.0 / np.maximum(s, 1e-12) ** 2
     if combine == "robust":
         a = np.clip((np.asarray(covs) - min_coverage) / max(1.0 - min_coverage, 1e-12), 0, 1)
-        taper = extent_taper(frame, np.asarray(used), ds) if extent in (None, True) else None
+        taper = extent_taper(frame, np.asarray(used), ds) if extent else None
         if taper is not None and np.sum(a * taper) > 0:
             a = a * taper
         q, sig = _robust_mean(f, s, a)
