@@ -141,9 +141,11 @@ def test_invert_table_one_method_and_granule_wind(mine):
 )
 def test_invert_bad_input_names_the_value(mine, args, match):
     path, table, _ = mine
+    before = [p.read_bytes() for p in (path, table)]
     res = runner.invoke(app, ["invert", str(path), "--sources", str(table), *args])
     assert res.exit_code != 0
     assert match in _text(res)
+    assert [p.read_bytes() for p in (path, table)] == before  # the inputs are never touched
 
 
 def test_invert_refuses_to_overwrite_an_input_and_needs_sources(mine):
