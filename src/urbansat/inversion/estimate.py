@@ -331,6 +331,7 @@ def _prepare(  # noqa: PLR0911, PLR0912, PLR0915 - one early return per rejectio
     except InversionError as err:
         return None, diag, str(err)
     diag["background_method"] = bg.method
+    diag["background_exclude"] = excl
     # null-plume test: the band-mean background error on plume-free control bands of the
     # same shape rotated about the source (K controls at 360/(K+1) deg steps)
     n_ctrl = int(opts["background_controls"] or 0)
@@ -914,7 +915,9 @@ def plume_frames(
     dict
         source name -> ``(frame, diagnostics, qa_reason)``; ``frame`` is None when
         the source could not be prepared (``qa_reason`` says why). Diagnostics hold
-        ``plume_mask``, ``wind_speed``, ``wind_sigma``, ``turn_deg``, ``detected``.
+        ``plume_mask``, ``wind_speed``, ``wind_sigma``, ``turn_deg``, ``detected`` and
+        ``background_exclude`` (the pixels the background was interpolated under: the plume
+        regions of the sources and the cores of unlisted plumes).
     """
     opts, gas, wind_ds, srcs = _setup(swath, sources, boundaries, wind, gas, options, overrides)
     return {s.name: _prepare(swath, s, wind_ds, gas, opts, srcs) for s in srcs}

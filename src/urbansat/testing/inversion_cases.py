@@ -29,6 +29,7 @@ __all__ = [
     "CITY_SEED_BASE",
     "COMPACT_DIAMETER_KM",
     "KINDS",
+    "make_city_scene",
     "method_rows",
     "run_case",
     "run_city_case",
@@ -148,19 +149,22 @@ def run_case(
     )
 
 
-def run_city_case(
+def make_city_scene(
     seed: int,
     *,
     wind_error: float,
     direction_error: float,
     noise_scale: float = 1.0,
     background_structure: float | None = None,
-) -> list[dict[str, Any]]:
-    """One synthetic city (an area source of 24 release points on a disk) per method.
+) -> tuple[xr.Dataset, dict[str, Any], str, float, float]:
+    """Make the swath and truth of synthetic city ``seed`` (:func:`run_city_case`'s scene).
 
-    Kinds cycle as :data:`KINDS`; diameter from :data:`CITY_DIAMETER_KM`, emission from
-    :data:`CITY_EMISSION_KG_S` (uniform), noise as for points, all drawn from
-    ``default_rng(CITY_RNG_BASE + seed)``; rows carry ``diameter_km``.
+    Returns
+    -------
+    (Dataset, dict, str, float, float)
+        The swath, ``make_plume_swath``'s truth dict, the kind, the emission [kg s-1] and
+        the city's diameter [km]. ``background_structure=0`` gives the scene's
+        flat-background twin: the same plume, noise draw and cloud mask.
     """
     kind, gas = KINDS[seed % len(KINDS)]
     rng = np.random.default_rng(CITY_RNG_BASE + seed)
@@ -176,6 +180,30 @@ def run_city_case(
         wind_error=wind_error,
         direction_error_deg=direction_error,
         noise=noise,
+        background_structure=background_structure,
+    )
+    return sw, tr, kind, q, d_km
+
+
+def run_city_case(
+    seed: int,
+    *,
+    wind_error: float,
+    direction_error: float,
+    noise_scale: float = 1.0,
+    background_structure: float | None = None,
+) -> list[dict[str, Any]]:
+    """One synthetic city (an area source of 24 release points on a disk) per method.
+
+    Kinds cycle as :data:`KINDS`; diameter from :data:`CITY_DIAMETER_KM`, emission from
+    :data:`CITY_EMISSION_KG_S` (uniform), noise as for points, all drawn from
+    ``default_rng(CITY_RNG_BASE + seed)``; rows carry ``diameter_km``.
+    """
+    sw, tr, kind, q, d_km = make_city_scene(
+        seed,
+        wind_error=wind_error,
+        direction_error=direction_error,
+        noise_scale=noise_scale,
         background_structure=background_structure,
     )
     return method_rows(sw, tr, seed=seed, kind=kind, truth=q, diameter_km=d_km)
