@@ -648,6 +648,7 @@ def write_report(path: str | Path, *, pdf: bool | str | Path = False, **kwargs: 
             f"the PDF report would overwrite the HTML report {str(path)!r}; give pdf=True (it "
             "then writes the .pdf beside it) or another path."
         )
+    _refuse_inputs([path, *([pdf_path] if pdf_path is not None else [])], kwargs)
     text = render_report(**kwargs)
     with atomic_write(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
@@ -676,6 +677,24 @@ def write_report_pdf(path: str | Path, **kwargs: Any) -> Path:
     -------
     Path
     """
+    _refuse_inputs([Path(path)], kwargs)
     return _write_pdf(
         render_report(**kwargs), Path(path), str(kwargs.get("title", "urbansat report"))
     )
+
+
+def _refuse_inputs(outputs: list[Path], kwargs: Mapping[str, Any]) -> None:
+    """Raise :class:`~urbansat.errors.OutputPathError` if an output is an input of the run.
+
+    The inputs are those the ``provenance`` keyword lists (``inputs[i].path``): the report
+    documents them, so it must never be written over one.
+    """
+    from urbansat.export.guard import check_outputs
+
+    prov = kwargs.get("provenance") or {}
+    inputs = {
+        f"provenance inputs[{i}]": str(item["path"])
+        for i, item in enumerate(prov.get("inputs", []) if isinstance(prov, Mapping) else [])
+        if isinstance(item, Mapping) and item.get("path")
+    }
+    check_outputs(outputs, inputs)

@@ -33,6 +33,50 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path):
     assert [x.name for x in tmp_path.iterdir()] == ["out.csv"]  # no temp file left
 
 
+@pytest.mark.parametrize("kind", ["fifo", "folder", "symlink_to_fifo"])
+def test_atomic_write_refuses_a_target_that_is_not_a_regular_file(tmp_path, kind):
+    # os.replace would turn a FIFO, a device (as root: /dev/null itself) or a folder into a
+    # file; the target must be refused before anything is written
+    import os
+    import stat
+
+    from urbansat.errors import OutputPathError
+
+    target = tmp_path / "out.html"
+    if kind == "folder":
+        target.mkdir()
+        (target / "keep.txt").write_text("mine")
+    else:
+        fifo = tmp_path / "pipe"
+        os.mkfifo(fifo)
+        if kind == "fifo":
+            target = fifo
+        else:
+            target.symlink_to(fifo)
+    with (
+        pytest.raises(OutputPathError, match=r"refusing to write.*(FIFO|folder)"),
+        atomic_write(target) as tmp,
+    ):
+        tmp.write_text("report")
+    mode = os.stat(target).st_mode
+    assert stat.S_ISDIR(mode) if kind == "folder" else stat.S_ISFIFO(mode)
+    if kind == "folder":
+        assert (target / "keep.txt").read_text() == "mine"
+    assert not [x for x in tmp_path.iterdir() if ".tmp-" in x.name]
+
+
+def test_atomic_write_under_a_file_names_the_parent(tmp_path):
+    from urbansat.errors import OutputPathError
+
+    (tmp_path / "a.txt").write_text("mine")
+    with (
+        pytest.raises(OutputPathError, match="a parent of it is a file"),
+        atomic_write(tmp_path / "a.txt" / "out.csv") as tmp,
+    ):
+        tmp.write_text("x")
+    assert (tmp_path / "a.txt").read_text() == "mine"
+
+
 def test_provenance_checksums(tmp_path):
     f = tmp_path / "in.txt"
     f.write_bytes(b"abc")

@@ -10,11 +10,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from urbansat.errors import InputFileError
+from urbansat.errors import InputFileError, OutputPathError
 
 __all__ = ["atomic_write", "sha256"]
 
@@ -24,9 +25,23 @@ def atomic_write(path: str | Path, *, suffix: str | None = None) -> Iterator[Pat
     """Yield a temporary path beside ``path``; rename it to ``path`` on success.
 
     On an exception the temporary file is removed and ``path`` is untouched.
+
+    Raises
+    ------
+    OutputPathError
+        ``path`` exists and is not a regular file (a folder, a FIFO, a device such as
+        ``/dev/null``, a socket), which the rename would replace by a file; or a parent of
+        ``path`` is a file.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _require_writable_target(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as err:
+        raise OutputPathError(
+            f"cannot write {str(path)!r}: a parent of it is a file, not a folder ({err}); "
+            "choose an output path inside a folder"
+        ) from err
     fd, tmp = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.stem}.tmp-", suffix=suffix or path.suffix
     )
@@ -38,6 +53,34 @@ def atomic_write(path: str | Path, *, suffix: str | None = None) -> Iterator[Pat
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _require_writable_target(path: Path) -> None:
+    """Refuse a target that exists and is not a regular file (what the rename would destroy)."""
+    try:
+        mode = os.stat(path).st_mode  # follows a symlink: what it points to
+    except FileNotFoundError:
+        return
+    except NotADirectoryError:
+        return  # a parent is a file: reported when the folder is made
+    if stat.S_ISREG(mode):
+        return
+    kind = (
+        "a folder"
+        if stat.S_ISDIR(mode)
+        else "a FIFO (named pipe)"
+        if stat.S_ISFIFO(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "not a regular file"
+    )
+    raise OutputPathError(
+        f"refusing to write {str(path)!r}: it is {kind}, which writing the output would "
+        "replace by a file; give the path of a new or existing regular file (for a folder, "
+        "a file name inside it)"
+    )
 
 
 def sha256(path: str | Path, *, chunk: int = 1 << 20) -> str:
