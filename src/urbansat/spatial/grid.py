@@ -103,6 +103,7 @@ class GridSpec:
                 "grids "
                 "are supported. Reproject it with raster.rio.reproject(raster.rio.crs)."
             )
+        _require_transform_matches_coords(da, transform, name)
         for dim in ("x", "y"):
             c = np.asarray(da[dim].values, dtype=np.float64) if dim in da.coords else None
             if c is not None and c.size > _MIN_SPACING_CHECK:
@@ -113,6 +114,39 @@ class GridSpec:
                         "need a regular grid. Resample it first (raster.rio.reproject)."
                     )
         return cls(CRS.from_user_input(crs), transform, (da.sizes["y"], da.sizes["x"]))
+
+
+def _require_transform_matches_coords(da: xr.DataArray, transform: Affine, name: str) -> None:
+    """Refuse a stored GeoTransform that disagrees with the ``x`` / ``y`` coordinates.
+
+    rioxarray keeps the transform of the file in ``spatial_ref`` (``GeoTransform``) and
+    returns it even after the array was re-sorted or flipped (``sortby("y")``,
+    ``isel(y=slice(None, None, -1))``); every pixel would then be placed where another one
+    is. The pixel centres the transform implies, ``c + a (i + 1/2)`` and ``f + e (j + 1/2)``,
+    must equal the coordinates to 1 % of a pixel (or the rounding of float32 coordinates).
+    """
+    for dim, start, step in (("x", transform.c, transform.a), ("y", transform.f, transform.e)):
+        if dim not in da.coords or da[dim].ndim != 1 or da.sizes[dim] == 0:
+            continue
+        raw = np.asarray(da[dim].values)
+        c = raw.astype(np.float64)
+        implied = start + step * (np.arange(c.size) + 0.5)
+        # 1 % of a pixel, or the rounding of coordinates stored in a narrow float type
+        eps = float(np.finfo(raw.dtype).eps) if raw.dtype.kind == "f" else 0.0
+        tol = max(0.01 * abs(step), 8.0 * eps * float(np.nanmax(np.abs(c))))
+        off = np.abs(c - implied)
+        k = int(np.nanargmax(off)) if np.isfinite(off).any() else 0
+        worst = float(off[k])
+        if not worst <= tol:
+            raise AlignmentError(
+                f"The {name}'s stored GeoTransform does not match its {dim!r} coordinates "
+                f"(pixel {k}: {dim} = {float(c[k]):.10g}, the transform puts it at "
+                f"{float(implied[k]):.10g}, {worst / abs(step):.3g} pixels away): the array was "
+                "re-sorted, flipped or sliced after it was opened. Keep the file's order (e.g. "
+                f"{name}.sortby('y', ascending=False) for a north-up raster), or write the "
+                f"transform the coordinates imply: "
+                f"{name}.rio.write_transform({name}.rio.transform(recalc=True))."
+            )
 
 
 def as_raster_2d(da: xr.DataArray, *, name: str = "raster") -> xr.DataArray:
