@@ -225,3 +225,23 @@ def test_cli_invert_output_onto_wind_or_sources_refused(
         text = " ".join(res.output.replace("│", " ").split())
         assert "would overwrite the input" in text and target in text
     assert {p: _digest(p) for p in digests} == digests
+
+
+def test_job_file_named_like_an_output_is_an_input_too(tmp_path):
+    # the TOML saved as manifest.json in its own output folder: the run would replace the
+    # user's job by the run manifest
+    parks = Path(__file__).resolve().parents[2] / "src/urbansat/data/demo/demo_parks.geojson"
+    shutil.copy(parks, tmp_path / "parks.geojson")
+    job = tmp_path / "manifest.json"
+    job.write_text(
+        '[job]\nname = "t"\noutput_dir = "."\n'
+        'periods = { "2015" = ["2015-01-01", "2016-01-01"] }\n\n'
+        '[[boundaries]]\npath = "parks.geojson"\nlevel = "park"\nid_field = "id"\n\n'
+        '[outputs]\nformats = ["csv"]\nreport = false\n',
+        encoding="utf-8",
+    )
+    before = _digest(job)
+    with pytest.raises(OutputPathError, match="would overwrite the input 'the job configuration'"):
+        _run(job)
+    assert _digest(job) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json", "parks.geojson"]

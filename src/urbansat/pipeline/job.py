@@ -159,7 +159,10 @@ def _guard(cfg: JobConfig) -> tuple[Path, list[Path]]:
                 "rewrites "
                 "(and --fresh clears); move the input out of the output folder."
             )
-    planned = check_outputs(_planned_outputs(cfg), inputs)
+    guarded = dict(inputs)
+    if cfg.source != "<mapping>" and Path(cfg.source).is_file():
+        guarded["the job configuration"] = cfg.source  # the TOML is an input too
+    planned = check_outputs(_planned_outputs(cfg), guarded)
     return out_dir, planned
 
 
