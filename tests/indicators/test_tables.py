@@ -297,6 +297,10 @@ def test_inventory_without_uncertainty_is_unknown_not_zero():
         ({"emission_t_per_yr": ["12", "x", "3"]}, r"holds 'x' in row 1, which is not a number"),
         ({"emission_t_per_yr": [True, True, True]}, r"holds True/False"),
         ({"emission_t_per_yr_uncertainty": [-1.0, 2.0, 1.0]}, r"rows \[0\] have a negative"),
+        # an infinity (a spreadsheet's division by zero) or a negative emission was used as is
+        ({"emission_t_per_yr": [np.inf, 15.0, 3.0]}, r"rows \[0\] have emission_t_per_yr \[inf\]"),
+        ({"emission_t_per_yr": [10.0, -100.0, 3.0]}, r"rows \[1\].*finite number >= 0"),
+        ({"emission_t_per_yr_uncertainty": [1.0, np.inf, 1.0]}, r"rows \[1\] have an infinite"),
         # a misspelt gas filled nothing: N2O stayed not_observable
         ({"gas": ["n20", "n2o", "n2o"]}, r"gas\(es\) \['n20'\], not gases of T/CI 231"),
     ],
@@ -319,3 +323,16 @@ def test_repeated_inventory_row_refused_and_unused_rows_warned():
 
     with pytest.warns(UnusedInputWarning, match=r"1 inventory row\(s\) name a boundary or period"):
         _n2o_rows(inv.assign(period=["2020", "1999", "2020"]))
+
+
+def test_source_without_a_position_is_refused_not_dropped():
+    # plantA (1000 t/yr, in P1 and R1) vanished: R1 = 500 'ok', P1 'no_data', no warning
+    bd = builders.boundaries()
+    em = builders.emissions("co2", 1.0)
+    ok = tci231_indicators(emissions={"2019": em}, boundaries=bd, periods=["2019"])
+    bad = em.assign_coords(longitude=("source", [np.nan, *em["longitude"].values[1:]]))
+    with pytest.raises(SchemaError, match=r"sources \['plantA'\] have no finite longitude"):
+        tci231_indicators(emissions={"2019": bad}, boundaries=bd, periods=["2019"])
+    assert np.isfinite(em["longitude"].values).all()  # the input is untouched
+    r1 = ok[(ok.boundary_id == "R1") & (ok.indicator == "total_emission.emission_rate")]
+    assert (r1["value"] > 500).all()

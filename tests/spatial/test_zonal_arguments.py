@@ -99,3 +99,23 @@ def test_zero_and_nan_weights_are_allowed():
     w = xr.ones_like(r).where(r != 72, 0.0).where(r != 73, np.nan)
     out = urbansat.zonal_stats(r, BOUNDARY, weights=w, stats=["mean"])
     assert np.isfinite(out["mean"].iloc[0])
+
+
+@pytest.mark.parametrize(
+    ("ids", "rows"), [([np.nan, np.nan], "0, 1"), (["a", None], "1"), (["a", "  "], "1")]
+)
+def test_boundaries_without_an_id_are_refused_naming_the_rows(ids, rows):
+    # two NaN ids passed as two boundaries "nan"; None gave numpy's TypeError from np.unique
+    import shapely
+
+    from urbansat.errors import BoundaryError
+
+    d = xr.DataArray(
+        np.arange(16.0).reshape(4, 4),
+        dims=("y", "x"),
+        coords={"y": 50 - 0.01 * (np.arange(4) + 0.5), "x": 10 + 0.01 * (np.arange(4) + 0.5)},
+    ).rio.write_crs(4326)
+    g = [shapely.box(10, 49.96, 10.02, 50), shapely.box(10.02, 49.96, 10.04, 50)]
+    bb = gpd.GeoDataFrame({"boundary_id": ids}, geometry=g, crs=4326)
+    with pytest.raises(BoundaryError, match=rf"rows \[{rows}\] \(0-based\) have no boundary_id"):
+        urbansat.zonal_stats(d, bb, stats=["mean"])

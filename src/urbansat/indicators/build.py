@@ -159,6 +159,17 @@ def _sources_in(ds: xr.Dataset, boundaries: pd.DataFrame) -> dict[str, list[int]
             crs=4326,
         )
         pts = pts[~pts["i"].isin([i for b in ids for i in out[b]])]
+        lon = np.asarray(ds["longitude"].values, dtype=float)[pts["i"].to_numpy()]
+        lat = np.asarray(ds["latitude"].values, dtype=float)[pts["i"].to_numpy()]
+        nowhere = ~(np.isfinite(lon) & np.isfinite(lat))
+        if nowhere.any():  # it fell inside no boundary: its emission vanished from the table
+            names = [src[i] for i in pts["i"].to_numpy()[nowhere]][:5]
+            raise SchemaError(
+                f"emission sources {names} have no finite longitude/latitude and are not named "
+                "like a boundary_id, so no boundary can be given their emission; set their "
+                "position (the source table's longitude/latitude) or drop them from the "
+                "emissions dataset."
+            )
         geo = boundaries[["boundary_id", "geometry"]].to_crs(4326)
         joined = gpd.sjoin(pts, geo, predicate="within")
         for b, grp in joined.groupby("boundary_id"):

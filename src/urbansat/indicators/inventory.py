@@ -10,8 +10,9 @@ summed, their 1-sigma uncertainties in quadrature:
 The uncertainty is NaN (unknown) as soon as one row has none: a sector without an
 uncertainty does not have a zero one. Refused with :class:`~urbansat.errors.SchemaError`:
 a table that is not a DataFrame or lacks columns, emissions that are blank, text or
-True/False (text was summed as text: ``"12" + "3"`` became 123), negative or non-numeric
-uncertainties, a gas that is not one of Table 1, and a repeated row (one boundary, gas,
+True/False (text was summed as text: ``"12" + "3"`` became 123), negative or infinite
+(as :func:`urbansat.ingest.inventory.read_inventory` refuses them), negative, infinite or
+non-numeric uncertainties, a gas that is not one of Table 1, and a repeated row (one boundary, gas,
 period and ``sector`` when that column is given, else equal in every column), which would
 count twice. Rows for a boundary or period
 that the table does not hold fill no row and are warned about
@@ -119,7 +120,24 @@ def inventory_lookup(
             f"inventory rows {rows} have no emission_t_per_yr; give the value or drop the rows "
             "(a blank is not a zero)."
         )
-    negative = inv["sigma"].to_numpy() < 0
+    val = inv["value"].to_numpy()
+    bad = ~np.isfinite(val) | (val < 0)
+    if bad.any():  # as read_inventory: an emission is finite and >= 0
+        rows = np.flatnonzero(bad)[:5].tolist()
+        raise SchemaError(
+            f"inventory rows {rows} have emission_t_per_yr {val[bad][:5].tolist()}: an "
+            "emission is a finite number >= 0 (t yr-1); fix or drop the rows (an infinity is "
+            "usually a division by zero in the spreadsheet; a removal is a sink, not an "
+            "emission)."
+        )
+    sig = inv["sigma"].to_numpy()
+    if np.isinf(sig).any():
+        raise SchemaError(
+            f"inventory rows {np.flatnonzero(np.isinf(sig))[:5].tolist()} have an infinite "
+            "emission_t_per_yr_uncertainty; give a finite 1-sigma (t yr-1) or leave it blank "
+            "(unknown)."
+        )
+    negative = sig < 0
     if negative.any():
         raise SchemaError(
             f"inventory rows {np.flatnonzero(negative)[:5].tolist()} have a negative "

@@ -103,6 +103,17 @@ def require_boundaries(
             f"{what} have no CRS. Set it with boundaries.set_crs('EPSG:4326') (or their true "
             "CRS), or read them with urbansat.read_boundaries(path, level=..., crs=...)."
         )
+    raw = boundaries["boundary_id"] if "boundary_id" in boundaries.columns else boundaries.index
+    missing_id = pd.isna(pd.Series(raw).to_numpy()) | (
+        pd.Series(raw).astype(object).map(lambda v: isinstance(v, str) and not v.strip())
+    ).to_numpy(dtype=bool)
+    if missing_id.any():  # "nan" twice passed as two ids; None gave numpy's TypeError
+        rows = np.flatnonzero(missing_id)[:10].tolist()
+        raise BoundaryError(
+            f"{what} rows {rows} (0-based) have no boundary_id (missing or blank); every "
+            "boundary needs a unique id. Fill them, or pass id_field= to read_boundaries to "
+            "use another column."
+        )
     ids = boundary_ids(boundaries)
     uniq, counts = np.unique(ids, return_counts=True)
     if (counts > 1).any():
