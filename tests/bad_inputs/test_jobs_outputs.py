@@ -245,3 +245,21 @@ def test_job_file_named_like_an_output_is_an_input_too(tmp_path):
         _run(job)
     assert _digest(job) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json", "parks.geojson"]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("time", ["2016-01-01", "2017-01-01"]), ("bbox", [20.0, 51.0, 21.0, 52.0])]
+)
+def test_granule_filter_that_selects_nothing_is_warned(tmp_path, project_samples, key, value):
+    # the rows then said "no sounding covers the boundary", with exit 0 and not a word
+    from urbansat.errors import EmptyResultWarning
+
+    cfg = small_job(tmp_path, project_samples)
+    cfg["granules"][0][key] = value
+    with pytest.warns(EmptyResultWarning, match=rf"\[\[granules\]\] 'ch4': its filter \({key} ="):
+        run_job(cfg, progress=False, scheduler="synchronous")
+    cfg = small_job(tmp_path / "ok", project_samples)  # a filter that matches: no warning
+    cfg["granules"][0]["bbox"] = [140.0, -30.0, 155.0, -15.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", EmptyResultWarning)
+        run_job(cfg, progress=False, scheduler="synchronous")

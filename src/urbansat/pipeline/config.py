@@ -91,6 +91,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PlainSerializer,
     Tag,
     ValidationError,
     ValidationInfo,
@@ -198,7 +199,8 @@ def _bbox(value: list[float]) -> tuple[float, float, float, float]:
     return (x0, y0, x1, y1)
 
 
-BBox = Annotated[list[float], AfterValidator(_bbox)]
+#: validated to a tuple; dumped (provenance, cache keys) as the list the TOML holds
+BBox = Annotated[list[float], AfterValidator(_bbox), PlainSerializer(list, return_type=list[float])]
 
 
 def _timestamp(value: Any) -> pd.Timestamp:

@@ -196,11 +196,16 @@ def _concentration_steps(
             out.attrs["gas"] = (
                 gas  # kept by parquet: an empty table still says which gas was observed
             )
+            out.attrs["selected"] = int(sw is not None and sw.sizes["y"] > 0)
             return out
 
         jobs.append((key, ".parquet", compute, _save_table, _load_table))
     results = steps.run_many(jobs, desc="granules: concentrations", progress=progress)
-    for (_, f), t in zip(files, results, strict=True):
+    selected: dict[str, bool] = {}
+    by_name = {str(g["name"]): g for g, _ in files}
+    for (g, f), t in zip(files, results, strict=True):
+        name = str(g["name"])
+        selected[name] = selected.get(name, False) or bool(t.attrs.get("selected", 1))
         if t.attrs.get("gas"):
             observed.add(str(t.attrs["gas"]))
         if len(t):
@@ -209,6 +214,8 @@ def _concentration_steps(
             m = meta.setdefault(gas, {"product": [], "files": []})
             m["product"].append(str(t["product"].iloc[0]))
             m["files"].append(Path(f).name)
+    for name, any_selected in selected.items():
+        _warn_selected_nothing(by_name[name], any_selected, "concentrations")
     out: dict[tuple[str, str], xr.Dataset] = {}
     bg = opts.get("background", {})
     soundings: dict[str, pd.DataFrame] = {}
@@ -310,7 +317,11 @@ def _emission_steps(
             return ds.load()
 
         jobs.append((key, ".nc", compute, _save_ds, _load_ds))
-    for ds in steps.run_many(jobs, desc="granules: emissions", progress=progress):
+    selected: dict[str, bool] = {}  # [[granules]] name -> whether any file selected something
+    results = steps.run_many(jobs, desc="granules: emissions", progress=progress)
+    for (e, _), ds in zip(todo, results, strict=True):
+        name = str(e["granules"])
+        selected[name] = selected.get(name, False) or not ds.attrs.get("empty")
         if ds.attrs.get("empty"):
             continue
         period = _period_of(
@@ -320,10 +331,37 @@ def _emission_steps(
         if period is None:
             continue
         per.setdefault((period, str(ds.attrs["gas"])), []).append(_first_method(ds))
+    for name, any_selected in selected.items():
+        _warn_selected_nothing(groups[name], any_selected, "emissions")
     return {
         k: _combine_overpasses(v, period=k[0], periods=cfg["job"]["periods"])
         for k, v in per.items()
     }
+
+
+def _warn_selected_nothing(g: Mapping[str, Any], any_selected: bool, what: str) -> None:
+    """Warn when a [[granules]] group's ``time``/``bbox`` filter selected nothing in any file.
+
+    Its gas is still observed, so the boundaries' rows say that no sounding covers them; a
+    filter that does not match the granules (a wrong year, swapped bbox corners) would
+    otherwise pass without a word.
+    """
+    if any_selected:
+        return
+    filters = {k: g[k] for k in ("time", "bbox") if g.get(k) is not None}
+    if not filters:
+        return
+    shown = ", ".join(
+        f"{k} = {list(v) if not isinstance(v, str) else v!r}" for k, v in filters.items()
+    )
+    warnings.warn(
+        f"[[granules]] {g['name']!r}: its filter ({shown}) selected no sounding in any of its "
+        f"{len(g['files'])} file(s), so no {what} come from it and its boundaries' rows say "
+        "that no sounding covers them. Check the filter against the granules' time and extent "
+        "(urbansat info <granule>).",
+        EmptyResultWarning,
+        stacklevel=3,
+    )
 
 
 def _first_method(ds: xr.Dataset) -> xr.Dataset:
