@@ -263,3 +263,16 @@ def test_granule_filter_that_selects_nothing_is_warned(tmp_path, project_samples
     with warnings.catch_warnings():
         warnings.simplefilter("error", EmptyResultWarning)
         run_job(cfg, progress=False, scheduler="synchronous")
+
+
+def test_two_emission_blocks_estimating_one_source_are_refused(tmp_path, project_samples):
+    # with different methods the second was dropped (its n_obs still added); with the same
+    # method the error spoke of the Python API's period_totals, naming neither block
+    from urbansat.errors import ConfigError
+
+    cfg = small_job(tmp_path, project_samples)
+    cfg["emissions"].append({**cfg["emissions"][0], "method": "gaussian"})
+    with pytest.raises(
+        ConfigError, match=r"emissions\[0\] and emissions\[1\] both estimate source 'bowen'"
+    ):
+        _run(cfg)

@@ -20,6 +20,7 @@ import xarray as xr
 from urbansat.categories import ATMOSPHERE_SCOPES, SINK_SCOPES
 from urbansat.errors import (
     BoundaryError,
+    ConfigError,
     EmptyResultWarning,
     EmptySelectionError,
     UrbansatError,
@@ -318,8 +319,10 @@ def _emission_steps(
 
         jobs.append((key, ".nc", compute, _save_ds, _load_ds))
     selected: dict[str, bool] = {}  # [[granules]] name -> whether any file selected something
+    block_of = {id(e): i for i, e in enumerate(cfg["emissions"])}
+    estimated: dict[tuple[str, str, str], int] = {}  # (gas, overpass, source) -> block
     results = steps.run_many(jobs, desc="granules: emissions", progress=progress)
-    for (e, _), ds in zip(todo, results, strict=True):
+    for (e, f), ds in zip(todo, results, strict=True):
         name = str(e["granules"])
         selected[name] = selected.get(name, False) or not ds.attrs.get("empty")
         if ds.attrs.get("empty"):
@@ -330,6 +333,17 @@ def _emission_steps(
         )
         if period is None:
             continue
+        for src in (str(x) for x in ds["source"].values):
+            k = (str(ds.attrs["gas"]), str(ds.attrs["overpass_time"]), src)
+            first = estimated.setdefault(k, block_of[id(e)])
+            if first != block_of[id(e)]:  # one would be dropped, or both summed as 2 overpasses
+                raise ConfigError(
+                    f"emissions[{first}] and emissions[{block_of[id(e)]}] both estimate source "
+                    f"{src!r} from granule {Path(f).name!r} ({k[0]}); one overpass gives one "
+                    "estimate per source. Run several methods from one block (method = "
+                    "['csf', 'ime']: the first listed feeds the table), or give the blocks "
+                    "disjoint sources."
+                )
         per.setdefault((period, str(ds.attrs["gas"])), []).append(_first_method(ds))
     for name, any_selected in selected.items():
         _warn_selected_nothing(groups[name], any_selected, "emissions")
