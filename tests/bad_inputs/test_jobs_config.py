@@ -282,3 +282,19 @@ def test_job_options_are_checked_when_the_file_is_read(tmp_path, project_samples
         _job(tmp_path, project_samples, emissions=em + "options = { radius_km = 60 }")
     )
     assert cfg.emissions[0].options == {"radius_km": 60}
+
+
+@pytest.mark.parametrize(
+    ("extra", "utc"),
+    [
+        ('time = ["2022-01-01T00:00:00+08:00", "2023-01-01"]', "2021-12-31T16:00:00"),
+        ("time = [2022-03-01T08:00:00+08:00, 2022-04-01]", "2022-03-01T00:00:00"),  # TOML datetime
+    ],
+)
+def test_dates_with_a_utc_offset_are_refused_naming_the_utc_instant(
+    tmp_path, project_samples, extra, utc
+):
+    # passed validation, then pandas' TypeError (aware vs naive) mid-run or in the parser
+    p = _job(tmp_path, project_samples, extra)
+    with pytest.raises(ConfigError, match=rf"granules\[0\]\.time: .*has a UTC offset.*{utc}"):
+        load_job_config(p)

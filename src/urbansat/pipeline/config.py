@@ -212,6 +212,11 @@ def _timestamp(value: Any) -> pd.Timestamp:
         raise ValueError(f'{value!r} is not a date ({err}); write it as "2020-01-01"') from None
     if pd.isna(t):
         raise ValueError(f'{value!r} is not a date; write it as "2020-01-01"')
+    if t.tzinfo is not None:  # compared with naive UTC granule times: pandas' TypeError
+        raise ValueError(
+            f"{value!r} has a UTC offset; job dates are UTC without one (as the granules' "
+            f'times): write "{t.tz_convert("UTC").tz_localize(None).isoformat()}" for that instant'
+        )
     return t
 
 
