@@ -336,3 +336,34 @@ def test_plausible_pools_and_negative_codes_still_accepted(tmp_path):
     )
     t = factor_table_from_invest(read_invest_table(p))
     assert sorted(t.data["lucode"].dropna().unique().tolist()) == [-1, 2]
+
+
+@pytest.mark.parametrize(
+    ("code", "shown"), [("10.9", "10.9"), ("", "nan"), ("ten", "'ten'"), ("inf", "inf")]
+)
+def test_legend_codes_that_are_not_integers_are_refused(tmp_path, code, shown):
+    # 10.9 was truncated to class 10; a blank trailing row gave pandas' IntCastingNaNError
+    from urbansat.errors import LegendError
+    from urbansat.ingest.factors import read_legend
+    from urbansat.sinks.legends import validate_legend
+
+    p = tmp_path / "legend.csv"
+    p.write_text(f"code,name,category\n40,Crop,cropland\n{code},Tree,forest\n", encoding="utf-8")
+    before = p.read_bytes()
+    with pytest.raises(
+        LegendError, match=rf"'legend' has codes that are not integers \(row 1: {shown}"
+    ):
+        validate_legend(read_legend(p))  # as account_sinks(legend=...) does
+    assert p.read_bytes() == before
+
+
+def test_legend_mapping_with_a_fractional_or_boolean_code_is_refused():
+    from urbansat.errors import LegendError
+    from urbansat.sinks.legends import validate_legend
+
+    for code in (10.5, True):
+        df = pd.DataFrame({"code": [code, 40], "category": ["forest", "cropland"]})
+        with pytest.raises(LegendError, match="not integers"):
+            validate_legend(df)
+    ok = validate_legend(pd.DataFrame({"code": [10.0, 40], "category": ["forest", "cropland"]}))
+    assert ok.index.tolist() == [10, 40]

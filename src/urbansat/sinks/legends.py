@@ -113,6 +113,30 @@ def legend_from_mapping(mapping: Mapping[int, str], *, name: str = "user") -> pd
     return validate_legend(df, name=name)
 
 
+def _integer_codes(codes: pd.Series, name: str) -> pd.Series:
+    """``codes`` as int64; blank, fractional, True/False or non-numeric codes are refused.
+
+    A raster class is an integer: ``10.9`` was truncated to 10, a blank row (a spreadsheet's
+    trailing line) gave pandas' ``IntCastingNaNError``.
+    """
+    bad = []
+    for i, v in enumerate(codes.tolist()):
+        if isinstance(v, (bool, np.bool_)):
+            bad.append((i, v))
+            continue
+        num = pd.to_numeric(pd.Series([v]), errors="coerce").iloc[0]
+        if pd.isna(num) or not np.isfinite(num) or float(num) != int(num):
+            bad.append((i, v))
+    if bad:
+        shown = ", ".join(f"row {i}: {v!r}" for i, v in bad[:5])
+        raise LegendError(
+            f"Legend {name!r} has codes that are not integers ({shown}); a code is the integer "
+            "class value of the raster: fix or drop those rows (a blank trailing row of a "
+            "spreadsheet is a common cause)."
+        )
+    return pd.to_numeric(codes).astype("int64")
+
+
 def validate_legend(df: pd.DataFrame, *, name: str | None = None) -> pd.DataFrame:
     """Check a legend table and return it indexed by ``code``.
 
@@ -132,7 +156,8 @@ def validate_legend(df: pd.DataFrame, *, name: str | None = None) -> pd.DataFram
     Raises
     ------
     LegendError
-        On missing columns, duplicate codes or unknown category keys.
+        On missing columns, codes that are not integers (blank, fractional, True/False, text),
+        duplicate codes or unknown category keys.
     """
     name = name or df.attrs.get("legend", "user")
     out = df.reset_index() if df.index.name == "code" else df.copy()
@@ -145,7 +170,7 @@ def validate_legend(df: pd.DataFrame, *, name: str | None = None) -> pd.DataFram
     for col in ("name", "note"):
         if col not in out.columns:
             out[col] = ""
-    out["code"] = out["code"].astype("int64")
+    out["code"] = _integer_codes(out["code"], name)
     dup = out["code"][out["code"].duplicated()].unique()
     if len(dup):
         raise LegendError(f"Legend {name!r} maps code(s) {sorted(dup.tolist())} more than once.")
