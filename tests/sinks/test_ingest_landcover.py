@@ -367,3 +367,27 @@ def test_legend_mapping_with_a_fractional_or_boolean_code_is_refused():
             validate_legend(df)
     ok = validate_legend(pd.DataFrame({"code": [10.0, 40], "category": ["forest", "cropland"]}))
     assert ok.index.tolist() == [10, 40]
+
+
+@pytest.mark.parametrize(
+    ("row", "match"),
+    [
+        # a row without a class was dropped without a word
+        (",999,999,999,999", r"rows without a lucode \(row\(s\) \[2\]"),
+        # pandas' "cannot safely cast non-equivalent float64 to int64"
+        ("99999999999999999999,0,0,0,0", r"'lucode' must be integer class codes"),
+    ],
+)
+def test_invest_table_row_without_a_usable_lucode_is_refused(tmp_path, row, match):
+    from urbansat.ingest.factors import read_invest_table
+    from urbansat.sinks.factors import as_factor_table
+
+    p = tmp_path / "pools.csv"
+    p.write_text(
+        f"lucode,c_above,c_below,c_soil,c_dead\n10,100,20,50,5\n40,10,2,30,0\n{row}\n",
+        encoding="utf-8",
+    )
+    before = p.read_bytes()
+    with pytest.raises(FactorError, match=match):
+        as_factor_table(read_invest_table(p))  # as account_sinks(factors=...) does
+    assert p.read_bytes() == before

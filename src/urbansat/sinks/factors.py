@@ -162,6 +162,10 @@ class FactorTable:
         return FactorTable(name or f"{self.name}+{o.name}", self.version, merged[_COLUMNS])
 
 
+#: largest land-cover code accepted (int64 holds it exactly after a float read)
+_MAX_CODE = 2**53
+
+
 def _checked_lucodes(col: pd.Series, name: str) -> pd.Series:
     """Land-cover codes as nullable integers; True/False, text and fractions are refused."""
     given = col.notna() & (col.astype(str).str.strip() != "")
@@ -171,7 +175,8 @@ def _checked_lucodes(col: pd.Series, name: str) -> pd.Series:
             "integer class codes (e.g. 10 for ESA WorldCover tree cover)."
         )
     num = pd.to_numeric(col, errors="coerce")
-    wrong = given & (num.isna() | (num != np.round(num)))
+    # beyond int64 (a spreadsheet's 1e20) gave pandas' "cannot safely cast" TypeError
+    wrong = given & (num.isna() | (num != np.round(num)) | (num.abs() > _MAX_CODE))
     if wrong.any():
         raise FactorError(
             f"Factor table {name!r}: 'lucode' must be integer class codes; got "
@@ -388,6 +393,12 @@ def factor_table_from_invest(
         )
     d = df.rename(columns={v: k for k, v in cols.items()})
     d["lucode"] = _checked_lucodes(d["lucode"], name)
+    if d["lucode"].isna().any():  # was dropped without a word
+        raise FactorError(
+            f"InVEST table {name!r} has rows without a lucode (row(s) "
+            f"{d.index[d['lucode'].isna()].tolist()[:5]}, 0-based data rows); every row of a "
+            "carbon-pools table is one class: give its code or delete the row."
+        )
     if d["lucode"].duplicated().any():
         raise FactorError(
             f"InVEST table {name!r} repeats lucode(s) "
