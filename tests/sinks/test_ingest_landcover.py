@@ -391,3 +391,21 @@ def test_invest_table_row_without_a_usable_lucode_is_refused(tmp_path, row, matc
     with pytest.raises(FactorError, match=match):
         as_factor_table(read_invest_table(p))  # as account_sinks(factors=...) does
     assert p.read_bytes() == before
+
+
+def test_tiles_of_two_epochs_are_refused_not_mosaicked(tmp_path):
+    # the 2021 tile overwrote the 2020 one where they overlap, with year None and no warning
+    from affine import Affine
+
+    from urbansat.errors import AlignmentError
+
+    res = 1 / 12000
+    tr = Affine(res, 0, 6.0, 0, -res, 3.0)
+    paths = []
+    for year, ver, v in [(2020, "v100", 10), (2021, "v200", 20)]:
+        p = tmp_path / f"ESA_WorldCover_10m_{year}_{ver}_N00E006_Map.tif"
+        write_geotiff(p, np.full((8, 8), v, np.uint8), crs="EPSG:4326", transform=tr, nodata=0)
+        paths.append(p)
+    with pytest.raises(AlignmentError, match=r"give 2 years \(\{2020: \[.*2021: \["):
+        open_landcover(paths)
+    assert open_landcover(paths[0]).attrs["year"] == 2020  # one epoch still opens

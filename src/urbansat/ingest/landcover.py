@@ -454,6 +454,21 @@ def _landcover_paths(path_or_paths: Any) -> list[Path]:
     return paths
 
 
+def _require_one_epoch(paths: Sequence[Path], detected: Sequence[tuple[Any, Any]]) -> None:
+    """Refuse tiles whose names give different years: a mosaic of two epochs."""
+    years = sorted({y for _, y in detected if y is not None})
+    if len(years) > 1:  # the later tile overwrote the earlier where they overlap
+        by_year = {
+            y: [p.name for p, (_, yy) in zip(paths, detected, strict=True) if yy == y]
+            for y in years
+        }
+        raise AlignmentError(
+            f"open_landcover mosaics tiles of one epoch, but the file names give {len(years)} "
+            f"years ({by_year}); open each epoch separately (open_landcover(tiles_2020), "
+            "open_landcover(tiles_2021)) and pass them as the start and end of account_sinks."
+        )
+
+
 def open_landcover(
     path_or_paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     *,
@@ -514,6 +529,7 @@ def open_landcover(
             "or omit it and pass legend=."
         )
     years = {y for _, y in detected if y is not None}
+    _require_one_epoch(paths, detected)
     arrays = []
     for p in paths:
         suf = p.suffix.lower()
