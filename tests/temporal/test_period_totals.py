@@ -164,6 +164,9 @@ def test_bad_inputs() -> None:
         (lambda t: t, {"periods": float("nan")}, "is not a period label"),
         (lambda t: t, {"periods": ["2015", "2015"]}, "given twice"),
         (lambda t: t, {"periods": ["2015-13"]}, "has month 13"),  # was pandas' DateParseError
+        # pandas' OverflowError when compared with the ns overpass times; '0001' ended in 2001
+        (lambda t: t, {"periods": ["1500"]}, r"'1500' \(1500-01-01 to 1501-01-01\) lies outside"),
+        (lambda t: t, {"periods": ["0001"]}, r"'0001' \(0001-01-01 to 0002-01-01\) lies outside"),
         (lambda t: t, {"timezone": "Mars/Olympus"}, "not an IANA time-zone name"),  # was raw
         (lambda t: t, {"timezone": 5}, r"timezone 5 \(source 'a'\) is not an IANA"),  # was taken
         (lambda t: t, {"timezone": {"a": "Europe/Berln"}}, "'Europe/Berln' .* not an IANA"),

@@ -114,6 +114,11 @@ def _checked_zone(tz: Any, source: str) -> str | None:
     )
 
 
+#: the span of datetime64[ns], which the overpass times are held in
+_NS_MIN = pd.Timestamp("1678-01-01", tz="UTC")
+_NS_MAX = pd.Timestamp("2262-01-01", tz="UTC")
+
+
 def _parse_periods(periods: Any) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
     if isinstance(periods, (str, int)) and not isinstance(periods, bool):
         periods = [str(periods)]
@@ -131,29 +136,12 @@ def _parse_periods(periods: Any) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]
                 f"period {label!r} is given twice in periods; each label once (two totals of "
                 "the same period would be counted twice downstream)."
             )
-        if span is not None:
-            try:
-                start, end = (_utc(pd.Timestamp(s)) for s in span)
-            except (TypeError, ValueError) as err:
-                raise SchemaError(
-                    f"period {label!r} = {span!r} is not a (start, end) pair of dates ({err}); "
-                    f"give e.g. {{'{label}': ('2020-01-01', '2021-01-01')}}, end exclusive."
-                ) from err
-        elif re.fullmatch(r"\d{4}", label):
-            start, end = (
-                pd.Timestamp(f"{label}-01-01", tz="UTC"),
-                pd.Timestamp(f"{int(label) + 1}-01-01", tz="UTC"),
-            )
-        elif m := re.fullmatch(r"(\d{4})-Q([1-4])", label):
-            start = pd.Timestamp(f"{m[1]}-{3 * int(m[2]) - 2:02d}-01", tz="UTC")
-            end = start + pd.DateOffset(months=3)
-        elif re.fullmatch(r"\d{4}-\d{2}", label):
-            start = _month_start(label)
-            end = start + pd.DateOffset(months=1)
-        else:
+        start, end = _label_span(label, span)
+        if not (start >= _NS_MIN and end <= _NS_MAX):  # the overpass times are ns datetimes
             raise SchemaError(
-                f"period label {label!r} has no dates; use 'YYYY', 'YYYY-Qn', 'YYYY-MM' or give "
-                f"{{'{label}': (start, end)}}."
+                f"period {label!r} ({start.date()} to {end.date()}) lies outside the years "
+                "1678-2261 that nanosecond timestamps hold (a comparison with the overpass "
+                "times gave pandas' OverflowError); check the label."
             )
         if end <= start:
             raise SchemaError(f"period {label!r} ends ({end}) at or before its start ({start}).")
@@ -161,6 +149,35 @@ def _parse_periods(periods: Any) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]
     if not out:
         raise SchemaError("periods is empty; give at least one, e.g. periods=['2015'].")
     return out
+
+
+def _label_span(label: str, span: Any) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """(start, end) [UTC] of one period: its given span, or the dates its label names."""
+    if span is not None:
+        try:
+            start, end = (_utc(pd.Timestamp(s)) for s in span)
+        except (TypeError, ValueError) as err:
+            raise SchemaError(
+                f"period {label!r} = {span!r} is not a (start, end) pair of dates ({err}); "
+                f"give e.g. {{'{label}': ('2020-01-01', '2021-01-01')}}, end exclusive."
+            ) from err
+    elif re.fullmatch(r"\d{4}", label):
+        start, end = (
+            pd.Timestamp(f"{label}-01-01", tz="UTC"),
+            pd.Timestamp(f"{int(label) + 1:04d}-01-01", tz="UTC"),
+        )
+    elif m := re.fullmatch(r"(\d{4})-Q([1-4])", label):
+        start = pd.Timestamp(f"{m[1]}-{3 * int(m[2]) - 2:02d}-01", tz="UTC")
+        end = start + pd.DateOffset(months=3)
+    elif re.fullmatch(r"\d{4}-\d{2}", label):
+        start = _month_start(label)
+        end = start + pd.DateOffset(months=1)
+    else:
+        raise SchemaError(
+            f"period label {label!r} has no dates; use 'YYYY', 'YYYY-Qn', 'YYYY-MM' or give "
+            f"{{'{label}': (start, end)}}."
+        )
+    return start, end
 
 
 def _month_start(label: str) -> pd.Timestamp:
