@@ -136,6 +136,7 @@ def test_invert_table_one_method_and_granule_wind(mine):
         (["--wind", "speed=5,direction=190"], "gives no speed error"),
         (["--wind", "speed=5,direction=fast,sigma=1"], "'direction=fast' is not KEY=NUMBER"),
         (["--wind", "speed=5,dir=190,sigma=1"], "unknown key"),
+        (["--wind", "speed=5,speed=6,direction=190,sigma=1"], "'speed' is given twice"),
         (["--wind", "1,5,1", "--wind-direction-sigma", "400"], "direction_sigma=400"),
     ],
 )
@@ -321,3 +322,26 @@ def test_invert_speed_direction_wind_and_direction_sigma(mine):
     turned = run("--wind", "1.0,5.0,1.0", "--wind-direction-sigma", "10")
     assert turned["emission_t_per_yr"] == pytest.approx(uv["emission_t_per_yr"], rel=1e-12)
     assert turned["uncertainty_t_per_yr"] > uv["uncertainty_t_per_yr"]
+
+
+@pytest.mark.parametrize(
+    ("opt", "value", "match"),
+    [
+        # a traceback after the whole computation, from the write
+        ("-o", "{table}/out.nc", "lies under .*which is an existing file, not a folder"),
+        ("--plot-dir", "{table}", "--plot-dir .* is an existing file, not a directory"),
+        # a netCDF was written into results.csv without a word
+        ("-o", "{tmp}/results.csv", "the output is netCDF; give a name ending in .nc"),
+    ],
+)
+def test_invert_refuses_bad_output_paths_before_any_work(mine, tmp_path, opt, value, match):
+    import re
+
+    path, table, _ = mine
+    target = value.format(table=table, tmp=tmp_path)
+    res = runner.invoke(
+        app, ["invert", str(path), "--sources", str(table), "--wind", "1,5,1", opt, target]
+    )
+    assert res.exit_code == 2, _text(res)  # a usage error, not a traceback after the run
+    assert re.search(match, _text(res)), _text(res)
+    assert not (tmp_path / "results.csv").exists()

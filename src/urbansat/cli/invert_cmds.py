@@ -23,6 +23,10 @@ def _wind_mapping(value: str) -> dict[str, float]:
     out: dict[str, float] = {}
     for item in value.split(","):
         key, _, raw = item.partition("=")
+        if key.strip() in out:  # the last one won silently
+            raise typer.BadParameter(
+                f"--wind {value!r}: {key.strip()!r} is given twice; give each key once."
+            )
         try:  # an item without "=" leaves raw empty, which float() refuses too
             out[key.strip()] = float(raw)
         except ValueError:
@@ -31,6 +35,33 @@ def _wind_mapping(value: str) -> dict[str, float]:
                 "--wind speed=5.2,direction=270,sigma=1.0,direction_sigma=10."
             ) from None
     return out
+
+
+def _guard_outputs(
+    output: Path | None, plot_dir: Path | None, inputs: dict[str, Path | None]
+) -> None:
+    """Refuse, before any work, an output over an input or under a file, a plot dir that is a file.
+
+    ``--output`` is resolved (symlinks, hard links) against every input.
+    """
+    from urbansat.errors import OutputPathError
+    from urbansat.export.guard import check_output_dir, check_outputs
+
+    if output is not None:
+        try:
+            check_outputs([output], {k: v for k, v in inputs.items() if v is not None})
+        except OutputPathError as err:
+            raise typer.BadParameter(f"--output {str(output)!r}: {err}") from None
+        if output.suffix.lower() not in (".nc", ".nc4"):  # a netCDF was written as results.csv
+            raise typer.BadParameter(
+                f"--output {str(output)!r}: the output is netCDF; give a name ending in .nc "
+                "(the table printed on the screen is also available as --json)."
+            )
+    if plot_dir is not None:  # a file there was found only when plotting, as a traceback
+        try:
+            check_output_dir(plot_dir, key="--plot-dir")
+        except OutputPathError as err:
+            raise typer.BadParameter(str(err)) from None
 
 
 def parse_wind(
@@ -286,21 +317,17 @@ def invert(  # noqa: PLR0913, PLR0917
                 check_input_file(p, what)
             except InputFileError as err:
                 raise typer.BadParameter(str(err)) from None
-    if output is not None:  # resolved (symlinks, hard links) against every input, before any work
-        from urbansat.errors import OutputPathError
-        from urbansat.export.guard import check_outputs
-
-        named = {
+    _guard_outputs(
+        output,
+        plot_dir,
+        {
             "granule": granule,
             "--sources": sources,
             "--boundaries": boundaries,
             "--wind": Path(wind) if Path(wind).is_file() else None,
             "--wind-surface": wind_surface,
-        }
-        try:
-            check_outputs([output], {k: v for k, v in named.items() if v is not None})
-        except OutputPathError as err:
-            raise typer.BadParameter(f"--output {str(output)!r}: {err}") from None
+        },
+    )
     methods: Any = "all" if method == ["all"] else (method[0] if len(method) == 1 else method)
     try:
         sw = urbansat.open_granules(
