@@ -93,3 +93,32 @@ def test_plot_cli_default_coastlines_and_boundaries(tmp_path, project_samples, m
         app, ["plot", src, "-o", str(tmp_path / "c.png"), "--boundaries", str(tmp_path / "no.shp")]
     )
     assert res.exit_code == 2 and "exist" in res.output  # typer usage error naming the option
+
+
+def test_plot_refuses_bad_outputs_and_a_flag_variable(tmp_path, project_samples):
+    import os
+    import re
+    import stat
+
+    g = project_samples / "tropomi_ch4" / BOWEN
+    (tmp_path / "notes.txt").write_text("mine")
+    os.mkfifo(tmp_path / "pipe.png")
+    cases = [
+        # matplotlib's ValueError after the granule was read
+        (["-o", str(tmp_path / "map.jpg2")], 2, r"\.jpg2 is not an image format"),
+        # FileExistsError traceback from mkdir
+        (["-o", str(tmp_path / "notes.txt" / "m.png")], 2, "lies under .*existing file"),
+        # the FIFO became a regular file
+        (["-o", str(tmp_path / "pipe.png")], 1, "FIFO"),
+        # numpy's TypeError subtracting booleans in the colour scale
+        (["-o", str(tmp_path / "m.png"), "--variable", "qa_pass"], 1, "Cannot colour by 'qa_pass'"),
+    ]
+    for args, code, match in cases:
+        res = runner.invoke(app, ["plot", str(g), *args])
+        text = res.output + (res.stderr if res.stderr_bytes is not None else "")
+        assert res.exit_code == code, (args, text)
+        assert re.search(match, " ".join(text.split())), (args, text)
+        assert not isinstance(res.exception, (ValueError, TypeError, FileExistsError)), args
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    assert stat.S_ISFIFO(os.stat(tmp_path / "pipe.png").st_mode)
+    assert not (tmp_path / "m.png").exists() and not (tmp_path / "map.jpg2").exists()

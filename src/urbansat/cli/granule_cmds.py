@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -159,6 +157,7 @@ def plot(
     import matplotlib.pyplot as plt
 
     from urbansat.errors import OutputPathError, UrbansatError
+    from urbansat.export import atomic_write
     from urbansat.export.guard import check_outputs
     from urbansat.plot.granules import plot_granule
 
@@ -168,6 +167,15 @@ def plot(
         )
     except OutputPathError as err:
         raise typer.BadParameter(f"--output: {err}") from None
+    from matplotlib.figure import Figure
+
+    formats = Figure().canvas.get_supported_filetypes()
+    if output.suffix.lower().lstrip(".") not in formats:  # matplotlib's ValueError, after reading
+        raise typer.BadParameter(
+            f"--output {str(output)!r}: {output.suffix or 'no suffix'} is not an image format "
+            "matplotlib writes; end the name in one of "
+            f"{', '.join('.' + f for f in sorted(formats))}."
+        )
     try:
         ds, notes = _open_for_inspection(file, product)
         gdf = None
@@ -189,16 +197,10 @@ def plot(
                 gdf = gdf.to_crs("EPSG:4326")
         fig, ax = plt.subplots(figsize=(7, 6))
         plot_granule(ds, ax=ax, boundaries=gdf, variable=variable, qa_only=not all_soundings)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(
-            dir=output.parent, prefix=".tmp_", suffix=output.suffix or ".png"
-        )
-        os.close(fd)
-        try:
-            fig.savefig(tmp, dpi=120, bbox_inches="tight")
-            os.replace(tmp, output)
+        try:  # atomic; refuses a FIFO, device or folder at the output path
+            with atomic_write(output) as tmp:
+                fig.savefig(tmp, dpi=120, bbox_inches="tight")
         finally:
-            Path(tmp).unlink(missing_ok=True)
             plt.close(fig)
     except UrbansatError as err:
         typer.echo(f"{file}: ERROR {type(err).__name__}: {err}", err=True)

@@ -119,6 +119,16 @@ def _selected(ds: xr.Dataset, var: str, qa_only: bool) -> tuple[np.ndarray, np.n
         raise SchemaError(
             f"Cannot plot {var!r} with dims {values.dims}: a (y, x) variable is needed."
         )
+    if values.dtype.kind not in "iuf":  # a boolean flag: numpy's TypeError in the colour scale
+        numeric = sorted(
+            str(k)
+            for k, v in ds.data_vars.items()
+            if v.dtype.kind in "iuf" and {"y", "x"} <= set(v.dims) and v.ndim == _SWATH_NDIM
+        )
+        raise SchemaError(
+            f"Cannot colour by {var!r}: it is {values.dtype} (e.g. a QA flag), not a number; "
+            f"choose a numeric (y, x) variable: {numeric}."
+        )
     # numpy's ufunc stubs return ndarray; on a DataArray the ufunc returns a DataArray
     keep = cast(xr.DataArray, np.isfinite(values))
     if qa_only:
