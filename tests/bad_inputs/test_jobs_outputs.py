@@ -276,3 +276,15 @@ def test_two_emission_blocks_estimating_one_source_are_refused(tmp_path, project
         ConfigError, match=r"emissions\[0\] and emissions\[1\] both estimate source 'bowen'"
     ):
         _run(cfg)
+
+
+def test_a_file_where_the_cache_folder_goes_is_refused_before_writing(tmp_path, project_samples):
+    # FileExistsError from mkdir, outside the run's error handling; manifest left "incomplete"
+    cfg = small_job(tmp_path, project_samples)
+    out = Path(cfg["job"]["output_dir"])
+    out.mkdir(parents=True)
+    (out / ".urbansat-cache").write_text("mine")
+    with pytest.raises(OutputPathError, match=r"\.urbansat-cache' exists and is not a folder"):
+        _run(cfg)
+    assert (out / ".urbansat-cache").read_text() == "mine"
+    assert sorted(p.name for p in out.iterdir()) == [".urbansat-cache"]

@@ -151,6 +151,11 @@ def _guard(cfg: JobConfig) -> tuple[Path, list[Path]]:
     out_dir = check_output_dir(cfg.output_dir, key="job.output_dir")
     inputs = cfg.input_files()
     cache = (out_dir / _CACHE).resolve()
+    if cache.exists() and not cache.is_dir():  # mkdir raised FileExistsError mid-run
+        raise OutputPathError(
+            f"{str(cache)!r} exists and is not a folder; the job keeps its step cache there. "
+            "Move or delete that file, or choose another job.output_dir (nothing was written)."
+        )
     for key, path in inputs.items():
         check_regular_file(path, what=f"{key} file")
         if cache in Path(path).resolve().parents:
