@@ -288,3 +288,15 @@ def test_a_file_where_the_cache_folder_goes_is_refused_before_writing(tmp_path, 
         _run(cfg)
     assert (out / ".urbansat-cache").read_text() == "mine"
     assert sorted(p.name for p in out.iterdir()) == [".urbansat-cache"]
+
+
+def test_emission_boundary_ids_that_no_boundary_has_are_named(tmp_path, project_samples):
+    # an empty selection failed with "boundaries is empty ... a .query() on boundary_id"
+    from urbansat.errors import ConfigError
+
+    cfg = small_job(tmp_path, project_samples)
+    cfg["emissions"][0]["boundary_ids"] = ["bowen_typo"]
+    with pytest.raises(
+        ConfigError, match=r"emissions\[0\]\.boundary_ids names \['bowen_typo'\].*\['bowen'\]"
+    ):
+        _run(cfg)

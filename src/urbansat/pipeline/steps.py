@@ -274,10 +274,7 @@ def _emission_steps(
         g = groups[e["granules"]]
         wind = e["wind"]
         src_file = e.get("sources")
-        use_b = bool(e.get("boundaries", False))
-        b = bnd[bnd["level"].isin(ATMOSPHERE_SCOPES)] if use_b else None
-        if b is not None and e.get("boundary_ids"):
-            b = b[b["boundary_id"].isin([str(x) for x in e["boundary_ids"]])]
+        b = _emission_boundaries(e, cfg["emissions"].index(e), bnd)
         inputs = [checks(f)] + ([checks(src_file)] if src_file else [])
         if isinstance(wind, Mapping) and "path" in wind:
             inputs += [checks(wind[k]) for k in ("path", "surface") if k in wind]
@@ -333,17 +330,7 @@ def _emission_steps(
         )
         if period is None:
             continue
-        for src in (str(x) for x in ds["source"].values):
-            k = (str(ds.attrs["gas"]), str(ds.attrs["overpass_time"]), src)
-            first = estimated.setdefault(k, block_of[id(e)])
-            if first != block_of[id(e)]:  # one would be dropped, or both summed as 2 overpasses
-                raise ConfigError(
-                    f"emissions[{first}] and emissions[{block_of[id(e)]}] both estimate source "
-                    f"{src!r} from granule {Path(f).name!r} ({k[0]}); one overpass gives one "
-                    "estimate per source. Run several methods from one block (method = "
-                    "['csf', 'ime']: the first listed feeds the table), or give the blocks "
-                    "disjoint sources."
-                )
+        _refuse_double_estimate(estimated, ds, block_of[id(e)], f)
         per.setdefault((period, str(ds.attrs["gas"])), []).append(_first_method(ds))
     for name, any_selected in selected.items():
         _warn_selected_nothing(groups[name], any_selected, "emissions")
@@ -351,6 +338,47 @@ def _emission_steps(
         k: _combine_overpasses(v, period=k[0], periods=cfg["job"]["periods"])
         for k, v in per.items()
     }
+
+
+def _emission_boundaries(
+    e: Mapping[str, Any], i: int, bnd: gpd.GeoDataFrame
+) -> gpd.GeoDataFrame | None:
+    """Return the atmosphere boundaries block ``emissions[i]`` estimates (None: sources only)."""
+    if not e.get("boundaries", False):
+        return None
+    b = bnd[bnd["level"].isin(ATMOSPHERE_SCOPES)]
+    if not e.get("boundary_ids"):
+        return b
+    want = [str(x) for x in e["boundary_ids"]]
+    have = sorted(b["boundary_id"].astype(str))
+    unknown = sorted(set(want) - set(have))
+    if unknown:  # the empty selection failed later with the Python API's hint
+        raise ConfigError(
+            f"emissions[{i}].boundary_ids names {unknown}, which no [[boundaries]] file of an "
+            f"atmosphere level ({', '.join(ATMOSPHERE_SCOPES)}) holds; use their boundary_id "
+            f"values (e.g. {have[:5]})."
+        )
+    return b[b["boundary_id"].isin(want)]
+
+
+def _refuse_double_estimate(
+    estimated: dict[tuple[str, str, str], int], ds: xr.Dataset, block: int, granule: str
+) -> None:
+    """Refuse a source that two [[emissions]] blocks estimate from one overpass.
+
+    One would be dropped (different methods: the first block's, with both ``n_obs``), or both
+    summed as two overpasses; ``estimated`` maps (gas, overpass, source) -> first block.
+    """
+    for src in (str(x) for x in ds["source"].values):
+        k = (str(ds.attrs["gas"]), str(ds.attrs["overpass_time"]), src)
+        first = estimated.setdefault(k, block)
+        if first != block:
+            raise ConfigError(
+                f"emissions[{first}] and emissions[{block}] both estimate source {src!r} from "
+                f"granule {Path(granule).name!r} ({k[0]}); one overpass gives one estimate per "
+                "source. Run several methods from one block (method = ['csf', 'ime']: the first "
+                "listed feeds the table), or give the blocks disjoint sources."
+            )
 
 
 def _warn_selected_nothing(g: Mapping[str, Any], any_selected: bool, what: str) -> None:
