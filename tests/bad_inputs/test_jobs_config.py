@@ -298,3 +298,12 @@ def test_dates_with_a_utc_offset_are_refused_naming_the_utc_instant(
     p = _job(tmp_path, project_samples, extra)
     with pytest.raises(ConfigError, match=rf"granules\[0\]\.time: .*has a UTC offset.*{utc}"):
         load_job_config(p)
+
+
+def test_a_job_that_would_write_no_result_is_refused(tmp_path, project_samples):
+    # finished "complete" with only job_provenance.json and the manifest in the folder
+    p = _job(tmp_path, project_samples, "[outputs]\nformats = []\nreport = false")
+    with pytest.raises(ConfigError, match=r"outputs: formats = \[\] and report = false"):
+        load_job_config(p)
+    ok = _job(tmp_path, project_samples, "[outputs]\nformats = []\nreport = true")
+    assert load_job_config(ok).outputs.report

@@ -108,8 +108,8 @@ def test_plot_refuses_bad_outputs_and_a_flag_variable(tmp_path, project_samples)
         (["-o", str(tmp_path / "map.jpg2")], 2, r"\.jpg2 is not an image format"),
         # FileExistsError traceback from mkdir
         (["-o", str(tmp_path / "notes.txt" / "m.png")], 2, "lies under .*existing file"),
-        # the FIFO became a regular file
-        (["-o", str(tmp_path / "pipe.png")], 1, "FIFO"),
+        # the FIFO became a regular file (now refused before the granule is read)
+        (["-o", str(tmp_path / "pipe.png")], 2, "not a regular file"),
         # numpy's TypeError subtracting booleans in the colour scale
         (["-o", str(tmp_path / "m.png"), "--variable", "qa_pass"], 1, "Cannot colour by 'qa_pass'"),
     ]

@@ -93,8 +93,8 @@ def check_outputs(
     ------
     OutputPathError
         An output resolves to an input (same path after resolving symlinks, or the
-        same device and inode), an output is an existing directory or lies under an
-        existing file, or two outputs are the same file.
+        same device and inode), an output is an existing directory, a FIFO, device or
+        socket, or lies under an existing file, or two outputs are the same file.
     """
     labelled = (
         [(str(k), Path(v)) for k, v in inputs.items()]
@@ -134,6 +134,12 @@ def check_outputs(
             raise OutputPathError(
                 f"output {str(out)!r} is an existing directory; give a file path (nothing was "
                 "written)."
+            )
+        if r.exists() and not r.is_file():  # a FIFO or device: the write would replace it
+            raise OutputPathError(
+                f"output {str(out)!r} is not a regular file (a FIFO, device or socket), which "
+                "writing would replace by a file; give the path of a new or regular file "
+                "(nothing was written)."
             )
         blocker = next((p for p in r.parents if p.exists() and not p.is_dir()), None)
         if blocker is not None:  # found only when the write failed, after all the work

@@ -631,6 +631,16 @@ class OutputsConfig(_Section):
     def _unique(cls, v: list[str]) -> list[str]:
         return list(dict.fromkeys(v))
 
+    @model_validator(mode="after")
+    def _writes_something(self) -> OutputsConfig:
+        # the job finished "complete" with only its manifest in the folder
+        if not self.formats and not self.report:
+            raise ValueError(
+                "formats = [] and report = false: the job would write no result; give a "
+                f"format (one of {list(FORMATS)}) or report = true"
+            )
+        return self
+
 
 class JobConfig(_Section):
     """A complete, validated job (the parsed TOML); every path is absolute.
