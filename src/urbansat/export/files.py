@@ -55,32 +55,37 @@ def atomic_write(path: str | Path, *, suffix: str | None = None) -> Iterator[Pat
             os.unlink(tmp)
 
 
+def special_kind(path: str | Path) -> str | None:
+    """Say what ``path`` is when it exists and is not a regular file (None otherwise).
+
+    A symlink is judged by what it points to. Returns ``"a folder"``, ``"a FIFO (named
+    pipe)"``, ``"a device"``, ``"a socket"`` or ``"not a regular file"``: a target that
+    writing an output (a rename over it) would replace by a file.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):  # absent, or a parent is a file
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
+
+
 def _require_writable_target(path: Path) -> None:
     """Refuse a target that exists and is not a regular file (what the rename would destroy)."""
-    try:
-        mode = os.stat(path).st_mode  # follows a symlink: what it points to
-    except FileNotFoundError:
-        return
-    except NotADirectoryError:
-        return  # a parent is a file: reported when the folder is made
-    if stat.S_ISREG(mode):
-        return
-    kind = (
-        "a folder"
-        if stat.S_ISDIR(mode)
-        else "a FIFO (named pipe)"
-        if stat.S_ISFIFO(mode)
-        else "a device"
-        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-        else "a socket"
-        if stat.S_ISSOCK(mode)
-        else "not a regular file"
-    )
-    raise OutputPathError(
-        f"refusing to write {str(path)!r}: it is {kind}, which writing the output would "
-        "replace by a file; give the path of a new or existing regular file (for a folder, "
-        "a file name inside it)"
-    )
+    kind = special_kind(path)
+    if kind is not None:
+        raise OutputPathError(
+            f"refusing to write {str(path)!r}: it is {kind}, which writing the output would "
+            "replace by a file; give the path of a new or existing regular file (for a folder, "
+            "a file name inside it)"
+        )
 
 
 def sha256(path: str | Path, *, chunk: int = 1 << 20) -> str:

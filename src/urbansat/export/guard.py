@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Final
 
 from urbansat.errors import OutputPathError
+from urbansat.export.files import special_kind
 
 __all__ = ["TABLE_SUFFIXES", "check_output_dir", "check_outputs", "table_paths"]
 
@@ -135,11 +136,12 @@ def check_outputs(
                 f"output {str(out)!r} is an existing directory; give a file path (nothing was "
                 "written)."
             )
-        if r.exists() and not r.is_file():  # a FIFO or device: the write would replace it
+        kind = special_kind(r)
+        if kind is not None:  # a FIFO or device: the write would replace it
             raise OutputPathError(
-                f"output {str(out)!r} is not a regular file (a FIFO, device or socket), which "
-                "writing would replace by a file; give the path of a new or regular file "
-                "(nothing was written)."
+                f"output {str(out)!r} is not a regular file ({kind}), which writing would "
+                "replace by a file; give the path of a new or regular file (nothing was "
+                "written)."
             )
         blocker = next((p for p in r.parents if p.exists() and not p.is_dir()), None)
         if blocker is not None:  # found only when the write failed, after all the work
