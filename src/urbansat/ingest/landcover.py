@@ -454,8 +454,8 @@ def _landcover_paths(path_or_paths: Any) -> list[Path]:
     return paths
 
 
-def _require_one_epoch(paths: Sequence[Path], detected: Sequence[tuple[Any, Any]]) -> None:
-    """Refuse tiles whose names give different years: a mosaic of two epochs."""
+def _one_epoch(paths: Sequence[Path], detected: Sequence[tuple[Any, Any]]) -> set[int]:
+    """Return the years the file names give; refuse several (a mosaic of two epochs)."""
     years = sorted({y for _, y in detected if y is not None})
     if len(years) > 1:  # the later tile overwrote the earlier where they overlap
         by_year = {
@@ -467,6 +467,7 @@ def _require_one_epoch(paths: Sequence[Path], detected: Sequence[tuple[Any, Any]
             f"years ({by_year}); open each epoch separately (open_landcover(tiles_2020), "
             "open_landcover(tiles_2021)) and pass them as the start and end of account_sinks."
         )
+    return set(years)
 
 
 def open_landcover(
@@ -528,8 +529,7 @@ def open_landcover(
             f"product={prod!r} is unknown; use one of {sorted(PRODUCTS)} "
             "or omit it and pass legend=."
         )
-    years = {y for _, y in detected if y is not None}
-    _require_one_epoch(paths, detected)
+    years = _one_epoch(paths, detected)
     arrays = []
     for p in paths:
         suf = p.suffix.lower()
