@@ -260,6 +260,8 @@ def _emission_steps(
     from urbansat.inversion import estimate_emissions
 
     groups = {g["name"]: g for g in cfg["granules"]}
+    # the block of each [[emissions]] entry (by identity: two equal blocks are two blocks)
+    block_of = {id(e): i for i, e in enumerate(cfg["emissions"])}
     per: dict[tuple[str, str], list[xr.Dataset]] = {}
     todo = []
     for e in cfg["emissions"]:
@@ -274,7 +276,7 @@ def _emission_steps(
         g = groups[e["granules"]]
         wind = e["wind"]
         src_file = e.get("sources")
-        b = _emission_boundaries(e, cfg["emissions"].index(e), bnd)
+        b = _emission_boundaries(e, block_of[id(e)], bnd)
         inputs = [checks(f)] + ([checks(src_file)] if src_file else [])
         if isinstance(wind, Mapping) and "path" in wind:
             inputs += [checks(wind[k]) for k in ("path", "surface") if k in wind]
@@ -316,7 +318,6 @@ def _emission_steps(
 
         jobs.append((key, ".nc", compute, _save_ds, _load_ds))
     selected: dict[str, bool] = {}  # [[granules]] name -> whether any file selected something
-    block_of = {id(e): i for i, e in enumerate(cfg["emissions"])}
     estimated: dict[tuple[str, str, str], int] = {}  # (gas, overpass, source) -> block
     results = steps.run_many(jobs, desc="granules: emissions", progress=progress)
     for (e, f), ds in zip(todo, results, strict=True):
