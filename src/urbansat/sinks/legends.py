@@ -119,14 +119,11 @@ def _integer_codes(codes: pd.Series, name: str) -> pd.Series:
     A raster class is an integer: ``10.9`` was truncated to 10, a blank row (a spreadsheet's
     trailing line) gave pandas' ``IntCastingNaNError``.
     """
-    bad = []
-    for i, v in enumerate(codes.tolist()):
-        if isinstance(v, (bool, np.bool_)):
-            bad.append((i, v))
-            continue
-        num = pd.to_numeric(pd.Series([v]), errors="coerce").iloc[0]
-        if pd.isna(num) or not np.isfinite(num) or float(num) != int(num):
-            bad.append((i, v))
+    values = codes.tolist()
+    num = pd.to_numeric(codes, errors="coerce").to_numpy(dtype=float)
+    flag = np.array([isinstance(v, (bool, np.bool_)) for v in values], dtype=bool)
+    wrong = flag | ~np.isfinite(num) | (num != np.round(num))
+    bad = [(int(i), values[i]) for i in np.flatnonzero(wrong)]
     if bad:
         shown = ", ".join(f"row {i}: {v!r}" for i, v in bad[:5])
         raise LegendError(
