@@ -305,6 +305,15 @@ def _open_cci_netcdf(path: Path, chunks: Chunks) -> xr.DataArray:
             f"it has {list(ds.data_vars)}."
         )
     da: xr.DataArray = ds["lccs_class"]
+    unsigned = str(da.attrs.pop("_Unsigned", da.encoding.get("_Unsigned", ""))).lower()
+    if unsigned == "true" and np.issubdtype(da.dtype, np.signedinteger):
+        # netCDF-3 has no unsigned byte: the product stores lccs_class as a signed byte with
+        # _Unsigned = "true" (NetCDF User Guide, attribute conventions), which the unmasked
+        # open leaves undecoded; 190 (urban) and 210 (water) would read as -66 and -46
+        sdt, udt = da.dtype, np.dtype(f"u{da.dtype.itemsize}")
+        da = da.copy(data=da.data.view(udt))
+        if da.attrs.get("_FillValue") is not None:
+            da.attrs["_FillValue"] = np.asarray(da.attrs["_FillValue"], sdt).view(udt)
     if "time" in da.dims:
         da = da.isel(time=0, drop=True)
     da = da.rename({"lat": "y", "lon": "x"}).rio.set_spatial_dims(x_dim="x", y_dim="y")
