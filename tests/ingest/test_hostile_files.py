@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import netCDF4
 import numpy as np
+import pytest
 
 import urbansat
 
@@ -34,3 +35,43 @@ def test_cci_unsigned_byte_codes_read_as_unsigned(tmp_path):
     assert da.dtype == np.uint8
     assert sorted(np.unique(da.values).tolist()) == [50, 190, 210]  # urban and water, not -66/-46
     assert da.rio.nodata == 0
+
+
+def test_pressure_and_wind_obey_the_declared_units(tmp_path):
+    from urbansat.testing.granules import write_oco_lite, write_tropomi_ch4
+
+    p = write_oco_lite(tmp_path, wind=(3.0, 1.0), psurf_hpa=1000.0)
+    with netCDF4.Dataset(p, "a") as nc:
+        u = nc["Meteorology/windspeed_u_met"]
+        u[:] = u[:] * 3.6
+        u.units = "km h-1"
+        ps = nc["Retrieval/psurf"]
+        ps[:] = ps[:] * 100
+        ps.units = "Pa"
+    ds = urbansat.open_granules(p)
+    np.testing.assert_allclose(float(ds.eastward_wind.mean()), 3.0, rtol=1e-6)  # not 10.8
+    np.testing.assert_allclose(float(ds.surface_pressure.mean()), 1e5, rtol=1e-6)  # not 1e7
+    assert ds.surface_pressure.attrs["units"] == "Pa"
+
+    t = write_tropomi_ch4(tmp_path, n_scanlines=20, n_pixels=10, wind=(4.0, -1.0))
+    with netCDF4.Dataset(t, "a") as nc:
+        u = nc["PRODUCT/SUPPORT_DATA/INPUT_DATA/eastward_wind"]
+        u[:] = u[:] * 3.6
+        u.units = "km h-1"
+        ps = nc["PRODUCT/SUPPORT_DATA/INPUT_DATA/surface_pressure"]
+        ps[:] = ps[:] / 100
+        ps.units = "hPa"
+    ds = urbansat.open_granules(t)
+    np.testing.assert_allclose(float(ds.eastward_wind.mean()), 4.0, rtol=1e-6)  # not 14.4
+    assert 5e4 < float(ds.surface_pressure.mean()) < 1.1e5
+
+
+def test_a_wind_in_an_unconvertible_unit_is_refused(tmp_path):
+    from urbansat.errors import UnitsError
+    from urbansat.testing.granules import write_oco_lite
+
+    p = write_oco_lite(tmp_path)
+    with netCDF4.Dataset(p, "a") as nc:
+        nc["Meteorology/windspeed_u_met"].units = "K"
+    with pytest.raises(UnitsError, match=r"windspeed_u_met.*'K'.*not convertible to 'm s-1'"):
+        urbansat.open_granules(p)

@@ -27,6 +27,7 @@ __all__ = [
     "check_mole_fraction",
     "check_qa_value",
     "check_time_units",
+    "convert_declared",
     "convert_units",
 ]
 
@@ -136,6 +137,53 @@ def convert_units(
     if factor != 1.0:
         out.attrs["units_converted_from"] = text
     return out
+
+
+#: Normalized units of non-gas variables (pressures, winds) whose file ``units`` attribute is
+#: obeyed: dimensional, so UDUNITS converts any spelling of them and refuses the rest.
+DECLARED_UNITS: Final[tuple[str, ...]] = ("Pa", "m s-1")
+
+
+def convert_declared(
+    da: xr.DataArray,
+    target: str | None,
+    *,
+    file: str | Path,
+    variable: str,
+    scale: float | None = None,
+    found: object = None,
+) -> xr.DataArray:
+    """Convert a non-gas variable from the unit its file declares, else by the product's scale.
+
+    A pressure or wind (``target`` in :data:`DECLARED_UNITS`) whose file states a ``units``
+    attribute is converted from that unit (:func:`convert_units`: a surface pressure written
+    in Pa where the product uses hPa, a wind in km h-1); without the attribute, or for other
+    variables, the product's nominal ``scale`` (e.g. 100 for hPa -> Pa) applies.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        The variable as read (not modified).
+    target : str or None
+        The normalized unit.
+    file, variable : str
+        Named in errors.
+    scale : float, optional
+        The product's factor from its nominal unit to ``target`` (None or 1: none).
+    found : object, optional
+        The units string when it is not ``da.attrs["units"]`` (GOSAT's ``unit`` bytes).
+
+    Raises
+    ------
+    UnitsError
+        The declared unit cannot be parsed or converted to ``target``.
+    """
+    raw = da.attrs.get("units") if found is None else found
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8", "replace")
+    if target in DECLARED_UNITS and raw is not None and str(raw).strip("\x00 "):
+        return convert_units(da, target, file=file, variable=variable, found=raw)
+    return da if scale in (None, 1.0) else da * scale
 
 
 #: Physically possible single-sounding mole fractions [ppm, ppb], a guard against corrupt

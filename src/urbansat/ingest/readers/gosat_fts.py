@@ -47,7 +47,7 @@ from urbansat.ingest.readers._base import (
     wrap_longitude,
 )
 from urbansat.ingest.readers.tropomi_ch4 import resolve_chunks
-from urbansat.ingest.units import check_coordinate_units, convert_units
+from urbansat.ingest.units import check_coordinate_units, convert_declared, convert_units
 from urbansat.schema import GAS_STANDARD_NAMES, GAS_UNITS, validate_granule
 
 __all__ = ["GosatFTSReader"]
@@ -255,7 +255,10 @@ class GosatFTSReader(GranuleReader):
             )
         extra = self._wanted(path, variables, s, n)
         for name in extra:
-            parts[name] = read(f["variables"][name][0])
+            fp, scale, unit = f["variables"][name]
+            parts[name] = convert_declared(
+                read(fp), unit, file=path, variable=fp, scale=scale, found=s[fp][2].get("unit")
+            )
         ds = xr.Dataset(parts)
         ds = ds.expand_dims(x=1, axis=1)
         ds = ds.transpose("y", "x", ...)

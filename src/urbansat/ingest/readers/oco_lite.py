@@ -53,7 +53,12 @@ from urbansat.ingest.readers._base import (
     wrap_longitude,
 )
 from urbansat.ingest.readers.tropomi_ch4 import resolve_chunks
-from urbansat.ingest.units import check_coordinate_units, check_time_units, convert_units
+from urbansat.ingest.units import (
+    check_coordinate_units,
+    check_time_units,
+    convert_declared,
+    convert_units,
+)
 from urbansat.schema import GAS_STANDARD_NAMES, validate_granule
 
 __all__ = ["ACOSLiteReader", "OCO2LiteReader", "OCO3LiteReader", "OCOLiteReader"]
@@ -435,10 +440,10 @@ class OCOLiteReader(GranuleReader):
             else:
                 if name in _CONVERTED:  # the gas: the file's units attribute is obeyed
                     v = convert_units(clean(v), units, file=path, variable=fpath).where(valid)
-                else:
-                    v = clean(v).where(valid)
-                if scale not in (None, 1.0) and name not in _CONVERTED:
-                    v = v * scale
+                else:  # pressures and winds obey a declared unit too
+                    v = convert_declared(
+                        clean(v).where(valid), units, file=path, variable=fpath, scale=scale
+                    )
                 out[name] = cf(v, units, source=fpath)
         _describe(out, f, lon)
         finite = np.isfinite(out["xco2"])

@@ -58,7 +58,12 @@ from urbansat.ingest.readers._base import (
     unwrap_corners,
     wrap_longitude,
 )
-from urbansat.ingest.units import check_coordinate_units, check_time_units, convert_units
+from urbansat.ingest.units import (
+    check_coordinate_units,
+    check_time_units,
+    convert_declared,
+    convert_units,
+)
 from urbansat.schema import GAS_STANDARD_NAMES, validate_granule
 
 __all__ = ["TropomiCH4Reader"]
@@ -66,6 +71,13 @@ __all__ = ["TropomiCH4Reader"]
 _EPOCH_2010 = np.datetime64("2010-01-01T00:00:00", "ns")
 #: Bit/class flags kept with their native dtype and values (fill 255 / 4294967295 included).
 _RAW_FLAGS = ("geolocation_flags", "processing_quality_flags", "surface_classification")
+#: INPUT_DATA variables converted from the unit the file declares (normalized unit)
+_DECLARED = {
+    "surface_pressure": "Pa",
+    "pressure_interval": "Pa",
+    "eastward_wind": "m s-1",
+    "northward_wind": "m s-1",
+}
 
 
 def _attr(v: Any) -> Any:
@@ -471,6 +483,16 @@ class TropomiCH4Reader(GranuleReader):
         lat = ds["latitude"]
         lon = wrap_longitude(ds["longitude"])
         valid = np.isfinite(lat) & np.isfinite(lon)
+        # pressures and winds obey the unit the file declares (the product's: Pa, m s-1)
+        ds = ds.assign(
+            {
+                name: convert_declared(
+                    ds[name], unit, file=path, variable=f"PRODUCT/SUPPORT_DATA/INPUT_DATA/{name}"
+                )
+                for name, unit in _DECLARED.items()
+                if name in ds
+            }
+        )
         # insertion order is the variable order of the swath
         out = self._gas(ds, path, gas_name, valid, notes)
         out.update(self._screening(ds, out["xch4"], valid, has_qa, qa))
