@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import urbansat
-from urbansat.errors import DuplicateInputWarning, InputFileError, SchemaError
+from urbansat.errors import DuplicateInputWarning, InputFileError, MixedInputError, SchemaError
 from urbansat.testing.granules import write_oco_lite, write_tropomi_ch4
 
 
@@ -39,9 +39,19 @@ def test_same_path_listed_twice_is_read_once(tmp_path: Path) -> None:
 
 def test_different_granules_are_not_merged(tmp_path: Path) -> None:
     a = write_tropomi_ch4(tmp_path / "a", n_scanlines=8, n_pixels=4, seed=1)
-    b = write_tropomi_ch4(tmp_path / "b", n_scanlines=8, n_pixels=4, seed=2)
+    b = write_tropomi_ch4(
+        tmp_path / "b", n_scanlines=8, n_pixels=4, seed=2, date="2022-07-23T03:30:44", orbit=24739
+    )
     ds = urbansat.open_granules([a, b])
     assert ds.sizes["y"] == 16
+
+
+def test_two_processings_of_the_same_soundings_are_refused(tmp_path: Path) -> None:
+    # same orbit, times and positions, other values (e.g. OFFL and RPRO of one orbit)
+    a = write_tropomi_ch4(tmp_path / "a", n_scanlines=8, n_pixels=4, seed=1)
+    b = write_tropomi_ch4(tmp_path / "b", n_scanlines=8, n_pixels=4, seed=2)
+    with pytest.raises(MixedInputError, match=r"share 32 sounding\(s\).*Pass only one"):
+        urbansat.open_granules([a, b])
 
 
 def test_duplicate_sounding_ids_are_refused(tmp_path: Path) -> None:

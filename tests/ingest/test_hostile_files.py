@@ -75,3 +75,40 @@ def test_a_wind_in_an_unconvertible_unit_is_refused(tmp_path):
         nc["Meteorology/windspeed_u_met"].units = "K"
     with pytest.raises(UnitsError, match=r"windspeed_u_met.*'K'.*not convertible to 'm s-1'"):
         urbansat.open_granules(p)
+
+
+def test_a_redelivered_granule_is_refused_not_counted_twice(tmp_path):
+    import shutil
+
+    from urbansat.errors import MixedInputError
+    from urbansat.testing.granules import write_oco_lite
+
+    a = write_oco_lite(tmp_path)
+    b = shutil.copy(a, tmp_path / "oco2_LtCO2_200704_B11100Ar_240101000000s.nc4")
+    with netCDF4.Dataset(b, "a") as nc:
+        nc.history = "re-delivered"  # the bytes differ, the soundings do not
+    with pytest.raises(MixedInputError, match=r"share \d+ sounding\(s\).*Pass only one") as ei:
+        urbansat.open_granules([a, b])
+    assert str(a) in str(ei.value) and str(b) in str(ei.value)
+
+
+def test_a_gosat_file_listing_exposures_twice_is_refused(tmp_path):
+    import h5py
+
+    from urbansat.errors import SchemaError
+    from urbansat.testing.granules import write_gosat_fts
+
+    g = write_gosat_fts(tmp_path)
+    (tmp_path / "dup").mkdir()
+    g2 = tmp_path / "dup" / g.name
+    with h5py.File(g) as h, h5py.File(g2, "w") as o:
+
+        def cp(name, x):
+            if isinstance(x, h5py.Dataset):
+                o.create_dataset(name, data=np.concatenate([x[()], x[()]]))
+                o[name].attrs.update(dict(x.attrs))
+
+        h.visititems(cp)
+    assert int(urbansat.open_granules(g).qa_pass.sum()) > 0
+    with pytest.raises(SchemaError, match=r"lists \d+ sounding\(s\) twice"):
+        urbansat.open_granules(g2)

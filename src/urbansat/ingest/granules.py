@@ -603,12 +603,89 @@ def open_granules(  # noqa: PLR0913 - public API: data first, then keyword-only 
         empty.attrs["source_files"] = [str(f) for f in files]
         return validate_granule(empty)
 
+    _refuse_repeated_soundings(good)
     out = _concat(good)
     if chunks == "auto" and len(good) > 1:  # widened granules: keep whole rows in one block
         out = out.chunk({"x": -1})
     if target is not None:
         out = select_target(out, target, mode="sam")
     return validate_granule(out)
+
+
+#: Position resolution of the repeated-sounding key [degrees]: 1e-5 (about 1 m), far below any
+#: footprint, above the float32 rounding of a coordinate (6e-6 at 180 degrees).
+_KEY_DEG = 1e-5
+
+
+def _sounding_keys(d: xr.Dataset) -> np.ndarray:
+    """One int64 row per sounding with a position: ``sounding_id``, else time and position."""
+    lat = np.asarray(d["latitude"].values, "float64")
+    lon = np.asarray(d["longitude"].values, "float64")
+    t = np.asarray(d["time"].values).astype("datetime64[ns]").astype("int64")
+    t = np.broadcast_to(t if t.shape == lat.shape else t.reshape(-1, 1), lat.shape)
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    if "sounding_id" in d:
+        return np.asarray(d["sounding_id"].values)[ok].astype("int64").reshape(-1, 1)
+    return np.column_stack(
+        [t[ok], np.round(lat[ok] / _KEY_DEG), np.round(lon[ok] / _KEY_DEG)]
+    ).astype("int64")
+
+
+def _refuse_repeated_soundings(good: list[xr.Dataset]) -> None:
+    """Refuse soundings that two granules share, or that one 1-D granule holds twice.
+
+    Byte-identical files are read once (:func:`_dedupe`); a re-delivered file, or a full
+    orbit beside its subset, differs in bytes yet holds the same soundings, which would
+    count twice in every average (a false sqrt(2) gain in precision). Soundings are the same
+    when their ``sounding_id`` is (OCO, ACOS), else their time and position (1e-5 degrees).
+    Only granules whose time ranges overlap are compared; within one granule only the
+    single-column products (GOSAT FTS exposures) are checked: image products hold each
+    (scanline, pixel) once by layout and the OCO reader refuses repeated ids itself.
+
+    Raises
+    ------
+    MixedInputError
+        Two granules share soundings (names both and the count).
+    SchemaError
+        One granule lists soundings twice.
+    """
+    src = [str(d.attrs["source_files"][0]) for d in good]
+    spans = []
+    for d in good:
+        t = np.asarray(d["time"].values).astype("datetime64[ns]")
+        t = t[~np.isnat(t)]
+        spans.append((t.min(), t.max()) if t.size else None)
+    keys: dict[int, np.ndarray] = {}
+
+    def key(i: int) -> np.ndarray:
+        if i not in keys:
+            keys[i] = _sounding_keys(good[i])
+        return keys[i]
+
+    for i, d in enumerate(good):
+        if d.sizes.get("x", 0) == 1 and len(key(i)):
+            n_rep = len(key(i)) - len(np.unique(key(i), axis=0))
+            if n_rep:
+                raise SchemaError(
+                    f"Granule '{src[i]}' lists {n_rep} sounding(s) twice (the same time and "
+                    "position): the file was concatenated with itself or with an overlapping "
+                    "file. Use the original product file."
+                )
+    for i in range(len(good)):
+        for j in range(i + 1, len(good)):
+            a, b = spans[i], spans[j]
+            if a is None or b is None or a[1] < b[0] or b[1] < a[0]:
+                continue
+            ki, kj = key(i), key(j)
+            both = np.concatenate([np.unique(ki, axis=0), np.unique(kj, axis=0)])
+            shared = len(both) - len(np.unique(both, axis=0))
+            if shared:
+                raise MixedInputError(
+                    f"Granules '{src[i]}' and '{src[j]}' share {shared} sounding(s) (the same "
+                    "sounding_id, or time and position): one is a re-delivery or a subset of "
+                    "the other, and reading both would count those soundings twice. Pass "
+                    "only one of them."
+                )
 
 
 def _pad_fill(dtype: np.dtype) -> Any:
