@@ -112,3 +112,38 @@ def test_a_gosat_file_listing_exposures_twice_is_refused(tmp_path):
     assert int(urbansat.open_granules(g).qa_pass.sum()) > 0
     with pytest.raises(SchemaError, match=r"lists \d+ sounding\(s\) twice"):
         urbansat.open_granules(g2)
+
+
+def _empty_copy(src, dst):
+    """The layout of ``src`` with a ``sounding_id`` dimension of length 0."""
+    with netCDF4.Dataset(src) as s, netCDF4.Dataset(dst, "w") as o:
+        o.setncatts({k: s.getncattr(k) for k in s.ncattrs()})
+        for n, dim in s.dimensions.items():
+            o.createDimension(n, 0 if n == "sounding_id" else len(dim))
+
+        def cp(sg, og):
+            for n, v in sg.variables.items():
+                nv = og.createVariable(n, v.datatype, v.dimensions)
+                nv.setncatts({k: v.getncattr(k) for k in v.ncattrs()})
+                if "sounding_id" not in v.dimensions:
+                    nv[:] = v[:]
+            for n, g in sg.groups.items():
+                cp(g, og.createGroup(n))
+
+        cp(s, o)
+
+
+def test_an_empty_granule_is_skipped_not_called_corrupt(tmp_path):
+    from urbansat.errors import EmptyResultWarning, InputFileError
+    from urbansat.testing.granules import write_oco_lite
+
+    good = write_oco_lite(tmp_path)
+    (tmp_path / "e").mkdir()
+    empty = tmp_path / "e" / "oco2_LtCO2_200705_B11100Ar_230603215457s.nc4"
+    _empty_copy(good, empty)
+    with pytest.raises(InputFileError, match="hold no sounding") as ei:
+        urbansat.open_granules(empty)
+    assert "corrupt" not in str(ei.value)
+    with pytest.warns(EmptyResultWarning, match="hold no sounding"):
+        ds = urbansat.open_granules([good, empty])
+    assert ds.sizes["y"] == urbansat.open_granules(good).sizes["y"]

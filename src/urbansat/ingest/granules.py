@@ -357,6 +357,19 @@ def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Datase
     from dask.base import compute
 
     var = gas_variable(opened[0].attrs["gas"])
+    empty = [str(d.attrs["source_files"][0]) for d in opened if d[var].size == 0]
+    if empty and len(empty) == len(opened):
+        raise InputFileError(
+            f"Granule(s) {empty} hold no sounding (a dimension of length 0, e.g. a spatial "
+            "subset with nothing inside); choose other granules."
+        )
+    if empty:
+        warnings.warn(
+            f"Skipping granule(s) that hold no sounding: {empty}.",
+            EmptyResultWarning,
+            stacklevel=3,
+        )
+        opened = [d for d in opened if d[var].size]
     impossible = [_impossible(d[var]) for d in opened]
     try:
         counts = compute(  # type: ignore[no-untyped-call]  # dask has no annotations
