@@ -147,3 +147,55 @@ def test_an_empty_granule_is_skipped_not_called_corrupt(tmp_path):
     with pytest.warns(EmptyResultWarning, match="hold no sounding"):
         ds = urbansat.open_granules([good, empty])
     assert ds.sizes["y"] == urbansat.open_granules(good).sizes["y"]
+
+
+def _tile(path, data, x0, nodata=0):
+    from affine import Affine
+
+    from urbansat.testing.landcover import write_geotiff
+
+    r = 1 / 12000
+    return write_geotiff(
+        path, data, crs="EPSG:4326", transform=Affine(r, 0, x0, 0, -r, 0.005), nodata=nodata
+    )
+
+
+_WC = "ESA_WorldCover_10m_2020_v100_N00E00{}_Map.tif"
+
+
+def test_mosaic_refuses_tiles_with_different_nodata(tmp_path):
+    from urbansat.errors import InputFileError
+
+    t1 = _tile(tmp_path / _WC.format(6), np.full((60, 60), 10, np.uint8), 6.0)
+    crop = np.full((60, 60), 40, np.uint8)
+    crop[:10] = 255
+    t2 = _tile(tmp_path / _WC.format(7), crop, 6.005, nodata=255)
+    with pytest.raises(InputFileError, match=r"different nodata values .*: 0, .*: 255"):
+        urbansat.open_landcover([t1, t2])
+
+
+def test_mosaic_refuses_two_tiles_at_one_place_and_unequal_tile_sizes(tmp_path):
+    from urbansat.errors import AlignmentError
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    t1 = _tile(tmp_path / "a" / _WC.format(6), np.full((60, 60), 10, np.uint8), 6.0)
+    t3 = _tile(tmp_path / "b" / _WC.format(6), np.full((60, 60), 40, np.uint8), 6.0)
+    with pytest.raises(AlignmentError, match="cover the same place"):
+        urbansat.open_landcover([t1, t3])
+    t4 = _tile(tmp_path / "b" / _WC.format(7), np.full((30, 60), 40, np.uint8), 6.005)
+    with pytest.raises(AlignmentError, match=r"is 30 x 60 pixels .* 60 x 60"):
+        urbansat.open_landcover([t1, t4])
+
+
+def test_non_integer_nodata_is_refused_and_a_class_as_nodata_warned(tmp_path):
+    from urbansat.errors import InputFileError, SuspectValueWarning
+
+    data = np.repeat(np.array([10, 30, 40, 80], np.uint8), 15)[None, :].repeat(60, 0)
+    (tmp_path / "x").mkdir()
+    p = _tile(tmp_path / _WC.format(6), data, 6.0, nodata=10.5)
+    with pytest.raises(InputFileError, match=r"nodata 10.5 .* read as 10"):
+        urbansat.open_landcover(p)
+    q = _tile(tmp_path / "x" / _WC.format(6), data, 6.0, nodata=80)
+    with pytest.warns(SuspectValueWarning, match="nodata 80, which is the worldcover class 80"):
+        urbansat.open_landcover(q)

@@ -47,6 +47,7 @@ from urbansat.errors import (
     InputFileError,
     MissingVariableError,
     ProductNotRecognizedError,
+    SuspectValueWarning,
 )
 from urbansat.ingest._locks import open_netcdf
 from urbansat.schema.files import check_input_file
@@ -286,6 +287,18 @@ def _open_raster(path: Path, chunks: Chunks) -> xr.DataArray:
                 f"{str(path)!r} has {da.sizes['band']} bands; land cover must be single-band."
             )
         da = da.isel(band=0, drop=True)
+    if da.rio.nodata is not None and np.issubdtype(da.dtype, np.integer):
+        import rasterio
+
+        with rasterio.open(path) as src:  # rioxarray casts nodata to the dtype (10.5 -> 10)
+            raw = src.nodata
+        if raw is not None and (not np.isfinite(raw) or float(raw) != int(raw)):
+            raise InputFileError(
+                f"Land cover {str(path)!r} declares nodata {raw!r} on {da.dtype} class codes; "
+                f"read as {da.rio.nodata} it would blank that class. Set the integer nodata of "
+                "the product (e.g. gdal_edit.py -a_nodata 0) or unset it "
+                "(gdal_edit.py -unsetnodata)."
+            )
     return da
 
 
@@ -321,6 +334,41 @@ def _open_cci_netcdf(path: Path, chunks: Chunks) -> xr.DataArray:
     return da
 
 
+def _tile_nodata(arrays: list[xr.DataArray], paths: list[Path], prod: str | None) -> int | None:
+    """The one integer nodata of the tiles (the file's, else the product's :data:`_NODATA`).
+
+    Raises
+    ------
+    InputFileError
+        A tile declares a nodata that is not an integer (``int()`` would truncate 10.5 to
+        10 and blank a class), or the tiles declare different nodata values (one tile's
+        nodata would read as a class in the mosaic).
+    """
+    found: dict[float | None, Path] = {}
+    for da, p in zip(arrays, paths, strict=True):
+        nd = da.rio.nodata
+        if nd is None and prod in _NODATA:
+            nd = _NODATA[prod]
+        if nd is not None and (not np.isfinite(nd) or float(nd) != int(nd)):
+            raise InputFileError(
+                f"Land cover {str(p)!r} declares nodata {nd!r}, which is not an integer class "
+                "code. Set the integer nodata of the product (e.g. gdal_edit.py -a_nodata 0) "
+                "or unset it (gdal_edit.py -unsetnodata)."
+            )
+        found.setdefault(None if nd is None else float(nd), p)
+    if len(found) > 1:
+        listing = ", ".join(
+            f"{p.name}: {'none' if nd is None else int(nd)}" for nd, p in found.items()
+        )
+        raise InputFileError(
+            f"Land-cover tiles declare different nodata values ({listing}); in one mosaic a "
+            "tile's nodata would be read as a class. Give the tiles one nodata "
+            "(gdal_translate -a_nodata) before opening them together."
+        )
+    nd0 = next(iter(found))
+    return None if nd0 is None else int(nd0)
+
+
 def _mosaic(arrays: list[xr.DataArray], paths: list[Path], nodata: int | None) -> xr.DataArray:
     """Lazy mosaic of tiles on one pixel lattice (same CRS and resolution, integer offsets)."""
     import dask.array as dsa
@@ -352,9 +400,26 @@ def _mosaic(arrays: list[xr.DataArray], paths: list[Path], nodata: int | None) -
     fill = 0 if nodata is None else nodata
     rows = sorted({b[0] for b in bounds})
     cols = sorted({b[1] for b in bounds})
-    tiles = {(b[0], b[1]): (a, b) for a, b in zip(arrays, bounds, strict=True)}
+    tiles: dict[tuple[int, int], tuple[xr.DataArray, tuple[int, int, int, int]]] = {}
+    where: dict[tuple[int, int], Path] = {}
+    for a, b, p in zip(arrays, bounds, paths, strict=True):
+        if (b[0], b[1]) in where:
+            raise AlignmentError(
+                f"Tiles '{where[(b[0], b[1])]}' and '{p}' cover the same place (the same "
+                "origin on the pixel lattice); one would replace the other. Pass each tile once "
+                "(two versions of one tile are two epochs or a re-delivery)."
+            )
+        tiles[(b[0], b[1])] = (a, b)
+        where[(b[0], b[1])] = p
     hs = {r: next(b[2] for b in bounds if b[0] == r) for r in rows}
     ws = {c: next(b[3] for b in bounds if b[1] == c) for c in cols}
+    for b, p in zip(bounds, paths, strict=True):
+        if (b[2], b[3]) != (hs[b[0]], ws[b[1]]):
+            raise AlignmentError(
+                f"Tile {p.name} is {b[2]} x {b[3]} pixels where its row and column of the "
+                f"mosaic hold {hs[b[0]]} x {ws[b[1]]}: tiles of one grid must have equal sizes "
+                "along each row and column. Mosaic them with GDAL first (gdalbuildvrt)."
+            )
     if sum(hs.values()) != rmax - rmin or sum(ws.values()) != cmax - cmin:
         raise AlignmentError(
             "Tiles overlap or leave gaps that are not whole tiles; mosaic them with GDAL first."
@@ -548,11 +613,7 @@ def open_landcover(
             arrays.append(_open_cci_netcdf(p, chunks))
         else:
             arrays.append(_open_raster(p, chunks))
-    nodata = arrays[0].rio.nodata
-    if nodata is None and prod in _NODATA:
-        nodata = _NODATA[prod]
-    if nodata is not None:
-        nodata = int(nodata)
+    nodata = _tile_nodata(arrays, paths, prod)
     da = arrays[0] if len(arrays) == 1 else _mosaic(arrays, paths, nodata)
     if not np.issubdtype(da.dtype, np.integer):
         raise InputFileError(
@@ -572,6 +633,16 @@ def open_landcover(
     )
     if nodata is not None:  # netCDF attributes cannot be None
         da.attrs["nodata"] = nodata
+        if prod in _NODATA and nodata != _NODATA[prod] and nodata in set(da.attrs["flag_values"]):
+            warnings.warn(
+                f"Land cover {str(paths[0])!r} declares nodata {nodata}, which is the "
+                f"{prod} class {nodata}: its pixels are dropped as unobserved, not counted "
+                f"(the product's nodata is {_NODATA[prod]}). If the file was written with a "
+                "wrong nodata, fix it (gdal_edit.py -a_nodata); pass legend= for a user "
+                "product.",
+                SuspectValueWarning,
+                stacklevel=2,
+            )
     if nodata is not None:
         da = da.rio.write_nodata(nodata)
     if len(years) == 1:
