@@ -199,3 +199,47 @@ def test_non_integer_nodata_is_refused_and_a_class_as_nodata_warned(tmp_path):
     q = _tile(tmp_path / "x" / _WC.format(6), data, 6.0, nodata=80)
     with pytest.warns(SuspectValueWarning, match="nodata 80, which is the worldcover class 80"):
         urbansat.open_landcover(q)
+
+
+def test_longitudes_beyond_360_are_refused_not_wrapped(tmp_path):
+    import h5py
+
+    from urbansat.errors import SchemaError
+    from urbansat.testing.granules import write_gosat_fts
+
+    p = write_gosat_fts(tmp_path)  # Tokyo, 139.7 E
+    with h5py.File(p, "a") as h:
+        lon = h["Data/geolocation/longitude"]
+        x = lon[()]
+        x[:5] = -999.0  # an undeclared fill; wrapped it was 81 E
+        lon[...] = x
+    with pytest.raises(SchemaError, match=r"5 longitude\(s\) outside -180..360"):
+        urbansat.open_granules(p)
+
+
+def test_0_360_longitudes_in_files_still_read(tmp_path):
+    from urbansat.schema.geo import wrap_position
+
+    np.testing.assert_allclose(wrap_position(np.array([350.0, 360.0, -180.0])), [-10, 0, -180])
+    assert wrap_position(np.array([-999.0]))[0] == -999.0
+
+
+def test_a_bbox_to_360_is_the_whole_circle(tmp_path):
+    from urbansat.testing.granules import write_tropomi_ch4
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = write_tropomi_ch4(tmp_path / "a", n_scanlines=20, n_pixels=10, center=(10.0, 45.0))
+    b = write_tropomi_ch4(
+        tmp_path / "b",
+        n_scanlines=20,
+        n_pixels=10,
+        center=(-5.0, 45.0),
+        date="2022-07-22T05:00:00",
+        orbit=24726,
+    )
+    ds = urbansat.open_granules([a, b], bbox=(-10, 40, 360, 50))
+    assert len(ds.attrs["source_files"]) == 2  # the 10 E granule was dropped
+    assert urbansat.open_granules(a, bbox=(0, -90, 360, 90)).sizes["y"] == 20
+    # 170..360 in the 0..360 convention still crosses the antimeridian, as before
+    assert urbansat.open_granules(b, bbox=(170, 40, 360, 50)).sizes["y"] > 0

@@ -179,6 +179,8 @@ def _inside(
     lat: np.ndarray, lon: np.ndarray, bbox: tuple[float, float, float, float]
 ) -> np.ndarray:
     lon0, lat0, lon1, lat1 = bbox
+    if lon1 - lon0 >= _LON_WRAP:  # e.g. (0, ..., 360, ...): the whole circle, not (0, 0)
+        lon0, lon1 = -_LON_MAX, _LON_MAX
     lon0 = ((lon0 + 180) % 360) - 180 if lon0 >= _LON_MAX else lon0
     lon1 = ((lon1 + 180) % 360) - 180 if lon1 > _LON_MAX else lon1
     with np.errstate(invalid="ignore"):
@@ -379,6 +381,8 @@ def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Datase
                     d["qa_pass"].sum(),
                     abs(d["latitude"]).max(),
                     (abs(d["latitude"]) > _LAT_MAX).sum(),
+                    # readers wrap only [-180, 360] (schema.geo.wrap_position): beyond is corrupt
+                    (abs(d["longitude"]) > _LON_MAX).sum(),
                     d[var].where(d["qa_pass"]).mean(),
                     d[var].where(d["qa_pass"] & ~bad).mean(),
                     d["qa_value"].max() if "qa_value" in d else np.nan,
@@ -403,6 +407,7 @@ def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Datase
         _,
         lat_max,
         n_lat,
+        n_lon,
         mean,
         clean_mean,
         qa_max,
@@ -417,6 +422,13 @@ def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Datase
                 f"|{float(lat_max):.6g}| degrees, outside [-90, 90]: the geolocation is corrupt "
                 "(or latitude and longitude are swapped). Download the file again; "
                 "urbansat does not use impossible positions."
+            )
+        if int(n_lon):
+            raise SchemaError(
+                f"Granule '{src}' has {int(n_lon)} longitude(s) outside -180..360 degrees east "
+                "(e.g. an undeclared fill value such as -999): the geolocation is corrupt. "
+                "Download the file again, or declare the fill value as the variable's "
+                "_FillValue; urbansat does not wrap impossible positions onto real ones."
             )
         check_qa_value(float(qa_max), file=src)
         # most values impossible: a unit slip (the mean check names the unit), not corruption

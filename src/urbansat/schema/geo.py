@@ -31,6 +31,22 @@ def wrap_longitude(lon: Any) -> Any:
     return ((lon + 180.0) % 360.0) - 180.0
 
 
+def wrap_position(lon: Any) -> Any:
+    """Wrap position longitudes in ``LONGITUDE_RANGE`` to [-180, 180); leave the rest as they are.
+
+    For positions read from files: a value outside [-180, 360] (an undeclared fill such as
+    -999, a corrupt geolocation) is not a longitude in either convention, and wrapping it
+    would place the sounding somewhere real (-999 -> 81 E). Left unwrapped, it stays outside
+    [-180, 180) where the granule screening refuses it. Lazy for dask and xarray objects.
+    """
+    lo, hi = LONGITUDE_RANGE
+    inside = (lon >= lo) & (lon <= hi)
+    wrapped = wrap_longitude(lon)
+    if hasattr(lon, "where"):
+        return wrapped.where(inside | ~np.isfinite(lon), lon)
+    return np.where(inside, wrapped, lon)
+
+
 def longitude_ok(lon: Any) -> np.ndarray:
     """Mark the finite longitudes within ``LONGITUDE_RANGE`` [degrees east] (True = valid)."""
     v = np.asarray(lon, dtype=float)

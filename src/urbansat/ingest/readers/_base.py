@@ -37,7 +37,7 @@ import yaml
 
 from urbansat.errors import InputFileError, MissingVariableError, SchemaError
 from urbansat.schema.files import check_input_file
-from urbansat.schema.geo import wrap_longitude
+from urbansat.schema.geo import wrap_longitude, wrap_position
 
 __all__ = [
     "ANTIMERIDIAN_NOTE",
@@ -46,6 +46,7 @@ __all__ = [
     "check_file",
     "load_product",
     "wrap_longitude",
+    "wrap_position",
 ]
 
 #: ``(rows, cols)`` slices of the normalized ``(y, x)`` swath; ``None`` = everything.

@@ -44,7 +44,7 @@ from urbansat.ingest.readers._base import (
     require,
     swath_attrs,
     unwrap_corners,
-    wrap_longitude,
+    wrap_position,
 )
 from urbansat.ingest.readers.tropomi_ch4 import resolve_chunks
 from urbansat.ingest.units import check_coordinate_units, convert_declared, convert_units
@@ -323,7 +323,7 @@ class GosatFTSReader(GranuleReader):
         units = GAS_UNITS[gas]
         lat, lon0 = ds["lat"], ds["lon"]
         valid = np.isfinite(lat) & np.isfinite(lon0)
-        lon = wrap_longitude(lon0).where(valid)
+        lon = wrap_position(lon0).where(valid)
         out: dict[str, xr.DataArray] = {}
         comment = (
             {}

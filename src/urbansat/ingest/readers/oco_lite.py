@@ -50,7 +50,7 @@ from urbansat.ingest.readers._base import (
     require,
     swath_attrs,
     unwrap_corners,
-    wrap_longitude,
+    wrap_position,
 )
 from urbansat.ingest.readers.tropomi_ch4 import resolve_chunks
 from urbansat.ingest.units import (
@@ -426,7 +426,7 @@ class OCOLiteReader(GranuleReader):
         lat0, lon0 = clean(ds["latitude"]), clean(ds["longitude"])
         valid = pres & np.isfinite(lat0) & np.isfinite(lon0) & ~((lat0 == 0) & (lon0 == 0))
         lat = lat0.where(valid)
-        lon = wrap_longitude(lon0).where(valid)
+        lon = wrap_position(lon0).where(valid)
         out: dict[str, xr.DataArray] = {}
         table = f["variables"]
         for fpath, name in norm_of.items():

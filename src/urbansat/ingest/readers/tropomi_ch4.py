@@ -56,7 +56,7 @@ from urbansat.ingest.readers._base import (
     require,
     swath_attrs,
     unwrap_corners,
-    wrap_longitude,
+    wrap_position,
 )
 from urbansat.ingest.units import (
     check_coordinate_units,
@@ -481,7 +481,7 @@ class TropomiCH4Reader(GranuleReader):
         for axis in ("latitude", "longitude"):
             check_coordinate_units(ds[axis].attrs, file=path, variable=f"PRODUCT/{axis}", axis=axis)
         lat = ds["latitude"]
-        lon = wrap_longitude(ds["longitude"])
+        lon = wrap_position(ds["longitude"])
         valid = np.isfinite(lat) & np.isfinite(lon)
         # pressures and winds obey the unit the file declares (the product's: Pa, m s-1)
         ds = ds.assign(
