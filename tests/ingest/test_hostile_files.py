@@ -243,3 +243,24 @@ def test_a_bbox_to_360_is_the_whole_circle(tmp_path):
     assert urbansat.open_granules(a, bbox=(0, -90, 360, 90)).sizes["y"] == 20
     # 170..360 in the 0..360 convention still crosses the antimeridian, as before
     assert urbansat.open_granules(b, bbox=(170, 40, 360, 50)).sizes["y"] > 0
+
+
+def test_impossible_uncertainties_leave_qa_or_are_refused(tmp_path):
+    from urbansat.errors import UnitsError
+    from urbansat.testing.granules import write_oco_lite, write_tropomi_ch4
+
+    t = write_tropomi_ch4(tmp_path, n_scanlines=20, n_pixels=10)
+    with netCDF4.Dataset(t, "a") as nc:
+        v = nc["PRODUCT/methane_mixing_ratio_precision"]
+        v.set_auto_mask(False)
+        x = v[:]
+        x[0, :3, :] = -999.0  # an undeclared fill in 3 scanlines
+        v[:] = x
+    with pytest.warns(UserWarning, match=r"xch4_uncertainty outside 0-500 ppb"):
+        ds = urbansat.open_granules(t)
+    assert float(ds.xch4_uncertainty.where(ds.qa_pass).min()) > 0
+    o = write_oco_lite(tmp_path)
+    with netCDF4.Dataset(o, "a") as nc:
+        nc["xco2_uncertainty"].units = "1"  # values still in ppm: 5e5 ppm after conversion
+    with pytest.raises(UnitsError, match=r"xco2_uncertainty outside 0-100 ppm"):
+        urbansat.open_granules(o)

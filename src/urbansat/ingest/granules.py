@@ -24,12 +24,18 @@ from urbansat.errors import (
     InputFileError,
     MixedInputError,
     SchemaError,
+    UnitsError,
     UrbansatError,
     UrbansatWarning,
 )
 from urbansat.ingest.readers import GranuleReader, get_reader, guess_reader
 from urbansat.ingest.readers._base import open_failure
-from urbansat.ingest.units import POSSIBLE_SOUNDING, check_mole_fraction, check_qa_value
+from urbansat.ingest.units import (
+    POSSIBLE_SOUNDING,
+    POSSIBLE_UNCERTAINTY,
+    check_mole_fraction,
+    check_qa_value,
+)
 from urbansat.schema import check_input_file, gas_variable, validate_granule
 
 __all__ = ["granule_summary", "open_granules", "select_target"]
@@ -351,6 +357,18 @@ def _impossible(x: xr.DataArray) -> xr.DataArray:
     return cast("xr.DataArray", np.isfinite(x) & ((x < lo) | (x > hi)))
 
 
+def _sigma(d: xr.Dataset, var: str) -> xr.DataArray:
+    """The gas's 1-sigma uncertainty (NaN where a granule has none)."""
+    name = f"{var}_uncertainty"
+    return d[name] if name in d else xr.full_like(d[var], np.nan)
+
+
+def _impossible_sigma(d: xr.Dataset, var: str) -> xr.DataArray:
+    """Finite uncertainties <= 0 or above :data:`~urbansat.ingest.units.POSSIBLE_UNCERTAINTY`."""
+    u = _sigma(d, var)
+    return cast("xr.DataArray", np.isfinite(u) & ((u <= 0) | (u > POSSIBLE_UNCERTAINTY[var])))
+
+
 def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Dataset]:
     """Drop all-fill granules and those where no sounding passes QA (warning which).
 
@@ -373,6 +391,7 @@ def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Datase
         )
         opened = [d for d in opened if d[var].size]
     impossible = [_impossible(d[var]) for d in opened]
+    bad_sigma = [_impossible_sigma(d, var) for d in opened]
     try:
         counts = compute(  # type: ignore[no-untyped-call]  # dask has no annotations
             *[
@@ -392,8 +411,14 @@ def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Datase
                     # worker threads, outside xarray's suppression (flaky under -W error)
                     d[var].where(bad, np.inf).min(),
                     d[var].where(bad, -np.inf).max(),
+                    (bs & d["qa_pass"]).sum(),
+                    (np.isfinite(d[var]) & d["qa_pass"]).sum(),
+                    sig.where(bs, np.inf).min(),
+                    sig.where(bs, -np.inf).max(),
                 )
-                for d, bad in zip(opened, impossible, strict=True)
+                for d, bad, bs, sig in zip(
+                    opened, impossible, bad_sigma, [_sigma(d, var) for d in opened], strict=True
+                )
             ]
         )
     except UrbansatError:
@@ -414,6 +439,10 @@ def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Datase
         n_bad,
         bad_min,
         bad_max,
+        n_bad_sigma,
+        n_qa_finite,
+        sigma_min,
+        sigma_max,
     ) in zip(opened, impossible, counts, strict=True):
         src = d.attrs["source_files"][0]
         if np.isfinite(float(lat_max)) and float(lat_max) > _LAT_MAX:
@@ -435,6 +464,29 @@ def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Datase
         check_mole_fraction(
             float(mean if 2 * int(n_bad) > int(n_fin) else clean_mean), file=src, variable=var
         )
+        sname = f"{var}_uncertainty"
+        units = d[var].attrs.get("units", "")
+        if int(n_bad_sigma) and 2 * int(n_bad_sigma) > int(n_qa_finite):
+            raise UnitsError(
+                f"Granule '{src}': {int(n_bad_sigma)} of the {int(n_qa_finite)} soundings "
+                f"passing QA have {sname} outside 0-{POSSIBLE_UNCERTAINTY[var]:g} {units} "
+                f"(from {float(sigma_min):.6g} to {float(sigma_max):.6g}): a units attribute "
+                f"that does not match the values (e.g. '1' on values in {units}) or a corrupt "
+                "variable. Set the variable's units attribute to the unit of its values, or "
+                "download the file again."
+            )
+        if int(n_bad_sigma):  # a few fill values: out of QA, and said so
+            keep = ~_impossible_sigma(d, var)
+            d["qa_pass"] = (d["qa_pass"] & keep).assign_attrs(d["qa_pass"].attrs)
+            warnings.warn(
+                f"Granule '{src}': {int(n_bad_sigma)} sounding(s) passing QA have {sname} "
+                f"outside 0-{POSSIBLE_UNCERTAINTY[var]:g} {units} (from {float(sigma_min):.6g} "
+                f"to {float(sigma_max):.6g}); they are excluded from QA. If they are fill "
+                "values, declare the variable's _FillValue; otherwise the file is corrupt: "
+                "download it again.",
+                UrbansatWarning,
+                stacklevel=3,
+            )
         if int(n_bad):  # a few corrupt or undeclared fill values: out of QA, and said so
             d["qa_pass"] = (d["qa_pass"] & ~bad).assign_attrs(d["qa_pass"].attrs)
             warnings.warn(

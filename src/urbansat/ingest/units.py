@@ -23,6 +23,7 @@ __all__ = [
     "MOLE_FRACTION_UNITS",
     "PLAUSIBLE_MOLE_FRACTION",
     "POSSIBLE_SOUNDING",
+    "POSSIBLE_UNCERTAINTY",
     "check_coordinate_units",
     "check_mole_fraction",
     "check_qa_value",
@@ -196,6 +197,14 @@ POSSIBLE_SOUNDING: Final[dict[str, tuple[float, float]]] = {
     "xco2": (100.0, 2000.0),
     "xch4": (500.0, 10000.0),
 }
+
+
+#: Largest possible single-sounding 1-sigma uncertainty [ppm, ppb], a guard against fill
+#: values and unit slips like :data:`POSSIBLE_SOUNDING`: a quarter of the present
+#: background (above it a sounding carries no information on the column); retrieval
+#: precisions are 0.3-2 ppm XCO2 (OCO-2 Lite, O'Dell et al. 2018, AMT 11, 6539) and 5-20 ppb
+#: XCH4 (TROPOMI, Lorente et al. 2021, AMT 14, 665). An uncertainty must also be > 0.
+POSSIBLE_UNCERTAINTY: Final[dict[str, float]] = {"xco2": 100.0, "xch4": 500.0}
 
 
 def check_mole_fraction(mean: float, *, file: str | Path, variable: str) -> None:
