@@ -1,4 +1,4 @@
-"""Files that are valid in layout but would read wrong: each gives the right values or a clear error.
+"""Files valid in layout that would read wrong: each gives the right values or a clear error.
 
 Found by probing the readers with hostile files (2026-12-07); each test fails on the code before
 its fix.
@@ -264,3 +264,25 @@ def test_impossible_uncertainties_leave_qa_or_are_refused(tmp_path):
         nc["xco2_uncertainty"].units = "1"  # values still in ppm: 5e5 ppm after conversion
     with pytest.raises(UnitsError, match=r"xco2_uncertainty outside 0-100 ppm"):
         urbansat.open_granules(o)
+
+
+def test_times_that_overflow_or_lie_outside_the_satellite_era_are_refused(tmp_path):
+    from urbansat.errors import InputFileError, SchemaError
+    from urbansat.testing.granules import write_oco_lite, write_tropomi_ch4
+
+    p = write_oco_lite(tmp_path)  # 2020-07-04
+    with netCDF4.Dataset(p, "a") as nc:
+        nc["time"][:] = nc["time"][:] * 1000  # milliseconds under "seconds since 1970-01-01"
+    with pytest.raises(SchemaError, match=r"have no time"):
+        urbansat.open_granules(p)  # decoded to 2206 by an int64 wrap before
+    (tmp_path / "b").mkdir()
+    q = write_oco_lite(tmp_path / "b")
+    with netCDF4.Dataset(q, "a") as nc:
+        nc["time"][:] = nc["time"][:] - 300 * 365.25 * 86400  # 1720
+    with pytest.raises(SchemaError, match=r"outside 1990-01-01"):
+        urbansat.open_granules(q)
+    t = write_tropomi_ch4(tmp_path, n_scanlines=20, n_pixels=10)
+    with netCDF4.Dataset(t, "a") as nc:
+        nc["PRODUCT/time"][:] = -2147483647  # its declared fill value
+    with pytest.raises(InputFileError, match=r"PRODUCT/time .* is the fill value"):
+        urbansat.open_granules(t)

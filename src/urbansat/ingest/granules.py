@@ -358,7 +358,7 @@ def _impossible(x: xr.DataArray) -> xr.DataArray:
 
 
 def _sigma(d: xr.Dataset, var: str) -> xr.DataArray:
-    """The gas's 1-sigma uncertainty (NaN where a granule has none)."""
+    """Return the gas's 1-sigma uncertainty (NaN where a granule has none)."""
     name = f"{var}_uncertainty"
     return d[name] if name in d else xr.full_like(d[var], np.nan)
 
@@ -369,14 +369,44 @@ def _impossible_sigma(d: xr.Dataset, var: str) -> xr.DataArray:
     return cast("xr.DataArray", np.isfinite(u) & ((u <= 0) | (u > POSSIBLE_UNCERTAINTY[var])))
 
 
-def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Dataset]:
-    """Drop all-fill granules and those where no sounding passes QA (warning which).
+#: Sounding times urbansat accepts (UTC): from 1990, before the first satellite columns of
+#: CO2 and CH4 (SCIAMACHY, 2002), to 2100. A time outside is a decoding error (milliseconds
+#: stored under a "seconds" unit, a fill value), not a measurement.
+PLAUSIBLE_TIME = (np.datetime64("1990-01-01", "ns"), np.datetime64("2100-01-01", "ns"))
 
-    One small computation per granule: finite and passing counts and the largest latitude.
+
+def _time_ns(d: xr.Dataset) -> xr.DataArray:
+    """Return sounding times as float ns since 1970, NaN for NaT.
+
+    dask's min of a datetime64 array with NaT is NaT, whatever ``skipna`` says.
     """
-    from dask.base import compute
+    t = d["time"]
+    return t.astype("int64").astype("float64").where(t.notnull())
 
-    var = gas_variable(opened[0].attrs["gas"])
+
+def _check_times(src: str, n_no_time: int, t_min: Any, t_max: Any) -> None:
+    """Refuse soundings with a position but no time, or times outside :data:`PLAUSIBLE_TIME`."""
+    if n_no_time:
+        raise SchemaError(
+            f"Granule '{src}': {n_no_time} sounding(s) with a position have no time (a fill "
+            "value, or a value beyond what datetime64[ns] holds, e.g. milliseconds stored "
+            "under a 'seconds since' unit). Download the file again."
+        )
+    lo, hi = PLAUSIBLE_TIME
+    if not np.isfinite(float(t_min)):
+        return
+    t0, t1 = (np.datetime64(int(float(v)), "ns") for v in (t_min, t_max))
+    if t0 < lo or t1 > hi:
+        raise SchemaError(
+            f"Granule '{src}': sounding times run from {t0} to {t1}, outside {lo} - {hi}: the "
+            "time variable's units attribute does not match its values (e.g. milliseconds "
+            "under 'seconds since 1970-01-01') or the file is corrupt. Fix the units "
+            "attribute or download the file again."
+        )
+
+
+def _without_empty(opened: list[xr.Dataset], var: str) -> list[xr.Dataset]:
+    """Drop granules without a sounding (warning which); refuse when none is left."""
     empty = [str(d.attrs["source_files"][0]) for d in opened if d[var].size == 0]
     if empty and len(empty) == len(opened):
         raise InputFileError(
@@ -387,9 +417,65 @@ def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Datase
         warnings.warn(
             f"Skipping granule(s) that hold no sounding: {empty}.",
             EmptyResultWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
-        opened = [d for d in opened if d[var].size]
+    return [d for d in opened if d[var].size]
+
+
+def _check_positions(src: str, lat_max: float, n_lat: int, n_lon: int) -> None:
+    """Refuse latitudes beyond 90 and longitudes beyond -180..360 (left unwrapped by readers)."""
+    if np.isfinite(lat_max) and lat_max > _LAT_MAX:
+        raise SchemaError(
+            f"Granule '{src}' has {n_lat} latitude(s) up to |{lat_max:.6g}| degrees, outside "
+            "[-90, 90]: the geolocation is corrupt (or latitude and longitude are swapped). "
+            "Download the file again; urbansat does not use impossible positions."
+        )
+    if n_lon:
+        raise SchemaError(
+            f"Granule '{src}' has {n_lon} longitude(s) outside -180..360 degrees east "
+            "(e.g. an undeclared fill value such as -999): the geolocation is corrupt. "
+            "Download the file again, or declare the fill value as the variable's "
+            "_FillValue; urbansat does not wrap impossible positions onto real ones."
+        )
+
+
+def _screen_sigma(
+    d: xr.Dataset, var: str, n_bad: int, n_qa_finite: int, sigma_min: Any, sigma_max: Any
+) -> None:
+    """Take impossible uncertainties out of QA (warning), or refuse a unit slip (most of them)."""
+    src = d.attrs["source_files"][0]
+    sname, units, hi = (
+        f"{var}_uncertainty",
+        d[var].attrs.get("units", ""),
+        POSSIBLE_UNCERTAINTY[var],
+    )
+    span = f"outside 0-{hi:g} {units} (from {float(sigma_min):.6g} to {float(sigma_max):.6g})"
+    if 2 * n_bad > n_qa_finite:
+        raise UnitsError(
+            f"Granule '{src}': {n_bad} of the {n_qa_finite} soundings passing QA have {sname} "
+            f"{span}: a units attribute that does not match the values (e.g. '1' on values in "
+            f"{units}) or a corrupt variable. Set the variable's units attribute to the unit of "
+            "its values, or download the file again."
+        )
+    d["qa_pass"] = (d["qa_pass"] & ~_impossible_sigma(d, var)).assign_attrs(d["qa_pass"].attrs)
+    warnings.warn(
+        f"Granule '{src}': {n_bad} sounding(s) passing QA have {sname} {span}; they are "
+        "excluded from QA. If they are fill values, declare the variable's _FillValue; "
+        "otherwise the file is corrupt: download it again.",
+        UrbansatWarning,
+        stacklevel=4,
+    )
+
+
+def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Dataset]:
+    """Drop all-fill granules and those where no sounding passes QA (warning which).
+
+    One small computation per granule: finite and passing counts and the largest latitude.
+    """
+    from dask.base import compute
+
+    var = gas_variable(opened[0].attrs["gas"])
+    opened = _without_empty(opened, var)
     impossible = [_impossible(d[var]) for d in opened]
     bad_sigma = [_impossible_sigma(d, var) for d in opened]
     try:
@@ -415,6 +501,9 @@ def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Datase
                     (np.isfinite(d[var]) & d["qa_pass"]).sum(),
                     sig.where(bs, np.inf).min(),
                     sig.where(bs, -np.inf).max(),
+                    (d["time"].isnull() & np.isfinite(d["latitude"])).sum(),
+                    _time_ns(d).min(),
+                    _time_ns(d).max(),
                 )
                 for d, bad, bs, sig in zip(
                     opened, impossible, bad_sigma, [_sigma(d, var) for d in opened], strict=True
@@ -443,50 +532,20 @@ def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Datase
         n_qa_finite,
         sigma_min,
         sigma_max,
+        n_no_time,
+        t_min,
+        t_max,
     ) in zip(opened, impossible, counts, strict=True):
         src = d.attrs["source_files"][0]
-        if np.isfinite(float(lat_max)) and float(lat_max) > _LAT_MAX:
-            raise SchemaError(
-                f"Granule '{src}' has {int(n_lat)} latitude(s) up to "
-                f"|{float(lat_max):.6g}| degrees, outside [-90, 90]: the geolocation is corrupt "
-                "(or latitude and longitude are swapped). Download the file again; "
-                "urbansat does not use impossible positions."
-            )
-        if int(n_lon):
-            raise SchemaError(
-                f"Granule '{src}' has {int(n_lon)} longitude(s) outside -180..360 degrees east "
-                "(e.g. an undeclared fill value such as -999): the geolocation is corrupt. "
-                "Download the file again, or declare the fill value as the variable's "
-                "_FillValue; urbansat does not wrap impossible positions onto real ones."
-            )
+        _check_positions(src, float(lat_max), int(n_lat), int(n_lon))
+        _check_times(src, int(n_no_time), t_min, t_max)
         check_qa_value(float(qa_max), file=src)
         # most values impossible: a unit slip (the mean check names the unit), not corruption
         check_mole_fraction(
             float(mean if 2 * int(n_bad) > int(n_fin) else clean_mean), file=src, variable=var
         )
-        sname = f"{var}_uncertainty"
-        units = d[var].attrs.get("units", "")
-        if int(n_bad_sigma) and 2 * int(n_bad_sigma) > int(n_qa_finite):
-            raise UnitsError(
-                f"Granule '{src}': {int(n_bad_sigma)} of the {int(n_qa_finite)} soundings "
-                f"passing QA have {sname} outside 0-{POSSIBLE_UNCERTAINTY[var]:g} {units} "
-                f"(from {float(sigma_min):.6g} to {float(sigma_max):.6g}): a units attribute "
-                f"that does not match the values (e.g. '1' on values in {units}) or a corrupt "
-                "variable. Set the variable's units attribute to the unit of its values, or "
-                "download the file again."
-            )
-        if int(n_bad_sigma):  # a few fill values: out of QA, and said so
-            keep = ~_impossible_sigma(d, var)
-            d["qa_pass"] = (d["qa_pass"] & keep).assign_attrs(d["qa_pass"].attrs)
-            warnings.warn(
-                f"Granule '{src}': {int(n_bad_sigma)} sounding(s) passing QA have {sname} "
-                f"outside 0-{POSSIBLE_UNCERTAINTY[var]:g} {units} (from {float(sigma_min):.6g} "
-                f"to {float(sigma_max):.6g}); they are excluded from QA. If they are fill "
-                "values, declare the variable's _FillValue; otherwise the file is corrupt: "
-                "download it again.",
-                UrbansatWarning,
-                stacklevel=3,
-            )
+        if int(n_bad_sigma):
+            _screen_sigma(d, var, int(n_bad_sigma), int(n_qa_finite), sigma_min, sigma_max)
         if int(n_bad):  # a few corrupt or undeclared fill values: out of QA, and said so
             d["qa_pass"] = (d["qa_pass"] & ~bad).assign_attrs(d["qa_pass"].attrs)
             warnings.warn(
@@ -695,17 +754,19 @@ _KEY_DEG = 1e-5
 
 
 def _sounding_keys(d: xr.Dataset) -> np.ndarray:
-    """One int64 row per sounding with a position: ``sounding_id``, else time and position."""
+    """Return one int64 row per sounding with a position: its id, else time and position."""
     lat = np.asarray(d["latitude"].values, "float64")
     lon = np.asarray(d["longitude"].values, "float64")
     t = np.asarray(d["time"].values).astype("datetime64[ns]").astype("int64")
     t = np.broadcast_to(t if t.shape == lat.shape else t.reshape(-1, 1), lat.shape)
     ok = np.isfinite(lat) & np.isfinite(lon)
     if "sounding_id" in d:
-        return np.asarray(d["sounding_id"].values)[ok].astype("int64").reshape(-1, 1)
-    return np.column_stack(
+        ids: np.ndarray = np.asarray(d["sounding_id"].values)[ok].astype("int64")
+        return ids.reshape(-1, 1)
+    rows: np.ndarray = np.column_stack(
         [t[ok], np.round(lat[ok] / _KEY_DEG), np.round(lon[ok] / _KEY_DEG)]
     ).astype("int64")
+    return rows
 
 
 def _refuse_repeated_soundings(good: list[xr.Dataset]) -> None:

@@ -335,7 +335,7 @@ def _open_cci_netcdf(path: Path, chunks: Chunks) -> xr.DataArray:
 
 
 def _tile_nodata(arrays: list[xr.DataArray], paths: list[Path], prod: str | None) -> int | None:
-    """The one integer nodata of the tiles (the file's, else the product's :data:`_NODATA`).
+    """Return the one integer nodata of the tiles (the file's, else the product's ``_NODATA``).
 
     Raises
     ------

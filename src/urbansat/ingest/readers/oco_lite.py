@@ -79,9 +79,15 @@ def _structure(path: str | Path) -> tuple[dict[str, set[str]], dict[str, Any]]:
         raise open_failure(path, err) from None
 
 
+#: Largest |seconds since 1970| a datetime64[ns] holds (2**63 ns, about the year 2262).
+_MAX_NS_SECONDS = 2**63 / 1e9
+
+
 def _seconds_to_datetime(t: np.ndarray) -> np.ndarray:
     out = np.full(t.shape, np.datetime64("NaT", "ns"))
-    ok = np.isfinite(t)
+    # beyond +-9.2e9 s datetime64[ns] overflows and wraps to a wrong date: NaT, which the
+    # granule screening refuses for soundings with a position
+    ok = np.isfinite(t) & (np.abs(t) < _MAX_NS_SECONDS)
     # float64 seconds near 1.6e9 resolve ~0.2 us: round to whole microseconds
     out[ok] = (np.round(t[ok] * 1e6).astype("int64") * 1000).astype("datetime64[ns]")
     return out

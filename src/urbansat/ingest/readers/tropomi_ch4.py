@@ -352,6 +352,12 @@ class TropomiCH4Reader(GranuleReader):
             np.asarray(ds["time"].values).ravel(),
             np.asarray(ds["delta_time"].values, dtype="float64"),
         )
+        if times[0].size and not np.isfinite(np.asarray(times[0], "float64")[0]):
+            raise InputFileError(
+                f"Granule '{path}': PRODUCT/time (the orbit's reference time, s since "
+                "2010-01-01) is the fill value, so no sounding has a time. The file is corrupt "
+                "or a failed subset: download it again."
+            )
         if times[1].size and not np.isfinite(times[1]).any():
             raise InputFileError(
                 f"Granule '{path}': PRODUCT/delta_time is the fill value on every scanline, so no "
