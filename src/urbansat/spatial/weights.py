@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
+import shapely
+import shapely.affinity
 import xarray as xr
 
 from urbansat.errors import (
@@ -86,7 +88,35 @@ def boundary_frame(boundaries: Any, grid: GridSpec) -> tuple[np.ndarray, np.ndar
                 UrbansatWarning,
                 stacklevel=3,
             )
+        geoms = to_raster_longitudes(geoms, grid.bounds[0])
     return ids, geoms
+
+
+def to_raster_longitudes(geoms: np.ndarray, west: float) -> np.ndarray:
+    """Put geographic polygons on the raster's longitude convention, ``[west, west + 360)``.
+
+    A polygon written in 0..360 degrees (Fiji as 178..182 E) on a -180..180 raster, or a part
+    at -180..-178 on a raster spanning 170..190, would otherwise lie partly off the raster
+    and lose that area. Each polygon reaching outside the window is cut into its copies
+    shifted by -360, 0 and +360 degrees, each clipped to the window, and those pieces are
+    joined: the same area on the sphere, in the raster's longitudes. Polygons inside the
+    window are returned as the same objects.
+    """
+    out = np.array(geoms, dtype=object)
+    east = west + 360.0
+    window = shapely.box(west, -90.0, east, 90.0)
+    for i, g in enumerate(out):
+        if g is None or g.is_empty:
+            continue
+        x0, _, x1, _ = g.bounds
+        if x0 >= west and x1 <= east:
+            continue
+        pieces = [
+            shapely.intersection(shapely.affinity.translate(g, 360.0 * k), window)
+            for k in (-1, 0, 1)
+        ]
+        out[i] = shapely.union_all([q for q in pieces if not q.is_empty])
+    return out
 
 
 def check_overlap(
