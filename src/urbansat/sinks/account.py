@@ -1250,6 +1250,15 @@ def account_sinks(  # noqa: PLR0913 - public API: the epochs and boundaries, the
         landcover_start, landcover_end = align_epochs(landcover_start, landcover_end, align_to)
     else:
         check_aligned(landcover_start, landcover_end)
+    y_start, y_end = landcover_start.attrs.get("year"), landcover_end.attrs.get("year")
+    if y_start is not None and y_end is not None and float(y_end) <= float(y_start):
+        # years= sets the interval; it cannot turn a later epoch into the start
+        raise ConfigError(
+            f"The start land cover is of {y_start} and the end one of {y_end}: the epochs are "
+            "swapped or the same. Pass the earlier epoch as landcover_start "
+            f"(account_sinks(<{min(y_start, y_end)}>, <{max(y_start, y_end)}>, ...)); "
+            "years= only sets the interval between them."
+        )
     if years is None:
         years = _epoch_years(landcover_start, landcover_end)
     lg = _legend_of(landcover_start, legend)
@@ -1310,7 +1319,7 @@ def _epoch_years(landcover_start: xr.DataArray, landcover_end: xr.DataArray) -> 
         raise ConfigError("years= is required: the land-cover arrays carry no 'year' attribute.")
     years = float(y1) - float(y0)
     if years <= 0:
-        raise ConfigError(f"Epoch years {y0} -> {y1} do not increase; pass years= explicitly.")
+        raise ConfigError(f"Epoch years {y0} -> {y1} do not increase; pass the earlier first.")
     return years
 
 

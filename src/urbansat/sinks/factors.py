@@ -36,6 +36,7 @@ from typing import Any, TypeAlias
 import numpy as np
 import pandas as pd
 
+from urbansat.categories import NON_SINK_CLASSES, SINK_CATEGORIES
 from urbansat.errors import FactorError
 
 __all__ = [
@@ -78,6 +79,38 @@ _UNITS = {
     p: ("t C ha-1 yr-1" if p in ("removal", "soil_accumulation") else "t C ha-1")
     for p in PARAMETERS
 }
+
+#: Spellings of the two units accepted in a factor table's ``unit`` column, spaces removed:
+#: tonnes (= Mg) of carbon per hectare, and per hectare and year for the rates. Any other
+#: unit (kg C m-2, t CO2 ha-1 yr-1, t d.m. ha-1) must be converted first: the values are used
+#: as they are.
+_STOCK_SPELLINGS = frozenset(
+    f"{m}C{h}" for m in ("t", "Mg") for h in ("ha-1", "/ha", "ha^-1", "ha**-1")
+)
+_UNIT_SPELLINGS = {
+    "t C ha-1": _STOCK_SPELLINGS,
+    "t C ha-1 yr-1": frozenset(
+        s + r for s in _STOCK_SPELLINGS for r in ("yr-1", "/yr", "a-1", "/a", "yr^-1", "yr**-1")
+    ),
+}
+
+
+def _check_units(d: pd.DataFrame, name: str) -> None:
+    """Refuse a ``unit`` that is not t C ha-1 (stocks) or t C ha-1 yr-1 (rates) in any spelling."""
+    wrong = [
+        (i, p, u)
+        for i, (p, u) in enumerate(zip(d["parameter"], d["unit"], strict=True))
+        if isinstance(u, str) and u.strip() and "".join(u.split()) not in _UNIT_SPELLINGS[_UNITS[p]]
+    ]
+    if wrong:
+        listing = ", ".join(f"row {i} {p}: {u!r} (needs {_UNITS[p]!r})" for i, p, u in wrong[:5])
+        raise FactorError(
+            f"Factor table {name!r} states units urbansat does not use: {listing}. Values are "
+            "used as they are, so convert them first (kg C m-2 x 10 = t C ha-1; t CO2 x 12/44 "
+            "= t C; t dry matter x the carbon fraction, IPCC 2006 Vol 4 Table 4.3) and set the "
+            "unit, or leave the unit empty for the default."
+        )
+
 
 #: Packaged tables: name -> (file, version). ``"ipcc2019"`` is the current IPCC table (v3: the
 #: v2 rows -- a default for every land-cover sink category and pool in three zones -- plus nine
@@ -141,7 +174,10 @@ class FactorTable:
     ) -> FactorTable:
         """Return a new table where the rows of ``other`` replace matching rows.
 
-        A row matches on (category or lucode, climate_zone, parameter).
+        A row matches on (category or lucode, climate_zone, parameter); an override row for
+        climate zone ``"*"`` (the default when the column is left out) replaces that factor
+        in every zone, since a zone-specific row of this table would otherwise win over it
+        and the override would change nothing.
 
         Parameters
         ----------
@@ -155,10 +191,24 @@ class FactorTable:
         FactorTable
         """
         o = other if isinstance(other, FactorTable) else factor_table_from_frame(other, name="user")
+        known = set(self.data["category"].dropna()) | set(SINK_CATEGORIES) | set(NON_SINK_CLASSES)
+        unknown = sorted(set(o.data["category"].dropna()) - known)
+        if unknown:
+            raise FactorError(
+                f"Override rows name categories {unknown}, which are not categories of "
+                f"T/CI 231 or of table {self.name!r} ({sorted(known)}); spell the category as "
+                "listed (lower case), or give the class code in a 'lucode' column."
+            )
         key = ["category", "lucode", "climate_zone", "parameter"]
         base = self.data.set_index(key)
         new = o.data.set_index(key)
-        merged = pd.concat([base[~base.index.isin(new.index)], new]).reset_index()
+        replaced = base.index.isin(new.index)
+        everywhere = o.data[o.data["climate_zone"] == "*"]
+        if len(everywhere):  # a "*" override replaces the factor in every zone
+            subject = ["category", "lucode", "parameter"]
+            wide = pd.MultiIndex.from_frame(everywhere[subject].astype(object))
+            replaced |= pd.MultiIndex.from_frame(self.data[subject].astype(object)).isin(wide)
+        merged = pd.concat([base[~replaced], new]).reset_index()
         return FactorTable(name or f"{self.name}+{o.name}", self.version, merged[_COLUMNS])
 
 
@@ -278,6 +328,7 @@ def factor_table_from_frame(
             f"Factor table {name!r} has unknown parameter(s) {bad}; allowed: {PARAMETERS}."
         )
     _check_numbers(d, name)
+    _check_units(d, name)
     stock = d["parameter"].isin(POOLS) & (d["value"] < 0)
     if stock.any():
         rows = d.loc[stock, ["category", "lucode", "parameter", "value"]].to_dict("records")
