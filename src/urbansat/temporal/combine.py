@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from urbansat.errors import MixedInputError
+
 __all__ = ["combine_overpasses", "overpasses_by_period"]
 
 
@@ -44,8 +46,17 @@ def combine_overpasses(
     label = next(iter(span))
     totals = period_totals(parts, periods=span, profile=profile or "flat")
     totals = totals[totals["period"] == str(label)]
-    if "method" in totals:  # one inversion method per part here
-        totals = totals.groupby("source", sort=False).head(1)
+    if "method" in totals:  # one total per source: its overpasses must share a method
+        mixed = totals.groupby("source", sort=False)["method"].nunique()
+        if (mixed > 1).any():
+            src = str(mixed.index[mixed > 1][0])
+            methods = sorted(set(totals.loc[totals["source"] == src, "method"]))
+            raise MixedInputError(
+                f"The overpasses of source {src!r} were estimated with different inversion "
+                f"methods ({methods}); a period total combines one method's estimates. "
+                "Estimate every overpass with one method, or select one "
+                "(ds.sel(inversion_method='csf')) before combining."
+            )
     names = list(dict.fromkeys(str(s) for p in parts for s in p["source"].values))
     totals = totals.set_index("source").reindex(names)
     first = {str(s): p for p in reversed(parts) for s in p["source"].values}

@@ -7,14 +7,17 @@ overpass estimate divided by its profile factor):
 
     x_k = \theta^\top b(t_k) + \varepsilon_k, \qquad
     \varepsilon_k / \sigma \sim t_\nu, \qquad
-    \sigma^2 = (\bar r \mu)^2 + \tau^2 \mu^2,
+    \sigma^2 = \max(\bar r \mu, \tilde s)^2 + \tau^2 \mu^2,
 
 with ``b = (1, cos 2 pi p, sin 2 pi p, cos 4 pi p, sin 4 pi p)`` (``p`` the phase of
 ``t_k`` in the period) when the period is sampled well enough for a seasonal curve, else
 ``b = (1)``; ``mu = theta_0``. The scale comes from the model, not from each estimate:
 ``r_bar`` is the source's median relative retrieval error ``median(s_k / |y_k|)`` (the
 reported sigma grows with the estimate, so weighting each estimate by its own sigma
-favours low estimates and biases the mean low), and ``tau`` is the day-to-day variability
+favours low estimates and biases the mean low), floored at ``s~``, the median reported
+error of the corrected values ``median(s_k / f_k)`` (without the floor a source consistent
+with zero, ``mu -> 0``, got a scale of zero and an interval of zero width: 32 overpasses of
+0 +- 1e5 t/yr gave a total of 0 +- 2e-7), and ``tau`` is the day-to-day variability
 the profile does not explain, estimated with the data (EM for the Student-t scale mixture)
 under an inverse-gamma prior whose mode is ``(tau_0 mu)^2``.
 
@@ -99,7 +102,7 @@ def _gmat(
     return out
 
 
-def fit_groups(  # noqa: PLR0915 - the EM loop of the module docstring, then the covariance
+def fit_groups(  # noqa: PLR0913, PLR0915 - the EM loop of the docstring, then the covariance
     gid: NDArray[np.int64],
     x: NDArray[np.float64],
     b: NDArray[np.float64],
@@ -109,6 +112,7 @@ def fit_groups(  # noqa: PLR0915 - the EM loop of the module docstring, then the
     tau0: NDArray[np.float64],
     seasonal: NDArray[np.bool_],
     g: NDArray[np.float64],
+    sigma_floor: NDArray[np.float64] | None = None,
 ) -> GroupFit:
     """Fit the robust model of the module docstring to every group at once.
 
@@ -130,6 +134,9 @@ def fit_groups(  # noqa: PLR0915 - the EM loop of the module docstring, then the
         Fit the harmonics (else the constant only).
     g : ndarray, (G, N_BASIS)
         Profile-weighted period means of the basis.
+    sigma_floor : ndarray, (G,), optional
+        ``s~``, the smallest retrieval scale per group (the median reported error of the
+        corrected values); none when omitted.
 
     Returns
     -------
@@ -140,6 +147,7 @@ def fit_groups(  # noqa: PLR0915 - the EM loop of the module docstring, then the
     bb[:, 0] = 1.0
     gg = np.where(seasonal[:, None], g, 0.0)
     gg[:, 0] = g[:, 0]
+    floor2 = np.zeros(n_groups) if sigma_floor is None else np.asarray(sigma_floor, float) ** 2
     order = np.argsort(gid, kind="stable")
     starts = np.searchsorted(gid[order], np.arange(n_groups))
     mu = np.abs(np.array([np.median(s) for s in np.split(x[order], starts[1:])]))
@@ -153,7 +161,7 @@ def fit_groups(  # noqa: PLR0915 - the EM loop of the module docstring, then the
     eye = np.eye(N_BASIS)
     for _ in range(_MAX_ITER):
         scale_mu = np.maximum(np.abs(theta[:, 0]), tiny)
-        s2_ret = (r_rel * scale_mu) ** 2
+        s2_ret = np.maximum((r_rel * scale_mu) ** 2, floor2)
         sig2 = s2_ret + th_tau
         r = x - np.einsum("ij,ij->i", bb, theta[gid])
         u = (NU + 1.0) / (NU + r * r / sig2[gid])
@@ -181,7 +189,7 @@ def fit_groups(  # noqa: PLR0915 - the EM loop of the module docstring, then the
         if change < _TOL:
             break
     scale_mu = np.maximum(np.abs(theta[:, 0]), tiny)
-    s2_ret = (r_rel * scale_mu) ** 2
+    s2_ret = np.maximum((r_rel * scale_mu) ** 2, floor2)
     sig2 = s2_ret + th_tau
     r = x - np.einsum("ij,ij->i", bb, theta[gid])
     u = (NU + 1.0) / (NU + r * r / sig2[gid])

@@ -227,6 +227,8 @@ def _from_datasets(data: xr.Dataset | Sequence[xr.Dataset]) -> pd.DataFrame:
                 cols[opt] = np.asarray(ds[opt].values)
         if "gas" in ds.attrs:
             cols["gas"] = np.repeat(str(ds.attrs["gas"]), len(cols["source"]))
+        if "method" not in cols and "method" in ds.attrs:  # a one-method result
+            cols["method"] = np.repeat(str(ds.attrs["method"]), len(cols["source"]))
         frames.append(pd.DataFrame(cols))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
@@ -395,6 +397,16 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
         )
     table["_id"] = table[idc].astype(str)
     keys = ["_id"] + [c for c in ("gas", "method") if c in table]
+    for c in keys[1:]:  # a row with no gas or method would fall out of every group
+        blank = table[c].isna().to_numpy() | (table[c].astype(str).str.strip() == "").to_numpy()
+        if blank.any():
+            row = int(np.flatnonzero(blank)[0])
+            raise SchemaError(
+                f"column {c!r} is empty in {int(blank.sum())} row(s), first row {row} "
+                f"({idc}={table[idc].iloc[row]!r}); "
+                f"fill it (every estimate is totalled with the others of its {c}) or drop "
+                f"the column when all rows share one {c}."
+            )
     t_ns = _times_utc(table["time"])
     y = pd.to_numeric(table["emission_t_per_yr"], errors="coerce").to_numpy(dtype=float)
     s = pd.to_numeric(table["emission_t_per_yr_uncertainty"], errors="coerce").to_numpy(dtype=float)
@@ -560,6 +572,7 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
             ratio = np.where(y[acc_all] != 0, s[acc_all] / np.abs(y[acc_all]), np.inf)
         r_rel = np.array(pd.Series(ratio).groupby(gid).median().to_numpy(), dtype=float)
         r_rel = np.where(np.isfinite(r_rel), r_rel, 1e6)
+        s_floor = pd.Series(s[acc_all] / f_all).groupby(gid).median().to_numpy(dtype=float)
         fit = fit_groups(
             gid,
             x,
@@ -569,6 +582,7 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
             tau0=np.array([r["_tau0"] for r in fit_rows]),
             seasonal=np.array([r["_seasonal"] for r in fit_rows]),
             g=np.stack([r["_g"] for r in fit_rows]),
+            sigma_floor=s_floor,
         )
         for j, r in enumerate(fit_rows):
             sl = gid == j
