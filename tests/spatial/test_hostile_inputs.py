@@ -41,3 +41,50 @@ def test_a_polygon_split_at_180_lands_on_a_raster_across_180():
         warnings.simplefilter("ignore", urbansat.UrbansatWarning)  # the split is announced
         t = urbansat.class_areas(r, b)
     np.testing.assert_allclose(t.area_m2.iloc[0], ellipsoidal_cell_area(-17, -15, 4.0), rtol=1e-9)
+
+
+def _utm(data, nodata=None):
+    x = 500000 + np.arange(data.shape[1]) + 0.5
+    y = 5000010 - np.arange(data.shape[0]) - 0.5
+    r = xr.DataArray(data, dims=("y", "x"), coords={"y": y, "x": x}).rio.write_crs(32633)
+    return r if nodata is None else r.rio.write_nodata(nodata)
+
+
+_BOX = gpd.GeoDataFrame(
+    {"boundary_id": ["a"]}, geometry=[shapely.box(500000, 5000000, 500010, 5000010)], crs=32633
+)
+
+
+@pytest.mark.parametrize("fill", [-3.4e38, 0.1])
+def test_a_float_nodata_matches_the_float32_pixels_that_hold_it(fill):
+    d = np.full((10, 10), 5.0, np.float32)
+    d[:5] = fill
+    t = urbansat.zonal_stats(_utm(d), _BOX, ["mean", "count"], nodata=fill)
+    assert t["count"].iloc[0] == pytest.approx(50.0)  # was 100: float32(fill) != fill
+    assert t["mean"].iloc[0] == pytest.approx(5.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, bool])
+def test_float16_and_bool_rasters_are_summarised(dtype):
+    d = np.ones((10, 10), dtype)
+    t = urbansat.zonal_stats(_utm(d), _BOX, ["mean", "sum"])  # a numba TypingError before
+    assert t["mean"].iloc[0] == pytest.approx(1.0)
+    assert t["sum"].iloc[0] == pytest.approx(100.0)
+
+
+def test_class_areas_on_a_web_mercator_raster_warn_of_map_areas():
+    from pyproj import Transformer
+
+    tr = Transformer.from_crs(4326, 3857, always_xy=True)
+    x0, y0 = tr.transform(10, 50)
+    x1, y1 = tr.transform(11, 51)
+    xs = np.arange(x0, x1, 1000.0) + 500
+    ys = np.arange(y1, y0, -1000.0) - 500
+    r = xr.DataArray(
+        np.full((ys.size, xs.size), 10, np.uint8), dims=("y", "x"), coords={"y": ys, "x": xs}
+    ).rio.write_crs(3857)
+    b = gpd.GeoDataFrame({"boundary_id": ["b"]}, geometry=[shapely.box(10, 50, 11, 51)], crs=4326)
+    with pytest.warns(
+        urbansat.SuspectValueWarning, match=r"not equal-area: .* 2.4\d?-2.5\d? times"
+    ):
+        urbansat.class_areas(r, b)

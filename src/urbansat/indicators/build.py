@@ -509,6 +509,12 @@ def tci231_indicators(  # noqa: PLR0913 - keyword-only inputs of one table, as i
     em = _split(emissions, labels, "emissions")
     co = _split(concentrations, labels, "concentrations")
     sk = _split(sinks, labels, "sinks", need_gas=False)
+    # boundary ids are matched as str (schema.boundaries.boundary_ids): an account of
+    # boundaries with integer ids has an integer coordinate that .sel("1") cannot find
+    sk = {
+        k: v.assign_coords(boundary=v["boundary"].astype(str)) if "boundary" in v.coords else v
+        for k, v in sk.items()
+    }
     inv = inventory_lookup(inventory, bnd["boundary_id"].astype(str), labels)
     observed = {g for _, g in em} | {g for _, g in co} | _observed_gases(observed_gases)
     spec = indicator_spec()

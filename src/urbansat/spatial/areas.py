@@ -102,6 +102,36 @@ def ellipsoidal_cell_area(
     return np.abs(0.5 * b2 * math.radians(abs(dlon_deg)) * _dq(p1, p2, e))
 
 
+#: Largest departure of a projected grid's areal scale from 1 accepted without a warning: 1 %.
+#: A UTM zone stays within 0.08 % (scale factor 0.9996-1.0004 inside its 6 degrees); Web
+#: Mercator at 50 degrees N is 2.5x.
+MAX_AREAL_SCALE_ERROR = 0.01
+
+
+def areal_scale_range(bounds: tuple[float, float, float, float], crs: CRS) -> tuple[float, float]:
+    """Smallest and largest areal scale (map area / true area) of a projected CRS over a box.
+
+    Sampled on a 5 x 5 lattice of the box (``xmin, ymin, xmax, ymax`` in the CRS) with
+    :meth:`pyproj.Proj.get_factors`; (1, 1) for a geographic CRS, whose cell areas are
+    computed on the ellipsoid.
+    """
+    import pyproj
+
+    if not crs.is_projected:
+        return 1.0, 1.0
+    x0, y0, x1, y1 = bounds
+    xx, yy = np.meshgrid(np.linspace(x0, x1, 5), np.linspace(y0, y1, 5))
+    lon, lat = pyproj.Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True).transform(
+        xx.ravel(), yy.ravel()
+    )
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if not ok.any():
+        return 1.0, 1.0
+    scale = np.asarray(pyproj.Proj(crs).get_factors(lon[ok], lat[ok]).areal_scale, float)
+    scale = scale[np.isfinite(scale)]
+    return (float(scale.min()), float(scale.max())) if scale.size else (1.0, 1.0)
+
+
 def row_areas(
     transform: Affine, crs: CRS, n_rows: int, *, row_start: int = 0
 ) -> NDArray[np.float64]:

@@ -39,11 +39,17 @@ from urbansat.errors import (
     BoundaryError,
     EmptyResultWarning,
     EmptySelectionError,
+    SuspectValueWarning,
     UrbansatWarning,
 )
 from urbansat.schema.antimeridian import split_antimeridian
 from urbansat.schema.boundaries import boundary_ids, require_boundaries
-from urbansat.spatial.areas import polygon_areas, row_areas
+from urbansat.spatial.areas import (
+    MAX_AREAL_SCALE_ERROR,
+    areal_scale_range,
+    polygon_areas,
+    row_areas,
+)
 from urbansat.spatial.coverage import PolygonSet, band_segments, prepare_polygons
 from urbansat.spatial.grid import GridSpec, as_raster_2d
 
@@ -252,6 +258,17 @@ class Coverage:
         self.ids = ids
         self.polygons = polys
         self.row_area_m2 = row_areas(grid.transform, grid.crs, grid.shape_yx[0])
+        lo, hi = areal_scale_range(grid.bounds, grid.crs)
+        if max(abs(lo - 1.0), abs(hi - 1.0)) > MAX_AREAL_SCALE_ERROR:
+            warnings.warn(
+                f"The raster's CRS {grid.crs.name!r} is not equal-area: over the raster a map "
+                f"area is {lo:.3g}-{hi:.3g} times the true area, and pixel areas are map areas. "
+                "Reproject the raster to an equal-area CRS (its UTM zone, or e.g. EPSG:6933) "
+                "with nearest resampling for classes, or use it in geographic coordinates "
+                "(EPSG:4326), whose cell areas are ellipsoidal.",
+                SuspectValueWarning,
+                stacklevel=3,
+            )
         self.boundary_area_m2 = polygon_areas(geoms, grid.crs)
         self.row_ptr, self.segments, self.fractions = _build(
             polys, grid.shape_yx, n_threads or _cpu_count()

@@ -683,15 +683,19 @@ def zonal_stats(
         raise SchemaError(
             f"The raster has non-numeric dtype {da.dtype}; zonal_stats needs numbers."
         )
-    arrays = [da.data]
-    if weights is not None:
-        arrays.append(_aligned(weights, grid, "weights", "raster").data)
     if nodata is None:
         nodata = da.rio.nodata
     else:
         _check_nodata(nodata, da.dtype, "raster", categorical=False)
     has_nd = nodata is not None and not (isinstance(nodata, float) and np.isnan(nodata))
-    nd = float(nodata) if has_nd else 0.0
+    # the value as a pixel of the raster holds it: float32(-3.4e38) != -3.4e38 in float64, so
+    # an uncast nodata matched no pixel (rio.write_nodata casts the same way)
+    nd = float(np.asarray(nodata).astype(da.dtype)) if has_nd else 0.0
+    if da.dtype == np.float16 or da.dtype.kind == "b":  # the compiled kernels take neither
+        da = da.astype(np.float32 if da.dtype == np.float16 else np.uint8)
+    arrays = [da.data]
+    if weights is not None:
+        arrays.append(_aligned(weights, grid, "weights", "raster").data)
     acc = _add_moments(_map_blocks(_value_block, arrays, cov, has_nd, nd), cov.n_boundaries)
     valid = acc[:, 2] > 0
     cols = _stat_columns(acc)
