@@ -88,3 +88,18 @@ def test_class_areas_on_a_web_mercator_raster_warn_of_map_areas():
         urbansat.SuspectValueWarning, match=r"not equal-area: .* 2.4\d?-2.5\d? times"
     ):
         urbansat.class_areas(r, b)
+
+
+@pytest.mark.parametrize("base", [0.0, 1e8, 1e9])
+@pytest.mark.parametrize("chunks", [None, {"y": 3, "x": 4}])
+def test_std_keeps_its_digits_far_from_zero(base, chunks):
+    d = base + np.random.default_rng(0).standard_normal((10, 10))
+    r = _utm(d)
+    r = r if chunks is None else r.chunk(chunks)
+    t = urbansat.zonal_stats(r, _BOX, ["std", "min", "max"])
+    # E[x^2] - mean^2 gave 0 at 1e8 and 22.6 at 1e9 for a spread of about 1
+    np.testing.assert_allclose(t["std"].iloc[0], d.std(), rtol=1e-8)
+    assert t["min"].iloc[0] == pytest.approx(d.min(), rel=1e-15)
+    assert t["max"].iloc[0] == pytest.approx(d.max(), rel=1e-15)
+    const = urbansat.zonal_stats(_utm(np.full((10, 10), 0.1)), _BOX, ["std"])
+    assert const["std"].iloc[0] == 0.0  # was 6.7e-9
