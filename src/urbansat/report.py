@@ -689,12 +689,6 @@ def _refuse_inputs(outputs: list[Path], kwargs: Mapping[str, Any]) -> None:
     The inputs are those the ``provenance`` keyword lists (``inputs[i].path``): the report
     documents them, so it must never be written over one.
     """
-    from urbansat.export.guard import check_outputs
+    from urbansat.export.guard import check_outputs, provenance_inputs
 
-    prov = kwargs.get("provenance") or {}
-    inputs = {
-        f"provenance inputs[{i}]": str(item["path"])
-        for i, item in enumerate(prov.get("inputs", []) if isinstance(prov, Mapping) else [])
-        if isinstance(item, Mapping) and item.get("path")
-    }
-    check_outputs(outputs, inputs)
+    check_outputs(outputs, provenance_inputs(kwargs.get("provenance") or {}))

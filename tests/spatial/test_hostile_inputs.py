@@ -103,3 +103,38 @@ def test_std_keeps_its_digits_far_from_zero(base, chunks):
     assert t["max"].iloc[0] == pytest.approx(d.max(), rel=1e-15)
     const = urbansat.zonal_stats(_utm(np.full((10, 10), 0.1)), _BOX, ["std"])
     assert const["std"].iloc[0] == 0.0  # was 6.7e-9
+
+
+def test_flattened_soundings_are_screened_by_qa_only_too():
+    from urbansat.schema import to_soundings
+    from urbansat.testing.granules import make_swath
+
+    ds = make_swath(shape_yx=(20, 6))
+    qa = np.zeros((20, 6), bool)
+    qa[:10] = True
+    ds["qa_pass"] = (("y", "x"), qa)
+    ds["xco2"] = ds.xco2.where(ds.qa_pass, 999.0)  # QA-failed soundings carry garbage
+    snd = to_soundings(ds, qa_only=False)
+    g = urbansat.grid_soundings(snd, resolution=0.05, qa_only=True)
+    assert float(g.xco2.max()) < 500  # was 999
+    box = gpd.GeoDataFrame(
+        {"boundary_id": ["a"]}, geometry=[shapely.box(-119, 33, -117, 35)], crs=4326
+    )
+    s = urbansat.select_soundings(snd, box, qa_only=True)
+    assert bool(s.qa_pass.all())
+
+
+def test_soundings_without_a_footprint_are_counted_in_a_warning():
+    from urbansat.testing.granules import make_swath
+
+    ds = make_swath(shape_yx=(10, 4))
+    lat = ds.latitude_bounds.values.copy()
+    lat[0, :3] = np.nan  # three footprints with NaN corners (a vertex fill)
+    ds["latitude_bounds"] = (ds.latitude_bounds.dims, lat, ds.latitude_bounds.attrs)
+    with pytest.warns(urbansat.UrbansatWarning, match="3 of 40 sounding"):
+        urbansat.grid_soundings(ds, resolution=0.05)
+    box = gpd.GeoDataFrame(
+        {"boundary_id": ["a"]}, geometry=[shapely.box(-125, 28, -110, 40)], crs=4326
+    )
+    with pytest.warns(urbansat.UrbansatWarning, match="3 of 40 sounding"):
+        urbansat.select_soundings(ds, box)

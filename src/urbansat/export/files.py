@@ -42,9 +42,15 @@ def atomic_write(path: str | Path, *, suffix: str | None = None) -> Iterator[Pat
             f"cannot write {str(path)!r}: a parent of it is a file, not a folder ({err}); "
             "choose an output path inside a folder"
         ) from err
-    fd, tmp = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.stem}.tmp-", suffix=suffix or path.suffix
-    )
+    try:
+        fd, tmp = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.stem}.tmp-", suffix=suffix or path.suffix
+        )
+    except PermissionError as err:
+        raise OutputPathError(
+            f"cannot write {str(path)!r}: the folder {str(path.parent)!r} is not writable "
+            f"({err.strerror}); choose an output folder you may write to"
+        ) from err
     os.close(fd)
     os.unlink(tmp)  # writers (GDAL, netCDF) want to create the file themselves
     try:

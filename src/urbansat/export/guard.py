@@ -13,12 +13,18 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from urbansat.errors import OutputPathError
 from urbansat.export.files import special_kind
 
-__all__ = ["TABLE_SUFFIXES", "check_output_dir", "check_outputs", "table_paths"]
+__all__ = [
+    "TABLE_SUFFIXES",
+    "check_output_dir",
+    "check_outputs",
+    "provenance_inputs",
+    "table_paths",
+]
 
 #: File suffix per table format, as :func:`urbansat.export.write_tables` names its files.
 TABLE_SUFFIXES: Final = {
@@ -61,6 +67,20 @@ def table_paths(
             if fmt == "csv":
                 out.append(p.with_name(p.name + ".provenance.json"))
     return out
+
+
+def provenance_inputs(prov: Any) -> dict[str, str]:
+    """Return the input files a provenance record lists, labelled for :func:`check_outputs`.
+
+    A writer given ``prov`` documents those inputs (``prov["inputs"][i]["path"]``), so it
+    must never write over one of them.
+    """
+    items = prov.get("inputs", []) if isinstance(prov, Mapping) else []
+    return {
+        f"provenance inputs[{i}]": str(item["path"])
+        for i, item in enumerate(items)
+        if isinstance(item, Mapping) and item.get("path")
+    }
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

@@ -28,6 +28,7 @@ import xarray as xr
 from urbansat._version import __version__
 from urbansat.errors import SchemaError
 from urbansat.export.files import atomic_write
+from urbansat.export.guard import TABLE_SUFFIXES, check_outputs, provenance_inputs, table_paths
 from urbansat.export.provenance import _json
 from urbansat.schema.results import require_indicator_table
 from urbansat.status import Status
@@ -61,9 +62,19 @@ def _write_text(path: Path, text: str) -> Path:
     return path
 
 
+def _guard(paths: list[Path], prov: Mapping[str, Any]) -> None:
+    """Refuse, before writing, outputs that are an input ``prov`` lists or not writable files."""
+    check_outputs(paths, provenance_inputs(prov))
+
+
 def write_csv(df: pd.DataFrame, path: str | Path, *, prov: Mapping[str, Any]) -> Path:
-    """Write a table as UTF-8 CSV plus ``<path>.provenance.json``, atomically."""
+    """Write a table as UTF-8 CSV plus ``<path>.provenance.json``, atomically.
+
+    Neither file may be an input that ``prov`` lists (:class:`~urbansat.errors.OutputPathError`,
+    raised before either is written); the same holds for every writer of this module.
+    """
     path = Path(path)
+    _guard([path, path.with_name(path.name + ".provenance.json")], prov)
     with atomic_write(path) as tmp:
         df.to_csv(tmp, index=False, float_format="%.10g", lineterminator="\n", encoding="utf-8")
     _write_text(path.with_name(path.name + ".provenance.json"), _json(prov))
@@ -75,6 +86,7 @@ def write_parquet(df: pd.DataFrame, path: str | Path, *, prov: Mapping[str, Any]
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    _guard([Path(path)], prov)
     table = pa.Table.from_pandas(df, preserve_index=False)
     meta = dict(table.schema.metadata or {})
     meta[b"urbansat_provenance"] = _json(prov).encode("utf-8")
@@ -86,6 +98,7 @@ def write_parquet(df: pd.DataFrame, path: str | Path, *, prov: Mapping[str, Any]
 
 def write_json(df: pd.DataFrame, path: str | Path, *, prov: Mapping[str, Any]) -> Path:
     """Write ``{"provenance": ..., "columns": ..., "rows": [...]}`` as UTF-8 JSON, atomically."""
+    _guard([Path(path)], prov)
     records = [
         {
             k: (None if (isinstance(v, float) and not np.isfinite(v)) or v is pd.NA else v)
@@ -328,6 +341,7 @@ def write_netcdf(
     periods: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write a tidy table as a CF/ACDD NetCDF-4 file (:func:`table_to_dataset`), atomically."""
+    _guard([Path(path)], prov)
     ds = table_to_dataset(df, prov=prov, periods=periods)
     enc = {v: {"zlib": True, "complevel": 4} for v in ds.data_vars if ds[v].dtype.kind == "f"}
     with atomic_write(Path(path)) as tmp:
@@ -346,6 +360,7 @@ def write_geopackage(
     import geopandas as gpd
     import pyogrio
 
+    _guard([Path(path)], prov)
     if not isinstance(boundaries, gpd.GeoDataFrame):
         raise SchemaError(
             "write_geopackage needs the boundaries as a GeoDataFrame to join geometries."
@@ -391,17 +406,22 @@ def write_tables(
     ``periods`` (``{label: (start, end)}``) gives the netCDF its time bounds.
     """
     out_dir = Path(out_dir)
+    formats = list(formats)
+    # every path first (guard.table_paths names them as they are written): a name with a
+    # dot ("validation.co2") keeps it, and a refused path stops the call before any write
+    _guard(table_paths(tables, out_dir, formats), prov)
     writers: dict[str, Callable[..., Path]] = {
-        "csv": lambda d, p: write_csv(d, p.with_suffix(".csv"), prov=prov),
-        "parquet": lambda d, p: write_parquet(d, p.with_suffix(".parquet"), prov=prov),
-        "json": lambda d, p: write_json(d, p.with_suffix(".json"), prov=prov),
-        "netcdf": lambda d, p: write_netcdf(d, p.with_suffix(".nc"), prov=prov, periods=periods),
-        "gpkg": lambda d, p: write_geopackage(d, boundaries, p.with_suffix(".gpkg"), prov=prov),
+        "csv": lambda d, p: write_csv(d, p, prov=prov),
+        "parquet": lambda d, p: write_parquet(d, p, prov=prov),
+        "json": lambda d, p: write_json(d, p, prov=prov),
+        "netcdf": lambda d, p: write_netcdf(d, p, prov=prov, periods=periods),
+        "gpkg": lambda d, p: write_geopackage(d, boundaries, p, prov=prov),
     }
     written: dict[str, list[Path]] = {}
     for name, df in tables.items():
         for fmt in formats:
             if name != "indicators" and fmt in ("netcdf", "gpkg"):
                 continue
-            written.setdefault(name, []).append(writers[fmt](df, out_dir / name))
+            target = out_dir / f"{name}{TABLE_SUFFIXES[fmt]}"
+            written.setdefault(name, []).append(writers[fmt](df, target))
     return written

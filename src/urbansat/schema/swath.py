@@ -270,13 +270,16 @@ def to_soundings(ds: xr.Dataset, *, qa_only: bool = True) -> xr.Dataset:
     xarray.Dataset
         Dims ``sounding`` (+ ``corner``, ``level``); ``y`` and ``x`` kept as
         coordinates on ``sounding`` so results can be put back on the swath.
-        Computes the (small) boolean selection mask.
+        Computes the (small) boolean selection mask. Already flat input (a ``sounding``
+        dimension) is screened the same way, so ``qa_only`` holds for it too.
     """
     qa_only = require_flag("qa_only", qa_only)
     var = gas_variable(gas_of(ds))
     keep = cast(xr.DataArray, np.isfinite(ds[var]))  # a ufunc on a DataArray returns one
     if qa_only:
         keep = keep & ds["qa_pass"]
+    if "sounding" in ds.dims:
+        return ds.isel(sounding=np.flatnonzero(np.asarray(keep.values)))
     flat = ds.stack(sounding=SWATH_DIMS)
     mask = np.asarray(keep.stack(sounding=SWATH_DIMS).values)
     flat = flat.isel(sounding=np.flatnonzero(mask))

@@ -41,7 +41,7 @@ from urbansat.schema import (
 )
 from urbansat.spatial.coverage import footprint_grid_kernel, prepare_polygons
 from urbansat.spatial.grid import GridSpec
-from urbansat.spatial.swath import footprint_polygons
+from urbansat.spatial.swath import footprint_polygons, warn_unusable_footprints
 
 __all__ = ["grid_soundings"]
 
@@ -256,6 +256,19 @@ def _sums(
     return num, den, var2, cnt, lazy
 
 
+def _checked_footprints(snd: xr.Dataset, method: str) -> bool:
+    """Whether ``snd`` has corners; refuse ``method='footprint'`` without, warn of unusable."""
+    has_corners = "latitude_bounds" in snd.variables and "longitude_bounds" in snd.variables
+    if method == "footprint" and not has_corners:
+        raise SchemaError(
+            "method='footprint' needs footprint corners (latitude_bounds, longitude_bounds), which "
+            "this swath lacks; use method='centre'."
+        )
+    if method == "footprint":
+        warn_unusable_footprints(snd, "the grid", stacklevel=4)
+    return has_corners
+
+
 def grid_soundings(
     swath: xr.Dataset,
     *,
@@ -327,18 +340,13 @@ def grid_soundings(
         raise SchemaError(f"weights={weights!r}; choose None or 'inverse_variance'.")
     gas = gas_of(swath)
     var = gas_variable(gas)
-    snd = swath if "sounding" in swath.dims else to_soundings(swath, qa_only=qa_only)
+    snd = to_soundings(swath, qa_only=qa_only)  # flat input is screened too
     if snd.sizes["sounding"] == 0:
         raise EmptySelectionError(
             f"No sounding of {swath.attrs.get('source_files', '<memory>')} passes QA; "
             "nothing to grid. Use qa_only=False to grid unscreened data."
         )
-    has_corners = "latitude_bounds" in snd.variables and "longitude_bounds" in snd.variables
-    if method == "footprint" and not has_corners:
-        raise SchemaError(
-            "method='footprint' needs footprint corners (latitude_bounds, longitude_bounds), which "
-            "this swath lacks; use method='centre'."
-        )
+    has_corners = _checked_footprints(snd, method)
     if grid is None:
         grid = _auto_grid(snd, resolution, has_corners=has_corners)
     if not grid.crs.is_geographic:

@@ -132,6 +132,34 @@ def _footprint_pairs(
     )
 
 
+def unusable_footprints(soundings: xr.Dataset) -> int:
+    """Count flattened soundings whose corners cannot make a footprint (NaN, or zero area).
+
+    Footprint methods leave them out (they overlap nothing); a centre method keeps them.
+    Only the corners are computed (lazy arrays stay lazy until this count).
+    """
+    lat = soundings["latitude_bounds"].transpose("sounding", "corner")
+    lon = soundings["longitude_bounds"].transpose("sounding", "corner")
+    finite = lat.notnull().all("corner") & lon.notnull().all("corner")
+    # shoelace area in degrees^2 (longitudes unwrapped against the first corner)
+    dx = ((lon - lon.isel(corner=0) + 180.0) % 360.0) - 180.0
+    area = 0.5 * abs((dx * lat.roll(corner=-1) - dx.roll(corner=-1) * lat).sum("corner"))
+    return int((~finite | (area <= 0)).sum())
+
+
+def warn_unusable_footprints(soundings: xr.Dataset, what: str, *, stacklevel: int = 3) -> None:
+    """Warn how many soundings a footprint method leaves out (:func:`unusable_footprints`)."""
+    n_bad = unusable_footprints(soundings)
+    if n_bad:
+        warnings.warn(
+            f"{n_bad} of {soundings.sizes['sounding']} sounding(s) have no usable footprint "
+            "(corners NaN, e.g. a product's 0,0 vertex fill, or of zero area) and are left out "
+            f"of {what}; method='centre' keeps them by their centre point.",
+            UrbansatWarning,
+            stacklevel=stacklevel,
+        )
+
+
 def _selection_args(min_overlap: Any, buffer_km: Any, qa_only: Any) -> tuple[float, float, bool]:
     """Return ``(min_overlap, buffer_km, qa_only)`` of :func:`select_soundings`, checked."""
 
@@ -211,7 +239,7 @@ def select_soundings(
     overlap, buf, qa_only = _selection_args(min_overlap, buffer_km, qa_only)
     require_boundaries(boundaries, columns=())
     ids = boundary_ids(boundaries)
-    snd = swath if "sounding" in swath.dims else to_soundings(swath, qa_only=qa_only)
+    snd = to_soundings(swath, qa_only=qa_only)  # flat input is screened too
     n = snd.sizes["sounding"]
     bgeoms = _buffered(boundaries, buf)
     polys = footprint_polygons(snd)
@@ -230,6 +258,7 @@ def select_soundings(
         b_idx, s_idx = tree.query(bgeoms, predicate="intersects")
         frac = np.ones(len(s_idx))
     else:
+        warn_unusable_footprints(snd, "the selection")
         method = "footprint"
         b_idx, s_idx, frac = _footprint_pairs(polys, bgeoms)
     keep = frac > overlap

@@ -1,0 +1,63 @@
+"""The table writers never write over an input their provenance lists, and never half-write.
+
+Found by probing the writers (2026-12-07); each test fails on the code before its fix.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import urbansat.export as ex
+from urbansat.errors import OutputPathError
+
+
+def _table():
+    return pd.DataFrame({"boundary_id": ["a", "b"], "value": [1.0, 2.0]})
+
+
+@pytest.mark.parametrize("writer", ["write_csv", "write_parquet", "write_json"])
+def test_a_writer_refuses_an_input_its_provenance_lists(tmp_path, writer):
+    granule = tmp_path / "granule.nc4"
+    granule.write_bytes(b"input bytes")
+    prov = ex.provenance([granule])
+    with pytest.raises(OutputPathError, match="would overwrite the input 'provenance inputs"):
+        getattr(ex, writer)(_table(), granule, prov=prov)
+    assert granule.read_bytes() == b"input bytes"
+
+
+def test_the_csv_sidecar_is_guarded_before_the_csv_is_written(tmp_path):
+    out = tmp_path / "t.csv"
+    (tmp_path / "t.csv.provenance.json").mkdir()  # a folder where the sidecar goes
+    with pytest.raises(OutputPathError):
+        ex.write_csv(_table(), out, prov={})
+    assert not out.exists()
+
+
+def test_write_tables_keeps_dotted_names_apart(tmp_path):
+    t = {"validation.co2": _table().head(1), "validation.ch4": _table()}
+    out = ex.write_tables(t, tmp_path, prov={}, formats=("csv",))
+    assert [p.name for p in out["validation.co2"]] == ["validation.co2.csv"]
+    assert len(pd.read_csv(tmp_path / "validation.co2.csv")) == 1  # both went to validation.csv
+    assert len(pd.read_csv(tmp_path / "validation.ch4.csv")) == 2
+
+
+def test_write_tables_checks_every_output_before_the_first(tmp_path):
+    (tmp_path / "t.json").mkdir()
+    with pytest.raises(OutputPathError):
+        ex.write_tables({"t": _table()}, tmp_path, prov={}, formats=("csv", "parquet", "json"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.json"]  # no csv, no parquet
+
+
+def test_an_unwritable_folder_is_an_output_path_error(tmp_path):
+    import os
+
+    if os.geteuid() == 0:
+        target = "/sys/indicators.csv"  # not writable even for root
+    else:
+        d = tmp_path / "ro"
+        d.mkdir()
+        d.chmod(0o500)
+        target = str(d / "indicators.csv")
+    with pytest.raises(OutputPathError, match="is not writable"):
+        ex.write_csv(_table(), target, prov={})
