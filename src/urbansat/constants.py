@@ -12,6 +12,7 @@ __all__ = [
     "CP_DRY",
     "C_TO_CO2",
     "EPSILON_H2O",
+    "GLOBAL_EMISSION",
     "KG_S_TO_T_YR",
     "MAD_TO_SIGMA",
     "MOLAR_MASS",
@@ -74,6 +75,15 @@ MOLAR_MASS: Final[dict[str, float]] = {
     "cf4": 88.0043e-3,  # PFC-14, largest PFC by mass in the atmosphere
     "hfc134a": 102.032e-3,  # CH2FCF3, largest HFC by mass in the atmosphere
     "c": 12.011e-3,
+}
+
+#: Total emission of the world [kg s-1], an upper bound no single source or region reaches:
+#: CO2 from fossil fuels and industry 37.15 Gt yr-1 in 2022 (Friedlingstein et al. 2023,
+#: Global Carbon Budget 2023, ESSD 15, 5301), CH4 from all sources 576 Tg yr-1 (2008-2017
+#: top-down mean, Saunois et al. 2020, Global Methane Budget, ESSD 12, 1561).
+GLOBAL_EMISSION: Final[dict[str, float]] = {
+    "co2": 37.15e12 / (365.25 * 86400.0),
+    "ch4": 576e9 / (365.25 * 86400.0),
 }
 
 #: Mass ratio CO2 / C = 44.0095 / 12.011 (IPCC 2006 GL uses 44/12 = 3.667).

@@ -34,7 +34,21 @@ from urbansat.inversion.gaussian import plume_column
 from urbansat.inversion.plume import PlumeFrame, plume_coordinates
 from urbansat.inversion.result import MethodResult
 
-__all__ = ["Posterior", "estimate_bayesian", "plume_jacobian", "solve_bayesian"]
+__all__ = [
+    "FLAT_PRIOR_SIGMA",
+    "MIN_DOFS",
+    "Posterior",
+    "estimate_bayesian",
+    "plume_jacobian",
+    "solve_bayesian",
+]
+
+#: 1-sigma of the default flat (uninformative) prior of a source's emission [kg s-1].
+FLAT_PRIOR_SIGMA = 1e4
+#: Smallest averaging kernel (DOFS) of the target for an estimate under the flat prior: below
+#: it the posterior is mostly that prior (a posterior sigma above 7e3 kg s-1), not a
+#: measurement. With an inventory prior a lower DOFS is reported (the estimate leans on it).
+MIN_DOFS = 0.5
 
 
 @dataclass(frozen=True)
@@ -165,7 +179,7 @@ def estimate_bayesian(
     *,
     others: list[tuple[float, float, float, float]] | None = None,
     prior: float = 0.0,
-    prior_sigma: float = 1e4,
+    prior_sigma: float = FLAT_PRIOR_SIGMA,
     dispersion: float = 0.25,
     release_points: tuple[np.ndarray, np.ndarray] | None = None,
     min_pixels: int = 8,
@@ -273,6 +287,16 @@ def estimate_bayesian(
     red = post.chi2 / max(m - K.shape[1], 1)
     total = float(post.x_hat[:n_t].sum())
     var_total = float(post.S_hat[:n_t, :n_t].sum())
+    dofs_target = float(np.trace(post.A[:n_t, :n_t]))
+    # with an inventory prior a low DOFS is an answer (the inventory, weighed by the data);
+    # with the flat default it is the arbitrary 0 +- 1e4 kg s-1 of the prior itself
+    if dofs_target < MIN_DOFS and prior_sigma >= FLAT_PRIOR_SIGMA:
+        return MethodResult.rejected(
+            f"the soundings do not constrain the emission (averaging kernel {dofs_target:.2g} "
+            f"< {MIN_DOFS}): the posterior is the prior; the plume model puts no signal on "
+            "valid soundings",
+            m,
+        )
     sig = float(np.sqrt(var_total * max(red, 1.0)))
     pix = sc.pixel_km * 1e3
     band_area = (2 * frame.r0 + frame.length + 2 * pix) * 2 * frame.half_width

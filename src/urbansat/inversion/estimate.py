@@ -58,7 +58,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from urbansat.constants import KG_S_TO_T_YR
+from urbansat.constants import GLOBAL_EMISSION, KG_S_TO_T_YR
 from urbansat.errors import InversionError, WindError
 from urbansat.inversion.background import (
     band_background_error,
@@ -402,6 +402,27 @@ def _prepare(  # noqa: PLR0911, PLR0912, PLR0915 - one early return per rejectio
     return frame, diag, ""
 
 
+def _within_world_total(res: MethodResult, gas: str) -> MethodResult:
+    """Reject an estimate or 1-sigma beyond the world's total emission of the gas.
+
+    A fit whose plume misses every valid sounding returns any number (1.8e14 +- 1.1e20
+    kg s-1 on sparse soundings); no source emits more than the world
+    (:data:`~urbansat.constants.GLOBAL_EMISSION`), so such a result is no measurement.
+    """
+    if res.qa_reason:
+        return res
+    top = GLOBAL_EMISSION[gas]
+    sig = float(np.hypot(res.retrieval, res.extra_model))
+    if abs(res.emission) > top or sig > top:
+        return MethodResult.rejected(
+            f"the fit does not constrain the emission: {res.emission:.3g} +- {sig:.3g} kg s-1 "
+            f"exceeds the world's total {gas.upper()} emission ({top:.3g} kg s-1); the plume "
+            "model puts no signal on valid soundings",
+            res.n_obs,
+        )
+    return res
+
+
 def _background_level(frame: PlumeFrame, method: str) -> float:
     """Background error [ppm|ppb] that ``dQ/db`` multiplies.
 
@@ -657,9 +678,11 @@ def estimate_emissions(
                 )
                 turned.append(_run_methods(methods, f_k, reason_k, src, opts, srcs))
         for m in methods:
+            results[m] = _within_world_total(results[m], gas)
             d = dict(diag)
             d["wind_direction_sigma"] = dsig
-            if results[m].emission <= 0:  # a negative flux is no detected plume (issue 16)
+            # a negative flux is no detected plume (issue 16), nor is a rejected (NaN) one
+            if not results[m].emission > 0:
                 d["detected"] = False
             if turned:
                 _add_direction_term(d, results[m], [t[m] for t in turned])

@@ -83,15 +83,23 @@ class EffectiveWind:
 def _select_time(wind: xr.Dataset, time: np.datetime64 | None) -> xr.Dataset:
     if "time" not in wind.dims:
         return wind
-    if wind.sizes["time"] == 1 or time is None:
-        return wind.isel(time=0) if wind.sizes["time"] == 1 else wind.mean("time")
+    if time is None:  # a swath without times: only a single wind field can be meant
+        if wind.sizes["time"] == 1:
+            return wind.isel(time=0)
+        raise WindError(
+            f"The swath has no sounding times, so the wind from {wind.attrs.get('wind_source')} "
+            f"({wind.sizes['time']} time steps) cannot be matched to the overpass. Select its "
+            "time step first, e.g. wind.sel(time='2022-07-22T03:00', method='nearest')."
+        )
     t = np.asarray(wind["time"].values)
-    span = np.timedelta64(3, "h")
+    span = np.timedelta64(3, "h")  # also for a single step: a snapshot is valid near its time
     if time < t.min() - span or time > t.max() + span:
         raise WindError(
             f"Wind from {wind.attrs.get('wind_source')} covers {t.min()} to {t.max()}, not the "
             f"observation time {time}. Give a wind file for that date."
         )
+    if wind.sizes["time"] == 1:
+        return wind.isel(time=0)
     return wind.interp(time=np.clip(time, t.min(), t.max()))
 
 

@@ -1,0 +1,56 @@
+"""Inversion inputs that gave silent wrong results (probed 2026-12-07).
+
+Each test fails on the code before its fix.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import xarray as xr
+
+import urbansat
+from urbansat.testing.plumes import make_plume_swath
+
+
+def test_a_fit_whose_plume_misses_every_sounding_is_rejected_not_reported():
+    s, tt = make_plume_swath("gosat", gas="co2", seed=33, cloud_fraction=0.3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        o = urbansat.estimate_emissions(s, sources=tt["sources"], wind=tt["wind"], method="all")
+    g = o.sel(inversion_method="gaussian").isel(source=0)
+    assert np.isnan(float(g.emission)) and "does not constrain" in str(g.qa_reason.values)
+    b = o.sel(inversion_method="bayesian").isel(source=0)  # was the flat prior, 0 +- 1e4
+    assert np.isnan(float(b.emission)) and "averaging kernel" in str(b.qa_reason.values)
+    # no rejected (NaN) estimate comes with a detected plume
+    assert not bool((o.plume_detected & np.isnan(o.emission)).any())
+
+
+def _wind_file(path, day):
+    lat, lon = np.arange(-20, -25.1, -0.25), np.arange(146, 151, 0.25)
+    sh = (1, len(lat), len(lon))
+    xr.Dataset(
+        {
+            "u10": (("time", "latitude", "longitude"), np.full(sh, -0.964), {"units": "m s-1"}),
+            "v10": (("time", "latitude", "longitude"), np.full(sh, 2.847), {"units": "m s-1"}),
+        },
+        coords={
+            "time": np.array([day], "datetime64[ns]"),
+            "latitude": lat,
+            "longitude": lon,
+        },
+    ).to_netcdf(path)
+    return path
+
+
+def test_a_single_step_wind_of_another_date_is_refused(tmp_path):
+    sw, t = make_plume_swath("co2m", gas="co2", emission=1000.0, seed=3)  # 2022-07-22
+    w = urbansat.open_wind(_wind_file(tmp_path / "e.nc", "2019-01-01"), sigma=1.0)
+    r = urbansat.estimate_emissions(sw, sources=t["sources"], wind=w, method="ime")
+    assert np.isnan(float(r.emission[0]))  # was 1236 kg s-1 with a wind of January 2019
+    assert "not the observation time" in str(r.qa_reason.values[0])
+    t0 = np.datetime64(str(np.asarray(sw.time.values).ravel()[0])[:13], "ns")
+    ok = urbansat.open_wind(_wind_file(tmp_path / "f.nc", str(t0)), sigma=1.0)
+    r = urbansat.estimate_emissions(sw, sources=t["sources"], wind=ok, method="ime")
+    assert np.isfinite(float(r.emission[0]))
