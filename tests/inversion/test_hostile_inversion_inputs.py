@@ -54,3 +54,44 @@ def test_a_single_step_wind_of_another_date_is_refused(tmp_path):
     ok = urbansat.open_wind(_wind_file(tmp_path / "f.nc", str(t0)), sigma=1.0)
     r = urbansat.estimate_emissions(sw, sources=t["sources"], wind=ok, method="ime")
     assert np.isfinite(float(r.emission[0]))
+
+
+def _case():
+    return make_plume_swath("co2m", gas="co2", emission=1000.0, seed=3)
+
+
+def test_an_edited_wind_dataset_is_checked_like_a_file():
+    import pytest
+
+    from urbansat.errors import WindError
+
+    sw, t = _case()
+    w = t["wind"]
+    bad = {
+        "units 'km h-1'": w.assign(
+            eastward_wind=(w.eastward_wind * 3.6).assign_attrs(units="km h-1")
+        ),  # was 3.6x the emission
+        "up to 500": w.assign(eastward_wind=w.eastward_wind * 0 + 500),
+        r"= -0.6 \[m s-1\]": w.assign(wind_speed_uncertainty=-0.6),
+        r"= nan \[m s-1\]": w.assign(wind_speed_uncertainty=np.nan),  # NaN sigma, qa_reason ""
+        r"= 1000.0 \[degree\]": w.assign(wind_from_direction_uncertainty=1000.0),
+    }
+    for match, wind in bad.items():
+        with pytest.raises(WindError, match=match):
+            urbansat.estimate_emissions(sw, sources=t["sources"], wind=wind, method="ime")
+        with pytest.raises(WindError, match=match):
+            urbansat.open_wind(wind)
+
+
+def test_a_swath_that_breaks_the_contract_is_refused():
+    import pytest
+
+    from urbansat.errors import SchemaError
+
+    sw, t = _case()
+    for bad in (
+        sw.transpose("x", "y", ...),  # was IME 858 / CSF -32 instead of 1236 / 1221
+        sw.assign(xco2=(sw.xco2 * 1000).assign_attrs(units="ppb")),  # was 1000x
+    ):
+        with pytest.raises(SchemaError, match="violates the urbansat swath schema"):
+            urbansat.estimate_emissions(bad, sources=t["sources"], wind=t["wind"], method="ime")

@@ -50,6 +50,7 @@ from urbansat.ingest.era5_levels import (
 from urbansat.ingest.units import convert_units
 from urbansat.schema.wind import (
     check_sigma,
+    check_wind_dataset,
     check_wind_range,
     granule_wind,
     user_wind,
@@ -544,8 +545,8 @@ def open_wind(
                 f"{type(path_or_value).__name__} wind. Drop {name}=, or give a file's path."
             )
     if isinstance(path_or_value, xr.Dataset) and "wind_source" in path_or_value.attrs:
-        # already a normalized wind (from open_wind): return it as is
-        return with_sigmas(path_or_value, sigma, direction_sigma)
+        # already a normalized wind (from open_wind), perhaps edited since: checked, as is
+        return with_sigmas(check_wind_dataset(path_or_value), sigma, direction_sigma)
     if isinstance(path_or_value, xr.Dataset):
         return with_sigmas(granule_wind(_swath_winds_m_s(path_or_value)), sigma, direction_sigma)
     if isinstance(path_or_value, Mapping) or (

@@ -86,7 +86,7 @@ from urbansat.inversion.result import METHOD_DIM, TERM_DIM, MethodResult
 from urbansat.inversion.scene import Scene, cut_scene
 from urbansat.inversion.sources import _as_sources, _Source
 from urbansat.inversion.wind import EffectiveWind, as_wind_dataset, combine_winds, effective_wind
-from urbansat.schema import gas_of, require_dataset
+from urbansat.schema import gas_of, require_dataset, validate_granule
 from urbansat.schema.wind import DIRECTION_SIGMA
 from urbansat.spatial.local import local_xy
 
@@ -556,6 +556,9 @@ def _setup(
 ) -> tuple[dict[str, Any], str, Any, list[_Source]]:
     """Validate options and normalize gas, wind and sources (shared by the public entry points)."""
     require_dataset(swath)
+    # the swath contract, as every reader returns it: an edited or hand-built swath that breaks
+    # it (transposed dims, a gas in ppb, a pressure in hPa) gave silently wrong numbers
+    validate_granule(swath)
     opts = InversionOptions.from_mapping(options, **overrides).to_dict()
     gas = (gas or gas_of(swath)).lower()
     wind_ds = _wind_dataset(wind, swath, opts["wind_sigma"])

@@ -37,7 +37,13 @@ import xarray as xr
 
 from urbansat.errors import WindError
 from urbansat.schema.geo import haversine_km
-from urbansat.schema.wind import check_sigma, granule_wind, user_wind, with_sigmas
+from urbansat.schema.wind import (
+    check_sigma,
+    check_wind_dataset,
+    granule_wind,
+    user_wind,
+    with_sigmas,
+)
 
 __all__ = ["DEFAULT_MODEL_WIND_SIGMA", "EffectiveWind", "combine_winds", "effective_wind"]
 
@@ -316,8 +322,9 @@ def as_wind_dataset(value: object, *, sigma: float | None = None) -> xr.Dataset:
                 "northward_wind; pass urbansat.open_wind(path) or a user value (u, v, sigma)."
             )
         # already a wind dataset, or a swath carrying its own met fields
-        out = value if "xco2" not in value and "xch4" not in value else granule_wind(value)
-        return with_sigmas(out, sigma)
+        if "xco2" not in value and "xch4" not in value:
+            return with_sigmas(check_wind_dataset(value), sigma)
+        return with_sigmas(granule_wind(value), sigma)
     if isinstance(value, (str, bytes)) or hasattr(value, "__fspath__"):
         raise WindError(
             "Open wind files with urbansat.open_wind(path) (ingest is the only place that "

@@ -33,6 +33,7 @@ __all__ = [
     "MAX_WIND_COMPONENT_M_S",
     "SPEED_SIGMA",
     "check_sigma",
+    "check_wind_dataset",
     "check_wind_range",
     "granule_wind",
     "user_wind",
@@ -220,6 +221,56 @@ def check_wind_range(values: np.ndarray, where: str, name: str) -> np.ndarray:
             "missing_value must mark the missing points)."
         )
     return values
+
+
+#: Spellings of m s-1 accepted on an in-memory wind (the contract writes "m s-1").
+_M_S_SPELLINGS = frozenset({"m s-1", "m/s", "m s**-1", "m s^-1", "m.s-1", "m s-1 "})
+
+
+def check_wind_dataset(wind: xr.Dataset, where: str = "the wind dataset") -> xr.Dataset:
+    """Refuse an in-memory wind that breaks the wind contract; return it unchanged.
+
+    Files are checked where :func:`urbansat.open_wind` reads them; a Dataset built or
+    edited in memory is checked here: components in m s-1 (a ``units`` attribute of any
+    other unit is refused, not converted) and within :data:`MAX_WIND_COMPONENT_M_S`, and
+    the stated errors one finite value each, the speed error >= 0 and the direction error
+    within 0-180 degrees.
+
+    Raises
+    ------
+    WindError
+        Naming the variable, the value found and the fix.
+    """
+    for name in ("eastward_wind", "northward_wind"):
+        if name not in wind:
+            continue
+        unit = wind[name].attrs.get("units")
+        if unit is not None and str(unit).strip() not in _M_S_SPELLINGS:
+            raise WindError(
+                f"{where}: {name} has units {unit!r}; a wind dataset holds m s-1. Convert it "
+                f"(km h-1 / 3.6, knots x 0.5144) and set attrs['units'] = 'm s-1', or open the "
+                "file with urbansat.open_wind, which converts from the file's units."
+            )
+        check_wind_range(np.asarray(wind[name].values, dtype=float), where, name)
+    for name, lo, hi, unit in (
+        (SPEED_SIGMA, 0.0, math.inf, "m s-1"),
+        (DIRECTION_SIGMA, 0.0, 180.0, "degree"),
+    ):
+        if name not in wind:
+            continue
+        if wind[name].ndim:
+            raise WindError(
+                f"{where}: {name} has dims {wind[name].dims}; it is one stated 1-sigma for the "
+                f"whole wind [{unit}]. Give a single value, e.g. open_wind(wind, sigma=1.5)."
+            )
+        v = float(wind[name].values)
+        if not (math.isfinite(v) and lo <= v <= hi):
+            raise WindError(
+                f"{where}: {name} = {v!r} [{unit}] is not a 1-sigma error within {lo:g}-{hi:g}; "
+                "state the error of the wind product, e.g. open_wind(wind, sigma=1.5, "
+                "direction_sigma=10)."
+            )
+    return wind
 
 
 def granule_wind(swath: xr.Dataset) -> xr.Dataset:
