@@ -95,3 +95,30 @@ def test_a_swath_that_breaks_the_contract_is_refused():
     ):
         with pytest.raises(SchemaError, match="violates the urbansat swath schema"):
             urbansat.estimate_emissions(bad, sources=t["sources"], wind=t["wind"], method="ime")
+
+
+def test_min_wind_speed_zero_is_refused_not_a_crash_in_the_fit():
+    import pytest
+
+    from urbansat.errors import InversionError
+
+    sw, t = _case()
+    with pytest.raises(InversionError, match=r"min_wind_speed=0 must be a finite number > 0"):
+        urbansat.estimate_emissions(
+            sw, sources=t["sources"], wind=(0.0, 0.0, 1.0), method="gaussian", min_wind_speed=0
+        )  # an IndexError inside the Gaussian fit before
+
+
+def test_a_bad_reader_option_is_named_not_called_a_corrupt_file(project_samples):
+    import pytest
+
+    from urbansat.errors import SchemaError
+
+    p = project_samples / "smartcarb" / "Sentinel_7_CO2_2015042311_o1670_l0483.nc"
+    for opts, match in (
+        ({"noise_ppm": "abc"}, "noise_ppm='abc'"),
+        ({"noise_ppm": 0.5, "seed": 1.5}, "seed=1.5"),
+        ({"noise_ppm": 0.5, "seed": -1}, "seed=-1"),
+    ):
+        with pytest.raises(SchemaError, match=match):
+            urbansat.open_granules(p, reader_options=opts)

@@ -69,7 +69,8 @@ class InversionOptions:
         the wind turned by +- this angle and the spread enters the wind term
         (:func:`urbansat.estimate_emissions`); None and no stated value: not propagated.
     min_wind_speed : float, default 1
-        Below this speed [m s-1] the mass balance is undefined and the source is rejected.
+        Below this speed [m s-1] the mass balance is undefined and the source is rejected;
+        must be > 0.
     length_km, half_width_km : float, optional
         Plume band: the largest of 30 km, 5 pixels and 4 source radii downwind / 10 km or
         2.5 pixels either side, plus the source radius, when not given [km].
@@ -158,7 +159,9 @@ class InversionOptions:
             _number(name, getattr(self, name), low=0.0, strict=True, optional=True)
         for name in ("z_threshold", "prior_rel_error", "prior_sigma"):
             _number(name, getattr(self, name), low=0.0, strict=True, optional=False)
-        _number("min_wind_speed", self.min_wind_speed, low=0.0, strict=False, optional=False)
+        # Q = U x mass per length: a calm wind makes every method undefined (the plume fit
+        # divides by U), so the threshold cannot be 0
+        _number("min_wind_speed", self.min_wind_speed, low=0.0, strict=True, optional=False)
         for name in ("wind_sigma", "model_error"):
             _number(name, getattr(self, name), low=0.0, strict=False, optional=True)
         _number(

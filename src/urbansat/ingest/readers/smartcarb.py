@@ -113,13 +113,25 @@ class SmartcarbReader(GranuleReader):
         xarray.Dataset
         """
         check_file(path)
-        if noise_ppm is not None and not (np.isfinite(noise_ppm) and noise_ppm > 0):
+        is_number = isinstance(noise_ppm, (int, float, np.number)) and not isinstance(
+            noise_ppm, (bool, np.bool_)
+        )
+        if noise_ppm is not None and not (is_number and np.isfinite(noise_ppm) and noise_ppm > 0):
             # noise_ppm=0 would state a retrieval uncertainty of exactly 0 ppm, which every
             # weighted fit then takes as perfect data
             raise SchemaError(
                 f"noise_ppm={noise_ppm!r} for SMARTCARB file '{path}' must be a positive 1-sigma "
                 "in ppm (0.5 for the benchmark), or None for the noise-free values with the "
                 "product's uXCO2 as uncertainty."
+            )
+        if (
+            isinstance(seed, (bool, np.bool_))
+            or not isinstance(seed, (int, np.integer))
+            or seed < 0
+        ):
+            raise SchemaError(
+                f"seed={seed!r} for SMARTCARB file '{path}' must be a whole number >= 0 (the "
+                "seed of the added noise; 0 for the benchmark)."
             )
         if gas not in (None, "co2"):
             raise MissingVariableError(
