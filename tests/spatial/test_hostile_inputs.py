@@ -138,3 +138,22 @@ def test_soundings_without_a_footprint_are_counted_in_a_warning():
     )
     with pytest.warns(urbansat.UrbansatWarning, match="3 of 40 sounding"):
         urbansat.select_soundings(ds, box)
+
+
+def test_select_soundings_across_the_antimeridian():
+    from urbansat.testing.granules import make_swath
+
+    ds = make_swath(shape_yx=(40, 30), center=(180.0, -17.0), pixel_km=(5, 5))
+    lon, lat = ds.longitude.values, ds.latitude.values
+    d180 = np.abs(np.where(lon < 0, lon + 360, lon) - 180)
+    inside = int(((d180 < 0.4) & (np.abs(lat + 17) < 0.4)).sum())
+    box = shapely.box(179.6, -17.4, 180.4, -16.6)  # 0..360 convention
+    fiji = gpd.GeoDataFrame({"boundary_id": ["fj"]}, geometry=[box], crs=4326)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", urbansat.UrbansatWarning)
+        for b, kw in ((fiji, {}), (fiji.to_crs(3460), {}), (fiji, {"buffer_km": 1.0})):
+            r = urbansat.select_soundings(ds, b, **kw)  # picked the soundings outside before
+            rl = r.longitude.values
+            far = np.abs(np.where(rl < 0, rl + 360, rl) - 180)
+            assert r.sizes["sounding"] >= inside
+            assert far.max() < 0.4 + 0.05 + (0.05 if kw else 0.0)

@@ -110,9 +110,17 @@ def buffer_local(geom: Any, km: float, *, quad_segs: int = 16) -> Any:
     >>> round(local.area / 1e6)  # ~ pi * 10^2 km2
     314
     """
+    import shapely
+
     local, crs = to_local(geom)
-    return (
-        gpd.GeoSeries([local.buffer(km * 1000.0, quad_segs=quad_segs)], crs=crs)
-        .to_crs(4326)
-        .iloc[0]
-    )
+    out = gpd.GeoSeries([local.buffer(km * 1000.0, quad_segs=quad_segs)], crs=crs).to_crs(4326)
+    # the inverse projection wraps every vertex to [-180, 180]: a ring around 180 degrees
+    # would jump and run the long way round; keep the longitudes next to the centre's
+    lon0 = geom.centroid.x
+
+    def unwrap(xy: NDArray[np.float64]) -> NDArray[np.float64]:
+        xy = xy.copy()
+        xy[:, 0] = lon0 + ((xy[:, 0] - lon0 + 180.0) % 360.0) - 180.0
+        return xy
+
+    return shapely.transform(out.iloc[0], unwrap)

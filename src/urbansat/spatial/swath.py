@@ -25,6 +25,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.affinity
 import xarray as xr
 from numpy.typing import NDArray
 
@@ -43,6 +44,7 @@ from urbansat.schema import (
     to_soundings,
     wrap_longitude,
 )
+from urbansat.schema.antimeridian import split_antimeridian
 from urbansat.schema.boundaries import boundary_ids, require_boundaries
 from urbansat.spatial.local import buffer_local
 
@@ -93,12 +95,34 @@ def footprint_polygons(soundings: xr.Dataset) -> np.ndarray | None:
 _LON_MAX = 180.0
 
 
+def _continuous(g: Any) -> Any:
+    """Join the parts of a polygon split at 180 degrees into one frame (east of -180 + 360)."""
+    if g is None or g.is_empty:
+        return g
+    x0, _, x1, _ = g.bounds
+    if x1 - x0 <= _LON_MAX:
+        return g
+    parts = list(getattr(g, "geoms", [g]))
+    moved = [shapely.affinity.translate(q, 360.0) if q.centroid.x < 0 else q for q in parts]
+    return shapely.union_all(moved)
+
+
 def _buffered(boundaries: gpd.GeoDataFrame, buffer_km: float) -> NDArray[np.object_]:
-    """Return the boundaries in EPSG:4326, each buffered by ``buffer_km`` in its own AEQD."""
-    geoms = boundaries.geometry
-    if buffer_km == 0:
-        return np.asarray(geoms.to_crs(4326).to_numpy(), dtype=object)
-    return np.asarray([buffer_local(g, buffer_km) for g in geoms.to_crs(4326)], dtype=object)
+    """Return the boundaries in EPSG:4326, each buffered by ``buffer_km`` in its own AEQD.
+
+    On the soundings' longitudes, -180..180: a boundary across the antimeridian (drawn the
+    naive way, split at 180 by :func:`urbansat.read_boundaries`, written in 0..360, or
+    reprojected from a national grid) is buffered in one piece and mapped onto
+    [-180, 180) (:func:`~urbansat.spatial.weights.to_raster_longitudes`). Before, such a
+    boundary ran the long way round the globe and selected the soundings outside it.
+    """
+    from urbansat.spatial.weights import to_raster_longitudes
+
+    geoms, _ = split_antimeridian(boundaries.geometry.to_crs(4326).to_numpy())
+    geoms = np.asarray([_continuous(g) for g in geoms], dtype=object)
+    if buffer_km != 0:
+        geoms = np.asarray([buffer_local(g, buffer_km) for g in geoms], dtype=object)
+    return to_raster_longitudes(geoms, -_LON_MAX)
 
 
 def _footprint_pairs(
