@@ -29,3 +29,13 @@ def test_units_in_brackets_survive_in_help() -> None:
     assert result.exit_code == 0, result.output
     assert "[m s-1]" in result.output
     assert "<bool>" not in result.output
+
+
+def test_python_dash_m_urbansat_runs_the_cli():
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "urbansat", "--version"], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.startswith("urbansat ")

@@ -24,7 +24,9 @@ from urbansat.testing.plumes import make_plume_swath
         ({"min_valid_pixels": True}, "min_valid_pixels=True must be a whole number >= 1"),
         ({"refine_direction": "yes"}, "refine_direction='yes' must be true or false"),
         ({"background": "smooth"}, "background='smooth' is not one of"),
-        ({"dispersion": "wide"}, "dispersion='wide' must be a finite number > 0"),
+        ({"dispersion": "wide"}, "dispersion='wide' must be a lateral spread rate"),
+        ({"dispersion": 5.0}, r"dispersion=5.0 must be a lateral spread rate .* 0.02-0.32"),
+        ({"min_wind_speed": 0}, "min_wind_speed=0 must be a finite number > 0"),
         ({"radius": 60}, r"unknown option\(s\) \['radius'\].*valid options: \[.*'radius_km'"),
     ],
 )

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "indicators"))
 import builders
@@ -19,6 +20,7 @@ from urbansat.export import (
     sha256,
     table_to_dataset,
     write_csv,
+    write_netcdf,
     write_tables,
 )
 
@@ -176,3 +178,18 @@ def test_netcdf_periods_are_time_with_bounds():
     # a label whose dates are unknown: no time coordinate rather than a guess
     odd = t.assign(period=t.period.replace({"2021": "spring"}))
     assert "sink_period_time" not in table_to_dataset(odd)
+
+
+def test_netcdf_keeps_n_obs_and_the_quantity_of_t_per_yr(tmp_path):
+    t = builders.full_table().assign(n_obs=lambda d: np.arange(len(d)))
+    ds = table_to_dataset(t)
+    assert ds["sink_total_sink_net_sink"].attrs["quantity"] == "mass of CO2"  # the docs said so
+    row = t[t.indicator == "total_sink.net_sink"].iloc[0]
+    n = ds["sink_total_sink_net_sink_n_obs"].sel(
+        boundary=row.boundary_id, sink_target=row.target, sink_period=row.period
+    )
+    assert int(n) == int(row.n_obs)  # the other formats carried n_obs, the netCDF not
+    write_netcdf(t, tmp_path / "i.nc", prov={})
+    back = xr.open_dataset(tmp_path / "i.nc")
+    assert "sink_total_sink_net_sink_n_obs" in back
+    back.close()

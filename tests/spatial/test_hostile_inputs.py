@@ -157,3 +157,12 @@ def test_select_soundings_across_the_antimeridian():
             far = np.abs(np.where(rl < 0, rl + 360, rl) - 180)
             assert r.sizes["sounding"] >= inside
             assert far.max() < 0.4 + 0.05 + (0.05 if kw else 0.0)
+
+
+def test_an_inverted_bbox_is_refused_not_a_1_by_1_grid():
+    from urbansat.errors import SchemaError
+    from urbansat.spatial.grid import GridSpec
+
+    with pytest.raises(SchemaError, match="xmin < xmax"):
+        GridSpec.from_bbox((-117, 34, -119, 33), 0.1)
+    assert GridSpec.from_bbox((-119, 33, -117, 34), 0.1).shape_yx == (10, 20)

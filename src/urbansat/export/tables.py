@@ -277,6 +277,7 @@ def table_to_dataset(
                         "long_name": f"T/CI 231 {subject} {key}{what}",
                         "units": cf_unit,
                         "units_table": unit,
+                        **({"quantity": what.strip(" ()")} if what else {}),
                         "ancillary_variables": f"{name}_uncertainty {name}_status",
                     },
                 )
@@ -300,6 +301,18 @@ def table_to_dataset(
                     note.astype(str),
                     {"long_name": f"note on {name}: why missing, rejected or partial; caveats"},
                 )
+                if "n_obs" in g:  # the observations behind each value, as in the other formats
+                    n_obs = np.full(shape, -1, dtype=np.int64)
+                    n_obs[bi, ti, pi] = pd.to_numeric(g["n_obs"], errors="coerce").fillna(-1)
+                    data_vars[f"{name}_n_obs"] = (
+                        dims,
+                        n_obs,
+                        {
+                            "long_name": f"number of observations behind {name}",
+                            "units": "1",
+                            "_FillValue": -1,
+                        },
+                    )
     now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     attrs = {
         "Conventions": "CF-1.10, ACDD-1.3",

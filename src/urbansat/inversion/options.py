@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
 from urbansat.errors import InversionError
+from urbansat.inversion.gaussian import SPREAD_RATE_RANGE
 from urbansat.inversion.ime import MIN_PLUME_COVERAGE
 
 __all__ = ["InversionOptions"]
@@ -95,8 +96,9 @@ class InversionOptions:
     min_valid_pixels : int, default 10
         Fewest valid soundings within ``radius_km``.
     dispersion : float, optional
-        Fixed Gaussian dispersion coefficient ``a`` (``sigma_y = a x^0.894``, x in km);
-        fitted when None.
+        Fixed lateral spread rate ``a`` of the Gaussian plume (``sigma_y = sqrt(sigma_0^2 +
+        (a s)^2)``, :mod:`urbansat.inversion.gaussian`), within Briggs' stability classes
+        0.02-0.32 (``gaussian.SPREAD_RATE_RANGE``); fitted within that range when None.
     prior_rel_error : float, default 1
         Relative 1-sigma error of a source's ``prior_emission`` (Bayesian).
     prior_sigma : float, default 1e4
@@ -155,8 +157,17 @@ class InversionOptions:
             _number(name, getattr(self, name), low=0.0, strict=True, optional=False, what=km)
         for name in ("length_km", "half_width_km", "cell_km"):
             _number(name, getattr(self, name), low=0.0, strict=True, optional=True, what=km)
-        for name in ("dispersion", "z_exclude"):
-            _number(name, getattr(self, name), low=0.0, strict=True, optional=True)
+        _number("z_exclude", self.z_exclude, low=0.0, strict=True, optional=True)
+        lo, hi = SPREAD_RATE_RANGE
+        _number(
+            "dispersion",
+            self.dispersion,
+            low=lo,
+            high=hi,
+            strict=False,
+            optional=True,
+            what=f"a lateral spread rate within Briggs' classes, {lo:g}-{hi:g}",
+        )
         for name in ("z_threshold", "prior_rel_error", "prior_sigma"):
             _number(name, getattr(self, name), low=0.0, strict=True, optional=False)
         # Q = U x mass per length: a calm wind makes every method undefined (the plume fit

@@ -54,6 +54,11 @@ class GridSpec:
         if rx <= 0 or ry <= 0:
             raise ValueError(f"resolution must be positive, got {resolution!r}")
         xmin, ymin, xmax, ymax = bbox
+        if not (xmin < xmax and ymin < ymax):  # an inverted box gave a silent 1 x 1 grid
+            raise SchemaError(
+                f"bbox={tuple(bbox)!r} is not (xmin, ymin, xmax, ymax) with xmin < xmax and "
+                "ymin < ymax; check the order (a box across the antimeridian needs xmax > 180)."
+            )
         nx = max(1, int(np.ceil((xmax - xmin) / rx - 1e-9)))
         ny = max(1, int(np.ceil((ymax - ymin) / ry - 1e-9)))
         return cls(CRS.from_user_input(crs), Affine(rx, 0.0, xmin, 0.0, -ry, ymax), (ny, nx))
