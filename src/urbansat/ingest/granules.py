@@ -363,9 +363,8 @@ def _sigma(d: xr.Dataset, var: str) -> xr.DataArray:
     return d[name] if name in d else xr.full_like(d[var], np.nan)
 
 
-def _impossible_sigma(d: xr.Dataset, var: str) -> xr.DataArray:
+def _impossible_sigma(u: xr.DataArray, var: str) -> xr.DataArray:
     """Finite uncertainties <= 0 or above :data:`~urbansat.ingest.units.POSSIBLE_UNCERTAINTY`."""
-    u = _sigma(d, var)
     return cast("xr.DataArray", np.isfinite(u) & ((u <= 0) | (u > POSSIBLE_UNCERTAINTY[var])))
 
 
@@ -440,7 +439,13 @@ def _check_positions(src: str, lat_max: float, n_lat: int, n_lon: int) -> None:
 
 
 def _screen_sigma(
-    d: xr.Dataset, var: str, n_bad: int, n_qa_finite: int, sigma_min: Any, sigma_max: Any
+    d: xr.Dataset,
+    var: str,
+    bad: xr.DataArray,
+    n_bad: int,
+    n_qa_finite: int,
+    sigma_min: Any,
+    sigma_max: Any,
 ) -> None:
     """Take impossible uncertainties out of QA (warning), or refuse a unit slip (most of them)."""
     src = d.attrs["source_files"][0]
@@ -457,7 +462,7 @@ def _screen_sigma(
             f"{units}) or a corrupt variable. Set the variable's units attribute to the unit of "
             "its values, or download the file again."
         )
-    d["qa_pass"] = (d["qa_pass"] & ~_impossible_sigma(d, var)).assign_attrs(d["qa_pass"].attrs)
+    d["qa_pass"] = (d["qa_pass"] & ~bad).assign_attrs(d["qa_pass"].attrs)
     warnings.warn(
         f"Granule '{src}': {n_bad} sounding(s) passing QA have {sname} {span}; they are "
         "excluded from QA. If they are fill values, declare the variable's _FillValue; "
@@ -477,7 +482,9 @@ def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Datase
     var = gas_variable(opened[0].attrs["gas"])
     opened = _without_empty(opened, var)
     impossible = [_impossible(d[var]) for d in opened]
-    bad_sigma = [_impossible_sigma(d, var) for d in opened]
+    sigmas = [_sigma(d, var) for d in opened]
+    bad_sigma = [_impossible_sigma(u, var) for u in sigmas]
+    times = [_time_ns(d) for d in opened]
     try:
         counts = compute(  # type: ignore[no-untyped-call]  # dask has no annotations
             *[
@@ -502,11 +509,11 @@ def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Datase
                     sig.where(bs, np.inf).min(),
                     sig.where(bs, -np.inf).max(),
                     (d["time"].isnull() & np.isfinite(d["latitude"])).sum(),
-                    _time_ns(d).min(),
-                    _time_ns(d).max(),
+                    tn.min(),
+                    tn.max(),
                 )
-                for d, bad, bs, sig in zip(
-                    opened, impossible, bad_sigma, [_sigma(d, var) for d in opened], strict=True
+                for d, bad, bs, sig, tn in zip(
+                    opened, impossible, bad_sigma, sigmas, times, strict=True
                 )
             ]
         )
@@ -516,7 +523,7 @@ def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Datase
         where = ", ".join(str(d.attrs["source_files"][0]) for d in opened)
         raise open_failure(where, err) from err
     lo, hi = POSSIBLE_SOUNDING[var]
-    for d, bad, (
+    for d, bad, bs, (
         n_fin,
         _,
         lat_max,
@@ -535,7 +542,7 @@ def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Datase
         n_no_time,
         t_min,
         t_max,
-    ) in zip(opened, impossible, counts, strict=True):
+    ) in zip(opened, impossible, bad_sigma, counts, strict=True):
         src = d.attrs["source_files"][0]
         _check_positions(src, float(lat_max), int(n_lat), int(n_lon))
         _check_times(src, int(n_no_time), t_min, t_max)
@@ -545,7 +552,7 @@ def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Datase
             float(mean if 2 * int(n_bad) > int(n_fin) else clean_mean), file=src, variable=var
         )
         if int(n_bad_sigma):
-            _screen_sigma(d, var, int(n_bad_sigma), int(n_qa_finite), sigma_min, sigma_max)
+            _screen_sigma(d, var, bs, int(n_bad_sigma), int(n_qa_finite), sigma_min, sigma_max)
         if int(n_bad):  # a few corrupt or undeclared fill values: out of QA, and said so
             d["qa_pass"] = (d["qa_pass"] & ~bad).assign_attrs(d["qa_pass"].attrs)
             warnings.warn(
@@ -793,29 +800,30 @@ def _refuse_repeated_soundings(good: list[xr.Dataset]) -> None:
         t = np.asarray(d["time"].values).astype("datetime64[ns]")
         t = t[~np.isnat(t)]
         spans.append((t.min(), t.max()) if t.size else None)
-    keys: dict[int, np.ndarray] = {}
+    unique: dict[int, tuple[int, np.ndarray]] = {}
 
-    def key(i: int) -> np.ndarray:
-        if i not in keys:
-            keys[i] = _sounding_keys(good[i])
-        return keys[i]
+    def key(i: int) -> tuple[int, np.ndarray]:
+        """Return (number of soundings, their distinct keys) of granule ``i``, once."""
+        if i not in unique:
+            k = _sounding_keys(good[i])
+            unique[i] = (len(k), np.unique(k, axis=0))
+        return unique[i]
 
     for i, d in enumerate(good):
-        if d.sizes.get("x", 0) == 1 and len(key(i)):
-            n_rep = len(key(i)) - len(np.unique(key(i), axis=0))
-            if n_rep:
+        if d.sizes.get("x", 0) == 1:
+            n, distinct = key(i)
+            if n > len(distinct):
                 raise SchemaError(
-                    f"Granule '{src[i]}' lists {n_rep} sounding(s) twice (the same time and "
-                    "position): the file was concatenated with itself or with an overlapping "
-                    "file. Use the original product file."
+                    f"Granule '{src[i]}' lists {n - len(distinct)} sounding(s) twice (the same "
+                    "time and position): the file was concatenated with itself or with an "
+                    "overlapping file. Use the original product file."
                 )
     for i in range(len(good)):
         for j in range(i + 1, len(good)):
             a, b = spans[i], spans[j]
             if a is None or b is None or a[1] < b[0] or b[1] < a[0]:
                 continue
-            ki, kj = key(i), key(j)
-            both = np.concatenate([np.unique(ki, axis=0), np.unique(kj, axis=0)])
+            both = np.concatenate([key(i)[1], key(j)[1]])
             shared = len(both) - len(np.unique(both, axis=0))
             if shared:
                 raise MixedInputError(

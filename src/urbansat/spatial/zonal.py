@@ -563,10 +563,11 @@ def _block_reference(values: NDArray[Any], has_nodata: bool, nodata: float) -> f
     The median of about 1024 evenly strided values (finite, not nodata) when its distance
     from 0 exceeds :data:`_SHIFT_RATIO` times their spread (or they are all equal and not 0).
     """
-    sub = values.ravel()[:: max(1, values.size // 1024)].astype(np.float64)
+    raw = values.ravel()[:: max(1, values.size // 1024)]
+    sub = raw.astype(np.float64)
     keep = np.isfinite(sub)
     if has_nodata:
-        keep &= values.ravel()[:: max(1, values.size // 1024)] != values.dtype.type(nodata)
+        keep &= raw != values.dtype.type(nodata)
     sub = sub[keep]
     if sub.size == 0:
         return 0.0

@@ -233,6 +233,12 @@ def _from_datasets(data: xr.Dataset | Sequence[xr.Dataset]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+def _blank(col: pd.Series) -> np.ndarray:
+    """Return the rows of ``col`` that are missing or only whitespace."""
+    out: np.ndarray = col.isna().to_numpy() | (col.astype(str).str.strip() == "").to_numpy()
+    return out
+
+
 def _times_utc(col: pd.Series) -> np.ndarray:
     """UTC ns of a time column; naive times are UTC, aware times are converted; no NaT."""
     if isinstance(col.dtype, pd.DatetimeTZDtype):
@@ -389,7 +395,7 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
             "estimates has no rows; give one row per source and overpass (or the "
             "estimate_emissions results of the overpasses)."
         )
-    no_id = table[idc].isna().to_numpy() | (table[idc].astype(str).str.strip() == "").to_numpy()
+    no_id = _blank(table[idc])
     if no_id.any():
         raise SchemaError(
             f"column {idc!r} is empty in {int(no_id.sum())} row(s), first row "
@@ -398,7 +404,7 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
     table["_id"] = table[idc].astype(str)
     keys = ["_id"] + [c for c in ("gas", "method") if c in table]
     for c in keys[1:]:  # a row with no gas or method would fall out of every group
-        blank = table[c].isna().to_numpy() | (table[c].astype(str).str.strip() == "").to_numpy()
+        blank = _blank(table[c])
         if blank.any():
             row = int(np.flatnonzero(blank)[0])
             raise SchemaError(
