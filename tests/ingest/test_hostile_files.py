@@ -6,11 +6,23 @@ its fix.
 
 from __future__ import annotations
 
+import contextlib
+import os
+from pathlib import Path
+
 import netCDF4
 import numpy as np
 import pytest
 
 import urbansat
+
+
+@contextlib.contextmanager
+def untouched(*paths):
+    """Assert that the files are byte-for-byte and mtime unchanged by the block."""
+    before = [(Path(q).read_bytes(), os.stat(q).st_mtime_ns) for q in paths]
+    yield
+    assert [(Path(q).read_bytes(), os.stat(q).st_mtime_ns) for q in paths] == before
 
 
 def _cci_signed_byte(path, codes):
@@ -73,7 +85,10 @@ def test_a_wind_in_an_unconvertible_unit_is_refused(tmp_path):
     p = write_oco_lite(tmp_path)
     with netCDF4.Dataset(p, "a") as nc:
         nc["Meteorology/windspeed_u_met"].units = "K"
-    with pytest.raises(UnitsError, match=r"windspeed_u_met.*'K'.*not convertible to 'm s-1'"):
+    with (
+        untouched(p),
+        pytest.raises(UnitsError, match=r"windspeed_u_met.*'K'.*not convertible to 'm s-1'"),
+    ):
         urbansat.open_granules(p)
 
 
@@ -87,7 +102,10 @@ def test_a_redelivered_granule_is_refused_not_counted_twice(tmp_path):
     b = shutil.copy(a, tmp_path / "oco2_LtCO2_200704_B11100Ar_240101000000s.nc4")
     with netCDF4.Dataset(b, "a") as nc:
         nc.history = "re-delivered"  # the bytes differ, the soundings do not
-    with pytest.raises(MixedInputError, match=r"share \d+ sounding\(s\).*Pass only one") as ei:
+    with (
+        untouched(a, b),
+        pytest.raises(MixedInputError, match=r"share \d+ sounding\(s\).*Pass only one") as ei,
+    ):
         urbansat.open_granules([a, b])
     assert str(a) in str(ei.value) and str(b) in str(ei.value)
 
@@ -110,7 +128,7 @@ def test_a_gosat_file_listing_exposures_twice_is_refused(tmp_path):
 
         h.visititems(cp)
     assert int(urbansat.open_granules(g).qa_pass.sum()) > 0
-    with pytest.raises(SchemaError, match=r"lists \d+ sounding\(s\) twice"):
+    with untouched(g2), pytest.raises(SchemaError, match=r"lists \d+ sounding\(s\) twice"):
         urbansat.open_granules(g2)
 
 
@@ -141,7 +159,7 @@ def test_an_empty_granule_is_skipped_not_called_corrupt(tmp_path):
     (tmp_path / "e").mkdir()
     empty = tmp_path / "e" / "oco2_LtCO2_200705_B11100Ar_230603215457s.nc4"
     _empty_copy(good, empty)
-    with pytest.raises(InputFileError, match="hold no sounding") as ei:
+    with untouched(empty), pytest.raises(InputFileError, match="hold no sounding") as ei:
         urbansat.open_granules(empty)
     assert "corrupt" not in str(ei.value)
     with pytest.warns(EmptyResultWarning, match="hold no sounding"):
@@ -170,7 +188,10 @@ def test_mosaic_refuses_tiles_with_different_nodata(tmp_path):
     crop = np.full((60, 60), 40, np.uint8)
     crop[:10] = 255
     t2 = _tile(tmp_path / _WC.format(7), crop, 6.005, nodata=255)
-    with pytest.raises(InputFileError, match=r"different nodata values .*: 0, .*: 255"):
+    with (
+        untouched(t1, t2),
+        pytest.raises(InputFileError, match=r"different nodata values .*: 0, .*: 255"),
+    ):
         urbansat.open_landcover([t1, t2])
 
 
@@ -181,10 +202,10 @@ def test_mosaic_refuses_two_tiles_at_one_place_and_unequal_tile_sizes(tmp_path):
     (tmp_path / "b").mkdir()
     t1 = _tile(tmp_path / "a" / _WC.format(6), np.full((60, 60), 10, np.uint8), 6.0)
     t3 = _tile(tmp_path / "b" / _WC.format(6), np.full((60, 60), 40, np.uint8), 6.0)
-    with pytest.raises(AlignmentError, match="cover the same place"):
+    with untouched(t1, t3), pytest.raises(AlignmentError, match="cover the same place"):
         urbansat.open_landcover([t1, t3])
     t4 = _tile(tmp_path / "b" / _WC.format(7), np.full((30, 60), 40, np.uint8), 6.005)
-    with pytest.raises(AlignmentError, match=r"is 30 x 60 pixels .* 60 x 60"):
+    with untouched(t1, t4), pytest.raises(AlignmentError, match=r"is 30 x 60 pixels .* 60 x 60"):
         urbansat.open_landcover([t1, t4])
 
 
@@ -194,7 +215,7 @@ def test_non_integer_nodata_is_refused_and_a_class_as_nodata_warned(tmp_path):
     data = np.repeat(np.array([10, 30, 40, 80], np.uint8), 15)[None, :].repeat(60, 0)
     (tmp_path / "x").mkdir()
     p = _tile(tmp_path / _WC.format(6), data, 6.0, nodata=10.5)
-    with pytest.raises(InputFileError, match=r"nodata 10.5 .* read as 10"):
+    with untouched(p), pytest.raises(InputFileError, match=r"nodata 10.5 .* read as 10"):
         urbansat.open_landcover(p)
     q = _tile(tmp_path / "x" / _WC.format(6), data, 6.0, nodata=80)
     with pytest.warns(SuspectValueWarning, match="nodata 80, which is the worldcover class 80"):
@@ -213,7 +234,7 @@ def test_longitudes_beyond_360_are_refused_not_wrapped(tmp_path):
         x = lon[()]
         x[:5] = -999.0  # an undeclared fill; wrapped it was 81 E
         lon[...] = x
-    with pytest.raises(SchemaError, match=r"5 longitude\(s\) outside -180..360"):
+    with untouched(p), pytest.raises(SchemaError, match=r"5 longitude\(s\) outside -180..360"):
         urbansat.open_granules(p)
 
 
@@ -262,7 +283,7 @@ def test_impossible_uncertainties_leave_qa_or_are_refused(tmp_path):
     o = write_oco_lite(tmp_path)
     with netCDF4.Dataset(o, "a") as nc:
         nc["xco2_uncertainty"].units = "1"  # values still in ppm: 5e5 ppm after conversion
-    with pytest.raises(UnitsError, match=r"xco2_uncertainty outside 0-100 ppm"):
+    with untouched(o), pytest.raises(UnitsError, match=r"xco2_uncertainty outside 0-100 ppm"):
         urbansat.open_granules(o)
 
 
@@ -273,16 +294,16 @@ def test_times_that_overflow_or_lie_outside_the_satellite_era_are_refused(tmp_pa
     p = write_oco_lite(tmp_path)  # 2020-07-04
     with netCDF4.Dataset(p, "a") as nc:
         nc["time"][:] = nc["time"][:] * 1000  # milliseconds under "seconds since 1970-01-01"
-    with pytest.raises(SchemaError, match=r"have no time"):
+    with untouched(p), pytest.raises(SchemaError, match=r"have no time"):
         urbansat.open_granules(p)  # decoded to 2206 by an int64 wrap before
     (tmp_path / "b").mkdir()
     q = write_oco_lite(tmp_path / "b")
     with netCDF4.Dataset(q, "a") as nc:
         nc["time"][:] = nc["time"][:] - 300 * 365.25 * 86400  # 1720
-    with pytest.raises(SchemaError, match=r"outside 1990-01-01"):
+    with untouched(q), pytest.raises(SchemaError, match=r"outside 1990-01-01"):
         urbansat.open_granules(q)
     t = write_tropomi_ch4(tmp_path, n_scanlines=20, n_pixels=10)
     with netCDF4.Dataset(t, "a") as nc:
         nc["PRODUCT/time"][:] = -2147483647  # its declared fill value
-    with pytest.raises(InputFileError, match=r"PRODUCT/time .* is the fill value"):
+    with untouched(t), pytest.raises(InputFileError, match=r"PRODUCT/time .* is the fill value"):
         urbansat.open_granules(t)
