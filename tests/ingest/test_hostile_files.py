@@ -13,6 +13,7 @@ from pathlib import Path
 import netCDF4
 import numpy as np
 import pytest
+import xarray as xr
 
 import urbansat
 
@@ -307,3 +308,53 @@ def test_times_that_overflow_or_lie_outside_the_satellite_era_are_refused(tmp_pa
         nc["PRODUCT/time"][:] = -2147483647  # its declared fill value
     with untouched(t), pytest.raises(InputFileError, match=r"PRODUCT/time .* is the fill value"):
         urbansat.open_granules(t)
+
+
+def _regular_wind(path, u=3.0, v=-4.0):
+    """A wind file on a regular 0.25 deg grid with 1-D lat/lon (CF, or ERA5 from CDO)."""
+    lat = np.arange(34, 36.01, 0.25)
+    lon = np.arange(104, 106.01, 0.25)
+    shape = (1, lat.size, lon.size)
+    xr.Dataset(
+        {
+            "uu": (("time", "lat", "lon"), np.full(shape, u), {"units": "m s-1"}),
+            "vv": (("time", "lat", "lon"), np.full(shape, v), {"units": "m s-1"}),
+            "cloud": (("lat",), np.zeros(lat.size)),
+        },
+        coords={
+            "time": np.array(["2020-01-01T12"], "datetime64[ns]"),
+            "lat": lat,
+            "lon": lon,
+        },
+    ).to_netcdf(path)
+    return path
+
+
+def test_named_wind_variables_on_a_regular_grid(tmp_path):
+    """``variables=`` on 1-D lat/lon crashed in xarray ("Could not convert tuple ...")."""
+    from urbansat.inversion.wind import effective_wind
+
+    p = _regular_wind(tmp_path / "w.nc")
+    with untouched(p):
+        w = urbansat.open_wind(p, variables=("uu", "vv"), sigma=1.0)
+    assert w.latitude.dims == ("y", "x")
+    assert float(w.latitude[3, 0]) == 34.75
+    assert float(w.longitude[0, 2]) == 104.5
+    e = effective_wind(w, 105.0, 35.0, np.datetime64("2020-01-01T12"))
+    assert (e.u, e.v, e.speed) == pytest.approx((3.0, -4.0, 5.0))
+
+
+@pytest.mark.parametrize(
+    ("variables", "error", "match"),
+    [
+        (("uX", "vv"), urbansat.errors.MissingVariableError, r"\['uX'\] not in wind file.*'uu'"),
+        (("uu",), urbansat.errors.WindError, r"must be the two names \(u, v\)"),
+        ("uv", urbansat.errors.WindError, r"must be the two names \(u, v\)"),
+        (("uu", "cloud"), urbansat.errors.MissingVariableError, r"'cloud'.*not a gridded"),
+    ],
+)
+def test_named_wind_variables_that_do_not_fit(tmp_path, variables, error, match):
+    """A misspelt, single or 1-D name gave a raw KeyError / TypeError."""
+    p = _regular_wind(tmp_path / "w.nc")
+    with untouched(p), pytest.raises(error, match=match):
+        urbansat.open_wind(p, variables=variables, sigma=1.0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pytest
 import xarray as xr
 
 import urbansat
@@ -122,3 +123,22 @@ def test_a_bad_reader_option_is_named_not_called_a_corrupt_file(project_samples)
     ):
         with pytest.raises(SchemaError, match=match):
             urbansat.open_granules(p, reader_options=opts)
+
+
+@pytest.mark.parametrize(
+    ("value", "kwargs", "match"),
+    [
+        ((3.0, -4.0, 1.0), {"sigma": 2.0}, r"carries sigma = 1.0 m s-1 and sigma=2.0"),
+        (
+            {"speed": 5.0, "direction": 270.0, "direction_sigma": 10.0},
+            {"direction_sigma": 5.0},
+            r"carries direction_sigma = 10.0 degree and direction_sigma=5.0",
+        ),
+    ],
+)
+def test_two_disagreeing_wind_errors_are_refused(value, kwargs, match):
+    """``open_wind((u, v, 1), sigma=2)`` silently dropped the value's own sigma."""
+    with pytest.raises(urbansat.errors.WindError, match=match):
+        urbansat.open_wind(value, **kwargs)
+    # the same error given twice is no conflict
+    assert float(urbansat.open_wind((3.0, -4.0, 1.0), sigma=1.0).wind_speed_uncertainty) == 1.0

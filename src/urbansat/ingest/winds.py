@@ -26,7 +26,7 @@ attrs ``wind_source``
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import cast
 
@@ -371,12 +371,74 @@ def _era5_model_levels(
     return out
 
 
+def _named_variables(raw: xr.Dataset, path: str, variables: object) -> tuple[str, str]:
+    """Check ``variables=`` (the u and v names of a wind file) against the file."""
+    if (
+        isinstance(variables, (str, bytes))
+        or not isinstance(variables, Sequence)
+        or len(variables) != 2  # noqa: PLR2004 - u and v
+        or not all(isinstance(v, str) for v in variables)
+    ):
+        raise WindError(
+            f"variables={variables!r} must be the two names (u, v) of the eastward and "
+            f"northward wind in {path!r}, e.g. variables=('u_wind', 'v_wind')."
+        )
+    ukey, vkey = variables
+    missing = [k for k in (ukey, vkey) if k not in raw.data_vars]
+    if missing:
+        raise MissingVariableError(
+            f"variables={variables!r}: {missing} not in wind file {path!r}; it has "
+            f"{sorted(map(str, raw.data_vars))}."
+        )
+    for k in (ukey, vkey):
+        if raw[k].ndim < 2:  # noqa: PLR2004 - a field has (y, x) at least
+            raise MissingVariableError(
+                f"{k!r} in wind file {path!r} has dims {raw[k].dims}, not a gridded (y, x) "
+                "field; give the names of the u and v wind fields."
+            )
+    if raw[ukey].dims != raw[vkey].dims:
+        raise WindError(
+            f"{ukey!r} {raw[ukey].dims} and {vkey!r} {raw[vkey].dims} in {path!r} are not on "
+            "the same grid; give the u and v of one wind."
+        )
+    return ukey, vkey
+
+
+def _lat_lon_2d(
+    raw: xr.Dataset, path: str, ydim: Hashable, xdim: Hashable
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the 2-D (y, x) latitude and longitude of a wind field's grid.
+
+    Curvilinear grids (COSMO) carry 2-D ``lat``/``lon``; regular ones (a CF file, ERA5
+    from another tool) 1-D coordinates on the two horizontal dims, broadcast here.
+    """
+    names = [
+        next((n for n in cands if n in raw.variables), None)
+        for cands in (("lat", "latitude"), ("lon", "longitude"))
+    ]
+    if names[0] is None or names[1] is None:
+        raise MissingVariableError(
+            f"Wind file {path!r} has no lat/latitude and lon/longitude coordinates for its "
+            f"grid ({ydim}, {xdim}); add them."
+        )
+    lat, lon = raw[names[0]], raw[names[1]]
+    if lat.dims == (ydim, xdim) and lon.dims == (ydim, xdim):
+        return np.asarray(lat.values, float), np.asarray(lon.values, float)
+    if lat.dims == (ydim,) and lon.dims == (xdim,):
+        lon2, lat2 = np.meshgrid(np.asarray(lon.values, float), np.asarray(lat.values, float))
+        return lat2, lon2
+    raise WindError(
+        f"Wind file {path!r}: {names[0]} {lat.dims} and {names[1]} {lon.dims} do not span the "
+        f"wind's grid ({ydim}, {xdim}); give 2-D (y, x) or 1-D ({ydim},) and ({xdim},) "
+        "coordinates."
+    )
+
+
 def _cosmo(raw: xr.Dataset, path: str, ukey: str, vkey: str) -> xr.Dataset:
     u = raw[ukey]
     dims = u.dims
     ydim, xdim = dims[-2], dims[-1]
-    lat = raw["lat"] if "lat" in raw.variables else raw["latitude"]
-    lon = raw["lon"] if "lon" in raw.variables else raw["longitude"]
+    lat, lon = _lat_lon_2d(raw, path, ydim, xdim)
     new_dims = tuple({ydim: "y", xdim: "x"}.get(d, d) for d in dims)
     out = xr.Dataset(
         {
@@ -384,8 +446,8 @@ def _cosmo(raw: xr.Dataset, path: str, ukey: str, vkey: str) -> xr.Dataset:
             "northward_wind": (new_dims, _m_s(raw[vkey], path, vkey), _M_S),
         },
         coords={
-            "latitude": (("y", "x"), np.asarray(lat.values, float)),
-            "longitude": (("y", "x"), np.asarray(lon.values, float)),
+            "latitude": (("y", "x"), lat),
+            "longitude": (("y", "x"), lon),
             **({"time": raw["time"].values} if "time" in dims else {}),
         },
         attrs={
@@ -419,9 +481,7 @@ def _open_wind_file(
                 f"{str(path)!r} is not one (no t, q, u, v on model levels). Drop surface=."
             )
         if variables is not None:
-            if raw[variables[0]].ndim < 2:  # noqa: PLR2004 - a field has (y, x) at least
-                raise MissingVariableError(f"{variables} in {path} are not gridded fields.")
-            out = _cosmo(raw, str(path), *variables)
+            out = _cosmo(raw, str(path), *_named_variables(raw, str(path), variables))
             out.attrs["wind_source"] = "file"
         elif "u10" in raw and "v10" in raw:
             out = _era5_single(raw, str(path))
@@ -473,7 +533,8 @@ def open_wind(
         * a normalized swath carrying ``eastward_wind``/``northward_wind``
           (the granule's own 10 m met fields).
     sigma : float, optional
-        1-sigma wind-speed error [m s-1] to attach (overrides a value in the tuple).
+        1-sigma wind-speed error [m s-1] to attach (a user value that carries its own
+        must agree with it; a file's or swath's own is replaced).
     direction_sigma : float, optional
         1-sigma wind-direction error [degree] to attach (``wind_from_direction_uncertainty``);
         :func:`urbansat.estimate_emissions` propagates it by re-running each method with the

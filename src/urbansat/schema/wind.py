@@ -153,9 +153,9 @@ def user_wind(
     value : sequence or mapping
         One of the forms of the module docstring.
     sigma : float, optional
-        1-sigma speed error [m s-1]; overrides the value's own.
+        1-sigma speed error [m s-1]; a value that carries its own must agree with it.
     direction_sigma : float, optional
-        1-sigma direction error [degree]; overrides the value's own.
+        1-sigma direction error [degree]; a value that carries its own must agree with it.
 
     Returns
     -------
@@ -168,7 +168,8 @@ def user_wind(
     ------
     WindError
         Not finite, unknown keys, a component beyond :data:`MAX_WIND_COMPONENT_M_S`, a
-        negative speed or sigma.
+        negative speed or sigma, or a ``sigma``/``direction_sigma`` argument that
+        disagrees with the one in the value.
 
     Examples
     --------
@@ -184,6 +185,16 @@ def user_wind(
             raise WindError(
                 f"User wind component {name!r} = {x:.6g} m s-1 is beyond any atmospheric wind "
                 f"(|u|, |v| <= {MAX_WIND_COMPONENT_M_S:g} m s-1): check the units (m s-1)."
+            )
+    for name, given, own, unit in (
+        ("sigma", sigma, s_own, "m s-1"),
+        ("direction_sigma", direction_sigma, d_own, "degree"),
+    ):
+        if given is not None and own is not None and not given == own:
+            raise WindError(  # one of the two was silently dropped
+                f"The wind value carries {name} = {own!r} {unit} and {name}={given!r} was "
+                "also given: they disagree. Give the wind's error once, in the value or as "
+                f"{name}=."
             )
     s = check_sigma(sigma if sigma is not None else s_own)
     d = check_sigma(
