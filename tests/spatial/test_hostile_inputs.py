@@ -166,3 +166,63 @@ def test_an_inverted_bbox_is_refused_not_a_1_by_1_grid():
     with pytest.raises(SchemaError, match="xmin < xmax"):
         GridSpec.from_bbox((-117, 34, -119, 33), 0.1)
     assert GridSpec.from_bbox((-119, 33, -117, 34), 0.1).shape_yx == (10, 20)
+
+
+def _centres(lon, lat):
+    """Flattened soundings with centres only (centre binning)."""
+    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+    n = lon.size
+    return xr.Dataset(
+        {
+            "xco2": (("sounding",), 400.0 + np.arange(n), {"units": "ppm"}),
+            "xco2_uncertainty": (("sounding",), np.full(n, 0.5), {"units": "ppm"}),
+            "qa_pass": (("sounding",), np.ones(n, bool)),
+        },
+        coords={
+            "latitude": (("sounding",), lat, {"units": "degrees_north"}),
+            "longitude": (("sounding",), lon, {"units": "degrees_east"}),
+            "time": (("sounding",), np.full(n, np.datetime64("2020-01-01T12", "ns"))),
+        },
+        attrs={"gas": "co2"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat"),
+    [
+        ([0.3, 0.7, 1.0], [10.0, 10.2, 10.5]),  # on the automatic grid's east edge
+        ([0.3, 0.7, 1.0], [-90.0, -89.5, -89.2]),  # at the south pole (the south edge)
+    ],
+)
+def test_centre_binning_keeps_soundings_on_the_grid_edge(lon, lat):
+    g = urbansat.grid_soundings(_centres(lon, lat), resolution=0.1, method="centre")
+    assert int(g.n_soundings.sum()) == 3  # was 2: the edge sounding fell off the grid
+    assert float(g.xco2.max()) == 402.0
+
+
+@pytest.mark.parametrize("method", ["centre", "footprint"])
+def test_a_grid_across_180_holds_the_soundings_of_both_sides(method):
+    from urbansat.spatial.grid import GridSpec
+    from urbansat.testing.granules import make_swath
+
+    ds = make_swath(shape_yx=(20, 16), center=(180.0, -17.0), pixel_km=(5, 5))
+    n = ds.xco2.size
+    grid = GridSpec.from_bbox((178.0, -19.0, 182.0, -15.0), 0.05)
+    g = urbansat.grid_soundings(ds, grid=grid, method=method)
+    # every footprint lies inside the grid: each adds its whole area share of 1 (was ~half)
+    np.testing.assert_allclose(float(g.weight_sum.sum()), n, rtol=1e-9)
+    west = g.xco2.sel(x=slice(None, 180.0)).mean()
+    east = g.xco2.sel(x=slice(180.0, None)).mean()
+    assert np.isfinite(float(west)) and np.isfinite(float(east))
+
+
+def test_footprints_straddling_180_keep_their_east_part_on_a_global_grid():
+    from urbansat.spatial.grid import GridSpec
+    from urbansat.testing.granules import make_swath
+
+    ds = make_swath(shape_yx=(20, 16), center=(180.0, -17.0), pixel_km=(5, 5))
+    grid = GridSpec.from_bbox((-180.0, -19.0, 180.0, -15.0), 0.05)
+    g = urbansat.grid_soundings(ds, grid=grid)
+    np.testing.assert_allclose(float(g.weight_sum.sum()), ds.xco2.size, rtol=1e-9)
+    with pytest.raises(urbansat.errors.SchemaError, match="not a positive cell size"):
+        urbansat.grid_soundings(ds, resolution="0.1")  # a string from a config was accepted

@@ -42,6 +42,7 @@ from urbansat.schema import (
 from urbansat.spatial.coverage import footprint_grid_kernel, prepare_polygons
 from urbansat.spatial.grid import GridSpec
 from urbansat.spatial.swath import footprint_polygons, warn_unusable_footprints
+from urbansat.spatial.weights import to_raster_longitudes
 
 __all__ = ["grid_soundings"]
 
@@ -97,8 +98,14 @@ def _partial(  # noqa: PLR0913, PLR0917
         ww = ok.astype(np.float64)
     t = grid.transform
     if method == "centre":
-        col = np.floor((np.asarray(lon, dtype=np.float64) - t.c) / t.a)
-        row = np.floor((np.asarray(lat, dtype=np.float64) - t.f) / t.e)
+        # longitudes onto the grid's [west, west + 360): a grid across 180 (170..190) holds
+        # the soundings at -175 as 185; then a centre on the grid's outer edge (its east or
+        # south border, lat -90, or a hair outside from rounding of the snapped automatic
+        # grid) belongs to the edge cell, as numpy.histogram closes its last bin
+        d = np.asarray(lon, dtype=np.float64) - t.c
+        d = np.where((d >= -_EDGE_TOL * t.a) & (d < _TURN_DEG), d, np.mod(d, _TURN_DEG))
+        col = _edge_index(d / t.a, nx)
+        row = _edge_index((np.asarray(lat, dtype=np.float64) - t.f) / t.e, ny)
         inside = ok & (col >= 0) & (col < nx) & (row >= 0) & (row < ny)
         idx = (row[inside] * nx + col[inside]).astype(np.int64)
         w = ww[inside]
@@ -124,6 +131,15 @@ def _partial(  # noqa: PLR0913, PLR0917
     polys = polys[good]
     import shapely
 
+    # footprints onto the grid's [west, west + 360): one straddling 180 (unwrapped to
+    # 179.9..180.1) is cut into its parts either side, one at -175 lies at 185 on a grid
+    # across 180; only those reaching outside the window are touched (the rest as given)
+    x0, _, x1, _ = shapely.bounds(polys).T
+    off = (x0 < t.c) | (x1 > t.c + _TURN_DEG)
+    if off.any():
+        polys = polys.copy()
+        polys[off] = to_raster_longitudes(polys[off], t.c)
+
     fp_area: NDArray[np.float64] = shapely.area(polys)  # shapely is untyped (Any)
     keep = fp_area > 0
     polys, fp_area = polys[keep], fp_area[keep]
@@ -137,6 +153,23 @@ def _partial(  # noqa: PLR0913, PLR0917
         cell_area / fp_area, xv[sel], ww[sel], sv[sel] ** 2, num, den, var, cnt,
     )  # fmt: skip
     return num, den, var, cnt
+
+
+#: One turn of longitude [degrees]
+_TURN_DEG = 360.0
+#: Tolerance [cells] within which a centre just outside the grid's outer edge is on it
+_EDGE_TOL = 1e-9
+
+
+def _edge_index(frac: NDArray[np.float64], n: int) -> NDArray[np.float64]:
+    """Cell index ``floor(frac)`` with both outer edges closed (to :data:`_EDGE_TOL` cells).
+
+    ``frac = n`` (the far edge) gives ``n - 1``; ``-tol <= frac < 0`` (rounding of a snapped
+    grid origin) gives 0; anything further out stays outside (-1 or >= n).
+    """
+    idx = np.floor(frac)
+    idx = np.where((frac >= n) & (frac <= n + _EDGE_TOL), n - 1, idx)
+    return np.where((frac < 0) & (frac >= -_EDGE_TOL), 0.0, idx)
 
 
 def _sum_parts(*parts: _Sums | None) -> _Sums:
@@ -156,7 +189,9 @@ def _check_resolution(resolution: Any) -> float | tuple[float, float]:
         res = np.broadcast_to(np.asarray(resolution, dtype=float), (2,))
     except (TypeError, ValueError):
         res = np.array([np.nan])
-    if isinstance(resolution, bool) or not (np.isfinite(res).all() and (res > 0).all()):
+    parts = resolution if isinstance(resolution, (tuple, list)) else [resolution]
+    text = any(isinstance(r, (str, bytes)) for r in parts)  # "0.1" from a config is no number
+    if isinstance(resolution, bool) or text or not (np.isfinite(res).all() and (res > 0).all()):
         raise SchemaError(
             f"resolution={resolution!r} is not a positive cell size in degrees; give a number "
             "or (dx, dy), e.g. resolution=0.05."
