@@ -345,3 +345,21 @@ def test_invert_refuses_bad_output_paths_before_any_work(mine, tmp_path, opt, va
     assert res.exit_code == 2, _text(res)  # a usage error, not a traceback after the run
     assert re.search(match, _text(res)), _text(res)
     assert not (tmp_path / "results.csv").exists()
+
+
+def test_invert_json_tells_an_open_interval_from_an_unknown_value(mine):
+    """Infinite bounds were written as null, the same as "not computed"."""
+    path, table, _ = mine
+    # a 3 m/s error on a 5.1 m/s wind (59 %): the 2-sigma Fieller set is open above
+    args = ["invert", str(path), "--sources", str(table), "--wind", "1.0,5.0,3.0", "--json"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    ok = [r for r in rows if r["source"] == "mine" and r["qa_reason"] == ""]
+    assert ok
+    for r in ok:
+        assert r["upper_2sigma_t_per_yr"] == "inf"
+        assert float(r["upper_2sigma_t_per_yr"]) == np.inf
+        assert np.isfinite(r["lower_2sigma_t_per_yr"])
+    far = [r for r in rows if r["source"] == "far"]
+    assert far and all(r["emission_t_per_yr"] is None for r in far)  # unknown stays null

@@ -207,18 +207,25 @@ def _plot_plumes(
     return written
 
 
+def _json_value(v: Any) -> Any:
+    """Return a JSON value: NaN (unknown) as null, an unbounded interval's end as "inf" / "-inf".
+
+    JSON has no infinity, and null for both would tell a user "not computed" where the
+    interval is known to be open (a wind error of 50 % or more at 2 sigma); ``float()`` reads
+    the two strings back.
+    """
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if isinstance(v, float) and math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return v
+
+
 def _echo_rows(rows: list[dict[str, Any]], ds: Any, granule: Path, *, as_json: bool) -> None:
     """Print the summary rows: one JSON object per row, or a table."""
     if as_json:
         for r in rows:
-            typer.echo(
-                json.dumps(
-                    {
-                        k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-                        for k, v in r.items()
-                    }
-                )
-            )
+            typer.echo(json.dumps({k: _json_value(v) for k, v in r.items()}, allow_nan=False))
     else:
         typer.echo(
             f"{granule.name}: {ds.attrs['gas'].upper()} emissions [t/yr], "
@@ -294,7 +301,10 @@ def invert(  # noqa: PLR0913, PLR0917
         None, help="Write a plume map (PNG) per source that could be prepared into this directory."
     ),
     as_json: bool = typer.Option(
-        False, "--json", help="Print one JSON object per (method, source)."
+        False,
+        "--json",
+        help="Print one JSON object per (method, source); unknown values are null, the open "
+        'end of an unbounded interval "inf" or "-inf".',
     ),
 ) -> None:
     """Estimate emissions [t/yr] with their uncertainty from one granule and a wind.
