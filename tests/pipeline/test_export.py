@@ -14,6 +14,7 @@ import xarray as xr
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "indicators"))
 import builders
 
+from urbansat.errors import SchemaError
 from urbansat.export import (
     atomic_write,
     provenance,
@@ -193,3 +194,17 @@ def test_netcdf_keeps_n_obs_and_the_quantity_of_t_per_yr(tmp_path):
     back = xr.open_dataset(tmp_path / "i.nc")
     assert "sink_total_sink_net_sink_n_obs" in back
     back.close()
+
+
+def test_netcdf_periods_outside_the_nanosecond_era_are_not_wrapped():
+    """A period in 1500 was written as 2084-07-20 (datetime64[ns] overflow), silently."""
+    t = builders.full_table()
+    # a bare "1500" is a label, not a year of satellite data: no time coordinate, no guess
+    odd = t.assign(period=t.period.replace({"2021": "1500", "2020->2021": "2020->1500"}))
+    assert "sink_period_time" not in table_to_dataset(odd)
+    with pytest.raises(SchemaError, match=r"Period '2020' runs 1500-01-01.*outside the years"):
+        table_to_dataset(t, periods={"2020": ("1500-01-01", "1501-01-01")})
+    # zoned dates are converted to UTC (numpy warned and dropped the zone)
+    ds = table_to_dataset(t, periods={"2020": ("2020-01-01T08:00+08:00", "2021-01-01T00:00Z")})
+    b = ds["sink_period_time_bounds"].sel(sink_period="2020").values
+    np.testing.assert_array_equal(b, np.array(["2020-01-01", "2021-01-01"], dtype="datetime64[ns]"))

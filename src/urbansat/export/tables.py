@@ -164,6 +164,8 @@ _CHANGE_SEP = "->"
 _TIME_UNITS = "days since 1970-01-01 00:00:00"
 #: A period label of this many digits alone is a calendar year ("2021").
 _YEAR_DIGITS = 4
+#: Whole years that datetime64[ns] holds (1677-09-21 to 2262-04-11): [start, end)
+_NS_RANGE: Final = (pd.Timestamp("1678-01-01"), pd.Timestamp("2262-01-01"))
 
 
 def _period_spans(
@@ -180,8 +182,19 @@ def _period_spans(
     def span(label: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
         if periods is not None and label in periods and periods[label] is not None:
             start, end = periods[label]
-            return pd.Timestamp(start), pd.Timestamp(end)
-        if label.isdigit() and len(label) == _YEAR_DIGITS:  # a calendar year
+            out = _naive_utc(pd.Timestamp(start)), _naive_utc(pd.Timestamp(end))
+            if not all(_NS_RANGE[0] <= t < _NS_RANGE[1] for t in out):
+                raise SchemaError(  # datetime64[ns] wrapped 1500-01-01 round to 2084-07-20
+                    f"Period {label!r} runs {out[0]} to {out[1]}, outside the years "
+                    f"{_NS_RANGE[0].year}-{_NS_RANGE[1].year - 1} that a CF time coordinate "
+                    "holds here; check the period's dates (a typo of the year?)."
+                )
+            return out
+        if (
+            label.isdigit()
+            and len(label) == _YEAR_DIGITS
+            and _NS_RANGE[0].year <= int(label) < _NS_RANGE[1].year
+        ):  # a calendar year; "0001" or "1500" is a label, not a year of satellite data
             return pd.Timestamp(f"{label}-01-01"), pd.Timestamp(f"{int(label) + 1}-01-01")
         if _CHANGE_SEP in label:
             a, _, b = label.partition(_CHANGE_SEP)
@@ -191,6 +204,11 @@ def _period_spans(
 
     spans = [span(label) for label in labels]
     return None if any(s is None for s in spans) else [s for s in spans if s is not None]
+
+
+def _naive_utc(t: pd.Timestamp) -> pd.Timestamp:
+    """``t`` in UTC without a zone (CF time in UTC; numpy has no zones)."""
+    return t if t.tzinfo is None else t.tz_convert("UTC").tz_localize(None)
 
 
 def _period_time(pdim: str, labels: list[str], periods: Mapping[str, Any] | None) -> dict[str, Any]:
