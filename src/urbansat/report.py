@@ -31,6 +31,7 @@ import xarray as xr
 from urbansat._version import __version__
 from urbansat.categories import SINK_SCOPES
 from urbansat.export import atomic_write
+from urbansat.export.provenance import utf8_text
 from urbansat.indicators.collapse import SUMMARY_SUBJECT
 from urbansat.indicators.tables import STATUSES, indicator_spec, to_wide
 from urbansat.plot.text import mathtext_escape
@@ -649,7 +650,7 @@ def write_report(path: str | Path, *, pdf: bool | str | Path = False, **kwargs: 
             "then writes the .pdf beside it) or another path."
         )
     _refuse_inputs([path, *([pdf_path] if pdf_path is not None else [])], kwargs)
-    text = render_report(**kwargs)
+    text = utf8_text(render_report(**kwargs))  # a non-UTF-8 input path as its escape
     with atomic_write(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     if pdf_path is not None:

@@ -58,3 +58,27 @@ def test_report_to_a_fifo_is_refused_and_the_fifo_kept(tmp_path, report_inputs):
     with pytest.raises(OutputPathError, match="FIFO"):
         write_report(fifo, table=table, boundaries=bd)
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_an_input_path_that_is_not_utf8_is_kept_as_its_escape(tmp_path, report_inputs):
+    """A granule named in GBK bytes (a lone surrogate in Python) made the writers fail."""
+    import json
+
+    import xarray as xr
+
+    from urbansat.export import provenance, write_netcdf
+
+    table, bd = report_inputs
+    raw = os.fsencode(tmp_path) + b"/granule_\xb1.nc"
+    with open(raw, "wb") as f:
+        f.write(b"input bytes")
+    name = os.fsdecode(raw)
+    prov = provenance([name])
+    out = write_netcdf(table, tmp_path / "t.nc", prov=prov)
+    with xr.open_dataset(out) as ds:
+        back = json.loads(ds.attrs["urbansat_provenance"])
+    assert back["inputs"][0]["path"] == name  # the same str after the round trip
+    html = write_report(tmp_path / "r.html", table=table, boundaries=bd, provenance=prov)
+    assert "granule_\\udcb1.nc" in html.read_text(encoding="utf-8")
+    with open(raw, "rb") as f:
+        assert f.read() == b"input bytes"

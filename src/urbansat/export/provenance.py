@@ -84,7 +84,23 @@ def provenance(
 
 
 def _json(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, indent=1, default=_default)
+    r"""Return the JSON text of ``obj`` (NaN as null) that any UTF-8 file can hold.
+
+    A path of bytes that are not UTF-8 (``os.fsdecode`` gives lone surrogates, e.g. a GBK
+    file name on a UTF-8 system) is kept as its ``\udcXX`` escape, which ``json.loads``
+    turns back into the same ``str``; written raw it made netCDF and HTML writers fail.
+    """
+    text = json.dumps(obj, ensure_ascii=False, indent=1, default=_default)
+    return utf8_text(text)
+
+
+def utf8_text(text: str) -> str:
+    r"""Return ``text`` with lone surrogates as ``\udcXX`` escapes (unchanged if valid UTF-8)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 def _default(o: Any) -> Any:

@@ -34,6 +34,15 @@ def boundary_ids(boundaries: pd.DataFrame) -> np.ndarray:
     return np.asarray(boundaries.index.astype(str).to_numpy())
 
 
+def _utf8(text: str) -> bool:
+    """Whether ``text`` can be written as UTF-8 (no lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def require_boundaries(
     boundaries: Any,
     *,
@@ -61,8 +70,8 @@ def require_boundaries(
     Raises
     ------
     BoundaryError
-        Not a (Geo)DataFrame, no rows, a missing column, duplicated ids, unknown levels or
-        empty geometries.
+        Not a (Geo)DataFrame, no rows, a missing column, duplicated ids or ids that are not
+        valid Unicode (lone surrogates), unknown levels or empty geometries.
     BoundaryCRSError
         No CRS (also a :class:`~urbansat.errors.CRSError`).
 
@@ -113,6 +122,14 @@ def require_boundaries(
             f"{what} rows {rows} (0-based) have no boundary_id (missing or blank); every "
             "boundary needs a unique id. Fill them, or pass id_field= to read_boundaries to "
             "use another column."
+        )
+    unwritable = [i for i in pd.Series(raw).astype(object) if isinstance(i, str) and not _utf8(i)]
+    if unwritable:  # a lone surrogate (bytes decoded with surrogateescape) failed at export
+        raise BoundaryError(
+            f"{what} ids {', '.join(ascii(i) for i in unwritable[:5])} are not valid Unicode (lone "
+            "surrogates, e.g. from bytes in another encoding); no CSV, netCDF or GeoPackage "
+            "can hold them. Read the file with its encoding (geopandas.read_file(path, "
+            "encoding='gbk')) or fix the ids."
         )
     ids = boundary_ids(boundaries)
     uniq, counts = np.unique(ids, return_counts=True)
