@@ -226,3 +226,23 @@ def test_footprints_straddling_180_keep_their_east_part_on_a_global_grid():
     np.testing.assert_allclose(float(g.weight_sum.sum()), ds.xco2.size, rtol=1e-9)
     with pytest.raises(urbansat.errors.SchemaError, match="not a positive cell size"):
         urbansat.grid_soundings(ds, resolution="0.1")  # a string from a config was accepted
+
+
+def test_zero_weights_leave_the_range_and_say_why_the_mean_is_missing():
+    """All-zero weights gave min/max NaN beside count 100, and 'no valid pixel'."""
+    r = _utm(np.arange(100.0).reshape(10, 10))
+    w = xr.zeros_like(r)
+    w[:, 5:] = 1.0
+    b = gpd.GeoDataFrame(
+        {"boundary_id": ["all", "corner"]},
+        geometry=[_BOX.geometry.iloc[0], shapely.box(500000, 5000000, 500002, 5000002)],
+        crs=32633,
+    )
+    with pytest.warns(urbansat.errors.EmptyResultWarning, match=r"weights that are all 0.*corner"):
+        t = urbansat.zonal_stats(r, b, ["mean", "min", "max", "count", "std"], weights=w)
+    c = t.set_index("boundary_id").loc["corner"]
+    assert (c["min"], c["max"], c["count"]) == (80.0, 91.0, 4.0)  # cells 80, 81, 90, 91
+    assert np.isnan(c["mean"]) and np.isnan(c["std"])
+    a = t.set_index("boundary_id").loc["all"]
+    assert a["mean"] == pytest.approx(np.arange(100.0).reshape(10, 10)[:, 5:].mean())
+    assert (a["min"], a["max"]) == (0.0, 99.0)

@@ -612,8 +612,10 @@ def _stat_columns(acc: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]:
         "mean": mean,
         "sum": np.where(acc[:, 0] > 0, acc[:, 1], np.nan),
         "count": acc[:, 0],
-        "min": np.where(valid, acc[:, 5], np.nan),
-        "max": np.where(valid, acc[:, 6], np.nan),
+        # extremes over every valid cell the boundary touches, whatever its weight (a zone
+        # whose weights are all 0 has a range but no weighted mean)
+        "min": np.where(acc[:, 0] > 0, acc[:, 5], np.nan),
+        "max": np.where(acc[:, 0] > 0, acc[:, 6], np.nan),
         "std": np.sqrt(np.clip(var, 0.0, None)),
         "observed_area_m2": acc[:, 7],
         "unobserved_area_m2": acc[:, 8],
@@ -705,7 +707,9 @@ def zonal_stats(
         raster extent) [m2]. Units are in
         ``result.attrs["units"]`` (value stats carry the raster's ``units`` attribute).
         A boundary without valid cells gets NaN stats and an
-        :class:`~urbansat.errors.EmptyResultWarning`.
+        :class:`~urbansat.errors.EmptyResultWarning`; one whose weights are all 0 there
+        keeps its ``count``, ``sum``, ``min`` and ``max`` and gets NaN ``mean`` and ``std``
+        (undefined) with the same warning, saying so.
 
     Warns
     -----
@@ -760,10 +764,20 @@ def zonal_stats(
     out["outside_area_m2"] = _outside_area(cov, acc[:, 7] + acc[:, 8])
     if not has_nd:
         _warn_fill_like(cols["min"], cols["max"], ids)
-    if (~valid).any():
+    empty = acc[:, 0] <= 0
+    if empty.any():
         warnings.warn(
-            f"{int((~valid).sum())} boundaries have no valid pixel (stats are NaN): "
-            f"{list(ids[~valid][:20])}",
+            f"{int(empty.sum())} boundaries have no valid pixel (stats are NaN): "
+            f"{list(ids[empty][:20])}",
+            EmptyResultWarning,
+            stacklevel=2,
+        )
+    unweighted = ~valid & ~empty
+    if unweighted.any():  # said "no valid pixel" beside a count of 100
+        warnings.warn(
+            f"{int(unweighted.sum())} boundaries have valid pixels but weights that are all 0 "
+            f"there, so their weighted mean and std are undefined (NaN): "
+            f"{list(ids[unweighted][:20])}. Check the weights raster over them.",
             EmptyResultWarning,
             stacklevel=2,
         )
