@@ -142,3 +142,17 @@ def test_two_disagreeing_wind_errors_are_refused(value, kwargs, match):
         urbansat.open_wind(value, **kwargs)
     # the same error given twice is no conflict
     assert float(urbansat.open_wind((3.0, -4.0, 1.0), sigma=1.0).wind_speed_uncertainty) == 1.0
+
+
+def test_a_diameter_in_metres_is_refused_not_blamed_on_clouds():
+    """diameter_km=1e6 was rejected as 'the window is too cloudy or too small'."""
+    sw, tr = make_plume_swath("tropomi", gas="ch4", emission=5.0, seed=3)
+    with pytest.raises(urbansat.errors.InversionError, match=r"diameter_km=1e\+06.*in km, not m"):
+        urbansat.estimate_emissions(
+            sw, sources=tr["sources"].assign(diameter_km=1e6), wind=tr["wind"], method="ime"
+        )
+    # the largest city-level boundary is about 320 km across: still a source
+    r = urbansat.estimate_emissions(
+        sw, sources=tr["sources"].assign(diameter_km=320.0), wind=tr["wind"], method="ime"
+    )
+    assert r.sizes["source"] == 1

@@ -19,6 +19,10 @@ from urbansat.spatial.local import local_lonlat
 #: footprint of the supported instruments (OCO-3 SAM 1.6 x 2.2 km, CO2M 2 x 2 km, TROPOMI
 #: 5.5 x 7 km), one plume would be credited to both.
 MIN_SOURCE_SEPARATION_KM = 1.0
+#: Largest ``diameter_km`` a listed source may have [km]. The largest city-level boundary,
+#: Chongqing municipality (82,400 km2), is about 320 km across; a larger source leaves no
+#: plume-free background in a satellite view, and 1e6 is a diameter in metres given as km.
+MAX_SOURCE_DIAMETER_KM = 1000.0
 
 
 @dataclass
@@ -157,6 +161,13 @@ def _checked_row(row: Any, prior_rel_error: float, prior_sigma: float) -> _Sourc
         raise InversionError(
             f"source {name!r} has diameter_km={d}; give the diameter of the emitting area "
             "in km, >= 0 (0 or blank for a point source)."
+        )
+    if d > MAX_SOURCE_DIAMETER_KM:  # was rejected as "the window is too cloudy or too small"
+        raise InversionError(
+            f"source {name!r} has diameter_km={d:g}, larger than any city "
+            f"({MAX_SOURCE_DIAMETER_KM:g} km at most; Chongqing municipality is about 320 km "
+            "across): the diameter is in km, not m. A whole region is a boundary "
+            "(estimate_emissions(..., boundaries=...)), not a source."
         )
     pr = _number(
         row,
