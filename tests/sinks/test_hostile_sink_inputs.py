@@ -73,3 +73,58 @@ def test_factor_units_other_than_t_c_per_ha_are_refused():
         pd.DataFrame({**rows, "value": [150.0, 1.2], "unit": ["Mg C/ha", "t C ha-1 yr-1"]})
     )
     assert len(ok.data) == 2
+
+
+def _uniform(transform, shape, code=10):
+    from urbansat.testing.landcover import make_landcover
+
+    a = np.full(shape, code, np.uint8)
+    return (
+        make_landcover(a, transform=transform, year=2015, nodata=None),
+        make_landcover(a, transform=transform, year=2020, nodata=None),
+    )
+
+
+def test_a_hole_wound_like_its_shell_is_not_unobserved_area():
+    """pyproj's signed area added such a hole: 22,748 ha 'unobserved' on a valid raster."""
+    import geopandas as gpd
+    import shapely
+    from affine import Affine
+
+    s, e = _uniform(Affine(0.01, 0, 113.0, 0, -0.01, 23.0), (50, 50))
+    outer = shapely.box(113.05, 22.6, 113.35, 22.9).exterior.coords
+    inner = shapely.box(113.1, 22.7, 113.2, 22.8).exterior.coords  # both rings CCW
+    b = gpd.GeoDataFrame(
+        {"boundary_id": ["h"]}, geometry=[shapely.Polygon(outer, [inner])], crs=4326
+    )
+    ds = urbansat.account_sinks(s, e, b, legend="worldcover", **KW)
+    assert float(ds.unobserved_area.sel(boundary="h")) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_a_wide_raster_has_no_unobserved_area_from_geodesic_edges():
+    """The implicit box of a 60 x 10 degree raster reported 10 % of it as unobserved."""
+    from affine import Affine
+
+    s, e = _uniform(Affine(0.1, 0, 70.0, 0, -0.1, 10.0), (100, 600))
+    ds = urbansat.account_sinks(s, e, None, legend="worldcover", **KW)
+    assert float(ds.unobserved_area.squeeze()) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_epochs_of_two_legends_are_refused_not_read_with_the_first():
+    """WorldCover then CCI: code 10 (tree cover, then rainfed cropland) read as no change."""
+    from urbansat.errors import LegendError
+    from urbansat.testing.landcover import make_boundaries, make_landcover
+
+    a = np.full((20, 20), 10, np.uint8)
+    s = make_landcover(a, product="worldcover", year=2015)
+    e = make_landcover(a, product="esa_cci_lc", year=2020)
+    b = make_boundaries(s, 1)
+    with pytest.raises(
+        LegendError, match=r"start 'worldcover_v1', end 'esa_cci_lc_v1' \(10: forest vs cropland"
+    ):
+        urbansat.account_sinks(s, e, b, factors="ipcc2019", **KW)
+    with pytest.raises(LegendError, match="different legends"):
+        urbansat.carbon_maps(s, e, factors="ipcc2019", climate_zone=KW["climate_zone"])
+    # an explicit legend is the user's statement that both are coded alike
+    ds = urbansat.account_sinks(s, e, b, factors="ipcc2019", legend="worldcover", **KW)
+    assert ds.attrs["legend"] == "worldcover_v1"

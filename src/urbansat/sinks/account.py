@@ -118,6 +118,44 @@ def _legend_of(da: xr.DataArray | None, legend: LegendArg | None) -> pd.DataFram
     )
 
 
+def _epochs_legend(
+    landcover_start: xr.DataArray, landcover_end: xr.DataArray, legend: LegendArg | None
+) -> pd.DataFrame:
+    """Return the one legend of both epochs: ``legend=``, else what each epoch declares.
+
+    Raises
+    ------
+    LegendError
+        When ``legend`` is None and a code means another category in each epoch's legend
+        (WorldCover's 10 is tree cover, CCI's 10 rainfed cropland): read with the start's
+        legend, a forest-to-cropland loss was an unchanged forest.
+    """
+    lg = _legend_of(landcover_start, legend)
+    if legend is not None:
+        return lg
+    try:
+        lg_end = _legend_of(landcover_end, None)
+    except LegendError:
+        return lg  # the end epoch declares nothing: the start's legend is the only one
+    a = dict(zip(lg.index.astype(int), lg["category"].astype(str), strict=True))
+    b = dict(zip(lg_end.index.astype(int), lg_end["category"].astype(str), strict=True))
+    differ = sorted(c for c in set(a) & set(b) if a[c] != b[c])
+    if differ:
+
+        def label(da: xr.DataArray) -> str:
+            return str(da.attrs.get("legend_name") or da.attrs.get("product") or "its own")
+
+        shown = ", ".join(f"{c}: {a[c]} vs {b[c]}" for c in differ[:3])
+        raise LegendError(
+            f"The land-cover epochs have different legends: start {label(landcover_start)!r}, "
+            f"end {label(landcover_end)!r} ({shown}). The same code means another class in "
+            "each, so comparing codes would not measure a land-cover change. Reclassify one "
+            "epoch onto the other's legend (urbansat.sinks.legends), or pass legend= if both "
+            "are in fact coded alike."
+        )
+    return lg
+
+
 def _with_nodata(lg: pd.DataFrame, *arrays: xr.DataArray) -> pd.DataFrame:
     """Add the rasters' nodata codes (e.g. Corine int8 -128) to the legend as ``nodata``."""
     extra = []
@@ -271,12 +309,21 @@ def _product_version(da: xr.DataArray) -> str | None:
     return m.group(1) if m else None
 
 
-def _geodesic_area_m2(boundaries: gpd.GeoDataFrame) -> _Floats:
-    import pyproj
+def _boundary_area_m2(boundaries: gpd.GeoDataFrame, raster: xr.DataArray) -> _Floats:
+    """Area [m2] of each boundary as the raster's pixels measure it.
 
-    geod = pyproj.Geod(ellps="WGS84")
-    g = boundaries.to_crs(4326).geometry
-    return np.array([abs(geod.geometry_area_perimeter(x)[0]) for x in g])
+    :func:`urbansat.spatial.areas.polygon_areas` in the raster's CRS: edges straight in
+    lon/lat on a geographic grid (as the coverage rasterises them), rings oriented first.
+    pyproj's geodesic edges gave 10 % more than the pixels for a 60 x 10 degree box, and its
+    signed sum added a hole wound like its shell instead of subtracting it; either showed up
+    as unobserved area.
+    """
+    from pyproj import CRS
+
+    from urbansat.spatial.areas import polygon_areas
+
+    crs = CRS.from_user_input(raster.rio.crs)
+    return polygon_areas(boundaries.to_crs(crs).geometry.to_numpy(), crs)
 
 
 def _project_fluxes(
@@ -1261,7 +1308,7 @@ def account_sinks(  # noqa: PLR0913 - public API: the epochs and boundaries, the
         )
     if years is None:
         years = _epoch_years(landcover_start, landcover_end)
-    lg = _legend_of(landcover_start, legend)
+    lg = _epochs_legend(landcover_start, landcover_end, legend)
     lg = _with_nodata(lg, landcover_start, landcover_end)
     bf = _boundary_frame(boundaries)
     with warnings.catch_warnings():
@@ -1294,7 +1341,7 @@ def account_sinks(  # noqa: PLR0913 - public API: the epochs and boundaries, the
         pools=pools,
         area_uncertainty=area_uncertainty,
         seed=seed,
-        boundary_area_m2=_geodesic_area_m2(boundaries),
+        boundary_area_m2=_boundary_area_m2(boundaries, landcover_start),
         unranged=unranged,
         valuation=valuation,
         accuracy=accuracy,

@@ -115,7 +115,7 @@ def carbon_maps(  # noqa: PLR0913 - public API: the two epochs, then keyword-onl
     ConfigError
         ``valuation`` without positive ``years``.
     """
-    from urbansat.sinks.account import _legend_of, _with_nodata
+    from urbansat.sinks.account import _epochs_legend, _with_nodata
     from urbansat.sinks.accounting import check_pools
     from urbansat.sinks.transitions import align_epochs, check_aligned
     from urbansat.spatial.areas import row_areas
@@ -125,7 +125,9 @@ def carbon_maps(  # noqa: PLR0913 - public API: the two epochs, then keyword-onl
         landcover_start, landcover_end = align_epochs(landcover_start, landcover_end, align_to)
     else:
         check_aligned(landcover_start, landcover_end)
-    lg = _with_nodata(_legend_of(landcover_start, legend), landcover_start, landcover_end)
+    lg = _with_nodata(
+        _epochs_legend(landcover_start, landcover_end, legend), landcover_start, landcover_end
+    )
     if isinstance(factors, Mapping):
         raise FactorError(
             "carbon_maps takes one factor table; per-boundary tables apply to account_sinks only."
