@@ -128,3 +128,21 @@ def test_epochs_of_two_legends_are_refused_not_read_with_the_first():
     # an explicit legend is the user's statement that both are coded alike
     ds = urbansat.account_sinks(s, e, b, factors="ipcc2019", legend="worldcover", **KW)
     assert ds.attrs["legend"] == "worldcover_v1"
+
+
+@pytest.mark.parametrize("years", [5.0, 20.0, 40.0, 100.0])
+def test_the_soil_change_over_an_epoch_never_exceeds_the_stock_difference(years):
+    """IPCC Eq. 2.25 spreads dSOC over D = 20 yr; dSOC / D over 100 yr was 5x the change."""
+    from urbansat.sinks import account_transitions
+
+    t = pd.DataFrame(
+        {"boundary_id": ["b"], "class_start": [10], "class_end": [40], "area_m2": [100e4]}
+    )
+    bnd = pd.DataFrame({"boundary_id": ["b"], "name": ["b"], "level": ["county"]})
+    ds = account_transitions(
+        t, bnd, legend="worldcover", factors="ipcc2019", years=years, pools=("c_soil",), **KW
+    )
+    net = float(ds.net_sink.sel(boundary="b", category="total"))  # t CO2 yr-1
+    d_soc = 100 * (31.2 - 65.0)  # t C: forest 65 -> cropland 31.2 t C ha-1 (IPCC 2019 table)
+    over_epoch = net * years * 12 / 44  # cropland has no removal factor here
+    assert over_epoch == pytest.approx(d_soc * min(years, 20.0) / 20.0, rel=1e-9)

@@ -23,8 +23,12 @@ Gain-loss (IPCC 2006 Vol 4 Eq. 2.7, 2.9, 2.16, 2.25; WS 2013 Table 4.12)::
     growth      = A * RF(e)                                     (all land in class e)
     blue_soil   = A * SA(e)                                     (mangrove, tidal marsh, seagrass)
     conversion  = A * (B0(e) - B(s)) / years          if cat(s) != cat(e)  (biomass + dead pools)
-    soil        = A * (SOC(e) - SOC(s)) / D           if cat(s) != cat(e)  (D = 20 yr default)
+    soil        = A * (SOC(e) - SOC(s)) / max(D, years)  if cat(s) != cat(e)  (D = 20 yr default)
     F = (growth + blue_soil + conversion + soil) * 44/12
+
+The soil stock moves to its new equilibrium over ``D`` years (Eq. 2.25); over an interval
+longer than ``D`` the whole change is spread over the interval, so the epochs' soil change
+never exceeds ``SOC(e) - SOC(s)`` (``ΔSOC / D`` over 100 years was 5 times it).
 
 with ``RF`` the ``removal`` factor, ``SA`` ``soil_accumulation``, ``B`` the sum of the
 biomass pools used (``c_above, c_below, c_dead``), and ``B0(e) = 0`` for classes that
@@ -377,8 +381,9 @@ def _gain_loss_terms(
     comps["conversion"] = (cs, ce)
     cs, ce = _zeros(n), _zeros(n)
     if "c_soil" in pools and np.isfinite(fS[:, _P["c_soil"]]).any():
-        cs[:, _P["c_soil"]] = np.where(conv, -A * k / transition_period, 0.0)
-        ce[:, _P["c_soil"]] = np.where(conv, A * k / transition_period, 0.0)
+        span = max(transition_period, years)  # the change is complete after D years
+        cs[:, _P["c_soil"]] = np.where(conv, -A * k / span, 0.0)
+        ce[:, _P["c_soil"]] = np.where(conv, A * k / span, 0.0)
     comps["soil"] = (cs, ce)
     return comps
 
