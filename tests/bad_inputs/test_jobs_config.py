@@ -307,3 +307,28 @@ def test_a_job_that_would_write_no_result_is_refused(tmp_path, project_samples):
         load_job_config(p)
     ok = _job(tmp_path, project_samples, "[outputs]\nformats = []\nreport = true")
     assert load_job_config(ok).outputs.report
+
+
+@pytest.mark.parametrize(
+    ("periods", "needle"),
+    [
+        # a list label without dates matched no overpass: the table came out empty, silently
+        (["spring"], "period labels ['spring'] in a list are not years"),
+        ({"": ["2022-01-01", "2023-01-01"]}, "a period label is blank"),
+        (["2022", "2022"], "periods ['2022'] are listed twice"),
+        # one overpass counted in both for concentrations, in the first only for emissions
+        (
+            {"2015": ["2015-01-01", "2016-01-01"], "h1": ["2015-01-01", "2015-07-01"]},
+            "periods '2015' (2015-01-01 00:00:00 to 2016-01-01 00:00:00) and 'h1'",
+        ),
+        # the change row ran 2021->2020 with its sign reversed
+        (["2021", "2020"], "period '2020' (from 2020-01-01 00:00:00) comes after '2021'"),
+    ],
+)
+def test_periods_without_dates_twice_overlapping_or_out_of_order_are_refused(
+    tmp_path, periods, needle
+):
+    raw = {"job": {"output_dir": "o", "periods": periods}, "boundaries": []}
+    with pytest.raises(ConfigError) as err:
+        parse_job_config(raw, base_dir=tmp_path)
+    assert "job.periods: " + needle in str(err.value)

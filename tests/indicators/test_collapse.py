@@ -191,3 +191,16 @@ def test_observed_gas_names_are_case_and_space_insensitive():
     assert "no_data" in set(a.loc[co2, "status"])  # change rows of one period: single_period
     none_co2 = set(none.loc[(none.target == "co2") & (none.boundary_id == "R1"), "status"])
     assert "no_data" not in none_co2 and "not_observable" in none_co2
+
+
+def test_periods_out_of_date_order_are_refused_not_differenced_backwards():
+    """2021 then 2020 gave the change row '2021->2020' with the sign reversed."""
+    from urbansat.errors import SchemaError
+
+    b = builders.boundaries()
+    for periods in (
+        ["2021", "2020"],
+        {"2021": ("2021-01-01", "2022-01-01"), "2020": ("2020-01-01", "2021-01-01")},
+    ):
+        with pytest.raises(SchemaError, match="list the periods in date order"):
+            tci231_indicators(boundaries=b, periods=periods)

@@ -156,3 +156,29 @@ def test_a_diameter_in_metres_is_refused_not_blamed_on_clouds():
         sw, sources=tr["sources"].assign(diameter_km=320.0), wind=tr["wind"], method="ime"
     )
     assert r.sizes["source"] == 1
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"length_km": 1e300}, r"length_km=1e\+300 must be a positive distance in km, at most"),
+        ({"background_km": 1e300}, r"background_km=1e\+300 must be a positive distance"),
+        ({"half_width_km": 5000.0}, r"half_width_km=5000.0 must be a positive distance"),
+        ({"model_error": 1e300}, r"model_error=1e\+300 must be a relative 1-sigma error"),
+        ({"wind_sigma": 1e300}, r"wind_sigma=1e\+300 must be a speed error"),
+    ],
+)
+def test_absurdly_large_options_are_refused_before_they_overflow(options, match):
+    """1e300 exhausted np.arange, or overflowed the budget into an 'inf uncertainty' error."""
+    from urbansat.inversion.options import InversionOptions
+
+    with pytest.raises(urbansat.errors.InversionError, match=match):
+        InversionOptions(**options)
+
+
+def test_a_wind_sigma_beyond_any_wind_is_refused():
+    """sigma=1e300 raised OverflowError in effective_wind."""
+    with pytest.raises(urbansat.errors.WindError, match=r"exceeds any wind \(200 m s-1\)"):
+        urbansat.open_wind((5.0, 0.0, 1e300))
+    with pytest.raises(urbansat.errors.WindError, match="exceeds any wind"):
+        urbansat.open_wind({"speed": 5.0, "direction": 270.0}, sigma=1e300)

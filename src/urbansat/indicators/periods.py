@@ -5,6 +5,7 @@ Also their length in years.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -59,6 +60,7 @@ def period_years(periods: PeriodInput) -> dict[str, float]:
             f"{tuple(map(str, periods))!r}}}."
         )
     items = periods.items() if isinstance(periods, Mapping) else ((p, None) for p in periods)
+    spans: list[tuple[str, pd.Timestamp, pd.Timestamp]] = []  # the periods whose dates are known
     for key, span in items:
         label = str(key)
         if span is not None:
@@ -76,12 +78,41 @@ def period_years(periods: PeriodInput) -> dict[str, float]:
                     "end) with end after start."
                 )
             out[label] = (end - start) / pd.Timedelta(days=365.25)
+            spans.append((label, _naive_utc(start), _naive_utc(end)))
         elif re.fullmatch(r"\d{4}", label):
             out[label] = 1.0
+            year = pd.Timestamp(f"{label}-01-01")
+            spans.append((label, year, year + pd.DateOffset(years=1)))
         else:
             out[label] = math.nan
     if not out:
         raise SchemaError(
             "periods is empty; give at least one period label, e.g. periods=['2020']."
         )
+    _check_order(spans)
     return out
+
+
+def _naive_utc(t: pd.Timestamp) -> pd.Timestamp:
+    """``t`` in UTC without a zone, so that zoned and plain dates compare."""
+    return t if t.tzinfo is None else t.tz_convert("UTC").tz_localize(None)
+
+
+def _check_order(spans: list[tuple[str, pd.Timestamp, pd.Timestamp]]) -> None:
+    """Refuse periods out of date order or overlapping: changes run from each to the next.
+
+    Given as 2021 then 2020, the change row was ``2021->2020`` with the sign reversed; two
+    overlapping periods would count one overpass in both.
+    """
+    for (a, a0, a1), (b, b0, _) in itertools.pairwise(spans):
+        if b0 < a0:
+            raise SchemaError(
+                f"period {b!r} (from {b0}) comes after {a!r} (from {a0}) but starts before it; "
+                "list the periods in date order: each change indicator runs from one period "
+                "to the next."
+            )
+        if b0 < a1:
+            raise SchemaError(
+                f"periods {a!r} ({a0} to {a1}) and {b!r} (from {b0}) overlap; an overpass "
+                "would count in both. Give periods that do not overlap (end exclusive)."
+            )

@@ -17,8 +17,15 @@ from typing import Any, Literal
 from urbansat.errors import InversionError
 from urbansat.inversion.gaussian import SPREAD_RATE_RANGE
 from urbansat.inversion.ime import MIN_PLUME_COVERAGE
+from urbansat.schema.wind import MAX_WIND_COMPONENT_M_S
 
 __all__ = ["InversionOptions"]
+
+#: Largest distance option [km]: a window, plume or background scale beyond a satellite's
+#: view (TROPOMI's swath is 2,600 km wide); 1e300 exhausted memory in ``np.arange``.
+MAX_DISTANCE_KM = 1000.0
+#: Largest relative model error: 10 (1000 %) says "unknown"; beyond it the budget overflowed.
+MAX_MODEL_ERROR = 10.0
 
 #: Background estimators of :func:`urbansat.inversion.background.estimate_background`.
 BACKGROUNDS = ("auto", "convolution", "plane", "median")
@@ -152,11 +159,13 @@ class InversionOptions:
 
     def __post_init__(self) -> None:
         """Check every option (type and range)."""
-        km = "a positive distance in km"
+        km = f"a positive distance in km, at most {MAX_DISTANCE_KM:g}"
         for name in ("radius_km", "wind_radius_km", "background_km"):
-            _number(name, getattr(self, name), low=0.0, strict=True, optional=False, what=km)
+            v = getattr(self, name)
+            _number(name, v, low=0.0, strict=True, optional=False, what=km, high=MAX_DISTANCE_KM)
         for name in ("length_km", "half_width_km", "cell_km"):
-            _number(name, getattr(self, name), low=0.0, strict=True, optional=True, what=km)
+            v = getattr(self, name)
+            _number(name, v, low=0.0, strict=True, optional=True, what=km, high=MAX_DISTANCE_KM)
         _number("z_exclude", self.z_exclude, low=0.0, strict=True, optional=True)
         lo, hi = SPREAD_RATE_RANGE
         _number(
@@ -173,8 +182,24 @@ class InversionOptions:
         # Q = U x mass per length: a calm wind makes every method undefined (the plume fit
         # divides by U), so the threshold cannot be 0
         _number("min_wind_speed", self.min_wind_speed, low=0.0, strict=True, optional=False)
-        for name in ("wind_sigma", "model_error"):
-            _number(name, getattr(self, name), low=0.0, strict=False, optional=True)
+        _number(
+            "wind_sigma",
+            self.wind_sigma,
+            low=0.0,
+            strict=False,
+            optional=True,
+            high=MAX_WIND_COMPONENT_M_S,
+            what=f"a speed error in [0, {MAX_WIND_COMPONENT_M_S:g}] m s-1",
+        )
+        _number(
+            "model_error",
+            self.model_error,
+            low=0.0,
+            strict=False,
+            optional=True,
+            high=MAX_MODEL_ERROR,
+            what=f"a relative 1-sigma error in [0, {MAX_MODEL_ERROR:g}] (0.3 is 30 %)",
+        )
         _number(
             "wind_direction_sigma",
             self.wind_direction_sigma,

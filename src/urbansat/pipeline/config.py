@@ -99,7 +99,7 @@ from pydantic import (
     model_validator,
 )
 
-from urbansat.errors import ConfigError, InputFileError
+from urbansat.errors import ConfigError, InputFileError, SchemaError
 from urbansat.schema.geo import LATITUDE_MAX, LONGITUDE_RANGE
 
 __all__ = [
@@ -280,6 +280,27 @@ class JobSection(_Section):
             raise ValueError(
                 'give at least one period, e.g. periods = { "2022" = ["2022-01-01", "2023-01-01"] }'
             )
+        labels = list(v)
+        blank = [p for p in labels if not str(p).strip()]
+        if blank:
+            raise ValueError('a period label is blank; name each period, e.g. "2022"')
+        if isinstance(v, list):
+            twice = sorted({p for p in labels if labels.count(p) > 1})
+            if twice:
+                raise ValueError(f"periods {twice} are listed twice; list each period once")
+            undated = [p for p in labels if not re.fullmatch(r"\d{4}", str(p))]
+            if undated:  # "spring" matched no overpass and the table came out empty
+                raise ValueError(
+                    f"period labels {undated} in a list are not years, so they have no dates; "
+                    f'give their dates: periods = {{ "{undated[0]}" = ["2022-03-01", '
+                    '"2022-06-01"] } (end exclusive)'
+                )
+        from urbansat.indicators.periods import period_years
+
+        try:
+            period_years(v)  # dates parse, end after start, date order, no overlap
+        except SchemaError as err:
+            raise ValueError(str(err)) from err
         return v
 
     @field_validator("name")

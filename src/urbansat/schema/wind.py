@@ -63,7 +63,8 @@ def check_sigma(sigma: Any, *, what: str = "Wind sigma", unit: str = "m s-1") ->
     Raises
     ------
     WindError
-        A value that is not a finite number >= 0 (or above 180 for a direction in degrees).
+        A value that is not a finite number >= 0, above 180 for a direction in degrees, or
+        above :data:`MAX_WIND_COMPONENT_M_S` for a speed.
     """
     if sigma is None:
         return None
@@ -75,6 +76,11 @@ def check_sigma(sigma: Any, *, what: str = "Wind sigma", unit: str = "m s-1") ->
         raise WindError(f"{what}={sigma!r} must be a finite value >= 0 in {unit}.")
     if unit == "degree" and s > _MAX_DIRECTION_SIGMA:
         raise WindError(f"{what}={sigma!r} exceeds 180 degree: the direction would be unknown.")
+    if unit == "m s-1" and s > MAX_WIND_COMPONENT_M_S:  # 1e300 overflowed in effective_wind
+        raise WindError(
+            f"{what}={sigma!r} m s-1 exceeds any wind ({MAX_WIND_COMPONENT_M_S:g} m s-1): check "
+            "the units (m s-1; a relative error of 20 % on 5 m s-1 is sigma=1.0)."
+        )
     return s
 
 
