@@ -61,3 +61,53 @@ def test_an_unwritable_folder_is_an_output_path_error(tmp_path):
         target = str(d / "indicators.csv")
     with pytest.raises(OutputPathError, match="is not writable"):
         ex.write_csv(_table(), target, prov={})
+
+
+def _unwritable(monkeypatch, folder):
+    """Make ``folder`` unwritable to the code, also when the tests run as root."""
+    import os
+
+    real_access, real_open = os.access, os.open
+
+    def access(p, mode, *a, **k):
+        return (
+            False
+            if os.path.realpath(p) == os.path.realpath(folder)
+            else real_access(p, mode, *a, **k)
+        )
+
+    def open_(p, flags, *a, **k):
+        if os.path.realpath(os.path.dirname(p)) == os.path.realpath(folder):
+            raise PermissionError(13, "Permission denied", str(p))
+        return real_open(p, flags, *a, **k)
+
+    monkeypatch.setattr(os, "access", access)
+    monkeypatch.setattr(os, "open", open_)
+
+
+def test_an_unwritable_output_dir_is_refused_before_any_work(tmp_path, monkeypatch):
+    from urbansat.export.guard import check_output_dir
+    from urbansat.pipeline.manifest import RunLock
+
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    _unwritable(monkeypatch, ro)
+    with pytest.raises(OutputPathError, match="a folder you may not write to"):
+        check_output_dir(ro / "sub", key="job.output_dir")
+    lock = pytest.raises(OutputPathError, match=r"cannot take the run lock.*Permission denied")
+    with lock, RunLock(ro):  # was a raw PermissionError from os.open
+        pass
+    refused = pytest.raises(OutputPathError, match="not writable")
+    with refused, ex.atomic_write(ro / "t.csv") as tmp:  # mkstemp opens with os.open
+        tmp.write_text("x")
+    assert list(ro.iterdir()) == []
+
+
+def test_demo_config_into_an_unwritable_folder_is_an_output_error(tmp_path, monkeypatch):
+    from urbansat.cli.job_cmds import write_demo_config
+
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    _unwritable(monkeypatch, ro)
+    with pytest.raises(OutputPathError, match="not writable"):  # PermissionError before
+        write_demo_config(ro)

@@ -358,3 +358,16 @@ def test_named_wind_variables_that_do_not_fit(tmp_path, variables, error, match)
     p = _regular_wind(tmp_path / "w.nc")
     with untouched(p), pytest.raises(error, match=match):
         urbansat.open_wind(p, variables=variables, sigma=1.0)
+
+
+@pytest.mark.parametrize("crs", ["EPSG:999999", "bogus", -5])
+def test_an_unknown_boundary_crs_is_a_crs_error_naming_the_file(crs, project_samples):
+    """pyproj's own CRSError escaped from read_boundaries (a traceback in `urbansat run`)."""
+    p = project_samples / "boundaries" / "china_selected_cities.geojson"
+    with (
+        untouched(p),
+        pytest.raises(
+            urbansat.errors.CRSError, match=r"china_selected_cities.*not a CRS pyproj knows"
+        ),
+    ):
+        urbansat.read_boundaries(p, level="county", crs=crs)

@@ -363,3 +363,21 @@ def test_invert_json_tells_an_open_interval_from_an_unknown_value(mine):
         assert np.isfinite(r["lower_2sigma_t_per_yr"])
     far = [r for r in rows if r["source"] == "far"]
     assert far and all(r["emission_t_per_yr"] is None for r in far)  # unknown stays null
+
+
+def test_invert_into_an_unwritable_folder_fails_before_the_inversion(mine, tmp_path, monkeypatch):
+    """It computed everything, printed the table, then ended in a traceback."""
+    import os
+
+    path, table, _ = mine
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    real = os.access
+    monkeypatch.setattr(
+        os, "access", lambda p, m, *a, **k: False if Path(p) == ro else real(p, m, *a, **k)
+    )
+    args = ["invert", str(path), "--sources", str(table), "--wind", "1.0,5.0,1.0"]
+    res = runner.invoke(app, [*args, "-o", str(ro / "x.nc")])
+    assert res.exit_code == 2 and "may not write to" in res.output
+    assert "emission" not in res.stdout  # refused before any work
+    assert list(ro.iterdir()) == []

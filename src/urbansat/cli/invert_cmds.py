@@ -52,6 +52,10 @@ def _guard_outputs(
             check_outputs([output], {k: v for k, v in inputs.items() if v is not None})
         except OutputPathError as err:
             raise typer.BadParameter(f"--output {str(output)!r}: {err}") from None
+        try:  # an unwritable folder is found before the inversion, not after it
+            check_output_dir(output.parent, key="--output's folder")
+        except OutputPathError as err:
+            raise typer.BadParameter(f"--output {str(output)!r}: {err}") from None
         if output.suffix.lower() not in (".nc", ".nc4"):  # a netCDF was written as results.csv
             raise typer.BadParameter(
                 f"--output {str(output)!r}: the output is netCDF; give a name ending in .nc "
@@ -362,17 +366,21 @@ def invert(  # noqa: PLR0913, PLR0917
         typer.echo(f"{granule}: ERROR {type(err).__name__}: {err}", err=True)
         raise typer.Exit(code=1) from None
     _echo_rows(summary_rows(ds), ds, granule, as_json=as_json)
-    if plot_dir is not None:
-        for p in _plot_plumes(sw, src, bnd, w, ds, plot_dir, opts):
-            typer.echo(f"wrote {p}", err=as_json)
-    if output is not None:
-        prov = {
-            "urbansat_version": urbansat.__version__,
-            "granule": str(granule),
-            "wind_input": wind,
-            "sources_file": str(sources or ""),
-            "boundaries_file": str(boundaries or ""),
-            "history": "urbansat invert",
-        }
-        _write(ds, output, prov)
-        typer.echo(f"wrote {output}", err=as_json)
+    try:  # an output folder that turns out unwritable is a one-line error, not a traceback
+        if plot_dir is not None:
+            for p in _plot_plumes(sw, src, bnd, w, ds, plot_dir, opts):
+                typer.echo(f"wrote {p}", err=as_json)
+        if output is not None:
+            prov = {
+                "urbansat_version": urbansat.__version__,
+                "granule": str(granule),
+                "wind_input": wind,
+                "sources_file": str(sources or ""),
+                "boundaries_file": str(boundaries or ""),
+                "history": "urbansat invert",
+            }
+            _write(ds, output, prov)
+            typer.echo(f"wrote {output}", err=as_json)
+    except UrbansatError as err:
+        typer.echo(f"{granule}: ERROR {type(err).__name__}: {err}", err=True)
+        raise typer.Exit(code=1) from None

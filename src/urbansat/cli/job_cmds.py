@@ -12,6 +12,7 @@ import typer
 
 from urbansat.cli.app import app
 from urbansat.errors import InputFileError, UrbansatError
+from urbansat.export import atomic_write
 
 if TYPE_CHECKING:
     from urbansat.pipeline.job import JobResult
@@ -42,16 +43,14 @@ def samples_dir() -> Path:
 def write_demo_config(out_dir: str | Path) -> Path:
     """Write the demo job TOML into ``out_dir`` (absolute input paths) and return its path."""
     out = Path(out_dir).resolve()
-    out.mkdir(parents=True, exist_ok=True)
     demo = importlib.resources.files("urbansat.data") / "demo"
     template = (demo / "demo_job.toml.in").read_text(encoding="utf-8")
     text = template.format(
         samples=samples_dir().as_posix(), demo=Path(str(demo)).resolve().as_posix()
     )
     path = out / "demo_job.toml"
-    tmp = path.with_name(".demo_job.toml.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    with atomic_write(path) as tmp:  # an unwritable folder is an OutputPathError
+        tmp.write_text(text, encoding="utf-8")
     return path
 
 

@@ -42,11 +42,16 @@ def atomic_write(path: str | Path, *, suffix: str | None = None) -> Iterator[Pat
             f"cannot write {str(path)!r}: a parent of it is a file, not a folder ({err}); "
             "choose an output path inside a folder"
         ) from err
+    except OSError as err:  # PermissionError, a read-only file system
+        raise OutputPathError(
+            f"cannot write {str(path)!r}: its folder {str(path.parent)!r} cannot be created "
+            f"({err.strerror}); choose an output folder you may write to"
+        ) from err
     try:
         fd, tmp = tempfile.mkstemp(
             dir=path.parent, prefix=f".{path.stem}.tmp-", suffix=suffix or path.suffix
         )
-    except PermissionError as err:
+    except OSError as err:  # PermissionError, a read-only file system
         raise OutputPathError(
             f"cannot write {str(path)!r}: the folder {str(path.parent)!r} is not writable "
             f"({err.strerror}); choose an output folder you may write to"

@@ -196,7 +196,8 @@ def check_output_dir(path: str | os.PathLike[str], *, key: str = "output_dir") -
     Raises
     ------
     OutputPathError
-        ``path`` (or one of its parents) is an existing file, not a directory.
+        ``path`` (or one of its parents) is an existing file, not a directory, or the
+        nearest existing folder may not be written to.
     """
     r = Path(path).expanduser().resolve()
     for p in (r, *r.parents):
@@ -206,6 +207,12 @@ def check_output_dir(path: str | os.PathLike[str], *, key: str = "output_dir") -
                 raise OutputPathError(
                     f"{key} {str(path)!r} {which} an existing file, not a directory; "
                     "choose a directory for the outputs (nothing was written)."
+                )
+            if not os.access(p, os.W_OK | os.X_OK):  # found before any work, not at the end
+                which = "is" if p == r else f"would be created in {str(p)!r}, which is"
+                raise OutputPathError(
+                    f"{key} {str(path)!r} {which} a folder you may not write to; choose a "
+                    "directory for the outputs you may write to (nothing was written)."
                 )
             break
     return r

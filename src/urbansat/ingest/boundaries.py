@@ -292,7 +292,13 @@ def read_boundaries(  # noqa: PLR0912, PLR0915 - one gate: every check in readin
         raise BoundaryError(f"Boundaries from {source} have no features.")
     # CRS
     if crs is not None:
-        want = CRS.from_user_input(crs)
+        try:
+            want = CRS.from_user_input(crs)
+        except Exception as err:  # pyproj.exceptions.CRSError, TypeError for odd types
+            raise CRSError(
+                f"crs={crs!r} given for {source} is not a CRS pyproj knows ({err}); give an EPSG "
+                "code such as 'EPSG:4326' or 4326, a WKT or a PROJ string."
+            ) from err
         if gdf.crs is None:
             gdf = gdf.set_crs(want)
         elif not want.equals(gdf.crs):

@@ -45,7 +45,7 @@ from types import TracebackType
 from typing import Any, Final, Self
 
 from urbansat._version import __version__
-from urbansat.errors import InputFileError
+from urbansat.errors import InputFileError, OutputPathError
 from urbansat.export import atomic_write, sha256
 
 __all__ = [
@@ -129,8 +129,14 @@ class RunLock:
         """Take the lock, waiting (and calling ``on_wait`` once) while another run holds it."""
         import fcntl
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:  # an unwritable or read-only output folder: not a traceback
+            raise OutputPathError(
+                f"cannot take the run lock {str(self.path)!r} in the output folder "
+                f"({err.strerror}); choose an output_dir you may write to (nothing was written)."
+            ) from err
         waited = False
         while True:
             try:
