@@ -377,7 +377,10 @@ def test_job_boundary_without_soundings_is_no_data(tmp_path, project_samples):
 
 
 # --------------------------------------------------------------------------- cache keys
-def test_cache_key_follows_the_content_of_a_user_factor_table(tmp_path):
+@pytest.mark.parametrize("form", ["invest", "csv"])
+def test_cache_key_follows_the_content_of_a_user_factor_table(tmp_path, form):
+    """Both user-table forms are read (a factor CSV was passed on as a table name and
+    refused at run time) and keyed by their content."""
     from urbansat.testing.landcover import make_landcover_pair, write_geotiff
 
     s, e = make_landcover_pair((40, 40))
@@ -421,7 +424,7 @@ period = "p"
 landcover_start = "ESA_WorldCover_10m_2015_v100_N22E113_Map.tif"
 landcover_end = "ESA_WorldCover_10m_2020_v100_N22E113_Map.tif"
 legend = "worldcover"
-factors = "invest:bio.csv"
+factors = "FACTORS"
 method = "stock_difference"
 years = 5
 
@@ -431,6 +434,24 @@ report = false
 """,
         encoding="utf-8",
     )
+    if form == "csv":  # the packaged long table copied and edited by the user
+        import importlib.resources
+
+        packaged = importlib.resources.files("urbansat.data") / "factors" / "ipcc2019_tier1_v3.csv"
+        body = pd.read_csv(packaged, comment="#")
+        body.to_csv(tmp_path / "mine.csv", index=False)
+        zone = 'climate_zone = "subtropical_humid_asia"\n'
+        toml.write_text(
+            toml.read_text(encoding="utf-8").replace(
+                'factors = "FACTORS"', 'factors = "mine.csv"\n' + zone
+            ),
+            encoding="utf-8",
+        )
+    else:
+        toml.write_text(
+            toml.read_text(encoding="utf-8").replace("FACTORS", "invest:bio.csv"),
+            encoding="utf-8",
+        )
 
     def net() -> float:
         with warnings.catch_warnings():
@@ -440,6 +461,13 @@ report = false
 
     first = net()
     assert net() == first  # unchanged table: the cached step is reused
-    table.assign(c_above=table["c_above"] * 2).to_csv(tmp_path / "bio.csv", index=False)
+    if form == "csv":
+        edited = body.copy()
+        forest = (edited["category"] == "forest") & (edited["parameter"] == "c_above")
+        for col in ("value", "low", "high"):
+            edited.loc[forest, col] = edited.loc[forest, col] * 2
+        edited.to_csv(tmp_path / "mine.csv", index=False)
+    else:
+        table.assign(c_above=table["c_above"] * 2).to_csv(tmp_path / "bio.csv", index=False)
     second = net()
     assert second != first and np.isfinite(second)  # edited table: recomputed, not reused

@@ -146,3 +146,11 @@ def test_the_soil_change_over_an_epoch_never_exceeds_the_stock_difference(years)
     d_soc = 100 * (31.2 - 65.0)  # t C: forest 65 -> cropland 31.2 t C ha-1 (IPCC 2019 table)
     over_epoch = net * years * 12 / 44  # cropland has no removal factor here
     assert over_epoch == pytest.approx(d_soc * min(years, 20.0) / 20.0, rel=1e-9)
+
+
+@pytest.mark.parametrize("years", [1e-300, 0.01])
+def test_an_interval_shorter_than_annual_maps_allow_is_refused(years):
+    """years=1e-300 gave a net sink of -1.7e303 with an infinite sigma and status ok."""
+    s, e = make_landcover_pair(shape_yx=(40, 40))
+    with pytest.raises(ConfigError, match="annual maps"):
+        urbansat.account_sinks(s, e, make_boundaries(s, 1), years=years, **KW)

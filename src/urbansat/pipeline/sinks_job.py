@@ -27,11 +27,18 @@ __all__ = ["read_sample_counts", "resolve_factors", "section_options", "write_se
 
 
 def resolve_factors(factors: Any) -> Any:
-    """Read a job file's ``factors = "invest:<path>"`` into a FactorTable; pass others through.
+    """Read a job file's factor-table CSV or ``"invest:<path>"``; pass table names through.
 
     The path was made absolute (relative to the TOML) by the job config. Reading happens here,
     at the I/O edge, so :mod:`urbansat.sinks` stays free of file access.
     """
+    from urbansat.sinks.factors import PACKAGED_TABLES
+
+    if isinstance(factors, str) and factors not in PACKAGED_TABLES and Path(factors).is_file():
+        # a factor-table CSV (the config made it absolute): it was passed on as a table name
+        from urbansat.ingest.factors import read_factor_table
+
+        return read_factor_table(factors)
     if not (isinstance(factors, str) and factors.startswith("invest:")):
         return factors
     from urbansat.ingest.factors import read_invest_table

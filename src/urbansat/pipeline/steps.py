@@ -445,12 +445,11 @@ def _sink_steps(
         files = [checks(p) for p in starts + ends]
         # a user factor table or reference sample is keyed by its content, not only its path:
         # an edited table must not reuse the sinks computed with the old one
+
         factor_files = [
             checks(f)
             for f in (
-                s["factors"][len("invest:") :]
-                if isinstance(s.get("factors"), str) and s["factors"].startswith("invest:")
-                else None,
+                _factor_file(s.get("factors")),
                 s.get("accuracy_samples"),
             )
             if f
@@ -654,3 +653,14 @@ def _total_bytes(cfg: dict[str, Any]) -> int:
         for k in ("landcover_start", "landcover_end"):
             files += s[k] if isinstance(s[k], list) else [s[k]]
     return sum(os.path.getsize(f) for f in files if os.path.exists(f))
+
+
+def _factor_file(factors: Any) -> str | None:
+    """Return the file of a job's ``factors`` (InVEST table or factor CSV); None for a name."""
+    if not isinstance(factors, str):
+        return None
+    if factors.startswith("invest:"):
+        return factors[len("invest:") :]
+    from urbansat.sinks.factors import PACKAGED_TABLES
+
+    return None if factors in PACKAGED_TABLES else factors

@@ -90,6 +90,11 @@ MAX_DRAWS = 1_000_000
 _OUTSIDE_SHARE = 5e-3
 
 
+#: Shortest interval between two land-cover epochs [yr]: every product read (WorldCover,
+#: CCI, MODIS MCD12Q1, CLCD, Corine) is an annual (or rarer) map.
+MIN_EPOCH_YEARS = 1.0
+
+
 def _legend_of(da: xr.DataArray | None, legend: LegendArg | None) -> pd.DataFrame:
     if legend is not None:
         if isinstance(legend, pd.DataFrame):
@@ -202,6 +207,12 @@ def _check_numbers(
             f"years={years!r}: the time between the epochs must be a positive number of years, "
             "e.g. years=5 "
             "for 2015 -> 2020 (equal epochs give no annual rate)."
+        )
+    if years is not None and float(cast("float", years)) < MIN_EPOCH_YEARS:
+        raise ConfigError(  # 1e-300 gave a net sink of -1.7e303 with an inf sigma, status ok
+            f"years={years!r}: the land-cover products read here are annual maps, so two "
+            f"epochs lie at least {MIN_EPOCH_YEARS:g} year apart; give the years between the "
+            "maps (e.g. years=5 for 2015 -> 2020), not days or a fraction."
         )
     if uncertainty == "monte_carlo" and not (
         isinstance(n_draws, (int, np.integer)) and n_draws >= _MIN_DRAWS
