@@ -332,3 +332,23 @@ def test_periods_without_dates_twice_overlapping_or_out_of_order_are_refused(
     with pytest.raises(ConfigError) as err:
         parse_job_config(raw, base_dir=tmp_path)
     assert "job.periods: " + needle in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("address", "needle"),
+    [
+        ("tcp://", "'' is not host:port"),
+        ("tcp://localhost:abc", "'localhost:abc' is not host:port"),
+        ("ftp://x", "unknown address scheme 'ftp'"),
+    ],
+)
+def test_a_malformed_scheduler_address_is_refused_when_the_job_is_read(tmp_path, address, needle):
+    """These reached dask's Client and raised a raw ValueError."""
+    from urbansat.pipeline.execution import _scheduler
+
+    raw = {"job": {"output_dir": "o", "periods": ["2022"], "scheduler": address}, "boundaries": []}
+    with pytest.raises(ConfigError) as err:
+        parse_job_config(raw, base_dir=tmp_path)
+    assert "job.scheduler: " in str(err.value) and needle in str(err.value)
+    with pytest.raises(ConfigError, match=needle), _scheduler(address, 0):  # --scheduler
+        pass

@@ -269,8 +269,13 @@ class JobSection(_Section):
     @field_validator("scheduler")
     @classmethod
     def _scheduler(cls, v: str) -> str:
-        if v not in SCHEDULERS and "://" not in v:
-            raise ValueError(f"{v!r} is not one of {list(SCHEDULERS)} or tcp://host:port")
+        if v in SCHEDULERS:
+            return v
+        from urbansat.pipeline.execution import scheduler_address_problem
+
+        problem = scheduler_address_problem(v)
+        if problem:
+            raise ValueError(f"{v!r}: {problem}")
         return v
 
     @field_validator("periods")

@@ -61,18 +61,40 @@ def _scheduler(spec: str, total_bytes: int) -> Iterator[str]:
         ):
             yield f"local ({n} workers) {client.scheduler.address}"
         return
-    if "://" not in spec:  # tcp:// (or tls://, inproc:// for an in-process cluster)
-        raise ConfigError(
-            f"scheduler={spec!r}: use auto, synchronous, threads, local or tcp://host:port."
-        )
+    problem = scheduler_address_problem(spec)
+    if problem:
+        raise ConfigError(f"scheduler={spec!r}: {problem}")
     try:
         client = Client(spec, timeout="20s")  # type: ignore[no-untyped-call]  # as above
-    except OSError as err:
+    except (OSError, ValueError) as err:  # ValueError: an address distributed cannot parse
         raise ConfigError(
             f"cannot connect to the dask scheduler at {spec!r} ({err}); is the cluster running?"
         ) from err
     with client:
         yield spec
+
+
+#: Address schemes of dask.distributed's communication backends.
+_SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
+
+
+def scheduler_address_problem(spec: str) -> str | None:
+    """Say what is wrong with a scheduler address, or None when it can be tried.
+
+    ``tcp://``, ``tcp://localhost:abc`` and ``ftp://x`` reached ``Client`` and raised a raw
+    ``ValueError``; they are refused here, when the job file is read.
+    """
+    usage = "use auto, synchronous, threads, local or tcp://host:port (e.g. tcp://10.0.0.5:8786)"
+    scheme, sep, rest = spec.partition("://")
+    if not sep:
+        return usage
+    if scheme not in _SCHEMES:
+        return f"unknown address scheme {scheme!r} ({', '.join(_SCHEMES)}); {usage}"
+    if scheme in ("tcp", "tls", "ws", "wss"):
+        host, colon, port = rest.rpartition(":")
+        if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:  # noqa: PLR2004
+            return f"{rest!r} is not host:port with a port 1-65535; {usage}"
+    return None
 
 
 def _progress(iterable: Any, *, desc: str, enabled: bool, total: int | None = None) -> Any:
