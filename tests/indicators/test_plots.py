@@ -115,3 +115,35 @@ def test_maps_have_context_outlines_and_geographic_axis_names():
     xs = np.concatenate([line.get_xdata() for line in utm.lines])
     assert xs.min() >= 450_000 and xs.max() <= 520_000  # reprojected and clipped, not degrees
     plt.close("all")
+
+
+def test_raster_images_sit_on_their_pixel_edges_and_masked_classes_draw_blank():
+    """Images were drawn between the outer pixel centres, half a pixel inside their place
+    (a single pixel had no size), and a masked (NaN) land cover crashed in np.vectorize."""
+    import shapely
+
+    from urbansat.errors import SchemaError
+    from urbansat.plot.indicators import plot_landcover_pair
+    from urbansat.plot.sinks import plot_carbon_change
+    from urbansat.testing.landcover import make_landcover
+
+    lc = make_landcover(np.array([[10, 30], [30, 10]], np.uint8), year=2020)
+    box = shapely.box(*lc.rio.bounds())
+    left, bottom, right, top = lc.rio.bounds()
+    axes = plot_landcover_pair(lc.where(lc != 30), lc, box, context=False)
+    np.testing.assert_allclose(
+        axes[0].images[0].get_extent(), (left, right, bottom, top), rtol=0, atol=1e-9
+    )
+    assert np.ma.count_masked(axes[0].images[0].get_array()) == 2  # the two masked pixels
+    one = lc.isel(y=[0], x=[0])
+    ax = plot_carbon_change(one.astype(float), box)
+    np.testing.assert_allclose(
+        ax.images[0].get_extent(),
+        (left, (left + right) / 2, (bottom + top) / 2, top),
+        atol=1e-9,
+    )
+    with pytest.raises(SchemaError, match="the raster to plot is empty"):
+        plot_carbon_change(lc.isel(y=[], x=[]).astype(float), box)
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

@@ -10,6 +10,7 @@ import pandas as pd
 
 from urbansat.categories import SINK_CATEGORIES
 from urbansat.plot.context import axis_labels, draw_context
+from urbansat.plot.extent import pixel_extent
 from urbansat.plot.text import mathtext_escape
 from urbansat.schema.legend import legend_of
 from urbansat.status import VALUED
@@ -258,10 +259,14 @@ def plot_landcover_pair(
     from matplotlib.patches import Patch
 
     legend = dict(legend or legend_of(start))
+    extent = pixel_extent(start)  # refuses an empty window with a clear error
     k = max(1, int(np.ceil(max(start.sizes["y"], start.sizes["x"]) / max_pixels)))
     a0 = np.asarray(start.isel(y=slice(None, None, k), x=slice(None, None, k)).values)
     a1 = np.asarray(end.isel(y=slice(None, None, k), x=slice(None, None, k)).values)
-    codes = sorted(set(np.unique(a0).tolist()) | set(np.unique(a1).tolist()))
+    # a masked (float) land cover holds NaN: no class, drawn blank (NaN != NaN found no code)
+    codes = sorted(
+        {c for a in (a0, a1) for c in np.unique(a).tolist() if np.isfinite(c)}, key=float
+    )
     fallback = plt.get_cmap("tab20")(np.linspace(0, 1, max(len(codes), 2)))[: len(codes)]
     colors = [_class_colour(str(legend.get(c, "")), fallback[i]) for i, c in enumerate(codes)]
     cmap = ListedColormap(colors)
@@ -269,16 +274,16 @@ def plot_landcover_pair(
     lut = {c: i for i, c in enumerate(codes)}
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(8, 3.8), sharey=True)
-    x = start["x"].values[::k]
     y = start["y"].values[::k]
-    extent = (float(x.min()), float(x.max()), float(y.min()), float(y.max()))
     crs = _raster_crs(start)
     xlabel, ylabel = axis_labels(crs)
     for ax, arr, title in (
         (axes[0], a0, start.attrs.get("year", "start")),
         (axes[1], a1, end.attrs.get("year", "end")),
     ):
-        idx = np.vectorize(lut.get)(arr)
+        idx = np.ma.masked_invalid(
+            np.array([lut.get(v, np.nan) for v in arr.ravel().tolist()], float).reshape(arr.shape)
+        )
         ax.imshow(
             idx,
             cmap=cmap,

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from urbansat.plot.extent import pixel_extent
+
 __all__ = ["accuracy_table_html", "plot_carbon_change", "sink_report_items"]
 
 
@@ -42,19 +44,20 @@ def plot_carbon_change(
 
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 4.5))
+    extent = pixel_extent(change)  # refuses an empty window with a clear error
     k = max(1, int(np.ceil(max(change.sizes["y"], change.sizes["x"]) / max_pixels)))
     sub = change.isel(y=slice(None, None, k), x=slice(None, None, k))
     vals = np.asarray(sub.values, dtype="float64")
     lim = float(np.nanmax(np.abs(vals))) if np.isfinite(vals).any() else 1.0
     lim = lim if lim > 0 else 1.0
-    x, y = sub["x"].values, sub["y"].values
+    y = sub["y"].values
     im = ax.imshow(
         vals,
         cmap="RdBu",
         vmin=-lim,
         vmax=lim,
         interpolation="nearest",
-        extent=(float(x.min()), float(x.max()), float(y.min()), float(y.max())),
+        extent=extent,
         origin="upper" if y[0] > y[-1] else "lower",
     )
     for poly in getattr(geometry, "geoms", [geometry]):
