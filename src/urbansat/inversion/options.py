@@ -189,7 +189,7 @@ class InversionOptions:
             strict=False,
             optional=True,
             high=MAX_WIND_COMPONENT_M_S,
-            what=f"a speed error in [0, {MAX_WIND_COMPONENT_M_S:g}] m s-1",
+            what=f"a finite number >= 0 and at most {MAX_WIND_COMPONENT_M_S:g} (m s-1)",
         )
         _number(
             "model_error",
