@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 
@@ -211,6 +211,12 @@ def _plot_plumes(
     return written
 
 
+def _fail(granule: Path, err: Exception) -> NoReturn:
+    """Print ``err`` as one line naming the granule and exit with code 1 (no traceback)."""
+    typer.echo(f"{granule}: ERROR {type(err).__name__}: {err}", err=True)
+    raise typer.Exit(code=1) from None
+
+
 def _json_value(v: Any) -> Any:
     """Return a JSON value: NaN (unknown) as null, an unbounded interval's end as "inf" / "-inf".
 
@@ -363,8 +369,7 @@ def invert(  # noqa: PLR0913, PLR0917
             sw, sources=src, boundaries=bnd, wind=w, method=methods, **opts
         )
     except UrbansatError as err:
-        typer.echo(f"{granule}: ERROR {type(err).__name__}: {err}", err=True)
-        raise typer.Exit(code=1) from None
+        _fail(granule, err)
     _echo_rows(summary_rows(ds), ds, granule, as_json=as_json)
     try:  # an output folder that turns out unwritable is a one-line error, not a traceback
         if plot_dir is not None:
@@ -382,5 +387,4 @@ def invert(  # noqa: PLR0913, PLR0917
             _write(ds, output, prov)
             typer.echo(f"wrote {output}", err=as_json)
     except UrbansatError as err:
-        typer.echo(f"{granule}: ERROR {type(err).__name__}: {err}", err=True)
-        raise typer.Exit(code=1) from None
+        _fail(granule, err)

@@ -30,6 +30,7 @@ from urbansat.errors import SchemaError
 from urbansat.export.files import atomic_write
 from urbansat.export.guard import TABLE_SUFFIXES, check_outputs, provenance_inputs, table_paths
 from urbansat.export.provenance import _json
+from urbansat.indicators.periods import naive_utc
 from urbansat.schema.results import require_indicator_table
 from urbansat.status import Status
 
@@ -182,7 +183,7 @@ def _period_spans(
     def span(label: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
         if periods is not None and label in periods and periods[label] is not None:
             start, end = periods[label]
-            out = _naive_utc(pd.Timestamp(start)), _naive_utc(pd.Timestamp(end))
+            out = naive_utc(pd.Timestamp(start)), naive_utc(pd.Timestamp(end))
             if not all(_NS_RANGE[0] <= t < _NS_RANGE[1] for t in out):
                 raise SchemaError(  # datetime64[ns] wrapped 1500-01-01 round to 2084-07-20
                     f"Period {label!r} runs {out[0]} to {out[1]}, outside the years "
@@ -204,11 +205,6 @@ def _period_spans(
 
     spans = [span(label) for label in labels]
     return None if any(s is None for s in spans) else [s for s in spans if s is not None]
-
-
-def _naive_utc(t: pd.Timestamp) -> pd.Timestamp:
-    """``t`` in UTC without a zone (CF time in UTC; numpy has no zones)."""
-    return t if t.tzinfo is None else t.tz_convert("UTC").tz_localize(None)
 
 
 def _period_time(pdim: str, labels: list[str], periods: Mapping[str, Any] | None) -> dict[str, Any]:

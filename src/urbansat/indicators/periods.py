@@ -15,7 +15,7 @@ import pandas as pd
 
 from urbansat.errors import SchemaError
 
-__all__ = ["PeriodInput", "period_years"]
+__all__ = ["PeriodInput", "naive_utc", "period_years"]
 
 #: Length of a (start, end) pair, the mistake of passing one period without its label.
 _SPAN_LENGTH = 2
@@ -78,7 +78,7 @@ def period_years(periods: PeriodInput) -> dict[str, float]:
                     "end) with end after start."
                 )
             out[label] = (end - start) / pd.Timedelta(days=365.25)
-            spans.append((label, _naive_utc(start), _naive_utc(end)))
+            spans.append((label, naive_utc(start), naive_utc(end)))
         elif re.fullmatch(r"\d{4}", label):
             out[label] = 1.0
             year = pd.Timestamp(f"{label}-01-01")
@@ -93,8 +93,8 @@ def period_years(periods: PeriodInput) -> dict[str, float]:
     return out
 
 
-def _naive_utc(t: pd.Timestamp) -> pd.Timestamp:
-    """``t`` in UTC without a zone, so that zoned and plain dates compare."""
+def naive_utc(t: pd.Timestamp) -> pd.Timestamp:
+    """Return ``t`` in UTC without a zone (zoned and plain dates compare; numpy has no zones)."""
     return t if t.tzinfo is None else t.tz_convert("UTC").tz_localize(None)
 
 

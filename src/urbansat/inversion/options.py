@@ -160,12 +160,15 @@ class InversionOptions:
     def __post_init__(self) -> None:
         """Check every option (type and range)."""
         km = f"a positive distance in km, at most {MAX_DISTANCE_KM:g}"
-        for name in ("radius_km", "wind_radius_km", "background_km"):
-            v = getattr(self, name)
-            _number(name, v, low=0.0, strict=True, optional=False, what=km, high=MAX_DISTANCE_KM)
-        for name in ("length_km", "half_width_km", "cell_km"):
-            v = getattr(self, name)
-            _number(name, v, low=0.0, strict=True, optional=True, what=km, high=MAX_DISTANCE_KM)
+        for names, optional in (
+            (("radius_km", "wind_radius_km", "background_km"), False),
+            (("length_km", "half_width_km", "cell_km"), True),
+        ):
+            for name in names:
+                v = getattr(self, name)
+                _number(
+                    name, v, low=0.0, strict=True, optional=optional, what=km, high=MAX_DISTANCE_KM
+                )
         _number("z_exclude", self.z_exclude, low=0.0, strict=True, optional=True)
         lo, hi = SPREAD_RATE_RANGE
         _number(
@@ -182,33 +185,22 @@ class InversionOptions:
         # Q = U x mass per length: a calm wind makes every method undefined (the plume fit
         # divides by U), so the threshold cannot be 0
         _number("min_wind_speed", self.min_wind_speed, low=0.0, strict=True, optional=False)
-        _number(
-            "wind_sigma",
-            self.wind_sigma,
-            low=0.0,
-            strict=False,
-            optional=True,
-            high=MAX_WIND_COMPONENT_M_S,
-            what=f"a finite number >= 0 and at most {MAX_WIND_COMPONENT_M_S:g} (m s-1)",
-        )
-        _number(
-            "model_error",
-            self.model_error,
-            low=0.0,
-            strict=False,
-            optional=True,
-            high=MAX_MODEL_ERROR,
-            what=f"a relative 1-sigma error in [0, {MAX_MODEL_ERROR:g}] (0.3 is 30 %)",
-        )
-        _number(
-            "wind_direction_sigma",
-            self.wind_direction_sigma,
-            low=0.0,
-            strict=False,
-            optional=True,
-            high=180.0,
-            what="a direction error in [0, 180] degree",
-        )
+        # the optional 1-sigma errors: each bounded above by what it can mean
+        for name, high, what in (
+            (
+                "wind_sigma",
+                MAX_WIND_COMPONENT_M_S,
+                f"a finite number >= 0 and at most {MAX_WIND_COMPONENT_M_S:g} (m s-1)",
+            ),
+            (
+                "model_error",
+                MAX_MODEL_ERROR,
+                f"a relative 1-sigma error in [0, {MAX_MODEL_ERROR:g}] (0.3 is 30 %)",
+            ),
+            ("wind_direction_sigma", 180.0, "a direction error in [0, 180] degree"),
+        ):
+            v = getattr(self, name)
+            _number(name, v, low=0.0, strict=False, optional=True, high=high, what=what)
         for name in ("min_coverage", "min_transect_coverage"):
             v = getattr(self, name)
             _number(name, v, low=0.0, strict=True, optional=False)

@@ -23,28 +23,45 @@ import pandas as pd
 
 from urbansat.errors import InputFileError, SchemaError
 
-__all__ = ["read_sample_counts", "resolve_factors", "section_options", "write_section_rasters"]
+__all__ = [
+    "factor_file",
+    "read_sample_counts",
+    "resolve_factors",
+    "section_options",
+    "write_section_rasters",
+]
+
+
+def factor_file(factors: Any) -> str | None:
+    """Return the file a job's ``factors`` names (InVEST table or factor CSV); None for a name.
+
+    The config made the path absolute and checked that it exists.
+    """
+    if not isinstance(factors, str):
+        return None
+    if factors.startswith("invest:"):
+        return factors[len("invest:") :]
+    from urbansat.sinks.factors import PACKAGED_TABLES
+
+    return None if factors in PACKAGED_TABLES else factors
 
 
 def resolve_factors(factors: Any) -> Any:
     """Read a job file's factor-table CSV or ``"invest:<path>"``; pass table names through.
 
-    The path was made absolute (relative to the TOML) by the job config. Reading happens here,
-    at the I/O edge, so :mod:`urbansat.sinks` stays free of file access.
+    Reading happens here, at the I/O edge, so :mod:`urbansat.sinks` stays free of file access.
+    A factor-table CSV was passed on as a table name and refused at run time.
     """
-    from urbansat.sinks.factors import PACKAGED_TABLES
-
-    if isinstance(factors, str) and factors not in PACKAGED_TABLES and Path(factors).is_file():
-        # a factor-table CSV (the config made it absolute): it was passed on as a table name
+    path = factor_file(factors)
+    if path is None:
+        return factors
+    if not factors.startswith("invest:"):
         from urbansat.ingest.factors import read_factor_table
 
-        return read_factor_table(factors)
-    if not (isinstance(factors, str) and factors.startswith("invest:")):
-        return factors
+        return read_factor_table(path)
     from urbansat.ingest.factors import read_invest_table
     from urbansat.sinks.factors import factor_table_from_invest
 
-    path = factors[len("invest:") :]
     return factor_table_from_invest(
         read_invest_table(path), name=Path(path).stem, source=f"InVEST carbon pools CSV {path}"
     )

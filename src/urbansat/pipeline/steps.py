@@ -443,22 +443,18 @@ def _sink_steps(
         ends = s["landcover_end"] if isinstance(s["landcover_end"], list) else [s["landcover_end"]]
         opts = {k: s[k] for k in SINK_OPTION_KEYS if k in s}
         files = [checks(p) for p in starts + ends]
-        # a user factor table or reference sample is keyed by its content, not only its path:
-        # an edited table must not reuse the sinks computed with the old one
-
-        factor_files = [
-            checks(f)
-            for f in (
-                _factor_file(s.get("factors")),
-                s.get("accuracy_samples"),
-            )
-            if f
-        ]
         from urbansat.pipeline.sinks_job import (  # issue 18 keys
+            factor_file,
             resolve_factors,
             section_options,
             write_section_rasters,
         )
+
+        # a user factor table or reference sample is keyed by its content, not only its path:
+        # an edited table must not reuse the sinks computed with the old one
+        factor_files = [
+            checks(f) for f in (factor_file(s.get("factors")), s.get("accuracy_samples")) if f
+        ]
 
         opts.update(
             section_options(s, _class_areas_ha(starts) if s.get("accuracy_samples") else None)
@@ -653,14 +649,3 @@ def _total_bytes(cfg: dict[str, Any]) -> int:
         for k in ("landcover_start", "landcover_end"):
             files += s[k] if isinstance(s[k], list) else [s[k]]
     return sum(os.path.getsize(f) for f in files if os.path.exists(f))
-
-
-def _factor_file(factors: Any) -> str | None:
-    """Return the file of a job's ``factors`` (InVEST table or factor CSV); None for a name."""
-    if not isinstance(factors, str):
-        return None
-    if factors.startswith("invest:"):
-        return factors[len("invest:") :]
-    from urbansat.sinks.factors import PACKAGED_TABLES
-
-    return None if factors in PACKAGED_TABLES else factors

@@ -271,7 +271,6 @@ def plot_landcover_pair(
     colors = [_class_colour(str(legend.get(c, "")), fallback[i]) for i, c in enumerate(codes)]
     cmap = ListedColormap(colors)
     norm = BoundaryNorm(np.arange(len(codes) + 1) - 0.5, len(codes))
-    lut = {c: i for i, c in enumerate(codes)}
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(8, 3.8), sharey=True)
     y = start["y"].values[::k]
@@ -281,9 +280,9 @@ def plot_landcover_pair(
         (axes[0], a0, start.attrs.get("year", "start")),
         (axes[1], a1, end.attrs.get("year", "end")),
     ):
-        idx = np.ma.masked_invalid(
-            np.array([lut.get(v, np.nan) for v in arr.ravel().tolist()], float).reshape(arr.shape)
-        )
+        a = np.asarray(arr, dtype="float64")
+        ok = np.isfinite(a)  # every finite value is one of ``codes``
+        idx = np.ma.masked_array(np.searchsorted(codes, np.where(ok, a, -np.inf)), mask=~ok)
         ax.imshow(
             idx,
             cmap=cmap,
