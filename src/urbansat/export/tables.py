@@ -30,8 +30,8 @@ from urbansat.errors import SchemaError
 from urbansat.export.files import atomic_write
 from urbansat.export.guard import TABLE_SUFFIXES, check_outputs, provenance_inputs, table_paths
 from urbansat.export.provenance import _json
-from urbansat.indicators.periods import naive_utc
 from urbansat.schema.results import require_indicator_table
+from urbansat.schema.time import naive_utc
 from urbansat.status import Status
 
 __all__ = [

@@ -14,8 +14,9 @@ from typing import Any
 import pandas as pd
 
 from urbansat.errors import SchemaError
+from urbansat.schema.time import naive_utc
 
-__all__ = ["PeriodInput", "naive_utc", "period_years"]
+__all__ = ["PeriodInput", "period_years"]
 
 #: Length of a (start, end) pair, the mistake of passing one period without its label.
 _SPAN_LENGTH = 2
@@ -91,11 +92,6 @@ def period_years(periods: PeriodInput) -> dict[str, float]:
         )
     _check_order(spans)
     return out
-
-
-def naive_utc(t: pd.Timestamp) -> pd.Timestamp:
-    """Return ``t`` in UTC without a zone (zoned and plain dates compare; numpy has no zones)."""
-    return t if t.tzinfo is None else t.tz_convert("UTC").tz_localize(None)
 
 
 def _check_order(spans: list[tuple[str, pd.Timestamp, pd.Timestamp]]) -> None:

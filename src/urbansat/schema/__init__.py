@@ -4,8 +4,9 @@
 ``results`` (C4 emission result, C5 sink result, C6 indicator table); beside them
 ``files`` (the file-type gate run before any read or checksum), ``flags`` (on/off
 switches), ``geo`` (the one longitude/latitude rule), ``antimeridian`` (polygons crossing
-180 degrees split into parts that do not) and ``legend`` (the legend attributes of a
-land-cover raster). ``docs/architecture.md`` lists where each contract is checked.
+180 degrees split into parts that do not), ``time`` (instants in UTC without a zone) and
+``legend`` (the legend attributes of a land-cover raster). ``docs/architecture.md`` lists
+where each contract is checked.
 This ``__init__`` only re-exports.
 """
 
@@ -35,6 +36,7 @@ from urbansat.schema.swath import (
     to_soundings,
     validate_granule,
 )
+from urbansat.schema.time import naive_utc
 from urbansat.schema.wind import user_wind
 
 __all__ = [
@@ -54,6 +56,7 @@ __all__ = [
     "legend_categories_of",
     "legend_of",
     "longitude_ok",
+    "naive_utc",
     "require_boundaries",
     "require_dataset",
     "require_emission_result",
