@@ -147,3 +147,17 @@ def test_raster_images_sit_on_their_pixel_edges_and_masked_classes_draw_blank():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_figures_refuse_an_empty_table_or_an_unknown_boundary_by_name(table):
+    import pandas as pd
+
+    from urbansat.errors import EmptySelectionError, SchemaError
+
+    for plot, args in ((plot_sink_bars, ("C1", "2020")), (plot_period_change, ("R1",))):
+        with pytest.raises(SchemaError, match=r"lacks columns \['boundary_id'"):
+            plot(pd.DataFrame(), *args)
+        with pytest.raises(EmptySelectionError, match=r"no row with boundary_id 'nowhere'.*'C1'"):
+            plot(table, "nowhere", *args[1:])
+    with pytest.raises(EmptySelectionError, match=r"no row with period '1999'.*'2020'"):
+        plot_sink_bars(table, "C1", "1999")

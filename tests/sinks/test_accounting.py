@@ -7,6 +7,7 @@ import pytest
 
 from urbansat.categories import SINK_CATEGORIES
 from urbansat.constants import C_TO_CO2
+from urbansat.errors import ConfigError
 from urbansat.sinks import account_sinks
 
 K = 44.0 / 12.0
@@ -102,13 +103,14 @@ def test_stock_difference_is_invest_formula(hand_pair, hand_boundaries, hand_fac
     pix_ha = 1.0
     inv_start = (lut[s.values] * pix_ha).sum()
     inv_end = (lut[e.values] * pix_ha).sum()
-    ds = account_sinks(
-        s, e, hand_boundaries, factors=hand_factors, method="stock_difference", years=1
-    )
+    ds = account_sinks(s, e, hand_boundaries, factors=hand_factors, method="stock_difference")
     tot = ds.sel(boundary="all", category="total")
     assert float(tot.stock_start) == pytest.approx(inv_start, rel=1e-12)
     assert float(tot.stock_end) == pytest.approx(inv_end, rel=1e-12)
-    assert float(tot.net_sink) / K == pytest.approx(inv_end - inv_start, rel=1e-12)
+    years = 2020 - 2015  # the epochs' year attributes
+    assert float(tot.net_sink) * years / K == pytest.approx(inv_end - inv_start, rel=1e-12)
+    with pytest.raises(ConfigError, match=r"years=1 contradicts the epochs' year attributes"):
+        account_sinks(s, e, hand_boundaries, factors=hand_factors, years=1)
 
 
 def test_projects_add_their_category(hand_pair, hand_boundaries, hand_factors):

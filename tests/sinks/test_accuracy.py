@@ -211,7 +211,7 @@ def test_transition_strata_and_propagation_into_sinks():
 def test_flags_without_sample():
     s, e = make_landcover_pair(shape_yx=(40, 40))
     kw = {"legend": "worldcover", "factors": "ipcc2019", "climate_zone": "subtropical_humid_asia"}
-    one = account_sinks(s, e, None, years=1, **kw)
+    one = account_sinks(s.assign_attrs(year=2019), e, None, **kw)  # one year apart
     assert (
         str(one.transition_flag.sel(class_start=40, class_end=10).values) == "implausible_tree_gain"
     )

@@ -154,3 +154,50 @@ def test_an_interval_shorter_than_annual_maps_allow_is_refused(years):
     s, e = make_landcover_pair(shape_yx=(40, 40))
     with pytest.raises(ConfigError, match="annual maps"):
         urbansat.account_sinks(s, e, make_boundaries(s, 1), years=years, **KW)
+
+
+def test_years_that_contradict_the_epochs_year_attributes_are_refused():
+    # years=5 on maps of 2015 and 2021 divided six years of change by five, without a word
+    s, e = make_landcover_pair(shape_yx=(20, 20))
+    e = e.assign_attrs(year=2021)
+    with pytest.raises(ConfigError, match=r"years=5 contradicts .*2015 -> 2021, 6 years"):
+        urbansat.account_sinks(s, e, None, years=5, **KW)
+    same = urbansat.account_sinks(s, e, None, years=6.0, **KW)
+    default = urbansat.account_sinks(s, e, None, **KW)
+    np.testing.assert_array_equal(same.net_sink.values, default.net_sink.values)
+
+
+@pytest.mark.parametrize(("low", "high"), [(0.5, None), (None, 1.5)])
+def test_a_factor_row_with_only_one_bound_is_refused(low, high):
+    # it counted as "no range" and its uncertainty vanished from the interval
+    from urbansat.errors import FactorError
+    from urbansat.sinks.factors import factor_table_from_frame
+
+    df = pd.DataFrame(
+        {"category": ["forest"], "parameter": ["removal"], "value": [1.0], "low": [low]}
+    ).assign(high=[high])
+    with pytest.raises(FactorError, match=r"only one of low/high.*Give both bounds"):
+        factor_table_from_frame(df)
+
+
+def test_a_misspelt_category_in_a_user_table_is_refused_by_name():
+    # "forrest" rows matched no class and the message said "forest.c_above: no default"
+    from urbansat.errors import FactorError
+    from urbansat.sinks.factors import factor_table_from_frame
+
+    df = pd.DataFrame({"category": ["forrest"], "parameter": ["c_above"], "value": [100.0]})
+    with pytest.raises(FactorError, match=r"names categories \['forrest'\] that are not"):
+        factor_table_from_frame(df)
+
+
+def test_a_user_table_is_named_once_and_says_what_it_lacks():
+    from urbansat.errors import FactorError
+
+    s, e = make_landcover_pair(shape_yx=(20, 20))
+    df = pd.DataFrame({"category": ["forest"], "parameter": ["c_above"], "value": [100.0]})
+    with pytest.raises(FactorError) as err:
+        urbansat.account_sinks(s, e, None, factors=df, method="stock_difference")
+    msg = str(err.value)
+    assert msg.startswith("Factor table 'user' lacks factors")  # was 'user user'
+    assert "10 (forest).c_below: the table has no row for this class code or its category" in msg
+    assert "no default" not in msg

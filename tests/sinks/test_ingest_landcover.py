@@ -369,6 +369,18 @@ def test_legend_mapping_with_a_fractional_or_boolean_code_is_refused():
     assert ok.index.tolist() == [10, 40]
 
 
+def test_legend_from_mapping_refuses_a_fractional_code_instead_of_truncating_it():
+    # {1.5: "forest"} became class 1
+    from urbansat.errors import LegendError
+    from urbansat.sinks.legends import legend_from_mapping
+
+    for code in (1.5, True, "ten"):
+        with pytest.raises(LegendError, match=r"not integers \(row 0: "):
+            legend_from_mapping({code: "forest", 40: "cropland"})
+    ok = legend_from_mapping({10.0: "forest", "40": "cropland", np.int16(50): "forest"})
+    assert ok.index.tolist() == [10, 40, 50] and ok.index.dtype == "int64"
+
+
 @pytest.mark.parametrize(
     ("row", "match"),
     [

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from urbansat.categories import SINK_CATEGORIES
+from urbansat.errors import EmptySelectionError, SchemaError
 from urbansat.plot.context import axis_labels, draw_context
 from urbansat.plot.extent import pixel_extent
 from urbansat.plot.text import mathtext_escape
@@ -18,6 +19,54 @@ from urbansat.status import VALUED
 __all__ = ["plot_boundary_map", "plot_period_change", "plot_sink_bars"]
 
 _OK = VALUED
+
+
+#: Values of a column an error message lists at most.
+_SHOWN = 10
+_PLOTTED = ("boundary_id", "indicator", "target", "period", "value", "uncertainty", "status")
+
+
+def _plotted_table(table: Any, what: str) -> pd.DataFrame:
+    """``table`` itself once it is a DataFrame with the columns the figures read.
+
+    A cheap check (no re-typing copy): the report draws one figure per boundary and
+    period from the same, already checked table.
+
+    Raises
+    ------
+    SchemaError
+        Not a DataFrame, or a column of :data:`_PLOTTED` is missing.
+    """
+    if not isinstance(table, pd.DataFrame):
+        raise SchemaError(
+            f"{what} is a {type(table).__name__}, expected the pandas.DataFrame that "
+            "urbansat.tci231_indicators returns."
+        )
+    missing = [c for c in _PLOTTED if c not in table.columns]
+    if missing:
+        raise SchemaError(
+            f"{what} lacks columns {missing}; pass the tidy table of urbansat.tci231_indicators."
+        )
+    return table
+
+
+def _rows_of(table: pd.DataFrame, column: str, value: Any, what: str) -> pd.DataFrame:
+    """Select the rows of ``table`` whose ``column`` equals ``value``.
+
+    Raises
+    ------
+    EmptySelectionError
+        No row has that value; the message lists the values the table has.
+    """
+    rows: pd.DataFrame = table.loc[table[column] == value]
+    if not len(rows):
+        have = sorted(map(str, table[column].dropna().unique()))
+        shown = ", ".join(repr(h) for h in have[:_SHOWN]) + (" ..." if len(have) > _SHOWN else "")
+        raise EmptySelectionError(
+            f"{what} has no row with {column} {value!r}; it has {shown or 'no rows at all'}. "
+            f"Pass one of those as {column}."
+        )
+    return rows
 
 
 def plot_boundary_map(
@@ -108,16 +157,22 @@ def plot_sink_bars(table: pd.DataFrame, boundary_id: str, period: str, *, ax: An
     Returns
     -------
     matplotlib.axes.Axes
+
+    Raises
+    ------
+    SchemaError
+        ``table`` is not a DataFrame with the tidy table's columns.
+    EmptySelectionError
+        ``boundary_id`` or ``period`` is not in the table (the message lists those it has).
     """
     import matplotlib.pyplot as plt
 
+    table = _plotted_table(table, "plot_sink_bars table")
+    sub = _rows_of(table, "boundary_id", boundary_id, "plot_sink_bars table")
+    sub = _rows_of(sub, "period", period, f"plot_sink_bars table for {boundary_id!r}")
     if ax is None:
         _, ax = plt.subplots(figsize=(6.5, 3.5))
-    rows = table[
-        (table["boundary_id"] == boundary_id)
-        & (table["indicator"] == "total_sink.net_sink")
-        & (table["period"] == period)
-    ].set_index("target")
+    rows = sub[sub["indicator"] == "total_sink.net_sink"].set_index("target")
     cats = [*SINK_CATEGORIES, "total"]
     val = np.array([rows["value"].get(c, np.nan) for c in cats], dtype=float)
     unc = np.array([rows["uncertainty"].get(c, np.nan) for c in cats], dtype=float)
@@ -158,10 +213,19 @@ def plot_period_change(table: pd.DataFrame, boundary_id: str, *, ax: Any = None)
     matplotlib.axes.Axes or None
         The first (top) axes; None when the boundary has no valued row to plot.
         Without ``ax`` one panel per series is drawn.
+
+    Raises
+    ------
+    SchemaError
+        ``table`` is not a DataFrame with the tidy table's columns.
+    EmptySelectionError
+        ``boundary_id`` is not in the table (the message lists those it has).
     """
     import matplotlib.pyplot as plt
 
-    sub = table[(table["boundary_id"] == boundary_id) & table["status"].isin(_OK)]
+    table = _plotted_table(table, "plot_period_change table")
+    sub = _rows_of(table, "boundary_id", boundary_id, "plot_period_change table")
+    sub = sub[sub["status"].isin(_OK)]
     series = []
     for gas, g in sub[sub["indicator"] == "total_emission.emission_rate"].groupby("target"):
         series.append((f"{str(gas).upper()} emission [t yr-1]", g))

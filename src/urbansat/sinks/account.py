@@ -1205,6 +1205,7 @@ def account_sinks(  # noqa: PLR0913 - public API: the epochs and boundaries, the
         See :mod:`urbansat.sinks.accounting` for both equations.
     years : float, optional
         Years between the epochs; default ``end.attrs["year"] - start.attrs["year"]``.
+        Where both epochs carry a ``year``, a different ``years`` is refused.
     climate_zone : str or Mapping, optional
         Zone of zone-specific factor rows (e.g. ``"subtropical_humid_asia"``), or
         ``{boundary_id: zone, "*": default}``.
@@ -1319,6 +1320,8 @@ def account_sinks(  # noqa: PLR0913 - public API: the epochs and boundaries, the
         )
     if years is None:
         years = _epoch_years(landcover_start, landcover_end)
+    elif y_start is not None and y_end is not None:
+        _check_years_match(years, float(y_end) - float(y_start), y_start, y_end)
     lg = _epochs_legend(landcover_start, landcover_end, legend)
     lg = _with_nodata(lg, landcover_start, landcover_end)
     bf = _boundary_frame(boundaries)
@@ -1379,6 +1382,30 @@ def _epoch_years(landcover_start: xr.DataArray, landcover_end: xr.DataArray) -> 
     if years <= 0:
         raise ConfigError(f"Epoch years {y0} -> {y1} do not increase; pass the earlier first.")
     return years
+
+
+def _check_years_match(years: object, between: float, y_start: object, y_end: object) -> None:
+    """Refuse an explicit ``years=`` that contradicts the epochs' ``year`` attributes.
+
+    ``years=5`` on maps of 2015 and 2021 used the wrong interval for every rate without a
+    word: one of the two is a slip, and which one is the user's to say.
+
+    Raises
+    ------
+    ConfigError
+        ``years`` differs from ``between`` by more than one part in a million.
+    """
+    if isinstance(years, (str, bytes, bool, np.bool_)) or not np.isscalar(years):
+        return  # _check_numbers refuses it with its own message
+    given = float(cast("float", years))
+    if not given >= MIN_EPOCH_YEARS:
+        return  # likewise (NaN, zero, negative, under a year)
+    if np.isfinite(given) and not np.isclose(given, between, rtol=1e-6, atol=0.0):
+        raise ConfigError(
+            f"years={years!r} contradicts the epochs' year attributes ({y_start} -> {y_end}, "
+            f"{between:g} years). Drop years= to use {between:g}, or correct the "
+            "landcover_start/landcover_end attrs['year'] if the maps are of other years."
+        )
 
 
 def _require_overlap(table: pd.DataFrame, bf: pd.DataFrame, landcover: xr.DataArray) -> None:

@@ -161,8 +161,12 @@ class FactorTable:
 
     @property
     def label(self) -> str:
-        """``"name version"`` as written into result attributes."""
-        return f"{self.name} {self.version}"
+        """``"name version"`` as written into result attributes.
+
+        ``"name"`` alone when the version repeats the name, as for user tables: ``"user"``,
+        not ``"user user"``.
+        """
+        return self.name if self.version in ("", self.name) else f"{self.name} {self.version}"
 
     @property
     def zones(self) -> list[str]:
@@ -294,7 +298,9 @@ def factor_table_from_frame(
     FactorError
         On missing columns, unknown parameters, non-numeric (text, True/False), infinite
         or negative stocks, stocks above :data:`MAX_POOL_DENSITY` (a unit slip), land-cover
-        codes that are not integers, or ranges that do not bracket the value.
+        codes that are not integers, categories that are not T/CI 231 categories or non-sink
+        classes, ranges that do not bracket the value, or only one
+        of ``low``/``high``.
     """
     d = df.copy()
     if "parameter" not in d.columns or "value" not in d.columns:
@@ -322,6 +328,15 @@ def factor_table_from_frame(
     d["climate_zone"] = d["climate_zone"].fillna("*").astype(str)
     d["category"] = d["category"].astype(object).where(d["category"].notna(), None)
     d["lucode"] = _checked_lucodes(d["lucode"], name)
+    known = (*SINK_CATEGORIES, *NON_SINK_CLASSES)
+    unknown = sorted(set(d["category"].dropna().astype(str)) - set(known))
+    if unknown:
+        # a misspelt "forrest" row matched no class; the message then said "no default"
+        raise FactorError(
+            f"Factor table {name!r} names categories {unknown} that are not T/CI 231 sink "
+            f"categories or non-sink classes ({', '.join(known)}); spell the category as "
+            "listed (lower case), or key the row by class code in a 'lucode' column."
+        )
     bad = sorted(set(d["parameter"]) - set(PARAMETERS))
     if bad:
         raise FactorError(
@@ -333,6 +348,16 @@ def factor_table_from_frame(
     if stock.any():
         rows = d.loc[stock, ["category", "lucode", "parameter", "value"]].to_dict("records")
         raise FactorError(f"Factor table {name!r}: carbon stocks cannot be negative: {rows[:5]}.")
+    half = d["low"].notna() != d["high"].notna()
+    if half.any():
+        # one bound alone was read as "no range", so the row's uncertainty vanished
+        rows = d.loc[half, ["category", "lucode", "parameter", "value", "low", "high"]].to_dict(
+            "records"
+        )
+        raise FactorError(
+            f"Factor table {name!r}: rows with only one of low/high: {rows[:5]}. Give both "
+            "bounds of the 95 % range, or leave both empty for a factor without a range."
+        )
     rng = d["low"].notna() & d["high"].notna()
     inverted = rng & ~((d["low"] <= d["value"] + 1e-12) & (d["value"] <= d["high"] + 1e-12))
     if inverted.any():
@@ -639,7 +664,7 @@ def resolve_factors(
                 missing[(int(code), p)] = (
                     f"given only for climate zones {sorted(avail)}; pass climate_zone="
                     if avail
-                    else "no default in the table"
+                    else "the table has no row for this class code or its category"
                 )
                 continue
             val[i, j], lo[i, j], hi[i, j] = row["value"], row["low"], row["high"]

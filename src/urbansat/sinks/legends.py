@@ -103,7 +103,8 @@ def legend_from_mapping(mapping: Mapping[int, str], *, name: str = "user") -> pd
     """
     df = pd.DataFrame(
         {
-            "code": [int(k) for k in mapping],
+            # the keys as given: validate_legend refuses 1.5 or "ten" instead of truncating
+            "code": pd.Series(list(mapping), dtype=object),
             "name": [str(v) for v in mapping.values()],
             "category": [str(v) for v in mapping.values()],
             "note": "",
