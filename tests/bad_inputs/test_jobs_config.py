@@ -223,6 +223,8 @@ def test_wind_specs(tmp_path, project_samples):
         ("wind = { u = 3, v = 1, sigma = -1 }", "emissions[0].wind.sigma"),
         ('wind = { path = "nowhere.nc" }', "emissions[0].wind.path: file"),
         ("wind = 3", "emissions[0].wind"),
+        # an empty list passed here and failed at run time
+        ("wind = []", "emissions[0].wind: list should have at least 1 item"),
     ]:
         with pytest.raises(ConfigError) as err:
             load_job_config(_job(tmp_path, project_samples, emissions=base + bad))

@@ -336,3 +336,26 @@ def test_source_without_a_position_is_refused_not_dropped():
     assert np.isfinite(em["longitude"].values).all()  # the input is untouched
     r1 = ok[(ok.boundary_id == "R1") & (ok.indicator == "total_emission.emission_rate")]
     assert (r1["value"] > 500).all()
+
+
+def test_relative_change_to_zero_has_a_finite_sigma():
+    # sigma was |0| x hypot(u1/E1, u2/0) = 0 x inf = NaN
+    from urbansat.indicators.build import _change
+
+    a = {"value": 1000.0, "uncertainty": 100.0, "status": "ok"}
+    to_zero = _change(a, {"value": 0.0, "uncertainty": 50.0, "status": "ok"}, relative=True)
+    assert to_zero["value"] == pytest.approx(-100.0)
+    assert to_zero["uncertainty"] == pytest.approx(100 * 50.0 / 1000.0)  # 100 u2 / E1 [%]
+    b = {"value": 1200.0, "uncertainty": 120.0, "status": "ok"}
+    rel = _change(a, b, relative=True)  # the usual case is unchanged
+    assert rel["uncertainty"] == pytest.approx(100 * 1.2 * np.hypot(0.1, 0.1), rel=1e-12)
+
+
+def test_a_year_label_is_as_long_as_the_same_year_given_with_dates():
+    # "2015" counted 1 Julian year (365.25 d), the dated 2015 its 365 days: 0.07 % apart
+    from urbansat.indicators.periods import period_years
+
+    for y, days in ((2015, 365), (2020, 366)):
+        label = period_years([str(y)])[str(y)]
+        dated = period_years({str(y): (f"{y}-01-01", f"{y + 1}-01-01")})[str(y)]
+        assert label == dated == pytest.approx(days / 365.25, rel=1e-15)

@@ -117,3 +117,11 @@ def test_the_inventory_reader_takes_a_bom_and_semicolons(tmp_path):
     a, b = read_inventory(src), read_inventory(alt)
     cols = [c for c in a.columns if c not in ("source_file", "source")]
     pd.testing.assert_frame_equal(a[cols], b[cols])
+
+
+def test_a_sources_file_with_a_header_and_no_row_is_refused_by_name(tmp_path):
+    # estimate_emissions then spoke of its sources= argument, not of the file
+    p = tmp_path / "none.csv"
+    p.write_text("name,longitude,latitude\n# no plant yet\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"none\.csv' has a header .* but no source row"):
+        read_sources(p)

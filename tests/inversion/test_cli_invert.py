@@ -138,6 +138,9 @@ def test_invert_table_one_method_and_granule_wind(mine):
         (["--wind", "speed=5,dir=190,sigma=1"], "unknown key"),
         (["--wind", "speed=5,speed=6,direction=190,sigma=1"], "'speed' is given twice"),
         (["--wind", "1,5,1", "--wind-direction-sigma", "400"], "direction_sigma=400"),
+        # the surface file was ignored without a word
+        (["--wind", "1,5,1", "--wind-surface", "sp.nc"], "--wind '1,5,1' is not a file"),
+        (["--wind", "granule", "--wind-surface", "sp.nc"], "Drop --wind-surface"),
     ],
 )
 def test_invert_bad_input_names_the_value(mine, args, match):

@@ -143,11 +143,25 @@ def test_npv_in_table_and_maps(pair):
         ({"price": 5.0, "discount_rate": 150.0}, r"discount_rate=150\.0 is outside \[0, 100\]"),
         ({"price": 5.0, "discount_rate": -1.0}, r"discount_rate=-1\.0 is outside"),
         ({"price": 5.0, "rate_change": -100.0}, r"rate_change=-100\.0"),
+        # accepted, and the NPV of large stocks overflowed to inf
+        ({"price": 1e300}, r"price=1e\+300 per t C is above 1e\+12 \(MAX_CARBON_PRICE\)"),
     ],
 )
 def test_bad_valuation_named(kw, needle):
     with pytest.raises(ConfigError, match=needle):
         Valuation(**kw)
+
+
+def test_a_valuation_constant_beyond_float_range_is_refused():
+    # q**n raised Python's raw OverflowError; for fractional n it was inf
+    from urbansat.sinks.valuation import valuation_constant
+
+    for n in (100, 100.5):
+        with pytest.raises(ConfigError, match=r"valuation constant overflows: .*q = 100000"):
+            valuation_constant(50.0, 0.0, -99.999, n)
+    assert valuation_constant(50.0, 0.0, -99.999, 5) == pytest.approx(
+        50.0 / 5 * sum(1e5**t for t in range(5)), rel=1e-9
+    )
 
 
 @pytest.mark.parametrize(

@@ -86,10 +86,18 @@ def parse_wind(
     Raises
     ------
     typer.BadParameter
-        ``value`` is none of these (the message names it and the accepted forms).
+        ``value`` is none of these (the message names it and the accepted forms), or
+        ``surface`` comes with a wind that is not a file.
     """
     from urbansat.ingest.winds import open_wind
 
+    if surface is not None and (value == "granule" or not Path(value).is_file()):
+        # it was ignored: only a wind file on pressure or model levels needs a surface file
+        raise typer.BadParameter(
+            f"--wind-surface {str(surface)!r} serves a wind file on ERA5 pressure or model "
+            f"levels; --wind {value!r} is not a file. Drop --wind-surface, or pass the wind "
+            "file as --wind."
+        )
     if value == "granule":
         return "granule"
     if Path(value).is_file():

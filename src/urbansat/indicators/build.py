@@ -297,7 +297,9 @@ def _change(a: dict[str, Any] | None, b: dict[str, Any], relative: bool) -> dict
     if a["value"] == 0:
         return {"status": "no_data", "note": "relative change undefined: previous period is 0"}
     ratio = b["value"] / a["value"]
-    rel_u = abs(ratio) * math.hypot(ua / a["value"], ub / b["value"] if b["value"] else math.inf)
+    # sigma(E2/E1) = hypot(u2 / E1, E2 u1 / E1^2): the same as |E2/E1| hypot(u1/E1, u2/E2)
+    # but finite when E2 = 0 (a change to zero had a NaN sigma from 0 x inf)
+    rel_u = math.hypot(ub / a["value"], b["value"] * ua / a["value"] ** 2)
     return {
         "value": 100.0 * (ratio - 1.0),
         "uncertainty": 100.0 * rel_u,

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from urbansat.constants import SECONDS_PER_YEAR
 from urbansat.errors import SchemaError
 from urbansat.schema.time import naive_utc
 
@@ -22,6 +23,9 @@ __all__ = ["PeriodInput", "period_years"]
 _SPAN_LENGTH = 2
 
 PeriodInput = Mapping[str, Any] | Sequence[str]
+
+#: A Julian year (365.25 d), the year of every rate [t yr-1].
+_JULIAN_YEAR = pd.Timedelta(seconds=SECONDS_PER_YEAR)
 
 
 def _is_date(value: Any) -> bool:
@@ -37,8 +41,9 @@ def period_years(periods: PeriodInput) -> dict[str, float]:
     Parameters
     ----------
     periods : mapping of label -> (start, end), or sequence of labels
-        Labels that are a 4-digit year (``"2020"``) without dates count as one
-        year; ``(start, end)`` are anything :func:`pandas.Timestamp` parses,
+        Labels that are a 4-digit year (``"2020"``) without dates count as that
+        calendar year (365 or 366 days of 365.25, as ``("2020-01-01", "2021-01-01")``
+        does); ``(start, end)`` are anything :func:`pandas.Timestamp` parses,
         ``end`` exclusive.
 
     Returns
@@ -78,12 +83,15 @@ def period_years(periods: PeriodInput) -> dict[str, float]:
                     f"period {label!r} ends ({end}) at or before its start ({start}); give (start, "
                     "end) with end after start."
                 )
-            out[label] = (end - start) / pd.Timedelta(days=365.25)
+            out[label] = (end - start) / _JULIAN_YEAR
             spans.append((label, naive_utc(start), naive_utc(end)))
         elif re.fullmatch(r"\d{4}", label):
-            out[label] = 1.0
             year = pd.Timestamp(f"{label}-01-01")
-            spans.append((label, year, year + pd.DateOffset(years=1)))
+            after = year + pd.DateOffset(years=1)
+            # its calendar days, as the dated (f"{label}-01-01", f"{label+1}-01-01") counts
+            # them: 1.0 made "2015" 0.07 % longer than the same year given with dates
+            out[label] = (after - year) / _JULIAN_YEAR
+            spans.append((label, year, after))
         else:
             out[label] = math.nan
     if not out:

@@ -165,5 +165,17 @@ def read_sources(path: str | os.PathLike[str]) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
+
+    Raises
+    ------
+    InputFileError
+        As :func:`read_csv_table`, or the file has a header but no source row.
     """
-    return read_csv_table(path, "Sources", text=("name", "type"))
+    df = read_csv_table(path, "Sources", text=("name", "type"))
+    if not len(df):
+        # estimate_emissions then spoke of its sources= argument, not of the file
+        raise InputFileError(
+            f"Sources file {os.fspath(path)!r} has a header ({', '.join(map(str, df.columns))}) "
+            "but no source row; add one row per source (name, longitude, latitude [deg])."
+        )
+    return df

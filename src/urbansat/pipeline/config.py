@@ -489,7 +489,8 @@ OneWind = Annotated[
     Discriminator(_wind_tag, custom_error_type="wind", custom_error_message=_WIND_HELP),
 ]
 WindSpec = Annotated[
-    Annotated[OneWind, Tag("one")] | Annotated[list[OneWind], Tag("several")],
+    # an empty list passed the config and failed at run time
+    Annotated[OneWind, Tag("one")] | Annotated[list[OneWind], Field(min_length=1), Tag("several")],
     Discriminator(lambda v: "several" if isinstance(v, list) else "one"),
 ]
 

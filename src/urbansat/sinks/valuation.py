@@ -32,6 +32,13 @@ __all__ = ["Valuation", "valuation_constant"]
 #: rates are percentages per year, as InVEST takes them
 PERCENT = 100.0
 
+#: Largest carbon price per t C accepted, in any currency. Carbon prices and social-cost
+#: estimates stay below about 1,000 USD per t CO2 (3,700 USD per t C); in the currency
+#: with the most units to the dollar (about 1e6 per USD on free markets, 2025) that is
+#: about 4e9, so 1e12 is no price but a slip of units or of the exponent (which also
+#: overflowed the NPV maps of large stocks).
+MAX_CARBON_PRICE = 1e12
+
 
 def _number(value: object, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -72,6 +79,12 @@ class Valuation:
         change = _number(self.rate_change, "rate_change")
         if price < 0:
             raise ConfigError(f"price={self.price!r} per t C is negative; give a price >= 0.")
+        if price > MAX_CARBON_PRICE:
+            raise ConfigError(
+                f"price={self.price!r} per t C is above {MAX_CARBON_PRICE:g} "
+                "(MAX_CARBON_PRICE), more than any carbon price in any currency; give the "
+                "price of one tonne of carbon, e.g. 50.0."
+            )
         if not 0 <= rate <= PERCENT:
             raise ConfigError(
                 f"discount_rate={self.discount_rate!r} is outside [0, 100]: it is a percentage per "
@@ -143,7 +156,7 @@ def valuation_constant(
     Raises
     ------
     ConfigError
-        If ``years <= 0``.
+        If ``years <= 0``, or the constant is beyond the range of a float.
 
     Examples
     --------
@@ -159,4 +172,16 @@ def valuation_constant(
     c = float(price) / n
     if q == 1:
         return c * n
-    return float(c * (1.0 - q**n) / (1.0 - q))
+    try:
+        k = float(c * (1.0 - q**n) / (1.0 - q))
+    except OverflowError:  # q**n beyond float range: Python raised its own error
+        k = math.inf
+    if not math.isfinite(k):
+        raise ConfigError(
+            f"The valuation constant overflows: discount_rate={discount_rate!r} % and "
+            f"rate_change={rate_change!r} % give a yearly factor q = {q:.6g} that over "
+            f"{n:g} years exceeds the range of a float. These rates are percentages per year "
+            "(InVEST): check them (rate_change near -100 % makes each later tonne count "
+            "ever more)."
+        )
+    return k
