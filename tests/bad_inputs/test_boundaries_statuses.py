@@ -471,3 +471,18 @@ report = false
         table.assign(c_above=table["c_above"] * 2).to_csv(tmp_path / "bio.csv", index=False)
     second = net()
     assert second != first and np.isfinite(second)  # edited table: recomputed, not reused
+
+
+def test_a_polar_cap_and_a_global_box_keep_their_outline():
+    # an edge of a whole turn (-180 -> 180) was read as a naive crossing: both became EMPTY
+    import geopandas as gpd
+    import shapely
+
+    from urbansat.ingest.boundaries import read_boundaries
+
+    cap, globe = shapely.box(-180, 66.5, 180, 90), shapely.box(-180, -90, 180, -60)
+    gdf = gpd.GeoDataFrame({"id": ["arctic", "south"]}, geometry=[cap, globe], crs=4326)
+    b = read_boundaries(gdf, level="region")
+    assert not b.geometry.is_empty.any()
+    assert b.geometry.iloc[0].equals(cap) and b.geometry.iloc[1].equals(globe)
+    assert not crosses_antimeridian(cap)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import netCDF4
 import numpy as np
+import pandas as pd
 import pytest
 import xarray as xr
 
@@ -307,6 +308,23 @@ def test_times_that_overflow_or_lie_outside_the_satellite_era_are_refused(tmp_pa
     with netCDF4.Dataset(t, "a") as nc:
         nc["PRODUCT/time"][:] = -2147483647  # its declared fill value
     with untouched(t), pytest.raises(InputFileError, match=r"PRODUCT/time .* is the fill value"):
+        urbansat.open_granules(t)
+
+
+def test_a_delta_time_re_encoded_against_another_day_is_refused(tmp_path):
+    # same instants counted from the day before: every time came out a day late, silently
+    from urbansat.errors import UnitsError
+    from urbansat.testing.granules import write_tropomi_ch4
+
+    t = write_tropomi_ch4(tmp_path, n_scanlines=20, n_pixels=10)
+    with netCDF4.Dataset(t, "a") as nc:
+        ref = str(nc["PRODUCT/delta_time"].units).split("since", 1)[1].strip()
+        day_before = (pd.Timestamp(ref) - pd.Timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
+        v = nc["PRODUCT/delta_time"]
+        v.set_auto_mask(False)
+        v[:] = v[:] + 86_400_000
+        v.units = f"milliseconds since {day_before}"
+    with untouched(t), pytest.raises(UnitsError, match=r"delta_time has units .* PRODUCT/time"):
         urbansat.open_granules(t)
 
 

@@ -105,6 +105,25 @@ def test_std_keeps_its_digits_far_from_zero(base, chunks):
     assert const["std"].iloc[0] == 0.0  # was 6.7e-9
 
 
+@pytest.mark.parametrize("chunks", [None, {"y": 2, "x": 2}])
+def test_std_of_a_small_zone_among_large_values_is_exact(chunks):
+    # values 1e9 +- 1e8 (too spread to shift the block): a one-pixel zone had std 13.4
+    # unchunked and 0 chunked, from E[x^2] - mean^2 over the block
+    d = np.random.default_rng(2).random((10, 10)) * 1e8 + 1e9
+    r = xr.DataArray(  # 1-degree cells of 1.2e10 m2 at the equator, rows 3.5 .. -5.5
+        d, dims=("y", "x"), coords={"y": 3.5 - np.arange(10), "x": np.arange(10) + 0.5}
+    ).rio.write_crs(4326)
+    r = r if chunks is None else r.chunk(chunks)
+    zones = gpd.GeoDataFrame(
+        {"boundary_id": ["one", "two"]},
+        geometry=[shapely.box(0, 3, 1, 4), shapely.box(3, -1, 5, 0)],  # (0, 0); (4, 3..4)
+        crs=4326,
+    )
+    t = urbansat.zonal_stats(r, zones, ["std"]).set_index("boundary_id")["std"]
+    assert t["one"] == 0.0
+    np.testing.assert_allclose(t["two"], d[4, 3:5].std(), rtol=1e-9)  # equal cell areas
+
+
 def test_flattened_soundings_are_screened_by_qa_only_too():
     from urbansat.schema import to_soundings
     from urbansat.testing.granules import make_swath

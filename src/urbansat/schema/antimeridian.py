@@ -10,7 +10,9 @@ Method (the convention of GeoJSON, RFC 7946 section 3.1.9, and of the ``antimeri
 package, reduced to what urbansat needs):
 
 1. A ring *crosses* when two consecutive vertices are more than 180 degrees of longitude
-   apart (no real edge is that long: the short way round is always shorter).
+   apart (no real edge is that long: the short way round is always shorter), except an
+   edge of exactly 360 degrees (-180 -> 180): that is a side along a parallel around the
+   whole globe, as a polar cap ``box(-180, 66.5, 180, 90)`` has it.
 2. Its longitudes are *unwrapped*: each vertex is shifted by a multiple of 360 degrees so
    that every step is at most 180 degrees (``numpy.unwrap`` with period 360). The ring
    is now continuous, e.g. 179 .. 181. A ring that does not close after unwrapping
@@ -43,7 +45,15 @@ _POLYGON = 3  # shapely type id
 
 
 def _ring_crosses(coords: np.ndarray) -> bool:
-    return bool(len(coords) > 1 and (np.abs(np.diff(coords[:, 0])) > _HALF_TURN).any())
+    """Return whether an edge of the ring jumps more than half a turn of longitude.
+
+    An edge of a whole turn (-180 -> 180, or 0 -> 360) is not a jump but a side along a
+    parallel that spans the globe, as a polar cap or a global box has it: read as a jump,
+    the cap unwrapped to a line and came back empty.
+    """
+    step = np.abs(np.diff(coords[:, 0]))
+    whole_turn = np.abs(step - 2 * _HALF_TURN) <= _CLOSE_TOL
+    return bool(((step > _HALF_TURN) & ~whole_turn).any())
 
 
 def crosses_antimeridian(geom: Any) -> bool:

@@ -539,9 +539,14 @@ def _value_cell(
     out[i, 0] += f
     out[i, 1] += f * x
     faw = f * ar * wt
-    out[i, 2] += faw
-    out[i, 3] += faw * x
-    out[i, 4] += faw * x * x
+    w_old = out[i, 2]
+    if faw > 0.0:
+        # weighted Welford (West 1979): M2 += faw (x - mean_old)(x - mean_new), exact
+        # where sum(faw x^2) - sum(faw x)^2 / W cancels (a one-pixel zone of 1e9 had std 13)
+        mean_old = out[i, 3] / w_old if w_old > 0.0 else x
+        out[i, 2] = w_old + faw
+        out[i, 3] += faw * x
+        out[i, 4] += faw * (x - mean_old) * (x - out[i, 3] / out[i, 2])
     out[i, 5] = min(out[i, 5], x)
     out[i, 6] = max(out[i, 6], x)
     out[i, 7] += f * ar
@@ -570,8 +575,10 @@ def value_kernel(  # noqa: PLR0913, PLR0917 - numba kernel: flat arrays, positio
 ) -> None:
     """Accumulate per candidate polygon the moments of a continuous raster.
 
-    ``out[i]`` = [Σf (valid), Σf·x, Σf·A·w, Σf·A·w·x, Σf·A·w·x², min, max,
-    observed area Σf·A (valid), unobserved area Σf·A (NaN/nodata), Σf (all)].
+    ``out[i]`` = [Σf (valid), Σf·x, W = Σf·A·w, Σf·A·w·x, M2 = Σf·A·w·(x - mean)², min,
+    max, observed area Σf·A (valid), unobserved area Σf·A (NaN/nodata), Σf (all)]; M2 is
+    updated per cell (weighted Welford, West 1979), so it keeps its digits however far the
+    values sit from 0.
     """
     n_rows, n_cols = values.shape
     _value_sweep(

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from urbansat.errors import InputFileError, MissingVariableError, UrbansatWarning
+from urbansat.errors import InputFileError, MissingVariableError, UnitsError, UrbansatWarning
 from urbansat.ingest._locks import NETCDF_LOCK, open_netcdf_groups
 from urbansat.ingest.readers._base import (
     ANTIMERIDIAN_NOTE,
@@ -177,6 +177,42 @@ _DERIVED_FROM = (
     "pressure_interval",
     "methane_profile_apriori",
 )
+
+
+def _check_delta_time_reference(attrs: dict[Hashable, Any], tref: np.ndarray, path: Any) -> None:
+    """Refuse a ``delta_time`` whose ``since <day>`` is not the instant of ``PRODUCT/time``.
+
+    The reader counts ``delta_time`` from ``PRODUCT/time`` (the product's rule). A file whose
+    ``delta_time`` was re-encoded against another reference (``milliseconds since`` the
+    day before, values shifted to match) had every time a day off, silently.
+
+    Raises
+    ------
+    UnitsError
+        The two references differ; the message names both and the fix.
+    """
+    import pandas as pd
+
+    found = attrs.get("units")
+    if isinstance(found, bytes):
+        found = found.decode("utf-8", "replace")
+    m = re.search(r"since\s+(.+)$", str(found or "").strip(), flags=re.IGNORECASE)
+    if m is None or not tref.size or not np.isfinite(np.asarray(tref, "float64")[0]):
+        return  # v1 "milliseconds": counted from PRODUCT/time by definition
+    try:
+        ref = pd.Timestamp(m.group(1).strip().removesuffix("UTC").strip())
+    except ValueError:
+        ref = None
+    base = _EPOCH_2010 + np.timedelta64(int(np.asarray(tref, "float64")[0]), "s")
+    if ref is not None and ref.tz is not None:
+        ref = ref.tz_convert("UTC").tz_localize(None)
+    if ref is None or pd.Timestamp(base) != ref:
+        raise UnitsError(
+            f"Granule '{path}': PRODUCT/delta_time has units {found!r}, but its reference "
+            f"must be the instant of PRODUCT/time ({np.datetime_as_string(base, 's')} UTC), "
+            "from which the product counts it; a tool re-encoded the time axis. Use the "
+            "original product file, or write delta_time in milliseconds since that instant."
+        )
 
 
 def _scanline_time(times: tuple[np.ndarray, np.ndarray], lat: xr.DataArray) -> xr.DataArray:
@@ -358,6 +394,7 @@ class TropomiCH4Reader(GranuleReader):
                 "2010-01-01) is the fill value, so no sounding has a time. The file is corrupt "
                 "or a failed subset: download it again."
             )
+        _check_delta_time_reference(ds["delta_time"].attrs, times[0], path)
         if times[1].size and not np.isfinite(times[1]).any():
             raise InputFileError(
                 f"Granule '{path}': PRODUCT/delta_time is the fill value on every scanline, so no "
