@@ -65,6 +65,10 @@ def four_overpasses(tmp_path_factory, project_samples):
         shutil.copy(src, dst)
         with netCDF4.Dataset(dst, "a") as d:
             d["PRODUCT/time"][:] = d["PRODUCT/time"][:] + days * 86400
+            # delta_time counts from PRODUCT/time: its units move with it (the reader checks)
+            dt = d["PRODUCT/delta_time"]
+            day = pd.Timestamp(str(dt.units).split("since", 1)[1].strip())
+            dt.units = f"milliseconds since {day + pd.Timedelta(days=days):%Y-%m-%d %H:%M:%S}"
     cfg = small_job(tmp, project_samples, scheduler="synchronous")
     cfg["granules"][0]["paths"] = [str(granules / "*.nc4")]
     cfg["emissions"][0]["method"] = "csf"  # IME needs more of the plume band than this swath
