@@ -42,6 +42,29 @@ def test_write_tables_keeps_dotted_names_apart(tmp_path):
     assert len(pd.read_csv(tmp_path / "validation.ch4.csv")) == 2
 
 
+def test_csv_keeps_every_digit_of_a_float(tmp_path):
+    """A float sounding id (NaN-able) or an area kept to 16-17 digits reads back the same."""
+    df = pd.DataFrame({"sounding_id": [2020070420300001.0], "area_m2": [123456789.123456]})
+    back = pd.read_csv(ex.write_csv(df, tmp_path / "t.csv", prov={}))
+    assert back["sounding_id"].iloc[0] == 2020070420300001.0
+    assert back["area_m2"].iloc[0] == 123456789.123456
+
+
+@pytest.mark.parametrize("name", ["../escaped", "sub/t", "", "..", "a\0b"])
+def test_write_tables_refuses_a_name_that_leaves_out_dir(tmp_path, name):
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(OutputPathError, match="is not a plain file name"):
+        ex.write_tables({name: _table()}, out, prov={}, formats=("csv",))
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["out"]
+
+
+def test_write_tables_refuses_an_unknown_format_naming_the_known(tmp_path):
+    with pytest.raises(OutputPathError, match=r"Unknown table format\(s\) \['xlsx'\]; .*'csv'"):
+        ex.write_tables({"t": _table()}, tmp_path, prov={}, formats=("csv", "xlsx"))
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_write_tables_checks_every_output_before_the_first(tmp_path):
     (tmp_path / "t.json").mkdir()
     with pytest.raises(OutputPathError):

@@ -125,3 +125,4 @@ def test_a_sources_file_with_a_header_and_no_row_is_refused_by_name(tmp_path):
     p.write_text("name,longitude,latitude\n# no plant yet\n", encoding="utf-8")
     with pytest.raises(InputFileError, match=r"none\.csv' has a header .* but no source row"):
         read_sources(p)
+    assert p.read_text(encoding="utf-8") == "name,longitude,latitude\n# no plant yet\n"

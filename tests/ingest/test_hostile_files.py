@@ -389,3 +389,22 @@ def test_an_unknown_boundary_crs_is_a_crs_error_naming_the_file(crs, project_sam
         ),
     ):
         urbansat.read_boundaries(p, level="county", crs=crs)
+
+
+def test_a_gosat_time_string_that_is_not_a_time_is_named(tmp_path):
+    """A corrupt ``scanAttribute/time`` string is a schema error naming it, not "unreadable"."""
+    import h5py
+
+    from urbansat.errors import SchemaError
+    from urbansat.testing.granules import write_gosat_fts
+
+    g = write_gosat_fts(tmp_path)
+    with h5py.File(g, "a") as h:
+        t = h["scanAttribute/time"][()]
+        t[3] = b"2020-13-45 99:00:00.000"
+        h["scanAttribute/time"][...] = t
+    with (
+        untouched(g),
+        pytest.raises(SchemaError, match=r"scanAttribute/time .* '2020-13-45 99:00:00.000'"),
+    ):
+        urbansat.open_granules(g)

@@ -142,3 +142,16 @@ def test_identical_outlines_under_different_ids_warn():
     with pytest.warns(DuplicateInputWarning, match=r"identical outlines: \[\['a', 'b'\]\]"):
         out = read_boundaries(g, level="region")
     assert out["boundary_id"].tolist() == ["a", "b", "c"]  # kept: they may be meant to coincide
+
+
+def test_a_nan_vertex_is_refused_naming_the_boundary(tmp_path):
+    """GEOS cannot orient a ring with a NaN vertex: the repair used to fail inside shapely."""
+    with np.errstate(invalid="ignore"):  # shapely warns when it builds the ring
+        nan_ring = shapely.Polygon([(0, 0), (1, 0), (np.nan, 1), (0, 1)])
+    gdf = gpd.GeoDataFrame(
+        {"id": ["ok", "bad"]}, geometry=[shapely.box(2, 2, 3, 3), nan_ring], crs=4326
+    )
+    before = gdf.copy()
+    with pytest.raises(BoundaryError, match=r"\['bad'\] from .* NaN or infinite vertex"):
+        read_boundaries(gdf, level="region")
+    assert gdf.geometry.to_wkb().tolist() == before.geometry.to_wkb().tolist()

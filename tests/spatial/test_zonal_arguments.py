@@ -55,6 +55,22 @@ def test_zonal_stats_integer_raster_nodata_must_be_representable():
         assert len(urbansat.zonal_stats(_raster(), BOUNDARY, nodata=ok)) == 1
 
 
+@pytest.mark.parametrize("func", ["zonal_stats", "class_areas"])
+def test_a_declared_fill_value_the_dtype_cannot_hold_is_named(func):
+    """uint8 with ``_FillValue = -9999`` was rioxarray's bare OverflowError."""
+    r = _raster("uint8")
+    r.attrs["_FillValue"] = -9999
+    before = r.copy(deep=True)
+    name = "raster" if func == "zonal_stats" else "categorical_raster"
+    with pytest.raises(
+        SchemaError, match=rf"^{name} \(dtype uint8\) declares a nodata value .*-9999.* nodata="
+    ):
+        getattr(urbansat, func)(r, BOUNDARY)
+    xr.testing.assert_identical(r, before)
+    # the user's own nodata= is the way out
+    assert len(getattr(urbansat, func)(r, BOUNDARY, nodata=0)) >= 1
+
+
 @pytest.mark.parametrize(
     ("nodata", "match"),
     [

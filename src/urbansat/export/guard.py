@@ -36,6 +36,22 @@ TABLE_SUFFIXES: Final = {
 }
 
 
+def _check_table_name(name: object) -> None:
+    """Refuse a table name that is not a plain file stem (it would leave ``out_dir``)."""
+    seps = [sep for sep in ("/", os.sep, os.altsep) if sep]
+    if (
+        not isinstance(name, str)
+        or name.strip() in ("", ".", "..")
+        or "\0" in name
+        or any(sep in name for sep in seps)
+    ):
+        raise OutputPathError(
+            f"Table name {name!r} is not a plain file name: a table is written as "
+            "<out_dir>/<name>.<suffix>, so its name must be a non-empty string without "
+            "'/', '\\', NUL, '.' or '..'. Rename the table."
+        )
+
+
 def table_paths(
     names: Iterable[str], out_dir: str | os.PathLike[str], formats: Iterable[str]
 ) -> list[Path]:
@@ -55,10 +71,22 @@ def table_paths(
     -------
     list of pathlib.Path
         Including the ``<table>.csv.provenance.json`` sidecars.
+
+    Raises
+    ------
+    OutputPathError
+        For an unknown format, or a table name that is not a plain file name
+        (``"../x"``, ``"a/b"``, ``""``), which would put a file outside ``out_dir``.
     """
     out: list[Path] = []
     fmts = list(formats)
+    unknown = [f for f in fmts if f not in TABLE_SUFFIXES]
+    if unknown:
+        raise OutputPathError(
+            f"Unknown table format(s) {unknown}; use some of {sorted(TABLE_SUFFIXES)}."
+        )
     for name in names:
+        _check_table_name(name)
         for fmt in fmts:
             if name != "indicators" and fmt in ("netcdf", "gpkg"):
                 continue

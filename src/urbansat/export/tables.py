@@ -73,11 +73,13 @@ def write_csv(df: pd.DataFrame, path: str | Path, *, prov: Mapping[str, Any]) ->
 
     Neither file may be an input that ``prov`` lists (:class:`~urbansat.errors.OutputPathError`,
     raised before either is written); the same holds for every writer of this module.
+    Floats are written in full (the shortest text that reads back to the same double), as
+    Parquet and JSON keep them.
     """
     path = Path(path)
     _guard([path, path.with_name(path.name + ".provenance.json")], prov)
     with atomic_write(path) as tmp:
-        df.to_csv(tmp, index=False, float_format="%.10g", lineterminator="\n", encoding="utf-8")
+        df.to_csv(tmp, index=False, lineterminator="\n", encoding="utf-8")
     _write_text(path.with_name(path.name + ".provenance.json"), _json(prov))
     return path
 

@@ -151,7 +151,7 @@ def require_boundaries(
 
 
 def require_polygons(geoms: Any, ids: Any, *, where: str) -> None:
-    """Refuse empty, missing or non-polygonal boundary geometries, naming their ids.
+    """Refuse empty, missing, non-polygonal or non-finite boundary geometries, naming their ids.
 
     Parameters
     ----------
@@ -181,4 +181,13 @@ def require_polygons(geoms: Any, ids: Any, *, where: str) -> None:
             f"Boundaries {list(ids[bad][:10])} {where} are not polygons "
             f"({sorted(set(kinds[bad].tolist()))} shapely type ids). "
             "Buffer points/lines to polygons first, e.g. gdf.buffer(1000) in a metric CRS."
+        )
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    nonfinite = ~np.isfinite(coords).all(axis=1)
+    if nonfinite.any():
+        bad_ids = ids[np.unique(owner[nonfinite])]
+        raise BoundaryError(
+            f"Boundaries {list(bad_ids[:10])} {where} have NaN or infinite vertex "
+            f"coordinates ({int(nonfinite.sum())} vertices). Fix or drop those geometries; "
+            "no area or overlap can be computed from them."
         )

@@ -345,7 +345,7 @@ def class_transition_areas(
         _check_categorical(de, "end")
         arrays.append(de.data)
     if nodata is None:
-        nd = da.rio.nodata
+        nd = _declared_nodata(da, "start")
         nodata = None if nd is None or (isinstance(nd, float) and np.isnan(nd)) else nd
     else:
         _check_nodata(nodata, da.dtype, "start", categorical=True)
@@ -433,6 +433,8 @@ def class_areas(
     _check_categorical(da, "categorical_raster")  # named as the caller knows it, not "start"
     if nodata is not None:
         _check_nodata(nodata, da.dtype, "categorical_raster", categorical=True)
+    else:
+        _declared_nodata(da, "categorical_raster")  # a bad attribute named as the caller knows
     tr = class_transition_areas(categorical_raster, None, None, nodata=nodata, coverage=cov)
     nodata = tr.attrs["nodata"]
     ids = cov.ids
@@ -476,6 +478,24 @@ def class_areas(
         "observed_area_m2": "m2", "unobserved_area_m2": "m2", "outside_area_m2": "m2",
     }  # fmt: skip
     return df
+
+
+def _declared_nodata(da: xr.DataArray, name: str) -> Any:
+    """``da.rio.nodata``, refusing a declared value that no pixel of ``da`` can hold.
+
+    rioxarray casts the ``_FillValue``/``nodata`` attribute to the dtype and raises a bare
+    OverflowError (uint8 with ``_FillValue = -9999``, a file written by a careless tool).
+    """
+    try:
+        return da.rio.nodata
+    except (OverflowError, ValueError) as err:
+        declared = {k: da.attrs[k] for k in ("_FillValue", "nodata") if k in da.attrs}
+        declared |= {k: da.encoding[k] for k in ("_FillValue",) if k in da.encoding}
+        raise SchemaError(
+            f"{name} (dtype {da.dtype}) declares a nodata value {declared} that no pixel "
+            f"of that dtype can hold ({err}). Pass nodata= with its true missing-pixel code, "
+            f"or fix the attribute ({name}.rio.write_nodata(code))."
+        ) from None
 
 
 def _check_nodata(nodata: Any, dtype: np.dtype[Any], name: str, *, categorical: bool) -> None:
@@ -741,7 +761,7 @@ def zonal_stats(
             f"The raster has non-numeric dtype {da.dtype}; zonal_stats needs numbers."
         )
     if nodata is None:
-        nodata = da.rio.nodata
+        nodata = _declared_nodata(da, "raster")
     else:
         _check_nodata(nodata, da.dtype, "raster", categorical=False)
     has_nd = nodata is not None and not (isinstance(nodata, float) and np.isnan(nodata))

@@ -267,9 +267,7 @@ class GosatFTSReader(GranuleReader):
         )
         if ch is not None:
             ds = ds.chunk(ch)
-        time = pd.to_datetime(
-            pd.Series(tstr[order]).str.strip(), format=f["time_format"]
-        ).to_numpy()
+        time = _parse_times(tstr, order, f["time_format"], path)
         return validate_granule(self._normalize(ds, path, gas, gname, time, qa, root))
 
     def _read_times(self, path: str | Path) -> np.ndarray:
@@ -396,3 +394,22 @@ class GosatFTSReader(GranuleReader):
             **swath_attrs(path, qa),
         }
         return res
+
+
+def _parse_times(raw: np.ndarray, order: np.ndarray, fmt: str, path: str | Path) -> np.ndarray:
+    """Parse ``scanAttribute/time`` strings at rows ``order``, naming the first that does not fit.
+
+    Every string is checked (a bad one outside the selected rows is corrupt data too); the
+    returned times are those of ``order``.
+    """
+    text = pd.Series(raw).astype(str).str.strip()
+    parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+    bad = np.flatnonzero(parsed.isna().to_numpy())
+    if bad.size:
+        raise SchemaError(
+            f"Granule '{path}' (GOSAT FTS): scanAttribute/time has {bad.size} value(s) that "
+            f"are not times in the NIES layout {fmt!r}, the first {text.iloc[bad[0]]!r} "
+            f"(exposure {int(bad[0])}). The file is corrupt or not a NIES L2 "
+            "product: download it again."
+        )
+    return np.asarray(parsed.to_numpy()[order])
