@@ -9,11 +9,12 @@ import numpy as np
 import pandas as pd
 
 from urbansat.categories import SINK_CATEGORIES
-from urbansat.errors import EmptySelectionError, SchemaError
+from urbansat.errors import EmptySelectionError
 from urbansat.plot.context import axis_labels, draw_context
 from urbansat.plot.extent import pixel_extent
 from urbansat.plot.text import mathtext_escape
 from urbansat.schema.legend import legend_of
+from urbansat.schema.results import require_tidy_columns
 from urbansat.status import VALUED
 
 __all__ = ["plot_boundary_map", "plot_period_change", "plot_sink_bars"]
@@ -24,30 +25,6 @@ _OK = VALUED
 #: Values of a column an error message lists at most.
 _SHOWN = 10
 _PLOTTED = ("boundary_id", "indicator", "target", "period", "value", "uncertainty", "status")
-
-
-def _plotted_table(table: Any, what: str) -> pd.DataFrame:
-    """``table`` itself once it is a DataFrame with the columns the figures read.
-
-    A cheap check (no re-typing copy): the report draws one figure per boundary and
-    period from the same, already checked table.
-
-    Raises
-    ------
-    SchemaError
-        Not a DataFrame, or a column of :data:`_PLOTTED` is missing.
-    """
-    if not isinstance(table, pd.DataFrame):
-        raise SchemaError(
-            f"{what} is a {type(table).__name__}, expected the pandas.DataFrame that "
-            "urbansat.tci231_indicators returns."
-        )
-    missing = [c for c in _PLOTTED if c not in table.columns]
-    if missing:
-        raise SchemaError(
-            f"{what} lacks columns {missing}; pass the tidy table of urbansat.tci231_indicators."
-        )
-    return table
 
 
 def _rows_of(table: pd.DataFrame, column: str, value: Any, what: str) -> pd.DataFrame:
@@ -167,7 +144,7 @@ def plot_sink_bars(table: pd.DataFrame, boundary_id: str, period: str, *, ax: An
     """
     import matplotlib.pyplot as plt
 
-    table = _plotted_table(table, "plot_sink_bars table")
+    table = require_tidy_columns(table, "plot_sink_bars table", _PLOTTED)
     sub = _rows_of(table, "boundary_id", boundary_id, "plot_sink_bars table")
     sub = _rows_of(sub, "period", period, f"plot_sink_bars table for {boundary_id!r}")
     if ax is None:
@@ -223,7 +200,7 @@ def plot_period_change(table: pd.DataFrame, boundary_id: str, *, ax: Any = None)
     """
     import matplotlib.pyplot as plt
 
-    table = _plotted_table(table, "plot_period_change table")
+    table = require_tidy_columns(table, "plot_period_change table", _PLOTTED)
     sub = _rows_of(table, "boundary_id", boundary_id, "plot_period_change table")
     sub = sub[sub["status"].isin(_OK)]
     series = []

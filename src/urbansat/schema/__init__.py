@@ -25,6 +25,7 @@ from urbansat.schema.results import (
     require_emission_result,
     require_indicator_table,
     require_sink_result,
+    require_tidy_columns,
 )
 from urbansat.schema.swath import (
     GAS_STANDARD_NAMES,
@@ -63,6 +64,7 @@ __all__ = [
     "require_flag",
     "require_indicator_table",
     "require_sink_result",
+    "require_tidy_columns",
     "split_antimeridian",
     "to_soundings",
     "user_wind",

@@ -20,6 +20,7 @@ Each function returns the product (the indicator table re-typed, a new frame) or
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Final
 
 import pandas as pd
@@ -38,6 +39,7 @@ __all__ = [
     "require_emission_result",
     "require_indicator_table",
     "require_sink_result",
+    "require_tidy_columns",
 ]
 
 #: Dimension of :func:`urbansat.estimate_emissions` output when several methods are asked for.
@@ -214,6 +216,47 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
+def require_tidy_columns(
+    df: Any, what: str = "indicator table", columns: Sequence[str] = TIDY_COLUMNS
+) -> pd.DataFrame:
+    """Return ``df`` itself once it is a DataFrame holding ``columns`` (no copy, no re-typing).
+
+    The cheap first half of :func:`require_indicator_table`, for readers of an already
+    checked table (the report draws one figure per boundary and period from it).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table.
+    what : str
+        How the caller names the input in an error.
+    columns : sequence of str
+        The columns the caller reads; default all of :data:`TIDY_COLUMNS`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``df``, unchanged.
+
+    Raises
+    ------
+    SchemaError
+        Not a DataFrame, or a column of ``columns`` is missing.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise SchemaError(
+            f"{what} is a {type(df).__name__}, expected the pandas.DataFrame that "
+            "urbansat.tci231_indicators returns."
+        )
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise SchemaError(
+            f"{what} lacks columns {missing}; build it with urbansat.tci231_indicators(...) or "
+            "add the columns."
+        )
+    return df
+
+
 def require_indicator_table(df: Any, what: str = "indicator table") -> pd.DataFrame:
     """Check a tidy indicator table (contract C6) and return it with canonical dtypes.
 
@@ -236,21 +279,10 @@ def require_indicator_table(df: Any, what: str = "indicator table") -> pd.DataFr
         Listing every problem: not a DataFrame, missing columns, unknown statuses, values
         present where the status says none or missing where it says one, duplicated rows.
     """
-    if not isinstance(df, pd.DataFrame):
-        raise SchemaError(
-            f"{what} is a {type(df).__name__}, expected the pandas.DataFrame that "
-            "urbansat.tci231_indicators returns."
-        )
-    if "note" not in df.columns and "method" in df.columns:
+    if isinstance(df, pd.DataFrame) and "note" not in df.columns and "method" in df.columns:
         # a table written before the note column: its reasons are still in ``method``
         df = df.assign(note="")
-    missing = [c for c in TIDY_COLUMNS if c not in df.columns]
-    if missing:
-        raise SchemaError(
-            f"{what} lacks columns {missing}; build it with urbansat.tci231_indicators(...) or "
-            "add the columns."
-        )
-    out = _typed(df)
+    out = _typed(require_tidy_columns(df, what))
     problems: list[str] = []
     bad = sorted(set(out["status"].dropna()) - _STATUSES)
     if bad:
