@@ -359,3 +359,18 @@ def test_a_year_label_is_as_long_as_the_same_year_given_with_dates():
         label = period_years([str(y)])[str(y)]
         dated = period_years({str(y): (f"{y}-01-01", f"{y + 1}-01-01")})[str(y)]
         assert label == dated == pytest.approx(days / 365.25, rel=1e-15)
+
+
+def test_quarter_and_month_labels_have_their_dates():
+    # 'YYYY-Qn' and 'YYYY-MM' counted as undated: no emission amount, order not checked
+    from urbansat.indicators.periods import period_years
+
+    got = period_years(["2020-Q1", "2020-Q2", "2020-07", "baseline"])
+    assert got["2020-Q1"] == pytest.approx(91 / 365.25, rel=1e-15)  # leap February
+    assert got["2020-Q2"] == pytest.approx(91 / 365.25, rel=1e-15)
+    assert got["2020-07"] == pytest.approx(31 / 365.25, rel=1e-15)
+    assert np.isnan(got["baseline"])  # a label without dates still has no length
+    with pytest.raises(SchemaError, match=r"'2020-Q1' .* comes after '2020-Q2' .* starts before"):
+        period_years(["2020-Q2", "2020-Q1"])
+    with pytest.raises(SchemaError, match=r"periods '2020' .* and '2020-Q1' .* overlap"):
+        period_years(["2020", "2020-Q1"])

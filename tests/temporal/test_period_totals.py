@@ -171,6 +171,37 @@ def test_bad_inputs() -> None:
         (lambda t: t, {"timezone": 5}, r"timezone 5 \(source 'a'\) is not an IANA"),  # was taken
         (lambda t: t, {"timezone": {"a": "Europe/Berln"}}, "'Europe/Berln' .* not an IANA"),
         (lambda t: t, {"profile": {"b": "flat"}}, r"no entry for source\(s\) \['a'\]"),
+        # probe round of 2026-12-07 (helper A): each was a silent wrong number before
+        (lambda t: t.assign(emission_t_per_yr=[True, True]), {}, "holds True/False"),
+        (
+            lambda t: t.assign(emission_t_per_yr_uncertainty=np.array([1.0, True], dtype=object)),
+            {},
+            r"'emission_t_per_yr_uncertainty' holds True in row 1, which would count as 1",
+        ),
+        (
+            lambda t: t.assign(emission_t_per_yr=["1,000", "abc"]),
+            {},
+            r"'emission_t_per_yr' holds '1,000' in row 0, which is not a number \(2 such",
+        ),
+        (lambda t: t.assign(qa_reason=[False, False]), {}, r"'qa_reason' holds False in row 0"),
+        (lambda t: t.assign(qa_reason=[0, 0]), {}, r"'qa_reason' holds 0 in row 0"),
+        (
+            lambda t: t.assign(time=["2600-01-20 10:30", "2015-03-01 10:30"]),
+            {},
+            r"'2600-01-20 10:30' in row 0 .* outside the years 1678-2261",
+        ),
+        (
+            lambda t: t,
+            {"periods": {"a": ("2015-01-01", "2015-07-01"), "b": ("2015-03-01", "2016-01-01")}},
+            r"periods 'a' .* and 'b' .* overlap",
+        ),
+        (lambda t: t, {"periods": ["2016", "2015"]}, r"period '2015' .* starts before it"),
+        (lambda t: t, {"profile": {1: "flat", "1": "flat"}}, "names source '1' twice"),
+        (
+            lambda t: t.assign(profile=["public_power", "road_transport"]),
+            {"profile": None},
+            r"source 'a' names the profiles \['public_power', 'road_transport'\]",
+        ),
     ],
 )
 def test_hostile_inputs_are_refused_with_the_fix(change, kwargs, match) -> None:
@@ -546,3 +577,80 @@ def test_synthetic_coverage_heldout_mixed_profiles(opts: dict, timezone: str | N
     z = np.asarray(z)
     assert 0.60 <= (z < 1).mean() <= 0.85
     assert (z < 2).mean() >= 0.90
+
+
+def test_mapping_keys_are_the_source_names_as_text() -> None:
+    # {1: ...} for source 1 fell back to the flat profile and to solar time, silently
+    t = _table([1000.0] * 40, times=pd.date_range("2015-01-03 10:34", periods=40, freq="9D"))
+    t = t.assign(source=1, longitude=13.4)
+    given = t.copy()
+    keyed = period_totals(
+        t, periods=["2015"], profile={1: "road_transport"}, timezone={1: "Europe/Berlin"}
+    )
+    plain = period_totals(t, periods=["2015"], profile="road_transport", timezone="Europe/Berlin")
+    default = period_totals(
+        t, periods=["2015"], profile="road_transport", timezone={"*": "Europe/Berlin"}
+    )
+    solar = period_totals(t, periods=["2015"], profile="road_transport")
+    assert keyed.loc[0, "profile"] == "road_transport"
+    assert keyed.loc[0, "emission_t_per_yr"] == pytest.approx(plain.loc[0, "emission_t_per_yr"])
+    assert default.loc[0, "emission_t_per_yr"] == pytest.approx(plain.loc[0, "emission_t_per_yr"])
+    assert abs(solar.loc[0, "emission_t_per_yr"] / plain.loc[0, "emission_t_per_yr"] - 1) > 1e-3
+    pd.testing.assert_frame_equal(t, given)
+    with pytest.warns(UnusedInputWarning, match=r"timezone mapping names source\(s\) \['2'\]"):
+        period_totals(t, periods=["2015"], timezone={2: "Europe/Berlin"})
+
+
+def test_gas_spellings_of_one_source_are_one_group() -> None:
+    t = _table([1000.0] * 12).assign(gas=["co2", "CO2"] * 6)
+    r = period_totals(t, periods=["2015"])
+    assert len(r) == 1 and r.loc[0, "gas"] == "co2" and r.loc[0, "n_overpasses"] == 12
+
+
+@pytest.mark.parametrize("zero", [0.0, 1e-3])
+def test_zero_estimates_keep_the_period_sigma_of_their_errors(zero) -> None:
+    # twelve overpasses of +-300 t/yr; six of them 0 (or 1e-3) gave sigma 1.7e8 (2.6e7) t/yr,
+    # five gave 103: now the sigma stays of the order of 300 / sqrt(12) = 87 as zeros are added
+    times = pd.date_range("2015-01-03 10:34", periods=12, freq="29D")
+    sig = {}
+    for n_zero in (5, 6, 7):
+        y = np.r_[np.full(n_zero, zero), np.full(12 - n_zero, 1000.0)]
+        r = period_totals(_table(y, times=times, sigma=np.full(12, 300.0)), periods=["2015"])
+        sig[n_zero] = float(r.loc[0, "emission_t_per_yr_uncertainty"])
+    assert all(80.0 < v < 200.0 for v in sig.values()), sig
+    assert sig[6] / sig[5] < 1.5 and sig[7] / sig[6] < 1.5
+
+
+def test_a_profile_factor_of_zero_at_an_overpass_is_refused() -> None:
+    # a plant that does not run on Sundays, an overpass on a Sunday: y / 0 gave NaN +- NaN "ok"
+    d = np.full(7, 7 / 6)
+    d[6] = 0.0
+    prof = pd.DataFrame({"profile": "no_sundays", "kind": "weekday", "index": range(7), "value": d})
+    times = pd.date_range("2015-01-04 10:34", periods=12, freq="29D")  # 2015-01-04: a Sunday
+    t = _table(np.full(12, 1000.0), times=times, sigma=np.full(12, 100.0))
+    with pytest.raises(SchemaError, match=r"'no_sundays' of source 'a' is 0 at the overpass of "):
+        period_totals(t, periods=["2015"], profile="no_sundays", profile_table=prof)
+    ok = period_totals(
+        t.assign(qa_reason=np.where(times.day_of_week == 6, "plant off", "")),
+        periods=["2015"],
+        profile="no_sundays",
+        profile_table=prof,
+    )
+    assert ok.loc[0, "status"] == "ok" and np.isfinite(ok.loc[0, "emission_t_per_yr_uncertainty"])
+
+
+@pytest.mark.parametrize(
+    ("stamp", "match"),
+    [("not a time", "'not a time', which is not a UTC time"), ("NaT", "'NaT', which is not")],
+)
+def test_a_bad_overpass_time_attribute_is_named(stamp, match) -> None:
+    ds = xr.Dataset(
+        {
+            "emission_t_per_yr": ("source", [1000.0]),
+            "emission_t_per_yr_uncertainty": ("source", [100.0]),
+        },
+        coords={"source": ["A"]},
+        attrs={"overpass_time": stamp},
+    )
+    with pytest.raises(SchemaError, match=r"Dataset #0 has attrs\['overpass_time'\] = " + match):
+        period_totals(ds, periods=["2015"])

@@ -5,7 +5,6 @@ Also their length in years.
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -15,6 +14,7 @@ import pandas as pd
 
 from urbansat.constants import SECONDS_PER_YEAR
 from urbansat.errors import SchemaError
+from urbansat.schema.periods import check_period_order, dated_label_span
 from urbansat.schema.time import naive_utc
 
 __all__ = ["PeriodInput", "period_years"]
@@ -41,10 +41,11 @@ def period_years(periods: PeriodInput) -> dict[str, float]:
     Parameters
     ----------
     periods : mapping of label -> (start, end), or sequence of labels
-        Labels that are a 4-digit year (``"2020"``) without dates count as that
-        calendar year (365 or 366 days of 365.25, as ``("2020-01-01", "2021-01-01")``
-        does); ``(start, end)`` are anything :func:`pandas.Timestamp` parses,
-        ``end`` exclusive.
+        Labels ``'YYYY'``, ``'YYYY-Qn'`` and ``'YYYY-MM'`` without dates count as the
+        dates they name (``"2020"``: 366 days of 365.25, as ``("2020-01-01",
+        "2021-01-01")`` does; :func:`urbansat.schema.periods.dated_label_span`);
+        ``(start, end)`` are anything :func:`pandas.Timestamp` parses, ``end`` exclusive.
+        Other labels (``"baseline"``) have no length.
 
     Returns
     -------
@@ -85,38 +86,17 @@ def period_years(periods: PeriodInput) -> dict[str, float]:
                 )
             out[label] = (end - start) / _JULIAN_YEAR
             spans.append((label, naive_utc(start), naive_utc(end)))
-        elif re.fullmatch(r"\d{4}", label):
-            year = pd.Timestamp(f"{label}-01-01")
-            after = year + pd.DateOffset(years=1)
+        elif (dated := dated_label_span(label)) is not None:
             # its calendar days, as the dated (f"{label}-01-01", f"{label+1}-01-01") counts
             # them: 1.0 made "2015" 0.07 % longer than the same year given with dates
-            out[label] = (after - year) / _JULIAN_YEAR
-            spans.append((label, year, after))
+            start, end = dated
+            out[label] = (end - start) / _JULIAN_YEAR
+            spans.append((label, start, end))
         else:
             out[label] = math.nan
     if not out:
         raise SchemaError(
             "periods is empty; give at least one period label, e.g. periods=['2020']."
         )
-    _check_order(spans)
+    check_period_order(spans)
     return out
-
-
-def _check_order(spans: list[tuple[str, pd.Timestamp, pd.Timestamp]]) -> None:
-    """Refuse periods out of date order or overlapping: changes run from each to the next.
-
-    Given as 2021 then 2020, the change row was ``2021->2020`` with the sign reversed; two
-    overlapping periods would count one overpass in both.
-    """
-    for (a, a0, a1), (b, b0, _) in itertools.pairwise(spans):
-        if b0 < a0:
-            raise SchemaError(
-                f"period {b!r} (from {b0}) comes after {a!r} (from {a0}) but starts before it; "
-                "list the periods in date order: each change indicator runs from one period "
-                "to the next."
-            )
-        if b0 < a1:
-            raise SchemaError(
-                f"periods {a!r} ({a0} to {a1}) and {b!r} (from {b0}) overlap; an overpass "
-                "would count in both. Give periods that do not overlap (end exclusive)."
-            )

@@ -9,9 +9,21 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from urbansat.errors import MixedInputError
+from urbansat.errors import MixedInputError, SchemaError
 
 __all__ = ["combine_overpasses", "overpasses_by_period"]
+
+
+def _overpass_time(ds: xr.Dataset, i: int) -> pd.Timestamp:
+    """Naive UTC ``attrs['overpass_time']`` of overpass ``i``, refused when missing or bad."""
+    from urbansat.temporal.totals import overpass_time
+
+    if "overpass_time" not in ds.attrs:
+        raise SchemaError(
+            f"overpass Dataset #{i} has no attrs['overpass_time']; set it to the UTC time of "
+            "the overpass (estimate_emissions sets it from the granule)."
+        )
+    return overpass_time(ds.attrs["overpass_time"], f"overpass Dataset #{i}")
 
 
 def combine_overpasses(
@@ -39,7 +51,7 @@ def combine_overpasses(
         )
         profile = json.loads(raw) if raw else None
     if period is None or periods is None:
-        label = str(pd.Timestamp(parts[0].attrs["overpass_time"]).year)
+        label = str(_overpass_time(parts[0], 0).year)
         span: Any = [label]
     else:
         span = {period: periods[period]} if isinstance(periods, Mapping) else [period]
@@ -157,9 +169,8 @@ def overpasses_by_period(
 
     spans = _parse_periods(periods)
     groups: dict[tuple[str, str], list[xr.Dataset]] = {}
-    for ds in parts:
-        t = pd.Timestamp(ds.attrs["overpass_time"])
-        t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+    for i, ds in enumerate(parts):
+        t = _overpass_time(ds, i).tz_localize("UTC")
         for label, (start, end) in spans.items():
             if start <= t < end:
                 groups.setdefault((label, str(ds.attrs.get("gas", ""))), []).append(ds)

@@ -5,7 +5,6 @@ See :func:`period_totals` and ``docs/period_totals.md``.
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
@@ -16,9 +15,12 @@ import pandas as pd
 import xarray as xr
 
 from urbansat.errors import EmptySelectionError, SchemaError, UnusedInputWarning, UrbansatWarning
+from urbansat.schema.columns import numeric_column
 from urbansat.schema.flags import require_flag
 from urbansat.schema.geo import LONGITUDE_RULE, longitude_ok, wrap_longitude
+from urbansat.schema.periods import check_period_order, dated_label_span
 from urbansat.schema.results import require_emission_result
+from urbansat.schema.time import naive_utc
 from urbansat.temporal.budget import (
     TIMING_SIGMA_H,
     TIMING_SIGMA_ZONE_H,
@@ -148,6 +150,7 @@ def _parse_periods(periods: Any) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]
         out[label] = (start, end)
     if not out:
         raise SchemaError("periods is empty; give at least one, e.g. periods=['2015'].")
+    check_period_order([(k, naive_utc(a), naive_utc(b)) for k, (a, b) in out.items()])
     return out
 
 
@@ -161,36 +164,42 @@ def _label_span(label: str, span: Any) -> tuple[pd.Timestamp, pd.Timestamp]:
                 f"period {label!r} = {span!r} is not a (start, end) pair of dates ({err}); "
                 f"give e.g. {{'{label}': ('2020-01-01', '2021-01-01')}}, end exclusive."
             ) from err
-    elif re.fullmatch(r"\d{4}", label):
-        start, end = (
-            pd.Timestamp(f"{label}-01-01", tz="UTC"),
-            pd.Timestamp(f"{int(label) + 1:04d}-01-01", tz="UTC"),
-        )
-    elif m := re.fullmatch(r"(\d{4})-Q([1-4])", label):
-        start = pd.Timestamp(f"{m[1]}-{3 * int(m[2]) - 2:02d}-01", tz="UTC")
-        end = start + pd.DateOffset(months=3)
-    elif re.fullmatch(r"\d{4}-\d{2}", label):
-        start = _month_start(label)
-        end = start + pd.DateOffset(months=1)
-    else:
+        return start, end
+    dated = dated_label_span(label)
+    if dated is None:
         raise SchemaError(
             f"period label {label!r} has no dates; use 'YYYY', 'YYYY-Qn', 'YYYY-MM' or give "
             f"{{'{label}': (start, end)}}."
         )
-    return start, end
-
-
-def _month_start(label: str) -> pd.Timestamp:
-    """Start of the month of a ``'YYYY-MM'`` label (UTC); a month outside 01-12 is refused."""
-    if not 1 <= int(label[5:]) <= 12:  # noqa: PLR2004 - the months of a year
-        raise SchemaError(
-            f"period label {label!r} has month {label[5:]}; a 'YYYY-MM' label needs a month 01-12."
-        )
-    return pd.Timestamp(f"{label}-01", tz="UTC")
+    return _utc(dated[0]), _utc(dated[1])
 
 
 def _utc(t: pd.Timestamp) -> pd.Timestamp:
     return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+
+
+def overpass_time(value: Any, what: str) -> pd.Timestamp:
+    """``attrs['overpass_time']`` as a naive UTC Timestamp; refused when it is not a time.
+
+    Raises
+    ------
+    SchemaError
+        Text that is not a time, NaT, or a time outside the years 1678-2261 (pandas'
+        DateParseError, a TypeError or an overflow before).
+    """
+    t: Any
+    try:
+        t = pd.Timestamp(value)
+    except (TypeError, ValueError, OverflowError) as err:
+        t, why = None, f" ({err})"
+    else:
+        why = ""
+    if t is None or pd.isna(t) or not (_NS_MIN <= _utc(t) < _NS_MAX):
+        raise SchemaError(
+            f"{what} has attrs['overpass_time'] = {value!r}, which is not a UTC time of the "
+            f"years 1678-2261{why}; set it to the overpass, e.g. '2020-07-04T05:21:00Z'."
+        )
+    return naive_utc(t)
 
 
 def _from_datasets(data: xr.Dataset | Sequence[xr.Dataset]) -> pd.DataFrame:
@@ -202,11 +211,7 @@ def _from_datasets(data: xr.Dataset | Sequence[xr.Dataset]) -> pd.DataFrame:
             t = np.broadcast_to(np.asarray(ds["time"].values), (ds.sizes.get("source", 1),))
         elif "overpass_time" in ds.attrs:
             t = np.repeat(
-                np.datetime64(
-                    pd.Timestamp(ds.attrs["overpass_time"]).tz_localize(None)
-                    if pd.Timestamp(ds.attrs["overpass_time"]).tzinfo is None
-                    else pd.Timestamp(ds.attrs["overpass_time"]).tz_convert("UTC").tz_localize(None)
-                ),
+                np.datetime64(overpass_time(ds.attrs["overpass_time"], f"estimates Dataset #{i}")),
                 ds.sizes.get("source", 1),
             )
         else:
@@ -233,6 +238,27 @@ def _from_datasets(data: xr.Dataset | Sequence[xr.Dataset]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+def _qa_reasons(table: pd.DataFrame) -> np.ndarray:
+    """Return the ``qa_reason`` column as stripped text, '' for a valid estimate (blank).
+
+    Anything else than text or a blank is refused: False or 0 ("no problem") read as the
+    text "False"/"0" rejected every estimate, silently.
+    """
+    if "qa_reason" not in table:
+        return np.full(len(table), "")
+    col = table["qa_reason"]
+    blank = col.isna().to_numpy()
+    odd = np.array([not (b or isinstance(v, str)) for v, b in zip(col, blank, strict=True)])
+    if odd.any():
+        row = int(np.flatnonzero(odd)[0])
+        raise SchemaError(
+            f"column 'qa_reason' holds {col.iloc[row]!s} in row {row}; it is text: empty (or "
+            "blank) for a valid estimate, the reason for a rejected one. Replace "
+            "False/0 by ''."
+        )
+    return np.array([("" if b else str(v).strip()) for v, b in zip(col, blank, strict=True)])
+
+
 def _blank(col: pd.Series) -> np.ndarray:
     """Return the rows of ``col`` that are missing or only whitespace."""
     out: np.ndarray = col.isna().to_numpy() | (col.astype(str).str.strip() == "").to_numpy()
@@ -240,27 +266,38 @@ def _blank(col: pd.Series) -> np.ndarray:
 
 
 def _times_utc(col: pd.Series) -> np.ndarray:
-    """UTC ns of a time column; naive times are UTC, aware times are converted; no NaT."""
+    """UTC ns of a time column; naive times are UTC, aware times are converted; no NaT.
+
+    Times outside 1678-2261 are refused: converted to nanoseconds they wrapped round by
+    584.5 years (a typo "2600-01-20" became a 2015 overpass).
+    """
     if isinstance(col.dtype, pd.DatetimeTZDtype):
-        dt: np.ndarray = col.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]")
+        t = col.dt.tz_convert("UTC")
     elif pd.api.types.is_datetime64_dtype(col):
-        dt = col.to_numpy("datetime64[ns]")
+        t = col.dt.tz_localize("UTC")
     else:
         try:
             t = pd.to_datetime(col, utc=True)
-        except (TypeError, ValueError) as err:
+        except (TypeError, ValueError, OverflowError) as err:
             raise SchemaError(
                 f"column 'time' cannot be read as times ({err}); give UTC datetimes (naive = UTC) "
                 "or timezone-aware timestamps."
             ) from err
-        dt = t.dt.tz_localize(None).to_numpy("datetime64[ns]")
-    nat = np.isnat(dt)
+    nat = t.isna().to_numpy()
     if nat.any():
         raise SchemaError(
             f"column 'time' is missing (NaT) in {int(nat.sum())} row(s), first row "
             f"{int(np.flatnonzero(nat)[0])}; every overpass estimate needs its UTC time: fill it "
             "or drop the row."
         )
+    far = ((t < _NS_MIN) | (t >= _NS_MAX)).to_numpy()
+    if far.any():
+        row = int(np.flatnonzero(far)[0])
+        raise SchemaError(
+            f"column 'time' holds {col.iloc[row]!r} in row {row} ({int(far.sum())} such row(s)), "
+            "outside the years 1678-2261 that nanosecond times hold; fix the date (a typo?)."
+        )
+    dt: np.ndarray = t.dt.tz_localize(None).dt.as_unit("ns").to_numpy()
     return dt.astype(np.int64)
 
 
@@ -277,32 +314,73 @@ def _resolve_profiles(
             else read_profile_table(profile_table)
         )
     out: dict[str, TemporalProfile] = {}
-    col = table.groupby("_id")["profile"].first() if "profile" in table else None
-    if isinstance(profile, Mapping):
-        keys = {str(k) for k in profile}
-        missing = [str(i) for i in ids if str(i) not in keys]
-        if missing and "*" not in keys:
-            raise SchemaError(
-                f"profile mapping has no entry for source(s) {missing[:5]} (keys: "
-                f"{sorted(keys)[:8]}); add them or a default, e.g. profile={{..., '*': 'flat'}}."
-            )
-        unused = sorted(keys - {str(i) for i in ids} - {"*"})
-        if unused:
-            warnings.warn(
-                f"profile mapping names source(s) {unused[:5]} that no estimate has (sources: "
-                f"{[str(i) for i in ids[:5]]}); check the names.",
-                UnusedInputWarning,
-                stacklevel=3,
-            )
+    col = _profile_column(table) if "profile" in table else None
+    per = (
+        _per_source(profile, ids, "profile", required=True)
+        if isinstance(profile, Mapping)
+        else None
+    )
     for i in ids:
-        if isinstance(profile, Mapping):
-            p = profile.get(i, profile.get("*", "flat"))
+        if per is not None:
+            p = per[i]
         elif profile is None:
             p = col[i] if col is not None else "flat"
         else:
             p = profile
         out[i] = get_profile(p, table=user)
     return out
+
+
+def _per_source(
+    mapping: Mapping[Any, Any], ids: np.ndarray, name: str, *, required: bool = False
+) -> dict[str, Any]:
+    """Return ``{source: value}`` of a per-source argument, its keys read as source names.
+
+    Keys are matched as text (the sources are: ``{1: ...}`` names source ``'1'``); ``'*'``
+    gives every source without a key of its own. Two keys with one text (``1`` and ``'1'``)
+    are refused, and with ``required`` a source that has neither a key nor ``'*'``; a key
+    that no source has warns (a misspelt name would be ignored).
+    """
+    keyed: dict[str, Any] = {}
+    for k, v in mapping.items():
+        text = str(k)
+        if text in keyed:
+            raise SchemaError(
+                f"{name} mapping names source {text!r} twice (keys {k!r} and another with the "
+                "same text); give each source once."
+            )
+        keyed[text] = v
+    names = {str(i) for i in ids}
+    missing = sorted(names - set(keyed))
+    if required and missing and "*" not in keyed:
+        raise SchemaError(
+            f"{name} mapping has no entry for source(s) {missing[:5]} (keys: "
+            f"{sorted(keyed)[:8]}); add them or a default, e.g. {name}={{..., '*': 'flat'}}."
+        )
+    unused = sorted(set(keyed) - names - {"*"})
+    if unused:
+        warnings.warn(
+            f"{name} mapping names source(s) {unused[:5]} that no estimate has (sources: "
+            f"{sorted(names)[:5]}); check the names.",
+            UnusedInputWarning,
+            stacklevel=4,
+        )
+    default = keyed.get("*")
+    return {i: keyed.get(i, default) for i in names if i in keyed or "*" in keyed}
+
+
+def _profile_column(table: pd.DataFrame) -> pd.Series:
+    """One profile name per source from the ``profile`` column; rows that disagree refused."""
+    names = table["profile"].where(~pd.Series(_blank(table["profile"]), index=table.index))
+    n = names.groupby(table["_id"]).nunique()
+    if (n > 1).any():
+        src = str(n.index[n > 1][0])
+        found = sorted(set(names[table["_id"] == src].dropna().astype(str)))
+        raise SchemaError(
+            f"source {src!r} names the profiles {found} in its rows' 'profile' column; one "
+            "source has one temporal profile. Fix the column or pass profile=."
+        )
+    return names.groupby(table["_id"]).first().fillna("flat")
 
 
 def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joint fit, table
@@ -413,14 +491,12 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
                 f"fill it (every estimate is totalled with the others of its {c}) or drop "
                 f"the column when all rows share one {c}."
             )
+    if "gas" in keys:  # 'CO2' and 'co2' rows of one source are one group (as everywhere)
+        table["gas"] = table["gas"].astype(str).str.strip().str.lower()
     t_ns = _times_utc(table["time"])
-    y = pd.to_numeric(table["emission_t_per_yr"], errors="coerce").to_numpy(dtype=float)
-    s = pd.to_numeric(table["emission_t_per_yr_uncertainty"], errors="coerce").to_numpy(dtype=float)
-    qa = (
-        table["qa_reason"].fillna("").astype(str).str.strip().to_numpy()
-        if "qa_reason" in table
-        else np.full(len(table), "")
-    )
+    y = numeric_column(table, "emission_t_per_yr", "estimates", "t yr-1")
+    s = numeric_column(table, "emission_t_per_yr_uncertainty", "estimates", "a 1-sigma in t yr-1")
+    qa = _qa_reasons(table)
     if np.isinf(y).any():
         row = int(np.flatnonzero(np.isinf(y))[0])
         raise SchemaError(
@@ -465,8 +541,9 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
     profs = _resolve_profiles(ids, profile, profile_table, table)
     # local-time offset per source: named zone or solar time from longitude
     tzs: dict[str, str | None] = {}
+    zones = _per_source(timezone, ids, "timezone") if isinstance(timezone, Mapping) else None
     for i in ids:
-        tz = timezone.get(i) if isinstance(timezone, Mapping) else timezone
+        tz = zones.get(i) if zones is not None else timezone
         tzs[i] = _checked_zone(tz, i)
         if tz is None and (lon is None or not np.isfinite(float(lon[i]))) and not profs[i].is_flat:
             raise SchemaError(
@@ -533,6 +610,16 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
                 rec["_local"], rec["_c"] = local, period_shares(p, (hh, dd, mm), fh)
                 h, d, m = local_calendar(local, np.zeros(1, dtype=np.int64))
                 f = p.hour[h] * p.weekday[d] * p.month[m - 1] / norm
+                if not (f > 0).all():
+                    k = int(np.flatnonzero(~(f > 0))[0])
+                    raise SchemaError(
+                        f"profile {p.name!r} of source {i!r} is {f[k]:g} at the overpass of "
+                        f"{pd.Timestamp(t_ns[acc][k], tz='UTC')} (local hour {int(h[k])}, "
+                        f"weekday {int(d[k])} (Monday = 0), month {int(m[k])}): it says the "
+                        "source does not emit then, so that estimate cannot be scaled to the "
+                        "period mean (y / f). Set qa_reason for that overpass, or give the "
+                        "profile a factor above 0 there."
+                    )
                 months = np.unique(m).size
                 period_months = len(
                     pd.period_range(
@@ -574,10 +661,14 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
         acc_all = np.concatenate([r["_acc"] for r in fit_rows])
         f_all = np.concatenate([r["_f"] for r in fit_rows])
         x = y[acc_all] / f_all
+        # relative error of each estimate, at most 1: an estimate within 1 sigma of zero
+        # says only that its relative error is 1 or more, and the floor s~ below carries
+        # such sources (uncapped, six zeros among twelve 1000 +- 300 gave r_bar = 1e6 and a
+        # period sigma of 1.7e8 t/yr; five gave 103)
+        y_acc, s_acc = np.abs(y[acc_all]), s[acc_all]
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(y[acc_all] != 0, s[acc_all] / np.abs(y[acc_all]), np.inf)
+            ratio = np.where(y_acc > s_acc, s_acc / y_acc, 1.0)
         r_rel = np.array(pd.Series(ratio).groupby(gid).median().to_numpy(), dtype=float)
-        r_rel = np.where(np.isfinite(r_rel), r_rel, 1e6)
         s_floor = pd.Series(s[acc_all] / f_all).groupby(gid).median().to_numpy(dtype=float)
         fit = fit_groups(
             gid,
