@@ -36,6 +36,7 @@ from urbansat.indicators.tables import (
 )
 from urbansat.schema.boundaries import require_boundaries
 from urbansat.schema.flags import require_flag
+from urbansat.schema.geo import LONGITUDE_RULE, latitude_ok, longitude_ok, wrap_longitude
 from urbansat.schema.results import (
     require_emission_result,
     require_indicator_table,
@@ -54,8 +55,44 @@ _SINK_TARGETS = (*SINK_CATEGORIES, "total")
 
 
 #: The contract each kind of input is checked against (C4, C5; concentrations: a Dataset).
+def _require_emissions(obj: Any, what: str) -> xr.Dataset:
+    """Contract C4 plus the numbers a table row is summed from (valid rows: finite, sigma >= 0).
+
+    A negative 1-sigma was squared away, an infinite one gave an ``ok`` row of uncertainty
+    inf, a True/False emission was summed as 1/0.
+    """
+    ds = require_emission_result(obj, what)
+    names = [str(s) for s in np.atleast_1d(ds["source"].values)]
+    for var in ("emission_t_per_yr", "emission_t_per_yr_uncertainty"):
+        if ds[var].dtype.kind not in "fiu":
+            raise SchemaError(
+                f"{what}: {var} has dtype {ds[var].dtype}, not numbers; give t yr-1 as floats."
+            )
+    fields = [ds["emission_t_per_yr"], ds["emission_t_per_yr_uncertainty"]]
+    if "qa_reason" in ds:
+        fields.append(ds["qa_reason"])
+    # source last, so that a flat index modulo the source count names the source
+    value, unc, *reason = (
+        np.atleast_1d(f.transpose(..., "source").values) for f in xr.broadcast(*fields)
+    )
+    value, unc = value.astype(float), unc.astype(float)
+    valid = reason[0].astype(str) == "" if reason else np.ones(value.shape, bool)
+    for bad, why in (
+        (valid & np.isinf(value), "an infinite emission_t_per_yr"),
+        (valid & np.isfinite(value) & (np.isinf(unc) | (unc < 0)), "a 1-sigma below 0 or infinite"),
+    ):
+        if bad.any():
+            k = int(np.flatnonzero(bad.ravel())[0]) % len(names)
+            raise SchemaError(
+                f"{what}: source {names[k]!r} has {why} (emission {value.ravel()[k]:g} +- "
+                f"{unc.ravel()[k]:g} t yr-1) and no qa_reason; fix the estimate or set its "
+                "qa_reason to reject it."
+            )
+    return ds
+
+
 _CONTRACTS: dict[str, Callable[[Any, str], xr.Dataset]] = {
-    "emissions": require_emission_result,
+    "emissions": _require_emissions,
     "sinks": require_sink_result,
 }
 
@@ -153,25 +190,38 @@ def _sources_in(ds: xr.Dataset, boundaries: pd.DataFrame) -> dict[str, list[int]
     ids = boundaries["boundary_id"].astype(str).tolist()
     out: dict[str, list[int]] = {b: [i for i, s in enumerate(src) if s == b] for b in ids}
     if isinstance(boundaries, gpd.GeoDataFrame) and "longitude" in ds.coords:
-        pts = gpd.GeoDataFrame(
-            {"i": np.arange(len(src))},
-            geometry=gpd.points_from_xy(ds["longitude"].values, ds["latitude"].values),
-            crs=4326,
-        )
-        pts = pts[~pts["i"].isin([i for b in ids for i in out[b]])]
-        lon = np.asarray(ds["longitude"].values, dtype=float)[pts["i"].to_numpy()]
-        lat = np.asarray(ds["latitude"].values, dtype=float)[pts["i"].to_numpy()]
+        named = {i for b in ids for i in out[b]}
+        todo = np.array([i for i in range(len(src)) if i not in named], dtype=int)
+        lon = np.asarray(ds["longitude"].values, dtype=float)[todo]
+        lat = np.asarray(ds["latitude"].values, dtype=float)[todo]
         nowhere = ~(np.isfinite(lon) & np.isfinite(lat))
         if nowhere.any():  # it fell inside no boundary: its emission vanished from the table
-            names = [src[i] for i in pts["i"].to_numpy()[nowhere]][:5]
+            names = [src[i] for i in todo[nowhere]][:5]
             raise SchemaError(
                 f"emission sources {names} have no finite longitude/latitude and are not named "
                 "like a boundary_id, so no boundary can be given their emission; set their "
                 "position (the source table's longitude/latitude) or drop them from the "
                 "emissions dataset."
             )
+        off = ~(longitude_ok(lon) & latitude_ok(lat))
+        if off.any():  # a latitude of 95 fell in no boundary, silently
+            k = int(np.flatnonzero(off)[0])
+            raise SchemaError(
+                f"emission source {src[todo[k]]!r} is at longitude {lon[k]:g}, latitude "
+                f"{lat[k]:g} ({int(off.sum())} such source(s)): give longitudes in "
+                f"{LONGITUDE_RULE} and latitudes in -90..90 degrees north."
+            )
         geo = boundaries[["boundary_id", "geometry"]].to_crs(4326)
-        joined = gpd.sjoin(pts, geo, predicate="within")
+        # either longitude convention: a source at 359 E lies in a boundary drawn at 1 W,
+        # and one at -1 E in a boundary drawn in 0..360 (read_boundaries keeps both)
+        west = wrap_longitude(lon)
+        parts = []
+        for shift in (0.0, 360.0):
+            pts = gpd.GeoDataFrame(
+                {"i": todo}, geometry=gpd.points_from_xy(west + shift, lat), crs=4326
+            )
+            parts.append(gpd.sjoin(pts, geo, predicate="within"))
+        joined = pd.concat(parts).drop_duplicates(subset=["i", "boundary_id"])
         for b, grp in joined.groupby("boundary_id"):
             if not out[str(b)]:  # a boundary-scale estimate takes precedence
                 out[str(b)] = sorted(int(i) for i in grp["i"])
@@ -261,12 +311,16 @@ def _emission(ds: xr.Dataset | None, idx: list[int]) -> dict[str, Any]:
     method = "+".join(m for m in methods if m) or "inversion"
     if len(names) > 1 or names[0] != "":
         method += f" ({int(valid.sum())} source(s) summed)"
+    notes = ["rejected " + "; ".join(rejected)] if rejected else []
+    no_sigma = [n for n, v, u in zip(names, valid, unc, strict=True) if v and np.isnan(u)]
+    if no_sigma:  # summed, but the sum's uncertainty is unknown (never 0)
+        notes.append(f"uncertainty not available: no 1-sigma for source(s) {no_sigma[:5]}")
     return {
         "value": float(value[valid].sum()),
         "uncertainty": float(np.sqrt(np.sum(unc[valid] ** 2))),
         "status": "partial" if rejected else "ok",
         "method": method,
-        "note": "rejected " + "; ".join(rejected) if rejected else "",
+        "note": "; ".join(notes),
         "n_obs": n_obs,
         "provenance": prov,
     }

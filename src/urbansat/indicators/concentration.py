@@ -51,7 +51,7 @@ import xarray as xr
 
 from urbansat.constants import MAD_TO_SIGMA
 from urbansat.errors import EmptySelectionError, SchemaError
-from urbansat.schema import GAS_UNITS, gas_of, gas_variable, to_soundings
+from urbansat.schema import GAS_UNITS, gas_of, gas_variable, to_soundings, validate_granule
 from urbansat.schema.boundaries import require_boundaries
 from urbansat.schema.swath import PLAUSIBLE_MOLE_FRACTION
 from urbansat.spatial.local import buffer_local, to_local
@@ -102,7 +102,8 @@ def _select(swath: xr.Dataset, boundaries: gpd.GeoDataFrame, min_overlap: float)
         }
     )
     frame = frame[np.isfinite(frame["value"])]
-    kept: pd.DataFrame = frame.loc[frame["overlap_fraction"] > min_overlap]
+    # select_soundings has checked min_overlap (text such as "0.5" is a number there)
+    kept: pd.DataFrame = frame.loc[frame["overlap_fraction"] > float(min_overlap)]
     return kept
 
 
@@ -276,7 +277,7 @@ def sounding_table(
         ``value``, ``sigma`` [ppm|ppb], ``time``, ``longitude``, ``latitude``
         (sounding centre); ``attrs`` gas, product, source_files.
     """
-    gas = gas_of(swath)
+    gas = gas_of(validate_granule(swath))  # units too: a swath in mol mol-1 read as ppm
     _check_boundaries(boundaries)
     _check_distances(background_buffer_km, background_radius_km)
     parts = [
@@ -438,7 +439,7 @@ def boundary_concentrations(
     EmptySelectionError
         No sounding passes QA at all.
     """
-    gas = gas_of(swath)
+    gas = gas_of(validate_granule(swath))  # units too: a swath in mol mol-1 read as ppm
     _check_boundaries(boundaries)
     if not np.asarray(swath["qa_pass"].any().values):
         raise EmptySelectionError(

@@ -7,7 +7,7 @@ gives none):
 .. math::
 
     d = E - I, \quad r_d = d / I, \quad R = E / I, \quad
-    u_R = |R| \sqrt{(u_E/E)^2 + (u_I/I)^2}, \quad
+    u_R = \sqrt{(u_E/I)^2 + (E\,u_I/I^2)^2}, \quad
     \text{within\_2sigma} = |I - E| \le 2 u_E
 
 Overall (items with both numbers): bias :math:`\bar d`, relative bias
@@ -15,12 +15,20 @@ Overall (items with both numbers): bias :math:`\bar d`, relative bias
 correlation (n >= 3), mean ratio with its standard error
 :math:`s_R/\sqrt n`, and the fraction of items within 2 sigma.
 
+(:math:`u_R` is written without :math:`1/E`, so an estimate of 0 has a finite
+:math:`u_R = u_E/I`; for :math:`E \ne 0` it equals :math:`|R|\sqrt{(u_E/E)^2 + (u_I/I)^2}`.)
+
 Matching by location (``key="location"``): every inventory point source whose
 great-circle distance to the estimated source is at most ``max_distance_km``
-is summed (plants are often split into units). Matching by boundary
-(``key="boundary_id"``): inventory sectors are summed per boundary, gas and
-period and compared with the ``total_emission.emission_rate`` rows of a
-T/CI 231 indicator table.
+is summed (plants are often split into units). When both the estimate and the
+inventory row give a period, they must be the same period; an estimate without a
+period that matches one plant in several periods is refused (add a ``period``
+column to the estimates). Matching by boundary (``key="boundary_id"``): inventory
+sectors are summed per boundary, gas and period and compared with the
+``total_emission.emission_rate`` rows of a T/CI 231 indicator table; estimates
+without a period are compared with the inventory only when it holds one period
+per boundary. Ids and periods are compared as text (``1`` and ``"1"`` are one
+boundary) and gases case-insensitively.
 """
 
 from __future__ import annotations
@@ -80,9 +88,18 @@ def _numbers(df: pd.DataFrame, column: str, table: str) -> np.ndarray:
     table in the message.
     """
     col = df[column]
-    if pd.api.types.is_bool_dtype(col):
+    # element-wise, as indicators/inventory.py: one True in a column of text/objects (a
+    # spreadsheet cell) was read as 1 t yr-1
+    flags = np.array(
+        [isinstance(v, (bool, np.bool_)) for v in col.to_numpy(dtype=object)], dtype=bool
+    )
+    if pd.api.types.is_bool_dtype(col) or flags.any():
+        where = ""
+        if flags.any() and not pd.api.types.is_bool_dtype(col):
+            row = int(np.flatnonzero(flags)[0])
+            where = f" ({col.iloc[row]!r} in row {_row(col.index, row)})"
         raise SchemaError(
-            f"{table} column {column!r} holds True/False; give numbers (t yr-1 or degrees)."
+            f"{table} column {column!r} holds True/False{where}; give numbers (t yr-1 or degrees)."
         )
     out = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
     given = col.notna().to_numpy() & (col.astype(str).str.strip() != "").to_numpy()
@@ -90,10 +107,42 @@ def _numbers(df: pd.DataFrame, column: str, table: str) -> np.ndarray:
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise SchemaError(
-            f"{table} column {column!r} holds {col.iloc[row]!r} in row {row}, which is not a "
-            f"number ({int(bad.sum())} such cell(s)); fix the value or leave it blank."
+            f"{table} column {column!r} holds {col.iloc[row]!r} in row {_row(col.index, row)}, "
+            f"which is not a number ({int(bad.sum())} such cell(s)); fix the value or leave it "
+            "blank."
         )
     return out
+
+
+def _row(index: pd.Index, position: int) -> str:
+    """Return the caller's row label at ``position`` (text quoted, numbers plain: ``3``)."""
+    label = index[position]
+    return repr(label) if isinstance(label, str) else str(label)
+
+
+def _rows(index: pd.Index, mask: np.ndarray) -> list[Any]:
+    """Up to five of the caller's row labels where ``mask`` is True (plain Python values)."""
+    return [v.item() if isinstance(v, np.generic) else v for v in index[mask][:5]]
+
+
+def _label(v: Any) -> str:
+    """One id or period as text: a blank is ``""``, and 1, 1.0 and "1" are the same label."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return ""
+    if isinstance(v, (float, np.floating)):
+        if math.isnan(v):
+            return ""
+        if float(v).is_integer():
+            return str(int(v))
+    if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
+        return str(int(v))
+    return str(v)
+
+
+def _labels(col: pd.Series | np.ndarray | list[Any]) -> np.ndarray:
+    """Ids / periods as text (an integer boundary_id or period was pandas' merge ValueError)."""
+    values = col.to_numpy(dtype=object) if isinstance(col, pd.Series) else col
+    return np.array([_label(v) for v in values], dtype=object)
 
 
 def _check_positions(lon: np.ndarray, lat: np.ndarray, names: Any, table: str) -> None:
@@ -158,9 +207,9 @@ def _estimates_frame(
         ]
         return pd.DataFrame(
             {
-                "key": rows["boundary_id"].astype(str).to_numpy(),
-                "gas": rows["target"].astype(str).to_numpy(),
-                "period": rows["period"].astype(str).to_numpy(),
+                "key": _labels(rows["boundary_id"]),
+                "gas": rows["target"].astype(str).str.strip().str.lower().to_numpy(),
+                "period": _labels(rows["period"]),
                 "estimate": rows["value"].astype(float).to_numpy(),
                 "estimate_uncertainty": rows["uncertainty"].astype(float).to_numpy(),
             }
@@ -177,9 +226,11 @@ def _estimates_frame(
     )
     out = pd.DataFrame(
         {
-            "key": df[name].astype(str).to_numpy() if name else np.arange(len(df)).astype(str),
-            "gas": df["gas"].astype(str).str.lower().to_numpy() if "gas" in df else (gas or ""),
-            "period": df["period"].astype(str).to_numpy() if "period" in df else "",
+            "key": _labels(df[name]) if name else np.arange(len(df)).astype(str),
+            "gas": df["gas"].astype(str).str.strip().str.lower().to_numpy()
+            if "gas" in df
+            else (gas or ""),
+            "period": _labels(df["period"]) if "period" in df else "",
             "estimate": _numbers(df, "emission_t_per_yr", "estimates"),
             "estimate_uncertainty": _numbers(df, "emission_t_per_yr_uncertainty", "estimates"),
         }
@@ -195,6 +246,23 @@ def _unit_vectors(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
 
 
+def _periods(est_p: np.ndarray, inv_p: np.ndarray) -> None:
+    """Refuse estimates whose periods the inventory does not hold at all (nothing would match).
+
+    Matching is on the period when both sides give one, so estimates for 2019 against a
+    catalogue that holds only 2018 would leave every item unmatched, with no word.
+    """
+    want = {p for p in est_p if p}
+    have = {p for p in inv_p if p}
+    if want and have and not (want & have) and all(inv_p):
+        raise SchemaError(
+            f"estimates are for period(s) {sorted(want)[:5]}, but the inventory's point sources "
+            f"are for {sorted(have)[:5]}: matched on period, nothing would be compared. Give the "
+            "inventory of those periods, or leave the estimates' 'period' column out to compare "
+            "across periods."
+        )
+
+
 def _match_location(est: pd.DataFrame, inv: pd.DataFrame, max_distance_km: float) -> pd.DataFrame:
     pts = inv.dropna(subset=["longitude", "latitude"])
     if pts.empty:
@@ -208,10 +276,41 @@ def _match_location(est: pd.DataFrame, inv: pd.DataFrame, max_distance_km: float
     hits = tree.query_ball_point(xyz, r=chord)
     inv_v = pts["emission_t_per_yr"].to_numpy(float)
     inv_u = pts["emission_t_per_yr_uncertainty"].to_numpy(float)
-    ids = pts["inventory_id"].astype(str).to_numpy()
+    ids = pts["inventory_id"].to_numpy(dtype=object)
+    inv_p = (
+        pts["period"].to_numpy(dtype=object)
+        if "period" in pts.columns
+        else np.full(len(pts), "", dtype=object)
+    )
+    est_p = est["period"].to_numpy(dtype=object)
+    est_k = est["key"].to_numpy(dtype=object)
+    _periods(est_p, inv_p)
     rows = []
     for i, unsorted_hits in enumerate(hits):
-        h = sorted(unsorted_hits)
+        # Period rule (a design decision): a validation compares like with like, so when the
+        # estimate and the inventory row both give a period they must agree (a 2019 estimate
+        # is not compared with the 2018 row of the same plant; both rows were summed, doubling
+        # the inventory). A row without a period holds for any period, and an estimate
+        # without one takes any row -- but if that leaves one plant matched in several
+        # periods, the comparison is ambiguous and refused rather than summed.
+        h = sorted(j for j in unsorted_hits if not est_p[i] or not inv_p[j] or inv_p[j] == est_p[i])
+        hit_ids = ids[h].tolist()
+        again = sorted({x for x in hit_ids if hit_ids.count(x) > 1})
+        if again:
+            periods = sorted({str(inv_p[j]) for j in h if ids[j] in again})
+            raise SchemaError(
+                f"estimate {est_k[i]!r} (period {est_p[i]!r}) matches inventory plant(s) "
+                f"{again[:3]} in several periods {periods}: summed, the inventory would count "
+                "once per period. Add a 'period' column to the estimates (the inventory's "
+                "period of each estimate), or pass the inventory rows of one period."
+            )
+        blank = [str(ids[j]) for j in h if np.isnan(inv_v[j])]
+        if blank:  # the estimate was left out of the overall row without a word
+            raise SchemaError(
+                f"inventory point source(s) {blank[:3]} matched by estimate {est_k[i]!r} have no "
+                "emission_t_per_yr; give the value or drop the rows (a blank is not a zero, and "
+                "the estimate was left out of the comparison)."
+            )
         d = [
             2
             * R_EARTH
@@ -226,18 +325,44 @@ def _match_location(est: pd.DataFrame, inv: pd.DataFrame, max_distance_km: float
                 if h
                 else math.nan,
                 "n_matched": len(h),
-                "matched_ids": ",".join(ids[h]),
+                "matched_ids": ",".join(hit_ids),
                 "distance_km": float(min(d)) if d else math.nan,
+                "_hits": h,
             }
         )
-    return pd.concat([est.reset_index(drop=True), pd.DataFrame(rows)], axis=1)
+    cols = ["inventory", "inventory_uncertainty", "n_matched", "matched_ids", "distance_km"]
+    m = pd.concat(
+        [est.reset_index(drop=True), pd.DataFrame(rows, columns=[*cols, "_hits"])], axis=1
+    )
+    # a plant listed for several periods is named with its period in the warning
+    several = set(pts["inventory_id"][pts["inventory_id"].duplicated()])
+    names = np.array(
+        [f"{x} ({p})" if x in several else str(x) for x, p in zip(ids, inv_p, strict=True)],
+        dtype=object,
+    )
+    _warn_shared_matches(m, names)
+    return m
 
 
 def _check_estimates(est: pd.DataFrame) -> None:
-    """One row per item, and no negative uncertainty."""
+    """One row per item, finite numbers, and no negative uncertainty.
+
+    A blank (NaN) estimate stays allowed: a rejected source is reported but not scored.
+    """
     _check_unique(
         est, ["key", "gas", "period"], "estimates", "Give each source or boundary one row."
     )
+    for c, name in (
+        ("estimate", "emission_t_per_yr"),
+        ("estimate_uncertainty", "emission_t_per_yr_uncertainty"),
+    ):
+        inf = np.isinf(est[c].to_numpy(float))
+        if inf.any():  # ratio inf, and the item was left out of the overall row silently
+            raise SchemaError(
+                f"estimates {est['key'][inf].head(3).tolist()} have an infinite {name} "
+                f"({int(inf.sum())} item(s)); give a finite number in t yr-1 or leave it blank "
+                "(an infinity is usually a division by zero upstream)."
+            )
     negative = np.isfinite(est["estimate_uncertainty"]) & (est["estimate_uncertainty"] < 0)
     if negative.any():
         raise SchemaError(
@@ -246,26 +371,83 @@ def _check_estimates(est: pd.DataFrame) -> None:
         )
 
 
+def _check_inventory_numbers(rows: pd.DataFrame, names: list[str]) -> None:
+    """Refuse infinite emissions and negative or infinite 1-sigma uncertainties.
+
+    ``rows`` are the inventory rows that take part (point sources, or boundary sectors);
+    ``names`` are the columns that name an item in the message.
+    """
+    val = rows["emission_t_per_yr"].to_numpy(float)
+    sig = rows["emission_t_per_yr_uncertainty"].to_numpy(float)
+    checks = (
+        (
+            np.isinf(val),
+            "an infinite emission_t_per_yr",
+            (
+                "an emission is a finite number (t yr-1); fix or drop the rows (an infinity "
+                "is usually a division by zero in the spreadsheet)"
+            ),
+        ),
+        (
+            np.isinf(sig),
+            "an infinite emission_t_per_yr_uncertainty",
+            "give a finite 1-sigma (t yr-1) or leave it blank (unknown)",
+        ),
+        (
+            sig < 0,
+            "a negative emission_t_per_yr_uncertainty",
+            "a 1-sigma uncertainty is >= 0 (t yr-1); it was used squared, as if positive",
+        ),
+    )
+    for bad, what, fix in checks:
+        if bad.any():
+            shown = rows.loc[bad, names].head(3).to_dict("records")
+            values = rows[what.split()[-1]].to_numpy(float)[bad][:5].tolist()
+            raise SchemaError(
+                f"inventory rows {_rows(rows.index, bad)} ({shown}) have {what} {values} "
+                f"({int(bad.sum())} row(s)): {fix}."
+            )
+
+
 def _checked_inventory(inv: pd.DataFrame, est: pd.DataFrame, key: str) -> pd.DataFrame:
     """Check and convert the inventory rows of one gas (numbers, repeated items, positions).
 
-    For ``key="location"`` the estimates' positions are checked too (an estimate at
-    latitude 95 would match nothing, silently), and a negative point-source emission is
-    refused (it was left out of the comparison without a word).
+    Ids, sectors and periods become text (:func:`_labels`). For ``key="location"`` the
+    estimates' positions are checked too (an estimate at latitude 95 would match nothing,
+    silently), and a negative point-source emission is refused (it was left out of the
+    comparison without a word). Infinite emissions and negative or infinite uncertainties
+    are refused for both keys; a blank boundary-sector emission is refused here (it was
+    summed as 0), a blank point-source emission when an estimate matches it
+    (:func:`_match_location`).
     """
     for c in ("emission_t_per_yr", "emission_t_per_yr_uncertainty"):
         inv[c] = _numbers(inv, c, "inventory")
+    if "period" in inv.columns:
+        inv["period"] = _labels(inv["period"])
     if key != "location":
+        for c in ("boundary_id", "sector"):
+            inv[c] = _labels(inv[c])
+        city = inv[inv["boundary_id"] != ""]
         _check_unique(
-            inv[inv["boundary_id"].astype(str) != ""],
+            city,
             ["boundary_id", "period", "sector"],
             "inventory",
             "Give each boundary one row per sector and period (add the repeated rows).",
         )
+        blank = city["emission_t_per_yr"].isna().to_numpy()
+        if blank.any():  # groupby-sum skipped it: a boundary of 50 + <blank> was 50
+            shown = city.loc[blank, ["boundary_id", "sector", "period"]].head(3).to_dict("records")
+            raise SchemaError(
+                f"inventory rows {_rows(city.index, blank)} ({shown}) have no "
+                "emission_t_per_yr; give the value or drop the rows (a blank is not a zero: it "
+                "was summed as 0 into the boundary total)."
+            )
+        _check_inventory_numbers(city, ["boundary_id", "sector", "period"])
         return inv
     _check_positions(
         est["longitude"].to_numpy(), est["latitude"].to_numpy(), est["key"], "estimates"
     )
+    inv["inventory_id"] = _labels(inv["inventory_id"])
     for c in ("longitude", "latitude"):
         inv[c] = _numbers(inv, c, "inventory")
     pts = inv.dropna(subset=["longitude", "latitude"])
@@ -284,15 +466,20 @@ def _checked_inventory(inv: pd.DataFrame, est: pd.DataFrame, key: str) -> pd.Dat
             f"inventory point source(s) {pts['inventory_id'][below].head(3).tolist()} have a "
             "negative emission_t_per_yr; a point source emits >= 0 t yr-1."
         )
+    _check_inventory_numbers(pts, ["inventory_id", *(["period"] if "period" in pts else [])])
     return inv
 
 
-def _warn_shared_matches(m: pd.DataFrame) -> None:
-    """Warn when one inventory item is matched by several estimates (counted once per estimate)."""
+def _warn_shared_matches(m: pd.DataFrame, names: np.ndarray) -> None:
+    """Warn when one inventory row is matched by several estimates (counted once per estimate).
+
+    ``m["_hits"]`` holds the positions of the matched inventory rows, ``names`` their labels
+    (the same plant in two periods is two rows, not a shared match).
+    """
     by_item: dict[str, list[str]] = {}
-    for k, ids in zip(m["key"], m["matched_ids"], strict=True):
-        for i in filter(None, str(ids).split(",")):
-            by_item.setdefault(i, []).append(str(k))
+    for k, hits in zip(m["key"], m["_hits"], strict=True):
+        for j in hits:
+            by_item.setdefault(str(names[j]), []).append(str(k))
     shared = {i: ks for i, ks in by_item.items() if len(ks) > 1}
     if shared:
         warnings.warn(
@@ -300,12 +487,12 @@ def _warn_shared_matches(m: pd.DataFrame) -> None:
             "estimate: each is counted once per estimate in the overall inventory total. Lower "
             "max_distance_km, or combine the estimates of one facility.",
             SuspectValueWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
 
 
 def _match_boundary(est: pd.DataFrame, inv: pd.DataFrame) -> pd.DataFrame:
-    city = inv[inv["boundary_id"].astype(str) != ""].copy()
+    city = inv[inv["boundary_id"] != ""].copy()
     if city.empty:
         raise SchemaError(
             "inventory has no boundary_id values; use key='location' for point sources."
@@ -320,6 +507,23 @@ def _match_boundary(est: pd.DataFrame, inv: pd.DataFrame) -> pd.DataFrame:
     agg["inventory_uncertainty"] = np.sqrt(agg.pop("u2"))
     est = est.copy()
     if (est["period"] == "").all():
+        # Estimates without a period are compared with the inventory's only period of each
+        # boundary. With several, merging without the period duplicated the estimate once per
+        # period (100 vs 2019 and again vs 2020, counted twice overall); which period is meant
+        # is the caller's to say, so this is refused, naming the column to add.
+        matched = agg[agg["boundary_id"].isin(set(est["key"]))]
+        n_periods = matched.groupby(["boundary_id", "gas"])["period"].nunique()
+        several = n_periods[n_periods > 1]
+        if len(several):
+            b, g = several.index[0]
+            periods = sorted(matched.loc[matched["boundary_id"] == b, "period"].unique())
+            raise SchemaError(
+                f"estimates give no period, but the inventory holds boundary {b!r} ({g}) for "
+                f"periods {periods[:5]} ({len(several)} such boundary(ies)): the estimate would "
+                "be compared with every period and counted once per period. Add a 'period' "
+                "column to the estimates (the inventory's period of each estimate), or pass "
+                "the inventory rows of one period."
+            )
         agg = agg.drop(columns="period")
         on = ["key", "gas"]
     else:
@@ -419,10 +623,16 @@ def validate_inventory(
     Raises
     ------
     SchemaError
-        Missing columns / variables; text or True/False where numbers belong; an item listed
-        twice in the estimates or the inventory (it would count twice in the overall row); a
-        negative estimate uncertainty or point-source emission; positions outside
-        -180..360 / -90..90; ``max_distance_km`` or ``gas`` of the wrong kind.
+        Missing columns / variables; text or True/False where numbers belong (checked cell by
+        cell); an item listed twice in the estimates or the inventory (it would count twice in
+        the overall row); a negative estimate uncertainty or point-source emission; an
+        infinite estimate, uncertainty or inventory emission; a negative or infinite
+        inventory uncertainty; a blank boundary-sector emission, or a blank emission of a
+        matched point source (a blank is not a zero); positions outside -180..360 / -90..90;
+        estimates without a period against an inventory that holds the matched plant or
+        boundary for several periods (add a ``period`` column); estimates whose periods the
+        point-source inventory does not hold at all; ``max_distance_km`` or ``gas`` of the
+        wrong kind.
     EmptySelectionError
         The inventory holds nothing for the gas.
 
@@ -439,19 +649,22 @@ def validate_inventory(
     """
     _check_arguments(estimates, inventory, key, max_distance_km, gas)
     est = _estimates_frame(estimates, key, gas)
-    gas = (gas or (est["gas"].iloc[0] if len(est) else "")).lower()
-    est = est[est["gas"].str.lower() == gas] if gas else est
+    gas = (gas or (est["gas"].iloc[0] if len(est) else "")).strip().lower()
+    est = (est[est["gas"].str.strip().str.lower() == gas] if gas else est).copy()
     _check_estimates(est)
-    inv = inventory[inventory["gas"].astype(str).str.lower() == gas].copy()
+    inv_gas = inventory["gas"].astype(str).str.strip().str.lower()
+    inv = inventory[(inv_gas == gas).to_numpy()].copy()
     if inv.empty:
         raise EmptySelectionError(
-            f"inventory holds no rows for gas {gas!r} (it has {sorted(set(inventory['gas']))}); "
+            f"inventory holds no rows for gas {gas!r} (it has {sorted(set(inv_gas))}); "
             "pass gas= or a matching inventory."
         )
+    # one spelling of the gas on both sides: the boundary merge is on it ('CO2' matched nothing)
+    est["gas"] = gas
+    inv["gas"] = gas
     inv = _checked_inventory(inv, est, key)
     if key == "location":
         m = _match_location(est, inv, max_distance_km)
-        _warn_shared_matches(m)
         scope = "source"
     else:
         m = _match_boundary(est, inv)
@@ -463,7 +676,8 @@ def validate_inventory(
         m["difference"] = e - i
         m["relative_difference"] = (e - i) / i
         m["ratio"] = e / i
-        m["ratio_uncertainty"] = np.abs(e / i) * np.sqrt((ue / e) ** 2 + (ui / i) ** 2)
+        # |R| sqrt((uE/E)^2 + (uI/I)^2) written without 1/E: an estimate of 0 was 0 * inf = NaN
+        m["ratio_uncertainty"] = np.sqrt((ue / i) ** 2 + (e * ui / i**2) ** 2)
     scored = np.isfinite(e) & np.isfinite(i) & (i > 0)
     w2 = np.abs(i - e) <= 2.0 * ue
     # 1.0 / 0.0 per item (NaN when not scored, or when the estimate has no uncertainty: a
