@@ -15,6 +15,7 @@ __all__ = [
     "GLOBAL_EMISSION",
     "KG_S_TO_T_YR",
     "MAD_TO_SIGMA",
+    "MASS_ATMOSPHERE",
     "MOLAR_MASS",
     "M_AIR",
     "M_H2O",
@@ -91,6 +92,10 @@ C_TO_CO2: Final = 44.0 / 12.0
 
 #: Seconds in a Julian year (IAU), 365.25 d.
 SECONDS_PER_YEAR: Final = 365.25 * 86400.0
+
+#: Total mass of the atmosphere [kg] (Trenberth & Smith 2005, J. Climate 18:864, 5.148e18 kg).
+#: No emission, nor an outlier of an emission estimate, is a whole atmosphere each second.
+MASS_ATMOSPHERE: Final = 5.148e18
 
 #: kg/s -> t/yr.
 KG_S_TO_T_YR: Final = SECONDS_PER_YEAR / 1000.0

@@ -54,7 +54,10 @@ class Status(StrEnum):
 #: What each status means (shown in the report's legend).
 MEANINGS: Final[dict[Status, str]] = {
     Status.OK: "estimated from satellite data",
-    Status.PARTIAL: "estimated, but some sources in the boundary were rejected (see note)",
+    Status.PARTIAL: (
+        "estimated, but some sources in the boundary were rejected or a period total rests "
+        "on few overpasses (see note)"
+    ),
     Status.FROM_INVENTORY: (
         "not observed by the configured instruments; value from the user inventory"
     ),

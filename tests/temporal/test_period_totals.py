@@ -183,6 +183,11 @@ def test_bad_inputs() -> None:
             {},
             r"'emission_t_per_yr' holds '1,000' in row 0, which is not a number \(2 such",
         ),
+        (
+            lambda t: t.assign(emission_t_per_yr=[1e300, 1.0]),
+            {},
+            r"emission_t_per_yr is 1e\+300 t yr-1 in row 0 .* the atmosphere's whole mass",
+        ),
         (lambda t: t.assign(qa_reason=[False, False]), {}, r"'qa_reason' holds False in row 0"),
         (lambda t: t.assign(qa_reason=[0, 0]), {}, r"'qa_reason' holds 0 in row 0"),
         (
@@ -408,14 +413,15 @@ def test_plot_period_totals(tmp_path: Path) -> None:
         plot_period_totals(tot, ov, source="nope")
 
 
-def test_tci231_indicators_uses_period_totals_for_overpasses() -> None:
+@pytest.mark.parametrize(("n_overpasses", "status"), [(8, "ok"), (3, "partial")])
+def test_tci231_indicators_uses_period_totals_for_overpasses(n_overpasses, status) -> None:
     import geopandas as gpd
     from shapely.geometry import box
 
     from urbansat import tci231_indicators
 
     parts = []
-    for i, day in enumerate(pd.date_range("2015-01-05", periods=8, freq="40D")):
+    for i, day in enumerate(pd.date_range("2015-01-05", periods=n_overpasses, freq="40D")):
         parts.append(
             xr.Dataset(
                 {
@@ -449,6 +455,11 @@ def test_tci231_indicators_uses_period_totals_for_overpasses() -> None:
     )
     rate = tab[(tab.indicator == "total_emission.emission_rate") & (tab.target == "co2")].iloc[0]
     assert 100.0 <= rate.value <= 110.0 and rate.uncertainty > 0
+    # three overpasses: period_totals says "partial"; the table said "ok" (probe 2026-12-07)
+    assert rate.status == status
+    assert ("period total of source(s) ['p'] from fewer than 6" in rate.note) == (
+        status == "partial"
+    )
 
 
 def _step_profile(value_12: float) -> pd.DataFrame:

@@ -347,3 +347,29 @@ def test_two_estimates_of_one_plant_in_two_periods_are_not_a_shared_match():
     out = _run(est, inv)
     assert out["inventory"].tolist()[:2] == [100.0, 120.0]
     assert out.iloc[-1]["n"] == 2
+
+
+def test_a_distance_beyond_half_the_globe_is_refused():
+    # the chord 2 sin(d / 2R) turns back beyond pi R: 25,000 km matched less than 15,000 km
+    with pytest.raises(SchemaError, match=r"max_distance_km=25000.0 is more than half the Earth"):
+        validate_inventory(
+            _point_estimates(), _point_inventory(), key="location", max_distance_km=25000.0
+        )
+
+
+def test_constant_values_give_no_correlation_and_no_numpy_warning():
+    est = _point_estimates(emission_t_per_yr=[100.0, 100.0, 100.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's "invalid value encountered in divide" before
+        out = validate_inventory(est, _point_inventory(), key="location")
+    overall = out[out["scope"] == "overall"].iloc[0]
+    assert np.isnan(overall["correlation"]) and overall["n"] == 3
+
+
+def test_an_inventory_of_zero_is_said_to_be_left_out():
+    from urbansat.errors import SuspectValueWarning
+
+    inv = _boundary_inventory(emission_t_per_yr=[0.0, 190.0])
+    with pytest.warns(SuspectValueWarning, match=r"1 matched item\(s\) have an inventory of 0"):
+        out = validate_inventory(_boundary_estimates(period="2020"), inv, key="boundary_id")
+    assert out[out["scope"] == "overall"].iloc[0]["n"] == 1

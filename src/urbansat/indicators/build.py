@@ -312,13 +312,31 @@ def _emission(ds: xr.Dataset | None, idx: list[int]) -> dict[str, Any]:
     if len(names) > 1 or names[0] != "":
         method += f" ({int(valid.sum())} source(s) summed)"
     notes = ["rejected " + "; ".join(rejected)] if rejected else []
+    thin = (
+        [
+            n
+            for n, v, st in zip(
+                names, valid, np.asarray(sub["period_status"].values).astype(str), strict=True
+            )
+            if v and st == "partial"
+        ]
+        if "period_status" in sub
+        else []
+    )
+    if thin:  # a period total from too few overpasses is a value with a caveat, not "ok"
+        from urbansat.temporal.totals import MIN_MONTHS, MIN_OVERPASSES
+
+        notes.append(
+            f"period total of source(s) {thin[:5]} from fewer than {MIN_OVERPASSES} "
+            f"overpasses or {MIN_MONTHS} months (period_totals status 'partial')"
+        )
     no_sigma = [n for n, v, u in zip(names, valid, unc, strict=True) if v and np.isnan(u)]
     if no_sigma:  # summed, but the sum's uncertainty is unknown (never 0)
         notes.append(f"uncertainty not available: no 1-sigma for source(s) {no_sigma[:5]}")
     return {
         "value": float(value[valid].sum()),
         "uncertainty": float(np.sqrt(np.sum(unc[valid] ** 2))),
-        "status": "partial" if rejected else "ok",
+        "status": "partial" if rejected or thin else "ok",
         "method": method,
         "note": "; ".join(notes),
         "n_obs": n_obs,

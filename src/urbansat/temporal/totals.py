@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from urbansat.constants import MASS_ATMOSPHERE, SECONDS_PER_YEAR
 from urbansat.errors import EmptySelectionError, SchemaError, UnusedInputWarning, UrbansatWarning
 from urbansat.schema.columns import numeric_column
 from urbansat.schema.flags import require_flag
@@ -32,6 +33,7 @@ from urbansat.temporal.estimator import N_BASIS, basis, fit_groups
 from urbansat.temporal.profiles import TemporalProfile, get_profile, local_calendar
 
 __all__ = [
+    "MAX_ESTIMATE_T_PER_YR",
     "MIN_MONTHS",
     "MIN_OVERPASSES",
     "SEASONAL_MIN_MONTHS",
@@ -52,6 +54,11 @@ TAU0_FLOOR: Final = 0.05
 #: ... and the period is at least this many days long.
 SEASONAL_MIN_DAYS: Final = 180
 _NS_H: Final = 3_600_000_000_000
+
+#: Largest overpass estimate or 1-sigma taken [t yr-1]: the whole atmosphere's mass each
+#: second (1.6e23 t yr-1). Far above any source, so that the robust fit still sees (and
+#: down-weights) outliers of 1e7 times a source; 1e300 overflowed the fit (LinAlgError).
+MAX_ESTIMATE_T_PER_YR: Final = MASS_ATMOSPHERE / 1e3 * SECONDS_PER_YEAR
 
 #: Largest spread of one source's longitudes across its rows [degrees]: 0.5 degree is two
 #: minutes of solar time, far below the hourly resolution of the temporal profiles.
@@ -504,6 +511,15 @@ def period_totals(  # noqa: PLR0912, PLR0915 - one sequence: check, profile, joi
             "an overpass estimate must be finite: fix it, or set qa_reason (and NaN) to reject it."
         )
     ok = (qa == "") & np.isfinite(y)
+    for values, name in ((y, "emission_t_per_yr"), (s, "emission_t_per_yr_uncertainty")):
+        huge = ok & (np.abs(np.nan_to_num(values)) > MAX_ESTIMATE_T_PER_YR)
+        if huge.any():  # 1e300 reached the estimator as an overflow (LinAlgError)
+            row = int(np.flatnonzero(huge)[0])
+            raise SchemaError(
+                f"{name} is {values[row]:g} t yr-1 in row {row} ({idc}={table[idc].iloc[row]!r}), "
+                f"above {MAX_ESTIMATE_T_PER_YR:.3g} t yr-1, the atmosphere's whole mass each "
+                "second: corrupt or a unit slip. Fix it, or set qa_reason to reject it."
+            )
     silent = (qa == "") & ~ok
     if silent.any():
         warnings.warn(

@@ -577,6 +577,12 @@ def _check_arguments(
         raise SchemaError(
             f"max_distance_km={max_distance_km!r} must be a positive distance in km, e.g. 5.0."
         )
+    if max_distance_km * 1e3 > math.pi * R_EARTH:  # the chord 2 sin(d / 2R) turns back
+        raise SchemaError(
+            f"max_distance_km={max_distance_km!r} is more than half the Earth's circumference "
+            f"({math.pi * R_EARTH / 1e3:.0f} km), where every place is matched; give the "
+            "distance in km within which an inventory plant is the estimated source, e.g. 5.0."
+        )
     if gas is not None and not isinstance(gas, str):
         raise SchemaError(f"gas={gas!r} must be a gas name such as 'co2' or 'ch4', or None.")
 
@@ -689,6 +695,15 @@ def validate_inventory(
     m["n"] = 1
     m["unit"] = "t yr-1"
     m["gas"] = gas
+    zero = np.isfinite(e) & (i == 0)
+    if zero.any():  # the ratio is undefined there: such items are not scored, and said so
+        warnings.warn(
+            f"{int(zero.sum())} matched item(s) have an inventory of 0 t yr-1, e.g. "
+            f"{m.loc[zero, 'key'].head(3).tolist()}: their ratio is undefined, so they are left "
+            "out of the overall row. Check the inventory (a blank written as 0?).",
+            SuspectValueWarning,
+            stacklevel=2,
+        )
     s = m[scored]
     n = len(s)
     d = s["difference"].to_numpy(float)
@@ -712,8 +727,9 @@ def validate_inventory(
         "ratio_uncertainty": float(s["ratio"].std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan,
         "within_2sigma": float(s["within_2sigma"].mean()) if n else math.nan,
         "rmse": float(np.sqrt(np.mean(d**2))) if n else math.nan,
+        # Pearson's r is undefined when either side does not vary (numpy: NaN and warnings)
         "correlation": float(np.corrcoef(s["estimate"], s["inventory"])[0, 1])
-        if n >= MIN_ITEMS_CORRELATION
+        if n >= MIN_ITEMS_CORRELATION and np.ptp(s["estimate"]) > 0 and np.ptp(s["inventory"]) > 0
         else math.nan,
         "n": n,
         "unit": "t yr-1",
