@@ -190,7 +190,7 @@ def test_carbon_maps_refuse_years_without_valuation_and_bool_years(pair):
     # years=True was accepted and ignored (without valuation) or read as one year (with it)
     with pytest.raises(ConfigError, match=r"years=5 is used only with valuation="):
         carbon_maps(s, e, years=5, **KW)
-    with pytest.raises(ConfigError, match=r"years=True must be the number of years"):
+    with pytest.raises(ConfigError, match=r"years=True must be a number of years"):
         carbon_maps(s, e, valuation={"price": 5.0}, years=True, **KW)
 
 

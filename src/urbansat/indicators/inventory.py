@@ -31,6 +31,7 @@ import pandas as pd
 
 from urbansat.categories import GASES
 from urbansat.errors import SchemaError, UnusedInputWarning
+from urbansat.schema.columns import numeric_column
 
 __all__ = ["inventory_lookup"]
 
@@ -39,21 +40,9 @@ _NEED = ("boundary_id", "gas", "period", "emission_t_per_yr")
 
 def _numbers(inv: pd.DataFrame, column: str) -> np.ndarray:
     """``inv[column]`` as float; True/False and text that is not a number are refused."""
-    col = inv[column]
-    if pd.api.types.is_bool_dtype(col) or any(isinstance(v, (bool, np.bool_)) for v in col):
-        raise SchemaError(
-            f"inventory column {column!r} holds True/False; give numbers in t yr-1 of the gas."
-        )
-    out = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
-    given = col.notna().to_numpy() & (col.astype(str).str.strip() != "").to_numpy()
-    bad = given & np.isnan(out)
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        raise SchemaError(
-            f"inventory column {column!r} holds {col.iloc[row]!r} in row {row}, which is not a "
-            "number; give t yr-1 of the gas (an uncertainty may be left blank: unknown)."
-        )
-    return out
+    return numeric_column(
+        inv, column, "inventory", "t yr-1 of the gas (an uncertainty may be left blank: unknown)"
+    )
 
 
 def inventory_lookup(

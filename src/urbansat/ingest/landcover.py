@@ -369,8 +369,83 @@ def _tile_nodata(arrays: list[xr.DataArray], paths: list[Path], prod: str | None
     return None if nd0 is None else int(nd0)
 
 
-def _mosaic(arrays: list[xr.DataArray], paths: list[Path], nodata: int | None) -> xr.DataArray:
-    """Lazy mosaic of tiles on one pixel lattice (same CRS and resolution, integer offsets)."""
+def _gap_nodata(dtype: np.dtype[Any], classes: set[int], paths: list[Path], n_gaps: int) -> int:
+    """Pick the nodata of the missing tiles of a mosaic whose tiles declare none.
+
+    The gaps were filled with 0 and no nodata was declared, so they were counted as class 0
+    (a real class of many user legends) or refused as a code the legend does not map. The
+    fill is the largest value of the dtype that is not a legend class (255 for uint8), for a
+    signed dtype the smallest (-128 for int8), the convention of GDAL tools.
+
+    Raises
+    ------
+    InputFileError
+        Every value of the dtype is a legend class: there is no code for "not observed".
+    """
+    info = np.iinfo(dtype)
+    span = range(info.max, info.min - 1, -1)
+    if info.min < 0:
+        span = range(info.min, info.max + 1)
+    for v in span:  # at most len(classes) + 1 steps
+        if v not in classes:
+            return int(v)
+    raise InputFileError(
+        f"Land-cover tiles {[p.name for p in paths]} declare no nodata and leave {n_gaps} "
+        f"tile(s) of the mosaic's bounding rectangle empty, but every {dtype} value is a class "
+        "of the legend, so no code is left for 'not observed'. Declare the tiles' nodata "
+        "(gdal_edit.py -a_nodata <code>) or mosaic them with GDAL first (gdalbuildvrt "
+        "-vrtnodata <code>)."
+    )
+
+
+def _refuse_gap_code(block: npt.NDArray[Any], fill: int, names: str) -> npt.NDArray[Any]:
+    """Return ``block``; raise if it holds ``fill``, the nodata chosen for the mosaic's gaps."""
+    if (block == fill).any():
+        raise InputFileError(
+            f"Land-cover tiles {names} declare no nodata; urbansat filled the empty tiles of "
+            f"the mosaic with {fill} (a value the legend does not map) as nodata, but a tile "
+            f"holds {fill} itself, so its pixels would be dropped as unobserved. Declare the "
+            "tiles' nodata (gdal_edit.py -a_nodata <code>), or open the tiles separately."
+        )
+    return block
+
+
+def _tile_sizes(
+    bounds: list[tuple[int, int, int, int]],
+    paths: list[Path],
+    rows: list[int],
+    cols: list[int],
+    extent: tuple[int, int],
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Height of each row and width of each column of tiles; refuse tiles off that grid."""
+    hs = {r: next(b[2] for b in bounds if b[0] == r) for r in rows}
+    ws = {c: next(b[3] for b in bounds if b[1] == c) for c in cols}
+    for b, p in zip(bounds, paths, strict=True):
+        if (b[2], b[3]) != (hs[b[0]], ws[b[1]]):
+            raise AlignmentError(
+                f"Tile {p.name} is {b[2]} x {b[3]} pixels where its row and column of the "
+                f"mosaic hold {hs[b[0]]} x {ws[b[1]]}: tiles of one grid must have equal sizes "
+                "along each row and column. Mosaic them with GDAL first (gdalbuildvrt)."
+            )
+    if sum(hs.values()) != extent[0] or sum(ws.values()) != extent[1]:
+        raise AlignmentError(
+            "Tiles overlap or leave gaps that are not whole tiles; mosaic them with GDAL first."
+        )
+    return hs, ws
+
+
+def _mosaic(
+    arrays: list[xr.DataArray],
+    paths: list[Path],
+    nodata: int | None,
+    classes: set[int] | None = None,
+) -> tuple[xr.DataArray, int | None]:
+    """Lazy mosaic of tiles on one pixel lattice (same CRS and resolution, integer offsets).
+
+    Returns the mosaic and its nodata: ``nodata``, or -- when the tiles declare none and
+    the bounding rectangle has missing tiles -- a code that is not one of the legend's
+    ``classes`` (:func:`_gap_nodata`); a tile that holds that code raises when computed.
+    """
     import dask.array as dsa
     from affine import Affine
 
@@ -397,7 +472,7 @@ def _mosaic(arrays: list[xr.DataArray], paths: list[Path], nodata: int | None) -
     rmax = max(b[0] + b[2] for b in bounds)
     cmax = max(b[1] + b[3] for b in bounds)
     dtype = ref.dtype
-    fill = 0 if nodata is None else nodata
+    fill = nodata
     rows = sorted({b[0] for b in bounds})
     cols = sorted({b[1] for b in bounds})
     tiles: dict[tuple[int, int], tuple[xr.DataArray, tuple[int, int, int, int]]] = {}
@@ -411,31 +486,34 @@ def _mosaic(arrays: list[xr.DataArray], paths: list[Path], nodata: int | None) -
             )
         tiles[(b[0], b[1])] = (a, b)
         where[(b[0], b[1])] = p
-    hs = {r: next(b[2] for b in bounds if b[0] == r) for r in rows}
-    ws = {c: next(b[3] for b in bounds if b[1] == c) for c in cols}
-    for b, p in zip(bounds, paths, strict=True):
-        if (b[2], b[3]) != (hs[b[0]], ws[b[1]]):
-            raise AlignmentError(
-                f"Tile {p.name} is {b[2]} x {b[3]} pixels where its row and column of the "
-                f"mosaic hold {hs[b[0]]} x {ws[b[1]]}: tiles of one grid must have equal sizes "
-                "along each row and column. Mosaic them with GDAL first (gdalbuildvrt)."
-            )
-    if sum(hs.values()) != rmax - rmin or sum(ws.values()) != cmax - cmin:
-        raise AlignmentError(
-            "Tiles overlap or leave gaps that are not whole tiles; mosaic them with GDAL first."
-        )
+    hs, ws = _tile_sizes(bounds, paths, rows, cols, (rmax - rmin, cmax - cmin))
+    n_gaps = len(rows) * len(cols) - len(tiles)
+    guard = fill is None and n_gaps > 0 and np.issubdtype(dtype, np.integer)
+    if guard:
+        # the gaps were 0 with no nodata declared: counted as class 0 or refused as unmapped
+        fill = _gap_nodata(dtype, classes or set(), paths, n_gaps)
+    names = str([p.name for p in paths])
     blocks = []
     for r in rows:
         line = []
         for c in cols:
             if (r, c) in tiles:
-                line.append(tiles[(r, c)][0].data)
-            else:
+                data = tiles[(r, c)][0].data
+                # a tile pixel of the chosen code would read as nodata: refuse it when computed
                 line.append(
-                    dsa.full(  # type: ignore[no-untyped-call]  # dask.array has no annotations
-                        (hs[r], ws[c]), fill, dtype=dtype, chunks=arrays[0].data.chunksize
-                    )
+                    data.map_blocks(_refuse_gap_code, fill=fill, names=names, dtype=dtype)
+                    if guard
+                    else data
                 )
+                continue
+            line.append(
+                dsa.full(  # type: ignore[no-untyped-call]  # dask.array has no annotations
+                    (hs[r], ws[c]),
+                    0 if fill is None else fill,  # (a float mosaic, refused by the caller)
+                    dtype=dtype,
+                    chunks=arrays[0].data.chunksize,
+                )
+            )
         blocks.append(line)
     data = dsa.block(blocks)  # type: ignore[no-untyped-call]  # dask.array has no annotations
     tr = Affine(t0.a, 0, t0.c + t0.a * cmin, 0, t0.e, t0.f + t0.e * rmin)
@@ -445,7 +523,7 @@ def _mosaic(arrays: list[xr.DataArray], paths: list[Path], nodata: int | None) -
         data, dims=("y", "x"), coords={"y": ys, "x": xs}, attrs=dict(ref.attrs)
     )
     out = out.rio.write_crs(crs).rio.write_transform(tr)
-    return out
+    return out, fill
 
 
 def _packaged_legend(name: str) -> pd.DataFrame:
@@ -557,7 +635,9 @@ def open_landcover(
     ----------
     path_or_paths : path-like or sequence of path-like
         One file, or tiles of one product and epoch on one pixel lattice (mosaicked
-        lazily; missing tiles of the bounding rectangle are filled with nodata).
+        lazily; missing tiles of the bounding rectangle are filled with nodata: the
+        tiles' own, else a code the legend does not map -- the largest of the dtype, 255
+        for uint8 -- declared as the mosaic's nodata).
     product : str, optional
         One of :data:`PRODUCTS`; detected from the file name when omitted.
     chunks : int, str or dict, default "auto"
@@ -614,15 +694,19 @@ def open_landcover(
         else:
             arrays.append(_open_raster(p, chunks))
     nodata = _tile_nodata(arrays, paths, prod)
-    da = arrays[0] if len(arrays) == 1 else _mosaic(arrays, paths, nodata)
-    if not np.issubdtype(da.dtype, np.integer):
+    if not np.issubdtype(arrays[0].dtype, np.integer):
         raise InputFileError(
-            f"Land cover {paths[0].name!r} has dtype {da.dtype}; a categorical raster "
+            f"Land cover {paths[0].name!r} has dtype {arrays[0].dtype}; a categorical raster "
             "must hold integer class codes."
         )
+    legend_attrs = _legend_attrs(prod, legend)
+    classes = {int(c) for c in legend_attrs["flag_values"]}
+    da, nodata = (
+        (arrays[0], nodata) if len(arrays) == 1 else _mosaic(arrays, paths, nodata, classes)
+    )
     keep = {k: v for k, v in da.attrs.items() if k in ("AREA_OR_POINT",)}
     da.attrs = keep
-    da.attrs.update(_legend_attrs(prod, legend))
+    da.attrs.update(legend_attrs)
     _flags_as_variable_type(da)
     da.attrs.update(
         {

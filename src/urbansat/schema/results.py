@@ -201,6 +201,13 @@ def require_sink_result(obj: Any, what: str = "sinks") -> xr.Dataset:
             f"{what} lacks {missing} on dimensions {list(SINK_DIMS)}; a sink result carries "
             f"{list(SINK_VARIABLES)}, as urbansat.account_sinks writes them."
         )
+    if "boundary" in ds.indexes and ds.indexes["boundary"].has_duplicates:
+        twice = ds.indexes["boundary"][ds.indexes["boundary"].duplicated()].unique().tolist()
+        raise SchemaError(
+            f"{what} holds boundary {twice[:5]} more than once (e.g. two accounts joined with "
+            "xr.concat); each boundary once: account them together, or select one "
+            "(ds.isel(boundary=...))."
+        )
     return ds
 
 

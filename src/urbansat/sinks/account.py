@@ -34,6 +34,7 @@ from urbansat.errors import (
     UrbansatWarning,
 )
 from urbansat.schema.boundaries import require_boundaries
+from urbansat.schema.columns import numeric_column
 from urbansat.schema.legend import legend_categories_of
 from urbansat.sinks.accounting import OUTPUT_CATEGORIES, AccountingTerms, build_terms
 from urbansat.sinks.accuracy import area_uncertainty_from_accuracy, flag_transitions
@@ -179,6 +180,33 @@ def _with_nodata(lg: pd.DataFrame, *arrays: xr.DataArray) -> pd.DataFrame:
     return out
 
 
+def _check_years(years: object) -> None:
+    """Refuse a ``years`` that is not a number of at least :data:`MIN_EPOCH_YEARS`.
+
+    Raises
+    ------
+    ConfigError
+        Text, True/False, an array, NaN, zero or negative, or under one year.
+    """
+    if isinstance(years, (str, bytes, bool, np.bool_)) or not np.isscalar(years):
+        raise ConfigError(
+            f"years={years!r} must be a number of years between the epochs, e.g. years=5."
+        )
+    # a scalar after the check above (np.isscalar does not narrow for mypy)
+    if not (np.isfinite(float(cast("float", years))) and float(cast("float", years)) > 0):
+        raise ConfigError(
+            f"years={years!r}: the time between the epochs must be a positive number of years, "
+            "e.g. years=5 "
+            "for 2015 -> 2020 (equal epochs give no annual rate)."
+        )
+    if float(cast("float", years)) < MIN_EPOCH_YEARS:
+        raise ConfigError(  # 1e-300 gave a net sink of -1.7e303 with an inf sigma, status ok
+            f"years={years!r}: the land-cover products read here are annual maps, so two "
+            f"epochs lie at least {MIN_EPOCH_YEARS:g} year apart; give the years between the "
+            "maps (e.g. years=5 for 2015 -> 2020), not days or a fraction."
+        )
+
+
 def _check_numbers(
     years: object,
     uncertainty: str,
@@ -193,27 +221,8 @@ def _check_numbers(
     a whole number, and area errors given in percent or as True/False.
     """
     check_unranged(unranged)
-    if isinstance(years, (str, bytes, bool, np.bool_)) or (
-        years is not None and not np.isscalar(years)
-    ):
-        raise ConfigError(
-            f"years={years!r} must be a number of years between the epochs, e.g. years=5."
-        )
-    # a scalar after the check above (np.isscalar does not narrow for mypy)
-    if years is not None and not (
-        np.isfinite(float(cast("float", years))) and float(cast("float", years)) > 0
-    ):
-        raise ConfigError(
-            f"years={years!r}: the time between the epochs must be a positive number of years, "
-            "e.g. years=5 "
-            "for 2015 -> 2020 (equal epochs give no annual rate)."
-        )
-    if years is not None and float(cast("float", years)) < MIN_EPOCH_YEARS:
-        raise ConfigError(  # 1e-300 gave a net sink of -1.7e303 with an inf sigma, status ok
-            f"years={years!r}: the land-cover products read here are annual maps, so two "
-            f"epochs lie at least {MIN_EPOCH_YEARS:g} year apart; give the years between the "
-            "maps (e.g. years=5 for 2015 -> 2020), not days or a fraction."
-        )
+    if years is not None:
+        _check_years(years)
     if uncertainty == "monte_carlo" and not (
         isinstance(n_draws, (int, np.integer)) and n_draws >= _MIN_DRAWS
     ):
@@ -337,6 +346,56 @@ def _boundary_area_m2(boundaries: gpd.GeoDataFrame, raster: xr.DataArray) -> _Fl
     return polygon_areas(boundaries.to_crs(crs).geometry.to_numpy(), crs)
 
 
+def _check_project_numbers(projects: pd.DataFrame) -> None:
+    """Refuse project removals that are not finite numbers, or ranges that are not ranges.
+
+    ``removal`` (t C ha-1 yr-1) NaN made the category's and the total's net sink NaN with
+    status ok, True was read as 1, inf was accepted; a ``removal_low`` above
+    ``removal_high`` gave the sigma of the correct range, and only one of the two a NaN
+    sigma without a word.
+
+    Raises
+    ------
+    ConfigError
+        Naming the project row, the column and the value.
+    """
+    fix = "t C ha-1 yr-1 as a finite number"
+    try:
+        removal = numeric_column(projects, "removal", "projects", fix)
+        lo, hi = (
+            numeric_column(projects, c, "projects", fix)
+            if c in projects.columns
+            else np.full(len(projects), np.nan)
+            for c in ("removal_low", "removal_high")
+        )
+    except SchemaError as err:
+        raise ConfigError(str(err)) from None
+    for values, name in ((removal, "removal"), (lo, "removal_low"), (hi, "removal_high")):
+        given = ~np.isnan(values) if name != "removal" else np.ones(len(values), bool)
+        bad = given & ~np.isfinite(values)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise ConfigError(
+                f"projects row {row} has {name} = {float(values[row])!r}; give {fix}"
+                + (" (every project needs its removal)." if name == "removal" else ".")
+            )
+    one = np.isnan(lo) != np.isnan(hi)
+    if one.any():
+        row = int(np.flatnonzero(one)[0])
+        raise ConfigError(
+            f"projects row {row} gives only one of removal_low / removal_high "
+            f"({float(lo[row])!r}, {float(hi[row])!r}); give both (the 95 % range) or neither "
+            "(no range)."
+        )
+    flipped = ~np.isnan(lo) & ((lo > removal) | (removal > hi))
+    if flipped.any():
+        row = int(np.flatnonzero(flipped)[0])
+        raise ConfigError(
+            f"projects row {row} has removal_low {lo[row]:g}, removal {removal[row]:g}, "
+            f"removal_high {hi[row]:g}; the range must hold the value (low <= removal <= high)."
+        )
+
+
 def _project_fluxes(
     projects: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, ids: Sequence[Hashable]
 ) -> tuple[_Floats, _Floats, _Floats, NDArray[np.bool_]]:
@@ -359,6 +418,7 @@ def _project_fluxes(
         )
     if projects.crs is None:
         raise BoundaryError("projects= GeoDataFrame has no CRS; set it with gdf.set_crs(epsg).")
+    _check_project_numbers(projects)
     geod = pyproj.Geod(ellps="WGS84")
     p = projects.to_crs(4326)
     b = boundaries.to_crs(4326)
@@ -754,9 +814,39 @@ def _checked_table(table: pd.DataFrame, ids: Sequence[Hashable], lg: pd.DataFram
     LegendError
         A class code is not in the legend.
     """
+    if not isinstance(table, pd.DataFrame):
+        raise SchemaError(
+            f"The transition table is a {type(table).__name__}; give the DataFrame of "
+            "urbansat.class_transition_areas (boundary_id, class_start, class_end, area_m2)."
+        )
+    missing = [c for c in ("boundary_id", "class_start", "class_end", "area_m2") if c not in table]
+    if missing:
+        raise SchemaError(
+            f"The transition table lacks column(s) {missing} (it has {list(table.columns)}); "
+            "build it with urbansat.class_transition_areas or give boundary_id, class_start, "
+            "class_end and area_m2 [m2]."
+        )
     t = table.copy()
+    what, fix = "transition table", "a whole-number class code"
     for c in ("class_start", "class_end"):
-        t[c] = t[c].astype("int64")
+        code = numeric_column(t, c, what, fix)
+        odd = ~np.isfinite(code) | (code != np.round(code))
+        if odd.any():  # 10.6 was class 10, a blank pandas' IntCastingNaNError
+            row = int(np.flatnonzero(odd)[0])
+            raise SchemaError(
+                f"{what} column {c!r} holds {float(code[row])!r} in row {row}; give {fix}."
+            )
+        t[c] = code.astype("int64")
+    area = numeric_column(t, "area_m2", what, "an area in m2 >= 0")
+    bad = ~(np.isfinite(area) & (area >= 0))
+    if bad.any():  # a NaN or negative row was dropped silently, inf gave an inf stock
+        row = int(np.flatnonzero(bad)[0])
+        raise SchemaError(
+            f"{what} column 'area_m2' holds {float(area[row])!r} in row {row} "
+            f"({int(bad.sum())} such row(s)); every transition has a finite area >= 0 m2 "
+            "(leave rows out, not blank)."
+        )
+    t["area_m2"] = area
     extra = sorted(set(t["boundary_id"]) - set(ids), key=str)
     if extra:
         raise BoundaryError(
@@ -1287,41 +1377,21 @@ def account_sinks(  # noqa: PLR0913 - public API: the epochs and boundaries, the
     >>> ds.net_sink.sel(category="total").round(2).values.tolist()  # t CO2 yr-1 per boundary
     [0.68, 4.87]
     """
-    # typed object: callers without a type checker pass paths and other values
-    given: tuple[tuple[str, object], ...] = (
-        ("landcover_start", landcover_start),
-        ("landcover_end", landcover_end),
+    landcover_start, landcover_end, epoch_years = checked_epochs(
+        landcover_start, landcover_end, align_to, years
     )
-    for label, da in given:
-        if not isinstance(da, xr.DataArray):
-            shown = f" {str(da)!r}" if isinstance(da, (str, os.PathLike)) else ""
-            raise SchemaError(
-                f"{label} must be a land-cover xarray.DataArray; got {type(da).__name__}{shown}. "
-                f"Open the file first: {label} = urbansat.open_landcover(path)."
-            )
-
+    years = epoch_years
+    if boundaries is None and coverage is not None:
+        raise BoundaryError(
+            "account_sinks needs the boundaries also with coverage=: pass the GeoDataFrame "
+            "the Coverage was built from (their names, levels and areas go into the account); "
+            "boundaries=None accounts the whole raster, without a coverage."
+        )
     if boundaries is None:
         boundaries = _raster_boundary(landcover_start)
     require_boundaries(boundaries)
     if isinstance(pools, str):
         pools = (pools,)
-    if align_to is not None:
-        landcover_start, landcover_end = align_epochs(landcover_start, landcover_end, align_to)
-    else:
-        check_aligned(landcover_start, landcover_end)
-    y_start, y_end = landcover_start.attrs.get("year"), landcover_end.attrs.get("year")
-    if y_start is not None and y_end is not None and float(y_end) <= float(y_start):
-        # years= sets the interval; it cannot turn a later epoch into the start
-        raise ConfigError(
-            f"The start land cover is of {y_start} and the end one of {y_end}: the epochs are "
-            "swapped or the same. Pass the earlier epoch as landcover_start "
-            f"(account_sinks(<{min(y_start, y_end)}>, <{max(y_start, y_end)}>, ...)); "
-            "years= only sets the interval between them."
-        )
-    if years is None:
-        years = _epoch_years(landcover_start, landcover_end)
-    elif y_start is not None and y_end is not None:
-        _check_years_match(years, float(y_end) - float(y_start), y_start, y_end)
     lg = _epochs_legend(landcover_start, landcover_end, legend)
     lg = _with_nodata(lg, landcover_start, landcover_end)
     bf = _boundary_frame(boundaries)
@@ -1365,6 +1435,82 @@ def account_sinks(  # noqa: PLR0913 - public API: the epochs and boundaries, the
     ds.attrs["epochs"] = f"{y0 if y0 is not None else 'start'}/{y1 if y1 is not None else 'end'}"
     ds.attrs["transition_engine"] = engine
     return ds
+
+
+def checked_epochs(
+    landcover_start: object,
+    landcover_end: object,
+    align_to: Any,
+    years: object,
+    *,
+    need_years: bool = True,
+) -> tuple[xr.DataArray, xr.DataArray, Any]:
+    """Check the epochs as :func:`account_sinks` does (shared with :func:`urbansat.carbon_maps`).
+
+    Both epochs are single-band ``(y, x)`` DataArrays of integer class codes (a length-1
+    ``band`` is dropped), on one grid (or aligned with ``align_to``) whose stored
+    GeoTransform agrees with the coordinates, in date order by their ``year`` attributes;
+    ``years`` is checked against those attributes, or derived from them when
+    ``need_years`` (an interval is needed) and it is None.
+
+    Returns
+    -------
+    tuple
+        ``(start, end, years)``, ``years`` None only without ``need_years``.
+
+    Raises
+    ------
+    SchemaError
+        Not DataArrays (a path is named with the fix), several bands, non-integer codes.
+    AlignmentError
+        Other grids, a GeoTransform that disagrees with the coordinates.
+    ConfigError
+        Swapped or equal epochs, a ``years`` that is not a number of at least one year or
+        contradicts the ``year`` attributes, or none to derive it from.
+    """
+    from urbansat.spatial.grid import GridSpec, as_raster_2d
+
+    epochs: list[xr.DataArray] = []
+    for label, given in (("landcover_start", landcover_start), ("landcover_end", landcover_end)):
+        # typed object: callers without a type checker pass paths and other values
+        if not isinstance(given, xr.DataArray):
+            shown = f" {str(given)!r}" if isinstance(given, (str, os.PathLike)) else ""
+            raise SchemaError(
+                f"{label} must be a land-cover xarray.DataArray; got "
+                f"{type(given).__name__}{shown}. "
+                f"Open the file first: {label} = urbansat.open_landcover(path)."
+            )
+        da = as_raster_2d(given, name=label)
+        if da.dtype.kind not in "uib":
+            raise SchemaError(
+                f"The {label} raster has dtype {da.dtype}; land-cover classes are integer "
+                f"codes (10.7 would be read as class 10). Open it without masking "
+                "(rioxarray.open_rasterio(path, masked=False)) or convert it, e.g. "
+                f"{label}.fillna(0).astype('uint8') with 0 as nodata."
+            )
+        epochs.append(da)
+    start, end = epochs
+    if align_to is not None:
+        start, end = align_epochs(start, end, align_to)
+    else:
+        check_aligned(start, end)
+    GridSpec.from_dataarray(start, name="landcover_start")  # a stale GeoTransform is refused
+    y_start, y_end = start.attrs.get("year"), end.attrs.get("year")
+    if y_start is not None and y_end is not None and float(y_end) <= float(y_start):
+        # years= sets the interval; it cannot turn a later epoch into the start
+        raise ConfigError(
+            f"The start land cover is of {y_start} and the end one of {y_end}: the epochs are "
+            "swapped or the same. Pass the earlier epoch as landcover_start "
+            f"(<{min(y_start, y_end)}>, <{max(y_start, y_end)}>); years= only sets the "
+            "interval between them."
+        )
+    if years is not None:
+        _check_years(years)
+        if y_start is not None and y_end is not None:
+            _check_years_match(years, float(y_end) - float(y_start), y_start, y_end)
+    elif need_years:
+        years = _epoch_years(start, end)
+    return start, end, years
 
 
 def _epoch_years(landcover_start: xr.DataArray, landcover_end: xr.DataArray) -> float:

@@ -22,7 +22,7 @@ A change map is handled the same way: its strata are transitions (labels such as
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -30,7 +30,7 @@ import pandas as pd
 import xarray as xr
 from scipy.stats import norm
 
-from urbansat.errors import ConfigError, LegendError, SchemaError
+from urbansat.errors import ConfigError, EmptySelectionError, LegendError, SchemaError
 
 __all__ = [
     "area_uncertainty_from_accuracy",
@@ -356,13 +356,42 @@ def sample_map_classes(
     return np.asarray(vals.values)
 
 
-def transition_map_areas(ds: xr.Dataset, *, sep: str = "->") -> pd.Series:
+def transition_map_areas(
+    ds: xr.Dataset, *, sep: str = "->", boundary: Hashable | None = None
+) -> pd.Series:
     """Return the mapped area [ha] of each (start, end class) transition of an account.
 
     Labels are ``f"{class_start}{sep}{class_end}"`` (e.g. ``"10->50"``); use them as the
-    strata of a change map's sample for :func:`error_adjusted_areas`.
+    strata of a change map's sample for :func:`error_adjusted_areas`. The areas are summed
+    over the account's boundaries, or taken from ``boundary`` alone (the area the sample
+    was drawn in).
+
+    Raises
+    ------
+    SchemaError
+        The account holds boundaries of several levels (a region and its counties) and no
+        ``boundary`` is named: summed, every pixel would count once per level (the strata,
+        and the error-adjusted areas, were twice the map).
+    EmptySelectionError
+        ``boundary`` is not a boundary of the account.
     """
-    tm = ds["transition_area"].sum("boundary")
+    tm = ds["transition_area"]
+    if boundary is not None:
+        if boundary not in tm["boundary"].values:
+            raise EmptySelectionError(
+                f"boundary={boundary!r} is not in the account (it has "
+                f"{[str(b) for b in tm['boundary'].values[:10]]})."
+            )
+        tm = tm.sel(boundary=boundary)
+    else:
+        levels = sorted({str(v) for v in ds["level"].values}) if "level" in ds.coords else []
+        if len(levels) > 1:
+            raise SchemaError(
+                f"The account holds boundaries of levels {levels}, which nest: summed over "
+                "them, every pixel counts once per level. Pass boundary=<the boundary the "
+                "sample was drawn in> (e.g. the region), or an account of one level."
+            )
+        tm = tm.sum("boundary")
     s = tm.to_series()
     s.index = [f"{a}{sep}{b}" for a, b in s.index]
     return s[s > 0].astype(float)

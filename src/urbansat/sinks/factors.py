@@ -34,10 +34,12 @@ from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from urbansat.categories import NON_SINK_CLASSES, SINK_CATEGORIES
 from urbansat.errors import FactorError
+from urbansat.sinks.legends import unknown_values
 
 __all__ = [
     "PACKAGED_TABLES",
@@ -196,24 +198,96 @@ class FactorTable:
         """
         o = other if isinstance(other, FactorTable) else factor_table_from_frame(other, name="user")
         known = set(self.data["category"].dropna()) | set(SINK_CATEGORIES) | set(NON_SINK_CLASSES)
-        unknown = sorted(set(o.data["category"].dropna()) - known)
+        unknown = sorted(str(c) for c in set(o.data["category"].dropna()) - known)
         if unknown:
             raise FactorError(
                 f"Override rows name categories {unknown}, which are not categories of "
-                f"T/CI 231 or of table {self.name!r} ({sorted(known)}); spell the category as "
-                "listed (lower case), or give the class code in a 'lucode' column."
+                f"T/CI 231 or of table {self.name!r} ({sorted(map(str, known))}); spell the "
+                "category as listed (lower case), or give the class code in a 'lucode' column."
             )
-        key = ["category", "lucode", "climate_zone", "parameter"]
-        base = self.data.set_index(key)
-        new = o.data.set_index(key)
-        replaced = base.index.isin(new.index)
-        everywhere = o.data[o.data["climate_zone"] == "*"]
-        if len(everywhere):  # a "*" override replaces the factor in every zone
-            subject = ["category", "lucode", "parameter"]
-            wide = pd.MultiIndex.from_frame(everywhere[subject].astype(object))
-            replaced |= pd.MultiIndex.from_frame(self.data[subject].astype(object)).isin(wide)
-        merged = pd.concat([base[~replaced], new]).reset_index()
+        # Rows match on the key resolve_factors uses: the code of a lucode row (whatever
+        # its category cell says), else the category; so (10, 'forest') and (10, blank)
+        # are one factor and the override replaces it instead of colliding with it.
+        b_key = _row_keys(self.data)
+        o_key = _row_keys(o.data)
+        b_zone, b_par = self.data["climate_zone"].tolist(), self.data["parameter"].tolist()
+        o_zone, o_par = o.data["climate_zone"].tolist(), o.data["parameter"].tolist()
+        exact = set(zip(o_key, o_zone, o_par, strict=True))
+        # a "*" override replaces the factor in every zone: a zone-specific row of this
+        # table would otherwise win over it and the override would change nothing
+        wide = {(k, p) for k, z, p in zip(o_key, o_zone, o_par, strict=True) if z == "*"}
+        replaced = np.array(
+            [
+                (k, z, p) in exact or (k, p) in wide
+                for k, z, p in zip(b_key, b_zone, b_par, strict=True)
+            ],
+            dtype=bool,
+        )
+        _refuse_shadowed_category_rows(self, o, replaced)
+        merged = pd.concat([self.data[~replaced], o.data], ignore_index=True)
         return FactorTable(name or f"{self.name}+{o.name}", self.version, merged[_COLUMNS])
+
+
+#: how many codes, rows or values a message lists
+_SHOWN = 5
+
+
+def _first(items: Sequence[Any]) -> str:
+    """Show the first :data:`_SHOWN` items of a list for a message: ``[a, b, c, d, e, ...]``."""
+    return "[" + ", ".join(map(str, items[:_SHOWN])) + (", ...]" if len(items) > _SHOWN else "]")
+
+
+def _row_keys(data: pd.DataFrame) -> list[_RowKey]:
+    """Return each row's key as :func:`resolve_factors` looks it up: code, else category."""
+    return [
+        ("code", int(c)) if pd.notna(c) else ("cat", str(k))
+        for c, k in zip(data["lucode"], data["category"], strict=True)
+    ]
+
+
+def _refuse_shadowed_category_rows(
+    base: FactorTable, over: FactorTable, replaced: npt.NDArray[np.bool_]
+) -> None:
+    """Refuse override rows keyed by category that lucode rows of ``base`` would hide.
+
+    A lucode row wins over a category row (the code is the more specific key), so an
+    override ``forest c_above = 200`` on a table keyed by land-cover code -- every InVEST
+    carbon-pools table -- was kept and never used: the forest codes kept their old stocks
+    without a word. Applying it "to the codes of the category" cannot be done here: a
+    FactorTable does not know the legend (which codes are forest is decided in
+    account_sinks), and a category row that beats lucode rows only when it came from an
+    override would not survive writing the table to CSV and reading it back. An InVEST user
+    thinks in class codes (InVEST's table has no categories), so the message asks for the
+    override keyed by ``lucode``, which is exact and round-trips.
+    """
+    d = base.data[~replaced]
+    code_rows = d[d["lucode"].notna()]
+    if code_rows.empty:
+        return
+    shadowed = []
+    for r in over.data[over.data["lucode"].isna()].itertuples(index=False):
+        hit = code_rows["parameter"] == r.parameter
+        if r.climate_zone != "*":  # a "*" override is hidden in every zone
+            hit &= code_rows["climate_zone"].isin(["*", r.climate_zone])
+        if hit.any():
+            codes = sorted({int(c) for c in code_rows.loc[hit, "lucode"]})
+            shadowed.append((r.category, r.parameter, r.climate_zone, r.value, codes))
+    if not shadowed:
+        return
+    cat, par, _, val, codes = shadowed[0]
+    listing = "; ".join(
+        f"{c}.{p}"
+        + (f" (zone {z!r})" if z != "*" else "")
+        + f": the table gives {p} per class code (lucode {_first(cs)})"
+        for c, p, z, _, cs in shadowed[:_SHOWN]
+    )
+    raise FactorError(
+        f"Override row(s) keyed by category cannot change factor table {base.name!r}, whose "
+        f"factors are keyed by land-cover code: {listing}. A lucode row wins over a category "
+        "row, so the classes would keep their old values. Key the override by class code, "
+        f"one row per code of {cat!r} in your legend: table.override(pd.DataFrame({{'lucode': "
+        f"[<codes of {cat!r}>], 'parameter': [{par!r}, ...], 'value': [{val:g}, ...]}}))."
+    )
 
 
 #: largest land-cover code accepted (int64 holds it exactly after a float read)
@@ -327,6 +401,9 @@ def factor_table_from_frame(
             d[col] = default
     d["climate_zone"] = d["climate_zone"].fillna("*").astype(str)
     d["category"] = d["category"].astype(object).where(d["category"].notna(), None)
+    # a blank cell (a spreadsheet's "" or " ") is no category, as an empty cell is
+    blank = d["category"].map(lambda c: isinstance(c, str) and not c.strip()).astype(bool)
+    d["category"] = d["category"].where(~blank, None)
     d["lucode"] = _checked_lucodes(d["lucode"], name)
     known = (*SINK_CATEGORIES, *NON_SINK_CLASSES)
     unknown = sorted(set(d["category"].dropna().astype(str)) - set(known))
@@ -337,10 +414,19 @@ def factor_table_from_frame(
             f"categories or non-sink classes ({', '.join(known)}); spell the category as "
             "listed (lower case), or key the row by class code in a 'lucode' column."
         )
-    bad = sorted(set(d["parameter"]) - set(PARAMETERS))
+    keyless = d["lucode"].isna() & d["category"].isna()
+    if keyless.any():
+        # such a row matched no class and was dropped without a word
+        raise FactorError(
+            f"Factor table {name!r}: row(s) {d.index[keyless].tolist()[:5]} have neither a "
+            "'category' nor a 'lucode'; key each row by a T/CI 231 category or by the class "
+            "code of the raster, or delete the row."
+        )
+    bad = unknown_values(d["parameter"], PARAMETERS)  # sorted() of NaN and text: TypeError
     if bad:
         raise FactorError(
-            f"Factor table {name!r} has unknown parameter(s) {bad}; allowed: {PARAMETERS}."
+            f"Factor table {name!r} has unknown parameter(s) {bad} (rows counted from 0); "
+            f"allowed: {PARAMETERS}."
         )
     _check_numbers(d, name)
     _check_units(d, name)
@@ -369,11 +455,26 @@ def factor_table_from_frame(
         u if isinstance(u, str) and u else _UNITS[p]
         for u, p in zip(d["unit"], d["parameter"], strict=True)
     ]
-    key = ["category", "lucode", "climate_zone", "parameter"]
-    dup = d.duplicated(subset=key, keep=False)
-    if dup.any():
-        rows = d.loc[dup, key].drop_duplicates().to_dict("records")
-        raise FactorError(f"Factor table {name!r} defines the same factor twice: {rows[:5]}.")
+    # Duplicates on the key resolve_factors uses: a lucode row is found by its code alone, so
+    # (lucode 10, 'forest') and (lucode 10, blank) are one factor (the last row silently won).
+    rows_of: dict[tuple[_RowKey, str, str], list[Hashable]] = {}
+    for i, k, z, p in zip(d.index, _row_keys(d), d["climate_zone"], d["parameter"], strict=True):
+        rows_of.setdefault((k, z, p), []).append(i)
+    twice = [(k, rows) for k, rows in rows_of.items() if len(rows) > 1]
+    if twice:
+        listing = "; ".join(
+            ("lucode " if kind == "code" else "category ")
+            + (str(v) if kind == "code" else repr(v))
+            + f" {p}"
+            + (f" zone {z!r}" if z != "*" else "")
+            + f" (rows {rows})"
+            for ((kind, v), z, p), rows in twice[:5]
+        )
+        raise FactorError(
+            f"Factor table {name!r} defines the same factor twice: {listing}. A row with a "
+            "lucode applies to that class code whatever its category says; keep one row per "
+            "factor."
+        )
     return FactorTable(name, version, d[_COLUMNS].reset_index(drop=True))
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib.resources
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -135,6 +135,45 @@ def _integer_codes(codes: pd.Series, name: str) -> pd.Series:
     return pd.to_numeric(codes).astype("int64")
 
 
+#: how many blank rows a message lists
+_SHOWN = 5
+
+
+def _is_blank(value: object) -> bool:
+    """Tell a missing cell: None, NaN, pandas.NA or text of blanks only."""
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(pd.isna(value))  # type: ignore[call-overload]  # scalars only here
+    except (TypeError, ValueError):  # a list or array in a cell is not blank
+        return False
+
+
+def unknown_values(values: Iterable[object], allowed: Iterable[object]) -> str:
+    """List the values outside ``allowed`` for a message; ``""`` when there are none.
+
+    Known values are sorted by their text, blank cells are named by their 0-based row:
+    ``['forrest', <blank in row 1>]``. ``sorted()`` of a set that held a blank (NaN) and a
+    misspelt name raised a bare ``TypeError`` (float and str do not compare).
+    """
+    ok = set(allowed)
+    blank: list[int] = []
+    wrong: dict[str, object] = {}
+    for i, v in enumerate(values):
+        if _is_blank(v):
+            blank.append(i)
+        elif not isinstance(v, Hashable) or v not in ok:
+            wrong.setdefault(repr(v), v)
+    if not blank and not wrong:
+        return ""
+    shown = [wrong[k] for k in sorted(wrong)]
+    items = [repr(v) for v in shown]
+    if blank:
+        rows = ", ".join(str(i) for i in blank[:_SHOWN]) + (", ..." if len(blank) > _SHOWN else "")
+        items.append(f"<blank in row{'s' if len(blank) > 1 else ''} {rows}>")
+    return "[" + ", ".join(items) + "]"
+
+
 def validate_legend(df: pd.DataFrame, *, name: str | None = None) -> pd.DataFrame:
     """Check a legend table and return it indexed by ``code``.
 
@@ -172,13 +211,19 @@ def validate_legend(df: pd.DataFrame, *, name: str | None = None) -> pd.DataFram
     dup = out["code"][out["code"].duplicated()].unique()
     if len(dup):
         raise LegendError(f"Legend {name!r} maps code(s) {sorted(dup.tolist())} more than once.")
-    bad = sorted(set(out["category"]) - set(_VALID_TARGETS))
+    bad = unknown_values(out["category"], _VALID_TARGETS)
     if bad:
         hint = ""
-        if set(bad) & set(SINK_CATEGORIES):
+        cat = out["category"]
+        if (cat.isin(list(SINK_CATEGORIES)) & ~cat.isin(list(_VALID_TARGETS))).any():
             hint = (
                 " Project categories (soil_water_conservation, other_projects) come from "
                 "project polygons (projects=), not from land-cover classes."
+            )
+        if "<blank" in bad:
+            hint += (
+                " Give every class a category, or delete the rows of codes the raster does "
+                "not hold (an unfinished spreadsheet row is a common cause)."
             )
         raise LegendError(
             f"Legend {name!r} uses unknown categories {bad}; allowed: {', '.join(_VALID_TARGETS)}."

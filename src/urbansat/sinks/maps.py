@@ -31,23 +31,36 @@ import xarray as xr
 
 from urbansat.errors import ConfigError, FactorError
 from urbansat.sinks.factors import PARAMETERS, POOLS, FactorTable, as_factor_table, resolve_factors
+from urbansat.sinks.legends import check_codes
 from urbansat.sinks.valuation import Valuation
 
 __all__ = ["carbon_maps"]
 
 
-def _lookup(block: np.ndarray, codes: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``values[i]`` where ``block == codes[i]``; NaN for codes not in ``codes``."""
+def _lookup(
+    block: np.ndarray, codes: np.ndarray, values: np.ndarray, legend: pd.DataFrame | None = None
+) -> np.ndarray:
+    """``values[i]`` where ``block == codes[i]``; NaN for codes not in ``codes``.
+
+    With ``legend`` a code outside ``codes`` is refused instead (``check_codes``'s
+    LegendError, raised when the block is computed): the maps stay lazy, and an unmapped
+    class is never a silent NaN (a quarter of a raster vanished from the sum).
+    """
     b = np.asarray(block).astype("int64")
     i = np.clip(np.searchsorted(codes, b), 0, len(codes) - 1)
     out = values[i]
-    out[codes[i] != b] = np.nan
+    miss = codes[i] != b
+    if legend is not None and miss.any():
+        check_codes(np.unique(b[miss]), legend, where="the land cover given to carbon_maps")
+    out[miss] = np.nan
     return out
 
 
-def _mapped(src: dsa.Array, codes: np.ndarray, values: np.ndarray) -> dsa.Array:
+def _mapped(
+    src: dsa.Array, codes: np.ndarray, values: np.ndarray, legend: pd.DataFrame | None = None
+) -> dsa.Array:
     """Lazy per-block :func:`_lookup` of ``src``."""
-    out = dsa.map_blocks(_lookup, src, codes, values, dtype="float64")  # type: ignore[no-untyped-call]
+    out = dsa.map_blocks(_lookup, src, codes, values, legend, dtype="float64")  # type: ignore[no-untyped-call]
     return cast(dsa.Array, out)
 
 
@@ -115,16 +128,19 @@ def carbon_maps(  # noqa: PLR0913 - public API: the two epochs, then keyword-onl
     ConfigError
         ``valuation`` without positive ``years``.
     """
-    from urbansat.sinks.account import _epochs_legend, _with_nodata
+    from urbansat.sinks.account import _epochs_legend, _with_nodata, checked_epochs
     from urbansat.sinks.accounting import check_pools
-    from urbansat.sinks.transitions import align_epochs, check_aligned
     from urbansat.spatial.areas import row_areas
+    from urbansat.spatial.grid import GridSpec
+    from urbansat.spatial.weights import warn_if_not_equal_area
 
     pools = check_pools(pools)
-    if align_to is not None:
-        landcover_start, landcover_end = align_epochs(landcover_start, landcover_end, align_to)
-    else:
-        check_aligned(landcover_start, landcover_end)
+    # the checks of account_sinks: one band, integer codes, epochs in order on one grid, a
+    # GeoTransform that agrees with the coordinates, years= against the year attributes
+    landcover_start, landcover_end, years = checked_epochs(
+        landcover_start, landcover_end, align_to, years, need_years=valuation is not None
+    )
+    warn_if_not_equal_area(GridSpec.from_dataarray(landcover_start, name="landcover_start"))
     lg = _with_nodata(
         _epochs_legend(landcover_start, landcover_end, legend), landcover_start, landcover_end
     )
@@ -148,7 +164,7 @@ def carbon_maps(  # noqa: PLR0913 - public API: the two epochs, then keyword-onl
     valid[~observed] = np.nan
     s = _as_dask(landcover_start)
     e = _as_dask(landcover_end)
-    mask = _mapped(s, codes, valid) * _mapped(e, codes, valid)
+    mask = _mapped(s, codes, valid, lg) * _mapped(e, codes, valid, lg)
     transform = landcover_start.rio.transform()
     crs = landcover_start.rio.crs
     area_ha = row_areas(transform, pyproj.CRS.from_user_input(crs), landcover_start.shape[0]) / 1e4
@@ -255,16 +271,9 @@ def _add_npv(
         Without ``years`` when the land-cover arrays carry no ``year`` attribute.
     """
     val = Valuation.from_mapping(valuation)
-    if years is None:
-        y0, y1 = landcover_start.attrs.get("year"), landcover_end.attrs.get("year")
-        if y0 is None or y1 is None:
-            raise ConfigError(
-                "valuation needs years=: the land-cover arrays carry no 'year' attribute."
-            )
-        years = float(y1) - float(y0)
-    if isinstance(years, bool) or not isinstance(years, (int, float)):
-        raise ConfigError(  # True was one year
-            f"years={years!r} must be the number of years between the epochs, e.g. 5."
+    if years is None:  # checked_epochs derives it whenever there is a valuation
+        raise ConfigError(
+            "valuation needs years=: the land-cover arrays carry no 'year' attribute."
         )
     k = val.constant(float(years))
     ds["npv_density"] = (ds["density_change"] * k).assign_attrs(

@@ -109,7 +109,13 @@ def _area_u(
     cats: NDArray[np.object_], area_uncertainty: float | Mapping[str, float] | None
 ) -> NDArray[np.float64]:
     if isinstance(area_uncertainty, Mapping):
-        return np.array([float(area_uncertainty.get(c, 0.0)) for c in cats])
+        # a sink category the mapping (or the accuracy sample) leaves out has an unknown
+        # area error, not none: NaN, as the area outputs of the same rows (it was 0, an
+        # interval of zero width with status ok). Rows counted in the total only
+        # (out_category None) keep no area error of their own, as before.
+        return np.array(
+            [float(area_uncertainty.get(c, np.nan)) if isinstance(c, str) else 0.0 for c in cats]
+        )
     return np.full(len(cats), float(area_uncertainty or 0.0))
 
 

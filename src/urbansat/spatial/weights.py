@@ -58,7 +58,7 @@ if TYPE_CHECKING:
 
     from urbansat.spatial.zonal import Stat
 
-__all__ = ["Coverage"]
+__all__ = ["Coverage", "warn_if_not_equal_area"]
 
 #: Rows per band when the weights are built (bands are built in parallel threads).
 BAND_ROWS = 2048
@@ -152,6 +152,26 @@ def _cpu_count() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
         return max(1, os.cpu_count() or 1)
+
+
+def warn_if_not_equal_area(grid: GridSpec, *, stacklevel: int = 2) -> None:
+    """Warn (``SuspectValueWarning``) when map areas of ``grid`` are not true areas.
+
+    A projected CRS whose areal scale over the raster differs from 1 by more than
+    :data:`MAX_AREAL_SCALE_ERROR` (Web Mercator at 50 N: 2.4) makes every pixel area, and
+    every stock or class area from it, wrong by that factor.
+    """
+    lo, hi = areal_scale_range(grid.bounds, grid.crs)
+    if max(abs(lo - 1.0), abs(hi - 1.0)) > MAX_AREAL_SCALE_ERROR:
+        warnings.warn(
+            f"The raster's CRS {grid.crs.name!r} is not equal-area: over the raster a map "
+            f"area is {lo:.3g}-{hi:.3g} times the true area, and pixel areas are map areas. "
+            "Reproject the raster to an equal-area CRS (its UTM zone, or e.g. EPSG:6933) "
+            "with nearest resampling for classes, or use it in geographic coordinates "
+            "(EPSG:4326), whose cell areas are ellipsoidal.",
+            SuspectValueWarning,
+            stacklevel=stacklevel + 1,
+        )
 
 
 class Coverage:
@@ -254,21 +274,15 @@ class Coverage:
         ids, geoms = boundary_frame(boundaries, grid)
         polys = prepare_polygons(geoms, grid.transform, ids=ids)
         check_overlap(polys, ids, grid, stacklevel=3)
+        # the outlines as given, to tell the same ids with redrawn outlines (check_boundaries)
+        given = boundaries.geometry if isinstance(boundaries, gpd.GeoDataFrame) else boundaries
+        self._source_geoms = np.asarray(given.to_numpy(), dtype=object)
+        self._source_crs = given.crs
         self.grid = grid
         self.ids = ids
         self.polygons = polys
         self.row_area_m2 = row_areas(grid.transform, grid.crs, grid.shape_yx[0])
-        lo, hi = areal_scale_range(grid.bounds, grid.crs)
-        if max(abs(lo - 1.0), abs(hi - 1.0)) > MAX_AREAL_SCALE_ERROR:
-            warnings.warn(
-                f"The raster's CRS {grid.crs.name!r} is not equal-area: over the raster a map "
-                f"area is {lo:.3g}-{hi:.3g} times the true area, and pixel areas are map areas. "
-                "Reproject the raster to an equal-area CRS (its UTM zone, or e.g. EPSG:6933) "
-                "with nearest resampling for classes, or use it in geographic coordinates "
-                "(EPSG:4326), whose cell areas are ellipsoidal.",
-                SuspectValueWarning,
-                stacklevel=3,
-            )
+        warn_if_not_equal_area(grid, stacklevel=3)
         self.boundary_area_m2 = polygon_areas(geoms, grid.crs)
         self.row_ptr, self.segments, self.fractions = _build(
             polys, grid.shape_yx, n_threads or _cpu_count()
@@ -348,6 +362,18 @@ class Coverage:
                 f"coverage= ({len(self.ids)}, first ids {list(self.ids[:5])}). Pass "
                 "boundaries=None to use the "
                 "coverage's own, or build a Coverage for these boundaries."
+            )
+        geoms = boundaries.geometry
+        tol = 0.0
+        if boundaries.crs is not None and not boundaries.crs.equals(self._source_crs):
+            geoms = geoms.to_crs(self._source_crs)
+            tol = 1e-9 * max(1.0, float(np.abs(geoms.total_bounds).max()))
+        moved = ~shapely.equals_exact(geoms.to_numpy(), self._source_geoms, tolerance=tol)
+        if moved.any():  # the old weights measured the old outlines, silently
+            raise BoundaryError(
+                f"Boundaries {list(ids[moved][:5])} have the ids of the coverage= but other "
+                "outlines than it was built from (edited, clipped or redrawn); its weights "
+                "would measure the old ones. Build a new Coverage for these boundaries."
             )
 
     # ------------------------------------------------------------------ application
