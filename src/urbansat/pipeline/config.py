@@ -125,6 +125,8 @@ __all__ = [
 ]
 
 FORMATS: Final = ("csv", "parquet", "netcdf", "gpkg", "json")
+#: The formats that hold every table (validation, wide); netcdf/gpkg hold the indicators only.
+TABLE_FORMATS: Final = ("csv", "parquet", "json")
 SCHEDULERS: Final = ("auto", "synchronous", "threads", "local")
 METHODS: Final = ("ime", "csf", "gaussian", "bayesian")
 #: A job TOML larger than this is not a job file (and is not read into memory).
@@ -362,6 +364,17 @@ def _chunks(value: Any) -> Any:
     )
 
 
+def _glob_pattern(info: ValidationInfo, pat: str) -> str:
+    """``pat`` under the TOML's folder; only the user's pattern is a glob, not the folder.
+
+    A folder named ``run[1]`` was read as the glob ``run1`` (no match, or another folder's file).
+    An absolute ``pat`` replaces the folder, as with ``Path /``.
+    """
+    if Path(pat).is_absolute():
+        return pat
+    return os.path.join(glob.escape(str(_base(info))), pat)
+
+
 class GranulesConfig(_Section):
     """``[[granules]]``: globs of granule files and the keywords of :func:`urbansat.open_granules`.
 
@@ -396,7 +409,7 @@ class GranulesConfig(_Section):
         for pat in v:
             if not pat.strip():
                 raise ValueError("an empty entry matches no granule; give a file or glob")
-            full = str(_base(info) / pat)
+            full = _glob_pattern(info, pat)
             if not glob.glob(full, recursive=True):
                 raise ValueError(f"{pat!r} matches no file (looked for {full!r})")
         return v
@@ -405,7 +418,7 @@ class GranulesConfig(_Section):
     def _expand(self, info: ValidationInfo) -> GranulesConfig:
         files: list[str] = []
         for pat in self.paths:
-            hits = sorted(glob.glob(str(_base(info) / pat), recursive=True))
+            hits = sorted(glob.glob(_glob_pattern(info, pat), recursive=True))
             files.extend(str(Path(h).resolve()) for h in hits)
         # the same file matched by two globs (or listed twice) is one granule, not two
         object.__setattr__(self, "files", tuple(dict.fromkeys(files)))
@@ -418,7 +431,16 @@ class ConcentrationConfig(_Section):
     background_buffer_km: NonNegativeFloat = 10.0
     background_radius_km: PositiveFloat = 100.0
     min_overlap: Annotated[float, Field(ge=0, le=1)] = 0.0
-    background: dict[Gas, Annotated[list[float], AfterValidator(_value_sigma)]] = {}
+    #: validated to a (value, sigma) tuple; dumped as the list the TOML holds (a tuple in a
+    #: list[float] field printed pydantic's serializer warning on every run)
+    background: dict[
+        Gas,
+        Annotated[
+            list[float],
+            AfterValidator(_value_sigma),
+            PlainSerializer(list, return_type=list[float]),
+        ],
+    ] = {}
 
     @model_validator(mode="after")
     def _radius(self) -> ConcentrationConfig:
@@ -528,6 +550,19 @@ def _inversion_options(value: Any) -> Any:
     return dict(value)  # the keys the user set (the cache key of a step stays what it was)
 
 
+def _some_ids(value: list[str]) -> list[str]:
+    if not value:
+        raise ValueError(
+            "is empty: give at least one boundary id, or leave the key out for every boundary"
+        )
+    return value
+
+
+def _profile_path(value: str, info: ValidationInfo) -> str:
+    """Resolve a profile CSV (``*.csv``) against the TOML's folder; require it to exist."""
+    return _existing_path(value, info) if value.lower().endswith(".csv") else value
+
+
 class EmissionsConfig(_Section):
     """``[[emissions]]``: one :func:`urbansat.estimate_emissions` call per granule of a set."""
 
@@ -535,12 +570,42 @@ class EmissionsConfig(_Section):
     method: Annotated[Any, AfterValidator(_methods)]
     sources: InputPath | None = None
     boundaries: bool = False
-    boundary_ids: list[str] | None = None
+    #: "only these boundaries"; an empty list was read as every boundary
+    boundary_ids: Annotated[list[str], AfterValidator(_some_ids)] | None = None
     wind: WindSpec
     options: Annotated[Any, AfterValidator(_inversion_options)] = {}
     #: issue 17: temporal profile of the period totals, one name or
     #: {source or boundary_id: name, "*": default}
     profile: str | dict[str, str] | None = None
+
+    @field_validator("profile")
+    @classmethod
+    def _profile_files(
+        cls, v: str | dict[str, str] | None, info: ValidationInfo
+    ) -> str | dict[str, str] | None:
+        # a profile CSV was read relative to the current directory (another folder's file of
+        # that name was used silently) and only after every step ran; names pass unchanged
+        if isinstance(v, str):
+            return _profile_path(v, info)
+        if isinstance(v, dict):
+            out = {}
+            for k, x in v.items():
+                try:
+                    out[k] = _profile_path(x, info)
+                except ValueError as err:
+                    raise ValueError(f"{k!r} = {x!r}: {err}") from None
+            return out
+        return v
+
+    def profile_files(self) -> list[tuple[str, str]]:
+        """Return the (key path, file) of every profile CSV ``profile`` names (not built-ins)."""
+        p = self.profile
+        items = (
+            [("profile", p)]
+            if isinstance(p, str)
+            else [(f"profile.{k}", x) for k, x in (p or {}).items()]
+        )
+        return [(k, x) for k, x in items if x.lower().endswith(".csv")]
 
     @model_validator(mode="after")
     def _targets(self) -> EmissionsConfig:
@@ -570,10 +635,27 @@ SINK_OPTION_KEYS = (
 )
 
 
+def _plain_name(value: str) -> str:
+    """Refuse a [[sinks]] name that is not a plain folder name (it is rasters/<name>/)."""
+    if (
+        not value.strip()
+        or value != value.strip()
+        or value in (".", "..")
+        or any(c in value for c in '/\\:*?"<>|')
+        or any(ord(c) < 32 for c in value)  # noqa: PLR2004 - control characters
+    ):
+        raise ValueError(
+            f"{value!r} is not a plain name; the name is used as the folder "
+            "<output_dir>/rasters/<name>/, so give letters, digits, '-', '_' or '.' "
+            '(e.g. name = "berlin_2021"), no path separators or ".."'
+        )
+    return value
+
+
 class SinksConfig(_Section):
     """``[[sinks]]``: two land-cover epochs and the keywords of :func:`urbansat.account_sinks`."""
 
-    name: str | None = None
+    name: Annotated[str, AfterValidator(_plain_name)] | None = None
     period: str | None = None
     landcover_start: Annotated[list[InputPath], BeforeValidator(_one_or_many)]
     landcover_end: Annotated[list[InputPath], BeforeValidator(_one_or_many)]
@@ -730,17 +812,23 @@ class JobConfig(_Section):
         for i, e in enumerate(self.emissions):
             if e.sources:
                 found.append((f"emissions[{i}].sources", e.sources))
+            found.extend((f"emissions[{i}].{k}", f) for k, f in e.profile_files())
             winds = e.wind if isinstance(e.wind, list) else [e.wind]
-            for w in winds:
+            for j, w in enumerate(winds):
+                # each file of a list under its own key (one key for all kept only the last)
+                at = f"emissions[{i}].wind" + (f"[{j}]" if isinstance(e.wind, list) else "")
                 if isinstance(w, WindFile):
-                    found.append((f"emissions[{i}].wind.path", w.path))
+                    found.append((f"{at}.path", w.path))
                     if w.surface:
-                        found.append((f"emissions[{i}].wind.surface", w.surface))
+                        found.append((f"{at}.surface", w.surface))
         for i, s in enumerate(self.sinks):
             found.extend((f"sinks[{i}].landcover_start", p) for p in s.landcover_start)
             found.extend((f"sinks[{i}].landcover_end", p) for p in s.landcover_end)
-            if s.factors and Path(s.factors).is_file():  # a factor-table file, not a packaged name
-                found.append((f"sinks[{i}].factors", str(Path(s.factors).resolve())))
+            factors = (s.factors or "").removeprefix("invest:")  # the InVEST table is a file too
+            if factors and Path(factors).is_file():  # a factor-table file, not a packaged name
+                found.append((f"sinks[{i}].factors", str(Path(factors).resolve())))
+            if s.accuracy_samples:
+                found.append((f"sinks[{i}].accuracy_samples", s.accuracy_samples))
         if self.inventory is not None:
             found.append(("inventory.path", self.inventory.path))
         found.extend(
@@ -941,11 +1029,52 @@ def _cross_checks(raw: Mapping[str, Any]) -> list[tuple[tuple[int | str, ...], s
             problems.append(
                 (("emissions", i, "granules"), f"{ref!r} names no [[granules]] (have {names})")
             )
+    outputs = raw.get("outputs", {})
+    formats = outputs.get("formats") if isinstance(outputs, Mapping) else None
+    tabular = [f for f in TABLE_FORMATS if isinstance(formats, list) and f in formats]
+    if isinstance(formats, list) and formats and not tabular and entries("validation"):
+        # netCDF and GeoPackage hold the indicator table only: the comparisons were computed
+        # and written nowhere, without a word
+        problems.append(
+            (
+                ("outputs", "formats"),
+                (
+                    f"{formats} cannot hold the {len(entries('validation'))} [[validation]] "
+                    f"table(s) (netcdf and gpkg hold the indicator table only); add one of "
+                    f"{list(TABLE_FORMATS)}, e.g. formats = {[*formats, 'csv']}"
+                ),
+            )
+        )
+    sink_names = [s.get("name") for s in entries("sinks")]
+    twice = sorted({str(n) for n in sink_names if n is not None and sink_names.count(n) > 1})
+    if twice:  # one rasters/<name>/ folder for two blocks: the second overwrote the first's maps
+        problems.append(
+            (("sinks",), f"names {twice} are used twice; give each [[sinks]] its own name")
+        )
     labels = _period_labels(raw)
+    accounted: dict[str, int] = {}  # period -> first [[sinks]] that accounts it
     for i, s in enumerate(entries("sinks")):
         p = s.get("period")
         if labels and p is not None and str(p) not in labels:
             problems.append((("sinks", i, "period"), f"{p!r} is not among job.periods {labels}"))
+        # the table holds one sink account per period: a second block replaced the first
+        eff = str(p) if p is not None else (labels[-1] if labels else None)
+        if eff is not None and eff in accounted:
+            problems.append(
+                (
+                    ("sinks", i, "period"),
+                    (
+                        f"sinks[{accounted[eff]}] and sinks[{i}] both account period {eff!r}"
+                        f"{'' if p is not None else ' (the last job period, the default)'}; "
+                        "the table holds one sink account per period and one block would "
+                        "replace the other. Give one [[sinks]] per period (several tiles of "
+                        "one epoch go into one block: landcover_start = [...], "
+                        "landcover_end = [...])"
+                    ),
+                )
+            )
+        elif eff is not None:
+            accounted[eff] = i
     for i, b in enumerate(entries("boundaries")):
         want = b.get("periods")
         # want is None without a periods key: [None] has no period to check and is not []

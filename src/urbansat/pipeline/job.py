@@ -171,6 +171,33 @@ def _guard(cfg: JobConfig) -> tuple[Path, list[Path]]:
     return out_dir, planned
 
 
+def _written_now(result: JobResult, planned: list[Path], model: JobConfig) -> list[Path]:
+    """Return the planned files this run wrote; remove those it did not write.
+
+    A file of the previous run (a validation table this run skipped) stayed in the folder and
+    the manifest listed it among this run's outputs because it existed.
+    """
+    out_dir = result.output_dir
+    now = {
+        p.resolve()
+        for p in [
+            *table_paths(list(result.outputs), out_dir, model.outputs.formats),
+            *(x for x in (result.report, result.report_pdf) if x is not None),
+            out_dir / "job_provenance.json",
+        ]
+    }
+    written = []
+    for p in planned:
+        if p.name in (MANIFEST, LOCK):
+            continue
+        if p.resolve() in now:
+            if p.is_file():
+                written.append(p)
+        else:
+            p.unlink(missing_ok=True)  # planned, not written by this run: stale
+    return written
+
+
 def _clear_cache(cache: Path) -> None:
     """Remove the cache by renaming it away first (under the run lock; never half-cleared)."""
     if not cache.exists():
@@ -256,7 +283,7 @@ def run_job(
         except BaseException as err:
             manifest.finish("failed", inputs=checks.used, error=err)
             raise
-        written = [p for p in planned if p.name not in (MANIFEST, LOCK) and p.is_file()]
+        written = _written_now(result, planned, model)
         result.manifest = manifest.finish("complete", inputs=checks.used, outputs=written)
     result.elapsed_s = time.perf_counter() - t0
     return result
@@ -290,10 +317,13 @@ def _run(
         bnd = _read_all_boundaries(cfg, checks)
         manifest.step("boundaries", "ok", n=len(bnd))
         n0 = (len(steps.computed), len(steps.reused))
-        conc, soundings, seen_gases = _concentration_steps(cfg, bnd, steps, checks, progress)
+        warned: set[str] = set()  # granules in no period (warned once, not per step)
+        conc, soundings, seen_gases = _concentration_steps(
+            cfg, bnd, steps, checks, progress, warned
+        )
         record("concentrations", n0, results=len(conc))
         n0 = (len(steps.computed), len(steps.reused))
-        ems = _emission_steps(cfg, bnd, steps, checks, progress)
+        ems = _emission_steps(cfg, bnd, steps, checks, progress, warned)
         record("emissions", n0, results=len(ems))
         n0 = (len(steps.computed), len(steps.reused))
         sinks = _sink_steps(cfg, bnd, steps, checks, progress)
@@ -327,8 +357,16 @@ def _run(
     )
     wide = to_wide(table, value="cell")
     val = _validation(cfg, table, ems)
+    skipped = [
+        name
+        for name, res in val.items()
+        if "note" in res and res["note"].astype(str).str.startswith("validation skipped").any()
+    ]
     manifest.step(
-        "validation", "ok" if val or not cfg["validation"] else "skipped", tables=len(val)
+        "validation",
+        "skipped" if cfg["validation"] and len(skipped) == len(val) else "ok",
+        tables=len(val),
+        skipped=skipped,
     )
     checks.save()
     options = {k: v for k, v in cfg.items() if k != "_source"}

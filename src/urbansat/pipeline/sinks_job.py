@@ -77,10 +77,18 @@ def read_sample_counts(path: str | os.PathLike[str]) -> pd.DataFrame:
     SchemaError
         Class labels that are not integer land-cover codes.
     """
-    try:
-        df = pd.read_csv(path, index_col=0)
-    except (OSError, pd.errors.ParserError) as exc:
-        raise InputFileError(f"Cannot read the sample-count table {str(path)!r}: {exc}") from exc
+    from urbansat.ingest.tables import read_csv_table
+
+    # the project's CSV reader (file gate, UTF-8 with the fix, BOM, ';' / tab): pandas'
+    # EmptyDataError / UnicodeDecodeError escaped as a raw traceback
+    raw = read_csv_table(path, "Sample-count table (sinks accuracy_samples)")
+    if raw.empty or len(raw.columns) < 2:  # noqa: PLR2004 - class column + one reference class
+        raise InputFileError(
+            f"Sample-count table {str(path)!r} has no sample counts (columns "
+            f"{list(raw.columns)}, {len(raw)} row(s)); give one row per map class: the class "
+            "code, then one column of counts per reference class (header: map,10,20,...)."
+        )
+    df = raw.set_index(raw.columns[0])
     try:
         df.index = df.index.astype("int64")
         df.columns = [c if c in ("total", "Total") else int(c) for c in df.columns]

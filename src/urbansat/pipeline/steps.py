@@ -23,6 +23,7 @@ from urbansat.errors import (
     ConfigError,
     EmptyResultWarning,
     EmptySelectionError,
+    UnusedInputWarning,
     UrbansatError,
     UrbansatWarning,
 )
@@ -140,6 +141,7 @@ def _concentration_steps(
     steps: _Steps,
     checks: _Checksums,
     progress: bool,
+    warned: set[str] | None = None,
 ) -> tuple[dict[tuple[str, str], xr.Dataset], dict[str, pd.DataFrame], set[str]]:
     """Per-granule sounding tables -> concentrations per (period, gas); also the gases observed."""
     opts = cfg["concentration"]
@@ -209,6 +211,9 @@ def _concentration_steps(
         selected[name] = selected.get(name, False) or bool(t.attrs.get("selected", 1))
         if t.attrs.get("gas"):
             observed.add(str(t.attrs["gas"]))
+        if len(t) and not any(len(s) for s in _split_by_period(t, cfg["job"]["periods"]).values()):
+            times = pd.to_datetime(t["time"]).to_numpy()
+            _warn_no_period(f, times, cfg["job"]["periods"], warned, "concentrations")
         if len(t):
             gas = str(t["gas"].iloc[0])
             tables.setdefault(gas, []).append(t)
@@ -239,6 +244,33 @@ def _concentration_steps(
     return out, soundings, observed
 
 
+def _warn_no_period(
+    granule: str,
+    times: np.ndarray,
+    periods: Mapping[str, Any] | list[str],
+    warned: set[str] | None,
+    what: str,
+) -> None:
+    """Warn (UnusedInputWarning) once per granule whose overpass lies in no job period.
+
+    Its steps ran and every result fell outside the periods: the table said only that no
+    sounding covers the boundaries, without naming the granule.
+    """
+    if warned is not None:
+        if granule in warned:
+            return
+        warned.add(granule)
+    when = pd.Timestamp(np.median(times.astype("datetime64[ns]").astype("int64")))
+    labels = list(periods)
+    warnings.warn(
+        f"granule {Path(granule).name!r} ({when:%Y-%m-%d %H:%M} UTC) lies in no job period "
+        f"{labels}, so its {what} fill no row of the table; check job.periods (add a period "
+        "that holds it) or leave the granule out.",
+        UnusedInputWarning,
+        stacklevel=3,
+    )
+
+
 def _wind_arg(w: Any) -> Any:
     from urbansat.ingest.winds import open_wind
 
@@ -246,7 +278,22 @@ def _wind_arg(w: Any) -> Any:
         return open_wind(w["path"], sigma=w.get("sigma"), surface=w.get("surface"))
     if isinstance(w, Mapping):  # a constant wind: u/v or speed/direction, sigmas (user_wind)
         return open_wind(dict(w))
+    if isinstance(w, list):  # several products (combined by estimate_emissions): each opened;
+        # the raw TOML tables were passed on and refused as a malformed user wind
+        return [_wind_arg(x) for x in w]
     return w
+
+
+def _wind_files(w: Any) -> list[str]:
+    """Return the wind files of an ``[[emissions]] wind`` (one table or a list of them)."""
+    winds = w if isinstance(w, list) else [w]
+    return [
+        str(x[k])
+        for x in winds
+        if isinstance(x, Mapping) and "path" in x
+        for k in ("path", "surface")
+        if x.get(k)
+    ]
 
 
 def _emission_steps(
@@ -255,6 +302,7 @@ def _emission_steps(
     steps: _Steps,
     checks: _Checksums,
     progress: bool,
+    warned: set[str] | None = None,
 ) -> dict[tuple[str, str], xr.Dataset]:
     from urbansat.ingest.tables import read_sources
     from urbansat.inversion import estimate_emissions
@@ -278,8 +326,8 @@ def _emission_steps(
         src_file = e.get("sources")
         b = _emission_boundaries(e, block_of[id(e)], bnd)
         inputs = [checks(f)] + ([checks(src_file)] if src_file else [])
-        if isinstance(wind, Mapping) and "path" in wind:
-            inputs += [checks(wind[k]) for k in ("path", "surface") if k in wind]
+        inputs += [checks(p) for p in _profile_files(e.get("profile"))]  # manifest inputs
+        inputs += [checks(p) for p in _wind_files(wind)]  # also each file of a list
         key = "emis-" + _hash(
             inputs,
             e,
@@ -289,6 +337,9 @@ def _emission_steps(
             g.get("bbox"),
             g.get("time"),
             g.get("target"),
+            # the ids too (as the conc- key): the estimate names its area sources by them, and
+            # re-coded ids with the same shapes reused estimates under the old names
+            None if b is None else b[["boundary_id"]].astype(str).to_dict("list"),
             None if b is None else b.geometry.to_wkb().tolist(),
         )
 
@@ -330,6 +381,8 @@ def _emission_steps(
             cfg["job"]["periods"],
         )
         if period is None:
+            times = np.array([np.datetime64(pd.Timestamp(ds.attrs["overpass_time"]))])
+            _warn_no_period(f, times, cfg["job"]["periods"], warned, "emission estimates")
             continue
         _refuse_double_estimate(estimated, ds, block_of[id(e)], f)
         per.setdefault((period, str(ds.attrs["gas"])), []).append(_first_method(ds))
@@ -339,6 +392,12 @@ def _emission_steps(
         k: _combine_overpasses(v, period=k[0], periods=cfg["job"]["periods"])
         for k, v in per.items()
     }
+
+
+def _profile_files(profile: Any) -> list[str]:
+    """Return the profile CSVs an ``[[emissions]] profile`` names (made absolute by the config)."""
+    names = [profile] if isinstance(profile, str) else list((profile or {}).values())
+    return [str(p) for p in names if str(p).lower().endswith(".csv")]
 
 
 def _emission_boundaries(
@@ -460,7 +519,9 @@ def _sink_steps(
             section_options(s, _class_areas_ha(starts) if s.get("accuracy_samples") else None)
         )
         if s.get("write_rasters"):
-            write_section_rasters(s, cfg["job"]["output_dir"], inputs=files)
+            # the section's other input files (not their sha256 digests) must not be overwritten
+            own = [f for f in (factor_file(s.get("factors")), s.get("accuracy_samples")) if f]
+            write_section_rasters(s, cfg["job"]["output_dir"], inputs=own)
         lc = open_landcover(starts if len(starts) > 1 else starts[0])  # lazy: metadata only
         crs = lc.rio.crs if hasattr(lc, "rio") and lc.rio.crs is not None else "EPSG:4326"
         footprint = _box(lc)
@@ -595,8 +656,13 @@ def _validation(
         try:
             if key == "location":
                 parts = [ds for (p, g), ds in emissions.items() if g == gas]
-                if not parts:
-                    continue
+                if not parts:  # skipped with a note (as for an error), not left unwritten:
+                    # the previous run's validation_<i> file stayed as this run's output
+                    raise EmptySelectionError(
+                        f"no {gas} emission estimate in this run to compare with "
+                        f"{Path(v['inventory']).name!r} (key = 'location'); add an "
+                        f"[[emissions]] block whose granules measure {gas}"
+                    )
                 est = (
                     xr.concat(
                         parts,
@@ -609,16 +675,17 @@ def _validation(
                     if len(parts) > 1
                     else parts[0]
                 )
-                drop = [
-                    s
-                    for s in map(str, est["source"].values)
-                    if s in set(map(str, v.get("exclude", [])))
-                ]
+                have = list(map(str, est["source"].values))
+                _warn_unused_exclude(i, v, have, "source")
+                drop = [s for s in have if s in set(map(str, v.get("exclude", [])))]
                 est = est.drop_sel(source=drop) if drop else est
                 res = validate(
                     est, inv, key="location", max_distance_km=v.get("max_distance_km", 5.0), gas=gas
                 )
             else:
+                _warn_unused_exclude(
+                    i, v, list(dict.fromkeys(map(str, table["boundary_id"]))), "boundary_id"
+                )
                 keep = table[~table["boundary_id"].isin([str(x) for x in v.get("exclude", [])])]
                 res = validate(keep, inv, key="boundary_id", gas=gas)
         except UrbansatError as err:
@@ -634,6 +701,24 @@ def _validation(
         res.attrs = {"inventory": v["inventory"], "key": key, "gas": gas}
         out[name] = res
     return out
+
+
+def _warn_unused_exclude(i: int, v: Mapping[str, Any], have: list[str], what: str) -> None:
+    """Warn for ``[[validation]] exclude`` entries that name nothing compared (a typo or a case).
+
+    ``exclude = ["berlin"]`` for the source "Berlin" excluded nothing and the city joined the
+    plant comparison without a word.
+    """
+    unknown = [str(x) for x in v.get("exclude", []) if str(x) not in set(have)]
+    if not unknown:
+        return
+    warnings.warn(
+        f"validation[{i}].exclude: {unknown} name no {what} of the estimates compared "
+        f"(key = {v.get('key', 'location')!r}; have {sorted(set(have))[:10]}), so they exclude "
+        f"nothing; use the {what} names exactly (case matters).",
+        UnusedInputWarning,
+        stacklevel=3,
+    )
 
 
 def _flat_wide(wide: pd.DataFrame) -> pd.DataFrame:
