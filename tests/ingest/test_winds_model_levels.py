@@ -222,8 +222,8 @@ def test_model_level_file_without_surface_pressure(project_samples, tmp_path):
     sfc.to_netcdf(tmp_path / "small-sfc.nc")
     with pytest.raises(WindError, match="longitude grid"):
         open_wind(d / LVL, surface=tmp_path / "small-sfc.nc")
-    # surface= belongs to model-level files only
-    with pytest.raises(WindError, match="only used with ERA5 model-level"):
+    # surface= of pressure-level winds: the sp of the same grid (this one is of Berlin)
+    with pytest.raises(WindError, match=r"has no surface pressure 'sp'|on another \w+ grid"):
         open_wind(project_samples / "winds" / "Matimba_ERA5-pl-20210725.nc", surface=d / SFC)
     with pytest.raises(WindError, match="strictly increasing"):
         open_wind(d / LVL, surface=d / SFC, heights=[100.0, 50.0])

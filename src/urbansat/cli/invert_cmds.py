@@ -190,12 +190,27 @@ def _write(ds: Any, path: Path, prov: dict[str, Any]) -> None:
         out.to_netcdf(tmp, engine="netcdf4")
 
 
+def _plot_name(name: str, taken: set[str]) -> str:
+    """``plume_<name>.png`` with the name made file-safe, unique among ``taken`` (updated).
+
+    Characters outside ``[A-Za-z0-9_.-]`` become ``_``; two sources that become one name
+    ("Berlin/Mitte", "Berlin?Mitte") get the first 8 hex digits of the sha256 of the full
+    name appended, so the second map no longer replaces the first.
+    """
+    import hashlib
+    import re
+
+    stem = f"plume_{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}"
+    if stem.lower() in taken:  # case too: macOS and Windows file systems ignore it
+        stem += "_" + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    taken.add(stem.lower())
+    return f"{stem}.png"
+
+
 def _plot_plumes(
     sw: Any, src: Any, bnd: Any, wind: Any, ds: Any, out_dir: Path, opts: dict[str, Any]
 ) -> list[Path]:
     """One plume map per prepared source (frames computed once), each written atomically."""
-    import re
-
     import matplotlib
 
     matplotlib.use("Agg")
@@ -207,11 +222,12 @@ def _plot_plumes(
 
     frames = plume_frames(sw, sources=src, boundaries=bnd, wind=wind, **opts)
     written = []
+    taken: set[str] = set()
     for name, (frame, _, _) in frames.items():
         if frame is None:  # its qa_reason is in the table
             continue
         ax = plot_plume(sw, sources=src, wind=wind, source=name, result=ds, frames=frames)
-        path = out_dir / f"plume_{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.png"
+        path = out_dir / _plot_name(name, taken)
         with atomic_write(path) as tmp:
             ax.figure.savefig(tmp, dpi=110, bbox_inches="tight")
         plt.close(ax.figure)

@@ -193,6 +193,43 @@ def _era5_pressure(raw: xr.Dataset, path: str, lev: str) -> xr.Dataset:
     return out
 
 
+def _with_surface_pressure(out: xr.Dataset, path: str, spath: str, sraw: xr.Dataset) -> xr.Dataset:
+    """Add the surface pressure ``sp`` of a single-level file to pressure-level winds.
+
+    :func:`urbansat.inversion.wind.effective_wind` then averages the plume layer above the
+    ground only (ERA5 extrapolates the levels below it).
+
+    Raises
+    ------
+    WindError
+        No ``sp`` in the file, another grid or times, or values outside 300-1100 hPa.
+    """
+    grid = out["eastward_wind"].isel(level=0, drop=True)
+    found = _surface_field([(f"surface file {spath!r}", sraw)], ("sp",), grid)
+    if found is None:
+        raise WindError(
+            f"surface file {spath!r} has no surface pressure 'sp' [Pa]; the pressure-level "
+            f"winds of {path!r} need it to leave out the levels below the ground. Download "
+            "ERA5 single levels with 'surface_pressure' for the same area and times."
+        )
+    where, _, ps, units = found
+    u = units.strip().lower()
+    if u in _PRESSURE_UNITS:
+        ps = ps * _PRESSURE_UNITS[u]
+    elif u:
+        raise WindError(f"{where}: 'sp' has units {units!r}; give Pa or hPa.")
+    plausible = (ps > _PS_MIN_PA) & (ps < _PS_MAX_PA)
+    if not np.all(plausible):
+        raise WindError(
+            f"{where}: surface pressure 'sp' has values {ps[~plausible].ravel()[:3]} Pa outside "
+            "300-1100 hPa; check that it is in Pa."
+        )
+    out = out.copy()
+    out["surface_pressure"] = (grid.dims, ps, {"units": "Pa"})
+    out.attrs["surface_file"] = spath
+    return out
+
+
 def _open_file(path_or_value: str | os.PathLike[str], what: str) -> tuple[Path, xr.Dataset]:
     path = Path(os.fspath(path_or_value))
     if path.is_dir():
@@ -475,10 +512,10 @@ def _open_wind_file(
         kind = None
         if variables is None and "u" in raw and "v" in raw and lev is not None:
             kind = _level_kind(raw, lev, str(path))
-        if surface is not None and kind != "model":
+        if surface is not None and kind not in ("model", "pressure"):
             raise WindError(
-                f"surface={os.fspath(surface)!r} is only used with ERA5 model-level files; "
-                f"{str(path)!r} is not one (no t, q, u, v on model levels). Drop surface=."
+                f"surface={os.fspath(surface)!r} is only used with ERA5 model- or "
+                f"pressure-level files; {str(path)!r} is neither. Drop surface=."
             )
         if variables is not None:
             out = _cosmo(raw, str(path), *_named_variables(raw, str(path), variables))
@@ -494,6 +531,10 @@ def _open_wind_file(
                     out = _era5_model_levels(raw, str(path), lev, (str(spath), sraw), h)
         elif kind == "pressure" and lev is not None:
             out = _era5_pressure(raw, str(path), lev)
+            if surface is not None:
+                spath, sraw = _open_file(surface, "ERA5 surface file")
+                with sraw:
+                    out = _with_surface_pressure(out, str(path), str(spath), sraw)
         elif "U_GNFR_A" in raw and "V_GNFR_A" in raw:
             out = _cosmo(raw, str(path), "U_GNFR_A", "V_GNFR_A")
         else:

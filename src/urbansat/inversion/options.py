@@ -14,6 +14,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
+import numpy as np
+
+from urbansat.constants import GLOBAL_EMISSION
 from urbansat.errors import InversionError
 from urbansat.inversion.gaussian import SPREAD_RATE_RANGE
 from urbansat.inversion.ime import MIN_PLUME_COVERAGE
@@ -31,6 +34,12 @@ MAX_MODEL_ERROR = 10.0
 BACKGROUNDS = ("auto", "convolution", "plane", "median")
 
 
+#: Allowed ``prior_sigma`` [kg s-1]: from 1 g s-1 (31.6 t yr-1, below any detectable
+#: source) to a thousand times the world's total CO2 emission (``constants.GLOBAL_EMISSION``),
+#: flat for any source; outside it the Bayesian solve overflows or becomes singular.
+PRIOR_SIGMA_RANGE = (1e-3, 1e3 * max(GLOBAL_EMISSION.values()))
+
+
 def _number(
     name: str,
     value: Any,
@@ -43,13 +52,12 @@ def _number(
 ) -> None:
     if value is None and optional:
         return
-    ok = (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and (value > low if strict else value >= low)
-        and value <= high
+    # numpy scalars too (np.float32(50), np.int64(20)); np.bool_ is neither
+    number = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool
     )
+    v = float(value) if number else math.nan
+    ok = number and math.isfinite(v) and (v > low if strict else v >= low) and v <= high
     if not ok:
         none = " (or omitted for the default)" if optional else ""
         rel = ">" if strict else ">="
@@ -159,6 +167,7 @@ class InversionOptions:
 
     def __post_init__(self) -> None:
         """Check every option (type and range)."""
+        self._as_python_numbers()
         km = f"a positive distance in km, at most {MAX_DISTANCE_KM:g}"
         for names, optional in (
             (("radius_km", "wind_radius_km", "background_km"), False),
@@ -180,8 +189,18 @@ class InversionOptions:
             optional=True,
             what=f"a lateral spread rate within Briggs' classes, {lo:g}-{hi:g}",
         )
-        for name in ("z_threshold", "prior_rel_error", "prior_sigma"):
+        for name in ("z_threshold", "prior_rel_error"):
             _number(name, getattr(self, name), low=0.0, strict=True, optional=False)
+        lo_ps, hi_ps = PRIOR_SIGMA_RANGE  # 1e300 overflowed the solve, 1e-300 broke it
+        _number(
+            "prior_sigma",
+            self.prior_sigma,
+            low=lo_ps,
+            high=hi_ps,
+            strict=False,
+            optional=False,
+            what=f"a 1-sigma in kg s-1 within {lo_ps:g}-{hi_ps:g}",
+        )
         # Q = U x mass per length: a calm wind makes every method undefined (the plume fit
         # divides by U), so the threshold cannot be 0
         _number("min_wind_speed", self.min_wind_speed, low=0.0, strict=True, optional=False)
@@ -208,7 +227,7 @@ class InversionOptions:
                 raise InversionError(f"{name}={v!r} is a fraction: give a value in (0, 1].")
         for name, low in (("background_controls", 0), ("min_valid_pixels", 1)):
             v = getattr(self, name)
-            if not isinstance(v, int) or isinstance(v, bool) or v < low:
+            if not isinstance(v, int | np.integer) or isinstance(v, bool) or v < low:
                 raise InversionError(f"{name}={v!r} must be a whole number >= {low}.")
         for name in ("refine_direction", "use_averaging_kernel"):
             if not isinstance(getattr(self, name), bool):
@@ -219,6 +238,13 @@ class InversionOptions:
             raise InversionError(
                 f"background={self.background!r} is not one of {list(BACKGROUNDS)}."
             )
+
+    def _as_python_numbers(self) -> None:
+        """Store numpy scalars as Python numbers, so that :meth:`to_dict` stays JSON."""
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, np.integer | np.floating):
+                object.__setattr__(self, f.name, v.item())
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

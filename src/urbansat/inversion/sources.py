@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import warnings
 from collections.abc import Mapping
@@ -11,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from urbansat.constants import GLOBAL_EMISSION
 from urbansat.errors import InversionError, SuspectValueWarning
 from urbansat.schema.geo import LONGITUDE_RULE, haversine_km, latitude_ok, longitude_ok
 from urbansat.spatial.local import local_lonlat
@@ -35,6 +37,11 @@ class _Source:
     prior: float
     prior_sigma: float
     release_lonlat: tuple[np.ndarray, np.ndarray] | None = None
+
+
+#: Largest prior emission of a source [kg s-1]: the world's total CO2 emission (the larger
+#: of the gases in ``constants.GLOBAL_EMISSION``); 1e20 gave -3.3e4 +- 6.7e3 kg/s, status ok.
+MAX_PRIOR_KG_S = max(GLOBAL_EMISSION.values())
 
 
 def _as_sources(
@@ -112,6 +119,8 @@ def _number(row: Any, column: str, default: float, who: str, fix: str) -> float:
     raw = getattr(row, column, default)
     if isinstance(raw, (bool, np.bool_)):  # True was read as 1 (a 1 km city, a 1 kg/s prior)
         raise InversionError(f"{who} has {column}={raw!r}, not a number; {fix}.")
+    if raw is pd.NA or raw is pd.NaT:  # a blank cell of a nullable column, as NaN
+        return math.nan
     try:
         return float(raw) if raw is not None else default
     except (TypeError, ValueError) as err:
@@ -180,6 +189,19 @@ def _checked_row(row: Any, prior_rel_error: float, prior_sigma: float) -> _Sourc
         raise InversionError(
             f"source {name!r} has prior_emission={pr}; give a finite prior in kg s-1, or "
             "leave it blank for no prior."
+        )
+    if pr == 0:  # with a relative error its sigma is 0: the estimate was pinned to 0, "ok"
+        raise InversionError(
+            f"source {name!r} has prior_emission=0: with the relative prior error "
+            f"(prior_rel_error={prior_rel_error:g}) that is a prior known to be exactly 0, "
+            "and the Bayesian estimate stays there whatever the data say. Leave the cell "
+            "blank for no prior (a flat one), or give the inventory's emission in kg s-1."
+        )
+    if abs(pr) > MAX_PRIOR_KG_S:  # a unit slip (t/yr or g/s for kg/s) broke the solve
+        raise InversionError(
+            f"source {name!r} has prior_emission={pr:g} kg s-1, more than the world's total "
+            f"CO2 emission ({MAX_PRIOR_KG_S:.3g} kg s-1, constants.GLOBAL_EMISSION): the "
+            "prior is in kg s-1 (t yr-1 / 31557.6)."
         )
     if np.isfinite(pr):
         ps = max(abs(pr) * prior_rel_error, 1e-9)

@@ -270,7 +270,7 @@ def check_wind_dataset(wind: xr.Dataset, where: str = "the wind dataset") -> xr.
             )
         check_wind_range(np.asarray(wind[name].values, dtype=float), where, name)
     for name, lo, hi, unit in (
-        (SPEED_SIGMA, 0.0, math.inf, "m s-1"),
+        (SPEED_SIGMA, 0.0, MAX_WIND_COMPONENT_M_S, "m s-1"),  # as open_wind's sigma=
         (DIRECTION_SIGMA, 0.0, 180.0, "degree"),
     ):
         if name not in wind:
