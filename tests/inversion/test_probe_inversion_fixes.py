@@ -144,3 +144,14 @@ def test_pressure_levels_below_the_ground_are_left_out():
     bare = effective_wind(urbansat.open_wind(PL), 27.6, -23.7, t)
     assert e.speed > bare.speed * 1.1  # the underground levels slowed the wind by > 10 %
     assert 6.5 < e.speed < 7.5
+
+
+def test_a_wind_dataset_without_units_is_refused(scene):
+    # estimate_emissions took a km/h Dataset without units as m/s: 4451 kg/s for 1236
+    sw, tr = scene
+    kmh = tr["wind"].copy(deep=True)
+    for v in ("eastward_wind", "northward_wind"):
+        kmh[v] = kmh[v] * 3.6
+        kmh[v].attrs = {}
+    with pytest.raises(WindError, match=r"eastward_wind has no units attribute; urbansat will not"):
+        urbansat.estimate_emissions(sw, sources=tr["sources"], wind=kmh, method="ime")

@@ -262,7 +262,13 @@ def check_wind_dataset(wind: xr.Dataset, where: str = "the wind dataset") -> xr.
         if name not in wind:
             continue
         unit = wind[name].attrs.get("units")
-        if unit is not None and str(unit).strip() not in _M_S_SPELLINGS:
+        if unit is None:  # open_wind refuses a file without it; a km/h Dataset was m/s
+            raise WindError(
+                f"{where}: {name} has no units attribute; urbansat will not guess the unit "
+                "of a wind. Set attrs['units'] = 'm s-1' after converting (km h-1 / 3.6, "
+                "knots x 0.5144), or open the file with urbansat.open_wind."
+            )
+        if str(unit).strip() not in _M_S_SPELLINGS:
             raise WindError(
                 f"{where}: {name} has units {unit!r}; a wind dataset holds m s-1. Convert it "
                 f"(km h-1 / 3.6, knots x 0.5144) and set attrs['units'] = 'm s-1', or open the "
