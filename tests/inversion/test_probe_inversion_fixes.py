@@ -155,3 +155,14 @@ def test_a_wind_dataset_without_units_is_refused(scene):
         kmh[v].attrs = {}
     with pytest.raises(WindError, match=r"eastward_wind has no units attribute; urbansat will not"):
         urbansat.estimate_emissions(sw, sources=tr["sources"], wind=kmh, method="ime")
+
+
+@needs_winds
+@pytest.mark.parametrize(("dim", "values"), [("number", [0, 1]), ("expver", [1, 5])])
+def test_an_extra_wind_dimension_is_refused_by_name(tmp_path, dim, values):
+    with xr.open_dataset(SL) as opened:
+        raw = opened.drop_vars([v for v in ("number", "expver") if v in opened.variables])
+        ds = xr.concat([raw, raw], dim=dim).assign_coords({dim: values})
+        ds.to_netcdf(tmp_path / "w.nc")
+    with pytest.raises(WindError, match=rf"has the extra dimension '{dim}' of 2 values"):
+        urbansat.open_wind(tmp_path / "w.nc")

@@ -665,4 +665,27 @@ def open_wind(
             "a wind netCDF path or a swath with eastward_wind."
         )
     out = _open_wind_file(path_or_value, variables=variables, surface=surface, heights=heights)
-    return with_sigmas(out, sigma, direction_sigma)
+    return with_sigmas(_known_dims(out, str(path_or_value)), sigma, direction_sigma)
+
+
+#: Dimensions of a normalized wind field (time, levels, a regular or a 2-D grid).
+_WIND_DIMS = frozenset({"time", "level", "latitude", "longitude", "y", "x"})
+
+
+def _known_dims(out: xr.Dataset, path: str) -> xr.Dataset:
+    """Drop length-1 extra dimensions; refuse others (an ensemble ``number``, ``expver``).
+
+    An ERA5 ensemble (``number``) or the ERA5/ERA5T ``expver`` axis reached the consumer,
+    which failed with xarray's raw transpose error naming neither the file nor the fix.
+    """
+    extra = [d for d in out["eastward_wind"].dims if d not in _WIND_DIMS]
+    many = [d for d in extra if out.sizes[d] > 1]
+    if many:
+        d = many[0]
+        raise WindError(
+            f"Wind file {path!r} has the extra dimension {d!r} of {out.sizes[d]} values "
+            "(an ensemble 'number', or ERA5/ERA5T 'expver'); urbansat takes one wind field. "
+            f"Select one first and save it, e.g. ds.sel({d}=...) or ds.mean({d!r}) for an "
+            "ensemble, ds.max('expver') to merge ERA5 and ERA5T."
+        )
+    return out.isel(dict.fromkeys(extra, 0), drop=True) if extra else out

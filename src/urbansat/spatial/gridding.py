@@ -220,9 +220,12 @@ def _auto_grid(
         "tuple[float, float]",
         (resolution, resolution) if np.isscalar(resolution) else resolution,
     )
+    x0, y0 = np.floor(lo_x / rx + 1e-9) * rx, np.floor(lo_y / ry + 1e-9) * ry
+    # at least one cell each way: soundings on one meridian (or one sounding) on a multiple
+    # of the resolution gave a box of zero width, refused as a bbox the caller never gave
     bbox = (
-        np.floor(lo_x / rx + 1e-9) * rx, np.floor(lo_y / ry + 1e-9) * ry,
-        np.ceil(hi_x / rx - 1e-9) * rx, np.ceil(hi_y / ry - 1e-9) * ry,
+        x0, y0,
+        max(np.ceil(hi_x / rx - 1e-9) * rx, x0 + rx), max(np.ceil(hi_y / ry - 1e-9) * ry, y0 + ry),
     )  # fmt: skip
     if bbox[2] - bbox[0] > _WIDE_LON_DEG:
         import warnings

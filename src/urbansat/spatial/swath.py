@@ -133,12 +133,18 @@ def _footprint_pairs(
     fp = polys[valid]
     fp_area = shapely.area(fp)
     src = valid
-    # footprints unwrapped beyond +180 are also tested shifted by -360 (antimeridian)
-    far = shapely.bounds(fp)[:, 2] > _LON_MAX
-    if far.any():
-        fp = np.concatenate([fp, shapely.transform(fp[far], lambda c: c - [360.0, 0.0])])
-        fp_area = np.concatenate([fp_area, fp_area[far]])
-        src = np.concatenate([src, valid[far]])
+    # footprints unwrapped beyond +180 are also tested shifted by -360, those beyond -180
+    # (the readers' convention for a centre just east of -180) by +360: the antimeridian
+    bounds = shapely.bounds(fp)
+    copies = [fp]
+    areas = [fp_area]
+    owners = [src]
+    for far, shift in ((bounds[:, 2] > _LON_MAX, -360.0), (bounds[:, 0] < -_LON_MAX, 360.0)):
+        if far.any():
+            copies.append(shapely.transform(fp[far], lambda c, d=shift: c + np.array([d, 0.0])))
+            areas.append(fp_area[far])
+            owners.append(valid[far])
+    fp, fp_area, src = np.concatenate(copies), np.concatenate(areas), np.concatenate(owners)
     tree = shapely.STRtree(fp)
     b_idx, f_idx = tree.query(bgeoms, predicate="intersects")
     inter = shapely.area(shapely.intersection(fp[f_idx], bgeoms[b_idx]))
