@@ -166,3 +166,13 @@ def test_an_extra_wind_dimension_is_refused_by_name(tmp_path, dim, values):
         ds.to_netcdf(tmp_path / "w.nc")
     with pytest.raises(WindError, match=rf"has the extra dimension '{dim}' of 2 values"):
         urbansat.open_wind(tmp_path / "w.nc")
+
+
+def test_coverage_and_window_messages_say_what_they_mean(scene):
+    sw, tr = scene
+    kw = {"sources": tr["sources"], "wind": tr["wind"], "method": "ime"}
+    r = urbansat.estimate_emissions(sw, min_coverage=1.0, **kw)
+    reason = str(r.qa_reason.values[0])
+    assert "only 99.97% covered" in reason and "needs >= 100.00%" in reason  # was 100.0 / 100.0
+    r = urbansat.estimate_emissions(sw, radius_km=0.5, **kw)
+    assert "no sounding within 0.5 km (the window of radius_km=0.5)" in str(r.qa_reason.values[0])

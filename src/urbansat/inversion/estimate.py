@@ -192,8 +192,9 @@ def _prepare(  # noqa: PLR0911, PLR0912, PLR0915 - one early return per rejectio
             None,
             diag,
             (
-                f"source at lon={src.lon:.3f}, lat={src.lat:.3f} is outside the swath "
-                f"(no sounding within {radius:.0f} km)"
+                f"source at lon={src.lon:.3f}, lat={src.lat:.3f} has no sounding within "
+                f"{radius:.3g} km (the window of radius_km={opts['radius_km']:g}): outside "
+                "the swath, or a window smaller than a footprint"
             ),
         )
     diag["n_valid_near"] = int(scene.n_valid)

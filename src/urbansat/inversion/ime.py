@@ -117,6 +117,17 @@ COVERAGE_EXTRAPOLATION_ERROR = 0.25
 _GRID_M = 500.0
 
 
+def _pct(value: float, other: float) -> str:
+    """``value`` as a percentage with the digits that tell it from ``other`` (at most 6).
+
+    "only 100.0% covered ... needs >= 100.0%" hid that 99.97 % is below 100 %.
+    """
+    for digits in range(1, 7):
+        if f"{value:.{digits}%}" != f"{other:.{digits}%}":
+            return f"{value:.{digits}%}"
+    return f"{value:.6%}"
+
+
 def plume_profile(
     s: np.ndarray, n: np.ndarray, *, a: float, r0: float, pixel_m: float
 ) -> np.ndarray:
@@ -234,9 +245,10 @@ def estimate_ime(frame: PlumeFrame, *, min_coverage: float = MIN_PLUME_COVERAGE)
     c_nom = plume_coverage(frame, ok, sub_in, (s_min, s_max))
     if not c_nom >= min_coverage:
         return MethodResult.rejected(
-            f"plume band only {c_nom:.1%} covered: that share of its modelled plume mass falls "
-            f"on valid soundings (swath edge, clouds or QA gaps); IME needs >= "
-            f"{min_coverage:.1%}: use method='csf' or 'gaussian', which need no complete band",
+            f"plume band only {_pct(c_nom, min_coverage)} covered: that share of its modelled "
+            "plume mass falls on valid soundings (swath edge, clouds or QA gaps); IME needs >= "
+            f"{_pct(min_coverage, c_nom)}: use method='csf' or 'gaussian', which need no "
+            "complete band",
             int(ok.sum()),
         )
     c_alt = [plume_coverage(frame, ok, sub_in, (s_min, s_max), a=a) for a in SPREAD_RATE_RANGE] + [
