@@ -714,7 +714,7 @@ def open_granules(  # noqa: PLR0913 - public API: data first, then keyword-only 
         ds = _open_one(
             r,
             p,
-            variables=variables,
+            variables=_with_target_variables(r, variables, target),
             gas=gas_sel,
             window=window,
             chunks=chunks,
@@ -753,6 +753,26 @@ def open_granules(  # noqa: PLR0913 - public API: data first, then keyword-only 
     if target is not None:
         out = select_target(out, target, mode="sam")
     return validate_granule(out)
+
+
+#: OCO-3 Lite variables :func:`select_target` reads (``open_granules(target=)``).
+_TARGET_VARIABLES = ("target_name", "target_id", "operation_mode")
+
+
+def _with_target_variables(
+    reader: GranuleReader, variables: Sequence[str] | None, target: str | None
+) -> Sequence[str] | None:
+    """Add the target variables to ``variables=`` when ``target=`` selects OCO-3 soundings.
+
+    ``select_target`` needs them; a ``variables=`` list without them used to drop them, and
+    the call failed saying the OCO-3 file lacked them. Other products are left as asked:
+    ``select_target`` then says that only OCO-3 Lite granules carry targets.
+    """
+    if target is None or variables is None or isinstance(variables, str):
+        return variables
+    if reader.name != "oco3_l2_lite":
+        return variables
+    return [*variables, *(v for v in _TARGET_VARIABLES if v not in variables)]
 
 
 #: Position resolution of the repeated-sounding key [degrees]: 1e-5 (about 1 m), far below any
@@ -1061,7 +1081,9 @@ def granule_summary(ds: xr.Dataset) -> dict[str, Any]:
     dict
         Keys ``product``, ``product_version``, ``gas``, ``files``, ``time_start``,
         ``time_end``, ``soundings`` (finite gas), ``qa_pass``, ``qa_pass_rate``,
-        ``bbox`` (lon_min, lat_min, lon_max, lat_max) or None.
+        ``bbox`` (lon_min, lat_min, lon_max, lat_max) or None. A swath closer together
+        across the antimeridian than within -180..180 has ``lon_min > lon_max``
+        (e.g. ``(179.9, ..., -179.9, ...)``), as ``open_granules(bbox=)`` takes it.
     """
     from dask.base import compute
 
@@ -1085,7 +1107,8 @@ def granule_summary(ds: xr.Dataset) -> dict[str, Any]:
     fin = np.isfinite(ds[var])
     lat = ds["latitude"].where(fin)
     lon = ds["longitude"].where(fin)
-    n, npass, t0, t1, a, b, c, d = compute(  # type: ignore[no-untyped-call]  # dask has no annotations
+    lon360 = lon % 360.0  # the same longitudes in [0, 360): continuous across 180 E
+    n, npass, t0, t1, a, b, c, d, a360, c360 = compute(  # type: ignore[no-untyped-call]  # dask has no annotations
         fin.sum(),
         ds["qa_pass"].sum(),
         ds["time"].min(skipna=True),
@@ -1094,9 +1117,24 @@ def granule_summary(ds: xr.Dataset) -> dict[str, Any]:
         lat.min(),
         lon.max(),
         lat.max(),
+        lon360.min(),
+        lon360.max(),
     )
     n, npass = int(n), int(npass)
-    bbox = None if n == 0 else tuple(round(float(v), 4) for v in (a, b, c, d))
+    a, c = float(a), float(c)
+    if n and float(c360) - float(a360) < c - a:
+        # the soundings are closer together across the antimeridian: a box crossing it
+        # (lon_min > lon_max), as open_granules(bbox=) takes it, not -180..180
+        a, c = ((float(v) + 180.0) % 360.0 - 180.0 for v in (a360, c360))
+    # rounded outward to 1e-4 degrees: a box copied from the summary keeps the edge soundings
+    bbox = (
+        None
+        if n == 0
+        else tuple(
+            round(float(fn(float(v) * 1e4)) / 1e4, 4)
+            for fn, v in ((np.floor, a), (np.floor, b), (np.ceil, c), (np.ceil, d))
+        )
+    )
     return {
         **base,
         "time_start": str(np.datetime64(t0.values, "s")),

@@ -293,6 +293,10 @@ class GosatFTSReader(GranuleReader):
         if variables is None:
             return [v for v, (fp, _, _) in table.items() if fp in s and fits(v)]
         reject_unknown(path, variables, table, reader=self.name)
+        if any(v.startswith("footprint_") for v in variables):
+            # a pair: both vertex arrays make latitude_bounds/longitude_bounds together
+            pair = ["footprint_latitude", "footprint_longitude"]
+            variables = list(dict.fromkeys([*variables, *pair]))
         missing = [table[v][0] for v in variables if table[v][0] not in s]
         if missing:
             raise MissingVariableError(

@@ -11,11 +11,13 @@ Normalization
   NaN (integers -1, strings "") and ``qa_pass`` False. ACOS-GOSAT soundings are
   not grouped into frames (GOSAT has no 8-footprint frames): ``y`` = sounding
   sorted by ``sounding_id`` and ``x`` has length 1, as for GOSAT FTS.
-* Missing values: floats equal to ``missing_value`` (-999999) are NaN; soundings
+* Missing values: the fill a variable declares (``missing_value``/``_FillValue``)
+  and the product's fill -999999 are NaN in every float variable; soundings
   with ``latitude == 0`` and ``longitude == 0`` are treated as missing, and
   vertices at exactly (0, 0) are NaN (rare producer fill, spec).
 * Units: ``pressure_levels`` and ``Retrieval/psurf`` hPa -> Pa (x 100).
-* Levels are already top-of-atmosphere first (index 0 = TOA, 19 = surface).
+* Levels are top-of-atmosphere first (index 0 = TOA, 19 = surface): checked on
+  ``pressure_levels`` (read with any level variable); a surface-first file is refused.
 * ``qa_pass = (xco2_quality_flag == 0) & isfinite(xco2)``.
 * ``time``: float seconds since 1970-01-01 -> datetime64[ns] (lazy).
 * OCO-3: ``operation_mode`` (4 = SAM), ``target_id``, ``target_name`` kept; see
@@ -170,6 +172,64 @@ def _token(path: str | Path, *parts: Any) -> str:
 _CONVERTED = ("xco2", "xco2_uncertainty")
 
 
+#: Normalized variables on the ``level`` axis (besides ``pressure``, which orders them).
+_LEVEL_VARIABLES = ("xco2_profile_apriori", "column_averaging_kernel", "pressure_weight")
+
+
+def _with_companions(names: list[str], s: dict[str, set[str]]) -> list[str]:
+    """Add the variables that ``names`` need to be normalized (``variables=`` given).
+
+    The vertex latitudes and longitudes are a pair (the (0, 0) vertex fill is found on
+    both); a level variable brings ``pressure`` (its order is checked on pressure_levels).
+    """
+    out = list(names)
+    if {"latitude_bounds", "longitude_bounds"} & set(out):
+        out += ["latitude_bounds", "longitude_bounds"]
+    if set(_LEVEL_VARIABLES) & set(out) and "pressure_levels" in s["/"]:
+        out.append("pressure")
+    return list(dict.fromkeys(out))
+
+
+def _check_levels(path: str | Path, layout: _Layout, miss: float) -> None:
+    """Refuse pressure levels that do not increase with the level index (TOA first).
+
+    The layout fixes index 0 = top of atmosphere, 19 = surface, and the swath says so
+    (``level_order``). A file rewritten surface-first (a tool flipped the axis) was read
+    under that label, and every consumer took the top of the atmosphere as the surface.
+    Reads ``pressure_levels`` of the window's soundings at once (numpy, no dask: the
+    swath stays lazy).
+
+    Raises
+    ------
+    SchemaError
+        Some sounding's ``pressure_levels`` decrease with the level index.
+    """
+    s0, s1 = int(layout.offsets[0]), int(layout.offsets[-1])
+    if s1 <= s0:
+        return
+    with netcdf_handle(path) as nc:
+        var = nc.variables["pressure_levels"]
+        if var.ndim != 2 or var.shape[1] < 2:  # noqa: PLR2004 - (sounding, level)
+            return
+        idx = slice(s0, s1) if layout.perm is None else np.sort(layout.perm[s0:s1])
+        p = np.ma.filled(np.ma.asarray(var[idx, :]).astype("float64"), np.nan)
+    p[p == miss] = np.nan
+    with np.errstate(invalid="ignore"):
+        dec = (np.diff(p, axis=1) < 0).any(axis=1)
+    n_bad = int(dec.sum())
+    if not n_bad:
+        return
+    first = p[np.flatnonzero(dec)[0]]
+    raise SchemaError(
+        f"Granule '{path}': pressure_levels decrease with the level index in {n_bad} of "
+        f"{p.shape[0]} sounding(s) (e.g. {first[0]:.4g} hPa at level 0, {first[-1]:.4g} hPa "
+        f"at level {first.size - 1}); the Lite layout puts the top of the atmosphere first "
+        "(index 0) and the surface last. The levels were reversed (surface first) by a tool: "
+        "use the original Lite file, or reverse the levels axis of pressure_levels, "
+        "xco2_averaging_kernel, co2_profile_apriori and pressure_weight together."
+    )
+
+
 def _describe(out: dict[str, xr.DataArray], facts: dict[str, Any], lon: xr.DataArray) -> None:
     """Set the CF attributes of the normalized variables in ``out`` (in place)."""
     out["xco2"].attrs.update(
@@ -269,7 +329,10 @@ class OCOLiteReader(GranuleReader):
             names, strict = list(table), False
         else:
             reject_unknown(path, variables, table, reader=self.name)
-            names, strict = core + [v for v in variables if v not in core], True
+            names, strict = (
+                _with_companions(core + [v for v in variables if v not in core], s),
+                True,
+            )
         per_group: dict[str, list[str]] = {"/": ["sounding_id", "latitude", "longitude", "time"]}
         norm_of: dict[str, str] = {}
         for n in names:
@@ -287,6 +350,8 @@ class OCOLiteReader(GranuleReader):
 
         # --- frames -> rows, selected before any data variable is read
         layout, present, rows = self._layout_of(path, window)
+        if "pressure_levels" in norm_of:
+            _check_levels(path, layout, float(f["missing_value"]))
         ny, nfp, cols = rows.stop - rows.start, layout.nfp, layout.cols
 
         raw = self._open_tree(path, s, per_group)
@@ -419,9 +484,13 @@ class OCOLiteReader(GranuleReader):
         pres = xr.DataArray(present, dims=("y", "x"))
 
         def clean(v: xr.DataArray) -> xr.DataArray:
-            # xarray already masked variables that declare missing_value/_FillValue
-            if v.dtype.kind == "f" and not ({"missing_value", "_FillValue"} & set(v.encoding)):
-                return v.where(v != miss)
+            # xarray already masked the fill the variable declares (missing_value/_FillValue);
+            # the product's documented fill -999999 is masked too, whatever else is declared:
+            # a subsetter that declares _FillValue=NaN keeps the producer's -999999 in the data
+            if v.dtype.kind == "f":
+                masked = v.where(v != miss)
+                masked.encoding = dict(v.encoding)  # the stored dtype is checked later
+                return masked
             return v
 
         for axis in ("latitude", "longitude"):

@@ -58,6 +58,20 @@ def _has_tracers(path: str | Path) -> bool:
         return "XCO2_BG" in raw and "XCO2_TOT" in raw and "nobs" in raw.dims
 
 
+def _seeded_noise(
+    raw: xr.Dataset, window: Window | None, noise_ppm: float, seed: int
+) -> xr.DataArray:
+    """Gaussian noise (1-sigma ``noise_ppm``) of the pixels of ``window``.
+
+    Drawn with ``seed`` for the whole (nobs, nrows) field, then cut with the window: a
+    pixel's noise depends on the seed only, never on ``bbox=``/``time=`` (the window).
+    """
+    full = (raw.sizes["y"], raw.sizes["x"])
+    rng = np.random.default_rng(seed)
+    noise = xr.DataArray(rng.normal(0.0, float(noise_ppm), full), dims=("y", "x"))
+    return noise if window is None else noise.isel(y=window[0], x=window[1])
+
+
 class SmartcarbReader(GranuleReader):
     """SMARTCARB synthetic CO2M L2 swath (the community plume-inversion benchmark)."""
 
@@ -148,6 +162,7 @@ class SmartcarbReader(GranuleReader):
                 "(Sentinel_7_CO2_*.nc)?"
             )
         raw = raw.rename({"nobs": "y", "nrows": "x", "ncorners": "corner"})
+        noise = None if noise_ppm is None else _seeded_noise(raw, window, noise_ppm, seed)
         if window is not None:
             raw = raw.isel(y=window[0], x=window[1])
 
@@ -156,9 +171,8 @@ class SmartcarbReader(GranuleReader):
             return da.where(da < _FILL).astype("float64")
 
         xco2 = f("XCO2_BG") + f("XCO2_RA") - f("XCO2_GPP") + f("XCO2_TOT")
-        if noise_ppm is not None:
-            rng = np.random.default_rng(seed)
-            xco2 = xco2 + rng.normal(0.0, float(noise_ppm), xco2.shape)
+        if noise_ppm is not None and noise is not None:
+            xco2 = xco2 + noise.transpose(*xco2.dims).data
             unc = xr.full_like(xco2, float(noise_ppm))
         else:
             unc = f("uXCO2") if "uXCO2" in raw else xr.full_like(xco2, np.nan)

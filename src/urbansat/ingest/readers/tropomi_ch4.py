@@ -231,7 +231,8 @@ def _scanline_time(times: tuple[np.ndarray, np.ndarray], lat: xr.DataArray) -> x
 def _geolocation(ds: xr.Dataset, lon: xr.DataArray, valid: xr.DataArray) -> dict[str, xr.DataArray]:
     """Footprint corners (when the file has them), longitudes unwrapped around ``lon``."""
     out: dict[str, xr.DataArray] = {}
-    if "latitude_bounds" in ds:
+    # a pair: _wanted reads both bounds when either is asked for
+    if "latitude_bounds" in ds and "longitude_bounds" in ds:
         out["latitude_bounds"] = cf(
             ds["latitude_bounds"].where(valid),
             "degrees_north",
@@ -247,11 +248,25 @@ def _geolocation(ds: xr.Dataset, lon: xr.DataArray, valid: xr.DataArray) -> dict
     return out
 
 
-def _vertical(ds: xr.Dataset) -> dict[str, xr.DataArray]:
-    """Layer pressures, pressure weights, a-priori profile and averaging kernel (if present)."""
+def _vertical(
+    ds: xr.Dataset, n_layers: int | None = None, path: str | Path = "?"
+) -> dict[str, xr.DataArray]:
+    """Layer pressures, pressure weights, a-priori profile and averaging kernel (if present).
+
+    ``n_layers`` is the file's ``layer`` dimension: ``pressure`` needs it when no layered
+    variable (averaging kernel, subcolumns, a-priori) was read.
+    """
     out: dict[str, xr.DataArray] = {}
     if "pressure_interval" in ds and "surface_pressure" in ds:
-        n = ds.sizes["level"]
+        n = ds.sizes.get("level", n_layers)
+        if n is None:
+            raise MissingVariableError(
+                f"Granule '{path}' has no 'layer' dimension in its PRODUCT group, so the "
+                "number of layers of the variable 'pressure' (surface_pressure - "
+                "(N - k - 1/2) pressure_interval) is unknown. Ask for 'pressure' together "
+                "with 'pressure_weight' (variables=['pressure', 'pressure_weight']), or use a "
+                "full L2 file."
+            )
         k = xr.DataArray(np.arange(n, dtype="float32"), dims=("level",))
         p = ds["surface_pressure"] - (n - k - 0.5) * ds["pressure_interval"]
         out["pressure"] = cf(
@@ -357,6 +372,8 @@ class TropomiCH4Reader(GranuleReader):
         for v in (f["uncertainty"], f["qa"]["flag"]):
             if v in prod:
                 prod_vars.append(v)
+        if "pressure_interval" in want.get("input", []) and "layer" in prod:
+            prod_vars.append("layer")  # N of the layers of 'pressure' (1-D coordinate)
 
         ydim, xdim = "scanline", "ground_pixel"
         keep: dict[str, Sequence[str]] = {
@@ -364,6 +381,7 @@ class TropomiCH4Reader(GranuleReader):
             **{f["groups"][k]: v for k, v in want.items()},
         }
         ds = self._open_tree(path, groups, keep)
+        n_layers = ds.sizes.get("layer")
         ny, nx = ds.sizes[ydim], ds.sizes[xdim]
         rows, cols = (None, None) if window is None else window
         rows, cols = empty_like_window(ny, rows), empty_like_window(nx, cols)
@@ -433,7 +451,7 @@ class TropomiCH4Reader(GranuleReader):
             errors="ignore",
         )
         geo = groups.get("geolocations") or set()
-        gattrs = {**gattrs, "__has_bounds__": "latitude_bounds" in geo}
+        gattrs = {**gattrs, "__has_bounds__": "latitude_bounds" in geo, "__n_layers__": n_layers}
         return validate_granule(
             self._normalize(ds, path, gas_name, prod, has_qa, qa, gattrs, times)
         )
@@ -444,6 +462,9 @@ class TropomiCH4Reader(GranuleReader):
         table = self.facts["variables"]
         derived = {
             "pressure": ["surface_pressure", "pressure_interval"],
+            # a pair: corners are read (and returned) together
+            "latitude_bounds": ["latitude_bounds", "longitude_bounds"],
+            "longitude_bounds": ["latitude_bounds", "longitude_bounds"],
             "pressure_weight": ["dry_air_subcolumns"],
             "xch4_profile_apriori": ["methane_profile_apriori", "dry_air_subcolumns"],
             "xch4_apriori": ["methane_profile_apriori", "dry_air_subcolumns"],
@@ -541,7 +562,7 @@ class TropomiCH4Reader(GranuleReader):
         out.update(self._screening(ds, out["xch4"], valid, has_qa, qa))
         time = _scanline_time(times, lat)
         out.update(_geolocation(ds, lon, valid))
-        out.update(_vertical(ds))
+        out.update(_vertical(ds, gattrs.get("__n_layers__"), path))
         self._add_product_variables(ds, out)
 
         if not gattrs.get("__has_bounds__", True):
@@ -652,13 +673,11 @@ class TropomiCH4Reader(GranuleReader):
                     "is the product fill value"
                 )
             out[name] = cf(var, units if units is not None else "1", **extra)
-        if "eastward_wind" in out:
-            out["eastward_wind"].attrs.update(
-                standard_name="eastward_wind", long_name="ECMWF 10 m eastward wind"
-            )
-            out["northward_wind"].attrs.update(
-                standard_name="northward_wind", long_name="ECMWF 10 m northward wind"
-            )
+        for wind in ("eastward_wind", "northward_wind"):  # either may be asked for alone
+            if wind in out:
+                out[wind].attrs.update(
+                    standard_name=wind, long_name=f"ECMWF 10 m {wind.replace('_', ' ')}"
+                )
 
     def _attrs(
         self, path: str | Path, g: dict[str, Any], qa: str, prod: set[str]
