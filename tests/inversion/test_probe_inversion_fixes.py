@@ -176,3 +176,24 @@ def test_coverage_and_window_messages_say_what_they_mean(scene):
     assert "only 99.97% covered" in reason and "needs >= 100.00%" in reason  # was 100.0 / 100.0
     r = urbansat.estimate_emissions(sw, radius_km=0.5, **kw)
     assert "no sounding within 0.5 km (the window of radius_km=0.5)" in str(r.qa_reason.values[0])
+
+
+@pytest.mark.parametrize("gas", [5, True])
+def test_a_gas_that_is_not_a_name_is_refused(scene, gas):
+    sw, tr = scene
+    with pytest.raises(InversionError, match=rf"gas={gas!r} is not a gas name"):
+        urbansat.estimate_emissions(
+            sw, sources=tr["sources"], wind=tr["wind"], method="ime", gas=gas
+        )
+    r = urbansat.estimate_emissions(
+        sw, sources=tr["sources"], wind=tr["wind"], method="ime", gas=" CO2"
+    )
+    assert np.isfinite(float(r.emission[0]))
+
+
+def test_a_list_of_user_wind_tuples_is_named(scene):
+    sw, tr = scene
+    with pytest.raises(WindError, match=r"wind is a list of 2 values such as \(3.0, 1.0, 0.5\)"):
+        urbansat.estimate_emissions(
+            sw, sources=tr["sources"], wind=[(3.0, 1.0, 0.5), (3.2, 1.1, 0.5)], method="ime"
+        )

@@ -105,6 +105,13 @@ def _wind_dataset(
     if isinstance(wind, list) and wind and all(isinstance(w, (xr.Dataset, str)) for w in wind):
         # several products; each item is a Dataset or path, so each gives one Dataset
         return [cast(xr.Dataset, _wind_dataset(w, swath, wind_sigma)) for w in wind]
+    if isinstance(wind, list) and any(isinstance(w, (tuple, list, Mapping)) for w in wind):
+        # [(u, v, s), (u, v, s)] was read as one wind whose u is a tuple ("not finite")
+        raise WindError(
+            f"wind is a list of {len(wind)} values such as {wind[0]!r}; a list of winds holds "
+            "wind Datasets or paths (several products, compared). Give one user wind as a "
+            "tuple, wind=(u, v, sigma), or open each: [urbansat.open_wind((u, v, sigma)), ...]."
+        )
     if wind is None:
         raise WindError(
             "wind is required: a normalized wind (urbansat.open_wind(path)), a user value "
@@ -561,7 +568,11 @@ def _setup(
     # it (transposed dims, a gas in ppb, a pressure in hPa) gave silently wrong numbers
     validate_granule(swath)
     opts = InversionOptions.from_mapping(options, **overrides).to_dict()
-    gas = (gas or gas_of(swath)).lower()
+    if gas is not None and not isinstance(gas, str):  # 5 was a raw AttributeError
+        raise InversionError(
+            f"gas={gas!r} is not a gas name; give 'co2' or 'ch4', or None for the swath's gas."
+        )
+    gas = (gas or gas_of(swath)).strip().lower()
     wind_ds = _wind_dataset(wind, swath, opts["wind_sigma"])
     srcs = _as_sources(sources, boundaries, opts["prior_rel_error"], opts["prior_sigma"])
     return opts, gas, wind_ds, srcs
