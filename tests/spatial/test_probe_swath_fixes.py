@@ -62,3 +62,20 @@ def test_one_sounding_on_a_cell_edge_is_gridded(lonlat):
         out = grid_soundings(s, resolution=0.1, method="centre")
     assert dict(out.sizes) == {"y": 1, "x": 1}
     assert float(out.xco2.max()) == 400.0 and float(out.n_soundings.sum()) == 1.0
+
+
+@pytest.mark.parametrize("bbox", [(9.8, 49.8, 10.2, 50.2), (9.0, 49.0, 11.0, 51.0)])
+def test_a_sounding_on_an_interior_edge_goes_to_the_cell_after_it(bbox):
+    from urbansat.spatial.grid import GridSpec
+
+    s = make_swath(center=(0.0, 0.0), shape_yx=(1, 1), values=400.0)
+    s = s.assign_coords(longitude=(("y", "x"), [[10.0]]), latitude=(("y", "x"), [[50.0]]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = grid_soundings(
+            s, grid=GridSpec.from_bbox(bbox, 0.1, crs="EPSG:4326"), method="centre"
+        )
+    iy, ix = np.argwhere(np.isfinite(out.xco2.values))[0]
+    # as numpy.histogram's half-open bins: 10.0 E in 10.0-10.1; rows count southward from
+    # the north edge, so 50.0 N is in the row below it, 49.9-50.0
+    assert float(out.x[ix]) == pytest.approx(10.05) and float(out.y[iy]) == pytest.approx(49.95)

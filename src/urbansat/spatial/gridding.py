@@ -162,13 +162,16 @@ _EDGE_TOL = 1e-9
 
 
 def _edge_index(frac: NDArray[np.float64], n: int) -> NDArray[np.float64]:
-    """Cell index ``floor(frac)`` with both outer edges closed (to :data:`_EDGE_TOL` cells).
+    """Cell index ``floor(frac)`` to :data:`_EDGE_TOL` cells, both outer edges closed.
 
     ``frac = n`` (the far edge) gives ``n - 1``; ``-tol <= frac < 0`` (rounding of a snapped
     grid origin) gives 0; anything further out stays outside (-1 or >= n).
     """
-    idx = np.floor(frac)
-    idx = np.where((frac >= n) & (frac <= n + _EDGE_TOL), n - 1, idx)
+    # an interior edge belongs to the cell after it, also when the snapped grid origin puts
+    # the sounding a rounding error before it: 10.0 E went to 9.9-10.0 on a grid from 9.8
+    # (frac 1.9999999999999996) but to 10.0-10.1 on one from 9.0
+    idx = np.floor(frac + _EDGE_TOL)
+    idx = np.where((idx >= n) & (frac <= n + _EDGE_TOL), n - 1, idx)
     return np.where((frac < 0) & (frac >= -_EDGE_TOL), 0.0, idx)
 
 
