@@ -49,6 +49,7 @@ from urbansat.errors import (
     SuspectValueWarning,
     UrbansatDeprecationWarning,
 )
+from urbansat.schema.columns import numeric_column
 from urbansat.schema.geo import LONGITUDE_RULE, latitude_ok, longitude_ok
 from urbansat.schema.results import require_emission_result
 
@@ -101,17 +102,7 @@ def _numbers(df: pd.DataFrame, column: str, table: str) -> np.ndarray:
         raise SchemaError(
             f"{table} column {column!r} holds True/False{where}; give numbers (t yr-1 or degrees)."
         )
-    out = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
-    given = col.notna().to_numpy() & (col.astype(str).str.strip() != "").to_numpy()
-    bad = given & np.isnan(out)
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        raise SchemaError(
-            f"{table} column {column!r} holds {col.iloc[row]!r} in row {_row(col.index, row)}, "
-            f"which is not a number ({int(bad.sum())} such cell(s)); fix the value or leave it "
-            "blank."
-        )
-    return out
+    return numeric_column(df, column, table, "a number (t yr-1 or degrees)", by_label=True)
 
 
 def _row(index: pd.Index, position: int) -> str:
