@@ -1,8 +1,8 @@
 r"""PURE: compare satellite emission estimates with bottom-up inventories.
 
 Per matched item (a source, or a boundary) with estimate :math:`E \pm u_E`
-and inventory :math:`I \pm u_I` (1-sigma; :math:`u_I = 0` when the inventory
-gives none):
+and inventory :math:`I \pm u_I` (1-sigma; :math:`u_I = 0` in :math:`u_R` when the
+inventory gives none):
 
 .. math::
 
@@ -18,6 +18,19 @@ correlation (n >= 3), mean ratio with its standard error
 (:math:`u_R` is written without :math:`1/E`, so an estimate of 0 has a finite
 :math:`u_R = u_E/I`; for :math:`E \ne 0` it equals :math:`|R|\sqrt{(u_E/E)^2 + (u_I/I)^2}`.)
 
+Summed sigmas (a design decision): :math:`u_I` of an item that sums several inventory rows
+(the sectors of a boundary, the units of a plant) is :math:`\sqrt{\sum u_i^2}` when every
+row gives a sigma, and unknown (``inventory_uncertainty`` NaN) when any row lacks one -- a
+blank is not a zero. Such an item is treated as an inventory without sigmas (:math:`u_I = 0`
+in :math:`u_R`), and when only some of its rows have one a ``SuspectValueWarning`` names the
+rows: give a sigma for every sector (plant) or for none. Likewise the overall
+``estimate_uncertainty`` is NaN when a scored estimate has none.
+
+Items whose inventory total is negative (a net sink: LULUCF sectors may be negative and are
+accepted) are compared per item -- difference, ratio, a finite ratio sigma and
+``within_2sigma`` -- but are left out of the overall row, with a ``SuspectValueWarning``; an
+inventory of 0 is left out likewise (its ratio is undefined).
+
 Matching by location (``key="location"``): every inventory point source whose
 great-circle distance to the estimated source is at most ``max_distance_km``
 is summed (plants are often split into units). When both the estimate and the
@@ -27,13 +40,22 @@ column to the estimates). Matching by boundary (``key="boundary_id"``): inventor
 sectors are summed per boundary, gas and period and compared with the
 ``total_emission.emission_rate`` rows of a T/CI 231 indicator table; estimates
 without a period are compared with the inventory only when it holds one period
-per boundary. Ids and periods are compared as text (``1`` and ``"1"`` are one
-boundary) and gases case-insensitively.
+per boundary. A boundary estimate that finds no inventory row stays in the table unscored
+(``n_matched`` 0); it is named in an ``UnusedInputWarning`` when the inventory holds its
+boundary for other periods only or under an id that differs in case (a boundary the
+inventory does not hold at all is reported so silently, as a source without a plant
+nearby), and when no estimate finds one the comparison is refused. Ids and periods are
+compared as text (``1`` and ``"1"`` are one boundary, spaces around them dropped), gases
+case-insensitively and sectors as :func:`urbansat.ingest.inventory.read_inventory` spells
+them (lower case, ``_`` for spaces). Emissions are t yr-1 of the gas: a ``unit`` or
+``units`` column of the estimates or the inventory that states another unit
+(``"Mt CO2/yr"``) is refused.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from typing import Any, Literal
 
@@ -47,6 +69,7 @@ from urbansat.errors import (
     EmptySelectionError,
     SchemaError,
     SuspectValueWarning,
+    UnusedInputWarning,
     UrbansatDeprecationWarning,
 )
 from urbansat.schema.columns import numeric_column
@@ -57,6 +80,8 @@ __all__ = ["VALIDATION_COLUMNS", "validate", "validate_inventory"]
 
 #: Correlation needs at least this many matched items to be reported.
 MIN_ITEMS_CORRELATION = 3
+#: Items named in a message before "...".
+MAX_SHOWN = 5
 
 VALIDATION_COLUMNS = (
     "scope",
@@ -117,7 +142,11 @@ def _rows(index: pd.Index, mask: np.ndarray) -> list[Any]:
 
 
 def _label(v: Any) -> str:
-    """One id or period as text: a blank is ``""``, and 1, 1.0 and "1" are the same label."""
+    """One id or period as text: a blank is ``""``, and 1, 1.0 and "1" are the same label.
+
+    Spaces around text are dropped (``" 1"`` and ``"1 "`` are boundary ``"1"``): a spreadsheet's
+    trailing space made an id match nothing.
+    """
     if v is None or v is pd.NA or v is pd.NaT:
         return ""
     if isinstance(v, (float, np.floating)):
@@ -127,13 +156,94 @@ def _label(v: Any) -> str:
             return str(int(v))
     if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
         return str(int(v))
-    return str(v)
+    return str(v).strip()
 
 
 def _labels(col: pd.Series | np.ndarray | list[Any]) -> np.ndarray:
     """Ids / periods as text (an integer boundary_id or period was pandas' merge ValueError)."""
     values = col.to_numpy(dtype=object) if isinstance(col, pd.Series) else col
     return np.array([_label(v) for v in values], dtype=object)
+
+
+def _gases(col: pd.Series, table: str, column: str) -> np.ndarray:
+    """Gas names as lower-case text; a blank cell is refused, naming the rows.
+
+    A blank gas cell was an ``AttributeError`` (a whole blank column) or dropped the row from
+    the comparison without a word (one blank cell: it was not of the gas compared).
+    """
+    g = np.array([_label(v).lower() for v in col.to_numpy(dtype=object)], dtype=object)
+    blank = g == ""
+    if blank.any():
+        raise SchemaError(
+            f"{table} rows {_rows(col.index, blank)} have a blank {column!r} "
+            f"({int(blank.sum())} row(s)): the row would be left out of the comparison without a "
+            "word. Give the gas of every row ('co2', 'ch4', ...) or drop the rows."
+        )
+    return g
+
+
+#: Spellings of "t yr-1 of the gas" accepted in a ``unit``/``units`` column (after
+#: :func:`_unit_key`: lower case, no spaces, the gas's name dropped).
+_T_PER_YR = frozenset(
+    f"{t}{sep}{yr}"
+    for t in ("t", "tonne", "tonnes", "metricton", "metrictons")
+    for sep, yr in [
+        *((s, y) for s in ("/", "per") for y in ("yr", "year", "a", "annum", "y")),
+        *(("", y + e) for y in ("yr", "a", "year") for e in ("-1", "^-1", "\u207b\u00b9")),
+    ]
+) | {"tpy", "tpa", "t", "tonne", "tonnes"}
+
+#: Mass prefixes named in the fix when a unit column is not t yr-1 (factor to t).
+_MASS_PREFIX = (("mt", 1e6), ("tg", 1e6), ("kt", 1e3), ("gg", 1e3), ("kg", 1e-3))
+
+
+#: A cell that states a rate or a mass (a plant's "Unit 3" or "Block A" does not).
+_RATE = re.compile(r"/|\bper\b|\b(yr|years?|annum|day|d|h|s)\b|-1\b|\u207b\u00b9", re.IGNORECASE)
+_MASS = re.compile(r"(t|tonnes?|kt|mt|gt|kg|gg|tg|mg)(co2e|co2eq)?")
+
+
+def _states_unit(cell: str) -> bool:
+    return bool(_RATE.search(cell)) or _MASS.fullmatch(_unit_key(cell)) is not None
+
+
+def _unit_key(unit: str) -> str:
+    s = re.sub(r"\b(co2|ch4|n2o)\b", "", unit.strip().lower())
+    return re.sub(r"[\s.\u00b7*]+", "", s)
+
+
+def _check_units(df: pd.DataFrame, table: str) -> None:
+    """Refuse a ``unit``/``units`` column that states a rate other than t yr-1.
+
+    The column is not read: 'Mt CO2/yr' was taken as t yr-1, a factor 1e6 without a word.
+    Blank cells, and cells that state no rate (a plant's generating unit, "Unit 3"), pass.
+    """
+    for column in ("unit", "units"):
+        if column not in df.columns:
+            continue
+        cells = [_label(v) for v in df[column].to_numpy(dtype=object)]
+        bad = np.array(
+            [_states_unit(c) and _unit_key(c) not in _T_PER_YR for c in cells], dtype=bool
+        )
+        if not bad.any():
+            continue
+        row = int(np.flatnonzero(bad)[0])
+        value = cells[row]
+        key = _unit_key(value)
+        hint = ""
+        if "co2e" in key or "co2eq" in key:
+            hint = " (emissions are of the gas itself, not CO2-equivalent)"
+        else:
+            for prefix, factor in _MASS_PREFIX:
+                if key.startswith(prefix) and "t" + key[len(prefix) :] in _T_PER_YR:
+                    hint = f" (1 {value} = {factor:g} t yr-1)"
+                    break
+        raise SchemaError(
+            f"{table} column {column!r} says {value!r} in row {_row(df.index, row)} "
+            f"({int(bad.sum())} row(s)), but emission_t_per_yr is compared as t yr-1 of the gas: "
+            f"the unit column is not read, so the numbers would be taken as t yr-1{hint}. Convert "
+            f"emission_t_per_yr and its uncertainty to t yr-1 and set {column!r} to 't yr-1' "
+            "(or drop the column)."
+        )
 
 
 def _check_positions(lon: np.ndarray, lat: np.ndarray, names: Any, table: str) -> None:
@@ -196,10 +306,11 @@ def _estimates_frame(
             (df["indicator"] == "total_emission.emission_rate")
             & df["status"].isin(["ok", "partial"])
         ]
+        _check_units(rows, "estimates")
         return pd.DataFrame(
             {
                 "key": _labels(rows["boundary_id"]),
-                "gas": rows["target"].astype(str).str.strip().str.lower().to_numpy(),
+                "gas": _gases(rows["target"], "estimates", "target"),
                 "period": _labels(rows["period"]),
                 "estimate": rows["value"].astype(float).to_numpy(),
                 "estimate_uncertainty": rows["uncertainty"].astype(float).to_numpy(),
@@ -210,6 +321,7 @@ def _estimates_frame(
     missing = [c for c in need if c not in df.columns]
     if missing:
         raise SchemaError(f"estimates lack columns {missing}; give {need}.")
+    _check_units(df, "estimates")
     name = (
         "source"
         if "source" in df.columns
@@ -218,9 +330,7 @@ def _estimates_frame(
     out = pd.DataFrame(
         {
             "key": _labels(df[name]) if name else np.arange(len(df)).astype(str),
-            "gas": df["gas"].astype(str).str.strip().str.lower().to_numpy()
-            if "gas" in df
-            else (gas or ""),
+            "gas": _gases(df["gas"], "estimates", "gas") if "gas" in df else (gas or ""),
             "period": _labels(df["period"]) if "period" in df else "",
             "estimate": _numbers(df, "emission_t_per_yr", "estimates"),
             "estimate_uncertainty": _numbers(df, "emission_t_per_yr_uncertainty", "estimates"),
@@ -277,6 +387,7 @@ def _match_location(est: pd.DataFrame, inv: pd.DataFrame, max_distance_km: float
     est_k = est["key"].to_numpy(dtype=object)
     _periods(est_p, inv_p)
     rows = []
+    partial: list[str] = []
     for i, unsorted_hits in enumerate(hits):
         # Period rule (a design decision): a validation compares like with like, so when the
         # estimate and the inventory row both give a period they must agree (a 2019 estimate
@@ -309,18 +420,24 @@ def _match_location(est: pd.DataFrame, inv: pd.DataFrame, max_distance_km: float
             / 1000
             for j in h
         ]
+        u = inv_u[h]
+        no_sigma = [str(ids[j]) for j in h if np.isnan(inv_u[j])]
+        if no_sigma and len(no_sigma) < len(h):
+            partial.append(f"{est_k[i]!r}: {no_sigma[:3]}")
         rows.append(
             {
                 "inventory": float(inv_v[h].sum()) if h else math.nan,
-                "inventory_uncertainty": float(np.sqrt(np.nansum(inv_u[h] ** 2)))
-                if h
-                else math.nan,
+                # NaN when a matched plant has no sigma (nansum counted it as 0: a unit without
+                # one made the sum too small, and a catalogue without sigmas said 0)
+                "inventory_uncertainty": float(np.sqrt(np.sum(u**2))) if h else math.nan,
                 "n_matched": len(h),
                 "matched_ids": ",".join(hit_ids),
                 "distance_km": float(min(d)) if d else math.nan,
                 "_hits": h,
             }
         )
+    if partial:
+        _warn_partial_sigma(len(partial), partial[:3], "plant")
     cols = ["inventory", "inventory_uncertainty", "n_matched", "matched_ids", "distance_km"]
     m = pd.concat(
         [est.reset_index(drop=True), pd.DataFrame(rows, columns=[*cols, "_hits"])], axis=1
@@ -400,6 +517,29 @@ def _check_inventory_numbers(rows: pd.DataFrame, names: list[str]) -> None:
             )
 
 
+def _check_boundary_ids(inv: pd.DataFrame) -> None:
+    """Refuse boundary-sector rows without a ``boundary_id`` (they fell out of every total).
+
+    A row of a point source (finite longitude and latitude) may leave it blank; a table where
+    no row has one is refused later (use ``key="location"``).
+    """
+    blank = (inv["boundary_id"] == "").to_numpy()
+    if not blank.any() or blank.all():
+        return
+    if {"longitude", "latitude"} <= set(inv.columns):
+        lon = pd.to_numeric(inv["longitude"], errors="coerce").to_numpy(float)
+        lat = pd.to_numeric(inv["latitude"], errors="coerce").to_numpy(float)
+        blank &= ~(np.isfinite(lon) & np.isfinite(lat))
+    if blank.any():
+        shown = inv.loc[blank, ["sector", "period"]].head(3).to_dict("records")
+        raise SchemaError(
+            f"inventory rows {_rows(inv.index, blank)} ({shown}) have a blank boundary_id and no "
+            f"position ({int(blank.sum())} row(s)): they belong to no boundary and were left out "
+            "of every boundary total (a sector of a boundary dropped). Give the boundary_id of "
+            "every row or drop the rows."
+        )
+
+
 def _checked_inventory(inv: pd.DataFrame, est: pd.DataFrame, key: str) -> pd.DataFrame:
     """Check and convert the inventory rows of one gas (numbers, repeated items, positions).
 
@@ -409,15 +549,18 @@ def _checked_inventory(inv: pd.DataFrame, est: pd.DataFrame, key: str) -> pd.Dat
     comparison without a word). Infinite emissions and negative or infinite uncertainties
     are refused for both keys; a blank boundary-sector emission is refused here (it was
     summed as 0), a blank point-source emission when an estimate matches it
-    (:func:`_match_location`).
+    (:func:`_match_location`). Boundary sectors are spelt as ``read_inventory`` spells them,
+    and a sector row without ``boundary_id`` is refused (:func:`_check_boundary_ids`).
     """
     for c in ("emission_t_per_yr", "emission_t_per_yr_uncertainty"):
         inv[c] = _numbers(inv, c, "inventory")
     if "period" in inv.columns:
         inv["period"] = _labels(inv["period"])
     if key != "location":
-        for c in ("boundary_id", "sector"):
-            inv[c] = _labels(inv[c])
+        inv["boundary_id"] = _labels(inv["boundary_id"])
+        # as read_inventory spells sectors: "Energy" and "energy " are one sector, repeated
+        inv["sector"] = [x.lower().replace(" ", "_") for x in _labels(inv["sector"])]
+        _check_boundary_ids(inv)
         city = inv[inv["boundary_id"] != ""]
         _check_unique(
             city,
@@ -491,7 +634,10 @@ def _match_boundary(est: pd.DataFrame, inv: pd.DataFrame) -> pd.DataFrame:
     city["u2"] = city["emission_t_per_yr_uncertainty"].astype(float) ** 2
     agg = city.groupby(["boundary_id", "gas", "period"], as_index=False).agg(
         inventory=("emission_t_per_yr", "sum"),
-        u2=("u2", lambda s: s.sum(min_count=1)),
+        # unknown (NaN) as soon as one sector has no sigma: summed as 0, the boundary's sigma
+        # was too small without a word (a sector sigma given for none is NaN, as before)
+        u2=("u2", lambda s: s.sum(min_count=len(s))),
+        n_sigma=("u2", "count"),
         n_matched=("sector", "size"),
         matched_ids=("sector", lambda s: ",".join(sorted(s))),
     )
@@ -522,7 +668,129 @@ def _match_boundary(est: pd.DataFrame, inv: pd.DataFrame) -> pd.DataFrame:
     out = est.merge(agg.rename(columns={"boundary_id": "key"}), on=on, how="left")
     out["n_matched"] = out["n_matched"].fillna(0).astype(int)
     out["distance_km"] = math.nan
-    return out
+    _check_boundary_matches(out, city)
+    partial = (out["n_sigma"] > 0) & (out["n_sigma"] < out["n_matched"])
+    if partial.any():
+        items = []
+        for _, r in out[partial].head(3).iterrows():
+            rows = city[(city["boundary_id"] == r["key"]) & city["u2"].isna()]
+            if "period" in on:
+                rows = rows[rows["period"] == r["period"]]
+            items.append(f"{r['key']!r} ({r['period'] or 'no period'}): {sorted(rows['sector'])}")
+        _warn_partial_sigma(int(partial.sum()), items, "sector")
+    return out.drop(columns="n_sigma")
+
+
+def _warn_partial_sigma(n: int, items: list[str], part: str) -> None:
+    """Warn that ``n`` items sum parts of which only some have a sigma (their sigma is NaN)."""
+    warnings.warn(
+        f"{n} item(s) sum inventory {part}s of which only some have an "
+        f"emission_t_per_yr_uncertainty, e.g. {'; '.join(items)} have none: the summed "
+        "inventory_uncertainty is unknown (NaN; a blank counted as 0 made it too small) and "
+        "ratio_uncertainty holds the estimate's part only, as for an inventory without sigmas. "
+        f"Give a sigma for every {part} or for none.",
+        SuspectValueWarning,
+        stacklevel=4,
+    )
+
+
+def _check_boundary_matches(out: pd.DataFrame, city: pd.DataFrame) -> None:
+    """Refuse when no estimate found its boundary in the inventory; warn when one missed.
+
+    An unmatched estimate stays in the table (``n_matched`` 0, inventory NaN) but counts in no
+    overall number. A boundary the inventory holds for other periods only, or under an id that
+    differs only in case, was a silently smaller validation: warned. A boundary the inventory
+    does not hold at all is reported so without a warning, as a source without a plant nearby
+    (an inventory of one city against a job's many boundaries). As for point sources
+    (:func:`_periods`), nothing matched at all is an error.
+    """
+    missed = (out["n_matched"] == 0).to_numpy()
+    if not missed.any():
+        return
+    held: dict[str, list[str]] = {
+        str(b): sorted(set(g)) for b, g in city.groupby("boundary_id")["period"]
+    }
+    lower = {b.lower(): b for b in held}
+    items, warned = [], []
+    for k, p in zip(out["key"][missed], out["period"][missed], strict=True):
+        what = f"{k!r} ({p or 'no period'})"
+        if k in held:
+            items.append(f"{what}: the inventory holds {k!r} for periods {held[k][:5]}")
+        elif k.lower() in lower:
+            items.append(
+                f"{what}: not in the inventory, which has {lower[k.lower()]!r} (ids are "
+                "case-sensitive)"
+            )
+        else:
+            items.append(f"{what}: no inventory row for {k!r}")
+            continue
+        warned.append(items[-1])
+    fix = (
+        "Give the inventory rows of those boundaries and periods, spell ids and periods as the "
+        "inventory does, or leave those estimates out (a job's [[validation]] exclude)."
+    )
+    if missed.all():
+        shown = "; ".join(items[:MAX_SHOWN]) + ("; ..." if len(items) > MAX_SHOWN else "")
+        raise SchemaError(
+            f"no estimate found an inventory row of its boundary, gas and period ({shown}; the "
+            f"inventory holds boundaries {sorted(held)[:5]}): nothing would be compared. {fix}"
+        )
+    if warned:
+        shown = "; ".join(warned[:MAX_SHOWN]) + ("; ..." if len(warned) > MAX_SHOWN else "")
+        warnings.warn(
+            f"{len(warned)} of {len(out)} estimate(s) found no inventory row of their "
+            f"boundary, gas and period and are left out of the comparison: {shown}. {fix}",
+            UnusedInputWarning,
+            stacklevel=4,
+        )
+
+
+def _selected_estimates(
+    estimates: xr.Dataset | pd.DataFrame, key: str, gas: str | None
+) -> tuple[pd.DataFrame, str]:
+    """Return the estimates of the gas compared, and that gas (``gas``, else the first's).
+
+    No estimate at all, or none of the gas, is an :class:`EmptySelectionError` (the result
+    was an overall row of n = 0, without a word).
+    """
+    est = _estimates_frame(estimates, key, gas)
+    if est.empty:  # the overall row was n = 0, without a word
+        tidy = isinstance(estimates, pd.DataFrame) and "indicator" in estimates.columns
+        raise EmptySelectionError(
+            "estimates hold no item to compare"
+            + (
+                " (no 'total_emission.emission_rate' row of status 'ok' or 'partial')"
+                if tidy
+                else ""
+            )
+            + "; pass the estimates of at least one source or boundary."
+        )
+    gas = (gas or str(est["gas"].iloc[0])).strip().lower()
+    est_gas = est["gas"].astype(str).str.strip().str.lower()
+    if gas and not (est_gas == gas).any():  # every estimate was dropped: n = 0, no word
+        raise EmptySelectionError(
+            f"estimates hold no rows for gas {gas!r} (they have {sorted(set(est_gas))}); "
+            "pass gas= one of those, or the estimates of that gas."
+        )
+    est = (est[(est_gas == gas).to_numpy()] if gas else est).copy()
+    return est, gas
+
+
+def _warn_net_sinks(keys: list[Any], totals: list[float]) -> None:
+    """Warn about matched items whose inventory total is negative (a net sink).
+
+    LULUCF sectors may be negative, so such totals are not refused: they are compared per
+    item (the ratio sigma is finite) but are not in the overall row.
+    """
+    shown = [f"{k!r}: {v:g} t yr-1" for k, v in zip(keys, totals, strict=True)][:3]
+    warnings.warn(
+        f"{len(keys)} matched item(s) have a negative inventory total (a net sink), "
+        f"e.g. {shown}: their difference, ratio, ratio_uncertainty and within_2sigma are "
+        "given per item, but they are left out of the overall row (a mean ratio or a "
+        "relative bias across signs has no meaning). Check the signs if no net sink is meant.",
+        SuspectValueWarning,
+        stacklevel=3,
+    )
 
 
 def _check_arguments(
@@ -628,34 +896,44 @@ def validate_inventory(
         matched point source (a blank is not a zero); positions outside -180..360 / -90..90;
         estimates without a period against an inventory that holds the matched plant or
         boundary for several periods (add a ``period`` column); estimates whose periods the
-        point-source inventory does not hold at all; ``max_distance_km`` or ``gas`` of the
-        wrong kind.
+        point-source inventory does not hold at all; boundary estimates of which none finds
+        an inventory row; a blank gas; a boundary-sector row without ``boundary_id`` (and
+        without a position); the same sector spelt two ways ("Energy", "energy ") for one
+        boundary and period; a ``unit``/``units`` column that is not t yr-1;
+        ``max_distance_km`` or ``gas`` of the wrong kind.
     EmptySelectionError
-        The inventory holds nothing for the gas.
+        No estimate, no estimate of the gas, or nothing in the inventory for the gas.
 
     Warns
     -----
     SuspectValueWarning
         One inventory item matched by several estimates (``key="location"``): it counts once
-        per estimate in the overall inventory total.
+        per estimate in the overall inventory total. An item summing rows of which only some
+        have a sigma (its ``inventory_uncertainty`` is NaN). A matched inventory total of 0
+        or below 0 (left out of the overall row).
+    UnusedInputWarning
+        Boundary estimates that find no inventory row because the inventory holds their
+        boundary for other periods only (named with those periods), or under an id that
+        differs in case.
 
     Notes
     -----
     An estimate without an uncertainty (NaN) has ``within_2sigma`` NaN, not 0: a missing
-    sigma is not a miss, and the overall fraction is over the items that have one.
+    sigma is not a miss, and the overall fraction is over the items that have one. The
+    summed ``inventory_uncertainty`` of an item is NaN when one of its rows has no sigma
+    (module docstring), never the sum of the others.
     """
     _check_arguments(estimates, inventory, key, max_distance_km, gas)
-    est = _estimates_frame(estimates, key, gas)
-    gas = (gas or (est["gas"].iloc[0] if len(est) else "")).strip().lower()
-    est = (est[est["gas"].str.strip().str.lower() == gas] if gas else est).copy()
+    est, gas = _selected_estimates(estimates, key, gas)
     _check_estimates(est)
-    inv_gas = inventory["gas"].astype(str).str.strip().str.lower()
-    inv = inventory[(inv_gas == gas).to_numpy()].copy()
+    inv_gas = _gases(inventory["gas"], "inventory", "gas")
+    inv = inventory[inv_gas == gas].copy()
     if inv.empty:
         raise EmptySelectionError(
             f"inventory holds no rows for gas {gas!r} (it has {sorted(set(inv_gas))}); "
             "pass gas= or a matching inventory."
         )
+    _check_units(inv, "inventory")
     # one spelling of the gas on both sides: the boundary merge is on it ('CO2' matched nothing)
     est["gas"] = gas
     inv["gas"] = gas
@@ -676,10 +954,12 @@ def validate_inventory(
         # |R| sqrt((uE/E)^2 + (uI/I)^2) written without 1/E: an estimate of 0 was 0 * inf = NaN
         m["ratio_uncertainty"] = np.sqrt((ue / i) ** 2 + (e * ui / i**2) ** 2)
     scored = np.isfinite(e) & np.isfinite(i) & (i > 0)
+    # a net sink (LULUCF above the emissions): compared per item, but not in the overall row
+    sink = np.isfinite(e) & np.isfinite(i) & (i < 0)
     w2 = np.abs(i - e) <= 2.0 * ue
-    # 1.0 / 0.0 per item (NaN when not scored, or when the estimate has no uncertainty: a
+    # 1.0 / 0.0 per item (NaN when not compared, or when the estimate has no uncertainty: a
     # missing sigma is not a miss); the overall row holds the fraction
-    m["within_2sigma"] = np.where(scored & np.isfinite(ue), w2.astype(float), np.nan)
+    m["within_2sigma"] = np.where((scored | sink) & np.isfinite(ue), w2.astype(float), np.nan)
     m["scope"] = scope
     m["rmse"] = math.nan
     m["correlation"] = math.nan
@@ -695,6 +975,8 @@ def validate_inventory(
             SuspectValueWarning,
             stacklevel=2,
         )
+    if sink.any():  # left out of the overall row, and within_2sigma NaN, silently
+        _warn_net_sinks(m.loc[sink, "key"].tolist(), i[sink].tolist())
     s = m[scored]
     n = len(s)
     d = s["difference"].to_numpy(float)
@@ -704,7 +986,8 @@ def validate_inventory(
         "gas": gas,
         "period": "",
         "estimate": float(s["estimate"].sum()) if n else math.nan,
-        "estimate_uncertainty": float(np.sqrt((s["estimate_uncertainty"] ** 2).sum()))
+        # NaN when a scored estimate has no sigma (skipped, it counted as 0: too small)
+        "estimate_uncertainty": float(np.sqrt((s["estimate_uncertainty"] ** 2).sum(skipna=False)))
         if n
         else math.nan,
         "inventory": float(s["inventory"].sum()) if n else math.nan,
