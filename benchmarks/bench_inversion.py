@@ -829,6 +829,21 @@ def print_ddeq_table(cmp: dict) -> None:
         )
 
 
+def _require_real_samples() -> None:
+    """Exit when the Lagrangian generator's real samples are absent (it would fall back)."""
+    from urbansat.testing.lagrangian import real_samples_missing
+
+    missing = real_samples_missing()
+    if missing:
+        sys.exit(
+            "the Lagrangian scenes need the real samples "
+            + ", ".join(str(p) for p in missing)
+            + ": without them the generator falls back to random QA blobs and a synthetic "
+            "background, scenes whose metrics are not comparable with "
+            "benchmarks/results/inversion.json; run from a clone with ../shared beside it"
+        )
+
+
 def lagrangian_sections(n_seeds: int, *, tuning: bool = False) -> dict:
     """Issue 16's metrics on the independent Lagrangian generator's held-out seeds.
 
@@ -848,6 +863,7 @@ def lagrangian_sections(n_seeds: int, *, tuning: bool = False) -> dict:
         run_lagrangian_case,
     )
 
+    _require_real_samples()
     seeds = list(TUNING_SEEDS if tuning else TEST_SEEDS)[:n_seeds]
     what = "tuning" if tuning else "held-out"
     out: dict = {"seeds": [seeds[0], seeds[-1]] if seeds else []}
@@ -928,6 +944,7 @@ def lagrangian_background_check(n_seeds: int) -> dict:
     """
     from urbansat.testing.lagrangian import TUNING_SEEDS, run_lagrangian_case
 
+    _require_real_samples()
     seeds = list(TUNING_SEEDS)[:n_seeds]
     t0 = time.perf_counter()
     frames = {

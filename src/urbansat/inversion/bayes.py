@@ -299,7 +299,10 @@ def estimate_bayesian(
         )
     sig = float(np.sqrt(var_total * max(red, 1.0)))
     pix = sc.pixel_km * 1e3
-    band_area = (2 * frame.r0 + frame.length + 2 * pix) * 2 * frame.half_width
+    # the background term is measured on the fit's own band (the default one), not on the
+    # IME/CSF band of half_width_km, which the fit does not use
+    hw = frame.fit_half_width if np.isfinite(frame.fit_half_width) else frame.half_width
+    band_area = (2 * frame.r0 + frame.length + 2 * pix) * 2 * hw
     dq_db = frame.speed * frame.k_mean * band_area / (frame.r0 + frame.length)
     return MethodResult(
         emission=total,

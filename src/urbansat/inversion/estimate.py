@@ -340,47 +340,62 @@ def _prepare(  # noqa: PLR0911, PLR0912, PLR0915 - one early return per rejectio
         return None, diag, str(err)
     diag["background_method"] = bg.method
     diag["background_exclude"] = excl
-    # null-plume test: the band-mean background error on plume-free control bands of the
-    # same shape rotated about the source (K controls at 360/(K+1) deg steps)
-    n_ctrl = int(opts["background_controls"] or 0)
     s_lo, s_hi = -(src.r0 + max(2 * pix, 2000.0)), src.r0 + length
 
-    def in_band(sk: np.ndarray, nk: np.ndarray) -> np.ndarray:
-        # the integration band in plume coordinates: the plume's, and its rotated controls'
-        out: np.ndarray = (sk >= s_lo) & (sk <= s_hi) & (np.abs(nk) <= hw)
-        return out
+    def band_errors(hw_: float) -> tuple[float, int, float, float]:
+        """Control-band error, controls used, variogram band error's structure and noise."""
 
-    controls = []
-    for kk in range(1, n_ctrl + 1):
-        sk, nk = plume_coordinates(scene.x, scene.y, theta + 2 * np.pi * kk / (n_ctrl + 1))
-        controls.append((plume_region(sk, nk, r0=src.r0, margin=margin), in_band(sk, nk)))
-    sig_ctrl, used = (
-        control_band_error(
-            scene,
-            excl,
-            controls,
-            noise=bg.noise,
-            band_area=(s_hi - s_lo) * 2 * hw,
-            method=opts["background"],
-            sigma_km=opts["background_km"],
+        def in_band(sk: np.ndarray, nk: np.ndarray) -> np.ndarray:
+            # the integration band in plume coordinates: the plume's, and its rotated controls'
+            out: np.ndarray = (sk >= s_lo) & (sk <= s_hi) & (np.abs(nk) <= hw_)
+            return out
+
+        # null-plume test: the band-mean background error on plume-free control bands of
+        # the same shape rotated about the source (K controls at 360/(K+1) deg steps)
+        n_ctrl = int(opts["background_controls"] or 0)
+        controls = []
+        for kk in range(1, n_ctrl + 1):
+            sk, nk = plume_coordinates(scene.x, scene.y, theta + 2 * np.pi * kk / (n_ctrl + 1))
+            controls.append((plume_region(sk, nk, r0=src.r0, margin=margin), in_band(sk, nk)))
+        sig_ctrl, used = (
+            control_band_error(
+                scene,
+                excl,
+                controls,
+                noise=bg.noise,
+                band_area=(s_hi - s_lo) * 2 * hw_,
+                method=opts["background"],
+                sigma_km=opts["background_km"],
+            )
+            if controls
+            else (np.nan, 0)
         )
-        if controls
-        else (np.nan, 0)
-    )
+        # convolution backgrounds: the band-mean error from the background's measured
+        # variogram and the exact interpolation weights under this exclusion
+        # (background.band_background_error)
+        struct, noise_part = (
+            band_background_error(
+                scene, excl, in_band(s, n), noise=bg.noise, sigma_km=opts["background_km"]
+            )
+            if bg.method == "convolution"
+            else (np.nan, np.nan)
+        )
+        return float(sig_ctrl), int(used), float(struct), float(noise_part)
+
+    sig_ctrl, used, band_struct, band_noise = band_errors(hw)
     diag.update(background_control=sig_ctrl, background_controls_used=used)
-    # convolution backgrounds: the band-mean error from the background's measured variogram
-    # and the exact interpolation weights under this exclusion (background.band_background_error)
-    sig_band = np.nan
     if bg.method == "convolution":
-        band_struct, band_noise = band_background_error(
-            scene,
-            excl,
-            in_band(s, n),
-            noise=bg.noise,
-            sigma_km=opts["background_km"],
-        )
-        sig_band = float(np.hypot(band_struct, band_noise))
         diag.update(background_band_structure=band_struct, background_band_noise=band_noise)
+    sig_band = float(np.hypot(band_struct, band_noise))
+    # the plume fits do not use the IME/CSF band: their background term is measured on the
+    # default band (the one it was checked on, docs/inversion.md), whatever half_width_km
+    # says (with a 3 km band their term was x0.3, with 1000 km x150)
+    hw_fit = src.r0 + max(10e3, 2.5 * pix)
+    if hw_fit == hw:
+        ctrl_fit, band_fit = sig_ctrl, sig_band
+    else:
+        ctrl_fit, _, struct_fit, noise_fit = band_errors(hw_fit)
+        band_fit = float(np.hypot(struct_fit, noise_fit))
     k = scene.k
     stated = np.where(np.isfinite(scene.sigma), scene.sigma, bg.noise)
     noise = np.maximum(stated, bg.noise)
@@ -403,6 +418,9 @@ def _prepare(  # noqa: PLR0911, PLR0912, PLR0915 - one early return per rejectio
         background_structure=bg.structure,
         background_control=sig_ctrl,
         background_band=sig_band,
+        fit_half_width=hw_fit,
+        fit_background_control=ctrl_fit,
+        fit_background_band=band_fit,
         plume_mask=det.plume,
     )
     diag["wind_rel_sigma"] = w.relative_sigma
@@ -450,11 +468,14 @@ def _background_level(frame: PlumeFrame, method: str) -> float:
     offset and plane over the window. Neither sees the error of the background
     interpolated under a large excluded region; the control-band estimate does, for every
     method (a plane over the whole window does not remove a local error under the plume).
-    The larger of the two is used.
+    The larger of the two is used. The plume fits take both on their own band
+    (``frame.fit_half_width``, the default band), not on the ``half_width_km`` of IME and CSF.
     """
-    ctrl = frame.background_control
-    if np.isfinite(frame.background_band):
-        band = float(frame.background_band)
+    fit = method in ("gaussian", "bayesian") and np.isfinite(frame.fit_half_width)
+    ctrl = frame.fit_background_control if fit else frame.background_control
+    band_error = frame.fit_background_band if fit else frame.background_band
+    if np.isfinite(band_error):
+        band = float(band_error)
         if method in ("ime", "csf") and np.isfinite(ctrl):
             return max(band, ctrl)
         return band
@@ -496,8 +517,15 @@ def _run_method(  # noqa: PLR0912 - one branch per method
             if "gaussian" not in fits:
                 fits["gaussian"] = estimate_gaussian(frame)
             g = fits["gaussian"]
-            disp = g.details.get("a", 0.25) if not g.qa_reason else 0.25
-            if not g.qa_reason:
+            # a fit whose emission is below twice its own 1-sigma has fitted its geometry to
+            # noise (a plume that misses the soundings: -16 +- 3481 kg s-1 turned the
+            # Bayesian plume onto them, 50 +- 329 "ok" for a true 1000); then, as when the
+            # fit is rejected, the wind direction and the default dispersion are used
+            constrained = not g.qa_reason and abs(g.emission) >= 2.0 * float(
+                np.hypot(g.retrieval, g.extra_model)
+            )
+            disp = g.details.get("a", 0.25) if constrained else 0.25
+            if constrained:
                 frame = _rotated(frame, np.deg2rad(g.details["dtheta_deg"]))
                 # the dispersion/direction taken from the fit are uncertain: carry the
                 # fit's profile uncertainty (relative) into the Bayesian model term

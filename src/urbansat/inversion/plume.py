@@ -249,6 +249,13 @@ class PlumeFrame:
         1-sigma error of the band-mean convolution background from the measured variogram
         (:func:`~urbansat.inversion.background.band_background_error`, structure and noise
         parts in quadrature) [ppm|ppb]; NaN for other backgrounds.
+    fit_half_width : float
+        Half-width [m] of the band on which the plume fits' background term is measured:
+        the default band (``r0 + max(10 km, 2.5 pixels)``), whatever ``half_width_km``
+        gives IME and CSF; NaN takes ``half_width``.
+    fit_background_control, fit_background_band : float
+        ``background_control`` and ``background_band`` on that band [ppm|ppb]; NaN take
+        the band's own.
     plume_mask : ndarray of bool, optional
         Pixels the detection flagged as this source's plume (same shape as ``s``); None when
         the frame was built without a detection.
@@ -271,4 +278,7 @@ class PlumeFrame:
     background_structure: float
     background_control: float = float("nan")
     background_band: float = float("nan")
+    fit_half_width: float = float("nan")
+    fit_background_control: float = float("nan")
+    fit_background_band: float = float("nan")
     plume_mask: np.ndarray | None = None

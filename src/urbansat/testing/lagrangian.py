@@ -66,6 +66,7 @@ __all__ = [
     "lagrangian_column",
     "make_lagrangian_scene",
     "real_background_stats",
+    "real_samples_missing",
     "run_lagrangian_case",
     "smartcarb_residual_background",
 ]
@@ -93,6 +94,17 @@ _CO2_PER_CH4 = 0.7 / 11.0
 
 
 _SMARTCARB = _SAMPLE.parents[1] / "smartcarb" / "Sentinel_7_CO2_2015042311_o1670_l0483.nc"
+
+
+def real_samples_missing() -> list[Path]:
+    """Return the real samples the generator reads that are absent (empty when all are).
+
+    Without them it falls back to random QA blobs and a synthetic background: other scenes,
+    whose metrics cannot be compared with results measured on the real ones (a git worktree
+    outside the clone's folder, which has no ``../shared`` beside it, gave IME a median city
+    error of 0.45 instead of 0.19 on the tuning seeds).
+    """
+    return [p for p in (_SAMPLE, _SMARTCARB) if not p.is_file()]
 
 
 @lru_cache(maxsize=1)
