@@ -1005,6 +1005,47 @@ def _period_labels(raw: Mapping[str, Any]) -> list[str]:
     return []
 
 
+def _sink_folder_clashes(names: list[Any]) -> list[tuple[tuple[int | str, ...], str]]:
+    """[[sinks]] whose GeoTIFF folders ``rasters/<name>/`` are one (beyond a name used twice).
+
+    An unnamed section is ``sinks<i>``, so ``name = "sinks0"`` on another section shared its
+    folder; names that differ only in case share one on a case-insensitive file system
+    (macOS, Windows). The later section's maps replaced the earlier one's.
+    """
+    problems: list[tuple[tuple[int | str, ...], str]] = []
+    first: dict[str, tuple[int, str]] = {}  # casefolded effective name -> (index, name)
+    for i, n in enumerate(names):
+        if n is not None and not isinstance(n, str):
+            continue  # a type error, reported by the model
+        eff = n if n is not None else f"sinks{i}"
+        key = eff.casefold()
+        if key not in first:
+            first[key] = (i, eff)
+            continue
+        j, other = first[key]
+        if n is not None and n == other and names[j] is not None:
+            continue  # the same name twice: reported by the caller
+        case = names[j] is not None and n is not None  # equal but for case
+        what = (
+            f"the default name of the unnamed sinks[{j}]"
+            if names[j] is None
+            else f"the name of sinks[{j}]"
+            if n is None
+            else f"{other!r} (sinks[{j}]) but for case"
+        )
+        where = f"<output_dir>/rasters/{eff}/"
+        if case:
+            where += " (one folder on a case-insensitive file system: macOS, Windows)"
+        this = " (the default name of this unnamed block)" if n is None else ""
+        msg = (
+            f"{eff!r}{this} is {what}; both write their carbon maps to {where}, so one "
+            f"block's GeoTIFFs would replace the other's. Give sinks[{j}] and sinks[{i}] "
+            f'their own names, e.g. name = "{eff}_{i}" for sinks[{i}]'
+        )
+        problems.append((("sinks", i, "name"), msg))
+    return problems
+
+
 def _cross_checks(raw: Mapping[str, Any]) -> list[tuple[tuple[int | str, ...], str]]:
     """Check references between sections on the raw mapping, to report them with the rest."""
     problems = _section_problems(raw)
@@ -1051,6 +1092,7 @@ def _cross_checks(raw: Mapping[str, Any]) -> list[tuple[tuple[int | str, ...], s
         problems.append(
             (("sinks",), f"names {twice} are used twice; give each [[sinks]] its own name")
         )
+    problems += _sink_folder_clashes(sink_names)
     labels = _period_labels(raw)
     accounted: dict[str, int] = {}  # period -> first [[sinks]] that accounts it
     for i, s in enumerate(entries("sinks")):

@@ -31,6 +31,12 @@ profile terms: ``docs/period_totals.md``). :attr:`JobResult.period_totals` and
 :attr:`JobResult.overpasses` hold the per-source totals and the per-overpass table, and the
 report draws one time series per source with more than one overpass in a period.
 
+**Outputs.** Every file the job writes is known before it runs (the tables, the report,
+and with ``[[sinks]] write_rasters = true`` the GeoTIFFs in ``rasters/<name>/``): each is
+checked against every input first, and the manifest lists each written file with its
+checksum. A rerun removes the outputs of the previous run that it no longer writes (a
+``[[sinks]]`` removed or renamed: its GeoTIFFs and their folder, if left empty).
+
 **Report.** With ``outputs.report`` the job writes ``report.html`` and, from the same
 rendering, the printable A4 ``report.pdf`` beside it (:func:`urbansat.report.write_report`).
 """
@@ -51,7 +57,7 @@ from typing import Any
 import pandas as pd
 import xarray as xr
 
-from urbansat.errors import OutputPathError
+from urbansat.errors import FactorError, OutputPathError, UrbansatError
 from urbansat.export import atomic_write, provenance, write_tables
 from urbansat.export.guard import check_output_dir, check_outputs, table_paths
 from urbansat.indicators import tci231_indicators, to_wide
@@ -60,6 +66,7 @@ from urbansat.pipeline.config import JobConfig, load_job_config, parse_job_confi
 from urbansat.pipeline.execution import _scheduler
 from urbansat.pipeline.manifest import LOCK, MANIFEST, RunLock, RunManifest
 from urbansat.pipeline.periods import period_details
+from urbansat.pipeline.sinks_job import RASTERS, section_raster_paths
 from urbansat.pipeline.steps import (
     _concentration_steps,
     _emission_steps,
@@ -96,6 +103,9 @@ class JobResult:
         Per gas, the QA-passed soundings used (boundary_id "" = background).
     outputs : dict of str -> list of Path
         Written files per table.
+    rasters : dict of str -> dict of str -> Path
+        Per ``[[sinks]]`` name with ``write_rasters = true``, its GeoTIFFs (map -> file in
+        ``<output_dir>/rasters/<name>/``); listed in the manifest with the other outputs.
     report : Path or None
         ``report.html`` (with ``outputs.report``).
     report_pdf : Path or None
@@ -130,6 +140,21 @@ class JobResult:
     report_pdf: Path | None = None
     period_totals: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)
     overpasses: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)
+    rasters: dict[str, dict[str, Path]] = field(default_factory=dict)
+
+
+def _raster_outputs(cfg: JobConfig) -> list[tuple[int, str, list[Path]]]:
+    """(index, name, GeoTIFFs) of every ``[[sinks]]`` with ``write_rasters = true``."""
+    out = []
+    for i, s in enumerate(cfg.to_dict()["sinks"]):
+        if not s.get("write_rasters"):
+            continue
+        try:
+            paths = section_raster_paths(s, cfg.output_dir)
+        except FactorError as err:  # pools: refused before anything is written, not mid-run
+            raise FactorError(f"sinks[{i}] ({s['name']!r}): {err}") from err
+        out.append((i, str(s["name"]), paths))
+    return out
 
 
 def _planned_outputs(cfg: JobConfig) -> list[Path]:
@@ -143,7 +168,28 @@ def _planned_outputs(cfg: JobConfig) -> list[Path]:
     files = table_paths(names, out_dir, cfg.outputs.formats)
     if cfg.outputs.report:
         files += [out_dir / "report.html", out_dir / "report.pdf"]
+    files += [p for _, _, paths in _raster_outputs(cfg) for p in paths]  # the sink GeoTIFFs
     return [*files, out_dir / "job_provenance.json", out_dir / MANIFEST, out_dir / LOCK]
+
+
+def _guard_rasters(cfg: JobConfig, guarded: Mapping[str, str]) -> None:
+    """Refuse a sink GeoTIFF that would land on an input (of any section), naming its section.
+
+    ``write_carbon_maps`` protected only the section's own inputs, and only when it wrote,
+    mid-run: a map over another section's land cover (an earlier run's map used as an input),
+    the boundaries or the job file replaced that input.
+    """
+    for i, name, paths in _raster_outputs(cfg):
+        try:
+            check_outputs(paths, guarded)
+        except OutputPathError as err:
+            folder = paths[0].parent
+            raise OutputPathError(
+                f"[[sinks]] {name!r} (sinks[{i}], write_rasters = true) writes its carbon maps "
+                f"to {str(folder)!r}, and one of them cannot be written: {err} Move the input out "
+                f"of {str(folder)!r}, give sinks[{i}] another name (it names the folder), or set "
+                "write_rasters = false."
+            ) from err
 
 
 def _guard(cfg: JobConfig) -> tuple[Path, list[Path]]:
@@ -167,6 +213,7 @@ def _guard(cfg: JobConfig) -> tuple[Path, list[Path]]:
     guarded = dict(inputs)
     if cfg.source != "<mapping>" and Path(cfg.source).is_file():
         guarded["the job configuration"] = cfg.source  # the TOML is an input too
+    _guard_rasters(cfg, guarded)
     planned = check_outputs(_planned_outputs(cfg), guarded)
     return out_dir, planned
 
@@ -178,6 +225,7 @@ def _written_now(result: JobResult, planned: list[Path], model: JobConfig) -> li
     the manifest listed it among this run's outputs because it existed.
     """
     out_dir = result.output_dir
+    rasters = [Path(p).resolve() for maps in result.rasters.values() for p in maps.values()]
     now = {
         p.resolve()
         for p in [
@@ -185,7 +233,7 @@ def _written_now(result: JobResult, planned: list[Path], model: JobConfig) -> li
             *(x for x in (result.report, result.report_pdf) if x is not None),
             out_dir / "job_provenance.json",
         ]
-    }
+    } | set(rasters)
     written = []
     for p in planned:
         if p.name in (MANIFEST, LOCK):
@@ -195,7 +243,56 @@ def _written_now(result: JobResult, planned: list[Path], model: JobConfig) -> li
                 written.append(p)
         else:
             p.unlink(missing_ok=True)  # planned, not written by this run: stale
+    done = {p.resolve() for p in written}
+    # a GeoTIFF written but not planned (a map the plan does not know) is listed all the same
+    written += [p for p in rasters if p not in done and p.is_file()]
     return written
+
+
+def _unrecorded_rasters(previous: Mapping[str, Any] | None, out_dir: Path) -> list[Path]:
+    """Return the sink GeoTIFFs a complete run wrote unlisted (urbansat before 2026-12-08).
+
+    That run's configuration names them: a complete run wrote the maps of every section with
+    ``write_rasters = true``. A manifest that lists any file under ``rasters/`` is of this
+    version and recorded them itself ([] then).
+    """
+    if not isinstance(previous, Mapping) or previous.get("status") != "complete":
+        return []
+    rows = [*previous.get("outputs", []), *previous.get("previous_outputs", [])]
+    listed = [str(r.get("path") if isinstance(r, Mapping) else r) for r in rows]
+    if any(x.startswith(f"{RASTERS}/") for x in listed):
+        return []
+    config = previous.get("config")
+    sections = config.get("sinks") if isinstance(config, Mapping) else None
+    base = out_dir.resolve()
+    out: list[Path] = []
+    for s in sections if isinstance(sections, list) else []:
+        if not isinstance(s, Mapping) or not isinstance(s.get("name"), str):
+            continue
+        try:
+            paths = section_raster_paths(s, base)
+        except (UrbansatError, TypeError, ValueError):  # pools that run refused: none written
+            continue
+        out += [p.resolve() for p in paths if base in p.resolve().parents]
+    return out
+
+
+def _remove_stale(paths: list[Path], out_dir: Path) -> None:
+    """Remove outputs of earlier runs; then their folders left empty (``rasters/<name>/``).
+
+    Only files a previous manifest recorded are removed, and only folders inside the output
+    folder that are empty (a file the user put there keeps its folder).
+    """
+    base = out_dir.resolve()
+    for p in paths:
+        p.unlink(missing_ok=True)
+        for parent in p.parents:
+            if parent == base or base not in parent.parents:
+                break
+            try:
+                parent.rmdir()  # only an empty folder
+            except OSError:
+                break
 
 
 def _clear_cache(cache: Path) -> None:
@@ -268,9 +365,11 @@ def run_job(
         if not resume:
             _clear_cache(cache)
         keep = set(planned) | {Path(p).resolve() for p in model.input_files().values()}
-        stale = [p for p in manifest.previous_outputs if p not in keep]
-        for p in stale:
-            p.unlink(missing_ok=True)
+        legacy = _unrecorded_rasters(manifest.previous, out_dir)
+        previous = [*manifest.previous_outputs, *legacy]
+        _remove_stale([p for p in previous if p not in keep], out_dir)
+        if any(p.is_file() for p in legacy):  # still planned: listed until rewritten
+            manifest.track(p for p in legacy if p.is_file())
         cache.mkdir(parents=True, exist_ok=True)
         checks = _Checksums(cache)
         try:
@@ -303,6 +402,11 @@ def _run(
     job = cfg["job"]
     steps = _Steps(cache)
     sched = scheduler or job.get("scheduler", "auto")
+    rasters: dict[str, dict[str, Path]] = {}
+
+    def wrote_rasters(name: str, maps: dict[str, Path]) -> None:
+        rasters[name] = dict(maps)
+        manifest.track(maps.values())  # recorded now: a later step may fail
 
     def record(name: str, n0: tuple[int, int], **info: Any) -> None:
         manifest.step(
@@ -326,8 +430,8 @@ def _run(
         ems = _emission_steps(cfg, bnd, steps, checks, progress, warned)
         record("emissions", n0, results=len(ems))
         n0 = (len(steps.computed), len(steps.reused))
-        sinks = _sink_steps(cfg, bnd, steps, checks, progress)
-        record("sinks", n0, results=len(sinks))
+        sinks = _sink_steps(cfg, bnd, steps, checks, progress, on_rasters=wrote_rasters)
+        record("sinks", n0, results=len(sinks), rasters=sum(len(m) for m in rasters.values()))
     inventory = _inventory_for_table(cfg)
     if cfg["inventory"]:
         checks(cfg["inventory"]["path"])
@@ -428,6 +532,7 @@ def _run(
         report_pdf=report_pdf,
         period_totals=totals,
         overpasses=overpasses,
+        rasters=rasters,
         computed=steps.computed,
         reused=steps.reused,
         provenance=prov,

@@ -24,7 +24,9 @@ Format (``manifest_version`` 1)::
      "previous_outputs": [], "error": null}
 
 ``previous_outputs`` lists files of earlier runs still in the folder while a run is
-not complete (empty once it is).
+not complete (empty once it is), and the files this run wrote before it completes (the
+sink GeoTIFFs are written mid-run): a run that fails after writing them leaves them
+listed, so a later run that no longer writes them removes them as stale.
 
 **One run at a time per folder.** :class:`RunLock` holds an exclusive
 ``fcntl.flock`` on ``<output_dir>/.urbansat.lock`` for the whole run; a second
@@ -40,6 +42,7 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self
@@ -240,6 +243,25 @@ class RunManifest:
                 if self.out_dir.resolve() in p.parents and p not in out:  # never outside the folder
                     out.append(p)
         return out
+
+    def track(self, paths: Iterable[str | os.PathLike[str]]) -> None:
+        """List files no complete run claims yet in ``previous_outputs``; rewrite the manifest.
+
+        Files this run writes before it finishes (the sink GeoTIFFs), and those an earlier
+        urbansat wrote without recording them: once the run completes ``outputs`` lists the
+        ones it wrote, with their checksums; if it fails or is killed first, a later run that
+        does not write them again still removes them as stale.
+        """
+        base = self.out_dir.resolve()
+        listed: list[str] = self.data["previous_outputs"]
+        for p in paths:
+            try:
+                rel = str(Path(p).resolve().relative_to(base))
+            except ValueError:  # never outside the folder
+                continue
+            if rel not in listed:
+                listed.append(rel)
+        self.write()
 
     def step(self, name: str, status: str, **info: Any) -> None:
         """Record the status of one stage (``ok``, ``skipped``, ``failed``) with counts."""

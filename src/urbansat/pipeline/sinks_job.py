@@ -24,12 +24,31 @@ import pandas as pd
 from urbansat.errors import InputFileError, SchemaError
 
 __all__ = [
+    "RASTERS",
     "factor_file",
+    "raster_names",
     "read_sample_counts",
     "resolve_factors",
     "section_options",
+    "section_raster_dir",
+    "section_raster_paths",
     "write_section_rasters",
 ]
+
+#: Folder of the sink GeoTIFFs in a job's output folder: ``<output_dir>/rasters/<name>/``.
+RASTERS = "rasters"
+#: The 2-D maps of :func:`urbansat.carbon_maps` that :func:`write_carbon_maps` writes (without
+#: valuation), in its order; the per-pool densities follow as ``<pool>_start``/``<pool>_end``.
+_MAPS = (
+    "density_start",
+    "density_end",
+    "density_change",
+    "stock_start",
+    "stock_end",
+    "stock_change",
+)
+#: Added with a ``price`` (:func:`urbansat.carbon_maps` ``valuation=``).
+_NPV_MAPS = ("npv_density", "npv")
 
 
 def factor_file(factors: Any) -> str | None:
@@ -125,6 +144,40 @@ def section_options(
     return out
 
 
+def raster_names(section: Mapping[str, Any]) -> list[str]:
+    """Return the GeoTIFF stems ``write_section_rasters`` writes, known from the section's keys.
+
+    The storage and change maps, ``npv_density`` and ``npv`` with a ``price``, and one
+    density map per pool and epoch (``c_above_start`` ...; ``pools`` or the four InVEST
+    pools). A job plans them before it runs, to guard them against its inputs, record them in
+    its manifest and remove them once no section writes them.
+
+    Raises
+    ------
+    FactorError
+        ``pools`` names an unknown pool or one twice (as the accounting refuses it).
+    """
+    from urbansat.sinks.accounting import check_pools
+    from urbansat.sinks.factors import POOLS
+
+    pools = check_pools(section["pools"] if section.get("pools") is not None else POOLS)
+    maps = [*_MAPS, *(_NPV_MAPS if section.get("price") is not None else ())]
+    return maps + [f"{p}_{epoch}" for epoch in ("start", "end") for p in pools]
+
+
+def section_raster_dir(section: Mapping[str, Any], out_dir: str | os.PathLike[str]) -> Path:
+    """``<out_dir>/rasters/<name>``: the folder of one section's GeoTIFFs."""
+    return Path(out_dir) / RASTERS / str(section.get("name", "sinks"))
+
+
+def section_raster_paths(section: Mapping[str, Any], out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Every GeoTIFF of a section with ``write_rasters = true`` ([] without it)."""
+    if not section.get("write_rasters"):
+        return []
+    folder = section_raster_dir(section, out_dir)
+    return [folder / f"{name}.tif" for name in raster_names(section)]
+
+
 def write_section_rasters(
     section: Mapping[str, Any], out_dir: str | os.PathLike[str], inputs: list[str]
 ) -> dict[str, Path]:
@@ -150,6 +203,6 @@ def write_section_rasters(
     maps = carbon_maps(lc0, lc1, valuation=opts.get("valuation"), **kw)
     return write_carbon_maps(
         maps,
-        Path(out_dir) / "rasters" / str(section.get("name", "sinks")),
+        section_raster_dir(section, out_dir),
         inputs=[*starts, *ends, *inputs],
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, cast
 
@@ -487,8 +487,13 @@ def _sink_steps(
     steps: _Steps,
     checks: _Checksums,
     progress: bool,
+    on_rasters: Callable[[str, dict[str, Path]], None] | None = None,
 ) -> dict[str, xr.Dataset]:
-    """One cached step per (epoch pair, boundary): each reads only its boundary's raster window."""
+    """One cached step per (epoch pair, boundary): each reads only its boundary's raster window.
+
+    ``on_rasters(name, {map: path})`` is called as soon as a section's GeoTIFFs are written
+    (``write_rasters = true``), so the run records them even if a later step fails.
+    """
     from urbansat.ingest.landcover import open_landcover
 
     out: dict[str, xr.Dataset] = {}
@@ -521,7 +526,9 @@ def _sink_steps(
         if s.get("write_rasters"):
             # the section's other input files (not their sha256 digests) must not be overwritten
             own = [f for f in (factor_file(s.get("factors")), s.get("accuracy_samples")) if f]
-            write_section_rasters(s, cfg["job"]["output_dir"], inputs=own)
+            written = write_section_rasters(s, cfg["job"]["output_dir"], inputs=own)
+            if on_rasters is not None:
+                on_rasters(str(s["name"]), written)
         lc = open_landcover(starts if len(starts) > 1 else starts[0])  # lazy: metadata only
         crs = lc.rio.crs if hasattr(lc, "rio") and lc.rio.crs is not None else "EPSG:4326"
         footprint = _box(lc)
