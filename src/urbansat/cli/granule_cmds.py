@@ -51,7 +51,12 @@ def info(
     product: str | None = typer.Option(None, help="Reader name; default: auto-detect."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per file."),
 ) -> None:
-    """Print product, version, time range, soundings, QA pass rate and bounding box of granules."""
+    """Print product, version, time range, soundings, QA pass rate and bounding box of granules.
+
+    The box's longitudes are the smallest interval holding every sounding; one crossing
+    180 E (lon_min > lon_max, e.g. 179.5 .. -179.5) says "crosses 180 E" (JSON:
+    ``bbox_crosses_antimeridian``).
+    """
     from urbansat.errors import UrbansatError
     from urbansat.ingest.granules import _expand, granule_summary
 
@@ -73,10 +78,14 @@ def info(
             continue
         s["files"] = [str(f)]
         s["notes"] = notes
+        bbox = s["bbox"]
+        # a box with lon_min > lon_max crosses 180 E (granule_summary gives the smallest
+        # longitude interval): say so, a reader would take 179.9 .. -179.9 for the globe
+        crosses = bbox is not None and bbox[0] > bbox[2]
+        s["bbox_crosses_antimeridian"] = crosses
         if as_json:
             typer.echo(json.dumps(s))
             continue
-        bbox = s["bbox"]
         typer.echo(f"{f}")
         typer.echo(
             f"  product      {s['product']} (version {s['product_version']}, gas {s['gas']})"
@@ -90,7 +99,8 @@ def info(
             + (
                 "none"
                 if bbox is None
-                else f"lon {bbox[0]} .. {bbox[2]}, lat {bbox[1]} .. {bbox[3]}"
+                else f"lon {bbox[0]} .. {bbox[2]}{' (crosses 180 E)' if crosses else ''}, "
+                f"lat {bbox[1]} .. {bbox[3]}"
             )
         )
         for n in notes:

@@ -22,6 +22,7 @@ from urbansat.errors import (
     EmptyResultWarning,
     EmptySelectionError,
     InputFileError,
+    MissingVariableError,
     MixedInputError,
     SchemaError,
     UnitsError,
@@ -196,6 +197,86 @@ def _inside(
     return in_lat & in_lon
 
 
+#: Longitude bins [degrees] of :func:`_lon_extent`: gaps of at least one bin are found exactly.
+_LON_BIN = 0.01
+_N_LON_BINS = 36000
+
+
+def _lon_bin_extrema(lon: Any) -> np.ndarray:
+    """Per 0.01-degree bin of [-180, 180): the least and minus the largest finite longitude.
+
+    Returns float64 of shape (1, 2 * 36000): bin minima, then negated bin maxima (+inf in
+    empty bins), so that one ``min`` combines blocks (a dask block function).
+    """
+    x = np.asarray(lon, dtype="float64").ravel()
+    x = x[np.isfinite(x)]
+    x = np.sort((x + _LON_MAX) % _LON_WRAP - _LON_MAX)  # 0..360 and -180..180 alike
+    idx = np.clip(((x + _LON_MAX) / _LON_BIN).astype(np.int64), 0, _N_LON_BINS - 1)
+    out = np.full((1, 2 * _N_LON_BINS), np.inf)
+    if x.size:  # sorted: each bin's first value is its least, its last value its largest
+        bins, first = np.unique(idx, return_index=True)
+        last = np.append(first[1:], x.size) - 1
+        out[0, bins] = x[first]
+        out[0, _N_LON_BINS + bins] = -x[last]
+    return out
+
+
+def _lon_bins_lazy(lon: Any) -> Any:
+    """:func:`_lon_bin_extrema` of a numpy or dask array, lazy (tree-reduced) on dask."""
+    import dask.array as dsa
+
+    if not isinstance(lon, dsa.Array):
+        return _lon_bin_extrema(lon)[0]
+    flat = lon.ravel()  # type: ignore[no-untyped-call]  # dask has no annotations
+    blocks = flat.map_blocks(
+        _lon_bin_extrema,
+        new_axis=1,
+        chunks=((1,) * flat.numblocks[0], (2 * _N_LON_BINS,)),
+        dtype="float64",
+        meta=np.empty((0, 0), "float64"),
+    )
+    return blocks.min(axis=0)
+
+
+def _lon_interval(bins: np.ndarray) -> tuple[float, float] | None:
+    """Smallest longitude arc (west, east) holding every longitude of ``bins``, or None.
+
+    ``west > east`` means the arc crosses 180 E (e.g. ``(179.5, -179.5)``). The arc is the
+    circle minus its widest empty gap, which lies between two occupied 0.01-degree bins
+    (exact) unless every gap is narrower than a bin: the longitudes then cover the circle
+    and the arc is the plain min..max (less than 0.01 degree wider than the smallest).
+    """
+    lo, hi = bins[:_N_LON_BINS], -bins[_N_LON_BINS:]
+    occupied = np.flatnonzero(np.isfinite(lo))
+    if occupied.size == 0:
+        return None
+    mins, maxs = lo[occupied], hi[occupied]
+    west, east = float(mins[0]), float(maxs[-1])
+    if occupied.size > 1:
+        gaps = mins[1:] - maxs[:-1]
+        k = int(np.argmax(gaps))
+        if gaps[k] > max(west + _LON_WRAP - east, _LON_BIN):  # wider than the gap at 180 E
+            return float(mins[k + 1]), float(maxs[k])
+    return west, east
+
+
+def _lon_extent(lon: Any) -> tuple[float, float] | None:
+    """Return the smallest longitude interval ``(west, east)`` covering ``lon``, or None.
+
+    Antimeridian-aware: a swath at 179.5 E .. 179.5 W gives ``(179.5, -179.5)``
+    (``west > east``: the interval crosses 180 E), not ``(-179.5, 179.5)``. Longitudes
+    are wrapped to [-180, 180); NaN is ignored; None when no longitude is finite.
+    """
+    return _lon_interval(np.asarray(_lon_bins_lazy(lon)))
+
+
+def _format_extent(lon: tuple[float, float], lat: tuple[float, float], digits: int = 2) -> str:
+    """Return ``"lon W..E, lat S..N"``, with ``" (crosses 180 E)"`` when ``W > E``."""
+    (w, e), (s, n) = lon, lat
+    cross = " (crosses 180 E)" if w > e else ""
+    return f"lon {w:.{digits}f}..{e:.{digits}f}{cross}, lat {s:.{digits}f}..{n:.{digits}f}"
+
+
 def _gases_of(reader: GranuleReader, path: Path) -> list[str]:
     if hasattr(reader, "gases_in"):
         return list(reader.gases_in(path))
@@ -226,18 +307,233 @@ def _reader_options(reader: GranuleReader, path: Path, options: dict[str, Any]) 
 
 
 #: Exceptions that h5py / netCDF4 / numpy raise on corrupt bytes (h5py raises RuntimeError and
-#: KeyError for bad metadata checksums and object headers); turned into InputFileError.
+#: KeyError for bad metadata checksums and object headers), and that a reader raises on a
+#: readable file of another layout (a missing or renamed variable, another shape or type).
+#: :func:`_read_failure` tells the two apart: InputFileError (corrupt) or a layout error.
 _FORMAT_ERRORS = (OSError, RuntimeError, KeyError, ValueError, IndexError, TypeError, EOFError)
+
+#: What a library raises on a type it cannot convert (no sign of damage) while a file is
+#: walked; any other error of the walk, and any "NetCDF: ..." error, means damaged bytes
+#: (netCDF4 raises AttributeError "NetCDF: Can't open HDF5 attribute" on a bad checksum).
+_UNCONVERTIBLE_ERRORS = (TypeError, ValueError, NotImplementedError)
+
+#: Messages naming a group or variable that is not in the file (xarray, h5py, netCDF4).
+_MISSING_NAME_PATTERNS = (
+    r"No variable named '([^']+)'",
+    r"object '([^']+)' doesn't exist",
+    r"^'?([\w/.\-]+)'? not found in ",
+)
+
+#: Largest block [bytes] read at once when every value of a file is checked.
+_CHECK_BLOCK_BYTES = 1 << 26
 
 
 def _open_one(reader: GranuleReader, path: Path, **kw: Any) -> xr.Dataset:
-    """Open one granule; a corrupt file's low-level error becomes an :class:`InputFileError`."""
+    """Open one granule; a low-level error becomes an urbansat error (:func:`_read_failure`).
+
+    A :class:`MissingVariableError` of the reader gets the product the file's content is,
+    when another reader recognises it (a file opened with the wrong ``product=``).
+    """
     try:
         return _open_one_raw(reader, path, **kw)
+    except MissingVariableError as err:
+        hint = _other_product_hint(reader.name, path)
+        if hint:
+            raise MissingVariableError(f"{err} {hint}") from err
+        raise
     except UrbansatError:
         raise
     except _FORMAT_ERRORS as err:
-        raise open_failure(path, err) from err
+        raise _read_failure([path], reader.name, err) from err
+
+
+def _missing_name(err: BaseException) -> str | None:
+    """Return the group or variable that ``err`` says is missing, or None."""
+    import re
+
+    arg = err.args[0] if len(err.args) == 1 else None
+    if isinstance(err, KeyError) and isinstance(arg, str) and re.fullmatch(r"[\w/.\-]+", arg):
+        return arg
+    text = str(arg) if isinstance(arg, str) else str(err)
+    for pattern in _MISSING_NAME_PATTERNS:
+        m = re.search(pattern, text)
+        if m:
+            return m.group(1)
+    return None
+
+
+def _probe(read: Any, *args: Any) -> None:
+    """Call ``read(*args)``, ignoring the errors of a type the library cannot convert.
+
+    Such a type (e.g. an unusual attribute) is no sign of damage; every other error
+    propagates to the walk, which reports it as damage.
+    """
+    try:
+        read(*args)
+    except _UNCONVERTIBLE_ERRORS as err:
+        if str(err).startswith("NetCDF:"):
+            raise
+
+
+def _read_values(var: Any) -> None:
+    """Read every value of a netCDF4 variable or h5py dataset, in blocks along axis 0."""
+    shape = tuple(var.shape or ())
+    if not shape:
+        var[()]
+        return
+    try:  # netCDF4 gives str / VLType for variable-length types
+        row = int(np.dtype(var.dtype).itemsize) or 8
+    except TypeError:
+        row = 8
+    for n in shape[1:]:
+        row *= max(int(n), 1)
+    step = max(1, _CHECK_BLOCK_BYTES // max(row, 1))
+    for i in range(0, int(shape[0]), step):
+        var[i : i + step]
+
+
+def _netcdf_damage(path: Path, *, values: bool) -> tuple[bool, str | None]:
+    """Walk a file with netCDF-C (the readers' library): (opened, what is damaged or None)."""
+    from urbansat.ingest._locks import netcdf_handle
+
+    where, opened = "", False
+    try:
+        with netcdf_handle(path) as nc:
+            opened = True
+            todo = [nc]
+            while todo:
+                g = todo.pop()
+                where = f"the attributes of group '{g.path}'"
+                todo.extend(g.groups.values())
+                for a in g.ncattrs():
+                    _probe(g.getncattr, a)
+                for name, v in g.variables.items():
+                    full = f"{g.path.rstrip('/')}/{name}"
+                    where = f"the metadata of variable '{full}'"
+                    _ = (v.dimensions, v.shape)
+                    for a in v.ncattrs():
+                        _probe(v.getncattr, a)
+                    if values:
+                        where = f"the values of variable '{full}'"
+                        _probe(_read_values, v)
+    except Exception as err:  # noqa: BLE001 - any failure of the walk is damage
+        if not opened:
+            return False, f"netCDF-C cannot open it ({type(err).__name__}: {err})"
+        return True, f"{where} do not read ({type(err).__name__}: {err})"
+    return True, None
+
+
+def _hdf5_damage(path: Path, *, values: bool) -> str | None:
+    """Walk a plain HDF5 file (no netCDF-4 metadata) with h5py: what is damaged, or None."""
+    import h5py
+
+    from urbansat.ingest._locks import NETCDF_LOCK
+
+    where = "the file"
+    try:
+        with NETCDF_LOCK, h5py.File(path, "r") as h:
+            if "_NCProperties" in h.attrs:  # netCDF-4 that netCDF-C cannot open: damaged
+                return "its netCDF-4 metadata is damaged (e.g. a dimension scale was removed)"
+            names: list[str] = []
+            h.visit(names.append)
+            for name in names:
+                where = f"the metadata of '/{name}'"
+                obj = h[name]
+                for a in obj.attrs:
+                    _probe(obj.attrs.__getitem__, a)
+                if values and isinstance(obj, h5py.Dataset):
+                    where = f"the values of '/{name}'"
+                    _probe(_read_values, obj)
+    except Exception as err:  # noqa: BLE001 - any failure of the walk is damage
+        return f"{where} do not read with HDF5 ({type(err).__name__}: {err})"
+    return None
+
+
+def _damage(path: Path, *, values: bool) -> str | None:
+    """Say what is damaged in a netCDF/HDF5 granule, or None when it reads as a whole.
+
+    Every group, variable and attribute is opened (the metadata an object header or a
+    checksum protects) and, with ``values``, every value is read (the compressed chunks).
+    netCDF-C must read the file; a plain HDF5 file (GOSAT FTS) that it cannot open is
+    walked with h5py instead.
+    """
+    from urbansat.ingest.readers._base import check_file
+
+    try:
+        kind = check_file(path)
+    except UrbansatError as err:
+        return str(err)
+    opened, problem = _netcdf_damage(path, values=values)
+    if opened or kind != "hdf5":
+        return problem
+    plain = _hdf5_damage(path, values=values)
+    return None if plain is None else f"{problem}: {plain}"
+
+
+def _other_product_hint(product: str, path: Path) -> str:
+    """Return 'Its content is a <reader> file: ...' when another reader recognises ``path``."""
+    from urbansat.ingest.readers.registry import _readers
+
+    for name, r in _readers().items():
+        if name == product:
+            continue
+        try:
+            if r.guess_can_open(path):
+                return (
+                    f"Its content is a {name} file ({r.description or name}), not "
+                    f"{product}: open it with product={name!r}, or without product= to "
+                    "detect the reader."
+                )
+        except Exception:  # noqa: BLE001, S112 - detection must never crash on a foreign file
+            continue
+    return ""
+
+
+def _read_failure(paths: Sequence[str | Path], product: str, err: Exception) -> UrbansatError:
+    """Turn a low-level error of reading granules into a corrupt-file or a layout error.
+
+    h5py / netCDF4 raise OSError, RuntimeError, KeyError or ValueError on corrupt bytes,
+    and readers raise the same on a readable file of another layout (the wrong product,
+    or a version with a renamed variable), where downloading the file again cannot help.
+    Each file is walked (:func:`_damage`; every value too unless the error names a
+    missing variable), until a damaged one is found: it gives the :class:`InputFileError` of
+    :func:`~urbansat.ingest.readers._base.open_failure` ("download it again"); a file
+    that reads as a whole gives a :class:`MissingVariableError` (a missing group or
+    variable) or a :class:`SchemaError` naming the file, the name or the error, the
+    product the reader expected and the fix.
+    """
+    name = _missing_name(err)
+    for p in paths:  # the first damaged file is named (and the others not read for nothing)
+        damage = _damage(Path(p), values=name is None)
+        if damage:
+            return open_failure(p, err, damage=damage)
+    try:
+        reader: GranuleReader | None = get_reader(product)
+    except UrbansatError:
+        reader = None
+    what = f"{product} ({reader.description})" if reader and reader.description else product
+    docs = f"; {type(reader).__module__} documents the layout read" if reader else ""
+    hint = " ".join(h for h in (_other_product_hint(product, Path(p)) for p in paths) if h) or (
+        f"Check that the file is {what} with its groups and variables as the producer wrote "
+        "them (a converter or subsetting tool that renames, retypes or drops variables "
+        f"breaks the layout{docs})."
+    )
+    files = ", ".join(f"'{p}'" for p in paths)
+    low = f"{type(err).__name__}: {str(err)[:300]}"
+    intact = (
+        f"Granule {files} {'is' if len(paths) == 1 else 'are'} readable netCDF-4/HDF5 "
+        f"({'no corrupt bytes' if name else 'every value reads'}), but not in the layout the "
+        f"{product} reader expects"
+    )
+    again = "Downloading it again will not help."
+    if name is not None:
+        return MissingVariableError(
+            f"{intact}: it needs {name!r}, which is not where that layout has it ({low}). "
+            f"{again} {hint}"
+        )
+    return SchemaError(
+        f"{intact}: {low} (e.g. a variable of another shape, dimension or type). {again} {hint}"
+    )
 
 
 def _open_one_raw(reader: GranuleReader, path: Path, **kw: Any) -> xr.Dataset:
@@ -330,11 +626,10 @@ def _scan_window(
     lat = np.asarray(scan["latitude"].values, dtype="float64")
     lon = np.asarray(scan["longitude"].values, dtype="float64")
     keep = np.isfinite(lat) & np.isfinite(lon)
-    if lat.size and keep.any():
-        extents.append(
-            f"'{path.name}': lon {np.nanmin(lon[keep]):.2f}..{np.nanmax(lon[keep]):.2f}, "
-            f"lat {np.nanmin(lat[keep]):.2f}..{np.nanmax(lat[keep]):.2f}"
-        )
+    west_east = _lon_extent(lon[keep]) if lat.size and keep.any() else None
+    if west_east is not None:  # antimeridian-aware: 179.5..-179.5 is 1 degree, not the globe
+        lat_range = (float(np.nanmin(lat[keep])), float(np.nanmax(lat[keep])))
+        extents.append(f"'{path.name}': {_format_extent(west_east, lat_range)}")
     if box is not None:
         keep &= _inside(lat, lon, box)
     if trange is not None:
@@ -481,11 +776,11 @@ def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Datase
 
     var = gas_variable(opened[0].attrs["gas"])
     opened = _without_empty(opened, var)
-    impossible = [_impossible(d[var]) for d in opened]
-    sigmas = [_sigma(d, var) for d in opened]
-    bad_sigma = [_impossible_sigma(u, var) for u in sigmas]
-    times = [_time_ns(d) for d in opened]
-    try:
+    try:  # the graph too: a gas stored as strings fails while it is built
+        impossible = [_impossible(d[var]) for d in opened]
+        sigmas = [_sigma(d, var) for d in opened]
+        bad_sigma = [_impossible_sigma(u, var) for u in sigmas]
+        times = [_time_ns(d) for d in opened]
         counts = compute(  # type: ignore[no-untyped-call]  # dask has no annotations
             *[
                 (
@@ -519,9 +814,9 @@ def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Datase
         )
     except UrbansatError:
         raise
-    except _FORMAT_ERRORS as err:  # a chunk read hit corrupt bytes: name the granule(s)
-        where = ", ".join(str(d.attrs["source_files"][0]) for d in opened)
-        raise open_failure(where, err) from err
+    except _FORMAT_ERRORS as err:  # a chunk read hit corrupt bytes, or another layout
+        srcs = [str(d.attrs["source_files"][0]) for d in opened]
+        raise _read_failure(srcs, str(opened[0].attrs.get("product", "")), err) from err
     lo, hi = POSSIBLE_SOUNDING[var]
     for d, bad, bs, (
         n_fin,
@@ -1081,9 +1376,10 @@ def granule_summary(ds: xr.Dataset) -> dict[str, Any]:
     dict
         Keys ``product``, ``product_version``, ``gas``, ``files``, ``time_start``,
         ``time_end``, ``soundings`` (finite gas), ``qa_pass``, ``qa_pass_rate``,
-        ``bbox`` (lon_min, lat_min, lon_max, lat_max) or None. A swath closer together
-        across the antimeridian than within -180..180 has ``lon_min > lon_max``
-        (e.g. ``(179.9, ..., -179.9, ...)``), as ``open_granules(bbox=)`` takes it.
+        ``bbox`` (lon_min, lat_min, lon_max, lat_max) or None. The longitudes are the
+        smallest interval holding every sounding (antimeridian-aware): a swath across the
+        antimeridian has ``lon_min > lon_max`` (e.g. ``(179.9, ..., -179.9, ...)``), as
+        ``open_granules(bbox=)`` takes it.
     """
     from dask.base import compute
 
@@ -1107,32 +1403,31 @@ def granule_summary(ds: xr.Dataset) -> dict[str, Any]:
     fin = np.isfinite(ds[var])
     lat = ds["latitude"].where(fin)
     lon = ds["longitude"].where(fin)
-    lon360 = lon % 360.0  # the same longitudes in [0, 360): continuous across 180 E
-    n, npass, t0, t1, a, b, c, d, a360, c360 = compute(  # type: ignore[no-untyped-call]  # dask has no annotations
+    n, npass, t0, t1, b, d, lon_bins = compute(  # type: ignore[no-untyped-call]  # dask has no annotations
         fin.sum(),
         ds["qa_pass"].sum(),
         ds["time"].min(skipna=True),
         ds["time"].max(skipna=True),
-        lon.min(),
         lat.min(),
-        lon.max(),
         lat.max(),
-        lon360.min(),
-        lon360.max(),
+        # the smallest interval holding every longitude: across 180 E when the soundings
+        # lie closer together that way (lon_min > lon_max), as open_granules(bbox=) takes it
+        _lon_bins_lazy(lon.data),
     )
     n, npass = int(n), int(npass)
-    a, c = float(a), float(c)
-    if n and float(c360) - float(a360) < c - a:
-        # the soundings are closer together across the antimeridian: a box crossing it
-        # (lon_min > lon_max), as open_granules(bbox=) takes it, not -180..180
-        a, c = ((float(v) + 180.0) % 360.0 - 180.0 for v in (a360, c360))
+    west_east = _lon_interval(np.asarray(lon_bins)) if n else None
     # rounded outward to 1e-4 degrees: a box copied from the summary keeps the edge soundings
     bbox = (
         None
-        if n == 0
+        if west_east is None
         else tuple(
             round(float(fn(float(v) * 1e4)) / 1e4, 4)
-            for fn, v in ((np.floor, a), (np.floor, b), (np.ceil, c), (np.ceil, d))
+            for fn, v in (
+                (np.floor, west_east[0]),
+                (np.floor, b),
+                (np.ceil, west_east[1]),
+                (np.ceil, d),
+            )
         )
     )
     return {

@@ -103,16 +103,22 @@ def check_file(path: str | Path) -> str:
     )
 
 
-def open_failure(path: str | Path, err: Exception) -> InputFileError:
-    """Translate a low-level open error into a clear :class:`InputFileError`."""
+def open_failure(path: str | Path, err: Exception, *, damage: str = "") -> InputFileError:
+    """Translate a low-level open error into a clear :class:`InputFileError`.
+
+    For corrupt or truncated bytes only: a readable file whose layout is not the
+    product's is a layout error (``urbansat.ingest.granules._read_failure``).
+    ``damage`` names what was found damaged (e.g. the data of one variable).
+    """
     msg = str(err)
     if "truncat" in msg.lower() or "eof" in msg.lower():
         what = "is truncated (the file ends before the data its header describes)"
     else:
         what = f"cannot be read as netCDF-4/HDF5 ({type(err).__name__}: {msg})"
     return InputFileError(
-        f"Granule file '{path}' {what}. The download is probably incomplete or "
-        "corrupt: download it again (compare its size / checksum with the archive)."
+        f"Granule file '{path}' {what}{'; ' + damage if damage else ''}. The download is "
+        "probably incomplete or corrupt: download it again (compare its size / checksum "
+        "with the archive)."
     )
 
 
@@ -272,7 +278,12 @@ def require(
         raise MissingVariableError(
             f"Granule '{path}' is recognised as {reader} but lacks the required "
             f"variable(s) {missing}{' in ' + where if where else ''}. "
-            + (hint or "Download the full product (not a variable subset that drops them).")
+            + (
+                hint
+                or "Use the full product file (not a variable subset that drops them); if the "
+                "file is complete, its product version names them differently from the layout "
+                "urbansat reads (downloading it again will not help)."
+            )
         )
 
 

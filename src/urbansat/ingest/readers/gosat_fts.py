@@ -291,7 +291,11 @@ class GosatFTSReader(GranuleReader):
             )
 
         if variables is None:
-            return [v for v, (fp, _, _) in table.items() if fp in s and fits(v)]
+            found = [v for v, (fp, _, _) in table.items() if fp in s and fits(v)]
+            halves = ("footprint_latitude", "footprint_longitude")
+            if sum(v in found for v in halves) == 1:  # one half of a polygon is no footprint
+                found = [v for v in found if v not in halves]
+            return found
         reject_unknown(path, variables, table, reader=self.name)
         if any(v.startswith("footprint_") for v in variables):
             # a pair: both vertex arrays make latitude_bounds/longitude_bounds together

@@ -190,6 +190,19 @@ def _with_companions(names: list[str], s: dict[str, set[str]]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def _without_lone_bounds(norm_of: dict[str, str]) -> dict[str, str]:
+    """Return ``norm_of`` without a vertex latitude or longitude found without its partner.
+
+    The footprint vertices are optional, but only as a pair: one of them alone makes no
+    footprint, and normalizing it failed with a KeyError that was reported as a corrupt
+    file. ``variables=`` asking for the bounds still requires both (a MissingVariableError).
+    """
+    pair = ("latitude_bounds", "longitude_bounds")
+    if sum(n in pair for n in norm_of.values()) == 1:
+        return {f: n for f, n in norm_of.items() if n not in pair}
+    return norm_of
+
+
 def _check_levels(path: str | Path, layout: _Layout, miss: float) -> None:
     """Refuse pressure levels that do not increase with the level index (TOA first).
 
@@ -504,7 +517,7 @@ class OCOLiteReader(GranuleReader):
         lon = wrap_position(lon0).where(valid)
         out: dict[str, xr.DataArray] = {}
         table = f["variables"]
-        for fpath, name in norm_of.items():
+        for fpath, name in _without_lone_bounds(norm_of).items():
             file_var = fpath.rpartition("/")[2]
             v = ds[file_var]
             _, scale, units = table[name]
