@@ -107,8 +107,8 @@ class InversionOptions:
     min_coverage : float, default 0.25
         IME: smallest modelled fraction of the band's plume mass on valid soundings, in (0, 1].
     min_transect_coverage : float, default 0.6
-        CSF: smallest valid area fraction of a transect, and smallest share of its modelled
-        plume mass on valid soundings, in (0, 1].
+        CSF: smallest valid area fraction of a transect, in (0, 1] (its modelled plume-mass
+        share must be at least 0.25, as IME's band).
     min_valid_pixels : int, default 10
         Fewest valid soundings within ``radius_km``.
     dispersion : float, optional
