@@ -36,7 +36,7 @@ from urbansat.errors import (
     MissingVariableError,
     SchemaError,
 )
-from urbansat.ingest import granules
+from urbansat.ingest import extents
 from urbansat.ingest.granules import granule_summary
 from urbansat.testing.granules import write_gosat_fts, write_oco_lite, write_tropomi_ch4
 
@@ -272,13 +272,14 @@ def test_summary_box_is_the_smallest_interval(tmp_path: Path) -> None:
     ],
 )
 def test_lon_extent(lon: list[float], expected: tuple[float, float]) -> None:
-    got = granules._lon_extent(np.array(lon))
+    got = extents.longitude_extent(np.array(lon))
     assert got is not None and np.allclose(got, expected), got
-    lazy = granules._lon_extent(dsa.from_array(np.array(lon), chunks=1))  # blocks combined alike
+    # blocks combined alike
+    lazy = extents.longitude_extent(dsa.from_array(np.array(lon), chunks=1))
     assert lazy is not None and np.allclose(lazy, expected), lazy
 
 
 def test_lon_extent_none_and_whole_globe() -> None:
-    assert granules._lon_extent(np.array([np.nan, np.nan])) is None
-    west, east = granules._lon_extent(np.linspace(-180.0, 179.999, 100_000))  # type: ignore[misc]
+    assert extents.longitude_extent(np.array([np.nan, np.nan])) is None
+    west, east = extents.longitude_extent(np.linspace(-180.0, 179.999, 100_000))  # type: ignore[misc]
     assert west == -180.0 and east == pytest.approx(179.999)
