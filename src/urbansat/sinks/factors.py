@@ -258,7 +258,9 @@ def _refuse_shadowed_category_rows(
     account_sinks), and a category row that beats lucode rows only when it came from an
     override would not survive writing the table to CSV and reading it back. An InVEST user
     thinks in class codes (InVEST's table has no categories), so the message asks for the
-    override keyed by ``lucode``, which is exact and round-trips.
+    override keyed by ``lucode``, which is exact and round-trips. Code rows that the table
+    labels with another category are not counted: the table itself says those codes are not
+    of the override's category (until 2026-12-08 any code row of the parameter refused it).
     """
     d = base.data[~replaced]
     code_rows = d[d["lucode"].notna()]
@@ -266,7 +268,12 @@ def _refuse_shadowed_category_rows(
         return
     shadowed = []
     for r in over.data[over.data["lucode"].isna()].itertuples(index=False):
-        hit = code_rows["parameter"] == r.parameter
+        # only codes the table leaves unlabelled or labels with this category: a table whose
+        # code rows say 'forest' does not hide a 'grassland' override (its grassland codes
+        # have no code row, so the category row reaches them; it was refused)
+        hit = (code_rows["parameter"] == r.parameter) & (
+            code_rows["category"].isna() | (code_rows["category"] == r.category)
+        )
         if r.climate_zone != "*":  # a "*" override is hidden in every zone
             hit &= code_rows["climate_zone"].isin(["*", r.climate_zone])
         if hit.any():
