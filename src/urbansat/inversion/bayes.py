@@ -301,7 +301,7 @@ def estimate_bayesian(
     pix = sc.pixel_km * 1e3
     # the background term is measured on the fit's own band (the default one), not on the
     # IME/CSF band of half_width_km, which the fit does not use
-    hw = frame.fit_half_width if np.isfinite(frame.fit_half_width) else frame.half_width
+    hw = frame.fit_band_half_width
     band_area = (2 * frame.r0 + frame.length + 2 * pix) * 2 * hw
     dq_db = frame.speed * frame.k_mean * band_area / (frame.r0 + frame.length)
     return MethodResult(

@@ -256,7 +256,9 @@ def _prepare(  # noqa: PLR0911, PLR0912, PLR0915 - one early return per rejectio
     # stagnated over it (slower near-surface wind, vertical mixing not complete), so the
     # plume is used out to 4 radii (60 km for Berlin's 30 km diameter)
     length = (opts["length_km"] * 1e3) if opts["length_km"] else max(30e3, 5 * pix, 4 * src.r0)
-    hw = src.r0 + ((opts["half_width_km"] * 1e3) if opts["half_width_km"] else max(10e3, 2.5 * pix))
+    # the default band's half-width is also the plume fits' background band (below)
+    hw_fit = src.r0 + max(10e3, 2.5 * pix)
+    hw = src.r0 + opts["half_width_km"] * 1e3 if opts["half_width_km"] else hw_fit
     margin = max(5e3, 2 * pix)
     if length > radius * 1e3 - src.r0:
         # the window always holds the plume band: a city's band runs 4 radii downwind, which
@@ -390,7 +392,6 @@ def _prepare(  # noqa: PLR0911, PLR0912, PLR0915 - one early return per rejectio
     # the plume fits do not use the IME/CSF band: their background term is measured on the
     # default band (the one it was checked on, docs/inversion.md), whatever half_width_km
     # says (with a 3 km band their term was x0.3, with 1000 km x150)
-    hw_fit = src.r0 + max(10e3, 2.5 * pix)
     if hw_fit == hw:
         ctrl_fit, band_fit = sig_ctrl, sig_band
     else:

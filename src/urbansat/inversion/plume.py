@@ -282,3 +282,8 @@ class PlumeFrame:
     fit_background_control: float = float("nan")
     fit_background_band: float = float("nan")
     plume_mask: np.ndarray | None = None
+
+    @property
+    def fit_band_half_width(self) -> float:
+        """Half-width [m] of the plume fits' background band (else the band's own)."""
+        return self.fit_half_width if np.isfinite(self.fit_half_width) else self.half_width
