@@ -30,8 +30,8 @@ from urbansat.errors import (
     UrbansatWarning,
 )
 from urbansat.ingest.extents import format_extent, longitude_arc, longitude_bins, longitude_extent
+from urbansat.ingest.read_errors import other_product_hint, read_failure
 from urbansat.ingest.readers import GranuleReader, get_reader, guess_reader
-from urbansat.ingest.readers._base import open_failure
 from urbansat.ingest.units import (
     POSSIBLE_SOUNDING,
     POSSIBLE_UNCERTAINTY,
@@ -230,27 +230,13 @@ def _reader_options(reader: GranuleReader, path: Path, options: dict[str, Any]) 
 #: Exceptions that h5py / netCDF4 / numpy raise on corrupt bytes (h5py raises RuntimeError and
 #: KeyError for bad metadata checksums and object headers), and that a reader raises on a
 #: readable file of another layout (a missing or renamed variable, another shape or type).
-#: :func:`_read_failure` tells the two apart: InputFileError (corrupt) or a layout error.
+#: :func:`~urbansat.ingest.read_errors.read_failure` tells the two apart: InputFileError
+#: (corrupt) or a layout error.
 _FORMAT_ERRORS = (OSError, RuntimeError, KeyError, ValueError, IndexError, TypeError, EOFError)
-
-#: What a library raises on a type it cannot convert (no sign of damage) while a file is
-#: walked; any other error of the walk, and any "NetCDF: ..." error, means damaged bytes
-#: (netCDF4 raises AttributeError "NetCDF: Can't open HDF5 attribute" on a bad checksum).
-_UNCONVERTIBLE_ERRORS = (TypeError, ValueError, NotImplementedError)
-
-#: Messages naming a group or variable that is not in the file (xarray, h5py, netCDF4).
-_MISSING_NAME_PATTERNS = (
-    r"No variable named '([^']+)'",
-    r"object '([^']+)' doesn't exist",
-    r"^'?([\w/.\-]+)'? not found in ",
-)
-
-#: Largest block [bytes] read at once when every value of a file is checked.
-_CHECK_BLOCK_BYTES = 1 << 26
 
 
 def _open_one(reader: GranuleReader, path: Path, **kw: Any) -> xr.Dataset:
-    """Open one granule; a low-level error becomes an urbansat error (:func:`_read_failure`).
+    """Open one granule; a low-level error becomes an urbansat error (``read_failure``).
 
     A :class:`MissingVariableError` of the reader gets the product the file's content is,
     when another reader recognises it (a file opened with the wrong ``product=``).
@@ -258,203 +244,14 @@ def _open_one(reader: GranuleReader, path: Path, **kw: Any) -> xr.Dataset:
     try:
         return _open_one_raw(reader, path, **kw)
     except MissingVariableError as err:
-        hint = _other_product_hint(reader.name, path)
+        hint = other_product_hint(reader.name, path)
         if hint:
             raise MissingVariableError(f"{err} {hint}") from err
         raise
     except UrbansatError:
         raise
     except _FORMAT_ERRORS as err:
-        raise _read_failure([path], reader.name, err) from err
-
-
-def _missing_name(err: BaseException) -> str | None:
-    """Return the group or variable that ``err`` says is missing, or None."""
-    import re
-
-    arg = err.args[0] if len(err.args) == 1 else None
-    if isinstance(err, KeyError) and isinstance(arg, str) and re.fullmatch(r"[\w/.\-]+", arg):
-        return arg
-    text = str(arg) if isinstance(arg, str) else str(err)
-    for pattern in _MISSING_NAME_PATTERNS:
-        m = re.search(pattern, text)
-        if m:
-            return m.group(1)
-    return None
-
-
-def _probe(read: Any, *args: Any) -> None:
-    """Call ``read(*args)``, ignoring the errors of a type the library cannot convert.
-
-    Such a type (e.g. an unusual attribute) is no sign of damage; every other error
-    propagates to the walk, which reports it as damage.
-    """
-    try:
-        read(*args)
-    except _UNCONVERTIBLE_ERRORS as err:
-        if str(err).startswith("NetCDF:"):
-            raise
-
-
-def _read_values(var: Any) -> None:
-    """Read every value of a netCDF4 variable or h5py dataset, in blocks along axis 0."""
-    shape = tuple(var.shape or ())
-    if not shape:
-        var[()]
-        return
-    try:  # netCDF4 gives str / VLType for variable-length types
-        row = int(np.dtype(var.dtype).itemsize) or 8
-    except TypeError:
-        row = 8
-    for n in shape[1:]:
-        row *= max(int(n), 1)
-    step = max(1, _CHECK_BLOCK_BYTES // max(row, 1))
-    for i in range(0, int(shape[0]), step):
-        var[i : i + step]
-
-
-def _netcdf_damage(path: Path, *, values: bool) -> tuple[bool, str | None]:
-    """Walk a file with netCDF-C (the readers' library): (opened, what is damaged or None)."""
-    from urbansat.ingest._locks import netcdf_handle
-
-    where, opened = "", False
-    try:
-        with netcdf_handle(path) as nc:
-            opened = True
-            todo = [nc]
-            while todo:
-                g = todo.pop()
-                where = f"the attributes of group '{g.path}'"
-                todo.extend(g.groups.values())
-                for a in g.ncattrs():
-                    _probe(g.getncattr, a)
-                for name, v in g.variables.items():
-                    full = f"{g.path.rstrip('/')}/{name}"
-                    where = f"the metadata of variable '{full}'"
-                    _ = (v.dimensions, v.shape)
-                    for a in v.ncattrs():
-                        _probe(v.getncattr, a)
-                    if values:
-                        where = f"the values of variable '{full}'"
-                        _probe(_read_values, v)
-    except Exception as err:  # noqa: BLE001 - any failure of the walk is damage
-        if not opened:
-            return False, f"netCDF-C cannot open it ({type(err).__name__}: {err})"
-        return True, f"{where} do not read ({type(err).__name__}: {err})"
-    return True, None
-
-
-def _hdf5_damage(path: Path, *, values: bool) -> str | None:
-    """Walk a plain HDF5 file (no netCDF-4 metadata) with h5py: what is damaged, or None."""
-    import h5py
-
-    from urbansat.ingest._locks import NETCDF_LOCK
-
-    where = "the file"
-    try:
-        with NETCDF_LOCK, h5py.File(path, "r") as h:
-            if "_NCProperties" in h.attrs:  # netCDF-4 that netCDF-C cannot open: damaged
-                return "its netCDF-4 metadata is damaged (e.g. a dimension scale was removed)"
-            names: list[str] = []
-            h.visit(names.append)
-            for name in names:
-                where = f"the metadata of '/{name}'"
-                obj = h[name]
-                for a in obj.attrs:
-                    _probe(obj.attrs.__getitem__, a)
-                if values and isinstance(obj, h5py.Dataset):
-                    where = f"the values of '/{name}'"
-                    _probe(_read_values, obj)
-    except Exception as err:  # noqa: BLE001 - any failure of the walk is damage
-        return f"{where} do not read with HDF5 ({type(err).__name__}: {err})"
-    return None
-
-
-def _damage(path: Path, *, values: bool) -> str | None:
-    """Say what is damaged in a netCDF/HDF5 granule, or None when it reads as a whole.
-
-    Every group, variable and attribute is opened (the metadata an object header or a
-    checksum protects) and, with ``values``, every value is read (the compressed chunks).
-    netCDF-C must read the file; a plain HDF5 file (GOSAT FTS) that it cannot open is
-    walked with h5py instead.
-    """
-    from urbansat.ingest.readers._base import check_file
-
-    try:
-        kind = check_file(path)
-    except UrbansatError as err:
-        return str(err)
-    opened, problem = _netcdf_damage(path, values=values)
-    if opened or kind != "hdf5":
-        return problem
-    plain = _hdf5_damage(path, values=values)
-    return None if plain is None else f"{problem}: {plain}"
-
-
-def _other_product_hint(product: str, path: Path) -> str:
-    """Return 'Its content is a <reader> file: ...' when another reader recognises ``path``."""
-    from urbansat.ingest.readers.registry import _readers
-
-    for name, r in _readers().items():
-        if name == product:
-            continue
-        try:
-            if r.guess_can_open(path):
-                return (
-                    f"Its content is a {name} file ({r.description or name}), not "
-                    f"{product}: open it with product={name!r}, or without product= to "
-                    "detect the reader."
-                )
-        except Exception:  # noqa: BLE001, S112 - detection must never crash on a foreign file
-            continue
-    return ""
-
-
-def _read_failure(paths: Sequence[str | Path], product: str, err: Exception) -> UrbansatError:
-    """Turn a low-level error of reading granules into a corrupt-file or a layout error.
-
-    h5py / netCDF4 raise OSError, RuntimeError, KeyError or ValueError on corrupt bytes,
-    and readers raise the same on a readable file of another layout (the wrong product,
-    or a version with a renamed variable), where downloading the file again cannot help.
-    Each file is walked (:func:`_damage`; every value too unless the error names a
-    missing variable), until a damaged one is found: it gives the :class:`InputFileError` of
-    :func:`~urbansat.ingest.readers._base.open_failure` ("download it again"); a file
-    that reads as a whole gives a :class:`MissingVariableError` (a missing group or
-    variable) or a :class:`SchemaError` naming the file, the name or the error, the
-    product the reader expected and the fix.
-    """
-    name = _missing_name(err)
-    for p in paths:  # the first damaged file is named (and the others not read for nothing)
-        damage = _damage(Path(p), values=name is None)
-        if damage:
-            return open_failure(p, err, damage=damage)
-    try:
-        reader: GranuleReader | None = get_reader(product)
-    except UrbansatError:
-        reader = None
-    what = f"{product} ({reader.description})" if reader and reader.description else product
-    docs = f"; {type(reader).__module__} documents the layout read" if reader else ""
-    hint = " ".join(h for h in (_other_product_hint(product, Path(p)) for p in paths) if h) or (
-        f"Check that the file is {what} with its groups and variables as the producer wrote "
-        "them (a converter or subsetting tool that renames, retypes or drops variables "
-        f"breaks the layout{docs})."
-    )
-    files = ", ".join(f"'{p}'" for p in paths)
-    low = f"{type(err).__name__}: {str(err)[:300]}"
-    intact = (
-        f"Granule {files} {'is' if len(paths) == 1 else 'are'} readable netCDF-4/HDF5 "
-        f"({'no corrupt bytes' if name else 'every value reads'}), but not in the layout the "
-        f"{product} reader expects"
-    )
-    again = "Downloading it again will not help."
-    if name is not None:
-        return MissingVariableError(
-            f"{intact}: it needs {name!r}, which is not where that layout has it ({low}). "
-            f"{again} {hint}"
-        )
-    return SchemaError(
-        f"{intact}: {low} (e.g. a variable of another shape, dimension or type). {again} {hint}"
-    )
+        raise read_failure([path], reader.name, err) from err
 
 
 def _open_one_raw(reader: GranuleReader, path: Path, **kw: Any) -> xr.Dataset:
@@ -737,7 +534,7 @@ def _screen(opened: list[xr.Dataset], qa: QA, *, pruned: bool) -> list[xr.Datase
         raise
     except _FORMAT_ERRORS as err:  # a chunk read hit corrupt bytes, or another layout
         srcs = [str(d.attrs["source_files"][0]) for d in opened]
-        raise _read_failure(srcs, str(opened[0].attrs.get("product", "")), err) from err
+        raise read_failure(srcs, str(opened[0].attrs.get("product", "")), err) from err
     lo, hi = POSSIBLE_SOUNDING[var]
     for d, bad, bs, (
         n_fin,

@@ -107,7 +107,7 @@ def open_failure(path: str | Path, err: Exception, *, damage: str = "") -> Input
     """Translate a low-level open error into a clear :class:`InputFileError`.
 
     For corrupt or truncated bytes only: a readable file whose layout is not the
-    product's is a layout error (``urbansat.ingest.granules._read_failure``).
+    product's is a layout error (``urbansat.ingest.read_errors.read_failure``).
     ``damage`` names what was found damaged (e.g. the data of one variable).
     """
     msg = str(err)
